@@ -1,0 +1,3 @@
+from alembic_gate.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,158 @@
+"""Rule selection and severities from `[tool.alembic-gate]` and the command line.
+
+Works as in ruff: `select` replaces the set of rules, `extend-select` adds to it,
+`ignore` removes from it; each takes codes or prefixes (`AG1`). The file is one
+layer and the flags another, applied after it, so flags win. Opt-in rules run
+only when named by their full code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, cast
+
+from alembic_gate.catalog import RULES
+from alembic_gate.errors import UsageError
+from alembic_gate.findings import Finding, Severity
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+SEVERITIES = ("error", "warning", "info")
+SECTION = "alembic-gate"
+
+
+def expand(patterns: Iterable[str], where: str) -> set[str]:
+    """Codes named by codes or prefixes; an unknown one is a configuration error."""
+    codes: set[str] = set()
+    for raw in patterns:
+        pattern = raw.strip().upper()
+        if not pattern:
+            continue
+        matched = {code for code in RULES if code.startswith(pattern)}
+        if len(pattern) < 2 or not matched:
+            raise UsageError(f"unknown rule code or prefix {raw.strip()!r} in {where}")
+        codes |= matched
+    return codes
+
+
+def _split(value: str | Sequence[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.split(",")
+    return list(value)
+
+
+@dataclass
+class Layer:
+    select: list[str] | None = None
+    extend_select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    where: str = "the command line"
+
+    def apply(self, enabled: set[str]) -> set[str]:
+        if self.select is not None:
+            enabled = self._named(self.select)
+        enabled = enabled | self._named(self.extend_select)
+        return enabled - expand(self.ignore, self.where)
+
+    def _named(self, patterns: list[str]) -> set[str]:
+        codes = expand(patterns, self.where)
+        exact = {p.strip().upper() for p in patterns}
+        return {c for c in codes if RULES[c].default_enabled or c in exact}
+
+
+@dataclass
+class Settings:
+    enabled: frozenset[str]
+    fail_on: Severity = "error"
+    severity: dict[str, Severity] = field(default_factory=dict)
+
+    def is_enabled(self, code: str) -> bool:
+        return code in self.enabled
+
+    def select(self, findings: Iterable[Finding]) -> list[Finding]:
+        """Drop findings of rules not enabled; apply per-rule severities."""
+        kept = []
+        for finding in findings:
+            if finding.code not in self.enabled:
+                continue
+            severity = self.severity.get(finding.code)
+            kept.append(replace(finding, severity=severity) if severity else finding)
+        return kept
+
+
+def read_pyproject(path: Path) -> dict[str, Any]:
+    """The `[tool.alembic-gate]` table, or {} when there is none."""
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from None
+    table = data.get("tool", {}).get(SECTION, {})
+    if not isinstance(table, dict):
+        raise UsageError(f"{path}: [tool.{SECTION}] must be a table")
+    return cast(dict[str, Any], table)
+
+
+def _file_layer(table: dict[str, Any], where: str) -> Layer:
+    known = {"select", "extend-select", "ignore", "fail-on", "severity"}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise UsageError(f"unknown key {unknown[0]!r} in {where}")
+    for key in ("select", "extend-select", "ignore"):
+        value = table.get(key)
+        if value is not None and not (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        ):
+            raise UsageError(f"{key} in {where} must be a list of codes")
+    return Layer(
+        select=table.get("select"),
+        extend_select=table.get("extend-select", []),
+        ignore=table.get("ignore", []),
+        where=where,
+    )
+
+
+def _severity(value: object, where: str) -> Severity:
+    if value not in SEVERITIES:
+        raise UsageError(f"severity {value!r} in {where} is not one of {', '.join(SEVERITIES)}")
+    return cast(Severity, value)
+
+
+def _severities(table: dict[str, Any], where: str) -> dict[str, Severity]:
+    raw = table.get("severity", {})
+    if not isinstance(raw, dict):
+        raise UsageError(f"severity in {where} must be a table of CODE = severity")
+    result: dict[str, Severity] = {}
+    for pattern, value in raw.items():
+        for code in expand([pattern], where):
+            result[code] = _severity(value, where)
+    return result
+
+
+def load_settings(args: argparse.Namespace, cwd: Path) -> Settings:
+    pyproject = cwd / "pyproject.toml"
+    table = read_pyproject(pyproject)
+    where = f"{pyproject.name} [tool.{SECTION}]"
+    cli = Layer(
+        select=_split(args.select),
+        extend_select=_split(args.extend_select) or [],
+        ignore=_split(args.ignore) or [],
+    )
+    enabled = {code for code, info in RULES.items() if info.default_enabled}
+    enabled = cli.apply(_file_layer(table, where).apply(enabled))
+    fail_on = args.fail_on or table.get("fail-on", "error")
+    return Settings(
+        enabled=frozenset(enabled),
+        fail_on=_severity(fail_on, where),
+        severity=_severities(table, where),
+    )

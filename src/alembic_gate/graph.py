@@ -1,0 +1,249 @@
+"""The revision graph, modelled on alembic's `script/revision.py` RevisionMap.
+
+Built from statically read revision files. Unlike alembic it never raises on a
+broken history: missing parents, duplicate ids and labels, and cycles are
+recorded so the rules can report each of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from alembic_gate.revisions import RevisionFile
+
+
+@dataclass(frozen=True)
+class Dangling:
+    """A reference from `child` to an id that no file defines."""
+
+    child: str
+    target: str
+    kind: str  # "down_revision" or "depends_on"
+
+
+@dataclass
+class RevisionGraph:
+    files: list[RevisionFile]
+    by_id: dict[str, RevisionFile] = field(default_factory=dict)
+    duplicates: dict[str, list[RevisionFile]] = field(default_factory=dict)
+    unparsable: list[RevisionFile] = field(default_factory=list)
+    label_owner: dict[str, str] = field(default_factory=dict)
+    duplicate_labels: dict[str, list[str]] = field(default_factory=dict)
+    # Versioned edges (down_revision): child -> parents, parent -> children.
+    parents: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    children: dict[str, list[str]] = field(default_factory=dict)
+    # depends_on, resolved to revision ids (a label names the revision declaring it).
+    dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    dangling: list[Dangling] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, files: Sequence[RevisionFile]) -> RevisionGraph:
+        graph = cls(list(files))
+        graph._index()
+        graph._link()
+        return graph
+
+    def _index(self) -> None:
+        for rev in self.files:
+            if rev.revision is None:
+                self.unparsable.append(rev)
+                continue
+            if rev.revision in self.by_id:
+                self.duplicates.setdefault(rev.revision, [self.by_id[rev.revision]]).append(rev)
+                continue
+            self.by_id[rev.revision] = rev
+            for label in rev.branch_labels.ids:
+                owner = self.label_owner.setdefault(label, rev.revision)
+                if owner != rev.revision:
+                    self.duplicate_labels.setdefault(label, [owner]).append(rev.revision)
+
+    def _link(self) -> None:
+        for rid, rev in self.by_id.items():
+            self.children.setdefault(rid, [])
+            self.parents[rid] = rev.parents
+            for parent in rev.parents:
+                if parent in self.by_id:
+                    self.children.setdefault(parent, []).append(rid)
+                else:
+                    self.dangling.append(Dangling(rid, parent, "down_revision"))
+            resolved = []
+            for dep in rev.depends_on.ids:
+                target = dep if dep in self.by_id else self.label_owner.get(dep)
+                if target is None:
+                    self.dangling.append(Dangling(rid, dep, "depends_on"))
+                else:
+                    resolved.append(target)
+            self.dependencies[rid] = tuple(dict.fromkeys(resolved))
+
+    # -- shape -------------------------------------------------------------
+
+    @property
+    def heads(self) -> list[str]:
+        """Revisions no other revision names as its down_revision (alembic's `heads`)."""
+        return [rid for rid in self.by_id if not self.children[rid]]
+
+    @property
+    def bases(self) -> list[str]:
+        """Revisions whose down_revision is empty (alembic's `bases`)."""
+        return [rid for rid, parents in self.parents.items() if not parents]
+
+    @property
+    def merges(self) -> list[str]:
+        return [rid for rid, parents in self.parents.items() if len(parents) > 1]
+
+    @property
+    def branchpoints(self) -> list[str]:
+        return [rid for rid, kids in self.children.items() if len(kids) > 1]
+
+    def upstream(self, rid: str) -> tuple[str, ...]:
+        """Existing parents and dependencies: what must be applied before `rid`."""
+        edges = self.parents.get(rid, ()) + self.dependencies.get(rid, ())
+        return tuple(p for p in dict.fromkeys(edges) if p in self.by_id)
+
+    def ancestors(self, start: Iterable[str], include_dependencies: bool = True) -> set[str]:
+        """`start` and everything below it."""
+        seen: set[str] = set()
+        stack = [rid for rid in start if rid in self.by_id]
+        while stack:
+            rid = stack.pop()
+            if rid in seen:
+                continue
+            seen.add(rid)
+            edges = self.upstream(rid) if include_dependencies else self.parents[rid]
+            stack.extend(p for p in edges if p in self.by_id)
+        return seen
+
+    def descendants(self, start: Iterable[str]) -> set[str]:
+        """`start` and everything above it, through down_revision only."""
+        seen: set[str] = set()
+        stack = [rid for rid in start if rid in self.by_id]
+        while stack:
+            rid = stack.pop()
+            if rid not in seen:
+                seen.add(rid)
+                stack.extend(self.children[rid])
+        return seen
+
+    def topological(self, among: Iterable[str] | None = None) -> list[str]:
+        """Ids bases first, each after everything it needs (cycles are left out)."""
+        wanted = set(self.by_id if among is None else among)
+        order: list[str] = []
+        state: dict[str, int] = {}
+        for rid in self.by_id:
+            if rid in wanted:
+                self._visit(rid, wanted, state, order)
+        return order
+
+    def _visit(self, rid: str, wanted: set[str], state: dict[str, int], order: list[str]) -> None:
+        stack: list[tuple[str, Iterator[str]]] = [(rid, iter(self.upstream(rid)))]
+        if state.get(rid):
+            return
+        state[rid] = 1
+        while stack:
+            node, edges = stack[-1]
+            nxt = next((p for p in edges if p in wanted and not state.get(p)), None)
+            if nxt is None:
+                stack.pop()
+                state[node] = 2
+                order.append(node)
+            else:
+                state[nxt] = 1
+                stack.append((nxt, iter(self.upstream(nxt))))
+
+    # -- branch labels -------------------------------------------------------
+
+    def labels(self) -> dict[str, set[str]]:
+        """Each revision's branch labels, spread as alembic spreads them: to every
+        descendant, and down through ancestors until a branch point or merge.
+        A label whose value is not a literal is kept as `?<revision>`."""
+        result: dict[str, set[str]] = {rid: set() for rid in self.by_id}
+        for rid, rev in self.by_id.items():
+            own = set(rev.branch_labels.ids)
+            if not rev.branch_labels.known:
+                own.add(f"?{rid}")
+            if not own:
+                continue
+            for node in self.descendants([rid]):
+                result[node] |= own
+            self._label_down(rid, own, result)
+        return result
+
+    def _label_down(self, rid: str, labels: set[str], result: dict[str, set[str]]) -> None:
+        parents = self.parents[rid]
+        while len(parents) == 1 and parents[0] in self.by_id:
+            parent = parents[0]
+            if len(self.children[parent]) > 1 or len(self.parents[parent]) > 1:
+                return
+            result[parent] |= labels
+            parents = self.parents[parent]
+
+    # -- cycles ----------------------------------------------------------------
+
+    def cycles(self) -> list[list[str]]:
+        """Each cycle once, in order, through down_revision and depends_on."""
+        found: list[list[str]] = []
+        for component in self._strong_components():
+            if len(component) > 1 or component[0] in self.upstream(component[0]):
+                found.append(self._cycle_path(component))
+        return found
+
+    def _strong_components(self) -> list[list[str]]:
+        # Tarjan's algorithm, iterative so deep histories don't hit the recursion limit.
+        index: dict[str, int] = {}
+        low: dict[str, int] = {}
+        on_stack: set[str] = set()
+        stack: list[str] = []
+        components: list[list[str]] = []
+        for root in self.by_id:
+            if root in index:
+                continue
+            work: list[tuple[str, Iterator[str]]] = [(root, iter(self.upstream(root)))]
+            index[root] = low[root] = len(index)
+            stack.append(root)
+            on_stack.add(root)
+            while work:
+                node, edges = work[-1]
+                nxt = next(edges, None)
+                if nxt is not None:
+                    if nxt not in index:
+                        index[nxt] = low[nxt] = len(index)
+                        stack.append(nxt)
+                        on_stack.add(nxt)
+                        work.append((nxt, iter(self.upstream(nxt))))
+                    elif nxt in on_stack:
+                        low[node] = min(low[node], index[nxt])
+                    continue
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    components.append(component)
+        return components
+
+    def _cycle_path(self, component: list[str]) -> list[str]:
+        """A closed walk `a -> b -> ... -> a` inside one strong component."""
+        members = set(component)
+        start = min(component)
+        path = [start]
+        seen = {start}
+        node = start
+        while True:
+            step = [p for p in self.upstream(node) if p in members]
+            back = next((p for p in step if p == start), None)
+            if back is not None:
+                return [*path, start]
+            nxt = next((p for p in step if p not in seen), step[0])
+            if nxt in seen:
+                cut = path.index(nxt)
+                return [*path[cut:], nxt]
+            path.append(nxt)
+            seen.add(nxt)
+            node = nxt

@@ -1,0 +1,201 @@
+"""The `alembic-gate` command line: lint, check, doctor, graph."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from alembic_gate import __version__
+from alembic_gate.errors import GateError
+
+REPORT_FORMATS = ("text", "github", "json", "sarif", "gitlab", "junit")
+GRAPH_FORMATS = ("mermaid", "dot", "text")
+
+
+def _add_setup_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("finding the Alembic setup")
+    group.add_argument(
+        "-c",
+        "--config",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="alembic.ini or pyproject.toml to read (repeatable: several environments)",
+    )
+    group.add_argument(
+        "-n", "--name", default="alembic", metavar="SECTION", help="ini section (default: alembic)"
+    )
+    group.add_argument(
+        "--versions",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="read revision files from DIR, skipping config files (repeatable)",
+    )
+    group.add_argument(
+        "--recursive", action="store_true", help="with --versions: also walk subfolders"
+    )
+
+
+def _add_report_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("output and rule selection")
+    group.add_argument(
+        "--format",
+        action="append",
+        default=[],
+        metavar="FMT[=PATH]",
+        dest="formats",
+        help=f"report format, repeatable: {', '.join(REPORT_FORMATS)}; "
+        "without =PATH to standard output (default: text)",
+    )
+    group.add_argument("--select", metavar="CODES", help="only these codes or prefixes (AG0,AG101)")
+    group.add_argument("--extend-select", metavar="CODES", help="add codes or prefixes")
+    group.add_argument("--ignore", metavar="CODES", help="skip codes or prefixes")
+    group.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "info"),
+        default=None,
+        help="lowest severity that fails the run (default: error)",
+    )
+
+
+def _lint_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "lint",
+        help="static checks of the revision graph and revision files",
+        description="Read the revision files with `ast` (never importing them) and check "
+        "the graph: heads, missing parents, cycles, labels, unsafe operations.",
+    )
+    _add_setup_options(p)
+    _add_report_options(p)
+    p.add_argument(
+        "--base",
+        metavar="REF",
+        help="git ref to compare with (AG010; AG1xx only for revisions new since REF)",
+    )
+    p.add_argument(
+        "files", nargs="*", help="ignored: pre-commit passes changed files; the whole graph is read"
+    )
+
+
+def _check_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "check",
+        help="apply every migration to a throwaway database, then compare with the models",
+        description="Start a throwaway database, run `upgrade heads`, then alembic's "
+        "autogenerate comparison (`alembic check`). Runs the project's env.py.",
+    )
+    _add_setup_options(p)
+    _add_report_options(p)
+    p.add_argument(
+        "--db",
+        choices=("postgres", "mysql", "mariadb", "sqlite"),
+        default="postgres",
+        help="database engine (default: postgres, in a container)",
+    )
+    p.add_argument("--image", help="container image for --db, e.g. postgres:16-alpine")
+    p.add_argument("--database-url", help="use this existing, empty database instead")
+    p.add_argument(
+        "--allow-nonempty",
+        action="store_true",
+        help="let --database-url point at a database that already holds tables",
+    )
+    p.add_argument("--flask-app", metavar="APP", help="Flask-Migrate app (as FLASK_APP takes it)")
+    p.add_argument("--url-env", metavar="NAME", help="also export the database URL as NAME")
+    p.add_argument(
+        "-x",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        dest="x_args",
+        help="passed to env.py as alembic's -x (repeatable)",
+    )
+    p.add_argument(
+        "--roundtrip", action="store_true", help="downgrade to base, upgrade again, compare"
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="how long to wait for the database to start (default: 120)",
+    )
+    p.add_argument("files", nargs="*", help=argparse.SUPPRESS)
+
+
+def _doctor_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "doctor",
+        help="explain why a database is not at head, and print the fix",
+        description="Read the database's version table (read-only) and explain "
+        '"Target database is not up to date": what is pending, missing or unknown.',
+    )
+    _add_setup_options(p)
+    _add_report_options(p)
+    p.add_argument("--database-url", required=True, help="the database to inspect (read-only)")
+    p.add_argument("--version-table", help="version table name (default: alembic_version)")
+    p.add_argument("--version-table-schema", help="schema of the version table")
+    p.add_argument(
+        "--replay",
+        action="store_true",
+        help="for an unversioned database: replay the history in a throwaway SQLite "
+        "database to find the revision the schema matches",
+    )
+
+
+def _graph_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "graph",
+        help="draw the revision graph",
+        description="Draw the revision graph as mermaid, Graphviz dot or text.",
+    )
+    _add_setup_options(p)
+    p.add_argument(
+        "--format",
+        choices=GRAPH_FORMATS,
+        default="text",
+        dest="graph_format",
+        help="drawing format (default: text)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="alembic-gate",
+        description="Stop broken Alembic migrations before they reach a shared database.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add in (_lint_parser, _check_parser, _doctor_parser, _graph_parser):
+        add(sub)
+    return parser
+
+
+def _command(name: str) -> Callable[[argparse.Namespace], int]:
+    # Imported on demand: `lint` must not pay for (or need) what `check` imports.
+    if name == "lint":
+        from alembic_gate.lint import run
+    elif name == "check":
+        from alembic_gate.check import run
+    elif name == "doctor":
+        from alembic_gate.doctor import run
+    else:
+        from alembic_gate.graph_command import run
+    return run
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _command(args.command)(args)
+    except GateError as exc:
+        print(f"alembic-gate: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("alembic-gate: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,38 @@
+"""Loading a project's histories: setups found on disk, revision files read, graphs built."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic_gate.discovery import AlembicSetup, find_setups, revision_files
+from alembic_gate.graph import RevisionGraph
+from alembic_gate.revisions import RevisionFile, display_path, read_revision
+
+
+@dataclass
+class History:
+    setup: AlembicSetup
+    graph: RevisionGraph
+    # `.pyc`-only revisions (sourceless): they cannot be read statically.
+    sourceless: list[str]
+
+
+def setups_from_args(args: argparse.Namespace, cwd: Path) -> list[AlembicSetup]:
+    return find_setups(args.config, args.name, args.versions, args.recursive, cwd)
+
+
+def load_history(setup: AlembicSetup, cwd: Path) -> History:
+    sources, compiled = revision_files(setup)
+    files: list[RevisionFile] = [read_revision(path, cwd) for path in sources]
+    return History(
+        setup=setup,
+        graph=RevisionGraph.build(files),
+        sourceless=[display_path(path, cwd) for path in compiled],
+    )
+
+
+def load_histories(args: argparse.Namespace, cwd: Path | None = None) -> list[History]:
+    cwd = cwd or Path.cwd()
+    return [load_history(setup, cwd) for setup in setups_from_args(args, cwd)]

@@ -1,0 +1,252 @@
+"""Reading revision files statically, with `ast` and never by importing them.
+
+A revision file's module-level variables `revision`, `down_revision`,
+`branch_labels` and `depends_on` are read as literals. Values that are not
+literals (a label taken from a constant elsewhere, a list built at import time)
+are kept as "unknown" facts rather than treated as errors.
+
+The fast path parses only the head of the file, up to the last line that assigns
+one of the variables at column 0 (usually the first 20 lines); anything unusual
+falls back to parsing the whole file.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+VARIABLES = ("revision", "down_revision", "branch_labels", "depends_on")
+ILLEGAL_ID_CHARS = frozenset("@-+:")
+
+_ASSIGN_LINE = re.compile(
+    rb"^(?:revision|down_revision|branch_labels|depends_on)\s*(?::[^=\n]*)?=", re.MULTILINE
+)
+_BLOCK_START = re.compile(rb"^(?:def |async def |class |@)", re.MULTILINE)
+_SUPPRESS = re.compile(r"#\s*alembic-gate:\s*ignore\[([^\]]*)\]")
+_HEADER = re.compile(r"^[ \t]*(Revision ID|Revises)[ \t]*:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Value:
+    """A variable's value: the ids it names, or unknown when not a literal."""
+
+    ids: tuple[str, ...] = ()
+    known: bool = True
+    line: int | None = None
+    # The source of a value that is not a literal, for messages.
+    source: str | None = None
+
+
+@dataclass
+class RevisionFile:
+    path: Path
+    # The POSIX path reported in findings (relative to the current directory).
+    display: str
+    revision: str | None = None
+    down_revision: Value = field(default_factory=Value)
+    branch_labels: Value = field(default_factory=Value)
+    depends_on: Value = field(default_factory=Value)
+    # Why the file cannot be used in the graph (AG007), and where.
+    problem: str | None = None
+    problem_line: int | None = None
+    # "Revision ID:" and "Revises:" from the docstring, with their lines.
+    header_revision: tuple[str, int] | None = None
+    header_revises: tuple[str, int] | None = None
+    # Inline suppressions: line -> codes; file-wide codes under line 0.
+    suppressions: dict[int, frozenset[str]] = field(default_factory=dict)
+
+    # Where `revision = ...` stands.
+    revision_line: int | None = None
+
+    @property
+    def line(self) -> int | None:
+        """The line findings about this file point at."""
+        return self.revision_line or self.problem_line
+
+    @property
+    def parents(self) -> tuple[str, ...]:
+        return self.down_revision.ids
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    try:
+        return path.relative_to(cwd).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def read_revision(path: Path, cwd: Path) -> RevisionFile:
+    """Read one revision file; problems are recorded on the result, never raised."""
+    rev = RevisionFile(path=path, display=display_path(path, cwd))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        rev.problem = f"cannot read file: {exc.strerror or exc}"
+        return rev
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        rev.problem = f"not UTF-8 text (byte {exc.start})"
+        return rev
+    if "\x00" in text:
+        rev.problem = "file contains NUL bytes (not a Python source file)"
+        return rev
+    module = _parse(data, text, rev)
+    if module is None:
+        return rev
+    _read_variables(module, rev)
+    _read_header(module, rev)
+    if "alembic-gate:" in text:
+        rev.suppressions = _suppressions(text)
+    return rev
+
+
+def _parse(data: bytes, text: str, rev: RevisionFile) -> ast.Module | None:
+    head = _head_source(data)
+    if head is not None:
+        try:
+            return ast.parse(head)
+        except (SyntaxError, ValueError):
+            pass  # the head alone may be cut mid-statement: parse it all
+    try:
+        return ast.parse(text, filename=rev.display)
+    except SyntaxError as exc:
+        rev.problem = f"syntax error: {exc.msg}"
+        rev.problem_line = exc.lineno
+    except (ValueError, RecursionError, MemoryError) as exc:
+        rev.problem = f"cannot parse: {exc}"
+    return None
+
+
+def _head_source(data: bytes) -> bytes | None:
+    """The file up to the first block after the last variable, or None for all of it."""
+    matches = list(_ASSIGN_LINE.finditer(data))
+    if not matches:
+        return None
+    block = _BLOCK_START.search(data, matches[-1].end())
+    if block is None:
+        return None
+    return data[: block.start()]
+
+
+def _read_variables(module: ast.Module, rev: RevisionFile) -> None:
+    found: dict[str, ast.expr] = {}
+    lines: dict[str, int] = {}
+    for node in module.body:
+        target, value = _assignment(node)
+        if target in VARIABLES and value is not None:
+            found[target] = value
+            lines[target] = node.lineno
+    if "revision" not in found:
+        rev.problem = "no `revision` variable at module level"
+        return
+    if "down_revision" not in found:
+        rev.problem = "no `down_revision` variable at module level"
+        rev.problem_line = lines["revision"]
+        return
+    revision = _value(found["revision"], lines["revision"])
+    rev.revision_line = lines["revision"]
+    if (
+        not revision.known
+        or len(revision.ids) != 1
+        or isinstance(_literal(found["revision"]), tuple | list)
+    ):
+        rev.problem = "`revision` is not a string literal"
+        rev.problem_line = lines["revision"]
+        return
+    rev.revision = revision.ids[0]
+    rev.down_revision = _value(found["down_revision"], lines["down_revision"])
+    if not rev.down_revision.known:
+        rev.problem = "`down_revision` is not a literal, so the graph cannot be built"
+        rev.problem_line = lines["down_revision"]
+        return
+    for name in ("branch_labels", "depends_on"):
+        if name in found:
+            setattr(rev, name, _value(found[name], lines[name]))
+    _check_ids(rev, lines)
+
+
+def _check_ids(rev: RevisionFile, lines: dict[str, int]) -> None:
+    checks = (
+        ("revision", (rev.revision or "",)),
+        ("down_revision", rev.down_revision.ids),
+        ("depends_on", rev.depends_on.ids),
+    )
+    for name, ids in checks:
+        for rid in ids:
+            bad = ILLEGAL_ID_CHARS.intersection(rid)
+            if bad or not rid.strip():
+                chars = ", ".join(repr(c) for c in sorted(bad)) or "blank id"
+                rev.problem = f"`{name}` id {rid!r} is not allowed ({chars})"
+                rev.problem_line = lines.get(name)
+                return
+
+
+def _assignment(node: ast.stmt) -> tuple[str | None, ast.expr | None]:
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target = node.targets[0]
+        if isinstance(target, ast.Name):
+            return target.id, node.value
+    elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return node.target.id, node.value
+    return None, None
+
+
+_UNKNOWN = object()
+
+
+def _literal(node: ast.expr) -> object:
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return _UNKNOWN
+
+
+def _value(node: ast.expr, line: int) -> Value:
+    value = _literal(node)
+    if value is None or value == "" or value == () or value == []:
+        return Value((), True, line)
+    if isinstance(value, str):
+        return Value((value,), True, line)
+    if isinstance(value, tuple | list) and all(isinstance(v, str) for v in value):
+        return Value(tuple(dict.fromkeys(value)), True, line)
+    return Value((), False, line, ast.unparse(node))
+
+
+def _read_header(module: ast.Module, rev: RevisionFile) -> None:
+    if not module.body:
+        return
+    first = module.body[0]
+    if not (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    ):
+        return
+    doc = first.value.value
+    for match in _HEADER.finditer(doc):
+        line = first.lineno + doc.count("\n", 0, match.start())
+        if match.group(1) == "Revision ID" and rev.header_revision is None:
+            rev.header_revision = (match.group(2), line)
+        elif match.group(1) == "Revises" and rev.header_revises is None:
+            rev.header_revises = (match.group(2), line)
+
+
+def _suppressions(text: str) -> dict[int, frozenset[str]]:
+    """Inline `# alembic-gate: ignore[CODES]`: on a code line for that line,
+    on a line of its own before the first def or class for the whole file (line 0)."""
+    result: dict[int, set[str]] = {}
+    in_header = True
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.lstrip()
+        if in_header and stripped.startswith(("def ", "async def ", "class ", "@")):
+            in_header = False
+        match = _SUPPRESS.search(line)
+        if match is None:
+            continue
+        codes = {c.strip().upper() for c in match.group(1).split(",") if c.strip()}
+        key = 0 if in_header and stripped.startswith("#") else number
+        result.setdefault(key, set()).update(codes)
+    return {line: frozenset(codes) for line, codes in result.items()}

@@ -1,0 +1,67 @@
+"""Lint rules, one module per rule.
+
+Each rule module defines `RULE` (its entry in `catalog.RULES`) and
+`check(ctx: LintContext) -> Iterator[Finding]`. Add a module here and to
+`LINT_RULES`; its docs page lives at `docs/rules/<CODE>.md`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from alembic_gate.catalog import RuleInfo
+from alembic_gate.discovery import AlembicSetup
+from alembic_gate.findings import Finding
+from alembic_gate.graph import RevisionGraph
+
+
+@dataclass
+class LintContext:
+    setup: AlembicSetup
+    graph: RevisionGraph
+    cwd: Path
+    # Revisions new relative to `--base` (None without --base: every revision counts).
+    new_revisions: frozenset[str] | None = None
+    # The base ref's graph, read from git objects (None without --base).
+    base_graph: RevisionGraph | None = None
+
+    def is_new(self, revision: str) -> bool:
+        return self.new_revisions is None or revision in self.new_revisions
+
+
+Check = Callable[[LintContext], Iterator[Finding]]
+
+
+def _load() -> list[ModuleType]:
+    from alembic_gate.rules import (
+        ag001_multiple_heads,
+        ag002_missing_down_revision,
+        ag003_missing_dependency,
+        ag004_duplicate_revision,
+        ag005_revision_cycle,
+        ag006_duplicate_branch_label,
+        ag007_unparsable_revision,
+        ag008_multiple_bases,
+        ag009_header_mismatch,
+    )
+
+    return [
+        ag001_multiple_heads,
+        ag002_missing_down_revision,
+        ag003_missing_dependency,
+        ag004_duplicate_revision,
+        ag005_revision_cycle,
+        ag006_duplicate_branch_label,
+        ag007_unparsable_revision,
+        ag008_multiple_bases,
+        ag009_header_mismatch,
+    ]
+
+
+def lint_rules() -> list[tuple[RuleInfo, Check]]:
+    """Every lint rule with its check function, in code order."""
+    rules: list[tuple[RuleInfo, Check]] = [(m.RULE, m.check) for m in _load()]
+    return sorted(rules, key=lambda pair: pair[0].code)
