@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 
@@ -35,6 +36,11 @@ def _add_setup_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--recursive", action="store_true", help="with --versions: also walk subfolders"
+    )
+    group.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write .alembic-gate-cache/ (what was read from each file)",
     )
 
 
@@ -172,16 +178,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Imported on demand: `lint` must not pay for (or need) what `check` imports.
+COMMAND_MODULES = {
+    "lint": "alembic_gate.lint",
+    "check": "alembic_gate.check",
+    "doctor": "alembic_gate.doctor",
+    "graph": "alembic_gate.graph_command",
+}
+
+
 def _command(name: str) -> Callable[[argparse.Namespace], int]:
-    # Imported on demand: `lint` must not pay for (or need) what `check` imports.
-    if name == "lint":
-        from alembic_gate.lint import run
-    elif name == "check":
-        from alembic_gate.check import run
-    elif name == "doctor":
-        from alembic_gate.doctor import run
-    else:
-        from alembic_gate.graph_command import run
+    module = importlib.import_module(COMMAND_MODULES[name])
+    run: Callable[[argparse.Namespace], int] = module.run
     return run
 
 

@@ -6,9 +6,10 @@ import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
+from alembic_gate.cache import RevisionCache, cache_dir
 from alembic_gate.discovery import AlembicSetup, find_setups, revision_files
 from alembic_gate.graph import RevisionGraph
-from alembic_gate.revisions import RevisionFile, display_path, read_revision
+from alembic_gate.revisions import RevisionFile, display_path
 
 
 @dataclass
@@ -23,9 +24,12 @@ def setups_from_args(args: argparse.Namespace, cwd: Path) -> list[AlembicSetup]:
     return find_setups(args.config, args.name, args.versions, args.recursive, cwd)
 
 
-def load_history(setup: AlembicSetup, cwd: Path) -> History:
+def load_history(setup: AlembicSetup, cwd: Path, use_cache: bool = True) -> History:
     sources, compiled = revision_files(setup)
-    files: list[RevisionFile] = [read_revision(path, cwd) for path in sources]
+    folder = cache_dir(cwd) if use_cache else None
+    cache = RevisionCache(folder, setup.version_locations)
+    files: list[RevisionFile] = [cache.read(path, cwd) for path in sources]
+    cache.save(sources)
     return History(
         setup=setup,
         graph=RevisionGraph.build(files),
@@ -35,4 +39,5 @@ def load_history(setup: AlembicSetup, cwd: Path) -> History:
 
 def load_histories(args: argparse.Namespace, cwd: Path | None = None) -> list[History]:
     cwd = cwd or Path.cwd()
-    return [load_history(setup, cwd) for setup in setups_from_args(args, cwd)]
+    use_cache = not getattr(args, "no_cache", False)
+    return [load_history(s, cwd, use_cache) for s in setups_from_args(args, cwd)]

@@ -13,9 +13,12 @@ falls back to parsing the whole file.
 from __future__ import annotations
 
 import ast
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from alembic_gate.fastread import Facts, read_fast
 
 VARIABLES = ("revision", "down_revision", "branch_labels", "depends_on")
 ILLEGAL_ID_CHARS = frozenset("@-+:")
@@ -24,6 +27,7 @@ _ASSIGN_LINE = re.compile(
     rb"^(?:revision|down_revision|branch_labels|depends_on)\s*(?::[^=\n]*)?=", re.MULTILINE
 )
 _BLOCK_START = re.compile(rb"^(?:def |async def |class |@)", re.MULTILINE)
+_DOCSTRING = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*[ \t]*([rRuU]?)(\"\"\"|\'\'\')")
 _SUPPRESS = re.compile(r"#\s*alembic-gate:\s*ignore\[([^\]]*)\]")
 _HEADER = re.compile(r"^[ \t]*(Revision ID|Revises)[ \t]*:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
 
@@ -39,15 +43,18 @@ class Value:
     source: str | None = None
 
 
-@dataclass
+NO_VALUE = Value()
+
+
+@dataclass(slots=True)
 class RevisionFile:
     path: Path
     # The POSIX path reported in findings (relative to the current directory).
     display: str
     revision: str | None = None
-    down_revision: Value = field(default_factory=Value)
-    branch_labels: Value = field(default_factory=Value)
-    depends_on: Value = field(default_factory=Value)
+    down_revision: Value = NO_VALUE
+    branch_labels: Value = NO_VALUE
+    depends_on: Value = NO_VALUE
     # Why the file cannot be used in the graph (AG007), and where.
     problem: str | None = None
     problem_line: int | None = None
@@ -71,10 +78,11 @@ class RevisionFile:
 
 
 def display_path(path: Path, cwd: Path) -> str:
-    try:
-        return path.relative_to(cwd).as_posix()
-    except ValueError:
-        return path.as_posix()
+    """`path` relative to `cwd` when inside it, POSIX style (a hot path: plain strings)."""
+    text, root = str(path), str(cwd)
+    if text.startswith(root) and text[len(root) : len(root) + 1] == os.sep:
+        text = text[len(root) + 1 :]
+    return text.replace(os.sep, "/") if os.sep != "/" else text
 
 
 def read_revision(path: Path, cwd: Path) -> RevisionFile:
@@ -93,11 +101,15 @@ def read_revision(path: Path, cwd: Path) -> RevisionFile:
     if "\x00" in text:
         rev.problem = "file contains NUL bytes (not a Python source file)"
         return rev
-    module = _parse(data, text, rev)
-    if module is None:
-        return rev
-    _read_variables(module, rev)
-    _read_header(module, rev)
+    facts = read_fast(data)
+    if facts is not None:
+        _apply_facts(facts, rev)
+    else:
+        module = _parse(data, text, rev)
+        if module is None:
+            return rev
+        _read_variables(module, rev)
+    _read_header(text, rev)
     if "alembic-gate:" in text:
         rev.suppressions = _suppressions(text)
     return rev
@@ -108,7 +120,7 @@ def _parse(data: bytes, text: str, rev: RevisionFile) -> ast.Module | None:
     if head is not None:
         try:
             return ast.parse(head)
-        except (SyntaxError, ValueError):
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
             pass  # the head alone may be cut mid-statement: parse it all
     try:
         return ast.parse(text, filename=rev.display)
@@ -116,7 +128,7 @@ def _parse(data: bytes, text: str, rev: RevisionFile) -> ast.Module | None:
         rev.problem = f"syntax error: {exc.msg}"
         rev.problem_line = exc.lineno
     except (ValueError, RecursionError, MemoryError) as exc:
-        rev.problem = f"cannot parse: {exc}"
+        rev.problem = f"cannot parse: {exc or type(exc).__name__}"
     return None
 
 
@@ -212,22 +224,46 @@ def _value(node: ast.expr, line: int) -> Value:
         return Value((value,), True, line)
     if isinstance(value, tuple | list) and all(isinstance(v, str) for v in value):
         return Value(tuple(dict.fromkeys(value)), True, line)
-    return Value((), False, line, ast.unparse(node))
+    return Value((), False, line, _unparse(node))
 
 
-def _read_header(module: ast.Module, rev: RevisionFile) -> None:
-    if not module.body:
+def _unparse(node: ast.expr) -> str:
+    try:
+        return ast.unparse(node)
+    except (RecursionError, MemoryError, ValueError):
+        return "<an expression too deeply nested to show>"
+
+
+def _apply_facts(facts: Facts, rev: RevisionFile) -> None:
+    """Fill `rev` from the fast path's plain literals."""
+    lines = {name: line for name, (_, line) in facts.items()}
+    rev.revision = facts["revision"][0][0] if facts["revision"][0] else ""
+    rev.revision_line = lines["revision"]
+    for name in ("down_revision", "branch_labels", "depends_on"):
+        if name in facts:
+            setattr(rev, name, Value(facts[name][0], True, lines[name]))
+    _check_ids(rev, lines)
+
+
+def _docstring(text: str) -> tuple[str, int] | None:
+    """The module docstring's raw text and the line it starts on."""
+    match = _DOCSTRING.match(text)
+    if match is None:
+        return None
+    quote = match.group(2)
+    end = text.find(quote, match.end())
+    if end < 0:
+        return None
+    return text[match.end() : end], text.count("\n", 0, match.end()) + 1
+
+
+def _read_header(text: str, rev: RevisionFile) -> None:
+    found = _docstring(text)
+    if found is None:
         return
-    first = module.body[0]
-    if not (
-        isinstance(first, ast.Expr)
-        and isinstance(first.value, ast.Constant)
-        and isinstance(first.value.value, str)
-    ):
-        return
-    doc = first.value.value
+    doc, first_line = found
     for match in _HEADER.finditer(doc):
-        line = first.lineno + doc.count("\n", 0, match.start())
+        line = first_line + doc.count("\n", 0, match.start())
         if match.group(1) == "Revision ID" and rev.header_revision is None:
             rev.header_revision = (match.group(2), line)
         elif match.group(1) == "Revises" and rev.header_revises is None:
