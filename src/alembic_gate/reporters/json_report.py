@@ -1,0 +1,33 @@
+"""The contract's JSON report, version 1 (fields may be added, never renamed)."""
+
+from __future__ import annotations
+
+import json
+
+from alembic_gate.findings import Finding, Report, sorted_findings
+
+VERSION = 1
+
+
+def render(report: Report) -> str:
+    document = {
+        "version": VERSION,
+        "tool": "alembic-gate",
+        "command": report.command,
+        "findings": [_finding(f) for f in sorted_findings(report.findings)],
+        "heads": list(report.heads),
+        "unused_suppressions": list(report.unused_suppressions),
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def _finding(finding: Finding) -> dict[str, object]:
+    return {
+        "code": finding.code,
+        "name": finding.name,
+        "severity": finding.severity,
+        "path": finding.path,
+        "line": finding.line,
+        "message": finding.message,
+        "fix": finding.fix,
+    }

@@ -1,0 +1,53 @@
+"""The report for people: one line per finding, then a summary line (ruff's style)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from alembic_gate.findings import Finding, Report, Severity, sorted_findings
+from alembic_gate.reporters.common import location
+
+_NOUNS: dict[Severity, tuple[str, str]] = {
+    "error": ("error", "errors"),
+    "warning": ("warning", "warnings"),
+    "info": ("info", "info"),
+}
+
+
+def render(report: Report) -> str:
+    lines = [line for f in sorted_findings(report.findings) for line in finding_lines(f)]
+    lines += [f"note: unused suppression: {note}" for note in report.unused_suppressions]
+    lines.append(summary_line(report))
+    return "\n".join(lines) + "\n"
+
+
+def finding_lines(finding: Finding) -> list[str]:
+    """``path:line: AG001 [multiple-heads] message``, then ``  fix: ...`` when there is one."""
+    where = location(finding)
+    prefix = f"{where}: " if where else ""
+    lines = _block(f"{prefix}{finding.code} [{finding.name}] ", finding.message)
+    if finding.fix:
+        lines += _block("  fix: ", finding.fix)
+    return lines
+
+
+def summary_line(report: Report) -> str:
+    """``Found 2 errors, 1 warning (1 with a fix).`` or ``All checks passed.``"""
+    if not report.findings:
+        return "All checks passed."
+    counts = Counter(f.severity for f in report.findings)
+    parts = [_count(counts[severity], severity) for severity in _NOUNS if counts[severity]]
+    fixes = sum(1 for f in report.findings if f.fix)
+    with_fix = f" ({fixes} with a fix)" if fixes else ""
+    return f"Found {', '.join(parts)}{with_fix}."
+
+
+def _count(number: int, severity: Severity) -> str:
+    singular, plural = _NOUNS[severity]
+    return f"{number} {singular if number == 1 else plural}"
+
+
+def _block(head: str, text: str) -> list[str]:
+    # Later lines of a multi-line message or fix are indented under their finding.
+    first, *rest = text.splitlines() or [""]
+    return [head + first, *(f"    {line}" for line in rest)]

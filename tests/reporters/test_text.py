@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from alembic_gate.catalog import RULES
+from alembic_gate.findings import Report
+from alembic_gate.reporters import text
+
+
+def test_findings_fixes_notes_and_summary() -> None:
+    report = Report(
+        "lint",
+        findings=[
+            RULES["AG103"].finding("Drops column users.email.", "m/versions/cd34.py", 9),
+            RULES["AG001"].finding(
+                "The history has two heads: ab12, cd34.",
+                "m/versions/ab12.py",
+                14,
+                fix='alembic merge -m "merge heads" ab12 cd34',
+            ),
+            RULES["AG008"].finding("Two bases: aa, bb.", "alembic.ini"),
+        ],
+        unused_suppressions=["m/versions/ab12.py:3: ignore[AG009]"],
+    )
+    assert text.render(report) == (
+        "alembic.ini: AG008 [multiple-bases] Two bases: aa, bb.\n"
+        "m/versions/ab12.py:14: AG001 [multiple-heads] The history has two heads: ab12, cd34.\n"
+        '  fix: alembic merge -m "merge heads" ab12 cd34\n'
+        "m/versions/cd34.py:9: AG103 [drop-column-or-table] Drops column users.email.\n"
+        "note: unused suppression: m/versions/ab12.py:3: ignore[AG009]\n"
+        "Found 1 error, 2 warnings (1 with a fix).\n"
+    )
+
+
+def test_finding_without_a_place_starts_with_its_code() -> None:
+    report = Report(
+        "doctor",
+        findings=[
+            RULES["AG801"].finding(
+                "The database is at ab12; cd34 is pending.", fix="alembic upgrade heads"
+            )
+        ],
+    )
+    assert text.render(report) == (
+        "AG801 [database-behind] The database is at ab12; cd34 is pending.\n"
+        "  fix: alembic upgrade heads\n"
+        "Found 1 error (1 with a fix).\n"
+    )
+
+
+def test_multi_line_message_and_fix_stay_under_their_finding() -> None:
+    finding = RULES["AG902"].finding(
+        "Models and schema differ:\nadd_column users.age",
+        "migrations/env.py",
+        fix="op.add_column(\n    'users', sa.Column('age', sa.Integer()))",
+    )
+    assert text.finding_lines(finding) == [
+        "migrations/env.py: AG902 [schema-drift] Models and schema differ:",
+        "    add_column users.age",
+        "  fix: op.add_column(",
+        "        'users', sa.Column('age', sa.Integer()))",
+    ]
+
+
+def test_no_findings() -> None:
+    assert text.render(Report("lint")) == "All checks passed.\n"
+
+
+def test_unused_suppressions_are_listed_when_all_checks_pass() -> None:
+    report = Report("lint", unused_suppressions=["a.py:1: ignore[AG103]", "b.py:2: ignore[AG9]"])
+    assert text.render(report) == (
+        "note: unused suppression: a.py:1: ignore[AG103]\n"
+        "note: unused suppression: b.py:2: ignore[AG9]\n"
+        "All checks passed.\n"
+    )
+
+
+def test_summary_counts_every_severity() -> None:
+    report = Report(
+        "lint",
+        findings=[
+            RULES["AG002"].finding("a", "a.py", 1),
+            RULES["AG004"].finding("b", "b.py", 1),
+            RULES["AG106"].finding("c", "c.py", 1),
+            RULES["AG107"].finding("d", "d.py", 1),
+            RULES["AG107"].finding("e", "e.py", 1),
+        ],
+    )
+    assert text.summary_line(report) == "Found 2 errors, 1 warning, 2 info."
