@@ -1,0 +1,85 @@
+"""Where reports go: parse ``--format FMT[=PATH]`` and write every requested report.
+
+Parse the flags before the run (``parse_formats``) so a bad flag costs nothing, then
+hand the finished Report to ``write_reports``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from alembic_gate.errors import UsageError
+from alembic_gate.findings import Report
+from alembic_gate.reporters import REPORTERS
+from alembic_gate.reporters.github import write_step_summary
+
+# (format, path); a path of None means standard output.
+Target = tuple[str, str | None]
+
+
+def parse_formats(values: Sequence[str]) -> list[Target]:
+    """Turn the repeated ``--format`` values into targets; plain text when none is given.
+
+    At most one report may go to standard output, so annotations or a second report
+    never mix into a machine-readable stream, and no two reports may share a file.
+    """
+    if not values:
+        return [("text", None)]
+    targets = [_parse_one(value) for value in values]
+    on_stdout = [fmt for fmt, path in targets if path is None]
+    if len(on_stdout) > 1:
+        raise UsageError(
+            f"--format {' and '.join(on_stdout)} would both write to standard output; "
+            "give all but one a file, e.g. --format json=report.json"
+        )
+    paths = [path for _, path in targets if path is not None]
+    for index, path in enumerate(paths):
+        if Path(path).resolve() in {Path(p).resolve() for p in paths[:index]}:
+            raise UsageError(f"--format: two reports would both be written to {path}")
+    return targets
+
+
+def _parse_one(value: str) -> Target:
+    fmt, sep, path = value.partition("=")
+    if fmt not in REPORTERS:
+        raise UsageError(f"unknown --format {fmt!r}; choose from {', '.join(REPORTERS)}")
+    if sep and not path:
+        raise UsageError(f"--format {value}: no path after '='")
+    return fmt, path or None
+
+
+def write_reports(report: Report, targets: Sequence[Target]) -> None:
+    """Write each report to its file (creating folders) or standard output.
+
+    With the github format and ``GITHUB_STEP_SUMMARY`` set, also append the step summary.
+    """
+    for fmt, path in targets:
+        rendered = REPORTERS[fmt](report)
+        if path is None:
+            _write_stdout(rendered)
+        else:
+            _write_file(Path(path), rendered)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary and any(fmt == "github" for fmt, _ in targets):
+        try:
+            write_step_summary(report, summary)
+        except OSError as exc:
+            raise UsageError(f"cannot write the step summary to {summary}: {exc.strerror}") from exc
+
+
+def _write_file(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", errors="surrogateescape")
+    except OSError as exc:
+        raise UsageError(f"cannot write a report to {path}: {exc.strerror}") from exc
+
+
+def _write_stdout(text: str) -> None:
+    # A console that cannot show a character gets an escape instead of a traceback.
+    encoding = sys.stdout.encoding or "utf-8"
+    sys.stdout.write(text.encode(encoding, "backslashreplace").decode(encoding))
+    sys.stdout.flush()
