@@ -10,6 +10,7 @@ from pathlib import Path
 from alembic_gate import suppress
 from alembic_gate.config import Settings, load_settings
 from alembic_gate.findings import Finding, Report, sorted_findings
+from alembic_gate.output import parse_formats, write_reports
 from alembic_gate.project import History, load_histories
 from alembic_gate.rules import LintContext, lint_rules
 
@@ -66,12 +67,11 @@ def _wants_summary(formats: list[str]) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from alembic_gate.output import emit
-
+    targets = parse_formats(args.formats)
     cwd = Path.cwd()
     settings = load_settings(args, cwd)
     histories = load_histories(args, cwd)
     findings = [f for h in histories for f in lint_history(h, settings, cwd)]
     report = build_report("lint", findings, histories, settings, lint_codes(settings), args.formats)
-    emit(report, args.formats)
+    write_reports(report, targets)
     return report.exit_code

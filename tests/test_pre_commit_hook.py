@@ -1,0 +1,98 @@
+"""The `alembic-gate` hook run by the real pre-commit, through `pre-commit try-repo`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
+
+SECOND_HEAD = '''"""a second head
+
+Revision ID: 99aa99aa99aa
+Revises: 46eedd18c879
+Create Date: 2024-01-01 00:00:00
+
+"""
+revision = "99aa99aa99aa"
+down_revision = "46eedd18c879"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
+'''
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    repo = tmp_path / "project"
+    shutil.copytree(
+        ROOT / "examples" / "quickstart",
+        repo,
+        ignore=shutil.ignore_patterns("__pycache__", "*.db", ".alembic-gate-cache"),
+    )
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "config", "user.email", "t@example.invalid")
+    _git(repo, "config", "user.name", "t")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "project")
+    return repo
+
+
+def _try_repo(project: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home)}
+    return subprocess.run(
+        [*PRE_COMMIT, "try-repo", str(ROOT), "alembic-gate", "--all-files"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_hook_definition_matches_the_contract() -> None:
+    hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    lint = hooks["alembic-gate"]
+    assert lint["entry"] == "alembic-gate lint"
+    assert lint["language"] == "python"
+    assert lint["pass_filenames"] is False
+
+
+def test_hook_passes_then_fails_on_a_second_head(project: Path, pre_commit_home: Path) -> None:
+    clean = _try_repo(project, pre_commit_home)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "Passed" in clean.stdout
+
+    versions = project / "migrations" / "versions"
+    (versions / "99aa99aa99aa_a_second_head.py").write_text(SECOND_HEAD)
+    _git(project, "add", ".")
+    _git(project, "commit", "-qm", "second head")
+
+    broken = _try_repo(project, pre_commit_home)
+    assert broken.returncode == 1, broken.stdout + broken.stderr
+    assert "Failed" in broken.stdout
+    assert "AG001 [multiple-heads]" in broken.stdout
+    assert 'alembic merge -m "merge heads"' in broken.stdout
