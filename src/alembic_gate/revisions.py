@@ -87,12 +87,19 @@ def display_path(path: Path, cwd: Path) -> str:
 
 def read_revision(path: Path, cwd: Path) -> RevisionFile:
     """Read one revision file; problems are recorded on the result, never raised."""
-    rev = RevisionFile(path=path, display=display_path(path, cwd))
+    display = display_path(path, cwd)
     try:
         data = path.read_bytes()
     except OSError as exc:
+        rev = RevisionFile(path=path, display=display)
         rev.problem = f"cannot read file: {exc.strerror or exc}"
         return rev
+    return read_revision_source(data, path, display)
+
+
+def read_revision_source(data: bytes, path: Path, display: str) -> RevisionFile:
+    """Read a revision file's contents (from disk or from a git object) as `path`."""
+    rev = RevisionFile(path=path, display=display)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
