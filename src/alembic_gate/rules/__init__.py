@@ -27,6 +27,8 @@ class LintContext:
     new_revisions: frozenset[str] | None = None
     # The base ref's graph, read from git objects (None without --base).
     base_graph: RevisionGraph | None = None
+    # The `--base` ref as the user wrote it, for messages (None without --base).
+    base_ref: str | None = None
 
     def is_new(self, revision: str) -> bool:
         return self.new_revisions is None or revision in self.new_revisions
@@ -46,6 +48,14 @@ def _load() -> list[ModuleType]:
         ag007_unparsable_revision,
         ag008_multiple_bases,
         ag009_header_mismatch,
+        ag010_stale_parent,
+        ag101_not_null_column_without_default,
+        ag102_not_null_without_backfill,
+        ag103_drop_column_or_table,
+        ag104_rename_column_or_table,
+        ag105_index_not_concurrent,
+        ag106_column_type_change,
+        ag107_empty_downgrade,
     )
 
     return [
@@ -58,6 +68,14 @@ def _load() -> list[ModuleType]:
         ag007_unparsable_revision,
         ag008_multiple_bases,
         ag009_header_mismatch,
+        ag010_stale_parent,
+        ag101_not_null_column_without_default,
+        ag102_not_null_without_backfill,
+        ag103_drop_column_or_table,
+        ag104_rename_column_or_table,
+        ag105_index_not_concurrent,
+        ag106_column_type_change,
+        ag107_empty_downgrade,
     ]
 
 
