@@ -1,0 +1,158 @@
+"""Reading a git ref's revision files straight from git objects, without a checkout.
+
+`lint --base REF` compares the working tree's history with REF's. The files are
+listed with `git ls-tree` and read in one `git cat-file --batch` call, so a
+history of thousands of revisions costs two git processes. It works on a shallow
+clone as long as REF's commit has been fetched; when it has not, the error says
+how to fetch it.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+
+from alembic_gate.discovery import AlembicSetup
+from alembic_gate.errors import UsageError
+from alembic_gate.graph import RevisionGraph
+from alembic_gate.revisions import RevisionFile, display_path, read_revision_source
+
+# Alembic's `_only_source_rev_file`: `.py` files, not `__init__.py` nor editor locks.
+_SOURCE_FILE = re.compile(r"(?!\.\#|__init__)(.*\.py)$")
+_SHA = re.compile(r"[0-9a-fA-F]{7,64}")
+
+
+def read_base_graph(ref: str, setup: AlembicSetup, cwd: Path) -> RevisionGraph:
+    """The revision graph of `setup`'s version locations as they are at `ref`."""
+    root = repository_root(cwd)
+    commit = resolve_ref(ref, root)
+    folders = [_relative(location, root, cwd) for location in setup.version_locations]
+    paths, blobs = _list_sources(commit, folders, setup.recursive, root)
+    files: list[RevisionFile] = []
+    for path, data in zip(paths, _read_blobs(blobs, root), strict=True):
+        full = root / path
+        files.append(read_revision_source(data, full, display_path(full, cwd)))
+    return RevisionGraph.build(files)
+
+
+def new_revisions(graph: RevisionGraph, base: RevisionGraph) -> frozenset[str]:
+    """Revisions of `graph` that the base does not have."""
+    return frozenset(graph.by_id.keys() - base.by_id.keys())
+
+
+def repository_root(cwd: Path) -> Path:
+    result = _git(["rev-parse", "--show-toplevel"], cwd)
+    if result.returncode != 0:
+        raise UsageError(f"--base needs a git repository, and {cwd} is not inside one")
+    return Path(result.stdout.decode().strip()).resolve()
+
+
+def resolve_ref(ref: str, root: Path) -> str:
+    """REF's commit id; a ref this clone lacks is a usage error saying how to fetch it."""
+    if not ref.strip() or ref.startswith("-"):
+        raise UsageError(f"--base {ref!r} is not a git ref")
+    result = _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], root)
+    if result.returncode == 0:
+        return result.stdout.decode().strip()
+    shallow = _git(["rev-parse", "--is-shallow-repository"], root).stdout.strip() == b"true"
+    clone = "this shallow clone" if shallow else "this repository"
+    raise UsageError(
+        f"--base {ref}: no such commit in {clone}; fetch it first with "
+        f"`{fetch_command(ref, _remotes(root))}` (GitHub Actions: `fetch-depth: 0` in "
+        "actions/checkout; GitLab CI: `GIT_DEPTH: 0`)"
+    )
+
+
+def fetch_command(ref: str, remotes: Sequence[str]) -> str:
+    """The `git fetch` that brings REF into a shallow clone."""
+    name = ref.removeprefix("refs/remotes/")
+    for remote in remotes:
+        if name.startswith(remote + "/"):
+            branch = name[len(remote) + 1 :]
+            return f"git fetch --depth=1 {remote} {branch}:refs/remotes/{remote}/{branch}"
+    remote = "origin" if "origin" in remotes or not remotes else remotes[0]
+    if _SHA.fullmatch(ref):
+        return f"git fetch --depth=1 {remote} {ref}"
+    branch = ref.removeprefix("refs/heads/")
+    return f"git fetch --depth=1 {remote} {branch}:refs/remotes/{remote}/{branch}"
+
+
+def _remotes(root: Path) -> list[str]:
+    return _git(["remote"], root).stdout.decode().split()
+
+
+def _relative(location: Path, root: Path, cwd: Path) -> PurePosixPath:
+    full = (cwd / location).resolve()
+    try:
+        return PurePosixPath(full.relative_to(root).as_posix())
+    except ValueError:
+        raise UsageError(
+            f"--base: version location {location} is outside the git repository at {root}"
+        ) from None
+
+
+def _list_sources(
+    commit: str, folders: list[PurePosixPath], recursive: bool, root: Path
+) -> tuple[list[PurePosixPath], list[str]]:
+    """Revision source files under `folders` at `commit`, in alembic's order, and their blobs."""
+    specs = [str(folder) for folder in folders]
+    result = _git(["ls-tree", "-r", "-z", "--full-tree", commit, "--", *specs], root)
+    if result.returncode != 0:
+        raise UsageError(f"--base: git ls-tree failed: {result.stderr.decode().strip()}")
+    found: dict[PurePosixPath, str] = {}
+    for entry in result.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        meta, _, name = entry.partition("\t")
+        fields = meta.split()
+        if len(fields) != 3 or fields[1] != "blob" or fields[0] == "120000":
+            continue
+        path = PurePosixPath(name)
+        if _SOURCE_FILE.fullmatch(path.name) and _inside(path, folders, recursive):
+            found[path] = fields[2]
+    order = sorted(found, key=lambda p: (_folder_index(p, folders), p.parts))
+    return order, [found[p] for p in order]
+
+
+def _inside(path: PurePosixPath, folders: list[PurePosixPath], recursive: bool) -> bool:
+    if recursive:
+        return any(folder in path.parents for folder in folders)
+    return path.parent in folders
+
+
+def _folder_index(path: PurePosixPath, folders: list[PurePosixPath]) -> int:
+    return next(
+        (i for i, folder in enumerate(folders) if folder in path.parents),
+        len(folders),
+    )
+
+
+def _read_blobs(blobs: list[str], root: Path) -> list[bytes]:
+    """The contents of `blobs`, in order, from one `git cat-file --batch`."""
+    if not blobs:
+        return []
+    request = "".join(f"{blob}\n" for blob in blobs).encode()
+    result = _git(["cat-file", "--batch"], root, request)
+    out = result.stdout
+    contents: list[bytes] = []
+    position = 0
+    for blob in blobs:
+        end = out.find(b"\n", position)
+        header = out[position:end].split()
+        if result.returncode != 0 or len(header) != 3 or header[1] != b"blob":
+            raise UsageError(f"--base: git cat-file could not read blob {blob}")
+        size = int(header[2])
+        contents.append(out[end + 1 : end + 1 + size])
+        position = end + 1 + size + 1
+    return contents
+
+
+def _git(
+    args: list[str], cwd: Path, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(
+            ["git", "-C", str(cwd), *args], input=stdin, capture_output=True, check=False
+        )
+    except FileNotFoundError:
+        raise UsageError("--base needs git, and no `git` command was found") from None

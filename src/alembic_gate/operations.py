@@ -1,0 +1,445 @@
+"""Reading the `op.*` calls of a revision's upgrade() and downgrade() with `ast`.
+
+SQL is never rendered (real migrations call `op.get_bind()` and query the
+database, which offline rendering cannot do): the calls are read from the source.
+Understood shapes:
+
+- `op.add_column("t", sa.Column("c", sa.Integer(), nullable=False))`, with
+  positional or keyword arguments, and names taken from module-level constants;
+- `with op.batch_alter_table("t") as batch_op: batch_op.alter_column(...)`;
+- `with op.get_context().autocommit_block(): op.create_index(...)`;
+- backfills: `op.execute("UPDATE t ...")`, `op.execute(sa.text(...))`,
+  `op.execute(t.update().values(...))`, `sa.update(t)`, and the same through
+  `op.get_bind().execute(...)` or any other `.execute(...)`;
+- module-level helpers called from upgrade(), and alembic's multi-database
+  template (`upgrade_engine1()` ...).
+
+The whole file is parsed only when a rule asks, once per file.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from alembic_gate.revisions import RevisionFile
+
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+# A keyword whose value is not a literal (`server_default=sa.text("now()")`).
+UNKNOWN = _Unknown()
+
+# Positional parameters of the `op.*` forms; the batch forms drop `table_name`.
+_SIGNATURES: dict[str, tuple[str, ...]] = {
+    "add_column": ("table_name", "column"),
+    "alter_column": ("table_name", "column_name"),
+    "drop_column": ("table_name", "column_name"),
+    "create_table": ("table_name",),
+    "drop_table": ("table_name",),
+    "rename_table": ("old_table_name", "new_table_name"),
+    "create_index": ("index_name", "table_name", "columns"),
+    "drop_index": ("index_name", "table_name"),
+    "execute": ("sqltext",),
+    "batch_alter_table": ("table_name",),
+}
+# `op.*` helpers that change nothing themselves.
+_HELPERS = frozenset({"f", "get_bind", "get_context", "inline_literal"})
+_TABLE_FACTORIES = frozenset({"table", "Table", "create_table"})
+_SERVER_GENERATED = frozenset({"Identity", "Computed", "FetchedValue", "DefaultClause"})
+# A name in SQL: plain, quoted, or a placeholder filled in at run time (`%s`, `{}`).
+_SQL_NAME = r"(?:[\w$]+|\"[^\"]+\"|`[^`]+`|\[[^\]]+\]|%s|%\(\w+\)s|\{\w*\})"
+_PLACEHOLDER = re.compile(r"%s|%\(\w+\)s|\{\w*\}")
+_UPDATE_SQL = re.compile(
+    rf"\bUPDATE\s+(?:ONLY\s+)?({_SQL_NAME}(?:\s*\.\s*{_SQL_NAME})*)"
+    r"\s+(?:AS\s+\w+\s+)?(?:\w+\s+)?SET\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """An `sa.Column(...)` given to add_column."""
+
+    name: str | None
+    # The literal `nullable=`, or None when not given or not a literal.
+    nullable: bool | None
+    # server_default=, or a server-generated value such as Identity() or Computed().
+    server_default: bool
+    # `default=` (applied by SQLAlchemy on INSERT, never to existing rows).
+    client_default: bool
+
+
+@dataclass(frozen=True)
+class Call:
+    """One operation, in the order upgrade() runs it.
+
+    `name` is the op's method name ("add_column", "alter_column" ...), or
+    "backfill" for an `.execute(...)` whose statement updates rows of `table`
+    (None when the statement's table cannot be read).
+    """
+
+    name: str
+    line: int
+    table: str | None
+    # Column operations: the column's name.
+    column: str | None = None
+    # Keyword arguments: the literal value, or UNKNOWN.
+    options: Mapping[str, object] = field(default_factory=dict)
+    # add_column: the column added.
+    new_column: Column | None = None
+    # rename_table: the new name.
+    new_table: str | None = None
+    # Called on a batch_alter_table() alias.
+    batch: bool = False
+    # Inside `with ...autocommit_block():`.
+    autocommit: bool = False
+    node: ast.Call | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def receiver(self) -> str:
+        return "batch_op" if self.batch else "op"
+
+
+@dataclass
+class Side:
+    """upgrade() or downgrade(): its operations, and the shape of its body."""
+
+    calls: list[Call] = field(default_factory=list)
+    # Where `def upgrade` / `def downgrade` stands; None when the module has none.
+    line: int | None = None
+    # The body is only a docstring, `pass` or `...`.
+    empty: bool = True
+    # The body raises (`raise NotImplementedError()`).
+    raises: bool = False
+
+
+@dataclass
+class Operations:
+    upgrade: Side = field(default_factory=Side)
+    downgrade: Side = field(default_factory=Side)
+    # Why the file could not be read (AG007 reports it); the sides are then empty.
+    problem: str | None = None
+
+
+_CACHE: dict[Path, tuple[tuple[int, int], Operations]] = {}
+
+
+def operations(rev: RevisionFile) -> Operations:
+    """The operations of one revision file, parsed once per file version."""
+    try:
+        stat = rev.path.stat()
+    except OSError as exc:
+        return Operations(problem=f"cannot read file: {exc.strerror or exc}")
+    key = (stat.st_mtime_ns, stat.st_size)
+    cached = _CACHE.get(rev.path)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    try:
+        ops = read_operations(rev.path.read_bytes())
+    except OSError as exc:
+        return Operations(problem=f"cannot read file: {exc.strerror or exc}")
+    _CACHE[rev.path] = (key, ops)
+    return ops
+
+
+def read_operations(source: bytes | str) -> Operations:
+    """The operations in a revision file's source."""
+    try:
+        module = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        return Operations(problem=f"cannot parse: {exc}")
+    try:
+        reader = _Reader(module)
+        return Operations(upgrade=reader.side("upgrade"), downgrade=reader.side("downgrade"))
+    except RecursionError:
+        return Operations(problem="cannot parse: too deeply nested")
+
+
+@dataclass(frozen=True)
+class _Scope:
+    # batch_alter_table aliases: name -> table.
+    batch: Mapping[str, str | None] = field(default_factory=dict)
+    autocommit: bool = False
+
+
+class _Reader:
+    def __init__(self, module: ast.Module) -> None:
+        self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        self.constants: dict[str, str] = {}
+        self.op_names = {"op"}
+        for node in module.body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                self.functions[node.name] = node
+            elif isinstance(node, ast.Assign | ast.AnnAssign):
+                self._constant(node)
+            elif isinstance(node, ast.ImportFrom) and node.module == "alembic":
+                self.op_names |= {a.asname or a.name for a in node.names if a.name == "op"}
+        self.tables = _table_variables(module, self.constants)
+        self.calls: list[Call] = []
+        self.visited: set[str] = set()
+
+    def _constant(self, node: ast.Assign | ast.AnnAssign) -> None:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        value = node.value
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    self.constants[target.id] = value.value
+
+    def side(self, name: str) -> Side:
+        main = self.functions.get(name)
+        roots = [f for n, f in self.functions.items() if n == name or n.startswith(name + "_")]
+        self.calls = []
+        self.visited = set()
+        for root in sorted(roots, key=lambda f: f.name != name):
+            self._function(root, _Scope())
+        if main is None:
+            return Side(calls=self.calls, line=None, empty=not roots, raises=False)
+        body = _without_docstring(main.body)
+        return Side(
+            calls=self.calls,
+            line=main.lineno,
+            empty=all(_is_noop(stmt) for stmt in body),
+            raises=any(isinstance(stmt, ast.Raise) for stmt in body),
+        )
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: _Scope) -> None:
+        if node.name in self.visited:
+            return
+        self.visited.add(node.name)
+        for stmt in node.body:
+            self._visit(stmt, scope)
+
+    def _visit(self, node: ast.AST, scope: _Scope) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            return  # defined here, not run here
+        if isinstance(node, ast.With | ast.AsyncWith):
+            self._with(node, scope)
+            return
+        if isinstance(node, ast.Call):
+            self._call(node, scope)
+        for child in ast.iter_child_nodes(node):
+            self._visit(child, scope)
+
+    def _with(self, node: ast.With | ast.AsyncWith, scope: _Scope) -> None:
+        batch = dict(scope.batch)
+        autocommit = scope.autocommit
+        for item in node.items:
+            self._visit(item.context_expr, scope)
+            expr = item.context_expr
+            if not isinstance(expr, ast.Call) or not isinstance(expr.func, ast.Attribute):
+                continue
+            if expr.func.attr == "autocommit_block":
+                autocommit = True
+            elif expr.func.attr == "batch_alter_table" and self._is_op(expr.func.value):
+                table = self._string(_argument(expr, 0, "table_name"))
+                if isinstance(item.optional_vars, ast.Name):
+                    batch[item.optional_vars.id] = table
+        inner = _Scope(batch=batch, autocommit=autocommit)
+        for stmt in node.body:
+            self._visit(stmt, inner)
+
+    def _is_op(self, node: ast.expr) -> bool:
+        return isinstance(node, ast.Name) and node.id in self.op_names
+
+    def _call(self, node: ast.Call, scope: _Scope) -> None:
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in self.functions:
+            self._function(self.functions[func.id], _Scope(autocommit=scope.autocommit))
+            return
+        if not isinstance(func, ast.Attribute):
+            return
+        if func.attr == "execute":
+            self.calls.extend(self._backfills(node, scope))
+        receiver = func.value
+        if func.attr in _HELPERS:
+            return
+        if self._is_op(receiver):
+            self.calls.append(self._operation(node, func.attr, None, scope))
+        elif isinstance(receiver, ast.Name) and receiver.id in scope.batch:
+            self.calls.append(self._operation(node, func.attr, receiver.id, scope))
+
+    def _operation(self, node: ast.Call, name: str, alias: str | None, scope: _Scope) -> Call:
+        params = _SIGNATURES.get(name, ())
+        if alias is not None:
+            params = tuple(p for p in params if p != "table_name")
+        bound = _bind(node, params)
+        table = (
+            scope.batch[alias]
+            if alias is not None
+            else self._string(bound.get("table_name") or bound.get("old_table_name"))
+        )
+        new_column = _column(bound.get("column"), self) if name == "add_column" else None
+        column = new_column.name if new_column else self._string(bound.get("column_name"))
+        return Call(
+            name=name,
+            line=node.lineno,
+            table=table,
+            column=column,
+            options={kw.arg: _literal(kw.value) for kw in node.keywords if kw.arg},
+            new_column=new_column,
+            new_table=self._string(bound.get("new_table_name")),
+            batch=alias is not None,
+            autocommit=scope.autocommit,
+            node=node,
+        )
+
+    def _backfills(self, node: ast.Call, scope: _Scope) -> Iterator[Call]:
+        targets = list(self._updated_tables(_argument(node, 0, "sqltext")))
+        for table in dict.fromkeys(targets):
+            yield Call("backfill", node.lineno, table, autocommit=scope.autocommit, node=node)
+
+    def _updated_tables(self, statement: ast.expr | None) -> Iterator[str | None]:
+        """The tables an execute() statement updates (None: an UPDATE of an unknown table)."""
+        if statement is None:
+            return
+        for sub in ast.walk(statement):
+            text = self._sql(sub)
+            if text is not None:
+                for match in _UPDATE_SQL.finditer(text):
+                    yield _sql_name(match.group(1))
+            if isinstance(sub, ast.Call) and _callee(sub) == "update":
+                yield self._update_target(sub)
+
+    def _sql(self, node: ast.AST) -> str | None:
+        if isinstance(node, ast.JoinedStr):  # f"UPDATE {table} SET ..."
+            return "".join(self._fragment(v) for v in node.values)
+        if isinstance(node, ast.Name | ast.Constant):
+            return self._string(node)
+        return None
+
+    def _fragment(self, node: ast.expr) -> str:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.FormattedValue):
+            return self._string(node.value) or "{}"
+        return "{}"
+
+    def _update_target(self, node: ast.Call) -> str | None:
+        # `sa.update(users)` / `update(users)`, or `users.update()`.
+        if node.args:
+            return self._table(node.args[0])
+        if isinstance(node.func, ast.Attribute):
+            return self._table(node.func.value)
+        return None
+
+    def _table(self, node: ast.expr) -> str | None:
+        if isinstance(node, ast.Name):
+            return self.tables.get(node.id)
+        if isinstance(node, ast.Call) and _callee(node) in _TABLE_FACTORIES:
+            return self._string(_argument(node, 0, "name"))
+        return None
+
+    def _string(self, node: ast.expr | None) -> str | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.Name):
+            return self.constants.get(node.id)
+        if isinstance(node, ast.Call) and _callee(node) == "f" and node.args:
+            return self._string(node.args[0])  # op.f("ix_name")
+        return None
+
+
+def _table_variables(module: ast.Module, constants: dict[str, str]) -> dict[str, str]:
+    """`users = sa.table("users", ...)` (or Table, op.create_table) anywhere in the file."""
+    tables: dict[str, str] = {}
+    for node in ast.walk(module):
+        if not isinstance(node, ast.Assign) or not isinstance(node.value, ast.Call):
+            continue
+        if _callee(node.value) not in _TABLE_FACTORIES:
+            continue
+        name = _argument(node.value, 0, "name") or _argument(node.value, 0, "table_name")
+        if isinstance(name, ast.Constant) and isinstance(name.value, str):
+            table: str | None = name.value
+        else:
+            table = constants.get(name.id) if isinstance(name, ast.Name) else None
+        for target in node.targets:
+            if isinstance(target, ast.Name) and table is not None:
+                tables[target.id] = table
+    return tables
+
+
+def _column(node: ast.expr | None, reader: _Reader) -> Column | None:
+    if not isinstance(node, ast.Call) or _callee(node) != "Column":
+        return None
+    options = {kw.arg: kw.value for kw in node.keywords if kw.arg}
+    server = "server_default" in options and _literal(options["server_default"]) is not None
+    generated = any(
+        isinstance(arg, ast.Call) and _callee(arg) in _SERVER_GENERATED for arg in node.args
+    )
+    nullable = _literal(options["nullable"]) if "nullable" in options else None
+    name_node = node.args[0] if node.args else options.get("name")
+    return Column(
+        name=reader._string(name_node),
+        nullable=nullable if isinstance(nullable, bool) else None,
+        server_default=server or generated,
+        client_default="default" in options and _literal(options["default"]) is not None,
+    )
+
+
+def _callee(node: ast.Call) -> str | None:
+    """`sa.Column(...)` and `Column(...)` are both "Column"."""
+    if isinstance(node.func, ast.Attribute):
+        return node.func.attr
+    if isinstance(node.func, ast.Name):
+        return node.func.id
+    return None
+
+
+def _argument(node: ast.Call, index: int, keyword: str) -> ast.expr | None:
+    for kw in node.keywords:
+        if kw.arg == keyword:
+            return kw.value
+    args = node.args
+    if index < len(args) and not any(isinstance(a, ast.Starred) for a in args[: index + 1]):
+        return args[index]
+    return None
+
+
+def _bind(node: ast.Call, params: tuple[str, ...]) -> dict[str, ast.expr]:
+    bound: dict[str, ast.expr] = {}
+    for param, arg in zip(params, node.args, strict=False):
+        if isinstance(arg, ast.Starred):
+            break
+        bound[param] = arg
+    for kw in node.keywords:
+        if kw.arg in params:
+            bound[kw.arg] = kw.value
+    return bound
+
+
+def _literal(node: ast.expr) -> object:
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return UNKNOWN
+
+
+def _sql_name(name: str) -> str | None:
+    """`public."Users"` -> `Users`; None for a placeholder."""
+    last = re.split(r"\s*\.\s*", name)[-1]
+    return None if _PLACEHOLDER.fullmatch(last) else last.strip('"`[]')
+
+
+def _without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
+    first = body[0] if body else None
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+        return body[1:] if isinstance(first.value.value, str) else body
+    return body
+
+
+def _is_noop(stmt: ast.stmt) -> bool:
+    if isinstance(stmt, ast.Pass):
+        return True
+    return (
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Constant)
+        and (stmt.value.value is Ellipsis or isinstance(stmt.value.value, str))
+    )

@@ -1,0 +1,71 @@
+"""AG010: with `--base REF`, a new revision sits on a parent that is no longer REF's head.
+
+Two pull requests each add a revision on the same parent; each passes alone, and
+merging both leaves two heads on the base. The one merged second finds, on the
+base, that its parent has gained a child this branch does not have. Heads that
+carry branch labels of their own (`label@head`) are not reported, as in AG001.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from alembic_gate.catalog import rule
+from alembic_gate.findings import Finding
+from alembic_gate.graph import RevisionGraph
+from alembic_gate.revisions import RevisionFile
+from alembic_gate.rules import LintContext
+from alembic_gate.rules.ag00_common import command, without_own_label
+
+RULE = rule("AG010")
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    base, new = ctx.base_graph, ctx.new_revisions
+    if base is None or new is None:
+        return
+    merged = _merged(ctx.graph, base)
+    clashing = set(without_own_label(merged, merged.heads))
+    for rid, rev in ctx.graph.by_id.items():
+        if rid not in new or not clashing & merged.descendants([rid]):
+            continue
+        for parent in rev.parents:
+            moved = [
+                child
+                for child in base.children.get(parent, [])
+                if child not in ctx.graph.by_id and clashing & merged.descendants([child])
+            ]
+            if moved:
+                yield _finding(ctx, base, rev, parent, moved)
+
+
+def _merged(graph: RevisionGraph, base: RevisionGraph) -> RevisionGraph:
+    """The history once this branch is merged into the base."""
+    extra = [rev for rid, rev in base.by_id.items() if rid not in graph.by_id]
+    return RevisionGraph.build([*graph.by_id.values(), *extra])
+
+
+def _finding(
+    ctx: LintContext, base: RevisionGraph, rev: RevisionFile, parent: str, moved: list[str]
+) -> Finding:
+    rid = rev.revision or ""
+    ref = ctx.base_ref or "the base"
+    above = base.descendants([parent])
+    targets = [head for head in base.heads if head in above]
+    mine = ctx.graph.descendants([rid])
+    branch_heads = [head for head in ctx.graph.heads if head in mine]
+    verb = "has" if len(moved) == 1 else "have"
+    message = (
+        f"revision {rid} is new on this branch and sits on {parent}, but on {ref} "
+        f"{', '.join(moved)} {verb} been added on top of {parent} since: merging this "
+        f"branch would leave two heads. It should sit on {ref}'s head "
+        f"{' or '.join(targets) or 'instead'}"
+    )
+    target = json.dumps(targets[0] if targets else parent)
+    merge = command(ctx, "merge", '-m "merge heads" ' + " ".join([*targets, *branch_heads]))
+    fix = (
+        f"re-parent: set down_revision = {target} in {rev.display} (and `Revises:` in its "
+        f"docstring); or merge {ref} into this branch and run `{merge}`"
+    )
+    return RULE.finding(message, rev.display, rev.down_revision.line or rev.line, fix)

@@ -1,0 +1,53 @@
+"""AG101: `add_column` NOT NULL without `server_default` on a table that already exists."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from alembic_gate.catalog import rule
+from alembic_gate.findings import Finding
+from alembic_gate.operations import Call
+from alembic_gate.rules import LintContext
+from alembic_gate.rules.ag1xx import checked_revisions, quoted
+
+RULE = rule("AG101")
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    for checked in checked_revisions(ctx):
+        for call in checked.ops.upgrade.calls:
+            column = call.new_column
+            if call.name != "add_column" or column is None:
+                continue
+            if column.nullable is not False or column.server_default:
+                continue
+            if checked.is_new_table(call.table):
+                continue
+            yield checked.finding(RULE, call.line, _message(call), _fix(call))
+
+
+def _message(call: Call) -> str:
+    assert call.new_column is not None
+    message = (
+        f"add_column adds NOT NULL column {quoted(call.table, call.column)} with no "
+        "server_default to a table that already exists: the ALTER fails as soon as "
+        "the table holds a row"
+    )
+    if call.new_column.client_default:
+        message += " (`default=` is applied by SQLAlchemy on INSERT, never to existing rows)"
+    return message
+
+
+def _fix(call: Call) -> str:
+    table = call.table or "<table>"
+    column = call.column or "<column>"
+    alter = (
+        f'batch_op.alter_column("{column}", nullable=False)'
+        if call.batch
+        else f'op.alter_column("{table}", "{column}", nullable=False)'
+    )
+    return (
+        f"add it with nullable=True, backfill it with "
+        f'op.execute("UPDATE {table} SET {column} = ... WHERE {column} IS NULL"), '
+        f"then {alter} in a later revision; or give it a server_default"
+    )

@@ -1,0 +1,77 @@
+"""What the AG1xx safety rules share: the revisions they read, and which tables are new.
+
+With `--base`, only revisions new relative to the base are read. A table is new,
+so nothing on it can break production, when this revision creates it, or (with
+`--base`) when a revision of this branch that this one builds on creates it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from alembic_gate.catalog import RuleInfo
+from alembic_gate.findings import Finding
+from alembic_gate.operations import Call, Operations, operations
+from alembic_gate.revisions import RevisionFile
+from alembic_gate.rules import LintContext
+
+
+@dataclass
+class Checked:
+    """One revision an AG1xx rule reads."""
+
+    ctx: LintContext
+    rid: str
+    rev: RevisionFile
+    ops: Operations
+    _new_tables: set[str] | None = field(default=None, repr=False)
+
+    def is_new_table(self, table: str | None) -> bool:
+        if table is None:
+            return False
+        if self._new_tables is None:
+            self._new_tables = self._created_tables()
+        return table.lower() in self._new_tables
+
+    def _created_tables(self) -> set[str]:
+        scope = {self.rid}
+        if self.ctx.new_revisions is not None:
+            scope |= self.ctx.graph.ancestors([self.rid]) & self.ctx.new_revisions
+        tables: set[str] = set()
+        for rid in self.ctx.graph.topological(scope):
+            for call in operations(self.ctx.graph.by_id[rid]).upgrade.calls:
+                if call.name == "create_table" and call.table:
+                    tables.add(call.table.lower())
+                elif call.name == "rename_table" and (call.table or "").lower() in tables:
+                    tables.add((call.new_table or "").lower())
+        return tables
+
+    def earlier_calls(self) -> Iterator[Call]:
+        """The upgrade operations of every revision this one builds on."""
+        for rid in self.ctx.graph.ancestors([self.rid]) - {self.rid}:
+            yield from operations(self.ctx.graph.by_id[rid]).upgrade.calls
+
+    def finding(self, info: RuleInfo, line: int | None, message: str, fix: str) -> Finding:
+        return info.finding(message, self.rev.display, line or self.rev.line, fix)
+
+
+def checked_revisions(ctx: LintContext) -> Iterator[Checked]:
+    """Readable revisions the AG1xx rules apply to (with --base: the new ones)."""
+    for rid, rev in ctx.graph.by_id.items():
+        if ctx.is_new(rid):
+            ops = operations(rev)
+            if ops.problem is None:
+                yield Checked(ctx, rid, rev, ops)
+
+
+def quoted(table: str | None, column: str | None = None) -> str:
+    """`"users.email"`, `"users"`, or a stand-in when a name is not a literal."""
+    name = table or "<table>"
+    if column is not None:
+        name = f"{name}.{column}"
+    return f'"{name}"'
+
+
+def suppress_hint(code: str) -> str:
+    return f"# alembic-gate: ignore[{code}]"
