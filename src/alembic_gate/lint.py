@@ -10,18 +10,25 @@ from pathlib import Path
 from alembic_gate import suppress
 from alembic_gate.config import Settings, load_settings
 from alembic_gate.findings import Finding, Report, sorted_findings
+from alembic_gate.git_base import new_revisions, read_base_graph
 from alembic_gate.output import parse_formats, write_reports
 from alembic_gate.project import History, load_histories
 from alembic_gate.rules import LintContext, lint_rules
 
 
-def lint_history(history: History, settings: Settings, cwd: Path) -> list[Finding]:
-    """Run every enabled lint rule on one history."""
+def lint_history(
+    history: History, settings: Settings, cwd: Path, base_ref: str | None = None
+) -> list[Finding]:
+    """Run every enabled lint rule on one history (with `base_ref`: against that git ref)."""
+    base = read_base_graph(base_ref, history.setup, cwd) if base_ref else None
     ctx = LintContext(
         setup=history.setup,
         graph=history.graph,
         cwd=cwd,
         sourceless=tuple(history.sourceless),
+        new_revisions=None if base is None else new_revisions(history.graph, base),
+        base_graph=base,
+        base_ref=base_ref,
     )
     findings: list[Finding] = []
     for info, check in lint_rules():
@@ -71,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     cwd = Path.cwd()
     settings = load_settings(args, cwd)
     histories = load_histories(args, cwd)
-    findings = [f for h in histories for f in lint_history(h, settings, cwd)]
+    findings = [f for h in histories for f in lint_history(h, settings, cwd, args.base)]
     report = build_report("lint", findings, histories, settings, lint_codes(settings), args.formats)
     write_reports(report, targets)
     return report.exit_code
