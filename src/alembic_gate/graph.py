@@ -46,7 +46,7 @@ class RevisionGraph:
 
     def _index(self) -> None:
         for rev in self.files:
-            if rev.revision is None:
+            if rev.revision is None or rev.problem is not None:
                 self.unparsable.append(rev)
                 continue
             if rev.revision in self.by_id:
