@@ -29,6 +29,8 @@ class LintContext:
     base_graph: RevisionGraph | None = None
     # The `--base` ref as the user wrote it, for messages (None without --base).
     base_ref: str | None = None
+    # `.pyc`-only revision files (sourceless): they cannot be read statically.
+    sourceless: tuple[str, ...] = ()
 
     def is_new(self, revision: str) -> bool:
         return self.new_revisions is None or revision in self.new_revisions
