@@ -1,0 +1,37 @@
+"""AG003 missing-dependency: a `depends_on` naming no revision or branch label.
+
+Values that are not literals are unknown and left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from alembic_gate.catalog import RULES
+from alembic_gate.findings import Finding
+from alembic_gate.rules import LintContext
+from alembic_gate.rules.ag00_common import ids_literal, near, quoted, unreadable_note
+
+RULE = RULES["AG003"]
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    graph = ctx.graph
+    names = [*graph.by_id, *graph.label_owner]
+    unreadable_ids = {rev.revision for rev in graph.unparsable}
+    for ref in graph.dangling:
+        if ref.kind != "depends_on" or ref.target in unreadable_ids:
+            continue
+        rev = graph.by_id[ref.child]
+        close = near(ref.target, names)
+        hint = f"; the nearest names are {quoted(close)}" if close else ""
+        swap = close[:1]
+        kept = [d for dep in rev.depends_on.ids for d in (swap if dep == ref.target else [dep])]
+        yield RULE.finding(
+            f"depends_on names {ref.target!r}, which is no revision id or branch label{hint}. "
+            f"Name an existing revision or label, or drop the dependency"
+            f"{unreadable_note(graph, ctx.sourceless)}",
+            path=rev.display,
+            line=rev.depends_on.line,
+            fix=f"depends_on = {ids_literal(kept)}",
+        )

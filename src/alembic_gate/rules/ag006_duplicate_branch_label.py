@@ -1,0 +1,37 @@
+"""AG006 duplicate-branch-label: one branch label on two revisions, or a label that is
+also a revision id (alembic: "Branch name 'x' in revision b already used by revision a")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from alembic_gate.catalog import RULES
+from alembic_gate.findings import Finding
+from alembic_gate.revisions import RevisionFile
+from alembic_gate.rules import LintContext
+from alembic_gate.rules.ag00_common import ids_literal
+
+RULE = RULES["AG006"]
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    graph = ctx.graph
+    for label, owners in graph.duplicate_labels.items():
+        first = graph.by_id[owners[0]]
+        for rid in owners[1:]:
+            rev = graph.by_id[rid]
+            yield _finding(rev, label, f"by revision {first.revision} ({first.display})")
+    for label, owner in graph.label_owner.items():
+        if label in graph.by_id:
+            yield _finding(graph.by_id[owner], label, f"as the id of {graph.by_id[label].display}")
+
+
+def _finding(rev: RevisionFile, label: str, used_by: str) -> Finding:
+    kept = [other for other in rev.branch_labels.ids if other != label]
+    return RULE.finding(
+        f"branch label {label!r} is already used {used_by}; alembic refuses to load "
+        "the history. Rename the label here (and every `label@...` that means this branch)",
+        path=rev.display,
+        line=rev.branch_labels.line,
+        fix=f"branch_labels = {ids_literal([*kept, f'{label}_{rev.revision}'])}",
+    )

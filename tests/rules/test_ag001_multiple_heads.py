@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic_gate.discovery import AlembicSetup
+from alembic_gate.rules.ag001_multiple_heads import check
+
+from .conftest import History
+
+
+def test_one_head_is_fine(history: History) -> None:
+    history.add("a")
+    history.add("b", "a")
+    assert history.run(check) == []
+
+
+def test_two_unlabelled_heads_each_get_a_finding_at_their_revision_line(
+    history: History,
+) -> None:
+    history.add("a")
+    b = history.add("b", "a")
+    c = history.add("c", "a")
+    findings = history.run(check)
+    assert [(f.path, f.line) for f in findings] == [(b, 12), (c, 12)]
+    assert all(f.code == "AG001" and f.severity == "error" for f in findings)
+    assert f"b ({b}), c ({c})" in findings[0].message
+    assert findings[0].fix == 'alembic merge -m "merge heads" b c'
+
+
+def test_heads_on_distinct_labelled_branches_are_fine(history: History) -> None:
+    # expand/contract: two labelled branches from one branch point
+    history.add("base")
+    history.add("e1", "base", labels=("expand",))
+    history.add("e2", "e1")
+    history.add("c1", "base", labels=("contract",), depends="e1")
+    assert history.run(check) == []
+
+
+def test_unlabelled_main_branch_with_labelled_plugin_branches_is_fine(history: History) -> None:
+    history.add("m1")
+    history.add("m2", "m1")
+    history.add("p1", None, labels="plugin_a")
+    history.add("q1", None, labels="plugin_b")
+    history.add("q2", "q1")
+    assert history.run(check) == []
+
+
+def test_a_labelled_branch_that_forks_has_two_heads_sharing_the_label(history: History) -> None:
+    history.add("m1")
+    history.add("p1", "m1", labels="plugin")
+    history.add("p2", "p1")
+    history.add("p3", "p1")
+    findings = history.run(check)
+    assert [f.path for f in findings] == ["versions/p2_m.py", "versions/p3_m.py"]
+    assert findings[0].fix == 'alembic merge -m "merge heads" p2 p3'
+
+
+def test_only_unaddressable_heads_are_merged(history: History) -> None:
+    history.add("a")
+    history.add("b", "a")
+    history.add("c", "a")
+    history.add("p", None, labels="plugin")
+    findings = history.run(check)
+    assert [f.path for f in findings] == ["versions/b_m.py", "versions/c_m.py"]
+    assert "2 heads" in findings[0].message
+    assert findings[0].fix == 'alembic merge -m "merge heads" b c'
+
+
+def test_a_label_that_is_not_a_literal_counts_as_a_label(history: History) -> None:
+    history.add("a")
+    history.add("b", "a")
+    history.write(
+        "c_m.py", "revision = 'c'\ndown_revision = 'a'\nbranch_labels = (PLUGIN_LABEL,)\n"
+    )
+    assert history.run(check) == []
+
+
+def test_flask_migrate_projects_get_the_flask_db_command(history: History) -> None:
+    history.add("a")
+    history.add("b", "a")
+    history.add("c", "a")
+    migrations = history.root / "migrations"
+    setup = AlembicSetup(
+        migrations / "alembic.ini", "alembic", migrations, (history.versions,), flask=True
+    )
+    assert history.run(check, setup)[0].fix == 'flask db merge -m "merge heads" b c'
+    setup = AlembicSetup(
+        history.root / "db" / "alembic.ini",
+        "alembic",
+        history.root / "db",
+        (history.versions,),
+        flask=True,
+    )
+    assert history.run(check, setup)[0].fix == 'flask db merge -d db -m "merge heads" b c'
+
+
+def test_the_command_names_a_config_that_is_not_in_the_current_directory(
+    history: History,
+) -> None:
+    history.add("a")
+    history.add("b", "a")
+    history.add("c", "a")
+    ini = history.root / "deploy" / "alembic.ini"
+    setup = AlembicSetup(ini, "tenant", Path("x"), (history.versions,))
+    assert history.run(check, setup)[0].fix == (
+        'alembic -c deploy/alembic.ini -n tenant merge -m "merge heads" b c'
+    )
+    setup = AlembicSetup(history.root / "alembic.ini", "alembic", Path("x"), (history.versions,))
+    assert history.run(check, setup)[0].fix == 'alembic merge -m "merge heads" b c'
+
+
+def test_unreadable_files_are_mentioned(history: History) -> None:
+    history.add("a")
+    history.add("b", "a")
+    history.add("c", "a")
+    history.write("broken.py", "revision = 'd'\ndown_revision = (\n")
+    assert "1 revision file could not be read (AG007)" in history.run(check)[0].message

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from alembic_gate.rules.ag004_duplicate_revision import check
+
+from .conftest import History
+
+
+def test_unique_ids_are_fine(history: History) -> None:
+    history.add("a")
+    history.add("b", "a")
+    assert history.run(check) == []
+
+
+def test_each_file_of_a_duplicate_names_the_others(history: History) -> None:
+    history.add("a")
+    one = history.add("b", "a", name="b_add_user.py")
+    two = history.add("b", "a", name="b_add_email.py")
+    findings = sorted(history.run(check), key=lambda f: f.path or "")
+    assert [(f.path, f.line) for f in findings] == [(two, 12), (one, 12)]
+    assert f"'b' is also defined in {one}" in findings[0].message
+    assert f"'b' is also defined in {two}" in findings[1].message
+    assert "uuid" in (findings[0].fix or "")
+
+
+def test_three_copies(history: History) -> None:
+    history.add("a")
+    for name in ("x.py", "y.py", "z.py"):
+        history.add("a", name=name)
+    findings = history.run(check)
+    assert len(findings) == 4
+    assert "versions/x.py, versions/y.py, versions/z.py" in findings[0].message
