@@ -1,12 +1,48 @@
 """Finding the Alembic setup: alembic.ini, Flask-Migrate, pyproject.toml, flags.
 
 Nothing here imports project code: `package:dir` script locations are found on disk.
+
+The rules follow alembic's own `Config` and `ScriptDirectory` (alembic >= 1.16):
+
+* an ini is read with `configparser`, `here` being the ini's folder; keys missing from the ini
+  section fall back to `[tool.alembic]` of the current directory's pyproject.toml, as alembic
+  does; in `[tool.alembic]`, `%(here)s` is the pyproject.toml's folder;
+* relative paths are relative to the current directory, not to the config file;
+* `version_locations` is split on `path_separator` (or the deprecated `version_path_separator`,
+  or on spaces and commas when neither is set) and defaults to `<script_location>/versions`;
+* Flask-Migrate reads `<directory>/alembic.ini` and uses `<directory>` as the script location.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import ast
+import configparser
+import os
+import re
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal, cast
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
+from alembic_gate.errors import UsageError
+
+DEFAULT_VERSION_TABLE = "alembic_version"
+
+# alembic.config.Config._get_file_separator_char
+_SEPARATORS = {"space": " ", "newline": "\n", "os": os.pathsep, ":": ":", ";": ";"}
+# alembic's legacy splitting when no path_separator is configured
+_LEGACY_SPLIT = re.compile(r", *|(?: +)")
+_LEGACY_SYS_PATH_SPLIT = re.compile(r", *|(?: +)|\:")
+# alembic.script.base: which file names are revisions
+_SOURCE_FILE = re.compile(r"(?!\.\#|__init__)(.*\.py)$")
+_SOURCELESS_FILE = re.compile(r"(?!\.\#|__init__)(.*\.py)(c|o)?$")
+_FLASK_MODULES = frozenset({"flask", "flask_migrate"})
 
 
 @dataclass(frozen=True)
@@ -27,3 +63,450 @@ class AlembicSetup:
     flask: bool = False
     version_table: str = "alembic_version"
     version_table_schema: str | None = None
+    # What alembic would warn about while reading this configuration, for the caller to show.
+    notes: tuple[str, ...] = ()
+
+
+def find_setups(
+    configs: Sequence[str],
+    name: str,
+    versions: Sequence[str],
+    recursive: bool,
+    cwd: Path | None = None,
+) -> list[AlembicSetup]:
+    """The environments named by -c/--config, -n/--name, --versions and --recursive.
+
+    Without -c or --versions, the first of `alembic.ini`, `migrations/alembic.ini` and
+    `pyproject.toml` with `[tool.alembic]` in `cwd`. Each -c file is one environment; two that
+    read the same folders are reported once. Raises UsageError when nothing usable is found.
+    """
+    base = Path(os.path.normpath(Path.cwd() if cwd is None else cwd.absolute()))
+    if versions:
+        if configs:
+            raise UsageError("--versions reads revision folders directly; drop -c/--config")
+        folders = tuple(_absolute(base, folder) for folder in versions)
+        return [AlembicSetup(None, name, None, folders, recursive=recursive)]
+    if recursive:
+        raise UsageError(
+            "--recursive only applies to --versions "
+            "(a config file sets recursive_version_locations itself)"
+        )
+    if not configs:
+        return [_discover(name, base)]
+    setups: list[AlembicSetup] = []
+    for config in configs:
+        setup = _setup_from_file(_absolute(base, config), name, base)
+        if all(_folders(setup) != _folders(seen) for seen in setups):
+            setups.append(setup)
+    return setups
+
+
+def revision_files(setup: AlembicSetup) -> tuple[list[Path], list[Path]]:
+    """The revision files alembic would load: `.py` sources, then sourceless `.pyc`/`.pyo` ones.
+
+    Follows `ScriptDirectory._load_revisions`: version locations in order, files sorted, subfolders
+    (sorted) only when recursive, `__pycache__` only for sourceless revisions, a file reached twice
+    listed once. The second list is empty unless `setup.sourceless`.
+    """
+    sources: list[Path] = []
+    compiled: list[Path] = []
+    seen: set[Path] = set()
+    for location in setup.version_locations:
+        if not location.is_dir():
+            raise UsageError(f"version location {location} does not exist or is not a folder")
+        for path in _listed_files(location, setup):
+            real = path.resolve()
+            if real in seen:
+                continue
+            seen.add(real)
+            kind = _revision_kind(path, setup.sourceless)
+            if kind == "source":
+                sources.append(path)
+            elif kind == "compiled":
+                compiled.append(path)
+    return sources, compiled
+
+
+def static_version_table(script_location: Path) -> tuple[str, str | None]:
+    """`version_table` and `version_table_schema`, when env.py passes them as literals.
+
+    Reads `<script_location>/env.py` with `ast`: a keyword given the same literal in every
+    `configure(...)` call that passes it is taken; anything else gives alembic's defaults.
+    """
+    tree = _parse_env(script_location)
+    if tree is None:
+        return DEFAULT_VERSION_TABLE, None
+    tables = _configure_literals(tree, "version_table")
+    schemas = _configure_literals(tree, "version_table_schema")
+    table = tables[0] if len(tables) == 1 and isinstance(tables[0], str) else None
+    schema = schemas[0] if len(schemas) == 1 and isinstance(schemas[0], str) else None
+    return table or DEFAULT_VERSION_TABLE, schema
+
+
+# --- where the configuration is -------------------------------------------------------------
+
+
+def _discover(name: str, base: Path) -> AlembicSetup:
+    for ini in (base / "alembic.ini", base / "migrations" / "alembic.ini"):
+        if ini.is_file():
+            return _setup_from_ini(ini, name, base)
+    pyproject = base / "pyproject.toml"
+    if pyproject.is_file() and _tool_alembic(pyproject, base) is not None:
+        return _setup_from_toml(pyproject, name, base)
+    raise UsageError(
+        f"no Alembic setup found in {base}: no alembic.ini, migrations/alembic.ini or "
+        "pyproject.toml with [tool.alembic]; pass -c FILE or --versions DIR"
+    )
+
+
+def _setup_from_file(path: Path, name: str, base: Path) -> AlembicSetup:
+    if not path.exists():
+        raise UsageError(f"config file not found: {_show(path, base)}")
+    if not path.is_file():
+        raise UsageError(f"config file is not a file: {_show(path, base)}")
+    if path.suffix == ".toml":
+        return _setup_from_toml(path, name, base)
+    return _setup_from_ini(path, name, base)
+
+
+def _setup_from_ini(ini: Path, name: str, base: Path) -> AlembicSetup:
+    parser = _read_ini(ini, base)
+    if not parser.has_section(name):
+        raise UsageError(f"{_show(ini, base)} has no [{name}] section")
+    options = _Options(base, ini, parser, name)
+    if options.ini_value("script_location") is None and (ini.parent / "env.py").is_file():
+        # Flask-Migrate: `<directory>/alembic.ini`, script_location set to `<directory>`
+        return _build(options, ini.parent, flask=True)
+    pyproject = base / "pyproject.toml"
+    if pyproject.is_file():
+        options.toml = _tool_alembic(pyproject, base) or {}
+        options.toml_path = pyproject
+    return _build(options, _script_location(options), flask=False)
+
+
+def _setup_from_toml(pyproject: Path, name: str, base: Path) -> AlembicSetup:
+    table = _tool_alembic(pyproject, base)
+    if table is None:
+        raise UsageError(f"{_show(pyproject, base)} has no [tool.alembic] table")
+    options = _Options(base, pyproject, None, name, table, pyproject)
+    return _build(options, _script_location(options), flask=False)
+
+
+def _read_ini(ini: Path, base: Path) -> configparser.ConfigParser:
+    # alembic.config.Config.file_config: `here` as a default, the locale's encoding
+    parser = configparser.ConfigParser({"here": ini.parent.as_posix()})
+    try:
+        with ini.open(encoding="locale") as file:
+            parser.read_file(file, source=str(ini))
+    except OSError as exc:
+        raise UsageError(f"cannot read {_show(ini, base)}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"cannot read {_show(ini, base)}: {exc.reason}") from exc
+    except configparser.Error as exc:
+        raise UsageError(f"{_show(ini, base)} is not a valid ini file: {_one_line(exc)}") from exc
+    return parser
+
+
+def _tool_alembic(pyproject: Path, base: Path) -> dict[str, Any] | None:
+    try:
+        with pyproject.open("rb") as file:
+            data = tomllib.load(file)
+    except OSError as exc:
+        raise UsageError(f"cannot read {_show(pyproject, base)}: {exc.strerror}") from exc
+    except ValueError as exc:  # TOMLDecodeError, UnicodeDecodeError
+        raise UsageError(f"{_show(pyproject, base)} is not valid TOML: {exc}") from exc
+    tool = data.get("tool", {})
+    table = tool.get("alembic") if isinstance(tool, dict) else None
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise UsageError(f"{_show(pyproject, base)}: [tool.alembic] must be a table")
+    return table
+
+
+# --- reading keys as alembic.config.Config does ------------------------------------------------
+
+
+@dataclass
+class _Options:
+    """Keys from the ini section first, then from `[tool.alembic]` (alembic's lookup order)."""
+
+    base: Path
+    config_path: Path
+    ini: configparser.ConfigParser | None
+    section: str
+    toml: Mapping[str, Any] = field(default_factory=dict)
+    toml_path: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def where(self, key: str) -> str:
+        if self.ini is not None and self.ini.has_option(self.section, key):
+            return f"{_show(self.config_path, self.base)} [{self.section}] {key}"
+        path = self.config_path if self.toml_path is None else self.toml_path
+        return f"{_show(path, self.base)} [tool.alembic] {key}"
+
+    def ini_value(self, key: str) -> str | None:
+        if self.ini is None or not self.ini.has_option(self.section, key):
+            return None
+        try:
+            return self.ini.get(self.section, key)
+        except configparser.Error as exc:
+            raise UsageError(f"{self.where(key)}: {_one_line(exc)}") from exc
+
+    def toml_value(self, key: str) -> Any:
+        return _interpolate(self.toml.get(key), self.toml_here(), self.where(key))
+
+    def toml_here(self) -> str:
+        path = self.config_path if self.toml_path is None else self.toml_path
+        return path.parent.as_posix()
+
+    def string(self, key: str) -> str | None:
+        value = self.ini_value(key)
+        if value is not None:
+            return value
+        value = self.toml_value(key)
+        if value is None or isinstance(value, str):
+            return value
+        raise UsageError(f"{self.where(key)}: expected a string")
+
+    def flag(self, key: str) -> bool:
+        value = self.ini_value(key)
+        if value is not None:
+            if value not in ("true", "false"):
+                self.notes.append(
+                    f"{self.where(key)} = {value!r} is read as false: alembic only accepts 'true'"
+                )
+            return value == "true"
+        value = self.toml.get(key, False)
+        if not isinstance(value, bool):
+            raise UsageError(f"{self.where(key)}: expected true or false")
+        return value
+
+    def paths(self, key: str, legacy: re.Pattern[str], *separators: str) -> list[str] | None:
+        value = self.ini_value(key)
+        if value:
+            items = self.split(key, value, legacy, separators)
+            return [item.strip() for item in items if item.strip()]
+        listed = self.toml_value(key)
+        if listed is None:
+            return None
+        if isinstance(listed, list) and all(isinstance(item, str) for item in listed):
+            return [item for item in cast("list[str]", listed) if item]
+        raise UsageError(f"{self.where(key)}: expected a list of paths")
+
+    def split(
+        self, key: str, value: str, legacy: re.Pattern[str], names: Sequence[str]
+    ) -> list[str]:
+        for name in names:
+            separator = self.ini_value(name)
+            if separator is not None:
+                break
+        else:
+            self.notes.append(
+                f"{self.where(key)}: no path_separator in the configuration, so alembic splits "
+                "it on spaces and commas (deprecated); add `path_separator = os`"
+            )
+            return legacy.split(value)
+        if separator not in _SEPARATORS:
+            raise UsageError(
+                f"{self.where(name)}: {separator!r} is not a valid value; "
+                "expected 'space', 'newline', 'os', ':', ';'"
+            )
+        if name == "version_path_separator":
+            self.notes.append(f"{self.where(name)} is deprecated; please use path_separator")
+        return value.split(_SEPARATORS[separator])
+
+
+def _interpolate(value: Any, here: str, where: str) -> Any:
+    """`%(here)s` and `%%` in `[tool.alembic]` strings, as alembic applies them."""
+    try:
+        if isinstance(value, str):
+            return value % {"here": here}
+        if isinstance(value, list):
+            return [item % {"here": here} if isinstance(item, str) else item for item in value]
+    except (KeyError, ValueError, TypeError) as exc:
+        raise UsageError(
+            f"{where}: bad %-interpolation ({exc!r}); write a literal % as %%"
+        ) from exc
+    return value
+
+
+# --- from keys to folders ----------------------------------------------------------------------
+
+
+def _script_location(options: _Options) -> Path:
+    raw = options.string("script_location")
+    if not raw:
+        raise UsageError(
+            f"{_show(options.config_path, options.base)}: no script_location in "
+            f"[{options.section}] or [tool.alembic]"
+        )
+    return _locate(raw, options, "script_location")
+
+
+def _build(options: _Options, script_location: Path, *, flask: bool) -> AlembicSetup:
+    if not script_location.is_dir():
+        raise UsageError(
+            f"{options.where('script_location')}: {_show(script_location, options.base)} "
+            "does not exist (relative paths are read from the current directory, as alembic "
+            "does; %(here)s is the config file's folder)"
+        )
+    listed = options.paths(
+        "version_locations", _LEGACY_SPLIT, "path_separator", "version_path_separator"
+    )
+    folders = tuple(_locate(raw, options, "version_locations") for raw in listed or ())
+    table, schema = static_version_table(script_location)
+    return AlembicSetup(
+        config_path=options.config_path,
+        section=options.section,
+        script_location=script_location,
+        version_locations=folders or (script_location / "versions",),
+        recursive=options.flag("recursive_version_locations"),
+        sourceless=options.flag("sourceless"),
+        flask=flask or _imports_flask(script_location),
+        version_table=table,
+        version_table_schema=schema,
+        notes=tuple(dict.fromkeys(options.notes)),
+    )
+
+
+def _locate(raw: str, options: _Options, key: str) -> Path:
+    """A path (relative to the current directory) or a `package:dir` resource, on disk."""
+    if os.path.isabs(raw) or ":" not in raw:
+        return _absolute(options.base, raw)
+    package, *parts = raw.split(":")
+    roots = _package_roots(options)
+    folder = _find_package(package, roots)
+    if folder is None:
+        raise UsageError(
+            f"{options.where(key)}: cannot find package {package!r} of {raw!r} on disk "
+            "(looked in prepend_sys_path, the current directory, the config file's folder, "
+            "their src/ folders and sys.path); alembic-gate never imports it"
+        )
+    return Path(os.path.normpath(folder.joinpath(*parts)))
+
+
+def _package_roots(options: _Options) -> list[Path]:
+    prepended = options.paths("prepend_sys_path", _LEGACY_SYS_PATH_SPLIT, "path_separator") or []
+    here = options.config_path.parent
+    roots = [_absolute(options.base, entry) for entry in prepended]
+    roots += [options.base, here, options.base / "src", here / "src"]
+    roots += [Path(entry) for entry in sys.path if entry]
+    return list(dict.fromkeys(root for root in roots if root.is_dir()))
+
+
+def _find_package(dotted: str, roots: Sequence[Path]) -> Path | None:
+    """Where `import dotted` would find a package: a regular one first, else a namespace one."""
+    parts = dotted.split(".")
+    if not all(part.isidentifier() for part in parts):
+        return None
+    folders = [root.joinpath(*parts) for root in roots]
+    for folder in folders:
+        if (folder / "__init__.py").is_file():
+            return folder
+    return next((folder for folder in folders if folder.is_dir()), None)
+
+
+def _folders(setup: AlembicSetup) -> tuple[Path | None, tuple[Path, ...]]:
+    return setup.script_location, setup.version_locations
+
+
+# --- revision files ----------------------------------------------------------------------------
+
+
+def _listed_files(location: Path, setup: AlembicSetup) -> Iterator[Path]:
+    """`Script._list_py_dir`: every file, before the name filter."""
+    for root, dirs, files in os.walk(location):
+        folder = Path(root)
+        if folder.name.endswith("__pycache__"):
+            continue
+        names = sorted(files)
+        yield from (folder / name for name in names)
+        if setup.sourceless:
+            yield from _cached_without_source(folder, names)
+        if not setup.recursive:
+            break
+        dirs.sort()
+
+
+def _cached_without_source(folder: Path, names: Sequence[str]) -> list[Path]:
+    cache = folder / "__pycache__"
+    if not cache.is_dir():
+        return []
+    stems = {name.split(".")[0] for name in names}
+    return sorted(path for path in cache.iterdir() if path.name.split(".")[0] not in stems)
+
+
+def _revision_kind(path: Path, sourceless: bool) -> Literal["source", "compiled"] | None:
+    """`Script._from_path`'s filter: which files alembic loads as revisions."""
+    if not sourceless:
+        return "source" if _SOURCE_FILE.match(path.name) else None
+    match = _SOURCELESS_FILE.match(path.name)
+    if match is None:
+        return None
+    if match.group(2) is None:
+        return "source"
+    source = path.parent / match.group(1)
+    if source.exists() or (match.group(2) == "o" and source.with_name(source.name + "c").exists()):
+        return None
+    return "compiled"
+
+
+# --- env.py, read with ast -----------------------------------------------------------------------
+
+
+def _parse_env(script_location: Path) -> ast.Module | None:
+    try:
+        return ast.parse((script_location / "env.py").read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return None
+
+
+def _configure_literals(tree: ast.Module, keyword: str) -> list[object]:
+    """The distinct values given to `keyword` in `configure(...)` calls; non-literals as such."""
+    values: list[object] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _is_configure(node.func):
+            for item in node.keywords:
+                if item.arg == keyword:
+                    value = item.value.value if isinstance(item.value, ast.Constant) else item.value
+                    if value not in values:
+                        values.append(value)
+    return values
+
+
+def _is_configure(func: ast.expr) -> bool:
+    if isinstance(func, ast.Attribute):
+        return func.attr == "configure"
+    return isinstance(func, ast.Name) and func.id == "configure"
+
+
+def _imports_flask(script_location: Path) -> bool:
+    """Whether env.py imports flask or flask_migrate (Flask-Migrate's env.py does)."""
+    tree = _parse_env(script_location)
+    modules: set[str] = set()
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, ast.Import):
+            modules.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules.add(node.module.split(".")[0])
+    return not modules.isdisjoint(_FLASK_MODULES)
+
+
+# --- small helpers -----------------------------------------------------------------------------
+
+
+def _absolute(base: Path, path: str | Path) -> Path:
+    return Path(os.path.normpath(base / path))
+
+
+def _show(path: Path, base: Path) -> str:
+    """A path as the user would write it: relative to the current directory when inside it."""
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(line.strip() for line in str(exc).splitlines() if line.strip())

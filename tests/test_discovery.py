@@ -1,0 +1,645 @@
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import py_compile
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+from alembic.config import Config
+
+from alembic_gate.discovery import (
+    AlembicSetup,
+    find_setups,
+    revision_files,
+    static_version_table,
+)
+from alembic_gate.errors import UsageError
+
+PROJECTS = Path(__file__).parent / "projects"
+PLAIN = PROJECTS / "plain"
+FLASK = PROJECTS / "flask_app"
+PYPROJECT = PROJECTS / "pyproject_cfg"
+PACKAGE = PROJECTS / "package_location"
+MULTI = PROJECTS / "multi_locations"
+HERE = PROJECTS / "here_interp"
+
+# Runs real alembic (and Flask-Migrate) in a child process: it imports project packages and
+# revision files, which must not leak into this test process.
+ALEMBIC_PROBE = """
+import json, os, sys
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+
+args = json.loads(sys.argv[1])
+if args["flask"]:
+    from flask import Flask
+    from flask_migrate import Migrate
+
+    with Flask("probe").app_context():
+        config = Migrate().get_config(args["flask"])
+else:
+    config = Config(args["ini"], toml_file=args["toml"], ini_section=args["section"])
+script = ScriptDirectory.from_config(config)
+absolute = lambda path: os.path.normpath(os.path.abspath(path))
+print(json.dumps({
+    "script_location": absolute(script.dir),
+    "version_locations": [absolute(path) for path in script._version_locations],
+    "files": sorted(str(rev.path) for rev in script.walk_revisions("base", "heads")),
+    "recursive": script.recursive_version_locations,
+    "sourceless": script.sourceless,
+}))
+"""
+
+
+def alembic_view(
+    cwd: Path,
+    ini: str | None = "alembic.ini",
+    toml: str | None = "pyproject.toml",
+    flask: str | None = None,
+    env: dict[str, str] | None = None,
+) -> dict[str, object]:
+    """What alembic itself makes of the setup, run from `cwd` as the `alembic` command would."""
+    args = json.dumps({"ini": ini, "toml": toml, "section": "alembic", "flask": flask})
+    done = subprocess.run(
+        [sys.executable, "-c", ALEMBIC_PROBE, args],
+        cwd=cwd,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    view: dict[str, object] = json.loads(done.stdout)
+    return view
+
+
+def our_view(setup: AlembicSetup) -> dict[str, object]:
+    sources, compiled = revision_files(setup)
+    return {
+        "script_location": str(setup.script_location),
+        "version_locations": [str(path) for path in setup.version_locations],
+        "files": sorted(str(path.resolve()) for path in sources + compiled),
+        "recursive": setup.recursive,
+        "sourceless": setup.sourceless,
+    }
+
+
+def only_setup(cwd: Path, *configs: str, name: str = "alembic") -> AlembicSetup:
+    (setup,) = find_setups(list(configs), name, [], False, cwd=cwd)
+    return setup
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def revision(rev: str) -> str:
+    return f"revision = {rev!r}\ndown_revision = None\n"
+
+
+# --- the fixture projects -------------------------------------------------------------------
+
+
+def test_plain_alembic_ini_in_cwd() -> None:
+    assert find_setups([], "alembic", [], False, cwd=PLAIN) == [
+        AlembicSetup(
+            config_path=PLAIN / "alembic.ini",
+            section="alembic",
+            script_location=PLAIN / "alembic",
+            version_locations=(PLAIN / "alembic" / "versions",),
+        )
+    ]
+
+
+def test_plain_revision_files_in_name_order() -> None:
+    sources, compiled = revision_files(only_setup(PLAIN))
+    versions = PLAIN / "alembic" / "versions"
+    assert sources == [
+        versions / "939dbcec735e_create_account_table.py",
+        versions / "c8ad9e954c83_add_account_email.py",
+        versions / "f6e2167fe08a_add_account_email_index.py",
+    ]
+    assert compiled == []
+
+
+def test_flask_migrate_ini_has_no_script_location() -> None:
+    assert find_setups([], "alembic", [], False, cwd=FLASK) == [
+        AlembicSetup(
+            config_path=FLASK / "migrations" / "alembic.ini",
+            section="alembic",
+            script_location=FLASK / "migrations",
+            version_locations=(FLASK / "migrations" / "versions",),
+            flask=True,
+        )
+    ]
+
+
+def test_alembic_ini_without_script_location_falls_back_to_tool_alembic() -> None:
+    setup = only_setup(PYPROJECT)
+    assert setup.config_path == PYPROJECT / "alembic.ini"
+    assert setup.script_location == PYPROJECT / "alembic"
+    assert setup.version_locations == (PYPROJECT / "alembic" / "versions",)
+
+
+def test_pyproject_toml_alone(tmp_path: Path) -> None:
+    shutil.copytree(PYPROJECT, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "alembic.ini").unlink()
+    assert find_setups([], "alembic", [], False, cwd=tmp_path) == [
+        AlembicSetup(
+            config_path=tmp_path / "pyproject.toml",
+            section="alembic",
+            script_location=tmp_path / "alembic",
+            version_locations=(tmp_path / "alembic" / "versions",),
+        )
+    ]
+
+
+def test_package_location_found_without_importing_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marker = tmp_path / "imported.txt"
+    monkeypatch.setenv("ALEMBIC_GATE_IMPORT_MARKER", str(marker))
+    setup = only_setup(PACKAGE)
+    revision_files(setup)
+    assert setup.script_location == PACKAGE / "myapp" / "migrations"
+    assert setup.version_locations == (PACKAGE / "myapp" / "migrations" / "versions",)
+    assert setup.version_table == "myapp_alembic_version"
+    assert not marker.exists()
+    # alembic imports the package: the marker does work.
+    alembic_view(PACKAGE, env={"ALEMBIC_GATE_IMPORT_MARKER": str(marker)})
+    assert marker.read_text() == "imported myapp\n"
+
+
+def test_multi_locations_recursive_with_semicolon_separator() -> None:
+    setup = only_setup(MULTI)
+    assert setup.version_locations == (
+        MULTI / "migrations" / "versions",
+        MULTI / "plugins" / "billing" / "versions",
+    )
+    assert setup.recursive
+    sources, _ = revision_files(setup)
+    assert [path.relative_to(MULTI).as_posix() for path in sources] == [
+        "migrations/versions/2024/f0b4c24f9a1c_create_customer_table.py",
+        "migrations/versions/2025/6ba9e8d4413d_add_customer_phone.py",
+        "migrations/versions/2025/06/9bed2f8a82b2_add_customer_phone_index.py",
+        "plugins/billing/versions/356669b9836c_create_billing_account_table.py",
+        "plugins/billing/versions/2025/5099aa9cd451_add_billing_account_iban.py",
+    ]
+
+
+def test_here_interpolation_from_another_directory(tmp_path: Path) -> None:
+    setup = only_setup(tmp_path, str(HERE / "alembic.ini"))
+    assert setup.script_location == HERE / "db" / "migrations"
+    assert setup.version_locations == (
+        HERE / "db" / "migrations" / "versions",
+        HERE / "db" / "data_migrations",
+    )
+
+
+@pytest.mark.parametrize(
+    ("project", "probe"),
+    [
+        (PLAIN, {}),
+        (FLASK, {"flask": "migrations"}),
+        (PYPROJECT, {}),
+        (PACKAGE, {}),
+        (MULTI, {}),
+        (HERE, {}),
+    ],
+    ids=lambda value: value.name if isinstance(value, Path) else None,
+)
+def test_fixture_reads_as_alembic_reads_it(project: Path, probe: dict[str, str]) -> None:
+    assert our_view(only_setup(project)) == alembic_view(project, **probe)
+
+
+# --- search order and several environments ------------------------------------------------------
+
+
+def test_alembic_ini_wins_over_migrations_and_pyproject(tmp_path: Path) -> None:
+    write(tmp_path / "alembic.ini", "[alembic]\nscript_location = %(here)s/alembic\n")
+    (tmp_path / "alembic").mkdir()
+    write(tmp_path / "migrations" / "alembic.ini", "[alembic]\n")
+    write(tmp_path / "migrations" / "env.py", "")
+    write(tmp_path / "pyproject.toml", '[tool.alembic]\nscript_location = "elsewhere"\n')
+    assert only_setup(tmp_path).script_location == tmp_path / "alembic"
+    (tmp_path / "alembic.ini").unlink()
+    assert only_setup(tmp_path).config_path == tmp_path / "migrations" / "alembic.ini"
+
+
+def test_nothing_found(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", '[project]\nname = "x"\n')
+    with pytest.raises(UsageError) as info:
+        find_setups([], "alembic", [], False, cwd=tmp_path)
+    assert str(info.value) == (
+        f"no Alembic setup found in {tmp_path}: no alembic.ini, migrations/alembic.ini or "
+        "pyproject.toml with [tool.alembic]; pass -c FILE or --versions DIR"
+    )
+
+
+def test_each_config_is_one_environment() -> None:
+    setups = find_setups(
+        ["plain/alembic.ini", "here_interp/alembic.ini", "./plain/alembic.ini"],
+        "alembic",
+        [],
+        False,
+        cwd=PROJECTS,
+    )
+    assert [setup.config_path for setup in setups] == [
+        PLAIN / "alembic.ini",
+        HERE / "alembic.ini",
+    ]
+
+
+def test_ini_and_its_pyproject_are_one_environment() -> None:
+    setups = find_setups(["alembic.ini", "pyproject.toml"], "alembic", [], False, cwd=PYPROJECT)
+    assert [setup.config_path for setup in setups] == [PYPROJECT / "alembic.ini"]
+
+
+def test_section_from_name(tmp_path: Path) -> None:
+    write(
+        tmp_path / "alembic.ini",
+        "[alembic]\nscript_location = one\n[audit]\nscript_location = two\n",
+    )
+    (tmp_path / "two").mkdir()
+    setup = only_setup(tmp_path, name="audit")
+    assert (setup.section, setup.script_location) == ("audit", tmp_path / "two")
+
+
+def test_versions_flag_skips_config_files(tmp_path: Path) -> None:
+    write(tmp_path / "alembic.ini", "not an ini")
+    setups = find_setups([], "alembic", ["a", str(tmp_path / "b")], True, cwd=tmp_path)
+    assert setups == [
+        AlembicSetup(None, "alembic", None, (tmp_path / "a", tmp_path / "b"), recursive=True)
+    ]
+
+
+# --- how alembic reads the keys ----------------------------------------------------------------
+
+
+def test_relative_script_location_is_relative_to_cwd(tmp_path: Path) -> None:
+    write(tmp_path / "sub" / "alembic.ini", "[alembic]\nscript_location = alembic\n")
+    write(tmp_path / "alembic" / "versions" / "a1.py", revision("a1"))
+    setup = only_setup(tmp_path, "sub/alembic.ini")
+    assert setup.script_location == tmp_path / "alembic"
+    assert our_view(setup) == alembic_view(tmp_path, ini="sub/alembic.ini")
+
+
+def test_here_and_escaped_percent(tmp_path: Path) -> None:
+    ini = write(
+        tmp_path / "alembic.ini",
+        "[alembic]\nroot = %(here)s/db\nscript_location = %(root)s/100%%\n",
+    )
+    (tmp_path / "db" / "100%").mkdir(parents=True)
+    assert only_setup(tmp_path / "db", str(ini)).script_location == tmp_path / "db" / "100%"
+    assert Config(str(ini)).get_main_option("script_location") == f"{tmp_path}/db/100%"
+
+
+@pytest.mark.parametrize(
+    ("separator_line", "value", "note"),
+    [
+        ("path_separator = os", f"a{os.pathsep}b", None),
+        ("path_separator = space", "a  b", None),
+        ("path_separator = newline", "\n  a\n  b", None),
+        ("path_separator = :", "a:b", None),
+        ("path_separator = ;", "a; b", None),
+        ("version_path_separator = ;", "a;b", "version_path_separator is deprecated"),
+        ("", "a, b", "no path_separator in the configuration"),
+    ],
+)
+def test_version_locations_separators(
+    tmp_path: Path, separator_line: str, value: str, note: str | None
+) -> None:
+    ini = write(
+        tmp_path / "alembic.ini",
+        f"[alembic]\nscript_location = .\n{separator_line}\nversion_locations = {value}\n",
+    )
+    setup = only_setup(tmp_path)
+    assert setup.version_locations == (tmp_path / "a", tmp_path / "b")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert Config(str(ini)).get_version_locations_list() == ["a", "b"]
+    assert [note in n for n in setup.notes] == ([True] if note else [])
+    assert len(caught) == (1 if note else 0)
+
+
+def test_version_locations_in_tool_alembic(tmp_path: Path) -> None:
+    write(
+        tmp_path / "pyproject.toml",
+        "[tool.alembic]\n"
+        'script_location = "%(here)s/mig"\n'
+        'version_locations = ["%(here)s/mig/v1", "v2"]\n'
+        "recursive_version_locations = true\n"
+        "sourceless = true\n",
+    )
+    (tmp_path / "mig").mkdir()
+    setup = only_setup(tmp_path)
+    assert setup.version_locations == (tmp_path / "mig" / "v1", tmp_path / "v2")
+    assert (setup.recursive, setup.sourceless) == (True, True)
+
+
+def test_ini_flags_are_true_only_when_spelled_true(tmp_path: Path) -> None:
+    write(
+        tmp_path / "alembic.ini",
+        "[alembic]\nscript_location = .\nrecursive_version_locations = True\nsourceless = true\n",
+    )
+    setup = only_setup(tmp_path)
+    assert (setup.recursive, setup.sourceless) == (False, True)
+    assert setup.notes == (
+        "alembic.ini [alembic] recursive_version_locations = 'True' is read as false: "
+        "alembic only accepts 'true'",
+    )
+
+
+def test_flask_migrate_with_custom_directory(tmp_path: Path) -> None:
+    shutil.copytree(FLASK / "migrations", tmp_path / "db_migrations")
+    setup = only_setup(tmp_path, "db_migrations/alembic.ini")
+    assert (setup.script_location, setup.flask) == (tmp_path / "db_migrations", True)
+    assert our_view(setup) == alembic_view(tmp_path, flask="db_migrations")
+
+
+def test_flask_seen_in_env_py(tmp_path: Path) -> None:
+    write(tmp_path / "alembic.ini", "[alembic]\nscript_location = migrations\n")
+    write(tmp_path / "migrations" / "env.py", "from flask import current_app\n")
+    assert only_setup(tmp_path).flask
+
+
+@pytest.mark.parametrize(
+    ("layout", "script_location"),
+    [
+        ({"src/myapp/__init__.py": "", "src/myapp/db/__init__.py": ""}, "myapp.db:migrations"),
+        # a regular package anywhere wins over a namespace folder earlier in the path
+        (
+            {"myapp/db/x.txt": "", "lib/myapp/__init__.py": "", "lib/myapp/db/__init__.py": ""},
+            "myapp.db:migrations",
+        ),
+    ],
+)
+def test_package_script_location_layouts(
+    tmp_path: Path, layout: dict[str, str], script_location: str
+) -> None:
+    for name, text in layout.items():
+        write(tmp_path / name, text)
+    package = tmp_path / ("src" if "src/myapp/__init__.py" in layout else "lib") / "myapp" / "db"
+    write(package / "migrations" / "versions" / "a1.py", revision("a1"))
+    write(
+        tmp_path / "alembic.ini",
+        f"[alembic]\nscript_location = {script_location}\n"
+        "prepend_sys_path = . lib src\npath_separator = space\n",
+    )
+    setup = only_setup(tmp_path)
+    assert setup.script_location == package / "migrations"
+    assert our_view(setup) == alembic_view(tmp_path)
+
+
+def test_package_found_in_src_without_prepend_sys_path(tmp_path: Path) -> None:
+    write(tmp_path / "src" / "myapp" / "__init__.py", "")
+    (tmp_path / "src" / "myapp" / "migrations").mkdir()
+    write(tmp_path / "alembic.ini", "[alembic]\nscript_location = myapp:migrations\n")
+    assert only_setup(tmp_path).script_location == tmp_path / "src" / "myapp" / "migrations"
+
+
+def test_package_version_location(tmp_path: Path) -> None:
+    write(tmp_path / "plugin" / "__init__.py", "")
+    write(tmp_path / "plugin" / "versions" / "p1.py", revision("p1"))
+    write(
+        tmp_path / "alembic.ini",
+        "[alembic]\nscript_location = .\nversion_locations = plugin:versions\n"
+        "path_separator = space\n",
+    )
+    assert only_setup(tmp_path).version_locations == (tmp_path / "plugin" / "versions",)
+
+
+# --- configuration errors -----------------------------------------------------------------------
+
+CONFIG_ERRORS = [
+    ("nope.ini", None, "config file not found: nope.ini"),
+    ("folder", None, "config file is not a file: folder"),
+    (
+        "alembic.ini",
+        "script_location = x\n",
+        "alembic.ini is not a valid ini file: File contains no section headers.",
+    ),
+    (
+        "alembic.ini",
+        "[alembic]\na = 1\na = 2\n",
+        "alembic.ini is not a valid ini file: While reading from",
+    ),
+    ("alembic.ini", "[other]\n", "alembic.ini has no [alembic] section"),
+    (
+        "alembic.ini",
+        "[alembic]\n",
+        "alembic.ini: no script_location in [alembic] or [tool.alembic]",
+    ),
+    (
+        "alembic.ini",
+        "[alembic]\nscript_location = %(nope)s\n",
+        "alembic.ini [alembic] script_location: Bad value substitution",
+    ),
+    (
+        "alembic.ini",
+        "[alembic]\nscript_location = gone\n",
+        "alembic.ini [alembic] script_location: gone does not exist",
+    ),
+    (
+        "alembic.ini",
+        "[alembic]\nscript_location = nopkg:migrations\n",
+        "alembic.ini [alembic] script_location: cannot find package 'nopkg'",
+    ),
+    (
+        "alembic.ini",
+        "[alembic]\nscript_location = .\nversion_locations = a\npath_separator = comma\n",
+        "alembic.ini [alembic] path_separator: 'comma' is not a valid value",
+    ),
+    ("pyproject.toml", "[tool.alembic\n", "pyproject.toml is not valid TOML"),
+    ("pyproject.toml", "[project]\n", "pyproject.toml has no [tool.alembic] table"),
+    ("pyproject.toml", "[tool]\nalembic = 1\n", "pyproject.toml: [tool.alembic] must be a table"),
+    (
+        "pyproject.toml",
+        "[tool.alembic]\nscript_location = 1\n",
+        "pyproject.toml [tool.alembic] script_location: expected a string",
+    ),
+    (
+        "pyproject.toml",
+        '[tool.alembic]\nscript_location = "%(nope)s"\n',
+        "pyproject.toml [tool.alembic] script_location: bad %-interpolation",
+    ),
+    (
+        "pyproject.toml",
+        '[tool.alembic]\nscript_location = "."\nversion_locations = "a b"\n',
+        "pyproject.toml [tool.alembic] version_locations: expected a list of paths",
+    ),
+    (
+        "pyproject.toml",
+        '[tool.alembic]\nscript_location = "."\nsourceless = "yes"\n',
+        "pyproject.toml [tool.alembic] sourceless: expected true or false",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "message"), CONFIG_ERRORS)
+def test_config_errors(tmp_path: Path, name: str, text: str | None, message: str) -> None:
+    (tmp_path / "folder").mkdir()
+    if text is not None:
+        write(tmp_path / name, text)
+    with pytest.raises(UsageError) as info:
+        find_setups([name], "alembic", [], False, cwd=tmp_path)
+    assert str(info.value).startswith(message)
+
+
+def test_config_not_in_the_locale_encoding(tmp_path: Path) -> None:
+    (tmp_path / "alembic.ini").write_bytes(b"[alembic]\nscript_location = \xff\n")
+    with pytest.raises(UsageError, match=r"^cannot read alembic\.ini: invalid start byte$"):
+        find_setups([], "alembic", [], False, cwd=tmp_path)
+
+
+def test_flag_mistakes(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=r"^--versions reads revision folders directly"):
+        find_setups(["alembic.ini"], "alembic", ["versions"], False, cwd=tmp_path)
+    with pytest.raises(UsageError, match=r"^--recursive only applies to --versions"):
+        find_setups([], "alembic", [], True, cwd=tmp_path)
+
+
+def test_missing_version_location(tmp_path: Path) -> None:
+    (setup,) = find_setups([], "alembic", ["versions"], False, cwd=tmp_path)
+    with pytest.raises(UsageError) as info:
+        revision_files(setup)
+    assert str(info.value) == (
+        f"version location {tmp_path / 'versions'} does not exist or is not a folder"
+    )
+
+
+# --- which files are revisions ------------------------------------------------------------------
+
+
+def build_zoo(root: Path) -> Path:
+    """A versions folder holding every kind of file alembic has a rule for."""
+    versions = root / "versions"
+    write(versions / "a_first.py", revision("a1"))
+    write(versions / ".hidden.py", revision("h1"))  # alembic loads hidden files
+    write(versions / ".#a_first.py", "an editor lock file")
+    write(versions / "__init__.py", "")
+    write(versions / "README.md", "# notes")
+    write(versions / "kept.py", revision("k1"))
+    py_compile.compile(str(versions / "kept.py"), cfile=str(versions / "kept.pyc"))
+    py_compile.compile(
+        str(versions / "a_first.py"),
+        cfile=importlib.util.cache_from_source(str(versions / "a_first.py")),
+    )
+    gone = write(versions / "gone.py", revision("g1"))
+    py_compile.compile(str(gone), cfile=importlib.util.cache_from_source(str(gone)))
+    gone.unlink()
+    legacy = write(versions / "legacy.py", revision("l1"))
+    py_compile.compile(str(legacy), cfile=str(versions / "legacy.pyc"))
+    legacy.unlink()
+    write(versions / "sub" / "c_nested.py", revision("c1"))
+    write(versions / "sub" / "deeper" / "e_deep.py", revision("e1"))
+    write(versions / ".hidden_dir" / "d_hidden.py", revision("d1"))
+    write(
+        root / "alembic.ini",
+        "[alembic]\nscript_location = %(here)s\nversion_locations = %(here)s/versions\n"
+        "path_separator = os\n",
+    )
+    return versions
+
+
+@pytest.mark.parametrize(
+    ("recursive", "sourceless", "sources", "compiled"),
+    [
+        (False, False, [".hidden.py", "a_first.py", "kept.py"], []),
+        (
+            True,
+            False,
+            [
+                ".hidden.py",
+                "a_first.py",
+                "kept.py",
+                ".hidden_dir/d_hidden.py",
+                "sub/c_nested.py",
+                "sub/deeper/e_deep.py",
+            ],
+            [],
+        ),
+        (
+            False,
+            True,
+            [".hidden.py", "a_first.py", "kept.py"],
+            ["legacy.pyc", importlib.util.cache_from_source("gone.py")],
+        ),
+    ],
+)
+def test_revision_files_like_alembic(
+    tmp_path: Path, recursive: bool, sourceless: bool, sources: list[str], compiled: list[str]
+) -> None:
+    versions = build_zoo(tmp_path)
+    with (tmp_path / "alembic.ini").open("a") as ini:
+        ini.write(f"recursive_version_locations = {str(recursive).lower()}\n")
+        ini.write(f"sourceless = {str(sourceless).lower()}\n")
+    setup = only_setup(tmp_path)
+    found_sources, found_compiled = revision_files(setup)
+    assert [path.relative_to(versions).as_posix() for path in found_sources] == sources
+    assert [path.relative_to(versions).as_posix() for path in found_compiled] == compiled
+    assert our_view(setup) == alembic_view(tmp_path)
+
+
+def test_pyo_is_shadowed_by_pyc(tmp_path: Path) -> None:
+    write(tmp_path / "v" / "e.pyo", "")
+    write(tmp_path / "v" / "e.pyc", "")
+    write(tmp_path / "v" / "f.pyo", "")
+    setup = AlembicSetup(None, "alembic", None, (tmp_path / "v",), sourceless=True)
+    assert revision_files(setup) == ([], [tmp_path / "v" / "e.pyc", tmp_path / "v" / "f.pyo"])
+
+
+def test_same_file_through_two_locations_is_listed_once(tmp_path: Path) -> None:
+    write(tmp_path / "v" / "a1.py", revision("a1"))
+    (tmp_path / "link").symlink_to(tmp_path / "v")
+    (setup,) = find_setups([], "alembic", ["v", "link"], False, cwd=tmp_path)
+    assert revision_files(setup) == ([tmp_path / "v" / "a1.py"], [])
+
+
+# --- version table, read statically ---------------------------------------------------------------
+
+OFFLINE_ONLINE = """
+from alembic import context
+
+def run_migrations_offline():
+    context.configure(url=url, {offline})
+
+def run_migrations_online():
+    context.configure(connection=connection, {online})
+"""
+
+
+@pytest.mark.parametrize(
+    ("offline", "online", "expected"),
+    [
+        ("", "", ("alembic_version", None)),
+        (
+            'version_table="app_version", version_table_schema="meta"',
+            'version_table="app_version", version_table_schema="meta"',
+            ("app_version", "meta"),
+        ),
+        ("", 'version_table="app_version"', ("app_version", None)),
+        ('version_table="one"', 'version_table="two"', ("alembic_version", None)),
+        ('version_table="one"', "version_table=TABLE", ("alembic_version", None)),
+        ("", "version_table_schema=None", ("alembic_version", None)),
+    ],
+)
+def test_static_version_table(
+    tmp_path: Path, offline: str, online: str, expected: tuple[str, str | None]
+) -> None:
+    write(tmp_path / "env.py", OFFLINE_ONLINE.format(offline=offline, online=online))
+    assert static_version_table(tmp_path) == expected
+
+
+@pytest.mark.parametrize("env_py", [None, "def broken(:\n"])
+def test_static_version_table_without_readable_env_py(tmp_path: Path, env_py: str | None) -> None:
+    if env_py is not None:
+        write(tmp_path / "env.py", env_py)
+    assert static_version_table(tmp_path) == ("alembic_version", None)
