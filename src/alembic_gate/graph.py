@@ -127,7 +127,7 @@ class RevisionGraph:
 
     def topological(self, among: Iterable[str] | None = None) -> list[str]:
         """Ids bases first, each after everything it needs (cycles are left out)."""
-        wanted = set(self.by_id if among is None else among)
+        wanted = set(self.by_id if among is None else among) - self._cyclic()
         order: list[str] = []
         state: dict[str, int] = {}
         for rid in self.by_id:
@@ -154,39 +154,59 @@ class RevisionGraph:
     # -- branch labels -------------------------------------------------------
 
     def labels(self) -> dict[str, set[str]]:
-        """Each revision's branch labels, spread as alembic spreads them: to every
-        descendant, and down through ancestors until a branch point or merge.
+        """Each revision's branch labels, spread as alembic's `_add_branches` spreads
+        them: to every descendant, and down through ancestors until a branch point
+        (children and dependents both count) or a merge.
         A label whose value is not a literal is kept as `?<revision>`."""
         result: dict[str, set[str]] = {rid: set() for rid in self.by_id}
+        fanout = {rid: set(kids) for rid, kids in self.children.items()}
+        for rid, deps in self.dependencies.items():
+            for dep in deps:
+                fanout[dep].add(rid)
         for rid, rev in self.by_id.items():
             own = set(rev.branch_labels.ids)
             if not rev.branch_labels.known:
                 own.add(f"?{rid}")
             if not own:
                 continue
-            for node in self.descendants([rid]):
+            for node in self.descendants([rid]) | self._labelled_below(rid, fanout):
                 result[node] |= own
-            self._label_down(rid, own, result)
         return result
 
-    def _label_down(self, rid: str, labels: set[str], result: dict[str, set[str]]) -> None:
-        parents = self.parents[rid]
-        while len(parents) == 1 and parents[0] in self.by_id:
-            parent = parents[0]
-            if len(self.children[parent]) > 1 or len(self.parents[parent]) > 1:
-                return
-            result[parent] |= labels
-            parents = self.parents[parent]
+    def _labelled_below(self, rid: str, fanout: dict[str, set[str]]) -> set[str]:
+        """Alembic walks down from the last of `rid`'s descendants: from the top of a
+        single line of them, or (when they branch) from a head that stops above `rid`."""
+        top, seen = rid, {rid}
+        while self.children[top]:
+            if len(self.children[top]) > 1 or self.children[top][0] in seen:
+                return set()
+            top = self.children[top][0]
+            seen.add(top)
+        found: set[str] = set()
+        node: str | None = top
+        while node in self.by_id and node not in found:
+            if len(fanout[node]) > 1 or len(self.parents[node]) > 1:
+                break
+            found.add(node)
+            node = next(iter(self.parents[node]), None)
+        return found
 
     # -- cycles ----------------------------------------------------------------
 
     def cycles(self) -> list[list[str]]:
         """Each cycle once, in order, through down_revision and depends_on."""
-        found: list[list[str]] = []
-        for component in self._strong_components():
-            if len(component) > 1 or component[0] in self.upstream(component[0]):
-                found.append(self._cycle_path(component))
-        return found
+        return [self._cycle_path(component) for component in self._cyclic_components()]
+
+    def _cyclic_components(self) -> list[list[str]]:
+        return [
+            component
+            for component in self._strong_components()
+            if len(component) > 1 or component[0] in self.upstream(component[0])
+        ]
+
+    def _cyclic(self) -> set[str]:
+        """Every revision on a cycle."""
+        return {rid for component in self._cyclic_components() for rid in component}
 
     def _strong_components(self) -> list[list[str]]:
         # Tarjan's algorithm, iterative so deep histories don't hit the recursion limit.
