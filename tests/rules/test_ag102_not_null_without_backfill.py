@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import pytest
+
+from alembic_gate.rules.ag102_not_null_without_backfill import check
+
+from .ag1xx_helpers import CREATE_USERS, add, line_of, users_history, with_base
+from .conftest import History
+
+# What autogenerate writes when a model's column loses `nullable=True`.
+ALTER = """
+op.alter_column("users", "name",
+           existing_type=sa.VARCHAR(length=50),
+           nullable=False)
+"""
+
+
+def test_not_null_with_no_backfill(history: History) -> None:
+    users_history(history)
+    path = add(history, "b2", "a1", ALTER)
+    [finding] = history.run(check)
+    assert (finding.code, finding.severity) == ("AG102", "warning")
+    assert (finding.path, finding.line) == (path, line_of(history, path, "op.alter_column"))
+    assert '"users.name"' in finding.message
+    assert finding.fix == (
+        'op.execute("UPDATE users SET name = ... WHERE name IS NULL") before the '
+        "alter_column, in this revision or an earlier one"
+    )
+
+
+@pytest.mark.parametrize(
+    "backfill",
+    [
+        "op.execute(\"UPDATE users SET name = '' WHERE name IS NULL\")",
+        'op.execute(sa.text("update public.users set name = :n where name is null"))',
+        "op.execute('UPDATE \"users\" u SET name = \\'\\' WHERE u.name IS NULL')",
+        """
+        users = sa.table("users", sa.column("name", sa.String))
+        op.execute(users.update().where(users.c.name.is_(None)).values(name=""))
+        """,
+        """
+        users = sa.table("users", sa.column("name", sa.String))
+        op.execute(sa.update(users).values(name=""))
+        """,
+        """
+        conn = op.get_bind()
+        conn.execute(sa.text("UPDATE users SET name = 'x' WHERE name IS NULL"))
+        """,
+        # a table name the reader cannot know counts as a backfill
+        """
+        for table in ("users", "admins"):
+            op.execute(f"UPDATE {table} SET name = '' WHERE name IS NULL")
+        """,
+    ],
+)
+def test_backfill_in_the_same_revision(history: History, backfill: str) -> None:
+    users_history(history)
+    add(history, "b2", "a1", backfill + "\n" + ALTER)
+    assert history.run(check) == []
+
+
+def test_backfill_in_an_earlier_revision(history: History) -> None:
+    users_history(history)
+    add(history, "b2", "a1", "op.execute(\"UPDATE users SET name = '' WHERE name IS NULL\")")
+    add(history, "c3", "b2", ALTER)
+    assert history.run(check) == []
+    # with --base the earlier revision still counts, though only c3 is checked
+    assert list(check(with_base(history, {"c3"}))) == []
+
+
+def test_backfill_of_another_table_does_not_count(history: History) -> None:
+    users_history(history)
+    add(history, "b2", "a1", "op.execute(\"UPDATE admins SET name = ''\")\n" + ALTER)
+    assert len(history.run(check)) == 1
+
+
+def test_backfill_after_the_alter_does_not_count(history: History) -> None:
+    users_history(history)
+    add(history, "b2", "a1", ALTER + "\nop.execute(\"UPDATE users SET name = ''\")")
+    assert len(history.run(check)) == 1
+
+
+def test_backfill_on_a_sibling_branch_does_not_count(history: History) -> None:
+    users_history(history)
+    add(history, "b2", "a1", "op.execute(\"UPDATE users SET name = ''\")")
+    add(history, "c3", "a1", ALTER)
+    assert [f.path for f in history.run(check)] == ["versions/c3_m.py"]
+
+
+def test_column_added_with_a_server_default_is_filled(history: History) -> None:
+    users_history(history)
+    add(
+        history,
+        "b2",
+        "a1",
+        'op.add_column("users", sa.Column("tier", sa.String(), server_default="free"))',
+    )
+    add(history, "c3", "b2", 'op.alter_column("users", "tier", nullable=False)')
+    assert history.run(check) == []
+
+
+def test_batch_mode_and_new_tables(history: History) -> None:
+    users_history(history)
+    add(
+        history,
+        "b2",
+        "a1",
+        """
+        with op.batch_alter_table("users") as batch_op:
+            batch_op.alter_column("name", existing_type=sa.VARCHAR(length=50), nullable=False)
+        """,
+    )
+    add(
+        history,
+        "c3",
+        "b2",
+        CREATE_USERS.replace("users", "orders") + ALTER.replace("users", "orders"),
+    )
+    [finding] = history.run(check)
+    assert finding.path == "versions/b2_m.py"
+    assert '"users.name"' in finding.message
+
+
+def test_making_a_column_nullable_is_fine(history: History) -> None:
+    users_history(history)
+    add(history, "b2", "a1", ALTER.replace("nullable=False", "nullable=True"))
+    assert history.run(check) == []

@@ -1,0 +1,285 @@
+"""`lint --base`: real git repositories built in tmp_path, read from git objects."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alembic_gate.discovery import AlembicSetup
+from alembic_gate.errors import UsageError
+from alembic_gate.git_base import fetch_command, read_base_graph
+from alembic_gate.main import main
+
+VERSIONS = "migrations/versions"
+TEMPLATE = '''"""{rid}
+
+Revision ID: {rid}
+Revises: {revises}
+Create Date: 2024-05-01 12:00:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = {rid!r}
+down_revision = {down!r}
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    {upgrade}
+
+
+def downgrade():
+    pass
+'''
+CREATE_USERS = 'op.create_table("users", sa.Column("id", sa.Integer(), primary_key=True))'
+CREATE_ORDERS = CREATE_USERS.replace("users", "orders")
+ADD_EMAIL = 'op.add_column("users", sa.Column("email", sa.String(), nullable=False))'
+
+
+def migration(rid: str, down: str | None, upgrade: str = "pass") -> str:
+    return TEMPLATE.format(rid=rid, revises=down or "", down=down, upgrade=upgrade)
+
+
+@pytest.fixture(autouse=True)
+def git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for who in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{who}_NAME", "Dev")
+        monkeypatch.setenv(f"GIT_{who}_EMAIL", "dev@example.com")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+
+
+class Repo:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @classmethod
+    def init(cls, root: Path) -> Repo:
+        root.mkdir(parents=True)
+        repo = cls(root)
+        repo.git("init", "-q", "-b", "main")
+        return repo
+
+    def git(self, *args: str) -> str:
+        result = subprocess.run(
+            ["git", *args], cwd=self.root, capture_output=True, text=True, check=True
+        )
+        return result.stdout
+
+    def revision(self, rid: str, down: str | None, upgrade: str = "pass") -> None:
+        path = self.root / VERSIONS / f"{rid}_m.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(migration(rid, down, upgrade))
+
+    def commit(self, message: str) -> None:
+        self.git("add", "-A")
+        self.git("commit", "-q", "-m", message)
+
+
+def lint(
+    repo: Repo,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    *args: str,
+) -> tuple[int, Any, str]:
+    """Run `alembic-gate lint` in the repository: exit code, JSON report, stderr."""
+    monkeypatch.chdir(repo.root)
+    code = main(["lint", "--versions", VERSIONS, "--format", "json", *args])
+    out, err = capsys.readouterr()
+    return code, json.loads(out) if out else None, err
+
+
+def codes(report: Any) -> list[tuple[str, str]]:
+    return [(f["code"], f["path"]) for f in report["findings"]]
+
+
+@pytest.fixture
+def main_repo(tmp_path: Path) -> Repo:
+    """main: a1 creates "users"."""
+    repo = Repo.init(tmp_path / "repo")
+    repo.revision("a1", None, CREATE_USERS)
+    repo.commit("a1")
+    return repo
+
+
+def test_base_graph_comes_from_the_ref_not_the_working_tree(main_repo: Repo) -> None:
+    main_repo.git("checkout", "-q", "-b", "feature")
+    main_repo.revision("b2", "a1")
+    main_repo.commit("b2")
+    main_repo.revision("c3", "b2")  # not committed at all
+    setup = AlembicSetup(None, "alembic", None, (main_repo.root / VERSIONS,))
+    base = read_base_graph("main", setup, main_repo.root)
+    assert list(base.by_id) == ["a1"]
+    assert base.by_id["a1"].display == f"{VERSIONS}/a1_m.py"
+    feature = read_base_graph("HEAD", setup, main_repo.root / "migrations")
+    assert sorted(feature.by_id) == ["a1", "b2"]
+    assert feature.by_id["b2"].display == "versions/b2_m.py"
+
+
+def test_recursive_locations_and_files_alembic_skips(main_repo: Repo) -> None:
+    versions = main_repo.root / VERSIONS
+    (versions / "2024").mkdir()
+    (versions / "2024" / "b2_m.py").write_text(migration("b2", "a1"))
+    (versions / "__init__.py").write_text("")
+    (versions / "notes.txt").write_text("revision = 'x'\n")
+    main_repo.commit("nested")
+    flat = AlembicSetup(None, "alembic", None, (versions,))
+    nested = AlembicSetup(None, "alembic", None, (versions,), recursive=True)
+    assert list(read_base_graph("main", flat, main_repo.root).by_id) == ["a1"]
+    assert sorted(read_base_graph("main", nested, main_repo.root).by_id) == ["a1", "b2"]
+
+
+def test_a_location_missing_at_the_base_has_no_revisions(main_repo: Repo) -> None:
+    setup = AlembicSetup(None, "alembic", None, (main_repo.root / "other" / "versions",))
+    assert read_base_graph("main", setup, main_repo.root).by_id == {}
+
+
+def test_two_branches_on_the_same_parent(
+    main_repo: Repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = main_repo
+    repo.git("checkout", "-q", "-b", "first")
+    repo.revision("b2", "a1")
+    repo.commit("b2 on a1")
+    repo.git("checkout", "-q", "-b", "second", "main")
+    repo.revision("c2", "a1")
+    repo.commit("c2 on a1")
+    # each branch passes alone against the main it started from
+    code, report, _ = lint(repo, monkeypatch, capsys, "--base", "main")
+    assert (code, report["findings"], report["heads"]) == (0, [], ["c2"])
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--ff-only", "first")
+    # the second branch against the updated main: AG010, with both fixes
+    repo.git("checkout", "-q", "second")
+    code, report, _ = lint(repo, monkeypatch, capsys, "--base", "main")
+    assert code == 1
+    [finding] = report["findings"]
+    assert (finding["code"], finding["path"]) == ("AG010", f"{VERSIONS}/c2_m.py")
+    assert "It should sit on main's head b2" in finding["message"]
+    assert 'set down_revision = "b2"' in finding["fix"]
+    assert 'alembic merge -m "merge heads" b2 c2' in finding["fix"]
+    # merged together, the history has two heads: AG001 on the merge result
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-edit", "second")
+    code, report, _ = lint(repo, monkeypatch, capsys)
+    assert code == 1
+    assert codes(report) == [("AG001", f"{VERSIONS}/b2_m.py"), ("AG001", f"{VERSIONS}/c2_m.py")]
+
+
+def test_safety_rules_only_for_new_revisions(
+    main_repo: Repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = main_repo
+    repo.revision("b2", "a1", 'op.drop_column("users", "name")')
+    repo.commit("old drop")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.revision("c3", "b2", ADD_EMAIL)
+    repo.commit("NOT NULL column on an old table")
+    _, report, _ = lint(repo, monkeypatch, capsys, "--base", "main")
+    assert codes(report) == [("AG101", f"{VERSIONS}/c3_m.py")]
+    _, report, _ = lint(repo, monkeypatch, capsys)
+    assert codes(report) == [("AG103", f"{VERSIONS}/b2_m.py"), ("AG101", f"{VERSIONS}/c3_m.py")]
+
+
+def test_not_null_column_on_a_table_the_branch_creates(
+    main_repo: Repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = main_repo
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.revision("b2", "a1", CREATE_ORDERS)
+    repo.revision("c3", "b2", ADD_EMAIL.replace("users", "orders"))
+    repo.commit("orders")
+    code, report, _ = lint(repo, monkeypatch, capsys, "--base", "main")
+    assert (code, report["findings"]) == (0, [])
+    # without --base, b2 may already be deployed: "orders" counts as existing
+    _, report, _ = lint(repo, monkeypatch, capsys)
+    assert codes(report) == [("AG101", f"{VERSIONS}/c3_m.py")]
+
+
+def test_shallow_clone_without_the_base(
+    main_repo: Repo,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    main_repo.git("checkout", "-q", "-b", "feature")
+    main_repo.revision("c2", "a1")
+    main_repo.commit("c2")
+    main_repo.git("checkout", "-q", "main")
+    main_repo.revision("b2", "a1")
+    main_repo.commit("b2")
+    clone = Repo(tmp_path / "clone")
+    subprocess.run(
+        [
+            "git",
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--branch",
+            "feature",
+            f"file://{main_repo.root}",
+            str(clone.root),
+        ],
+        check=True,
+    )
+    code, report, err = lint(clone, monkeypatch, capsys, "--base", "origin/main")
+    assert (code, report) == (2, None)
+    assert "no such commit in this shallow clone" in err
+    hint = "git fetch --depth=1 origin main:refs/remotes/origin/main"
+    assert f"`{hint}`" in err
+    assert "fetch-depth: 0" in err
+    # the command the message gives brings the base in, and the check runs
+    clone.git(*hint.split()[1:])
+    code, report, _ = lint(clone, monkeypatch, capsys, "--base", "origin/main")
+    assert code == 1
+    assert codes(report) == [("AG010", f"{VERSIONS}/c2_m.py")]
+
+
+def test_not_a_repository_and_unknown_refs(
+    tmp_path: Path,
+    main_repo: Repo,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = lint(main_repo, monkeypatch, capsys, "--base", "nope")
+    assert code == 2
+    assert "no such commit in this repository" in err
+    assert "git fetch --depth=1 origin nope:refs/remotes/origin/nope" in err
+    code, _, err = lint(main_repo, monkeypatch, capsys, "--base=--output=x")
+    assert (code, "is not a git ref" in err) == (2, True)
+    plain = tmp_path / "plain"
+    (plain / VERSIONS).mkdir(parents=True)
+    setup = AlembicSetup(None, "alembic", None, (plain / VERSIONS,))
+    with pytest.raises(UsageError, match="not inside one"):
+        read_base_graph("main", setup, plain)
+    outside = AlembicSetup(None, "alembic", None, (plain / VERSIONS,))
+    with pytest.raises(UsageError, match="outside the git repository"):
+        read_base_graph("main", outside, main_repo.root)
+
+
+@pytest.mark.parametrize(
+    ("ref", "remotes", "command"),
+    [
+        ("origin/main", ["origin"], "git fetch --depth=1 origin main:refs/remotes/origin/main"),
+        (
+            "refs/remotes/upstream/release/2.x",
+            ["origin", "upstream"],
+            "git fetch --depth=1 upstream release/2.x:refs/remotes/upstream/release/2.x",
+        ),
+        ("main", ["origin"], "git fetch --depth=1 origin main:refs/remotes/origin/main"),
+        ("3f2a1b9c0d", ["origin"], "git fetch --depth=1 origin 3f2a1b9c0d"),
+        ("develop", ["fork"], "git fetch --depth=1 fork develop:refs/remotes/fork/develop"),
+    ],
+)
+def test_fetch_command(ref: str, remotes: list[str], command: str) -> None:
+    assert fetch_command(ref, remotes) == command

@@ -1,0 +1,202 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from alembic_gate.operations import UNKNOWN, Column, operations, read_operations
+from alembic_gate.revisions import read_revision
+
+HEAD = '''"""m
+
+Revision ID: b2
+Revises: a1
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "b2"
+down_revision = "a1"
+'''
+
+
+def calls(body: str, *, side: str = "upgrade") -> list[tuple[object, ...]]:
+    ops = read_operations(HEAD + body)
+    assert ops.problem is None
+    found = ops.upgrade if side == "upgrade" else ops.downgrade
+    return [(c.name, c.table, c.column, c.batch, c.autocommit) for c in found.calls]
+
+
+def test_op_calls_in_order_with_positional_and_keyword_arguments() -> None:
+    body = """
+def upgrade():
+    op.create_table("orders", sa.Column("id", sa.Integer(), nullable=False))
+    op.add_column(table_name="users", column=sa.Column("age", sa.Integer()))
+    op.alter_column("users", column_name="name", nullable=False)
+    op.drop_column("users", "legacy", schema="app")
+    op.rename_table("old", new_table_name="new")
+    op.create_index("ix_a", "users", ["age"])
+    op.drop_index("ix_b", table_name="users")
+"""
+    assert calls(body) == [
+        ("create_table", "orders", None, False, False),
+        ("add_column", "users", "age", False, False),
+        ("alter_column", "users", "name", False, False),
+        ("drop_column", "users", "legacy", False, False),
+        ("rename_table", "old", None, False, False),
+        ("create_index", "users", None, False, False),
+        ("drop_index", "users", None, False, False),
+    ]
+
+
+def test_options_hold_literals_or_unknown() -> None:
+    ops = read_operations(
+        HEAD
+        + """
+def upgrade():
+    op.alter_column("t", "c", nullable=False, type_=sa.Text(), new_column_name="d")
+    op.rename_table("t", "u")
+"""
+    )
+    alter, rename = ops.upgrade.calls
+    assert alter.options == {"nullable": False, "type_": UNKNOWN, "new_column_name": "d"}
+    assert rename.new_table == "u"
+
+
+def test_new_column_facts() -> None:
+    ops = read_operations(
+        HEAD
+        + """
+def upgrade():
+    op.add_column("t", sa.Column("a", sa.Integer(), nullable=False, default=0))
+    op.add_column("t", Column("b", sa.Integer(), server_default=sa.text("0")))
+    op.add_column("t", sa.Column("c", sa.Integer(), sa.Computed("a + 1"), nullable=False))
+    op.add_column("t", sa.Column("d", sa.Integer(), server_default=None, nullable=flag))
+    op.add_column("t", column)
+"""
+    )
+    assert [c.new_column for c in ops.upgrade.calls] == [
+        Column("a", nullable=False, server_default=False, client_default=True),
+        Column("b", nullable=None, server_default=True, client_default=False),
+        Column("c", nullable=False, server_default=True, client_default=False),
+        Column("d", nullable=None, server_default=False, client_default=False),
+        None,
+    ]
+
+
+def test_batch_alias_and_autocommit_block() -> None:
+    body = """
+def upgrade():
+    with op.batch_alter_table("users", schema=None) as b, op.batch_alter_table("t") as c:
+        b.drop_column("x")
+        c.alter_column("y", nullable=False)
+        op.drop_table("z")
+    with op.get_context().autocommit_block():
+        op.create_index("ix", "users", ["a"], postgresql_concurrently=True)
+    b.drop_column("outside")
+"""
+    assert calls(body) == [
+        ("batch_alter_table", "users", None, False, False),
+        ("batch_alter_table", "t", None, False, False),
+        ("drop_column", "users", "x", True, False),
+        ("alter_column", "t", "y", True, False),
+        ("drop_table", "z", None, False, False),
+        ("create_index", "users", None, False, True),
+    ]
+
+
+def test_helpers_aliases_and_the_multidb_template() -> None:
+    body = """
+from alembic import op as migrate
+
+def upgrade(engine_name: str) -> None:
+    globals()["upgrade_%s" % engine_name]()
+
+def upgrade_engine1():
+    _drop_old()
+    _drop_old()
+
+def _drop_old():
+    migrate.drop_table("old")
+
+def downgrade(engine_name: str) -> None:
+    globals()["downgrade_%s" % engine_name]()
+
+def downgrade_engine1():
+    op.create_table("old")
+
+def not_called():
+    op.drop_table("never")
+"""
+    assert calls(body) == [("drop_table", "old", None, False, False)]
+    assert calls(body, side="downgrade") == [("create_table", "old", None, False, False)]
+
+
+@pytest.mark.parametrize(
+    ("statement", "tables"),
+    [
+        ('op.execute("UPDATE users SET a = 1")', ["users"]),
+        ("op.execute(sa.text('update public.\"Users\" set a = 1'))", ["Users"]),
+        ("op.execute('UPDATE ONLY `acc` AS x SET a = 1; UPDATE b SET c = 2')", ["acc", "b"]),
+        ("op.execute(SQL)", ["users"]),
+        ("op.execute(f'UPDATE {TABLE} SET a = 1')", ["users"]),
+        ("op.execute(f'UPDATE {name} SET a = 1')", [None]),
+        ("op.execute('UPDATE %s SET a = 1' % name)", [None]),
+        ("op.execute(users.update().values(a=1))", ["users"]),
+        ("op.execute(sa.update(sa.table('t')).values(a=1))", ["t"]),
+        ("op.get_bind().execute(other.update())", [None]),
+        ("op.execute('INSERT INTO users VALUES (1)')", []),
+        ("op.execute('CREATE TRIGGER t BEFORE UPDATE ON users')", []),
+    ],
+)
+def test_backfills(statement: str, tables: list[str | None]) -> None:
+    body = f"""
+SQL = "UPDATE users SET a = 0 WHERE a IS NULL"
+TABLE = "users"
+users = sa.table("users", sa.column("a"))
+
+def upgrade():
+    {statement}
+"""
+    ops = read_operations(HEAD + body)
+    assert [c.table for c in ops.upgrade.calls if c.name == "backfill"] == tables
+
+
+def test_body_shapes() -> None:
+    ops = read_operations(
+        HEAD
+        + '''
+def upgrade():
+    """Docstring."""
+    # ### commands auto generated by Alembic - please adjust! ###
+    pass
+    # ### end Alembic commands ###
+
+def downgrade():
+    raise NotImplementedError()
+'''
+    )
+    assert (ops.upgrade.empty, ops.upgrade.raises, ops.upgrade.line) == (True, False, 12)
+    assert (ops.downgrade.empty, ops.downgrade.raises, ops.downgrade.line) == (False, True, 18)
+    missing = read_operations(HEAD)
+    assert (missing.upgrade.line, missing.upgrade.empty) == (None, True)
+
+
+def test_unparsable_source() -> None:
+    ops = read_operations(HEAD + "def upgrade(:\n")
+    assert ops.problem is not None
+    assert ops.upgrade.calls == []
+
+
+def test_operations_are_read_once_per_file_version(tmp_path: Path) -> None:
+    path = tmp_path / "b2_m.py"
+    path.write_text(HEAD + 'def upgrade():\n    op.drop_table("a")\n')
+    rev = read_revision(path, tmp_path)
+    first = operations(rev)
+    assert operations(rev) is first
+    path.write_text(HEAD + 'def upgrade():\n    op.drop_table("bb")\n')
+    os.utime(path, ns=(1, 1))
+    assert [c.table for c in operations(rev).upgrade.calls] == ["bb"]
+    path.unlink()
+    assert operations(rev).problem is not None
