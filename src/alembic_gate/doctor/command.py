@@ -1,0 +1,128 @@
+"""`alembic-gate doctor`: read the database's version table (read-only), diagnose, report."""
+
+from __future__ import annotations
+
+import argparse
+import configparser
+import sys
+from pathlib import Path
+
+from alembic_gate.config import load_settings
+from alembic_gate.discovery import DEFAULT_VERSION_TABLE
+from alembic_gate.doctor.database import database_url, read_state
+from alembic_gate.doctor.diagnose import diagnose, status_line
+from alembic_gate.doctor.state import DatabaseState
+from alembic_gate.findings import Finding
+from alembic_gate.lint import build_report
+from alembic_gate.output import parse_formats, write_reports
+from alembic_gate.project import History, load_histories
+
+CODES = ("AG801", "AG802", "AG803", "AG804")
+URL_SOURCE = "--database-url"
+
+
+def run_doctor(args: argparse.Namespace) -> int:
+    cwd = Path.cwd()
+    targets = parse_formats(args.formats)
+    settings = load_settings(args, cwd)
+    histories = load_histories(args, cwd)
+    findings: list[Finding] = []
+    states: dict[tuple[str, str | None], DatabaseState] = {}
+    for history in histories:
+        table, schema, table_source = _version_table(args, history)
+        if (table, schema) not in states:
+            states[table, schema] = read_state(args.database_url, table, schema)
+        state = states[table, schema]
+        found = diagnose(history, state, cwd=cwd, replay=args.replay)
+        where = f"{_config_name(history, cwd)}: " if len(histories) > 1 else ""
+        status = f"inspected {state.url}" if found else status_line(history, state, cwd)
+        context = _context(args, history, state, table_source, cwd)
+        print(f"alembic-gate doctor: {where}{status} ({context})", file=sys.stderr)
+        findings.extend(found)
+    ran = [code for code in CODES if settings.is_enabled(code)]
+    report = build_report("doctor", findings, histories, settings, ran, args.formats)
+    write_reports(report, targets)
+    return report.exit_code
+
+
+def _version_table(
+    args: argparse.Namespace, history: History
+) -> tuple[str, str | None, str | None]:
+    """The version table and schema to read, and where their names came from."""
+    setup = history.setup
+    table = args.version_table or setup.version_table
+    schema = args.version_table_schema or setup.version_table_schema
+    if args.version_table or args.version_table_schema:
+        source = "--version-table flags"
+    elif (table, schema) != (DEFAULT_VERSION_TABLE, None):
+        source = "env.py"
+    else:
+        source = None
+    return table, schema, source
+
+
+def _context(
+    args: argparse.Namespace,
+    history: History,
+    state: DatabaseState,
+    table_source: str | None,
+    cwd: Path,
+) -> str:
+    """Where the URL came from, how the connection was kept read-only, which table was read."""
+    table = f"version table {state.version_table_name}"
+    parts = [
+        f"URL from {URL_SOURCE}",
+        f"read-only: {state.read_only}",
+        f"{table} (from {table_source})" if table_source else table,
+    ]
+    other = _config_url(history, cwd)
+    if other is not None and _differs(other, args.database_url):
+        parts.append(
+            f"note: {other[0]} sets sqlalchemy.url to {other[1]}, another database: alembic "
+            "uses that one unless env.py overrides it"
+        )
+    return "; ".join(parts)
+
+
+def _config_name(history: History, cwd: Path) -> str:
+    path = history.setup.config_path
+    if path is None:
+        return ""
+    try:
+        return path.resolve().relative_to(cwd.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _config_url(history: History, cwd: Path) -> tuple[str, str] | None:
+    """The ini's own literal sqlalchemy.url (masked), when it names a real database."""
+    path = history.setup.config_path
+    if path is None or path.suffix != ".ini":
+        return None
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(path, encoding="utf-8")
+        url = parser.get(history.setup.section, "sqlalchemy.url", fallback="").strip()
+    except (configparser.Error, OSError, UnicodeDecodeError):
+        return None
+    if not url or "%(" in url or url.startswith("driver://") or "${" in url:
+        return None
+    from alembic_gate.doctor.database import mask
+
+    return _config_name(history, cwd), mask(url) if url else url
+
+
+def _differs(configured: tuple[str, str], given: str) -> bool:
+    from sqlalchemy.engine import make_url
+
+    try:
+        a = make_url(configured[1].replace("***", "x"))
+        b = database_url(given)
+    except Exception:  # an unparsable ini URL is alembic's problem, not doctor's
+        return False
+    return (a.get_backend_name(), a.host, a.port, a.database) != (
+        b.get_backend_name(),
+        b.host,
+        b.port,
+        b.database,
+    )

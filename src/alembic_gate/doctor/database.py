@@ -1,0 +1,230 @@
+"""Reading a database's version table and table list, read-only.
+
+The connection is made read-only where the engine allows it, so that not even a bug
+here could change the database:
+
+- SQLite: the file is opened as a `mode=ro` URI (a missing file is not created);
+- PostgreSQL: `default_transaction_read_only=on` as a connection option, and
+  `SET TRANSACTION READ ONLY` before the first query;
+- MySQL / MariaDB: `SET SESSION TRANSACTION READ ONLY` as soon as the connection opens.
+
+Only SELECTs and the inspector's catalogue queries run; the transaction is rolled back.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.pool import NullPool
+
+from alembic_gate.doctor.state import DatabaseState
+from alembic_gate.errors import EnvError, UsageError
+
+CONNECT_TIMEOUT = 10
+DEFAULT_VERSION_TABLE = "alembic_version"
+PG_READ_ONLY = "-c default_transaction_read_only=on"
+
+# Drivers that need an event loop, and the synchronous driver doctor uses instead.
+_ASYNC_DRIVERS = {
+    "asyncpg": "psycopg",
+    "psycopg_async": "psycopg",
+    "aiomysql": "pymysql",
+    "asyncmy": "pymysql",
+    "aiosqlite": "pysqlite",
+}
+# Backends whose default DBAPI is often missing, and the module of an alternative.
+_DEFAULT_DRIVERS = {
+    "postgresql": (("psycopg2", "psycopg2"), ("psycopg", "psycopg")),
+    "mysql": (("MySQLdb", "mysqldb"), ("pymysql", "pymysql")),
+    "mariadb": (("MySQLdb", "mysqldb"), ("pymysql", "pymysql")),
+}
+
+
+def mask(url: str | URL) -> str:
+    """The URL with its password replaced by `***` (or `<not a URL>`)."""
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except (sa.exc.ArgumentError, ValueError):
+        return "<not a database URL>"
+
+
+def read_state(
+    url: str, version_table: str = DEFAULT_VERSION_TABLE, schema: str | None = None
+) -> DatabaseState:
+    """Read the version rows and the tables of the database at `url`, read-only.
+
+    Raises UsageError for a URL that is not one (or names a driver that is not
+    installed), EnvError when the database cannot be reached or read.
+    """
+    with connect(url) as (conn, masked, how):
+        try:
+            return _read(conn, masked, version_table, schema, how)
+        except sa.exc.SQLAlchemyError as exc:
+            password = conn.engine.url.password
+            raise EnvError(f"cannot read {masked}: {reason(exc, password)}") from None
+
+
+@contextmanager
+def connect(url: str) -> Iterator[tuple[Connection, str, str]]:
+    """A read-only connection to `url` (rolled back and closed after), the URL with its
+    password masked, and how the connection is kept read-only.
+
+    Raises UsageError for a bad URL, EnvError when the database is unreachable.
+    """
+    target = database_url(url)
+    masked = target.render_as_string(hide_password=True)
+    engine, how = _engine(target)
+    try:
+        try:
+            conn = engine.connect()
+            if target.get_backend_name() == "postgresql":
+                conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+        except sa.exc.SQLAlchemyError as exc:
+            raise EnvError(f"cannot connect to {masked}: {reason(exc, target.password)}") from None
+        try:
+            yield conn, masked, how
+        finally:
+            conn.rollback()
+            conn.close()
+    finally:
+        engine.dispose()
+
+
+def database_url(url: str) -> URL:
+    """Parse the URL and pick a synchronous driver that is installed."""
+    try:
+        parsed = sa.make_url(url)
+    except (sa.exc.ArgumentError, ValueError):
+        raise UsageError(
+            "--database-url is not a database URL (expected e.g. "
+            "postgresql://user:password@host/dbname or sqlite:///path/to/file.db)"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend == "postgres":  # Heroku-style URLs
+        parsed = parsed.set(drivername="postgresql")
+        backend = "postgresql"
+    driver = parsed.get_driver_name() if "+" in parsed.drivername else ""
+    if driver in _ASYNC_DRIVERS:
+        return parsed.set(drivername=f"{backend}+{_ASYNC_DRIVERS[driver]}")
+    if not driver and backend in _DEFAULT_DRIVERS:
+        return parsed.set(drivername=f"{backend}+{_installed_driver(backend)}")
+    return parsed
+
+
+def _installed_driver(backend: str) -> str:
+    choices = _DEFAULT_DRIVERS[backend]
+    for module, driver in choices:
+        if importlib.util.find_spec(module) is not None:
+            return driver
+    return choices[0][1]
+
+
+def _engine(url: URL) -> tuple[Engine, str]:
+    """An engine that cannot write where the backend allows it, and how it is kept so."""
+    backend = url.get_backend_name()
+    connect_args: dict[str, Any] = {}
+    how = f"only SELECT statements (no read-only mode for {backend})"
+    if backend == "sqlite":
+        url = _sqlite_read_only(url)
+        how = "SQLite mode=ro"
+    elif backend == "postgresql":
+        given = url.query.get("options")
+        options = f"{given} {PG_READ_ONLY}" if isinstance(given, str) else PG_READ_ONLY
+        if url.get_driver_name() in ("psycopg", "psycopg2"):
+            connect_args = {"options": options, "connect_timeout": CONNECT_TIMEOUT}
+        how = "a PostgreSQL read-only transaction"
+    elif backend in ("mysql", "mariadb"):
+        connect_args = {"connect_timeout": CONNECT_TIMEOUT}
+        how = "SET SESSION TRANSACTION READ ONLY"
+    try:
+        engine = sa.create_engine(url, poolclass=NullPool, connect_args=connect_args)
+    except sa.exc.NoSuchModuleError:
+        raise UsageError(f"--database-url: unknown database dialect {url.drivername!r}") from None
+    except ImportError as exc:
+        raise UsageError(
+            f"--database-url: the {url.drivername} driver is not installed "
+            f"({exc.name or exc}); install it next to alembic-gate"
+        ) from None
+    if backend in ("mysql", "mariadb"):
+        sa.event.listen(engine, "connect", _mysql_read_only)
+    return engine, how
+
+
+def _sqlite_read_only(url: URL) -> URL:
+    database = url.database
+    if not database or database == ":memory:":
+        raise UsageError("--database-url names an in-memory SQLite database: it is always empty")
+    if url.query.get("uri"):  # already a `file:` URI: force its mode
+        return url.update_query_dict({"mode": "ro"})
+    path = Path(database).resolve()
+    if not path.is_file():
+        raise EnvError(f"cannot read {mask(url)}: the SQLite file {path} does not exist")
+    return url.set(
+        database=f"file:{quote(path.as_posix())}",
+        query={**url.query, "mode": "ro", "uri": "true"},
+    )
+
+
+def _mysql_read_only(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SET SESSION TRANSACTION READ ONLY")
+    finally:
+        cursor.close()
+
+
+def _read(
+    conn: Connection, masked: str, version_table: str, schema: str | None, how: str
+) -> DatabaseState:
+    inspector = sa.inspect(conn)
+    has_table = inspector.has_table(version_table, schema=schema)
+    versions = _versions(conn, version_table, schema) if has_table else ()
+    skip = version_table.lower() if schema is None else None
+    return DatabaseState(
+        url=masked,
+        dialect=conn.dialect.name,
+        version_table=version_table,
+        version_table_schema=schema,
+        has_version_table=has_table,
+        versions=versions,
+        tables={name: cols for name, cols in table_columns(inspector).items() if name != skip},
+        read_only=how,
+    )
+
+
+def _versions(conn: Connection, version_table: str, schema: str | None) -> tuple[str, ...]:
+    table = sa.Table(
+        version_table, sa.MetaData(), sa.Column("version_num", sa.String(255)), schema=schema
+    )
+    rows = conn.execute(sa.select(table.c.version_num)).scalars()
+    return tuple(sorted(str(value) for value in rows if value is not None))
+
+
+def table_columns(inspector: sa.Inspector) -> dict[str, frozenset[str]]:
+    """Default-schema tables -> column names, lower case."""
+    multi = getattr(inspector, "get_multi_columns", None)
+    if multi is not None:  # SQLAlchemy 2: one query for every table
+        found = {key[1]: cols for key, cols in multi().items()}
+    else:
+        found = {name: inspector.get_columns(name) for name in inspector.get_table_names()}
+    return {
+        name.lower(): frozenset(str(col["name"]).lower() for col in cols)
+        for name, cols in found.items()
+    }
+
+
+def reason(exc: sa.exc.SQLAlchemyError, password: str | None) -> str:
+    """The driver's own message on one line, without the password."""
+    original = getattr(exc, "orig", None) or exc
+    text = " ".join(line.strip() for line in str(original).splitlines() if line.strip())
+    text = text.split("(Background on this error at:")[0].strip()
+    if password:
+        text = text.replace(password, "***").replace(quote(password, safe=""), "***")
+    return text or type(original).__name__

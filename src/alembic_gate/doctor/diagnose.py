@@ -1,0 +1,360 @@
+"""The diagnosis: a database's version rows held against the history read statically.
+
+`diagnose(history, state)` returns the findings (AG801-AG804; none when the database
+is at head); `status_line` says in one line where a healthy database stands.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable, Sequence
+from functools import cached_property
+from pathlib import Path
+
+from alembic_gate.catalog import RULES
+from alembic_gate.doctor.gitlog import Trace, trace_revision
+from alembic_gate.doctor.matching import SchemaMatch, managed_tables, match, static_points
+from alembic_gate.doctor.state import DatabaseState
+from alembic_gate.doctor.tables import TableChanges, read_table_changes
+from alembic_gate.findings import Finding
+from alembic_gate.project import History
+from alembic_gate.rules.ag00_common import alembic_command, flask_command, without_own_label
+
+# Pending revisions listed per branch before "and N more".
+LISTED = 12
+# How many missing parents to follow through git for a branch's fork point.
+FORK_STEPS = 10
+STATIC = "the tables and columns each revision creates (read from the revision files)"
+REPLAY = "a replay of the migrations in a throwaway SQLite database"
+
+
+def diagnose(
+    history: History, state: DatabaseState, *, cwd: Path | None = None, replay: bool = False
+) -> list[Finding]:
+    """What is wrong with the database's Alembic state, each with its fix; [] at head.
+
+    `replay` lets AG802 replay the migrations in a throwaway SQLite database (this
+    imports the revision files) instead of reading them statically.
+    """
+    return _Doctor(history, state, cwd or Path.cwd(), replay).findings()
+
+
+def status_line(history: History, state: DatabaseState, cwd: Path | None = None) -> str:
+    """One line for a database that needs nothing: where it stands."""
+    doctor = _Doctor(history, state, cwd or Path.cwd(), replay=False)
+    if not history.graph.by_id:
+        return f"{state.url}: the history has no revisions, so there is nothing to apply"
+    line = f"{state.url} is at head ({', '.join(state.versions)})"
+    merge = doctor.merge_note()
+    return f"{line}; {merge}" if merge else line
+
+
+class _Doctor:
+    def __init__(self, history: History, state: DatabaseState, cwd: Path, replay: bool) -> None:
+        self.history = history
+        self.graph = history.graph
+        self.state = state
+        self.cwd = cwd
+        self.replay = replay
+
+    def findings(self) -> list[Finding]:
+        versions = self.state.versions
+        if not versions:
+            if not self.graph.by_id:
+                return []
+            return [self.unversioned()] if self.state.tables else [self.empty()]
+        unknown = [v for v in versions if v not in self.graph.by_id]
+        if unknown:
+            return [self.unknown(v) for v in unknown]
+        behind = self.behind()
+        return [behind] if behind else []
+
+    # -- commands ------------------------------------------------------------
+
+    def command(self, subcommand: str, *words: str) -> str:
+        """The command this setup's users run (`flask db ...` for Flask-Migrate)."""
+        return self.raw_command(subcommand, " ".join(shlex.quote(w) for w in words))
+
+    def raw_command(self, subcommand: str, rest: str) -> str:
+        setup = self.history.setup
+        if setup.flask:
+            return flask_command(setup, self.cwd, subcommand, rest).rstrip()
+        return alembic_command(setup, self.cwd, subcommand, rest).rstrip()
+
+    def upgrade(self, target: str = "heads") -> str:
+        if self.history.setup.flask and target == "heads" and len(self.graph.heads) == 1:
+            return self.command("upgrade")
+        return self.command("upgrade", target)
+
+    def merge(self, heads: Sequence[str]) -> str:
+        return self.raw_command("merge", '-m "merge heads" ' + " ".join(map(shlex.quote, heads)))
+
+    # -- AG801 database-behind -------------------------------------------------
+
+    def behind(self) -> Finding | None:
+        applied = self.graph.ancestors(self.state.versions)
+        pending = [r for r in self.graph.topological() if r not in applied]
+        if not pending:
+            return None
+        heads = self.graph.heads
+        groups = [(h, self._pending_towards(h, applied)) for h in heads if h not in applied]
+        first = self.graph.by_id[pending[0]]
+        at = f"{self.state.url} is at {', '.join(self.state.versions)}"
+        count = _count(len(pending), "revision")
+        unaddressable = without_own_label(self.graph, heads)
+        if len(heads) == 1:
+            message = f"{at}; {count} pending, oldest first: {self.listing(pending)}"
+            fix = self.upgrade()
+        elif len(unaddressable) > 1:
+            message, fix = self._needs_merge(at, unaddressable, groups)
+        else:
+            branches = "; ".join(f"{self.branch(h)}: {self.listing(todo)}" for h, todo in groups)
+            message = f"{at}; {count} pending on {_count(len(groups), 'branch')}: {branches}"
+            one = len(groups) == 1 and self.own_label(groups[0][0])
+            fix = self.upgrade(f"{self.own_label(groups[0][0])}@head" if one else "heads")
+        return RULES["AG801"].finding(message, first.display, first.line, fix)
+
+    def _pending_towards(self, head: str, applied: set[str]) -> list[str]:
+        return self.graph.topological(self.graph.ancestors([head]) - applied)
+
+    def _needs_merge(
+        self, at: str, heads: list[str], groups: list[tuple[str, list[str]]]
+    ) -> tuple[str, str]:
+        on = [h for h in heads if h in self.graph.descendants(self.state.versions)]
+        where = " and ".join(f"the branch of head {h}" for h in on) or "no branch's head"
+        behind = "; ".join(f"towards head {h}: {self.listing(todo)}" for h, todo in groups)
+        message = (
+            f"The history has {len(heads)} heads that no branch label tells apart "
+            f"({', '.join(heads)}): merge them (AG001), then upgrade. {at}, on {where}; "
+            f"pending {behind}"
+        )
+        return message, f"{self.merge(heads)}\n{self.upgrade('head')}"
+
+    def merge_note(self) -> str | None:
+        heads = without_own_label(self.graph, self.graph.heads)
+        if len(heads) < 2:
+            return None
+        return (
+            f"but the history has {len(heads)} heads that need a merge (AG001): "
+            f"`{self.merge(heads)}`"
+        )
+
+    def branch(self, head: str) -> str:
+        label = self.own_label(head)
+        return f"branch {label}" if label else f"towards head {head}"
+
+    def own_label(self, head: str) -> str | None:
+        labels = self.graph.labels()
+        others = [labels[h] for h in self.graph.heads if h != head]
+        own = sorted(labels[head].difference(*others))
+        return next((label for label in own if not label.startswith("?")), None)
+
+    # -- AG802 unversioned-database / AG804 empty-database -------------------------
+
+    def no_version(self) -> str:
+        table = self.state.version_table_name
+        if self.state.has_version_table:
+            return f"its {table} table is empty"
+        return f"it has no {table} table"
+
+    def empty(self) -> Finding:
+        message = (
+            f"{self.state.url} is empty ({self.no_version()}, and no tables): nothing has been "
+            f"applied yet; {_count(len(self.graph.by_id), 'revision')} to apply"
+        )
+        return RULES["AG804"].finding(message, fix=self.upgrade())
+
+    def unversioned(self) -> Finding:
+        live = self.state.tables
+        head = (
+            f"{self.state.url} has {_count(len(live), 'table')} but no version row "
+            f"({self.no_version()})"
+        )
+        result = self.schema_match(replay=self.replay)
+        if len(result.foreign) == len(live):
+            names = ", ".join(sorted(live)[:LISTED])
+            message = (
+                f"{head}, and no revision creates any of them ({names}): is this the right "
+                "database? Do not stamp it"
+            )
+            return RULES["AG802"].finding(message)
+        parts = [head, *self.verdict(result)]
+        decided = result.decided
+        if decided is None:
+            return RULES["AG802"].finding(". ".join(parts))
+        rev = self.graph.by_id[decided[-1]]
+        return RULES["AG802"].finding(
+            ". ".join(parts), rev.display, rev.line, self.command("stamp", *decided)
+        )
+
+    def verdict(self, result: SchemaMatch) -> list[str]:
+        """Sentences on what the live schema matches."""
+        sentences: list[str] = []
+        decided = result.decided
+        if decided is not None:
+            at_head = set(decided) == set(self.graph.heads)
+            note = " (the head: made with create_all() from the models?)" if at_head else ""
+            sentences.append(
+                f"Its schema matches {self.names(decided)}{note}, compared with "
+                f"{result.method}; tell alembic so with `stamp` (no migration runs)"
+            )
+        elif result.matches and result.unsure:
+            sentences.append(
+                f"Its schema matches {' or '.join(self.names(m) for m in result.matches)} "
+                f"by {result.method}, but {self.unsure(result.unsure)}, so this is not "
+                f"certain{self.replay_hint()}; do not stamp before checking"
+            )
+        elif result.matches:
+            options = " or ".join(self.names(m) for m in result.matches)
+            sentences.append(
+                f"Its tables and columns match {options} equally (they differ only in "
+                "indexes, constraints, types or data, which doctor does not compare): check "
+                "which one the schema is at, then `stamp` that one"
+            )
+        elif result.nearest is not None:
+            shown = "; ".join(result.differences[:LISTED])
+            more = len(result.differences) - LISTED
+            extra = f"; and {more} more" if more > 0 else ""
+            sentences.append(
+                f"Its schema matches no revision ({result.method}); the nearest is "
+                f"{self.names(result.nearest)}, but: {shown}{extra}. Bring the schema to a "
+                "revision's state first (or migrate a fresh database); stamping now would "
+                "record a schema that is not there"
+            )
+        if result.foreign:
+            sentences.append(
+                "Tables no revision creates, left out of the comparison: "
+                + ", ".join(result.foreign[:LISTED])
+            )
+        sentences.extend(result.notes)
+        return sentences
+
+    def unsure(self, revisions: Sequence[str]) -> str:
+        reasons = [f"{r}: {self.changes[r].unknown[0]}" for r in revisions[:3]]
+        more = f" and {len(revisions) - 3} more" if len(revisions) > 3 else ""
+        return f"some upgrade() steps cannot be read statically ({'; '.join(reasons)}{more})"
+
+    def replay_hint(self) -> str:
+        return "" if self.replay else " (run doctor again with --replay to compare by replaying)"
+
+    @cached_property
+    def changes(self) -> dict[str, TableChanges]:
+        return {rid: read_table_changes(rev.path) for rid, rev in self.graph.by_id.items()}
+
+    def schema_match(self, replay: bool) -> SchemaMatch:
+        live = self.state.tables
+        if replay:
+            from alembic_gate.doctor.replay import replay_points
+
+            points, notes = replay_points(self.history, self.cwd)
+            managed = {t for p in points for t in p.schema}
+            result = match(REPLAY, points, live, managed)
+            result.notes.extend(notes)
+            return result
+        points = static_points(self.graph, self.changes)
+        return match(STATIC, points, live, managed_tables(self.changes.values()))
+
+    # -- AG803 unknown-database-revision -----------------------------------------
+
+    def unknown(self, revision: str) -> Finding:
+        message = (
+            f"{self.state.url}'s {self.state.version_table_name} names revision {revision}, "
+            "which no revision file defines"
+        )
+        named_by = sorted({d.child for d in self.graph.dangling if d.target == revision})
+        if named_by:
+            message += f" (though {', '.join(named_by)} names it as down_revision)"
+        trace = trace_revision(revision, self.history.setup.version_locations, self.cwd)
+        sentences, fix = self.traced(revision, trace)
+        return RULES["AG803"].finding(". ".join([message, *sentences]), fix=fix)
+
+    def traced(self, revision: str, trace: Trace) -> tuple[list[str], str | None]:
+        if trace.problem is not None:
+            return [f"doctor cannot search the git history: {trace.problem}", self.purge()], None
+        commit = trace.removed_by or trace.added_by
+        if commit is None or trace.path is None:
+            return [
+                "No commit on any branch of this repository has a revision file defining it: "
+                "the database may belong to another project or to a branch not fetched here "
+                "(`git fetch --all`); check the URL",
+                self.purge(),
+            ], None
+        about = f"commit {commit.short} ({commit.date}, {commit.author}: {commit.subject})"
+        if trace.removed_by is not None:
+            return self.removed(trace, about), f"git checkout {commit.short}^ -- {trace.path}"
+        if trace.in_head:
+            return [
+                f"Its file {trace.path} is in HEAD but not in the working tree (deleted and not "
+                "committed yet?): restore it"
+            ], f"git checkout HEAD -- {trace.path}"
+        return self.elsewhere(revision, trace, about)
+
+    def removed(self, trace: Trace, about: str) -> list[str]:
+        if trace.renamed_to is not None:
+            now = f", which now defines {trace.new_revision}" if trace.new_revision else ""
+            sentences = [f"Its file {trace.path} was renamed to {trace.renamed_to}{now} in {about}"]
+        else:
+            sentences = [f"The file that defined it, {trace.path}, was deleted in {about}"]
+        parent = " ".join(trace.parents)
+        undo = f" (then `{self.command('downgrade', parent)}` undoes it)" if parent else ""
+        sentences.append(f"Restore the file so alembic knows the revision again{undo}")
+        sentences.append(self.purge())
+        return sentences
+
+    def elsewhere(self, revision: str, trace: Trace, about: str) -> tuple[list[str], str | None]:
+        where = ", ".join(trace.branches) or "no branch (only in unreachable history)"
+        sentences = [
+            f"It is defined in {trace.path} on {where} ({about}), not in the files checked "
+            "out here: the database was upgraded from that branch"
+        ]
+        fork = self.fork_point(trace)
+        if not trace.branches or fork is None:
+            sentences.append("Merge that branch here, or downgrade the database from it")
+            return sentences, None
+        back = self.command("downgrade", *fork)
+        sentences.append(
+            f"Downgrade the database from {trace.branches[0]} to {', '.join(fork)}, which this "
+            "checkout has, or merge that branch here"
+        )
+        return sentences, f"git checkout {trace.branches[0]} && {back}"
+
+    def fork_point(self, trace: Trace) -> tuple[str, ...] | None:
+        """The first revisions below a branch's revision that this history has."""
+        parents = trace.parents
+        for _ in range(FORK_STEPS):
+            missing = [p for p in parents if p not in self.graph.by_id]
+            if not missing:
+                return parents or None
+            found = trace_revision(missing[0], self.history.setup.version_locations, self.cwd)
+            if found.path is None:
+                return None
+            parents = tuple(p for p in parents if p != missing[0]) + found.parents
+        return None
+
+    def purge(self) -> str:
+        decided = self.schema_match(replay=False).decided
+        if decided:
+            return f"Or, once the schema is checked, `{self.command('stamp', '--purge', *decided)}`"
+        return (
+            "Or, once you know which revision the schema matches, "
+            f"`{self.command('stamp', '--purge', 'REVISION')}` with that revision"
+        )
+
+    # -- wording -------------------------------------------------------------
+
+    def describe(self, rid: str) -> str:
+        message = self.changes[rid].message
+        return f"{rid} ({message})" if message else rid
+
+    def names(self, revisions: Iterable[str]) -> str:
+        return " + ".join(self.describe(r) for r in revisions)
+
+    def listing(self, revisions: Sequence[str]) -> str:
+        shown = ", ".join(self.describe(r) for r in revisions[:LISTED])
+        more = len(revisions) - LISTED
+        return f"{shown}, and {more} more" if more > 0 else shown
+
+
+def _count(number: int, noun: str) -> str:
+    plural = noun + ("es" if noun.endswith("ch") else "s")
+    return f"{number} {noun if number == 1 else plural}"

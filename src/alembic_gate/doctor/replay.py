@@ -1,0 +1,101 @@
+"""`doctor --replay`: run the migrations one by one in a throwaway SQLite database and
+record the tables and columns after each step.
+
+This imports and runs the revision files (through alembic, with doctor's own env.py:
+the project's env.py and models are never imported, unless a revision file imports
+them itself). Steps follow the graph's topological order; each step's stamp target is
+the set of heads of what has been applied so far. A migration that fails on SQLite
+(PostgreSQL-only SQL, an ALTER that SQLite lacks) ends the replay; the steps before it
+still count.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+
+from alembic_gate.doctor.database import table_columns
+from alembic_gate.doctor.matching import Point
+from alembic_gate.graph import RevisionGraph
+from alembic_gate.project import History
+
+VERSION_TABLE = "alembic_version"
+_ENV_PY = '''\
+"""alembic-gate doctor --replay: run the migrations on the connection it passes."""
+from alembic import context
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, version_table="alembic_version")
+with context.begin_transaction():
+    context.run_migrations()
+'''
+
+
+def replay_points(history: History, cwd: Path) -> tuple[list[Point], list[str]]:
+    """The schema after each step of the history, and notes on how far the replay got."""
+    graph = history.graph
+    with tempfile.TemporaryDirectory(prefix="alembic-gate-replay-") as tmp:
+        script = Path(tmp)
+        (script / "env.py").write_text(_ENV_PY, encoding="utf-8")
+        engine = sa.create_engine(f"sqlite:///{script / 'replay.db'}", poolclass=sa.NullPool)
+        try:
+            with engine.connect() as conn, _quiet():
+                config = _config(history, script, cwd, conn)
+                return _steps(graph, config, conn)
+        finally:
+            engine.dispose()
+
+
+def _steps(
+    graph: RevisionGraph, config: Config, conn: sa.Connection
+) -> tuple[list[Point], list[str]]:
+    points: list[Point] = []
+    applied: set[str] = set()
+    for rid in graph.topological():
+        try:
+            command.upgrade(config, rid)
+            conn.commit()
+        except Exception as exc:  # any migration error ends the replay, never doctor
+            where = graph.by_id[rid].display
+            text = " ".join(str(exc).split()) or type(exc).__name__
+            return points, [f"the replay stopped at {rid} ({where}): {text}"]
+        applied.add(rid)
+        heads = tuple(r for r in graph.topological(applied) if not set(graph.children[r]) & applied)
+        schema = {t: c for t, c in table_columns(sa.inspect(conn)).items() if t != VERSION_TABLE}
+        points.append(Point(heads, schema))
+    return points, []
+
+
+def _config(history: History, script: Path, cwd: Path, conn: sa.Connection) -> Config:
+    setup = history.setup
+    config = Config()
+    config.set_main_option("script_location", _escape(str(script)))
+    config.set_main_option("path_separator", "os")
+    locations = os.pathsep.join(str(p) for p in setup.version_locations)
+    config.set_main_option("version_locations", _escape(locations))
+    config.set_main_option("recursive_version_locations", str(setup.recursive).lower())
+    config.set_main_option("sourceless", str(setup.sourceless).lower())
+    config.set_main_option("prepend_sys_path", _escape(str(cwd)))
+    config.attributes["connection"] = conn
+    return config
+
+
+def _escape(value: str) -> str:
+    return value.replace("%", "%%")  # configparser interpolation
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Migrations that print must not spoil a report on standard output."""
+    with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield

@@ -1,0 +1,32 @@
+"""What doctor read from a database: its version rows and its tables."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class DatabaseState:
+    """One database's Alembic state, as read (read-only) by `read_state`."""
+
+    # The URL with its password masked: safe to print.
+    url: str
+    # SQLAlchemy's dialect name: "postgresql", "mysql", "mariadb", "sqlite", ...
+    dialect: str
+    version_table: str
+    version_table_schema: str | None
+    has_version_table: bool
+    # The version table's rows: the revisions alembic considers the database's heads.
+    versions: tuple[str, ...]
+    # Tables of the default schema (the version table left out) -> their column names,
+    # all lower case.
+    tables: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # How the connection was kept read-only, for the report ("SQLite mode=ro").
+    read_only: str = ""
+
+    @property
+    def version_table_name(self) -> str:
+        if self.version_table_schema:
+            return f"{self.version_table_schema}.{self.version_table}"
+        return self.version_table
