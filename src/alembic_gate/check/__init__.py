@@ -1,0 +1,193 @@
+"""`alembic-gate check`: apply every migration to a throwaway database, then `alembic check`.
+
+The parent process (this module) reads the setup, runs lint's graph rules (two
+heads make `upgrade heads` ambiguous), provisions the database and removes it
+again whatever happens; a worker process (`check.worker`) runs the project's
+env.py against it and reports back in JSON. SQLAlchemy and alembic are only
+imported in the worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import IO
+
+from alembic_gate.catalog import RULES
+from alembic_gate.check.databases import provision, validate
+from alembic_gate.check.protocol import DatabaseSpec, Request, Result, mask
+from alembic_gate.config import Settings, load_settings
+from alembic_gate.errors import EnvError, GateError, UsageError
+from alembic_gate.findings import Finding
+from alembic_gate.lint import build_report
+from alembic_gate.output import parse_formats, write_reports
+from alembic_gate.project import History, load_histories
+from alembic_gate.revisions import display_path
+from alembic_gate.rules import LintContext, lint_rules
+
+# Lint's graph rules: what must hold before `upgrade heads` means anything.
+GRAPH_PREFIX = "AG00"
+CHECK_CODES = ("AG801", "AG901", "AG902")
+# The worker may take this long, or ten times --timeout when that is more.
+WORKER_SECONDS = 900.0
+PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+
+
+class Terminated(GateError):
+    """SIGTERM arrived: the database was cleaned up, the run ends as killed by it."""
+
+    exit_code = 128 + signal.SIGTERM
+
+
+def run(args: argparse.Namespace) -> int:
+    targets = parse_formats(args.formats)
+    cwd = Path.cwd()
+    settings = load_settings(args, cwd)
+    histories = load_histories(args, cwd)
+    validate(args, len(histories))
+    for history in histories:
+        if history.setup.config_path is None:
+            raise UsageError(
+                "check runs env.py, so it needs an Alembic config rather than --versions: "
+                "pass -c alembic.ini (or run it where alembic.ini is)"
+            )
+    graph_codes = [c for c in RULES if c.startswith(GRAPH_PREFIX) and settings.is_enabled(c)]
+    findings = [f for h in histories for f in graph_findings(h, settings, cwd)]
+    gate = build_report("check", findings, histories, settings, graph_codes, args.formats)
+    if any(f.severity == "error" for f in gate.findings):
+        write_reports(gate, targets)
+        return gate.exit_code
+    codes = [*CHECK_CODES, "AG903"] if args.roundtrip else list(CHECK_CODES)
+    with _sigterm_raises(), provision(args) as database:
+        if database.start_seconds is not None:
+            print(f"alembic-gate: database ready in {database.start_seconds:.1f}s", file=sys.stderr)
+        for index, history in enumerate(histories):
+            spec = DatabaseSpec(database.spec.kind, database.spec.url, database.spec.directory)
+            spec.prefix = f"alembic_gate_{index}"
+            result = run_worker(request(args, history, spec, cwd), worker_timeout(args))
+            findings += result_findings(result, history, cwd)
+    ran = graph_codes + [c for c in codes if settings.is_enabled(c)]
+    report = build_report("check", findings, histories, settings, ran, args.formats)
+    write_reports(report, targets)
+    return report.exit_code
+
+
+def graph_findings(history: History, settings: Settings, cwd: Path) -> list[Finding]:
+    ctx = LintContext(
+        setup=history.setup,
+        graph=history.graph,
+        cwd=cwd,
+        sourceless=tuple(history.sourceless),
+    )
+    found: list[Finding] = []
+    for info, check in lint_rules():
+        if info.code.startswith(GRAPH_PREFIX) and settings.is_enabled(info.code):
+            found.extend(check(ctx))
+    return found
+
+
+def request(args: argparse.Namespace, history: History, spec: DatabaseSpec, cwd: Path) -> Request:
+    setup = history.setup
+    return Request(
+        cwd=str(cwd),
+        config_path=str(setup.config_path) if setup.config_path else None,
+        section=setup.section,
+        script_location=str(setup.script_location) if setup.script_location else None,
+        flask=setup.flask,
+        database=spec,
+        flask_app=args.flask_app,
+        allow_nonempty=args.allow_nonempty,
+        url_env=args.url_env,
+        x_args=list(args.x_args),
+        roundtrip=args.roundtrip,
+    )
+
+
+def worker_timeout(args: argparse.Namespace) -> float:
+    return max(WORKER_SECONDS, 10 * float(args.timeout))
+
+
+def run_worker(req: Request, timeout: float) -> Result:
+    """Run `check.worker` with this interpreter (the project's) and read its result."""
+    with tempfile.TemporaryDirectory(prefix="alembic-gate-") as folder:
+        base = Path(folder)
+        req.write(base / "request.json")
+        log_path = base / "worker.log"
+        with log_path.open("wb") as log:
+            code = _wait_for_worker(base, log, req.cwd, timeout)
+        result_path = base / "result.json"
+        if code != 0 or not result_path.is_file():
+            tail = log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
+            raise GateError(
+                f"the worker running env.py stopped unexpectedly (exit {code}); "
+                f"its output ends with:\n{mask(tail)}"
+            )
+        result = Result.read(result_path)
+    if result.error is not None:
+        raise (UsageError if result.error_kind == "usage" else EnvError)(result.error)
+    return result
+
+
+def _wait_for_worker(base: Path, log: IO[bytes], cwd: str, timeout: float) -> int:
+    env = dict(os.environ)
+    # Appended, so it never shadows the project's own modules.
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH"), PACKAGE_ROOT) if p)
+    command = [
+        sys.executable,
+        "-m",
+        "alembic_gate.check.worker",
+        str(base / "request.json"),
+        str(base / "result.json"),
+    ]
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=cwd, env=env)
+    try:
+        return int(process.wait(timeout))
+    except subprocess.TimeoutExpired:
+        raise EnvError(
+            f"env.py and the migrations did not finish within {timeout:g}s: a migration "
+            "waiting on a lock, or a very long one? (the limit is 10x --timeout)"
+        ) from None
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def result_findings(result: Result, history: History, cwd: Path) -> list[Finding]:
+    found = []
+    for raw in result.findings:
+        path = display_path(Path(raw.path), cwd) if raw.path else None
+        found.append(RULES[raw.code].finding(raw.message, path, raw.line, raw.fix))
+    if result.behind:
+        from alembic_gate.check.behind import behind_findings
+
+        for behind in result.behind:
+            found += behind_findings(history, behind, cwd)
+    return found
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """Turn SIGTERM into an exception, so every `finally` (container removal) runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the clean-up
+        raise Terminated("terminated by SIGTERM (after cleaning up)")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -1,0 +1,278 @@
+"""Throwaway database servers in Docker containers, started with testcontainers.
+
+Every container carries the labels `alembic-gate=1`, `alembic-gate.session=<id>`,
+`alembic-gate.pid` and `alembic-gate.host`, and is removed:
+
+* by this process, in a `finally` (success, failure, timeout, SIGTERM, Ctrl-C);
+* by a watchdog process that outlives a killed run (SIGKILL): it waits for the
+  end of a pipe this process holds, then removes the session's containers;
+* by the next run, which removes containers of this host whose process is gone
+  (when the watchdog was killed too, e.g. a whole process group).
+
+testcontainers' own reaper (Ryuk) is used when its image is present, and left
+out otherwise: it is often unavailable (no registry, rootless Docker).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+from alembic_gate.errors import EnvError
+
+DEFAULT_IMAGES = {"postgres": "postgres:16-alpine", "mysql": "mysql:8.4", "mariadb": "mariadb:11.4"}
+LABEL = "alembic-gate"
+NO_DOCKER = (
+    "start the Docker engine (or point DOCKER_HOST at one), or run without Docker: "
+    "--db sqlite, or --database-url URL for an empty database you started"
+)
+POLL = 0.2
+
+_PG_READY = (
+    'PGPASSWORD="$POSTGRES_PASSWORD" psql -h 127.0.0.1 -U postgres -d postgres -tAc "select 1"'
+)
+_MY_READY = (
+    'c=$(command -v mariadb || command -v mysql) && "$c" -h127.0.0.1 -uroot '
+    '-p"$MYSQL_ROOT_PASSWORD" -e "select 1"'
+)
+
+
+@dataclass(frozen=True)
+class Engine:
+    port: int
+    scheme: str
+    user: str
+    database: str
+    ready: str
+    # Server options: a throwaway database needs no durability.
+    command: tuple[str, ...]
+    tmpfs: dict[str, str] = field(default_factory=dict)
+
+    def environment(self, password: str) -> dict[str, str]:
+        if self.scheme == "postgresql":
+            return {"POSTGRES_PASSWORD": password, "POSTGRES_USER": self.user}
+        return {"MYSQL_ROOT_PASSWORD": password, "MARIADB_ROOT_PASSWORD": password}
+
+
+_MYSQL = Engine(3306, "mysql", "root", "mysql", _MY_READY, ("--innodb-flush-log-at-trx-commit=0",))
+ENGINES = {
+    "postgres": Engine(
+        5432,
+        "postgresql",
+        "postgres",
+        "postgres",
+        _PG_READY,
+        ("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"),
+        {"/var/lib/postgresql/data": "rw"},
+    ),
+    "mysql": _MYSQL,
+    "mariadb": _MYSQL,
+}
+
+
+def labels(session: str) -> dict[str, str]:
+    return {
+        LABEL: "1",
+        f"{LABEL}.session": session,
+        f"{LABEL}.pid": str(os.getpid()),
+        f"{LABEL}.host": socket.gethostname(),
+    }
+
+
+def docker_client(timeout: float) -> Any:
+    """testcontainers' Docker client, checked with a ping (EnvError when unreachable)."""
+    try:
+        from testcontainers.core.docker_client import DockerClient
+
+        client = DockerClient(timeout=max(1, int(min(timeout, 60))))
+        client.client.ping()
+    except ImportError:
+        raise EnvError(
+            f"testcontainers is not installed: pip install testcontainers, or {NO_DOCKER}"
+        ) from None
+    except Exception as exc:
+        raise EnvError(f"cannot reach Docker ({_reason(exc)}): {NO_DOCKER}") from None
+    return client
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:300]
+
+
+def session_containers(client: Any, session: str) -> list[Any]:
+    found: list[Any] = client.client.containers.list(
+        all=True, filters={"label": f"{LABEL}.session={session}"}
+    )
+    return found
+
+
+def remove_session(client: Any, session: str) -> None:
+    for container in session_containers(client, session):
+        with suppress(Exception):  # already gone, or going: nothing left to do
+            container.remove(force=True, v=True)
+
+
+def sweep_stale(client: Any) -> list[str]:
+    """Remove containers of earlier runs on this host whose process is gone."""
+    wanted = [f"{LABEL}=1", f"{LABEL}.host={socket.gethostname()}"]
+    removed = []
+    for container in client.client.containers.list(all=True, filters={"label": wanted}):
+        pid = container.labels.get(f"{LABEL}.pid", "")
+        if pid.isdigit() and not _alive(int(pid)):
+            with suppress(Exception):
+                container.remove(force=True, v=True)
+                removed.append(container.short_id)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _ensure_image(client: Any, image: str, db: str) -> None:
+    from docker.errors import ImageNotFound  # type: ignore[import-untyped]
+
+    try:
+        client.client.images.get(image)
+        return
+    except ImageNotFound:
+        pass
+    except Exception as exc:
+        raise EnvError(f"cannot reach Docker ({_reason(exc)}): {NO_DOCKER}") from None
+    try:
+        client.client.images.pull(image)
+    except Exception as exc:
+        raise EnvError(
+            f"the image {image} is not available locally and could not be pulled "
+            f"({_reason(exc)}): pull or build it, pick another {db} image with --image, "
+            "or run without Docker: --db sqlite, or --database-url URL"
+        ) from None
+
+
+def _use_ryuk_only_if_present(client: Any) -> None:
+    from testcontainers.core.config import testcontainers_config as config
+
+    if config.ryuk_disabled:
+        return
+    try:
+        client.client.images.get(config.ryuk_image)
+    except Exception:  # not present (or not readable): our own clean-up covers it
+        config.ryuk_disabled = True
+
+
+class Watchdog:
+    """A process that removes this session's containers once this process is gone."""
+
+    def __init__(self, session: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "alembic_gate.check.watchdog", session],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    def release(self) -> None:
+        """This process removed its containers: let the watchdog check and leave."""
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        with suppress(subprocess.TimeoutExpired):
+            self.process.wait(5)
+
+
+@contextmanager
+def running(db: str, image: str | None, timeout: float) -> Iterator[tuple[str, float]]:
+    """Start a `db` server; yield its administrator URL and how long it took to start."""
+    engine = ENGINES[db]
+    image = image or DEFAULT_IMAGES[db]
+    started = time.monotonic()
+    deadline = started + timeout
+    client = docker_client(timeout)
+    sweep_stale(client)
+    _ensure_image(client, image, db)
+    _use_ryuk_only_if_present(client)
+    session = secrets.token_hex(6)
+    password = secrets.token_hex(12)
+    watchdog = Watchdog(session)
+    try:
+        container = _start(client, engine, image, session, password)
+        host, port = _address(container, engine)
+        _wait_ready(container, engine, host, port, deadline, timeout, image)
+        user = engine.user
+        url = f"{engine.scheme}://{user}:{password}@{host}:{port}/{engine.database}"
+        yield url, time.monotonic() - started
+    finally:
+        remove_session(client, session)
+        watchdog.release()
+
+
+def _start(client: Any, engine: Engine, image: str, session: str, password: str) -> Any:
+    from testcontainers.core.container import DockerContainer
+
+    container = DockerContainer(image, command=" ".join(engine.command))
+    container.with_envs(**engine.environment(password))
+    container.with_exposed_ports(engine.port)
+    container.with_kwargs(labels=labels(session))
+    container.tmpfs = dict(engine.tmpfs)
+    try:
+        container.start()
+    except Exception as exc:
+        raise EnvError(f"cannot start a container from {image}: {_reason(exc)}") from None
+    return container
+
+
+def _address(container: Any, engine: Engine) -> tuple[str, int]:
+    try:
+        return container.get_container_host_ip(), int(container.get_exposed_port(engine.port))
+    except Exception as exc:
+        raise EnvError(f"cannot find the container's port: {_reason(exc)}") from None
+
+
+def _wait_ready(
+    container: Any,
+    engine: Engine,
+    host: str,
+    port: int,
+    deadline: float,
+    timeout: float,
+    image: str,
+) -> None:
+    """Until the server accepts a login inside the container and the port answers outside."""
+    wrapped = container.get_wrapped_container()
+    while True:
+        wrapped.reload()
+        if wrapped.status in {"exited", "dead"}:
+            logs = wrapped.logs(tail=15).decode(errors="replace").strip()
+            raise EnvError(f"the {image} container stopped while starting:\n{logs}")
+        code, _ = wrapped.exec_run(["sh", "-c", engine.ready])
+        if code == 0 and _port_open(host, port):
+            return
+        if time.monotonic() > deadline:
+            raise EnvError(
+                f"the {image} container was not ready within {timeout:g}s "
+                "(raise --timeout, or check the Docker engine)"
+            )
+        time.sleep(POLL)
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False

@@ -1,0 +1,209 @@
+"""Where in the project something happened: traceback frames, model classes, revision functions.
+
+Runs inside the worker. Paths are absolute; the parent makes them relative.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import os
+import re
+import sys
+import traceback
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+Location = tuple[str, int]
+
+
+def real(path: str) -> str:
+    return os.path.realpath(path)
+
+
+def frames(exc: BaseException) -> list[Location]:
+    """(file, line) of every frame between the catcher and the raise, outermost first."""
+    return [(real(f.f_code.co_filename), line) for f, line in traceback.walk_tb(exc.__traceback__)]
+
+
+def deepest_in(exc: BaseException, files: Iterable[str]) -> Location | None:
+    """The innermost frame inside one of `files`."""
+    wanted = set(files)
+    found = None
+    for location in frames(exc):
+        if location[0] in wanted:
+            found = location
+    return found
+
+
+class ProjectFiles:
+    """Files under the project folder that are not installed packages."""
+
+    def __init__(self, root: str) -> None:
+        self.root = real(root) + os.sep
+
+    def __contains__(self, path: object) -> bool:
+        if not isinstance(path, str) or not path.startswith(self.root):
+            return False
+        parts = path[len(self.root) :].split(os.sep)
+        return "site-packages" not in parts and "dist-packages" not in parts
+
+    def deepest(self, exc: BaseException) -> Location | None:
+        found = None
+        for location in frames(exc):
+            if location[0] in self:
+                found = location
+        return found
+
+    def modules(self) -> Iterator[str]:
+        for module in list(sys.modules.values()):
+            path = getattr(module, "__file__", None)
+            if isinstance(path, str) and path.endswith(".py") and real(path) in self:
+                yield real(path)
+
+
+@dataclass(frozen=True)
+class FunctionSpan:
+    name: str
+    line: int
+    end: int
+
+
+@cache
+def functions(path: str) -> dict[str, FunctionSpan]:
+    """Top-level functions of a Python file by name (empty when it does not parse)."""
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return {}
+    return {
+        node.name: FunctionSpan(node.name, node.lineno, node.end_lineno or node.lineno)
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+
+
+@cache
+def lines(path: str) -> list[str]:
+    try:
+        return Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+
+
+def mentions(path: str, function: str, *names: str) -> bool:
+    """Whether `function`'s body in `path` names each of `names` as a string literal."""
+    span = functions(path).get(function)
+    if span is None:
+        return False
+    body = "\n".join(lines(path)[span.line - 1 : span.end])
+    return all(re.search(rf"""["']{re.escape(name)}["']""", body) for name in names)
+
+
+class Models:
+    """Finds the source of the model that maps a table, and of its columns."""
+
+    def __init__(self, project: ProjectFiles) -> None:
+        self.project = project
+        self._classes: dict[str, list[type[Any]]] | None = None
+
+    def _mapped(self) -> dict[str, list[type[Any]]]:
+        if self._classes is None:
+            self._classes = {}
+            for mapper in _all_mappers():
+                table = getattr(mapper, "local_table", None)
+                key = getattr(table, "key", None)
+                if isinstance(key, str):
+                    self._classes.setdefault(key, []).append(mapper.class_)
+        return self._classes
+
+    def table(self, name: str, schema: str | None) -> Location | None:
+        key = f"{schema}.{name}" if schema else name
+        for cls in self._mapped().get(key, []):
+            found = _class_source(cls)
+            if found is not None:
+                return found
+        return self._core_table(name)
+
+    def column(self, table: str, schema: str | None, column: str) -> Location | None:
+        key = f"{schema}.{table}" if schema else table
+        for cls in self._mapped().get(key, []):
+            attr = _attribute_for(cls, column)
+            for klass in cls.__mro__:
+                found = _attribute_source(klass, attr)
+                if found is not None:
+                    return found
+        core = self._core_table(table)
+        if core is None:
+            return self.table(table, schema)
+        column_line = _line_after(core, rf"""Column\(\s*["']{re.escape(column)}["']""")
+        return column_line or core
+
+    def _core_table(self, name: str) -> Location | None:
+        pattern = re.compile(rf"""\bTable\(\s*["']{re.escape(name)}["']""")
+        for path in self.project.modules():
+            for number, text in enumerate(lines(path), 1):
+                if pattern.search(text):
+                    return (path, number)
+        return None
+
+
+def _all_mappers() -> list[Any]:
+    try:
+        from sqlalchemy.orm import mapperlib
+
+        registries = mapperlib._all_registries()
+    except (ImportError, AttributeError):
+        return []
+    return [mapper for reg in registries for mapper in reg.mappers]
+
+
+def _class_source(cls: type[Any]) -> Location | None:
+    try:
+        path = inspect.getsourcefile(cls)
+        _, line = inspect.getsourcelines(cls)
+    except (OSError, TypeError):
+        return None
+    return (real(path), line) if path else None
+
+
+def _attribute_for(cls: type[Any], column: str) -> str:
+    """The attribute name mapping `column` (often the same)."""
+    try:
+        from sqlalchemy import inspect as sa_inspect
+
+        mapper = sa_inspect(cls)
+        col = mapper.local_table.c[column]
+        return str(mapper.get_property_by_column(col).key)
+    except Exception:  # any mapping oddity: fall back to the column name
+        return column
+
+
+def _attribute_source(cls: type[Any], attr: str) -> Location | None:
+    try:
+        path = inspect.getsourcefile(cls)
+        source, start = inspect.getsourcelines(cls)
+    except (OSError, TypeError):
+        return None
+    if not path:
+        return None
+    pattern = re.compile(rf"^\s+{re.escape(attr)}\s*[:=]")
+    for offset, text in enumerate(source):
+        if pattern.match(text):
+            return (real(path), start + offset)
+    return None
+
+
+def _line_after(start: Location, pattern: str) -> Location | None:
+    path, first = start
+    regex = re.compile(pattern)
+    body = lines(path)
+    for number in range(first, min(len(body), first + 200) + 1):
+        if regex.search(body[number - 1]):
+            return (path, number)
+        if number > first and re.match(r"^\S", body[number - 1]):
+            return None
+    return None

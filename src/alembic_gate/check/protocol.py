@@ -1,0 +1,103 @@
+"""What the `check` command hands its worker process, and what it gets back.
+
+Both sides read and write these as JSON files; nothing here imports SQLAlchemy
+or alembic, so the parent process stays light.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+DatabaseKind = Literal["url", "server", "sqlite"]
+ErrorKind = Literal["usage", "env"]
+
+_PASSWORD = re.compile(r"(\b[a-zA-Z][\w+.-]*://[^:/?#@\s]*:)[^@\s/]+@")
+
+
+def mask(text: str) -> str:
+    """`text` with the password of every URL in it replaced by `***`."""
+    return _PASSWORD.sub(r"\1***@", text)
+
+
+@dataclass
+class DatabaseSpec:
+    """Where the worker gets its databases from.
+
+    `url`: one existing database (`--database-url`). `server`: a server the run
+    owns (a container); `url` is an administrator's URL and the worker creates one
+    database per engine, named `prefix`, `prefix_1`, ... `sqlite`: one file per
+    engine in `directory`.
+    """
+
+    kind: DatabaseKind
+    url: str | None = None
+    directory: str | None = None
+    prefix: str = "alembic_gate"
+
+
+@dataclass
+class Request:
+    cwd: str
+    config_path: str | None
+    section: str
+    script_location: str | None
+    flask: bool
+    database: DatabaseSpec
+    flask_app: str | None = None
+    allow_nonempty: bool = False
+    url_env: str | None = None
+    x_args: list[str] = field(default_factory=list)
+    roundtrip: bool = False
+
+    def write(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self)), encoding="utf-8")
+
+    @classmethod
+    def read(cls, path: Path) -> Request:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data["database"] = DatabaseSpec(**data["database"])
+        return cls(**data)
+
+
+@dataclass
+class RawFinding:
+    """A finding before the parent applies the catalog: paths are absolute."""
+
+    code: str
+    message: str
+    path: str | None = None
+    line: int | None = None
+    fix: str | None = None
+
+
+@dataclass
+class Behind:
+    """A database left short of the heads by a successful `upgrade heads` (AG801)."""
+
+    engine: str  # the engine name of a multi-database setup, "" otherwise
+    dialect: str
+    version_table: str
+    version_table_schema: str | None
+    versions: list[str]
+
+
+@dataclass
+class Result:
+    findings: list[RawFinding] = field(default_factory=list)
+    behind: list[Behind] = field(default_factory=list)
+    error: str | None = None
+    error_kind: ErrorKind | None = None
+
+    def write(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self)), encoding="utf-8")
+
+    @classmethod
+    def read(cls, path: Path) -> Result:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        data["findings"] = [RawFinding(**f) for f in data["findings"]]
+        data["behind"] = [Behind(**b) for b in data["behind"]]
+        return cls(**data)

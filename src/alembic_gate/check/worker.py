@@ -1,0 +1,561 @@
+"""The part of `check` that runs the project's code, in its own process.
+
+    python -m alembic_gate.check.worker REQUEST.json RESULT.json
+
+A separate process keeps env.py's side effects (logging configuration,
+`sys.path` changes, imported models) away from the caller, while upgrade,
+comparison and round trip share one import of the project in here.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+from argparse import Namespace
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import autogenerate, command
+from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
+from alembic.runtime.migration import MigrationContext
+from alembic.script import Script, ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import URL, Connection
+
+from alembic_gate.check import drift, roundtrip, targets
+from alembic_gate.check.errors import WorkerError
+from alembic_gate.check.locate import Location, Models, ProjectFiles, deepest_in, functions, real
+from alembic_gate.check.protocol import Behind, RawFinding, Request, Result, mask
+from alembic_gate.check.targets import connect, provide, refuse_nonempty, same_database
+
+ASYNC_MARKERS = ("async_engine_from_config", "create_async_engine", "AsyncEngine", "run_sync")
+
+
+class Guard:
+    """Watches every `context.configure()` env.py makes.
+
+    Records the MigrationContext (for rendering and the version table) and stops
+    the run before any migration when env.py connected to another database than
+    the throwaway one it was given.
+    """
+
+    def __init__(self, urls: dict[str, URL], hint: str) -> None:
+        self.urls = urls
+        self.hint = hint
+        self.contexts: list[tuple[str, MigrationContext]] = []
+
+    def install(self) -> None:
+        original = EnvironmentContext.configure
+        guard = self
+
+        def configure(env: EnvironmentContext, *args: Any, **kwargs: Any) -> None:
+            original(env, *args, **kwargs)
+            guard.seen(env.get_context())
+
+        setattr(EnvironmentContext, "configure", configure)  # noqa: B010 - patching a method
+
+    def seen(self, context: MigrationContext) -> None:
+        connection = context.connection
+        if connection is None:
+            return
+        url = connection.engine.url
+        for name, expected in self.urls.items():
+            if same_database(url, expected):
+                self.contexts.append((name, context))
+                return
+        shown = mask(url.render_as_string(hide_password=True))
+        raise WorkerError(
+            f"env.py connected to {shown}, not to the throwaway database it was given; "
+            f"nothing was migrated. {self.hint}",
+            "usage",
+        )
+
+    def context_for(self, name: str) -> MigrationContext | None:
+        return next((ctx for n, ctx in reversed(self.contexts) if n == name), None)
+
+
+class Session:
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.project = ProjectFiles(request.cwd)
+        self.result = Result()
+        self.urls: dict[str, URL] = {}
+        self.env_py = str(Path(request.script_location or request.cwd) / "env.py")
+        self.revisions: dict[str, Script] = {}
+        self.guard = Guard(self.urls, _hint(request))
+        self.connection: Connection | None = None
+
+    # -- setting up ------------------------------------------------------------
+
+    def run(self) -> Result:
+        with ExitStack() as stack:
+            cfg = self._config(stack)
+            if cfg is None:
+                return self.result
+            self.guard.install()
+            script = self._script(cfg)
+            if script is not None and self._upgrade(cfg, script, "AG901", "heads"):
+                self.result.behind = self._behind(script)
+                if not self.result.behind:
+                    self._compare(cfg, script)
+                    if self.request.roundtrip:
+                        self._roundtrip(cfg, script)
+        return self.result
+
+    def _env_source(self) -> str:
+        try:
+            return Path(self.env_py).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return ""
+
+    def _config(self, stack: ExitStack) -> Config | None:
+        request = self.request
+        source = self._env_source()
+        if request.flask or request.flask_app or "current_app" in source:
+            return self._flask_config(stack)
+        if request.config_path is None:
+            raise WorkerError("check needs an alembic config file (-c alembic.ini)", "usage")
+        cfg = _alembic_config(request)
+        names = _engine_names(cfg)
+        is_async = any(marker in source for marker in ASYNC_MARKERS)
+        self._provide(names, is_async)
+        for name, url in self.urls.items():
+            value = url.render_as_string(hide_password=False).replace("%", "%%")
+            if name:
+                cfg.set_section_option(name, "sqlalchemy.url", value)
+            else:
+                cfg.set_main_option("sqlalchemy.url", value)
+        if "attributes" in source and list(self.urls) == [""]:
+            self._lend_connection(cfg, stack)
+        return cfg
+
+    def _provide(self, names: Sequence[str], is_async: bool) -> None:
+        spec = self.request.database
+        for name, url in zip(names, provide(spec, len(names), is_async), strict=True):
+            self.urls[name] = url
+        if spec.kind == "url" and not self.request.allow_nonempty:
+            for url in self.urls.values():
+                refuse_nonempty(url, mask(spec.url or ""))
+        main = next(iter(self.urls.values()))
+        if self.request.url_env:
+            os.environ[self.request.url_env] = main.render_as_string(hide_password=False)
+
+    def _lend_connection(self, cfg: Config, stack: ExitStack) -> None:
+        """For env.py files that use `config.attributes["connection"]` when given one."""
+        self.connection = stack.enter_context(connect(self.urls[""]))
+        cfg.attributes["connection"] = self.connection
+
+    def _flask_config(self, stack: ExitStack) -> Config | None:
+        self._provide([""], is_async=False)
+        url = self.urls[""].render_as_string(hide_password=False)
+        os.environ["SQLALCHEMY_DATABASE_URI"] = url
+        _point_flask_sqlalchemy_at(url)
+        app: Any = None
+
+        def load() -> None:
+            nonlocal app
+            app = _load_flask_app(self.request.flask_app)
+
+        failure = self._attempt(load)
+        if failure is not None:
+            self._fail("AG901", failure, "loading the Flask app")
+            return None
+        stack.enter_context(app.app_context())
+        extension = app.extensions.get("migrate")
+        if extension is None:
+            raise WorkerError(
+                "the Flask app does not set up Flask-Migrate (no app.extensions['migrate'])",
+                "usage",
+            )
+        directory = self.request.script_location or extension.directory
+        config: Config = extension.migrate.get_config(directory, x_arg=self.request.x_args)
+        return config
+
+    def _script(self, cfg: Config) -> ScriptDirectory | None:
+        script: ScriptDirectory | None = None
+
+        def load() -> None:
+            nonlocal script
+            script = ScriptDirectory.from_config(cfg)
+            self.revisions = {real(s.path): s for s in script.walk_revisions()}
+
+        failure = self._attempt(load)
+        if failure is not None:
+            if isinstance(failure, CommandError):
+                raise WorkerError(f"alembic cannot read the setup: {failure}", "usage")
+            self._fail("AG901", failure, "loading the revision files")
+            return None
+        return script
+
+    # -- running alembic -----------------------------------------------------------
+
+    def _attempt(self, action: Callable[[], None]) -> BaseException | None:
+        """Run project code; return what it raised (environment problems end the run)."""
+        try:
+            action()
+        except WorkerError:
+            raise
+        except (Exception, SystemExit) as exc:
+            if _is_connect_error(exc) and deepest_in(exc, self.revisions) is None:
+                assert isinstance(exc, sa_exc.DBAPIError)
+                message = targets.first_line(exc)
+                raise WorkerError(f"cannot connect to the database: {message}", "env") from None
+            return exc
+        finally:
+            self._settle()
+        return None
+
+    def _settle(self) -> None:
+        """Commit (or roll back) what env.py did on a lent connection."""
+        if self.connection is not None and self.connection.in_transaction():
+            self.connection.commit()
+
+    def _upgrade(self, cfg: Config, script: ScriptDirectory, code: str, target: str) -> bool:
+        failure = self._attempt(lambda: command.upgrade(cfg, target))
+        if failure is None:
+            return True
+        self._fail(code, failure, "upgrade")
+        return False
+
+    def _fail(self, code: str, exc: BaseException, phase: str) -> None:
+        where: Location | None = deepest_in(exc, self.revisions)
+        if where is not None:
+            rev = self.revisions[where[0]]
+            what = f"{phase} of {rev.revision} ({_doc(rev)})"
+        else:
+            where = self.project.deepest(exc)
+            what = f"{phase} (before any migration ran)" if phase in {"upgrade"} else phase
+        message = f"{what} failed: {describe(exc)}"
+        if code == "AG901" and self.revisions:
+            message += f"; {self._applied()}"
+        path, line = where if where is not None else (self.env_py, None)
+        self.result.findings.append(RawFinding(code, mask(message), path, line))
+
+    def _heads(self) -> dict[str, tuple[str, ...]]:
+        heads = {}
+        for name, url in self.urls.items():
+            context = self.guard.context_for(name)
+            opts = {
+                "version_table": context.version_table if context else "alembic_version",
+                "version_table_schema": context.version_table_schema if context else None,
+            }
+            with connect(url) as conn:
+                heads[name] = tuple(MigrationContext.configure(conn, opts=opts).get_current_heads())
+        return heads
+
+    def _applied(self) -> str:
+        parts = []
+        for name, heads in self._heads().items():
+            label = f"{name}: " if name else ""
+            if heads:
+                count = len(self._ancestors(heads))
+                parts.append(
+                    f"{label}{count} revision(s) applied, the database is at {', '.join(heads)}"
+                )
+            else:
+                parts.append(f"{label}no revision is applied")
+            parts[-1] += _transaction_note(self.guard.context_for(name), bool(heads))
+        return "; ".join(parts)
+
+    def _ancestors(self, heads: Sequence[str]) -> set[str]:
+        by_id = {s.revision: s for s in self.revisions.values()}
+        seen: set[str] = set()
+        stack = list(heads)
+        while stack:
+            rid = stack.pop()
+            if rid in seen or rid not in by_id:
+                continue
+            seen.add(rid)
+            stack.extend(_parents(by_id[rid]))
+        return seen
+
+    def _behind(self, script: ScriptDirectory) -> list[Behind]:
+        """Engines whose version table is not at the heads after `upgrade heads`."""
+        wanted = set(script.get_revisions("heads"))
+        behind = []
+        for name, heads in self._heads().items():
+            if set(script.get_revisions(heads)) != wanted:
+                context = self.guard.context_for(name)
+                behind.append(
+                    Behind(
+                        engine=name,
+                        dialect=self.urls[name].get_backend_name(),
+                        version_table=context.version_table if context else "alembic_version",
+                        version_table_schema=context.version_table_schema if context else None,
+                        versions=list(heads),
+                    )
+                )
+        return behind
+
+    def _compare(self, cfg: Config, script: ScriptDirectory) -> None:
+        self.guard.contexts.clear()
+        migration: Any = None
+
+        def compare() -> None:
+            nonlocal migration
+            migration = autogenerate_script(cfg, script)
+
+        failure = self._attempt(compare)
+        if failure is not None:
+            self._fail("AG902", failure, "the autogenerate comparison")
+            return
+        if migration is None:
+            return
+        contexts = {}
+        for name, _ in self.guard.contexts:
+            ctx = self.guard.context_for(name)
+            if ctx is not None:
+                contexts[ctx.opts.get("upgrade_token", "upgrades")] = ctx
+        newest_first = list(self.revisions)
+        models = Models(self.project)
+        found = drift.findings(migration, contexts, models, newest_first)
+        self.result.findings += [_masked(f) for f in found]
+
+    # -- round trip ------------------------------------------------------------------
+
+    def _roundtrip(self, cfg: Config, script: ScriptDirectory) -> None:
+        before = self._snapshots()
+        failure = self._attempt(lambda: command.downgrade(cfg, "base"))
+        if failure is not None:
+            self._fail("AG903", failure, "downgrade")
+            return
+        left = self._leftovers()
+        if left:
+            self.result.findings += left
+            return
+        if not self._upgrade(cfg, script, "AG903", "heads"):
+            last = self.result.findings[-1]
+            last.message += " (the upgrade failed after a downgrade to base)"
+            return
+        after = self._snapshots()
+        for key, sentence in roundtrip.differences(before, after):
+            path, line = self._downgrade_of(key)
+            self.result.findings.append(RawFinding("AG903", sentence, path, line))
+
+    def _version_tables(self) -> set[str]:
+        return {ctx.version_table for _, ctx in self.guard.contexts} or {"alembic_version"}
+
+    def _schemas(self) -> set[str | None]:
+        schemas: set[str | None] = set()
+        for _, ctx in self.guard.contexts:
+            metadata = ctx.opts.get("target_metadata")
+            items = metadata if isinstance(metadata, list | tuple) else [metadata]
+            for meta in items:
+                schemas |= {t.schema for t in getattr(meta, "tables", {}).values()}
+        return schemas
+
+    def _snapshots(self) -> roundtrip.Snapshot:
+        shot: roundtrip.Snapshot = {}
+        for name, url in self.urls.items():
+            with connect(url) as conn:
+                part = roundtrip.snapshot(conn, self._version_tables(), self._schemas())
+            shot |= {f"{name}: {k}" if name else k: v for k, v in part.items()}
+        return shot
+
+    def _leftovers(self) -> list[RawFinding]:
+        found = []
+        for name, url in self.urls.items():
+            with connect(url) as conn:
+                left = roundtrip.leftovers(conn, self._version_tables())
+            for item in left:
+                path, line = self._downgrade_of(item)
+                where = f" in {name}" if name else ""
+                message = f"the downgrade to base left {item}{where} behind"
+                found.append(RawFinding("AG903", message, path, line))
+        return found
+
+    def _downgrade_of(self, key: str) -> tuple[str | None, int | None]:
+        """The downgrade() of the newest revision whose upgrade() names what `key` is about."""
+        names = _names_in(key)
+        for path in self.revisions:
+            if names and _mentions_all(path, names):
+                span = functions(path).get("downgrade")
+                return path, span.line if span else None
+        return None, None
+
+
+def autogenerate_script(cfg: Config, script: ScriptDirectory) -> Any:
+    """What `alembic check` computes, as alembic's `command.check` does it, but returning
+    the MigrationScript (None when env.py's process_revision_directives emptied it)."""
+    command_args = {
+        "message": None,
+        "autogenerate": True,
+        "sql": False,
+        "head": "head",
+        "splice": False,
+        "branch_label": None,
+        "version_path": None,
+        "rev_id": None,
+        "depends_on": None,
+    }
+    revision_context = autogenerate.RevisionContext(cfg, script, command_args)
+
+    def retrieve_migrations(rev: Any, context: MigrationContext) -> list[Any]:
+        revision_context.run_autogenerate(rev, context)
+        return []
+
+    with EnvironmentContext(
+        cfg,
+        script,
+        fn=retrieve_migrations,
+        as_sql=False,
+        template_args=revision_context.template_args,
+        revision_context=revision_context,
+    ):
+        script.run_env()
+    generated = revision_context.generated_revisions
+    return generated[-1] if generated else None
+
+
+def _alembic_config(request: Request) -> Config:
+    """The Config the `alembic` command would build: the ini plus the current
+    folder's pyproject.toml (alembic >= 1.16 reads both)."""
+    assert request.config_path is not None
+    path = Path(request.config_path)
+    opts = Namespace(x=list(request.x_args))
+    kwargs: dict[str, Any] = {"ini_section": request.section, "cmd_opts": opts}
+    if path.name == "pyproject.toml":
+        ini = Path(request.cwd) / "alembic.ini"
+        return Config(file_=str(ini) if ini.is_file() else None, toml_file=str(path), **kwargs)
+    toml = Path(request.cwd) / "pyproject.toml"
+    if toml.is_file() and "toml_file" in inspect.signature(Config).parameters:
+        kwargs["toml_file"] = str(toml)
+    return Config(file_=str(path), **kwargs)
+
+
+def _engine_names(cfg: Config) -> list[str]:
+    """The engines of a multi-database env.py (alembic's multidb template), or [""]."""
+    databases = cfg.get_main_option("databases")
+    if not databases:
+        return [""]
+    return [name.strip() for name in databases.replace(",", " ").split() if name.strip()]
+
+
+def _point_flask_sqlalchemy_at(url: str) -> None:
+    """Make every Flask-SQLAlchemy `init_app` see `url` as the app's database."""
+    try:
+        from flask_sqlalchemy import SQLAlchemy
+    except ImportError:
+        return
+    original = SQLAlchemy.init_app
+
+    def init_app(self: SQLAlchemy, app: Any) -> None:
+        app.config["SQLALCHEMY_DATABASE_URI"] = url
+        original(self, app)
+
+    setattr(SQLAlchemy, "init_app", init_app)  # noqa: B010 - patching a method
+
+
+def _load_flask_app(import_path: str | None) -> Any:
+    from flask.cli import NoAppException, ScriptInfo
+
+    try:
+        return ScriptInfo(app_import_path=import_path).load_app()
+    except NoAppException as exc:
+        raise WorkerError(f"cannot load the Flask app: {exc} (pass --flask-app)", "usage") from None
+
+
+def _hint(request: Request) -> str:
+    if request.flask or request.flask_app:
+        return "Check that --flask-app names the app and that it uses Flask-SQLAlchemy."
+    return (
+        "Make env.py take its URL from the config (sqlalchemy.url) or "
+        "config.attributes['connection'], or name the environment variable it "
+        "reads with --url-env NAME."
+    )
+
+
+def _is_connect_error(exc: BaseException) -> bool:
+    return isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError) and not exc.statement
+
+
+def describe(exc: BaseException) -> str:
+    """The database's own message (or the exception), one line, without secrets."""
+    if isinstance(exc, sa_exc.DBAPIError):
+        text = f"{type(exc.orig).__name__}: {targets.first_line(exc)}"
+        if exc.statement:
+            statement = " ".join(str(exc.statement).split())
+            text += f" [SQL: {statement[:200]}{'...' if len(statement) > 200 else ''}]"
+        return text
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+
+
+def _doc(rev: Script) -> str:
+    return (rev.doc or "").strip().splitlines()[0] if (rev.doc or "").strip() else "no message"
+
+
+def _parents(rev: Script) -> tuple[str, ...]:
+    down = rev.down_revision
+    if down is None:
+        return ()
+    return (down,) if isinstance(down, str) else tuple(down)
+
+
+def _transaction_note(context: MigrationContext | None, any_applied: bool) -> str:
+    if context is None:
+        return ""
+    if not context.impl.transactional_ddl:
+        return (
+            f" ({context.dialect.name} DDL is not transactional: statements of the failing "
+            "revision that ran before the error stay applied)"
+        )
+    if not any_applied and not context.opts.get("transaction_per_migration"):
+        return f" ({context.dialect.name} rolled the whole upgrade back: it ran in one transaction)"
+    return ""
+
+
+def _names_in(key: str) -> list[str]:
+    """The table (and column) a snapshot key or leftover is about."""
+    words = key.split(": ", 1)[-1].split()
+    if len(words) < 2:
+        return []
+    kind, subject = " ".join(words[:-1]), words[-1]
+    if kind in {"table", "enum type"}:
+        return [subject.rsplit(".", 1)[-1]]
+    if kind == "column":
+        return subject.rsplit(".", 2)[-2:]
+    if "on" in words:
+        return [words[words.index("on") + 1].rsplit(".", 1)[-1]]
+    return [subject.split("(", 1)[0].rsplit(".", 1)[-1]]
+
+
+def _mentions_all(path: str, names: Sequence[str]) -> bool:
+    from alembic_gate.check.locate import mentions
+
+    return mentions(path, "upgrade", *names)
+
+
+def _masked(finding: RawFinding) -> RawFinding:
+    finding.message = mask(finding.message)
+    return finding
+
+
+@contextmanager
+def _isolated_sys_path(cwd: str) -> Iterator[None]:
+    """Run like the `alembic` script does: without the current folder on sys.path
+    (env.py files that need it say so with `prepend_sys_path`)."""
+    if sys.path and sys.path[0] in {"", cwd, os.getcwd()}:
+        sys.path.pop(0)
+    yield
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    request = Request.read(Path(args[0]))
+    with _isolated_sys_path(request.cwd):
+        try:
+            result = Session(request).run()
+        except WorkerError as exc:
+            result = Result(error=mask(str(exc)), error_kind=exc.kind)
+    result.write(Path(args[1]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
