@@ -39,9 +39,6 @@ def read_fast(data: bytes) -> Facts | None:
     )
     if not matches:
         return None
-    prefix = data[: matches[0].start()]
-    if prefix.count(b'"""') % 2 or prefix.count(b"'''") % 2:
-        return None
     facts: Facts = {}
     for match in matches:
         name = match.group(1).decode()
@@ -50,8 +47,12 @@ def read_fast(data: bytes) -> Facts | None:
             return None
         if name == "revision" and not _STR_ONLY.fullmatch(value):
             return None
-        line = data.count(b"\n", 0, match.start()) + 1
+        if _in_string(data, match.start()):
+            return None
         ids = dict.fromkeys(a.decode() or b.decode() for a, b in _STRINGS.findall(value))
+        if "" in ids and (name == "revision" or value[:1] in b"(["):
+            return None  # a blank id: the full read reports it
+        line = data.count(b"\n", 0, match.start()) + 1
         facts[name] = (tuple(i for i in ids if i), line)
     if "revision" not in facts or "down_revision" not in facts:
         return None
@@ -78,3 +79,8 @@ def _continues(data: bytes, start: int) -> bool:
     while i >= 0 and data[i] in b" \t\r\n":
         i -= 1
     return i >= 0 and data[i] in b"\\([{,"
+
+
+def _in_string(data: bytes, start: int) -> bool:
+    """Whether `start` may lie inside a triple-quoted string (an odd count before it)."""
+    return bool(data.count(b'"""', 0, start) % 2 or data.count(b"'''", 0, start) % 2)
