@@ -1,0 +1,166 @@
+"""What the CI integrations' tests share: a Python on PATH, the action's checkout, projects.
+
+The GitHub runner and GitLab's Python image both hand the integration a Python with pip
+and nothing else. Here that Python is a fresh virtualenv whose site-packages also see
+the test environment's (through a .pth file), so installing alembic-gate into it runs
+the real `pip install` of the repository without downloading its dependencies.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sysconfig
+import venv
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+QUICKSTART = ROOT / "examples" / "quickstart"
+FIRST, LAST = "46eedd18c879", "4c535d2e7ab2"  # the quickstart's two revisions
+
+SECOND_HEAD = '''"""a second head
+
+Revision ID: 99aa99aa99aa
+Revises: 46eedd18c879
+Create Date: 2024-01-01 00:00:00
+
+"""
+revision = "99aa99aa99aa"
+down_revision = "46eedd18c879"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
+'''
+
+# What of the runner's checkout of the action (the whole repository) the action uses.
+_ACTION_FILES = ("action.yml", "pyproject.toml", "README.md", "LICENSE", "scripts", "src")
+
+
+@pytest.fixture(scope="session")
+def python_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bin folder of a fresh Python with pip, as actions/setup-python or python:3.12 give."""
+    home = tmp_path_factory.mktemp("python")
+    venv.EnvBuilder(with_pip=False).create(home)
+    purelib = Path(sysconfig.get_path("purelib", vars={"base": str(home)}))
+    (purelib / "_test_env.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    return home / "bin"
+
+
+@pytest.fixture(scope="session")
+def action_checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the repository, where the runner checks out a `uses:` action."""
+    target = tmp_path_factory.mktemp("actions") / "alembic-gate"
+    target.mkdir()
+    for name in _ACTION_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+            shutil.copytree(source, target / name, ignore=ignore)
+        elif source.exists():
+            shutil.copy2(source, target / name)
+    return target
+
+
+def base_env(python_bin: Path) -> dict[str, str]:
+    """The test's environment minus any CI variables, with the fresh Python first on PATH."""
+    drop = ("GITHUB_", "RUNNER_", "INPUT_", "CI_", "GITLAB_", "VIRTUAL_ENV", "PYTHON")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+    env["PATH"] = f"{python_bin}{os.pathsep}{os.environ['PATH']}"
+    env["PIP_NO_INPUT"] = "1"
+    return env
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True)
+    return done.stdout.strip()
+
+
+def init_repo(path: Path) -> None:
+    git(path, "init", "-q", "-b", "main")
+    git(path, "config", "user.email", "t@example.invalid")
+    git(path, "config", "user.name", "t")
+    commit_all(path, "project")
+
+
+def commit_all(path: Path, message: str) -> None:
+    git(path, "add", ".")
+    git(path, "commit", "-qm", message)
+
+
+def copy_quickstart(target: Path) -> Path:
+    shutil.copytree(
+        QUICKSTART,
+        target,
+        ignore=shutil.ignore_patterns("__pycache__", "*.db", ".alembic-gate-cache"),
+    )
+    return target
+
+
+def add_second_head(project: Path) -> Path:
+    path = project / "migrations" / "versions" / "99aa99aa99aa_a_second_head.py"
+    path.write_text(SECOND_HEAD)
+    return path
+
+
+def revision_on(parent: str, revision: str, slug: str) -> str:
+    return (
+        SECOND_HEAD.replace("99aa99aa99aa", revision)
+        .replace(FIRST, parent)
+        .replace("a second head", slug)
+    )
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> Callable[..., Path]:
+    """A git repository holding the quickstart project (at `subdir`), optionally two heads."""
+
+    def make(*, two_heads: bool = False, subdir: str = "") -> Path:
+        repo = tmp_path / "workspace"
+        project = copy_quickstart(repo / subdir if subdir else repo)
+        if two_heads:
+            add_second_head(project)
+        init_repo(repo)
+        return repo
+
+    return make
+
+
+@pytest.fixture
+def pr_clone(tmp_path: Path) -> Path:
+    """A shallow clone of a feature branch whose new revision sits on a stale parent.
+
+    origin's main gained revision aaaa after the branch left it; the branch adds bbbb on
+    the old head. The clone holds one commit of the branch and no main.
+    """
+    origin = tmp_path / "origin"
+    copy_quickstart(origin)
+    init_repo(origin)
+    git(origin, "checkout", "-q", "-b", "feature")
+    (origin / "migrations" / "versions" / "bbbb_feature.py").write_text(
+        revision_on(LAST, "bbbbbbbbbbbb", "feature")
+    )
+    commit_all(origin, "feature revision")
+    git(origin, "checkout", "-q", "main")
+    (origin / "migrations" / "versions" / "aaaa_main.py").write_text(
+        revision_on(LAST, "aaaaaaaaaaaa", "main")
+    )
+    commit_all(origin, "main revision")
+    clone = tmp_path / "workspace"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth=1", "--branch", "feature", origin.as_uri(), str(clone)],
+        check=True,
+        capture_output=True,
+    )
+    assert git(clone, "rev-parse", "--is-shallow-repository") == "true"
+    return clone
