@@ -1,0 +1,214 @@
+"""Drawing the revision graph: mermaid, Graphviz dot, or text like `alembic history`.
+
+Edges point from a revision to the revisions built on it (older to newer); a dashed
+edge is a `depends_on`. Ids and labels come from files, so every language escapes them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from alembic_gate.graph import RevisionGraph
+
+FORMATS = ("mermaid", "dot", "text")
+
+_MERMAID_PLAIN = re.compile(r"[A-Za-z0-9 _.,:/()-]")
+
+
+@dataclass
+class _Drawing:
+    """What to draw: revisions newest first, their edges, and what is not shown."""
+
+    graph: RevisionGraph
+    nodes: list[str]
+    # Ids that no file defines but a shown revision names.
+    missing: list[str] = field(default_factory=list)
+    # Shown revisions with parents or dependencies left out of the drawing.
+    cut: list[str] = field(default_factory=list)
+
+    def edges(self) -> list[tuple[str, str, bool]]:
+        """(older, newer, is_dependency) for every edge between drawn ids."""
+        drawn = {*self.nodes, *self.missing}
+        needs: dict[str, set[str]] = {rid: set(self.graph.dependencies[rid]) for rid in self.nodes}
+        for ref in self.graph.dangling:
+            if ref.kind == "depends_on" and ref.child in needs:
+                needs[ref.child].add(ref.target)
+        found = []
+        for rid in self.nodes:
+            parents = self.graph.parents[rid]
+            found += [(parent, rid, False) for parent in parents if parent in drawn]
+            deps = sorted(needs[rid] - set(parents))
+            found += [(dep, rid, True) for dep in deps if dep in drawn]
+        return found
+
+    def markers(self, rid: str) -> list[str]:
+        graph = self.graph
+        marks = []
+        if not graph.children.get(rid):
+            marks.append("head")
+        if len(graph.children.get(rid, ())) > 1:
+            marks.append("branchpoint")
+        if len(graph.parents.get(rid, ())) > 1:
+            marks.append("mergepoint")
+        return marks
+
+    def notes(self) -> list[str]:
+        notes = [f"not read: {rev.display}: {rev.problem}" for rev in self.graph.unparsable]
+        for rid, files in self.graph.duplicates.items():
+            notes.append(f"{rid} is defined again in {', '.join(r.display for r in files[1:])}")
+        return notes
+
+
+def newest_first(graph: RevisionGraph, among: Iterable[str] | None = None) -> list[str]:
+    """Every wanted id, each before what it needs; revisions on a cycle come first."""
+    wanted = list(graph.by_id if among is None else among)
+    order = graph.topological(wanted)
+    placed = set(order)
+    return [rid for rid in wanted if rid not in placed] + order[::-1]
+
+
+def _drawing(graph: RevisionGraph, among: Iterable[str] | None = None) -> _Drawing:
+    nodes = newest_first(graph, among)
+    shown = set(nodes)
+    missing = sorted({d.target for d in graph.dangling if d.child in shown})
+    cut = [rid for rid in nodes if set(graph.upstream(rid)) - shown]
+    return _Drawing(graph, nodes, missing, cut)
+
+
+def render(graph: RevisionGraph, fmt: str) -> str:
+    """The whole graph in `fmt` (one of FORMATS)."""
+    writers = {"mermaid": _mermaid, "dot": _dot, "text": _text}
+    return writers[fmt](_drawing(graph))
+
+
+def mermaid_around_heads(graph: RevisionGraph, depth: int = 3) -> str:
+    """The heads and `depth` revisions below each, as mermaid (for a step summary)."""
+    near: set[str] = set()
+    level = set(graph.heads)
+    for _ in range(depth + 1):
+        near |= level
+        level = {up for rid in level for up in graph.upstream(rid)} - near
+    return _mermaid(_drawing(graph, [rid for rid in graph.by_id if rid in near]))
+
+
+def comment(fmt: str, text: str) -> str:
+    """`text` as a comment line of `fmt`."""
+    one_line = " ".join(text.split())
+    return {"mermaid": "%% ", "dot": "// ", "text": "# "}[fmt] + one_line
+
+
+# -- text ------------------------------------------------------------------------
+
+
+def _text(drawing: _Drawing) -> str:
+    graph = drawing.graph
+    labels = graph.labels()
+    lines = []
+    for rid in drawing.nodes:
+        rev = graph.by_id[rid]
+        down = _text_ids(graph.parents[rid]) or "<base>"
+        deps = rev.depends_on.ids
+        line = (
+            f"{down} ({_text_ids(deps)}) -> {_text_id(rid)}"
+            if deps
+            else f"{down} -> {_text_id(rid)}"
+        )
+        if labels[rid]:
+            line += f" ({_text_ids(sorted(labels[rid]))})"
+        line += "".join(f" ({mark})" for mark in drawing.markers(rid))
+        path = rev.display if rev.display.isprintable() else repr(rev.display)
+        lines.append(f"{line}, {path}")
+    lines += [
+        comment("text", f"missing: {_text_id(rid)} (named, defined nowhere)")
+        for rid in drawing.missing
+    ]
+    lines += [comment("text", note) for note in drawing.notes()]
+    return "\n".join(lines or [comment("text", "no revisions")]) + "\n"
+
+
+def _text_id(text: str) -> str:
+    """An id or label as is, or quoted when it holds spaces, commas, brackets or controls."""
+    plain = text.isprintable() and not any(c in text for c in " ,()'\"<>")
+    return text if plain and text else repr(text)
+
+
+def _text_ids(ids: Iterable[str]) -> str:
+    return ", ".join(_text_id(rid) for rid in ids)
+
+
+# -- mermaid ---------------------------------------------------------------------
+
+
+def _mermaid_text(text: str) -> str:
+    """Text for a quoted mermaid label: anything unusual as an entity code (`#34;`)."""
+    return "".join(c if _MERMAID_PLAIN.fullmatch(c) else f"#{ord(c)};" for c in text)
+
+
+def _mermaid(drawing: _Drawing) -> str:
+    graph = drawing.graph
+    labels = graph.labels()
+    key = {rid: f"r{n}" for n, rid in enumerate(drawing.nodes)}
+    key |= {rid: f"m{n}" for n, rid in enumerate(drawing.missing)}
+    lines = ["flowchart BT"]
+    for rid in drawing.nodes:
+        own = sorted(label for label in labels[rid] if not label.startswith("?"))
+        text = f"{rid} ({', '.join(own)})" if own else rid
+        lines.append(f'    {key[rid]}["{_mermaid_text(text)}"]')
+    for rid in drawing.missing:
+        lines.append(f'    {key[rid]}["{_mermaid_text(rid)} (missing)"]')
+    if drawing.cut:
+        lines.append('    older(["older revisions"])')
+        lines += [f"    older -.- {key[rid]}" for rid in drawing.cut]
+    for older, newer, dependency in drawing.edges():
+        lines.append(f"    {key[older]} {'-.->' if dependency else '-->'} {key[newer]}")
+    lines += _mermaid_classes(drawing, key)
+    lines += [comment("mermaid", note) for note in drawing.notes()]
+    return "\n".join(lines) + "\n"
+
+
+def _mermaid_classes(drawing: _Drawing, key: dict[str, str]) -> list[str]:
+    heads = [key[rid] for rid in drawing.nodes if "head" in drawing.markers(rid)]
+    lines = ["    classDef head stroke-width:3px", "    classDef missing stroke-dasharray:4"]
+    if heads:
+        lines.append(f"    class {','.join(heads)} head")
+    if drawing.missing:
+        lines.append(f"    class {','.join(key[rid] for rid in drawing.missing)} missing")
+    return lines
+
+
+# -- dot -------------------------------------------------------------------------
+
+
+def _dot_text(text: str) -> str:
+    """A double-quoted DOT string: graphviz reads `\\n`, `\\l` and `&amp;` in labels."""
+    escaped = text.replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + escaped.replace("\r", "").replace("\n", "\\n") + '"'
+
+
+def _dot(drawing: _Drawing) -> str:
+    graph = drawing.graph
+    labels = graph.labels()
+    key = {rid: f"r{n}" for n, rid in enumerate(drawing.nodes)}
+    key |= {rid: f"m{n}" for n, rid in enumerate(drawing.missing)}
+    lines = ["digraph alembic {", "    rankdir=BT;", "    node [shape=box];"]
+    for rid in drawing.nodes:
+        text = "\n".join(
+            [rid, *sorted(label for label in labels[rid] if not label.startswith("?"))]
+        )
+        bold = ", style=bold" if "head" in drawing.markers(rid) else ""
+        lines.append(f"    {key[rid]} [label={_dot_text(text)}{bold}];")
+    for rid in drawing.missing:
+        lines.append(
+            f"    {key[rid]} [label={_dot_text(rid + chr(10) + '(missing)')}, style=dashed];"
+        )
+    if drawing.cut:
+        lines.append('    older [label="older revisions", shape=plaintext];')
+        lines += [f"    older -> {key[rid]} [style=dotted];" for rid in drawing.cut]
+    for older, newer, dependency in drawing.edges():
+        style = " [style=dashed]" if dependency else ""
+        lines.append(f"    {key[older]} -> {key[newer]}{style};")
+    lines += [f"    {comment('dot', note)}" for note in drawing.notes()]
+    lines.append("}")
+    return "\n".join(lines) + "\n"
