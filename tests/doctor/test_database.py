@@ -1,0 +1,252 @@
+"""Reading the database: read-only connections, URLs, unreachable servers, exit codes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from alembic_gate.doctor.database import connect, database_url, mask, read_state
+from alembic_gate.errors import EnvError, UsageError
+
+from .conftest import PASSWORD, R2, R4, Database, Run, Server, create_all, upgrade
+
+Doctor = Callable[..., Run]
+WRITES = (
+    "CREATE TABLE intruder (id INTEGER)",
+    "INSERT INTO alembic_version (version_num) VALUES ('intruder')",
+    "UPDATE alembic_version SET version_num = 'intruder'",
+    "DELETE FROM customers",
+    "DROP TABLE orders",
+)
+
+
+@pytest.mark.parametrize("statement", WRITES)
+def test_the_connection_refuses_every_write(db: Database, shop: Path, statement: str) -> None:
+    upgrade(shop, db.url)
+    before = db.fingerprint()
+    with connect(db.url) as (conn, masked, how), pytest.raises(sa.exc.DBAPIError) as caught:
+        conn.exec_driver_sql(statement)
+        conn.commit()
+    assert any(word in str(caught.value).lower() for word in ("read-only", "readonly", "read only"))
+    assert db.fingerprint() == before
+    assert PASSWORD not in masked
+    assert not how.startswith("only SELECT")  # a real read-only mode on every engine
+
+
+def test_the_version_table_is_never_created(db: Database) -> None:
+    db.touch()
+    before = db.fingerprint()
+    state = read_state(db.url)
+    assert not state.has_version_table
+    assert state.versions == ()
+    assert state.tables == {}
+    assert db.fingerprint() == before
+
+
+def test_state_of_a_migrated_database(db: Database, shop: Path) -> None:
+    upgrade(shop, db.url, R2)
+    state = read_state(db.url)
+    assert state.versions == (R2,)
+    assert state.tables == {
+        "customers": frozenset({"id", "name"}),
+        "orders": frozenset({"id", "customer_id", "total"}),
+    }
+    assert PASSWORD not in state.url
+
+
+def test_sqlite_file_bytes_are_unchanged(
+    sqlite_db: Database, shop: Path, run_doctor: Doctor
+) -> None:
+    create_all(shop, sqlite_db.url)
+    assert sqlite_db.path is not None
+    before = sqlite_db.path.read_bytes()
+    stat = sqlite_db.path.stat()
+    run_doctor(shop, sqlite_db.url, "--replay")
+    assert sqlite_db.path.read_bytes() == before
+    assert sqlite_db.path.stat().st_mtime_ns == stat.st_mtime_ns
+    assert sorted(p.name for p in sqlite_db.path.parent.iterdir()) == ["app.db"]
+
+
+@pytest.mark.parametrize(
+    ("given", "driver"),
+    [
+        ("postgres://u:p@h/db", "postgresql+psycopg"),
+        ("postgresql://u:p@h/db", "postgresql+psycopg"),
+        ("postgresql+asyncpg://u:p@h/db", "postgresql+psycopg"),
+        ("mysql://u:p@h/db", "mysql+pymysql"),
+        ("mariadb+asyncmy://u:p@h/db", "mariadb+pymysql"),
+        ("sqlite+aiosqlite:///x.db", "sqlite+pysqlite"),
+        ("mysql+pymysql://u:p@h/db", "mysql+pymysql"),
+    ],
+)
+def test_a_synchronous_installed_driver_is_used(given: str, driver: str) -> None:
+    assert database_url(given).drivername == driver
+
+
+def test_mask_hides_the_password() -> None:
+    assert mask(f"postgresql://app:{PASSWORD}@db/app") == "postgresql://app:***@db/app"
+    assert mask("not a url") == "<not a database URL>"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql://postgres:{PASSWORD}@127.0.0.1:1/app",
+        f"mysql+pymysql://root:{PASSWORD}@127.0.0.1:1/app",
+    ],
+)
+def test_unreachable_server_is_exit_3_without_password(
+    shop: Path, run_doctor: Doctor, url: str
+) -> None:
+    result = run_doctor(shop, url)
+    assert result.code == 3
+    assert result.out == ""
+    assert result.err.startswith("alembic-gate: error: cannot connect to ")
+    assert ":***@127.0.0.1:1/app" in result.err
+    assert PASSWORD not in result.err
+    assert "Traceback" not in result.err
+
+
+def test_wrong_password_is_exit_3_and_never_printed(
+    postgres_container: Server, shop: Path, run_doctor: Doctor
+) -> None:
+    wrong = "Wr0ng-" + PASSWORD
+    url = sa.make_url(postgres_container.admin_url).set(password=wrong)
+    result = run_doctor(shop, url.render_as_string(hide_password=False))
+    assert result.code == 3
+    assert "password authentication failed" in result.err
+    assert wrong not in result.err
+    assert PASSWORD not in result.err
+
+
+def test_missing_sqlite_file_is_not_created(tmp_path: Path, shop: Path, run_doctor: Doctor) -> None:
+    missing = tmp_path / "nowhere.db"
+    result = run_doctor(shop, f"sqlite:///{missing}")
+    assert result.code == 3
+    assert "does not exist" in result.err
+    assert not missing.exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("not a url", "--database-url is not a database URL"),
+        ("sqlite://", "in-memory SQLite database"),
+        ("nosuchdb://h/x", "unknown database dialect 'nosuchdb'"),
+        ("mssql+pyodbc://h/x", "driver is not installed"),
+    ],
+)
+def test_bad_url_is_exit_2(shop: Path, run_doctor: Doctor, url: str, message: str) -> None:
+    result = run_doctor(shop, url)
+    assert result.code == 2
+    assert message in result.err
+
+
+def test_no_alembic_setup_is_exit_2(tmp_path: Path, run_doctor: Doctor) -> None:
+    result = run_doctor(tmp_path, "sqlite:///x.db")
+    assert result.code == 2
+    assert "no Alembic setup found" in result.err
+
+
+def test_exit_3_from_the_command_line_has_no_traceback(shop: Path) -> None:
+    url = f"postgresql://app:{PASSWORD}@127.0.0.1:1/app"
+    done = subprocess.run(
+        [sys.executable, "-m", "alembic_gate", "doctor", "--database-url", url],
+        cwd=shop,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert done.returncode == 3
+    assert PASSWORD not in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1
+
+
+def test_read_errors_are_environment_errors(sqlite_db: Database) -> None:
+    sqlite_db.touch()
+    assert sqlite_db.path is not None
+    sqlite_db.path.write_bytes(b"this is not a SQLite database file" * 100)
+    with pytest.raises(EnvError, match="cannot"):
+        read_state(sqlite_db.url)
+
+
+def test_custom_version_table_from_env_py(
+    sqlite_db: Database, shop: Path, run_doctor: Doctor
+) -> None:
+    env = shop / "migrations" / "env.py"
+    env.write_text(
+        env.read_text().replace(
+            "target_metadata=target_metadata)",
+            'target_metadata=target_metadata, version_table="shop_version")',
+        )
+    )
+    upgrade(shop, sqlite_db.url)
+    result = run_doctor(shop, sqlite_db.url)
+    assert result.code == 0
+    assert f"is at head ({R4})" in result.err
+    assert "version table shop_version (from env.py)" in result.err
+
+
+def test_version_table_flag_when_env_py_computes_it(
+    sqlite_db: Database, shop: Path, run_doctor: Doctor
+) -> None:
+    env = shop / "migrations" / "env.py"
+    env.write_text(
+        "import os\n"
+        + env.read_text().replace(
+            "target_metadata=target_metadata)",
+            'target_metadata=target_metadata, version_table=os.environ["SHOP_VT"])',
+        )
+    )
+    os.environ["SHOP_VT"] = "computed_version"
+    try:
+        upgrade(shop, sqlite_db.url, R2)
+    finally:
+        del os.environ["SHOP_VT"]
+    unflagged = run_doctor(shop, sqlite_db.url, "--format", "json")
+    assert [f["code"] for f in unflagged.findings] == ["AG802"]
+    flagged = run_doctor(
+        shop, sqlite_db.url, "--version-table", "computed_version", "--format", "json"
+    )
+    [finding] = flagged.findings
+    assert finding["code"] == "AG801"
+    assert f"is at {R2}" in finding["message"]
+    assert "version table computed_version (from --version-table flags)" in flagged.err
+
+
+@pytest.mark.postgres
+def test_version_table_schema(local_postgres: Server, shop: Path, run_doctor: Doctor) -> None:
+    env = shop / "migrations" / "env.py"
+    env.write_text(
+        env.read_text().replace(
+            "target_metadata=target_metadata)",
+            'target_metadata=target_metadata, version_table_schema="meta")',
+        )
+    )
+    with local_postgres.scratch() as db:
+        sa_engine = sa.create_engine(db.url, poolclass=sa.NullPool)
+        with sa_engine.begin() as conn:
+            conn.exec_driver_sql("CREATE SCHEMA meta")
+        sa_engine.dispose()
+        upgrade(shop, db.url, R2)
+        before = db.fingerprint(schema="meta")
+        result = run_doctor(shop, db.url, "--format", "json")
+        assert db.fingerprint(schema="meta") == before
+    [finding] = result.findings
+    assert finding["code"] == "AG801"
+    assert f"is at {R2}" in finding["message"]
+    assert "version table meta.alembic_version (from env.py)" in result.err
+
+
+def test_usage_error_for_an_in_memory_database() -> None:
+    with pytest.raises(UsageError):
+        read_state("sqlite:///:memory:")
