@@ -173,8 +173,9 @@ class _Doctor:
         result = self.schema_match(replay=self.replay)
         if len(result.foreign) == len(live):
             names = ", ".join(sorted(live)[:LISTED])
+            them = "it" if len(live) == 1 else "any of them"
             message = (
-                f"{head}, and no revision creates any of them ({names}): is this the right "
+                f"{head}, and no revision creates {them} ({names}): is this the right "
                 "database? Do not stamp it"
             )
             return RULES["AG802"].finding(message)
