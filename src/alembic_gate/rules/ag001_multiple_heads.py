@@ -28,7 +28,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         rev = ctx.graph.by_id[head]
         yield RULE.finding(
             f"{head} is one of {len(heads)} heads with no branch label of their own: "
-            f"{listed}; `upgrade head` fails with 'Multiple heads are present'. "
+            f"{listed}; `alembic upgrade head` fails with 'Multiple head revisions are present'. "
             f"Merge them into one head{unreadable_note(ctx.graph, ctx.sourceless)}",
             path=rev.display,
             line=rev.line,

@@ -18,8 +18,8 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         for rev in files:
             others = ", ".join(other.display for other in files if other is not rev)
             yield RULE.finding(
-                f"revision id {rid!r} is also defined in {others}; alembic keeps only one "
-                "of them and silently drops the other. Give one file a new id (and update "
+                f"revision id {rid!r} is also defined in {others}; alembic warns and keeps only "
+                "the file it reads last, dropping the other. Give one file a new id (and update "
                 "any down_revision that should name it)",
                 path=rev.display,
                 line=rev.line,
