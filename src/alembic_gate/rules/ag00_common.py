@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import shlex
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -73,8 +74,5 @@ def without_own_label(graph: RevisionGraph, ids: Sequence[str]) -> list[str]:
     """The `ids` (heads, bases) that carry no branch label the others lack: those that
     `label@head` / `label@base` cannot single out."""
     labels = graph.labels()
-    return [
-        rid
-        for rid in ids
-        if not labels[rid].difference(*(labels[other] for other in ids if other != rid))
-    ]
+    counts = Counter(label for rid in ids for label in labels[rid])
+    return [rid for rid in ids if all(counts[label] > 1 for label in labels[rid])]
