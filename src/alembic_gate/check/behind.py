@@ -1,7 +1,9 @@
 """AG801 in `check`: the throwaway database is short of the heads after `upgrade heads`.
 
-The wording and the fix come from doctor's diagnosis (the same finding `doctor`
-gives for that database); check adds why it happens in its own run.
+With revisions applied, the wording and the fix are doctor's (the finding `doctor`
+gives for that database); with none, doctor would speak of an empty or unversioned
+database and of stamping, which is not the problem here. Either way check adds why
+it happens in its own run.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from alembic_gate.doctor.diagnose import diagnose
 from alembic_gate.doctor.state import DatabaseState
 from alembic_gate.findings import Finding
 from alembic_gate.project import History
+from alembic_gate.rules.ag00_common import alembic_command, flask_command
 
 WHY = (
     "`upgrade heads` finished without an error but did not leave the database at the heads: "
@@ -21,26 +24,49 @@ WHY = (
     "connection before `context.begin_transaction()` starts a transaction that alembic "
     "leaves to env.py to commit), or it skipped running the migrations"
 )
+LISTED = 12
 
 
 def behind_findings(history: History, behind: Behind, cwd: Path) -> list[Finding]:
-    name = (
-        f"the throwaway database ({behind.engine})" if behind.engine else "the throwaway database"
-    )
+    name = "the throwaway database" + (f" ({behind.engine})" if behind.engine else "")
+    if not behind.versions:
+        return [_nothing_applied(history, behind, name, cwd)]
     state = DatabaseState(
         url=name,
         dialect=behind.dialect,
         version_table=behind.version_table,
         version_table_schema=behind.version_table_schema,
-        has_version_table=True,
+        has_version_table=behind.has_version_table,
         versions=tuple(behind.versions),
     )
-    found = []
-    for finding in diagnose(history, state, cwd=cwd):
-        if finding.code not in {"AG801", "AG804"}:
-            found.append(finding)
-            continue
-        # An empty version table is AG804 for doctor; in check it is the same fault.
-        message = f"{finding.message}. {WHY}"
-        found.append(RULES["AG801"].finding(message, finding.path, finding.line, finding.fix))
-    return found
+    return [
+        RULES["AG801"].finding(f"{f.message}. {WHY}", f.path, f.line, f.fix)
+        if f.code == "AG801"
+        else f
+        for f in diagnose(history, state, cwd=cwd)
+    ]
+
+
+def _nothing_applied(history: History, behind: Behind, name: str, cwd: Path) -> Finding:
+    graph = history.graph
+    pending = graph.topological()
+    table = behind.version_table
+    if behind.version_table_schema:
+        table = f"{behind.version_table_schema}.{table}"
+    state = (
+        f"its {table} table is empty" if behind.has_version_table else f"it has no {table} table"
+    )
+    if behind.tables:
+        state += f" (though these tables are there: {', '.join(behind.tables[:LISTED])})"
+    shown = ", ".join(pending[:LISTED]) + (", ..." if len(pending) > LISTED else "")
+    message = (
+        f"{name} has no revision applied: {state}; {len(pending)} pending, oldest first: "
+        f"{shown}. {WHY}"
+    )
+    first = graph.by_id[pending[0]] if pending else None
+    setup = history.setup
+    command = flask_command if setup.flask else alembic_command
+    fix = command(setup, cwd, "upgrade", "" if setup.flask else "heads").rstrip()
+    return RULES["AG801"].finding(
+        message, first.display if first else None, first.line if first else None, fix
+    )

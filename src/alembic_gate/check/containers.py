@@ -35,6 +35,8 @@ NO_DOCKER = (
     "--db sqlite, or --database-url URL for an empty database you started"
 )
 POLL = 0.2
+# How long a started server's port may take to answer from here.
+PORT_SECONDS = 15.0
 
 _PG_READY = (
     'PGPASSWORD="$POSTGRES_PASSWORD" psql -h 127.0.0.1 -U postgres -d postgres -tAc "select 1"'
@@ -211,8 +213,8 @@ def running(db: str, image: str | None, timeout: float) -> Iterator[tuple[str, f
     watchdog = Watchdog(session)
     try:
         container = _start(client, engine, image, session, password)
-        host, port = _address(container, engine)
-        _wait_ready(container, engine, host, port, deadline, timeout, image)
+        hosts, port = _address(container, engine)
+        host = _wait_ready(container, engine, hosts, port, deadline, image)
         user = engine.user
         url = f"{engine.scheme}://{user}:{password}@{host}:{port}/{engine.database}"
         yield url, time.monotonic() - started
@@ -236,23 +238,26 @@ def _start(client: Any, engine: Engine, image: str, session: str, password: str)
     return container
 
 
-def _address(container: Any, engine: Engine) -> tuple[str, int]:
+def _address(container: Any, engine: Engine) -> tuple[list[str], int]:
+    """The hosts to try for the container's port: testcontainers' answer first, then the
+    loopback address when the engine is local (testcontainers picks the gateway address
+    when it runs inside a container, which the host's published ports may not answer)."""
     try:
-        return container.get_container_host_ip(), int(container.get_exposed_port(engine.port))
+        host = container.get_container_host_ip()
+        port = int(container.get_exposed_port(engine.port))
+        base_url = str(container.get_docker_client().client.api.base_url)
     except Exception as exc:
         raise EnvError(f"cannot find the container's port: {_reason(exc)}") from None
+    # The Docker SDK's address for a Unix socket (or a Windows named pipe).
+    local = base_url.startswith("http+docker://")
+    return list(dict.fromkeys([host, "127.0.0.1"] if local else [host])), port
 
 
 def _wait_ready(
-    container: Any,
-    engine: Engine,
-    host: str,
-    port: int,
-    deadline: float,
-    timeout: float,
-    image: str,
-) -> None:
-    """Until the server accepts a login inside the container and the port answers outside."""
+    container: Any, engine: Engine, hosts: list[str], port: int, deadline: float, image: str
+) -> str:
+    """Wait until the server accepts a login inside the container, then until its port
+    answers from here; return the host it answers on."""
     wrapped = container.get_wrapped_container()
     while True:
         wrapped.reload()
@@ -260,12 +265,24 @@ def _wait_ready(
             logs = wrapped.logs(tail=15).decode(errors="replace").strip()
             raise EnvError(f"the {image} container stopped while starting:\n{logs}")
         code, _ = wrapped.exec_run(["sh", "-c", engine.ready])
-        if code == 0 and _port_open(host, port):
-            return
+        if code == 0:
+            break
         if time.monotonic() > deadline:
             raise EnvError(
-                f"the {image} container was not ready within {timeout:g}s "
+                f"the {image} container was not ready in time "
                 "(raise --timeout, or check the Docker engine)"
+            )
+        time.sleep(POLL)
+    port_deadline = min(deadline, time.monotonic() + PORT_SECONDS)
+    while True:
+        for host in hosts:
+            if _port_open(host, port):
+                return host
+        if time.monotonic() > port_deadline:
+            raise EnvError(
+                f"the database in the container is up, but port {port} does not answer on "
+                f"{' or '.join(hosts)}: tell testcontainers how to reach the Docker host "
+                "(TESTCONTAINERS_CONNECTION_MODE=docker_host, TC_HOST=ADDRESS)"
             )
         time.sleep(POLL)
 

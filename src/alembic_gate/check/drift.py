@@ -165,10 +165,16 @@ def _nullable(value: Any) -> str:
 
 
 def _default(value: Any) -> str:
+    """A server default as SQL: reflected ones are SQL text already, model ones may be
+    a plain string (a literal) or a text() clause."""
     if value is None or value is False:
-        return "(none)"
+        return "none"
+    if isinstance(value, str):
+        return value
     arg = getattr(value, "arg", value)
-    return repr(str(getattr(arg, "text", arg)))
+    if isinstance(arg, str):
+        return "'" + arg.replace("'", "''") + "'"
+    return str(getattr(arg, "text", arg))
 
 
 def _columns(item: Any) -> list[str]:

@@ -83,6 +83,9 @@ class Behind:
     version_table: str
     version_table_schema: str | None
     versions: list[str]
+    has_version_table: bool = True
+    # Tables there anyway (SQLite runs DDL outside the transaction that was lost).
+    tables: list[str] = field(default_factory=list)
 
 
 @dataclass

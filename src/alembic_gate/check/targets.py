@@ -79,8 +79,9 @@ def provide(spec: DatabaseSpec, count: int, is_async: bool) -> list[URL]:
     """`count` empty databases (one per engine of a multi-database env.py)."""
     if spec.kind == "sqlite":
         assert spec.directory is not None
+        folder = Path(spec.directory)
         return [
-            make_url(f"sqlite:///{Path(spec.directory) / f'{spec.prefix}_{i}.db'}")
+            with_driver(make_url(f"sqlite:///{folder / f'{spec.prefix}_{i}.db'}"), is_async)
             for i in range(count)
         ]
     assert spec.url is not None

@@ -236,14 +236,17 @@ class Session:
         path, line = where if where is not None else (self.env_py, None)
         self.result.findings.append(RawFinding(code, mask(message), path, line))
 
+    def _version_table(self, name: str) -> tuple[str, str | None]:
+        context = self.guard.context_for(name)
+        if context is None:
+            return "alembic_version", None
+        return context.version_table, context.version_table_schema
+
     def _heads(self) -> dict[str, tuple[str, ...]]:
         heads = {}
         for name, url in self.urls.items():
-            context = self.guard.context_for(name)
-            opts = {
-                "version_table": context.version_table if context else "alembic_version",
-                "version_table_schema": context.version_table_schema if context else None,
-            }
+            table, schema = self._version_table(name)
+            opts = {"version_table": table, "version_table_schema": schema}
             with connect(url) as conn:
                 heads[name] = tuple(MigrationContext.configure(conn, opts=opts).get_current_heads())
         return heads
@@ -280,14 +283,19 @@ class Session:
         behind = []
         for name, heads in self._heads().items():
             if set(script.get_revisions(heads)) != wanted:
-                context = self.guard.context_for(name)
+                table, schema = self._version_table(name)
+                with connect(self.urls[name]) as conn:
+                    tables = targets.tables_in(conn)
+                shown = f"{schema}.{table}" if schema else table
                 behind.append(
                     Behind(
                         engine=name,
                         dialect=self.urls[name].get_backend_name(),
-                        version_table=context.version_table if context else "alembic_version",
-                        version_table_schema=context.version_table_schema if context else None,
+                        version_table=table,
+                        version_table_schema=schema,
                         versions=list(heads),
+                        has_version_table=shown in tables,
+                        tables=[t for t in tables if t != shown],
                     )
                 )
         return behind
@@ -366,7 +374,7 @@ class Session:
                 path, line = self._downgrade_of(item)
                 where = f" in {name}" if name else ""
                 message = f"the downgrade to base left {item}{where} behind"
-                found.append(RawFinding("AG903", message, path, line))
+                found.append(RawFinding("AG903", message, path, line, _cleanup(item)))
         return found
 
     def _downgrade_of(self, key: str) -> tuple[str | None, int | None]:
@@ -529,6 +537,15 @@ def _mentions_all(path: str, names: Sequence[str]) -> bool:
     from alembic_gate.check.locate import mentions
 
     return mentions(path, "upgrade", *names)
+
+
+def _cleanup(item: str) -> str:
+    """The downgrade statement that removes a leftover ("table s.x", "enum type y")."""
+    kind, _, name = item.rpartition(" ")
+    schema, _, bare = name.rpartition(".")
+    if kind == "enum type":
+        return f"sa.Enum(name={bare!r}).drop(op.get_bind(), checkfirst=True)"
+    return f"op.drop_table({bare!r}, schema={schema!r})" if schema else f"op.drop_table({bare!r})"
 
 
 def _masked(finding: RawFinding) -> RawFinding:
