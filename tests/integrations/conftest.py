@@ -8,17 +8,18 @@ the real `pip install` of the repository without downloading its dependencies.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sysconfig
+import uuid
 import venv
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from .runners import ROOT, Job, Run, run_action, run_job
+
 QUICKSTART = ROOT / "examples" / "quickstart"
 FIRST, LAST = "46eedd18c879", "4c535d2e7ab2"  # the quickstart's two revisions
 
@@ -44,7 +45,17 @@ def downgrade() -> None:
 '''
 
 # What of the runner's checkout of the action (the whole repository) the action uses.
-_ACTION_FILES = ("action.yml", "pyproject.toml", "README.md", "LICENSE", "scripts", "src")
+_ACTION_FILES = (
+    "action.yml",
+    ".pre-commit-hooks.yaml",
+    "pyproject.toml",
+    "README.md",
+    "LICENSE",
+    "scripts",
+    "src",
+    "templates",
+)
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 @pytest.fixture(scope="session")
@@ -70,15 +81,6 @@ def action_checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
         elif source.exists():
             shutil.copy2(source, target / name)
     return target
-
-
-def base_env(python_bin: Path) -> dict[str, str]:
-    """The test's environment minus any CI variables, with the fresh Python first on PATH."""
-    drop = ("GITHUB_", "RUNNER_", "INPUT_", "CI_", "GITLAB_", "VIRTUAL_ENV", "PYTHON")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
-    env["PATH"] = f"{python_bin}{os.pathsep}{os.environ['PATH']}"
-    env["PIP_NO_INPUT"] = "1"
-    return env
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -164,3 +166,41 @@ def pr_clone(tmp_path: Path) -> Path:
     )
     assert git(clone, "rev-parse", "--is-shallow-repository") == "true"
     return clone
+
+
+@pytest.fixture
+def action(python_bin: Path, action_checkout: Path, tmp_path: Path) -> Callable[..., Run]:
+    """Run action.yml in a workspace: `action(workspace, base_ref="main", sarif="x")`."""
+
+    def run(workspace: Path, base_ref: str = "", **inputs: str) -> Run:
+        runner = tmp_path / "runner"
+        return run_action(python_bin, action_checkout, runner, workspace, inputs, base_ref=base_ref)
+
+    return run
+
+
+@pytest.fixture
+def gitlab_job(python_bin: Path, action_checkout: Path) -> Callable[..., Job]:
+    """Run the component's job in a project; `package` is this checkout (no PyPI needed)."""
+
+    def run(
+        project: Path, shell: str = "bash", ci: dict[str, str] | None = None, **inputs: str
+    ) -> Job:
+        inputs = {"package": str(action_checkout), **inputs}
+        return run_job(python_bin, project, inputs, shell=shell, ci=ci)
+
+    return run
+
+
+@pytest.fixture
+def scratch_database() -> Iterator[str]:
+    """An empty database gl_<random> on the local PostgreSQL server, dropped afterwards."""
+    psycopg = pytest.importorskip("psycopg")
+    name = f"gl_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
