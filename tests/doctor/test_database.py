@@ -250,3 +250,32 @@ def test_version_table_schema(local_postgres: Server, shop: Path, run_doctor: Do
 def test_usage_error_for_an_in_memory_database() -> None:
     with pytest.raises(UsageError):
         read_state("sqlite:///:memory:")
+
+
+def test_the_ini_pointing_elsewhere_is_said(
+    sqlite_db: Database, shop: Path, run_doctor: Doctor
+) -> None:
+    upgrade(shop, sqlite_db.url)
+    ini = shop / "alembic.ini"
+    placeholder = "driver://user:pass@localhost/dbname"
+    ini.write_text(ini.read_text().replace(placeholder, f"postgresql://app:{PASSWORD}@prod/app"))
+    result = run_doctor(shop, sqlite_db.url)
+    assert (
+        "note: alembic.ini sets sqlalchemy.url to postgresql://app:***@prod/app, another database"
+    ) in result.err
+    assert PASSWORD not in result.err
+
+
+def test_the_same_sqlite_file_written_another_way_is_no_other_database(
+    sqlite_db: Database, shop: Path, run_doctor: Doctor
+) -> None:
+    upgrade(shop, sqlite_db.url)
+    assert sqlite_db.path is not None
+    relative = os.path.relpath(sqlite_db.path, shop)
+    ini = shop / "alembic.ini"
+    ini.write_text(
+        ini.read_text().replace("driver://user:pass@localhost/dbname", f"sqlite:///{relative}")
+    )
+    result = run_doctor(shop, sqlite_db.url)
+    assert result.code == 0
+    assert "note:" not in result.err

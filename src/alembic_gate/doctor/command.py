@@ -9,9 +9,10 @@ from pathlib import Path
 
 from alembic_gate.config import load_settings
 from alembic_gate.discovery import DEFAULT_VERSION_TABLE
-from alembic_gate.doctor.database import database_url, read_state
+from alembic_gate.doctor.database import database_url, mask, read_state
 from alembic_gate.doctor.diagnose import diagnose, status_line
 from alembic_gate.doctor.state import DatabaseState
+from alembic_gate.errors import UsageError
 from alembic_gate.findings import Finding
 from alembic_gate.lint import build_report
 from alembic_gate.output import parse_formats, write_reports
@@ -75,11 +76,12 @@ def _context(
         f"read-only: {state.read_only}",
         f"{table} (from {table_source})" if table_source else table,
     ]
-    other = _config_url(history, cwd)
-    if other is not None and _differs(other, args.database_url):
+    other = _config_url(history)
+    named = _identity(other) if other is not None else None
+    if other is not None and named is not None and named != _identity(args.database_url):
         parts.append(
-            f"note: {other[0]} sets sqlalchemy.url to {other[1]}, another database: alembic "
-            "uses that one unless env.py overrides it"
+            f"note: {_config_name(history, cwd)} sets sqlalchemy.url to {mask(other)}, another "
+            "database: alembic uses that one unless env.py overrides it"
         )
     return "; ".join(parts)
 
@@ -94,8 +96,8 @@ def _config_name(history: History, cwd: Path) -> str:
         return path.as_posix()
 
 
-def _config_url(history: History, cwd: Path) -> tuple[str, str] | None:
-    """The ini's own literal sqlalchemy.url (masked), when it names a real database."""
+def _config_url(history: History) -> str | None:
+    """The ini's own literal sqlalchemy.url, when it names a real database."""
     path = history.setup.config_path
     if path is None or path.suffix != ".ini":
         return None
@@ -107,22 +109,16 @@ def _config_url(history: History, cwd: Path) -> tuple[str, str] | None:
         return None
     if not url or "%(" in url or url.startswith("driver://") or "${" in url:
         return None
-    from alembic_gate.doctor.database import mask
-
-    return _config_name(history, cwd), mask(url) if url else url
+    return url
 
 
-def _differs(configured: tuple[str, str], given: str) -> bool:
-    from sqlalchemy.engine import make_url
-
+def _identity(url: str) -> tuple[object, ...] | None:
+    """Which database a URL names (engine, host, port, database); None if not a URL."""
     try:
-        a = make_url(configured[1].replace("***", "x"))
-        b = database_url(given)
-    except Exception:  # an unparsable ini URL is alembic's problem, not doctor's
-        return False
-    return (a.get_backend_name(), a.host, a.port, a.database) != (
-        b.get_backend_name(),
-        b.host,
-        b.port,
-        b.database,
-    )
+        parsed = database_url(url)
+    except UsageError:
+        return None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return backend, Path(parsed.database or "").resolve()
+    return backend, parsed.host, parsed.port, parsed.database

@@ -24,7 +24,7 @@ from alembic_gate.rules.ag00_common import alembic_command, flask_command, witho
 LISTED = 12
 # How many missing parents to follow through git for a branch's fork point.
 FORK_STEPS = 10
-STATIC = "the tables and columns each revision creates (read from the revision files)"
+STATIC = "the tables and columns each revision's upgrade() makes, read from the files"
 REPLAY = "a replay of the migrations in a throwaway SQLite database"
 
 
@@ -194,7 +194,7 @@ class _Doctor:
         decided = result.decided
         if decided is not None:
             at_head = set(decided) == set(self.graph.heads)
-            note = " (the head: made with create_all() from the models?)" if at_head else ""
+            note = " (the head)" if at_head else ""
             sentences.append(
                 f"Its schema matches {self.names(decided)}{note}, compared with "
                 f"{result.method}; tell alembic so with `stamp` (no migration runs)"
@@ -202,8 +202,8 @@ class _Doctor:
         elif result.matches and result.unsure:
             sentences.append(
                 f"Its schema matches {' or '.join(self.names(m) for m in result.matches)} "
-                f"by {result.method}, but {self.unsure(result.unsure)}, so this is not "
-                f"certain{self.replay_hint()}; do not stamp before checking"
+                f"(compared with {result.method}), but {self.unsure(result.unsure)}, so this "
+                f"is not certain{self.replay_hint()}; check before you stamp"
             )
         elif result.matches:
             options = " or ".join(self.names(m) for m in result.matches)
@@ -231,9 +231,15 @@ class _Doctor:
         return sentences
 
     def unsure(self, revisions: Sequence[str]) -> str:
-        reasons = [f"{r}: {self.changes[r].unknown[0]}" for r in revisions[:3]]
+        reasons = [self.doubt(r) for r in revisions[:3]]
         more = f" and {len(revisions) - 3} more" if len(revisions) > 3 else ""
-        return f"some upgrade() steps cannot be read statically ({'; '.join(reasons)}{more})"
+        return "; ".join(reasons) + more
+
+    def doubt(self, revision: str) -> str:
+        unknown = self.changes[revision].unknown
+        if unknown:
+            return f"{revision}'s upgrade() cannot be read statically ({unknown[0]})"
+        return f"{revision} could not be replayed and may match too"
 
     def replay_hint(self) -> str:
         return "" if self.replay else " (run doctor again with --replay to compare by replaying)"
@@ -244,16 +250,27 @@ class _Doctor:
 
     def schema_match(self, replay: bool) -> SchemaMatch:
         live = self.state.tables
-        if replay:
-            from alembic_gate.doctor.replay import replay_points
+        static = static_points(self.graph, self.changes)
+        managed = managed_tables(self.changes.values())
+        if not replay:
+            return match(STATIC, static, live, managed)
+        from alembic_gate.doctor.replay import replay_points
 
-            points, notes = replay_points(self.history, self.cwd)
-            managed = {t for p in points for t in p.schema}
-            result = match(REPLAY, points, live, managed)
-            result.notes.extend(notes)
-            return result
-        points = static_points(self.graph, self.changes)
-        return match(STATIC, points, live, managed_tables(self.changes.values()))
+        replayed = replay_points(self.history, self.cwd)
+        result = match(
+            REPLAY, replayed.points, live, {t for p in replayed.points for t in p.schema}
+        )
+        stopped = replayed.stopped_at
+        if stopped is not None and replayed.note is not None:
+            result.notes.append(replayed.note)
+            # The revision the replay could not run may match as well as the last one it ran.
+            last = replayed.points[-1].heads if replayed.points else None
+            after = next((p for p in static if p.heads == (stopped,)), None)
+            if last in result.matches and (
+                after is None or after.unsure or match(STATIC, [after], live, managed).matches
+            ):
+                result.unsure.append(stopped)
+        return result
 
     # -- AG803 unknown-database-revision -----------------------------------------
 

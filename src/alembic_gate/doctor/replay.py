@@ -17,6 +17,7 @@ import sys
 import tempfile
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -40,8 +41,17 @@ with context.begin_transaction():
 '''
 
 
-def replay_points(history: History, cwd: Path) -> tuple[list[Point], list[str]]:
-    """The schema after each step of the history, and notes on how far the replay got."""
+@dataclass
+class Replay:
+    """The schema after each step, and where the replay stopped (if it did) and why."""
+
+    points: list[Point] = field(default_factory=list)
+    stopped_at: str | None = None
+    note: str | None = None
+
+
+def replay_points(history: History, cwd: Path) -> Replay:
+    """Replay the history step by step in a throwaway SQLite database."""
     graph = history.graph
     with tempfile.TemporaryDirectory(prefix="alembic-gate-replay-") as tmp:
         script = Path(tmp)
@@ -55,10 +65,8 @@ def replay_points(history: History, cwd: Path) -> tuple[list[Point], list[str]]:
             engine.dispose()
 
 
-def _steps(
-    graph: RevisionGraph, config: Config, conn: sa.Connection
-) -> tuple[list[Point], list[str]]:
-    points: list[Point] = []
+def _steps(graph: RevisionGraph, config: Config, conn: sa.Connection) -> Replay:
+    replay = Replay()
     applied: set[str] = set()
     for rid in graph.topological():
         try:
@@ -67,12 +75,14 @@ def _steps(
         except Exception as exc:  # any migration error ends the replay, never doctor
             where = graph.by_id[rid].display
             text = " ".join(str(exc).split()) or type(exc).__name__
-            return points, [f"the replay stopped at {rid} ({where}): {text}"]
+            replay.stopped_at = rid
+            replay.note = f"the replay stopped at {rid} ({where}): {text}"
+            return replay
         applied.add(rid)
         heads = tuple(r for r in graph.topological(applied) if not set(graph.children[r]) & applied)
         schema = {t: c for t, c in table_columns(sa.inspect(conn)).items() if t != VERSION_TABLE}
-        points.append(Point(heads, schema))
-    return points, []
+        replay.points.append(Point(heads, schema))
+    return replay
 
 
 def _config(history: History, script: Path, cwd: Path, conn: sa.Connection) -> Config:

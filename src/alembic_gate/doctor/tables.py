@@ -208,7 +208,7 @@ class _Reader:
             return
         label = f"line {node.lineno}: {'batch_op' if alias else 'op'}.{name}()"
         if scope.conditional:
-            self.unknown.append(f"{label} runs under a condition")
+            self.unknown.append(f"{label} runs inside if/for/while/try")
             return
         table = scope.batch[alias] if alias is not None else self.name(bound.get("table_name"))
         change = self._change(name, node, bound, table)
@@ -275,7 +275,7 @@ class _Reader:
         if None in changes:
             self.unknown.append(f"{where}: SQL changes a table doctor cannot follow")
         elif changes and scope.conditional:
-            self.unknown.append(f"{where}: SQL that changes tables runs under a condition")
+            self.unknown.append(f"{where}: SQL that changes tables runs inside if/for/while/try")
         else:
             self.changes.extend(c for c in changes if c is not None)
 

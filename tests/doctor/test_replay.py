@@ -1,0 +1,96 @@
+"""AG802 with `--replay`: the migrations replayed in a throwaway SQLite database, where
+reading the revision files alone cannot decide."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from .conftest import R2, R4, Database, Run, create_all, stamp, upgrade, write_revision
+
+Doctor = Callable[..., Run]
+R5 = "5e6f70819203"
+LOOP = """\
+    for name in TAGS:
+        op.create_table(name, sa.Column("id", sa.Integer, primary_key=True))
+"""
+
+
+def test_replay_decides_what_static_reading_cannot(
+    db: Database, shop: Path, run_doctor: Doctor
+) -> None:
+    write_revision(shop, R5, R4, LOOP, "tag tables", extra='TAGS = ["tags", "post_tags"]')
+    upgrade(shop, db.url)
+    stamp(shop, db.url, "base")
+    static = run_doctor(shop, db.url, "--format", "json")
+    [finding] = static.findings
+    assert finding["code"] == "AG802"
+    assert finding["fix"] is None
+    assert "so this is not certain (run doctor again with --replay" in finding["message"]
+    assert f"{R5}'s upgrade() cannot be read statically (line " in finding["message"]
+
+    before = db.fingerprint()
+    replayed = run_doctor(shop, db.url, "--replay", "--format", "json")
+    assert db.fingerprint() == before
+    [finding] = replayed.findings
+    assert "compared with a replay of the migrations" in finding["message"]
+    assert finding["fix"] == f"alembic stamp {R5}"
+
+
+def test_replay_never_runs_env_py(sqlite_db: Database, shop: Path, run_doctor: Doctor) -> None:
+    upgrade(shop, sqlite_db.url, R2)
+    stamp(shop, sqlite_db.url, "base")
+    env = shop / "migrations" / "env.py"
+    env.write_text('raise RuntimeError("the project\'s env.py ran")\n')
+    [finding] = run_doctor(shop, sqlite_db.url, "--replay", "--format", "json").findings
+    assert finding["fix"] == f"alembic stamp {R2}"
+
+
+def test_a_migration_sqlite_cannot_run_ends_the_replay(
+    sqlite_db: Database, shop: Path, run_doctor: Doctor
+) -> None:
+    write_revision(
+        shop, R5, R4, '    op.execute("CREATE EXTENSION IF NOT EXISTS hstore")', "hstore"
+    )
+    create_all(shop, sqlite_db.url)
+    static = run_doctor(shop, sqlite_db.url, "--format", "json")
+    [finding] = static.findings
+    # Static reading sees no table change in R5, so R4 and R5 look alike.
+    assert (
+        f"match {R4} (rename order total to amount) or {R5} (hstore) equally" in finding["message"]
+    )
+    assert finding["fix"] is None
+
+    [finding] = run_doctor(shop, sqlite_db.url, "--replay", "--format", "json").findings
+    message = finding["message"]
+    assert f"the replay stopped at {R5} (migrations/versions/{R5}_hstore.py)" in message
+    # The schema matches R4, the last step replayed; R5 could not be run, so it may
+    # match as well: no stamp is recommended.
+    assert f"{R5} could not be replayed and may match too" in message
+    assert finding["fix"] is None
+
+
+def test_a_stopped_replay_still_decides_when_the_next_step_changes_tables(
+    sqlite_db: Database, shop: Path, run_doctor: Doctor
+) -> None:
+    body = """\
+    op.execute("CREATE EXTENSION IF NOT EXISTS hstore")
+    op.create_table("prefs", sa.Column("id", sa.Integer, primary_key=True))
+"""
+    write_revision(shop, R5, R4, body, "prefs")
+    create_all(shop, sqlite_db.url)
+    [finding] = run_doctor(shop, sqlite_db.url, "--replay", "--format", "json").findings
+    assert f"the replay stopped at {R5}" in finding["message"]
+    assert finding["fix"] == f"alembic stamp {R4}"
+
+
+def test_migration_output_stays_off_standard_output(
+    sqlite_db: Database, shop: Path, run_doctor: Doctor
+) -> None:
+    write_revision(shop, R5, R4, '    print("backfilling...")', "noisy")
+    upgrade(shop, sqlite_db.url)
+    stamp(shop, sqlite_db.url, "base")
+    result = run_doctor(shop, sqlite_db.url, "--replay", "--format", "json")
+    assert "backfilling" not in result.out
+    assert "backfilling" in result.err
+    assert result.findings[0]["code"] == "AG802"
