@@ -25,15 +25,12 @@ def _finding(ctx: LintContext, ref: Dangling) -> Finding:
     graph = ctx.graph
     rev = graph.by_id[ref.child]
     close = near(ref.target, graph.by_id)
-    heads = _open_heads(graph, ref.child)
-    if close:
-        hint, best = f"; the nearest ids are {quoted(close)}", close[0]
-    elif heads:
-        hint, best = f"; the heads it could sit on are {quoted(heads)}", heads[0]
-    else:
-        hint, best = "", None
+    heads = [] if close else _open_heads(graph, ref.child)
+    hint = f"; the nearest ids are {quoted(close)}" if close else ""
+    hint = f"; the heads it could sit on are {quoted(heads)}" if heads else hint
     fix = None
-    if best is not None and (close or len(heads) == 1):
+    if close or len(heads) == 1:
+        best = (close or heads)[0]
         fix = (
             f"down_revision = {ids_literal([best if p == ref.target else p for p in rev.parents])}"
         )
