@@ -36,6 +36,9 @@ class RevisionGraph:
     # depends_on, resolved to revision ids (a label names the revision declaring it).
     dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
     dangling: list[Dangling] = field(default_factory=list)
+    # Derived once in build(): existing parents and dependencies, and cycle members.
+    _upstream: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    _cycle_members: set[str] | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, files: Sequence[RevisionFile]) -> RevisionGraph:
@@ -75,6 +78,9 @@ class RevisionGraph:
                 else:
                     resolved.append(target)
             self.dependencies[rid] = tuple(dict.fromkeys(resolved))
+        for rid in self.by_id:
+            edges = dict.fromkeys(self.parents[rid] + self.dependencies[rid])
+            self._upstream[rid] = tuple(p for p in edges if p in self.by_id)
 
     # -- shape -------------------------------------------------------------
 
@@ -98,8 +104,7 @@ class RevisionGraph:
 
     def upstream(self, rid: str) -> tuple[str, ...]:
         """Existing parents and dependencies: what must be applied before `rid`."""
-        edges = self.parents.get(rid, ()) + self.dependencies.get(rid, ())
-        return tuple(p for p in dict.fromkeys(edges) if p in self.by_id)
+        return self._upstream.get(rid, ())
 
     def ancestors(self, start: Iterable[str], include_dependencies: bool = True) -> set[str]:
         """`start` and everything below it."""
@@ -205,8 +210,10 @@ class RevisionGraph:
         ]
 
     def _cyclic(self) -> set[str]:
-        """Every revision on a cycle."""
-        return {rid for component in self._cyclic_components() for rid in component}
+        """Every revision on a cycle (computed once)."""
+        if self._cycle_members is None:
+            self._cycle_members = {rid for comp in self._cyclic_components() for rid in comp}
+        return self._cycle_members
 
     def _strong_components(self) -> list[list[str]]:
         # Tarjan's algorithm, iterative so deep histories don't hit the recursion limit.
