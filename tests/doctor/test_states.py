@@ -184,3 +184,23 @@ def test_labelled_branch_behind(db: Database, shop: Path, run_doctor: Doctor) ->
         in (finding["message"])
     )
     assert finding["fix"] == "alembic upgrade audit@head"
+
+
+def test_at_both_unlabelled_heads_passes_but_asks_for_a_merge(
+    db: Database, shop: Path, run_doctor: Doctor
+) -> None:
+    r5 = "5e6f70819203"
+    write_revision(shop, r5, R2, "    pass", "side branch")
+    upgrade(shop, db.url)
+    result = run_doctor(shop, db.url)
+    assert result.code == 0
+    [line] = result.err.splitlines()
+    assert f"is at head ({R4}, {r5}); but the history has 2 heads that need a merge" in line
+    assert f'`alembic merge -m "merge heads" {R4} {r5}`' in line
+
+
+def test_ignored_code_does_not_fail_the_run(db: Database, shop: Path, run_doctor: Doctor) -> None:
+    upgrade(shop, db.url, R2)
+    result = run_doctor(shop, db.url, "--ignore", "AG801", "--format", "json")
+    assert result.code == 0
+    assert result.findings == []

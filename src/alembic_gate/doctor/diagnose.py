@@ -120,7 +120,8 @@ class _Doctor:
     def _needs_merge(
         self, at: str, heads: list[str], groups: list[tuple[str, list[str]]]
     ) -> tuple[str, str]:
-        on = [h for h in heads if h in self.graph.descendants(self.state.versions)]
+        above = self.graph.descendants(self.state.versions)
+        on = [h for h in heads if h in above]
         where = " and ".join(f"the branch of head {h}" for h in on) or "no branch's head"
         behind = "; ".join(f"towards head {h}: {self.listing(todo)}" for h, todo in groups)
         message = (
@@ -143,10 +144,13 @@ class _Doctor:
         label = self.own_label(head)
         return f"branch {label}" if label else f"towards head {head}"
 
+    @cached_property
+    def labels(self) -> dict[str, set[str]]:
+        return self.graph.labels()
+
     def own_label(self, head: str) -> str | None:
-        labels = self.graph.labels()
-        others = [labels[h] for h in self.graph.heads if h != head]
-        own = sorted(labels[head].difference(*others))
+        others = [self.labels[h] for h in self.graph.heads if h != head]
+        own = sorted(self.labels[head].difference(*others))
         return next((label for label in own if not label.startswith("?")), None)
 
     # -- AG802 unversioned-database / AG804 empty-database -------------------------
