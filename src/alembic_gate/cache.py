@@ -22,7 +22,7 @@ from alembic_gate import __version__
 from alembic_gate.revisions import RevisionFile, Value, display_path, read_revision
 
 CACHE_DIR = ".alembic-gate-cache"
-_FORMAT = f"alembic-gate {__version__} cache 1"
+_FORMAT = f"alembic-gate {__version__} cache 2"
 
 Key = tuple[int, int, int]
 
@@ -47,11 +47,12 @@ def _pack(rev: RevisionFile) -> tuple[Any, ...]:
         rev.header_revises,
         rev.suppressions,
         rev.revision_line,
+        rev.mentions,
     )
 
 
 def _unpack(path: Path, display: str, data: tuple[Any, ...]) -> RevisionFile:
-    revision, values, problem, problem_line, header_rev, header_revises, supp, line = data
+    revision, values, problem, problem_line, header_rev, header_revises, supp, line, ops = data
     down, labels, deps = (Value(*v) for v in values)
     return RevisionFile(
         path=path,
@@ -66,6 +67,7 @@ def _unpack(path: Path, display: str, data: tuple[Any, ...]) -> RevisionFile:
         header_revises=header_revises,
         suppressions=supp,
         revision_line=line,
+        mentions=ops,
     )
 
 

@@ -67,6 +67,9 @@ class RevisionFile:
 
     # Where `revision = ...` stands.
     revision_line: int | None = None
+    # Which operation words the file mentions outside downgrade() (see `mentions`):
+    # the AG1xx rules parse only files that mention what they look for.
+    mentions: frozenset[str] = frozenset()
 
     @property
     def line(self) -> int | None:
@@ -120,7 +123,29 @@ def read_revision_source(data: bytes, path: Path, display: str) -> RevisionFile:
     _read_header(text, rev)
     if "alembic-gate:" in text:
         rev.suppressions = _suppressions(text)
+    rev.mentions = mentions(data)
     return rev
+
+
+_MENTION = re.compile(
+    rb"\b(add_column|alter_column|drop_column|drop_table|rename_table|new_column_name|type_"
+    rb"|create_index|create_table|execute|server_default)\b|nullable\s*=\s*(False)\b"
+)
+_DOWNGRADE_LINE = re.compile(rb"^(?:async[ \t]+)?def[ \t]+downgrade\b", re.MULTILINE)
+_NEXT_BLOCK = re.compile(rb"^(?:async[ \t]+def|def|class|@)\b", re.MULTILINE)
+
+
+def mentions(data: bytes) -> frozenset[str]:
+    """The operation words in the file, leaving out the body of `downgrade()`;
+    `nullable=False` counts as "nullable_false"."""
+    start = _DOWNGRADE_LINE.search(data)
+    if start is not None:
+        end = _NEXT_BLOCK.search(data, start.end())
+        data = data[: start.start()] + (data[end.start() :] if end else b"")
+    found = set()
+    for match in _MENTION.finditer(data):
+        found.add(match.group(1).decode() if match.group(1) else "nullable_false")
+    return frozenset(found)
 
 
 def _parse(data: bytes, text: str, rev: RevisionFile) -> ast.Module | None:
