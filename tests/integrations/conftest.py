@@ -15,6 +15,7 @@ import uuid
 import venv
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -184,10 +185,14 @@ def gitlab_job(python_bin: Path, action_checkout: Path) -> Callable[..., Job]:
     """Run the component's job in a project; `package` is this checkout (no PyPI needed)."""
 
     def run(
-        project: Path, shell: str = "bash", ci: dict[str, str] | None = None, **inputs: str
+        project: Path,
+        shell: str = "bash",
+        ci: dict[str, str] | None = None,
+        override: dict[str, Any] | None = None,
+        **inputs: str,
     ) -> Job:
-        inputs = {"package": str(action_checkout), **inputs}
-        return run_job(python_bin, project, inputs, shell=shell, ci=ci)
+        inputs = {**inputs, "package": str(action_checkout)}
+        return run_job(python_bin, project, inputs, shell=shell, ci=ci, override=override)
 
     return run
 

@@ -213,11 +213,18 @@ def run_job(
     *,
     shell: str = "bash",
     ci: Mapping[str, str] | None = None,
+    override: Mapping[str, Any] | None = None,
 ) -> Job:
-    """Run the job's script in `project`; `ci` adds merge request pipeline variables."""
+    """Run the job's script in `project`; `ci` adds merge request pipeline variables.
+
+    `override` is the user's own definition of the job, merged as GitLab merges it: its
+    `variables` over the component's, its `before_script` before the script.
+    """
     _, job = job_for(inputs)
+    override = override or {}
+    variables = {**job["variables"], **override.get("variables", {})}
     script = project.parent / "job.sh"
-    script.write_text("\n".join(job["script"]) + "\n")
+    script.write_text("\n".join([*override.get("before_script", []), *job["script"]]) + "\n")
     bash = ["bash", "--noprofile", "--norc", "-eo", "pipefail"]
     env = base_env(python_bin) | {
         "CI": "true",
@@ -229,7 +236,7 @@ def run_job(
     done = subprocess.run(
         [*(bash if shell == "bash" else ["sh", "-e"]), str(script)],
         cwd=project,
-        env=env | {k: str(v) for k, v in job["variables"].items()} | dict(ci or {}),
+        env=env | {k: str(v) for k, v in variables.items()} | dict(ci or {}),
         capture_output=True,
         text=True,
         timeout=600,
