@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -14,7 +16,7 @@ import sqlalchemy as sa
 from alembic_gate.doctor.database import connect, database_url, mask, read_state
 from alembic_gate.errors import EnvError, UsageError
 
-from .conftest import PASSWORD, R2, R4, Database, Run, Server, create_all, upgrade
+from .conftest import PASSWORD, R2, R3, R4, Database, Run, Server, create_all, upgrade
 
 Doctor = Callable[..., Run]
 WRITES = (
@@ -279,3 +281,30 @@ def test_the_same_sqlite_file_written_another_way_is_no_other_database(
     result = run_doctor(shop, sqlite_db.url)
     assert result.code == 0
     assert "note:" not in result.err
+
+
+def test_a_wal_database_gets_no_side_files(
+    sqlite_db: Database, shop: Path, run_doctor: Doctor
+) -> None:
+    upgrade(shop, sqlite_db.url, R2)
+    assert sqlite_db.path is not None
+    with contextlib.closing(sqlite3.connect(sqlite_db.path)) as conn:
+        assert conn.execute("PRAGMA journal_mode=wal").fetchone() == ("wal",)
+    before = sqlite_db.fingerprint()
+    result = run_doctor(shop, sqlite_db.url, "--format", "json")
+    assert [f["code"] for f in result.findings] == ["AG801"]
+    assert sqlite_db.fingerprint() == before  # bytes, and no -wal / -shm files
+
+
+def test_a_wal_database_being_written_is_read_with_its_log(
+    sqlite_db: Database, shop: Path, run_doctor: Doctor
+) -> None:
+    upgrade(shop, sqlite_db.url, R2)
+    assert sqlite_db.path is not None
+    with contextlib.closing(sqlite3.connect(sqlite_db.path)) as writer:
+        writer.execute("PRAGMA journal_mode=wal")
+        writer.execute("PRAGMA wal_autocheckpoint=0")
+        writer.execute(f"UPDATE alembic_version SET version_num = '{R3}'")
+        writer.commit()  # in the -wal file only, while the writer stays open
+        [finding] = run_doctor(shop, sqlite_db.url, "--format", "json").findings
+    assert f"is at {R3}; 1 revision pending" in finding["message"]

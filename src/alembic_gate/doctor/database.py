@@ -3,7 +3,8 @@
 The connection is made read-only where the engine allows it, so that not even a bug
 here could change the database:
 
-- SQLite: the file is opened as a `mode=ro` URI (a missing file is not created);
+- SQLite: the file is opened as a `mode=ro` URI (a missing file is not created; a WAL
+  database with no writer is opened `immutable`, so no -wal/-shm files appear);
 - PostgreSQL: `default_transaction_read_only=on` as a connection option, and
   `SET TRANSACTION READ ONLY` before the first query;
 - MySQL / MariaDB: `SET SESSION TRANSACTION READ ONLY` as soon as the connection opens.
@@ -166,9 +167,24 @@ def _sqlite_read_only(url: URL) -> URL:
     path = Path(database).resolve()
     if not path.is_file():
         raise EnvError(f"cannot read {mask(url)}: the SQLite file {path} does not exist")
-    return url.set(
-        database=f"file:{quote(path.as_posix())}",
-        query={**url.query, "mode": "ro", "uri": "true"},
+    query = {**url.query, "mode": "ro", "uri": "true"}
+    if _idle_wal(path):
+        # A read-only connection to a WAL database would leave -wal and -shm files
+        # behind; with no -wal file there is nothing uncommitted, so the file is read as is.
+        query["immutable"] = "1"
+    return url.set(database=f"file:{quote(path.as_posix())}", query=query)
+
+
+def _idle_wal(path: Path) -> bool:
+    """A database in WAL mode (header bytes 18-19) with no -wal file next to it."""
+    try:
+        with path.open("rb") as file:
+            header = file.read(20)
+    except OSError:
+        return False
+    wal = path.with_name(path.name + "-wal")
+    return (
+        header[:16] == b"SQLite format 3\x00" and header[18:20] == b"\x02\x02" and not wal.exists()
     )
 
 
