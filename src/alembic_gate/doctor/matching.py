@@ -85,7 +85,7 @@ def static_points(graph: RevisionGraph, changes: Mapping[str, TableChanges]) -> 
     unsure: dict[str, set[str]] = {}
     for rid in graph.topological():
         upstream = graph.upstream(rid)
-        if len(upstream) == 1:
+        if len(upstream) == 1 and upstream[0] in schemas:
             schema = dict(schemas[upstream[0]])
             doubts = set(unsure[upstream[0]])
         else:

@@ -72,7 +72,7 @@ def _steps(graph: RevisionGraph, config: Config, conn: sa.Connection) -> Replay:
         try:
             command.upgrade(config, rid)
             conn.commit()
-        except Exception as exc:  # any migration error ends the replay, never doctor
+        except (Exception, SystemExit) as exc:  # a failing migration ends the replay only
             where = graph.by_id[rid].display
             text = " ".join(str(exc).split()) or type(exc).__name__
             replay.stopped_at = rid
