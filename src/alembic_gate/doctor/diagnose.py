@@ -110,8 +110,8 @@ class _Doctor:
         else:
             branches = "; ".join(f"{self.branch(h)}: {self.listing(todo)}" for h, todo in groups)
             message = f"{at}; {count} pending on {_count(len(groups), 'branch')}: {branches}"
-            one = len(groups) == 1 and self.own_label(groups[0][0])
-            fix = self.upgrade(f"{self.own_label(groups[0][0])}@head" if one else "heads")
+            label = self.own_label(groups[0][0]) if len(groups) == 1 else None
+            fix = self.upgrade(f"{label}@head" if label else "heads")
         return RULES["AG801"].finding(message, first.display, first.line, fix)
 
     def _pending_towards(self, head: str, applied: set[str]) -> list[str]:
@@ -207,22 +207,24 @@ class _Doctor:
             sentences.append(
                 f"Its schema matches {' or '.join(self.names(m) for m in result.matches)} "
                 f"(compared with {result.method}), but {self.unsure(result.unsure)}, so this "
-                f"is not certain{self.replay_hint()}; check before you stamp"
+                f"is not certain{self.replay_hint(' ({})')}; check before you stamp"
             )
         elif result.matches:
             options = " or ".join(self.names(m) for m in result.matches)
             sentences.append(
                 f"Its tables and columns match {options} equally (they differ only in "
-                "indexes, constraints, types or data, which doctor does not compare): check "
-                "which one the schema is at, then `stamp` that one"
+                "indexes, constraints, types or data, which doctor does not compare"
+                f"{self.replay_hint('; {}')}): check which one the schema is at, then `stamp` "
+                "that one"
             )
         elif result.nearest is not None:
             shown = "; ".join(result.differences[:LISTED])
             more = len(result.differences) - LISTED
             extra = f"; and {more} more" if more > 0 else ""
             sentences.append(
-                f"Its schema matches no revision ({result.method}); the nearest is "
-                f"{self.names(result.nearest)}, but: {shown}{extra}. Bring the schema to a "
+                f"Its schema matches no revision ({result.method}{self.replay_hint('; {}')}); "
+                f"the nearest is {self.names(result.nearest)}, but: {shown}{extra}. Bring the "
+                "schema to a "
                 "revision's state first (or migrate a fresh database); stamping now would "
                 "record a schema that is not there"
             )
@@ -245,8 +247,9 @@ class _Doctor:
             return f"{revision}'s upgrade() cannot be read statically ({unknown[0]})"
         return f"{revision} could not be replayed and may match too"
 
-    def replay_hint(self) -> str:
-        return "" if self.replay else " (run doctor again with --replay to compare by replaying)"
+    def replay_hint(self, template: str) -> str:
+        """A pointer to --replay put into `template`, unless this run replayed already."""
+        return "" if self.replay else template.format("run doctor again with --replay to compare")
 
     @cached_property
     def changes(self) -> dict[str, TableChanges]:
