@@ -18,6 +18,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 from typing import IO
@@ -48,6 +49,10 @@ class Terminated(GateError):
     exit_code = 128 + signal.SIGTERM
 
 
+class _SigTerm(BaseException):
+    """Raised by the SIGTERM handler; a BaseException so no `except Exception` stops it."""
+
+
 def run(args: argparse.Namespace) -> int:
     targets = parse_formats(args.formats)
     cwd = Path.cwd()
@@ -67,18 +72,28 @@ def run(args: argparse.Namespace) -> int:
         write_reports(gate, targets)
         return gate.exit_code
     codes = [*CHECK_CODES, "AG903"] if args.roundtrip else list(CHECK_CODES)
-    with _sigterm_raises(), provision(args) as database:
-        if database.start_seconds is not None:
-            print(f"alembic-gate: database ready in {database.start_seconds:.1f}s", file=sys.stderr)
-        for index, history in enumerate(histories):
-            spec = DatabaseSpec(database.spec.kind, database.spec.url, database.spec.directory)
-            spec.prefix = f"alembic_gate_{index}"
-            result = run_worker(request(args, history, spec, cwd), worker_timeout(args))
-            findings += result_findings(result, history, cwd)
+    try:
+        findings += _check_histories(args, histories, cwd)
+    except _SigTerm:
+        raise Terminated("terminated by SIGTERM (after cleaning up)") from None
     ran = graph_codes + [c for c in codes if settings.is_enabled(c)]
     report = build_report("check", findings, histories, settings, ran, args.formats)
     write_reports(report, targets)
     return report.exit_code
+
+
+def _check_histories(
+    args: argparse.Namespace, histories: list[History], cwd: Path
+) -> list[Finding]:
+    found: list[Finding] = []
+    with _sigterm_raises(), provision(args) as database:
+        if database.start_seconds is not None:
+            print(f"alembic-gate: database ready in {database.start_seconds:.1f}s", file=sys.stderr)
+        for index, history in enumerate(histories):
+            spec = replace(database.spec, prefix=f"alembic_gate_{index}")
+            result = run_worker(request(args, history, spec, cwd), worker_timeout(args))
+            found += result_findings(result, history, cwd)
+    return found
 
 
 def graph_findings(history: History, settings: Settings, cwd: Path) -> list[Finding]:
@@ -148,7 +163,14 @@ def _wait_for_worker(base: Path, log: IO[bytes], cwd: str, timeout: float) -> in
         str(base / "request.json"),
         str(base / "result.json"),
     ]
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=cwd, env=env)
+    process = subprocess.Popen(
+        command,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=cwd,
+        env=env,
+        preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+    )
     try:
         return int(process.wait(timeout))
     except subprocess.TimeoutExpired:
@@ -160,6 +182,15 @@ def _wait_for_worker(base: Path, log: IO[bytes], cwd: str, timeout: float) -> in
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def _die_with_parent() -> None:
+    """In the worker, before exec: Linux kills it when this process dies (even by SIGKILL),
+    so it cannot go on migrating a database nobody waits for."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 def result_findings(result: Result, history: History, cwd: Path) -> list[Finding]:
@@ -184,7 +215,7 @@ def _sigterm_raises() -> Iterator[None]:
 
     def handler(signum: int, frame: FrameType | None) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the clean-up
-        raise Terminated("terminated by SIGTERM (after cleaning up)")
+        raise _SigTerm
 
     previous = signal.signal(signal.SIGTERM, handler)
     try:

@@ -87,11 +87,15 @@ def functions(path: str) -> dict[str, FunctionSpan]:
 
 
 @cache
-def lines(path: str) -> list[str]:
+def text(path: str) -> str:
     try:
-        return Path(path).read_text(encoding="utf-8").splitlines()
+        return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return []
+        return ""
+
+
+def lines(path: str) -> list[str]:
+    return text(path).splitlines()
 
 
 def mentions(path: str, function: str, *names: str) -> bool:
@@ -143,11 +147,12 @@ class Models:
         return column_line or core
 
     def _core_table(self, name: str) -> Location | None:
+        """Where a Core `Table("name", ...)` is written in the project's modules."""
         pattern = re.compile(rf"""\bTable\(\s*["']{re.escape(name)}["']""")
         for path in self.project.modules():
-            for number, text in enumerate(lines(path), 1):
-                if pattern.search(text):
-                    return (path, number)
+            found = pattern.search(text(path))
+            if found:
+                return (path, text(path).count("\n", 0, found.start()) + 1)
         return None
 
 
@@ -198,10 +203,11 @@ def _attribute_source(cls: type[Any], attr: str) -> Location | None:
 
 
 def _line_after(start: Location, pattern: str) -> Location | None:
+    """The first line matching `pattern` from `start` to the next unindented line."""
     path, first = start
     regex = re.compile(pattern)
     body = lines(path)
-    for number in range(first, min(len(body), first + 200) + 1):
+    for number in range(first, len(body) + 1):
         if regex.search(body[number - 1]):
             return (path, number)
         if number > first and re.match(r"^\S", body[number - 1]):

@@ -1,0 +1,190 @@
+"""The check tests' rig: fixture projects copied to tmp_path, `alembic-gate check` run for
+real (its worker is a real subprocess), and real databases: SQLite files, scratch
+databases on the local PostgreSQL and MariaDB servers, and containers from the local
+images (scripts/build-test-images.sh).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from alembic_gate.main import main
+
+PROJECTS = Path(__file__).parent.parent / "projects"
+LOCAL_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+LOCAL_MARIADB = "mysql+pymysql://root@127.0.0.1:3306/test"
+POSTGRES_IMAGE = "alembic-gate/postgres:15"
+MARIADB_IMAGE = "alembic-gate/mariadb:10.11"
+# Put into URLs by the tests: it must never appear in check's output.
+PASSWORD = "s3cret-Pw-check"
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def findings(self) -> list[dict[str, Any]]:
+        """The findings of a run made with --format json."""
+        findings: list[dict[str, Any]] = json.loads(self.out)["findings"]
+        return findings
+
+    def codes(self) -> list[str]:
+        return [f["code"] for f in self.findings]
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Path]:
+    """A fresh copy of tests/projects/check_<name>, made the current directory."""
+
+    def copy(name: str) -> Path:
+        target = Path(shutil.copytree(PROJECTS / f"check_{name}", tmp_path / name))
+        monkeypatch.chdir(target)
+        return target
+
+    return copy
+
+
+@pytest.fixture
+def check(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
+    """`alembic-gate check ARGS...` in the current directory, in this process."""
+
+    def run(*args: str) -> Run:
+        capsys.readouterr()
+        code = main(["check", *args])
+        out, err = capsys.readouterr()
+        return Run(code, out, err)
+
+    return run
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def line_of(path: Path, text: str) -> int:
+    """The 1-based line of the first line of `path` containing `text`."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if text in line:
+            return number
+    raise AssertionError(f"{text!r} not in {path}")
+
+
+def tables(url: str) -> list[str]:
+    engine = sa.create_engine(url, poolclass=sa.NullPool)
+    try:
+        with engine.connect() as conn:
+            return sorted(sa.inspect(conn).get_table_names())
+    finally:
+        engine.dispose()
+
+
+# -- local servers ---------------------------------------------------------------------
+
+
+def _reachable(url: str) -> bool:
+    engine = sa.create_engine(url, poolclass=sa.NullPool, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect():
+            return True
+    except sa.exc.OperationalError:
+        return False
+    finally:
+        engine.dispose()
+
+
+def _scratch(admin: str, kind: str) -> Iterator[str]:
+    if not _reachable(admin):
+        pytest.skip(f"the local {kind} server ({admin}) is not reachable")
+    name = f"ag_check_{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine(admin, poolclass=sa.NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
+        yield sa.make_url(admin).set(database=name).render_as_string(hide_password=False)
+        force = " WITH (FORCE)" if kind == "PostgreSQL" else ""
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}{force}")
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """An empty database of its own on the local PostgreSQL, dropped afterwards."""
+    yield from _scratch(LOCAL_POSTGRES, "PostgreSQL")
+
+
+@pytest.fixture
+def mariadb_url() -> Iterator[str]:
+    """An empty database of its own on the local MariaDB, dropped afterwards."""
+    yield from _scratch(LOCAL_MARIADB, "MariaDB")
+
+
+# -- Docker ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def docker_images() -> None:
+    """Skip unless a Docker engine answers and the local test images exist."""
+    try:
+        info = subprocess.run(["docker", "info"], capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        pytest.skip(f"no Docker engine: {exc}")
+    if info.returncode != 0:
+        pytest.skip("no Docker engine answers `docker info` (scripts/ensure-docker.sh starts one)")
+    for image in (POSTGRES_IMAGE, MARIADB_IMAGE):
+        found = subprocess.run(
+            ["docker", "image", "inspect", image], capture_output=True, timeout=30, check=False
+        )
+        if found.returncode != 0:
+            pytest.skip(f"image {image} is missing (scripts/build-test-images.sh builds it)")
+
+
+@pytest.fixture
+def docker_env(docker_images: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """testcontainers without its reaper (no registry here to pull it from)."""
+    monkeypatch.setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+
+
+def containers_of(pid: int) -> list[str]:
+    """Ids of alembic-gate containers (running or not) started by process `pid`."""
+    listed = subprocess.run(
+        ["docker", "ps", "-aq", "--filter", f"label=alembic-gate.pid={pid}"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return listed.stdout.split()
+
+
+def processes_in(folder: Path) -> dict[int, str]:
+    """Other processes whose current directory is `folder` (the worker runs in the
+    project), with their command lines."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if Path(os.readlink(entry / "cwd")) == folder:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                found[int(entry.name)] = command.strip()
+        except OSError:
+            continue
+    return found

@@ -1,0 +1,174 @@
+"""`alembic-gate check` with its own containers (the local alembic-gate/* images), and
+that no container outlives a run: success, failure, SIGTERM, SIGKILL."""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from .conftest import MARIADB_IMAGE, POSTGRES_IMAGE, Run, containers_of, line_of, processes_in
+
+pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_env")]
+
+Project = Callable[[str], Path]
+Check = Callable[..., Run]
+
+FAILING = "migrations/versions/c9e2b7d41a05_add_user_email.py"
+SLOW_REVISION = '''"""wait
+
+Revision ID: 5e5e5e5e5e5e
+Revises: c9e2b7d41a05
+"""
+from alembic import op
+
+revision = "5e5e5e5e5e5e"
+down_revision = "c9e2b7d41a05"
+
+
+def upgrade():
+    op.execute("SELECT pg_sleep(120)")
+
+
+def downgrade():
+    pass
+'''
+
+
+def test_postgres_container_failure_and_removal(project: Project, check: Check) -> None:
+    root = project("failing")
+    run = check("--image", POSTGRES_IMAGE, "--format", "json")
+    [finding] = run.findings
+    assert (finding["code"], finding["path"]) == ("AG901", FAILING)
+    assert finding["line"] == line_of(root / FAILING, "op.execute(")
+    assert "rolled the whole upgrade back" in finding["message"]
+    assert "database ready in" in run.err
+    assert containers_of(os.getpid()) == []
+
+
+def test_mariadb_container_drift(project: Project, check: Check) -> None:
+    project("drift")
+    run = check("--db", "mariadb", "--image", MARIADB_IMAGE, "--format", "json")
+    assert run.code == 1
+    assert any(f["message"].startswith("column users.nickname ") for f in run.findings)
+    assert containers_of(os.getpid()) == []
+
+
+def test_multidb_round_trip_in_one_container(project: Project, check: Check) -> None:
+    project("multidb")
+    run = check("--image", POSTGRES_IMAGE, "--roundtrip")
+    assert run.code == 0, run.out + run.err
+    assert containers_of(os.getpid()) == []
+
+
+def test_a_missing_image_is_exit_3(project: Project, check: Check) -> None:
+    project("generic")
+    run = check("--image", "alembic-gate/no-such-image:0")
+    assert run.code == 3
+    assert "the image alembic-gate/no-such-image:0 is not available locally" in run.err
+    assert "Traceback" not in run.err
+
+
+@pytest.fixture
+def slow_run(project: Project) -> Iterator[tuple[subprocess.Popen[str], Path]]:
+    """`check` in a subprocess, stopped inside a two-minute migration."""
+    root = project("generic")
+    (root / "migrations/versions/5e5e5e5e5e5e_wait.py").write_text(SLOW_REVISION)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "alembic_gate", "check", "--image", POSTGRES_IMAGE],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_for_line(process, "database ready", timeout=90)
+        _wait_until(lambda: _worker_in(root), timeout=30)
+        time.sleep(2)  # inside the migration by now
+        yield process, root
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+
+
+def _worker_in(root: Path) -> bool:
+    return any("alembic_gate.check.worker" in c for c in processes_in(root).values())
+
+
+def _wait_for_line(process: subprocess.Popen[str], text: str, timeout: float) -> None:
+    assert process.stderr is not None
+    selector = selectors.DefaultSelector()
+    selector.register(process.stderr, selectors.EVENT_READ)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if selector.select(timeout=1) and text in process.stderr.readline():
+            return
+        assert process.poll() is None, "check ended before its database was ready"
+    raise AssertionError(f"no {text!r} within {timeout}s")
+
+
+def _wait_until(condition: Callable[[], bool], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def test_sigterm_removes_the_container_and_the_worker(
+    slow_run: tuple[subprocess.Popen[str], Path],
+) -> None:
+    process, root = slow_run
+    assert containers_of(process.pid) != []
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 143
+    assert "terminated by SIGTERM" in err and "Traceback" not in err
+    assert containers_of(process.pid) == []
+    assert processes_in(root) == {}
+
+
+def test_sigkill_leaves_the_clean_up_to_the_watchdog(
+    slow_run: tuple[subprocess.Popen[str], Path],
+) -> None:
+    process, root = slow_run
+    process.kill()
+    process.wait(timeout=10)
+    # The worker dies with its parent; the watchdog sees the pipe close.
+    _wait_until(lambda: processes_in(root) == {}, timeout=15)
+    _wait_until(lambda: containers_of(process.pid) == [], timeout=30)
+
+
+def test_the_next_run_removes_what_a_killed_run_left(
+    slow_run: tuple[subprocess.Popen[str], Path], check: Check
+) -> None:
+    process, root = slow_run
+    [container] = containers_of(process.pid)
+    session = subprocess.run(
+        ["docker", "inspect", "-f", '{{index .Config.Labels "alembic-gate.session"}}', container],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    ).stdout.strip()
+    watchdogs = [
+        pid
+        for pid, command in processes_in(root).items()
+        if command.endswith(f"alembic_gate.check.watchdog {session}")
+    ]
+    assert len(watchdogs) == 1
+    os.kill(watchdogs[0], signal.SIGKILL)  # as when a CI runner kills everything
+    process.kill()
+    process.wait(timeout=10)
+    time.sleep(2)
+    assert containers_of(process.pid) == [container]
+    # Any later run sweeps first (this one then stops at its image).
+    assert check("--image", "alembic-gate/no-such-image:0").code == 3
+    assert containers_of(process.pid) == []

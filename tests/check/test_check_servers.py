@@ -1,0 +1,129 @@
+"""`alembic-gate check --database-url` against the local PostgreSQL and MariaDB servers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from .conftest import PASSWORD, Run, line_of, tables
+
+Project = Callable[[str], Path]
+Check = Callable[..., Run]
+
+FAILING = "migrations/versions/c9e2b7d41a05_add_user_email.py"
+
+
+@pytest.mark.postgres
+def test_postgres_clean_round_trip(project: Project, check: Check, postgres_url: str) -> None:
+    project("generic")
+    run = check("--database-url", postgres_url, "--roundtrip")
+    assert run.code == 0, run.out + run.err
+    assert tables(postgres_url) == ["alembic_version", "posts", "users"]
+
+
+@pytest.mark.postgres
+def test_postgres_failure_says_the_transaction_rolled_back(
+    project: Project, check: Check, postgres_url: str
+) -> None:
+    root = project("failing")
+    run = check("--database-url", postgres_url, "--format", "json")
+    [finding] = run.findings
+    assert (finding["code"], finding["path"]) == ("AG901", FAILING)
+    assert finding["line"] == line_of(root / FAILING, "op.execute(")
+    assert 'column "username" does not exist' in finding["message"]
+    assert "no revision is applied (postgresql rolled the whole upgrade back" in finding["message"]
+    assert tables(postgres_url) == []
+
+
+@pytest.mark.postgres
+def test_postgres_async_template(project: Project, check: Check, postgres_url: str) -> None:
+    project("async")
+    run = check("--database-url", postgres_url, "--roundtrip")
+    assert run.code == 0, run.out + run.err
+
+
+@pytest.mark.postgres
+def test_postgres_enum_left_by_a_downgrade(
+    project: Project, check: Check, postgres_url: str
+) -> None:
+    root = project("roundtrip")
+    run = check("--database-url", postgres_url, "--roundtrip", "--format", "json")
+    posts = "migrations/versions/7a3d5e8c2f40_create_posts.py"
+    enum = next(f for f in run.findings if "enum" in f["message"])
+    assert enum["message"] == "the downgrade to base left enum type post_status behind"
+    assert (enum["path"], enum["line"]) == (posts, line_of(root / posts, "def downgrade"))
+    assert enum["fix"] == "sa.Enum(name='post_status').drop(op.get_bind(), checkfirst=True)"
+    assert sorted(run.codes()) == ["AG903", "AG903"]
+
+
+@pytest.mark.postgres
+def test_postgres_nothing_committed_is_ag801(
+    project: Project, check: Check, postgres_url: str
+) -> None:
+    project("behind")
+    run = check("--database-url", postgres_url, "--format", "json")
+    [finding] = run.findings
+    assert finding["code"] == "AG801"
+    assert "it has no alembic_version table" in finding["message"]
+
+
+@pytest.mark.postgres
+def test_postgres_flask_app(project: Project, check: Check, postgres_url: str) -> None:
+    project("flask")
+    run = check("--database-url", postgres_url, "--flask-app", "app:create_app", "--roundtrip")
+    assert run.code == 0, run.out + run.err
+    assert tables(postgres_url) == ["alembic_version", "note", "user"]
+
+
+@pytest.mark.postgres
+def test_postgres_non_empty_refused_without_showing_the_password(
+    project: Project, check: Check, postgres_url: str
+) -> None:
+    project("generic")
+    engine = sa.create_engine(postgres_url, poolclass=sa.NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE invoices (id integer primary key)")
+    engine.dispose()
+    # The local server trusts loopback logins, so any password connects.
+    with_password = sa.make_url(postgres_url).set(password=PASSWORD)
+    run = check("--database-url", with_password.render_as_string(hide_password=False))
+    assert run.code == 2
+    assert "already holds 1 table(s) (invoices)" in run.err
+    assert PASSWORD not in run.out + run.err
+    assert ":***@" in run.err
+    assert tables(postgres_url) == ["invoices"]
+
+
+@pytest.mark.mariadb
+def test_mariadb_clean_round_trip(project: Project, check: Check, mariadb_url: str) -> None:
+    project("generic")
+    run = check("--database-url", mariadb_url, "--roundtrip")
+    assert run.code == 0, run.out + run.err
+
+
+@pytest.mark.mariadb
+def test_mariadb_drift(project: Project, check: Check, mariadb_url: str) -> None:
+    root = project("drift")
+    run = check("--database-url", mariadb_url, "--format", "json")
+    nickname = next(f for f in run.findings if "nickname" in f["message"])
+    assert nickname["message"] == (
+        "column users.nickname is in the models but not in the migrated database"
+    )
+    assert nickname["line"] == line_of(root / "models.py", "nickname")
+    assert len(run.findings) == 2
+
+
+@pytest.mark.mariadb
+def test_mariadb_failure_keeps_what_applied(
+    project: Project, check: Check, mariadb_url: str
+) -> None:
+    project("failing")
+    run = check("--database-url", mariadb_url, "--format", "json")
+    [finding] = run.findings
+    assert (finding["code"], finding["path"], finding["line"]) == ("AG901", FAILING, 25)
+    assert "Unknown column 'username'" in finding["message"]
+    assert "2 revision(s) applied, the database is at 7a3d5e8c2f40" in finding["message"]
+    assert "DDL is not transactional" in finding["message"]

@@ -1,0 +1,274 @@
+"""`alembic-gate check --db sqlite`: every env.py style and every finding, on SQLite files."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from .conftest import Run, edit, line_of, tables
+
+Project = Callable[[str], Path]
+Check = Callable[..., Run]
+
+GENERIC_REVISIONS = "migrations/versions"
+FAILING = "migrations/versions/c9e2b7d41a05_add_user_email.py"
+
+
+def test_a_clean_project_passes_with_a_round_trip(project: Project, check: Check) -> None:
+    project("generic")
+    run = check("--db", "sqlite", "--roundtrip")
+    assert (run.code, run.out.strip()) == (0, "All checks passed.")
+
+
+def test_drift_is_one_finding_per_difference_at_the_model(project: Project, check: Check) -> None:
+    root = project("drift")
+    run = check("--db", "sqlite", "--format", "json")
+    assert run.code == 1
+    by_message = {f["message"]: f for f in run.findings}
+    nickname = by_message["column users.nickname is in the models but not in the migrated database"]
+    assert nickname["code"] == "AG902"
+    assert (nickname["path"], nickname["line"]) == (
+        "models.py",
+        line_of(root / "models.py", "nickname"),
+    )
+    assert nickname["fix"] == (
+        "op.add_column('users', sa.Column('nickname', sa.String(length=40), nullable=True))"
+    )
+    title = by_message[
+        "column posts.title is VARCHAR(200) in the migrated database but VARCHAR(300) in the models"
+    ]
+    assert title["line"] == line_of(root / "models.py", "title:")
+    assert "type_=sa.String(length=300)" in title["fix"]
+    assert len(run.findings) == 2
+
+
+def test_a_failing_migration_is_located_at_its_file_and_line(
+    project: Project, check: Check
+) -> None:
+    root = project("failing")
+    run = check("--db", "sqlite", "--format", "json")
+    assert run.code == 1
+    [finding] = run.findings
+    assert finding["code"] == "AG901"
+    assert finding["path"] == FAILING
+    assert finding["line"] == line_of(root / FAILING, "op.execute(")
+    message = finding["message"]
+    assert message.startswith("upgrade of c9e2b7d41a05 (add user email) failed: ")
+    assert "no such column: username" in message
+    assert "the database is at 7a3d5e8c2f40" in message
+
+
+def test_a_failing_import_in_the_models_is_located_there(project: Project, check: Check) -> None:
+    root = project("generic")
+    edit(
+        root / "models.py",
+        "class Base(DeclarativeBase):",
+        "import not_installed\n\n\nclass Base(DeclarativeBase):",
+    )
+    run = check("--db", "sqlite", "--format", "json")
+    [finding] = run.findings
+    assert (finding["code"], finding["path"]) == ("AG901", "models.py")
+    assert finding["line"] == line_of(root / "models.py", "import not_installed")
+    assert "No module named 'not_installed'" in finding["message"]
+
+
+def test_async_template(project: Project, check: Check) -> None:
+    project("async")
+    run = check("--db", "sqlite", "--roundtrip")
+    assert run.code == 0, run.out + run.err
+
+
+def test_multidb_template_migrates_one_database_per_engine(project: Project, check: Check) -> None:
+    root = project("multidb")
+    assert check("--db", "sqlite", "--roundtrip").code == 0
+    edit(
+        root / "models.py",
+        '    Column("entry", Text),',
+        '    Column("entry", Text),\n    Column("actor", String(50)),',
+    )
+    run = check("--db", "sqlite", "--format", "json")
+    [finding] = run.findings
+    assert finding["message"] == (
+        "column audit_log.actor is in the models but not in the migrated database"
+    )
+    assert (finding["path"], finding["line"]) == (
+        "models.py",
+        line_of(root / "models.py", '"actor"'),
+    )
+    assert (
+        finding["fix"]
+        == "op.add_column('audit_log', sa.Column('actor', sa.String(length=50), nullable=True))"
+    )
+
+
+def test_env_py_given_a_connection_in_config_attributes(project: Project, check: Check) -> None:
+    project("attributes")
+    run = check("--db", "sqlite", "--roundtrip")
+    assert run.code == 0, run.out + run.err
+
+
+def test_env_py_reading_its_own_variable_needs_url_env(project: Project, check: Check) -> None:
+    root = project("url_env")
+    refused = check("--db", "sqlite")
+    assert refused.code == 2
+    assert "env.py connected to sqlite:///dev.db, not to the throwaway database" in refused.err
+    assert "--url-env NAME" in refused.err
+    assert tables(f"sqlite:///{root / 'dev.db'}") == []  # stopped before any migration
+    assert check("--db", "sqlite", "--url-env", "APP_DATABASE_URL").code == 0
+
+
+def test_env_py_options_and_x_arguments_are_honoured(project: Project, check: Check) -> None:
+    root = project("options")
+    # compare_type=False hides users.name's width; include_name hides legacy_audit.
+    assert check("--db", "sqlite").code == 0
+    run = check("--db", "sqlite", "-x", "legacy=include", "--format", "json")
+    [finding] = run.findings
+    assert (
+        finding["message"] == "table legacy_audit is in the migrated database but not in the models"
+    )
+    revision = "migrations/versions/8b2f4d6e0a57_create_legacy_audit.py"
+    assert (finding["path"], finding["line"]) == (revision, line_of(root / revision, "def upgrade"))
+    assert finding["fix"] == "op.drop_table('legacy_audit')"
+
+
+def test_compare_server_default_from_env_py(project: Project, check: Check) -> None:
+    root = project("options")
+    edit(root / "models.py", 'server_default="new"', 'server_default="pending"')
+    run = check("--db", "sqlite", "--format", "json")
+    [finding] = run.findings
+    assert finding["message"] == (
+        "column users.status has server default 'new' in the migrated database "
+        "but 'pending' in the models"
+    )
+    assert "server_default='pending'" in finding["fix"]
+
+
+def test_a_database_left_behind_by_env_py_is_ag801(project: Project, check: Check) -> None:
+    project("behind")
+    run = check("--db", "sqlite", "--format", "json")
+    [finding] = run.findings
+    assert finding["code"] == "AG801"
+    assert finding["fix"] == "alembic upgrade heads"
+    assert "3 pending, oldest first: 4f1c2a9e0b11, 7a3d5e8c2f40, c9e2b7d41a05" in finding["message"]
+    assert "Target database is not up to date" not in run.out
+    assert "did not commit its transaction" in finding["message"]
+
+
+def test_a_lossy_downgrade_is_ag903_at_the_downgrade(project: Project, check: Check) -> None:
+    root = project("roundtrip")
+    assert check("--db", "sqlite").code == 0  # without --roundtrip nothing is wrong
+    run = check("--db", "sqlite", "--roundtrip", "--format", "json")
+    [finding] = run.findings
+    tags = "migrations/versions/b6c1d9e3f2a8_create_tags.py"
+    assert finding == {
+        "code": "AG903",
+        "name": "downgrade-failed",
+        "severity": "error",
+        "path": tags,
+        "line": line_of(root / tags, "def downgrade"),
+        "message": "the downgrade to base left table tags behind",
+        "fix": "op.drop_table('tags')",
+    }
+
+
+def test_a_failing_downgrade_is_ag903_at_its_line(project: Project, check: Check) -> None:
+    root = project("generic")
+    revision = root / "migrations/versions/c9e2b7d41a05_add_user_email.py"
+    edit(revision, '    op.drop_column("users", "email")', '    op.drop_column("users", "e_mail")')
+    run = check("--db", "sqlite", "--roundtrip", "--format", "json")
+    [finding] = run.findings
+    assert finding["code"] == "AG903"
+    assert finding["line"] == line_of(revision, '"e_mail"')
+    assert finding["message"].startswith("downgrade of c9e2b7d41a05 (add user email) failed: ")
+
+
+def test_flask_migrate_app_points_at_the_throwaway_database(project: Project, check: Check) -> None:
+    root = project("flask")
+    assert check("--db", "sqlite", "--flask-app", "app", "--roundtrip").code == 0
+    edit(
+        root / "app.py",
+        "    email = db.Column(db.String(120), index=True)\n",
+        "    email = db.Column(db.String(120), index=True)\n    bio = db.Column(db.String(500))\n",
+    )
+    run = check("--db", "sqlite", "--format", "json")  # app.py found as `flask` finds it
+    [finding] = run.findings
+    assert (finding["path"], finding["line"]) == ("app.py", line_of(root / "app.py", "bio ="))
+    assert finding["fix"] == (
+        "with op.batch_alter_table('user', schema=None) as batch_op:\n"
+        "    batch_op.add_column(sa.Column('bio', sa.String(length=500), nullable=True))"
+    )
+    assert not (root / "instance").exists()  # the app's own sqlite:///dev.db was never made
+
+
+def test_two_heads_stop_the_check_before_any_database(project: Project, check: Check) -> None:
+    root = project("generic")
+    second = root / GENERIC_REVISIONS / "d00d00d00d00_other_head.py"
+    second.write_text(
+        '"""other head"""\nrevision = "d00d00d00d00"\ndown_revision = "7a3d5e8c2f40"\n\n\n'
+        "def upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n"
+    )
+    # An unreachable server: getting past the graph rules would be exit 3.
+    run = check("--database-url", "postgresql://nobody@127.0.0.1:1/none", "--format", "json")
+    assert run.code == 1
+    assert set(run.codes()) == {"AG001"}
+
+
+def test_a_non_empty_database_is_refused(project: Project, check: Check, tmp_path: Path) -> None:
+    project("generic")
+    database = tmp_path / "in_use.db"
+    with sqlite3.connect(database) as conn:
+        conn.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY)")
+    run = check("--database-url", f"sqlite:///{database}")
+    assert run.code == 2
+    assert "already holds 1 table(s) (customers)" in run.err
+    assert "--allow-nonempty" in run.err
+    assert tables(f"sqlite:///{database}") == ["customers"]
+    allowed = check(
+        "--database-url", f"sqlite:///{database}", "--allow-nonempty", "--format", "json"
+    )
+    # Migrated; the extra table is drift, as alembic check would say.
+    assert [f["message"] for f in allowed.findings] == [
+        "table customers is in the migrated database but not in the models"
+    ]
+    assert tables(f"sqlite:///{database}") == ["alembic_version", "customers", "posts", "users"]
+
+
+def test_versions_without_a_config_is_a_usage_error(project: Project, check: Check) -> None:
+    project("generic")
+    run = check("--versions", GENERIC_REVISIONS, "--db", "sqlite")
+    assert run.code == 2
+    assert "needs an Alembic config" in run.err
+
+
+def test_docker_unreachable_is_exit_3_with_advice(
+    project: Project, check: Check, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    project("generic")
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path / 'no-docker.sock'}")
+    run = check("--db", "postgres")
+    assert run.code == 3
+    assert run.err.startswith("alembic-gate: error: cannot reach Docker")
+    assert "--db sqlite" in run.err and "--database-url" in run.err
+    assert "Traceback" not in run.err
+
+
+def test_every_format_in_one_run(project: Project, check: Check, tmp_path: Path) -> None:
+    project("failing")
+    sarif = tmp_path / "out" / "check.sarif"
+    run = check("--db", "sqlite", "--format", "github", "--format", f"sarif={sarif}")
+    assert run.code == 1
+    assert run.out.startswith(f"::error file={FAILING},line=25,title=AG901 upgrade-failed::")
+    result = json.loads(sarif.read_text())["runs"][0]["results"][0]
+    assert result["ruleId"] == "AG901"
+    location = result["locations"][0]["physicalLocation"]
+    assert (location["artifactLocation"]["uri"], location["region"]["startLine"]) == (FAILING, 25)
+
+
+def test_inline_suppression_in_the_revision_file(project: Project, check: Check) -> None:
+    root = project("failing")
+    edit(root / FAILING, "    op.execute(\n", "    op.execute(  # alembic-gate: ignore[AG901]\n")
+    assert check("--db", "sqlite").code == 0
