@@ -39,8 +39,9 @@ class Report:
     heads: list[str] = field(default_factory=list)
     # The rule codes that ran: JUnit writes one testcase per check.
     checks: list[str] = field(default_factory=list)
-    # Mermaid source of the history around the heads, for the GitHub step summary.
-    mermaid: str | None = None
+    # Mermaid sources of the history around the heads, one per Alembic setup, for the
+    # GitHub step summary.
+    mermaid: list[str] = field(default_factory=list)
     # "path:line: ignore[AG009]" notes for suppressions that matched nothing.
     unused_suppressions: list[str] = field(default_factory=list)
     # Severity at or above which a finding fails the run.

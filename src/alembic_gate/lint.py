@@ -64,7 +64,7 @@ def build_report(
     if _wants_summary(formats):
         from alembic_gate.graph_render import mermaid_around_heads
 
-        report.mermaid = "\n".join(mermaid_around_heads(h.graph) for h in histories)
+        report.mermaid = [mermaid_around_heads(h.graph) for h in histories]
     return report
 
 

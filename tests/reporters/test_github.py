@@ -107,7 +107,7 @@ def test_step_summary_table_and_graph() -> None:
             ),
             RULES["AG801"].finding("Behind.", fix="echo a | b"),
         ],
-        mermaid="graph TD\n  ab12 --> base\n  cd34 --> base\n",
+        mermaid=["graph TD\n  ab12 --> base\n  cd34 --> base\n"],
         unused_suppressions=["a.py:3: ignore[AG009]"],
     )
     rule = "https://github.com/alembic-gate/alembic-gate/blob/main/docs/rules"

@@ -89,8 +89,8 @@ def step_summary(report: Report) -> str:
     if report.unused_suppressions:
         notes = "\n".join(f"- {_code(note)}" for note in report.unused_suppressions)
         sections.append(f"Unused suppressions:\n\n{notes}")
-    if report.mermaid:
-        sections.append(f"### Revision graph\n\n```mermaid\n{report.mermaid.rstrip()}\n```")
+    for graph in report.mermaid:
+        sections.append(f"### Revision graph\n\n```mermaid\n{graph.rstrip()}\n```")
     return "\n\n".join(sections) + "\n"
 
 
