@@ -643,3 +643,17 @@ def test_static_version_table_without_readable_env_py(tmp_path: Path, env_py: st
     if env_py is not None:
         write(tmp_path / "env.py", env_py)
     assert static_version_table(tmp_path) == ("alembic_version", None)
+
+
+def test_missing_default_versions_folder_is_an_empty_history(tmp_path: Path) -> None:
+    # `alembic init` makes versions/ empty and git does not keep empty folders.
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "alembic.ini").write_text("[alembic]\nscript_location = migrations\n")
+    (setup,) = find_setups([], "alembic", [], False, tmp_path)
+    assert revision_files(setup) == ([], [])
+
+
+def test_missing_explicit_versions_folder_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="does not exist"):
+        (setup,) = find_setups([], "alembic", [str(tmp_path / "nope")], False, tmp_path)
+        revision_files(setup)

@@ -110,12 +110,20 @@ def revision_files(setup: AlembicSetup) -> tuple[list[Path], list[Path]]:
     """
     sources: list[Path] = []
     compiled: list[Path] = []
-    seen: set[Path] = set()
+    seen: set[tuple[str, str]] = set()
+    real_folders: dict[Path, str] = {}
     for location in setup.version_locations:
         if not location.is_dir():
+            if _fresh_project(location, setup):
+                continue
             raise UsageError(f"version location {location} does not exist or is not a folder")
         for path in _listed_files(location, setup):
-            real = path.resolve()
+            # The same folder reached twice (a repeated or nested location) lists once;
+            # resolving each file would cost a syscall per path component.
+            folder = real_folders.get(path.parent)
+            if folder is None:
+                folder = real_folders[path.parent] = os.path.realpath(path.parent)
+            real = (folder, path.name)
             if real in seen:
                 continue
             seen.add(real)
@@ -412,6 +420,13 @@ def _folders(setup: AlembicSetup) -> tuple[Path | None, tuple[Path, ...]]:
 
 
 # --- revision files ----------------------------------------------------------------------------
+
+
+def _fresh_project(location: Path, setup: AlembicSetup) -> bool:
+    """`alembic init` makes an empty versions/ folder, which git does not keep: a
+    missing default location under an existing script folder just holds no revisions."""
+    script = setup.script_location
+    return script is not None and script.is_dir() and location == script / "versions"
 
 
 def _listed_files(location: Path, setup: AlembicSetup) -> Iterator[Path]:
