@@ -20,6 +20,7 @@ The whole file is parsed only when a rule asks, once per file.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -135,18 +136,13 @@ def operations(rev: RevisionFile) -> Operations:
     """The operations of one revision file, parsed once per file version."""
     try:
         stat = rev.path.stat()
+        key = (stat.st_mtime_ns, stat.st_size)
+        cached = _CACHE.get(rev.path)
+        if cached is None or cached[0] != key:
+            cached = _CACHE[rev.path] = (key, read_operations(rev.path.read_bytes()))
     except OSError as exc:
         return Operations(problem=f"cannot read file: {exc.strerror or exc}")
-    key = (stat.st_mtime_ns, stat.st_size)
-    cached = _CACHE.get(rev.path)
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    try:
-        ops = read_operations(rev.path.read_bytes())
-    except OSError as exc:
-        return Operations(problem=f"cannot read file: {exc.strerror or exc}")
-    _CACHE[rev.path] = (key, ops)
-    return ops
+    return cached[1]
 
 
 def read_operations(source: bytes | str) -> Operations:
@@ -181,9 +177,13 @@ class _Reader:
                 self._constant(node)
             elif isinstance(node, ast.ImportFrom) and node.module == "alembic":
                 self.op_names |= {a.asname or a.name for a in node.names if a.name == "op"}
-        self.tables = _table_variables(module, self.constants)
+        self.module = module
         self.calls: list[Call] = []
         self.visited: set[str] = set()
+
+    @functools.cached_property
+    def tables(self) -> dict[str, str]:
+        return _table_variables(self.module, self.constants)
 
     def _constant(self, node: ast.Assign | ast.AnnAssign) -> None:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -223,8 +223,8 @@ class _Reader:
         if isinstance(node, ast.With | ast.AsyncWith):
             self._with(node, scope)
             return
-        if isinstance(node, ast.Call):
-            self._call(node, scope)
+        if isinstance(node, ast.Call) and self._call(node, scope):
+            return  # an operation: its arguments run no other operation
         for child in ast.iter_child_nodes(node):
             self._visit(child, scope)
 
@@ -249,22 +249,26 @@ class _Reader:
     def _is_op(self, node: ast.expr) -> bool:
         return isinstance(node, ast.Name) and node.id in self.op_names
 
-    def _call(self, node: ast.Call, scope: _Scope) -> None:
+    def _call(self, node: ast.Call, scope: _Scope) -> bool:
+        """Record `node` if it is an operation or a backfill, or follow it into a
+        module-level helper; False for any other call."""
         func = node.func
         if isinstance(func, ast.Name) and func.id in self.functions:
             self._function(self.functions[func.id], _Scope(autocommit=scope.autocommit))
-            return
+            return True
         if not isinstance(func, ast.Attribute):
-            return
+            return False
         if func.attr == "execute":
             self.calls.extend(self._backfills(node, scope))
         receiver = func.value
-        if func.attr in _HELPERS:
-            return
         if self._is_op(receiver):
-            self.calls.append(self._operation(node, func.attr, None, scope))
-        elif isinstance(receiver, ast.Name) and receiver.id in scope.batch:
+            if func.attr not in _HELPERS:
+                self.calls.append(self._operation(node, func.attr, None, scope))
+            return True
+        if isinstance(receiver, ast.Name) and receiver.id in scope.batch:
             self.calls.append(self._operation(node, func.attr, receiver.id, scope))
+            return True
+        return func.attr == "execute"
 
     def _operation(self, node: ast.Call, name: str, alias: str | None, scope: _Scope) -> Call:
         params = _SIGNATURES.get(name, ())

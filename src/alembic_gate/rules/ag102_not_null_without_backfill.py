@@ -6,26 +6,61 @@ from collections.abc import Iterable, Iterator
 
 from alembic_gate.catalog import rule
 from alembic_gate.findings import Finding
-from alembic_gate.operations import Call
+from alembic_gate.operations import Call, operations
 from alembic_gate.rules import LintContext
-from alembic_gate.rules.ag1xx import Checked, checked_revisions, quoted
+from alembic_gate.rules.ag1xx import checked_revisions, quoted
 
 RULE = rule("AG102")
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for checked in checked_revisions(ctx):
+    earlier = _EarlierFills(ctx)
+    for checked in checked_revisions(ctx, {"alter_column"}, {"nullable_false"}):
         calls = checked.ops.upgrade.calls
         for index, call in enumerate(calls):
             if call.name != "alter_column" or call.options.get("nullable") is not False:
                 continue
-            if checked.is_new_table(call.table) or _backfilled(call, calls[:index], checked):
+            if checked.is_new_table(call.table) or _fills(call, calls[:index]):
                 continue
-            yield checked.finding(RULE, call.line, _message(call), _fix(call))
+            if not earlier.filled(checked.rid, call):
+                yield checked.finding(RULE, call.line, _message(call), _fix(call))
 
 
-def _backfilled(call: Call, before: list[Call], checked: Checked) -> bool:
-    return _fills(call, before) or _fills(call, checked.earlier_calls())
+class _EarlierFills:
+    """The backfills of every revision, read once, and which revisions each one precedes."""
+
+    def __init__(self, ctx: LintContext) -> None:
+        self.ctx = ctx
+        self._fills: dict[str, list[Call]] | None = None
+        self._above: dict[str, set[str]] = {}
+
+    def filled(self, rid: str, target: Call) -> bool:
+        """Whether a revision that `rid` builds on fills `target`'s column."""
+        for other, calls in self._by_revision().items():
+            if other != rid and _fills(target, calls) and rid in self._descendants(other):
+                return True
+        return False
+
+    def _by_revision(self) -> dict[str, list[Call]]:
+        if self._fills is None:
+            self._fills = {}
+            for rid, rev in self.ctx.graph.by_id.items():
+                words = rev.mentions
+                if "execute" in words or {"add_column", "server_default"} <= words:
+                    calls = [c for c in operations(rev).upgrade.calls if _is_fill(c)]
+                    if calls:
+                        self._fills[rid] = calls
+        return self._fills
+
+    def _descendants(self, rid: str) -> set[str]:
+        if rid not in self._above:
+            self._above[rid] = self.ctx.graph.descendants([rid])
+        return self._above[rid]
+
+
+def _is_fill(call: Call) -> bool:
+    column = call.new_column
+    return call.name == "backfill" or (column is not None and column.server_default)
 
 
 def _fills(target: Call, calls: Iterable[Call]) -> bool:

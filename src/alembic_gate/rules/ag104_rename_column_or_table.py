@@ -14,13 +14,12 @@ RULE = rule("AG104")
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for checked in checked_revisions(ctx):
+    for checked in checked_revisions(ctx, {"rename_table", "new_column_name"}):
         for call in checked.ops.upgrade.calls:
-            if checked.is_new_table(call.table):
-                continue
-            if call.name == "rename_table" or (
+            renames = call.name == "rename_table" or (
                 call.name == "alter_column" and "new_column_name" in call.options
-            ):
+            )
+            if renames and not checked.is_new_table(call.table):
                 yield checked.finding(RULE, call.line, _message(call), _fix(call))
 
 

@@ -17,7 +17,7 @@ _OPTION = "postgresql_concurrently"
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for checked in checked_revisions(ctx):
+    for checked in checked_revisions(ctx, {"create_index"}):
         for call in checked.ops.upgrade.calls:
             if call.name != "create_index" or checked.is_new_table(call.table):
                 continue

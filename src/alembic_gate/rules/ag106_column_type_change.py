@@ -15,7 +15,7 @@ RULE = rule("AG106")
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for checked in checked_revisions(ctx):
+    for checked in checked_revisions(ctx, {"type_"}):
         for call in checked.ops.upgrade.calls:
             if call.name != "alter_column" or call.options.get("type_", None) is None:
                 continue

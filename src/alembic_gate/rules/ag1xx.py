@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from alembic_gate.catalog import RuleInfo
 from alembic_gate.findings import Finding
-from alembic_gate.operations import Call, Operations, operations
+from alembic_gate.operations import Operations, operations
 from alembic_gate.revisions import RevisionFile
 from alembic_gate.rules import LintContext
 
@@ -38,31 +38,36 @@ class Checked:
         scope = {self.rid}
         if self.ctx.new_revisions is not None:
             scope |= self.ctx.graph.ancestors([self.rid]) & self.ctx.new_revisions
-        tables: set[str] = set()
-        for rid in self.ctx.graph.topological(scope):
-            for call in operations(self.ctx.graph.by_id[rid]).upgrade.calls:
-                if call.name == "create_table" and call.table:
-                    tables.add(call.table.lower())
-                elif call.name == "rename_table" and (call.table or "").lower() in tables:
-                    tables.add((call.new_table or "").lower())
+        calls = [c for rid in scope for c in operations(self.ctx.graph.by_id[rid]).upgrade.calls]
+        tables = {c.table.lower() for c in calls if c.name == "create_table" and c.table}
+        renames = {
+            (c.table.lower(), c.new_table.lower())
+            for c in calls
+            if c.name == "rename_table" and c.table and c.new_table
+        }
+        grown = True
+        while grown:  # a new table renamed is still new, however often
+            before = len(tables)
+            tables |= {new for old, new in renames if old in tables}
+            grown = len(tables) > before
         return tables
-
-    def earlier_calls(self) -> Iterator[Call]:
-        """The upgrade operations of every revision this one builds on."""
-        for rid in self.ctx.graph.ancestors([self.rid]) - {self.rid}:
-            yield from operations(self.ctx.graph.by_id[rid]).upgrade.calls
 
     def finding(self, info: RuleInfo, line: int | None, message: str, fix: str) -> Finding:
         return info.finding(message, self.rev.display, line or self.rev.line, fix)
 
 
-def checked_revisions(ctx: LintContext) -> Iterator[Checked]:
-    """Readable revisions the AG1xx rules apply to (with --base: the new ones)."""
+def checked_revisions(ctx: LintContext, *needs: set[str]) -> Iterator[Checked]:
+    """Readable revisions the AG1xx rules apply to (with --base: the new ones).
+
+    Each of `needs` is a set of operation words (`RevisionFile.mentions`) of which
+    the file must mention one outside downgrade(); other files are skipped unparsed.
+    """
     for rid, rev in ctx.graph.by_id.items():
-        if ctx.is_new(rid):
-            ops = operations(rev)
-            if ops.problem is None:
-                yield Checked(ctx, rid, rev, ops)
+        if not ctx.is_new(rid) or not all(rev.mentions & words for words in needs):
+            continue
+        ops = operations(rev)
+        if ops.problem is None:
+            yield Checked(ctx, rid, rev, ops)
 
 
 def quoted(table: str | None, column: str | None = None) -> str:
