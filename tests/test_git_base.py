@@ -13,6 +13,7 @@ from alembic_gate.discovery import AlembicSetup
 from alembic_gate.errors import UsageError
 from alembic_gate.git_base import fetch_command, read_base_graph
 from alembic_gate.main import main
+from alembic_gate.revisions import read_revision
 
 VERSIONS = "migrations/versions"
 TEMPLATE = '''"""{rid}
@@ -123,6 +124,24 @@ def test_base_graph_comes_from_the_ref_not_the_working_tree(main_repo: Repo) -> 
     feature = read_base_graph("HEAD", setup, main_repo.root / "migrations")
     assert sorted(feature.by_id) == ["a1", "b2"]
     assert feature.by_id["b2"].display == "versions/b2_m.py"
+
+
+def test_unchanged_working_files_are_reused_and_edited_ones_read_from_git(
+    main_repo: Repo,
+) -> None:
+    main_repo.revision("b2", "a1")
+    main_repo.commit("b2")
+    versions = main_repo.root / VERSIONS
+    working = [read_revision(versions / name, main_repo.root) for name in ("a1_m.py", "b2_m.py")]
+    # b2 edited but not committed: re-parented onto nothing
+    (versions / "b2_m.py").write_text(migration("b2", None))
+    working[1] = read_revision(versions / "b2_m.py", main_repo.root)
+    setup = AlembicSetup(None, "alembic", None, (versions,))
+    base = read_base_graph("main", setup, main_repo.root, working)
+    assert base.by_id["a1"] is working[0]
+    assert base.by_id["b2"] is not working[1]
+    assert base.by_id["b2"].parents == ("a1",)
+    assert base.by_id["b2"].display == f"{VERSIONS}/b2_m.py"
 
 
 def test_recursive_locations_and_files_alembic_skips(main_repo: Repo) -> None:

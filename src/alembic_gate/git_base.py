@@ -9,6 +9,7 @@ how to fetch it.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import subprocess
 from collections.abc import Sequence
@@ -24,17 +25,53 @@ _SOURCE_FILE = re.compile(r"(?!\.\#|__init__)(.*\.py)$")
 _SHA = re.compile(r"[0-9a-fA-F]{7,64}")
 
 
-def read_base_graph(ref: str, setup: AlembicSetup, cwd: Path) -> RevisionGraph:
-    """The revision graph of `setup`'s version locations as they are at `ref`."""
+def read_base_graph(
+    ref: str, setup: AlembicSetup, cwd: Path, working: Sequence[RevisionFile] = ()
+) -> RevisionGraph:
+    """The revision graph of `setup`'s version locations as they are at `ref`.
+
+    A file of `working` (the working tree's history) whose contents are the same blob
+    as at `ref` is reused rather than read from git and parsed again.
+    """
     root = repository_root(cwd)
     commit = resolve_ref(ref, root)
     folders = [_relative(location, root, cwd) for location in setup.version_locations]
-    paths, blobs = _list_sources(commit, folders, setup.recursive, root)
-    files: list[RevisionFile] = []
-    for path, data in zip(paths, _read_blobs(blobs, root), strict=True):
+    blobs = _list_sources(commit, folders, setup.recursive, root)
+    files = _unchanged(working, blobs, root)
+    missing = [path for path in blobs if path not in files]
+    contents = _read_blobs([blobs[path] for path in missing], root)
+    for path, data in zip(missing, contents, strict=True):
         full = root / path
-        files.append(read_revision_source(data, full, display_path(full, cwd)))
-    return RevisionGraph.build(files)
+        files[path] = read_revision_source(data, full, display_path(full, cwd))
+    return RevisionGraph.build([files[path] for path in blobs])
+
+
+def _unchanged(
+    working: Sequence[RevisionFile], blobs: dict[PurePosixPath, str], root: Path
+) -> dict[PurePosixPath, RevisionFile]:
+    """The working files whose contents hash to the blob the base has at their path."""
+    same: dict[PurePosixPath, RevisionFile] = {}
+    for rev in working:
+        try:
+            path = PurePosixPath(rev.path.relative_to(root).as_posix())
+        except ValueError:
+            continue
+        blob = blobs.get(path)
+        if blob is not None and _blob_id(rev.path, len(blob)) == blob:
+            same[path] = rev
+    return same
+
+
+def _blob_id(path: Path, length: int) -> str | None:
+    """Git's object id for the file's contents (SHA-1, or SHA-256 repositories)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    digest = hashlib.sha256() if length == 64 else hashlib.sha1()
+    digest.update(b"blob %d\0" % len(data))
+    digest.update(data)
+    return digest.hexdigest()
 
 
 def new_revisions(graph: RevisionGraph, base: RevisionGraph) -> frozenset[str]:
@@ -95,8 +132,8 @@ def _relative(location: Path, root: Path, cwd: Path) -> PurePosixPath:
 
 def _list_sources(
     commit: str, folders: list[PurePosixPath], recursive: bool, root: Path
-) -> tuple[list[PurePosixPath], list[str]]:
-    """Revision source files under `folders` at `commit`, in alembic's order, and their blobs."""
+) -> dict[PurePosixPath, str]:
+    """Revision source files under `folders` at `commit`, in alembic's order: their blobs."""
     specs = [str(folder) for folder in folders]
     result = _git(["ls-tree", "-r", "-z", "--full-tree", commit, "--", *specs], root)
     if result.returncode != 0:
@@ -111,7 +148,7 @@ def _list_sources(
         if _SOURCE_FILE.fullmatch(path.name) and _inside(path, folders, recursive):
             found[path] = fields[2]
     order = sorted(found, key=lambda p: (_folder_index(p, folders), p.parts))
-    return order, [found[p] for p in order]
+    return {path: found[path] for path in order}
 
 
 def _inside(path: PurePosixPath, folders: list[PurePosixPath], recursive: bool) -> bool:

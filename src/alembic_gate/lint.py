@@ -20,7 +20,7 @@ def lint_history(
     history: History, settings: Settings, cwd: Path, base_ref: str | None = None
 ) -> list[Finding]:
     """Run every enabled lint rule on one history (with `base_ref`: against that git ref)."""
-    base = read_base_graph(base_ref, history.setup, cwd) if base_ref else None
+    base = read_base_graph(base_ref, history.setup, cwd, history.graph.files) if base_ref else None
     ctx = LintContext(
         setup=history.setup,
         graph=history.graph,

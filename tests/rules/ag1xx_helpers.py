@@ -51,11 +51,13 @@ op.create_table(
 """
 
 
-def migration(revision: str, down: str | None, upgrade: str, downgrade: str = "pass") -> str:
+def migration(
+    revision: str, down: str | tuple[str, ...] | None, upgrade: str, downgrade: str = "pass"
+) -> str:
     return TEMPLATE.format(
         message=f"revision {revision}",
         revision=revision,
-        revises=down or "",
+        revises=", ".join((down,) if isinstance(down, str) else down or ()),
         down=down,
         upgrade=_body(upgrade),
         downgrade=_body(downgrade),
@@ -66,7 +68,9 @@ def _body(code: str) -> str:
     return textwrap.indent(textwrap.dedent(code).strip("\n"), "    ")
 
 
-def add(history: History, revision: str, down: str | None, upgrade: str, **kw: str) -> str:
+def add(
+    history: History, revision: str, down: str | tuple[str, ...] | None, upgrade: str, **kw: str
+) -> str:
     """Write a revision file `<revision>_m.py`; returns its display path."""
     return history.write(f"{revision}_m.py", migration(revision, down, upgrade, **kw))
 

@@ -125,3 +125,12 @@ def test_making_a_column_nullable_is_fine(history: History) -> None:
     users_history(history)
     add(history, "b2", "a1", ALTER.replace("nullable=False", "nullable=True"))
     assert history.run(check) == []
+
+
+def test_backfill_on_one_side_of_a_merge(history: History) -> None:
+    users_history(history)
+    add(history, "b2", "a1", "op.execute(\"UPDATE users SET name = '' WHERE name IS NULL\")")
+    add(history, "c2", "a1", "pass")
+    add(history, "m3", ("b2", "c2"), ALTER)
+    add(history, "d4", "c2", ALTER)
+    assert [f.path for f in history.run(check)] == ["versions/d4_m.py"]
