@@ -26,7 +26,13 @@ from typing import Any
 
 import yaml
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
 ROOT = Path(__file__).resolve().parents[2]
+VERSION: str = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 
 
 def base_env(python_bin: Path) -> dict[str, str]:
@@ -150,7 +156,7 @@ def run_action(
     return Run(0, stdout, outputs, summary.read_text())
 
 
-def annotations(stdout: str) -> list[dict[str, str]]:
+def parse_annotations(stdout: str) -> list[dict[str, str]]:
     found = []
     for match in ANNOTATION.finditer(stdout):
         props = dict(p.split("=", 1) for p in match["props"].split(","))

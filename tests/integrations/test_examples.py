@@ -33,9 +33,18 @@ import yaml
 from alembic_gate.main import build_parser
 
 from .conftest import add_second_head, copy_quickstart, git, init_repo
-from .runners import ACTION, EXPRESSION, ROOT, Job, Run, annotations, failures, job_for
+from .runners import (
+    ACTION,
+    EXPRESSION,
+    ROOT,
+    VERSION,
+    Job,
+    Run,
+    failures,
+    job_for,
+    parse_annotations,
+)
 
-VERSION = re.search(r'^version = "(.+)"$', (ROOT / "pyproject.toml").read_text(), re.M)[1]  # type: ignore[index]
 REPO = "alembic-gate/alembic-gate"
 ACTION_USES = f"{REPO}@v{VERSION}"
 COMPONENT = re.compile(rf"(\$CI_SERVER_FQDN|gitlab\.com)/{REPO}/alembic-gate@{re.escape(VERSION)}")
@@ -443,7 +452,7 @@ def test_config_runs(
         run = action(workspace, **inputs)
         assert run.returncode == expected, run.stdout
         if expected:
-            assert any(a["title"] == "AG001 multiple-heads" for a in annotations(run.stdout))
+            assert any(a["title"] == "AG001 multiple-heads" for a in parse_annotations(run.stdout))
         if "sarif" in inputs:
             assert execution.sarif_upload == inputs["sarif"]
             sarif = json.loads((workspace / inputs["sarif"]).read_text())

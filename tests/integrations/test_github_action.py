@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 
 from .conftest import LAST, git
-from .runners import ACTION, EXPRESSION, ROOT, Run, annotations, read_outputs, sarif_uris
+from .runners import ACTION, EXPRESSION, ROOT, Run, parse_annotations, read_outputs, sarif_uris
 
 SARIF_SCHEMA = json.loads((ROOT / "tests" / "schemas" / "sarif-schema-2.1.0.json").read_text())
 
@@ -64,7 +64,8 @@ def test_no_input_or_event_value_reaches_a_script() -> None:
 
 def test_every_input_reaches_the_run_step() -> None:
     run_step = next(step for step in ACTION["runs"]["steps"] if step.get("id") == "run")
-    passed = {EXPRESSION.search(v)[1].split(".", 1)[1] for v in run_step["env"].values()}
+    expressions = [e for v in run_step["env"].values() for e in EXPRESSION.findall(v)]
+    passed = {e.split(".", 1)[1] for e in expressions}
     assert passed == set(ACTION["inputs"]) - {"python-version"}
 
 
@@ -78,7 +79,7 @@ def test_two_heads_fail_with_annotations_summary_and_sarif(
     result = action(workspace, sarif="reports/alembic-gate.sarif")
 
     assert result.returncode == 1, result.stdout
-    errors = [a for a in annotations(result.stdout) if a["title"] == "AG001 multiple-heads"]
+    errors = [a for a in parse_annotations(result.stdout) if a["title"] == "AG001 multiple-heads"]
     assert errors and all(a["level"] == "error" for a in errors)
     assert {a["file"] for a in errors} <= {
         "migrations/versions/4c535d2e7ab2_create_post.py",
@@ -101,7 +102,7 @@ def test_clean_project_passes_and_sets_outputs(
     result = action(make_project())
     assert result.returncode == 0, result.stdout
     assert result.outputs == {"findings": "0", "heads": LAST}
-    assert annotations(result.stdout) == []
+    assert parse_annotations(result.stdout) == []
     assert "## alembic-gate lint" in result.summary
 
 
@@ -121,7 +122,7 @@ def test_working_directory_paths_are_relative_to_the_repository(
     result = action(workspace, working_directory="backend", sarif="alembic-gate.sarif")
 
     assert result.returncode == 1, result.stdout
-    files = {a["file"] for a in annotations(result.stdout) if "file" in a}
+    files = {a["file"] for a in parse_annotations(result.stdout) if "file" in a}
     assert files and all(f.startswith("backend/migrations/versions/") for f in files)
     assert all((workspace / f).is_file() for f in files)
     sarif = json.loads((workspace / "alembic-gate.sarif").read_text())
@@ -138,7 +139,7 @@ def test_pull_request_base_is_fetched_into_a_shallow_checkout(
     assert "--base origin/main" in result.stdout
     assert git(pr_clone, "rev-parse", "--verify", "origin/main^{commit}")
     assert result.returncode == 1, result.stdout
-    stale = [a for a in annotations(result.stdout) if a["title"].startswith("AG010")]
+    stale = [a for a in parse_annotations(result.stdout) if a["title"].startswith("AG010")]
     assert [a["file"] for a in stale] == ["migrations/versions/bbbb_feature.py"]
 
 

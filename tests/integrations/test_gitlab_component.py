@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +11,7 @@ import jsonschema
 import pytest
 
 from .conftest import git
-from .runners import INPUTS, JOBS, ROOT, Job, failures, job_for
+from .runners import INPUTS, JOBS, ROOT, VERSION, Job, failures, job_for
 
 CODE_QUALITY_SCHEMA = json.loads(
     (ROOT / "tests" / "schemas" / "gitlab-code-quality.json").read_text()
@@ -57,9 +56,7 @@ def test_job_name_and_stage_are_inputs() -> None:
 
 
 def test_default_package_is_this_version() -> None:
-    version = re.search(r'^version = "(.+)"', (ROOT / "pyproject.toml").read_text(), re.M)
-    assert version is not None
-    assert INPUTS["package"]["default"] == f"alembic-gate=={version[1]}"
+    assert INPUTS["package"]["default"] == f"alembic-gate=={VERSION}"
 
 
 # --- running it ----------------------------------------------------------------------------
