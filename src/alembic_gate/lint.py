@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from alembic_gate import suppress
@@ -16,12 +16,10 @@ from alembic_gate.project import History, load_histories
 from alembic_gate.rules import LintContext, lint_rules
 
 
-def lint_history(
-    history: History, settings: Settings, cwd: Path, base_ref: str | None = None
-) -> list[Finding]:
-    """Run every enabled lint rule on one history (with `base_ref`: against that git ref)."""
+def lint_context(history: History, cwd: Path, base_ref: str | None = None) -> LintContext:
+    """What the rules read; with `base_ref`, also that git ref's history."""
     base = read_base_graph(base_ref, history.setup, cwd, history.graph.files) if base_ref else None
-    ctx = LintContext(
+    return LintContext(
         setup=history.setup,
         graph=history.graph,
         cwd=cwd,
@@ -30,11 +28,25 @@ def lint_history(
         base_graph=base,
         base_ref=base_ref,
     )
+
+
+def lint_history(ctx: LintContext, settings: Settings) -> list[Finding]:
+    """Run every enabled lint rule on one history."""
     findings: list[Finding] = []
     for info, check in lint_rules():
         if settings.is_enabled(info.code):
             findings.extend(check(ctx))
     return findings
+
+
+def unread(ctx: LintContext, settings: Settings) -> set[tuple[str, str]]:
+    """(path, code) of the AG1xx rules for files `--base` kept them from reading:
+    a suppression there is not unused, only not looked at this time."""
+    if ctx.new_revisions is None:
+        return set()
+    codes = [code for code in lint_codes(settings) if code.startswith("AG1")]
+    old = [rev for rid, rev in ctx.graph.by_id.items() if rid not in ctx.new_revisions]
+    return {(rev.display, code) for rev in old for code in codes}
 
 
 def lint_codes(settings: Settings) -> list[str]:
@@ -48,10 +60,13 @@ def build_report(
     settings: Settings,
     ran: list[str],
     formats: list[str],
+    unread: Collection[tuple[str, str]] = (),
 ) -> Report:
-    """Apply selection, severities and inline suppressions; add heads and the graph."""
+    """Apply selection, severities and inline suppressions; add heads and the graph.
+    Suppressions for the (path, code) pairs in `unread` are left out."""
     selected = settings.select(findings)
-    suppressions = suppress.collect(rev for h in histories for rev in h.graph.files)
+    collected = suppress.collect(rev for h in histories for rev in h.graph.files)
+    suppressions = [s for s in collected if (s.path, s.code) not in unread]
     kept, unused = suppress.apply(selected, suppressions, ran)
     report = Report(
         command=command,
@@ -78,7 +93,10 @@ def run(args: argparse.Namespace) -> int:
     cwd = Path.cwd()
     settings = load_settings(args, cwd)
     histories = load_histories(args, cwd)
-    findings = [f for h in histories for f in lint_history(h, settings, cwd, args.base)]
-    report = build_report("lint", findings, histories, settings, lint_codes(settings), args.formats)
+    contexts = [lint_context(h, cwd, args.base) for h in histories]
+    findings = [f for ctx in contexts for f in lint_history(ctx, settings)]
+    skipped = {pair for ctx in contexts for pair in unread(ctx, settings)}
+    ran = lint_codes(settings)
+    report = build_report("lint", findings, histories, settings, ran, args.formats, skipped)
     write_reports(report, targets)
     return report.exit_code
