@@ -302,3 +302,19 @@ def test_not_a_repository_and_unknown_refs(
 )
 def test_fetch_command(ref: str, remotes: list[str], command: str) -> None:
     assert fetch_command(ref, remotes) == command
+
+
+def test_suppressions_in_old_files_are_not_unused_with_base(
+    main_repo: Repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = main_repo
+    repo.revision("b2", "a1", 'op.drop_column("users", "name")  # alembic-gate: ignore[AG103]')
+    repo.commit("old drop, suppressed")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.revision("c3", "b2", "pass  # alembic-gate: ignore[AG104]")
+    repo.commit("new revision with a suppression that matches nothing")
+    _, report, _ = lint(repo, monkeypatch, capsys, "--base", "main")
+    assert report["findings"] == []
+    assert report["unused_suppressions"] == [
+        f"{VERSIONS}/c3_m.py:20: unused suppression ignore[AG104]"
+    ]
