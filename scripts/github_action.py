@@ -135,7 +135,14 @@ def tool_args(inputs: Inputs, base: str | None, json_path: Path, sarif: Path | N
 
 def shown(argv: Sequence[str]) -> list[str]:
     """The command line for the log, without the database URL (it may hold a password)."""
-    return ["***" if argv[i - 1] == "--database-url" else arg for i, arg in enumerate(argv)]
+    hidden = []
+    for i, arg in enumerate(argv):
+        if i and argv[i - 1] == "--database-url":
+            arg = "***"
+        elif arg.startswith("--database-url="):
+            arg = "--database-url=***"
+        hidden.append(arg)
+    return hidden
 
 
 def repo_prefix(cwd: Path, workspace: Path) -> str:

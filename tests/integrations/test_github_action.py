@@ -164,8 +164,19 @@ def test_an_unusable_input_is_an_error_annotation(
 
 
 def test_database_url_is_not_printed() -> None:
-    shown = load_script().shown(["check", "--database-url", "postgresql://u:secret@h/db"])
-    assert shown == ["check", "--database-url", "***"]
+    argv = ["check", "--database-url", "postgresql://u:pw@h/db", "--database-url=sqlite:///x"]
+    assert load_script().shown(argv) == ["check", "--database-url", "***", "--database-url=***"]
+
+
+@pytest.mark.postgres
+def test_doctor_explains_an_empty_database(
+    make_project: Callable[..., Path], action: Callable[..., Run], scratch_database: str
+) -> None:
+    result = action(make_project(), command="doctor", database_url=scratch_database)
+    assert result.returncode == 1, result.stdout
+    assert [a["title"] for a in parse_annotations(result.stdout)] == ["AG804 empty-database"]
+    assert f"--database-url {scratch_database}" not in result.stdout
+    assert "--database-url '***'" in result.stdout
 
 
 @pytest.mark.parametrize(
