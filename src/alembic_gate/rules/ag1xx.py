@@ -38,7 +38,9 @@ class Checked:
         scope = {self.rid}
         if self.ctx.new_revisions is not None:
             scope |= self.ctx.graph.ancestors([self.rid]) & self.ctx.new_revisions
-        calls = [c for rid in scope for c in operations(self.ctx.graph.by_id[rid]).upgrade.calls]
+        revs = [self.ctx.graph.by_id[rid] for rid in scope]
+        creating = [rev for rev in revs if rev.mentions & {"create_table", "rename_table"}]
+        calls = [call for rev in creating for call in operations(rev).upgrade.calls]
         tables = {c.table.lower() for c in calls if c.name == "create_table" and c.table}
         renames = {
             (c.table.lower(), c.new_table.lower())
