@@ -65,6 +65,10 @@ def test_batch_index(history: History) -> None:
     )
     [finding] = history.run(check)
     assert '"users"' in finding.message
+    assert finding.fix == (
+        "with op.get_context().autocommit_block(): op.create_index(op.f('ix_users_name'), "
+        "'users', ['name'], unique=False, postgresql_concurrently=True)"
+    )
 
 
 def test_index_on_a_table_created_in_the_same_revision(history: History) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import copy
 from collections.abc import Iterator
 
 from alembic_gate.catalog import rule
@@ -40,12 +39,27 @@ def check(ctx: LintContext) -> Iterator[Finding]:
 
 
 def _fix(call: Call) -> str:
+    """The call rewritten as `op.create_index(..., postgresql_concurrently=True)` inside
+    an autocommit block (batch_op's form gains the table name)."""
+    node = call.node
     statement = "op.create_index(..., postgresql_concurrently=True)"
-    if call.node is not None and not call.batch:
-        node = copy.copy(call.node)
-        node.keywords = [
-            *(kw for kw in call.node.keywords if kw.arg != _OPTION),
-            ast.keyword(arg=_OPTION, value=ast.Constant(True)),
-        ]
-        statement = ast.unparse(node)
+    if node is not None and not (call.batch and call.table is None):
+        args = list(node.args)
+        if call.batch:
+            args = [_op_f(arg) for arg in args]
+            args.insert(1, ast.Constant(call.table))
+        keywords = [kw for kw in node.keywords if kw.arg != _OPTION]
+        keywords.append(ast.keyword(arg=_OPTION, value=ast.Constant(True)))
+        statement = ast.unparse(ast.Call(_op("create_index"), args, keywords))
     return f"with op.get_context().autocommit_block(): {statement}"
+
+
+def _op(name: str) -> ast.Attribute:
+    return ast.Attribute(value=ast.Name(id="op"), attr=name)
+
+
+def _op_f(arg: ast.expr) -> ast.expr:
+    """`batch_op.f("ix_name")` -> `op.f("ix_name")`."""
+    if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "f":
+        return ast.Call(_op("f"), arg.args, arg.keywords)
+    return arg
