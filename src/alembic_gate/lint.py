@@ -10,7 +10,6 @@ from pathlib import Path
 from alembic_gate import suppress
 from alembic_gate.config import Settings, load_settings
 from alembic_gate.findings import Finding, Report, sorted_findings
-from alembic_gate.git_base import new_revisions, read_base_graph
 from alembic_gate.output import parse_formats, write_reports
 from alembic_gate.project import History, load_histories
 from alembic_gate.rules import LintContext, lint_rules
@@ -18,16 +17,19 @@ from alembic_gate.rules import LintContext, lint_rules
 
 def lint_context(history: History, cwd: Path, base_ref: str | None = None) -> LintContext:
     """What the rules read; with `base_ref`, also that git ref's history."""
-    base = read_base_graph(base_ref, history.setup, cwd, history.graph.files) if base_ref else None
-    return LintContext(
+    ctx = LintContext(
         setup=history.setup,
         graph=history.graph,
         cwd=cwd,
         sourceless=tuple(history.sourceless),
-        new_revisions=None if base is None else new_revisions(history.graph, base),
-        base_graph=base,
-        base_ref=base_ref,
     )
+    if base_ref:
+        from alembic_gate.git_base import new_revisions, read_base_graph  # only with --base
+
+        ctx.base_graph = read_base_graph(base_ref, history.setup, cwd, history.graph.files)
+        ctx.new_revisions = new_revisions(history.graph, ctx.base_graph)
+        ctx.base_ref = base_ref
+    return ctx
 
 
 def lint_history(ctx: LintContext, settings: Settings) -> list[Finding]:

@@ -1,19 +1,34 @@
-"""One small reporter per output format: each turns a Report into the text to write."""
+"""One small reporter per output format: each turns a Report into the text to write.
+
+Each reporter module is imported only when its format is asked for, so a plain
+`lint` run does not pay for XML or SARIF machinery.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from alembic_gate.findings import Report
-from alembic_gate.reporters import github, gitlab, json_report, junit, sarif, text
 
 Reporter = Callable[[Report], str]
 
+
+def _lazy(module: str) -> Reporter:
+    def render(report: Report) -> str:
+        loaded = importlib.import_module(f"alembic_gate.reporters.{module}")
+        rendered: str = loaded.render(report)
+        return rendered
+
+    render.__qualname__ = render.__name__ = f"{module}.render"
+    return render
+
+
 REPORTERS: dict[str, Reporter] = {
-    "text": text.render,
-    "github": github.render,
-    "json": json_report.render,
-    "sarif": sarif.render,
-    "gitlab": gitlab.render,
-    "junit": junit.render,
+    "text": _lazy("text"),
+    "github": _lazy("github"),
+    "json": _lazy("json_report"),
+    "sarif": _lazy("sarif"),
+    "gitlab": _lazy("gitlab"),
+    "junit": _lazy("junit"),
 }
