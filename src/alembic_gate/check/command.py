@@ -1,36 +1,32 @@
-"""`alembic-gate check`: apply every migration to a throwaway database, then `alembic check`.
+"""`alembic-gate check` in the caller's process.
 
-The parent process (this module) reads the setup, runs lint's graph rules (two
-heads make `upgrade heads` ambiguous), provisions the database and removes it
-again whatever happens; a worker process (`check.worker`) runs the project's
-env.py against it and reports back in JSON. SQLAlchemy and alembic are only
-imported in the worker.
+Reads the setup, runs lint's graph rules (two heads make `upgrade heads`
+ambiguous), provisions the database and removes it again whatever happens; the
+worker process (`check.worker`) runs the project's env.py against it and reports
+back in JSON. SQLAlchemy and alembic are only imported in the worker.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import signal
-import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from pathlib import Path
 from types import FrameType
-from typing import IO
 
 from alembic_gate.catalog import RULES
 from alembic_gate.check.databases import provision, validate
-from alembic_gate.check.protocol import DatabaseSpec, Request, Result, mask
+from alembic_gate.check.process import WorkerProcess
+from alembic_gate.check.protocol import DatabaseSpec, Request, Result
 from alembic_gate.config import Settings, load_settings
-from alembic_gate.errors import EnvError, GateError, UsageError
+from alembic_gate.errors import GateError, UsageError
 from alembic_gate.findings import Finding
 from alembic_gate.lint import build_report
-from alembic_gate.output import parse_formats, write_reports
+from alembic_gate.output import Target, parse_formats, write_reports
 from alembic_gate.project import History, load_histories
 from alembic_gate.revisions import display_path
 from alembic_gate.rules import LintContext, lint_rules
@@ -40,7 +36,6 @@ GRAPH_PREFIX = "AG00"
 CHECK_CODES = ("AG801", "AG901", "AG902")
 # The worker may take this long, or ten times --timeout when that is more.
 WORKER_SECONDS = 900.0
-PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
 
 class Terminated(GateError):
@@ -56,6 +51,13 @@ class _SigTerm(BaseException):
 def run(args: argparse.Namespace) -> int:
     targets = parse_formats(args.formats)
     cwd = Path.cwd()
+    # Started first: it imports alembic and SQLAlchemy while this process reads the
+    # history and starts the database.
+    with WorkerProcess(cwd) as worker:
+        return _run(args, targets, cwd, worker)
+
+
+def _run(args: argparse.Namespace, targets: list[Target], cwd: Path, worker: WorkerProcess) -> int:
     settings = load_settings(args, cwd)
     histories = load_histories(args, cwd)
     validate(args, len(histories))
@@ -73,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         return gate.exit_code
     codes = [*CHECK_CODES, "AG903"] if args.roundtrip else list(CHECK_CODES)
     try:
-        findings += _check_histories(args, histories, cwd)
+        findings += _check_histories(args, histories, cwd, worker)
     except _SigTerm:
         raise Terminated("terminated by SIGTERM (after cleaning up)") from None
     ran = graph_codes + [c for c in codes if settings.is_enabled(c)]
@@ -83,15 +85,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check_histories(
-    args: argparse.Namespace, histories: list[History], cwd: Path
+    args: argparse.Namespace, histories: list[History], cwd: Path, first: WorkerProcess
 ) -> list[Finding]:
     found: list[Finding] = []
-    with _sigterm_raises(), provision(args) as database:
+    timeout = max(WORKER_SECONDS, 10 * float(args.timeout))
+    with _sigterm_raises(), provision(args) as database, ExitStack() as workers:
         if database.start_seconds is not None:
             print(f"alembic-gate: database ready in {database.start_seconds:.1f}s", file=sys.stderr)
         for index, history in enumerate(histories):
+            worker = first if index == 0 else workers.enter_context(WorkerProcess(cwd))
             spec = replace(database.spec, prefix=f"alembic_gate_{index}")
-            result = run_worker(request(args, history, spec, cwd), worker_timeout(args))
+            result = worker.run(request(args, history, spec, cwd), timeout)
             found += result_findings(result, history, cwd)
     return found
 
@@ -125,72 +129,6 @@ def request(args: argparse.Namespace, history: History, spec: DatabaseSpec, cwd:
         x_args=list(args.x_args),
         roundtrip=args.roundtrip,
     )
-
-
-def worker_timeout(args: argparse.Namespace) -> float:
-    return max(WORKER_SECONDS, 10 * float(args.timeout))
-
-
-def run_worker(req: Request, timeout: float) -> Result:
-    """Run `check.worker` with this interpreter (the project's) and read its result."""
-    with tempfile.TemporaryDirectory(prefix="alembic-gate-") as folder:
-        base = Path(folder)
-        req.write(base / "request.json")
-        log_path = base / "worker.log"
-        with log_path.open("wb") as log:
-            code = _wait_for_worker(base, log, req.cwd, timeout)
-        result_path = base / "result.json"
-        if code != 0 or not result_path.is_file():
-            tail = log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
-            raise GateError(
-                f"the worker running env.py stopped unexpectedly (exit {code}); "
-                f"its output ends with:\n{mask(tail)}"
-            )
-        result = Result.read(result_path)
-    if result.error is not None:
-        raise (UsageError if result.error_kind == "usage" else EnvError)(result.error)
-    return result
-
-
-def _wait_for_worker(base: Path, log: IO[bytes], cwd: str, timeout: float) -> int:
-    env = dict(os.environ)
-    # Appended, so it never shadows the project's own modules.
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH"), PACKAGE_ROOT) if p)
-    command = [
-        sys.executable,
-        "-m",
-        "alembic_gate.check.worker",
-        str(base / "request.json"),
-        str(base / "result.json"),
-    ]
-    process = subprocess.Popen(
-        command,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=cwd,
-        env=env,
-        preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-    )
-    try:
-        return int(process.wait(timeout))
-    except subprocess.TimeoutExpired:
-        raise EnvError(
-            f"env.py and the migrations did not finish within {timeout:g}s: a migration "
-            "waiting on a lock, or a very long one? (the limit is 10x --timeout)"
-        ) from None
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-
-
-def _die_with_parent() -> None:
-    """In the worker, before exec: Linux kills it when this process dies (even by SIGKILL),
-    so it cannot go on migrating a database nobody waits for."""
-    import ctypes
-
-    pr_set_pdeathsig = 1
-    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 def result_findings(result: Result, history: History, cwd: Path) -> list[Finding]:

@@ -53,12 +53,12 @@ class Request:
     x_args: list[str] = field(default_factory=list)
     roundtrip: bool = False
 
-    def write(self, path: Path) -> None:
-        path.write_text(json.dumps(asdict(self)), encoding="utf-8")
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
 
     @classmethod
-    def read(cls, path: Path) -> Request:
-        data = json.loads(path.read_text(encoding="utf-8"))
+    def from_json(cls, text: str) -> Request:
+        data = json.loads(text)
         data["database"] = DatabaseSpec(**data["database"])
         return cls(**data)
 

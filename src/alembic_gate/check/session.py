@@ -1,10 +1,10 @@
-"""The part of `check` that runs the project's code, in its own process.
+"""The worker's session: the project's env.py run against the throwaway database.
 
-    python -m alembic_gate.check.worker REQUEST.json RESULT.json
-
-A separate process keeps env.py's side effects (logging configuration,
-`sys.path` changes, imported models) away from the caller, while upgrade,
-comparison and round trip share one import of the project in here.
+Runs in the worker process (see `check.worker`). `upgrade heads` and the
+autogenerate comparison happen in one run of env.py, on one connection, with one
+load of the revision files: the comparison starts once the last migration step
+has run, inside env.py's own transaction. A fresh connection then reads the version
+table, so a transaction env.py never commits shows up as AG801.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import os
 import sys
 from argparse import Namespace
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from alembic import autogenerate, command
+from alembic import autogenerate
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
@@ -99,12 +99,12 @@ class Session:
                 return self.result
             self.guard.install()
             script = self._script(cfg)
-            if script is not None and self._upgrade(cfg, script, "AG901", "heads"):
+            if script is not None and self._upgrade_and_compare(cfg, script):
                 self.result.behind = self._behind(script)
-                if not self.result.behind:
-                    self._compare(cfg, script)
-                    if self.request.roundtrip:
-                        self._roundtrip(cfg, script)
+                if self.result.behind:
+                    self.result.findings = []  # compared inside a transaction that was lost
+                elif self.request.roundtrip:
+                    self._roundtrip(cfg, script)
         return self.result
 
     def _env_source(self) -> str:
@@ -215,13 +215,6 @@ class Session:
         if self.connection is not None and self.connection.in_transaction():
             self.connection.commit()
 
-    def _upgrade(self, cfg: Config, script: ScriptDirectory, code: str, target: str) -> bool:
-        failure = self._attempt(lambda: command.upgrade(cfg, target))
-        if failure is None:
-            return True
-        self._fail(code, failure, "upgrade")
-        return False
-
     def _fail(self, code: str, exc: BaseException, phase: str) -> None:
         where: Location | None = deepest_in(exc, self.revisions)
         if where is not None:
@@ -229,7 +222,7 @@ class Session:
             what = f"{phase} of {rev.revision} ({_doc(rev)})"
         else:
             where = self.project.deepest(exc)
-            what = f"{phase} (before any migration ran)" if phase in {"upgrade"} else phase
+            what = f"{phase} (before any migration ran)" if phase == "upgrade" else phase
         message = f"{what} failed: {describe(exc)}"
         if code == "AG901" and self.revisions:
             message += f"; {self._applied()}"
@@ -300,35 +293,31 @@ class Session:
                 )
         return behind
 
-    def _compare(self, cfg: Config, script: ScriptDirectory) -> None:
-        self.guard.contexts.clear()
-        migration: Any = None
-
-        def compare() -> None:
-            nonlocal migration
-            migration = autogenerate_script(cfg, script)
-
-        failure = self._attempt(compare)
+    def _upgrade_and_compare(self, cfg: Config, script: ScriptDirectory) -> bool:
+        """`upgrade heads`, then alembic check's comparison, in one run of env.py."""
+        run = UpgradeThenCompare(cfg, script)
+        failure = self._attempt(run)
         if failure is not None:
-            self._fail("AG902", failure, "the autogenerate comparison")
-            return
-        if migration is None:
-            return
-        contexts = {}
-        for name, _ in self.guard.contexts:
-            ctx = self.guard.context_for(name)
-            if ctx is not None:
-                contexts[ctx.opts.get("upgrade_token", "upgrades")] = ctx
-        newest_first = list(self.revisions)
-        models = Models(self.project)
-        found = drift.findings(migration, contexts, models, newest_first)
-        self.result.findings += [_masked(f) for f in found]
+            if run.compared_engines:  # every migration had run: the comparison failed
+                self._fail("AG902", failure, "the autogenerate comparison")
+            else:
+                self._fail("AG901", failure, "upgrade")
+            return False
+        migration = run.migration_script()
+        if migration is not None:
+            contexts = {
+                ctx.opts.get("upgrade_token", "upgrades"): ctx for _, ctx in self.guard.contexts
+            }
+            models = Models(self.project)
+            found = drift.findings(migration, contexts, models, list(self.revisions))
+            self.result.findings += [_masked(f) for f in found]
+        return True
 
     # -- round trip ------------------------------------------------------------------
 
     def _roundtrip(self, cfg: Config, script: ScriptDirectory) -> None:
         before = self._snapshots()
-        failure = self._attempt(lambda: command.downgrade(cfg, "base"))
+        failure = self._attempt(lambda: _migrate(cfg, script, "base", upgrade=False))
         if failure is not None:
             self._fail("AG903", failure, "downgrade")
             return
@@ -336,9 +325,9 @@ class Session:
         if left:
             self.result.findings += left
             return
-        if not self._upgrade(cfg, script, "AG903", "heads"):
-            last = self.result.findings[-1]
-            last.message += " (the upgrade failed after a downgrade to base)"
+        failure = self._attempt(lambda: _migrate(cfg, script, "heads", upgrade=True))
+        if failure is not None:
+            self._fail("AG903", failure, "upgrade after the downgrade to base")
             return
         after = self._snapshots()
         for key, sentence in roundtrip.differences(before, after):
@@ -387,37 +376,70 @@ class Session:
         return None, None
 
 
-def autogenerate_script(cfg: Config, script: ScriptDirectory) -> Any:
-    """What `alembic check` computes, as alembic's `command.check` does it, but returning
-    the MigrationScript (None when env.py's process_revision_directives emptied it)."""
-    command_args = {
-        "message": None,
-        "autogenerate": True,
-        "sql": False,
-        "head": "head",
-        "splice": False,
-        "branch_label": None,
-        "version_path": None,
-        "rev_id": None,
-        "depends_on": None,
-    }
-    revision_context = autogenerate.RevisionContext(cfg, script, command_args)
+# What alembic's `command.check` passes to its RevisionContext.
+CHECK_ARGS: dict[str, Any] = {
+    "message": None,
+    "autogenerate": True,
+    "sql": False,
+    "head": "head",
+    "splice": False,
+    "branch_label": None,
+    "version_path": None,
+    "rev_id": None,
+    "depends_on": None,
+}
 
-    def retrieve_migrations(rev: Any, context: MigrationContext) -> list[Any]:
-        revision_context.run_autogenerate(rev, context)
-        return []
 
-    with EnvironmentContext(
-        cfg,
-        script,
-        fn=retrieve_migrations,
-        as_sql=False,
-        template_args=revision_context.template_args,
-        revision_context=revision_context,
-    ):
+class UpgradeThenCompare:
+    """`alembic upgrade heads` and `alembic check` as one run of env.py.
+
+    alembic runs the steps its `fn` yields, lazily, inside env.py's transaction; once the
+    last one has run, this compares the schema with the models on the same connection
+    (as `command.check` does: a RevisionContext's autogenerate run). For a multi-database
+    env.py, env.py calls run_migrations once per engine and each engine is compared.
+    """
+
+    def __init__(self, cfg: Config, script: ScriptDirectory) -> None:
+        self.cfg = cfg
+        self.script = script
+        self.revision_context = autogenerate.RevisionContext(cfg, script, dict(CHECK_ARGS))
+        self.compared_engines = 0
+
+    def __call__(self) -> None:
+        with EnvironmentContext(
+            self.cfg,
+            self.script,
+            fn=self._steps,
+            as_sql=False,
+            starting_rev=None,
+            destination_rev="heads",
+            template_args=self.revision_context.template_args,
+            revision_context=self.revision_context,
+        ):
+            self.script.run_env()
+
+    def _steps(self, heads: Any, context: MigrationContext) -> Iterator[Any]:
+        yield from self.script._upgrade_revs("heads", heads)
+        self.compared_engines += 1
+        self.revision_context.run_autogenerate(context.get_current_heads(), context)
+
+    def migration_script(self) -> Any:
+        """The comparison's MigrationScript (None when env.py's process_revision_directives
+        emptied the list, which people do when there is nothing to write)."""
+        generated = self.revision_context.generated_revisions
+        return generated[-1] if generated and self.compared_engines else None
+
+
+def _migrate(cfg: Config, script: ScriptDirectory, target: str, upgrade: bool) -> None:
+    """`alembic upgrade/downgrade TARGET` with an already loaded ScriptDirectory."""
+
+    def steps(rev: Any, context: MigrationContext) -> Any:
+        if upgrade:
+            return script._upgrade_revs(target, rev)
+        return script._downgrade_revs(target, rev)
+
+    with EnvironmentContext(cfg, script, fn=steps, as_sql=False, destination_rev=target):
         script.run_env()
-    generated = revision_context.generated_revisions
-    return generated[-1] if generated else None
 
 
 def _alembic_config(request: Request) -> Config:
@@ -553,26 +575,12 @@ def _masked(finding: RawFinding) -> RawFinding:
     return finding
 
 
-@contextmanager
-def _isolated_sys_path(cwd: str) -> Iterator[None]:
-    """Run like the `alembic` script does: without the current folder on sys.path
-    (env.py files that need it say so with `prepend_sys_path`)."""
-    if sys.path and sys.path[0] in {"", cwd, os.getcwd()}:
-        sys.path.pop(0)
-    yield
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    request = Request.read(Path(args[0]))
-    with _isolated_sys_path(request.cwd):
-        try:
-            result = Session(request).run()
-        except WorkerError as exc:
-            result = Result(error=mask(str(exc)), error_kind=exc.kind)
-    result.write(Path(args[1]))
+def serve(result_path: Path) -> int:
+    """Read the request on standard input, write the result to `result_path`."""
+    request = Request.from_json(sys.stdin.read())
+    try:
+        result = Session(request).run()
+    except WorkerError as exc:
+        result = Result(error=mask(str(exc)), error_kind=exc.kind)
+    result.write(result_path)
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
