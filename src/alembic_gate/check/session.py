@@ -532,8 +532,8 @@ def _transaction_note(context: MigrationContext | None, any_applied: bool) -> st
         return ""
     if not context.impl.transactional_ddl:
         return (
-            f" ({context.dialect.name} DDL is not transactional: statements of the failing "
-            "revision that ran before the error stay applied)"
+            f" ({context.dialect.name}: DDL is not transactional here, so statements of the "
+            "failing revision that ran before the error stay applied)"
         )
     if not any_applied and not context.opts.get("transaction_per_migration"):
         return f" ({context.dialect.name} rolled the whole upgrade back: it ran in one transaction)"
