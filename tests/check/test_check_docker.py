@@ -87,6 +87,7 @@ def slow_run(project: Project) -> Iterator[tuple[subprocess.Popen[str], Path]]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,  # a process group of its own, as a shell job has
     )
     try:
         _wait_for_line(process, "database ready", timeout=90)
@@ -122,15 +123,20 @@ def _wait_until(condition: Callable[[], bool], timeout: float) -> None:
         time.sleep(0.2)
 
 
-def test_sigterm_removes_the_container_and_the_worker(
-    slow_run: tuple[subprocess.Popen[str], Path],
+@pytest.mark.parametrize(
+    ("signum", "code", "said"),
+    [(signal.SIGTERM, 143, "terminated by SIGTERM"), (signal.SIGINT, 130, "interrupted")],
+)
+def test_sigterm_and_ctrl_c_remove_the_container_and_the_worker(
+    slow_run: tuple[subprocess.Popen[str], Path], signum: int, code: int, said: str
 ) -> None:
     process, root = slow_run
     assert containers_of(process.pid) != []
-    process.send_signal(signal.SIGTERM)
+    # As a terminal does: to the whole process group (the worker too).
+    os.killpg(process.pid, signum)
     _, err = process.communicate(timeout=30)
-    assert process.returncode == 143
-    assert "terminated by SIGTERM" in err and "Traceback" not in err
+    assert process.returncode == code
+    assert said in err and "Traceback" not in err
     assert containers_of(process.pid) == []
     assert processes_in(root) == {}
 

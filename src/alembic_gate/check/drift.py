@@ -16,7 +16,7 @@ from alembic.autogenerate import render_python_code
 from alembic.operations import ops
 from alembic.runtime.migration import MigrationContext
 
-from alembic_gate.check.locate import Location, Models, mentions
+from alembic_gate.check.locate import Location, Models, created_in
 from alembic_gate.check.protocol import RawFinding
 
 _MISSING = "is in the models but not in the migrated database"
@@ -141,19 +141,7 @@ class Describer:
             return repr(type_)
 
     def _created_in(self, *names: str) -> Location | None:
-        for path in self.revisions:
-            if mentions(path, "upgrade", *names):
-                span_line = _function_line(path, "upgrade")
-                if span_line:
-                    return (path, span_line)
-        return None
-
-
-def _function_line(path: str, name: str) -> int | None:
-    from alembic_gate.check.locate import functions
-
-    span = functions(path).get(name)
-    return span.line if span else None
+        return created_in(self.revisions, *names)
 
 
 def _qualified(schema: str | None, name: str) -> str:

@@ -98,13 +98,21 @@ def lines(path: str) -> list[str]:
     return text(path).splitlines()
 
 
-def mentions(path: str, function: str, *names: str) -> bool:
-    """Whether `function`'s body in `path` names each of `names` as a string literal."""
-    span = functions(path).get(function)
-    if span is None:
-        return False
-    body = "\n".join(lines(path)[span.line - 1 : span.end])
-    return all(re.search(rf"""["']{re.escape(name)}["']""", body) for name in names)
+def created_in(revisions: Iterable[str], *names: str, undo: bool = False) -> Location | None:
+    """The `upgrade()` (or with `undo`, the matching `downgrade()`) of the first revision
+    file whose upgrade names each of `names` as a string literal. Multi-database
+    revisions have one pair per engine (`upgrade_engine1` / `downgrade_engine1`)."""
+    patterns = [re.compile(rf"""["']{re.escape(name)}["']""") for name in names]
+    for path in revisions:
+        spans = functions(path)
+        for name, span in spans.items():
+            if not (name == "upgrade" or name.startswith("upgrade_")):
+                continue
+            body = "\n".join(lines(path)[span.line - 1 : span.end])
+            if all(p.search(body) for p in patterns):
+                target = spans.get("down" + name[2:]) if undo else span
+                return (path, target.line) if target else (path, span.line)
+    return None
 
 
 class Models:

@@ -29,7 +29,7 @@ from sqlalchemy.engine import URL, Connection
 
 from alembic_gate.check import drift, roundtrip, targets
 from alembic_gate.check.errors import WorkerError
-from alembic_gate.check.locate import Location, Models, ProjectFiles, deepest_in, functions, real
+from alembic_gate.check.locate import Location, Models, ProjectFiles, created_in, deepest_in, real
 from alembic_gate.check.protocol import Behind, RawFinding, Request, Result, mask
 from alembic_gate.check.targets import connect, provide, refuse_nonempty, same_database
 
@@ -298,7 +298,7 @@ class Session:
         run = UpgradeThenCompare(cfg, script)
         failure = self._attempt(run)
         if failure is not None:
-            if run.compared_engines:  # every migration had run: the comparison failed
+            if run.comparing:  # the migrations had run: the comparison failed
                 self._fail("AG902", failure, "the autogenerate comparison")
             else:
                 self._fail("AG901", failure, "upgrade")
@@ -369,11 +369,8 @@ class Session:
     def _downgrade_of(self, key: str) -> tuple[str | None, int | None]:
         """The downgrade() of the newest revision whose upgrade() names what `key` is about."""
         names = _names_in(key)
-        for path in self.revisions:
-            if names and _mentions_all(path, names):
-                span = functions(path).get("downgrade")
-                return path, span.line if span else None
-        return None, None
+        found = created_in(self.revisions, *names, undo=True) if names else None
+        return found if found else (None, None)
 
 
 # What alembic's `command.check` passes to its RevisionContext.
@@ -404,6 +401,7 @@ class UpgradeThenCompare:
         self.script = script
         self.revision_context = autogenerate.RevisionContext(cfg, script, dict(CHECK_ARGS))
         self.compared_engines = 0
+        self.comparing = False
 
     def __call__(self) -> None:
         with EnvironmentContext(
@@ -420,8 +418,10 @@ class UpgradeThenCompare:
 
     def _steps(self, heads: Any, context: MigrationContext) -> Iterator[Any]:
         yield from self.script._upgrade_revs("heads", heads)
-        self.compared_engines += 1
+        self.comparing = True
         self.revision_context.run_autogenerate(context.get_current_heads(), context)
+        self.comparing = False
+        self.compared_engines += 1
 
     def migration_script(self) -> Any:
         """The comparison's MigrationScript (None when env.py's process_revision_directives
@@ -553,12 +553,6 @@ def _names_in(key: str) -> list[str]:
     if "on" in words:
         return [words[words.index("on") + 1].rsplit(".", 1)[-1]]
     return [subject.split("(", 1)[0].rsplit(".", 1)[-1]]
-
-
-def _mentions_all(path: str, names: Sequence[str]) -> bool:
-    from alembic_gate.check.locate import mentions
-
-    return mentions(path, "upgrade", *names)
 
 
 def _cleanup(item: str) -> str:

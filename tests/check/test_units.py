@@ -1,0 +1,142 @@
+"""The check package's pieces on their own: masking, locating, drivers, snapshots."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from alembic_gate.check.locate import Models, ProjectFiles, created_in, deepest_in, real
+from alembic_gate.check.protocol import DatabaseSpec, Request, mask
+from alembic_gate.check.roundtrip import differences
+from alembic_gate.check.targets import same_database, with_driver
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("postgresql://app:pw@db:5432/app", "postgresql://app:***@db:5432/app"),
+        ("mysql+pymysql://root:p%40ss@h/x is full", "mysql+pymysql://root:***@h/x is full"),
+        (
+            "at sqlite:///tmp/x.db and postgresql://u@h/d",
+            "at sqlite:///tmp/x.db and postgresql://u@h/d",
+        ),
+    ],
+)
+def test_mask_hides_passwords_only(text: str, shown: str) -> None:
+    assert mask(text) == shown
+
+
+def test_request_round_trips_through_json() -> None:
+    request = Request(
+        cwd="/p",
+        config_path="/p/alembic.ini",
+        section="alembic",
+        script_location="/p/migrations",
+        flask=False,
+        database=DatabaseSpec("server", url="postgresql://u:p@h/d", prefix="alembic_gate_0"),
+        x_args=["a=b"],
+    )
+    assert Request.from_json(request.to_json()) == request
+
+
+def _module(path: Path, source: str) -> ModuleType:
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location(f"unit_{path.stem}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_deepest_frame_in_the_given_files(tmp_path: Path) -> None:
+    helper = _module(tmp_path / "helper.py", "def boom():\n    raise ValueError('x')\n")
+    revision = _module(
+        tmp_path / "rev.py",
+        "def upgrade(helper):\n    x = 1\n    helper.boom()\n",
+    )
+    with pytest.raises(ValueError) as caught:
+        revision.upgrade(helper)
+    assert deepest_in(caught.value, [real(str(tmp_path / "rev.py"))]) == (
+        real(str(tmp_path / "rev.py")),
+        3,
+    )
+    project = ProjectFiles(str(tmp_path))
+    assert project.deepest(caught.value) == (real(str(tmp_path / "helper.py")), 2)
+
+
+def test_created_in_picks_the_first_revision_and_its_downgrade(tmp_path: Path) -> None:
+    old = tmp_path / "a.py"
+    old.write_text("def upgrade():\n    op.create_table('tags')\n\n\ndef downgrade():\n    pass\n")
+    multidb = tmp_path / "b.py"
+    multidb.write_text(
+        "def upgrade_engine2():\n    op.add_column('tags', sa.Column('label'))\n\n\n"
+        "def downgrade_engine2():\n    pass\n"
+    )
+    assert created_in([str(old)], "tags") == (str(old), 1)
+    assert created_in([str(old)], "tags", undo=True) == (str(old), 5)
+    assert created_in([str(multidb), str(old)], "tags", "label", undo=True) == (str(multidb), 5)
+    assert created_in([str(old)], "tags", "label") is None
+
+
+def test_models_locate_mapped_columns_by_attribute(tmp_path: Path) -> None:
+    models = _module(
+        tmp_path / "models_unit.py",
+        "from sqlalchemy import String\n"
+        "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n\n"
+        "class Base(DeclarativeBase):\n    pass\n\n\n"
+        "class Account(Base):\n"
+        "    __tablename__ = 'unit_accounts'\n\n"
+        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+        "    display: Mapped[str] = mapped_column('display_name', String(20))\n",
+    )
+    sys.modules[models.__name__] = models
+    try:
+        found = Models(ProjectFiles(str(tmp_path)))
+        path = real(str(tmp_path / "models_unit.py"))
+        assert found.table("unit_accounts", None) == (path, 9)
+        # The column is display_name; the attribute that maps it is `display`.
+        assert found.column("unit_accounts", None, "display_name") == (path, 13)
+    finally:
+        del sys.modules[models.__name__]
+
+
+def test_drivers_for_sync_and_async_env_py() -> None:
+    assert with_driver(make_url("postgresql://u@h/d"), False).drivername == "postgresql+psycopg"
+    assert with_driver(make_url("postgresql+asyncpg://u@h/d"), False).drivername == (
+        "postgresql+psycopg"
+    )
+    assert with_driver(make_url("sqlite:////tmp/x.db"), True).drivername == "sqlite+aiosqlite"
+    assert with_driver(make_url("mysql://u@h/d"), False).drivername == "mysql+pymysql"
+    # A driver the user named is kept.
+    assert with_driver(make_url("postgresql+psycopg2://u@h/d"), True).drivername == (
+        "postgresql+psycopg2"
+    )
+
+
+def test_same_database_ignores_driver_and_password(tmp_path: Path) -> None:
+    assert same_database(
+        make_url("postgresql+psycopg://a:x@h:5432/d"), make_url("postgresql://a@h:5432/d")
+    )
+    assert not same_database(make_url("postgresql://h/d"), make_url("postgresql://h/other"))
+    assert same_database(
+        make_url(f"sqlite:///{tmp_path}/./x.db"), make_url(f"sqlite+aiosqlite:///{tmp_path}/x.db")
+    )
+
+
+def test_round_trip_differences_in_words() -> None:
+    before = {"table tags": "present", "column tags.label": "VARCHAR(30) NOT NULL"}
+    after = {"column tags.label": "VARCHAR(30) NULL", "index ix on tags": "(label)"}
+    assert differences(before, after) == [
+        (
+            "column tags.label",
+            "column tags.label was VARCHAR(30) NOT NULL before the round trip, "
+            "VARCHAR(30) NULL after",
+        ),
+        ("index ix on tags", "index ix on tags ((label)) appears only after the round trip"),
+        ("table tags", "table tags (present) is gone after the round trip"),
+    ]
