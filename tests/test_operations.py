@@ -200,3 +200,45 @@ def test_operations_are_read_once_per_file_version(tmp_path: Path) -> None:
     assert [c.table for c in operations(rev).upgrade.calls] == ["bb"]
     path.unlink()
     assert operations(rev).problem is not None
+
+
+U = "def upgrade():\n    "
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            U + "op.add_column()\n    op.alter_column(*args, **kw)",
+            [("add_column", None, None), ("alter_column", None, None)],
+        ),
+        (U + "op.add_column(*('t', sa.Column('c', nullable=False)))", [("add_column", None, None)]),
+        (U + "op.add_column('t', sa.Column(**spec))", [("add_column", "t", None)]),
+        (
+            U + "with op.batch_alter_table(*n) as b:\n        b.drop_column()",
+            [("drop_column", None, None)],
+        ),
+        (U + "with op.batch_alter_table('t'):\n        pass", []),
+        (U + "with op.batch_alter_table('t') as (a, b):\n        a.drop_column('x')", []),
+        (
+            U + "op.execute()\n    op.execute(sqltext=None)\n    conn.execute(1)",
+            [("execute", None, None), ("execute", None, None)],
+        ),
+        (
+            U
+            + "def inner():\n        op.drop_table('x')\n    class K:\n        op.drop_table('y')",
+            [],
+        ),
+        (U + "upgrade()\n\ndef downgrade():\n    downgrade()", []),
+        ("upgrade = 1\ndowngrade = lambda: None\n", []),
+    ],
+)
+def test_odd_shapes(body: str, expected: list[tuple[str, str | None, str | None]]) -> None:
+    ops = read_operations(HEAD + body + "\n")
+    calls = [c for c in ops.upgrade.calls if c.name != "batch_alter_table"]
+    assert [(c.name, c.table, c.column) for c in calls] == expected
+
+
+def test_too_deeply_nested_is_a_problem_not_a_crash() -> None:
+    ops = read_operations(HEAD + U + "x = " + " + ".join(["a"] * 5000) + "\n")
+    assert ops.problem is not None
