@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from .conftest import Run, edit, line_of, tables
+from .conftest import PROJECTS, Run, edit, line_of, tables
 
 Project = Callable[[str], Path]
 Check = Callable[..., Run]
@@ -272,3 +273,16 @@ def test_inline_suppression_in_the_revision_file(project: Project, check: Check)
     root = project("failing")
     edit(root / FAILING, "    op.execute(\n", "    op.execute(  # alembic-gate: ignore[AG901]\n")
     assert check("--db", "sqlite").code == 0
+
+
+def test_pyproject_config_without_models(
+    check: Check, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `alembic init -t pyproject`: script_location in [tool.alembic], target_metadata = None.
+    root = Path(shutil.copytree(PROJECTS / "pyproject_cfg", tmp_path / "pyproject_cfg"))
+    monkeypatch.chdir(root)
+    run = check("--db", "sqlite")
+    assert run.code == 2
+    assert "env.py gives alembic no target_metadata" in run.err
+    # Applying the migrations (and undoing them) needs no models.
+    assert check("--db", "sqlite", "--ignore", "AG902", "--roundtrip").code == 0

@@ -75,7 +75,7 @@ def _run(args: argparse.Namespace, targets: list[Target], cwd: Path, worker: Wor
         return gate.exit_code
     codes = [*CHECK_CODES, "AG903"] if args.roundtrip else list(CHECK_CODES)
     try:
-        findings += _check_histories(args, histories, cwd, worker)
+        findings += _check_histories(args, histories, cwd, settings, worker)
     except _SigTerm:
         raise Terminated("terminated by SIGTERM (after cleaning up)") from None
     ran = graph_codes + [c for c in codes if settings.is_enabled(c)]
@@ -85,7 +85,11 @@ def _run(args: argparse.Namespace, targets: list[Target], cwd: Path, worker: Wor
 
 
 def _check_histories(
-    args: argparse.Namespace, histories: list[History], cwd: Path, first: WorkerProcess
+    args: argparse.Namespace,
+    histories: list[History],
+    cwd: Path,
+    settings: Settings,
+    first: WorkerProcess,
 ) -> list[Finding]:
     found: list[Finding] = []
     timeout = max(WORKER_SECONDS, 10 * float(args.timeout))
@@ -95,7 +99,7 @@ def _check_histories(
         for index, history in enumerate(histories):
             worker = first if index == 0 else workers.enter_context(WorkerProcess(cwd))
             spec = replace(database.spec, prefix=f"alembic_gate_{index}")
-            result = worker.run(request(args, history, spec, cwd), timeout)
+            result = worker.run(request(args, history, spec, cwd, settings), timeout)
             found += result_findings(result, history, cwd)
     return found
 
@@ -114,7 +118,9 @@ def graph_findings(history: History, settings: Settings, cwd: Path) -> list[Find
     return found
 
 
-def request(args: argparse.Namespace, history: History, spec: DatabaseSpec, cwd: Path) -> Request:
+def request(
+    args: argparse.Namespace, history: History, spec: DatabaseSpec, cwd: Path, settings: Settings
+) -> Request:
     setup = history.setup
     return Request(
         cwd=str(cwd),
@@ -127,7 +133,8 @@ def request(args: argparse.Namespace, history: History, spec: DatabaseSpec, cwd:
         allow_nonempty=args.allow_nonempty,
         url_env=args.url_env,
         x_args=list(args.x_args),
-        roundtrip=args.roundtrip,
+        roundtrip=args.roundtrip and settings.is_enabled("AG903"),
+        compare=settings.is_enabled("AG902"),
     )
 
 

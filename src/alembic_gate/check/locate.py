@@ -26,7 +26,11 @@ def real(path: str) -> str:
 
 def frames(exc: BaseException) -> list[Location]:
     """(file, line) of every frame between the catcher and the raise, outermost first."""
-    return [(real(f.f_code.co_filename), line) for f, line in traceback.walk_tb(exc.__traceback__)]
+    return [
+        (real(f.f_code.co_filename), line)
+        for f, line in traceback.walk_tb(exc.__traceback__)
+        if not f.f_code.co_filename.startswith("<")  # exec'd code: "<string>", "<frozen ...>"
+    ]
 
 
 def deepest_in(exc: BaseException, files: Iterable[str]) -> Location | None:

@@ -52,6 +52,8 @@ class Request:
     url_env: str | None = None
     x_args: list[str] = field(default_factory=list)
     roundtrip: bool = False
+    # Run the autogenerate comparison (AG902 selected).
+    compare: bool = True
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

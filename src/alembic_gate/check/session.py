@@ -295,7 +295,7 @@ class Session:
 
     def _upgrade_and_compare(self, cfg: Config, script: ScriptDirectory) -> bool:
         """`upgrade heads`, then alembic check's comparison, in one run of env.py."""
-        run = UpgradeThenCompare(cfg, script)
+        run = UpgradeThenCompare(cfg, script, self.request.compare)
         failure = self._attempt(run)
         if failure is not None:
             if run.comparing:  # the migrations had run: the comparison failed
@@ -396,9 +396,10 @@ class UpgradeThenCompare:
     env.py, env.py calls run_migrations once per engine and each engine is compared.
     """
 
-    def __init__(self, cfg: Config, script: ScriptDirectory) -> None:
+    def __init__(self, cfg: Config, script: ScriptDirectory, compare: bool) -> None:
         self.cfg = cfg
         self.script = script
+        self.compare = compare
         self.revision_context = autogenerate.RevisionContext(cfg, script, dict(CHECK_ARGS))
         self.compared_engines = 0
         self.comparing = False
@@ -418,6 +419,15 @@ class UpgradeThenCompare:
 
     def _steps(self, heads: Any, context: MigrationContext) -> Iterator[Any]:
         yield from self.script._upgrade_revs("heads", heads)
+        if not self.compare:
+            return
+        if context.opts.get("target_metadata") is None:
+            raise WorkerError(
+                "env.py gives alembic no target_metadata, so there are no models to compare "
+                "the migrated schema with: set it in env.py (target_metadata = "
+                "Base.metadata), or pass --ignore AG902 to only apply the migrations",
+                "usage",
+            )
         self.comparing = True
         self.revision_context.run_autogenerate(context.get_current_heads(), context)
         self.comparing = False
