@@ -2,11 +2,12 @@
 
 Each rule module defines `RULE` (its entry in `catalog.RULES`) and
 `check(ctx: LintContext) -> Iterator[Finding]`. Add a module here and to
-`LINT_RULES`; its docs page lives at `docs/rules/<CODE>.md`.
+`RULE_MODULES`; its docs page lives at `docs/rules/<CODE>.md`.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,46 +40,30 @@ class LintContext:
 Check = Callable[[LintContext], Iterator[Finding]]
 
 
-def _load() -> list[ModuleType]:
-    from alembic_gate.rules import (
-        ag001_multiple_heads,
-        ag002_missing_down_revision,
-        ag003_missing_dependency,
-        ag004_duplicate_revision,
-        ag005_revision_cycle,
-        ag006_duplicate_branch_label,
-        ag007_unparsable_revision,
-        ag008_multiple_bases,
-        ag009_header_mismatch,
-        ag010_stale_parent,
-        ag101_not_null_column_without_default,
-        ag102_not_null_without_backfill,
-        ag103_drop_column_or_table,
-        ag104_rename_column_or_table,
-        ag105_index_not_concurrent,
-        ag106_column_type_change,
-        ag107_empty_downgrade,
-    )
+# One module per rule, in code order.
+RULE_MODULES = (
+    "ag001_multiple_heads",
+    "ag002_missing_down_revision",
+    "ag003_missing_dependency",
+    "ag004_duplicate_revision",
+    "ag005_revision_cycle",
+    "ag006_duplicate_branch_label",
+    "ag007_unparsable_revision",
+    "ag008_multiple_bases",
+    "ag009_header_mismatch",
+    "ag010_stale_parent",
+    "ag101_not_null_column_without_default",
+    "ag102_not_null_without_backfill",
+    "ag103_drop_column_or_table",
+    "ag104_rename_column_or_table",
+    "ag105_index_not_concurrent",
+    "ag106_column_type_change",
+    "ag107_empty_downgrade",
+)
 
-    return [
-        ag001_multiple_heads,
-        ag002_missing_down_revision,
-        ag003_missing_dependency,
-        ag004_duplicate_revision,
-        ag005_revision_cycle,
-        ag006_duplicate_branch_label,
-        ag007_unparsable_revision,
-        ag008_multiple_bases,
-        ag009_header_mismatch,
-        ag010_stale_parent,
-        ag101_not_null_column_without_default,
-        ag102_not_null_without_backfill,
-        ag103_drop_column_or_table,
-        ag104_rename_column_or_table,
-        ag105_index_not_concurrent,
-        ag106_column_type_change,
-        ag107_empty_downgrade,
-    ]
+
+def _load() -> list[ModuleType]:
+    return [importlib.import_module(f"alembic_gate.rules.{name}") for name in RULE_MODULES]
 
 
 def lint_rules() -> list[tuple[RuleInfo, Check]]:
