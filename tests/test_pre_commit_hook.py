@@ -78,7 +78,9 @@ def test_hook_definition_matches_the_contract() -> None:
     lint = hooks["alembic-gate"]
     assert lint["entry"] == "alembic-gate lint"
     assert lint["language"] == "python"
-    assert lint["pass_filenames"] is False
+    # Changed files are passed so they are parsed whole; the graph is always read whole.
+    assert lint["pass_filenames"] is True
+    assert lint["require_serial"] is True
 
 
 def test_hook_passes_then_fails_on_a_second_head(project: Path, pre_commit_home: Path) -> None:
@@ -96,3 +98,16 @@ def test_hook_passes_then_fails_on_a_second_head(project: Path, pre_commit_home:
     assert "Failed" in broken.stdout
     assert "AG001 [multiple-heads]" in broken.stdout
     assert 'alembic merge -m "merge heads"' in broken.stdout
+
+
+def test_hook_fails_on_a_syntax_error_below_the_identifiers(
+    project: Path, pre_commit_home: Path
+) -> None:
+    revision = next((project / "migrations" / "versions").glob("4c535d2e7ab2_*.py"))
+    revision.write_text(revision.read_text().replace("def upgrade() -> None:", "def upgrade(:"))
+    _git(project, "commit", "-qam", "typo")
+
+    broken = _try_repo(project, pre_commit_home)
+    assert broken.returncode == 1, broken.stdout + broken.stderr
+    assert "AG007 [unparsable-revision]" in broken.stdout
+    assert "syntax error" in broken.stdout

@@ -81,7 +81,11 @@ def _lint_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help="git ref to compare with (AG010; AG1xx only for revisions new since REF)",
     )
     p.add_argument(
-        "files", nargs="*", help="ignored: pre-commit passes changed files; the whole graph is read"
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="revision files to parse whole (pre-commit passes the changed ones), so a "
+        "syntax error anywhere in them is AG007; the whole graph is always read",
     )
 
 

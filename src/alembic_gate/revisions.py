@@ -155,6 +155,27 @@ def _parse(data: bytes, text: str, rev: RevisionFile) -> ast.Module | None:
         return _parse_module(data, text, rev)
 
 
+def check_syntax(rev: RevisionFile) -> None:
+    """Parse the whole file, not only its head: a syntax error anywhere becomes the
+    file's problem (AG007). Used for the files a commit changes (lint's FILES)."""
+    if rev.problem is not None:
+        return
+    try:
+        data = rev.path.read_bytes()
+    except OSError as exc:
+        rev.problem = f"cannot read file: {exc.strerror or exc}"
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            ast.parse(data, filename=rev.display)
+        except SyntaxError as exc:
+            rev.problem = f"syntax error: {exc.msg}"
+            rev.problem_line = exc.lineno
+        except (ValueError, RecursionError, MemoryError) as exc:
+            rev.problem = f"cannot parse: {exc or type(exc).__name__}"
+
+
 def _parse_module(data: bytes, text: str, rev: RevisionFile) -> ast.Module | None:
     head = _head_source(data)
     if head is not None:

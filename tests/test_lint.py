@@ -1,0 +1,190 @@
+"""`alembic-gate lint` end to end, through `main()`: exit codes, reports, selection,
+suppression, configuration errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from alembic_gate.main import main
+
+ROOT = Path(__file__).resolve().parent.parent
+PARENT = "46eedd18c879"
+
+SECOND_HEAD = '''"""second head
+
+Revision ID: 99aa99aa99aa
+Revises: 46eedd18c879
+"""
+from alembic import op
+
+revision = "99aa99aa99aa"
+down_revision = "46eedd18c879"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.drop_column("post", "title"){comment}
+
+
+def downgrade() -> None:
+    pass
+'''
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "project"
+    shutil.copytree(
+        ROOT / "examples" / "quickstart", root, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    monkeypatch.chdir(root)
+    return root
+
+
+def _add_head(project: Path, comment: str = "") -> Path:
+    path = project / "migrations" / "versions" / "99aa99aa99aa_second_head.py"
+    path.write_text(SECOND_HEAD.format(comment=comment))
+    return path
+
+
+def test_clean_project_exits_0(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lint"]) == 0
+    assert capsys.readouterr().out == "All checks passed.\n"
+
+
+def test_two_heads_exit_1_with_the_merge_command(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _add_head(project)
+    assert main(["lint"]) == 1
+    out = capsys.readouterr().out
+    assert "migrations/versions/99aa99aa99aa_second_head.py:8: AG001 [multiple-heads]" in out
+    assert 'fix: alembic merge -m "merge heads" 4c535d2e7ab2 99aa99aa99aa' in out
+    assert "AG103 [drop-column-or-table]" in out
+
+
+def test_every_report_from_one_run(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _add_head(project)
+    formats = [f"--format={fmt}={project / 'out' / fmt}" for fmt in ("json", "sarif", "junit")]
+    assert main(["lint", "--format", "text", *formats]) == 1
+    assert "AG001" in capsys.readouterr().out
+    report = json.loads((project / "out" / "json").read_text())
+    assert report["version"] == 1
+    assert report["command"] == "lint"
+    assert sorted(report["heads"]) == ["4c535d2e7ab2", "99aa99aa99aa"]
+    assert {f["code"] for f in report["findings"]} == {"AG001", "AG103"}
+    assert json.loads((project / "out" / "sarif").read_text())["version"] == "2.1.0"
+    assert (project / "out" / "junit").read_text().startswith("<?xml")
+
+
+def test_warnings_fail_only_with_fail_on_warning(project: Path) -> None:
+    _add_head(project)
+    assert main(["lint", "--ignore", "AG001"]) == 0  # AG103 is a warning
+    assert main(["lint", "--ignore", "AG001", "--fail-on", "warning"]) == 1
+
+
+def test_pyproject_configuration_and_flags_win(project: Path) -> None:
+    _add_head(project)
+    (project / "pyproject.toml").write_text(
+        '[tool.alembic-gate]\nignore = ["AG001"]\nfail-on = "warning"\n'
+    )
+    assert main(["lint"]) == 1  # AG103 fails at warning level
+    assert main(["lint", "--fail-on", "error"]) == 0
+    assert main(["lint", "--select", "AG0"]) == 1  # --select replaces: AG001 is back
+
+
+def test_per_rule_severity(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _add_head(project)
+    (project / "pyproject.toml").write_text(
+        '[tool.alembic-gate]\nignore = ["AG001"]\n[tool.alembic-gate.severity]\nAG103 = "error"\n'
+    )
+    assert main(["lint", "--format", "json"]) == 1
+    (finding,) = json.loads(capsys.readouterr().out)["findings"]
+    assert (finding["code"], finding["severity"]) == ("AG103", "error")
+
+
+def test_inline_suppression(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _add_head(project, comment="  # alembic-gate: ignore[AG103]")
+    assert main(["lint", "--ignore", "AG001", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["findings"] == []
+    assert report["unused_suppressions"] == []
+
+
+def test_unused_suppression_is_reported(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _add_head(project, comment="  # alembic-gate: ignore[AG103]")
+    path.write_text(path.read_text().replace('op.drop_column("post", "title")', "pass"))
+    assert main(["lint", "--ignore", "AG001", "--format", "json"]) == 0
+    unused = json.loads(capsys.readouterr().out)["unused_suppressions"]
+    assert unused == [
+        "migrations/versions/99aa99aa99aa_second_head.py:15: unused suppression ignore[AG103]"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("argv", "setup", "message"),
+    [
+        (["lint", "--select", "AG999"], None, "unknown rule code or prefix 'AG999'"),
+        (["lint", "--format", "yaml"], None, "unknown --format 'yaml'"),
+        (["lint", "--format", "json", "--format", "sarif"], None, "standard output"),
+        (["lint"], '[tool.alembic-gate]\nignore = ["XX1"]\n', "unknown rule code or prefix"),
+        (["lint"], '[tool.alembic-gate]\nfail-on = "fatal"\n', "severity 'fatal'"),
+        (["lint"], "[tool.alembic-gate]\nselct = []\n", "unknown key 'selct'"),
+        (["lint"], "[tool.alembic-gate\n", "cannot read"),
+    ],
+)
+def test_configuration_errors_exit_2(
+    project: Path,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    setup: str | None,
+    message: str,
+) -> None:
+    if setup is not None:
+        (project / "pyproject.toml").write_text(setup)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_unknown_code_in_a_suppression_exits_2(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _add_head(project, comment="  # alembic-gate: ignore[AG1O3]")
+    assert main(["lint"]) == 2
+    assert "unknown rule code 'AG1O3'" in capsys.readouterr().err
+
+
+def test_no_setup_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["lint"]) == 2
+
+
+def test_files_given_are_parsed_whole(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _add_head(project)
+    path.write_text(path.read_text().replace("def downgrade() -> None:", "def downgrade(:"))
+    # Read by its head only, the file is fine; named on the command line, it is parsed whole.
+    assert main(["lint", "--ignore", "AG001,AG103"]) == 0
+    capsys.readouterr()
+    assert main(["lint", "--ignore", "AG001,AG103", str(path.relative_to(project))]) == 1
+    out = capsys.readouterr().out
+    assert "99aa99aa99aa_second_head.py:18: AG007 [unparsable-revision]" in out
+    assert "syntax error" in out
+
+
+def test_lint_imports_neither_sqlalchemy_nor_alembic(project: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom alembic_gate.main import main\nrc = main(['lint'])\n"
+        "assert 'sqlalchemy' not in sys.modules and 'alembic' not in sys.modules, rc\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
