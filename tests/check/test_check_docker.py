@@ -178,3 +178,59 @@ def test_the_next_run_removes_what_a_killed_run_left(
     # Any later run sweeps first (this one then stops at its image).
     assert check("--image", "alembic-gate/no-such-image:0").code == 3
     assert containers_of(process.pid) == []
+
+
+@pytest.fixture
+def kept(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], str]]:
+    """ALEMBIC_GATE_REUSE=1, and `psql(sql)` inside the kept PostgreSQL container; the
+    container is removed before and after."""
+    monkeypatch.setenv("ALEMBIC_GATE_REUSE", "1")
+
+    def kept_ids() -> list[str]:
+        listed = subprocess.run(
+            ["docker", "ps", "-aq", "--filter", "label=alembic-gate.keep=postgres"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        )
+        return listed.stdout.split()
+
+    def remove() -> None:
+        for container in kept_ids():
+            subprocess.run(["docker", "rm", "-f", container], capture_output=True, timeout=60)
+
+    def psql(sql: str, database: str = "postgres") -> str:
+        [container] = kept_ids()
+        command = ["psql", "-U", "postgres", "-d", database, "-tAc", sql]
+        done = subprocess.run(
+            ["docker", "exec", container, *command], capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    remove()
+    yield psql
+    remove()
+
+
+def test_a_kept_container_copies_the_migrated_template(
+    project: Project, check: Check, kept: Callable[[str], str]
+) -> None:
+    root = project("generic")
+    assert check("--image", POSTGRES_IMAGE).code == 0
+    [template] = kept("SELECT datname FROM pg_database WHERE datname LIKE 'alembic_gate_%'").split()
+    assert template.startswith("alembic_gate_tpl_")  # the run's own database was dropped
+    # Mark the template: a run that starts from a copy of it sees the mark as drift.
+    kept("CREATE TABLE template_mark (id integer)", template)
+    run = check("--image", POSTGRES_IMAGE, "--format", "json")
+    assert [f["message"] for f in run.findings] == [
+        "table template_mark is in the migrated database but not in the models"
+    ]
+    # Another history is another template: migrated from scratch, no mark.
+    (root / "migrations/versions/5e5e5e5e5e5e_wait.py").write_text(
+        SLOW_REVISION.replace("SELECT pg_sleep(120)", "SELECT 1")
+    )
+    assert check("--image", POSTGRES_IMAGE).code == 0
+    names = kept("SELECT count(*) FROM pg_database WHERE datname LIKE 'alembic_gate_tpl_%'")
+    assert names == "2"

@@ -9,6 +9,8 @@ back in JSON. SQLAlchemy and alembic are only imported in the worker.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import secrets
 import signal
 import sys
 import threading
@@ -98,10 +100,35 @@ def _check_histories(
             print(f"alembic-gate: database ready in {database.start_seconds:.1f}s", file=sys.stderr)
         for index, history in enumerate(histories):
             worker = first if index == 0 else workers.enter_context(WorkerProcess(cwd))
-            spec = replace(database.spec, prefix=f"alembic_gate_{index}")
+            spec = _spec_for(database.spec, history, args, index)
             result = worker.run(request(args, history, spec, cwd, settings), timeout)
             found += result_findings(result, history, cwd)
     return found
+
+
+def _spec_for(
+    spec: DatabaseSpec, history: History, args: argparse.Namespace, index: int
+) -> DatabaseSpec:
+    if not spec.drop:  # a server of this run's own
+        return replace(spec, prefix=f"alembic_gate_{index}")
+    # A kept server: names no other run uses, and the history's template (PostgreSQL).
+    run = f"alembic_gate_run_{secrets.token_hex(4)}_{index}"
+    template = f"alembic_gate_tpl_{history_key(history, args)}" if args.db == "postgres" else None
+    return replace(spec, prefix=run, template=template)
+
+
+def history_key(history: History, args: argparse.Namespace) -> str:
+    """A hash of what decides the migrated schema: the revision files, env.py, the
+    config file and the options passed to env.py."""
+    digest = hashlib.sha256()
+    setup = history.setup
+    files = sorted(rev.path for rev in history.graph.files)
+    extra = [setup.config_path, setup.script_location / "env.py" if setup.script_location else None]
+    for path in [*files, *extra]:
+        if path is not None and path.is_file():
+            digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(repr((args.x_args, args.url_env, args.flask_app, setup.section)).encode())
+    return digest.hexdigest()[:16]
 
 
 def graph_findings(history: History, settings: Settings, cwd: Path) -> list[Finding]:

@@ -35,6 +35,8 @@ NO_DOCKER = (
     "--db sqlite, or --database-url URL for an empty database you started"
 )
 POLL = 0.2
+# Set to 1 to keep one container per engine and image between runs (local use).
+REUSE = "ALEMBIC_GATE_REUSE"
 # How long a started server's port may take to answer from here.
 PORT_SECONDS = 15.0
 
@@ -57,6 +59,9 @@ class Engine:
     # Server options: a throwaway database needs no durability.
     command: tuple[str, ...]
     tmpfs: dict[str, str] = field(default_factory=dict)
+
+    def url(self, password: str, host: str, port: int) -> str:
+        return f"{self.scheme}://{self.user}:{password}@{host}:{port}/{self.database}"
 
     def environment(self, password: str) -> dict[str, str]:
         if self.scheme == "postgresql":
@@ -197,39 +202,83 @@ class Watchdog:
             self.process.wait(5)
 
 
+@dataclass(frozen=True)
+class Server:
+    """A database server in a container: an administrator's URL."""
+
+    url: str
+    # Seconds from the Docker ping to a server accepting logins (0 when reused).
+    seconds: float
+    # A kept container (ALEMBIC_GATE_REUSE=1): it outlives the run.
+    kept: bool = False
+
+
+def reuse_requested() -> bool:
+    return os.environ.get(REUSE, "") not in {"", "0"}
+
+
 @contextmanager
-def running(db: str, image: str | None, timeout: float) -> Iterator[tuple[str, float]]:
-    """Start a `db` server; yield its administrator URL and how long it took to start."""
+def running(db: str, image: str | None, timeout: float) -> Iterator[Server]:
+    """A `db` server for this run: a new container removed afterwards, or with
+    ALEMBIC_GATE_REUSE=1 a kept one (started once, found again by its labels)."""
     engine = ENGINES[db]
     image = image or DEFAULT_IMAGES[db]
     started = time.monotonic()
     deadline = started + timeout
     client = docker_client(timeout)
     sweep_stale(client)
+    if reuse_requested():
+        yield _kept(client, db, image, started, deadline)
+        return
     _ensure_image(client, image, db)
     _use_ryuk_only_if_present(client)
     session = secrets.token_hex(6)
     password = secrets.token_hex(12)
     watchdog = Watchdog(session)
     try:
-        container = _start(client, engine, image, session, password)
+        container = _start(client, engine, image, labels(session), password)
         hosts, port = _address(container, engine)
         host = _wait_ready(container, engine, hosts, port, deadline, image)
-        user = engine.user
-        url = f"{engine.scheme}://{user}:{password}@{host}:{port}/{engine.database}"
-        yield url, time.monotonic() - started
+        yield Server(engine.url(password, host, port), time.monotonic() - started)
     finally:
         remove_session(client, session)
         watchdog.release()
 
 
-def _start(client: Any, engine: Engine, image: str, session: str, password: str) -> Any:
+def _kept(client: Any, db: str, image: str, started: float, deadline: float) -> Server:
+    """The kept container for `db` and `image`, started when there is none."""
+    from testcontainers.core.config import testcontainers_config
+
+    engine = ENGINES[db]
+    wanted = {"label": [f"{LABEL}.keep={db}", f"{LABEL}.image={image}"], "status": "running"}
+    for found in client.client.containers.list(filters=wanted):
+        password = found.labels.get(f"{LABEL}.password", "")
+        published = found.attrs["NetworkSettings"]["Ports"].get(f"{engine.port}/tcp") or []
+        port = int(published[0]["HostPort"]) if published else 0
+        host = next((h for h in _hosts(client, found.id) if _port_open(h, port)), None)
+        if password and host:
+            return Server(engine.url(password, host, port), time.monotonic() - started, kept=True)
+    _ensure_image(client, image, db)
+    testcontainers_config.ryuk_disabled = True  # the reaper would remove it at exit
+    password = secrets.token_hex(12)
+    keep = {LABEL: "1", f"{LABEL}.keep": db, f"{LABEL}.image": image, f"{LABEL}.password": password}
+    container = _start(client, engine, image, keep, password)
+    try:
+        hosts, port = _address(container, engine)
+        host = _wait_ready(container, engine, hosts, port, deadline, image)
+    except BaseException:
+        container.stop()
+        raise
+    return Server(engine.url(password, host, port), time.monotonic() - started, kept=True)
+
+
+def _start(client: Any, engine: Engine, image: str, marks: dict[str, str], password: str) -> Any:
     from testcontainers.core.container import DockerContainer
 
     container = DockerContainer(image, command=" ".join(engine.command))
     container.with_envs(**engine.environment(password))
     container.with_exposed_ports(engine.port)
-    container.with_kwargs(labels=labels(session))
+    container.with_kwargs(labels=marks)
     container.tmpfs = dict(engine.tmpfs)
     try:
         container.start()
@@ -239,18 +288,30 @@ def _start(client: Any, engine: Engine, image: str, session: str, password: str)
 
 
 def _address(container: Any, engine: Engine) -> tuple[list[str], int]:
-    """The hosts to try for the container's port: testcontainers' answer first, then the
-    loopback address when the engine is local (testcontainers picks the gateway address
-    when it runs inside a container, which the host's published ports may not answer)."""
     try:
-        host = container.get_container_host_ip()
         port = int(container.get_exposed_port(engine.port))
-        base_url = str(container.get_docker_client().client.api.base_url)
+        hosts = _hosts(container.get_docker_client(), container.get_container_id())
     except Exception as exc:
         raise EnvError(f"cannot find the container's port: {_reason(exc)}") from None
+    return hosts, port
+
+
+def _hosts(client: Any, container_id: str) -> list[str]:
+    """The hosts to try for a container's port: testcontainers' answer first, then the
+    loopback address when the engine is local (testcontainers picks the gateway address
+    when it runs inside a container, which the host's published ports may not answer)."""
+    from testcontainers.core.config import ConnectionMode
+
+    mode = client.get_connection_mode()
+    if mode == ConnectionMode.gateway_ip:
+        host = client.gateway_ip(container_id)
+    elif mode == ConnectionMode.bridge_ip:
+        host = client.bridge_ip(container_id)
+    else:
+        host = client.host()
     # The Docker SDK's address for a Unix socket (or a Windows named pipe).
-    local = base_url.startswith("http+docker://")
-    return list(dict.fromkeys([host, "127.0.0.1"] if local else [host])), port
+    local = str(client.client.api.base_url).startswith("http+docker://")
+    return list(dict.fromkeys([host, "127.0.0.1"] if local else [host]))
 
 
 def _wait_ready(

@@ -53,5 +53,6 @@ def provision(args: argparse.Namespace) -> Iterator[Provisioned]:
     else:
         from alembic_gate.check.containers import running
 
-        with running(args.db, args.image, args.timeout) as (url, seconds):
-            yield Provisioned(DatabaseSpec("server", url=url), seconds)
+        with running(args.db, args.image, args.timeout) as server:
+            spec = DatabaseSpec("server", url=server.url, drop=server.kept)
+            yield Provisioned(spec, server.seconds)

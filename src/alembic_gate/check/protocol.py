@@ -37,6 +37,11 @@ class DatabaseSpec:
     url: str | None = None
     directory: str | None = None
     prefix: str = "alembic_gate"
+    # A kept server (ALEMBIC_GATE_REUSE=1): the run's databases are dropped at the end,
+    # and on PostgreSQL a migrated copy is kept as a template named after the history's
+    # hash; the next run with the same history starts from a copy of it.
+    drop: bool = False
+    template: str | None = None
 
 
 @dataclass

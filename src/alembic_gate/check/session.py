@@ -14,7 +14,7 @@ import os
 import sys
 from argparse import Namespace
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import URL, Connection
+from sqlalchemy.engine import URL, Connection, make_url
 
 from alembic_gate.check import drift, roundtrip, targets
 from alembic_gate.check.errors import WorkerError
@@ -89,6 +89,10 @@ class Session:
         self.revisions: dict[str, Script] = {}
         self.guard = Guard(self.urls, _hint(request))
         self.connection: Connection | None = None
+        # Whether the databases started as a copy of the history's template (kept server),
+        # and whether they end at the heads as a fresh upgrade leaves them.
+        self.cloned = False
+        self.at_heads = False
 
     # -- setting up ------------------------------------------------------------
 
@@ -101,11 +105,26 @@ class Session:
             script = self._script(cfg)
             if script is not None and self._upgrade_and_compare(cfg, script):
                 self.result.behind = self._behind(script)
+                self.at_heads = not self.result.behind
                 if self.result.behind:
                     self.result.findings = []  # compared inside a transaction that was lost
                 elif self.request.roundtrip:
+                    self.at_heads = False
                     self._roundtrip(cfg, script)
         return self.result
+
+    def finish(self) -> None:
+        """On a kept server: keep a migrated copy as the history's template (first run
+        of a history), then drop this run's databases."""
+        spec = self.request.database
+        if spec.kind != "server" or not spec.drop or spec.url is None:
+            return
+        admin = make_url(spec.url)
+        names = [url.database or "" for url in self.urls.values()]
+        if spec.template and self.at_heads and not self.cloned:
+            templates = targets.numbered(spec.template, len(names))
+            targets.save_templates(admin, names, templates)
+        targets.drop_databases(admin, names)
 
     def _env_source(self) -> str:
         try:
@@ -136,8 +155,8 @@ class Session:
 
     def _provide(self, names: Sequence[str], is_async: bool) -> None:
         spec = self.request.database
-        for name, url in zip(names, provide(spec, len(names), is_async), strict=True):
-            self.urls[name] = url
+        urls, self.cloned = provide(spec, len(names), is_async)
+        self.urls.update(zip(names, urls, strict=True))
         if spec.kind == "url" and not self.request.allow_nonempty:
             for url in self.urls.values():
                 refuse_nonempty(url, mask(spec.url or ""))
@@ -330,9 +349,11 @@ class Session:
             self._fail("AG903", failure, "upgrade after the downgrade to base")
             return
         after = self._snapshots()
-        for key, sentence in roundtrip.differences(before, after):
+        changed = roundtrip.differences(before, after)
+        for key, sentence in changed:
             path, line = self._downgrade_of(key)
             self.result.findings.append(RawFinding("AG903", sentence, path, line))
+        self.at_heads = not changed
 
     def _version_tables(self) -> set[str]:
         return {ctx.version_table for _, ctx in self.guard.contexts} or {"alembic_version"}
@@ -582,9 +603,13 @@ def _masked(finding: RawFinding) -> RawFinding:
 def serve(result_path: Path) -> int:
     """Read the request on standard input, write the result to `result_path`."""
     request = Request.from_json(sys.stdin.read())
+    session = Session(request)
     try:
-        result = Session(request).run()
+        result = session.run()
     except WorkerError as exc:
         result = Result(error=mask(str(exc)), error_kind=exc.kind)
+    finally:
+        with suppress(WorkerError):  # a kept server's leftovers are harmless
+            session.finish()
     result.write(result_path)
     return 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -33,6 +33,9 @@ ASYNC_DRIVERS = {
     "sqlite": (("aiosqlite", "aiosqlite"),),
 }
 ASYNC_ONLY = frozenset({"asyncpg", "aiomysql", "asyncmy", "aiosqlite", "psycopg_async"})
+# Templates kept on a kept server (one per history hash), newest first.
+TEMPLATE_PREFIX = "alembic_gate_tpl_"
+KEPT_TEMPLATES = 8
 # Schemas that belong to the server, not to the project.
 SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "pg_toast"})
 
@@ -75,15 +78,21 @@ def first_line(exc: sa_exc.DBAPIError) -> str:
     return text.splitlines()[0]
 
 
-def provide(spec: DatabaseSpec, count: int, is_async: bool) -> list[URL]:
-    """`count` empty databases (one per engine of a multi-database env.py)."""
+def numbered(base: str, count: int) -> list[str]:
+    """`base`, `base_1`, ...: one name per engine of a multi-database env.py."""
+    return [base if i == 0 else f"{base}_{i}" for i in range(count)]
+
+
+def provide(spec: DatabaseSpec, count: int, is_async: bool) -> tuple[list[URL], bool]:
+    """`count` databases (one per engine of a multi-database env.py), empty or, with a
+    template of this history on a kept server, already migrated; and which it is."""
     if spec.kind == "sqlite":
         assert spec.directory is not None
         folder = Path(spec.directory)
         return [
             with_driver(make_url(f"sqlite:///{folder / f'{spec.prefix}_{i}.db'}"), is_async)
             for i in range(count)
-        ]
+        ], False
     assert spec.url is not None
     url = make_url(spec.url)
     if spec.kind == "url":
@@ -93,22 +102,72 @@ def provide(spec: DatabaseSpec, count: int, is_async: bool) -> list[URL]:
                 "--database-url names one: run it with --db to use a throwaway server",
                 "usage",
             )
-        return [with_driver(url, is_async)]
-    names = [spec.prefix if i == 0 else f"{spec.prefix}_{i}" for i in range(count)]
-    _create_databases(url, names)
-    return [with_driver(url.set(database=name), is_async) for name in names]
+        return [with_driver(url, is_async)], False
+    names = numbered(spec.prefix, count)
+    templates = numbered(spec.template, count) if spec.template else []
+    cloned = _create_databases(url, names, templates)
+    return [with_driver(url.set(database=name), is_async) for name in names], cloned
 
 
-def _create_databases(admin: URL, names: Sequence[str]) -> None:
-    engine = sa.create_engine(sync_url(admin), poolclass=NullPool, isolation_level="AUTOCOMMIT")
+@contextmanager
+def _admin(url: URL) -> Iterator[Connection]:
+    engine = sa.create_engine(sync_url(url), poolclass=NullPool, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
-            for name in names:
-                conn.exec_driver_sql(f"CREATE DATABASE {name}")
+            yield conn
     except sa_exc.OperationalError as exc:
-        raise WorkerError(f"cannot create a database: {first_line(exc)}", "env") from None
+        raise WorkerError(f"the database server refused: {first_line(exc)}", "env") from None
     finally:
         engine.dispose()
+
+
+def _create_databases(admin: URL, names: Sequence[str], templates: Sequence[str]) -> bool:
+    with _admin(admin) as conn:
+        found = set(_databases(conn, templates)) if templates else set()
+        cloned = bool(templates) and found == set(templates)
+        for name, template in zip(names, templates or names, strict=True):
+            copy = f" TEMPLATE {template}" if cloned else ""
+            conn.exec_driver_sql(f"CREATE DATABASE {name}{copy}")
+    return cloned
+
+
+def _databases(conn: Connection, names: Sequence[str]) -> list[str]:
+    rows = conn.execute(
+        sa.text("SELECT datname FROM pg_database WHERE datname = ANY(:names)"),
+        {"names": list(names)},
+    )
+    return [str(row[0]) for row in rows]
+
+
+def save_templates(admin: URL, names: Sequence[str], templates: Sequence[str]) -> None:
+    """Keep migrated copies of `names` as `templates` (PostgreSQL), and only the newest few."""
+    with _admin(admin) as conn:
+        conn.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = ANY(:names) AND pid <> pg_backend_pid()"
+            ),
+            {"names": list(names)},
+        )
+        for name, template in zip(names, templates, strict=True):
+            with suppress(sa_exc.ProgrammingError):  # made meanwhile by a run of this history
+                conn.exec_driver_sql(f"CREATE DATABASE {template} TEMPLATE {name}")
+        stale = conn.execute(
+            sa.text(
+                "SELECT datname FROM pg_database WHERE starts_with(datname, :prefix) "
+                "ORDER BY oid DESC OFFSET :keep"
+            ),
+            {"prefix": TEMPLATE_PREFIX, "keep": KEPT_TEMPLATES},
+        )
+        for (name,) in list(stale):
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+
+
+def drop_databases(admin: URL, names: Sequence[str]) -> None:
+    with _admin(admin) as conn:
+        force = " WITH (FORCE)" if conn.dialect.name == "postgresql" else ""
+        for name in names:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}{force}")
 
 
 def tables_in(conn: Connection) -> list[str]:
