@@ -286,3 +286,18 @@ def test_pyproject_config_without_models(
     assert "env.py gives alembic no target_metadata" in run.err
     # Applying the migrations (and undoing them) needs no models.
     assert check("--db", "sqlite", "--ignore", "AG902", "--roundtrip").code == 0
+
+
+def test_an_unreachable_database_url_is_exit_3(project: Project, check: Check) -> None:
+    project("generic")
+    run = check("--database-url", "postgresql://app:hunter2@127.0.0.1:1/app")
+    assert run.code == 3
+    assert run.err.startswith("alembic-gate: error: cannot connect to the database: ")
+    assert "hunter2" not in run.err and "Traceback" not in run.err
+
+
+def test_a_database_url_that_is_not_a_url_is_exit_2(project: Project, check: Check) -> None:
+    project("generic")
+    run = check("--database-url", "localhost:5432")
+    assert run.code == 2
+    assert "is not a URL" in run.err

@@ -11,6 +11,11 @@ Every container carries the labels `alembic-gate=1`, `alembic-gate.session=<id>`
 
 testcontainers' own reaper (Ryuk) is used when its image is present, and left
 out otherwise: it is often unavailable (no registry, rootless Docker).
+
+For local use, ALEMBIC_GATE_REUSE=1 keeps one container per engine and image
+instead (labels `alembic-gate.keep=<db>`, `alembic-gate.image`, and the random
+password it was started with); each run makes databases of its own in it and drops
+them. Remove it with `docker rm -f $(docker ps -q --filter label=alembic-gate.keep)`.
 """
 
 from __future__ import annotations

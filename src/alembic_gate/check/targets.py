@@ -8,8 +8,9 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
@@ -63,14 +64,30 @@ def sync_url(url: URL) -> URL:
 
 @contextmanager
 def connect(url: URL) -> Iterator[Connection]:
-    engine = sa.create_engine(sync_url(url), poolclass=NullPool)
+    """A connection of the worker's own (NullPool: closed for real afterwards)."""
+    with _connected(url) as conn:
+        yield conn
+
+
+@contextmanager
+def _connected(url: URL, **options: Any) -> Iterator[Connection]:
+    engine = sa.create_engine(sync_url(url), poolclass=NullPool, **options)
     try:
-        with engine.connect() as conn:
+        conn = engine.connect()
+    except Exception as exc:  # the driver's own errors too (a missing auth dependency)
+        engine.dispose()
+        reason = first_line(exc) if isinstance(exc, sa_exc.DBAPIError) else _one_line(exc)
+        raise WorkerError(f"cannot connect to the database: {reason}", "env") from None
+    try:
+        with conn:
             yield conn
-    except sa_exc.OperationalError as exc:
-        raise WorkerError(f"cannot connect to the database: {first_line(exc)}", "env") from None
     finally:
         engine.dispose()
+
+
+def _one_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
 
 def first_line(exc: sa_exc.DBAPIError) -> str:
@@ -109,16 +126,8 @@ def provide(spec: DatabaseSpec, count: int, is_async: bool) -> tuple[list[URL], 
     return [with_driver(url.set(database=name), is_async) for name in names], cloned
 
 
-@contextmanager
-def _admin(url: URL) -> Iterator[Connection]:
-    engine = sa.create_engine(sync_url(url), poolclass=NullPool, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            yield conn
-    except sa_exc.OperationalError as exc:
-        raise WorkerError(f"the database server refused: {first_line(exc)}", "env") from None
-    finally:
-        engine.dispose()
+def _admin(url: URL) -> AbstractContextManager[Connection]:
+    return _connected(url, isolation_level="AUTOCOMMIT")
 
 
 def _create_databases(admin: URL, names: Sequence[str], templates: Sequence[str]) -> bool:
