@@ -301,3 +301,26 @@ def test_a_database_url_that_is_not_a_url_is_exit_2(project: Project, check: Che
     run = check("--database-url", "localhost:5432")
     assert run.code == 2
     assert "is not a URL" in run.err
+
+
+def test_index_and_constraint_drift(project: Project, check: Check) -> None:
+    root = project("generic")
+    models = root / "models.py"
+    edit(models, "String(120), index=True)", "String(120))")
+    edit(
+        models,
+        "name: Mapped[str] = mapped_column(String(50))",
+        "name: Mapped[str] = mapped_column(String(50), unique=True)",
+    )
+    run = check("--db", "sqlite", "--format", "json")
+    found = {f["message"]: (f["line"], f["fix"]) for f in run.findings}
+    assert found == {
+        "unique constraint on users(name) is in the models but not in the migrated database": (
+            line_of(models, "name: Mapped"),
+            "op.create_unique_constraint(None, 'users', ['name'])",
+        ),
+        "index ix_users_email on users(email) is in the migrated database but not in the models": (
+            line_of(models, "email: Mapped"),
+            "op.drop_index(op.f('ix_users_email'), table_name='users')",
+        ),
+    }

@@ -20,6 +20,9 @@ from alembic_gate.check.locate import Location, Models, created_in
 from alembic_gate.check.protocol import RawFinding
 
 _MISSING = "is in the models but not in the migrated database"
+CONSTRAINT_DIFFS = frozenset(
+    {"add_index", "remove_index", "add_constraint", "remove_constraint", "add_fk", "remove_fk"}
+)
 _EXTRA = "is in the migrated database but not in the models"
 
 
@@ -86,9 +89,7 @@ class Describer:
             return f"column {name} {_EXTRA}", where or self._created_in(tname, column.name)
         if kind.startswith("modify_"):
             return self._modify(diff)
-        if kind in {"add_index", "remove_index", "add_constraint", "remove_constraint"}:
-            return self._constraint(kind, diff[1])
-        if kind in {"add_fk", "remove_fk"}:
+        if kind in CONSTRAINT_DIFFS:
             return self._constraint(kind, diff[1])
         if kind in {"add_table_comment", "remove_table_comment"}:
             table = diff[1]
