@@ -234,3 +234,11 @@ def test_a_kept_container_copies_the_migrated_template(
     assert check("--image", POSTGRES_IMAGE).code == 0
     names = kept("SELECT count(*) FROM pg_database WHERE datname LIKE 'alembic_gate_tpl_%'")
     assert names == "2"
+
+
+def test_a_server_not_ready_in_time_is_exit_3_and_removed(project: Project, check: Check) -> None:
+    project("generic")
+    run = check("--image", POSTGRES_IMAGE, "--timeout", "0.5")
+    assert run.code == 3
+    assert "container was not ready in time (raise --timeout" in run.err
+    assert containers_of(os.getpid()) == []
