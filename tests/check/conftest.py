@@ -29,6 +29,16 @@ MARIADB_IMAGE = "alembic-gate/mariadb:10.11"
 # Put into URLs by the tests: it must never appear in check's output.
 PASSWORD = "s3cret-Pw-check"
 
+# What scripts/ensure-docker.sh --print-env exports (no registry to pull the reaper from;
+# the Docker host's ports answer on the loopback address). testcontainers reads them when
+# first imported, so they are set before any test imports it, for every test of the run.
+for _name, _value in (
+    ("TESTCONTAINERS_RYUK_DISABLED", "true"),
+    ("TESTCONTAINERS_CONNECTION_MODE", "docker_host"),
+    ("TC_HOST", "127.0.0.1"),
+):
+    os.environ.setdefault(_name, _value)
+
 
 @dataclass
 class Run:

@@ -242,3 +242,19 @@ def test_a_server_not_ready_in_time_is_exit_3_and_removed(project: Project, chec
     assert run.code == 3
     assert "container was not ready in time (raise --timeout" in run.err
     assert containers_of(os.getpid()) == []
+
+
+def test_ports_are_tried_on_the_loopback_address_too(
+    project: Project, check: Check, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Inside a container with no TC_HOST, testcontainers answers with the Docker network's
+    # gateway, which the ports the local engine publishes may not answer on (not here).
+    from testcontainers.core.config import ConnectionMode, testcontainers_config
+
+    monkeypatch.setattr(testcontainers_config, "tc_host_override", None)
+    monkeypatch.setattr(
+        testcontainers_config, "connection_mode_override", ConnectionMode.gateway_ip
+    )
+    project("generic")
+    run = check("--image", POSTGRES_IMAGE)
+    assert run.code == 0, run.err
