@@ -14,10 +14,9 @@ import re
 
 NAMES = (b"revision", b"down_revision", b"branch_labels", b"depends_on")
 
+# Matched only at line starts (found with bytes.find); the value is stripped after.
 _LINE = re.compile(
-    rb"^(revision|down_revision|branch_labels|depends_on)[ \t]*(?::[^=\n]*)?="
-    rb"(?!=)[ \t]*([^\n]*?)[ \t]*\r?$",
-    re.MULTILINE,
+    rb"(revision|down_revision|branch_labels|depends_on)[ \t]*(?::[^=\n]*)?=(?!=)[ \t]*([^\n]*)"
 )
 _STR = rb"""(?:'[^'"\\\n]*'|"[^'"\\\n]*")"""
 _VALUE = re.compile(
@@ -40,23 +39,41 @@ def read_fast(data: bytes) -> Facts | None:
     if not matches:
         return None
     facts: Facts = {}
+    # Counted segment by segment, so each byte before the last match is scanned once.
+    pos, line, double, single = 0, 1, 0, 0
     for match in matches:
+        start = match.start()
         name = match.group(1).decode()
-        value = match.group(2)
-        if name in facts or not _VALUE.fullmatch(value) or _continues(data, match.start()):
+        value = match.group(2).rstrip()
+        if name in facts or not _VALUE.fullmatch(value) or _continues(data, start):
             return None
         if name == "revision" and not _STR_ONLY.fullmatch(value):
             return None
-        if _in_string(data, match.start()):
-            return None
-        ids = dict.fromkeys(a.decode() or b.decode() for a, b in _STRINGS.findall(value))
-        if "" in ids and (name == "revision" or value[:1] in b"(["):
+        line += data.count(b"\n", pos, start)
+        double += data.count(b'"""', pos, start)
+        single += data.count(b"'''", pos, start)
+        pos = start
+        if double % 2 or single % 2:
+            return None  # may lie inside a triple-quoted string
+        ids = _ids(value)
+        if ids is None or (name == "revision" and not ids):
             return None  # a blank id: the full read reports it
-        line = data.count(b"\n", 0, match.start()) + 1
-        facts[name] = (tuple(i for i in ids if i), line)
+        facts[name] = (ids, line)
     if "revision" not in facts or "down_revision" not in facts:
         return None
     return facts
+
+
+def _ids(value: bytes) -> tuple[str, ...] | None:
+    """The ids in a plain literal (already matched by _VALUE); None for a blank one."""
+    if value.startswith(b"None"):
+        return ()
+    found = _STRINGS.findall(value)
+    if len(found) == 1 and value[:1] in b"'\"":
+        text = (found[0][0] or found[0][1]).decode()
+        return (text,) if text else ()  # `= ""` means no id, as None does
+    ids = tuple(dict.fromkeys((a or b).decode() for a, b in found))
+    return None if "" in ids else ids
 
 
 def _assignments(data: bytes, name: bytes) -> list[re.Match[bytes]]:
@@ -79,8 +96,3 @@ def _continues(data: bytes, start: int) -> bool:
     while i >= 0 and data[i] in b" \t\r\n":
         i -= 1
     return i >= 0 and data[i] in b"\\([{,"
-
-
-def _in_string(data: bytes, start: int) -> bool:
-    """Whether `start` may lie inside a triple-quoted string (an odd count before it)."""
-    return bool(data.count(b'"""', 0, start) % 2 or data.count(b"'''", 0, start) % 2)

@@ -39,6 +39,7 @@ class RevisionGraph:
     # Derived once in build(): existing parents and dependencies, and cycle members.
     _upstream: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
     _cycle_members: set[str] | None = field(default=None, repr=False)
+    _labels: dict[str, set[str]] | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, files: Sequence[RevisionFile]) -> RevisionGraph:
@@ -162,8 +163,16 @@ class RevisionGraph:
         """Each revision's branch labels, spread as alembic's `_add_branches` spreads
         them: to every descendant, and down through ancestors until a branch point
         (children and dependents both count) or a merge.
-        A label whose value is not a literal is kept as `?<revision>`."""
+        A label whose value is not a literal is kept as `?<revision>`. Computed once;
+        callers must not change the sets."""
+        if self._labels is None:
+            self._labels = self._spread_labels()
+        return self._labels
+
+    def _spread_labels(self) -> dict[str, set[str]]:
         result: dict[str, set[str]] = {rid: set() for rid in self.by_id}
+        if not self.label_owner and all(r.branch_labels.known for r in self.by_id.values()):
+            return result  # no labels anywhere: nothing to spread
         fanout = {rid: set(kids) for rid, kids in self.children.items()}
         for rid, deps in self.dependencies.items():
             for dep in deps:
