@@ -111,27 +111,28 @@ def revision_files(setup: AlembicSetup) -> tuple[list[Path], list[Path]]:
     sources: list[Path] = []
     compiled: list[Path] = []
     seen: set[tuple[str, str]] = set()
-    real_folders: dict[Path, str] = {}
     for location in setup.version_locations:
         if not location.is_dir():
             if _fresh_project(location, setup):
                 continue
             raise UsageError(f"version location {location} does not exist or is not a folder")
-        for path in _listed_files(location, setup):
+        for folder, names in _listed_files(location, setup):
             # The same folder reached twice (a repeated or nested location) lists once;
             # resolving each file would cost a syscall per path component.
-            folder = real_folders.get(path.parent)
-            if folder is None:
-                folder = real_folders[path.parent] = os.path.realpath(path.parent)
-            real = (folder, path.name)
-            if real in seen:
-                continue
-            seen.add(real)
-            kind = _revision_kind(path, setup.sourceless)
-            if kind == "source":
-                sources.append(path)
-            elif kind == "compiled":
-                compiled.append(path)
+            real = os.path.realpath(folder)
+            for name in names:
+                if (real, name) in seen:
+                    continue
+                seen.add((real, name))
+                if not setup.sourceless:  # the common case: a name test, no syscall
+                    if _SOURCE_FILE.match(name):
+                        sources.append(folder / name)
+                    continue
+                kind = _revision_kind(folder / name, setup.sourceless)
+                if kind == "source":
+                    sources.append(folder / name)
+                elif kind == "compiled":
+                    compiled.append(folder / name)
     return sources, compiled
 
 
@@ -429,27 +430,27 @@ def _fresh_project(location: Path, setup: AlembicSetup) -> bool:
     return script is not None and script.is_dir() and location == script / "versions"
 
 
-def _listed_files(location: Path, setup: AlembicSetup) -> Iterator[Path]:
-    """`Script._list_py_dir`: every file, before the name filter."""
+def _listed_files(location: Path, setup: AlembicSetup) -> Iterator[tuple[Path, list[str]]]:
+    """`Script._list_py_dir`: each folder with its files' names, before the name filter."""
     for root, dirs, files in os.walk(location):
         folder = Path(root)
         if folder.name.endswith("__pycache__"):
             continue
         names = sorted(files)
-        yield from (folder / name for name in names)
+        yield folder, names
         if setup.sourceless:
-            yield from _cached_without_source(folder, names)
+            yield folder / "__pycache__", _cached_without_source(folder, names)
         if not setup.recursive:
             break
         dirs.sort()
 
 
-def _cached_without_source(folder: Path, names: Sequence[str]) -> list[Path]:
+def _cached_without_source(folder: Path, names: Sequence[str]) -> list[str]:
     cache = folder / "__pycache__"
     if not cache.is_dir():
         return []
     stems = {name.split(".")[0] for name in names}
-    return sorted(path for path in cache.iterdir() if path.name.split(".")[0] not in stems)
+    return sorted(name for name in os.listdir(cache) if name.split(".")[0] not in stems)
 
 
 def _revision_kind(path: Path, sourceless: bool) -> Literal["source", "compiled"] | None:

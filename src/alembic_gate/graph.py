@@ -40,6 +40,8 @@ class RevisionGraph:
     _upstream: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
     _cycle_members: set[str] | None = field(default=None, repr=False)
     _labels: dict[str, set[str]] | None = field(default=None, repr=False)
+    _components: list[list[str]] | None = field(default=None, repr=False)
+    _mentions: dict[str, list[str]] | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, files: Sequence[RevisionFile]) -> RevisionGraph:
@@ -157,6 +159,17 @@ class RevisionGraph:
                 state[nxt] = 1
                 stack.append((nxt, iter(self.upstream(nxt))))
 
+    def mentioning(self, words: Iterable[str]) -> list[str]:
+        """Revisions whose file mentions any of `words` (`RevisionFile.mentions`),
+        in file order."""
+        if self._mentions is None:
+            self._mentions = {}
+            for rid, rev in self.by_id.items():
+                for word in rev.mentions:
+                    self._mentions.setdefault(word, []).append(rid)
+        found = {rid for word in words for rid in self._mentions.get(word, ())}
+        return [rid for rid in self.by_id if rid in found] if found else []
+
     # -- branch labels -------------------------------------------------------
 
     def labels(self) -> dict[str, set[str]]:
@@ -212,6 +225,11 @@ class RevisionGraph:
         return [self._cycle_path(component) for component in self._cyclic_components()]
 
     def _cyclic_components(self) -> list[list[str]]:
+        if self._components is None:
+            self._components = self._find_cyclic_components()
+        return self._components
+
+    def _find_cyclic_components(self) -> list[list[str]]:
         return [
             component
             for component in self._strong_components()

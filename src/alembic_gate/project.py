@@ -33,7 +33,7 @@ def load_history(
     sources, compiled = revision_files(setup)
     folder = cache_dir(cwd) if use_cache else None
     cache = RevisionCache(folder, setup.version_locations)
-    files: list[RevisionFile] = [cache.read(path, cwd) for path in sources]
+    files: list[RevisionFile] = cache.read_all(sources, cwd)
     cache.save(sources)
     for rev in _named(files, full, cwd):
         check_syntax(rev)

@@ -64,9 +64,14 @@ def checked_revisions(ctx: LintContext, *needs: set[str]) -> Iterator[Checked]:
     Each of `needs` is a set of operation words (`RevisionFile.mentions`) of which
     the file must mention one outside downgrade(); other files are skipped unparsed.
     """
-    for rid, rev in ctx.graph.by_id.items():
-        if not ctx.is_new(rid) or not all(rev.mentions & words for words in needs):
+    candidates = list(ctx.graph.by_id)
+    for words in needs:
+        mentioned = set(ctx.graph.mentioning(words))
+        candidates = [rid for rid in candidates if rid in mentioned]
+    for rid in candidates:
+        if not ctx.is_new(rid):
             continue
+        rev = ctx.graph.by_id[rid]
         ops = operations(rev)
         if ops.problem is None:
             yield Checked(ctx, rid, rev, ops)
