@@ -76,3 +76,30 @@ def test_no_cache_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert not (tmp_path / "p" / CACHE_DIR).exists()
     assert main(["lint"]) == 0
     assert (tmp_path / "p" / CACHE_DIR / ".gitignore").is_file()
+
+
+def test_reading_in_forked_processes_equals_reading_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alembic_gate import cache
+
+    files = []
+    for i in range(40):
+        path = tmp_path / f"r{i:02d}.py"
+        down = "None" if i == 0 else f"'{i - 1:012d}'"
+        path.write_text(f"revision = '{i:012d}'\ndown_revision = {down}\n")
+        files.append(path)
+    (tmp_path / "r07.py").write_bytes(b"\xff\x00 not python")
+    monkeypatch.setattr(cache, "PER_PROCESS", 10)
+    monkeypatch.setattr(cache, "_processes", lambda n: 3)
+    assert cache.read_revisions(files, tmp_path) == [read_revision(p, tmp_path) for p in files]
+
+
+def test_a_failing_child_is_read_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from alembic_gate import cache
+
+    files = sorted(_files(Path(shutil.copytree(VERSIONS, tmp_path / "v", ignore=_IGNORE))))
+    monkeypatch.setattr(cache, "_processes", lambda n: 2)
+    # A child whose results cannot be packed exits non-zero; the parent reads its files.
+    monkeypatch.setattr(cache, "_pack", lambda rev: object())
+    assert cache.read_revisions(files, tmp_path) == [read_revision(p, tmp_path) for p in files]
