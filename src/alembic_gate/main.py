@@ -102,9 +102,12 @@ def _check_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--db",
         choices=("postgres", "mysql", "mariadb", "sqlite"),
         default="postgres",
-        help="database engine (default: postgres, in a container)",
+        help="database engine (default: postgres); a container started with testcontainers "
+        "(images postgres:16-alpine, mysql:8.4, mariadb:11.4), or an embedded sqlite file. "
+        "ALEMBIC_GATE_REUSE=1 keeps the container (and, for postgres, a migrated template "
+        "database per history) for fast repeated local runs",
     )
-    p.add_argument("--image", help="container image for --db, e.g. postgres:16-alpine")
+    p.add_argument("--image", help="container image for --db, e.g. postgres:15")
     p.add_argument("--database-url", help="use this existing, empty database instead")
     p.add_argument(
         "--allow-nonempty",
