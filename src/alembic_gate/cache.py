@@ -10,11 +10,11 @@ just means a cold run.
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import tempfile
 import threading
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -77,7 +77,7 @@ class RevisionCache:
 
     def __init__(self, folder: Path | None, scope: Sequence[Path]) -> None:
         self.folder = folder
-        digest = hashlib.sha256("\0".join(map(str, scope)).encode()).hexdigest()[:16]
+        digest = f"{zlib.crc32(chr(0).join(map(str, scope)).encode()):08x}"
         self.file = folder / f"revisions-{digest}.marshal" if folder else None
         self.entries: dict[str, tuple[Key, tuple[Any, ...]]] = self._load()
         self.changed = False

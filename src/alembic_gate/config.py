@@ -9,7 +9,6 @@ only when named by their full code.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,11 +17,7 @@ from typing import Any, cast
 from alembic_gate.catalog import RULES
 from alembic_gate.errors import UsageError
 from alembic_gate.findings import Finding, Severity
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from alembic_gate.toml import load_toml
 
 SEVERITIES = ("error", "warning", "info")
 SECTION = "alembic-gate"
@@ -94,8 +89,8 @@ def read_pyproject(path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        data = load_toml(path)
+    except (OSError, ValueError) as exc:  # ValueError: TOMLDecodeError, UnicodeDecodeError
         raise UsageError(f"cannot read {path}: {exc}") from None
     table = data.get("tool", {}).get(SECTION, {})
     if not isinstance(table, dict):

@@ -25,12 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:
-    import tomli as tomllib
-
 from alembic_gate.errors import UsageError
+from alembic_gate.toml import load_toml
 
 DEFAULT_VERSION_TABLE = "alembic_version"
 
@@ -218,8 +214,7 @@ def _read_ini(ini: Path, base: Path) -> configparser.ConfigParser:
 
 def _tool_alembic(pyproject: Path, base: Path) -> dict[str, Any] | None:
     try:
-        with pyproject.open("rb") as file:
-            data = tomllib.load(file)
+        data = load_toml(pyproject)
     except OSError as exc:
         raise UsageError(f"cannot read {_show(pyproject, base)}: {exc.strerror}") from exc
     except ValueError as exc:  # TOMLDecodeError, UnicodeDecodeError

@@ -1,0 +1,18 @@
+"""Reading TOML files: the parser is imported only when a file is actually read."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def load_toml(path: Path) -> dict[str, Any]:
+    """The parsed file. Raises OSError, or ValueError (also for bad UTF-8) when invalid."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
+    with path.open("rb") as file:
+        return tomllib.load(file)
