@@ -242,3 +242,107 @@ def test_odd_shapes(body: str, expected: list[tuple[str, str | None, str | None]
 def test_too_deeply_nested_is_a_problem_not_a_crash() -> None:
     ops = read_operations(HEAD + U + "x = " + " + ".join(["a"] * 5000) + "\n")
     assert ops.problem is not None
+
+
+def test_facts_doctor_reads() -> None:
+    ops = read_operations(
+        HEAD
+        + """
+DDL = "DROP TABLE old"
+
+def upgrade():
+    op.create_table("t", sa.Column("id"), sa.Column(name="Name"), sa.UniqueConstraint("id"))
+    op.create_table("u", sa.Column(name))
+    op.alter_column("t", "a", new_column_name="b")
+    op.drop_table("s", schema="audit")
+    with op.batch_alter_table("t", schema=SCHEMA) as batch_op:
+        batch_op.drop_column("c")
+    op.execute(sa.text(DDL))
+    op.execute(make_sql())
+    op.execute(users.delete())
+"""
+    )
+    facts = [(c.columns, c.new_column_name, c.schema, c.sql) for c in ops.upgrade.calls]
+    assert facts == [
+        (("id", "Name"), None, None, None),
+        (None, None, None, None),
+        (None, "b", None, None),
+        (None, None, "audit", None),
+        (None, None, UNKNOWN, None),  # batch_alter_table itself
+        (None, None, UNKNOWN, None),
+        (None, None, None, "DROP TABLE old"),
+        (None, None, None, UNKNOWN),
+        (None, None, None, None),
+    ]
+    assert ops.message == "m"
+
+
+def test_conditional_operations_and_helpers() -> None:
+    body = """
+def upgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_table("a")
+    else:
+        _helper()
+    for name in NAMES:
+        op.drop_table(name)
+    try:
+        op.drop_table("b")
+    except Exception:
+        op.drop_table("c")
+    with op.batch_alter_table("t") as batch_op:
+        _batch_helper(batch_op)
+    op.drop_table("d")
+
+def _helper():
+    op.drop_table("e")
+
+def _batch_helper(batch_op):
+    batch_op.drop_column("x")
+"""
+    ops = read_operations(HEAD + body)
+    found = [(c.name, c.table, c.column, c.conditional) for c in ops.upgrade.calls]
+    assert found == [
+        ("drop_table", "a", None, True),
+        ("drop_table", "e", None, True),
+        ("drop_table", None, None, True),
+        ("drop_table", "b", None, True),
+        ("drop_table", "c", None, True),
+        ("batch_alter_table", "t", None, False),
+        ("drop_column", "t", "x", False),
+        ("drop_table", "d", None, False),
+    ]
+
+
+def test_steps_add_what_runs_on_a_connection() -> None:
+    ops = read_operations(
+        HEAD
+        + """
+def upgrade():
+    conn = op.get_bind()
+    conn.execute(sa.text("UPDATE users SET a = 1"))
+    op.drop_table("a")
+    conn.exec_driver_sql(statement="DROP TABLE b")
+    metadata.create_all(conn)
+"""
+    )
+    assert [c.name for c in ops.upgrade.calls] == ["backfill", "drop_table"]
+    steps = [(c.name, c.sql) for c in ops.upgrade.steps]
+    assert steps == [
+        ("backfill", None),
+        ("execute", "UPDATE users SET a = 1"),
+        ("drop_table", None),
+        ("exec_driver_sql", "DROP TABLE b"),
+        ("create_all", None),
+    ]
+
+
+def test_multidb_functions_can_be_left_out() -> None:
+    source = HEAD + (
+        "def upgrade(engine_name):\n"
+        '    globals()["upgrade_%s" % engine_name]()\n\n'
+        "def upgrade_engine1():\n"
+        '    op.drop_table("old")\n'
+    )
+    assert [c.table for c in read_operations(source).upgrade.calls] == ["old"]
+    assert read_operations(source, multidb=False).upgrade.calls == []

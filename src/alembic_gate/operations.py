@@ -11,8 +11,12 @@ Understood shapes:
 - backfills: `op.execute("UPDATE t ...")`, `op.execute(sa.text(...))`,
   `op.execute(t.update().values(...))`, `sa.update(t)`, and the same through
   `op.get_bind().execute(...)` or any other `.execute(...)`;
-- module-level helpers called from upgrade(), and alembic's multi-database
-  template (`upgrade_engine1()` ...).
+- module-level helpers called from upgrade() (read in the caller's scope: its
+  batch_alter_table aliases, autocommit block, if/for/while/try), and alembic's
+  multi-database template (`upgrade_engine1()` ...);
+- for doctor: whether an operation runs under if/for/while/try, the columns
+  of create_table, the literal SQL text of an `.execute()`, and (in `steps`)
+  SQL run on a connection and `create_all()` / `drop_all()`.
 
 The whole file is parsed only when a rule asks, once per file.
 """
@@ -23,7 +27,7 @@ import ast
 import functools
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from alembic_gate.revisions import RevisionFile
@@ -54,6 +58,13 @@ _SIGNATURES: dict[str, tuple[str, ...]] = {
 _HELPERS = frozenset({"f", "get_bind", "get_context", "inline_literal"})
 _TABLE_FACTORIES = frozenset({"table", "Table", "create_table"})
 _SERVER_GENERATED = frozenset({"Identity", "Computed", "FetchedValue", "DefaultClause"})
+# Statements whose body may not run.
+_BRANCHES = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try)
+# Core statement builders: SQL that reads or changes rows, never tables.
+_DML = frozenset({"insert", "update", "delete", "select", "values", "where"})
+# Calls on anything but `op` that run SQL or change tables, recorded in `Side.steps`.
+_SQL_METHODS = frozenset({"execute", "exec_driver_sql"})
+_METADATA_METHODS = frozenset({"create_all", "drop_all"})
 # A name in SQL: plain, quoted, or a placeholder filled in at run time (`%s`, `{}`).
 _SQL_NAME = r"(?:[\w$]+|\"[^\"]+\"|`[^`]+`|\[[^\]]+\]|%s|%\(\w+\)s|\{\w*\})"
 _PLACEHOLDER = re.compile(r"%s|%\(\w+\)s|\{\w*\}")
@@ -101,6 +112,17 @@ class Call:
     batch: bool = False
     # Inside `with ...autocommit_block():`.
     autocommit: bool = False
+    # Inside if/for/while/try: it may not run.
+    conditional: bool = False
+    # create_table: the names of its sa.Column(...) arguments; None when not all literal.
+    columns: tuple[str, ...] | None = None
+    # alter_column: the literal new_column_name=.
+    new_column_name: str | None = None
+    # `schema=` of the call or of its batch_alter_table(): the literal, or UNKNOWN.
+    schema: object = None
+    # execute / exec_driver_sql: the literal SQL text; UNKNOWN when it is built at run
+    # time; None without a statement or for a Core statement that changes rows only.
+    sql: object = None
     node: ast.Call | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -113,6 +135,9 @@ class Side:
     """upgrade() or downgrade(): its operations, and the shape of its body."""
 
     calls: list[Call] = field(default_factory=list)
+    # `calls` and, in the same order, what the lint rules do not read: SQL run on a
+    # connection (`op.get_bind().execute(...)`) and `metadata.create_all()` / `drop_all()`.
+    steps: list[Call] = field(default_factory=list)
     # Where `def upgrade` / `def downgrade` stands; None when the module has none.
     line: int | None = None
     # The body is only a docstring, `pass` or `...`.
@@ -127,6 +152,8 @@ class Operations:
     downgrade: Side = field(default_factory=Side)
     # Why the file could not be read (AG007 reports it); the sides are then empty.
     problem: str | None = None
+    # The first line of the module docstring (alembic's `-m` message).
+    message: str | None = None
 
 
 _CACHE: dict[Path, tuple[tuple[int, int], Operations]] = {}
@@ -145,24 +172,29 @@ def operations(rev: RevisionFile) -> Operations:
     return cached[1]
 
 
-def read_operations(source: bytes | str) -> Operations:
-    """The operations in a revision file's source."""
+def read_operations(source: bytes | str, *, multidb: bool = True) -> Operations:
+    """The operations in a revision file's source; `multidb`: also those of the
+    multi-database template's upgrade_<name>() / downgrade_<name>()."""
     try:
         module = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return Operations(problem=f"cannot parse: {exc}")
+    docstring = ast.get_docstring(module) or ""
+    message = next((ln.strip() for ln in docstring.splitlines() if ln.strip()), None)
     try:
         reader = _Reader(module)
-        return Operations(upgrade=reader.side("upgrade"), downgrade=reader.side("downgrade"))
+        upgrade = reader.side("upgrade", multidb)
+        return Operations(upgrade, reader.side("downgrade", multidb), message=message)
     except RecursionError:
-        return Operations(problem="cannot parse: too deeply nested")
+        return Operations(problem="cannot parse: too deeply nested", message=message)
 
 
 @dataclass(frozen=True)
 class _Scope:
-    # batch_alter_table aliases: name -> table.
-    batch: Mapping[str, str | None] = field(default_factory=dict)
+    # batch_alter_table aliases: name -> (table, schema=).
+    batch: Mapping[str, tuple[str | None, object]] = field(default_factory=dict)
     autocommit: bool = False
+    conditional: bool = False
 
 
 class _Reader:
@@ -179,6 +211,7 @@ class _Reader:
                 self.op_names |= {a.asname or a.name for a in node.names if a.name == "op"}
         self.module = module
         self.calls: list[Call] = []
+        self.steps: list[Call] = []
         self.visited: set[str] = set()
 
     @functools.cached_property
@@ -193,18 +226,24 @@ class _Reader:
                 if isinstance(target, ast.Name):
                     self.constants[target.id] = value.value
 
-    def side(self, name: str) -> Side:
+    def side(self, name: str, multidb: bool) -> Side:
         main = self.functions.get(name)
-        roots = [f for n, f in self.functions.items() if n == name or n.startswith(name + "_")]
+        roots = [
+            f
+            for n, f in self.functions.items()
+            if n == name or (multidb and n.startswith(name + "_"))
+        ]
         self.calls = []
+        self.steps = []
         self.visited = set()
         for root in sorted(roots, key=lambda f: f.name != name):
             self._function(root, _Scope())
         if main is None:
-            return Side(calls=self.calls, line=None, empty=not roots, raises=False)
+            return Side(self.calls, self.steps, line=None, empty=not roots, raises=False)
         body = _without_docstring(main.body)
         return Side(
             calls=self.calls,
+            steps=self.steps,
             line=main.lineno,
             empty=all(_is_noop(stmt) for stmt in body),
             raises=any(isinstance(stmt, ast.Raise) for stmt in body),
@@ -222,6 +261,13 @@ class _Reader:
             return  # defined here, not run here
         if isinstance(node, ast.With | ast.AsyncWith):
             self._with(node, scope)
+            return
+        if isinstance(node, _BRANCHES):
+            inner = replace(scope, conditional=True)
+            for child in ast.iter_child_nodes(node):
+                self._visit(
+                    child, inner if isinstance(child, ast.stmt | ast.excepthandler) else scope
+                )
             return
         if isinstance(node, ast.Call) and self._call(node, scope):
             return  # an operation: its arguments run no other operation
@@ -241,8 +287,8 @@ class _Reader:
             elif expr.func.attr == "batch_alter_table" and self._is_op(expr.func.value):
                 table = self._string(_argument(expr, 0, "table_name"))
                 if isinstance(item.optional_vars, ast.Name):
-                    batch[item.optional_vars.id] = table
-        inner = _Scope(batch=batch, autocommit=autocommit)
+                    batch[item.optional_vars.id] = (table, _schema(expr))
+        inner = _Scope(batch, autocommit, scope.conditional)
         for stmt in node.body:
             self._visit(stmt, inner)
 
@@ -254,32 +300,41 @@ class _Reader:
         module-level helper; False for any other call."""
         func = node.func
         if isinstance(func, ast.Name) and func.id in self.functions:
-            self._function(self.functions[func.id], _Scope(autocommit=scope.autocommit))
+            self._function(self.functions[func.id], scope)
             return True
         if not isinstance(func, ast.Attribute):
             return False
         if func.attr == "execute":
-            self.calls.extend(self._backfills(node, scope))
+            for backfill in self._backfills(node, scope):
+                self._record(backfill)
         receiver = func.value
         if self._is_op(receiver):
             if func.attr not in _HELPERS:
-                self.calls.append(self._operation(node, func.attr, None, scope))
+                self._record(self._operation(node, func.attr, None, scope))
             return True
         if isinstance(receiver, ast.Name) and receiver.id in scope.batch:
-            self.calls.append(self._operation(node, func.attr, receiver.id, scope))
+            self._record(self._operation(node, func.attr, receiver.id, scope))
             return True
+        if func.attr in _SQL_METHODS or func.attr in _METADATA_METHODS:
+            self.steps.append(self._operation(node, func.attr, None, scope))
         return func.attr == "execute"
+
+    def _record(self, call: Call) -> None:
+        self.calls.append(call)
+        self.steps.append(call)
 
     def _operation(self, node: ast.Call, name: str, alias: str | None, scope: _Scope) -> Call:
         params = _SIGNATURES.get(name, ())
         if alias is not None:
             params = tuple(p for p in params if p != "table_name")
         bound = _bind(node, params)
-        table = (
-            scope.batch[alias]
-            if alias is not None
-            else self._string(bound.get("table_name") or bound.get("old_table_name"))
-        )
+        options = {kw.arg: _literal(kw.value) for kw in node.keywords if kw.arg}
+        renamed = "new_column_name" in options
+        if alias is not None:
+            table, schema = scope.batch[alias]
+        else:
+            table = self._string(bound.get("table_name") or bound.get("old_table_name"))
+            schema = options.get("schema")
         new_column = _column(bound.get("column"), self) if name == "add_column" else None
         column = new_column.name if new_column else self._string(bound.get("column_name"))
         return Call(
@@ -287,13 +342,47 @@ class _Reader:
             line=node.lineno,
             table=table,
             column=column,
-            options={kw.arg: _literal(kw.value) for kw in node.keywords if kw.arg},
+            options=options,
             new_column=new_column,
             new_table=self._string(bound.get("new_table_name")),
             batch=alias is not None,
             autocommit=scope.autocommit,
+            conditional=scope.conditional,
+            columns=self._columns(node.args[1:]) if name == "create_table" else None,
+            new_column_name=self._string(_keyword(node, "new_column_name")) if renamed else None,
+            schema=schema,
+            sql=self._statement(node) if name in _SQL_METHODS else None,
             node=node,
         )
+
+    def _columns(self, args: list[ast.expr]) -> tuple[str, ...] | None:
+        names: list[str] = []
+        for arg in args:
+            if isinstance(arg, ast.Starred):
+                return None
+            if isinstance(arg, ast.Call) and _callee(arg) == "Column":
+                name = self._column_name(arg)
+                if name is None:
+                    return None
+                names.append(name)
+        return tuple(names)
+
+    def _column_name(self, node: ast.Call) -> str | None:
+        """The name of `sa.Column("name", ...)` or `sa.Column(name="name", ...)`."""
+        return self._string(node.args[0] if node.args else _keyword(node, "name"))
+
+    def _statement(self, node: ast.Call) -> object:
+        """The literal SQL an execute() runs; UNKNOWN when built at run time."""
+        statement = node.args[0] if node.args else None
+        if statement is None:
+            statement = next((kw.value for kw in node.keywords if kw.arg), None)
+        if isinstance(statement, ast.Call) and _callee(statement) == "text" and statement.args:
+            text = self._string(statement.args[0])
+        else:
+            text = self._string(statement)
+        if text is not None or statement is None or _is_dml(statement):
+            return text
+        return UNKNOWN
 
     def _backfills(self, node: ast.Call, scope: _Scope) -> Iterator[Call]:
         targets = list(self._updated_tables(_argument(node, 0, "sqltext")))
@@ -379,13 +468,22 @@ def _column(node: ast.expr | None, reader: _Reader) -> Column | None:
         isinstance(arg, ast.Call) and _callee(arg) in _SERVER_GENERATED for arg in node.args
     )
     nullable = _literal(options["nullable"]) if "nullable" in options else None
-    name_node = node.args[0] if node.args else options.get("name")
     return Column(
-        name=reader._string(name_node),
+        name=reader._column_name(node),
         nullable=nullable if isinstance(nullable, bool) else None,
         server_default=server or generated,
         client_default="default" in options and _literal(options["default"]) is not None,
     )
+
+
+def _schema(node: ast.Call) -> object:
+    schema = _keyword(node, "schema")
+    return None if schema is None else _literal(schema)
+
+
+def _is_dml(node: ast.expr) -> bool:
+    """`users.update().where(...)`, `sa.insert(t)`: statements that change rows only."""
+    return any(isinstance(sub, ast.Call) and _callee(sub) in _DML for sub in ast.walk(node))
 
 
 def _callee(node: ast.Call) -> str | None:
@@ -405,6 +503,10 @@ def _argument(node: ast.Call, index: int, keyword: str) -> ast.expr | None:
     if index < len(args) and not any(isinstance(a, ast.Starred) for a in args[: index + 1]):
         return args[index]
     return None
+
+
+def _keyword(node: ast.Call, name: str) -> ast.expr | None:
+    return next((kw.value for kw in node.keywords if kw.arg == name), None)
 
 
 def _bind(node: ast.Call, params: tuple[str, ...]) -> dict[str, ast.expr]:
