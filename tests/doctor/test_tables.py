@@ -183,3 +183,37 @@ def test_no_upgrade_and_unparsable_files(tmp_path: Path) -> None:
     path.write_text("def upgrade(:\n")
     [reason] = read_table_changes(path).unknown
     assert reason.startswith("cannot read the file")
+
+
+def test_helpers_connections_and_multidb_functions(tmp_path: Path) -> None:
+    changes = read(
+        tmp_path,
+        """\
+        with op.batch_alter_table("orders") as batch_op:
+            _add_note(batch_op)
+        if flag:
+            _drop_legacy()
+        conn = op.get_bind()
+        conn.exec_driver_sql("ALTER TABLE orders RENAME TO purchases")
+        conn.execute(sa.text(RENAME))
+        """,
+        header="""
+        RENAME = "ALTER TABLE purchases RENAME COLUMN note TO remark"
+
+        def _add_note(batch_op):
+            batch_op.add_column(sa.Column("note", sa.Text()))
+
+        def _drop_legacy():
+            op.drop_table("legacy")
+
+        def upgrade_engine1():
+            op.drop_table("never_read_either")
+        """,
+    )
+    assert changes.changes == (
+        Change("add_column", "orders", "note"),
+        Change("rename", "orders", new_name="purchases"),
+        Change("rename_column", "purchases", "note", new_name="remark"),
+    )
+    [unknown] = changes.unknown
+    assert unknown.endswith("op.drop_table() runs inside if/for/while/try")

@@ -1,12 +1,13 @@
-"""Which tables and columns a revision's upgrade() creates, drops and renames, read with `ast`.
+"""Which tables and columns a revision's upgrade() creates, drops and renames.
 
-Understood: `op.create_table` (with its `sa.Column(...)` names), `op.drop_table`,
-`op.rename_table`, `op.add_column`, `op.drop_column`, `op.alter_column(...,
-new_column_name=)`, the same on a `with op.batch_alter_table(...) as batch_op` alias,
-names taken from module-level string constants, module-level helpers called from
-upgrade(), and literal SQL given to `.execute()` (`CREATE TABLE`, `DROP TABLE`,
-`ALTER TABLE ... RENAME/ADD/DROP`). Tables in another schema (`schema=`) are left out,
-since doctor compares the default schema.
+The calls come from `alembic_gate.operations` (the reader the lint rules use), read
+from upgrade() and the module-level helpers it calls: `op.create_table` (with its
+`sa.Column(...)` names), `op.drop_table`, `op.rename_table`, `op.add_column`,
+`op.drop_column`, `op.alter_column(..., new_column_name=)`, the same on a
+`with op.batch_alter_table(...) as batch_op` alias, and literal SQL given to
+`.execute()` (`CREATE TABLE`, `DROP TABLE`, `ALTER TABLE ... RENAME/ADD/DROP`), read
+here. Tables in another schema (`schema=`) are left out, since doctor compares the
+default schema.
 
 What cannot be read is recorded as `unknown` (an `op.execute()` of SQL built at run
 time, a table name that is not a literal, an operation under `if`/`for`/`try`), so a
@@ -15,27 +16,23 @@ comparison that depends on it is never presented as certain.
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from alembic_gate.operations import UNKNOWN, Call, read_operations
+
 ChangeKind = Literal["create", "drop", "rename", "add_column", "drop_column", "rename_column"]
 
-# Positional parameters of the `op.*` methods read here; batch forms drop `table_name`.
-_SIGNATURES: dict[str, tuple[str, ...]] = {
-    "create_table": ("table_name",),
-    "drop_table": ("table_name",),
-    "rename_table": ("old_table_name", "new_table_name"),
-    "add_column": ("table_name", "column"),
-    "drop_column": ("table_name", "column_name"),
-    "alter_column": ("table_name", "column_name"),
-}
-_BATCH_OPS = frozenset({"add_column", "drop_column", "alter_column"})
-# Core statements that change rows, never tables.
-_DML = frozenset({"insert", "update", "delete", "select", "values", "where"})
+# The `op.*` methods read here; on a batch_alter_table alias, only the column ones.
+_OPERATIONS = frozenset(
+    {"create_table", "drop_table", "rename_table", "add_column", "drop_column", "alter_column"}
+)
+_BATCH_OPERATIONS = frozenset({"add_column", "drop_column", "alter_column"})
+_SQL_METHODS = frozenset({"execute", "exec_driver_sql"})
+_METADATA_METHODS = frozenset({"create_all", "drop_all"})
 _NAME = r"(?:\"[^\"]+\"|`[^`]+`|\[[^\]]+\]|[\w$]+)"
 _QUALIFIED = rf"({_NAME}(?:\s*\.\s*{_NAME})?)"
 _SQL_PATTERNS: tuple[tuple[ChangeKind, str], ...] = (
@@ -95,208 +92,95 @@ class TableChanges:
 def read_table_changes(path: Path) -> TableChanges:
     """The table changes of the revision file at `path`; never raises."""
     try:
-        module = ast.parse(path.read_bytes())
-    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        source = path.read_bytes()
+    except OSError as exc:
         return TableChanges(unknown=(f"cannot read the file: {exc}",))
-    reader = _Reader(module)
-    upgrade = reader.functions.get("upgrade")
-    if upgrade is None:
-        return TableChanges(unknown=("no upgrade() function",), message=reader.message)
-    try:
-        reader.function(upgrade, _Scope())
-    except RecursionError:
-        reader.unknown.append("upgrade() is too deeply nested to read")
-    return TableChanges(tuple(reader.changes), tuple(reader.unknown), reader.message)
-
-
-@dataclass(frozen=True)
-class _Scope:
-    # batch_alter_table aliases -> their table (None: not a literal). Aliases of a table
-    # in another schema are left out, so their operations are skipped.
-    batch: dict[str, str | None] = field(default_factory=dict)
-    # Inside if/for/while/try: the operation may not run.
-    conditional: bool = False
-
-
-class _Reader:
-    def __init__(self, module: ast.Module) -> None:
-        self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
-        self.constants: dict[str, str] = {}
-        self.op_names = {"op"}
-        for node in module.body:
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                self.functions[node.name] = node
-            elif isinstance(node, ast.Assign) and _is_str(node.value):
-                for target in node.targets:
-                    if isinstance(target, ast.Name):
-                        self.constants[target.id] = _str(node.value)
-            elif isinstance(node, ast.ImportFrom) and node.module == "alembic":
-                self.op_names |= {a.asname or a.name for a in node.names if a.name == "op"}
-        docstring = ast.get_docstring(module) or ""
-        self.message = next((ln.strip() for ln in docstring.splitlines() if ln.strip()), None)
-        self.changes: list[Change] = []
-        self.unknown: list[str] = []
-        self.active: set[str] = set()
-
-    def function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: _Scope) -> None:
-        if node.name in self.active:
-            return  # recursion: read once
-        self.active.add(node.name)
-        self.body(node.body, scope)
-        self.active.discard(node.name)
-
-    def body(self, statements: list[ast.stmt], scope: _Scope) -> None:
-        for stmt in statements:
-            self.statement(stmt, scope)
-
-    def statement(self, stmt: ast.stmt, scope: _Scope) -> None:
-        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            return  # defined here, not run here
-        if isinstance(stmt, ast.With | ast.AsyncWith):
-            self.with_block(stmt, scope)
-        elif isinstance(stmt, ast.If | ast.For | ast.AsyncFor | ast.While | ast.Try):
-            self.calls(_header(stmt), scope)
-            inner = _Scope(scope.batch, conditional=True)
-            for block in _blocks(stmt):
-                self.body(block, inner)
-        else:
-            self.calls(stmt, scope)
-
-    def with_block(self, stmt: ast.With | ast.AsyncWith, scope: _Scope) -> None:
-        batch = dict(scope.batch)
-        for item in stmt.items:
-            expr = item.context_expr
-            if (
-                isinstance(expr, ast.Call)
-                and isinstance(expr.func, ast.Attribute)
-                and expr.func.attr == "batch_alter_table"
-                and self._is_op(expr.func.value)
-            ):
-                if isinstance(item.optional_vars, ast.Name) and not _other_schema(expr):
-                    bound = _bind(expr, ("table_name",))
-                    batch[item.optional_vars.id] = self.name(bound.get("table_name"))
+    # The multi-database template's upgrade_<name>() change other databases.
+    ops = read_operations(source, multidb=False)
+    if ops.problem is not None:
+        return TableChanges(unknown=(f"cannot read the file: {ops.problem}",), message=ops.message)
+    if ops.upgrade.line is None:
+        return TableChanges(unknown=("no upgrade() function",), message=ops.message)
+    changes: list[Change] = []
+    unknown: list[str] = []
+    for call in ops.upgrade.steps:
+        for found in _read(call):
+            if isinstance(found, str):
+                unknown.append(found)
             else:
-                self.calls(expr, scope)
-        self.body(stmt.body, _Scope(batch, scope.conditional))
+                changes.append(found)
+    return TableChanges(tuple(changes), tuple(unknown), ops.message)
 
-    def calls(self, node: ast.AST, scope: _Scope) -> None:
-        for call in _calls(node):
-            self.call(call, scope)
 
-    def call(self, node: ast.Call, scope: _Scope) -> None:
-        func = node.func
-        if isinstance(func, ast.Name) and func.id in self.functions:
-            self.function(self.functions[func.id], scope)
-        elif not isinstance(func, ast.Attribute):
-            return
-        elif self._is_op(func.value) and func.attr in _SIGNATURES:
-            self.operation(node, func.attr, None, scope)
-        elif isinstance(func.value, ast.Name) and func.value.id in scope.batch:
-            if func.attr in _BATCH_OPS:
-                self.operation(node, func.attr, func.value.id, scope)
-        elif func.attr in ("execute", "exec_driver_sql"):
-            self.sql(node, scope)
-        elif func.attr in ("create_all", "drop_all"):
-            self.unknown.append(
-                f"line {node.lineno}: {func.attr}() changes tables it does not name"
-            )
+def _read(call: Call) -> Iterator[Change | str]:
+    """The changes `call` makes, or (as text) why they cannot be read."""
+    if call.batch:
+        if call.name in _BATCH_OPERATIONS:
+            yield from _operation(call)
+    elif call.name in _OPERATIONS:
+        yield from _operation(call)
+    elif call.name in _SQL_METHODS:
+        yield from _sql(call)
+    elif call.name in _METADATA_METHODS:
+        yield f"line {call.line}: {call.name}() changes tables it does not name"
 
-    def operation(self, node: ast.Call, name: str, alias: str | None, scope: _Scope) -> None:
-        params = _SIGNATURES[name][1:] if alias is not None else _SIGNATURES[name]
-        bound = _bind(node, params)
-        if _other_schema(node):
-            return
-        label = f"line {node.lineno}: {'batch_op' if alias else 'op'}.{name}()"
-        if scope.conditional:
-            self.unknown.append(f"{label} runs inside if/for/while/try")
-            return
-        table = scope.batch[alias] if alias is not None else self.name(bound.get("table_name"))
-        change = self._change(name, node, bound, table)
-        if change is None:
-            self.unknown.append(f"{label} names a table or column that is not a literal")
-        elif change.kind != "rename_column" or change.new_name:
-            self.changes.append(change)
 
-    def _change(
-        self, name: str, node: ast.Call, bound: dict[str, ast.expr], table: str | None
-    ) -> Change | None:
-        if name == "rename_table":
-            old = self.name(bound.get("old_table_name"))
-            new = self.name(bound.get("new_table_name"))
-            return Change("rename", old, new_name=new) if old and new else None
-        if table is None:
-            return None
-        if name == "create_table":
-            return Change("create", table, columns=self._columns(node.args[1:]))
-        if name == "drop_table":
-            return Change("drop", table)
-        if name == "add_column":
-            column = self._column_name(bound.get("column"))
-            return Change("add_column", table, column) if column else None
-        column = self.name(bound.get("column_name"))
-        if column is None:
-            return None
-        if name == "drop_column":
-            return Change("drop_column", table, column)
-        new_name = _keyword(node, "new_column_name")
-        if new_name is None:
-            return Change("rename_column", table, column)  # not a rename: dropped by caller
-        new = self.name(new_name)
-        return Change("rename_column", table, column, new_name=new) if new else None
+def _operation(call: Call) -> Iterator[Change | str]:
+    if call.schema is not None:
+        return
+    label = f"line {call.line}: {call.receiver}.{call.name}()"
+    if call.conditional:
+        yield f"{label} runs inside if/for/while/try"
+        return
+    change = _change(call)
+    if change is None:
+        yield f"{label} names a table or column that is not a literal"
+    elif change.kind != "rename_column" or change.new_name:
+        yield change
 
-    def _columns(self, args: list[ast.expr]) -> frozenset[str] | None:
-        names: set[str] = set()
-        for arg in args:
-            if isinstance(arg, ast.Starred):
-                return None
-            if isinstance(arg, ast.Call) and _callee(arg) == "Column":
-                name = self._column_name(arg)
-                if name is None:
-                    return None
-                names.add(name)
-        return frozenset(names)
 
-    def _column_name(self, node: ast.expr | None) -> str | None:
-        if not isinstance(node, ast.Call) or _callee(node) != "Column":
-            return None
-        return self.name(node.args[0] if node.args else _keyword(node, "name"))
-
-    def sql(self, node: ast.Call, scope: _Scope) -> None:
-        statement = node.args[0] if node.args else None
-        if statement is None:
-            statement = next((kw.value for kw in node.keywords if kw.arg), None)
-        text = self._text(statement)
-        where = f"line {node.lineno}"
-        if text is None:
-            if statement is not None and not _is_dml(statement):
-                self.unknown.append(f"{where}: execute() of SQL built at run time")
-            return
-        changes = list(_sql_changes(text))
-        if None in changes:
-            self.unknown.append(f"{where}: SQL changes a table doctor cannot follow")
-        elif changes and scope.conditional:
-            self.unknown.append(f"{where}: SQL that changes tables runs inside if/for/while/try")
-        else:
-            self.changes.extend(c for c in changes if c is not None)
-
-    def _text(self, node: ast.expr | None) -> str | None:
-        if isinstance(node, ast.Call) and _callee(node) == "text" and node.args:
-            node = node.args[0]
-        if isinstance(node, ast.Name):
-            return self.constants.get(node.id)
-        return _str(node) if node is not None and _is_str(node) else None
-
-    def name(self, node: ast.expr | None) -> str | None:
-        if node is not None and _is_str(node):
-            return _str(node).lower()
-        if isinstance(node, ast.Name) and node.id in self.constants:
-            return self.constants[node.id].lower()
-        if isinstance(node, ast.Call) and _callee(node) == "f" and node.args:
-            return self.name(node.args[0])  # op.f("name")
+def _change(call: Call) -> Change | None:
+    table = _lower(call.table)
+    if call.name == "rename_table":
+        new = _lower(call.new_table)
+        return Change("rename", table, new_name=new) if table and new else None
+    if table is None:
         return None
+    if call.name == "create_table":
+        columns = None if call.columns is None else frozenset(map(str.lower, call.columns))
+        return Change("create", table, columns=columns)
+    if call.name == "drop_table":
+        return Change("drop", table)
+    column = _lower(call.column)
+    if call.name == "add_column":
+        return Change("add_column", table, column) if column else None
+    if column is None:
+        return None
+    if call.name == "drop_column":
+        return Change("drop_column", table, column)
+    if "new_column_name" not in call.options:
+        return Change("rename_column", table, column)  # not a rename: dropped by the caller
+    new = _lower(call.new_column_name)
+    return Change("rename_column", table, column, new_name=new) if new else None
 
-    def _is_op(self, node: ast.expr) -> bool:
-        return isinstance(node, ast.Name) and node.id in self.op_names
+
+def _sql(call: Call) -> Iterator[Change | str]:
+    where = f"line {call.line}"
+    if call.sql is UNKNOWN:
+        yield f"{where}: execute() of SQL built at run time"
+    if not isinstance(call.sql, str):
+        return
+    changes = list(_sql_changes(call.sql))
+    if None in changes:
+        yield f"{where}: SQL changes a table doctor cannot follow"
+    elif changes and call.conditional:
+        yield f"{where}: SQL that changes tables runs inside if/for/while/try"
+    else:
+        yield from (c for c in changes if c is not None)
+
+
+def _lower(name: str | None) -> str | None:
+    return None if name is None else name.lower()
 
 
 def _sql_changes(text: str) -> Iterator[Change | None]:
@@ -326,70 +210,3 @@ def _sql_name(text: str) -> str | None:
     """An unqualified SQL name, unquoted and lower case; None for `schema.table`."""
     parts = re.findall(_NAME, text)
     return parts[0].strip('"`[]').lower() if len(parts) == 1 else None
-
-
-def _calls(node: ast.AST) -> Iterator[ast.Call]:
-    """Calls in `node`, outer first, skipping lambdas and nested definitions."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef):
-            continue
-        if isinstance(current, ast.Call):
-            yield current
-        stack.extend(reversed(list(ast.iter_child_nodes(current))))
-
-
-def _header(stmt: ast.If | ast.For | ast.AsyncFor | ast.While | ast.Try) -> ast.AST:
-    if isinstance(stmt, ast.If | ast.While):
-        return stmt.test
-    if isinstance(stmt, ast.For | ast.AsyncFor):
-        return stmt.iter
-    return ast.Pass()
-
-
-def _blocks(stmt: ast.If | ast.For | ast.AsyncFor | ast.While | ast.Try) -> list[list[ast.stmt]]:
-    if isinstance(stmt, ast.Try):
-        return [stmt.body, *(h.body for h in stmt.handlers), stmt.orelse, stmt.finalbody]
-    return [stmt.body, stmt.orelse]
-
-
-def _bind(node: ast.Call, params: tuple[str, ...]) -> dict[str, ast.expr]:
-    bound = {
-        name: arg
-        for name, arg in zip(params, node.args, strict=False)
-        if not isinstance(arg, ast.Starred)
-    }
-    bound.update({kw.arg: kw.value for kw in node.keywords if kw.arg in params})
-    return bound
-
-
-def _keyword(node: ast.Call, name: str) -> ast.expr | None:
-    return next((kw.value for kw in node.keywords if kw.arg == name), None)
-
-
-def _other_schema(node: ast.Call) -> bool:
-    schema = _keyword(node, "schema")
-    return schema is not None and not (isinstance(schema, ast.Constant) and schema.value is None)
-
-
-def _callee(node: ast.Call) -> str | None:
-    if isinstance(node.func, ast.Attribute):
-        return node.func.attr
-    if isinstance(node.func, ast.Name):
-        return node.func.id
-    return None
-
-
-def _is_dml(node: ast.expr) -> bool:
-    """`users.update().where(...)`, `sa.insert(t)`: statements that change rows only."""
-    return any(isinstance(sub, ast.Call) and _callee(sub) in _DML for sub in ast.walk(node))
-
-
-def _is_str(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and isinstance(node.value, str)
-
-
-def _str(node: ast.expr) -> str:
-    assert isinstance(node, ast.Constant) and isinstance(node.value, str)
-    return node.value
