@@ -27,7 +27,6 @@ ILLEGAL_ID_CHARS = frozenset("@-+:")
 _ASSIGN_LINE = re.compile(
     rb"^(?:revision|down_revision|branch_labels|depends_on)\s*(?::[^=\n]*)?=", re.MULTILINE
 )
-_BLOCK_START = re.compile(rb"^(?:def |async def |class |@)", re.MULTILINE)
 _DOCSTRING = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*[ \t]*([rRuU]?)(\"\"\"|\'\'\')")
 _SUPPRESS = re.compile(r"#\s*alembic-gate:\s*ignore\[([^\]]*)\]")
 _HEADER = re.compile(r"^[ \t]*(Revision ID|Revises)[ \t]*:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
@@ -146,6 +145,10 @@ _WORDS = tuple((word, word.encode()) for word in MENTION_WORDS)
 _NULLABLE_FALSE = re.compile(rb"nullable\s*=\s*False\b")
 
 
+# What a module-level line starting a function, class or decorator begins with.
+_BLOCK_STARTS = (b"def ", b"async def ", b"class ", b"@")
+
+
 def _find_line(data: bytes, prefixes: tuple[bytes, ...], pos: int) -> int:
     """The first offset at or after `pos` where a line starts with one of `prefixes`."""
     hits = [data.find(b"\n" + prefix, pos) for prefix in prefixes]
@@ -158,7 +161,7 @@ def mentions(data: bytes) -> frozenset[str]:
     `nullable=False` counts as "nullable_false"."""
     start = _find_line(data, (b"def downgrade", b"async def downgrade"), 0)
     if start >= 0:
-        end = _find_line(data, (b"def ", b"async def ", b"class ", b"@"), start + 1)
+        end = _find_line(data, _BLOCK_STARTS, start + 1)
         data = data[:start] + (data[end:] if end >= 0 else b"")
     found = {word for word, raw in _WORDS if raw in data}
     if b"False" in data and _NULLABLE_FALSE.search(data):
@@ -216,10 +219,8 @@ def _head_source(data: bytes) -> bytes | None:
     matches = list(_ASSIGN_LINE.finditer(data))
     if not matches:
         return None
-    block = _BLOCK_START.search(data, matches[-1].end())
-    if block is None:
-        return None
-    return data[: block.start()]
+    block = _find_line(data, _BLOCK_STARTS, matches[-1].end())
+    return data[:block] if block >= 0 else None
 
 
 def _read_variables(module: ast.Module, rev: RevisionFile) -> None:
