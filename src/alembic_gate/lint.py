@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from alembic_gate import suppress
 from alembic_gate.config import Settings, load_settings
 from alembic_gate.findings import Finding, Report, sorted_findings
-from alembic_gate.output import parse_formats, write_reports
+from alembic_gate.output import parse_formats, wants_step_summary, write_reports
 from alembic_gate.project import History, load_histories
 from alembic_gate.rules import LintContext, lint_rules
 
@@ -78,16 +77,11 @@ def build_report(
         unused_suppressions=unused,
         fail_on=settings.fail_on,
     )
-    if _wants_summary(formats):
+    if wants_step_summary(parse_formats(formats)):
         from alembic_gate.graph_render import mermaid_around_heads
 
         report.mermaid = [mermaid_around_heads(h.graph) for h in histories]
     return report
-
-
-def _wants_summary(formats: list[str]) -> bool:
-    has_github = any(f.split("=", 1)[0] == "github" for f in formats)
-    return has_github and bool(os.environ.get("GITHUB_STEP_SUMMARY"))
 
 
 def run(args: argparse.Namespace) -> int:

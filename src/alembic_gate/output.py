@@ -51,6 +51,12 @@ def _parse_one(value: str) -> Target:
     return fmt, path or None
 
 
+def wants_step_summary(targets: Sequence[Target]) -> bool:
+    """Whether a GitHub step summary will be written (github format, GITHUB_STEP_SUMMARY set)."""
+    has_github = any(fmt == "github" for fmt, _ in targets)
+    return has_github and bool(os.environ.get("GITHUB_STEP_SUMMARY"))
+
+
 def write_reports(report: Report, targets: Sequence[Target]) -> None:
     """Write each report to its file (creating folders) or standard output.
 
@@ -63,7 +69,7 @@ def write_reports(report: Report, targets: Sequence[Target]) -> None:
         else:
             _write_file(Path(path), rendered)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary and any(fmt == "github" for fmt, _ in targets):
+    if summary and wants_step_summary(targets):
         try:
             write_step_summary(report, summary)
         except OSError as exc:
