@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from alembic_gate.catalog import RULES
+from alembic_gate.findings.catalog import RULES
 
 DOCS = Path(__file__).parent.parent / "docs" / "rules"
 SECTIONS = ("Problem", "Why it breaks deploys", "How to fix", "Example", "How to suppress")

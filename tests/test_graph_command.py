@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from alembic_gate.discovery import AlembicSetup
-from alembic_gate.graph import RevisionGraph
 from alembic_gate.graph_command import draw
+from alembic_gate.history.graph import RevisionGraph
+from alembic_gate.history.load import History
 from alembic_gate.main import main
-from alembic_gate.project import History
+from alembic_gate.setup.discovery import AlembicSetup
 
 PROJECTS = Path(__file__).parent / "projects"
 

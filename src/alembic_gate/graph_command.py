@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from alembic_gate.graph_render import comment, render
-from alembic_gate.project import History, load_histories
-from alembic_gate.revisions import display_path
+from alembic_gate.history.load import History, load_histories
+from alembic_gate.reporters.graph_render import comment, render
+from alembic_gate.shared.paths import display_path
 
 
 def run(args: argparse.Namespace) -> int:

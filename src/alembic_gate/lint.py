@@ -6,12 +6,11 @@ import argparse
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
-from alembic_gate import suppress
-from alembic_gate.config import Settings, load_settings
-from alembic_gate.findings import Finding, Report, sorted_findings
-from alembic_gate.output import parse_formats, wants_step_summary, write_reports
-from alembic_gate.project import History, load_histories
+from alembic_gate.findings import Finding, Report, sorted_findings, suppress
+from alembic_gate.history.load import History, load_histories
+from alembic_gate.reporters.output import parse_formats, wants_step_summary, write_reports
 from alembic_gate.rules import LintContext, lint_rules
+from alembic_gate.setup.settings import Settings, load_settings
 
 
 def lint_context(history: History, cwd: Path, base_ref: str | None = None) -> LintContext:
@@ -23,7 +22,7 @@ def lint_context(history: History, cwd: Path, base_ref: str | None = None) -> Li
         sourceless=tuple(history.sourceless),
     )
     if base_ref:
-        from alembic_gate.git_base import new_revisions, read_base_graph  # only with --base
+        from alembic_gate.history.git_base import new_revisions, read_base_graph  # only with --base
 
         ctx.base_graph = read_base_graph(base_ref, history.setup, cwd, history.graph.files)
         ctx.new_revisions = new_revisions(history.graph, ctx.base_graph)
@@ -78,7 +77,7 @@ def build_report(
         fail_on=settings.fail_on,
     )
     if wants_step_summary(parse_formats(formats)):
-        from alembic_gate.graph_render import mermaid_around_heads
+        from alembic_gate.reporters.graph_render import mermaid_around_heads
 
         report.mermaid = [mermaid_around_heads(h.graph) for h in histories]
     return report

@@ -14,8 +14,8 @@ from alembic_gate.doctor.matching import (
     static_points,
 )
 from alembic_gate.doctor.tables import Change, TableChanges, read_table_changes
-from alembic_gate.graph import RevisionGraph
-from alembic_gate.revisions import read_revision
+from alembic_gate.history.graph import RevisionGraph
+from alembic_gate.history.revisions import read_revision
 
 
 def history(

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic_gate.catalog import RULES
 from alembic_gate.findings import Report
+from alembic_gate.findings.catalog import RULES
 from alembic_gate.reporters import github
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from alembic_gate.catalog import RULES
 from alembic_gate.findings import Finding, Report
+from alembic_gate.findings.catalog import RULES
 from alembic_gate.reporters import gitlab
 
 SCHEMA = json.loads(

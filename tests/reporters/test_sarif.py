@@ -9,8 +9,8 @@ import jsonschema
 import pytest
 
 from alembic_gate import __version__
-from alembic_gate.catalog import RULES
 from alembic_gate.findings import Report
+from alembic_gate.findings.catalog import RULES
 from alembic_gate.reporters import sarif
 
 SCHEMA = json.loads(

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from alembic_gate.catalog import RULES
 from alembic_gate.findings import Report
+from alembic_gate.findings.catalog import RULES
 from alembic_gate.reporters import text
 
 

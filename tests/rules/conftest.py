@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from alembic_gate.discovery import AlembicSetup
 from alembic_gate.findings import Finding
-from alembic_gate.graph import RevisionGraph
-from alembic_gate.revisions import read_revision
+from alembic_gate.history.graph import RevisionGraph
+from alembic_gate.history.revisions import read_revision
 from alembic_gate.rules import LintContext
+from alembic_gate.setup.discovery import AlembicSetup
 
 Ids = str | Sequence[str] | None
 

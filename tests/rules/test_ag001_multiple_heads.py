@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic_gate.discovery import AlembicSetup
 from alembic_gate.rules.ag001_multiple_heads import check
+from alembic_gate.setup.discovery import AlembicSetup
 
 from .conftest import History
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from alembic_gate.discovery import find_setups
-from alembic_gate.project import load_history
+from alembic_gate.history.load import load_history
 from alembic_gate.rules import LintContext, lint_rules
+from alembic_gate.setup.discovery import find_setups
 
 PROJECTS = Path(__file__).parent.parent / "projects"
 CLEAN = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from alembic_gate.catalog import RULES
+from alembic_gate.findings.catalog import RULES
 from alembic_gate.rules import RULE_MODULES, lint_rules
 
 LINT_CODES = sorted(code for code in RULES if code[2] in "01")

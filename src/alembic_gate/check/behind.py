@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic_gate.catalog import RULES
 from alembic_gate.check.protocol import Behind
 from alembic_gate.doctor.diagnose import diagnose
 from alembic_gate.doctor.state import DatabaseState
 from alembic_gate.findings import Finding
-from alembic_gate.project import History
-from alembic_gate.rules.ag00_common import alembic_command, flask_command
+from alembic_gate.findings.catalog import RULES
+from alembic_gate.history.load import History
+from alembic_gate.shared.commands import fix_command
 
 WHY = (
     "`upgrade heads` finished without an error but did not leave the database at the heads: "
@@ -65,8 +65,7 @@ def _nothing_applied(history: History, behind: Behind, name: str, cwd: Path) -> 
     )
     first = graph.by_id[pending[0]] if pending else None
     setup = history.setup
-    command = flask_command if setup.flask else alembic_command
-    fix = command(setup, cwd, "upgrade", "" if setup.flask else "heads").rstrip()
+    fix = fix_command(setup, cwd, "upgrade", "" if setup.flask else "heads").rstrip()
     return RULES["AG801"].finding(
         message, first.display if first else None, first.line if first else None, fix
     )

@@ -20,18 +20,18 @@ from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
-from alembic_gate.catalog import RULES
 from alembic_gate.check.databases import provision, validate
 from alembic_gate.check.process import WorkerProcess
 from alembic_gate.check.protocol import DatabaseSpec, Request, Result
-from alembic_gate.config import Settings, load_settings
 from alembic_gate.errors import GateError, UsageError
 from alembic_gate.findings import Finding
+from alembic_gate.findings.catalog import RULES
+from alembic_gate.history.load import History, load_histories
 from alembic_gate.lint import build_report
-from alembic_gate.output import Target, parse_formats, write_reports
-from alembic_gate.project import History, load_histories
-from alembic_gate.revisions import display_path
+from alembic_gate.reporters.output import Target, parse_formats, write_reports
 from alembic_gate.rules import LintContext, lint_rules
+from alembic_gate.setup.settings import Settings, load_settings
+from alembic_gate.shared.paths import display_path
 
 # Lint's graph rules: what must hold before `upgrade heads` means anything.
 GRAPH_PREFIX = "AG00"

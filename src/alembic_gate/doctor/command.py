@@ -7,16 +7,17 @@ import configparser
 import sys
 from pathlib import Path
 
-from alembic_gate.config import load_settings
-from alembic_gate.discovery import DEFAULT_VERSION_TABLE
 from alembic_gate.doctor.database import database_url, mask, read_state
 from alembic_gate.doctor.diagnose import diagnose, status_line
 from alembic_gate.doctor.state import DatabaseState
 from alembic_gate.errors import UsageError
 from alembic_gate.findings import Finding
+from alembic_gate.history.load import History, load_histories
 from alembic_gate.lint import build_report
-from alembic_gate.output import parse_formats, write_reports
-from alembic_gate.project import History, load_histories
+from alembic_gate.reporters.output import parse_formats, write_reports
+from alembic_gate.setup.discovery import DEFAULT_VERSION_TABLE
+from alembic_gate.setup.settings import load_settings
+from alembic_gate.shared.paths import display_path
 
 CODES = ("AG801", "AG802", "AG803", "AG804")
 URL_SOURCE = "--database-url"
@@ -88,12 +89,7 @@ def _context(
 
 def _config_name(history: History, cwd: Path) -> str:
     path = history.setup.config_path
-    if path is None:
-        return ""
-    try:
-        return path.resolve().relative_to(cwd.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    return "" if path is None else display_path(path.resolve(), cwd.resolve())
 
 
 def _config_url(history: History) -> str | None:

@@ -11,14 +11,14 @@ from collections.abc import Iterable, Sequence
 from functools import cached_property
 from pathlib import Path
 
-from alembic_gate.catalog import RULES
 from alembic_gate.doctor.gitlog import Trace, trace_revision
 from alembic_gate.doctor.matching import SchemaMatch, managed_tables, match, static_points
 from alembic_gate.doctor.state import DatabaseState
 from alembic_gate.doctor.tables import TableChanges, read_table_changes
 from alembic_gate.findings import Finding
-from alembic_gate.project import History
-from alembic_gate.rules.ag00_common import alembic_command, flask_command, without_own_label
+from alembic_gate.findings.catalog import RULES
+from alembic_gate.history.load import History
+from alembic_gate.shared.commands import fix_command
 
 # Pending revisions listed per branch before "and N more".
 LISTED = 12
@@ -76,10 +76,7 @@ class _Doctor:
         return self.raw_command(subcommand, " ".join(shlex.quote(w) for w in words))
 
     def raw_command(self, subcommand: str, rest: str) -> str:
-        setup = self.history.setup
-        if setup.flask:
-            return flask_command(setup, self.cwd, subcommand, rest).rstrip()
-        return alembic_command(setup, self.cwd, subcommand, rest).rstrip()
+        return fix_command(self.history.setup, self.cwd, subcommand, rest).rstrip()
 
     def upgrade(self, target: str = "heads") -> str:
         if self.history.setup.flask and target == "heads" and len(self.graph.heads) == 1:
@@ -101,7 +98,7 @@ class _Doctor:
         first = self.graph.by_id[pending[0]]
         at = f"{self.state.url} is at {', '.join(self.state.versions)}"
         count = _count(len(pending), "revision")
-        unaddressable = without_own_label(self.graph, heads)
+        unaddressable = self.graph.without_own_label(heads)
         if len(heads) == 1:
             message = f"{at}; {count} pending, oldest first: {self.listing(pending)}"
             fix = self.upgrade()
@@ -132,7 +129,7 @@ class _Doctor:
         return message, f"{self.merge(heads)}\n{self.upgrade('head')}"
 
     def merge_note(self) -> str | None:
-        heads = without_own_label(self.graph, self.graph.heads)
+        heads = self.graph.without_own_label(self.graph.heads)
         if len(heads) < 2:
             return None
         return (

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from alembic_gate.doctor.tables import Change, TableChanges
-from alembic_gate.graph import RevisionGraph
+from alembic_gate.history.graph import RevisionGraph
 
 # Table -> its columns; None when they are not known (static reading only).
 Schema = dict[str, frozenset[str] | None]

@@ -26,8 +26,8 @@ from alembic.config import Config
 
 from alembic_gate.doctor.database import table_columns
 from alembic_gate.doctor.matching import Point
-from alembic_gate.graph import RevisionGraph
-from alembic_gate.project import History
+from alembic_gate.history.graph import RevisionGraph
+from alembic_gate.history.load import History
 
 VERSION_TABLE = "alembic_version"
 _ENV_PY = '''\

@@ -1,6 +1,6 @@
 """Which tables and columns a revision's upgrade() creates, drops and renames.
 
-The calls come from `alembic_gate.operations` (the reader the lint rules use), read
+The calls come from `alembic_gate.history.operations` (the reader the lint rules use), read
 from upgrade() and the module-level helpers it calls: `op.create_table` (with its
 `sa.Column(...)` names), `op.drop_table`, `op.rename_table`, `op.add_column`,
 `op.drop_column`, `op.alter_column(..., new_column_name=)`, the same on a
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from alembic_gate.operations import UNKNOWN, Call, read_operations
+from alembic_gate.history.operations import UNKNOWN, Call, read_operations
 
 ChangeKind = Literal["create", "drop", "rename", "add_column", "drop_column", "rename_column"]
 

@@ -6,8 +6,8 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from alembic_gate.catalog import RULES
 from alembic_gate.findings import Finding, Report, sorted_findings
+from alembic_gate.findings.catalog import RULES
 from alembic_gate.reporters.common import location
 from alembic_gate.reporters.text import finding_lines, summary_line
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from alembic_gate.catalog import RULES
 from alembic_gate.findings import Finding, Report, sorted_findings
+from alembic_gate.findings.catalog import RULES
 from alembic_gate.reporters.common import report_codes
 from alembic_gate.reporters.text import finding_lines
 

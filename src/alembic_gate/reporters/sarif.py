@@ -6,8 +6,8 @@ import json
 from urllib.parse import quote
 
 from alembic_gate import __version__
-from alembic_gate.catalog import RULES, RuleInfo
 from alembic_gate.findings import Finding, Report, sorted_findings
+from alembic_gate.findings.catalog import RULES, RuleInfo
 from alembic_gate.reporters.common import FALLBACK_PATH, PROJECT_URL, report_codes
 
 SCHEMA_URI = (

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from alembic_gate.catalog import RuleInfo
-from alembic_gate.discovery import AlembicSetup
 from alembic_gate.findings import Finding
-from alembic_gate.graph import RevisionGraph
+from alembic_gate.findings.catalog import RuleInfo
+from alembic_gate.history.graph import RevisionGraph
+from alembic_gate.setup.discovery import AlembicSetup
 
 
 @dataclass

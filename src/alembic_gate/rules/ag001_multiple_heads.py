@@ -10,16 +10,16 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterator
 
-from alembic_gate.catalog import RULES
 from alembic_gate.findings import Finding
+from alembic_gate.findings.catalog import RULES
 from alembic_gate.rules import LintContext
-from alembic_gate.rules.ag00_common import command, unreadable_note, without_own_label
+from alembic_gate.rules.ag00_common import command, unreadable_note
 
 RULE = RULES["AG001"]
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    heads = without_own_label(ctx.graph, ctx.graph.heads)
+    heads = ctx.graph.without_own_label(ctx.graph.heads)
     if len(heads) < 2:
         return
     listed = ", ".join(f"{h} ({ctx.graph.by_id[h].display})" for h in heads)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from alembic_gate.catalog import RULES
 from alembic_gate.findings import Finding
-from alembic_gate.graph import Dangling, RevisionGraph
+from alembic_gate.findings.catalog import RULES
+from alembic_gate.history.graph import Dangling, RevisionGraph
 from alembic_gate.rules import LintContext
 from alembic_gate.rules.ag00_common import ids_literal, near, quoted, unreadable_note
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from alembic_gate.catalog import RULES
 from alembic_gate.findings import Finding
+from alembic_gate.findings.catalog import RULES
 from alembic_gate.rules import LintContext
 
 RULE = RULES["AG004"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from alembic_gate.catalog import RULES
 from alembic_gate.findings import Finding
-from alembic_gate.graph import RevisionGraph
-from alembic_gate.revisions import RevisionFile
+from alembic_gate.findings.catalog import RULES
+from alembic_gate.history.graph import RevisionGraph
+from alembic_gate.history.revisions import RevisionFile
 from alembic_gate.rules import LintContext
 from alembic_gate.rules.ag00_common import ids_literal
 

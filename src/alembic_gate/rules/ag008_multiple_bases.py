@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from alembic_gate.catalog import RULES
 from alembic_gate.findings import Finding
+from alembic_gate.findings.catalog import RULES
 from alembic_gate.rules import LintContext
-from alembic_gate.rules.ag00_common import unreadable_note, without_own_label
+from alembic_gate.rules.ag00_common import unreadable_note
 
 RULE = RULES["AG008"]
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
     graph = ctx.graph
-    bases = without_own_label(graph, graph.bases)
+    bases = graph.without_own_label(graph.bases)
     if len(bases) < 2:
         return
     listed = ", ".join(f"{b} ({graph.by_id[b].display})" for b in bases)

@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from alembic_gate.catalog import rule
 from alembic_gate.findings import Finding
-from alembic_gate.graph import RevisionGraph
-from alembic_gate.revisions import RevisionFile
+from alembic_gate.findings.catalog import rule
+from alembic_gate.history.graph import RevisionGraph
+from alembic_gate.history.revisions import RevisionFile
 from alembic_gate.rules import LintContext
-from alembic_gate.rules.ag00_common import command, without_own_label
+from alembic_gate.rules.ag00_common import command
 
 RULE = rule("AG010")
 
@@ -26,7 +26,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     if base is None or new is None:
         return
     merged = _merged(ctx.graph, base)
-    clashing = set(without_own_label(merged, merged.heads))
+    clashing = set(merged.without_own_label(merged.heads))
     for rid, rev in ctx.graph.by_id.items():
         if rid not in new or not clashing & merged.descendants([rid]):
             continue

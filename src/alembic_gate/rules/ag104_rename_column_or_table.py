@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from alembic_gate.catalog import rule
 from alembic_gate.findings import Finding
-from alembic_gate.operations import Call
+from alembic_gate.findings.catalog import rule
+from alembic_gate.history.operations import Call
 from alembic_gate.rules import LintContext
 from alembic_gate.rules.ag1xx import checked_revisions, quoted
 

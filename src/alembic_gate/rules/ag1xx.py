@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from alembic_gate.catalog import RuleInfo
 from alembic_gate.findings import Finding
-from alembic_gate.operations import Operations, operations
-from alembic_gate.revisions import RevisionFile
+from alembic_gate.findings.catalog import RuleInfo
+from alembic_gate.history.operations import Operations, operations
+from alembic_gate.history.revisions import RevisionFile
 from alembic_gate.rules import LintContext
 
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from alembic_gate.catalog import RULES
 from alembic_gate.errors import UsageError
 from alembic_gate.findings import Report
+from alembic_gate.findings.catalog import RULES
 from alembic_gate.main import REPORT_FORMATS
-from alembic_gate.output import parse_formats, write_reports
 from alembic_gate.reporters import REPORTERS
+from alembic_gate.reporters.output import parse_formats, write_reports
 
 
 def _report() -> Report:

@@ -13,13 +13,13 @@ falls back to parsing the whole file.
 from __future__ import annotations
 
 import ast
-import os
 import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from alembic_gate.fastread import Facts, read_fast
+from alembic_gate.history.fastread import Facts, read_fast
+from alembic_gate.shared.paths import display_path
 
 VARIABLES = ("revision", "down_revision", "branch_labels", "depends_on")
 ILLEGAL_ID_CHARS = frozenset("@-+:")
@@ -78,14 +78,6 @@ class RevisionFile:
     @property
     def parents(self) -> tuple[str, ...]:
         return self.down_revision.ids
-
-
-def display_path(path: Path, cwd: Path) -> str:
-    """`path` relative to `cwd` when inside it, POSIX style (a hot path: plain strings)."""
-    text, root = str(path), str(cwd)
-    if text.startswith(root) and text[len(root) : len(root) + 1] == os.sep:
-        text = text[len(root) + 1 :]
-    return text.replace(os.sep, "/") if os.sep != "/" else text
 
 
 def read_revision(path: Path, cwd: Path) -> RevisionFile:

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from alembic_gate.errors import UsageError
-from alembic_gate.toml import load_toml
+from alembic_gate.setup.toml import load_toml
+from alembic_gate.shared.paths import display_path
 
 DEFAULT_VERSION_TABLE = "alembic_version"
 
@@ -166,9 +167,9 @@ def _discover(name: str, base: Path) -> AlembicSetup:
 
 def _setup_from_file(path: Path, name: str, base: Path) -> AlembicSetup:
     if not path.exists():
-        raise UsageError(f"config file not found: {_show(path, base)}")
+        raise UsageError(f"config file not found: {display_path(path, base)}")
     if not path.is_file():
-        raise UsageError(f"config file is not a file: {_show(path, base)}")
+        raise UsageError(f"config file is not a file: {display_path(path, base)}")
     if path.suffix == ".toml":
         return _setup_from_toml(path, name, base)
     return _setup_from_ini(path, name, base)
@@ -177,7 +178,7 @@ def _setup_from_file(path: Path, name: str, base: Path) -> AlembicSetup:
 def _setup_from_ini(ini: Path, name: str, base: Path) -> AlembicSetup:
     parser = _read_ini(ini, base)
     if not parser.has_section(name):
-        raise UsageError(f"{_show(ini, base)} has no [{name}] section")
+        raise UsageError(f"{display_path(ini, base)} has no [{name}] section")
     options = _Options(base, ini, parser, name)
     if options.ini_value("script_location") is None and (ini.parent / "env.py").is_file():
         # Flask-Migrate: `<directory>/alembic.ini`, script_location set to `<directory>`
@@ -192,7 +193,7 @@ def _setup_from_ini(ini: Path, name: str, base: Path) -> AlembicSetup:
 def _setup_from_toml(pyproject: Path, name: str, base: Path) -> AlembicSetup:
     table = _tool_alembic(pyproject, base)
     if table is None:
-        raise UsageError(f"{_show(pyproject, base)} has no [tool.alembic] table")
+        raise UsageError(f"{display_path(pyproject, base)} has no [tool.alembic] table")
     options = _Options(base, pyproject, None, name, table, pyproject)
     return _build(options, _script_location(options), flask=False)
 
@@ -204,11 +205,13 @@ def _read_ini(ini: Path, base: Path) -> configparser.ConfigParser:
         with ini.open(encoding="locale") as file:
             parser.read_file(file, source=str(ini))
     except OSError as exc:
-        raise UsageError(f"cannot read {_show(ini, base)}: {exc.strerror}") from exc
+        raise UsageError(f"cannot read {display_path(ini, base)}: {exc.strerror}") from exc
     except UnicodeDecodeError as exc:
-        raise UsageError(f"cannot read {_show(ini, base)}: {exc.reason}") from exc
+        raise UsageError(f"cannot read {display_path(ini, base)}: {exc.reason}") from exc
     except configparser.Error as exc:
-        raise UsageError(f"{_show(ini, base)} is not a valid ini file: {_one_line(exc)}") from exc
+        raise UsageError(
+            f"{display_path(ini, base)} is not a valid ini file: {_one_line(exc)}"
+        ) from exc
     return parser
 
 
@@ -216,15 +219,15 @@ def _tool_alembic(pyproject: Path, base: Path) -> dict[str, Any] | None:
     try:
         data = load_toml(pyproject)
     except OSError as exc:
-        raise UsageError(f"cannot read {_show(pyproject, base)}: {exc.strerror}") from exc
+        raise UsageError(f"cannot read {display_path(pyproject, base)}: {exc.strerror}") from exc
     except ValueError as exc:  # TOMLDecodeError, UnicodeDecodeError
-        raise UsageError(f"{_show(pyproject, base)} is not valid TOML: {exc}") from exc
+        raise UsageError(f"{display_path(pyproject, base)} is not valid TOML: {exc}") from exc
     tool = data.get("tool", {})
     table = tool.get("alembic") if isinstance(tool, dict) else None
     if table is None:
         return None
     if not isinstance(table, dict):
-        raise UsageError(f"{_show(pyproject, base)}: [tool.alembic] must be a table")
+        raise UsageError(f"{display_path(pyproject, base)}: [tool.alembic] must be a table")
     return table
 
 
@@ -245,9 +248,9 @@ class _Options:
 
     def where(self, key: str) -> str:
         if self.ini is not None and self.ini.has_option(self.section, key):
-            return f"{_show(self.config_path, self.base)} [{self.section}] {key}"
+            return f"{display_path(self.config_path, self.base)} [{self.section}] {key}"
         path = self.config_path if self.toml_path is None else self.toml_path
-        return f"{_show(path, self.base)} [tool.alembic] {key}"
+        return f"{display_path(path, self.base)} [tool.alembic] {key}"
 
     def ini_value(self, key: str) -> str | None:
         if self.ini is None or not self.ini.has_option(self.section, key):
@@ -342,7 +345,7 @@ def _script_location(options: _Options) -> Path:
     raw = options.string("script_location")
     if not raw:
         raise UsageError(
-            f"{_show(options.config_path, options.base)}: no script_location in "
+            f"{display_path(options.config_path, options.base)}: no script_location in "
             f"[{options.section}] or [tool.alembic]"
         )
     return _locate(raw, options, "script_location")
@@ -351,7 +354,7 @@ def _script_location(options: _Options) -> Path:
 def _build(options: _Options, script_location: Path, *, flask: bool) -> AlembicSetup:
     if not script_location.is_dir():
         raise UsageError(
-            f"{options.where('script_location')}: {_show(script_location, options.base)} "
+            f"{options.where('script_location')}: {display_path(script_location, options.base)} "
             "does not exist (relative paths are read from the current directory, as alembic "
             "does; %(here)s is the config file's folder)"
         )
@@ -509,14 +512,6 @@ def _imports_flask(script_location: Path) -> bool:
 
 def _absolute(base: Path, path: str | Path) -> Path:
     return Path(os.path.normpath(base / path))
-
-
-def _show(path: Path, base: Path) -> str:
-    """A path as the user would write it: relative to the current directory when inside it."""
-    try:
-        return path.relative_to(base).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def _one_line(exc: Exception) -> str:

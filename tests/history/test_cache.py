@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from alembic_gate.cache import CACHE_DIR, RevisionCache
+from alembic_gate.history.cache import CACHE_DIR, RevisionCache
+from alembic_gate.history.revisions import read_revision
 from alembic_gate.main import main
-from alembic_gate.revisions import read_revision
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 VERSIONS = ROOT / "tests" / "projects" / "plain" / "alembic" / "versions"
 
 
@@ -81,7 +81,7 @@ def test_no_cache_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 def test_reading_in_forked_processes_equals_reading_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from alembic_gate import cache
+    from alembic_gate.history import cache
 
     files = []
     for i in range(40):
@@ -96,7 +96,7 @@ def test_reading_in_forked_processes_equals_reading_here(
 
 
 def test_a_failing_child_is_read_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from alembic_gate import cache
+    from alembic_gate.history import cache
 
     files = sorted(_files(Path(shutil.copytree(VERSIONS, tmp_path / "v", ignore=_IGNORE))))
     monkeypatch.setattr(cache, "_processes", lambda n: 2)

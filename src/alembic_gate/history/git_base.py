@@ -15,10 +15,11 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
-from alembic_gate.discovery import AlembicSetup
 from alembic_gate.errors import UsageError
-from alembic_gate.graph import RevisionGraph
-from alembic_gate.revisions import RevisionFile, display_path, read_revision_source
+from alembic_gate.history.graph import RevisionGraph
+from alembic_gate.history.revisions import RevisionFile, read_revision_source
+from alembic_gate.setup.discovery import AlembicSetup
+from alembic_gate.shared.paths import display_path
 
 # Alembic's `_only_source_rev_file`: `.py` files, not `__init__.py` nor editor locks.
 _SOURCE_FILE = re.compile(r"(?!\.\#|__init__)(.*\.py)$")

@@ -7,11 +7,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_graph import Spec, write
+from history.test_graph import Spec, write
 
-from alembic_gate.graph import RevisionGraph
-from alembic_gate.graph_render import mermaid_around_heads, newest_first, render
-from alembic_gate.revisions import read_revision
+from alembic_gate.history.graph import RevisionGraph
+from alembic_gate.history.revisions import read_revision
+from alembic_gate.reporters.graph_render import mermaid_around_heads, newest_first, render
 
 TRICKY = 'a"b\\n\nc&amp;<x>;#35;'
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from alembic_gate.catalog import RULES
 from alembic_gate.errors import UsageError
 from alembic_gate.findings import Finding
-from alembic_gate.revisions import RevisionFile
+from alembic_gate.findings.catalog import RULES
+from alembic_gate.history.revisions import RevisionFile
 
 
 @dataclass(frozen=True)

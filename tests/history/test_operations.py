@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from alembic_gate.operations import UNKNOWN, Column, operations, read_operations
-from alembic_gate.revisions import read_revision
+from alembic_gate.history.operations import UNKNOWN, Column, operations, read_operations
+from alembic_gate.history.revisions import read_revision
 
 HEAD = '''"""m
 

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from alembic_gate import __version__
-from alembic_gate.revisions import RevisionFile, Value, display_path, read_revision
+from alembic_gate.history.revisions import RevisionFile, Value, read_revision
+from alembic_gate.shared.paths import display_path
 
 CACHE_DIR = ".alembic-gate-cache"
 _FORMAT = f"alembic-gate {__version__} cache 2"

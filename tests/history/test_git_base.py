@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from alembic_gate.discovery import AlembicSetup
 from alembic_gate.errors import UsageError
-from alembic_gate.git_base import fetch_command, read_base_graph
+from alembic_gate.history.git_base import fetch_command, read_base_graph
+from alembic_gate.history.revisions import read_revision
 from alembic_gate.main import main
-from alembic_gate.revisions import read_revision
+from alembic_gate.setup.discovery import AlembicSetup
 
 VERSIONS = "migrations/versions"
 TEMPLATE = '''"""{rid}

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
-from alembic_gate.catalog import RULES
 from alembic_gate.errors import UsageError
 from alembic_gate.findings import Finding, Severity
-from alembic_gate.toml import load_toml
+from alembic_gate.findings.catalog import RULES
+from alembic_gate.setup.toml import load_toml
 
 SEVERITIES = ("error", "warning", "info")
 SECTION = "alembic-gate"

@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 from alembic.config import Config
 
-from alembic_gate.discovery import (
+from alembic_gate.errors import UsageError
+from alembic_gate.setup.discovery import (
     AlembicSetup,
     find_setups,
     revision_files,
     static_version_table,
 )
-from alembic_gate.errors import UsageError
 
-PROJECTS = Path(__file__).parent / "projects"
+PROJECTS = Path(__file__).parent.parent / "projects"
 PLAIN = PROJECTS / "plain"
 FLASK = PROJECTS / "flask_app"
 PYPROJECT = PROJECTS / "pyproject_cfg"

@@ -7,10 +7,11 @@ recorded so the rules can report each of them.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from alembic_gate.revisions import RevisionFile
+from alembic_gate.history.revisions import RevisionFile
 
 
 @dataclass(frozen=True)
@@ -217,6 +218,13 @@ class RevisionGraph:
             found.add(node)
             node = next(iter(self.parents[node]), None)
         return found
+
+    def without_own_label(self, ids: Sequence[str]) -> list[str]:
+        """The `ids` (heads, bases) that carry no branch label the others lack: those that
+        `label@head` / `label@base` cannot single out."""
+        labels = self.labels()
+        counts = Counter(label for rid in ids for label in labels[rid])
+        return [rid for rid in ids if all(counts[label] > 1 for label in labels[rid])]
 
     # -- cycles ----------------------------------------------------------------
 

@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from alembic_gate.cache import RevisionCache, cache_dir
-from alembic_gate.discovery import AlembicSetup, find_setups, revision_files
-from alembic_gate.graph import RevisionGraph
-from alembic_gate.revisions import RevisionFile, check_syntax, display_path
+from alembic_gate.history.cache import RevisionCache, cache_dir
+from alembic_gate.history.graph import RevisionGraph
+from alembic_gate.history.revisions import RevisionFile, check_syntax
+from alembic_gate.setup.discovery import AlembicSetup, find_setups, revision_files
+from alembic_gate.shared.paths import display_path
 
 
 @dataclass

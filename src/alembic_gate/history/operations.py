@@ -30,7 +30,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from alembic_gate.revisions import RevisionFile
+from alembic_gate.history.revisions import RevisionFile
 
 
 class _Unknown:

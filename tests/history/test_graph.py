@@ -12,8 +12,8 @@ from alembic.script.revision import Revision, RevisionMap
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alembic_gate.graph import Dangling, RevisionGraph
-from alembic_gate.revisions import read_revision
+from alembic_gate.history.graph import Dangling, RevisionGraph
+from alembic_gate.history.revisions import read_revision
 
 SAFE = string.ascii_lowercase + string.digits + "_"
 

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from alembic_gate import revisions
-from alembic_gate.revisions import RevisionFile, Value, read_revision, read_revision_source
+from alembic_gate.history import revisions
+from alembic_gate.history.revisions import RevisionFile, Value, read_revision, read_revision_source
 
 
 def read(text: str | bytes) -> RevisionFile:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from alembic_gate.graph import RevisionGraph
+from alembic_gate.history.graph import RevisionGraph
 
 FORMATS = ("mermaid", "dot", "text")
 

@@ -1,0 +1,40 @@
+"""The commands a person runs to fix what a finding reports: `alembic ...`, or
+`flask db ...` for Flask-Migrate projects. Lint rules, check and doctor all print them."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from alembic_gate.shared.paths import display_path
+
+if TYPE_CHECKING:
+    from alembic_gate.setup.discovery import AlembicSetup
+
+
+def alembic_command(setup: AlembicSetup, cwd: Path, subcommand: str, rest: str) -> str:
+    """`alembic [-c CONFIG] [-n NAME] SUBCOMMAND REST`, as run from `cwd`."""
+    words = ["alembic"]
+    config = setup.config_path
+    defaults = {(cwd / "alembic.ini").resolve(), (cwd / "pyproject.toml").resolve()}
+    if config is not None and config.resolve() not in defaults:
+        words += ["-c", shlex.quote(display_path(config, cwd))]
+    if setup.section != "alembic":
+        words += ["-n", shlex.quote(setup.section)]
+    return " ".join([*words, subcommand, rest])
+
+
+def flask_command(setup: AlembicSetup, cwd: Path, subcommand: str, rest: str) -> str:
+    """`flask db SUBCOMMAND [-d DIRECTORY] REST` (Flask-Migrate's default: migrations)."""
+    words = ["flask", "db", subcommand]
+    folder = setup.script_location
+    if folder is not None and folder.resolve() != (cwd / "migrations").resolve():
+        words += ["-d", shlex.quote(display_path(folder, cwd))]
+    return " ".join([*words, rest])
+
+
+def fix_command(setup: AlembicSetup, cwd: Path, subcommand: str, rest: str) -> str:
+    """The command this setup's users run: `flask db ...` for Flask-Migrate, else `alembic ...`."""
+    command = flask_command if setup.flask else alembic_command
+    return command(setup, cwd, subcommand, rest)

@@ -1,0 +1,19 @@
+"""How paths appear in messages and reports: POSIX, relative to the current directory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    """`path` relative to `cwd` when inside it, POSIX style; otherwise as given.
+
+    A hot path (called once per revision file): plain string operations, no syscalls.
+    """
+    text, root = str(path), str(cwd)
+    if text == root:
+        return "."
+    if text.startswith(root) and text[len(root) : len(root) + 1] == os.sep:
+        text = text[len(root) + 1 :]
+    return text.replace(os.sep, "/") if os.sep != "/" else text
