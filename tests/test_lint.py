@@ -108,6 +108,29 @@ def test_per_rule_severity(project: Path, capsys: pytest.CaptureFixture[str]) ->
     assert (finding["code"], finding["severity"]) == ("AG103", "error")
 
 
+def test_since_scopes_safety_findings_but_not_graph_rules(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _add_head(project)  # a second head on 46eedd18c879, dropping a column (AG103)
+    config = project / "pyproject.toml"
+    config.write_text('[tool.alembic-gate]\nsince = "46eedd18c879"\n')
+    assert main(["lint", "--format", "json"]) == 1
+    codes = sorted(f["code"] for f in json.loads(capsys.readouterr().out)["findings"])
+    assert codes == ["AG001", "AG001", "AG103"]  # 99aa99aa99aa descends from since
+    config.write_text('[tool.alembic-gate]\nsince = "99aa"\n')  # a unique prefix
+    assert main(["lint", "--format", "json"]) == 1
+    codes = sorted(f["code"] for f in json.loads(capsys.readouterr().out)["findings"])
+    assert codes == ["AG001", "AG001"]  # graph rules always apply
+
+
+def test_since_naming_no_revision_is_a_configuration_error(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "pyproject.toml").write_text('[tool.alembic-gate]\nsince = "46eedd18c87x"\n')
+    assert main(["lint"]) == 2
+    assert "did you mean 46eedd18c879" in capsys.readouterr().err
+
+
 def test_inline_suppression(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _add_head(project, comment="  # alembic-gate: ignore[AG103]")
     assert main(["lint", "--ignore", "AG001", "--format", "json"]) == 0
@@ -135,6 +158,7 @@ def test_unused_suppression_is_reported(project: Path, capsys: pytest.CaptureFix
         (["lint"], '[tool.alembic-gate]\nignore = ["XX1"]\n', "unknown rule code or prefix"),
         (["lint"], '[tool.alembic-gate]\nfail-on = "fatal"\n', "severity 'fatal'"),
         (["lint"], "[tool.alembic-gate]\nselct = []\n", "unknown key 'selct'"),
+        (["lint"], "[tool.alembic-gate]\nsince = 3\n", "since in pyproject.toml"),
         (["lint"], "[tool.alembic-gate\n", "cannot read"),
     ],
 )

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 
 from alembic_gate.findings import Finding, Report, sorted_findings, suppress
 from alembic_gate.history.load import History, load_histories
+from alembic_gate.history.scope import check_since_known, safety_scope
 from alembic_gate.reporters.output import parse_formats, wants_step_summary, write_reports
 from alembic_gate.rules import LintContext, lint_rules
 from alembic_gate.setup.settings import Settings, load_settings
 
 
-def lint_context(history: History, cwd: Path, base_ref: str | None = None) -> LintContext:
+def lint_context(
+    history: History, cwd: Path, base_ref: str | None = None, since: Sequence[str] = ()
+) -> LintContext:
     """What the rules read; with `base_ref`, also that git ref's history."""
     ctx = LintContext(
         setup=history.setup,
@@ -27,6 +30,7 @@ def lint_context(history: History, cwd: Path, base_ref: str | None = None) -> Li
         ctx.base_graph = read_base_graph(base_ref, history.setup, cwd, history.graph.files)
         ctx.new_revisions = new_revisions(history.graph, ctx.base_graph)
         ctx.base_ref = base_ref
+    ctx.scope = safety_scope(history.graph, since, ctx.new_revisions)
     return ctx
 
 
@@ -40,12 +44,12 @@ def lint_history(ctx: LintContext, settings: Settings) -> list[Finding]:
 
 
 def unread(ctx: LintContext, settings: Settings) -> set[tuple[str, str]]:
-    """(path, code) of the AG1xx rules for files `--base` kept them from reading:
-    a suppression there is not unused, only not looked at this time."""
-    if ctx.new_revisions is None:
+    """(path, code) of the AG1xx rules for files the scope (since, --base) kept them
+    from reading: a suppression there is not unused, only not looked at this time."""
+    if ctx.scope is None:
         return set()
     codes = [code for code in lint_codes(settings) if code.startswith("AG1")]
-    old = [rev for rid, rev in ctx.graph.by_id.items() if rid not in ctx.new_revisions]
+    old = [rev for rid, rev in ctx.graph.by_id.items() if rid not in ctx.scope]
     return {(rev.display, code) for rev in old for code in codes}
 
 
@@ -88,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
     cwd = Path.cwd()
     settings = load_settings(args, cwd)
     histories = load_histories(args, cwd)
-    contexts = [lint_context(h, cwd, args.base) for h in histories]
+    check_since_known((h.graph for h in histories), settings.since)
+    contexts = [lint_context(h, cwd, args.base, settings.since) for h in histories]
     findings = [f for ctx in contexts for f in lint_history(ctx, settings)]
     skipped = {pair for ctx in contexts for pair in unread(ctx, settings)}
     ran = lint_codes(settings)

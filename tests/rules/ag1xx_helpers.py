@@ -83,7 +83,8 @@ def line_of(history: History, display: str, needle: str) -> int:
 
 def with_base(history: History, new: set[str]) -> LintContext:
     """The context `lint --base` builds: only `new` revisions are new."""
-    return replace(history.context(), new_revisions=frozenset(new), base_ref="origin/main")
+    new_ids = frozenset(new)
+    return replace(history.context(), new_revisions=new_ids, scope=new_ids, base_ref="origin/main")
 
 
 def users_history(history: History) -> None:

@@ -26,6 +26,8 @@ class LintContext:
     cwd: Path
     # Revisions new relative to `--base` (None without --base: every revision counts).
     new_revisions: frozenset[str] | None = None
+    # What the safety rules report on: `since` and `--base` (history.scope); None: all.
+    scope: frozenset[str] | None = None
     # The base ref's graph, read from git objects (None without --base).
     base_graph: RevisionGraph | None = None
     # The `--base` ref as the user wrote it, for messages (None without --base).
@@ -33,8 +35,9 @@ class LintContext:
     # `.pyc`-only revision files (sourceless): they cannot be read statically.
     sourceless: tuple[str, ...] = ()
 
-    def is_new(self, revision: str) -> bool:
-        return self.new_revisions is None or revision in self.new_revisions
+    def in_scope(self, revision: str) -> bool:
+        """Whether safety findings are reported for `revision`."""
+        return self.scope is None or revision in self.scope
 
 
 Check = Callable[[LintContext], Iterator[Finding]]

@@ -1,8 +1,8 @@
 """What the AG1xx safety rules share: the revisions they read, and which tables are new.
 
-With `--base`, only revisions new relative to the base are read. A table is new,
-so nothing on it can break production, when this revision creates it, or (with
-`--base`) when a revision of this branch that this one builds on creates it.
+Only revisions in scope (`since`, `--base`: history.scope) are read. A table is new,
+so nothing on it can break production, when this revision creates it, or (with a
+scope) when a revision in scope that this one builds on creates it.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ class Checked:
 
     def _created_tables(self) -> set[str]:
         scope = {self.rid}
-        if self.ctx.new_revisions is not None:
-            scope |= self.ctx.graph.ancestors([self.rid]) & self.ctx.new_revisions
+        if self.ctx.scope is not None:  # in scope: has not run in production yet
+            scope |= self.ctx.graph.ancestors([self.rid]) & self.ctx.scope
         revs = [self.ctx.graph.by_id[rid] for rid in scope]
         creating = [rev for rev in revs if rev.mentions & {"create_table", "rename_table"}]
         calls = [call for rev in creating for call in operations(rev).upgrade.calls]
@@ -59,7 +59,7 @@ class Checked:
 
 
 def checked_revisions(ctx: LintContext, *needs: set[str]) -> Iterator[Checked]:
-    """Readable revisions the AG1xx rules apply to (with --base: the new ones).
+    """Readable revisions the AG1xx rules apply to (those in scope: since, --base).
 
     Each of `needs` is a set of operation words (`RevisionFile.mentions`) of which
     the file must mention one outside downgrade(); other files are skipped unparsed.
@@ -69,7 +69,7 @@ def checked_revisions(ctx: LintContext, *needs: set[str]) -> Iterator[Checked]:
         mentioned = set(ctx.graph.mentioning(words))
         candidates = [rid for rid in candidates if rid in mentioned]
     for rid in candidates:
-        if not ctx.is_new(rid):
+        if not ctx.in_scope(rid):
             continue
         rev = ctx.graph.by_id[rid]
         ops = operations(rev)

@@ -69,6 +69,8 @@ class Settings:
     enabled: frozenset[str]
     fail_on: Severity = "error"
     severity: dict[str, Severity] = field(default_factory=dict)
+    # Revisions that already ran everywhere: safety findings only for their descendants.
+    since: tuple[str, ...] = ()
 
     def is_enabled(self, code: str) -> bool:
         return code in self.enabled
@@ -99,7 +101,7 @@ def read_pyproject(path: Path) -> dict[str, Any]:
 
 
 def _file_layer(table: dict[str, Any], where: str) -> Layer:
-    known = {"select", "extend-select", "ignore", "fail-on", "severity"}
+    known = {"select", "extend-select", "ignore", "fail-on", "severity", "since"}
     unknown = sorted(set(table) - known)
     if unknown:
         raise UsageError(f"unknown key {unknown[0]!r} in {where}")
@@ -150,4 +152,15 @@ def load_settings(args: argparse.Namespace, cwd: Path) -> Settings:
         enabled=frozenset(enabled),
         fail_on=_severity(fail_on, where),
         severity=_severities(table, where),
+        since=_since(table.get("since"), where),
     )
+
+
+def _since(value: object, where: str) -> tuple[str, ...]:
+    """`since = "ab12"` or a list of them (one per setup of a repository)."""
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
+        raise UsageError(f"since in {where} must be a revision id or a list of them")
+    return tuple(item.strip() for item in items)
