@@ -128,6 +128,12 @@ def _check_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--roundtrip", action="store_true", help="downgrade to base, upgrade again, compare"
     )
     p.add_argument(
+        "--base",
+        metavar="REF",
+        help="git ref to compare with: safety findings (AG1xx, AG904-AG907) only for "
+        "revisions new since REF",
+    )
+    p.add_argument(
         "--timeout",
         type=float,
         default=120.0,

@@ -324,3 +324,22 @@ def test_index_and_constraint_drift(project: Project, check: Check) -> None:
             "op.drop_index(op.f('ix_users_email'), table_name='users')",
         ),
     }
+
+
+def test_static_safety_warnings_are_in_the_report_within_since(
+    project: Project, check: Check
+) -> None:
+    root = project("generic")
+    newest = root / GENERIC_REVISIONS / "c9e2b7d41a05_add_user_email.py"
+    edit(
+        newest,
+        "def upgrade() -> None:\n",
+        "def upgrade() -> None:\n    op.drop_column('posts', 'x')\n",
+    )
+    # The drop fails on this database (no such column); what matters here is the warning.
+    args = ("--db", "sqlite", "--format", "json", "--ignore", "AG901")
+    run = check(*args)
+    shown = f"{GENERIC_REVISIONS}/{newest.name}"
+    assert [(f["code"], f["path"]) for f in run.findings] == [("AG103", shown)]
+    (root / "pyproject.toml").write_text('[tool.alembic-gate]\nsince = "c9e2b7d41a05"\n')
+    assert check(*args).findings == []

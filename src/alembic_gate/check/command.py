@@ -23,11 +23,13 @@ from types import FrameType
 from alembic_gate.check.databases import provision, validate
 from alembic_gate.check.process import WorkerProcess
 from alembic_gate.check.protocol import DatabaseSpec, Request, Result
+from alembic_gate.check.reconcile import MEASURED, Measurements, reconcile
 from alembic_gate.errors import GateError, UsageError
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import RULES
 from alembic_gate.history.load import History, load_histories
-from alembic_gate.lint import build_report
+from alembic_gate.history.scope import check_since_known
+from alembic_gate.lint import build_report, lint_context, unread
 from alembic_gate.reporters.output import Target, parse_formats, write_reports
 from alembic_gate.rules import LintContext, lint_rules
 from alembic_gate.setup.settings import Settings, load_settings
@@ -35,7 +37,10 @@ from alembic_gate.shared.paths import display_path
 
 # Lint's graph rules: what must hold before `upgrade heads` means anything.
 GRAPH_PREFIX = "AG00"
+# Lint's safety rules: guesses that the measurements confirm or refute (check.reconcile).
+SAFETY_PREFIX = "AG1"
 CHECK_CODES = ("AG801", "AG901", "AG902")
+MEASURED_CODES = frozenset(code for codes in MEASURED.values() for code in codes)
 # The worker may take this long, or ten times --timeout when that is more.
 WORKER_SECONDS = 900.0
 
@@ -69,41 +74,56 @@ def _run(args: argparse.Namespace, targets: list[Target], cwd: Path, worker: Wor
                 "check runs env.py, so it needs an Alembic config rather than --versions: "
                 "pass -c alembic.ini (or run it where alembic.ini is)"
             )
+    check_since_known((h.graph for h in histories), settings.since)
+    contexts = [lint_context(h, cwd, args.base, settings.since) for h in histories]
     graph_codes = [c for c in RULES if c.startswith(GRAPH_PREFIX) and settings.is_enabled(c)]
-    findings = [f for h in histories for f in graph_findings(h, settings, cwd)]
+    findings = [f for ctx in contexts for f in rule_findings(ctx, settings, GRAPH_PREFIX)]
     gate = build_report("check", findings, histories, settings, graph_codes, args.formats)
     if any(f.severity == "error" for f in gate.findings):
         write_reports(gate, targets)
         return gate.exit_code
+    # The static safety warnings, to be confirmed or refuted by what the runs measure.
+    static = [f for ctx in contexts for f in rule_findings(ctx, settings, SAFETY_PREFIX)]
     codes = [*CHECK_CODES, "AG903"] if args.roundtrip else list(CHECK_CODES)
     try:
-        findings += _check_histories(args, histories, cwd, settings, worker)
+        found, measured = _check_histories(args, contexts, cwd, settings, worker)
     except _SigTerm:
         raise Terminated("terminated by SIGTERM (after cleaning up)") from None
-    ran = graph_codes + [c for c in codes if settings.is_enabled(c)]
-    report = build_report("check", findings, histories, settings, ran, args.formats)
+    findings += found + reconcile(static, measured).findings
+    safety_codes = [c for c in RULES if c.startswith(SAFETY_PREFIX) and settings.is_enabled(c)]
+    ran = graph_codes + safety_codes + [c for c in codes if settings.is_enabled(c)]
+    skipped = {pair for ctx in contexts for pair in unread(ctx, settings)}
+    report = build_report("check", findings, histories, settings, ran, args.formats, skipped)
     write_reports(report, targets)
     return report.exit_code
 
 
 def _check_histories(
     args: argparse.Namespace,
-    histories: list[History],
+    contexts: list[LintContext],
     cwd: Path,
     settings: Settings,
     first: WorkerProcess,
-) -> list[Finding]:
+) -> tuple[list[Finding], Measurements]:
+    """Run the worker on each history: its findings, and what it measured."""
     found: list[Finding] = []
+    measured = Measurements()
     timeout = max(WORKER_SECONDS, 10 * float(args.timeout))
     with _sigterm_raises(), provision(args) as database, ExitStack() as workers:
         if database.start_seconds is not None:
             print(f"alembic-gate: database ready in {database.start_seconds:.1f}s", file=sys.stderr)
-        for index, history in enumerate(histories):
+        for index, ctx in enumerate(contexts):
+            history = History(ctx.setup, ctx.graph, list(ctx.sourceless))
             worker = first if index == 0 else workers.enter_context(WorkerProcess(cwd))
             spec = _spec_for(database.spec, history, args, index)
-            result = worker.run(request(args, history, spec, cwd, settings), timeout)
-            found += result_findings(result, history, cwd)
-    return found
+            result = worker.run(request(args, ctx, spec, cwd, settings), timeout)
+            for finding in result_findings(result, history, cwd):
+                target = measured.findings if finding.code in MEASURED_CODES else found
+                target.append(finding)
+            for observed in result.observed:
+                lines = [(display_path(Path(path), cwd), line) for path, line in observed.lines]
+                measured.watch(observed.kind, lines)
+    return found, measured
 
 
 def _spec_for(
@@ -131,24 +151,19 @@ def history_key(history: History, args: argparse.Namespace) -> str:
     return digest.hexdigest()[:16]
 
 
-def graph_findings(history: History, settings: Settings, cwd: Path) -> list[Finding]:
-    ctx = LintContext(
-        setup=history.setup,
-        graph=history.graph,
-        cwd=cwd,
-        sourceless=tuple(history.sourceless),
-    )
+def rule_findings(ctx: LintContext, settings: Settings, prefix: str) -> list[Finding]:
+    """The findings of the enabled lint rules whose code starts with `prefix`."""
     found: list[Finding] = []
     for info, check in lint_rules():
-        if info.code.startswith(GRAPH_PREFIX) and settings.is_enabled(info.code):
+        if info.code.startswith(prefix) and settings.is_enabled(info.code):
             found.extend(check(ctx))
     return found
 
 
 def request(
-    args: argparse.Namespace, history: History, spec: DatabaseSpec, cwd: Path, settings: Settings
+    args: argparse.Namespace, ctx: LintContext, spec: DatabaseSpec, cwd: Path, settings: Settings
 ) -> Request:
-    setup = history.setup
+    setup = ctx.setup
     return Request(
         cwd=str(cwd),
         config_path=str(setup.config_path) if setup.config_path else None,
@@ -162,6 +177,7 @@ def request(
         x_args=list(args.x_args),
         roundtrip=args.roundtrip and settings.is_enabled("AG903"),
         compare=settings.is_enabled("AG902"),
+        scope=None if ctx.scope is None else sorted(ctx.scope),
     )
 
 

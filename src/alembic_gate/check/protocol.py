@@ -59,6 +59,8 @@ class Request:
     roundtrip: bool = False
     # Run the autogenerate comparison (AG902 selected).
     compare: bool = True
+    # The revisions measurements report on (`since`, `--base`: history.scope); None: all.
+    scope: list[str] | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -82,6 +84,20 @@ class RawFinding:
 
 
 @dataclass
+class Observed:
+    """The op.* lines a measurement watched run: their statements ran while it looked.
+
+    `kind` is "data" (the tables held rows: seeding) or "locks" (PostgreSQL lock
+    tracing). A static warning on a watched line that the measurement found no hazard
+    on is dropped; one it confirmed is replaced by the measured finding (reconcile).
+    """
+
+    kind: str
+    # [path, line] pairs, paths absolute as in RawFinding.
+    lines: list[list[Any]] = field(default_factory=list)
+
+
+@dataclass
 class Behind:
     """A database left short of the heads by a successful `upgrade heads` (AG801)."""
 
@@ -99,6 +115,7 @@ class Behind:
 class Result:
     findings: list[RawFinding] = field(default_factory=list)
     behind: list[Behind] = field(default_factory=list)
+    observed: list[Observed] = field(default_factory=list)
     error: str | None = None
     error_kind: ErrorKind | None = None
 
@@ -110,4 +127,5 @@ class Result:
         data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         data["findings"] = [RawFinding(**f) for f in data["findings"]]
         data["behind"] = [Behind(**b) for b in data["behind"]]
+        data["observed"] = [Observed(**o) for o in data.get("observed", [])]
         return cls(**data)

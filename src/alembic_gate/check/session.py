@@ -30,6 +30,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 from alembic_gate.check import drift, roundtrip, targets
 from alembic_gate.check.errors import WorkerError
 from alembic_gate.check.locate import Location, Models, ProjectFiles, created_in, deepest_in, real
+from alembic_gate.check.observe import Observers
 from alembic_gate.check.protocol import Behind, RawFinding, Request, Result, mask
 from alembic_gate.check.targets import connect, provide, refuse_nonempty, same_database
 
@@ -44,9 +45,10 @@ class Guard:
     the throwaway one it was given.
     """
 
-    def __init__(self, urls: dict[str, URL], hint: str) -> None:
+    def __init__(self, urls: dict[str, URL], hint: str, observers: Observers) -> None:
         self.urls = urls
         self.hint = hint
+        self.observers = observers
         self.contexts: list[tuple[str, MigrationContext]] = []
 
     def install(self) -> None:
@@ -67,6 +69,7 @@ class Guard:
         for name, expected in self.urls.items():
             if same_database(url, expected):
                 self.contexts.append((name, context))
+                self.observers.configured(context)
                 return
         shown = mask(url.render_as_string(hide_password=True))
         raise WorkerError(
@@ -87,7 +90,9 @@ class Session:
         self.urls: dict[str, URL] = {}
         self.env_py = str(Path(request.script_location or request.cwd) / "env.py")
         self.revisions: dict[str, Script] = {}
-        self.guard = Guard(self.urls, _hint(request))
+        # Measurements taken while the migrations run (see check.observe).
+        self.observers = Observers()
+        self.guard = Guard(self.urls, _hint(request), self.observers)
         self.connection: Connection | None = None
         # Whether the databases started as a copy of the history's template (kept server),
         # and whether they end at the heads as a fresh upgrade leaves them.
@@ -314,8 +319,10 @@ class Session:
 
     def _upgrade_and_compare(self, cfg: Config, script: ScriptDirectory) -> bool:
         """`upgrade heads`, then alembic check's comparison, in one run of env.py."""
-        run = UpgradeThenCompare(cfg, script, self.request.compare)
+        run = UpgradeThenCompare(cfg, script, self.request.compare, self.observers)
         failure = self._attempt(run)
+        self.result.findings += [_masked(f) for f in self.observers.findings()]
+        self.result.observed += self.observers.observed()
         if failure is not None:
             if run.comparing:  # the migrations had run: the comparison failed
                 self._fail("AG902", failure, "the autogenerate comparison")
@@ -417,15 +424,28 @@ class UpgradeThenCompare:
     env.py, env.py calls run_migrations once per engine and each engine is compared.
     """
 
-    def __init__(self, cfg: Config, script: ScriptDirectory, compare: bool) -> None:
+    def __init__(
+        self, cfg: Config, script: ScriptDirectory, compare: bool, observers: Observers
+    ) -> None:
         self.cfg = cfg
         self.script = script
         self.compare = compare
+        self.observers = observers
+        # The revision being applied (set from just before it runs until it has run).
+        self.current: Any = None
         self.revision_context = autogenerate.RevisionContext(cfg, script, dict(CHECK_ARGS))
         self.compared_engines = 0
         self.comparing = False
 
     def __call__(self) -> None:
+        try:
+            self._run_env()
+        except BaseException as exc:
+            if self.current is not None:
+                self.observers.failed(self.current, exc)
+            raise
+
+    def _run_env(self) -> None:
         with EnvironmentContext(
             self.cfg,
             self.script,
@@ -439,7 +459,14 @@ class UpgradeThenCompare:
             self.script.run_env()
 
     def _steps(self, heads: Any, context: MigrationContext) -> Iterator[Any]:
-        yield from self.script._upgrade_revs("heads", heads)
+        # alembic asks for the next step only once the previous one has run, so the
+        # code after `yield` runs after each revision (inside env.py's transaction).
+        for step in self.script._upgrade_revs("heads", heads):
+            self.current = step
+            self.observers.before(step, context)
+            yield step
+            self.observers.after(step, context)
+            self.current = None
         if not self.compare:
             return
         if context.opts.get("target_metadata") is None:

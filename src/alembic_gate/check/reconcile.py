@@ -1,0 +1,77 @@
+"""One finding per hazard and line: lint's static guesses held against check's measurements.
+
+The AG1xx safety rules guess from the source; `check` measures on a real database:
+with rows in the tables (seeding: AG904) and, on PostgreSQL, the locks and rewrites each
+statement takes (tracing: AG905-AG907). Where a measurement watched the line a static
+warning points at, the measurement wins:
+
+- it found a hazard there: the measured finding stands, the static one is dropped;
+- it found none: the static one is dropped (shown not to reproduce);
+- it did not watch that line (a table it could not fill, an engine it cannot trace,
+  a revision out of scope): the static warning stays as it is.
+
+A static warning is dropped only when every measurement that applies to its rule and
+that ran in this check watched its line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from alembic_gate.findings import Finding
+
+# Which measurement kinds can confirm or refute each static rule.
+MEASURES = {
+    "AG101": ("data", "locks"),  # NOT NULL added without a default: fails with rows
+    "AG102": ("data",),  # NOT NULL set without a backfill: fails where rows hold NULL
+    "AG105": ("locks",),  # CREATE INDEX without CONCURRENTLY: blocks writes
+    "AG106": ("locks",),  # column type change: may rewrite the table
+}
+# The codes each measurement kind reports.
+MEASURED = {"data": ("AG904",), "locks": ("AG905", "AG906", "AG907")}
+
+Line = tuple[str, int]
+
+
+@dataclass
+class Measurements:
+    """What the runs measured: findings, and per kind the (path, line)s watched."""
+
+    findings: list[Finding] = field(default_factory=list)
+    watched: dict[str, set[Line]] = field(default_factory=dict)
+
+    def watch(self, kind: str, lines: Iterable[Line]) -> None:
+        self.watched.setdefault(kind, set()).update(lines)
+
+    def hazard_at(self, kinds: Sequence[str], line: Line) -> bool:
+        codes = {code for kind in kinds for code in MEASURED[kind]}
+        return any(f.code in codes and (f.path, f.line) == line for f in self.findings)
+
+
+@dataclass
+class Reconciled:
+    findings: list[Finding]
+    # Static warnings a measurement showed not to reproduce, and those it confirmed.
+    refuted: list[Finding] = field(default_factory=list)
+    confirmed: list[Finding] = field(default_factory=list)
+
+
+def reconcile(static: Sequence[Finding], measured: Measurements) -> Reconciled:
+    """`static` (lint's warnings) and `measured.findings`, one finding per hazard and line."""
+    kept: list[Finding] = []
+    result = Reconciled(kept)
+    for finding in static:
+        kinds = [k for k in MEASURES.get(finding.code, ()) if k in measured.watched]
+        if not kinds or finding.path is None or finding.line is None:
+            kept.append(finding)
+            continue
+        line = (finding.path, finding.line)
+        if measured.hazard_at(kinds, line):
+            result.confirmed.append(finding)
+        elif all(line in measured.watched[kind] for kind in kinds):
+            result.refuted.append(finding)
+        else:
+            kept.append(finding)
+    kept.extend(measured.findings)
+    return result

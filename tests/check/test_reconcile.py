@@ -1,0 +1,74 @@
+"""Static warnings held against measurements: one finding per hazard and line."""
+
+from __future__ import annotations
+
+from alembic_gate.check.reconcile import Measurements, reconcile
+from alembic_gate.findings import Finding
+
+PATH = "migrations/versions/b2_add_email.py"
+
+
+def static(code: str, line: int, path: str | None = PATH) -> Finding:
+    return Finding(code, "rule", "warning", f"guess {code}", path, line)
+
+
+def measured(code: str, line: int) -> Finding:
+    return Finding(code, "measured", "error", f"measured {code}", PATH, line)
+
+
+def test_without_measurements_static_warnings_stay() -> None:
+    warnings = [static("AG101", 12), static("AG103", 14)]
+    assert reconcile(warnings, Measurements()).findings == warnings
+
+
+def test_a_measured_hazard_on_the_line_replaces_the_guess() -> None:
+    runs = Measurements([measured("AG904", 12)])
+    runs.watch("data", [(PATH, 12)])
+    result = reconcile([static("AG101", 12)], runs)
+    assert [f.code for f in result.findings] == ["AG904"]
+    assert [f.code for f in result.confirmed] == ["AG101"]
+
+
+def test_a_watched_line_without_hazard_drops_the_guess() -> None:
+    runs = Measurements()
+    runs.watch("data", [(PATH, 12)])
+    result = reconcile([static("AG102", 12)], runs)
+    assert result.findings == []
+    assert [f.code for f in result.refuted] == ["AG102"]
+
+
+def test_a_line_the_measurement_did_not_watch_keeps_the_guess() -> None:
+    runs = Measurements()
+    runs.watch("data", [(PATH, 30)])
+    assert [f.code for f in reconcile([static("AG102", 12)], runs).findings] == ["AG102"]
+
+
+def test_every_kind_that_ran_must_have_watched_the_line() -> None:
+    # AG101 is answered by rows (data) and by locks; locks did not watch line 12.
+    runs = Measurements()
+    runs.watch("data", [(PATH, 12)])
+    runs.watch("locks", [(PATH, 40)])
+    assert [f.code for f in reconcile([static("AG101", 12)], runs).findings] == ["AG101"]
+    runs.watch("locks", [(PATH, 12)])
+    assert reconcile([static("AG101", 12)], runs).findings == []
+
+
+def test_a_kind_that_did_not_run_does_not_count() -> None:
+    # SQLite: no lock tracing at all, so rows alone decide AG101.
+    runs = Measurements()
+    runs.watch("data", [(PATH, 12)])
+    assert reconcile([static("AG101", 12)], runs).findings == []
+
+
+def test_rules_no_measurement_answers_stay() -> None:
+    runs = Measurements()
+    runs.watch("data", [(PATH, 14)])
+    runs.watch("locks", [(PATH, 14)])
+    assert [f.code for f in reconcile([static("AG103", 14)], runs).findings] == ["AG103"]
+
+
+def test_findings_without_a_line_stay() -> None:
+    runs = Measurements()
+    runs.watch("locks", [(PATH, 1)])
+    kept = static("AG105", 0, path=None)
+    assert reconcile([kept], runs).findings == [kept]
