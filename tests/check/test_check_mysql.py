@@ -133,6 +133,16 @@ def test_url_non_empty_refused_without_showing_the_password(
     assert tables(mysql_url) == ["invoices"]
 
 
+def test_url_naming_no_database_is_exit_2(project: Project, check: Check, mysql_url: str) -> None:
+    # Without a database a MySQL connection has none selected: nothing to migrate into.
+    project("generic")
+    server = mysql_url.rsplit("/", 1)[0]
+    run = check("--database-url", server)
+    assert run.code == 2
+    assert "names no database: end it with the name of an empty one" in run.err
+    assert PASSWORD not in run.err and "Traceback" not in run.err
+
+
 def _drop_tables(url: str) -> None:
     engine = sa.create_engine(url, poolclass=sa.NullPool)
     try:
