@@ -73,7 +73,15 @@ def connect(url: URL) -> Iterator[Connection]:
 
 @contextmanager
 def _connected(url: URL, **options: Any) -> Iterator[Connection]:
-    engine = sa.create_engine(sync_url(url), poolclass=NullPool, **options)
+    url = sync_url(url)
+    try:
+        engine = sa.create_engine(url, poolclass=NullPool, **options)
+    except ImportError as exc:  # the driver the URL names (mysql+mysqldb://) is not installed
+        raise WorkerError(
+            f"the database URL's driver {url.drivername} is not installed ({exc}): install it, "
+            f"or name an installed one ({url.get_backend_name()}+DRIVER://...)",
+            "env",
+        ) from None
     try:
         conn = engine.connect()
     except Exception as exc:  # the driver's own errors too (a missing auth dependency)
