@@ -1,15 +1,17 @@
 """The check tests' rig: fixture projects copied to tmp_path, `alembic-gate check` run for
 real (its worker is a real subprocess), and real databases: SQLite files, scratch
-databases on the local PostgreSQL and MariaDB servers, and containers from the local
-images (scripts/build-test-images.sh).
+databases on the local PostgreSQL and MariaDB servers and on a MySQL server started for
+the session, and containers from the local images (scripts/build-test-images.sh).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import selectors
 import shutil
 import subprocess
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ LOCAL_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 LOCAL_MARIADB = "mysql+pymysql://root@127.0.0.1:3306/test"
 POSTGRES_IMAGE = "alembic-gate/postgres:15"
 MARIADB_IMAGE = "alembic-gate/mariadb:10.11"
+MYSQL_IMAGE = "alembic-gate/mysql:9"
 # Put into URLs by the tests: it must never appear in check's output.
 PASSWORD = "s3cret-Pw-check"
 
@@ -118,7 +121,8 @@ def _reachable(url: str) -> bool:
         engine.dispose()
 
 
-def _scratch(admin: str, kind: str) -> Iterator[str]:
+def _scratch(admin: str, kind: str, grant: str = "") -> Iterator[str]:
+    """A new database on `admin`'s server; with `grant`, a user of that server's URL for it."""
     if not _reachable(admin):
         pytest.skip(f"the local {kind} server ({admin}) is not reachable")
     name = f"ag_check_{uuid.uuid4().hex[:10]}"
@@ -126,7 +130,12 @@ def _scratch(admin: str, kind: str) -> Iterator[str]:
     try:
         with engine.connect() as conn:
             conn.exec_driver_sql(f"CREATE DATABASE {name}")
-        yield sa.make_url(admin).set(database=name).render_as_string(hide_password=False)
+            if grant:
+                conn.exec_driver_sql(f"GRANT ALL ON {name}.* TO {grant}")  # @'%'
+        url = sa.make_url(admin).set(database=name)
+        if grant:
+            url = url.set(username=grant, password=PASSWORD)
+        yield url.render_as_string(hide_password=False)
         force = " WITH (FORCE)" if kind == "PostgreSQL" else ""
         with engine.connect() as conn:
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}{force}")
@@ -151,19 +160,30 @@ def mariadb_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def docker_images() -> None:
-    """Skip unless a Docker engine answers and the local test images exist."""
+    """Skip when no Docker engine answers (or ALEMBIC_GATE_SKIP_DOCKER=1); fail when one
+    does but a local test image is missing: scripts/test builds them all, so a missing
+    image is a broken build, not a machine without Docker."""
+    if os.environ.get("ALEMBIC_GATE_SKIP_DOCKER") == "1":
+        pytest.skip("ALEMBIC_GATE_SKIP_DOCKER=1")
     try:
         info = subprocess.run(["docker", "info"], capture_output=True, timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         pytest.skip(f"no Docker engine: {exc}")
     if info.returncode != 0:
         pytest.skip("no Docker engine answers `docker info` (scripts/ensure-docker.sh starts one)")
-    for image in (POSTGRES_IMAGE, MARIADB_IMAGE):
-        found = subprocess.run(
+    missing = [
+        image
+        for image in (POSTGRES_IMAGE, MARIADB_IMAGE, MYSQL_IMAGE)
+        if subprocess.run(
             ["docker", "image", "inspect", image], capture_output=True, timeout=30, check=False
+        ).returncode
+        != 0
+    ]
+    if missing:
+        pytest.fail(
+            f"Docker answers but image(s) {', '.join(missing)} are missing: scripts/"
+            "build-test-images.sh builds them (ALEMBIC_GATE_SKIP_DOCKER=1 skips these tests)"
         )
-        if found.returncode != 0:
-            pytest.skip(f"image {image} is missing (scripts/build-test-images.sh builds it)")
 
 
 @pytest.fixture
@@ -198,3 +218,76 @@ def processes_in(folder: Path) -> dict[int, str]:
         except OSError:
             continue
     return found
+
+
+# -- a MySQL server for --database-url -------------------------------------------------
+
+MYSQL_USER = "app"
+
+
+@pytest.fixture(scope="session")
+def mysql_server(docker_images: None) -> Iterator[str]:
+    """A MySQL server from the local image for the whole session, its port published on
+    127.0.0.1, removed afterwards: root logs in without a password (an administrator's
+    URL is returned), the user `app` with PASSWORD, both over TCP (caching_sha2_password)."""
+    env = {
+        "MYSQL_ALLOW_EMPTY_PASSWORD": "yes",
+        "MYSQL_USER": MYSQL_USER,
+        "MYSQL_PASSWORD": PASSWORD,
+    }
+    command = ["docker", "run", "-d", "--label=alembic-gate.test=mysql", "-p127.0.0.1::3306"]
+    command += [f"--env={name}={value}" for name, value in env.items()]
+    command += [MYSQL_IMAGE, "--innodb-flush-log-at-trx-commit=0"]
+    started = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
+    container = started.stdout.strip()
+    try:
+        # The entrypoint's temporary server logs "port: 0"; the real one its port.
+        wait_for_log(
+            container, lambda line: "ready for connections" in line and "port: 3306" in line
+        )
+        command = ["docker", "port", container, "3306/tcp"]
+        published = subprocess.run(command, capture_output=True, text=True, timeout=30, check=True)
+        port = published.stdout.split()[0].rsplit(":", 1)[1]
+        yield f"mysql+pymysql://root@127.0.0.1:{port}/mysql"
+    finally:
+        subprocess.run(["docker", "rm", "-f", "-v", container], capture_output=True, timeout=60)
+
+
+def wait_for_log(container: str, ready: Callable[[str], bool], timeout: float = 120) -> None:
+    """Follow a container's log until a line satisfies `ready`; fail with the log's end
+    when the container stops first or the time is up."""
+    follow = subprocess.Popen(
+        ["docker", "logs", "--follow", container],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert follow.stdout is not None
+    selector = selectors.DefaultSelector()
+    selector.register(follow.stdout, selectors.EVENT_READ)
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if not selector.select(timeout=1):
+                continue
+            line = follow.stdout.readline()
+            if not line:  # the log ended: the container stopped
+                break
+            if ready(line):
+                return
+            seen.append(line)
+        pytest.fail(
+            f"container {container[:12]} not ready; its log ends with:\n" + "".join(seen[-15:])
+        )
+    finally:
+        follow.kill()
+        follow.wait()
+        selector.close()
+
+
+@pytest.fixture
+def mysql_url(mysql_server: str) -> Iterator[str]:
+    """An empty database of its own on the session's MySQL server, for the user `app`
+    (which may use only that database), dropped afterwards."""
+    yield from _scratch(mysql_server, "MySQL", grant=MYSQL_USER)

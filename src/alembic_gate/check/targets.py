@@ -18,7 +18,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.pool import NullPool
 
 from alembic_gate.check.errors import WorkerError
-from alembic_gate.check.protocol import DatabaseSpec
+from alembic_gate.check.protocol import DatabaseSpec, mask
 
 # Drivers tried, in order, when a URL names none. Async env.py files need an async one.
 SYNC_DRIVERS = {
@@ -39,6 +39,8 @@ TEMPLATE_PREFIX = "alembic_gate_tpl_"
 KEPT_TEMPLATES = 8
 # Schemas that belong to the server, not to the project.
 SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "pg_toast"})
+# Backends whose URL must name a database: without one, a connection has none selected.
+NEEDS_DATABASE = frozenset({"mysql", "mariadb"})
 
 
 def with_driver(url: URL, is_async: bool) -> URL:
@@ -71,7 +73,15 @@ def connect(url: URL) -> Iterator[Connection]:
 
 @contextmanager
 def _connected(url: URL, **options: Any) -> Iterator[Connection]:
-    engine = sa.create_engine(sync_url(url), poolclass=NullPool, **options)
+    url = sync_url(url)
+    try:
+        engine = sa.create_engine(url, poolclass=NullPool, **options)
+    except ImportError as exc:  # the driver the URL names (mysql+mysqldb://) is not installed
+        raise WorkerError(
+            f"the database URL's driver {url.drivername} is not installed ({exc}): install it, "
+            f"or name an installed one ({url.get_backend_name()}+DRIVER://...)",
+            "env",
+        ) from None
     try:
         conn = engine.connect()
     except Exception as exc:  # the driver's own errors too (a missing auth dependency)
@@ -117,6 +127,12 @@ def provide(spec: DatabaseSpec, count: int, is_async: bool) -> tuple[list[URL], 
             raise WorkerError(
                 f"env.py migrates {count} databases (a multi-database setup) but "
                 "--database-url names one: run it with --db to use a throwaway server",
+                "usage",
+            )
+        if url.get_backend_name() in NEEDS_DATABASE and not url.database:
+            raise WorkerError(
+                f"--database-url {mask(spec.url)} names no database: end it with the name of "
+                "an empty one (.../dbname)",
                 "usage",
             )
         return [with_driver(url, is_async)], False

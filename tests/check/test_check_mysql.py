@@ -1,0 +1,155 @@
+"""`alembic-gate check` on MySQL (the local alembic-gate/mysql image, built from Debian
+sid's mysql-server): in containers of its own (`--db mysql --image`), and with
+`--database-url` against a server started from the same image for the session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from .conftest import MYSQL_IMAGE, PASSWORD, Run, containers_of, edit, line_of, tables
+
+pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_env")]
+
+Project = Callable[[str], Path]
+Check = Callable[..., Run]
+
+FAILING = "migrations/versions/c9e2b7d41a05_add_user_email.py"
+TAGS = "migrations/versions/b6c1d9e3f2a8_create_tags.py"
+
+
+def mysql(check: Check, *args: str) -> Run:
+    """check in a container of its own from the local MySQL image."""
+    return check("--db", "mysql", "--image", MYSQL_IMAGE, *args)
+
+
+# -- containers ------------------------------------------------------------------------
+
+
+def test_container_clean_round_trip(project: Project, check: Check) -> None:
+    project("generic")
+    run = mysql(check, "--roundtrip")
+    assert run.code == 0, run.out + run.err
+    assert "database ready in" in run.err
+    assert containers_of(os.getpid()) == []
+
+
+def test_container_failure_keeps_what_applied(project: Project, check: Check) -> None:
+    root = project("failing")
+    run = mysql(check, "--format", "json")
+    [finding] = run.findings
+    assert (finding["code"], finding["path"]) == ("AG901", FAILING)
+    assert finding["line"] == line_of(root / FAILING, "op.execute(")
+    assert "Unknown column 'username'" in finding["message"]
+    assert "2 revision(s) applied, the database is at 7a3d5e8c2f40" in finding["message"]
+    assert "(mysql: DDL is not transactional here" in finding["message"]
+    assert containers_of(os.getpid()) == []
+
+
+def test_container_drift(project: Project, check: Check) -> None:
+    root = project("drift")
+    run = mysql(check, "--format", "json")
+    assert run.code == 1
+    found = {f["message"]: (f["code"], f["line"]) for f in run.findings}
+    models = root / "models.py"
+    assert found == {
+        "column users.nickname is in the models but not in the migrated database": (
+            "AG902",
+            line_of(models, "nickname"),
+        ),
+        "column posts.title is VARCHAR(200) in the migrated database but VARCHAR(300) in the "
+        "models": ("AG902", line_of(models, "title")),
+    }
+
+
+def test_container_lossy_downgrade(project: Project, check: Check) -> None:
+    root = project("roundtrip")
+    run = mysql(check, "--roundtrip", "--format", "json")
+    # MySQL has no enum types to leave behind (PostgreSQL's second finding).
+    [finding] = run.findings
+    assert finding["code"] == "AG903"
+    assert finding["message"] == "the downgrade to base left table tags behind"
+    assert (finding["path"], finding["line"]) == (TAGS, line_of(root / TAGS, "def downgrade"))
+    assert finding["fix"] == "op.drop_table('tags')"
+    assert containers_of(os.getpid()) == []
+
+
+# -- --database-url ----------------------------------------------------------------------
+
+
+def test_url_clean_round_trip(project: Project, check: Check, mysql_url: str) -> None:
+    project("generic")
+    run = check("--database-url", mysql_url, "--roundtrip")
+    assert run.code == 0, run.out + run.err
+    assert tables(mysql_url) == ["alembic_version", "posts", "users"]
+    assert PASSWORD not in run.out + run.err
+
+
+def test_url_downgrade_wrong_then_right(project: Project, check: Check, mysql_url: str) -> None:
+    root = project("roundtrip")
+    run = check("--database-url", mysql_url, "--roundtrip", "--format", "json")
+    assert run.codes() == ["AG903"]
+    assert run.findings[0]["message"] == "the downgrade to base left table tags behind"
+    # A right downgrade: clean, on a database emptied again (the fixture's is not).
+    edit(
+        root / TAGS,
+        "def downgrade() -> None:\n    pass",
+        'def downgrade() -> None:\n    op.drop_table("tags")',
+    )
+    _drop_tables(mysql_url)
+    run = check("--database-url", mysql_url, "--roundtrip")
+    assert run.code == 0, run.out + run.err
+
+
+def test_url_failing_downgrade_at_its_line(project: Project, check: Check, mysql_url: str) -> None:
+    root = project("generic")
+    revision = root / "migrations/versions/c9e2b7d41a05_add_user_email.py"
+    edit(revision, '    op.drop_column("users", "email")', '    op.drop_column("users", "e_mail")')
+    run = check("--database-url", mysql_url, "--roundtrip", "--format", "json")
+    [finding] = run.findings
+    assert finding["code"] == "AG903"
+    assert finding["line"] == line_of(revision, '"e_mail"')
+    assert finding["message"].startswith("downgrade of c9e2b7d41a05 (add user email) failed: ")
+    assert "Can't DROP 'e_mail'" in finding["message"]
+
+
+def test_url_non_empty_refused_without_showing_the_password(
+    project: Project, check: Check, mysql_url: str
+) -> None:
+    project("generic")
+    engine = sa.create_engine(mysql_url, poolclass=sa.NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE invoices (id integer primary key)")
+    engine.dispose()
+    run = check("--database-url", mysql_url)
+    assert run.code == 2
+    assert "already holds 1 table(s) (invoices)" in run.err
+    assert PASSWORD not in run.out + run.err
+    assert ":***@" in run.err
+    assert tables(mysql_url) == ["invoices"]
+
+
+def test_url_naming_no_database_is_exit_2(project: Project, check: Check, mysql_url: str) -> None:
+    # Without a database a MySQL connection has none selected: nothing to migrate into.
+    project("generic")
+    server = mysql_url.rsplit("/", 1)[0]
+    run = check("--database-url", server)
+    assert run.code == 2
+    assert "names no database: end it with the name of an empty one" in run.err
+    assert PASSWORD not in run.err and "Traceback" not in run.err
+
+
+def _drop_tables(url: str) -> None:
+    engine = sa.create_engine(url, poolclass=sa.NullPool)
+    try:
+        with engine.begin() as conn:
+            names = sa.inspect(conn).get_table_names()
+            conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")
+            for name in names:
+                conn.exec_driver_sql(f"DROP TABLE `{name}`")
+    finally:
+        engine.dispose()
