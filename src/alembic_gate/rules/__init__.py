@@ -32,6 +32,9 @@ class LintContext:
     base_ref: str | None = None
     # `.pyc`-only revision files (sourceless): they cannot be read statically.
     sourceless: tuple[str, ...] = ()
+    # On a merge checkout of the base and a pull request (GitHub's refs/pull/N/merge),
+    # the graph at the pull request's own head: AG001 and AG010 judge that one.
+    branch_graph: RevisionGraph | None = None
 
     def is_new(self, revision: str) -> bool:
         return self.new_revisions is None or revision in self.new_revisions
