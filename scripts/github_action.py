@@ -43,6 +43,7 @@ COMMANDS = ("lint", "check", "doctor")
 USAGE_ERROR = 2  # the tool's own exit code for a configuration error
 NO_BASE = "none"
 SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class InputError(Exception):
@@ -118,7 +119,7 @@ def run(inputs: Inputs, env: Mapping[str, str]) -> int:
     json_path = scratch / "report.json"
     sarif_path = (workspace / inputs.sarif).resolve() if inputs.sarif else None
     argv = tool_args(inputs, base, json_path, sarif_path)
-    print(f"$ alembic-gate {shlex.join(shown(argv))}", flush=True)
+    print(f"$ alembic-gate {visible(shlex.join(shown(argv)))}", flush=True)
     code = stream([sys.executable, "-m", "alembic_gate", *argv], cwd)
     if json_path.is_file():
         write_outputs(json.loads(json_path.read_text(encoding="utf-8")), env)
@@ -264,6 +265,11 @@ def _pass_on(source: IO[str], target: IO[str], mark_commands: bool) -> None:
     for line in source:
         target.write(safe_line(line) if mark_commands else line)
         target.flush()
+
+
+def visible(text: str) -> str:
+    """``text`` on one line: control characters (a newline among them) as escapes."""
+    return CONTROLS.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def safe_line(line: str) -> str:
