@@ -40,7 +40,7 @@ def sarif_multitool() -> Path:
 
 
 def gitlab_ci_local() -> Path:
-    return npm_file("gitlab-ci-local/src/index.js", "gitlab-ci-local")
+    return npm_file("gitlab-ci-local/dist/index.js", "gitlab-ci-local")
 
 
 def mermaid_js() -> Path:

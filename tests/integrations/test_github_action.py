@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -44,6 +45,16 @@ def test_marketplace_metadata() -> None:
     }  # fmt: skip
     assert set(ACTION["inputs"]) == expected
     assert all(spec["description"] for spec in ACTION["inputs"].values())
+
+
+def test_valid_for_githubs_action_schema() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-actions",
+         str(ROOT / "action.yml")],
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_python_is_set_up_with_the_python_version_input() -> None:
