@@ -184,7 +184,7 @@ def test_two_branches_on_the_same_parent(
     [finding] = report["findings"]
     assert (finding["code"], finding["path"]) == ("AG010", f"{VERSIONS}/c2_m.py")
     assert "It should sit on main's head b2" in finding["message"]
-    assert 'set down_revision = "b2"' in finding["fix"]
+    assert 'set `down_revision = "b2"`' in finding["fix"]
     assert 'alembic merge -m "merge heads" b2 c2' in finding["fix"]
     # merged together, the history has two heads: AG001 on the merge result
     repo.git("checkout", "-q", "main")
@@ -356,7 +356,7 @@ def test_merge_checkout_reports_ag010_on_the_pull_requests_revision(
     assert codes(report) == [("AG010", f"{VERSIONS}/c2_m.py")]
     (finding,) = report["findings"]
     assert "revision c2 is new on this branch and sits on a1, but on main b2" in finding["message"]
-    assert 'set down_revision = "b2"' in finding["fix"]
+    assert 'set `down_revision = "b2"`' in finding["fix"]
     assert 'alembic merge -m "merge heads" b2 c2' in finding["fix"]
 
 

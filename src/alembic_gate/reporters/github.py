@@ -43,6 +43,8 @@ MERMAID_MAX_TEXT = 50_000
 MERMAID_MAX_EDGES = 500
 # A fix command longer than this is broken over lines in the summary (shell `\`).
 FIX_WIDTH = 88
+# A one-line fix that is code (an `op.*` call, an assignment, a comment) rather than words.
+_CODE = re.compile(r"(op|sa)\.\w+\(|\w+ = |# |\w+\(.*\)$")
 
 
 def escape_data(value: str) -> str:
@@ -215,10 +217,20 @@ def _item(finding: Finding, tail: str, with_fix: bool) -> str:
     message = finding.message[: len(finding.message) - len(tail)] if tail else finding.message
     line = f"- {where}: {_inline(message.rstrip())}"
     if with_fix and finding.fix:
-        fence = _fence(_wrapped(finding.fix), "sh" if _is_command(finding.fix) else "")
-        line += "\n\n" + "\n".join(f"  {row}" if row else "" for row in fence.split("\n"))
+        block = _fix(finding.fix)
+        line += "\n\n" + "\n".join(f"  {row}" if row else "" for row in block.split("\n"))
         line += "\n"
     return line
+
+
+def _fix(fix: str) -> str:
+    """A command or code as a code block (long commands broken over lines); advice in
+    words as a paragraph that wraps, its code spans kept."""
+    if _is_command(fix):
+        return _fence(_wrapped(fix), "sh")
+    if "\n" in fix or _CODE.match(fix):
+        return _fence(fix)
+    return f"Fix: {_inline(fix)}"
 
 
 def _shared_tail(messages: Sequence[str]) -> str:

@@ -75,7 +75,7 @@ def _finding(
     target = json.dumps(targets[0] if targets else parent)
     merge = command(ctx, "merge", '-m "merge heads" ' + " ".join([*targets, *branch_heads]))
     fix = (
-        f"re-parent: set down_revision = {target} in {rev.display} (and `Revises:` in its "
+        f"re-parent: set `down_revision = {target}` in {rev.display} (and `Revises:` in its "
         f"docstring); or merge {ref} into this branch and run `{merge}`"
     )
     line = rev.down_revision.line or rev.line
