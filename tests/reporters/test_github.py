@@ -224,7 +224,11 @@ def test_a_graph_mermaid_would_refuse_is_not_drawn() -> None:
     edges = "".join(f"    r{n} --> r{n + 1}\n" for n in range(600))
     summary = github.step_summary(Report("lint", mermaid=["flowchart BT\n" + edges]))
     assert "```mermaid" not in summary
-    assert "too large to draw here (600 edges)" in summary
+    assert "too large to draw here (0 heads, 600 edges)" in summary
+    wide = "flowchart BT\n" + "".join(f'    r{n}["h"]\n' for n in range(30))
+    wide += "    class " + ",".join(f"r{n}" for n in range(30)) + " head\n"
+    summary = github.step_summary(Report("lint", mermaid=[wide]))
+    assert "too large to draw here (30 heads, 0 edges)" in summary
 
 
 def test_step_summary_without_findings() -> None:

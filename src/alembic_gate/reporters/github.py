@@ -41,6 +41,10 @@ SUMMARY_LIMIT = 900 * 1024
 # Mermaid (as GitHub runs it) refuses diagrams over 50,000 characters or 500 edges.
 MERMAID_MAX_TEXT = 50_000
 MERMAID_MAX_EDGES = 500
+# More heads than this, drawn side by side, shrink to a line nobody can read.
+MAX_HEADS = 20
+# A rule's list of findings longer than this is folded (<details>).
+FOLDED = 10
 # A fix command longer than this is broken over lines in the summary (shell `\`).
 FIX_WIDTH = 88
 # A one-line fix that is code (an `op.*` call, an assignment, a comment) rather than words.
@@ -206,6 +210,8 @@ def _group(findings: list[Finding], budget: int) -> tuple[str, int]:
     listing = "\n".join(kept)
     if left_out:
         listing += f"\n- … and {left_out} more {info.code} findings"
+    if count > FOLDED:  # a long list folds away, so the fix and the graph stay in view
+        listing = f"<details><summary>The {count} findings</summary>\n\n{listing}\n\n</details>"
     parts.append(listing)
     if fix_block:
         parts.append(fix_block)
@@ -310,10 +316,13 @@ def _graph_section(graph: str, count: int) -> str:
     title, body = _split_title(graph)
     heading = "### Revision graph" + (f": {_inline(title)}" if title and count > 1 else "")
     edges = sum(1 for line in body.splitlines() if "--" in line)
-    if len(graph) > MERMAID_MAX_TEXT or edges > MERMAID_MAX_EDGES:
+    heads = re.search(r"^\s*class (\S+) head$", body, re.M)
+    side_by_side = len(heads.group(1).split(",")) if heads else 0
+    if len(graph) > MERMAID_MAX_TEXT or edges > MERMAID_MAX_EDGES or side_by_side > MAX_HEADS:
         return (
             f"{heading}\n\nThe history around the heads is too large to draw here "
-            f"({edges} edges); `alembic-gate graph --format mermaid` draws all of it."
+            f"({side_by_side} heads, {edges} edges); `alembic-gate graph --format mermaid` "
+            "draws all of it."
         )
     return f"{heading}\n\n```mermaid\n{graph.rstrip()}\n```\n\n{_legend(body)}"
 
