@@ -11,6 +11,7 @@ Paths are relative to the repository root, as GitHub shows them: with a
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import json
 import re
@@ -47,8 +48,6 @@ MAX_HEADS = 20
 FOLDED = 10
 # A fix command longer than this is broken over lines in the summary (shell `\`).
 FIX_WIDTH = 88
-# A one-line fix that is code (an `op.*` call, an assignment, a comment) rather than words.
-_CODE = re.compile(r"(op|sa)\.\w+\(|\w+ = |# |\w+\(.*\)$")
 
 
 def escape_data(value: str) -> str:
@@ -234,9 +233,18 @@ def _fix(fix: str) -> str:
     words as a paragraph that wraps, its code spans kept."""
     if _is_command(fix):
         return _fence(_wrapped(fix), "sh")
-    if "\n" in fix or _CODE.match(fix):
+    if "\n" in fix or _is_code(fix):
         return _fence(fix)
     return f"Fix: {_inline(fix)}"
+
+
+def _is_code(fix: str) -> bool:
+    """Whether a fix is Python as it stands (parsed, never run) rather than words."""
+    try:
+        ast.parse(fix)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 def _shared_tail(messages: Sequence[str]) -> str:
