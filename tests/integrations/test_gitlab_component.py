@@ -335,3 +335,17 @@ def test_check_with_database_url_reports_drift(
     assert drift and any("comment" in i["description"] for i in drift)
     assert job.junit is not None
     assert set(failures(job.junit)) == {"AG902 schema-drift"}
+
+
+def test_merged_results_pipeline_judges_the_merge_requests_own_head(
+    merge_checkout: Path, gitlab_job: Callable[..., Job]
+) -> None:
+    # A merged results pipeline checks out a merge commit of the MR into its target.
+    job = gitlab_job(merge_checkout, ci={"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main"})
+    assert "Fetching the merge request's head" in job.log
+    assert job.returncode == 1, job.log
+    assert job.code_quality is not None
+    validate_code_quality(job.code_quality)
+    assert [(i["check_name"], i["location"]["path"]) for i in job.code_quality] == [
+        ("AG010", "migrations/versions/bbbb_feature.py")
+    ]
