@@ -10,28 +10,40 @@ doctor) into the Python on PATH. ``run`` runs ``python -m alembic_gate`` in the 
 directory with ``--format github`` (annotations and the job summary) and a JSON report,
 then writes the ``findings`` and ``heads`` outputs and exits with the tool's exit code.
 
-Paths: annotations and SARIF must name files relative to the repository root; the tool
-writes them relative to its working directory, so with ``working-directory`` set they
-are prefixed here. The ``sarif`` path is relative to the repository root (the path
+Paths: annotations, SARIF and the job summary name files relative to the repository
+root; the tool does that itself in GitHub Actions (its ``working-directory`` in front).
+The ``sarif`` path is relative to the repository root (the path
 ``github/codeql-action/upload-sarif`` takes).
+
+The base of ``lint``: on ``pull_request`` (and ``pull_request_target``) events
+``origin/<base branch>``; on ``merge_group`` (GitHub's merge queue) the queue's
+``base_sha``. What is missing from a shallow checkout is fetched: the base, and on a
+merge checkout (``refs/pull/N/merge``) the pull request's own head, its second parent.
+
+The tool's standard error reaches the log too: a line there that GitHub's runner would
+read as a workflow command is marked, so a file name cannot issue one.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+from typing import IO
 
 COMMANDS = ("lint", "check", "doctor")
 USAGE_ERROR = 2  # the tool's own exit code for a configuration error
 NO_BASE = "none"
+SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class InputError(Exception):
@@ -102,16 +114,13 @@ def run(inputs: Inputs, env: Mapping[str, str]) -> int:
     cwd = workspace / inputs.working_directory
     if not cwd.is_dir():
         raise InputError(f"input 'working-directory': no folder {inputs.working_directory!r}")
-    prefix = repo_prefix(cwd, workspace)
     base = resolve_base(inputs, env, cwd)
     scratch = Path(tempfile.mkdtemp(prefix="alembic-gate-", dir=env.get("RUNNER_TEMP") or None))
     json_path = scratch / "report.json"
     sarif_path = (workspace / inputs.sarif).resolve() if inputs.sarif else None
     argv = tool_args(inputs, base, json_path, sarif_path)
-    print(f"$ alembic-gate {shlex.join(shown(argv))}", flush=True)
-    code = stream([sys.executable, "-m", "alembic_gate", *argv], cwd, prefix)
-    if sarif_path is not None and prefix and sarif_path.is_file():
-        sarif_path.write_text(prefix_sarif(sarif_path.read_text(encoding="utf-8"), prefix))
+    print(f"$ alembic-gate {visible(shlex.join(shown(argv)))}", flush=True)
+    code = stream([sys.executable, "-m", "alembic_gate", *argv], cwd)
     if json_path.is_file():
         write_outputs(json.loads(json_path.read_text(encoding="utf-8")), env)
     return code
@@ -145,51 +154,89 @@ def shown(argv: Sequence[str]) -> list[str]:
     return hidden
 
 
-def repo_prefix(cwd: Path, workspace: Path) -> str:
-    """The working directory relative to the repository root ('' at the root or outside)."""
-    try:
-        relative = cwd.resolve().relative_to(workspace.resolve()).as_posix()
-    except ValueError:
-        return ""
-    return "" if relative == "." else relative
-
-
 # --- the base of a pull request ----------------------------------------------------------
 
 
 def resolve_base(inputs: Inputs, env: Mapping[str, str], cwd: Path) -> str | None:
-    """The ``--base`` ref for lint: the input, else ``origin/<base branch>`` on pull requests.
+    """The ``--base`` ref for lint: the input; else ``origin/<base branch>`` on pull
+    requests and the queue's base commit in a merge queue; fetched when missing.
 
-    A missing ``origin/<branch>`` (a shallow checkout holds one commit) is fetched first.
+    On a merge checkout the pull request's own head (HEAD's second parent) is fetched
+    too: lint judges it against the base (see `alembic_gate.history.git_base`).
     """
     if inputs.command != "lint" or inputs.base == NO_BASE:
         return None
-    ref = inputs.base
+    ref = inputs.base or default_base(env)
     if not ref:
-        branch = env.get("GITHUB_BASE_REF", "")
-        if not branch:
-            return None
-        ref = f"origin/{branch}"
-    verify = ["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"]
-    if ref.startswith("origin/") and not _git_ok(verify, cwd):
-        fetch_branch(ref.removeprefix("origin/"), cwd)
+        return None
+    if not _has_commit(ref, cwd):
+        if ref.startswith("origin/"):
+            fetch_branch(ref.removeprefix("origin/"), cwd)
+        elif SHA.fullmatch(ref):
+            fetch_commit(ref, cwd, "the base commit")
+    parents = commit_parents(cwd)
+    if len(parents) > 1 and not _has_commit(parents[1], cwd):
+        fetch_commit(parents[1], cwd, "the pull request's head")
     return ref
 
 
+def default_base(env: Mapping[str, str]) -> str:
+    """``origin/<base branch>`` on pull requests, the queue's base commit in a merge queue."""
+    event = env.get("GITHUB_EVENT_NAME", "")
+    if event == "merge_group":
+        payload = _event(env).get("merge_group")
+        base = payload.get("base_sha") if isinstance(payload, dict) else None
+        return str(base) if isinstance(base, str) and SHA.fullmatch(base) else ""
+    branch = env.get("GITHUB_BASE_REF", "")
+    return f"origin/{branch}" if branch else ""
+
+
+def _event(env: Mapping[str, str]) -> dict[str, object]:
+    try:
+        loaded = json.loads(Path(env.get("GITHUB_EVENT_PATH", "")).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def commit_parents(cwd: Path) -> list[str]:
+    """HEAD's parents as its commit object names them (a shallow clone knows no more)."""
+    raw = _git_output(["cat-file", "commit", "HEAD"], cwd)
+    header = raw.split("\n\n", 1)[0]
+    return [line[7:].strip() for line in header.splitlines() if line.startswith("parent ")]
+
+
 def fetch_branch(branch: str, cwd: Path) -> None:
-    shallow = _git_output(["rev-parse", "--is-shallow-repository"], cwd) == "true"
     refspec = f"+refs/heads/{branch}:refs/remotes/origin/{branch}"
-    depth = ["--depth=1"] if shallow else []
     print(f"Fetching the base branch {branch} from origin", flush=True)
-    if not _git_ok(["fetch", "--no-tags", *depth, "origin", refspec], cwd):
+    if not _git_ok(["fetch", "--no-tags", *_depth(cwd), "origin", refspec], cwd):
         raise InputError(
             f"cannot fetch the base branch {branch!r} from origin; fetch it in an earlier step "
             "(actions/checkout with fetch-depth: 0), or set input 'base' (a ref, or none)"
         )
 
 
+def fetch_commit(sha: str, cwd: Path, what: str) -> None:
+    print(f"Fetching {what} {sha} from origin", flush=True)
+    if not _git_ok(["fetch", "--no-tags", *_depth(cwd), "origin", sha], cwd):
+        raise InputError(
+            f"cannot fetch {what} {sha} from origin; use actions/checkout with "
+            "fetch-depth: 0, or set input 'base' (a ref, or none)"
+        )
+
+
+def _depth(cwd: Path) -> list[str]:
+    shallow = _git_output(["rev-parse", "--is-shallow-repository"], cwd) == "true"
+    return ["--depth=1"] if shallow else []
+
+
+def _has_commit(ref: str, cwd: Path) -> bool:
+    return _git_ok(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd)
+
+
 def _git_ok(args: list[str], cwd: Path) -> bool:
-    return subprocess.call(["git", *args], cwd=cwd, stdout=subprocess.DEVNULL) == 0
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    return done.returncode == 0
 
 
 def _git_output(args: list[str], cwd: Path) -> str:
@@ -197,61 +244,42 @@ def _git_output(args: list[str], cwd: Path) -> str:
     return done.stdout.strip()
 
 
-# --- repository-relative paths -----------------------------------------------------------
+# --- passing the tool's output on -------------------------------------------------------
 
 
-def stream(command: list[str], cwd: Path, prefix: str) -> int:
-    """Run the tool, passing its standard output on with annotation paths prefixed."""
-    with subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, text=True) as proc:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            sys.stdout.write(prefix_annotation(line, prefix) if prefix else line)
-            sys.stdout.flush()
+def stream(command: list[str], cwd: Path) -> int:
+    """Run the tool: its standard output (annotations) passes as it is, its standard
+    error with any line a runner would read as a workflow command marked."""
+    with subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        errors = threading.Thread(target=_pass_on, args=(proc.stderr, sys.stderr, True))
+        errors.start()
+        _pass_on(proc.stdout, sys.stdout, False)
+        errors.join()
     return proc.returncode
 
 
-def prefix_annotation(line: str, prefix: str) -> str:
-    """Put ``prefix/`` before the ``file=`` property of a workflow command line.
+def _pass_on(source: IO[str], target: IO[str], mark_commands: bool) -> None:
+    for line in source:
+        target.write(safe_line(line) if mark_commands else line)
+        target.flush()
 
-    Property values are escaped (``:`` and ``,`` as %3A and %2C), so the first ``::``
-    after the command name ends the properties and ``,`` separates them.
-    """
-    if not line.startswith("::") or " " not in line.split("::", 2)[1]:
-        return line
-    head, sep, message = line[2:].partition("::")
-    name, _, props = head.partition(" ")
-    fixed = [
-        f"file={_escape_property(prefix + '/')}{p[5:]}" if p.startswith("file=") else p
-        for p in props.split(",")
-    ]
-    return f"::{name} {','.join(fixed)}{sep}{message}"
+
+def visible(text: str) -> str:
+    """``text`` on one line: control characters (a newline among them) as escapes."""
+    return CONTROLS.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def safe_line(line: str) -> str:
+    """``line`` with a visible ``> `` in front when it would start a workflow command."""
+    return f"> {line}" if line.lstrip().startswith(("::", "##[")) else line
 
 
 def _escape_data(value: str) -> str:
     # As @actions/core escapes a command's message.
     return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(value: str) -> str:
-    # As @actions/core escapes a property value.
-    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
-
-
-def prefix_sarif(text: str, prefix: str) -> str:
-    """Make every artifact URI in a SARIF log relative to the repository root."""
-    log = json.loads(text)
-    for run_ in log.get("runs", []):
-        for result in run_.get("results", []):
-            for location in result.get("locations", []):
-                artifact = location.get("physicalLocation", {}).get("artifactLocation", {})
-                if "uri" in artifact:
-                    artifact["uri"] = _prefix_uri(artifact["uri"], prefix)
-    return json.dumps(log, indent=2) + "\n"
-
-
-def _prefix_uri(uri: str, prefix: str) -> str:
-    root = quote(prefix)
-    return root if uri == "." else f"{root}/{uri}"
 
 
 # --- outputs -------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from alembic_gate.history.scope import check_since_known, safety_scope
 from alembic_gate.reporters.output import parse_formats, wants_step_summary, write_reports
 from alembic_gate.rules import LintContext, lint_rules
 from alembic_gate.setup.settings import Settings, load_settings
+from alembic_gate.shared.paths import display_path
 
 
 def lint_context(
@@ -25,10 +26,15 @@ def lint_context(
         sourceless=tuple(history.sourceless),
     )
     if base_ref:
-        from alembic_gate.history.git_base import new_revisions, read_base_graph  # only with --base
+        from alembic_gate.history import git_base  # only with --base
 
-        ctx.base_graph = read_base_graph(base_ref, history.setup, cwd, history.graph.files)
-        ctx.new_revisions = new_revisions(history.graph, ctx.base_graph)
+        files = history.graph.files
+        ctx.base_graph = git_base.read_base_graph(base_ref, history.setup, cwd, files)
+        head = git_base.merged_head(base_ref, cwd)
+        if head is not None:  # a pull request's merge checkout: judge its own head
+            ctx.branch_graph = git_base.read_base_graph(head, history.setup, cwd, files)
+        branch = ctx.branch_graph or history.graph
+        ctx.new_revisions = git_base.new_revisions(branch, ctx.base_graph)
         ctx.base_ref = base_ref
     ctx.scope = safety_scope(history.graph, since, ctx.new_revisions)
     return ctx
@@ -65,9 +71,11 @@ def build_report(
     ran: list[str],
     formats: list[str],
     unread: Collection[tuple[str, str]] = (),
+    new: Sequence[frozenset[str] | None] = (),
 ) -> Report:
     """Apply selection, severities and inline suppressions; add heads and the graph.
-    Suppressions for the (path, code) pairs in `unread` are left out."""
+    Suppressions for the (path, code) pairs in `unread` are left out; `new` holds each
+    history's revisions new relative to `--base` (marked in the graph)."""
     selected = settings.select(findings)
     collected = suppress.collect(rev for h in histories for rev in h.graph.files)
     suppressions = [s for s in collected if (s.path, s.code) not in unread]
@@ -79,12 +87,20 @@ def build_report(
         checks=ran,
         unused_suppressions=unused,
         fail_on=settings.fail_on,
+        anchor=_anchor(histories),
     )
     if wants_step_summary(parse_formats(formats)):
-        from alembic_gate.reporters.graph_render import mermaid_around_heads
+        from alembic_gate.reporters.graph_render import summary_graph
 
-        report.mermaid = [mermaid_around_heads(h.graph) for h in histories]
+        marked = [*new, *[None] * len(histories)]
+        report.mermaid = [summary_graph(h, marked[i]) for i, h in enumerate(histories)]
     return report
+
+
+def _anchor(histories: list[History]) -> str | None:
+    """The config file of the first setup: where findings without a file are shown."""
+    configs = [h.setup.config_path for h in histories if h.setup.config_path is not None]
+    return display_path(configs[0], Path.cwd()) if configs else None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -97,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
     findings = [f for ctx in contexts for f in lint_history(ctx, settings)]
     skipped = {pair for ctx in contexts for pair in unread(ctx, settings)}
     ran = lint_codes(settings)
-    report = build_report("lint", findings, histories, settings, ran, args.formats, skipped)
+    new = [ctx.new_revisions for ctx in contexts]
+    report = build_report("lint", findings, histories, settings, ran, args.formats, skipped, new)
     write_reports(report, targets)
     return report.exit_code

@@ -211,7 +211,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _command(args.command)(args)
     except GateError as exc:
-        print(f"alembic-gate: error: {exc}", file=sys.stderr)
+        from alembic_gate.reporters.common import log_lines  # names from files: made safe
+
+        print(log_lines(f"alembic-gate: error: {exc}"), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("alembic-gate: interrupted", file=sys.stderr)

@@ -184,7 +184,7 @@ def test_two_branches_on_the_same_parent(
     [finding] = report["findings"]
     assert (finding["code"], finding["path"]) == ("AG010", f"{VERSIONS}/c2_m.py")
     assert "It should sit on main's head b2" in finding["message"]
-    assert 'set down_revision = "b2"' in finding["fix"]
+    assert 'set `down_revision = "b2"`' in finding["fix"]
     assert 'alembic merge -m "merge heads" b2 c2' in finding["fix"]
     # merged together, the history has two heads: AG001 on the merge result
     repo.git("checkout", "-q", "main")
@@ -318,3 +318,102 @@ def test_suppressions_in_old_files_are_not_unused_with_base(
     assert report["unused_suppressions"] == [
         f"{VERSIONS}/c3_m.py:20: unused suppression ignore[AG104]"
     ]
+
+
+# --- a pull request's merge checkout (GitHub's refs/pull/N/merge) ---------------------------
+
+
+def _pull_request(repo: Repo) -> str:
+    """main: a1, then b2 on a1; the pull request (branch `pr`) adds c2 on a1 before b2.
+
+    HEAD ends as GitHub's merge ref: a merge commit of `pr` into main, detached, whose
+    first parent is main. Returns the pull request's head commit."""
+    repo.git("checkout", "-q", "-b", "pr")
+    repo.revision("c2", "a1")
+    repo.commit("c2 on a1")
+    head = repo.git("rev-parse", "HEAD").strip()
+    repo.git("checkout", "-q", "main")
+    repo.revision("b2", "a1")
+    repo.commit("b2 on a1")
+    repo.git("checkout", "-q", "--detach", "main")
+    repo.git("merge", "-q", "--no-ff", "--no-edit", "pr")
+    parents = repo.git("rev-parse", "HEAD^1", "HEAD^2").split()
+    assert parents == [repo.git("rev-parse", "main").strip(), head]
+    return head
+
+
+def test_merge_checkout_reports_ag010_on_the_pull_requests_revision(
+    main_repo: Repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _pull_request(main_repo)
+    # Without --base the merged tree has two heads, b2 (main's) and c2 (the PR's).
+    _, report, _ = lint(main_repo, monkeypatch, capsys)
+    assert codes(report) == [("AG001", f"{VERSIONS}/b2_m.py"), ("AG001", f"{VERSIONS}/c2_m.py")]
+    # With --base main, the PR's revision is judged against main: AG010 with both fixes,
+    # and nothing on b2_m.py, a file the pull request did not touch.
+    code, report, _ = lint(main_repo, monkeypatch, capsys, "--base", "main")
+    assert code == 1
+    assert codes(report) == [("AG010", f"{VERSIONS}/c2_m.py")]
+    (finding,) = report["findings"]
+    assert "revision c2 is new on this branch and sits on a1, but on main b2" in finding["message"]
+    assert 'set `down_revision = "b2"`' in finding["fix"]
+    assert 'alembic merge -m "merge heads" b2 c2' in finding["fix"]
+
+
+def test_merge_checkout_of_an_up_to_date_pull_request_passes(
+    main_repo: Repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main_repo.revision("b2", "a1")
+    main_repo.commit("b2")
+    main_repo.git("checkout", "-q", "-b", "pr")
+    main_repo.revision("c3", "b2", ADD_EMAIL)
+    main_repo.commit("c3 on b2")
+    main_repo.git("checkout", "-q", "main")
+    (main_repo.root / "README").write_text("docs\n")  # main moved on, with no revision
+    main_repo.commit("docs")
+    main_repo.git("checkout", "-q", "--detach", "main")
+    main_repo.git("merge", "-q", "--no-ff", "--no-edit", "pr")
+    code, report, _ = lint(main_repo, monkeypatch, capsys, "--base", "main")
+    # Only the PR's own revision is new: AG101 on it, no graph finding.
+    assert (code, codes(report)) == (0, [("AG101", f"{VERSIONS}/c3_m.py")])
+
+
+def test_merge_checkout_with_two_heads_of_its_own(
+    main_repo: Repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main_repo.git("checkout", "-q", "-b", "pr")
+    main_repo.revision("c2", "a1")
+    main_repo.revision("d2", "a1")
+    main_repo.commit("two heads in the PR")
+    main_repo.git("checkout", "-q", "main")
+    main_repo.revision("b2", "a1")
+    main_repo.commit("b2")
+    main_repo.git("checkout", "-q", "--detach", "main")
+    main_repo.git("merge", "-q", "--no-ff", "--no-edit", "pr")
+    _, report, _ = lint(main_repo, monkeypatch, capsys, "--base", "main")
+    found = codes(report)
+    assert ("AG001", f"{VERSIONS}/c2_m.py") in found and ("AG001", f"{VERSIONS}/d2_m.py") in found
+    assert all(path != f"{VERSIONS}/b2_m.py" for _, path in found)
+
+
+def test_shallow_merge_checkout_needs_the_pull_requests_head(
+    main_repo: Repo,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    head = _pull_request(main_repo)
+    main_repo.git("update-ref", "refs/pull/7/merge", "HEAD")
+    # What actions/checkout does on pull_request: one commit of refs/pull/7/merge.
+    clone = Repo.init(tmp_path / "checkout")
+    clone.git("remote", "add", "origin", main_repo.root.as_uri())
+    clone.git("fetch", "-q", "--depth=1", "origin", "+refs/pull/7/merge:refs/remotes/pull/7/merge")
+    clone.git("checkout", "-q", "--detach", "refs/remotes/pull/7/merge")
+    clone.git("fetch", "-q", "--depth=1", "origin", "+refs/heads/main:refs/remotes/origin/main")
+    code, report, err = lint(clone, monkeypatch, capsys, "--base", "origin/main")
+    assert (code, report) == (2, None)
+    hint = f"git fetch --depth=1 origin {head}"
+    assert f"HEAD merges {head} into origin/main" in err and f"`{hint}`" in err
+    clone.git(*hint.split()[1:])
+    code, report, _ = lint(clone, monkeypatch, capsys, "--base", "origin/main")
+    assert (code, codes(report)) == (1, [("AG010", f"{VERSIONS}/c2_m.py")])

@@ -169,13 +169,65 @@ def pr_clone(tmp_path: Path) -> Path:
     return clone
 
 
+def checkout(origin: Path, ref: str, target: Path) -> Path:
+    """What actions/checkout does: one commit of `ref` from origin, detached."""
+    target.mkdir()
+    git(target, "init", "-q")
+    git(target, "remote", "add", "origin", origin.as_uri())
+    git(target, "fetch", "-q", "--no-tags", "--depth=1", "origin", f"+{ref}:refs/remotes/checkout")
+    git(target, "checkout", "-q", "--detach", "refs/remotes/checkout")
+    assert git(target, "rev-parse", "--is-shallow-repository") == "true"
+    return target
+
+
+def pull_request(origin: Path, branch: str, revision: str) -> None:
+    """A branch `branch` off main adding `revision` on the quickstart's head."""
+    git(origin, "checkout", "-q", "-b", branch, "main")
+    (origin / "migrations" / "versions" / f"{revision[:4]}_{branch}.py").write_text(
+        revision_on(LAST, revision, branch)
+    )
+    commit_all(origin, f"{branch}: revision {revision}")
+    git(origin, "checkout", "-q", "main")
+
+
+def merge_into(origin: Path, base: str, branch: str, ref: str) -> None:
+    """`ref`: a merge commit of `branch` into `base` (first parent), as GitHub makes them."""
+    git(origin, "checkout", "-q", "--detach", base)
+    git(origin, "merge", "-q", "--no-ff", "--no-edit", branch)
+    git(origin, "update-ref", ref, "HEAD")
+    git(origin, "checkout", "-q", "main")
+
+
+@pytest.fixture
+def merge_checkout(tmp_path: Path) -> Path:
+    """GitHub's `pull_request` checkout: refs/pull/1/merge, depth 1.
+
+    The pull request adds bbbb on the quickstart's head; main gained aaaa on the same
+    head after it branched. GitHub's merge of the two has two heads.
+    """
+    origin = tmp_path / "origin"
+    copy_quickstart(origin)
+    init_repo(origin)
+    pull_request(origin, "feature", "bbbbbbbbbbbb")
+    (origin / "migrations" / "versions" / "aaaa_main.py").write_text(
+        revision_on(LAST, "aaaaaaaaaaaa", "main")
+    )
+    commit_all(origin, "main revision")
+    merge_into(origin, "main", "feature", "refs/pull/1/merge")
+    return checkout(origin, "refs/pull/1/merge", tmp_path / "workspace")
+
+
 @pytest.fixture
 def action(python_bin: Path, action_checkout: Path, tmp_path: Path) -> Callable[..., Run]:
     """Run action.yml in a workspace: `action(workspace, base_ref="main", sarif="x")`."""
 
-    def run(workspace: Path, base_ref: str = "", **inputs: str) -> Run:
+    def run(
+        workspace: Path, base_ref: str = "", env: dict[str, str] | None = None, **inputs: str
+    ) -> Run:
         runner = tmp_path / "runner"
-        return run_action(python_bin, action_checkout, runner, workspace, inputs, base_ref=base_ref)
+        return run_action(
+            python_bin, action_checkout, runner, workspace, inputs, base_ref=base_ref, extra_env=env
+        )
 
     return run
 

@@ -32,7 +32,7 @@ import yaml
 
 from alembic_gate.main import build_parser
 
-from .conftest import add_second_head, copy_quickstart, git, init_repo
+from .conftest import add_second_head, commit_all, copy_quickstart, git, init_repo
 from .runners import (
     ACTION,
     EXPRESSION,
@@ -431,7 +431,14 @@ def local_services(
 def project_for(execution: Execution, make_project: Callable[..., Path]) -> Path:
     """lint runs on two heads (it must fail); check on the clean quickstart (it must pass)."""
     subdir = execution.inputs.get("working-directory", "")
+    # Setups named by `config` lie where the config says: the first gets the two heads.
+    folders = [str(Path(c).parent) for c in execution.inputs.get("config", "").split()]
+    if not subdir and folders and folders[0] != ".":
+        subdir = folders[0]
     workspace = make_project(two_heads=execution.command == "lint", subdir=subdir.strip("./"))
+    for folder in folders[1:]:
+        copy_quickstart(workspace / folder)
+        commit_all(workspace, f"a second setup in {folder}")
     if execution.override.get("before_script"):
         (workspace / "requirements.txt").write_text("sqlalchemy>=2\nalembic>=1.9\n")
     return workspace

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
+import consumers
 import jsonschema
 import pytest
 
-from .conftest import LAST, git
+from .conftest import LAST, checkout, copy_quickstart, git, init_repo, merge_into, pull_request
 from .runners import ACTION, EXPRESSION, ROOT, Run, parse_annotations, read_outputs, sarif_uris
 
 SARIF_SCHEMA = json.loads((ROOT / "tests" / "schemas" / "sarif-schema-2.1.0.json").read_text())
@@ -43,6 +45,16 @@ def test_marketplace_metadata() -> None:
     }  # fmt: skip
     assert set(ACTION["inputs"]) == expected
     assert all(spec["description"] for spec in ACTION["inputs"].values())
+
+
+def test_valid_for_githubs_action_schema() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-actions",
+         str(ROOT / "action.yml")],
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_python_is_set_up_with_the_python_version_input() -> None:
@@ -86,11 +98,13 @@ def test_two_heads_fail_with_annotations_summary_and_sarif(
         "migrations/versions/99aa99aa99aa_a_second_head.py",
     }
     assert "## alembic-gate lint" in result.summary
-    assert "| Location | Rule | Severity | Message | Fix |" in result.summary
-    assert "AG001" in result.summary
+    assert "### AG001 multiple-heads: 2 errors" in result.summary
 
-    sarif = json.loads((workspace / "reports" / "alembic-gate.sarif").read_text())
+    sarif_path = workspace / "reports" / "alembic-gate.sarif"
+    sarif = json.loads(sarif_path.read_text())
     jsonschema.Draft7Validator(SARIF_SCHEMA).validate(sarif)
+    problems = consumers.sarif_validate(sarif_path, workspace.parent)
+    assert problems == [], consumers.describe(problems)
     results = sarif["runs"][0]["results"]
     assert "AG001" in {r["ruleId"] for r in results}
     assert all((workspace / uri).is_file() for uri in sarif_uris(sarif))
@@ -179,16 +193,80 @@ def test_doctor_explains_an_empty_database(
     assert "--database-url '***'" in result.stdout
 
 
+def test_a_pull_requests_merge_checkout_gets_ag010_on_its_own_file(
+    merge_checkout: Path, action: Callable[..., Run]
+) -> None:
+    result = action(merge_checkout, base_ref="main")
+
+    assert "--base origin/main" in result.stdout
+    assert "Fetching the pull request's head" in result.stdout
+    assert result.returncode == 1, result.stdout
+    annotations = parse_annotations(result.stdout)
+    assert [(a["title"], a["file"]) for a in annotations] == [
+        ("AG010 stale-parent", "migrations/versions/bbbb_feature.py")
+    ]
+    # main's own revision file, which the pull request did not touch, gets nothing.
+    assert "aaaa_main.py" not in "".join(a["file"] for a in annotations)
+    assert "### AG010 stale-parent: 1 error" in result.summary
+    assert "AG001" not in result.summary
+
+
+def test_the_merge_queue_catches_two_pull_requests_green_alone(
+    tmp_path: Path, action: Callable[..., Run]
+) -> None:
+    origin = tmp_path / "origin"
+    copy_quickstart(origin)
+    init_repo(origin)
+    base = git(origin, "rev-parse", "HEAD")
+    pull_request(origin, "first", "aaaaaaaaaaaa")
+    pull_request(origin, "second", "bbbbbbbbbbbb")
+    # GitHub's queue branch: main, then the first pull request, then the second.
+    queue = "refs/heads/gh-readonly-queue/main/pr-2"
+    merge_into(origin, "main", "first", queue)
+    merge_into(origin, queue, "second", queue)
+    workspace = checkout(origin, queue, tmp_path / "workspace")
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"merge_group": {"base_sha": base, "base_ref": "refs/heads/main"}}))
+
+    result = action(
+        workspace, env={"GITHUB_EVENT_NAME": "merge_group", "GITHUB_EVENT_PATH": str(event)}
+    )
+
+    assert f"--base {base}" in result.stdout
+    assert result.returncode == 1, result.stdout
+    annotations = parse_annotations(result.stdout)
+    assert sorted((a["title"], a["file"]) for a in annotations) == [
+        ("AG001 multiple-heads", "migrations/versions/aaaa_first.py"),
+        ("AG001 multiple-heads", "migrations/versions/bbbb_second.py"),
+    ]
+
+
+def test_the_summary_names_files_from_the_repository_root(
+    make_project: Callable[..., Path], action: Callable[..., Run]
+) -> None:
+    workspace = make_project(two_heads=True, subdir="backend")
+    result = action(workspace, working_directory="backend")
+    assert "- `backend/migrations/versions/4c535d2e7ab2_create_post.py:15`" in result.summary
+    assert 'title: "backend/alembic.ini"' in result.summary
+
+
+def test_no_line_of_standard_error_becomes_a_command(
+    make_project: Callable[..., Path], action: Callable[..., Run], capfd: pytest.CaptureFixture[str]
+) -> None:
+    result = action(make_project(), args="--config 'x\n::error file=README.md::pwned'")
+    assert result.returncode == 2
+    log = result.stdout + capfd.readouterr().err
+    assert "> ::error file=README.md::pwned" in log
+    assert not any(line.lstrip().startswith("::error file=README") for line in log.splitlines())
+
+
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        (
-            "::error file=m/a.py,line=3,title=AG001 multiple-heads::two%0Afix: a%2C b\n",
-            "::error file=my%2Capp/m/a.py,line=3,title=AG001 multiple-heads::two%0Afix: a%2C b\n",
-        ),
-        ("::warning title=alembic-gate::a: b, c\n", None),
-        ("m/a.py:3: AG001 [multiple-heads] file=x\n", None),
+        ("::error::x\n", "> ::error::x\n"),
+        ("   ##[warning]x\n", ">    ##[warning]x\n"),
+        ("alembic-gate: error: ::x\n", "alembic-gate: error: ::x\n"),
     ],
 )
-def test_annotation_paths_get_the_prefix(line: str, expected: str | None) -> None:
-    assert load_script().prefix_annotation(line, "my,app") == (expected or line)
+def test_standard_error_lines_that_would_be_commands_are_marked(line: str, expected: str) -> None:
+    assert load_script().safe_line(line) == expected

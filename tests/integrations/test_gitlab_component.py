@@ -3,19 +3,45 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import consumers
 import jsonschema
+import junitparser
 import pytest
+from lxml import etree as lxml_etree
 
-from .conftest import git
-from .runners import INPUTS, JOBS, ROOT, VERSION, Job, failures, job_for
+from .conftest import LAST, commit_all, copy_quickstart, git, init_repo, pull_request, revision_on
+from .runners import INPUTS, JOBS, ROOT, TEMPLATE, VERSION, Job, failures, job_for
 
 CODE_QUALITY_SCHEMA = json.loads(
     (ROOT / "tests" / "schemas" / "gitlab-code-quality.json").read_text()
 )
+# GitLab's own schema of one Code Quality issue (tests/schemas/README.md).
+GITLAB_ISSUE_SCHEMA = json.loads(
+    (ROOT / "tests" / "schemas" / "gitlab-codeclimate.json").read_text()
+)
+JUNIT_XSD = ROOT / "tests" / "schemas" / "jenkins-junit-10.xsd"
+
+
+def validate_code_quality(issues: list[dict[str, Any]]) -> None:
+    """As GitLab reads the report: each issue against its own schema, one per fingerprint."""
+    jsonschema.Draft7Validator(CODE_QUALITY_SCHEMA).validate(issues)
+    for issue in issues:
+        jsonschema.Draft202012Validator(GITLAB_ISSUE_SCHEMA).validate(issue)
+    assert len({issue["fingerprint"] for issue in issues}) == len(issues)
+
+
+def validate_junit(path: Path) -> junitparser.JUnitXml:
+    schema = lxml_etree.XMLSchema(lxml_etree.parse(str(JUNIT_XSD)))
+    assert schema.validate(lxml_etree.parse(str(path))), schema.error_log
+    return junitparser.JUnitXml.fromfile(str(path))
 
 
 # --- the component's definition ------------------------------------------------------------
@@ -59,6 +85,135 @@ def test_default_package_is_this_version() -> None:
     assert INPUTS["package"]["default"] == f"alembic-gate=={VERSION}"
 
 
+def test_both_documents_are_valid_gitlab_ci(tmp_path: Path) -> None:
+    header, job = TEMPLATE.read_text().split("\n---\n", 1)
+    (tmp_path / "spec.yml").write_text(header)
+    (tmp_path / "job.yml").write_text(job)
+    done = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.gitlab-ci",
+         str(tmp_path / "spec.yml"), str(tmp_path / "job.yml")],
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+# --- run by gitlab-ci-local, the shell executor, in a merge request pipeline ------------------
+
+
+def gitlab_ci_local(
+    project: Path, python_bin: Path, variables: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """Run the project's pipeline with gitlab-ci-local and its shell executor."""
+    tool = consumers.gitlab_ci_local()
+    flags = [f"--variable={name}={value}" for name, value in variables.items()]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CI_", "GITLAB_", "GCL_"))}
+    env |= {"PATH": f"{python_bin}{os.pathsep}{os.environ['PATH']}", "PIP_NO_INPUT": "1"}
+    env |= {"GCL_IGNORE_PREDEFINED_VARS": "CI_PIPELINE_SOURCE", "CI": ""}
+    return subprocess.run(
+        [
+            "node",
+            str(tool),
+            "--force-shell-executor",
+            f"--home={project.parent / 'gcl-home'}",
+            *flags,
+        ],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture
+def merge_request(tmp_path: Path, action_checkout: Path) -> Path:
+    """A merge request's clone (depth 1, no target branch) of a project whose .gitlab-ci.yml
+    includes the component; the branch adds bbbb on a parent that main built aaaa on."""
+    origin = tmp_path / "origin"
+    copy_quickstart(origin)
+    init_repo(origin)
+    pull_request(origin, "feature", "bbbbbbbbbbbb")
+    (origin / "migrations" / "versions" / "aaaa_main.py").write_text(
+        revision_on(LAST, "aaaaaaaaaaaa", "main")
+    )
+    commit_all(origin, "main revision")
+    clone = tmp_path / "project"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth=1", "--branch", "feature", origin.as_uri(), str(clone)],
+        check=True,
+        capture_output=True,
+    )
+    git(clone, "config", "user.email", "t@example.invalid")
+    git(clone, "config", "user.name", "t")
+    # The component's file, included as a local include with inputs (what `include:
+    # component` resolves to), committed as a project's CI files are.
+    (clone / "ci").mkdir()
+    shutil.copy2(TEMPLATE, clone / "ci" / "alembic-gate.yml")
+    (clone / ".gitlab-ci.yml").write_text(
+        "include:\n"
+        "  - local: ci/alembic-gate.yml\n"
+        "    inputs:\n"
+        f"      package: {json.dumps(str(action_checkout))}\n"
+    )
+    commit_all(clone, "CI")
+    return clone
+
+
+def test_gitlab_ci_local_runs_the_component_in_a_merge_request(
+    merge_request: Path, python_bin: Path
+) -> None:
+    done = gitlab_ci_local(
+        merge_request,
+        python_bin,
+        {
+            "CI_PIPELINE_SOURCE": "merge_request_event",
+            "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
+        },
+    )
+    log = done.stdout + done.stderr
+    # The job fetched the target branch, failed on the violation, and exported both reports.
+    assert done.returncode != 0, log
+    assert "Fetching the base branch main from origin" in log
+    assert "FAIL 1" in log
+    assert "AG010 [stale-parent]" in log
+    artifacts = merge_request / ".gitlab-ci-local" / "artifacts" / "alembic-gate"
+    issues = json.loads((artifacts / "gl-code-quality-report.json").read_text())
+    validate_code_quality(issues)
+    assert [(i["check_name"], i["location"]["path"]) for i in issues] == [
+        ("AG010", "migrations/versions/bbbb_feature.py")
+    ]
+    (suite,) = list(validate_junit(artifacts / "alembic-gate-junit.xml"))
+    assert suite.failures == 1
+    assert [case.name for case in suite if not case.is_passed] == ["AG010 stale-parent"]
+
+
+def test_gitlab_ci_local_passes_a_clean_merge_request(
+    merge_request: Path, python_bin: Path
+) -> None:
+    # Rebased onto main: main's revision comes in and the branch's sits on top of it.
+    versions = merge_request / "migrations" / "versions"
+    shutil.copy2(
+        merge_request.parent / "origin" / "migrations" / "versions" / "aaaa_main.py", versions
+    )
+    path = versions / "bbbb_feature.py"
+    path.write_text(path.read_text().replace(LAST, "aaaaaaaaaaaa"))
+    commit_all(merge_request, "rebase onto main")
+    done = gitlab_ci_local(
+        merge_request,
+        python_bin,
+        {
+            "CI_PIPELINE_SOURCE": "merge_request_event",
+            "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
+        },
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    artifacts = merge_request / ".gitlab-ci-local" / "artifacts" / "alembic-gate"
+    assert json.loads((artifacts / "gl-code-quality-report.json").read_text()) == []
+    (suite,) = list(validate_junit(artifacts / "alembic-gate-junit.xml"))
+    assert suite.failures == 0
+
+
 # --- running it ----------------------------------------------------------------------------
 
 
@@ -71,7 +226,7 @@ def test_lint_of_two_heads_fails_with_reports(
     assert job.returncode == 1, job.log
     assert "AG001 [multiple-heads]" in job.log
     assert job.code_quality is not None
-    jsonschema.Draft7Validator(CODE_QUALITY_SCHEMA).validate(job.code_quality)
+    validate_code_quality(job.code_quality)
     ag001 = [issue for issue in job.code_quality if issue["check_name"] == "AG001"]
     assert ag001 and all(issue["severity"] == "critical" for issue in ag001)
     assert all(issue["location"]["path"].startswith("migrations/versions/") for issue in ag001)
@@ -175,8 +330,22 @@ def test_check_with_database_url_reports_drift(
     assert job.returncode == 1, job.log
     assert "AG902" in job.log
     assert job.code_quality is not None
-    jsonschema.Draft7Validator(CODE_QUALITY_SCHEMA).validate(job.code_quality)
+    validate_code_quality(job.code_quality)
     drift = [i for i in job.code_quality if i["check_name"] == "AG902"]
     assert drift and any("comment" in i["description"] for i in drift)
     assert job.junit is not None
     assert set(failures(job.junit)) == {"AG902 schema-drift"}
+
+
+def test_merged_results_pipeline_judges_the_merge_requests_own_head(
+    merge_checkout: Path, gitlab_job: Callable[..., Job]
+) -> None:
+    # A merged results pipeline checks out a merge commit of the MR into its target.
+    job = gitlab_job(merge_checkout, ci={"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main"})
+    assert "Fetching the merge request's head" in job.log
+    assert job.returncode == 1, job.log
+    assert job.code_quality is not None
+    validate_code_quality(job.code_quality)
+    assert [(i["check_name"], i["location"]["path"]) for i in job.code_quality] == [
+        ("AG010", "migrations/versions/bbbb_feature.py")
+    ]

@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+import pytest
 
 from alembic_gate.findings import Report
 from alembic_gate.findings.catalog import RULES
 from alembic_gate.reporters import github
+from alembic_gate.reporters.text import summary_line
+
+DOCS = "https://github.com/alembic-gate/alembic-gate/blob/main/docs/rules"
 
 
 def test_escape_data_as_actions_core() -> None:
@@ -92,65 +98,141 @@ def test_past_ten_the_last_slot_says_how_many_more() -> None:
     ]
 
 
-def test_step_summary_table_and_graph() -> None:
-    report = Report(
-        "lint",
-        findings=[
-            RULES["AG001"].finding(
-                "Two heads: ab12, cd34.",
-                "migrations/versions/ab12.py",
-                14,
-                fix='alembic merge -m "merge heads" ab12 cd34',
-            ),
-            RULES["AG103"].finding(
-                "op.drop_table('a|b')\nloses <data> & *rows*", "migrations/versions/cd34.py"
-            ),
-            RULES["AG801"].finding("Behind.", fix="echo a | b"),
-        ],
-        mermaid=["graph TD\n  ab12 --> base\n  cd34 --> base\n"],
-        unused_suppressions=["a.py:3: ignore[AG009]"],
-    )
-    rule = "https://github.com/alembic-gate/alembic-gate/blob/main/docs/rules"
-    assert github.step_summary(report) == (
-        "## alembic-gate lint\n"
-        "\n"
-        "Found 2 errors, 1 warning (2 with a fix).\n"
-        "\n"
-        "| Location | Rule | Severity | Message | Fix |\n"
-        "| --- | --- | --- | --- | --- |\n"
-        f"|  | [AG801]({rule}/AG801.md) database-behind | error | Behind. | `echo a \\| b` |\n"
-        f"| `migrations/versions/ab12.py:14` | [AG001]({rule}/AG001.md) multiple-heads | error "
-        '| Two heads: ab12, cd34. | `alembic merge -m "merge heads" ab12 cd34` |\n'
-        f"| `migrations/versions/cd34.py` | [AG103]({rule}/AG103.md) drop-column-or-table "
-        "| warning | op.drop\\_table('a\\|b')<br>loses \\<data\\> \\& \\*rows\\* |  |\n"
-        "\n"
-        "Unused suppressions:\n"
-        "\n"
-        "- `a.py:3: ignore[AG009]`\n"
-        "\n"
-        "### Revision graph\n"
-        "\n"
-        "```mermaid\n"
-        "graph TD\n"
-        "  ab12 --> base\n"
-        "  cd34 --> base\n"
-        "```\n"
-    )
+def heads_report(count: int) -> Report:
+    """`count` heads, as AG001 reports them: one finding per head, one shared fix."""
+    heads = [f"{n:012x}" for n in range(count)]
+    listed = ", ".join(heads) if count <= 5 else ""
+    fix = 'alembic merge -m "merge heads" ' + " ".join(heads)
+    findings = [
+        RULES["AG001"].finding(
+            f"{head} is one of {count} heads with no branch label of their own{listed}; "
+            "`alembic upgrade head` fails with 'Multiple head revisions are present'. "
+            "Merge them into one head",
+            f"migrations/versions/{head}_add.py",
+            12,
+            fix,
+            key=head,
+        )
+        for head in heads
+    ]
+    return Report("lint", findings=findings, heads=heads)
 
 
-def test_step_summary_code_span_falls_back_for_backticks_and_lines() -> None:
+def test_step_summary_groups_findings_of_a_rule_and_shows_a_shared_fix_once() -> None:
+    summary = github.step_summary(heads_report(2))
+    assert summary.startswith("## alembic-gate lint\n\n**Found 2 errors (2 with a fix).**\n")
+    assert "All of them fail the run (`--fail-on error`)." in summary
+    assert summary.count("### AG001 multiple-heads: 2 errors") == 1
+    assert f"[About AG001]({DOCS}/AG001.md)" in summary
+    # The part every message shares is written once; each head is one short item.
+    assert summary.count("is one of 2 heads") == 1
+    assert "- `migrations/versions/000000000000_add.py:12`: 000000000000\n" in summary
+    assert "- `migrations/versions/000000000001_add.py:12`: 000000000001\n" in summary
+    # The fix is a code block of its own, not a table cell that scrolls off.
+    assert 'Fix, for all 2:\n\n```sh\nalembic merge -m "merge heads" 000000000000 ' in summary
+    assert "| --- |" not in summary
+
+
+def test_step_summary_code_spans_are_code_not_escaped_backticks() -> None:
+    summary = github.step_summary(heads_report(1))
+    assert "`alembic upgrade head`" in summary
+    assert "\\`" not in summary
+
+
+def test_each_finding_with_its_own_fix_gets_its_own_block() -> None:
     report = Report(
         "check",
         findings=[
-            RULES["AG902"].finding("Drift.", "env.py", 1, fix="op.add_column(\n  `users`)"),
+            RULES["AG902"].finding(
+                "Drift in users.", "models.py", 3, fix="op.add_column(\n  ```x```)"
+            ),
+            RULES["AG902"].finding("Drift in posts.", "models.py", 9, fix="op.drop_index('i')"),
         ],
     )
-    table_row = github.step_summary(report).splitlines()[-1]
-    assert table_row.endswith("| Drift. | op.add\\_column(<br>  \\`users\\`) |")
+    summary = github.step_summary(report)
+    assert (
+        "- `models.py:3`: Drift in users.\n\n  ````\n  op.add_column(\n    ```x```)\n  ````"
+        in summary
+    )
+    assert "- `models.py:9`: Drift in posts.\n\n  ```\n  op.drop_index('i')\n  ```" in summary
+
+
+def test_text_from_files_cannot_make_markup() -> None:
+    report = Report(
+        "lint",
+        findings=[
+            RULES["AG103"].finding(
+                "op.drop_table('a|b')\nloses <img src=x> & *rows* [x](http://e)",
+                "migrations/versions/cd34.py",
+            )
+        ],
+    )
+    item = next(ln for ln in github.step_summary(report).splitlines() if ln.startswith("- "))
+    assert item == (
+        "- `migrations/versions/cd34.py`: op.drop\\_table('a\\|b') loses \\<img src=x\\> "
+        "\\& \\*rows\\* \\[x\\](http://e)"
+    )
+
+
+def test_a_long_merge_command_is_broken_over_lines() -> None:
+    summary = github.step_summary(heads_report(12))
+    block = summary.split("```sh\n", 1)[1].split("\n```", 1)[0]
+    lines = block.splitlines()
+    assert len(lines) > 1 and all(len(line) <= github.FIX_WIDTH for line in lines)
+    assert all(line.endswith(" \\") for line in lines[:-1])
+    assert " ".join(line.rstrip("\\").strip() for line in lines) == heads_report(12).findings[0].fix
+
+
+def test_two_hundred_heads_stay_small() -> None:
+    report = heads_report(200)
+    summary = github.step_summary(report)
+    assert len(summary.encode()) < 100_000
+    assert summary.count("### AG001") == 1
+    assert all(head in summary for head in report.heads)
+
+
+def test_the_summary_stays_within_githubs_limit_whatever_the_findings() -> None:
+    findings = [
+        RULES["AG103"].finding("x" * 2000 + f" {n}", f"migrations/versions/{n}.py", 1)
+        for n in range(2000)
+    ]
+    summary = github.step_summary(Report("lint", findings=findings))
+    assert len(summary.encode()) <= github.SUMMARY_LIMIT
+    assert re.search(r"… and \d+ more AG103 findings", summary)
+    assert "findings are not shown here (GitHub's limit on a job summary)" in summary
+
+
+def test_summary_graph_with_a_legend() -> None:
+    graph = (
+        "flowchart BT\n"
+        '    r0["b"]\n'
+        '    r1["a"]\n'
+        "    r1 --> r0\n"
+        "    classDef new fill:#d4f7dc,stroke:#1a7f37\n"
+        "    class r0 new\n"
+        "    class r0 head\n"
+    )
+    summary = github.step_summary(Report("lint", mermaid=[graph]))
+    assert "### Revision graph\n\n```mermaid\nflowchart BT\n" in summary
+    legend = summary.split("```\n\n", 1)[1]
+    assert legend.startswith("Legend: ")
+    assert "**green**: new on this branch" in legend
+    assert "dashed" not in legend
+
+
+def test_a_graph_mermaid_would_refuse_is_not_drawn() -> None:
+    edges = "".join(f"    r{n} --> r{n + 1}\n" for n in range(600))
+    summary = github.step_summary(Report("lint", mermaid=["flowchart BT\n" + edges]))
+    assert "```mermaid" not in summary
+    assert "too large to draw here (0 heads, 600 edges)" in summary
+    wide = "flowchart BT\n" + "".join(f'    r{n}["h"]\n' for n in range(30))
+    wide += "    class " + ",".join(f"r{n}" for n in range(30)) + " head\n"
+    summary = github.step_summary(Report("lint", mermaid=[wide]))
+    assert "too large to draw here (30 heads, 0 edges)" in summary
 
 
 def test_step_summary_without_findings() -> None:
-    assert github.step_summary(Report("lint")) == "## alembic-gate lint\n\nAll checks passed.\n"
+    assert github.step_summary(Report("lint")) == "## alembic-gate lint\n\n**All checks passed.**\n"
 
 
 def test_write_step_summary_appends(tmp_path: Path) -> None:
@@ -160,6 +242,84 @@ def test_write_step_summary_appends(tmp_path: Path) -> None:
     github.write_step_summary(Report("check"), str(summary))
     assert summary.read_text(encoding="utf-8") == (
         "# Earlier step\n"
-        "## alembic-gate lint\n\nAll checks passed.\n"
-        "## alembic-gate check\n\nAll checks passed.\n"
+        "## alembic-gate lint\n\n**All checks passed.**\n"
+        "## alembic-gate check\n\n**All checks passed.**\n"
+    )
+
+
+def test_warnings_that_do_not_fail_the_run_say_so() -> None:
+    report = Report("lint", findings=[RULES["AG103"].finding("Drops a.", "v/a.py", 3)])
+    assert summary_line(report) == "Found 1 warning."
+    assert "It does not fail the run (`--fail-on error`)." in github.step_summary(report)
+    report.findings.append(RULES["AG001"].finding("Two heads.", "v/b.py", 3))
+    assert "1 of them fail the run (`--fail-on error`)." in github.step_summary(report)
+
+
+# --- paths relative to the repository root -------------------------------------------------
+
+
+def test_in_github_actions_paths_get_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".git").mkdir()
+    project = tmp_path / "services" / "api"
+    project.mkdir(parents=True)
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    report = heads_report(2)
+    out = github.render(report)
+    assert "::error file=services/api/migrations/versions/000000000000_add.py,line=12" in out
+    assert "- `services/api/migrations/versions/000000000000_add.py:12`" in (
+        github.step_summary(report)
+    )
+    monkeypatch.delenv("GITHUB_ACTIONS")
+    assert "::error file=migrations/versions/000000000000_add.py," in github.render(report)
+
+
+# --- hostile text from revision files ------------------------------------------------------
+
+HOSTILE = [
+    "x\n::error file=README.md,line=1::pwned",
+    "x\r::error::pwned",
+    "x\n  ::warning::indented",
+    "x\n::stop-commands::tok3n",
+    "x\n##[error]old style",
+    "x%0A::error::percent",
+    "\x1b]0;title\x07\x1b[31mred\x1b[0m \x9b31m",
+    "x\u2028::error::separator",
+]
+
+
+def _commands(output: str) -> list[str]:
+    """The lines GitHub's runner would take for workflow commands (after leading spaces)."""
+    return [line.lstrip() for line in output.split("\n") if line.lstrip().startswith(("::", "##["))]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_no_line_of_the_log_is_a_command_from_a_file(text: str) -> None:
+    findings = [
+        RULES["AG103"].finding(f"drops column {text!s} {n}", f"v/{text}{n}.py", n + 1, fix=text)
+        for n in range(14)
+    ]
+    output = github.render(Report("lint", findings=findings))
+    commands = _commands(output)
+    # Ours only: 9 warnings and the one that says how many more.
+    assert len(commands) == 10
+    assert all(c.startswith("::warning file=v/") for c in commands[:9])
+    assert commands[9].startswith("::warning title=alembic-gate::5 more warnings")
+    for line in output.split("\n"):
+        assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]", line)
+    # The five findings past the limit are plain lines that still carry the text.
+    plain = [line for line in output.split("\n") if line and not line.startswith("::")]
+    assert sum(line.startswith("v/") for line in plain) == 5
+    assert all(line.startswith(("v/", "  fix: ", "    ", ">")) for line in plain)
+
+
+def test_annotation_properties_and_message_are_escaped() -> None:
+    finding = RULES["AG007"].finding("a\x1b[2Jb\nc", "v/x\n::error::y.py", 1)
+    line = github.annotation(finding)
+    assert "\n" not in line and "\x1b" not in line
+    assert line == (
+        "::error file=v/x\\n%3A%3Aerror%3A%3Ay.py,line=1,title=AG007 unparsable-revision"
+        "::a\\x1b[2Jb%0Ac"
     )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -10,14 +11,19 @@ from alembic_gate.findings import Finding, Report
 from alembic_gate.findings.catalog import RULES
 from alembic_gate.reporters import gitlab
 
-SCHEMA = json.loads(
-    (Path(__file__).parent.parent / "schemas" / "gitlab-code-quality.json").read_text("utf-8")
-)
+SCHEMAS = Path(__file__).parent.parent / "schemas"
+SCHEMA = json.loads((SCHEMAS / "gitlab-code-quality.json").read_text("utf-8"))
+# GitLab's own: its parser keeps an issue only if it validates (tests/schemas/README.md).
+GITLAB_SCHEMA = json.loads((SCHEMAS / "gitlab-codeclimate.json").read_text("utf-8"))
 
 
 def _issues(report: Report) -> list[dict[str, object]]:
     issues: list[dict[str, object]] = json.loads(gitlab.render(report))
     jsonschema.Draft7Validator(SCHEMA).validate(issues)
+    for issue in issues:
+        jsonschema.Draft202012Validator(GITLAB_SCHEMA).validate(issue)
+    # GitLab keys issues on their fingerprint: two with one fingerprint would be one.
+    assert len({issue["fingerprint"] for issue in issues}) == len(issues)
     return issues
 
 
@@ -26,10 +32,11 @@ def test_exact_issues() -> None:
         "lint",
         findings=[
             RULES["AG001"].finding(
-                "Two heads: ab12, cd34.",
+                "ab12 is one of 2 heads: ab12, cd34.",
                 "migrations/versions/ab12.py",
                 14,
                 fix='alembic merge -m "merge heads" ab12 cd34',
+                key="ab12",
             ),
             RULES["AG103"].finding("Drops users.email.", "migrations/versions/cd34.py", 9),
             RULES["AG107"].finding("Empty downgrade.", "migrations/versions/ef56.py"),
@@ -37,14 +44,15 @@ def test_exact_issues() -> None:
     )
     _issues(report)
     # Pinned: GitLab tracks an issue across pipelines by its fingerprint, here
-    # sha256("AG001\0migrations/versions/ab12.py\0Two heads: ab12, cd34.") and so on.
+    # sha256("AG001\0migrations/versions/ab12.py\0ab12") and so on.
     assert gitlab.render(report) == (
         "[\n"
         "  {\n"
-        '    "description": "Two heads: ab12, cd34.\\nfix: alembic merge -m \\"merge heads\\" '
-        'ab12 cd34",\n'
+        '    "type": "issue",\n'
+        '    "description": "ab12 is one of 2 heads: ab12, cd34.\\nfix: alembic merge -m '
+        '\\"merge heads\\" ab12 cd34",\n'
         '    "check_name": "AG001",\n'
-        '    "fingerprint": "c6460321f84e24a2372aa170e20b7d1a79c0ef5e4422b7029907848d61c94a41",\n'
+        '    "fingerprint": "FP0",\n'
         '    "severity": "critical",\n'
         '    "location": {\n'
         '      "path": "migrations/versions/ab12.py",\n'
@@ -54,9 +62,10 @@ def test_exact_issues() -> None:
         "    }\n"
         "  },\n"
         "  {\n"
+        '    "type": "issue",\n'
         '    "description": "Drops users.email.",\n'
         '    "check_name": "AG103",\n'
-        '    "fingerprint": "4b1a93e847493cb971b0c8f6ea753d08db0e41bdba4c1c31ce83a6a8b0cec79d",\n'
+        '    "fingerprint": "FP1",\n'
         '    "severity": "major",\n'
         '    "location": {\n'
         '      "path": "migrations/versions/cd34.py",\n'
@@ -66,9 +75,10 @@ def test_exact_issues() -> None:
         "    }\n"
         "  },\n"
         "  {\n"
+        '    "type": "issue",\n'
         '    "description": "Empty downgrade.",\n'
         '    "check_name": "AG107",\n'
-        '    "fingerprint": "421ca7154848bdb2106d9ebfdb96eff78b48f74e34993e3cbce6015b4267604d",\n'
+        '    "fingerprint": "FP2",\n'
         '    "severity": "info",\n'
         '    "location": {\n'
         '      "path": "migrations/versions/ef56.py",\n'
@@ -78,15 +88,24 @@ def test_exact_issues() -> None:
         "    }\n"
         "  }\n"
         "]\n"
-    )
+    ).replace("FP0", _sha("AG001\0migrations/versions/ab12.py\0ab12")).replace(
+        "FP1", _sha("AG103\0migrations/versions/cd34.py\0Drops users.email.")
+    ).replace("FP2", _sha("AG107\0migrations/versions/ef56.py\0Empty downgrade."))
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def test_no_findings_is_an_empty_array() -> None:
     assert _issues(Report("lint")) == []
 
 
-def test_finding_without_a_file_is_placed_on_the_project_root() -> None:
-    (issue,) = _issues(Report("doctor", findings=[RULES["AG804"].finding("Nothing applied.")]))
+def test_finding_without_a_file_is_placed_on_the_config_file() -> None:
+    findings = [RULES["AG804"].finding("Nothing applied.")]
+    (issue,) = _issues(Report("doctor", findings=findings, anchor="backend/alembic.ini"))
+    assert issue["location"] == {"path": "backend/alembic.ini", "lines": {"begin": 1}}
+    (issue,) = _issues(Report("doctor", findings=findings))
     assert issue["location"] == {"path": ".", "lines": {"begin": 1}}
 
 
@@ -103,9 +122,9 @@ def test_fingerprint_survives_a_line_shift() -> None:
         RULES["AG106"].finding("Type.", "b.py", 14),
         RULES["AG106"].finding("Other.", "a.py", 14),
     ],
-    ids=["code", "path", "message"],
+    ids=["code", "path", "first clause"],
 )
-def test_fingerprint_depends_on_code_path_and_message(other: Finding) -> None:
+def test_fingerprint_depends_on_code_path_and_identity(other: Finding) -> None:
     first = RULES["AG106"].finding("Type.", "a.py", 14)
     issues = _issues(Report("lint", findings=[first, other]))
     assert issues[0]["fingerprint"] != issues[1]["fingerprint"]
@@ -117,3 +136,35 @@ def test_identical_findings_in_one_file_get_distinct_fingerprints() -> None:
     assert issues[0]["fingerprint"] != issues[1]["fingerprint"]
     alone = _issues(Report("lint", findings=twice[:1]))
     assert alone[0]["fingerprint"] == issues[0]["fingerprint"]
+
+
+def test_a_finding_keeps_its_fingerprint_while_other_heads_come_and_go() -> None:
+    def heads(*ids: str) -> Report:
+        listed = ", ".join(ids)
+        return Report(
+            "lint",
+            findings=[
+                RULES["AG001"].finding(
+                    f"{h} is one of {len(ids)} heads: {listed}", f"v/{h}.py", 12, key=h
+                )
+                for h in ids
+            ],
+        )
+
+    def prints(report: Report) -> dict[str, str]:
+        return {str(i["location"]["path"]): str(i["fingerprint"]) for i in _issues(report)}  # type: ignore[index]
+
+    two = prints(heads("ab12", "cd34"))
+    three = prints(heads("ab12", "cd34", "ef56"))
+    assert three["v/ab12.py"] == two["v/ab12.py"]
+    assert three["v/cd34.py"] == two["v/cd34.py"]
+
+
+def test_without_a_key_the_details_after_the_first_clause_do_not_count() -> None:
+    near = "down_revision names 'zz', which no revision file defines; the nearest ids are 'za'"
+    nearer = "down_revision names 'zz', which no revision file defines; the nearest ids are 'zy'"
+    first, second = (
+        _issues(Report("lint", findings=[RULES["AG002"].finding(m, "v/a.py", 3)]))[0]
+        for m in (near, nearer)
+    )
+    assert first["fingerprint"] == second["fingerprint"]

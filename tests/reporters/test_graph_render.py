@@ -2,11 +2,10 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+import consumers
 from history.test_graph import Spec, write
 
 from alembic_gate.history.graph import RevisionGraph
@@ -105,11 +104,14 @@ def test_dot_escapes_ids_and_labels(tmp_path: Path) -> None:
     assert dot_labels(out) == [f"b\n{TRICKY}L", f"{TRICKY}\n{TRICKY}L"]
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
 def test_graphviz_reads_the_escaped_labels(tmp_path: Path) -> None:
     out = render(tricky(tmp_path), "dot")
     plain = subprocess.run(
-        ["dot", "-Tplain"], input=out, capture_output=True, text=True, check=True
+        [consumers.command("dot", "Graphviz"), "-Tplain"],
+        input=out,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     nodes = [line for line in plain.stdout.splitlines() if line.startswith("node ")]
     assert len(nodes) == 2

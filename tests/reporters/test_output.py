@@ -95,7 +95,8 @@ def test_github_writes_the_step_summary(
         "::error file=v/ab12.py,line=14,title=AG001 multiple-heads::Two heads: ab12, cd34.\n"
     )
     assert summary.read_text("utf-8").startswith(
-        "## alembic-gate lint\n\nFound 1 error.\n\n| Location |"
+        "## alembic-gate lint\n\n**Found 1 error.**\n\n"
+        "It fails the run (`--fail-on error`).\n\n### AG001"
     )
 
 

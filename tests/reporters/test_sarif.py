@@ -5,11 +5,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import consumers
 import jsonschema
 import pytest
 
 from alembic_gate import __version__
-from alembic_gate.findings import Report
+from alembic_gate.findings import Finding, Report
 from alembic_gate.findings.catalog import RULES
 from alembic_gate.reporters import sarif
 
@@ -17,6 +18,7 @@ SCHEMA = json.loads(
     (Path(__file__).parent.parent / "schemas" / "sarif-schema-2.1.0.json").read_text("utf-8")
 )
 DOCS = "https://github.com/alembic-gate/alembic-gate/blob/main/docs/rules"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _validate(log: Any) -> None:
@@ -41,104 +43,117 @@ def _report() -> Report:
     )
 
 
-def test_exact_log() -> None:
-    assert json.loads(sarif.render(_report())) == {
-        "$schema": "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
-        "sarif-schema-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "alembic-gate",
-                        "version": __version__,
-                        "informationUri": "https://github.com/alembic-gate/alembic-gate",
-                        "rules": [
-                            {
-                                "id": "AG001",
-                                "name": "multiple-heads",
-                                "shortDescription": {"text": "The history has more than one head."},
-                                "helpUri": f"{DOCS}/AG001.md",
-                                "defaultConfiguration": {"level": "error"},
-                            },
-                            {
-                                "id": "AG002",
-                                "name": "missing-down-revision",
-                                "shortDescription": {"text": "A down_revision names no revision."},
-                                "helpUri": f"{DOCS}/AG002.md",
-                                "defaultConfiguration": {"level": "error"},
-                            },
-                            {
-                                "id": "AG107",
-                                "name": "empty-downgrade",
-                                "shortDescription": {"text": RULES["AG107"].summary},
-                                "helpUri": f"{DOCS}/AG107.md",
-                                "defaultConfiguration": {"level": "note"},
-                            },
-                            {
-                                "id": "AG801",
-                                "name": "database-behind",
-                                "shortDescription": {"text": "The database is behind head."},
-                                "helpUri": f"{DOCS}/AG801.md",
-                                "defaultConfiguration": {"level": "error"},
-                            },
-                        ],
-                    }
-                },
-                "results": [
-                    {
-                        "ruleId": "AG801",
-                        "ruleIndex": 3,
-                        "level": "error",
-                        "message": {"text": "Behind.\nfix: alembic upgrade heads"},
-                        "locations": [
-                            {
-                                "physicalLocation": {
-                                    "artifactLocation": {"uri": ".", "uriBaseId": "%SRCROOT%"}
-                                }
-                            }
-                        ],
-                    },
-                    {
-                        "ruleId": "AG001",
-                        "ruleIndex": 0,
-                        "level": "error",
-                        "message": {
-                            "text": 'Two heads: ab12, cd34.\nfix: alembic merge -m "merge heads" '
-                            "ab12 cd34"
-                        },
-                        "locations": [
-                            {
-                                "physicalLocation": {
-                                    "artifactLocation": {
-                                        "uri": "migrations/versions/ab12.py",
-                                        "uriBaseId": "%SRCROOT%",
-                                    },
-                                    "region": {"startLine": 14},
-                                }
-                            }
-                        ],
-                    },
-                    {
-                        "ruleId": "AG107",
-                        "ruleIndex": 2,
-                        "level": "note",
-                        "message": {"text": "Empty downgrade."},
-                        "locations": [
-                            {
-                                "physicalLocation": {
-                                    "artifactLocation": {
-                                        "uri": "migrations/versions/ef%2056.py",
-                                        "uriBaseId": "%SRCROOT%",
-                                    }
-                                }
-                            }
-                        ],
-                    },
-                ],
-            }
-        ],
-    }
+def test_one_rule_entry_per_code_with_its_page_as_help() -> None:
+    log = json.loads(sarif.render(_report()))
+    driver = log["runs"][0]["tool"]["driver"]
+    assert (driver["name"], driver["version"]) == ("alembic-gate", __version__)
+    rules = driver["rules"]
+    assert [r["id"] for r in rules] == ["AG001", "AG002", "AG107", "AG801"]
+    first = rules[0]
+    page = (ROOT / "docs" / "rules" / "AG001.md").read_text(encoding="utf-8")
+    assert first["name"] == "MultipleHeads"
+    assert first["shortDescription"] == {"text": "The history has more than one head."}
+    assert first["fullDescription"]["text"].startswith("The history has two or more heads")
+    assert first["help"]["markdown"] == page
+    assert "## " not in first["help"]["text"] and "Why it breaks deploys" in first["help"]["text"]
+    assert first["helpUri"] == f"{DOCS}/AG001.md"
+    assert first["defaultConfiguration"] == {"level": "error"}
+    assert rules[2]["defaultConfiguration"] == {"level": "note"}
+
+
+def test_every_result_has_a_file_a_region_and_a_fingerprint() -> None:
+    report = _report()
+    report.anchor = "alembic.ini"
+    results = json.loads(sarif.render(report))["runs"][0]["results"]
+    places = [
+        (
+            r["ruleId"],
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        )
+        for r in results
+    ]
+    assert places == [
+        ("AG801", "alembic.ini", 1),
+        ("AG001", "migrations/versions/ab12.py", 14),
+        ("AG107", "migrations/versions/ef%2056.py", 1),
+    ]
+    assert results[1]["message"]["text"] == (
+        'Two heads: ab12, cd34.\nfix: alembic merge -m "merge heads" ab12 cd34'
+    )
+    prints = [r["partialFingerprints"][sarif.FINGERPRINT] for r in results]
+    assert len(set(prints)) == 3 and all(len(p) == 64 for p in prints)
+
+
+def test_fingerprints_survive_moved_lines_and_other_findings() -> None:
+    def prints(*findings: Finding) -> dict[str, str]:
+        results = json.loads(sarif.render(Report("lint", findings=list(findings))))["runs"][0]
+        return {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]: r[
+                "partialFingerprints"
+            ][sarif.FINGERPRINT]
+            for r in results["results"]
+        }
+
+    ab = RULES["AG001"].finding("ab is one of 2 heads: ab, cd", "v/ab.py", 12, key="ab")
+    moved = RULES["AG001"].finding("ab is one of 3 heads: ab, cd, ef", "v/ab.py", 40, key="ab")
+    ef = RULES["AG001"].finding("ef is one of 3 heads: ab, cd, ef", "v/ef.py", 12, key="ef")
+    assert prints(ab)["v/ab.py"] == prints(moved, ef)["v/ab.py"]
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        _report(),
+        Report("lint"),
+        Report("check", checks=["AG901", "AG902"]),
+        Report("doctor", findings=[RULES["AG804"].finding("Nothing applied.")]),
+        Report("doctor", findings=[RULES["AG804"].finding("Nothing.")], anchor="alembic.ini"),
+    ],
+    ids=["mixed", "empty", "checks-only", "no-path", "anchored"],
+)
+def test_githubs_ingestion_rules_accept_it(report: Report, tmp_path: Path) -> None:
+    path = tmp_path / "alembic-gate.sarif"
+    path.write_text(sarif.render(report), encoding="utf-8")
+    problems = consumers.sarif_validate(path, tmp_path)
+    assert problems == [], consumers.describe(problems)
+
+
+def test_past_githubs_result_limit_the_most_severe_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sarif, "MAX_RESULTS", 3)
+    findings = [RULES["AG103"].finding(f"Drops {n}.", f"v/{n}.py", 1) for n in range(4)]
+    findings.append(RULES["AG002"].finding("Missing.", "v/z.py", 1))
+    path = tmp_path / "capped.sarif"
+    path.write_text(sarif.render(Report("lint", findings=findings)), encoding="utf-8")
+    run = json.loads(path.read_text())["runs"][0]
+    assert len(run["results"]) == 3
+    assert "AG002" in {r["ruleId"] for r in run["results"]}
+    (note,) = run["invocations"][0]["toolExecutionNotifications"]
+    assert note["message"]["text"].startswith("2 less severe results were left out")
+    _validate(json.loads(path.read_text()))
+    problems = consumers.sarif_validate(path, tmp_path)
+    assert problems == [], consumers.describe(problems)
+
+
+def test_paths_are_relative_to_the_repository_in_github_actions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "backend").mkdir()
+    monkeypatch.chdir(tmp_path / "backend")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    log = json.loads(sarif.render(_report()))
+    uris = [
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in log["runs"][0]["results"]
+    ]
+    assert uris == [
+        "backend",
+        "backend/migrations/versions/ab12.py",
+        "backend/migrations/versions/ef%2056.py",
+    ]
 
 
 @pytest.mark.parametrize(

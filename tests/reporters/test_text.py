@@ -85,3 +85,28 @@ def test_summary_counts_every_severity() -> None:
         ],
     )
     assert text.summary_line(report) == "Found 2 errors, 1 warning, 2 info."
+
+
+def test_controls_from_files_are_written_as_visible_escapes() -> None:
+    finding = RULES["AG103"].finding(
+        "drops column '\x1b]0;owned\x07\x1b[2J' \x9b31m \u202eevil\r",
+        "v/\x1b[31mred.py",
+        3,
+        fix="op.drop_column('t', '\x08x')",
+    )
+    output = text.render(Report("lint", findings=[finding]))
+    assert output == (
+        "v/\\x1b[31mred.py:3: AG103 [drop-column-or-table] drops column "
+        "'\\x1b]0;owned\\x07\\x1b[2J' \\x9b31m \\u202eevil\\r\n"
+        "  fix: op.drop_column('t', '\\x08x')\n"
+        "Found 1 warning (1 with a fix).\n"
+    )
+
+
+def test_a_line_that_would_be_a_workflow_command_is_marked() -> None:
+    finding = RULES["AG103"].finding(
+        "drops column 'a\n::error file=README.md,line=1::pwned\n   ##[error]old'", "v/a.py", 3
+    )
+    lines = text.render(Report("lint", findings=[finding])).splitlines()
+    assert lines[1:3] == [">     ::error file=README.md,line=1::pwned", ">        ##[error]old'"]
+    assert not any(line.lstrip().startswith(("::", "##[")) for line in lines)

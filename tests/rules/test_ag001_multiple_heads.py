@@ -115,3 +115,55 @@ def test_unreadable_files_are_mentioned(history: History) -> None:
     history.add("c", "a")
     history.write("broken.py", "revision = 'd'\ndown_revision = (\n")
     assert "1 revision file could not be read (AG007)" in history.run(check)[0].message
+
+
+def test_a_head_hanging_from_a_missing_parent_is_left_out_of_the_merge(history: History) -> None:
+    history.add("a")
+    history.add("b", "a")
+    history.add("c", "a")
+    history.add("d", "gone")  # its own chain hangs from a revision no file defines
+    history.add("e", "d")
+    findings = {f.key: f for f in history.run(check)}
+    assert set(findings) == {"b", "c", "e"}
+    assert findings["b"].fix == findings["c"].fix == 'alembic merge -m "merge heads" b c'
+    assert "The merge command leaves out e, whose history hangs" in findings["b"].message
+    assert findings["e"].fix is None
+    assert "Its own history hangs from gone, which no file defines (AG002)" in (
+        findings["e"].message
+    )
+
+
+def test_no_merge_command_when_fewer_than_two_heads_can_be_merged(history: History) -> None:
+    history.add("a")
+    history.add("b", "a")
+    history.add("c", "missing")
+    assert [f.fix for f in history.run(check)] == [None, None]
+
+
+def test_each_finding_is_keyed_on_its_head(history: History) -> None:
+    history.add("a")
+    history.add("b", "a")
+    history.add("c", "a")
+    assert [f.key for f in history.run(check)] == ["b", "c"]
+
+
+def test_many_heads_are_not_listed_in_every_message(history: History) -> None:
+    history.add("a")
+    heads = [f"h{n:03}" for n in range(200)]
+    for head in heads:
+        history.add(head, "a")
+    findings = history.run(check)
+    assert [f.key for f in findings] == heads
+    assert all(len(f.message) < 300 for f in findings)
+    assert findings[0].message.startswith("h000 is one of 200 heads with no branch label")
+    # `alembic merge heads` names every head: the command stays one short line.
+    assert {f.fix for f in findings} == {'alembic merge -m "merge heads" heads'}
+
+
+def test_labelled_heads_keep_the_merge_command_explicit(history: History) -> None:
+    history.add("a")
+    for n in range(7):
+        history.add(f"h{n}", "a")
+    history.add("p1", None, labels="plugin")
+    (fix,) = {f.fix for f in history.run(check)}
+    assert fix == 'alembic merge -m "merge heads" ' + " ".join(f"h{n}" for n in range(7))

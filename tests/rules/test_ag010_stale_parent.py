@@ -44,7 +44,7 @@ def test_branch_on_a_parent_the_base_has_moved_past(tmp_path: Path) -> None:
         "sit on origin/main's head b2"
     )
     assert finding.fix == (
-        f're-parent: set down_revision = "b2" in {path} (and `Revises:` in its docstring); '
+        f're-parent: set `down_revision = "b2"` in {path} (and `Revises:` in its docstring); '
         'or merge origin/main into this branch and run `alembic merge -m "merge heads" b2 c3`'
     )
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 Severity = Literal["error", "warning", "info"]
+# Where a message's details start: "what is wrong; why and what else" or ". Then...".
+_FIRST_CLAUSE = re.compile(r"; |\. ")
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
 
 
@@ -16,6 +19,9 @@ class Finding:
 
     ``path`` is POSIX and relative to the current directory (or None), ``line`` is
     1-based (or None). ``fix`` is a command or code snippet that repairs the problem.
+    ``key`` tells this finding apart from others of its code in its file (a revision
+    id, say) and stays the same while other revisions come and go; reporters build
+    fingerprints from code, path and ``identity()``, never from the whole message.
     """
 
     code: str
@@ -25,6 +31,13 @@ class Finding:
     path: str | None = None
     line: int | None = None
     fix: str | None = None
+    key: str | None = None
+
+    def identity(self) -> str:
+        """``key``, or the message's first clause (what is wrong, before the details)."""
+        if self.key is not None:
+            return self.key
+        return _FIRST_CLAUSE.split(self.message, maxsplit=1)[0]
 
     def sort_key(self) -> tuple[str, int, str, str]:
         return (self.path or "", self.line or 0, self.code, self.message)
@@ -46,6 +59,9 @@ class Report:
     unused_suppressions: list[str] = field(default_factory=list)
     # Severity at or above which a finding fails the run.
     fail_on: Severity = "error"
+    # Where a finding that names no file is shown (the setup's config file), for the
+    # consumers that need a file on every finding (code scanning, Code Quality).
+    anchor: str | None = None
 
     def failing(self) -> list[Finding]:
         bar = SEVERITY_RANK[self.fail_on]

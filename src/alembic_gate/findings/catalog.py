@@ -32,8 +32,9 @@ class RuleInfo:
         path: str | None = None,
         line: int | None = None,
         fix: str | None = None,
+        key: str | None = None,
     ) -> Finding:
-        return Finding(self.code, self.name, self.severity, message, path, line, fix)
+        return Finding(self.code, self.name, self.severity, message, path, line, fix, key)
 
 
 def _r(code: str, name: str, severity: Severity, summary: str, default: bool = True) -> RuleInfo:

@@ -75,6 +75,39 @@ def _blob_id(path: Path, length: int) -> str | None:
     return digest.hexdigest()
 
 
+def merged_head(ref: str, cwd: Path) -> str | None:
+    """The pull request's own head when HEAD is a merge commit whose first parent is REF.
+
+    That is the commit GitHub checks out for `pull_request` (`refs/pull/N/merge`), and
+    what a merge queue tests: the base with the pull request merged in. Its second
+    parent's revisions that REF lacks are the pull request's. The parents are read from
+    the commit object itself, so this works on a shallow clone (depth 1), where git
+    knows HEAD but not its parents; the second parent must then be fetched.
+    """
+    root = repository_root(cwd)
+    parents = commit_parents("HEAD", root)
+    if len(parents) < 2 or parents[0] != resolve_ref(ref, root):
+        return None
+    head = parents[1]
+    if _git(["cat-file", "-e", f"{head}^{{commit}}"], root).returncode != 0:
+        remote = "origin" if "origin" in _remotes(root) else (_remotes(root) or ["origin"])[0]
+        raise UsageError(
+            f"--base {ref}: HEAD merges {head} into {ref} (a pull request's merge "
+            f"checkout), and that commit is not in this clone; fetch it first with "
+            f"`git fetch --depth=1 {remote} {head}`"
+        )
+    return head
+
+
+def commit_parents(commit: str, root: Path) -> list[str]:
+    """The parents a commit object names (also in a shallow clone)."""
+    result = _git(["cat-file", "commit", commit], root)
+    if result.returncode != 0:
+        return []
+    header = result.stdout.split(b"\n\n", 1)[0].decode("ascii", "replace")
+    return [line[7:].strip() for line in header.splitlines() if line.startswith("parent ")]
+
+
 def new_revisions(graph: RevisionGraph, base: RevisionGraph) -> frozenset[str]:
     """Revisions of `graph` that the base does not have."""
     return frozenset(graph.by_id.keys() - base.by_id.keys())

@@ -6,15 +6,25 @@ edge is a `depends_on`. Ids and labels come from files, so every language escape
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alembic_gate.history.graph import RevisionGraph
+from alembic_gate.reporters.common import github_prefix, prefixed
+from alembic_gate.shared.paths import display_path
+
+if TYPE_CHECKING:
+    from alembic_gate.history.load import History
 
 FORMATS = ("mermaid", "dot", "text")
 
 _MERMAID_PLAIN = re.compile(r"[A-Za-z0-9 _.,:/()-]")
+# A module docstring after any comment or blank lines: its quotes and its text.
+_DOCSTRING = re.compile(r"\A(?:[ \t]*(?:#[^\n]*)?\n)*[ \t]*[rRuU]?(\"\"\"|'''|\"|')(.*?)\1", re.S)
 
 
 @dataclass
@@ -27,6 +37,10 @@ class _Drawing:
     missing: list[str] = field(default_factory=list)
     # Shown revisions with parents or dependencies left out of the drawing.
     cut: list[str] = field(default_factory=list)
+    # Revision messages to show under the ids (the step summary's graph).
+    messages: dict[str, str] = field(default_factory=dict)
+    # Revisions new relative to --base, drawn in their own colour.
+    new: frozenset[str] = frozenset()
 
     def edges(self) -> list[tuple[str, str, bool]]:
         """(older, newer, is_dependency) for every edge between drawn ids."""
@@ -84,13 +98,60 @@ def render(graph: RevisionGraph, fmt: str) -> str:
 
 
 def mermaid_around_heads(graph: RevisionGraph, depth: int = 3) -> str:
-    """The heads and `depth` revisions below each, as mermaid (for a step summary)."""
+    """The heads and `depth` revisions below each, as mermaid."""
+    return _mermaid(_drawing(graph, _near_heads(graph, depth)))
+
+
+def _near_heads(graph: RevisionGraph, depth: int) -> list[str]:
     near: set[str] = set()
     level = set(graph.heads)
     for _ in range(depth + 1):
         near |= level
         level = {up for rid in level for up in graph.upstream(rid)} - near
-    return _mermaid(_drawing(graph, [rid for rid in graph.by_id if rid in near]))
+    return [rid for rid in graph.by_id if rid in near]
+
+
+# What a step summary's graph may hold: mermaid as GitHub runs it refuses more.
+SUMMARY_NODES = 150
+MESSAGE_WIDTH = 40
+
+
+def summary_graph(history: History, new: frozenset[str] | None = None, depth: int = 3) -> str:
+    """The history around the heads for a step summary: each node with its revision
+    message, the revisions new relative to --base marked, the setup as the title.
+
+    Fewer levels below the heads are drawn when the drawing would be too large.
+    """
+    graph = history.graph
+    among = _near_heads(graph, depth)
+    while depth > 0 and len(among) > SUMMARY_NODES:
+        depth -= 1
+        among = _near_heads(graph, depth)
+    drawing = _drawing(graph, among)
+    drawing.messages = {rid: revision_message(graph.by_id[rid].path) for rid in drawing.nodes}
+    drawing.new = new or frozenset()
+    config = history.setup.config_path
+    title = prefixed(display_path(config, Path.cwd()), github_prefix()) if config else ""
+    head = f"---\ntitle: {json.dumps(_visible_title(title))}\n---\n" if title else ""
+    return head + _mermaid(drawing)
+
+
+def _visible_title(text: str) -> str:
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
+def revision_message(path: Path, width: int = MESSAGE_WIDTH) -> str:
+    """The first line of a revision file's docstring (alembic's `-m` message), cut to
+    `width` characters; '' when there is none or the file cannot be read."""
+    try:
+        with path.open("rb") as source:
+            head = source.read(16384).decode("utf-8", "replace")
+    except OSError:
+        return ""
+    match = _DOCSTRING.match(head)
+    doc = match.group(2) if match else ""
+    first = next((line.strip() for line in doc.splitlines() if line.strip()), "")
+    return first if len(first) <= width else first[: width - 1] + "…"
 
 
 def comment(fmt: str, text: str) -> str:
@@ -154,8 +215,10 @@ def _mermaid(drawing: _Drawing) -> str:
     lines = ["flowchart BT"]
     for rid in drawing.nodes:
         own = sorted(label for label in labels[rid] if not label.startswith("?"))
-        text = f"{rid} ({', '.join(own)})" if own else rid
-        lines.append(f'    {key[rid]}["{_mermaid_text(text)}"]')
+        text = _mermaid_text(f"{rid} ({', '.join(own)})" if own else rid)
+        if drawing.messages.get(rid):
+            text += "<br/>" + _mermaid_text(drawing.messages[rid])
+        lines.append(f'    {key[rid]}["{text}"]')
     for rid in drawing.missing:
         lines.append(f'    {key[rid]}["{_mermaid_text(rid)} (missing)"]')
     if drawing.cut:
@@ -170,7 +233,11 @@ def _mermaid(drawing: _Drawing) -> str:
 
 def _mermaid_classes(drawing: _Drawing, key: dict[str, str]) -> list[str]:
     heads = [key[rid] for rid in drawing.nodes if "head" in drawing.markers(rid)]
+    new = [key[rid] for rid in drawing.nodes if rid in drawing.new]
     lines = ["    classDef head stroke-width:3px", "    classDef missing stroke-dasharray:4"]
+    if new:
+        lines.append("    classDef new fill:#d4f7dc,stroke:#1a7f37")
+        lines.append(f"    class {','.join(new)} new")
     if heads:
         lines.append(f"    class {','.join(heads)} head")
     if drawing.missing:

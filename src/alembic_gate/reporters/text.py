@@ -1,11 +1,16 @@
-"""The report for people: one line per finding, then a summary line (ruff's style)."""
+"""The report for people: one line per finding, then a summary line (ruff's style).
+
+What a revision file holds (names, paths) reaches a terminal or a CI log here, so every
+line is written with its control characters escaped visibly (``\x1b``), and a line that
+GitHub's runner would read as a workflow command is marked (``common.log_line``).
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 
 from alembic_gate.findings import Finding, Report, Severity, sorted_findings
-from alembic_gate.reporters.common import location
+from alembic_gate.reporters.common import location, log_line
 
 _NOUNS: dict[Severity, tuple[str, str]] = {
     "error": ("error", "errors"),
@@ -18,17 +23,18 @@ def render(report: Report) -> str:
     lines = [line for f in sorted_findings(report.findings) for line in finding_lines(f)]
     lines += [f"note: unused suppression: {note}" for note in report.unused_suppressions]
     lines.append(summary_line(report))
-    return "\n".join(lines) + "\n"
+    return "".join(f"{log_line(line)}\n" for line in lines)
 
 
 def finding_lines(finding: Finding) -> list[str]:
-    """``path:line: AG001 [multiple-heads] message``, then ``  fix: ...`` when there is one."""
+    """``path:line: AG001 [multiple-heads] message``, then ``  fix: ...`` when there is one;
+    each line safe for a terminal and a CI log (``log_line``)."""
     where = location(finding)
     prefix = f"{where}: " if where else ""
     lines = _block(f"{prefix}{finding.code} [{finding.name}] ", finding.message)
     if finding.fix:
         lines += _block("  fix: ", finding.fix)
-    return lines
+    return [log_line(line) for line in lines]
 
 
 def summary_line(report: Report) -> str:
@@ -49,5 +55,5 @@ def _count(number: int, severity: Severity) -> str:
 
 def _block(head: str, text: str) -> list[str]:
     # Later lines of a multi-line message or fix are indented under their finding.
-    first, *rest = text.splitlines() or [""]
+    first, *rest = text.split("\n")
     return [head + first, *(f"    {line}" for line in rest)]

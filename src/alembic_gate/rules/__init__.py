@@ -34,6 +34,9 @@ class LintContext:
     base_ref: str | None = None
     # `.pyc`-only revision files (sourceless): they cannot be read statically.
     sourceless: tuple[str, ...] = ()
+    # On a merge checkout of the base and a pull request (GitHub's refs/pull/N/merge),
+    # the graph at the pull request's own head: AG001 and AG010 judge that one.
+    branch_graph: RevisionGraph | None = None
 
     def in_scope(self, revision: str) -> bool:
         """Whether safety findings are reported for `revision`."""

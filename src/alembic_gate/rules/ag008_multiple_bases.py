@@ -34,4 +34,5 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             path=rev.display,
             line=rev.down_revision.line,
             fix='branch_labels = ("<branch name>",)',
+            key=base,  # the fingerprint survives other bases coming and going
         )
