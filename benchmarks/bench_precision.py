@@ -1,0 +1,213 @@
+"""Precision of the AG1xx safety rules on real histories, against hand-made labels.
+
+Usage: python benchmarks/bench_precision.py [--corpus /work/corpus] [--labels FILE]
+       python benchmarks/bench_precision.py --dump findings.csv   # every finding, to label
+
+The corpus is a folder of exported public repositories with a `manifest.json` (repo,
+commit, dir, environments with their config and versions folders). Every environment is
+linted with every AG1xx rule enabled (`--select AG1 --extend-select AG105,AG107`), each
+from its repository's root, with its own config where alembic-gate finds the listed
+revision files through it, otherwise with `--versions`, one history per folder.
+
+The labels (benchmarks/precision/labels.csv: repo, commit, path, line, code, verdict,
+reason) say for each judged finding whether it is a real hazard ("real") or not ("fp").
+Printed: per rule, how many findings the run gives, how many of them are labelled, and
+the precision among the labelled ones; and the labelled real hazards the run no longer
+reports (lost), which must stay at zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import io
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic_gate.main import main as gate
+
+HERE = Path(__file__).resolve().parent
+LABELS = HERE / "precision" / "labels.csv"
+CODES = ("AG101", "AG102", "AG103", "AG104", "AG105", "AG106", "AG107")
+# (repo, path, line, code) -> (verdict, reason)
+Labels = dict[tuple[str, str, int, str], tuple[str, str]]
+RULES = ["--select", "AG1", "--extend-select", "AG105,AG107"]
+
+
+@dataclass(frozen=True)
+class Found:
+    repo: str
+    commit: str
+    path: str
+    line: int
+    code: str
+    message: str
+    confidence: str
+
+    @property
+    def key(self) -> tuple[str, str, int, str]:
+        return (self.repo, self.path, self.line, self.code)
+
+
+def _environments(corpus: Path) -> Iterator[tuple[dict[str, str], dict[str, object]]]:
+    for repo in json.loads((corpus / "manifest.json").read_text()):
+        for env in repo["environments"]:
+            if env["versions"]:
+                yield repo, env
+
+
+def _lint(root: Path, argv: list[str]) -> list[dict[str, object]]:
+    """Run lint in `root`; its JSON findings ([] when the setup cannot be read)."""
+    out = io.StringIO()
+    cwd = Path.cwd()
+    os.chdir(root)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+            code = gate(["lint", "--no-cache", *RULES, "--format", "json", *argv])
+    finally:
+        os.chdir(cwd)
+    if code not in (0, 1):
+        return []
+    findings: list[dict[str, object]] = json.loads(out.getvalue())["findings"]
+    return findings
+
+
+def _runs(root: Path, env: dict[str, object]) -> list[list[str]]:
+    """The command lines that lint one environment: its config when that finds the
+    listed revision files, otherwise one `--versions` run per folder."""
+    folders = [str(v) for v in env["versions"]]  # type: ignore[attr-defined]
+    config = env["config"]
+    if isinstance(config, str) and not config.startswith("pyproject"):
+        path, _, section = config.partition(" [")
+        argv = ["-c", path, *(["-n", section.rstrip("]")] if section else [])]
+        if _revision_count(root, argv) == env["revision_files"]:
+            return [argv]
+    return [["--versions", folder] for folder in folders]
+
+
+def _revision_count(root: Path, argv: list[str]) -> int:
+    from alembic_gate.history.load import load_histories
+    from alembic_gate.main import build_parser
+
+    args = build_parser().parse_args(["lint", "--no-cache", *argv])
+    cwd = Path.cwd()
+    os.chdir(root)
+    try:
+        return sum(len(h.graph.files) for h in load_histories(args, root))
+    except Exception:
+        return -1
+    finally:
+        os.chdir(cwd)
+
+
+def run_corpus(corpus: Path) -> list[Found]:
+    found = []
+    for repo, env in _environments(corpus):
+        root = Path(repo["dir"])
+        if not root.is_dir():
+            root = corpus / Path(repo["dir"]).name
+        for argv in _runs(root, env):
+            for f in _lint(root, argv):
+                found.append(
+                    Found(
+                        repo["repo"],
+                        repo["commit"],
+                        str(f["path"]),
+                        int(f["line"] or 0),  # type: ignore[call-overload]
+                        str(f["code"]),
+                        str(f["message"]),
+                        str(f.get("confidence") or ""),
+                    )
+                )
+    return found
+
+
+def read_labels(path: Path) -> Labels:
+    labels = {}
+    with path.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            key = (row["repo"], row["path"], int(row["line"]), row["code"])
+            labels[key] = (row["verdict"], row["reason"])
+    return labels
+
+
+def report(found: list[Found], labels: Labels) -> None:
+    keys = {f.key for f in found}
+    print(f"{'rule':<7} {'findings':>8} {'labelled':>8} {'real':>5} {'fp':>4} {'precision':>9}")
+    totals: Counter[str] = Counter()
+    for code in (*CODES, "all"):
+        mine = [f for f in found if code in ("all", f.code)]
+        judged = [labels[f.key][0] for f in mine if f.key in labels]
+        real, fp = judged.count("real"), judged.count("fp")
+        precision = f"{real / (real + fp):.0%}" if real + fp else "-"
+        print(f"{code:<7} {len(mine):>8} {len(judged):>8} {real:>5} {fp:>4} {precision:>9}")
+        if code != "all":
+            totals.update(real=real, fp=fp)
+    weighted = _weighted(found, labels)
+    if weighted is not None:
+        print(f"overall, each rule weighted by its findings: {weighted:.0%}")
+    lost = [k for k, (verdict, _) in labels.items() if verdict == "real" and k not in keys]
+    print(f"labelled real hazards no longer reported: {len(lost)}")
+    for key in sorted(lost):
+        print("  lost:", ":".join(map(str, key[1:])), f"({key[0]})")
+    by_confidence: Counter[tuple[str, str]] = Counter()
+    for f in found:
+        if f.key in labels:
+            by_confidence[(f.confidence or "-", labels[f.key][0])] += 1
+    if any(c != "-" for c, _ in by_confidence):
+        print("by confidence (labelled):")
+        for level in ("high", "medium", "low"):
+            real, fp = by_confidence[(level, "real")], by_confidence[(level, "fp")]
+            if real + fp:
+                print(f"  {level:<6} {real + fp:>4} labelled, {real / (real + fp):.0%} real")
+
+
+def _weighted(found: list[Found], labels: Labels) -> float | None:
+    """Precision over all findings: each rule's labelled precision weighted by how many
+    findings the rule gives (the labels are a sample of a fixed size per rule)."""
+    total = hits = 0.0
+    for code in CODES:
+        mine = [f for f in found if f.code == code]
+        judged = [labels[f.key][0] for f in mine if f.key in labels]
+        if judged:
+            total += len(mine)
+            hits += len(mine) * judged.count("real") / len(judged)
+    return hits / total if total else None
+
+
+def dump(found: list[Found], labels: Labels, out: Path) -> None:
+    header = ["repo", "commit", "path", "line", "code", "confidence", "label", "message"]
+    with out.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for f in sorted(found, key=lambda f: f.key):
+            label = labels.get(f.key, ("", ""))[0]
+            row = [f.repo, f.commit, f.path, f.line, f.code, f.confidence, label, f.message]
+            writer.writerow(row)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=Path("/work/corpus"))
+    parser.add_argument("--labels", type=Path, default=LABELS)
+    parser.add_argument("--dump", type=Path, help="write every finding to this CSV file")
+    args = parser.parse_args(argv)
+    if not (args.corpus / "manifest.json").is_file():
+        print(f"no corpus at {args.corpus} (no manifest.json)", file=sys.stderr)
+        return 2
+    found = run_corpus(args.corpus)
+    labels = read_labels(args.labels) if args.labels.is_file() else {}
+    if args.dump:
+        dump(found, labels, args.dump)
+    report(found, labels)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
