@@ -7,10 +7,13 @@ The corpus is a folder of exported public repositories with a `manifest.json` (r
 commit, dir, environments with their config and versions folders). Every environment is
 linted with every AG1xx rule enabled (`--select AG1 --extend-select AG105,AG107`), each
 from its repository's root, with its own config where alembic-gate finds the listed
-revision files through it, otherwise with `--versions`, one history per folder.
+revision files through it, otherwise with `--versions`: one history over all its
+folders when they nest (expand/contract subfolders), else one per folder.
 
 The labels (benchmarks/precision/labels.csv: repo, commit, path, line, code, verdict,
-reason) say for each judged finding whether it is a real hazard ("real") or not ("fp").
+reason, sample) say for each judged finding whether it is a real hazard ("real") or not
+("fp"): a "design" sample drawn from the findings before the rules were tuned, and a
+"holdout" sample drawn afterwards from findings not in the first one.
 Printed: per rule, how many findings the run gives, how many of them are labelled, and
 the precision among the labelled ones; and the labelled real hazards the run no longer
 reports (lost), which must stay at zero.
@@ -25,7 +28,6 @@ import io
 import json
 import os
 import sys
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +37,7 @@ from alembic_gate.main import main as gate
 HERE = Path(__file__).resolve().parent
 LABELS = HERE / "precision" / "labels.csv"
 CODES = ("AG101", "AG102", "AG103", "AG104", "AG105", "AG106", "AG107")
-# (repo, path, line, code) -> (verdict, reason)
+# (repo, path, line, code) -> (verdict, sample)
 Labels = dict[tuple[str, str, int, str], tuple[str, str]]
 RULES = ["--select", "AG1", "--extend-select", "AG105,AG107"]
 
@@ -88,7 +90,10 @@ def _runs(root: Path, env: dict[str, object]) -> list[list[str]]:
         argv = ["-c", path, *(["-n", section.rstrip("]")] if section else [])]
         if _revision_count(root, argv) == env["revision_files"]:
             return [argv]
-    return [["--versions", folder] for folder in folders]
+    nested = any(a != b and a.startswith(b + "/") for a in folders for b in folders)
+    if nested:  # one history spread over subfolders (expand/contract branches)
+        return [[arg for folder in folders for arg in ("--versions", folder)]]
+    return [["--versions", folder] for folder in folders]  # independent histories
 
 
 def _revision_count(root: Path, argv: list[str]) -> int:
@@ -133,22 +138,26 @@ def read_labels(path: Path) -> Labels:
     with path.open(newline="") as handle:
         for row in csv.DictReader(handle):
             key = (row["repo"], row["path"], int(row["line"]), row["code"])
-            labels[key] = (row["verdict"], row["reason"])
+            labels[key] = (row["verdict"], row.get("sample") or "design")
     return labels
 
 
 def report(found: list[Found], labels: Labels) -> None:
+    """Precision per rule over the labelled places (a place is a (file, line, code): a
+    loop read once per table can put several findings on one line, judged once)."""
     keys = {f.key for f in found}
     print(f"{'rule':<7} {'findings':>8} {'labelled':>8} {'real':>5} {'fp':>4} {'precision':>9}")
-    totals: Counter[str] = Counter()
     for code in (*CODES, "all"):
         mine = [f for f in found if code in ("all", f.code)]
-        judged = [labels[f.key][0] for f in mine if f.key in labels]
+        judged = [labels[k][0] for k in {f.key for f in mine} if k in labels]
         real, fp = judged.count("real"), judged.count("fp")
         precision = f"{real / (real + fp):.0%}" if real + fp else "-"
         print(f"{code:<7} {len(mine):>8} {len(judged):>8} {real:>5} {fp:>4} {precision:>9}")
-        if code != "all":
-            totals.update(real=real, fp=fp)
+    for sample in sorted({sample for _, sample in labels.values()}):
+        judged = [labels[k][0] for k in keys if k in labels and labels[k][1] == sample]
+        if judged:
+            share = judged.count("real") / len(judged)
+            print(f"{sample} sample: {len(judged)} labelled places reported, {share:.0%} real")
     weighted = _weighted(found, labels)
     if weighted is not None:
         print(f"overall, each rule weighted by its findings: {weighted:.0%}")
@@ -156,16 +165,14 @@ def report(found: list[Found], labels: Labels) -> None:
     print(f"labelled real hazards no longer reported: {len(lost)}")
     for key in sorted(lost):
         print("  lost:", ":".join(map(str, key[1:])), f"({key[0]})")
-    by_confidence: Counter[tuple[str, str]] = Counter()
-    for f in found:
-        if f.key in labels:
-            by_confidence[(f.confidence or "-", labels[f.key][0])] += 1
-    if any(c != "-" for c, _ in by_confidence):
-        print("by confidence (labelled):")
+    confidence = {f.key: f.confidence for f in found if f.key in labels}
+    if any(confidence.values()):
+        print("by confidence (labelled places):")
         for level in ("high", "medium", "low"):
-            real, fp = by_confidence[(level, "real")], by_confidence[(level, "fp")]
-            if real + fp:
-                print(f"  {level:<6} {real + fp:>4} labelled, {real / (real + fp):.0%} real")
+            judged = [labels[k][0] for k, c in confidence.items() if c == level]
+            if judged:
+                share = judged.count("real") / len(judged)
+                print(f"  {level:<6} {len(judged):>4} labelled, {share:.0%} real")
 
 
 def _weighted(found: list[Found], labels: Labels) -> float | None:
@@ -174,7 +181,7 @@ def _weighted(found: list[Found], labels: Labels) -> float | None:
     total = hits = 0.0
     for code in CODES:
         mine = [f for f in found if f.code == code]
-        judged = [labels[f.key][0] for f in mine if f.key in labels]
+        judged = [labels[k][0] for k in {f.key for f in mine} if k in labels]
         if judged:
             total += len(mine)
             hits += len(mine) * judged.count("real") / len(judged)

@@ -77,10 +77,10 @@ def upgrade():
 """
     )
     assert [c.new_column for c in ops.upgrade.calls] == [
-        Column("a", nullable=False, server_default=False, client_default=True),
-        Column("b", nullable=None, server_default=True, client_default=False),
-        Column("c", nullable=False, server_default=True, client_default=False),
-        Column("d", nullable=None, server_default=False, client_default=False),
+        Column("a", False, server_default=False, client_default=True, type_="sa.Integer()"),
+        Column("b", None, server_default=True, client_default=False, type_="sa.Integer()"),
+        Column("c", False, server_default=True, client_default=False, type_="sa.Integer()"),
+        Column("d", None, server_default=False, client_default=False, type_="sa.Integer()"),
         None,
     ]
 

@@ -8,6 +8,9 @@ from typing import Literal
 
 Severity = Literal["error", "warning", "info"]
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
+# How sure a rule is that the problem is real (as bandit's confidence), apart from how
+# bad it would be (severity): "high" when everything it needs was read from the source.
+Confidence = Literal["high", "medium", "low"]
 
 
 @dataclass(frozen=True)
@@ -16,6 +19,8 @@ class Finding:
 
     ``path`` is POSIX and relative to the current directory (or None), ``line`` is
     1-based (or None). ``fix`` is a command or code snippet that repairs the problem.
+    ``confidence`` says how sure the rule is, where it had to judge from partial facts
+    (a table named at run time, a history that does not say which database it runs on).
     """
 
     code: str
@@ -25,6 +30,7 @@ class Finding:
     path: str | None = None
     line: int | None = None
     fix: str | None = None
+    confidence: Confidence = "high"
 
     def sort_key(self) -> tuple[str, int, str, str]:
         return (self.path or "", self.line or 0, self.code, self.message)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alembic_gate.findings import Finding, Severity
+from alembic_gate.findings import Confidence, Finding, Severity
 
 DOCS_URL = "https://github.com/alembic-gate/alembic-gate/blob/main/docs/rules/{code}.md"
 
@@ -32,8 +32,9 @@ class RuleInfo:
         path: str | None = None,
         line: int | None = None,
         fix: str | None = None,
+        confidence: Confidence = "high",
     ) -> Finding:
-        return Finding(self.code, self.name, self.severity, message, path, line, fix)
+        return Finding(self.code, self.name, self.severity, message, path, line, fix, confidence)
 
 
 def _r(code: str, name: str, severity: Severity, summary: str, default: bool = True) -> RuleInfo:

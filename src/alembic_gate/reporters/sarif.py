@@ -45,13 +45,16 @@ def _rule(rule: RuleInfo) -> dict[str, object]:
 
 def _result(finding: Finding, rule_index: int) -> dict[str, object]:
     text = finding.message + (f"\nfix: {finding.fix}" if finding.fix else "")
-    return {
+    result: dict[str, object] = {
         "ruleId": finding.code,
         "ruleIndex": rule_index,
         "level": LEVELS[finding.severity],
         "message": {"text": text},
         "locations": [{"physicalLocation": _physical_location(finding)}],
     }
+    if finding.confidence != "high":  # a rule that judged from partial facts says so
+        result["properties"] = {"confidence": finding.confidence}
+    return result
 
 
 def _physical_location(finding: Finding) -> dict[str, object]:

@@ -22,10 +22,14 @@ def render(report: Report) -> str:
 
 
 def finding_lines(finding: Finding) -> list[str]:
-    """``path:line: AG001 [multiple-heads] message``, then ``  fix: ...`` when there is one."""
+    """``path:line: AG001 [multiple-heads] message``, then ``  fix: ...`` when there is one;
+    a finding the rule is not sure of says so: ``message (low confidence)``."""
     where = location(finding)
     prefix = f"{where}: " if where else ""
-    lines = _block(f"{prefix}{finding.code} [{finding.name}] ", finding.message)
+    message = finding.message
+    if finding.confidence != "high":
+        message += f" ({finding.confidence} confidence)"
+    lines = _block(f"{prefix}{finding.code} [{finding.name}] ", message)
     if finding.fix:
         lines += _block("  fix: ", finding.fix)
     return lines

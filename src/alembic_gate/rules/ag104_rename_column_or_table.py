@@ -1,4 +1,9 @@
-"""AG104: renaming a column (`alter_column(new_column_name=)`) or a table (`rename_table`)."""
+"""AG104: renaming a column (`alter_column(new_column_name=)`) or a table (`rename_table`).
+
+Not reported for a table this revision (or, with a scope, an unreleased revision)
+created, nor for a column added earlier in this revision or by an unreleased revision:
+no released code uses their names.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +13,30 @@ from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Call
 from alembic_gate.rules import LintContext
-from alembic_gate.rules.ag1xx import checked_revisions, quoted
+from alembic_gate.rules.ag1xx import Checked, checked_revisions, described, name_confidence
 
 RULE = rule("AG104")
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
     for checked in checked_revisions(ctx, {"rename_table", "new_column_name"}):
-        for call in checked.ops.upgrade.calls:
+        for call in checked.calls:
             renames = call.name == "rename_table" or (
                 call.name == "alter_column" and "new_column_name" in call.options
             )
-            if renames and not checked.is_new_table(call.table):
-                yield checked.finding(RULE, call.line, _message(call), _fix(call))
+            if not renames or checked.is_new_table(call.table) or _new_column(checked, call):
+                continue
+            names = (call.table,) if call.name == "rename_table" else (call.table, call.column)
+            confidence = name_confidence(*names)
+            yield checked.finding(RULE, call.line, _message(call), _fix(call), confidence)
+
+
+def _new_column(checked: Checked, call: Call) -> bool:
+    if call.name != "alter_column":
+        return False
+    if checked.added_before(call, call.column) is not None:
+        return True
+    return checked.history().added_in_scope(checked.rid, call.table, call.column)
 
 
 def _new_name(call: Call) -> str:
@@ -30,9 +46,11 @@ def _new_name(call: Call) -> str:
 
 def _message(call: Call) -> str:
     if call.name == "rename_table":
-        what = f"rename_table renames table {quoted(call.table)} to {_new_name(call)}"
+        what = f"rename_table renames table {described(call.table)} to {_new_name(call)}"
     else:
-        what = f"alter_column renames column {quoted(call.table, call.column)} to {_new_name(call)}"
+        what = (
+            f"alter_column renames column {described(call.table, call.column)} to {_new_name(call)}"
+        )
     return (
         f"{what}: the code still running from the previous release uses the old "
         "name and fails until the new release is everywhere"
