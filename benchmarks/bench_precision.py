@@ -64,14 +64,16 @@ def _environments(corpus: Path) -> Iterator[tuple[dict[str, str], dict[str, obje
                 yield repo, env
 
 
-def _lint(root: Path, argv: list[str]) -> list[dict[str, object]]:
-    """Run lint in `root`; its JSON findings ([] when the setup cannot be read)."""
+def _lint(root: Path, argv: list[str], files: list[str]) -> list[dict[str, object]]:
+    """Run lint in `root` on `files`; its JSON findings ([] when the setup cannot be read)."""
     out = io.StringIO()
     cwd = Path.cwd()
     os.chdir(root)
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-            code = gate(["lint", "--no-cache", *RULES, "--format", "json", *argv])
+            # Every revision file is named, so the safety rules report on all of them
+            # (a run that names none shows only the head revisions' warnings).
+            code = gate(["lint", "--no-cache", *RULES, "--format", "json", *argv, *files])
     finally:
         os.chdir(cwd)
     if code not in (0, 1):
@@ -117,8 +119,10 @@ def run_corpus(corpus: Path) -> list[Found]:
         root = Path(repo["dir"])
         if not root.is_dir():
             root = corpus / Path(repo["dir"]).name
+        folders = [str(v) for v in env["versions"]]  # type: ignore[attr-defined]
+        files = sorted(str(p.relative_to(root)) for v in folders for p in (root / v).glob("*.py"))
         for argv in _runs(root, env):
-            for f in _lint(root, argv):
+            for f in _lint(root, argv, files):
                 found.append(
                     Found(
                         repo["repo"],

@@ -85,3 +85,12 @@ def test_findings_are_sorted_by_place() -> None:
     )
     findings = json.loads(json_report.render(report))["findings"]
     assert [(f["path"], f["line"]) for f in findings] == [("a.py", 9), ("b.py", 1), ("b.py", 2)]
+
+
+def test_confidence_of_each_finding() -> None:
+    report = Report(
+        "lint",
+        findings=[RULES["AG105"].finding("Index.", "v/a.py", 3, confidence="medium")],
+    )
+    [finding] = json.loads(json_report.render(report))["findings"]
+    assert finding["confidence"] == "medium"

@@ -85,3 +85,17 @@ def test_summary_counts_every_severity() -> None:
         ],
     )
     assert text.summary_line(report) == "Found 2 errors, 1 warning, 2 info."
+
+
+def test_a_finding_the_rule_is_not_sure_of_says_so() -> None:
+    report = Report(
+        "lint",
+        findings=[
+            RULES["AG102"].finding("Makes t.c NOT NULL.", "v/ab12.py", 3, confidence="low"),
+            RULES["AG103"].finding("Drops t.c.", "v/ab12.py", 4),
+        ],
+    )
+    assert text.render(report).splitlines()[:2] == [
+        "v/ab12.py:3: AG102 [not-null-without-backfill] Makes t.c NOT NULL. (low confidence)",
+        "v/ab12.py:4: AG103 [drop-column-or-table] Drops t.c.",
+    ]

@@ -21,7 +21,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                 continue
             if column.nullable is not False or column.server_default:
                 continue
-            if checked.is_new_table(call.table) or checked.emptied(call):
+            if checked.is_new_table(call.table, call) or checked.emptied(call):
                 continue
             confidence = name_confidence(call.table, call.column)
             yield checked.finding(RULE, call.line, _message(call), _fix(call), confidence)

@@ -28,7 +28,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                 continue
             if call.options.get("existing_nullable") is False:
                 continue  # says the column already is NOT NULL
-            if checked.is_new_table(call.table) or checked.emptied(call):
+            if checked.is_new_table(call.table, call) or checked.emptied(call):
                 continue
             judged = _judge(checked, call)
             if judged is not None:

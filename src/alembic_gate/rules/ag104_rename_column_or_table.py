@@ -24,7 +24,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             renames = call.name == "rename_table" or (
                 call.name == "alter_column" and "new_column_name" in call.options
             )
-            if not renames or checked.is_new_table(call.table) or _new_column(checked, call):
+            if not renames or checked.is_new_table(call.table, call) or _new_column(checked, call):
                 continue
             names = (call.table,) if call.name == "rename_table" else (call.table, call.column)
             confidence = name_confidence(*names)

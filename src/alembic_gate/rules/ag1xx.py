@@ -32,7 +32,7 @@ class Checked:
     rid: str
     rev: RevisionFile
     ops: Operations
-    _created: set[str] | None = field(default=None, repr=False)
+    _positions: dict[int, int] | None = field(default=None, repr=False)
 
     @property
     def calls(self) -> list[Call]:
@@ -43,27 +43,27 @@ class Checked:
 
     # -- what this revision did --------------------------------------------------------
 
-    def is_new_table(self, table: str | None) -> bool:
-        """Created by this revision, or by an unreleased revision it builds on (scope)."""
+    def is_new_table(self, table: str | None, call: Call) -> bool:
+        """Created by this revision before `call`, or by an unreleased revision it
+        builds on (scope)."""
         if table is None:
             return False
-        if self._created is None:
-            self._created = _created_tables(self.calls)
         name = table.lower()
-        return name in self._created or self.history().created_in_scope(self.rid, name)
+        if name in _created_tables(self.before(call)):
+            return True
+        return self.history().created_in_scope(self.rid, name)
 
     def before(self, call: Call) -> list[Call]:
         """The calls upgrade() makes before `call`."""
-        for index, other in enumerate(self.calls):
-            if other is call:
-                return self.calls[:index]
-        return []
+        return self.calls[: self._position(call)]
 
     def after(self, call: Call) -> list[Call]:
-        for index, other in enumerate(self.calls):
-            if other is call:
-                return self.calls[index + 1 :]
-        return []
+        return self.calls[self._position(call) + 1 :]
+
+    def _position(self, call: Call) -> int:
+        if self._positions is None:
+            self._positions = {id(c): index for index, c in enumerate(self.calls)}
+        return self._positions.get(id(call), 0)
 
     def emptied(self, call: Call) -> bool:
         """Whether this revision deletes every row of `call`'s table before `call`."""
@@ -123,6 +123,14 @@ class Knowledge:
         self._columns: Timeline | None = None
         self._dialects: frozenset[str] | None = None
         self._folders: dict[str, str | None] = {}
+        self._ops: dict[str, Operations] = {}
+
+    def operations(self, rid: str) -> Operations:
+        """A revision's operations, read once per run."""
+        ops = self._ops.get(rid)
+        if ops is None:
+            ops = self._ops[rid] = operations(self.ctx.graph.by_id[rid])
+        return ops
 
     # -- facts along the history -------------------------------------------------------
 
@@ -134,7 +142,7 @@ class Knowledge:
             scoped = [rid for rid in ctx.graph.by_id if ctx.scope is None or rid in ctx.scope]
             events: dict[str, list[tuple[Hashable, object]]] = {}
             for rid in scoped:
-                ops = operations(ctx.graph.by_id[rid])
+                ops = self.operations(rid)
                 if ops.problem is None:
                     events[rid] = list(_scope_events(ops.upgrade.calls))
             self._scoped = Timeline(ctx.graph, events, scoped)
@@ -148,14 +156,14 @@ class Knowledge:
             scoped = [rid for rid in ctx.graph.by_id if ctx.in_scope(rid)]
             columns: set[tuple[str, str]] = set()
             for rid in scoped:
-                for call in operations(ctx.graph.by_id[rid]).upgrade.calls:
+                for call in self.operations(rid).upgrade.calls:
                     table, column = _lower(call.table), _lower(call.column)
                     if call.name == "alter_column" and table and column:
                         columns.add((table, column))
             tables = {table for table, _ in columns}
             events: dict[str, list[tuple[Hashable, object]]] = {}
             for rid in ctx.graph.ancestors(scoped) if columns else ():
-                ops = operations(ctx.graph.by_id[rid])
+                ops = self.operations(rid)
                 if ops.problem is None:
                     found = list(_column_events(ops.upgrade.calls, columns, tables))
                     if found:
@@ -207,8 +215,8 @@ class Knowledge:
         if self._dialects is None:
             setup = self.ctx.setup
             found = set(setup_dialects(setup.script_location, setup.config_path))
-            for rev in self.ctx.graph.by_id.values():
-                found |= operations(rev).dialects
+            for rid in self.ctx.graph.by_id:
+                found |= self.operations(rid).dialects
             self._dialects = frozenset(found & DIALECTS)
         return self._dialects
 
