@@ -66,3 +66,18 @@ def test_with_base_a_column_the_branch_added_can_be_renamed(history: History) ->
     # released already (without --base): code of the previous release reads "nick"
     [finding] = history.run(check)
     assert 'column "users.nick" to "handle"' in finding.message
+
+
+def test_a_table_moved_aside_while_a_new_one_takes_its_name_and_rows(history: History) -> None:
+    users_history(history)
+    rebuild = """
+    op.rename_table("users", "users_tmp")
+    op.create_table("users", sa.Column("id", sa.Integer(), nullable=False))
+    op.execute("INSERT INTO users (id) SELECT id FROM users_tmp")
+    op.drop_table("users_tmp")
+    """
+    add(history, "b2", "a1", rebuild)
+    assert history.run(check) == []
+    # without the copy the rows stay behind in users_tmp: the rename is real
+    add(history, "b2", "a1", rebuild.replace("op.execute(", "print("))
+    assert len(history.run(check)) == 1

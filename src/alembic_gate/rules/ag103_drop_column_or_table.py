@@ -63,7 +63,7 @@ def _rebuilt(checked: Checked, call: Call) -> bool:
             for old, new in _SQL_RENAME.findall(step.sql)
             if new.lower() == table
         ]
-        return any(_copied_into(checked, source) for source in sources)
+        return any(checked.copied_into(source) for source in sources)
     column = (call.column or "").lower()
     for other in later:
         if other.name != "alter_column" or (other.table or "").lower() != table:
@@ -77,11 +77,6 @@ def _rebuilt(checked: Checked, call: Call) -> bool:
         )
         return added is not None and filled
     return False
-
-
-def _copied_into(checked: Checked, table: str) -> bool:
-    insert = re.compile(rf"\bINSERT\s+INTO\s+[\"`\[]?{re.escape(table)}\b", re.IGNORECASE)
-    return any(isinstance(s.sql, str) and insert.search(s.sql) for s in checked.ops.upgrade.steps)
 
 
 def _message(call: Call) -> str:

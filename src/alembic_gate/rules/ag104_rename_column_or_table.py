@@ -2,7 +2,8 @@
 
 Not reported for a table this revision (or, with a scope, an unreleased revision)
 created, nor for a column added earlier in this revision or by an unreleased revision:
-no released code uses their names.
+no released code uses their names. Nor for a table moved aside while a new one takes
+its name and its rows (`INSERT INTO`) in the same revision.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             )
             if not renames or checked.is_new_table(call.table, call) or _new_column(checked, call):
                 continue
+            if _moved_aside(checked, call):
+                continue
             names = (call.table,) if call.name == "rename_table" else (call.table, call.column)
             confidence = name_confidence(*names)
             yield checked.finding(RULE, call.line, _message(call), _fix(call), confidence)
@@ -37,6 +40,20 @@ def _new_column(checked: Checked, call: Call) -> bool:
     if checked.added_before(call, call.column) is not None:
         return True
     return checked.history().added_in_scope(checked.rid, call.table, call.column)
+
+
+def _moved_aside(checked: Checked, call: Call) -> bool:
+    """`rename_table("t", "t_tmp")`, then a new "t" created and the rows copied into it
+    (SQLite's way to rebuild a table): the name and the rows stay."""
+    if call.name != "rename_table" or call.table is None:
+        return False
+    table = call.table.lower()
+    recreated = any(
+        (c.name == "create_table" and (c.table or "").lower() == table)
+        or (c.name == "rename_table" and (c.new_table or "").lower() == table)
+        for c in checked.after(call)
+    )
+    return recreated and checked.copied_into(table)
 
 
 def _new_name(call: Call) -> str:

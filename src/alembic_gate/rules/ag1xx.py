@@ -10,6 +10,7 @@ call holds no rows for that call.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 
@@ -71,6 +72,12 @@ class Checked:
         return table is not None and any(
             c.name == "empty" and _lower(c.table) == table for c in self.before(call)
         )
+
+    def copied_into(self, table: str) -> bool:
+        """Whether upgrade() runs an `INSERT INTO table` (rows copied into it)."""
+        insert = re.compile(rf"\bINSERT\s+INTO\s+[\"`\[]?{re.escape(table)}\b", re.IGNORECASE)
+        steps = self.ops.upgrade.steps
+        return any(isinstance(step.sql, str) and insert.search(step.sql) for step in steps)
 
     def added_before(self, call: Call, column: str | None) -> Call | None:
         """The add_column (or create_table) of `column` on `call`'s table earlier in
