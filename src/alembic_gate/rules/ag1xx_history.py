@@ -13,6 +13,8 @@ one pass over the revision graph (never once per revision, which is quadratic).
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -72,9 +74,10 @@ class Timeline:
                     pending[parent] = pending.get(parent, 0) + 1
         masks: dict[str, int] = {}
         for rid in order:
-            mask = 0
+            parents = [masks.get(p, 0) for p in graph.upstream(rid)]
+            # One parent (most revisions): the same int object, no copy; merges OR.
+            mask = parents[0] if len(parents) == 1 else functools.reduce(operator.or_, parents, 0)
             for parent in graph.upstream(rid):
-                mask |= masks.get(parent, 0)
                 if parent in pending:
                     pending[parent] -= 1
                     if pending[parent] == 0:
@@ -82,7 +85,7 @@ class Timeline:
             if rid in wanted:
                 self._before[rid] = mask
             if pending.get(rid):
-                masks[rid] = mask | own.get(rid, 0)
+                masks[rid] = mask | own[rid] if rid in own else mask
 
     def latest(self, rid: str, keys: Iterable[Hashable]) -> object | None:
         """The value of the latest fact under any of `keys` among what `rid` builds on."""
