@@ -97,9 +97,11 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
         return " (the old type is not known here)", "medium" if confidence == "high" else "low"
     if _same(old, new):
         return None
+    if not _postgresql_in_place(old, new):
+        return "", confidence  # a rewrite wherever it runs: no need to know where
     dialects, _ = checked.dialects(call)
     if dialects is None or dialects <= _LIKE_POSTGRESQL:
-        return None if _postgresql_in_place(old, new) else ("", confidence)
+        return None
     if MYSQL in dialects and _longer_varchar(old, new):
         if old.length is not None and old.length > 255:
             return None
