@@ -212,3 +212,94 @@ def test_lint_imports_neither_sqlalchemy_nor_alembic(project: Path) -> None:
     )
     run = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
+
+
+DROP = '''"""{message}
+
+Revision ID: {revision}
+Revises: {down}
+"""
+from alembic import op
+
+revision = "{revision}"
+down_revision = "{down}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.drop_column("post", "{column}")
+
+
+def downgrade() -> None:
+    pass
+'''
+
+
+def _chain(project: Path) -> tuple[Path, Path]:
+    """Two revisions on the quickstart's head, each dropping a column (AG103): an older
+    one that the newer one, the head, builds on."""
+    versions = project / "migrations" / "versions"
+    older = versions / "aaaa11110001_drop_title.py"
+    older.write_text(
+        DROP.format(message="m", revision="aaaa11110001", down="4c535d2e7ab2", column="title")
+    )
+    head = versions / "bbbb22220002_drop_body.py"
+    head.write_text(
+        DROP.format(message="m", revision="bbbb22220002", down="aaaa11110001", column="body")
+    )
+    return older, head
+
+
+def _codes_and_paths(out: str) -> list[tuple[str, str]]:
+    return sorted((f["code"], Path(f["path"]).name) for f in json.loads(out)["findings"])
+
+
+def test_whole_history_shows_the_heads_safety_warnings_and_counts_the_older_ones(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _chain(project)
+    assert main(["lint", "--format", "json", "--fail-on", "warning"]) == 1
+    captured = capsys.readouterr()
+    assert _codes_and_paths(captured.out) == [("AG103", "bbbb22220002_drop_body.py")]
+    [line] = captured.err.splitlines()
+    assert "1 safety warning (AG1xx) about 1 older revision not shown" in line
+    assert 'set since = "aaaa11110001" under [tool.alembic-gate]' in line
+    # nothing older to hold back: no line
+    assert main(["lint", "--ignore", "AG103"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_since_shows_every_revision_after_it_and_no_count(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _chain(project)
+    (project / "pyproject.toml").write_text('[tool.alembic-gate]\nsince = "4c535d2e7ab2"\n')
+    assert main(["lint", "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert _codes_and_paths(captured.out) == [
+        ("AG103", "aaaa11110001_drop_title.py"),
+        ("AG103", "bbbb22220002_drop_body.py"),
+    ]
+    assert captured.err == ""
+
+
+def test_files_named_scope_the_safety_rules_but_not_the_graph_rules(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    older, _ = _chain(project)
+    # a second head on 46eedd18c879 that drops post.title, with its AG103 suppressed
+    _add_head(project, comment="  # alembic-gate: ignore[AG103]")
+    assert main(["lint", "--format", "json", str(older.relative_to(project))]) == 1
+    captured = capsys.readouterr()
+    assert _codes_and_paths(captured.out) == [
+        ("AG001", "99aa99aa99aa_second_head.py"),
+        ("AG001", "bbbb22220002_drop_body.py"),
+        ("AG103", "aaaa11110001_drop_title.py"),
+    ]
+    assert captured.err == ""
+    # the suppression in a file the safety rules did not read is not "unused"
+    assert json.loads(captured.out)["unused_suppressions"] == []
+    # a file that is no revision (pre-commit passing alembic.ini): no safety findings
+    assert main(["lint", "--format", "json", "alembic.ini"]) == 1
+    assert [c for c, _ in _codes_and_paths(capsys.readouterr().out)] == ["AG001", "AG001"]

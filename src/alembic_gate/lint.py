@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 
@@ -14,11 +15,19 @@ from alembic_gate.rules import LintContext, lint_rules
 from alembic_gate.setup.settings import Settings, load_settings
 from alembic_gate.shared.paths import display_path
 
+# The safety rules: the ones the scope (since, --base, files) applies to.
+SAFETY = "AG1"
+
 
 def lint_context(
-    history: History, cwd: Path, base_ref: str | None = None, since: Sequence[str] = ()
+    history: History,
+    cwd: Path,
+    base_ref: str | None = None,
+    since: Sequence[str] = (),
+    files: Sequence[str] = (),
 ) -> LintContext:
-    """What the rules read; with `base_ref`, also that git ref's history."""
+    """What the rules read; with `base_ref`, also that git ref's history; with `files`
+    (pre-commit's changed files), the safety rules report on those revisions only."""
     ctx = LintContext(
         setup=history.setup,
         graph=history.graph,
@@ -28,16 +37,29 @@ def lint_context(
     if base_ref:
         from alembic_gate.history import git_base  # only with --base
 
-        files = history.graph.files
-        ctx.base_graph = git_base.read_base_graph(base_ref, history.setup, cwd, files)
+        working = history.graph.files
+        ctx.base_graph = git_base.read_base_graph(base_ref, history.setup, cwd, working)
         head = git_base.merged_head(base_ref, cwd)
         if head is not None:  # a pull request's merge checkout: judge its own head
-            ctx.branch_graph = git_base.read_base_graph(head, history.setup, cwd, files)
+            ctx.branch_graph = git_base.read_base_graph(head, history.setup, cwd, working)
         branch = ctx.branch_graph or history.graph
         ctx.new_revisions = git_base.new_revisions(branch, ctx.base_graph)
         ctx.base_ref = base_ref
     ctx.scope = safety_scope(history.graph, since, ctx.new_revisions)
+    if files:
+        ctx.named = named_revisions(history, files, cwd)
     return ctx
+
+
+def named_revisions(history: History, files: Sequence[str], cwd: Path) -> frozenset[str]:
+    """The revisions defined by the files named on the command line."""
+    wanted = {(cwd / name).resolve() for name in files}
+    basenames = {path.name for path in wanted}
+    return frozenset(
+        rid
+        for rid, rev in history.graph.by_id.items()
+        if rev.path.name in basenames and rev.path.resolve() in wanted
+    )
 
 
 def lint_history(ctx: LintContext, settings: Settings) -> list[Finding]:
@@ -50,13 +72,58 @@ def lint_history(ctx: LintContext, settings: Settings) -> list[Finding]:
 
 
 def unread(ctx: LintContext, settings: Settings) -> set[tuple[str, str]]:
-    """(path, code) of the AG1xx rules for files the scope (since, --base) kept them
-    from reading: a suppression there is not unused, only not looked at this time."""
-    if ctx.scope is None:
+    """(path, code) of the AG1xx rules for files the scope (since, --base, the files
+    named) kept them from reading: a suppression there is not unused, only not looked
+    at this time."""
+    if ctx.scope is None and ctx.named is None:
         return set()
-    codes = [code for code in lint_codes(settings) if code.startswith("AG1")]
-    old = [rev for rid, rev in ctx.graph.by_id.items() if rid not in ctx.scope]
+    codes = [code for code in lint_codes(settings) if code.startswith(SAFETY)]
+    old = [rev for rid, rev in ctx.graph.by_id.items() if not ctx.in_scope(rid)]
     return {(rev.display, code) for rev in old for code in codes}
+
+
+def hold_back_older(report: Report, contexts: Sequence[LintContext]) -> str | None:
+    """On a whole-history run (no since, --base or files), keep the safety findings of
+    the head revisions (the ones that can still change) and count the others: the line
+    that says how many there are and how to set `since`; None when there are none."""
+    heads = {
+        rev.display for ctx in contexts for rid in ctx.graph.heads for rev in [ctx.graph.by_id[rid]]
+    }
+    revisions = {rev.display for ctx in contexts for rev in ctx.graph.by_id.values()}
+    older = [
+        f
+        for f in report.findings
+        if f.code.startswith(SAFETY) and f.path in revisions and f.path not in heads
+    ]
+    if not older:
+        return None
+    held = set(map(id, older))
+    report.findings = [f for f in report.findings if id(f) not in held]
+    count = len({f.path for f in older})
+    suggestion = _since_suggestion(contexts)
+    noun = "warning" if len(older) == 1 else "warnings"
+    return (
+        f"alembic-gate: {len(older)} safety {noun} (AG1xx) about {count} older "
+        f"revision{'s' if count != 1 else ''} not shown (only head revisions can still "
+        f"change): set since = {suggestion} under [tool.alembic-gate] to make that the "
+        "baseline, or name the files to check them"
+    )
+
+
+def _since_suggestion(contexts: Sequence[LintContext]) -> str:
+    """`"ab12"` (or a list, one per setup): the newest revision every head builds on."""
+    found = []
+    for ctx in contexts:
+        graph = ctx.graph
+        heads = graph.heads
+        common = set.intersection(*(graph.ancestors([h]) for h in heads)) if heads else set()
+        common -= set(heads)
+        if common:
+            found.append(graph.topological(common)[-1])
+    if not found:
+        return '"<revision>"'
+    quoted = [f'"{rid}"' for rid in found]
+    return quoted[0] if len(quoted) == 1 else f"[{', '.join(quoted)}]"
 
 
 def lint_codes(settings: Settings) -> list[str]:
@@ -109,11 +176,17 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(args, cwd)
     histories = load_histories(args, cwd)
     check_since_known((h.graph for h in histories), settings.since)
-    contexts = [lint_context(h, cwd, args.base, settings.since) for h in histories]
+    files = args.files
+    contexts = [lint_context(h, cwd, args.base, settings.since, files) for h in histories]
     findings = [f for ctx in contexts for f in lint_history(ctx, settings)]
     skipped = {pair for ctx in contexts for pair in unread(ctx, settings)}
     ran = lint_codes(settings)
     new = [ctx.new_revisions for ctx in contexts]
     report = build_report("lint", findings, histories, settings, ran, args.formats, skipped, new)
+    note = None
+    if not (args.base or settings.since or files):
+        note = hold_back_older(report, contexts)
     write_reports(report, targets)
+    if note is not None:
+        print(note, file=sys.stderr)
     return report.exit_code

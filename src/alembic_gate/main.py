@@ -84,8 +84,10 @@ def _lint_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "files",
         nargs="*",
         metavar="FILE",
-        help="revision files to parse whole (pre-commit passes the changed ones), so a "
-        "syntax error anywhere in them is AG007; the whole graph is always read",
+        help="revision files to check (pre-commit passes the changed ones): parsed whole, so "
+        "a syntax error anywhere in them is AG007, and the only ones the safety rules (AG1xx) "
+        "report on; the whole graph is always read. Without files, --base or `since`, the "
+        "safety rules report on the head revisions and count the older warnings",
     )
 
 

@@ -174,6 +174,7 @@ def test_a_lossy_downgrade_is_ag903_at_the_downgrade(project: Project, check: Ch
         "line": line_of(root / tags, "def downgrade"),
         "message": "the downgrade to base left table tags behind",
         "fix": "op.drop_table('tags')",
+        "confidence": "high",
     }
 
 

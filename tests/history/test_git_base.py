@@ -205,7 +205,13 @@ def test_safety_rules_only_for_new_revisions(
     repo.commit("NOT NULL column on an old table")
     _, report, _ = lint(repo, monkeypatch, capsys, "--base", "main")
     assert codes(report) == [("AG101", f"{VERSIONS}/c3_m.py")]
-    _, report, _ = lint(repo, monkeypatch, capsys)
+    # without --base: the head revision's warnings, and a count of the older ones
+    _, report, err = lint(repo, monkeypatch, capsys)
+    assert codes(report) == [("AG101", f"{VERSIONS}/c3_m.py")]
+    assert "1 safety warning (AG1xx) about 1 older revision not shown" in err
+    # every file named: every revision is checked
+    files = [f"{VERSIONS}/b2_m.py", f"{VERSIONS}/c3_m.py"]
+    _, report, _ = lint(repo, monkeypatch, capsys, *files)
     assert codes(report) == [("AG103", f"{VERSIONS}/b2_m.py"), ("AG101", f"{VERSIONS}/c3_m.py")]
 
 

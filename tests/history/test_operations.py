@@ -77,10 +77,10 @@ def upgrade():
 """
     )
     assert [c.new_column for c in ops.upgrade.calls] == [
-        Column("a", nullable=False, server_default=False, client_default=True),
-        Column("b", nullable=None, server_default=True, client_default=False),
-        Column("c", nullable=False, server_default=True, client_default=False),
-        Column("d", nullable=None, server_default=False, client_default=False),
+        Column("a", False, server_default=False, client_default=True, type_="sa.Integer()"),
+        Column("b", None, server_default=True, client_default=False, type_="sa.Integer()"),
+        Column("c", False, server_default=True, client_default=False, type_="sa.Integer()"),
+        Column("d", None, server_default=False, client_default=False, type_="sa.Integer()"),
         None,
     ]
 
@@ -346,3 +346,254 @@ def test_multidb_functions_can_be_left_out() -> None:
     )
     assert [c.table for c in read_operations(source).upgrade.calls] == ["old"]
     assert read_operations(source, multidb=False).upgrade.calls == []
+
+
+def test_literal_loops_are_read_once_per_item() -> None:
+    body = """
+RENAMES = [("users", "name", "full_name"), ("teams", "title", "name")]
+TABLES = {"a": 1, "b": 2}
+
+def upgrade():
+    for table, old, new in RENAMES:
+        op.alter_column(table, old, new_column_name=new)
+    for table in TABLES.keys():
+        op.drop_table(table)
+    for name in discovered():
+        op.drop_table(name)
+    for table in ("x",):
+        pass
+    op.drop_table(table)
+"""
+    ops = read_operations(HEAD + body)
+    found = [
+        (c.name, c.table, c.column, c.new_column_name, c.conditional) for c in ops.upgrade.calls
+    ]
+    assert found == [
+        ("alter_column", "users", "name", "full_name", False),
+        ("alter_column", "teams", "title", "name", False),
+        ("drop_table", "a", None, None, False),
+        ("drop_table", "b", None, None, False),
+        ("drop_table", None, None, None, True),  # not a literal: may not run, name unknown
+        ("drop_table", "x", None, None, False),  # the loop variable keeps its last value
+    ]
+
+
+def test_helpers_are_read_with_their_literal_arguments() -> None:
+    body = """
+def _fill(table, column, value="''"):
+    op.execute(f"UPDATE {table} SET {column} = {value} WHERE {column} IS NULL")
+    op.alter_column(table, column, nullable=False)
+
+def _rename(batch, old, new):
+    batch.alter_column(old, new_column_name=new)
+
+def upgrade():
+    _fill("users", "name")
+    _fill("users", "name")
+    _fill(table="teams", column="title")
+    _fill(runtime_table(), "email")
+    with op.batch_alter_table("users") as batch_op:
+        _rename(batch_op, "a", "b")
+"""
+    ops = read_operations(HEAD + body)
+    found = [(c.name, c.table, c.column) for c in ops.upgrade.calls]
+    assert found == [
+        ("backfill", "users", None),
+        ("execute", None, None),
+        ("alter_column", "users", "name"),  # the same arguments twice: read once
+        ("backfill", "teams", None),
+        ("execute", None, None),
+        ("alter_column", "teams", "title"),
+        ("backfill", None, None),  # a table named at run time
+        ("execute", None, None),
+        ("alter_column", None, "email"),
+        ("batch_alter_table", "users", None),
+        ("alter_column", "users", "a"),  # the caller's batch alias, under another name
+    ]
+
+
+def test_local_names_models_and_variables_bound_to_statements() -> None:
+    body = """
+class Account(Base):
+    __tablename__ = "accounts"
+    id = sa.Column(sa.Integer, primary_key=True)
+
+def upgrade():
+    table = "users"
+    column = sa.Column("email", sa.String(length=255), nullable=True)
+    op.add_column(table, column)
+    fill = sa.table("users", sa.column("email")).update().values(email="")
+    op.execute(fill)
+    op.add_column(Account.__tablename__, sa.Column("plan", sa.String()))
+    op.execute(sa.update(Account).values(plan="free"))
+    sql = "UPDATE " + "users" + " SET a = 1"
+    op.execute(sql)
+"""
+    ops = read_operations(HEAD + body)
+    found = [(c.name, c.table, c.column) for c in ops.upgrade.calls]
+    assert found == [
+        ("add_column", "users", "email"),
+        ("backfill", "users", None),
+        ("execute", None, None),
+        ("add_column", "accounts", "plan"),
+        ("backfill", "accounts", None),
+        ("execute", None, None),
+        ("backfill", "users", None),
+        ("execute", None, None),
+    ]
+    assert ops.upgrade.calls[0].new_column == Column(
+        "email", True, server_default=False, client_default=False, type_="sa.String(length=255)"
+    )
+    assert ops.upgrade.calls[-1].sql == "UPDATE users SET a = 1"
+
+
+@pytest.mark.parametrize(
+    ("statement", "found"),
+    [
+        ('op.execute("DELETE FROM users")', [("empty", "users", None)]),
+        (
+            'op.execute("TRUNCATE TABLE users, teams")',
+            [("empty", "users", None), ("empty", "teams", None)],
+        ),
+        ('op.execute("DELETE FROM users WHERE name IS NULL")', [("backfill", "users", "name")]),
+        ('op.execute("DELETE FROM users WHERE id > 3")', []),
+        ("op.execute(users.delete())", [("empty", "users", None)]),
+        ("op.execute(users.delete().where(users.c.id == 1))", []),
+        (
+            "op.execute(\"UPDATE OR IGNORE users SET name = '' WHERE name IS NULL\")",
+            [("backfill", "users", None)],
+        ),
+        ("op.execute(f'UPDATE \"{name}\" SET a = 1')", [("backfill", None, None)]),
+    ],
+)
+def test_rows_emptied_and_filled(
+    statement: str, found: list[tuple[str, str | None, str | None]]
+) -> None:
+    body = f"""
+users = sa.table("users", sa.column("id"), sa.column("name"))
+
+def upgrade():
+    {statement}
+"""
+    ops = read_operations(HEAD + body)
+    assert [(c.name, c.table, c.column) for c in ops.upgrade.calls if c.name != "execute"] == found
+
+
+def test_orm_loops_and_updates_fill_their_columns() -> None:
+    body = """
+class Case(Base):
+    __tablename__ = "case"
+
+def upgrade():
+    session = Session(bind=op.get_bind())
+    for case in session.query(Case).filter(Case.resolution == None):
+        case.resolution = "default"
+    for mirror in RepoMirrorConfig.select():
+        mirror.external_reference = "x"
+    session.query(Case).filter(Case.status == None).update({"status": "new"})
+    session.commit()
+"""
+    ops = read_operations(HEAD + body)
+    fills = [(c.table, c.column) for c in ops.upgrade.calls if c.name == "backfill"]
+    assert fills == [("case", "resolution"), (None, "external_reference"), ("case", None)]
+    assert "orm" in [c.name for c in ops.upgrade.steps]
+
+
+def test_dialect_branches() -> None:
+    body = """
+def _is_sqlite():
+    return op.get_bind().dialect.name == "sqlite"
+
+def upgrade():
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
+        op.drop_table("a")
+    else:
+        op.drop_table("b")
+    dialect = context.get_context().dialect.name
+    if dialect in ("mysql", "mariadb"):
+        op.drop_table("c")
+    if isinstance(bind.dialect, PGDialect_psycopg2):
+        op.drop_table("d")
+    if _is_sqlite():
+        op.drop_table("e")
+    if bind.engine.name != "mssql" and flag:
+        op.drop_table("f")
+    if flag:
+        op.drop_table("g")
+    if dialect != "postgresql":
+        return
+    op.drop_table("h")
+"""
+    ops = read_operations(HEAD + body)
+    found = {c.table: c.dialects for c in ops.upgrade.calls}
+    others = {"mssql", "mysql", "oracle", "postgresql"}
+    assert found == {
+        "a": ("sqlite",),
+        "b": tuple(sorted(others)),
+        "c": ("mysql",),
+        "d": ("postgresql",),
+        "e": ("sqlite",),
+        "f": tuple(sorted(others - {"mssql"} | {"sqlite"})),
+        "g": None,
+        "h": ("postgresql",),
+    }
+    assert ops.dialects == {"sqlite", "mysql", "postgresql", "mssql"}
+
+
+def test_what_kind_of_sql_an_execute_runs() -> None:
+    body = """
+def upgrade():
+    op.execute("UPDATE users SET a = 1; SELECT setval('s', 1)")
+    op.execute("ALTER TABLE users ADD COLUMN b int")
+    op.execute(f"INSERT INTO {table} VALUES (1)")
+    op.execute(build())
+    op.execute(users.insert().values(a=1))
+    op.execute("ALTER TABLE users DISABLE TRIGGER t; UPDATE users SET a = 2")
+"""
+    ops = read_operations(HEAD + body)
+    kinds = [(c.sql is UNKNOWN, c.sql_kind) for c in ops.upgrade.steps if c.name == "execute"]
+    assert kinds == [
+        (False, "data"),
+        (False, "schema"),
+        (True, "data"),
+        (True, None),
+        (False, "data"),
+        (False, "data"),
+    ]
+
+
+def test_column_types_and_index_arguments_as_written() -> None:
+    body = """
+def upgrade():
+    op.create_table(
+        "t",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=50)),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    kind = sa.String(length=100)
+    op.alter_column("t", "name", existing_type=sa.VARCHAR(length=50), type_=kind)
+    with op.batch_alter_table("t") as b:
+        b.create_index(b.f("ix_t_name"), ["name"], unique=False)
+"""
+    create, alter, _, index = read_operations(HEAD + body).upgrade.calls
+    assert create.table_columns == (
+        Column(
+            "id",
+            False,
+            server_default=False,
+            client_default=False,
+            primary_key=True,
+            type_="sa.Integer()",
+        ),
+        Column(
+            "name", None, server_default=False, client_default=False, type_="sa.String(length=50)"
+        ),
+    )
+    assert (alter.type_text, alter.existing_type_text) == (
+        "sa.String(length=100)",
+        "sa.VARCHAR(length=50)",
+    )
+    assert index.args_text == ("op.f('ix_t_name')", "['name']")
+    assert index.keywords_text == (("unique", "False"),)

@@ -34,7 +34,8 @@ def test_contract_shape_and_key_order() -> None:
         '      "path": "migrations/versions/ab12_add_user.py",\n'
         '      "line": 14,\n'
         '      "message": "The history has two heads: ab12, cd34.",\n'
-        '      "fix": "alembic merge -m \\"merge heads\\" ab12 cd34"\n'
+        '      "fix": "alembic merge -m \\"merge heads\\" ab12 cd34",\n'
+        '      "confidence": "high"\n'
         "    }\n"
         "  ],\n"
         '  "heads": [\n'
@@ -65,6 +66,7 @@ def test_unknown_place_and_no_fix_are_null() -> None:
                 "line": None,
                 "message": "The database names ffff.",
                 "fix": None,
+                "confidence": "high",
             }
         ],
         "heads": [],
@@ -83,3 +85,12 @@ def test_findings_are_sorted_by_place() -> None:
     )
     findings = json.loads(json_report.render(report))["findings"]
     assert [(f["path"], f["line"]) for f in findings] == [("a.py", 9), ("b.py", 1), ("b.py", 2)]
+
+
+def test_confidence_of_each_finding() -> None:
+    report = Report(
+        "lint",
+        findings=[RULES["AG105"].finding("Index.", "v/a.py", 3, confidence="medium")],
+    )
+    [finding] = json.loads(json_report.render(report))["findings"]
+    assert finding["confidence"] == "medium"

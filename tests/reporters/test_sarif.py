@@ -191,3 +191,17 @@ def test_uri_is_percent_encoded() -> None:
     log = json.loads(sarif.render(Report("lint", findings=[finding])))
     location = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"] == "v/a%23b%3Fc%3A%25d%20%C3%A9.py"
+
+
+def test_confidence_is_a_result_property_when_not_high() -> None:
+    report = Report(
+        "lint",
+        findings=[
+            RULES["AG106"].finding("Type change.", "v/a.py", 3, confidence="medium"),
+            RULES["AG103"].finding("Drop.", "v/a.py", 4),
+        ],
+    )
+    log = json.loads(sarif.render(report))
+    _validate(log)
+    results = log["runs"][0]["results"]
+    assert [r.get("properties") for r in results] == [{"confidence": "medium"}, None]

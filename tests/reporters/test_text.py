@@ -110,3 +110,17 @@ def test_a_line_that_would_be_a_workflow_command_is_marked() -> None:
     lines = text.render(Report("lint", findings=[finding])).splitlines()
     assert lines[1:3] == [">     ::error file=README.md,line=1::pwned", ">        ##[error]old'"]
     assert not any(line.lstrip().startswith(("::", "##[")) for line in lines)
+
+
+def test_a_finding_the_rule_is_not_sure_of_says_so() -> None:
+    report = Report(
+        "lint",
+        findings=[
+            RULES["AG102"].finding("Makes t.c NOT NULL.", "v/ab12.py", 3, confidence="low"),
+            RULES["AG103"].finding("Drops t.c.", "v/ab12.py", 4),
+        ],
+    )
+    assert text.render(report).splitlines()[:2] == [
+        "v/ab12.py:3: AG102 [not-null-without-backfill] Makes t.c NOT NULL. (low confidence)",
+        "v/ab12.py:4: AG103 [drop-column-or-table] Drops t.c.",
+    ]

@@ -134,3 +134,69 @@ def test_backfill_on_one_side_of_a_merge(history: History) -> None:
     add(history, "m3", ("b2", "c2"), ALTER)
     add(history, "d4", "c2", ALTER)
     assert [f.path for f in history.run(check)] == ["versions/d4_m.py"]
+
+
+@pytest.mark.parametrize(
+    "restated",
+    [
+        # created NOT NULL (autogenerate writes nullable=False for the primary key)
+        'op.alter_column("users", "id", existing_type=sa.INTEGER(), nullable=False)',
+        # a rename that passes nullable=False on a NOT NULL column
+        'op.alter_column("users", "id", new_column_name="user_id", nullable=False)',
+        # the call says the column already is NOT NULL
+        'op.alter_column("users", "name", existing_nullable=False, nullable=False)',
+    ],
+)
+def test_not_null_restated_on_a_column_that_already_is(history: History, restated: str) -> None:
+    users_history(history)
+    add(history, "b2", "a1", restated)
+    assert history.run(check) == []
+
+
+def test_not_null_restated_after_an_earlier_revision_set_it(history: History) -> None:
+    users_history(history)
+    add(history, "b2", "a1", "op.execute(\"UPDATE users SET name = ''\")\n" + ALTER)
+    add(
+        history, "c3", "b2", ALTER.replace("nullable=False", "type_=sa.VARCHAR(80), nullable=False")
+    )
+    assert history.run(check) == []
+
+
+def test_a_rename_that_makes_a_nullable_column_not_null(history: History) -> None:
+    users_history(history)
+    add(
+        history,
+        "b2",
+        "a1",
+        'op.alter_column("users", "name", new_column_name="title", nullable=False)',
+    )
+    [finding] = history.run(check)
+    assert "the history creates it nullable and never backfills it" in finding.message
+    assert finding.confidence == "high"
+
+
+def test_a_column_added_in_the_same_revision(history: History) -> None:
+    users_history(history)
+    not_null_add = 'op.add_column("users", sa.Column("nick", sa.String(), nullable=False))\n'
+    add(history, "b2", "a1", not_null_add + 'op.alter_column("users", "nick", nullable=False)')
+    assert history.run(check) == []  # added NOT NULL (AG101's business), restated here
+    nullable_add = not_null_add.replace("nullable=False", "nullable=True")
+    add(history, "b2", "a1", nullable_add + 'op.alter_column("users", "nick", nullable=False)')
+    [finding] = history.run(check)
+    assert (
+        "it is added earlier in this revision, so every existing row holds NULL" in finding.message
+    )
+
+
+def test_a_column_the_history_does_not_create(history: History) -> None:
+    add(history, "a1", None, "pass")  # the table predates the migrations (create_all)
+    add(history, "b2", "a1", ALTER)
+    [finding] = history.run(check)
+    assert finding.confidence == "medium"
+    assert "no revision before creates it" in finding.message
+    # NOT NULL next to a type change: most often restated for MySQL's MODIFY
+    add(
+        history, "b2", "a1", ALTER.replace("nullable=False", "type_=sa.VARCHAR(80), nullable=False")
+    )
+    [finding] = history.run(check)
+    assert finding.confidence == "low"

@@ -62,3 +62,49 @@ def test_with_base_old_drops_are_not_reported(history: History) -> None:
     add(history, "c3", "b2", 'op.drop_table("users")')
     assert [f.path for f in check(with_base(history, {"c3"}))] == ["versions/c3_m.py"]
     assert len(history.run(check)) == 2
+
+
+REBUILD = """
+op.create_table(
+    "users_tmp",
+    sa.Column("id", sa.Integer(), nullable=False),
+    sa.Column("name", sa.String(length=50), nullable=True),
+)
+op.execute("INSERT INTO users_tmp (id, name) SELECT id, name FROM users")
+op.drop_table("users")
+op.rename_table("users_tmp", "users")
+"""
+
+
+def test_a_table_rebuilt_under_its_name_with_its_rows(history: History) -> None:
+    users_history(history)
+    add(history, "b2", "a1", REBUILD)
+    assert history.run(check) == []
+    # the same steps without the copy lose every row
+    add(
+        history,
+        "b2",
+        "a1",
+        REBUILD.replace('op.execute("INSERT INTO users_tmp', '# op.execute("INSERT INTO users_tmp'),
+    )
+    [finding] = history.run(check)
+    assert 'table "users"' in finding.message
+
+
+def test_a_column_replaced_by_a_copy_under_its_name(history: History) -> None:
+    users_history(history)
+    replace = """
+    op.add_column("users", sa.Column("name_v2", sa.Text(), nullable=True))
+    op.execute("UPDATE users SET name_v2 = name")
+    op.drop_column("users", "name")
+    op.alter_column("users", "name_v2", new_column_name="name")
+    """
+    add(history, "b2", "a1", replace)
+    assert history.run(check) == []
+    add(
+        history,
+        "b2",
+        "a1",
+        replace.replace('op.execute("UPDATE users SET name_v2 = name")', "pass"),
+    )
+    assert len(history.run(check)) == 1

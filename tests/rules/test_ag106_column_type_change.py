@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from alembic_gate.rules.ag106_column_type_change import check
 
 from .ag1xx_helpers import CREATE_USERS, add, line_of, users_history
@@ -33,11 +35,11 @@ def test_batch_type_change(history: History) -> None:
         "a1",
         """
         with op.batch_alter_table("users") as batch_op:
-            batch_op.alter_column("name", type_=sa.Text())
+            batch_op.alter_column("name", type_=sa.Integer())
         """,
     )
     [finding] = history.run(check)
-    assert '"users.name" to sa.Text()' in finding.message
+    assert '"users.name" to sa.Integer()' in finding.message
 
 
 def test_existing_type_alone_is_no_change(history: History) -> None:
@@ -50,3 +52,101 @@ def test_existing_type_alone_is_no_change(history: History) -> None:
         CREATE_USERS.replace("users", "t") + 'op.alter_column("t", "id", type_=sa.BigInteger())',
     )
     assert history.run(check) == []
+
+
+@pytest.mark.parametrize(
+    ("existing", "new"),
+    [
+        ("sa.VARCHAR(length=50)", "sa.String(length=100)"),  # longer
+        ("sa.VARCHAR(length=50)", "sa.String()"),  # no limit
+        ("sa.VARCHAR(length=50)", "sa.Text()"),  # binary coercible
+        ("sa.TEXT()", "sa.Unicode()"),  # binary coercible
+        ("sa.Numeric(8, 5)", "sa.Numeric()"),  # no limit
+        ("sa.NUMERIC(precision=8, scale=2)", "sa.Numeric(12, 2)"),  # more digits, same scale
+        ("postgresql.CIDR()", "postgresql.INET()"),  # binary coercible
+        ("sa.String(length=50)", "sa.VARCHAR(50)"),  # the same type, written otherwise
+    ],
+)
+def test_changes_postgresql_makes_without_a_rewrite(
+    history: History, existing: str, new: str
+) -> None:
+    users_history(history)
+    add(
+        history,
+        "b2",
+        "a1",
+        f'op.alter_column("users", "name", existing_type={existing}, type_={new})',
+    )
+    assert history.run(check) == []
+
+
+@pytest.mark.parametrize(
+    ("existing", "new"),
+    [
+        ("sa.VARCHAR(length=100)", "sa.String(length=50)"),  # shorter: every row is checked
+        ("sa.TEXT()", "sa.String(length=50)"),
+        ("sa.Numeric(8, 5)", "sa.Numeric(12, 2)"),  # another scale
+        ("sa.DateTime()", "sa.DateTime(timezone=True)"),  # timestamp -> timestamptz
+        ("sa.String()", "postgresql.JSONB()"),
+    ],
+)
+def test_changes_that_rewrite_the_table(history: History, existing: str, new: str) -> None:
+    users_history(history)
+    add(
+        history,
+        "b2",
+        "a1",
+        f'op.alter_column("users", "name", existing_type={existing}, type_={new})',
+    )
+    [finding] = history.run(check)
+    assert finding.confidence == "high"
+
+
+def test_the_old_type_comes_from_the_history(history: History) -> None:
+    users_history(history)  # users.name is sa.String(length=50)
+    add(history, "b2", "a1", 'op.alter_column("users", "name", type_=sa.String(length=50))')
+    add(history, "c3", "b2", 'op.alter_column("users", "name", type_=sa.String(length=200))')
+    add(history, "d4", "c3", 'op.alter_column("users", "name", type_=sa.String(length=20))')
+    assert [f.path for f in history.run(check)] == ["versions/d4_m.py"]
+    # a column the history does not create: the old type is not known here
+    add(history, "e5", "d4", 'op.alter_column("users", "bio", type_=sa.Text())')
+    medium = [f for f in history.run(check) if f.path == "versions/e5_m.py"]
+    assert [(f.confidence, "the old type is not known here" in f.message) for f in medium] == [
+        ("medium", True)
+    ]
+
+
+def test_a_longer_varchar_on_a_mysql_history(history: History) -> None:
+    add(
+        history,
+        "a1",
+        None,
+        CREATE_USERS.replace(
+            'sa.PrimaryKeyConstraint("id"),',
+            'sa.PrimaryKeyConstraint("id"),\n    mysql_engine="InnoDB",',
+        ),
+    )
+    add(
+        history,
+        "b2",
+        "a1",
+        'op.alter_column("users", "name", existing_type=sa.VARCHAR(50), type_=sa.String(100))',
+    )
+    [finding] = history.run(check)
+    assert finding.confidence == "low"
+    assert "crosses 255 bytes" in finding.message
+    add(
+        history,
+        "b2",
+        "a1",
+        'op.alter_column("users", "name", existing_type=sa.VARCHAR(300), type_=sa.String(400))',
+    )
+    assert history.run(check) == []  # both lengths need two bytes: in place
+    add(
+        history,
+        "b2",
+        "a1",
+        'op.alter_column("users", "name", existing_type=sa.VARCHAR(50), type_=sa.Text())',
+    )
+    [finding] = history.run(check)
+    assert finding.confidence == "high"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from alembic_gate.rules.ag107_empty_downgrade import check
 
 from .ag1xx_helpers import CREATE_USERS, add, line_of, users_history
@@ -44,3 +46,55 @@ def test_real_downgrade_and_empty_merge_revisions(history: History) -> None:
     add(history, "b2", "a1", "pass")
     add(history, "c3", "a1", '"""Nothing here."""')
     assert history.run(check) == []
+
+
+@pytest.mark.parametrize(
+    "upgrade",
+    [
+        # data migrations: nothing in the schema to put back
+        'op.execute("UPDATE users SET name = lower(name)")',
+        """
+        users = sa.table("users", sa.column("name"))
+        op.execute(users.update().values(name=sa.func.lower(users.c.name)))
+        """,
+        """
+        session = Session(bind=op.get_bind())
+        for user in session.query(User):
+            user.name = user.name.strip()
+        session.commit()
+        """,
+        "op.execute(\"SELECT setval('users_id_seq', (SELECT max(id) FROM users))\")",
+        """
+        op.execute("ALTER TABLE users DISABLE TRIGGER audit")
+        op.execute("UPDATE users SET name = '' WHERE name IS NULL")
+        op.execute("ALTER TABLE users ENABLE TRIGGER audit")
+        """,
+        # a placeholder revision whose upgrade itself cannot run
+        "raise NotImplementedError()",
+        """
+        if skip_legacy(op):
+            return
+        """,
+    ],
+)
+def test_upgrades_that_change_no_schema(history: History, upgrade: str) -> None:
+    users_history(history)
+    add(history, "b2", "a1", upgrade)
+    assert history.run(check) == []
+
+
+@pytest.mark.parametrize(
+    ("upgrade", "confidence"),
+    [
+        ('op.execute("ALTER TABLE users ADD COLUMN nick text")', "high"),
+        ("op.execute(build_ddl())", "medium"),
+        ("apply_shared_migration(op.get_bind())", "low"),
+    ],
+)
+def test_upgrades_that_change_or_may_change_the_schema(
+    history: History, upgrade: str, confidence: str
+) -> None:
+    users_history(history)
+    add(history, "b2", "a1", upgrade)
+    [finding] = history.run(check)
+    assert finding.confidence == confidence

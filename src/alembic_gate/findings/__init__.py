@@ -11,6 +11,9 @@ Severity = Literal["error", "warning", "info"]
 # Where a message's details start: "what is wrong; why and what else" or ". Then...".
 _FIRST_CLAUSE = re.compile(r"; |\. ")
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
+# How sure a rule is that the problem is real (as bandit's confidence), apart from how
+# bad it would be (severity): "high" when everything it needs was read from the source.
+Confidence = Literal["high", "medium", "low"]
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,8 @@ class Finding:
     ``key`` tells this finding apart from others of its code in its file (a revision
     id, say) and stays the same while other revisions come and go; reporters build
     fingerprints from code, path and ``identity()``, never from the whole message.
+    ``confidence`` says how sure the rule is, where it had to judge from partial facts
+    (a table named at run time, a history that does not say which database it runs on).
     """
 
     code: str
@@ -32,6 +37,7 @@ class Finding:
     line: int | None = None
     fix: str | None = None
     key: str | None = None
+    confidence: Confidence = "high"
 
     def identity(self) -> str:
         """``key``, or the message's first clause (what is wrong, before the details)."""

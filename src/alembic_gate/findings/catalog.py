@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alembic_gate.findings import Finding, Severity
+from alembic_gate.findings import Confidence, Finding, Severity
 
 DOCS_URL = "https://github.com/alembic-gate/alembic-gate/blob/main/docs/rules/{code}.md"
 
@@ -33,8 +33,19 @@ class RuleInfo:
         line: int | None = None,
         fix: str | None = None,
         key: str | None = None,
+        confidence: Confidence = "high",
     ) -> Finding:
-        return Finding(self.code, self.name, self.severity, message, path, line, fix, key)
+        return Finding(
+            self.code,
+            self.name,
+            self.severity,
+            message,
+            path,
+            line,
+            fix,
+            key=key,
+            confidence=confidence,
+        )
 
 
 def _r(code: str, name: str, severity: Severity, summary: str, default: bool = True) -> RuleInfo:

@@ -18,13 +18,6 @@ class Suppression:
     line: int  # 0: the whole file
     code: str
 
-    def covers(self, finding: Finding) -> bool:
-        return (
-            finding.path == self.path
-            and finding.code == self.code
-            and (self.line == 0 or finding.line == self.line)
-        )
-
     def describe(self) -> str:
         where = self.path if self.line == 0 else f"{self.path}:{self.line}"
         return f"{where}: unused suppression ignore[{self.code}]"
@@ -47,11 +40,18 @@ def apply(
     findings: Iterable[Finding], suppressions: list[Suppression], ran: Iterable[str]
 ) -> tuple[list[Finding], list[str]]:
     """Findings left after suppression, and notes on suppressions of rules that ran
-    but matched nothing."""
+    but matched nothing. One dict lookup per finding (file-wide, then its line)."""
+    index: dict[tuple[str, int, str], Suppression] = {}
+    for suppression in suppressions:
+        index.setdefault((suppression.path, suppression.line, suppression.code), suppression)
     used: set[Suppression] = set()
     kept = []
     for finding in findings:
-        match = next((s for s in suppressions if s.covers(finding)), None)
+        match = None
+        if finding.path is not None:
+            match = index.get((finding.path, 0, finding.code))
+            if match is None and finding.line is not None:
+                match = index.get((finding.path, finding.line, finding.code))
         if match is None:
             kept.append(finding)
         else:

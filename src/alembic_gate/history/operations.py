@@ -5,20 +5,28 @@ database, which offline rendering cannot do): the calls are read from the source
 Understood shapes:
 
 - `op.add_column("t", sa.Column("c", sa.Integer(), nullable=False))`, with
-  positional or keyword arguments, and names taken from module-level constants;
+  positional or keyword arguments, and names taken from module-level constants,
+  local variables, a model's `__tablename__` defined in the file, literal loops
+  (`for table in ("a", "b"):`, unrolled) and helper arguments (`_fill("users")`);
 - `with op.batch_alter_table("t") as batch_op: batch_op.alter_column(...)`;
 - `with op.get_context().autocommit_block(): op.create_index(...)`;
 - backfills: `op.execute("UPDATE t ...")`, `op.execute(sa.text(...))`,
-  `op.execute(t.update().values(...))`, `sa.update(t)`, and the same through
-  `op.get_bind().execute(...)` or any other `.execute(...)`;
+  `op.execute(t.update().values(...))`, `sa.update(t)`, `DELETE FROM t WHERE c IS
+  NULL`, an ORM loop assigning `row.c = ...`, and the same through
+  `op.get_bind().execute(...)` or any other `.execute(...)`; tables emptied with
+  `DELETE FROM t` or `TRUNCATE t`;
+- dialect branches: `if op.get_bind().dialect.name == "sqlite":` (also through a
+  variable, `context.get_context().dialect`, `isinstance(bind.dialect, ...)`, a
+  helper returning such a test, and an early `return`): `Call.dialects`;
 - module-level helpers called from upgrade() (read in the caller's scope: its
   batch_alter_table aliases, autocommit block, if/for/while/try), and alembic's
   multi-database template (`upgrade_engine1()` ...);
 - for doctor: whether an operation runs under if/for/while/try, the columns
   of create_table, the literal SQL text of an `.execute()`, and (in `steps`)
-  SQL run on a connection and `create_all()` / `drop_all()`.
+  SQL run on a connection, ORM work, and `create_all()` / `drop_all()`.
 
-The whole file is parsed only when a rule asks, once per file.
+Everything read is plain data (no `ast` nodes are kept): the whole file is parsed
+once per file version.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -40,6 +48,48 @@ class _Unknown:
 
 # A keyword whose value is not a literal (`server_default=sa.text("now()")`).
 UNKNOWN = _Unknown()
+
+# The dialects a branch can name, as SQLAlchemy names them (MariaDB counts as MySQL).
+DIALECTS = frozenset({"mssql", "mysql", "oracle", "postgresql", "sqlite"})
+_DIALECT_WORDS = {
+    "postgresql": "postgresql",
+    "postgres": "postgresql",
+    "psycopg": "postgresql",
+    "psycopg2": "postgresql",
+    "asyncpg": "postgresql",
+    "pg8000": "postgresql",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+    "pymysql": "mysql",
+    "mysqldb": "mysql",
+    "aiomysql": "mysql",
+    "asyncmy": "mysql",
+    "sqlite": "sqlite",
+    "pysqlite": "sqlite",
+    "aiosqlite": "sqlite",
+    "mssql": "mssql",
+    "pyodbc": "mssql",
+    "pymssql": "mssql",
+    "oracle": "oracle",
+    "cx_oracle": "oracle",
+    "oracledb": "oracle",
+}
+# A dialect word, also inside identifiers (`mysql_engine=`, `postgresql_using=`, `is_sqlite`).
+_DIALECT_TEXT = re.compile(
+    r"(?<![a-z0-9])(" + "|".join(sorted(_DIALECT_WORDS, key=len)[::-1]) + r")(?![a-z0-9])",
+    re.IGNORECASE,
+)
+# Dialect classes (`isinstance(bind.dialect, SQLiteDialect)`) by a part of their name.
+_DIALECT_CLASSES = (
+    ("sqlite", "sqlite"),
+    ("mysql", "mysql"),
+    ("maria", "mysql"),
+    ("pg", "postgresql"),
+    ("postgres", "postgresql"),
+    ("mssql", "mssql"),
+    ("msdialect", "mssql"),
+    ("oracle", "oracle"),
+)
 
 # Positional parameters of the `op.*` forms; the batch forms drop `table_name`.
 _SIGNATURES: dict[str, tuple[str, ...]] = {
@@ -65,19 +115,63 @@ _DML = frozenset({"insert", "update", "delete", "select", "values", "where"})
 # Calls on anything but `op` that run SQL or change tables, recorded in `Side.steps`.
 _SQL_METHODS = frozenset({"execute", "exec_driver_sql"})
 _METADATA_METHODS = frozenset({"create_all", "drop_all"})
+# ORM session work (rows only), recorded in `Side.steps` as "orm".
+_ORM_METHODS = frozenset(
+    {
+        "query",
+        "add_all",
+        "merge",
+        "bulk_save_objects",
+        "bulk_update_mappings",
+        "bulk_insert_mappings",
+    }
+)
+# A literal loop longer than this is read once, as if it were not literal.
+_MAX_UNROLL = 64
+# How many helper calls with distinct literal arguments one side may follow.
+_MAX_HELPER_VISITS = 256
 # A name in SQL: plain, quoted, or a placeholder filled in at run time (`%s`, `{}`).
 _SQL_NAME = r"(?:[\w$]+|\"[^\"]+\"|`[^`]+`|\[[^\]]+\]|%s|%\(\w+\)s|\{\w*\})"
+_QUALIFIED = rf"({_SQL_NAME}(?:\s*\.\s*{_SQL_NAME})*)"
 _PLACEHOLDER = re.compile(r"%s|%\(\w+\)s|\{\w*\}")
 _UPDATE_SQL = re.compile(
-    rf"\bUPDATE\s+(?:ONLY\s+)?({_SQL_NAME}(?:\s*\.\s*{_SQL_NAME})*)"
-    r"\s+(?:AS\s+\w+\s+)?(?:\w+\s+)?SET\b",
+    r"\bUPDATE\s+(?:ONLY\s+|LOW_PRIORITY\s+|IGNORE\s+|OR\s+(?:ROLLBACK|ABORT|REPLACE|FAIL|IGNORE)\s+)*"
+    + _QUALIFIED
+    + r"\s+(?:AS\s+\w+\s+)?(?:\w+\s+)?SET\b",
+    re.IGNORECASE,
+)
+_DELETE_SQL = re.compile(
+    r"\bDELETE\s+(?:LOW_PRIORITY\s+|QUICK\s+|IGNORE\s+)*FROM\s+(?:ONLY\s+)?"
+    + _QUALIFIED
+    + r"\s*(?:;|$|WHERE\b([^;]*))",
+    re.IGNORECASE,
+)
+_TRUNCATE_SQL = re.compile(
+    r"\bTRUNCATE\s+(?:TABLE\s+)?(?:ONLY\s+)?("
+    + _QUALIFIED[1:-1]
+    + r"(?:\s*,\s*"
+    + _QUALIFIED[1:-1]
+    + r")*)",
+    re.IGNORECASE,
+)
+_IS_NULL = re.compile(r"(" + _SQL_NAME + r")\s+IS\s+NULL\b", re.IGNORECASE)
+# SQL statements that change rows or the session, never the schema.
+_DATA_SQL = re.compile(
+    r"^\s*(?:UPDATE|INSERT|DELETE|SELECT|WITH|MERGE|REPLACE|SET|RESET|SHOW|ANALYZE|VACUUM"
+    r"|LOCK|BEGIN|START|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA|TRUNCATE|VALUES|EXPLAIN"
+    r"|NOTIFY|LISTEN|DO\s+\$\$\s*BEGIN\s+(?:UPDATE|INSERT|DELETE))\b",
+    re.IGNORECASE,
+)
+# `ALTER TABLE t DISABLE TRIGGER x` and the like: switched back on, not a schema change.
+_TOGGLE_SQL = re.compile(
+    r"^\s*ALTER\s+TABLE\s+\S+\s+(?:ENABLE|DISABLE)\s+(?:ALWAYS\s+|REPLICA\s+)?TRIGGER\b",
     re.IGNORECASE,
 )
 
 
 @dataclass(frozen=True)
 class Column:
-    """An `sa.Column(...)` given to add_column."""
+    """An `sa.Column(...)` given to add_column or create_table."""
 
     name: str | None
     # The literal `nullable=`, or None when not given or not a literal.
@@ -86,6 +180,10 @@ class Column:
     server_default: bool
     # `default=` (applied by SQLAlchemy on INSERT, never to existing rows).
     client_default: bool
+    # `primary_key=True`, or named by the table's PrimaryKeyConstraint.
+    primary_key: bool = False
+    # The type as written (`sa.String(length=50)`), or None when not given.
+    type_: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,8 +191,9 @@ class Call:
     """One operation, in the order upgrade() runs it.
 
     `name` is the op's method name ("add_column", "alter_column" ...), or
-    "backfill" for an `.execute(...)` whose statement updates rows of `table`
-    (None when the statement's table cannot be read).
+    "backfill" for an `.execute(...)` (or ORM loop) that fills rows of `table`
+    (None when the statement's table cannot be read; `column` when the filled
+    column is known), or "empty" for a statement that deletes every row of `table`.
     """
 
     name: str
@@ -123,7 +222,19 @@ class Call:
     # execute / exec_driver_sql: the literal SQL text; UNKNOWN when it is built at run
     # time; None without a statement or for a Core statement that changes rows only.
     sql: object = None
-    node: ast.Call | None = field(default=None, compare=False, repr=False)
+    # execute / exec_driver_sql: "data" when the statement only reads or changes rows
+    # (UPDATE, INSERT, Core DML, SET ...), "schema" for DDL; None when not known.
+    sql_kind: str | None = None
+    # The dialects it runs on when it sits in a dialect branch (sorted); None: any.
+    dialects: tuple[str, ...] | None = None
+    # create_table: its columns (None when not all are literal sa.Column(...)).
+    table_columns: tuple[Column, ...] | None = None
+    # alter_column: `type_=` and `existing_type=` as written.
+    type_text: str | None = None
+    existing_type_text: str | None = None
+    # create_index: its arguments as source text (a batch alias's `.f()` written `op.f()`).
+    args_text: tuple[str, ...] = ()
+    keywords_text: tuple[tuple[str, str], ...] = ()
 
     @property
     def receiver(self) -> str:
@@ -136,11 +247,12 @@ class Side:
 
     calls: list[Call] = field(default_factory=list)
     # `calls` and, in the same order, what the lint rules do not read: SQL run on a
-    # connection (`op.get_bind().execute(...)`) and `metadata.create_all()` / `drop_all()`.
+    # connection (`op.get_bind().execute(...)`), ORM session work ("orm") and
+    # `metadata.create_all()` / `drop_all()`.
     steps: list[Call] = field(default_factory=list)
     # Where `def upgrade` / `def downgrade` stands; None when the module has none.
     line: int | None = None
-    # The body is only a docstring, `pass` or `...`.
+    # The body is only a docstring, `pass`, `...`, or an `if ...: return`.
     empty: bool = True
     # The body raises (`raise NotImplementedError()`).
     raises: bool = False
@@ -154,6 +266,8 @@ class Operations:
     problem: str | None = None
     # The first line of the module docstring (alembic's `-m` message).
     message: str | None = None
+    # The database dialects the file names anywhere (imports, types, branches, comments).
+    dialects: frozenset[str] = frozenset()
 
 
 _CACHE: dict[Path, tuple[tuple[int, int], Operations]] = {}
@@ -181,12 +295,20 @@ def read_operations(source: bytes | str, *, multidb: bool = True) -> Operations:
         return Operations(problem=f"cannot parse: {exc}")
     docstring = ast.get_docstring(module) or ""
     message = next((ln.strip() for ln in docstring.splitlines() if ln.strip()), None)
+    text = source.decode("utf-8", "replace") if isinstance(source, bytes) else source
+    dialects = named_dialects(text)
     try:
         reader = _Reader(module)
         upgrade = reader.side("upgrade", multidb)
-        return Operations(upgrade, reader.side("downgrade", multidb), message=message)
+        downgrade = reader.side("downgrade", multidb)
     except RecursionError:
         return Operations(problem="cannot parse: too deeply nested", message=message)
+    return Operations(upgrade, downgrade, message=message, dialects=dialects)
+
+
+def named_dialects(text: str) -> frozenset[str]:
+    """The database dialects a source text names (`postgresql.JSONB`, "sqlite", ...)."""
+    return frozenset(_DIALECT_WORDS[word.lower()] for word in _DIALECT_TEXT.findall(text))
 
 
 @dataclass(frozen=True)
@@ -195,36 +317,77 @@ class _Scope:
     batch: Mapping[str, tuple[str | None, object]] = field(default_factory=dict)
     autocommit: bool = False
     conditional: bool = False
+    # The dialects this code runs on (a dialect branch); None: any.
+    dialects: frozenset[str] | None = None
+
+    def only(self, dialects: frozenset[str] | None) -> _Scope:
+        if dialects is None:
+            return self
+        narrowed = dialects if self.dialects is None else self.dialects & dialects
+        return replace(self, dialects=narrowed)
+
+
+# A local name bound to a value the reader knows (str, tuple ...) or to an expression.
+_Binding = object
+_UNBOUND = object()  # a parameter whose argument is not known
+_MISSING = object()  # no local binding
 
 
 class _Reader:
     def __init__(self, module: ast.Module) -> None:
         self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         self.constants: dict[str, str] = {}
+        self.literals: dict[str, object] = {}
+        self.models: dict[str, str] = {}
         self.op_names = {"op"}
         for node in module.body:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 self.functions[node.name] = node
             elif isinstance(node, ast.Assign | ast.AnnAssign):
                 self._constant(node)
+            elif isinstance(node, ast.ClassDef):
+                self._model(node)
             elif isinstance(node, ast.ImportFrom) and node.module == "alembic":
                 self.op_names |= {a.asname or a.name for a in node.names if a.name == "op"}
         self.module = module
         self.calls: list[Call] = []
         self.steps: list[Call] = []
-        self.visited: set[str] = set()
+        self.visited: set[tuple[str, tuple[object, ...]]] = set()
+        self.active: list[str] = []
+        self.budget = _MAX_HELPER_VISITS
+        # Local bindings of the function being read, innermost last.
+        self.frames: list[dict[str, _Binding]] = [{}]
 
     @functools.cached_property
     def tables(self) -> dict[str, str]:
-        return _table_variables(self.module, self.constants)
+        found = _table_variables(self.module, self.constants)
+        return {**self.models, **found}
 
     def _constant(self, node: ast.Assign | ast.AnnAssign) -> None:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         value = node.value
-        if isinstance(value, ast.Constant) and isinstance(value.value, str):
-            for target in targets:
-                if isinstance(target, ast.Name):
-                    self.constants[target.id] = value.value
+        if value is None:
+            return
+        literal = _literal(value)
+        for target in targets:
+            if not isinstance(target, ast.Name):
+                continue
+            if isinstance(literal, str):
+                self.constants[target.id] = literal
+            elif isinstance(literal, tuple | list | dict | frozenset | set):
+                self.literals[target.id] = literal
+
+    def _model(self, node: ast.ClassDef) -> None:
+        """`class User(Base): __tablename__ = "users"` -> User names the table users."""
+        for stmt in node.body:
+            if isinstance(stmt, ast.Assign | ast.AnnAssign):
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                named = any(isinstance(t, ast.Name) and t.id == "__tablename__" for t in targets)
+                value = stmt.value
+                if named and isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    self.models[node.name] = value.value
+
+    # -- sides and functions -----------------------------------------------------
 
     def side(self, name: str, multidb: bool) -> Side:
         main = self.functions.get(name)
@@ -236,8 +399,9 @@ class _Reader:
         self.calls = []
         self.steps = []
         self.visited = set()
+        self.budget = _MAX_HELPER_VISITS
         for root in sorted(roots, key=lambda f: f.name != name):
-            self._function(root, _Scope())
+            self._function(root, _Scope(), {})
         if main is None:
             return Side(self.calls, self.steps, line=None, empty=not roots, raises=False)
         body = _without_docstring(main.body)
@@ -249,12 +413,33 @@ class _Reader:
             raises=any(isinstance(stmt, ast.Raise) for stmt in body),
         )
 
-    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: _Scope) -> None:
-        if node.name in self.visited:
+    def _function(
+        self,
+        node: ast.FunctionDef | ast.AsyncFunctionDef,
+        scope: _Scope,
+        bindings: dict[str, _Binding],
+    ) -> None:
+        key = (node.name, tuple(sorted((k, _key(v)) for k, v in bindings.items())))
+        if key in self.visited or node.name in self.active:
             return
-        self.visited.add(node.name)
-        for stmt in node.body:
+        self.visited.add(key)
+        self.active.append(node.name)
+        self.frames.append(dict(bindings))
+        try:
+            self._statements(node.body, scope)
+        finally:
+            self.frames.pop()
+            self.active.pop()
+
+    def _statements(self, body: list[ast.stmt], scope: _Scope) -> None:
+        """A block in order; after `if <dialect test>: return`, the rest runs only on
+        the other dialects."""
+        for stmt in body:
             self._visit(stmt, scope)
+            if isinstance(stmt, ast.If) and not stmt.orelse and _exits(stmt.body):
+                dialects = self._dialect_test(stmt.test)
+                if dialects is not None:
+                    scope = scope.only(DIALECTS - dialects)
 
     def _visit(self, node: ast.AST, scope: _Scope) -> None:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
@@ -262,17 +447,106 @@ class _Reader:
         if isinstance(node, ast.With | ast.AsyncWith):
             self._with(node, scope)
             return
+        if isinstance(node, ast.If):
+            self._if(node, scope)
+            return
+        if isinstance(node, ast.For | ast.AsyncFor) and self._unrolled(node, scope):
+            return
         if isinstance(node, _BRANCHES):
             inner = replace(scope, conditional=True)
+            if isinstance(node, ast.For | ast.AsyncFor):
+                for target in ast.walk(node.target):  # its values are not known
+                    if isinstance(target, ast.Name):
+                        self.frames[-1][target.id] = _UNBOUND
+                self._orm_loop(node, inner)
             for child in ast.iter_child_nodes(node):
                 self._visit(
                     child, inner if isinstance(child, ast.stmt | ast.excepthandler) else scope
                 )
             return
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            self._assign(node)
         if isinstance(node, ast.Call) and self._call(node, scope):
             return  # an operation: its arguments run no other operation
         for child in ast.iter_child_nodes(node):
             self._visit(child, scope)
+
+    def _if(self, node: ast.If, scope: _Scope) -> None:
+        self._visit(node.test, scope)
+        dialects = self._dialect_test(node.test)
+        inner = replace(scope, conditional=True)
+        then = inner.only(dialects)
+        other = inner.only(None if dialects is None else DIALECTS - dialects)
+        self._statements(node.body, then)
+        self._statements(node.orelse, other)
+
+    def _assign(self, node: ast.Assign | ast.AnnAssign) -> None:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if node.value is None:
+            return
+        for target in targets:
+            if isinstance(target, ast.Name):
+                self.frames[-1][target.id] = node.value
+
+    def _unrolled(self, node: ast.For | ast.AsyncFor, scope: _Scope) -> bool:
+        """Read a loop over a literal sequence once per item, with the loop variables
+        bound; False when the sequence is not literal."""
+        items = self._sequence(node.iter)
+        if items is None:
+            return False
+        frame = self.frames[-1]
+        for item in items:
+            if not _bind_target(node.target, item, frame):
+                return item is not items[0]
+            self._statements(node.body, scope)
+        self._statements(node.orelse, replace(scope, conditional=True))
+        return True
+
+    def _sequence(self, node: ast.expr) -> list[object] | None:
+        value = self._value(node)
+        if isinstance(value, dict):
+            value = list(value)
+        if isinstance(value, tuple | list | set | frozenset) and len(value) <= _MAX_UNROLL:
+            items = sorted(value, key=repr) if isinstance(value, set | frozenset) else list(value)
+            return items or None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.args:
+            owner = self._value(node.func.value)
+            if isinstance(owner, dict) and len(owner) <= _MAX_UNROLL:
+                method = node.func.attr
+                if method == "items":
+                    return [tuple(pair) for pair in owner.items()] or None
+                if method in ("keys", "values"):
+                    return list(getattr(owner, method)()) or None
+        return None
+
+    def _value(self, node: ast.expr, depth: int = 0) -> object:
+        """The literal value of `node` (through local and module names), or UNKNOWN."""
+        if depth > 8:
+            return UNKNOWN
+        if isinstance(node, ast.Name):
+            bound = self._bound(node.id)
+            if bound is _UNBOUND:
+                return UNKNOWN
+            if isinstance(bound, ast.expr):
+                return self._value(bound, depth + 1)
+            if bound is not _MISSING:
+                return bound
+            if node.id in self.constants:
+                return self.constants[node.id]
+            return self.literals.get(node.id, UNKNOWN)
+        if isinstance(node, ast.Tuple | ast.List):
+            items = [self._value(e, depth + 1) for e in node.elts]
+            if any(i is UNKNOWN for i in items):
+                return UNKNOWN
+            return tuple(items) if isinstance(node, ast.Tuple) else items
+        text = self._string(node, depth + 1)
+        if text is not None:
+            return text
+        return _literal(node)
+
+    def _bound(self, name: str) -> _Binding:
+        """The local binding of `name` in the function being read (_MISSING: none)."""
+        return self.frames[-1].get(name, _MISSING)
 
     def _with(self, node: ast.With | ast.AsyncWith, scope: _Scope) -> None:
         batch = dict(scope.batch)
@@ -288,25 +562,26 @@ class _Reader:
                 table = self._string(_argument(expr, 0, "table_name"))
                 if isinstance(item.optional_vars, ast.Name):
                     batch[item.optional_vars.id] = (table, _schema(expr))
-        inner = _Scope(batch, autocommit, scope.conditional)
-        for stmt in node.body:
-            self._visit(stmt, inner)
+        inner = replace(scope, batch=batch, autocommit=autocommit)
+        self._statements(node.body, inner)
 
     def _is_op(self, node: ast.expr) -> bool:
         return isinstance(node, ast.Name) and node.id in self.op_names
+
+    # -- calls ---------------------------------------------------------------------
 
     def _call(self, node: ast.Call, scope: _Scope) -> bool:
         """Record `node` if it is an operation or a backfill, or follow it into a
         module-level helper; False for any other call."""
         func = node.func
         if isinstance(func, ast.Name) and func.id in self.functions:
-            self._function(self.functions[func.id], scope)
+            self._helper(node, self.functions[func.id], scope)
             return True
         if not isinstance(func, ast.Attribute):
             return False
         if func.attr == "execute":
-            for backfill in self._backfills(node, scope):
-                self._record(backfill)
+            for fill in self._fills(node, scope):
+                self._record(fill)
         receiver = func.value
         if self._is_op(receiver):
             if func.attr not in _HELPERS:
@@ -317,7 +592,37 @@ class _Reader:
             return True
         if func.attr in _SQL_METHODS or func.attr in _METADATA_METHODS:
             self.steps.append(self._operation(node, func.attr, None, scope))
+        elif func.attr in _ORM_METHODS or (func.attr == "update" and self._orm_update(node)):
+            self._orm(node, scope)
         return func.attr == "execute"
+
+    def _helper(
+        self, node: ast.Call, helper: ast.FunctionDef | ast.AsyncFunctionDef, scope: _Scope
+    ) -> None:
+        """Follow a module-level helper, its parameters bound to the literal arguments
+        (and to the caller's batch aliases)."""
+        bindings: dict[str, _Binding] = {}
+        batch = dict(scope.batch)
+        params = [*helper.args.posonlyargs, *helper.args.args]
+        defaults = helper.args.defaults
+        for param, default in zip(params[len(params) - len(defaults) :], defaults, strict=True):
+            bindings[param.arg] = _known(self._value(default))
+        args = [a for a in node.args if not isinstance(a, ast.Starred)]
+        given = list(zip(params, args, strict=False))
+        given += [
+            (p, kw.value)
+            for kw in node.keywords
+            for p in [*params, *helper.args.kwonlyargs]
+            if kw.arg == p.arg
+        ]
+        for param, arg in given:
+            if isinstance(arg, ast.Name) and arg.id in scope.batch:
+                batch[param.arg] = scope.batch[arg.id]
+            bindings[param.arg] = _known(self._value(arg))
+        if self.budget <= 0:
+            bindings = {}
+        self.budget -= 1
+        self._function(helper, replace(scope, batch=batch), bindings)
 
     def _record(self, call: Call) -> None:
         self.calls.append(call)
@@ -328,15 +633,17 @@ class _Reader:
         if alias is not None:
             params = tuple(p for p in params if p != "table_name")
         bound = _bind(node, params)
-        options = {kw.arg: _literal(kw.value) for kw in node.keywords if kw.arg}
+        options = {kw.arg: self._option(kw.value) for kw in node.keywords if kw.arg}
         renamed = "new_column_name" in options
         if alias is not None:
             table, schema = scope.batch[alias]
         else:
             table = self._string(bound.get("table_name") or bound.get("old_table_name"))
             schema = options.get("schema")
-        new_column = _column(bound.get("column"), self) if name == "add_column" else None
+        new_column = self._column(bound.get("column")) if name == "add_column" else None
         column = new_column.name if new_column else self._string(bound.get("column_name"))
+        table_columns = self._table_columns(node.args[1:]) if name == "create_table" else None
+        sql, sql_kind = self._statement(node) if name in _SQL_METHODS else (None, None)
         return Call(
             name=name,
             line=node.lineno,
@@ -348,62 +655,183 @@ class _Reader:
             batch=alias is not None,
             autocommit=scope.autocommit,
             conditional=scope.conditional,
-            columns=self._columns(node.args[1:]) if name == "create_table" else None,
+            columns=None if table_columns is None else tuple(str(c.name) for c in table_columns),
             new_column_name=self._string(_keyword(node, "new_column_name")) if renamed else None,
             schema=schema,
-            sql=self._statement(node) if name in _SQL_METHODS else None,
-            node=node,
+            sql=sql,
+            sql_kind=sql_kind,
+            dialects=None if scope.dialects is None else tuple(sorted(scope.dialects)),
+            table_columns=table_columns,
+            type_text=self._type_text(node, "type_") if name == "alter_column" else None,
+            existing_type_text=(
+                self._type_text(node, "existing_type") if name == "alter_column" else None
+            ),
+            args_text=self._args_text(node, alias) if name == "create_index" else (),
+            keywords_text=(
+                tuple((kw.arg, _source(kw.value) or "") for kw in node.keywords if kw.arg)
+                if name == "create_index"
+                else ()
+            ),
         )
 
-    def _columns(self, args: list[ast.expr]) -> tuple[str, ...] | None:
-        names: list[str] = []
+    def _type_text(self, node: ast.Call, keyword: str) -> str | None:
+        """A type keyword as written, through a local name (`type_=col_type`)."""
+        return _source(self._resolve(_keyword(node, keyword)))
+
+    def _option(self, node: ast.expr) -> object:
+        value = _literal(node)
+        if value is UNKNOWN and isinstance(node, ast.Name):
+            known = self._value(node)
+            return known if isinstance(known, str | bool | int | float) else UNKNOWN
+        return value
+
+    def _args_text(self, node: ast.Call, alias: str | None) -> tuple[str, ...]:
+        """The positional arguments as source, `alias.f(...)` written `op.f(...)`."""
+        texts = []
+        for arg in node.args:
+            func = arg.func if isinstance(arg, ast.Call) else None
+            if (
+                isinstance(arg, ast.Call)
+                and isinstance(func, ast.Attribute)
+                and func.attr == "f"
+                and isinstance(func.value, ast.Name)
+                and func.value.id == alias
+            ):
+                arg = ast.Call(ast.Attribute(ast.Name("op"), "f"), arg.args, arg.keywords)
+            texts.append(_source(arg) or "...")
+        return tuple(texts)
+
+    def _column(self, node: ast.expr | None) -> Column | None:
+        node = self._resolve(node)  # `column = sa.Column(...)`, then add_column(t, column)
+        if not isinstance(node, ast.Call) or _callee(node) != "Column":
+            return None
+        options = {kw.arg: kw.value for kw in node.keywords if kw.arg}
+        server = "server_default" in options and _literal(options["server_default"]) is not None
+        generated = any(
+            isinstance(arg, ast.Call) and _callee(arg) in _SERVER_GENERATED for arg in node.args
+        )
+        nullable = _literal(options["nullable"]) if "nullable" in options else None
+        primary = _literal(options["primary_key"]) if "primary_key" in options else False
+        type_node = options.get("type_")
+        if type_node is None:
+            # sa.Column("name", sa.Integer(), ...) or sa.Column(sa.Integer(), name=...)
+            rest = node.args[1:] if node.args and self._is_name_arg(node.args[0]) else node.args
+            type_node = next((a for a in rest if not _is_column_extra(a)), None)
+        type_node = self._resolve(type_node)
+        return Column(
+            name=self._column_name(node),
+            nullable=nullable if isinstance(nullable, bool) else None,
+            server_default=server or generated,
+            client_default="default" in options and _literal(options["default"]) is not None,
+            primary_key=primary is True,
+            type_=_source(type_node),
+        )
+
+    def _is_name_arg(self, node: ast.expr) -> bool:
+        return (isinstance(node, ast.Constant) and isinstance(node.value, str)) or (
+            isinstance(node, ast.Name | ast.JoinedStr) and self._string(node) is not None
+        )
+
+    def _table_columns(self, args: list[ast.expr]) -> tuple[Column, ...] | None:
+        columns: list[Column] = []
+        primary: set[str] = set()
         for arg in args:
             if isinstance(arg, ast.Starred):
                 return None
-            if isinstance(arg, ast.Call) and _callee(arg) == "Column":
-                name = self._column_name(arg)
-                if name is None:
+            if not isinstance(arg, ast.Call):
+                continue
+            if _callee(arg) == "Column":
+                column = self._column(arg)
+                if column is None or column.name is None:
                     return None
-                names.append(name)
-        return tuple(names)
+                columns.append(column)
+            elif _callee(arg) == "PrimaryKeyConstraint":
+                primary |= {s for s in (self._string(a) for a in arg.args) if s is not None}
+        return tuple(replace(c, primary_key=True) if c.name in primary else c for c in columns)
 
     def _column_name(self, node: ast.Call) -> str | None:
         """The name of `sa.Column("name", ...)` or `sa.Column(name="name", ...)`."""
         return self._string(node.args[0] if node.args else _keyword(node, "name"))
 
-    def _statement(self, node: ast.Call) -> object:
-        """The literal SQL an execute() runs; UNKNOWN when built at run time."""
+    def _statement(self, node: ast.Call) -> tuple[object, str | None]:
+        """The literal SQL an execute() runs (UNKNOWN when built at run time), and
+        whether it changes rows only ("data") or the schema ("schema"), as far as its
+        shape shows (None: it does not)."""
         statement = node.args[0] if node.args else None
         if statement is None:
             statement = next((kw.value for kw in node.keywords if kw.arg), None)
+        statement = self._resolve(statement)
+        if statement is None:
+            return None, None
+        inner = statement
         if isinstance(statement, ast.Call) and _callee(statement) == "text" and statement.args:
-            text = self._string(statement.args[0])
-        else:
-            text = self._string(statement)
-        if text is not None or statement is None or _is_dml(statement):
-            return text
-        return UNKNOWN
+            inner = self._resolve(statement.args[0]) or statement.args[0]
+        text = self._string(inner)
+        if text is not None:
+            return text, _sql_kind(text)
+        if _is_dml(statement):
+            return None, "data"
+        shape = self._sql(inner)
+        return UNKNOWN, None if shape is None else _sql_kind(shape)
 
-    def _backfills(self, node: ast.Call, scope: _Scope) -> Iterator[Call]:
-        targets = list(self._updated_tables(_argument(node, 0, "sqltext")))
-        for table in dict.fromkeys(targets):
-            yield Call("backfill", node.lineno, table, autocommit=scope.autocommit, node=node)
+    def _resolve(self, node: ast.expr | None) -> ast.expr | None:
+        """An expression a local name stands for (`stmt = t.update()...`), else `node`."""
+        for _ in range(8):
+            if not isinstance(node, ast.Name):
+                return node
+            bound = self._bound(node.id)
+            if not isinstance(bound, ast.expr):
+                return node
+            node = bound
+        return node
 
-    def _updated_tables(self, statement: ast.expr | None) -> Iterator[str | None]:
-        """The tables an execute() statement updates (None: an UPDATE of an unknown table)."""
+    # -- backfills -------------------------------------------------------------------
+
+    def _fills(self, node: ast.Call, scope: _Scope) -> Iterator[Call]:
+        """The backfills and emptied tables of an execute() statement."""
+        statement = self._resolve(_argument(node, 0, "sqltext"))
+        seen: set[tuple[str, str | None, str | None]] = set()
+        for kind, table, column in self._row_changes(statement):
+            if (kind, table, column) in seen:
+                continue
+            seen.add((kind, table, column))
+            yield Call(
+                kind,
+                node.lineno,
+                table,
+                column=column,
+                autocommit=scope.autocommit,
+                conditional=scope.conditional,
+                dialects=None if scope.dialects is None else tuple(sorted(scope.dialects)),
+            )
+
+    def _row_changes(
+        self, statement: ast.expr | None
+    ) -> Iterator[tuple[str, str | None, str | None]]:
+        """("backfill" | "empty", table, column) for each statement that fills or
+        empties rows (table None: an UPDATE of a table that cannot be read)."""
         if statement is None:
             return
         for sub in ast.walk(statement):
             text = self._sql(sub)
             if text is not None:
-                for match in _UPDATE_SQL.finditer(text):
-                    yield _sql_name(match.group(1))
-            if isinstance(sub, ast.Call) and _callee(sub) == "update":
-                yield self._update_target(sub)
+                yield from _sql_row_changes(text)
+            if not isinstance(sub, ast.Call):
+                continue
+            callee = _callee(sub)
+            if callee == "update":
+                yield "backfill", self._update_target(sub), None
+            elif callee == "delete" and not _has_where(statement):
+                table = self._update_target(sub)
+                if table is not None:
+                    yield "empty", table, None
 
     def _sql(self, node: ast.AST) -> str | None:
         if isinstance(node, ast.JoinedStr):  # f"UPDATE {table} SET ..."
             return "".join(self._fragment(v) for v in node.values)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            left, right = self._sql(node.left), self._sql(node.right)
+            return None if left is None or right is None else left + right
         if isinstance(node, ast.Name | ast.Constant):
             return self._string(node)
         return None
@@ -424,20 +852,302 @@ class _Reader:
         return None
 
     def _table(self, node: ast.expr) -> str | None:
+        node = self._resolve(node) or node
         if isinstance(node, ast.Name):
             return self.tables.get(node.id)
+        if isinstance(node, ast.Attribute) and node.attr == "__table__":
+            return self._table(node.value)
         if isinstance(node, ast.Call) and _callee(node) in _TABLE_FACTORIES:
             return self._string(_argument(node, 0, "name"))
         return None
 
-    def _string(self, node: ast.expr | None) -> str | None:
+    # -- ORM -------------------------------------------------------------------------
+
+    def _orm_update(self, node: ast.Call) -> bool:
+        """`session.query(Model).filter(...).update({...})`."""
+        return isinstance(node.func, ast.Attribute) and self._queried(node.func.value) != ""
+
+    def _queried(self, node: ast.expr) -> str | None:
+        """The table of the model a `session.query(Model)...` chain reads ("" when the
+        expression is no query; None when the model's table is not known)."""
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call) and _callee(sub) in ("query", "select") and sub.args:
+                first = sub.args[0]
+                target = first.value if isinstance(first, ast.Attribute) else first
+                return self._table(target) if isinstance(target, ast.Name) else None
+        return ""
+
+    def _orm(self, node: ast.Call, scope: _Scope) -> None:
+        call = Call("orm", node.lineno, None, conditional=scope.conditional)
+        self.steps.append(call)
+        if _callee(node) == "update" and isinstance(node.func, ast.Attribute):
+            table = self._queried(node.func.value)
+            self._record(Call("backfill", node.lineno, table or None, autocommit=scope.autocommit))
+
+    def _orm_loop(self, node: ast.For | ast.AsyncFor, scope: _Scope) -> None:
+        """`for row in session.query(Model): row.column = ...` fills Model's column."""
+        if not isinstance(node.target, ast.Name):
+            return
+        variable = node.target.id
+        table = self._queried(node.iter)
+        for sub in ast.walk(node):
+            if not isinstance(sub, ast.Assign | ast.AugAssign):
+                continue
+            targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target]
+            for target in targets:
+                if (
+                    isinstance(target, ast.Attribute)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == variable
+                ):
+                    fill = Call(
+                        "backfill",
+                        sub.lineno,
+                        table or None,
+                        column=target.attr,
+                        autocommit=scope.autocommit,
+                        conditional=scope.conditional,
+                    )
+                    self._record(fill)
+                    self.steps.append(Call("orm", sub.lineno, None, conditional=True))
+
+    # -- names -------------------------------------------------------------------------
+
+    def _string(self, node: ast.expr | None, depth: int = 0) -> str | None:
+        if depth > 8 or node is None:
+            return None
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return node.value
         if isinstance(node, ast.Name):
+            bound = self._bound(node.id)
+            if bound is _UNBOUND:
+                return None
+            if isinstance(bound, str):
+                return bound
+            if isinstance(bound, ast.expr):
+                return self._string(bound, depth + 1)
+            if bound is not _MISSING:
+                return None
             return self.constants.get(node.id)
+        if isinstance(node, ast.Attribute):
+            if node.attr == "__tablename__" and isinstance(node.value, ast.Name):
+                return self.models.get(node.value.id)
+            owner = node.value
+            if (
+                node.attr == "name"
+                and isinstance(owner, ast.Attribute)
+                and owner.attr == "__table__"
+            ):
+                return (
+                    self.models.get(owner.value.id) if isinstance(owner.value, ast.Name) else None
+                )
+            return None
+        if isinstance(node, ast.JoinedStr):
+            parts = [self._fragment(v) for v in node.values]
+            text = "".join(parts)
+            return None if "{}" in parts else text
         if isinstance(node, ast.Call) and _callee(node) == "f" and node.args:
-            return self._string(node.args[0])  # op.f("ix_name")
+            return self._string(node.args[0], depth + 1)  # op.f("ix_name")
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            left = self._string(node.left, depth + 1)
+            right = self._string(node.right, depth + 1)
+            return None if left is None or right is None else left + right
         return None
+
+    # -- dialect branches --------------------------------------------------------------
+
+    def _dialect_test(self, test: ast.expr, depth: int = 0) -> frozenset[str] | None:
+        """The dialects for which `test` holds, when it tests the dialect; else None."""
+        if depth > 6:
+            return None
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            inner = self._dialect_test(test.operand, depth + 1)
+            return None if inner is None else DIALECTS - inner
+        if isinstance(test, ast.BoolOp):
+            parts = [self._dialect_test(v, depth + 1) for v in test.values]
+            known = [p for p in parts if p is not None]
+            if isinstance(test.op, ast.And):
+                return functools.reduce(frozenset.__and__, known) if known else None
+            if len(known) < len(parts):
+                return None
+            return functools.reduce(frozenset.__or__, known)
+        if isinstance(test, ast.Name):
+            bound = self._bound(test.id)
+            if isinstance(bound, ast.expr) and not isinstance(bound, ast.Name):
+                return self._dialect_test(bound, depth + 1)
+            return None
+        if isinstance(test, ast.Call):
+            return self._dialect_call(test, depth)
+        if isinstance(test, ast.Compare) and len(test.ops) == 1:
+            return self._dialect_compare(test)
+        return None
+
+    def _dialect_call(self, test: ast.Call, depth: int) -> frozenset[str] | None:
+        name = _callee(test)
+        if name == "isinstance" and len(test.args) == 2 and self._is_dialect(test.args[0]):
+            classes = test.args[1].elts if isinstance(test.args[1], ast.Tuple) else [test.args[1]]
+            found = set()
+            for cls in classes:
+                label = (_callee_name(cls) or "").lower()
+                dialect = next((d for part, d in _DIALECT_CLASSES if part in label), None)
+                if dialect is None:
+                    return None
+                found.add(dialect)
+            return frozenset(found)
+        helper = self.functions.get(name or "") if isinstance(test.func, ast.Name) else None
+        if helper is not None:
+            body = _without_docstring(helper.body)
+            if len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is not None:
+                return self._dialect_test(body[0].value, depth + 1)
+        if name == "startswith" and isinstance(test.func, ast.Attribute) and test.args:
+            prefix = self._string(test.args[0])
+            if prefix is not None and self._is_dialect_name(test.func.value):
+                return _dialect_set([prefix])
+        return None
+
+    def _dialect_compare(self, test: ast.Compare) -> frozenset[str] | None:
+        left, op, right = test.left, test.ops[0], test.comparators[0]
+        if not self._is_dialect_name(left):
+            left, right = right, left
+            if not self._is_dialect_name(left):
+                return None
+        if isinstance(right, ast.Tuple | ast.List | ast.Set):
+            names = [self._string(e) for e in right.elts]
+        else:
+            names = [self._string(right)]
+        if any(n is None for n in names):
+            return None
+        found = _dialect_set([n for n in names if n is not None])
+        if found is None:
+            return None
+        if isinstance(op, ast.Eq | ast.In | ast.Is):
+            return found
+        if isinstance(op, ast.NotEq | ast.NotIn | ast.IsNot):
+            return DIALECTS - found
+        return None
+
+    def _is_dialect_name(self, node: ast.expr) -> bool:
+        """`<bind>.dialect.name`, `<engine>.name`, or a local bound to one of them."""
+        node = self._resolve(node) or node
+        if isinstance(node, ast.Attribute) and node.attr in ("name", "driver"):
+            return self._is_dialect(node.value) or _ends_with(node.value, "engine")
+        return False
+
+    def _is_dialect(self, node: ast.expr) -> bool:
+        node = self._resolve(node) or node
+        return _ends_with(node, "dialect")
+
+
+def _ends_with(node: ast.expr, name: str) -> bool:
+    if isinstance(node, ast.Attribute):
+        return node.attr == name
+    return isinstance(node, ast.Name) and node.id == name
+
+
+def _dialect_set(names: Iterable[str]) -> frozenset[str] | None:
+    found = set()
+    for name in names:
+        dialect = _DIALECT_WORDS.get(name.lower().split("+")[0])
+        if dialect is None:
+            return None
+        found.add(dialect)
+    return frozenset(found)
+
+
+def _callee_name(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    return None
+
+
+def _exits(body: list[ast.stmt]) -> bool:
+    return bool(body) and isinstance(body[-1], ast.Return | ast.Raise)
+
+
+def _bind_target(target: ast.expr, value: object, frame: dict[str, _Binding]) -> bool:
+    """Bind a loop target (`name` or `a, b`) to one item; False when shapes differ."""
+    if isinstance(target, ast.Name):
+        frame[target.id] = value
+        return True
+    if isinstance(target, ast.Tuple | ast.List):
+        if not isinstance(value, tuple | list) or len(value) != len(target.elts):
+            return False
+        return all(_bind_target(t, v, frame) for t, v in zip(target.elts, value, strict=True))
+    return False
+
+
+def _known(value: object) -> _Binding:
+    return _UNBOUND if value is UNKNOWN else value
+
+
+def _key(value: object) -> object:
+    """A hashable stand-in for a binding, for the set of helper visits."""
+    if isinstance(value, ast.AST):
+        return id(value)
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
+
+
+def _sql_row_changes(text: str) -> Iterator[tuple[str, str | None, str | None]]:
+    for match in _UPDATE_SQL.finditer(text):
+        yield "backfill", _sql_name(match.group(1)), None
+    for match in _DELETE_SQL.finditer(text):
+        table = _sql_name(match.group(1))
+        where = match.group(2)
+        if where is None:
+            if table is not None:
+                yield "empty", table, None
+            continue
+        for null in _IS_NULL.finditer(where):
+            yield "backfill", table, _sql_name(null.group(1))
+    for match in _TRUNCATE_SQL.finditer(text):
+        for name in re.split(r"\s*,\s*", match.group(1)):
+            table = _sql_name(name)
+            if table is not None:
+                yield "empty", table, None
+
+
+def _has_where(statement: ast.expr) -> bool:
+    return any(
+        isinstance(sub, ast.Attribute) and sub.attr in ("where", "filter", "filter_by")
+        for sub in ast.walk(statement)
+    )
+
+
+def _sql_kind(text: str) -> str:
+    return "data" if is_data_sql(text) else "schema"
+
+
+def is_data_sql(text: str) -> bool:
+    """Whether every statement in `text` reads or changes rows (or session settings),
+    never the schema."""
+    statements = [s for s in _strip_comments(text).split(";") if s.strip()]
+    return bool(statements) and all(_DATA_SQL.match(s) or _TOGGLE_SQL.match(s) for s in statements)
+
+
+def _strip_comments(text: str) -> str:
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    return re.sub(r"--[^\n]*", " ", text)
+
+
+def _is_column_extra(node: ast.expr) -> bool:
+    """Positional sa.Column arguments that are not its type."""
+    if isinstance(node, ast.Call):
+        return _callee(node) in (
+            "ForeignKey",
+            "Sequence",
+            "Identity",
+            "Computed",
+            "FetchedValue",
+            "DefaultClause",
+            "CheckConstraint",
+        )
+    return isinstance(node, ast.Starred)
 
 
 def _table_variables(module: ast.Module, constants: dict[str, str]) -> dict[str, str]:
@@ -459,26 +1169,18 @@ def _table_variables(module: ast.Module, constants: dict[str, str]) -> dict[str,
     return tables
 
 
-def _column(node: ast.expr | None, reader: _Reader) -> Column | None:
-    if not isinstance(node, ast.Call) or _callee(node) != "Column":
-        return None
-    options = {kw.arg: kw.value for kw in node.keywords if kw.arg}
-    server = "server_default" in options and _literal(options["server_default"]) is not None
-    generated = any(
-        isinstance(arg, ast.Call) and _callee(arg) in _SERVER_GENERATED for arg in node.args
-    )
-    nullable = _literal(options["nullable"]) if "nullable" in options else None
-    return Column(
-        name=reader._column_name(node),
-        nullable=nullable if isinstance(nullable, bool) else None,
-        server_default=server or generated,
-        client_default="default" in options and _literal(options["default"]) is not None,
-    )
-
-
 def _schema(node: ast.Call) -> object:
     schema = _keyword(node, "schema")
     return None if schema is None else _literal(schema)
+
+
+def _source(node: ast.expr | None) -> str | None:
+    if node is None:
+        return None
+    try:
+        return ast.unparse(node)
+    except (RecursionError, ValueError):
+        return None
 
 
 def _is_dml(node: ast.expr) -> bool:
@@ -530,8 +1232,8 @@ def _literal(node: ast.expr) -> object:
 
 def _sql_name(name: str) -> str | None:
     """`public."Users"` -> `Users`; None for a placeholder."""
-    last = re.split(r"\s*\.\s*", name)[-1]
-    return None if _PLACEHOLDER.fullmatch(last) else last.strip('"`[]')
+    last = re.split(r"\s*\.\s*", name)[-1].strip('"`[]')
+    return None if _PLACEHOLDER.fullmatch(last) else last
 
 
 def _without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
@@ -542,8 +1244,11 @@ def _without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
 
 
 def _is_noop(stmt: ast.stmt) -> bool:
-    if isinstance(stmt, ast.Pass):
+    if isinstance(stmt, ast.Pass | ast.Return) and getattr(stmt, "value", None) is None:
         return True
+    if isinstance(stmt, ast.If):
+        # `if skip_legacy(op): return`: nothing else happens in it
+        return all(_is_noop(s) for s in stmt.body) and all(_is_noop(s) for s in stmt.orelse)
     return (
         isinstance(stmt, ast.Expr)
         and isinstance(stmt.value, ast.Constant)

@@ -30,4 +30,5 @@ def _finding(finding: Finding) -> dict[str, object]:
         "line": finding.line,
         "message": finding.message,
         "fix": finding.fix,
+        "confidence": finding.confidence,
     }

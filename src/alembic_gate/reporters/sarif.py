@@ -104,7 +104,7 @@ def _result(
     path, line = placed(finding, report)
     uri = quote(prefixed(path, prefix), errors="surrogateescape")
     artifact = {"uri": uri, "uriBaseId": "%SRCROOT%"}
-    return {
+    result: dict[str, object] = {
         "ruleId": finding.code,
         "ruleIndex": rule_index,
         "level": LEVELS[finding.severity],
@@ -114,6 +114,9 @@ def _result(
         ],
         "partialFingerprints": {FINGERPRINT: digest},
     }
+    if finding.confidence != "high":  # a rule that judged from partial facts says so
+        result["properties"] = {"confidence": finding.confidence}
+    return result
 
 
 @cache

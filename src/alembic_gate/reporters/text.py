@@ -28,10 +28,14 @@ def render(report: Report) -> str:
 
 def finding_lines(finding: Finding) -> list[str]:
     """``path:line: AG001 [multiple-heads] message``, then ``  fix: ...`` when there is one;
-    each line safe for a terminal and a CI log (``log_line``)."""
+    each line safe for a terminal and a CI log (``log_line``); a finding the rule is not
+    sure of says so: ``message (low confidence)``."""
     where = location(finding)
     prefix = f"{where}: " if where else ""
-    lines = _block(f"{prefix}{finding.code} [{finding.name}] ", finding.message)
+    message = finding.message
+    if finding.confidence != "high":
+        message += f" ({finding.confidence} confidence)"
+    lines = _block(f"{prefix}{finding.code} [{finding.name}] ", message)
     if finding.fix:
         lines += _block("  fix: ", finding.fix)
     return [log_line(line) for line in lines]

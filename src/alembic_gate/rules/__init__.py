@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
@@ -27,7 +27,11 @@ class LintContext:
     # Revisions new relative to `--base` (None without --base: every revision counts).
     new_revisions: frozenset[str] | None = None
     # What the safety rules report on: `since` and `--base` (history.scope); None: all.
+    # Revisions in scope have not run in production yet.
     scope: frozenset[str] | None = None
+    # The revisions whose files were named on the command line (pre-commit passes the
+    # changed ones): the safety rules report only on them; None when none were named.
+    named: frozenset[str] | None = None
     # The base ref's graph, read from git objects (None without --base).
     base_graph: RevisionGraph | None = None
     # The `--base` ref as the user wrote it, for messages (None without --base).
@@ -37,9 +41,14 @@ class LintContext:
     # On a merge checkout of the base and a pull request (GitHub's refs/pull/N/merge),
     # the graph at the pull request's own head: AG001 and AG010 judge that one.
     branch_graph: RevisionGraph | None = None
+    # What the rules of one run compute once and share (the AG1xx rules' view of the
+    # history: rules.ag1xx_history), by name.
+    memo: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     def in_scope(self, revision: str) -> bool:
         """Whether safety findings are reported for `revision`."""
+        if self.named is not None and revision not in self.named:
+            return False
         return self.scope is None or revision in self.scope
 
 

@@ -8,30 +8,32 @@ from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Call
 from alembic_gate.rules import LintContext
-from alembic_gate.rules.ag1xx import checked_revisions, quoted
+from alembic_gate.rules.ag1xx import checked_revisions, described, name_confidence
 
 RULE = rule("AG101")
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
     for checked in checked_revisions(ctx, {"add_column"}, {"nullable_false"}):
-        for call in checked.ops.upgrade.calls:
+        for call in checked.calls:
             column = call.new_column
             if call.name != "add_column" or column is None:
                 continue
             if column.nullable is not False or column.server_default:
                 continue
-            if checked.is_new_table(call.table):
+            if checked.is_new_table(call.table, call) or checked.emptied(call):
                 continue
-            yield checked.finding(RULE, call.line, _message(call), _fix(call))
+            confidence = name_confidence(call.table, call.column)
+            yield checked.finding(RULE, call.line, _message(call), _fix(call), confidence)
 
 
 def _message(call: Call) -> str:
     assert call.new_column is not None
     message = (
-        f"add_column adds NOT NULL column {quoted(call.table, call.column)} with no "
+        f"add_column adds NOT NULL column {described(call.table, call.column)} with no "
         "server_default to a table that already exists: the ALTER fails as soon as "
-        "the table holds a row"
+        "the table holds a row (MySQL fills in zeros instead, and the previous "
+        "release's INSERTs fail)"
     )
     if call.new_column.client_default:
         message += " (`default=` is applied by SQLAlchemy on INSERT, never to existing rows)"

@@ -1,88 +1,87 @@
-"""AG102: `alter_column(nullable=False)` with no backfill before it."""
+"""AG102: `alter_column(nullable=False)` with no backfill before it.
+
+Not reported when the column cannot hold NULL: the table is new or emptied by this
+revision, the column was filled (an UPDATE or DELETE ... IS NULL of its table, an ORM
+loop assigning it, a server_default) earlier in this revision or in a revision this
+one builds on, or it already is NOT NULL (created NOT NULL or as the primary key,
+added with nullable=False, or `existing_nullable=False`): the call only restates it.
+What the history says about the column is read in one pass (rules.ag1xx_history).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from alembic_gate.findings import Finding
+from alembic_gate.findings import Confidence, Finding
 from alembic_gate.findings.catalog import rule
-from alembic_gate.history.operations import Call, operations
+from alembic_gate.history.operations import Call
 from alembic_gate.rules import LintContext
-from alembic_gate.rules.ag1xx import checked_revisions, quoted
+from alembic_gate.rules.ag1xx import Checked, checked_revisions, described
 
 RULE = rule("AG102")
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    earlier = _EarlierFills(ctx)
     for checked in checked_revisions(ctx, {"alter_column"}, {"nullable_false"}):
-        calls = checked.ops.upgrade.calls
-        for index, call in enumerate(calls):
+        for call in checked.calls:
             if call.name != "alter_column" or call.options.get("nullable") is not False:
                 continue
-            if checked.is_new_table(call.table) or _fills(call, calls[:index]):
+            if call.options.get("existing_nullable") is False:
+                continue  # says the column already is NOT NULL
+            if checked.is_new_table(call.table, call) or checked.emptied(call):
                 continue
-            if not earlier.filled(checked.rid, call):
-                yield checked.finding(RULE, call.line, _message(call), _fix(call))
+            judged = _judge(checked, call)
+            if judged is not None:
+                reason, confidence = judged
+                yield checked.finding(
+                    RULE, call.line, _message(call, reason), _fix(call), confidence
+                )
 
 
-class _EarlierFills:
-    """The backfills of every revision, read once, and which revisions each one precedes."""
-
-    def __init__(self, ctx: LintContext) -> None:
-        self.ctx = ctx
-        self._fills: dict[str, list[Call]] | None = None
-        self._above: dict[str, set[str]] = {}
-
-    def filled(self, rid: str, target: Call) -> bool:
-        """Whether a revision that `rid` builds on fills `target`'s column."""
-        for other, calls in self._by_revision().items():
-            if other != rid and _fills(target, calls) and rid in self._descendants(other):
-                return True
-        return False
-
-    def _by_revision(self) -> dict[str, list[Call]]:
-        if self._fills is None:
-            self._fills = {}
-            for rid, rev in self.ctx.graph.by_id.items():
-                words = rev.mentions
-                if "execute" in words or {"add_column", "server_default"} <= words:
-                    calls = [c for c in operations(rev).upgrade.calls if _is_fill(c)]
-                    if calls:
-                        self._fills[rid] = calls
-        return self._fills
-
-    def _descendants(self, rid: str) -> set[str]:
-        if rid not in self._above:
-            self._above[rid] = self.ctx.graph.descendants([rid])
-        return self._above[rid]
-
-
-def _is_fill(call: Call) -> bool:
-    column = call.new_column
-    return call.name == "backfill" or (column is not None and column.server_default)
+def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
+    """Why the column may hold NULL and how sure that is; None when it cannot."""
+    earlier = checked.before(call)
+    if _fills(call, earlier):
+        return None
+    added = checked.added_before(call, call.column)
+    if added is not None:
+        column = added.new_column
+        if column is not None and (column.nullable is False or column.server_default):
+            return None
+        return "it is added earlier in this revision, so every existing row holds NULL", "high"
+    state = checked.history().column_state(checked.rid, call.table, call.column)
+    if state in ("filled", "not_null"):
+        return None
+    if state == "nullable":
+        return "the history creates it nullable and never backfills it", "high"
+    unknown = "no revision before creates it, so whether rows hold NULL is not known"
+    if call.table is None or call.column is None:
+        return unknown, "medium"
+    # NOT NULL restated next to a type change (MySQL's MODIFY needs it) is most often
+    # a column that already is NOT NULL.
+    return unknown, "low" if call.type_text is not None else "medium"
 
 
 def _fills(target: Call, calls: Iterable[Call]) -> bool:
-    """An UPDATE of the table (or of a table that cannot be read), or the column
-    added with a server_default, which fills the rows that existed."""
+    """An UPDATE (or DELETE ... IS NULL, ORM assignment) of the table, or of a table
+    that cannot be read, filling the column or any column."""
     table = (target.table or "").lower()
+    name = (target.column or "").lower()
     for call in calls:
+        if call.name != "backfill":
+            continue
         other = (call.table or "").lower()
-        if call.name == "backfill" and (not other or not table or other == table):
-            return True
-        column = call.new_column
-        filled = column is not None and column.server_default and column.name == target.column
-        if filled and other == table:
+        column = (call.column or "").lower()
+        if (not other or not table or other == table) and (not column or column == name):
             return True
     return False
 
 
-def _message(call: Call) -> str:
+def _message(call: Call, reason: str) -> str:
     return (
-        f"alter_column makes {quoted(call.table, call.column)} NOT NULL, but neither this "
-        "revision nor an earlier one backfills it (no UPDATE of the table): the ALTER "
-        "fails if any row still holds NULL"
+        f"alter_column makes {described(call.table, call.column)} NOT NULL, but nothing "
+        f"backfills it first (no UPDATE of the table in this revision or an earlier "
+        f"one) and {reason}: the ALTER fails if any row still holds NULL"
     )
 
 

@@ -1,31 +1,89 @@
-"""AG103: `drop_column` / `drop_table` (data loss, and code still using it breaks)."""
+"""AG103: `drop_column` / `drop_table` (data loss, and code still using it breaks).
+
+Not reported for what this revision created, nor for a rebuild that keeps the name
+and the data: a table dropped after its rows were copied (INSERT INTO) to a new table
+that is then renamed to the old name, or a column dropped after its values were copied
+(UPDATE) to a column added in this revision that then takes the old name.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Call
 from alembic_gate.rules import LintContext
-from alembic_gate.rules.ag1xx import checked_revisions, quoted, suppress_hint
+from alembic_gate.rules.ag1xx import (
+    Checked,
+    checked_revisions,
+    described,
+    name_confidence,
+    suppress_hint,
+)
 
 RULE = rule("AG103")
 _DROPS = frozenset({"drop_column", "drop_table"})
+_SQL_RENAME = re.compile(
+    r"\bALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?[\"`\[]?(\w+)[\"`\]]?\s+RENAME\s+TO\s+[\"`\[]?(\w+)",
+    re.IGNORECASE,
+)
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
     for checked in checked_revisions(ctx, {"drop_column", "drop_table"}):
-        for call in checked.ops.upgrade.calls:
-            if call.name in _DROPS and not checked.is_new_table(call.table):
-                yield checked.finding(RULE, call.line, _message(call), _fix(call))
+        for call in checked.calls:
+            if call.name not in _DROPS or checked.is_new_table(call.table, call):
+                continue
+            if _rebuilt(checked, call):
+                continue
+            names = (call.table, call.column) if call.name == "drop_column" else (call.table,)
+            yield checked.finding(
+                RULE, call.line, _message(call), _fix(call), name_confidence(*names)
+            )
+
+
+def _rebuilt(checked: Checked, call: Call) -> bool:
+    """Whether the name comes back later in this revision with the data copied."""
+    table = (call.table or "").lower()
+    if not table:
+        return False
+    later = checked.after(call)
+    if call.name == "drop_table":
+        sources = [
+            c.table.lower()
+            for c in later
+            if c.name == "rename_table" and c.table and (c.new_table or "").lower() == table
+        ]
+        sources += [
+            old.lower()
+            for step in checked.ops.upgrade.steps
+            if isinstance(step.sql, str)
+            for old, new in _SQL_RENAME.findall(step.sql)
+            if new.lower() == table
+        ]
+        return any(checked.copied_into(source) for source in sources)
+    column = (call.column or "").lower()
+    for other in later:
+        if other.name != "alter_column" or (other.table or "").lower() != table:
+            continue
+        if (other.new_column_name or "").lower() != column:
+            continue
+        added = checked.added_before(other, other.column)
+        filled = any(
+            c.name == "backfill" and (c.table or "").lower() in ("", table)
+            for c in checked.before(call)
+        )
+        return added is not None and filled
+    return False
 
 
 def _message(call: Call) -> str:
     if call.name == "drop_table":
-        what = f"drop_table drops table {quoted(call.table)} and every row in it"
+        what = f"drop_table drops table {described(call.table)} and every row in it"
     else:
-        what = f"drop_column drops column {quoted(call.table, call.column)} and its data"
+        what = f"drop_column drops column {described(call.table, call.column)} and its data"
     return (
         f"{what}: the code still running from the previous release fails on it "
         "during the deploy, and the data cannot be brought back by a downgrade"

@@ -1,4 +1,10 @@
-"""AG104: renaming a column (`alter_column(new_column_name=)`) or a table (`rename_table`)."""
+"""AG104: renaming a column (`alter_column(new_column_name=)`) or a table (`rename_table`).
+
+Not reported for a table this revision (or, with a scope, an unreleased revision)
+created, nor for a column added earlier in this revision or by an unreleased revision:
+no released code uses their names. Nor for a table moved aside while a new one takes
+its name and its rows (`INSERT INTO`) in the same revision.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +14,46 @@ from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Call
 from alembic_gate.rules import LintContext
-from alembic_gate.rules.ag1xx import checked_revisions, quoted
+from alembic_gate.rules.ag1xx import Checked, checked_revisions, described, name_confidence
 
 RULE = rule("AG104")
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
     for checked in checked_revisions(ctx, {"rename_table", "new_column_name"}):
-        for call in checked.ops.upgrade.calls:
+        for call in checked.calls:
             renames = call.name == "rename_table" or (
                 call.name == "alter_column" and "new_column_name" in call.options
             )
-            if renames and not checked.is_new_table(call.table):
-                yield checked.finding(RULE, call.line, _message(call), _fix(call))
+            if not renames or checked.is_new_table(call.table, call) or _new_column(checked, call):
+                continue
+            if _moved_aside(checked, call):
+                continue
+            names = (call.table,) if call.name == "rename_table" else (call.table, call.column)
+            confidence = name_confidence(*names)
+            yield checked.finding(RULE, call.line, _message(call), _fix(call), confidence)
+
+
+def _new_column(checked: Checked, call: Call) -> bool:
+    if call.name != "alter_column":
+        return False
+    if checked.added_before(call, call.column) is not None:
+        return True
+    return checked.history().added_in_scope(checked.rid, call.table, call.column)
+
+
+def _moved_aside(checked: Checked, call: Call) -> bool:
+    """`rename_table("t", "t_tmp")`, then a new "t" created and the rows copied into it
+    (SQLite's way to rebuild a table): the name and the rows stay."""
+    if call.name != "rename_table" or call.table is None:
+        return False
+    table = call.table.lower()
+    recreated = any(
+        (c.name == "create_table" and (c.table or "").lower() == table)
+        or (c.name == "rename_table" and (c.new_table or "").lower() == table)
+        for c in checked.after(call)
+    )
+    return recreated and checked.copied_into(table)
 
 
 def _new_name(call: Call) -> str:
@@ -30,9 +63,11 @@ def _new_name(call: Call) -> str:
 
 def _message(call: Call) -> str:
     if call.name == "rename_table":
-        what = f"rename_table renames table {quoted(call.table)} to {_new_name(call)}"
+        what = f"rename_table renames table {described(call.table)} to {_new_name(call)}"
     else:
-        what = f"alter_column renames column {quoted(call.table, call.column)} to {_new_name(call)}"
+        what = (
+            f"alter_column renames column {described(call.table, call.column)} to {_new_name(call)}"
+        )
     return (
         f"{what}: the code still running from the previous release uses the old "
         "name and fails until the new release is everywhere"

@@ -1,45 +1,180 @@
-"""AG106: `alter_column(type_=...)`, which rewrites the table on most databases."""
+"""AG106: `alter_column(type_=...)`, which rewrites the table on most databases.
+
+Not reported for changes the database makes without touching the rows. On PostgreSQL
+(ALTER TABLE, "Notes": a rewrite is not needed when the old type is binary coercible
+to the new one, or the change only relaxes a length or precision limit):
+
+- VARCHAR(n) to VARCHAR(m) with m >= n, or to VARCHAR without a limit;
+- VARCHAR to TEXT and TEXT to VARCHAR without a limit (binary coercible; the indexes
+  are kept too, as the two sort the same);
+- NUMERIC(p, s) to NUMERIC(q, s) with q >= p, or to NUMERIC without a limit;
+- CIDR to INET (binary coercible);
+- the type the column already has (`type_=` restating it).
+
+On MySQL only the restated type and a longer VARCHAR whose length already needs two
+bytes (over 255) are in place; a longer VARCHAR that may cross 255 bytes is reported
+with low confidence. The old type comes from `existing_type=`, or from the revision
+that created the column or last changed its type. Not reported for tables this
+revision (or an unreleased one) creates or empties.
+"""
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from alembic_gate.findings import Finding
+from alembic_gate.findings import Confidence, Finding
 from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Call
 from alembic_gate.rules import LintContext
-from alembic_gate.rules.ag1xx import checked_revisions, quoted
+from alembic_gate.rules.ag1xx import (
+    MYSQL,
+    Checked,
+    checked_revisions,
+    described,
+    name_confidence,
+    suppress_hint,
+)
 
 RULE = rule("AG106")
+_VARCHAR = frozenset({"STRING", "VARCHAR", "UNICODE", "NVARCHAR", "CHARACTERVARYING"})
+_TEXT = frozenset({"TEXT", "UNICODETEXT", "CLOB"})
+_NUMERIC = frozenset({"NUMERIC", "DECIMAL"})
+# Databases that change a type as PostgreSQL does for the cases above (SQLite does not
+# enforce declared lengths; nothing said is read as PostgreSQL, the usual production one).
+_LIKE_POSTGRESQL = frozenset({"postgresql", "sqlite"})
+
+
+@dataclass(frozen=True)
+class SqlType:
+    """A column type as written: its family and limits."""
+
+    family: str
+    length: int | None = None
+    scale: int | None = None
+    text: str = ""
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
     for checked in checked_revisions(ctx, {"type_"}):
-        for call in checked.ops.upgrade.calls:
-            if call.name != "alter_column" or call.options.get("type_", None) is None:
+        for call in checked.calls:
+            if call.name != "alter_column" or call.type_text is None:
                 continue
-            if checked.is_new_table(call.table):
+            if checked.is_new_table(call.table, call) or checked.emptied(call):
                 continue
+            judged = _judge(checked, call)
+            if judged is None:
+                continue
+            note, confidence = judged
             message = (
-                f"alter_column changes the type of {quoted(call.table, call.column)}"
-                f"{_to(call)}: most type changes rewrite the whole table under an "
-                "exclusive lock, and code from the previous release may not read the "
-                "new type"
+                f"alter_column changes the type of {described(call.table, call.column)}"
+                f" to {call.type_text}: most type changes rewrite the whole table under "
+                "an exclusive lock, and code from the previous release may not read the "
+                f"new type{note}"
             )
             fix = (
                 "add a column of the new type, backfill it, switch the code over, then "
                 "drop the old column in a later release; a change the database does "
-                "without a rewrite (such as a longer VARCHAR on PostgreSQL) can be "
-                f"suppressed with `# alembic-gate: ignore[{RULE.code}]`"
+                "without a rewrite can be suppressed with "
+                f"`{suppress_hint(RULE.code)}`"
             )
-            yield checked.finding(RULE, call.line, message, fix)
+            yield checked.finding(RULE, call.line, message, fix, confidence)
 
 
-def _to(call: Call) -> str:
-    if call.node is None:
-        return ""
-    for kw in call.node.keywords:
-        if kw.arg == "type_":
-            return f" to {ast.unparse(kw.value)}"
-    return ""
+def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
+    """(a note for the message, confidence), or None for a change without a rewrite."""
+    new = parse_type(call.type_text)
+    added = checked.added_before(call, call.column)
+    old_text = call.existing_type_text
+    if old_text is None and added is not None and added.new_column is not None:
+        old_text = added.new_column.type_  # the type this revision gave it
+    if old_text is None:
+        old_text = checked.history().column_type(checked.rid, call.table, call.column)
+    old = parse_type(old_text)
+    confidence = name_confidence(call.table, call.column)
+    if old is None or new is None:
+        return " (the old type is not known here)", "medium" if confidence == "high" else "low"
+    if _same(old, new):
+        return None
+    if not _postgresql_in_place(old, new):
+        return "", confidence  # a rewrite wherever it runs: no need to know where
+    dialects, _ = checked.dialects(call)
+    if dialects is None or dialects <= _LIKE_POSTGRESQL:
+        return None
+    if MYSQL in dialects and _longer_varchar(old, new):
+        if old.length is not None and old.length > 255:
+            return None
+        note = " (on MySQL a VARCHAR whose length crosses 255 bytes is copied)"
+        return note, "low"
+    if MYSQL not in dialects and _longer_varchar(old, new):
+        return None
+    return "", confidence
+
+
+def parse_type(text: str | None) -> SqlType | None:
+    """`sa.String(length=50)` -> SqlType("VARCHAR", 50); None when not a type expression."""
+    if not text:
+        return None
+    try:
+        node = ast.parse(text, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    args: list[ast.expr] = []
+    keywords: dict[str, ast.expr] = {}
+    if isinstance(node, ast.Call):
+        args = list(node.args)
+        keywords = {kw.arg: kw.value for kw in node.keywords if kw.arg}
+        node = node.func
+    if isinstance(node, ast.Attribute):
+        name = node.attr
+    elif isinstance(node, ast.Name):
+        name = node.id
+    else:
+        return None
+    upper = name.upper()
+    family = "VARCHAR" if upper in _VARCHAR else "TEXT" if upper in _TEXT else upper
+    family = "NUMERIC" if upper in _NUMERIC else family
+    first = keywords.get("length") or keywords.get("precision") or (args[0] if args else None)
+    second = keywords.get("scale") or (args[1] if len(args) > 1 else None)
+    return SqlType(family, _int(first), _int(second), text)
+
+
+def _int(node: ast.expr | None) -> int | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, int):
+        return node.value
+    return None
+
+
+def _same(old: SqlType, new: SqlType) -> bool:
+    if old.family in ("VARCHAR", "TEXT", "NUMERIC"):
+        return (old.family, old.length, old.scale) == (new.family, new.length, new.scale)
+    return _plain(old.text) == _plain(new.text)
+
+
+def _plain(text: str) -> str:
+    """`sa.Integer()` and `INTEGER` alike."""
+    name = text.split("(", 1)[0].rsplit(".", 1)[-1].upper()
+    rest = text[len(text.split("(", 1)[0]) :].replace(" ", "")
+    return name + ("" if rest in ("", "()") else rest)
+
+
+def _longer_varchar(old: SqlType, new: SqlType) -> bool:
+    if old.family != "VARCHAR" or new.family != "VARCHAR":
+        return False
+    return new.length is None or (old.length is not None and new.length >= old.length)
+
+
+def _postgresql_in_place(old: SqlType, new: SqlType) -> bool:
+    if _longer_varchar(old, new):
+        return True
+    if old.family in ("VARCHAR", "TEXT") and new.family == "TEXT":
+        return True
+    if old.family == "TEXT" and new.family == "VARCHAR" and new.length is None:
+        return True
+    if old.family == "NUMERIC" and new.family == "NUMERIC":
+        if new.length is None and new.scale is None:
+            return True
+        wider = old.length is not None and new.length is not None and new.length >= old.length
+        return wider and old.scale == new.scale
+    return (old.family, new.family) == ("CIDR", "INET")

@@ -1,15 +1,25 @@
-"""AG107: an empty `downgrade()`, or one that raises, while `upgrade()` does something."""
+"""AG107: an empty `downgrade()`, or one that raises, while `upgrade()` changes the schema.
+
+A data-only upgrade (UPDATE/INSERT/DELETE, Core DML, ORM session work) is not reported:
+there is no schema to put back. An upgrade that only runs SQL built at run time, or
+only calls code defined elsewhere, may or may not change the schema: reported with
+lower confidence.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from alembic_gate.findings import Finding
+from alembic_gate.findings import Confidence, Finding
 from alembic_gate.findings.catalog import rule
+from alembic_gate.history.operations import Side
 from alembic_gate.rules import LintContext
 from alembic_gate.rules.ag1xx import checked_revisions, suppress_hint
 
 RULE = rule("AG107")
+# Steps that change rows only, and op.* calls that are no schema change by themselves.
+_DATA_STEPS = frozenset({"backfill", "empty", "orm", "bulk_insert"})
+_NOT_SCHEMA = frozenset({"batch_alter_table", "execute", "exec_driver_sql", "run_async"})
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
@@ -28,9 +38,35 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             )
         else:
             continue
-        message = f"revision {checked.rid} changes the schema in upgrade() but {problem}"
+        judged = _changes(upgrade)
+        if judged is None:
+            continue
+        what, confidence = judged
+        message = f"revision {checked.rid} {what} but {problem}"
         fix = (
             "write the reverse operations in downgrade() (autogenerate emits them); "
             f"if the revision is meant to be one-way, say so with `{suppress_hint(RULE.code)}`"
         )
-        yield checked.finding(RULE, downgrade.line, message, fix)
+        yield checked.finding(RULE, downgrade.line, message, fix, confidence)
+
+
+def _changes(upgrade: Side) -> tuple[str, Confidence] | None:
+    """What upgrade() does to the schema, as far as the source shows; None when it
+    changes rows only (or does nothing but raise)."""
+    schema = built = data = False
+    for step in upgrade.steps:
+        if step.name in _DATA_STEPS:
+            data = True
+        elif step.name in ("execute", "exec_driver_sql"):
+            schema = schema or step.sql_kind == "schema"
+            data = data or step.sql_kind == "data"
+            built = built or (step.sql_kind is None and step.sql is not None)
+        elif step.name not in _NOT_SCHEMA:
+            schema = True
+    if schema:
+        return "changes the schema in upgrade()", "high"
+    if built:
+        return "runs SQL built at run time in upgrade() (it may change the schema)", "medium"
+    if data or upgrade.raises:
+        return None
+    return "calls code defined elsewhere in upgrade() (it may change the schema)", "low"

@@ -1,20 +1,28 @@
-"""What the AG1xx safety rules share: the revisions they read, and which tables are new.
+"""What the AG1xx safety rules share: the revisions they read, what each revision did
+before a call, and what the rest of the history says (rules.ag1xx_history).
 
-Only revisions in scope (`since`, `--base`: history.scope) are read. A table is new,
-so nothing on it can break production, when this revision creates it, or (with a
-scope) when a revision in scope that this one builds on creates it.
+Only revisions in scope (`since`, `--base`, the files named: history.scope) are
+reported on. A table is new, so nothing on it can break production, when this
+revision creates it, or (with a scope) when a revision in scope that this one builds
+on creates it. A table this revision empties (`DELETE FROM t`, `TRUNCATE t`) before a
+call holds no rows for that call.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 
-from alembic_gate.findings import Finding
+from alembic_gate.findings import Confidence, Finding
 from alembic_gate.findings.catalog import RuleInfo
-from alembic_gate.history.operations import Operations, operations
+from alembic_gate.history.operations import DIALECTS, Call, Operations, operations
 from alembic_gate.history.revisions import RevisionFile
 from alembic_gate.rules import LintContext
+from alembic_gate.rules.ag1xx_history import Timeline, folder_dialect, setup_dialects
+
+POSTGRESQL = "postgresql"
+MYSQL = "mysql"
 
 
 @dataclass
@@ -25,41 +33,308 @@ class Checked:
     rid: str
     rev: RevisionFile
     ops: Operations
-    _new_tables: set[str] | None = field(default=None, repr=False)
+    _positions: dict[int, int] | None = field(default=None, repr=False)
 
-    def is_new_table(self, table: str | None) -> bool:
+    @property
+    def calls(self) -> list[Call]:
+        return self.ops.upgrade.calls
+
+    def history(self) -> Knowledge:
+        return knowledge(self.ctx)
+
+    # -- what this revision did --------------------------------------------------------
+
+    def is_new_table(self, table: str | None, call: Call) -> bool:
+        """Created by this revision before `call`, or by an unreleased revision it
+        builds on (scope)."""
         if table is None:
             return False
-        if self._new_tables is None:
-            self._new_tables = self._created_tables()
-        return table.lower() in self._new_tables
+        name = table.lower()
+        if name in _created_tables(self.before(call)):
+            return True
+        return self.history().created_in_scope(self.rid, name)
 
-    def _created_tables(self) -> set[str]:
-        scope = {self.rid}
-        if self.ctx.scope is not None:  # in scope: has not run in production yet
-            scope |= self.ctx.graph.ancestors([self.rid]) & self.ctx.scope
-        revs = [self.ctx.graph.by_id[rid] for rid in scope]
-        creating = [rev for rev in revs if rev.mentions & {"create_table", "rename_table"}]
-        calls = [call for rev in creating for call in operations(rev).upgrade.calls]
-        tables = {c.table.lower() for c in calls if c.name == "create_table" and c.table}
-        renames = {
-            (c.table.lower(), c.new_table.lower())
-            for c in calls
-            if c.name == "rename_table" and c.table and c.new_table
-        }
-        grown = True
-        while grown:  # a new table renamed is still new, however often
-            before = len(tables)
-            tables |= {new for old, new in renames if old in tables}
-            grown = len(tables) > before
-        return tables
+    def before(self, call: Call) -> list[Call]:
+        """The calls upgrade() makes before `call`."""
+        return self.calls[: self._position(call)]
 
-    def finding(self, info: RuleInfo, line: int | None, message: str, fix: str) -> Finding:
-        return info.finding(message, self.rev.display, line or self.rev.line, fix)
+    def after(self, call: Call) -> list[Call]:
+        return self.calls[self._position(call) + 1 :]
+
+    def _position(self, call: Call) -> int:
+        if self._positions is None:
+            self._positions = {id(c): index for index, c in enumerate(self.calls)}
+        return self._positions.get(id(call), 0)
+
+    def emptied(self, call: Call) -> bool:
+        """Whether this revision deletes every row of `call`'s table before `call`."""
+        table = _lower(call.table)
+        return table is not None and any(
+            c.name == "empty" and _lower(c.table) == table for c in self.before(call)
+        )
+
+    def copied_into(self, table: str) -> bool:
+        """Whether upgrade() runs an `INSERT INTO table` (rows copied into it)."""
+        insert = re.compile(rf"\bINSERT\s+INTO\s+[\"`\[]?{re.escape(table)}\b", re.IGNORECASE)
+        steps = self.ops.upgrade.steps
+        return any(isinstance(step.sql, str) and insert.search(step.sql) for step in steps)
+
+    def added_before(self, call: Call, column: str | None) -> Call | None:
+        """The add_column (or create_table) of `column` on `call`'s table earlier in
+        this revision."""
+        table, name = _lower(call.table), _lower(column)
+        if table is None or name is None:
+            return None
+        for other in self.before(call):
+            if _lower(other.table) != table:
+                continue
+            if other.name == "add_column" and _lower(other.column) == name:
+                return other
+            if other.name == "create_table" and name in {n.lower() for n in other.columns or ()}:
+                return other
+        return None
+
+    # -- where it runs -----------------------------------------------------------------
+
+    def dialects(self, call: Call) -> tuple[frozenset[str] | None, bool]:
+        """The databases `call` runs on, and whether that is certain (a dialect branch
+        or a dialect's versions folder) rather than what the history names; (None,
+        False) when nothing says."""
+        folder = self.history().folder_dialect(self.rev)
+        branch = None if call.dialects is None else frozenset(call.dialects)
+        if folder is not None:
+            only = frozenset({folder})
+            return (only if branch is None else only & branch), True
+        if branch is not None:
+            return branch, True
+        named = self.history().dialects()
+        return (named or None), False
+
+    def finding(
+        self,
+        info: RuleInfo,
+        line: int | None,
+        message: str,
+        fix: str,
+        confidence: Confidence = "high",
+    ) -> Finding:
+        return info.finding(message, self.rev.display, line or self.rev.line, fix, confidence)
+
+
+class Knowledge:
+    """The AG1xx rules' view of one history, computed once per run when first asked."""
+
+    def __init__(self, ctx: LintContext) -> None:
+        self.ctx = ctx
+        self._scoped: Timeline | None = None
+        self._columns: Timeline | None = None
+        self._dialects: frozenset[str] | None = None
+        self._folders: dict[str, str | None] = {}
+        self._ops: dict[str, Operations] = {}
+
+    def operations(self, rid: str) -> Operations:
+        """A revision's operations, read once per run."""
+        ops = self._ops.get(rid)
+        if ops is None:
+            ops = self._ops[rid] = operations(self.ctx.graph.by_id[rid])
+        return ops
+
+    # -- facts along the history -------------------------------------------------------
+
+    def _scope_timeline(self) -> Timeline:
+        """Tables created and columns added by unreleased revisions (in scope): only
+        the files in scope are read."""
+        if self._scoped is None:
+            ctx = self.ctx
+            scoped = [rid for rid in ctx.graph.by_id if ctx.scope is None or rid in ctx.scope]
+            events: dict[str, list[tuple[Hashable, object]]] = {}
+            for rid in scoped:
+                ops = self.operations(rid)
+                if ops.problem is None:
+                    events[rid] = list(_scope_events(ops.upgrade.calls))
+            self._scoped = Timeline(ctx.graph, events, scoped)
+        return self._scoped
+
+    def _column_timeline(self) -> Timeline:
+        """What every revision below the scope did to the columns that revisions in
+        scope alter: each file is read once, in one pass."""
+        if self._columns is None:
+            ctx = self.ctx
+            scoped = [rid for rid in ctx.graph.by_id if ctx.in_scope(rid)]
+            columns: set[tuple[str, str]] = set()
+            for rid in scoped:
+                for call in self.operations(rid).upgrade.calls:
+                    table, column = _lower(call.table), _lower(call.column)
+                    if call.name == "alter_column" and table and column:
+                        columns.add((table, column))
+            tables = {table for table, _ in columns}
+            events: dict[str, list[tuple[Hashable, object]]] = {}
+            for rid in ctx.graph.ancestors(scoped) if columns else ():
+                ops = self.operations(rid)
+                if ops.problem is None:
+                    found = list(_column_events(ops.upgrade.calls, columns, tables))
+                    if found:
+                        events[rid] = found
+            self._columns = Timeline(ctx.graph, events, scoped)
+        return self._columns
+
+    def created_in_scope(self, rid: str, table: str) -> bool:
+        """Created (or renamed into being) by an unreleased revision `rid` builds on."""
+        if self.ctx.scope is None:
+            return False
+        for _ in range(8):
+            fact = self._scope_timeline().latest(rid, [("table", table)])
+            if fact == "created":
+                return True
+            if not isinstance(fact, tuple):
+                return False
+            table = fact[1]  # ("renamed", old name)
+        return False
+
+    def column_state(self, rid: str, table: str | None, column: str | None) -> object | None:
+        """The latest of: "not_null", "nullable", "filled", "gone" for a column among
+        the revisions `rid` builds on; None when the history does not say."""
+        if column is None:
+            return None
+        t, c = _lower(table) or "*", column.lower()
+        keys: list[Hashable] = [("fill", t, c), ("fill", t, "*"), ("fill", "*", c)]
+        keys += [("fill", "*", "*"), ("null", t, c)]
+        return self._column_timeline().latest(rid, keys)
+
+    def column_type(self, rid: str, table: str | None, column: str | None) -> str | None:
+        """The type a column was last given (create_table, add_column, type_=)."""
+        if table is None or column is None:
+            return None
+        fact = self._column_timeline().latest(rid, [("type", table.lower(), column.lower())])
+        return fact if isinstance(fact, str) and fact not in ("gone", "unknown") else None
+
+    def added_in_scope(self, rid: str, table: str | None, column: str | None) -> bool:
+        """Whether an unreleased revision `rid` builds on added the column."""
+        if self.ctx.scope is None or table is None or column is None:
+            return False
+        key = ("added", table.lower(), column.lower())
+        return self._scope_timeline().latest(rid, [key]) == "added"
+
+    # -- databases ---------------------------------------------------------------------
+
+    def dialects(self) -> frozenset[str]:
+        """Every database the history names (env.py, the ini's URL, revision files)."""
+        if self._dialects is None:
+            setup = self.ctx.setup
+            found = set(setup_dialects(setup.script_location, setup.config_path))
+            for rid in self.ctx.graph.by_id:
+                found |= self.operations(rid).dialects
+            self._dialects = frozenset(found & DIALECTS)
+        return self._dialects
+
+    def folder_dialect(self, rev: RevisionFile) -> str | None:
+        key = rev.display
+        if key not in self._folders:
+            self._folders[key] = folder_dialect(rev, self.ctx.setup.version_locations)
+        return self._folders[key]
+
+
+def knowledge(ctx: LintContext) -> Knowledge:
+    """The run's Knowledge (one per context and scope)."""
+    memo = ctx.memo.get("ag1xx")
+    if isinstance(memo, tuple) and memo[0] == ctx.scope and isinstance(memo[1], Knowledge):
+        return memo[1]
+    found = Knowledge(ctx)
+    ctx.memo["ag1xx"] = (ctx.scope, found)
+    return found
+
+
+def _scope_events(calls: list[Call]) -> Iterator[tuple[Hashable, object]]:
+    """Tables created or renamed, and columns added, by an unreleased revision."""
+    for call in calls:
+        table = _lower(call.table)
+        if table is None:
+            continue
+        if call.name == "create_table":
+            yield ("table", table), "created"
+        elif call.name == "rename_table" and call.new_table:
+            yield ("table", call.new_table.lower()), ("renamed", table)
+        elif call.name == "add_column" and call.column:
+            yield ("added", table, call.column.lower()), "added"
+        elif call.name == "alter_column" and call.column and call.new_column_name:
+            # a column renamed keeps being new only if it was: not known here
+            yield ("added", table, call.new_column_name.lower()), "renamed"
+
+
+def _column_events(
+    calls: list[Call], columns: set[tuple[str, str]], tables: set[str]
+) -> Iterator[tuple[Hashable, object]]:
+    """The facts a revision's calls record about the columns and tables of interest:
+    whether a column is NOT NULL, filled, and its type."""
+    for call in calls:
+        table, column = _lower(call.table), _lower(call.column)
+        if call.name == "backfill":
+            if table is None or table in tables:
+                yield ("fill", table or "*", column or "*"), "filled"
+        elif call.name == "create_table" and table in tables:
+            for col in call.table_columns or ():
+                name = (col.name or "").lower()
+                if (table, name) in columns:
+                    yield from _column_facts(table, name, col.nullable, col.primary_key, col.type_)
+        elif call.name == "alter_column" and table and call.new_column_name:
+            yield from _renamed(call, table, columns)
+        if table is None or column is None or (table, column) not in columns:
+            continue
+        if call.name == "add_column" and call.new_column is not None:
+            new = call.new_column
+            yield from _column_facts(table, column, new.nullable, False, new.type_)
+            if new.server_default:  # existing rows get the default, new ones too
+                yield ("fill", table, column), "filled"
+        elif call.name == "alter_column":
+            nullable = call.options.get("nullable")
+            if isinstance(nullable, bool):
+                yield ("null", table, column), "nullable" if nullable else "not_null"
+            if call.type_text:
+                yield ("type", table, column), call.type_text
+        elif call.name == "drop_column":
+            yield ("null", table, column), "gone"
+            yield ("type", table, column), "gone"
+
+
+def _column_facts(
+    table: str, column: str, nullable: bool | None, primary: bool, type_: str | None
+) -> Iterator[tuple[Hashable, object]]:
+    not_null = nullable is False or (primary and nullable is not True)
+    yield ("null", table, column), "not_null" if not_null else "nullable"
+    if type_:
+        yield ("type", table, column), type_
+
+
+def _renamed(
+    call: Call, table: str, columns: set[tuple[str, str]]
+) -> Iterator[tuple[Hashable, object]]:
+    """A rename gives the new name facts it does not know (the old column's are not
+    carried over), unless the call states them."""
+    new = (call.new_column_name or "").lower()
+    if (table, new) not in columns:
+        return
+    nullable = call.options.get("nullable")
+    yield ("null", table, new), "not_null" if nullable is False else "unknown"
+    yield ("type", table, new), call.type_text or "unknown"
+
+
+def _created_tables(calls: list[Call]) -> set[str]:
+    tables = {c.table.lower() for c in calls if c.name == "create_table" and c.table}
+    renames = {
+        (c.table.lower(), c.new_table.lower())
+        for c in calls
+        if c.name == "rename_table" and c.table and c.new_table
+    }
+    grown = True
+    while grown:  # a new table renamed is still new, however often
+        before = len(tables)
+        tables |= {new for old, new in renames if old in tables}
+        grown = len(tables) > before
+    return tables
 
 
 def checked_revisions(ctx: LintContext, *needs: set[str]) -> Iterator[Checked]:
-    """Readable revisions the AG1xx rules apply to (those in scope: since, --base).
+    """Readable revisions the AG1xx rules apply to (those in scope: since, --base, files).
 
     Each of `needs` is a set of operation words (`RevisionFile.mentions`) of which
     the file must mention one outside downgrade(); other files are skipped unparsed.
@@ -77,13 +352,26 @@ def checked_revisions(ctx: LintContext, *needs: set[str]) -> Iterator[Checked]:
             yield Checked(ctx, rid, rev, ops)
 
 
-def quoted(table: str | None, column: str | None = None) -> str:
-    """`"users.email"`, `"users"`, or a stand-in when a name is not a literal."""
-    name = table or "<table>"
+def described(table: str | None, column: str | None = None) -> str:
+    """`"users.email"`, `"users"`, or what is known when a name is computed at run time."""
+    if table is not None and column is not None:
+        return f'"{table}.{column}"'
+    if table is not None:
+        return f'"{table}"'
     if column is not None:
-        name = f"{name}.{column}"
-    return f'"{name}"'
+        return f'"{column}" (of a table named at run time)'
+    return "(a name computed at run time)"
+
+
+def name_confidence(*names: str | None) -> Confidence:
+    """Medium when a name is only known at run time: the rule cannot tell whether the
+    table is new or emptied."""
+    return "high" if all(name is not None for name in names) else "medium"
 
 
 def suppress_hint(code: str) -> str:
     return f"# alembic-gate: ignore[{code}]"
+
+
+def _lower(name: str | None) -> str | None:
+    return None if name is None else name.lower()

@@ -1,0 +1,131 @@
+"""What the AG1xx rules know from the rest of the history: computed once per run, in
+one pass over the revision graph (never once per revision, which is quadratic).
+
+- `Timeline`: facts that revisions record (a column created NOT NULL, a table
+  backfilled, a type changed), read back for a revision from everything it builds on.
+  Revisions are walked bases first; each fact gets one bit, and each revision the
+  bits of its parents and dependencies OR-ed together, so a query is a mask and a
+  `bit_length()`; the latest fact in that order wins.
+- `dialects`: the databases a history runs on, from what it names: a versions folder
+  named after a dialect (PrefectHQ's `versions/sqlite`), the env.py, the ini's URL,
+  and the revision files (`postgresql.JSONB`, `mysql_engine=`, dialect branches).
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+import re
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from pathlib import Path
+
+from alembic_gate.history.graph import RevisionGraph
+from alembic_gate.history.operations import DIALECTS, named_dialects
+from alembic_gate.history.revisions import RevisionFile
+
+_DIALECT_FOLDERS = {
+    "postgresql": "postgresql",
+    "postgres": "postgresql",
+    "pg": "postgresql",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+    "sqlite": "sqlite",
+    "mssql": "mssql",
+    "oracle": "oracle",
+}
+_URL = re.compile(r"^\s*sqlalchemy\.url\s*=\s*([a-z0-9]+)(?:\+\w+)?://", re.M | re.I)
+_URL_SCHEMES = {"postgresql": "postgresql", "postgres": "postgresql", "mysql": "mysql"}
+_URL_SCHEMES |= {"mariadb": "mysql", "sqlite": "sqlite", "mssql": "mssql", "oracle": "oracle"}
+
+
+class Timeline:
+    """Facts recorded by revisions, read back from the revisions another builds on."""
+
+    def __init__(
+        self,
+        graph: RevisionGraph,
+        events: Mapping[str, Sequence[tuple[Hashable, object]]],
+        queries: Iterable[str],
+    ) -> None:
+        wanted = set(queries)
+        order = graph.topological(graph.ancestors(wanted))
+        self._values: list[object] = []
+        self._keys: dict[Hashable, int] = {}
+        own: dict[str, int] = {}
+        for rid in order:
+            for key, value in events.get(rid, ()):
+                bit = 1 << len(self._values)
+                self._values.append(value)
+                self._keys[key] = self._keys.get(key, 0) | bit
+                own[rid] = own.get(rid, 0) | bit
+        self._before: dict[str, int] = {}
+        self._propagate(graph, order, own, wanted)
+
+    def _propagate(
+        self, graph: RevisionGraph, order: list[str], own: dict[str, int], wanted: set[str]
+    ) -> None:
+        """Each wanted revision's mask of what precedes it; masks of revisions whose
+        children are all done are let go."""
+        position = set(order)
+        pending: dict[str, int] = {}
+        for rid in order:
+            for parent in graph.upstream(rid):
+                if parent in position:
+                    pending[parent] = pending.get(parent, 0) + 1
+        masks: dict[str, int] = {}
+        for rid in order:
+            parents = [masks.get(p, 0) for p in graph.upstream(rid)]
+            # One parent (most revisions): the same int object, no copy; merges OR.
+            mask = parents[0] if len(parents) == 1 else functools.reduce(operator.or_, parents, 0)
+            for parent in graph.upstream(rid):
+                if parent in pending:
+                    pending[parent] -= 1
+                    if pending[parent] == 0:
+                        masks.pop(parent, None)
+            if rid in wanted:
+                self._before[rid] = mask
+            if pending.get(rid):
+                masks[rid] = mask | own[rid] if rid in own else mask
+
+    def latest(self, rid: str, keys: Iterable[Hashable]) -> object | None:
+        """The value of the latest fact under any of `keys` among what `rid` builds on."""
+        wanted = 0
+        for key in keys:
+            wanted |= self._keys.get(key, 0)
+        mask = self._before.get(rid, 0) & wanted
+        return self._values[mask.bit_length() - 1] if mask else None
+
+
+def folder_dialect(rev: RevisionFile, locations: Sequence[Path]) -> str | None:
+    """The dialect a versions folder is named after (`versions/sqlite/...`), if any:
+    the folder itself or one between it and the file."""
+    for location in locations:
+        try:
+            inside = rev.path.relative_to(location)
+        except ValueError:
+            continue
+        for part in (location.name, *inside.parts[:-1]):
+            found = _DIALECT_FOLDERS.get(part.lower())
+            if found is not None:
+                return found
+    return None
+
+
+def setup_dialects(script_location: Path | None, config_path: Path | None) -> frozenset[str]:
+    """The dialects env.py names, and the scheme of the ini's sqlalchemy.url."""
+    found: set[str] = set()
+    if script_location is not None:
+        found |= named_dialects(_text(script_location / "env.py"))
+    if config_path is not None and config_path.suffix == ".ini":
+        for scheme in _URL.findall(_text(config_path)):
+            dialect = _URL_SCHEMES.get(scheme.lower())
+            if dialect is not None:
+                found.add(dialect)
+    return frozenset(found & DIALECTS)
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except OSError:
+        return ""
