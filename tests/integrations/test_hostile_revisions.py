@@ -61,6 +61,8 @@ def hostile_project(root: Path) -> Path:
         path = project / "migrations" / "versions" / f"{rid}_drop.py"
         path.write_text(REVISION.format(n=n, rid=rid, down=down, column=name))
         down = rid
+    # Every hostile revision is in scope (a whole-history run shows only the head's otherwise).
+    (project / "pyproject.toml").write_text(f'[tool.alembic-gate]\nsince = "{LAST}"\n')
     return project
 
 

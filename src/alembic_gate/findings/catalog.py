@@ -32,6 +32,7 @@ class RuleInfo:
         path: str | None = None,
         line: int | None = None,
         fix: str | None = None,
+        *,
         key: str | None = None,
         confidence: Confidence = "high",
     ) -> Finding:

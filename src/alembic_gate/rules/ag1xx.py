@@ -118,7 +118,9 @@ class Checked:
         fix: str,
         confidence: Confidence = "high",
     ) -> Finding:
-        return info.finding(message, self.rev.display, line or self.rev.line, fix, confidence)
+        return info.finding(
+            message, self.rev.display, line or self.rev.line, fix, confidence=confidence
+        )
 
 
 class Knowledge:
