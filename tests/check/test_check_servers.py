@@ -91,7 +91,7 @@ def test_postgres_non_empty_refused_without_showing_the_password(
     with_password = sa.make_url(postgres_url).set(password=PASSWORD)
     run = check("--database-url", with_password.render_as_string(hide_password=False))
     assert run.code == 2
-    assert "already holds 1 table(s) (invoices)" in run.err
+    assert "is not empty: it holds 1 object(s) (table invoices)" in run.err
     assert PASSWORD not in run.out + run.err
     assert ":***@" in run.err
     assert tables(postgres_url) == ["invoices"]

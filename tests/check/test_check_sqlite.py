@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -22,7 +23,13 @@ FAILING = "migrations/versions/c9e2b7d41a05_add_user_email.py"
 def test_a_clean_project_passes_with_a_round_trip(project: Project, check: Check) -> None:
     project("generic")
     run = check("--db", "sqlite", "--roundtrip")
-    assert (run.code, run.out.strip()) == (0, "All checks passed.")
+    assert run.code == 0
+    passed, covered = run.out.strip().splitlines()
+    assert passed == "All checks passed."
+    # What was covered, so a pass can be told apart from a run that did nothing.
+    assert re.fullmatch(
+        r"Checked on SQLite 3\.\d+\.\d+: 3 revisions applied in \d+\.\ds\.", covered
+    )
 
 
 def test_drift_is_one_finding_per_difference_at_the_model(project: Project, check: Check) -> None:
@@ -116,9 +123,9 @@ def test_env_py_reading_its_own_variable_needs_url_env(project: Project, check: 
     root = project("url_env")
     refused = check("--db", "sqlite")
     assert refused.code == 2
-    assert "env.py connected to sqlite:///dev.db, not to the throwaway database" in refused.err
-    assert "--url-env NAME" in refused.err
-    assert tables(f"sqlite:///{root / 'dev.db'}") == []  # stopped before any migration
+    assert f"env.py connects to sqlite:///{root / 'dev.db'}, a URL of its own" in refused.err
+    assert "--url-env NAME" in refused.err and "--env NAME=VALUE" in refused.err
+    assert not (root / "dev.db").exists()  # stopped before it even connected
     assert check("--db", "sqlite", "--url-env", "APP_DATABASE_URL").code == 0
 
 
@@ -205,17 +212,59 @@ def test_flask_migrate_app_points_at_the_throwaway_database(project: Project, ch
     assert not (root / "instance").exists()  # the app's own sqlite:///dev.db was never made
 
 
-def test_two_heads_stop_the_check_before_any_database(project: Project, check: Check) -> None:
+OTHER_HEAD = '''"""other head"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "d00d00d00d00"
+down_revision = "{parent}"
+
+
+def upgrade():
+    {body}
+
+
+def downgrade():
+    pass
+'''
+
+
+def test_two_heads_are_ag001_and_both_are_still_applied(project: Project, check: Check) -> None:
     root = project("generic")
     second = root / GENERIC_REVISIONS / "d00d00d00d00_other_head.py"
     second.write_text(
-        '"""other head"""\nrevision = "d00d00d00d00"\ndown_revision = "7a3d5e8c2f40"\n\n\n'
-        "def upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n"
+        OTHER_HEAD.format(
+            parent="4f1c2a9e0b11",
+            # This branch creates the table the other branch creates too: the merge would
+            # fail, and only applying both heads shows it.
+            body='op.create_table("posts", sa.Column("id", sa.Integer, primary_key=True))',
+        )
     )
+    run = check("--db", "sqlite", "--format", "json")
+    assert run.code == 1
+    assert sorted(run.codes()) == ["AG001", "AG001", "AG901"]
+    [failed] = [f for f in run.findings if f["code"] == "AG901"]
+    assert "table posts already exists" in failed["message"]
+
+
+def test_two_heads_that_apply_cleanly_are_only_ag001(project: Project, check: Check) -> None:
+    root = project("generic")
+    second = root / GENERIC_REVISIONS / "d00d00d00d00_other_head.py"
+    second.write_text(OTHER_HEAD.format(parent="7a3d5e8c2f40", body="pass"))
+    run = check("--db", "sqlite", "--format", "json")
+    assert sorted(run.codes()) == ["AG001", "AG001"]
+
+
+def test_a_missing_parent_stops_the_check_before_any_database(
+    project: Project, check: Check
+) -> None:
+    root = project("generic")
+    second = root / GENERIC_REVISIONS / "d00d00d00d00_other_head.py"
+    second.write_text(OTHER_HEAD.format(parent="0badc0ffee00", body="pass"))
     # An unreachable server: getting past the graph rules would be exit 3.
     run = check("--database-url", "postgresql://nobody@127.0.0.1:1/none", "--format", "json")
     assert run.code == 1
-    assert set(run.codes()) == {"AG001"}
+    assert "AG002" in run.codes() and "AG901" not in run.codes()
 
 
 def test_a_non_empty_database_is_refused(project: Project, check: Check, tmp_path: Path) -> None:
@@ -225,7 +274,7 @@ def test_a_non_empty_database_is_refused(project: Project, check: Check, tmp_pat
         conn.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY)")
     run = check("--database-url", f"sqlite:///{database}")
     assert run.code == 2
-    assert "already holds 1 table(s) (customers)" in run.err
+    assert "is not empty: it holds 1 object(s) (table customers)" in run.err
     assert "--allow-nonempty" in run.err
     assert tables(f"sqlite:///{database}") == ["customers"]
     allowed = check(

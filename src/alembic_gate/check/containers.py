@@ -31,7 +31,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from alembic_gate.errors import EnvError
+from alembic_gate.check.databases import alive
+from alembic_gate.errors import EnvError, UsageError
 
 DEFAULT_IMAGES = {"postgres": "postgres:16-alpine", "mysql": "mysql:8.4", "mariadb": "mariadb:11.4"}
 LABEL = "alembic-gate"
@@ -139,31 +140,29 @@ def sweep_stale(client: Any) -> list[str]:
     removed = []
     for container in client.client.containers.list(all=True, filters={"label": wanted}):
         pid = container.labels.get(f"{LABEL}.pid", "")
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not alive(int(pid)):
             with suppress(Exception):
                 container.remove(force=True, v=True)
                 removed.append(container.short_id)
     return removed
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _ensure_image(client: Any, image: str, db: str) -> None:
-    from docker.errors import ImageNotFound  # type: ignore[import-untyped]
+    from docker.errors import APIError, ImageNotFound  # type: ignore[import-untyped]
 
     try:
         client.client.images.get(image)
         return
     except ImageNotFound:
         pass
+    except APIError as exc:
+        if exc.is_client_error():  # Docker answered: the name is not one it accepts
+            reason = _reason(exc.explanation or exc)
+            raise UsageError(
+                f"--image {image!r} is not a valid image reference ({reason}); "
+                f"e.g. {DEFAULT_IMAGES[db]}"
+            ) from None
+        raise EnvError(f"Docker could not look up the image {image}: {_reason(exc)}") from None
     except Exception as exc:
         raise EnvError(f"cannot reach Docker ({_reason(exc)}): {NO_DOCKER}") from None
     try:

@@ -24,30 +24,41 @@ from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 from alembic.util import CommandError
+from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 
 from alembic_gate.check import drift, roundtrip, targets
 from alembic_gate.check.errors import WorkerError
 from alembic_gate.check.locate import Location, Models, ProjectFiles, created_in, deepest_in, real
-from alembic_gate.check.protocol import Behind, RawFinding, Request, Result, mask
+from alembic_gate.check.protocol import Behind, RawFinding, Request, Result, fill
 from alembic_gate.check.targets import connect, provide, refuse_nonempty, same_database
+from alembic_gate.shared.redact import Redactor
 
 ASYNC_MARKERS = ("async_engine_from_config", "create_async_engine", "AsyncEngine", "run_sync")
+# An exception's message is kept whole up to this many characters.
+MESSAGE_LIMIT = 2000
 
 
 class Guard:
-    """Watches every `context.configure()` env.py makes.
+    """Watches where env.py connects, and every `context.configure()` it makes.
 
-    Records the MigrationContext (for rendering and the version table) and stops
-    the run before any migration when env.py connected to another database than
-    the throwaway one it was given.
+    Records the MigrationContext (for rendering and the version table). Stops the run
+    before any migration when env.py connects to another database than the throwaway
+    one it was given: at once, before connecting, when it aims at another server (its
+    own URL: no waiting for a host that does not answer), and at `configure()` when it
+    connected to another database of the same server.
     """
 
-    def __init__(self, urls: dict[str, URL], hint: str) -> None:
+    def __init__(self, urls: dict[str, URL], hint: str, redact: Redactor) -> None:
         self.urls = urls
         self.hint = hint
+        self.redact = redact
         self.contexts: list[tuple[str, MigrationContext]] = []
+        # Only while env.py runs (the worker's own connections go elsewhere too).
+        self.active = False
+        # env.py's own URL, masked, when its last connection went elsewhere.
+        self.foreign: str | None = None
 
     def install(self) -> None:
         original = EnvironmentContext.configure
@@ -58,6 +69,25 @@ class Guard:
             guard.seen(env.get_context())
 
         setattr(EnvironmentContext, "configure", configure)  # noqa: B010 - patching a method
+        event.listen(Engine, "do_connect", self.connecting)
+
+    def connecting(self, dialect: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> None:
+        """SQLAlchemy's do_connect event: every connection any engine is about to open."""
+        if not self.active:
+            return
+        target = targets.Target.of(dialect, cargs, cparams)
+        ours = [targets.Target.of_url(dialect, url) for url in self.urls.values()]
+        if target is None or target in ours:
+            self.foreign = None
+            return
+        self.redact.add(*[str(cparams[k]) for k in ("password", "passwd") if cparams.get(k)])
+        self.foreign = target.shown
+        if not any(target.server == other.server for other in ours if other is not None):
+            raise WorkerError(
+                f"env.py connects to {self.foreign}, a URL of its own, not to the throwaway "
+                f"database it was given; nothing was migrated. {self.hint}",
+                "usage",
+            )
 
     def seen(self, context: MigrationContext) -> None:
         connection = context.connection
@@ -68,7 +98,8 @@ class Guard:
             if same_database(url, expected):
                 self.contexts.append((name, context))
                 return
-        shown = mask(url.render_as_string(hide_password=True))
+        self.redact.add_url(url.render_as_string(hide_password=False))
+        shown = self.redact(url.render_as_string(hide_password=True))
         raise WorkerError(
             f"env.py connected to {shown}, not to the throwaway database it was given; "
             f"nothing was migrated. {self.hint}",
@@ -87,12 +118,18 @@ class Session:
         self.urls: dict[str, URL] = {}
         self.env_py = str(Path(request.script_location or request.cwd) / "env.py")
         self.revisions: dict[str, Script] = {}
-        self.guard = Guard(self.urls, _hint(request))
+        self.redact = Redactor()
+        self.redact.add_url(request.database.url)
+        for name, value in request.env.items():
+            self.redact.add_env(name, value)
+        self.guard = Guard(self.urls, _hint(request), self.redact)
         self.connection: Connection | None = None
         # Whether the databases started as a copy of the history's template (kept server),
         # and whether they end at the heads as a fresh upgrade leaves them.
         self.cloned = False
         self.at_heads = False
+        # Revisions `upgrade heads` applied (any engine).
+        self.applied: set[str] = set()
 
     # -- setting up ------------------------------------------------------------
 
@@ -111,7 +148,24 @@ class Session:
                 elif self.request.roundtrip:
                     self.at_heads = False
                     self._roundtrip(cfg, script)
+        self.result.applied = len(self.applied)
+        self.result.from_template = self.cloned
+        self.result.engine = self._engine()
         return self.result
+
+    def _engine(self) -> str | None:
+        """The engine and its version as the migrations met it ("PostgreSQL 16.4")."""
+        context = self.guard.contexts[0][1] if self.guard.contexts else None
+        return targets.engine_name(context.dialect) if context is not None else None
+
+    def redacted(self, result: Result) -> Result:
+        """`result` without a password in any message."""
+        for finding in result.findings:
+            finding.message = self.redact(finding.message)
+            finding.fix = self.redact(finding.fix) if finding.fix else finding.fix
+        if result.error is not None:
+            result.error = self.redact(result.error)
+        return result
 
     def finish(self) -> None:
         """On a kept server: keep a migrated copy as the history's template (first run
@@ -141,6 +195,11 @@ class Session:
             raise WorkerError("check needs an alembic config file (-c alembic.ini)", "usage")
         cfg = _alembic_config(request)
         names = _engine_names(cfg)
+        for name in names:
+            with suppress(Exception):  # an ini value alembic itself would fail on
+                self.redact.add_url(
+                    cfg.get_section_option(name or cfg.config_ini_section, "sqlalchemy.url")
+                )
         is_async = any(marker in source for marker in ASYNC_MARKERS)
         self._provide(names, is_async)
         for name, url in self.urls.items():
@@ -159,10 +218,11 @@ class Session:
         self.urls.update(zip(names, urls, strict=True))
         if spec.kind == "url" and not self.request.allow_nonempty:
             for url in self.urls.values():
-                refuse_nonempty(url, mask(spec.url or ""))
+                refuse_nonempty(url, self.redact(spec.url or ""))
         main = next(iter(self.urls.values()))
-        if self.request.url_env:
-            os.environ[self.request.url_env] = main.render_as_string(hide_password=False)
+        values = targets.placeholders(main)
+        for name, template in self.request.env.items():
+            os.environ[name] = fill(template, values)
 
     def _lend_connection(self, cfg: Config, stack: ExitStack) -> None:
         """For env.py files that use `config.attributes["connection"]` when given one."""
@@ -215,6 +275,7 @@ class Session:
 
     def _attempt(self, action: Callable[[], None]) -> BaseException | None:
         """Run project code; return what it raised (environment problems end the run)."""
+        self.guard.active = True
         try:
             action()
         except WorkerError:
@@ -222,12 +283,26 @@ class Session:
         except (Exception, SystemExit) as exc:
             if _is_connect_error(exc) and deepest_in(exc, self.revisions) is None:
                 assert isinstance(exc, sa_exc.DBAPIError)
-                message = targets.first_line(exc)
-                raise WorkerError(f"cannot connect to the database: {message}", "env") from None
+                self._connect_failed(exc)
             return exc
         finally:
+            self.guard.active = False
             self._settle()
         return None
+
+    def _connect_failed(self, exc: sa_exc.DBAPIError) -> None:
+        reason = bounded(targets.whole_message(exc.orig))
+        if self.guard.foreign is None:
+            raise WorkerError(f"cannot connect to the database: {reason}", "env") from None
+        raise WorkerError(
+            f"env.py connected to {self.guard.foreign}, a URL of its own, not to the "
+            f"throwaway database it was given, and that failed: {reason}. {self.hint}",
+            "usage",
+        ) from None
+
+    @property
+    def hint(self) -> str:
+        return self.guard.hint
 
     def _settle(self) -> None:
         """Commit (or roll back) what env.py did on a lent connection."""
@@ -246,7 +321,7 @@ class Session:
         if code == "AG901" and self.revisions:
             message += f"; {self._applied()}"
         path, line = where if where is not None else (self.env_py, None)
-        self.result.findings.append(RawFinding(code, mask(message), path, line))
+        self.result.findings.append(RawFinding(code, message, path, line))
 
     def _version_table(self, name: str) -> tuple[str, str | None]:
         context = self.guard.context_for(name)
@@ -314,7 +389,7 @@ class Session:
 
     def _upgrade_and_compare(self, cfg: Config, script: ScriptDirectory) -> bool:
         """`upgrade heads`, then alembic check's comparison, in one run of env.py."""
-        run = UpgradeThenCompare(cfg, script, self.request.compare)
+        run = UpgradeThenCompare(cfg, script, self.request.compare, self.applied)
         failure = self._attempt(run)
         if failure is not None:
             if run.comparing:  # the migrations had run: the comparison failed
@@ -328,8 +403,9 @@ class Session:
                 ctx.opts.get("upgrade_token", "upgrades"): ctx for _, ctx in self.guard.contexts
             }
             models = Models(self.project)
-            found = drift.findings(migration, contexts, models, list(self.revisions))
-            self.result.findings += [_masked(f) for f in found]
+            self.result.findings += drift.findings(
+                migration, contexts, models, list(self.revisions)
+            )
         return True
 
     # -- round trip ------------------------------------------------------------------
@@ -417,8 +493,11 @@ class UpgradeThenCompare:
     env.py, env.py calls run_migrations once per engine and each engine is compared.
     """
 
-    def __init__(self, cfg: Config, script: ScriptDirectory, compare: bool) -> None:
+    def __init__(
+        self, cfg: Config, script: ScriptDirectory, compare: bool, applied: set[str]
+    ) -> None:
         self.cfg = cfg
+        self.applied = applied
         self.script = script
         self.compare = compare
         self.revision_context = autogenerate.RevisionContext(cfg, script, dict(CHECK_ARGS))
@@ -439,7 +518,9 @@ class UpgradeThenCompare:
             self.script.run_env()
 
     def _steps(self, heads: Any, context: MigrationContext) -> Iterator[Any]:
-        yield from self.script._upgrade_revs("heads", heads)
+        for step in self.script._upgrade_revs("heads", heads):
+            yield step
+            self.applied.add(str(getattr(step.revision, "revision", step)))
         if not self.compare:
             return
         if context.opts.get("target_metadata") is None:
@@ -522,12 +603,16 @@ def _load_flask_app(import_path: str | None) -> Any:
 
 
 def _hint(request: Request) -> str:
+    hint = (
+        "Pass the throwaway database in the variables env.py reads: --url-env NAME (the "
+        "whole URL) or --env NAME=VALUE with {url}, {host}, {port}, {user}, {password}, "
+        "{database} (e.g. --env POSTGRES_SERVER={host} --env POSTGRES_PORT={port})"
+    )
     if request.flask or request.flask_app:
-        return "Check that --flask-app names the app and that it uses Flask-SQLAlchemy."
+        return f"Check that --flask-app names the app and that it uses Flask-SQLAlchemy. {hint}."
     return (
         "Make env.py take its URL from the config (sqlalchemy.url) or "
-        "config.attributes['connection'], or name the environment variable it "
-        "reads with --url-env NAME."
+        f"config.attributes['connection'], or: {hint}."
     )
 
 
@@ -536,15 +621,23 @@ def _is_connect_error(exc: BaseException) -> bool:
 
 
 def describe(exc: BaseException) -> str:
-    """The database's own message (or the exception), one line, without secrets."""
+    """The database's own message (or the exception's), whole up to MESSAGE_LIMIT
+    characters: a person needs all of pydantic's missing settings, or the DETAIL line."""
     if isinstance(exc, sa_exc.DBAPIError):
-        text = f"{type(exc.orig).__name__}: {targets.first_line(exc)}"
+        text = bounded(f"{type(exc.orig).__name__}: {targets.whole_message(exc.orig)}")
         if exc.statement:
             statement = " ".join(str(exc.statement).split())
             text += f" [SQL: {statement[:200]}{'...' if len(statement) > 200 else ''}]"
         return text
-    lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+    message = str(exc).strip()
+    return bounded(f"{type(exc).__name__}: {message}" if message else type(exc).__name__)
+
+
+def bounded(text: str) -> str:
+    """`text`, cut at MESSAGE_LIMIT characters with a mark saying how much was left out."""
+    if len(text) <= MESSAGE_LIMIT:
+        return text
+    return f"{text[:MESSAGE_LIMIT]}... [{len(text) - MESSAGE_LIMIT} more characters cut]"
 
 
 def _doc(rev: Script) -> str:
@@ -595,21 +688,17 @@ def _cleanup(item: str) -> str:
     return f"op.drop_table({bare!r}, schema={schema!r})" if schema else f"op.drop_table({bare!r})"
 
 
-def _masked(finding: RawFinding) -> RawFinding:
-    finding.message = mask(finding.message)
-    return finding
-
-
-def serve(result_path: Path) -> int:
-    """Read the request on standard input, write the result to `result_path`."""
+def serve(result_fd: int) -> int:
+    """Read the request on standard input, write the result to the open file `result_fd`."""
     request = Request.from_json(sys.stdin.read())
     session = Session(request)
     try:
         result = session.run()
     except WorkerError as exc:
-        result = Result(error=mask(str(exc)), error_kind=exc.kind)
+        result = Result(error=str(exc), error_kind=exc.kind)
     finally:
         with suppress(WorkerError):  # a kept server's leftovers are harmless
             session.finish()
-    result.write(result_path)
+    with open(result_fd, "w", encoding="utf-8", closefd=False) as file:
+        session.redacted(result).write(file)
     return 0

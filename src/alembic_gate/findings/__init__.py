@@ -46,6 +46,9 @@ class Report:
     unused_suppressions: list[str] = field(default_factory=list)
     # Severity at or above which a finding fails the run.
     fail_on: Severity = "error"
+    # One line saying what the run covered (e.g. check: engine and version, revisions
+    # applied, seconds), so a pass can be told apart from a run that read nothing.
+    coverage: str | None = None
 
     def failing(self) -> list[Finding]:
         bar = SEVERITY_RANK[self.fail_on]

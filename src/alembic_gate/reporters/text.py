@@ -18,6 +18,8 @@ def render(report: Report) -> str:
     lines = [line for f in sorted_findings(report.findings) for line in finding_lines(f)]
     lines += [f"note: unused suppression: {note}" for note in report.unused_suppressions]
     lines.append(summary_line(report))
+    if report.coverage:
+        lines.append(report.coverage)
     return "\n".join(lines) + "\n"
 
 
