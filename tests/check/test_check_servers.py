@@ -127,3 +127,15 @@ def test_mariadb_failure_keeps_what_applied(
     assert "Unknown column 'username'" in finding["message"]
     assert "2 revision(s) applied, the database is at 7a3d5e8c2f40" in finding["message"]
     assert "DDL is not transactional" in finding["message"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("driver", ["postgresql", "postgresql+psycopg"])
+def test_postgres_older_async_template(
+    project: Project, check: Check, postgres_url: str, driver: str
+) -> None:
+    # AsyncEngine(engine_from_config(...)) takes no sync driver: psycopg becomes psycopg_async.
+    project("sa14_async")
+    url = sa.make_url(postgres_url).set(drivername=driver).render_as_string(hide_password=False)
+    run = check("--database-url", url)
+    assert run.code == 0, run.out + run.err

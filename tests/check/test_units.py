@@ -102,6 +102,13 @@ def test_models_locate_mapped_columns_by_attribute(tmp_path: Path) -> None:
 
 def test_drivers_for_sync_and_async_env_py() -> None:
     assert with_driver(make_url("postgresql://u@h/d"), False).drivername == "postgresql+psycopg"
+    # Async: a name whose dialect is the async one (AsyncEngine(engine_from_config())).
+    assert with_driver(make_url("postgresql://u@h/d"), True).drivername == (
+        "postgresql+psycopg_async"
+    )
+    assert with_driver(make_url("postgresql+psycopg://u@h/d"), True).drivername == (
+        "postgresql+psycopg_async"
+    )
     assert with_driver(make_url("postgresql+asyncpg://u@h/d"), False).drivername == (
         "postgresql+psycopg"
     )

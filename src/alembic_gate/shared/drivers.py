@@ -24,8 +24,10 @@ SYNC_DRIVERS = {
     "mariadb": (("pymysql", "pymysql"), ("mysqldb", "MySQLdb"), ("mysqlconnector", "mysql")),
     "sqlite": (("pysqlite", "sqlite3"),),
 }
+# Named so that the dialect itself is async: env.py files of alembic's older async
+# template wrap `engine_from_config()` in `AsyncEngine`, which takes no sync driver.
 ASYNC_DRIVERS = {
-    "postgresql": (("psycopg", "psycopg"), ("asyncpg", "asyncpg")),
+    "postgresql": (("psycopg_async", "psycopg"), ("asyncpg", "asyncpg")),
     "mysql": (("aiomysql", "aiomysql"), ("asyncmy", "asyncmy")),
     "mariadb": (("aiomysql", "aiomysql"), ("asyncmy", "asyncmy")),
     "sqlite": (("aiosqlite", "aiosqlite"),),
@@ -59,8 +61,8 @@ def engine_options() -> dict[str, Any]:
 
 
 def dialect_class(url: URL, is_async: bool) -> Any:
-    """The dialect class SQLAlchemy would use for `url` (the async variant when asked);
-    None when this SQLAlchemy has no such dialect, or it is not async when it must be."""
+    """The dialect class SQLAlchemy uses for `url`; None when this SQLAlchemy has no
+    such dialect, or it is not async when it must be."""
     from sqlalchemy.exc import NoSuchModuleError
 
     try:
@@ -68,11 +70,18 @@ def dialect_class(url: URL, is_async: bool) -> Any:
     except (NoSuchModuleError, ImportError):
         return None
     if is_async and not getattr(cls, "is_async", False):
-        get_async = getattr(cls, "get_async_dialect_cls", None)
-        cls = get_async(url) if get_async is not None else None
-        if cls is None or not getattr(cls, "is_async", False):
-            return None
+        return None
     return cls
+
+
+def _async_variant(url: URL) -> URL:
+    """`postgresql+psycopg` as `postgresql+psycopg_async`: the name whose dialect is the
+    async one (create_async_engine finds it by itself, AsyncEngine(engine_from_config())
+    does not). `url` itself when it is async already or has no such variant."""
+    if dialect_class(url, is_async=True) is not None:
+        return url
+    variant = url.set(drivername=f"{url.drivername}_async")
+    return variant if dialect_class(variant, is_async=True) is not None else url
 
 
 def usable(url: URL, module: str, is_async: bool) -> bool:
@@ -89,7 +98,9 @@ def choose(url: URL, is_async: bool) -> URL:
     table = ASYNC_DRIVERS if is_async else SYNC_DRIVERS
     if backend not in table:
         return url
-    if "+" in url.drivername and (is_async or not _is_async_driver(url)):
+    if "+" in url.drivername and is_async:
+        return _async_variant(url)
+    if "+" in url.drivername and not _is_async_driver(url):
         return url
     for driver, module in table[backend]:
         candidate = url.set(drivername=f"{backend}+{driver}")
@@ -98,7 +109,7 @@ def choose(url: URL, is_async: bool) -> URL:
     major = sqlalchemy_major()
     key = ("mysql" if backend == "mariadb" else backend, is_async, min(major, 2))
     advice = ADVICE.get(key) or ADVICE.get((key[0], is_async, 1)) or "a driver for it"
-    kind = "an async" if is_async else "a synchronous"
+    kind = "async" if is_async else "synchronous"
     raise DriverError(
         f"no {kind} {backend} driver that SQLAlchemy {_version()} can use is installed: "
         f"install {advice}"
@@ -131,7 +142,8 @@ def validate(url: URL, is_async: bool = False) -> None:
 
 
 def _psycopg_note(url: URL) -> str:
-    if url.get_driver_name() in {"psycopg", "psycopg_async"} and sqlalchemy_major() < 2:
+    driver = url.drivername.partition("+")[2]
+    if driver in {"psycopg", "psycopg_async"} and sqlalchemy_major() < 2:
         return (
             " (psycopg 3 needs SQLAlchemy 2: use postgresql+psycopg2:// or postgresql+asyncpg://)"
         )
