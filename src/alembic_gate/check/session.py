@@ -319,7 +319,8 @@ class Session:
             what = f"{phase} (before any migration ran)" if phase == "upgrade" else phase
         message = f"{what} failed: {describe(exc)}"
         if code == "AG901" and self.revisions:
-            message += f"; {self._applied()}"
+            # After a message of several lines (pydantic's), on a line of its own.
+            message += f"{chr(10) if chr(10) in message else '; '}{self._applied()}"
         path, line = where if where is not None else (self.env_py, None)
         self.result.findings.append(RawFinding(code, message, path, line))
 
@@ -603,16 +604,19 @@ def _load_flask_app(import_path: str | None) -> Any:
 
 
 def _hint(request: Request) -> str:
-    hint = (
-        "Pass the throwaway database in the variables env.py reads: --url-env NAME (the "
+    variables = (
+        "pass the throwaway database in the variables env.py reads: --url-env NAME (the "
         "whole URL) or --env NAME=VALUE with {url}, {host}, {port}, {user}, {password}, "
-        "{database} (e.g. --env POSTGRES_SERVER={host} --env POSTGRES_PORT={port})"
+        "{database} (e.g. --env POSTGRES_SERVER={host} --env POSTGRES_PORT={port})."
     )
     if request.flask or request.flask_app:
-        return f"Check that --flask-app names the app and that it uses Flask-SQLAlchemy. {hint}."
+        return (
+            "Check that --flask-app names the app and that it uses Flask-SQLAlchemy, "
+            f"or {variables}"
+        )
     return (
         "Make env.py take its URL from the config (sqlalchemy.url) or "
-        f"config.attributes['connection'], or: {hint}."
+        f"config.attributes['connection'], or {variables}"
     )
 
 
