@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +23,9 @@ CODE_QUALITY_SCHEMA = json.loads(
 
 
 def test_spec_header_declares_the_inputs() -> None:
-    assert {"stage", "command", "config", "db", "image", "args", "database-url"} <= set(INPUTS)
+    assert {"stage", "command", "config", "db", "image", "args", "database-url", "env"} <= set(
+        INPUTS
+    )
     assert INPUTS["command"]["options"] == ["lint", "check", "doctor"]
     assert all(spec.get("description") for spec in INPUTS.values())
     name, job = job_for({})
@@ -180,3 +183,22 @@ def test_check_with_database_url_reports_drift(
     assert drift and any("comment" in i["description"] for i in drift)
     assert job.junit is not None
     assert set(failures(job.junit)) == {"AG902 schema-drift"}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("shell", ["bash", "sh"])
+def test_check_with_env_input_for_an_env_py_that_builds_its_url(
+    gitlab_job: Callable[..., Job], scratch_database: str, tmp_path: Path, shell: str
+) -> None:
+    project = Path(shutil.copytree(ROOT / "tests/projects/check_url_parts", tmp_path / "project"))
+    env = (
+        "POSTGRES_SERVER={host}\nPOSTGRES_PORT={port}\nPOSTGRES_USER={user}\n"
+        "POSTGRES_DB={database}\nPROJECT_NAME=Name with spaces\n"
+    )
+    # Without the variables, env.py's own URL (the compose service "db") is refused.
+    refused = gitlab_job(project, shell=shell, command="check", database_url=scratch_database)
+    assert refused.returncode == 2, refused.log
+    assert "env.py connects to postgresql+psycopg://postgres@db:5432/app" in refused.log
+    job = gitlab_job(project, shell=shell, command="check", database_url=scratch_database, env=env)
+    assert job.returncode == 0, job.log
+    assert job.junit is not None and failures(job.junit) == {}

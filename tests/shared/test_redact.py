@@ -49,6 +49,12 @@ def test_known_secrets_are_hidden_as_words_in_every_encoding() -> None:
     assert redact("a pw b", ["pw"]) == "a pw b"
 
 
+def test_alembic_placeholder_url_is_no_secret() -> None:
+    hide = Redactor()
+    hide.add_url("driver://user:pass@localhost/dbname")
+    assert hide("or pass --allow-nonempty") == "or pass --allow-nonempty"
+
+
 def test_env_values_are_secrets_when_their_names_say_so() -> None:
     hide = Redactor()
     hide.add_env("POSTGRES_PASSWORD", "hunter22")

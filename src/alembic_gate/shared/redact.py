@@ -31,6 +31,8 @@ _URL = re.compile(r"(?<![\w+.-])([a-zA-Z][\w+.-]*://)([^\s'\"<>`]*)")
 # A user name (no ':' '/' '@') and the ':' before the password.
 _USER = re.compile(r"[^:/@?#]*:")
 _QUERY_PASSWORD = re.compile(r"(?i)([?&;](?:password|passwd|pwd|pass)=)([^&;#\s'\"<>`]*)")
+# alembic's templates put `driver://user:pass@localhost/dbname` in alembic.ini.
+PLACEHOLDER_SCHEME = "driver://"
 # Names of --env variables whose values are taken for secrets.
 SECRET_NAME = re.compile(r"(?i)pass|pwd|secret|token|credential|private|api_?key|auth")
 
@@ -88,7 +90,8 @@ class Redactor:
         )
 
     def add_url(self, url: str | None) -> None:
-        if url:
+        """The passwords of `url`; none for alembic's placeholder `driver://user:pass@...`."""
+        if url and not url.startswith(PLACEHOLDER_SCHEME):
             self.add(*url_secrets(url))
 
     def add_env(self, name: str, value: str) -> None:
@@ -124,5 +127,5 @@ def config_urls(path: Path | None) -> list[str]:
         parser.get(section, "sqlalchemy.url").replace("%%", "%")
         for section in parser.sections()
         if parser.has_option(section, "sqlalchemy.url")
-        and not parser.get(section, "sqlalchemy.url").startswith("driver://")
+        and not parser.get(section, "sqlalchemy.url").startswith(PLACEHOLDER_SCHEME)
     ]
