@@ -7,7 +7,10 @@ Every container carries the labels `alembic-gate=1`, `alembic-gate.session=<id>`
 * by a watchdog process that outlives a killed run (SIGKILL): it waits for the
   end of a pipe this process holds, then removes the session's containers;
 * by the next run, which removes containers of this host whose process is gone
-  (when the watchdog was killed too, e.g. a whole process group).
+  (when the watchdog was killed too, e.g. a whole process group): the labels
+  `alembic-gate.pid` and `alembic-gate.started` (its start time) tell a process that
+  is gone from a later one that was given the same number (PIDs wrap at 32768 on a
+  busy machine).
 
 testcontainers' own reaper (Ryuk) is used when its image is present, and left
 out otherwise: it is often unavailable (no registry, rootless Docker).
@@ -31,7 +34,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from alembic_gate.check.databases import alive
+from alembic_gate.check.databases import alive, start_time
 from alembic_gate.errors import EnvError, UsageError
 
 DEFAULT_IMAGES = {"postgres": "postgres:16-alpine", "mysql": "mysql:8.4", "mariadb": "mariadb:11.4"}
@@ -92,12 +95,16 @@ ENGINES = {
 
 
 def labels(session: str) -> dict[str, str]:
-    return {
+    marks = {
         LABEL: "1",
         f"{LABEL}.session": session,
         f"{LABEL}.pid": str(os.getpid()),
         f"{LABEL}.host": socket.gethostname(),
     }
+    started = start_time(os.getpid())
+    if started is not None:  # tells this process from a later one with the same number
+        marks[f"{LABEL}.started"] = started
+    return marks
 
 
 def docker_client(timeout: float) -> Any:
@@ -140,7 +147,8 @@ def sweep_stale(client: Any) -> list[str]:
     removed = []
     for container in client.client.containers.list(all=True, filters={"label": wanted}):
         pid = container.labels.get(f"{LABEL}.pid", "")
-        if pid.isdigit() and not alive(int(pid)):
+        started = container.labels.get(f"{LABEL}.started")
+        if pid.isdigit() and not alive(int(pid), started):
             with suppress(Exception):
                 container.remove(force=True, v=True)
                 removed.append(container.short_id)

@@ -7,7 +7,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,14 +75,32 @@ def sweep_sqlite_folders() -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def alive(pid: int) -> bool:
-    """Whether process `pid` runs (a zombie, killed and not yet reaped, does not)."""
+def alive(pid: int, started: str | None = None) -> bool:
+    """Whether process `pid` runs (a zombie, killed and not yet reaped, does not); with
+    `started` (its start time, see `start_time`), whether it is still that process and
+    not a later one that was given the same number."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
+        pass
+    stat = _stat(pid)
+    if stat is None:  # no /proc: the number is all there is
         return True
-    with suppress(OSError), open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-        return stat.read().rsplit(")", 1)[-1].split()[0] != "Z"  # a zombie is as good as gone
-    return True
+    return stat[0] != "Z" and (started is None or stat[19] == started)
+
+
+def start_time(pid: int) -> str | None:
+    """When process `pid` started (clock ticks since boot, from /proc), or None."""
+    stat = _stat(pid)
+    return stat[19] if stat is not None else None
+
+
+def _stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (state first)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as file:
+            return file.read().rsplit(")", 1)[-1].split()
+    except OSError:
+        return None
