@@ -82,9 +82,12 @@ def slow_run(project: Project) -> Iterator[tuple[subprocess.Popen[str], Path]]:
     """`check` in a subprocess, stopped inside a two-minute migration."""
     root = project("generic")
     (root / "migrations/versions/5e5e5e5e5e5e_wait.py").write_text(SLOW_REVISION)
+    temp = root.parent / "tmp"
+    temp.mkdir()
     process = subprocess.Popen(
         [sys.executable, "-m", "alembic_gate", "check", "--image", POSTGRES_IMAGE],
         cwd=root,
+        env={**os.environ, "TMPDIR": str(temp)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -142,7 +145,12 @@ def _wait_until(condition: Callable[[], bool], timeout: float) -> None:
 
 @pytest.mark.parametrize(
     ("signum", "code", "said"),
-    [(signal.SIGTERM, 143, "terminated by SIGTERM"), (signal.SIGINT, 130, "interrupted")],
+    [
+        (signal.SIGTERM, 143, "terminated by SIGTERM"),
+        (signal.SIGINT, 130, "interrupted"),
+        (signal.SIGHUP, 129, "terminated by SIGHUP"),
+        (signal.SIGQUIT, 131, "terminated by SIGQUIT"),
+    ],
 )
 def test_sigterm_and_ctrl_c_remove_the_container_and_the_worker(
     slow_run: tuple[subprocess.Popen[str], Path], signum: int, code: int, said: str
@@ -165,7 +173,9 @@ def test_sigkill_leaves_the_clean_up_to_the_watchdog(
 ) -> None:
     process, root = slow_run
     process.kill()
-    process.wait(timeout=10)
+    process.wait(timeout=60)
+    # The worker's output and result files never had a name: nothing is left behind.
+    assert list((root.parent / "tmp").iterdir()) == []
     # The worker dies with its parent; the watchdog sees the pipe close.
     _wait_until(lambda: processes_in(root) == {}, timeout=120)
     _wait_until(lambda: containers_of(process.pid) == [], timeout=300)

@@ -6,6 +6,10 @@ import json
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -373,3 +377,43 @@ def test_index_and_constraint_drift(project: Project, check: Check) -> None:
             "op.drop_index(op.f('ix_users_email'), table_name='users')",
         ),
     }
+
+
+def test_a_killed_run_leaves_no_worker_output_and_the_next_run_sweeps_its_folder(
+    project: Project, check: Check, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project("generic")
+    (root / GENERIC_REVISIONS / "d00d00d00d00_wait.py").write_text(
+        OTHER_HEAD.format(
+            parent="c9e2b7d41a05",
+            body='print("from env.py: postgresql://u:hunter2@h/d", flush=True)\n'
+            '    import pathlib, time\n    pathlib.Path("started").touch()\n    time.sleep(300)',
+        )
+    )
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))  # this process's next run, too
+    process = subprocess.Popen(
+        [sys.executable, "-m", "alembic_gate", "check", "--db", "sqlite"],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while not (root / "started").exists():  # the event: the migration runs
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+        process.kill()
+        process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    # Only the SQLite folder (the database) is left, named after the killed process.
+    [folder] = temp.iterdir()
+    assert folder.name.startswith(f"alembic-gate-sqlite-{process.pid}-")
+    assert not any(b"hunter2" in f.read_bytes() for f in folder.rglob("*") if f.is_file())
+    (root / GENERIC_REVISIONS / "d00d00d00d00_wait.py").unlink()
+    assert check("--db", "sqlite").code == 0
+    assert list(temp.iterdir()) == []
