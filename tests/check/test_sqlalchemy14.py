@@ -1,9 +1,10 @@
 """check and doctor in a project pinned to SQLAlchemy 1.4, as its users run them.
 
 scripts/test builds `.venv-sa14/`: SQLAlchemy 1.4 with alembic, psycopg2, PyMySQL and
-asyncpg, and alembic-gate installed into it with its `check` extra (so psycopg 3 is there
-too, which SQLAlchemy 1.4 has no dialect for). Each test runs `python -m alembic_gate`
-with that environment's Python in a copy of a 1.4-style project, as a subprocess.
+asyncpg, Flask 2.0 with Flask-SQLAlchemy 2.5 and Flask-Migrate 3, and alembic-gate
+installed into it with its `check` extra (so psycopg 3 is there too, which SQLAlchemy 1.4
+has no dialect for). Each test runs `python -m alembic_gate` with that environment's
+Python in a copy of a 1.4-style project, as a subprocess.
 """
 
 from __future__ import annotations
@@ -145,3 +146,31 @@ def test_doctor_with_sqlalchemy_14(
 def test_containers_with_sqlalchemy_14(gate: Callable[[str], tuple[Path, Gate]], name: str) -> None:
     _, check = gate(name)
     _passed(check("check", "--image", POSTGRES_IMAGE), "PostgreSQL")
+
+
+def test_flask_2_0_factory_that_takes_an_argument(
+    gate: Callable[[str], tuple[Path, Gate]],
+) -> None:
+    root, check = gate("flask_factory")
+    run = check("check", "--db", "sqlite")
+    assert run.code == 2, run.out + run.err
+    assert "KeyError: <flask.cli.ScriptInfo object" in run.err
+    assert "--flask-app 'app:create_app(" in run.err and "Traceback" not in run.err
+    named = check("check", "--db", "sqlite", "--flask-app", 'app:create_app("development")')
+    _passed_flask(named)
+    assert not (root / "dev.db").exists() and not (root / "instance").exists()
+
+
+@pytest.mark.postgres
+def test_flask_migrate_3_on_postgres(
+    gate: Callable[[str], tuple[Path, Gate]], postgres_url: str
+) -> None:
+    _, check = gate("flask")
+    run = check("check", "--database-url", _plain(postgres_url), "--roundtrip")
+    _passed_flask(run)
+    assert tables(postgres_url) == ["alembic_version", "note", "user"]
+
+
+def _passed_flask(run: Run) -> None:
+    assert run.code == 0, run.out + run.err
+    assert "2 revisions applied" in run.out

@@ -242,6 +242,7 @@ class Session:
 
         failure = self._attempt(load)
         if failure is not None:
+            _refuse_script_info(failure, self.request.flask_app)
             self._fail("AG901", failure, "loading the Flask app")
             return None
         stack.enter_context(app.app_context())
@@ -595,12 +596,41 @@ def _point_flask_sqlalchemy_at(url: str) -> None:
 
 
 def _load_flask_app(import_path: str | None) -> Any:
-    from flask.cli import NoAppException, ScriptInfo
+    """The app as `flask db upgrade` finds it: --flask-app, else FLASK_APP (also from
+    .flaskenv and .env, which the `flask` command reads), else wsgi.py or app.py."""
+    from flask.cli import NoAppException, ScriptInfo, load_dotenv
 
+    with suppress(Exception):  # python-dotenv missing, or an unreadable file: as flask
+        load_dotenv()
     try:
-        return ScriptInfo(app_import_path=import_path).load_app()
+        return ScriptInfo(app_import_path=import_path or os.environ.get("FLASK_APP")).load_app()
     except NoAppException as exc:
-        raise WorkerError(f"cannot load the Flask app: {exc} (pass --flask-app)", "usage") from None
+        raise WorkerError(
+            f"cannot load the Flask app: {exc} (pass --flask-app module:app, or "
+            "--flask-app 'module:create_app(ARGS)' for a factory)",
+            "usage",
+        ) from None
+
+
+def _refuse_script_info(exc: BaseException, import_path: str | None) -> None:
+    """Flask before 2.1 calls an app factory with one required parameter with its own
+    ScriptInfo object as the argument (`create_app(config_name)` then fails with
+    "KeyError: <flask.cli.ScriptInfo ...>"): say what to pass instead."""
+    if not any(type(arg).__name__ == "ScriptInfo" for arg in exc.args) and (
+        "flask.cli.ScriptInfo" not in str(exc)
+    ):
+        return
+    given = (
+        f"--flask-app {import_path} named"
+        if import_path
+        else "no --flask-app or FLASK_APP: Flask found"
+    )
+    raise WorkerError(
+        f"loading the Flask app failed with {type(exc).__name__}: {exc} ({given} an app "
+        "factory that takes an argument, and Flask passed it its own ScriptInfo object): "
+        "name the factory and its argument, e.g. --flask-app 'app:create_app(\"production\")'",
+        "usage",
+    )
 
 
 def _hint(request: Request) -> str:
