@@ -417,3 +417,26 @@ def test_a_killed_run_leaves_no_worker_output_and_the_next_run_sweeps_its_folder
     (root / GENERIC_REVISIONS / "d00d00d00d00_wait.py").unlink()
     assert check("--db", "sqlite").code == 0
     assert list(temp.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("ddl", "named"),
+    [
+        ("CREATE VIEW recent AS SELECT 1 AS one", "1 object(s) (view recent)"),
+        (
+            "CREATE VIEW recent AS SELECT 1 AS one; "
+            "CREATE TRIGGER stamp INSTEAD OF INSERT ON recent BEGIN SELECT 1; END",
+            "2 object(s) (trigger stamp, view recent)",
+        ),
+    ],
+)
+def test_sqlite_empty_means_empty(
+    project: Project, check: Check, tmp_path: Path, ddl: str, named: str
+) -> None:
+    project("generic")
+    database = tmp_path / "in_use.db"
+    with sqlite3.connect(database) as conn:
+        conn.executescript(ddl)
+    run = check("--database-url", f"sqlite:///{database}")
+    assert run.code == 2
+    assert f"is not empty: it holds {named}" in run.err

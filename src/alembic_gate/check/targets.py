@@ -121,7 +121,7 @@ def engine_name(dialect: Any) -> str:
     name = "MariaDB" if getattr(dialect, "is_mariadb", False) else None
     name = name or ENGINE_NAMES.get(dialect.name, dialect.name)
     info = getattr(dialect, "server_version_info", None) or ()
-    version = ".".join(str(part) for part in info if isinstance(part, int))
+    version = ".".join(str(part) for part in info[:3] if isinstance(part, int))
     return f"{name} {version}" if version else name
 
 
