@@ -77,6 +77,15 @@ def test_a_missing_image_is_exit_3(project: Project, check: Check) -> None:
     assert "Traceback" not in run.err
 
 
+@pytest.mark.parametrize("image", ["Not An Image", "x::y", "UPPER/case:1"])
+def test_an_invalid_image_name_is_a_usage_error(project: Project, check: Check, image: str) -> None:
+    project("generic")
+    run = check("--image", image)
+    assert run.code == 2, run.err
+    assert f"--image {image!r} is not a valid image reference" in run.err
+    assert "cannot reach Docker" not in run.err and "Traceback" not in run.err
+
+
 @pytest.fixture
 def slow_run(project: Project) -> Iterator[tuple[subprocess.Popen[str], Path]]:
     """`check` in a subprocess, stopped inside a two-minute migration."""

@@ -440,3 +440,48 @@ def test_sqlite_empty_means_empty(
     run = check("--database-url", f"sqlite:///{database}")
     assert run.code == 2
     assert f"is not empty: it holds {named}" in run.err
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (["--database-url", "postgresql://u:hunter2@h:port/d"], "its port is not a number"),
+        (["--database-url", "nosuchdb://u:hunter2@h/d"], "has no dialect 'nosuchdb'"),
+        (["--database-url", "mssql+pyodbc://u:hunter2@h/d"], "driver is not installed"),
+        (["--database-url", "postgresql+nodriver://u:hunter2@h/d"], "has no dialect"),
+        (["--database-url", ""], "--database-url is empty"),
+        (["--database-url", "  "], "--database-url is empty"),
+        (["--timeout", "nan"], "give a number of seconds above 0"),
+        (["--timeout", "inf"], "give a number of seconds above 0"),
+        (["--timeout", "-1"], "give a number of seconds above 0"),
+        (["--timeout", "0"], "give a number of seconds above 0"),
+        (["--timeout", "soon"], "'soon' is not a number of seconds"),
+    ],
+)
+def test_malformed_input_is_a_usage_error(
+    project: Project, check: Check, capsys: pytest.CaptureFixture[str], flags: list[str], said: str
+) -> None:
+    project("generic")
+    try:
+        run = check(*flags)
+    except SystemExit as exit_:  # argparse's own error: exit 2 with a message
+        run = Run(int(str(exit_.code)), "", capsys.readouterr().err)
+    assert run.code == 2, run.err
+    assert said in run.err
+    assert "Traceback" not in run.err and "hunter2" not in run.err
+
+
+def test_the_worker_time_limit_says_which_limit_held(
+    project: Project, check: Check, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alembic_gate.check import process
+
+    root = project("generic")
+    (root / GENERIC_REVISIONS / "d00d00d00d00_wait.py").write_text(
+        OTHER_HEAD.format(parent="c9e2b7d41a05", body="import time; time.sleep(300)")
+    )
+    monkeypatch.setattr(process, "WORKER_SECONDS", 3.0)
+    run = check("--db", "sqlite", "--timeout", "0.1")  # 10x is 1s: the floor holds
+    assert run.code == 3
+    assert "did not finish within 3s" in run.err
+    assert "(the limit is 10x --timeout, 3s at least)" in run.err
