@@ -67,6 +67,8 @@ def url_secrets(url: str) -> list[str]:
         if query.group(2):
             found.append(query.group(2))
     every = [*found, *(unquote_plus(s) for s in found), *(unquote(s) for s in found)]
+    # An unencoded @ makes drivers read the tail as part of the host: hide the parts too.
+    every += [part for secret in found if "@" in secret for part in secret.split("@")]
     return list(dict.fromkeys(every))
 
 
