@@ -126,6 +126,10 @@ def test_same_database_ignores_driver_and_password(tmp_path: Path) -> None:
     )
     assert not same_database(make_url("postgresql://h/d"), make_url("postgresql://h/other"))
     assert same_database(
+        make_url("postgresql://127.0.0.1/d"), make_url("postgresql://localhost:5432/d")
+    )
+    assert not same_database(make_url("postgresql://h/d"), make_url("postgresql://h:5433/d"))
+    assert same_database(
         make_url(f"sqlite:///{tmp_path}/./x.db"), make_url(f"sqlite+aiosqlite:///{tmp_path}/x.db")
     )
 

@@ -106,7 +106,7 @@ def placeholders(url: URL) -> dict[str, str]:
     return {
         "url": url.render_as_string(hide_password=False),
         "host": url.host or "",
-        "port": str(url.port or ""),
+        "port": str(url.port or _PORTS.get(url.get_backend_name(), "")),
         "user": url.username or "",
         "password": url.password if isinstance(url.password, str) else "",
         "database": url.database or "",
@@ -370,15 +370,18 @@ def refuse_nonempty(url: URL, shown: str) -> None:
 
 
 def same_database(a: URL, b: URL) -> bool:
+    """Whether two URLs name one database (any driver, user or password; `localhost`,
+    `127.0.0.1` and no host alike; no port is the engine's default one)."""
     if a.get_backend_name() != b.get_backend_name():
         return False
     if a.get_backend_name() == "sqlite":
         return _sqlite_path(a) == _sqlite_path(b)
-    return (a.host or "localhost", a.port, a.database) == (
-        b.host or "localhost",
-        b.port,
-        b.database,
-    )
+    return _server(a) == _server(b) and a.database == b.database
+
+
+def _server(url: URL) -> tuple[str, int | None]:
+    host = "localhost" if (url.host or "") in _LOCAL else str(url.host)
+    return host, url.port or _PORTS.get(url.get_backend_name())
 
 
 def _sqlite_path(url: URL) -> str:

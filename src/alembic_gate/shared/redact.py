@@ -33,6 +33,8 @@ _USER = re.compile(r"[^:/@?#]*:")
 _QUERY_PASSWORD = re.compile(r"(?i)([?&;](?:password|passwd|pwd|pass)=)([^&;#\s'\"<>`]*)")
 # alembic's templates put `driver://user:pass@localhost/dbname` in alembic.ini.
 PLACEHOLDER_SCHEME = "driver://"
+# The placeholders of --env values.
+PLACEHOLDER = re.compile(r"\{(?:url|host|port|user|password|database)\}")
 # Names of --env variables whose values are taken for secrets.
 SECRET_NAME = re.compile(r"(?i)pass|pwd|secret|token|credential|private|api_?key|auth")
 
@@ -97,7 +99,10 @@ class Redactor:
             self.add(*url_secrets(url))
 
     def add_env(self, name: str, value: str) -> None:
-        """A ``--env NAME=VALUE`` given by the user: a secret when NAME sounds like one."""
+        """A ``--env NAME=VALUE`` given by the user: a secret when NAME sounds like one
+        (but not a placeholder such as ``{password}``: what it stands for is known)."""
+        if "{" in value and PLACEHOLDER.search(value):
+            return
         if SECRET_NAME.search(name):
             self.add(value)
         self.add_url(value)
