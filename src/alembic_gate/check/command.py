@@ -185,7 +185,8 @@ def _engine_guess(args: argparse.Namespace) -> str:
     """The engine when no migration reached the database (env.py failed first)."""
     if args.database_url is None:
         return ENGINES[args.db]
-    return str(args.database_url).split(":", 1)[0].split("+", 1)[0]
+    scheme = str(args.database_url).split(":", 1)[0].split("+", 1)[0]
+    return ENGINES.get({"postgresql": "postgres"}.get(scheme, scheme), scheme)
 
 
 def _redacted(finding: Finding, redact: Redactor) -> Finding:

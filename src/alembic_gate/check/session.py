@@ -36,6 +36,7 @@ from alembic_gate.check.targets import connect, provide, refuse_nonempty, same_d
 from alembic_gate.shared.redact import Redactor
 
 ASYNC_MARKERS = ("async_engine_from_config", "create_async_engine", "AsyncEngine", "run_sync")
+FLASK_LOADING = "loading the Flask app"
 # An exception's message is kept whole up to this many characters.
 MESSAGE_LIMIT = 2000
 
@@ -243,7 +244,7 @@ class Session:
         failure = self._attempt(load)
         if failure is not None:
             _refuse_script_info(failure, self.request.flask_app)
-            self._fail("AG901", failure, "loading the Flask app")
+            self._fail("AG901", failure, FLASK_LOADING)
             return None
         stack.enter_context(app.app_context())
         extension = app.extensions.get("migrate")
@@ -322,6 +323,11 @@ class Session:
         if code == "AG901" and self.revisions:
             # After a message of several lines (pydantic's), on a line of its own.
             message += f"{chr(10) if chr(10) in message else '; '}{self._applied()}"
+        if phase == FLASK_LOADING and not self.request.env:
+            message += (
+                " (the app was given the throwaway database's URL; if it also reads one "
+                "from a variable of its own, pass that with --url-env NAME)"
+            )
         path, line = where if where is not None else (self.env_py, None)
         self.result.findings.append(RawFinding(code, message, path, line))
 
