@@ -106,7 +106,7 @@ def placeholders(url: URL) -> dict[str, str]:
     return {
         "url": url.render_as_string(hide_password=False),
         "host": url.host or "",
-        "port": str(url.port or _PORTS.get(url.get_backend_name(), "")),
+        "port": str(url.port or _PORTS.get(url.get_backend_name()) or ""),
         "user": url.username or "",
         "password": url.password if isinstance(url.password, str) else "",
         "database": url.database or "",
