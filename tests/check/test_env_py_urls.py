@@ -159,3 +159,23 @@ def _listener() -> Iterator[tuple[int, list[tuple[str, int]]]]:
         server.shutdown(socket.SHUT_RDWR)
         server.close()
         thread.join(timeout=10)
+
+
+@pytest.mark.postgres
+def test_env_py_own_database_on_the_same_server_that_fails(
+    project: Project, check: Check, postgres_url: str
+) -> None:
+    project("url_env")
+    # The same server as --database-url, another (missing) database: env.py connects, the
+    # server refuses, and the message says whose URL that was.
+    own = postgres_url.rsplit("/", 1)[0] + "/no_such_database"
+    run = check("--database-url", postgres_url, "--env", f"APP_DATABASE_URL={own}")
+    assert run.code == 2, run.err
+    assert "env.py connected to postgresql+psycopg://postgres@127.0.0.1:5432/no_such_database" in (
+        run.err
+    )
+    assert (
+        "a URL of its own, not to the throwaway database it was given, and that failed: " in run.err
+    )
+    assert 'database "no_such_database" does not exist' in run.err
+    assert "--url-env NAME" in run.err
