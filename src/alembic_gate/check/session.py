@@ -24,91 +24,21 @@ from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 
-from alembic_gate.check import drift, roundtrip, targets
+from alembic_gate.check import drift, flaskapp, roundtrip, targets
 from alembic_gate.check.errors import WorkerError
+from alembic_gate.check.guard import Guard
 from alembic_gate.check.locate import Location, Models, ProjectFiles, created_in, deepest_in, real
 from alembic_gate.check.protocol import Behind, RawFinding, Request, Result, fill
-from alembic_gate.check.targets import connect, provide, refuse_nonempty, same_database
+from alembic_gate.check.targets import connect, provide, refuse_nonempty
 from alembic_gate.shared.redact import Redactor
 
 ASYNC_MARKERS = ("async_engine_from_config", "create_async_engine", "AsyncEngine", "run_sync")
 FLASK_LOADING = "loading the Flask app"
 # An exception's message is kept whole up to this many characters.
 MESSAGE_LIMIT = 2000
-
-
-class Guard:
-    """Watches where env.py connects, and every `context.configure()` it makes.
-
-    Records the MigrationContext (for rendering and the version table). Stops the run
-    before any migration when env.py connects to another database than the throwaway
-    one it was given: at once, before connecting, when it aims at another server (its
-    own URL: no waiting for a host that does not answer), and at `configure()` when it
-    connected to another database of the same server.
-    """
-
-    def __init__(self, urls: dict[str, URL], hint: str, redact: Redactor) -> None:
-        self.urls = urls
-        self.hint = hint
-        self.redact = redact
-        self.contexts: list[tuple[str, MigrationContext]] = []
-        # Only while env.py runs (the worker's own connections go elsewhere too).
-        self.active = False
-        # env.py's own URL, masked, when its last connection went elsewhere.
-        self.foreign: str | None = None
-
-    def install(self) -> None:
-        original = EnvironmentContext.configure
-        guard = self
-
-        def configure(env: EnvironmentContext, *args: Any, **kwargs: Any) -> None:
-            original(env, *args, **kwargs)
-            guard.seen(env.get_context())
-
-        setattr(EnvironmentContext, "configure", configure)  # noqa: B010 - patching a method
-        event.listen(Engine, "do_connect", self.connecting)
-
-    def connecting(self, dialect: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> None:
-        """SQLAlchemy's do_connect event: every connection any engine is about to open."""
-        if not self.active:
-            return
-        target = targets.Target.of(dialect, cargs, cparams)
-        ours = [targets.Target.of_url(dialect, url) for url in self.urls.values()]
-        if target is None or target in ours:
-            self.foreign = None
-            return
-        self.redact.add(*[str(cparams[k]) for k in ("password", "passwd") if cparams.get(k)])
-        self.foreign = target.shown
-        if not any(target.server == other.server for other in ours if other is not None):
-            raise WorkerError(
-                f"env.py connects to {self.foreign}, a URL of its own, not to the throwaway "
-                f"database it was given; nothing was migrated. {self.hint}",
-                "usage",
-            )
-
-    def seen(self, context: MigrationContext) -> None:
-        connection = context.connection
-        if connection is None:
-            return
-        url = connection.engine.url
-        for name, expected in self.urls.items():
-            if same_database(url, expected):
-                self.contexts.append((name, context))
-                return
-        self.redact.add_url(url.render_as_string(hide_password=False))
-        shown = self.redact(url.render_as_string(hide_password=True))
-        raise WorkerError(
-            f"env.py connected to {shown}, not to the throwaway database it was given; "
-            f"nothing was migrated. {self.hint}",
-            "usage",
-        )
-
-    def context_for(self, name: str) -> MigrationContext | None:
-        return next((ctx for n, ctx in reversed(self.contexts) if n == name), None)
 
 
 class Session:
@@ -234,16 +164,16 @@ class Session:
         self._provide([""], is_async=False)
         url = self.urls[""].render_as_string(hide_password=False)
         os.environ["SQLALCHEMY_DATABASE_URI"] = url
-        _point_flask_sqlalchemy_at(url)
+        flaskapp.point_flask_sqlalchemy_at(url)
         app: Any = None
 
         def load() -> None:
             nonlocal app
-            app = _load_flask_app(self.request.flask_app)
+            app = flaskapp.load_flask_app(self.request.flask_app)
 
         failure = self._attempt(load)
         if failure is not None:
-            _refuse_script_info(failure, self.request.flask_app)
+            flaskapp.refuse_script_info(failure, self.request.flask_app)
             self._fail("AG901", failure, FLASK_LOADING)
             return None
         stack.enter_context(app.app_context())
@@ -584,59 +514,6 @@ def _engine_names(cfg: Config) -> list[str]:
     if not databases:
         return [""]
     return [name.strip() for name in databases.replace(",", " ").split() if name.strip()]
-
-
-def _point_flask_sqlalchemy_at(url: str) -> None:
-    """Make every Flask-SQLAlchemy `init_app` see `url` as the app's database."""
-    try:
-        from flask_sqlalchemy import SQLAlchemy
-    except ImportError:
-        return
-    original = SQLAlchemy.init_app
-
-    def init_app(self: SQLAlchemy, app: Any) -> None:
-        app.config["SQLALCHEMY_DATABASE_URI"] = url
-        original(self, app)
-
-    setattr(SQLAlchemy, "init_app", init_app)  # noqa: B010 - patching a method
-
-
-def _load_flask_app(import_path: str | None) -> Any:
-    """The app as `flask db upgrade` finds it: --flask-app, else FLASK_APP (also from
-    .flaskenv and .env, which the `flask` command reads), else wsgi.py or app.py."""
-    from flask.cli import NoAppException, ScriptInfo, load_dotenv
-
-    with suppress(Exception):  # python-dotenv missing, or an unreadable file: as flask
-        load_dotenv()
-    try:
-        return ScriptInfo(app_import_path=import_path or os.environ.get("FLASK_APP")).load_app()
-    except NoAppException as exc:
-        raise WorkerError(
-            f"cannot load the Flask app: {exc} (pass --flask-app module:app, or "
-            "--flask-app 'module:create_app(ARGS)' for a factory)",
-            "usage",
-        ) from None
-
-
-def _refuse_script_info(exc: BaseException, import_path: str | None) -> None:
-    """Flask before 2.1 calls an app factory with one required parameter with its own
-    ScriptInfo object as the argument (`create_app(config_name)` then fails with
-    "KeyError: <flask.cli.ScriptInfo ...>"): say what to pass instead."""
-    if not any(type(arg).__name__ == "ScriptInfo" for arg in exc.args) and (
-        "flask.cli.ScriptInfo" not in str(exc)
-    ):
-        return
-    given = (
-        f"--flask-app {import_path} named"
-        if import_path
-        else "no --flask-app or FLASK_APP: Flask found"
-    )
-    raise WorkerError(
-        f"loading the Flask app failed with {type(exc).__name__}: {exc} ({given} an app "
-        "factory that takes an argument, and Flask passed it its own ScriptInfo object): "
-        "name the factory and its argument, e.g. --flask-app 'app:create_app(\"production\")'",
-        "usage",
-    )
 
 
 def _hint(request: Request) -> str:
