@@ -57,6 +57,7 @@ class Inputs:
     db: str
     image: str
     database_url: str
+    env: list[str]
     args: list[str]
     sarif: str
     working_directory: str
@@ -80,6 +81,7 @@ class Inputs:
             db=get("DB"),
             image=get("IMAGE"),
             database_url=get("DATABASE_URL"),
+            env=[line.strip() for line in get("ENV").splitlines() if line.strip()],
             args=args,
             sarif=get("SARIF"),
             working_directory=get("WORKING_DIRECTORY") or ".",
@@ -89,8 +91,18 @@ class Inputs:
         return inputs
 
     def validate(self) -> None:
-        only = {"db": ("check",), "image": ("check",), "database-url": ("check", "doctor")}
-        given = {"db": self.db, "image": self.image, "database-url": self.database_url}
+        only = {
+            "db": ("check",),
+            "image": ("check",),
+            "database-url": ("check", "doctor"),
+            "env": ("check",),
+        }
+        given = {
+            "db": self.db,
+            "image": self.image,
+            "database-url": self.database_url,
+            "env": "\n".join(self.env),
+        }
         for name, value in given.items():
             if value and self.command not in only[name]:
                 allowed = " and ".join(only[name])
@@ -134,6 +146,8 @@ def tool_args(inputs: Inputs, base: str | None, json_path: Path, sarif: Path | N
     for flag, value in flags.items():
         if value:
             argv += [flag, value]
+    for item in inputs.env:
+        argv += ["--env", item]
     if base:
         argv += ["--base", base]
     argv += [*inputs.args, "--format", "github", "--format", f"json={json_path}"]
@@ -143,13 +157,16 @@ def tool_args(inputs: Inputs, base: str | None, json_path: Path, sarif: Path | N
 
 
 def shown(argv: Sequence[str]) -> list[str]:
-    """The command line for the log, without the database URL (it may hold a password)."""
+    """The command line for the log, without the database URL and the --env values (they
+    may hold a password)."""
     hidden = []
     for i, arg in enumerate(argv):
         if i and argv[i - 1] == "--database-url":
             arg = "***"
         elif arg.startswith("--database-url="):
             arg = "--database-url=***"
+        elif i and argv[i - 1] == "--env":
+            arg = arg.partition("=")[0] + "=***"
         hidden.append(arg)
     return hidden
 

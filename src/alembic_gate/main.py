@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import sys
 from collections.abc import Callable, Sequence
 
@@ -66,6 +67,17 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _seconds(value: str) -> float:
+    """A --timeout value: a finite number of seconds above zero."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise argparse.ArgumentTypeError(f"{value!r}: give a number of seconds above 0")
+    return seconds
+
+
 def _lint_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "lint",
@@ -110,14 +122,34 @@ def _check_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "database per history) for fast repeated local runs",
     )
     p.add_argument("--image", help="container image for --db, e.g. postgres:15")
-    p.add_argument("--database-url", help="use this existing, empty database instead")
+    p.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="use this existing, empty database instead (no tables, views, sequences, "
+        "types or functions)",
+    )
     p.add_argument(
         "--allow-nonempty",
         action="store_true",
-        help="let --database-url point at a database that already holds tables",
+        help="let --database-url point at a database that is not empty",
     )
     p.add_argument("--flask-app", metavar="APP", help="Flask-Migrate app (as FLASK_APP takes it)")
-    p.add_argument("--url-env", metavar="NAME", help="also export the database URL as NAME")
+    p.add_argument(
+        "--url-env",
+        metavar="NAME",
+        help="set the throwaway database's URL as environment variable NAME for env.py "
+        "(the same as --env NAME={url})",
+    )
+    p.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set NAME for env.py (repeatable), for env.py files that build their URL from "
+        "parts; VALUE may hold {url}, {host}, {port}, {user}, {password} and {database}, "
+        "filled in for the throwaway database, e.g. --env POSTGRES_SERVER={host} "
+        "--env POSTGRES_PORT={port} --env POSTGRES_PASSWORD={password}",
+    )
     p.add_argument(
         "-x",
         action="append",
@@ -137,10 +169,11 @@ def _check_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     p.add_argument(
         "--timeout",
-        type=float,
+        type=_seconds,
         default=120.0,
         metavar="SECONDS",
-        help="how long to wait for the database to start (default: 120)",
+        help="how long to wait for the database to start (default: 120); env.py and the "
+        "migrations may take 10 times as long (900 at least)",
     )
     p.add_argument("files", nargs="*", help=argparse.SUPPRESS)
 
@@ -214,8 +247,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _command(args.command)(args)
     except GateError as exc:
         from alembic_gate.reporters.common import log_lines  # names from files: made safe
+        from alembic_gate.shared.redact import mask_urls
 
-        print(log_lines(f"alembic-gate: error: {exc}"), file=sys.stderr)
+        print(log_lines(f"alembic-gate: error: {mask_urls(str(exc))}"), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("alembic-gate: interrupted", file=sys.stderr)

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -76,28 +77,56 @@ def test_a_missing_image_is_exit_3(project: Project, check: Check) -> None:
     assert "Traceback" not in run.err
 
 
+@pytest.mark.parametrize("image", ["Not An Image", "x::y", "UPPER/case:1"])
+def test_an_invalid_image_name_is_a_usage_error(project: Project, check: Check, image: str) -> None:
+    project("generic")
+    run = check("--image", image)
+    assert run.code == 2, run.err
+    assert f"--image {image!r} is not a valid image reference" in run.err
+    assert "cannot reach Docker" not in run.err and "Traceback" not in run.err
+
+
 @pytest.fixture
 def slow_run(project: Project) -> Iterator[tuple[subprocess.Popen[str], Path]]:
     """`check` in a subprocess, stopped inside a two-minute migration."""
     root = project("generic")
     (root / "migrations/versions/5e5e5e5e5e5e_wait.py").write_text(SLOW_REVISION)
+    temp = root.parent / "tmp"
+    temp.mkdir()
     process = subprocess.Popen(
         [sys.executable, "-m", "alembic_gate", "check", "--image", POSTGRES_IMAGE],
         cwd=root,
+        env={**os.environ, "TMPDIR": str(temp)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # a process group of its own, as a shell job has
     )
     try:
-        _wait_for_line(process, "database ready", timeout=90)
-        _wait_until(lambda: _worker_in(root), timeout=30)
-        time.sleep(2)  # inside the migration by now
+        _wait_for_line(process, "database ready", timeout=180)
+        [container] = containers_of(process.pid)
+        # Wait for the event, not for a time: the migration's query runs on the server.
+        _wait_until(lambda: _sleeping_in(container), timeout=180)
+        assert _worker_in(root)
         yield process, root
     finally:
         if process.poll() is None:
             process.kill()
         process.communicate()
+
+
+def _sleeping_in(container: str) -> bool:
+    """Whether the server in `container` runs the slow revision's pg_sleep now."""
+    sql = "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%'"
+    command = f'PGPASSWORD="$POSTGRES_PASSWORD" psql -h 127.0.0.1 -U postgres -tAc "{sql}"'
+    done = subprocess.run(
+        ["docker", "exec", container, "sh", "-c", command],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return done.stdout.strip() == "1"
 
 
 def _worker_in(root: Path) -> bool:
@@ -125,7 +154,12 @@ def _wait_until(condition: Callable[[], bool], timeout: float) -> None:
 
 @pytest.mark.parametrize(
     ("signum", "code", "said"),
-    [(signal.SIGTERM, 143, "terminated by SIGTERM"), (signal.SIGINT, 130, "interrupted")],
+    [
+        (signal.SIGTERM, 143, "terminated by SIGTERM"),
+        (signal.SIGINT, 130, "interrupted"),
+        (signal.SIGHUP, 129, "terminated by SIGHUP"),
+        (signal.SIGQUIT, 131, "terminated by SIGQUIT"),
+    ],
 )
 def test_sigterm_and_ctrl_c_remove_the_container_and_the_worker(
     slow_run: tuple[subprocess.Popen[str], Path], signum: int, code: int, said: str
@@ -134,7 +168,9 @@ def test_sigterm_and_ctrl_c_remove_the_container_and_the_worker(
     assert containers_of(process.pid) != []
     # As a terminal does: to the whole process group (the worker too).
     os.killpg(process.pid, signum)
-    _, err = process.communicate(timeout=30)
+    # The event is the process's end; the bound only keeps a hang from lasting forever
+    # (removing a container takes the Docker engine seconds on a busy machine).
+    _, err = process.communicate(timeout=300)
     assert process.returncode == code
     assert said in err and "Traceback" not in err
     assert containers_of(process.pid) == []
@@ -146,10 +182,12 @@ def test_sigkill_leaves_the_clean_up_to_the_watchdog(
 ) -> None:
     process, root = slow_run
     process.kill()
-    process.wait(timeout=10)
+    process.wait(timeout=60)
+    # The worker's output and result files never had a name: nothing is left behind.
+    assert list((root.parent / "tmp").iterdir()) == []
     # The worker dies with its parent; the watchdog sees the pipe close.
-    _wait_until(lambda: processes_in(root) == {}, timeout=15)
-    _wait_until(lambda: containers_of(process.pid) == [], timeout=30)
+    _wait_until(lambda: processes_in(root) == {}, timeout=120)
+    _wait_until(lambda: containers_of(process.pid) == [], timeout=300)
 
 
 def test_the_next_run_removes_what_a_killed_run_left(
@@ -172,67 +210,64 @@ def test_the_next_run_removes_what_a_killed_run_left(
     assert len(watchdogs) == 1
     os.kill(watchdogs[0], signal.SIGKILL)  # as when a CI runner kills everything
     process.kill()
-    process.wait(timeout=10)
-    time.sleep(2)
-    assert containers_of(process.pid) == [container]
+    process.wait(timeout=60)
+    assert containers_of(process.pid) == [container]  # nobody is left to remove it
     # Any later run sweeps first (this one then stops at its image).
     assert check("--image", "alembic-gate/no-such-image:0").code == 3
     assert containers_of(process.pid) == []
 
 
 @pytest.fixture
-def kept(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], str]]:
-    """ALEMBIC_GATE_REUSE=1, and `psql(sql)` inside the kept PostgreSQL container; the
-    container is removed before and after."""
+def kept(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Callable[..., str]]]:
+    """ALEMBIC_GATE_REUSE=1 with an image tag of this test's own (so that no other run of
+    the suite on the same Docker engine shares or removes its kept container), and
+    `psql(sql)` inside that container; it is removed and the tag dropped afterwards."""
     monkeypatch.setenv("ALEMBIC_GATE_REUSE", "1")
+    image = f"{POSTGRES_IMAGE.split(':')[0]}:kept-{uuid.uuid4().hex[:8]}"
+    _docker("tag", POSTGRES_IMAGE, image)
 
     def kept_ids() -> list[str]:
-        listed = subprocess.run(
-            ["docker", "ps", "-aq", "--filter", "label=alembic-gate.keep=postgres"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=30,
-        )
-        return listed.stdout.split()
-
-    def remove() -> None:
-        for container in kept_ids():
-            subprocess.run(["docker", "rm", "-f", container], capture_output=True, timeout=60)
+        return _docker("ps", "-aq", "--filter", f"label=alembic-gate.image={image}").split()
 
     def psql(sql: str, database: str = "postgres") -> str:
         [container] = kept_ids()
-        command = ["psql", "-U", "postgres", "-d", database, "-tAc", sql]
-        done = subprocess.run(
-            ["docker", "exec", container, *command], capture_output=True, text=True, timeout=60
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout.strip()
+        return _docker("exec", container, "psql", "-U", "postgres", "-d", database, "-tAc", sql)
 
-    remove()
-    yield psql
-    remove()
+    try:
+        yield image, psql
+    finally:
+        for container in kept_ids():
+            _docker("rm", "-f", container)
+        _docker("rmi", image)
+
+
+def _docker(*args: str) -> str:
+    done = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
 
 
 def test_a_kept_container_copies_the_migrated_template(
-    project: Project, check: Check, kept: Callable[[str], str]
+    project: Project, check: Check, kept: tuple[str, Callable[..., str]]
 ) -> None:
+    image, psql = kept
     root = project("generic")
-    assert check("--image", POSTGRES_IMAGE).code == 0
-    [template] = kept("SELECT datname FROM pg_database WHERE datname LIKE 'alembic_gate_%'").split()
+    assert check("--image", image).code == 0
+    [template] = psql("SELECT datname FROM pg_database WHERE datname LIKE 'alembic_gate_%'").split()
     assert template.startswith("alembic_gate_tpl_")  # the run's own database was dropped
     # Mark the template: a run that starts from a copy of it sees the mark as drift.
-    kept("CREATE TABLE template_mark (id integer)", template)
-    run = check("--image", POSTGRES_IMAGE, "--format", "json")
+    psql("CREATE TABLE template_mark (id integer)", template)
+    run = check("--image", image, "--format", "json")
     assert [f["message"] for f in run.findings] == [
         "table template_mark is in the migrated database but not in the models"
     ]
+    assert "(from this history's migrated template)" in check("--image", image).out
     # Another history is another template: migrated from scratch, no mark.
     (root / "migrations/versions/5e5e5e5e5e5e_wait.py").write_text(
         SLOW_REVISION.replace("SELECT pg_sleep(120)", "SELECT 1")
     )
-    assert check("--image", POSTGRES_IMAGE).code == 0
-    names = kept("SELECT count(*) FROM pg_database WHERE datname LIKE 'alembic_gate_tpl_%'")
+    assert check("--image", image).code == 0
+    names = psql("SELECT count(*) FROM pg_database WHERE datname LIKE 'alembic_gate_tpl_%'")
     assert names == "2"
 
 

@@ -91,7 +91,7 @@ def test_postgres_non_empty_refused_without_showing_the_password(
     with_password = sa.make_url(postgres_url).set(password=PASSWORD)
     run = check("--database-url", with_password.render_as_string(hide_password=False))
     assert run.code == 2
-    assert "already holds 1 table(s) (invoices)" in run.err
+    assert "is not empty: it holds 1 object(s) (table invoices)" in run.err
     assert PASSWORD not in run.out + run.err
     assert ":***@" in run.err
     assert tables(postgres_url) == ["invoices"]
@@ -127,3 +127,80 @@ def test_mariadb_failure_keeps_what_applied(
     assert "Unknown column 'username'" in finding["message"]
     assert "2 revision(s) applied, the database is at 7a3d5e8c2f40" in finding["message"]
     assert "DDL is not transactional" in finding["message"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("driver", ["postgresql", "postgresql+psycopg"])
+def test_postgres_older_async_template(
+    project: Project, check: Check, postgres_url: str, driver: str
+) -> None:
+    # AsyncEngine(engine_from_config(...)) takes no sync driver: psycopg becomes psycopg_async.
+    project("sa14_async")
+    url = sa.make_url(postgres_url).set(drivername=driver).render_as_string(hide_password=False)
+    run = check("--database-url", url)
+    assert run.code == 0, run.out + run.err
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("ddl", "named"),
+    [
+        (["CREATE MATERIALIZED VIEW stats AS SELECT 1 AS one"], "materialized view stats"),
+        (
+            [
+                "CREATE FOREIGN DATA WRAPPER ag_fdw",
+                "CREATE SERVER ag_server FOREIGN DATA WRAPPER ag_fdw",
+                "CREATE FOREIGN TABLE remote_users (id integer) SERVER ag_server",
+            ],
+            "foreign table remote_users",
+        ),
+        (["CREATE SEQUENCE invoice_numbers"], "sequence invoice_numbers"),
+        (["CREATE TYPE mood AS ENUM ('sad', 'ok')"], "enum type mood"),
+        (["CREATE DOMAIN email AS text CHECK (length(VALUE) > 3)"], "domain email"),
+        (
+            ["CREATE FUNCTION answer() RETURNS integer AS 'SELECT 42' LANGUAGE sql"],
+            "function answer",
+        ),
+        (
+            ["CREATE SCHEMA billing", "CREATE TABLE billing.accounts (id integer)"],
+            "billing.accounts",
+        ),
+    ],
+)
+def test_postgres_empty_means_empty(
+    project: Project, check: Check, postgres_url: str, ddl: list[str], named: str
+) -> None:
+    project("generic")
+    engine = sa.create_engine(postgres_url, poolclass=sa.NullPool)
+    with engine.begin() as conn:
+        for statement in ddl:
+            conn.exec_driver_sql(statement)
+    engine.dispose()
+    run = check("--database-url", postgres_url)
+    assert run.code == 2, run.out + run.err
+    assert "is not empty" in run.err and named in run.err
+    assert tables(postgres_url) in ([], ["remote_users"])  # nothing was migrated
+
+
+@pytest.mark.mariadb
+@pytest.mark.parametrize(
+    ("ddl", "named"),
+    [
+        ("CREATE VIEW recent AS SELECT 1 AS one", "view recent"),
+        ("CREATE FUNCTION answer() RETURNS INT DETERMINISTIC RETURN 42", "function answer"),
+        ("CREATE PROCEDURE tidy() BEGIN END", "procedure tidy"),
+        ("CREATE EVENT nightly ON SCHEDULE EVERY 1 DAY DO SELECT 1", "event nightly"),
+        ("CREATE SEQUENCE invoice_numbers", "sequence invoice_numbers"),
+    ],
+)
+def test_mariadb_empty_means_empty(
+    project: Project, check: Check, mariadb_url: str, ddl: str, named: str
+) -> None:
+    project("generic")
+    engine = sa.create_engine(mariadb_url, poolclass=sa.NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(ddl)
+    engine.dispose()
+    run = check("--database-url", mariadb_url)
+    assert run.code == 2, run.out + run.err
+    assert "is not empty" in run.err and named in run.err

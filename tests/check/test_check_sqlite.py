@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shutil
 import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,7 +28,13 @@ FAILING = "migrations/versions/c9e2b7d41a05_add_user_email.py"
 def test_a_clean_project_passes_with_a_round_trip(project: Project, check: Check) -> None:
     project("generic")
     run = check("--db", "sqlite", "--roundtrip")
-    assert (run.code, run.out.strip()) == (0, "All checks passed.")
+    assert run.code == 0
+    passed, covered = run.out.strip().splitlines()
+    assert passed == "All checks passed."
+    # What was covered, so a pass can be told apart from a run that did nothing.
+    assert re.fullmatch(
+        r"Checked on SQLite 3\.\d+\.\d+: 3 revisions applied in \d+\.\ds\.", covered
+    )
 
 
 def test_drift_is_one_finding_per_difference_at_the_model(project: Project, check: Check) -> None:
@@ -117,9 +128,9 @@ def test_env_py_reading_its_own_variable_needs_url_env(project: Project, check: 
     root = project("url_env")
     refused = check("--db", "sqlite")
     assert refused.code == 2
-    assert "env.py connected to sqlite:///dev.db, not to the throwaway database" in refused.err
-    assert "--url-env NAME" in refused.err
-    assert tables(f"sqlite:///{root / 'dev.db'}") == []  # stopped before any migration
+    assert f"env.py connects to sqlite:///{root / 'dev.db'}, a URL of its own" in refused.err
+    assert "--url-env NAME" in refused.err and "--env NAME=VALUE" in refused.err
+    assert not (root / "dev.db").exists()  # stopped before it even connected
     assert check("--db", "sqlite", "--url-env", "APP_DATABASE_URL").code == 0
 
 
@@ -207,17 +218,59 @@ def test_flask_migrate_app_points_at_the_throwaway_database(project: Project, ch
     assert not (root / "instance").exists()  # the app's own sqlite:///dev.db was never made
 
 
-def test_two_heads_stop_the_check_before_any_database(project: Project, check: Check) -> None:
+OTHER_HEAD = '''"""other head"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "d00d00d00d00"
+down_revision = "{parent}"
+
+
+def upgrade():
+    {body}
+
+
+def downgrade():
+    pass
+'''
+
+
+def test_two_heads_are_ag001_and_both_are_still_applied(project: Project, check: Check) -> None:
     root = project("generic")
     second = root / GENERIC_REVISIONS / "d00d00d00d00_other_head.py"
     second.write_text(
-        '"""other head"""\nrevision = "d00d00d00d00"\ndown_revision = "7a3d5e8c2f40"\n\n\n'
-        "def upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n"
+        OTHER_HEAD.format(
+            parent="4f1c2a9e0b11",
+            # This branch creates the table the other branch creates too: the merge would
+            # fail, and only applying both heads shows it.
+            body='op.create_table("posts", sa.Column("id", sa.Integer, primary_key=True))',
+        )
     )
+    run = check("--db", "sqlite", "--format", "json")
+    assert run.code == 1
+    assert sorted(run.codes()) == ["AG001", "AG001", "AG901"]
+    [failed] = [f for f in run.findings if f["code"] == "AG901"]
+    assert "table posts already exists" in failed["message"]
+
+
+def test_two_heads_that_apply_cleanly_are_only_ag001(project: Project, check: Check) -> None:
+    root = project("generic")
+    second = root / GENERIC_REVISIONS / "d00d00d00d00_other_head.py"
+    second.write_text(OTHER_HEAD.format(parent="7a3d5e8c2f40", body="pass"))
+    run = check("--db", "sqlite", "--format", "json")
+    assert sorted(run.codes()) == ["AG001", "AG001"]
+
+
+def test_a_missing_parent_stops_the_check_before_any_database(
+    project: Project, check: Check
+) -> None:
+    root = project("generic")
+    second = root / GENERIC_REVISIONS / "d00d00d00d00_other_head.py"
+    second.write_text(OTHER_HEAD.format(parent="0badc0ffee00", body="pass"))
     # An unreachable server: getting past the graph rules would be exit 3.
     run = check("--database-url", "postgresql://nobody@127.0.0.1:1/none", "--format", "json")
     assert run.code == 1
-    assert set(run.codes()) == {"AG001"}
+    assert "AG002" in run.codes() and "AG901" not in run.codes()
 
 
 def test_a_non_empty_database_is_refused(project: Project, check: Check, tmp_path: Path) -> None:
@@ -227,7 +280,7 @@ def test_a_non_empty_database_is_refused(project: Project, check: Check, tmp_pat
         conn.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY)")
     run = check("--database-url", f"sqlite:///{database}")
     assert run.code == 2
-    assert "already holds 1 table(s) (customers)" in run.err
+    assert "is not empty: it holds 1 object(s) (table customers)" in run.err
     assert "--allow-nonempty" in run.err
     assert tables(f"sqlite:///{database}") == ["customers"]
     allowed = check(
@@ -358,3 +411,111 @@ def test_static_safety_warnings_are_in_the_report_within_since(
     assert [(f["code"], f["path"]) for f in run.findings] == [("AG103", shown)]
     (root / "pyproject.toml").write_text('[tool.alembic-gate]\nsince = "c9e2b7d41a05"\n')
     assert check(*args).findings == []
+
+
+def test_a_killed_run_leaves_no_worker_output_and_the_next_run_sweeps_its_folder(
+    project: Project, check: Check, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project("generic")
+    (root / GENERIC_REVISIONS / "d00d00d00d00_wait.py").write_text(
+        OTHER_HEAD.format(
+            parent="c9e2b7d41a05",
+            body='print("from env.py: postgresql://u:hunter2@h/d", flush=True)\n'
+            '    import pathlib, time\n    pathlib.Path("started").touch()\n    time.sleep(300)',
+        )
+    )
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))  # this process's next run, too
+    process = subprocess.Popen(
+        [sys.executable, "-m", "alembic_gate", "check", "--db", "sqlite"],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while not (root / "started").exists():  # the event: the migration runs
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+        process.kill()
+        process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    # Only the SQLite folder (the database) is left, named after the killed process.
+    [folder] = temp.iterdir()
+    assert folder.name.startswith(f"alembic-gate-sqlite-{process.pid}-")
+    assert not any(b"hunter2" in f.read_bytes() for f in folder.rglob("*") if f.is_file())
+    (root / GENERIC_REVISIONS / "d00d00d00d00_wait.py").unlink()
+    assert check("--db", "sqlite").code == 0
+    assert list(temp.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("ddl", "named"),
+    [
+        ("CREATE VIEW recent AS SELECT 1 AS one", "1 object(s) (view recent)"),
+        (
+            "CREATE VIEW recent AS SELECT 1 AS one; "
+            "CREATE TRIGGER stamp INSTEAD OF INSERT ON recent BEGIN SELECT 1; END",
+            "2 object(s) (trigger stamp, view recent)",
+        ),
+    ],
+)
+def test_sqlite_empty_means_empty(
+    project: Project, check: Check, tmp_path: Path, ddl: str, named: str
+) -> None:
+    project("generic")
+    database = tmp_path / "in_use.db"
+    with sqlite3.connect(database) as conn:
+        conn.executescript(ddl)
+    run = check("--database-url", f"sqlite:///{database}")
+    assert run.code == 2
+    assert f"is not empty: it holds {named}" in run.err
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (["--database-url", "postgresql://u:hunter2@h:port/d"], "its port is not a number"),
+        (["--database-url", "nosuchdb://u:hunter2@h/d"], "has no dialect 'nosuchdb'"),
+        (["--database-url", "mssql+pyodbc://u:hunter2@h/d"], "driver is not installed"),
+        (["--database-url", "postgresql+nodriver://u:hunter2@h/d"], "has no dialect"),
+        (["--database-url", ""], "--database-url is empty"),
+        (["--database-url", "  "], "--database-url is empty"),
+        (["--timeout", "nan"], "give a number of seconds above 0"),
+        (["--timeout", "inf"], "give a number of seconds above 0"),
+        (["--timeout", "-1"], "give a number of seconds above 0"),
+        (["--timeout", "0"], "give a number of seconds above 0"),
+        (["--timeout", "soon"], "'soon' is not a number of seconds"),
+    ],
+)
+def test_malformed_input_is_a_usage_error(
+    project: Project, check: Check, capsys: pytest.CaptureFixture[str], flags: list[str], said: str
+) -> None:
+    project("generic")
+    try:
+        run = check(*flags)
+    except SystemExit as exit_:  # argparse's own error: exit 2 with a message
+        run = Run(int(str(exit_.code)), "", capsys.readouterr().err)
+    assert run.code == 2, run.err
+    assert said in run.err
+    assert "Traceback" not in run.err and "hunter2" not in run.err
+
+
+def test_the_worker_time_limit_says_which_limit_held(
+    project: Project, check: Check, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alembic_gate.check import process
+
+    root = project("generic")
+    (root / GENERIC_REVISIONS / "d00d00d00d00_wait.py").write_text(
+        OTHER_HEAD.format(parent="c9e2b7d41a05", body="import time; time.sleep(300)")
+    )
+    monkeypatch.setattr(process, "WORKER_SECONDS", 3.0)
+    run = check("--db", "sqlite", "--timeout", "0.1")  # 10x is 1s: the floor holds
+    assert run.code == 3
+    assert "did not finish within 3s" in run.err
+    assert "(the limit is 10x --timeout, 3s at least)" in run.err

@@ -1,4 +1,4 @@
-"""The check package's pieces on their own: masking, locating, drivers, snapshots."""
+"""The check package's pieces on their own: placeholders, locating, drivers, snapshots."""
 
 from __future__ import annotations
 
@@ -11,24 +11,9 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from alembic_gate.check.locate import Models, ProjectFiles, created_in, deepest_in, real
-from alembic_gate.check.protocol import DatabaseSpec, Request, mask
+from alembic_gate.check.protocol import DatabaseSpec, Request, fill
 from alembic_gate.check.roundtrip import differences
 from alembic_gate.check.targets import same_database, with_driver
-
-
-@pytest.mark.parametrize(
-    ("text", "shown"),
-    [
-        ("postgresql://app:pw@db:5432/app", "postgresql://app:***@db:5432/app"),
-        ("mysql+pymysql://root:p%40ss@h/x is full", "mysql+pymysql://root:***@h/x is full"),
-        (
-            "at sqlite:///tmp/x.db and postgresql://u@h/d",
-            "at sqlite:///tmp/x.db and postgresql://u@h/d",
-        ),
-    ],
-)
-def test_mask_hides_passwords_only(text: str, shown: str) -> None:
-    assert mask(text) == shown
 
 
 def test_request_round_trips_through_json() -> None:
@@ -40,8 +25,18 @@ def test_request_round_trips_through_json() -> None:
         flask=False,
         database=DatabaseSpec("server", url="postgresql://u:p@h/d", prefix="alembic_gate_0"),
         x_args=["a=b"],
+        env={"POSTGRES_SERVER": "{host}"},
     )
     assert Request.from_json(request.to_json()) == request
+
+
+def test_placeholders_are_filled_and_other_braces_kept() -> None:
+    values = {"url": "postgresql://u:p@h:1/d", "host": "h", "port": "1"}
+    assert fill("{url}", values) == "postgresql://u:p@h:1/d"
+    assert fill("{host}:{port}", values) == "h:1"
+    assert fill('["a"] {"k": 1} {{host}}', values) == '["a"] {"k": 1} {host}'
+    with pytest.raises(ValueError, match=r"unknown placeholder \{db\}"):
+        fill("{db}", values)
 
 
 def _module(path: Path, source: str) -> ModuleType:
@@ -107,6 +102,13 @@ def test_models_locate_mapped_columns_by_attribute(tmp_path: Path) -> None:
 
 def test_drivers_for_sync_and_async_env_py() -> None:
     assert with_driver(make_url("postgresql://u@h/d"), False).drivername == "postgresql+psycopg"
+    # Async: a name whose dialect is the async one (AsyncEngine(engine_from_config())).
+    assert with_driver(make_url("postgresql://u@h/d"), True).drivername == (
+        "postgresql+psycopg_async"
+    )
+    assert with_driver(make_url("postgresql+psycopg://u@h/d"), True).drivername == (
+        "postgresql+psycopg_async"
+    )
     assert with_driver(make_url("postgresql+asyncpg://u@h/d"), False).drivername == (
         "postgresql+psycopg"
     )
@@ -123,6 +125,10 @@ def test_same_database_ignores_driver_and_password(tmp_path: Path) -> None:
         make_url("postgresql+psycopg://a:x@h:5432/d"), make_url("postgresql://a@h:5432/d")
     )
     assert not same_database(make_url("postgresql://h/d"), make_url("postgresql://h/other"))
+    assert same_database(
+        make_url("postgresql://127.0.0.1/d"), make_url("postgresql://localhost:5432/d")
+    )
+    assert not same_database(make_url("postgresql://h/d"), make_url("postgresql://h:5433/d"))
     assert same_database(
         make_url(f"sqlite:///{tmp_path}/./x.db"), make_url(f"sqlite+aiosqlite:///{tmp_path}/x.db")
     )

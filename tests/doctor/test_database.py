@@ -140,7 +140,7 @@ def test_missing_sqlite_file_is_not_created(tmp_path: Path, shop: Path, run_doct
     [
         ("not a url", "--database-url is not a database URL"),
         ("sqlite://", "in-memory SQLite database"),
-        ("nosuchdb://h/x", "unknown database dialect 'nosuchdb'"),
+        ("nosuchdb://h/x", "has no dialect 'nosuchdb'"),
         ("mssql+pyodbc://h/x", "driver is not installed"),
     ],
 )

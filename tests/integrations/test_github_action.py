@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -40,7 +41,7 @@ def test_marketplace_metadata() -> None:
     assert set(ACTION["branding"]) == {"icon", "color"}
     assert ACTION["runs"]["using"] == "composite"
     expected = {
-        "command", "config", "db", "image", "database-url", "args",
+        "command", "config", "db", "image", "database-url", "env", "args",
         "python-version", "sarif", "working-directory", "base",
     }  # fmt: skip
     assert set(ACTION["inputs"]) == expected
@@ -180,6 +181,43 @@ def test_an_unusable_input_is_an_error_annotation(
 def test_database_url_is_not_printed() -> None:
     argv = ["check", "--database-url", "postgresql://u:pw@h/db", "--database-url=sqlite:///x"]
     assert load_script().shown(argv) == ["check", "--database-url", "***", "--database-url=***"]
+
+
+def test_env_lines_become_env_flags_whose_values_are_not_printed() -> None:
+    script = load_script()
+    inputs = script.Inputs.from_env(
+        {
+            "INPUT_COMMAND": "check",
+            "INPUT_ENV": "POSTGRES_SERVER={host}\n\n  PROJECT_NAME=My App  \nPW=hunter2\n",
+        }
+    )
+    argv = script.tool_args(inputs, None, Path("r.json"), None)
+    assert argv[:7] == [
+        "check", "--env", "POSTGRES_SERVER={host}", "--env", "PROJECT_NAME=My App",
+        "--env", "PW=hunter2",
+    ]  # fmt: skip
+    assert script.shown(argv)[:7] == [
+        "check", "--env", "POSTGRES_SERVER=***", "--env", "PROJECT_NAME=***", "--env", "PW=***",
+    ]  # fmt: skip
+    with pytest.raises(script.InputError, match="input 'env' is for command check, not lint"):
+        script.Inputs.from_env({"INPUT_COMMAND": "lint", "INPUT_ENV": "A=b"})
+
+
+@pytest.mark.postgres
+def test_check_with_env_input_for_an_env_py_that_builds_its_url(
+    action: Callable[..., Run], scratch_database: str, tmp_path: Path
+) -> None:
+    workspace = Path(shutil.copytree(ROOT / "tests/projects/check_url_parts", tmp_path / "ws"))
+    env = "\n".join(
+        f"POSTGRES_{name}={{{part}}}"
+        for name, part in [
+            ("SERVER", "host"), ("PORT", "port"), ("USER", "user"), ("DB", "database"),
+        ]
+    )  # fmt: skip
+    result = action(workspace, command="check", database_url=scratch_database, env=env)
+    assert result.returncode == 0, result.stdout
+    assert "--env 'POSTGRES_SERVER=***' --env 'POSTGRES_PORT=***'" in result.stdout
+    assert result.outputs["findings"] == "0"
 
 
 @pytest.mark.postgres

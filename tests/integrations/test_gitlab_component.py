@@ -48,7 +48,9 @@ def validate_junit(path: Path) -> junitparser.JUnitXml:
 
 
 def test_spec_header_declares_the_inputs() -> None:
-    assert {"stage", "command", "config", "db", "image", "args", "database-url"} <= set(INPUTS)
+    assert {"stage", "command", "config", "db", "image", "args", "database-url", "env"} <= set(
+        INPUTS
+    )
     assert INPUTS["command"]["options"] == ["lint", "check", "doctor"]
     assert all(spec.get("description") for spec in INPUTS.values())
     name, job = job_for({})
@@ -349,3 +351,22 @@ def test_merged_results_pipeline_judges_the_merge_requests_own_head(
     assert [(i["check_name"], i["location"]["path"]) for i in job.code_quality] == [
         ("AG010", "migrations/versions/bbbb_feature.py")
     ]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("shell", ["bash", "sh"])
+def test_check_with_env_input_for_an_env_py_that_builds_its_url(
+    gitlab_job: Callable[..., Job], scratch_database: str, tmp_path: Path, shell: str
+) -> None:
+    project = Path(shutil.copytree(ROOT / "tests/projects/check_url_parts", tmp_path / "project"))
+    env = (
+        "POSTGRES_SERVER={host}\nPOSTGRES_PORT={port}\nPOSTGRES_USER={user}\n"
+        "POSTGRES_DB={database}\nPROJECT_NAME=Name with spaces\n"
+    )
+    # Without the variables, env.py's own URL (the compose service "db") is refused.
+    refused = gitlab_job(project, shell=shell, command="check", database_url=scratch_database)
+    assert refused.returncode == 2, refused.log
+    assert "env.py connects to postgresql+psycopg://postgres@db:5432/app" in refused.log
+    job = gitlab_job(project, shell=shell, command="check", database_url=scratch_database, env=env)
+    assert job.returncode == 0, job.log
+    assert job.junit is not None and failures(job.junit) == {}

@@ -1,19 +1,22 @@
 """`alembic-gate check` in the caller's process.
 
-Reads the setup, runs lint's graph rules (two heads make `upgrade heads`
-ambiguous), provisions the database and removes it again whatever happens; the
-worker process (`check.worker`) runs the project's env.py against it and reports
-back in JSON. SQLAlchemy and alembic are only imported in the worker.
+Reads the setup, runs lint's graph rules (a history alembic cannot upgrade stops here;
+several heads do not: `upgrade heads` applies them all), provisions the database and
+removes it again whatever happens; the worker process (`check.worker`) runs the
+project's env.py against it and reports back in JSON. SQLAlchemy and alembic are only
+imported in the worker.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import re
 import secrets
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import replace
@@ -22,7 +25,7 @@ from types import FrameType
 
 from alembic_gate.check.databases import provision, validate
 from alembic_gate.check.process import WorkerProcess
-from alembic_gate.check.protocol import DatabaseSpec, Request, Result
+from alembic_gate.check.protocol import PLACEHOLDERS, DatabaseSpec, Request, Result, fill
 from alembic_gate.check.reconcile import MEASURED, Measurements, reconcile
 from alembic_gate.errors import GateError, UsageError
 from alembic_gate.findings import Finding
@@ -34,37 +37,89 @@ from alembic_gate.reporters.output import Target, parse_formats, write_reports
 from alembic_gate.rules import LintContext, lint_rules
 from alembic_gate.setup.settings import Settings, load_settings
 from alembic_gate.shared.paths import display_path
+from alembic_gate.shared.redact import Redactor, config_urls
 
 # Lint's graph rules: what must hold before `upgrade heads` means anything.
 GRAPH_PREFIX = "AG00"
 # Lint's safety rules: guesses that the measurements confirm or refute (check.reconcile).
 SAFETY_PREFIX = "AG1"
-CHECK_CODES = ("AG801", "AG901", "AG902")
 MEASURED_CODES = frozenset(code for codes in MEASURED.values() for code in codes)
-# The worker may take this long, or ten times --timeout when that is more.
-WORKER_SECONDS = 900.0
+# Graph errors alembic can still upgrade through: `upgrade heads` applies every head.
+UPGRADABLE = frozenset({"AG001"})
+CHECK_CODES = ("AG801", "AG901", "AG902")
+# Signals that end a run after its clean-up (the container, the worker); Ctrl-C too.
+SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+ENGINES = {"postgres": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB", "sqlite": "SQLite"}
 
 
 class Terminated(GateError):
-    """SIGTERM arrived: the database was cleaned up, the run ends as killed by it."""
+    """A signal arrived: the database was cleaned up, the run ends as killed by it."""
 
-    exit_code = 128 + signal.SIGTERM
+    def __init__(self, signum: int) -> None:
+        name = signal.Signals(signum).name
+        super().__init__(f"terminated by {name} (after cleaning up)")
+        self.exit_code = 128 + signum
 
 
-class _SigTerm(BaseException):
-    """Raised by the SIGTERM handler; a BaseException so no `except Exception` stops it."""
+class _Signalled(BaseException):
+    """Raised by the signal handler; a BaseException so no `except Exception` stops it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 def run(args: argparse.Namespace) -> int:
     targets = parse_formats(args.formats)
+    env = parse_env(args)
+    redact = Redactor()
+    redact.add_url(args.database_url)
+    for name, value in env.items():
+        redact.add_env(name, value)
     cwd = Path.cwd()
-    # Started first: it imports alembic and SQLAlchemy while this process reads the
-    # history and starts the database.
-    with WorkerProcess(cwd) as worker:
-        return _run(args, targets, cwd, worker)
+    try:
+        # The worker is started first: it imports alembic and SQLAlchemy while this
+        # process reads the history and starts the database.
+        with _signals_raise(), WorkerProcess(cwd) as worker:
+            return _run(args, targets, cwd, worker, env, redact)
+    except _Signalled as signalled:
+        raise Terminated(signalled.signum) from None
+    except GateError as exc:
+        exc.args = (redact(str(exc)),)
+        raise
 
 
-def _run(args: argparse.Namespace, targets: list[Target], cwd: Path, worker: WorkerProcess) -> int:
+def parse_env(args: argparse.Namespace) -> dict[str, str]:
+    """`--env NAME=VALUE` (and `--url-env NAME`, which is `--env NAME={url}`), checked."""
+    env: dict[str, str] = {}
+    items = [f"{args.url_env}={{url}}"] if args.url_env else []
+    dummy = dict.fromkeys(PLACEHOLDERS, "")
+    for item in [*items, *args.env]:
+        name, sep, value = item.partition("=")
+        if not sep or not ENV_NAME.fullmatch(name):
+            flag = "--url-env" if item in items else "--env"
+            raise UsageError(
+                f"{flag}: {name!r} is not NAME=VALUE with a variable name "
+                "(letters, digits and _), e.g. --env POSTGRES_SERVER={host}"
+            )
+        try:
+            fill(value, dummy)
+        except ValueError as exc:
+            raise UsageError(f"--env {name}: {exc}") from None
+        env[name] = value
+    return env
+
+
+def _run(
+    args: argparse.Namespace,
+    targets: list[Target],
+    cwd: Path,
+    worker: WorkerProcess,
+    env: dict[str, str],
+    redact: Redactor,
+) -> int:
+    started = time.monotonic()
     settings = load_settings(args, cwd)
     histories = load_histories(args, cwd)
     validate(args, len(histories))
@@ -74,26 +129,34 @@ def _run(args: argparse.Namespace, targets: list[Target], cwd: Path, worker: Wor
                 "check runs env.py, so it needs an Alembic config rather than --versions: "
                 "pass -c alembic.ini (or run it where alembic.ini is)"
             )
+        for url in config_urls(history.setup.config_path):
+            redact.add_url(url)
     check_since_known((h.graph for h in histories), settings.since)
     contexts = [lint_context(h, cwd, args.base, settings.since) for h in histories]
     graph_codes = [c for c in RULES if c.startswith(GRAPH_PREFIX) and settings.is_enabled(c)]
     findings = [f for ctx in contexts for f in rule_findings(ctx, settings, GRAPH_PREFIX)]
     gate = build_report("check", findings, histories, settings, graph_codes, args.formats)
-    if any(f.severity == "error" for f in gate.findings):
+    if any(f.severity == "error" and f.code not in UPGRADABLE for f in gate.findings):
         write_reports(gate, targets)
         return gate.exit_code
     # The static safety warnings, to be confirmed or refuted by what the runs measure.
     static = [f for ctx in contexts for f in rule_findings(ctx, settings, SAFETY_PREFIX)]
     codes = [*CHECK_CODES, "AG903"] if args.roundtrip else list(CHECK_CODES)
-    try:
-        found, measured = _check_histories(args, contexts, cwd, settings, worker)
-    except _SigTerm:
-        raise Terminated("terminated by SIGTERM (after cleaning up)") from None
-    findings += found + reconcile(static, measured).findings
+    results = _check_histories(args, contexts, cwd, settings, worker, env, redact)
+    measured = Measurements()
+    for history, result in results:
+        for finding in result_findings(result, history, cwd):
+            (measured.findings if finding.code in MEASURED_CODES else findings).append(finding)
+        for observed in result.observed:
+            lines = [(display_path(Path(path), cwd), line) for path, line in observed.lines]
+            measured.watch(observed.kind, lines)
+    findings += reconcile(static, measured).findings
     safety_codes = [c for c in RULES if c.startswith(SAFETY_PREFIX) and settings.is_enabled(c)]
     ran = graph_codes + safety_codes + [c for c in codes if settings.is_enabled(c)]
+    findings = [_redacted(f, redact) for f in findings]
     skipped = {pair for ctx in contexts for pair in unread(ctx, settings)}
     report = build_report("check", findings, histories, settings, ran, args.formats, skipped)
+    report.coverage = coverage(args, [r for _, r in results], time.monotonic() - started)
     write_reports(report, targets)
     return report.exit_code
 
@@ -104,40 +167,68 @@ def _check_histories(
     cwd: Path,
     settings: Settings,
     first: WorkerProcess,
-) -> tuple[list[Finding], Measurements]:
-    """Run the worker on each history: its findings, and what it measured."""
-    found: list[Finding] = []
-    measured = Measurements()
-    timeout = max(WORKER_SECONDS, 10 * float(args.timeout))
-    with _sigterm_raises(), provision(args) as database, ExitStack() as workers:
+    env: dict[str, str],
+    redact: Redactor,
+) -> list[tuple[History, Result]]:
+    results = []
+    with provision(args) as database, ExitStack() as workers:
+        redact.add_url(database.spec.url)
         if database.start_seconds is not None:
             print(f"alembic-gate: database ready in {database.start_seconds:.1f}s", file=sys.stderr)
         for index, ctx in enumerate(contexts):
             history = History(ctx.setup, ctx.graph, list(ctx.sourceless))
             worker = first if index == 0 else workers.enter_context(WorkerProcess(cwd))
-            spec = _spec_for(database.spec, history, args, index)
-            result = worker.run(request(args, ctx, spec, cwd, settings), timeout)
-            for finding in result_findings(result, history, cwd):
-                target = measured.findings if finding.code in MEASURED_CODES else found
-                target.append(finding)
-            for observed in result.observed:
-                lines = [(display_path(Path(path), cwd), line) for path, line in observed.lines]
-                measured.watch(observed.kind, lines)
-    return found, measured
+            spec = _spec_for(database.spec, history, args, env, index)
+            request = make_request(args, ctx, spec, cwd, settings, env)
+            results.append((history, worker.run(request, args.timeout, redact)))
+    return results
+
+
+def coverage(args: argparse.Namespace, results: list[Result], seconds: float) -> str:
+    """One line saying what the run covered: engine and version, revisions applied, time."""
+    engines = sorted({r.engine for r in results if r.engine}) or [_engine_guess(args)]
+    applied = sum(r.applied for r in results)
+    noun = "revision" if applied == 1 else "revisions"
+    setups = f"{len(results)} setups, " if len(results) > 1 else ""
+    reused = (
+        " (from this history's migrated template)" if any(r.from_template for r in results) else ""
+    )
+    return (
+        f"Checked on {', '.join(engines)}: {setups}{applied} {noun} applied{reused} "
+        f"in {seconds:.1f}s."
+    )
+
+
+def _engine_guess(args: argparse.Namespace) -> str:
+    """The engine when no migration reached the database (env.py failed first)."""
+    if args.database_url is None:
+        return ENGINES[args.db]
+    scheme = str(args.database_url).split(":", 1)[0].split("+", 1)[0]
+    return ENGINES.get({"postgresql": "postgres"}.get(scheme, scheme), scheme)
+
+
+def _redacted(finding: Finding, redact: Redactor) -> Finding:
+    fix = redact(finding.fix) if finding.fix else finding.fix
+    return replace(finding, message=redact(finding.message), fix=fix)
 
 
 def _spec_for(
-    spec: DatabaseSpec, history: History, args: argparse.Namespace, index: int
+    spec: DatabaseSpec,
+    history: History,
+    args: argparse.Namespace,
+    env: dict[str, str],
+    index: int,
 ) -> DatabaseSpec:
     if not spec.drop:  # a server of this run's own
         return replace(spec, prefix=f"alembic_gate_{index}")
     # A kept server: names no other run uses, and the history's template (PostgreSQL).
     run = f"alembic_gate_run_{secrets.token_hex(4)}_{index}"
-    template = f"alembic_gate_tpl_{history_key(history, args)}" if args.db == "postgres" else None
+    key = history_key(history, args, env)
+    template = f"alembic_gate_tpl_{key}" if args.db == "postgres" else None
     return replace(spec, prefix=run, template=template)
 
 
-def history_key(history: History, args: argparse.Namespace) -> str:
+def history_key(history: History, args: argparse.Namespace, env: dict[str, str]) -> str:
     """A hash of what decides the migrated schema: the revision files, env.py, the
     config file and the options passed to env.py."""
     digest = hashlib.sha256()
@@ -147,7 +238,8 @@ def history_key(history: History, args: argparse.Namespace) -> str:
     for path in [*files, *extra]:
         if path is not None and path.is_file():
             digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
-    digest.update(repr((args.x_args, args.url_env, args.flask_app, setup.section)).encode())
+    options = (args.x_args, sorted(env.items()), args.flask_app, setup.section)
+    digest.update(repr(options).encode())
     return digest.hexdigest()[:16]
 
 
@@ -160,8 +252,13 @@ def rule_findings(ctx: LintContext, settings: Settings, prefix: str) -> list[Fin
     return found
 
 
-def request(
-    args: argparse.Namespace, ctx: LintContext, spec: DatabaseSpec, cwd: Path, settings: Settings
+def make_request(
+    args: argparse.Namespace,
+    ctx: LintContext,
+    spec: DatabaseSpec,
+    cwd: Path,
+    settings: Settings,
+    env: dict[str, str],
 ) -> Request:
     setup = ctx.setup
     return Request(
@@ -173,7 +270,7 @@ def request(
         database=spec,
         flask_app=args.flask_app,
         allow_nonempty=args.allow_nonempty,
-        url_env=args.url_env,
+        env=env,
         x_args=list(args.x_args),
         roundtrip=args.roundtrip and settings.is_enabled("AG903"),
         compare=settings.is_enabled("AG902"),
@@ -195,18 +292,24 @@ def result_findings(result: Result, history: History, cwd: Path) -> list[Finding
 
 
 @contextmanager
-def _sigterm_raises() -> Iterator[None]:
-    """Turn SIGTERM into an exception, so every `finally` (container removal) runs."""
+def _signals_raise() -> Iterator[None]:
+    """Turn SIGTERM, SIGHUP and SIGQUIT into an exception, and Ctrl-C into one
+    KeyboardInterrupt, so every `finally` (container removal, the worker) runs; further
+    signals are ignored until the clean-up is done."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the clean-up
-        raise _SigTerm
+        for each in (*SIGNALS, signal.SIGINT):
+            signal.signal(each, signal.SIG_IGN)  # a second one must not cut the clean-up
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise _Signalled(signum)
 
-    previous = signal.signal(signal.SIGTERM, handler)
+    previous = {each: signal.signal(each, handler) for each in (*SIGNALS, signal.SIGINT)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for each, old in previous.items():
+            signal.signal(each, old)

@@ -7,7 +7,10 @@ Every container carries the labels `alembic-gate=1`, `alembic-gate.session=<id>`
 * by a watchdog process that outlives a killed run (SIGKILL): it waits for the
   end of a pipe this process holds, then removes the session's containers;
 * by the next run, which removes containers of this host whose process is gone
-  (when the watchdog was killed too, e.g. a whole process group).
+  (when the watchdog was killed too, e.g. a whole process group): the labels
+  `alembic-gate.pid` and `alembic-gate.started` (its start time) tell a process that
+  is gone from a later one that was given the same number (PIDs wrap at 32768 on a
+  busy machine).
 
 testcontainers' own reaper (Ryuk) is used when its image is present, and left
 out otherwise: it is often unavailable (no registry, rootless Docker).
@@ -31,7 +34,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from alembic_gate.errors import EnvError
+from alembic_gate.check.databases import alive, start_time
+from alembic_gate.errors import EnvError, UsageError
 
 DEFAULT_IMAGES = {"postgres": "postgres:16-alpine", "mysql": "mysql:8.4", "mariadb": "mariadb:11.4"}
 LABEL = "alembic-gate"
@@ -91,12 +95,16 @@ ENGINES = {
 
 
 def labels(session: str) -> dict[str, str]:
-    return {
+    marks = {
         LABEL: "1",
         f"{LABEL}.session": session,
         f"{LABEL}.pid": str(os.getpid()),
         f"{LABEL}.host": socket.gethostname(),
     }
+    started = start_time(os.getpid())
+    if started is not None:  # tells this process from a later one with the same number
+        marks[f"{LABEL}.started"] = started
+    return marks
 
 
 def docker_client(timeout: float) -> Any:
@@ -139,31 +147,30 @@ def sweep_stale(client: Any) -> list[str]:
     removed = []
     for container in client.client.containers.list(all=True, filters={"label": wanted}):
         pid = container.labels.get(f"{LABEL}.pid", "")
-        if pid.isdigit() and not _alive(int(pid)):
+        started = container.labels.get(f"{LABEL}.started")
+        if pid.isdigit() and not alive(int(pid), started):
             with suppress(Exception):
                 container.remove(force=True, v=True)
                 removed.append(container.short_id)
     return removed
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _ensure_image(client: Any, image: str, db: str) -> None:
-    from docker.errors import ImageNotFound  # type: ignore[import-untyped]
+    from docker.errors import APIError, ImageNotFound  # type: ignore[import-untyped]
 
     try:
         client.client.images.get(image)
         return
     except ImageNotFound:
         pass
+    except APIError as exc:
+        if exc.is_client_error():  # Docker answered: the name is not one it accepts
+            reason = _reason(exc.explanation or exc)
+            raise UsageError(
+                f"--image {image!r} is not a valid image reference ({reason}); "
+                f"e.g. {DEFAULT_IMAGES[db]}"
+            ) from None
+        raise EnvError(f"Docker could not look up the image {image}: {_reason(exc)}") from None
     except Exception as exc:
         raise EnvError(f"cannot reach Docker ({_reason(exc)}): {NO_DOCKER}") from None
     try:

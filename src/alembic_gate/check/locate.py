@@ -58,7 +58,9 @@ class ProjectFiles:
     def deepest(self, exc: BaseException) -> Location | None:
         found = None
         for location in frames(exc):
-            if location[0] in self:
+            # A compiled module may name a relative file (pydantic 1's "pydantic/main.py"),
+            # which realpath puts under the current folder: only files that exist count.
+            if location[0] in self and os.path.isfile(location[0]):
                 found = location
         return found
 

@@ -3,41 +3,50 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
-from alembic_gate.check.protocol import Request, Result, mask
+from alembic_gate.check.protocol import Request, Result
 from alembic_gate.errors import EnvError, GateError, UsageError
 
 # Appended to PYTHONPATH so the worker finds this package without shadowing project modules.
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+# How much of the worker's output an unexpected stop shows.
+TAIL = 3000
+# The worker may take ten times --timeout, and never less than this.
+WORKER_SECONDS = 900.0
 
 
 class WorkerProcess:
     """A worker started at once (it imports alembic and SQLAlchemy meanwhile), given its
-    request later; killed on exit if it is still running."""
+    request later; killed on exit if it is still running.
+
+    Its output and its result go to files that have no name (unlinked as soon as they
+    are made), so nothing of what env.py printed is left on disk, however this process
+    ends (SIGKILL included).
+    """
 
     def __init__(self, cwd: Path) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="alembic-gate-"))
-        self.log_path = self.folder / "worker.log"
-        self.result_path = self.folder / "result.json"
+        self.log = tempfile.TemporaryFile(prefix="alembic-gate-")  # noqa: SIM115 - closed in __exit__
+        self.result = tempfile.TemporaryFile("w+", encoding="utf-8", prefix="alembic-gate-")  # noqa: SIM115
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH"), PACKAGE_ROOT) if p)
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "alembic_gate.check.worker", str(self.result_path)],
-                stdin=subprocess.PIPE,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=cwd,
-                env=env,
-                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-            )
+        fd = self.result.fileno()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "alembic_gate.check.worker", str(fd)],
+            stdin=subprocess.PIPE,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            pass_fds=(fd,),
+            cwd=cwd,
+            env=env,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        )
 
     def __enter__(self) -> WorkerProcess:
         return self
@@ -51,9 +60,14 @@ class WorkerProcess:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.log.close()
+        self.result.close()
 
-    def run(self, request: Request, timeout: float) -> Result:
+    def run(self, request: Request, timeout: float, redact: Callable[[str], str]) -> Result:
+        """Hand the worker its request; wait for it at most 10x `timeout` (--timeout)."""
+        limit = max(WORKER_SECONDS, 10 * timeout)
         assert self.process.stdin is not None
         try:
             self.process.stdin.write(request.to_json().encode())
@@ -61,22 +75,30 @@ class WorkerProcess:
         except BrokenPipeError:
             pass  # it died while starting: its log says why
         try:
-            code = self.process.wait(timeout)
+            code = self.process.wait(limit)
         except subprocess.TimeoutExpired:
             raise EnvError(
-                f"env.py and the migrations did not finish within {timeout:g}s: a migration "
-                "waiting on a lock, or a very long one? (the limit is 10x --timeout)"
+                f"env.py and the migrations did not finish within {limit:g}s: a migration "
+                "waiting on a lock, or a very long one? (the limit is 10x --timeout, "
+                f"{WORKER_SECONDS:g}s at least)"
             ) from None
-        if code != 0 or not self.result_path.is_file():
-            tail = self.log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
+        self.result.seek(0)
+        text = self.result.read()
+        if code != 0 or not text:
             raise GateError(
                 f"the worker running env.py stopped unexpectedly (exit {code}); "
-                f"its output ends with:\n{mask(tail)}"
+                f"its output ends with:\n{redact(self.tail())}"
             )
-        result = Result.read(self.result_path)
+        result = Result.read(text)
         if result.error is not None:
             raise (UsageError if result.error_kind == "usage" else EnvError)(result.error)
         return result
+
+    def tail(self) -> str:
+        self.log.seek(0, os.SEEK_END)
+        size = self.log.tell()
+        self.log.seek(max(0, size - TAIL))
+        return self.log.read().decode("utf-8", errors="replace")
 
 
 def _die_with_parent() -> None:

@@ -9,18 +9,32 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 DatabaseKind = Literal["url", "server", "sqlite"]
 ErrorKind = Literal["usage", "env"]
 
-_PASSWORD = re.compile(r"(\b[a-zA-Z][\w+.-]*://[^:/?#@\s]*:)[^@\s/]+@")
+# What `--env NAME=VALUE` values may hold, filled in for the throwaway database.
+PLACEHOLDERS = ("url", "host", "port", "user", "password", "database")
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(\w+)\}")
 
 
-def mask(text: str) -> str:
-    """`text` with the password of every URL in it replaced by `***`."""
-    return _PASSWORD.sub(r"\1***@", text)
+def fill(template: str, values: dict[str, str]) -> str:
+    """`template` with `{url}`, `{host}`, ... replaced (`{{` and `}}` stand for braces;
+    other braces stay as they are). ValueError for an unknown `{name}`."""
+
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name is None:
+            return match.group(0)[0]
+        if name not in values:
+            known = ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)
+            raise ValueError(
+                f"unknown placeholder {{{name}}} (known: {known}; write {{{{ for a brace)"
+            )
+        return values[name]
+
+    return _PLACEHOLDER.sub(one, template)
 
 
 @dataclass
@@ -54,7 +68,9 @@ class Request:
     database: DatabaseSpec
     flask_app: str | None = None
     allow_nonempty: bool = False
-    url_env: str | None = None
+    # --env NAME=VALUE (and --url-env NAME as NAME={url}): set for env.py, with the
+    # placeholders {url}, {host}, {port}, {user}, {password}, {database} filled in.
+    env: dict[str, str] = field(default_factory=dict)
     x_args: list[str] = field(default_factory=list)
     roundtrip: bool = False
     # Run the autogenerate comparison (AG902 selected).
@@ -118,13 +134,18 @@ class Result:
     observed: list[Observed] = field(default_factory=list)
     error: str | None = None
     error_kind: ErrorKind | None = None
+    # What was covered: the engine ("PostgreSQL 16.4") and the revisions applied.
+    engine: str | None = None
+    applied: int = 0
+    # The databases started as a copy of this history's migrated template (kept server).
+    from_template: bool = False
 
-    def write(self, path: Path) -> None:
-        path.write_text(json.dumps(asdict(self)), encoding="utf-8")
+    def write(self, file: IO[str]) -> None:
+        file.write(json.dumps(asdict(self)))
 
     @classmethod
-    def read(cls, path: Path) -> Result:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    def read(cls, text: str) -> Result:
+        data: dict[str, Any] = json.loads(text)
         data["findings"] = [RawFinding(**f) for f in data["findings"]]
         data["behind"] = [Behind(**b) for b in data["behind"]]
         data["observed"] = [Observed(**o) for o in data.get("observed", [])]

@@ -27,59 +27,19 @@ from alembic.util import CommandError
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, Connection, make_url
 
-from alembic_gate.check import drift, roundtrip, targets
+from alembic_gate.check import drift, flaskapp, roundtrip, targets
 from alembic_gate.check.errors import WorkerError
+from alembic_gate.check.guard import Guard
 from alembic_gate.check.locate import Location, Models, ProjectFiles, created_in, deepest_in, real
 from alembic_gate.check.observe import Observers
-from alembic_gate.check.protocol import Behind, RawFinding, Request, Result, mask
-from alembic_gate.check.targets import connect, provide, refuse_nonempty, same_database
+from alembic_gate.check.protocol import Behind, RawFinding, Request, Result, fill
+from alembic_gate.check.targets import connect, provide, refuse_nonempty
+from alembic_gate.shared.redact import Redactor
 
 ASYNC_MARKERS = ("async_engine_from_config", "create_async_engine", "AsyncEngine", "run_sync")
-
-
-class Guard:
-    """Watches every `context.configure()` env.py makes.
-
-    Records the MigrationContext (for rendering and the version table) and stops
-    the run before any migration when env.py connected to another database than
-    the throwaway one it was given.
-    """
-
-    def __init__(self, urls: dict[str, URL], hint: str, observers: Observers) -> None:
-        self.urls = urls
-        self.hint = hint
-        self.observers = observers
-        self.contexts: list[tuple[str, MigrationContext]] = []
-
-    def install(self) -> None:
-        original = EnvironmentContext.configure
-        guard = self
-
-        def configure(env: EnvironmentContext, *args: Any, **kwargs: Any) -> None:
-            original(env, *args, **kwargs)
-            guard.seen(env.get_context())
-
-        setattr(EnvironmentContext, "configure", configure)  # noqa: B010 - patching a method
-
-    def seen(self, context: MigrationContext) -> None:
-        connection = context.connection
-        if connection is None:
-            return
-        url = connection.engine.url
-        for name, expected in self.urls.items():
-            if same_database(url, expected):
-                self.contexts.append((name, context))
-                self.observers.configured(context)
-                return
-        shown = mask(url.render_as_string(hide_password=True))
-        raise WorkerError(
-            f"env.py connected to {shown}, not to the throwaway database it was given; "
-            f"nothing was migrated. {self.hint}",
-            "usage",
-        )
-
-    def context_for(self, name: str) -> MigrationContext | None:
-        return next((ctx for n, ctx in reversed(self.contexts) if n == name), None)
+FLASK_LOADING = "loading the Flask app"
+# An exception's message is kept whole up to this many characters.
+MESSAGE_LIMIT = 2000
 
 
 class Session:
@@ -90,14 +50,20 @@ class Session:
         self.urls: dict[str, URL] = {}
         self.env_py = str(Path(request.script_location or request.cwd) / "env.py")
         self.revisions: dict[str, Script] = {}
+        self.redact = Redactor()
+        self.redact.add_url(request.database.url)
+        for name, value in request.env.items():
+            self.redact.add_env(name, value)
         # Measurements taken while the migrations run (see check.observe).
         self.observers = Observers()
-        self.guard = Guard(self.urls, _hint(request), self.observers)
+        self.guard = Guard(self.urls, _hint(request), self.redact, self.observers)
         self.connection: Connection | None = None
         # Whether the databases started as a copy of the history's template (kept server),
         # and whether they end at the heads as a fresh upgrade leaves them.
         self.cloned = False
         self.at_heads = False
+        # Revisions `upgrade heads` applied (any engine).
+        self.applied: set[str] = set()
 
     # -- setting up ------------------------------------------------------------
 
@@ -116,7 +82,24 @@ class Session:
                 elif self.request.roundtrip:
                     self.at_heads = False
                     self._roundtrip(cfg, script)
+        self.result.applied = len(self.applied)
+        self.result.from_template = self.cloned
+        self.result.engine = self._engine()
         return self.result
+
+    def _engine(self) -> str | None:
+        """The engine and its version as the migrations met it ("PostgreSQL 16.4")."""
+        context = self.guard.contexts[0][1] if self.guard.contexts else None
+        return targets.engine_name(context.dialect) if context is not None else None
+
+    def redacted(self, result: Result) -> Result:
+        """`result` without a password in any message."""
+        for finding in result.findings:
+            finding.message = self.redact(finding.message)
+            finding.fix = self.redact(finding.fix) if finding.fix else finding.fix
+        if result.error is not None:
+            result.error = self.redact(result.error)
+        return result
 
     def finish(self) -> None:
         """On a kept server: keep a migrated copy as the history's template (first run
@@ -146,6 +129,11 @@ class Session:
             raise WorkerError("check needs an alembic config file (-c alembic.ini)", "usage")
         cfg = _alembic_config(request)
         names = _engine_names(cfg)
+        for name in names:
+            with suppress(Exception):  # an ini value alembic itself would fail on
+                self.redact.add_url(
+                    cfg.get_section_option(name or cfg.config_ini_section, "sqlalchemy.url")
+                )
         is_async = any(marker in source for marker in ASYNC_MARKERS)
         self._provide(names, is_async)
         for name, url in self.urls.items():
@@ -164,10 +152,11 @@ class Session:
         self.urls.update(zip(names, urls, strict=True))
         if spec.kind == "url" and not self.request.allow_nonempty:
             for url in self.urls.values():
-                refuse_nonempty(url, mask(spec.url or ""))
+                refuse_nonempty(url, self.redact(spec.url or ""))
         main = next(iter(self.urls.values()))
-        if self.request.url_env:
-            os.environ[self.request.url_env] = main.render_as_string(hide_password=False)
+        values = targets.placeholders(main)
+        for name, template in self.request.env.items():
+            os.environ[name] = fill(template, values)
 
     def _lend_connection(self, cfg: Config, stack: ExitStack) -> None:
         """For env.py files that use `config.attributes["connection"]` when given one."""
@@ -178,16 +167,17 @@ class Session:
         self._provide([""], is_async=False)
         url = self.urls[""].render_as_string(hide_password=False)
         os.environ["SQLALCHEMY_DATABASE_URI"] = url
-        _point_flask_sqlalchemy_at(url)
+        flaskapp.point_flask_sqlalchemy_at(url)
         app: Any = None
 
         def load() -> None:
             nonlocal app
-            app = _load_flask_app(self.request.flask_app)
+            app = flaskapp.load_flask_app(self.request.flask_app)
 
         failure = self._attempt(load)
         if failure is not None:
-            self._fail("AG901", failure, "loading the Flask app")
+            flaskapp.refuse_script_info(failure, self.request.flask_app)
+            self._fail("AG901", failure, FLASK_LOADING)
             return None
         stack.enter_context(app.app_context())
         extension = app.extensions.get("migrate")
@@ -220,6 +210,7 @@ class Session:
 
     def _attempt(self, action: Callable[[], None]) -> BaseException | None:
         """Run project code; return what it raised (environment problems end the run)."""
+        self.guard.active = True
         try:
             action()
         except WorkerError:
@@ -227,12 +218,26 @@ class Session:
         except (Exception, SystemExit) as exc:
             if _is_connect_error(exc) and deepest_in(exc, self.revisions) is None:
                 assert isinstance(exc, sa_exc.DBAPIError)
-                message = targets.first_line(exc)
-                raise WorkerError(f"cannot connect to the database: {message}", "env") from None
+                self._connect_failed(exc)
             return exc
         finally:
+            self.guard.active = False
             self._settle()
         return None
+
+    def _connect_failed(self, exc: sa_exc.DBAPIError) -> None:
+        reason = bounded(targets.whole_message(exc.orig))
+        if self.guard.foreign is None:
+            raise WorkerError(f"cannot connect to the database: {reason}", "env") from None
+        raise WorkerError(
+            f"env.py connected to {self.guard.foreign}, a URL of its own, not to the "
+            f"throwaway database it was given, and that failed: {reason}. {self.hint}",
+            "usage",
+        ) from None
+
+    @property
+    def hint(self) -> str:
+        return self.guard.hint
 
     def _settle(self) -> None:
         """Commit (or roll back) what env.py did on a lent connection."""
@@ -249,9 +254,15 @@ class Session:
             what = f"{phase} (before any migration ran)" if phase == "upgrade" else phase
         message = f"{what} failed: {describe(exc)}"
         if code == "AG901" and self.revisions:
-            message += f"; {self._applied()}"
+            # After a message of several lines (pydantic's), on a line of its own.
+            message += f"{chr(10) if chr(10) in message else '; '}{self._applied()}"
+        if phase == FLASK_LOADING and not self.request.env:
+            message += (
+                " (the app was given the throwaway database's URL; if it also reads one "
+                "from a variable of its own, pass that with --url-env NAME)"
+            )
         path, line = where if where is not None else (self.env_py, None)
-        self.result.findings.append(RawFinding(code, mask(message), path, line))
+        self.result.findings.append(RawFinding(code, message, path, line))
 
     def _version_table(self, name: str) -> tuple[str, str | None]:
         context = self.guard.context_for(name)
@@ -319,9 +330,9 @@ class Session:
 
     def _upgrade_and_compare(self, cfg: Config, script: ScriptDirectory) -> bool:
         """`upgrade heads`, then alembic check's comparison, in one run of env.py."""
-        run = UpgradeThenCompare(cfg, script, self.request.compare, self.observers)
+        run = UpgradeThenCompare(cfg, script, self.request.compare, self.applied, self.observers)
         failure = self._attempt(run)
-        self.result.findings += [_masked(f) for f in self.observers.findings()]
+        self.result.findings += self.observers.findings()
         self.result.observed += self.observers.observed()
         if failure is not None:
             if run.comparing:  # the migrations had run: the comparison failed
@@ -335,8 +346,9 @@ class Session:
                 ctx.opts.get("upgrade_token", "upgrades"): ctx for _, ctx in self.guard.contexts
             }
             models = Models(self.project)
-            found = drift.findings(migration, contexts, models, list(self.revisions))
-            self.result.findings += [_masked(f) for f in found]
+            self.result.findings += drift.findings(
+                migration, contexts, models, list(self.revisions)
+            )
         return True
 
     # -- round trip ------------------------------------------------------------------
@@ -425,9 +437,15 @@ class UpgradeThenCompare:
     """
 
     def __init__(
-        self, cfg: Config, script: ScriptDirectory, compare: bool, observers: Observers
+        self,
+        cfg: Config,
+        script: ScriptDirectory,
+        compare: bool,
+        applied: set[str],
+        observers: Observers,
     ) -> None:
         self.cfg = cfg
+        self.applied = applied
         self.script = script
         self.compare = compare
         self.observers = observers
@@ -465,6 +483,7 @@ class UpgradeThenCompare:
             self.current = step
             self.observers.before(step, context)
             yield step
+            self.applied.add(str(getattr(step.revision, "revision", step)))
             self.observers.after(step, context)
             self.current = None
         if not self.compare:
@@ -524,37 +543,20 @@ def _engine_names(cfg: Config) -> list[str]:
     return [name.strip() for name in databases.replace(",", " ").split() if name.strip()]
 
 
-def _point_flask_sqlalchemy_at(url: str) -> None:
-    """Make every Flask-SQLAlchemy `init_app` see `url` as the app's database."""
-    try:
-        from flask_sqlalchemy import SQLAlchemy
-    except ImportError:
-        return
-    original = SQLAlchemy.init_app
-
-    def init_app(self: SQLAlchemy, app: Any) -> None:
-        app.config["SQLALCHEMY_DATABASE_URI"] = url
-        original(self, app)
-
-    setattr(SQLAlchemy, "init_app", init_app)  # noqa: B010 - patching a method
-
-
-def _load_flask_app(import_path: str | None) -> Any:
-    from flask.cli import NoAppException, ScriptInfo
-
-    try:
-        return ScriptInfo(app_import_path=import_path).load_app()
-    except NoAppException as exc:
-        raise WorkerError(f"cannot load the Flask app: {exc} (pass --flask-app)", "usage") from None
-
-
 def _hint(request: Request) -> str:
+    variables = (
+        "pass the throwaway database in the variables env.py reads: --url-env NAME (the "
+        "whole URL) or --env NAME=VALUE with {url}, {host}, {port}, {user}, {password}, "
+        "{database} (e.g. --env POSTGRES_SERVER={host} --env POSTGRES_PORT={port})."
+    )
     if request.flask or request.flask_app:
-        return "Check that --flask-app names the app and that it uses Flask-SQLAlchemy."
+        return (
+            "Check that --flask-app names the app and that it uses Flask-SQLAlchemy, "
+            f"or {variables}"
+        )
     return (
         "Make env.py take its URL from the config (sqlalchemy.url) or "
-        "config.attributes['connection'], or name the environment variable it "
-        "reads with --url-env NAME."
+        f"config.attributes['connection'], or {variables}"
     )
 
 
@@ -563,15 +565,23 @@ def _is_connect_error(exc: BaseException) -> bool:
 
 
 def describe(exc: BaseException) -> str:
-    """The database's own message (or the exception), one line, without secrets."""
+    """The database's own message (or the exception's), whole up to MESSAGE_LIMIT
+    characters: a person needs all of pydantic's missing settings, or the DETAIL line."""
     if isinstance(exc, sa_exc.DBAPIError):
-        text = f"{type(exc.orig).__name__}: {targets.first_line(exc)}"
+        text = bounded(f"{type(exc.orig).__name__}: {targets.whole_message(exc.orig)}")
         if exc.statement:
             statement = " ".join(str(exc.statement).split())
             text += f" [SQL: {statement[:200]}{'...' if len(statement) > 200 else ''}]"
         return text
-    lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+    message = str(exc).strip()
+    return bounded(f"{type(exc).__name__}: {message}" if message else type(exc).__name__)
+
+
+def bounded(text: str) -> str:
+    """`text`, cut at MESSAGE_LIMIT characters with a mark saying how much was left out."""
+    if len(text) <= MESSAGE_LIMIT:
+        return text
+    return f"{text[:MESSAGE_LIMIT]}... [{len(text) - MESSAGE_LIMIT} more characters cut]"
 
 
 def _doc(rev: Script) -> str:
@@ -622,21 +632,17 @@ def _cleanup(item: str) -> str:
     return f"op.drop_table({bare!r}, schema={schema!r})" if schema else f"op.drop_table({bare!r})"
 
 
-def _masked(finding: RawFinding) -> RawFinding:
-    finding.message = mask(finding.message)
-    return finding
-
-
-def serve(result_path: Path) -> int:
-    """Read the request on standard input, write the result to `result_path`."""
+def serve(result_fd: int) -> int:
+    """Read the request on standard input, write the result to the open file `result_fd`."""
     request = Request.from_json(sys.stdin.read())
     session = Session(request)
     try:
         result = session.run()
     except WorkerError as exc:
-        result = Result(error=mask(str(exc)), error_kind=exc.kind)
+        result = Result(error=str(exc), error_kind=exc.kind)
     finally:
         with suppress(WorkerError):  # a kept server's leftovers are harmless
             session.finish()
-    result.write(result_path)
+    with open(result_fd, "w", encoding="utf-8", closefd=False) as file:
+        session.redacted(result).write(file)
     return 0

@@ -5,10 +5,10 @@ Runs inside the worker process (it imports SQLAlchemy and the project's drivers)
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,25 +18,14 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.pool import NullPool
 
 from alembic_gate.check.errors import WorkerError
-from alembic_gate.check.protocol import DatabaseSpec, mask
+from alembic_gate.check.protocol import DatabaseSpec
+from alembic_gate.shared import drivers
+from alembic_gate.shared.redact import mask_urls
 
-# Drivers tried, in order, when a URL names none. Async env.py files need an async one.
-SYNC_DRIVERS = {
-    "postgresql": (("psycopg", "psycopg"), ("psycopg2", "psycopg2"), ("pg8000", "pg8000")),
-    "mysql": (("pymysql", "pymysql"), ("mysqldb", "MySQLdb"), ("mysqlconnector", "mysql")),
-    "mariadb": (("pymysql", "pymysql"), ("mysqldb", "MySQLdb"), ("mysqlconnector", "mysql")),
-    "sqlite": (("pysqlite", "sqlite3"),),
-}
-ASYNC_DRIVERS = {
-    "postgresql": (("psycopg", "psycopg"), ("asyncpg", "asyncpg")),
-    "mysql": (("aiomysql", "aiomysql"), ("asyncmy", "asyncmy")),
-    "mariadb": (("aiomysql", "aiomysql"), ("asyncmy", "asyncmy")),
-    "sqlite": (("aiosqlite", "aiosqlite"),),
-}
-ASYNC_ONLY = frozenset({"asyncpg", "aiomysql", "asyncmy", "aiosqlite", "psycopg_async"})
 # Templates kept on a kept server (one per history hash), newest first.
 TEMPLATE_PREFIX = "alembic_gate_tpl_"
 KEPT_TEMPLATES = 8
+EXAMPLE = "e.g. postgresql://user:password@host:5432/dbname"
 # Schemas that belong to the server, not to the project.
 SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "pg_toast"})
 # Backends whose URL must name a database: without one, a connection has none selected.
@@ -44,19 +33,32 @@ NEEDS_DATABASE = frozenset({"mysql", "mariadb"})
 
 
 def with_driver(url: URL, is_async: bool) -> URL:
-    """`url` with an installed driver when it names none (or an async one for async envs)."""
-    backend = url.get_backend_name()
-    table = ASYNC_DRIVERS if is_async else SYNC_DRIVERS
-    if backend not in table:
-        return url
-    if "+" in url.drivername and (is_async or url.get_driver_name() not in ASYNC_ONLY):
-        return url
-    for driver, module in table[backend]:
-        if importlib.util.find_spec(module) is not None:
-            return url.set(drivername=f"{backend}+{driver}")
-    wanted = " or ".join(module for _, module in table[backend])
-    kind = "an async" if is_async else "a"
-    raise WorkerError(f"env.py needs {kind} {backend} driver: install {wanted}", "env")
+    """`url` with a driver this SQLAlchemy can use when it names none (or an async one
+    for async envs, or a synchronous one for the worker's own connections)."""
+    try:
+        return drivers.choose(url, is_async)
+    except drivers.DriverError as exc:
+        raise WorkerError(str(exc), "usage") from None
+
+
+def checked_url(text: str) -> URL:
+    """`--database-url` parsed, with a dialect this SQLAlchemy knows and its driver
+    installed (a usage error otherwise)."""
+    try:
+        url = make_url(text)
+    except sa_exc.ArgumentError:
+        raise WorkerError(f"--database-url is not a database URL ({EXAMPLE})", "usage") from None
+    except ValueError:
+        raise WorkerError(
+            f"--database-url: its port is not a number ({EXAMPLE})", "usage"
+        ) from None
+    try:
+        if "+" in url.drivername:
+            drivers.validate(url)
+        drivers.validate(drivers.choose(url, is_async=False))
+    except drivers.DriverError as exc:
+        raise WorkerError(f"--database-url: {exc}", "usage") from None
+    return url
 
 
 def sync_url(url: URL) -> URL:
@@ -73,15 +75,8 @@ def connect(url: URL) -> Iterator[Connection]:
 
 @contextmanager
 def _connected(url: URL, **options: Any) -> Iterator[Connection]:
-    url = sync_url(url)
-    try:
-        engine = sa.create_engine(url, poolclass=NullPool, **options)
-    except ImportError as exc:  # the driver the URL names (mysql+mysqldb://) is not installed
-        raise WorkerError(
-            f"the database URL's driver {url.drivername} is not installed ({exc}): install it, "
-            f"or name an installed one ({url.get_backend_name()}+DRIVER://...)",
-            "env",
-        ) from None
+    options = {**drivers.engine_options(), **options}
+    engine = sa.create_engine(sync_url(url), poolclass=NullPool, **options)
     try:
         conn = engine.connect()
     except Exception as exc:  # the driver's own errors too (a missing auth dependency)
@@ -101,8 +96,88 @@ def _one_line(exc: BaseException) -> str:
 
 
 def first_line(exc: sa_exc.DBAPIError) -> str:
-    text = str(exc.orig).strip() or type(exc.orig).__name__
-    return text.splitlines()[0]
+    return whole_message(exc.orig).splitlines()[0]
+
+
+def whole_message(exc: BaseException | None) -> str:
+    """The driver's whole message, without trailing blanks."""
+    return "\n".join(line.rstrip() for line in str(exc).strip().splitlines()) or type(exc).__name__
+
+
+def placeholders(url: URL) -> dict[str, str]:
+    """What --env values may hold, for the throwaway database at `url`."""
+    return {
+        "url": url.render_as_string(hide_password=False),
+        "host": url.host or "",
+        "port": str(url.port or _PORTS.get(url.get_backend_name()) or ""),
+        "user": url.username or "",
+        "password": url.password if isinstance(url.password, str) else "",
+        "database": url.database or "",
+    }
+
+
+ENGINE_NAMES = {"postgresql": "PostgreSQL", "mysql": "MySQL", "sqlite": "SQLite"}
+
+
+def engine_name(dialect: Any) -> str:
+    """ "PostgreSQL 16.4", "MariaDB 10.11.6", "SQLite 3.45.1"."""
+    name = "MariaDB" if getattr(dialect, "is_mariadb", False) else None
+    name = name or ENGINE_NAMES.get(dialect.name, dialect.name)
+    info = getattr(dialect, "server_version_info", None) or ()
+    version = ".".join(str(part) for part in info[:3] if isinstance(part, int))
+    return f"{name} {version}" if version else name
+
+
+# Hosts that name this machine, and each engine's default port.
+_LOCAL = frozenset({"", "localhost", "127.0.0.1", "::1"})
+_PORTS = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306}
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a connection goes, as a dialect's connect arguments say."""
+
+    server: tuple[str, str, int | None]  # engine, host, port (SQLite: the file)
+    database: str
+    shown: str = field(compare=False)
+
+    @classmethod
+    def of(cls, dialect: Any, cargs: Sequence[Any], cparams: dict[str, Any]) -> Target | None:
+        """None when the arguments do not say (a DSN string, a driver of unknown shape)."""
+        name = dialect.name
+        if name == "sqlite":
+            file = str(cargs[0]) if cargs else ":memory:"
+            path = (
+                file if file.startswith("file:") or file == ":memory:" else os.path.realpath(file)
+            )
+            return cls((name, path, None), "", f"sqlite:///{file}")
+        host = cparams.get("host") or cparams.get("unix_socket")
+        database = cparams.get("dbname") or cparams.get("database") or cparams.get("db")
+        if not isinstance(host, str | None) or not isinstance(database, str | None):
+            return None
+        if host is None and database is None:
+            return None
+        port = cparams.get("port")
+        port = int(port) if isinstance(port, int | str) and str(port).isdigit() else None
+        local = "localhost" if (host or "") in _LOCAL else str(host)
+        shown = URL.create(
+            f"{name}+{dialect.driver}",
+            username=cparams.get("user"),
+            host=host,
+            port=port,
+            database=database,
+        ).render_as_string(hide_password=True)
+        return cls((name, local, port or _PORTS.get(name)), database or "", shown)
+
+    @classmethod
+    def of_url(cls, dialect: Any, url: URL) -> Target | None:
+        if url.get_backend_name() != dialect.name:
+            return None
+        try:
+            cargs, cparams = dialect.create_connect_args(url)
+        except Exception:  # a URL this driver reads otherwise: compare nothing
+            return None
+        return cls.of(dialect, cargs, cparams)
 
 
 def numbered(base: str, count: int) -> list[str]:
@@ -121,7 +196,7 @@ def provide(spec: DatabaseSpec, count: int, is_async: bool) -> tuple[list[URL], 
             for i in range(count)
         ], False
     assert spec.url is not None
-    url = make_url(spec.url)
+    url = checked_url(spec.url) if spec.kind == "url" else make_url(spec.url)
     if spec.kind == "url":
         if count > 1:
             raise WorkerError(
@@ -131,7 +206,7 @@ def provide(spec: DatabaseSpec, count: int, is_async: bool) -> tuple[list[URL], 
             )
         if url.get_backend_name() in NEEDS_DATABASE and not url.database:
             raise WorkerError(
-                f"--database-url {mask(spec.url)} names no database: end it with the name of "
+                f"--database-url {mask_urls(spec.url)} names no database: end it with the name of "
                 "an empty one (.../dbname)",
                 "usage",
             )
@@ -215,29 +290,107 @@ def tables_in(conn: Connection) -> list[str]:
     return sorted(found)
 
 
+# Everything a migration could collide with, in the schemas a project can see.
+_PG_USER_SCHEMA = (
+    "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
+)
+_PG_OBJECTS = f"""
+SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
+         WHEN 'f' THEN 'foreign table' WHEN 'S' THEN 'sequence' ELSE 'table' END,
+       n.nspname, c.relname
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND {_PG_USER_SCHEMA}
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                  AND d.objid = c.oid AND d.deptype = 'e')
+UNION ALL
+SELECT CASE t.typtype WHEN 'e' THEN 'enum type' WHEN 'd' THEN 'domain'
+         WHEN 'r' THEN 'range type' WHEN 'c' THEN 'composite type' ELSE 'type' END,
+       n.nspname, t.typname
+FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+LEFT JOIN pg_class r ON r.oid = t.typrelid
+WHERE {_PG_USER_SCHEMA} AND t.typcategory <> 'A' AND t.typtype <> 'm'
+  AND (t.typtype <> 'c' OR r.relkind = 'c')
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass
+                  AND d.objid = t.oid AND d.deptype = 'e')
+UNION ALL
+SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,
+       n.nspname, p.proname
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE {_PG_USER_SCHEMA}
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                  AND d.objid = p.oid AND d.deptype = 'e')
+UNION ALL
+SELECT 'schema', n.nspname, ''
+FROM pg_namespace n
+WHERE {_PG_USER_SCHEMA} AND n.nspname <> 'public'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass
+                  AND d.objid = n.oid AND d.deptype = 'e')
+"""
+_MYSQL_OBJECTS = """
+SELECT CASE TABLE_TYPE WHEN 'VIEW' THEN 'view' WHEN 'SEQUENCE' THEN 'sequence' ELSE 'table' END,
+       '', TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()
+UNION ALL
+SELECT LOWER(ROUTINE_TYPE), '', ROUTINE_NAME
+FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()
+UNION ALL
+SELECT 'event', '', EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()
+UNION ALL
+SELECT 'trigger', '', TRIGGER_NAME
+FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()
+"""
+_SQLITE_OBJECTS = (
+    "SELECT type, '', name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+)
+
+
+def objects_in(conn: Connection) -> list[str]:
+    """What the database holds that a migration could collide with: tables, views,
+    sequences, types, functions and the like ("materialized view stats.daily")."""
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        query = _PG_OBJECTS
+    elif dialect in {"mysql", "mariadb"}:
+        query = _MYSQL_OBJECTS
+    elif dialect == "sqlite":
+        query = _SQLITE_OBJECTS
+    else:
+        return [f"table {name}" for name in tables_in(conn)]
+    found = []
+    for kind, schema, name in conn.execute(sa.text(query)):
+        if kind == "schema":
+            found.append(f"schema {schema}")
+        else:
+            where = f"{schema}." if schema and schema != "public" else ""
+            found.append(f"{kind} {where}{name}")
+    return sorted(found)
+
+
 def refuse_nonempty(url: URL, shown: str) -> None:
     with connect(url) as conn:
-        tables = tables_in(conn)
-    if tables:
-        listed = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+        found = objects_in(conn)
+    if found:
+        listed = ", ".join(found[:5]) + (", ..." if len(found) > 5 else "")
         raise WorkerError(
-            f"the database {shown} already holds {len(tables)} table(s) ({listed}): check "
-            "applies every migration from scratch and will not touch a database in use; "
-            "point --database-url at an empty database, or pass --allow-nonempty",
+            f"the database {shown} is not empty: it holds {len(found)} object(s) ({listed}); "
+            "check applies every migration from scratch and will not touch a database in "
+            "use: point --database-url at an empty database, or pass --allow-nonempty",
             "usage",
         )
 
 
 def same_database(a: URL, b: URL) -> bool:
+    """Whether two URLs name one database (any driver, user or password; `localhost`,
+    `127.0.0.1` and no host alike; no port is the engine's default one)."""
     if a.get_backend_name() != b.get_backend_name():
         return False
     if a.get_backend_name() == "sqlite":
         return _sqlite_path(a) == _sqlite_path(b)
-    return (a.host or "localhost", a.port, a.database) == (
-        b.host or "localhost",
-        b.port,
-        b.database,
-    )
+    return _server(a) == _server(b) and a.database == b.database
+
+
+def _server(url: URL) -> tuple[str, int | None]:
+    host = "localhost" if (url.host or "") in _LOCAL else str(url.host)
+    return host, url.port or _PORTS.get(url.get_backend_name())
 
 
 def _sqlite_path(url: URL) -> str:

@@ -17,7 +17,10 @@ from collections.abc import Sequence
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     session = args[0]
-    # Imported before waiting, so the clean-up is quick when it is needed.
+    # Imported before waiting (testcontainers and the Docker SDK too), so the clean-up
+    # is quick when it is needed, also on a busy machine.
+    import testcontainers.core.docker_client  # noqa: F401
+
     from alembic_gate.check.containers import docker_client, remove_session
 
     sys.stdin.buffer.read()

@@ -1,6 +1,8 @@
 """The worker process of `check`: it runs the project's code.
 
-    python -m alembic_gate.check.worker RESULT.json  < REQUEST (JSON)
+    python -m alembic_gate.check.worker FD  < REQUEST (JSON)
+
+It writes its result (JSON) to the open file FD that the parent passes it.
 
 The parent starts it early: it imports alembic and SQLAlchemy while the parent
 reads the history and starts the database, then reads its request on standard
@@ -14,7 +16,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -25,7 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         del sys.path[0]
     from alembic_gate.check.session import serve
 
-    return serve(Path(args[0]))
+    return serve(int(args[0]))
 
 
 if __name__ == "__main__":

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import configparser
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from alembic_gate.doctor.database import database_url, mask, read_state
 from alembic_gate.doctor.diagnose import diagnose, status_line
 from alembic_gate.doctor.state import DatabaseState
-from alembic_gate.errors import UsageError
+from alembic_gate.errors import GateError, UsageError
 from alembic_gate.findings import Finding
 from alembic_gate.history.load import History, load_histories
 from alembic_gate.lint import build_report
@@ -18,16 +19,30 @@ from alembic_gate.reporters.output import parse_formats, write_reports
 from alembic_gate.setup.discovery import DEFAULT_VERSION_TABLE
 from alembic_gate.setup.settings import load_settings
 from alembic_gate.shared.paths import display_path
+from alembic_gate.shared.redact import Redactor, config_urls
 
 CODES = ("AG801", "AG802", "AG803", "AG804")
 URL_SOURCE = "--database-url"
 
 
 def run_doctor(args: argparse.Namespace) -> int:
+    redact = Redactor()
+    redact.add_url(args.database_url)
+    try:
+        return _run(args, redact)
+    except GateError as exc:
+        exc.args = (redact(str(exc)),)
+        raise
+
+
+def _run(args: argparse.Namespace, redact: Redactor) -> int:
     cwd = Path.cwd()
     targets = parse_formats(args.formats)
     settings = load_settings(args, cwd)
     histories = load_histories(args, cwd)
+    for history in histories:
+        for url in config_urls(history.setup.config_path):
+            redact.add_url(url)
     findings: list[Finding] = []
     states: dict[tuple[str, str | None], DatabaseState] = {}
     for history in histories:
@@ -39,8 +54,12 @@ def run_doctor(args: argparse.Namespace) -> int:
         where = f"{_config_name(history, cwd)}: " if len(histories) > 1 else ""
         status = f"inspected {state.url}" if found else status_line(history, state, cwd)
         context = _context(args, history, state, table_source, cwd)
-        print(f"alembic-gate doctor: {where}{status} ({context})", file=sys.stderr)
+        print(redact(f"alembic-gate doctor: {where}{status} ({context})"), file=sys.stderr)
         findings.extend(found)
+    findings = [
+        replace(f, message=redact(f.message), fix=redact(f.fix) if f.fix else f.fix)
+        for f in findings
+    ]
     ran = [code for code in CODES if settings.is_enabled(code)]
     report = build_report("doctor", findings, histories, settings, ran, args.formats)
     write_reports(report, targets)

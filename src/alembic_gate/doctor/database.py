@@ -14,7 +14,6 @@ Only SELECTs and the inspector's catalogue queries run; the transaction is rolle
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,38 +21,41 @@ from typing import Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.pool import NullPool
 
 from alembic_gate.doctor.state import DatabaseState
 from alembic_gate.errors import EnvError, UsageError
+from alembic_gate.shared import drivers
+from alembic_gate.shared.redact import Redactor
 
 CONNECT_TIMEOUT = 10
 DEFAULT_VERSION_TABLE = "alembic_version"
 PG_READ_ONLY = "-c default_transaction_read_only=on"
 
-# Drivers that need an event loop, and the synchronous driver doctor uses instead.
-_ASYNC_DRIVERS = {
-    "asyncpg": "psycopg",
-    "psycopg_async": "psycopg",
-    "aiomysql": "pymysql",
-    "asyncmy": "pymysql",
-    "aiosqlite": "pysqlite",
-}
-# Backends whose default DBAPI is often missing, and the module of an alternative.
-_DEFAULT_DRIVERS = {
-    "postgresql": (("psycopg2", "psycopg2"), ("psycopg", "psycopg")),
-    "mysql": (("MySQLdb", "mysqldb"), ("pymysql", "pymysql")),
-    "mariadb": (("MySQLdb", "mysqldb"), ("pymysql", "pymysql")),
-}
-
 
 def mask(url: str | URL) -> str:
-    """The URL with its password replaced by `***` (or `<not a URL>`)."""
+    """The URL without its password (in the user part or a query parameter), or
+    `<not a database URL>`."""
     try:
-        return sa.make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
     except (sa.exc.ArgumentError, ValueError):
         return "<not a database URL>"
+    return shown(parsed)
+
+
+def shown(url: URL) -> str:
+    """`url` as text, safe to print."""
+    text = url.render_as_string(hide_password=False)
+    return _redactor(url)(text)
+
+
+def _redactor(url: URL) -> Redactor:
+    redact = Redactor()
+    redact.add_url(url.render_as_string(hide_password=False))
+    if isinstance(url.password, str):
+        redact.add(url.password)
+    return redact
 
 
 def read_state(
@@ -68,8 +70,7 @@ def read_state(
         try:
             return _read(conn, masked, version_table, schema, how)
         except sa.exc.SQLAlchemyError as exc:
-            password = conn.engine.url.password
-            raise EnvError(f"cannot read {masked}: {reason(exc, password)}") from None
+            raise EnvError(f"cannot read {masked}: {reason(exc, conn.engine.url)}") from None
 
 
 @contextmanager
@@ -80,7 +81,7 @@ def connect(url: str) -> Iterator[tuple[Connection, str, str]]:
     Raises UsageError for a bad URL, EnvError when the database is unreachable.
     """
     target = database_url(url)
-    masked = target.render_as_string(hide_password=True)
+    masked = shown(target)
     engine, how = _engine(target)
     try:
         try:
@@ -88,7 +89,7 @@ def connect(url: str) -> Iterator[tuple[Connection, str, str]]:
             if target.get_backend_name() == "postgresql":
                 conn.exec_driver_sql("SET TRANSACTION READ ONLY")
         except sa.exc.SQLAlchemyError as exc:
-            raise EnvError(f"cannot connect to {masked}: {reason(exc, target.password)}") from None
+            raise EnvError(f"cannot connect to {masked}: {reason(exc, target)}") from None
         try:
             yield conn, masked, how
         finally:
@@ -99,32 +100,21 @@ def connect(url: str) -> Iterator[tuple[Connection, str, str]]:
 
 
 def database_url(url: str) -> URL:
-    """Parse the URL and pick a synchronous driver that is installed."""
+    """Parse the URL and pick a synchronous driver that is installed and that this
+    SQLAlchemy has a dialect for (SQLAlchemy 1.4 or 2.x)."""
     try:
-        parsed = sa.make_url(url)
+        parsed = make_url(url)
     except (sa.exc.ArgumentError, ValueError):
         raise UsageError(
             "--database-url is not a database URL (expected e.g. "
             "postgresql://user:password@host/dbname or sqlite:///path/to/file.db)"
         ) from None
-    backend = parsed.get_backend_name()
-    if backend == "postgres":  # Heroku-style URLs
-        parsed = parsed.set(drivername="postgresql")
-        backend = "postgresql"
-    driver = parsed.get_driver_name() if "+" in parsed.drivername else ""
-    if driver in _ASYNC_DRIVERS:
-        return parsed.set(drivername=f"{backend}+{_ASYNC_DRIVERS[driver]}")
-    if not driver and backend in _DEFAULT_DRIVERS:
-        return parsed.set(drivername=f"{backend}+{_installed_driver(backend)}")
-    return parsed
-
-
-def _installed_driver(backend: str) -> str:
-    choices = _DEFAULT_DRIVERS[backend]
-    for module, driver in choices:
-        if importlib.util.find_spec(module) is not None:
-            return driver
-    return choices[0][1]
+    try:
+        chosen = drivers.choose(parsed, is_async=False)
+        drivers.validate(chosen)
+    except drivers.DriverError as exc:
+        raise UsageError(f"--database-url: {exc}") from None
+    return chosen
 
 
 def _engine(url: URL) -> tuple[Engine, str]:
@@ -144,15 +134,9 @@ def _engine(url: URL) -> tuple[Engine, str]:
     elif backend in ("mysql", "mariadb"):
         connect_args = {"connect_timeout": CONNECT_TIMEOUT}
         how = "SET SESSION TRANSACTION READ ONLY"
-    try:
-        engine = sa.create_engine(url, poolclass=NullPool, connect_args=connect_args)
-    except sa.exc.NoSuchModuleError:
-        raise UsageError(f"--database-url: unknown database dialect {url.drivername!r}") from None
-    except ImportError as exc:
-        raise UsageError(
-            f"--database-url: the {url.drivername} driver is not installed "
-            f"({exc.name or exc}); install it next to alembic-gate"
-        ) from None
+    engine = sa.create_engine(
+        url, poolclass=NullPool, connect_args=connect_args, **drivers.engine_options()
+    )
     if backend in ("mysql", "mariadb"):
         sa.event.listen(engine, "connect", _mysql_read_only)
     return engine, how
@@ -236,11 +220,9 @@ def table_columns(inspector: sa.Inspector) -> dict[str, frozenset[str]]:
     }
 
 
-def reason(exc: sa.exc.SQLAlchemyError, password: str | None) -> str:
+def reason(exc: sa.exc.SQLAlchemyError, url: URL) -> str:
     """The driver's own message on one line, without the password."""
     original = getattr(exc, "orig", None) or exc
     text = " ".join(line.strip() for line in str(original).splitlines() if line.strip())
     text = text.split("(Background on this error at:")[0].strip()
-    if password:
-        text = text.replace(password, "***").replace(quote(password, safe=""), "***")
-    return text or type(original).__name__
+    return _redactor(url)(text) or type(original).__name__

@@ -23,6 +23,8 @@ def render(report: Report) -> str:
     lines = [line for f in sorted_findings(report.findings) for line in finding_lines(f)]
     lines += [f"note: unused suppression: {note}" for note in report.unused_suppressions]
     lines.append(summary_line(report))
+    if report.coverage:
+        lines.append(report.coverage)
     return "".join(f"{log_line(line)}\n" for line in lines)
 
 

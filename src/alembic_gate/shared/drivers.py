@@ -1,0 +1,156 @@
+"""Which database driver a URL gets, by what this Python's SQLAlchemy and packages offer.
+
+check's worker and doctor both connect with the SQLAlchemy and drivers of the project's
+own environment, which may be SQLAlchemy 1.4 (no `postgresql+psycopg` dialect, no
+`sqlalchemy.make_url`) or 2.x. A URL that names no driver (or an async one where a
+synchronous one is needed) gets the first candidate whose module is installed *and*
+whose dialect this SQLAlchemy has; an async env.py gets an async one.
+
+Imports SQLAlchemy when called, never at import time.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
+# Candidates (driver name, module) per backend, best first.
+SYNC_DRIVERS = {
+    "postgresql": (("psycopg", "psycopg"), ("psycopg2", "psycopg2"), ("pg8000", "pg8000")),
+    "mysql": (("pymysql", "pymysql"), ("mysqldb", "MySQLdb"), ("mysqlconnector", "mysql")),
+    "mariadb": (("pymysql", "pymysql"), ("mysqldb", "MySQLdb"), ("mysqlconnector", "mysql")),
+    "sqlite": (("pysqlite", "sqlite3"),),
+}
+# Named so that the dialect itself is async: env.py files of alembic's older async
+# template wrap `engine_from_config()` in `AsyncEngine`, which takes no sync driver.
+ASYNC_DRIVERS = {
+    "postgresql": (("psycopg_async", "psycopg"), ("asyncpg", "asyncpg")),
+    "mysql": (("aiomysql", "aiomysql"), ("asyncmy", "asyncmy")),
+    "mariadb": (("aiomysql", "aiomysql"), ("asyncmy", "asyncmy")),
+    "sqlite": (("aiosqlite", "aiosqlite"),),
+}
+# What to install for each backend, by SQLAlchemy's major version.
+ADVICE = {
+    ("postgresql", False, 1): "psycopg2-binary (SQLAlchemy 1.4 has no dialect for psycopg 3)",
+    ("postgresql", True, 1): "asyncpg (SQLAlchemy 1.4 has no async dialect for psycopg 3)",
+    ("postgresql", False, 2): "psycopg[binary] or psycopg2-binary",
+    ("postgresql", True, 2): "psycopg[binary] or asyncpg",
+    ("mysql", False, 1): "pymysql",
+    ("mysql", True, 1): "aiomysql or asyncmy",
+    ("sqlite", True, 1): "aiosqlite",
+}
+
+
+class DriverError(Exception):
+    """No usable driver, an unknown dialect or a driver that is not installed."""
+
+
+def sqlalchemy_major() -> int:
+    import sqlalchemy
+
+    return int(sqlalchemy.__version__.split(".", 1)[0])
+
+
+def engine_options() -> dict[str, Any]:
+    """`create_engine` options for connections of our own: 2.0-style (commit, rollback,
+    autobegin) on SQLAlchemy 1.4 too."""
+    return {"future": True} if sqlalchemy_major() < 2 else {}
+
+
+def dialect_class(url: URL, is_async: bool) -> Any:
+    """The dialect class SQLAlchemy uses for `url`; None when this SQLAlchemy has no
+    such dialect, or it is not async when it must be."""
+    from sqlalchemy.exc import NoSuchModuleError
+
+    try:
+        cls: Any = url.get_dialect()
+    except (NoSuchModuleError, ImportError):
+        return None
+    if is_async and not getattr(cls, "is_async", False):
+        return None
+    return cls
+
+
+def _async_variant(url: URL) -> URL:
+    """`postgresql+psycopg` as `postgresql+psycopg_async`: the name whose dialect is the
+    async one (create_async_engine finds it by itself, AsyncEngine(engine_from_config())
+    does not). `url` itself when it is async already or has no such variant."""
+    if dialect_class(url, is_async=True) is not None:
+        return url
+    variant = url.set(drivername=f"{url.drivername}_async")
+    return variant if dialect_class(variant, is_async=True) is not None else url
+
+
+def usable(url: URL, module: str, is_async: bool) -> bool:
+    return importlib.util.find_spec(module) is not None and dialect_class(url, is_async) is not None
+
+
+def choose(url: URL, is_async: bool) -> URL:
+    """`url` with an installed driver that this SQLAlchemy can use, when it names none
+    (or names an async one and a synchronous one is needed); otherwise `url` itself."""
+    backend = url.get_backend_name()
+    if backend == "postgres":  # Heroku-style URLs
+        backend = "postgresql"
+        url = url.set(drivername="postgresql" + url.drivername[len("postgres") :])
+    table = ASYNC_DRIVERS if is_async else SYNC_DRIVERS
+    if backend not in table:
+        return url
+    if "+" in url.drivername and is_async:
+        return _async_variant(url)
+    if "+" in url.drivername and not _is_async_driver(url):
+        return url
+    for driver, module in table[backend]:
+        candidate = url.set(drivername=f"{backend}+{driver}")
+        if usable(candidate, module, is_async):
+            return candidate
+    major = sqlalchemy_major()
+    key = ("mysql" if backend == "mariadb" else backend, is_async, min(major, 2))
+    advice = ADVICE.get(key) or ADVICE.get((key[0], is_async, 1)) or "a driver for it"
+    kind = "async" if is_async else "synchronous"
+    raise DriverError(
+        f"no {kind} {backend} driver that SQLAlchemy {_version()} can use is installed: "
+        f"install {advice}"
+    )
+
+
+def _is_async_driver(url: URL) -> bool:
+    cls = dialect_class(url, is_async=False)
+    return cls is not None and bool(getattr(cls, "is_async", False))
+
+
+def validate(url: URL, is_async: bool = False) -> None:
+    """Raise DriverError unless SQLAlchemy knows the URL's dialect and its driver is installed."""
+    from sqlalchemy.exc import NoSuchModuleError
+
+    try:
+        cls: Any = url.get_dialect()
+    except NoSuchModuleError:
+        raise DriverError(
+            f"SQLAlchemy {_version()} has no dialect {url.drivername!r}" + _psycopg_note(url)
+        ) from None
+    load = getattr(cls, "import_dbapi", None) or cls.dbapi
+    try:
+        load()
+    except ImportError as exc:
+        raise DriverError(
+            f"the {url.drivername} driver is not installed ({exc.name or exc}): install it "
+            "in the environment alembic-gate runs in"
+        ) from None
+
+
+def _psycopg_note(url: URL) -> str:
+    driver = url.drivername.partition("+")[2]
+    if driver in {"psycopg", "psycopg_async"} and sqlalchemy_major() < 2:
+        return (
+            " (psycopg 3 needs SQLAlchemy 2: use postgresql+psycopg2:// or postgresql+asyncpg://)"
+        )
+    return ""
+
+
+def _version() -> str:
+    import sqlalchemy
+
+    return str(sqlalchemy.__version__)

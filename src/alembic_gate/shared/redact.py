@@ -1,0 +1,138 @@
+"""Keeping passwords out of everything alembic-gate prints or writes.
+
+Two passes, used by check (both of its processes) and doctor for every message, finding
+and report:
+
+* the shape of a URL: the password between ``user:`` and the host's ``@`` (also one
+  with an unencoded ``@`` in it: everything up to the last ``@`` is hidden) and the
+  value of a ``password=`` query parameter, in any URL of any text;
+* the passwords the tool knows (``--database-url``, the ini's ``sqlalchemy.url``, the
+  container it started, password-like ``--env`` values): each, as given,
+  percent-encoded and decoded, wherever it stands as a word of its own (so a password
+  ``postgres`` hides ``postgres`` but not ``postgresql``).
+
+Standard library only: the parent process of check and the static commands use it.
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from urllib.parse import quote, quote_plus, unquote, unquote_plus
+
+HIDDEN = "***"
+# Known passwords shorter than this are only hidden inside URLs (a one-letter password
+# would otherwise hide that letter everywhere).
+MIN_SECRET = 4
+# A URL: scheme, then everything up to a blank or a quote.
+_URL = re.compile(r"(?<![\w+.-])([a-zA-Z][\w+.-]*://)([^\s'\"<>`]*)")
+# A user name (no ':' '/' '@') and the ':' before the password.
+_USER = re.compile(r"[^:/@?#]*:")
+_QUERY_PASSWORD = re.compile(r"(?i)([?&;](?:password|passwd|pwd|pass)=)([^&;#\s'\"<>`]*)")
+# alembic's templates put `driver://user:pass@localhost/dbname` in alembic.ini.
+PLACEHOLDER_SCHEME = "driver://"
+# The placeholders of --env values.
+PLACEHOLDER = re.compile(r"\{(?:url|host|port|user|password|database)\}")
+# Names of --env variables whose values are taken for secrets.
+SECRET_NAME = re.compile(r"(?i)pass|pwd|secret|token|credential|private|api_?key|auth")
+
+
+def mask_urls(text: str) -> str:
+    """`text` with the password of every URL in it replaced by ``***``."""
+    return _URL.sub(_mask_one, text)
+
+
+def _mask_one(match: re.Match[str]) -> str:
+    scheme, rest = match.group(1), match.group(2)
+    user = _USER.match(rest)
+    at = rest.rfind("@")
+    if user is not None and at >= user.end():
+        rest = f"{rest[: user.end()]}{HIDDEN}{rest[at:]}"
+    return scheme + _QUERY_PASSWORD.sub(rf"\g<1>{HIDDEN}", rest)
+
+
+def url_secrets(url: str) -> list[str]:
+    """The passwords a URL carries (in its user part or as ``password=``), decoded and as
+    written; [] for text that is no URL."""
+    found: list[str] = []
+    match = _URL.search(url)
+    if match is None:
+        return found
+    rest = match.group(2)
+    user = _USER.match(rest)
+    at = rest.rfind("@")
+    if user is not None and at > user.end():
+        found.append(rest[user.end() : at])
+    for query in _QUERY_PASSWORD.finditer(rest):
+        if query.group(2):
+            found.append(query.group(2))
+    every = [*found, *(unquote_plus(s) for s in found), *(unquote(s) for s in found)]
+    # An unencoded @ makes drivers read the tail as part of the host: hide the parts too.
+    every += [part for secret in found if "@" in secret for part in secret.split("@")]
+    return list(dict.fromkeys(every))
+
+
+class Redactor:
+    """Hides URL passwords and the passwords it was told about; call it on any text."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self.secrets: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+        self.add(*secrets)
+
+    def add(self, *secrets: str) -> None:
+        for secret in secrets:
+            if len(secret) >= MIN_SECRET and secret != HIDDEN:
+                self.secrets |= {secret, quote(secret, safe=""), quote_plus(secret)}
+                self.secrets.add(quote(secret))
+        words = sorted(self.secrets, key=len, reverse=True)
+        alternatives = "|".join(re.escape(word) for word in words)
+        self._pattern = (
+            re.compile(rf"(?<![A-Za-z0-9])(?:{alternatives})(?![A-Za-z0-9])") if words else None
+        )
+
+    def add_url(self, url: str | None) -> None:
+        """The passwords of `url`; none for alembic's placeholder `driver://user:pass@...`."""
+        if url and not url.startswith(PLACEHOLDER_SCHEME):
+            self.add(*url_secrets(url))
+
+    def add_env(self, name: str, value: str) -> None:
+        """A ``--env NAME=VALUE`` given by the user: a secret when NAME sounds like one
+        (but not a placeholder such as ``{password}``: what it stands for is known)."""
+        if "{" in value and PLACEHOLDER.search(value):
+            return
+        if SECRET_NAME.search(name):
+            self.add(value)
+        self.add_url(value)
+
+    def __call__(self, text: str) -> str:
+        text = mask_urls(text)
+        if self._pattern is not None:
+            text = self._pattern.sub(HIDDEN, text)
+        return text
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """`text` without URL passwords and without any of `secrets`."""
+    return Redactor(secrets)(text)
+
+
+def config_urls(path: Path | None) -> list[str]:
+    """Every ``sqlalchemy.url`` an alembic.ini sets, in any section (``%%`` read as ``%``,
+    as alembic reads it), but the placeholder of alembic's templates
+    (``driver://user:pass@localhost/dbname``)."""
+    if path is None or path.suffix != ".ini":
+        return []
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, OSError, UnicodeDecodeError):
+        return []
+    return [
+        parser.get(section, "sqlalchemy.url").replace("%%", "%")
+        for section in parser.sections()
+        if parser.has_option(section, "sqlalchemy.url")
+        and not parser.get(section, "sqlalchemy.url").startswith(PLACEHOLDER_SCHEME)
+    ]

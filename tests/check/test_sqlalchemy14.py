@@ -1,0 +1,176 @@
+"""check and doctor in a project pinned to SQLAlchemy 1.4, as its users run them.
+
+scripts/test builds `.venv-sa14/`: SQLAlchemy 1.4 with alembic, psycopg2, PyMySQL and
+asyncpg, Flask 2.0 with Flask-SQLAlchemy 2.5 and Flask-Migrate 3, and alembic-gate
+installed into it with its `check` extra (so psycopg 3 is there too, which SQLAlchemy 1.4
+has no dialect for). Each test runs `python -m alembic_gate` with that environment's
+Python in a copy of a 1.4-style project, as a subprocess.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from .conftest import POSTGRES_IMAGE, PROJECTS, Run, tables
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = ROOT / ".venv-sa14" / "bin" / "python"
+SECRET = "s3cret-Pw-14"
+
+Gate = Callable[..., Run]
+
+
+@pytest.fixture(scope="module")
+def python14() -> Path:
+    if not PYTHON.exists():
+        pytest.skip("no .venv-sa14/ (scripts/test builds it)")
+    done = subprocess.run(
+        [PYTHON, "-c", "import sqlalchemy, psycopg; print(sqlalchemy.__version__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.startswith("1.4."), done.stdout
+    return PYTHON
+
+
+@pytest.fixture
+def gate(python14: Path, tmp_path: Path) -> Callable[[str], tuple[Path, Gate]]:
+    """A copy of tests/projects/check_<name>, and `alembic-gate ARGS` run in it with the
+    SQLAlchemy 1.4 environment's Python."""
+
+    def make(name: str) -> tuple[Path, Gate]:
+        root = Path(shutil.copytree(PROJECTS / f"check_{name}", tmp_path / name))
+
+        def run(*args: str) -> Run:
+            done = subprocess.run(
+                [python14, "-m", "alembic_gate", *args],
+                cwd=root,
+                capture_output=True,
+                text=True,
+                timeout=600,
+                env=os.environ.copy(),
+            )
+            return Run(done.returncode, done.stdout, done.stderr)
+
+        return root, run
+
+    return make
+
+
+def _plain(url: str, password: str | None = None) -> str:
+    """The URL with no driver named (the user's usual form), optionally with a password."""
+    parsed = sa.make_url(url).set(drivername="postgresql" if "postgres" in url else "mysql")
+    if password is not None:
+        parsed = parsed.set(password=password)
+    return parsed.render_as_string(hide_password=False)
+
+
+def _passed(run: Run, engine: str) -> None:
+    assert run.code == 0, run.out + run.err
+    assert "Traceback" not in run.err
+    assert re.search(rf"Checked on {engine} [\d.]+: 3 revisions applied", run.out), run.out
+
+
+@pytest.mark.postgres
+def test_sync_project_gets_psycopg2_not_psycopg_3(
+    gate: Callable[[str], tuple[Path, Gate]], postgres_url: str
+) -> None:
+    _, check = gate("sa14")
+    run = check("check", "--database-url", _plain(postgres_url), "--roundtrip")
+    _passed(run, "PostgreSQL")
+    assert tables(postgres_url) == ["alembic_version", "posts", "users"]
+
+
+@pytest.mark.postgres
+def test_older_async_template_gets_an_async_driver(
+    gate: Callable[[str], tuple[Path, Gate]], postgres_url: str
+) -> None:
+    # AsyncEngine(engine_from_config(...)): alembic's async template before 1.8.
+    root, check = gate("sa14_async")
+    assert "AsyncEngine(" in (root / "migrations/env.py").read_text()
+    _passed(check("check", "--database-url", _plain(postgres_url)), "PostgreSQL")
+
+
+@pytest.mark.postgres
+def test_a_driver_sqlalchemy_14_lacks_is_a_usage_error(
+    gate: Callable[[str], tuple[Path, Gate]], postgres_url: str
+) -> None:
+    _, check = gate("sa14")
+    url = sa.make_url(postgres_url).set(password=SECRET).render_as_string(hide_password=False)
+    run = check("check", "--database-url", url)
+    assert run.code == 2, run.err
+    assert "SQLAlchemy 1.4.54 has no dialect 'postgresql+psycopg'" in run.err
+    assert "use postgresql+psycopg2://" in run.err
+    assert "Traceback" not in run.err and SECRET not in run.err
+
+
+@pytest.mark.mariadb
+def test_mariadb_with_sqlalchemy_14(
+    gate: Callable[[str], tuple[Path, Gate]], mariadb_url: str
+) -> None:
+    _, check = gate("sa14")
+    _passed(check("check", "--database-url", _plain(mariadb_url), "--roundtrip"), "MariaDB")
+
+
+def test_sqlite_with_sqlalchemy_14(gate: Callable[[str], tuple[Path, Gate]]) -> None:
+    _, check = gate("sa14")
+    _passed(check("check", "--db", "sqlite", "--roundtrip"), "SQLite")
+
+
+@pytest.mark.postgres
+def test_doctor_with_sqlalchemy_14(
+    gate: Callable[[str], tuple[Path, Gate]], postgres_url: str
+) -> None:
+    _, doctor = gate("sa14")
+    # The password as a query parameter: the local server trusts loopback logins.
+    url = f"{_plain(postgres_url)}?password={SECRET}"
+    run = doctor("doctor", "--database-url", url)
+    assert run.code == 1, run.err
+    assert "AG804 [empty-database]" in run.out
+    assert "postgresql+psycopg2://postgres@127.0.0.1:5432/" in run.err
+    assert "Traceback" not in run.err and SECRET not in run.out + run.err
+
+
+@pytest.mark.docker
+@pytest.mark.usefixtures("docker_env")
+@pytest.mark.parametrize("name", ["sa14", "sa14_async"])
+def test_containers_with_sqlalchemy_14(gate: Callable[[str], tuple[Path, Gate]], name: str) -> None:
+    _, check = gate(name)
+    _passed(check("check", "--image", POSTGRES_IMAGE), "PostgreSQL")
+
+
+def test_flask_2_0_factory_that_takes_an_argument(
+    gate: Callable[[str], tuple[Path, Gate]],
+) -> None:
+    root, check = gate("flask_factory")
+    run = check("check", "--db", "sqlite")
+    assert run.code == 2, run.out + run.err
+    assert "KeyError: <flask.cli.ScriptInfo object" in run.err
+    assert "--flask-app 'app:create_app(" in run.err and "Traceback" not in run.err
+    named = check("check", "--db", "sqlite", "--flask-app", 'app:create_app("development")')
+    _passed_flask(named)
+    assert not (root / "dev.db").exists() and not (root / "instance").exists()
+
+
+@pytest.mark.postgres
+def test_flask_migrate_3_on_postgres(
+    gate: Callable[[str], tuple[Path, Gate]], postgres_url: str
+) -> None:
+    _, check = gate("flask")
+    run = check("check", "--database-url", _plain(postgres_url), "--roundtrip")
+    _passed_flask(run)
+    assert tables(postgres_url) == ["alembic_version", "note", "user"]
+
+
+def _passed_flask(run: Run) -> None:
+    assert run.code == 0, run.out + run.err
+    assert "2 revisions applied" in run.out

@@ -1,0 +1,74 @@
+"""The one redaction helper: URL passwords in any shape, and the passwords the tool knows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from alembic_gate.shared.redact import Redactor, config_urls, mask_urls, redact, url_secrets
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("postgresql://app:pw@db:5432/app", "postgresql://app:***@db:5432/app"),
+        ("mysql+pymysql://root:p%40ss@h/x is full", "mysql+pymysql://root:***@h/x is full"),
+        # An unencoded @: everything up to the last @ is the password.
+        ("at postgresql://u:p@ss@host/db.", "at postgresql://u:***@host/db."),
+        ("'postgresql://u:a/b?c@host/db'", "'postgresql://u:***@host/db'"),
+        (
+            "postgresql://u@h/d?sslmode=require&password=hunter2&x=1",
+            "postgresql://u@h/d?sslmode=require&password=***&x=1",
+        ),
+        ("mysql://h/d?PASSWD=x;charset=utf8", "mysql://h/d?PASSWD=***;charset=utf8"),
+        (
+            "at sqlite:///tmp/x.db and postgresql://u@h:5432/d",
+            "at sqlite:///tmp/x.db and postgresql://u@h:5432/d",
+        ),
+    ],
+)
+def test_mask_urls_hides_passwords_only(text: str, shown: str) -> None:
+    assert mask_urls(text) == shown
+
+
+def test_url_secrets_as_written_and_decoded() -> None:
+    assert url_secrets("postgresql://u:p%40ss@h/d") == ["p%40ss", "p@ss"]
+    assert url_secrets("postgresql://u:p@ss@h/d") == ["p@ss", "p", "ss"]
+    assert url_secrets("postgresql://u@h/d?password=a+b%21") == ["a+b%21", "a b!", "a+b!"]
+    assert url_secrets("not a url") == []
+
+
+def test_known_secrets_are_hidden_as_words_in_every_encoding() -> None:
+    hide = Redactor(["s3cret/p@ss"])
+    text = "pydantic: input_value='s3cret/p@ss' url=s3cret%2Fp%40ss and s3cret%2Fp%40ss."
+    assert "s3cret" not in hide(text)
+    # A known password that is also a common word hides only whole words.
+    assert redact("postgresql, postgres, xpostgres", ["postgres"]) == "postgresql, ***, xpostgres"
+    # Too short to hide outside URLs.
+    assert redact("a pw b", ["pw"]) == "a pw b"
+
+
+def test_alembic_placeholder_url_is_no_secret() -> None:
+    hide = Redactor()
+    hide.add_url("driver://user:pass@localhost/dbname")
+    assert hide("or pass --allow-nonempty") == "or pass --allow-nonempty"
+
+
+def test_env_values_are_secrets_when_their_names_say_so() -> None:
+    hide = Redactor()
+    hide.add_env("POSTGRES_PASSWORD", "hunter22")
+    hide.add_env("POSTGRES_SERVER", "dbhost")
+    hide.add_env("DATABASE_URL", "postgresql://u:topsecret@h/d")
+    hide.add_env("POSTGRES_PASSWORD", "{password}")  # stands for a password known anyway
+    assert hide("hunter22 dbhost topsecret {password}") == "*** dbhost *** {password}"
+
+
+def test_config_urls_from_every_section(tmp_path: Path) -> None:
+    ini = tmp_path / "alembic.ini"
+    ini.write_text(
+        "[alembic]\nscript_location = m\nsqlalchemy.url = postgresql://u:one@h/d\n"
+        "[engine2]\nsqlalchemy.url = mysql://u:two%%40x@h/d\n"
+    )
+    assert config_urls(ini) == ["postgresql://u:one@h/d", "mysql://u:two%40x@h/d"]
+    assert config_urls(tmp_path / "missing.ini") == []
