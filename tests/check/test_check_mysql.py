@@ -127,7 +127,7 @@ def test_url_non_empty_refused_without_showing_the_password(
     engine.dispose()
     run = check("--database-url", mysql_url)
     assert run.code == 2
-    assert "already holds 1 table(s) (invoices)" in run.err
+    assert "is not empty: it holds 1 object(s) (table invoices)" in run.err
     assert PASSWORD not in run.out + run.err
     assert ":***@" in run.err
     assert tables(mysql_url) == ["invoices"]

@@ -222,11 +222,20 @@ def action(python_bin: Path, action_checkout: Path, tmp_path: Path) -> Callable[
     """Run action.yml in a workspace: `action(workspace, base_ref="main", sarif="x")`."""
 
     def run(
-        workspace: Path, base_ref: str = "", env: dict[str, str] | None = None, **inputs: str
+        workspace: Path,
+        base_ref: str = "",
+        extra_env: dict[str, str] | None = None,
+        **inputs: str,
     ) -> Run:
         runner = tmp_path / "runner"
         return run_action(
-            python_bin, action_checkout, runner, workspace, inputs, base_ref=base_ref, extra_env=env
+            python_bin,
+            action_checkout,
+            runner,
+            workspace,
+            inputs,
+            base_ref=base_ref,
+            extra_env=extra_env,
         )
 
     return run

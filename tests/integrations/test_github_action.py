@@ -267,7 +267,7 @@ def test_the_merge_queue_catches_two_pull_requests_green_alone(
     event.write_text(json.dumps({"merge_group": {"base_sha": base, "base_ref": "refs/heads/main"}}))
 
     result = action(
-        workspace, env={"GITHUB_EVENT_NAME": "merge_group", "GITHUB_EVENT_PATH": str(event)}
+        workspace, extra_env={"GITHUB_EVENT_NAME": "merge_group", "GITHUB_EVENT_PATH": str(event)}
     )
 
     assert f"--base {base}" in result.stdout
