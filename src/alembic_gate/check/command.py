@@ -40,6 +40,8 @@ GRAPH_PREFIX = "AG00"
 # Lint's safety rules: guesses that the measurements confirm or refute (check.reconcile).
 SAFETY_PREFIX = "AG1"
 CHECK_CODES = ("AG801", "AG901", "AG902")
+# What seeding reports (check.seeding).
+SEEDING_CODES = ("AG904", "AG908")
 MEASURED_CODES = frozenset(code for codes in MEASURED.values() for code in codes)
 # The worker may take this long, or ten times --timeout when that is more.
 WORKER_SECONDS = 900.0
@@ -85,6 +87,8 @@ def _run(args: argparse.Namespace, targets: list[Target], cwd: Path, worker: Wor
     # The static safety warnings, to be confirmed or refuted by what the runs measure.
     static = [f for ctx in contexts for f in rule_findings(ctx, settings, SAFETY_PREFIX)]
     codes = [*CHECK_CODES, "AG903"] if args.roundtrip else list(CHECK_CODES)
+    if seeds(args, settings):
+        codes += SEEDING_CODES
     try:
         found, measured = _check_histories(args, contexts, cwd, settings, worker)
     except _SigTerm:
@@ -115,7 +119,7 @@ def _check_histories(
         for index, ctx in enumerate(contexts):
             history = History(ctx.setup, ctx.graph, list(ctx.sourceless))
             worker = first if index == 0 else workers.enter_context(WorkerProcess(cwd))
-            spec = _spec_for(database.spec, history, args, index)
+            spec = _spec_for(database.spec, history, args, index, seeds(args, settings))
             result = worker.run(request(args, ctx, spec, cwd, settings), timeout)
             for finding in result_findings(result, history, cwd):
                 target = measured.findings if finding.code in MEASURED_CODES else found
@@ -127,14 +131,21 @@ def _check_histories(
 
 
 def _spec_for(
-    spec: DatabaseSpec, history: History, args: argparse.Namespace, index: int
+    spec: DatabaseSpec, history: History, args: argparse.Namespace, index: int, seeding: bool
 ) -> DatabaseSpec:
     if not spec.drop:  # a server of this run's own
         return replace(spec, prefix=f"alembic_gate_{index}")
     # A kept server: names no other run uses, and the history's template (PostgreSQL).
+    # Not when seeding: a copy of a migrated database would skip what it measures.
     run = f"alembic_gate_run_{secrets.token_hex(4)}_{index}"
-    template = f"alembic_gate_tpl_{history_key(history, args)}" if args.db == "postgres" else None
+    keep = args.db == "postgres" and not seeding
+    template = f"alembic_gate_tpl_{history_key(history, args)}" if keep else None
     return replace(spec, prefix=run, template=template)
+
+
+def seeds(args: argparse.Namespace, settings: Settings) -> bool:
+    """Whether the tables get rows while the migrations run (AG904; --no-seed)."""
+    return not getattr(args, "no_seed", False) and settings.is_enabled("AG904")
 
 
 def history_key(history: History, args: argparse.Namespace) -> str:
@@ -178,6 +189,7 @@ def request(
         roundtrip=args.roundtrip and settings.is_enabled("AG903"),
         compare=settings.is_enabled("AG902"),
         scope=None if ctx.scope is None else sorted(ctx.scope),
+        seed=seeds(args, settings),
     )
 
 
