@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
 
@@ -180,15 +180,17 @@ class Seeding(Observer):
 
     # -- what trackers report ------------------------------------------------------------
 
-    def note(self, key: TableKey, why: str, where: Line | None, step: Any) -> None:
-        """AG908: a table that got no rows."""
+    def note(
+        self, key: TableKey, why: str, where: Line | None, step: Any, starting: bool = False
+    ) -> None:
+        """AG908: a table that got no rows (after `step` ran, or, `starting`, before it)."""
         if key in self.noted:
             return
         self.noted.add(key)
         if where is None:
             where = created_in(self.revision_files, key[1])
-        rid = step.revision.revision if step is not None else None
-        after = f"the revisions after {rid} ran" if rid else "the revisions ran"
+        rid = step.revision.revision
+        after = f"the revisions from {rid} on ran" if starting else f"the revisions after {rid} ran"
         message = (
             f"check could not give table {shown(key)} rows ({why}); {after} on it empty, "
             "so whether they fail on a table holding rows was not measured there"
@@ -256,7 +258,7 @@ class Tracker:
             with self.quiet():
                 self.known = self._tables(conn)
                 existing = self.known - self.initial - self.versions
-                self._seed_existing(conn, existing, step)
+                self._seed(conn, self._empty_ones(conn, existing), step, starting=True)
         self.step = step
 
     def end(self, step: Any, conn: Connection) -> None:
@@ -341,22 +343,30 @@ class Tracker:
         except Exception:  # a table reflection cannot read: seeding skips it
             return None
 
-    def _seed_existing(self, conn: Connection, keys: set[TableKey], step: Any) -> None:
-        """The tables there when the first revision in scope is about to run."""
-        wanted: dict[TableKey, sa.Table | None] = {}
+    def _empty_ones(self, conn: Connection, keys: set[TableKey]) -> dict[TableKey, None]:
+        """Of the tables there when the first revision in scope is about to run, those
+        holding no rows yet (the others hold rows already)."""
+        wanted: dict[TableKey, None] = {}
         for key in sorted(keys, key=str):
             if self._has_rows(conn, key):
                 self._hold(key, 0)
             else:
                 wanted[key] = None
-        self._seed(conn, wanted, step)
+        return wanted
 
-    def _seed(self, conn: Connection, wanted: dict[TableKey, sa.Table | None], step: Any) -> None:
+    def _seed(
+        self,
+        conn: Connection,
+        wanted: Mapping[TableKey, sa.Table | None],
+        step: Any,
+        starting: bool = False,
+    ) -> None:
         tables: dict[TableKey, sa.Table] = {}
         for key, table in wanted.items():
             found = table if table is not None else self._reflect(conn, key)
             if found is None:
-                self.observer.note(key, "reflection cannot read it", self.where.get(key), step)
+                why = "reflection cannot read it"
+                self.observer.note(key, why, self.where.get(key), step, starting)
             else:
                 tables[key] = found
         values = self._parent_values(conn)
@@ -373,7 +383,7 @@ class Tracker:
                 self._hold(key, count)
                 self.seeded.add(key)
             else:
-                self.observer.note(key, why, self.where.get(key), step)
+                self.observer.note(key, why, self.where.get(key), step, starting)
 
     def clear(self) -> None:
         """Delete the rows seeding inserted (before the round trip)."""
