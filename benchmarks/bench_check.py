@@ -1,6 +1,6 @@
 """Time `alembic-gate check` against the plain CLI pair `alembic upgrade heads && alembic check`.
 
-Usage: python benchmarks/bench_check.py [--revisions 100] [--repeat 5]
+Usage: python benchmarks/bench_check.py [--revisions 100,500] [--repeat 5]
            [--server postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
            [--image alembic-gate/postgres:15] [--containers 3]   (0: no Docker part)
 
@@ -8,7 +8,9 @@ A project with `--revisions` generated revisions (each table created by one revi
 and given a column by the next; models to match, so both sides pass) is written to a
 temporary folder. Each timed run gets a fresh, empty database on `--server` (created
 before the clock starts, dropped after); both sides run as subprocesses on the same
-project. The container's start time (`--db postgres`) is measured on its own, since the
+project. alembic-gate runs twice: as by default (seeding: each new table gets rows and
+every later statement meets them) and with --no-seed, to show what seeding costs. The
+container's start time (`--db postgres`) is measured on its own, since the
 CLI pair has no equivalent, and so are whole container runs: in a new container each
 time, and in a kept one (ALEMBIC_GATE_REUSE=1) whose template database, keyed on the
 history's hash, spares a repeated run from applying every migration again.
@@ -177,10 +179,10 @@ def cli_pair(root: Path) -> Callable[[str], None]:
     return run
 
 
-def gate(root: Path) -> Callable[[str], None]:
+def gate(root: Path, *extra: str) -> Callable[[str], None]:
     def run(url: str) -> None:
         subprocess.run(
-            [str(BIN / "alembic-gate"), "check", "--database-url", url],
+            [str(BIN / "alembic-gate"), "check", "--database-url", url, *extra],
             cwd=root,
             check=True,
             capture_output=True,
@@ -203,7 +205,8 @@ def container_runs(root: Path, image: str, count: int) -> dict[str, float]:
     """Whole `check --db postgres` runs: each in a new container, then with a kept
     container (ALEMBIC_GATE_REUSE=1): the first run migrates and keeps a template,
     the next ones copy it instead of applying every migration again."""
-    command = [str(BIN / "alembic-gate"), "check", "--image", image]
+    # --no-seed: a run that seeds never starts from the template copy.
+    command = [str(BIN / "alembic-gate"), "check", "--image", image, "--no-seed"]
     env = {**os.environ, "TESTCONTAINERS_RYUK_DISABLED": "true"}
     kept = {**env, "ALEMBIC_GATE_REUSE": "1"}
     _remove_kept(image)
@@ -237,35 +240,53 @@ def _remove_kept(image: str) -> None:
         subprocess.run(["docker", "rm", "-f", container], capture_output=True, check=False)
 
 
+def measure(revisions: int, server: str, repeat: int) -> dict[str, tuple[float, float]]:
+    """Median wall and CPU seconds per side on a generated history of `revisions`."""
+    with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
+        root = Path(tmp)
+        write_project(root, revisions)
+        sides = {"gate": gate(root), "no-seed": gate(root, "--no-seed"), "cli": cli_pair(root)}
+        timed(sides, server, 1)  # warm the bytecode caches of every side
+        times = timed(sides, server, repeat)
+    return {
+        side: (statistics.median(wall), statistics.median(cpu))
+        for side, (wall, cpu) in times.items()
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--revisions", type=int, default=100)
+    parser.add_argument("--revisions", default="100,500", help="comma-separated sizes")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--image", default="alembic-gate/postgres:15")
     parser.add_argument("--containers", type=int, default=3, help="container starts (0: skip)")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
-        root = Path(tmp)
-        write_project(root, args.revisions)
-        sides = {"gate": gate(root), "cli": cli_pair(root)}
-        timed(sides, args.server, 1)  # warm the bytecode caches of both sides
-        times = timed(sides, args.server, args.repeat)
-        runs = container_runs(root, args.image, args.containers) if args.containers else {}
-    (ours, our_cpu), (theirs, their_cpu) = (
-        [statistics.median(t) for t in times[side]] for side in ("gate", "cli")
-    )
+    sizes = [int(size) for size in args.revisions.split(",")]
     where = args.server.split("@")[-1]
-    print(f"{args.revisions} revisions on PostgreSQL ({where}), median of {args.repeat}:")
-    print("                                         wall     cpu")
-    print(f"  alembic-gate check --database-url      {ours:5.2f}s  {our_cpu:5.2f}s")
-    print(f"  alembic upgrade heads && alembic check {theirs:5.2f}s  {their_cpu:5.2f}s")
-    print(f"  ratio {ours / theirs:.2f}x wall, {our_cpu / their_cpu:.2f}x cpu (target <= 0.70x)")
+    for size in sizes:
+        found = measure(size, args.server, args.repeat)
+        (ours, our_cpu), (bare, bare_cpu), (theirs, their_cpu) = (
+            found[side] for side in ("gate", "no-seed", "cli")
+        )
+        print(f"{size} revisions on PostgreSQL ({where}), median of {args.repeat}:")
+        print("                                               wall     cpu")
+        print(f"  alembic-gate check --database-url            {ours:5.2f}s  {our_cpu:5.2f}s")
+        print(f"  alembic-gate check --database-url --no-seed  {bare:5.2f}s  {bare_cpu:5.2f}s")
+        print(f"  alembic upgrade heads && alembic check       {theirs:5.2f}s  {their_cpu:5.2f}s")
+        print(
+            f"  ratio {ours / theirs:.2f}x wall, {our_cpu / their_cpu:.2f}x cpu (target <= 0.70x)"
+        )
+        print(f"  seeding costs {100 * (ours / bare - 1):+.0f}% wall (target < +15%)")
     if args.containers:
+        with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
+            root = Path(tmp)
+            write_project(root, sizes[0])
+            runs = container_runs(root, args.image, args.containers)
         starts = container_starts(args.image, args.containers)
         median = statistics.median(starts)
         print(f"container start ({args.image}), median of {len(starts)}: {median:.2f}s")
-        print(f"whole `check --db postgres` runs, median of {args.containers}:")
+        print(f"whole `check --db postgres --no-seed` runs, median of {args.containers}:")
         for name, seconds in runs.items():
             print(f"  {name:<28} {seconds:5.2f}s")
     return 0

@@ -162,6 +162,13 @@ def _check_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--roundtrip", action="store_true", help="downgrade to base, upgrade again, compare"
     )
     p.add_argument(
+        "--no-seed",
+        action="store_true",
+        help="migrate empty tables only; by default each table gets a few rows as soon as the "
+        "revision that creates it has run, so later migrations meet rows as in production "
+        "(AG904)",
+    )
+    p.add_argument(
         "--base",
         metavar="REF",
         help="git ref to compare with: safety findings (AG1xx, AG904-AG907) only for "

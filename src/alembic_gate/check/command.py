@@ -43,6 +43,8 @@ from alembic_gate.shared.redact import Redactor, config_urls
 GRAPH_PREFIX = "AG00"
 # Lint's safety rules: guesses that the measurements confirm or refute (check.reconcile).
 SAFETY_PREFIX = "AG1"
+# What seeding reports (check.seeding).
+SEEDING_CODES = ("AG904", "AG908")
 MEASURED_CODES = frozenset(code for codes in MEASURED.values() for code in codes)
 # Graph errors alembic can still upgrade through: `upgrade heads` applies every head.
 UPGRADABLE = frozenset({"AG001"})
@@ -142,6 +144,8 @@ def _run(
     # The static safety warnings, to be confirmed or refuted by what the runs measure.
     static = [f for ctx in contexts for f in rule_findings(ctx, settings, SAFETY_PREFIX)]
     codes = [*CHECK_CODES, "AG903"] if args.roundtrip else list(CHECK_CODES)
+    if seeds(args, settings):
+        codes += SEEDING_CODES
     results = _check_histories(args, contexts, cwd, settings, worker, env, redact)
     measured = Measurements()
     for history, result in results:
@@ -178,7 +182,7 @@ def _check_histories(
         for index, ctx in enumerate(contexts):
             history = History(ctx.setup, ctx.graph, list(ctx.sourceless))
             worker = first if index == 0 else workers.enter_context(WorkerProcess(cwd))
-            spec = _spec_for(database.spec, history, args, env, index)
+            spec = _spec_for(database.spec, history, args, env, index, seeds(args, settings))
             request = make_request(args, ctx, spec, cwd, settings, env)
             results.append((history, worker.run(request, args.timeout, redact)))
     return results
@@ -218,14 +222,22 @@ def _spec_for(
     args: argparse.Namespace,
     env: dict[str, str],
     index: int,
+    seeding: bool,
 ) -> DatabaseSpec:
     if not spec.drop:  # a server of this run's own
         return replace(spec, prefix=f"alembic_gate_{index}")
     # A kept server: names no other run uses, and the history's template (PostgreSQL).
+    # Not when seeding: a copy of a migrated database would skip what it measures.
     run = f"alembic_gate_run_{secrets.token_hex(4)}_{index}"
     key = history_key(history, args, env)
-    template = f"alembic_gate_tpl_{key}" if args.db == "postgres" else None
+    keep = args.db == "postgres" and not seeding
+    template = f"alembic_gate_tpl_{key}" if keep else None
     return replace(spec, prefix=run, template=template)
+
+
+def seeds(args: argparse.Namespace, settings: Settings) -> bool:
+    """Whether the tables get rows while the migrations run (AG904; --no-seed)."""
+    return not getattr(args, "no_seed", False) and settings.is_enabled("AG904")
 
 
 def history_key(history: History, args: argparse.Namespace, env: dict[str, str]) -> str:
@@ -275,6 +287,7 @@ def make_request(
         roundtrip=args.roundtrip and settings.is_enabled("AG903"),
         compare=settings.is_enabled("AG902"),
         scope=None if ctx.scope is None else sorted(ctx.scope),
+        seed=seeds(args, settings),
     )
 
 

@@ -8,7 +8,10 @@ Runs in the worker. The session calls each observer
   inside env.py's transaction;
 - `after(step, context)` once that revision, its version-table update and alembic's
   `on_version_apply` callbacks have run (a revision that raised gets no `after`);
-- `failed(step, exc)` when a revision raised, before the session reports it.
+- `failed(step, exc)` when a revision raised, before the session reports it;
+- `before_roundtrip()` once `upgrade heads` and the comparison are done and env.py's
+  connections are closed, just before `--roundtrip` downgrades to base: undo what the
+  measurement put into the databases (seeding's rows).
 
 `step` is alembic's RevisionStep: `step.revision` is the Script (`.revision` id, `.path`).
 At the end the session collects each observer's measured findings and the op.* lines
@@ -36,6 +39,9 @@ class Observer:
 
     def failed(self, step: Any, exc: BaseException) -> None:
         """`step` raised `exc`."""
+
+    def before_roundtrip(self) -> None:
+        """The round trip is about to downgrade to base."""
 
     def findings(self) -> list[RawFinding]:
         return []
@@ -68,6 +74,10 @@ class Observers(Observer):
     def failed(self, step: Any, exc: BaseException) -> None:
         for member in self.members:
             member.failed(step, exc)
+
+    def before_roundtrip(self) -> None:
+        for member in self.members:
+            member.before_roundtrip()
 
     def findings(self) -> list[RawFinding]:
         return [f for member in self.members for f in member.findings()]

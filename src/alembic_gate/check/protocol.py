@@ -77,6 +77,8 @@ class Request:
     compare: bool = True
     # The revisions measurements report on (`since`, `--base`: history.scope); None: all.
     scope: list[str] | None = None
+    # Give the tables rows as the migrations run (check.seeding; --no-seed turns it off).
+    seed: bool = False
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

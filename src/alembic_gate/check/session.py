@@ -74,6 +74,8 @@ class Session:
                 return self.result
             self.guard.install()
             script = self._script(cfg)
+            if script is not None:
+                self._measure()
             if script is not None and self._upgrade_and_compare(cfg, script):
                 self.result.behind = self._behind(script)
                 self.at_heads = not self.result.behind
@@ -81,6 +83,7 @@ class Session:
                     self.result.findings = []  # compared inside a transaction that was lost
                 elif self.request.roundtrip:
                     self.at_heads = False
+                    self.observers.before_roundtrip()
                     self._roundtrip(cfg, script)
         self.result.applied = len(self.applied)
         self.result.from_template = self.cloned
@@ -100,6 +103,13 @@ class Session:
         if result.error is not None:
             result.error = self.redact(result.error)
         return result
+
+    def _measure(self) -> None:
+        """The measurements taken while `upgrade heads` runs (check.observe)."""
+        if self.request.seed:
+            from alembic_gate.check.seeding import Seeding
+
+            self.observers.add(Seeding(self.request.scope, list(self.revisions)))
 
     def finish(self) -> None:
         """On a kept server: keep a migrated copy as the history's template (first run

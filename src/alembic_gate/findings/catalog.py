@@ -118,6 +118,13 @@ RULES: dict[str, RuleInfo] = {
             "error",
             "A downgrade failed, or the round trip changed the schema.",
         ),
+        _r(
+            "AG904",
+            "fails-with-data",
+            "error",
+            "A migration that passes on empty tables fails on tables that hold rows.",
+        ),
+        _r("AG908", "unseeded-table", "info", "check could not give a table rows to migrate."),
     )
 }
 

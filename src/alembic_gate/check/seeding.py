@@ -1,0 +1,759 @@
+"""Seeding: the tables hold rows while `check` migrates, as production's do (AG904, AG908).
+
+Runs in the worker, as an Observer of `upgrade heads` (check.observe):
+
+- Once the first revision in scope (`since`, `--base`; all without them) is about to
+  run, every table that exists then gets a few rows (check.seed). From then on each
+  table a revision creates gets rows as soon as that revision has run, except, with a
+  scope, the tables revisions in scope create: those are new, empty in production
+  when the revisions after them run. Tables the database held before the first
+  revision ran (`--allow-nonempty`) are never touched.
+- Each statement a revision runs is watched: the op.* lines whose statements touched a
+  table holding rows are reported as `Observed("data", ...)`, so the parent drops the
+  AG101/AG102 guesses the rows disproved. On PostgreSQL the statement runs inside a
+  savepoint. When it fails, the tables it touched (and the tables referencing them) are
+  emptied and the statement runs again: if it passes now, it failed only because of the
+  rows (AG904 at the op.* line, for revisions in scope); if not, its error stands and is
+  AG901 as without seeding. The revision then goes on on the empty tables, and once it
+  has run they get rows again, so the revisions after it are still measured.
+- A table no rows could be made for (a CHECK constraint, a trigger, a type) gets an
+  AG908 note; it stays empty, and nothing is measured on it.
+- Before the round trip downgrades to base, the rows seeding inserted are deleted, so
+  a correct downgrade meets the tables as it did without seeding.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from typing import Any
+
+import sqlalchemy as sa
+from alembic.operations import ops as alembic_ops
+from alembic.operations.base import AbstractOperations, BatchOperations
+from alembic.operations.batch import BatchOperationsImpl
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+from alembic_gate.check import rows, seed
+from alembic_gate.check.attribute import Attributor, Line
+from alembic_gate.check.locate import created_in
+from alembic_gate.check.observe import Observer
+from alembic_gate.check.protocol import Observed, RawFinding
+from alembic_gate.check.seed import TableKey, key_of, shown
+from alembic_gate.check.targets import connect
+
+SAVEPOINT = "alembic_gate_rows"
+# Statements that read, or set up a session: they cannot fail because of rows.
+READS = frozenset(
+    {"SELECT", "SHOW", "PRAGMA", "EXPLAIN", "DESCRIBE", "DESC", "SET", "USE", "VALUES"}
+    | {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "START", "ANALYZE"}
+)
+_TOKEN = re.compile(r"'(?:[^']|'')*'|\"((?:[^\"]|\"\")+)\"|`([^`]+)`|([A-Za-z_][\w$]*)")
+_TABLE_DDL = re.compile(
+    r"^\s*(?:(?:CREATE|DROP)\s+(?:(?:GLOBAL|LOCAL|TEMP|TEMPORARY|UNLOGGED|OR|REPLACE)\s+)*TABLE"
+    r"|RENAME\s+TABLE|ALTER\s+TABLE\b[^;]*\bRENAME\s+TO)\b",
+    re.IGNORECASE,
+)
+# Statements on a new table that leave its columns and rows as create_table made them.
+_HARMLESS = ("CREATE INDEX", "CREATE UNIQUE", "COMMENT ON", "GRANT", "DROP INDEX")
+
+# Statements whose outcome cannot depend on the rows in the tables (PostgreSQL needs a
+# savepoint around every other one, to run it again if it fails).
+_ROWLESS = (
+    "CREATE TABLE",
+    "CREATE INDEX",
+    "CREATE SEQUENCE",
+    "CREATE TYPE",
+    "CREATE SCHEMA",
+    "CREATE EXTENSION",
+    "CREATE VIEW",
+    "CREATE OR",
+    "DROP",
+    "COMMENT ON",
+    "GRANT",
+    "REVOKE",
+    "ALTER INDEX",
+    "ALTER SEQUENCE",
+    "ALTER TYPE",
+)
+# What makes an ALTER TABLE check (or rewrite) the rows already there.
+_ROWS_CHECKED = re.compile(
+    r"\bNOT\s+NULL\b|\bTYPE\b|\bUNIQUE\b|\bPRIMARY\b|\bCHECK\b|\bREFERENCES\b|\bFOREIGN\b"
+    r"|\bVALIDATE\b|\bUSING\b|\bEXCLUDE\b|\bATTACH\b|\bIDENTITY\b|\bGENERATED\b",
+    re.IGNORECASE,
+)
+
+_OBSERVER: Seeding | None = None
+
+
+def may_fail_on_rows(statement: str, head: str) -> bool:
+    """Whether rows in the tables can make `statement` fail (False only when certain)."""
+    if head.startswith(_ROWLESS):
+        return (
+            head.startswith("CREATE TABLE")
+            and re.search(r"\bSELECT\b", statement, re.I) is not None
+        )
+    if head.startswith("ALTER TABLE"):
+        relaxed = re.sub(r"\bDROP\s+NOT\s+NULL\b", "", statement, flags=re.IGNORECASE)
+        return _ROWS_CHECKED.search(relaxed) is not None
+    return True
+
+
+def identifiers(statement: str) -> set[str]:
+    """The words of a statement that can name a table (lowercase; literals skipped)."""
+    found = set()
+    for match in _TOKEN.finditer(statement):
+        name = match.group(1) or match.group(2) or match.group(3)
+        if name:
+            found.add(name.lower())
+    return found
+
+
+def _head(statement: str) -> str:
+    return " ".join(statement.lstrip()[:40].upper().split()[:2])
+
+
+class Seeding(Observer):
+    """The observer: one Tracker per engine env.py migrates."""
+
+    def __init__(self, scope: Collection[str] | None, revision_files: Collection[str]) -> None:
+        self.scope = None if scope is None else frozenset(scope)
+        self.attributor = Attributor(revision_files)
+        self.revision_files = list(revision_files)
+        self.trackers: dict[int, Tracker] = {}
+        self.raw: list[RawFinding] = []
+        self.lines: set[Line] = set()
+        self.measured = False
+        self.noted: set[TableKey] = set()
+        _install(self)
+
+    def in_scope(self, step: Any) -> bool:
+        return self.scope is None or step.revision.revision in self.scope
+
+    def tracker(self, engine: Engine | None) -> Tracker | None:
+        return None if engine is None else self.trackers.get(id(engine))
+
+    # -- the session's hooks -------------------------------------------------------------
+
+    def configured(self, context: Any) -> None:
+        engine = context.connection.engine
+        tracker = self.tracker(engine)
+        if tracker is None:
+            tracker = self.trackers[id(engine)] = Tracker(self, engine)
+        tracker.context = context
+        schema = context.version_table_schema
+        tracker.versions.add(
+            (
+                None if schema == engine.dialect.default_schema_name else schema,
+                context.version_table,
+            )
+        )
+
+    def before(self, step: Any, context: Any) -> None:
+        tracker = self.tracker(context.connection.engine)
+        if tracker is not None:
+            tracker.begin(step, context.connection)
+
+    def after(self, step: Any, context: Any) -> None:
+        tracker = self.tracker(context.connection.engine)
+        if tracker is not None:
+            tracker.end(step, context.connection)
+
+    def failed(self, step: Any, exc: BaseException) -> None:
+        for tracker in self.trackers.values():
+            tracker.step = None
+
+    def before_roundtrip(self) -> None:
+        for tracker in self.trackers.values():
+            tracker.clear()
+
+    def findings(self) -> list[RawFinding]:
+        return self.raw
+
+    def observed(self) -> list[Observed]:
+        if not self.measured:
+            return []
+        return [Observed("data", [[path, line] for path, line in sorted(self.lines)])]
+
+    # -- what trackers report ------------------------------------------------------------
+
+    def note(
+        self, key: TableKey, why: str, where: Line | None, step: Any, starting: bool = False
+    ) -> None:
+        """AG908: a table that got no rows (after `step` ran, or, `starting`, before it)."""
+        if key in self.noted:
+            return
+        self.noted.add(key)
+        if where is None:
+            where = created_in(self.revision_files, key[1])
+        rid = step.revision.revision
+        after = f"the revisions from {rid} on ran" if starting else f"the revisions after {rid} ran"
+        message = (
+            f"check could not give table {shown(key)} rows ({why}); {after} on it empty, "
+            "so whether they fail on a table holding rows was not measured there"
+        )
+        path, line = where if where is not None else (None, None)
+        self.raw.append(RawFinding("AG908", message, path, line))
+
+
+class Tracker:
+    """Seeding on one engine: which tables hold rows, and the revision running now."""
+
+    def __init__(self, observer: Seeding, engine: Engine) -> None:
+        self.observer = observer
+        self.engine = engine
+        self.dialect = engine.dialect
+        self.context: Any = None
+        self.versions: set[TableKey] = set()
+        self.initial: set[TableKey] | None = None  # tables there before any revision ran
+        self.known: set[TableKey] = set()
+        self.active = False
+        self.held: dict[TableKey, int] = {}  # tables holding rows: how many seeding gave
+        self.by_name: dict[str, set[TableKey]] = {}
+        self.seeded: set[TableKey] = set()
+        self.reseed: set[TableKey] = set()
+        self.where: dict[TableKey, Line | None] = {}
+        self.parents: dict[tuple[TableKey, tuple[str, ...]], list[tuple[Any, ...]]] = {}
+        self.busy = False
+        self.step: Any = None
+        self.in_scope = False
+        self._reset()
+        _listen(self, engine)
+
+    def _reset(self) -> None:
+        self.created: list[tuple[sa.Table, Line | None]] = []
+        self.stale: set[TableKey] = set()
+        self.uncertain: set[TableKey] = set()  # a unique index was added: use a savepoint
+        self.raw_ddl = False
+        self.creating = 0
+        self.operation: Any = None
+        self.batches: dict[int, list[tuple[Line | None, Any]]] = {}
+        self.flushing: list[tuple[Line | None, Any]] | None = None
+
+    @contextmanager
+    def quiet(self) -> Iterator[None]:
+        """Seeding's own statements: not watched, not retried."""
+        busy, self.busy = self.busy, True
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # reflection's "did not recognize type"
+                yield
+        finally:
+            self.busy = busy
+
+    # -- steps -----------------------------------------------------------------------------
+
+    def begin(self, step: Any, conn: Connection) -> None:
+        self._reset()
+        self.in_scope = self.observer.in_scope(step)
+        if self.initial is None:
+            with self.quiet():
+                self.initial = self._tables(conn)
+                self.known = set(self.initial)
+        if not self.active and self.in_scope:
+            self.active = self.observer.measured = True
+            with self.quiet():
+                self.known = self._tables(conn)
+                existing = self.known - self.initial - self.versions
+                self._seed(conn, self._empty_ones(conn, existing), step, starting=True)
+        self.step = step
+
+    def end(self, step: Any, conn: Connection) -> None:
+        self.step = None
+        if not self.active:
+            return
+        with self.quiet():
+            self._settle(step, conn)
+
+    def _settle(self, step: Any, conn: Connection) -> None:
+        """Give rows to the tables the revision created (and those it emptied)."""
+        made = {key_of(table): (table, line) for table, line in self.created}
+        for key, (_, line) in made.items():
+            self.where[key] = line
+        probe = set(self.stale & made.keys())
+        if self.raw_ddl:
+            now = self._tables(conn)
+            for key in self.known - now:
+                self._release(key)
+            probe |= now - self.known - made.keys() - self.versions - (self.initial or set())
+            self.known = now
+        else:
+            self.known |= made.keys()
+        # With a scope, tables created in it are new: empty in production when the
+        # revisions after them run. Tables that hold rows anyway (renamed, filled by the
+        # migration) hold them here too.
+        fill_new = self.observer.scope is None or not self.in_scope
+        wanted: dict[TableKey, sa.Table | None] = {}
+        for key in sorted(probe, key=str):
+            if self._has_rows(conn, key):
+                self._hold(key, 0)
+            elif fill_new:
+                wanted[key] = None  # reflected: the revision changed it after creating it
+        if fill_new:
+            for key, (table, _) in made.items():
+                if key not in probe:
+                    wanted[key] = table
+        for key in sorted(self.reseed & self.known, key=str):
+            wanted.setdefault(key, None)
+        self.reseed = set()
+        self._seed(conn, wanted, step)
+
+    # -- tables and rows ---------------------------------------------------------------------
+
+    def _tables(self, conn: Connection) -> set[TableKey]:
+        return rows.tables(_run(conn), self.dialect)
+
+    def _has_rows(self, conn: Connection, key: TableKey) -> bool:
+        query = sa.select(sa.literal(1)).select_from(sa.table(key[1], schema=key[0])).limit(1)
+        return conn.execute(query, execution_options=seed.OPTIONS).first() is not None
+
+    def _hold(self, key: TableKey, count: int) -> None:
+        self.held[key] = count
+        self.by_name.setdefault(key[1].lower(), set()).add(key)
+        self.parents = {k: v for k, v in self.parents.items() if k[0] != key}
+
+    def _release(self, key: TableKey) -> None:
+        self.held.pop(key, None)
+        self.seeded.discard(key)
+        self.by_name.get(key[1].lower(), set()).discard(key)
+        self.parents = {k: v for k, v in self.parents.items() if k[0] != key}
+
+    def _parent_values(self, conn: Connection) -> seed.ParentValues:
+        def values(key: TableKey, columns: Sequence[str]) -> list[tuple[Any, ...]]:
+            cached = self.parents.get((key, tuple(columns)))
+            if cached is not None:
+                return cached
+            table = sa.table(key[1], *[sa.column(c) for c in columns], schema=key[0])
+            query = sa.select(*table.c).where(*[c.isnot(None) for c in table.c]).limit(seed.ROWS)
+            found = [tuple(r) for r in conn.execute(query, execution_options=seed.OPTIONS)]
+            self.parents[(key, tuple(columns))] = found
+            return found
+
+        return values
+
+    def _reflect(self, conn: Connection, key: TableKey) -> sa.Table | None:
+        try:
+            with seed.savepoint(conn):
+                return sa.Table(
+                    key[1], sa.MetaData(), schema=key[0], autoload_with=conn, resolve_fks=False
+                )
+        except Exception:  # a table reflection cannot read: seeding skips it
+            return None
+
+    def _empty_ones(self, conn: Connection, keys: set[TableKey]) -> dict[TableKey, None]:
+        """Of the tables there when the first revision in scope is about to run, those
+        holding no rows yet (the others hold rows already)."""
+        wanted: dict[TableKey, None] = {}
+        for key in sorted(keys, key=str):
+            if self._has_rows(conn, key):
+                self._hold(key, 0)
+            else:
+                wanted[key] = None
+        return wanted
+
+    def _seed(
+        self,
+        conn: Connection,
+        wanted: Mapping[TableKey, sa.Table | None],
+        step: Any,
+        starting: bool = False,
+    ) -> None:
+        tables: dict[TableKey, sa.Table] = {}
+        for key, table in wanted.items():
+            found = table if table is not None else self._reflect(conn, key)
+            if found is None:
+                why = "reflection cannot read it"
+                self.observer.note(key, why, self.where.get(key), step, starting)
+            else:
+                tables[key] = found
+        values = self._parent_values(conn)
+        postgres = self.dialect.name == "postgresql"
+        for key in parents_first(tables):
+            declared = wanted[key] is not None and key not in self.uncertain
+            sure = postgres and declared and seed.certain(tables[key], self.dialect)
+            count, why = seed.fill(tables[key], conn, values, sure)
+            if not count and wanted[key] is not None:  # declared by create_table: reflect
+                reflected = self._reflect(conn, key)
+                if reflected is not None:
+                    count, why = seed.fill(reflected, conn, values)
+            if count:
+                self._hold(key, count)
+                self.seeded.add(key)
+            else:
+                self.observer.note(key, why, self.where.get(key), step, starting)
+
+    def clear(self) -> None:
+        """Delete the rows seeding inserted (before the round trip)."""
+        if not self.seeded:
+            return
+        with suppress(Exception), connect(self.engine.url) as conn, conn.begin():
+            rows.empty(_run_raw(conn), conn.dialect, self.seeded)
+        self.seeded = set()
+        self.held = {}
+
+    # -- statements ------------------------------------------------------------------------
+
+    def execute(self, cursor: Any, statement: str, parameters: Any, context: Any, how: str) -> bool:
+        """Run one of the revision's statements (do_execute); False: SQLAlchemy runs it."""
+        if self.step is None or self.busy or not self.active:
+            return False
+        head = _head(statement)
+        if head.split(" ")[0] in READS:
+            return False
+        words = identifiers(statement)
+        self._note_statement(statement, head, words)
+        if not self.held:
+            return False
+        touched = sorted({key for word in words for key in self.by_name.get(word, ())}, key=str)
+        if not touched and any(key[1].lower() in words for key in self.versions):
+            return False
+        lines = self._lines() if self.in_scope else []
+        if self.dialect.name == "postgresql" and not may_fail_on_rows(statement, head):
+            # No savepoint (a round trip each way) for what rows cannot break.
+            if touched and self.in_scope:
+                self.observer.lines.update(line for line in lines if line is not None)
+            return False
+        failure = Retry(self, cursor, statement, parameters, context, how).run(touched)
+        if failure is not None:
+            self._failed_with_rows(failure, statement, head, words, lines)
+        elif touched and self.in_scope:
+            self.observer.lines.update(line for line in lines if line is not None)
+        return True
+
+    def _note_statement(self, statement: str, head: str, words: set[str]) -> None:
+        if self.creating or self.flushing is not None:
+            return
+        if _TABLE_DDL.match(statement):
+            self.raw_ddl = True
+        for table, _ in self.created:
+            if table.name.lower() in words:
+                if not head.startswith(_HARMLESS):
+                    self.stale.add(key_of(table))
+                elif head.startswith("CREATE UNIQUE"):
+                    self.uncertain.add(key_of(table))
+
+    def _lines(self) -> list[Line | None]:
+        if self.flushing is not None:
+            return [line for line, _ in self.flushing] + [self.observer.attributor.current()]
+        return [self.observer.attributor.current()]
+
+    def _failed_with_rows(
+        self, failure: Failure, statement: str, head: str, words: set[str], lines: list[Line | None]
+    ) -> None:
+        """AG904, for a revision in scope: the statement failed with rows, passed without."""
+        self.reseed |= {key for key, _ in failure.held}
+        if not self.in_scope or (head.startswith("INSERT") and "select" not in words):
+            return  # an INSERT of constant rows that met seeding's own rows
+        where, operation = self._culprit(failure, words, lines)
+        if where is None:
+            return
+        self.observer.lines.add(where)
+        rev = self.step.revision
+        doc = (rev.doc or "").strip().splitlines()
+        held = ", ".join(
+            f"{shown(key)} ({count} rows made up by check)"
+            if count
+            else f"{shown(key)} (rows earlier revisions inserted)"
+            for key, count in failure.held
+        )
+        message = (
+            f"upgrade of {rev.revision} ({doc[0] if doc else 'no message'}) fails on tables "
+            f"that hold rows and passes on empty ones: {failure.error}; held rows: {held}"
+        )
+        self.observer.raw.append(
+            RawFinding("AG904", message, where[0], where[1], recipe(operation, self.flushing))
+        )
+
+    def _culprit(
+        self, failure: Failure, words: set[str], lines: list[Line | None]
+    ) -> tuple[Line | None, Any]:
+        """The op.* line that failed, and its operation. In a batch, the batch_op.* call
+        whose column the statement or the error names."""
+        if self.flushing is None:
+            return lines[-1], self.operation
+        said = words | identifiers(failure.error.replace(".", " "))
+        for line, operation in self.flushing:
+            if line is not None and set(_columns(operation)) & said:
+                return line, operation
+        return lines[-1], None
+
+    # -- the batch_op.* calls and create_table -----------------------------------------------
+
+    def invoke(self, original: Callable[..., Any], ops: AbstractOperations, operation: Any) -> Any:
+        if isinstance(ops, BatchOperations):
+            self.batches.setdefault(id(ops.impl), []).append(
+                (self.observer.attributor.current(), operation)
+            )
+            return original(ops, operation)
+        creating = isinstance(operation, alembic_ops.CreateTableOp)
+        previous, self.operation = self.operation, operation
+        self.creating += creating
+        try:
+            result = original(ops, operation)
+        finally:
+            self.operation = previous
+            self.creating -= creating
+        if creating and isinstance(result, sa.Table):
+            self.created.append((result, self.observer.attributor.current()))
+        return result
+
+    def flush(self, original: Callable[..., Any], impl: BatchOperationsImpl) -> Any:
+        previous, self.flushing = self.flushing, self.batches.pop(id(impl), [])
+        try:
+            return original(impl)
+        finally:
+            self.flushing = previous
+
+
+class Failure:
+    """A statement that failed on rows and passed once its tables were emptied."""
+
+    def __init__(self, error: str, held: list[tuple[TableKey, int]]) -> None:
+        self.error = error
+        self.held = held
+
+
+class Retry:
+    """One statement of a revision, run so that a failure caused by rows can be told
+    from one that is not: on PostgreSQL inside a savepoint; failed, the tables emptied
+    and run again."""
+
+    def __init__(
+        self, tracker: Tracker, cursor: Any, statement: str, parameters: Any, context: Any, how: str
+    ) -> None:
+        self.tracker = tracker
+        self.cursor = cursor
+        self.statement = statement
+        self.parameters = parameters
+        self.context = context
+        self.how = how
+        dialect = context.dialect
+        self.dbapi_error = (getattr(dialect, "loaded_dbapi", None) or dialect.dbapi).Error
+        connection = context.root_connection.connection.dbapi_connection
+        self.sql = rows.raw(connection)
+        self.savepoint = dialect.name == "postgresql" and not seed.autocommit(connection)
+
+    def send(self) -> None:
+        dialect = self.context.dialect
+        if self.how == "many":
+            dialect.do_executemany(self.cursor, self.statement, self.parameters, self.context)
+        elif self.how == "none":
+            dialect.do_execute_no_params(self.cursor, self.statement, self.context)
+        else:
+            dialect.do_execute(self.cursor, self.statement, self.parameters, self.context)
+
+    def _mark(self) -> None:
+        if self.savepoint:
+            self.sql(f"SAVEPOINT {SAVEPOINT}")
+
+    def _undo(self) -> None:
+        if self.savepoint:
+            self.sql(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
+
+    def _done(self) -> None:
+        if self.savepoint:
+            self.sql(f"RELEASE SAVEPOINT {SAVEPOINT}")
+
+    def run(self, touched: list[TableKey]) -> Failure | None:
+        """Run the statement; a Failure when it failed only because of rows. Its own
+        error is raised when it fails on empty tables too."""
+        self._mark()
+        try:
+            self.send()
+        except self.dbapi_error as first:
+            self._undo()
+            failure = self._again(first, touched)
+            if failure is None:
+                raise
+            return failure
+        self._done()
+        return None
+
+    def _again(self, first: BaseException, touched: list[TableKey]) -> Failure | None:
+        """Empty the tables the statement touched (then the others) and run it again:
+        the Failure when it passes now. When it fails on empty tables too, that error is
+        raised: the statement's own problem, AG901 as without seeding."""
+        error = describe(first, self.statement)
+        counts = dict(self.tracker.held)
+        held = [(key, counts.get(key, 0)) for key in touched]
+        rest = sorted(set(self.tracker.held) - set(touched), key=str)
+        last: BaseException | None = None
+        for targets in (touched, rest):
+            if not targets or not self._empty(targets):
+                continue
+            try:
+                self.send()
+            except self.dbapi_error as exc:
+                self._undo()
+                last = exc
+                continue
+            self._done()
+            return Failure(error, held or [(key, counts.get(key, 0)) for key in targets])
+        if last is not None:
+            raise last
+        return None
+
+    def _empty(self, targets: Sequence[TableKey]) -> bool:
+        tracker = self.tracker
+        try:
+            emptied = rows.empty(self.sql, self.context.dialect, targets)
+        except self.dbapi_error:
+            self._undo()
+            return False
+        for key in emptied:
+            if key in tracker.held:
+                tracker.reseed.add(key)
+                tracker._release(key)
+        return True
+
+
+def describe(error: BaseException, statement: str) -> str:
+    """The database's message and the statement, one line (as AG901 shows them)."""
+    lines = str(error).strip().splitlines()
+    text = f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
+    flat = " ".join(statement.split())
+    return text + f" [SQL: {flat[:200]}{'...' if len(flat) > 200 else ''}]"
+
+
+def parents_first(tables: dict[TableKey, sa.Table]) -> list[TableKey]:
+    """The order to fill `tables` in: a table after those its NOT NULL foreign keys
+    reference; a cycle is broken where a foreign key is nullable (it gets NULL)."""
+    needs: dict[TableKey, set[TableKey]] = {}
+    hard: dict[TableKey, set[TableKey]] = {}
+    for key, table in tables.items():
+        refs = [ref for ref in seed.references(table) if ref.parent in tables and ref.parent != key]
+        needs[key] = {ref.parent for ref in refs}
+        hard[key] = {ref.parent for ref in refs if not ref.nullable(table)}
+    order: list[TableKey] = []
+    pending = list(tables)
+    while pending:
+        ready = [k for k in pending if not needs[k] & set(pending)] or [
+            k for k in pending if not hard[k] & set(pending)
+        ]
+        if not ready:  # NOT NULL references in a circle: fill in any order, some fail
+            ready = pending[:1]
+        order.append(ready[0])
+        pending.remove(ready[0])
+    return order
+
+
+def recipe(operation: Any, batch: Any) -> str:
+    """How to write the migration so it works on a table that holds rows."""
+    prefix = "batch_op." if batch is not None else "op."
+    if isinstance(operation, alembic_ops.AddColumnOp):
+        table, column = operation.table_name, operation.column.name
+        later = (
+            f'{prefix}alter_column("{column}", nullable=False)'
+            if batch is not None
+            else f'op.alter_column("{table}", "{column}", nullable=False)'
+        )
+        return (
+            f"add it with nullable=True, backfill it with "
+            f'op.execute("UPDATE {table} SET {column} = ... WHERE {column} IS NULL"), then '
+            f"{later} in a later revision; or give it a server_default"
+        )
+    if isinstance(operation, alembic_ops.AlterColumnOp):
+        table, column = operation.table_name, operation.column_name
+        if operation.modify_nullable is False:
+            return (
+                f'op.execute("UPDATE {table} SET {column} = ... WHERE {column} IS NULL") '
+                "before the alter_column, in this revision or an earlier one"
+            )
+        if operation.modify_type is not None:
+            return (
+                "convert the existing values first: add a new column, backfill it from the old "
+                "one, then swap them; or give postgresql_using= a cast every row survives"
+            )
+    if isinstance(
+        operation, alembic_ops.CreateUniqueConstraintOp | alembic_ops.CreatePrimaryKeyOp
+    ) or (isinstance(operation, alembic_ops.CreateIndexOp) and operation.unique):
+        return "remove or merge the duplicate rows before the constraint, in this revision"
+    if isinstance(operation, alembic_ops.CreateForeignKeyOp):
+        return "delete or repair the rows that reference nothing before adding the foreign key"
+    if isinstance(operation, alembic_ops.CreateCheckConstraintOp):
+        return "update the rows that break the constraint before adding it"
+    return "make the revision work on the rows already there: backfill or convert them first"
+
+
+def _columns(operation: Any) -> list[str]:
+    names = []
+    column = getattr(operation, "column", None)
+    if isinstance(column, sa.Column):
+        names.append(column.name)
+    for attr in ("column_name", "new_column_name"):
+        if isinstance(getattr(operation, attr, None), str):
+            names.append(getattr(operation, attr))
+    names += [c for c in getattr(operation, "columns", None) or [] if isinstance(c, str)]
+    return [name.lower() for name in names]
+
+
+def _run(conn: Connection) -> rows.Run:
+    """A Run through SQLAlchemy (seeding's own statements, marked)."""
+
+    def run(sql: str) -> list[tuple[Any, ...]]:
+        result = conn.exec_driver_sql(sql, execution_options=seed.OPTIONS)
+        return [tuple(row) for row in result] if result.returns_rows else []
+
+    return run
+
+
+def _run_raw(conn: Connection) -> rows.Run:
+    return rows.raw(conn.connection.dbapi_connection)
+
+
+# -- hooks into SQLAlchemy and alembic ---------------------------------------------------------
+
+
+def _listen(tracker: Tracker, engine: Engine) -> None:
+    def one(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+        return tracker.execute(cursor, statement, parameters, context, "one")
+
+    def many(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+        return tracker.execute(cursor, statement, parameters, context, "many")
+
+    def none(cursor: Any, statement: str, context: Any) -> bool:
+        return tracker.execute(cursor, statement, None, context, "none")
+
+    event.listen(engine, "do_execute", one)
+    event.listen(engine, "do_executemany", many)
+    event.listen(engine, "do_execute_no_params", none)
+
+
+def _tracker_of(ops: Any) -> Tracker | None:
+    observer = _OBSERVER
+    context = getattr(ops, "migration_context", None)
+    connection = getattr(context, "connection", None)
+    if observer is None or connection is None:
+        return None
+    tracker = observer.tracker(connection.engine)
+    return tracker if tracker is not None and tracker.step is not None else None
+
+
+def _install(observer: Seeding) -> None:
+    """Patch alembic's invoke (which op.* call runs, what create_table made) and
+    BatchOperationsImpl.flush (which batch_op.* calls a batch's statements carry out)."""
+    global _OBSERVER
+    _OBSERVER = observer
+    if getattr(AbstractOperations.invoke, "_alembic_gate_seeding", False):
+        return
+    invoke_original = AbstractOperations.invoke
+    flush_original = BatchOperationsImpl.flush
+
+    def invoke(self: AbstractOperations, operation: Any) -> Any:
+        tracker = _tracker_of(self)
+        if tracker is None:
+            return invoke_original(self, operation)
+        return tracker.invoke(invoke_original, self, operation)
+
+    def flush(self: BatchOperationsImpl) -> Any:
+        tracker = _tracker_of(self.operations)
+        if tracker is None:
+            return flush_original(self)
+        return tracker.flush(flush_original, self)
+
+    invoke._alembic_gate_seeding = True  # type: ignore[attr-defined]
+    setattr(AbstractOperations, "invoke", invoke)  # noqa: B010 - patching a method
+    setattr(BatchOperationsImpl, "flush", flush)  # noqa: B010

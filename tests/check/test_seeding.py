@@ -1,0 +1,312 @@
+"""`check` migrates tables that hold rows (check.seeding): AG904 where a revision fails only
+with rows, at its op.* line; lint's AG101/AG102 guesses confirmed or dropped by what ran;
+AG908 for a table no rows could be made for; `since`, `--base` and `--no-seed`; every engine.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from .conftest import MYSQL_IMAGE, POSTGRES_IMAGE, Run, line_of
+
+Project = Callable[[str], Path]
+Check = Callable[..., Run]
+
+VERSIONS = "migrations/versions"
+EMAIL = f"{VERSIONS}/3b1e6f0a9c03_add_users_email.py"
+NICKNAME = f"{VERSIONS}/3b1e6f0a9c04_nickname_not_null.py"
+STATUS = f"{VERSIONS}/3b1e6f0a9c05_status_not_null.py"
+SLUG = f"{VERSIONS}/3b1e6f0a9c06_add_posts_slug.py"
+WINDOWS = f"{VERSIONS}/7e4a1b2c3d01_create_users_and_launch_windows.py"
+SITE = f"{VERSIONS}/7e4a1b2c3d02_add_columns.py"
+RICH_TABLES = ("authors", "books", "tags", "book_tags", "events")
+
+
+def found(run: Run) -> list[tuple[str, str, int]]:
+    return [(f["code"], f["path"], f["line"]) for f in run.findings]
+
+
+def at(root: Path, path: str, text: str) -> int:
+    return line_of(root / path, text)
+
+
+def rows_in(url: str, *names: str) -> dict[str, int]:
+    engine = sa.create_engine(url, poolclass=sa.NullPool)
+    try:
+        with engine.connect() as conn:
+            return {
+                name: conn.execute(
+                    sa.select(sa.func.count()).select_from(sa.table(name))
+                ).scalar_one()
+                for name in names
+            }
+    finally:
+        engine.dispose()
+
+
+def plain_failures(root: Path, run: Run, add_fails: bool) -> None:
+    """The plain-op history: the NOT NULL tightening without a backfill is AG904 (and the
+    NOT NULL add, where the engine refuses it); lint's guesses are gone, both the two
+    confirmed and the one the rows refuted (status: every row holds the server default)."""
+    expected = [("AG904", NICKNAME, at(root, NICKNAME, "op.alter_column("))]
+    if add_fails:
+        expected.insert(0, ("AG904", EMAIL, at(root, EMAIL, "op.add_column(")))
+    assert found(run) == expected
+    assert run.code == 1
+    nickname = run.findings[-1]
+    assert (
+        "upgrade of 3b1e6f0a9c04 (nickname not null) fails on tables that hold rows"
+        in (nickname["message"])
+    )
+    assert "held rows: users (3 rows made up by check)" in nickname["message"]
+    assert nickname["fix"] == (
+        'op.execute("UPDATE users SET nickname = ... WHERE nickname IS NULL") before the '
+        "alter_column, in this revision or an earlier one"
+    )
+
+
+# -- SQLite ------------------------------------------------------------------------------
+
+
+def test_sqlite_batch_copy_meeting_null_is_ag904(project: Project, check: Check) -> None:
+    root = project("data_batch")
+    run = check("--db", "sqlite", "--format", "json")
+    assert found(run) == [
+        ("AG904", EMAIL, at(root, EMAIL, "batch_op.add_column(")),
+        ("AG904", NICKNAME, at(root, NICKNAME, "batch_op.alter_column(")),
+    ]
+    email = run.findings[0]
+    assert "NOT NULL constraint failed: _alembic_tmp_users.email" in email["message"]
+    assert "passes on empty ones" in email["message"]
+    assert email["fix"] == (
+        'add it with nullable=True, backfill it with op.execute("UPDATE users SET email = ... '
+        'WHERE email IS NULL"), then batch_op.alter_column("email", nullable=False) in a later '
+        "revision; or give it a server_default"
+    )
+    assert run.code == 1
+
+
+def test_without_rows_the_guesses_stay(project: Project, check: Check) -> None:
+    root = project("data_batch")
+    expected = [
+        ("AG101", EMAIL, at(root, EMAIL, "batch_op.add_column(")),
+        ("AG102", NICKNAME, at(root, NICKNAME, "batch_op.alter_column(")),
+        ("AG102", STATUS, at(root, STATUS, "batch_op.alter_column(")),
+    ]
+    run = check("--db", "sqlite", "--no-seed", "--format", "json")
+    assert (found(run), run.code) == (expected, 0)
+    # Ignoring AG904 turns the measurement off too: the guesses are not silently dropped.
+    run = check("--db", "sqlite", "--ignore", "AG904", "--format", "json")
+    assert (found(run), run.code) == (expected, 0)
+
+
+def test_sqlite_plain_add_of_not_null_fails_only_with_rows(project: Project, check: Check) -> None:
+    root = project("data")
+    run = check("--db", "sqlite", "--format", "json", "--ignore", "AG901")
+    # SQLite refuses ALTER COLUMN at all (AG901, ignored here: that is what batch mode is
+    # for), but adds a NOT NULL column without a default to an empty table.
+    assert found(run)[0] == ("AG904", EMAIL, at(root, EMAIL, "op.add_column("))
+    assert "Cannot add a NOT NULL column with default value NULL" in run.findings[0]["message"]
+
+
+def test_sqlite_rich_schema_stays_clean(project: Project, check: Check, tmp_path: Path) -> None:
+    project("rich")
+    url = f"sqlite:///{tmp_path / 'rich.db'}"
+    run = check("--database-url", url, "--format", "json")
+    assert (run.code, run.findings) == (0, [])
+    assert rows_in(url, *RICH_TABLES) == dict.fromkeys(RICH_TABLES, 3)
+    run = check("--db", "sqlite", "--roundtrip", "--format", "json")
+    assert (run.code, run.findings) == (0, [])
+
+
+def test_sqlite_table_without_rows_is_an_info_note(project: Project, check: Check) -> None:
+    root = project("unseedable")
+    run = check("--db", "sqlite", "--format", "json")
+    assert found(run) == [
+        ("AG908", WINDOWS, at(root, WINDOWS, '"launch_windows",') - 1),
+        # Not measured (the table stayed empty): lint's guess stays.
+        ("AG101", SITE, at(root, SITE, '"launch_windows"')),
+    ]
+    note = run.findings[0]
+    assert note["severity"] == "info"
+    assert note["message"] == (
+        "check could not give table launch_windows rows (IntegrityError: CHECK constraint "
+        "failed: ck_launch_windows_future); the revisions after 7e4a1b2c3d01 ran on it empty, "
+        "so whether they fail on a table holding rows was not measured there"
+    )
+    assert run.code == 0
+
+
+def test_since_seeds_from_the_first_revision_in_scope(project: Project, check: Check) -> None:
+    root = project("data_batch")
+    # 3b1e6f0a9c03 ran in production long ago, on a table that was empty then.
+    (root / "pyproject.toml").write_text('[tool.alembic-gate]\nsince = "3b1e6f0a9c03"\n')
+    run = check("--db", "sqlite", "--format", "json")
+    assert found(run) == [("AG904", NICKNAME, at(root, NICKNAME, "batch_op.alter_column("))]
+
+
+@pytest.fixture
+def git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for who in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{who}_NAME", "Dev")
+        monkeypatch.setenv(f"GIT_{who}_EMAIL", "dev@example.com")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+
+
+def test_base_seeds_from_the_branchs_first_revision(
+    project: Project, check: Check, git_identity: None
+) -> None:
+    root = project("data_batch")
+    added = sorted((root / VERSIONS).glob("3b1e6f0a9c0[456]_*.py"))
+    kept = {path: path.read_text() for path in added}
+    for path in added:
+        path.unlink()
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "base")
+    git(root, "switch", "-q", "-c", "feature")
+    for path, text in kept.items():
+        path.write_text(text)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "feature")
+    run = check("--db", "sqlite", "--base", "main", "--format", "json")
+    assert found(run) == [("AG904", NICKNAME, at(root, NICKNAME, "batch_op.alter_column("))]
+
+
+# -- PostgreSQL, MariaDB, MySQL ------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_postgres_not_null_add_and_tightening(
+    project: Project, check: Check, postgres_url: str
+) -> None:
+    root = project("data")
+    run = check("--database-url", postgres_url, "--format", "json")
+    plain_failures(root, run, add_fails=True)
+    email = run.findings[0]["message"]
+    assert 'NotNullViolation: column "email" of relation "users" contains null values' in email
+    assert "[SQL: ALTER TABLE users ADD COLUMN email VARCHAR(120) NOT NULL]" in email
+    # The revision went on without rows, and the ones after it met rows again.
+    assert rows_in(postgres_url, "users", "posts") == {"users": 3, "posts": 3}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("roundtrip", [False, True])
+def test_postgres_rich_schema_stays_clean(
+    project: Project, check: Check, postgres_url: str, roundtrip: bool
+) -> None:
+    project("rich")
+    args = ["--database-url", postgres_url, "--format", "json"]
+    run = check(*args, *(["--roundtrip"] if roundtrip else []))
+    assert (run.code, run.findings) == (0, [])
+    # The round trip ran on the emptied tables (and ends with none seeded again).
+    assert rows_in(postgres_url, *RICH_TABLES) == dict.fromkeys(RICH_TABLES, 0 if roundtrip else 3)
+
+
+@pytest.mark.postgres
+def test_postgres_table_without_rows(project: Project, check: Check, postgres_url: str) -> None:
+    project("unseedable")
+    run = check("--database-url", postgres_url, "--format", "json")
+    assert [f["code"] for f in run.findings] == ["AG908", "AG101"]
+    assert 'violates check constraint "ck_launch_windows_future"' in run.findings[0]["message"]
+    assert run.code == 0
+
+
+@pytest.mark.mariadb
+def test_mariadb_fails_with_data(project: Project, check: Check, mariadb_url: str) -> None:
+    root = project("data")
+    run = check("--database-url", mariadb_url, "--format", "json")
+    # MariaDB gives the rows of a new NOT NULL column its type's implicit default (''),
+    # so the add passes with rows, and lint's AG101 is dropped.
+    plain_failures(root, run, add_fails=False)
+
+
+@pytest.mark.mariadb
+@pytest.mark.parametrize("roundtrip", [False, True])
+def test_mariadb_rich_schema_stays_clean(
+    project: Project, check: Check, mariadb_url: str, roundtrip: bool
+) -> None:
+    project("rich")
+    run = check("--database-url", mariadb_url, "--format", "json", *(["--roundtrip"] * roundtrip))
+    assert (run.code, run.findings) == (0, [])
+
+
+@pytest.mark.mariadb
+def test_mariadb_table_without_rows(project: Project, check: Check, mariadb_url: str) -> None:
+    project("unseedable")
+    run = check("--database-url", mariadb_url, "--format", "json")
+    assert [f["code"] for f in run.findings] == ["AG908", "AG101"]
+    assert run.code == 0
+
+
+@pytest.mark.docker
+@pytest.mark.usefixtures("docker_env")
+def test_mysql(project: Project, check: Check, mysql_url: str, tmp_path: Path) -> None:
+    root = project("data")
+    run = check("--database-url", mysql_url, "--format", "json")
+    plain_failures(root, run, add_fails=False)
+    assert "Invalid use of NULL value" in run.findings[0]["message"]
+
+
+@pytest.mark.docker
+@pytest.mark.usefixtures("docker_env")
+def test_mysql_containers(project: Project, check: Check) -> None:
+    project("rich")
+    for roundtrip in ([], ["--roundtrip"]):
+        run = check("--db", "mysql", "--image", MYSQL_IMAGE, "--format", "json", *roundtrip)
+        assert (run.code, run.findings) == (0, []), run.err
+    project("unseedable")
+    run = check("--db", "mysql", "--image", MYSQL_IMAGE, "--format", "json")
+    assert ([f["code"] for f in run.findings], run.code) == (["AG908", "AG101"], 0)
+
+
+@pytest.fixture
+def kept(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], str]]:
+    """ALEMBIC_GATE_REUSE=1, and `psql(sql)` in the kept PostgreSQL container."""
+    monkeypatch.setenv("ALEMBIC_GATE_REUSE", "1")
+
+    def ids() -> list[str]:
+        listed = subprocess.run(
+            ["docker", "ps", "-aq", "--filter", "label=alembic-gate.keep=postgres"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        )
+        return listed.stdout.split()
+
+    def remove() -> None:
+        for container in ids():
+            subprocess.run(["docker", "rm", "-f", container], capture_output=True, timeout=60)
+
+    def psql(sql: str) -> str:
+        [container] = ids()
+        command = ["docker", "exec", container, "psql", "-U", "postgres", "-tAc", sql]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
+        return done.stdout.strip()
+
+    remove()
+    yield psql
+    remove()
+
+
+@pytest.mark.docker
+@pytest.mark.usefixtures("docker_env")
+def test_postgres_container_measures_every_run(
+    project: Project, check: Check, kept: Callable[[str], str]
+) -> None:
+    root = project("data")
+    for _ in range(2):  # no migrated template copy hides the second measurement
+        run = check("--image", POSTGRES_IMAGE, "--format", "json")
+        plain_failures(root, run, add_fails=True)
+    assert kept("SELECT count(*) FROM pg_database WHERE datname LIKE 'alembic_gate_%'") == "0"
