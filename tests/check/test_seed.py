@@ -306,3 +306,10 @@ def test_certain_tables_skip_the_savepoint() -> None:
     assert seed.certain(plain, dialect)
     assert not seed.certain(checked, dialect)
     assert not seed.certain(flags, dialect)
+
+
+def test_a_table_of_server_keys_only_gets_default_rows(sqlite: sa.Connection) -> None:
+    metadata = sa.MetaData()
+    table = sa.Table("posts", metadata, sa.Column("id", sa.Integer, primary_key=True))
+    metadata.create_all(sqlite)
+    assert [row.id for row in filled(sqlite, table)] == [1, 2, 3]

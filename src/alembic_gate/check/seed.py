@@ -654,7 +654,8 @@ def insert(
         if rows and rows[0]:
             conn.execute(sa.insert(clause).values(rows), execution_options=OPTIONS)
         else:  # every column is the server's: one DEFAULT VALUES row each
-            conn.execute(sa.insert(clause), [{} for _ in rows], execution_options=OPTIONS)
+            for _ in rows:
+                conn.execute(sa.insert(clause), execution_options=OPTIONS)
 
 
 def fill(
