@@ -18,19 +18,26 @@ Understood shapes:
   of create_table, the literal SQL text of an `.execute()`, and (in `steps`)
   SQL run on a connection and `create_all()` / `drop_all()`.
 
-The whole file is parsed only when a rule asks, once per file.
+Each revision file is parsed once (revisions.py); what is read here is kept as plain
+data (`pack_module`), cached by content, and given back by `operations(rev)`.
 """
 
 from __future__ import annotations
 
 import ast
 import functools
+import marshal
 import re
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic_gate.history.revisions import RevisionFile
+from alembic_gate.history import plain
+from alembic_gate.shared.files import describe_error, read_regular
+
+if TYPE_CHECKING:
+    from alembic_gate.history.revisions import RevisionFile
 
 
 class _Unknown:
@@ -40,6 +47,7 @@ class _Unknown:
 
 # A keyword whose value is not a literal (`server_default=sa.text("now()")`).
 UNKNOWN = _Unknown()
+plain.register("UNKNOWN", UNKNOWN)
 
 # Positional parameters of the `op.*` forms; the batch forms drop `table_name`.
 _SIGNATURES: dict[str, tuple[str, ...]] = {
@@ -123,7 +131,11 @@ class Call:
     # execute / exec_driver_sql: the literal SQL text; UNKNOWN when it is built at run
     # time; None without a statement or for a Core statement that changes rows only.
     sql: object = None
-    node: ast.Call | None = field(default=None, compare=False, repr=False)
+    # Source text (as ast.unparse writes it), for messages and fixes: `type_=` of any
+    # call; the positional arguments and the (keyword, value) pairs of create_index.
+    type_text: str | None = None
+    arguments: tuple[str, ...] = ()
+    keywords: tuple[tuple[str | None, str], ...] = ()
 
     @property
     def receiver(self) -> str:
@@ -156,20 +168,63 @@ class Operations:
     message: str | None = None
 
 
-_CACHE: dict[Path, tuple[tuple[int, int], Operations]] = {}
-
-
 def operations(rev: RevisionFile) -> Operations:
-    """The operations of one revision file, parsed once per file version."""
+    """The operations of one revision file, from the parse that read it (packed on
+    `rev.ops_data`). A file read without that data, or whose data does not unpack (a
+    damaged cache entry), is read again now."""
+    data = rev.ops_data
+    found = _MEMO.get(id(data)) if data is not None else None
+    if found is not None and found[0] is data:
+        return found[1]
     try:
-        stat = rev.path.stat()
-        key = (stat.st_mtime_ns, stat.st_size)
-        cached = _CACHE.get(rev.path)
-        if cached is None or cached[0] != key:
-            cached = _CACHE[rev.path] = (key, read_operations(rev.path.read_bytes()))
+        if data is None:
+            raise ValueError("not read yet")
+        ops = unpack(data)
+    except ValueError:
+        ops = _read_again(rev)
+        data = rev.ops_data = pack(ops)
+    if len(_MEMO) >= MEMO_SIZE:
+        _MEMO.clear()
+    _MEMO[id(data)] = (data, ops)
+    return ops
+
+
+def _read_again(rev: RevisionFile) -> Operations:
+    try:
+        source = read_regular(rev.path)
     except OSError as exc:
-        return Operations(problem=f"cannot read file: {exc.strerror or exc}")
-    return cached[1]
+        return Operations(problem=f"cannot read file: {describe_error(exc)}")
+    return read_operations(source)
+
+
+# Operations read back, by their packed data: each rule asks for every revision's, and
+# unpacking is dearer than the lookup. Bounded (plain data, never a parsed tree): a
+# history longer than this is unpacked again by each rule.
+MEMO_SIZE = 1500
+_MEMO: dict[int, tuple[bytes, Operations]] = {}
+
+
+def pack(ops: Operations) -> bytes:
+    """`ops` as compact plain data (marshal, compressed): what the cache stores."""
+    return zlib.compress(marshal.dumps(plain.pack(ops)), 1)
+
+
+def unpack(data: bytes) -> Operations:
+    """The Operations `pack` wrote; ValueError when `data` is not that."""
+    try:
+        raw = marshal.loads(zlib.decompress(data))
+    except (zlib.error, EOFError, ValueError, TypeError) as exc:
+        raise ValueError(f"not packed operations: {exc}") from None
+    return plain.unpack(Operations, raw)
+
+
+# What a file that could not be parsed whole holds (revisions.py says why, for AG007).
+UNREADABLE = pack(Operations(problem="the file could not be parsed"))
+
+
+def pack_module(module: ast.Module) -> bytes:
+    """The packed operations of a parsed revision file."""
+    return pack(read_module(module))
 
 
 def read_operations(source: bytes | str, *, multidb: bool = True) -> Operations:
@@ -179,6 +234,11 @@ def read_operations(source: bytes | str, *, multidb: bool = True) -> Operations:
         module = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return Operations(problem=f"cannot parse: {exc}")
+    return read_module(module, multidb=multidb)
+
+
+def read_module(module: ast.Module, *, multidb: bool = True) -> Operations:
+    """The operations of a parsed revision file (see read_operations)."""
     docstring = ast.get_docstring(module) or ""
     message = next((ln.strip() for ln in docstring.splitlines() if ln.strip()), None)
     try:
@@ -352,7 +412,11 @@ class _Reader:
             new_column_name=self._string(_keyword(node, "new_column_name")) if renamed else None,
             schema=schema,
             sql=self._statement(node) if name in _SQL_METHODS else None,
-            node=node,
+            type_text=_source(_keyword(node, "type_")),
+            arguments=tuple(_source(a) or "..." for a in node.args)
+            if name == "create_index"
+            else (),
+            keywords=_keyword_sources(node) if name == "create_index" else (),
         )
 
     def _columns(self, args: list[ast.expr]) -> tuple[str, ...] | None:
@@ -387,7 +451,7 @@ class _Reader:
     def _backfills(self, node: ast.Call, scope: _Scope) -> Iterator[Call]:
         targets = list(self._updated_tables(_argument(node, 0, "sqltext")))
         for table in dict.fromkeys(targets):
-            yield Call("backfill", node.lineno, table, autocommit=scope.autocommit, node=node)
+            yield Call("backfill", node.lineno, table, autocommit=scope.autocommit)
 
     def _updated_tables(self, statement: ast.expr | None) -> Iterator[str | None]:
         """The tables an execute() statement updates (None: an UPDATE of an unknown table)."""
@@ -519,6 +583,19 @@ def _bind(node: ast.Call, params: tuple[str, ...]) -> dict[str, ast.expr]:
         if kw.arg in params:
             bound[kw.arg] = kw.value
     return bound
+
+
+def _source(node: ast.expr | None) -> str | None:
+    if node is None:
+        return None
+    try:
+        return ast.unparse(node)
+    except (RecursionError, MemoryError, ValueError):
+        return "..."
+
+
+def _keyword_sources(node: ast.Call) -> tuple[tuple[str | None, str], ...]:
+    return tuple((kw.arg, _source(kw.value) or "...") for kw in node.keywords)
 
 
 def _literal(node: ast.expr) -> object:

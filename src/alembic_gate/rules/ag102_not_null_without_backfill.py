@@ -15,7 +15,7 @@ RULE = rule("AG102")
 
 def check(ctx: LintContext) -> Iterator[Finding]:
     earlier = _EarlierFills(ctx)
-    for checked in checked_revisions(ctx, {"alter_column"}, {"nullable_false"}):
+    for checked in checked_revisions(ctx):
         calls = checked.ops.upgrade.calls
         for index, call in enumerate(calls):
             if call.name != "alter_column" or call.options.get("nullable") is not False:
@@ -45,11 +45,9 @@ class _EarlierFills:
         if self._fills is None:
             self._fills = {}
             for rid, rev in self.ctx.graph.by_id.items():
-                words = rev.mentions
-                if "execute" in words or {"add_column", "server_default"} <= words:
-                    calls = [c for c in operations(rev).upgrade.calls if _is_fill(c)]
-                    if calls:
-                        self._fills[rid] = calls
+                calls = [c for c in operations(rev).upgrade.calls if _is_fill(c)]
+                if calls:
+                    self._fills[rid] = calls
         return self._fills
 
     def _descendants(self, rid: str) -> set[str]:

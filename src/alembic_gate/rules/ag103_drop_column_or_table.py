@@ -15,7 +15,7 @@ _DROPS = frozenset({"drop_column", "drop_table"})
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for checked in checked_revisions(ctx, {"drop_column", "drop_table"}):
+    for checked in checked_revisions(ctx):
         for call in checked.ops.upgrade.calls:
             if call.name in _DROPS and not checked.is_new_table(call.table):
                 yield checked.finding(RULE, call.line, _message(call), _fix(call))

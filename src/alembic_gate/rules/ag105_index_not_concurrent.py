@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import ast
+import re
 from collections.abc import Iterator
 
 from alembic_gate.findings import Finding
@@ -16,7 +16,7 @@ _OPTION = "postgresql_concurrently"
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for checked in checked_revisions(ctx, {"create_index"}):
+    for checked in checked_revisions(ctx):
         for call in checked.ops.upgrade.calls:
             if call.name != "create_index" or checked.is_new_table(call.table):
                 continue
@@ -41,25 +41,21 @@ def check(ctx: LintContext) -> Iterator[Finding]:
 def _fix(call: Call) -> str:
     """The call rewritten as `op.create_index(..., postgresql_concurrently=True)` inside
     an autocommit block (batch_op's form gains the table name)."""
-    node = call.node
     statement = "op.create_index(..., postgresql_concurrently=True)"
-    if node is not None and not (call.batch and call.table is None):
-        args = list(node.args)
+    if (call.arguments or call.keywords) and not (call.batch and call.table is None):
+        args = list(call.arguments)
         if call.batch:
             args = [_op_f(arg) for arg in args]
-            args.insert(1, ast.Constant(call.table))
-        keywords = [kw for kw in node.keywords if kw.arg != _OPTION]
-        keywords.append(ast.keyword(arg=_OPTION, value=ast.Constant(True)))
-        statement = ast.unparse(ast.Call(_op("create_index"), args, keywords))
+            args.insert(1, repr(call.table))
+        args += [f"{k}={v}" if k else f"**{v}" for k, v in call.keywords if k != _OPTION]
+        args.append(f"{_OPTION}=True")
+        statement = f"op.create_index({', '.join(args)})"
     return f"with op.get_context().autocommit_block(): {statement}"
 
 
-def _op(name: str) -> ast.Attribute:
-    return ast.Attribute(value=ast.Name(id="op"), attr=name)
+_ALIAS_F = re.compile(r"[A-Za-z_]\w*\.f\(")
 
 
-def _op_f(arg: ast.expr) -> ast.expr:
-    """`batch_op.f("ix_name")` -> `op.f("ix_name")`."""
-    if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "f":
-        return ast.Call(_op("f"), arg.args, arg.keywords)
-    return arg
+def _op_f(arg: str) -> str:
+    """`batch_op.f('ix_name')` -> `op.f('ix_name')`."""
+    return "op.f(" + arg[arg.index(".f(") + 3 :] if _ALIAS_F.match(arg) else arg

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterator
 
 from alembic_gate.findings import Finding
@@ -15,7 +14,7 @@ RULE = rule("AG106")
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for checked in checked_revisions(ctx, {"type_"}):
+    for checked in checked_revisions(ctx):
         for call in checked.ops.upgrade.calls:
             if call.name != "alter_column" or call.options.get("type_", None) is None:
                 continue
@@ -37,9 +36,4 @@ def check(ctx: LintContext) -> Iterator[Finding]:
 
 
 def _to(call: Call) -> str:
-    if call.node is None:
-        return ""
-    for kw in call.node.keywords:
-        if kw.arg == "type_":
-            return f" to {ast.unparse(kw.value)}"
-    return ""
+    return f" to {call.type_text}" if call.type_text else ""

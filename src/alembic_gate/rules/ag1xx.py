@@ -39,8 +39,7 @@ class Checked:
         if self.ctx.new_revisions is not None:
             scope |= self.ctx.graph.ancestors([self.rid]) & self.ctx.new_revisions
         revs = [self.ctx.graph.by_id[rid] for rid in scope]
-        creating = [rev for rev in revs if rev.mentions & {"create_table", "rename_table"}]
-        calls = [call for rev in creating for call in operations(rev).upgrade.calls]
+        calls = [call for rev in revs for call in operations(rev).upgrade.calls]
         tables = {c.table.lower() for c in calls if c.name == "create_table" and c.table}
         renames = {
             (c.table.lower(), c.new_table.lower())
@@ -58,17 +57,10 @@ class Checked:
         return info.finding(message, self.rev.display, line or self.rev.line, fix)
 
 
-def checked_revisions(ctx: LintContext, *needs: set[str]) -> Iterator[Checked]:
-    """Readable revisions the AG1xx rules apply to (with --base: the new ones).
-
-    Each of `needs` is a set of operation words (`RevisionFile.mentions`) of which
-    the file must mention one outside downgrade(); other files are skipped unparsed.
-    """
-    candidates = list(ctx.graph.by_id)
-    for words in needs:
-        mentioned = set(ctx.graph.mentioning(words))
-        candidates = [rid for rid in candidates if rid in mentioned]
-    for rid in candidates:
+def checked_revisions(ctx: LintContext) -> Iterator[Checked]:
+    """Readable revisions the AG1xx rules apply to (with --base: the new ones), with
+    the operations read by the one parse of each file."""
+    for rid in ctx.graph.by_id:
         if not ctx.is_new(rid):
             continue
         rev = ctx.graph.by_id[rid]

@@ -1,0 +1,302 @@
+"""Dataclasses as plain data: what the cache stores and forked readers send back.
+
+`pack` turns a dataclass instance into nested tuples, lists and dicts of literals that
+`marshal` can write; `unpack` builds the instance again from the declared types of its
+fields and checks every value against them, so data of a wrong type or shape (a damaged
+or foreign cache entry) raises `ValueError` instead of reaching a rule. Nothing is
+pickled and no code is stored: `marshal` could load a code object, and the checks let
+only the declared types and literals through.
+
+Both work over `dataclasses.fields` in declaration order, so a field added to a class
+flows through without changes here, and `schema` names the fields of every class
+reached, so data written before the field was added is never read. Fields typed
+`object` hold literals (what `ast.literal_eval` gives) or a `register`ed singleton,
+such as operations.UNKNOWN; a type this module does not know is checked as a literal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import types
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+Check = Callable[[Any], Any]
+
+_SCALARS = frozenset({str, int, bool, float, type(None)})
+_LITERAL_LEAVES = frozenset({str, int, bool, float, complex, bytes, type(None), type(...)})
+_SINGLETONS: dict[str, object] = {}
+_NAMES: dict[int, frozenset[str]] = {}
+
+
+def register(name: str, singleton: object) -> None:
+    """A singleton that `object` fields may hold; it is stored as a one-name frozenset,
+    which no literal can be (`ast.literal_eval` never returns a frozenset)."""
+    _SINGLETONS[name] = singleton
+    _NAMES[id(singleton)] = frozenset((name,))
+
+
+def pack(value: object, skip: int = 0) -> Any:
+    """`value` as plain data; a dataclass's first `skip` fields are left out."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    plan = _PACK.get(kind)
+    if plan is None and dataclasses.is_dataclass(kind):
+        plan = _PACK[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    if plan is not None:
+        return tuple([pack(getattr(value, name)) for name in plan[skip:]])
+    if kind is list:
+        return [pack(item) for item in value]  # type: ignore[attr-defined]
+    if kind is tuple:
+        return tuple([pack(item) for item in value])  # type: ignore[attr-defined]
+    if kind is dict:
+        return {key: pack(item) for key, item in value.items()}  # type: ignore[attr-defined]
+    name = _NAMES.get(id(value))
+    return value if name is None else name
+
+
+_PACK: dict[type, tuple[str, ...]] = {}
+
+
+def unpack(cls: type[T], data: object, *leading: object) -> T:
+    """An instance of dataclass `cls` from `pack`ed data; `leading` gives the values of
+    the fields `pack` skipped. Raises ValueError when the data does not fit."""
+    try:
+        return _plan(cls)(data, leading)  # type: ignore[no-any-return]
+    except (TypeError, AttributeError, KeyError, RecursionError) as exc:
+        raise ValueError(f"not a packed {cls.__name__}: {exc}") from None
+
+
+def schema(cls: type) -> str:
+    """The field names and declared types of `cls` and of the dataclasses it holds."""
+    seen: dict[type, str] = {}
+    _describe(cls, seen)
+    return ";".join(seen.values())
+
+
+def _describe(cls: type, seen: dict[type, str]) -> None:
+    if cls in seen:
+        return
+    fields = dataclasses.fields(cls)
+    seen[cls] = f"{cls.__name__}(" + ",".join(f"{f.name}:{f.type}" for f in fields) + ")"
+    for hint in _hints(cls).values():
+        for inner in _classes(hint):
+            _describe(inner, seen)
+
+
+def _classes(hint: object) -> list[type]:
+    found: list[type] = []
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        found.append(hint)
+    for arg in getattr(hint, "__args__", ()):
+        found += _classes(arg)
+    return found
+
+
+# -- building the checks, once per class ---------------------------------------------
+
+_PLANS: dict[type, Callable[[Any, tuple[object, ...]], Any]] = {}
+
+
+def _plan(cls: type) -> Callable[[Any, tuple[object, ...]], Any]:
+    plan = _PLANS.get(cls)
+    if plan is None:
+        _PLANS[cls] = _pending  # a class that holds itself: resolved on use
+        plan = _PLANS[cls] = _build(cls)
+    return plan
+
+
+def _pending(data: Any, leading: tuple[object, ...]) -> Any:
+    raise TypeError("recursive dataclass")
+
+
+def _build(cls: type) -> Callable[[Any, tuple[object, ...]], Any]:
+    hints = _hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    checks = [_check(hints[name]) for name in names]
+    # `pass`-through scalars are checked in one go: isinstance over the whole row.
+    simple = tuple(_scalar_types(hints[name]) for name in names)
+    # Instances with a __dict__ and no __post_init__ are filled in directly (a frozen
+    # dataclass's __init__ sets each field through object.__setattr__: slower).
+    plain = "__slots__" not in vars(cls) and not hasattr(cls, "__post_init__")
+
+    def build(data: Any, leading: tuple[object, ...]) -> Any:
+        if type(data) is not tuple:
+            raise TypeError(f"{type(data).__name__} instead of a tuple")
+        skip = len(leading)
+        if len(data) != len(names) - skip:
+            raise TypeError(f"{len(data)} values for {len(names) - skip} fields")
+        if not all(map(isinstance, data, simple[skip:])):
+            raise TypeError("a value of the wrong type")
+        values = list(leading)
+        for value, check in zip(data, checks[skip:], strict=True):
+            values.append(value if check is None else check(value))
+        if plain:
+            obj: Any = object.__new__(cls)
+            object.__setattr__(obj, "__dict__", dict(zip(names, values, strict=True)))
+            return obj
+        return cls(*values)
+
+    return build
+
+
+def _hints(cls: type) -> dict[str, object]:
+    """Each field's declared type, evaluated in the class's module (our own source)."""
+    module = vars(sys.modules[cls.__module__])
+    hints: dict[str, object] = {}
+    for f in dataclasses.fields(cls):
+        hint = f.type
+        if isinstance(hint, str):
+            try:
+                hint = eval(hint, module)
+            except Exception:
+                hint = object
+        hints[f.name] = hint
+    return hints
+
+
+def _scalar_types(hint: object) -> tuple[type, ...]:
+    """The types a value of `hint` may have when it needs no deeper check; `object`
+    (anything) when it needs one."""
+    members = _members(hint)
+    if all(member in _SCALARS for member in members):
+        return tuple(members)  # type: ignore[arg-type]
+    return (object,)
+
+
+def _members(hint: object) -> list[object]:
+    if isinstance(hint, types.UnionType) or getattr(hint, "__origin__", None) is _union():
+        return list(hint.__args__)  # type: ignore[attr-defined]
+    return [hint]
+
+
+def _union() -> object:
+    typing = sys.modules.get("typing")
+    return getattr(typing, "Union", None) if typing else None
+
+
+def _check(hint: object) -> Check | None:
+    """A function that returns the value to store for `hint` or raises; None when the
+    one-go isinstance test is enough."""
+    members = _members(hint)
+    if all(member in _SCALARS for member in members):
+        return None
+    checks = [_one(member) for member in members]
+    if len(checks) == 1:
+        return checks[0]
+    none_ok = type(None) in members
+    others = [c for m, c in zip(members, checks, strict=True) if m is not type(None)]
+
+    def either(value: Any) -> Any:
+        if value is None and none_ok:
+            return None
+        for check in others:
+            try:
+                return check(value)
+            except (TypeError, ValueError):
+                pass
+        raise TypeError(f"{type(value).__name__} fits none of {hint}")
+
+    return either
+
+
+def _one(hint: object) -> Check:
+    if hint in _SCALARS:
+        return _exact(hint)  # type: ignore[arg-type]
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return lambda value: _plan(hint)(value, ())
+    origin = getattr(hint, "__origin__", None)
+    args: tuple[Any, ...] = getattr(hint, "__args__", ())
+    if origin in (list, Sequence) and len(args) == 1:
+        return _sequence(list, _one_or_pass(args[0]))
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return _sequence(tuple, _one_or_pass(args[0]))
+        return _fixed_tuple([_one_or_pass(arg) for arg in args])
+    if origin in (frozenset, set) and len(args) == 1:
+        return _set(origin, _one_or_pass(args[0]))
+    if origin in (dict, Mapping) and len(args) == 2:
+        return _mapping(_one_or_pass(args[0]), _one_or_pass(args[1]))
+    if origin is None and hint is not object and isinstance(hint, type):
+        return _exact(hint)
+    return _literal
+
+
+def _one_or_pass(hint: object) -> Check:
+    check = _check(hint)
+    if check is not None:
+        return check
+    allowed = tuple(_members(hint))
+
+    def scalar(value: Any) -> Any:
+        if not isinstance(value, allowed):  # type: ignore[arg-type]
+            raise TypeError(f"{type(value).__name__} instead of {hint}")
+        return value
+
+    return scalar
+
+
+def _exact(kind: type) -> Check:
+    def exact(value: Any) -> Any:
+        if not isinstance(value, kind):
+            raise TypeError(f"{type(value).__name__} instead of {kind.__name__}")
+        return value
+
+    return exact
+
+
+def _sequence(kind: type, item: Check) -> Check:
+    def sequence(value: Any) -> Any:
+        if type(value) is not list and type(value) is not tuple:
+            raise TypeError(f"{type(value).__name__} instead of a {kind.__name__}")
+        return kind([item(v) for v in value])
+
+    return sequence
+
+
+def _fixed_tuple(items: list[Check]) -> Check:
+    def fixed(value: Any) -> Any:
+        if type(value) is not tuple or len(value) != len(items):
+            raise TypeError(f"not a tuple of {len(items)}")
+        return tuple([check(v) for check, v in zip(items, value, strict=True)])
+
+    return fixed
+
+
+def _set(kind: type, item: Check) -> Check:
+    def as_set(value: Any) -> Any:
+        if type(value) not in (set, frozenset):
+            raise TypeError(f"{type(value).__name__} instead of a set")
+        return kind(item(v) for v in value)
+
+    return as_set
+
+
+def _mapping(key: Check, item: Check) -> Check:
+    def mapping(value: Any) -> Any:
+        if type(value) is not dict:
+            raise TypeError(f"{type(value).__name__} instead of a dict")
+        return {key(k): item(v) for k, v in value.items()}
+
+    return mapping
+
+
+def _literal(value: Any) -> Any:
+    """What `ast.literal_eval` could have returned, or a registered singleton."""
+    kind = type(value)
+    if kind in _LITERAL_LEAVES:
+        return value
+    if kind is frozenset:
+        if len(value) == 1:
+            (name,) = value
+            if name in _SINGLETONS:
+                return _SINGLETONS[name]
+        raise TypeError("a frozenset that names no singleton")
+    if kind in (tuple, list, set):
+        return kind(_literal(item) for item in value)
+    if kind is dict:
+        return {_literal(k): _literal(v) for k, v in value.items()}
+    raise TypeError(f"{kind.__name__} is not a literal")
