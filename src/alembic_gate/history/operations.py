@@ -223,8 +223,13 @@ UNREADABLE = pack(Operations(problem="the file could not be parsed"))
 
 
 def pack_module(module: ast.Module) -> bytes:
-    """The packed operations of a parsed revision file."""
-    return pack(read_module(module))
+    """The packed operations of a parsed revision file; `operations()` gives them back
+    without unpacking while the memo has room."""
+    ops = read_module(module)
+    data = pack(ops)
+    if len(_MEMO) < MEMO_SIZE:
+        _MEMO[id(data)] = (data, ops)
+    return data
 
 
 def read_operations(source: bytes | str, *, multidb: bool = True) -> Operations:

@@ -17,6 +17,7 @@ such as operations.UNKNOWN; a type this module does not know is checked as a lit
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import sys
 import types
 from collections.abc import Callable, Mapping, Sequence
@@ -39,7 +40,13 @@ def register(name: str, singleton: object) -> None:
 
 
 def pack(value: object, skip: int = 0) -> Any:
-    """`value` as plain data; a dataclass's first `skip` fields are left out."""
+    """`value` as plain data; a dataclass's first `skip` fields are left out. An object
+    held twice (a call in both `calls` and `steps`) is packed once, and `marshal`
+    stores it once."""
+    return _pack(value, {}, skip)
+
+
+def _pack(value: Any, memo: dict[int, Any], skip: int = 0) -> Any:
     kind = type(value)
     if kind in _SCALARS:
         return value
@@ -47,13 +54,16 @@ def pack(value: object, skip: int = 0) -> Any:
     if plan is None and dataclasses.is_dataclass(kind):
         plan = _PACK[kind] = tuple(f.name for f in dataclasses.fields(kind))
     if plan is not None:
-        return tuple([pack(getattr(value, name)) for name in plan[skip:]])
+        found = memo.get(id(value))
+        if found is None:
+            found = memo[id(value)] = tuple([_pack(getattr(value, n), memo) for n in plan[skip:]])
+        return found
     if kind is list:
-        return [pack(item) for item in value]  # type: ignore[attr-defined]
+        return [_pack(item, memo) for item in value]
     if kind is tuple:
-        return tuple([pack(item) for item in value])  # type: ignore[attr-defined]
+        return tuple([_pack(item, memo) for item in value])
     if kind is dict:
-        return {key: pack(item) for key, item in value.items()}  # type: ignore[attr-defined]
+        return {key: _pack(item, memo) for key, item in value.items()}
     name = _NAMES.get(id(value))
     return value if name is None else name
 
@@ -65,7 +75,7 @@ def unpack(cls: type[T], data: object, *leading: object) -> T:
     """An instance of dataclass `cls` from `pack`ed data; `leading` gives the values of
     the fields `pack` skipped. Raises ValueError when the data does not fit."""
     try:
-        return _plan(cls)(data, leading)  # type: ignore[no-any-return]
+        return _plan(cls, len(leading))(data, leading, {})  # type: ignore[no-any-return]
     except (TypeError, AttributeError, KeyError, RecursionError) as exc:
         raise ValueError(f"not a packed {cls.__name__}: {exc}") from None
 
@@ -98,49 +108,128 @@ def _classes(hint: object) -> list[type]:
 
 # -- building the checks, once per class ---------------------------------------------
 
-_PLANS: dict[type, Callable[[Any, tuple[object, ...]], Any]] = {}
+Builder = Callable[[Any, tuple[object, ...], dict[int, Any]], Any]
+_PLANS: dict[tuple[type, int], Builder] = {}
 
 
-def _plan(cls: type) -> Callable[[Any, tuple[object, ...]], Any]:
-    plan = _PLANS.get(cls)
+def _plan(cls: type, skip: int = 0) -> Builder:
+    plan = _PLANS.get((cls, skip))
     if plan is None:
-        _PLANS[cls] = _pending  # a class that holds itself: resolved on use
-        plan = _PLANS[cls] = _build(cls)
+        _PLANS[cls, skip] = _pending  # a class that holds itself: resolved on use
+        plan = _PLANS[cls, skip] = _build(cls, skip)
     return plan
 
 
-def _pending(data: Any, leading: tuple[object, ...]) -> Any:
+def _pending(data: Any, leading: tuple[object, ...], memo: dict[int, Any]) -> Any:
     raise TypeError("recursive dataclass")
 
 
-def _build(cls: type) -> Callable[[Any, tuple[object, ...]], Any]:
+def _shared(build: Builder, data: Any, memo: dict[int, Any]) -> Any:
+    """One object for data that `pack` stored once."""
+    found = memo.get(id(data))
+    if found is None:
+        found = memo[id(data)] = build(data, (), memo)
+    return found
+
+
+def _as_sequence(value: Any) -> Any:
+    if type(value) is not list and type(value) is not tuple:
+        raise TypeError(f"{type(value).__name__} instead of a sequence")
+    return value
+
+
+def _build(cls: type, skip: int) -> Builder:
+    """The reader of one class: like the `__init__` that dataclasses writes, its source
+    is generated once from the fields (here: their declared types)."""
     hints = _hints(cls)
     names = [f.name for f in dataclasses.fields(cls)]
-    checks = [_check(hints[name]) for name in names]
-    # `pass`-through scalars are checked in one go: isinstance over the whole row.
-    simple = tuple(_scalar_types(hints[name]) for name in names)
+    env: dict[str, Any] = {
+        "cls": cls,
+        "new": object.__new__,
+        "setattr": object.__setattr__,
+        "shared": _shared,
+        "sequence": _as_sequence,
+        "literal": _literal,
+        "repeat": itertools.repeat,
+        "LEAVES": _LITERAL_LEAVES,
+    }
+    fields = [f"v{i}" for i in range(len(names))]
+    body = [
+        "if type(data) is not tuple or len(data) != %d:" % (len(names) - skip),
+        "    raise TypeError('not a tuple of %d values')" % (len(names) - skip),
+        f"{', '.join(fields)}{',' if len(fields) == 1 else ''} = (*leading, *data)",
+    ]
+    scalars = []
+    for i, name in enumerate(names[skip:], start=skip):
+        allowed = _scalar_set(hints[name])
+        if allowed is not None:
+            env[f"S{i}"] = allowed
+            scalars.append(f"type(v{i}) in S{i}")
+        else:
+            body += _convert(hints[name], f"v{i}", env)
+    if scalars:
+        body.insert(3, f"if not ({' and '.join(scalars)}):")
+        body.insert(4, "    raise TypeError('a value of the wrong type')")
     # Instances with a __dict__ and no __post_init__ are filled in directly (a frozen
     # dataclass's __init__ sets each field through object.__setattr__: slower).
-    plain = "__slots__" not in vars(cls) and not hasattr(cls, "__post_init__")
-
-    def build(data: Any, leading: tuple[object, ...]) -> Any:
-        if type(data) is not tuple:
-            raise TypeError(f"{type(data).__name__} instead of a tuple")
-        skip = len(leading)
-        if len(data) != len(names) - skip:
-            raise TypeError(f"{len(data)} values for {len(names) - skip} fields")
-        if not all(map(isinstance, data, simple[skip:])):
-            raise TypeError("a value of the wrong type")
-        values = list(leading)
-        for value, check in zip(data, checks[skip:], strict=True):
-            values.append(value if check is None else check(value))
-        if plain:
-            obj: Any = object.__new__(cls)
-            object.__setattr__(obj, "__dict__", dict(zip(names, values, strict=True)))
-            return obj
-        return cls(*values)
-
+    if "__slots__" not in vars(cls) and not hasattr(cls, "__post_init__"):
+        pairs = ", ".join(f"{name!r}: v{i}" for i, name in enumerate(names))
+        body += ["obj = new(cls)", f"setattr(obj, '__dict__', {{{pairs}}})", "return obj"]
+    else:
+        body.append(f"return cls({', '.join(fields)})")
+    source = "def build(data, leading, memo):\n" + "".join(f"    {line}\n" for line in body)
+    exec(source, env)  # noqa: S102 - generated from our own field types, never from data
+    build: Builder = env["build"]
     return build
+
+
+def _convert(hint: object, var: str, env: dict[str, Any]) -> list[str]:
+    """Lines that check `var` against `hint` and replace it with what to store."""
+    members = [m for m in _members(hint) if m is not type(None)]
+    if len(members) < len(_members(hint)) and len(members) == 1:
+        return [f"if {var} is not None:", *(f"    {line}" for line in _convert(members[0], var, env))]
+    name = f"C{len(env)}"
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        env[name] = _plan(hint)
+        return [f"{var} = shared({name}, {var}, memo)"]
+    args: tuple[Any, ...] = getattr(hint, "__args__", ())
+    item = args[0] if len(args) == 1 else None
+    origin = getattr(hint, "__origin__", None)
+    if origin in (list, Sequence) and isinstance(item, type) and dataclasses.is_dataclass(item):
+        env[name] = _plan(item)
+        return [f"{var} = [shared({name}, x, memo) for x in sequence({var})]"]
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis and _scalar_set(args[0]):
+        env[name] = tuple(_scalar_set(args[0]) or ())
+        return [  # checked in C: most of these tuples are short or empty
+            f"if type({var}) is not tuple or not all(map(isinstance, {var}, repeat({name}))):",
+            "    raise TypeError('a tuple of the wrong type')",
+        ]
+    if origin in (dict, Mapping) and _scalar_set(args[0]) and _one(args[1]) is _literal:
+        env[name] = _scalar_set(args[0])
+        return [
+            f"if type({var}) is not dict:",
+            "    raise TypeError('not a dict')",
+            f"for key, value in {var}.items():",
+            f"    if type(key) not in {name}:",
+            "        raise TypeError('a key of the wrong type')",
+            "    if type(value) not in LEAVES:",
+            f"        {var}[key] = literal(value)",
+        ]
+    if _members(hint) == [object] or _one(hint) is _literal:
+        return [f"if type({var}) not in LEAVES:", f"    {var} = literal({var})"]
+    env[name] = _check(hint)
+    return [f"{var} = {name}({var})"]
+
+
+def _scalar_set(hint: object) -> frozenset[type] | None:
+    """The exact types a value of `hint` may have, when it holds only scalars."""
+    members = _members(hint)
+    if not all(member in _SCALARS for member in members):
+        return None
+    allowed = set(members)
+    if int in allowed:
+        allowed.add(bool)
+    return frozenset(allowed)  # type: ignore[arg-type]
 
 
 def _hints(cls: type) -> dict[str, object]:
@@ -156,15 +245,6 @@ def _hints(cls: type) -> dict[str, object]:
                 hint = object
         hints[f.name] = hint
     return hints
-
-
-def _scalar_types(hint: object) -> tuple[type, ...]:
-    """The types a value of `hint` may have when it needs no deeper check; `object`
-    (anything) when it needs one."""
-    members = _members(hint)
-    if all(member in _SCALARS for member in members):
-        return tuple(members)  # type: ignore[arg-type]
-    return (object,)
 
 
 def _members(hint: object) -> list[object]:
@@ -207,7 +287,7 @@ def _one(hint: object) -> Check:
     if hint in _SCALARS:
         return _exact(hint)  # type: ignore[arg-type]
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        return lambda value: _plan(hint)(value, ())
+        return lambda value: _plan(hint)(value, (), {})
     origin = getattr(hint, "__origin__", None)
     args: tuple[Any, ...] = getattr(hint, "__args__", ())
     if origin in (list, Sequence) and len(args) == 1:
