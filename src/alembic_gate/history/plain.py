@@ -187,7 +187,10 @@ def _convert(hint: object, var: str, env: dict[str, Any]) -> list[str]:
     """Lines that check `var` against `hint` and replace it with what to store."""
     members = [m for m in _members(hint) if m is not type(None)]
     if len(members) < len(_members(hint)) and len(members) == 1:
-        return [f"if {var} is not None:", *(f"    {line}" for line in _convert(members[0], var, env))]
+        return [
+            f"if {var} is not None:",
+            *(f"    {line}" for line in _convert(members[0], var, env)),
+        ]
     name = f"C{len(env)}"
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         env[name] = _plan(hint)
