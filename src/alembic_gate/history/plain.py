@@ -155,8 +155,8 @@ def _build(cls: type, skip: int) -> Builder:
     }
     fields = [f"v{i}" for i in range(len(names))]
     body = [
-        "if type(data) is not tuple or len(data) != %d:" % (len(names) - skip),
-        "    raise TypeError('not a tuple of %d values')" % (len(names) - skip),
+        f"if type(data) is not tuple or len(data) != {len(names) - skip}:",
+        f"    raise TypeError('not a tuple of {len(names) - skip} values')",
         f"{', '.join(fields)}{',' if len(fields) == 1 else ''} = (*leading, *data)",
     ]
     scalars = []
@@ -178,7 +178,7 @@ def _build(cls: type, skip: int) -> Builder:
     else:
         body.append(f"return cls({', '.join(fields)})")
     source = "def build(data, leading, memo):\n" + "".join(f"    {line}\n" for line in body)
-    exec(source, env)  # noqa: S102 - generated from our own field types, never from data
+    exec(source, env)  # generated from our own field types, never from data
     build: Builder = env["build"]
     return build
 
