@@ -54,7 +54,7 @@ def _add_head(project: Path, comment: str = "") -> Path:
 
 def test_clean_project_exits_0(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lint"]) == 0
-    assert capsys.readouterr().out == "All checks passed.\n"
+    assert capsys.readouterr().out == "All checks passed: 1 setup, 2 revision files read, 1 head.\n"
 
 
 def test_two_heads_exit_1_with_the_merge_command(

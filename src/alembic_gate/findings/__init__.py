@@ -46,6 +46,9 @@ class Report:
     unused_suppressions: list[str] = field(default_factory=list)
     # Severity at or above which a finding fails the run.
     fail_on: Severity = "error"
+    # What the run covered, in a few words ("2 setups, 141 revisions read, 2 heads"),
+    # so a pass over nothing cannot look like a pass; None when the command has none.
+    coverage: str | None = None
 
     def failing(self) -> list[Finding]:
         bar = SEVERITY_RANK[self.fail_on]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,13 @@ class History:
 
 
 def setups_from_args(args: argparse.Namespace, cwd: Path) -> list[AlembicSetup]:
-    return find_setups(args.config, args.name, args.versions, args.recursive, cwd)
+    """The setups the flags name (or discovery finds); what was left out is noted on
+    standard error."""
+    notes: list[str] = []
+    setups = find_setups(args.config, args.name, args.versions, args.recursive, cwd, notes)
+    for note in notes:
+        print(f"alembic-gate: note: {note}", file=sys.stderr)
+    return setups
 
 
 def load_history(setup: AlembicSetup, cwd: Path, use_cache: bool = True) -> History:
