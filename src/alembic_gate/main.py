@@ -201,15 +201,37 @@ def _command(name: str) -> Callable[[argparse.Namespace], int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
-        return _command(args.command)(args)
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit:  # --help, --version: written, if standard output takes it
+            sys.stdout.flush()
+            raise
+    except OSError as exc:
+        return _output_error(exc)
+    try:
+        code = _command(args.command)(args)
+        sys.stdout.flush()
     except GateError as exc:
         print(f"alembic-gate: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("alembic-gate: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:
+        return _output_error(exc)
+    return code
+
+
+def _output_error(exc: OSError) -> int:
+    """Standard output failed outside the reporters (argparse, a last flush)."""
+    from alembic_gate.reporters.output import detach_stdout
+
+    detach_stdout()
+    if isinstance(exc, BrokenPipeError):
+        return 1
+    print(f"alembic-gate: error: cannot write to standard output: {exc}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

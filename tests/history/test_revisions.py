@@ -427,3 +427,42 @@ def test_deeply_nested_expressions_never_raise(expression: str) -> None:
     for variable in ("revision", "down_revision", "depends_on"):
         text = f"revision = 'a'\ndown_revision = None\n{variable} = {expression}\ndef f(): pass\n"
         assert read(text).problem or read(text).depends_on.known is False
+
+
+def test_a_latin_1_revision_reads_as_alembic_loads_it(tmp_path: Path) -> None:
+    """tests/projects/latin1: a revision with `# -*- coding: latin-1 -*-` and latin-1
+    bytes. Real alembic (in a child process: it imports the files) and this reader agree
+    on the history and on the docstring."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    from alembic_gate.history.load import load_history
+    from alembic_gate.history.operations import operations
+    from alembic_gate.setup.discovery import find_setups
+
+    project = Path(
+        shutil.copytree(Path(__file__).parents[1] / "projects" / "latin1", tmp_path / "p")
+    )
+    raw = next(project.glob("alembic/versions/6f7a*.py")).read_bytes()
+    assert b"Gen\xe8ve" in raw and raw.startswith(b"# -*- coding: latin-1 -*-\n")
+    probe = (
+        "import json\nfrom alembic.config import Config\n"
+        "from alembic.script import ScriptDirectory\n"
+        "script = ScriptDirectory.from_config(Config('alembic.ini'))\n"
+        "print(json.dumps({r.revision: [list(r._all_down_revisions), r.doc] "
+        "for r in script.walk_revisions()}))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe], cwd=project, capture_output=True, text=True, check=True
+    )
+    by_alembic = json.loads(run.stdout)
+    history = load_history(find_setups([], "alembic", [], False, project)[0], project, False)
+    mine = {
+        rid: [list(rev.parents), operations(rev).message]
+        for rid, rev in history.graph.by_id.items()
+    }
+    assert mine == by_alembic
+    assert by_alembic["6f7a8b9c0d1e"][1] == "add person city (Zürich, Genève)"
+    assert not history.graph.unparsable

@@ -162,7 +162,9 @@ def test_named_sections_are_setups_of_their_own(tmp_path: Path) -> None:
     notes: list[str] = []
     setups = find_setups([], "alembic", [], False, repo, notes)
     assert [s.section for s in setups] == ["core", "tenant"]
-    assert notes == ["backend/alembic.ini is not used: backend/alembic.ini has no [alembic] section"]
+    assert notes == [
+        "backend/alembic.ini is not used: backend/alembic.ini has no [alembic] section"
+    ]
     only = find_setups([], "tenant", [], False, repo)
     assert [s.section for s in only] == ["tenant"]
 

@@ -66,9 +66,7 @@ def _where(near: list[tuple[Path, int]], setup: AlembicSetup, cwd: Path) -> str:
 
 
 def _below_locations(near: list[tuple[Path, int]], setup: AlembicSetup) -> bool:
-    return all(
-        any(loc in folder.parents for loc in setup.version_locations) for folder, _ in near
-    )
+    return all(any(loc in folder.parents for loc in setup.version_locations) for folder, _ in near)
 
 
 def _fix(near: list[tuple[Path, int]], setup: AlembicSetup) -> str | None:

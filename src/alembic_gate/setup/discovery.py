@@ -203,9 +203,7 @@ def _setup_from_file(path: Path, name: str, base: Path) -> AlembicSetup:
     return setup_from_ini(path, name, base)
 
 
-def setup_from_ini(
-    ini: Path, name: str, base: Path, root: Path | None = None
-) -> AlembicSetup:
+def setup_from_ini(ini: Path, name: str, base: Path, root: Path | None = None) -> AlembicSetup:
     """The setup of section `name` of `ini`, as alembic sees it when run in `base`;
     messages show paths relative to `root` (default: `base`)."""
     shown = root or base

@@ -42,4 +42,6 @@ def fix_command(setup: AlembicSetup, cwd: Path, subcommand: str, rest: str) -> s
     folder = setup.working_dir
     if folder is None or folder == cwd:
         return command(setup, cwd, subcommand, rest)
-    return f"cd {shlex.quote(display_path(folder, cwd))} && {command(setup, folder, subcommand, rest)}"
+    return (
+        f"cd {shlex.quote(display_path(folder, cwd))} && {command(setup, folder, subcommand, rest)}"
+    )
