@@ -10,6 +10,7 @@ from typing import cast
 
 from alembic_gate.errors import UsageError
 from alembic_gate.findings import Finding, Report, Severity, sorted_findings, suppress
+from alembic_gate.history.cache import collector_paused
 from alembic_gate.history.load import History, load_history, setups_from_args
 from alembic_gate.reporters.output import parse_formats, wants_step_summary, write_reports
 from alembic_gate.rules import LintContext, lint_rules
@@ -88,6 +89,13 @@ def build_report(
 
 
 def run(args: argparse.Namespace) -> int:
+    # A short run that makes many objects and no garbage cycles: the cyclic collector
+    # would only scan what was read, over and over.
+    with collector_paused():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     targets = parse_formats(args.formats)
     cwd = Path.cwd()
     here = load_settings(args, cwd)  # flags and the current directory's settings first

@@ -26,7 +26,7 @@ import gc
 import marshal
 import os
 import stat
-import threading
+import sys
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -37,7 +37,7 @@ from typing import Any
 from alembic_gate import __version__
 from alembic_gate.history import plain
 from alembic_gate.history.operations import Operations
-from alembic_gate.history.revisions import RevisionFile, read_revision_source, unreadable
+from alembic_gate.history.revisions import RevisionFile, read_revision_source, unreadable_file
 from alembic_gate.shared.files import read_regular
 from alembic_gate.shared.paths import display_path
 
@@ -124,7 +124,7 @@ class RevisionCache:
         found: list[RevisionFile | None] = []
         missed: list[int] = []
         keys: list[Key | None] = []
-        with _collector_paused():
+        with collector_paused():
             for path in paths:
                 rev, key = self._lookup(path, cwd)
                 found.append(rev)
@@ -214,7 +214,7 @@ def _valid(hit: Any) -> bool:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Reading makes many short-lived objects and no reference cycles: the cyclic
     garbage collector would only scan what was read so far, over and over."""
     enabled = gc.isenabled()
@@ -232,7 +232,7 @@ def read_one(path: Path, cwd: Path, cache: RevisionCache | None) -> Read:
     try:
         data = read_regular(path)
     except OSError as exc:
-        return None, to_entry(unreadable(path, display, exc))
+        return None, to_entry(unreadable_file(path, display, exc))
     digest = None
     if cache is not None and cache.file is not None:
         import hashlib
@@ -266,7 +266,7 @@ def read_files(paths: Sequence[Path], cwd: Path, cache: RevisionCache | None = N
 
 def read_revisions(paths: Sequence[Path], cwd: Path) -> list[RevisionFile]:
     """Every file read and parsed, with no cache (in parallel when there are many)."""
-    with _collector_paused():
+    with collector_paused():
         reads = read_files(paths, cwd)
         return [
             from_entry(entry, path, display_path(path, cwd))
@@ -275,7 +275,9 @@ def read_revisions(paths: Sequence[Path], cwd: Path) -> list[RevisionFile]:
 
 
 def _processes(files: int) -> int:
-    if not hasattr(os, "fork") or threading.active_count() > 1:
+    # A process that never imported threading has no other thread (and forking is safe).
+    threading = sys.modules.get("threading")
+    if not hasattr(os, "fork") or (threading is not None and threading.active_count() > 1):
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return max(1, min(cores or 1, MAX_PROCESSES, files // PER_PROCESS))

@@ -218,8 +218,10 @@ def unpack(data: bytes) -> Operations:
     return plain.unpack(Operations, raw)
 
 
-# What a file that could not be parsed whole holds (revisions.py says why, for AG007).
-UNREADABLE = pack(Operations(problem="the file could not be parsed"))
+@functools.cache
+def unreadable() -> bytes:
+    """What a file that could not be parsed whole holds (revisions.py says why, AG007)."""
+    return pack(Operations(problem="the file could not be parsed"))
 
 
 def pack_module(module: ast.Module) -> bytes:

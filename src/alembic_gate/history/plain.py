@@ -43,20 +43,23 @@ def pack(value: object, skip: int = 0) -> Any:
     """`value` as plain data; a dataclass's first `skip` fields are left out. An object
     held twice (a call in both `calls` and `steps`) is packed once, and `marshal`
     stores it once."""
-    return _pack(value, {}, skip)
+    kind = type(value)
+    if skip:
+        return _packer(kind, skip)(value, {})
+    return _pack(value, {})
 
 
-def _pack(value: Any, memo: dict[int, Any], skip: int = 0) -> Any:
+def _pack(value: Any, memo: dict[int, Any]) -> Any:
     kind = type(value)
     if kind in _SCALARS:
         return value
-    plan = _PACK.get(kind)
-    if plan is None and dataclasses.is_dataclass(kind):
-        plan = _PACK[kind] = tuple(f.name for f in dataclasses.fields(kind))
-    if plan is not None:
+    packer = _PACKERS.get((kind, 0))
+    if packer is None and dataclasses.is_dataclass(kind):
+        packer = _packer(kind, 0)
+    if packer is not None:
         found = memo.get(id(value))
         if found is None:
-            found = memo[id(value)] = tuple([_pack(getattr(value, n), memo) for n in plan[skip:]])
+            found = memo[id(value)] = packer(value, memo)
         return found
     if kind is list:
         return [_pack(item, memo) for item in value]
@@ -68,7 +71,28 @@ def _pack(value: Any, memo: dict[int, Any], skip: int = 0) -> Any:
     return value if name is None else name
 
 
-_PACK: dict[type, tuple[str, ...]] = {}
+Packer = Callable[[Any, dict[int, Any]], Any]
+_PACKERS: dict[tuple[type, int], Packer] = {}
+
+
+def _packer(cls: type, skip: int) -> Packer:
+    """The packer of one class, generated once: scalar fields are taken as they are,
+    the others go through `_pack`."""
+    packer = _PACKERS.get((cls, skip))
+    if packer is None:
+        hints = _hints(cls)
+        names = [f.name for f in dataclasses.fields(cls)][skip:]
+        items = [
+            f"obj.{name}" if _scalar_set(hints[name]) else f"pack(obj.{name}, memo)"
+            for name in names
+        ]
+        source = (
+            f"def packer(obj, memo):\n    return ({', '.join(items)}{',' * (len(items) == 1)})\n"
+        )
+        env: dict[str, Any] = {"pack": _pack}
+        exec(source, env)  # generated from our own field types, never from data
+        packer = _PACKERS[cls, skip] = env["packer"]
+    return packer
 
 
 def unpack(cls: type[T], data: object, *leading: object) -> T:
@@ -221,6 +245,8 @@ def _convert(hint: object, var: str, env: dict[str, Any]) -> list[str]:
     if _members(hint) == [object] or _one(hint) is _literal:
         return [f"if type({var}) not in LEAVES:", f"    {var} = literal({var})"]
     env[name] = _check(hint)
+    if origin is tuple:  # most are empty: nothing to check inside
+        return [f"if {var} != () or type({var}) is not tuple:", f"    {var} = {name}({var})"]
     return [f"{var} = {name}({var})"]
 
 

@@ -20,7 +20,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from alembic_gate.history.operations import UNREADABLE, pack_module
+from alembic_gate.history.operations import pack_module, unreadable
 from alembic_gate.shared.files import describe_error, read_regular
 from alembic_gate.shared.paths import display_path
 
@@ -92,20 +92,20 @@ def read_revision(path: Path, cwd: Path) -> RevisionFile:
     try:
         data = read_regular(path)
     except OSError as exc:
-        return unreadable(path, display, exc)
+        return unreadable_file(path, display, exc)
     return read_revision_source(data, path, display)
 
 
-def unreadable(path: Path, display: str, exc: OSError) -> RevisionFile:
+def unreadable_file(path: Path, display: str, exc: OSError) -> RevisionFile:
     """A file that could not be read (missing, not a regular file, too large)."""
-    rev = RevisionFile(path=path, display=display, ops_data=UNREADABLE)
+    rev = RevisionFile(path=path, display=display, ops_data=unreadable())
     rev.problem = f"cannot read file: {describe_error(exc)}"
     return rev
 
 
 def read_revision_source(data: bytes, path: Path, display: str) -> RevisionFile:
     """Read a revision file's contents (from disk or from a git object) as `path`."""
-    rev = RevisionFile(path=path, display=display, ops_data=UNREADABLE)
+    rev = RevisionFile(path=path, display=display, ops_data=unreadable())
     try:
         text = decode_source(data)
     except ValueError as exc:
