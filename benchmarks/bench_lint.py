@@ -39,8 +39,9 @@ import alembic_gate
 
 BIN = Path(sys.executable).parent
 VERSIONS = "migrations/versions"
-READ_ALL = "import os,sys\nfor e in os.scandir(sys.argv[1]):\n    open(e.path,'rb').read()\n"
-PARSE_ALL = "import ast,os,sys\nfor e in os.scandir(sys.argv[1]):\n    ast.parse(open(e.path,'rb').read())\n"
+EACH_FILE = "import ast,os,sys\nfor e in os.scandir(sys.argv[1]):\n    "
+READ_ALL = EACH_FILE + "open(e.path,'rb').read()\n"
+PARSE_ALL = EACH_FILE + "ast.parse(open(e.path,'rb').read())\n"
 MIB = 1024 * 1024
 
 
