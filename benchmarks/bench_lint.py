@@ -39,9 +39,9 @@ import alembic_gate
 
 BIN = Path(sys.executable).parent
 VERSIONS = "migrations/versions"
-EACH_FILE = "import ast,os,sys\nfor e in os.scandir(sys.argv[1]):\n    "
+EACH_FILE = "import os,sys\nfor e in os.scandir(sys.argv[1]):\n    "
 READ_ALL = EACH_FILE + "open(e.path,'rb').read()\n"
-PARSE_ALL = EACH_FILE + "ast.parse(open(e.path,'rb').read())\n"
+PARSE_ALL = "import ast\n" + EACH_FILE + "ast.parse(open(e.path,'rb').read())\n"
 MIB = 1024 * 1024
 
 
