@@ -93,7 +93,7 @@ def bench(size: int, repeat: int, alembic: bool = True) -> dict[str, float]:
         write_project(root, size)
         versions = root / VERSIONS
         gate = [str(BIN / "alembic-gate"), "lint"]
-        python = [sys.executable, "-S", "-c"]
+        python = [sys.executable, "-c"]
         r: dict[str, float] = {}
         r["read"], _ = _best([*python, READ_ALL, str(versions)], root, repeat)
         r["parse"], _ = _best([*python, PARSE_ALL, str(versions)], root, repeat)
