@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 import marshal
 import zlib
 from pathlib import Path
@@ -391,3 +392,37 @@ def test_multidb_functions_can_be_left_out() -> None:
     )
     assert [c.table for c in read_operations(source).upgrade.calls] == ["old"]
     assert read_operations(source, multidb=False).upgrade.calls == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "1",
+        "'x'",
+        "None",
+        "...",
+        "x",
+        "a.b",
+        "sa.Text()",
+        "set()",
+        "set([1])",
+        "x.set()",
+        "(1, 2)",
+        "[1, {2: 3}]",
+        "-1",
+        "1+2j",
+        "{1}",
+        "f(1)",
+        "set(**kw)",
+        "b'x'",
+    ],
+)
+def test_literals_as_literal_eval_reads_them(source: str) -> None:
+    from alembic_gate.history.operations import _literal
+
+    node = ast.parse(source, mode="eval").body
+    try:
+        expected = ast.literal_eval(node)
+    except ValueError:
+        expected = UNKNOWN
+    assert _literal(node) == expected

@@ -606,6 +606,14 @@ def _keyword_sources(node: ast.Call) -> tuple[tuple[str | None, str], ...]:
 
 
 def _literal(node: ast.expr) -> object:
+    # What ast.literal_eval gives, without its cost for the common shapes: a constant,
+    # and names, attributes and calls (other than `set()`), which are never literals.
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name | ast.Attribute) or (
+        isinstance(node, ast.Call) and not (_callee(node) == "set" and not node.args)
+    ):
+        return UNKNOWN
     try:
         return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):

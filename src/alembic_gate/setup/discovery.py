@@ -435,27 +435,27 @@ def _locate(raw: str, options: _Options, key: str) -> Path:
     if os.path.isabs(raw) or ":" not in raw:
         return _absolute(options.base, raw)
     package, *parts = raw.split(":")
-    roots = _package_roots(options)
+    roots = _package_roots(options, package)
     folder = _find_package(package, roots)
     if folder is None:
         raise UsageError(
             f"{options.where(key)}: cannot find package {package!r} of {raw!r} on disk "
-            "(looked in prepend_sys_path, the current directory, the config file's folder "
-            "and the folders above it, their src/ folders and sys.path); alembic-gate "
-            "never imports it"
+            "(looked in prepend_sys_path, the current directory, the config file's folder, "
+            "their src/ folders, the package the config file lies in, and sys.path); "
+            "alembic-gate never imports it"
         )
     return Path(os.path.normpath(folder.joinpath(*parts)))
 
 
-def _package_roots(options: _Options) -> list[Path]:
+def _package_roots(options: _Options, package: str) -> list[Path]:
     prepended = options.paths("prepend_sys_path", _LEGACY_SYS_PATH_SPLIT, "path_separator") or []
     here = options.config_path.parent
     roots = [_absolute(options.base, entry) for entry in prepended]
     roots += [options.base, here, options.base / "src", here / "src"]
-    # The folders above the config file, up to the current directory: a package that
-    # holds its own alembic.ini (src/app/alembic.ini naming app:migrations).
-    top = options.shown
-    roots += [folder for folder in here.parents if folder == top or top in folder.parents]
+    # A config file inside the package it names (src/app/alembic.ini naming
+    # `app:migrations`): the folder holding that package, however far up.
+    top = package.split(".")[0]
+    roots += [folder.parent for folder in (here, *here.parents) if folder.name == top]
     roots += [Path(entry) for entry in sys.path if entry]
     return list(dict.fromkeys(root for root in roots if root.is_dir()))
 
