@@ -2,6 +2,7 @@
 
 Usage: python benchmarks/bench_lint.py [--sizes 100,1000,5000,20000] [--repeat 3]
            [--linear 5000,40000]   (an empty value skips the linearity run)
+           [--lint-args "--ignore AG102"]   (more flags for every lint run)
 
 For each size a history is generated in a temporary folder (benchmarks/history.py:
 autogenerate-style files of 40-110 lines, every one with op.* calls, merges every ~25
@@ -24,6 +25,7 @@ import argparse
 import compileall
 import math
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -87,12 +89,12 @@ def _touch_one(path: Path) -> object:
     return change
 
 
-def bench(size: int, repeat: int, alembic: bool = True) -> dict[str, float]:
+def bench(size: int, repeat: int, extra: Sequence[str], alembic: bool = True) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix=f"bench-lint-{size}-") as tmp:
         root = Path(tmp)
         write_project(root, size)
         versions = root / VERSIONS
-        gate = [str(BIN / "alembic-gate"), "lint"]
+        gate = [str(BIN / "alembic-gate"), "lint", *extra]
         python = [sys.executable, "-c"]
         r: dict[str, float] = {}
         r["read"], _ = _best([*python, READ_ALL, str(versions)], root, repeat)
@@ -111,8 +113,10 @@ def bench(size: int, repeat: int, alembic: bool = True) -> dict[str, float]:
         return r
 
 
-def _exponent(sizes: Sequence[int], repeat: int) -> tuple[float, dict[int, float]]:
-    times = {n: bench(n, repeat, alembic=False)["cold"] for n in sizes}
+def _exponent(
+    sizes: Sequence[int], repeat: int, extra: Sequence[str]
+) -> tuple[float, dict[int, float]]:
+    times = {n: bench(n, repeat, extra, alembic=False)["cold"] for n in sizes}
     low, high = min(sizes), max(sizes)
     return math.log(times[high] / times[low]) / math.log(high / low), times
 
@@ -126,7 +130,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sizes", default="100,1000,5000,20000")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--linear", default="5000,40000", help="two sizes, or empty")
+    parser.add_argument("--lint-args", default="", help="more flags for every lint run")
     args = parser.parse_args(argv)
+    extra = shlex.split(args.lint_args)
+    if extra:
+        print(f"lint runs with: {' '.join(extra)}")
     # Like any installed package (pip compiles on install), alembic-gate runs from
     # bytecode; only the revision files are read without a bytecode cache.
     compileall.compile_dir(str(Path(alembic_gate.__file__).parent), quiet=1)
@@ -134,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(" ".join(f"{h:>11}" for h in header), "  cold vs alembic  cold/parse  commit/read")
     results: dict[int, dict[str, float]] = {}
     for size in (int(s) for s in args.sizes.split(",")):
-        r = results[size] = bench(size, args.repeat)
+        r = results[size] = bench(size, args.repeat, extra)
         rss = max(r["rss_cold"], r["rss_commit"]) / MIB
         times = " ".join(f"{r[k]:>10.3f}s" for k in ("read", "parse", "cold", "commit", "alembic"))
         print(
@@ -173,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(_goal(f"20,000 revisions: peak RSS {rss:.1f} MiB (< 40 MiB)", rss < 40))
     if args.linear:
         sizes = [int(s) for s in args.linear.split(",")]
-        exponent, times = _exponent(sizes, 1)
+        exponent, times = _exponent(sizes, 1, extra)
         spread = ", ".join(f"{n:,}: {t:.2f}s" for n, t in times.items())
         print(
             _goal(
