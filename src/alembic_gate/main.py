@@ -40,7 +40,8 @@ def _add_setup_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--no-cache",
         action="store_true",
-        help="neither read nor write .alembic-gate-cache/ (what was read from each file)",
+        help="neither read nor write .alembic-gate-cache/ (what was read from each file, "
+        "by content)",
     )
 
 
@@ -71,7 +72,9 @@ def _lint_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "lint",
         help="static checks of the revision graph and revision files",
         description="Read the revision files with `ast` (never importing them) and check "
-        "the graph: heads, missing parents, cycles, labels, unsafe operations.",
+        "the graph: heads, missing parents, cycles, labels, unsafe operations. Without "
+        "-c/--versions and with no setup in the current directory, every setup a git "
+        "repository tracks below it is linted, each from its own folder.",
     )
     _add_setup_options(p)
     _add_report_options(p)
@@ -84,8 +87,9 @@ def _lint_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "files",
         nargs="*",
         metavar="FILE",
-        help="revision files to parse whole (pre-commit passes the changed ones), so a "
-        "syntax error anywhere in them is AG007; the whole graph is always read",
+        help="changed files (pre-commit passes them); each must exist. Every revision file "
+        "is always read and parsed whole; where the setups were found across a git "
+        "repository, the FILEs pick the setups to lint (all of them for a file of none)",
     )
 
 
