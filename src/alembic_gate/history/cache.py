@@ -94,7 +94,9 @@ def from_entry(entry: object, path: Path, display: str) -> RevisionFile:
 class RevisionCache:
     """Reads revision files through the cache stored at `folder` (None: no cache)."""
 
-    def __init__(self, folder: Path | None, scope: Sequence[Path]) -> None:
+    def __init__(self, folder: Path | None, scope: Sequence[str | Path]) -> None:
+        """`scope` names the version locations (relative to the current directory, so a
+        cache restored into a checkout at another place is found): one file each set."""
         self.folder = folder
         digest = f"{zlib.crc32(chr(0).join(map(str, scope)).encode()):08x}"
         self.file = folder / f"revisions-{digest}.marshal" if folder else None

@@ -37,7 +37,7 @@ def load_history(setup: AlembicSetup, cwd: Path, use_cache: bool = True) -> Hist
     cache), and build the graph."""
     sources, compiled = revision_files(setup)
     folder = cache_dir(cwd) if use_cache else None
-    cache = RevisionCache(folder, setup.version_locations)
+    cache = RevisionCache(folder, [display_path(p, cwd) for p in setup.version_locations])
     files: list[RevisionFile] = cache.read_all(sources, cwd)
     cache.save(sources)
     return History(
