@@ -12,6 +12,7 @@ from alembic_gate.errors import UsageError
 from alembic_gate.findings import Finding, Report, Severity, sorted_findings, suppress
 from alembic_gate.history.cache import collector_paused
 from alembic_gate.history.load import History, load_history, setups_from_args
+from alembic_gate.history.operations import forget
 from alembic_gate.reporters.output import parse_formats, wants_step_summary, write_reports
 from alembic_gate.rules import LintContext, lint_rules
 from alembic_gate.setup.discovery import AlembicSetup
@@ -91,6 +92,7 @@ def build_report(
 def run(args: argparse.Namespace) -> int:
     # A short run that makes many objects and no garbage cycles: the cyclic collector
     # would only scan what was read, over and over.
+    forget()
     with collector_paused():
         return _run(args)
 

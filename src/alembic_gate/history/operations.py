@@ -183,9 +183,7 @@ def operations(rev: RevisionFile) -> Operations:
     except ValueError:
         ops = _read_again(rev)
         data = rev.ops_data = pack(ops)
-    if len(_MEMO) >= MEMO_SIZE:
-        _MEMO.clear()
-    _MEMO[id(data)] = (data, ops)
+    _remember(data, ops)
     return ops
 
 
@@ -198,10 +196,29 @@ def _read_again(rev: RevisionFile) -> Operations:
 
 
 # Operations read back, by their packed data: each rule asks for every revision's, and
-# unpacking is dearer than the lookup. Bounded (plain data, never a parsed tree): a
-# history longer than this is unpacked again by each rule.
+# unpacking is dearer than the lookup. Plain data, never a parsed tree, and bounded: a
+# history longer than MEMO_SIZE is read by each rule in turn, from first to last, so
+# past the first time it fills up only the last few entries are kept (the rule asking
+# again for the revision it is on).
 MEMO_SIZE = 1500
+_LONG_HISTORY = 8
 _MEMO: dict[int, tuple[bytes, Operations]] = {}
+_limit = MEMO_SIZE
+
+
+def _remember(data: bytes, ops: Operations) -> None:
+    global _limit
+    if len(_MEMO) >= _limit:
+        _MEMO.clear()
+        _limit = _LONG_HISTORY
+    _MEMO[id(data)] = (data, ops)
+
+
+def forget() -> None:
+    """Empty the memo (a new run: its histories may be short again)."""
+    global _limit
+    _MEMO.clear()
+    _limit = MEMO_SIZE
 
 
 def pack(ops: Operations) -> bytes:
@@ -229,8 +246,7 @@ def pack_module(module: ast.Module) -> bytes:
     without unpacking while the memo has room."""
     ops = read_module(module)
     data = pack(ops)
-    if len(_MEMO) < MEMO_SIZE:
-        _MEMO[id(data)] = (data, ops)
+    _remember(data, ops)
     return data
 
 
