@@ -38,11 +38,10 @@ from alembic_gate import __version__
 from alembic_gate.history import plain
 from alembic_gate.history.operations import Operations
 from alembic_gate.history.revisions import RevisionFile, read_revision_source, unreadable_file
-from alembic_gate.shared.files import read_regular
+from alembic_gate.shared.files import open_regular, read_regular
 from alembic_gate.shared.paths import display_path
 
 CACHE_DIR = ".alembic-gate-cache"
-_CACHE_LIMIT = 1 << 30
 
 # (mtime_ns, size, inode, ctime_ns) of a file.
 Key = tuple[int, int, int, int]
@@ -109,7 +108,8 @@ class RevisionCache:
         if self.file is None:
             return
         try:
-            stored = marshal.loads(read_regular(self.file, _CACHE_LIMIT))
+            with open_regular(self.file) as stream:  # read as it is loaded: no copy
+                stored = marshal.load(stream)
         except (OSError, EOFError, ValueError, TypeError, MemoryError):
             return
         if not (type(stored) is tuple and len(stored) == 3 and stored[0] == _format()):

@@ -200,7 +200,7 @@ def _read_again(rev: RevisionFile) -> Operations:
 # history longer than MEMO_SIZE is read by each rule in turn, from first to last, so
 # past the first time it fills up only the last few entries are kept (the rule asking
 # again for the revision it is on).
-MEMO_SIZE = 1500
+MEMO_SIZE = 1000
 _LONG_HISTORY = 8
 _MEMO: dict[int, tuple[bytes, Operations]] = {}
 _limit = MEMO_SIZE
