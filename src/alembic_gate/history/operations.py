@@ -622,10 +622,16 @@ def _keyword_sources(node: ast.Call) -> tuple[tuple[str | None, str], ...]:
 
 
 def _literal(node: ast.expr) -> object:
-    # What ast.literal_eval gives, without its cost for the common shapes: a constant,
-    # and names, attributes and calls (other than `set()`), which are never literals.
+    # What ast.literal_eval gives, without its cost (and the reference cycle each of its
+    # calls leaves) for the common shapes: a constant, a tuple or list of constants, and
+    # names, attributes and calls (other than `set()`), which are never literals.
     if isinstance(node, ast.Constant):
         return node.value
+    if isinstance(node, ast.Tuple | ast.List) and all(
+        isinstance(item, ast.Constant) for item in node.elts
+    ):
+        items = [item.value for item in node.elts]  # type: ignore[attr-defined]
+        return tuple(items) if isinstance(node, ast.Tuple) else items
     if isinstance(node, ast.Name | ast.Attribute) or (
         isinstance(node, ast.Call) and not (_callee(node) == "set" and not node.args)
     ):

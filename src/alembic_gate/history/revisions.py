@@ -270,6 +270,18 @@ _UNKNOWN = object()
 
 
 def _literal(node: ast.expr) -> object:
+    # The shapes of nearly every revision variable (a constant, a tuple or list of them,
+    # a name) are read here as ast.literal_eval reads them, without calling it: each of
+    # its calls leaves a reference cycle behind, and lint runs with the collector paused.
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Tuple | ast.List) and all(
+        isinstance(item, ast.Constant) for item in node.elts
+    ):
+        items = [item.value for item in node.elts]  # type: ignore[attr-defined]
+        return tuple(items) if isinstance(node, ast.Tuple) else items
+    if isinstance(node, ast.Name | ast.Attribute):
+        return _UNKNOWN
     try:
         return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
