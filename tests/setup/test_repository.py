@@ -195,3 +195,19 @@ def test_untracked_configs_are_not_setups(tmp_path: Path) -> None:
     write(repo / "other/alembic.ini", "[alembic]\nscript_location = %(here)s\n")  # untracked
     with pytest.raises(UsageError):
         find_setups([], "alembic", [], False, repo)
+
+
+def test_fail_on_is_one_per_run(monorepo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The setups' own fail-on applies when they agree and the root sets none; the
+    command line and the root's table win."""
+    add_head(monorepo, BACKEND, "2c3d4e5f6071", "1b2c3d4e5f60")  # AG107: a warning
+    backend = monorepo / "backend" / "pyproject.toml"
+    auth = monorepo / "services" / "auth" / "pyproject.toml"
+    backend.write_text(backend.read_text() + 'fail-on = "info"\n')
+    assert main(["lint"]) == 0  # auth has no settings: the setups do not agree
+    auth.write_text('[tool.alembic-gate]\nfail-on = "info"\n')
+    assert main(["lint"]) == 1  # now they do
+    assert main(["lint", "--fail-on", "error"]) == 0
+    (monorepo / "pyproject.toml").write_text('[tool.alembic-gate]\nfail-on = "error"\n')
+    assert main(["lint"]) == 0
+    capsys.readouterr()
