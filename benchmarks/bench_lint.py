@@ -1,16 +1,31 @@
-"""Time `alembic-gate lint` against `alembic heads`, and against simply reading every file.
+"""Time `alembic-gate lint` against `alembic heads` and against the floors, side by side.
 
 Usage: python benchmarks/bench_lint.py [--sizes 100,1000,5000,20000] [--repeat 3]
+           [--linear 5000,40000]   (an empty value skips the linearity run)
+           [--lint-args "--ignore AG102"]   (more flags for every lint run)
 
-Histories are generated in a temporary folder (benchmarks/history.py); both tools run
-as subprocesses with no bytecode cache, in the same run, on the same files.
+For each size a history is generated in a temporary folder (benchmarks/history.py:
+autogenerate-style files of 40-110 lines, every one with op.* calls, merges every ~25
+revisions), and these run as fresh processes on the same files, best of `--repeat`:
+
+- read floor: a Python process that only reads every revision file;
+- parse floor: one that reads and `ast.parse`s every revision file;
+- lint cold: `alembic-gate lint --no-cache` (a fresh clone in CI);
+- pre-commit: `alembic-gate lint FILE` with one revision changed since the last run and
+  the cache warm (a developer's commit);
+- `alembic heads` with no bytecode cache (it imports every revision file).
+
+Peak RSS is the largest resident size of any lint process (forked readers included).
+The goals are printed at the end, each with whether this run met it.
 """
 
 from __future__ import annotations
 
 import argparse
 import compileall
+import math
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -25,9 +40,11 @@ from history import write_project
 import alembic_gate
 
 BIN = Path(sys.executable).parent
-READ_ALL = (
-    "import pathlib,sys\nfor p in sorted(pathlib.Path(sys.argv[1]).glob('*.py')): p.read_bytes()\n"
-)
+VERSIONS = "migrations/versions"
+EACH_FILE = "import os,sys\nfor e in os.scandir(sys.argv[1]):\n    "
+READ_ALL = EACH_FILE + "open(e.path,'rb').read()\n"
+PARSE_ALL = "import ast\n" + EACH_FILE + "ast.parse(open(e.path,'rb').read())\n"
+MIB = 1024 * 1024
 
 
 def _clear_bytecode(root: Path) -> None:
@@ -35,47 +52,143 @@ def _clear_bytecode(root: Path) -> None:
         shutil.rmtree(cache)
 
 
-def _time(cmd: list[str], cwd: Path, repeat: int) -> float:
+def _run(cmd: list[str], cwd: Path) -> tuple[float, int]:
+    """Wall time and peak RSS (bytes) of one run of `cmd`."""
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    best = float("inf")
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed with exit code {proc.returncode}")
+    return elapsed, usage.ru_maxrss * 1024
+
+
+def _best(cmd: list[str], cwd: Path, repeat: int, before: object = None) -> tuple[float, int]:
+    times, peak = [], 0
     for _ in range(repeat):
-        _clear_bytecode(cwd)
-        start = time.perf_counter()
-        subprocess.run(cmd, cwd=cwd, env=env, check=True, capture_output=True)
-        best = min(best, time.perf_counter() - start)
-    return best
+        if callable(before):
+            before()
+        elapsed, rss = _run(cmd, cwd)
+        times.append(elapsed)
+        peak = max(peak, rss)
+    return min(times), peak
 
 
-def bench(size: int, repeat: int, alembic_repeat: int) -> dict[str, float]:
+def _touch_one(path: Path) -> object:
+    """A change to one revision file before each pre-commit run: new content, so the
+    run has one file to parse and everything else comes from the cache."""
+    counter = [0]
+
+    def change() -> None:
+        counter[0] += 1
+        with path.open("a") as handle:
+            handle.write(f"# edited {counter[0]}\n")
+
+    return change
+
+
+def bench(size: int, repeat: int, extra: Sequence[str], alembic: bool = True) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix=f"bench-lint-{size}-") as tmp:
         root = Path(tmp)
         write_project(root, size)
-        versions = str(root / "migrations" / "versions")
-        gate = [str(BIN / "alembic-gate"), "lint"]
-        return {
-            "read": _time([sys.executable, "-c", READ_ALL, versions], root, repeat),
-            "cold": _time([*gate, "--no-cache"], root, repeat),
-            # The first run fills .alembic-gate-cache/; the best of the next ones is warm.
-            "warm": _time(gate, root, repeat + 1),
-            "alembic": _time([str(BIN / "alembic"), "heads"], root, alembic_repeat),
-        }
+        versions = root / VERSIONS
+        gate = [str(BIN / "alembic-gate"), "lint", *extra]
+        python = [sys.executable, "-c"]
+        r: dict[str, float] = {}
+        r["read"], _ = _best([*python, READ_ALL, str(versions)], root, repeat)
+        r["parse"], _ = _best([*python, PARSE_ALL, str(versions)], root, repeat)
+        r["cold"], r["rss_cold"] = _best([*gate, "--no-cache"], root, repeat)
+        _run(gate, root)  # fills .alembic-gate-cache/
+        changed = max(versions.iterdir(), key=lambda p: p.stat().st_mtime_ns)
+        relative = str(changed.relative_to(root))
+        r["commit"], r["rss_commit"] = _best(
+            [*gate, relative], root, repeat, before=_touch_one(changed)
+        )
+        if alembic:
+            heads = [str(BIN / "alembic"), "heads"]
+            runs = repeat if size <= 5000 else 1
+            r["alembic"], _ = _best(heads, root, runs, before=lambda: _clear_bytecode(root))
+        return r
+
+
+def _exponent(
+    sizes: Sequence[int], repeat: int, extra: Sequence[str]
+) -> tuple[float, dict[int, float]]:
+    times = {n: bench(n, repeat, extra, alembic=False)["cold"] for n in sizes}
+    low, high = min(sizes), max(sizes)
+    return math.log(times[high] / times[low]) / math.log(high / low), times
+
+
+def _goal(text: str, met: bool) -> str:
+    return f"  [{'met' if met else 'NOT met'}] {text}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="100,1000,5000,20000")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--linear", default="5000,40000", help="two sizes, or empty")
+    parser.add_argument("--lint-args", default="", help="more flags for every lint run")
     args = parser.parse_args(argv)
+    extra = shlex.split(args.lint_args)
+    if extra:
+        print(f"lint runs with: {' '.join(extra)}")
     # Like any installed package (pip compiles on install), alembic-gate runs from
     # bytecode; only the revision files are read without a bytecode cache.
     compileall.compile_dir(str(Path(alembic_gate.__file__).parent), quiet=1)
-    header = ("revisions", "read all", "lint cold", "lint warm", "alembic heads")
-    print(" ".join(f"{h:>13}" for h in header), f"{'cold speed-up':>13} {'cold/read':>9}")
+    header = ("revisions", "read", "parse", "lint cold", "pre-commit", "alembic", "peak RSS")
+    print(" ".join(f"{h:>11}" for h in header), "  cold vs alembic  cold/parse  commit/read")
+    results: dict[int, dict[str, float]] = {}
     for size in (int(s) for s in args.sizes.split(",")):
-        r = bench(size, args.repeat, 1 if size > 5000 else args.repeat)
-        times = " ".join(f"{r[k]:>12.3f}s" for k in ("read", "cold", "warm", "alembic"))
-        speedup = r["alembic"] / r["cold"]
-        print(f"{size:>13} {times} {speedup:>12.1f}x {r['cold'] / r['read']:>8.2f}x", flush=True)
+        r = results[size] = bench(size, args.repeat, extra)
+        rss = max(r["rss_cold"], r["rss_commit"]) / MIB
+        times = " ".join(f"{r[k]:>10.3f}s" for k in ("read", "parse", "cold", "commit", "alembic"))
+        print(
+            f"{size:>11,} {times} {rss:>7.1f} MiB {r['alembic'] / r['cold']:>13.1f}x"
+            f" {r['cold'] / r['parse']:>10.2f}x {r['commit'] / r['read']:>11.2f}x",
+            flush=True,
+        )
+    print("\ngoals:")
+    one = results.get(1000)
+    if one:
+        speedup = one["alembic"] / one["cold"]
+        print(
+            _goal(
+                f"1,000 revisions, cold: {speedup:.1f}x faster than alembic heads (>= 2.5x)",
+                speedup >= 2.5,
+            )
+        )
+        ratio = one["cold"] / one["parse"]
+        print(
+            _goal(
+                f"1,000 revisions, cold: {ratio:.2f}x the parse-every-file floor (<= 1.3x)",
+                ratio <= 1.3,
+            )
+        )
+        commit = one["commit"] / one["read"]
+        print(
+            _goal(
+                f"1,000 revisions, pre-commit, one changed file, warm cache: {commit:.2f}x "
+                "the read-every-file floor (<= 2.5x)",
+                commit <= 2.5,
+            )
+        )
+    big = results.get(20000)
+    if big:
+        rss = max(big["rss_cold"], big["rss_commit"]) / MIB
+        print(_goal(f"20,000 revisions: peak RSS {rss:.1f} MiB (< 40 MiB)", rss < 40))
+    if args.linear:
+        sizes = [int(s) for s in args.linear.split(",")]
+        exponent, times = _exponent(sizes, 1, extra)
+        spread = ", ".join(f"{n:,}: {t:.2f}s" for n, t in times.items())
+        print(
+            _goal(
+                f"linear in N: lint cold grows as N^{exponent:.2f} ({spread}; <= 1.1)",
+                exponent <= 1.1,
+            )
+        )
     return 0
 
 

@@ -1,9 +1,17 @@
-"""Generate realistic Alembic projects for benchmarks: revisions of 40-80 lines, with merges."""
+"""Generate realistic Alembic projects for benchmarks.
+
+Each revision looks like what `alembic revision --autogenerate` writes and people then
+adjust: 40-110 lines, with `op.*` calls in every file, the kind the AG1xx rules read:
+`create_table` with NOT NULL columns, foreign keys and indexes; `add_column` (nullable,
+or NOT NULL with a server_default); `batch_alter_table` blocks that alter, add and drop
+columns; `create_index` / `drop_index`; now and then a data `op.execute("UPDATE ...")`,
+a type change or a rename. Every ~25 revisions two branches open and merge right after,
+so the history has merges and ends in one head.
+"""
 
 from __future__ import annotations
 
 import random
-import textwrap
 from pathlib import Path
 
 ALEMBIC_INI = """\
@@ -69,7 +77,7 @@ from typing import Sequence, Union
 
 from alembic import op
 import sqlalchemy as sa
-
+from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision: str = "{rev}"
@@ -90,31 +98,185 @@ def downgrade() -> None:
     # ### end Alembic commands ###
 '''
 
+_TYPES = (
+    "sa.String(length=50)",
+    "sa.String(length=255)",
+    "sa.Integer()",
+    "sa.BigInteger()",
+    "sa.Boolean()",
+    "sa.DateTime(timezone=True)",
+    "sa.Text()",
+    "sa.Numeric(precision=12, scale=2)",
+    "postgresql.JSONB(astext_type=sa.Text())",
+    "sa.Enum('draft', 'active', 'archived', name='status')",
+)
 
-def _create_table(table: str, columns: int) -> tuple[str, str]:
-    cols = ["sa.Column('id', sa.Integer(), nullable=False),"]
-    cols += [f"sa.Column('c{i}', sa.String(length=50), nullable=True)," for i in range(columns)]
-    body = "\n".join("        " + c for c in cols)
-    up = f"    op.create_table('{table}',\n{body}\n        sa.PrimaryKeyConstraint('id')\n    )"
-    up += f"\n    op.create_index(op.f('ix_{table}_c0'), '{table}', ['c0'], unique=False)"
-    down = f"    op.drop_index(op.f('ix_{table}_c0'), table_name='{table}')\n"
-    down += f"    op.drop_table('{table}')"
-    return up, down
 
+class _Writer:
+    """The revision bodies: each step picks a change to an existing table or a new one."""
 
-def _add_columns(table: str, count: int, serial: int) -> tuple[str, str]:
-    ups, downs = [], []
-    for i in range(count):
-        col = f"extra_{serial}_{i}"
-        ups.append(
-            f"    with op.batch_alter_table('{table}', schema=None) as batch_op:\n"
-            f"        batch_op.add_column(sa.Column('{col}', sa.Integer(), nullable=True))"
-        )
-        downs.append(
-            f"    with op.batch_alter_table('{table}', schema=None) as batch_op:\n"
-            f"        batch_op.drop_column('{col}')"
-        )
-    return "\n".join(ups), "\n".join(reversed(downs))
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.tables: dict[str, list[str]] = {}
+        self.serial = 0
+
+    def _type(self) -> str:
+        return self.rng.choice(_TYPES)
+
+    def create_table(self) -> tuple[str, str, str]:
+        table = f"table_{self.serial}"
+        columns = [f"col_{i}" for i in range(self.rng.randint(4, 14))]
+        lines = ["    sa.Column('id', sa.Integer(), nullable=False),"]
+        for name in columns:
+            nullable = self.rng.random() < 0.5
+            default = ", server_default=sa.text('now()')" if self.rng.random() < 0.1 else ""
+            lines.append(f"    sa.Column('{name}', {self._type()}{default}, nullable={nullable}),")
+        parent = self.rng.choice(list(self.tables)) if self.tables else None
+        if parent is not None:
+            lines.append("    sa.Column('parent_id', sa.Integer(), nullable=True),")
+            lines.append(
+                f"    sa.ForeignKeyConstraint(['parent_id'], ['{parent}.id'], ondelete='CASCADE'),"
+            )
+        lines.append("    sa.PrimaryKeyConstraint('id')")
+        up = [f"    op.create_table('{table}',", *lines, "    )"]
+        down = []
+        for name in self.rng.sample(columns, k=min(len(columns), self.rng.randint(1, 3))):
+            unique = self.rng.random() < 0.2
+            up.append(
+                f"    op.create_index(op.f('ix_{table}_{name}'), '{table}', ['{name}'], "
+                f"unique={unique})"
+            )
+            down.append(f"    op.drop_index(op.f('ix_{table}_{name}'), table_name='{table}')")
+        down.append(f"    op.drop_table('{table}')")
+        self.tables[table] = columns
+        return f"create {table}", "\n".join(up), "\n".join(down)
+
+    def add_columns(self) -> tuple[str, str, str]:
+        table = self.rng.choice(list(self.tables))
+        up, down = [], []
+        for i in range(self.rng.randint(1, 4)):
+            name = f"extra_{self.serial}_{i}"
+            kind = self.rng.random()
+            if kind < 0.6:
+                extra = "nullable=True"
+            elif kind < 0.85:
+                extra = "server_default='0', nullable=False"
+            else:
+                extra = "nullable=False"
+            up.append(f"    op.add_column('{table}', sa.Column('{name}', {self._type()}, {extra}))")
+            down.insert(0, f"    op.drop_column('{table}', '{name}')")
+            self.tables[table].append(name)
+        if self.rng.random() < 0.3:
+            name = f"extra_{self.serial}_0"
+            up.append(
+                f"    op.create_index(op.f('ix_{table}_{name}'), '{table}', ['{name}'], "
+                "unique=False)"
+            )
+            down.insert(0, f"    op.drop_index(op.f('ix_{table}_{name}'), table_name='{table}')")
+        return f"add columns to {table}", "\n".join(up), "\n".join(down)
+
+    def batch(self) -> tuple[str, str, str]:
+        table = self.rng.choice(list(self.tables))
+        columns = self.tables[table]
+        up = [f"    with op.batch_alter_table('{table}', schema=None) as batch_op:"]
+        down = [f"    with op.batch_alter_table('{table}', schema=None) as batch_op:"]
+        for name in self.rng.sample(columns, k=min(len(columns), self.rng.randint(1, 3))):
+            change = self.rng.random()
+            if change < 0.5:
+                up += [
+                    f"        batch_op.alter_column('{name}',",
+                    "               existing_type=sa.VARCHAR(length=50),",
+                    "               type_=sa.String(length=100),",
+                    "               existing_nullable=True)",
+                ]
+                down += [
+                    f"        batch_op.alter_column('{name}',",
+                    "               existing_type=sa.String(length=100),",
+                    "               type_=sa.VARCHAR(length=50),",
+                    "               existing_nullable=True)",
+                ]
+            elif change < 0.8:
+                up += [
+                    f"        batch_op.alter_column('{name}',",
+                    "               existing_type=sa.INTEGER(),",
+                    "               nullable=False)",
+                ]
+                down += [
+                    f"        batch_op.alter_column('{name}',",
+                    "               existing_type=sa.INTEGER(),",
+                    "               nullable=True)",
+                ]
+            else:
+                up.append(
+                    f"        batch_op.create_index(batch_op.f('ix_{table}_{name}_b'), "
+                    f"['{name}'], unique=False)"
+                )
+                down.append(f"        batch_op.drop_index(batch_op.f('ix_{table}_{name}_b'))")
+        if self.rng.random() < 0.3:
+            name = f"flag_{self.serial}"
+            up.append(
+                f"        batch_op.add_column(sa.Column('{name}', sa.Boolean(), "
+                "server_default=sa.text('false'), nullable=False))"
+            )
+            down.append(f"        batch_op.drop_column('{name}')")
+        return f"alter {table}", "\n".join(up), "\n".join(down)
+
+    def data(self) -> tuple[str, str, str]:
+        table = self.rng.choice(list(self.tables))
+        column = self.rng.choice(self.tables[table])
+        up = [
+            f"    op.execute(\"UPDATE {table} SET {column} = 'x' WHERE {column} IS NULL\")",
+            f"    op.alter_column('{table}', '{column}',",
+            "               existing_type=sa.VARCHAR(length=50),",
+            "               nullable=False)",
+        ]
+        down = [
+            f"    op.alter_column('{table}', '{column}',",
+            "               existing_type=sa.VARCHAR(length=50),",
+            "               nullable=True)",
+        ]
+        return f"backfill {table} {column}", "\n".join(up), "\n".join(down)
+
+    def drop_or_rename(self) -> tuple[str, str, str]:
+        table = self.rng.choice(list(self.tables))
+        column = self.rng.choice(self.tables[table])
+        if self.rng.random() < 0.5:
+            self.tables[table].remove(column)
+            up = f"    op.drop_column('{table}', '{column}')"
+            down = (
+                f"    op.add_column('{table}', sa.Column('{column}', sa.VARCHAR(length=50), "
+                "autoincrement=False, nullable=True))"
+            )
+            return f"drop {table}.{column}", up, down
+        new = f"{column}_{self.serial}"
+        self.tables[table][self.tables[table].index(column)] = new
+        up = f"    op.alter_column('{table}', '{column}', new_column_name='{new}')"
+        down = f"    op.alter_column('{table}', '{new}', new_column_name='{column}')"
+        return f"rename {table}.{column}", up, down
+
+    def change(self) -> tuple[str, str, str]:
+        self.serial += 1
+        roll = self.rng.random()
+        if not self.tables or roll < 0.3:
+            return self.create_table()
+        if roll < 0.6:
+            return self.add_columns()
+        if roll < 0.8:
+            return self.batch()
+        if roll < 0.9:
+            return self.data()
+        return self.drop_or_rename()
+
+    def revision(self) -> tuple[str, str, str]:
+        """One to several changes, as autogenerate finds them, for 40-110 lines a file."""
+        message, up, down = self.change()
+        wanted = self.rng.randint(14, 80)  # lines of upgrade() and downgrade() bodies
+        while up.count("\n") + down.count("\n") + 2 < wanted:
+            _, more_up, more_down = self.change()
+            if (up + more_up + down + more_down).count("\n") > 76:
+                break
+            up, down = f"{up}\n{more_up}", f"{more_down}\n{down}"
+        return message, up, down
 
 
 def write_project(root: Path, count: int, url: str = "sqlite:///bench.db", seed: int = 7) -> None:
@@ -126,43 +288,35 @@ def write_project(root: Path, count: int, url: str = "sqlite:///bench.db", seed:
     (root / "alembic.ini").write_text(ALEMBIC_INI.format(url=url))
     (root / "migrations" / "env.py").write_text(ENV_PY)
     (root / "migrations" / "script.py.mako").write_text("# not used by the benchmark\n")
-    tables: list[str] = []
+    writer = _Writer(rng)
     head: tuple[str, ...] = ()
-    serial = 0
+    written = 0
 
     def emit(down: tuple[str, ...], merge: bool = False) -> str:
-        nonlocal serial
-        serial += 1
+        nonlocal written
+        written += 1
         rev = f"{rng.getrandbits(48):012x}"
         if merge:
-            up, dn = "    pass", "    pass"
-            message = "merge heads"
-        elif not tables or rng.random() < 0.3:
-            table = f"table_{serial}"
-            tables.append(table)
-            up, dn = _create_table(table, rng.randint(3, 12))
-            message = f"create {table}"
+            message, up, dn = "merge heads", "    pass", "    pass"
         else:
-            table = rng.choice(tables)
-            up, dn = _add_columns(table, rng.randint(1, 4), serial)
-            message = f"extend {table}"
+            message, up, dn = writer.revision()
         down_src = "None" if not down else repr(down[0]) if len(down) == 1 else repr(down)
         text = REVISION.format(
             message=message,
             rev=rev,
             revises=", ".join(down),
-            day=serial % 28 + 1,
-            minute=serial % 60,
+            day=written % 28 + 1,
+            minute=written % 60,
             down=down_src,
             upgrade=up,
             downgrade=dn,
         )
-        slug = message.replace(" ", "_")
-        (versions / f"{rev}_{slug}.py").write_text(textwrap.dedent(text))
+        slug = message.replace(" ", "_").replace(".", "_")
+        (versions / f"{rev}_{slug}.py").write_text(text)
         return rev
 
-    while serial < count:
-        if serial % 25 == 24 and count - serial >= 3 and head:
+    while written < count:
+        if written % 25 == 24 and count - written >= 3 and head:
             left = emit(head)
             right = emit(head)
             head = (emit((left, right), merge=True),)

@@ -4,7 +4,11 @@ suppression, configuration errors."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -54,7 +58,7 @@ def _add_head(project: Path, comment: str = "") -> Path:
 
 def test_clean_project_exits_0(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lint"]) == 0
-    assert capsys.readouterr().out == "All checks passed.\n"
+    assert capsys.readouterr().out == "All checks passed: 1 setup, 2 revision files read, 1 head.\n"
 
 
 def test_two_heads_exit_1_with_the_merge_command(
@@ -190,16 +194,20 @@ def test_no_setup_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert main(["lint"]) == 2
 
 
-def test_files_given_are_parsed_whole(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "argv",
+    [[], ["--no-cache"], ["migrations/versions/99aa99aa99aa_second_head.py"], ["alembic.ini"]],
+)
+def test_a_syntax_error_anywhere_fails_in_every_mode(
+    project: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
     path = _add_head(project)
     path.write_text(path.read_text().replace("def downgrade() -> None:", "def downgrade(:"))
-    # Read by its head only, the file is fine; named on the command line, it is parsed whole.
-    assert main(["lint", "--ignore", "AG001,AG103"]) == 0
-    capsys.readouterr()
-    assert main(["lint", "--ignore", "AG001,AG103", str(path.relative_to(project))]) == 1
-    out = capsys.readouterr().out
-    assert "99aa99aa99aa_second_head.py:18: AG007 [unparsable-revision]" in out
-    assert "syntax error" in out
+    for _ in range(2):  # cold, then from the cache
+        assert main(["lint", "--ignore", "AG001,AG103", *argv]) == 1
+        out = capsys.readouterr().out
+        assert "99aa99aa99aa_second_head.py:18: AG007 [unparsable-revision]" in out
+        assert "syntax error" in out
 
 
 def test_lint_imports_neither_sqlalchemy_nor_alembic(project: Path) -> None:
@@ -303,3 +311,88 @@ def test_files_named_scope_the_safety_rules_but_not_the_graph_rules(
     # a file that is no revision (pre-commit passing alembic.ini): no safety findings
     assert main(["lint", "--format", "json", "alembic.ini"]) == 1
     assert [c for c, _ in _codes_and_paths(capsys.readouterr().out)] == ["AG001", "AG001"]
+
+
+# -- hostile input: no traceback, no hang, the contract's exit code ----------------------
+
+
+def _lint_process(
+    project: Path, *argv: str, stdout: object = subprocess.PIPE
+) -> subprocess.CompletedProcess[str]:
+    """lint in a process of its own: a hang is a timeout here, not a stuck test run."""
+    return subprocess.run(
+        [sys.executable, "-m", "alembic_gate", "lint", *argv],
+        cwd=project,
+        stdout=stdout,  # type: ignore[arg-type]
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_fifos_sockets_and_devices_are_never_opened(project: Path) -> None:
+    versions = project / "migrations" / "versions"
+    os.mkfifo(versions / "fifo.py")
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(versions / "socket.py"))
+    (versions / "device.py").symlink_to("/dev/zero")
+    (project / ".alembic-gate-cache").mkdir()
+    try:
+        for argv in ([], ["--no-cache"], ["migrations/versions/fifo.py"]):
+            run = _lint_process(project, *argv)
+            assert run.returncode == 1, run.stderr
+            assert "Traceback" not in run.stderr
+            for name in ("fifo.py", "socket.py", "device.py"):
+                assert (
+                    f"migrations/versions/{name}: AG007 [unparsable-revision] cannot read this "
+                    "revision statically: cannot read file: not a regular file"
+                ) in run.stdout
+    finally:
+        server.close()
+
+
+def test_a_revision_file_of_gigabytes_is_not_read(project: Path) -> None:
+    huge = project / "migrations" / "versions" / "huge.py"
+    with huge.open("wb") as handle:
+        handle.truncate(3 * 1024**3)  # sparse: costs no disk
+    run = _lint_process(project)
+    assert run.returncode == 1, run.stderr
+    assert "huge.py: AG007 [unparsable-revision]" in run.stdout
+    assert "cannot read file: larger than 8 MiB (3,221,225,472 bytes)" in run.stdout
+
+
+def test_standard_output_that_cannot_be_written(project: Path) -> None:
+    with open("/dev/full", "w") as full:
+        run = _lint_process(project, stdout=full)
+    assert run.returncode == 2
+    assert run.stderr == (
+        "alembic-gate: error: cannot write to standard output: No space left on device\n"
+    )
+
+
+def test_a_reader_that_goes_away_ends_the_output_quietly(project: Path) -> None:
+    _add_head(project)
+    reader, writer = os.pipe()
+    os.close(reader)
+    with os.fdopen(writer, "w") as closed:
+        run = _lint_process(project, stdout=closed)
+    assert (run.returncode, run.stderr) == (1, "")  # the run's own code: two heads
+
+
+@pytest.mark.parametrize("text", ["tool = 1\n", 'tool = "x"\n', "[tool]\nalembic-gate = 3\n"])
+def test_a_pyproject_whose_tool_is_not_a_table(
+    project: Path, capsys: pytest.CaptureFixture[str], text: str
+) -> None:
+    (project / "pyproject.toml").write_text(text)
+    assert main(["lint"]) == 2
+    assert "must be a table" in capsys.readouterr().err
+
+
+def test_a_file_argument_that_does_not_exist(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["lint", "migrations/versions/gone.py", "alembic.ini"]) == 2
+    assert capsys.readouterr().err == (
+        "alembic-gate: error: no such file: migrations/versions/gone.py\n"
+    )

@@ -111,3 +111,83 @@ def test_hook_fails_on_a_syntax_error_below_the_identifiers(
     assert broken.returncode == 1, broken.stdout + broken.stderr
     assert "AG007 [unparsable-revision]" in broken.stdout
     assert "syntax error" in broken.stdout
+
+
+MONO_HEAD = '''"""a second head
+
+Revision ID: {rev}
+Revises: 6b2f1d3e0c21
+"""
+revision = "{rev}"
+down_revision = "6b2f1d3e0c21"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
+'''
+
+
+@pytest.fixture
+def monorepo(tmp_path: Path) -> Path:
+    """Two setups in subfolders (backend/, services/auth/) and none at the root."""
+    repo = tmp_path / "monorepo"
+    shutil.copytree(
+        ROOT / "tests" / "projects" / "monorepo",
+        repo,
+        ignore=shutil.ignore_patterns("__pycache__", ".alembic-gate-cache"),
+    )
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "config", "user.email", "t@example.invalid")
+    _git(repo, "config", "user.name", "t")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "monorepo")
+    return repo
+
+
+def _run_hook(repo: Path, home: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home)}
+    return subprocess.run(
+        [*PRE_COMMIT, "try-repo", str(ROOT), "alembic-gate", "--verbose", *extra],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_hook_at_the_root_of_a_monorepo(monorepo: Path, pre_commit_home: Path) -> None:
+    clean = _run_hook(monorepo, pre_commit_home, "--all-files")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "All checks passed: 2 setups, 4 revision files read, 2 heads." in clean.stdout
+
+    versions = monorepo / "services" / "auth" / "migrations" / "versions"
+    for rev in ("7c3a2e4f1d32", "8d4b3f5a2e43"):
+        (versions / f"{rev}_second_head.py").write_text(MONO_HEAD.format(rev=rev))
+    _git(monorepo, "add", ".")
+    _git(monorepo, "commit", "-qm", "two heads in auth")
+
+    broken = _run_hook(monorepo, pre_commit_home, "--all-files")
+    assert broken.returncode == 1, broken.stdout + broken.stderr
+    assert (
+        "services/auth/migrations/versions/7c3a2e4f1d32_second_head.py:6: AG001 [multiple-heads]"
+        in broken.stdout
+    )
+
+
+def test_hook_on_a_staged_file_lints_its_setup(monorepo: Path, pre_commit_home: Path) -> None:
+    revision = monorepo / "backend/migrations/versions/1b2c3d4e5f60_add_event_kind.py"
+    revision.write_text(revision.read_text().replace("def downgrade() -> None:", "def downgrade(:"))
+    _git(monorepo, "add", ".")  # staged, not committed: what a commit in progress looks like
+
+    broken = _run_hook(monorepo, pre_commit_home)
+    assert broken.returncode == 1, broken.stdout + broken.stderr
+    assert "backend/migrations/versions/1b2c3d4e5f60_add_event_kind.py:" in broken.stdout
+    assert "AG007 [unparsable-revision]" in broken.stdout
+    assert "1 setup, 2 revision files read" in broken.stdout  # only the backend's

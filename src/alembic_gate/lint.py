@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
+from typing import cast
 
-from alembic_gate.findings import Finding, Report, sorted_findings, suppress
-from alembic_gate.history.load import History, load_histories
+from alembic_gate.errors import UsageError
+from alembic_gate.findings import Finding, Report, Severity, sorted_findings, suppress
+from alembic_gate.history.cache import collector_paused
+from alembic_gate.history.load import History, load_history, setups_from_args
+from alembic_gate.history.operations import forget
 from alembic_gate.history.scope import check_since_known, safety_scope
 from alembic_gate.reporters.output import parse_formats, wants_step_summary, write_reports
 from alembic_gate.rules import LintContext, lint_rules
+from alembic_gate.setup.discovery import AlembicSetup
 from alembic_gate.setup.settings import Settings, load_settings
 from alembic_gate.shared.paths import display_path
 
@@ -171,22 +177,100 @@ def _anchor(histories: list[History]) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # A short run that makes many objects and no garbage cycles: the cyclic collector
+    # would only scan what was read, over and over.
+    forget()
+    with collector_paused():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     targets = parse_formats(args.formats)
     cwd = Path.cwd()
-    settings = load_settings(args, cwd)
-    histories = load_histories(args, cwd)
-    check_since_known((h.graph for h in histories), settings.since)
-    files = args.files
-    contexts = [lint_context(h, cwd, args.base, settings.since, files) for h in histories]
-    findings = [f for ctx in contexts for f in lint_history(ctx, settings)]
-    skipped = {pair for ctx in contexts for pair in unread(ctx, settings)}
-    ran = lint_codes(settings)
+    here = load_settings(args, cwd)  # flags and the current directory's settings first
+    files = existing_files(args.files, cwd)
+    setups = owning(setups_from_args(args, cwd), files, cwd)
+    use_cache = not args.no_cache
+    histories = [load_history(setup, cwd, use_cache) for setup in setups]
+    per_setup = [load_settings(args, cwd, h.setup.working_dir) for h in histories]
+    for settings in {id(s.since): s for s in per_setup}.values():
+        check_since_known((h.graph for h in histories), settings.since)
+    findings: list[Finding] = []
+    skipped: set[tuple[str, str]] = set()
+    contexts: list[LintContext] = []
+    unscoped: list[LintContext] = []  # whole-history runs: older warnings are held back
+    for history, settings in zip(histories, per_setup, strict=True):
+        ctx = lint_context(history, cwd, args.base, settings.since, args.files)
+        contexts.append(ctx)
+        if not (args.base or settings.since or args.files):
+            unscoped.append(ctx)
+        findings += settings.select(lint_history(ctx, settings))
+        skipped |= unread(ctx, settings)
+    ran = [info.code for info, _ in lint_rules() if any(s.is_enabled(info.code) for s in per_setup)]
+    merged = Settings(frozenset(ran), fail_on(args, here, per_setup))
     new = [ctx.new_revisions for ctx in contexts]
-    report = build_report("lint", findings, histories, settings, ran, args.formats, skipped, new)
-    note = None
-    if not (args.base or settings.since or files):
-        note = hold_back_older(report, contexts)
+    report = build_report("lint", findings, histories, merged, ran, args.formats, skipped, new)
+    report.coverage = coverage(histories)
+    note = hold_back_older(report, unscoped) if unscoped else None
     write_reports(report, targets)
     if note is not None:
         print(note, file=sys.stderr)
     return report.exit_code
+
+
+def existing_files(names: Sequence[str], cwd: Path) -> list[Path]:
+    """The FILE arguments (pre-commit passes the changed files); one that does not exist
+    is a usage error, as in any linter."""
+    paths = [Path(os.path.normpath(cwd / name)) for name in names]
+    missing = [name for name, path in zip(names, paths, strict=True) if not path.exists()]
+    if missing:
+        raise UsageError(f"no such file: {', '.join(missing)}")
+    return paths
+
+
+def owning(setups: list[AlembicSetup], files: Sequence[Path], cwd: Path) -> list[AlembicSetup]:
+    """With setups found across a repository and FILE arguments, the setups those files
+    belong to (a revision file, config or env.py of theirs); all of them when a file
+    belongs to none (a settings file at the root)."""
+    if not files or all(setup.working_dir in (None, cwd) for setup in setups):
+        return setups
+    owners = [[s for s in setups if _owns(s, path)] for path in files]
+    if any(not found for found in owners):
+        return setups
+    wanted = {id(setup) for found in owners for setup in found}
+    return [setup for setup in setups if id(setup) in wanted]
+
+
+def _owns(setup: AlembicSetup, path: Path) -> bool:
+    folders = [*setup.version_locations, setup.script_location]
+    if any(folder is not None and folder in path.parents for folder in folders):
+        return True
+    own = [setup.config_path]
+    if setup.working_dir is not None:
+        own.append(setup.working_dir / "pyproject.toml")
+    return path in own
+
+
+def fail_on(args: argparse.Namespace, here: Settings, per_setup: Sequence[Settings]) -> Severity:
+    """One exit code per run: --fail-on, else the current directory's settings (`here`),
+    else the setups' own settings when they agree ("error" when they do not)."""
+    if args.fail_on:
+        return cast(Severity, args.fail_on)
+    if here.source is not None or not per_setup:
+        return here.fail_on
+    values = {settings.fail_on for settings in per_setup}
+    return values.pop() if len(values) == 1 else "error"
+
+
+def coverage(histories: Sequence[History]) -> str:
+    """What the run read: "2 setups, 141 revision files read, 2 heads"."""
+    files = sum(len(h.graph.files) + len(h.sourceless) for h in histories)
+    heads = sum(len(h.graph.heads) for h in histories)
+    return (
+        f"{_count(len(histories), 'setup')}, {_count(files, 'revision file')} read, "
+        f"{_count(heads, 'head')}"
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"

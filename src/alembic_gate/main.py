@@ -41,7 +41,8 @@ def _add_setup_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--no-cache",
         action="store_true",
-        help="neither read nor write .alembic-gate-cache/ (what was read from each file)",
+        help="neither read nor write .alembic-gate-cache/ (what was read from each file, "
+        "by content)",
     )
 
 
@@ -83,7 +84,9 @@ def _lint_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "lint",
         help="static checks of the revision graph and revision files",
         description="Read the revision files with `ast` (never importing them) and check "
-        "the graph: heads, missing parents, cycles, labels, unsafe operations.",
+        "the graph: heads, missing parents, cycles, labels, unsafe operations. Without "
+        "-c/--versions and with no setup in the current directory, every setup a git "
+        "repository tracks below it is linted, each from its own folder.",
     )
     _add_setup_options(p)
     _add_report_options(p)
@@ -96,10 +99,11 @@ def _lint_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "files",
         nargs="*",
         metavar="FILE",
-        help="revision files to check (pre-commit passes the changed ones): parsed whole, so "
-        "a syntax error anywhere in them is AG007, and the only ones the safety rules (AG1xx) "
-        "report on; the whole graph is always read. Without files, --base or `since`, the "
-        "safety rules report on the head revisions and count the older warnings",
+        help="changed files (pre-commit passes them); each must exist. Every revision file "
+        "is always read and parsed whole; the safety rules (AG1xx) report only on these "
+        "(without files, --base or `since`: on the head revisions, counting the older "
+        "warnings); where the setups were found across a git repository, the FILEs pick "
+        "the setups to lint (all of them for a file of none)",
     )
 
 
@@ -249,9 +253,17 @@ def _command(name: str) -> Callable[[argparse.Namespace], int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
-        return _command(args.command)(args)
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit:  # --help, --version: written, if standard output takes it
+            sys.stdout.flush()
+            raise
+    except OSError as exc:
+        return _output_error(exc)
+    try:
+        code = _command(args.command)(args)
+        sys.stdout.flush()
     except GateError as exc:
         from alembic_gate.reporters.common import log_lines  # names from files: made safe
         from alembic_gate.shared.redact import mask_urls
@@ -261,6 +273,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("alembic-gate: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:
+        return _output_error(exc)
+    return code
+
+
+def _output_error(exc: OSError) -> int:
+    """Standard output failed outside the reporters (argparse, a last flush)."""
+    from alembic_gate.reporters.output import detach_stdout
+
+    detach_stdout()
+    if isinstance(exc, BrokenPipeError):
+        return 1
+    print(f"alembic-gate: error: cannot write to standard output: {exc}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

@@ -133,7 +133,7 @@ def test_url_parts_in_a_container(project: Project, check: Check) -> None:
     assert "env.py connects to postgresql+psycopg://postgres@db:5432/app" in refused.err
     run = check("--image", POSTGRES_IMAGE, *PARTS)
     assert run.code == 0, run.out + run.err
-    assert "Checked on PostgreSQL 15." in run.out
+    assert "All checks passed: PostgreSQL 15." in run.out
 
 
 @contextmanager

@@ -77,7 +77,7 @@ def _plain(url: str, password: str | None = None) -> str:
 def _passed(run: Run, engine: str) -> None:
     assert run.code == 0, run.out + run.err
     assert "Traceback" not in run.err
-    assert re.search(rf"Checked on {engine} [\d.]+: 3 revisions applied", run.out), run.out
+    assert re.search(rf"All checks passed: {engine} [\d.]+, 3 revisions applied", run.out), run.out
 
 
 @pytest.mark.postgres

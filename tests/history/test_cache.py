@@ -1,22 +1,26 @@
-"""The per-file cache: a hit equals a fresh read, a changed file is read again, a
-damaged or foreign cache file is ignored, and nothing is written with --no-cache."""
+"""The cache of what was read from each file: a hit equals a fresh read; a changed file
+is parsed again, a file whose metadata alone changed (a checkout, a restored CI cache)
+is hashed but not parsed; a damaged, foreign or hostile cache is a cold read; no
+FIFO is ever opened; forked reading equals reading in one process."""
 
 from __future__ import annotations
 
+import marshal
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+from alembic_gate.history import cache
 from alembic_gate.history.cache import CACHE_DIR, RevisionCache
+from alembic_gate.history.operations import operations
 from alembic_gate.history.revisions import read_revision
 from alembic_gate.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
-VERSIONS = ROOT / "tests" / "projects" / "plain" / "alembic" / "versions"
-
-
+PLAIN = ROOT / "tests" / "projects" / "plain"
+VERSIONS = PLAIN / "alembic" / "versions"
 _IGNORE = shutil.ignore_patterns("__pycache__", CACHE_DIR)
 
 
@@ -29,48 +33,130 @@ def _files(versions: Path) -> list[Path]:
     return sorted(versions.glob("*.py"))
 
 
-def test_a_hit_equals_a_fresh_read(tmp_path: Path, versions: Path) -> None:
+def _read(folder: Path, versions: Path, cwd: Path) -> tuple[RevisionCache, list[object]]:
+    store = RevisionCache(folder, ["versions"])
+    revs = store.read_all(_files(versions), cwd)
+    store.save(_files(versions))
+    return store, revs
+
+
+def _no_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args: object) -> None:
+        raise AssertionError("parsed although the cache holds this content")
+
+    monkeypatch.setattr(cache, "read_revision_source", fail)
+
+
+def test_a_hit_equals_a_fresh_read(
+    tmp_path: Path, versions: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = tmp_path / "cache"
-    first = RevisionCache(folder, [versions])
-    cold = [first.read(p, tmp_path) for p in _files(versions)]
-    first.save(_files(versions))
-    second = RevisionCache(folder, [versions])
-    warm = [second.read(p, tmp_path) for p in _files(versions)]
-    assert warm == cold == [read_revision(p, tmp_path) for p in _files(versions)]
+    _, cold = _read(folder, versions, tmp_path)
+    assert cold == [read_revision(p, tmp_path) for p in _files(versions)]
+    _no_parse(monkeypatch)
+    second, warm = _read(folder, versions, tmp_path)
+    assert warm == cold
+    assert [operations(rev) for rev in warm] == [operations(rev) for rev in cold]  # type: ignore[arg-type]
     assert not second.changed
     assert (folder / ".gitignore").read_text().endswith("*\n")
 
 
-def test_a_changed_file_is_read_again(tmp_path: Path, versions: Path) -> None:
+def test_a_changed_file_is_parsed_again(tmp_path: Path, versions: Path) -> None:
     folder = tmp_path / "cache"
-    cache = RevisionCache(folder, [versions])
     path = _files(versions)[0]
-    before = cache.read(path, tmp_path)
-    cache.save(_files(versions))
-    text = path.read_text()
+    before = read_revision(path, tmp_path)
+    _read(folder, versions, tmp_path)
     assert before.revision is not None
-    path.write_text(text.replace(before.revision, "0123456789ab") + "\n")
+    path.write_text(path.read_text().replace(before.revision, "0123456789ab") + "\n")
     os.utime(path, ns=(1, 1))
-    after = RevisionCache(folder, [versions]).read(path, tmp_path)
+    after = RevisionCache(folder, ["versions"]).read(path, tmp_path)
     assert after.revision == "0123456789ab"
 
 
-@pytest.mark.parametrize("content", [b"", b"\x00garbage", b"\xe3\x00\x00\x00"])
-def test_a_damaged_cache_is_a_cold_run(tmp_path: Path, versions: Path, content: bytes) -> None:
+def test_new_metadata_alone_costs_no_parse(
+    tmp_path: Path, versions: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a fresh clone with a restored CI cache looks like: same contents, new
+    mtimes and inodes, even another folder."""
     folder = tmp_path / "cache"
-    cache = RevisionCache(folder, [versions])
-    assert cache.file is not None
+    _, cold = _read(folder, versions, tmp_path)
+    clone = tmp_path / "clone"
+    shutil.copytree(versions, clone / "versions")
+    for path in _files(clone / "versions"):
+        os.utime(path, ns=(10**18, 10**18))
+    _no_parse(monkeypatch)
+    store, warm = _read(folder, clone / "versions", clone)
+    assert [(r.revision, r.display) for r in warm] == [(r.revision, r.display) for r in cold]
+    assert store.changed  # the new metadata is remembered: next time nothing is hashed
+
+
+def _damage(file: Path, change: object) -> None:
+    stored = marshal.loads(file.read_bytes())
+    file.write_bytes(marshal.dumps(change(stored)))  # type: ignore[operator]
+
+
+def _entries(stored: tuple[str, dict[str, object], dict[bytes, object]], new: object) -> object:
+    return stored[0], stored[1], dict.fromkeys(stored[2], new)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda s: b"garbage",
+        lambda s: (s[0], [], {}),
+        lambda s: (s[0], dict.fromkeys(s[1], "x"), s[2]),
+        lambda s: (s[0], dict.fromkeys(s[1], ((1, 2), b"x", 3)), s[2]),
+        lambda s: _entries(s, "not a tuple"),
+        lambda s: _entries(s, (b"\x00", b"")),
+        lambda s: _entries(s, (marshal.dumps(("r", 1)), b"")),
+        lambda s: _entries(s, (marshal.dumps(tuple(range(12))), b"")),
+        lambda s: _entries(s, (marshal.dumps(compile("1", "f", "eval")), b"")),
+        lambda s: _entries(s, next(v[::-1] for v in s[2].values())),
+        lambda s: (s[0], s[1], {d: (e[0], b"not operations") for d, e in s[2].items()}),
+    ],
+)
+def test_wrong_types_or_shapes_are_a_cold_read(
+    tmp_path: Path, versions: Path, change: object
+) -> None:
+    folder = tmp_path / "cache"
+    store, cold = _read(folder, versions, tmp_path)
+    assert store.file is not None
+    for path in _files(versions):
+        os.utime(path, ns=(5, 5))  # also through the content hash
+    _damage(store.file, change)
+    for _ in range(2):
+        again = RevisionCache(folder, ["versions"]).read_all(_files(versions), tmp_path)
+        assert [(r.revision, r.parents) for r in again] == [(r.revision, r.parents) for r in cold]
+        assert [operations(r) for r in again] == [operations(r) for r in cold]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00garbage", b"\xe3\x00\x00\x00"])
+def test_a_damaged_cache_file_is_a_cold_run(tmp_path: Path, versions: Path, content: bytes) -> None:
+    folder = tmp_path / "cache"
+    store = RevisionCache(folder, ["versions"])
+    assert store.file is not None
     folder.mkdir()
-    cache.file.write_bytes(content)
-    again = RevisionCache(folder, [versions])
-    assert [again.read(p, tmp_path) for p in _files(versions)] == [
+    store.file.write_bytes(content)
+    again = RevisionCache(folder, ["versions"])
+    assert again.read_all(_files(versions), tmp_path) == [
         read_revision(p, tmp_path) for p in _files(versions)
     ]
 
 
+def test_a_fifo_in_place_of_the_cache_is_never_opened(tmp_path: Path, versions: Path) -> None:
+    folder = tmp_path / "cache"
+    store = RevisionCache(folder, ["versions"])
+    assert store.file is not None
+    folder.mkdir()
+    os.mkfifo(store.file)
+    os.mkfifo(folder / ".gitignore")
+    _, revs = _read(folder, versions, tmp_path)  # a hang here is the failure
+    assert len(revs) == 3
+    assert store.file.is_file()  # replaced by a real cache file
+
+
 def test_no_cache_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    plain = ROOT / "tests" / "projects" / "plain"
-    shutil.copytree(plain, tmp_path / "p", ignore=shutil.ignore_patterns(CACHE_DIR))
+    shutil.copytree(PLAIN, tmp_path / "p", ignore=_IGNORE)
     monkeypatch.chdir(tmp_path / "p")
     assert main(["lint", "--no-cache"]) == 0
     assert not (tmp_path / "p" / CACHE_DIR).exists()
@@ -81,25 +167,35 @@ def test_no_cache_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 def test_reading_in_forked_processes_equals_reading_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from alembic_gate.history import cache
-
     files = []
     for i in range(40):
         path = tmp_path / f"r{i:02d}.py"
         down = "None" if i == 0 else f"'{i - 1:012d}'"
-        path.write_text(f"revision = '{i:012d}'\ndown_revision = {down}\n")
+        path.write_text(
+            f"revision = '{i:012d}'\ndown_revision = {down}\n"
+            f"def upgrade():\n    op.drop_table('t{i}')\n"
+        )
         files.append(path)
     (tmp_path / "r07.py").write_bytes(b"\xff\x00 not python")
+    (tmp_path / "r08.py").unlink()
+    os.mkfifo(tmp_path / "r08.py")
+    here = [read_revision(p, tmp_path) for p in files]
     monkeypatch.setattr(cache, "PER_PROCESS", 10)
     monkeypatch.setattr(cache, "_processes", lambda n: 3)
-    assert cache.read_revisions(files, tmp_path) == [read_revision(p, tmp_path) for p in files]
+    forked = cache.read_revisions(files, tmp_path)
+    assert forked == here
+    assert [operations(r) for r in forked] == [operations(r) for r in here]
+    folder = tmp_path / "cache"
+    assert RevisionCache(folder, ["x"]).read_all(files, tmp_path) == here
 
 
 def test_a_failing_child_is_read_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from alembic_gate.history import cache
-
     files = sorted(_files(Path(shutil.copytree(VERSIONS, tmp_path / "v", ignore=_IGNORE))))
     monkeypatch.setattr(cache, "_processes", lambda n: 2)
-    # A child whose results cannot be packed exits non-zero; the parent reads its files.
-    monkeypatch.setattr(cache, "_pack", lambda rev: object())
+    # A child whose results cannot be written exits non-zero; the parent reads its files.
+    real = cache.to_entry
+    parent = os.getpid()
+    monkeypatch.setattr(
+        cache, "to_entry", lambda rev: real(rev) if os.getpid() == parent else object()
+    )
     assert cache.read_revisions(files, tmp_path) == [read_revision(p, tmp_path) for p in files]

@@ -1,12 +1,21 @@
 from __future__ import annotations
 
-import os
+import ast
+import marshal
+import zlib
 from pathlib import Path
 
 import pytest
 
-from alembic_gate.history.operations import UNKNOWN, Column, operations, read_operations
-from alembic_gate.history.revisions import read_revision
+from alembic_gate.history.operations import (
+    UNKNOWN,
+    Column,
+    operations,
+    pack,
+    read_operations,
+    unpack,
+)
+from alembic_gate.history.revisions import RevisionFile, read_revision
 
 HEAD = '''"""m
 
@@ -189,17 +198,54 @@ def test_unparsable_source() -> None:
     assert ops.upgrade.calls == []
 
 
-def test_operations_are_read_once_per_file_version(tmp_path: Path) -> None:
+def test_operations_come_from_the_parse_that_read_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "b2_m.py"
+    source = HEAD + 'def upgrade():\n    op.drop_table("a")\n'
+    path.write_text(source)
+    rev = read_revision(path, tmp_path)
+    path.unlink()  # never opened again: the one parse gave everything
+    first = operations(rev)
+    assert first == read_operations(source)
+    assert operations(rev) is first
+    assert [c.table for c in first.upgrade.calls] == ["a"]
+
+
+def test_a_revision_built_by_hand_is_read_once(tmp_path: Path) -> None:
     path = tmp_path / "b2_m.py"
     path.write_text(HEAD + 'def upgrade():\n    op.drop_table("a")\n')
-    rev = read_revision(path, tmp_path)
-    first = operations(rev)
-    assert operations(rev) is first
-    path.write_text(HEAD + 'def upgrade():\n    op.drop_table("bb")\n')
-    os.utime(path, ns=(1, 1))
-    assert [c.table for c in operations(rev).upgrade.calls] == ["bb"]
-    path.unlink()
-    assert operations(rev).problem is not None
+    rev = RevisionFile(path, "b2_m.py")
+    assert [c.table for c in operations(rev).upgrade.calls] == ["a"]
+    assert rev.ops_data is not None
+    gone = RevisionFile(tmp_path / "gone.py", "gone.py")
+    assert operations(gone).problem == "cannot read file: No such file or directory"
+
+
+def test_packed_operations_round_trip_and_reject_damage() -> None:
+    ops = read_operations(
+        HEAD
+        + "def upgrade():\n"
+        + "    op.alter_column('t', 'c', type_=sa.Text(), nullable=False, server_default=x)\n"
+        + "    op.create_index(op.f('ix'), 't', ['c'], unique=True, **kw)\n"
+        + "    with op.batch_alter_table('t') as b:\n"
+        + "        b.add_column(sa.Column('d', sa.Integer(), nullable=False))\n"
+    )
+    assert unpack(pack(ops)) == ops
+    call = ops.upgrade.calls[0]
+    assert (call.type_text, call.options["server_default"]) == ("sa.Text()", UNKNOWN)
+    assert ops.upgrade.calls[1].args_text == ("op.f('ix')", "'t'", "['c']")
+    assert ops.upgrade.calls[1].keywords_text == (("unique", "True"),)  # **kw: unknown
+    raw = marshal.loads(zlib.decompress(pack(ops)))
+    for damaged in (
+        b"",
+        b"not zlib",
+        zlib.compress(b"\x00"),
+        zlib.compress(marshal.dumps(raw[:-1])),
+        zlib.compress(marshal.dumps((("x",), *raw[1:]))),
+        zlib.compress(marshal.dumps((raw[0], raw[1], 42, raw[3]))),
+        zlib.compress(marshal.dumps(compile("1", "x", "eval"))),
+    ):
+        with pytest.raises(ValueError):
+            unpack(damaged)
 
 
 U = "def upgrade():\n    "
@@ -597,3 +643,37 @@ def upgrade():
     )
     assert index.args_text == ("op.f('ix_t_name')", "['name']")
     assert index.keywords_text == (("unique", "False"),)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "1",
+        "'x'",
+        "None",
+        "...",
+        "x",
+        "a.b",
+        "sa.Text()",
+        "set()",
+        "set([1])",
+        "x.set()",
+        "(1, 2)",
+        "[1, {2: 3}]",
+        "-1",
+        "1+2j",
+        "{1}",
+        "f(1)",
+        "set(**kw)",
+        "b'x'",
+    ],
+)
+def test_literals_as_literal_eval_reads_them(source: str) -> None:
+    from alembic_gate.history.operations import _literal
+
+    node = ast.parse(source, mode="eval").body
+    try:
+        expected = ast.literal_eval(node)
+    except ValueError:
+        expected = UNKNOWN
+    assert _literal(node) == expected

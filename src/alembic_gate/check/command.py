@@ -189,7 +189,8 @@ def _check_histories(
 
 
 def coverage(args: argparse.Namespace, results: list[Result], seconds: float) -> str:
-    """One line saying what the run covered: engine and version, revisions applied, time."""
+    """What the run covered, for the summary line: engine and version, revisions applied,
+    time ("PostgreSQL 16.4, 37 revisions applied in 3.2s")."""
     engines = sorted({r.engine for r in results if r.engine}) or [_engine_guess(args)]
     applied = sum(r.applied for r in results)
     noun = "revision" if applied == 1 else "revisions"
@@ -197,10 +198,7 @@ def coverage(args: argparse.Namespace, results: list[Result], seconds: float) ->
     reused = (
         " (from this history's migrated template)" if any(r.from_template for r in results) else ""
     )
-    return (
-        f"Checked on {', '.join(engines)}: {setups}{applied} {noun} applied{reused} "
-        f"in {seconds:.1f}s."
-    )
+    return f"{', '.join(engines)}, {setups}{applied} {noun} applied{reused} in {seconds:.1f}s"
 
 
 def _engine_guess(args: argparse.Namespace) -> str:

@@ -68,8 +68,9 @@ class Report:
     # Where a finding that names no file is shown (the setup's config file), for the
     # consumers that need a file on every finding (code scanning, Code Quality).
     anchor: str | None = None
-    # One line saying what the run covered (e.g. check: engine and version, revisions
-    # applied, seconds), so a pass can be told apart from a run that read nothing.
+    # What the run covered, in one line (lint: setups, revisions read, heads; check:
+    # engine and version, revisions applied, seconds), so a pass over nothing cannot
+    # look like a pass; None when the command has none.
     coverage: str | None = None
 
     def failing(self) -> list[Finding]:

@@ -73,6 +73,12 @@ RULES: dict[str, RuleInfo] = {
         ),
         _r("AG010", "stale-parent", "error", "A new revision sits on an outdated parent."),
         _r(
+            "AG011",
+            "empty-history",
+            "warning",
+            "A setup's version locations hold no revision file.",
+        ),
+        _r(
             "AG101",
             "not-null-column-without-default",
             "warning",

@@ -1,32 +1,66 @@
-"""A cache of what was read from each revision file, keyed on the file's metadata.
+"""What was read from each revision file, kept between runs and keyed by content.
 
-A file whose (mtime_ns, size, inode) is unchanged since the last run is not read
-again. The cache lives in `.alembic-gate-cache/` under the current directory (like
-ruff's `.ruff_cache/`, with a `.gitignore` of its own); `--no-cache` or
-`ALEMBIC_GATE_NO_CACHE=1` turn it off, `ALEMBIC_GATE_CACHE_DIR` moves it. It holds
-plain data written with `marshal`, never code, and any problem reading or writing it
-just means a cold run.
+Every revision file is parsed whole once per content (revisions.py); the result, plain
+data, is stored under a hash of the file's bytes. For each path the cache also keeps
+the file's metadata (mtime, size, inode, ctime): a file whose metadata is unchanged is
+not even opened, and one whose metadata changed (a fresh clone, a checkout, `touch`) is
+read and hashed, and parsed only when that content is new. So a cache restored in CI
+(actions/cache, GitLab's `cache:`) spares the parse of every unchanged file although
+the checkout gave them new mtimes.
+
+The cache lives in `.alembic-gate-cache/` under the current directory (like ruff's
+`.ruff_cache/`, with a `.gitignore` of its own), one file per set of version
+locations; `--no-cache` or `ALEMBIC_GATE_NO_CACHE=1` turn it off,
+`ALEMBIC_GATE_CACHE_DIR` moves it. It holds plain data written with `marshal` (never
+pickle, never code), checked field by field when read back (plain.py): any problem
+reading or writing it, or an entry of the wrong shape, just means a cold read.
+
+Cold reads of many files are shared with forked processes, each reading, hashing and
+parsing its part of the files and sending back plain data.
 """
 
 from __future__ import annotations
 
+import functools
+import gc
 import marshal
 import os
-import tempfile
-import threading
+import stat
+import sys
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from alembic_gate import __version__
-from alembic_gate.history.revisions import RevisionFile, Value, read_revision
+from alembic_gate.history import plain
+from alembic_gate.history.operations import Operations
+from alembic_gate.history.revisions import RevisionFile, read_revision_source, unreadable_file
+from alembic_gate.shared.files import open_regular, read_regular
 from alembic_gate.shared.paths import display_path
 
 CACHE_DIR = ".alembic-gate-cache"
-_FORMAT = f"alembic-gate {__version__} cache 2"
 
-Key = tuple[int, int, int]
+# (mtime_ns, size, inode, ctime_ns) of a file.
+Key = tuple[int, int, int, int]
+# A read file as plain data: its facts (marshal of the packed RevisionFile without
+# `ops_data`) and its packed operations.
+Entry = tuple[bytes, bytes]
+# What reading one file gives: the hash of its bytes (None when it could not be read:
+# nothing to keep) and its entry (None when the hash is already stored).
+Read = tuple[bytes | None, Entry | None]
+
+_SKIP = 2  # RevisionFile's path and display are given, not stored
+_OPS_FIELD = [f.name for f in fields(RevisionFile)][_SKIP:].index("ops_data")
+
+
+@functools.cache
+def _format() -> str:
+    """Changes with the version and with every field of what is stored."""
+    shapes = f"{plain.schema(RevisionFile)}|{plain.schema(Operations)}"
+    return f"alembic-gate {__version__} cache 3 {zlib.crc32(shapes.encode()):08x}"
 
 
 def cache_dir(cwd: Path) -> Path | None:
@@ -35,85 +69,73 @@ def cache_dir(cwd: Path) -> Path | None:
     return Path(os.environ.get("ALEMBIC_GATE_CACHE_DIR") or cwd / CACHE_DIR)
 
 
-def _pack(rev: RevisionFile) -> tuple[Any, ...]:
-    values = tuple(
-        (v.ids, v.known, v.line, v.source)
-        for v in (rev.down_revision, rev.branch_labels, rev.depends_on)
-    )
-    return (
-        rev.revision,
-        values,
-        rev.problem,
-        rev.problem_line,
-        rev.header_revision,
-        rev.header_revises,
-        rev.suppressions,
-        rev.revision_line,
-        rev.mentions,
-    )
+def to_entry(rev: RevisionFile) -> Entry:
+    facts = list(plain.pack(rev, _SKIP))
+    ops, facts[_OPS_FIELD] = facts[_OPS_FIELD], None
+    return marshal.dumps(tuple(facts)), ops
 
 
-def _unpack(path: Path, display: str, data: tuple[Any, ...]) -> RevisionFile:
-    revision, values, problem, problem_line, header_rev, header_revises, supp, line, ops = data
-    down, labels, deps = (Value(*v) for v in values)
-    return RevisionFile(
-        path=path,
-        display=display,
-        revision=revision,
-        down_revision=down,
-        branch_labels=labels,
-        depends_on=deps,
-        problem=problem,
-        problem_line=problem_line,
-        header_revision=header_rev,
-        header_revises=header_revises,
-        suppressions=supp,
-        revision_line=line,
-        mentions=ops,
-    )
+def from_entry(entry: object, path: Path, display: str) -> RevisionFile:
+    """The RevisionFile an entry holds; ValueError when it is not a valid entry."""
+    if not (type(entry) is tuple and len(entry) == 2 and type(entry[1]) is bytes):
+        raise ValueError("not a cache entry")
+    try:
+        facts = marshal.loads(entry[0])
+    except (EOFError, ValueError, TypeError) as exc:
+        raise ValueError(f"not a cache entry: {exc}") from None
+    rev = plain.unpack(RevisionFile, facts, path, display)
+    if rev.ops_data is not None:
+        raise ValueError("not a cache entry: operations stored twice")
+    rev.ops_data = entry[1]
+    return rev
 
 
 class RevisionCache:
     """Reads revision files through the cache stored at `folder` (None: no cache)."""
 
-    def __init__(self, folder: Path | None, scope: Sequence[Path]) -> None:
+    def __init__(self, folder: Path | None, scope: Sequence[str | Path]) -> None:
+        """`scope` names the version locations (relative to the current directory, so a
+        cache restored into a checkout at another place is found): one file each set."""
         self.folder = folder
         digest = f"{zlib.crc32(chr(0).join(map(str, scope)).encode()):08x}"
         self.file = folder / f"revisions-{digest}.marshal" if folder else None
-        self.entries: dict[str, tuple[Key, tuple[Any, ...]]] = self._load()
+        self.index: dict[str, Any] = {}
+        self.store: dict[bytes, Any] = {}
         self.changed = False
+        self._load()
 
-    def _load(self) -> dict[str, tuple[Key, tuple[Any, ...]]]:
+    def _load(self) -> None:
         if self.file is None:
-            return {}
+            return
         try:
-            stored = marshal.loads(self.file.read_bytes())
-        except (OSError, EOFError, ValueError, TypeError):
-            return {}
-        if not (isinstance(stored, tuple) and len(stored) == 2 and stored[0] == _FORMAT):
-            return {}
-        entries = stored[1]
-        return entries if isinstance(entries, dict) else {}
+            with open_regular(self.file) as stream:  # read as it is loaded: no copy
+                stored = marshal.load(stream)
+        except (OSError, EOFError, ValueError, TypeError, MemoryError):
+            return
+        if not (type(stored) is tuple and len(stored) == 3 and stored[0] == _format()):
+            return
+        if type(stored[1]) is dict and type(stored[2]) is dict:
+            self.index, self.store = stored[1], stored[2]
 
     def read(self, path: Path, cwd: Path) -> RevisionFile:
         return self.read_all([path], cwd)[0]
 
     def read_all(self, paths: Sequence[Path], cwd: Path) -> list[RevisionFile]:
-        """Every file, from the cache where its metadata is unchanged; the others are
-        read (in parallel when there are many) and stored."""
+        """Every file: from the cache where its metadata or its content is known, the
+        others parsed (in parallel when there are many) and stored."""
         found: list[RevisionFile | None] = []
-        missed: list[tuple[int, Key | None]] = []
-        for index, path in enumerate(paths):
-            rev, key = self._lookup(path, cwd)
-            found.append(rev)
-            if rev is None:
-                missed.append((index, key))
-        fresh = read_revisions([paths[index] for index, _ in missed], cwd)
-        for (index, key), rev in zip(missed, fresh, strict=True):
-            found[index] = rev
-            if key is not None:
-                self.entries[str(paths[index])] = (key, _pack(rev))
-                self.changed = True
+        missed: list[int] = []
+        keys: list[Key | None] = []
+        with collector_paused():
+            for path in paths:
+                rev, key = self._lookup(path, cwd)
+                found.append(rev)
+                keys.append(key)
+                if rev is None:
+                    missed.append(len(found) - 1)
+            results = read_files([paths[i] for i in missed], cwd, self)
+            for i, (digest, entry) in zip(missed, results, strict=True):
+                found[i] = self._keep(paths[i], cwd, keys[i], digest, entry)
         return [rev for rev in found if rev is not None]
 
     def _lookup(self, path: Path, cwd: Path) -> tuple[RevisionFile | None, Key | None]:
@@ -122,71 +144,156 @@ class RevisionCache:
             st = os.stat(name)
         except OSError:
             return None, None
-        key = (st.st_mtime_ns, st.st_size, st.st_ino)
-        hit = self.entries.get(name)
-        if hit is not None and hit[0] == key:
-            try:
-                return _unpack(path, display_path(path, cwd), hit[1]), key
-            except (TypeError, ValueError):
-                pass  # a damaged entry: read the file again
+        if not stat.S_ISREG(st.st_mode):
+            return None, None
+        key = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
+        hit: Any = self.index.get(name)
+        if _valid(hit) and hit[0] == key:
+            rev = self._from_store(hit[1], path, cwd)
+            if rev is not None:
+                return rev, key
         return None, key
 
+    def _from_store(self, digest: bytes, path: Path, cwd: Path) -> RevisionFile | None:
+        entry = self.store.get(digest)
+        if entry is None:
+            return None
+        try:
+            return from_entry(entry, path, display_path(path, cwd))
+        except ValueError:
+            del self.store[digest]  # a damaged entry: read the file again
+            return None
+
+    def has(self, digest: bytes) -> bool:
+        return digest in self.store
+
+    def _keep(
+        self, path: Path, cwd: Path, key: Key | None, digest: bytes | None, entry: Entry | None
+    ) -> RevisionFile:
+        if entry is None and digest is not None:
+            rev = self._from_store(digest, path, cwd)
+            if rev is not None:
+                self._remember(path, key, digest)
+                return rev
+            _, entry = read_one(path, cwd, None)
+        assert entry is not None
+        if digest is not None and self.file is not None:
+            self.store[digest] = entry
+            self._remember(path, key, digest)
+        return from_entry(entry, path, display_path(path, cwd))
+
+    def _remember(self, path: Path, key: Key | None, digest: bytes) -> None:
+        if key is not None and self.file is not None:
+            self.index[str(path)] = (key, digest)
+            self.changed = True
+
     def save(self, keep: Sequence[Path]) -> None:
-        """Write the cache, keeping only entries for `keep` (the files that exist now)."""
+        """Write the cache: the files in `keep` (those that exist now), and a few
+        contents no file has any more (a branch switched back and forth)."""
         if self.file is None or self.folder is None or not self.changed:
             return
-        names = set(map(str, keep))
-        entries = {k: v for k, v in self.entries.items() if k in names}
+        index = {name: self.index[name] for name in map(str, keep) if _valid(self.index.get(name))}
+        used = {hit[1] for hit in index.values()}
+        spare = [d for d in self.store if d not in used][-(len(used) // 4 + 64) :]
+        store = {d: self.store[d] for d in [*spare, *used] if d in self.store}
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             ignore = self.folder / ".gitignore"
-            if not ignore.exists():
+            if not os.path.lexists(ignore):
                 ignore.write_text("# Created by alembic-gate automatically.\n*\n")
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(marshal.dumps((_FORMAT, entries)))
+            data = marshal.dumps((_format(), index, store))
+            tmp = self.folder / f".tmp-{os.getpid()}-{self.file.name}"
+            with open(tmp, "wb") as handle:
+                handle.write(data)
             os.replace(tmp, self.file)
         except (OSError, ValueError):
             return
 
 
+def _valid(hit: Any) -> bool:
+    """An index entry: (metadata key, content hash)."""
+    return type(hit) is tuple and len(hit) == 2 and type(hit[1]) is bytes
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Reading makes many short-lived objects and no reference cycles: the cyclic
+    garbage collector would only scan what was read so far, over and over."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def read_one(path: Path, cwd: Path, cache: RevisionCache | None) -> Read:
+    """Read, hash and (unless its content is stored in `cache`) parse one file."""
+    display = display_path(path, cwd)
+    try:
+        data = read_regular(path)
+    except OSError as exc:
+        return None, to_entry(unreadable_file(path, display, exc))
+    digest = None
+    if cache is not None and cache.file is not None:
+        import hashlib
+
+        digest = hashlib.blake2b(data, digest_size=16).digest()
+        if cache.has(digest):
+            return digest, None
+    return digest, to_entry(read_revision_source(data, path, display))
+
+
 # Reading many files is split over forked processes: below this many files per
 # process, forking costs more than it saves.
-PER_PROCESS = 1500
+PER_PROCESS = 300
 MAX_PROCESSES = 4
 
 
-def read_revisions(paths: Sequence[Path], cwd: Path) -> list[RevisionFile]:
-    """`read_revision` for each path, in order; on several cores (where `fork` exists
-    and the process has no other thread) the work is shared with child processes."""
+def read_files(paths: Sequence[Path], cwd: Path, cache: RevisionCache | None = None) -> list[Read]:
+    """`read_one` for each path, in order; on several cores (where `fork` exists and
+    the process has no other thread) the work is shared with child processes."""
     count = _processes(len(paths))
     if count < 2:
-        return [read_revision(path, cwd) for path in paths]
+        return [read_one(path, cwd, cache) for path in paths]
     size = -(-len(paths) // count)
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
-    children = [(_fork_reader(chunk, cwd), chunk) for chunk in chunks[1:]]
-    result = [read_revision(path, cwd) for path in chunks[0]]
+    children = [(_fork_reader(chunk, cwd, cache), chunk) for chunk in chunks[1:]]
+    result = [read_one(path, cwd, cache) for path in chunks[0]]
     for (pid, pipe), chunk in children:
-        result.extend(_collect(pid, pipe, chunk, cwd))
+        result.extend(_collect(pid, pipe, chunk, cwd, cache))
     return result
 
 
+def read_revisions(paths: Sequence[Path], cwd: Path) -> list[RevisionFile]:
+    """Every file read and parsed, with no cache (in parallel when there are many)."""
+    with collector_paused():
+        reads = read_files(paths, cwd)
+        return [
+            from_entry(entry, path, display_path(path, cwd))
+            for path, (_, entry) in zip(paths, reads, strict=True)
+        ]
+
+
 def _processes(files: int) -> int:
-    if not hasattr(os, "fork") or threading.active_count() > 1:
+    # A process that never imported threading has no other thread (and forking is safe).
+    threading = sys.modules.get("threading")
+    if not hasattr(os, "fork") or (threading is not None and threading.active_count() > 1):
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return max(1, min(cores or 1, MAX_PROCESSES, files // PER_PROCESS))
 
 
-def _fork_reader(chunk: Sequence[Path], cwd: Path) -> tuple[int, int]:
-    """A child that reads `chunk` and writes the packed results to a pipe."""
+def _fork_reader(chunk: Sequence[Path], cwd: Path, cache: RevisionCache | None) -> tuple[int, int]:
+    """A child that reads `chunk` and writes the plain results to a pipe."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns to the caller
         status = 1
         try:
             os.close(read_end)
-            data = marshal.dumps([_pack(read_revision(path, cwd)) for path in chunk])
+            data = marshal.dumps([read_one(path, cwd, cache) for path in chunk])
             with os.fdopen(write_end, "wb") as out:
                 out.write(data)
             status = 0
@@ -196,7 +303,9 @@ def _fork_reader(chunk: Sequence[Path], cwd: Path) -> tuple[int, int]:
     return pid, read_end
 
 
-def _collect(pid: int, pipe: int, chunk: Sequence[Path], cwd: Path) -> list[RevisionFile]:
+def _collect(
+    pid: int, pipe: int, chunk: Sequence[Path], cwd: Path, cache: RevisionCache | None
+) -> list[Read]:
     """A child's results; if it failed in any way, the chunk is read here instead."""
     with os.fdopen(pipe, "rb") as source:
         data = source.read()
@@ -204,7 +313,21 @@ def _collect(pid: int, pipe: int, chunk: Sequence[Path], cwd: Path) -> list[Revi
     try:
         packed = marshal.loads(data) if status == 0 else None
         if isinstance(packed, list) and len(packed) == len(chunk):
-            return [_unpack(p, display_path(p, cwd), d) for p, d in zip(chunk, packed, strict=True)]
+            return _checked(packed)
     except (EOFError, ValueError, TypeError):
         pass
-    return [read_revision(path, cwd) for path in chunk]
+    return [read_one(path, cwd, cache) for path in chunk]
+
+
+def _checked(packed: list[Any]) -> list[Read]:
+    if not all(_is_read(item) for item in packed):
+        raise ValueError("not what a reader sends")
+    return packed
+
+
+def _is_read(item: object) -> bool:
+    if not (type(item) is tuple and len(item) == 2):
+        return False
+    digest, entry = item
+    entry_ok = entry is None or (type(entry) is tuple and len(entry) == 2)
+    return (digest is None or type(digest) is bytes) and entry_ok and bool(digest or entry)

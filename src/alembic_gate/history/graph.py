@@ -42,7 +42,6 @@ class RevisionGraph:
     _cycle_members: set[str] | None = field(default=None, repr=False)
     _labels: dict[str, set[str]] | None = field(default=None, repr=False)
     _components: list[list[str]] | None = field(default=None, repr=False)
-    _mentions: dict[str, list[str]] | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, files: Sequence[RevisionFile]) -> RevisionGraph:
@@ -159,17 +158,6 @@ class RevisionGraph:
             else:
                 state[nxt] = 1
                 stack.append((nxt, iter(self.upstream(nxt))))
-
-    def mentioning(self, words: Iterable[str]) -> list[str]:
-        """Revisions whose file mentions any of `words` (`RevisionFile.mentions`),
-        in file order."""
-        if self._mentions is None:
-            self._mentions = {}
-            for rid, rev in self.by_id.items():
-                for word in rev.mentions:
-                    self._mentions.setdefault(word, []).append(rid)
-        found = {rid for word in words for rid in self._mentions.get(word, ())}
-        return [rid for rid in self.by_id if rid in found] if found else []
 
     # -- branch labels -------------------------------------------------------
 

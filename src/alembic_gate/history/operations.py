@@ -25,20 +25,27 @@ Understood shapes:
   of create_table, the literal SQL text of an `.execute()`, and (in `steps`)
   SQL run on a connection, ORM work, and `create_all()` / `drop_all()`.
 
-Everything read is plain data (no `ast` nodes are kept): the whole file is parsed
-once per file version.
+Everything read is plain data (no `ast` nodes are kept). Each revision file is parsed
+once (revisions.py); what is read here is packed (`pack_module`), cached by content, and
+given back by `operations(rev)`.
 """
 
 from __future__ import annotations
 
 import ast
 import functools
+import marshal
 import re
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic_gate.history.revisions import RevisionFile
+from alembic_gate.history import plain
+from alembic_gate.shared.files import describe_error, read_regular
+
+if TYPE_CHECKING:
+    from alembic_gate.history.revisions import RevisionFile
 
 
 class _Unknown:
@@ -48,6 +55,7 @@ class _Unknown:
 
 # A keyword whose value is not a literal (`server_default=sa.text("now()")`).
 UNKNOWN = _Unknown()
+plain.register("UNKNOWN", UNKNOWN)
 
 # The dialects a branch can name, as SQLAlchemy names them (MariaDB counts as MySQL).
 DIALECTS = frozenset({"mssql", "mysql", "oracle", "postgresql", "sqlite"})
@@ -270,20 +278,86 @@ class Operations:
     dialects: frozenset[str] = frozenset()
 
 
-_CACHE: dict[Path, tuple[tuple[int, int], Operations]] = {}
-
-
 def operations(rev: RevisionFile) -> Operations:
-    """The operations of one revision file, parsed once per file version."""
+    """The operations of one revision file, from the parse that read it (packed on
+    `rev.ops_data`). A file read without that data, or whose data does not unpack (a
+    damaged cache entry), is read again now."""
+    data = rev.ops_data
+    found = _MEMO.get(id(data)) if data is not None else None
+    if found is not None and found[0] is data:
+        return found[1]
     try:
-        stat = rev.path.stat()
-        key = (stat.st_mtime_ns, stat.st_size)
-        cached = _CACHE.get(rev.path)
-        if cached is None or cached[0] != key:
-            cached = _CACHE[rev.path] = (key, read_operations(rev.path.read_bytes()))
+        if data is None:
+            raise ValueError("not read yet")
+        ops = unpack(data)
+    except ValueError:
+        ops = _read_again(rev)
+        data = rev.ops_data = pack(ops)
+    _remember(data, ops)
+    return ops
+
+
+def _read_again(rev: RevisionFile) -> Operations:
+    try:
+        source = read_regular(rev.path)
     except OSError as exc:
-        return Operations(problem=f"cannot read file: {exc.strerror or exc}")
-    return cached[1]
+        return Operations(problem=f"cannot read file: {describe_error(exc)}")
+    return read_operations(source)
+
+
+# Operations read back, by their packed data: each rule asks for every revision's, and
+# unpacking is dearer than the lookup. Plain data, never a parsed tree, and bounded: a
+# history longer than MEMO_SIZE is read by each rule in turn, from first to last, so
+# past the first time it fills up only the last few entries are kept (the rule asking
+# again for the revision it is on).
+MEMO_SIZE = 1000
+_LONG_HISTORY = 8
+_MEMO: dict[int, tuple[bytes, Operations]] = {}
+_limit = MEMO_SIZE
+
+
+def _remember(data: bytes, ops: Operations) -> None:
+    global _limit
+    if len(_MEMO) >= _limit:
+        _MEMO.clear()
+        _limit = _LONG_HISTORY
+    _MEMO[id(data)] = (data, ops)
+
+
+def forget() -> None:
+    """Empty the memo (a new run: its histories may be short again)."""
+    global _limit
+    _MEMO.clear()
+    _limit = MEMO_SIZE
+
+
+def pack(ops: Operations) -> bytes:
+    """`ops` as compact plain data (marshal, compressed): what the cache stores."""
+    return zlib.compress(marshal.dumps(plain.pack(ops)), 1)
+
+
+def unpack(data: bytes) -> Operations:
+    """The Operations `pack` wrote; ValueError when `data` is not that."""
+    try:
+        raw = marshal.loads(zlib.decompress(data))
+    except (zlib.error, EOFError, ValueError, TypeError) as exc:
+        raise ValueError(f"not packed operations: {exc}") from None
+    return plain.unpack(Operations, raw)
+
+
+@functools.cache
+def unreadable() -> bytes:
+    """What a file that could not be parsed whole holds (revisions.py says why, AG007)."""
+    return pack(Operations(problem="the file could not be parsed"))
+
+
+def pack_module(module: ast.Module, text: str) -> bytes:
+    """The packed operations of a parsed revision file (`text`: its source); `operations()`
+    gives them back without unpacking while the memo has room."""
+    ops = read_module(module, text)
+    data = pack(ops)
+    _remember(data, ops)
+    return data
 
 
 def read_operations(source: bytes | str, *, multidb: bool = True) -> Operations:
@@ -293,9 +367,15 @@ def read_operations(source: bytes | str, *, multidb: bool = True) -> Operations:
         module = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return Operations(problem=f"cannot parse: {exc}")
+    text = source.decode("utf-8", "replace") if isinstance(source, bytes) else source
+    return read_module(module, text, multidb=multidb)
+
+
+def read_module(module: ast.Module, text: str, *, multidb: bool = True) -> Operations:
+    """The operations of a parsed revision file whose source is `text` (see
+    read_operations)."""
     docstring = ast.get_docstring(module) or ""
     message = next((ln.strip() for ln in docstring.splitlines() if ln.strip()), None)
-    text = source.decode("utf-8", "replace") if isinstance(source, bytes) else source
     dialects = named_dialects(text)
     try:
         reader = _Reader(module)
@@ -1224,6 +1304,20 @@ def _bind(node: ast.Call, params: tuple[str, ...]) -> dict[str, ast.expr]:
 
 
 def _literal(node: ast.expr) -> object:
+    # What ast.literal_eval gives, without its cost (and the reference cycle each of its
+    # calls leaves) for the common shapes: a constant, a tuple or list of constants, and
+    # names, attributes and calls (other than `set()`), which are never literals.
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Tuple | ast.List) and all(
+        isinstance(item, ast.Constant) for item in node.elts
+    ):
+        items = [item.value for item in node.elts]  # type: ignore[attr-defined]
+        return tuple(items) if isinstance(node, ast.Tuple) else items
+    if isinstance(node, ast.Name | ast.Attribute) or (
+        isinstance(node, ast.Call) and not (_callee(node) == "set" and not node.args)
+    ):
+        return UNKNOWN
     try:
         return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):

@@ -1,13 +1,15 @@
 """Reading revision files statically, with `ast` and never by importing them.
 
-A revision file's module-level variables `revision`, `down_revision`,
-`branch_labels` and `depends_on` are read as literals. Values that are not
-literals (a label taken from a constant elsewhere, a list built at import time)
-are kept as "unknown" facts rather than treated as errors.
+Each file is parsed whole, once: the one parse gives the module-level variables
+`revision`, `down_revision`, `branch_labels` and `depends_on` (read as literals, exactly
+as Python evaluates them), the `op.*` calls of upgrade() and downgrade() (operations.py,
+kept packed as plain data), and the syntax check. Values that are not literals (a
+label taken from a constant elsewhere, a list built at import time) are kept as
+"unknown" facts rather than treated as errors.
 
-The fast path parses only the head of the file, up to the last line that assigns
-one of the variables at column 0 (usually the first 20 lines); anything unusual
-falls back to parsing the whole file.
+The bytes are decoded as Python decodes them (a BOM, or a PEP 263 coding line on line 1
+or 2). A file with a syntax error below its revision variables keeps its place in the
+graph (its ids are read from the lines above the error) and carries the error for AG007.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from alembic_gate.history.fastread import Facts, read_fast
+from alembic_gate.history.operations import pack_module, unreadable
+from alembic_gate.shared.files import describe_error, read_regular
 from alembic_gate.shared.paths import display_path
 
 VARIABLES = ("revision", "down_revision", "branch_labels", "depends_on")
@@ -27,9 +30,9 @@ ILLEGAL_ID_CHARS = frozenset("@-+:")
 _ASSIGN_LINE = re.compile(
     rb"^(?:revision|down_revision|branch_labels|depends_on)\s*(?::[^=\n]*)?=", re.MULTILINE
 )
-_DOCSTRING = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*[ \t]*([rRuU]?)(\"\"\"|\'\'\')")
 _SUPPRESS = re.compile(r"#\s*alembic-gate:\s*ignore\[([^\]]*)\]")
 _HEADER = re.compile(r"^[ \t]*(Revision ID|Revises)[ \t]*:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
+_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
@@ -66,9 +69,12 @@ class RevisionFile:
 
     # Where `revision = ...` stands.
     revision_line: int | None = None
-    # Which operation words the file mentions outside downgrade() (see `mentions`):
-    # the AG1xx rules parse only files that mention what they look for.
-    mentions: frozenset[str] = frozenset()
+    # A syntax error below the revision variables, and its line: the file is in the
+    # graph (its ids were read above the error) but Python cannot import it (AG007).
+    syntax_error: tuple[str, int | None] | None = None
+    # The `op.*` calls from the same parse, packed (operations.py reads them back);
+    # None only for a file built by hand rather than read.
+    ops_data: bytes | None = field(default=None, repr=False)
 
     @property
     def line(self) -> int | None:
@@ -84,57 +90,97 @@ def read_revision(path: Path, cwd: Path) -> RevisionFile:
     """Read one revision file; problems are recorded on the result, never raised."""
     display = display_path(path, cwd)
     try:
-        data = path.read_bytes()
+        data = read_regular(path)
     except OSError as exc:
-        rev = RevisionFile(path=path, display=display)
-        rev.problem = f"cannot read file: {exc.strerror or exc}"
-        return rev
+        return unreadable_file(path, display, exc)
     return read_revision_source(data, path, display)
+
+
+def unreadable_file(path: Path, display: str, exc: OSError) -> RevisionFile:
+    """A file that could not be read (missing, not a regular file, too large)."""
+    rev = RevisionFile(path=path, display=display, ops_data=unreadable())
+    rev.problem = f"cannot read file: {describe_error(exc)}"
+    return rev
 
 
 def read_revision_source(data: bytes, path: Path, display: str) -> RevisionFile:
     """Read a revision file's contents (from disk or from a git object) as `path`."""
-    rev = RevisionFile(path=path, display=display)
+    rev = RevisionFile(path=path, display=display, ops_data=unreadable())
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        rev.problem = f"not UTF-8 text (byte {exc.start})"
+        text = decode_source(data)
+    except ValueError as exc:
+        rev.problem = str(exc)
         return rev
     if "\x00" in text:
         rev.problem = "file contains NUL bytes (not a Python source file)"
         return rev
-    facts = read_fast(data)
-    if facts is not None:
-        _apply_facts(facts, rev)
-    else:
-        module = _parse(data, text, rev)
-        if module is None:
-            return rev
+    module = _parse_whole(data, rev)
+    if module is not None:
+        rev.ops_data = pack_module(module, text)
         _read_variables(module, rev)
-    _read_header(text, rev)
+        _read_header(module, rev)
+    else:
+        head = _parse_head(data, rev)
+        if head is None:
+            return rev
+        _read_variables(head, rev)
+        _read_header(head, rev)
     if "alembic-gate:" in text:
         rev.suppressions = _suppressions(text)
-    rev.mentions = mentions(data)
     return rev
 
 
-# Operation words the AG1xx rules look for; a file mentioning none is never parsed.
-# Plain substring tests (C speed): a false hit only costs a parse.
-MENTION_WORDS = (
-    "add_column",
-    "alter_column",
-    "drop_column",
-    "drop_table",
-    "rename_table",
-    "new_column_name",
-    "type_",
-    "create_index",
-    "create_table",
-    "execute",
-    "server_default",
-)
-_WORDS = tuple((word, word.encode()) for word in MENTION_WORDS)
-_NULLABLE_FALSE = re.compile(rb"nullable\s*=\s*False\b")
+def decode_source(data: bytes) -> str:
+    """The text of Python source bytes, decoded as Python decodes it: UTF-8, after a BOM,
+    or the encoding a PEP 263 coding line on line 1 or 2 declares. ValueError otherwise."""
+    head = data[: data.find(b"\n", data.find(b"\n") + 1)]
+    encoding = "utf-8-sig"
+    if b"coding" in head:
+        import io
+        import tokenize
+
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        except SyntaxError as exc:
+            raise ValueError(f"bad coding line: {exc.msg}") from None
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        name = "UTF-8" if encoding.startswith("utf-8") else encoding
+        raise ValueError(f"not {name} text (byte {exc.start})") from None
+
+
+def _parse_whole(data: bytes, rev: RevisionFile) -> ast.Module | None:
+    """The whole file's module; None on a syntax error, which is then recorded."""
+    try:
+        return _parse(data)
+    except SyntaxError as exc:
+        rev.syntax_error = (f"syntax error: {exc.msg}", exc.lineno)
+    except (ValueError, RecursionError, MemoryError) as exc:
+        rev.syntax_error = (f"cannot parse: {exc or type(exc).__name__}", None)
+    return None
+
+
+def _parse(source: bytes) -> ast.Module:
+    # Invalid escapes ("\d" in a raw SQL string) warn while parsing: not our business.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(source)
+
+
+def _parse_head(data: bytes, rev: RevisionFile) -> ast.Module | None:
+    """After a syntax error: the file up to the first block after its last revision
+    variable, when that part parses. Otherwise the error is the file's problem."""
+    head = _head_source(data)
+    if head is not None:
+        try:
+            return _parse(head)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
+    assert rev.syntax_error is not None
+    rev.problem, rev.problem_line = rev.syntax_error
+    rev.syntax_error = None
+    return None
 
 
 # What a module-level line starting a function, class or decorator begins with.
@@ -146,64 +192,6 @@ def _find_line(data: bytes, prefixes: tuple[bytes, ...], pos: int) -> int:
     hits = [data.find(b"\n" + prefix, pos) for prefix in prefixes]
     found = [hit + 1 for hit in hits if hit >= 0]
     return min(found, default=-1)
-
-
-def mentions(data: bytes) -> frozenset[str]:
-    """The operation words in the file, leaving out the body of `downgrade()`;
-    `nullable=False` counts as "nullable_false"."""
-    start = _find_line(data, (b"def downgrade", b"async def downgrade"), 0)
-    if start >= 0:
-        end = _find_line(data, _BLOCK_STARTS, start + 1)
-        data = data[:start] + (data[end:] if end >= 0 else b"")
-    found = {word for word, raw in _WORDS if raw in data}
-    if b"False" in data and _NULLABLE_FALSE.search(data):
-        found.add("nullable_false")
-    return frozenset(found)
-
-
-def _parse(data: bytes, text: str, rev: RevisionFile) -> ast.Module | None:
-    # Invalid escapes ("\d" in a raw SQL string) warn while parsing: not our business.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return _parse_module(data, text, rev)
-
-
-def check_syntax(rev: RevisionFile) -> None:
-    """Parse the whole file, not only its head: a syntax error anywhere becomes the
-    file's problem (AG007). Used for the files a commit changes (lint's FILES)."""
-    if rev.problem is not None:
-        return
-    try:
-        data = rev.path.read_bytes()
-    except OSError as exc:
-        rev.problem = f"cannot read file: {exc.strerror or exc}"
-        return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            ast.parse(data, filename=rev.display)
-        except SyntaxError as exc:
-            rev.problem = f"syntax error: {exc.msg}"
-            rev.problem_line = exc.lineno
-        except (ValueError, RecursionError, MemoryError) as exc:
-            rev.problem = f"cannot parse: {exc or type(exc).__name__}"
-
-
-def _parse_module(data: bytes, text: str, rev: RevisionFile) -> ast.Module | None:
-    head = _head_source(data)
-    if head is not None:
-        try:
-            return ast.parse(head)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            pass  # the head alone may be cut mid-statement: parse it all
-    try:
-        return ast.parse(text, filename=rev.display)
-    except SyntaxError as exc:
-        rev.problem = f"syntax error: {exc.msg}"
-        rev.problem_line = exc.lineno
-    except (ValueError, RecursionError, MemoryError) as exc:
-        rev.problem = f"cannot parse: {exc or type(exc).__name__}"
-    return None
 
 
 def _head_source(data: bytes) -> bytes | None:
@@ -282,6 +270,18 @@ _UNKNOWN = object()
 
 
 def _literal(node: ast.expr) -> object:
+    # The shapes of nearly every revision variable (a constant, a tuple or list of them,
+    # a name) are read here as ast.literal_eval reads them, without calling it: each of
+    # its calls leaves a reference cycle behind, and lint runs with the collector paused.
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Tuple | ast.List) and all(
+        isinstance(item, ast.Constant) for item in node.elts
+    ):
+        items = [item.value for item in node.elts]  # type: ignore[attr-defined]
+        return tuple(items) if isinstance(node, ast.Tuple) else items
+    if isinstance(node, ast.Name | ast.Attribute):
+        return _UNKNOWN
     try:
         return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
@@ -306,36 +306,16 @@ def _unparse(node: ast.expr) -> str:
         return "<an expression too deeply nested to show>"
 
 
-def _apply_facts(facts: Facts, rev: RevisionFile) -> None:
-    """Fill `rev` from the fast path's plain literals."""
-    lines = {name: line for name, (_, line) in facts.items()}
-    rev.revision = facts["revision"][0][0] if facts["revision"][0] else ""
-    rev.revision_line = lines["revision"]
-    for name in ("down_revision", "branch_labels", "depends_on"):
-        if name in facts:
-            setattr(rev, name, Value(facts[name][0], True, lines[name]))
-    _check_ids(rev, lines)
-
-
-def _docstring(text: str) -> tuple[str, int] | None:
-    """The module docstring's raw text and the line it starts on."""
-    match = _DOCSTRING.match(text)
-    if match is None:
-        return None
-    quote = match.group(2)
-    end = text.find(quote, match.end())
-    if end < 0:
-        return None
-    return text[match.end() : end], text.count("\n", 0, match.end()) + 1
-
-
-def _read_header(text: str, rev: RevisionFile) -> None:
-    found = _docstring(text)
-    if found is None:
+def _read_header(module: ast.Module, rev: RevisionFile) -> None:
+    """ "Revision ID:" and "Revises:" of the module docstring, with their lines."""
+    first = module.body[0] if module.body else None
+    if not (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)):
         return
-    doc, first_line = found
+    doc = first.value.value
+    if not isinstance(doc, str) or "Re" not in doc:
+        return
     for match in _HEADER.finditer(doc):
-        line = first_line + doc.count("\n", 0, match.start())
+        line = first.lineno + doc.count("\n", 0, match.start())
         if match.group(1) == "Revision ID" and rev.header_revision is None:
             rev.header_revision = (match.group(2), line)
         elif match.group(1) == "Revises" and rev.header_revises is None:

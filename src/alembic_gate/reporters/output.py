@@ -87,5 +87,28 @@ def _write_file(path: Path, text: str) -> None:
 def _write_stdout(text: str) -> None:
     # A console that cannot show a character gets an escape instead of a traceback.
     encoding = sys.stdout.encoding or "utf-8"
-    sys.stdout.write(text.encode(encoding, "backslashreplace").decode(encoding))
-    sys.stdout.flush()
+    write_stdout(text.encode(encoding, "backslashreplace").decode(encoding))
+
+
+def write_stdout(text: str) -> None:
+    """Write `text` to standard output. A reader that went away (`| head`) ends the
+    output quietly; any other failure (`> /dev/full`) is a usage error (exit 2)."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        detach_stdout()
+    except OSError as exc:
+        detach_stdout()
+        raise UsageError(f"cannot write to standard output: {exc.strerror or exc}") from None
+
+
+def detach_stdout() -> None:
+    """Point standard output at the null device, so Python's own flush at exit does
+    not fail again on what is still buffered."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):
+        pass

@@ -23,8 +23,6 @@ def render(report: Report) -> str:
     lines = [line for f in sorted_findings(report.findings) for line in finding_lines(f)]
     lines += [f"note: unused suppression: {note}" for note in report.unused_suppressions]
     lines.append(summary_line(report))
-    if report.coverage:
-        lines.append(report.coverage)
     return "".join(f"{log_line(line)}\n" for line in lines)
 
 
@@ -44,14 +42,16 @@ def finding_lines(finding: Finding) -> list[str]:
 
 
 def summary_line(report: Report) -> str:
-    """``Found 2 errors, 1 warning (1 with a fix).`` or ``All checks passed.``"""
+    """``Found 2 errors, 1 warning (1 with a fix).`` or ``All checks passed.``, followed
+    by what the run covered when the report says (``: 1 setup, 40 revisions read``)."""
+    covered = f": {report.coverage}" if report.coverage else ""
     if not report.findings:
-        return "All checks passed."
+        return f"All checks passed{covered}."
     counts = Counter(f.severity for f in report.findings)
     parts = [_count(counts[severity], severity) for severity in _NOUNS if counts[severity]]
     fixes = sum(1 for f in report.findings if f.fix)
     with_fix = f" ({fixes} with a fix)" if fixes else ""
-    return f"Found {', '.join(parts)}{with_fix}."
+    return f"Found {', '.join(parts)}{with_fix}{covered}."
 
 
 def _count(number: int, severity: Severity) -> str:

@@ -67,6 +67,7 @@ RULE_MODULES = (
     "ag008_multiple_bases",
     "ag009_header_mismatch",
     "ag010_stale_parent",
+    "ag011_empty_history",
     "ag101_not_null_column_without_default",
     "ag102_not_null_without_backfill",
     "ag103_drop_column_or_table",

@@ -1,5 +1,6 @@
 """AG007 unparsable-revision: a revision file that cannot be read statically, so it
-is missing from the graph (and alembic itself would fail on most of these)."""
+is missing from the graph (and alembic itself would fail on most of these), or one
+that Python cannot parse below its revision variables (it stays in the graph)."""
 
 from __future__ import annotations
 
@@ -22,8 +23,20 @@ _ADVICE: tuple[tuple[str, str, str | None], ...] = (
     ("`revision` is not", "Write the id as one string literal", _REVISION),
     ("`down_revision` is not", "Write the parent ids as string literals", _PARENT),
     ("`", "Use ids without '@', '-', '+' or ':' (alembic reserves them)", None),
-    ("not UTF-8", "Save the file as UTF-8", None),
+    ("not UTF-8", "Save the file as UTF-8, or declare its encoding on line 1", None),
+    ("not ", "Save the file in the encoding its coding line declares", None),
+    ("bad coding line", "Fix the coding line, or remove it and save the file as UTF-8", None),
     ("file contains NUL", "Remove it from the versions folder or restore its source", None),
+    (
+        "cannot read file: larger than",
+        "Only this much of a revision file is ever read; remove the file or split it",
+        None,
+    ),
+    (
+        "cannot read file: not a regular file",
+        "Put a regular file there or remove it from the versions folder",
+        None,
+    ),
     ("cannot read file", "Make the file readable", None),
 )
 
@@ -31,6 +44,9 @@ _ADVICE: tuple[tuple[str, str, str | None], ...] = (
 def check(ctx: LintContext) -> Iterator[Finding]:
     for rev in ctx.graph.unparsable:
         yield _finding(rev)
+    for rev in ctx.graph.files:
+        if rev.syntax_error is not None and rev.problem is None:
+            yield _syntax_error(rev, *rev.syntax_error)
     for path in ctx.sourceless:
         yield RULE.finding(
             "only a compiled .pyc exists for this revision (sourceless), so it cannot be "
@@ -54,4 +70,14 @@ def _finding(rev: RevisionFile) -> Finding:
         path=rev.display,
         line=rev.problem_line,
         fix=fix,
+    )
+
+
+def _syntax_error(rev: RevisionFile, problem: str, line: int | None) -> Finding:
+    return RULE.finding(
+        f"Python cannot parse this revision file ({problem}), so alembic fails to load "
+        "the history; its revision ids stand above the error and were read, so it stays "
+        "in the graph. Fix the syntax error",
+        path=rev.display,
+        line=line,
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-import json
 from collections.abc import Iterable, Sequence
 
 from alembic_gate.history.graph import RevisionGraph
@@ -20,6 +18,8 @@ def ids_literal(ids: Sequence[str]) -> str:
     """A Python literal for `down_revision = ...` in alembic's template style."""
     if not ids:
         return "None"
+    import json  # only when a fix is written
+
     if len(ids) == 1:
         return json.dumps(ids[0])
     return "(" + ", ".join(json.dumps(rid) for rid in ids) + ")"
@@ -27,6 +27,8 @@ def ids_literal(ids: Sequence[str]) -> str:
 
 def near(target: str, candidates: Iterable[str]) -> list[str]:
     """The candidates that look most like `target`, best first."""
+    import difflib  # only for a missing id
+
     return difflib.get_close_matches(target, sorted(set(candidates)), n=3, cutoff=0.6)
 
 

@@ -14,7 +14,7 @@ RULE = rule("AG101")
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for checked in checked_revisions(ctx, {"add_column"}, {"nullable_false"}):
+    for checked in checked_revisions(ctx):
         for call in checked.calls:
             column = call.new_column
             if call.name != "add_column" or column is None:

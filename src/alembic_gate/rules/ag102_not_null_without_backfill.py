@@ -22,7 +22,7 @@ RULE = rule("AG102")
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for checked in checked_revisions(ctx, {"alter_column"}, {"nullable_false"}):
+    for checked in checked_revisions(ctx):
         for call in checked.calls:
             if call.name != "alter_column" or call.options.get("nullable") is not False:
                 continue

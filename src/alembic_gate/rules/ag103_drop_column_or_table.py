@@ -32,7 +32,7 @@ _SQL_RENAME = re.compile(
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for checked in checked_revisions(ctx, {"drop_column", "drop_table"}):
+    for checked in checked_revisions(ctx):
         for call in checked.calls:
             if call.name not in _DROPS or checked.is_new_table(call.table, call):
                 continue

@@ -20,7 +20,7 @@ RULE = rule("AG104")
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for checked in checked_revisions(ctx, {"rename_table", "new_column_name"}):
+    for checked in checked_revisions(ctx):
         for call in checked.calls:
             renames = call.name == "rename_table" or (
                 call.name == "alter_column" and "new_column_name" in call.options

@@ -21,7 +21,7 @@ _OPTION = "postgresql_concurrently"
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for checked in checked_revisions(ctx, {"create_index"}):
+    for checked in checked_revisions(ctx):
         for call in checked.calls:
             if call.name != "create_index" or checked.is_new_table(call.table, call):
                 continue

@@ -57,7 +57,7 @@ class SqlType:
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for checked in checked_revisions(ctx, {"type_"}):
+    for checked in checked_revisions(ctx):
         for call in checked.calls:
             if call.name != "alter_column" or call.type_text is None:
                 continue

@@ -335,17 +335,10 @@ def _created_tables(calls: list[Call]) -> set[str]:
     return tables
 
 
-def checked_revisions(ctx: LintContext, *needs: set[str]) -> Iterator[Checked]:
-    """Readable revisions the AG1xx rules apply to (those in scope: since, --base, files).
-
-    Each of `needs` is a set of operation words (`RevisionFile.mentions`) of which
-    the file must mention one outside downgrade(); other files are skipped unparsed.
-    """
-    candidates = list(ctx.graph.by_id)
-    for words in needs:
-        mentioned = set(ctx.graph.mentioning(words))
-        candidates = [rid for rid in candidates if rid in mentioned]
-    for rid in candidates:
+def checked_revisions(ctx: LintContext) -> Iterator[Checked]:
+    """Readable revisions the AG1xx rules apply to (those in scope: since, --base, files),
+    with the operations read by the one parse of each file."""
+    for rid in ctx.graph.by_id:
         if not ctx.in_scope(rid):
             continue
         rev = ctx.graph.by_id[rid]

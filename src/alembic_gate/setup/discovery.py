@@ -27,6 +27,7 @@ from typing import Any, Literal, cast
 
 from alembic_gate.errors import UsageError
 from alembic_gate.setup.toml import load_toml
+from alembic_gate.shared.files import read_regular
 from alembic_gate.shared.paths import display_path
 
 DEFAULT_VERSION_TABLE = "alembic_version"
@@ -62,6 +63,9 @@ class AlembicSetup:
     version_table_schema: str | None = None
     # What alembic would warn about while reading this configuration, for the caller to show.
     notes: tuple[str, ...] = ()
+    # The folder alembic runs in for this setup, which relative paths in its config are
+    # read from: the current directory, or (a setup found across a repository) its own.
+    working_dir: Path | None = field(default=None, compare=False)
 
 
 def find_setups(
@@ -70,32 +74,59 @@ def find_setups(
     versions: Sequence[str],
     recursive: bool,
     cwd: Path | None = None,
+    notes: list[str] | None = None,
 ) -> list[AlembicSetup]:
     """The environments named by -c/--config, -n/--name, --versions and --recursive.
 
     Without -c or --versions, the first of `alembic.ini`, `migrations/alembic.ini` and
-    `pyproject.toml` with `[tool.alembic]` in `cwd`. Each -c file is one environment; two that
-    read the same folders are reported once. Raises UsageError when nothing usable is found.
+    `pyproject.toml` with `[tool.alembic]` in `cwd`; where there is none and `cwd` lies
+    in a git work tree, every setup the repository tracks below it (repository.py),
+    with why a tracked config was left out added to `notes`. Each -c file is one
+    environment; two that read the same folders are reported once. Raises UsageError
+    when nothing usable is found.
     """
     base = Path(os.path.normpath(Path.cwd() if cwd is None else cwd.absolute()))
     if versions:
         if configs:
             raise UsageError("--versions reads revision folders directly; drop -c/--config")
         folders = tuple(_absolute(base, folder) for folder in versions)
-        return [AlembicSetup(None, name, None, folders, recursive=recursive)]
+        return [AlembicSetup(None, name, None, folders, recursive=recursive, working_dir=base)]
     if recursive:
         raise UsageError(
             "--recursive only applies to --versions "
             "(a config file sets recursive_version_locations itself)"
         )
     if not configs:
-        return [_discover(name, base)]
+        here = _discover(name, base)
+        return [here] if here is not None else _in_repository(name, base, notes)
     setups: list[AlembicSetup] = []
     for config in configs:
         setup = _setup_from_file(_absolute(base, config), name, base)
         if all(_folders(setup) != _folders(seen) for seen in setups):
             setups.append(setup)
     return setups
+
+
+def _in_repository(name: str, base: Path, notes: list[str] | None) -> list[AlembicSetup]:
+    from alembic_gate.setup.repository import repository_setups, tracked_configs
+
+    missing = (
+        f"no Alembic setup found in {base}: no alembic.ini, migrations/alembic.ini or "
+        "pyproject.toml with [tool.alembic]"
+    )
+    tracked = tracked_configs(base)
+    if tracked is None:
+        raise UsageError(f"{missing}; pass -c FILE or --versions DIR")
+    found = repository_setups(name, base, tracked)
+    if not found.setups:
+        why = "".join(f"\n  {reason}" for reason in found.skipped)
+        raise UsageError(
+            f"{missing}, and none that this git repository tracks below it could be "
+            f"used; pass -c FILE (with -n SECTION) or --versions DIR{why}"
+        )
+    if notes is not None:
+        notes.extend(found.skipped)
+    return found.setups
 
 
 def revision_files(setup: AlembicSetup) -> tuple[list[Path], list[Path]]:
@@ -152,17 +183,14 @@ def static_version_table(script_location: Path) -> tuple[str, str | None]:
 # --- where the configuration is -------------------------------------------------------------
 
 
-def _discover(name: str, base: Path) -> AlembicSetup:
+def _discover(name: str, base: Path) -> AlembicSetup | None:
     for ini in (base / "alembic.ini", base / "migrations" / "alembic.ini"):
         if ini.is_file():
-            return _setup_from_ini(ini, name, base)
+            return setup_from_ini(ini, name, base)
     pyproject = base / "pyproject.toml"
-    if pyproject.is_file() and _tool_alembic(pyproject, base) is not None:
-        return _setup_from_toml(pyproject, name, base)
-    raise UsageError(
-        f"no Alembic setup found in {base}: no alembic.ini, migrations/alembic.ini or "
-        "pyproject.toml with [tool.alembic]; pass -c FILE or --versions DIR"
-    )
+    if pyproject.is_file() and tool_alembic(pyproject, base) is not None:
+        return setup_from_toml(pyproject, name, base)
+    return None
 
 
 def _setup_from_file(path: Path, name: str, base: Path) -> AlembicSetup:
@@ -171,31 +199,42 @@ def _setup_from_file(path: Path, name: str, base: Path) -> AlembicSetup:
     if not path.is_file():
         raise UsageError(f"config file is not a file: {display_path(path, base)}")
     if path.suffix == ".toml":
-        return _setup_from_toml(path, name, base)
-    return _setup_from_ini(path, name, base)
+        return setup_from_toml(path, name, base)
+    return setup_from_ini(path, name, base)
 
 
-def _setup_from_ini(ini: Path, name: str, base: Path) -> AlembicSetup:
-    parser = _read_ini(ini, base)
+def setup_from_ini(ini: Path, name: str, base: Path, root: Path | None = None) -> AlembicSetup:
+    """The setup of section `name` of `ini`, as alembic sees it when run in `base`;
+    messages show paths relative to `root` (default: `base`)."""
+    shown = root or base
+    parser = _read_ini(ini, shown)
     if not parser.has_section(name):
-        raise UsageError(f"{display_path(ini, base)} has no [{name}] section")
-    options = _Options(base, ini, parser, name)
+        raise UsageError(f"{display_path(ini, shown)} has no [{name}] section")
+    options = _Options(base, ini, parser, name, root=root)
     if options.ini_value("script_location") is None and (ini.parent / "env.py").is_file():
         # Flask-Migrate: `<directory>/alembic.ini`, script_location set to `<directory>`
         return _build(options, ini.parent, flask=True)
     pyproject = base / "pyproject.toml"
     if pyproject.is_file():
-        options.toml = _tool_alembic(pyproject, base) or {}
+        options.toml = tool_alembic(pyproject, shown) or {}
         options.toml_path = pyproject
     return _build(options, _script_location(options), flask=False)
 
 
-def _setup_from_toml(pyproject: Path, name: str, base: Path) -> AlembicSetup:
-    table = _tool_alembic(pyproject, base)
+def setup_from_toml(
+    pyproject: Path, name: str, base: Path, root: Path | None = None
+) -> AlembicSetup:
+    """The setup of `[tool.alembic]` in `pyproject`, as alembic sees it run in `base`."""
+    shown = root or base
+    table = tool_alembic(pyproject, shown)
     if table is None:
-        raise UsageError(f"{display_path(pyproject, base)} has no [tool.alembic] table")
-    options = _Options(base, pyproject, None, name, table, pyproject)
+        raise UsageError(f"{display_path(pyproject, shown)} has no [tool.alembic] table")
+    options = _Options(base, pyproject, None, name, table, pyproject, root=root)
     return _build(options, _script_location(options), flask=False)
+
+
+def read_ini(ini: Path, shown: Path) -> configparser.ConfigParser:
+    return _read_ini(ini, shown)
 
 
 def _read_ini(ini: Path, base: Path) -> configparser.ConfigParser:
@@ -215,7 +254,7 @@ def _read_ini(ini: Path, base: Path) -> configparser.ConfigParser:
     return parser
 
 
-def _tool_alembic(pyproject: Path, base: Path) -> dict[str, Any] | None:
+def tool_alembic(pyproject: Path, base: Path) -> dict[str, Any] | None:
     try:
         data = load_toml(pyproject)
     except OSError as exc:
@@ -245,12 +284,19 @@ class _Options:
     toml: Mapping[str, Any] = field(default_factory=dict)
     toml_path: Path | None = None
     notes: list[str] = field(default_factory=list)
+    # The current directory (paths in messages are relative to it), when `base` is a
+    # setup's own folder in a repository.
+    root: Path | None = None
+
+    @property
+    def shown(self) -> Path:
+        return self.root or self.base
 
     def where(self, key: str) -> str:
         if self.ini is not None and self.ini.has_option(self.section, key):
-            return f"{display_path(self.config_path, self.base)} [{self.section}] {key}"
+            return f"{display_path(self.config_path, self.shown)} [{self.section}] {key}"
         path = self.config_path if self.toml_path is None else self.toml_path
-        return f"{display_path(path, self.base)} [tool.alembic] {key}"
+        return f"{display_path(path, self.shown)} [tool.alembic] {key}"
 
     def ini_value(self, key: str) -> str | None:
         if self.ini is None or not self.ini.has_option(self.section, key):
@@ -345,7 +391,7 @@ def _script_location(options: _Options) -> Path:
     raw = options.string("script_location")
     if not raw:
         raise UsageError(
-            f"{display_path(options.config_path, options.base)}: no script_location in "
+            f"{display_path(options.config_path, options.shown)}: no script_location in "
             f"[{options.section}] or [tool.alembic]"
         )
     return _locate(raw, options, "script_location")
@@ -354,9 +400,9 @@ def _script_location(options: _Options) -> Path:
 def _build(options: _Options, script_location: Path, *, flask: bool) -> AlembicSetup:
     if not script_location.is_dir():
         raise UsageError(
-            f"{options.where('script_location')}: {display_path(script_location, options.base)} "
-            "does not exist (relative paths are read from the current directory, as alembic "
-            "does; %(here)s is the config file's folder)"
+            f"{options.where('script_location')}: {display_path(script_location, options.shown)} "
+            f"does not exist (relative paths are read from {_run_folder(options)}, as "
+            "alembic does; %(here)s is the config file's folder)"
         )
     listed = options.paths(
         "version_locations", _LEGACY_SPLIT, "path_separator", "version_path_separator"
@@ -374,7 +420,14 @@ def _build(options: _Options, script_location: Path, *, flask: bool) -> AlembicS
         version_table=table,
         version_table_schema=schema,
         notes=tuple(dict.fromkeys(options.notes)),
+        working_dir=options.base,
     )
+
+
+def _run_folder(options: _Options) -> str:
+    if options.root is None or options.root == options.base:
+        return "the current directory"
+    return f"{display_path(options.base, options.root)}/, where alembic runs for this config"
 
 
 def _locate(raw: str, options: _Options, key: str) -> Path:
@@ -382,22 +435,27 @@ def _locate(raw: str, options: _Options, key: str) -> Path:
     if os.path.isabs(raw) or ":" not in raw:
         return _absolute(options.base, raw)
     package, *parts = raw.split(":")
-    roots = _package_roots(options)
+    roots = _package_roots(options, package)
     folder = _find_package(package, roots)
     if folder is None:
         raise UsageError(
             f"{options.where(key)}: cannot find package {package!r} of {raw!r} on disk "
             "(looked in prepend_sys_path, the current directory, the config file's folder, "
-            "their src/ folders and sys.path); alembic-gate never imports it"
+            "their src/ folders, the package the config file lies in, and sys.path); "
+            "alembic-gate never imports it"
         )
     return Path(os.path.normpath(folder.joinpath(*parts)))
 
 
-def _package_roots(options: _Options) -> list[Path]:
+def _package_roots(options: _Options, package: str) -> list[Path]:
     prepended = options.paths("prepend_sys_path", _LEGACY_SYS_PATH_SPLIT, "path_separator") or []
     here = options.config_path.parent
     roots = [_absolute(options.base, entry) for entry in prepended]
     roots += [options.base, here, options.base / "src", here / "src"]
+    # A config file inside the package it names (src/app/alembic.ini naming
+    # `app:migrations`): the folder holding that package, however far up.
+    top = package.split(".")[0]
+    roots += [folder.parent for folder in (here, *here.parents) if folder.name == top]
     roots += [Path(entry) for entry in sys.path if entry]
     return list(dict.fromkeys(root for root in roots if root.is_dir()))
 
@@ -441,6 +499,39 @@ def _listed_files(location: Path, setup: AlembicSetup) -> Iterator[tuple[Path, l
         if not setup.recursive:
             break
         dirs.sort()
+
+
+def revision_folders_near(setup: AlembicSetup, limit: int = 2000) -> list[tuple[Path, int]]:
+    """Folders that hold revision files alembic does not read for `setup`, with how many:
+    subfolders of its version locations (when not recursive), and the script location's
+    folders when its own versions/ folder is missing. For a history found empty (AG011);
+    at most `limit` folders are looked at."""
+    roots = [loc for loc in setup.version_locations if loc.is_dir()]
+    if not roots and setup.script_location is not None:
+        roots = [setup.script_location]
+    found: dict[Path, int] = {}
+    seen = 0
+    for root in roots:
+        for folder, dirs, names in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__pycache__")))
+            seen += 1
+            if seen > limit:
+                return list(found.items())
+            here = Path(folder)
+            count = sum(1 for name in names if _looks_like_revision(here / name))
+            if count and here not in setup.version_locations:
+                found[here] = count
+    return list(found.items())
+
+
+def _looks_like_revision(path: Path) -> bool:
+    if not _SOURCE_FILE.match(path.name) or path.name == "env.py":
+        return False
+    try:
+        head = read_regular(path)
+    except OSError:
+        return False
+    return b"down_revision" in head and b"revision" in head
 
 
 def _cached_without_source(folder: Path, names: Sequence[str]) -> list[str]:

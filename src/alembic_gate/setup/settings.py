@@ -18,6 +18,7 @@ from alembic_gate.errors import UsageError
 from alembic_gate.findings import Finding, Severity
 from alembic_gate.findings.catalog import RULES
 from alembic_gate.setup.toml import load_toml
+from alembic_gate.shared.paths import display_path
 
 SEVERITIES = ("error", "warning", "info")
 SECTION = "alembic-gate"
@@ -71,6 +72,8 @@ class Settings:
     severity: dict[str, Severity] = field(default_factory=dict)
     # Revisions that already ran everywhere: safety findings only for their descendants.
     since: tuple[str, ...] = ()
+    # The pyproject.toml whose [tool.alembic-gate] table was read; None: none was.
+    source: Path | None = None
 
     def is_enabled(self, code: str) -> bool:
         return code in self.enabled
@@ -88,16 +91,39 @@ class Settings:
 
 def read_pyproject(path: Path) -> dict[str, Any]:
     """The `[tool.alembic-gate]` table, or {} when there is none."""
+    return _table(path) or {}
+
+
+def _table(path: Path) -> dict[str, Any] | None:
+    """The `[tool.alembic-gate]` table of `path`, or None when it has none."""
     if not path.is_file():
-        return {}
+        return None
     try:
         data = load_toml(path)
     except (OSError, ValueError) as exc:  # ValueError: TOMLDecodeError, UnicodeDecodeError
         raise UsageError(f"cannot read {path}: {exc}") from None
-    table = data.get("tool", {}).get(SECTION, {})
-    if not isinstance(table, dict):
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise UsageError(f"{path}: `tool` must be a table ([tool.{SECTION}] and others)")
+    table = tool.get(SECTION)
+    if table is not None and not isinstance(table, dict):
         raise UsageError(f"{path}: [tool.{SECTION}] must be a table")
-    return cast(dict[str, Any], table)
+    return cast("dict[str, Any] | None", table)
+
+
+def settings_file(cwd: Path, folder: Path | None = None) -> Path:
+    """Where a setup's settings are read (as ruff finds its closest configuration): the
+    first pyproject.toml with a [tool.alembic-gate] table from the setup's `folder` up
+    to the current directory; the current directory's pyproject.toml otherwise."""
+    here = cwd / "pyproject.toml"
+    if folder is None or (folder != cwd and cwd not in folder.parents):
+        return here
+    for candidate in (folder, *folder.parents):
+        if _table(candidate / "pyproject.toml") is not None:
+            return candidate / "pyproject.toml"
+        if candidate == cwd:
+            break
+    return here
 
 
 def _file_layer(table: dict[str, Any], where: str) -> Layer:
@@ -136,10 +162,12 @@ def _severities(table: dict[str, Any], where: str) -> dict[str, Severity]:
     return result
 
 
-def load_settings(args: argparse.Namespace, cwd: Path) -> Settings:
-    pyproject = cwd / "pyproject.toml"
-    table = read_pyproject(pyproject)
-    where = f"{pyproject.name} [tool.{SECTION}]"
+def load_settings(args: argparse.Namespace, cwd: Path, folder: Path | None = None) -> Settings:
+    """The settings of the command line over those of `settings_file(cwd, folder)`."""
+    pyproject = settings_file(cwd, folder)
+    found = _table(pyproject)
+    table = found or {}
+    where = f"{display_path(pyproject, cwd)} [tool.{SECTION}]"
     cli = Layer(
         select=_split(args.select),
         extend_select=_split(args.extend_select) or [],
@@ -153,6 +181,7 @@ def load_settings(args: argparse.Namespace, cwd: Path) -> Settings:
         fail_on=_severity(fail_on, where),
         severity=_severities(table, where),
         since=_since(table.get("since"), where),
+        source=pyproject if found is not None else None,
     )
 
 

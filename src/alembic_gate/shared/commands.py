@@ -35,6 +35,13 @@ def flask_command(setup: AlembicSetup, cwd: Path, subcommand: str, rest: str) ->
 
 
 def fix_command(setup: AlembicSetup, cwd: Path, subcommand: str, rest: str) -> str:
-    """The command this setup's users run: `flask db ...` for Flask-Migrate, else `alembic ...`."""
+    """The command this setup's users run: `flask db ...` for Flask-Migrate, else `alembic ...`;
+    for a setup found in a subfolder of a repository, run in that folder (`cd backend && ...`),
+    where its relative paths mean what they say."""
     command = flask_command if setup.flask else alembic_command
-    return command(setup, cwd, subcommand, rest)
+    folder = setup.working_dir
+    if folder is None or folder == cwd:
+        return command(setup, cwd, subcommand, rest)
+    return (
+        f"cd {shlex.quote(display_path(folder, cwd))} && {command(setup, folder, subcommand, rest)}"
+    )

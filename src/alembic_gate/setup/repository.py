@@ -1,0 +1,130 @@
+"""Every Alembic setup a git repository tracks: how a monorepo is linted from its root.
+
+pre-commit runs hooks at the repository root, where most projects keep no alembic.ini:
+it lives in `backend/`, `server/`, `app/migrations/`. Where the current directory holds
+no setup and lies in a git work tree, each tracked `alembic.ini`, Flask-Migrate
+`<folder>/migrations/alembic.ini` and `pyproject.toml` with `[tool.alembic]` below it
+is a setup, resolved as if alembic ran in its own folder (the ini's folder, or the
+folder holding `migrations/`): a relative `script_location` is read from there.
+
+What a repository tracks is not always a working config: an ini that is a template
+(`script_location = {alembic_dir}`), or one whose only sections are named ones
+(`alembic -n core`), or one that only configures logging. Named sections that set a
+`script_location` are each a setup (as `alembic -n NAME` runs them); a config that
+cannot be resolved is skipped with a note, and only when nothing is left is that an
+error.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from alembic_gate.errors import UsageError
+from alembic_gate.setup.discovery import (
+    AlembicSetup,
+    read_ini,
+    setup_from_ini,
+    setup_from_toml,
+    tool_alembic,
+)
+from alembic_gate.shared.files import read_regular
+from alembic_gate.shared.paths import display_path
+
+DEFAULT_SECTION = "alembic"
+_PATTERNS = (":(glob)**/alembic.ini", ":(glob)**/pyproject.toml")
+
+
+@dataclass
+class Found:
+    """The setups of a repository, and why tracked configs were left out."""
+
+    setups: list[AlembicSetup] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def tracked_configs(cwd: Path) -> list[Path] | None:
+    """The alembic.ini and pyproject.toml files git tracks below `cwd` (staged ones
+    too), sorted; None when `cwd` is not in a git work tree (or git is missing)."""
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(cwd), "ls-files", "-z", "--", *_PATTERNS],
+            capture_output=True,
+            check=False,
+        )
+    except OSError:
+        return None
+    if result.returncode != 0:
+        return None
+    names = result.stdout.decode("utf-8", "surrogateescape").split("\0")
+    return sorted(cwd / name for name in names if name)
+
+
+def repository_setups(name: str, cwd: Path, configs: list[Path]) -> Found:
+    """The setups of the tracked `configs`, each resolved from its own folder. `name`
+    is the ini section (-n); the default one, "alembic", also lets named sections in."""
+    found = Found()
+    inis = {path.parent for path in configs if path.name == "alembic.ini"}
+    for path in configs:
+        if not path.is_file():
+            continue  # tracked but deleted in the work tree
+        try:
+            if path.name == "alembic.ini":
+                setups = _from_ini(path, name, cwd)
+            elif path.parent in inis or not _has_tool_alembic(path, cwd):
+                continue  # alembic.ini beside it is what alembic reads
+            else:
+                setups = [setup_from_toml(path, name, path.parent, cwd)]
+        except UsageError as exc:
+            found.skipped.append(f"{display_path(path, cwd)} is not used: {exc}")
+            continue
+        for setup in setups:
+            if all(_folders(setup) != _folders(seen) for seen in found.setups):
+                found.setups.append(setup)
+    return found
+
+
+def _from_ini(ini: Path, name: str, cwd: Path) -> list[AlembicSetup]:
+    """A Flask-Migrate `migrations/alembic.ini` runs from the folder above it; any other
+    ini from its own folder. An ini without a usable [name] section gives one setup per
+    section that sets script_location (`alembic -n SECTION`)."""
+    folders = [ini.parent]
+    if ini.parent.name == "migrations":
+        folders.insert(0, ini.parent.parent)
+    first_error: UsageError | None = None
+    for folder in folders:
+        try:
+            return [setup_from_ini(ini, name, folder, cwd)]
+        except UsageError as exc:
+            first_error = first_error or exc
+    setups = []
+    for section in _named_sections(ini, name, cwd) if name == DEFAULT_SECTION else []:
+        try:
+            setups.append(setup_from_ini(ini, section, ini.parent, cwd))
+        except UsageError as exc:
+            first_error = first_error or exc
+    if not setups and first_error is not None:
+        raise first_error
+    return setups
+
+
+def _named_sections(ini: Path, name: str, cwd: Path) -> list[str]:
+    parser = read_ini(ini, cwd)
+    return [
+        section
+        for section in parser.sections()
+        if section != name and parser.has_option(section, "script_location")
+    ]
+
+
+def _has_tool_alembic(pyproject: Path, cwd: Path) -> bool:
+    try:
+        data = read_regular(pyproject, 1 << 20)
+    except OSError:
+        return False
+    return b"alembic" in data and tool_alembic(pyproject, cwd) is not None
+
+
+def _folders(setup: AlembicSetup) -> tuple[Path | None, tuple[Path, ...]]:
+    return setup.script_location, setup.version_locations

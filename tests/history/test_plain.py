@@ -1,0 +1,143 @@
+"""Dataclasses as plain data: what `pack` writes `unpack` builds again, for any field a
+class gains later; data of the wrong type or shape is refused, never half-used."""
+
+from __future__ import annotations
+
+import dataclasses
+import marshal
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from alembic_gate.history import plain
+from alembic_gate.history.operations import UNKNOWN, Call, Column, Operations, Side
+
+
+@dataclass(frozen=True)
+class Leaf:
+    name: str
+    size: int | None = None
+    value: object = None
+
+
+@dataclass
+class Tree:
+    leaves: list[Leaf] = field(default_factory=list)
+    best: Leaf | None = None
+    names: tuple[str, ...] = ()
+    pairs: tuple[tuple[str | None, str], ...] = ()
+    options: Mapping[str, object] = field(default_factory=dict)
+    tags: frozenset[str] = frozenset()
+    lines: dict[int, frozenset[str]] = field(default_factory=dict)
+    flag: bool = False
+
+
+def round_trip(value: object, cls: type) -> object:
+    return plain.unpack(cls, marshal.loads(marshal.dumps(plain.pack(value))))
+
+
+def test_every_kind_of_field_round_trips() -> None:
+    leaf = Leaf("a", 3, UNKNOWN)
+    tree = Tree(
+        leaves=[leaf, Leaf("b", None, (1, "x", [b"y", None], {"k": {1.5, 2j}}))],
+        best=leaf,
+        names=("x", "y"),
+        pairs=(("k", "v"), (None, "kw")),
+        options={"nullable": False, "type_": UNKNOWN, "default": ...},
+        tags=frozenset({"t"}),
+        lines={0: frozenset({"AG001"})},
+        flag=True,
+    )
+    back = round_trip(tree, Tree)
+    assert back == tree
+    assert isinstance(back, Tree) and back.leaves[0] is back.best  # held once, built once
+    assert back.options["type_"] is UNKNOWN
+
+
+LITERALS = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.text()
+    | st.binary()
+    | st.floats(allow_nan=False),
+    lambda inner: st.lists(inner) | st.tuples(inner, inner) | st.dictionaries(st.text(), inner),
+)
+
+
+@given(st.text(), st.none() | st.integers(), LITERALS | st.just(UNKNOWN))
+def test_literals_round_trip(name: str, size: int | None, value: object) -> None:
+    leaf = Leaf(name, size, value)
+    assert round_trip(leaf, Leaf) == leaf
+
+
+def test_a_field_added_to_call_flows_through_and_changes_the_schema() -> None:
+    """Another developer adds a field to Call: nothing here changes, and data written
+    before (without the field) no longer fits."""
+    extended = dataclasses.make_dataclass(
+        "Call",
+        [("confidence", str | None, field(default=None))],
+        bases=(Call,),
+        frozen=True,
+    )
+    call = extended("add_column", 3, "t", options={"x": UNKNOWN}, confidence="low")
+    assert round_trip(call, extended) == call
+    old = plain.pack(Call("add_column", 3, "t"))
+    with pytest.raises(ValueError):
+        plain.unpack(extended, old)
+    assert plain.schema(extended) != plain.schema(Call)
+    assert "Column(" in plain.schema(Operations)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        [],
+        ("a",),
+        ("a", "three", None, None),
+        (1, None, None),
+        ("a", None, frozenset({"NOT_A_SINGLETON"})),
+        ("a", None, compile("1", "f", "eval")),
+        ("a", None, StopIteration),
+        ("a", None, [1, {2: [compile("1", "f", "eval")]}]),
+    ],
+)
+def test_data_of_the_wrong_shape_is_refused(data: object) -> None:
+    with pytest.raises(ValueError):
+        plain.unpack(Leaf, data)
+
+
+@pytest.mark.parametrize(
+    ("name", "bad"),
+    [
+        ("leaves", [("a", None, None), "b"]),
+        ("leaves", "ab"),
+        ("best", ("a",)),
+        ("names", ("x", 1)),
+        ("names", ["x"]),
+        ("pairs", (("k", 1),)),
+        ("options", {1: "v"}),
+        ("options", [("k", "v")]),
+        ("tags", frozenset({1})),
+        ("lines", {"0": frozenset()}),
+        ("flag", 1),
+    ],
+)
+def test_each_field_is_checked(name: str, bad: object) -> None:
+    packed = list(plain.pack(Tree()))
+    packed[[f.name for f in dataclasses.fields(Tree)].index(name)] = bad
+    with pytest.raises(ValueError):
+        plain.unpack(Tree, tuple(packed))
+
+
+def test_operations_of_every_shape_round_trip() -> None:
+    column = Column("c", False, True, False)
+    call = Call("add_column", 1, "t", "c", {"k": UNKNOWN}, column, schema=UNKNOWN, sql="UPDATE")
+    ops = Operations(Side([call], [call, call], 1, False, True), Side(), "problem", "message")
+    back = round_trip(ops, Operations)
+    assert back == ops
+    assert isinstance(back, Operations) and back.upgrade.steps[1] is back.upgrade.calls[0]
