@@ -25,7 +25,7 @@ from alembic_gate.check.process import WorkerProcess
 from alembic_gate.check.protocol import DatabaseSpec, Request, Result
 from alembic_gate.check.reconcile import MEASURED, Measurements, reconcile
 from alembic_gate.errors import GateError, UsageError
-from alembic_gate.findings import Finding
+from alembic_gate.findings import Finding, RevisionLocks
 from alembic_gate.findings.catalog import RULES
 from alembic_gate.history.load import History, load_histories
 from alembic_gate.history.scope import check_since_known
@@ -41,6 +41,8 @@ GRAPH_PREFIX = "AG00"
 SAFETY_PREFIX = "AG1"
 CHECK_CODES = ("AG801", "AG901", "AG902")
 MEASURED_CODES = frozenset(code for codes in MEASURED.values() for code in codes)
+# Lock tracing on PostgreSQL (check.trace); ignoring all three turns it off.
+TRACE_CODES = MEASURED["locks"]
 # The worker may take this long, or ten times --timeout when that is more.
 WORKER_SECONDS = 900.0
 
@@ -85,15 +87,19 @@ def _run(args: argparse.Namespace, targets: list[Target], cwd: Path, worker: Wor
     # The static safety warnings, to be confirmed or refuted by what the runs measure.
     static = [f for ctx in contexts for f in rule_findings(ctx, settings, SAFETY_PREFIX)]
     codes = [*CHECK_CODES, "AG903"] if args.roundtrip else list(CHECK_CODES)
+    locks: list[RevisionLocks] = []
     try:
-        found, measured = _check_histories(args, contexts, cwd, settings, worker)
+        found, measured = _check_histories(args, contexts, cwd, settings, worker, locks)
     except _SigTerm:
         raise Terminated("terminated by SIGTERM (after cleaning up)") from None
     findings += found + reconcile(static, measured).findings
+    if "locks" in measured.watched:  # traced: PostgreSQL
+        codes += TRACE_CODES
     safety_codes = [c for c in RULES if c.startswith(SAFETY_PREFIX) and settings.is_enabled(c)]
     ran = graph_codes + safety_codes + [c for c in codes if settings.is_enabled(c)]
     skipped = {pair for ctx in contexts for pair in unread(ctx, settings)}
     report = build_report("check", findings, histories, settings, ran, args.formats, skipped)
+    report.locks = locks
     write_reports(report, targets)
     return report.exit_code
 
@@ -104,8 +110,10 @@ def _check_histories(
     cwd: Path,
     settings: Settings,
     first: WorkerProcess,
+    locks: list[RevisionLocks],
 ) -> tuple[list[Finding], Measurements]:
-    """Run the worker on each history: its findings, and what it measured."""
+    """Run the worker on each history: its findings, and what it measured (the lock
+    tables of the revisions it traced go to `locks`)."""
     found: list[Finding] = []
     measured = Measurements()
     timeout = max(WORKER_SECONDS, 10 * float(args.timeout))
@@ -123,6 +131,7 @@ def _check_histories(
             for observed in result.observed:
                 lines = [(display_path(Path(path), cwd), line) for path, line in observed.lines]
                 measured.watch(observed.kind, lines)
+            locks += lock_tables(result.locks, ctx.scope is None, cwd)
     return found, measured
 
 
@@ -178,7 +187,20 @@ def request(
         roundtrip=args.roundtrip and settings.is_enabled("AG903"),
         compare=settings.is_enabled("AG902"),
         scope=None if ctx.scope is None else sorted(ctx.scope),
+        trace=any(settings.is_enabled(code) for code in TRACE_CODES),
     )
+
+
+def lock_tables(traced: list[RevisionLocks], everything: bool, cwd: Path) -> list[RevisionLocks]:
+    """The lock tables to show: for a scope (since, --base) every revision traced, for a
+    whole history only those that locked or rewrote a table that existed before them."""
+    shown = []
+    for revision in traced:
+        if everything and not revision.rows and not revision.note:
+            continue
+        path = display_path(Path(revision.path), cwd) if revision.path else None
+        shown.append(replace(revision, path=path))
+    return shown
 
 
 def result_findings(result: Result, history: History, cwd: Path) -> list[Finding]:

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from alembic_gate.findings import LockRow, RevisionLocks
+
 DatabaseKind = Literal["url", "server", "sqlite"]
 ErrorKind = Literal["usage", "env"]
 
@@ -61,6 +63,8 @@ class Request:
     compare: bool = True
     # The revisions measurements report on (`since`, `--base`: history.scope); None: all.
     scope: list[str] | None = None
+    # Trace the locks and rewrites of each revision in scope (PostgreSQL; AG905-AG907).
+    trace: bool = True
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -116,6 +120,8 @@ class Result:
     findings: list[RawFinding] = field(default_factory=list)
     behind: list[Behind] = field(default_factory=list)
     observed: list[Observed] = field(default_factory=list)
+    # The locks each traced revision took (paths absolute).
+    locks: list[RevisionLocks] = field(default_factory=list)
     error: str | None = None
     error_kind: ErrorKind | None = None
 
@@ -128,4 +134,10 @@ class Result:
         data["findings"] = [RawFinding(**f) for f in data["findings"]]
         data["behind"] = [Behind(**b) for b in data["behind"]]
         data["observed"] = [Observed(**o) for o in data.get("observed", [])]
+        data["locks"] = [_revision_locks(r) for r in data.get("locks", [])]
         return cls(**data)
+
+
+def _revision_locks(data: dict[str, Any]) -> RevisionLocks:
+    rows = [LockRow(**row) for row in data.pop("rows")]
+    return RevisionLocks(**data, rows=rows)

@@ -33,6 +33,7 @@ from alembic_gate.check.locate import Location, Models, ProjectFiles, created_in
 from alembic_gate.check.observe import Observers
 from alembic_gate.check.protocol import Behind, RawFinding, Request, Result, mask
 from alembic_gate.check.targets import connect, provide, refuse_nonempty, same_database
+from alembic_gate.check.trace import LockTracer
 
 ASYNC_MARKERS = ("async_engine_from_config", "create_async_engine", "AsyncEngine", "run_sync")
 
@@ -92,6 +93,7 @@ class Session:
         self.revisions: dict[str, Script] = {}
         # Measurements taken while the migrations run (see check.observe).
         self.observers = Observers()
+        self.tracer: LockTracer | None = None
         self.guard = Guard(self.urls, _hint(request), self.observers)
         self.connection: Connection | None = None
         # Whether the databases started as a copy of the history's template (kept server),
@@ -108,6 +110,7 @@ class Session:
                 return self.result
             self.guard.install()
             script = self._script(cfg)
+            self._add_tracer()
             if script is not None and self._upgrade_and_compare(cfg, script):
                 self.result.behind = self._behind(script)
                 self.at_heads = not self.result.behind
@@ -130,6 +133,13 @@ class Session:
             templates = targets.numbered(spec.template, len(names))
             targets.save_templates(admin, names, templates)
         targets.drop_databases(admin, names)
+
+    def _add_tracer(self) -> None:
+        """Lock tracing (PostgreSQL only; it does nothing on other engines). Added first,
+        so the end of each revision is timed before other observers act."""
+        if self.request.trace:
+            self.tracer = LockTracer(self.request.scope, lambda: list(self.revisions))
+            self.observers.members.insert(0, self.tracer)
 
     def _env_source(self) -> str:
         try:
@@ -279,7 +289,11 @@ class Session:
                 )
             else:
                 parts.append(f"{label}no revision is applied")
-            parts[-1] += _transaction_note(self.guard.context_for(name), bool(heads))
+            context = self.guard.context_for(name)
+            if self.tracer is not None and self.tracer.committed:
+                parts[-1] += _traced_note(context)
+            else:
+                parts[-1] += _transaction_note(context, bool(heads))
         return "; ".join(parts)
 
     def _ancestors(self, heads: Sequence[str]) -> set[str]:
@@ -323,6 +337,8 @@ class Session:
         failure = self._attempt(run)
         self.result.findings += [_masked(f) for f in self.observers.findings()]
         self.result.observed += self.observers.observed()
+        if self.tracer is not None:
+            self.result.locks += self.tracer.locks()
         if failure is not None:
             if run.comparing:  # the migrations had run: the comparison failed
                 self._fail("AG902", failure, "the autogenerate comparison")
@@ -596,6 +612,17 @@ def _transaction_note(context: MigrationContext | None, any_applied: bool) -> st
     if not any_applied and not context.opts.get("transaction_per_migration"):
         return f" ({context.dialect.name} rolled the whole upgrade back: it ran in one transaction)"
     return ""
+
+
+def _traced_note(context: MigrationContext | None) -> str:
+    """Lock tracing committed before the revisions it traced: say what env.py alone does."""
+    if context is None or context.opts.get("transaction_per_migration"):
+        return ""
+    return (
+        " (check committed before each revision it traced, to measure its locks; run as "
+        f"env.py runs it, {context.dialect.name} rolls the whole upgrade back: it runs in "
+        "one transaction)"
+    )
 
 
 def _names_in(key: str) -> list[str]:

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from alembic_gate.findings import Finding, Report, sorted_findings
+from alembic_gate.findings import Finding, Report, RevisionLocks, sorted_findings
 from alembic_gate.findings.catalog import RULES
 from alembic_gate.reporters.common import location
 from alembic_gate.reporters.text import finding_lines, summary_line
@@ -89,6 +89,8 @@ def step_summary(report: Report) -> str:
     if report.unused_suppressions:
         notes = "\n".join(f"- {_code(note)}" for note in report.unused_suppressions)
         sections.append(f"Unused suppressions:\n\n{notes}")
+    if report.locks:
+        sections.append(lock_section(report.locks))
     for graph in report.mermaid:
         sections.append(f"### Revision graph\n\n```mermaid\n{graph.rstrip()}\n```")
     return "\n\n".join(sections) + "\n"
@@ -126,3 +128,30 @@ def _code(text: str) -> str:
     if "`" in text or len(text.splitlines()) > 1:
         return _cell(text)
     return "`" + text.replace("|", "\\|") + "`"
+
+
+def lock_section(revisions: list[RevisionLocks]) -> str:
+    """check on PostgreSQL: per revision, what each statement locked or rewrote."""
+    parts = ["### Locks measured on PostgreSQL", "On tables that existed before each revision."]
+    for revision in revisions:
+        where = f" {_code(revision.path)}" if revision.path else ""
+        count = f"{revision.statements} statement{'s' if revision.statements != 1 else ''}"
+        head = f"**{_code(revision.revision)}**{where} ({count} traced)"
+        if not revision.rows:
+            parts.append(f"{head}: no blocking lock, no rewrite.")
+        else:
+            rows = [
+                "| Line | Statement | Table | Lock | Blocks | Held for | Rewrite |",
+                "| --- | --- | --- | --- | --- | --- | --- |",
+            ]
+            for row in revision.rows:
+                held = f"{row.held:.2f}s" if row.held >= 1 else f"{row.held * 1000:.0f}ms"
+                rows.append(
+                    f"| {row.line or ''} | {_code(row.statement)} | {_cell(row.table)} | "
+                    f"{row.lock or '-'} | {row.blocks or '-'} | {held} | "
+                    f"{'**yes**' if row.rewrite else 'no'} |"
+                )
+            parts.append(f"{head}\n\n" + "\n".join(rows))
+        if revision.note:
+            parts.append(f"Note: {_cell(revision.note)}")
+    return "\n\n".join(parts)

@@ -1,0 +1,247 @@
+"""Lock tracing on PostgreSQL: the locks and rewrites of every statement of a revision.
+
+An Observer (see `check.observe`). For each revision in scope it
+
+1. makes sure no lock of an earlier revision hides what this one takes: a table
+   created earlier in the same transaction is held ACCESS EXCLUSIVE until that
+   transaction ends, so when the backend holds such locks, the transaction is committed
+   before the revision, as alembic's own `autocommit_block()` does (settings made with
+   `SET LOCAL` are carried over). A transaction env.py began itself is never touched;
+   the tables locked in it are named as not measured;
+2. reads the tables that exist (oid, relfilenode, scan and row counters);
+3. after each statement emitted from a revision file (`before/after_cursor_execute`,
+   attributed to its op.* line with `check.attribute`), runs one catalog query on the
+   same connection: the lock modes this backend holds on user tables, their
+   relfilenodes and counters, and `lock_timeout` as the session has it;
+4. once the revision has run, hands the records to `check.hazards`.
+
+Statements in an autocommit block run outside any transaction: their locks end with them,
+so there is nothing to read afterwards; they are recorded, not queried.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Collection
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
+
+from alembic_gate.check.attribute import Attributor
+from alembic_gate.check.hazards import Analysis, Revision, Statement, Table, analyse
+from alembic_gate.check.observe import Observer
+from alembic_gate.check.protocol import Observed, RawFinding
+from alembic_gate.findings import RevisionLocks
+
+# FirstNormalObjectId: relations with a smaller oid belong to the system.
+USER_OIDS = "c.oid >= 16384 AND c.relkind IN ('r', 'p', 'm') AND c.relpersistence <> 't'"
+# Sequential scans, and rows inserted, updated or deleted (this backend's counters).
+WORK = (
+    "pg_stat_get_xact_numscans(c.oid), pg_stat_get_xact_tuples_inserted(c.oid)"
+    " + pg_stat_get_xact_tuples_updated(c.oid) + pg_stat_get_xact_tuples_deleted(c.oid)"
+)
+# After each statement: one row per user table this backend holds a lock on, and one
+# row with the session's lock_timeout.
+AFTER_STATEMENT = f"""
+SELECT c.oid::int8, c.relfilenode::int8, {WORK}, l.modes, NULL
+FROM (
+    SELECT relation, array_agg(mode::text) AS modes FROM pg_locks
+    WHERE pid = pg_backend_pid() AND locktype = 'relation' AND granted
+    GROUP BY relation
+) AS l JOIN pg_class AS c ON c.oid = l.relation
+WHERE {USER_OIDS}
+UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, current_setting('lock_timeout')
+"""
+# Before a revision: does the backend hold a lock that would hide what the revision
+# takes, and which settings did this session make (SET LOCAL ones end with a commit).
+HELD = f"""
+SELECT EXISTS (
+    SELECT 1 FROM pg_locks AS l JOIN pg_class AS c ON c.oid = l.relation
+    WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND {USER_OIDS}
+      AND l.mode IN ('ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock',
+                     'ExclusiveLock', 'AccessExclusiveLock')
+),
+ARRAY(SELECT name FROM pg_settings WHERE source = 'session'
+      AND name NOT LIKE 'transaction\\_%' ORDER BY name),
+ARRAY(SELECT setting FROM pg_settings WHERE source = 'session'
+      AND name NOT LIKE 'transaction\\_%' ORDER BY name)
+"""
+RESTORE = """
+SELECT set_config(s.name, s.setting, true)
+FROM unnest(CAST(:names AS text[]), CAST(:settings AS text[])) AS s(name, setting)
+JOIN pg_settings AS p ON p.name = s.name
+WHERE p.setting IS DISTINCT FROM s.setting
+"""
+TABLES = f"""
+SELECT c.oid::int8, c.relfilenode::int8, {WORK}, n.nspname, c.relname, l.modes
+FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+LEFT JOIN (
+    SELECT relation, array_agg(mode::text) AS modes FROM pg_locks
+    WHERE pid = pg_backend_pid() AND locktype = 'relation' AND granted
+    GROUP BY relation
+) AS l ON l.relation = c.oid
+WHERE {USER_OIDS}
+"""
+
+
+class LockTracer(Observer):
+    """Traces the revisions in `scope` (None: all) on PostgreSQL connections."""
+
+    def __init__(
+        self, scope: Collection[str] | None, revision_files: Callable[[], Collection[str]]
+    ) -> None:
+        self.scope = None if scope is None else frozenset(scope)
+        self._revision_files = revision_files
+        self._attributor: Attributor | None = None
+        self._engines: set[int] = set()
+        self._results: list[Revision] = []
+        self._analyses: list[Analysis] | None = None
+        self._ran = False
+        # The revision being traced, the statement running, the time tracing took.
+        self._revision: Revision | None = None
+        self._pending: tuple[tuple[str, int], str, float] | None = None
+        self._overhead = 0.0
+        # Whether a transaction was committed before a revision (session: AG901's note).
+        self.committed = False
+
+    # -- Observer hooks --------------------------------------------------------------
+
+    def configured(self, context: Any) -> None:
+        if context.dialect.name != "postgresql" or context.connection is None:
+            return
+        self._ran = True
+        engine = context.connection.engine
+        if id(engine) not in self._engines:
+            self._engines.add(id(engine))
+            event.listen(engine, "before_cursor_execute", self._before_statement)
+            event.listen(engine, "after_cursor_execute", self._after_statement)
+
+    def before(self, step: Any, context: Any) -> None:
+        self._revision = None
+        if context.dialect.name != "postgresql" or context.connection is None:
+            return
+        script = step.revision
+        if self.scope is not None and script.revision not in self.scope:
+            return
+        if self._attributor is None:
+            self._attributor = Attributor(self._revision_files())
+        connection: Connection = context.connection
+        masked = self._fresh_transaction(context, connection)
+        tables = self._tables(connection)
+        self._revision = Revision(script.revision, real_path(script.path), tables, [])
+        if masked and any(t.held for t in tables.values()):
+            self._revision.masked_because = masked
+
+    def after(self, step: Any, context: Any) -> None:
+        revision, self._revision = self._revision, None
+        if revision is not None:
+            revision.end = self._clock()
+            self._results.append(revision)
+            self._analyses = None
+
+    def failed(self, step: Any, exc: BaseException) -> None:
+        self._revision = None  # AG901 says what happened; its locks are moot
+
+    def findings(self) -> list[RawFinding]:
+        return [f for analysis in self._analysed() for f in analysis.findings]
+
+    def observed(self) -> list[Observed]:
+        if not self._ran:
+            return []
+        lines = [[path, line] for a in self._analysed() for path, line in a.watched]
+        return [Observed("locks", lines)]
+
+    def locks(self) -> list[RevisionLocks]:
+        return [analysis.locks for analysis in self._analysed()]
+
+    def _analysed(self) -> list[Analysis]:
+        if self._analyses is None:
+            self._analyses = [analyse(revision) for revision in self._results]
+        return self._analyses
+
+    # -- before a revision -----------------------------------------------------------
+
+    def _fresh_transaction(self, context: Any, connection: Connection) -> str:
+        """Commit before the revision when locks held would hide its own; return why
+        that could not be done ("" when nothing hides them)."""
+        row = connection.execute(text(HELD)).one()
+        if not row[0]:
+            return ""
+        if context._in_external_transaction or context._transaction is None:
+            return "env.py runs the migrations in a transaction it began itself"
+        if not connection.in_transaction():
+            return ""
+        # As MigrationContext.autocommit_block() does.
+        context._transaction.commit()
+        context._transaction = connection.begin()
+        self.committed = True
+        names, settings = list(row[1] or []), list(row[2] or [])
+        if names:
+            connection.execute(text(RESTORE), {"names": names, "settings": settings}).all()
+        return ""
+
+    def _tables(self, connection: Connection) -> dict[int, Table]:
+        tables = {}
+        for oid, node, scans, rows, schema, name, modes in connection.execute(text(TABLES)):
+            shown = name if schema == "public" else f"{schema}.{name}"
+            work = (int(scans or 0), int(rows or 0))
+            tables[int(oid)] = Table(shown, int(node), work, frozenset(modes or ()))
+        return tables
+
+    # -- around each statement ---------------------------------------------------------
+
+    def _clock(self) -> float:
+        return time.perf_counter() - self._overhead
+
+    def _before_statement(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self._pending = None
+        if self._revision is None or self._attributor is None:
+            return
+        where = self._attributor.current()
+        if where is not None:
+            self._pending = (where, statement, self._clock())
+
+    def _after_statement(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        pending, self._pending = self._pending, None
+        revision = self._revision
+        if pending is None or revision is None:
+            return
+        (path, line), sql, start = pending
+        record = Statement(path, line, sql, start, self._clock())
+        if revision.stopped:
+            return
+        began = time.perf_counter()
+        try:
+            self._read(conn, record)
+        except Exception as exc:  # tracing must never break a migration
+            revision.stopped = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+            return
+        finally:
+            self._overhead += time.perf_counter() - began
+        revision.statements.append(record)
+
+    def _read(self, conn: Any, record: Statement) -> None:
+        proxied = conn.connection
+        dbapi = getattr(proxied, "dbapi_connection", None) or proxied.connection
+        if getattr(dbapi, "autocommit", False):
+            record.autocommit = True
+            return
+        cursor = proxied.cursor()
+        try:
+            cursor.execute(AFTER_STATEMENT)
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        for oid, node, scans, written, modes, timeout in rows:
+            if oid is None:
+                record.lock_timeout = str(timeout)
+                continue
+            record.locks[int(oid)] = frozenset(modes or ())
+            record.relfilenodes[int(oid)] = int(node)
+            record.work[int(oid)] = (int(scans or 0), int(written or 0))
+
+
+def real_path(path: str) -> str:
+    return os.path.realpath(path)
