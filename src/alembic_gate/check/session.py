@@ -619,9 +619,9 @@ def _traced_note(context: MigrationContext | None) -> str:
     if context is None or context.opts.get("transaction_per_migration"):
         return ""
     return (
-        " (check committed before each revision it traced, to measure its locks; run as "
-        f"env.py runs it, {context.dialect.name} rolls the whole upgrade back: it runs in "
-        "one transaction)"
+        " (check committed before each revision it traced, to measure its locks; as env.py "
+        f"runs it, {context.dialect.name} would have rolled the whole upgrade back: it runs "
+        "in one transaction)"
     )
 
 

@@ -22,15 +22,25 @@ so there is nothing to read afterwards; they are recorded, not queried.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable, Collection
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 
 from alembic_gate.check.attribute import Attributor
-from alembic_gate.check.hazards import Analysis, Revision, Statement, Table, analyse
+from alembic_gate.check.hazards import (
+    RANK,
+    SHARE_UPDATE_EXCLUSIVE,
+    Analysis,
+    Revision,
+    Statement,
+    Table,
+    analyse,
+)
 from alembic_gate.check.observe import Observer
 from alembic_gate.check.protocol import Observed, RawFinding
 from alembic_gate.findings import RevisionLocks
@@ -54,20 +64,25 @@ FROM (
 WHERE {USER_OIDS}
 UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, current_setting('lock_timeout')
 """
-# Before a revision: does the backend hold a lock that would hide what the revision
-# takes, and which settings did this session make (SET LOCAL ones end with a commit).
+# Before a revision: the locks this backend holds on user tables (but the version table).
 HELD = f"""
-SELECT EXISTS (
-    SELECT 1 FROM pg_locks AS l JOIN pg_class AS c ON c.oid = l.relation
-    WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND {USER_OIDS}
-      AND l.mode IN ('ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock',
-                     'ExclusiveLock', 'AccessExclusiveLock')
-),
-ARRAY(SELECT name FROM pg_settings WHERE source = 'session'
-      AND name NOT LIKE 'transaction\\_%' ORDER BY name),
-ARRAY(SELECT setting FROM pg_settings WHERE source = 'session'
-      AND name NOT LIKE 'transaction\\_%' ORDER BY name)
+SELECT l.relation::int8, array_agg(l.mode::text)
+FROM pg_locks AS l JOIN pg_class AS c ON c.oid = l.relation
+WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND {USER_OIDS}
+  AND c.relname <> :version_table
+GROUP BY l.relation
 """
+# Before committing: the settings this session made, SET LOCAL ones included (they end
+# with the transaction); and this commit need not wait for the disk (a throwaway
+# database: it only has to end the transaction).
+SETTINGS = """
+SELECT array_agg(name ORDER BY name), array_agg(setting ORDER BY name),
+       set_config('synchronous_commit', 'off', true)
+FROM pg_settings
+WHERE source = 'session' AND name NOT LIKE 'transaction\\_%' AND name <> 'synchronous_commit'
+"""
+# SET LOCAL and set_config(..., true) in a statement: settings a commit would drop.
+LOCAL_SETTING = re.compile(r"\bset\s+local\b|\bset_config\s*\(", re.IGNORECASE)
 RESTORE = """
 SELECT set_config(s.name, s.setting, true)
 FROM unnest(CAST(:names AS text[]), CAST(:settings AS text[])) AS s(name, setting)
@@ -75,13 +90,8 @@ JOIN pg_settings AS p ON p.name = s.name
 WHERE p.setting IS DISTINCT FROM s.setting
 """
 TABLES = f"""
-SELECT c.oid::int8, c.relfilenode::int8, {WORK}, n.nspname, c.relname, l.modes
+SELECT c.oid::int8, c.relfilenode::int8, {WORK}, n.nspname, c.relname
 FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
-LEFT JOIN (
-    SELECT relation, array_agg(mode::text) AS modes FROM pg_locks
-    WHERE pid = pg_backend_pid() AND locktype = 'relation' AND granted
-    GROUP BY relation
-) AS l ON l.relation = c.oid
 WHERE {USER_OIDS}
 """
 
@@ -105,6 +115,8 @@ class LockTracer(Observer):
         self._overhead = 0.0
         # Whether a transaction was committed before a revision (session: AG901's note).
         self.committed = False
+        # Whether a statement made a transaction-local setting.
+        self._local_settings = False
 
     # -- Observer hooks --------------------------------------------------------------
 
@@ -128,11 +140,13 @@ class LockTracer(Observer):
         if self._attributor is None:
             self._attributor = Attributor(self._revision_files())
         connection: Connection = context.connection
-        masked = self._fresh_transaction(context, connection)
-        tables = self._tables(connection)
+        held, masked = self._fresh_transaction(context, connection)
+        tables = self._tables(connection, context.version_table, context.version_table_schema)
+        for oid, modes in held.items():
+            if oid in tables:
+                tables[oid].held = modes
         self._revision = Revision(script.revision, real_path(script.path), tables, [])
-        if masked and any(t.held for t in tables.values()):
-            self._revision.masked_because = masked
+        self._revision.masked_because = masked
 
     def after(self, step: Any, context: Any) -> None:
         revision, self._revision = self._revision, None
@@ -163,31 +177,44 @@ class LockTracer(Observer):
 
     # -- before a revision -----------------------------------------------------------
 
-    def _fresh_transaction(self, context: Any, connection: Connection) -> str:
-        """Commit before the revision when locks held would hide its own; return why
-        that could not be done ("" when nothing hides them)."""
-        row = connection.execute(text(HELD)).one()
-        if not row[0]:
-            return ""
+    def _fresh_transaction(
+        self, context: Any, connection: Connection
+    ) -> tuple[dict[int, frozenset[str]], str]:
+        """Commit before the revision when locks held would hide its own. Returns the
+        locks still held per table, and why they could not be released ("" if none)."""
+        params = {"version_table": context.version_table}
+        held = {int(oid): frozenset(modes) for oid, modes in connection.execute(text(HELD), params)}
+        if not any(RANK.get(m, 0) >= SHARE_UPDATE_EXCLUSIVE for m in chain(*held.values())):
+            return held, ""
         if context._in_external_transaction or context._transaction is None:
-            return "env.py runs the migrations in a transaction it began itself"
+            return held, "env.py runs the migrations in a transaction it began itself"
         if not connection.in_transaction():
-            return ""
+            return held, ""
+        if self._local_settings:
+            names, settings, _ = connection.execute(text(SETTINGS)).one()
+        else:
+            connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
+            names = None
         # As MigrationContext.autocommit_block() does.
         context._transaction.commit()
         context._transaction = connection.begin()
         self.committed = True
-        names, settings = list(row[1] or []), list(row[2] or [])
         if names:
-            connection.execute(text(RESTORE), {"names": names, "settings": settings}).all()
-        return ""
+            restore = {"names": list(names), "settings": list(settings)}
+            connection.execute(text(RESTORE), restore).all()
+        return {}, ""
 
-    def _tables(self, connection: Connection) -> dict[int, Table]:
+    def _tables(
+        self, connection: Connection, version_table: str, version_schema: str | None
+    ) -> dict[int, Table]:
+        """The tables that exist now, but alembic's version table."""
         tables = {}
-        for oid, node, scans, rows, schema, name, modes in connection.execute(text(TABLES)):
+        for oid, node, scans, rows, schema, name in connection.execute(text(TABLES)):
+            if name == version_table and version_schema in {None, schema}:
+                continue
             shown = name if schema == "public" else f"{schema}.{name}"
             work = (int(scans or 0), int(rows or 0))
-            tables[int(oid)] = Table(shown, int(node), work, frozenset(modes or ()))
+            tables[int(oid)] = Table(shown, int(node), work)
         return tables
 
     # -- around each statement ---------------------------------------------------------
@@ -197,6 +224,8 @@ class LockTracer(Observer):
 
     def _before_statement(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         self._pending = None
+        if not self._local_settings and LOCAL_SETTING.search(statement):
+            self._local_settings = True  # from now on, carry settings over commits
         if self._revision is None or self._attributor is None:
             return
         where = self._attributor.current()
