@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic_gate.findings import Report
+from alembic_gate.findings import LockRow, Report, RevisionLocks
 from alembic_gate.findings.catalog import RULES
 from alembic_gate.reporters import github
 
@@ -163,3 +163,58 @@ def test_write_step_summary_appends(tmp_path: Path) -> None:
         "## alembic-gate lint\n\nAll checks passed.\n"
         "## alembic-gate check\n\nAll checks passed.\n"
     )
+
+
+def test_step_summary_lock_tables() -> None:
+    locks = [
+        RevisionLocks(
+            "b2d4f6a80002",
+            "m/versions/b2d4_index.py",
+            1,
+            [
+                LockRow(
+                    22,
+                    "CREATE INDEX ix ON accounts (name)",
+                    "accounts",
+                    "SHARE",
+                    "writes",
+                    0.004,
+                    False,
+                )
+            ],
+        ),
+        RevisionLocks(
+            "c3e5a7b90003",
+            "m/versions/c3e5_bigint.py",
+            1,
+            [
+                LockRow(
+                    9,
+                    "ALTER TABLE a | b",
+                    "accounts",
+                    "ACCESS EXCLUSIVE",
+                    "reads and writes",
+                    2.5,
+                    True,
+                )
+            ],
+        ),
+        RevisionLocks("e5a7c9db0005", None, 1, note="a_b"),
+    ]
+    summary = github.step_summary(Report("check", locks=locks))
+    assert (
+        "### Locks measured on PostgreSQL\n\n"
+        "On tables that existed before each revision.\n\n"
+        "**`b2d4f6a80002`** `m/versions/b2d4_index.py` (1 statement traced)\n\n"
+        "| Line | Statement | Table | Lock | Blocks | Held for | Rewrite |\n"
+        "| --- | --- | --- | --- | --- | --- | --- |\n"
+        "| 22 | `CREATE INDEX ix ON accounts (name)` | accounts | SHARE | writes | 4ms | no |\n\n"
+        "**`c3e5a7b90003`** `m/versions/c3e5_bigint.py` (1 statement traced)\n\n"
+        "| Line | Statement | Table | Lock | Blocks | Held for | Rewrite |\n"
+        "| --- | --- | --- | --- | --- | --- | --- |\n"
+        "| 9 | `ALTER TABLE a \\| b` | accounts | ACCESS EXCLUSIVE | reads and writes | 2.50s "
+        "| **yes** |\n\n"
+        "**`e5a7c9db0005`** (1 statement traced): no blocking lock, no rewrite.\n\n"
+        "Note: a\\_b\n"
+    ) in summary
+    assert "Locks measured" not in github.step_summary(Report("check"))
