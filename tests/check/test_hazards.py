@@ -221,3 +221,25 @@ def test_a_failed_catalog_query_stops_watching() -> None:
     analysis = analyse(rev)
     assert analysis.watched == []
     assert analysis.locks.note == "tracing stopped part-way: OperationalError: boom"
+
+
+def test_each_row_shows_the_mode_its_own_statement_took() -> None:
+    rev = revision(
+        statement(10, "ALTER TABLE users ADD COLUMN a int", 0, 0.001, {USERS: {AE}}),
+        statement(
+            11,
+            "CREATE INDEX ix ON users (a)",
+            0.001,
+            0.003,
+            {USERS: {AE, SHARE}},
+            work={USERS: (6, 0)},
+        ),
+        end=0.004,
+    )
+    rows = [(r.line, r.lock, r.blocks, r.held) for r in analyse(rev).locks.rows]
+    assert rows == [
+        (10, "ACCESS EXCLUSIVE", "reads and writes", 0.004),
+        (11, "SHARE", "writes", 0.003),
+    ]
+    # The first lock was held through the index build: AG906 there too.
+    assert sorted(codes(rev)) == [("AG906", 10), ("AG906", 11), ("AG907", 10)]

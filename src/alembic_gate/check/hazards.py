@@ -215,11 +215,13 @@ def _rows(revision: Revision, steps: list[_Step], index: int) -> list[LockRow]:
     statement = step.statement
     rows = []
     for oid in sorted(set(step.new) | set(step.rewritten)):
-        if _strongest(step.new.get(oid, frozenset())) < SHARE_UPDATE_EXCLUSIVE and (
-            oid not in step.rewritten
-        ):
+        # The strongest mode this statement took; under a rewrite with no new mode (the
+        # lock came from an earlier statement), the one it ran under.
+        rank = _strongest(step.new.get(oid, frozenset()))
+        if oid in step.rewritten and rank < ACCESS_EXCLUSIVE:
+            rank = _strongest(step.held.get(oid, frozenset()))
+        elif rank < SHARE_UPDATE_EXCLUSIVE:
             continue
-        rank = _strongest(step.held.get(oid, frozenset()))
         released = _release(revision, steps, index, oid, rank)
         rows.append(
             LockRow(
