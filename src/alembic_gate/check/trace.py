@@ -73,11 +73,9 @@ WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND {US
 GROUP BY l.relation
 """
 # Before committing: the settings this session made, SET LOCAL ones included (they end
-# with the transaction); and this commit need not wait for the disk (a throwaway
-# database: it only has to end the transaction).
+# with the transaction).
 SETTINGS = """
-SELECT array_agg(name ORDER BY name), array_agg(setting ORDER BY name),
-       set_config('synchronous_commit', 'off', true)
+SELECT array_agg(name ORDER BY name), array_agg(setting ORDER BY name)
 FROM pg_settings
 WHERE source = 'session' AND name NOT LIKE 'transaction\\_%' AND name <> 'synchronous_commit'
 """
@@ -117,6 +115,8 @@ class LockTracer(Observer):
         self.committed = False
         # Whether a statement made a transaction-local setting.
         self._local_settings = False
+        # The migration contexts whose transaction has run a revision already.
+        self._ran_in: set[int] = set()
 
     # -- Observer hooks --------------------------------------------------------------
 
@@ -136,11 +136,13 @@ class LockTracer(Observer):
             return
         script = step.revision
         if self.scope is not None and script.revision not in self.scope:
+            self._ran_in.add(id(context))
             return
         if self._attributor is None:
             self._attributor = Attributor(self._revision_files())
         connection: Connection = context.connection
         held, masked = self._fresh_transaction(context, connection)
+        self._ran_in.add(id(context))
         tables = self._tables(connection, context.version_table, context.version_table_schema)
         for oid, modes in held.items():
             if oid in tables:
@@ -180,27 +182,31 @@ class LockTracer(Observer):
     def _fresh_transaction(
         self, context: Any, connection: Connection
     ) -> tuple[dict[int, frozenset[str]], str]:
-        """Commit before the revision when locks held would hide its own. Returns the
-        locks still held per table, and why they could not be released ("" if none)."""
-        params = {"version_table": context.version_table}
-        held = {int(oid): frozenset(modes) for oid, modes in connection.execute(text(HELD), params)}
-        if not any(RANK.get(m, 0) >= SHARE_UPDATE_EXCLUSIVE for m in chain(*held.values())):
+        """Commit before the revision when earlier revisions ran in the same transaction
+        (their locks would hide this one's). Returns the locks still held per table, and
+        why they could not be released ("" when none are)."""
+        if context._in_external_transaction:
+            params = {"version_table": context.version_table}
+            rows = connection.execute(text(HELD), params)
+            held = {int(oid): frozenset(modes) for oid, modes in rows}
+            if any(RANK.get(m, 0) >= SHARE_UPDATE_EXCLUSIVE for m in chain(*held.values())):
+                return held, "env.py runs the migrations in a transaction it began itself"
             return held, ""
-        if context._in_external_transaction or context._transaction is None:
-            return held, "env.py runs the migrations in a transaction it began itself"
-        if not connection.in_transaction():
-            return held, ""
+        ran_before = id(context) in self._ran_in
+        if context._transaction is None or not ran_before or not connection.in_transaction():
+            return {}, ""  # a transaction per migration, or nothing ran in this one yet
+        names = settings = None
         if self._local_settings:
-            names, settings, _ = connection.execute(text(SETTINGS)).one()
-        else:
-            connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
-            names = None
+            names, settings = connection.execute(text(SETTINGS)).one()
+        if not self.committed:
+            # A throwaway database: its commits need not wait for the disk.
+            connection.exec_driver_sql("SET synchronous_commit = off")
         # As MigrationContext.autocommit_block() does.
         context._transaction.commit()
         context._transaction = connection.begin()
         self.committed = True
         if names:
-            restore = {"names": list(names), "settings": list(settings)}
+            restore = {"names": list(names), "settings": list(settings or [])}
             connection.execute(text(RESTORE), restore).all()
         return {}, ""
 
