@@ -215,7 +215,7 @@ class LockTracer(Observer):
     ) -> dict[int, Table]:
         """The tables that exist now, but alembic's version table."""
         tables = {}
-        for oid, node, scans, rows, schema, name in connection.execute(text(TABLES)):
+        for oid, node, scans, rows, schema, name in _query(connection, TABLES):
             if name == version_table and version_schema in {None, schema}:
                 continue
             shown = name if schema == "public" else f"{schema}.{name}"
@@ -263,19 +263,24 @@ class LockTracer(Observer):
         if getattr(dbapi, "autocommit", False):
             record.autocommit = True
             return
-        cursor = proxied.cursor()
-        try:
-            cursor.execute(AFTER_STATEMENT)
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
-        for oid, node, scans, written, modes, timeout in rows:
+        for oid, node, scans, written, modes, timeout in _query(conn, AFTER_STATEMENT):
             if oid is None:
                 record.lock_timeout = str(timeout)
                 continue
             record.locks[int(oid)] = frozenset(modes or ())
             record.relfilenodes[int(oid)] = int(node)
             record.work[int(oid)] = (int(scans or 0), int(written or 0))
+
+
+def _query(connection: Any, sql: str) -> list[Any]:
+    """Rows of `sql` on the connection's own DBAPI connection: no SQLAlchemy events (it
+    runs inside them) and none of its per-query cost."""
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 def real_path(path: str) -> str:
