@@ -212,7 +212,10 @@ def test_statements_of_one_line_give_one_finding_per_code() -> None:
     )
     [finding] = analyse(rev).findings
     assert finding.code == "AG906"
-    assert "ix_a" in finding.message and "; then `CREATE INDEX ix_b" in finding.message
+    assert finding.message.startswith("`CREATE INDEX ix_a ON users (a)` took a SHARE lock")
+    assert finding.message.endswith(
+        " The same line then ran `CREATE INDEX ix_b ON orders (b)`, with the same hazard."
+    )
 
 
 def test_a_failed_catalog_query_stops_watching() -> None:
@@ -243,3 +246,53 @@ def test_each_row_shows_the_mode_its_own_statement_took() -> None:
     ]
     # The first lock was held through the index build: AG906 there too.
     assert sorted(codes(rev)) == [("AG906", 10), ("AG906", 11), ("AG907", 10)]
+
+
+def test_locks_already_held_exclusively_cannot_wait() -> None:
+    # users is ACCESS EXCLUSIVE already: a later statement reading it cannot wait for
+    # anyone; orders is not locked yet: reading it can wait behind an ALTER elsewhere.
+    rev = revision(
+        statement(10, "ALTER TABLE users ADD COLUMN a int", 0, 0.001, {USERS: {AE}}),
+        statement(11, "SELECT 1 FROM users", 0.001, 0.002, {USERS: {AE, "AccessShareLock"}}),
+    )
+    assert codes(rev) == [("AG907", 10)]
+    rev.statements.append(
+        statement(
+            12, "SELECT 1 FROM orders", 0.002, 0.003, {USERS: {AE}, ORDERS: {"AccessShareLock"}}
+        )
+    )
+    [ag906, _] = analyse(rev).findings
+    assert "through 1 later statement: line 12 locked orders" in ag906.message
+
+
+def test_a_share_lock_held_can_still_wait_for_share_update_exclusive() -> None:
+    # Other sessions may hold SHARE too (it does not conflict with itself), and SHARE
+    # UPDATE EXCLUSIVE conflicts with it.
+    rev = revision(
+        statement(
+            10, "CREATE INDEX ix ON users (a)", 0, 0.001, {USERS: {SHARE}}, work={USERS: (6, 0)}
+        ),
+        statement(11, "ANALYZE users", 0.001, 0.002, {USERS: {SHARE, "ShareUpdateExclusiveLock"}}),
+    )
+    [ag906] = analyse(rev).findings
+    assert "line 11 locked users, which can wait behind other sessions" in ag906.message
+
+
+def test_long_lists_of_later_statements_are_counted() -> None:
+    later = [
+        statement(
+            11 + n,
+            f"UPDATE users SET a = {n}",
+            0.001 * (n + 1),
+            0.001 * (n + 2),
+            {USERS: {AE}},
+            work={USERS: (5, n + 1)},
+        )
+        for n in range(5)
+    ]
+    rev = revision(
+        statement(10, "ALTER TABLE users ADD COLUMN a int", 0, 0.001, {USERS: {AE}}), *later
+    )
+    [ag906, _] = analyse(rev).findings
+    named = "; ".join(f"line {n} wrote rows of users" for n in (11, 12, 13))
+    assert f"through 5 later statements: {named}; and 2 more." in ag906.message

@@ -31,6 +31,17 @@ MODES = (
     "AccessExclusiveLock",
 )
 RANK = {mode: rank for rank, mode in enumerate(MODES, 1)}
+# Which modes each mode conflicts with (PostgreSQL's table-level lock conflicts, by rank).
+CONFLICTS = {
+    1: {8},
+    2: {7, 8},
+    3: {5, 6, 7, 8},
+    4: {4, 5, 6, 7, 8},
+    5: {3, 4, 6, 7, 8},
+    6: {3, 4, 5, 6, 7, 8},
+    7: {2, 3, 4, 5, 6, 7, 8},
+    8: {1, 2, 3, 4, 5, 6, 7, 8},
+}
 SHARE_UPDATE_EXCLUSIVE = RANK["ShareUpdateExclusiveLock"]
 SHARE = RANK["ShareLock"]
 ACCESS_EXCLUSIVE = RANK["AccessExclusiveLock"]
@@ -47,6 +58,8 @@ BLOCKED = {
 }
 # A statement that runs this long holds its locks long enough to matter, whatever it does.
 LONG = 1.0
+# How many later statements a message names before it counts the rest.
+NAMED = 3
 # What `lock_timeout` reads when it is off.
 NO_TIMEOUT = frozenset({"0", "0ms", "0s", ""})
 
@@ -107,6 +120,7 @@ class _Step:
     """A statement with what changed on the pre-existing tables when it ran."""
 
     statement: Statement
+    before: dict[int, frozenset[str]]  # modes held before it
     held: dict[int, frozenset[str]]  # modes held after it
     new: dict[int, frozenset[str]]  # modes it took
     rewritten: list[int]
@@ -162,7 +176,7 @@ def _steps(revision: Revision) -> list[_Step]:
     for statement in revision.statements:
         if statement.autocommit:  # the transaction before it was committed
             held = {oid: frozenset() for oid in tables}
-            steps.append(_Step(statement, dict(held), {}, [], {}))
+            steps.append(_Step(statement, held, held, {}, [], {}))
             continue
         now = {oid: statement.locks.get(oid, frozenset()) for oid in tables}
         new = {oid: now[oid] - held[oid] for oid in tables if now[oid] - held[oid]}
@@ -172,7 +186,7 @@ def _steps(revision: Revision) -> list[_Step]:
             if oid in statement.relfilenodes and statement.relfilenodes[oid] != nodes[oid]
         ]
         worked = {oid: did for oid in tables if (did := _did(work[oid], statement.work.get(oid)))}
-        steps.append(_Step(statement, now, new, rewritten, worked))
+        steps.append(_Step(statement, held, now, new, rewritten, worked))
         held = now
         nodes.update({oid: n for oid, n in statement.relfilenodes.items() if oid in nodes})
         work.update({oid: w for oid, w in statement.work.items() if oid in work})
@@ -281,43 +295,63 @@ def _rewrite_fix(statement: Statement) -> str:
 def _blocking(revision: Revision, steps: list[_Step], index: int) -> list[RawFinding]:
     step = steps[index]
     statement = step.statement
-    sentences = []
-    fixes: list[str] = []
+    by_rank: dict[int, list[int]] = {}
     for oid, modes in sorted(step.new.items()):
         rank = _strongest(modes)
-        if rank < SHARE or oid in step.rewritten:
-            continue
-        released = _release(revision, steps, index, oid, rank)
-        later = _extending(revision, steps, index, released, oid, rank)
-        own = _own_reasons(revision, step)
+        if rank >= SHARE and oid not in step.rewritten:
+            by_rank.setdefault(rank, []).append(oid)
+    own = _own_reasons(revision, step)
+    sentences = []
+    fixes: list[str] = []
+    for rank, oids in sorted(by_rank.items(), reverse=True):
+        released = max(_release(revision, steps, index, oid, rank) for oid in oids)
+        later = _extending(revision, steps, index, released)
         if not own and not later:
             continue  # metadata only, for an instant
-        table = revision.tables[oid].name
-        held = _held_seconds(revision, steps, index, released)
-        mode = _mode_name(rank)
-        text = (
-            f"took {_article(mode)} {mode} lock on {table}: it blocks "
-            f"{BLOCKED[BLOCKS[rank]].format(table=table)} until the revision commits."
-        )
-        if own:
-            text += f" It {_and(own)} ({secs(statement.seconds)} here)."
-        else:
-            text += f" The statement itself is quick ({secs(statement.seconds)})."
-        if later:
-            text += (
-                f" The revision kept the lock {secs(held - statement.seconds)} longer, "
-                f"through {_count(len(later))}: {'; '.join(later)}."
-            )
-        text += f" Held {secs(held)} in all"
-        if any("scanned" in why or "wrote" in why for why in own + later):
-            text += " on this database's few rows (with production's, the work lasts longer)"
-        sentences.append(text + ".")
+        sentences.append(_blocking_sentence(revision, steps, index, oids, rank, own, later))
         fixes.append(_blocking_fix(statement, bool(own), bool(later)))
     if not sentences:
         return []
     message = f"`{short_sql(statement.sql)}` " + " It also ".join(sentences)
     fix = "; ".join(dict.fromkeys(fixes))
     return [RawFinding("AG906", message, statement.path, statement.line, fix)]
+
+
+def _blocking_sentence(
+    revision: Revision,
+    steps: list[_Step],
+    index: int,
+    oids: list[int],
+    rank: int,
+    own: list[str],
+    later: list[str],
+) -> str:
+    statement = steps[index].statement
+    names = _and([revision.tables[oid].name for oid in oids])
+    released = max(_release(revision, steps, index, oid, rank) for oid in oids)
+    held = _held_seconds(revision, steps, index, released)
+    mode = _mode_name(rank)
+    lock = f"{_article(mode)} {mode} lock" if len(oids) == 1 else f"{mode} locks"
+    text = (
+        f"took {lock} on {names}: it blocks {BLOCKED[BLOCKS[rank]].format(table=names)} "
+        "until the revision commits."
+    )
+    if own:
+        text += f" It {_and(own)} ({secs(statement.seconds)} here)."
+    else:
+        text += f" The statement itself is quick ({secs(statement.seconds)})."
+    if later:
+        shown = "; ".join(later[:NAMED]) + (
+            f"; and {len(later) - NAMED} more" if len(later) > NAMED else ""
+        )
+        text += (
+            f" The revision kept the lock {secs(held - statement.seconds)} longer, "
+            f"through {_count(len(later))}: {shown}."
+        )
+    text += f" Held {secs(held)} in all"
+    if any("scanned" in why or "wrote" in why for why in own + later):
+        text += " on this database's few rows (with production's, the work lasts longer)"
+    return text + "."
 
 
 def _own_reasons(revision: Revision, step: _Step) -> list[str]:
@@ -334,18 +368,16 @@ def _work(revision: Revision, step: _Step) -> str:
     return _and([f"{did} {_and(names)}" for did, names in by_kind.items()])
 
 
-def _extending(
-    revision: Revision, steps: list[_Step], index: int, released: int, oid: int, rank: int
-) -> list[str]:
+def _extending(revision: Revision, steps: list[_Step], index: int, released: int) -> list[str]:
     """The later statements that kept the lock held while doing work or waiting: each
-    as "line N (why)"."""
+    as "line N why"."""
     found = []
     for later in steps[index + 1 : released]:
         why = [_work(revision, later)] if later.worked else []
         waits = [
-            revision.tables[o].name
-            for o, modes in later.new.items()
-            if o != oid or _strongest(modes) > rank
+            revision.tables[oid].name
+            for oid, modes in sorted(later.new.items())
+            if any(_may_wait(mode, later.before.get(oid, frozenset())) for mode in modes)
         ]
         if waits:
             why.append(f"locked {_and(waits)}, which can wait behind other sessions")
@@ -354,6 +386,16 @@ def _extending(
         if why:
             found.append(f"line {later.statement.line} {_and(why)}")
     return found
+
+
+def _may_wait(mode: str, held: frozenset[str]) -> bool:
+    """Whether taking `mode` can wait for another session, given the modes this one
+    holds on the table already (other sessions can only hold modes that conflict with
+    none of them)."""
+    rank = RANK.get(mode, 0)
+    ours = {RANK.get(m, 0) for m in held}
+    theirs = [r for r in range(1, 9) if not any(r in CONFLICTS[h] for h in ours if h)]
+    return any(r in CONFLICTS.get(rank, set()) for r in theirs)
 
 
 def _blocking_fix(statement: Statement, own: bool, later: bool) -> str:
@@ -425,18 +467,22 @@ def _no_timeout(revision: Revision, steps: list[_Step]) -> list[RawFinding]:
 
 
 def _merged(findings: list[RawFinding]) -> list[RawFinding]:
-    """One finding per code and line: statements of one op.* call are one message."""
-    merged: dict[tuple[str, str | None, int | None], RawFinding] = {}
+    """One finding per code and line: the statements of one op.* call (or of a loop on
+    one line) are one message, the first in full and the others named."""
+    groups: dict[tuple[str, str | None, int | None], list[RawFinding]] = {}
     for finding in findings:
-        key = (finding.code, finding.path, finding.line)
-        if key in merged:
-            first = merged[key]
-            first.message += f"; then {finding.message}"
-            if finding.fix and finding.fix != first.fix:
-                first.fix = f"{first.fix}; {finding.fix}" if first.fix else finding.fix
-        else:
-            merged[key] = finding
-    return list(merged.values())
+        groups.setdefault((finding.code, finding.path, finding.line), []).append(finding)
+    merged = []
+    for first, *others in groups.values():
+        if others:
+            named = [o.message.split("` ", 1)[0].lstrip("`") for o in others]
+            shown = ", ".join(f"`{short_sql(sql, 60)}`" for sql in named[:NAMED])
+            more = f" and {len(named) - NAMED} more" if len(named) > NAMED else ""
+            first.message += f" The same line then ran {shown}{more}, with the same hazard."
+            fixes = dict.fromkeys(f.fix for f in [first, *others] if f.fix)
+            first.fix = "; ".join(fixes) or None
+        merged.append(first)
+    return merged
 
 
 def secs(seconds: float) -> str:
