@@ -168,34 +168,42 @@ def _watched(revision: Revision) -> list[tuple[str, int]]:
 
 
 def _steps(revision: Revision) -> list[_Step]:
+    """Each statement with what it changed on the pre-existing tables (only the tables its
+    catalog rows name are looked at: a revision touches few of many)."""
     tables = revision.tables
-    held = {oid: table.held for oid, table in tables.items()}
-    nodes = {oid: table.relfilenode for oid, table in tables.items()}
-    work = {oid: table.work for oid, table in tables.items()}
+    none: frozenset[str] = frozenset()
+    held = {oid: table.held for oid, table in tables.items() if table.held}
+    nodes: dict[int, int] = {}
+    work: dict[int, tuple[int, int]] = {}
     steps = []
     for statement in revision.statements:
         if statement.autocommit:  # the transaction before it was committed
-            held = {oid: frozenset() for oid in tables}
-            steps.append(_Step(statement, held, held, {}, [], {}))
+            steps.append(_Step(statement, held, {}, {}, [], {}))
+            held = {}
             continue
-        now = {oid: statement.locks.get(oid, frozenset()) for oid in tables}
-        new = {oid: now[oid] - held[oid] for oid in tables if now[oid] - held[oid]}
+        now = {oid: modes for oid, modes in statement.locks.items() if oid in tables}
+        taken = {oid: modes - held.get(oid, none) for oid, modes in now.items()}
+        new = {oid: modes for oid, modes in taken.items() if modes}
         rewritten = [
             oid
-            for oid in tables
-            if oid in statement.relfilenodes and statement.relfilenodes[oid] != nodes[oid]
+            for oid, node in statement.relfilenodes.items()
+            if oid in tables and node != nodes.get(oid, tables[oid].relfilenode)
         ]
-        worked = {oid: did for oid in tables if (did := _did(work[oid], statement.work.get(oid)))}
-        steps.append(_Step(statement, held, now, new, rewritten, worked))
+        worked = {
+            oid: did
+            for oid, counts in statement.work.items()
+            if oid in tables and (did := _did(work.get(oid, tables[oid].work), counts))
+        }
+        steps.append(
+            _Step(statement, held, now, {o: m for o, m in new.items() if m}, rewritten, worked)
+        )
         held = now
-        nodes.update({oid: n for oid, n in statement.relfilenodes.items() if oid in nodes})
-        work.update({oid: w for oid, w in statement.work.items() if oid in work})
+        nodes.update(statement.relfilenodes)
+        work.update(statement.work)
     return steps
 
 
-def _did(before: tuple[int, int], after: tuple[int, int] | None) -> str:
-    if after is None:
-        return ""
+def _did(before: tuple[int, int], after: tuple[int, int]) -> str:
     scanned, wrote = after[0] > before[0], after[1] > before[1]
     return {(True, True): "scanned and wrote rows of", (True, False): "scanned"}.get(
         (scanned, wrote), "wrote rows of" if wrote else ""

@@ -52,17 +52,23 @@ WORK = (
     "pg_stat_get_xact_numscans(c.oid), pg_stat_get_xact_tuples_inserted(c.oid)"
     " + pg_stat_get_xact_tuples_updated(c.oid) + pg_stat_get_xact_tuples_deleted(c.oid)"
 )
+WORK_AS = (
+    "pg_stat_get_xact_numscans(c.oid) AS scans, pg_stat_get_xact_tuples_inserted(c.oid)"
+    " + pg_stat_get_xact_tuples_updated(c.oid) + pg_stat_get_xact_tuples_deleted(c.oid)"
+    " AS written"
+)
 # After each statement: one row per user table this backend holds a lock on, and one
 # row with the session's lock_timeout.
 AFTER_STATEMENT = f"""
-SELECT c.oid::int8, c.relfilenode::int8, {WORK}, l.modes, NULL
+SELECT c.oid::int8, c.relfilenode::int8, {WORK}, l.modes, n.nspname::text, c.relname::text,
+       NULL
 FROM (
     SELECT relation, array_agg(mode::text) AS modes FROM pg_locks
     WHERE pid = pg_backend_pid() AND locktype = 'relation' AND granted
     GROUP BY relation
-) AS l JOIN pg_class AS c ON c.oid = l.relation
+) AS l JOIN pg_class AS c ON c.oid = l.relation JOIN pg_namespace AS n ON n.oid = c.relnamespace
 WHERE {USER_OIDS}
-UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, current_setting('lock_timeout')
+UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, current_setting('lock_timeout')
 """
 # Before a revision: the locks this backend holds on user tables (but the version table).
 HELD = f"""
@@ -87,10 +93,18 @@ FROM unnest(CAST(:names AS text[]), CAST(:settings AS text[])) AS s(name, settin
 JOIN pg_settings AS p ON p.name = s.name
 WHERE p.setting IS DISTINCT FROM s.setting
 """
+# Before the first revision traced (or after statements not traced): every table.
 TABLES = f"""
-SELECT c.oid::int8, c.relfilenode::int8, {WORK}, n.nspname, c.relname
+SELECT c.oid::int8, c.relfilenode::int8, {WORK}, n.nspname::text, c.relname::text
 FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
 WHERE {USER_OIDS}
+"""
+# Before the other revisions (the tables are known from the statements traced since): the
+# tables whose counters are not zero.
+COUNTERS = f"""
+SELECT oid, scans, written FROM (
+    SELECT c.oid::int8 AS oid, {WORK_AS} FROM pg_class AS c WHERE {USER_OIDS}
+) AS w WHERE scans + written > 0
 """
 
 
@@ -117,6 +131,11 @@ class LockTracer(Observer):
         self._local_settings = False
         # The migration contexts whose transaction has run a revision already.
         self._ran_in: set[int] = set()
+        # Per migration context: the tables that exist (kept up to date from the traced
+        # statements' rows), or None when statements ran that were not traced.
+        self._known: dict[int, dict[int, Table] | None] = {}
+        self._known_now: dict[int, Table] | None = None
+        self._version_table = ("", "")
 
     # -- Observer hooks --------------------------------------------------------------
 
@@ -137,21 +156,34 @@ class LockTracer(Observer):
         script = step.revision
         if self.scope is not None and script.revision not in self.scope:
             self._ran_in.add(id(context))
+            self._known[id(context)] = None  # it may change tables unseen
             return
         if self._attributor is None:
             self._attributor = Attributor(self._revision_files())
         connection: Connection = context.connection
         held, masked = self._fresh_transaction(context, connection)
         self._ran_in.add(id(context))
-        tables = self._tables(connection, context.version_table, context.version_table_schema)
-        for oid, modes in held.items():
+        self._version_table = (context.version_table, context.version_table_schema)
+        known = self._known.get(id(context))
+        if known is None:
+            known = self._known[id(context)] = self._tables(connection)
+            counters = {oid: table.work for oid, table in known.items()}
+        else:
+            counters = {int(oid): (int(s), int(w)) for oid, s, w in _query(connection, COUNTERS)}
+        self._known_now = known
+        tables = dict(known)
+        for oid in set(counters) | set(held):
             if oid in tables:
-                tables[oid].held = modes
+                table = tables[oid]
+                work = counters.get(oid, (0, 0))
+                tables[oid] = Table(table.name, table.relfilenode, work, held.get(oid, frozenset()))
         self._revision = Revision(script.revision, real_path(script.path), tables, [])
         self._revision.masked_because = masked
 
     def after(self, step: Any, context: Any) -> None:
         revision, self._revision = self._revision, None
+        if revision is not None and (revision.stopped or self._known_now is None):
+            self._known[id(context)] = None
         if revision is not None:
             revision.end = self._clock()
             self._results.append(revision)
@@ -210,18 +242,18 @@ class LockTracer(Observer):
             connection.execute(text(RESTORE), restore).all()
         return {}, ""
 
-    def _tables(
-        self, connection: Connection, version_table: str, version_schema: str | None
-    ) -> dict[int, Table]:
-        """The tables that exist now, but alembic's version table."""
+    def _tables(self, connection: Connection) -> dict[int, Table]:
+        """The tables that exist now, but alembic's version table, each with its counters."""
         tables = {}
-        for oid, node, scans, rows, schema, name in _query(connection, TABLES):
-            if name == version_table and version_schema in {None, schema}:
-                continue
-            shown = name if schema == "public" else f"{schema}.{name}"
-            work = (int(scans or 0), int(rows or 0))
-            tables[int(oid)] = Table(shown, int(node), work)
+        for oid, node, scans, written, schema, name in _query(connection, TABLES):
+            if not self._is_version_table(schema, name):
+                work = (int(scans or 0), int(written or 0))
+                tables[int(oid)] = Table(_shown(schema, name), int(node), work)
         return tables
+
+    def _is_version_table(self, schema: str, name: str) -> bool:
+        table, version_schema = self._version_table
+        return name == table and version_schema in {None, schema}
 
     # -- around each statement ---------------------------------------------------------
 
@@ -262,14 +294,33 @@ class LockTracer(Observer):
         dbapi = getattr(proxied, "dbapi_connection", None) or proxied.connection
         if getattr(dbapi, "autocommit", False):
             record.autocommit = True
+            self._known_now = None  # it may change tables unseen
             return
-        for oid, node, scans, written, modes, timeout in _query(conn, AFTER_STATEMENT):
+        known = self._known_now
+        for oid, node, scans, written, modes, schema, name, timeout in _query(
+            conn, AFTER_STATEMENT
+        ):
             if oid is None:
                 record.lock_timeout = str(timeout)
                 continue
-            record.locks[int(oid)] = frozenset(modes or ())
-            record.relfilenodes[int(oid)] = int(node)
-            record.work[int(oid)] = (int(scans or 0), int(written or 0))
+            oid, node = int(oid), int(node)
+            record.locks[oid] = frozenset(modes or ())
+            record.relfilenodes[oid] = node
+            record.work[oid] = (int(scans or 0), int(written or 0))
+            if known is not None:
+                self._learn(known, oid, node, schema, name)
+
+    def _learn(self, known: dict[int, Table], oid: int, node: int, schema: str, name: str) -> None:
+        """Keep the known tables up to date: created, rewritten or renamed."""
+        seen, shown = known.get(oid), _shown(schema, name)
+        if seen is not None and (seen.relfilenode, seen.name) == (node, shown):
+            return
+        if not self._is_version_table(schema, name):
+            known[oid] = Table(shown, node, (0, 0))
+
+
+def _shown(schema: str, name: str) -> str:
+    return name if schema == "public" else f"{schema}.{name}"
 
 
 def _query(connection: Any, sql: str) -> list[Any]:
