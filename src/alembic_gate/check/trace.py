@@ -161,15 +161,18 @@ class LockTracer(Observer):
         if self._attributor is None:
             self._attributor = Attributor(self._revision_files())
         connection: Connection = context.connection
-        held, masked = self._fresh_transaction(context, connection)
-        self._ran_in.add(id(context))
         self._version_table = (context.version_table, context.version_table_schema)
         known = self._known.get(id(context))
+        # The tables (all of them, or only the counters that are not zero), read in the
+        # same round trip as the commit when there is one.
+        baseline = TABLES if known is None else COUNTERS
+        held, masked, rows = self._fresh_transaction(context, connection, baseline)
+        self._ran_in.add(id(context))
         if known is None:
-            known = self._known[id(context)] = self._tables(connection)
+            known = self._known[id(context)] = self._tables(rows)
             counters = {oid: table.work for oid, table in known.items()}
         else:
-            counters = {int(oid): (int(s), int(w)) for oid, s, w in _query(connection, COUNTERS)}
+            counters = {int(oid): (int(s), int(w)) for oid, s, w in rows}
         self._known_now = known
         tables = dict(known)
         for oid in set(counters) | set(held):
@@ -212,40 +215,47 @@ class LockTracer(Observer):
     # -- before a revision -----------------------------------------------------------
 
     def _fresh_transaction(
-        self, context: Any, connection: Connection
-    ) -> tuple[dict[int, frozenset[str]], str]:
+        self, context: Any, connection: Connection, baseline: str
+    ) -> tuple[dict[int, frozenset[str]], str, list[Any]]:
         """Commit before the revision when earlier revisions ran in the same transaction
-        (their locks would hide this one's). Returns the locks still held per table, and
-        why they could not be released ("" when none are)."""
+        (their locks would hide this one's), then read `baseline`. Returns the locks still
+        held per table, why they could not be released ("" when none are), and the rows
+        of `baseline`."""
         if context._in_external_transaction:
             params = {"version_table": context.version_table}
-            rows = connection.execute(text(HELD), params)
-            held = {int(oid): frozenset(modes) for oid, modes in rows}
-            if any(RANK.get(m, 0) >= SHARE_UPDATE_EXCLUSIVE for m in chain(*held.values())):
-                return held, "env.py runs the migrations in a transaction it began itself"
-            return held, ""
+            locks = connection.execute(text(HELD), params)
+            held = {int(oid): frozenset(modes) for oid, modes in locks}
+            masked = any(RANK.get(m, 0) >= SHARE_UPDATE_EXCLUSIVE for m in chain(*held.values()))
+            reason = "env.py runs the migrations in a transaction it began itself" if masked else ""
+            return held, reason, _query(connection, baseline)
         ran_before = id(context) in self._ran_in
         if context._transaction is None or not ran_before or not connection.in_transaction():
-            return {}, ""  # a transaction per migration, or nothing ran in this one yet
+            # A transaction per migration, or nothing ran in this one yet.
+            return {}, "", _query(connection, baseline)
         names = settings = None
         if self._local_settings:
             names, settings = connection.execute(text(SETTINGS)).one()
-        if not self.committed:
-            # A throwaway database: its commits need not wait for the disk.
-            connection.exec_driver_sql("SET synchronous_commit = off")
-        # As MigrationContext.autocommit_block() does.
-        context._transaction.commit()
-        context._transaction = connection.begin()
         self.committed = True
+        if _simple_queries(connection):
+            # One round trip, and no moment outside a transaction in between (when the
+            # server may flush the counters). The commit need not wait for the disk: a
+            # throwaway database. SQLAlchemy's transaction carries on into the new one.
+            sql = f"SET LOCAL synchronous_commit = off; COMMIT; BEGIN; {baseline}"
+            rows = _query(connection, sql)
+        else:
+            # As MigrationContext.autocommit_block() does.
+            context._transaction.commit()
+            context._transaction = connection.begin()
+            rows = _query(connection, baseline)
         if names:
             restore = {"names": list(names), "settings": list(settings or [])}
             connection.execute(text(RESTORE), restore).all()
-        return {}, ""
+        return {}, "", rows
 
-    def _tables(self, connection: Connection) -> dict[int, Table]:
-        """The tables that exist now, but alembic's version table, each with its counters."""
+    def _tables(self, rows: list[Any]) -> dict[int, Table]:
+        """The tables of TABLES' rows, but alembic's version table, with their counters."""
         tables = {}
-        for oid, node, scans, written, schema, name in _query(connection, TABLES):
+        for oid, node, scans, written, schema, name in rows:
             if not self._is_version_table(schema, name):
                 work = (int(scans or 0), int(written or 0))
                 tables[int(oid)] = Table(_shown(schema, name), int(node), work)
@@ -324,14 +334,26 @@ def _shown(schema: str, name: str) -> str:
 
 
 def _query(connection: Any, sql: str) -> list[Any]:
-    """Rows of `sql` on the connection's own DBAPI connection: no SQLAlchemy events (it
-    runs inside them) and none of its per-query cost."""
+    """Rows of `sql` (of its last statement that returns rows) on the connection's own
+    DBAPI connection: no SQLAlchemy events (it runs inside them) and none of its
+    per-query cost."""
     cursor = connection.connection.cursor()
     try:
         cursor.execute(sql)
+        while cursor.description is None:  # psycopg 3: one result per statement
+            if not cursor.nextset():
+                return []
         return list(cursor.fetchall())
     finally:
         cursor.close()
+
+
+def _simple_queries(connection: Any) -> bool:
+    """Whether the driver sends a query without parameters as it is, several statements
+    in one (psycopg 3 and psycopg2), keeping track of the transaction from the server."""
+    proxied = connection.connection
+    dbapi = getattr(proxied, "dbapi_connection", None) or proxied.connection
+    return type(dbapi).__module__.split(".")[0] in {"psycopg", "psycopg2"}
 
 
 def real_path(path: str) -> str:
