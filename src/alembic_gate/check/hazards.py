@@ -106,6 +106,9 @@ class Revision:
     masked_because: str = ""
     # Why tracing stopped part-way (its catalog query failed).
     stopped: str = ""
+    # The counters of the tables its statements touched, as they were before the first of
+    # them (instead of Table.work, for a tracer that reads them only when needed).
+    work_before: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -174,7 +177,7 @@ def _steps(revision: Revision) -> list[_Step]:
     none: frozenset[str] = frozenset()
     held = {oid: table.held for oid, table in tables.items() if table.held}
     nodes: dict[int, int] = {}
-    work: dict[int, tuple[int, int]] = {}
+    work = dict(revision.work_before)
     steps = []
     for statement in revision.statements:
         if statement.autocommit:  # the transaction before it was committed
