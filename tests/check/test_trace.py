@@ -68,9 +68,17 @@ def _database(admin: str) -> Iterator[str]:
         engine.dispose()
 
 
-def _check(tmp: Path, *args: str, database: str | None = None, since: str | None = None) -> Traced:
-    """`check` on a fresh copy of check_locks, writing the JSON, text and GitHub reports."""
-    root = Path(shutil.copytree(PROJECTS / "check_locks", tmp / uuid.uuid4().hex[:8]))
+def _check(
+    tmp: Path,
+    *args: str,
+    database: str | None = None,
+    since: str | None = None,
+    project: str = "check_locks",
+    driver: str = "psycopg",
+) -> Traced:
+    """`check` on a fresh copy of a project (check_locks), writing the JSON, text and
+    GitHub reports; on a database of the local server, or (database="") in a container."""
+    root = Path(shutil.copytree(PROJECTS / project, tmp / uuid.uuid4().hex[:8]))
     if since:
         (root / "pyproject.toml").write_text(f'[tool.alembic-gate]\nsince = "{since}"\n')
     summary = root / "summary.md"
@@ -82,6 +90,7 @@ def _check(tmp: Path, *args: str, database: str | None = None, since: str | None
         patch.setenv("GITHUB_STEP_SUMMARY", str(summary))
         stack.enter_context(contextlib.redirect_stdout(stdout))
         url = stack.enter_context(_database(LOCAL_POSTGRES)) if database is None else database
+        url = url.replace("+psycopg:", f"+{driver}:")
         target = ["--database-url", url] if url else ["--image", POSTGRES_IMAGE]
         code = main(["check", *target, *formats, *args])
     report = json.loads((root / "report.json").read_text())
@@ -281,6 +290,37 @@ def test_set_local_lock_timeout_lasts_until_an_autocommit_block_commits(local: P
     run = _check(local, "-x", "lock_timeout=local")
     sevens = [f["path"] for f in run.report["findings"] if f["code"] == "AG907"]
     assert sevens == [HOLD]
+
+
+@pytest.mark.postgres
+def test_psycopg2_is_traced_as_psycopg(local: Path) -> None:
+    run = _check(local, driver="psycopg2")
+    assert sorted((f["code"], f["path"]) for f in run.report["findings"]) == sorted(
+        [
+            ("AG906", INDEX),
+            ("AG905", BIGINT),
+            ("AG907", BIGINT),
+            ("AG907", ADD_NOTE),
+            ("AG906", HOLD),
+            ("AG907", HOLD),
+        ]
+    )
+    rows = {
+        r["path"]: [(x["line"], x["lock"], x["rewrite"]) for x in r["rows"]]
+        for r in run.report["locks"]
+    }
+    assert rows[INDEX] == [(run.line(INDEX, "op.create_index("), "SHARE", False)]
+    assert rows[BIGINT] == [(run.line(BIGINT, "op.alter_column("), "ACCESS EXCLUSIVE", True)]
+
+
+@pytest.mark.postgres
+def test_an_async_engine_is_traced(local: Path) -> None:
+    # alembic init -t async: the driver runs behind SQLAlchemy's async adapter.
+    run = _check(local, project="check_async")
+    add = f"{VERSIONS}/c9e2b7d41a05_add_user_email.py"
+    index = run.line(add, "op.create_index(")
+    assert ("AG906", index) in run.found(add)
+    assert run.finding("AG907", add)["line"] == run.line(add, "op.add_column(")
 
 
 @pytest.mark.postgres

@@ -132,7 +132,7 @@ class _Step:
 
 def analyse(revision: Revision) -> Analysis:
     steps = _steps(revision)
-    masked = _masked(revision)
+    masked = _masked(revision) if revision.masked_because else []
     findings: list[RawFinding] = []
     rows: list[LockRow] = []
     for index in range(len(steps)):

@@ -123,17 +123,24 @@ def shown(schema: str, name: str) -> str:
 
 
 def query(connection: Any, sql: str) -> list[Any]:
-    """Rows of `sql` (of its last statement that returns rows, where it has several) on
-    the connection's DBAPI connection."""
+    """Rows of `sql` on the connection's DBAPI connection. Of several statements, psycopg
+    keeps every result (the first that has rows is read), psycopg2 only the last."""
     cursor = connection.connection.cursor()
     try:
         cursor.execute(sql)
         while cursor.description is None:  # psycopg 3: a result per statement
-            if not cursor.nextset():
+            if not _next_result(cursor):
                 return []
         return list(cursor.fetchall())
     finally:
         cursor.close()
+
+
+def _next_result(cursor: Any) -> bool:
+    try:
+        return bool(cursor.nextset())
+    except Exception:  # psycopg2: NotSupportedError, it keeps the last result only
+        return False
 
 
 def dbapi_connection(connection: Any) -> Any:
@@ -141,7 +148,9 @@ def dbapi_connection(connection: Any) -> Any:
     return getattr(proxied, "dbapi_connection", None) or proxied.connection
 
 
-def simple_queries(connection: Any) -> bool:
-    """Whether the driver sends a query without parameters as it is, several statements
-    in one, and follows the transaction from what the server reports (psycopg, psycopg2)."""
-    return type(dbapi_connection(connection)).__module__.split(".")[0] in {"psycopg", "psycopg2"}
+def driver(connection: Any) -> str:
+    """ "psycopg" or "psycopg2" (drivers that send a query without parameters as it is,
+    several statements in one, and follow the transaction from what the server reports),
+    or ""."""
+    name = type(dbapi_connection(connection)).__module__.split(".")[0]
+    return name if name in {"psycopg", "psycopg2"} else ""

@@ -110,7 +110,13 @@ class LockTracer(Observer):
         known = tables is not None
         if tables is None:
             tables = self._tables[key] = Tables(context.version_table, context.version_table_schema)
-        held, masked = self._prepare(context, context.connection, tables, known)
+        path = real_path(script.path)
+        try:
+            held, masked = self._prepare(context, context.connection, tables, known)
+        except Exception as exc:  # tracing must never break a migration
+            self._tables[key] = None
+            self._revision = Revision(script.revision, path, {}, [], stopped=_why(exc))
+            return
         self._ran_in.add(key)
         self._current, self._stale = tables, False
         existing = dict(tables.by_oid)
@@ -118,7 +124,7 @@ class LockTracer(Observer):
             if oid in existing:
                 table = existing[oid]
                 existing[oid] = Table(table.name, table.relfilenode, table.work, modes)
-        self._revision = Revision(script.revision, real_path(script.path), existing, [])
+        self._revision = Revision(script.revision, path, existing, [])
         self._revision.masked_because = masked
 
     def after(self, step: Any, context: Any) -> None:
@@ -183,7 +189,8 @@ class LockTracer(Observer):
 
     def _commit(self, context: Any, connection: Connection, tables: Tables, known: bool) -> None:
         self.committed = True
-        if not pgstate.simple_queries(connection):
+        driver = pgstate.driver(connection)
+        if not driver:
             # As MigrationContext.autocommit_block() does.
             context._transaction.commit()
             context._transaction = connection.begin()
@@ -193,15 +200,15 @@ class LockTracer(Observer):
         # counters), so the counters known stay right: only those of the tables this
         # transaction locked can have moved. The commit need not wait for the disk (a
         # throwaway database); SQLAlchemy's transaction carries on into the new one.
-        if known:
-            rows = pgstate.query(
-                connection, f"SET LOCAL synchronous_commit = off; {pgstate.LOCKED_COUNTERS}"
-            )
-            tables.counters(rows, complete=False)
-            pgstate.query(connection, "COMMIT; BEGIN")
+        commit = "SET LOCAL synchronous_commit = off; COMMIT; BEGIN"
+        if not known:
+            tables.load(pgstate.query(connection, f"{commit}; {pgstate.TABLES}"))
+        elif driver == "psycopg":  # every result kept: one round trip
+            sql = f"{pgstate.LOCKED_COUNTERS}; {commit}"
+            tables.counters(pgstate.query(connection, sql), complete=False)
         else:
-            sql = f"SET LOCAL synchronous_commit = off; COMMIT; BEGIN; {pgstate.TABLES}"
-            tables.load(pgstate.query(connection, sql))
+            tables.counters(pgstate.query(connection, pgstate.LOCKED_COUNTERS), complete=False)
+            pgstate.query(connection, commit)
 
     def _read_tables(self, connection: Connection, tables: Tables, known: bool) -> None:
         if known:
@@ -235,7 +242,7 @@ class LockTracer(Observer):
         try:
             self._read(conn, revision, record)
         except Exception as exc:  # tracing must never break a migration
-            revision.stopped = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+            revision.stopped = _why(exc)
             return
         finally:
             self._overhead += time.perf_counter() - began
@@ -262,6 +269,10 @@ class LockTracer(Observer):
                     revision.work_before[oid] = tables.work.get(oid, (0, 0))
                 tables.learn(oid, node, schema, name)
                 tables.count(oid, work)
+
+
+def _why(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
 
 
 def real_path(path: str) -> str:
