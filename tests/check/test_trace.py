@@ -8,6 +8,8 @@ import contextlib
 import io
 import json
 import shutil
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -378,3 +380,55 @@ def test_other_engines_claim_nothing(tmp_path: Path) -> None:
     assert code == 0
     report = json.loads(out.getvalue())
     assert (report["findings"], report["locks"]) == ([], [])
+
+
+# Runs a Session as the worker does, with another measurement that writes rows into
+# accounts just before d4f6b8ca0004 runs (after the tracer read its counters), as seeding
+# does when a revision in scope starts.
+DRIVER = """
+import json, sys
+from pathlib import Path
+from alembic_gate.check.observe import Observer
+from alembic_gate.check.protocol import DatabaseSpec, Request
+from alembic_gate.check.session import Session
+
+class Writer(Observer):
+    def before(self, step, context):
+        if step.revision.revision == "d4f6b8ca0004":
+            context.connection.exec_driver_sql(
+                "INSERT INTO accounts (id, balance, name) VALUES (99, 1, 'x')"
+            )
+
+root = Path.cwd()
+request = Request(
+    cwd=str(root), config_path=str(root / "alembic.ini"), section="alembic",
+    script_location=str(root / "migrations"), flask=False,
+    database=DatabaseSpec("url", url=sys.argv[1]), compare=False,
+)
+session = Session(request)
+session.observers.add(Writer())
+result = session.run()
+print(json.dumps([[f.code, Path(f.path).name, f.line] for f in result.findings]))
+"""
+
+
+@pytest.mark.postgres
+def test_rows_another_measurement_writes_are_not_the_revisions(local: Path) -> None:
+    root = Path(shutil.copytree(PROJECTS / "check_locks", local / uuid.uuid4().hex[:8]))
+    (root / "driver.py").write_text(DRIVER)
+    with _database(LOCAL_POSTGRES) as url:
+        done = subprocess.run(
+            [sys.executable, str(root / "driver.py"), url],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    add_note = Path(ADD_NOTE).name
+    # The INSERT moved accounts' row counter before the revision's first statement: it is
+    # not the nullable ADD COLUMN's doing, so that stays an instant lock (AG907 only).
+    assert [f for f in found if f[1] == add_note] == [
+        ["AG907", add_note, line_of(root / ADD_NOTE, "op.add_column(")]
+    ]
+    assert ["AG906", Path(INDEX).name, line_of(root / INDEX, "op.create_index(")] in found

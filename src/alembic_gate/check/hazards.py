@@ -89,6 +89,8 @@ class Statement:
     relfilenodes: dict[int, int] = field(default_factory=dict)
     work: dict[int, tuple[int, int]] = field(default_factory=dict)
     lock_timeout: str = "0"
+    # Counters as they were just before it, where statements not traced moved them.
+    baseline: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def seconds(self) -> float:
@@ -180,6 +182,7 @@ def _steps(revision: Revision) -> list[_Step]:
     work = dict(revision.work_before)
     steps = []
     for statement in revision.statements:
+        work.update(statement.baseline)
         if statement.autocommit:  # the transaction before it was committed
             steps.append(_Step(statement, held, {}, {}, [], {}))
             held = {}

@@ -48,6 +48,8 @@ from alembic_gate.check.pgstate import Tables
 from alembic_gate.check.protocol import Observed, RawFinding
 from alembic_gate.findings import RevisionLocks
 
+# alembic-gate's own code: a statement another measurement issues is not the revision's.
+GATE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 # SET LOCAL and set_config(..., true) in a statement: settings a commit would drop.
 LOCAL_SETTING = re.compile(r"\bset\s+local\b|\bset_config\s*\(", re.IGNORECASE)
 OWN_TRANSACTION = "env.py runs the migrations in a transaction it began itself"
@@ -81,6 +83,10 @@ class LockTracer(Observer):
         self._current: Tables | None = None
         # Whether statements ran outside the transaction (they may change tables unseen).
         self._stale = False
+        # Whether statements not traced ran since the counters were last read (another
+        # measurement's: they may have moved them), and the counters read again then.
+        self._dirty = False
+        self._baseline: dict[int, tuple[int, int]] = {}
 
     # -- Observer hooks --------------------------------------------------------------
 
@@ -118,7 +124,7 @@ class LockTracer(Observer):
             self._revision = Revision(script.revision, path, {}, [], stopped=_why(exc))
             return
         self._ran_in.add(key)
-        self._current, self._stale = tables, False
+        self._current, self._stale, self._dirty = tables, False, False
         existing = dict(tables.by_oid)
         for oid, modes in held.items():
             if oid in existing:
@@ -225,11 +231,35 @@ class LockTracer(Observer):
         self._pending = None
         if not self._local_settings and LOCAL_SETTING.search(statement):
             self._local_settings = True  # from now on, carry settings over commits
-        if self._revision is None or self._attributor is None:
+        revision = self._revision
+        if revision is None or self._attributor is None:
             return
-        where = self._attributor.current()
-        if where is not None:
-            self._pending = (where, statement, self._clock())
+        where, issued_by_gate = self._attributor.current_via(2, GATE)
+        if where is None or issued_by_gate:
+            self._dirty = True
+            return
+        self._baseline = {}
+        if self._dirty and not revision.stopped:
+            began = time.perf_counter()
+            try:
+                self._recount(conn)
+            except Exception as exc:  # tracing must never break a migration
+                revision.stopped = _why(exc)
+            finally:
+                self._overhead += time.perf_counter() - began
+        self._pending = (where, statement, self._clock())
+
+    def _recount(self, conn: Any) -> None:
+        """Counters that statements not traced may have moved: those of the tables this
+        transaction locked, read again before the next traced statement."""
+        self._dirty = False
+        if getattr(pgstate.dbapi_connection(conn), "autocommit", False):
+            return
+        for oid, scans, written in pgstate.query(conn, pgstate.LOCKED_COUNTERS):
+            self._baseline[int(oid)] = (int(scans or 0), int(written or 0))
+        if self._current is not None:
+            for oid, work in self._baseline.items():
+                self._current.count(oid, work)
 
     def _after_statement(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         pending, self._pending = self._pending, None
@@ -237,7 +267,7 @@ class LockTracer(Observer):
         if pending is None or revision is None or revision.stopped:
             return
         (path, line), sql, start = pending
-        record = Statement(path, line, sql, start, self._clock())
+        record = Statement(path, line, sql, start, self._clock(), baseline=self._baseline)
         began = time.perf_counter()
         try:
             self._read(conn, revision, record)
