@@ -326,6 +326,21 @@ def test_an_async_engine_is_traced(local: Path) -> None:
 
 
 @pytest.mark.postgres
+def test_a_transaction_per_migration_is_traced_alike(local: Path) -> None:
+    run = _check(local, "-x", "transaction=per_migration")
+    assert sorted((f["code"], f["path"]) for f in run.report["findings"]) == sorted(
+        [
+            ("AG906", INDEX),
+            ("AG905", BIGINT),
+            ("AG907", BIGINT),
+            ("AG907", ADD_NOTE),
+            ("AG906", HOLD),
+            ("AG907", HOLD),
+        ]
+    )
+
+
+@pytest.mark.postgres
 def test_a_transaction_env_py_began_itself_is_not_split(local: Path) -> None:
     run = _check(local, "-x", "transaction=own", "--extend-select", "AG105")
     # accounts was created (and locked) earlier in the same transaction: the index's lock

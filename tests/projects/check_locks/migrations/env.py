@@ -61,7 +61,8 @@ def run_migrations_online() -> None:
 
     How lock_timeout is set (-x lock_timeout=...): not at all (the default), in the
     connection's options, for the session, or with SET LOCAL in the migrations'
-    transaction. -x transaction=own: env.py begins the transaction itself.
+    transaction. -x transaction=own: env.py begins the transaction itself;
+    -x transaction=per_migration: alembic's transaction_per_migration.
     """
     x_args = context.get_x_argument(as_dictionary=True)
     lock_timeout = x_args.get("lock_timeout")
@@ -89,7 +90,9 @@ def run_migrations_online() -> None:
             return
 
         context.configure(
-            connection=connection, target_metadata=target_metadata
+            connection=connection,
+            target_metadata=target_metadata,
+            transaction_per_migration=x_args.get("transaction") == "per_migration",
         )
 
         with context.begin_transaction():
