@@ -16,8 +16,11 @@ An Observer (see `check.observe`). For each revision in scope it
    relfilenodes and counters, and `lock_timeout` as the session has it;
 4. once the revision has run, hands the records to `check.hazards`.
 
-Statements in an autocommit block run outside any transaction: their locks end with them,
-so there is nothing to read afterwards; they are recorded, not queried.
+Statements that are not the revision's (alembic's version table, another measurement's
+rows: seeding) are not traced; the counters they may have moved are read again before the
+next traced statement. Statements in an autocommit block run outside any transaction:
+their locks end with them, so there is nothing to read afterwards; they are recorded, not
+queried.
 """
 
 from __future__ import annotations
