@@ -398,8 +398,8 @@ def test_other_engines_claim_nothing(tmp_path: Path) -> None:
 
 
 # Runs a Session as the worker does, with another measurement that writes rows into
-# accounts just before d4f6b8ca0004 runs (after the tracer read its counters), as seeding
-# does when a revision in scope starts.
+# accounts, as seeding does: once c3e5a7b90003 has run (-x after) or just before
+# d4f6b8ca0004 runs (-x before), after the tracer read its counters either way.
 DRIVER = """
 import json, sys
 from pathlib import Path
@@ -409,10 +409,17 @@ from alembic_gate.check.session import Session
 
 class Writer(Observer):
     def before(self, step, context):
-        if step.revision.revision == "d4f6b8ca0004":
-            context.connection.exec_driver_sql(
-                "INSERT INTO accounts (id, balance, name) VALUES (99, 1, 'x')"
-            )
+        if sys.argv[2] == "before" and step.revision.revision == "d4f6b8ca0004":
+            self.write(context)
+
+    def after(self, step, context):
+        if sys.argv[2] == "after" and step.revision.revision == "c3e5a7b90003":
+            self.write(context)
+
+    def write(self, context):
+        context.connection.exec_driver_sql(
+            "INSERT INTO accounts (id, balance, name) VALUES (99, 1, 'x')"
+        )
 
 root = Path.cwd()
 request = Request(
@@ -428,12 +435,13 @@ print(json.dumps([[f.code, Path(f.path).name, f.line] for f in result.findings])
 
 
 @pytest.mark.postgres
-def test_rows_another_measurement_writes_are_not_the_revisions(local: Path) -> None:
+@pytest.mark.parametrize("when", ["after", "before"])
+def test_rows_another_measurement_writes_are_not_the_revisions(local: Path, when: str) -> None:
     root = Path(shutil.copytree(PROJECTS / "check_locks", local / uuid.uuid4().hex[:8]))
     (root / "driver.py").write_text(DRIVER)
     with _database(LOCAL_POSTGRES) as url:
         done = subprocess.run(
-            [sys.executable, str(root / "driver.py"), url],
+            [sys.executable, str(root / "driver.py"), url, when],
             cwd=root,
             capture_output=True,
             text=True,

@@ -88,7 +88,9 @@ class LockTracer(Observer):
         self._stale = False
         # Whether statements not traced ran since the counters were last read (another
         # measurement's: they may have moved them), and the counters read again then.
+        # alembic's own statements on its version table do not count.
         self._dirty = False
+        self._version_statement: re.Pattern[str] | None = None
         self._baseline: dict[int, tuple[int, int]] = {}
 
     # -- Observer hooks --------------------------------------------------------------
@@ -128,6 +130,7 @@ class LockTracer(Observer):
             return
         self._ran_in.add(key)
         self._current, self._stale, self._dirty = tables, False, False
+        self._version_statement = _version_statement(context)
         existing = dict(tables.by_oid)
         for oid, modes in held.items():
             if oid in existing:
@@ -212,6 +215,8 @@ class LockTracer(Observer):
         commit = "SET LOCAL synchronous_commit = off; COMMIT; BEGIN"
         if not known:
             tables.load(pgstate.query(connection, f"{commit}; {pgstate.TABLES}"))
+        elif not self._dirty:  # nothing but the revisions traced moved the counters
+            pgstate.query(connection, commit)
         elif driver == "psycopg":  # every result kept: one round trip
             sql = f"{pgstate.LOCKED_COUNTERS}; {commit}"
             tables.counters(pgstate.query(connection, sql), complete=False)
@@ -236,10 +241,11 @@ class LockTracer(Observer):
             self._local_settings = True  # from now on, carry settings over commits
         revision = self._revision
         if revision is None or self._attributor is None:
+            self._dirty = self._dirty or not self._versions(statement)
             return
         where, issued_by_gate = self._attributor.current_via(2, GATE)
         if where is None or issued_by_gate:
-            self._dirty = True
+            self._dirty = self._dirty or not self._versions(statement)
             return
         self._baseline = {}
         if self._dirty and not revision.stopped:
@@ -251,6 +257,11 @@ class LockTracer(Observer):
             finally:
                 self._overhead += time.perf_counter() - began
         self._pending = (where, statement, self._clock())
+
+    def _versions(self, statement: str) -> bool:
+        """Whether `statement` is alembic's update of its version table."""
+        pattern = self._version_statement
+        return pattern is not None and pattern.match(statement) is not None
 
     def _recount(self, conn: Any) -> None:
         """Counters that statements not traced may have moved: those of the tables this
@@ -302,6 +313,14 @@ class LockTracer(Observer):
                     revision.work_before[oid] = tables.work.get(oid, (0, 0))
                 tables.learn(oid, node, schema, name)
                 tables.count(oid, work)
+
+
+def _version_statement(context: Any) -> re.Pattern[str]:
+    table = re.escape(context.version_table)
+    return re.compile(
+        rf'\s*(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+(?:"?\w+"?\.)?"?{table}"?[\s(]',
+        re.IGNORECASE,
+    )
 
 
 def _why(exc: Exception) -> str:
