@@ -10,6 +10,7 @@ transaction.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from alembic_gate.check.hazards import Table
@@ -122,10 +123,21 @@ def shown(schema: str, name: str) -> str:
     return name if schema == "public" else f"{schema}.{name}"
 
 
+# A cursor per psycopg connection, kept: making one costs more than a small query. It
+# holds its connection, so no other connection can have the same id while it is here.
+_CURSORS: dict[int, Any] = {}
+
+
 def query(connection: Any, sql: str) -> list[Any]:
     """Rows of `sql` on the connection's DBAPI connection. Of several statements, psycopg
     keeps every result (the first that has rows is read), psycopg2 only the last."""
-    cursor = connection.connection.cursor()
+    dbapi = dbapi_connection(connection)
+    kept = driver(connection) != ""
+    cursor = _CURSORS.get(id(dbapi)) if kept else None
+    if cursor is None or cursor.connection is not dbapi or cursor.closed:
+        cursor = connection.connection.cursor()
+        if kept:
+            _CURSORS[id(dbapi)] = cursor
     try:
         cursor.execute(sql)
         while cursor.description is None:  # psycopg 3: a result per statement
@@ -133,7 +145,16 @@ def query(connection: Any, sql: str) -> list[Any]:
                 return []
         return list(cursor.fetchall())
     finally:
-        cursor.close()
+        if not kept:
+            cursor.close()
+
+
+def forget_cursors() -> None:
+    """Close the cursors kept (the run is over)."""
+    for cursor in _CURSORS.values():
+        with suppress(Exception):
+            cursor.close()
+    _CURSORS.clear()
 
 
 def _next_result(cursor: Any) -> bool:

@@ -153,6 +153,7 @@ class LockTracer(Observer):
         self._revision = None  # AG901 says what happened; its locks are moot
 
     def findings(self) -> list[RawFinding]:
+        pgstate.forget_cursors()  # the migrations have run
         return [f for analysis in self._analysed() for f in analysis.findings]
 
     def observed(self) -> list[Observed]:
