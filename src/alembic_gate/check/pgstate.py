@@ -27,21 +27,20 @@ OWN_LOCKS = """
     WHERE pid = pg_backend_pid() AND locktype = 'relation' AND granted
     GROUP BY relation
 """
-# After each statement: a row per user table this backend holds a lock on, and a row with
-# the session's lock_timeout.
+# After each statement: a row per lock mode this backend holds on a user table, and a row
+# with the session's lock_timeout.
 AFTER_STATEMENT = f"""
-SELECT c.oid::int8, c.relfilenode::int8, {WORK}, l.modes, n.nspname::text, c.relname::text,
-       NULL
-FROM ({OWN_LOCKS}) AS l
-JOIN pg_class AS c ON c.oid = l.relation JOIN pg_namespace AS n ON n.oid = c.relnamespace
-WHERE {USER_TABLES}
+SELECT c.oid::int8, c.relfilenode::int8, {WORK}, l.mode::text,
+       c.relnamespace::regnamespace::text, c.relname::text, NULL
+FROM pg_locks AS l JOIN pg_class AS c ON c.oid = l.relation
+WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND {USER_TABLES}
 UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, current_setting('lock_timeout')
 """
 # Every table, with its counters.
 TABLES = f"""
-SELECT c.oid::int8, c.relfilenode::int8, {WORK}, n.nspname::text, c.relname::text
-FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
-WHERE {USER_TABLES}
+SELECT c.oid::int8, c.relfilenode::int8, {WORK}, c.relnamespace::regnamespace::text,
+       c.relname::text
+FROM pg_class AS c WHERE {USER_TABLES}
 """
 # The counters that are not zero (the others were flushed, or never moved).
 COUNTERS = f"""
@@ -132,14 +131,20 @@ def query(connection: Any, sql: str) -> list[Any]:
     """Rows of `sql` on the connection's DBAPI connection. Of several statements, psycopg
     keeps every result (the first that has rows is read), psycopg2 only the last."""
     dbapi = dbapi_connection(connection)
-    kept = driver(connection) != ""
+    name = driver(connection)
+    kept = name != ""
     cursor = _CURSORS.get(id(dbapi)) if kept else None
     if cursor is None or cursor.connection is not dbapi or cursor.closed:
         cursor = connection.connection.cursor()
         if kept:
             _CURSORS[id(dbapi)] = cursor
     try:
-        cursor.execute(sql)
+        if name == "psycopg":
+            # Not prepared: each migration's DDL would make the server plan it again, and
+            # preparing costs more than that.
+            cursor.execute(sql, prepare=False)
+        else:
+            cursor.execute(sql)
         while cursor.description is None:  # psycopg 3: a result per statement
             if not _next_result(cursor):
                 return []

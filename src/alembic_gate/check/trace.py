@@ -299,14 +299,17 @@ class LockTracer(Observer):
             self._stale = True
             return
         tables = self._current
-        for oid, node, scans, written, modes, schema, name, timeout in pgstate.query(
+        modes: dict[int, set[str]] = {}
+        for oid, node, scans, written, mode, schema, name, timeout in pgstate.query(
             conn, pgstate.AFTER_STATEMENT
         ):
             if oid is None:
                 record.lock_timeout = str(timeout)
                 continue
             oid, node, work = int(oid), int(node), (int(scans or 0), int(written or 0))
-            record.locks[oid] = frozenset(modes or ())
+            modes.setdefault(oid, set()).add(mode)
+            if oid in record.relfilenodes:
+                continue
             record.relfilenodes[oid] = node
             record.work[oid] = work
             if tables is not None:
@@ -314,6 +317,7 @@ class LockTracer(Observer):
                     revision.work_before[oid] = tables.work.get(oid, (0, 0))
                 tables.learn(oid, node, schema, name)
                 tables.count(oid, work)
+        record.locks = {oid: frozenset(held) for oid, held in modes.items()}
 
 
 def _version_statement(context: Any) -> re.Pattern[str]:
