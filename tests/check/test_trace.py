@@ -63,9 +63,11 @@ def _database(admin: str) -> Iterator[str]:
     try:
         with engine.connect() as conn:
             conn.exec_driver_sql(f"CREATE DATABASE {name}")
-        yield sa.make_url(admin).set(database=name).render_as_string(hide_password=False)
-        with engine.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        try:
+            yield sa.make_url(admin).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with engine.connect() as conn:
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     finally:
         engine.dispose()
 
