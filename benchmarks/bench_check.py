@@ -14,6 +14,10 @@ container's start time (`--db postgres`) is measured on its own, since the
 CLI pair has no equivalent, and so are whole container runs: in a new container each
 time, and in a kept one (ALEMBIC_GATE_REUSE=1) whose template database, keyed on the
 history's hash, spares a repeated run from applying every migration again.
+
+The cost of lock tracing (AG905-AG907, one catalog query per statement of each revision)
+is the gate's time against `check --ignore AG905,AG906,AG907`, which turns it off (every
+revision of the generated history is in scope, so every statement is traced).
 """
 
 from __future__ import annotations

@@ -40,3 +40,11 @@ def test_check_help_names_the_default_images(capsys: pytest.CaptureFixture[str])
     text = " ".join(capsys.readouterr().out.split())
     for image in DEFAULT_IMAGES.values():
         assert image in text
+
+
+def test_check_help_says_postgresql_is_traced(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["check", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "On PostgreSQL every statement of the revisions in scope is traced" in text
+    assert "--ignore AG905,AG906,AG907 turns tracing off" in text

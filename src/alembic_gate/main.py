@@ -112,7 +112,11 @@ def _check_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "check",
         help="apply every migration to a throwaway database, then compare with the models",
         description="Start a throwaway database, run `upgrade heads`, then alembic's "
-        "autogenerate comparison (`alembic check`). Runs the project's env.py.",
+        "autogenerate comparison (`alembic check`). Runs the project's env.py. On PostgreSQL "
+        "every statement of the revisions in scope is traced: the locks it takes and the "
+        "tables it rewrites, at its op.* line (AG905 table-rewrite, AG906 blocking-lock, "
+        "AG907 no-lock-timeout, and a lock table per revision in the report); "
+        "--ignore AG905,AG906,AG907 turns tracing off.",
     )
     _add_setup_options(p)
     _add_report_options(p)

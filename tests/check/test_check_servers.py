@@ -29,13 +29,34 @@ def test_postgres_failure_says_the_transaction_rolled_back(
     project: Project, check: Check, postgres_url: str
 ) -> None:
     root = project("failing")
-    run = check("--database-url", postgres_url, "--format", "json")
+    # Without lock tracing, which commits before each revision it traces.
+    run = check("--database-url", postgres_url, "--format", "json", "--ignore", "AG905,AG906,AG907")
     [finding] = run.findings
     assert (finding["code"], finding["path"]) == ("AG901", FAILING)
     assert finding["line"] == line_of(root / FAILING, "op.execute(")
     assert 'column "username" does not exist' in finding["message"]
     assert "no revision is applied (postgresql rolled the whole upgrade back" in finding["message"]
     assert tables(postgres_url) == []
+
+
+@pytest.mark.postgres
+def test_postgres_failure_after_lock_tracing_committed(
+    project: Project, check: Check, postgres_url: str
+) -> None:
+    root = project("failing")
+    run = check("--database-url", postgres_url, "--format", "json")
+    [finding] = run.findings
+    assert (finding["code"], finding["path"]) == ("AG901", FAILING)
+    assert finding["line"] == line_of(root / FAILING, "op.execute(")
+    assert (
+        "2 revision(s) applied, the database is at 7a3d5e8c2f40 (check committed"
+        in (finding["message"])
+    )
+    assert (
+        "as env.py runs it, postgresql would have rolled the whole upgrade back"
+        in (finding["message"])
+    )
+    assert tables(postgres_url) == ["alembic_version", "posts", "users"]
 
 
 @pytest.mark.postgres

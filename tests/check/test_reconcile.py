@@ -44,13 +44,21 @@ def test_a_line_the_measurement_did_not_watch_keeps_the_guess() -> None:
 
 
 def test_every_kind_that_ran_must_have_watched_the_line() -> None:
-    # AG101 is answered by rows (data) and by locks; locks did not watch line 12.
-    runs = Measurements()
-    runs.watch("data", [(PATH, 12)])
-    runs.watch("locks", [(PATH, 40)])
-    assert [f.code for f in reconcile([static("AG101", 12)], runs).findings] == ["AG101"]
+    # AG101 is answered by rows (data) only: a lock trace on empty tables watching its
+    # line (and finding AG907 there, say) neither confirms nor refutes it.
+    runs = Measurements([measured("AG907", 12)])
     runs.watch("locks", [(PATH, 12)])
-    assert reconcile([static("AG101", 12)], runs).findings == []
+    assert [f.code for f in reconcile([static("AG101", 12)], runs).findings] == [
+        "AG101",
+        "AG907",
+    ]
+    runs.watch("data", [(PATH, 40)])
+    assert [f.code for f in reconcile([static("AG101", 12)], runs).findings] == [
+        "AG101",
+        "AG907",
+    ]
+    runs.watch("data", [(PATH, 12)])
+    assert [f.code for f in reconcile([static("AG101", 12)], runs).findings] == ["AG907"]
 
 
 def test_a_kind_that_did_not_run_does_not_count() -> None:
@@ -58,6 +66,15 @@ def test_a_kind_that_did_not_run_does_not_count() -> None:
     runs = Measurements()
     runs.watch("data", [(PATH, 12)])
     assert reconcile([static("AG101", 12)], runs).findings == []
+
+
+def test_a_lock_measurement_replaces_index_and_type_guesses() -> None:
+    runs = Measurements([measured("AG906", 12)])
+    runs.watch("locks", [(PATH, 12), (PATH, 14)])
+    result = reconcile([static("AG105", 12), static("AG106", 14), static("AG106", 16)], runs)
+    assert [(f.code, f.line) for f in result.findings] == [("AG106", 16), ("AG906", 12)]
+    assert [f.code for f in result.confirmed] == ["AG105"]
+    assert [f.code for f in result.refuted] == ["AG106"]
 
 
 def test_rules_no_measurement_answers_stay() -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from alembic_gate.findings import Report
+from alembic_gate.findings import LockRow, Report, RevisionLocks
 from alembic_gate.findings.catalog import RULES
 from alembic_gate.reporters import github
 from alembic_gate.reporters.text import summary_line
@@ -323,3 +323,58 @@ def test_annotation_properties_and_message_are_escaped() -> None:
         "::error file=v/x\\n%3A%3Aerror%3A%3Ay.py,line=1,title=AG007 unparsable-revision"
         "::a\\x1b[2Jb%0Ac"
     )
+
+
+def test_step_summary_lock_tables() -> None:
+    locks = [
+        RevisionLocks(
+            "b2d4f6a80002",
+            "m/versions/b2d4_index.py",
+            1,
+            [
+                LockRow(
+                    22,
+                    "CREATE INDEX ix ON accounts (name)",
+                    "accounts",
+                    "SHARE",
+                    "writes",
+                    0.004,
+                    False,
+                )
+            ],
+        ),
+        RevisionLocks(
+            "c3e5a7b90003",
+            "m/versions/c3e5_bigint.py",
+            1,
+            [
+                LockRow(
+                    9,
+                    "ALTER TABLE a | b",
+                    "accounts",
+                    "ACCESS EXCLUSIVE",
+                    "reads and writes",
+                    2.5,
+                    True,
+                )
+            ],
+        ),
+        RevisionLocks("e5a7c9db0005", None, 1, note="a_b"),
+    ]
+    summary = github.step_summary(Report("check", locks=locks))
+    assert (
+        "### Locks measured on PostgreSQL\n\n"
+        "On tables that existed before each revision.\n\n"
+        "**`b2d4f6a80002`** `m/versions/b2d4_index.py` (1 statement traced)\n\n"
+        "| Line | Statement | Table | Lock | Blocks | Held for | Rewrite |\n"
+        "| --- | --- | --- | --- | --- | --- | --- |\n"
+        "| 22 | `CREATE INDEX ix ON accounts (name)` | accounts | SHARE | writes | 4ms | no |\n\n"
+        "**`c3e5a7b90003`** `m/versions/c3e5_bigint.py` (1 statement traced)\n\n"
+        "| Line | Statement | Table | Lock | Blocks | Held for | Rewrite |\n"
+        "| --- | --- | --- | --- | --- | --- | --- |\n"
+        "| 9 | `ALTER TABLE a \\| b` | accounts | ACCESS EXCLUSIVE | reads and writes | 2.50s "
+        "| **yes** |\n\n"
+        "**`e5a7c9db0005`** (1 statement traced): no blocking lock, no rewrite.\n\n"
+        "Note: a\\_b\n"
+    ) in summary
+    assert "Locks measured" not in github.step_summary(Report("check"))

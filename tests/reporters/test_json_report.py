@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from alembic_gate.findings import Report
+from alembic_gate.findings import LockRow, Report, RevisionLocks
 from alembic_gate.findings.catalog import RULES
 from alembic_gate.reporters import json_report
 
@@ -94,3 +94,31 @@ def test_confidence_of_each_finding() -> None:
     )
     [finding] = json.loads(json_report.render(report))["findings"]
     assert finding["confidence"] == "medium"
+
+
+def test_check_reports_carry_the_lock_tables() -> None:
+    row = LockRow(
+        22, "CREATE INDEX ix ON accounts (name)", "accounts", "SHARE", "writes", 0.004, False
+    )
+    report = Report("check", locks=[RevisionLocks("b2d4", "m/versions/b2d4.py", 1, [row])])
+    assert json.loads(json_report.render(report))["locks"] == [
+        {
+            "revision": "b2d4",
+            "path": "m/versions/b2d4.py",
+            "statements": 1,
+            "rows": [
+                {
+                    "line": 22,
+                    "statement": "CREATE INDEX ix ON accounts (name)",
+                    "table": "accounts",
+                    "lock": "SHARE",
+                    "blocks": "writes",
+                    "held": 0.004,
+                    "rewrite": False,
+                }
+            ],
+            "note": "",
+        }
+    ]
+    assert json.loads(json_report.render(Report("check")))["locks"] == []
+    assert "locks" not in json.loads(json_report.render(Report("lint")))

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from alembic_gate.findings import Report
+import re
+
+from alembic_gate.findings import LockRow, Report, RevisionLocks
 from alembic_gate.findings.catalog import RULES
 from alembic_gate.reporters import text
 
@@ -124,3 +126,77 @@ def test_a_finding_the_rule_is_not_sure_of_says_so() -> None:
         "v/ab12.py:3: AG102 [not-null-without-backfill] Makes t.c NOT NULL. (low confidence)",
         "v/ab12.py:4: AG103 [drop-column-or-table] Drops t.c.",
     ]
+
+
+LOCKS = [
+    RevisionLocks(
+        "b2d4f6a80002",
+        "m/versions/b2d4_index.py",
+        2,
+        [
+            LockRow(
+                22,
+                "CREATE INDEX ix_accounts_name ON accounts (name)",
+                "accounts",
+                "SHARE",
+                "writes",
+                0.004,
+                False,
+            ),
+            LockRow(
+                24,
+                "ALTER TABLE accounts ALTER COLUMN balance TYPE BIGINT",
+                "accounts",
+                "ACCESS EXCLUSIVE",
+                "reads and writes",
+                1.25,
+                True,
+            ),
+        ],
+    ),
+    RevisionLocks("e5a7c9db0005", "m/versions/e5a7_concurrently.py", 1, note="tracing stopped"),
+]
+
+
+def test_lock_tables_come_first_one_per_traced_revision() -> None:
+    finding = RULES["AG906"].finding("SHARE on accounts.", "m/versions/b2d4_index.py", 22)
+    lines = text.render(Report("check", findings=[finding], locks=LOCKS)).splitlines()
+    assert lines[:2] == [
+        "Locks measured on PostgreSQL (tables that existed before each revision):",
+        "b2d4f6a80002 m/versions/b2d4_index.py (2 statements traced):",
+    ]
+    assert [re.split(r" {2,}", line.strip()) for line in lines[2:5]] == [
+        ["line", "statement", "table", "lock", "blocks", "held for", "rewrite"],
+        [
+            "22",
+            "CREATE INDEX ix_accounts_name ON accounts (name)",
+            "accounts",
+            "SHARE",
+            "writes",
+            "4ms",
+            "no",
+        ],
+        [
+            "24",
+            "ALTER TABLE accounts ALTER COLUMN balance TYP...",
+            "accounts",
+            "ACCESS EXCLUSIVE",
+            "reads and writes",
+            "1.25s",
+            "yes",
+        ],
+    ]
+    # Columns line up.
+    assert len({line.index("  accounts  ") for line in lines[3:5]}) == 1
+    assert lines[5:] == [
+        "e5a7c9db0005 m/versions/e5a7_concurrently.py: no blocking lock, no rewrite "
+        "(1 statement traced)",
+        "  note: tracing stopped",
+        "",
+        "m/versions/b2d4_index.py:22: AG906 [blocking-lock] SHARE on accounts.",
+        "Found 1 warning.",
+    ]
+
+
+def test_no_lock_tables_without_traced_revisions() -> None:
+    assert text.lock_tables(Report("check")) == []

@@ -28,7 +28,7 @@ from alembic_gate.check.process import WorkerProcess
 from alembic_gate.check.protocol import PLACEHOLDERS, DatabaseSpec, Request, Result, fill
 from alembic_gate.check.reconcile import MEASURED, Measurements, reconcile
 from alembic_gate.errors import GateError, UsageError
-from alembic_gate.findings import Finding
+from alembic_gate.findings import Finding, RevisionLocks
 from alembic_gate.findings.catalog import RULES
 from alembic_gate.history.load import History, load_histories
 from alembic_gate.history.scope import check_since_known
@@ -53,6 +53,8 @@ CHECK_CODES = ("AG801", "AG901", "AG902")
 SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 ENGINES = {"postgres": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB", "sqlite": "SQLite"}
+# Lock tracing on PostgreSQL (check.trace); ignoring all three turns it off.
+TRACE_CODES = MEASURED["locks"]
 
 
 class Terminated(GateError):
@@ -148,19 +150,24 @@ def _run(
         codes += SEEDING_CODES
     results = _check_histories(args, contexts, cwd, settings, worker, env, redact)
     measured = Measurements()
-    for history, result in results:
+    locks: list[RevisionLocks] = []
+    for (history, result), ctx in zip(results, contexts, strict=True):
         for finding in result_findings(result, history, cwd):
             (measured.findings if finding.code in MEASURED_CODES else findings).append(finding)
         for observed in result.observed:
             lines = [(display_path(Path(path), cwd), line) for path, line in observed.lines]
             measured.watch(observed.kind, lines)
+        locks += lock_tables(result.locks, ctx.scope is None, cwd)
     findings += reconcile(static, measured).findings
+    if "locks" in measured.watched:  # traced: PostgreSQL
+        codes += TRACE_CODES
     safety_codes = [c for c in RULES if c.startswith(SAFETY_PREFIX) and settings.is_enabled(c)]
     ran = graph_codes + safety_codes + [c for c in codes if settings.is_enabled(c)]
     findings = [_redacted(f, redact) for f in findings]
     skipped = {pair for ctx in contexts for pair in unread(ctx, settings)}
     report = build_report("check", findings, histories, settings, ran, args.formats, skipped)
     report.coverage = coverage(args, [r for _, r in results], time.monotonic() - started)
+    report.locks = locks
     write_reports(report, targets)
     return report.exit_code
 
@@ -286,7 +293,20 @@ def make_request(
         compare=settings.is_enabled("AG902"),
         scope=None if ctx.scope is None else sorted(ctx.scope),
         seed=seeds(args, settings),
+        trace=any(settings.is_enabled(code) for code in TRACE_CODES),
     )
+
+
+def lock_tables(traced: list[RevisionLocks], everything: bool, cwd: Path) -> list[RevisionLocks]:
+    """The lock tables to show: for a scope (since, --base) every revision traced, for a
+    whole history only those that locked or rewrote a table that existed before them."""
+    shown = []
+    for revision in traced:
+        if everything and not revision.rows and not revision.note:
+            continue
+        path = display_path(Path(revision.path), cwd) if revision.path else None
+        shown.append(replace(revision, path=path))
+    return shown
 
 
 def result_findings(result: Result, history: History, cwd: Path) -> list[Finding]:

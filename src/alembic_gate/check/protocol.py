@@ -11,6 +11,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import IO, Any, Literal
 
+from alembic_gate.findings import LockRow, RevisionLocks
+
 DatabaseKind = Literal["url", "server", "sqlite"]
 ErrorKind = Literal["usage", "env"]
 
@@ -79,6 +81,8 @@ class Request:
     scope: list[str] | None = None
     # Give the tables rows as the migrations run (check.seeding; --no-seed turns it off).
     seed: bool = False
+    # Trace the locks and rewrites of each revision in scope (PostgreSQL; AG905-AG907).
+    trace: bool = True
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -134,6 +138,8 @@ class Result:
     findings: list[RawFinding] = field(default_factory=list)
     behind: list[Behind] = field(default_factory=list)
     observed: list[Observed] = field(default_factory=list)
+    # The locks each traced revision took (paths absolute).
+    locks: list[RevisionLocks] = field(default_factory=list)
     error: str | None = None
     error_kind: ErrorKind | None = None
     # What was covered: the engine ("PostgreSQL 16.4") and the revisions applied.
@@ -151,4 +157,10 @@ class Result:
         data["findings"] = [RawFinding(**f) for f in data["findings"]]
         data["behind"] = [Behind(**b) for b in data["behind"]]
         data["observed"] = [Observed(**o) for o in data.get("observed", [])]
+        data["locks"] = [_revision_locks(r) for r in data.get("locks", [])]
         return cls(**data)
+
+
+def _revision_locks(data: dict[str, Any]) -> RevisionLocks:
+    rows = [LockRow(**row) for row in data.pop("rows")]
+    return RevisionLocks(**data, rows=rows)

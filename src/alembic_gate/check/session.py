@@ -34,6 +34,7 @@ from alembic_gate.check.locate import Location, Models, ProjectFiles, created_in
 from alembic_gate.check.observe import Observers
 from alembic_gate.check.protocol import Behind, RawFinding, Request, Result, fill
 from alembic_gate.check.targets import connect, provide, refuse_nonempty
+from alembic_gate.check.trace import LockTracer
 from alembic_gate.shared.redact import Redactor
 
 ASYNC_MARKERS = ("async_engine_from_config", "create_async_engine", "AsyncEngine", "run_sync")
@@ -56,6 +57,7 @@ class Session:
             self.redact.add_env(name, value)
         # Measurements taken while the migrations run (see check.observe).
         self.observers = Observers()
+        self.tracer: LockTracer | None = None
         self.guard = Guard(self.urls, _hint(request), self.redact, self.observers)
         self.connection: Connection | None = None
         # Whether the databases started as a copy of the history's template (kept server),
@@ -105,7 +107,12 @@ class Session:
         return result
 
     def _measure(self) -> None:
-        """The measurements taken while `upgrade heads` runs (check.observe)."""
+        """The measurements taken while `upgrade heads` runs (check.observe): lock tracing
+        first (PostgreSQL only: it does nothing elsewhere), so the end of each revision is
+        timed before other observers act, then seeding."""
+        if self.request.trace:
+            self.tracer = LockTracer(self.request.scope, lambda: list(self.revisions))
+            self.observers.add(self.tracer)
         if self.request.seed:
             from alembic_gate.check.seeding import Seeding
 
@@ -300,7 +307,11 @@ class Session:
                 )
             else:
                 parts.append(f"{label}no revision is applied")
-            parts[-1] += _transaction_note(self.guard.context_for(name), bool(heads))
+            context = self.guard.context_for(name)
+            if self.tracer is not None and self.tracer.committed:
+                parts[-1] += _traced_note(context)
+            else:
+                parts[-1] += _transaction_note(context, bool(heads))
         return "; ".join(parts)
 
     def _ancestors(self, heads: Sequence[str]) -> set[str]:
@@ -344,6 +355,8 @@ class Session:
         failure = self._attempt(run)
         self.result.findings += self.observers.findings()
         self.result.observed += self.observers.observed()
+        if self.tracer is not None:
+            self.result.locks += self.tracer.locks()
         if failure is not None:
             if run.comparing:  # the migrations had run: the comparison failed
                 self._fail("AG902", failure, "the autogenerate comparison")
@@ -616,6 +629,17 @@ def _transaction_note(context: MigrationContext | None, any_applied: bool) -> st
     if not any_applied and not context.opts.get("transaction_per_migration"):
         return f" ({context.dialect.name} rolled the whole upgrade back: it ran in one transaction)"
     return ""
+
+
+def _traced_note(context: MigrationContext | None) -> str:
+    """Lock tracing committed before the revisions it traced: say what env.py alone does."""
+    if context is None or context.opts.get("transaction_per_migration"):
+        return ""
+    return (
+        " (check committed before each revision it traced, to measure its locks; as env.py "
+        f"runs it, {context.dialect.name} would have rolled the whole upgrade back: it runs "
+        "in one transaction)"
+    )
 
 
 def _names_in(key: str) -> list[str]:

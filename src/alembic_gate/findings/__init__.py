@@ -49,6 +49,32 @@ class Finding:
         return (self.path or "", self.line or 0, self.code, self.message)
 
 
+@dataclass(frozen=True)
+class LockRow:
+    """One statement of a revision that locked or rewrote a table that existed before it
+    (check's lock tracing on PostgreSQL)."""
+
+    line: int | None  # the op.* line in the revision file
+    statement: str  # the SQL, shortened
+    table: str
+    lock: str  # the strongest lock mode it took there ("SHARE", "ACCESS EXCLUSIVE"), or ""
+    blocks: str  # what that lock blocks ("writes", "reads and writes", ...), or ""
+    held: float  # seconds from the statement's start until the lock was released
+    rewrite: bool
+
+
+@dataclass
+class RevisionLocks:
+    """The locks one revision took, measured while `check` applied it."""
+
+    revision: str
+    path: str | None
+    statements: int  # statements traced
+    rows: list[LockRow] = field(default_factory=list)
+    # Why some of its locks could not be measured, when that happened.
+    note: str = ""
+
+
 @dataclass
 class Report:
     """Everything one command run hands to the reporters."""
@@ -72,6 +98,9 @@ class Report:
     # engine and version, revisions applied, seconds), so a pass over nothing cannot
     # look like a pass; None when the command has none.
     coverage: str | None = None
+    # check on PostgreSQL: the locks each revision in scope took, for the lock tables of
+    # the text report and the step summary.
+    locks: list[RevisionLocks] = field(default_factory=list)
 
     def failing(self) -> list[Finding]:
         bar = SEVERITY_RANK[self.fail_on]

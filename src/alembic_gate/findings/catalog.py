@@ -130,6 +130,26 @@ RULES: dict[str, RuleInfo] = {
             "error",
             "A migration that passes on empty tables fails on tables that hold rows.",
         ),
+        _r(
+            "AG905",
+            "table-rewrite",
+            "warning",
+            "A statement rewrote a table that existed before the revision (PostgreSQL).",
+        ),
+        _r(
+            "AG906",
+            "blocking-lock",
+            "warning",
+            "A statement took a lock that blocks writes or reads of an existing table "
+            "(PostgreSQL).",
+        ),
+        _r(
+            "AG907",
+            "no-lock-timeout",
+            "warning",
+            "A revision takes ACCESS EXCLUSIVE on an existing table while lock_timeout "
+            "is 0 (PostgreSQL).",
+        ),
         _r("AG908", "unseeded-table", "info", "check could not give a table rows to migrate."),
     )
 }

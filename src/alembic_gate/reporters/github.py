@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from alembic_gate.findings import Finding, Report, sorted_findings
+from alembic_gate.findings import Finding, Report, RevisionLocks, sorted_findings
 from alembic_gate.findings.catalog import RULES
 from alembic_gate.reporters.common import (
     github_prefix,
@@ -140,13 +140,14 @@ def step_summary(report: Report) -> str:
         head.append(_fails_note(report))
     budget = SUMMARY_LIMIT - sum(len(part) for part in head)
     graphs = [_graph_section(graph, len(report.mermaid)) for graph in report.mermaid]
-    budget -= sum(len(graph) for graph in graphs)
+    locks = [lock_section(report.locks)] if report.locks else []
+    budget -= sum(len(part) for part in [*graphs, *locks])
     groups = _groups(findings, budget)
     notes = []
     if report.unused_suppressions:
         items = "\n".join(f"- {_code(note)}" for note in report.unused_suppressions)
         notes.append(f"Unused suppressions:\n\n{items}")
-    return "\n\n".join([*head, *groups, *notes, *graphs]) + "\n"
+    return "\n\n".join([*head, *groups, *notes, *locks, *graphs]) + "\n"
 
 
 def write_step_summary(report: Report, path: str | Path) -> None:
@@ -306,6 +307,11 @@ def _escaped(text: str) -> str:
     return re.sub(r"([\\`*_\[\]<>|~&#!])", r"\\\1", text)
 
 
+def _table_code(text: str) -> str:
+    """A code span inside a table cell, where GFM still reads a pipe as the cell's end."""
+    return _code(text).replace("|", "\\|")
+
+
 def _code(text: str) -> str:
     """A code span that holds ``text`` as it is (a longer fence around inner backticks)."""
     text = visible(text)
@@ -353,3 +359,30 @@ def _legend(body: str) -> str:
     if "older(" in body:
         keys.append("**older revisions**: the history below, not drawn")
     return "Legend: arrows point from a revision to the ones built on it; " + "; ".join(keys)
+
+
+def lock_section(revisions: list[RevisionLocks]) -> str:
+    """check on PostgreSQL: per revision, what each statement locked or rewrote."""
+    parts = ["### Locks measured on PostgreSQL", "On tables that existed before each revision."]
+    for revision in revisions:
+        where = f" {_code(revision.path)}" if revision.path else ""
+        count = f"{revision.statements} statement{'s' if revision.statements != 1 else ''}"
+        head = f"**{_code(revision.revision)}**{where} ({count} traced)"
+        if not revision.rows:
+            parts.append(f"{head}: no blocking lock, no rewrite.")
+        else:
+            rows = [
+                "| Line | Statement | Table | Lock | Blocks | Held for | Rewrite |",
+                "| --- | --- | --- | --- | --- | --- | --- |",
+            ]
+            for row in revision.rows:
+                held = f"{row.held:.2f}s" if row.held >= 1 else f"{row.held * 1000:.0f}ms"
+                rows.append(
+                    f"| {row.line or ''} | {_table_code(row.statement)} | {_inline(row.table)} | "
+                    f"{row.lock or '-'} | {row.blocks or '-'} | {held} | "
+                    f"{'**yes**' if row.rewrite else 'no'} |"
+                )
+            parts.append(f"{head}\n\n" + "\n".join(rows))
+        if revision.note:
+            parts.append(f"Note: {_inline(revision.note)}")
+    return "\n\n".join(parts)

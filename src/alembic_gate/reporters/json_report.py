@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
-from alembic_gate.findings import Finding, Report, sorted_findings
+from alembic_gate.findings import Finding, Report, RevisionLocks, sorted_findings
 
 VERSION = 1
 
@@ -18,6 +19,8 @@ def render(report: Report) -> str:
         "heads": list(report.heads),
         "unused_suppressions": list(report.unused_suppressions),
     }
+    if report.command == "check":
+        document["locks"] = [_locks(revision) for revision in report.locks]
     return json.dumps(document, indent=2) + "\n"
 
 
@@ -32,3 +35,8 @@ def _finding(finding: Finding) -> dict[str, object]:
         "fix": finding.fix,
         "confidence": finding.confidence,
     }
+
+
+def _locks(revision: RevisionLocks) -> dict[str, object]:
+    """check on PostgreSQL: the locks a revision took (`held` in seconds)."""
+    return asdict(revision)

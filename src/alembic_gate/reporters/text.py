@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from alembic_gate.findings import Finding, Report, Severity, sorted_findings
+from alembic_gate.findings import Finding, LockRow, Report, RevisionLocks, Severity, sorted_findings
 from alembic_gate.reporters.common import location, log_line
 
 _NOUNS: dict[Severity, tuple[str, str]] = {
@@ -20,7 +20,8 @@ _NOUNS: dict[Severity, tuple[str, str]] = {
 
 
 def render(report: Report) -> str:
-    lines = [line for f in sorted_findings(report.findings) for line in finding_lines(f)]
+    lines = lock_tables(report)
+    lines += [line for f in sorted_findings(report.findings) for line in finding_lines(f)]
     lines += [f"note: unused suppression: {note}" for note in report.unused_suppressions]
     lines.append(summary_line(report))
     return "".join(f"{log_line(line)}\n" for line in lines)
@@ -63,3 +64,49 @@ def _block(head: str, text: str) -> list[str]:
     # Later lines of a multi-line message or fix are indented under their finding.
     first, *rest = text.split("\n")
     return [head + first, *(f"    {line}" for line in rest)]
+
+
+# -- check's lock tables ---------------------------------------------------------------
+
+LOCK_HEADER = ("line", "statement", "table", "lock", "blocks", "held for", "rewrite")
+
+
+def lock_tables(report: Report) -> list[str]:
+    """Per revision check traced on PostgreSQL, what each statement locked or rewrote."""
+    if not report.locks:
+        return []
+    lines = ["Locks measured on PostgreSQL (tables that existed before each revision):"]
+    for revision in report.locks:
+        lines += _revision_lock_lines(revision)
+    return [*lines, ""]
+
+
+def _revision_lock_lines(revision: RevisionLocks) -> list[str]:
+    where = f" {revision.path}" if revision.path else ""
+    head = f"{revision.revision}{where}"
+    lines = []
+    if not revision.rows:
+        lines.append(f"{head}: no blocking lock, no rewrite ({_statements(revision)})")
+    else:
+        lines.append(f"{head} ({_statements(revision)}):")
+        table = [LOCK_HEADER, *(_lock_cells(row) for row in revision.rows)]
+        widths = [max(len(cells[i]) for cells in table) for i in range(len(LOCK_HEADER))]
+        for cells in table:
+            padded = (cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
+            lines.append(("  " + "  ".join(padded)).rstrip())
+    if revision.note:
+        lines.append(f"  note: {revision.note}")
+    return lines
+
+
+def _lock_cells(row: LockRow) -> tuple[str, ...]:
+    statement = row.statement if len(row.statement) <= 48 else row.statement[:45] + "..."
+    line = str(row.line) if row.line is not None else ""
+    held = f"{row.held:.2f}s" if row.held >= 1 else f"{row.held * 1000:.0f}ms"
+    rewrite = "yes" if row.rewrite else "no"
+    return (line, statement, row.table, row.lock or "-", row.blocks or "-", held, rewrite)
+
+
+def _statements(revision: RevisionLocks) -> str:
+    count = revision.statements
+    return f"{count} statement{'s' if count != 1 else ''} traced"

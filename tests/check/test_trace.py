@@ -1,0 +1,463 @@
+"""Lock tracing on real PostgreSQL (the local server and a container from the local image):
+AG905-AG907 at the op.* lines of tests/projects/check_locks, the lock tables of the text,
+GitHub and JSON reports, and lint's static warnings reconciled with what was measured."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from alembic_gate.main import main
+
+from .conftest import LOCAL_POSTGRES, POSTGRES_IMAGE, PROJECTS, line_of
+
+VERSIONS = "migrations/versions"
+CREATE_ACCOUNTS = f"{VERSIONS}/a1c3e5f70001_create_accounts.py"
+INDEX = f"{VERSIONS}/b2d4f6a80002_index_accounts_name.py"
+BIGINT = f"{VERSIONS}/c3e5a7b90003_widen_balance_to_bigint.py"
+ADD_NOTE = f"{VERSIONS}/d4f6b8ca0004_add_accounts_note_longer_names.py"
+CONCURRENTLY = f"{VERSIONS}/e5a7c9db0005_index_accounts_note_concurrently.py"
+CREATE_EVENTS = f"{VERSIONS}/f6b8dae10006_create_events.py"
+HOLD = f"{VERSIONS}/a7c9ebf20007_add_accounts_flag_then_wait.py"
+
+
+@dataclass
+class Traced:
+    root: Path
+    code: int
+    report: dict[str, Any]  # the JSON report
+    text: str  # the text report
+    summary: str  # the GitHub step summary
+
+    def found(self, path: str) -> list[tuple[str, int]]:
+        return [(f["code"], f["line"]) for f in self.report["findings"] if f["path"] == path]
+
+    def finding(self, code: str, path: str) -> dict[str, Any]:
+        [finding] = [f for f in self.report["findings"] if (f["code"], f["path"]) == (code, path)]
+        return finding
+
+    def line(self, path: str, text: str) -> int:
+        return line_of(self.root / path, text)
+
+    def locks(self, path: str) -> dict[str, Any]:
+        [revision] = [r for r in self.report["locks"] if r["path"] == path]
+        return revision
+
+
+@contextlib.contextmanager
+def _database(admin: str) -> Iterator[str]:
+    engine = sa.create_engine(admin, poolclass=sa.NullPool, isolation_level="AUTOCOMMIT")
+    name = f"ag_trace_{uuid.uuid4().hex[:10]}"
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
+        try:
+            yield sa.make_url(admin).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with engine.connect() as conn:
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    finally:
+        engine.dispose()
+
+
+def _check(
+    tmp: Path,
+    *args: str,
+    database: str | None = None,
+    since: str | None = None,
+    project: str = "check_locks",
+    driver: str = "psycopg",
+) -> Traced:
+    """`check` on a fresh copy of a project (check_locks), writing the JSON, text and
+    GitHub reports; on a database of the local server, or (database="") in a container."""
+    root = Path(shutil.copytree(PROJECTS / project, tmp / uuid.uuid4().hex[:8]))
+    if since:
+        (root / "pyproject.toml").write_text(f'[tool.alembic-gate]\nsince = "{since}"\n')
+    summary = root / "summary.md"
+    formats = ["--format", "json=report.json", "--format", "github=github.txt", "--format", "text"]
+    stdout = io.StringIO()
+    with contextlib.ExitStack() as stack:
+        patch = stack.enter_context(pytest.MonkeyPatch.context())
+        patch.chdir(root)
+        patch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+        stack.enter_context(contextlib.redirect_stdout(stdout))
+        url = stack.enter_context(_database(LOCAL_POSTGRES)) if database is None else database
+        url = url.replace("+psycopg:", f"+{driver}:")
+        target = ["--database-url", url] if url else ["--image", POSTGRES_IMAGE]
+        code = main(["check", *target, *formats, *args])
+    report = json.loads((root / "report.json").read_text())
+    return Traced(root, code, report, stdout.getvalue(), summary.read_text())
+
+
+def _reachable() -> None:
+    engine = sa.create_engine(LOCAL_POSTGRES, poolclass=sa.NullPool)
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.OperationalError:
+        pytest.skip(f"the local PostgreSQL server ({LOCAL_POSTGRES}) is not reachable")
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param("local", marks=pytest.mark.postgres),
+        pytest.param("container", marks=pytest.mark.docker),
+    ],
+)
+def traced(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Traced:
+    """One run of check_locks on the local server (--database-url) and one in a container."""
+    if request.param == "local":
+        _reachable()
+        return _check(tmp_path_factory.mktemp("local"))
+    request.getfixturevalue("docker_images")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+        return _check(tmp_path_factory.mktemp("container"), database="")
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    _reachable()
+    return tmp_path_factory.mktemp("variants")
+
+
+# -- what each statement does -----------------------------------------------------------
+
+
+def test_a_plain_create_index_on_an_existing_table_is_ag906(traced: Traced) -> None:
+    line = traced.line(INDEX, "op.create_index(")
+    assert traced.found(INDEX) == [("AG906", line)]
+    finding = traced.finding("AG906", INDEX)
+    assert finding["message"].startswith(
+        "`CREATE INDEX ix_accounts_name ON accounts (name)` took a SHARE lock on accounts: "
+        "it blocks writes to accounts (INSERT, UPDATE, DELETE)"
+    )
+    assert "It scanned accounts" in finding["message"]
+    assert "postgresql_concurrently=True" in finding["fix"]
+    assert "autocommit_block()" in finding["fix"]
+    [row] = traced.locks(INDEX)["rows"]
+    assert (row["line"], row["table"], row["lock"], row["blocks"], row["rewrite"]) == (
+        line,
+        "accounts",
+        "SHARE",
+        "writes",
+        False,
+    )
+
+
+def test_integer_to_bigint_rewrites_the_table(traced: Traced) -> None:
+    line = traced.line(BIGINT, "op.alter_column(")
+    assert sorted(traced.found(BIGINT)) == [("AG905", line), ("AG907", line)]
+    finding = traced.finding("AG905", BIGINT)
+    assert finding["message"].startswith(
+        "`ALTER TABLE accounts ALTER COLUMN balance TYPE BIGINT` rewrote accounts: "
+    )
+    assert "ACCESS EXCLUSIVE" in finding["message"]
+    assert finding["fix"].startswith("add a new column of the new type")
+    [row] = traced.locks(BIGINT)["rows"]
+    assert (row["table"], row["lock"], row["blocks"], row["rewrite"]) == (
+        "accounts",
+        "ACCESS EXCLUSIVE",
+        "reads and writes",
+        True,
+    )
+
+
+def test_a_nullable_add_column_rewrites_nothing_and_locks_for_an_instant(traced: Traced) -> None:
+    # Two metadata-only statements: ACCESS EXCLUSIVE for an instant, no rewrite. Only the
+    # lock queue is a hazard (lock_timeout is 0).
+    line = traced.line(ADD_NOTE, "op.add_column(")
+    assert traced.found(ADD_NOTE) == [("AG907", line)]
+    rows = traced.locks(ADD_NOTE)["rows"]
+    first = rows[0]
+    assert (first["line"], first["lock"], first["rewrite"]) == (
+        line,
+        "ACCESS EXCLUSIVE",
+        False,
+    )
+    assert not any(r["rewrite"] for r in rows)
+
+
+def test_create_index_concurrently_in_an_autocommit_block_is_clean(traced: Traced) -> None:
+    assert traced.found(CONCURRENTLY) == []
+    assert all(r["path"] != CONCURRENTLY for r in traced.report["locks"])
+
+
+def test_a_table_created_and_indexed_in_one_revision_is_clean(traced: Traced) -> None:
+    assert traced.found(CREATE_EVENTS) == []
+    assert traced.found(CREATE_ACCOUNTS) == []
+    assert all(r["path"] not in {CREATE_EVENTS, CREATE_ACCOUNTS} for r in traced.report["locks"])
+
+
+def test_a_lock_held_through_a_slow_statement(traced: Traced) -> None:
+    line = traced.line(HOLD, "op.add_column(")
+    sleep = traced.line(HOLD, "pg_sleep")
+    assert traced.found(HOLD) == [("AG906", line), ("AG907", line)]
+    message = traced.finding("AG906", HOLD)["message"]
+    assert message.startswith(
+        "`ALTER TABLE accounts ADD COLUMN flag BOOLEAN` took an ACCESS EXCLUSIVE lock on "
+        "accounts: it blocks every query on accounts, reads too"
+    )
+    assert "The statement itself is quick" in message
+    assert f"through 1 later statement: line {sleep} ran " in message
+    [row] = traced.locks(HOLD)["rows"]
+    assert (row["line"], row["table"], row["lock"]) == (line, "accounts", "ACCESS EXCLUSIVE")
+    assert row["held"] >= 1.2  # pg_sleep(1.2) ran while it was held
+
+
+def test_no_lock_timeout_at_each_revision_taking_access_exclusive(traced: Traced) -> None:
+    sevens = sorted(f["path"] for f in traced.report["findings"] if f["code"] == "AG907")
+    assert sevens == sorted([BIGINT, ADD_NOTE, HOLD])
+    message = traced.finding("AG907", ADD_NOTE)["message"]
+    line = traced.line(ADD_NOTE, "op.add_column(")
+    assert message.startswith(
+        f"this revision takes ACCESS EXCLUSIVE locks on accounts (line {line}) while "
+        "lock_timeout is 0"
+    )
+    assert "SET LOCAL lock_timeout" in traced.finding("AG907", ADD_NOTE)["fix"]
+
+
+def test_warnings_only(traced: Traced) -> None:
+    assert traced.code == 0
+    assert {f["code"] for f in traced.report["findings"]} == {"AG905", "AG906", "AG907"}
+
+
+# -- where reviewers look -----------------------------------------------------------------
+
+
+def test_the_text_report_shows_a_lock_table_per_revision(traced: Traced) -> None:
+    lines = traced.text.splitlines()
+    start = lines.index("Locks measured on PostgreSQL (tables that existed before each revision):")
+    head = lines.index(f"b2d4f6a80002 {INDEX} (1 statement traced):")
+    assert start < head
+    assert lines[head + 1].split() == [
+        "line",
+        "statement",
+        "table",
+        "lock",
+        "blocks",
+        "held",
+        "for",
+        "rewrite",
+    ]
+    row = lines[head + 2].split()
+    assert row[0] == str(traced.line(INDEX, "op.create_index("))
+    assert row[-5:-2] == ["accounts", "SHARE", "writes"] and row[-1] == "no"
+    bigint = lines[lines.index(f"c3e5a7b90003 {BIGINT} (1 statement traced):") + 2]
+    assert "ACCESS EXCLUSIVE  reads and writes" in bigint and bigint.endswith("yes")
+    assert lines[-1] == "Found 6 warnings (6 with a fix)."
+
+
+def test_the_step_summary_shows_a_lock_table_per_revision(traced: Traced) -> None:
+    summary = traced.summary
+    assert "### Locks measured on PostgreSQL" in summary
+    assert f"**`b2d4f6a80002`** `{INDEX}` (1 statement traced)" in summary
+    line = traced.line(INDEX, "op.create_index(")
+    assert (
+        f"| {line} | `CREATE INDEX ix_accounts_name ON accounts (name)` | accounts | SHARE | "
+        "writes | " in summary
+    )
+    assert "| ACCESS EXCLUSIVE | reads and writes |" in summary
+    assert "| **yes** |" in summary
+
+
+# -- how env.py sets lock_timeout, and transactions env.py owns -----------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("how", ["options", "session"])
+def test_no_ag907_when_env_py_sets_lock_timeout(local: Path, how: str) -> None:
+    run = _check(local, "-x", f"lock_timeout={how}")
+    assert [f for f in run.report["findings"] if f["code"] == "AG907"] == []
+    assert run.found(INDEX) == [("AG906", run.line(INDEX, "op.create_index("))]
+
+
+@pytest.mark.postgres
+def test_set_local_lock_timeout_lasts_until_an_autocommit_block_commits(local: Path) -> None:
+    # env.py's SET LOCAL is carried over the commits lock tracing makes; the autocommit
+    # block (as on any deploy) ends that transaction and the setting with it.
+    run = _check(local, "-x", "lock_timeout=local")
+    sevens = [f["path"] for f in run.report["findings"] if f["code"] == "AG907"]
+    assert sevens == [HOLD]
+
+
+@pytest.mark.postgres
+def test_psycopg2_is_traced_as_psycopg(local: Path) -> None:
+    # Lock tracing talks to the driver directly, and psycopg2 keeps only the last result
+    # of several statements. Not in the test extra: installed, it becomes the driver doctor
+    # picks for postgresql:// URLs (pip install psycopg2-binary to run this test).
+    pytest.importorskip("psycopg2")
+    run = _check(local, driver="psycopg2")
+    assert sorted((f["code"], f["path"]) for f in run.report["findings"]) == sorted(
+        [
+            ("AG906", INDEX),
+            ("AG905", BIGINT),
+            ("AG907", BIGINT),
+            ("AG907", ADD_NOTE),
+            ("AG906", HOLD),
+            ("AG907", HOLD),
+        ]
+    )
+    rows = {
+        r["path"]: [(x["line"], x["lock"], x["rewrite"]) for x in r["rows"]]
+        for r in run.report["locks"]
+    }
+    assert rows[INDEX] == [(run.line(INDEX, "op.create_index("), "SHARE", False)]
+    assert rows[BIGINT] == [(run.line(BIGINT, "op.alter_column("), "ACCESS EXCLUSIVE", True)]
+
+
+@pytest.mark.postgres
+def test_an_async_engine_is_traced(local: Path) -> None:
+    # alembic init -t async: the driver runs behind SQLAlchemy's async adapter.
+    run = _check(local, project="check_async")
+    add = f"{VERSIONS}/c9e2b7d41a05_add_user_email.py"
+    index = run.line(add, "op.create_index(")
+    assert ("AG906", index) in run.found(add)
+    assert run.finding("AG907", add)["line"] == run.line(add, "op.add_column(")
+
+
+@pytest.mark.postgres
+def test_a_transaction_per_migration_is_traced_alike(local: Path) -> None:
+    run = _check(local, "-x", "transaction=per_migration")
+    assert sorted((f["code"], f["path"]) for f in run.report["findings"]) == sorted(
+        [
+            ("AG906", INDEX),
+            ("AG905", BIGINT),
+            ("AG907", BIGINT),
+            ("AG907", ADD_NOTE),
+            ("AG906", HOLD),
+            ("AG907", HOLD),
+        ]
+    )
+
+
+@pytest.mark.postgres
+def test_a_transaction_env_py_began_itself_is_not_split(local: Path) -> None:
+    run = _check(local, "-x", "transaction=own", "--extend-select", "AG105")
+    # accounts was created (and locked) earlier in the same transaction: the index's lock
+    # cannot be seen, so lint's AG105 stays and no AG906 is claimed.
+    assert run.found(INDEX) == [("AG105", run.line(INDEX, "op.create_index("))]
+    note = run.locks(INDEX)["note"]
+    assert note.startswith("accounts was locked already when the revision started")
+    assert "env.py runs the migrations in a transaction it began itself" in note
+    # A rewrite shows whatever the locks: the relfilenode changes.
+    assert ("AG905", run.line(BIGINT, "op.alter_column(")) in run.found(BIGINT)
+
+
+# -- static warnings, scope, turning it off -------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_lint_warnings_on_measured_lines_are_replaced_or_dropped(local: Path) -> None:
+    run = _check(local, "--extend-select", "AG105", "-x", "lock_timeout=options")
+    # AG105 (plain index) confirmed: the measurement stands instead.
+    assert run.found(INDEX) == [("AG906", run.line(INDEX, "op.create_index("))]
+    # AG106 (type change) confirmed by a rewrite, refuted where nothing was rewritten.
+    assert run.found(BIGINT) == [("AG905", run.line(BIGINT, "op.alter_column("))]
+    assert run.found(ADD_NOTE) == []
+
+
+@pytest.mark.postgres
+def test_ignoring_the_three_codes_turns_tracing_off(local: Path) -> None:
+    run = _check(local, "--extend-select", "AG105", "--ignore", "AG905,AG906,AG907")
+    assert run.found(INDEX) == [("AG105", run.line(INDEX, "op.create_index("))]
+    assert run.found(BIGINT) == [("AG106", run.line(BIGINT, "op.alter_column("))]
+    assert run.found(ADD_NOTE) == [("AG106", run.line(ADD_NOTE, "op.alter_column("))]
+    assert run.report["locks"] == []
+    assert "Locks measured" not in run.text + run.summary
+
+
+@pytest.mark.postgres
+def test_since_limits_tracing_to_the_revisions_after_it(local: Path) -> None:
+    run = _check(local, since="d4f6b8ca0004")
+    codes = {(f["code"], f["path"]) for f in run.report["findings"]}
+    assert codes == {("AG906", HOLD), ("AG907", HOLD)}
+    # With a scope, every traced revision has its table, clean ones too.
+    assert [r["path"] for r in run.report["locks"]] == [CONCURRENTLY, CREATE_EVENTS, HOLD]
+    assert f"e5a7c9db0005 {CONCURRENTLY}: no blocking lock, no rewrite" in run.text
+
+
+def test_other_engines_claim_nothing(tmp_path: Path) -> None:
+    root = Path(shutil.copytree(PROJECTS / "check_generic", tmp_path / "generic"))
+    out = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(out):
+        patch.chdir(root)
+        code = main(["check", "--db", "sqlite", "--format", "json"])
+    assert code == 0
+    report = json.loads(out.getvalue())
+    assert (report["findings"], report["locks"]) == ([], [])
+
+
+# Runs a Session as the worker does, with another measurement that writes rows into
+# accounts, as seeding does: once c3e5a7b90003 has run (-x after) or just before
+# d4f6b8ca0004 runs (-x before), after the tracer read its counters either way.
+DRIVER = """
+import json, sys
+from pathlib import Path
+from alembic_gate.check.observe import Observer
+from alembic_gate.check.protocol import DatabaseSpec, Request
+from alembic_gate.check.session import Session
+
+class Writer(Observer):
+    def before(self, step, context):
+        if sys.argv[2] == "before" and step.revision.revision == "d4f6b8ca0004":
+            self.write(context)
+
+    def after(self, step, context):
+        if sys.argv[2] == "after" and step.revision.revision == "c3e5a7b90003":
+            self.write(context)
+
+    def write(self, context):
+        context.connection.exec_driver_sql(
+            "INSERT INTO accounts (id, balance, name) VALUES (99, 1, 'x')"
+        )
+
+root = Path.cwd()
+request = Request(
+    cwd=str(root), config_path=str(root / "alembic.ini"), section="alembic",
+    script_location=str(root / "migrations"), flask=False,
+    database=DatabaseSpec("url", url=sys.argv[1]), compare=False,
+)
+session = Session(request)
+session.observers.add(Writer())
+result = session.run()
+print(json.dumps([[f.code, Path(f.path).name, f.line] for f in result.findings]))
+"""
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("when", ["after", "before"])
+def test_rows_another_measurement_writes_are_not_the_revisions(local: Path, when: str) -> None:
+    root = Path(shutil.copytree(PROJECTS / "check_locks", local / uuid.uuid4().hex[:8]))
+    (root / "driver.py").write_text(DRIVER)
+    with _database(LOCAL_POSTGRES) as url:
+        done = subprocess.run(
+            [sys.executable, str(root / "driver.py"), url, when],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    add_note = Path(ADD_NOTE).name
+    # The INSERT moved accounts' row counter before the revision's first statement: it is
+    # not the nullable ADD COLUMN's doing, so that stays an instant lock (AG907 only).
+    assert [f for f in found if f[1] == add_note] == [
+        ["AG907", add_note, line_of(root / ADD_NOTE, "op.add_column(")]
+    ]
+    assert ["AG906", Path(INDEX).name, line_of(root / INDEX, "op.create_index(")] in found
