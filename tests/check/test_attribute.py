@@ -53,29 +53,3 @@ def test_the_innermost_revision_frame_is_the_op_line(tmp_path: Path) -> None:
 
 def test_no_revision_frame_is_none(tmp_path: Path) -> None:
     assert Attributor([str(tmp_path / "other.py")]).current() is None
-
-
-GATE_MODULE = """
-def measure(callback):
-    return callback()
-"""
-
-
-def test_code_under_a_folder_between_the_caller_and_the_line(tmp_path: Path) -> None:
-    path = tmp_path / "cd34_rev.py"
-    path.write_text("def upgrade(run):\n    return run()\n")
-    gate = tmp_path / "gate"
-    gate.mkdir()
-    (gate / "measure.py").write_text(GATE_MODULE)
-    real = os.path.realpath(path)
-    revision, measuring = _load(path), _load(gate / "measure.py")
-    attributor = Attributor([real])
-
-    def handler() -> object:
-        # Like an event handler: the walk starts at its caller.
-        return attributor.current_via(2, str(gate))
-
-    direct = revision.upgrade(handler)  # type: ignore[attr-defined]
-    assert direct == ((real, 2), False)
-    via = revision.upgrade(lambda: measuring.measure(handler))  # type: ignore[attr-defined]
-    assert via == ((real, 2), True)

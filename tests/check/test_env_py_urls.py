@@ -5,6 +5,7 @@ env.py aims at a database of its own."""
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -133,7 +134,8 @@ def test_url_parts_in_a_container(project: Project, check: Check) -> None:
     assert "env.py connects to postgresql+psycopg://postgres@db:5432/app" in refused.err
     run = check("--image", POSTGRES_IMAGE, *PARTS)
     assert run.code == 0, run.out + run.err
-    assert "All checks passed: PostgreSQL 15." in run.out
+    # Migrated in the container (lock warnings measured on its seeded tables may come too).
+    assert re.search(r": PostgreSQL 15\.\d+, 3 revisions applied in [\d.]+s\.$", run.out.strip())
 
 
 @contextmanager

@@ -89,3 +89,12 @@ def test_findings_without_a_line_stay() -> None:
     runs.watch("locks", [(PATH, 1)])
     kept = static("AG105", 0, path=None)
     assert reconcile([kept], runs).findings == [kept]
+
+
+def test_a_line_that_failed_with_rows_gets_no_lock_finding() -> None:
+    runs = Measurements([measured("AG904", 12), measured("AG906", 12), measured("AG907", 12)])
+    runs.watch("data", [(PATH, 12)])
+    runs.watch("locks", [(PATH, 12)])
+    assert [f.code for f in reconcile([], runs).findings] == ["AG904", "AG907"]
+    runs = Measurements([measured("AG906", 12)])
+    assert [f.code for f in reconcile([], runs).findings] == ["AG906"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -260,7 +261,10 @@ def test_the_text_report_shows_a_lock_table_per_revision(traced: Traced) -> None
     assert row[-5:-2] == ["accounts", "SHARE", "writes"] and row[-1] == "no"
     bigint = lines[lines.index(f"c3e5a7b90003 {BIGINT} (1 statement traced):") + 2]
     assert "ACCESS EXCLUSIVE  reads and writes" in bigint and bigint.endswith("yes")
-    assert lines[-1] == "Found 6 warnings (6 with a fix)."
+    assert re.fullmatch(
+        r"Found 6 warnings \(6 with a fix\): PostgreSQL [\d.]+, 7 revisions applied in [\d.]+s\.",
+        lines[-1],
+    )
 
 
 def test_the_step_summary_shows_a_lock_table_per_revision(traced: Traced) -> None:
@@ -377,7 +381,7 @@ def test_ignoring_the_three_codes_turns_tracing_off(local: Path) -> None:
     run = _check(local, "--extend-select", "AG105", "--ignore", "AG905,AG906,AG907")
     assert run.found(INDEX) == [("AG105", run.line(INDEX, "op.create_index("))]
     assert run.found(BIGINT) == [("AG106", run.line(BIGINT, "op.alter_column("))]
-    assert run.found(ADD_NOTE) == [("AG106", run.line(ADD_NOTE, "op.alter_column("))]
+    assert run.found(ADD_NOTE) == []  # a longer VARCHAR: no rewrite on PostgreSQL (AG106 knows)
     assert run.report["locks"] == []
     assert "Locks measured" not in run.text + run.summary
 

@@ -25,23 +25,13 @@ class Attributor:
 
     def current(self, skip: int = 1) -> Line | None:
         """(path, line) of the innermost revision-file frame above the caller."""
-        return self.current_via(skip + 1)[0]
-
-    def current_via(self, skip: int = 1, under: str | None = None) -> tuple[Line | None, bool]:
-        """current(), and whether a frame of a file under the folder `under` lies between
-        the caller and that line (other code that the revision called issued it: a
-        measurement's own statement, say)."""
         frame = sys._getframe(skip)
-        via = False
         while frame is not None:
-            filename = frame.f_code.co_filename
-            path = self._revision_path(filename)
+            path = self._revision_path(frame.f_code.co_filename)
             if path is not None:
-                return (path, frame.f_lineno), via
-            if under is not None and filename.startswith(under):
-                via = True
+                return path, frame.f_lineno
             frame = frame.f_back  # type: ignore[assignment]
-        return None, via
+        return None
 
     def _revision_path(self, filename: str) -> str | None:
         if filename not in self._known:

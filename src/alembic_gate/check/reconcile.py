@@ -11,7 +11,9 @@ warning points at, the measurement wins:
   a revision out of scope): the static warning stays as it is.
 
 A static warning is dropped only when every measurement that applies to its rule and
-that ran in this check watched its line.
+that ran in this check watched its line. A line that failed with rows (AG904) gets no
+lock or rewrite finding (AG905, AG906): the statement ran again on emptied tables, so the
+trace saw seeding's work rather than the statement's.
 """
 
 from __future__ import annotations
@@ -76,5 +78,18 @@ def reconcile(static: Sequence[Finding], measured: Measurements) -> Reconciled:
             result.refuted.append(finding)
         else:
             kept.append(finding)
-    kept.extend(measured.findings)
+    kept.extend(_measured(measured.findings))
     return result
+
+
+# Statement findings a failure with rows makes moot: the statement failed, its tables were
+# emptied and it ran again, so what the trace saw of it is seeding's work, not the hazard.
+MOOT_AFTER_FAILURE = frozenset({"AG905", "AG906"})
+
+
+def _measured(findings: Sequence[Finding]) -> list[Finding]:
+    """The measured findings, without a lock or rewrite on a line that failed with rows."""
+    failed = {(f.path, f.line) for f in findings if f.code == "AG904"}
+    return [
+        f for f in findings if not (f.code in MOOT_AFTER_FAILURE and (f.path, f.line) in failed)
+    ]

@@ -51,8 +51,6 @@ from alembic_gate.check.pgstate import Tables
 from alembic_gate.check.protocol import Observed, RawFinding
 from alembic_gate.findings import RevisionLocks
 
-# alembic-gate's own code: a statement another measurement issues is not the revision's.
-GATE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 # SET LOCAL and set_config(..., true) in a statement: settings a commit would drop.
 LOCAL_SETTING = re.compile(r"\bset\s+local\b|\bset_config\s*\(", re.IGNORECASE)
 OWN_TRANSACTION = "env.py runs the migrations in a transaction it began itself"
@@ -244,8 +242,8 @@ class LockTracer(Observer):
         if revision is None or self._attributor is None:
             self._dirty = self._dirty or not self._versions(statement)
             return
-        where, issued_by_gate = self._attributor.current_via(2, GATE)
-        if where is None or issued_by_gate:
+        where = self._attributor.current(skip=2)
+        if where is None or _issued_by_gate(args):
             self._dirty = self._dirty or not self._versions(statement)
             return
         self._baseline = {}
@@ -334,3 +332,12 @@ def _why(exc: Exception) -> str:
 
 def real_path(path: str) -> str:
     return os.path.realpath(path)
+
+
+def _issued_by_gate(event_args: tuple[Any, ...]) -> bool:
+    """Whether a statement is one alembic-gate issues itself (seeding's rows, say): every
+    such statement carries the execution option `alembic_gate`, which SQLAlchemy hands
+    to `before_cursor_execute` in its execution context (after the parameters)."""
+    context = event_args[1] if len(event_args) > 1 else None
+    options = getattr(context, "execution_options", None) or {}
+    return bool(options.get("alembic_gate"))
