@@ -42,7 +42,8 @@ def test_contract_shape_and_key_order() -> None:
         '    "ab12",\n'
         '    "cd34"\n'
         "  ],\n"
-        '  "unused_suppressions": []\n'
+        '  "unused_suppressions": [],\n'
+        '  "notes": []\n'
         "}\n"
     )
 
@@ -71,6 +72,7 @@ def test_unknown_place_and_no_fix_are_null() -> None:
         ],
         "heads": [],
         "unused_suppressions": ["a.py:3: ignore[AG009]"],
+        "notes": [],
     }
 
 

@@ -25,7 +25,7 @@ from types import FrameType
 
 from alembic_gate.check.databases import provision, validate
 from alembic_gate.check.process import WorkerProcess
-from alembic_gate.check.protocol import PLACEHOLDERS, DatabaseSpec, Request, Result, fill
+from alembic_gate.check.protocol import PLACEHOLDERS, DatabaseSpec, Note, Request, Result, fill
 from alembic_gate.check.reconcile import MEASURED, Measurements, reconcile
 from alembic_gate.errors import GateError, UsageError
 from alembic_gate.findings import Finding, RevisionLocks
@@ -44,7 +44,7 @@ GRAPH_PREFIX = "AG00"
 # Lint's safety rules: guesses that the measurements confirm or refute (check.reconcile).
 SAFETY_PREFIX = "AG1"
 # What seeding reports (check.seeding).
-SEEDING_CODES = ("AG904", "AG908")
+SEEDING_CODES = ("AG904",)
 MEASURED_CODES = frozenset(code for codes in MEASURED.values() for code in codes)
 # Graph errors alembic can still upgrade through: `upgrade heads` applies every head.
 UPGRADABLE = frozenset({"AG001"})
@@ -151,6 +151,7 @@ def _run(
     results = _check_histories(args, contexts, cwd, settings, worker, env, redact)
     measured = Measurements()
     locks: list[RevisionLocks] = []
+    notes: list[str] = []
     for (history, result), ctx in zip(results, contexts, strict=True):
         for finding in result_findings(result, history, cwd):
             (measured.findings if finding.code in MEASURED_CODES else findings).append(finding)
@@ -158,6 +159,7 @@ def _run(
             lines = [(display_path(Path(path), cwd), line) for path, line in observed.lines]
             measured.watch(observed.kind, lines)
         locks += lock_tables(result.locks, ctx.scope is None, cwd)
+        notes += [redact(note_line(note, cwd)) for note in result.notes]
     findings += reconcile(static, measured).findings
     if "locks" in measured.watched:  # traced: PostgreSQL
         codes += TRACE_CODES
@@ -168,6 +170,7 @@ def _run(
     report = build_report("check", findings, histories, settings, ran, args.formats, skipped)
     report.coverage = coverage(args, [r for _, r in results], time.monotonic() - started)
     report.locks = locks
+    report.notes = notes
     write_reports(report, targets)
     return report.exit_code
 
@@ -295,6 +298,13 @@ def make_request(
         seed=seeds(args, settings),
         trace=any(settings.is_enabled(code) for code in TRACE_CODES),
     )
+
+
+def note_line(note: Note, cwd: Path) -> str:
+    """A worker's note as the report shows it: ``path:line: message``."""
+    path = display_path(Path(note.path), cwd) if note.path else None
+    where = f"{path}:{note.line}" if path and note.line else path
+    return f"{where}: {note.message}" if where else note.message
 
 
 def lock_tables(traced: list[RevisionLocks], everything: bool, cwd: Path) -> list[RevisionLocks]:

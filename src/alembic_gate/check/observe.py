@@ -14,15 +14,15 @@ Runs in the worker. The session calls each observer
   measurement put into the databases (seeding's rows).
 
 `step` is alembic's RevisionStep: `step.revision` is the Script (`.revision` id, `.path`).
-At the end the session collects each observer's measured findings and the op.* lines
-it watched (`Observed`), which the parent reconciles with lint's static warnings.
+At the end the session collects each observer's measured findings, notes, and the op.*
+lines it watched (`Observed`), which the parent reconciles with lint's static warnings.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from alembic_gate.check.protocol import Observed, RawFinding
+from alembic_gate.check.protocol import Note, Observed, RawFinding
 
 
 class Observer:
@@ -47,6 +47,9 @@ class Observer:
         return []
 
     def observed(self) -> list[Observed]:
+        return []
+
+    def notes(self) -> list[Note]:
         return []
 
 
@@ -84,3 +87,6 @@ class Observers(Observer):
 
     def observed(self) -> list[Observed]:
         return [o for member in self.members for o in member.observed()]
+
+    def notes(self) -> list[Note]:
+        return [n for member in self.members for n in member.notes()]

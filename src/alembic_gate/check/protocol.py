@@ -106,6 +106,16 @@ class RawFinding:
 
 
 @dataclass
+class Note:
+    """Something a person should know about the run that is not a problem of the project
+    (a table seeding could not give rows); paths are absolute."""
+
+    message: str
+    path: str | None = None
+    line: int | None = None
+
+
+@dataclass
 class Observed:
     """The op.* lines a measurement watched run: their statements ran while it looked.
 
@@ -138,6 +148,7 @@ class Result:
     findings: list[RawFinding] = field(default_factory=list)
     behind: list[Behind] = field(default_factory=list)
     observed: list[Observed] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     # The locks each traced revision took (paths absolute).
     locks: list[RevisionLocks] = field(default_factory=list)
     error: str | None = None
@@ -157,6 +168,7 @@ class Result:
         data["findings"] = [RawFinding(**f) for f in data["findings"]]
         data["behind"] = [Behind(**b) for b in data["behind"]]
         data["observed"] = [Observed(**o) for o in data.get("observed", [])]
+        data["notes"] = [Note(**n) for n in data.get("notes", [])]
         data["locks"] = [_revision_locks(r) for r in data.get("locks", [])]
         return cls(**data)
 

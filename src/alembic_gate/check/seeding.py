@@ -1,4 +1,4 @@
-"""Seeding: the tables hold rows while `check` migrates, as production's do (AG904, AG908).
+"""Seeding: the tables hold rows while `check` migrates, as production's do (AG904).
 
 Runs in the worker, as an Observer of `upgrade heads` (check.observe):
 
@@ -16,8 +16,9 @@ Runs in the worker, as an Observer of `upgrade heads` (check.observe):
   rows (AG904 at the op.* line, for revisions in scope); if not, its error stands and is
   AG901 as without seeding. The revision then goes on on the empty tables, and once it
   has run they get rows again, so the revisions after it are still measured.
-- A table no rows could be made for (a CHECK constraint, a trigger, a type) gets an
-  AG908 note; it stays empty, and nothing is measured on it.
+- A table no rows could be made for (a CHECK constraint, a trigger, a type) gets a
+  note in the report (never a finding: it does not fail the run); it stays empty, and
+  nothing is measured on it.
 - Before the round trip downgrades to base, the rows seeding inserted are deleted, so
   a correct downgrade meets the tables as it did without seeding.
 """
@@ -41,7 +42,7 @@ from alembic_gate.check import rows, seed
 from alembic_gate.check.attribute import Attributor, Line
 from alembic_gate.check.locate import created_in
 from alembic_gate.check.observe import Observer
-from alembic_gate.check.protocol import Observed, RawFinding
+from alembic_gate.check.protocol import Note, Observed, RawFinding
 from alembic_gate.check.seed import TableKey, key_of, shown
 from alembic_gate.check.targets import connect
 
@@ -125,6 +126,7 @@ class Seeding(Observer):
         self.revision_files = list(revision_files)
         self.trackers: dict[int, Tracker] = {}
         self.raw: list[RawFinding] = []
+        self.noted_tables: list[Note] = []
         self.lines: set[Line] = set()
         self.measured = False
         self.noted: set[TableKey] = set()
@@ -173,6 +175,9 @@ class Seeding(Observer):
     def findings(self) -> list[RawFinding]:
         return self.raw
 
+    def notes(self) -> list[Note]:
+        return self.noted_tables
+
     def observed(self) -> list[Observed]:
         if not self.measured:
             return []
@@ -183,7 +188,7 @@ class Seeding(Observer):
     def note(
         self, key: TableKey, why: str, where: Line | None, step: Any, starting: bool = False
     ) -> None:
-        """AG908: a table that got no rows (after `step` ran, or, `starting`, before it)."""
+        """A note: a table that got no rows (after `step` ran, or, `starting`, before it)."""
         if key in self.noted:
             return
         self.noted.add(key)
@@ -196,7 +201,7 @@ class Seeding(Observer):
             "so whether they fail on a table holding rows was not measured there"
         )
         path, line = where if where is not None else (None, None)
-        self.raw.append(RawFinding("AG908", message, path, line))
+        self.noted_tables.append(Note(message, path, line))
 
 
 class Tracker:

@@ -355,6 +355,7 @@ class Session:
         failure = self._attempt(run)
         self.result.findings += self.observers.findings()
         self.result.observed += self.observers.observed()
+        self.result.notes += self.observers.notes()
         if self.tracer is not None:
             self.result.locks += self.tracer.locks()
         if failure is not None:

@@ -87,6 +87,9 @@ class Report:
     # Mermaid sources of the history around the heads, one per Alembic setup, for the
     # GitHub step summary.
     mermaid: list[str] = field(default_factory=list)
+    # What a person should know about the run that is not a finding ("path:line: message"):
+    # check's tables that seeding could not give rows.
+    notes: list[str] = field(default_factory=list)
     # "path:line: ignore[AG009]" notes for suppressions that matched nothing.
     unused_suppressions: list[str] = field(default_factory=list)
     # Severity at or above which a finding fails the run.

@@ -150,7 +150,6 @@ RULES: dict[str, RuleInfo] = {
             "A revision takes ACCESS EXCLUSIVE on an existing table while lock_timeout "
             "is 0 (PostgreSQL).",
         ),
-        _r("AG908", "unseeded-table", "info", "check could not give a table rows to migrate."),
     )
 }
 

@@ -84,7 +84,8 @@ def render(report: Report) -> str:
     """One annotation per finding, up to GitHub's limit per level.
 
     Past the limit the last annotation slot of that level says how many more there are,
-    and those findings follow as plain log lines (they are all in the step summary).
+    and those findings follow as plain log lines (they are all in the step summary), as
+    do the report's notes.
     """
     prefix = github_prefix()
     findings = sorted_findings(report.findings)
@@ -104,6 +105,7 @@ def render(report: Report) -> str:
             lines.append(_overflow(level, totals[level] - shown[level]))
     for finding in hidden:
         lines += [log_line(line) for line in finding_lines(_with_prefix(finding, prefix))]
+    lines += [log_line(f"note: {note}") for note in report.notes]  # in the summary too
     return "".join(f"{line}\n" for line in lines)
 
 
@@ -144,6 +146,8 @@ def step_summary(report: Report) -> str:
     budget -= sum(len(part) for part in [*graphs, *locks])
     groups = _groups(findings, budget)
     notes = []
+    if report.notes:
+        notes.append("Notes:\n\n" + "\n".join(f"- {_inline(note)}" for note in report.notes))
     if report.unused_suppressions:
         items = "\n".join(f"- {_code(note)}" for note in report.unused_suppressions)
         notes.append(f"Unused suppressions:\n\n{items}")

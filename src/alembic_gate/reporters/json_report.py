@@ -18,6 +18,7 @@ def render(report: Report) -> str:
         "findings": [_finding(f) for f in sorted_findings(report.findings)],
         "heads": list(report.heads),
         "unused_suppressions": list(report.unused_suppressions),
+        "notes": list(report.notes),
     }
     if report.command == "check":
         document["locks"] = [_locks(revision) for revision in report.locks]
