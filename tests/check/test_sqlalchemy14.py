@@ -77,7 +77,11 @@ def _plain(url: str, password: str | None = None) -> str:
 def _passed(run: Run, engine: str) -> None:
     assert run.code == 0, run.out + run.err
     assert "Traceback" not in run.err
-    assert re.search(rf"All checks passed: {engine} [\d.]+, 3 revisions applied", run.out), run.out
+    # Migrated (on PostgreSQL the lock tracing's warnings may come with it: no errors).
+    last = run.out.strip().splitlines()[-1]
+    assert re.search(
+        rf"^(All checks passed|Found \d+ warnings?.*): {engine} [\d.]+, 3 revisions applied", last
+    ), run.out
 
 
 @pytest.mark.postgres

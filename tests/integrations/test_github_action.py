@@ -214,7 +214,11 @@ def test_check_with_env_input_for_an_env_py_that_builds_its_url(
             ("SERVER", "host"), ("PORT", "port"), ("USER", "user"), ("DB", "database"),
         ]
     )  # fmt: skip
-    result = action(workspace, command="check", database_url=scratch_database, env=env)
+    # Lock tracing's warnings on the seeded tables are not what this test is about.
+    untraced = "--ignore AG905,AG906,AG907"
+    result = action(
+        workspace, command="check", database_url=scratch_database, env=env, args=untraced
+    )
     assert result.returncode == 0, result.stdout
     assert "--env 'POSTGRES_SERVER=***' --env 'POSTGRES_PORT=***'" in result.stdout
     assert result.outputs["findings"] == "0"
