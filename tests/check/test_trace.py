@@ -303,9 +303,8 @@ def test_set_local_lock_timeout_lasts_until_an_autocommit_block_commits(local: P
 @pytest.mark.postgres
 def test_psycopg2_is_traced_as_psycopg(local: Path) -> None:
     # Lock tracing talks to the driver directly, and psycopg2 keeps only the last result
-    # of several statements. Not in the test extra: installed, it becomes the driver doctor
-    # picks for postgresql:// URLs (pip install psycopg2-binary to run this test).
-    pytest.importorskip("psycopg2")
+    # of several statements (psycopg2-binary is in the test extra: installed next to
+    # psycopg 3, it must not change which driver a plain postgresql:// URL gets).
     run = _check(local, driver="psycopg2")
     assert sorted((f["code"], f["path"]) for f in run.report["findings"]) == sorted(
         [
