@@ -15,10 +15,13 @@ root; the tool does that itself in GitHub Actions (its ``working-directory`` in 
 The ``sarif`` path is relative to the repository root (the path
 ``github/codeql-action/upload-sarif`` takes).
 
-The base of ``lint``: on ``pull_request`` (and ``pull_request_target``) events
-``origin/<base branch>``; on ``merge_group`` (GitHub's merge queue) the queue's
-``base_sha``. What is missing from a shallow checkout is fetched: the base, and on a
-merge checkout (``refs/pull/N/merge``) the pull request's own head, its second parent.
+The base of ``lint`` and ``check`` (``--base``): on ``pull_request`` (and
+``pull_request_target``) events ``origin/<base branch>``; on ``merge_group`` (GitHub's
+merge queue) the queue's ``base_sha``. What is missing from a shallow checkout is
+fetched: the base, and on a merge checkout (``refs/pull/N/merge``) the pull request's
+own head, its second parent. lint then reports AG010 and its safety rules for the pull
+request's revisions only; check its measurements (AG904-AG907, the lock tables).
+``doctor`` inspects a database, not a branch: it takes no base.
 
 The tool's standard error reaches the log too: a line there that GitHub's runner would
 read as a workflow command is marked, so a file name cannot issue one.
@@ -40,6 +43,7 @@ from pathlib import Path
 from typing import IO
 
 COMMANDS = ("lint", "check", "doctor")
+WITH_BASE = ("lint", "check")  # the commands that take --base
 USAGE_ERROR = 2  # the tool's own exit code for a configuration error
 NO_BASE = "none"
 SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
@@ -109,8 +113,8 @@ class Inputs:
                 raise InputError(f"input '{name}' is for command {allowed}, not {self.command}")
         if self.command == "doctor" and not self.database_url:
             raise InputError("command doctor needs input 'database-url' (the database to explain)")
-        if self.base and self.base != NO_BASE and self.command != "lint":
-            raise InputError(f"input 'base' is for command lint, not {self.command}")
+        if self.base and self.base != NO_BASE and self.command not in WITH_BASE:
+            raise InputError(f"input 'base' is for commands lint and check, not {self.command}")
 
 
 def install(inputs: Inputs, env: Mapping[str, str]) -> int:
@@ -175,13 +179,13 @@ def shown(argv: Sequence[str]) -> list[str]:
 
 
 def resolve_base(inputs: Inputs, env: Mapping[str, str], cwd: Path) -> str | None:
-    """The ``--base`` ref for lint: the input; else ``origin/<base branch>`` on pull
-    requests and the queue's base commit in a merge queue; fetched when missing.
+    """The ``--base`` ref for lint and check: the input; else ``origin/<base branch>``
+    on pull requests and the queue's base commit in a merge queue; fetched when missing.
 
     On a merge checkout the pull request's own head (HEAD's second parent) is fetched
-    too: lint judges it against the base (see `alembic_gate.history.git_base`).
+    too: both commands judge it against the base (see `alembic_gate.history.git_base`).
     """
-    if inputs.command != "lint" or inputs.base == NO_BASE:
+    if inputs.command not in WITH_BASE or inputs.base == NO_BASE:
         return None
     ref = inputs.base or default_base(env)
     if not ref:

@@ -124,6 +124,83 @@ def revision_on(parent: str, revision: str, slug: str) -> str:
     )
 
 
+# Revisions that add a NOT NULL column without a default to a table the history created
+# earlier: they pass on empty tables and fail once the table holds rows (AG904).
+NOT_NULL_COLUMN = '''"""{slug}
+
+Revision ID: {revision}
+Revises: {parent}
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "{revision}"
+down_revision = "{parent}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("{table}", sa.Column("{column}", sa.String(50), nullable=False))
+
+
+def downgrade() -> None:
+    op.drop_column("{table}", "{column}")
+'''
+NOT_NULL_LINE = 16  # the op.add_column line
+# On main before the pull request: user_account.nickname. The pull request: post.slug.
+OLD_ROWS = "c0ffee000001"
+OLD_ROWS_FILE = "migrations/versions/c0ff_add_nickname.py"
+PR_ROWS = "decade000002"
+PR_ROWS_FILE = "migrations/versions/deca_add_slug.py"
+_MODELS = {
+    "user_account": "    name: Mapped[str | None] = mapped_column(String(100))\n",
+    "post": "    created_at: Mapped[datetime] = mapped_column(server_default=func.now())\n",
+}
+
+
+def add_not_null_column(
+    project: Path, path: str, revision: str, parent: str, table: str, column: str
+) -> None:
+    """A revision adding `table.column` NOT NULL with no default, and the model's column."""
+    source = NOT_NULL_COLUMN.format(
+        slug=f"add {column}", revision=revision, parent=parent, table=table, column=column
+    )
+    (project / path).write_text(source)
+    models = project / "models.py"
+    anchor = _MODELS[table]
+    text = models.read_text()
+    assert anchor in text
+    column_line = f"    {column}: Mapped[str] = mapped_column(String(50))\n"
+    models.write_text(text.replace(anchor, anchor + column_line))
+
+
+@pytest.fixture
+def rows_origin(tmp_path: Path) -> Path:
+    """origin of a project whose main already holds a revision that fails once its table
+    holds rows (OLD_ROWS, long deployed), and a branch `feature` (the pull request) that
+    adds another on top (PR_ROWS). `check --base main` speaks of PR_ROWS only."""
+    origin = copy_quickstart(tmp_path / "origin")
+    add_not_null_column(origin, OLD_ROWS_FILE, OLD_ROWS, LAST, "user_account", "nickname")
+    init_repo(origin)
+    git(origin, "checkout", "-q", "-b", "feature")
+    add_not_null_column(origin, PR_ROWS_FILE, PR_ROWS, OLD_ROWS, "post", "slug")
+    commit_all(origin, f"feature: revision {PR_ROWS}")
+    git(origin, "checkout", "-q", "main")
+    return origin
+
+
+def shallow_clone(origin: Path, branch: str, target: Path) -> Path:
+    """What a CI runner clones: one commit of `branch`, no other branch."""
+    subprocess.run(
+        ["git", "clone", "-q", "--depth=1", "--branch", branch, origin.as_uri(), str(target)],
+        check=True,
+        capture_output=True,
+    )
+    assert git(target, "rev-parse", "--is-shallow-repository") == "true"
+    return target
+
+
 @pytest.fixture
 def make_project(tmp_path: Path) -> Callable[..., Path]:
     """A git repository holding the quickstart project (at `subdir`), optionally two heads."""
@@ -159,14 +236,7 @@ def pr_clone(tmp_path: Path) -> Path:
         revision_on(LAST, "aaaaaaaaaaaa", "main")
     )
     commit_all(origin, "main revision")
-    clone = tmp_path / "workspace"
-    subprocess.run(
-        ["git", "clone", "-q", "--depth=1", "--branch", "feature", origin.as_uri(), str(clone)],
-        check=True,
-        capture_output=True,
-    )
-    assert git(clone, "rev-parse", "--is-shallow-repository") == "true"
-    return clone
+    return shallow_clone(origin, "feature", tmp_path / "workspace")
 
 
 def checkout(origin: Path, ref: str, target: Path) -> Path:
@@ -259,14 +329,28 @@ def gitlab_job(python_bin: Path, action_checkout: Path) -> Callable[..., Job]:
 
 
 @pytest.fixture
-def scratch_database() -> Iterator[str]:
-    """An empty database gl_<random> on the local PostgreSQL server, dropped afterwards."""
+def make_database() -> Iterator[Callable[[], str]]:
+    """Empty databases gl_<random> on the local PostgreSQL server, dropped afterwards:
+    one per call (check refuses a database an earlier run migrated)."""
     psycopg = pytest.importorskip("psycopg")
-    name = f"gl_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+    names: list[str] = []
+
+    def make() -> str:
+        name = f"gl_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        names.append(name)
+        return f"postgresql://postgres@127.0.0.1:5432/{name}"
+
     try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+        yield make
     finally:
         with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            for name in names:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def scratch_database(make_database: Callable[[], str]) -> str:
+    """An empty database on the local PostgreSQL server, dropped afterwards."""
+    return make_database()

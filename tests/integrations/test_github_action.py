@@ -15,7 +15,20 @@ import consumers
 import jsonschema
 import pytest
 
-from .conftest import LAST, checkout, copy_quickstart, git, init_repo, merge_into, pull_request
+from .conftest import (
+    LAST,
+    NOT_NULL_LINE,
+    OLD_ROWS,
+    OLD_ROWS_FILE,
+    PR_ROWS,
+    PR_ROWS_FILE,
+    checkout,
+    copy_quickstart,
+    git,
+    init_repo,
+    merge_into,
+    pull_request,
+)
 from .runners import ACTION, EXPRESSION, ROOT, Run, parse_annotations, read_outputs, sarif_uris
 
 SARIF_SCHEMA = json.loads((ROOT / "tests" / "schemas" / "sarif-schema-2.1.0.json").read_text())
@@ -177,6 +190,12 @@ def test_an_unusable_input_is_an_error_annotation(
     assert misplaced.returncode == 2
     assert "input 'db' is for command check, not lint" in misplaced.stdout
 
+    # doctor inspects a database, not a branch.
+    url = "postgresql://u@h/db"
+    based = action(workspace, command="doctor", database_url=url, base="origin/main")
+    assert based.returncode == 2
+    assert "input 'base' is for commands lint and check, not doctor" in based.stdout
+
 
 def test_database_url_is_not_printed() -> None:
     argv = ["check", "--database-url", "postgresql://u:pw@h/db", "--database-url=sqlite:///x"]
@@ -224,11 +243,28 @@ def test_check_with_env_input_for_an_env_py_that_builds_its_url(
     assert result.outputs["findings"] == "0"
 
 
+def test_doctor_takes_no_base_in_a_pull_request(tmp_path: Path) -> None:
+    script = load_script()
+    pull_request = {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_BASE_REF": "main"}
+    for base in ("", "none"):
+        env = {"INPUT_COMMAND": "doctor", "INPUT_DATABASE_URL": "sqlite://", "INPUT_BASE": base}
+        inputs = script.Inputs.from_env(env)
+        assert script.resolve_base(inputs, pull_request, tmp_path) is None
+    check = script.Inputs.from_env({"INPUT_COMMAND": "check"})
+    # No git repository here: the base is looked up, and fetching it fails.
+    with pytest.raises(script.InputError, match="cannot fetch the base branch 'main'"):
+        script.resolve_base(check, pull_request, tmp_path)
+
+
 @pytest.mark.postgres
 def test_doctor_explains_an_empty_database(
     make_project: Callable[..., Path], action: Callable[..., Run], scratch_database: str
 ) -> None:
-    result = action(make_project(), command="doctor", database_url=scratch_database)
+    # In a pull request too: doctor is given no --base (it would refuse one).
+    result = action(
+        make_project(), base_ref="main", command="doctor", database_url=scratch_database
+    )
+    assert "--base" not in result.stdout
     assert result.returncode == 1, result.stdout
     assert [a["title"] for a in parse_annotations(result.stdout)] == ["AG804 empty-database"]
     assert f"--database-url {scratch_database}" not in result.stdout
@@ -251,6 +287,84 @@ def test_a_pull_requests_merge_checkout_gets_ag010_on_its_own_file(
     assert "aaaa_main.py" not in "".join(a["file"] for a in annotations)
     assert "### AG010 stale-parent: 1 error" in result.summary
     assert "AG001" not in result.summary
+
+
+def _pull_request_checkout(origin: Path, tmp_path: Path) -> Path:
+    """GitHub's `pull_request` checkout of origin's feature branch: refs/pull/1/merge."""
+    merge_into(origin, "main", "feature", "refs/pull/1/merge")
+    return checkout(origin, "refs/pull/1/merge", tmp_path / "workspace")
+
+
+def _placed(result: Run) -> list[tuple[str, str, str]]:
+    return sorted((a["title"], a["file"], a["line"]) for a in parse_annotations(result.stdout))
+
+
+def test_check_in_a_pull_request_speaks_of_its_own_revisions(
+    rows_origin: Path, action: Callable[..., Run], tmp_path: Path
+) -> None:
+    # main's nickname revision fails with rows as much as the pull request's slug one,
+    # but it is deployed: only the pull request's can still change.
+    workspace = _pull_request_checkout(rows_origin, tmp_path)
+    line = str(NOT_NULL_LINE)
+
+    result = action(workspace, base_ref="main", command="check", db="sqlite")
+
+    assert "$ alembic-gate check --db sqlite --base origin/main" in result.stdout
+    assert "Fetching the base branch main from origin" in result.stdout
+    assert "Fetching the pull request's head" in result.stdout
+    assert result.returncode == 1, result.stdout
+    assert _placed(result) == [("AG904 fails-with-data", PR_ROWS_FILE, line)]
+    assert "### AG904 fails-with-data: 1 error" in result.summary
+    assert f"- `{PR_ROWS_FILE}:{line}`: upgrade of {PR_ROWS} (add slug) fails on tables that " in (
+        result.summary
+    )
+
+    whole = action(workspace, base_ref="main", command="check", db="sqlite", base="none")
+    assert "--base" not in whole.stdout
+    assert whole.returncode == 1, whole.stdout
+    assert _placed(whole) == [
+        ("AG904 fails-with-data", OLD_ROWS_FILE, line),
+        ("AG904 fails-with-data", PR_ROWS_FILE, line),
+    ]
+
+
+@pytest.mark.postgres
+def test_check_in_a_pull_request_on_postgresql_shows_its_locks_in_the_summary(
+    rows_origin: Path, action: Callable[..., Run], make_database: Callable[[], str], tmp_path: Path
+) -> None:
+    workspace = _pull_request_checkout(rows_origin, tmp_path)
+    line = str(NOT_NULL_LINE)
+
+    result = action(workspace, base_ref="main", command="check", database_url=make_database())
+
+    assert "--database-url '***' --base origin/main" in result.stdout
+    assert result.returncode == 1, result.stdout
+    assert _placed(result) == [
+        ("AG904 fails-with-data", PR_ROWS_FILE, line),
+        ("AG907 no-lock-timeout", PR_ROWS_FILE, line),
+    ]
+    summary = result.summary
+    assert "### Locks measured on PostgreSQL" in summary
+    assert f"**`{PR_ROWS}`** `{PR_ROWS_FILE}` (1 statement traced)" in summary
+    assert (
+        f"| {line} | `ALTER TABLE post ADD COLUMN slug VARCHAR(50) NOT NULL` | post | "
+        "ACCESS EXCLUSIVE | reads and writes |"
+    ) in summary
+    assert f"**`{OLD_ROWS}`**" not in summary  # main's revisions are not traced
+    assert summary.index("### AG904") < summary.index("### Locks") < summary.index("```mermaid")
+
+    # What the documentation says turns each measurement off.
+    quiet = action(
+        workspace,
+        base_ref="main",
+        command="check",
+        database_url=make_database(),
+        args="--no-seed --ignore AG905,AG906,AG907",
+    )
+    assert quiet.returncode == 0, quiet.stdout
+    # lint's guess is back where nothing measured the line.
+    assert _placed(quiet) == [("AG101 not-null-column-without-default", PR_ROWS_FILE, line)]
+    assert "Locks measured" not in quiet.summary
 
 
 def test_the_merge_queue_catches_two_pull_requests_green_alone(

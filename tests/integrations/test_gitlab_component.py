@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,21 @@ import junitparser
 import pytest
 from lxml import etree as lxml_etree
 
-from .conftest import LAST, commit_all, copy_quickstart, git, init_repo, pull_request, revision_on
+from .conftest import (
+    LAST,
+    NOT_NULL_LINE,
+    OLD_ROWS,
+    OLD_ROWS_FILE,
+    PR_ROWS,
+    PR_ROWS_FILE,
+    commit_all,
+    copy_quickstart,
+    git,
+    init_repo,
+    pull_request,
+    revision_on,
+    shallow_clone,
+)
 from .runners import INPUTS, JOBS, ROOT, TEMPLATE, VERSION, Job, failures, job_for
 
 CODE_QUALITY_SCHEMA = json.loads(
@@ -128,10 +143,33 @@ def gitlab_ci_local(
     )
 
 
+MERGE_REQUEST = {
+    "CI_PIPELINE_SOURCE": "merge_request_event",
+    "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
+}
+
+
+def merge_request_clone(origin: Path, target: Path, inputs: dict[str, str]) -> Path:
+    """A merge request's clone of origin's feature branch (depth 1, no target branch),
+    whose .gitlab-ci.yml includes the component with `inputs`."""
+    clone = shallow_clone(origin, "feature", target)
+    git(clone, "config", "user.email", "t@example.invalid")
+    git(clone, "config", "user.name", "t")
+    # The component's file, included as a local include with inputs (what `include:
+    # component` resolves to), committed as a project's CI files are.
+    (clone / "ci").mkdir()
+    shutil.copy2(TEMPLATE, clone / "ci" / "alembic-gate.yml")
+    given = "".join(f"      {name}: {json.dumps(value)}\n" for name, value in inputs.items())
+    (clone / ".gitlab-ci.yml").write_text(
+        f"include:\n  - local: ci/alembic-gate.yml\n    inputs:\n{given}"
+    )
+    commit_all(clone, "CI")
+    return clone
+
+
 @pytest.fixture
 def merge_request(tmp_path: Path, action_checkout: Path) -> Path:
-    """A merge request's clone (depth 1, no target branch) of a project whose .gitlab-ci.yml
-    includes the component; the branch adds bbbb on a parent that main built aaaa on."""
+    """A merge request whose branch adds bbbb on a parent that main built aaaa on."""
     origin = tmp_path / "origin"
     copy_quickstart(origin)
     init_repo(origin)
@@ -140,39 +178,13 @@ def merge_request(tmp_path: Path, action_checkout: Path) -> Path:
         revision_on(LAST, "aaaaaaaaaaaa", "main")
     )
     commit_all(origin, "main revision")
-    clone = tmp_path / "project"
-    subprocess.run(
-        ["git", "clone", "-q", "--depth=1", "--branch", "feature", origin.as_uri(), str(clone)],
-        check=True,
-        capture_output=True,
-    )
-    git(clone, "config", "user.email", "t@example.invalid")
-    git(clone, "config", "user.name", "t")
-    # The component's file, included as a local include with inputs (what `include:
-    # component` resolves to), committed as a project's CI files are.
-    (clone / "ci").mkdir()
-    shutil.copy2(TEMPLATE, clone / "ci" / "alembic-gate.yml")
-    (clone / ".gitlab-ci.yml").write_text(
-        "include:\n"
-        "  - local: ci/alembic-gate.yml\n"
-        "    inputs:\n"
-        f"      package: {json.dumps(str(action_checkout))}\n"
-    )
-    commit_all(clone, "CI")
-    return clone
+    return merge_request_clone(origin, tmp_path / "project", {"package": str(action_checkout)})
 
 
 def test_gitlab_ci_local_runs_the_component_in_a_merge_request(
     merge_request: Path, python_bin: Path
 ) -> None:
-    done = gitlab_ci_local(
-        merge_request,
-        python_bin,
-        {
-            "CI_PIPELINE_SOURCE": "merge_request_event",
-            "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
-        },
-    )
+    done = gitlab_ci_local(merge_request, python_bin, MERGE_REQUEST)
     log = done.stdout + done.stderr
     # The job fetched the target branch, failed on the violation, and exported both reports.
     assert done.returncode != 0, log
@@ -201,19 +213,75 @@ def test_gitlab_ci_local_passes_a_clean_merge_request(
     path = versions / "bbbb_feature.py"
     path.write_text(path.read_text().replace(LAST, "aaaaaaaaaaaa"))
     commit_all(merge_request, "rebase onto main")
-    done = gitlab_ci_local(
-        merge_request,
-        python_bin,
-        {
-            "CI_PIPELINE_SOURCE": "merge_request_event",
-            "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
-        },
-    )
+    done = gitlab_ci_local(merge_request, python_bin, MERGE_REQUEST)
     assert done.returncode == 0, done.stdout + done.stderr
     artifacts = merge_request / ".gitlab-ci-local" / "artifacts" / "alembic-gate"
     assert json.loads((artifacts / "gl-code-quality-report.json").read_text()) == []
     (suite,) = list(validate_junit(artifacts / "alembic-gate-junit.xml"))
     assert suite.failures == 0
+
+
+def _placed(issues: list[dict[str, Any]]) -> list[tuple[str, str, int]]:
+    return sorted(
+        (i["check_name"], i["location"]["path"], i["location"]["lines"]["begin"]) for i in issues
+    )
+
+
+def test_gitlab_ci_local_checks_a_merge_requests_own_revisions(
+    rows_origin: Path, python_bin: Path, action_checkout: Path, tmp_path: Path
+) -> None:
+    # main's nickname revision fails with rows too, but it is deployed: check speaks of
+    # the merge request's slug revision only.
+    inputs = {"package": str(action_checkout), "command": "check", "db": "sqlite"}
+    project = merge_request_clone(rows_origin, tmp_path / "project", inputs)
+    done = gitlab_ci_local(project, python_bin, MERGE_REQUEST)
+    log = done.stdout + done.stderr
+    assert done.returncode != 0, log
+    assert "Fetching the base branch main from origin" in log
+    assert f"{PR_ROWS_FILE}:{NOT_NULL_LINE}: AG904 [fails-with-data]" in log
+    assert OLD_ROWS_FILE not in log
+    artifacts = project / ".gitlab-ci-local" / "artifacts" / "alembic-gate"
+    issues = json.loads((artifacts / "gl-code-quality-report.json").read_text())
+    validate_code_quality(issues)
+    assert _placed(issues) == [("AG904", PR_ROWS_FILE, NOT_NULL_LINE)]
+    (suite,) = list(validate_junit(artifacts / "alembic-gate-junit.xml"))
+    assert [case.name for case in suite if not case.is_passed] == ["AG904 fails-with-data"]
+
+
+@pytest.mark.postgres
+def test_gitlab_ci_local_shows_a_merge_requests_locks_in_the_log(
+    rows_origin: Path,
+    python_bin: Path,
+    action_checkout: Path,
+    scratch_database: str,
+    tmp_path: Path,
+) -> None:
+    inputs = {
+        "package": str(action_checkout),
+        "command": "check",
+        "database-url": scratch_database,
+    }
+    project = merge_request_clone(rows_origin, tmp_path / "project", inputs)
+    done = gitlab_ci_local(project, python_bin, MERGE_REQUEST)
+    log = done.stdout + done.stderr
+    assert done.returncode != 0, log
+    # The lock table of the merge request's revision, and of no other.
+    assert "Locks measured on PostgreSQL (tables that existed before each revision):" in log
+    assert f"{PR_ROWS} {PR_ROWS_FILE} (1 statement traced):" in log
+    row = re.search(rf"{NOT_NULL_LINE}\s+ALTER TABLE post ADD COLUMN slug .*", log)
+    assert row is not None, log
+    cells = re.split(r"\s{2,}", row[0].strip())
+    assert cells[2:5] == ["post", "ACCESS EXCLUSIVE", "reads and writes"]
+    assert re.fullmatch(r"\d+ms|\d+\.\d\ds", cells[5]), cells
+    assert cells[6] == "no"
+    assert OLD_ROWS not in log
+    artifacts = project / ".gitlab-ci-local" / "artifacts" / "alembic-gate"
+    issues = json.loads((artifacts / "gl-code-quality-report.json").read_text())
+    validate_code_quality(issues)
+    assert _placed(issues) == [
+        ("AG904", PR_ROWS_FILE, NOT_NULL_LINE),
+        ("AG907", PR_ROWS_FILE, NOT_NULL_LINE),
+    ]
 
 
 # --- running it ----------------------------------------------------------------------------
@@ -337,6 +405,45 @@ def test_check_with_database_url_reports_drift(
     assert drift and any("comment" in i["description"] for i in drift)
     assert job.junit is not None
     assert set(failures(job.junit)) == {"AG902 schema-drift"}
+
+
+@pytest.mark.parametrize("shell", ["bash", "sh"])
+def test_check_with_base_none_speaks_of_every_revision(
+    rows_origin: Path, gitlab_job: Callable[..., Job], tmp_path: Path, shell: str
+) -> None:
+    project = shallow_clone(rows_origin, "feature", tmp_path / "project")
+    ci = {"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main"}
+    job = gitlab_job(project, shell=shell, ci=ci, command="check", db="sqlite", base="none")
+    assert "Fetching" not in job.log
+    assert job.returncode == 1, job.log
+    assert job.code_quality is not None
+    assert _placed(job.code_quality) == [
+        ("AG904", OLD_ROWS_FILE, NOT_NULL_LINE),
+        ("AG904", PR_ROWS_FILE, NOT_NULL_LINE),
+    ]
+
+
+@pytest.mark.parametrize("shell", ["bash", "sh"])
+def test_doctor_takes_no_base(
+    make_project: Callable[..., Path], gitlab_job: Callable[..., Job], shell: str
+) -> None:
+    url = "postgresql://nobody@127.0.0.1:1/none"
+    job = gitlab_job(
+        make_project(), shell=shell, command="doctor", database_url=url, base="origin/main"
+    )
+    assert job.returncode == 2, job.log
+    assert "alembic-gate: input base is for commands lint and check, not doctor" in job.log
+
+
+@pytest.mark.postgres
+def test_doctor_in_a_merge_request_pipeline_runs_without_a_base(
+    make_project: Callable[..., Path], gitlab_job: Callable[..., Job], scratch_database: str
+) -> None:
+    ci = {"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main"}
+    job = gitlab_job(make_project(), ci=ci, command="doctor", database_url=scratch_database)
+    assert job.returncode == 1, job.log
+    assert job.code_quality is not None
+    assert [i["check_name"] for i in job.code_quality] == ["AG804"]
 
 
 def test_merged_results_pipeline_judges_the_merge_requests_own_head(

@@ -378,3 +378,94 @@ def test_step_summary_lock_tables() -> None:
         "Note: a\\_b\n"
     ) in summary
     assert "Locks measured" not in github.step_summary(Report("check"))
+
+
+RULE_LINE = "| --- | --- | --- | --- | --- | --- | --- |"  # a lock table's second line
+
+
+def _traced(count: int, rows: int, table: str = "accounts") -> list[RevisionLocks]:
+    """`count` revisions that each locked `table` with `rows` statements."""
+    return [
+        RevisionLocks(
+            f"{n:012x}",
+            f"migrations/versions/{n:012x}_change.py",
+            rows,
+            [
+                LockRow(
+                    20 + i,
+                    f"ALTER TABLE {table} ALTER COLUMN column_number_{i} TYPE BIGINT USING "
+                    f"column_number_{i}::bigint",
+                    table,
+                    "ACCESS EXCLUSIVE",
+                    "reads and writes",
+                    0.004,
+                    True,
+                )
+                for i in range(rows)
+            ],
+            note="some tables of this revision were not measured" if n % 7 == 0 else "",
+        )
+        for n in range(count)
+    ]
+
+
+def test_a_long_lock_section_stays_within_the_summary_limit() -> None:
+    # A whole history traced: 500 revisions, each rewriting a table in 8 statements,
+    # whose name takes two bytes a character in UTF-8 (the limit counts bytes).
+    locks = _traced(500, 8, table="données_clients_é" * 3)
+    summary = github.step_summary(Report("check", locks=locks))
+    assert len(summary.encode()) <= github.SUMMARY_LIMIT
+    assert "<details><summary>The 500 revisions traced</summary>" in summary
+    shown = summary.count("statements traced)")
+    assert 100 < shown < 500
+    assert f"… {500 - shown} more revisions traced are not shown here" in summary
+    assert summary.count(RULE_LINE) == shown  # each table kept whole
+
+
+def test_findings_come_before_a_long_lock_section() -> None:
+    locks = _traced(500, 8)
+    findings = [
+        RULES["AG905"].finding("x" * 1000 + f" {n}", f"migrations/versions/{n:012x}.py", 20)
+        for n in range(2000)
+    ]
+    summary = github.step_summary(Report("check", findings=findings, locks=locks))
+    assert len(summary.encode()) <= github.SUMMARY_LIMIT
+    assert "### AG905 table-rewrite: 2000 warnings" in summary
+    assert "### Locks measured on PostgreSQL" in summary
+    # Both gave way, and each says how much: the lock tables kept their share.
+    assert re.search(r"… and \d+ more AG905 findings", summary)
+    locks_part = summary[summary.index("### Locks measured") :]
+    assert len(locks_part.encode()) > github.LOCKS_SHARE // 2
+    assert "more revisions traced are not shown here" in locks_part
+    # A short lock section leaves the findings the rest.
+    few = github.step_summary(Report("check", findings=findings, locks=locks[:2]))
+    assert len(few.encode()) <= github.SUMMARY_LIMIT
+    assert "not shown here" not in few[few.index("### Locks measured") :]
+    assert few.count(RULE_LINE) == 2
+
+
+def test_a_revision_with_many_statements_shows_the_first_ones() -> None:
+    (revision,) = _traced(1, 300)
+    section = github.lock_section([revision])
+    assert section.count("ALTER TABLE accounts") == github.LOCK_ROWS
+    assert "… and 250 more rows: in the log, and in `--format json`." in section
+    assert "<details>" not in section  # one revision: nothing to fold
+
+
+def test_the_log_has_every_lock_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".git").mkdir()
+    project = tmp_path / "backend"
+    project.mkdir()
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    finding = RULES["AG905"].finding("Rewrites accounts.", "migrations/versions/x.py", 20)
+    report = Report("check", findings=[finding], locks=_traced(2, 60))
+    log = github.render(report).splitlines()
+    assert log[0] == "Locks measured on PostgreSQL (tables that existed before each revision):"
+    assert log[1] == (
+        "000000000000 backend/migrations/versions/000000000000_change.py (60 statements traced):"
+    )
+    assert sum("ALTER TABLE accounts" in line for line in log) == 120  # none left out
+    assert log[-1].startswith("::warning file=backend/migrations/versions/x.py,line=20,")
+    summary = github.step_summary(report)
+    assert "**`000000000000`** `backend/migrations/versions/000000000000_change.py`" in summary

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from alembic_gate.findings import Finding, Report, RevisionLocks, sorted_findings
+from alembic_gate.findings import Finding, LockRow, Report, RevisionLocks, sorted_findings
 from alembic_gate.findings.catalog import RULES
 from alembic_gate.reporters.common import (
     github_prefix,
@@ -29,7 +29,7 @@ from alembic_gate.reporters.common import (
     prefixed,
     visible,
 )
-from alembic_gate.reporters.text import finding_lines, summary_line
+from alembic_gate.reporters.text import finding_lines, lock_tables, summary_line
 
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 # GitHub turns at most 10 workflow commands of each level into annotations per step.
@@ -48,6 +48,10 @@ MAX_HEADS = 20
 FOLDED = 10
 # A fix command longer than this is broken over lines in the summary (shell `\`).
 FIX_WIDTH = 88
+# check's lock tables take at most this much of the summary when the findings need the
+# rest (they come first), and show at most this many statements of one revision.
+LOCKS_SHARE = SUMMARY_LIMIT // 2
+LOCK_ROWS = 50
 
 
 def escape_data(value: str) -> str:
@@ -85,13 +89,14 @@ def render(report: Report) -> str:
 
     Past the limit the last annotation slot of that level says how many more there are,
     and those findings follow as plain log lines (they are all in the step summary), as
-    do the report's notes.
+    do the report's notes. check's lock tables come first, as in the text report: the
+    log has every one of them, however many the step summary has room for.
     """
     prefix = github_prefix()
     findings = sorted_findings(report.findings)
     totals = Counter(LEVELS[f.severity] for f in findings)
     shown: Counter[str] = Counter()
-    lines: list[str] = []
+    lines: list[str] = lock_tables(_locks_with_prefix(report, prefix))
     hidden: list[Finding] = []
     for finding in findings:
         level = LEVELS[finding.severity]
@@ -115,6 +120,17 @@ def _with_prefix(finding: Finding, prefix: str) -> Finding:
     return dataclasses.replace(finding, path=prefixed(finding.path, prefix))
 
 
+def _locks_with_prefix(report: Report, prefix: str) -> Report:
+    """The report with its lock tables' paths relative to the repository root."""
+    if not prefix:
+        return report
+    locks = [
+        dataclasses.replace(r, path=prefixed(r.path, prefix) if r.path else r.path)
+        for r in report.locks
+    ]
+    return dataclasses.replace(report, locks=locks)
+
+
 def _room(total: int) -> int:
     # When a level overflows, its last slot goes to the annotation that says so.
     return total if total <= ANNOTATIONS_PER_LEVEL else ANNOTATIONS_PER_LEVEL - 1
@@ -134,24 +150,50 @@ def _overflow(level: str, count: int) -> str:
 
 def step_summary(report: Report) -> str:
     """Markdown for ``$GITHUB_STEP_SUMMARY``: what failed, grouped by rule, each fix in
-    a code block; then the revision graph around the heads, with a legend."""
+    a code block; check's notes and lock tables; then the revision graph around the
+    heads, with a legend. Whatever the report holds, it stays under ``SUMMARY_LIMIT``:
+    the findings come first, the lock tables get what they leave (at least
+    ``LOCKS_SHARE`` when they need it), and what does not fit is counted."""
     prefix = github_prefix()
     findings = [_with_prefix(f, prefix) for f in sorted_findings(report.findings)]
     head = [f"## alembic-gate {report.command}", f"**{_inline(summary_line(report))}**"]
     if findings:
         head.append(_fails_note(report))
-    budget = SUMMARY_LIMIT - sum(len(part) for part in head)
+    budget = SUMMARY_LIMIT - sum(_size(part) for part in head)
     graphs = [_graph_section(graph, len(report.mermaid)) for graph in report.mermaid]
-    locks = [lock_section(report.locks)] if report.locks else []
-    budget -= sum(len(part) for part in [*graphs, *locks])
-    groups = _groups(findings, budget)
-    notes = []
-    if report.notes:
-        notes.append("Notes:\n\n" + "\n".join(f"- {_inline(note)}" for note in report.notes))
-    if report.unused_suppressions:
-        items = "\n".join(f"- {_code(note)}" for note in report.unused_suppressions)
-        notes.append(f"Unused suppressions:\n\n{items}")
+    budget -= sum(_size(part) for part in graphs)
+    blocks = [_lock_block(r) for r in _locks_with_prefix(report, prefix).locks]
+    wanted = sum(_size(block) for block in blocks) + 1000 if blocks else 0
+    notes = _notes(report, budget // 10)
+    budget -= sum(_size(part) for part in notes)
+    groups = _groups(findings, budget - min(wanted, LOCKS_SHARE))
+    budget -= sum(_size(part) for part in groups)
+    locks = [_lock_section(blocks, budget)] if blocks else []
     return "\n\n".join([*head, *groups, *notes, *locks, *graphs]) + "\n"
+
+
+def _size(part: str) -> int:
+    """What a part of the summary counts against the limit: its UTF-8 bytes and the
+    blank line that joins it to the next."""
+    return len(part.encode("utf-8", "surrogatepass")) + 2
+
+
+def _notes(report: Report, budget: int) -> list[str]:
+    """The run's notes (check: tables seeding could not give rows) and unused
+    suppressions, as lists; past ``budget`` bytes the rest of a list is counted."""
+    parts = []
+    lists = [
+        ("Notes", [f"- {_inline(note)}" for note in report.notes]),
+        ("Unused suppressions", [f"- {_code(note)}" for note in report.unused_suppressions]),
+    ]
+    for title, items in lists:
+        if not items:
+            continue
+        kept, left_out = limited(items, max(budget // 2 - len(title) - 100, 0))
+        if left_out:
+            kept.append(f"- … and {left_out} more (all of them in the log)")
+        parts.append(f"{title}:\n\n" + "\n".join(kept))
+    return parts
 
 
 def write_step_summary(report: Report, path: str | Path) -> None:
@@ -365,28 +407,68 @@ def _legend(body: str) -> str:
     return "Legend: arrows point from a revision to the ones built on it; " + "; ".join(keys)
 
 
-def lock_section(revisions: list[RevisionLocks]) -> str:
-    """check on PostgreSQL: per revision, what each statement locked or rewrote."""
-    parts = ["### Locks measured on PostgreSQL", "On tables that existed before each revision."]
-    for revision in revisions:
-        where = f" {_code(revision.path)}" if revision.path else ""
-        count = f"{revision.statements} statement{'s' if revision.statements != 1 else ''}"
-        head = f"**{_code(revision.revision)}**{where} ({count} traced)"
-        if not revision.rows:
-            parts.append(f"{head}: no blocking lock, no rewrite.")
-        else:
-            rows = [
-                "| Line | Statement | Table | Lock | Blocks | Held for | Rewrite |",
-                "| --- | --- | --- | --- | --- | --- | --- |",
-            ]
-            for row in revision.rows:
-                held = f"{row.held:.2f}s" if row.held >= 1 else f"{row.held * 1000:.0f}ms"
-                rows.append(
-                    f"| {row.line or ''} | {_table_code(row.statement)} | {_inline(row.table)} | "
-                    f"{row.lock or '-'} | {row.blocks or '-'} | {held} | "
-                    f"{'**yes**' if row.rewrite else 'no'} |"
-                )
-            parts.append(f"{head}\n\n" + "\n".join(rows))
-        if revision.note:
-            parts.append(f"Note: {_inline(revision.note)}")
+# --- check's lock tables -----------------------------------------------------------------
+
+LOCKS_TITLE = "### Locks measured on PostgreSQL"
+LOCKS_ABOUT = "On tables that existed before each revision."
+
+
+def lock_section(revisions: Sequence[RevisionLocks], budget: int = LOCKS_SHARE) -> str:
+    """check on PostgreSQL: per revision, what each statement locked or rewrote, in at
+    most ``budget`` bytes (what does not fit is counted)."""
+    return _lock_section([_lock_block(revision) for revision in revisions], budget)
+
+
+def _lock_section(blocks: list[str], budget: int) -> str:
+    """The section of the revisions' ``blocks`` that fit in ``budget`` bytes; more than
+    ``FOLDED`` revisions fold away, so the graph below stays in view."""
+    kept: list[str] = []
+    used = _size(LOCKS_TITLE) + _size(LOCKS_ABOUT) + 600  # the fold and the count
+    for block in blocks:
+        used += _size(block)
+        if used > budget:
+            break
+        kept.append(block)
+    body = "\n\n".join(kept)
+    if len(blocks) > FOLDED:
+        summary = f"The {len(blocks)} revisions traced"
+        body = f"<details><summary>{summary}</summary>\n\n{body}\n\n</details>"
+    parts = [LOCKS_TITLE, LOCKS_ABOUT, body]
+    if len(kept) < len(blocks):
+        parts.append(
+            f"… {len(blocks) - len(kept)} more revisions traced are not shown here (GitHub's "
+            "limit on a job summary): every table is in the log, and in `--format json` "
+            "(`locks`)."
+        )
+    return "\n\n".join(part for part in parts if part)
+
+
+def _lock_block(revision: RevisionLocks) -> str:
+    """One revision's heading and table (at most ``LOCK_ROWS`` statements), and its note."""
+    where = f" {_code(revision.path)}" if revision.path else ""
+    count = f"{revision.statements} statement{'s' if revision.statements != 1 else ''}"
+    head = f"**{_code(revision.revision)}**{where} ({count} traced)"
+    if not revision.rows:
+        parts = [f"{head}: no blocking lock, no rewrite."]
+    else:
+        rows = [
+            "| Line | Statement | Table | Lock | Blocks | Held for | Rewrite |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+            *(_lock_row(row) for row in revision.rows[:LOCK_ROWS]),
+        ]
+        parts = [f"{head}\n\n" + "\n".join(rows)]
+        if len(revision.rows) > LOCK_ROWS:
+            more = len(revision.rows) - LOCK_ROWS
+            parts.append(f"… and {more} more rows: in the log, and in `--format json`.")
+    if revision.note:
+        parts.append(f"Note: {_inline(revision.note)}")
     return "\n\n".join(parts)
+
+
+def _lock_row(row: LockRow) -> str:
+    held = f"{row.held:.2f}s" if row.held >= 1 else f"{row.held * 1000:.0f}ms"
+    return (
+        f"| {row.line or ''} | {_table_code(row.statement)} | {_escaped(visible(row.table))} | "
+        f"{row.lock or '-'} | {row.blocks or '-'} | {held} | "
+        f"{'**yes**' if row.rewrite else 'no'} |"
+    )
