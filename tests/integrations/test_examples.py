@@ -12,6 +12,7 @@ database on the local server, the package from PyPI or GitHub for this checkout.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import re
@@ -32,7 +33,19 @@ import yaml
 
 from alembic_gate.main import build_parser
 
-from .conftest import add_second_head, commit_all, copy_quickstart, git, init_repo
+from .conftest import (
+    LAST,
+    OLD_ROWS,
+    OLD_ROWS_FILE,
+    PR_ROWS,
+    PR_ROWS_FILE,
+    add_not_null_column,
+    add_second_head,
+    commit_all,
+    copy_quickstart,
+    git,
+    init_repo,
+)
 from .runners import (
     ACTION,
     EXPRESSION,
@@ -322,6 +335,19 @@ class Execution:
     def command(self) -> str:
         return self.inputs.get("command", "lint")
 
+    @property
+    def seeds(self) -> bool:
+        """check: whether tables get rows (AG904), as the docs' `args` leave it."""
+        return "--no-seed" not in shlex.split(self.inputs.get("args", ""))
+
+    @property
+    def traces(self) -> bool:
+        """check: whether PostgreSQL lock tracing is on (not `--ignore AG905,AG906,AG907`)."""
+        args = shlex.split(self.inputs.get("args", ""))
+        ignored = [b for a, b in itertools.pairwise(args) if a == "--ignore"]
+        ignored += [a.partition("=")[2] for a in args if a.startswith("--ignore=")]
+        return not any("AG905" in value for value in ignored)
+
 
 def first_matrix(job: dict[str, Any]) -> dict[str, str]:
     matrix = job.get("strategy", {}).get("matrix", {})
@@ -418,7 +444,8 @@ def local_services(
 
     def swap(execution: Execution) -> dict[str, str]:
         inputs = dict(execution.inputs)
-        if "image" in inputs:
+        container = execution.command == "check" and "database-url" not in inputs
+        if "image" in inputs or container:
             inputs["image"] = LOCAL_IMAGE
             monkeypatch.setenv("TESTCONTAINERS_RYUK_DISABLED", "true")  # no registry for ryuk
         if "database-url" in inputs:
@@ -428,20 +455,66 @@ def local_services(
     return swap
 
 
-def project_for(execution: Execution, make_project: Callable[..., Path]) -> Path:
-    """lint runs on two heads (it must fail); check on the clean quickstart (it must pass)."""
+@dataclass
+class PullRequest:
+    """A workspace on a pull request's branch whose base, main, is at origin/main."""
+
+    workspace: Path
+    subdir: str  # the project's folder in it ('' at the root)
+
+    def path(self, relative: str) -> str:
+        return f"{self.subdir}/{relative}" if self.subdir else relative
+
+
+def project_for(execution: Execution, make_project: Callable[..., Path]) -> PullRequest:
+    """Every configuration runs on a pull request (a merge request) against main.
+
+    lint: the branch adds a second head (it must fail, AG001). check: main already holds
+    a revision whose NOT NULL column fails once its table holds rows, and the branch adds
+    another; with the base, only the branch's is reported (AG904, and on PostgreSQL its
+    lock table and AG907).
+    """
     subdir = execution.inputs.get("working-directory", "")
-    # Setups named by `config` lie where the config says: the first gets the two heads.
+    # Setups named by `config` lie where the config says: the first gets the change.
     folders = [str(Path(c).parent) for c in execution.inputs.get("config", "").split()]
     if not subdir and folders and folders[0] != ".":
         subdir = folders[0]
-    workspace = make_project(two_heads=execution.command == "lint", subdir=subdir.strip("./"))
+    subdir = subdir.strip("./")
+    workspace = make_project(subdir=subdir)
     for folder in folders[1:]:
         copy_quickstart(workspace / folder)
         commit_all(workspace, f"a second setup in {folder}")
+    project = workspace / subdir
+    if execution.command == "check":
+        add_not_null_column(project, OLD_ROWS_FILE, OLD_ROWS, LAST, "user_account", "nickname")
+        commit_all(workspace, f"main: revision {OLD_ROWS}")
+    git(workspace, "update-ref", "refs/remotes/origin/main", "HEAD")  # fetched: the base
+    if execution.command == "check":
+        add_not_null_column(project, PR_ROWS_FILE, PR_ROWS, OLD_ROWS, "post", "slug")
+    else:
+        add_second_head(project)
+    commit_all(workspace, "the pull request's revision")
     if execution.override.get("before_script"):
         (workspace / "requirements.txt").write_text("sqlalchemy>=2\nalembic>=1.9\n")
-    return workspace
+    return PullRequest(workspace, subdir)
+
+
+def expected_exit(execution: Execution) -> int:
+    """lint fails on the second head, check on the rows (AG904) unless it seeds none."""
+    return 1 if execution.command == "lint" or execution.seeds else 0
+
+
+def assert_found(execution: Execution, pull: PullRequest, found: list[tuple[str, str]]) -> None:
+    """(code, file) of every finding: lint finds the second head; check reports the
+    pull request's revision only (AG904; AG907 too on PostgreSQL), never main's."""
+    if execution.command == "lint":
+        assert "AG001" in {code for code, _ in found}, found
+        return
+    assert (("AG904", pull.path(PR_ROWS_FILE)) in found) == execution.seeds, found
+    assert any(code == "AG907" for code, _ in found) == execution.traces, found
+    measured = [(code, path) for code, path in found if code.startswith("AG9")]
+    assert {path for _, path in measured} == {pull.path(PR_ROWS_FILE)}, found
+    assert pull.path(OLD_ROWS_FILE) not in {path for _, path in found}, found
 
 
 @pytest.mark.parametrize("execution", EXECUTIONS)
@@ -452,14 +525,21 @@ def test_config_runs(
     action: Callable[..., Run],
     gitlab_job: Callable[..., Job],
 ) -> None:
-    workspace = project_for(execution, make_project)
+    pull = project_for(execution, make_project)
+    workspace = pull.workspace
     inputs = local_services(execution)
-    expected = 1 if execution.command == "lint" else 0
     if execution.kind == "github":
-        run = action(workspace, **inputs)
-        assert run.returncode == expected, run.stdout
-        if expected:
-            assert any(a["title"] == "AG001 multiple-heads" for a in parse_annotations(run.stdout))
+        run = action(workspace, base_ref="main", **inputs)
+        assert run.returncode == expected_exit(execution), run.stdout
+        assert "--base origin/main" in run.stdout
+        annotations = parse_annotations(run.stdout)
+        assert_found(execution, pull, [(a["title"].split()[0], a["file"]) for a in annotations])
+        if execution.command == "check":
+            # PostgreSQL: the pull request's lock table, and no other, in the job summary.
+            assert inputs.get("db", "postgres") == "postgres"
+            table = f"**`{PR_ROWS}`** `{pull.path(PR_ROWS_FILE)}`"
+            assert (table in run.summary) == execution.traces, run.summary
+            assert f"**`{OLD_ROWS}`**" not in run.summary
         if "sarif" in inputs:
             assert execution.sarif_upload == inputs["sarif"]
             sarif = json.loads((workspace / inputs["sarif"]).read_text())
@@ -472,11 +552,20 @@ def test_config_runs(
             for k, v in override.get("variables", {}).items()
             if k not in ("DOCKER_HOST", "TESTCONTAINERS_HOST_OVERRIDE")
         }
-        job = gitlab_job(workspace, override=override, **inputs)
-        assert job.returncode == expected, job.log
+        ci = {"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main"}
+        job = gitlab_job(workspace, ci=ci, override=override, **inputs)
+        assert job.returncode == expected_exit(execution), job.log
         assert job.code_quality is not None and job.junit is not None
         jsonschema.Draft7Validator(CODE_QUALITY_SCHEMA).validate(job.code_quality)
-        assert bool(failures(job.junit)) == bool(expected)
+        issues = [(i["check_name"], i["location"]["path"]) for i in job.code_quality]
+        assert_found(execution, pull, issues)
+        assert bool(failures(job.junit)) == bool(expected_exit(execution))
+        if execution.command == "check":
+            # PostgreSQL: the pull request's lock table, and no other, in the job's log.
+            assert inputs.get("db", "postgres") == "postgres"
+            table = f"{PR_ROWS} {pull.path(PR_ROWS_FILE)} (1 statement traced):"
+            assert (table in job.log) == execution.traces, job.log
+            assert OLD_ROWS not in job.log
 
 
 def test_pre_commit_example_runs(tmp_path: Path, action_checkout: Path) -> None:
