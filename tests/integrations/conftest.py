@@ -175,13 +175,63 @@ def add_not_null_column(
     models.write_text(text.replace(anchor, anchor + column_line))
 
 
+# A table whose CHECK constraint refuses the rows check makes up: a note, not a finding.
+REFUSING = "c0c0c0000000"
+REFUSING_FILE = "migrations/versions/c0c0_create_country.py"
+REFUSING_TABLE = '''"""create country
+
+Revision ID: c0c0c0000000
+Revises: {parent}
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "c0c0c0000000"
+down_revision = "{parent}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "country",
+        sa.Column("code", sa.String(3), primary_key=True),
+        sa.CheckConstraint("{check}", name="known_code"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("country")
+'''
+REFUSING_CHECK = "substr(code, 1, 1) = 'Q' AND substr(code, 3, 1) = 'Z'"
+REFUSING_MODEL = f'''
+
+class Country(Base):
+    __tablename__ = "country"
+    __table_args__ = (CheckConstraint("{REFUSING_CHECK}", name="known_code"),)
+
+    code: Mapped[str] = mapped_column(String(3), primary_key=True)
+'''
+
+
+def add_refusing_table(project: Path, parent: str) -> None:
+    """REFUSING on `parent`, and its model."""
+    source = REFUSING_TABLE.format(parent=parent, check=REFUSING_CHECK)
+    (project / REFUSING_FILE).write_text(source)
+    models = project / "models.py"
+    text = models.read_text().replace("import ForeignKey,", "import CheckConstraint, ForeignKey,")
+    models.write_text(text + REFUSING_MODEL)
+
+
 @pytest.fixture
 def rows_origin(tmp_path: Path) -> Path:
     """origin of a project whose main already holds a revision that fails once its table
     holds rows (OLD_ROWS, long deployed), and a branch `feature` (the pull request) that
-    adds another on top (PR_ROWS). `check --base main` speaks of PR_ROWS only."""
+    adds another on top (PR_ROWS). `check --base main` speaks of PR_ROWS only. Below them,
+    a table no rows can be made for (REFUSING): a note in every report."""
     origin = copy_quickstart(tmp_path / "origin")
-    add_not_null_column(origin, OLD_ROWS_FILE, OLD_ROWS, LAST, "user_account", "nickname")
+    add_refusing_table(origin, LAST)
+    add_not_null_column(origin, OLD_ROWS_FILE, OLD_ROWS, REFUSING, "user_account", "nickname")
     init_repo(origin)
     git(origin, "checkout", "-q", "-b", "feature")
     add_not_null_column(origin, PR_ROWS_FILE, PR_ROWS, OLD_ROWS, "post", "slug")

@@ -22,6 +22,7 @@ from .conftest import (
     OLD_ROWS_FILE,
     PR_ROWS,
     PR_ROWS_FILE,
+    REFUSING_FILE,
     checkout,
     copy_quickstart,
     git,
@@ -318,6 +319,12 @@ def test_check_in_a_pull_request_speaks_of_its_own_revisions(
     assert f"- `{PR_ROWS_FILE}:{line}`: upgrade of {PR_ROWS} (add slug) fails on tables that " in (
         result.summary
     )
+    # The table no rows could be made for: a note in the log and the summary, no failure.
+    (note,) = [line for line in result.stdout.splitlines() if line.startswith("note: ")]
+    assert note.startswith(f"note: {REFUSING_FILE}:")
+    assert "check could not give table country rows" in note
+    assert "Notes:\n\n- " in result.summary
+    assert "check could not give table country rows" in result.summary
 
     whole = action(workspace, base_ref="main", command="check", db="sqlite", base="none")
     assert "--base" not in whole.stdout

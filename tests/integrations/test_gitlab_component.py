@@ -25,6 +25,7 @@ from .conftest import (
     OLD_ROWS_FILE,
     PR_ROWS,
     PR_ROWS_FILE,
+    REFUSING_FILE,
     commit_all,
     copy_quickstart,
     git,
@@ -240,6 +241,7 @@ def test_gitlab_ci_local_checks_a_merge_requests_own_revisions(
     assert "Fetching the base branch main from origin" in log
     assert f"{PR_ROWS_FILE}:{NOT_NULL_LINE}: AG904 [fails-with-data]" in log
     assert OLD_ROWS_FILE not in log
+    assert re.search(rf"note: {REFUSING_FILE}:\d+: check could not give table country rows", log)
     artifacts = project / ".gitlab-ci-local" / "artifacts" / "alembic-gate"
     issues = json.loads((artifacts / "gl-code-quality-report.json").read_text())
     validate_code_quality(issues)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -469,3 +470,32 @@ def test_the_log_has_every_lock_table(tmp_path: Path, monkeypatch: pytest.Monkey
     assert log[-1].startswith("::warning file=backend/migrations/versions/x.py,line=20,")
     summary = github.step_summary(report)
     assert "**`000000000000`** `backend/migrations/versions/000000000000_change.py`" in summary
+
+
+def test_folded_lock_tables_render_as_tables() -> None:
+    from markdown_it import MarkdownIt
+
+    locks = _traced(12, 2)
+    piped = dataclasses.replace(locks[0].rows[0], statement="UPDATE t SET flags = flags | 4")
+    locks[0] = dataclasses.replace(locks[0], rows=[piped, *locks[0].rows[1:]])
+    markdown = github.step_summary(Report("check", locks=locks))
+    rendered = MarkdownIt("commonmark").enable("table").render(markdown)
+    inside = rendered.split("<details>", 1)[1].split("</details>", 1)[0]
+    tables = re.findall(r"<table>.*?</table>", inside, re.S)
+    assert len(tables) == 12
+    for table in tables:
+        assert table.count("<th>") == 7
+        assert all(row.count("<td>") == 7 for row in re.findall(r"<tr>.*?</tr>", table, re.S)[1:])
+    assert "<code>UPDATE t SET flags = flags | 4</code>" in tables[0]
+
+
+def test_thousands_of_notes_are_counted_past_their_share() -> None:
+    notes = [
+        f"m/versions/{n:04}.py:15: check could not give table t{n} rows" + "x" * 200
+        for n in range(5000)
+    ]
+    summary = github.step_summary(Report("check", notes=notes))
+    assert len(summary.encode()) <= github.SUMMARY_LIMIT
+    shown = summary.count("check could not give table")
+    assert 100 < shown < 5000
+    assert f"- … and {5000 - shown} more: `--format json` has every one" in summary

@@ -163,7 +163,7 @@ def step_summary(report: Report) -> str:
     graphs = [_graph_section(graph, len(report.mermaid)) for graph in report.mermaid]
     budget -= sum(_size(part) for part in graphs)
     blocks = [_lock_block(r) for r in _locks_with_prefix(report, prefix).locks]
-    wanted = sum(_size(block) for block in blocks) + 1000 if blocks else 0
+    wanted = sum(_size(block) for block in blocks) + 1000 if blocks else 0  # + title, count
     notes = _notes(report, budget // 10)
     budget -= sum(_size(part) for part in notes)
     groups = _groups(findings, budget - min(wanted, LOCKS_SHARE))
@@ -191,7 +191,7 @@ def _notes(report: Report, budget: int) -> list[str]:
             continue
         kept, left_out = limited(items, max(budget // 2 - len(title) - 100, 0))
         if left_out:
-            kept.append(f"- … and {left_out} more (all of them in the log)")
+            kept.append(f"- … and {left_out} more: `--format json` has every one")
         parts.append(f"{title}:\n\n" + "\n".join(kept))
     return parts
 
