@@ -193,6 +193,13 @@ def test_base_seeds_from_the_branchs_first_revision(
     git(root, "commit", "-q", "-m", "feature")
     run = check("--db", "sqlite", "--base", "main", "--format", "json")
     assert found(run) == [("AG904", NICKNAME, at(root, NICKNAME, "batch_op.alter_column("))]
+    # The job summary's graph marks the branch's revisions, as lint's does.
+    summary = root / "summary.md"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+        check("--db", "sqlite", "--base", "main", "--format", "github")
+    marked = [line for line in summary.read_text().splitlines() if line.endswith(" new")]
+    assert marked == ["    class r0,r1,r2 new"]  # nodes r0.. are the three new revisions
 
 
 # -- PostgreSQL, MariaDB, MySQL ------------------------------------------------------------

@@ -167,7 +167,8 @@ def _run(
     ran = graph_codes + safety_codes + [c for c in codes if settings.is_enabled(c)]
     findings = [_redacted(f, redact) for f in findings]
     skipped = {pair for ctx in contexts for pair in unread(ctx, settings)}
-    report = build_report("check", findings, histories, settings, ran, args.formats, skipped)
+    new = [ctx.new_revisions for ctx in contexts]  # marked in the job summary's graph
+    report = build_report("check", findings, histories, settings, ran, args.formats, skipped, new)
     report.coverage = coverage(args, [r for _, r in results], time.monotonic() - started)
     report.locks = locks
     report.notes = notes
