@@ -213,7 +213,8 @@ def _script_folder(root: Path, folder: Path, configured: set[str]) -> str | None
 
 def build(entries: list[dict[str, Any]], mirrors: Path, corpus: Path, rediscover: bool) -> int:
     """Export every listed repository and write the manifest; 1 when one could not be."""
-    manifest, status = [], 0
+    manifest: list[dict[str, Any]] = []
+    status = 0
     for entry in entries:
         repo = entry["repo"]
         git_dir = mirror(mirrors, repo)
@@ -238,6 +239,12 @@ def build(entries: list[dict[str, Any]], mirrors: Path, corpus: Path, rediscover
         )
         manifest.append({"repo": repo, "commit": commit, "dir": str(dest), "environments": envs})
     (corpus / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    envs = sum(len(repo["environments"]) for repo in manifest)
+    files = sum(env["revision_files"] for repo in manifest for env in repo["environments"])
+    print(
+        f"exported {len(manifest)} of {len(entries)} repositories: {envs} environments, "
+        f"{files} revision files"
+    )
     return status
 
 
@@ -270,9 +277,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     status = build(entries, args.mirrors.absolute(), args.corpus.absolute(), args.discover)
     if args.discover:
         args.list.write_text(json.dumps(entries, indent=1) + "\n")
-    envs = sum(len(e["environments"]) for e in entries)
-    files = sum(env["revision_files"] for e in entries for env in e["environments"])
-    print(f"{len(entries)} repositories, {envs} environments, {files} revision files")
     return status
 
 
