@@ -20,6 +20,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from alembic_gate.history.literals import literal as _literal
 from alembic_gate.history.operations import pack_module, unreadable
 from alembic_gate.shared.files import describe_error, read_regular
 from alembic_gate.shared.paths import display_path
@@ -264,28 +265,6 @@ def _assignment(node: ast.stmt) -> tuple[str | None, ast.expr | None]:
     elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
         return node.target.id, node.value
     return None, None
-
-
-_UNKNOWN = object()
-
-
-def _literal(node: ast.expr) -> object:
-    # The shapes of nearly every revision variable (a constant, a tuple or list of them,
-    # a name) are read here as ast.literal_eval reads them, without calling it: each of
-    # its calls leaves a reference cycle behind, and lint runs with the collector paused.
-    if isinstance(node, ast.Constant):
-        return node.value
-    if isinstance(node, ast.Tuple | ast.List) and all(
-        isinstance(item, ast.Constant) for item in node.elts
-    ):
-        items = [item.value for item in node.elts]  # type: ignore[attr-defined]
-        return tuple(items) if isinstance(node, ast.Tuple) else items
-    if isinstance(node, ast.Name | ast.Attribute):
-        return _UNKNOWN
-    try:
-        return ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return _UNKNOWN
 
 
 def _value(node: ast.expr, line: int) -> Value:
