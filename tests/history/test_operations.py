@@ -13,6 +13,7 @@ from alembic_gate.history.operations import (
     operations,
     pack,
     read_operations,
+    touched_tables,
     unpack,
 )
 from alembic_gate.history.revisions import RevisionFile, read_revision
@@ -660,3 +661,21 @@ def test_named_dialects(text: str, expected: set[str]) -> None:
     assert named_dialects(text) == expected
     # text that is not ASCII is read the slower way, with the same result
     assert named_dialects(text + " # café") == expected
+
+
+def test_touched_tables() -> None:
+    ops = read_operations(
+        HEAD
+        + """
+def upgrade():
+    op.add_column("Users", sa.Column("c", sa.Integer()))
+    op.execute(f"UPDATE {name} SET c = 1")
+    with op.batch_alter_table("orders") as batch_op:
+        batch_op.drop_column("c")
+
+
+def downgrade():
+    op.drop_table("downgraded")
+"""
+    )
+    assert touched_tables(ops) == ("*", "orders", "users")

@@ -348,13 +348,22 @@ def unreadable() -> bytes:
     return pack(Operations(problem="the file could not be parsed"))
 
 
-def pack_module(module: ast.Module, text: str) -> bytes:
-    """The packed operations of a parsed revision file (`text`: its source); `operations()`
-    gives them back without unpacking while the memo has room."""
+def pack_module(module: ast.Module, text: str) -> tuple[bytes, Operations]:
+    """The operations of a parsed revision file (`text`: its source), and them packed;
+    `operations()` gives them back without unpacking while the memo has room."""
     ops = read_module(module, text)
     data = pack(ops)
     _remember(data, ops)
-    return data
+    return data, ops
+
+
+def touched_tables(ops: Operations) -> tuple[str, ...]:
+    """The tables upgrade()'s calls name, lowercased and sorted; "*" stands for a
+    backfill of a table that cannot be read."""
+    found = {call.table.lower() for call in ops.upgrade.calls if call.table is not None}
+    if any(call.name == "backfill" and call.table is None for call in ops.upgrade.calls):
+        found.add("*")
+    return tuple(sorted(found))
 
 
 def read_operations(source: bytes | str, *, multidb: bool = True) -> Operations:

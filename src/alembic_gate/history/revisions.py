@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from alembic_gate.history.literals import literal as _literal
-from alembic_gate.history.operations import pack_module, unreadable
+from alembic_gate.history.operations import pack_module, touched_tables, unreadable
 from alembic_gate.shared.files import describe_error, read_regular
 from alembic_gate.shared.paths import display_path
 
@@ -73,6 +73,12 @@ class RevisionFile:
     # A syntax error below the revision variables, and its line: the file is in the
     # graph (its ids were read above the error) but Python cannot import it (AG007).
     syntax_error: tuple[str, int | None] | None = None
+    # What the AG1xx rules' reading of the history needs to know of the calls without
+    # unpacking them (rules.ag1xx): the tables upgrade() names (operations.touched_tables)
+    # and the dialects the file names; None for a file built by hand (the calls are then
+    # unpacked). A file that could not be parsed names none.
+    tables: tuple[str, ...] | None = None
+    dialects: frozenset[str] | None = None
     # The `op.*` calls from the same parse, packed (operations.py reads them back);
     # None only for a file built by hand rather than read.
     ops_data: bytes | None = field(default=None, repr=False)
@@ -99,14 +105,14 @@ def read_revision(path: Path, cwd: Path) -> RevisionFile:
 
 def unreadable_file(path: Path, display: str, exc: OSError) -> RevisionFile:
     """A file that could not be read (missing, not a regular file, too large)."""
-    rev = RevisionFile(path=path, display=display, ops_data=unreadable())
+    rev = RevisionFile(path, display, tables=(), dialects=frozenset(), ops_data=unreadable())
     rev.problem = f"cannot read file: {describe_error(exc)}"
     return rev
 
 
 def read_revision_source(data: bytes, path: Path, display: str) -> RevisionFile:
     """Read a revision file's contents (from disk or from a git object) as `path`."""
-    rev = RevisionFile(path=path, display=display, ops_data=unreadable())
+    rev = RevisionFile(path, display, tables=(), dialects=frozenset(), ops_data=unreadable())
     try:
         text = decode_source(data)
     except ValueError as exc:
@@ -117,7 +123,8 @@ def read_revision_source(data: bytes, path: Path, display: str) -> RevisionFile:
         return rev
     module = _parse_whole(data, rev)
     if module is not None:
-        rev.ops_data = pack_module(module, text)
+        rev.ops_data, ops = pack_module(module, text)
+        rev.tables, rev.dialects = touched_tables(ops), ops.dialects
         _read_variables(module, rev)
         _read_header(module, rev)
     else:

@@ -172,6 +172,8 @@ class Knowledge:
             tables = {table for table, _ in columns}
             events: dict[str, list[tuple[Hashable, object]]] = {}
             for rid in ctx.graph.ancestors(scoped) if columns else ():
+                if not _may_touch(ctx.graph.by_id[rid], tables):
+                    continue  # its calls are not even unpacked
                 ops = self.operations(rid)
                 if ops.problem is None:
                     found = list(_column_events(ops.upgrade.calls, columns, tables))
@@ -224,8 +226,9 @@ class Knowledge:
         if self._dialects is None:
             setup = self.ctx.setup
             found = set(setup_dialects(setup.script_location, setup.config_path))
-            for rid in self.ctx.graph.by_id:
-                found |= self.operations(rid).dialects
+            for rid, rev in self.ctx.graph.by_id.items():
+                named = rev.dialects
+                found |= self.operations(rid).dialects if named is None else named
             self._dialects = frozenset(found & DIALECTS)
         return self._dialects
 
@@ -244,6 +247,13 @@ def knowledge(ctx: LintContext) -> Knowledge:
     found = Knowledge(ctx)
     ctx.memo["ag1xx"] = (ctx.scope, found)
     return found
+
+
+def _may_touch(rev: RevisionFile, tables: set[str]) -> bool:
+    """Whether a revision's upgrade() may record facts about `tables`: it names one of
+    them or backfills a table that cannot be read (not known: True)."""
+    named = rev.tables
+    return named is None or "*" in named or not tables.isdisjoint(named)
 
 
 def _scope_events(calls: list[Call]) -> Iterator[tuple[Hashable, object]]:
