@@ -83,7 +83,7 @@ def test_only_revisions_naming_the_table_are_unpacked(history: History) -> None:
     add(history, "d4", "c3", ALTER)
     ctx = with_base(history, {"d4"})
     assert list(check(ctx)) == []
-    assert set(knowledge(ctx)._ops) == {"a1", "c3", "d4"}
+    assert knowledge(ctx).read == {"a1", "c3", "d4"}
 
 
 def test_backfill_of_another_table_does_not_count(history: History) -> None:

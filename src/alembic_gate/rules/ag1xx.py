@@ -132,14 +132,14 @@ class Knowledge:
         self._columns: Timeline | None = None
         self._dialects: frozenset[str] | None = None
         self._folders: dict[str, str | None] = {}
-        self._ops: dict[str, Operations] = {}
+        # The revisions whose calls the history was read from (never kept: on a long
+        # history that would be every revision's calls at once).
+        self.read: set[str] = set()
 
     def operations(self, rid: str) -> Operations:
-        """A revision's operations, read once per run."""
-        ops = self._ops.get(rid)
-        if ops is None:
-            ops = self._ops[rid] = operations(self.ctx.graph.by_id[rid])
-        return ops
+        """A revision's operations (unpacked again when asked again)."""
+        self.read.add(rid)
+        return operations(self.ctx.graph.by_id[rid])
 
     # -- facts along the history -------------------------------------------------------
 
