@@ -9,6 +9,7 @@ import pytest
 from alembic_gate.history.operations import (
     UNKNOWN,
     Column,
+    altered_columns,
     named_dialects,
     operations,
     pack,
@@ -679,3 +680,18 @@ def downgrade():
 """
     )
     assert touched_tables(ops) == ("*", "orders", "users")
+
+
+def test_altered_columns() -> None:
+    ops = read_operations(
+        HEAD
+        + """
+def upgrade():
+    op.alter_column("Users", "Name", nullable=False)
+    op.alter_column(TABLE, "x", nullable=False)
+    with op.batch_alter_table("orders") as batch_op:
+        batch_op.alter_column("total", type_=sa.Numeric())
+    op.add_column("users", sa.Column("c", sa.Integer()))
+"""
+    )
+    assert altered_columns(ops.upgrade.calls) == (("orders", "total"), ("users", "name"))

@@ -357,6 +357,17 @@ def pack_module(module: ast.Module, text: str) -> tuple[bytes, Operations]:
     return data, ops
 
 
+def altered_columns(calls: Iterable[Call]) -> tuple[tuple[str, str], ...]:
+    """(table, column) of each alter_column among `calls` that names both, lowercased
+    and sorted."""
+    found = {
+        (call.table.lower(), call.column.lower())
+        for call in calls
+        if call.name == "alter_column" and call.table and call.column
+    }
+    return tuple(sorted(found))
+
+
 def touched_tables(ops: Operations) -> tuple[str, ...]:
     """The tables upgrade()'s calls name, lowercased and sorted; "*" stands for a
     backfill of a table that cannot be read."""

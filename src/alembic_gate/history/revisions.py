@@ -21,7 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from alembic_gate.history.literals import literal as _literal
-from alembic_gate.history.operations import pack_module, touched_tables, unreadable
+from alembic_gate.history.operations import (
+    altered_columns,
+    pack_module,
+    touched_tables,
+    unreadable,
+)
 from alembic_gate.shared.files import describe_error, read_regular
 from alembic_gate.shared.paths import display_path
 
@@ -74,10 +79,11 @@ class RevisionFile:
     # graph (its ids were read above the error) but Python cannot import it (AG007).
     syntax_error: tuple[str, int | None] | None = None
     # What the AG1xx rules' reading of the history needs to know of the calls without
-    # unpacking them (rules.ag1xx): the tables upgrade() names (operations.touched_tables)
-    # and the dialects the file names; None for a file built by hand (the calls are then
-    # unpacked). A file that could not be parsed names none.
+    # unpacking them (rules.ag1xx): the tables upgrade() names (operations.touched_tables),
+    # the columns it alters (table, column) and the dialects the file names; None for a
+    # file built by hand (the calls are then unpacked). A file not parsed names none.
     tables: tuple[str, ...] | None = None
+    altered: tuple[tuple[str, str], ...] | None = None
     dialects: frozenset[str] | None = None
     # The `op.*` calls from the same parse, packed (operations.py reads them back);
     # None only for a file built by hand rather than read.
@@ -103,16 +109,27 @@ def read_revision(path: Path, cwd: Path) -> RevisionFile:
     return read_revision_source(data, path, display)
 
 
+def _unparsed(path: Path, display: str) -> RevisionFile:
+    """A file with no calls read (yet): it names no table, column or dialect."""
+    return RevisionFile(
+        path, display, tables=(), altered=(), dialects=frozenset(), ops_data=unreadable()
+    )
+
+
 def unreadable_file(path: Path, display: str, exc: OSError) -> RevisionFile:
     """A file that could not be read (missing, not a regular file, too large)."""
-    rev = RevisionFile(path, display, tables=(), dialects=frozenset(), ops_data=unreadable())
+    rev = RevisionFile(
+        path, display, tables=(), altered=(), dialects=frozenset(), ops_data=unreadable()
+    )
     rev.problem = f"cannot read file: {describe_error(exc)}"
     return rev
 
 
 def read_revision_source(data: bytes, path: Path, display: str) -> RevisionFile:
     """Read a revision file's contents (from disk or from a git object) as `path`."""
-    rev = RevisionFile(path, display, tables=(), dialects=frozenset(), ops_data=unreadable())
+    rev = RevisionFile(
+        path, display, tables=(), altered=(), dialects=frozenset(), ops_data=unreadable()
+    )
     try:
         text = decode_source(data)
     except ValueError as exc:
@@ -125,6 +142,7 @@ def read_revision_source(data: bytes, path: Path, display: str) -> RevisionFile:
     if module is not None:
         rev.ops_data, ops = pack_module(module, text)
         rev.tables, rev.dialects = touched_tables(ops), ops.dialects
+        rev.altered = altered_columns(ops.upgrade.calls)
         _read_variables(module, rev)
         _read_header(module, rev)
     else:

@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 
 from alembic_gate.findings import Confidence, Finding
 from alembic_gate.findings.catalog import RuleInfo
-from alembic_gate.history.operations import DIALECTS, Call, Operations, operations
+from alembic_gate.history.operations import (
+    DIALECTS,
+    Call,
+    Operations,
+    altered_columns,
+    operations,
+)
 from alembic_gate.history.revisions import RevisionFile
 from alembic_gate.rules import LintContext
 from alembic_gate.rules.ag1xx_history import Timeline, folder_dialect, setup_dialects
@@ -165,10 +171,10 @@ class Knowledge:
             scoped = [rid for rid in ctx.graph.by_id if ctx.in_scope(rid)]
             columns: set[tuple[str, str]] = set()
             for rid in scoped:
-                for call in self.operations(rid).upgrade.calls:
-                    table, column = _lower(call.table), _lower(call.column)
-                    if call.name == "alter_column" and table and column:
-                        columns.add((table, column))
+                altered = ctx.graph.by_id[rid].altered
+                if altered is None:  # not known without the calls
+                    altered = altered_columns(self.operations(rid).upgrade.calls)
+                columns.update(altered)
             tables = {table for table, _ in columns}
             events: dict[str, list[tuple[Hashable, object]]] = {}
             for rid in ctx.graph.ancestors(scoped) if columns else ():
