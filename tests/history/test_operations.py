@@ -694,4 +694,5 @@ def upgrade():
     op.add_column("users", sa.Column("c", sa.Integer()))
 """
     )
-    assert altered_columns(ops.upgrade.calls) == (("orders", "total"), ("users", "name"))
+    expected = (("*", "x"), ("orders", "total"), ("users", "name"))
+    assert altered_columns(ops.upgrade.calls) == expected

@@ -358,12 +358,12 @@ def pack_module(module: ast.Module, text: str) -> tuple[bytes, Operations]:
 
 
 def altered_columns(calls: Iterable[Call]) -> tuple[tuple[str, str], ...]:
-    """(table, column) of each alter_column among `calls` that names both, lowercased
-    and sorted."""
+    """(table, column) of each alter_column among `calls` that names its column,
+    lowercased and sorted; the table is "*" when it cannot be read."""
     found = {
-        (call.table.lower(), call.column.lower())
+        (call.table.lower() if call.table else "*", call.column.lower())
         for call in calls
-        if call.name == "alter_column" and call.table and call.column
+        if call.name == "alter_column" and call.column is not None
     }
     return tuple(sorted(found))
 

@@ -170,11 +170,13 @@ class Knowledge:
             ctx = self.ctx
             scoped = [rid for rid in ctx.graph.by_id if ctx.in_scope(rid)]
             columns: set[tuple[str, str]] = set()
+            asked: dict[str, list[Hashable]] = {}
             for rid in scoped:
                 altered = ctx.graph.by_id[rid].altered
                 if altered is None:  # not known without the calls
                     altered = altered_columns(self.operations(rid).upgrade.calls)
-                columns.update(altered)
+                columns.update((t, c) for t, c in altered if t != "*" and c)
+                asked[rid] = [key for t, c in altered for key in _column_keys(t, c)]
             tables = {table for table, _ in columns}
             events: dict[str, list[tuple[Hashable, object]]] = {}
             for rid in ctx.graph.ancestors(scoped) if columns else ():
@@ -185,7 +187,7 @@ class Knowledge:
                     found = list(_column_events(ops.upgrade.calls, columns, tables))
                     if found:
                         events[rid] = found
-            self._columns = Timeline(ctx.graph, events, scoped)
+            self._columns = Timeline(ctx.graph, events, scoped, asked)
         return self._columns
 
     def created_in_scope(self, rid: str, table: str) -> bool:
@@ -206,16 +208,15 @@ class Knowledge:
         the revisions `rid` builds on; None when the history does not say."""
         if column is None:
             return None
-        t, c = _lower(table) or "*", column.lower()
-        keys: list[Hashable] = [("fill", t, c), ("fill", t, "*"), ("fill", "*", c)]
-        keys += [("fill", "*", "*"), ("null", t, c)]
+        keys = _column_keys(_lower(table) or "*", column.lower())[:-1]
         return self._column_timeline().latest(rid, keys)
 
     def column_type(self, rid: str, table: str | None, column: str | None) -> str | None:
         """The type a column was last given (create_table, add_column, type_=)."""
         if table is None or column is None:
             return None
-        fact = self._column_timeline().latest(rid, [("type", table.lower(), column.lower())])
+        key = ("type", table.lower() or "*", column.lower())  # "": no fact, as "*"
+        fact = self._column_timeline().latest(rid, [key])
         return fact if isinstance(fact, str) and fact not in ("gone", "unknown") else None
 
     def added_in_scope(self, rid: str, table: str | None, column: str | None) -> bool:
@@ -253,6 +254,18 @@ def knowledge(ctx: LintContext) -> Knowledge:
     found = Knowledge(ctx)
     ctx.memo["ag1xx"] = (ctx.scope, found)
     return found
+
+
+def _column_keys(table: str, column: str) -> list[Hashable]:
+    """What column_state (all but the last) and column_type ask about a column."""
+    return [
+        ("fill", table, column),
+        ("fill", table, "*"),
+        ("fill", "*", column),
+        ("fill", "*", "*"),
+        ("null", table, column),
+        ("type", table, column),
+    ]
 
 
 def _may_touch(rev: RevisionFile, tables: set[str]) -> bool:

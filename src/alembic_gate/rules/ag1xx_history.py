@@ -5,7 +5,9 @@ one pass over the revision graph (never once per revision, which is quadratic).
   backfilled, a type changed), read back for a revision from everything it builds on.
   Revisions are walked bases first; each fact gets one bit, and each revision the
   bits of its parents and dependencies OR-ed together, so a query is a mask and a
-  `bit_length()`; the latest fact in that order wins.
+  `bit_length()`; the latest fact in that order wins. Given the keys each revision
+  will ask about, only those answers are kept, not its mask (a mask grows with the
+  history: one kept for every revision of a long one is quadratic in memory).
 - `dialects`: the databases a history runs on, from what it names: a versions folder
   named after a dialect (PrefectHQ's `versions/sqlite`), the env.py, the ini's URL,
   and the revision files (`postgresql.JSONB`, `mysql_engine=`, dialect branches).
@@ -46,8 +48,13 @@ class Timeline:
         graph: RevisionGraph,
         events: Mapping[str, Sequence[tuple[Hashable, object]]],
         queries: Iterable[str],
+        asked: Mapping[str, Iterable[Hashable]] | None = None,
     ) -> None:
+        """`queries`: the revisions that will ask; `asked`: for each of them, every key
+        it will ask about (None: any key)."""
         wanted = set(queries)
+        self._asked = asked
+        self._answers: dict[str, dict[Hashable, int]] = {}
         order = graph.topological(graph.ancestors(wanted))
         self._values: list[object] = []
         self._keys: dict[Hashable, int] = {}
@@ -83,12 +90,27 @@ class Timeline:
                     if pending[parent] == 0:
                         masks.pop(parent, None)
             if rid in wanted:
-                self._before[rid] = mask
+                self._keep(rid, mask)
             if pending.get(rid):
                 masks[rid] = mask | own[rid] if rid in own else mask
 
+    def _keep(self, rid: str, mask: int) -> None:
+        if self._asked is None:
+            self._before[rid] = mask
+            return
+        answers = self._answers[rid] = {}
+        for key in self._asked.get(rid, ()):
+            answers[key] = (mask & self._keys.get(key, 0)).bit_length()
+
     def latest(self, rid: str, keys: Iterable[Hashable]) -> object | None:
-        """The value of the latest fact under any of `keys` among what `rid` builds on."""
+        """The value of the latest fact under any of `keys` among what `rid` builds on
+        (with `asked`: keys it did not say it would ask about raise KeyError)."""
+        if self._asked is not None:
+            answers = self._answers.get(rid)
+            if answers is None:
+                return None
+            found = max(answers[key] for key in keys)
+            return self._values[found - 1] if found else None
         wanted = 0
         for key in keys:
             wanted |= self._keys.get(key, 0)
