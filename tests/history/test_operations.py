@@ -10,12 +10,14 @@ from alembic_gate.history.operations import (
     UNKNOWN,
     Column,
     altered_columns,
+    forget,
     named_dialects,
     operations,
     pack,
     read_operations,
     touched_tables,
     unpack,
+    upgrade_calls,
 )
 from alembic_gate.history.revisions import RevisionFile, read_revision
 
@@ -696,3 +698,17 @@ def upgrade():
     )
     expected = (("*", "x"), ("orders", "total"), ("users", "name"))
     assert altered_columns(ops.upgrade.calls) == expected
+
+
+def test_upgrade_calls_unpack_only_that_side(tmp_path: Path) -> None:
+    path = tmp_path / "b2_m.py"
+    path.write_text(
+        HEAD + 'def upgrade():\n    op.drop_table("a")\n\ndef downgrade():\n    op.f("b")\n'
+    )
+    rev = read_revision(path, tmp_path)
+    forget()  # not at hand: unpacked from the packed data
+    calls = upgrade_calls(rev)
+    assert calls == operations(rev).upgrade.calls
+    assert [c.table for c in calls] == ["a"]
+    rev.ops_data = b"damaged"  # read from the file again
+    assert [c.table for c in upgrade_calls(rev)] == ["a"]

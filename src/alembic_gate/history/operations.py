@@ -38,7 +38,7 @@ import marshal
 import re
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING
 
 from alembic_gate.history import plain
@@ -294,6 +294,22 @@ def operations(rev: RevisionFile) -> Operations:
     return ops
 
 
+def upgrade_calls(rev: RevisionFile) -> list[Call]:
+    """The calls of a revision's upgrade(): only that side is unpacked when the whole
+    is not at hand (what the AG1xx rules read of earlier revisions)."""
+    data = rev.ops_data
+    found = _MEMO.get(id(data)) if data is not None else None
+    if found is not None and found[0] is data:
+        return found[1].upgrade.calls
+    try:
+        raw = marshal.loads(zlib.decompress(data or b""))
+        if type(raw) is not tuple or len(raw) != len(_OPERATIONS_FIELDS):
+            raise ValueError("not packed operations")
+        return plain.unpack(Side, raw[_UPGRADE]).calls
+    except (zlib.error, EOFError, ValueError, TypeError):
+        return operations(rev).upgrade.calls
+
+
 def _read_again(rev: RevisionFile) -> Operations:
     try:
         source = read_regular(rev.path)
@@ -326,6 +342,10 @@ def forget() -> None:
     global _limit
     _MEMO.clear()
     _limit = MEMO_SIZE
+
+
+_OPERATIONS_FIELDS = [f.name for f in fields(Operations)]
+_UPGRADE = _OPERATIONS_FIELDS.index("upgrade")
 
 
 def pack(ops: Operations) -> bytes:

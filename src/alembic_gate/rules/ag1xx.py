@@ -22,6 +22,7 @@ from alembic_gate.history.operations import (
     Operations,
     altered_columns,
     operations,
+    upgrade_calls,
 )
 from alembic_gate.history.revisions import RevisionFile
 from alembic_gate.rules import LintContext
@@ -142,10 +143,11 @@ class Knowledge:
         # history that would be every revision's calls at once).
         self.read: set[str] = set()
 
-    def operations(self, rid: str) -> Operations:
-        """A revision's operations (unpacked again when asked again)."""
+    def upgrade(self, rid: str) -> list[Call]:
+        """A revision's upgrade() calls (unpacked again when asked again; a file that
+        could not be read has none)."""
         self.read.add(rid)
-        return operations(self.ctx.graph.by_id[rid])
+        return upgrade_calls(self.ctx.graph.by_id[rid])
 
     # -- facts along the history -------------------------------------------------------
 
@@ -157,9 +159,7 @@ class Knowledge:
             scoped = [rid for rid in ctx.graph.by_id if ctx.scope is None or rid in ctx.scope]
             events: dict[str, list[tuple[Hashable, object]]] = {}
             for rid in scoped:
-                ops = self.operations(rid)
-                if ops.problem is None:
-                    events[rid] = list(_scope_events(ops.upgrade.calls))
+                events[rid] = list(_scope_events(self.upgrade(rid)))
             self._scoped = Timeline(ctx.graph, events, scoped)
         return self._scoped
 
@@ -174,7 +174,7 @@ class Knowledge:
             for rid in scoped:
                 altered = ctx.graph.by_id[rid].altered
                 if altered is None:  # not known without the calls
-                    altered = altered_columns(self.operations(rid).upgrade.calls)
+                    altered = altered_columns(self.upgrade(rid))
                 columns.update((t, c) for t, c in altered if t != "*" and c)
                 asked[rid] = [key for t, c in altered for key in _column_keys(t, c)]
             tables = {table for table, _ in columns}
@@ -182,11 +182,9 @@ class Knowledge:
             for rid in ctx.graph.ancestors(scoped) if columns else ():
                 if not _may_touch(ctx.graph.by_id[rid], tables):
                     continue  # its calls are not even unpacked
-                ops = self.operations(rid)
-                if ops.problem is None:
-                    found = list(_column_events(ops.upgrade.calls, columns, tables))
-                    if found:
-                        events[rid] = found
+                found = list(_column_events(self.upgrade(rid), columns, tables))
+                if found:
+                    events[rid] = found
             self._columns = Timeline(ctx.graph, events, scoped, asked)
         return self._columns
 
@@ -233,9 +231,9 @@ class Knowledge:
         if self._dialects is None:
             setup = self.ctx.setup
             found = set(setup_dialects(setup.script_location, setup.config_path))
-            for rid, rev in self.ctx.graph.by_id.items():
+            for rev in self.ctx.graph.by_id.values():
                 named = rev.dialects
-                found |= self.operations(rid).dialects if named is None else named
+                found |= operations(rev).dialects if named is None else named
             self._dialects = frozenset(found & DIALECTS)
         return self._dialects
 
