@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/bench_lint.py [--sizes 100,1000,5000,20000] [--repeat 3]
            [--linear 5000,40000]   (an empty value skips the linearity run)
-           [--lint-args "--ignore AG102"]   (more flags for every lint run)
+           [--lint-args "--select AG0"]   (more flags for every lint run)
 
 For each size a history is generated in a temporary folder (benchmarks/history.py:
 autogenerate-style files of 40-110 lines, every one with op.* calls, merges every ~25

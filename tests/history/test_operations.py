@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import ast
 import marshal
 import zlib
 from pathlib import Path
@@ -10,10 +9,15 @@ import pytest
 from alembic_gate.history.operations import (
     UNKNOWN,
     Column,
+    altered_columns,
+    forget,
+    named_dialects,
     operations,
     pack,
     read_operations,
+    touched_tables,
     unpack,
+    upgrade_calls,
 )
 from alembic_gate.history.revisions import RevisionFile, read_revision
 
@@ -646,34 +650,65 @@ def upgrade():
 
 
 @pytest.mark.parametrize(
-    "source",
+    ("text", "expected"),
     [
-        "1",
-        "'x'",
-        "None",
-        "...",
-        "x",
-        "a.b",
-        "sa.Text()",
-        "set()",
-        "set([1])",
-        "x.set()",
-        "(1, 2)",
-        "[1, {2: 3}]",
-        "-1",
-        "1+2j",
-        "{1}",
-        "f(1)",
-        "set(**kw)",
-        "b'x'",
+        ("sa.Column('d', postgresql.JSONB())", {"postgresql"}),
+        ("mysql_engine='InnoDB'  # MariaDB too", {"mysql"}),
+        ("if is_SQLITE: pass", {"sqlite"}),
+        ("import cx_Oracle, psycopg2", {"oracle", "postgresql"}),
+        ("mysqlite postgresqlx xsqlite", set()),
+        ("PyMSSQL and aiosqlite", {"mssql", "sqlite"}),
     ],
 )
-def test_literals_as_literal_eval_reads_them(source: str) -> None:
-    from alembic_gate.history.operations import _literal
+def test_named_dialects(text: str, expected: set[str]) -> None:
+    assert named_dialects(text) == expected
+    # text that is not ASCII is read the slower way, with the same result
+    assert named_dialects(text + " # café") == expected
 
-    node = ast.parse(source, mode="eval").body
-    try:
-        expected = ast.literal_eval(node)
-    except ValueError:
-        expected = UNKNOWN
-    assert _literal(node) == expected
+
+def test_touched_tables() -> None:
+    ops = read_operations(
+        HEAD
+        + """
+def upgrade():
+    op.add_column("Users", sa.Column("c", sa.Integer()))
+    op.execute(f"UPDATE {name} SET c = 1")
+    with op.batch_alter_table("orders") as batch_op:
+        batch_op.drop_column("c")
+
+
+def downgrade():
+    op.drop_table("downgraded")
+"""
+    )
+    assert touched_tables(ops) == ("*", "orders", "users")
+
+
+def test_altered_columns() -> None:
+    ops = read_operations(
+        HEAD
+        + """
+def upgrade():
+    op.alter_column("Users", "Name", nullable=False)
+    op.alter_column(TABLE, "x", nullable=False)
+    with op.batch_alter_table("orders") as batch_op:
+        batch_op.alter_column("total", type_=sa.Numeric())
+    op.add_column("users", sa.Column("c", sa.Integer()))
+"""
+    )
+    expected = (("*", "x"), ("orders", "total"), ("users", "name"))
+    assert altered_columns(ops.upgrade.calls) == expected
+
+
+def test_upgrade_calls_unpack_only_that_side(tmp_path: Path) -> None:
+    path = tmp_path / "b2_m.py"
+    path.write_text(
+        HEAD + 'def upgrade():\n    op.drop_table("a")\n\ndef downgrade():\n    op.f("b")\n'
+    )
+    rev = read_revision(path, tmp_path)
+    forget()  # not at hand: unpacked from the packed data
+    calls = upgrade_calls(rev)
+    assert calls == operations(rev).upgrade.calls
+    assert [c.table for c in calls] == ["a"]
+    rev.ops_data = b"damaged"  # read from the file again
+    assert [c.table for c in upgrade_calls(rev)] == ["a"]

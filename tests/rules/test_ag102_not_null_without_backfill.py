@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from alembic_gate.rules.ag1xx import knowledge
 from alembic_gate.rules.ag102_not_null_without_backfill import check
 
 from .ag1xx_helpers import CREATE_USERS, add, line_of, users_history, with_base
@@ -66,6 +67,23 @@ def test_backfill_in_an_earlier_revision(history: History) -> None:
     assert history.run(check) == []
     # with --base the earlier revision still counts, though only c3 is checked
     assert list(check(with_base(history, {"c3"}))) == []
+
+
+def test_an_earlier_backfill_of_a_table_known_only_at_run_time_counts(history: History) -> None:
+    users_history(history)
+    add(history, "b2", "a1", "op.execute(f\"UPDATE {TABLE} SET name = ''\")")
+    add(history, "c3", "b2", ALTER)
+    assert list(check(with_base(history, {"c3"}))) == []
+
+
+def test_only_revisions_naming_the_table_are_unpacked(history: History) -> None:
+    users_history(history)
+    add(history, "b2", "a1", "op.execute(\"UPDATE admins SET name = ''\")")
+    add(history, "c3", "b2", "op.execute(\"UPDATE users SET name = ''\")")
+    add(history, "d4", "c3", ALTER)
+    ctx = with_base(history, {"d4"})
+    assert list(check(ctx)) == []
+    assert knowledge(ctx).read == {"a1", "c3", "d4"}
 
 
 def test_backfill_of_another_table_does_not_count(history: History) -> None:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from alembic_gate.findings import sorted_findings
 from alembic_gate.findings.catalog import RULES
-from alembic_gate.rules import RULE_MODULES, lint_rules
+from alembic_gate.lint import lint_history
+from alembic_gate.rules import RULE_MODULES, lint_rules, revision_checks
+from alembic_gate.setup.settings import Settings
+
+from .ag1xx_helpers import add, users_history
+from .conftest import History
 
 LINT_CODES = sorted(code for code in RULES if code[2] in "01")
 
@@ -16,3 +22,28 @@ def test_module_names_follow_the_codes() -> None:
     for name, info in zip(RULE_MODULES, (info for info, _ in lint_rules()), strict=True):
         assert name.startswith(info.code.lower() + "_")
         assert name.endswith(info.name.replace("-", "_"))
+
+
+def test_every_safety_rule_checks_one_revision_at_a_time() -> None:
+    safety = [info.code for info, _ in lint_rules() if info.code.startswith("AG1")]
+    assert sorted(revision_checks()) == safety
+
+
+def test_the_one_pass_finds_what_each_safety_rule_finds(history: History) -> None:
+    users_history(history)
+    add(history, "b2", "a1", 'op.add_column("users", sa.Column("x", sa.Integer(), nullable=False))')
+    add(history, "c3", "b2", 'op.alter_column("users", "name", nullable=False)')
+    add(
+        history,
+        "d4",
+        "c3",
+        'op.drop_column("users", "name")\nop.create_index("ix", "users", ["x"])',
+    )
+    add(history, "e5", "d5", 'op.rename_table("users", "people")')
+    add(history, "f6", "e5", 'op.alter_column("people", "x", type_=sa.BigInteger())')
+    ctx = history.context()
+    codes = {info.code for info, _ in lint_rules()}
+    one_pass = lint_history(ctx, Settings(frozenset(codes)))
+    each = [f for info, check in lint_rules() for f in check(history.context())]
+    assert sorted_findings(one_pass) == sorted_findings(each)
+    assert {f.code for f in one_pass} >= {"AG101", "AG102", "AG103", "AG104", "AG105", "AG106"}

@@ -237,12 +237,19 @@ def read_one(path: Path, cwd: Path, cache: RevisionCache | None) -> Read:
         return None, to_entry(unreadable_file(path, display, exc))
     digest = None
     if cache is not None and cache.file is not None:
-        import hashlib
-
-        digest = hashlib.blake2b(data, digest_size=16).digest()
+        digest = _digest(data)
         if cache.has(digest):
             return digest, None
     return digest, to_entry(read_revision_source(data, path, display))
+
+
+def _digest(data: bytes) -> bytes:
+    """The content hash the cache is keyed by (BLAKE2b, 16 bytes)."""
+    try:  # what hashlib.blake2b is, without importing OpenSSL's hashes for it
+        from _blake2 import blake2b
+    except ImportError:  # pragma: no cover - a Python built without it
+        from hashlib import blake2b
+    return blake2b(data, digest_size=16).digest()
 
 
 # Reading many files is split over forked processes: below this many files per

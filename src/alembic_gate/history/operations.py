@@ -38,23 +38,20 @@ import marshal
 import re
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING
 
 from alembic_gate.history import plain
+from alembic_gate.history.literals import UNKNOWN as UNKNOWN
+from alembic_gate.history.literals import literal as _literal
+from alembic_gate.history.literals import source as _source
 from alembic_gate.shared.files import describe_error, read_regular
 
 if TYPE_CHECKING:
     from alembic_gate.history.revisions import RevisionFile
 
 
-class _Unknown:
-    def __repr__(self) -> str:
-        return "UNKNOWN"
-
-
-# A keyword whose value is not a literal (`server_default=sa.text("now()")`).
-UNKNOWN = _Unknown()
+# A keyword whose value is not a literal (`server_default=sa.text("now()")`): UNKNOWN.
 plain.register("UNKNOWN", UNKNOWN)
 
 # The dialects a branch can name, as SQLAlchemy names them (MariaDB counts as MySQL).
@@ -83,10 +80,10 @@ _DIALECT_WORDS = {
     "oracledb": "oracle",
 }
 # A dialect word, also inside identifiers (`mysql_engine=`, `postgresql_using=`, `is_sqlite`).
-_DIALECT_TEXT = re.compile(
-    r"(?<![a-z0-9])(" + "|".join(sorted(_DIALECT_WORDS, key=len)[::-1]) + r")(?![a-z0-9])",
-    re.IGNORECASE,
-)
+_DIALECT_ALTERNATIVES = "|".join(sorted(_DIALECT_WORDS, key=len)[::-1])
+_DIALECT_TEXT = re.compile(rf"(?<![a-z0-9])({_DIALECT_ALTERNATIVES})(?![a-z0-9])", re.IGNORECASE)
+# The same on lowercased ASCII text: several times faster than matching ignoring case.
+_DIALECT_LOWER = re.compile(rf"(?<![a-z0-9])({_DIALECT_ALTERNATIVES})(?![a-z0-9])")
 # Dialect classes (`isinstance(bind.dialect, SQLiteDialect)`) by a part of their name.
 _DIALECT_CLASSES = (
     ("sqlite", "sqlite"),
@@ -297,6 +294,22 @@ def operations(rev: RevisionFile) -> Operations:
     return ops
 
 
+def upgrade_calls(rev: RevisionFile) -> list[Call]:
+    """The calls of a revision's upgrade(): only that side is unpacked when the whole
+    is not at hand (what the AG1xx rules read of earlier revisions)."""
+    data = rev.ops_data
+    found = _MEMO.get(id(data)) if data is not None else None
+    if found is not None and found[0] is data:
+        return found[1].upgrade.calls
+    try:
+        raw = marshal.loads(zlib.decompress(data or b""))
+        if type(raw) is not tuple or len(raw) != len(_OPERATIONS_FIELDS):
+            raise ValueError("not packed operations")
+        return plain.unpack(Side, raw[_UPGRADE]).calls
+    except (zlib.error, EOFError, ValueError, TypeError):
+        return operations(rev).upgrade.calls
+
+
 def _read_again(rev: RevisionFile) -> Operations:
     try:
         source = read_regular(rev.path)
@@ -331,6 +344,10 @@ def forget() -> None:
     _limit = MEMO_SIZE
 
 
+_OPERATIONS_FIELDS = [f.name for f in fields(Operations)]
+_UPGRADE = _OPERATIONS_FIELDS.index("upgrade")
+
+
 def pack(ops: Operations) -> bytes:
     """`ops` as compact plain data (marshal, compressed): what the cache stores."""
     return zlib.compress(marshal.dumps(plain.pack(ops)), 1)
@@ -351,13 +368,33 @@ def unreadable() -> bytes:
     return pack(Operations(problem="the file could not be parsed"))
 
 
-def pack_module(module: ast.Module, text: str) -> bytes:
-    """The packed operations of a parsed revision file (`text`: its source); `operations()`
-    gives them back without unpacking while the memo has room."""
+def pack_module(module: ast.Module, text: str) -> tuple[bytes, Operations]:
+    """The operations of a parsed revision file (`text`: its source), and them packed;
+    `operations()` gives them back without unpacking while the memo has room."""
     ops = read_module(module, text)
     data = pack(ops)
     _remember(data, ops)
-    return data
+    return data, ops
+
+
+def altered_columns(calls: Iterable[Call]) -> tuple[tuple[str, str], ...]:
+    """(table, column) of each alter_column among `calls` that names its column,
+    lowercased and sorted; the table is "*" when it cannot be read."""
+    found = {
+        (call.table.lower() if call.table else "*", call.column.lower())
+        for call in calls
+        if call.name == "alter_column" and call.column is not None
+    }
+    return tuple(sorted(found))
+
+
+def touched_tables(ops: Operations) -> tuple[str, ...]:
+    """The tables upgrade()'s calls name, lowercased and sorted; "*" stands for a
+    backfill of a table that cannot be read."""
+    found = {call.table.lower() for call in ops.upgrade.calls if call.table is not None}
+    if any(call.name == "backfill" and call.table is None for call in ops.upgrade.calls):
+        found.add("*")
+    return tuple(sorted(found))
 
 
 def read_operations(source: bytes | str, *, multidb: bool = True) -> Operations:
@@ -388,6 +425,8 @@ def read_module(module: ast.Module, text: str, *, multidb: bool = True) -> Opera
 
 def named_dialects(text: str) -> frozenset[str]:
     """The database dialects a source text names (`postgresql.JSONB`, "sqlite", ...)."""
+    if text.isascii():  # lowercasing maps ASCII letters only to ASCII letters
+        return frozenset(_DIALECT_WORDS[word] for word in _DIALECT_LOWER.findall(text.lower()))
     return frozenset(_DIALECT_WORDS[word.lower()] for word in _DIALECT_TEXT.findall(text))
 
 
@@ -1254,15 +1293,6 @@ def _schema(node: ast.Call) -> object:
     return None if schema is None else _literal(schema)
 
 
-def _source(node: ast.expr | None) -> str | None:
-    if node is None:
-        return None
-    try:
-        return ast.unparse(node)
-    except (RecursionError, ValueError):
-        return None
-
-
 def _is_dml(node: ast.expr) -> bool:
     """`users.update().where(...)`, `sa.insert(t)`: statements that change rows only."""
     return any(isinstance(sub, ast.Call) and _callee(sub) in _DML for sub in ast.walk(node))
@@ -1301,27 +1331,6 @@ def _bind(node: ast.Call, params: tuple[str, ...]) -> dict[str, ast.expr]:
         if kw.arg in params:
             bound[kw.arg] = kw.value
     return bound
-
-
-def _literal(node: ast.expr) -> object:
-    # What ast.literal_eval gives, without its cost (and the reference cycle each of its
-    # calls leaves) for the common shapes: a constant, a tuple or list of constants, and
-    # names, attributes and calls (other than `set()`), which are never literals.
-    if isinstance(node, ast.Constant):
-        return node.value
-    if isinstance(node, ast.Tuple | ast.List) and all(
-        isinstance(item, ast.Constant) for item in node.elts
-    ):
-        items = [item.value for item in node.elts]  # type: ignore[attr-defined]
-        return tuple(items) if isinstance(node, ast.Tuple) else items
-    if isinstance(node, ast.Name | ast.Attribute) or (
-        isinstance(node, ast.Call) and not (_callee(node) == "set" and not node.args)
-    ):
-        return UNKNOWN
-    try:
-        return ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return UNKNOWN
 
 
 def _sql_name(name: str) -> str | None:

@@ -20,7 +20,13 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from alembic_gate.history.operations import pack_module, unreadable
+from alembic_gate.history.literals import literal as _literal
+from alembic_gate.history.operations import (
+    altered_columns,
+    pack_module,
+    touched_tables,
+    unreadable,
+)
 from alembic_gate.shared.files import describe_error, read_regular
 from alembic_gate.shared.paths import display_path
 
@@ -72,6 +78,13 @@ class RevisionFile:
     # A syntax error below the revision variables, and its line: the file is in the
     # graph (its ids were read above the error) but Python cannot import it (AG007).
     syntax_error: tuple[str, int | None] | None = None
+    # What the AG1xx rules' reading of the history needs to know of the calls without
+    # unpacking them (rules.ag1xx): the tables upgrade() names (operations.touched_tables),
+    # the columns it alters (table, column) and the dialects the file names; None for a
+    # file built by hand (the calls are then unpacked). A file not parsed names none.
+    tables: tuple[str, ...] | None = None
+    altered: tuple[tuple[str, str], ...] | None = None
+    dialects: frozenset[str] | None = None
     # The `op.*` calls from the same parse, packed (operations.py reads them back);
     # None only for a file built by hand rather than read.
     ops_data: bytes | None = field(default=None, repr=False)
@@ -96,16 +109,27 @@ def read_revision(path: Path, cwd: Path) -> RevisionFile:
     return read_revision_source(data, path, display)
 
 
+def _unparsed(path: Path, display: str) -> RevisionFile:
+    """A file with no calls read (yet): it names no table, column or dialect."""
+    return RevisionFile(
+        path, display, tables=(), altered=(), dialects=frozenset(), ops_data=unreadable()
+    )
+
+
 def unreadable_file(path: Path, display: str, exc: OSError) -> RevisionFile:
     """A file that could not be read (missing, not a regular file, too large)."""
-    rev = RevisionFile(path=path, display=display, ops_data=unreadable())
+    rev = RevisionFile(
+        path, display, tables=(), altered=(), dialects=frozenset(), ops_data=unreadable()
+    )
     rev.problem = f"cannot read file: {describe_error(exc)}"
     return rev
 
 
 def read_revision_source(data: bytes, path: Path, display: str) -> RevisionFile:
     """Read a revision file's contents (from disk or from a git object) as `path`."""
-    rev = RevisionFile(path=path, display=display, ops_data=unreadable())
+    rev = RevisionFile(
+        path, display, tables=(), altered=(), dialects=frozenset(), ops_data=unreadable()
+    )
     try:
         text = decode_source(data)
     except ValueError as exc:
@@ -116,7 +140,9 @@ def read_revision_source(data: bytes, path: Path, display: str) -> RevisionFile:
         return rev
     module = _parse_whole(data, rev)
     if module is not None:
-        rev.ops_data = pack_module(module, text)
+        rev.ops_data, ops = pack_module(module, text)
+        rev.tables, rev.dialects = touched_tables(ops), ops.dialects
+        rev.altered = altered_columns(ops.upgrade.calls)
         _read_variables(module, rev)
         _read_header(module, rev)
     else:
@@ -264,28 +290,6 @@ def _assignment(node: ast.stmt) -> tuple[str | None, ast.expr | None]:
     elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
         return node.target.id, node.value
     return None, None
-
-
-_UNKNOWN = object()
-
-
-def _literal(node: ast.expr) -> object:
-    # The shapes of nearly every revision variable (a constant, a tuple or list of them,
-    # a name) are read here as ast.literal_eval reads them, without calling it: each of
-    # its calls leaves a reference cycle behind, and lint runs with the collector paused.
-    if isinstance(node, ast.Constant):
-        return node.value
-    if isinstance(node, ast.Tuple | ast.List) and all(
-        isinstance(item, ast.Constant) for item in node.elts
-    ):
-        items = [item.value for item in node.elts]  # type: ignore[attr-defined]
-        return tuple(items) if isinstance(node, ast.Tuple) else items
-    if isinstance(node, ast.Name | ast.Attribute):
-        return _UNKNOWN
-    try:
-        return ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return _UNKNOWN
 
 
 def _value(node: ast.expr, line: int) -> Value:

@@ -10,7 +10,6 @@ measurements (AG904-AG907) honour it.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 
 from alembic_gate.errors import UsageError
@@ -44,6 +43,8 @@ def check_since_known(graphs: Iterable[RevisionGraph], since: Sequence[str]) -> 
         if any(resolve_since(graph, [entry]) for graph in graphs):
             continue
         ids = [rid for graph in graphs for rid in graph.by_id]
+        import difflib  # only for a `since` that names no revision
+
         near = difflib.get_close_matches(entry, ids, n=3, cutoff=0.6)
         hint = f" (did you mean {', '.join(near)}?)" if near else ""
         raise UsageError(f"{SINCE} = {entry!r} names no revision of this project{hint}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections import Counter
@@ -59,13 +58,15 @@ def fingerprints(report: Report) -> Iterator[tuple[Finding, str]]:
     lines above it move and when other revisions come and go. Findings with the same
     code, file and identity are told apart by their order.
     """
+    from hashlib import sha256  # only the reports that carry fingerprints
+
     seen: Counter[str] = Counter()
     for finding in sorted_findings(report.findings):
         path, _ = placed(finding, report)
         identity = "\0".join((finding.code, path, finding.identity()))
         seen[identity] += 1
         salted = identity if seen[identity] == 1 else f"{identity}\0{seen[identity]}"
-        yield finding, hashlib.sha256(salted.encode("utf-8", "surrogatepass")).hexdigest()
+        yield finding, sha256(salted.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 # --- text that reaches terminals and CI logs -------------------------------------------

@@ -14,7 +14,6 @@ from pathlib import Path
 from alembic_gate.errors import UsageError
 from alembic_gate.findings import Report
 from alembic_gate.reporters import REPORTERS
-from alembic_gate.reporters.github import write_step_summary
 
 # (format, path); a path of None means standard output.
 Target = tuple[str, str | None]
@@ -70,6 +69,8 @@ def write_reports(report: Report, targets: Sequence[Target]) -> None:
             _write_file(Path(path), rendered)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary and wants_step_summary(targets):
+        from alembic_gate.reporters.github import write_step_summary  # only on GitHub
+
         try:
             write_step_summary(report, summary)
         except OSError as exc:

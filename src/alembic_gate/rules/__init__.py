@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import RuleInfo
@@ -53,6 +54,8 @@ class LintContext:
 
 
 Check = Callable[[LintContext], Iterator[Finding]]
+# A safety rule's check of one revision (rules.ag1xx.Checked).
+RevisionCheck = Callable[[Any], Iterator[Finding]]
 
 
 # One module per rule, in code order.
@@ -80,6 +83,12 @@ RULE_MODULES = (
 
 def _load() -> list[ModuleType]:
     return [importlib.import_module(f"alembic_gate.rules.{name}") for name in RULE_MODULES]
+
+
+def revision_checks() -> dict[str, RevisionCheck]:
+    """The safety rules' checks of one revision, by code: lint runs them in one pass
+    over the revisions in scope, so each revision's calls are unpacked once."""
+    return {m.RULE.code: m.check_revision for m in _load() if hasattr(m, "check_revision")}
 
 
 def lint_rules() -> list[tuple[RuleInfo, Check]]:

@@ -8,23 +8,28 @@ from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Call
 from alembic_gate.rules import LintContext
-from alembic_gate.rules.ag1xx import checked_revisions, described, name_confidence
+from alembic_gate.rules.ag1xx import Checked, checked_revisions, described, name_confidence
 
 RULE = rule("AG101")
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
     for checked in checked_revisions(ctx):
-        for call in checked.calls:
-            column = call.new_column
-            if call.name != "add_column" or column is None:
-                continue
-            if column.nullable is not False or column.server_default:
-                continue
-            if checked.is_new_table(call.table, call) or checked.emptied(call):
-                continue
-            confidence = name_confidence(call.table, call.column)
-            yield checked.finding(RULE, call.line, _message(call), _fix(call), confidence)
+        yield from check_revision(checked)
+
+
+def check_revision(checked: Checked) -> Iterator[Finding]:
+    """The findings of one revision (lint runs every safety rule in one pass)."""
+    for call in checked.calls:
+        column = call.new_column
+        if call.name != "add_column" or column is None:
+            continue
+        if column.nullable is not False or column.server_default:
+            continue
+        if checked.is_new_table(call.table, call) or checked.emptied(call):
+            continue
+        confidence = name_confidence(call.table, call.column)
+        yield checked.finding(RULE, call.line, _message(call), _fix(call), confidence)
 
 
 def _message(call: Call) -> str:

@@ -23,19 +23,22 @@ RULE = rule("AG102")
 
 def check(ctx: LintContext) -> Iterator[Finding]:
     for checked in checked_revisions(ctx):
-        for call in checked.calls:
-            if call.name != "alter_column" or call.options.get("nullable") is not False:
-                continue
-            if call.options.get("existing_nullable") is False:
-                continue  # says the column already is NOT NULL
-            if checked.is_new_table(call.table, call) or checked.emptied(call):
-                continue
-            judged = _judge(checked, call)
-            if judged is not None:
-                reason, confidence = judged
-                yield checked.finding(
-                    RULE, call.line, _message(call, reason), _fix(call), confidence
-                )
+        yield from check_revision(checked)
+
+
+def check_revision(checked: Checked) -> Iterator[Finding]:
+    """The findings of one revision (lint runs every safety rule in one pass)."""
+    for call in checked.calls:
+        if call.name != "alter_column" or call.options.get("nullable") is not False:
+            continue
+        if call.options.get("existing_nullable") is False:
+            continue  # says the column already is NOT NULL
+        if checked.is_new_table(call.table, call) or checked.emptied(call):
+            continue
+        judged = _judge(checked, call)
+        if judged is not None:
+            reason, confidence = judged
+            yield checked.finding(RULE, call.line, _message(call, reason), _fix(call), confidence)
 
 
 def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:

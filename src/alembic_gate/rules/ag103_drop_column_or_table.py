@@ -33,15 +33,18 @@ _SQL_RENAME = re.compile(
 
 def check(ctx: LintContext) -> Iterator[Finding]:
     for checked in checked_revisions(ctx):
-        for call in checked.calls:
-            if call.name not in _DROPS or checked.is_new_table(call.table, call):
-                continue
-            if _rebuilt(checked, call):
-                continue
-            names = (call.table, call.column) if call.name == "drop_column" else (call.table,)
-            yield checked.finding(
-                RULE, call.line, _message(call), _fix(call), name_confidence(*names)
-            )
+        yield from check_revision(checked)
+
+
+def check_revision(checked: Checked) -> Iterator[Finding]:
+    """The findings of one revision (lint runs every safety rule in one pass)."""
+    for call in checked.calls:
+        if call.name not in _DROPS or checked.is_new_table(call.table, call):
+            continue
+        if _rebuilt(checked, call):
+            continue
+        names = (call.table, call.column) if call.name == "drop_column" else (call.table,)
+        yield checked.finding(RULE, call.line, _message(call), _fix(call), name_confidence(*names))
 
 
 def _rebuilt(checked: Checked, call: Call) -> bool:

@@ -21,17 +21,22 @@ RULE = rule("AG104")
 
 def check(ctx: LintContext) -> Iterator[Finding]:
     for checked in checked_revisions(ctx):
-        for call in checked.calls:
-            renames = call.name == "rename_table" or (
-                call.name == "alter_column" and "new_column_name" in call.options
-            )
-            if not renames or checked.is_new_table(call.table, call) or _new_column(checked, call):
-                continue
-            if _moved_aside(checked, call):
-                continue
-            names = (call.table,) if call.name == "rename_table" else (call.table, call.column)
-            confidence = name_confidence(*names)
-            yield checked.finding(RULE, call.line, _message(call), _fix(call), confidence)
+        yield from check_revision(checked)
+
+
+def check_revision(checked: Checked) -> Iterator[Finding]:
+    """The findings of one revision (lint runs every safety rule in one pass)."""
+    for call in checked.calls:
+        renames = call.name == "rename_table" or (
+            call.name == "alter_column" and "new_column_name" in call.options
+        )
+        if not renames or checked.is_new_table(call.table, call) or _new_column(checked, call):
+            continue
+        if _moved_aside(checked, call):
+            continue
+        names = (call.table,) if call.name == "rename_table" else (call.table, call.column)
+        confidence = name_confidence(*names)
+        yield checked.finding(RULE, call.line, _message(call), _fix(call), confidence)
 
 
 def _new_column(checked: Checked, call: Call) -> bool:

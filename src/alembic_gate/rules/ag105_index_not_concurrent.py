@@ -14,7 +14,13 @@ from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Call
 from alembic_gate.rules import LintContext
-from alembic_gate.rules.ag1xx import POSTGRESQL, checked_revisions, described, name_confidence
+from alembic_gate.rules.ag1xx import (
+    POSTGRESQL,
+    Checked,
+    checked_revisions,
+    described,
+    name_confidence,
+)
 
 RULE = rule("AG105")
 _OPTION = "postgresql_concurrently"
@@ -22,34 +28,39 @@ _OPTION = "postgresql_concurrently"
 
 def check(ctx: LintContext) -> Iterator[Finding]:
     for checked in checked_revisions(ctx):
-        for call in checked.calls:
-            if call.name != "create_index" or checked.is_new_table(call.table, call):
-                continue
-            if checked.emptied(call):
-                continue
-            dialects, _ = checked.dialects(call)
-            if dialects is not None and POSTGRESQL not in dialects:
-                continue
-            concurrently = call.options.get(_OPTION, False)
-            if concurrently is False or concurrently is None:
-                message = (
-                    f"create_index builds an index on {described(call.table)} without "
-                    f"{_OPTION}=True: CREATE INDEX blocks every write to the table "
-                    "until the index is built"
-                )
-            elif not call.autocommit:
-                message = (
-                    f"create_index with {_OPTION}=True on {described(call.table)} runs "
-                    "inside the migration's transaction, where PostgreSQL refuses "
-                    "CREATE INDEX CONCURRENTLY"
-                )
-            else:
-                continue
-            confidence = name_confidence(call.table)
-            if dialects is None:
-                confidence = "medium"  # nothing says the history runs on PostgreSQL
-                message += " (if this history runs on PostgreSQL)"
-            yield checked.finding(RULE, call.line, message, _fix(call), confidence)
+        yield from check_revision(checked)
+
+
+def check_revision(checked: Checked) -> Iterator[Finding]:
+    """The findings of one revision (lint runs every safety rule in one pass)."""
+    for call in checked.calls:
+        if call.name != "create_index" or checked.is_new_table(call.table, call):
+            continue
+        if checked.emptied(call):
+            continue
+        dialects, _ = checked.dialects(call)
+        if dialects is not None and POSTGRESQL not in dialects:
+            continue
+        concurrently = call.options.get(_OPTION, False)
+        if concurrently is False or concurrently is None:
+            message = (
+                f"create_index builds an index on {described(call.table)} without "
+                f"{_OPTION}=True: CREATE INDEX blocks every write to the table "
+                "until the index is built"
+            )
+        elif not call.autocommit:
+            message = (
+                f"create_index with {_OPTION}=True on {described(call.table)} runs "
+                "inside the migration's transaction, where PostgreSQL refuses "
+                "CREATE INDEX CONCURRENTLY"
+            )
+        else:
+            continue
+        confidence = name_confidence(call.table)
+        if dialects is None:
+            confidence = "medium"  # nothing says the history runs on PostgreSQL
+            message += " (if this history runs on PostgreSQL)"
+        yield checked.finding(RULE, call.line, message, _fix(call), confidence)
 
 
 def _fix(call: Call) -> str:

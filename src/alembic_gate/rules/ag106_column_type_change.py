@@ -58,28 +58,33 @@ class SqlType:
 
 def check(ctx: LintContext) -> Iterator[Finding]:
     for checked in checked_revisions(ctx):
-        for call in checked.calls:
-            if call.name != "alter_column" or call.type_text is None:
-                continue
-            if checked.is_new_table(call.table, call) or checked.emptied(call):
-                continue
-            judged = _judge(checked, call)
-            if judged is None:
-                continue
-            note, confidence = judged
-            message = (
-                f"alter_column changes the type of {described(call.table, call.column)}"
-                f" to {call.type_text}: most type changes rewrite the whole table under "
-                "an exclusive lock, and code from the previous release may not read the "
-                f"new type{note}"
-            )
-            fix = (
-                "add a column of the new type, backfill it, switch the code over, then "
-                "drop the old column in a later release; a change the database does "
-                "without a rewrite can be suppressed with "
-                f"`{suppress_hint(RULE.code)}`"
-            )
-            yield checked.finding(RULE, call.line, message, fix, confidence)
+        yield from check_revision(checked)
+
+
+def check_revision(checked: Checked) -> Iterator[Finding]:
+    """The findings of one revision (lint runs every safety rule in one pass)."""
+    for call in checked.calls:
+        if call.name != "alter_column" or call.type_text is None:
+            continue
+        if checked.is_new_table(call.table, call) or checked.emptied(call):
+            continue
+        judged = _judge(checked, call)
+        if judged is None:
+            continue
+        note, confidence = judged
+        message = (
+            f"alter_column changes the type of {described(call.table, call.column)}"
+            f" to {call.type_text}: most type changes rewrite the whole table under "
+            "an exclusive lock, and code from the previous release may not read the "
+            f"new type{note}"
+        )
+        fix = (
+            "add a column of the new type, backfill it, switch the code over, then "
+            "drop the old column in a later release; a change the database does "
+            "without a rewrite can be suppressed with "
+            f"`{suppress_hint(RULE.code)}`"
+        )
+        yield checked.finding(RULE, call.line, message, fix, confidence)
 
 
 def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:

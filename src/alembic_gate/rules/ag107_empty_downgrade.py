@@ -14,7 +14,7 @@ from alembic_gate.findings import Confidence, Finding
 from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Side
 from alembic_gate.rules import LintContext
-from alembic_gate.rules.ag1xx import checked_revisions, suppress_hint
+from alembic_gate.rules.ag1xx import Checked, checked_revisions, suppress_hint
 
 RULE = rule("AG107")
 # Steps that change rows only, and op.* calls that are no schema change by themselves.
@@ -24,30 +24,35 @@ _NOT_SCHEMA = frozenset({"batch_alter_table", "execute", "exec_driver_sql", "run
 
 def check(ctx: LintContext) -> Iterator[Finding]:
     for checked in checked_revisions(ctx):
-        upgrade, downgrade = checked.ops.upgrade, checked.ops.downgrade
-        if upgrade.empty:
-            continue
-        if downgrade.line is None:
-            problem = "has no downgrade()"
-        elif downgrade.raises:
-            problem = "has a downgrade() that raises, so it cannot be rolled back"
-        elif downgrade.empty:
-            problem = (
-                "has an empty downgrade(): `alembic downgrade` passes over it and "
-                "leaves the schema as upgrade() made it"
-            )
-        else:
-            continue
-        judged = _changes(upgrade)
-        if judged is None:
-            continue
-        what, confidence = judged
-        message = f"revision {checked.rid} {what} but {problem}"
-        fix = (
-            "write the reverse operations in downgrade() (autogenerate emits them); "
-            f"if the revision is meant to be one-way, say so with `{suppress_hint(RULE.code)}`"
+        yield from check_revision(checked)
+
+
+def check_revision(checked: Checked) -> Iterator[Finding]:
+    """The findings of one revision (lint runs every safety rule in one pass)."""
+    upgrade, downgrade = checked.ops.upgrade, checked.ops.downgrade
+    if upgrade.empty:
+        return
+    if downgrade.line is None:
+        problem = "has no downgrade()"
+    elif downgrade.raises:
+        problem = "has a downgrade() that raises, so it cannot be rolled back"
+    elif downgrade.empty:
+        problem = (
+            "has an empty downgrade(): `alembic downgrade` passes over it and "
+            "leaves the schema as upgrade() made it"
         )
-        yield checked.finding(RULE, downgrade.line, message, fix, confidence)
+    else:
+        return
+    judged = _changes(upgrade)
+    if judged is None:
+        return
+    what, confidence = judged
+    message = f"revision {checked.rid} {what} but {problem}"
+    fix = (
+        "write the reverse operations in downgrade() (autogenerate emits them); "
+        f"if the revision is meant to be one-way, say so with `{suppress_hint(RULE.code)}`"
+    )
+    yield checked.finding(RULE, downgrade.line, message, fix, confidence)
 
 
 def _changes(upgrade: Side) -> tuple[str, Confidence] | None:

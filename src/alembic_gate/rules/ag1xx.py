@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 
 from alembic_gate.findings import Confidence, Finding
 from alembic_gate.findings.catalog import RuleInfo
-from alembic_gate.history.operations import DIALECTS, Call, Operations, operations
+from alembic_gate.history.operations import (
+    DIALECTS,
+    Call,
+    Operations,
+    altered_columns,
+    operations,
+    upgrade_calls,
+)
 from alembic_gate.history.revisions import RevisionFile
 from alembic_gate.rules import LintContext
 from alembic_gate.rules.ag1xx_history import Timeline, folder_dialect, setup_dialects
@@ -132,14 +139,15 @@ class Knowledge:
         self._columns: Timeline | None = None
         self._dialects: frozenset[str] | None = None
         self._folders: dict[str, str | None] = {}
-        self._ops: dict[str, Operations] = {}
+        # The revisions whose calls the history was read from (never kept: on a long
+        # history that would be every revision's calls at once).
+        self.read: set[str] = set()
 
-    def operations(self, rid: str) -> Operations:
-        """A revision's operations, read once per run."""
-        ops = self._ops.get(rid)
-        if ops is None:
-            ops = self._ops[rid] = operations(self.ctx.graph.by_id[rid])
-        return ops
+    def upgrade(self, rid: str) -> list[Call]:
+        """A revision's upgrade() calls (unpacked again when asked again; a file that
+        could not be read has none)."""
+        self.read.add(rid)
+        return upgrade_calls(self.ctx.graph.by_id[rid])
 
     # -- facts along the history -------------------------------------------------------
 
@@ -151,9 +159,7 @@ class Knowledge:
             scoped = [rid for rid in ctx.graph.by_id if ctx.scope is None or rid in ctx.scope]
             events: dict[str, list[tuple[Hashable, object]]] = {}
             for rid in scoped:
-                ops = self.operations(rid)
-                if ops.problem is None:
-                    events[rid] = list(_scope_events(ops.upgrade.calls))
+                events[rid] = list(_scope_events(self.upgrade(rid)))
             self._scoped = Timeline(ctx.graph, events, scoped)
         return self._scoped
 
@@ -164,20 +170,22 @@ class Knowledge:
             ctx = self.ctx
             scoped = [rid for rid in ctx.graph.by_id if ctx.in_scope(rid)]
             columns: set[tuple[str, str]] = set()
+            asked: dict[str, list[Hashable]] = {}
             for rid in scoped:
-                for call in self.operations(rid).upgrade.calls:
-                    table, column = _lower(call.table), _lower(call.column)
-                    if call.name == "alter_column" and table and column:
-                        columns.add((table, column))
+                altered = ctx.graph.by_id[rid].altered
+                if altered is None:  # not known without the calls
+                    altered = altered_columns(self.upgrade(rid))
+                columns.update((t, c) for t, c in altered if t != "*" and c)
+                asked[rid] = [key for t, c in altered for key in _column_keys(t, c)]
             tables = {table for table, _ in columns}
             events: dict[str, list[tuple[Hashable, object]]] = {}
             for rid in ctx.graph.ancestors(scoped) if columns else ():
-                ops = self.operations(rid)
-                if ops.problem is None:
-                    found = list(_column_events(ops.upgrade.calls, columns, tables))
-                    if found:
-                        events[rid] = found
-            self._columns = Timeline(ctx.graph, events, scoped)
+                if not _may_touch(ctx.graph.by_id[rid], tables):
+                    continue  # its calls are not even unpacked
+                found = list(_column_events(self.upgrade(rid), columns, tables))
+                if found:
+                    events[rid] = found
+            self._columns = Timeline(ctx.graph, events, scoped, asked)
         return self._columns
 
     def created_in_scope(self, rid: str, table: str) -> bool:
@@ -198,16 +206,15 @@ class Knowledge:
         the revisions `rid` builds on; None when the history does not say."""
         if column is None:
             return None
-        t, c = _lower(table) or "*", column.lower()
-        keys: list[Hashable] = [("fill", t, c), ("fill", t, "*"), ("fill", "*", c)]
-        keys += [("fill", "*", "*"), ("null", t, c)]
+        keys = _column_keys(_lower(table) or "*", column.lower())[:-1]
         return self._column_timeline().latest(rid, keys)
 
     def column_type(self, rid: str, table: str | None, column: str | None) -> str | None:
         """The type a column was last given (create_table, add_column, type_=)."""
         if table is None or column is None:
             return None
-        fact = self._column_timeline().latest(rid, [("type", table.lower(), column.lower())])
+        key = ("type", table.lower() or "*", column.lower())  # "": no fact, as "*"
+        fact = self._column_timeline().latest(rid, [key])
         return fact if isinstance(fact, str) and fact not in ("gone", "unknown") else None
 
     def added_in_scope(self, rid: str, table: str | None, column: str | None) -> bool:
@@ -224,8 +231,9 @@ class Knowledge:
         if self._dialects is None:
             setup = self.ctx.setup
             found = set(setup_dialects(setup.script_location, setup.config_path))
-            for rid in self.ctx.graph.by_id:
-                found |= self.operations(rid).dialects
+            for rev in self.ctx.graph.by_id.values():
+                named = rev.dialects
+                found |= operations(rev).dialects if named is None else named
             self._dialects = frozenset(found & DIALECTS)
         return self._dialects
 
@@ -244,6 +252,25 @@ def knowledge(ctx: LintContext) -> Knowledge:
     found = Knowledge(ctx)
     ctx.memo["ag1xx"] = (ctx.scope, found)
     return found
+
+
+def _column_keys(table: str, column: str) -> list[Hashable]:
+    """What column_state (all but the last) and column_type ask about a column."""
+    return [
+        ("fill", table, column),
+        ("fill", table, "*"),
+        ("fill", "*", column),
+        ("fill", "*", "*"),
+        ("null", table, column),
+        ("type", table, column),
+    ]
+
+
+def _may_touch(rev: RevisionFile, tables: set[str]) -> bool:
+    """Whether a revision's upgrade() may record facts about `tables`: it names one of
+    them or backfills a table that cannot be read (not known: True)."""
+    named = rev.tables
+    return named is None or "*" in named or not tables.isdisjoint(named)
 
 
 def _scope_events(calls: list[Call]) -> Iterator[tuple[Hashable, object]]:

@@ -5,7 +5,9 @@ one pass over the revision graph (never once per revision, which is quadratic).
   backfilled, a type changed), read back for a revision from everything it builds on.
   Revisions are walked bases first; each fact gets one bit, and each revision the
   bits of its parents and dependencies OR-ed together, so a query is a mask and a
-  `bit_length()`; the latest fact in that order wins.
+  `bit_length()`; the latest fact in that order wins. Given the keys each revision
+  will ask about, only those answers are kept, not its mask (a mask grows with the
+  history: one kept for every revision of a long one is quadratic in memory).
 - `dialects`: the databases a history runs on, from what it names: a versions folder
   named after a dialect (PrefectHQ's `versions/sqlite`), the env.py, the ini's URL,
   and the revision files (`postgresql.JSONB`, `mysql_engine=`, dialect branches).
@@ -13,6 +15,7 @@ one pass over the revision graph (never once per revision, which is quadratic).
 
 from __future__ import annotations
 
+import bisect
 import functools
 import operator
 import re
@@ -46,23 +49,35 @@ class Timeline:
         graph: RevisionGraph,
         events: Mapping[str, Sequence[tuple[Hashable, object]]],
         queries: Iterable[str],
+        asked: Mapping[str, Iterable[Hashable]] | None = None,
     ) -> None:
+        """`queries`: the revisions that will ask; `asked`: for each of them, every key
+        it will ask about (None: any key)."""
         wanted = set(queries)
+        self._asked = asked
+        self._answers: dict[str, dict[Hashable, int]] = {}
         order = graph.topological(graph.ancestors(wanted))
         self._values: list[object] = []
-        self._keys: dict[Hashable, int] = {}
-        own: dict[str, int] = {}
+        # Each key's facts by bit, in order; a revision's facts are the bits start..end.
+        self._bits: dict[Hashable, list[int]] = {}
+        self._masks: dict[Hashable, int] = {}
+        own: dict[str, tuple[int, int]] = {}
         for rid in order:
+            start = len(self._values)
             for key, value in events.get(rid, ()):
-                bit = 1 << len(self._values)
+                self._bits.setdefault(key, []).append(len(self._values))
                 self._values.append(value)
-                self._keys[key] = self._keys.get(key, 0) | bit
-                own[rid] = own.get(rid, 0) | bit
+            if len(self._values) > start:
+                own[rid] = (start, len(self._values))
         self._before: dict[str, int] = {}
         self._propagate(graph, order, own, wanted)
 
     def _propagate(
-        self, graph: RevisionGraph, order: list[str], own: dict[str, int], wanted: set[str]
+        self,
+        graph: RevisionGraph,
+        order: list[str],
+        own: dict[str, tuple[int, int]],
+        wanted: set[str],
     ) -> None:
         """Each wanted revision's mask of what precedes it; masks of revisions whose
         children are all done are let go."""
@@ -83,17 +98,51 @@ class Timeline:
                     if pending[parent] == 0:
                         masks.pop(parent, None)
             if rid in wanted:
-                self._before[rid] = mask
+                self._keep(rid, mask)
             if pending.get(rid):
-                masks[rid] = mask | own[rid] if rid in own else mask
+                masks[rid] = mask | _span(*own[rid]) if rid in own else mask
+
+    def _keep(self, rid: str, mask: int) -> None:
+        if self._asked is None:
+            self._before[rid] = mask
+            return
+        answers = self._answers[rid] = {}
+        for key in self._asked.get(rid, ()):
+            answers[key] = self._last(key, mask)
+
+    def _last(self, key: Hashable, mask: int) -> int:
+        """1 + the bit of the latest fact under `key` that `mask` holds; 0: none."""
+        bits = self._bits.get(key, ())
+        for bit in reversed(bits[: bisect.bisect_left(bits, mask.bit_length())]):
+            if (mask >> bit) & 1:
+                return bit + 1
+        return 0
+
+    def _mask(self, key: Hashable) -> int:
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = self._masks[key] = sum(1 << bit for bit in self._bits.get(key, ()))
+        return mask
 
     def latest(self, rid: str, keys: Iterable[Hashable]) -> object | None:
-        """The value of the latest fact under any of `keys` among what `rid` builds on."""
+        """The value of the latest fact under any of `keys` among what `rid` builds on
+        (with `asked`: keys it did not say it would ask about raise KeyError)."""
+        if self._asked is not None:
+            answers = self._answers.get(rid)
+            if answers is None:
+                return None
+            found = max(answers[key] for key in keys)
+            return self._values[found - 1] if found else None
         wanted = 0
         for key in keys:
-            wanted |= self._keys.get(key, 0)
+            wanted |= self._mask(key)
         mask = self._before.get(rid, 0) & wanted
         return self._values[mask.bit_length() - 1] if mask else None
+
+
+def _span(start: int, end: int) -> int:
+    """The bits start..end-1 set."""
+    return ((1 << (end - start)) - 1) << start
 
 
 def folder_dialect(rev: RevisionFile, locations: Sequence[Path]) -> str | None:
