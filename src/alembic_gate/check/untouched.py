@@ -54,11 +54,19 @@ class Untouched:
 
     def __init__(self, existing: Iterable[str]) -> None:
         # The names of the tables that existed before the revision (lowercase, with and
-        # without their schema): a name among them is never taken for a new table.
-        self.existing = {name.lower() for name in existing}
-        self.existing |= {name.rsplit(".", 1)[-1] for name in self.existing}
+        # without their schema): a name among them is never taken for a new table. Read
+        # at the first CREATE TABLE (most revisions have none).
+        self._tables = existing
+        self._existing: set[str] | None = None
         self.created: set[str] = set()
         self.trusted = True
+
+    @property
+    def existing(self) -> set[str]:
+        if self._existing is None:
+            names = {name.lower() for name in self._tables}
+            self._existing = names | {name.rsplit(".", 1)[-1] for name in names}
+        return self._existing
 
     def skips(self, statement: str) -> bool:
         """Whether `statement` (about to run) cannot touch a table that existed before the
