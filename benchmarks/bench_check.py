@@ -4,7 +4,7 @@ and what seeding and lock tracing cost.
 Usage: python benchmarks/bench_check.py [--revisions 100,500] [--rounds 7]
            [--server postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
            [--image alembic-gate/postgres:15] [--containers 0]   (N: N container runs;
-           --rounds 0 --containers N: those alone)
+           --rounds 0 --containers N: those alone) [--baseline ../main/src]
 
 A project with `--revisions` generated revisions is written to a temporary folder, with
 models to match, so every side passes: in turn, a revision creates a table (six to eight
@@ -21,6 +21,10 @@ starts, dropped after); every side runs as subprocesses on the same project:
 - `check --ignore AG905,AG906,AG907` (tracing off: what tracing costs; every revision of the
   generated history is in scope, so every statement is traced),
 - both off, and the CLI pair.
+
+With `--baseline SRC`, the default, --no-seed and tracing-off runs are also made with the
+alembic_gate package of another checkout (PYTHONPATH=SRC), in the same rounds: a
+before/after comparison under the same load.
 
 The sides take turns in rounds (the order shifts each round). Each figure is the median
 with the lowest and highest run; each goal is the median of the ratios within a round.
@@ -271,11 +275,18 @@ def cli_pair(root: Path) -> Callable[[str], None]:
     return run
 
 
-def gate(root: Path, *extra: str) -> Callable[[str], None]:
+def gate(root: Path, *extra: str, source: str | None = None) -> Callable[[str], None]:
+    """A run of `alembic-gate check`; `source`: with the alembic_gate package of that
+    src folder instead (another checkout, for a before/after comparison)."""
+    env = dict(os.environ)
+    if source is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [source, env.get("PYTHONPATH")]))
+
     def run(url: str) -> None:
         subprocess.run(
             [str(BIN / "alembic-gate"), "check", "--database-url", url, *extra],
             cwd=root,
+            env=env,
             check=True,
             capture_output=True,
         )
@@ -341,6 +352,12 @@ SIDES: dict[str, tuple[str, ...] | None] = {
     "check --no-seed --ignore AG905,AG906,AG907": ("--no-seed", *TRACING_OFF),
     "alembic upgrade heads && alembic check": None,
 }
+# With --baseline SRC: the same runs with another checkout's package, in the same rounds.
+BASELINE = {
+    "baseline: check": (),
+    "baseline: check --no-seed": ("--no-seed",),
+    "baseline: check --ignore AG905,AG906,AG907": TRACING_OFF,
+}
 GOAL_EXTRA = 0.15  # seeding, tracing: at most 15% more wall time than without
 GOAL_RATIO = 0.70  # check against the CLI pair
 
@@ -367,7 +384,7 @@ class Summary:
         return statistics.median(ours / theirs for ours, theirs in pairs)
 
 
-def measure(revisions: int, server: str, rounds: int) -> Summary:
+def measure(revisions: int, server: str, rounds: int, baseline: str | None) -> Summary:
     with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
         root = Path(tmp)
         write_project(root, revisions)
@@ -375,6 +392,9 @@ def measure(revisions: int, server: str, rounds: int) -> Summary:
             name: cli_pair(root) if flags is None else gate(root, *flags)
             for name, flags in SIDES.items()
         }
+        if baseline is not None:
+            for name, flags in BASELINE.items():
+                sides[name] = gate(root, *flags, source=baseline)
         timed(sides, server, 1)  # warm the bytecode caches of every side
         return Summary(timed(sides, server, rounds))
 
@@ -383,7 +403,7 @@ def report(revisions: int, where: str, rounds: int, found: Summary) -> list[tupl
     """Print one size's table and goals; the goals with whether each was met."""
     print(f"{revisions} revisions on PostgreSQL ({where}), {rounds} rounds: median (spread)")
     print(f"  {'':<44} {'wall':>6} {'(lowest-highest)':>17} {'cpu':>6}")
-    for side in SIDES:
+    for side in found.times:
         low, high = found.spread(side)
         print(
             f"  {side:<44} {found.wall(side):5.2f}s ({low:5.2f}-{high:5.2f}s)"
@@ -399,6 +419,12 @@ def report(revisions: int, where: str, rounds: int, found: Summary) -> list[tupl
     ]
     for text, met in goals:
         print(f"  {text}: {'met' if met else 'NOT met'}")
+    if "baseline: check" in found.times:
+        base = found.paired("baseline: check", "baseline: check --no-seed") - 1
+        traced = found.paired("baseline: check", "baseline: check --ignore AG905,AG906,AG907") - 1
+        against = found.paired("check", "baseline: check")
+        print(f"  baseline: seeding adds {100 * base:+.0f}%, tracing adds {100 * traced:+.0f}%")
+        print(f"  check takes {against:.2f}x the baseline's wall")
     print("  (each: the median of the per-round ratios)")
     return [(f"{revisions} revisions: {text}", met) for text, met in goals]
 
@@ -412,13 +438,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--image", default="alembic-gate/postgres:15")
     parser.add_argument("--containers", type=int, default=0, help="container runs (0: skip)")
+    parser.add_argument(
+        "--baseline", help="a src folder: also time its alembic_gate, in the same rounds"
+    )
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.revisions.split(",")]
     where = args.server.split("@")[-1]
     print(f"load average before: {os.getloadavg()[0]:.2f}, {os.cpu_count()} cores")
     goals = []
     for size in sizes if args.rounds else []:
-        goals += report(size, where, args.rounds, measure(size, args.server, args.rounds))
+        found = measure(size, args.server, args.rounds, args.baseline)
+        goals += report(size, where, args.rounds, found)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     if goals:
         print("goals:")
