@@ -105,3 +105,11 @@ def test_a_rename_drop_or_several_statements_end_the_certainty(statement: str) -
     # `ledger` may stand for another table now (DROP TABLE ledger; ALTER TABLE accounts
     # RENAME TO ledger): its indexes are queried again.
     assert not untouched.skips("CREATE INDEX ix_ledger_id ON ledger (id)")
+
+
+def test_a_rename_by_a_statement_not_traced_ends_the_certainty_too() -> None:
+    untouched = Untouched(["accounts"])
+    assert untouched.skips("CREATE TABLE ledger (id INTEGER)")
+    untouched.saw("DROP TABLE ledger")  # run from env.py's hooks, say
+    untouched.saw("ALTER TABLE accounts RENAME TO ledger")
+    assert not untouched.skips("CREATE INDEX ix_ledger_id ON ledger (id)")

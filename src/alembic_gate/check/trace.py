@@ -257,6 +257,7 @@ class LockTracer(Observer):
         where = self._attributor.current(skip=2)
         if where is None or _issued_by_gate(args):
             self._dirty = self._dirty or not self._versions(statement)
+            self._untouched.saw(statement)
             return
         self._baseline = {}
         if self._untouched.skips(statement):

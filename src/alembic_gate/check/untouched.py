@@ -14,7 +14,8 @@ for certain are recognised; anything else is queried:
   this revision, on plain columns (no expression, which could call a function).
 
 A statement holding a `;` (several statements), and a RENAME or DROP anywhere in the
-revision (a name could then stand for another table), end every such certainty.
+revision (in its own statements or any other that ran meanwhile: a name could then stand
+for another table), end every such certainty.
 """
 
 from __future__ import annotations
@@ -68,14 +69,21 @@ class Untouched:
             self._existing = names | {name.rsplit(".", 1)[-1] for name in names}
         return self._existing
 
-    def skips(self, statement: str) -> bool:
-        """Whether `statement` (about to run) cannot touch a table that existed before the
-        revision; learns the tables it creates."""
+    def saw(self, statement: str) -> bool:
+        """Follow a statement that ran during the revision; False when it holds several
+        statements. A rename or a drop ends the trust in the names of new tables."""
         if ";" in statement.strip().rstrip(";"):
             self.trusted = False  # several statements: their names are not followed
             return False
         if _RENAMES_OR_DROPS.search(statement):
             self.trusted = False
+        return True
+
+    def skips(self, statement: str) -> bool:
+        """Whether `statement` (about to run) cannot touch a table that existed before the
+        revision; learns the tables it creates."""
+        if not self.saw(statement):
+            return False
         if _SESSION.match(statement):
             return not _SET_CONSTRAINTS.match(statement)
         table = _CREATE_TABLE.match(statement)
