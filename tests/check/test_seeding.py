@@ -329,3 +329,47 @@ def test_postgres_container_measures_every_run(
         run = check("--image", POSTGRES_IMAGE, "--format", "json", *UNTRACED)
         plain_failures(root, run, add_fails=True)
     assert kept("SELECT count(*) FROM pg_database WHERE datname LIKE 'alembic_gate_%'") == "0"
+
+
+RESULTS_REVISION = '''"""statements whose results the migration reads
+
+Revision ID: 5c0d2e7f8a06
+Revises: 5c0d2e7f8a05
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "5c0d2e7f8a06"
+down_revision = "5c0d2e7f8a05"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    bind = op.get_bind()
+    renamed = bind.execute(sa.text("UPDATE authors SET bio = 'b' RETURNING id")).all()
+    if len(renamed) != 3:
+        raise RuntimeError(f"UPDATE ... RETURNING gave {renamed!r}")
+    touched = bind.execute(sa.text("UPDATE authors SET bio = NULL -- trailing comment"))
+    if touched.rowcount != 3:
+        raise RuntimeError(f"UPDATE gave rowcount {touched.rowcount}")
+    op.execute("UPDATE authors SET bio = 'c' WHERE id < 0;")
+
+
+def downgrade():
+    pass
+'''
+
+
+@pytest.mark.postgres
+def test_postgres_statements_on_rows_give_their_results(
+    project: Project, check: Check, postgres_url: str
+) -> None:
+    """A statement on a table holding rows runs inside a savepoint (on psycopg sent
+    with it in one query): the migration still reads its own rows and row counts, a
+    trailing comment or semicolon changes nothing, and the rows seeding made are there."""
+    root = project("rich")
+    (root / VERSIONS / "5c0d2e7f8a06_results.py").write_text(RESULTS_REVISION)
+    run = check("--database-url", postgres_url, "--format", "json", *UNTRACED)
+    assert (run.code, run.findings) == (0, [])
+    assert rows_in(postgres_url, "authors") == {"authors": 3}

@@ -80,10 +80,13 @@ def _check(
     since: str | None = None,
     project: str = "check_locks",
     driver: str = "psycopg",
+    root: Path | None = None,
 ) -> Traced:
-    """`check` on a fresh copy of a project (check_locks), writing the JSON, text and
-    GitHub reports; on a database of the local server, or (database="") in a container."""
-    root = Path(shutil.copytree(PROJECTS / project, tmp / uuid.uuid4().hex[:8]))
+    """`check` on a fresh copy of a project (check_locks) or on `root`, writing the JSON,
+    text and GitHub reports; on a database of the local server, or (database="") in a
+    container."""
+    if root is None:
+        root = Path(shutil.copytree(PROJECTS / project, tmp / uuid.uuid4().hex[:8]))
     if since:
         (root / "pyproject.toml").write_text(f'[tool.alembic-gate]\nsince = "{since}"\n')
     summary = root / "summary.md"
@@ -464,3 +467,90 @@ def test_rows_another_measurement_writes_are_not_the_revisions(local: Path, when
         ["AG907", add_note, line_of(root / ADD_NOTE, "op.add_column(")]
     ]
     assert ["AG906", Path(INDEX).name, line_of(root / INDEX, "op.create_index(")] in found
+
+
+# Two revisions after check_locks' head. The first only creates a table and indexes it and
+# makes a setting: no catalog query follows any of its statements. The second runs such
+# statements too, then changes that table (which existed before it) and indexes accounts.
+CREATE_LEDGER = f"{VERSIONS}/b8d0fc030008_create_ledger.py"
+CHANGE_LEDGER = f"{VERSIONS}/c9e1ad140009_widen_ledger_amount.py"
+REVISION = '''"""{doc}
+
+Revision ID: {revision}
+Revises: {down}
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "{revision}"
+down_revision = "{down}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+{body}
+
+
+def downgrade():
+    pass
+'''
+LEDGER_BODY = """    op.create_table(
+        "ledger",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("amount", sa.Integer(), nullable=False),
+    )
+    op.create_index("ix_ledger_amount", "ledger", ["amount"])
+    op.execute("SET LOCAL work_mem = '8MB'")"""
+CHANGE_BODY = """    op.execute("SET LOCAL work_mem = '16MB'")
+    op.create_table("scratch", sa.Column("id", sa.Integer(), primary_key=True))
+    op.create_index("ix_scratch_id", "scratch", ["id"])
+    op.alter_column("ledger", "amount", type_=sa.BigInteger(), existing_type=sa.Integer())
+    op.create_index("ix_accounts_balance", "accounts", ["balance"])"""
+
+
+def _with_ledger(tmp: Path) -> Path:
+    root = Path(shutil.copytree(PROJECTS / "check_locks", tmp / uuid.uuid4().hex[:8]))
+    revisions = [
+        (CREATE_LEDGER, "b8d0fc030008", "a7c9ebf20007", "create ledger", LEDGER_BODY),
+        (CHANGE_LEDGER, "c9e1ad140009", "b8d0fc030008", "widen ledger amount", CHANGE_BODY),
+    ]
+    for path, revision, down, doc, body in revisions:
+        text = REVISION.format(doc=doc, revision=revision, down=down, body=body)
+        (root / path).write_text(text)
+    return root
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("transaction", ["shared", "per_migration"])
+def test_statements_on_new_tables_only_are_not_queried_and_nothing_is_missed(
+    local: Path, transaction: str
+) -> None:
+    """Statements that touch only tables their revision created (and SETs) are recorded
+    without a catalog query; a table such statements created is known to the revision
+    after it, and a change to a table that existed before is traced right after them."""
+    root = _with_ledger(local)
+    args = ["--ignore", "AG902"]  # the models know neither table
+    if transaction == "per_migration":
+        args += ["-x", "transaction=per_migration"]
+    run = _check(local, *args, root=root)
+    assert run.found(CREATE_LEDGER) == []
+    assert all(r["path"] != CREATE_LEDGER for r in run.report["locks"])
+    alter = run.line(CHANGE_LEDGER, "op.alter_column(")
+    index = run.line(CHANGE_LEDGER, 'op.create_index("ix_accounts_balance"')
+    assert sorted(run.found(CHANGE_LEDGER)) == [
+        ("AG905", alter),
+        ("AG906", index),
+        ("AG907", alter),
+    ]
+    assert run.finding("AG905", CHANGE_LEDGER)["message"].startswith(
+        "`ALTER TABLE ledger ALTER COLUMN amount TYPE BIGINT` rewrote ledger: "
+    )
+    rows = [
+        (r["line"], r["table"], r["lock"], r["rewrite"]) for r in run.locks(CHANGE_LEDGER)["rows"]
+    ]
+    assert rows == [
+        (alter, "ledger", "ACCESS EXCLUSIVE", True),
+        (index, "accounts", "SHARE", False),
+    ]
+    assert run.locks(CHANGE_LEDGER)["statements"] == 5

@@ -13,6 +13,13 @@ import argparse
 
 
 def run(args: argparse.Namespace) -> int:
-    from alembic_gate.check.command import run as run_check
+    from pathlib import Path
 
-    return run_check(args)
+    from alembic_gate.check.process import WorkerProcess
+
+    # The worker starts first: it imports alembic and SQLAlchemy while this process
+    # imports lint, the rules and the reporters, reads the history and starts the database.
+    with WorkerProcess(Path.cwd()) as worker:  # ended here, whatever happens
+        from alembic_gate.check.command import run as run_check
+
+        return run_check(args, worker)

@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 from types import FrameType
@@ -74,7 +74,8 @@ class _Signalled(BaseException):
         self.signum = signum
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, started: WorkerProcess | None = None) -> int:
+    """The command; `started`: a worker started already (the caller ends it)."""
     targets = parse_formats(args.formats)
     env = parse_env(args)
     redact = Redactor()
@@ -83,9 +84,11 @@ def run(args: argparse.Namespace) -> int:
         redact.add_env(name, value)
     cwd = Path.cwd()
     try:
-        # The worker is started first: it imports alembic and SQLAlchemy while this
-        # process reads the history and starts the database.
-        with _signals_raise(), WorkerProcess(cwd) as worker:
+        # The worker is started first (by the caller, before this module's imports): it
+        # imports alembic and SQLAlchemy while this process reads the history and starts
+        # the database.
+        owned = nullcontext(started) if started is not None else WorkerProcess(cwd)
+        with _signals_raise(), owned as worker:
             return _run(args, targets, cwd, worker, env, redact)
     except _Signalled as signalled:
         raise Terminated(signalled.signum) from None

@@ -16,7 +16,9 @@ from typing import Any
 from alembic_gate.check.hazards import Table
 
 # FirstNormalObjectId: relations with a smaller oid belong to the system.
-USER_TABLES = "c.oid >= 16384 AND c.relkind IN ('r', 'p', 'm') AND c.relpersistence <> 't'"
+FIRST_USER_OID = 16384
+USER_KINDS = "c.relkind IN ('r', 'p', 'm') AND c.relpersistence <> 't'"
+USER_TABLES = f"c.oid >= {FIRST_USER_OID} AND {USER_KINDS}"
 WORK = (
     "pg_stat_get_xact_numscans(c.oid) AS scans, pg_stat_get_xact_tuples_inserted(c.oid)"
     " + pg_stat_get_xact_tuples_updated(c.oid) + pg_stat_get_xact_tuples_deleted(c.oid)"
@@ -28,12 +30,15 @@ OWN_LOCKS = """
     GROUP BY relation
 """
 # After each statement: a row per lock mode this backend holds on a user table, and a row
-# with the session's lock_timeout.
+# with the session's lock_timeout. The oid bound is put on the locks: on pg_class it would
+# have the planner scan every user relation for each lock (the more tables, the slower)
+# instead of looking each lock's relation up by its oid.
 AFTER_STATEMENT = f"""
 SELECT c.oid::int8, c.relfilenode::int8, {WORK}, l.mode::text,
        c.relnamespace::regnamespace::text, c.relname::text, NULL
 FROM pg_locks AS l JOIN pg_class AS c ON c.oid = l.relation
-WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND {USER_TABLES}
+WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
+  AND l.relation >= {FIRST_USER_OID} AND {USER_KINDS}
 UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, current_setting('lock_timeout')
 """
 # Every table, with its counters.

@@ -10,9 +10,12 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from alembic_gate.check.protocol import Request, Result
 from alembic_gate.errors import EnvError, GateError, UsageError
+
+if TYPE_CHECKING:  # imported when the result is read: the worker starts sooner without
+    from alembic_gate.check.protocol import Request, Result
 
 # Appended to PYTHONPATH so the worker finds this package without shadowing project modules.
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
@@ -89,6 +92,8 @@ class WorkerProcess:
                 f"the worker running env.py stopped unexpectedly (exit {code}); "
                 f"its output ends with:\n{redact(self.tail())}"
             )
+        from alembic_gate.check.protocol import Result
+
         result = Result.read(text)
         if result.error is not None:
             raise (UsageError if result.error_kind == "usage" else EnvError)(result.error)

@@ -540,6 +540,14 @@ class Retry:
         connection = context.root_connection.connection.dbapi_connection
         self.sql = rows.raw(connection)
         self.savepoint = dialect.name == "postgresql" and not seed.autocommit(connection)
+        # psycopg (3) sends a statement without parameters as a simple query, which may
+        # hold several: the savepoint, the statement and its release go in one round trip.
+        self.together = (
+            self.savepoint
+            and how != "many"
+            and not parameters
+            and type(connection).__module__.split(".")[0] == "psycopg"
+        )
 
     def send(self) -> None:
         dialect = self.context.dialect
@@ -565,6 +573,8 @@ class Retry:
     def run(self, touched: list[TableKey]) -> Failure | None:
         """Run the statement; a Failure when it failed only because of rows. Its own
         error is raised when it fails on empty tables too."""
+        if self.together:
+            return self._run_together(touched)
         self._mark()
         try:
             self.send()
@@ -575,6 +585,28 @@ class Retry:
                 raise
             return failure
         self._done()
+        return None
+
+    def _run_together(self, touched: list[TableKey]) -> Failure | None:
+        """As run, with the savepoint, the statement and the release sent as one query;
+        the cursor is then left on the statement's result. When the statement fails, the
+        server stops there: the savepoint is set, not released. The runs after a failure
+        send the statement alone (its error, when it stands, shows nothing of ours)."""
+        sent = self.statement
+        # A line break first: a statement may end in a -- comment.
+        self.statement = f"SAVEPOINT {SAVEPOINT}; {sent}\n;RELEASE SAVEPOINT {SAVEPOINT}"
+        try:
+            self.send()
+        except self.dbapi_error as first:
+            self.statement = sent
+            self._undo()
+            failure = self._again(first, touched)
+            if failure is None:
+                raise
+            return failure
+        finally:
+            self.statement = sent
+        self.cursor.nextset()  # from the savepoint's result to the statement's
         return None
 
     def _again(self, first: BaseException, touched: list[TableKey]) -> Failure | None:

@@ -13,7 +13,12 @@ An Observer (see `check.observe`). For each revision in scope it
 3. after each statement emitted from a revision file (`before/after_cursor_execute`,
    attributed to its op.* line with `check.attribute`), runs one catalog query on the
    same connection: the lock modes this backend holds on user tables, their
-   relfilenodes and counters, and `lock_timeout` as the session has it;
+   relfilenodes and counters, and `lock_timeout` as the session has it. Not after a
+   statement that cannot touch a table that existed before the revision
+   (`check.untouched`: a SET, a CREATE TABLE or CREATE INDEX of a table the revision
+   created): it is recorded with the locks the statement before it left. A table such a
+   statement created is learnt from the next query's locks, or, when none came in that
+   revision, by reading the tables again before the next one;
 4. once the revision has run, hands the records to `check.hazards`.
 
 Statements that are not the revision's (alembic's version table, another measurement's
@@ -49,6 +54,7 @@ from alembic_gate.check.hazards import (
 from alembic_gate.check.observe import Observer
 from alembic_gate.check.pgstate import Tables
 from alembic_gate.check.protocol import Observed, RawFinding
+from alembic_gate.check.untouched import Untouched
 from alembic_gate.findings import RevisionLocks
 
 # SET LOCAL and set_config(..., true) in a statement: settings a commit would drop.
@@ -71,7 +77,11 @@ class LockTracer(Observer):
         self._ran = False
         # The revision being traced, the statement running, the time tracing took.
         self._revision: Revision | None = None
-        self._pending: tuple[tuple[str, int], str, float] | None = None
+        self._pending: tuple[tuple[str, int], str, float, bool] | None = None
+        # The revision's statements that need no query; whether a table one of them
+        # created has not been seen in a query's rows yet.
+        self._untouched = Untouched(())
+        self._unseen = False
         self._overhead = 0.0
         # Whether a transaction was committed before a revision (session: AG901's note).
         self.committed = False
@@ -136,13 +146,15 @@ class LockTracer(Observer):
                 existing[oid] = Table(table.name, table.relfilenode, table.work, modes)
         self._revision = Revision(script.revision, path, existing, [])
         self._revision.masked_because = masked
+        self._untouched = Untouched(table.name for table in existing.values())
+        self._unseen = False
 
     def after(self, step: Any, context: Any) -> None:
         revision, self._revision = self._revision, None
         if revision is None:
             return
-        if revision.stopped or self._stale:
-            self._tables[id(context)] = None
+        if revision.stopped or self._stale or self._unseen:
+            self._tables[id(context)] = None  # read them all again before the next one
         revision.end = self._clock()
         self._results.append(revision)
         self._analyses = None
@@ -245,8 +257,12 @@ class LockTracer(Observer):
         where = self._attributor.current(skip=2)
         if where is None or _issued_by_gate(args):
             self._dirty = self._dirty or not self._versions(statement)
+            self._untouched.saw(statement)
             return
         self._baseline = {}
+        if self._untouched.skips(statement):
+            self._pending = (where, statement, self._clock(), True)
+            return
         if self._dirty and not revision.stopped:
             began = time.perf_counter()
             try:
@@ -255,7 +271,7 @@ class LockTracer(Observer):
                 revision.stopped = _why(exc)
             finally:
                 self._overhead += time.perf_counter() - began
-        self._pending = (where, statement, self._clock())
+        self._pending = (where, statement, self._clock(), False)
 
     def _versions(self, statement: str) -> bool:
         """Whether `statement` is alembic's update of its version table."""
@@ -279,11 +295,11 @@ class LockTracer(Observer):
         revision = self._revision
         if pending is None or revision is None or revision.stopped:
             return
-        (path, line), sql, start = pending
+        (path, line), sql, start, skipped = pending
         record = Statement(path, line, sql, start, self._clock(), baseline=self._baseline)
         began = time.perf_counter()
         try:
-            self._read(conn, revision, record)
+            self._read(conn, revision, record, skipped)
         except Exception as exc:  # tracing must never break a migration
             revision.stopped = _why(exc)
             return
@@ -291,11 +307,16 @@ class LockTracer(Observer):
             self._overhead += time.perf_counter() - began
         revision.statements.append(record)
 
-    def _read(self, conn: Any, revision: Revision, record: Statement) -> None:
+    def _read(self, conn: Any, revision: Revision, record: Statement, skipped: bool) -> None:
         if getattr(pgstate.dbapi_connection(conn), "autocommit", False):
             record.autocommit = True
             self._stale = True
             return
+        if skipped:
+            _as_before(revision, record)
+            self._unseen = self._unseen or bool(self._untouched.created)
+            return
+        self._unseen = False  # the rows name every table this transaction locked
         tables = self._current
         modes: dict[int, set[str]] = {}
         for oid, node, scans, written, mode, schema, name, timeout in pgstate.query(
@@ -316,6 +337,18 @@ class LockTracer(Observer):
                 tables.learn(oid, node, schema, name)
                 tables.count(oid, work)
         record.locks = {oid: frozenset(held) for oid, held in modes.items()}
+
+
+def _as_before(revision: Revision, record: Statement) -> None:
+    """A statement that touched no table that existed before the revision: those hold
+    the locks the statement before it left (none after an autocommit block), or those
+    held when the revision started."""
+    if revision.statements:
+        previous = revision.statements[-1]
+        record.locks = dict(previous.locks)
+        record.lock_timeout = previous.lock_timeout
+    else:
+        record.locks = {oid: t.held for oid, t in revision.tables.items() if t.held}
 
 
 def _version_statement(context: Any) -> re.Pattern[str]:
