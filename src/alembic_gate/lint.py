@@ -16,7 +16,7 @@ from alembic_gate.history.load import History, load_history, setups_from_args
 from alembic_gate.history.operations import forget
 from alembic_gate.history.scope import check_since_known, safety_scope
 from alembic_gate.reporters.output import parse_formats, wants_step_summary, write_reports
-from alembic_gate.rules import LintContext, lint_rules, revision_checks
+from alembic_gate.rules import LintContext, lint_rules, run_rules
 from alembic_gate.setup.discovery import AlembicSetup
 from alembic_gate.setup.settings import Settings, load_settings
 from alembic_gate.shared.paths import display_path
@@ -66,28 +66,6 @@ def named_revisions(history: History, files: Sequence[str], cwd: Path) -> frozen
         for rid, rev in history.graph.by_id.items()
         if rev.path.name in basenames and rev.path.resolve() in wanted
     )
-
-
-def lint_history(ctx: LintContext, settings: Settings) -> list[Finding]:
-    """Run every enabled lint rule on one history: the safety rules in one pass over
-    the revisions in scope."""
-    findings: list[Finding] = []
-    per_revision = revision_checks()
-    passes = []
-    for info, check in lint_rules():
-        if not settings.is_enabled(info.code):
-            continue
-        if info.code in per_revision:
-            passes.append(per_revision[info.code])
-        else:
-            findings.extend(check(ctx))
-    if passes:
-        from alembic_gate.rules.ag1xx import checked_revisions
-
-        for checked in checked_revisions(ctx):
-            for each in passes:
-                findings.extend(each(checked))
-    return findings
 
 
 def unread(ctx: LintContext, settings: Settings) -> set[tuple[str, str]]:
@@ -217,7 +195,7 @@ def _run(args: argparse.Namespace) -> int:
         contexts.append(ctx)
         if not (args.base or settings.since or args.files):
             unscoped.append(ctx)
-        findings += settings.select(lint_history(ctx, settings))
+        findings += settings.select(run_rules(ctx, settings.is_enabled))
         skipped |= unread(ctx, settings)
     ran = [info.code for info, _ in lint_rules() if any(s.is_enabled(info.code) for s in per_setup)]
     merged = Settings(frozenset(ran), fail_on(args, here, per_setup))

@@ -34,7 +34,7 @@ from alembic_gate.history.load import History, load_histories
 from alembic_gate.history.scope import check_since_known
 from alembic_gate.lint import build_report, lint_context, unread
 from alembic_gate.reporters.output import Target, parse_formats, write_reports
-from alembic_gate.rules import LintContext, lint_rules
+from alembic_gate.rules import LintContext, run_rules
 from alembic_gate.setup.settings import Settings, load_settings
 from alembic_gate.shared.paths import display_path
 from alembic_gate.shared.redact import Redactor, config_urls
@@ -269,11 +269,7 @@ def history_key(history: History, args: argparse.Namespace, env: dict[str, str])
 
 def rule_findings(ctx: LintContext, settings: Settings, prefix: str) -> list[Finding]:
     """The findings of the enabled lint rules whose code starts with `prefix`."""
-    found: list[Finding] = []
-    for info, check in lint_rules():
-        if info.code.startswith(prefix) and settings.is_enabled(info.code):
-            found.extend(check(ctx))
-    return found
+    return run_rules(ctx, lambda code: code.startswith(prefix) and settings.is_enabled(code))
 
 
 def make_request(

@@ -1,8 +1,10 @@
 """Lint rules, one module per rule.
 
 Each rule module defines `RULE` (its entry in `catalog.RULES`) and
-`check(ctx: LintContext) -> Iterator[Finding]`. Add a module here and to
-`RULE_MODULES`; its docs page lives at `docs/rules/<CODE>.md`.
+`check(ctx: LintContext) -> Iterator[Finding]`; a safety rule (AG1xx) defines
+`check_revision(checked)` and `check = each_revision(check_revision)`, and `run_rules`
+runs every safety rule in one pass. Add a module here and to `RULE_MODULES`; its docs
+page lives at `docs/rules/<CODE>.md`.
 """
 
 from __future__ import annotations
@@ -89,6 +91,28 @@ def revision_checks() -> dict[str, RevisionCheck]:
     """The safety rules' checks of one revision, by code: lint runs them in one pass
     over the revisions in scope, so each revision's calls are unpacked once."""
     return {m.RULE.code: m.check_revision for m in _load() if hasattr(m, "check_revision")}
+
+
+def run_rules(ctx: LintContext, enabled: Callable[[str], bool]) -> list[Finding]:
+    """The findings of every lint rule whose code `enabled` accepts, on one history: the
+    safety rules in one pass over the revisions in scope."""
+    findings: list[Finding] = []
+    per_revision = revision_checks()
+    passes = []
+    for info, check in lint_rules():
+        if not enabled(info.code):
+            continue
+        if info.code in per_revision:
+            passes.append(per_revision[info.code])
+        else:
+            findings.extend(check(ctx))
+    if passes:
+        from alembic_gate.rules.ag1xx import checked_revisions
+
+        for checked in checked_revisions(ctx):
+            for each in passes:
+                findings.extend(each(checked))
+    return findings
 
 
 def lint_rules() -> list[tuple[RuleInfo, Check]]:

@@ -7,15 +7,9 @@ from collections.abc import Iterator
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Call
-from alembic_gate.rules import LintContext
-from alembic_gate.rules.ag1xx import Checked, checked_revisions, described, name_confidence
+from alembic_gate.rules.ag1xx import Checked, described, each_revision, name_confidence
 
 RULE = rule("AG101")
-
-
-def check(ctx: LintContext) -> Iterator[Finding]:
-    for checked in checked_revisions(ctx):
-        yield from check_revision(checked)
 
 
 def check_revision(checked: Checked) -> Iterator[Finding]:
@@ -58,3 +52,6 @@ def _fix(call: Call) -> str:
         f'op.execute("UPDATE {table} SET {column} = ... WHERE {column} IS NULL"), '
         f"then {alter} in a later revision; or give it a server_default"
     )
+
+
+check = each_revision(check_revision)

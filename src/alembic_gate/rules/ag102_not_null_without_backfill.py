@@ -15,15 +15,9 @@ from collections.abc import Iterable, Iterator
 from alembic_gate.findings import Confidence, Finding
 from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Call
-from alembic_gate.rules import LintContext
-from alembic_gate.rules.ag1xx import Checked, checked_revisions, described
+from alembic_gate.rules.ag1xx import Checked, described, each_revision
 
 RULE = rule("AG102")
-
-
-def check(ctx: LintContext) -> Iterator[Finding]:
-    for checked in checked_revisions(ctx):
-        yield from check_revision(checked)
 
 
 def check_revision(checked: Checked) -> Iterator[Finding]:
@@ -95,3 +89,6 @@ def _fix(call: Call) -> str:
         f'op.execute("UPDATE {table} SET {column} = ... WHERE {column} IS NULL")'
         " before the alter_column, in this revision or an earlier one"
     )
+
+
+check = each_revision(check_revision)

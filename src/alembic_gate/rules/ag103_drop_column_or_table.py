@@ -14,11 +14,10 @@ from collections.abc import Iterator
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Call
-from alembic_gate.rules import LintContext
 from alembic_gate.rules.ag1xx import (
     Checked,
-    checked_revisions,
     described,
+    each_revision,
     name_confidence,
     suppress_hint,
 )
@@ -29,11 +28,6 @@ _SQL_RENAME = re.compile(
     r"\bALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?[\"`\[]?(\w+)[\"`\]]?\s+RENAME\s+TO\s+[\"`\[]?(\w+)",
     re.IGNORECASE,
 )
-
-
-def check(ctx: LintContext) -> Iterator[Finding]:
-    for checked in checked_revisions(ctx):
-        yield from check_revision(checked)
 
 
 def check_revision(checked: Checked) -> Iterator[Finding]:
@@ -99,3 +93,6 @@ def _fix(call: Call) -> str:
         f"first release code that no longer uses the {thing}, then drop it in a later "
         f"revision; when that is done, keep the drop and add `{suppress_hint(RULE.code)}`"
     )
+
+
+check = each_revision(check_revision)

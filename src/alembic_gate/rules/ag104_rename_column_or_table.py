@@ -13,15 +13,9 @@ from collections.abc import Iterator
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Call
-from alembic_gate.rules import LintContext
-from alembic_gate.rules.ag1xx import Checked, checked_revisions, described, name_confidence
+from alembic_gate.rules.ag1xx import Checked, described, each_revision, name_confidence
 
 RULE = rule("AG104")
-
-
-def check(ctx: LintContext) -> Iterator[Finding]:
-    for checked in checked_revisions(ctx):
-        yield from check_revision(checked)
 
 
 def check_revision(checked: Checked) -> Iterator[Finding]:
@@ -89,3 +83,6 @@ def _fix(call: Call) -> str:
         "add the new column and copy the data, release code that writes both and "
         "reads the new one, then drop the old column in a later release"
     )
+
+
+check = each_revision(check_revision)

@@ -13,22 +13,16 @@ from collections.abc import Iterator
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Call
-from alembic_gate.rules import LintContext
 from alembic_gate.rules.ag1xx import (
     POSTGRESQL,
     Checked,
-    checked_revisions,
     described,
+    each_revision,
     name_confidence,
 )
 
 RULE = rule("AG105")
 _OPTION = "postgresql_concurrently"
-
-
-def check(ctx: LintContext) -> Iterator[Finding]:
-    for checked in checked_revisions(ctx):
-        yield from check_revision(checked)
 
 
 def check_revision(checked: Checked) -> Iterator[Finding]:
@@ -76,3 +70,6 @@ def _fix(call: Call) -> str:
         keywords.append(f"{_OPTION}=True")
         statement = f"op.create_index({', '.join([*args, *keywords])})"
     return f"with op.get_context().autocommit_block(): {statement}"
+
+
+check = each_revision(check_revision)

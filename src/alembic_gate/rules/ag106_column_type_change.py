@@ -27,12 +27,11 @@ from dataclasses import dataclass
 from alembic_gate.findings import Confidence, Finding
 from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Call
-from alembic_gate.rules import LintContext
 from alembic_gate.rules.ag1xx import (
     MYSQL,
     Checked,
-    checked_revisions,
     described,
+    each_revision,
     name_confidence,
     suppress_hint,
 )
@@ -54,11 +53,6 @@ class SqlType:
     length: int | None = None
     scale: int | None = None
     text: str = ""
-
-
-def check(ctx: LintContext) -> Iterator[Finding]:
-    for checked in checked_revisions(ctx):
-        yield from check_revision(checked)
 
 
 def check_revision(checked: Checked) -> Iterator[Finding]:
@@ -183,3 +177,6 @@ def _postgresql_in_place(old: SqlType, new: SqlType) -> bool:
         wider = old.length is not None and new.length is not None and new.length >= old.length
         return wider and old.scale == new.scale
     return (old.family, new.family) == ("CIDR", "INET")
+
+
+check = each_revision(check_revision)

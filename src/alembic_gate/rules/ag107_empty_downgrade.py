@@ -13,18 +13,12 @@ from collections.abc import Iterator
 from alembic_gate.findings import Confidence, Finding
 from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Side
-from alembic_gate.rules import LintContext
-from alembic_gate.rules.ag1xx import Checked, checked_revisions, suppress_hint
+from alembic_gate.rules.ag1xx import Checked, each_revision, suppress_hint
 
 RULE = rule("AG107")
 # Steps that change rows only, and op.* calls that are no schema change by themselves.
 _DATA_STEPS = frozenset({"backfill", "empty", "orm", "bulk_insert"})
 _NOT_SCHEMA = frozenset({"batch_alter_table", "execute", "exec_driver_sql", "run_async"})
-
-
-def check(ctx: LintContext) -> Iterator[Finding]:
-    for checked in checked_revisions(ctx):
-        yield from check_revision(checked)
 
 
 def check_revision(checked: Checked) -> Iterator[Finding]:
@@ -75,3 +69,6 @@ def _changes(upgrade: Side) -> tuple[str, Confidence] | None:
     if data or upgrade.raises:
         return None
     return "calls code defined elsewhere in upgrade() (it may change the schema)", "low"
+
+
+check = each_revision(check_revision)

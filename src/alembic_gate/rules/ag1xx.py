@@ -11,7 +11,7 @@ call holds no rows for that call.
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 
 from alembic_gate.findings import Confidence, Finding
@@ -25,7 +25,7 @@ from alembic_gate.history.operations import (
     upgrade_calls,
 )
 from alembic_gate.history.revisions import RevisionFile
-from alembic_gate.rules import LintContext
+from alembic_gate.rules import Check, LintContext
 from alembic_gate.rules.ag1xx_history import Timeline, folder_dialect, setup_dialects
 
 POSTGRESQL = "postgresql"
@@ -372,6 +372,17 @@ def checked_revisions(ctx: LintContext) -> Iterator[Checked]:
         ops = operations(rev)
         if ops.problem is None:
             yield Checked(ctx, rid, rev, ops)
+
+
+def each_revision(check_revision: Callable[[Checked], Iterator[Finding]]) -> Check:
+    """A safety rule's check of a whole history, from its check of one revision (lint
+    and check run `check_revision` itself, in one pass for every rule)."""
+
+    def check(ctx: LintContext) -> Iterator[Finding]:
+        for checked in checked_revisions(ctx):
+            yield from check_revision(checked)
+
+    return check
 
 
 def described(table: str | None, column: str | None = None) -> str:
