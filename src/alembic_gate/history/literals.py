@@ -61,7 +61,7 @@ def source(node: ast.expr | None) -> str | None:
         return text
     try:
         return ast.unparse(node)
-    except (RecursionError, ValueError):
+    except (RecursionError, MemoryError, ValueError):
         return None
 
 

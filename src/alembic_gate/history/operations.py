@@ -280,9 +280,9 @@ def operations(rev: RevisionFile) -> Operations:
     `rev.ops_data`). A file read without that data, or whose data does not unpack (a
     damaged cache entry), is read again now."""
     data = rev.ops_data
-    found = _MEMO.get(id(data)) if data is not None else None
-    if found is not None and found[0] is data:
-        return found[1]
+    found = _memoised(data)
+    if found is not None:
+        return found
     try:
         if data is None:
             raise ValueError("not read yet")
@@ -298,15 +298,15 @@ def upgrade_calls(rev: RevisionFile) -> list[Call]:
     """The calls of a revision's upgrade(): only that side is unpacked when the whole
     is not at hand (what the AG1xx rules read of earlier revisions)."""
     data = rev.ops_data
-    found = _MEMO.get(id(data)) if data is not None else None
-    if found is not None and found[0] is data:
-        return found[1].upgrade.calls
+    found = _memoised(data)
+    if found is not None:
+        return found.upgrade.calls
     try:
-        raw = marshal.loads(zlib.decompress(data or b""))
+        raw = _loads(data or b"")
         if type(raw) is not tuple or len(raw) != len(_OPERATIONS_FIELDS):
             raise ValueError("not packed operations")
         return plain.unpack(Side, raw[_UPGRADE]).calls
-    except (zlib.error, EOFError, ValueError, TypeError):
+    except (ValueError, TypeError):
         return operations(rev).upgrade.calls
 
 
@@ -327,6 +327,11 @@ MEMO_SIZE = 1000
 _LONG_HISTORY = 8
 _MEMO: dict[int, tuple[bytes, Operations]] = {}
 _limit = MEMO_SIZE
+
+
+def _memoised(data: bytes | None) -> Operations | None:
+    found = _MEMO.get(id(data)) if data is not None else None
+    return found[1] if found is not None and found[0] is data else None
 
 
 def _remember(data: bytes, ops: Operations) -> None:
@@ -355,11 +360,15 @@ def pack(ops: Operations) -> bytes:
 
 def unpack(data: bytes) -> Operations:
     """The Operations `pack` wrote; ValueError when `data` is not that."""
+    return plain.unpack(Operations, _loads(data))
+
+
+def _loads(data: bytes) -> object:
+    """The plain data `pack` compressed; ValueError when `data` is not that."""
     try:
-        raw = marshal.loads(zlib.decompress(data))
+        return marshal.loads(zlib.decompress(data))
     except (zlib.error, EOFError, ValueError, TypeError) as exc:
         raise ValueError(f"not packed operations: {exc}") from None
-    return plain.unpack(Operations, raw)
 
 
 @functools.cache

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from alembic_gate.history.literals import literal as _literal
+from alembic_gate.history.literals import source
 from alembic_gate.history.operations import (
     altered_columns,
     pack_module,
@@ -38,7 +39,6 @@ _ASSIGN_LINE = re.compile(
 )
 _SUPPRESS = re.compile(r"#\s*alembic-gate:\s*ignore\[([^\]]*)\]")
 _HEADER = re.compile(r"^[ \t]*(Revision ID|Revises)[ \t]*:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
-_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
@@ -118,18 +118,14 @@ def _unparsed(path: Path, display: str) -> RevisionFile:
 
 def unreadable_file(path: Path, display: str, exc: OSError) -> RevisionFile:
     """A file that could not be read (missing, not a regular file, too large)."""
-    rev = RevisionFile(
-        path, display, tables=(), altered=(), dialects=frozenset(), ops_data=unreadable()
-    )
+    rev = _unparsed(path, display)
     rev.problem = f"cannot read file: {describe_error(exc)}"
     return rev
 
 
 def read_revision_source(data: bytes, path: Path, display: str) -> RevisionFile:
     """Read a revision file's contents (from disk or from a git object) as `path`."""
-    rev = RevisionFile(
-        path, display, tables=(), altered=(), dialects=frozenset(), ops_data=unreadable()
-    )
+    rev = _unparsed(path, display)
     try:
         text = decode_source(data)
     except ValueError as exc:
@@ -304,10 +300,7 @@ def _value(node: ast.expr, line: int) -> Value:
 
 
 def _unparse(node: ast.expr) -> str:
-    try:
-        return ast.unparse(node)
-    except (RecursionError, MemoryError, ValueError):
-        return "<an expression too deeply nested to show>"
+    return source(node) or "<an expression too deeply nested to show>"
 
 
 def _read_header(module: ast.Module, rev: RevisionFile) -> None:
