@@ -184,8 +184,8 @@ def _run(args: argparse.Namespace) -> int:
     use_cache = not args.no_cache
     histories = [load_history(setup, cwd, use_cache) for setup in setups]
     per_setup = [load_settings(args, cwd, h.setup.working_dir) for h in histories]
-    for settings in {id(s.since): s for s in per_setup}.values():
-        check_since_known((h.graph for h in histories), settings.since)
+    for since in dict.fromkeys(s.since for s in per_setup):
+        check_since_known((h.graph for h in histories), since)
     findings: list[Finding] = []
     skipped: set[tuple[str, str]] = set()
     contexts: list[LintContext] = []
