@@ -58,6 +58,8 @@ def check(ctx: LintContext) -> Iterator[Finding]:
 
 def missing_below(graph: RevisionGraph, head: str) -> list[str]:
     """The ids that `head`'s own history names and no file defines."""
+    if not graph.dangling:
+        return []  # the usual case: no walk down every head's history
     below = graph.ancestors([head])
     return sorted({d.target for d in graph.dangling if d.child in below})
 
