@@ -472,6 +472,15 @@ def test_the_log_has_every_lock_table(tmp_path: Path, monkeypatch: pytest.Monkey
     assert "**`000000000000`** `backend/migrations/versions/000000000000_change.py`" in summary
 
 
+def test_a_lock_table_in_the_log_starts_no_workflow_command() -> None:
+    locks = _traced(1, 1, table="evil\n::error file=README.md::pwned")
+    locks[0].revision = "::warning::hi"
+    log = github.render(Report("check", locks=locks)).splitlines()
+    assert not [line for line in log if line.lstrip().startswith("::")]
+    assert any("evil\\n::error file=README.md::pwned" in line for line in log)
+    assert "> ::warning::hi migrations/versions/000000000000_change.py (1 statement traced):" in log
+
+
 def test_folded_lock_tables_render_as_tables() -> None:
     from markdown_it import MarkdownIt
 

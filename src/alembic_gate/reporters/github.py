@@ -109,7 +109,7 @@ def render(report: Report) -> str:
         if totals[level] > shown[level]:
             lines.append(_overflow(level, totals[level] - shown[level]))
     for finding in hidden:
-        lines += [log_line(line) for line in finding_lines(_with_prefix(finding, prefix))]
+        lines += finding_lines(_with_prefix(finding, prefix))  # safe lines
     lines += [log_line(f"note: {note}") for note in report.notes]  # in the summary too
     return "".join(f"{line}\n" for line in lines)
 

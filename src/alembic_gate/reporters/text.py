@@ -73,13 +73,15 @@ LOCK_HEADER = ("line", "statement", "table", "lock", "blocks", "held for", "rewr
 
 
 def lock_tables(report: Report) -> list[str]:
-    """Per revision check traced on PostgreSQL, what each statement locked or rewrote."""
+    """Per revision check traced on PostgreSQL, what each statement locked or rewrote;
+    each line safe for a terminal and a CI log (``log_line``: revision ids, paths, table
+    names and statements come from the project)."""
     if not report.locks:
         return []
     lines = ["Locks measured on PostgreSQL (tables that existed before each revision):"]
     for revision in report.locks:
         lines += _revision_lock_lines(revision)
-    return [*lines, ""]
+    return [log_line(line) for line in [*lines, ""]]
 
 
 def _revision_lock_lines(revision: RevisionLocks) -> list[str]:
