@@ -410,6 +410,18 @@ def _traced(count: int, rows: int, table: str = "accounts") -> list[RevisionLock
     ]
 
 
+def test_the_summary_limit_counts_bytes_not_characters() -> None:
+    # Messages of three-byte characters: counted as characters, they came to three times
+    # the limit.
+    findings = [
+        RULES["AG103"].finding("删除列" * 700 + f" {n}", f"migrations/versions/{n}.py", 1)
+        for n in range(2000)
+    ]
+    summary = github.step_summary(Report("lint", findings=findings))
+    assert len(summary.encode()) <= github.SUMMARY_LIMIT
+    assert "findings are not shown here (GitHub's limit on a job summary)" in summary
+
+
 def test_a_long_lock_section_stays_within_the_summary_limit() -> None:
     # A whole history traced: 500 revisions, each rewriting a table in 8 statements,
     # whose name takes two bytes a character in UTF-8 (the limit counts bytes).

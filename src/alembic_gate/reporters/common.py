@@ -138,13 +138,18 @@ def prefixed(path: str, prefix: str) -> str:
     return prefix if path == FALLBACK_PATH else f"{prefix}/{path}"
 
 
+def utf8_size(text: str) -> int:
+    """How many bytes ``text`` takes in UTF-8 (what GitHub's limits count)."""
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
 def limited(items: Sequence[str], budget: int) -> tuple[list[str], int]:
-    """The leading ``items`` whose lengths (plus a newline each) fit in ``budget``
-    characters, and how many were left out."""
+    """The leading ``items`` whose UTF-8 sizes (plus a newline each) fit in ``budget``
+    bytes, and how many were left out."""
     kept: list[str] = []
     used = 0
     for item in items:
-        used += len(item) + 1
+        used += utf8_size(item) + 1
         if used > budget:
             break
         kept.append(item)

@@ -27,6 +27,7 @@ from alembic_gate.reporters.common import (
     location,
     log_line,
     prefixed,
+    utf8_size,
     visible,
 )
 from alembic_gate.reporters.text import finding_lines, lock_tables, summary_line
@@ -175,7 +176,7 @@ def step_summary(report: Report) -> str:
 def _size(part: str) -> int:
     """What a part of the summary counts against the limit: its UTF-8 bytes and the
     blank line that joins it to the next."""
-    return len(part.encode("utf-8", "surrogatepass")) + 2
+    return utf8_size(part) + 2
 
 
 def _notes(report: Report, budget: int) -> list[str]:
@@ -212,15 +213,15 @@ def _fails_note(report: Report) -> str:
 
 
 def _groups(findings: list[Finding], budget: int) -> list[str]:
-    """One section per rule code, most severe first; past ``budget`` characters the rest
-    is counted, not shown."""
+    """One section per rule code, most severe first; past ``budget`` bytes the rest is
+    counted, not shown."""
     order = {"error": 0, "warning": 1, "info": 2}
     codes = sorted({f.code for f in findings}, key=lambda c: (order[RULES[c].severity], c))
     sections: list[str] = []
     shown = 0
     for code in codes:
         group = [f for f in findings if f.code == code]
-        section, count = _group(group, budget - sum(len(s) for s in sections))
+        section, count = _group(group, budget - sum(_size(s) for s in sections))
         sections.append(section)
         shown += count
         if count < len(group):
@@ -251,7 +252,7 @@ def _group(findings: list[Finding], budget: int) -> tuple[str, int]:
     fix_block = (
         f"Fix, for all {count}:\n\n{_fence(_wrapped(shared_fix), 'sh')}" if shared_fix else ""
     )
-    room = budget - sum(len(p) + 2 for p in parts) - len(fix_block) - 200
+    room = budget - sum(_size(p) for p in parts) - utf8_size(fix_block) - 200
     kept, left_out = limited(items, room)
     listing = "\n".join(kept)
     if left_out:
