@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from pathlib import Path
 from types import FrameType
@@ -74,8 +74,8 @@ class _Signalled(BaseException):
         self.signum = signum
 
 
-def run(args: argparse.Namespace, started: WorkerProcess | None = None) -> int:
-    """The command; `started`: a worker started already (the caller ends it)."""
+def run(args: argparse.Namespace, worker: WorkerProcess) -> int:
+    """The command, with a worker started already (the caller ends it)."""
     targets = parse_formats(args.formats)
     env = parse_env(args)
     redact = Redactor()
@@ -87,8 +87,7 @@ def run(args: argparse.Namespace, started: WorkerProcess | None = None) -> int:
         # The worker is started first (by the caller, before this module's imports): it
         # imports alembic and SQLAlchemy while this process reads the history and starts
         # the database.
-        owned = nullcontext(started) if started is not None else WorkerProcess(cwd)
-        with _signals_raise(), owned as worker:
+        with _signals_raise():
             return _run(args, targets, cwd, worker, env, redact)
     except _Signalled as signalled:
         raise Terminated(signalled.signum) from None
@@ -241,9 +240,8 @@ def _spec_for(
     # A kept server: names no other run uses, and the history's template (PostgreSQL).
     # Not when seeding: a copy of a migrated database would skip what it measures.
     run = f"alembic_gate_run_{secrets.token_hex(4)}_{index}"
-    key = history_key(history, args, env)
     keep = args.db == "postgres" and not seeding
-    template = f"alembic_gate_tpl_{key}" if keep else None
+    template = f"alembic_gate_tpl_{history_key(history, args, env)}" if keep else None
     return replace(spec, prefix=run, template=template)
 
 
