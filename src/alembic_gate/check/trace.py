@@ -30,7 +30,6 @@ queried.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Callable, Collection
@@ -51,6 +50,7 @@ from alembic_gate.check.hazards import (
     Table,
     analyse,
 )
+from alembic_gate.check.locate import real
 from alembic_gate.check.observe import Observer
 from alembic_gate.check.pgstate import Tables
 from alembic_gate.check.protocol import Observed, RawFinding
@@ -129,7 +129,7 @@ class LockTracer(Observer):
         known = tables is not None
         if tables is None:
             tables = self._tables[key] = Tables(context.version_table, context.version_table_schema)
-        path = real_path(script.path)
+        path = real(script.path)
         try:
             held, masked = self._prepare(context, context.connection, tables, known)
         except Exception as exc:  # tracing must never break a migration
@@ -254,8 +254,9 @@ class LockTracer(Observer):
         if revision is None or self._attributor is None:
             self._dirty = self._dirty or not self._versions(statement)
             return
-        where = self._attributor.current(skip=2)
-        if where is None or _issued_by_gate(args):
+        # alembic-gate's own statements first: they need no walk up the stack.
+        where = None if _issued_by_gate(args) else self._attributor.current(skip=2)
+        if where is None:
             self._dirty = self._dirty or not self._versions(statement)
             self._untouched.saw(statement)
             return
@@ -361,10 +362,6 @@ def _version_statement(context: Any) -> re.Pattern[str]:
 
 def _why(exc: Exception) -> str:
     return f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
-
-
-def real_path(path: str) -> str:
-    return os.path.realpath(path)
 
 
 def _issued_by_gate(event_args: tuple[Any, ...]) -> bool:
