@@ -254,6 +254,7 @@ class Tracker:
     def begin(self, step: Any, conn: Connection) -> None:
         self._reset()
         self.in_scope = self.observer.in_scope(step)
+        fresh = self.initial is None
         if self.initial is None:
             with self.quiet():
                 self.initial = self._tables(conn)
@@ -261,7 +262,8 @@ class Tracker:
         if not self.active and self.in_scope:
             self.active = self.observer.measured = True
             with self.quiet():
-                self.known = self._tables(conn)
+                if not fresh:  # the tables made since the first revision ran
+                    self.known = self._tables(conn)
                 existing = self.known - self.initial - self.versions
                 self._seed(conn, self._empty_ones(conn, existing), step, starting=True)
         self.step = step
@@ -291,12 +293,8 @@ class Tracker:
         # revisions after them run. Tables that hold rows anyway (renamed, filled by the
         # migration) hold them here too.
         fill_new = self.observer.scope is None or not self.in_scope
-        wanted: dict[TableKey, sa.Table | None] = {}
-        for key in sorted(probe, key=str):
-            if self._has_rows(conn, key):
-                self._hold(key, 0)
-            elif fill_new:
-                wanted[key] = None  # reflected: the revision changed it after creating it
+        empty = self._empty_ones(conn, probe)  # reflected: changed after it was created
+        wanted: dict[TableKey, sa.Table | None] = dict(empty) if fill_new else {}
         if fill_new:
             for key, (table, _) in made.items():
                 if key not in probe:
@@ -349,8 +347,8 @@ class Tracker:
             return None
 
     def _empty_ones(self, conn: Connection, keys: set[TableKey]) -> dict[TableKey, None]:
-        """Of the tables there when the first revision in scope is about to run, those
-        holding no rows yet (the others hold rows already)."""
+        """Of `keys`, the tables holding no rows yet; those that hold rows already are
+        held as they are."""
         wanted: dict[TableKey, None] = {}
         for key in sorted(keys, key=str):
             if self._has_rows(conn, key):
