@@ -89,11 +89,6 @@ class Settings:
         return kept
 
 
-def read_pyproject(path: Path) -> dict[str, Any]:
-    """The `[tool.alembic-gate]` table, or {} when there is none."""
-    return _table(path) or {}
-
-
 def _table(path: Path) -> dict[str, Any] | None:
     """The `[tool.alembic-gate]` table of `path`, or None when it has none."""
     if not path.is_file():
@@ -111,19 +106,21 @@ def _table(path: Path) -> dict[str, Any] | None:
     return cast("dict[str, Any] | None", table)
 
 
-def settings_file(cwd: Path, folder: Path | None = None) -> Path:
-    """Where a setup's settings are read (as ruff finds its closest configuration): the
-    first pyproject.toml with a [tool.alembic-gate] table from the setup's `folder` up
-    to the current directory; the current directory's pyproject.toml otherwise."""
+def settings_file(cwd: Path, folder: Path | None = None) -> tuple[Path, dict[str, Any] | None]:
+    """Where a setup's settings are read (as ruff finds its closest configuration), and
+    its [tool.alembic-gate] table: the first pyproject.toml with one from the setup's
+    `folder` up to the current directory; the current directory's pyproject.toml
+    otherwise (None: it has no such table)."""
     here = cwd / "pyproject.toml"
     if folder is None or (folder != cwd and cwd not in folder.parents):
-        return here
+        return here, _table(here)
     for candidate in (folder, *folder.parents):
-        if _table(candidate / "pyproject.toml") is not None:
-            return candidate / "pyproject.toml"
+        table = _table(candidate / "pyproject.toml")
+        if table is not None:
+            return candidate / "pyproject.toml", table
         if candidate == cwd:
             break
-    return here
+    return here, _table(here)
 
 
 def _file_layer(table: dict[str, Any], where: str) -> Layer:
@@ -164,8 +161,7 @@ def _severities(table: dict[str, Any], where: str) -> dict[str, Severity]:
 
 def load_settings(args: argparse.Namespace, cwd: Path, folder: Path | None = None) -> Settings:
     """The settings of the command line over those of `settings_file(cwd, folder)`."""
-    pyproject = settings_file(cwd, folder)
-    found = _table(pyproject)
+    pyproject, found = settings_file(cwd, folder)
     table = found or {}
     where = f"{display_path(pyproject, cwd)} [tool.{SECTION}]"
     cli = Layer(
