@@ -37,7 +37,7 @@ from alembic_gate.reporters.output import Target, parse_formats, write_reports
 from alembic_gate.rules import LintContext, run_rules
 from alembic_gate.setup.settings import Settings, load_settings
 from alembic_gate.shared.paths import display_path
-from alembic_gate.shared.redact import Redactor, config_urls
+from alembic_gate.shared.redact import Redactor
 
 # Lint's graph rules: what must hold before `upgrade heads` means anything.
 GRAPH_PREFIX = "AG00"
@@ -135,8 +135,7 @@ def _run(
                 "check runs env.py, so it needs an Alembic config rather than --versions: "
                 "pass -c alembic.ini (or run it where alembic.ini is)"
             )
-        for url in config_urls(history.setup.config_path):
-            redact.add_url(url)
+        redact.add_config(history.setup.config_path)
     check_since_known((h.graph for h in histories), settings.since)
     contexts = [lint_context(h, cwd, args.base, settings.since) for h in histories]
     graph_codes = [c for c in RULES if c.startswith(GRAPH_PREFIX) and settings.is_enabled(c)]
@@ -167,7 +166,7 @@ def _run(
         codes += TRACE_CODES
     safety_codes = [c for c in RULES if c.startswith(SAFETY_PREFIX) and settings.is_enabled(c)]
     ran = graph_codes + safety_codes + [c for c in codes if settings.is_enabled(c)]
-    findings = [_redacted(f, redact) for f in findings]
+    findings = [redact.finding(f) for f in findings]
     skipped = {pair for ctx in contexts for pair in unread(ctx, settings)}
     new = [ctx.new_revisions for ctx in contexts]  # marked in the job summary's graph
     report = build_report("check", findings, histories, settings, ran, args.formats, skipped, new)
@@ -220,11 +219,6 @@ def _engine_guess(args: argparse.Namespace) -> str:
         return ENGINES[args.db]
     scheme = str(args.database_url).split(":", 1)[0].split("+", 1)[0]
     return ENGINES.get({"postgresql": "postgres"}.get(scheme, scheme), scheme)
-
-
-def _redacted(finding: Finding, redact: Redactor) -> Finding:
-    fix = redact(finding.fix) if finding.fix else finding.fix
-    return replace(finding, message=redact(finding.message), fix=fix)
 
 
 def _spec_for(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import configparser
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from alembic_gate.doctor.database import database_url, mask, read_state
@@ -19,7 +18,7 @@ from alembic_gate.reporters.output import parse_formats, write_reports
 from alembic_gate.setup.discovery import DEFAULT_VERSION_TABLE
 from alembic_gate.setup.settings import load_settings
 from alembic_gate.shared.paths import display_path
-from alembic_gate.shared.redact import Redactor, config_urls
+from alembic_gate.shared.redact import Redactor
 
 CODES = ("AG801", "AG802", "AG803", "AG804")
 URL_SOURCE = "--database-url"
@@ -41,8 +40,7 @@ def _run(args: argparse.Namespace, redact: Redactor) -> int:
     settings = load_settings(args, cwd)
     histories = load_histories(args, cwd)
     for history in histories:
-        for url in config_urls(history.setup.config_path):
-            redact.add_url(url)
+        redact.add_config(history.setup.config_path)
     findings: list[Finding] = []
     states: dict[tuple[str, str | None], DatabaseState] = {}
     for history in histories:
@@ -56,10 +54,7 @@ def _run(args: argparse.Namespace, redact: Redactor) -> int:
         context = _context(args, history, state, table_source, cwd)
         print(redact(f"alembic-gate doctor: {where}{status} ({context})"), file=sys.stderr)
         findings.extend(found)
-    findings = [
-        replace(f, message=redact(f.message), fix=redact(f.fix) if f.fix else f.fix)
-        for f in findings
-    ]
+    findings = [redact.finding(f) for f in findings]
     ran = [code for code in CODES if settings.is_enabled(code)]
     report = build_report("doctor", findings, histories, settings, ran, args.formats)
     write_reports(report, targets)

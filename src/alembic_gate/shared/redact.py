@@ -19,8 +19,13 @@ from __future__ import annotations
 import configparser
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
+
+if TYPE_CHECKING:
+    from alembic_gate.findings import Finding
 
 HIDDEN = "***"
 # Known passwords shorter than this are only hidden inside URLs (a one-letter password
@@ -112,6 +117,16 @@ class Redactor:
         if self._pattern is not None:
             text = self._pattern.sub(HIDDEN, text)
         return text
+
+    def add_config(self, path: Path | None) -> None:
+        """The passwords of every ``sqlalchemy.url`` the alembic.ini at `path` sets."""
+        for url in config_urls(path):
+            self.add_url(url)
+
+    def finding(self, finding: Finding) -> Finding:
+        """`finding` with its message and fix redacted."""
+        fix = self(finding.fix) if finding.fix else finding.fix
+        return replace(finding, message=self(finding.message), fix=fix)
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
