@@ -30,7 +30,13 @@ from alembic_gate.reporters.common import (
     utf8_size,
     visible,
 )
-from alembic_gate.reporters.text import finding_lines, lock_tables, summary_line
+from alembic_gate.reporters.text import (
+    finding_lines,
+    held_for,
+    lock_tables,
+    statements_traced,
+    summary_line,
+)
 
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 # GitHub turns at most 10 workflow commands of each level into annotations per step.
@@ -447,8 +453,7 @@ def _lock_section(blocks: list[str], budget: int) -> str:
 def _lock_block(revision: RevisionLocks) -> str:
     """One revision's heading and table (at most ``LOCK_ROWS`` statements), and its note."""
     where = f" {_code(revision.path)}" if revision.path else ""
-    count = f"{revision.statements} statement{'s' if revision.statements != 1 else ''}"
-    head = f"**{_code(revision.revision)}**{where} ({count} traced)"
+    head = f"**{_code(revision.revision)}**{where} ({statements_traced(revision)})"
     if not revision.rows:
         parts = [f"{head}: no blocking lock, no rewrite."]
     else:
@@ -467,7 +472,7 @@ def _lock_block(revision: RevisionLocks) -> str:
 
 
 def _lock_row(row: LockRow) -> str:
-    held = f"{row.held:.2f}s" if row.held >= 1 else f"{row.held * 1000:.0f}ms"
+    held = held_for(row.held)
     return (
         f"| {row.line or ''} | {_table_code(row.statement)} | {_escaped(visible(row.table))} | "
         f"{row.lock or '-'} | {row.blocks or '-'} | {held} | "

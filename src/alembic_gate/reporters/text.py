@@ -89,9 +89,9 @@ def _revision_lock_lines(revision: RevisionLocks) -> list[str]:
     head = f"{revision.revision}{where}"
     lines = []
     if not revision.rows:
-        lines.append(f"{head}: no blocking lock, no rewrite ({_statements(revision)})")
+        lines.append(f"{head}: no blocking lock, no rewrite ({statements_traced(revision)})")
     else:
-        lines.append(f"{head} ({_statements(revision)}):")
+        lines.append(f"{head} ({statements_traced(revision)}):")
         table = [LOCK_HEADER, *(_lock_cells(row) for row in revision.rows)]
         widths = [max(len(cells[i]) for cells in table) for i in range(len(LOCK_HEADER))]
         for cells in table:
@@ -105,11 +105,17 @@ def _revision_lock_lines(revision: RevisionLocks) -> list[str]:
 def _lock_cells(row: LockRow) -> tuple[str, ...]:
     statement = row.statement if len(row.statement) <= 48 else row.statement[:45] + "..."
     line = str(row.line) if row.line is not None else ""
-    held = f"{row.held:.2f}s" if row.held >= 1 else f"{row.held * 1000:.0f}ms"
     rewrite = "yes" if row.rewrite else "no"
+    held = held_for(row.held)
     return (line, statement, row.table, row.lock or "-", row.blocks or "-", held, rewrite)
 
 
-def _statements(revision: RevisionLocks) -> str:
+def held_for(seconds: float) -> str:
+    """How long a lock was held, as the lock tables show it: ``16ms``, ``1.25s``."""
+    return f"{seconds:.2f}s" if seconds >= 1 else f"{seconds * 1000:.0f}ms"
+
+
+def statements_traced(revision: RevisionLocks) -> str:
+    """``1 statement traced``, ``3 statements traced``."""
     count = revision.statements
     return f"{count} statement{'s' if count != 1 else ''} traced"
