@@ -101,9 +101,7 @@ def find_setups(
         return [here] if here is not None else _in_repository(name, base, notes)
     setups: list[AlembicSetup] = []
     for config in configs:
-        setup = _setup_from_file(_absolute(base, config), name, base)
-        if all(_folders(setup) != _folders(seen) for seen in setups):
-            setups.append(setup)
+        add_new(setups, _setup_from_file(_absolute(base, config), name, base))
     return setups
 
 
@@ -207,7 +205,7 @@ def setup_from_ini(ini: Path, name: str, base: Path, root: Path | None = None) -
     """The setup of section `name` of `ini`, as alembic sees it when run in `base`;
     messages show paths relative to `root` (default: `base`)."""
     shown = root or base
-    parser = _read_ini(ini, shown)
+    parser = read_ini(ini, shown)
     if not parser.has_section(name):
         raise UsageError(f"{display_path(ini, shown)} has no [{name}] section")
     options = _Options(base, ini, parser, name, root=root)
@@ -233,11 +231,7 @@ def setup_from_toml(
     return _build(options, _script_location(options), flask=False)
 
 
-def read_ini(ini: Path, shown: Path) -> configparser.ConfigParser:
-    return _read_ini(ini, shown)
-
-
-def _read_ini(ini: Path, base: Path) -> configparser.ConfigParser:
+def read_ini(ini: Path, base: Path) -> configparser.ConfigParser:
     # alembic.config.Config.file_config: `here` as a default, the locale's encoding
     parser = configparser.ConfigParser({"here": ini.parent.as_posix()})
     try:
@@ -470,6 +464,12 @@ def _find_package(dotted: str, roots: Sequence[Path]) -> Path | None:
         if (folder / "__init__.py").is_file():
             return folder
     return next((folder for folder in folders if folder.is_dir()), None)
+
+
+def add_new(setups: list[AlembicSetup], setup: AlembicSetup) -> None:
+    """Add `setup` to `setups` unless one of them reads the same folders already."""
+    if all(_folders(setup) != _folders(seen) for seen in setups):
+        setups.append(setup)
 
 
 def _folders(setup: AlembicSetup) -> tuple[Path | None, tuple[Path, ...]]:

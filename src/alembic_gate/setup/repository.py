@@ -24,6 +24,7 @@ from pathlib import Path
 from alembic_gate.errors import UsageError
 from alembic_gate.setup.discovery import (
     AlembicSetup,
+    add_new,
     read_ini,
     setup_from_ini,
     setup_from_toml,
@@ -80,8 +81,7 @@ def repository_setups(name: str, cwd: Path, configs: list[Path]) -> Found:
             found.skipped.append(f"{display_path(path, cwd)} is not used: {exc}")
             continue
         for setup in setups:
-            if all(_folders(setup) != _folders(seen) for seen in found.setups):
-                found.setups.append(setup)
+            add_new(found.setups, setup)
     return found
 
 
@@ -124,7 +124,3 @@ def _has_tool_alembic(pyproject: Path, cwd: Path) -> bool:
     except OSError:
         return False
     return b"alembic" in data and tool_alembic(pyproject, cwd) is not None
-
-
-def _folders(setup: AlembicSetup) -> tuple[Path | None, tuple[Path, ...]]:
-    return setup.script_location, setup.version_locations
