@@ -200,9 +200,7 @@ def _steps(revision: Revision) -> list[_Step]:
             for oid, counts in statement.work.items()
             if oid in tables and (did := _did(work.get(oid, tables[oid].work), counts))
         }
-        steps.append(
-            _Step(statement, held, now, {o: m for o, m in new.items() if m}, rewritten, worked)
-        )
+        steps.append(_Step(statement, held, now, new, rewritten, worked))
         held = now
         nodes.update(statement.relfilenodes)
         work.update(statement.work)
@@ -224,7 +222,7 @@ def _mode_name(rank: int) -> str:
     return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", MODES[rank - 1].removesuffix("Lock")).upper()
 
 
-def _release(revision: Revision, steps: list[_Step], index: int, oid: int, rank: int) -> int:
+def _release(steps: list[_Step], index: int, oid: int, rank: int) -> int:
     """The index of the first later step that no longer holds `rank` on `oid` (or len)."""
     mode = MODES[rank - 1]
     for later in range(index + 1, len(steps)):
@@ -250,7 +248,7 @@ def _rows(revision: Revision, steps: list[_Step], index: int) -> list[LockRow]:
             rank = _strongest(step.held.get(oid, frozenset()))
         elif rank < SHARE_UPDATE_EXCLUSIVE:
             continue
-        released = _release(revision, steps, index, oid, rank)
+        released = _release(steps, index, oid, rank)
         rows.append(
             LockRow(
                 line=statement.line,
@@ -275,7 +273,7 @@ def _rewrites(revision: Revision, steps: list[_Step], index: int) -> list[RawFin
         return []
     names = [revision.tables[oid].name for oid in step.rewritten]
     oid = step.rewritten[0]
-    released = _release(revision, steps, index, oid, ACCESS_EXCLUSIVE)
+    released = _release(steps, index, oid, ACCESS_EXCLUSIVE)
     held = _held_seconds(revision, steps, index, released)
     message = (
         f"`{short_sql(statement.sql)}` rewrote {_and(names)}: PostgreSQL wrote a new copy of "
@@ -318,11 +316,13 @@ def _blocking(revision: Revision, steps: list[_Step], index: int) -> list[RawFin
     sentences = []
     fixes: list[str] = []
     for rank, oids in sorted(by_rank.items(), reverse=True):
-        released = max(_release(revision, steps, index, oid, rank) for oid in oids)
+        released = max(_release(steps, index, oid, rank) for oid in oids)
         later = _extending(revision, steps, index, released)
         if not own and not later:
             continue  # metadata only, for an instant
-        sentences.append(_blocking_sentence(revision, steps, index, oids, rank, own, later))
+        sentences.append(
+            _blocking_sentence(revision, steps, index, oids, rank, released, own, later)
+        )
         fixes.append(_blocking_fix(statement, bool(own), bool(later)))
     if not sentences:
         return []
@@ -337,12 +337,13 @@ def _blocking_sentence(
     index: int,
     oids: list[int],
     rank: int,
+    released: int,
     own: list[str],
     later: list[str],
 ) -> str:
+    """`released`: the index of the first step that no longer holds the lock."""
     statement = steps[index].statement
     names = _and([revision.tables[oid].name for oid in oids])
-    released = max(_release(revision, steps, index, oid, rank) for oid in oids)
     held = _held_seconds(revision, steps, index, released)
     mode = _mode_name(rank)
     lock = f"{_article(mode)} {mode} lock" if len(oids) == 1 else f"{mode} locks"
