@@ -227,3 +227,9 @@ def _line_after(start: Location, pattern: str) -> Location | None:
         if number > first and re.match(r"^\S", body[number - 1]):
             return None
     return None
+
+
+def revision_message(rev: Any) -> str:
+    """The first line of a revision's docstring (alembic's -m message), or "no message"."""
+    doc = (rev.doc or "").strip()
+    return doc.splitlines()[0] if doc else "no message"

@@ -29,6 +29,8 @@ from sqlalchemy import types as satypes
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.expression import TableClause
 
+from alembic_gate.check.targets import one_line
+
 # Rows given to each table.
 ROWS = 3
 # Marks the statements seeding runs itself, for other measurements' event hooks.
@@ -719,6 +721,4 @@ def certain(table: sa.Table, dialect: Dialect) -> bool:
 
 def reason(exc: BaseException) -> str:
     """One line saying what the database (or driver) refused."""
-    orig = getattr(exc, "orig", None) or exc
-    lines = str(orig).strip().splitlines()
-    return f"{type(orig).__name__}: {lines[0]}" if lines else type(orig).__name__
+    return one_line(getattr(exc, "orig", None) or exc)

@@ -40,11 +40,11 @@ from sqlalchemy.engine import Connection, Engine
 
 from alembic_gate.check import rows, seed
 from alembic_gate.check.attribute import Attributor, Line
-from alembic_gate.check.locate import created_in
+from alembic_gate.check.locate import created_in, revision_message
 from alembic_gate.check.observe import Observer
 from alembic_gate.check.protocol import Note, Observed, RawFinding
 from alembic_gate.check.seed import TableKey, key_of, shown
-from alembic_gate.check.targets import connect
+from alembic_gate.check.targets import connect, one_line, sql_tail
 
 SAVEPOINT = "alembic_gate_rows"
 # Statements that read, or set up a session: they cannot fail because of rows.
@@ -455,7 +455,6 @@ class Tracker:
             return
         self.observer.lines.add(where)
         rev = self.step.revision
-        doc = (rev.doc or "").strip().splitlines()
         held = ", ".join(
             f"{shown(key)} ({count} rows made up by check)"
             if count
@@ -463,7 +462,7 @@ class Tracker:
             for key, count in failure.held
         )
         message = (
-            f"upgrade of {rev.revision} ({doc[0] if doc else 'no message'}) fails on tables "
+            f"upgrade of {rev.revision} ({revision_message(rev)}) fails on tables "
             f"that hold rows and passes on empty ones: {failure.error}; held rows: {held}"
         )
         self.observer.raw.append(
@@ -647,10 +646,7 @@ class Retry:
 
 def describe(error: BaseException, statement: str) -> str:
     """The database's message and the statement, one line (as AG901 shows them)."""
-    lines = str(error).strip().splitlines()
-    text = f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
-    flat = " ".join(statement.split())
-    return text + f" [SQL: {flat[:200]}{'...' if len(flat) > 200 else ''}]"
+    return one_line(error) + sql_tail(statement)
 
 
 def parents_first(tables: dict[TableKey, sa.Table]) -> list[TableKey]:

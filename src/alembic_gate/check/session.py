@@ -30,7 +30,15 @@ from sqlalchemy.engine import URL, Connection, make_url
 from alembic_gate.check import drift, flaskapp, roundtrip, targets
 from alembic_gate.check.errors import WorkerError
 from alembic_gate.check.guard import Guard
-from alembic_gate.check.locate import Location, Models, ProjectFiles, created_in, deepest_in, real
+from alembic_gate.check.locate import (
+    Location,
+    Models,
+    ProjectFiles,
+    created_in,
+    deepest_in,
+    real,
+    revision_message,
+)
 from alembic_gate.check.observe import Observers
 from alembic_gate.check.protocol import Behind, RawFinding, Request, Result, fill
 from alembic_gate.check.targets import connect, provide, refuse_nonempty
@@ -265,7 +273,7 @@ class Session:
         where: Location | None = deepest_in(exc, self.revisions)
         if where is not None:
             rev = self.revisions[where[0]]
-            what = f"{phase} of {rev.revision} ({_doc(rev)})"
+            what = f"{phase} of {rev.revision} ({revision_message(rev)})"
         else:
             where = self.project.deepest(exc)
             what = f"{phase} (before any migration ran)" if phase == "upgrade" else phase
@@ -594,8 +602,7 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, sa_exc.DBAPIError):
         text = bounded(f"{type(exc.orig).__name__}: {targets.whole_message(exc.orig)}")
         if exc.statement:
-            statement = " ".join(str(exc.statement).split())
-            text += f" [SQL: {statement[:200]}{'...' if len(statement) > 200 else ''}]"
+            text += targets.sql_tail(str(exc.statement))
         return text
     message = str(exc).strip()
     return bounded(f"{type(exc).__name__}: {message}" if message else type(exc).__name__)
@@ -606,10 +613,6 @@ def bounded(text: str) -> str:
     if len(text) <= MESSAGE_LIMIT:
         return text
     return f"{text[:MESSAGE_LIMIT]}... [{len(text) - MESSAGE_LIMIT} more characters cut]"
-
-
-def _doc(rev: Script) -> str:
-    return (rev.doc or "").strip().splitlines()[0] if (rev.doc or "").strip() else "no message"
 
 
 def _parents(rev: Script) -> tuple[str, ...]:

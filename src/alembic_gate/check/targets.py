@@ -81,7 +81,7 @@ def _connected(url: URL, **options: Any) -> Iterator[Connection]:
         conn = engine.connect()
     except Exception as exc:  # the driver's own errors too (a missing auth dependency)
         engine.dispose()
-        reason = first_line(exc) if isinstance(exc, sa_exc.DBAPIError) else _one_line(exc)
+        reason = first_line(exc) if isinstance(exc, sa_exc.DBAPIError) else one_line(exc)
         raise WorkerError(f"cannot connect to the database: {reason}", "env") from None
     try:
         with conn:
@@ -90,9 +90,17 @@ def _connected(url: URL, **options: Any) -> Iterator[Connection]:
         engine.dispose()
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
+    """``TypeName: the first line of its message``."""
     lines = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+
+
+def sql_tail(statement: str) -> str:
+    """`` [SQL: ...]``: the statement on one line, its first 200 characters (as AG901
+    shows it)."""
+    flat = " ".join(statement.split())
+    return f" [SQL: {flat[:200]}{'...' if len(flat) > 200 else ''}]"
 
 
 def first_line(exc: sa_exc.DBAPIError) -> str:
