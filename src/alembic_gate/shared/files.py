@@ -33,16 +33,28 @@ class FileTooLarge(OSError):
 def open_regular(path: Path | str) -> BinaryIO:
     """The regular file at `path`, open for reading (a stream: nothing is read yet).
     Raises NotRegularFile for anything else (never opened), or the error of stat/open."""
-    if not stat.S_ISREG(os.stat(path).st_mode):
-        raise NotRegularFile(f"not a regular file: {path}")
-    fd = os.open(path, _FLAGS)
+    fd, _ = _open_regular(path)
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise NotRegularFile(f"not a regular file: {path}")
         return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
         raise
+
+
+def _open_regular(path: Path | str) -> tuple[int, os.stat_result]:
+    """A descriptor of the regular file at `path`, and its fstat. Raises NotRegularFile
+    for anything else (a FIFO is never opened: opening one would wait for a writer)."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise NotRegularFile(f"not a regular file: {path}")
+    fd = os.open(path, _FLAGS)
+    try:
+        info = os.fstat(fd)  # the path may have been swapped since the stat
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFile(f"not a regular file: {path}")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, info
 
 
 def read_regular(path: Path | str, limit: int = MAX_SOURCE_BYTES) -> bytes:
@@ -51,13 +63,8 @@ def read_regular(path: Path | str, limit: int = MAX_SOURCE_BYTES) -> bytes:
     Raises OSError: NotRegularFile for anything but a regular file (it is never
     opened), FileTooLarge past `limit`, or the error of stat/open/read.
     """
-    if not stat.S_ISREG(os.stat(path).st_mode):
-        raise NotRegularFile(f"not a regular file: {path}")
-    fd = os.open(path, _FLAGS)
+    fd, info = _open_regular(path)
     try:
-        info = os.fstat(fd)  # the path may have been swapped since the stat
-        if not stat.S_ISREG(info.st_mode):
-            raise NotRegularFile(f"not a regular file: {path}")
         if info.st_size > limit:
             raise FileTooLarge(info.st_size, limit)
         chunks: list[bytes] = []
