@@ -7,13 +7,23 @@ import dataclasses
 import marshal
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from alembic_gate.history import plain
-from alembic_gate.history.operations import UNKNOWN, Call, Column, Operations, Side
+from alembic_gate.history.operations import (
+    UNKNOWN,
+    Call,
+    Column,
+    Operations,
+    Side,
+    read_operations,
+)
+
+PROJECTS = Path(__file__).resolve().parents[1] / "projects"
 
 
 @dataclass(frozen=True)
@@ -120,10 +130,19 @@ def test_data_of_the_wrong_shape_is_refused(data: object) -> None:
         ("names", ("x", 1)),
         ("names", ["x"]),
         ("pairs", (("k", 1),)),
+        ("pairs", (("k",),)),
+        ("pairs", (("k", "v", "w"),)),
+        ("pairs", [("k", "v")]),
+        ("pairs", (None,)),
+        ("pairs", (("k", None),)),
         ("options", {1: "v"}),
         ("options", [("k", "v")]),
         ("tags", frozenset({1})),
         ("lines", {"0": frozenset()}),
+        ("lines", {0: frozenset({1})}),
+        ("lines", {0: ("a",)}),
+        ("lines", [(0, frozenset())]),
+        ("tags", ("a",)),
         ("flag", 1),
     ],
 )
@@ -141,3 +160,13 @@ def test_operations_of_every_shape_round_trip() -> None:
     back = round_trip(ops, Operations)
     assert back == ops
     assert isinstance(back, Operations) and back.upgrade.steps[1] is back.upgrade.calls[0]
+
+
+@pytest.mark.parametrize(
+    "path", sorted(PROJECTS.glob("**/versions/*.py")), ids=lambda p: str(p.relative_to(PROJECTS))
+)
+def test_the_calls_of_every_fixture_revision_round_trip(path: Path) -> None:
+    """What every revision file of the test projects holds unpacks as it was packed
+    (a reader that refused it would have the file parsed again, unseen)."""
+    ops = read_operations(path.read_bytes())
+    assert round_trip(ops, Operations) == ops

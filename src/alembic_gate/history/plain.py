@@ -216,6 +216,9 @@ def _convert(hint: object, var: str, env: dict[str, Any]) -> list[str]:
             f"if {var} is not None:",
             *(f"    {line}" for line in _convert(members[0], var, env)),
         ]
+    fits = _inline(hint, var, env)
+    if fits is not None:  # checked where it stands: no call, no copy
+        return [f"if not {fits}:", "    raise TypeError('a value of the wrong type or shape')"]
     name = f"C{len(env)}"
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         env[name] = _plan(hint)
@@ -249,6 +252,56 @@ def _convert(hint: object, var: str, env: dict[str, Any]) -> list[str]:
     if origin is tuple:  # most are empty: nothing to check inside
         return [f"if {var} != () or type({var}) is not tuple:", f"    {var} = {name}({var})"]
     return [f"{var} = {name}({var})"]
+
+
+def _inline(hint: object, var: str, env: dict[str, Any], depth: int = 0) -> str | None:
+    """An expression that is true when `var` fits `hint` as stored: for hints made of
+    scalars, tuples, frozensets and dicts (kept as they are); None for the others
+    (dataclasses, literals), which are converted."""
+    allowed = _scalar_set(hint)
+    if allowed is not None:
+        return f"(type({var}) in {_name(env, allowed)})"
+    members = _members(hint)
+    if type(None) in members and len(members) == 2:
+        other = _inline(next(m for m in members if m is not type(None)), var, env, depth)
+        return None if other is None else f"({var} is None or {other})"
+    origin = getattr(hint, "__origin__", None)
+    args: tuple[Any, ...] = getattr(hint, "__args__", ())
+    if len(members) > 1 or not args:
+        return None
+    if (origin is frozenset and len(args) == 1) or (origin is tuple and args[1:] == (Ellipsis,)):
+        each = _each(args[0], var, env, depth)
+        return None if each is None else f"(type({var}) is {origin.__name__} and {each})"
+    if origin is tuple and Ellipsis not in args:
+        parts = [_inline(arg, f"{var}[{i}]", env, depth) for i, arg in enumerate(args)]
+        if None in parts:
+            return None
+        checks = " and ".join(parts)  # type: ignore[arg-type]
+        return f"(type({var}) is tuple and len({var}) == {len(args)} and {checks})"
+    if origin in (dict, Mapping) and len(args) == 2:
+        key = _inline(args[0], f"k{depth}", env, depth + 1)
+        value = _inline(args[1], f"x{depth}", env, depth + 1)
+        if key is None or value is None:
+            return None
+        pairs = f"all({key} and {value} for k{depth}, x{depth} in {var}.items())"
+        return f"(type({var}) is dict and (not {var} or {pairs}))"
+    return None
+
+
+def _each(hint: object, var: str, env: dict[str, Any], depth: int) -> str | None:
+    """True when every item of the collection `var` fits `hint`."""
+    allowed = _scalar_set(hint)
+    if allowed is not None:  # tested in C, item by item
+        return f"all(map(isinstance, {var}, repeat({_name(env, tuple(allowed))})))"
+    inner = _inline(hint, f"x{depth}", env, depth + 1)
+    return None if inner is None else f"all({inner} for x{depth} in {var})"
+
+
+def _name(env: dict[str, Any], value: object) -> str:
+    """A new name in `env` for `value`."""
+    name = f"I{len(env)}"  # the S names are the fields' own
+    env[name] = value
+    return name
 
 
 def _scalar_set(hint: object) -> frozenset[type] | None:
