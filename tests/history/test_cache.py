@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from alembic_gate.history import cache
+from alembic_gate.history import operations as operations_module
 from alembic_gate.history.cache import CACHE_DIR, RevisionCache
 from alembic_gate.history.operations import operations
 from alembic_gate.history.revisions import read_revision
@@ -45,6 +46,8 @@ def _no_parse(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("parsed although the cache holds this content")
 
     monkeypatch.setattr(cache, "read_revision_source", fail)
+    # Nor read again because what the cache holds of its calls did not unpack.
+    monkeypatch.setattr(operations_module, "_read_again", fail)
 
 
 def test_a_hit_equals_a_fresh_read(
