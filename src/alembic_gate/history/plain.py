@@ -21,7 +21,7 @@ import itertools
 import sys
 import types
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
 
 T = TypeVar("T")
 Check = Callable[[Any], Any]
@@ -229,6 +229,9 @@ def _convert(hint: object, var: str, env: dict[str, Any]) -> list[str]:
     if origin in (list, Sequence) and isinstance(item, type) and dataclasses.is_dataclass(item):
         env[name] = _plan(item)
         return [f"{var} = [shared({name}, x, memo) for x in sequence({var})]"]
+    if origin is tuple and args[1:] == (Ellipsis,) and _is_dataclass(args[0]):
+        env[name] = _plan(args[0])
+        return [f"{var} = tuple([shared({name}, x, memo) for x in sequence({var})])"]
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis and _scalar_set(args[0]):
         env[name] = tuple(_scalar_set(args[0]) or ())
         return [  # checked in C: most of these tuples are short or empty
@@ -271,7 +274,11 @@ def _inline(hint: object, var: str, env: dict[str, Any], depth: int = 0) -> str 
         return None
     if (origin is frozenset and len(args) == 1) or (origin is tuple and args[1:] == (Ellipsis,)):
         each = _each(args[0], var, env, depth)
-        return None if each is None else f"(type({var}) is {origin.__name__} and {each})"
+        return (
+            None
+            if each is None
+            else f"(type({var}) is {origin.__name__} and (not {var} or {each}))"
+        )
     if origin is tuple and Ellipsis not in args:
         parts = [_inline(arg, f"{var}[{i}]", env, depth) for i, arg in enumerate(args)]
         if None in parts:
@@ -302,6 +309,10 @@ def _name(env: dict[str, Any], value: object) -> str:
     name = f"I{len(env)}"  # the S names are the fields' own
     env[name] = value
     return name
+
+
+def _is_dataclass(hint: object) -> TypeGuard[type]:
+    return isinstance(hint, type) and dataclasses.is_dataclass(hint)
 
 
 def _scalar_set(hint: object) -> frozenset[type] | None:
