@@ -12,7 +12,6 @@ is then the pull request's own head (`ctx.branch_graph`), read from git.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 from alembic_gate.findings import Finding
@@ -72,6 +71,8 @@ def _finding(
         f"branch would leave two heads. It should sit on {ref}'s head "
         f"{' or '.join(targets) or 'instead'}"
     )
+    import json  # only for this rare finding: every lint run imports this module
+
     target = json.dumps(targets[0] if targets else parent)
     merge = command(ctx, "merge", '-m "merge heads" ' + " ".join([*targets, *branch_heads]))
     fix = (
