@@ -295,12 +295,15 @@ def operations(rev: RevisionFile) -> Operations:
 
 
 def upgrade_calls(rev: RevisionFile) -> list[Call]:
-    """The calls of a revision's upgrade(): only that side is unpacked when the whole
-    is not at hand (what the AG1xx rules read of earlier revisions)."""
+    """The calls of a revision's upgrade() (what the AG1xx rules read of earlier
+    revisions): unpacked whole and remembered while the memo has room, since a run that
+    judges this revision too will ask for all of it; past that, only that side."""
     data = rev.ops_data
     found = _memoised(data)
     if found is not None:
         return found.upgrade.calls
+    if _limit == MEMO_SIZE and len(_MEMO) < _limit:
+        return operations(rev).upgrade.calls
     try:
         raw = _loads(data or b"")
         if type(raw) is not tuple or len(raw) != len(_OPERATIONS_FIELDS):
