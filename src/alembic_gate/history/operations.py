@@ -321,11 +321,11 @@ def _read_again(rev: RevisionFile) -> Operations:
     return read_operations(source)
 
 
-# Operations read back, by their packed data: each rule asks for every revision's, and
-# unpacking is dearer than the lookup. Plain data, never a parsed tree, and bounded: a
-# history longer than MEMO_SIZE is read by each rule in turn, from first to last, so
-# past the first time it fills up only the last few entries are kept (the rule asking
-# again for the revision it is on).
+# Operations read back, by their packed data (and those the parse just read): a run asks
+# for a revision's more than once (the AG1xx history reads earlier revisions, the pass
+# judges each, check reads them again), and unpacking is dearer than the lookup. Plain
+# data, never a parsed tree, and bounded: once a long history has filled it, only the
+# last few entries are kept (a rule asking again for the revision it is on).
 MEMO_SIZE = 1000
 _LONG_HISTORY = 8
 _MEMO: dict[int, tuple[bytes, Operations]] = {}
