@@ -21,6 +21,7 @@ revision (or an unreleased one) creates or empties.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -111,6 +112,7 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
     return "", confidence
 
 
+@functools.lru_cache(maxsize=4096)  # a history writes the same few types again and again
 def parse_type(text: str | None) -> SqlType | None:
     """`sa.String(length=50)` -> SqlType("VARCHAR", 50); None when not a type expression."""
     if not text:
