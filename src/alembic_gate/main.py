@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 
 from alembic_gate import __version__
 from alembic_gate.errors import GateError
+from alembic_gate.shared import placeholders
 
 REPORT_FORMATS = ("text", "github", "json", "sarif", "gitlab", "junit")
 GRAPH_FORMATS = ("mermaid", "dot", "text")
@@ -154,7 +155,7 @@ def _check_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=[],
         metavar="NAME=VALUE",
         help="set NAME for env.py (repeatable), for env.py files that build their URL from "
-        "parts; VALUE may hold {url}, {host}, {port}, {user}, {password} and {database}, "
+        f"parts; VALUE may hold {placeholders.listed()}, "
         "filled in for the throwaway database, e.g. --env POSTGRES_SERVER={host} "
         "--env POSTGRES_PORT={port} --env POSTGRES_PASSWORD={password}",
     )

@@ -25,7 +25,7 @@ from types import FrameType
 
 from alembic_gate.check.databases import provision, validate
 from alembic_gate.check.process import WorkerProcess
-from alembic_gate.check.protocol import PLACEHOLDERS, DatabaseSpec, Note, Request, Result, fill
+from alembic_gate.check.protocol import DatabaseSpec, Note, Request, Result, fill
 from alembic_gate.check.reconcile import MEASURED, Measurements, reconcile
 from alembic_gate.errors import GateError, UsageError
 from alembic_gate.findings import Finding, RevisionLocks
@@ -36,6 +36,7 @@ from alembic_gate.lint import build_report, lint_context, unread
 from alembic_gate.reporters.output import Target, parse_formats, write_reports
 from alembic_gate.rules import LintContext, run_rules
 from alembic_gate.setup.settings import Settings, load_settings
+from alembic_gate.shared import placeholders
 from alembic_gate.shared.paths import display_path
 from alembic_gate.shared.redact import Redactor
 
@@ -100,7 +101,7 @@ def parse_env(args: argparse.Namespace) -> dict[str, str]:
     """`--env NAME=VALUE` (and `--url-env NAME`, which is `--env NAME={url}`), checked."""
     env: dict[str, str] = {}
     items = [f"{args.url_env}={{url}}"] if args.url_env else []
-    dummy = dict.fromkeys(PLACEHOLDERS, "")
+    dummy = dict.fromkeys(placeholders.NAMES, "")
     for item in [*items, *args.env]:
         name, sep, value = item.partition("=")
         if not sep or not ENV_NAME.fullmatch(name):

@@ -12,12 +12,11 @@ from dataclasses import asdict, dataclass, field
 from typing import IO, Any, Literal
 
 from alembic_gate.findings import LockRow, RevisionLocks
+from alembic_gate.shared.placeholders import listed
 
 DatabaseKind = Literal["url", "server", "sqlite"]
 ErrorKind = Literal["usage", "env"]
 
-# What `--env NAME=VALUE` values may hold, filled in for the throwaway database.
-PLACEHOLDERS = ("url", "host", "port", "user", "password", "database")
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(\w+)\}")
 
 
@@ -30,9 +29,8 @@ def fill(template: str, values: dict[str, str]) -> str:
         if name is None:
             return match.group(0)[0]
         if name not in values:
-            known = ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)
             raise ValueError(
-                f"unknown placeholder {{{name}}} (known: {known}; write {{{{ for a brace)"
+                f"unknown placeholder {{{name}}} (known: {listed()}; write {{{{ for a brace)"
             )
         return values[name]
 

@@ -43,6 +43,7 @@ from alembic_gate.check.observe import Observers
 from alembic_gate.check.protocol import Behind, RawFinding, Request, Result, fill
 from alembic_gate.check.targets import connect, provide, refuse_nonempty
 from alembic_gate.check.trace import LockTracer
+from alembic_gate.shared import placeholders
 from alembic_gate.shared.redact import Redactor
 
 ASYNC_MARKERS = ("async_engine_from_config", "create_async_engine", "AsyncEngine", "run_sync")
@@ -578,8 +579,8 @@ def _engine_names(cfg: Config) -> list[str]:
 def _hint(request: Request) -> str:
     variables = (
         "pass the throwaway database in the variables env.py reads: --url-env NAME (the "
-        "whole URL) or --env NAME=VALUE with {url}, {host}, {port}, {user}, {password}, "
-        "{database} (e.g. --env POSTGRES_SERVER={host} --env POSTGRES_PORT={port})."
+        f"whole URL) or --env NAME=VALUE with {placeholders.listed()} "
+        "(e.g. --env POSTGRES_SERVER={host} --env POSTGRES_PORT={port})."
     )
     if request.flask or request.flask_app:
         return (

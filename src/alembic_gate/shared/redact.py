@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
+from alembic_gate.shared import placeholders
+
 if TYPE_CHECKING:
     from alembic_gate.findings import Finding
 
@@ -39,7 +41,7 @@ _QUERY_PASSWORD = re.compile(r"(?i)([?&;](?:password|passwd|pwd|pass)=)([^&;#\s'
 # alembic's templates put `driver://user:pass@localhost/dbname` in alembic.ini.
 PLACEHOLDER_SCHEME = "driver://"
 # The placeholders of --env values.
-PLACEHOLDER = re.compile(r"\{(?:url|host|port|user|password|database)\}")
+PLACEHOLDER = re.compile("|".join(re.escape(f"{{{name}}}") for name in placeholders.NAMES))
 # Names of --env variables whose values are taken for secrets.
 SECRET_NAME = re.compile(r"(?i)pass|pwd|secret|token|credential|private|api_?key|auth")
 
