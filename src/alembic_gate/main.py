@@ -230,16 +230,35 @@ def _graph_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The command line. Given arguments that name a command, only that command's
+    parser is made: argparse builds objects for every option and looks up translations
+    for its own texts (several file lookups each), and a run needs one command's."""
+    named = _named_command(argv)
     parser = argparse.ArgumentParser(
         prog="alembic-gate",
         description="Stop broken Alembic migrations before they reach a shared database.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for add in (_lint_parser, _check_parser, _doctor_parser, _graph_parser):
-        add(sub)
+    for name, add in COMMAND_PARSERS.items():
+        if named in (None, name):
+            add(sub)
     return parser
+
+
+COMMAND_PARSERS = {
+    "lint": _lint_parser,
+    "check": _check_parser,
+    "doctor": _doctor_parser,
+    "graph": _graph_parser,
+}
+
+
+def _named_command(argv: Sequence[str] | None) -> str | None:
+    """The command `argv` names (the first argument that is not an option), if any."""
+    first = next((arg for arg in argv or () if not arg.startswith("-")), None)
+    return first if first in COMMAND_PARSERS else None
 
 
 # Imported on demand: `lint` must not pay for (or need) what `check` imports.
@@ -260,7 +279,8 @@ def _command(name: str) -> Callable[[argparse.Namespace], int]:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         try:
-            args = build_parser().parse_args(argv)
+            argv = sys.argv[1:] if argv is None else argv
+            args = build_parser(argv).parse_args(argv)
         except SystemExit:  # --help, --version: written, if standard output takes it
             sys.stdout.flush()
             raise
