@@ -232,12 +232,6 @@ def _convert(hint: object, var: str, env: dict[str, Any]) -> list[str]:
     if origin is tuple and args[1:] == (Ellipsis,) and _is_dataclass(args[0]):
         env[name] = _plan(args[0])
         return [f"{var} = tuple([shared({name}, x, memo) for x in sequence({var})])"]
-    if origin is tuple and len(args) == 2 and args[1] is Ellipsis and _scalar_set(args[0]):
-        env[name] = tuple(_scalar_set(args[0]) or ())
-        return [  # checked in C: most of these tuples are short or empty
-            f"if type({var}) is not tuple or not all(map(isinstance, {var}, repeat({name}))):",
-            "    raise TypeError('a tuple of the wrong type')",
-        ]
     if origin in (dict, Mapping) and _scalar_set(args[0]) and _one(args[1]) is _literal:
         env[name] = _scalar_set(args[0])
         return [
