@@ -156,6 +156,11 @@ def _shared(build: Builder, data: Any, memo: dict[int, Any]) -> Any:
     return found
 
 
+def _shared_item(builder: str) -> str:
+    """`shared(builder, x, memo)` with the memo's hit tested in place (no call)."""
+    return f"(memo[i] if (i := id(x)) in memo else shared({builder}, x, memo))"
+
+
 def _as_sequence(value: Any) -> Any:
     if type(value) is not list and type(value) is not tuple:
         raise TypeError(f"{type(value).__name__} instead of a sequence")
@@ -180,7 +185,8 @@ def _build(cls: type, skip: int) -> Builder:
     body = [
         f"if type(data) is not tuple or len(data) != {len(names) - skip}:",
         f"    raise TypeError('not a tuple of {len(names) - skip} values')",
-        f"{', '.join(fields)}{',' if len(fields) == 1 else ''} = (*leading, *data)",
+        f"{', '.join(fields)}{',' if len(fields) == 1 else ''} = "
+        + ("(*leading, *data)" if skip else "data"),
     ]
     scalars = []
     for i, name in enumerate(names[skip:], start=skip):
@@ -228,10 +234,10 @@ def _convert(hint: object, var: str, env: dict[str, Any]) -> list[str]:
     origin = getattr(hint, "__origin__", None)
     if origin in (list, Sequence) and isinstance(item, type) and dataclasses.is_dataclass(item):
         env[name] = _plan(item)
-        return [f"{var} = [shared({name}, x, memo) for x in sequence({var})]"]
+        return [f"{var} = [{_shared_item(name)} for x in sequence({var})]"]
     if origin is tuple and args[1:] == (Ellipsis,) and _is_dataclass(args[0]):
         env[name] = _plan(args[0])
-        return [f"{var} = tuple([shared({name}, x, memo) for x in sequence({var})])"]
+        return [f"{var} = tuple([{_shared_item(name)} for x in sequence({var})])"]
     if origin in (dict, Mapping) and _scalar_set(args[0]) and _one(args[1]) is _literal:
         env[name] = _scalar_set(args[0])
         return [
