@@ -8,6 +8,7 @@ from __future__ import annotations
 import marshal
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -94,8 +95,17 @@ def test_new_metadata_alone_costs_no_parse(
 
 
 def _damage(file: Path, change: object) -> None:
-    stored = marshal.loads(file.read_bytes())
-    file.write_bytes(marshal.dumps(change(stored)))  # type: ignore[operator]
+    """Rewrite the cache file with `change` applied to (format, index, store)."""
+    with file.open("rb") as stream:
+        head, *parts = cache.read_pieces(stream)
+    assert type(head) is tuple and all(type(part) is dict for part in parts)
+    store = {key: entry for part in parts for key, entry in part.items()}  # type: ignore[attr-defined]
+    changed = change((*head, store))  # type: ignore[operator]
+    with file.open("wb") as handle:
+        if type(changed) is tuple and len(changed) == 3:
+            cache.write_pieces(handle, [changed[:2], changed[2]])
+        else:
+            cache.write_pieces(handle, [changed])
 
 
 def _entries(stored: tuple[str, dict[str, object], dict[bytes, object]], new: object) -> object:
@@ -131,6 +141,47 @@ def test_wrong_types_or_shapes_are_a_cold_read(
         again = RevisionCache(folder, ["versions"]).read_all(_files(versions), tmp_path)
         assert [(r.revision, r.parents) for r in again] == [(r.revision, r.parents) for r in cold]
         assert [operations(r) for r in again] == [operations(r) for r in cold]  # type: ignore[arg-type]
+
+
+def _cut(data: bytes) -> bytes:
+    return data[: len(data) // 2]
+
+
+def _oversized(data: bytes) -> bytes:
+    return (1 << 62).to_bytes(8, "little") + data[8:]
+
+
+def _extra_piece(data: bytes) -> bytes:
+    tail = marshal.dumps(["not", "a", "dict"])
+    return data + len(tail).to_bytes(8, "little") + tail
+
+
+@pytest.mark.parametrize("change", [_cut, _oversized, _extra_piece])
+def test_a_cut_or_misframed_cache_file_is_a_cold_run(
+    tmp_path: Path, versions: Path, change: Callable[[bytes], bytes]
+) -> None:
+    folder = tmp_path / "cache"
+    store, cold = _read(folder, versions, tmp_path)
+    assert store.file is not None
+    store.file.write_bytes(change(store.file.read_bytes()))
+    again = RevisionCache(folder, ["versions"])
+    assert again.index == {} and again.store == {}
+    assert again.read_all(_files(versions), tmp_path) == cold
+
+
+def test_a_large_store_is_saved_in_pieces_and_read_back_whole(
+    tmp_path: Path, versions: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "PIECE", 1)
+    folder = tmp_path / "cache"
+    store, cold = _read(folder, versions, tmp_path)
+    assert store.file is not None
+    with store.file.open("rb") as stream:
+        assert len(list(cache.read_pieces(stream))) == 1 + len(_files(versions))
+    _no_parse(monkeypatch)
+    again = RevisionCache(folder, ["versions"])
+    assert again.store == store.store
+    assert again.read_all(_files(versions), tmp_path) == cold
 
 
 @pytest.mark.parametrize("content", [b"", b"\x00garbage", b"\xe3\x00\x00\x00"])

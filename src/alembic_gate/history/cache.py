@@ -28,17 +28,17 @@ import os
 import stat
 import sys
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from alembic_gate import __version__
 from alembic_gate.history import plain
 from alembic_gate.history.operations import Operations
 from alembic_gate.history.revisions import RevisionFile, read_revision_source, unreadable_file
-from alembic_gate.shared.files import read_regular
+from alembic_gate.shared.files import open_regular, read_regular
 from alembic_gate.shared.paths import display_path
 
 CACHE_DIR = ".alembic-gate-cache"
@@ -52,8 +52,12 @@ Entry = tuple[bytes, bytes]
 # nothing to keep) and its entry (None when the hash is already stored).
 Read = tuple[bytes | None, Entry | None]
 
-# A cache file larger than this is not read (a cold run instead): 1 GiB, ~40 times
-# the cache of a 20,000-revision history.
+# The cache file is pieces of marshal data, each after its length: first the format and
+# the index, then the stored entries, PIECE at a time, so that neither loading nor saving
+# holds a copy of the whole file beside what it holds (27 MB at 20,000 revisions), and a
+# piece is loaded at once (marshal.load on a stream reads it value by value, each a call
+# to the stream: 7x slower). A piece larger than _LARGEST is not read (a cold run).
+PIECE = 1000
 _LARGEST = 1 << 30
 _SKIP = 2  # RevisionFile's path and display are given, not stored
 _OPS_FIELD = [f.name for f in fields(RevisionFile)][_SKIP:].index("ops_data")
@@ -63,7 +67,7 @@ _OPS_FIELD = [f.name for f in fields(RevisionFile)][_SKIP:].index("ops_data")
 def _format() -> str:
     """Changes with the version and with every field of what is stored."""
     shapes = f"{plain.schema(RevisionFile)}|{plain.schema(Operations)}"
-    return f"alembic-gate {__version__} cache 3 {zlib.crc32(shapes.encode()):08x}"
+    return f"alembic-gate {__version__} cache 4 {zlib.crc32(shapes.encode()):08x}"
 
 
 def cache_dir(cwd: Path) -> Path | None:
@@ -111,15 +115,20 @@ class RevisionCache:
         if self.file is None:
             return
         try:
-            # Read whole, then loaded: marshal.load on a stream reads it value by
-            # value, each a call to the stream (7x slower on a 1,000-file cache).
-            stored = marshal.loads(read_regular(self.file, _LARGEST))
+            with open_regular(self.file) as stream:
+                pieces = read_pieces(stream)
+                head = next(pieces, None)
+                if not (type(head) is tuple and len(head) == 2 and head[0] == _format()):
+                    return
+                store: dict[bytes, Any] = {}
+                for part in pieces:
+                    if type(part) is not dict:
+                        return
+                    store.update(part)
         except (OSError, EOFError, ValueError, TypeError, MemoryError):
             return
-        if not (type(stored) is tuple and len(stored) == 3 and stored[0] == _format()):
-            return
-        if type(stored[1]) is dict and type(stored[2]) is dict:
-            self.index, self.store = stored[1], stored[2]
+        if type(head[1]) is dict:
+            self.index, self.store = head[1], store
 
     def read(self, path: Path, cwd: Path) -> RevisionFile:
         return self.read_all([path], cwd)[0]
@@ -205,13 +214,38 @@ class RevisionCache:
             ignore = self.folder / ".gitignore"
             if not os.path.lexists(ignore):
                 ignore.write_text("# Created by alembic-gate automatically.\n*\n")
-            data = marshal.dumps((_format(), index, store))
             tmp = self.folder / f".tmp-{os.getpid()}-{self.file.name}"
             with open(tmp, "wb") as handle:
-                handle.write(data)
+                write_pieces(handle, [(_format(), index), *_parts(store)])
             os.replace(tmp, self.file)
         except (OSError, ValueError):
             return
+
+
+def _parts(store: dict[bytes, Any]) -> Iterator[dict[bytes, Any]]:
+    items = list(store.items())
+    for start in range(0, len(items), PIECE):
+        yield dict(items[start : start + PIECE])
+
+
+def write_pieces(handle: BinaryIO, pieces: Iterable[Any]) -> None:
+    """Each piece as marshal data after its length (8 bytes, little-endian)."""
+    for piece in pieces:
+        data = marshal.dumps(piece)
+        handle.write(len(data).to_bytes(8, "little"))
+        handle.write(data)
+
+
+def read_pieces(stream: BinaryIO) -> Iterator[object]:
+    """What `write_pieces` wrote, piece by piece; ValueError for a cut or oversized one."""
+    while size := stream.read(8):
+        length = int.from_bytes(size, "little")
+        if len(size) != 8 or length > _LARGEST:
+            raise ValueError("not a cache file")
+        data = stream.read(length)
+        if len(data) != length:
+            raise ValueError("a cut cache file")
+        yield marshal.loads(data)
 
 
 def _valid(hit: Any) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import BinaryIO
 
 # Far above any real revision file (the largest seen in public histories is 0.3 MiB).
 MAX_SOURCE_BYTES = 8 * 1024 * 1024
@@ -27,6 +28,17 @@ class FileTooLarge(OSError):
     def __init__(self, size: int, limit: int) -> None:
         super().__init__(f"larger than {limit // (1024 * 1024)} MiB ({size:,} bytes)")
         self.size = size
+
+
+def open_regular(path: Path | str) -> BinaryIO:
+    """The regular file at `path`, open for reading (a stream: nothing is read yet).
+    Raises NotRegularFile for anything else (never opened), or the error of stat/open."""
+    fd, _ = _open_regular(path)
+    try:
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _open_regular(path: Path | str) -> tuple[int, os.stat_result]:
