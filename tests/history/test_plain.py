@@ -141,3 +141,23 @@ def test_operations_of_every_shape_round_trip() -> None:
     back = round_trip(ops, Operations)
     assert back == ops
     assert isinstance(back, Operations) and back.upgrade.steps[1] is back.upgrade.calls[0]
+
+
+def test_constructor_builds_what_init_builds() -> None:
+    make = plain.constructor(Call)
+    given = {"name": "add_column", "line": 3, "table": "t", "options": {"schema": UNKNOWN}}
+    built, made = Call(**given), make(**given)  # type: ignore[arg-type]
+    assert made == built
+    assert list(vars(made)) == list(vars(built))
+    assert make("orm", 1, None).options == {}
+    assert make("orm", 1, None).options is not make("orm", 1, None).options
+    with pytest.raises(TypeError):
+        make("orm")
+
+
+def test_constructor_of_a_class_with_slots_is_the_class() -> None:
+    @dataclass(slots=True)
+    class Slotted:
+        name: str
+
+    assert plain.constructor(Slotted) is Slotted

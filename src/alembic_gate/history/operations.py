@@ -275,6 +275,12 @@ class Operations:
     dialects: frozenset[str] = frozenset()
 
 
+# Calls and columns are made by the thousand while reading: these build them as their
+# `__init__` would, three times faster (plain.constructor).
+_new_call = plain.constructor(Call)
+_new_column = plain.constructor(Column)
+
+
 def operations(rev: RevisionFile) -> Operations:
     """The operations of one revision file, from the parse that read it (packed on
     `rev.ops_data`). A file read without that data, or whose data does not unpack (a
@@ -792,7 +798,7 @@ class _Reader:
         column = new_column.name if new_column else self._string(bound.get("column_name"))
         table_columns = self._table_columns(node.args[1:]) if name == "create_table" else None
         sql, sql_kind = self._statement(node) if name in _SQL_METHODS else (None, None)
-        return Call(
+        return _new_call(
             name=name,
             line=node.lineno,
             table=table,
@@ -866,7 +872,7 @@ class _Reader:
             rest = node.args[1:] if node.args and self._is_name_arg(node.args[0]) else node.args
             type_node = next((a for a in rest if not _is_column_extra(a)), None)
         type_node = self._resolve(type_node)
-        return Column(
+        return _new_column(
             name=self._column_name(node),
             nullable=nullable if isinstance(nullable, bool) else None,
             server_default=server or generated,

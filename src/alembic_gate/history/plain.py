@@ -77,23 +77,19 @@ def _shared_pack(packer: Packer, value: Any, memo: dict[int, Any]) -> Any:
 
 Packer = Callable[[Any, dict[int, Any]], Any]
 _PACKERS: dict[tuple[type, int], Packer] = {}
-_GENERATING: set[type] = set()
 
 
 def _packer(cls: type, skip: int) -> Packer:
     """The packer of one class, generated once from the declared types of its fields:
     fields that hold only scalars (also in tuples, sets and dicts) are taken as they
-    are, dataclasses go to their own packer, anything else through `_pack`."""
+    are, dataclasses go to their own packer, anything else through `_pack`. (A class
+    that holds itself cannot be packed, nor unpacked.)"""
     packer = _PACKERS.get((cls, skip))
     if packer is None:
         hints = _hints(cls)
         env: dict[str, Any] = {"pack": _pack, "shared": _shared_pack, "SCALARS": _SCALARS}
         names = [f.name for f in dataclasses.fields(cls)][skip:]
-        _GENERATING.add(cls)
-        try:
-            items = [_pack_expression(hints[name], f"obj.{name}", env) for name in names]
-        finally:
-            _GENERATING.discard(cls)
+        items = [_pack_expression(hints[name], f"obj.{name}", env) for name in names]
         source = (
             f"def packer(obj, memo):\n    return ({', '.join(items)}{',' * (len(items) == 1)})\n"
         )
@@ -111,8 +107,6 @@ def _pack_expression(hint: object, var: str, env: dict[str, Any]) -> str:
     if len(others) == 1 and len(others) < len(members):
         return f"(None if {var} is None else {_pack_expression(others[0], var, env)})"
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        if hint in _GENERATING:  # a class that holds itself: packed the general way
-            return f"pack({var}, memo)"
         name = f"P{len(env)}"
         env[name] = _packer(hint, 0)
         return f"shared({name}, {var}, memo)"
@@ -145,6 +139,37 @@ def _is_plain(hint: object) -> bool:
     if origin in (tuple, frozenset, dict) and args:
         return all(arg is Ellipsis or _is_plain(arg) for arg in args)
     return False
+
+
+def constructor(cls: type[T]) -> Callable[..., T]:
+    """A function taking the arguments of the `__init__` that dataclasses writes for
+    `cls`, and building the same instance (the fields set in order, defaults filled
+    in) by filling its `__dict__` directly: a frozen dataclass's `__init__` sets each
+    field through `object.__setattr__`, three times slower. `cls` itself when it has
+    slots, a `__post_init__` or fields left out of `__init__`."""
+    kind: type = cls
+    fields = dataclasses.fields(kind)
+    if "__slots__" in vars(cls) or hasattr(cls, "__post_init__") or not all(f.init for f in fields):
+        return cls
+    env: dict[str, Any] = {"cls": cls, "new": object.__new__, "MISSING": dataclasses.MISSING}
+    params, body = [], []
+    for f in fields:
+        if f.default is not dataclasses.MISSING:
+            env[f"D_{f.name}"] = f.default
+            params.append(f"{f.name}=D_{f.name}")
+        elif f.default_factory is not dataclasses.MISSING:
+            env[f"F_{f.name}"] = f.default_factory
+            params.append(f"{f.name}=MISSING")
+            body.append(f"if {f.name} is MISSING: {f.name} = F_{f.name}()")
+        else:
+            params.append(f.name)
+    body += ["obj = new(cls)", "fields = obj.__dict__"]
+    body += [f"fields[{f.name!r}] = {f.name}" for f in fields]
+    body.append("return obj")
+    source = f"def make({', '.join(params)}):\n" + "".join(f"    {line}\n" for line in body)
+    exec(source, env)  # generated from our own fields, never from data
+    make: Callable[..., T] = env["make"]
+    return make
 
 
 def unpack(cls: type[T], data: object, *leading: object) -> T:
