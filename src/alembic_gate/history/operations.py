@@ -115,6 +115,11 @@ _TABLE_FACTORIES = frozenset({"table", "Table", "create_table"})
 _SERVER_GENERATED = frozenset({"Identity", "Computed", "FetchedValue", "DefaultClause"})
 # Statements whose body may not run.
 _BRANCHES = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try)
+# For the reader's isinstance tests (a tuple is tested faster than `A | B` is built).
+_NOT_RUN = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_WITHS = (ast.With, ast.AsyncWith)
+_LOOPS = (ast.For, ast.AsyncFor)
+_ASSIGNS = (ast.Assign, ast.AnnAssign)
 # Core statement builders: SQL that reads or changes rows, never tables.
 _DML = frozenset({"insert", "update", "delete", "select", "values", "where"})
 # Calls on anything but `op` that run SQL or change tables, recorded in `Side.steps`.
@@ -596,29 +601,31 @@ class _Reader:
                     scope = scope.only(DIALECTS - dialects)
 
     def _visit(self, node: ast.AST, scope: _Scope) -> None:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+        if type(node) is ast.Expr:  # most statements: visiting one is visiting its value
+            node = node.value
+        if isinstance(node, _NOT_RUN):
             return  # defined here, not run here
-        if isinstance(node, ast.With | ast.AsyncWith):
+        if isinstance(node, _WITHS):
             self._with(node, scope)
             return
         if isinstance(node, ast.If):
             self._if(node, scope)
             return
-        if isinstance(node, ast.For | ast.AsyncFor) and self._unrolled(node, scope):
+        if isinstance(node, _LOOPS) and self._unrolled(node, scope):
             return
         if isinstance(node, _BRANCHES):
             inner = replace(scope, conditional=True)
-            if isinstance(node, ast.For | ast.AsyncFor):
+            if isinstance(node, _LOOPS):
                 for target in ast.walk(node.target):  # its values are not known
                     if isinstance(target, ast.Name):
                         self.frames[-1][target.id] = _UNBOUND
                 self._orm_loop(node, inner)
             for child in ast.iter_child_nodes(node):
                 self._visit(
-                    child, inner if isinstance(child, ast.stmt | ast.excepthandler) else scope
+                    child, inner if isinstance(child, (ast.stmt, ast.excepthandler)) else scope
                 )
             return
-        if isinstance(node, ast.Assign | ast.AnnAssign):
+        if isinstance(node, _ASSIGNS):
             self._assign(node)
         if isinstance(node, ast.Call) and self._call(node, scope):
             return  # an operation: its arguments run no other operation
