@@ -120,6 +120,8 @@ _NOT_RUN = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _WITHS = (ast.With, ast.AsyncWith)
 _LOOPS = (ast.For, ast.AsyncFor)
 _ASSIGNS = (ast.Assign, ast.AnnAssign)
+# What sa.Column's first argument is when it gives the name (the type comes next).
+_NAME_ARGS = (ast.Constant, ast.Name, ast.JoinedStr)
 # Core statement builders: SQL that reads or changes rows, never tables.
 _DML = frozenset({"insert", "update", "delete", "select", "values", "where"})
 # Calls on anything but `op` that run SQL or change tables, recorded in `Side.steps`.
@@ -867,30 +869,27 @@ class _Reader:
         if not isinstance(node, ast.Call) or _callee(node) != "Column":
             return None
         options = {kw.arg: kw.value for kw in node.keywords if kw.arg}
-        server = "server_default" in options and _literal(options["server_default"]) is not None
-        generated = any(
-            isinstance(arg, ast.Call) and _callee(arg) in _SERVER_GENERATED for arg in node.args
-        )
+        args = node.args
+        # sa.Column("name", sa.Integer(), ...) or sa.Column(sa.Integer(), name=...)
+        name = self._string(args[0] if args else _keyword(node, "name"))
+        named = bool(args) and name is not None and isinstance(args[0], _NAME_ARGS)
+        generated = False
+        type_node = options.get("type_")
+        for arg in args[1:] if named else args:
+            if isinstance(arg, ast.Call) and _callee(arg) in _SERVER_GENERATED:
+                generated = True
+            elif type_node is None and not _is_column_extra(arg):
+                type_node = arg
         nullable = _literal(options["nullable"]) if "nullable" in options else None
         primary = _literal(options["primary_key"]) if "primary_key" in options else False
-        type_node = options.get("type_")
-        if type_node is None:
-            # sa.Column("name", sa.Integer(), ...) or sa.Column(sa.Integer(), name=...)
-            rest = node.args[1:] if node.args and self._is_name_arg(node.args[0]) else node.args
-            type_node = next((a for a in rest if not _is_column_extra(a)), None)
-        type_node = self._resolve(type_node)
         return _new_column(
-            name=self._column_name(node),
+            name=name,
             nullable=nullable if isinstance(nullable, bool) else None,
-            server_default=server or generated,
+            server_default=generated
+            or ("server_default" in options and _literal(options["server_default"]) is not None),
             client_default="default" in options and _literal(options["default"]) is not None,
             primary_key=primary is True,
-            type_=_source(type_node),
-        )
-
-    def _is_name_arg(self, node: ast.expr) -> bool:
-        return (isinstance(node, ast.Constant) and isinstance(node.value, str)) or (
-            isinstance(node, ast.Name | ast.JoinedStr) and self._string(node) is not None
+            type_=_source(self._resolve(type_node)),
         )
 
     def _table_columns(self, args: list[ast.expr]) -> tuple[Column, ...] | None:
@@ -909,10 +908,6 @@ class _Reader:
             elif _callee(arg) == "PrimaryKeyConstraint":
                 primary |= {s for s in (self._string(a) for a in arg.args) if s is not None}
         return tuple(replace(c, primary_key=True) if c.name in primary else c for c in columns)
-
-    def _column_name(self, node: ast.Call) -> str | None:
-        """The name of `sa.Column("name", ...)` or `sa.Column(name="name", ...)`."""
-        return self._string(node.args[0] if node.args else _keyword(node, "name"))
 
     def _statement(self, node: ast.Call) -> tuple[object, str | None]:
         """The literal SQL an execute() runs (UNKNOWN when built at run time), and
