@@ -605,6 +605,11 @@ class _Reader:
     def _visit(self, node: ast.AST, scope: _Scope) -> None:
         if type(node) is ast.Expr:  # most statements: visiting one is visiting its value
             node = node.value
+        if isinstance(node, ast.Call):  # most nodes visited: tested first
+            if not self._call(node, scope):  # an operation runs no other in its arguments
+                for child in ast.iter_child_nodes(node):
+                    self._visit(child, scope)
+            return
         if isinstance(node, _NOT_RUN):
             return  # defined here, not run here
         if isinstance(node, _WITHS):
@@ -629,8 +634,6 @@ class _Reader:
             return
         if isinstance(node, _ASSIGNS):
             self._assign(node)
-        if isinstance(node, ast.Call) and self._call(node, scope):
-            return  # an operation: its arguments run no other operation
         for child in ast.iter_child_nodes(node):
             self._visit(child, scope)
 
