@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import marshal
+import random
 import zlib
 from pathlib import Path
 
 import pytest
 
 from alembic_gate.history.operations import (
+    _DIALECT_TEXT,
+    _DIALECT_WORDS,
     UNKNOWN,
     Column,
     altered_columns,
@@ -664,6 +667,16 @@ def test_named_dialects(text: str, expected: set[str]) -> None:
     assert named_dialects(text) == expected
     # text that is not ASCII is read the slower way, with the same result
     assert named_dialects(text + " # café") == expected
+
+
+def test_named_dialects_as_the_regex_finds_them() -> None:
+    """ASCII text is searched word by word, with what the regex finds."""
+    rng = random.Random(5)
+    pieces = [*_DIALECT_WORDS, *(w.upper() for w in _DIALECT_WORDS), "x", "_", "9", " ", ".", "cx"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
+        regex = {_DIALECT_WORDS[word.lower()] for word in _DIALECT_TEXT.findall(text)}
+        assert named_dialects(text) == regex, text
 
 
 def test_touched_tables() -> None:

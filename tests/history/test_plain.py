@@ -170,3 +170,23 @@ def test_the_calls_of_every_fixture_revision_round_trip(path: Path) -> None:
     (a reader that refused it would have the file parsed again, unseen)."""
     ops = read_operations(path.read_bytes())
     assert round_trip(ops, Operations) == ops
+
+
+def test_constructor_builds_what_init_builds() -> None:
+    make = plain.constructor(Call)
+    given = {"name": "add_column", "line": 3, "table": "t", "options": {"schema": UNKNOWN}}
+    built, made = Call(**given), make(**given)  # type: ignore[arg-type]
+    assert made == built
+    assert list(vars(made)) == list(vars(built))
+    assert make("orm", 1, None).options == {}
+    assert make("orm", 1, None).options is not make("orm", 1, None).options
+    with pytest.raises(TypeError):
+        make("orm")
+
+
+def test_constructor_of_a_class_with_slots_is_the_class() -> None:
+    @dataclass(slots=True)
+    class Slotted:
+        name: str
+
+    assert plain.constructor(Slotted) is Slotted

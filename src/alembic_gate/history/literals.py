@@ -81,6 +81,8 @@ def _plain_source(node: ast.expr, depth: int = 0) -> str | None:
         value = node.value  # type: ignore[attr-defined]
         if type(value) is ast.Constant:
             return None  # `1 .real`: unparse adds a space
+        if type(value) is ast.Name:  # `sa.Integer`: most attributes
+            return f"{value.id}.{node.attr}"  # type: ignore[attr-defined]
         owner = _plain_source(value, depth + 1)
         return None if owner is None else f"{owner}.{node.attr}"  # type: ignore[attr-defined]
     if kind is ast.Call:

@@ -82,8 +82,8 @@ _DIALECT_WORDS = {
 # A dialect word, also inside identifiers (`mysql_engine=`, `postgresql_using=`, `is_sqlite`).
 _DIALECT_ALTERNATIVES = "|".join(sorted(_DIALECT_WORDS, key=len)[::-1])
 _DIALECT_TEXT = re.compile(rf"(?<![a-z0-9])({_DIALECT_ALTERNATIVES})(?![a-z0-9])", re.IGNORECASE)
-# The same on lowercased ASCII text: several times faster than matching ignoring case.
-_DIALECT_LOWER = re.compile(rf"(?<![a-z0-9])({_DIALECT_ALTERNATIVES})(?![a-z0-9])")
+# What may not stand right before or after a dialect word (in lowercased ASCII text).
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 # Dialect classes (`isinstance(bind.dialect, SQLiteDialect)`) by a part of their name.
 _DIALECT_CLASSES = (
     ("sqlite", "sqlite"),
@@ -115,6 +115,13 @@ _TABLE_FACTORIES = frozenset({"table", "Table", "create_table"})
 _SERVER_GENERATED = frozenset({"Identity", "Computed", "FetchedValue", "DefaultClause"})
 # Statements whose body may not run.
 _BRANCHES = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try)
+# For the reader's isinstance tests (a tuple is tested faster than `A | B` is built).
+_NOT_RUN = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_WITHS = (ast.With, ast.AsyncWith)
+_LOOPS = (ast.For, ast.AsyncFor)
+_ASSIGNS = (ast.Assign, ast.AnnAssign)
+# What sa.Column's first argument is when it gives the name (the type comes next).
+_NAME_ARGS = (ast.Constant, ast.Name, ast.JoinedStr)
 # Core statement builders: SQL that reads or changes rows, never tables.
 _DML = frozenset({"insert", "update", "delete", "select", "values", "where"})
 # Calls on anything but `op` that run SQL or change tables, recorded in `Side.steps`.
@@ -273,6 +280,12 @@ class Operations:
     message: str | None = None
     # The database dialects the file names anywhere (imports, types, branches, comments).
     dialects: frozenset[str] = frozenset()
+
+
+# Calls and columns are made by the thousand while reading: these build them as their
+# `__init__` would, three times faster (plain.constructor).
+_new_call = plain.constructor(Call)
+_new_column = plain.constructor(Column)
 
 
 def operations(rev: RevisionFile) -> Operations:
@@ -438,8 +451,28 @@ def read_module(module: ast.Module, text: str, *, multidb: bool = True) -> Opera
 def named_dialects(text: str) -> frozenset[str]:
     """The database dialects a source text names (`postgresql.JSONB`, "sqlite", ...)."""
     if text.isascii():  # lowercasing maps ASCII letters only to ASCII letters
-        return frozenset(_DIALECT_WORDS[word] for word in _DIALECT_LOWER.findall(text.lower()))
+        return _named_in_lower(text.lower())
     return frozenset(_DIALECT_WORDS[word.lower()] for word in _DIALECT_TEXT.findall(text))
+
+
+def _named_in_lower(text: str) -> frozenset[str]:
+    """`_DIALECT_TEXT`'s dialects in lowercased ASCII text, found with `str.find` (a few
+    times faster than the regex, which tries every word at every position). A word the
+    regex would match inside a longer one, such as "oracle" in "cx_oracle", names the
+    same dialect, so the set is the same."""
+    found: set[str] = set()
+    end = len(text)
+    for word, dialect in _DIALECT_WORDS.items():
+        at = -1 if dialect in found else text.find(word)
+        while at >= 0:
+            after = at + len(word)
+            if (at == 0 or text[at - 1] not in _WORD_CHARS) and (
+                after == end or text[after] not in _WORD_CHARS
+            ):
+                found.add(dialect)
+                break
+            at = text.find(word, at + 1)
+    return frozenset(found)
 
 
 @dataclass(frozen=True)
@@ -573,32 +606,37 @@ class _Reader:
                     scope = scope.only(DIALECTS - dialects)
 
     def _visit(self, node: ast.AST, scope: _Scope) -> None:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+        if type(node) is ast.Expr:  # most statements: visiting one is visiting its value
+            node = node.value
+        if isinstance(node, ast.Call):  # most nodes visited: tested first
+            if not self._call(node, scope):  # an operation runs no other in its arguments
+                for child in ast.iter_child_nodes(node):
+                    self._visit(child, scope)
+            return
+        if isinstance(node, _NOT_RUN):
             return  # defined here, not run here
-        if isinstance(node, ast.With | ast.AsyncWith):
+        if isinstance(node, _WITHS):
             self._with(node, scope)
             return
         if isinstance(node, ast.If):
             self._if(node, scope)
             return
-        if isinstance(node, ast.For | ast.AsyncFor) and self._unrolled(node, scope):
+        if isinstance(node, _LOOPS) and self._unrolled(node, scope):
             return
         if isinstance(node, _BRANCHES):
             inner = replace(scope, conditional=True)
-            if isinstance(node, ast.For | ast.AsyncFor):
+            if isinstance(node, _LOOPS):
                 for target in ast.walk(node.target):  # its values are not known
                     if isinstance(target, ast.Name):
                         self.frames[-1][target.id] = _UNBOUND
                 self._orm_loop(node, inner)
             for child in ast.iter_child_nodes(node):
                 self._visit(
-                    child, inner if isinstance(child, ast.stmt | ast.excepthandler) else scope
+                    child, inner if isinstance(child, (ast.stmt, ast.excepthandler)) else scope
                 )
             return
-        if isinstance(node, ast.Assign | ast.AnnAssign):
+        if isinstance(node, _ASSIGNS):
             self._assign(node)
-        if isinstance(node, ast.Call) and self._call(node, scope):
-            return  # an operation: its arguments run no other operation
         for child in ast.iter_child_nodes(node):
             self._visit(child, scope)
 
@@ -775,7 +813,7 @@ class _Reader:
         column = new_column.name if new_column else self._string(bound.get("column_name"))
         table_columns = self._table_columns(node.args[1:]) if name == "create_table" else None
         sql, sql_kind = self._statement(node) if name in _SQL_METHODS else (None, None)
-        return Call(
+        return _new_call(
             name=name,
             line=node.lineno,
             table=table,
@@ -837,30 +875,27 @@ class _Reader:
         if not isinstance(node, ast.Call) or _callee(node) != "Column":
             return None
         options = {kw.arg: kw.value for kw in node.keywords if kw.arg}
-        server = "server_default" in options and _literal(options["server_default"]) is not None
-        generated = any(
-            isinstance(arg, ast.Call) and _callee(arg) in _SERVER_GENERATED for arg in node.args
-        )
+        args = node.args
+        # sa.Column("name", sa.Integer(), ...) or sa.Column(sa.Integer(), name=...)
+        name = self._string(args[0] if args else _keyword(node, "name"))
+        named = bool(args) and name is not None and isinstance(args[0], _NAME_ARGS)
+        generated = False
+        type_node = options.get("type_")
+        for arg in args[1:] if named else args:
+            if isinstance(arg, ast.Call) and _callee(arg) in _SERVER_GENERATED:
+                generated = True
+            elif type_node is None and not _is_column_extra(arg):
+                type_node = arg
         nullable = _literal(options["nullable"]) if "nullable" in options else None
         primary = _literal(options["primary_key"]) if "primary_key" in options else False
-        type_node = options.get("type_")
-        if type_node is None:
-            # sa.Column("name", sa.Integer(), ...) or sa.Column(sa.Integer(), name=...)
-            rest = node.args[1:] if node.args and self._is_name_arg(node.args[0]) else node.args
-            type_node = next((a for a in rest if not _is_column_extra(a)), None)
-        type_node = self._resolve(type_node)
-        return Column(
-            name=self._column_name(node),
+        return _new_column(
+            name=name,
             nullable=nullable if isinstance(nullable, bool) else None,
-            server_default=server or generated,
+            server_default=generated
+            or ("server_default" in options and _literal(options["server_default"]) is not None),
             client_default="default" in options and _literal(options["default"]) is not None,
             primary_key=primary is True,
-            type_=_source(type_node),
-        )
-
-    def _is_name_arg(self, node: ast.expr) -> bool:
-        return (isinstance(node, ast.Constant) and isinstance(node.value, str)) or (
-            isinstance(node, ast.Name | ast.JoinedStr) and self._string(node) is not None
+            type_=_source(self._resolve(type_node)),
         )
 
     def _table_columns(self, args: list[ast.expr]) -> tuple[Column, ...] | None:
@@ -879,10 +914,6 @@ class _Reader:
             elif _callee(arg) == "PrimaryKeyConstraint":
                 primary |= {s for s in (self._string(a) for a in arg.args) if s is not None}
         return tuple(replace(c, primary_key=True) if c.name in primary else c for c in columns)
-
-    def _column_name(self, node: ast.Call) -> str | None:
-        """The name of `sa.Column("name", ...)` or `sa.Column(name="name", ...)`."""
-        return self._string(node.args[0] if node.args else _keyword(node, "name"))
 
     def _statement(self, node: ast.Call) -> tuple[object, str | None]:
         """The literal SQL an execute() runs (UNKNOWN when built at run time), and

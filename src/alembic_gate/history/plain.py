@@ -57,10 +57,7 @@ def _pack(value: Any, memo: dict[int, Any]) -> Any:
     if packer is None and dataclasses.is_dataclass(kind):
         packer = _packer(kind, 0)
     if packer is not None:
-        found = memo.get(id(value))
-        if found is None:
-            found = memo[id(value)] = packer(value, memo)
-        return found
+        return _shared_pack(packer, value, memo)
     if kind is list:
         return [_pack(item, memo) for item in value]
     if kind is tuple:
@@ -71,28 +68,108 @@ def _pack(value: Any, memo: dict[int, Any]) -> Any:
     return value if name is None else name
 
 
+def _shared_pack(packer: Packer, value: Any, memo: dict[int, Any]) -> Any:
+    found = memo.get(id(value))
+    if found is None:
+        found = memo[id(value)] = packer(value, memo)
+    return found
+
+
 Packer = Callable[[Any, dict[int, Any]], Any]
 _PACKERS: dict[tuple[type, int], Packer] = {}
 
 
 def _packer(cls: type, skip: int) -> Packer:
-    """The packer of one class, generated once: scalar fields are taken as they are,
-    the others go through `_pack`."""
+    """The packer of one class, generated once from the declared types of its fields:
+    fields that hold only scalars (also in tuples, sets and dicts) are taken as they
+    are, dataclasses go to their own packer, anything else through `_pack`. (A class
+    that holds itself cannot be packed, nor unpacked.)"""
     packer = _PACKERS.get((cls, skip))
     if packer is None:
         hints = _hints(cls)
+        env: dict[str, Any] = {"pack": _pack, "shared": _shared_pack, "SCALARS": _SCALARS}
         names = [f.name for f in dataclasses.fields(cls)][skip:]
-        items = [
-            f"obj.{name}" if _scalar_set(hints[name]) else f"pack(obj.{name}, memo)"
-            for name in names
-        ]
+        items = [_pack_expression(hints[name], f"obj.{name}", env) for name in names]
         source = (
             f"def packer(obj, memo):\n    return ({', '.join(items)}{',' * (len(items) == 1)})\n"
         )
-        env: dict[str, Any] = {"pack": _pack}
         exec(source, env)  # generated from our own field types, never from data
         packer = _PACKERS[cls, skip] = env["packer"]
     return packer
+
+
+def _pack_expression(hint: object, var: str, env: dict[str, Any]) -> str:
+    """The expression that packs `var`, a value of type `hint`."""
+    if _is_plain(hint):
+        return var
+    members = _members(hint)
+    others = [m for m in members if m is not type(None)]
+    if len(others) == 1 and len(others) < len(members):
+        return f"(None if {var} is None else {_pack_expression(others[0], var, env)})"
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        name = f"P{len(env)}"
+        env[name] = _packer(hint, 0)
+        return f"shared({name}, {var}, memo)"
+    args: tuple[Any, ...] = getattr(hint, "__args__", ())
+    origin = getattr(hint, "__origin__", None)
+    item = args[0] if args else None
+    if isinstance(item, type) and dataclasses.is_dataclass(item):
+        if origin in (list, Sequence) and len(args) == 1:
+            return f"[{_pack_expression(item, 'x', env)} for x in {var}]"
+        if origin is tuple and args[1:] == (Ellipsis,):
+            return f"tuple([{_pack_expression(item, 'x', env)} for x in {var}])"
+    if members == [object]:
+        return f"({var} if type({var}) in SCALARS else pack({var}, memo))"
+    if origin in (dict, Mapping) and _is_plain(item) and args[1:] == (object,):
+        value = _pack_expression(object, "v", env)
+        return f"{{k: {value} for k, v in {var}.items()}}"
+    return f"pack({var}, memo)"
+
+
+def _is_plain(hint: object) -> bool:
+    """Whether values of `hint` hold only scalars and bytes (also in tuples, frozensets
+    and dicts): `_pack` would give them back as they are, or an equal copy."""
+    members = _members(hint)
+    if len(members) > 1:
+        return all(_is_plain(member) for member in members)
+    if hint in _SCALARS or hint is bytes:
+        return True
+    origin = getattr(hint, "__origin__", None)
+    args: tuple[Any, ...] = getattr(hint, "__args__", ())
+    if origin in (tuple, frozenset, dict) and args:
+        return all(arg is Ellipsis or _is_plain(arg) for arg in args)
+    return False
+
+
+def constructor(cls: type[T]) -> Callable[..., T]:
+    """A function taking the arguments of the `__init__` that dataclasses writes for
+    `cls`, and building the same instance (the fields set in order, defaults filled
+    in) by filling its `__dict__` directly: a frozen dataclass's `__init__` sets each
+    field through `object.__setattr__`, three times slower. `cls` itself when it has
+    slots, a `__post_init__` or fields left out of `__init__`."""
+    kind: type = cls
+    fields = dataclasses.fields(kind)
+    if "__slots__" in vars(cls) or hasattr(cls, "__post_init__") or not all(f.init for f in fields):
+        return cls
+    env: dict[str, Any] = {"cls": cls, "new": object.__new__, "MISSING": dataclasses.MISSING}
+    params, body = [], []
+    for f in fields:
+        if f.default is not dataclasses.MISSING:
+            env[f"D_{f.name}"] = f.default
+            params.append(f"{f.name}=D_{f.name}")
+        elif f.default_factory is not dataclasses.MISSING:
+            env[f"F_{f.name}"] = f.default_factory
+            params.append(f"{f.name}=MISSING")
+            body.append(f"if {f.name} is MISSING: {f.name} = F_{f.name}()")
+        else:
+            params.append(f.name)
+    body += ["obj = new(cls)", "fields = obj.__dict__"]
+    body += [f"fields[{f.name!r}] = {f.name}" for f in fields]
+    body.append("return obj")
+    source = f"def make({', '.join(params)}):\n" + "".join(f"    {line}\n" for line in body)
+    exec(source, env)  # generated from our own fields, never from data
+    make: Callable[..., T] = env["make"]
+    return make
 
 
 def unpack(cls: type[T], data: object, *leading: object) -> T:
