@@ -201,22 +201,25 @@ util.load_python_file = _load_or_fail
 
 def script_directory():
     os.chdir(ROOT)  # where alembic-gate ran: relative paths in the config are read from it
-    note = None
+    notes = []
     if job["config"]:
         config = Config(job["config"], ini_section=job["section"])
         location = config.get_alembic_option("script_location")
         if location is None or not Path(location).is_dir():  # Flask-Migrate sets it in code
-            note = f"script_location {location!r} taken from the manifest"
+            notes.append(f"script_location {location!r} taken from the manifest")
             config.set_main_option("script_location", job["script_location"])
         saved = list(sys.path)
         scripts = ScriptDirectory.from_config(config)
         sys.path[:] = saved  # prepend_sys_path would put project code on the path
     else:
         scripts = ScriptDirectory(job["script_location"], version_locations=job["folders"])
-    paths = [p.resolve() for v in scripts._version_locations if v.exists()
-             for p in Script._list_py_dir(scripts, v)]
+    listed = [p.resolve() for v in scripts._version_locations if v.exists()
+              for p in Script._list_py_dir(scripts, v)]
+    paths = list(dict.fromkeys(listed))  # alembic too loads a file listed twice once
+    if len(paths) < len(listed):
+        notes.append(f"{len(listed) - len(paths)} file(s) listed twice (alembic warns)")
     os.chdir(SCRATCH)
-    return scripts, paths, note
+    return scripts, paths, notes
 
 
 def read_file(scripts, path, finder):
@@ -260,7 +263,7 @@ def ids(value):
 
 
 def run():
-    scripts, paths, note = script_directory()
+    scripts, paths, notes = script_directory()
     finder = StubFinder()
     sys.meta_path.append(finder)
     files, loaded, refused = {}, [], []
@@ -278,7 +281,7 @@ def run():
             continue  # not a revision file to alembic (_from_path returned None)
         files[shown] = entry
     sys.meta_path.remove(finder)
-    result = {"files": files, "note": note, "refused": refused}
+    result = {"files": files, "notes": notes, "refused": refused}
     failed = sum(entry["status"] == "failed" for entry in files.values())
     stubbed = sum(None in entry.values() for entry in files.values())
     linked = sum(
@@ -463,8 +466,7 @@ def compare(name: str, gate: GateSide, alembic: dict[str, Any]) -> Row:
         row.verdict = "worker: " + alembic["error"]
         row.ids_agree = row.values_agree = False
         return row
-    if alembic.get("note"):
-        row.notes.append(alembic["note"])
+    row.notes += alembic["notes"]
     files: dict[str, dict[str, Any]] = alembic["files"]
     row.files = len(files)
     for path, entry in files.items():
