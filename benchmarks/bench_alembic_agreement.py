@@ -14,21 +14,24 @@ a `package:dir` one or none at all as with Flask-Migrate, is taken from the mani
 from the folders, alembic's own file listing, each revision file imported by alembic's
 `Script._from_path`, and a RevisionMap of the files that imported.
 
-Project code never runs: the project is not on sys.path, and an import of any module that
-cannot be found is given a stub module whose every attribute is a stub (callable,
-subscriptable, a base class, a decorator, iterable as empty), so a revision file's
-module-level code runs far enough to define its variables. A file is "ok" when it imported
-without a stub, "stubbed" with one, and "failed" when it could not be imported even so;
-failed files are counted and left out of both sides, never guessed.
+No project code runs but the revision files: the project is not on sys.path, and an import
+of any module that cannot be found is given a stub module whose every attribute is a stub
+(callable, subscriptable, a base class, a decorator, iterable as empty), so a revision
+file's module-level code runs far enough to define its variables. A file is "ok" when it
+imported without a stub (stdlib and this environment's packages are real), "stubbed" with
+one, and "failed" when it could not be imported even so; failed files are counted and left
+out of both sides, never guessed.
 
-Compared per environment: the revision ids each file defines, and per revision its
-down_revision, branch_labels and depends_on; heads and bases as RevisionMap computes them
-(only when no file failed). alembic's verdict is "accepts", or the exception or warning it
-gives while building the map (a cycle, a missing parent, a duplicate id or label): where it
-refuses, alembic-gate should report an AG0 error. A "false error" is an AG0 error on a
-history alembic accepts whose values agree, AG001 (multiple heads) excepted where alembic's
-map too has several heads (it accepts such a map, but `alembic upgrade head` refuses it); a
-"missed" one is a history alembic refuses with no AG0 error.
+Compared per history: the revision ids each file defines, and per revision its
+down_revision, branch_labels and depends_on. alembic's verdict is "accepts", or what it
+raises or warns while making each file a Script (a self-loop, an illegal id, no
+down_revision) and building the map (a cycle, a missing parent, a duplicate id or label).
+There is no verdict where a file failed or a value came from a stub, and heads and bases
+(RevisionMap's) are compared only where every revision, down_revision and depends_on is
+real. Where alembic refuses, alembic-gate should report an AG0 error. A "false error" is an
+AG0 error on a history alembic accepts whose values agree, AG001 (multiple heads) excepted
+where alembic's map too has several heads (it accepts such a map, but `alembic upgrade
+head` refuses it); a "missed" one is a history alembic refuses with no AG0 error.
 """
 
 from __future__ import annotations
