@@ -137,7 +137,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"lint runs with: {' '.join(extra)}")
     # Like any installed package (pip compiles on install), alembic-gate runs from
     # bytecode; only the revision files are read without a bytecode cache.
-    compileall.compile_dir(str(Path(alembic_gate.__file__).parent), quiet=1)
+    # Forced: a source saved in the same second as its old .pyc keeps that .pyc's stamp,
+    # and would be compiled again on every import of every run.
+    compileall.compile_dir(str(Path(alembic_gate.__file__).parent), quiet=1, force=True)
     header = ("revisions", "read", "parse", "lint cold", "pre-commit", "alembic", "peak RSS")
     print(" ".join(f"{h:>11}" for h in header), "  cold vs alembic  cold/parse  commit/read")
     results: dict[int, dict[str, float]] = {}
