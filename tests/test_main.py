@@ -1,11 +1,18 @@
-"""The command line itself: help, version, usage errors."""
+"""The command line itself: help, version, usage errors, the console's exit."""
 
 from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from alembic_gate import __version__
 from alembic_gate.main import main
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize("command", ["lint", "check", "doctor", "graph"])
@@ -48,3 +55,53 @@ def test_check_help_says_postgresql_is_traced(capsys: pytest.CaptureFixture[str]
     text = " ".join(capsys.readouterr().out.split())
     assert "On PostgreSQL every statement of the revisions in scope is traced" in text
     assert "--ignore AG905,AG906,AG907 turns tracing off" in text
+
+
+def _many_heads(root: Path, count: int) -> None:
+    """The quickstart example with `count` more heads, each a finding in the report."""
+    shutil.copytree(ROOT / "examples" / "quickstart", root)
+    versions = root / "migrations" / "versions"
+    for number in range(count):
+        rid = f"{number:012x}"
+        (versions / f"{rid}_head.py").write_text(
+            f'revision = "{rid}"\ndown_revision = "46eedd18c879"\n'
+            "branch_labels = None\ndepends_on = None\n"
+            "def upgrade():\n    pass\ndef downgrade():\n    pass\n"
+        )
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_the_console_writes_everything_before_its_quick_exit(
+    fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """lint ends without the interpreter's tear-down: a report far larger than a pipe's
+    buffer still arrives whole, with main()'s exit code and standard error."""
+    root = tmp_path / "project"
+    _many_heads(root, 400)
+    monkeypatch.chdir(root)
+    code = main(["lint", "--no-cache", "--format", fmt])
+    expected = capsys.readouterr()
+    run = subprocess.run(
+        [sys.executable, "-m", "alembic_gate", "lint", "--no-cache", "--format", fmt],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert len(run.stdout) > 65536
+    assert (run.returncode, run.stdout, run.stderr) == (code, expected.out, expected.err)
+
+
+def test_the_console_exit_code_of_a_usage_error(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "alembic_gate", "lint", "no-such-file.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 2
+    assert run.stderr.startswith("alembic-gate: error:")
+    assert "Traceback" not in run.stderr

@@ -1,3 +1,3 @@
-from alembic_gate.main import main
+from alembic_gate.main import console
 
-raise SystemExit(main())
+console()

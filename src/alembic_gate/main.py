@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import math
+import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from alembic_gate import __version__
 from alembic_gate.errors import GateError
@@ -303,6 +305,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+# Commands that start no thread, leave no child process and register nothing to run at
+# exit: run from the console they end without the interpreter's tear-down, which frees
+# every object one by one (about 10 ms of a 100 ms pre-commit run at 1,000 revisions;
+# mypy ends the same way).
+QUICK_EXIT = frozenset({"lint", "graph"})
+
+
+def console() -> NoReturn:
+    """The `alembic-gate` executable and `python -m alembic_gate`: `main` on sys.argv."""
+    code = main()
+    if _named_command(sys.argv[1:]) in QUICK_EXIT:
+        _quick_exit(code)
+    raise SystemExit(code)
+
+
+def _quick_exit(code: int) -> NoReturn:
+    """Exit at once with `code`, once what is buffered for the standard streams is
+    written (`main` has already flushed standard output and handled its errors)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            code = code or 1
+    os._exit(code)
+
+
 def _output_error(exc: OSError) -> int:
     """Standard output failed outside the reporters (argparse, a last flush)."""
     from alembic_gate.reporters.output import detach_stdout
@@ -315,4 +343,4 @@ def _output_error(exc: OSError) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    console()
