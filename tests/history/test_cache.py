@@ -98,12 +98,13 @@ def _damage(file: Path, change: object) -> None:
     """Rewrite the cache file with `change` applied to (format, index, store)."""
     with file.open("rb") as stream:
         head, *parts = cache.read_pieces(stream)
-    assert type(head) is tuple and all(type(part) is dict for part in parts)
-    store = {key: entry for part in parts for key, entry in part.items()}  # type: ignore[attr-defined]
-    changed = change((*head, store))  # type: ignore[operator]
+    assert type(head) is str and all(cache._is_piece(part) for part in parts)
+    index = {name: hit for part in parts for name, hit in part[0].items()}  # type: ignore[index]
+    store = {key: entry for part in parts for key, entry in part[1].items()}  # type: ignore[index]
+    changed = change((head, index, store))  # type: ignore[operator]
     with file.open("wb") as handle:
         if type(changed) is tuple and len(changed) == 3:
-            cache.write_pieces(handle, [changed[:2], changed[2]])
+            cache.write_pieces(handle, [changed[0], changed[1:]])
         else:
             cache.write_pieces(handle, [changed])
 
@@ -182,6 +183,92 @@ def test_a_large_store_is_saved_in_pieces_and_read_back_whole(
     again = RevisionCache(folder, ["versions"])
     assert again.store == store.store
     assert again.read_all(_files(versions), tmp_path) == cold
+
+
+def _pieces(file: Path) -> list[object]:
+    with file.open("rb") as stream:
+        return list(cache.read_pieces(stream))
+
+
+def _edit(path: Path, text: str) -> None:
+    path.write_text(path.read_text() + f"# {text}\n")
+
+
+def test_a_run_that_read_one_file_anew_appends_one_piece(
+    tmp_path: Path, versions: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A commit's run adds what it learnt at the end of the file instead of writing
+    the whole file again; read back, the file gives what a fresh read gives."""
+    folder = tmp_path / "cache"
+    store, _ = _read(folder, versions, tmp_path)
+    assert store.file is not None
+    before = _pieces(store.file)
+    path = _files(versions)[1]
+    _edit(path, "changed")
+    _read(folder, versions, tmp_path)
+    after = _pieces(store.file)
+    assert after[: len(before)] == before
+    (index, stored), *more = after[len(before) :]
+    assert more == []
+    assert list(index) == [str(path)]  # type: ignore[call-overload]
+    assert list(stored) == [index[str(path)][1]]  # type: ignore[call-overload,index]
+    _no_parse(monkeypatch)
+    again, warm = _read(folder, versions, tmp_path)
+    assert warm == [read_revision(p, tmp_path) for p in _files(versions)]
+    assert not again.changed
+
+
+def test_the_file_is_written_whole_again_once_it_holds_twice_what_is_used(
+    tmp_path: Path, versions: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "_SLACK", 0)
+    folder = tmp_path / "cache"
+    store, _ = _read(folder, versions, tmp_path)
+    assert store.file is not None
+    whole = len(_pieces(store.file))
+    path = _files(versions)[0]
+    lengths = []
+    for number in range(8):
+        _edit(path, f"edit {number}")
+        _read(folder, versions, tmp_path)
+        lengths.append(len(_pieces(store.file)))
+    # Each edit adds an index entry and a content: 3 files (6 entries) allow 3 edits.
+    assert lengths == [whole + n for n in (1, 2, 3, 0, 1, 2, 3, 0)]
+    _no_parse(monkeypatch)
+    assert _read(folder, versions, tmp_path)[1] == [
+        read_revision(p, tmp_path) for p in _files(versions)
+    ]
+
+
+def test_a_file_another_run_changed_since_it_was_loaded_is_written_whole(
+    tmp_path: Path, versions: Path
+) -> None:
+    folder = tmp_path / "cache"
+    store, _ = _read(folder, versions, tmp_path)
+    assert store.file is not None
+    first, second = _files(versions)[:2]
+    _edit(first, "one")
+    _edit(second, "two")
+    slow = RevisionCache(folder, ["versions"])  # loaded before the other run saved
+    _read(folder, versions, tmp_path)  # the other run: appends both
+    slow.read_all(_files(versions), tmp_path)
+    slow.save(_files(versions))
+    assert len(_pieces(store.file)) == 2  # not appended to a file it did not load
+    assert slow.loaded is not None
+
+
+def test_a_cut_appended_piece_is_a_cold_run(tmp_path: Path, versions: Path) -> None:
+    folder = tmp_path / "cache"
+    store, _ = _read(folder, versions, tmp_path)
+    assert store.file is not None
+    _edit(_files(versions)[0], "changed")
+    _read(folder, versions, tmp_path)
+    store.file.write_bytes(store.file.read_bytes()[:-3])
+    again = RevisionCache(folder, ["versions"])
+    assert again.index == {} and again.store == {}
+    assert again.read_all(_files(versions), tmp_path) == [
+        read_revision(p, tmp_path) for p in _files(versions)
+    ]
 
 
 @pytest.mark.parametrize("content", [b"", b"\x00garbage", b"\xe3\x00\x00\x00"])

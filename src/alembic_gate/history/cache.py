@@ -32,7 +32,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeGuard
 
 from alembic_gate import __version__
 from alembic_gate.history import plain
@@ -52,13 +52,18 @@ Entry = tuple[bytes, bytes]
 # nothing to keep) and its entry (None when the hash is already stored).
 Read = tuple[bytes | None, Entry | None]
 
-# The cache file is pieces of marshal data, each after its length: first the format and
-# the index, then the stored entries, PIECE at a time, so that neither loading nor saving
-# holds a copy of the whole file beside what it holds (27 MB at 20,000 revisions), and a
-# piece is loaded at once (marshal.load on a stream reads it value by value, each a call
-# to the stream: 7x slower). A piece larger than _LARGEST is not read (a cold run).
+# The cache file is pieces of marshal data, each after its length: first the format, then
+# pieces of (index entries, stored entries), PIECE entries at a time, so that neither
+# loading nor saving holds a copy of the whole file beside what it holds (27 MB at 20,000
+# revisions), and a piece is loaded at once (marshal.load on a stream reads it value by
+# value, each a call to the stream: 7x slower). A piece larger than _LARGEST is not read
+# (a cold run). A run that read few files anew (a commit) appends one piece with what it
+# learnt, which later pieces override, instead of writing the whole file again (~5 ms at
+# 1,000 revisions); the file is written whole again once it holds more than about twice
+# what is still used.
 PIECE = 1000
 _LARGEST = 1 << 30
+_SLACK = 64
 _SKIP = 2  # RevisionFile's path and display are given, not stored
 _OPS_FIELD = [f.name for f in fields(RevisionFile)][_SKIP:].index("ops_data")
 
@@ -67,7 +72,7 @@ _OPS_FIELD = [f.name for f in fields(RevisionFile)][_SKIP:].index("ops_data")
 def _format() -> str:
     """Changes with the version and with every field of what is stored."""
     shapes = f"{plain.schema(RevisionFile)}|{plain.schema(Operations)}"
-    return f"alembic-gate {__version__} cache 4 {zlib.crc32(shapes.encode()):08x}"
+    return f"alembic-gate {__version__} cache 5 {zlib.crc32(shapes.encode()):08x}"
 
 
 def cache_dir(cwd: Path) -> Path | None:
@@ -109,26 +114,36 @@ class RevisionCache:
         self.index: dict[str, Any] = {}
         self.store: dict[bytes, Any] = {}
         self.changed = False
+        # What this run added to the index and the store (what an append writes).
+        self.added: set[str] = set()
+        self.stored: set[bytes] = set()
+        # The file as loaded: its identity and size, and how many entries it holds
+        # (overridden ones included); None when there was no valid file to append to.
+        self.loaded: tuple[int, int, int, int] | None = None
         self._load()
 
     def _load(self) -> None:
         if self.file is None:
             return
+        index: dict[str, Any] = {}
+        store: dict[bytes, Any] = {}
+        entries = 0
         try:
             with open_regular(self.file) as stream:
                 pieces = read_pieces(stream)
-                head = next(pieces, None)
-                if not (type(head) is tuple and len(head) == 2 and head[0] == _format()):
+                if next(pieces, None) != _format():
                     return
-                store: dict[bytes, Any] = {}
                 for part in pieces:
-                    if type(part) is not dict:
+                    if not _is_piece(part):
                         return
-                    store.update(part)
+                    index.update(part[0])
+                    store.update(part[1])
+                    entries += len(part[0]) + len(part[1])
+                info = os.fstat(stream.fileno())
         except (OSError, EOFError, ValueError, TypeError, MemoryError):
             return
-        if type(head[1]) is dict:
-            self.index, self.store = head[1], store
+        self.index, self.store = index, store
+        self.loaded = (info.st_dev, info.st_ino, info.st_size, entries)
 
     def read(self, path: Path, cwd: Path) -> RevisionFile:
         return self.read_all([path], cwd)[0]
@@ -192,12 +207,14 @@ class RevisionCache:
         assert entry is not None
         if digest is not None and self.file is not None:
             self.store[digest] = entry
+            self.stored.add(digest)
             self._remember(path, key, digest)
         return from_entry(entry, path, display_path(path, cwd))
 
     def _remember(self, path: Path, key: Key | None, digest: bytes) -> None:
         if key is not None and self.file is not None:
             self.index[str(path)] = (key, digest)
+            self.added.add(str(path))
             self.changed = True
 
     def save(self, keep: Sequence[Path]) -> None:
@@ -207,7 +224,10 @@ class RevisionCache:
             return
         index = {name: self.index[name] for name in map(str, keep) if _valid(self.index.get(name))}
         used = {hit[1] for hit in index.values()}
-        spare = [d for d in self.store if d not in used][-(len(used) // 4 + 64) :]
+        if self._append(index, used):
+            return
+        stale = [d for d in self.store if d not in used]
+        spare = stale[max(len(stale) - len(used) // 4 - _SLACK, 0) :]
         store = {d: self.store[d] for d in [*spare, *used] if d in self.store}
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -216,16 +236,64 @@ class RevisionCache:
                 ignore.write_text("# Created by alembic-gate automatically.\n*\n")
             tmp = self.folder / f".tmp-{os.getpid()}-{self.file.name}"
             with open(tmp, "wb") as handle:
-                write_pieces(handle, [(_format(), index), *_parts(store)])
+                write_pieces(handle, [_format(), *_parts(index, store)])
             os.replace(tmp, self.file)
         except (OSError, ValueError):
             return
 
+    def _append(self, index: dict[str, Any], used: set[bytes]) -> bool:
+        """Append what this run added to the file it loaded, while that file is still
+        the one loaded and would hold at most about twice what is used; False when
+        the whole file is to be written instead."""
+        if self.file is None or self.loaded is None:
+            return False
+        dev, ino, size, entries = self.loaded
+        added = {name: index[name] for name in self.added if name in index}
+        stored = {d: self.store[d] for d in self.stored if d in self.store}
+        if entries + len(added) + len(stored) > 2 * (len(index) + len(used)) + _SLACK:
+            return False
+        data = marshal.dumps((added, stored))
+        try:
+            return append_to(self.file, (dev, ino, size), _framed(data))
+        except (OSError, ValueError):
+            return False
 
-def _parts(store: dict[bytes, Any]) -> Iterator[dict[bytes, Any]]:
+
+def _parts(index: dict[str, Any], store: dict[bytes, Any]) -> Iterator[tuple[dict[Any, Any], ...]]:
+    """(index, stored entries) pieces: the whole index in the first, PIECE entries each."""
     items = list(store.items())
-    for start in range(0, len(items), PIECE):
-        yield dict(items[start : start + PIECE])
+    yield index, dict(items[:PIECE])
+    for start in range(PIECE, len(items), PIECE):
+        yield {}, dict(items[start : start + PIECE])
+
+
+def _is_piece(part: object) -> TypeGuard[tuple[dict[Any, Any], dict[Any, Any]]]:
+    return (
+        type(part) is tuple and len(part) == 2 and type(part[0]) is dict and type(part[1]) is dict
+    )
+
+
+def _framed(data: bytes) -> bytes:
+    return len(data).to_bytes(8, "little") + data
+
+
+def append_to(path: Path, identity: tuple[int, int, int], data: bytes) -> bool:
+    """Append `data` to the regular file at `path` in one write, only while it is the
+    file with `identity` (device, inode, size): not one another process replaced or
+    appended to since it was read. False (nothing written) otherwise."""
+    flags = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or (info.st_dev, info.st_ino, info.st_size) != identity:
+            return False
+        written = os.write(fd, data)
+        if written != len(data):  # a full disk: cut the piece off again
+            os.ftruncate(fd, info.st_size)
+            return False
+        return True
+    finally:
+        os.close(fd)
 
 
 def write_pieces(handle: BinaryIO, pieces: Iterable[Any]) -> None:
