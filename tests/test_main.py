@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from alembic_gate import __version__
+from alembic_gate import main as main_module
 from alembic_gate.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,3 +107,22 @@ def test_the_console_exit_code_of_a_usage_error(tmp_path: Path) -> None:
     assert run.returncode == 2
     assert run.stderr.startswith("alembic-gate: error:")
     assert "Traceback" not in run.stderr
+
+
+def _help(parser: argparse.ArgumentParser, command: str) -> tuple[str, str]:
+    """The help of `parser` and of its `command`."""
+    commands = parser._subparsers._group_actions[0]  # type: ignore[union-attr]
+    return parser.format_help(), commands.choices[command].format_help()  # type: ignore[index]
+
+
+@pytest.mark.parametrize("columns", ["60", "132", "", "not a number"])
+@pytest.mark.parametrize("command", ["lint", "check", "doctor", "graph"])
+def test_help_is_laid_out_as_argparse_lays_it_out(
+    command: str, columns: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The formatter that finds the width without shutil gives argparse's own layout."""
+    monkeypatch.setenv("COLUMNS", columns)
+    ours = _help(main_module.build_parser([command]), command)
+    monkeypatch.setattr(main_module, "_Formatter", argparse.HelpFormatter)
+    assert ours == _help(main_module.build_parser([command]), command)
+    assert ours[1].startswith(f"usage: alembic-gate {command}")
