@@ -117,6 +117,30 @@ def build(tmp_path: Path, *specs: Spec) -> RevisionGraph:
     return write(tmp_path, specs)
 
 
+@st.composite
+def with_back_edges(draw: st.DrawFn) -> list[Spec]:
+    """A random history, where some revisions may also name later ones (cycles)."""
+    specs = draw(histories())
+    ids = [spec.revision for spec in specs]
+    changed = []
+    for spec in specs:
+        extra = draw(st.lists(st.sampled_from(ids), max_size=1))
+        changed.append(Spec(spec.revision, spec.down, spec.labels, (*spec.depends, *extra)))
+    return changed
+
+
+@given(with_back_edges())
+@settings(deadline=None)
+def test_the_quick_acyclic_test_agrees_with_the_components(specs: list[Spec]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        graph = write(Path(folder), specs)
+        cyclic = [
+            c for c in graph._strong_components() if len(c) > 1 or c[0] in graph.upstream(c[0])
+        ]
+        assert graph._acyclic() == (not cyclic)
+        assert bool(graph.cycles()) == bool(cyclic)
+
+
 def test_cycles_in_order(tmp_path: Path) -> None:
     graph = build(
         tmp_path,
