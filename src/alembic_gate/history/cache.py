@@ -222,10 +222,10 @@ class RevisionCache:
         contents no file has any more (a branch switched back and forth)."""
         if self.file is None or self.folder is None or not self.changed:
             return
+        if self._append(len(keep)):
+            return
         index = {name: self.index[name] for name in map(str, keep) if _valid(self.index.get(name))}
         used = {hit[1] for hit in index.values()}
-        if self._append(index, used):
-            return
         stale = [d for d in self.store if d not in used]
         spare = stale[max(len(stale) - len(used) // 4 - _SLACK, 0) :]
         store = {d: self.store[d] for d in [*spare, *used] if d in self.store}
@@ -241,16 +241,16 @@ class RevisionCache:
         except (OSError, ValueError):
             return
 
-    def _append(self, index: dict[str, Any], used: set[bytes]) -> bool:
+    def _append(self, kept: int) -> bool:
         """Append what this run added to the file it loaded, while that file is still
-        the one loaded and would hold at most about twice what is used; False when
-        the whole file is to be written instead."""
+        the one loaded and would hold at most about twice what `kept` files use (an
+        index entry and a content each); False when the whole file is to be written."""
         if self.file is None or self.loaded is None:
             return False
         dev, ino, size, entries = self.loaded
-        added = {name: index[name] for name in self.added if name in index}
+        added = {name: self.index[name] for name in self.added}
         stored = {d: self.store[d] for d in self.stored if d in self.store}
-        if entries + len(added) + len(stored) > 2 * (len(index) + len(used)) + _SLACK:
+        if entries + len(added) + len(stored) > 4 * kept + _SLACK:
             return False
         data = marshal.dumps((added, stored))
         try:
