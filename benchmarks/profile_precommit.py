@@ -1,6 +1,6 @@
 """Where a pre-commit run of `alembic-gate lint FILE` spends its time, phase by phase.
 
-Usage: python benchmarks/profile_precommit.py [--revisions 1000] [--runs 9]
+Usage: python benchmarks/profile_precommit.py [--revisions 1000] [--runs 9] [--instructions]
 
 A history is generated (benchmarks/history.py, the files bench_lint.py times), the cache
 is filled by one `lint` run, and then, `--runs` times, one revision file is changed and
@@ -10,7 +10,16 @@ the run (finding the setups, listing the revision files, reading them through th
 building the graph, the rules, the report, writing the cache). Printed: the median of
 each over the runs, beside the read-every-file floor of bench_lint.py, so the figures in
 the README's Speed section can be made again. Nothing here changes what a run does: the
-steps are timed by wrapping the functions `lint` calls.
+steps are timed by wrapping the functions `lint` calls, and the child starts and ends
+as the `alembic-gate` executable does (main.console: the cyclic collector off, no
+tear-down at exit).
+
+With --instructions, each of the three processes (one that runs nothing, the floor,
+`lint FILE`) instead runs once under valgrind's callgrind, which counts the
+instructions they execute: the same count every time, however busy the machine, so two
+versions can be compared on a shared machine. Instructions leave out the kernel's work
+(reading files, starting the process) and memory stalls, so their ratio to the floor
+is not the ratio of times.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ import argparse
 import compileall
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -37,7 +47,8 @@ READ_ALL = "import os,sys\nfor e in os.scandir(sys.argv[1]):\n    open(e.path,'r
 
 # Run in the child: time the imports, wrap the steps, run `lint FILE`, print the times.
 CHILD = """
-import sys, time, json
+import gc, os, sys, time, json
+gc.disable()  # as main.console does for lint
 start = time.perf_counter()
 import alembic_gate.main, alembic_gate.lint as lint
 import alembic_gate.history.load as load
@@ -70,10 +81,13 @@ timed(lint, "run_rules", "rules")
 timed(lint, "build_report", "report")
 timed(lint, "write_reports", "output")
 begin = time.perf_counter()
-alembic_gate.main.main(["lint", sys.argv[1]])
+code = alembic_gate.main.main(["lint", sys.argv[1]])
 spent["run"] = time.perf_counter() - begin
 spent["imports"] = imported - start
 print(json.dumps(spent), file=sys.stderr)
+sys.stdout.flush()
+sys.stderr.flush()
+os._exit(code)
 """
 STEPS = (
     "arguments",
@@ -116,10 +130,44 @@ def _one_run(root: Path, changed: Path, count: int) -> dict[str, float]:
     return times
 
 
+def _instructions(cmd: list[str], cwd: Path) -> int:
+    """How many instructions `cmd` executes (callgrind's count)."""
+    out = "--callgrind-out-file=/dev/null"
+    proc = subprocess.run(
+        ["valgrind", "--tool=callgrind", out, *cmd],
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    found = re.search(r"Collected : (\d+)", proc.stderr)
+    if found is None:
+        raise SystemExit(f"valgrind failed: {proc.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def _count_instructions(root: Path, changed: Path, revisions: int) -> None:
+    versions = str(root / VERSIONS)
+    with changed.open("a") as handle:
+        handle.write("# edited\n")
+    lint = [sys.executable, "-m", "alembic_gate", "lint", str(changed.relative_to(root))]
+    bare = _instructions([sys.executable, "-c", "pass"], root)
+    floor = _instructions([sys.executable, "-c", READ_ALL, versions], root)
+    run = _instructions(lint, root)
+    print(f"{revisions:,} revisions, one changed file, warm cache; instructions (callgrind)")
+    print(f"  a process that runs nothing   {bare / 1e6:8.1f} M")
+    print(f"  read-every-file floor         {floor / 1e6:8.1f} M")
+    print(f"  lint FILE                     {run / 1e6:8.1f} M ({run / floor:.2f}x the floor)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--revisions", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument(
+        "--instructions", action="store_true", help="count instructions with valgrind instead"
+    )
     args = parser.parse_args(argv)
     os.environ["PYTHONDONTWRITEBYTECODE"] = "1"  # the revision files: never from bytecode
     # alembic-gate itself runs from bytecode, as installed (forced, as in bench_lint.py).
@@ -136,6 +184,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             check=False,
         )
         changed = max(versions.iterdir(), key=lambda p: p.stat().st_mtime_ns)
+        if args.instructions:
+            _count_instructions(root, changed, args.revisions)
+            return 0
         runs, bare, floor = [], [], []
         for count in range(args.runs):
             bare.append(_wall([sys.executable, "-c", "pass"], root))
