@@ -65,25 +65,40 @@ class RevisionGraph:
                     self.duplicate_labels.setdefault(label, [owner]).append(rev.revision)
 
     def _link(self) -> None:
-        for rid, rev in self.by_id.items():
-            self.children.setdefault(rid, [])
-            self.parents[rid] = rev.parents
-            for parent in rev.parents:
-                if parent in self.by_id:
-                    self.children.setdefault(parent, []).append(rid)
-                else:
+        # A hot loop (once per revision): locals, and no work for what is absent.
+        by_id, children, parents = self.by_id, self.children, self.parents
+        dependencies, upstream = self.dependencies, self._upstream
+        for rid, rev in by_id.items():
+            if rid not in children:
+                children[rid] = []
+            ups = parents[rid] = rev.down_revision.ids
+            for parent in ups:
+                if parent not in by_id:
                     self.dangling.append(Dangling(rid, parent, "down_revision"))
-            resolved = []
-            for dep in rev.depends_on.ids:
-                target = dep if dep in self.by_id else self.label_owner.get(dep)
-                if target is None:
-                    self.dangling.append(Dangling(rid, dep, "depends_on"))
+                elif parent in children:
+                    children[parent].append(rid)
                 else:
-                    resolved.append(target)
-            self.dependencies[rid] = tuple(dict.fromkeys(resolved))
-        for rid in self.by_id:
-            edges = dict.fromkeys(self.parents[rid] + self.dependencies[rid])
-            self._upstream[rid] = tuple(p for p in edges if p in self.by_id)
+                    children[parent] = [rid]
+            deps = rev.depends_on.ids
+            dependencies[rid] = self._resolve(rid, deps) if deps else ()
+        for rid, ups in parents.items():
+            deps = dependencies[rid]
+            if not deps and len(ups) == 1:
+                upstream[rid] = ups if ups[0] in by_id else ()
+            else:
+                upstream[rid] = tuple(p for p in dict.fromkeys(ups + deps) if p in by_id)
+
+    def _resolve(self, rid: str, deps: tuple[str, ...]) -> tuple[str, ...]:
+        """`depends_on` as revision ids (a label names its owner), each once; what
+        names nothing is dangling."""
+        resolved = []
+        for dep in deps:
+            target = dep if dep in self.by_id else self.label_owner.get(dep)
+            if target is None:
+                self.dangling.append(Dangling(rid, dep, "depends_on"))
+            else:
+                resolved.append(target)
+        return tuple(dict.fromkeys(resolved))
 
     # -- shape -------------------------------------------------------------
 
