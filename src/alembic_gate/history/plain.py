@@ -102,25 +102,19 @@ def _pack_expression(hint: object, var: str, env: dict[str, Any]) -> str:
     """The expression that packs `var`, a value of type `hint`."""
     if _is_plain(hint):
         return var
-    members = _members(hint)
-    others = [m for m in members if m is not type(None)]
-    if len(others) == 1 and len(others) < len(members):
-        return f"(None if {var} is None else {_pack_expression(others[0], var, env)})"
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+    kind, of = _shape(hint)
+    if kind == "optional":
+        return f"(None if {var} is None else {_pack_expression(of, var, env)})"
+    if kind == "dataclass":
         name = f"P{len(env)}"
-        env[name] = _packer(hint, 0)
+        env[name] = _packer(of, 0)
         return f"shared({name}, {var}, memo)"
-    args: tuple[Any, ...] = getattr(hint, "__args__", ())
-    origin = getattr(hint, "__origin__", None)
-    item = args[0] if args else None
-    if isinstance(item, type) and dataclasses.is_dataclass(item):
-        if origin in (list, Sequence) and len(args) == 1:
-            return f"[{_pack_expression(item, 'x', env)} for x in {var}]"
-        if origin is tuple and args[1:] == (Ellipsis,):
-            return f"tuple([{_pack_expression(item, 'x', env)} for x in {var}])"
-    if members == [object]:
+    if kind in ("list", "tuple") and _is_dataclass(of):
+        items = f"[{_pack_expression(of, 'x', env)} for x in {var}]"
+        return items if kind == "list" else f"tuple({items})"
+    if kind == "object":
         return f"({var} if type({var}) in SCALARS else pack({var}, memo))"
-    if origin in (dict, Mapping) and _is_plain(item) and args[1:] == (object,):
+    if kind in ("dict", "mapping") and _is_plain(of[0]) and of[1] is object:
         value = _pack_expression(object, "v", env)
         return f"{{k: {value} for k, v in {var}.items()}}"
     return f"pack({var}, memo)"
@@ -129,16 +123,12 @@ def _pack_expression(hint: object, var: str, env: dict[str, Any]) -> str:
 def _is_plain(hint: object) -> bool:
     """Whether values of `hint` hold only scalars and bytes (also in tuples, frozensets
     and dicts): `_pack` would give them back as they are, or an equal copy."""
-    members = _members(hint)
-    if len(members) > 1:
-        return all(_is_plain(member) for member in members)
-    if hint in _SCALARS or hint is bytes:
-        return True
-    origin = getattr(hint, "__origin__", None)
-    args: tuple[Any, ...] = getattr(hint, "__args__", ())
-    if origin in (tuple, frozenset, dict) and args:
-        return all(arg is Ellipsis or _is_plain(arg) for arg in args)
-    return False
+    kind, of = _shape(hint)
+    if kind in ("optional", "tuple", "frozenset"):
+        return _is_plain(of)
+    if kind in ("union", "fixed", "dict"):
+        return bool(of) and all(_is_plain(item) for item in of)  # tuple[()] is not
+    return kind == "scalars" or hint is bytes
 
 
 def constructor(cls: type[T]) -> Callable[..., T]:
@@ -200,7 +190,7 @@ def _describe(cls: type, seen: dict[type, str]) -> None:
 
 def _classes(hint: object) -> list[type]:
     found: list[type] = []
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+    if _is_dataclass(hint):
         found.append(hint)
     for arg in getattr(hint, "__args__", ()):
         found += _classes(arg)
@@ -267,8 +257,8 @@ def _build(cls: type, skip: int) -> Builder:
     ]
     scalars = []
     for i, name in enumerate(names[skip:], start=skip):
-        allowed = _scalar_set(hints[name])
-        if allowed is not None:
+        kind, allowed = _shape(hints[name])
+        if kind == "scalars":
             env[f"S{i}"] = allowed
             scalars.append(f"type(v{i}) in S{i}")
         else:
@@ -293,43 +283,37 @@ def _build(cls: type, skip: int) -> Builder:
 
 def _convert(hint: object, var: str, env: dict[str, Any]) -> list[str]:
     """Lines that check `var` against `hint` and replace it with what to store."""
-    members = [m for m in _members(hint) if m is not type(None)]
-    if len(members) < len(_members(hint)) and len(members) == 1:
-        return [
-            f"if {var} is not None:",
-            *(f"    {line}" for line in _convert(members[0], var, env)),
-        ]
+    kind, of = _shape(hint)
+    if kind == "optional":
+        return [f"if {var} is not None:", *(f"    {line}" for line in _convert(of, var, env))]
     fits = _inline(hint, var, env)
     if fits is not None:  # checked where it stands: no call, no copy
         return [f"if not {fits}:", "    raise TypeError('a value of the wrong type or shape')"]
     name = f"C{len(env)}"
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        env[name] = _plan(hint)
+    if kind == "dataclass":
+        env[name] = _plan(of)
         return [f"{var} = shared({name}, {var}, memo)"]
-    args: tuple[Any, ...] = getattr(hint, "__args__", ())
-    item = args[0] if len(args) == 1 else None
-    origin = getattr(hint, "__origin__", None)
-    if origin in (list, Sequence) and isinstance(item, type) and dataclasses.is_dataclass(item):
-        env[name] = _plan(item)
-        return [f"{var} = [{_shared_item(name)} for x in sequence({var})]"]
-    if origin is tuple and args[1:] == (Ellipsis,) and _is_dataclass(args[0]):
-        env[name] = _plan(args[0])
-        return [f"{var} = tuple([{_shared_item(name)} for x in sequence({var})])"]
-    if origin in (dict, Mapping) and _scalar_set(args[0]) and _one(args[1]) is _literal:
-        env[name] = _scalar_set(args[0])
-        return [
-            f"if type({var}) is not dict:",
-            "    raise TypeError('not a dict')",
-            f"for key, value in {var}.items():",
-            f"    if type(key) not in {name}:",
-            "        raise TypeError('a key of the wrong type')",
-            "    if type(value) not in LEAVES:",
-            f"        {var}[key] = literal(value)",
-        ]
-    if _members(hint) == [object] or _one(hint) is _literal:
+    if kind in ("list", "tuple") and _is_dataclass(of):
+        env[name] = _plan(of)
+        items = f"[{_shared_item(name)} for x in sequence({var})]"
+        return [f"{var} = {items if kind == 'list' else f'tuple({items})'}"]
+    if kind in ("dict", "mapping"):
+        (key, keys), (value, _) = _shape(of[0]), _shape(of[1])
+        if key == "scalars" and value in _READ_AS_LITERALS:
+            env[name] = keys
+            return [
+                f"if type({var}) is not dict:",
+                "    raise TypeError('not a dict')",
+                f"for key, value in {var}.items():",
+                f"    if type(key) not in {name}:",
+                "        raise TypeError('a key of the wrong type')",
+                "    if type(value) not in LEAVES:",
+                f"        {var}[key] = literal(value)",
+            ]
+    if kind in _READ_AS_LITERALS:
         return [f"if type({var}) not in LEAVES:", f"    {var} = literal({var})"]
     env[name] = _check(hint)
-    if origin is tuple:  # most are empty: nothing to check inside
+    if kind in ("tuple", "fixed"):  # most are empty: nothing to check inside
         return [f"if {var} != () or type({var}) is not tuple:", f"    {var} = {name}({var})"]
     return [f"{var} = {name}({var})"]
 
@@ -338,33 +322,24 @@ def _inline(hint: object, var: str, env: dict[str, Any], depth: int = 0) -> str 
     """An expression that is true when `var` fits `hint` as stored: for hints made of
     scalars, tuples, frozensets and dicts (kept as they are); None for the others
     (dataclasses, literals), which are converted."""
-    allowed = _scalar_set(hint)
-    if allowed is not None:
-        return f"(type({var}) in {_name(env, allowed)})"
-    members = _members(hint)
-    if type(None) in members and len(members) == 2:
-        other = _inline(next(m for m in members if m is not type(None)), var, env, depth)
+    kind, of = _shape(hint)
+    if kind == "scalars":
+        return f"(type({var}) in {_name(env, of)})"
+    if kind == "optional":
+        other = _inline(of, var, env, depth)
         return None if other is None else f"({var} is None or {other})"
-    origin = getattr(hint, "__origin__", None)
-    args: tuple[Any, ...] = getattr(hint, "__args__", ())
-    if len(members) > 1 or not args:
-        return None
-    if (origin is frozenset and len(args) == 1) or (origin is tuple and args[1:] == (Ellipsis,)):
-        each = _each(args[0], var, env, depth)
-        return (
-            None
-            if each is None
-            else f"(type({var}) is {origin.__name__} and (not {var} or {each}))"
-        )
-    if origin is tuple and Ellipsis not in args:
-        parts = [_inline(arg, f"{var}[{i}]", env, depth) for i, arg in enumerate(args)]
+    if kind in ("tuple", "frozenset"):
+        each = _each(of, var, env, depth)
+        return None if each is None else f"(type({var}) is {kind} and (not {var} or {each}))"
+    if kind == "fixed" and of:
+        parts = [_inline(arg, f"{var}[{i}]", env, depth) for i, arg in enumerate(of)]
         if None in parts:
             return None
         checks = " and ".join(parts)  # type: ignore[arg-type]
-        return f"(type({var}) is tuple and len({var}) == {len(args)} and {checks})"
-    if origin in (dict, Mapping) and len(args) == 2:
-        key = _inline(args[0], f"k{depth}", env, depth + 1)
-        value = _inline(args[1], f"x{depth}", env, depth + 1)
+        return f"(type({var}) is tuple and len({var}) == {len(of)} and {checks})"
+    if kind in ("dict", "mapping"):
+        key = _inline(of[0], f"k{depth}", env, depth + 1)
+        value = _inline(of[1], f"x{depth}", env, depth + 1)
         if key is None or value is None:
             return None
         pairs = f"all({key} and {value} for k{depth}, x{depth} in {var}.items())"
@@ -374,8 +349,8 @@ def _inline(hint: object, var: str, env: dict[str, Any], depth: int = 0) -> str 
 
 def _each(hint: object, var: str, env: dict[str, Any], depth: int) -> str | None:
     """True when every item of the collection `var` fits `hint`."""
-    allowed = _scalar_set(hint)
-    if allowed is not None:  # tested in C, item by item
+    kind, allowed = _shape(hint)
+    if kind == "scalars":  # tested in C, item by item
         return f"all(map(isinstance, {var}, repeat({_name(env, tuple(allowed))})))"
     inner = _inline(hint, f"x{depth}", env, depth + 1)
     return None if inner is None else f"all({inner} for x{depth} in {var})"
@@ -388,19 +363,64 @@ def _name(env: dict[str, Any], value: object) -> str:
     return name
 
 
+# -- the shapes of declared types, told apart once for packing and reading -----------
+
+# The kinds of hint whose values `literal` checks, not their declared types: unions
+# other than `X | None` too (and, as a dict's values, `X | None`), so a dataclass in
+# one is read back as the tuple it was packed into.
+_READ_AS_LITERALS = frozenset({"object", "literal", "optional", "union"})
+
+
+def _shape(hint: object) -> tuple[str, Any]:
+    """The kind of `hint` and what it is made of: the one case analysis the packers, the
+    readers and the checks dispatch on, so that a new kind of hint is told apart here
+    and each of them says what to do with it. The kinds, and what comes with them:
+
+        scalars    unions of str, int, bool, float, None: the exact types allowed
+        optional   X | None (X not of scalars): X
+        union      any other union: its members
+        dataclass  the class
+        list       list[X], Sequence[X]: X
+        tuple      tuple[X, ...]: X
+        fixed      tuple[X, Y] and other tuples of a fixed length: (X, Y)
+        frozenset  frozenset[X]: X
+        set        set[X]: X
+        dict       dict[K, V]: (K, V)
+        mapping    Mapping[K, V]: (K, V)
+        object     object (a literal or a registered singleton)
+        class      any other class (bytes, Path): the class
+        literal    anything else: checked as a literal
+    """
+    members = _members(hint)
+    if all(member in _SCALARS for member in members):
+        allowed = set(members)
+        if int in allowed:
+            allowed.add(bool)
+        return "scalars", frozenset(allowed)
+    if len(members) > 1:
+        others = [member for member in members if member is not type(None)]
+        return ("optional", others[0]) if len(others) == 1 else ("union", members)
+    if _is_dataclass(hint):
+        return "dataclass", hint
+    if hint is object:
+        return "object", None
+    origin = getattr(hint, "__origin__", None)
+    args: tuple[Any, ...] = getattr(hint, "__args__", ())
+    if origin in (list, Sequence) and len(args) == 1:
+        return "list", args[0]
+    if origin is tuple:
+        return ("tuple", args[0]) if args[1:] == (Ellipsis,) else ("fixed", args)
+    if origin in (frozenset, set) and len(args) == 1:
+        return origin.__name__, args[0]
+    if origin in (dict, Mapping) and len(args) == 2:
+        return "dict" if origin is dict else "mapping", args
+    if origin is None and isinstance(hint, type):
+        return "class", hint
+    return "literal", None
+
+
 def _is_dataclass(hint: object) -> TypeGuard[type]:
     return isinstance(hint, type) and dataclasses.is_dataclass(hint)
-
-
-def _scalar_set(hint: object) -> frozenset[type] | None:
-    """The exact types a value of `hint` may have, when it holds only scalars."""
-    members = _members(hint)
-    if not all(member in _SCALARS for member in members):
-        return None
-    allowed = set(members)
-    if int in allowed:
-        allowed.add(bool)
-    return frozenset(allowed)  # type: ignore[arg-type]
 
 
 def _hints(cls: type) -> dict[str, object]:
@@ -429,17 +449,20 @@ def _union() -> object:
     return getattr(typing, "Union", None) if typing else None
 
 
+# -- checks for what the generated code does not check in place ----------------------
+
+
 def _check(hint: object) -> Check | None:
     """A function that returns the value to store for `hint` or raises; None when the
     one-go isinstance test is enough."""
-    members = _members(hint)
-    if all(member in _SCALARS for member in members):
+    kind = _shape(hint)[0]
+    if kind == "scalars":
         return None
-    checks = [_one(member) for member in members]
-    if len(checks) == 1:
-        return checks[0]
+    if kind not in ("optional", "union"):
+        return _one(hint)
+    members = _members(hint)
     none_ok = type(None) in members
-    others = [c for m, c in zip(members, checks, strict=True) if m is not type(None)]
+    others = [_one(member) for member in members if member is not type(None)]
 
     def either(value: Any) -> Any:
         if value is None and none_ok:
@@ -455,24 +478,20 @@ def _check(hint: object) -> Check | None:
 
 
 def _one(hint: object) -> Check:
-    if hint in _SCALARS:
+    """The check of `hint`, not a union."""
+    kind, of = _shape(hint)
+    if kind in ("scalars", "class"):
         return _exact(hint)  # type: ignore[arg-type]
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        return lambda value: _plan(hint)(value, (), {})
-    origin = getattr(hint, "__origin__", None)
-    args: tuple[Any, ...] = getattr(hint, "__args__", ())
-    if origin in (list, Sequence) and len(args) == 1:
-        return _sequence(list, _one_or_pass(args[0]))
-    if origin is tuple:
-        if len(args) == 2 and args[1] is Ellipsis:
-            return _sequence(tuple, _one_or_pass(args[0]))
-        return _fixed_tuple([_one_or_pass(arg) for arg in args])
-    if origin in (frozenset, set) and len(args) == 1:
-        return _set(origin, _one_or_pass(args[0]))
-    if origin in (dict, Mapping) and len(args) == 2:
-        return _mapping(_one_or_pass(args[0]), _one_or_pass(args[1]))
-    if origin is None and hint is not object and isinstance(hint, type):
-        return _exact(hint)
+    if kind == "dataclass":
+        return lambda value: _plan(of)(value, (), {})
+    if kind in ("list", "tuple"):
+        return _sequence(list if kind == "list" else tuple, _one_or_pass(of))
+    if kind == "fixed":
+        return _fixed_tuple([_one_or_pass(arg) for arg in of])
+    if kind in ("frozenset", "set"):
+        return _set(frozenset if kind == "frozenset" else set, _one_or_pass(of))
+    if kind in ("dict", "mapping"):
+        return _mapping(_one_or_pass(of[0]), _one_or_pass(of[1]))
     return _literal
 
 
