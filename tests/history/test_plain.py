@@ -153,6 +153,38 @@ def test_each_field_is_checked(name: str, bad: object) -> None:
         plain.unpack(Tree, tuple(packed))
 
 
+@dataclass
+class Either:
+    leaf_or_size: Leaf | int = 0
+    maybe_leaves: dict[str, Leaf | None] = field(default_factory=dict)
+    words: str | tuple[str, ...] | None = None
+
+
+def test_unions_round_trip() -> None:
+    """A union other than `X | None` (or `X | None` as a dict's values) is read as one
+    of its members, not as a literal: a dataclass in it comes back as itself."""
+    either = Either(Leaf("a", 1), {"k": Leaf("b"), "n": None}, ("x", "y"))
+    assert round_trip(either, Either) == either
+    assert round_trip(Either(3, {}, "w"), Either) == Either(3, {}, "w")
+
+
+@pytest.mark.parametrize(
+    ("name", "bad"),
+    [
+        ("leaf_or_size", "a"),
+        ("leaf_or_size", ("a", "big")),
+        ("maybe_leaves", {"k": 1}),
+        ("words", ("x", 1)),
+        ("words", 1),
+    ],
+)
+def test_each_member_of_a_union_is_checked(name: str, bad: object) -> None:
+    packed = list(plain.pack(Either()))
+    packed[[f.name for f in dataclasses.fields(Either)].index(name)] = bad
+    with pytest.raises(ValueError):
+        plain.unpack(Either, tuple(packed))
+
+
 def test_operations_of_every_shape_round_trip() -> None:
     column = Column("c", False, True, False)
     call = Call("add_column", 1, "t", "c", {"k": UNKNOWN}, column, schema=UNKNOWN, sql="UPDATE")

@@ -365,10 +365,8 @@ def _name(env: dict[str, Any], value: object) -> str:
 
 # -- the shapes of declared types, told apart once for packing and reading -----------
 
-# The kinds of hint whose values `literal` checks, not their declared types: unions
-# other than `X | None` too (and, as a dict's values, `X | None`), so a dataclass in
-# one is read back as the tuple it was packed into.
-_READ_AS_LITERALS = frozenset({"object", "literal", "optional", "union"})
+# The kinds of hint whose values `literal` checks (a union is checked member by member).
+_READ_AS_LITERALS = frozenset({"object", "literal"})
 
 
 def _shape(hint: object) -> tuple[str, Any]:
