@@ -9,11 +9,16 @@ import shutil
 import socket
 import subprocess
 import sys
+import weakref
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from alembic_gate import lint
+from alembic_gate.findings import Finding, Report
 from alembic_gate.main import main
+from alembic_gate.rules import LintContext, iter_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 PARENT = "46eedd18c879"
@@ -276,6 +281,105 @@ def test_whole_history_shows_the_heads_safety_warnings_and_counts_the_older_ones
     # nothing older to hold back: no line
     assert main(["lint", "--ignore", "AG103"]) == 0
     assert capsys.readouterr().err == ""
+
+
+OLDER = '''"""{revision}
+
+Revision ID: {revision}
+Revises: {down}
+"""
+{header}from alembic import op
+
+revision = "{revision}"
+down_revision = "{down}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+{body}
+
+
+def downgrade() -> None:
+    pass
+'''
+
+
+def _older_chain(project: Path) -> None:
+    """Five older revisions on the quickstart's head and a new head: the older ones'
+    safety warnings suppressed for the whole file, on their line, deselected, kept (two
+    in one file), and a suppression that matches nothing."""
+    revisions = [
+        ("a1", "# alembic-gate: ignore[AG103]\n", '    op.drop_column("post", "t1")'),
+        ("a2", "", '    op.drop_column("post", "t2")  # alembic-gate: ignore[AG103]'),
+        ("a3", "", '    op.drop_column("post", "t3")\n    op.drop_column("post", "t4")'),
+        ("a4", "", '    op.alter_column("post", "t5", new_column_name="t6")'),
+        ("a5", "# alembic-gate: ignore[AG103]\n", "    pass"),
+        ("a6", "", '    op.drop_column("post", "t7")'),  # the head
+    ]
+    down = "4c535d2e7ab2"
+    for name, header, body in revisions:
+        revision = name * 6
+        text = OLDER.format(revision=revision, down=down, header=header, body=body)
+        (project / "migrations" / "versions" / f"{revision}_m.py").write_text(text)
+        down = revision
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        ([], "3 safety warnings (AG1xx) about 2 older revisions not shown"),
+        (["--ignore", "AG104"], "2 safety warnings (AG1xx) about 1 older revision not shown"),
+        (["--select", "AG001"], None),
+    ],
+)
+def test_older_warnings_are_counted_after_selection_and_suppression(
+    project: Path, capsys: pytest.CaptureFixture[str], argv: list[str], line: str | None
+) -> None:
+    """The count says what the report would have shown: suppressed and deselected
+    findings are not in it, and the suppressions they matched are used."""
+    _older_chain(project)
+    main(["lint", "--format", "json", *argv])
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    shown = {(f["code"], Path(f["path"]).name) for f in report["findings"] if f["path"]}
+    assert shown <= {("AG103", "a6a6a6a6a6a6_m.py")}
+    if line is None:
+        assert captured.err == ""
+        return
+    assert captured.err.splitlines() == [
+        f"alembic-gate: {line} (only head revisions can still change): set since = "
+        '"a5a5a5a5a5a5" under [tool.alembic-gate] to make that the baseline, or name the '
+        "files to check them"
+    ]
+    assert report["unused_suppressions"] == [
+        "migrations/versions/a5a5a5a5a5a5_m.py: unused suppression ignore[AG103]"
+    ]
+
+
+def test_a_whole_history_run_lets_the_older_warnings_go(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The older revisions' warnings are counted as the rules make them, not kept until
+    the report is written (a long history has tens of thousands)."""
+    _chain(project)
+    made: list[weakref.ref[Finding]] = []
+    alive: list[tuple[str, str]] = []
+
+    def recording(ctx: LintContext, enabled: Callable[[str], bool]) -> Iterator[Finding]:
+        for finding in iter_rules(ctx, enabled):
+            made.append(weakref.ref(finding))
+            yield finding
+
+    def written(report: Report, targets: object) -> None:
+        found = [ref() for ref in made]
+        alive.extend((f.code, Path(f.path or "").name) for f in found if f is not None)
+
+    monkeypatch.setattr(lint, "iter_rules", recording)
+    monkeypatch.setattr(lint, "write_reports", written)
+    main(["lint"])
+    assert len(made) == 2
+    assert alive == [("AG103", "bbbb22220002_drop_body.py")]
 
 
 def test_since_shows_every_revision_after_it_and_no_count(

@@ -36,26 +36,44 @@ def collect(files: Iterable[RevisionFile]) -> list[Suppression]:
     return found
 
 
+class Suppressions:
+    """The suppressions of one run, looked up one finding at a time (file-wide, then its
+    line: one dict lookup each), remembering which matched: a run can filter findings
+    as the rules make them and still say at the end which suppressions went unused."""
+
+    def __init__(self, suppressions: list[Suppression]) -> None:
+        self.suppressions = suppressions
+        self._index: dict[tuple[str, int, str], Suppression] = {}
+        for suppression in suppressions:
+            key = (suppression.path, suppression.line, suppression.code)
+            self._index.setdefault(key, suppression)
+        self._used: set[Suppression] = set()
+
+    def matches(self, finding: Finding) -> bool:
+        """Whether a suppression silences `finding` (it then counts as used)."""
+        if finding.path is None:
+            return False
+        match = self._index.get((finding.path, 0, finding.code))
+        if match is None and finding.line is not None:
+            match = self._index.get((finding.path, finding.line, finding.code))
+        if match is None:
+            return False
+        self._used.add(match)
+        return True
+
+    def unused(self, ran: Iterable[str]) -> list[str]:
+        """Notes on the suppressions of rules that ran but matched nothing."""
+        checked = set(ran)
+        return [
+            s.describe() for s in self.suppressions if s not in self._used and s.code in checked
+        ]
+
+
 def apply(
     findings: Iterable[Finding], suppressions: list[Suppression], ran: Iterable[str]
 ) -> tuple[list[Finding], list[str]]:
     """Findings left after suppression, and notes on suppressions of rules that ran
-    but matched nothing. One dict lookup per finding (file-wide, then its line)."""
-    index: dict[tuple[str, int, str], Suppression] = {}
-    for suppression in suppressions:
-        index.setdefault((suppression.path, suppression.line, suppression.code), suppression)
-    used: set[Suppression] = set()
-    kept = []
-    for finding in findings:
-        match = None
-        if finding.path is not None:
-            match = index.get((finding.path, 0, finding.code))
-            if match is None and finding.line is not None:
-                match = index.get((finding.path, finding.line, finding.code))
-        if match is None:
-            kept.append(finding)
-        else:
-            used.add(match)
-    checked = set(ran)
-    unused = [s.describe() for s in suppressions if s not in used and s.code in checked]
-    return kept, unused
+    but matched nothing."""
+    index = Suppressions(suppressions)
+    kept = [finding for finding in findings if not index.matches(finding)]
+    return kept, index.unused(ran)

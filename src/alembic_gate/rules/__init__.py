@@ -94,9 +94,14 @@ def revision_checks() -> dict[str, RevisionCheck]:
 
 
 def run_rules(ctx: LintContext, enabled: Callable[[str], bool]) -> list[Finding]:
-    """The findings of every lint rule whose code `enabled` accepts, on one history: the
-    safety rules in one pass over the revisions in scope."""
-    findings: list[Finding] = []
+    """The findings of every lint rule whose code `enabled` accepts, on one history."""
+    return list(iter_rules(ctx, enabled))
+
+
+def iter_rules(ctx: LintContext, enabled: Callable[[str], bool]) -> Iterator[Finding]:
+    """`run_rules` one finding at a time, as the rules make them (a caller that counts
+    some of them need not keep them): the graph rules first, then the safety rules in
+    one pass over the revisions in scope."""
     per_revision = revision_checks()
     passes = []
     for info, check in lint_rules():
@@ -105,14 +110,13 @@ def run_rules(ctx: LintContext, enabled: Callable[[str], bool]) -> list[Finding]
         if info.code in per_revision:
             passes.append(per_revision[info.code])
         else:
-            findings.extend(check(ctx))
+            yield from check(ctx)
     if passes:
         from alembic_gate.rules.ag1xx import checked_revisions
 
         for checked in checked_revisions(ctx):
             for each in passes:
-                findings.extend(each(checked))
-    return findings
+                yield from each(checked)
 
 
 def lint_rules() -> list[tuple[RuleInfo, Check]]:

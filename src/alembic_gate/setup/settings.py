@@ -9,7 +9,7 @@ only when named by their full code.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
@@ -80,13 +80,15 @@ class Settings:
 
     def select(self, findings: Iterable[Finding]) -> list[Finding]:
         """Drop findings of rules not enabled; apply per-rule severities."""
-        kept = []
+        return list(self.selected(findings))
+
+    def selected(self, findings: Iterable[Finding]) -> Iterator[Finding]:
+        """`select`, one finding at a time (as the rules make them)."""
         for finding in findings:
             if finding.code not in self.enabled:
                 continue
             severity = self.severity.get(finding.code)
-            kept.append(replace(finding, severity=severity) if severity else finding)
-        return kept
+            yield replace(finding, severity=severity) if severity else finding
 
 
 def _table(path: Path) -> dict[str, Any] | None:
