@@ -39,6 +39,12 @@ EVENTS: dict[str, list[tuple[Hashable, object]]] = {
     "g7": [("x", "g7-x"), ("z", "g7-z")],
     "f6": [("x", "f6-x")],
 }
+
+
+def facts(rid: str) -> list[tuple[Hashable, object]]:
+    return EVENTS.get(rid, [])
+
+
 KEYS: list[list[Hashable]] = [["x"], ["y"], ["z"], ["x", "y"], ["y", "z"]]
 EXPECTED = {
     ("a1", "x"): None,
@@ -56,21 +62,21 @@ EXPECTED = {
 def test_latest(asked: bool) -> None:
     queries = list(GRAPH.by_id)
     keys = {rid: ["x", "y", "z"] for rid in queries} if asked else None
-    timeline = Timeline(GRAPH, EVENTS, queries, keys)
+    timeline = Timeline(GRAPH, facts, queries, keys)
     for (rid, key), value in EXPECTED.items():
         assert timeline.latest(rid, [key]) == value
 
 
 def test_answers_kept_for_the_keys_asked_are_those_of_the_masks() -> None:
     queries = list(GRAPH.by_id)
-    masks = Timeline(GRAPH, EVENTS, queries)
-    answers = Timeline(GRAPH, EVENTS, queries, {rid: ["x", "y", "z"] for rid in queries})
+    masks = Timeline(GRAPH, facts, queries)
+    answers = Timeline(GRAPH, facts, queries, {rid: ["x", "y", "z"] for rid in queries})
     for rid in queries:
         for keys in KEYS:
             assert answers.latest(rid, keys) == masks.latest(rid, keys)
 
 
 def test_a_key_not_said_to_be_asked_about_is_an_error() -> None:
-    timeline = Timeline(GRAPH, EVENTS, ["f6"], {"f6": ["x"]})
+    timeline = Timeline(GRAPH, facts, ["f6"], {"f6": ["x"]})
     with pytest.raises(KeyError):
         timeline.latest("f6", ["y"])

@@ -11,7 +11,7 @@ call holds no rows for that call.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from alembic_gate.findings import Confidence, Finding
@@ -157,10 +157,12 @@ class Knowledge:
         if self._scoped is None:
             ctx = self.ctx
             scoped = [rid for rid in ctx.graph.by_id if ctx.scope is None or rid in ctx.scope]
-            events: dict[str, list[tuple[Hashable, object]]] = {}
-            for rid in scoped:
-                events[rid] = list(_scope_events(self.upgrade(rid)))
-            self._scoped = Timeline(ctx.graph, events, scoped)
+            wanted = set(scoped)
+
+            def facts(rid: str) -> Iterable[tuple[Hashable, object]]:
+                return _scope_events(self.upgrade(rid)) if rid in wanted else ()
+
+            self._scoped = Timeline(ctx.graph, facts, scoped)
         return self._scoped
 
     def _column_timeline(self) -> Timeline:
@@ -178,14 +180,13 @@ class Knowledge:
                 columns.update((t, c) for t, c in altered if t != "*" and c)
                 asked[rid] = [key for t, c in altered for key in _column_keys(t, c)]
             tables = {table for table, _ in columns}
-            events: dict[str, list[tuple[Hashable, object]]] = {}
-            for rid in ctx.graph.ancestors(scoped) if columns else ():
-                if not _may_touch(ctx.graph.by_id[rid], tables):
-                    continue  # its calls are not even unpacked
-                found = list(_column_events(self.upgrade(rid), columns, tables))
-                if found:
-                    events[rid] = found
-            self._columns = Timeline(ctx.graph, events, scoped, asked)
+
+            def facts(rid: str) -> Iterable[tuple[Hashable, object]]:
+                if not columns or not _may_touch(ctx.graph.by_id[rid], tables):
+                    return ()  # its calls are not even unpacked
+                return _column_events(self.upgrade(rid), columns, tables)
+
+            self._columns = Timeline(ctx.graph, facts, scoped, asked)
         return self._columns
 
     def created_in_scope(self, rid: str, table: str) -> bool:

@@ -19,7 +19,7 @@ import bisect
 import functools
 import operator
 import re
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from alembic_gate.history.graph import RevisionGraph
@@ -47,12 +47,15 @@ class Timeline:
     def __init__(
         self,
         graph: RevisionGraph,
-        events: Mapping[str, Sequence[tuple[Hashable, object]]],
+        facts: Callable[[str], Iterable[tuple[Hashable, object]]],
         queries: Iterable[str],
         asked: Mapping[str, Iterable[Hashable]] | None = None,
     ) -> None:
-        """`queries`: the revisions that will ask; `asked`: for each of them, every key
-        it will ask about (None: any key)."""
+        """`facts`: the (key, value) facts a revision records, asked once for each
+        revision the queries build on, bases first (so a long history's facts are read
+        as the walk reaches them, never all held at once); `queries`: the revisions
+        that will ask; `asked`: for each of them, every key it will ask about (None:
+        any key)."""
         wanted = set(queries)
         self._asked = asked
         self._answers: dict[str, dict[Hashable, int]] = {}
@@ -64,7 +67,7 @@ class Timeline:
         own: dict[str, tuple[int, int]] = {}
         for rid in order:
             start = len(self._values)
-            for key, value in events.get(rid, ()):
+            for key, value in facts(rid):
                 self._bits.setdefault(key, []).append(len(self._values))
                 self._values.append(value)
             if len(self._values) > start:
