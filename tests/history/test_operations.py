@@ -725,3 +725,17 @@ def test_upgrade_calls_unpack_only_that_side(tmp_path: Path) -> None:
     assert [c.table for c in calls] == ["a"]
     rev.ops_data = b"damaged"  # read from the file again
     assert [c.table for c in upgrade_calls(rev)] == ["a"]
+
+
+def test_a_memo_with_no_room_remembers_nothing(tmp_path: Path) -> None:
+    """A forked reader empties the memo and keeps it so: what it reads leaves the
+    process as bytes and is never asked for there again."""
+    path = tmp_path / "b2_m.py"
+    path.write_text(HEAD + 'def upgrade():\n    op.drop_table("a")\n')
+    try:
+        forget(room=0)
+        rev = read_revision(path, tmp_path)
+        assert operations(rev) is not operations(rev)  # unpacked each time
+    finally:
+        forget()
+    assert operations(rev) is operations(rev)

@@ -36,7 +36,7 @@ from typing import Any, BinaryIO, TypeGuard
 
 from alembic_gate import __version__
 from alembic_gate.history import plain
-from alembic_gate.history.operations import Operations
+from alembic_gate.history.operations import Operations, forget
 from alembic_gate.history.revisions import RevisionFile, read_revision_source, unreadable_file
 from alembic_gate.shared.files import open_regular, read_regular
 from alembic_gate.shared.paths import display_path
@@ -406,6 +406,7 @@ def _fork_reader(chunk: Sequence[Path], cwd: Path, cache: RevisionCache | None) 
         status = 1
         try:
             os.close(read_end)
+            forget(room=0)  # up to a thousand files' operations, never asked for here
             data = marshal.dumps([read_one(path, cwd, cache) for path in chunk])
             with os.fdopen(write_end, "wb") as out:
                 out.write(data)

@@ -371,17 +371,21 @@ def _memoised(data: bytes | None) -> Operations | None:
 
 def _remember(data: bytes, ops: Operations) -> None:
     global _limit
+    if not _limit:
+        return
     if len(_MEMO) >= _limit:
         _MEMO.clear()
         _limit = _LONG_HISTORY
     _MEMO[id(data)] = (data, ops)
 
 
-def forget() -> None:
-    """Empty the memo (a new run: its histories may be short again)."""
+def forget(room: int = MEMO_SIZE) -> None:
+    """Empty the memo (a new run: its histories may be short again). `room=0`: remember
+    nothing from now on (a forked reader: what it read leaves as bytes, and would never
+    be asked for again in that process)."""
     global _limit
     _MEMO.clear()
-    _limit = MEMO_SIZE
+    _limit = room
 
 
 _OPERATIONS_FIELDS = [f.name for f in fields(Operations)]
