@@ -45,6 +45,10 @@ def facts(rid: str) -> list[tuple[Hashable, object]]:
     return EVENTS.get(rid, [])
 
 
+def _every_key(rid: str) -> list[Hashable]:
+    return ["x", "y", "z"]
+
+
 KEYS: list[list[Hashable]] = [["x"], ["y"], ["z"], ["x", "y"], ["y", "z"]]
 EXPECTED = {
     ("a1", "x"): None,
@@ -61,8 +65,7 @@ EXPECTED = {
 @pytest.mark.parametrize("asked", [False, True])
 def test_latest(asked: bool) -> None:
     queries = list(GRAPH.by_id)
-    keys = {rid: ["x", "y", "z"] for rid in queries} if asked else None
-    timeline = Timeline(GRAPH, facts, queries, keys)
+    timeline = Timeline(GRAPH, facts, queries, _every_key if asked else None)
     for (rid, key), value in EXPECTED.items():
         assert timeline.latest(rid, [key]) == value
 
@@ -70,13 +73,13 @@ def test_latest(asked: bool) -> None:
 def test_answers_kept_for_the_keys_asked_are_those_of_the_masks() -> None:
     queries = list(GRAPH.by_id)
     masks = Timeline(GRAPH, facts, queries)
-    answers = Timeline(GRAPH, facts, queries, {rid: ["x", "y", "z"] for rid in queries})
+    answers = Timeline(GRAPH, facts, queries, _every_key)
     for rid in queries:
         for keys in KEYS:
             assert answers.latest(rid, keys) == masks.latest(rid, keys)
 
 
 def test_a_key_not_said_to_be_asked_about_is_an_error() -> None:
-    timeline = Timeline(GRAPH, facts, ["f6"], {"f6": ["x"]})
+    timeline = Timeline(GRAPH, facts, ["f6"], lambda rid: ["x"])
     with pytest.raises(KeyError):
         timeline.latest("f6", ["y"])

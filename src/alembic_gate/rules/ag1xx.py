@@ -171,14 +171,21 @@ class Knowledge:
         if self._columns is None:
             ctx = self.ctx
             scoped = [rid for rid in ctx.graph.by_id if ctx.in_scope(rid)]
-            columns: set[tuple[str, str]] = set()
-            asked: dict[str, list[Hashable]] = {}
-            for rid in scoped:
-                altered = ctx.graph.by_id[rid].altered
-                if altered is None:  # not known without the calls
-                    altered = altered_columns(self.upgrade(rid))
-                columns.update((t, c) for t, c in altered if t != "*" and c)
-                asked[rid] = [key for t, c in altered for key in _column_keys(t, c)]
+            unknown: dict[str, tuple[tuple[str, str], ...]] = {}  # known from the calls
+
+            def altered(rid: str) -> tuple[tuple[str, str], ...]:
+                found = ctx.graph.by_id[rid].altered
+                if found is None:  # not known without the calls
+                    found = unknown.get(rid)
+                    if found is None:
+                        found = unknown[rid] = altered_columns(self.upgrade(rid))
+                return found
+
+            def asked(rid: str) -> list[Hashable]:
+                # made again when asked (never kept for every revision of a long history)
+                return [key for t, c in altered(rid) for key in _column_keys(t, c)]
+
+            columns = {(t, c) for rid in scoped for t, c in altered(rid) if t != "*" and c}
             tables = {table for table, _ in columns}
 
             def facts(rid: str) -> Iterable[tuple[Hashable, object]]:

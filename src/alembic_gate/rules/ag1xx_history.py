@@ -19,7 +19,7 @@ import bisect
 import functools
 import operator
 import re
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from pathlib import Path
 
 from alembic_gate.history.graph import RevisionGraph
@@ -49,31 +49,38 @@ class Timeline:
         graph: RevisionGraph,
         facts: Callable[[str], Iterable[tuple[Hashable, object]]],
         queries: Iterable[str],
-        asked: Mapping[str, Iterable[Hashable]] | None = None,
+        asked: Callable[[str], Sequence[Hashable]] | None = None,
     ) -> None:
         """`facts`: the (key, value) facts a revision records, asked once for each
         revision the queries build on, bases first (so a long history's facts are read
         as the walk reaches them, never all held at once); `queries`: the revisions
-        that will ask; `asked`: for each of them, every key it will ask about (None:
-        any key)."""
+        that will ask; `asked`: for each of them, every key it will ask about, the same
+        keys each time it is called (None: any key)."""
         wanted = set(queries)
         self._asked = asked
-        self._answers: dict[str, dict[Hashable, int]] = {}
+        # A wanted revision's answers, in the order of its asked keys (a tuple: a dict
+        # for each revision of a long history would be most of its memory), and the
+        # answers by key of the revision that asked last.
+        self._answers: dict[str, tuple[int, ...]] = {}
+        self._last_asked: tuple[str, dict[Hashable, int]] | None = None
         order = graph.topological(graph.ancestors(wanted))
         self._values: list[object] = []
         # Each key's facts by bit, in order; a revision's facts are the bits start..end.
         self._bits: dict[Hashable, list[int]] = {}
         self._masks: dict[Hashable, int] = {}
         own: dict[str, tuple[int, int]] = {}
+        same: dict[object, object] = {}  # one copy of each value (strings: a type, "filled")
         for rid in order:
             start = len(self._values)
             for key, value in facts(rid):
                 self._bits.setdefault(key, []).append(len(self._values))
-                self._values.append(value)
+                self._values.append(same.setdefault(value, value))
             if len(self._values) > start:
                 own[rid] = (start, len(self._values))
         self._before: dict[str, int] = {}
         self._propagate(graph, order, own, wanted)
+        if asked is not None:
+            self._bits.clear()  # every answer is kept: the bits are not asked again
 
     def _propagate(
         self,
@@ -109,9 +116,7 @@ class Timeline:
         if self._asked is None:
             self._before[rid] = mask
             return
-        answers = self._answers[rid] = {}
-        for key in self._asked.get(rid, ()):
-            answers[key] = self._last(key, mask)
+        self._answers[rid] = tuple(self._last(key, mask) for key in self._asked(rid))
 
     def _last(self, key: Hashable, mask: int) -> int:
         """1 + the bit of the latest fact under `key` that `mask` holds; 0: none."""
@@ -120,6 +125,18 @@ class Timeline:
             if (mask >> bit) & 1:
                 return bit + 1
         return 0
+
+    def _answers_of(self, rid: str) -> dict[Hashable, int] | None:
+        """`rid`'s answers by key (kept while it goes on asking: a revision's rules ask
+        one after the other)."""
+        if self._last_asked is not None and self._last_asked[0] == rid:
+            return self._last_asked[1]
+        found = self._answers.get(rid)
+        if found is None or self._asked is None:
+            return None
+        answers = dict(zip(self._asked(rid), found, strict=True))
+        self._last_asked = (rid, answers)
+        return answers
 
     def _mask(self, key: Hashable) -> int:
         mask = self._masks.get(key)
@@ -131,7 +148,7 @@ class Timeline:
         """The value of the latest fact under any of `keys` among what `rid` builds on
         (with `asked`: keys it did not say it would ask about raise KeyError)."""
         if self._asked is not None:
-            answers = self._answers.get(rid)
+            answers = self._answers_of(rid)
             if answers is None:
                 return None
             found = max(answers[key] for key in keys)
