@@ -1,7 +1,9 @@
 """Time `alembic-gate lint` against `alembic heads` and against the floors, side by side.
 
 Usage: python benchmarks/bench_lint.py [--sizes 100,1000,5000,20000] [--repeat 3]
-           [--linear 5000,40000]   (an empty value skips the linearity run)
+           (an empty --sizes skips the table)
+           [--linear 5000,40000]   (an empty value skips the linearity run; best of
+                                    --repeat too: one run of 40,000 swings by 10-20%)
            [--lint-args "--select AG0"]   (more flags for every lint run)
 
 For each size a history is generated in a temporary folder (benchmarks/history.py:
@@ -89,7 +91,7 @@ def _touch_one(path: Path) -> object:
     return change
 
 
-def bench(size: int, repeat: int, extra: Sequence[str], alembic: bool = True) -> dict[str, float]:
+def bench(size: int, repeat: int, extra: Sequence[str]) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix=f"bench-lint-{size}-") as tmp:
         root = Path(tmp)
         write_project(root, size)
@@ -106,17 +108,24 @@ def bench(size: int, repeat: int, extra: Sequence[str], alembic: bool = True) ->
         r["commit"], r["rss_commit"] = _best(
             [*gate, relative], root, repeat, before=_touch_one(changed)
         )
-        if alembic:
-            heads = [str(BIN / "alembic"), "heads"]
-            runs = repeat if size <= 5000 else 1
-            r["alembic"], _ = _best(heads, root, runs, before=lambda: _clear_bytecode(root))
+        heads = [str(BIN / "alembic"), "heads"]
+        runs = repeat if size <= 5000 else 1
+        r["alembic"], _ = _best(heads, root, runs, before=lambda: _clear_bytecode(root))
         return r
+
+
+def _cold(size: int, repeat: int, extra: Sequence[str]) -> float:
+    """Best of `repeat` cold runs (`lint --no-cache`) on a history of `size` revisions."""
+    with tempfile.TemporaryDirectory(prefix=f"bench-lint-{size}-") as tmp:
+        root = Path(tmp)
+        write_project(root, size)
+        return _best([str(BIN / "alembic-gate"), "lint", *extra, "--no-cache"], root, repeat)[0]
 
 
 def _exponent(
     sizes: Sequence[int], repeat: int, extra: Sequence[str]
 ) -> tuple[float, dict[int, float]]:
-    times = {n: bench(n, repeat, extra, alembic=False)["cold"] for n in sizes}
+    times = {n: _cold(n, repeat, extra) for n in sizes}
     low, high = min(sizes), max(sizes)
     return math.log(times[high] / times[low]) / math.log(high / low), times
 
@@ -143,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     header = ("revisions", "read", "parse", "lint cold", "pre-commit", "alembic", "peak RSS")
     print(" ".join(f"{h:>11}" for h in header), "  cold vs alembic  cold/parse  commit/read")
     results: dict[int, dict[str, float]] = {}
-    for size in (int(s) for s in args.sizes.split(",")):
+    for size in (int(s) for s in args.sizes.split(",") if s):
         r = results[size] = bench(size, args.repeat, extra)
         rss = max(r["rss_cold"], r["rss_commit"]) / MIB
         times = " ".join(f"{r[k]:>10.3f}s" for k in ("read", "parse", "cold", "commit", "alembic"))
@@ -183,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(_goal(f"20,000 revisions: peak RSS {rss:.1f} MiB (< 40 MiB)", rss < 40))
     if args.linear:
         sizes = [int(s) for s in args.linear.split(",")]
-        exponent, times = _exponent(sizes, 1, extra)
+        exponent, times = _exponent(sizes, args.repeat, extra)
         spread = ", ".join(f"{n:,}: {t:.2f}s" for n, t in times.items())
         print(
             _goal(
