@@ -102,8 +102,8 @@ class Project:
 
     def revision(self, index: int) -> tuple[str, list[str], list[str]]:
         kind = KINDS[index % len(KINDS)]
-        n = index // len(KINDS)
-        return getattr(self, kind)(n)
+        make: Callable[[int], tuple[str, list[str], list[str]]] = getattr(self, kind)
+        return make(index // len(KINDS))
 
     def create(self, n: int) -> tuple[str, list[str], list[str]]:
         name = f"account{n}"

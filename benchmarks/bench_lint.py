@@ -192,8 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(_goal(f"20,000 revisions: peak RSS {rss:.1f} MiB (< 40 MiB)", rss < 40))
     if args.linear:
         sizes = [int(s) for s in args.linear.split(",")]
-        exponent, times = _exponent(sizes, args.repeat, extra)
-        spread = ", ".join(f"{n:,}: {t:.2f}s" for n, t in times.items())
+        exponent, cold = _exponent(sizes, args.repeat, extra)
+        spread = ", ".join(f"{n:,}: {t:.2f}s" for n, t in cold.items())
         print(
             _goal(
                 f"linear in N: lint cold grows as N^{exponent:.2f} ({spread}; <= 1.1)",

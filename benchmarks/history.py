@@ -153,7 +153,8 @@ class _Writer:
 
     def add_columns(self) -> tuple[str, str, str]:
         table = self.rng.choice(list(self.tables))
-        up, down = [], []
+        up: list[str] = []
+        down: list[str] = []
         for i in range(self.rng.randint(1, 4)):
             name = f"extra_{self.serial}_{i}"
             kind = self.rng.random()
