@@ -252,9 +252,8 @@ class RevisionCache:
         stored = {d: self.store[d] for d in self.stored if d in self.store}
         if entries + len(added) + len(stored) > 4 * kept + _SLACK:
             return False
-        data = marshal.dumps((added, stored))
         try:
-            return append_to(self.file, (dev, ino, size), _framed(data))
+            return append_to(self.file, (dev, ino, size), _framed((added, stored)))
         except (OSError, ValueError):
             return False
 
@@ -273,7 +272,10 @@ def _is_piece(part: object) -> TypeGuard[tuple[dict[Any, Any], dict[Any, Any]]]:
     )
 
 
-def _framed(data: bytes) -> bytes:
+def _framed(piece: Any) -> bytes:
+    """A piece as the file holds it: its marshal data after its length (8 bytes,
+    little-endian)."""
+    data = marshal.dumps(piece)
     return len(data).to_bytes(8, "little") + data
 
 
@@ -297,11 +299,9 @@ def append_to(path: Path, identity: tuple[int, int, int], data: bytes) -> bool:
 
 
 def write_pieces(handle: BinaryIO, pieces: Iterable[Any]) -> None:
-    """Each piece as marshal data after its length (8 bytes, little-endian)."""
+    """Each piece as the file holds it (`_framed`)."""
     for piece in pieces:
-        data = marshal.dumps(piece)
-        handle.write(len(data).to_bytes(8, "little"))
-        handle.write(data)
+        handle.write(_framed(piece))
 
 
 def read_pieces(stream: BinaryIO) -> Iterator[object]:
