@@ -17,7 +17,7 @@ from alembic_gate.history import cache
 from alembic_gate.history import operations as operations_module
 from alembic_gate.history.cache import CACHE_DIR, RevisionCache
 from alembic_gate.history.operations import operations
-from alembic_gate.history.revisions import read_revision
+from alembic_gate.history.revisions import RevisionFile, read_revision
 from alembic_gate.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,6 +42,16 @@ def _read(folder: Path, versions: Path, cwd: Path) -> tuple[RevisionCache, list[
     return store, revs
 
 
+def _fresh(versions: Path, cwd: Path) -> list[RevisionFile]:
+    """The files as read without a cache."""
+    return [read_revision(path, cwd) for path in _files(versions)]
+
+
+def _pieces(file: Path) -> list[object]:
+    with file.open("rb") as stream:
+        return list(cache.read_pieces(stream))
+
+
 def _no_parse(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(*args: object) -> None:
         raise AssertionError("parsed although the cache holds this content")
@@ -56,7 +66,7 @@ def test_a_hit_equals_a_fresh_read(
 ) -> None:
     folder = tmp_path / "cache"
     _, cold = _read(folder, versions, tmp_path)
-    assert cold == [read_revision(p, tmp_path) for p in _files(versions)]
+    assert cold == _fresh(versions, tmp_path)
     _no_parse(monkeypatch)
     second, warm = _read(folder, versions, tmp_path)
     assert warm == cold
@@ -96,8 +106,7 @@ def test_new_metadata_alone_costs_no_parse(
 
 def _damage(file: Path, change: object) -> None:
     """Rewrite the cache file with `change` applied to (format, index, store)."""
-    with file.open("rb") as stream:
-        head, *parts = cache.read_pieces(stream)
+    head, *parts = _pieces(file)
     assert type(head) is str and all(cache._is_piece(part) for part in parts)
     index = {name: hit for part in parts for name, hit in part[0].items()}  # type: ignore[index]
     store = {key: entry for part in parts for key, entry in part[1].items()}  # type: ignore[index]
@@ -177,17 +186,11 @@ def test_a_large_store_is_saved_in_pieces_and_read_back_whole(
     folder = tmp_path / "cache"
     store, cold = _read(folder, versions, tmp_path)
     assert store.file is not None
-    with store.file.open("rb") as stream:
-        assert len(list(cache.read_pieces(stream))) == 1 + len(_files(versions))
+    assert len(_pieces(store.file)) == 1 + len(_files(versions))
     _no_parse(monkeypatch)
     again = RevisionCache(folder, ["versions"])
     assert again.store == store.store
     assert again.read_all(_files(versions), tmp_path) == cold
-
-
-def _pieces(file: Path) -> list[object]:
-    with file.open("rb") as stream:
-        return list(cache.read_pieces(stream))
 
 
 def _edit(path: Path, text: str) -> None:
@@ -214,7 +217,7 @@ def test_a_run_that_read_one_file_anew_appends_one_piece(
     assert list(stored) == [index[str(path)][1]]  # type: ignore[call-overload,index]
     _no_parse(monkeypatch)
     again, warm = _read(folder, versions, tmp_path)
-    assert warm == [read_revision(p, tmp_path) for p in _files(versions)]
+    assert warm == _fresh(versions, tmp_path)
     assert not again.changed
 
 
@@ -235,9 +238,7 @@ def test_the_file_is_written_whole_again_once_it_holds_twice_what_is_used(
     # Each edit adds an index entry and a content: 3 files (6 entries) allow 3 edits.
     assert lengths == [whole + n for n in (1, 2, 3, 0, 1, 2, 3, 0)]
     _no_parse(monkeypatch)
-    assert _read(folder, versions, tmp_path)[1] == [
-        read_revision(p, tmp_path) for p in _files(versions)
-    ]
+    assert _read(folder, versions, tmp_path)[1] == _fresh(versions, tmp_path)
 
 
 def test_a_file_another_run_changed_since_it_was_loaded_is_written_whole(
@@ -266,9 +267,7 @@ def test_a_cut_appended_piece_is_a_cold_run(tmp_path: Path, versions: Path) -> N
     store.file.write_bytes(store.file.read_bytes()[:-3])
     again = RevisionCache(folder, ["versions"])
     assert again.index == {} and again.store == {}
-    assert again.read_all(_files(versions), tmp_path) == [
-        read_revision(p, tmp_path) for p in _files(versions)
-    ]
+    assert again.read_all(_files(versions), tmp_path) == _fresh(versions, tmp_path)
 
 
 @pytest.mark.parametrize("content", [b"", b"\x00garbage", b"\xe3\x00\x00\x00"])
@@ -279,9 +278,7 @@ def test_a_damaged_cache_file_is_a_cold_run(tmp_path: Path, versions: Path, cont
     folder.mkdir()
     store.file.write_bytes(content)
     again = RevisionCache(folder, ["versions"])
-    assert again.read_all(_files(versions), tmp_path) == [
-        read_revision(p, tmp_path) for p in _files(versions)
-    ]
+    assert again.read_all(_files(versions), tmp_path) == _fresh(versions, tmp_path)
 
 
 def test_a_fifo_in_place_of_the_cache_is_never_opened(tmp_path: Path, versions: Path) -> None:
