@@ -147,10 +147,15 @@ def test_data_of_the_wrong_shape_is_refused(data: object) -> None:
     ],
 )
 def test_each_field_is_checked(name: str, bad: object) -> None:
-    packed = list(plain.pack(Tree()))
-    packed[[f.name for f in dataclasses.fields(Tree)].index(name)] = bad
     with pytest.raises(ValueError):
-        plain.unpack(Tree, tuple(packed))
+        plain.unpack(Tree, _packed_with(Tree(), name, bad))
+
+
+def _packed_with(value: object, name: str, bad: object) -> tuple[object, ...]:
+    """`value` packed, with the field `name` replaced by `bad`."""
+    packed = list(plain.pack(value))
+    packed[[f.name for f in dataclasses.fields(value)].index(name)] = bad  # type: ignore[arg-type]
+    return tuple(packed)
 
 
 @dataclass
@@ -179,10 +184,8 @@ def test_unions_round_trip() -> None:
     ],
 )
 def test_each_member_of_a_union_is_checked(name: str, bad: object) -> None:
-    packed = list(plain.pack(Either()))
-    packed[[f.name for f in dataclasses.fields(Either)].index(name)] = bad
     with pytest.raises(ValueError):
-        plain.unpack(Either, tuple(packed))
+        plain.unpack(Either, _packed_with(Either(), name, bad))
 
 
 def test_operations_of_every_shape_round_trip() -> None:
