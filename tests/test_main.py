@@ -59,6 +59,18 @@ def test_check_help_says_postgresql_is_traced(capsys: pytest.CaptureFixture[str]
     assert "--ignore AG905,AG906,AG907 turns tracing off" in text
 
 
+def _console(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    """`python -m alembic_gate ARGV` in a process of its own (the console's exit)."""
+    return subprocess.run(
+        [sys.executable, "-m", "alembic_gate", *argv],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def _many_heads(root: Path, count: int) -> None:
     """The quickstart example with `count` more heads, each a finding in the report."""
     shutil.copytree(ROOT / "examples" / "quickstart", root)
@@ -83,27 +95,13 @@ def test_the_console_writes_everything_before_its_quick_exit(
     monkeypatch.chdir(root)
     code = main(["lint", "--no-cache", "--format", fmt])
     expected = capsys.readouterr()
-    run = subprocess.run(
-        [sys.executable, "-m", "alembic_gate", "lint", "--no-cache", "--format", fmt],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    run = _console(root, "lint", "--no-cache", "--format", fmt)
     assert len(run.stdout) > 65536
     assert (run.returncode, run.stdout, run.stderr) == (code, expected.out, expected.err)
 
 
 def test_the_console_exit_code_of_a_usage_error(tmp_path: Path) -> None:
-    run = subprocess.run(
-        [sys.executable, "-m", "alembic_gate", "lint", "no-such-file.py"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    run = _console(tmp_path, "lint", "no-such-file.py")
     assert run.returncode == 2
     assert run.stderr.startswith("alembic-gate: error:")
     assert "Traceback" not in run.stderr
