@@ -47,7 +47,7 @@ READ_ALL = "import os,sys\nfor e in os.scandir(sys.argv[1]):\n    open(e.path,'r
 
 # Run in the child: time the imports, wrap the steps, run `lint FILE`, print the times.
 CHILD = """
-import gc, os, sys, time, json
+import gc, sys, time, json
 gc.disable()  # as main.console does for lint
 start = time.perf_counter()
 import alembic_gate.main, alembic_gate.lint as lint
@@ -85,9 +85,7 @@ code = alembic_gate.main.main(["lint", sys.argv[1]])
 spent["run"] = time.perf_counter() - begin
 spent["imports"] = imported - start
 print(json.dumps(spent), file=sys.stderr)
-sys.stdout.flush()
-sys.stderr.flush()
-os._exit(code)
+alembic_gate.main._quick_exit(code)  # as main.console ends
 """
 STEPS = (
     "arguments",
