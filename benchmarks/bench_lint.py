@@ -57,13 +57,17 @@ def _clear_bytecode(root: Path) -> None:
 def _run(cmd: list[str], cwd: Path) -> tuple[float, int]:
     """Wall time and peak RSS (bytes) of one run of `cmd`."""
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"{' '.join(cmd)} failed with exit code {proc.returncode}")
+    # Standard error (lint's note on older warnings, each run) is shown only on failure.
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode not in (0, 1):
+            errors.seek(0)
+            said = errors.read().decode(errors="replace")
+            raise SystemExit(f"{' '.join(cmd)} failed with exit code {proc.returncode}\n{said}")
     return elapsed, usage.ru_maxrss * 1024
 
 
