@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from alembic_gate.findings import LockRow, Report, RevisionLocks
+from alembic_gate.findings import Report
 from alembic_gate.findings.catalog import RULES
+from alembic_gate.findings.locks import LockRow, RevisionLocks
 from alembic_gate.reporters import github
 from alembic_gate.reporters.text import summary_line
 

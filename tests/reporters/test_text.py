@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import re
 
-from alembic_gate.findings import LockRow, Report, RevisionLocks
+from alembic_gate.findings import Report
 from alembic_gate.findings.catalog import RULES
+from alembic_gate.findings.locks import LockRow, RevisionLocks
 from alembic_gate.reporters import text
 
 

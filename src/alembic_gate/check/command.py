@@ -28,8 +28,9 @@ from alembic_gate.check.process import WorkerProcess
 from alembic_gate.check.protocol import DatabaseSpec, Note, Request, Result, fill
 from alembic_gate.check.reconcile import MEASURED, Measurements, reconcile
 from alembic_gate.errors import GateError, UsageError
-from alembic_gate.findings import Finding, RevisionLocks
+from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import RULES
+from alembic_gate.findings.locks import RevisionLocks
 from alembic_gate.history.load import History, load_histories
 from alembic_gate.history.scope import check_since_known
 from alembic_gate.lint import build_report, lint_context, unread

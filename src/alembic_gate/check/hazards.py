@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from alembic_gate.check.protocol import RawFinding
-from alembic_gate.findings import LockRow, RevisionLocks
+from alembic_gate.findings.locks import LockRow, RevisionLocks
 
 MODES = (
     "AccessShareLock",

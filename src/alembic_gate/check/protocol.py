@@ -11,7 +11,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import IO, Any, Literal
 
-from alembic_gate.findings import LockRow, RevisionLocks
+from alembic_gate.findings.locks import LockRow, RevisionLocks
 from alembic_gate.shared.placeholders import listed
 
 DatabaseKind = Literal["url", "server", "sqlite"]

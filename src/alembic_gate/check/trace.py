@@ -55,7 +55,7 @@ from alembic_gate.check.observe import Observer
 from alembic_gate.check.pgstate import Tables
 from alembic_gate.check.protocol import Observed, RawFinding
 from alembic_gate.check.untouched import Untouched
-from alembic_gate.findings import RevisionLocks
+from alembic_gate.findings.locks import RevisionLocks
 
 # SET LOCAL and set_config(..., true) in a statement: settings a commit would drop.
 LOCAL_SETTING = re.compile(r"\bset\s+local\b|\bset_config\s*\(", re.IGNORECASE)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from alembic_gate.findings.locks import RevisionLocks
 
 Severity = Literal["error", "warning", "info"]
 # Where a message's details start: "what is wrong; why and what else" or ". Then...".
@@ -47,32 +50,6 @@ class Finding:
 
     def sort_key(self) -> tuple[str, int, str, str]:
         return (self.path or "", self.line or 0, self.code, self.message)
-
-
-@dataclass(frozen=True)
-class LockRow:
-    """One statement of a revision that locked or rewrote a table that existed before it
-    (check's lock tracing on PostgreSQL)."""
-
-    line: int | None  # the op.* line in the revision file
-    statement: str  # the SQL, shortened
-    table: str
-    lock: str  # the strongest lock mode it took there ("SHARE", "ACCESS EXCLUSIVE"), or ""
-    blocks: str  # what that lock blocks ("writes", "reads and writes", ...), or ""
-    held: float  # seconds from the statement's start until the lock was released
-    rewrite: bool
-
-
-@dataclass
-class RevisionLocks:
-    """The locks one revision took, measured while `check` applied it."""
-
-    revision: str
-    path: str | None
-    statements: int  # statements traced
-    rows: list[LockRow] = field(default_factory=list)
-    # Why some of its locks could not be measured, when that happened.
-    note: str = ""
 
 
 @dataclass

@@ -19,8 +19,9 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from alembic_gate.findings import Finding, LockRow, Report, RevisionLocks, sorted_findings
+from alembic_gate.findings import Finding, Report, sorted_findings
 from alembic_gate.findings.catalog import RULES
+from alembic_gate.findings.locks import LockRow, RevisionLocks
 from alembic_gate.reporters.common import (
     github_prefix,
     limited,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from alembic_gate.findings import Finding, Report, RevisionLocks, sorted_findings
+from alembic_gate.findings import Finding, Report, sorted_findings
+from alembic_gate.findings.locks import RevisionLocks
 
 VERSION = 1
 
