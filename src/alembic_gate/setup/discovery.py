@@ -179,14 +179,8 @@ def static_version_table(script_location: Path) -> tuple[str, str | None]:
     Reads `<script_location>/env.py` with `ast`: a keyword given the same literal in every
     `configure(...)` call that passes it is taken; anything else gives alembic's defaults.
     """
-    tree = _parse_env(script_location)
-    if tree is None:
-        return DEFAULT_VERSION_TABLE, None
-    tables = _configure_literals(tree, "version_table")
-    schemas = _configure_literals(tree, "version_table_schema")
-    table = tables[0] if len(tables) == 1 and isinstance(tables[0], str) else None
-    schema = schemas[0] if len(schemas) == 1 and isinstance(schemas[0], str) else None
-    return table or DEFAULT_VERSION_TABLE, schema
+    table, schema, _ = _read_env(script_location)
+    return table, schema
 
 
 # --- where the configuration is -------------------------------------------------------------
@@ -413,7 +407,7 @@ def _build(options: _Options, script_location: Path, *, flask: bool) -> AlembicS
         "version_locations", _LEGACY_SPLIT, "path_separator", "version_path_separator"
     )
     folders = tuple(_locate(raw, options, "version_locations") for raw in listed or ())
-    table, schema = static_version_table(script_location)
+    table, schema, imports_flask = _read_env(script_location)
     return AlembicSetup(
         config_path=options.config_path,
         section=options.section,
@@ -421,7 +415,7 @@ def _build(options: _Options, script_location: Path, *, flask: bool) -> AlembicS
         version_locations=folders or (script_location / "versions",),
         recursive=options.flag("recursive_version_locations"),
         sourceless=options.flag("sourceless"),
-        flask=flask or _imports_flask(script_location),
+        flask=flask or imports_flask,
         version_table=table,
         version_table_schema=schema,
         notes=tuple(dict.fromkeys(options.notes)),
@@ -578,35 +572,42 @@ def _parse_env(script_location: Path) -> ast.Module | None:
         return None
 
 
-def _configure_literals(tree: ast.Module, keyword: str) -> list[object]:
-    """The distinct values given to `keyword` in `configure(...)` calls; non-literals as such."""
-    values: list[object] = []
+def _read_env(script_location: Path) -> tuple[str, str | None, bool]:
+    """What is read of env.py, in one parse and one walk: the version table and its
+    schema (`static_version_table`), and whether it imports flask or flask_migrate
+    (Flask-Migrate's env.py does)."""
+    tree = _parse_env(script_location)
+    if tree is None:
+        return DEFAULT_VERSION_TABLE, None, False
+    literals: dict[str | None, list[object]] = {"version_table": [], "version_table_schema": []}
+    modules: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and _is_configure(node.func):
-            for item in node.keywords:
-                if item.arg == keyword:
-                    value = item.value.value if isinstance(item.value, ast.Constant) else item.value
-                    if value not in values:
-                        values.append(value)
-    return values
+            _add_literals(node, literals)
+        elif isinstance(node, ast.Import):
+            modules.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules.add(node.module.split(".")[0])
+    tables, schemas = literals["version_table"], literals["version_table_schema"]
+    table = tables[0] if len(tables) == 1 and isinstance(tables[0], str) else None
+    schema = schemas[0] if len(schemas) == 1 and isinstance(schemas[0], str) else None
+    return table or DEFAULT_VERSION_TABLE, schema, not modules.isdisjoint(_FLASK_MODULES)
+
+
+def _add_literals(call: ast.Call, literals: dict[str | None, list[object]]) -> None:
+    """The distinct values `call` gives the keywords in `literals`; non-literals as such."""
+    for item in call.keywords:
+        values = literals.get(item.arg)
+        if values is not None:
+            value = item.value.value if isinstance(item.value, ast.Constant) else item.value
+            if value not in values:
+                values.append(value)
 
 
 def _is_configure(func: ast.expr) -> bool:
     if isinstance(func, ast.Attribute):
         return func.attr == "configure"
     return isinstance(func, ast.Name) and func.id == "configure"
-
-
-def _imports_flask(script_location: Path) -> bool:
-    """Whether env.py imports flask or flask_migrate (Flask-Migrate's env.py does)."""
-    tree = _parse_env(script_location)
-    modules: set[str] = set()
-    for node in ast.walk(tree) if tree is not None else ():
-        if isinstance(node, ast.Import):
-            modules.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            modules.add(node.module.split(".")[0])
-    return not modules.isdisjoint(_FLASK_MODULES)
 
 
 # --- small helpers -----------------------------------------------------------------------------
