@@ -15,6 +15,8 @@ DOCS_URL = "https://github.com/alembic-gate/alembic-gate/blob/main/docs/rules/{c
 
 @dataclass(frozen=True)
 class RuleInfo:
+    """A rule's entry in the catalog: its code, name, default severity and summary."""
+
     code: str
     name: str
     severity: Severity

@@ -14,6 +14,8 @@ from alembic_gate.history.revisions import RevisionFile
 
 @dataclass(frozen=True)
 class Suppression:
+    """One `ignore[CODE]` comment: the file, its line (0: the whole file) and the code."""
+
     path: str
     line: int  # 0: the whole file
     code: str

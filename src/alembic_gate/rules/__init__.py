@@ -24,6 +24,8 @@ from alembic_gate.setup.discovery import AlembicSetup
 
 @dataclass
 class LintContext:
+    """What the lint rules read of one history, and what they share during a run."""
+
     setup: AlembicSetup
     graph: RevisionGraph
     cwd: Path

@@ -48,6 +48,8 @@ def _split(value: str | Sequence[str] | None) -> list[str] | None:
 
 @dataclass
 class Layer:
+    """One source of rule selection (the settings file or the flags), applied in turn."""
+
     select: list[str] | None = None
     extend_select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
@@ -67,6 +69,8 @@ class Layer:
 
 @dataclass
 class Settings:
+    """The rules a run enables, the severity that fails it, per-rule severities, `since`."""
+
     enabled: frozenset[str]
     fail_on: Severity = "error"
     severity: dict[str, Severity] = field(default_factory=dict)
