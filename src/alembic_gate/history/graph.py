@@ -25,6 +25,9 @@ class Dangling:
 
 @dataclass
 class RevisionGraph:
+    """One history's revision files linked: by id, parents and children, dependencies,
+    labels, and what does not fit (duplicates, unparsable files, dangling references)."""
+
     files: list[RevisionFile]
     by_id: dict[str, RevisionFile] = field(default_factory=dict)
     duplicates: dict[str, list[RevisionFile]] = field(default_factory=dict)

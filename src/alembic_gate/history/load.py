@@ -16,6 +16,8 @@ from alembic_gate.shared.paths import display_path
 
 @dataclass
 class History:
+    """One setup with its revision files read and linked."""
+
     setup: AlembicSetup
     graph: RevisionGraph
     # `.pyc`-only revisions (sourceless): they cannot be read statically.
