@@ -12,7 +12,8 @@ if TYPE_CHECKING:
 
 Severity = Literal["error", "warning", "info"]
 # Where a message's details start: "what is wrong; why and what else" or ". Then...".
-_FIRST_CLAUSE = re.compile(r"; |\. ")
+# Compiled by `re` when first used: only reports with fingerprints need it.
+_FIRST_CLAUSE = r"; |\. "
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
 # How sure a rule is that the problem is real (as bandit's confidence), apart from how
 # bad it would be (severity): "high" when everything it needs was read from the source.
@@ -46,7 +47,7 @@ class Finding:
         """``key``, or the message's first clause (what is wrong, before the details)."""
         if self.key is not None:
             return self.key
-        return _FIRST_CLAUSE.split(self.message, maxsplit=1)[0]
+        return re.split(_FIRST_CLAUSE, self.message, maxsplit=1)[0]
 
     def sort_key(self) -> tuple[str, int, str, str]:
         return (self.path or "", self.line or 0, self.code, self.message)
