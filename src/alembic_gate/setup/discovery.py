@@ -138,7 +138,7 @@ def revision_files(setup: AlembicSetup) -> tuple[list[Path], list[Path]]:
     """
     sources: list[Path] = []
     compiled: list[Path] = []
-    seen: set[tuple[str, str]] = set()
+    seen: set[str] = set()
     for location in setup.version_locations:
         if not location.is_dir():
             if _fresh_project(location, setup):
@@ -148,16 +148,16 @@ def revision_files(setup: AlembicSetup) -> tuple[list[Path], list[Path]]:
             # The same folder reached twice (a repeated or nested location) lists once;
             # resolving each file would cost a syscall per path component.
             real = os.path.realpath(folder)
+            if real in seen:
+                continue
+            seen.add(real)
             made = _children(folder)
+            if not setup.sourceless:  # the common case: a name test, no syscall
+                match = _SOURCE_FILE.match
+                sources += [made.get(name) or folder / name for name in names if match(name)]
+                continue
             for name in names:
-                if (real, name) in seen:
-                    continue
-                seen.add((real, name))
                 path = made.get(name) or folder / name
-                if not setup.sourceless:  # the common case: a name test, no syscall
-                    if _SOURCE_FILE.match(name):
-                        sources.append(path)
-                    continue
                 kind = _revision_kind(path, setup.sourceless)
                 if kind == "source":
                     sources.append(path)
