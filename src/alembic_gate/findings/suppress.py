@@ -29,6 +29,8 @@ def collect(files: Iterable[RevisionFile]) -> list[Suppression]:
     """Every suppression in the files; an unknown code is a configuration error."""
     found = []
     for rev in files:
+        if not rev.suppressions:  # most files have none: nothing to sort
+            continue
         for line, codes in sorted(rev.suppressions.items()):
             for code in sorted(codes):
                 if code not in RULES:
