@@ -215,17 +215,11 @@ def _pending(data: Any, leading: tuple[object, ...], memo: dict[int, Any]) -> An
     raise TypeError("recursive dataclass")
 
 
-def _shared(build: Builder, data: Any, memo: dict[int, Any]) -> Any:
-    """One object for data that `pack` stored once."""
-    found = memo.get(id(data))
-    if found is None:
-        found = memo[id(data)] = build(data, (), memo)
-    return found
-
-
-def _shared_item(builder: str) -> str:
-    """`shared(builder, x, memo)` with the memo's hit tested in place (no call)."""
-    return f"(memo[i] if (i := id(x)) in memo else shared({builder}, x, memo))"
+def _shared(builder: str, var: str) -> str:
+    """The object built from `var` by `builder`, one for data that `pack` stored once
+    (found in the memo by the data's id), with no call but the builder's own."""
+    built = f"{builder}({var}, (), memo)"
+    return f"(memo[i] if (i := id({var})) in memo else memo.setdefault(i, {built}))"
 
 
 def _as_sequence(value: Any) -> Any:
@@ -242,7 +236,6 @@ def _build(cls: type, skip: int) -> Builder:
     env: dict[str, Any] = {
         "cls": cls,
         "new": object.__new__,
-        "shared": _shared,
         "sequence": _as_sequence,
         "literal": _literal,
         "repeat": itertools.repeat,
@@ -292,10 +285,10 @@ def _convert(hint: object, var: str, env: dict[str, Any]) -> list[str]:
     name = f"C{len(env)}"
     if kind == "dataclass":
         env[name] = _plan(of)
-        return [f"{var} = shared({name}, {var}, memo)"]
+        return [f"{var} = {_shared(name, var)}"]
     if kind in ("list", "tuple") and _is_dataclass(of):
         env[name] = _plan(of)
-        items = f"[{_shared_item(name)} for x in sequence({var})]"
+        items = f"[{_shared(name, 'x')} for x in sequence({var})]"
         return [f"{var} = {items if kind == 'list' else f'tuple({items})'}"]
     if kind in ("dict", "mapping"):
         (key, keys), (value, _) = _shape(of[0]), _shape(of[1])
