@@ -10,6 +10,8 @@ call holds no rows for that call.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -41,6 +43,9 @@ class Checked:
     rev: RevisionFile
     ops: Operations
     _positions: dict[int, int] | None = field(default=None, repr=False)
+    # The tables new before a call, by how many of upgrade()'s create_table and
+    # rename_table calls come before it (every rule asks, call after call).
+    _created: dict[int, set[str]] = field(default_factory=dict, repr=False)
 
     @property
     def calls(self) -> list[Call]:
@@ -57,9 +62,24 @@ class Checked:
         if table is None:
             return False
         name = table.lower()
-        if name in _created_tables(self.before(call)):
+        if name in self._created_before(call):
             return True
-        return self.history().created_in_scope(self.rid, name)
+        return self.ctx.scope is not None and self.history().created_in_scope(self.rid, name)
+
+    def _created_before(self, call: Call) -> set[str]:
+        """`_created_tables` of the calls before `call`."""
+        count = bisect.bisect_left(self._table_calls, self._position(call))
+        found = self._created.get(count)
+        if found is None:
+            calls = [self.calls[i] for i in self._table_calls[:count]]
+            found = self._created[count] = _created_tables(calls)
+        return found
+
+    @functools.cached_property
+    def _table_calls(self) -> list[int]:
+        """The positions of upgrade()'s create_table and rename_table calls."""
+        made = ("create_table", "rename_table")
+        return [i for i, c in enumerate(self.calls) if c.name in made]
 
     def before(self, call: Call) -> list[Call]:
         """The calls upgrade() makes before `call`."""
@@ -76,9 +96,14 @@ class Checked:
     def emptied(self, call: Call) -> bool:
         """Whether this revision deletes every row of `call`'s table before `call`."""
         table = _lower(call.table)
-        return table is not None and any(
-            c.name == "empty" and _lower(c.table) == table for c in self.before(call)
-        )
+        if table is None or not self._empties:
+            return False
+        return any(c.name == "empty" and _lower(c.table) == table for c in self.before(call))
+
+    @functools.cached_property
+    def _empties(self) -> bool:
+        """Whether upgrade() empties a table at all (most revisions do not)."""
+        return any(c.name == "empty" for c in self.calls)
 
     def copied_into(self, table: str) -> bool:
         """Whether upgrade() runs an `INSERT INTO table` (rows copied into it)."""
@@ -296,6 +321,10 @@ def _scope_events(calls: list[Call]) -> Iterator[tuple[Hashable, object]]:
         elif call.name == "alter_column" and call.column and call.new_column_name:
             # a column renamed keeps being new only if it was: not known here
             yield ("added", table, call.new_column_name.lower()), "renamed"
+
+
+# The calls that can record facts about a column (create_index, execute ... cannot).
+_COLUMN_CALLS = frozenset({"backfill", "create_table", "alter_column", "add_column", "drop_column"})
 
 
 def _column_events(
