@@ -333,6 +333,8 @@ def _column_events(
     """The facts a revision's calls record about the columns and tables of interest:
     whether a column is NOT NULL, filled, and its type."""
     for call in calls:
+        if call.name not in _COLUMN_CALLS:
+            continue
         table, column = _lower(call.table), _lower(call.column)
         if call.name == "backfill":
             if table is None or table in tables:
