@@ -168,12 +168,17 @@ def _span(start: int, end: int) -> int:
 def folder_dialect(rev: RevisionFile, locations: Sequence[Path]) -> str | None:
     """The dialect a versions folder is named after (`versions/sqlite/...`), if any:
     the folder itself or one between it and the file."""
+    parent = rev.path.parent
     for location in locations:
-        try:
-            inside = rev.path.relative_to(location)
-        except ValueError:
-            continue
-        for part in (location.name, *inside.parts[:-1]):
+        if parent == location:  # most files: no folder between (and cheaper to tell)
+            parts: tuple[str, ...] = (location.name,)
+        else:
+            try:
+                inside = rev.path.relative_to(location)
+            except ValueError:
+                continue
+            parts = (location.name, *inside.parts[:-1])
+        for part in parts:
             found = _DIALECT_FOLDERS.get(part.lower())
             if found is not None:
                 return found
