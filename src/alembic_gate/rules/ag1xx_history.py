@@ -99,10 +99,13 @@ class Timeline:
                     pending[parent] = pending.get(parent, 0) + 1
         masks: dict[str, int] = {}
         for rid in order:
-            parents = [masks.get(p, 0) for p in graph.upstream(rid)]
+            upstream = graph.upstream(rid)
             # One parent (most revisions): the same int object, no copy; merges OR.
-            mask = parents[0] if len(parents) == 1 else functools.reduce(operator.or_, parents, 0)
-            for parent in graph.upstream(rid):
+            if len(upstream) == 1:
+                mask = masks.get(upstream[0], 0)
+            else:
+                mask = functools.reduce(operator.or_, [masks.get(p, 0) for p in upstream], 0)
+            for parent in upstream:
                 if parent in pending:
                     pending[parent] -= 1
                     if pending[parent] == 0:
@@ -116,15 +119,10 @@ class Timeline:
         if self._asked is None:
             self._before[rid] = mask
             return
-        self._answers[rid] = tuple(self._last(key, mask) for key in self._asked(rid))
-
-    def _last(self, key: Hashable, mask: int) -> int:
-        """1 + the bit of the latest fact under `key` that `mask` holds; 0: none."""
-        bits = self._bits.get(key, ())
-        for bit in reversed(bits[: bisect.bisect_left(bits, mask.bit_length())]):
-            if (mask >> bit) & 1:
-                return bit + 1
-        return 0
+        facts, end = self._bits, mask.bit_length()
+        # most keys asked about have no facts at all
+        answers = [_last(facts[key], mask, end) if key in facts else 0 for key in self._asked(rid)]
+        self._answers[rid] = tuple(answers)
 
     def _answers_of(self, rid: str) -> dict[Hashable, int] | None:
         """`rid`'s answers by key (kept while it goes on asking: a revision's rules ask
@@ -158,6 +156,17 @@ class Timeline:
             wanted |= self._mask(key)
         mask = self._before.get(rid, 0) & wanted
         return self._values[mask.bit_length() - 1] if mask else None
+
+
+def _last(bits: list[int], mask: int, end: int) -> int:
+    """1 + the latest of `bits` (ascending) that `mask` holds; 0: none (`end`: the
+    mask's bit_length)."""
+    index = bisect.bisect_left(bits, end)
+    while index:
+        index -= 1
+        if (mask >> bits[index]) & 1:
+            return bits[index] + 1
+    return 0
 
 
 def _span(start: int, end: int) -> int:
