@@ -252,8 +252,7 @@ def _build(cls: type, skip: int) -> Builder:
     for i, name in enumerate(names[skip:], start=skip):
         kind, allowed = _shape(hints[name])
         if kind == "scalars":
-            env[f"S{i}"] = allowed
-            scalars.append(f"type(v{i}) in S{i}")
+            scalars.append(_scalar_test(f"v{i}", allowed, env))
         else:
             body += _convert(hints[name], f"v{i}", env)
     if scalars:
@@ -317,7 +316,7 @@ def _inline(hint: object, var: str, env: dict[str, Any], depth: int = 0) -> str 
     (dataclasses, literals), which are converted."""
     kind, of = _shape(hint)
     if kind == "scalars":
-        return f"(type({var}) in {_name(env, of)})"
+        return _scalar_test(var, of, env)
     if kind == "optional":
         other = _inline(of, var, env, depth)
         return None if other is None else f"({var} is None or {other})"
@@ -338,6 +337,18 @@ def _inline(hint: object, var: str, env: dict[str, Any], depth: int = 0) -> str 
         pairs = f"all({key} and {value} for k{depth}, x{depth} in {var}.items())"
         return f"(type({var}) is dict and (not {var} or {pairs}))"
     return None
+
+
+def _scalar_test(var: str, allowed: frozenset[type], env: dict[str, Any]) -> str:
+    """True when `var`'s type is one of `allowed`: None and a single type are told by
+    identity, cheaper than a set lookup (most fields are `str | None` or `bool`)."""
+    others = allowed - {type(None)}
+    tests = [f"{var} is None"] if type(None) in allowed else []
+    if len(others) == 1:
+        tests.append(f"type({var}) is {_name(env, next(iter(others)))}")
+    elif others:
+        tests.append(f"type({var}) in {_name(env, others)}")
+    return f"({' or '.join(tests)})"
 
 
 def _each(hint: object, var: str, env: dict[str, Any], depth: int) -> str | None:
