@@ -302,8 +302,11 @@ def _convert(hint: object, var: str, env: dict[str, Any]) -> list[str]:
                 "    if type(value) not in LEAVES:",
                 f"        {var}[key] = literal(value)",
             ]
-    if kind in _READ_AS_LITERALS:
-        return [f"if type({var}) not in LEAVES:", f"    {var} = literal({var})"]
+    if kind in _READ_AS_LITERALS:  # most often None
+        return [
+            f"if {var} is not None and type({var}) not in LEAVES:",
+            f"    {var} = literal({var})",
+        ]
     env[name] = _check(hint)
     if kind in ("tuple", "fixed"):  # most are empty: nothing to check inside
         return [f"if {var} != () or type({var}) is not tuple:", f"    {var} = {name}({var})"]
