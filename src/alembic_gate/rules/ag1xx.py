@@ -11,7 +11,6 @@ call holds no rows for that call.
 from __future__ import annotations
 
 import bisect
-import functools
 import re
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -43,9 +42,12 @@ class Checked:
     rev: RevisionFile
     ops: Operations
     _positions: dict[int, int] | None = field(default=None, repr=False)
-    # The tables new before a call, by how many of upgrade()'s create_table and
-    # rename_table calls come before it (every rule asks, call after call).
+    # Where upgrade() creates or renames a table, and the tables new before a call by
+    # how many of those come before it (every rule asks, call after call).
+    _table_calls: list[int] | None = field(default=None, repr=False)
     _created: dict[int, set[str]] = field(default_factory=dict, repr=False)
+    # Whether upgrade() empties a table at all (most revisions do not).
+    _empties: bool | None = field(default=None, repr=False)
 
     @property
     def calls(self) -> list[Call]:
@@ -68,18 +70,15 @@ class Checked:
 
     def _created_before(self, call: Call) -> set[str]:
         """`_created_tables` of the calls before `call`."""
+        if self._table_calls is None:
+            made = ("create_table", "rename_table")
+            self._table_calls = [i for i, c in enumerate(self.calls) if c.name in made]
         count = bisect.bisect_left(self._table_calls, self._position(call))
         found = self._created.get(count)
         if found is None:
             calls = [self.calls[i] for i in self._table_calls[:count]]
             found = self._created[count] = _created_tables(calls)
         return found
-
-    @functools.cached_property
-    def _table_calls(self) -> list[int]:
-        """The positions of upgrade()'s create_table and rename_table calls."""
-        made = ("create_table", "rename_table")
-        return [i for i, c in enumerate(self.calls) if c.name in made]
 
     def before(self, call: Call) -> list[Call]:
         """The calls upgrade() makes before `call`."""
@@ -95,15 +94,12 @@ class Checked:
 
     def emptied(self, call: Call) -> bool:
         """Whether this revision deletes every row of `call`'s table before `call`."""
+        if self._empties is None:
+            self._empties = any(c.name == "empty" for c in self.calls)
         table = _lower(call.table)
         if table is None or not self._empties:
             return False
         return any(c.name == "empty" and _lower(c.table) == table for c in self.before(call))
-
-    @functools.cached_property
-    def _empties(self) -> bool:
-        """Whether upgrade() empties a table at all (most revisions do not)."""
-        return any(c.name == "empty" for c in self.calls)
 
     def copied_into(self, table: str) -> bool:
         """Whether upgrade() runs an `INSERT INTO table` (rows copied into it)."""
