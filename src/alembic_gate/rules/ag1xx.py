@@ -329,33 +329,34 @@ def _column_events(
     """The facts a revision's calls record about the columns and tables of interest:
     whether a column is NOT NULL, filled, and its type."""
     for call in calls:
-        if call.name not in _COLUMN_CALLS:
+        kind = call.name  # a local: reading an unpacked call's attribute is dearer
+        if kind not in _COLUMN_CALLS:
             continue
         table, column = _lower(call.table), _lower(call.column)
-        if call.name == "backfill":
+        if kind == "backfill":
             if table is None or table in tables:
                 yield ("fill", table or "*", column or "*"), "filled"
-        elif call.name == "create_table" and table in tables:
+        elif kind == "create_table" and table in tables:
             for col in call.table_columns or ():
                 name = (col.name or "").lower()
                 if (table, name) in columns:
                     yield from _column_facts(table, name, col.nullable, col.primary_key, col.type_)
-        elif call.name == "alter_column" and table and call.new_column_name:
+        elif kind == "alter_column" and table and call.new_column_name:
             yield from _renamed(call, table, columns)
         if table is None or column is None or (table, column) not in columns:
             continue
-        if call.name == "add_column" and call.new_column is not None:
+        if kind == "add_column" and call.new_column is not None:
             new = call.new_column
             yield from _column_facts(table, column, new.nullable, False, new.type_)
             if new.server_default:  # existing rows get the default, new ones too
                 yield ("fill", table, column), "filled"
-        elif call.name == "alter_column":
+        elif kind == "alter_column":
             nullable = call.options.get("nullable")
             if isinstance(nullable, bool):
                 yield ("null", table, column), "nullable" if nullable else "not_null"
             if call.type_text:
                 yield ("type", table, column), call.type_text
-        elif call.name == "drop_column":
+        elif kind == "drop_column":
             yield ("null", table, column), "gone"
             yield ("type", table, column), "gone"
 
