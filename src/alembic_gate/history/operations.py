@@ -1,4 +1,6 @@
-"""Reading the `op.*` calls of a revision's upgrade() and downgrade() with `ast`.
+"""Reading the `op.*` calls of a revision's upgrade() with `ast`, and the shape of its
+downgrade() (where it stands, whether it is empty or raises: AG107 reads no more of it,
+so its calls are neither read nor stored).
 
 SQL is never rendered (real migrations call `op.get_bind()` and query the
 database, which offline rendering cannot do): the calls are read from the source.
@@ -274,7 +276,8 @@ class Call:
 
 @dataclass
 class Side:
-    """upgrade() or downgrade(): its operations, and the shape of its body."""
+    """upgrade() or downgrade(): its operations (none read for downgrade()), and the
+    shape of its body."""
 
     calls: list[Call] = field(default_factory=list)
     # `calls` and, in the same order, what the lint rules do not read: SQL run on a
@@ -465,7 +468,7 @@ def read_module(module: ast.Module, text: str, *, multidb: bool = True) -> Opera
     try:
         reader = _Reader(module)
         upgrade = reader.side("upgrade", multidb)
-        downgrade = reader.side("downgrade", multidb)
+        downgrade = reader.shape("downgrade", multidb)  # no rule reads its calls
     except RecursionError:
         return Operations(problem="cannot parse: too deeply nested", message=message)
     return Operations(upgrade, downgrade, message=message, dialects=dialects)
@@ -577,28 +580,37 @@ class _Reader:
     # -- sides and functions -----------------------------------------------------
 
     def side(self, name: str, multidb: bool) -> Side:
-        main = self.functions.get(name)
-        roots = [
-            f
-            for n, f in self.functions.items()
-            if n == name or (multidb and n.startswith(name + "_"))
-        ]
+        """upgrade() (or the function `name`): its calls and steps, and its shape."""
         self.calls = []
         self.steps = []
         self.visited = set()
         self.budget = _MAX_HELPER_VISITS
-        for root in sorted(roots, key=lambda f: f.name != name):
+        for root in sorted(self._roots(name, multidb), key=lambda f: f.name != name):
             self._function(root, _Scope(), {})
+        found = self.shape(name, multidb)
+        found.calls, found.steps = self.calls, self.steps
+        return found
+
+    def shape(self, name: str, multidb: bool) -> Side:
+        """Where the function `name` stands and whether its body is empty or raises,
+        with no calls read (all that is asked of downgrade(): AG107)."""
+        main = self.functions.get(name)
         if main is None:
-            return Side(self.calls, self.steps, line=None, empty=not roots, raises=False)
+            return Side(line=None, empty=not self._roots(name, multidb), raises=False)
         body = _without_docstring(main.body)
         return Side(
-            calls=self.calls,
-            steps=self.steps,
             line=main.lineno,
             empty=all(_is_noop(stmt) for stmt in body),
             raises=any(isinstance(stmt, ast.Raise) for stmt in body),
         )
+
+    def _roots(self, name: str, multidb: bool) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+        """The function `name` and, with `multidb`, the template's `name_<engine>()`."""
+        return [
+            f
+            for n, f in self.functions.items()
+            if n == name or (multidb and n.startswith(name + "_"))
+        ]
 
     def _function(
         self,

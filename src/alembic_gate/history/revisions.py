@@ -2,8 +2,8 @@
 
 Each file is parsed whole, once: the one parse gives the module-level variables
 `revision`, `down_revision`, `branch_labels` and `depends_on` (read as literals, exactly
-as Python evaluates them), the `op.*` calls of upgrade() and downgrade() (operations.py,
-kept packed as plain data), and the syntax check. Values that are not literals (a
+as Python evaluates them), the `op.*` calls of upgrade() and the shape of downgrade()
+(operations.py, kept packed as plain data), and the syntax check. Values that are not literals (a
 label taken from a constant elsewhere, a list built at import time) are kept as
 "unknown" facts rather than treated as errors.
 
