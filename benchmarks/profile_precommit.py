@@ -5,14 +5,14 @@ Usage: python benchmarks/profile_precommit.py [--revisions 1000] [--runs 9] [--i
 A history is generated (benchmarks/history.py, the files bench_lint.py times), the cache
 is filled by one `lint` run, and then, `--runs` times, one revision file is changed and
 `lint FILE` runs in a fresh process that times itself: the interpreter's start-up (a
-process that runs nothing, measured alone), the imports `lint` needs, and each step of
-the run (finding the setups, listing the revision files, reading them through the cache,
-building the graph, the rules, the report, writing the cache). Printed: the median of
-each over the runs, beside the read-every-file floor of bench_lint.py, so the figures in
-the README's Speed section can be made again. Nothing here changes what a run does: the
-steps are timed by wrapping the functions `lint` calls, and the child starts and ends
-as the `alembic-gate` executable does (main.console: the cyclic collector off, no
-tear-down at exit).
+process that runs nothing, measured alone), the imports `lint` needs (the rule modules
+too), and each step of the run (finding the setups, listing the revision files, reading
+them through the cache, building the graph, the rules, the report, writing the cache).
+Printed: the median of each over the runs, beside the read-every-file floor of
+bench_lint.py, so the figures in the README's Speed section can be made again. Nothing
+here changes what a run does: the steps are timed by wrapping the functions `lint`
+calls, and the child starts and ends as the `alembic-gate` executable does
+(main.console: the cyclic collector off, no tear-down at exit).
 
 With --instructions, each of the three processes (one that runs nothing, the floor,
 `lint FILE`) instead runs once under valgrind's callgrind, which counts the
@@ -54,6 +54,8 @@ import alembic_gate.main, alembic_gate.lint as lint
 import alembic_gate.history.load as load
 import alembic_gate.history.cache as cache
 import alembic_gate.history.graph as graph
+import alembic_gate.rules
+alembic_gate.rules._load()  # the rule modules: a run imports them all, here timed as imports
 imported = time.perf_counter()
 spent = {}
 
