@@ -65,7 +65,9 @@ PIECE = 1000
 _LARGEST = 1 << 30
 _SLACK = 64
 _SKIP = 2  # RevisionFile's path and display are given, not stored
-_OPS_FIELD = [f.name for f in fields(RevisionFile)][_SKIP:].index("ops_data")
+_STORED = [f.name for f in fields(RevisionFile)][_SKIP:]
+_OPS_FIELD = _STORED.index("ops_data")
+_LABELS_FIELD, _DEPENDS_FIELD = _STORED.index("branch_labels"), _STORED.index("depends_on")
 
 
 @functools.cache
@@ -103,8 +105,9 @@ def _interned(value: Any) -> Any:
     return value
 
 
-def from_entry(entry: object, path: Path, display: str) -> RevisionFile:
-    """The RevisionFile an entry holds; ValueError when it is not a valid entry."""
+def from_entry(entry: object, path: Path, display: str, same: dict[Any, Any]) -> RevisionFile:
+    """The RevisionFile an entry holds; ValueError when it is not a valid entry. `same`
+    holds the values that revisions repeat, one object each for all entries read with it."""
     if not (type(entry) is tuple and len(entry) == 2 and type(entry[1]) is bytes):
         raise ValueError("not a cache entry")
     try:
@@ -115,7 +118,18 @@ def from_entry(entry: object, path: Path, display: str) -> RevisionFile:
     if rev.ops_data is not None:
         raise ValueError("not a cache entry: operations stored twice")
     rev.ops_data = entry[1]
+    _share(rev, facts, same)
     return rev
+
+
+def _share(rev: RevisionFile, facts: tuple[Any, ...], same: dict[Any, Any]) -> None:
+    """One object for what most revisions repeat: their branch_labels and depends_on
+    (mostly none, on the same line) and the dialects they name (at 20,000 revisions,
+    10 MiB less). The values are found by their packed form, which hashes in C."""
+    rev.branch_labels = same.setdefault(facts[_LABELS_FIELD], rev.branch_labels)
+    rev.depends_on = same.setdefault(facts[_DEPENDS_FIELD], rev.depends_on)
+    if rev.dialects is not None:
+        rev.dialects = same.setdefault(rev.dialects, rev.dialects)
 
 
 class RevisionCache:
@@ -136,6 +150,7 @@ class RevisionCache:
         # The file as loaded: its identity and size, and how many entries it holds
         # (overridden ones included); None when there was no valid file to append to.
         self.loaded: tuple[int, int, int, int] | None = None
+        self.same: dict[Any, Any] = {}  # from_entry's
         self._load()
 
     def _load(self) -> None:
@@ -203,7 +218,7 @@ class RevisionCache:
         if entry is None:
             return None
         try:
-            return from_entry(entry, path, display_path(path, cwd))
+            return from_entry(entry, path, display_path(path, cwd), self.same)
         except ValueError:
             del self.store[digest]  # a damaged entry: read the file again
             return None
@@ -225,7 +240,7 @@ class RevisionCache:
             self.store[digest] = entry
             self.stored.add(digest)
             self._remember(path, key, digest)
-        return from_entry(entry, path, display_path(path, cwd))
+        return from_entry(entry, path, display_path(path, cwd), self.same)
 
     def _remember(self, path: Path, key: Key | None, digest: bytes) -> None:
         if key is not None and self.file is not None:
@@ -399,8 +414,9 @@ def read_revisions(paths: Sequence[Path], cwd: Path) -> list[RevisionFile]:
     """Every file read and parsed, with no cache (in parallel when there are many)."""
     with collector_paused():
         reads = read_files(paths, cwd)
+        same: dict[Any, Any] = {}
         return [
-            from_entry(entry, path, display_path(path, cwd))
+            from_entry(entry, path, display_path(path, cwd), same)
             for path, (_, entry) in zip(paths, reads, strict=True)
         ]
 
