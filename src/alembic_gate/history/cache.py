@@ -183,18 +183,17 @@ class RevisionCache:
         """Every file: from the cache where its metadata or its content is known, the
         others parsed (in parallel when there are many) and stored."""
         found: list[RevisionFile | None] = []
-        missed: list[int] = []
-        keys: list[Key | None] = []
+        # The files not found, and their metadata (only theirs: 4 MiB at 20,000 files).
+        missed: list[tuple[int, Key | None]] = []
         with collector_paused():
             for path in paths:
                 rev, key = self._lookup(path, cwd)
                 found.append(rev)
-                keys.append(key)
                 if rev is None:
-                    missed.append(len(found) - 1)
-            results = read_files([paths[i] for i in missed], cwd, self)
-            for i, (digest, entry) in zip(missed, results, strict=True):
-                found[i] = self._keep(paths[i], cwd, keys[i], digest, entry)
+                    missed.append((len(found) - 1, key))
+            results = read_files([paths[i] for i, _ in missed], cwd, self)
+            for (i, key), (digest, entry) in zip(missed, results, strict=True):
+                found[i] = self._keep(paths[i], cwd, key, digest, entry)
         return [rev for rev in found if rev is not None]
 
     def _lookup(self, path: Path, cwd: Path) -> tuple[RevisionFile | None, Key | None]:
