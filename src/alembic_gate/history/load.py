@@ -38,15 +38,24 @@ def load_history(setup: AlembicSetup, cwd: Path, use_cache: bool = True) -> Hist
     """Read a setup's revision files, each parsed whole once per content (through the
     cache), and build the graph."""
     sources, compiled = revision_files(setup)
-    folder = cache_dir(cwd) if use_cache else None
-    cache = RevisionCache(folder, [display_path(p, cwd) for p in setup.version_locations])
-    files: list[RevisionFile] = cache.read_all(sources, cwd)
-    cache.save(sources)
+    files = _read(setup, sources, cwd, use_cache)
     return History(
         setup=setup,
         graph=RevisionGraph.build(files),
         sourceless=[display_path(path, cwd) for path in compiled],
     )
+
+
+def _read(
+    setup: AlembicSetup, sources: list[Path], cwd: Path, use_cache: bool
+) -> list[RevisionFile]:
+    """The revision files, through the cache, which is let go before the graph is built
+    (at 20,000 revisions it holds ~25 MiB beside what it gave)."""
+    folder = cache_dir(cwd) if use_cache else None
+    cache = RevisionCache(folder, [display_path(p, cwd) for p in setup.version_locations])
+    files = cache.read_all(sources, cwd)
+    cache.save(sources)
+    return files
 
 
 def load_histories(args: argparse.Namespace, cwd: Path | None = None) -> list[History]:
