@@ -462,8 +462,7 @@ def read_operations(source: bytes | str, *, multidb: bool = True) -> Operations:
 def read_module(module: ast.Module, text: str, *, multidb: bool = True) -> Operations:
     """The operations of a parsed revision file whose source is `text` (see
     read_operations)."""
-    docstring = ast.get_docstring(module) or ""
-    message = next((ln.strip() for ln in docstring.splitlines() if ln.strip()), None)
+    message = _message(module)
     dialects = named_dialects(text)
     try:
         reader = _Reader(module)
@@ -472,6 +471,19 @@ def read_module(module: ast.Module, text: str, *, multidb: bool = True) -> Opera
     except RecursionError:
         return Operations(problem="cannot parse: too deeply nested", message=message)
     return Operations(upgrade, downgrade, message=message, dialects=dialects)
+
+
+def _message(module: ast.Module) -> str | None:
+    """The first non-blank line of the module docstring, stripped: that of
+    `ast.get_docstring`, without its `inspect.cleandoc`, which only expands tabs (done
+    here too) and takes whitespace off the ends of lines and blank lines away."""
+    first = module.body[0] if module.body else None
+    if not (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)):
+        return None
+    doc = first.value.value
+    if not isinstance(doc, str):
+        return None
+    return next((ln.strip() for ln in doc.expandtabs().splitlines() if ln.strip()), None)
 
 
 def named_dialects(text: str) -> frozenset[str]:
