@@ -105,6 +105,13 @@ _DIALECT_ALTERNATIVES = "|".join(sorted(_DIALECT_WORDS, key=len)[::-1])
 _DIALECT_TEXT = _Lazy(rf"(?<![a-z0-9])({_DIALECT_ALTERNATIVES})(?![a-z0-9])", re.IGNORECASE)
 # What may not stand right before or after a dialect word (in lowercased ASCII text).
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+# The dialect words as `_named_in_lower` looks for them, in order, each with the words
+# before it that it contains: it cannot be in a text where one of those is not
+# ("pymysql" where there is no "mysql").
+_SEARCHES = tuple(
+    (word, dialect, frozenset(w for w in list(_DIALECT_WORDS)[:i] if w in word))
+    for i, (word, dialect) in enumerate(_DIALECT_WORDS.items())
+)
 # Dialect classes (`isinstance(bind.dialect, SQLiteDialect)`) by a part of their name.
 _DIALECT_CLASSES = (
     ("sqlite", "sqlite"),
@@ -499,9 +506,14 @@ def _named_in_lower(text: str) -> frozenset[str]:
     regex would match inside a longer one, such as "oracle" in "cx_oracle", names the
     same dialect, so the set is the same."""
     found: set[str] = set()
+    absent: set[str] = set()
     end = len(text)
-    for word, dialect in _DIALECT_WORDS.items():
-        at = -1 if dialect in found else text.find(word)
+    for word, dialect, parts in _SEARCHES:
+        if dialect in found or not absent.isdisjoint(parts):
+            continue
+        at = text.find(word)
+        if at < 0:
+            absent.add(word)
         while at >= 0:
             after = at + len(word)
             if (at == 0 or text[at - 1] not in _WORD_CHARS) and (
