@@ -137,6 +137,10 @@ _SIGNATURES: dict[str, tuple[str, ...]] = {
     "execute": ("sqltext",),
     "batch_alter_table": ("table_name",),
 }
+# The same on a batch_alter_table() alias.
+_BATCH_SIGNATURES = {
+    name: tuple(p for p in params if p != "table_name") for name, params in _SIGNATURES.items()
+}
 # `op.*` helpers that change nothing themselves.
 _HELPERS = frozenset({"f", "get_bind", "get_context", "inline_literal"})
 _TABLE_FACTORIES = frozenset({"table", "Table", "create_table"})
@@ -857,50 +861,77 @@ class _Reader:
         self.steps.append(call)
 
     def _operation(self, node: ast.Call, name: str, alias: str | None, scope: _Scope) -> Call:
-        params = _SIGNATURES.get(name, ())
-        if alias is not None:
-            params = tuple(p for p in params if p != "table_name")
-        bound = _bind(node, params)
-        options = {kw.arg: self._option(kw.value) for kw in node.keywords if kw.arg}
-        renamed = "new_column_name" in options
+        signatures = _SIGNATURES if alias is None else _BATCH_SIGNATURES
+        bound = _bind(node, signatures.get(name, ()))
+        options = self._options(node)
         if alias is not None:
             table, schema = scope.batch[alias]
         else:
             table = self._string(bound.get("table_name") or bound.get("old_table_name"))
             schema = options.get("schema")
         new_column = self._column(bound.get("column")) if name == "add_column" else None
-        column = new_column.name if new_column else self._string(bound.get("column_name"))
-        table_columns = self._table_columns(node.args[1:]) if name == "create_table" else None
+        if new_column is not None:
+            column = new_column.name
+        else:
+            column_name = bound.get("column_name")
+            column = None if column_name is None else self._string(column_name)
+        new_table = self._string(bound["new_table_name"]) if "new_table_name" in bound else None
+        table_columns = columns = None
+        if name == "create_table":
+            table_columns = self._table_columns(node.args[1:])
+            columns = None if table_columns is None else tuple(str(c.name) for c in table_columns)
+        new_column_name = None
+        if "new_column_name" in options:
+            new_column_name = self._string(_keyword(node, "new_column_name"))
         sql, sql_kind = self._statement(node) if name in _SQL_METHODS else (None, None)
+        dialects = None if scope.dialects is None else tuple(sorted(scope.dialects))
+        type_text = existing_type_text = None
+        if name == "alter_column":
+            type_text = self._type_text(node, "type_")
+            existing_type_text = self._type_text(node, "existing_type")
+        args_text: tuple[str, ...] = ()
+        keywords_text: tuple[tuple[str, str], ...] = ()
+        if name == "create_index":
+            args_text = self._args_text(node, alias)
+            keywords_text = tuple(
+                (kw.arg, _source(kw.value) or "") for kw in node.keywords if kw.arg
+            )
+        # Every field, by position in the order Call declares them: by keyword, matching
+        # the 21 names one by one cost more than the rest of the call.
         return _new_call(
-            name=name,
-            line=node.lineno,
-            table=table,
-            column=column,
-            options=options,
-            new_column=new_column,
-            new_table=self._string(bound.get("new_table_name")),
-            batch=alias is not None,
-            autocommit=scope.autocommit,
-            conditional=scope.conditional,
-            columns=None if table_columns is None else tuple(str(c.name) for c in table_columns),
-            new_column_name=self._string(_keyword(node, "new_column_name")) if renamed else None,
-            schema=schema,
-            sql=sql,
-            sql_kind=sql_kind,
-            dialects=None if scope.dialects is None else tuple(sorted(scope.dialects)),
-            table_columns=table_columns,
-            type_text=self._type_text(node, "type_") if name == "alter_column" else None,
-            existing_type_text=(
-                self._type_text(node, "existing_type") if name == "alter_column" else None
-            ),
-            args_text=self._args_text(node, alias) if name == "create_index" else (),
-            keywords_text=(
-                tuple((kw.arg, _source(kw.value) or "") for kw in node.keywords if kw.arg)
-                if name == "create_index"
-                else ()
-            ),
+            name,
+            node.lineno,
+            table,
+            column,
+            options,
+            new_column,
+            new_table,
+            alias is not None,
+            scope.autocommit,
+            scope.conditional,
+            columns,
+            new_column_name,
+            schema,
+            sql,
+            sql_kind,
+            dialects,
+            table_columns,
+            type_text,
+            existing_type_text,
+            args_text,
+            keywords_text,
         )
+
+    def _options(self, node: ast.Call) -> dict[str, object]:
+        """The keyword arguments' values (`_option`), a constant read in place."""
+        options: dict[str, object] = {}
+        for kw in node.keywords:
+            if kw.arg:
+                value = kw.value
+                options[kw.arg] = (
+                    value.value if type(value) is ast.Constant else self._option(value)
+                )
+        return options
 
     def _type_text(self, node: ast.Call, keyword: str) -> str | None:
         """A type keyword as written, through a local name (`type_=col_type`)."""
@@ -1429,10 +1460,11 @@ def _keyword(node: ast.Call, name: str) -> ast.expr | None:
 
 def _bind(node: ast.Call, params: tuple[str, ...]) -> dict[str, ast.expr]:
     bound: dict[str, ast.expr] = {}
-    for param, arg in zip(params, node.args, strict=False):
-        if isinstance(arg, ast.Starred):
+    args = node.args
+    for i in range(min(len(params), len(args))):  # (zip(..., strict=False) costs more)
+        if isinstance(args[i], ast.Starred):
             break
-        bound[param] = arg
+        bound[params[i]] = args[i]
     for kw in node.keywords:
         if kw.arg in params:
             bound[kw.arg] = kw.value
