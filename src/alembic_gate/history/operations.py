@@ -39,7 +39,7 @@ import functools
 import marshal
 import re
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING
 
@@ -960,7 +960,9 @@ class _Reader:
             texts.append(_source(arg) or "...")
         return tuple(texts)
 
-    def _column(self, node: ast.expr | None) -> Column | None:
+    def _column(self, node: ast.expr | None, primary: Set[str] = frozenset()) -> Column | None:
+        """An `sa.Column(...)`; a primary key if its name is among `primary` (the names
+        of its table's PrimaryKeyConstraint)."""
         node = self._resolve(node)  # `column = sa.Column(...)`, then add_column(t, column)
         if not isinstance(node, ast.Call) or _callee(node) != "Column":
             return None
@@ -972,38 +974,43 @@ class _Reader:
         generated = False
         type_node = options.get("type_")
         for arg in args[1:] if named else args:
-            if isinstance(arg, ast.Call) and _callee(arg) in _SERVER_GENERATED:
+            callee = _callee(arg) if isinstance(arg, ast.Call) else None
+            if callee in _SERVER_GENERATED:
                 generated = True
-            elif type_node is None and not _is_column_extra(arg):
+            elif type_node is None and not _is_column_extra(arg, callee):
                 type_node = arg
         nullable = _literal(options["nullable"]) if "nullable" in options else None
-        primary = _literal(options["primary_key"]) if "primary_key" in options else False
+        primary_key = _literal(options["primary_key"]) if "primary_key" in options else False
         return _new_column(
             name=name,
             nullable=nullable if isinstance(nullable, bool) else None,
             server_default=generated
             or ("server_default" in options and _literal(options["server_default"]) is not None),
             client_default="default" in options and _literal(options["default"]) is not None,
-            primary_key=primary is True,
+            primary_key=primary_key is True or name in primary,
             type_=_source(self._resolve(type_node)),
         )
 
     def _table_columns(self, args: list[ast.expr]) -> tuple[Column, ...] | None:
-        columns: list[Column] = []
+        found: list[ast.Call] = []
         primary: set[str] = set()
         for arg in args:
             if isinstance(arg, ast.Starred):
                 return None
             if not isinstance(arg, ast.Call):
                 continue
-            if _callee(arg) == "Column":
-                column = self._column(arg)
-                if column is None or column.name is None:
-                    return None
-                columns.append(column)
-            elif _callee(arg) == "PrimaryKeyConstraint":
+            callee = _callee(arg)
+            if callee == "Column":
+                found.append(arg)
+            elif callee == "PrimaryKeyConstraint":
                 primary |= {s for s in (self._string(a) for a in arg.args) if s is not None}
-        return tuple(replace(c, primary_key=True) if c.name in primary else c for c in columns)
+        columns = []
+        for arg in found:
+            column = self._column(arg, primary)
+            if column is None or column.name is None:
+                return None
+            columns.append(column)
+        return tuple(columns)
 
     def _statement(self, node: ast.Call) -> tuple[object, str | None]:
         """The literal SQL an execute() runs (UNKNOWN when built at run time), and
@@ -1028,13 +1035,12 @@ class _Reader:
 
     def _resolve(self, node: ast.expr | None) -> ast.expr | None:
         """An expression a local name stands for (`stmt = t.update()...`), else `node`."""
-        for _ in range(8):
-            if not isinstance(node, ast.Name):
-                return node
+        depth = 0
+        while isinstance(node, ast.Name) and depth < 8:
             bound = self._bound(node.id)
             if not isinstance(bound, ast.expr):
                 return node
-            node = bound
+            node, depth = bound, depth + 1
         return node
 
     # -- backfills -------------------------------------------------------------------
@@ -1391,10 +1397,11 @@ def _strip_comments(text: str) -> str:
     return re.sub(r"--[^\n]*", " ", text)
 
 
-def _is_column_extra(node: ast.expr) -> bool:
-    """Positional sa.Column arguments that are not its type."""
+def _is_column_extra(node: ast.expr, callee: str | None) -> bool:
+    """Positional sa.Column arguments that are not its type (`callee`: the node's, when
+    it is a call)."""
     if isinstance(node, ast.Call):
-        return _callee(node) in (
+        return callee in (
             "ForeignKey",
             "Sequence",
             "Identity",
