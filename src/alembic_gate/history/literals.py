@@ -94,17 +94,26 @@ def _plain_source(node: ast.expr, depth: int = 0) -> str | None:
 
 
 def _call_source(node: ast.Call, depth: int) -> str | None:
+    # The common shapes, `sa.Integer()` and `sa.String(length=50)`, are read in place
+    # rather than through a call per part.
     func = node.func
-    if type(func) is not ast.Name and type(func) is not ast.Attribute:
+    if type(func) is ast.Attribute and type(func.value) is ast.Name:
+        name: str | None = f"{func.value.id}.{func.attr}"
+    elif type(func) is ast.Name or type(func) is ast.Attribute:
+        name = _plain_source(func, depth + 1)
+    else:
         return None
-    name = _plain_source(func, depth + 1)
-    args = _all_sources(node.args, depth)
+    args = _all_sources(node.args, depth) if node.args else []
     if name is None or args is None:
         return None
     for keyword in node.keywords:
         if keyword.arg is None:
             return None  # `**options`
-        value = _plain_source(keyword.value, depth + 1)
+        item = keyword.value
+        if type(item) is ast.Constant and item.kind is None:
+            value = _constant(item.value)
+        else:
+            value = _plain_source(item, depth + 1)
         if value is None:
             return None
         args.append(f"{keyword.arg}={value}")
