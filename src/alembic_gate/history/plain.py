@@ -115,8 +115,8 @@ def _pack_expression(hint: object, var: str, env: dict[str, Any]) -> str:
     if kind == "object":
         return f"({var} if type({var}) in SCALARS else pack({var}, memo))"
     if kind in ("dict", "mapping") and _is_plain(of[0]) and of[1] is object:
-        value = _pack_expression(object, "v", env)
-        return f"{{k: {value} for k, v in {var}.items()}}"
+        value = _pack_expression(object, "v", env)  # most are empty: no comprehension
+        return f"({{k: {value} for k, v in {var}.items()}} if {var} else {{}})"
     return f"pack({var}, memo)"
 
 
