@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 import marshal
 import random
 import zlib
@@ -743,3 +744,20 @@ def test_a_memo_with_no_room_remembers_nothing(tmp_path: Path) -> None:
     finally:
         forget()
     assert operations(rev) is operations(rev)
+
+
+@pytest.mark.parametrize(
+    "docstring",
+    [
+        '"""m"""',
+        '"""\n\n   Add\tthe  table\n\nRevision ID: b2\n"""',
+        "'''  \t\n\x0c x\ty \n'''",
+        '""""""',
+        "1",
+    ],
+)
+def test_message_is_the_first_line_of_what_get_docstring_gives(docstring: str) -> None:
+    module = ast.parse(docstring)
+    cleaned = ast.get_docstring(module) or ""
+    first = next((line.strip() for line in cleaned.splitlines() if line.strip()), None)
+    assert read_operations(docstring).message == first
