@@ -89,9 +89,17 @@ def _packer(cls: type, skip: int) -> Packer:
         hints = _hints(cls)
         env: dict[str, Any] = {"pack": _pack, "shared": _shared_pack, "SCALARS": _SCALARS}
         names = [f.name for f in dataclasses.fields(cls)][skip:]
-        items = [_pack_expression(hints[name], f"obj.{name}", env) for name in names]
+        # Fields are read from the instance's own dict where it has one: a subscript
+        # costs less than an attribute lookup, which looks through the class first.
+        slots = "__slots__" in vars(cls)
+        fields = [f"obj.{name}" if slots else f"d[{name!r}]" for name in names]
+        items = [
+            _pack_expression(hints[name], var, env) for name, var in zip(names, fields, strict=True)
+        ]
         source = (
-            f"def packer(obj, memo):\n    return ({', '.join(items)}{',' * (len(items) == 1)})\n"
+            "def packer(obj, memo):\n"
+            + ("" if slots else "    d = obj.__dict__\n")
+            + f"    return ({', '.join(items)}{',' * (len(items) == 1)})\n"
         )
         exec(source, env)  # generated from our own field types, never from data
         packer = _PACKERS[cls, skip] = env["packer"]
