@@ -8,7 +8,8 @@ Usage: python benchmarks/bench_lint.py [--sizes 100,1000,5000,20000] [--repeat 3
 
 For each size a history is generated in a temporary folder (benchmarks/history.py:
 autogenerate-style files of 40-110 lines, every one with op.* calls, merges every ~25
-revisions), and these run as fresh processes on the same files, best of `--repeat`:
+revisions), and these run as fresh processes on the same files, best of `--repeat`
+rounds (each round runs every one once, so that all are measured in the same minutes):
 
 - read floor: a Python process that only reads every revision file;
 - parse floor: one that reads and `ast.parse`s every revision file;
@@ -34,6 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -72,14 +74,32 @@ def _run(cmd: list[str], cwd: Path) -> tuple[float, int]:
 
 
 def _best(cmd: list[str], cwd: Path, repeat: int, before: object = None) -> tuple[float, int]:
-    times, peak = [], 0
-    for _ in range(repeat):
-        if callable(before):
-            before()
-        elapsed, rss = _run(cmd, cwd)
-        times.append(elapsed)
-        peak = max(peak, rss)
-    return min(times), peak
+    return _rounds({"": Run(cmd, before)}, cwd, repeat)[""]
+
+
+@dataclass
+class Run:
+    cmd: list[str]
+    before: object = None  # called before each run
+    most: int | None = None  # at most this many runs (None: every round)
+
+
+def _rounds(runs: dict[str, Run], cwd: Path, repeat: int) -> dict[str, tuple[float, int]]:
+    """Best time and peak RSS of each command over `repeat` rounds, each round running
+    every command once: on a machine whose speed drifts from minute to minute (a shared
+    VM), the columns compared are then measured in the same minutes."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    peaks = dict.fromkeys(runs, 0)
+    for done in range(repeat):
+        for name, run in runs.items():
+            if run.most is not None and done >= run.most:
+                continue
+            if callable(run.before):
+                run.before()
+            elapsed, rss = _run(run.cmd, cwd)
+            times[name].append(elapsed)
+            peaks[name] = max(peaks[name], rss)
+    return {name: (min(times[name]), peaks[name]) for name in runs}
 
 
 def _touch_one(path: Path) -> object:
@@ -102,19 +122,26 @@ def bench(size: int, repeat: int, extra: Sequence[str]) -> dict[str, float]:
         versions = root / VERSIONS
         gate = [str(BIN / "alembic-gate"), "lint", *extra]
         python = [sys.executable, "-c"]
-        r: dict[str, float] = {}
-        r["read"], _ = _best([*python, READ_ALL, str(versions)], root, repeat)
-        r["parse"], _ = _best([*python, PARSE_ALL, str(versions)], root, repeat)
-        r["cold"], r["rss_cold"] = _best([*gate, "--no-cache"], root, repeat)
-        _run(gate, root)  # fills .alembic-gate-cache/
+        _run(gate, root)  # fills .alembic-gate-cache/ for the pre-commit runs
         changed = max(versions.iterdir(), key=lambda p: p.stat().st_mtime_ns)
         relative = str(changed.relative_to(root))
-        r["commit"], r["rss_commit"] = _best(
-            [*gate, relative], root, repeat, before=_touch_one(changed)
+        best = _rounds(
+            {
+                "read": Run([*python, READ_ALL, str(versions)]),
+                "parse": Run([*python, PARSE_ALL, str(versions)]),
+                "cold": Run([*gate, "--no-cache"]),
+                "commit": Run([*gate, relative], before=_touch_one(changed)),
+                "alembic": Run(
+                    [str(BIN / "alembic"), "heads"],
+                    before=lambda: _clear_bytecode(root),
+                    most=None if size <= 5000 else 1,
+                ),
+            },
+            root,
+            repeat,
         )
-        heads = [str(BIN / "alembic"), "heads"]
-        runs = repeat if size <= 5000 else 1
-        r["alembic"], _ = _best(heads, root, runs, before=lambda: _clear_bytecode(root))
+        r = {name: elapsed for name, (elapsed, _) in best.items()}
+        r["rss_cold"], r["rss_commit"] = best["cold"][1], best["commit"][1]
         return r
 
 
