@@ -305,6 +305,9 @@ class Side:
 
 @dataclass
 class Operations:
+    """What one revision file's parse says of its functions: upgrade()'s calls, the
+    shape of downgrade(), the migration's message and the dialects it names."""
+
     upgrade: Side = field(default_factory=Side)
     downgrade: Side = field(default_factory=Side)
     # Why the file could not be read (AG007 reports it); the sides are then empty.
@@ -531,6 +534,9 @@ def _named_in_lower(text: str) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class _Scope:
+    """Where the reader stands in a function: the batch aliases, autocommit block,
+    condition and dialect branch that the calls it records run under."""
+
     # batch_alter_table aliases: name -> (table, schema=).
     batch: Mapping[str, tuple[str | None, object]] = field(default_factory=dict)
     autocommit: bool = False

@@ -57,6 +57,10 @@ NO_VALUE = Value()
 
 @dataclass(slots=True)
 class RevisionFile:
+    """One revision file as read: its ids and where they stand, what keeps it out of
+    the graph, its suppressions, and its `op.*` calls packed with what the rules ask
+    of them without unpacking."""
+
     path: Path
     # The POSIX path reported in findings (relative to the current directory).
     display: str
