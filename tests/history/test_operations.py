@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
+import inspect
 import marshal
 import random
+import textwrap
 import zlib
 from pathlib import Path
 
@@ -12,7 +15,9 @@ from alembic_gate.history.operations import (
     _DIALECT_TEXT,
     _DIALECT_WORDS,
     UNKNOWN,
+    Call,
     Column,
+    _Reader,
     altered_columns,
     forget,
     named_dialects,
@@ -761,3 +766,19 @@ def test_message_is_the_first_line_of_what_get_docstring_gives(docstring: str) -
     cleaned = ast.get_docstring(module) or ""
     first = next((line.strip() for line in cleaned.splitlines() if line.strip()), None)
     assert read_operations(docstring).message == first
+
+
+def test_the_reader_passes_every_call_field_in_the_order_call_declares_them() -> None:
+    # _Reader._operation builds its Call by position (cheaper than 21 keywords): each
+    # argument is a local named after its field, or one of the expressions named here.
+    source = textwrap.dedent(inspect.getsource(_Reader._operation))
+    made = next(
+        node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "_new_call"
+    )
+    spelled = {"node.lineno": "line", "alias is not None": "batch"}
+    given = [spelled.get(ast.unparse(arg), ast.unparse(arg)) for arg in made.args]
+    given = [name.removeprefix("scope.") for name in given]
+    assert not made.keywords
+    assert given == [f.name for f in dataclasses.fields(Call)]

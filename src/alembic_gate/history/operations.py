@@ -238,6 +238,9 @@ class Call:
     "backfill" for an `.execute(...)` (or ORM loop) that fills rows of `table`
     (None when the statement's table cannot be read; `column` when the filled
     column is known), or "empty" for a statement that deletes every row of `table`.
+
+    `_Reader._operation` passes every field by position, in the order below: a field
+    added or moved here is added or moved there too (test_operations checks the two).
     """
 
     name: str
