@@ -7,10 +7,9 @@ import os
 import sys
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import cast
 
 from alembic_gate.errors import UsageError
-from alembic_gate.findings import Finding, Report, Severity, sorted_findings, suppress
+from alembic_gate.findings import Finding, Report, sorted_findings, suppress
 from alembic_gate.findings.suppress import Suppressions
 from alembic_gate.history.cache import collector_paused
 from alembic_gate.history.load import History, load_history, setups_from_args
@@ -21,6 +20,10 @@ from alembic_gate.rules import LintContext, iter_rules, lint_rules
 from alembic_gate.setup.discovery import AlembicSetup
 from alembic_gate.setup.settings import Settings, load_settings
 from alembic_gate.shared.paths import display_path
+
+TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
+if TYPE_CHECKING:
+    from alembic_gate.findings import Severity
 
 # The safety rules: the ones the scope (since, --base, files) applies to.
 SAFETY = "AG1"
@@ -98,7 +101,7 @@ class OlderWarnings:
         self._heads = {g.by_id[rid].display for g in graphs for rid in g.heads}
         self._revisions = {rev.display for g in graphs for rev in g.by_id.values()}
         self.count = 0
-        self.paths: set[str] = set()
+        self.paths: set[str | None] = set()  # each a revision's (`_older`)
 
     def shown(self, findings: Iterable[Finding]) -> Iterator[Finding]:
         """`findings` less the older safety ones, which are counted (unless the report
@@ -108,7 +111,7 @@ class OlderWarnings:
                 yield finding
             elif self.selection.is_enabled(finding.code) and not self.suppressions.matches(finding):
                 self.count += 1
-                self.paths.add(cast(str, finding.path))
+                self.paths.add(finding.path)
 
     def _older(self, finding: Finding) -> bool:
         path = finding.path
@@ -292,7 +295,8 @@ def fail_on(args: argparse.Namespace, here: Settings, per_setup: Sequence[Settin
     """One exit code per run: --fail-on, else the current directory's settings (`here`),
     else the setups' own settings when they agree ("error" when they do not)."""
     if args.fail_on:
-        return cast(Severity, args.fail_on)
+        chosen: Severity = args.fail_on  # argparse's choices
+        return chosen
     if here.source is not None or not per_setup:
         return here.fail_on
     values = {settings.fail_on for settings in per_setup}

@@ -9,11 +9,14 @@ import math
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
 
 from alembic_gate import __version__
 from alembic_gate.errors import GateError
 from alembic_gate.shared import placeholders
+
+TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 REPORT_FORMATS = ("text", "github", "json", "sarif", "gitlab", "junit")
 GRAPH_FORMATS = ("mermaid", "dot", "text")

@@ -2,14 +2,18 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import junitparser
 import pytest
 from lxml import etree as lxml_etree
 
-from alembic_gate.findings import Report, Severity
+from alembic_gate.findings import Report
 from alembic_gate.findings.catalog import RULES
 from alembic_gate.reporters import junit
+
+if TYPE_CHECKING:
+    from alembic_gate.findings import Severity
 
 
 def test_exact_document() -> None:

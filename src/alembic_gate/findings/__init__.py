@@ -5,19 +5,23 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
 
+TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
+    from typing import Literal
+
     from alembic_gate.findings.locks import RevisionLocks
 
-Severity = Literal["error", "warning", "info"]
+    Severity = Literal["error", "warning", "info"]
+    # How sure a rule is that the problem is real (as bandit's confidence), apart from
+    # how bad it would be (severity): "high" when everything it needs was read from the
+    # source.
+    Confidence = Literal["high", "medium", "low"]
+
 # Where a message's details start: "what is wrong; why and what else" or ". Then...".
 # Compiled by `re` when first used: only reports with fingerprints need it.
 _FIRST_CLAUSE = r"; |\. "
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
-# How sure a rule is that the problem is real (as bandit's confidence), apart from how
-# bad it would be (severity): "high" when everything it needs was read from the source.
-Confidence = Literal["high", "medium", "low"]
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alembic_gate.findings import Confidence, Finding, Severity
+from alembic_gate.findings import Finding
+
+TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
+if TYPE_CHECKING:
+    from alembic_gate.findings import Confidence, Severity
 
 DOCS_URL = "https://github.com/alembic-gate/alembic-gate/blob/main/docs/rules/{code}.md"
 

@@ -32,7 +32,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, BinaryIO, TypeGuard
 
 from alembic_gate import __version__
 from alembic_gate.history import plain
@@ -40,6 +39,10 @@ from alembic_gate.history.operations import Operations, forget
 from alembic_gate.history.revisions import RevisionFile, read_revision_source, unreadable_file
 from alembic_gate.shared.files import open_regular, read_regular
 from alembic_gate.shared.paths import display_path
+
+TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO, TypeGuard
 
 CACHE_DIR = ".alembic-gate-cache"
 

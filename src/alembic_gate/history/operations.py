@@ -41,7 +41,6 @@ import re
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass, field, fields, replace
-from typing import TYPE_CHECKING
 
 from alembic_gate.history import plain
 from alembic_gate.history.literals import UNKNOWN as UNKNOWN
@@ -49,6 +48,7 @@ from alembic_gate.history.literals import literal as _literal
 from alembic_gate.history.literals import source as _source
 from alembic_gate.shared.files import describe_error, read_regular
 
+TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
     from alembic_gate.history.revisions import RevisionFile
 

@@ -22,10 +22,15 @@ import itertools
 import sys
 import types
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeGuard, TypeVar
 
-T = TypeVar("T")
-Check = Callable[[Any], Any]
+TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
+if TYPE_CHECKING:
+    from typing import Any, TypeGuard, TypeVar
+
+    T = TypeVar("T")
+    Check = Callable[[Any], Any]
+    Packer = Callable[[Any, dict[int, Any]], Any]
+    Builder = Callable[[Any, tuple[object, ...], dict[int, Any]], Any]
 
 _SCALARS = frozenset({str, int, bool, float, type(None)})
 _LITERAL_LEAVES = frozenset({str, int, bool, float, complex, bytes, type(None), type(...)})
@@ -76,7 +81,6 @@ def _shared_pack(packer: Packer, value: Any, memo: dict[int, Any]) -> Any:
     return found
 
 
-Packer = Callable[[Any, dict[int, Any]], Any]
 _PACKERS: dict[tuple[type, int], Packer] = {}
 
 
@@ -208,7 +212,6 @@ def _classes(hint: object) -> list[type]:
 
 # -- building the checks, once per class ---------------------------------------------
 
-Builder = Callable[[Any, tuple[object, ...], dict[int, Any]], Any]
 _PLANS: dict[tuple[type, int], Builder] = {}
 
 
@@ -456,14 +459,17 @@ def _hints(cls: type) -> dict[str, object]:
 
 
 def _members(hint: object) -> list[object]:
-    if isinstance(hint, types.UnionType) or getattr(hint, "__origin__", None) is _union():
+    if isinstance(hint, types.UnionType) or _is_typing_union(hint):
         return list(hint.__args__)  # type: ignore[attr-defined]
     return [hint]
 
 
-def _union() -> object:
+def _is_typing_union(hint: object) -> bool:
+    """`typing.Union[...]` / `Optional[...]`; never, when typing is not imported (a
+    lint run does not import it: no hint can have been made with it)."""
     typing = sys.modules.get("typing")
-    return getattr(typing, "Union", None) if typing else None
+    origin = getattr(hint, "__origin__", None)
+    return typing is not None and origin is not None and origin is typing.Union
 
 
 # -- checks for what the generated code does not check in place ----------------------

@@ -8,12 +8,13 @@ GitHub's runner would read as a workflow command is marked (``common.log_line``)
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
 
-from alembic_gate.findings import Finding, Report, Severity, sorted_findings
+from alembic_gate.findings import Finding, Report, sorted_findings
 from alembic_gate.reporters.common import location, log_line
 
+TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:  # check's lock tables: lint never makes these classes
+    from alembic_gate.findings import Severity
     from alembic_gate.findings.locks import LockRow, RevisionLocks
 
 _NOUNS: dict[Severity, tuple[str, str]] = {

@@ -14,12 +14,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import RuleInfo
 from alembic_gate.history.graph import RevisionGraph
 from alembic_gate.setup.discovery import AlembicSetup
+
+TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @dataclass
@@ -57,9 +60,10 @@ class LintContext:
         return self.scope is None or revision in self.scope
 
 
-Check = Callable[[LintContext], Iterator[Finding]]
-# A safety rule's check of one revision (rules.ag1xx.Checked).
-RevisionCheck = Callable[[Any], Iterator[Finding]]
+if TYPE_CHECKING:
+    Check = Callable[[LintContext], Iterator[Finding]]
+    # A safety rule's check of one revision (rules.ag1xx.Checked).
+    RevisionCheck = Callable[[Any], Iterator[Finding]]
 
 
 # One module per rule, in code order.

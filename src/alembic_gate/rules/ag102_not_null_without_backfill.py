@@ -12,10 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from alembic_gate.findings import Confidence, Finding
+from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Call
 from alembic_gate.rules.ag1xx import Checked, described, each_revision
+
+TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
+if TYPE_CHECKING:
+    from alembic_gate.findings import Confidence
 
 RULE = rule("AG102")
 

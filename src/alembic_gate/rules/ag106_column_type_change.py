@@ -25,7 +25,7 @@ import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from alembic_gate.findings import Confidence, Finding
+from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Call
 from alembic_gate.rules.ag1xx import (
@@ -36,6 +36,10 @@ from alembic_gate.rules.ag1xx import (
     name_confidence,
     suppress_hint,
 )
+
+TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
+if TYPE_CHECKING:
+    from alembic_gate.findings import Confidence
 
 RULE = rule("AG106")
 _VARCHAR = frozenset({"STRING", "VARCHAR", "UNICODE", "NVARCHAR", "CHARACTERVARYING"})

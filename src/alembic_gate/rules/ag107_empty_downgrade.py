@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from alembic_gate.findings import Confidence, Finding
+from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Side
 from alembic_gate.rules.ag1xx import Checked, each_revision, suppress_hint
+
+TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
+if TYPE_CHECKING:
+    from alembic_gate.findings import Confidence
 
 RULE = rule("AG107")
 # Steps that change rows only, and op.* calls that are no schema change by themselves.

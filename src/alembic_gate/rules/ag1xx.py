@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from alembic_gate.findings import Confidence, Finding
+from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import RuleInfo
 from alembic_gate.history.operations import (
     DIALECTS,
@@ -26,8 +26,13 @@ from alembic_gate.history.operations import (
     upgrade_calls,
 )
 from alembic_gate.history.revisions import RevisionFile
-from alembic_gate.rules import Check, LintContext
+from alembic_gate.rules import LintContext
 from alembic_gate.rules.ag1xx_history import Timeline, folder_dialect, setup_dialects
+
+TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
+if TYPE_CHECKING:
+    from alembic_gate.findings import Confidence
+    from alembic_gate.rules import Check
 
 POSTGRESQL = "postgresql"
 MYSQL = "mysql"

@@ -23,12 +23,15 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, cast
 
 from alembic_gate.errors import UsageError
 from alembic_gate.setup.toml import load_toml
 from alembic_gate.shared.files import read_regular
 from alembic_gate.shared.paths import display_path
+
+TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
+if TYPE_CHECKING:
+    from typing import Any, Literal
 
 DEFAULT_VERSION_TABLE = "alembic_version"
 
@@ -345,7 +348,7 @@ class _Options:
         if listed is None:
             return None
         if isinstance(listed, list) and all(isinstance(item, str) for item in listed):
-            return [item for item in cast("list[str]", listed) if item]
+            return [item for item in listed if item]
         raise UsageError(f"{self.where(key)}: expected a list of paths")
 
     def split(self, key: str, value: str, legacy: str, names: Sequence[str]) -> list[str]:

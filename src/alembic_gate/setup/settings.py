@@ -12,15 +12,20 @@ import argparse
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, cast
 
 from alembic_gate.errors import UsageError
-from alembic_gate.findings import Finding, Severity
+from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import RULES
 from alembic_gate.setup.toml import load_toml
 from alembic_gate.shared.paths import display_path
 
-SEVERITIES = ("error", "warning", "info")
+TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
+if TYPE_CHECKING:
+    from typing import Any
+
+    from alembic_gate.findings import Severity
+
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 SECTION = "alembic-gate"
 
 
@@ -106,10 +111,10 @@ def _table(path: Path) -> dict[str, Any] | None:
     tool = data.get("tool", {})
     if not isinstance(tool, dict):
         raise UsageError(f"{path}: `tool` must be a table ([tool.{SECTION}] and others)")
-    table = tool.get(SECTION)
+    table: dict[str, Any] | None = tool.get(SECTION)
     if table is not None and not isinstance(table, dict):
         raise UsageError(f"{path}: [tool.{SECTION}] must be a table")
-    return cast("dict[str, Any] | None", table)
+    return table
 
 
 def settings_file(cwd: Path, folder: Path | None = None) -> tuple[Path, dict[str, Any] | None]:
@@ -149,9 +154,10 @@ def _file_layer(table: dict[str, Any], where: str) -> Layer:
 
 
 def _severity(value: object, where: str) -> Severity:
-    if value not in SEVERITIES:
-        raise UsageError(f"severity {value!r} in {where} is not one of {', '.join(SEVERITIES)}")
-    return cast(Severity, value)
+    for severity in SEVERITIES:
+        if value == severity:
+            return severity
+    raise UsageError(f"severity {value!r} in {where} is not one of {', '.join(SEVERITIES)}")
 
 
 def _severities(table: dict[str, Any], where: str) -> dict[str, Severity]:

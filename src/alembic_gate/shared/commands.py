@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from alembic_gate.shared.paths import display_path
 
+TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
     from alembic_gate.setup.discovery import AlembicSetup
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
-from typing import BinaryIO
+
+TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 # Far above any real revision file (the largest seen in public histories is 0.3 MiB).
 MAX_SOURCE_BYTES = 8 * 1024 * 1024
