@@ -23,7 +23,7 @@ class Dangling:
     kind: str  # "down_revision" or "depends_on"
 
 
-@dataclass
+@dataclass(eq=False)  # no run compares two: dataclasses would compile an __eq__ at start-up
 class RevisionGraph:
     """One history's revision files linked: by id, parents and children, dependencies,
     labels, and what does not fit (duplicates, unparsable files, dangling references)."""

@@ -14,7 +14,7 @@ from alembic_gate.setup.discovery import AlembicSetup, find_setups, revision_fil
 from alembic_gate.shared.paths import display_path
 
 
-@dataclass
+@dataclass(eq=False)  # no run compares two: dataclasses would compile an __eq__ at start-up
 class History:
     """One setup with its revision files read and linked."""
 

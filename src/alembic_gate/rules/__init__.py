@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-@dataclass
+@dataclass(eq=False)  # no run compares two: dataclasses would compile an __eq__ at start-up
 class LintContext:
     """What the lint rules read of one history, and what they share during a run."""
 

@@ -277,7 +277,7 @@ def tool_alembic(pyproject: Path, base: Path) -> dict[str, Any] | None:
 # --- reading keys as alembic.config.Config does ------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False)  # no run compares two: dataclasses would compile an __eq__ at start-up
 class _Options:
     """Keys from the ini section first, then from `[tool.alembic]` (alembic's lookup order)."""
 
