@@ -47,6 +47,7 @@ from alembic_gate.history.literals import UNKNOWN as UNKNOWN
 from alembic_gate.history.literals import literal as _literal
 from alembic_gate.history.literals import source as _source
 from alembic_gate.shared.files import describe_error, read_regular
+from alembic_gate.shared.patterns import LazyPattern
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
@@ -83,26 +84,9 @@ _DIALECT_WORDS = {
 }
 
 
-class _Lazy:
-    """A regular expression compiled when first used: a run that parses few files (a
-    pre-commit run parses one) may read no SQL and no non-ASCII text, and compiling
-    these took ~5 ms of every run's start-up."""
-
-    __slots__ = ("_compiled", "_flags", "_source")
-
-    def __init__(self, source: str, flags: int = 0) -> None:
-        self._source, self._flags = source, flags
-        self._compiled: re.Pattern[str] | None = None
-
-    def get(self) -> re.Pattern[str]:
-        if self._compiled is None:
-            self._compiled = re.compile(self._source, self._flags)
-        return self._compiled
-
-
 # A dialect word, also inside identifiers (`mysql_engine=`, `postgresql_using=`, `is_sqlite`).
 _DIALECT_ALTERNATIVES = "|".join(sorted(_DIALECT_WORDS, key=len)[::-1])
-_DIALECT_TEXT = _Lazy(rf"(?<![a-z0-9])({_DIALECT_ALTERNATIVES})(?![a-z0-9])", re.IGNORECASE)
+_DIALECT_TEXT = LazyPattern(rf"(?<![a-z0-9])({_DIALECT_ALTERNATIVES})(?![a-z0-9])", re.IGNORECASE)
 # What may not stand right before or after a dialect word (in lowercased ASCII text).
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 # The dialect words as `_named_in_lower` looks for them, in order, each with the words
@@ -177,20 +161,20 @@ _MAX_HELPER_VISITS = 256
 # A name in SQL: plain, quoted, or a placeholder filled in at run time (`%s`, `{}`).
 _SQL_NAME = r"(?:[\w$]+|\"[^\"]+\"|`[^`]+`|\[[^\]]+\]|%s|%\(\w+\)s|\{\w*\})"
 _QUALIFIED = rf"({_SQL_NAME}(?:\s*\.\s*{_SQL_NAME})*)"
-_PLACEHOLDER = re.compile(r"%s|%\(\w+\)s|\{\w*\}")
-_UPDATE_SQL = _Lazy(
+_PLACEHOLDER = LazyPattern(r"%s|%\(\w+\)s|\{\w*\}")
+_UPDATE_SQL = LazyPattern(
     r"\bUPDATE\s+(?:ONLY\s+|LOW_PRIORITY\s+|IGNORE\s+|OR\s+(?:ROLLBACK|ABORT|REPLACE|FAIL|IGNORE)\s+)*"
     + _QUALIFIED
     + r"\s+(?:AS\s+\w+\s+)?(?:\w+\s+)?SET\b",
     re.IGNORECASE,
 )
-_DELETE_SQL = _Lazy(
+_DELETE_SQL = LazyPattern(
     r"\bDELETE\s+(?:LOW_PRIORITY\s+|QUICK\s+|IGNORE\s+)*FROM\s+(?:ONLY\s+)?"
     + _QUALIFIED
     + r"\s*(?:;|$|WHERE\b([^;]*))",
     re.IGNORECASE,
 )
-_TRUNCATE_SQL = _Lazy(
+_TRUNCATE_SQL = LazyPattern(
     r"\bTRUNCATE\s+(?:TABLE\s+)?(?:ONLY\s+)?("
     + _QUALIFIED[1:-1]
     + r"(?:\s*,\s*"
@@ -198,16 +182,16 @@ _TRUNCATE_SQL = _Lazy(
     + r")*)",
     re.IGNORECASE,
 )
-_IS_NULL = _Lazy(r"(" + _SQL_NAME + r")\s+IS\s+NULL\b", re.IGNORECASE)
+_IS_NULL = LazyPattern(r"(" + _SQL_NAME + r")\s+IS\s+NULL\b", re.IGNORECASE)
 # SQL statements that change rows or the session, never the schema.
-_DATA_SQL = _Lazy(
+_DATA_SQL = LazyPattern(
     r"^\s*(?:UPDATE|INSERT|DELETE|SELECT|WITH|MERGE|REPLACE|SET|RESET|SHOW|ANALYZE|VACUUM"
     r"|LOCK|BEGIN|START|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA|TRUNCATE|VALUES|EXPLAIN"
     r"|NOTIFY|LISTEN|DO\s+\$\$\s*BEGIN\s+(?:UPDATE|INSERT|DELETE))\b",
     re.IGNORECASE,
 )
 # `ALTER TABLE t DISABLE TRIGGER x` and the like: switched back on, not a schema change.
-_TOGGLE_SQL = _Lazy(
+_TOGGLE_SQL = LazyPattern(
     r"^\s*ALTER\s+TABLE\s+\S+\s+(?:ENABLE|DISABLE)\s+(?:ALWAYS\s+|REPLICA\s+)?TRIGGER\b",
     re.IGNORECASE,
 )
@@ -1490,7 +1474,7 @@ def _bind(node: ast.Call, params: tuple[str, ...]) -> dict[str, ast.expr]:
 def _sql_name(name: str) -> str | None:
     """`public."Users"` -> `Users`; None for a placeholder."""
     last = re.split(r"\s*\.\s*", name)[-1].strip('"`[]')
-    return None if _PLACEHOLDER.fullmatch(last) else last
+    return None if _PLACEHOLDER.get().fullmatch(last) else last
 
 
 def _without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:

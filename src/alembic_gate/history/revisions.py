@@ -30,6 +30,7 @@ from alembic_gate.history.operations import (
 )
 from alembic_gate.shared.files import describe_error, read_regular
 from alembic_gate.shared.paths import display_path
+from alembic_gate.shared.patterns import LazyPattern
 
 VARIABLES = ("revision", "down_revision", "branch_labels", "depends_on")
 ILLEGAL_ID_CHARS = frozenset("@-+:")
@@ -37,7 +38,7 @@ ILLEGAL_ID_CHARS = frozenset("@-+:")
 _ASSIGN_LINE = re.compile(
     rb"^(?:revision|down_revision|branch_labels|depends_on)\s*(?::[^=\n]*)?=", re.MULTILINE
 )
-_SUPPRESS = re.compile(r"#\s*alembic-gate:\s*ignore\[([^\]]*)\]")
+_SUPPRESS = LazyPattern(r"#\s*alembic-gate:\s*ignore\[([^\]]*)\]")
 _HEADER = re.compile(r"^[ \t]*(Revision ID|Revises)[ \t]*:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
 
 
@@ -332,7 +333,7 @@ def _suppressions(text: str) -> dict[int, frozenset[str]]:
         stripped = line.lstrip()
         if in_header and stripped.startswith(("def ", "async def ", "class ", "@")):
             in_header = False
-        match = _SUPPRESS.search(line)
+        match = _SUPPRESS.get().search(line)
         if match is None:
             continue
         codes = {c.strip().upper() for c in match.group(1).split(",") if c.strip()}

@@ -6,7 +6,6 @@ disagree with the `revision` / `down_revision` variables alembic actually uses.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from alembic_gate.findings import Finding
@@ -14,10 +13,11 @@ from alembic_gate.findings.catalog import RULES
 from alembic_gate.history.revisions import RevisionFile
 from alembic_gate.rules import LintContext
 from alembic_gate.rules.ag00_common import ids_literal
+from alembic_gate.shared.patterns import LazyPattern
 
 RULE = RULES["AG009"]
 
-_SEPARATORS = re.compile(r"[\s,()\[\]'\"]+")
+_SEPARATORS = LazyPattern(r"[\s,()\[\]'\"]+")
 _NO_PARENT = frozenset({"<base>", "none", "base"})
 
 
@@ -31,7 +31,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
 
 def header_ids(text: str) -> set[str]:
     """The ids a header line names: `a, b` or `('a', 'b')`; none for `<base>`."""
-    return {i for i in _SEPARATORS.split(text) if i and i.lower() not in _NO_PARENT}
+    return {i for i in _SEPARATORS.get().split(text) if i and i.lower() not in _NO_PARENT}
 
 
 def _check_file(rev: RevisionFile) -> Iterator[Finding]:

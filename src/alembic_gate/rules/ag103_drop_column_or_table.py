@@ -21,10 +21,11 @@ from alembic_gate.rules.ag1xx import (
     name_confidence,
     suppress_hint,
 )
+from alembic_gate.shared.patterns import LazyPattern
 
 RULE = rule("AG103")
 _DROPS = frozenset({"drop_column", "drop_table"})
-_SQL_RENAME = re.compile(
+_SQL_RENAME = LazyPattern(
     r"\bALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?[\"`\[]?(\w+)[\"`\]]?\s+RENAME\s+TO\s+[\"`\[]?(\w+)",
     re.IGNORECASE,
 )
@@ -57,7 +58,7 @@ def _rebuilt(checked: Checked, call: Call) -> bool:
             old.lower()
             for step in checked.ops.upgrade.steps
             if isinstance(step.sql, str)
-            for old, new in _SQL_RENAME.findall(step.sql)
+            for old, new in _SQL_RENAME.get().findall(step.sql)
             if new.lower() == table
         ]
         return any(checked.copied_into(source) for source in sources)

@@ -25,6 +25,7 @@ from pathlib import Path
 from alembic_gate.history.graph import RevisionGraph
 from alembic_gate.history.operations import DIALECTS, named_dialects
 from alembic_gate.history.revisions import RevisionFile
+from alembic_gate.shared.patterns import LazyPattern
 
 _DIALECT_FOLDERS = {
     "postgresql": "postgresql",
@@ -36,7 +37,7 @@ _DIALECT_FOLDERS = {
     "mssql": "mssql",
     "oracle": "oracle",
 }
-_URL = re.compile(r"^\s*sqlalchemy\.url\s*=\s*([a-z0-9]+)(?:\+\w+)?://", re.M | re.I)
+_URL = LazyPattern(r"^\s*sqlalchemy\.url\s*=\s*([a-z0-9]+)(?:\+\w+)?://", re.M | re.I)
 _URL_SCHEMES = {"postgresql": "postgresql", "postgres": "postgresql", "mysql": "mysql"}
 _URL_SCHEMES |= {"mariadb": "mysql", "sqlite": "sqlite", "mssql": "mssql", "oracle": "oracle"}
 
@@ -200,7 +201,7 @@ def setup_dialects(script_location: Path | None, config_path: Path | None) -> fr
     if script_location is not None:
         found |= named_dialects(_text(script_location / "env.py"))
     if config_path is not None and config_path.suffix == ".ini":
-        for scheme in _URL.findall(_text(config_path)):
+        for scheme in _URL.get().findall(_text(config_path)):
             dialect = _URL_SCHEMES.get(scheme.lower())
             if dialect is not None:
                 found.add(dialect)
