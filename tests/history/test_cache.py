@@ -153,6 +153,30 @@ def test_wrong_types_or_shapes_are_a_cold_read(
         assert [operations(r) for r in again] == [operations(r) for r in cold]  # type: ignore[arg-type]
 
 
+def test_entries_share_the_labels_and_depends_on_they_repeat(
+    tmp_path: Path, versions: Path
+) -> None:
+    """What an earlier entry built for the same packed branch_labels / depends_on is
+    taken as it is; anything else in the entry is still checked."""
+    path = _files(versions)[0]
+    entry = cache.to_entry(read_revision(path, tmp_path))
+    same: dict[object, object] = {}
+    first = cache.from_entry(entry, path, "a.py", same)
+    second = cache.from_entry(entry, path, "b.py", same)
+    assert second.branch_labels is first.branch_labels
+    assert second.depends_on is first.depends_on
+    assert (second.revision, second.down_revision) == (first.revision, first.down_revision)
+    facts = list(marshal.loads(entry[0]))
+    facts[0] = 12  # the revision id: not a str
+    damaged = (marshal.dumps(tuple(facts)), entry[1])
+    with pytest.raises(ValueError):
+        cache.from_entry(damaged, path, "c.py", same)
+    facts[0] = first.revision
+    facts[cache._LABELS_FIELD] = [[], True, 1, None]  # a list: not looked up, not taken
+    with pytest.raises(ValueError):
+        cache.from_entry((marshal.dumps(tuple(facts)), entry[1]), path, "d.py", same)
+
+
 def _cut(data: bytes) -> bytes:
     return data[: len(data) // 2]
 

@@ -175,11 +175,14 @@ def constructor(cls: type[T]) -> Callable[..., T]:
     return make
 
 
-def unpack(cls: type[T], data: object, *leading: object) -> T:
+def unpack(cls: type[T], data: object, *leading: object, built: dict[int, Any] | None = None) -> T:
     """An instance of dataclass `cls` from `pack`ed data; `leading` gives the values of
-    the fields `pack` skipped. Raises ValueError when the data does not fit."""
+    the fields `pack` skipped. Raises ValueError when the data does not fit. `built`:
+    dataclass instances already made from parts of `data`, by the id of the part, taken
+    as they are (neither built nor checked again)."""
+    memo = {} if built is None else built
     try:
-        return _plan(cls, len(leading))(data, leading, {})  # type: ignore[no-any-return]
+        return _plan(cls, len(leading))(data, leading, memo)  # type: ignore[no-any-return]
     except (TypeError, AttributeError, KeyError, RecursionError) as exc:
         raise ValueError(f"not a packed {cls.__name__}: {exc}") from None
 
