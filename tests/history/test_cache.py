@@ -8,6 +8,7 @@ from __future__ import annotations
 import marshal
 import os
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -349,6 +350,26 @@ def test_reading_in_forked_processes_equals_reading_here(
     assert [operations(r) for r in forked] == [operations(r) for r in here]
     folder = tmp_path / "cache"
     assert RevisionCache(folder, ["x"]).read_all(files, tmp_path) == here
+
+
+def test_files_read_here_are_kept_as_read_and_share_values_with_a_childs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = []
+    for i in range(6):
+        path = tmp_path / f"r{i}.py"
+        path.write_text(f"revision = 'r{i}'\ndown_revision = None\nbranch_labels = None\n")
+        files.append(path)
+    monkeypatch.setattr(cache, "PER_PROCESS", 1)
+    monkeypatch.setattr(cache, "_processes", lambda n: 2)
+    reads = cache.read_files(files, tmp_path)
+    # the parent's half is not packed to be unpacked again; the child's comes as entries
+    assert [type(read) for _, read in reads] == [RevisionFile] * 3 + [tuple] * 3
+    revs = cache.read_revisions(files, tmp_path)
+    assert revs == [read_revision(p, tmp_path) for p in files]
+    assert len({id(rev.branch_labels) for rev in revs}) == 1
+    # ids are interned as an entry's are: one string however many revisions name it
+    assert all(rev.revision is sys.intern(f"r{i}") for i, rev in enumerate(revs))
 
 
 def test_a_failing_child_is_read_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -36,7 +36,12 @@ from pathlib import Path
 from alembic_gate import __version__
 from alembic_gate.history import plain
 from alembic_gate.history.operations import Operations, forget
-from alembic_gate.history.revisions import RevisionFile, read_revision_source, unreadable_file
+from alembic_gate.history.revisions import (
+    RevisionFile,
+    Value,
+    read_revision_source,
+    unreadable_file,
+)
 from alembic_gate.shared.files import open_regular, read_regular
 from alembic_gate.shared.paths import display_path
 
@@ -54,6 +59,9 @@ Entry = tuple[bytes, bytes]
 # What reading one file gives: the hash of its bytes (None when it could not be read:
 # nothing to keep) and its entry (None when the hash is already stored).
 Read = tuple[bytes | None, Entry | None]
+# The same for a file read in this process: the RevisionFile itself rather than its entry
+# (packing it to unpack it again cost ~170 k instructions a file).
+Local = tuple[bytes | None, "Entry | RevisionFile | None"]
 
 # The cache file is pieces of marshal data, each after its length: first the format, then
 # pieces of (index entries, stored entries), PIECE entries at a time, so that neither
@@ -121,7 +129,7 @@ def from_entry(entry: object, path: Path, display: str, same: dict[Any, Any]) ->
     if rev.ops_data is not None:
         raise ValueError("not a cache entry: operations stored twice")
     rev.ops_data = entry[1]
-    _share(rev, facts, same)
+    _share(rev, facts[_LABELS_FIELD], facts[_DEPENDS_FIELD], same)
     return rev
 
 
@@ -143,12 +151,42 @@ def _known(facts: Any, same: dict[Any, Any]) -> dict[int, Any]:
     return known
 
 
-def _share(rev: RevisionFile, facts: tuple[Any, ...], same: dict[Any, Any]) -> None:
+def _revision(
+    read: Entry | RevisionFile, path: Path, display: str, same: dict[Any, Any]
+) -> RevisionFile:
+    """The RevisionFile a read gave: read here, or from the entry a child sent."""
+    if type(read) is not RevisionFile:
+        return from_entry(read, path, display, same)
+    _intern_names(read)
+    _share(read, plain.pack(read.branch_labels), plain.pack(read.depends_on), same)
+    return read
+
+
+def _intern_names(rev: RevisionFile) -> None:
+    """The ids and table names of a file read here interned, as an entry's are
+    (`_interned`): held once however many revisions name them."""
+    if rev.revision is not None:
+        rev.revision = sys.intern(rev.revision)
+    rev.down_revision = _interned_ids(rev.down_revision)
+    rev.branch_labels = _interned_ids(rev.branch_labels)
+    rev.depends_on = _interned_ids(rev.depends_on)
+    rev.tables = _interned(rev.tables)
+    rev.altered = _interned(rev.altered)
+
+
+def _interned_ids(value: Value) -> Value:
+    if not value.ids:
+        return value
+    return Value(_interned(value.ids), value.known, value.line, value.source)
+
+
+def _share(rev: RevisionFile, labels: Any, depends: Any, same: dict[Any, Any]) -> None:
     """One object for what most revisions repeat: their branch_labels and depends_on
     (mostly none, on the same line) and the dialects they name (at 20,000 revisions,
-    10 MiB less). The values are found by their packed form, which hashes in C."""
-    rev.branch_labels = same.setdefault(facts[_LABELS_FIELD], rev.branch_labels)
-    rev.depends_on = same.setdefault(facts[_DEPENDS_FIELD], rev.depends_on)
+    10 MiB less). The values are found by their packed form (`labels`, `depends`),
+    which hashes in C."""
+    rev.branch_labels = same.setdefault(labels, rev.branch_labels)
+    rev.depends_on = same.setdefault(depends, rev.depends_on)
     if rev.dialects is not None:
         rev.dialects = same.setdefault(rev.dialects, rev.dialects)
 
@@ -247,20 +285,25 @@ class RevisionCache:
         return digest in self.store
 
     def _keep(
-        self, path: Path, cwd: Path, key: Key | None, digest: bytes | None, entry: Entry | None
+        self,
+        path: Path,
+        cwd: Path,
+        key: Key | None,
+        digest: bytes | None,
+        read: Entry | RevisionFile | None,
     ) -> RevisionFile:
-        if entry is None and digest is not None:
+        if read is None and digest is not None:
             rev = self._from_store(digest, path, cwd)
             if rev is not None:
                 self._remember(path, key, digest)
                 return rev
-            _, entry = read_one(path, cwd, None)
-        assert entry is not None
+            _, read = read_local(path, cwd, None)
+        assert read is not None
         if digest is not None and self.file is not None:
-            self.store[digest] = entry
+            self.store[digest] = to_entry(read) if type(read) is RevisionFile else read
             self.stored.add(digest)
             self._remember(path, key, digest)
-        return from_entry(entry, path, display_path(path, cwd), self.same)
+        return _revision(read, path, display_path(path, cwd), self.same)
 
     def _remember(self, path: Path, key: Key | None, digest: bytes) -> None:
         if key is not None and self.file is not None:
@@ -386,18 +429,26 @@ def collector_paused() -> Iterator[None]:
 
 
 def read_one(path: Path, cwd: Path, cache: RevisionCache | None) -> Read:
+    """`read_local` as plain data (what a child sends)."""
+    digest, rev = read_local(path, cwd, cache)
+    return digest, None if rev is None else to_entry(rev)
+
+
+def read_local(
+    path: Path, cwd: Path, cache: RevisionCache | None
+) -> tuple[bytes | None, RevisionFile | None]:
     """Read, hash and (unless its content is stored in `cache`) parse one file."""
     display = display_path(path, cwd)
     try:
         data = read_regular(path)
     except OSError as exc:
-        return None, to_entry(unreadable_file(path, display, exc))
+        return None, unreadable_file(path, display, exc)
     digest = None
     if cache is not None and cache.file is not None:
         digest = _digest(data)
         if cache.has(digest):
             return digest, None
-    return digest, to_entry(read_revision_source(data, path, display))
+    return digest, read_revision_source(data, path, display)
 
 
 def _digest(data: bytes) -> bytes:
@@ -415,16 +466,17 @@ PER_PROCESS = 300
 MAX_PROCESSES = 4
 
 
-def read_files(paths: Sequence[Path], cwd: Path, cache: RevisionCache | None = None) -> list[Read]:
-    """`read_one` for each path, in order; on several cores (where `fork` exists and
-    the process has no other thread) the work is shared with child processes."""
+def read_files(paths: Sequence[Path], cwd: Path, cache: RevisionCache | None = None) -> list[Local]:
+    """`read_local` for each path, in order; on several cores (where `fork` exists and
+    the process has no other thread) the work is shared with child processes, whose
+    files come back as entries."""
     count = _processes(len(paths))
     if count < 2:
-        return [read_one(path, cwd, cache) for path in paths]
+        return [read_local(path, cwd, cache) for path in paths]
     size = -(-len(paths) // count)
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
     children = [(_fork_reader(chunk, cwd, cache), chunk) for chunk in chunks[1:]]
-    result = [read_one(path, cwd, cache) for path in chunks[0]]
+    result: list[Local] = [read_local(path, cwd, cache) for path in chunks[0]]
     for (pid, pipe), chunk in children:
         result.extend(_collect(pid, pipe, chunk, cwd, cache))
     return result
@@ -435,10 +487,11 @@ def read_revisions(paths: Sequence[Path], cwd: Path) -> list[RevisionFile]:
     with collector_paused():
         reads = read_files(paths, cwd)
         same: dict[Any, Any] = {}
-        return [
-            from_entry(entry, path, display_path(path, cwd), same)
-            for path, (_, entry) in zip(paths, reads, strict=True)
-        ]
+        found = []
+        for path, (_, read) in zip(paths, reads, strict=True):
+            assert read is not None  # with no cache, every file is read
+            found.append(_revision(read, path, display_path(path, cwd), same))
+        return found
 
 
 def _processes(files: int) -> int:
@@ -471,7 +524,7 @@ def _fork_reader(chunk: Sequence[Path], cwd: Path, cache: RevisionCache | None) 
 
 def _collect(
     pid: int, pipe: int, chunk: Sequence[Path], cwd: Path, cache: RevisionCache | None
-) -> list[Read]:
+) -> list[Local]:
     """A child's results; if it failed in any way, the chunk is read here instead."""
     with os.fdopen(pipe, "rb") as source:
         data = source.read()
@@ -482,10 +535,10 @@ def _collect(
             return _checked(packed)
     except (EOFError, ValueError, TypeError):
         pass
-    return [read_one(path, cwd, cache) for path in chunk]
+    return [read_local(path, cwd, cache) for path in chunk]
 
 
-def _checked(packed: list[Any]) -> list[Read]:
+def _checked(packed: list[Any]) -> list[Local]:
     if not all(_is_read(item) for item in packed):
         raise ValueError("not what a reader sends")
     return packed
