@@ -252,3 +252,12 @@ def test_labels_that_are_not_literals(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("revision = 'a'\ndown_revision = None\nbranch_labels = LABELS\n")
     graph = RevisionGraph.build([read_revision(tmp_path / "a.py", tmp_path)])
     assert graph.labels() == {"a": {"?a"}}
+
+
+def test_revisions_without_labels_share_one_empty_set(tmp_path: Path) -> None:
+    # one empty set each was 4.6 MiB at 20,000 revisions; a labelled revision's set
+    # is its own, and spreading never changes the shared one
+    graph = build(tmp_path, Spec("a"), Spec("b", ("a",)), Spec("c", ("a",), labels=("x",)))
+    labels = graph.labels()
+    assert labels["a"] is labels["b"] and labels["a"] == frozenset()
+    assert labels["c"] == {"x"} and labels["b"] == frozenset()

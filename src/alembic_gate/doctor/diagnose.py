@@ -142,7 +142,7 @@ class _Doctor:
         return f"branch {label}" if label else f"towards head {head}"
 
     @cached_property
-    def labels(self) -> dict[str, set[str]]:
+    def labels(self) -> dict[str, frozenset[str]]:
         return self.graph.labels()
 
     def own_label(self, head: str) -> str | None:

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 
 from alembic_gate.history.revisions import RevisionFile
 
+# The labels of a revision that has none (one set for all of them).
+_NO_LABELS: frozenset[str] = frozenset()
+
 
 @dataclass(frozen=True)
 class Dangling:
@@ -43,7 +46,7 @@ class RevisionGraph:
     # Derived once in build(): existing parents and dependencies, and cycle members.
     _upstream: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
     _cycle_members: set[str] | None = field(default=None, repr=False)
-    _labels: dict[str, set[str]] | None = field(default=None, repr=False)
+    _labels: dict[str, frozenset[str]] | None = field(default=None, repr=False)
     _components: list[list[str]] | None = field(default=None, repr=False)
 
     @classmethod
@@ -179,18 +182,19 @@ class RevisionGraph:
 
     # -- branch labels -------------------------------------------------------
 
-    def labels(self) -> dict[str, set[str]]:
+    def labels(self) -> dict[str, frozenset[str]]:
         """Each revision's branch labels, spread as alembic's `_add_branches` spreads
         them: to every descendant, and down through ancestors until a branch point
         (children and dependents both count) or a merge.
-        A label whose value is not a literal is kept as `?<revision>`. Computed once;
-        callers must not change the sets."""
+        A label whose value is not a literal is kept as `?<revision>`. Computed once.
+        Revisions without labels share one empty set (an empty set each was 4.6 MiB
+        at 20,000 revisions)."""
         if self._labels is None:
             self._labels = self._spread_labels()
         return self._labels
 
-    def _spread_labels(self) -> dict[str, set[str]]:
-        result: dict[str, set[str]] = {rid: set() for rid in self.by_id}
+    def _spread_labels(self) -> dict[str, frozenset[str]]:
+        result = dict.fromkeys(self.by_id, _NO_LABELS)
         if not self.label_owner and all(r.branch_labels.known for r in self.by_id.values()):
             return result  # no labels anywhere: nothing to spread
         fanout = {rid: set(kids) for rid, kids in self.children.items()}
@@ -204,7 +208,7 @@ class RevisionGraph:
             if not own:
                 continue
             for node in self.descendants([rid]) | self._labelled_below(rid, fanout):
-                result[node] |= own
+                result[node] = result[node] | own
         return result
 
     def _labelled_below(self, rid: str, fanout: dict[str, set[str]]) -> set[str]:
