@@ -83,3 +83,19 @@ def test_a_key_not_said_to_be_asked_about_is_an_error() -> None:
     timeline = Timeline(GRAPH, facts, ["f6"], lambda rid: ["x"])
     with pytest.raises(KeyError):
         timeline.latest("f6", ["y"])
+
+
+def test_a_key_held_once_shares_the_names_other_keys_spell() -> None:
+    # the names of a key are held once for all keys (the calls of each revision spell
+    # them anew), and a key with one fact and a key with several answer alike
+    names = {"a1": "users", "b2": "".join(["us", "ers"])}
+
+    def spelled(rid: str) -> list[tuple[Hashable, object]]:
+        table = names.get(rid)
+        return [(("null", table, "c"), rid), (("type", table, "c"), rid)] if table else []
+
+    timeline = Timeline(GRAPH, spelled, list(GRAPH.by_id))
+    first, second = [key for key in timeline._bits if isinstance(key, tuple)]
+    assert first[1] is second[1]
+    assert timeline.latest("c3", [("null", "users", "c")]) == "b2"
+    assert timeline.latest("b2", [("type", "users", "c")]) == "a1"
