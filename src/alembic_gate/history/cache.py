@@ -35,7 +35,7 @@ from pathlib import Path
 
 from alembic_gate import __version__
 from alembic_gate.history import plain
-from alembic_gate.history.operations import Operations, forget
+from alembic_gate.history.operations import Operations, expect, forget
 from alembic_gate.history.revisions import (
     RevisionFile,
     Value,
@@ -472,10 +472,12 @@ def read_files(paths: Sequence[Path], cwd: Path, cache: RevisionCache | None = N
     files come back as entries."""
     count = _processes(len(paths))
     if count < 2:
+        expect(len(paths))
         return [read_local(path, cwd, cache) for path in paths]
     size = -(-len(paths) // count)
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
     children = [(_fork_reader(chunk, cwd, cache), chunk) for chunk in chunks[1:]]
+    expect(len(chunks[0]))
     result: list[Local] = [read_local(path, cwd, cache) for path in chunks[0]]
     for (pid, pipe), chunk in children:
         result.extend(_collect(pid, pipe, chunk, cwd, cache))

@@ -392,6 +392,15 @@ def forget(room: int = MEMO_SIZE) -> None:
     _limit = room
 
 
+def expect(files: int) -> None:
+    """This process is about to parse `files` files: if they would overflow the memo,
+    it keeps only the last few from now on, as it would once full (filled first, it
+    held a thousand files' operations while a long history was read, 15 MiB at
+    20,000 revisions, to let them go at the next file)."""
+    if _limit == MEMO_SIZE and len(_MEMO) + files > MEMO_SIZE:
+        forget(room=_LONG_HISTORY)
+
+
 _OPERATIONS_FIELDS = [f.name for f in fields(Operations)]
 _UPGRADE = _OPERATIONS_FIELDS.index("upgrade")
 
