@@ -382,3 +382,26 @@ def test_a_failing_child_is_read_here(tmp_path: Path, monkeypatch: pytest.Monkey
         cache, "to_entry", lambda rev: real(rev) if os.getpid() == parent else object()
     )
     assert cache.read_revisions(files, tmp_path) == [read_revision(p, tmp_path) for p in files]
+
+
+def test_a_reader_sends_its_results_in_pieces(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = sorted(_files(Path(shutil.copytree(VERSIONS, tmp_path / "v", ignore=_IGNORE))))
+    here = [read_revision(p, tmp_path) for p in files]
+    monkeypatch.setattr(cache, "_processes", lambda n: 2)
+    monkeypatch.setattr(cache, "BATCH", 2)  # several pieces per child, the last one short
+    assert cache.read_revisions(files, tmp_path) == here
+
+
+def test_a_piece_that_is_not_results_is_read_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = sorted(_files(Path(shutil.copytree(VERSIONS, tmp_path / "v", ignore=_IGNORE))))
+    monkeypatch.setattr(cache, "_processes", lambda n: 2)
+    monkeypatch.setattr(cache, "BATCH", 1)
+    real, parent = cache._framed, os.getpid()
+    monkeypatch.setattr(
+        cache, "_framed", lambda piece: real(piece if os.getpid() == parent else {"no": 1})
+    )
+    assert cache.read_revisions(files, tmp_path) == [read_revision(p, tmp_path) for p in files]

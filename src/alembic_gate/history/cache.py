@@ -464,6 +464,10 @@ def _digest(data: bytes) -> bytes:
 # process, forking costs more than it saves.
 PER_PROCESS = 300
 MAX_PROCESSES = 4
+# A reader packs its results this many files at a time (pieces as the cache file
+# holds them), so that neither it nor the parent holds all of them twice, as objects
+# and as marshal data (10 MiB each at 20,000 revisions).
+BATCH = 250
 
 
 def read_files(paths: Sequence[Path], cwd: Path, cache: RevisionCache | None = None) -> list[Local]:
@@ -514,9 +518,13 @@ def _fork_reader(chunk: Sequence[Path], cwd: Path, cache: RevisionCache | None) 
         try:
             os.close(read_end)
             forget(room=0)  # up to a thousand files' operations, never asked for here
-            data = marshal.dumps([read_one(path, cwd, cache) for path in chunk])
+            pieces = [
+                _framed([read_one(path, cwd, cache) for path in chunk[i : i + BATCH]])
+                for i in range(0, len(chunk), BATCH)
+            ]
             with os.fdopen(write_end, "wb") as out:
-                out.write(data)
+                for piece in pieces:
+                    out.write(piece)
             status = 0
         finally:
             os._exit(status)
@@ -527,17 +535,30 @@ def _fork_reader(chunk: Sequence[Path], cwd: Path, cache: RevisionCache | None) 
 def _collect(
     pid: int, pipe: int, chunk: Sequence[Path], cwd: Path, cache: RevisionCache | None
 ) -> list[Local]:
-    """A child's results; if it failed in any way, the chunk is read here instead."""
+    """A child's results, loaded a piece at a time as they come; if it failed in any
+    way, the chunk is read here instead."""
     with os.fdopen(pipe, "rb") as source:
-        data = source.read()
+        packed = _received(source)
     _, status = os.waitpid(pid, 0)
     try:
-        packed = marshal.loads(data) if status == 0 else None
-        if isinstance(packed, list) and len(packed) == len(chunk):
+        if status == 0 and packed is not None and len(packed) == len(chunk):
             return _checked(packed)
-    except (EOFError, ValueError, TypeError):
+    except ValueError:
         pass
     return [read_local(path, cwd, cache) for path in chunk]
+
+
+def _received(source: BinaryIO) -> list[Any] | None:
+    """The results a reader wrote, piece after piece; None when they are not that."""
+    packed: list[Any] = []
+    try:
+        for piece in read_pieces(source):
+            if type(piece) is not list:
+                return None
+            packed.extend(piece)
+    except (EOFError, ValueError, TypeError):
+        return None
+    return packed
 
 
 def _checked(packed: list[Any]) -> list[Local]:
