@@ -70,24 +70,13 @@ class Timeline:
         self._last_asked: tuple[str, dict[Hashable, int]] | None = None
         order = graph.topological(graph.ancestors(wanted))
         self._values: list[object] = []
-        # Each key's facts by bit, in order: the bit itself while a key has one fact
-        # (most keys: a list each was a third of this dict's memory), then a list.
+        # Each key's facts by bit, in order: the bit itself while a key has one fact,
+        # then an array (a list of int objects each was a third of this dict's memory).
         # A revision's facts are the bits start..end.
-        self._bits: dict[Hashable, int | list[int]] = {}
+        self._bits: dict[Hashable, int | array[int]] = {}
         self._masks: dict[Hashable, int] = {}
-        own: dict[str, tuple[int, int]] = {}
-        # One copy of each value (strings: a type, "filled") and of each part of a key
-        # (the table and column names that the calls of many revisions spell anew).
-        same: dict[object, object] = {}
-        for rid in order:
-            start = len(self._values)
-            for key, value in facts(rid):
-                self._record(key, same)
-                self._values.append(same.setdefault(value, value))
-            if len(self._values) > start:
-                own[rid] = (start, len(self._values))
         self._before: dict[str, int] = {}
-        self._propagate(graph, order, own, wanted)
+        self._walk(graph, order, facts, wanted)
         if asked is not None:
             self._bits.clear()  # every answer is kept: the bits are not asked again
 
@@ -100,19 +89,23 @@ class Timeline:
                 key = tuple([same.setdefault(part, part) for part in key])
             self._bits[key] = bit
         elif isinstance(held, int):
-            self._bits[key] = [held, bit]
+            self._bits[key] = array("q", (held, bit))
         else:
             held.append(bit)
 
-    def _propagate(
+    def _walk(
         self,
         graph: RevisionGraph,
         order: list[str],
-        own: dict[str, tuple[int, int]],
+        facts: Callable[[str], Iterable[tuple[Hashable, object]]],
         wanted: set[str],
     ) -> None:
-        """Each wanted revision's mask of what precedes it; masks of revisions whose
-        children are all done are let go."""
+        """Bases first, each revision's mask of what precedes it (answered when it is
+        wanted), then its own facts; masks of revisions whose children are all done are
+        let go. One walk: no revision's span of bits is kept for a second one."""
+        # One copy of each value (strings: a type, "filled") and of each part of a key
+        # (the table and column names that the calls of many revisions spell anew).
+        same: dict[object, object] = {}
         position = set(order)
         pending: dict[str, int] = {}
         for rid in order:
@@ -134,8 +127,13 @@ class Timeline:
                         masks.pop(parent, None)
             if rid in wanted:
                 self._keep(rid, mask)
+            start = len(self._values)
+            for key, value in facts(rid):
+                self._record(key, same)
+                self._values.append(same.setdefault(value, value))
+            end = len(self._values)
             if pending.get(rid):
-                masks[rid] = mask | _span(*own[rid]) if rid in own else mask
+                masks[rid] = mask | _span(start, end) if end > start else mask
 
     def _keep(self, rid: str, mask: int) -> None:
         if self._asked is None:
@@ -183,7 +181,7 @@ class Timeline:
         return self._values[mask.bit_length() - 1] if mask else None
 
 
-def _last(bits: int | list[int], mask: int, end: int) -> int:
+def _last(bits: int | array[int], mask: int, end: int) -> int:
     """1 + the latest of `bits` (ascending; an int: that one bit) that `mask` holds;
     0: none (`end`: the mask's bit_length)."""
     if isinstance(bits, int):
@@ -196,7 +194,7 @@ def _last(bits: int | list[int], mask: int, end: int) -> int:
     return 0
 
 
-def _listed(bits: int | list[int] | tuple[()]) -> Iterable[int]:
+def _listed(bits: int | array[int] | tuple[()]) -> Iterable[int]:
     """A key's bits as `_bits` holds them, as a sequence."""
     return [bits] if isinstance(bits, int) else bits
 
