@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from alembic_gate.history import operations as operations_module
 from alembic_gate.history.operations import (
     _DIALECT_TEXT,
     _DIALECT_WORDS,
@@ -19,6 +20,7 @@ from alembic_gate.history.operations import (
     Column,
     _Reader,
     altered_columns,
+    expect,
     forget,
     named_dialects,
     operations,
@@ -749,6 +751,28 @@ def test_a_memo_with_no_room_remembers_nothing(tmp_path: Path) -> None:
     finally:
         forget()
     assert operations(rev) is operations(rev)
+
+
+def test_a_read_longer_than_the_memo_keeps_only_the_last_few(tmp_path: Path) -> None:
+    """Before parsing more files than the memo holds, it keeps only the last few from
+    the start (filled first, it would hold a thousand files' operations, then empty)."""
+    paths = []
+    for i in range(3):
+        path = tmp_path / f"b{i}_m.py"
+        path.write_text(HEAD + f'def upgrade():\n    op.drop_table("t{i}")\n')
+        paths.append(path)
+    try:
+        forget()
+        expect(2)  # fits: the memo keeps its room
+        revs = [read_revision(p, tmp_path) for p in paths]
+        assert all(operations(r) is operations(r) for r in revs)
+        forget()
+        expect(operations_module.MEMO_SIZE + 1)
+        assert operations_module._limit == operations_module._LONG_HISTORY
+        revs = [read_revision(p, tmp_path) for p in paths]
+        assert operations(revs[-1]) is operations(revs[-1])
+    finally:
+        forget()
 
 
 @pytest.mark.parametrize(
