@@ -350,6 +350,7 @@ def test_reading_in_forked_processes_equals_reading_here(
     assert [operations(r) for r in forked] == [operations(r) for r in here]
     folder = tmp_path / "cache"
     assert RevisionCache(folder, ["x"]).read_all(files, tmp_path) == here
+    assert RevisionCache(None, ["x"]).read_all(files, tmp_path) == here  # --no-cache
 
 
 def test_files_read_here_are_kept_as_read_and_share_values_with_a_childs(

@@ -241,6 +241,8 @@ class RevisionCache:
     def read_all(self, paths: Sequence[Path], cwd: Path) -> list[RevisionFile]:
         """Every file: from the cache where its metadata or its content is known, the
         others parsed (in parallel when there are many) and stored."""
+        if self.file is None:  # no cache: nothing to look up, no metadata to keep
+            return read_revisions(paths, cwd)
         found: list[RevisionFile | None] = []
         # The files not found, and their metadata (only theirs: 4 MiB at 20,000 files).
         missed: list[tuple[int, Key | None]] = []
