@@ -212,6 +212,8 @@ def test_a_large_store_is_saved_in_pieces_and_read_back_whole(
     store, cold = _read(folder, versions, tmp_path)
     assert store.file is not None
     assert len(_pieces(store.file)) == 1 + len(_files(versions))
+    # the index too: no piece holds more than PIECE of its entries
+    assert all(len(part[0]) == 1 for part in _pieces(store.file)[1:])  # type: ignore[index]
     _no_parse(monkeypatch)
     again = RevisionCache(folder, ["versions"])
     assert again.store == store.store

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import itertools
 import marshal
 import os
 import stat
@@ -64,14 +65,15 @@ Read = tuple[bytes | None, Entry | None]
 Local = tuple[bytes | None, "Entry | RevisionFile | None"]
 
 # The cache file is pieces of marshal data, each after its length: first the format, then
-# pieces of (index entries, stored entries), PIECE entries at a time, so that neither
+# pieces of (index entries, stored entries), PIECE of each at a time, so that neither
 # loading nor saving holds a copy of the whole file beside what it holds (27 MB at 20,000
-# revisions), and a piece is loaded at once (marshal.load on a stream reads it value by
-# value, each a call to the stream: 7x slower). A piece larger than _LARGEST is not read
-# (a cold run). A run that read few files anew (a commit) appends one piece with what it
-# learnt, which later pieces override, instead of writing the whole file again (~5 ms at
-# 1,000 revisions); the file is written whole again once it holds more than about twice
-# what is still used.
+# revisions), nor of the whole index (3 MB), and a piece is loaded at once (marshal.load
+# on a stream reads it value by value, each a call to the stream: 7x slower). Pieces made
+# before the index was spread over them hold it whole in the first one, read alike.
+# A piece larger than _LARGEST is not read (a cold run). A run that read few files anew
+# (a commit) appends one piece with what it learnt, which later pieces override, instead
+# of writing the whole file again (~5 ms at 1,000 revisions); the file is written whole
+# again once it holds more than about twice what is still used.
 PIECE = 1000
 _LARGEST = 1 << 30
 _SLACK = 64
@@ -332,7 +334,7 @@ class RevisionCache:
                 ignore.write_text("# Created by alembic-gate automatically.\n*\n")
             tmp = self.folder / f".tmp-{os.getpid()}-{self.file.name}"
             with open(tmp, "wb") as handle:
-                write_pieces(handle, [_format(), *_parts(index, store)])
+                write_pieces(handle, itertools.chain([_format()], _parts(index, store)))
             os.replace(tmp, self.file)
         except (OSError, ValueError):
             return
@@ -355,11 +357,15 @@ class RevisionCache:
 
 
 def _parts(index: dict[str, Any], store: dict[bytes, Any]) -> Iterator[tuple[dict[Any, Any], ...]]:
-    """(index, stored entries) pieces: the whole index in the first, PIECE entries each."""
-    items = list(store.items())
-    yield index, dict(items[:PIECE])
-    for start in range(PIECE, len(items), PIECE):
-        yield {}, dict(items[start : start + PIECE])
+    """(index entries, stored entries) pieces, PIECE of each, made as they are written
+    (at least one piece)."""
+    names, items = iter(index.items()), iter(store.items())
+    part = dict(itertools.islice(names, PIECE)), dict(itertools.islice(items, PIECE))
+    while True:
+        yield part
+        part = dict(itertools.islice(names, PIECE)), dict(itertools.islice(items, PIECE))
+        if not (part[0] or part[1]):
+            return
 
 
 def _is_piece(part: object) -> TypeGuard[tuple[dict[Any, Any], dict[Any, Any]]]:
@@ -395,9 +401,12 @@ def append_to(path: Path, identity: tuple[int, int, int], data: bytes) -> bool:
 
 
 def write_pieces(handle: BinaryIO, pieces: Iterable[Any]) -> None:
-    """Each piece as the file holds it (`_framed`)."""
+    """Each piece as the file holds it (`_framed`), its length and its data written
+    apart (not joined: a copy of the piece)."""
     for piece in pieces:
-        handle.write(_framed(piece))
+        data = marshal.dumps(piece)
+        handle.write(len(data).to_bytes(8, "little"))
+        handle.write(data)
 
 
 def read_pieces(stream: BinaryIO) -> Iterator[object]:
