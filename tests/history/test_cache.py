@@ -216,8 +216,10 @@ def test_a_large_store_is_saved_in_pieces_and_read_back_whole(
     assert all(len(part[0]) == 1 for part in _pieces(store.file)[1:])  # type: ignore[index]
     _no_parse(monkeypatch)
     again = RevisionCache(folder, ["versions"])
-    assert again.store == store.store
-    assert again.read_all(_files(versions), tmp_path) == cold
+    assert {d: e[0] for d, e in again.store.items()} == {d: e[0] for d, e in store.store.items()}
+    warm = again.read_all(_files(versions), tmp_path)
+    assert warm == cold
+    assert [operations(r) for r in warm] == [operations(r) for r in cold]
 
 
 def _edit(path: Path, text: str) -> None:
@@ -408,3 +410,33 @@ def test_a_piece_that_is_not_results_is_read_here(
         cache, "_framed", lambda piece: real(piece if os.getpid() == parent else {"no": 1})
     )
     assert cache.read_revisions(files, tmp_path) == [read_revision(p, tmp_path) for p in files]
+
+
+def test_loaded_revisions_read_their_operations_from_the_file_they_were_loaded_from(
+    tmp_path: Path, versions: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hit holds where its calls lie in the cache file, not the calls; the file it
+    was loaded from gives them even after another run replaced or removed it."""
+    folder = tmp_path / "cache"
+    _, cold = _read(folder, versions, tmp_path)
+    _no_parse(monkeypatch)
+    operations_module.forget()
+    _, warm = _read(folder, versions, tmp_path)
+    assert all(r.ops_data is None and r.ops_at is not None for r in warm)  # type: ignore[attr-defined]
+    for file in folder.glob("revisions-*"):  # as a run that writes it anew does
+        (folder / "new").write_bytes(b"another file")
+        os.replace(folder / "new", file)
+    assert [operations(r) for r in warm] == [operations(r) for r in cold]  # type: ignore[arg-type]
+
+
+def test_operations_a_cut_cache_file_no_longer_gives_are_read_again(
+    tmp_path: Path, versions: Path
+) -> None:
+    folder = tmp_path / "cache"
+    store, cold = _read(folder, versions, tmp_path)
+    assert store.file is not None
+    operations_module.forget()
+    _, warm = _read(folder, versions, tmp_path)
+    with store.file.open("r+b") as handle:  # the same file, cut where it stands
+        handle.truncate(100)
+    assert [operations(r) for r in warm] == [operations(r) for r in cold]  # type: ignore[arg-type]

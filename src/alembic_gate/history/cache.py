@@ -39,6 +39,7 @@ from alembic_gate.history import plain
 from alembic_gate.history.operations import Operations, expect, forget
 from alembic_gate.history.revisions import (
     RevisionFile,
+    StoredOps,
     Value,
     read_revision_source,
     unreadable_file,
@@ -57,6 +58,9 @@ Key = tuple[int, int, int, int]
 # A read file as plain data: its facts (marshal of the packed RevisionFile without
 # `ops_data`) and its packed operations.
 Entry = tuple[bytes, bytes]
+# An entry as the cache file holds it: its facts, and the offset and length of its
+# packed operations in that file (kept out of the pieces: loading never reads them).
+Stored = tuple[bytes, int, int]
 # What reading one file gives: the hash of its bytes (None when it could not be read:
 # nothing to keep) and its entry (None when the hash is already stored).
 Read = tuple[bytes | None, Entry | None]
@@ -64,7 +68,9 @@ Read = tuple[bytes | None, Entry | None]
 # (packing it to unpack it again cost ~170 k instructions a file).
 Local = tuple[bytes | None, "Entry | RevisionFile | None"]
 
-# The cache file is pieces of marshal data, each after its length: first the format, then
+# The cache file is pieces of marshal data, each after its length and after the packed
+# operations of its entries (`Stored`; a frame: the two lengths, the operations, the
+# marshal data, `_framed`): first the format, then
 # pieces of (index entries, stored entries), PIECE of each at a time, so that neither
 # loading nor saving holds a copy of the whole file beside what it holds (27 MB at 20,000
 # revisions), nor of the whole index (3 MB), and a piece is loaded at once (marshal.load
@@ -77,7 +83,7 @@ Local = tuple[bytes | None, "Entry | RevisionFile | None"]
 PIECE = 1000
 _LARGEST = 1 << 30
 _SLACK = 64
-_SKIP = 2  # RevisionFile's path and display are given, not stored
+_SKIP = 3  # RevisionFile's path, display and ops_at are given, not stored
 _STORED = [f.name for f in fields(RevisionFile)][_SKIP:]
 _OPS_FIELD = _STORED.index("ops_data")
 _LABELS_FIELD, _DEPENDS_FIELD = _STORED.index("branch_labels"), _STORED.index("depends_on")
@@ -87,7 +93,7 @@ _LABELS_FIELD, _DEPENDS_FIELD = _STORED.index("branch_labels"), _STORED.index("d
 def _format() -> str:
     """Changes with the version and with every field of what is stored."""
     shapes = f"{plain.schema(RevisionFile)}|{plain.schema(Operations)}"
-    return f"alembic-gate {__version__} cache 6 {zlib.crc32(shapes.encode()):08x}"
+    return f"alembic-gate {__version__} cache 7 {zlib.crc32(shapes.encode()):08x}"
 
 
 def cache_dir(cwd: Path) -> Path | None:
@@ -118,19 +124,22 @@ def _interned(value: Any) -> Any:
     return value
 
 
-def from_entry(entry: object, path: Path, display: str, same: dict[Any, Any]) -> RevisionFile:
-    """The RevisionFile an entry holds; ValueError when it is not a valid entry. `same`
-    holds the values that revisions repeat, one object each for all entries read with it."""
-    if not (type(entry) is tuple and len(entry) == 2 and type(entry[1]) is bytes):
-        raise ValueError("not a cache entry")
+def from_entry(
+    entry: object, path: Path, display: str, same: dict[Any, Any], source: CacheFile | None = None
+) -> RevisionFile:
+    """The RevisionFile an entry (an `Entry`, or a `Stored` one of `source`) holds;
+    ValueError when it is not a valid entry. `same` holds the values that revisions
+    repeat, one object each for all entries read with it."""
+    at, ops = _operations_of(entry, source)
     try:
-        facts = marshal.loads(entry[0])
+        facts = marshal.loads(entry[0])  # type: ignore[index]
     except (EOFError, ValueError, TypeError) as exc:
         raise ValueError(f"not a cache entry: {exc}") from None
-    rev = plain.unpack(RevisionFile, facts, path, display, built=_known(facts, same))
+    rev = plain.unpack(RevisionFile, facts, path, display, at, built=_known(facts, same))
     if rev.ops_data is not None:
         raise ValueError("not a cache entry: operations stored twice")
-    rev.ops_data = entry[1]
+    if ops is not None:
+        rev.ops_data = ops
     _share(rev, facts[_LABELS_FIELD], facts[_DEPENDS_FIELD], same)
     return rev
 
@@ -182,6 +191,20 @@ def _interned_ids(value: Value) -> Value:
     return Value(_interned(value.ids), value.known, value.line, value.source)
 
 
+def _operations_of(
+    entry: object, source: CacheFile | None
+) -> tuple[StoredOps, None] | tuple[None, bytes]:
+    """Where an entry's packed operations lie in `source`, or the operations; ValueError
+    when it is not an entry (its facts are checked when they are loaded)."""
+    if type(entry) is tuple and len(entry) == 3 and source is not None:
+        # (the offset and length are checked where they are read: most never are)
+        if type(entry[1]) is int and type(entry[2]) is int:
+            return StoredOps((source, entry[1], entry[2])), None
+    elif type(entry) is tuple and len(entry) == 2 and type(entry[1]) is bytes:
+        return None, entry[1]
+    raise ValueError("not a cache entry")
+
+
 def _share(rev: RevisionFile, labels: Any, depends: Any, same: dict[Any, Any]) -> None:
     """One object for what most revisions repeat: their branch_labels and depends_on
     (mostly none, on the same line) and the dialects they name (at 20,000 revisions,
@@ -212,29 +235,35 @@ class RevisionCache:
         # (overridden ones included); None when there was no valid file to append to.
         self.loaded: tuple[int, int, int, int] | None = None
         self.same: dict[Any, Any] = {}  # from_entry's
+        # The file as loaded, open while revisions read their operations from it.
+        self.source: CacheFile | None = None
         self._load()
 
     def _load(self) -> None:
         if self.file is None:
             return
+        try:
+            stream = open_regular(self.file)
+        except OSError:
+            return
+        source = CacheFile(stream)
         index: dict[str, Any] = {}
         store: dict[bytes, Any] = {}
         entries = 0
         try:
-            with open_regular(self.file) as stream:
-                pieces = read_pieces(stream)
-                if next(pieces, None) != _format():
+            pieces = read_pieces(stream)
+            if next(pieces, None) != _format():
+                return
+            for part in pieces:
+                if not _is_piece(part):
                     return
-                for part in pieces:
-                    if not _is_piece(part):
-                        return
-                    index.update(part[0])
-                    store.update(part[1])
-                    entries += len(part[0]) + len(part[1])
-                info = os.fstat(stream.fileno())
+                index.update(part[0])
+                store.update(part[1])
+                entries += len(part[0]) + len(part[1])
+            info = os.fstat(stream.fileno())
         except (OSError, EOFError, ValueError, TypeError, MemoryError):
             return
-        self.index, self.store = index, store
+        self.index, self.store, self.source = index, store, source
         self.loaded = (info.st_dev, info.st_ino, info.st_size, entries)
 
     def read(self, path: Path, cwd: Path) -> RevisionFile:
@@ -280,7 +309,7 @@ class RevisionCache:
         if entry is None:
             return None
         try:
-            return from_entry(entry, path, display_path(path, cwd), self.same)
+            return from_entry(entry, path, display_path(path, cwd), self.same, self.source)
         except ValueError:
             del self.store[digest]  # a damaged entry: read the file again
             return None
@@ -334,7 +363,9 @@ class RevisionCache:
                 ignore.write_text("# Created by alembic-gate automatically.\n*\n")
             tmp = self.folder / f".tmp-{os.getpid()}-{self.file.name}"
             with open(tmp, "wb") as handle:
-                write_pieces(handle, itertools.chain([_format()], _parts(index, store)))
+                handle.write(_framed(_format()))
+                for part in _parts(index, store):
+                    handle.write(self._with_operations(part, handle.tell()))
             os.replace(tmp, self.file)
         except (OSError, ValueError):
             return
@@ -351,12 +382,66 @@ class RevisionCache:
         if entries + len(added) + len(stored) > 4 * kept + _SLACK:
             return False
         try:
-            return append_to(self.file, (dev, ino, size), _framed((added, stored)))
+            return append_to(
+                self.file, (dev, ino, size), self._with_operations((added, stored), size)
+            )
         except (OSError, ValueError):
             return False
 
+    def _with_operations(self, piece: tuple[dict[str, Any], dict[bytes, Any]], at: int) -> bytes:
+        """A piece framed with its entries' packed operations, for the place `at` in the
+        file: each entry `Stored` there. An entry whose operations the loaded file no
+        longer gives is left out (its files are read again next time)."""
+        index, entries = piece
+        stored: dict[bytes, Stored] = {}
+        blobs: list[bytes] = []
+        offset = at + _FRAME
+        for digest, entry in entries.items():
+            data = self._operations(entry)
+            if data is None or type(entry[0]) is not bytes:
+                continue
+            stored[digest] = (entry[0], offset, len(data))
+            blobs.append(data)
+            offset += len(data)
+        return _framed((index, stored), b"".join(blobs))
 
-def _parts(index: dict[str, Any], store: dict[bytes, Any]) -> Iterator[tuple[dict[Any, Any], ...]]:
+    def _operations(self, entry: object) -> bytes | None:
+        """An entry's packed operations; None for a damaged entry (never written)."""
+        try:
+            at, ops = _operations_of(entry, self.source)
+        except ValueError:
+            return None
+        if at is None:
+            return ops
+        data = at.read()
+        return data if len(data) == at.length else None
+
+
+class CacheFile:
+    """The cache file a run loaded, kept open while its revisions read their packed
+    operations from it (`StoredOps`): a run that replaces the file (or another run)
+    leaves this one as it was."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        """The `length` bytes at `offset`; b"" when the file does not hold them."""
+        if offset < 0 or length < 0:
+            return b""
+        try:
+            self.stream.seek(offset)
+            return self.stream.read(length)
+        except (OSError, ValueError, OverflowError):
+            return b""
+
+    def __del__(self) -> None:
+        self.stream.close()
+
+
+def _parts(
+    index: dict[str, Any], store: dict[bytes, Any]
+) -> Iterator[tuple[dict[str, Any], dict[bytes, Any]]]:
     """(index entries, stored entries) pieces, PIECE of each, made as they are written
     (at least one piece)."""
     names, items = iter(index.items()), iter(store.items())
@@ -374,11 +459,16 @@ def _is_piece(part: object) -> TypeGuard[tuple[dict[Any, Any], dict[Any, Any]]]:
     )
 
 
-def _framed(piece: Any) -> bytes:
-    """A piece as the file holds it: its marshal data after its length (8 bytes,
-    little-endian)."""
+# A frame's head: the length of the operations, then of the marshal data.
+_FRAME = 16
+
+
+def _framed(piece: Any, operations: bytes = b"") -> bytes:
+    """A piece as the file holds it: the lengths (8 bytes each, little-endian) of the
+    packed operations of its entries and of its marshal data, then both."""
     data = marshal.dumps(piece)
-    return len(data).to_bytes(8, "little") + data
+    head = len(operations).to_bytes(8, "little") + len(data).to_bytes(8, "little")
+    return head + operations + data
 
 
 def append_to(path: Path, identity: tuple[int, int, int], data: bytes) -> bool:
@@ -401,20 +491,23 @@ def append_to(path: Path, identity: tuple[int, int, int], data: bytes) -> bool:
 
 
 def write_pieces(handle: BinaryIO, pieces: Iterable[Any]) -> None:
-    """Each piece as the file holds it (`_framed`), its length and its data written
-    apart (not joined: a copy of the piece)."""
+    """Each piece as the file holds it (`_framed`, with no operations), its head and its
+    data written apart (not joined: a copy of the piece)."""
     for piece in pieces:
         data = marshal.dumps(piece)
-        handle.write(len(data).to_bytes(8, "little"))
+        handle.write(bytes(8) + len(data).to_bytes(8, "little"))
         handle.write(data)
 
 
 def read_pieces(stream: BinaryIO) -> Iterator[object]:
-    """What `write_pieces` wrote, piece by piece; ValueError for a cut or oversized one."""
-    while size := stream.read(8):
-        length = int.from_bytes(size, "little")
-        if len(size) != 8 or length > _LARGEST:
+    """The pieces of a cache file (what `write_pieces` wrote), passing over the packed
+    operations; ValueError for a cut or oversized one."""
+    while head := stream.read(_FRAME):
+        skip, length = int.from_bytes(head[:8], "little"), int.from_bytes(head[8:], "little")
+        if len(head) != _FRAME or length > _LARGEST or skip > _LARGEST:
             raise ValueError("not a cache file")
+        if skip:
+            stream.seek(skip, os.SEEK_CUR)
         data = stream.read(length)
         if len(data) != length:
             raise ValueError("a cut cache file")

@@ -51,7 +51,7 @@ from alembic_gate.shared.patterns import LazyPattern
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
-    from alembic_gate.history.revisions import RevisionFile
+    from alembic_gate.history.revisions import RevisionFile, StoredOps
 
 
 # A keyword whose value is not a literal (`server_default=sa.text("now()")`): UNKNOWN.
@@ -313,16 +313,16 @@ _new_column = plain.constructor(Column)
 
 def operations(rev: RevisionFile) -> Operations:
     """The operations of one revision file, from the parse that read it (packed on
-    `rev.ops_data`). A file read without that data, or whose data does not unpack (a
-    damaged cache entry), is read again now."""
-    data = rev.ops_data
+    `rev.ops_data`, or in the cache file at `rev.ops_at`). A file read without that
+    data, or whose data does not unpack (a damaged cache entry), is read again now."""
+    data = _packed(rev)
     found = _memoised(data)
     if found is not None:
         return found
     try:
         if data is None:
             raise ValueError("not read yet")
-        ops = unpack(data)
+        ops = unpack(_bytes(data))
     except ValueError:
         ops = _read_again(rev)
         data = rev.ops_data = pack(ops)
@@ -334,19 +334,29 @@ def upgrade_calls(rev: RevisionFile) -> list[Call]:
     """The calls of a revision's upgrade() (what the AG1xx rules read of earlier
     revisions): unpacked whole and remembered while the memo has room, since a run that
     judges this revision too will ask for all of it; past that, only that side."""
-    data = rev.ops_data
+    data = _packed(rev)
     found = _memoised(data)
     if found is not None:
         return found.upgrade.calls
     if _limit == MEMO_SIZE and len(_MEMO) < _limit:
         return operations(rev).upgrade.calls
     try:
-        raw = _loads(data or b"")
+        raw = _loads(b"" if data is None else _bytes(data))
         if type(raw) is not tuple or len(raw) != len(_OPERATIONS_FIELDS):
             raise ValueError("not packed operations")
         return plain.unpack(Side, raw[_UPGRADE]).calls
     except (ValueError, TypeError):
         return operations(rev).upgrade.calls
+
+
+def _packed(rev: RevisionFile) -> bytes | StoredOps | None:
+    """What `rev` holds of its packed operations: the bytes, or where they lie in the
+    cache file (read when asked; the memo knows them by that object)."""
+    return rev.ops_data if rev.ops_data is not None else rev.ops_at
+
+
+def _bytes(data: bytes | StoredOps) -> bytes:
+    return data if isinstance(data, bytes) else data.read()
 
 
 def _read_again(rev: RevisionFile) -> Operations:
@@ -364,16 +374,16 @@ def _read_again(rev: RevisionFile) -> Operations:
 # last few entries are kept (a rule asking again for the revision it is on).
 MEMO_SIZE = 1000
 _LONG_HISTORY = 8
-_MEMO: dict[int, tuple[bytes, Operations]] = {}
+_MEMO: dict[int, tuple[bytes | StoredOps, Operations]] = {}
 _limit = MEMO_SIZE
 
 
-def _memoised(data: bytes | None) -> Operations | None:
+def _memoised(data: bytes | StoredOps | None) -> Operations | None:
     found = _MEMO.get(id(data)) if data is not None else None
     return found[1] if found is not None and found[0] is data else None
 
 
-def _remember(data: bytes, ops: Operations) -> None:
+def _remember(data: bytes | StoredOps, ops: Operations) -> None:
     global _limit
     if not _limit:
         return

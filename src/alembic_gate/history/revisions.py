@@ -32,6 +32,10 @@ from alembic_gate.shared.files import describe_error, read_regular
 from alembic_gate.shared.paths import display_path
 from alembic_gate.shared.patterns import LazyPattern
 
+TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
+if TYPE_CHECKING:
+    from alembic_gate.history.cache import CacheFile
+
 VARIABLES = ("revision", "down_revision", "branch_labels", "depends_on")
 ILLEGAL_ID_CHARS = frozenset("@-+:")
 
@@ -56,15 +60,37 @@ class Value:
 NO_VALUE = Value()
 
 
+class StoredOps(tuple["CacheFile", int, int]):
+    """Where a revision's packed operations lie in the cache file it was loaded from
+    (that file, the offset, the length): read when a rule asks, never held (at 20,000
+    revisions they are 16 MiB, and most runs unpack few of them: a commit's only those
+    of the files it changed). A tuple: built in C, one for each revision loaded."""
+
+    __slots__ = ()
+
+    @property
+    def length(self) -> int:
+        return self[2]
+
+    def read(self) -> bytes:
+        """The packed operations (b"" when the file no longer gives them: they are then
+        read from the revision file again)."""
+        return self[0].read_at(self[1], self[2])
+
+
 @dataclass(slots=True)
 class RevisionFile:
     """One revision file as read: its ids and where they stand, what keeps it out of
     the graph, its suppressions, and its `op.*` calls packed with what the rules ask
-    of them without unpacking."""
+    of them without unpacking. Equality compares what was read, not how the calls are
+    held (`operations()` compares those)."""
 
     path: Path
     # The POSIX path reported in findings (relative to the current directory).
     display: str
+    # Where the packed `op.*` calls lie in the cache file, for a file loaded from the
+    # cache (then `ops_data` is None: operations.py reads them when asked).
+    ops_at: StoredOps | None = field(default=None, repr=False, compare=False)
     revision: str | None = None
     down_revision: Value = NO_VALUE
     branch_labels: Value = NO_VALUE
@@ -91,8 +117,8 @@ class RevisionFile:
     altered: tuple[tuple[str, str], ...] | None = None
     dialects: frozenset[str] | None = None
     # The `op.*` calls from the same parse, packed (operations.py reads them back);
-    # None only for a file built by hand rather than read.
-    ops_data: bytes | None = field(default=None, repr=False)
+    # None for a file loaded from the cache (`ops_at`) or built by hand rather than read.
+    ops_data: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def line(self) -> int | None:
