@@ -232,10 +232,10 @@ def test_operations_come_from_the_parse_that_read_the_file(tmp_path: Path) -> No
 def test_a_revision_built_by_hand_is_read_once(tmp_path: Path) -> None:
     path = tmp_path / "b2_m.py"
     path.write_text(HEAD + 'def upgrade():\n    op.drop_table("a")\n')
-    rev = RevisionFile(path, "b2_m.py")
+    rev = RevisionFile(str(path), "b2_m.py")
     assert [c.table for c in operations(rev).upgrade.calls] == ["a"]
     assert rev.ops_data is not None
-    gone = RevisionFile(tmp_path / "gone.py", "gone.py")
+    gone = RevisionFile(str(tmp_path / "gone.py"), "gone.py")
     assert operations(gone).problem == "cannot read file: No such file or directory"
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from alembic_gate.errors import UsageError
@@ -14,7 +12,7 @@ from alembic_gate.history.scope import check_since_known, resolve_since, safety_
 
 def _graph(edges: dict[str, tuple[str, ...]]) -> RevisionGraph:
     files = [
-        RevisionFile(Path(f"{rid}.py"), f"{rid}.py", revision=rid, down_revision=Value(parents))
+        RevisionFile(f"{rid}.py", f"{rid}.py", revision=rid, down_revision=Value(parents))
         for rid, parents in edges.items()
     ]
     return RevisionGraph.build(files)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
-from pathlib import Path
 
 import pytest
 
@@ -14,7 +13,7 @@ from alembic_gate.rules.ag1xx_history import Timeline
 
 def _graph(edges: dict[str, tuple[str, ...]]) -> RevisionGraph:
     files = [
-        RevisionFile(Path(f"{rid}.py"), f"{rid}.py", revision=rid, down_revision=Value(parents))
+        RevisionFile(f"{rid}.py", f"{rid}.py", revision=rid, down_revision=Value(parents))
         for rid, parents in edges.items()
     ]
     return RevisionGraph.build(files)

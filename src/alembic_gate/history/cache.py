@@ -83,7 +83,7 @@ Local = tuple[bytes | None, "Entry | RevisionFile | None"]
 PIECE = 1000
 _LARGEST = 1 << 30
 _SLACK = 64
-_SKIP = 3  # RevisionFile's path, display and ops_at are given, not stored
+_SKIP = 3  # RevisionFile's file, display and ops_at are given, not stored
 _STORED = [f.name for f in fields(RevisionFile)][_SKIP:]
 _OPS_FIELD = _STORED.index("ops_data")
 _LABELS_FIELD, _DEPENDS_FIELD = _STORED.index("branch_labels"), _STORED.index("depends_on")
@@ -125,9 +125,10 @@ def _interned(value: Any) -> Any:
 
 
 def from_entry(
-    entry: object, path: Path, display: str, same: dict[Any, Any], source: CacheFile | None = None
+    entry: object, file: str, display: str, same: dict[Any, Any], source: CacheFile | None = None
 ) -> RevisionFile:
-    """The RevisionFile an entry (an `Entry`, or a `Stored` one of `source`) holds;
+    """The RevisionFile an entry (an `Entry`, or a `Stored` one of `source`) holds, for
+    the file at `file` (a path);
     ValueError when it is not a valid entry. `same` holds the values that revisions
     repeat, one object each for all entries read with it."""
     at, ops = _operations_of(entry, source)
@@ -135,7 +136,7 @@ def from_entry(
         facts = marshal.loads(entry[0])  # type: ignore[index]
     except (EOFError, ValueError, TypeError) as exc:
         raise ValueError(f"not a cache entry: {exc}") from None
-    rev = plain.unpack(RevisionFile, facts, path, display, at, built=_known(facts, same))
+    rev = plain.unpack(RevisionFile, facts, file, display, at, built=_known(facts, same))
     if rev.ops_data is not None:
         raise ValueError("not a cache entry: operations stored twice")
     if ops is not None:
@@ -167,7 +168,7 @@ def _revision(
 ) -> RevisionFile:
     """The RevisionFile a read gave: read here, or from the entry a child sent."""
     if type(read) is not RevisionFile:
-        return from_entry(read, path, display, same)
+        return from_entry(read, str(path), display, same)
     _intern_names(read)
     _share(read, plain.pack(read.branch_labels), plain.pack(read.depends_on), same)
     return read
@@ -299,17 +300,22 @@ class RevisionCache:
         key = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
         hit: Any = self.index.get(name)
         if _valid(hit) and hit[0] == key:
-            rev = self._from_store(hit[1], path, cwd)
+            rev = self._from_store(hit[1], path, cwd, name)
             if rev is not None:
                 return rev, key
         return None, key
 
-    def _from_store(self, digest: bytes, path: Path, cwd: Path) -> RevisionFile | None:
+    def _from_store(
+        self, digest: bytes, path: Path, cwd: Path, name: str | None = None
+    ) -> RevisionFile | None:
+        """The revision stored under `digest`, read as the file at `path` (`name`: as a
+        string, when known)."""
         entry = self.store.get(digest)
         if entry is None:
             return None
         try:
-            return from_entry(entry, path, display_path(path, cwd), self.same, self.source)
+            file = str(path) if name is None else name
+            return from_entry(entry, file, display_path(path, cwd), self.same, self.source)
         except ValueError:
             del self.store[digest]  # a damaged entry: read the file again
             return None

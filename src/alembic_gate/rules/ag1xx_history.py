@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import functools
 import operator
+import os
 import re
 from array import array
 from collections.abc import Callable, Hashable, Iterable, Sequence
@@ -207,9 +208,9 @@ def _span(start: int, end: int) -> int:
 def folder_dialect(rev: RevisionFile, locations: Sequence[Path]) -> str | None:
     """The dialect a versions folder is named after (`versions/sqlite/...`), if any:
     the folder itself or one between it and the file."""
-    parent = rev.path.parent
+    parent = os.path.dirname(rev.file)
     for location in locations:
-        if parent == location:  # most files: no folder between (and cheaper to tell)
+        if parent == str(location):  # most files: no folder between (and cheaper to tell)
             parts: tuple[str, ...] = (location.name,)
         else:
             try:
