@@ -440,3 +440,18 @@ def test_operations_a_cut_cache_file_no_longer_gives_are_read_again(
     with store.file.open("r+b") as handle:  # the same file, cut where it stands
         handle.truncate(100)
     assert [operations(r) for r in warm] == [operations(r) for r in cold]  # type: ignore[arg-type]
+
+
+def test_loaded_revisions_without_suppressions_share_one_empty_mapping(
+    tmp_path: Path, versions: Path
+) -> None:
+    folder = tmp_path / "cache"
+    _read(folder, versions, tmp_path)
+    path = _files(versions)[0]
+    _edit(path, "alembic-gate: ignore[AG101]")  # a file-wide suppression
+    _, warm = _read(folder, versions, tmp_path)
+    _, again = _read(folder, versions, tmp_path)
+    assert [r.suppressions for r in again] == [r.suppressions for r in warm]  # type: ignore[attr-defined]
+    assert list(again[0].suppressions.values()) == [frozenset({"AG101"})]  # type: ignore[attr-defined]
+    empty = [r.suppressions for r in again[1:]]  # type: ignore[attr-defined]
+    assert empty == [{}, {}] and empty[0] is empty[1]
