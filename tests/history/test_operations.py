@@ -15,6 +15,7 @@ from alembic_gate.history import operations as operations_module
 from alembic_gate.history.operations import (
     _DIALECT_TEXT,
     _DIALECT_WORDS,
+    MEMO_SIZE,
     UNKNOWN,
     Call,
     Column,
@@ -771,6 +772,29 @@ def test_a_read_longer_than_the_memo_keeps_only_the_last_few(tmp_path: Path) -> 
         assert operations_module._limit == operations_module._LONG_HISTORY
         revs = [read_revision(p, tmp_path) for p in paths]
         assert operations(revs[-1]) is operations(revs[-1])
+    finally:
+        forget()
+
+
+def test_a_run_over_a_long_history_keeps_only_the_last_few_from_the_start(
+    tmp_path: Path,
+) -> None:
+    """The first thousand of 20,000 revisions' calls would be held until the memo is
+    full, then let go: a run that cannot keep them all keeps a few from the start."""
+    revs = []
+    for number in range(20):
+        path = tmp_path / f"r{number}.py"
+        path.write_text(HEAD + f'def upgrade():\n    op.drop_table("t{number}")\n')
+        revs.append(read_revision(path, tmp_path))
+    try:
+        forget()
+        expect(10)  # a short history: every revision's calls are kept
+        assert [operations(r) for r in revs] == [operations(r) for r in revs]
+        assert all(operations(r) is operations(r) for r in revs[:2])
+        expect(MEMO_SIZE + 1)
+        kept = [operations(r) for r in revs]
+        assert kept[0] is not operations(revs[0])  # let go: only the last few are kept
+        assert kept[-1] is operations(revs[-1])
     finally:
         forget()
 
