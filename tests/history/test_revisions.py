@@ -163,9 +163,24 @@ down_revision = ('cd34', 'ef56')
 
 
 def test_docstring_header_with_lines() -> None:
-    for rev in (read(HEADER), read(HEADER + "def upgrade(:\n")):
+    other = HEADER.replace("revision = 'ab12'", "revision = 'ab13'").replace("'ef56'", "'ef57'")
+    for rev in (read(other), read(other + "def upgrade(:\n")):
         assert rev.header_revision == ("ab12", 4)
         assert rev.header_revises == ("cd34, ef56", 5)
+
+
+@pytest.mark.parametrize("tail", ["", "def upgrade(:\n"])
+def test_a_header_that_names_what_the_variables_say_is_not_kept(tail: str) -> None:
+    """AG009 reports only a header that disagrees: the others are not held."""
+    rev = read(HEADER + tail)
+    assert rev.header_revision is None and rev.header_revises is None
+    rev = read(HEADER.replace("Revises: cd34, ef56", "Revises: ('ef56', 'cd34')") + tail)
+    assert rev.header_revises is None
+    base = read(
+        "'''\nRevision ID: base\nRevises: <base>\n'''\nrevision = 'base'\ndown_revision = None\n"
+    )
+    assert base.header_revision == ("base", 2)  # names no id: AG009 reports it
+    assert base.header_revises is None
 
 
 @pytest.mark.parametrize(
@@ -182,7 +197,7 @@ def test_no_header_outside_the_module_docstring(text: str) -> None:
 
 
 def test_empty_revises_and_single_quotes() -> None:
-    rev = read("'''\nRevision ID: a\nRevises:\n'''\nrevision = 'a'\ndown_revision = None\n")
+    rev = read("'''\nRevision ID: a\nRevises:\n'''\nrevision = 'b'\ndown_revision = 'c'\n")
     assert rev.header_revision == ("a", 2)
     assert rev.header_revises == ("", 3)
 

@@ -44,6 +44,8 @@ _ASSIGN_LINE = re.compile(
 )
 _SUPPRESS = LazyPattern(r"#\s*alembic-gate:\s*ignore\[([^\]]*)\]")
 _HEADER = re.compile(r"^[ \t]*(Revision ID|Revises)[ \t]*:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
+_HEADER_SEPARATORS = LazyPattern(r"[\s,()\[\]'\"]+")
+_NO_PARENT = frozenset({"<base>", "none", "base"})
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,9 @@ class RevisionFile:
     # Why the file cannot be used in the graph (AG007), and where.
     problem: str | None = None
     problem_line: int | None = None
-    # "Revision ID:" and "Revises:" from the docstring, with their lines.
+    # "Revision ID:" and "Revises:" from the docstring, with their lines, when they do
+    # not name what `revision` and `down_revision` say (AG009 reports those; most
+    # files' agree: 2 MiB not held at 20,000 revisions).
     header_revision: tuple[str, int] | None = None
     header_revises: tuple[str, int] | None = None
     # Inline suppressions: line -> codes; file-wide codes under line 0.
@@ -341,7 +345,8 @@ def _unparse(node: ast.expr) -> str:
 
 
 def _read_header(module: ast.Module, rev: RevisionFile) -> None:
-    """ "Revision ID:" and "Revises:" of the module docstring, with their lines."""
+    """ "Revision ID:" and "Revises:" of the module docstring, with their lines, those
+    that disagree with the variables (read before)."""
     first = module.body[0] if module.body else None
     if not (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)):
         return
@@ -354,6 +359,24 @@ def _read_header(module: ast.Module, rev: RevisionFile) -> None:
             rev.header_revision = (match.group(2), line)
         elif match.group(1) == "Revises" and rev.header_revises is None:
             rev.header_revises = (match.group(2), line)
+    header, revision = rev.header_revision, rev.revision
+    if header is not None and revision is not None and _names(header[0], (revision,)):
+        rev.header_revision = None
+    if rev.header_revises is not None and _names(rev.header_revises[0], rev.parents):
+        rev.header_revises = None
+
+
+def _names(text: str, ids: tuple[str, ...]) -> bool:
+    """Whether a header line names exactly `ids` (AG009's test): for a plain id, as most
+    are, told without compiling the pattern."""
+    if len(ids) == 1 and text == ids[0] and text.isalnum():
+        return text.lower() not in _NO_PARENT
+    return header_ids(text) == set(ids)
+
+
+def header_ids(text: str) -> set[str]:
+    """The ids a header line names: `a, b` or `('a', 'b')`; none for `<base>`."""
+    return {i for i in _HEADER_SEPARATORS.get().split(text) if i and i.lower() not in _NO_PARENT}
 
 
 def _suppressions(text: str) -> dict[int, frozenset[str]]:

@@ -10,15 +10,11 @@ from collections.abc import Iterator
 
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import RULES
-from alembic_gate.history.revisions import RevisionFile
+from alembic_gate.history.revisions import RevisionFile, header_ids
 from alembic_gate.rules import LintContext
 from alembic_gate.rules.ag00_common import ids_literal
-from alembic_gate.shared.patterns import LazyPattern
 
 RULE = RULES["AG009"]
-
-_SEPARATORS = LazyPattern(r"[\s,()\[\]'\"]+")
-_NO_PARENT = frozenset({"<base>", "none", "base"})
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
@@ -27,11 +23,6 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     for files in ctx.graph.duplicates.values():
         for rev in files[1:]:
             yield from _check_file(rev)
-
-
-def header_ids(text: str) -> set[str]:
-    """The ids a header line names: `a, b` or `('a', 'b')`; none for `<base>`."""
-    return {i for i in _SEPARATORS.get().split(text) if i and i.lower() not in _NO_PARENT}
 
 
 def _check_file(rev: RevisionFile) -> Iterator[Finding]:
