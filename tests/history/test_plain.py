@@ -225,3 +225,23 @@ def test_constructor_of_a_class_with_slots_is_the_class() -> None:
         name: str
 
     assert plain.constructor(Slotted) is Slotted
+
+
+@dataclass(frozen=True, slots=True)
+class SlotLeaf:
+    name: str
+    ids: tuple[str, ...] = ()
+    line: int | None = None
+
+
+def test_a_frozen_class_with_slots_round_trips() -> None:
+    """Built with its slots set directly (as revisions.Value is), not through its
+    frozen `__init__`: every field lands in its own slot."""
+    leaf = SlotLeaf("a", ("b", "c"), 3)
+    back = plain.unpack(SlotLeaf, plain.pack(leaf))
+    assert back == leaf and type(back) is SlotLeaf
+    assert (back.name, back.ids, back.line) == ("a", ("b", "c"), 3)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        back.name = "x"  # type: ignore[misc]
+    with pytest.raises(ValueError):
+        plain.unpack(SlotLeaf, ("a", ("b",), "not a line"))

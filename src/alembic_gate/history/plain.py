@@ -280,12 +280,24 @@ def _build(cls: type, skip: int) -> Builder:
         body += ["obj = new(cls)", "fields = obj.__dict__"]
         body += [f"fields[{name!r}] = v{i}" for i, name in enumerate(names)]
         body.append("return obj")
+    elif _frozen(cls) and not hasattr(cls, "__post_init__"):
+        # A frozen class with slots: each slot set through its descriptor, in C.
+        body.append("obj = new(cls)")
+        for i, name in enumerate(names):
+            env[f"SET{i}"] = vars(cls)[name].__set__
+            body.append(f"SET{i}(obj, v{i})")
+        body.append("return obj")
     else:
         body.append(f"return cls({', '.join(fields)})")
     source = "def build(data, leading, memo):\n" + "".join(f"    {line}\n" for line in body)
     exec(source, env)  # generated from our own field types, never from data
     build: Builder = env["build"]
     return build
+
+
+def _frozen(cls: type) -> bool:
+    params = getattr(cls, "__dataclass_params__", None)
+    return bool(getattr(params, "frozen", False))
 
 
 def _convert(hint: object, var: str, env: dict[str, Any]) -> list[str]:

@@ -48,7 +48,7 @@ _HEADER_SEPARATORS = LazyPattern(r"[\s,()\[\]'\"]+")
 _NO_PARENT = frozenset({"<base>", "none", "base"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Value:
     """A variable's value: the ids it names, or unknown when not a literal."""
 
