@@ -13,7 +13,7 @@ from alembic_gate.findings import Finding, Report, sorted_findings, suppress
 from alembic_gate.findings.suppress import Suppressions
 from alembic_gate.history.cache import collector_paused
 from alembic_gate.history.load import History, load_history, setups_from_args
-from alembic_gate.history.operations import expect, forget
+from alembic_gate.history.operations import expect_history, forget
 from alembic_gate.history.scope import check_since_known, safety_scope
 from alembic_gate.reporters.output import parse_formats, wants_step_summary, write_reports
 from alembic_gate.rules import LintContext, iter_rules, lint_rules
@@ -220,7 +220,7 @@ def _run(args: argparse.Namespace) -> int:
     setups = owning(setups_from_args(args, cwd), files, cwd)
     use_cache = not args.no_cache
     histories = [load_history(setup, cwd, use_cache) for setup in setups]
-    expect(sum(len(history.graph.files) for history in histories))
+    expect_history(sum(len(history.graph.files) for history in histories))
     per_setup = [load_settings(args, cwd, h.setup.working_dir) for h in histories]
     for since in dict.fromkeys(s.since for s in per_setup):
         check_since_known((h.graph for h in histories), since)

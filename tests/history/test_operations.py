@@ -22,6 +22,7 @@ from alembic_gate.history.operations import (
     _Reader,
     altered_columns,
     expect,
+    expect_history,
     forget,
     named_dialects,
     operations,
@@ -788,10 +789,13 @@ def test_a_run_over_a_long_history_keeps_only_the_last_few_from_the_start(
         revs.append(read_revision(path, tmp_path))
     try:
         forget()
-        expect(10)  # a short history: every revision's calls are kept
+        expect_history(10)  # a short history: every revision's calls are kept
         assert [operations(r) for r in revs] == [operations(r) for r in revs]
         assert all(operations(r) is operations(r) for r in revs[:2])
-        expect(MEMO_SIZE + 1)
+        held = [operations(r) for r in revs]
+        expect_history(MEMO_SIZE)  # the memo holds 20 of them already: still room
+        assert all(operations(r) is ops for r, ops in zip(revs, held, strict=True))
+        expect_history(MEMO_SIZE + 1)
         kept = [operations(r) for r in revs]
         assert kept[0] is not operations(revs[0])  # let go: only the last few are kept
         assert kept[-1] is operations(revs[-1])

@@ -403,12 +403,20 @@ def forget(room: int = MEMO_SIZE) -> None:
 
 
 def expect(files: int) -> None:
-    """This process is about to parse `files` files, or to run the rules over that many
-    revisions: if their operations would overflow the memo, it keeps only the last few
-    from now on, as it would once full (filled first, it held a thousand files'
-    operations, 15-17 MiB at 20,000 revisions, while a long history was read or the
-    AG1xx timeline built, to let them go at the next file)."""
+    """This process is about to parse `files` files: if they would overflow the memo,
+    it keeps only the last few from now on, as it would once full (filled first, it
+    held a thousand files' operations while a long history was read, 15 MiB at
+    20,000 revisions, to let them go at the next file)."""
     if _limit == MEMO_SIZE and len(_MEMO) + files > MEMO_SIZE:
+        forget(room=_LONG_HISTORY)
+
+
+def expect_history(revisions: int) -> None:
+    """Size the memo for rules run over `revisions` revisions (the memo may hold some of
+    them already): when they cannot all be kept, only the last few are from the start
+    (the first thousand would be let go as soon as the memo is full, after holding
+    17 MiB at 20,000 revisions while the AG1xx timeline was built)."""
+    if revisions > MEMO_SIZE:
         forget(room=_LONG_HISTORY)
 
 
