@@ -113,10 +113,11 @@ def _damage(file: Path, change: object) -> None:
     store = {key: entry for part in parts for key, entry in part[1].items()}  # type: ignore[index]
     changed = change((head, index, store))  # type: ignore[operator]
     with file.open("wb") as handle:
-        if type(changed) is tuple and len(changed) == 3:
-            cache.write_pieces(handle, [changed[0], changed[1:]])
-        else:
-            cache.write_pieces(handle, [changed])
+        pieces = (
+            [changed[0], changed[1:]] if type(changed) is tuple and len(changed) == 3 else [changed]
+        )
+        for piece in pieces:
+            handle.write(cache._framed(piece))
 
 
 def _entries(stored: tuple[str, dict[str, object], dict[bytes, object]], new: object) -> object:

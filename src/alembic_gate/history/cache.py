@@ -29,7 +29,7 @@ import os
 import stat
 import sys
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
@@ -128,9 +128,8 @@ def from_entry(
     entry: object, file: str, display: str, same: dict[Any, Any], source: CacheFile | None = None
 ) -> RevisionFile:
     """The RevisionFile an entry (an `Entry`, or a `Stored` one of `source`) holds, for
-    the file at `file` (a path);
-    ValueError when it is not a valid entry. `same` holds the values that revisions
-    repeat, one object each for all entries read with it."""
+    the file at `file` (a path); ValueError when it is not a valid entry. `same` holds
+    the values that revisions repeat, one object each for all entries read with it."""
     at, ops = _operations_of(entry, source)
     try:
         facts = marshal.loads(entry[0])  # type: ignore[index]
@@ -502,18 +501,9 @@ def append_to(path: Path, identity: tuple[int, int, int], data: bytes) -> bool:
         os.close(fd)
 
 
-def write_pieces(handle: BinaryIO, pieces: Iterable[Any]) -> None:
-    """Each piece as the file holds it (`_framed`, with no operations), its head and its
-    data written apart (not joined: a copy of the piece)."""
-    for piece in pieces:
-        data = marshal.dumps(piece)
-        handle.write(bytes(8) + len(data).to_bytes(8, "little"))
-        handle.write(data)
-
-
 def read_pieces(stream: BinaryIO) -> Iterator[object]:
-    """The pieces of a cache file (what `write_pieces` wrote), passing over the packed
-    operations; ValueError for a cut or oversized one."""
+    """The pieces of a cache file (each `_framed`), passing over the packed operations;
+    ValueError for a cut or oversized one."""
     while head := stream.read(_FRAME):
         skip, length = int.from_bytes(head[:8], "little"), int.from_bytes(head[8:], "little")
         if len(head) != _FRAME or length > _LARGEST or skip > _LARGEST:
