@@ -68,7 +68,7 @@ def named_revisions(history: History, files: Sequence[str], cwd: Path) -> frozen
     return frozenset(
         rid
         for rid, rev in history.graph.by_id.items()
-        if rev.file.rpartition(os.sep)[2] in basenames and rev.path.resolve() in wanted
+        if os.path.basename(rev.file) in basenames and rev.path.resolve() in wanted
     )
 
 
