@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import ast
-import dataclasses
 import inspect
 import marshal
 import random
@@ -33,6 +32,7 @@ from alembic_gate.history.operations import (
     upgrade_calls,
 )
 from alembic_gate.history.revisions import RevisionFile, read_revision
+from alembic_gate.shared import records
 
 HEAD = '''"""m
 
@@ -833,4 +833,4 @@ def test_the_reader_passes_every_call_field_in_the_order_call_declares_them() ->
     given = [spelled.get(ast.unparse(arg), ast.unparse(arg)) for arg in made.args]
     given = [name.removeprefix("scope.") for name in given]
     assert not made.keywords
-    assert given == [f.name for f in dataclasses.fields(Call)]
+    assert given == [f.name for f in records.fields(Call)]

@@ -1,12 +1,10 @@
-"""Dataclasses as plain data: what `pack` writes `unpack` builds again, for any field a
+"""Records as plain data: what `pack` writes `unpack` builds again, for any field a
 class gains later; data of the wrong type or shape is refused, never half-used."""
 
 from __future__ import annotations
 
-import dataclasses
 import marshal
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -22,18 +20,20 @@ from alembic_gate.history.operations import (
     Side,
     read_operations,
 )
+from alembic_gate.shared import records
+from alembic_gate.shared.records import field, record
 
 PROJECTS = Path(__file__).resolve().parents[1] / "projects"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Leaf:
     name: str
     size: int | None = None
     value: object = None
 
 
-@dataclass
+@record
 class Tree:
     leaves: list[Leaf] = field(default_factory=list)
     best: Leaf | None = None
@@ -87,12 +87,14 @@ def test_literals_round_trip(name: str, size: int | None, value: object) -> None
 def test_a_field_added_to_call_flows_through_and_changes_the_schema() -> None:
     """Another developer adds a field to Call: nothing here changes, and data written
     before (without the field) no longer fits."""
-    extended = dataclasses.make_dataclass(
-        "Call",
-        [("confidence", str | None, field(default=None))],
-        bases=(Call,),
-        frozen=True,
-    )
+    body: dict[str, object] = {
+        "__module__": Call.__module__,
+        "__annotations__": {**Call.__annotations__, "confidence": "str | None"},
+        "confidence": None,
+    }
+    for one in records.fields(Call):
+        body[one.name] = field(default=one.default, default_factory=one.default_factory)
+    extended = record(frozen=True)(type("Call", (), body))
     call = extended("add_column", 3, "t", options={"x": UNKNOWN}, confidence="low")
     assert round_trip(call, extended) == call
     old = plain.pack(Call("add_column", 3, "t"))
@@ -154,11 +156,11 @@ def test_each_field_is_checked(name: str, bad: object) -> None:
 def _packed_with(value: object, name: str, bad: object) -> tuple[object, ...]:
     """`value` packed, with the field `name` replaced by `bad`."""
     packed = list(plain.pack(value))
-    packed[[f.name for f in dataclasses.fields(value)].index(name)] = bad  # type: ignore[arg-type]
+    packed[[f.name for f in records.fields(value)].index(name)] = bad  # type: ignore[arg-type]
     return tuple(packed)
 
 
-@dataclass
+@record
 class Either:
     leaf_or_size: Leaf | int = 0
     maybe_leaves: dict[str, Leaf | None] = field(default_factory=dict)
@@ -167,7 +169,7 @@ class Either:
 
 def test_unions_round_trip() -> None:
     """A union other than `X | None` (or `X | None` as a dict's values) is read as one
-    of its members, not as a literal: a dataclass in it comes back as itself."""
+    of its members, not as a literal: a record in it comes back as itself."""
     either = Either(Leaf("a", 1), {"k": Leaf("b"), "n": None}, ("x", "y"))
     assert round_trip(either, Either) == either
     assert round_trip(Either(3, {}, "w"), Either) == Either(3, {}, "w")
@@ -220,14 +222,14 @@ def test_constructor_builds_what_init_builds() -> None:
 
 
 def test_constructor_of_a_class_with_slots_is_the_class() -> None:
-    @dataclass(slots=True)
+    @record(slots=True)
     class Slotted:
         name: str
 
     assert plain.constructor(Slotted) is Slotted
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class SlotLeaf:
     name: str
     ids: tuple[str, ...] = ()
@@ -241,7 +243,7 @@ def test_a_frozen_class_with_slots_round_trips() -> None:
     back = plain.unpack(SlotLeaf, plain.pack(leaf))
     assert back == leaf and type(back) is SlotLeaf
     assert (back.name, back.ids, back.line) == ("a", ("b", "c"), 3)
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(records.FrozenInstanceError):
         back.name = "x"  # type: ignore[misc]
     with pytest.raises(ValueError):
         plain.unpack(SlotLeaf, ("a", ("b",), "not a line"))

@@ -5,7 +5,6 @@ syntax errors anywhere, and input that must never raise."""
 from __future__ import annotations
 
 import ast
-import dataclasses
 import string
 import warnings
 from pathlib import Path
@@ -15,6 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from alembic_gate.history.revisions import RevisionFile, Value, read_revision, read_revision_source
+from alembic_gate.shared import records
 
 
 def read(text: str | bytes) -> RevisionFile:
@@ -23,7 +23,7 @@ def read(text: str | bytes) -> RevisionFile:
 
 
 def facts(rev: RevisionFile) -> dict[str, object]:
-    return {f.name: getattr(rev, f.name) for f in dataclasses.fields(rev) if f.name != "path"}
+    return {f.name: getattr(rev, f.name) for f in records.fields(rev) if f.name != "path"}
 
 
 def line_of(text: str, variable: str) -> int:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import dataclasses
 import re
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from alembic_gate.findings.catalog import RULES
 from alembic_gate.findings.locks import LockRow, RevisionLocks
 from alembic_gate.reporters import github
 from alembic_gate.reporters.text import summary_line
+from alembic_gate.shared import records
 
 DOCS = "https://github.com/alembic-gate/alembic-gate/blob/main/docs/rules"
 
@@ -488,8 +488,8 @@ def test_folded_lock_tables_render_as_tables() -> None:
     from markdown_it import MarkdownIt
 
     locks = _traced(12, 2)
-    piped = dataclasses.replace(locks[0].rows[0], statement="UPDATE t SET flags = flags | 4")
-    locks[0] = dataclasses.replace(locks[0], rows=[piped, *locks[0].rows[1:]])
+    piped = records.replace(locks[0].rows[0], statement="UPDATE t SET flags = flags | 4")
+    locks[0] = records.replace(locks[0], rows=[piped, *locks[0].rows[1:]])
     markdown = github.step_summary(Report("check", locks=locks))
     rendered = MarkdownIt("commonmark").enable("table").render(markdown)
     inside = rendered.split("<details>", 1)[1].split("</details>", 1)[0]

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from alembic_gate import __version__
 from alembic_gate.findings import Finding, Report
 from alembic_gate.findings.catalog import RULES
 from alembic_gate.reporters import sarif
+from alembic_gate.shared import records
 
 SCHEMA = json.loads(
     (Path(__file__).parent.parent / "schemas" / "sarif-schema-2.1.0.json").read_text("utf-8")
@@ -178,7 +178,7 @@ def test_schema_check_is_live() -> None:
 
 
 def test_result_level_follows_the_configured_severity() -> None:
-    raised = dataclasses.replace(RULES["AG103"].finding("Drops.", "a.py", 2), severity="error")
+    raised = records.replace(RULES["AG103"].finding("Drops.", "a.py", 2), severity="error")
     log = json.loads(sarif.render(Report("lint", findings=[raised])))
     (rule,) = log["runs"][0]["tool"]["driver"]["rules"]
     (result,) = log["runs"][0]["results"]

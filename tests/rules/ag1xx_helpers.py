@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import textwrap
-from dataclasses import replace
 
 from alembic_gate.rules import LintContext
+from alembic_gate.shared.records import replace
 
 from .conftest import History
 

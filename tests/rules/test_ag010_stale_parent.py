@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from alembic_gate.findings import Finding
 from alembic_gate.history.git_base import new_revisions
 from alembic_gate.rules.ag010_stale_parent import check
 from alembic_gate.setup.discovery import AlembicSetup
+from alembic_gate.shared.records import replace
 
 from .conftest import History
 

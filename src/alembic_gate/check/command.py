@@ -19,7 +19,6 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
@@ -39,6 +38,7 @@ from alembic_gate.rules import LintContext, run_rules
 from alembic_gate.setup.settings import Settings, load_settings
 from alembic_gate.shared import placeholders
 from alembic_gate.shared.paths import display_path
+from alembic_gate.shared.records import replace
 from alembic_gate.shared.redact import Redactor
 
 # Lint's graph rules: what must hold before `upgrade heads` means anything.

@@ -31,11 +31,11 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
 from typing import Any
 
 from alembic_gate.check.databases import alive, start_time
 from alembic_gate.errors import EnvError, UsageError
+from alembic_gate.shared.records import field, record
 
 DEFAULT_IMAGES = {"postgres": "postgres:16-alpine", "mysql": "mysql:8.4", "mariadb": "mariadb:11.4"}
 LABEL = "alembic-gate"
@@ -58,7 +58,7 @@ _MY_READY = (
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Engine:
     port: int
     scheme: str
@@ -214,7 +214,7 @@ class Watchdog:
             self.process.wait(5)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Server:
     """A database server in a container: an administrator's URL."""
 

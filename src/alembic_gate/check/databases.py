@@ -8,18 +8,18 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from alembic_gate.check.protocol import DatabaseSpec
 from alembic_gate.errors import UsageError
+from alembic_gate.shared.records import record
 
 # SQLite folders are named after the process that made them, so that a later run can
 # remove what a killed one left.
 SQLITE_PREFIX = "alembic-gate-sqlite-"
 
 
-@dataclass
+@record
 class Provisioned:
     spec: DatabaseSpec
     # Seconds the container took to start and accept logins (None without one).

@@ -15,10 +15,10 @@ autocommit block commits the transaction before its statements).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from alembic_gate.check.protocol import RawFinding
 from alembic_gate.findings.locks import LockRow, RevisionLocks
+from alembic_gate.shared.records import field, record
 
 MODES = (
     "AccessShareLock",
@@ -64,7 +64,7 @@ NAMED = 3
 NO_TIMEOUT = frozenset({"0", "0ms", "0s", ""})
 
 
-@dataclass
+@record
 class Table:
     """A table (or materialized view) that existed before the revision started."""
 
@@ -75,7 +75,7 @@ class Table:
     held: frozenset[str] = frozenset()  # lock modes held on it when the revision started
 
 
-@dataclass
+@record
 class Statement:
     """One statement of a revision and what the backend held once it had run."""
 
@@ -97,7 +97,7 @@ class Statement:
         return self.end - self.start
 
 
-@dataclass
+@record
 class Revision:
     revision: str
     path: str
@@ -113,14 +113,14 @@ class Revision:
     work_before: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
-@dataclass
+@record
 class Analysis:
     findings: list[RawFinding]
     locks: RevisionLocks
     watched: list[tuple[str, int]]
 
 
-@dataclass
+@record
 class _Step:
     """A statement with what changed on the pre-existing tables when it ran."""
 

@@ -12,10 +12,11 @@ import re
 import sys
 import traceback
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from alembic_gate.shared.records import record
 
 Location = tuple[str, int]
 
@@ -71,7 +72,7 @@ class ProjectFiles:
                 yield real(path)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FunctionSpan:
     name: str
     line: int

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field
 from typing import IO, Any, Literal
 
 from alembic_gate.findings.locks import LockRow, RevisionLocks
 from alembic_gate.shared.placeholders import listed
+from alembic_gate.shared.records import asdict, field, record
 
 DatabaseKind = Literal["url", "server", "sqlite"]
 ErrorKind = Literal["usage", "env"]
@@ -37,7 +37,7 @@ def fill(template: str, values: dict[str, str]) -> str:
     return _PLACEHOLDER.sub(one, template)
 
 
-@dataclass
+@record
 class DatabaseSpec:
     """Where the worker gets its databases from.
 
@@ -58,7 +58,7 @@ class DatabaseSpec:
     template: str | None = None
 
 
-@dataclass
+@record
 class Request:
     cwd: str
     config_path: str | None
@@ -92,7 +92,7 @@ class Request:
         return cls(**data)
 
 
-@dataclass
+@record
 class RawFinding:
     """A finding before the parent applies the catalog: paths are absolute."""
 
@@ -103,7 +103,7 @@ class RawFinding:
     fix: str | None = None
 
 
-@dataclass
+@record
 class Note:
     """Something a person should know about the run that is not a problem of the project
     (a table seeding could not give rows); paths are absolute."""
@@ -113,7 +113,7 @@ class Note:
     line: int | None = None
 
 
-@dataclass
+@record
 class Observed:
     """The op.* lines a measurement watched run: their statements ran while it looked.
 
@@ -127,7 +127,7 @@ class Observed:
     lines: list[list[Any]] = field(default_factory=list)
 
 
-@dataclass
+@record
 class Behind:
     """A database left short of the heads by a successful `upgrade heads` (AG801)."""
 
@@ -141,7 +141,7 @@ class Behind:
     tables: list[str] = field(default_factory=list)
 
 
-@dataclass
+@record
 class Result:
     findings: list[RawFinding] = field(default_factory=list)
     behind: list[Behind] = field(default_factory=list)

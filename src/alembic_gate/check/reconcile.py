@@ -19,9 +19,9 @@ trace saw seeding's work rather than the statement's.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 from alembic_gate.findings import Finding
+from alembic_gate.shared.records import field, record
 
 # Which measurement kinds can confirm or refute each static rule.
 MEASURES = {
@@ -39,7 +39,7 @@ MEASURED = {"data": ("AG904",), "locks": ("AG905", "AG906", "AG907")}
 Line = tuple[str, int]
 
 
-@dataclass
+@record
 class Measurements:
     """What the runs measured: findings, and per kind the (path, line)s watched."""
 
@@ -54,7 +54,7 @@ class Measurements:
         return any(f.code in codes and (f.path, f.line) == line for f in self.findings)
 
 
-@dataclass
+@record
 class Reconciled:
     findings: list[Finding]
     # Static warnings a measurement showed not to reproduce, and those it confirmed.

@@ -21,7 +21,6 @@ import re
 import uuid
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,6 +29,7 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.expression import TableClause
 
 from alembic_gate.check.targets import one_line
+from alembic_gate.shared.records import field, record
 
 # Rows given to each table.
 ROWS = 3
@@ -45,7 +45,7 @@ class Unfillable(Exception):
     """No rows of this shape can be made for the table; the message says why."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Shape:
     """How the rows look: how many, which nullable columns are NULL, how long strings are."""
 
@@ -72,7 +72,7 @@ def shown(key: TableKey) -> str:
     return f"{key[0]}.{key[1]}" if key[0] else key[1]
 
 
-@dataclass
+@record
 class Constraints:
     """What simple CHECK constraints say about single columns."""
 
@@ -152,7 +152,7 @@ def resolve(type_: Any, dialect: Dialect) -> Any:
     return type_
 
 
-@dataclass
+@record
 class Cell:
     """What one value depends on."""
 
@@ -446,7 +446,7 @@ def server_filled(table: sa.Table, column: sa.Column[Any]) -> bool:
         return False
 
 
-@dataclass
+@record
 class Reference:
     """One foreign key of the table: its columns and the parent's."""
 

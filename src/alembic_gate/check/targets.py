@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from sqlalchemy.pool import NullPool
 from alembic_gate.check.errors import WorkerError
 from alembic_gate.check.protocol import DatabaseSpec
 from alembic_gate.shared import drivers
+from alembic_gate.shared.records import field, record
 from alembic_gate.shared.redact import mask_urls
 
 # Templates kept on a kept server (one per history hash), newest first.
@@ -141,7 +141,7 @@ _LOCAL = frozenset({"", "localhost", "127.0.0.1", "::1"})
 _PORTS = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Target:
     """Where a connection goes, as a dialect's connect arguments say."""
 

@@ -13,15 +13,16 @@ import ast
 import shutil
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+from alembic_gate.shared.records import record
 
 GIT_TIMEOUT = 60
 _SEP = "\x1f"
 _RECORD = "\x1e"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Commit:
     sha: str
     short: str
@@ -30,7 +31,7 @@ class Commit:
     subject: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Trace:
     """What git knows about a revision id that no current file defines."""
 
@@ -130,8 +131,8 @@ def _log(
         root,
     )
     entries = []
-    for record in (out or "").split(_RECORD)[1:]:
-        header, _, body = record.partition("\n")
+    for text in (out or "").split(_RECORD)[1:]:
+        header, _, body = text.partition("\n")
         sha, short, date, author, subject = (header.split(_SEP) + [""] * 5)[:5]
         changes = []
         for line in body.splitlines():

@@ -8,16 +8,16 @@ changes over its ancestors) or from a replay in a throwaway database (`replay.py
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 
 from alembic_gate.doctor.tables import Change, TableChanges
 from alembic_gate.history.graph import RevisionGraph
+from alembic_gate.shared.records import field, record
 
 # Table -> its columns; None when they are not known (static reading only).
 Schema = dict[str, frozenset[str] | None]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Point:
     """A state of the history: the revisions to stamp for it, and its schema."""
 
@@ -27,7 +27,7 @@ class Point:
     unsure: tuple[str, ...] = ()
 
 
-@dataclass
+@record
 class SchemaMatch:
     """The outcome of comparing a live schema with the points of the history."""
 

@@ -17,7 +17,6 @@ import sys
 import tempfile
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -28,6 +27,7 @@ from alembic_gate.doctor.database import table_columns
 from alembic_gate.doctor.matching import Point
 from alembic_gate.history.graph import RevisionGraph
 from alembic_gate.history.load import History
+from alembic_gate.shared.records import field, record
 
 VERSION_TABLE = "alembic_version"
 _ENV_PY = '''\
@@ -41,7 +41,7 @@ with context.begin_transaction():
 '''
 
 
-@dataclass
+@record
 class Replay:
     """The schema after each step, and where the replay stopped (if it did) and why."""
 

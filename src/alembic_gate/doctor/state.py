@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+
+from alembic_gate.shared.records import field, record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DatabaseState:
     """One database's Alembic state, as read (read-only) by `read_state`."""
 

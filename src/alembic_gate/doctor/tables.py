@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from alembic_gate.history.operations import UNKNOWN, Call, read_operations
+from alembic_gate.shared.records import record
 
 ChangeKind = Literal["create", "drop", "rename", "add_column", "drop_column", "rename_column"]
 
@@ -64,7 +64,7 @@ _SQL_RULES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in _SQL_PATT
 _TABLE_DDL = re.compile(r"\b(?:CREATE|DROP|ALTER)\s+(?:\w+\s+)?TABLE\b", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Change:
     """One change to the default schema's tables, names in lower case."""
 
@@ -78,7 +78,7 @@ class Change:
     columns: frozenset[str] | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TableChanges:
     """What one revision's upgrade() does to tables, as far as `ast` can tell."""
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+
+from alembic_gate.shared.records import field, record
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ _FIRST_CLAUSE = r"; |\. "
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Finding:
     """One problem at one place.
 
@@ -57,7 +58,7 @@ class Finding:
         return (self.path or "", self.line or 0, self.code, self.message)
 
 
-@dataclass
+@record
 class Report:
     """Everything one command run hands to the reporters."""
 

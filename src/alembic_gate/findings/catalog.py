@@ -6,9 +6,8 @@ JUnit testcases), configuration validation and the docs test all read it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from alembic_gate.findings import Finding
+from alembic_gate.shared.records import record
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
@@ -17,7 +16,7 @@ if TYPE_CHECKING:
 DOCS_URL = "https://github.com/alembic-gate/alembic-gate/blob/main/docs/rules/{code}.md"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RuleInfo:
     """A rule's entry in the catalog: its code, name, default severity and summary."""
 

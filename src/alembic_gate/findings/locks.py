@@ -1,14 +1,13 @@
 """What `check` measured of the locks each revision took (lock tracing on PostgreSQL),
 for the reports' lock tables: apart from Finding and Report, so that `lint` does not
-make these classes (each dataclass costs ~4 M instructions to create, 1% of a
-pre-commit run)."""
+import what only `check` measures."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from alembic_gate.shared.records import field, record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LockRow:
     """One statement of a revision that locked or rewrote a table that existed before it
     (check's lock tracing on PostgreSQL)."""
@@ -22,7 +21,7 @@ class LockRow:
     rewrite: bool
 
 
-@dataclass
+@record
 class RevisionLocks:
     """The locks one revision took, measured while `check` applied it."""
 

@@ -4,15 +4,15 @@ or on a line of its own in the file's header for the whole file."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from alembic_gate.errors import UsageError
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import RULES
 from alembic_gate.history.revisions import RevisionFile
+from alembic_gate.shared.records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Suppression:
     """One `ignore[CODE]` comment: the file, its line (0: the whole file) and the code."""
 

@@ -31,7 +31,6 @@ import sys
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import fields
 from pathlib import Path
 
 from alembic_gate import __version__
@@ -46,6 +45,7 @@ from alembic_gate.history.revisions import (
 )
 from alembic_gate.shared.files import open_regular, read_regular
 from alembic_gate.shared.paths import display_path
+from alembic_gate.shared.records import fields
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 
 from alembic_gate.history.revisions import RevisionFile
+from alembic_gate.shared.records import field, record
 
 # The labels of a revision that has none (one set for all of them).
 _NO_LABELS: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Dangling:
     """A reference from `child` to an id that no file defines."""
 
@@ -26,7 +26,7 @@ class Dangling:
     kind: str  # "down_revision" or "depends_on"
 
 
-@dataclass(eq=False)  # no run compares two: dataclasses would compile an __eq__ at start-up
+@record
 class RevisionGraph:
     """One history's revision files linked: by id, parents and children, dependencies,
     labels, and what does not fit (duplicates, unparsable files, dangling references)."""

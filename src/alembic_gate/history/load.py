@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from alembic_gate.history.cache import RevisionCache, cache_dir
@@ -12,9 +11,10 @@ from alembic_gate.history.graph import RevisionGraph
 from alembic_gate.history.revisions import RevisionFile
 from alembic_gate.setup.discovery import AlembicSetup, find_setups, revision_files
 from alembic_gate.shared.paths import display_path
+from alembic_gate.shared.records import record
 
 
-@dataclass(eq=False)  # no run compares two: dataclasses would compile an __eq__ at start-up
+@record
 class History:
     """One setup with its revision files read and linked."""
 

@@ -40,7 +40,6 @@ import marshal
 import re
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Set
-from dataclasses import dataclass, field, fields, replace
 
 from alembic_gate.history import plain
 from alembic_gate.history.literals import UNKNOWN as UNKNOWN
@@ -48,6 +47,7 @@ from alembic_gate.history.literals import literal as _literal
 from alembic_gate.history.literals import source as _source
 from alembic_gate.shared.files import describe_error, read_regular
 from alembic_gate.shared.patterns import LazyPattern
+from alembic_gate.shared.records import field, fields, record, replace
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
@@ -197,7 +197,7 @@ _TOGGLE_SQL = LazyPattern(
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Column:
     """An `sa.Column(...)` given to add_column or create_table."""
 
@@ -214,7 +214,7 @@ class Column:
     type_: str | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Call:
     """One operation, in the order upgrade() runs it.
 
@@ -272,7 +272,7 @@ class Call:
         return "batch_op" if self.batch else "op"
 
 
-@dataclass
+@record
 class Side:
     """upgrade() or downgrade(): its operations (none read for downgrade()), and the
     shape of its body."""
@@ -290,7 +290,7 @@ class Side:
     raises: bool = False
 
 
-@dataclass
+@record
 class Operations:
     """What one revision file's parse says of its functions: upgrade()'s calls, the
     shape of downgrade(), the migration's message and the dialects it names."""
@@ -547,7 +547,7 @@ def _named_in_lower(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Scope:
     """Where the reader stands in a function: the batch aliases, autocommit block,
     condition and dialect branch that the calls it records run under."""

@@ -1,13 +1,13 @@
-"""Dataclasses as plain data: what the cache stores and forked readers send back.
+"""Records as plain data: what the cache stores and forked readers send back.
 
-`pack` turns a dataclass instance into nested tuples, lists and dicts of literals that
+`pack` turns a record (shared/records.py) into nested tuples, lists and dicts of literals that
 `marshal` can write; `unpack` builds the instance again from the declared types of its
 fields and checks every value against them, so data of a wrong type or shape (a damaged
 or foreign cache entry) raises `ValueError` instead of reaching a rule. Nothing is
 pickled and no code is stored: `marshal` could load a code object, and the checks let
 only the declared types and literals through.
 
-Both work over `dataclasses.fields` in declaration order, so a field added to a class
+Both work over `records.fields` in declaration order, so a field added to a class
 flows through without changes here, and `schema` names the fields of every class
 reached, so data written before the field was added is never read. Fields typed
 `object` hold literals (what `ast.literal_eval` gives) or a `register`ed singleton,
@@ -16,12 +16,13 @@ such as operations.UNKNOWN; a type this module does not know is checked as a lit
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import itertools
 import sys
 import types
 from collections.abc import Callable, Mapping, Sequence
+
+from alembic_gate.shared import records
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ def register(name: str, singleton: object) -> None:
 
 
 def pack(value: object, skip: int = 0) -> Any:
-    """`value` as plain data; a dataclass's first `skip` fields are left out. An object
+    """`value` as plain data; a record's first `skip` fields are left out. An object
     held twice (a call in both `calls` and `steps`) is packed once, and `marshal`
     stores it once."""
     kind = type(value)
@@ -60,7 +61,7 @@ def _pack(value: Any, memo: dict[int, Any]) -> Any:
     if kind in _SCALARS:
         return value
     packer = _PACKERS.get((kind, 0))
-    if packer is None and dataclasses.is_dataclass(kind):
+    if packer is None and records.is_record(kind):
         packer = _packer(kind, 0)
     if packer is not None:
         return _shared_pack(packer, value, memo)
@@ -87,13 +88,13 @@ _PACKERS: dict[tuple[type, int], Packer] = {}
 def _packer(cls: type, skip: int) -> Packer:
     """The packer of one class, generated once from the declared types of its fields:
     fields that hold only scalars (also in tuples, sets and dicts) are taken as they
-    are, dataclasses go to their own packer, anything else through `_pack`. (A class
+    are, records go to their own packer, anything else through `_pack`. (A class
     that holds itself cannot be packed, nor unpacked.)"""
     packer = _PACKERS.get((cls, skip))
     if packer is None:
         hints = _hints(cls)
         env: dict[str, Any] = {"pack": _pack, "shared": _shared_pack, "SCALARS": _SCALARS}
-        names = [f.name for f in dataclasses.fields(cls)][skip:]
+        names = [f.name for f in records.fields(cls)][skip:]
         # Fields are read from the instance's own dict where it has one: a subscript
         # costs less than an attribute lookup, which looks through the class first.
         slots = "__slots__" in vars(cls)
@@ -118,11 +119,11 @@ def _pack_expression(hint: object, var: str, env: dict[str, Any]) -> str:
     kind, of = _shape(hint)
     if kind == "optional":
         return f"(None if {var} is None else {_pack_expression(of, var, env)})"
-    if kind == "dataclass":
+    if kind == "record":
         name = f"P{len(env)}"
         env[name] = _packer(of, 0)
         return f"shared({name}, {var}, memo)"
-    if kind in ("list", "tuple") and _is_dataclass(of):
+    if kind in ("list", "tuple") and _is_record(of):
         items = f"[{_pack_expression(of, 'x', env)} for x in {var}]"
         return items if kind == "list" else f"tuple({items})"
     if kind == "object":
@@ -145,22 +146,22 @@ def _is_plain(hint: object) -> bool:
 
 
 def constructor(cls: type[T]) -> Callable[..., T]:
-    """A function taking the arguments of the `__init__` that dataclasses writes for
+    """A function taking the arguments of the `__init__` that records.py writes for
     `cls`, and building the same instance (the fields set in order, defaults filled
-    in) by filling its `__dict__` directly: a frozen dataclass's `__init__` sets each
+    in) by filling its `__dict__` directly: a frozen record's `__init__` sets each
     field through `object.__setattr__`, three times slower. `cls` itself when it has
-    slots, a `__post_init__` or fields left out of `__init__`."""
+    slots."""
     kind: type = cls
-    fields = dataclasses.fields(kind)
-    if "__slots__" in vars(cls) or hasattr(cls, "__post_init__") or not all(f.init for f in fields):
+    fields = records.fields(kind)
+    if "__slots__" in vars(cls):
         return cls
-    env: dict[str, Any] = {"cls": cls, "new": object.__new__, "MISSING": dataclasses.MISSING}
+    env: dict[str, Any] = {"cls": cls, "new": object.__new__, "MISSING": records.MISSING}
     params, body = [], []
     for f in fields:
-        if f.default is not dataclasses.MISSING:
+        if f.default is not records.MISSING:
             env[f"D_{f.name}"] = f.default
             params.append(f"{f.name}=D_{f.name}")
-        elif f.default_factory is not dataclasses.MISSING:
+        elif f.default_factory is not records.MISSING:
             env[f"F_{f.name}"] = f.default_factory
             params.append(f"{f.name}=MISSING")
             body.append(f"if {f.name} is MISSING: {f.name} = F_{f.name}()")
@@ -176,9 +177,9 @@ def constructor(cls: type[T]) -> Callable[..., T]:
 
 
 def unpack(cls: type[T], data: object, *leading: object, built: dict[int, Any] | None = None) -> T:
-    """An instance of dataclass `cls` from `pack`ed data; `leading` gives the values of
+    """An instance of record `cls` from `pack`ed data; `leading` gives the values of
     the fields `pack` skipped. Raises ValueError when the data does not fit. `built`:
-    dataclass instances already made from parts of `data`, by the id of the part, taken
+    record instances already made from parts of `data`, by the id of the part, taken
     as they are (neither built nor checked again)."""
     memo = {} if built is None else built
     try:
@@ -188,7 +189,7 @@ def unpack(cls: type[T], data: object, *leading: object, built: dict[int, Any] |
 
 
 def schema(cls: type) -> str:
-    """The field names and declared types of `cls` and of the dataclasses it holds."""
+    """The field names and declared types of `cls` and of the records it holds."""
     seen: dict[type, str] = {}
     _describe(cls, seen)
     return ";".join(seen.values())
@@ -197,7 +198,7 @@ def schema(cls: type) -> str:
 def _describe(cls: type, seen: dict[type, str]) -> None:
     if cls in seen:
         return
-    fields = dataclasses.fields(cls)
+    fields = records.fields(cls)
     seen[cls] = f"{cls.__name__}(" + ",".join(f"{f.name}:{f.type}" for f in fields) + ")"
     for hint in _hints(cls).values():
         for inner in _classes(hint):
@@ -206,7 +207,7 @@ def _describe(cls: type, seen: dict[type, str]) -> None:
 
 def _classes(hint: object) -> list[type]:
     found: list[type] = []
-    if _is_dataclass(hint):
+    if _is_record(hint):
         found.append(hint)
     for arg in getattr(hint, "__args__", ()):
         found += _classes(arg)
@@ -227,7 +228,7 @@ def _plan(cls: type, skip: int = 0) -> Builder:
 
 
 def _pending(data: Any, leading: tuple[object, ...], memo: dict[int, Any]) -> Any:
-    raise TypeError("recursive dataclass")
+    raise TypeError("recursive record")
 
 
 def _shared(builder: str, var: str) -> str:
@@ -244,10 +245,10 @@ def _as_sequence(value: Any) -> Any:
 
 
 def _build(cls: type, skip: int) -> Builder:
-    """The reader of one class: like the `__init__` that dataclasses writes, its source
+    """The reader of one class: like the `__init__` that records.py writes, its source
     is generated once from the fields (here: their declared types)."""
     hints = _hints(cls)
-    names = [f.name for f in dataclasses.fields(cls)]
+    names = [f.name for f in records.fields(cls)]
     env: dict[str, Any] = {
         "cls": cls,
         "new": object.__new__,
@@ -273,14 +274,14 @@ def _build(cls: type, skip: int) -> Builder:
     if scalars:
         body.insert(3, f"if not ({' and '.join(scalars)}):")
         body.insert(4, "    raise TypeError('a value of the wrong type')")
-    # Instances with a __dict__ and no __post_init__ are filled in directly, key by key
-    # into their own (key-sharing) dict: a frozen dataclass's __init__ sets each field
+    # Instances with a __dict__ are filled in directly, key by key
+    # into their own (key-sharing) dict: a frozen record's __init__ sets each field
     # through object.__setattr__, three times slower.
-    if "__slots__" not in vars(cls) and not hasattr(cls, "__post_init__"):
+    if "__slots__" not in vars(cls):
         body += ["obj = new(cls)", "fields = obj.__dict__"]
         body += [f"fields[{name!r}] = v{i}" for i, name in enumerate(names)]
         body.append("return obj")
-    elif _frozen(cls) and not hasattr(cls, "__post_init__"):
+    elif _frozen(cls):
         # A frozen class with slots: each slot set through its descriptor, in C.
         body.append("obj = new(cls)")
         for i, name in enumerate(names):
@@ -296,8 +297,7 @@ def _build(cls: type, skip: int) -> Builder:
 
 
 def _frozen(cls: type) -> bool:
-    params = getattr(cls, "__dataclass_params__", None)
-    return bool(getattr(params, "frozen", False))
+    return records.is_frozen(cls)
 
 
 def _convert(hint: object, var: str, env: dict[str, Any]) -> list[str]:
@@ -309,10 +309,10 @@ def _convert(hint: object, var: str, env: dict[str, Any]) -> list[str]:
     if fits is not None:  # checked where it stands: no call, no copy
         return [f"if not {fits}:", "    raise TypeError('a value of the wrong type or shape')"]
     name = f"C{len(env)}"
-    if kind == "dataclass":
+    if kind == "record":
         env[name] = _plan(of)
         return [f"{var} = {_shared(name, var)}"]
-    if kind in ("list", "tuple") and _is_dataclass(of):
+    if kind in ("list", "tuple") and _is_record(of):
         env[name] = _plan(of)
         items = f"[{_shared(name, 'x')} for x in sequence({var})]"
         return [f"{var} = {items if kind == 'list' else f'tuple({items})'}"]
@@ -343,7 +343,7 @@ def _convert(hint: object, var: str, env: dict[str, Any]) -> list[str]:
 def _inline(hint: object, var: str, env: dict[str, Any], depth: int = 0) -> str | None:
     """An expression that is true when `var` fits `hint` as stored: for hints made of
     scalars, tuples, frozensets and dicts (kept as they are); None for the others
-    (dataclasses, literals), which are converted."""
+    (records, literals), which are converted."""
     kind, of = _shape(hint)
     if kind == "scalars":
         return _scalar_test(var, of, env)
@@ -411,7 +411,7 @@ def _shape(hint: object) -> tuple[str, Any]:
         scalars    unions of str, int, bool, float, None: the exact types allowed
         optional   X | None (X not of scalars): X
         union      any other union: its members
-        dataclass  the class
+        record     the class
         list       list[X], Sequence[X]: X
         tuple      tuple[X, ...]: X
         fixed      tuple[X, Y] and other tuples of a fixed length: (X, Y)
@@ -432,8 +432,8 @@ def _shape(hint: object) -> tuple[str, Any]:
     if len(members) > 1:
         others = [member for member in members if member is not type(None)]
         return ("optional", others[0]) if len(others) == 1 else ("union", members)
-    if _is_dataclass(hint):
-        return "dataclass", hint
+    if _is_record(hint):
+        return "record", hint
     if hint is object:
         return "object", None
     origin = getattr(hint, "__origin__", None)
@@ -451,8 +451,8 @@ def _shape(hint: object) -> tuple[str, Any]:
     return "literal", None
 
 
-def _is_dataclass(hint: object) -> TypeGuard[type]:
-    return isinstance(hint, type) and dataclasses.is_dataclass(hint)
+def _is_record(hint: object) -> TypeGuard[type]:
+    return isinstance(hint, type) and records.is_record(hint)
 
 
 @functools.cache
@@ -462,7 +462,7 @@ def _hints(cls: type) -> dict[str, object]:
     a type compiles its text, ~70 of them on a run that packs one file)."""
     module = vars(sys.modules[cls.__module__])
     hints: dict[str, object] = {}
-    for f in dataclasses.fields(cls):
+    for f in records.fields(cls):
         hint = f.type
         if isinstance(hint, str):
             try:
@@ -520,7 +520,7 @@ def _one(hint: object) -> Check:
     kind, of = _shape(hint)
     if kind in ("scalars", "class"):
         return _exact(hint)  # type: ignore[arg-type]
-    if kind == "dataclass":
+    if kind == "record":
         return lambda value: _plan(of)(value, (), {})
     if kind in ("list", "tuple"):
         return _sequence(list if kind == "list" else tuple, _one_or_pass(of))

@@ -17,7 +17,6 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from alembic_gate.history.literals import literal as _literal
@@ -31,6 +30,7 @@ from alembic_gate.history.operations import (
 from alembic_gate.shared.files import describe_error, read_regular
 from alembic_gate.shared.paths import display_path
 from alembic_gate.shared.patterns import LazyPattern
+from alembic_gate.shared.records import field, record
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ _HEADER_SEPARATORS = LazyPattern(r"[\s,()\[\]'\"]+")
 _NO_PARENT = frozenset({"<base>", "none", "base"})
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Value:
     """A variable's value: the ids it names, or unknown when not a literal."""
 
@@ -80,7 +80,7 @@ class StoredOps(tuple["CacheFile", int, int]):
         return self[0].read_at(self[1], self[2])
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class RevisionFile:
     """One revision file as read: its ids and where they stand, what keeps it out of
     the graph, its suppressions, and its `op.*` calls packed with what the rules ask

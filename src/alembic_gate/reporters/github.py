@@ -12,7 +12,6 @@ Paths are relative to the repository root, as GitHub shows them: with a
 from __future__ import annotations
 
 import ast
-import dataclasses
 import json
 import re
 from collections import Counter
@@ -38,6 +37,7 @@ from alembic_gate.reporters.text import (
     statements_traced,
     summary_line,
 )
+from alembic_gate.shared import records
 
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 # GitHub turns at most 10 workflow commands of each level into annotations per step.
@@ -125,7 +125,7 @@ def render(report: Report) -> str:
 def _with_prefix(finding: Finding, prefix: str) -> Finding:
     if not prefix or finding.path is None:
         return finding
-    return dataclasses.replace(finding, path=prefixed(finding.path, prefix))
+    return records.replace(finding, path=prefixed(finding.path, prefix))
 
 
 def _locks_with_prefix(report: Report, prefix: str) -> Report:
@@ -133,10 +133,10 @@ def _locks_with_prefix(report: Report, prefix: str) -> Report:
     if not prefix:
         return report
     locks = [
-        dataclasses.replace(r, path=prefixed(r.path, prefix) if r.path else r.path)
+        records.replace(r, path=prefixed(r.path, prefix) if r.path else r.path)
         for r in report.locks
     ]
-    return dataclasses.replace(report, locks=locks)
+    return records.replace(report, locks=locks)
 
 
 def _room(total: int) -> int:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from alembic_gate.history.graph import RevisionGraph
 from alembic_gate.reporters.common import github_prefix, prefixed
 from alembic_gate.shared.paths import display_path
+from alembic_gate.shared.records import field, record
 
 if TYPE_CHECKING:
     from alembic_gate.history.load import History
@@ -27,7 +27,7 @@ _MERMAID_PLAIN = re.compile(r"[A-Za-z0-9 _.,:/()-]")
 _DOCSTRING = re.compile(r"\A(?:[ \t]*(?:#[^\n]*)?\n)*[ \t]*[rRuU]?(\"\"\"|'''|\"|')(.*?)\1", re.S)
 
 
-@dataclass
+@record
 class _Drawing:
     """What to draw: revisions newest first, their edges, and what is not shown."""
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 
 from alembic_gate.findings import Finding, Report, sorted_findings
 from alembic_gate.findings.locks import RevisionLocks
+from alembic_gate.shared.records import asdict
 
 VERSION = 1
 
@@ -41,4 +41,5 @@ def _finding(finding: Finding) -> dict[str, object]:
 
 def _locks(revision: RevisionLocks) -> dict[str, object]:
     """check on PostgreSQL: the locks a revision took (`held` in seconds)."""
-    return asdict(revision)
+    held: dict[str, object] = asdict(revision)
+    return held

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
@@ -19,13 +18,14 @@ from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import RuleInfo
 from alembic_gate.history.graph import RevisionGraph
 from alembic_gate.setup.discovery import AlembicSetup
+from alembic_gate.shared.records import field, record
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
     from typing import Any
 
 
-@dataclass(eq=False)  # no run compares two: dataclasses would compile an __eq__ at start-up
+@record
 class LintContext:
     """What the lint rules read of one history, and what they share during a run."""
 

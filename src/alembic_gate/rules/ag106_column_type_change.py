@@ -23,7 +23,6 @@ from __future__ import annotations
 import ast
 import functools
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
@@ -36,6 +35,7 @@ from alembic_gate.rules.ag1xx import (
     name_confidence,
     suppress_hint,
 )
+from alembic_gate.shared.records import record
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ _NUMERIC = frozenset({"NUMERIC", "DECIMAL"})
 _LIKE_POSTGRESQL = frozenset({"postgresql", "sqlite"})
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SqlType:
     """A column type as written: its family and limits."""
 

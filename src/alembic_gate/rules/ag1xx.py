@@ -13,7 +13,6 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from dataclasses import dataclass, field
 
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import RuleInfo
@@ -28,6 +27,7 @@ from alembic_gate.history.operations import (
 from alembic_gate.history.revisions import RevisionFile
 from alembic_gate.rules import LintContext
 from alembic_gate.rules.ag1xx_history import Timeline, folder_dialect, setup_dialects
+from alembic_gate.shared.records import field, record
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ POSTGRESQL = "postgresql"
 MYSQL = "mysql"
 
 
-@dataclass(eq=False)  # no run compares two: dataclasses would compile an __eq__ at start-up
+@record
 class Checked:
     """One revision an AG1xx rule reads."""
 

@@ -21,13 +21,13 @@ import os
 import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from alembic_gate.errors import UsageError
 from alembic_gate.setup.toml import load_toml
 from alembic_gate.shared.files import read_regular
 from alembic_gate.shared.paths import display_path
+from alembic_gate.shared.records import field, record
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ _SOURCELESS_FILE = r"(?!\.\#|__init__)(.*\.py)(c|o)?$"
 _FLASK_MODULES = frozenset({"flask", "flask_migrate"})
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AlembicSetup:
     """One Alembic environment, as far as static reading can tell."""
 
@@ -277,7 +277,7 @@ def tool_alembic(pyproject: Path, base: Path) -> dict[str, Any] | None:
 # --- reading keys as alembic.config.Config does ------------------------------------------------
 
 
-@dataclass(eq=False)  # no run compares two: dataclasses would compile an __eq__ at start-up
+@record
 class _Options:
     """Keys from the ini section first, then from `[tool.alembic]` (alembic's lookup order)."""
 

@@ -18,7 +18,6 @@ error.
 from __future__ import annotations
 
 import subprocess
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from alembic_gate.errors import UsageError
@@ -32,12 +31,13 @@ from alembic_gate.setup.discovery import (
 )
 from alembic_gate.shared.files import read_regular
 from alembic_gate.shared.paths import display_path
+from alembic_gate.shared.records import field, record
 
 DEFAULT_SECTION = "alembic"
 _PATTERNS = (":(glob)**/alembic.ini", ":(glob)**/pyproject.toml")
 
 
-@dataclass
+@record
 class Found:
     """The setups of a repository, and why tracked configs were left out."""
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from alembic_gate.errors import UsageError
@@ -18,6 +17,7 @@ from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import RULES
 from alembic_gate.setup.toml import load_toml
 from alembic_gate.shared.paths import display_path
+from alembic_gate.shared.records import field, record, replace
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def _split(value: str | Sequence[str] | None) -> list[str] | None:
     return list(value)
 
 
-@dataclass
+@record
 class Layer:
     """One source of rule selection (the settings file or the flags), applied in turn."""
 
@@ -72,7 +72,7 @@ class Layer:
         return {c for c in codes if RULES[c].default_enabled or c in exact}
 
 
-@dataclass
+@record
 class Settings:
     """The rules a run enables, the severity that fails it, per-rule severities, `since`."""
 

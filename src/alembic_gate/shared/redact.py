@@ -19,12 +19,12 @@ from __future__ import annotations
 import configparser
 import re
 from collections.abc import Iterable
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
 from alembic_gate.shared import placeholders
+from alembic_gate.shared.records import replace
 
 if TYPE_CHECKING:
     from alembic_gate.findings import Finding
