@@ -44,7 +44,7 @@ from alembic_gate.history.revisions import (
     unreadable_file,
 )
 from alembic_gate.shared.files import open_regular, read_regular
-from alembic_gate.shared.paths import display_path
+from alembic_gate.shared.paths import display_path, display_paths
 from alembic_gate.shared.records import fields
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
@@ -283,9 +283,10 @@ class RevisionCache:
         found: list[RevisionFile | None] = []
         # The files not found, and their metadata (only theirs: 4 MiB at 20,000 files).
         missed: list[tuple[int, Key | None]] = []
+        names = [str(path) for path in paths]
         with collector_paused():
-            for path in paths:
-                rev, key = self._lookup(path, cwd)
+            for name, display in zip(names, display_paths(names, cwd), strict=True):
+                rev, key = self._lookup(name, display)
                 found.append(rev)
                 if rev is None:
                     missed.append((len(found) - 1, key))
@@ -294,8 +295,9 @@ class RevisionCache:
                 found[i] = self._keep(paths[i], cwd, key, digest, entry)
         return [rev for rev in found if rev is not None]
 
-    def _lookup(self, path: Path, cwd: Path) -> tuple[RevisionFile | None, Key | None]:
-        name = str(path)
+    def _lookup(self, name: str, display: str) -> tuple[RevisionFile | None, Key | None]:
+        """The stored revision of the file at `name` (shown as `display`) when its
+        metadata is unchanged, and that metadata (None: the file cannot be read)."""
         try:
             st = os.stat(name)
         except OSError:
@@ -305,22 +307,16 @@ class RevisionCache:
         key = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
         hit: Any = self.index.get(name)
         if _valid(hit) and hit[0] == key:
-            rev = self._from_store(hit[1], path, cwd, name)
-            if rev is not None:
-                return rev, key
+            return self._from_store(hit[1], name, display), key
         return None, key
 
-    def _from_store(
-        self, digest: bytes, path: Path, cwd: Path, name: str | None = None
-    ) -> RevisionFile | None:
-        """The revision stored under `digest`, read as the file at `path` (`name`: as a
-        string, when known)."""
+    def _from_store(self, digest: bytes, file: str, display: str) -> RevisionFile | None:
+        """The revision stored under `digest`, read as the file at `file`."""
         entry = self.store.get(digest)
         if entry is None:
             return None
         try:
-            file = str(path) if name is None else name
-            return from_entry(entry, file, display_path(path, cwd), self.same, self.source)
+            return from_entry(entry, file, display, self.same, self.source)
         except ValueError:
             del self.store[digest]  # a damaged entry: read the file again
             return None
@@ -337,7 +333,7 @@ class RevisionCache:
         read: Entry | RevisionFile | None,
     ) -> RevisionFile:
         if read is None and digest is not None:
-            rev = self._from_store(digest, path, cwd)
+            rev = self._from_store(digest, str(path), display_path(path, cwd))
             if rev is not None:
                 self._remember(path, key, digest)
                 return rev

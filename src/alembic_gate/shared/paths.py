@@ -17,3 +17,14 @@ def display_path(path: Path, cwd: Path) -> str:
     if text.startswith(root) and text[len(root) : len(root) + 1] == os.sep:
         text = text[len(root) + 1 :]
     return text.replace(os.sep, "/") if os.sep != "/" else text
+
+
+def display_paths(names: list[str], cwd: Path) -> list[str]:
+    """`display_path` of each path (given as a string), the current directory's own
+    string made once: a run shows a thousand revision files."""
+    root = str(cwd)
+    inside, cut = root + os.sep, len(root) + 1
+    shown = [
+        text[cut:] if text.startswith(inside) else "." if text == root else text for text in names
+    ]
+    return shown if os.sep == "/" else [text.replace(os.sep, "/") for text in shown]
