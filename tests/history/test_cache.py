@@ -177,6 +177,12 @@ def test_entries_share_the_labels_and_depends_on_they_repeat(
     facts[cache._LABELS_FIELD] = [[], True, 1, None]  # a list: not looked up, not taken
     with pytest.raises(ValueError):
         cache.from_entry((marshal.dumps(tuple(facts)), entry[1]), path, "d.py", same)
+    # what `same` holds beside Values (dialects, the empty suppressions) is never taken
+    # for branch_labels or depends_on
+    facts[cache._LABELS_FIELD] = next(k for k in same if type(k) is frozenset)
+    facts[cache._DEPENDS_FIELD] = cache._NO_SUPPRESSIONS
+    with pytest.raises(ValueError):
+        cache.from_entry((marshal.dumps(tuple(facts)), entry[1]), path, "e.py", same)
 
 
 def _cut(data: bytes) -> bytes:

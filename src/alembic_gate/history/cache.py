@@ -148,16 +148,17 @@ def _known(facts: Any, same: dict[Any, Any]) -> dict[int, Any]:
     """The shared values (`_share`'s) for the branch_labels and depends_on of `facts`,
     by the id of their packed form: most are the same as an earlier entry's, and
     `unpack` would build and check each again, only for `_share` to drop it (a third
-    of the cost of an entry)."""
+    of the cost of an entry). Only Values are taken: `same` also holds dialects and
+    suppressions, which a foreign entry could give as its branch_labels."""
     known: dict[int, Any] = {}
     try:
         labels, depends = facts[_LABELS_FIELD], facts[_DEPENDS_FIELD]
         shared_labels, shared_depends = same.get(labels), same.get(depends)
     except (TypeError, IndexError, KeyError):  # not a tuple of hashable values
         return known
-    if shared_labels is not None:
+    if type(shared_labels) is Value:
         known[id(labels)] = shared_labels
-    if shared_depends is not None:
+    if type(shared_depends) is Value:
         known[id(depends)] = shared_depends
     return known
 
