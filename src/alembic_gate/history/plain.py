@@ -1,11 +1,11 @@
 """Records as plain data: what the cache stores and forked readers send back.
 
-`pack` turns a record (shared/records.py) into nested tuples, lists and dicts of literals that
-`marshal` can write; `unpack` builds the instance again from the declared types of its
-fields and checks every value against them, so data of a wrong type or shape (a damaged
-or foreign cache entry) raises `ValueError` instead of reaching a rule. Nothing is
-pickled and no code is stored: `marshal` could load a code object, and the checks let
-only the declared types and literals through.
+`pack` turns a record (shared/records.py) into nested tuples, lists and dicts of
+literals that `marshal` can write; `unpack` builds the instance again from the declared
+types of its fields and checks every value against them, so data of a wrong type or
+shape (a damaged or foreign cache entry) raises `ValueError` instead of reaching a rule.
+Nothing is pickled and no code is stored: `marshal` could load a code object, and the
+checks let only the declared types and literals through.
 
 Both work over `records.fields` in declaration order, so a field added to a class
 flows through without changes here, and `schema` names the fields of every class
