@@ -7,21 +7,14 @@ from pathlib import Path
 
 
 def display_path(path: Path, cwd: Path) -> str:
-    """`path` relative to `cwd` when inside it, POSIX style; otherwise as given.
-
-    A hot path (called once per revision file): plain string operations, no syscalls.
-    """
-    text, root = str(path), str(cwd)
-    if text == root:
-        return "."
-    if text.startswith(root) and text[len(root) : len(root) + 1] == os.sep:
-        text = text[len(root) + 1 :]
-    return text.replace(os.sep, "/") if os.sep != "/" else text
+    """`path` relative to `cwd` when inside it, POSIX style; otherwise as given."""
+    return display_paths([str(path)], cwd)[0]
 
 
 def display_paths(names: list[str], cwd: Path) -> list[str]:
     """`display_path` of each path (given as a string), the current directory's own
-    string made once: a run shows a thousand revision files."""
+    string made once: a run shows a thousand revision files. A hot path: plain string
+    operations, no syscalls."""
     root = str(cwd)
     inside, cut = root + os.sep, len(root) + 1
     shown = [
