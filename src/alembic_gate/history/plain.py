@@ -285,7 +285,7 @@ def _build(cls: type, skip: int) -> Builder:
         body += ["obj = new(cls)", "fields = obj.__dict__"]
         body += [f"fields[{name!r}] = v{i}" for i, name in enumerate(names)]
         body.append("return obj")
-    elif _frozen(cls):
+    elif records.is_frozen(cls):
         # A frozen class with slots: each slot set through its descriptor, in C.
         body.append("obj = new(cls)")
         for i, name in enumerate(names):
@@ -298,10 +298,6 @@ def _build(cls: type, skip: int) -> Builder:
     exec(source, env)  # generated from our own field types, never from data
     build: Builder = env["build"]
     return build
-
-
-def _frozen(cls: type) -> bool:
-    return records.is_frozen(cls)
 
 
 def _convert(hint: object, var: str, env: dict[str, Any]) -> list[str]:

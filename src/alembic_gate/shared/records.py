@@ -156,18 +156,24 @@ def _make(cls: type[T], frozen: bool, eq: bool, slots: bool) -> type[T]:
         "__match_args__": tuple(f.name for f in found),
     }
     own = vars(cls)
-    for name, source in _SOURCES.items():
-        if name not in own and (eq or name == "__init__" or name == "__repr__"):
-            methods[name] = _lazy(cls, name, source)
-    if not frozen:
-        methods.pop("__hash__", None)
-        if eq and "__hash__" not in own:
-            methods["__hash__"] = None  # as dataclasses: a mutable record is unhashable
+    for name in _methods(eq, frozen):
+        if name not in own:
+            methods[name] = _lazy(cls, name, _SOURCES[name])
+    if eq and not frozen and "__hash__" not in own:
+        methods["__hash__"] = None  # as dataclasses: a mutable record is unhashable
     if frozen:
         methods.update(_frozen_methods(cls, found))
     for name, value in methods.items():
         setattr(cls, name, value)
     return cls
+
+
+def _methods(eq: bool, frozen: bool) -> list[str]:
+    """The methods a record gets (those it does not define itself), as dataclasses
+    gives them: equal frozen records hash alike."""
+    if not eq:
+        return ["__init__", "__repr__"]
+    return ["__init__", "__repr__", "__eq__", *(["__hash__"] if frozen else [])]
 
 
 def _fields(cls: type) -> tuple[Field, ...]:
