@@ -65,10 +65,14 @@ def named_revisions(history: History, files: Sequence[str], cwd: Path) -> frozen
     """The revisions defined by the files named on the command line."""
     wanted = {(cwd / name).resolve() for name in files}
     basenames = {path.name for path in wanted}
+    # `str.endswith` first: one C call a revision instead of a Python function
+    ends = tuple(basenames)
     return frozenset(
         rid
         for rid, rev in history.graph.by_id.items()
-        if os.path.basename(rev.file) in basenames and rev.path.resolve() in wanted
+        if rev.file.endswith(ends)
+        and os.path.basename(rev.file) in basenames
+        and rev.path.resolve() in wanted
     )
 
 

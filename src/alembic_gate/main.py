@@ -5,14 +5,12 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
-import math
 import os
 import sys
 from collections.abc import Callable, Sequence
 
 from alembic_gate import __version__
 from alembic_gate.errors import GateError
-from alembic_gate.shared import placeholders
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
@@ -107,6 +105,8 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
 
 def _seconds(value: str) -> float:
     """A --timeout value: a finite number of seconds above zero."""
+    import math  # only check has --timeout: a lint run does not load the extension
+
     try:
         seconds = float(value)
     except ValueError:
@@ -146,6 +146,8 @@ def _lint_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 
 def _check_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from alembic_gate.shared import placeholders  # for its help only
+
     p = sub.add_parser(
         "check",
         formatter_class=_Formatter,

@@ -645,6 +645,38 @@ def test_static_version_table_without_readable_env_py(tmp_path: Path, env_py: st
     assert static_version_table(tmp_path) == ("alembic_version", None)
 
 
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # a name in other letters is normalized (NFKC) to version_table when parsed
+        ('context.configure(\uff56ersion_table="app_version")\n', ("app_version", None)),
+        # a coding cookie changes what the (ASCII) bytes mean: utf-7 spells "v" as +AHY-
+        (
+            '# coding: utf-7\ncontext.configure(+AHY-ersion_table="app_version")\n',
+            ("app_version", None),
+        ),
+    ],
+)
+def test_static_version_table_reads_what_the_bytes_do_not_show(
+    tmp_path: Path, source: str, expected: tuple[str, str | None]
+) -> None:
+    (tmp_path / "env.py").write_bytes(source.encode("utf-8"))
+    assert static_version_table(tmp_path) == expected
+
+
+def test_env_py_without_table_or_flask_is_not_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ast
+
+    def parse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("parsed")
+
+    write(tmp_path / "env.py", OFFLINE_ONLINE.format(offline="", online=""))
+    monkeypatch.setattr(ast, "parse", parse)
+    assert static_version_table(tmp_path) == ("alembic_version", None)
+
+
 def test_missing_default_versions_folder_is_an_empty_history(tmp_path: Path) -> None:
     # `alembic init` makes versions/ empty and git does not keep empty folders.
     (tmp_path / "migrations").mkdir()
