@@ -242,6 +242,8 @@ def test_lint_runs_without_importing_typing_or_dataclasses(project: Path, argv: 
         # only check's --timeout needs math, only its help the placeholders
         "assert 'math' not in sys.modules, 'math imported'\n"
         "assert 'alembic_gate.shared.placeholders' not in sys.modules, 'placeholders imported'\n"
+        # a plain alembic.ini is read without configparser (discovery.plain_ini)
+        "assert 'configparser' not in sys.modules, 'configparser imported'\n"
         "sys.exit(rc)\n"
     )
     for _ in range(2):  # with the cache: filled, then read

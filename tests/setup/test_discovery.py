@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from alembic.config import Config
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from alembic_gate.errors import UsageError
 from alembic_gate.setup.discovery import (
@@ -689,3 +691,127 @@ def test_missing_explicit_versions_folder_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="does not exist"):
         (setup,) = find_setups([], "alembic", [str(tmp_path / "nope")], False, tmp_path)
         revision_files(setup)
+
+
+# --- alembic.ini read without configparser --------------------------------------------------------
+
+INI_LINES = [
+    "[alembic]",
+    "[other]",
+    "[DEFAULT]",
+    "[alembic] tail",
+    "[]",
+    "[a]b]",
+    "script_location = %(here)s/migrations",
+    "Script_Location: x",
+    "script_location=y",
+    "sqlalchemy.url = driver://u:p@host/db",
+    "url = a%%b",
+    "url = %(missing)s",
+    "url = %(SCRIPT_LOCATION)s/v",
+    "url = %(url)s",
+    "url = 50%",
+    "url = %()s",
+    "url = %(here)d",
+    "nested = %(url)s",
+    "a = b : c",
+    " = value",
+    "novalue",
+    "  indented = 1",
+    "\tcontinued",
+    "# comment = 1",
+    "  ; comment",
+    "; k = v",
+    "",
+    "   ",
+    "key = é",
+    "\ufeff[alembic]",
+    "k\x0c = v\x0b",
+]
+
+
+def _configparser_view(text: str, name: str, here: str) -> object:
+    """What configparser gives: the sections, and section `name`'s values (or the error)."""
+    import configparser
+    import io
+
+    parser = configparser.ConfigParser({"here": here})
+    try:
+        parser.read_file(io.StringIO(text), source="alembic.ini")
+        if not parser.has_section(name):
+            return set(parser.sections()), None
+        keys = parser.options(name)
+        return set(parser.sections()), {key: parser.get(name, key) for key in keys}
+    except (configparser.Error, ValueError) as exc:
+        return type(exc)
+
+
+@given(
+    lines=st.lists(st.sampled_from(INI_LINES), max_size=12),
+    here=st.sampled_from(["/p/app", "/p/50%", "/p/a%%b"]),
+)
+@settings(max_examples=3000, deadline=None)
+def test_plain_ini_reads_as_configparser(lines: list[str], here: str) -> None:
+    from alembic_gate.setup.discovery import plain_ini
+
+    text = "".join(f"{line}\n" for line in ["[alembic]", *lines])
+    plain = plain_ini(io_lines(text), "alembic", here)
+    if plain is None:
+        return  # configparser reads it
+    sections, values = _configparser_view(text, "alembic", here)  # type: ignore[misc]
+    assert plain.sections == sections
+    assert plain.has_section("alembic") == (values is not None)
+    if values is not None:
+        assert plain.values == values
+        assert all(plain.has_option("alembic", key.upper()) for key in values)
+        assert all(plain.get("alembic", key.upper()) == value for key, value in values.items())
+
+
+def io_lines(text: str) -> list[str]:
+    import io
+
+    return io.StringIO(text).readlines()
+
+
+@pytest.mark.parametrize(
+    ("text", "taken"),
+    [
+        (  # the generic template's
+            "[alembic]\nscript_location = %(here)s/alembic\nprepend_sys_path = .\n"
+            "version_path_separator = os\nsqlalchemy.url = driver://user:pass@localhost/dbname\n\n"
+            "[post_write_hooks]\n# format using black\n\n[loggers]\nkeys = root\n\n"
+            "[formatter_generic]\nformat = %(levelname)-5.5s [%(name)s] %(message)s\n",
+            True,
+        ),
+        ("[alembic]\nscript_location = migrations\n# file_template = %%(rev)s\nurl = 10%%\n", True),
+        ("[alembic]\n  # indented comment\nurl = a\n", True),
+        ("[alembic]\n[Alembic]\nKey = 1\n", True),
+        ("[alembic]\nurl = a%%b\nnested = %(url)s\n", False),  # nested
+        ("[alembic]\nurl = a\n  indented = 1\n", False),  # a continued value
+        ("[alembic]\nurl = a\n\n  indented = 1\n", False),
+        ("[alembic]\n  indented = 1\n", False),
+        ("[alembic]\nurl = %(here)s/%(missing)s\n", False),  # errors on get
+        ("[alembic]\nurl = %()s\n", False),
+        ("[alembic]\nurl = %(url\n", False),
+        ("[alembic]\nKey = 1\nkey: 2\n", False),  # errors on read
+    ],
+)
+def test_plain_ini_reads_as_configparser_does(text: str, taken: bool) -> None:
+    """Either plain_ini leaves the file to configparser, or reads what configparser does."""
+    from alembic_gate.setup.discovery import plain_ini
+
+    plain = plain_ini(io_lines(text), "alembic", "/p")
+    assert (plain is not None) == taken
+    if plain is not None:
+        assert (plain.sections, plain.values) == _configparser_view(text, "alembic", "/p")
+
+
+def test_setup_from_an_ini_configparser_must_read(tmp_path: Path) -> None:
+    # a continued value: read by configparser
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "alembic.ini").write_text(
+        "[alembic]\nscript_location = migrations\npath_separator = newline\n"
+        "version_locations = %(here)s/a\n    %(here)s/b\n"
+    )
+    (setup,) = find_setups([], "alembic", [], False, tmp_path)
+    assert setup.version_locations == (tmp_path / "a", tmp_path / "b")
