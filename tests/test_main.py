@@ -6,6 +6,7 @@ import argparse
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,59 @@ def test_help_is_laid_out_as_argparse_lays_it_out(
     monkeypatch.setattr(main_module, "_Formatter", argparse.HelpFormatter)
     assert ours == _help(main_module.build_parser([command]), command)
     assert ours[1].startswith(f"usage: alembic-gate {command}")
+
+
+ARGVS = [
+    ["lint"],
+    ["lint", "a.py", "b.py"],
+    ["lint", "--format", "json", "--format=sarif=out.sarif", "a.py"],
+    ["lint", "-c", "x.ini", "-n", "other", "--no-cache", "--base", "main"],
+    ["lint", "--versions", "v", "--recursive", "--select", "AG1", "--fail-on", "info"],
+    ["lint", "--vers", "v", "--ign", "AG101"],  # abbreviations
+    ["lint", "--", "-a.py"],
+    ["lint", "-cx.ini", "--extend-select=AG009"],
+    ["lint", "--bogus"],  # left over: the top-level parser's error
+    ["lint", "a.py", "--version"],
+    ["lint", "--fail-on", "bogus"],
+    ["lint", "--format"],
+    ["lint", "-h"],
+    ["lint", "--help", "--bogus"],
+    ["lint", "-c"],
+    ["--version", "lint"],
+    ["-h", "lint"],
+    ["graph", "--format", "dot"],
+    ["graph", "--format", "svg"],
+    ["check", "--db", "sqlite", "--timeout", "1.5", "--env", "A=1", "-x", "k=v", "f.py"],
+    ["check", "--timeout", "inf"],
+    ["check", "--timeout", "0"],
+    ["doctor", "--database-url", "sqlite://", "--replay"],
+    ["doctor"],
+    ["nope"],
+    [],
+]
+
+
+def _outcome(
+    parse: Callable[[], argparse.Namespace], capsys: pytest.CaptureFixture[str]
+) -> tuple[object, str, str]:
+    try:
+        result: object = list(vars(parse()).items())
+    except SystemExit as exc:
+        result = ("exit", exc.code)
+    out, err = capsys.readouterr()
+    return result, out, err
+
+
+@pytest.mark.parametrize("columns", ["60", "132"])
+@pytest.mark.parametrize("argv", ARGVS)
+def test_arguments_parse_as_the_whole_parser_does(
+    argv: list[str],
+    columns: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A command given first is parsed by its own parser alone, to the same namespace,
+    help, errors and exit codes as through the top-level parser."""
+    monkeypatch.setenv("COLUMNS", columns)
+    whole = _outcome(lambda: main_module.build_parser(argv).parse_args(argv), capsys)
+    assert _outcome(lambda: main_module.parse_arguments(argv), capsys) == whole

@@ -14,7 +14,7 @@ from alembic_gate.errors import GateError
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
-    from typing import NoReturn
+    from typing import Any, NoReturn
 
 REPORT_FORMATS = ("text", "github", "json", "sarif", "gitlab", "junit")
 GRAPH_FORMATS = ("mermaid", "dot", "text")
@@ -116,7 +116,7 @@ def _seconds(value: str) -> float:
     return seconds
 
 
-def _lint_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _lint_parser(sub: _Parsers) -> None:
     p = sub.add_parser(
         "lint",
         formatter_class=_Formatter,
@@ -145,7 +145,7 @@ def _lint_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
 
 
-def _check_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _check_parser(sub: _Parsers) -> None:
     from alembic_gate.shared import placeholders  # for its help only
 
     p = sub.add_parser(
@@ -234,7 +234,7 @@ def _check_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("files", nargs="*", help=argparse.SUPPRESS)
 
 
-def _doctor_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _doctor_parser(sub: _Parsers) -> None:
     p = sub.add_parser(
         "doctor",
         formatter_class=_Formatter,
@@ -255,7 +255,7 @@ def _doctor_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     )
 
 
-def _graph_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _graph_parser(sub: _Parsers) -> None:
     p = sub.add_parser(
         "graph",
         formatter_class=_Formatter,
@@ -272,6 +272,9 @@ def _graph_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
 
 
+PROG = "alembic-gate"
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The command line. Given arguments that name a command, only that command's
     parser is made: argparse builds objects for every option and looks up translations
@@ -279,7 +282,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     named = _named_command(argv)
     parser = argparse.ArgumentParser(
         formatter_class=_Formatter,
-        prog="alembic-gate",
+        prog=PROG,
         description="Stop broken Alembic migrations before they reach a shared database.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -296,6 +299,40 @@ COMMAND_PARSERS = {
     "doctor": _doctor_parser,
     "graph": _graph_parser,
 }
+
+
+class _Alone:
+    """Stands in for the subparsers action of `build_parser` to make one command's
+    parser without the top-level one: the parser `add_parser` makes there."""
+
+    parser: argparse.ArgumentParser | None = None
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        del kwargs["help"]  # the top-level help's line for the command
+        self.parser = argparse.ArgumentParser(prog=f"{PROG} {name}", **kwargs)
+        return self.parser
+
+
+if TYPE_CHECKING:
+    _Parsers = argparse._SubParsersAction[argparse.ArgumentParser] | _Alone
+
+
+def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
+    """`build_parser(argv).parse_args(argv)`. When the command comes first (as pre-commit
+    and CI run it), the top-level parser hands every argument after it to the command's
+    parser and adds only `command`, unless some are left over: that parser alone reads
+    them here, without the top-level one (~1 M instructions a run). Anything else, and
+    leftovers (for the top-level parser's error), goes through `build_parser`."""
+    add = COMMAND_PARSERS.get(argv[0]) if argv else None
+    if add is not None:
+        alone = _Alone()
+        add(alone)
+        assert alone.parser is not None
+        namespace = argparse.Namespace(command=argv[0])
+        args, left = alone.parser.parse_known_args(argv[1:], namespace)
+        if not left:
+            return args
+    return build_parser(argv).parse_args(argv)
 
 
 def _named_command(argv: Sequence[str] | None) -> str | None:
@@ -323,7 +360,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         try:
             argv = sys.argv[1:] if argv is None else argv
-            args = build_parser(argv).parse_args(argv)
+            args = parse_arguments(argv)
         except SystemExit:  # --help, --version: written, if standard output takes it
             sys.stdout.flush()
             raise
