@@ -524,3 +524,24 @@ def test_a_file_argument_that_does_not_exist(
     assert capsys.readouterr().err == (
         "alembic-gate: error: no such file: migrations/versions/gone.py\n"
     )
+
+
+@pytest.mark.parametrize(
+    "text", [None, "[tool.alembic-gate]\nfail-on = 'warning'\nignore = ['AG101']\n"]
+)
+def test_a_setup_in_the_current_directory_reads_the_same_settings(
+    project: Path, text: str | None
+) -> None:
+    """lint reuses the current directory's settings for a setup that runs there."""
+    from alembic_gate.lint import _setup_settings
+    from alembic_gate.main import build_parser
+    from alembic_gate.setup.settings import load_settings
+
+    if text is not None:
+        (project / "pyproject.toml").write_text(text)
+    args = build_parser(["lint"]).parse_args(["lint", "--select", "AG1"])
+    here = load_settings(args, project)
+    assert load_settings(args, project, project) == here
+    assert _setup_settings(args, project, project, here) is here
+    assert _setup_settings(args, project, None, here) is here
+    assert load_settings(args, project, None) == here

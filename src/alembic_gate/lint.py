@@ -225,7 +225,7 @@ def _run(args: argparse.Namespace) -> int:
     use_cache = not args.no_cache
     histories = [load_history(setup, cwd, use_cache) for setup in setups]
     expect_history(sum(len(history.graph.files) for history in histories))
-    per_setup = [load_settings(args, cwd, h.setup.working_dir) for h in histories]
+    per_setup = [_setup_settings(args, cwd, h.setup.working_dir, here) for h in histories]
     for since in dict.fromkeys(s.since for s in per_setup):
         check_since_known((h.graph for h in histories), since)
     contexts = [
@@ -255,6 +255,16 @@ def _run(args: argparse.Namespace) -> int:
     if note is not None:
         print(note, file=sys.stderr)
     return report.exit_code
+
+
+def _setup_settings(
+    args: argparse.Namespace, cwd: Path, folder: Path | None, here: Settings
+) -> Settings:
+    """The settings of a setup that runs in `folder`: for one that runs in the current
+    directory, `here`, read already (settings_file finds the same file for both)."""
+    if folder is None or folder == cwd:
+        return here
+    return load_settings(args, cwd, folder)
 
 
 def _scoped(args: argparse.Namespace, settings: Settings) -> bool:
