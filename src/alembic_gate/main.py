@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -351,7 +350,9 @@ COMMAND_MODULES = {
 
 
 def _command(name: str) -> Callable[[argparse.Namespace], int]:
-    module = importlib.import_module(COMMAND_MODULES[name])
+    # `__import__` with a fromlist gives the module itself, as importlib.import_module
+    # does, without importing importlib (and warnings) from the console script
+    module = __import__(COMMAND_MODULES[name], fromlist=["run"])
     run: Callable[[argparse.Namespace], int] = module.run
     return run
 

@@ -6,7 +6,6 @@ Each reporter module is imported only when its format is asked for, so a plain
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 
 from alembic_gate.findings import Report
@@ -16,7 +15,8 @@ Reporter = Callable[[Report], str]
 
 def _lazy(module: str) -> Reporter:
     def render(report: Report) -> str:
-        loaded = importlib.import_module(f"alembic_gate.reporters.{module}")
+        # the module itself, as importlib.import_module gives it (main._command)
+        loaded = __import__(f"alembic_gate.reporters.{module}", fromlist=["render"])
         rendered: str = loaded.render(report)
         return rendered
 
