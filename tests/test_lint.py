@@ -545,3 +545,16 @@ def test_a_setup_in_the_current_directory_reads_the_same_settings(
     assert _setup_settings(args, project, project, here) is here
     assert _setup_settings(args, project, None, here) is here
     assert load_settings(args, project, None) == here
+
+
+def test_lint_from_the_console_keeps_its_histories_to_the_exit(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alembic_gate import main as main_module
+    from alembic_gate.history.load import History
+
+    kept: list[tuple[object, ...]] = []
+    monkeypatch.setattr(main_module, "_kept", kept)
+    main(["lint", "--ignore", "AG001"])
+    ((histories, _, _),) = kept
+    assert isinstance(histories, list) and isinstance(histories[0], History)

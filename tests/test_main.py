@@ -181,3 +181,16 @@ def test_arguments_parse_as_the_whole_parser_does(
     monkeypatch.setenv("COLUMNS", columns)
     whole = _outcome(lambda: main_module.build_parser(argv).parse_args(argv), capsys)
     assert _outcome(lambda: main_module.parse_arguments(argv), capsys) == whole
+
+
+def test_what_a_command_made_is_kept_only_for_an_exit_without_tear_down(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(main_module, "_kept", None)  # main called from Python
+    main_module.keep_until_exit([1])
+    assert main_module._kept is None
+    kept: list[object] = []  # as console sets it
+    monkeypatch.setattr(main_module, "_kept", kept)
+    made = [1]
+    main_module.keep_until_exit(made, 2)
+    assert kept == [(made, 2)] and kept[0][0] is made  # type: ignore[index]

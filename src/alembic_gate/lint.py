@@ -15,6 +15,7 @@ from alembic_gate.history.cache import collector_paused
 from alembic_gate.history.load import History, load_history, setups_from_args
 from alembic_gate.history.operations import expect_history, forget
 from alembic_gate.history.scope import check_since_known, safety_scope
+from alembic_gate.main import keep_until_exit
 from alembic_gate.reporters.output import parse_formats, wants_step_summary, write_reports
 from alembic_gate.rules import LintContext, iter_rules, lint_rules
 from alembic_gate.setup.discovery import AlembicSetup
@@ -254,6 +255,7 @@ def _run(args: argparse.Namespace) -> int:
     write_reports(report, targets)
     if note is not None:
         print(note, file=sys.stderr)
+    keep_until_exit(histories, contexts, report)
     return report.exit_code
 
 
