@@ -85,7 +85,7 @@ def our_view(setup: AlembicSetup) -> dict[str, object]:
     return {
         "script_location": str(setup.script_location),
         "version_locations": [str(path) for path in setup.version_locations],
-        "files": sorted(str(path.resolve()) for path in sources + compiled),
+        "files": sorted(str(Path(path).resolve()) for path in sources + compiled),
         "recursive": setup.recursive,
         "sourceless": setup.sourceless,
     }
@@ -124,9 +124,9 @@ def test_plain_revision_files_in_name_order() -> None:
     sources, compiled = revision_files(only_setup(PLAIN))
     versions = PLAIN / "alembic" / "versions"
     assert sources == [
-        versions / "939dbcec735e_create_account_table.py",
-        versions / "c8ad9e954c83_add_account_email.py",
-        versions / "f6e2167fe08a_add_account_email_index.py",
+        str(versions / "939dbcec735e_create_account_table.py"),
+        str(versions / "c8ad9e954c83_add_account_email.py"),
+        str(versions / "f6e2167fe08a_add_account_email_index.py"),
     ]
     assert compiled == []
 
@@ -187,7 +187,7 @@ def test_multi_locations_recursive_with_semicolon_separator() -> None:
     )
     assert setup.recursive
     sources, _ = revision_files(setup)
-    assert [path.relative_to(MULTI).as_posix() for path in sources] == [
+    assert [Path(path).relative_to(MULTI).as_posix() for path in sources] == [
         "migrations/versions/2024/f0b4c24f9a1c_create_customer_table.py",
         "migrations/versions/2025/6ba9e8d4413d_add_customer_phone.py",
         "migrations/versions/2025/06/9bed2f8a82b2_add_customer_phone_index.py",
@@ -585,8 +585,10 @@ def test_revision_files_like_alembic(
         ini.write(f"sourceless = {str(sourceless).lower()}\n")
     setup = only_setup(tmp_path)
     found_sources, found_compiled = revision_files(setup)
-    assert [path.relative_to(versions).as_posix() for path in found_sources] == sources
-    assert [path.relative_to(versions).as_posix() for path in found_compiled] == compiled
+    assert [Path(path).relative_to(versions).as_posix() for path in found_sources] == sources
+    assert [Path(path).relative_to(versions).as_posix() for path in found_compiled] == compiled
+    # Strings as a Path would give them (the cache keys its index by them).
+    assert all(path == str(Path(path)) for path in found_sources + found_compiled)
     assert our_view(setup) == alembic_view(tmp_path)
 
 
@@ -595,14 +597,17 @@ def test_pyo_is_shadowed_by_pyc(tmp_path: Path) -> None:
     write(tmp_path / "v" / "e.pyc", "")
     write(tmp_path / "v" / "f.pyo", "")
     setup = AlembicSetup(None, "alembic", None, (tmp_path / "v",), sourceless=True)
-    assert revision_files(setup) == ([], [tmp_path / "v" / "e.pyc", tmp_path / "v" / "f.pyo"])
+    assert revision_files(setup) == (
+        [],
+        [str(tmp_path / "v" / "e.pyc"), str(tmp_path / "v" / "f.pyo")],
+    )
 
 
 def test_same_file_through_two_locations_is_listed_once(tmp_path: Path) -> None:
     write(tmp_path / "v" / "a1.py", revision("a1"))
     (tmp_path / "link").symlink_to(tmp_path / "v")
     (setup,) = find_setups([], "alembic", ["v", "link"], False, cwd=tmp_path)
-    assert revision_files(setup) == ([tmp_path / "v" / "a1.py"], [])
+    assert revision_files(setup) == ([str(tmp_path / "v" / "a1.py")], [])
 
 
 # --- version table, read statically ---------------------------------------------------------------

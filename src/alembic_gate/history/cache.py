@@ -276,11 +276,12 @@ class RevisionCache:
     def read(self, path: Path, cwd: Path) -> RevisionFile:
         return self.read_all([path], cwd)[0]
 
-    def read_all(self, paths: Sequence[Path], cwd: Path) -> list[RevisionFile]:
-        """Every file: from the cache where its metadata or its content is known, the
-        others parsed (in parallel when there are many) and stored."""
+    def read_all(self, paths: Sequence[str | Path], cwd: Path) -> list[RevisionFile]:
+        """Every file (its path, mostly as a string: discovery.revision_files): from the
+        cache where its metadata or its content is known, the others parsed (in parallel
+        when there are many) and stored."""
         if self.file is None:  # no cache: nothing to look up, no metadata to keep
-            return read_revisions(paths, cwd)
+            return read_revisions([Path(path) for path in paths], cwd)
         found: list[RevisionFile | None] = []
         # The files not found, and their metadata (only theirs: 4 MiB at 20,000 files).
         missed: list[tuple[int, Key | None]] = []
@@ -291,9 +292,10 @@ class RevisionCache:
                 found.append(rev)
                 if rev is None:
                     missed.append((len(found) - 1, key))
-            results = read_files([paths[i] for i, _ in missed], cwd, self)
-            for (i, key), (digest, entry) in zip(missed, results, strict=True):
-                found[i] = self._keep(paths[i], cwd, key, digest, entry)
+            files = [Path(names[i]) for i, _ in missed]
+            results = read_files(files, cwd, self)
+            for (i, key), path, (digest, entry) in zip(missed, files, results, strict=True):
+                found[i] = self._keep(path, cwd, key, digest, entry)
         return [rev for rev in found if rev is not None]
 
     def _lookup(self, name: str, display: str) -> tuple[RevisionFile | None, Key | None]:
@@ -352,7 +354,7 @@ class RevisionCache:
             self.added.add(str(path))
             self.changed = True
 
-    def save(self, keep: Sequence[Path]) -> None:
+    def save(self, keep: Sequence[str | Path]) -> None:
         """Write the cache: the files in `keep` (those that exist now), and a few
         contents no file has any more (a branch switched back and forth)."""
         if self.file is None or self.folder is None or not self.changed:

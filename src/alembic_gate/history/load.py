@@ -47,7 +47,7 @@ def load_history(setup: AlembicSetup, cwd: Path, use_cache: bool = True) -> Hist
 
 
 def _read(
-    setup: AlembicSetup, sources: list[Path], cwd: Path, use_cache: bool
+    setup: AlembicSetup, sources: list[str], cwd: Path, use_cache: bool
 ) -> list[RevisionFile]:
     """The revision files, through the cache, which is let go before the graph is built
     (at 20,000 revisions it holds ~25 MiB beside what it gave)."""

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 
-def display_path(path: Path, cwd: Path) -> str:
+def display_path(path: Path | str, cwd: Path) -> str:
     """`path` relative to `cwd` when inside it, POSIX style; otherwise as given."""
     return display_paths([str(path)], cwd)[0]
 
