@@ -247,3 +247,50 @@ def test_a_frozen_class_with_slots_round_trips() -> None:
         back.name = "x"  # type: ignore[misc]
     with pytest.raises(ValueError):
         plain.unpack(SlotLeaf, ("a", ("b",), "not a line"))
+
+
+def test_a_frozen_class_with_slots_is_built_as_its_twin() -> None:
+    """Made as an instance of a class with the same slots, then given its own class:
+    nothing of the twin shows, and the instance is as frozen, hashable and equal as
+    one made by `__init__`."""
+    back = plain.unpack(SlotLeaf, ("a", ("b",), None))
+    assert plain._twin(SlotLeaf) is not None
+    assert type(back) is SlotLeaf and not hasattr(back, "__dict__")
+    assert hash(back) == hash(SlotLeaf("a", ("b",))) and back == SlotLeaf("a", ("b",))
+    with pytest.raises(records.FrozenInstanceError):
+        del back.ids
+
+
+def test_a_frozen_class_with_slots_no_twin_fits_is_built_through_its_slots(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    @record(frozen=True, slots=True)
+    class Other:
+        name: str
+        line: int | None = None
+
+    monkeypatch.setattr(plain, "_twin", lambda cls: None)
+    back = plain.unpack(Other, ("a", 2))
+    assert type(back) is Other and back == Other("a", 2)
+    with pytest.raises(ValueError):
+        plain.unpack(Other, ("a", "b"))
+
+
+def test_a_class_whose_layout_differs_has_no_twin() -> None:
+    class WithDict:
+        name: str
+
+    WithDict.__slots__ = ("name",)  # type: ignore[attr-defined]  # not its real layout
+    assert plain._twin(WithDict) is None
+
+
+def test_a_class_with_slots_is_built_by_assignments() -> None:
+    @record(slots=True)
+    class Slotted:
+        name: str
+        items: list[str] = field(default_factory=list)
+
+    back = plain.unpack(Slotted, ("a", ["b"]))
+    assert type(back) is Slotted and back == Slotted("a", ["b"])
+    back.name = "c"
+    assert back.name == "c"
