@@ -167,6 +167,9 @@ def test_entries_share_the_labels_and_depends_on_they_repeat(
     second = cache.from_entry(entry, path, "b.py", same)
     assert second.branch_labels is first.branch_labels
     assert second.depends_on is first.depends_on
+    # (and, both found shared, the rest is shared still)
+    assert first.dialects is not None and second.dialects is first.dialects
+    assert second.suppressions is first.suppressions
     assert (second.revision, second.down_revision) == (first.revision, first.down_revision)
     facts = list(marshal.loads(entry[0]))
     facts[0] = 12  # the revision id: not a str

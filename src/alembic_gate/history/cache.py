@@ -135,12 +135,17 @@ def from_entry(
         facts = marshal.loads(entry[0])  # type: ignore[index]
     except (EOFError, ValueError, TypeError) as exc:
         raise ValueError(f"not a cache entry: {exc}") from None
-    rev = plain.unpack(RevisionFile, facts, file, display, at, built=_known(facts, same))
+    known = _known(facts, same)
+    shared = len(known)  # (unpack adds what it builds to `known`)
+    rev = plain.unpack(RevisionFile, facts, file, display, at, built=known)
     if rev.ops_data is not None:
         raise ValueError("not a cache entry: operations stored twice")
     if ops is not None:
         rev.ops_data = ops
-    _share(rev, facts[_LABELS_FIELD], facts[_DEPENDS_FIELD], same)
+    if shared != 2:  # both already shared: not hashed again
+        _share(rev, facts[_LABELS_FIELD], facts[_DEPENDS_FIELD], same)
+    else:
+        _share_others(rev, same)
     return rev
 
 
@@ -217,6 +222,12 @@ def _share(rev: RevisionFile, labels: Any, depends: Any, same: dict[Any, Any]) -
     by their packed form (`labels`, `depends`), which hashes in C."""
     rev.branch_labels = same.setdefault(labels, rev.branch_labels)
     rev.depends_on = same.setdefault(depends, rev.depends_on)
+    _share_others(rev, same)
+
+
+def _share_others(rev: RevisionFile, same: dict[Any, Any]) -> None:
+    """`_share` for the dialects and suppressions (a revision whose branch_labels and
+    depends_on are shared already: `_known`)."""
     if rev.dialects is not None:
         rev.dialects = same.setdefault(rev.dialects, rev.dialects)
     if not rev.suppressions:  # never changed in place (revisions.py makes a new dict)
