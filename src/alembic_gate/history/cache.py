@@ -29,7 +29,7 @@ import os
 import stat
 import sys
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -133,11 +133,11 @@ def from_entry(
     at, ops = _operations_of(entry, source)
     try:
         facts = marshal.loads(entry[0])  # type: ignore[index]
-    except (EOFError, ValueError, TypeError) as exc:
+        known = _known(facts, same)
+        shared = len(known)  # (the reader adds what it builds to `known`)
+        rev = _reader()(facts, (file, display, at), known)
+    except _MISFITS as exc:
         raise ValueError(f"not a cache entry: {exc}") from None
-    known = _known(facts, same)
-    shared = len(known)  # (unpack adds what it builds to `known`)
-    rev = plain.unpack(RevisionFile, facts, file, display, at, built=known)
     if rev.ops_data is not None:
         raise ValueError("not a cache entry: operations stored twice")
     if ops is not None:
@@ -147,6 +147,15 @@ def from_entry(
     else:
         _share_others(rev, same)
     return rev
+
+
+# What loading and reading an entry raise when it is not one.
+_MISFITS = (EOFError, ValueError, *plain.MISFITS)
+
+
+@functools.cache
+def _reader() -> Callable[[object, tuple[object, ...], dict[int, Any]], RevisionFile]:
+    return plain.reader(RevisionFile, _SKIP)
 
 
 def _known(facts: Any, same: dict[Any, Any]) -> dict[int, Any]:
