@@ -120,6 +120,40 @@ def _damage(file: Path, change: object) -> None:
             handle.write(cache._framed(piece))
 
 
+def _hits(stored: tuple[str, dict[str, object], dict[bytes, object]], new: object) -> object:
+    """Each index entry's metadata kept (still a hit), its content hash made `new`."""
+    index = {name: (hit[0], new) for name, hit in stored[1].items()}  # type: ignore[index]
+    return stored[0], index, stored[2]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda s: _hits(s, ["a list: unhashable"]),
+        lambda s: _hits(s, "not bytes"),
+        lambda s: _hits(s, b"no such content"),
+        lambda s: (s[0], {n: (*h, 1) for n, h in s[1].items()}, s[2]),  # type: ignore[misc]
+        lambda s: _entries(s, (b"\x00", b"")),
+        lambda s: _entries(s, (marshal.dumps(tuple(range(12))), b"")),
+        lambda s: _entries(s, ([], 1, 2)),
+        lambda s: _entries(s, next(v[::-1] for v in s[2].values())),
+    ],
+)
+def test_wrong_types_or_shapes_behind_unchanged_metadata_are_a_cold_read(
+    tmp_path: Path, versions: Path, change: object
+) -> None:
+    """The files untouched: each is found by its metadata, then its damaged index
+    entry or content is read again."""
+    folder = tmp_path / "cache"
+    store, cold = _read(folder, versions, tmp_path)
+    assert store.file is not None
+    _damage(store.file, change)
+    for _ in range(2):
+        again = RevisionCache(folder, ["versions"]).read_all(_files(versions), tmp_path)
+        assert again == cold
+        assert [operations(r) for r in again] == [operations(r) for r in cold]  # type: ignore[arg-type]
+
+
 def _entries(stored: tuple[str, dict[str, object], dict[bytes, object]], new: object) -> object:
     return stored[0], stored[1], dict.fromkeys(stored[2], new)
 
