@@ -330,7 +330,7 @@ class RevisionCache:
                 regular = stat.S_ISREG(st.st_mode)
                 key = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns) if regular else None
             rev = None
-            hit = index.get(name)
+            hit: Any = index.get(name)
             if key is not None and _valid(hit) and hit[0] == key:
                 entry = store.get(hit[1])
                 if entry is not None:
