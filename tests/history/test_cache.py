@@ -68,12 +68,17 @@ def test_a_hit_equals_a_fresh_read(
     folder = tmp_path / "cache"
     _, cold = _read(folder, versions, tmp_path)
     assert cold == _fresh(versions, tmp_path)
+    names = [str(path) for path in _files(versions)]  # as discovery lists them
+    assert RevisionCache(None, ["versions"]).read_all(names, tmp_path) == cold  # --no-cache
     _no_parse(monkeypatch)
     second, warm = _read(folder, versions, tmp_path)
     assert warm == cold
     assert [operations(rev) for rev in warm] == [operations(rev) for rev in cold]  # type: ignore[arg-type]
     assert not second.changed
     assert (folder / ".gitignore").read_text().endswith("*\n")
+    # the paths as strings: the same hits
+    third = RevisionCache(folder, ["versions"])
+    assert third.read_all(names, tmp_path) == cold and not third.changed
 
 
 def test_a_changed_file_is_parsed_again(tmp_path: Path, versions: Path) -> None:
