@@ -138,14 +138,63 @@ def test_methods_are_compiled_when_first_called_and_once() -> None:
     item, _ = _pair({"frozen": True})
     stubs = {name: vars(item)[name] for name in ("__init__", "__repr__", "__eq__", "__hash__")}
     one = item("a")
-    made = vars(item)["__init__"]
-    assert made is not stubs["__init__"] and made.__qualname__.endswith("Item.__init__")
     assert vars(item)["__repr__"] is stubs["__repr__"]  # not asked for: not compiled
     assert repr(one).endswith(".Item(name='a', size=0, seen=None)")
     assert vars(item)["__repr__"] is not stubs["__repr__"]
-    item("b")
-    assert vars(item)["__init__"] is made
     assert vars(item)["__eq__"] is stubs["__eq__"] and vars(item)["__hash__"] is stubs["__hash__"]
+
+
+def test_init_is_compiled_once_a_class_has_built_its_first_records() -> None:
+    item, _ = _pair({"frozen": True, "slots": True})
+    stub = vars(item)["__init__"]
+    for number in range(records.INTERPRETED):
+        item(str(number))
+    assert vars(item)["__init__"] is stub  # built field by field so far
+    item("last")
+    made = vars(item)["__init__"]
+    assert made is not stub and made.__qualname__.endswith("Item.__init__")
+    item("again")
+    assert vars(item)["__init__"] is made
+
+
+CALLS: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+    (("a",), {}),
+    (("a", 2), {}),
+    (("a", 2, ("t",), 4), {}),
+    ((), {"name": "a", "seen": 1}),
+    (("a",), {"tags": ["x"], "size": 3}),
+    (("a",), {"tags": records.MISSING}),  # the factory's value, as the compiled one gives
+    (("a", 2, (), 4, 5), {}),  # too many
+    ((), {}),  # a required one missing
+    ((), {"size": 2}),
+    (("a",), {"name": "b"}),  # twice
+    (("a",), {"colour": "red"}),  # unknown
+    (("a",), {"size": 1, "colour": "red"}),
+]
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=str)
+@pytest.mark.parametrize(("args", "kwargs"), CALLS, ids=str)
+def test_records_built_field_by_field_and_compiled_are_the_same(
+    options: dict[str, bool], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    """The first records of a class are built field by field, later ones by the compiled
+    `__init__`: both as dataclasses builds them, errors included."""
+    interpreted, _ = _pair(options)
+    compiled, same = _pair(options)
+    for number in range(records.INTERPRETED + 1):
+        compiled(str(number))
+    assert vars(compiled)["__init__"].__code__.co_name == "__init__"
+    outcomes = []
+    ours = records.MISSING in kwargs.values()  # records' own sentinel: not dataclasses'
+    for cls in (interpreted, compiled) if ours else (interpreted, compiled, same):
+        try:
+            made = cls(*args, **kwargs)
+        except TypeError as exc:
+            outcomes.append(str(exc).split("__init__() ")[-1])
+        else:
+            outcomes.append(records.asdict(made) if cls is not same else dataclasses.asdict(made))
+    assert all(outcome == outcomes[0] for outcome in outcomes)
 
 
 def test_fields_refuses_what_is_not_a_record() -> None:

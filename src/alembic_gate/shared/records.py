@@ -7,9 +7,11 @@ class an `__init__`, `__repr__` and `__eq__` (and, frozen, a `__setattr__`,
 is when the methods are made. The standard decorator compiles each of them as the class
 is defined (0.6 ms a class, ~55 classes), and importing it imports `inspect` (5 ms): a
 fifth of a pre-commit `lint`'s instructions (406 M before, 324 M after, at 1,000
-revisions). Here a method's source is compiled the first
-time the method is called, so a run pays only for the methods it uses, and most runs
-never print or compare most records.
+revisions). Here a method's source is compiled the first time the method is called,
+so a run pays only for the methods it uses, and most runs never print or compare most
+records; and `__init__` is compiled only once a class has built INTERPRETED records
+(until then each is built field by field, as the compiled one would build it), as most
+classes build a handful a run.
 
 `fields`, `replace` and `asdict` are those of dataclasses for records. A record is not a
 dataclass (`dataclasses.fields` refuses it); `plain.py`, which packs records for the
@@ -158,7 +160,7 @@ def _make(cls: type[T], frozen: bool, eq: bool, slots: bool) -> type[T]:
     own = vars(cls)
     for name in _methods(eq, frozen):
         if name not in own:
-            methods[name] = _lazy(cls, name, _SOURCES[name])
+            methods[name] = _lazy_init(cls) if name == "__init__" else _lazy(cls, name)
     if eq and not frozen and "__hash__" not in own:
         methods["__hash__"] = None  # as dataclasses: a mutable record is unhashable
     if frozen:
@@ -232,17 +234,71 @@ def _frozen_methods(cls: type, found: tuple[Field, ...]) -> dict[str, object]:
 # -- the methods, compiled on first use ---------------------------------------------
 
 
-def _lazy(cls: type, name: str, source: Callable[[type], str]) -> Callable[..., Any]:
-    """A method that, called the first time, compiles the real one from `source(cls)`,
-    puts it on the class in its own place, and calls it."""
+def _lazy(cls: type, name: str) -> Callable[..., Any]:
+    """A method that, called the first time, compiles the real one from its source
+    (`_SOURCES`), puts it on the class in its own place, and calls it."""
 
     def first_call(self: Any, *args: Any, **kwargs: Any) -> Any:
-        method = _compiled(cls, name, source(cls))
-        setattr(cls, name, method)
-        return method(self, *args, **kwargs)
+        return _compile_now(cls, name)(self, *args, **kwargs)
 
     first_call.__name__ = first_call.__qualname__ = name
     return first_call
+
+
+def _compile_now(cls: type, name: str) -> Callable[..., Any]:
+    method = _compiled(cls, name, _SOURCES[name](cls))
+    setattr(cls, name, method)
+    return method
+
+
+# How many records of a class are built field by field before its `__init__` is
+# compiled: compiling one costs ~1 M instructions (~0.3 ms), building one field by
+# field ~10 k more than the compiled `__init__` does; most classes build a handful of
+# records a run (a setup, the settings, a report, each rule's entry), a few thousands.
+INTERPRETED = 64
+
+
+def _lazy_init(cls: type) -> Callable[..., Any]:
+    """An `__init__` that builds the first INTERPRETED records field by field
+    (`_init_by_fields`) and then compiles the real one, as `_lazy` does; a call that is
+    not a plain, valid one goes to the compiled `__init__` at once, which raises the
+    TypeError Python gives."""
+    built = 0
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        nonlocal built
+        built += 1
+        if built > INTERPRETED or not _init_by_fields(cls, self, args, kwargs):
+            _compile_now(cls, "__init__")(self, *args, **kwargs)
+
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    return __init__
+
+
+def _init_by_fields(cls: type, self: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """What the compiled `__init__` does (`_init_source`), read from the fields rather
+    than compiled; False, with nothing done, for a call it would refuse."""
+    found = fields(cls)
+    if len(args) > len(found):
+        return False
+    values = list(args)
+    named = 0
+    for one in found[len(args) :]:
+        if one.name in kwargs:
+            values.append(kwargs[one.name])
+            named += 1
+        elif one.default_factory is not MISSING or one.default is not MISSING:
+            values.append(one.default)  # MISSING for a factory's field: made below
+        else:
+            return False  # a required argument not given
+    if named != len(kwargs):
+        return False  # an unknown keyword, or one that repeats a positional argument
+    set_field = object.__setattr__ if is_frozen(cls) else setattr
+    for one, value in zip(found, values):
+        if value is MISSING and one.default_factory is not MISSING:
+            value = one.default_factory()
+        set_field(self, one.name, value)
+    return True
 
 
 def _compiled(cls: type, name: str, source: str) -> Callable[..., Any]:
