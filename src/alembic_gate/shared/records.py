@@ -294,7 +294,7 @@ def _init_by_fields(cls: type, self: Any, args: tuple[Any, ...], kwargs: dict[st
     if named != len(kwargs):
         return False  # an unknown keyword, or one that repeats a positional argument
     set_field = object.__setattr__ if is_frozen(cls) else setattr
-    for one, value in zip(found, values):
+    for one, value in zip(found, values, strict=True):
         if value is MISSING and one.default_factory is not MISSING:
             value = one.default_factory()
         set_field(self, one.name, value)
