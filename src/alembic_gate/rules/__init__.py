@@ -9,7 +9,6 @@ page lives at `docs/rules/<CODE>.md`.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -90,7 +89,8 @@ RULE_MODULES = (
 
 
 def _load() -> list[ModuleType]:
-    return [importlib.import_module(f"alembic_gate.rules.{name}") for name in RULE_MODULES]
+    # each module itself, as importlib.import_module gives it (main._command)
+    return [__import__(f"alembic_gate.rules.{name}", fromlist=["RULE"]) for name in RULE_MODULES]
 
 
 def revision_checks() -> dict[str, RevisionCheck]:
