@@ -18,7 +18,6 @@ touched.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterator, Sequence
 
 from alembic_gate.findings import Finding
@@ -26,6 +25,7 @@ from alembic_gate.findings.catalog import RULES
 from alembic_gate.history.graph import RevisionGraph
 from alembic_gate.rules import LintContext
 from alembic_gate.rules.ag00_common import command, unreadable_note
+from alembic_gate.shared.commands import quote
 
 RULE = RULES["AG001"]
 # Up to this many heads, each message names them all.
@@ -71,7 +71,7 @@ def _merge_command(
         return None
     # `alembic merge heads` names every head: only when every head is to be merged.
     everything = len(mergeable) > LISTED and mergeable == heads == graph.heads
-    ids = "heads" if everything else " ".join(shlex.quote(h) for h in mergeable)
+    ids = "heads" if everything else " ".join(quote(h) for h in mergeable)
     return command(ctx, "merge", f'-m "merge heads" {ids}')
 
 

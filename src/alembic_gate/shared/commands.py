@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 
 from alembic_gate.shared.paths import display_path
@@ -13,15 +12,22 @@ if TYPE_CHECKING:
     from alembic_gate.setup.discovery import AlembicSetup
 
 
+def quote(word: str) -> str:
+    """`shlex.quote`, imported only when a command is written (a finding to fix)."""
+    import shlex
+
+    return shlex.quote(word)
+
+
 def alembic_command(setup: AlembicSetup, cwd: Path, subcommand: str, rest: str) -> str:
     """`alembic [-c CONFIG] [-n NAME] SUBCOMMAND REST`, as run from `cwd`."""
     words = ["alembic"]
     config = setup.config_path
     defaults = {(cwd / "alembic.ini").resolve(), (cwd / "pyproject.toml").resolve()}
     if config is not None and config.resolve() not in defaults:
-        words += ["-c", shlex.quote(display_path(config, cwd))]
+        words += ["-c", quote(display_path(config, cwd))]
     if setup.section != "alembic":
-        words += ["-n", shlex.quote(setup.section)]
+        words += ["-n", quote(setup.section)]
     return " ".join([*words, subcommand, rest])
 
 
@@ -30,7 +36,7 @@ def flask_command(setup: AlembicSetup, cwd: Path, subcommand: str, rest: str) ->
     words = ["flask", "db", subcommand]
     folder = setup.script_location
     if folder is not None and folder.resolve() != (cwd / "migrations").resolve():
-        words += ["-d", shlex.quote(display_path(folder, cwd))]
+        words += ["-d", quote(display_path(folder, cwd))]
     return " ".join([*words, rest])
 
 
@@ -42,6 +48,4 @@ def fix_command(setup: AlembicSetup, cwd: Path, subcommand: str, rest: str) -> s
     folder = setup.working_dir
     if folder is None or folder == cwd:
         return command(setup, cwd, subcommand, rest)
-    return (
-        f"cd {shlex.quote(display_path(folder, cwd))} && {command(setup, folder, subcommand, rest)}"
-    )
+    return f"cd {quote(display_path(folder, cwd))} && {command(setup, folder, subcommand, rest)}"
