@@ -72,7 +72,7 @@ def timed(owner, name, label):
             spent[label] = spent.get(label, 0.0) + time.perf_counter() - begin
     setattr(owner, name, wrapper)
 
-timed(alembic_gate.main, "build_parser", "arguments")
+timed(alembic_gate.main, "parse_arguments", "arguments")
 timed(lint, "setups_from_args", "setups")
 timed(load, "revision_files", "list files")
 timed(cache.RevisionCache, "_load", "load cache")
