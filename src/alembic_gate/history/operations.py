@@ -1372,9 +1372,27 @@ def _key(value: object) -> object:
     return value
 
 
+def _may_hold(lowered: str | None, word: str) -> bool:
+    """Whether a text may hold `word` (lowercase ASCII, none of the letters that
+    IGNORECASE also matches outside ASCII: i, k, s) as the patterns match it, case
+    aside; `lowered`: the text lowercased when it is ASCII, else None (the pattern then
+    decides). Not compiling and running a pattern that cannot match saves ~1 M
+    instructions in a run that reads one file."""
+    return lowered is None or word in lowered
+
+
 def _sql_row_changes(text: str) -> Iterator[tuple[str, str | None, str | None]]:
-    for match in _UPDATE_SQL.get().finditer(text):
-        yield "backfill", _sql_name(match.group(1)), None
+    lowered = text.lower() if text.isascii() else None
+    if _may_hold(lowered, "update"):
+        for match in _UPDATE_SQL.get().finditer(text):
+            yield "backfill", _sql_name(match.group(1)), None
+    if _may_hold(lowered, "delete"):
+        yield from _deletes(text)
+    if _may_hold(lowered, "truncate"):
+        yield from _truncates(text)
+
+
+def _deletes(text: str) -> Iterator[tuple[str, str | None, str | None]]:
     for match in _DELETE_SQL.get().finditer(text):
         table = _sql_name(match.group(1))
         where = match.group(2)
@@ -1384,6 +1402,9 @@ def _sql_row_changes(text: str) -> Iterator[tuple[str, str | None, str | None]]:
             continue
         for null in _IS_NULL.get().finditer(where):
             yield "backfill", table, _sql_name(null.group(1))
+
+
+def _truncates(text: str) -> Iterator[tuple[str, str | None, str | None]]:
     for match in _TRUNCATE_SQL.get().finditer(text):
         for name in re.split(r"\s*,\s*", match.group(1)):
             table = _sql_name(name)
@@ -1402,7 +1423,19 @@ def _sql_kind(text: str) -> str:
     return "data" if is_data_sql(text) else "schema"
 
 
+# The statements most data SQL starts with: told without the patterns.
+_DATA_WORDS = frozenset({"UPDATE", "INSERT", "DELETE", "SELECT"})
+
+
 def _is_data_statement(statement: str) -> bool:
+    # `_DATA_SQL`'s match for a statement starting with one of _DATA_WORDS in ASCII:
+    # its `\s*` skips what lstrip() does (str.isspace), and `\b` holds before the end
+    # or a character that is neither alphanumeric nor "_".
+    start = statement.lstrip()
+    if start[:6].isascii() and start[:6].upper() in _DATA_WORDS:
+        after = start[6:7]
+        if not (after.isalnum() or after == "_"):
+            return True
     return bool(_DATA_SQL.get().match(statement) or _TOGGLE_SQL.get().match(statement))
 
 
@@ -1414,8 +1447,10 @@ def is_data_sql(text: str) -> bool:
 
 
 def _strip_comments(text: str) -> str:
-    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
-    return re.sub(r"--[^\n]*", " ", text)
+    # Each pattern only where it can match (most SQL has no comment).
+    if "/*" in text:
+        text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    return re.sub(r"--[^\n]*", " ", text) if "--" in text else text
 
 
 def _is_column_extra(node: ast.expr, callee: str | None) -> bool:
@@ -1501,7 +1536,10 @@ def _bind(node: ast.Call, params: tuple[str, ...]) -> dict[str, ast.expr]:
 
 def _sql_name(name: str) -> str | None:
     """`public."Users"` -> `Users`; None for a placeholder."""
-    last = re.split(r"\s*\.\s*", name)[-1].strip('"`[]')
+    # Each pattern only where it can match: on a dot, and on "%" or "{" (a placeholder).
+    last = (re.split(r"\s*\.\s*", name)[-1] if "." in name else name).strip('"`[]')
+    if "%" not in last and "{" not in last:
+        return last
     return None if _PLACEHOLDER.get().fullmatch(last) else last
 
 

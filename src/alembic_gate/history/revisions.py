@@ -15,8 +15,10 @@ graph (its ids are read from the lines above the error) and carries the error fo
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 from alembic_gate.history.literals import literal as _literal
@@ -39,11 +41,10 @@ if TYPE_CHECKING:
 VARIABLES = ("revision", "down_revision", "branch_labels", "depends_on")
 ILLEGAL_ID_CHARS = frozenset("@-+:")
 
-_ASSIGN_LINE = re.compile(
-    rb"^(?:revision|down_revision|branch_labels|depends_on)\s*(?::[^=\n]*)?=", re.MULTILINE
-)
 _SUPPRESS = LazyPattern(r"#\s*alembic-gate:\s*ignore\[([^\]]*)\]")
-_HEADER = re.compile(r"^[ \t]*(Revision ID|Revises)[ \t]*:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
+# The header lines the docstring may hold (read as `^[ \t]*(NAME)[ \t]*:[ \t]*(.*?)[ \t]*$`
+# on each line would read them, without compiling a pattern: `_header_lines`).
+_HEADER_NAMES = ("Revision ID", "Revises")
 _HEADER_SEPARATORS = LazyPattern(r"[\s,()\[\]'\"]+")
 _NO_PARENT = frozenset({"<base>", "none", "base"})
 
@@ -257,9 +258,18 @@ def _find_line(data: bytes, prefixes: tuple[bytes, ...], pos: int) -> int:
     return min(found, default=-1)
 
 
+@functools.cache
+def _assign_line() -> re.Pattern[bytes]:
+    """A module-level assignment to a revision variable: compiled when a file has a
+    syntax error (few runs see one)."""
+    return re.compile(
+        rb"^(?:revision|down_revision|branch_labels|depends_on)\s*(?::[^=\n]*)?=", re.MULTILINE
+    )
+
+
 def _head_source(data: bytes) -> bytes | None:
     """The file up to the first block after the last variable, or None for all of it."""
-    matches = list(_ASSIGN_LINE.finditer(data))
+    matches = list(_assign_line().finditer(data))
     if not matches:
         return None
     block = _find_line(data, _BLOCK_STARTS, matches[-1].end())
@@ -353,17 +363,31 @@ def _read_header(module: ast.Module, rev: RevisionFile) -> None:
     doc = first.value.value
     if not isinstance(doc, str) or "Re" not in doc:
         return
-    for match in _HEADER.finditer(doc):
-        line = first.lineno + doc.count("\n", 0, match.start())
-        if match.group(1) == "Revision ID" and rev.header_revision is None:
-            rev.header_revision = (match.group(2), line)
-        elif match.group(1) == "Revises" and rev.header_revises is None:
-            rev.header_revises = (match.group(2), line)
+    for name, value, number in _header_lines(doc):
+        line = first.lineno + number
+        if name == "Revision ID" and rev.header_revision is None:
+            rev.header_revision = (value, line)
+        elif name == "Revises" and rev.header_revises is None:
+            rev.header_revises = (value, line)
     header, revision = rev.header_revision, rev.revision
     if header is not None and revision is not None and _names(header[0], (revision,)):
         rev.header_revision = None
     if rev.header_revises is not None and _names(rev.header_revises[0], rev.parents):
         rev.header_revises = None
+
+
+def _header_lines(doc: str) -> Iterator[tuple[str, str, int]]:
+    """(name, value, index of the line) of each "Revision ID:" / "Revises:" line of
+    `doc`, as `^[ \t]*(Revision ID|Revises)[ \t]*:[ \t]*(.*?)[ \t]*$` (MULTILINE)
+    finds them: lines split at "\n" only, the value stripped of spaces and tabs."""
+    for number, line in enumerate(doc.split("\n")):
+        start = line.lstrip(" \t")
+        for name in _HEADER_NAMES:
+            if start.startswith(name):
+                rest = start[len(name) :].lstrip(" \t")
+                if rest.startswith(":"):
+                    yield name, rest[1:].strip(" \t"), number
+                break
 
 
 def _names(text: str, ids: tuple[str, ...]) -> bool:
