@@ -129,6 +129,19 @@ _BATCH_SIGNATURES = {
 _HELPERS = frozenset({"f", "get_bind", "get_context", "inline_literal"})
 _TABLE_FACTORIES = frozenset({"table", "Table", "create_table"})
 _SERVER_GENERATED = frozenset({"Identity", "Computed", "FetchedValue", "DefaultClause"})
+# Calls among sa.Column's positional arguments that are not its type (nor a starred
+# argument is).
+_COLUMN_EXTRAS = frozenset(
+    {
+        "ForeignKey",
+        "Sequence",
+        "Identity",
+        "Computed",
+        "FetchedValue",
+        "DefaultClause",
+        "CheckConstraint",
+    }
+)
 # Statements whose body may not run.
 _BRANCHES = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try)
 # For the reader's isinstance tests (a tuple is tested faster than `A | B` is built).
@@ -136,6 +149,8 @@ _NOT_RUN = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _WITHS = (ast.With, ast.AsyncWith)
 _LOOPS = (ast.For, ast.AsyncFor)
 _ASSIGNS = (ast.Assign, ast.AnnAssign)
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_COLLECTIONS = (tuple, list, dict, frozenset, set)
 # What sa.Column's first argument is when it gives the name (the type comes next).
 _NAME_ARGS = (ast.Constant, ast.Name, ast.JoinedStr)
 # Core statement builders: SQL that reads or changes rows, never tables.
@@ -580,9 +595,9 @@ class _Reader:
         self.models: dict[str, str] = {}
         self.op_names = {"op"}
         for node in module.body:
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            if isinstance(node, _FUNCTIONS):
                 self.functions[node.name] = node
-            elif isinstance(node, ast.Assign | ast.AnnAssign):
+            elif isinstance(node, _ASSIGNS):
                 self._constant(node)
             elif isinstance(node, ast.ClassDef):
                 self._model(node)
@@ -613,7 +628,7 @@ class _Reader:
                 continue
             if isinstance(literal, str):
                 self.constants[target.id] = literal
-            elif isinstance(literal, tuple | list | dict | frozenset | set):
+            elif isinstance(literal, _COLLECTIONS):
                 self.literals[target.id] = literal
 
     def _model(self, node: ast.ClassDef) -> None:
@@ -900,7 +915,7 @@ class _Reader:
         table_columns = columns = None
         if name == "create_table":
             table_columns = self._table_columns(node.args[1:])
-            columns = None if table_columns is None else tuple(str(c.name) for c in table_columns)
+            columns = None if table_columns is None else tuple([str(c.name) for c in table_columns])
         new_column_name = None
         if "new_column_name" in options:
             new_column_name = self._string(_keyword(node, "new_column_name"))
@@ -984,32 +999,62 @@ class _Reader:
     def _column(self, node: ast.expr | None, primary: Set[str] = frozenset()) -> Column | None:
         """An `sa.Column(...)`; a primary key if its name is among `primary` (the names
         of its table's PrimaryKeyConstraint)."""
-        node = self._resolve(node)  # `column = sa.Column(...)`, then add_column(t, column)
+        if type(node) is ast.Name:
+            node = self._resolve(node)  # `column = sa.Column(...)`, then add_column(t, column)
         if not isinstance(node, ast.Call) or _callee(node) != "Column":
             return None
-        options = {kw.arg: kw.value for kw in node.keywords if kw.arg}
+        return self._column_call(node, primary)
+
+    def _column_call(self, node: ast.Call, primary: Set[str]) -> Column:
+        """The Column an `sa.Column(...)` call gives (read once per column of every
+        create_table: its keywords in one pass, a constant name read in place)."""
+        nullable = primary_key = server_default = default = type_node = None
+        for kw in node.keywords:  # the last of a repeated keyword counts, as in a dict
+            key = kw.arg
+            if key == "nullable":
+                nullable = kw.value
+            elif key == "server_default":
+                server_default = kw.value
+            elif key == "default":
+                default = kw.value
+            elif key == "primary_key":
+                primary_key = kw.value
+            elif key == "type_":
+                type_node = kw.value
         args = node.args
         # sa.Column("name", sa.Integer(), ...) or sa.Column(sa.Integer(), name=...)
-        name = self._string(args[0] if args else _keyword(node, "name"))
-        named = bool(args) and name is not None and isinstance(args[0], _NAME_ARGS)
+        if args:
+            first = args[0]
+            if type(first) is ast.Constant and type(first.value) is str:
+                name: str | None = first.value
+            else:
+                name = self._string(first)
+            named = name is not None and isinstance(first, _NAME_ARGS)
+        else:
+            name, named = self._string(_keyword(node, "name")), False
         generated = False
-        type_node = options.get("type_")
         for arg in args[1:] if named else args:
-            callee = _callee(arg) if isinstance(arg, ast.Call) else None
-            if callee in _SERVER_GENERATED:
-                generated = True
-            elif type_node is None and not _is_column_extra(arg, callee):
+            if isinstance(arg, ast.Call):
+                callee = _callee(arg)
+                if callee in _SERVER_GENERATED:
+                    generated = True
+                    continue
+                extra = callee in _COLUMN_EXTRAS
+            else:
+                extra = isinstance(arg, ast.Starred)
+            if type_node is None and not extra:
                 type_node = arg
-        nullable = _literal(options["nullable"]) if "nullable" in options else None
-        primary_key = _literal(options["primary_key"]) if "primary_key" in options else False
+        null = None if nullable is None else _literal(nullable)
+        key_given = False if primary_key is None else _literal(primary_key)
+        if type(type_node) is ast.Name:
+            type_node = self._resolve(type_node)
         return _new_column(
-            name=name,
-            nullable=nullable if isinstance(nullable, bool) else None,
-            server_default=generated
-            or ("server_default" in options and _literal(options["server_default"]) is not None),
-            client_default="default" in options and _literal(options["default"]) is not None,
-            primary_key=primary_key is True or name in primary,
-            type_=_source(self._resolve(type_node)),
+            name,
+            null if isinstance(null, bool) else None,
+            generated or (server_default is not None and _literal(server_default) is not None),
+            default is not None and _literal(default) is not None,
+            key_given is True or name in primary,
+            _source(type_node),
         )
 
     def _table_columns(self, args: list[ast.expr]) -> tuple[Column, ...] | None:
@@ -1027,8 +1072,8 @@ class _Reader:
                 primary |= {s for s in (self._string(a) for a in arg.args) if s is not None}
         columns = []
         for arg in found:
-            column = self._column(arg, primary)
-            if column is None or column.name is None:
+            column = self._column_call(arg, primary)
+            if column.name is None:
                 return None
             columns.append(column)
         return tuple(columns)
@@ -1451,22 +1496,6 @@ def _strip_comments(text: str) -> str:
     if "/*" in text:
         text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
     return re.sub(r"--[^\n]*", " ", text) if "--" in text else text
-
-
-def _is_column_extra(node: ast.expr, callee: str | None) -> bool:
-    """Positional sa.Column arguments that are not its type (`callee`: the node's, when
-    it is a call)."""
-    if isinstance(node, ast.Call):
-        return callee in (
-            "ForeignKey",
-            "Sequence",
-            "Identity",
-            "Computed",
-            "FetchedValue",
-            "DefaultClause",
-            "CheckConstraint",
-        )
-    return isinstance(node, ast.Starred)
 
 
 def _table_variables(module: ast.Module, constants: dict[str, str]) -> dict[str, str]:
