@@ -4,6 +4,7 @@ import ast
 import inspect
 import marshal
 import random
+import re
 import textwrap
 import zlib
 from pathlib import Path
@@ -834,3 +835,76 @@ def test_the_reader_passes_every_call_field_in_the_order_call_declares_them() ->
     given = [name.removeprefix("scope.") for name in given]
     assert not made.keywords
     assert given == [f.name for f in records.fields(Call)]
+
+
+def test_packed_operations_larger_than_the_window_round_trip() -> None:
+    """pack() compresses with a 4 KiB window: operations packing to more than that
+    unpack the same, and plain zlib reads them (what the cache's readers use)."""
+    columns = "".join(
+        f"    op.add_column('t{i}', sa.Column('c{i}', sa.Integer()))\n" for i in range(300)
+    )
+    ops = read_operations(HEAD + "def upgrade():\n" + columns)
+    data = pack(ops)
+    assert len(marshal.loads(zlib.decompress(data))) == 5
+    assert len(zlib.decompress(data)) > 4096 * 4
+    assert unpack(data) == ops
+
+
+def _old_row_changes(text: str) -> list[tuple[str, str | None, str | None]]:
+    """_sql_row_changes as it was, every pattern run on every text."""
+    found: list[tuple[str, str | None, str | None]] = []
+    for match in operations_module._UPDATE_SQL.get().finditer(text):
+        found.append(("backfill", operations_module._sql_name(match.group(1)), None))
+    for match in operations_module._DELETE_SQL.get().finditer(text):
+        table = operations_module._sql_name(match.group(1))
+        if match.group(2) is None:
+            if table is not None:
+                found.append(("empty", table, None))
+            continue
+        for null in operations_module._IS_NULL.get().finditer(match.group(2)):
+            found.append(("backfill", table, operations_module._sql_name(null.group(1))))
+    for match in operations_module._TRUNCATE_SQL.get().finditer(text):
+        for name in re.split(r"\s*,\s*", match.group(1)):
+            table = operations_module._sql_name(name)
+            if table is not None:
+                found.append(("empty", table, None))
+    return found
+
+
+_SQL_PIECES = [
+    "UPDATE ", "update ", "DELETE FROM ", "delete from ", "Truncate ", "TABLE ", "t", "x.y",
+    '"a b"', " SET a=1", " WHERE c IS NULL", ";", "é", "\u017f", " ", "\n", ", ", "%s", "{t}",
+    "/*", "*/", "--", "insert into t ", "select 1", "_", "1", "\u3000", "\u017felect",
+    "Update", "DELETE", "alter table t disable trigger x",
+]  # fmt: skip
+
+
+def test_sql_read_without_patterns_where_they_cannot_match() -> None:
+    """The substring tests before the SQL patterns, and the data statements told
+    without them, give what the patterns alone give (ASCII or not)."""
+    data = re.compile(operations_module._DATA_SQL._source, re.IGNORECASE)
+    toggle = re.compile(operations_module._TOGGLE_SQL._source, re.IGNORECASE)
+    placeholder = re.compile(operations_module._PLACEHOLDER._source)
+    rng = random.Random(7)
+    for _ in range(20000):
+        text = "".join(rng.choice(_SQL_PIECES) for _ in range(rng.randint(0, 8)))
+        assert list(operations_module._sql_row_changes(text)) == _old_row_changes(text), text
+        expected = bool(data.match(text) or toggle.match(text))
+        assert operations_module._is_data_statement(text) == expected, text
+        stripped = re.sub(r"--[^\n]*", " ", re.sub(r"/\*.*?\*/", " ", text, flags=re.S))
+        assert operations_module._strip_comments(text) == stripped, text
+        last = re.split(r"\s*\.\s*", text)[-1].strip('"`[]')
+        name = None if placeholder.fullmatch(last) else last
+        assert operations_module._sql_name(text) == name, text
+
+
+def test_column_keywords_repeated_count_as_the_last() -> None:
+    """A repeated keyword parses (Python rejects it only when compiling): the last counts."""
+    ops = read_operations(
+        HEAD + "def upgrade():\n"
+        "    op.add_column('t', sa.Column('c', sa.Integer(), nullable=True, nullable=False))\n"
+        "    op.add_column('t', sa.Column('d', type_=sa.Text(), type_=sa.Date(), default=None))\n"
+    )
+    first, second = (call.new_column for call in ops.upgrade.calls)
+    assert first is not None and first.nullable is False and first.type_ == "sa.Integer()"
+    assert second is not None and second.type_ == "sa.Date()" and not second.client_default

@@ -481,3 +481,23 @@ def test_a_latin_1_revision_reads_as_alembic_loads_it(tmp_path: Path) -> None:
     assert mine == by_alembic
     assert by_alembic["6f7a8b9c0d1e"][1] == "add person city (Zürich, Genève)"
     assert not history.graph.unparsable
+
+
+def test_header_lines_as_the_pattern_finds_them() -> None:
+    """`_header_lines` finds what `^[ \t]*(Revision ID|Revises)[ \t]*:[ \t]*(.*?)[ \t]*$`
+    (MULTILINE) finds, on the line the match starts."""
+    import random
+    import re
+
+    from alembic_gate.history.revisions import _header_lines
+
+    pattern = re.compile(r"^[ \t]*(Revision ID|Revises)[ \t]*:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
+    pieces = ["Revision ID", "Revises", "Revision", ":", " ", "\t", "\n", "\r", "ab", "x y"]
+    pieces += ["\u00a0", "é", "Revises:", "\f"]
+    rng = random.Random(3)
+    for _ in range(20000):
+        doc = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        expected = [
+            (m.group(1), m.group(2), doc.count("\n", 0, m.start())) for m in pattern.finditer(doc)
+        ]
+        assert list(_header_lines(doc)) == expected, doc

@@ -439,9 +439,18 @@ _OPERATIONS_FIELDS = [f.name for f in fields(Operations)]
 _UPGRADE = _OPERATIONS_FIELDS.index("upgrade")
 
 
+# zlib's settings for packed operations: a 4 KiB window (most files' packed operations
+# are smaller: 1.9 KB on average, 3.7 KB at most in a generated history) and a smaller
+# hash table than the default memLevel 8's, which deflate clears for every file. Same
+# size within 0.1%, ~50 k instructions a file fewer; `zlib.decompress` reads any window.
+_WINDOW_BITS = 12
+_MEMORY_LEVEL = 5
+
+
 def pack(ops: Operations) -> bytes:
     """`ops` as compact plain data (marshal, compressed): what the cache stores."""
-    return zlib.compress(marshal.dumps(plain.pack(ops)), 1)
+    packer = zlib.compressobj(1, zlib.DEFLATED, _WINDOW_BITS, _MEMORY_LEVEL)
+    return packer.compress(marshal.dumps(plain.pack(ops))) + packer.flush()
 
 
 def unpack(data: bytes) -> Operations:
