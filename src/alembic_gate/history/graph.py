@@ -134,13 +134,17 @@ class RevisionGraph:
         """`start` and everything below it."""
         seen: set[str] = set()
         stack = [rid for rid in start if rid in self.by_id]
+        # upstream names only revisions that exist; parents may name missing ones
+        edges = self._upstream if include_dependencies else None
         while stack:
             rid = stack.pop()
             if rid in seen:
                 continue
             seen.add(rid)
-            edges = self.upstream(rid) if include_dependencies else self.parents[rid]
-            stack.extend(p for p in edges if p in self.by_id)
+            if edges is not None:
+                stack.extend(edges[rid])
+            else:
+                stack.extend(p for p in self.parents[rid] if p in self.by_id)
         return seen
 
     def descendants(self, start: Iterable[str]) -> set[str]:
@@ -155,30 +159,36 @@ class RevisionGraph:
         return seen
 
     def topological(self, among: Iterable[str] | None = None) -> list[str]:
-        """Ids bases first, each after everything it needs (cycles are left out)."""
-        wanted = set(self.by_id if among is None else among) - self._cyclic()
+        """Ids bases first, each after everything it needs (cycles are left out): a
+        depth-first walk from each of `among` in file order, each revision placed once
+        what it needs (in the order it names them) is placed."""
+        todo = set(self.by_id if among is None else among) - self._cyclic()
         order: list[str] = []
-        state: dict[str, int] = {}
         for rid in self.by_id:
-            if rid in wanted:
-                self._visit(rid, wanted, state, order)
+            if rid in todo:
+                todo.remove(rid)
+                self._visit(rid, todo, order)
         return order
 
-    def _visit(self, rid: str, wanted: set[str], state: dict[str, int], order: list[str]) -> None:
-        stack: list[tuple[str, Iterator[str]]] = [(rid, iter(self.upstream(rid)))]
-        if state.get(rid):
-            return
-        state[rid] = 1
-        while stack:
-            node, edges = stack[-1]
-            nxt = next((p for p in edges if p in wanted and not state.get(p)), None)
-            if nxt is None:
-                stack.pop()
-                state[node] = 2
-                order.append(node)
+    def _visit(self, rid: str, todo: set[str], order: list[str]) -> None:
+        """Place `rid` after what it needs that is still `todo` (a hot loop: once per
+        revision: a set of what is left rather than a state for each revision, and the
+        revision being placed held apart from those waiting for it)."""
+        upstream = self._upstream
+        waiting: list[tuple[str, Iterator[str]]] = []
+        node, edges = rid, iter(upstream[rid])
+        while True:
+            for parent in edges:
+                if parent in todo:
+                    todo.remove(parent)
+                    waiting.append((node, edges))
+                    node, edges = parent, iter(upstream[parent])
+                    break
             else:
-                state[nxt] = 1
-                stack.append((nxt, iter(self.upstream(nxt))))
+                order.append(node)
+                if not waiting:
+                    return
+                node, edges = waiting.pop()
 
     # -- branch labels -------------------------------------------------------
 
