@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Hashable
 
 import pytest
 
 from alembic_gate.history.graph import RevisionGraph
 from alembic_gate.history.revisions import RevisionFile, Value
+from alembic_gate.rules import ag1xx_history
 from alembic_gate.rules.ag1xx_history import Timeline
 
 
@@ -98,3 +100,126 @@ def test_a_key_held_once_shares_the_names_other_keys_spell() -> None:
     assert first[1] is second[1]
     assert timeline.latest("c3", [("null", "users", "c")]) == "b2"
     assert timeline.latest("b2", [("type", "users", "c")]) == "a1"
+
+
+# -- the few-asking path against the whole walk and a brute force -----------------------
+
+
+def _random_history(seed: int) -> tuple[RevisionGraph, dict[str, list[tuple[Hashable, object]]]]:
+    """A random history: branches, merges, dependencies, now and then a cycle, files in
+    a shuffled order (the walk's order follows the files' on parallel branches), and
+    facts on some revisions, several about the same keys."""
+    rnd = random.Random(seed)
+    count = rnd.randint(1, 40)
+    ids = [f"r{index:02d}" for index in range(count)]
+    parents: dict[str, tuple[str, ...]] = {}
+    depends: dict[str, tuple[str, ...]] = {}
+    for index, rid in enumerate(ids):
+        below = ids[:index]
+        parents[rid] = tuple(rnd.sample(below, min(len(below), rnd.choice([0, 1, 1, 1, 2]))))
+        depends[rid] = tuple(rnd.sample(below, 1)) if below and rnd.random() < 0.1 else ()
+        if index and rnd.random() < 0.03:  # a revision below names this one: a cycle
+            back = rnd.choice(below)
+            depends[back] = (*depends[back], rid)
+    rnd.shuffle(ids)
+    files = [
+        RevisionFile(
+            f"{rid}.py",
+            f"{rid}.py",
+            revision=rid,
+            down_revision=Value(parents[rid]),
+            depends_on=Value(depends[rid]),
+        )
+        for rid in ids
+    ]
+    events = {
+        rid: [(rnd.choice("xyz"), f"{rid}-{n}") for n in range(rnd.randint(1, 3))]
+        for rid in ids
+        if rnd.random() < 0.4
+    }
+    return RevisionGraph.build(files), events
+
+
+def _reference_order(graph: RevisionGraph, among: set[str]) -> list[str]:
+    """The walk's order as RevisionGraph.topological gave it before it was made
+    cheaper: depth first from each revision in file order, state by revision."""
+    wanted = {rid for rid in among if rid not in _below(graph, rid, set(graph.by_id))}
+    order: list[str] = []
+    state: dict[str, int] = {}
+
+    def visit(rid: str) -> None:
+        state[rid] = 1
+        for parent in graph.upstream(rid):
+            if parent in wanted and not state.get(parent):
+                visit(parent)
+        state[rid] = 2
+        order.append(rid)
+
+    for rid in graph.by_id:
+        if rid in wanted and not state.get(rid):
+            visit(rid)
+    return order
+
+
+def _below(graph: RevisionGraph, rid: str, inside: set[str]) -> set[str]:
+    """What `rid` builds on through revisions of `inside` (itself only if on a cycle)."""
+    below: set[str] = set()
+    stack = [rid]
+    while stack:
+        for parent in graph.upstream(stack.pop()):
+            if parent in inside and parent not in below:
+                below.add(parent)
+                stack.append(parent)
+    return below
+
+
+def _brute_latest(
+    graph: RevisionGraph,
+    events: dict[str, list[tuple[Hashable, object]]],
+    queries: list[str],
+    rid: str,
+    keys: list[Hashable],
+) -> object | None:
+    """The latest fact under `keys`, in the walk's order, of a revision `rid` builds on
+    through revisions of that order (a revision on a cycle passes nothing on)."""
+    order = _reference_order(graph, graph.ancestors(queries))
+    if rid not in order:
+        return None
+    below = _below(graph, rid, set(order))
+    found = None
+    for done in order:
+        if done in below:
+            found = next((v for k, v in reversed(events.get(done, [])) if k in keys), found)
+    return found
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_few_asking_revisions_get_the_answers_of_the_whole_walk(seed: int) -> None:
+    graph, events = _random_history(seed)
+    rnd = random.Random(seed)
+    ids = list(graph.by_id)
+    heads = [rid for rid in ids if not graph.children[rid]]
+    choices = [ids, heads, rnd.sample(ids, 1), rnd.sample(ids, min(len(ids), 3))]
+    for queries in choices:
+        few = Timeline(graph, lambda rid: events.get(rid, []), queries, _every_key)
+        masks = Timeline(graph, lambda rid: events.get(rid, []), queries)
+        for rid in queries:
+            for keys in KEYS:
+                expected = _brute_latest(graph, events, queries, rid, keys)
+                assert few.latest(rid, keys) == expected, (queries, rid, keys)
+                assert masks.latest(rid, keys) == expected, (queries, rid, keys)
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_the_whole_walk_and_the_few_asking_path_agree(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the same queries through both paths (past _FEW, the whole walk)
+    graph, events = _random_history(seed)
+    queries = random.Random(seed).sample(list(graph.by_id), min(len(graph.by_id), 4))
+    few = Timeline(graph, lambda rid: events.get(rid, []), queries, _every_key)
+    monkeypatch.setattr(ag1xx_history, "_FEW", 0)
+    walked = Timeline(graph, lambda rid: events.get(rid, []), queries, _every_key)
+    for rid in queries:
+        for keys in KEYS:
+            assert few.latest(rid, keys) == walked.latest(rid, keys)

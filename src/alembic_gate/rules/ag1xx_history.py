@@ -8,7 +8,10 @@ one pass over the revision graph (never once per revision, which is quadratic).
   `bit_length()`; the latest fact in that order wins. Given the keys each revision
   will ask about, only those answers are kept, not its mask (a mask grows with the
   history: one kept for every revision of a long one is quadratic in memory), in one
-  flat array for all revisions.
+  flat array for all revisions. When few revisions ask (a pre-commit run names one or
+  two), the walk's bookkeeping for each of the thousands below them is most of the
+  cost, though few of those record a fact: the facts are read in the same order, and
+  each asking revision's mask is made from the revisions that record any.
 - `dialects`: the databases a history runs on, from what it names: a versions folder
   named after a dialect (PrefectHQ's `versions/sqlite`), the env.py, the ini's URL,
   and the revision files (`postgresql.JSONB`, `mysql_engine=`, dialect branches).
@@ -45,6 +48,11 @@ _URL_SCHEMES = {"postgresql": "postgresql", "postgres": "postgresql", "mysql": "
 _URL_SCHEMES |= {"mariadb": "mysql", "sqlite": "sqlite", "mssql": "mssql", "oracle": "oracle"}
 
 
+# Up to this many asking revisions, their masks are made from the revisions that
+# record facts (Timeline._read_for_few) rather than passed through every revision.
+_FEW = 32
+
+
 class Timeline:
     """Facts recorded by revisions, read back from the revisions another builds on."""
 
@@ -69,7 +77,7 @@ class Timeline:
         self._answers = array("q")
         self._starts: dict[str, int] = {}
         self._last_asked: tuple[str, dict[Hashable, int]] | None = None
-        order = graph.topological(graph.ancestors(wanted))
+        order, whole = _order(graph, wanted)
         self._values: list[object] = []
         # Each key's facts by bit, in order: the bit itself while a key has one fact,
         # then an array (a list of int objects each was a third of this dict's memory).
@@ -77,7 +85,10 @@ class Timeline:
         self._bits: dict[Hashable, int | array[int]] = {}
         self._masks: dict[Hashable, int] = {}
         self._before: dict[str, int] = {}
-        self._walk(graph, order, facts, wanted)
+        if len(wanted) <= _FEW:
+            self._read_for_few(graph, order, facts, wanted, whole)
+        else:
+            self._walk(graph, order, facts, wanted)
         if asked is not None:
             self._bits.clear()  # every answer is kept: the bits are not asked again
 
@@ -136,6 +147,51 @@ class Timeline:
             if pending.get(rid):
                 masks[rid] = mask | _span(start, end) if end > start else mask
 
+    def _read_for_few(
+        self,
+        graph: RevisionGraph,
+        order: list[str],
+        facts: Callable[[str], Iterable[tuple[Hashable, object]]],
+        wanted: set[str],
+        whole: bool,
+    ) -> None:
+        """What `_walk` does, for a few asking revisions: the facts are read in the
+        same order (so each gets the same bit), and then each asking revision gets the
+        mask `_walk` would give it, the bits of the revisions below it that record any
+        (a few, where `_walk` passed a mask on through every revision)."""
+        spans = self._read(order, facts)
+        asking = [rid for rid in order if rid in wanted]
+        if whole and len(asking) == 1:
+            # Every revision in order is below the one that asks, which comes last:
+            # all facts but its own are before it.
+            start, _ = spans.get(asking[0], (len(self._values), 0))
+            self._keep(asking[0], _span(0, start))
+            return
+        reached = _reached(graph, order, asking, spans)
+        for index, rid in enumerate(asking):
+            below = [span for done, span in spans.items() if reached[done] >> index & 1]
+            self._keep(rid, _union(below))
+
+    def _read(
+        self, order: list[str], facts: Callable[[str], Iterable[tuple[Hashable, object]]]
+    ) -> dict[str, tuple[int, int]]:
+        """Every revision's facts in `order`, each given the next bit; the bits
+        (start, end) of each revision that records any, in order."""
+        same: dict[object, object] = {}  # one copy of each value and part of a key
+        values = self._values
+        spans: dict[str, tuple[int, int]] = {}
+        for rid in order:
+            found = facts(rid)
+            if not found:
+                continue  # most revisions record nothing: `()`
+            start = len(values)
+            for key, value in found:
+                self._record(key, same)
+                values.append(same.setdefault(value, value))
+            if len(values) > start:
+                spans[rid] = (start, len(values))
+        return spans
+
     def _keep(self, rid: str, mask: int) -> None:
         if self._asked is None:
             self._before[rid] = mask
@@ -180,6 +236,50 @@ class Timeline:
             wanted |= self._mask(key)
         mask = self._before.get(rid, 0) & wanted
         return self._values[mask.bit_length() - 1] if mask else None
+
+
+def _order(graph: RevisionGraph, wanted: set[str]) -> tuple[list[str], bool]:
+    """The revisions `wanted` build on (themselves too), bases first, and whether
+    that is every one of them (none left out for being on a cycle). When `wanted`
+    holds every head of a graph without cycles, that is every revision: the same
+    order without looking for them (a whole-history run, a pre-commit run on the
+    head)."""
+    heads = (rid for rid, children in graph.children.items() if not children)
+    if not graph.cycles() and wanted.issuperset(heads):
+        return graph.topological(), True
+    below = graph.ancestors(wanted)
+    order = graph.topological(below)
+    return order, len(order) == len(below)
+
+
+def _reached(
+    graph: RevisionGraph, order: list[str], asking: list[str], spans: dict[str, tuple[int, int]]
+) -> dict[str, int]:
+    """For each revision of `spans`, which of `asking` build on it (bit i: asking[i]),
+    through revisions of `order` only, as `_walk` passes masks on. From the heads
+    down, each revision hands its parents and dependencies the asking revisions above
+    it and itself; the masks are as wide as `asking`, not as the facts."""
+    bits = {rid: 1 << index for index, rid in enumerate(asking)}
+    above: dict[str, int] = {}
+    reached: dict[str, int] = {}
+    for rid in reversed(order):
+        mask = above.pop(rid, 0)
+        if rid in spans:
+            reached[rid] = mask
+        mask |= bits.get(rid, 0)
+        if mask:
+            for parent in graph.upstream(rid):
+                above[parent] = above.get(parent, 0) | mask
+    return reached
+
+
+def _union(spans: list[tuple[int, int]]) -> int:
+    """The bits of `spans` (ascending, apart) set, made in one go: OR-ing one span
+    after another copies a growing int each time."""
+    flags = bytearray()
+    for start, end in spans:
+        flags += b"0" * (start - len(flags)) + b"1" * (end - start)
+    return int(flags[::-1], 2) if flags else 0
 
 
 def _last(bits: int | array[int], mask: int, end: int) -> int:
