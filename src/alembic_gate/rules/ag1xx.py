@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
 
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import RuleInfo
@@ -408,15 +408,16 @@ def _created_tables(calls: list[Call]) -> set[str]:
     return tables
 
 
-def in_scope(ctx: LintContext) -> list[str]:
+def in_scope(ctx: LintContext) -> Collection[str]:
     """The revisions `ctx.in_scope`, in file order, found without a call for each
-    revision (a pre-commit run names one or two of thousands)."""
-    found: Iterable[str] = ctx.graph.by_id
+    revision (a pre-commit run names one or two of thousands); every revision (the
+    graph's own, not a copy) when nothing is left out."""
+    found: Collection[str] = ctx.graph.by_id.keys()
     if ctx.named is not None:
         found = [rid for rid in found if rid in ctx.named]
     if ctx.scope is not None:
         found = [rid for rid in found if rid in ctx.scope]
-    return list(found)
+    return found
 
 
 def checked_revisions(ctx: LintContext) -> Iterator[Checked]:
