@@ -196,7 +196,7 @@ class Knowledge:
         scope alter: each file is read once, in one pass."""
         if self._columns is None:
             ctx = self.ctx
-            scoped = in_scope(ctx)
+            scoped = revisions_in_scope(ctx)
             unknown: dict[str, tuple[tuple[str, str], ...]] = {}  # known from the calls
 
             def altered(rid: str) -> tuple[tuple[str, str], ...]:
@@ -217,18 +217,9 @@ class Knowledge:
             }
             tables = {table for table, _ in columns}
 
-            by_id = ctx.graph.by_id
-
             def facts(rid: str) -> Iterable[tuple[Hashable, object]]:
-                # Only a revision whose upgrade() names one of `tables` or backfills a
-                # table that cannot be read (`tables` not known: any) may record
-                # facts; the others' calls are not even unpacked. (Asked of every
-                # revision below those in scope: written out here, not called.)
-                named = by_id[rid].tables
-                if not columns or (
-                    named is not None and "*" not in named and tables.isdisjoint(named)
-                ):
-                    return ()
+                if not columns or not _may_touch(ctx.graph.by_id[rid], tables):
+                    return ()  # its calls are not even unpacked
                 return _column_events(self.upgrade(rid), columns, tables)
 
             self._columns = Timeline(ctx.graph, facts, scoped, asked)
@@ -310,6 +301,13 @@ def _column_keys(table: str, column: str) -> list[Hashable]:
         ("null", table, column),
         ("type", table, column),
     ]
+
+
+def _may_touch(rev: RevisionFile, tables: set[str]) -> bool:
+    """Whether a revision's upgrade() may record facts about `tables`: it names one of
+    them or backfills a table that cannot be read (not known: True)."""
+    named = rev.tables
+    return named is None or "*" in named or not tables.isdisjoint(named)
 
 
 def _scope_events(calls: list[Call]) -> Iterator[tuple[Hashable, object]]:
@@ -408,7 +406,7 @@ def _created_tables(calls: list[Call]) -> set[str]:
     return tables
 
 
-def in_scope(ctx: LintContext) -> Collection[str]:
+def revisions_in_scope(ctx: LintContext) -> Collection[str]:
     """The revisions `ctx.in_scope`, in file order, found without a call for each
     revision (a pre-commit run names one or two of thousands); every revision (the
     graph's own, not a copy) when nothing is left out."""
@@ -423,7 +421,7 @@ def in_scope(ctx: LintContext) -> Collection[str]:
 def checked_revisions(ctx: LintContext) -> Iterator[Checked]:
     """Readable revisions the AG1xx rules apply to (those in scope: since, --base, files),
     with the operations read by the one parse of each file."""
-    for rid in in_scope(ctx):
+    for rid in revisions_in_scope(ctx):
         rev = ctx.graph.by_id[rid]
         ops = operations(rev)
         if ops.problem is None:
