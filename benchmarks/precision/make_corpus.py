@@ -137,7 +137,7 @@ def _configured(root: Path, setup: AlembicSetup) -> Env:
         sources, _ = revision_files(setup)
     except UsageError:
         sources = []
-    folders = sorted({p.parent.relative_to(root).as_posix() for p in sources})
+    folders = sorted({Path(p).parent.relative_to(root).as_posix() for p in sources})
     script = setup.script_location
     return {
         "config": config,
