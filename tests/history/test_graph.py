@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from alembic.script.revision import Revision, RevisionMap
+from graph_orders import depth_first
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -141,29 +142,6 @@ def test_the_quick_acyclic_test_agrees_with_the_components(specs: list[Spec]) ->
         assert bool(graph.cycles()) == bool(cyclic)
 
 
-def _depth_first(graph: RevisionGraph, among: set[str] | None) -> list[str]:
-    """The order topological gave before it was made cheaper: depth first from each
-    revision in file order, each after what it names, in the order it names them;
-    revisions on a cycle left out."""
-    cyclic = {rid for c in graph._strong_components() for rid in c if len(c) > 1}
-    cyclic |= {rid for rid in graph.by_id if rid in graph.upstream(rid)}
-    wanted = set(graph.by_id if among is None else among) - cyclic
-    order: list[str] = []
-    state: dict[str, int] = {}
-
-    def visit(rid: str) -> None:
-        state[rid] = 1
-        for parent in graph.upstream(rid):
-            if parent in wanted and not state.get(parent):
-                visit(parent)
-        order.append(rid)
-
-    for rid in graph.by_id:
-        if rid in wanted and not state.get(rid):
-            visit(rid)
-    return order
-
-
 @given(with_back_edges(), st.data())
 @settings(max_examples=150, deadline=None)
 def test_topological_order_is_the_same_depth_first_order(
@@ -175,7 +153,7 @@ def test_topological_order_is_the_same_depth_first_order(
         graph = write(Path(folder), shuffled)
     some = data.draw(st.sets(st.sampled_from([spec.revision for spec in specs])))
     for among in (None, some, graph.ancestors(some)):
-        assert graph.topological(among) == _depth_first(graph, among)
+        assert graph.topological(among) == depth_first(graph, among)
 
 
 def test_cycles_in_order(tmp_path: Path) -> None:

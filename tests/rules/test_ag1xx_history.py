@@ -6,6 +6,7 @@ import random
 from collections.abc import Hashable
 
 import pytest
+from graph_orders import below, depth_first
 
 from alembic_gate.history.graph import RevisionGraph
 from alembic_gate.history.revisions import RevisionFile, Value
@@ -115,11 +116,11 @@ def _random_history(seed: int) -> tuple[RevisionGraph, dict[str, list[tuple[Hash
     parents: dict[str, tuple[str, ...]] = {}
     depends: dict[str, tuple[str, ...]] = {}
     for index, rid in enumerate(ids):
-        below = ids[:index]
-        parents[rid] = tuple(rnd.sample(below, min(len(below), rnd.choice([0, 1, 1, 1, 2]))))
-        depends[rid] = tuple(rnd.sample(below, 1)) if below and rnd.random() < 0.1 else ()
-        if index and rnd.random() < 0.03:  # a revision below names this one: a cycle
-            back = rnd.choice(below)
+        earlier = ids[:index]
+        parents[rid] = tuple(rnd.sample(earlier, min(len(earlier), rnd.choice([0, 1, 1, 1, 2]))))
+        depends[rid] = tuple(rnd.sample(earlier, 1)) if earlier and rnd.random() < 0.1 else ()
+        if index and rnd.random() < 0.03:  # an earlier revision names this one: a cycle
+            back = rnd.choice(earlier)
             depends[back] = (*depends[back], rid)
     rnd.shuffle(ids)
     files = [
@@ -140,39 +141,6 @@ def _random_history(seed: int) -> tuple[RevisionGraph, dict[str, list[tuple[Hash
     return RevisionGraph.build(files), events
 
 
-def _reference_order(graph: RevisionGraph, among: set[str]) -> list[str]:
-    """The walk's order as RevisionGraph.topological gave it before it was made
-    cheaper: depth first from each revision in file order, state by revision."""
-    wanted = {rid for rid in among if rid not in _below(graph, rid, set(graph.by_id))}
-    order: list[str] = []
-    state: dict[str, int] = {}
-
-    def visit(rid: str) -> None:
-        state[rid] = 1
-        for parent in graph.upstream(rid):
-            if parent in wanted and not state.get(parent):
-                visit(parent)
-        state[rid] = 2
-        order.append(rid)
-
-    for rid in graph.by_id:
-        if rid in wanted and not state.get(rid):
-            visit(rid)
-    return order
-
-
-def _below(graph: RevisionGraph, rid: str, inside: set[str]) -> set[str]:
-    """What `rid` builds on through revisions of `inside` (itself only if on a cycle)."""
-    below: set[str] = set()
-    stack = [rid]
-    while stack:
-        for parent in graph.upstream(stack.pop()):
-            if parent in inside and parent not in below:
-                below.add(parent)
-                stack.append(parent)
-    return below
-
-
 def _brute_latest(
     graph: RevisionGraph,
     events: dict[str, list[tuple[Hashable, object]]],
@@ -182,13 +150,13 @@ def _brute_latest(
 ) -> object | None:
     """The latest fact under `keys`, in the walk's order, of a revision `rid` builds on
     through revisions of that order (a revision on a cycle passes nothing on)."""
-    order = _reference_order(graph, graph.ancestors(queries))
+    order = depth_first(graph, graph.ancestors(queries))
     if rid not in order:
         return None
-    below = _below(graph, rid, set(order))
+    found_below = below(graph, rid, set(order))
     found = None
     for done in order:
-        if done in below:
+        if done in found_below:
             found = next((v for k, v in reversed(events.get(done, [])) if k in keys), found)
     return found
 
