@@ -316,11 +316,11 @@ class RevisionCache:
     ) -> tuple[list[RevisionFile | None], list[tuple[int, Key | None]]]:
         """The stored revision of each file (at `names`, shown as `shown`) whose metadata
         is unchanged, else None; and the files not found, with their metadata (None: the
-        file cannot be read; only theirs are kept: 4 MiB at 20,000 files). One loop with
-        no call but those it needs: it runs for every file of every run."""
+        file cannot be read; only theirs are kept: 4 MiB at 20,000 files). One loop for
+        every file of every run."""
         found: list[RevisionFile | None] = []
         missed: list[tuple[int, Key | None]] = []
-        index, store, same, source = self.index, self.store, self.same, self.source
+        index = self.index
         for i, (name, display) in enumerate(zip(names, shown, strict=True)):
             try:
                 st = os.stat(name)
@@ -332,12 +332,7 @@ class RevisionCache:
             rev = None
             hit: Any = index.get(name)
             if key is not None and _valid(hit) and hit[0] == key:
-                entry = store.get(hit[1])
-                if entry is not None:
-                    try:
-                        rev = from_entry(entry, name, display, same, source)
-                    except ValueError:
-                        del store[hit[1]]  # a damaged entry: read the file again
+                rev = self._from_store(hit[1], name, display)
             found.append(rev)
             if rev is None:
                 missed.append((i, key))
