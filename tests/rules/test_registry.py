@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic_gate.findings import sorted_findings
 from alembic_gate.findings.catalog import RULES
+from alembic_gate.history.graph import RevisionGraph
+from alembic_gate.history.revisions import RevisionFile, Value
 from alembic_gate.rules import RULE_MODULES, lint_rules, revision_checks, run_rules
 from alembic_gate.setup.settings import Settings
 
@@ -46,3 +50,26 @@ def test_the_one_pass_finds_what_each_safety_rule_finds(history: History) -> Non
     each = [f for info, check in lint_rules() for f in check(history.context())]
     assert sorted_findings(one_pass) == sorted_findings(each)
     assert {f.code for f in one_pass} >= {"AG101", "AG102", "AG103", "AG104", "AG105", "AG106"}
+
+
+def test_revisions_in_scope_are_those_in_scope_says_are(tmp_path: Path) -> None:
+    from alembic_gate.rules import LintContext
+    from alembic_gate.setup.discovery import AlembicSetup
+
+    graph = _chain(tmp_path, ["a1", "b2", "c3", "d4"])
+    ids = list(graph.by_id)
+    for named in (None, frozenset(), frozenset({"b2", "d4"})):
+        for scope in (None, frozenset({"c3", "d4"})):
+            ctx = LintContext(AlembicSetup(None, "alembic", None, ()), graph, tmp_path)
+            ctx.named, ctx.scope = named, scope
+            assert list(ctx.revisions_in_scope()) == [r for r in ids if ctx.in_scope(r)]
+
+
+def _chain(folder: Path, ids: list[str]) -> RevisionGraph:
+    files = [
+        RevisionFile(
+            f"{rid}.py", f"{rid}.py", revision=rid, down_revision=Value(tuple(ids[:i][-1:]))
+        )
+        for i, rid in enumerate(ids)
+    ]
+    return RevisionGraph.build(files)

@@ -9,7 +9,7 @@ page lives at `docs/rules/<CODE>.md`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -57,6 +57,17 @@ class LintContext:
         if self.named is not None and revision not in self.named:
             return False
         return self.scope is None or revision in self.scope
+
+    def revisions_in_scope(self) -> Collection[str]:
+        """The revisions `in_scope`, in file order, found without a call for each
+        revision (a pre-commit run names one or two of thousands); every revision (the
+        graph's own, not a copy) when nothing is left out."""
+        found: Collection[str] = self.graph.by_id.keys()
+        if self.named is not None:
+            found = [rid for rid in found if rid in self.named]
+        if self.scope is not None:
+            found = [rid for rid in found if rid in self.scope]
+        return found
 
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import RuleInfo
@@ -196,7 +196,7 @@ class Knowledge:
         scope alter: each file is read once, in one pass."""
         if self._columns is None:
             ctx = self.ctx
-            scoped = revisions_in_scope(ctx)
+            scoped = ctx.revisions_in_scope()
             unknown: dict[str, tuple[tuple[str, str], ...]] = {}  # known from the calls
 
             def altered(rid: str) -> tuple[tuple[str, str], ...]:
@@ -406,22 +406,10 @@ def _created_tables(calls: list[Call]) -> set[str]:
     return tables
 
 
-def revisions_in_scope(ctx: LintContext) -> Collection[str]:
-    """The revisions `ctx.in_scope`, in file order, found without a call for each
-    revision (a pre-commit run names one or two of thousands); every revision (the
-    graph's own, not a copy) when nothing is left out."""
-    found: Collection[str] = ctx.graph.by_id.keys()
-    if ctx.named is not None:
-        found = [rid for rid in found if rid in ctx.named]
-    if ctx.scope is not None:
-        found = [rid for rid in found if rid in ctx.scope]
-    return found
-
-
 def checked_revisions(ctx: LintContext) -> Iterator[Checked]:
     """Readable revisions the AG1xx rules apply to (those in scope: since, --base, files),
     with the operations read by the one parse of each file."""
-    for rid in revisions_in_scope(ctx):
+    for rid in ctx.revisions_in_scope():
         rev = ctx.graph.by_id[rid]
         ops = operations(rev)
         if ops.problem is None:
