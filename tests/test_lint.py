@@ -227,31 +227,55 @@ def test_lint_imports_neither_sqlalchemy_nor_alembic(project: Path) -> None:
     assert run.returncode == 0, run.stderr
 
 
-@pytest.mark.parametrize("argv", [["--no-cache"], [], ["--format", "json", "FILE"]])
-def test_lint_runs_without_importing_typing_or_dataclasses(project: Path, argv: list[str]) -> None:
-    """Importing typing costs a pre-commit run ~3% of its instructions, dataclasses (with
-    inspect) and making its classes ~20%: lint imports neither (TYPE_CHECKING = False;
-    shared/records.py), and reads and packs revision files without them."""
-    path = _add_head(project)
-    argv = [str(path) if arg == "FILE" else arg for arg in argv]
+# What a lint run does not import, and why.
+NOT_IMPORTED_BY_LINT = (
+    # typing costs a pre-commit run ~3% of its instructions, dataclasses (with inspect)
+    # and making its classes ~20% (TYPE_CHECKING = False; shared/records.py)
+    "typing",
+    "dataclasses",
+    # only check's --timeout needs math, only its help the placeholders
+    "math",
+    "alembic_gate.shared.placeholders",
+    # a plain alembic.ini is read without configparser (discovery.plain_ini)
+    "configparser",
+    # shlex only to write a command that fixes a finding; modules by __import__
+    "shlex",
+    "importlib",
+)
+
+
+def _assert_imports_none_of(modules: tuple[str, ...], argv: list[str]) -> None:
+    """`main(argv)` in a fresh process, twice (the cache filled, then read), exits 0
+    having imported none of `modules`."""
     code = (
         "import sys\nfrom alembic_gate.main import main\n"
-        f"rc = main(['lint', '--ignore', 'AG001', *{argv!r}])\n"
-        "assert 'typing' not in sys.modules, 'typing imported'\n"
-        "assert 'dataclasses' not in sys.modules, 'dataclasses imported'\n"
-        # only check's --timeout needs math, only its help the placeholders
-        "assert 'math' not in sys.modules, 'math imported'\n"
-        "assert 'alembic_gate.shared.placeholders' not in sys.modules, 'placeholders imported'\n"
-        # a plain alembic.ini is read without configparser (discovery.plain_ini)
-        "assert 'configparser' not in sys.modules, 'configparser imported'\n"
-        # shlex only to write a command that fixes a finding; modules by __import__
-        "assert 'shlex' not in sys.modules, 'shlex imported'\n"
-        "assert 'importlib' not in sys.modules, 'importlib imported'\n"
+        f"rc = main({argv!r})\n"
+        f"imported = [name for name in {modules!r} if name in sys.modules]\n"
+        "assert not imported, f'imported: {imported}'\n"
         "sys.exit(rc)\n"
     )
-    for _ in range(2):  # with the cache: filled, then read
+    for _ in range(2):
         run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
         assert run.returncode == 0, run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("argv", [["--no-cache"], [], ["--format", "json", "FILE"]])
+def test_lint_runs_without_importing_typing_or_dataclasses(project: Path, argv: list[str]) -> None:
+    """lint reads and packs revision files without typing or dataclasses, and imports
+    nothing else it can do without (NOT_IMPORTED_BY_LINT)."""
+    path = _add_head(project)
+    argv = [str(path) if arg == "FILE" else arg for arg in argv]
+    _assert_imports_none_of(NOT_IMPORTED_BY_LINT, ["lint", "--ignore", "AG001", *argv])
+
+
+@pytest.mark.parametrize("files", [[], ["FILE"], ["FILE", "alembic.ini"]])
+def test_lint_of_files_runs_without_importing_argparse(project: Path, files: list[str]) -> None:
+    """pre-commit's `lint FILE...` is read without argparse (main.positionals_only):
+    importing it, with gettext, and building lint's parser, which imports locale, are
+    ~3 ms of a run."""
+    head = project / "migrations" / "versions" / "4c535d2e7ab2_create_post.py"
+    argv = ["lint", *(str(head) if name == "FILE" else name for name in files)]
+    _assert_imports_none_of((*NOT_IMPORTED_BY_LINT, "argparse", "gettext", "locale"), argv)
 
 
 DROP = '''"""{message}

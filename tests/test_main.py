@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from alembic_gate import __version__
 from alembic_gate import main as main_module
@@ -122,7 +127,7 @@ def test_help_is_laid_out_as_argparse_lays_it_out(
     """The formatter that finds the width without shutil gives argparse's own layout."""
     monkeypatch.setenv("COLUMNS", columns)
     ours = _help(main_module.build_parser([command]), command)
-    monkeypatch.setattr(main_module, "_Formatter", argparse.HelpFormatter)
+    monkeypatch.setattr(main_module, "_formatter", argparse.HelpFormatter)
     assert ours == _help(main_module.build_parser([command]), command)
     assert ours[1].startswith(f"usage: alembic-gate {command}")
 
@@ -135,6 +140,15 @@ ARGVS = [
     ["lint", "--versions", "v", "--recursive", "--select", "AG1", "--fail-on", "info"],
     ["lint", "--vers", "v", "--ign", "AG101"],  # abbreviations
     ["lint", "--", "-a.py"],
+    ["lint", "a.py", "--"],
+    ["lint", "a.py", "-"],
+    ["lint", "-1"],
+    ["lint", "a.py", "-1.5"],
+    ["lint", "-a b.py"],  # a space: a positional to argparse, here left to it
+    ["lint", "@args.txt"],  # no fromfile_prefix_chars: a file name
+    ["lint", "", "a b.py", "lint"],
+    ["lint", "a.py", "--no-cache", "b.py"],
+    ["lint", "a.py", "-c", "x.ini"],
     ["lint", "-cx.ini", "--extend-select=AG009"],
     ["lint", "--bogus"],  # left over: the top-level parser's error
     ["lint", "a.py", "--version"],
@@ -157,30 +171,143 @@ ARGVS = [
 ]
 
 
-def _outcome(
-    parse: Callable[[], argparse.Namespace], capsys: pytest.CaptureFixture[str]
-) -> tuple[object, str, str]:
+def _outcome(parse: Callable[[], argparse.Namespace]) -> tuple[object, str, str]:
+    """What `parse` gives (the namespace's items in order, or its exit) and writes."""
+    out, err = io.StringIO(), io.StringIO()
     try:
-        result: object = list(vars(parse()).items())
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            result: object = list(vars(parse()).items())
     except SystemExit as exc:
         result = ("exit", exc.code)
-    out, err = capsys.readouterr()
-    return result, out, err
+    return result, out.getvalue(), err.getvalue()
+
+
+def _whole(argv: list[str]) -> tuple[object, str, str]:
+    return _outcome(lambda: main_module.build_parser(argv).parse_args(argv))
 
 
 @pytest.mark.parametrize("columns", ["60", "132"])
 @pytest.mark.parametrize("argv", ARGVS)
 def test_arguments_parse_as_the_whole_parser_does(
-    argv: list[str],
-    columns: str,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str], columns: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A command given first is parsed by its own parser alone, to the same namespace,
-    help, errors and exit codes as through the top-level parser."""
+    """A command given first is parsed by its own parser alone, and `lint` with
+    positionals only without argparse, to the same namespace, help, errors and exit
+    codes as through the top-level parser."""
     monkeypatch.setenv("COLUMNS", columns)
-    whole = _outcome(lambda: main_module.build_parser(argv).parse_args(argv), capsys)
-    assert _outcome(lambda: main_module.parse_arguments(argv), capsys) == whole
+    assert _outcome(lambda: main_module.parse_arguments(argv)) == _whole(argv)
+
+
+# Paths and option-like strings, lint's options and their values among them.
+TOKENS = [
+    *["a.py", "migrations/versions/1_x.py", "", " ", "a b.py", "@x", "lint", "check", "json"],
+    *["-", "--", "---", "-1", "-1.5", "-1e3", "-a b", "-=", "-x", "-h", "--help"],
+    *["--version", "--bogus", "-c", "-cx.ini", "--config", "--config=x.ini", "-n", "--name"],
+    *["--versions", "--vers", "--recursive", "--no-cache", "--no", "--format", "--format=json"],
+    *["--select", "--extend-select=AG1", "--ignore", "--fail-on", "info", "--base", "--base="],
+]
+
+
+# Not "--=x": the top-level parser finds it ambiguous (--help, --version) before lint's
+# parser reads it, lint's parser alone (parse_arguments) finds it ambiguous among lint's
+# options: one error message for another, as before lint was read without argparse.
+ARGUMENT = (st.sampled_from(TOKENS) | st.text(max_size=4)).filter(lambda a: not a.startswith("--="))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(ARGUMENT, max_size=6))
+@example(["a.py", "b.py"])
+@example([])
+def test_lint_reads_positionals_without_argparse_as_argparse_does(rest: list[str]) -> None:
+    """`lint` and arguments none of which starts with "-" are read without argparse,
+    to the namespace argparse makes, its items in the same order; any other `lint`
+    command line is argparse's to read (its errors, help, --version)."""
+    argv = ["lint", *rest]
+    read = main_module.positionals_only(argv)
+    assert (read is None) == any(arg.startswith("-") for arg in rest)
+    if read is not None:
+        assert isinstance(read, main_module.Arguments)
+        assert _whole(argv) == (list(vars(read).items()), "", "")
+    assert _outcome(lambda: main_module.parse_arguments(argv)) == _whole(argv)
+
+
+@pytest.mark.parametrize(
+    "argv", [[], ["check"], ["check", "a.py"], ["graph"], ["doctor"], ["Lint"], ["a.py", "lint"]]
+)
+def test_other_commands_are_left_to_argparse(argv: list[str]) -> None:
+    assert main_module.positionals_only(argv) is None
+
+
+def test_each_command_line_read_without_argparse_has_defaults_of_its_own() -> None:
+    """As with a new parser each run: a list default is a new list each time."""
+    first = main_module.positionals_only(["lint", "a.py"])
+    second = main_module.positionals_only(["lint", "a.py"])
+    assert first is not None and second is not None
+    first.formats.append("json")
+    first.files.append("b.py")
+    assert second.formats == [] and second.files == ["a.py"]
+    assert first.config is not second.config and first.versions is not second.versions
+    assert "formats" in second and "nothing" not in second  # as in argparse.Namespace
+
+
+FILES = (("f",), {"nargs": "*"})
+
+
+def _parser_of(*declared: tuple[tuple[str, ...], dict[str, Any]], **parser: Any) -> Any:
+    """A command's parser function that declares the options `declared`."""
+
+    def add(sub: Any) -> None:
+        p = sub.add_parser("lint", help="h", **parser)
+        for flags, kwargs in declared:
+            p.add_argument(*flags, **kwargs)
+
+    return add
+
+
+@pytest.mark.parametrize(
+    "add",
+    [
+        _parser_of((("-a", "--all-of-it"), {"action": "store_true"}), (("f",), {"nargs": "*"})),
+        _parser_of((("-q",), {"action": "store_false"}), (("-v",), {"action": "count"})),
+        _parser_of((("--x-y",), {"default": 3, "type": int}), (("--z",), {"dest": "x_y"})),
+        _parser_of((("--e",), {"action": "extend", "nargs": "+"}), (("--c",), {"default": "s"})),
+        _parser_of((("--a",), {"action": "append_const", "const": 1})),
+    ],
+)
+@pytest.mark.parametrize("rest", [[], ["a.py"], ["a.py", "b c"]])
+def test_what_defaults_models_it_reads_as_argparse_does(
+    add: Any, rest: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(main_module.COMMAND_PARSERS, "lint", add)
+    argv = ["lint", *rest]
+    read = main_module.positionals_only(argv)
+    whole = _whole(argv)
+    if read is None:  # no positional: argparse's error
+        assert whole[0] == ("exit", 2)
+    else:
+        assert whole == (list(vars(read).items()), "", "")
+
+
+@pytest.mark.parametrize(
+    "add",
+    [
+        _parser_of((("--db",), {"required": True}), FILES),
+        _parser_of((("--t",), {"type": float, "default": "1.5"}), FILES),  # argparse converts it
+        _parser_of((("--version",), {"action": "version", "version": "1"}), FILES),
+        _parser_of((("--c",), {"dest": "command"}), FILES),  # the top-level parser's
+        _parser_of((("f",), {"nargs": "+"})),
+        _parser_of((("f",), {"nargs": "*", "default": ["x"]})),
+        _parser_of((("f",), {"nargs": "*", "choices": ["a.py"]})),
+        _parser_of((("f",), {"nargs": "*"}), (("g",), {"nargs": "*"})),
+        _parser_of((("f",), {"nargs": "*"}), prefix_chars="+"),
+        _parser_of((("f",), {"nargs": "*"}), fromfile_prefix_chars="@"),
+    ],
+)
+def test_what_defaults_does_not_model_is_left_to_argparse(
+    add: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(main_module.COMMAND_PARSERS, "lint", add)
+    assert main_module.positionals_only(["lint", "a.py"]) is None
 
 
 def test_what_a_command_made_is_kept_only_for_an_exit_without_tear_down(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Collection, Iterable, Iterator, Sequence
@@ -24,6 +23,8 @@ from alembic_gate.shared.paths import display_path
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
+    import argparse
+
     from alembic_gate.findings import Severity
 
 # The safety rules: the ones the scope (since, --base, files) applies to.

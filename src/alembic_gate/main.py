@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import sys
@@ -13,26 +12,25 @@ from alembic_gate.errors import GateError
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
+    import argparse
+    from argparse import Namespace as _Namespace
     from typing import Any, NoReturn
+else:
+    from types import SimpleNamespace as _Namespace  # imported already (functools)
 
 REPORT_FORMATS = ("text", "github", "json", "sarif", "gitlab", "junit")
 GRAPH_FORMATS = ("mermaid", "dot", "text")
 
 
-class _Formatter(argparse.HelpFormatter):
+def _formatter(prog: str) -> argparse.HelpFormatter:
     """argparse's help layout, at the same width, found without `shutil`: argparse
     makes a formatter for every option it adds (to check its metavar), and its own asks
-    `shutil` for the terminal's width, importing it with bz2 and lzma (~2 ms of a run)."""
+    `shutil` for the terminal's width, importing it with bz2 and lzma (~2 ms of a run).
+    A function, not a HelpFormatter subclass, so that naming it (`formatter_class=`)
+    needs no argparse: argparse only calls it, with `prog`."""
+    import argparse
 
-    def __init__(
-        self,
-        prog: str,
-        indent_increment: int = 2,
-        max_help_position: int = 24,
-        width: int | None = None,
-    ) -> None:
-        width = terminal_columns() - 2 if width is None else width
-        super().__init__(prog, indent_increment, max_help_position, width)
+    return argparse.HelpFormatter(prog, width=terminal_columns() - 2)
 
 
 def terminal_columns() -> int:
@@ -49,7 +47,7 @@ def terminal_columns() -> int:
     return columns or 80
 
 
-def _add_setup_options(parser: argparse.ArgumentParser) -> None:
+def _add_setup_options(parser: _Options) -> None:
     group = parser.add_argument_group("finding the Alembic setup")
     group.add_argument(
         "-c",
@@ -80,7 +78,7 @@ def _add_setup_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_report_options(parser: argparse.ArgumentParser) -> None:
+def _add_report_options(parser: _Options) -> None:
     group = parser.add_argument_group("output and rule selection")
     group.add_argument(
         "--format",
@@ -104,6 +102,7 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
 
 def _seconds(value: str) -> float:
     """A --timeout value: a finite number of seconds above zero."""
+    import argparse  # imported already: argparse calls this
     import math  # only check has --timeout: a lint run does not load the extension
 
     try:
@@ -118,7 +117,7 @@ def _seconds(value: str) -> float:
 def _lint_parser(sub: _Parsers) -> None:
     p = sub.add_parser(
         "lint",
-        formatter_class=_Formatter,
+        formatter_class=_formatter,
         help="static checks of the revision graph and revision files",
         description="Read the revision files with `ast` (never importing them) and check "
         "the graph: heads, missing parents, cycles, labels, unsafe operations. Without "
@@ -145,11 +144,13 @@ def _lint_parser(sub: _Parsers) -> None:
 
 
 def _check_parser(sub: _Parsers) -> None:
+    import argparse
+
     from alembic_gate.shared import placeholders  # for its help only
 
     p = sub.add_parser(
         "check",
-        formatter_class=_Formatter,
+        formatter_class=_formatter,
         help="apply every migration to a throwaway database, then compare with the models",
         description="Start a throwaway database, run `upgrade heads`, then alembic's "
         "autogenerate comparison (`alembic check`). Runs the project's env.py. On PostgreSQL "
@@ -236,7 +237,7 @@ def _check_parser(sub: _Parsers) -> None:
 def _doctor_parser(sub: _Parsers) -> None:
     p = sub.add_parser(
         "doctor",
-        formatter_class=_Formatter,
+        formatter_class=_formatter,
         help="explain why a database is not at head, and print the fix",
         description="Read the database's version table (read-only) and explain "
         '"Target database is not up to date": what is pending, missing or unknown.',
@@ -257,7 +258,7 @@ def _doctor_parser(sub: _Parsers) -> None:
 def _graph_parser(sub: _Parsers) -> None:
     p = sub.add_parser(
         "graph",
-        formatter_class=_Formatter,
+        formatter_class=_formatter,
         help="draw the revision graph",
         description="Draw the revision graph as mermaid, Graphviz dot or text.",
     )
@@ -278,9 +279,11 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The command line. Given arguments that name a command, only that command's
     parser is made: argparse builds objects for every option and looks up translations
     for its own texts (several file lookups each), and a run needs one command's."""
+    import argparse
+
     named = _named_command(argv)
     parser = argparse.ArgumentParser(
-        formatter_class=_Formatter,
+        formatter_class=_formatter,
         prog=PROG,
         description="Stop broken Alembic migrations before they reach a shared database.",
     )
@@ -307,21 +310,26 @@ class _Alone:
     parser: argparse.ArgumentParser | None = None
 
     def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        import argparse
+
         del kwargs["help"]  # the top-level help's line for the command
         self.parser = argparse.ArgumentParser(prog=f"{PROG} {name}", **kwargs)
         return self.parser
 
 
-if TYPE_CHECKING:
-    _Parsers = argparse._SubParsersAction[argparse.ArgumentParser] | _Alone
-
-
 def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
-    """`build_parser(argv).parse_args(argv)`. When the command comes first (as pre-commit
-    and CI run it), the top-level parser hands every argument after it to the command's
-    parser and adds only `command`, unless some are left over: that parser alone reads
-    them here, without the top-level one (~1 M instructions a run). Anything else, and
-    leftovers (for the top-level parser's error), goes through `build_parser`."""
+    """`build_parser(argv).parse_args(argv)`. `lint` followed by positionals only (as
+    pre-commit runs it) is read without argparse (`positionals_only`). When another
+    command comes first (as CI runs it), the top-level parser hands every argument after
+    it to the command's parser and adds only `command`, unless some are left over: that
+    parser alone reads them here, without the top-level one (~1 M instructions a run).
+    Anything else, and leftovers (for the top-level parser's error), goes through
+    `build_parser`."""
+    read = positionals_only(argv)
+    if read is not None:
+        return read
+    import argparse
+
     add = COMMAND_PARSERS.get(argv[0]) if argv else None
     if add is not None:
         alone = _Alone()
@@ -332,6 +340,146 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         if not left:
             return args
     return build_parser(argv).parse_args(argv)
+
+
+# The commands whose command line, when it is positionals only, is read without argparse.
+WITHOUT_ARGPARSE = frozenset({"lint"})
+
+
+def positionals_only(argv: Sequence[str]) -> argparse.Namespace | None:
+    """What argparse makes of `lint FILE...`, pre-commit's command line, made without
+    argparse: importing it (with gettext) and building lint's parser (argparse looks up
+    the translations of its texts, imports locale, compiles regular expressions) are
+    ~2.5 ms of a 50 ms run at 1,000 revisions (13 M instructions, 4.6%). None for any
+    other command line, which argparse reads. An
+    argument that does not start with "-" (the one prefix character of these parsers,
+    none of which reads arguments from files) is a positional to argparse wherever it
+    stands; "--", "-", "-1" and options may not be, and are left to argparse."""
+    if not argv or argv[0] not in WITHOUT_ARGPARSE:
+        return None
+    values = list(argv[1:])
+    if any(arg.startswith("-") for arg in values):
+        return None
+    defaults = _Defaults()
+    try:
+        COMMAND_PARSERS[argv[0]](defaults)
+    except _Unmodelled:
+        return None
+    return defaults.namespace(argv[0], values)
+
+
+class Arguments(_Namespace):
+    """A command line read without argparse: to mypy an argparse.Namespace, at run time
+    a types.SimpleNamespace, which has what the commands use of argparse's (attributes,
+    vars()), and argparse's `in`."""
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.__dict__
+
+
+class _Unmodelled(Exception):
+    """A declaration `_Defaults` does not model: argparse reads the command line."""
+
+
+# What an option's action stores when the option is not given, unless `default=` says
+# otherwise: the default of argparse's action class (e.g. _StoreTrueAction's False).
+_ACTION_DEFAULTS: dict[str | None, object] = {
+    None: None,
+    "store": None,
+    "store_const": None,
+    "append": None,
+    "append_const": None,
+    "extend": None,
+    "count": None,
+    "store_true": False,
+    "store_false": True,
+}
+
+# add_parser's keywords that change nothing in how positionals are read (unlike
+# prefix_chars, fromfile_prefix_chars, argument_default, parents, add_help).
+_PARSER_KEYWORDS = frozenset({"help", "description", "formatter_class", "epilog", "usage"})
+
+# The keywords of a positional whose values argparse stores as they are given.
+_POSITIONAL_KEYWORDS = frozenset({"nargs", "metavar", "help"})
+
+
+class _Defaults:
+    """Stands in for the subparsers action, the command's parser and its argument groups
+    while a command's parser function (COMMAND_PARSERS) runs, to note what argparse
+    makes of a command line of positionals only: each option's default under its dest,
+    in the order they are declared, and the values under the one positional (nargs="*").
+    Anything argparse would read differently raises _Unmodelled. The parser function
+    runs again for each command line, so a `default=[]` is a new list each time, as it
+    is with a new parser (argparse's append copies its default before adding to it, but
+    an option not given leaves the default itself in the namespace)."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, object] = {}
+        self.positional: str | None = None
+
+    def add_parser(self, name: str, **kwargs: Any) -> _Defaults:
+        if not kwargs.keys() <= _PARSER_KEYWORDS:
+            raise _Unmodelled(name)
+        return self
+
+    def add_argument_group(self, *args: Any, **kwargs: Any) -> _Defaults:
+        return self
+
+    def add_argument(self, *flags: str, **kwargs: Any) -> None:
+        if not flags:
+            raise _Unmodelled(kwargs)
+        if len(flags) == 1 and not flags[0].startswith("-"):
+            self._add_positional(flags[0], kwargs)
+        else:
+            self._add_option(flags, kwargs)
+
+    def _add_option(self, flags: Sequence[str], kwargs: dict[str, Any]) -> None:
+        action = kwargs.get("action")
+        if action not in _ACTION_DEFAULTS or kwargs.get("required"):
+            raise _Unmodelled(flags)
+        default = kwargs.get("default", _ACTION_DEFAULTS[action])
+        if isinstance(default, str) and kwargs.get("type") is not None:
+            raise _Unmodelled(flags)  # argparse passes a default left unused through type
+        dest = kwargs.get("dest")
+        self._note(_dest(flags) if dest is None else dest, default)
+
+    def _add_positional(self, dest: str, kwargs: dict[str, Any]) -> None:
+        if self.positional is not None or kwargs.get("nargs") != "*":
+            raise _Unmodelled(dest)
+        if not kwargs.keys() <= _POSITIONAL_KEYWORDS:  # a type, choices, a default
+            raise _Unmodelled(dest)
+        self.positional = dest
+        self._note(dest, None)
+
+    def _note(self, dest: str, default: object) -> None:
+        if dest == "command":  # the top-level parser's (build_parser)
+            raise _Unmodelled(dest)
+        self.values.setdefault(dest, default)  # argparse: the first declared
+
+    def namespace(self, command: str, values: list[str]) -> Arguments | None:
+        """The namespace argparse makes of `command` and `values`, all positionals;
+        None where argparse has an error to give (values, and no positional)."""
+        if self.positional is None and values:
+            return None
+        fields = dict(self.values)
+        if self.positional is not None:
+            fields[self.positional] = values
+        return Arguments(command=command, **fields)
+
+
+def _dest(flags: Sequence[str]) -> str:
+    """argparse's dest of an option: its first long flag's name, else its first flag's,
+    with "-" as "_"."""
+    long = [flag for flag in flags if flag.startswith("--")]
+    name = (long or flags)[0].lstrip("-")
+    if not name:
+        raise _Unmodelled(flags)
+    return name.replace("-", "_")
+
+
+if TYPE_CHECKING:
+    _Parsers = argparse._SubParsersAction[argparse.ArgumentParser] | _Alone | _Defaults
+    _Options = argparse.ArgumentParser | _Defaults
 
 
 def _named_command(argv: Sequence[str] | None) -> str | None:

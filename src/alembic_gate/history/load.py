@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -12,6 +11,10 @@ from alembic_gate.history.revisions import RevisionFile
 from alembic_gate.setup.discovery import AlembicSetup, find_setups, revision_files
 from alembic_gate.shared.paths import display_path
 from alembic_gate.shared.records import record
+
+TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
+if TYPE_CHECKING:
+    import argparse  # lint's arguments are read without it (main.positionals_only)
 
 
 @record

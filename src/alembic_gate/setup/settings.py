@@ -8,7 +8,6 @@ only when named by their full code.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from alembic_gate.shared.records import field, record, replace
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
+    import argparse
     from typing import Any
 
     from alembic_gate.findings import Severity
