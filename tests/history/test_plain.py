@@ -4,7 +4,7 @@ class gains later; data of the wrong type or shape is refused, never half-used."
 from __future__ import annotations
 
 import marshal
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,8 @@ from alembic_gate.history.operations import (
 )
 from alembic_gate.shared import records
 from alembic_gate.shared.records import field, record
+
+from .test_plain_generated import generated, tables_of
 
 PROJECTS = Path(__file__).resolve().parents[1] / "projects"
 
@@ -43,6 +45,37 @@ class Tree:
     tags: frozenset[str] = frozenset()
     lines: dict[int, frozenset[str]] = field(default_factory=dict)
     flag: bool = False
+
+
+# Functions generated ahead of time for the classes here (as plain_generated.py holds
+# those of the cache's records), compiled from this file name.
+AHEAD_FILE = "<generated ahead for test_plain>"
+COVERED = ("Leaf", "Tree", "SlotLeaf", "Either")
+
+
+@pytest.fixture(scope="module")
+def ahead_tables() -> tuple[object, object]:
+    functions, schemas = plain.cache_records()
+    for cls in (Tree, Either, SlotLeaf):
+        functions += [("reader", cls, 0), ("packer", cls, 0)]
+    functions += [("reader", SlotLeaf, 1), ("packer", SlotLeaf, 1), ("constructor", Tree, 0)]
+    text = plain.generated_module(functions, [*schemas, Tree, Either])
+    return tables_of(text, AHEAD_FILE)
+
+
+@pytest.fixture(autouse=True, params=["compiled now", "generated ahead"])
+def generated_by(
+    request: pytest.FixtureRequest, ahead_tables: tuple[object, object]
+) -> Iterator[str]:
+    """Every test twice: with each function plain.py generates compiled as it is asked
+    for, and generated ahead of time (then every one for a class here is)."""
+    ahead = request.param == "generated ahead"
+    with generated(ahead_tables if ahead else ({}, {})):
+        yield request.param
+        made = [*plain._PLANS.items(), *plain._PACKERS.items()]
+        for (cls, _), function in made:
+            if cls.__module__ == __name__ and cls.__qualname__ in COVERED:
+                assert (function.__code__.co_filename == AHEAD_FILE) is ahead, cls
 
 
 def round_trip(value: object, cls: type) -> object:

@@ -12,6 +12,14 @@ flows through without changes here, and `schema` names the fields of every class
 reached, so data written before the field was added is never read. Fields typed
 `object` hold literals (what `ast.literal_eval` gives) or a `register`ed singleton,
 such as operations.UNKNOWN; a type this module does not know is checked as a literal.
+
+The packers, readers and constructors are Python source generated from the declared
+fields and compiled once per class. Compiling them cost a `lint` run ~4 ms, so those of
+the records the cache holds are also generated ahead of time into plain_generated.py
+(`python -m alembic_gate.history.plain --write`, checked by its test): a run takes a
+function from there while its class has the fields, declared types and defaults it was
+written for, and compiles it otherwise. Either way the code is generated from our own
+classes, never from data.
 """
 
 from __future__ import annotations
@@ -26,12 +34,19 @@ from alembic_gate.shared import records
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any, TypeGuard, TypeVar
 
     T = TypeVar("T")
     Check = Callable[[Any], Any]
     Packer = Callable[[Any, dict[int, Any]], Any]
     Builder = Callable[[Any, tuple[object, ...], dict[int, Any]], Any]
+    # plain_generated.py's tables: (kind, module, class, skip): (fingerprint, factory),
+    # and (module, class): (holder, name, part of the schema) for each class described
+    Functions = dict[tuple[str, str, str, int], tuple[str, Callable[["Link"], Any]]]
+    Schemas = dict[tuple[str, str], tuple[tuple[int, str, str], ...]]
+    # What one of the names a generated function uses is: ("plan", Call), ("value", str)
+    Recipe = tuple[str, Any]
 
 _SCALARS = frozenset({str, int, bool, float, type(None)})
 _LITERAL_LEAVES = frozenset({str, int, bool, float, complex, bytes, type(None), type(...)})
@@ -92,27 +107,31 @@ def _packer(cls: type, skip: int) -> Packer:
     that holds itself cannot be packed, nor unpacked.)"""
     packer = _PACKERS.get((cls, skip))
     if packer is None:
-        hints = _hints(cls)
-        env: dict[str, Any] = {"pack": _pack, "shared": _shared_pack, "SCALARS": _SCALARS}
-        names = [f.name for f in records.fields(cls)][skip:]
-        # Fields are read from the instance's own dict where it has one: a subscript
-        # costs less than an attribute lookup, which looks through the class first.
-        slots = "__slots__" in vars(cls)
-        fields = [f"obj.{name}" if slots else f"d[{name!r}]" for name in names]
-        items = [
-            _pack_expression(hints[name], var, env) for name, var in zip(names, fields, strict=True)
-        ]
-        source = (
-            "def packer(obj, memo):\n"
-            + ("" if slots else "    d = obj.__dict__\n")
-            + f"    return ({', '.join(items)}{',' * (len(items) == 1)})\n"
-        )
-        exec(source, env)  # generated from our own field types, never from data
-        packer = _PACKERS[cls, skip] = env["packer"]
+        packer = _ahead_function("packer", cls, skip) or _compiled(*_packer_source(cls, skip))
+        _PACKERS[cls, skip] = packer
     return packer
 
 
-def _pack_expression(hint: object, var: str, env: dict[str, Any]) -> str:
+def _packer_source(cls: type, skip: int) -> tuple[str, _Env]:
+    hints = _hints(cls)
+    env = _Env(None, "pack", "shared", "SCALARS")
+    names = [f.name for f in records.fields(cls)][skip:]
+    # Fields are read from the instance's own dict where it has one: a subscript
+    # costs less than an attribute lookup, which looks through the class first.
+    slots = "__slots__" in vars(cls)
+    fields = [f"obj.{name}" if slots else f"d[{name!r}]" for name in names]
+    items = [
+        _pack_expression(hints[name], var, env) for name, var in zip(names, fields, strict=True)
+    ]
+    source = (
+        "def packer(obj, memo):\n"
+        + ("" if slots else "    d = obj.__dict__\n")
+        + f"    return ({', '.join(items)}{',' * (len(items) == 1)})\n"
+    )
+    return source, env
+
+
+def _pack_expression(hint: object, var: str, env: _Env) -> str:
     """The expression that packs `var`, a value of type `hint`."""
     if _is_plain(hint):
         return var
@@ -120,8 +139,7 @@ def _pack_expression(hint: object, var: str, env: dict[str, Any]) -> str:
     if kind == "optional":
         return f"(None if {var} is None else {_pack_expression(of, var, env)})"
     if kind == "record":
-        name = f"P{len(env)}"
-        env[name] = _packer(of, 0)
+        name = env.add(f"P{len(env)}", _packer(of, 0), ("packer", of))
         return f"shared({name}, {var}, memo)"
     if kind in ("list", "tuple") and _is_record(of):
         items = f"[{_pack_expression(of, 'x', env)} for x in {var}]"
@@ -151,18 +169,24 @@ def constructor(cls: type[T]) -> Callable[..., T]:
     in) by filling its `__dict__` directly: a frozen record's `__init__` sets each
     field through `object.__setattr__`, three times slower. `cls` itself when it has
     slots."""
-    kind: type = cls
-    fields = records.fields(kind)
     if "__slots__" in vars(cls):
         return cls
-    env: dict[str, Any] = {"cls": cls, "new": object.__new__, "MISSING": records.MISSING}
+    make: Callable[..., T] = _ahead_function("constructor", cls, 0) or _compiled(
+        *_constructor_source(cls)
+    )
+    return make
+
+
+def _constructor_source(cls: type) -> tuple[str, _Env]:
+    env = _Env(cls, "new", "MISSING")
     params, body = [], []
+    fields = records.fields(cls)
     for f in fields:
         if f.default is not records.MISSING:
-            env[f"D_{f.name}"] = f.default
+            env.add(f"D_{f.name}", f.default, ("default", f.name))
             params.append(f"{f.name}=D_{f.name}")
         elif f.default_factory is not records.MISSING:
-            env[f"F_{f.name}"] = f.default_factory
+            env.add(f"F_{f.name}", f.default_factory, ("factory", f.name))
             params.append(f"{f.name}=MISSING")
             body.append(f"if {f.name} is MISSING: {f.name} = F_{f.name}()")
         else:
@@ -171,9 +195,7 @@ def constructor(cls: type[T]) -> Callable[..., T]:
     body += [f"fields[{f.name!r}] = {f.name}" for f in fields]
     body.append("return obj")
     source = f"def make({', '.join(params)}):\n" + "".join(f"    {line}\n" for line in body)
-    exec(source, env)  # generated from our own fields, never from data
-    make: Callable[..., T] = env["make"]
-    return make
+    return source, env
 
 
 def unpack(cls: type[T], data: object, *leading: object, built: dict[int, Any] | None = None) -> T:
@@ -202,6 +224,9 @@ def reader(cls: type[T], skip: int) -> Callable[[object, tuple[object, ...], dic
 
 def schema(cls: type) -> str:
     """The field names and declared types of `cls` and of the records it holds."""
+    ahead = _ahead_schema(cls)
+    if ahead is not None:
+        return ahead
     seen: dict[type, str] = {}
     _describe(cls, seen)
     return ";".join(seen.values())
@@ -210,11 +235,16 @@ def schema(cls: type) -> str:
 def _describe(cls: type, seen: dict[type, str]) -> None:
     if cls in seen:
         return
-    fields = records.fields(cls)
-    seen[cls] = f"{cls.__name__}(" + ",".join(f"{f.name}:{f.type}" for f in fields) + ")"
+    seen[cls] = _part(cls)
     for hint in _hints(cls).values():
         for inner in _classes(hint):
             _describe(inner, seen)
+
+
+def _part(cls: type) -> str:
+    """The part of a schema that describes `cls` alone."""
+    fields = records.fields(cls)
+    return f"{cls.__name__}(" + ",".join(f"{f.name}:{f.type}" for f in fields) + ")"
 
 
 def _classes(hint: object) -> list[type]:
@@ -235,7 +265,7 @@ def _plan(cls: type, skip: int = 0) -> Builder:
     plan = _PLANS.get((cls, skip))
     if plan is None:
         _PLANS[cls, skip] = _pending  # a class that holds itself: resolved on use
-        plan = _PLANS[cls, skip] = _build(cls, skip)
+        plan = _PLANS[cls, skip] = _ahead_function("reader", cls, skip) or _build(cls, skip)
     return plan
 
 
@@ -259,16 +289,14 @@ def _as_sequence(value: Any) -> Any:
 def _build(cls: type, skip: int) -> Builder:
     """The reader of one class: like the `__init__` that records.py writes, its source
     is generated once from the fields (here: their declared types)."""
+    build: Builder = _compiled(*_reader_source(cls, skip))
+    return build
+
+
+def _reader_source(cls: type, skip: int) -> tuple[str, _Env]:
     hints = _hints(cls)
     names = [f.name for f in records.fields(cls)]
-    env: dict[str, Any] = {
-        "cls": cls,
-        "new": object.__new__,
-        "sequence": _as_sequence,
-        "literal": _literal,
-        "repeat": itertools.repeat,
-        "LEAVES": _LITERAL_LEAVES,
-    }
+    env = _Env(cls, "new", "sequence", "literal", "repeat", "LEAVES")
     fields = [f"v{i}" for i in range(len(names))]
     body = [
         f"if type(data) is not tuple or len(data) != {len(names) - skip}:",
@@ -300,12 +328,10 @@ def _build(cls: type, skip: int) -> Builder:
     else:
         body += _fill_slots(cls, names, env)
     source = "def build(data, leading, memo):\n" + "".join(f"    {line}\n" for line in body)
-    exec(source, env)  # generated from our own field types, never from data
-    build: Builder = env["build"]
-    return build
+    return source, env
 
 
-def _fill_slots(cls: type, names: list[str], env: dict[str, Any]) -> list[str]:
+def _fill_slots(cls: type, names: list[str], env: _Env) -> list[str]:
     """Lines that make an instance of `cls`, a class with slots, from the values `v0`...:
     each slot set by a plain assignment, as the `__init__` that records.py writes does,
     without the call (1.5 k instructions less for a RevisionFile, of ~16 k). A frozen
@@ -318,11 +344,11 @@ def _fill_slots(cls: type, names: list[str], env: dict[str, Any]) -> list[str]:
         return ["obj = new(cls)", *stores, "return obj"]
     twin = _twin(cls)
     if twin is not None:
-        env["Twin"] = twin
+        env.add("Twin", twin, ("twin", None))
         return ["obj = new(Twin)", *stores, "obj.__class__ = cls", "return obj"]
     lines = ["obj = new(cls)"]
     for i, name in enumerate(names):
-        env[f"SET{i}"] = vars(cls)[name].__set__
+        env.add(f"SET{i}", vars(cls)[name].__set__, ("setter", name))
         lines.append(f"SET{i}(obj, v{i})")
     return [*lines, "return obj"]
 
@@ -339,7 +365,7 @@ def _twin(cls: type) -> type | None:
     return twin
 
 
-def _convert(hint: object, var: str, env: dict[str, Any]) -> list[str]:
+def _convert(hint: object, var: str, env: _Env) -> list[str]:
     """Lines that check `var` against `hint` and replace it with what to store."""
     kind, of = _shape(hint)
     if kind == "optional":
@@ -352,16 +378,16 @@ def _convert(hint: object, var: str, env: dict[str, Any]) -> list[str]:
         return [f"if not {fits}:", "    raise TypeError('a value of the wrong type or shape')"]
     name = f"C{len(env)}"
     if kind == "record":
-        env[name] = _plan(of)
+        env.add(name, _plan(of), ("plan", of))
         return [f"{var} = {_shared(name, var)}"]
     if kind in ("list", "tuple") and _is_record(of):
-        env[name] = _plan(of)
+        env.add(name, _plan(of), ("plan", of))
         items = f"[{_shared(name, 'x')} for x in sequence({var})]"
         return [f"{var} = {items if kind == 'list' else f'tuple({items})'}"]
     if kind in ("dict", "mapping"):
         (key, keys), (value, _) = _shape(of[0]), _shape(of[1])
         if key == "scalars" and value in _READ_AS_LITERALS:
-            env[name] = keys
+            env.add(name, keys, ("value", keys))
             return [
                 f"if type({var}) is not dict:",
                 "    raise TypeError('not a dict')",
@@ -376,13 +402,13 @@ def _convert(hint: object, var: str, env: dict[str, Any]) -> list[str]:
             f"if {var} is not None and type({var}) not in LEAVES:",
             f"    {var} = literal({var})",
         ]
-    env[name] = _check(hint)
+    env.add(name, _check(hint), ("check", hint))
     if kind in ("tuple", "fixed"):  # most are empty: nothing to check inside
         return [f"if {var} != () or type({var}) is not tuple:", f"    {var} = {name}({var})"]
     return [f"{var} = {name}({var})"]
 
 
-def _loop(hint: object, var: str, env: dict[str, Any]) -> list[str] | None:
+def _loop(hint: object, var: str, env: _Env) -> list[str] | None:
     """Lines that check a tuple or frozenset of items that are not scalars (altered's
     (table, column) pairs) with a loop: half what `all()` over a generator costs. None
     for any other hint, or items not checked in place."""
@@ -402,7 +428,7 @@ def _loop(hint: object, var: str, env: dict[str, Any]) -> list[str] | None:
     ]
 
 
-def _inline(hint: object, var: str, env: dict[str, Any], depth: int = 0) -> str | None:
+def _inline(hint: object, var: str, env: _Env, depth: int = 0) -> str | None:
     """An expression that is true when `var` fits `hint` as stored: for hints made of
     scalars, tuples, frozensets and dicts (kept as they are); None for the others
     (records, literals), which are converted."""
@@ -431,7 +457,7 @@ def _inline(hint: object, var: str, env: dict[str, Any], depth: int = 0) -> str 
     return None
 
 
-def _scalar_test(var: str, allowed: frozenset[type], env: dict[str, Any]) -> str:
+def _scalar_test(var: str, allowed: frozenset[type], env: _Env) -> str:
     """True when `var`'s type is one of `allowed`: None and a single type are told by
     identity, cheaper than a set lookup (most fields are `str | None` or `bool`)."""
     others = allowed - {type(None)}
@@ -443,7 +469,7 @@ def _scalar_test(var: str, allowed: frozenset[type], env: dict[str, Any]) -> str
     return f"({' or '.join(tests)})"
 
 
-def _each(hint: object, var: str, env: dict[str, Any], depth: int) -> str | None:
+def _each(hint: object, var: str, env: _Env, depth: int) -> str | None:
     """True when every item of the collection `var` fits `hint` (or a TypeError)."""
     kind, allowed = _shape(hint)
     if kind == "scalars" and allowed == {str}:
@@ -456,11 +482,9 @@ def _each(hint: object, var: str, env: dict[str, Any], depth: int) -> str | None
     return None if inner is None else f"all({inner} for x{depth} in {var})"
 
 
-def _name(env: dict[str, Any], value: object) -> str:
+def _name(env: _Env, value: object) -> str:
     """A new name in `env` for `value`."""
-    name = f"I{len(env)}"  # the S names are the fields' own
-    env[name] = value
-    return name
+    return env.add(f"I{len(env)}", value, ("value", value))
 
 
 # -- the shapes of declared types, told apart once for packing and reading -----------
@@ -674,3 +698,383 @@ def _literal(value: Any) -> Any:
     if kind is dict:
         return {_literal(k): _literal(v) for k, v in value.items()}
     raise TypeError(f"{kind.__name__} is not a literal")
+
+
+# -- generated code: compiled now, or ahead of time -------------------------------------
+
+if TYPE_CHECKING:
+    _Names = dict[str, Any]
+else:
+    _Names = dict
+
+
+class _Env(_Names):
+    """The names a generated function uses (its globals), and what each one is
+    (`recipes`): written ahead of time, the function gets the same objects through a
+    `Link` as it is bound."""
+
+    def __init__(self, cls: type | None, *constants: str) -> None:
+        super().__init__()
+        self.recipes: dict[str, Recipe] = {}
+        if cls is not None:
+            self.add("cls", cls, ("cls", None))
+        for name in constants:
+            self.add(name, _CONSTANTS[name], ("constant", name))
+
+    def add(self, name: str, value: object, recipe: Recipe) -> str:
+        self[name] = value
+        self.recipes[name] = recipe
+        return name
+
+
+def _compiled(source: str, env: _Env) -> Any:
+    """The function `source` defines, with `env` as its globals (each run, ~0.2 ms
+    a function: what plain_generated.py spares)."""
+    names = dict(env)
+    exec(source, names)  # generated from our own field types, never from data
+    return names[source[len("def ") : source.index("(")]]
+
+
+_CONSTANTS: dict[str, object] = {
+    "new": object.__new__,
+    "sequence": _as_sequence,
+    "literal": _literal,
+    "repeat": itertools.repeat,
+    "LEAVES": _LITERAL_LEAVES,
+    "pack": _pack,
+    "shared": _shared_pack,
+    "SCALARS": _SCALARS,
+    "MISSING": records.MISSING,
+}
+
+
+@functools.cache
+def _ahead() -> tuple[Functions, Schemas]:
+    """The functions and schemas generated ahead of time (imported once needed: for the
+    first record a run builds, packs or reads)."""
+    try:
+        import alembic_gate.history.plain_generated as generated
+    except ModuleNotFoundError as exc:  # (while it is written for the first time)
+        if exc.name != "alembic_gate.history.plain_generated":
+            raise
+        return {}, {}
+    return generated.FUNCTIONS, generated.SCHEMAS
+
+
+class _Stale(Exception):
+    """A function generated ahead of time no longer fits its class."""
+
+
+def _ahead_function(kind: str, cls: type, skip: int) -> Any:
+    """The `kind` of function ("reader", "packer" or "constructor") for `cls` as
+    plain_generated.py holds it, or None when it holds none or `cls` has changed since it
+    was written (its fields, their declared types, their defaults, its slots). Only the
+    class's own fields are compared, a few microseconds, not what they name: a record
+    they name is found by its name where `cls` is declared, and is checked as its own
+    functions are bound (not what `Mapping`, say, stands for there)."""
+    entry = _ahead()[0].get((kind, cls.__module__, cls.__qualname__, skip))
+    if entry is None or entry[0] != _fingerprint(cls):
+        return None
+    try:
+        function = entry[1](Link(cls))
+    except _Stale:
+        return None
+    function.__qualname__ = function.__name__  # as a compiled one's (in TypeErrors)
+    return function
+
+
+def _fingerprint(cls: type) -> str:
+    """What the code generated for `cls` depends on, of the class itself."""
+    marks = "".join(_default_mark(f) for f in records.fields(cls))
+    layout = f"{'__slots__' in vars(cls):d}{records.is_frozen(cls):d}"
+    return f"{_part(cls)} {layout} {marks}"
+
+
+def _default_mark(f: records.Field) -> str:
+    if f.default is not records.MISSING:
+        return "="
+    return "-" if f.default_factory is records.MISSING else "*"
+
+
+class Link:
+    """What a function generated ahead of time takes from here as it is bound to `cls`:
+    the objects that `_Env` gives one compiled now (raising _Stale where they no longer
+    fit)."""
+
+    def __init__(self, cls: type) -> None:
+        self.cls = cls
+
+    def constant(self, name: str) -> Any:
+        return _CONSTANTS[name]
+
+    def plan(self, name: str) -> Builder:
+        return _plan(self._record(name))
+
+    def packer(self, name: str) -> Packer:
+        return _packer(self._record(name), 0)
+
+    def check(self, hint: object) -> Check:
+        check = _check(hint)
+        if check is None:
+            raise _Stale(f"no check for {hint}")
+        return check
+
+    def twin(self) -> type:
+        twin = _twin(self.cls)
+        if twin is None:
+            raise _Stale(f"no twin of {self.cls.__name__}")
+        return twin
+
+    def hint(self, text: str) -> Any:
+        """The declared type `text` (written by `_hint_text`) where `cls` is declared."""
+        return eval(text, vars(sys.modules[self.cls.__module__]))  # our own code
+
+    def setter(self, name: str) -> Any:
+        return vars(self.cls)[name].__set__
+
+    def default(self, name: str) -> Any:
+        return self._field(name).default
+
+    def factory(self, name: str) -> Any:
+        return self._field(name).default_factory
+
+    def _field(self, name: str) -> records.Field:
+        return next(f for f in records.fields(self.cls) if f.name == name)
+
+    def _record(self, name: str) -> type:
+        """The record `name` stands for where `cls` is declared (in its annotations)."""
+        found = _declared(self.cls, name)
+        if found is None:
+            raise _Stale(f"{name} is no record")
+        return found
+
+
+def _declared(holder: type, name: str) -> type | None:
+    """The record named `name` where `holder` is declared, or None."""
+    module = sys.modules.get(holder.__module__)
+    found = None if module is None else vars(module).get(name)
+    return found if _is_record(found) else None
+
+
+def _ahead_schema(cls: type) -> str | None:
+    """`schema(cls)` from the classes plain_generated.py names for it, without
+    evaluating their declared types; None when it names none or one of them changed."""
+    entry = _ahead()[1].get((cls.__module__, cls.__qualname__))
+    if entry is None:
+        return None
+    classes: list[type] = []
+    for holder, name, part in entry:
+        found = _declared(classes[holder], name) if classes else cls
+        if found is None or _part(found) != part:
+            return None
+        classes.append(found)
+    return ";".join(part for _, _, part in entry)
+
+
+# -- writing plain_generated.py -------------------------------------------------------
+
+GENERATED = "plain_generated.py"
+WRITE_COMMAND = "python -m alembic_gate.history.plain --write"
+
+# (kind, class, skip) of a function to generate ahead of time.
+Wanted = tuple[str, type, int]
+
+
+def cache_records() -> tuple[list[Wanted], list[type]]:
+    """The functions and schemas a `lint` run asks for (the cache's records, the
+    constructors operations.py uses): what plain_generated.py holds, with the readers
+    and packers of the records they hold."""
+    from alembic_gate.history import cache
+    from alembic_gate.history.operations import Call, Column, Operations
+    from alembic_gate.history.revisions import RevisionFile
+
+    functions = [
+        ("reader", RevisionFile, cache._SKIP),
+        ("reader", Operations, 0),
+        ("packer", RevisionFile, cache._SKIP),
+        ("packer", Operations, 0),
+        ("constructor", Call, 0),
+        ("constructor", Column, 0),
+    ]
+    return functions, [RevisionFile, Operations]
+
+
+def generated_module(functions: Sequence[Wanted], schemas: Sequence[type]) -> str:
+    """The text of a module like plain_generated.py holding `functions` (and those of
+    the records they hold) and `schemas`."""
+    pending, done = list(functions), []
+    factories: list[str] = []
+    table: list[str] = []
+    while pending:
+        kind, cls, skip = wanted = pending.pop(0)
+        if wanted in done:
+            continue
+        done.append(wanted)
+        name = f"{kind}_{cls.__name__}_{skip}"
+        source, env = _SOURCES[kind](cls, skip)
+        factories.append(_factory(name, cls, source, env))
+        table.append(f"    ({kind!r}, {cls.__module__!r}, {cls.__qualname__!r}, {skip}): (")
+        table += [f"        {_fingerprint(cls)!r},", f"        {name},", "    ),"]
+        for recipe in env.recipes.values():
+            if recipe[0] in ("plan", "packer"):
+                pending.append(("reader" if recipe[0] == "plan" else "packer", recipe[1], 0))
+    lines = [_HEADER.format(command=WRITE_COMMAND), *factories]
+    lines.append("# (kind, module, class, leading fields not stored): (fingerprint, factory)")
+    lines.append("FUNCTIONS: Functions = {")
+    lines += [*table, "}", "", ""]
+    lines.append("# (module, class): (index of the class that names it, name, part of the schema)")
+    lines.append("SCHEMAS: Schemas = {")
+    for cls in schemas:
+        lines.append(f"    ({cls.__module__!r}, {cls.__qualname__!r}): (")
+        lines += [f"        {part!r}," for part in _schema_entry(cls)]
+        lines.append("    ),")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+_HEADER = '''"""Functions plain.py generates from the declared fields of the records a `lint` run
+packs and reads, generated ahead of time: compiling them in each run cost ~4 ms.
+
+Generated by `{command}`: do not edit. plain.py uses a
+function here only while its class is as it was when this was written, and generates
+it anew otherwise; tests/history/test_plain_generated.py fails when this is not current.
+"""
+# fmt: off
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from alembic_gate.history.plain import Functions, Link, Schemas
+
+'''
+
+_SOURCES: dict[str, Callable[[type, int], tuple[str, _Env]]] = {
+    "reader": _reader_source,
+    "packer": _packer_source,
+    "constructor": lambda cls, skip: _constructor_source(cls),
+}
+
+
+def _factory(name: str, cls: type, source: str, env: _Env) -> str:
+    """A function that binds the function `source` defines to `cls` (through a `Link`)
+    and returns it: `env`'s names as its locals, those `source` uses."""
+    import re
+
+    header, body = source.split("\n", 1)
+    function = header[len("def ") : header.index("(")]
+    params = header[header.index("(") + 1 : -len("):")].split(", ")
+    typed = ", ".join(
+        f"{p}: Any" if "=" not in p else "{}: Any = {}".format(*p.split("=")) for p in params
+    )
+    lines = [f"def {name}(link: Link) -> Any:"]
+    for var, recipe in env.recipes.items():
+        if re.search(rf"\b{var}\b", source):
+            lines.append(f"    {var} = {_recipe_code(cls, recipe)}")
+    lines += ["", f"    def {function}({typed}) -> Any:"]
+    lines += [f"    {line}" for line in body.rstrip("\n").split("\n")]
+    return "\n".join([*lines, "", f"    return {function}", "", ""])
+
+
+def _recipe_code(cls: type, recipe: Recipe) -> str:
+    """The code that gives, through `link`, what `recipe` says."""
+    kind, arg = recipe
+    if kind == "cls":
+        return "link.cls"
+    if kind == "twin":
+        return "link.twin()"
+    if kind == "value":
+        return _value_code(arg)
+    if kind == "check":
+        try:
+            return f"link.check({_value_code(arg)})"
+        except ValueError:
+            text = _hint_text(arg, cls)
+            if Link(cls).hint(text) != arg:
+                raise ValueError(f"{text} is not {arg} where {cls} is declared") from None
+            return f"link.check(link.hint({text!r}))"
+    if kind in ("plan", "packer"):
+        name: str = arg.__name__
+        if _declared(cls, name) is not arg:
+            raise ValueError(f"{arg} is not named so where {cls} is declared")
+        return f"link.{kind}({name!r})"
+    return f"link.{kind}({arg!r})"  # constant, setter, default, factory
+
+
+def _value_code(value: object) -> str:
+    """The code for a built-in class, or a frozenset or tuple of them."""
+    import builtins
+
+    if value is type(None):
+        return "type(None)"
+    name = getattr(value, "__name__", "")
+    if isinstance(value, type) and vars(builtins).get(name) is value:
+        return name
+    if isinstance(value, (frozenset, tuple)):
+        items = sorted(_value_code(item) for item in value)
+        if isinstance(value, frozenset):
+            return f"frozenset({{{', '.join(items)}}})"
+        return f"({', '.join(items)}{',' * (len(items) == 1)})"
+    raise ValueError(f"{value!r} cannot be written ahead of time")
+
+
+def _hint_text(hint: object, cls: type) -> str:
+    """A declared type as code that gives it where `cls` is declared."""
+    import builtins
+
+    if hint is type(None):
+        return "None"
+    if hint is Ellipsis:
+        return "..."
+    args = getattr(hint, "__args__", ())
+    if isinstance(hint, types.UnionType):
+        return " | ".join(_hint_text(arg, cls) for arg in args)
+    origin = getattr(hint, "__origin__", None)
+    if origin is not None and args:
+        return f"{_hint_text(origin, cls)}[{', '.join(_hint_text(arg, cls) for arg in args)}]"
+    name = getattr(hint, "__name__", "")
+    found = vars(sys.modules[cls.__module__]).get(name, vars(builtins).get(name))
+    if origin is None and found is hint:
+        return str(name)
+    raise ValueError(f"{hint!r} cannot be written ahead of time")
+
+
+def _schema_entry(cls: type) -> list[tuple[int, str, str]]:
+    """Each class `schema(cls)` describes, in its order: the index of the class whose
+    fields name it, the name, and its part of the schema."""
+    order: list[type] = []
+    entry: list[tuple[int, str, str]] = []
+
+    def visit(inner: type, holder: int) -> None:
+        if inner in order:
+            return
+        if holder >= 0 and _declared(order[holder], inner.__name__) is not inner:
+            raise ValueError(f"{inner} is not named so where {order[holder]} is declared")
+        order.append(inner)
+        entry.append((holder, inner.__name__, _part(inner)))
+        at = len(order) - 1
+        for hint in _hints(inner).values():
+            for found in _classes(hint):
+                visit(found, at)
+
+    visit(cls, -1)
+    return entry
+
+
+def write(folder: Path | None = None) -> Path:
+    """Write plain_generated.py (in `folder`: beside this module) for `cache_records`."""
+    from pathlib import Path
+
+    path = (folder or Path(__file__).parent) / GENERATED
+    path.write_text(generated_module(*cache_records()))
+    return path
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--write"]:
+        raise SystemExit(f"usage: {WRITE_COMMAND}")
+    from alembic_gate.history import plain as imported  # the module the records use
+
+    print(f"wrote {imported.write()}")
