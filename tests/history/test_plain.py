@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alembic_gate.history import plain
+from alembic_gate.history import plain, plain_writer
 from alembic_gate.history.operations import (
     UNKNOWN,
     Call,
@@ -55,11 +55,11 @@ COVERED = ("Leaf", "Tree", "SlotLeaf", "Either")
 
 @pytest.fixture(scope="module")
 def ahead_tables() -> tuple[object, object]:
-    functions, schemas = plain.cache_records()
+    functions, schemas = plain_writer.cache_records()
     for cls in (Tree, Either, SlotLeaf):
         functions += [("reader", cls, 0), ("packer", cls, 0)]
     functions += [("reader", SlotLeaf, 1), ("packer", SlotLeaf, 1), ("constructor", Tree, 0)]
-    text = plain.generated_module(functions, [*schemas, Tree, Either])
+    text = plain_writer.generated_module(functions, [*schemas, Tree, Either])
     return tables_of(text, AHEAD_FILE)
 
 

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from alembic_gate.history import cache, plain
+from alembic_gate.history import cache, plain, plain_writer
 from alembic_gate.history import operations as operations_module
 from alembic_gate.history.operations import Call, Operations, read_operations
 from alembic_gate.history.revisions import RevisionFile, Value, read_revision
@@ -29,7 +29,7 @@ from alembic_gate.shared.records import field, record
 ROOT = Path(__file__).resolve().parents[2]
 PROJECTS = ROOT / "tests" / "projects"
 REVISIONS = sorted(PROJECTS.glob("**/versions/*.py"))
-GENERATED = Path(plain.__file__).parent / plain.GENERATED
+GENERATED = Path(plain.__file__).parent / plain_writer.GENERATED
 T = TypeVar("T")
 
 
@@ -73,9 +73,9 @@ def both(work: Callable[[], T]) -> tuple[T, T]:
 
 
 def test_the_generated_module_is_current() -> None:
-    written = plain.generated_module(*plain.cache_records())
+    written = plain_writer.generated_module(*plain_writer.cache_records())
     assert GENERATED.read_text() == written, (
-        f"{GENERATED.relative_to(ROOT)} is not current: run `{plain.WRITE_COMMAND}`"
+        f"{GENERATED.relative_to(ROOT)} is not current: run `{plain_writer.WRITE_COMMAND}`"
     )
 
 
@@ -280,6 +280,6 @@ def test_a_type_that_cannot_be_written_ahead_is_refused() -> None:
         pass
 
     with pytest.raises(ValueError, match="cannot be written ahead"):
-        plain._value_code(Local)
+        plain_writer._value_code(Local)
     with pytest.raises(ValueError, match="cannot be written ahead"):
-        plain._hint_text(Local, Value)
+        plain_writer._hint_text(Local, Value)

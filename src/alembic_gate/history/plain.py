@@ -16,7 +16,7 @@ such as operations.UNKNOWN; a type this module does not know is checked as a lit
 The packers, readers and constructors are Python source generated from the declared
 fields and compiled once per class. Compiling them cost a `lint` run ~4 ms, so those of
 the records the cache holds are also generated ahead of time into plain_generated.py
-(`python -m alembic_gate.history.plain --write`, checked by its test): a run takes a
+(`python -m alembic_gate.history.plain_writer --write`, checked by its test): a run takes a
 function from there while its class has the fields, declared types and defaults it was
 written for, and compiles it otherwise. Either way the code is generated from our own
 classes, never from data.
@@ -34,7 +34,6 @@ from alembic_gate.shared import records
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
-    from pathlib import Path
     from typing import Any, TypeGuard, TypeVar
 
     T = TypeVar("T")
@@ -112,9 +111,9 @@ def _packer(cls: type, skip: int) -> Packer:
     return packer
 
 
-def _packer_source(cls: type, skip: int) -> tuple[str, _Env]:
+def _packer_source(cls: type, skip: int) -> tuple[str, Env]:
     hints = _hints(cls)
-    env = _Env(None, "pack", "shared", "SCALARS")
+    env = Env(None, "pack", "shared", "SCALARS")
     names = [f.name for f in records.fields(cls)][skip:]
     # Fields are read from the instance's own dict where it has one: a subscript
     # costs less than an attribute lookup, which looks through the class first.
@@ -131,7 +130,7 @@ def _packer_source(cls: type, skip: int) -> tuple[str, _Env]:
     return source, env
 
 
-def _pack_expression(hint: object, var: str, env: _Env) -> str:
+def _pack_expression(hint: object, var: str, env: Env) -> str:
     """The expression that packs `var`, a value of type `hint`."""
     if _is_plain(hint):
         return var
@@ -177,8 +176,8 @@ def constructor(cls: type[T]) -> Callable[..., T]:
     return make
 
 
-def _constructor_source(cls: type) -> tuple[str, _Env]:
-    env = _Env(cls, "new", "MISSING")
+def _constructor_source(cls: type) -> tuple[str, Env]:
+    env = Env(cls, "new", "MISSING")
     params, body = [], []
     fields = records.fields(cls)
     for f in fields:
@@ -235,13 +234,13 @@ def schema(cls: type) -> str:
 def _describe(cls: type, seen: dict[type, str]) -> None:
     if cls in seen:
         return
-    seen[cls] = _part(cls)
+    seen[cls] = schema_part(cls)
     for hint in _hints(cls).values():
         for inner in _classes(hint):
             _describe(inner, seen)
 
 
-def _part(cls: type) -> str:
+def schema_part(cls: type) -> str:
     """The part of a schema that describes `cls` alone."""
     fields = records.fields(cls)
     return f"{cls.__name__}(" + ",".join(f"{f.name}:{f.type}" for f in fields) + ")"
@@ -293,10 +292,10 @@ def _build(cls: type, skip: int) -> Builder:
     return build
 
 
-def _reader_source(cls: type, skip: int) -> tuple[str, _Env]:
+def _reader_source(cls: type, skip: int) -> tuple[str, Env]:
     hints = _hints(cls)
     names = [f.name for f in records.fields(cls)]
-    env = _Env(cls, "new", "sequence", "literal", "repeat", "LEAVES")
+    env = Env(cls, "new", "sequence", "literal", "repeat", "LEAVES")
     fields = [f"v{i}" for i in range(len(names))]
     body = [
         f"if type(data) is not tuple or len(data) != {len(names) - skip}:",
@@ -331,7 +330,7 @@ def _reader_source(cls: type, skip: int) -> tuple[str, _Env]:
     return source, env
 
 
-def _fill_slots(cls: type, names: list[str], env: _Env) -> list[str]:
+def _fill_slots(cls: type, names: list[str], env: Env) -> list[str]:
     """Lines that make an instance of `cls`, a class with slots, from the values `v0`...:
     each slot set by a plain assignment, as the `__init__` that records.py writes does,
     without the call (1.5 k instructions less for a RevisionFile, of ~16 k). A frozen
@@ -365,7 +364,7 @@ def _twin(cls: type) -> type | None:
     return twin
 
 
-def _convert(hint: object, var: str, env: _Env) -> list[str]:
+def _convert(hint: object, var: str, env: Env) -> list[str]:
     """Lines that check `var` against `hint` and replace it with what to store."""
     kind, of = _shape(hint)
     if kind == "optional":
@@ -408,7 +407,7 @@ def _convert(hint: object, var: str, env: _Env) -> list[str]:
     return [f"{var} = {name}({var})"]
 
 
-def _loop(hint: object, var: str, env: _Env) -> list[str] | None:
+def _loop(hint: object, var: str, env: Env) -> list[str] | None:
     """Lines that check a tuple or frozenset of items that are not scalars (altered's
     (table, column) pairs) with a loop: half what `all()` over a generator costs. None
     for any other hint, or items not checked in place."""
@@ -428,7 +427,7 @@ def _loop(hint: object, var: str, env: _Env) -> list[str] | None:
     ]
 
 
-def _inline(hint: object, var: str, env: _Env, depth: int = 0) -> str | None:
+def _inline(hint: object, var: str, env: Env, depth: int = 0) -> str | None:
     """An expression that is true when `var` fits `hint` as stored: for hints made of
     scalars, tuples, frozensets and dicts (kept as they are); None for the others
     (records, literals), which are converted."""
@@ -457,7 +456,7 @@ def _inline(hint: object, var: str, env: _Env, depth: int = 0) -> str | None:
     return None
 
 
-def _scalar_test(var: str, allowed: frozenset[type], env: _Env) -> str:
+def _scalar_test(var: str, allowed: frozenset[type], env: Env) -> str:
     """True when `var`'s type is one of `allowed`: None and a single type are told by
     identity, cheaper than a set lookup (most fields are `str | None` or `bool`)."""
     others = allowed - {type(None)}
@@ -469,7 +468,7 @@ def _scalar_test(var: str, allowed: frozenset[type], env: _Env) -> str:
     return f"({' or '.join(tests)})"
 
 
-def _each(hint: object, var: str, env: _Env, depth: int) -> str | None:
+def _each(hint: object, var: str, env: Env, depth: int) -> str | None:
     """True when every item of the collection `var` fits `hint` (or a TypeError)."""
     kind, allowed = _shape(hint)
     if kind == "scalars" and allowed == {str}:
@@ -482,7 +481,7 @@ def _each(hint: object, var: str, env: _Env, depth: int) -> str | None:
     return None if inner is None else f"all({inner} for x{depth} in {var})"
 
 
-def _name(env: _Env, value: object) -> str:
+def _name(env: Env, value: object) -> str:
     """A new name in `env` for `value`."""
     return env.add(f"I{len(env)}", value, ("value", value))
 
@@ -708,7 +707,7 @@ else:
     _Names = dict
 
 
-class _Env(_Names):
+class Env(_Names):
     """The names a generated function uses (its globals), and what each one is
     (`recipes`): written ahead of time, the function gets the same objects through a
     `Link` as it is bound."""
@@ -727,7 +726,7 @@ class _Env(_Names):
         return name
 
 
-def _compiled(source: str, env: _Env) -> Any:
+def _compiled(source: str, env: Env) -> Any:
     """The function `source` defines, with `env` as its globals (each run, ~0.2 ms
     a function: what plain_generated.py spares)."""
     names = dict(env)
@@ -773,7 +772,7 @@ def _ahead_function(kind: str, cls: type, skip: int) -> Any:
     they name is found by its name where `cls` is declared, and is checked as its own
     functions are bound (not what `Mapping`, say, stands for there)."""
     entry = _ahead()[0].get((kind, cls.__module__, cls.__qualname__, skip))
-    if entry is None or entry[0] != _fingerprint(cls):
+    if entry is None or entry[0] != fingerprint(cls):
         return None
     try:
         function = entry[1](Link(cls))
@@ -783,11 +782,11 @@ def _ahead_function(kind: str, cls: type, skip: int) -> Any:
     return function
 
 
-def _fingerprint(cls: type) -> str:
+def fingerprint(cls: type) -> str:
     """What the code generated for `cls` depends on, of the class itself."""
     marks = "".join(_default_mark(f) for f in records.fields(cls))
     layout = f"{'__slots__' in vars(cls):d}{records.is_frozen(cls):d}"
-    return f"{_part(cls)} {layout} {marks}"
+    return f"{schema_part(cls)} {layout} {marks}"
 
 
 def _default_mark(f: records.Field) -> str:
@@ -798,7 +797,7 @@ def _default_mark(f: records.Field) -> str:
 
 class Link:
     """What a function generated ahead of time takes from here as it is bound to `cls`:
-    the objects that `_Env` gives one compiled now (raising _Stale where they no longer
+    the objects that `Env` gives one compiled now (raising _Stale where they no longer
     fit)."""
 
     def __init__(self, cls: type) -> None:
@@ -843,13 +842,13 @@ class Link:
 
     def _record(self, name: str) -> type:
         """The record `name` stands for where `cls` is declared (in its annotations)."""
-        found = _declared(self.cls, name)
+        found = declared(self.cls, name)
         if found is None:
             raise _Stale(f"{name} is no record")
         return found
 
 
-def _declared(holder: type, name: str) -> type | None:
+def declared(holder: type, name: str) -> type | None:
     """The record named `name` where `holder` is declared, or None."""
     module = sys.modules.get(holder.__module__)
     found = None if module is None else vars(module).get(name)
@@ -864,217 +863,23 @@ def _ahead_schema(cls: type) -> str | None:
         return None
     classes: list[type] = []
     for holder, name, part in entry:
-        found = _declared(classes[holder], name) if classes else cls
-        if found is None or _part(found) != part:
+        found = declared(classes[holder], name) if classes else cls
+        if found is None or schema_part(found) != part:
             return None
         classes.append(found)
     return ";".join(part for _, _, part in entry)
 
 
-# -- writing plain_generated.py -------------------------------------------------------
-
-GENERATED = "plain_generated.py"
-WRITE_COMMAND = "python -m alembic_gate.history.plain --write"
-
-# (kind, class, skip) of a function to generate ahead of time.
-Wanted = tuple[str, type, int]
-
-
-def cache_records() -> tuple[list[Wanted], list[type]]:
-    """The functions and schemas a `lint` run asks for (the cache's records, the
-    constructors operations.py uses): what plain_generated.py holds, with the readers
-    and packers of the records they hold."""
-    from alembic_gate.history import cache
-    from alembic_gate.history.operations import Call, Column, Operations
-    from alembic_gate.history.revisions import RevisionFile
-
-    functions = [
-        ("reader", RevisionFile, cache._SKIP),
-        ("reader", Operations, 0),
-        ("packer", RevisionFile, cache._SKIP),
-        ("packer", Operations, 0),
-        ("constructor", Call, 0),
-        ("constructor", Column, 0),
-    ]
-    return functions, [RevisionFile, Operations]
+def generated_source(kind: str, cls: type, skip: int) -> tuple[str, Env]:
+    """The source of the `kind` of function ("reader", "packer", "constructor") for `cls`
+    and the names it uses: what plain_writer.py writes ahead of time."""
+    if kind == "reader":
+        return _reader_source(cls, skip)
+    if kind == "packer":
+        return _packer_source(cls, skip)
+    return _constructor_source(cls)
 
 
-def generated_module(functions: Sequence[Wanted], schemas: Sequence[type]) -> str:
-    """The text of a module like plain_generated.py holding `functions` (and those of
-    the records they hold) and `schemas`."""
-    pending, done = list(functions), []
-    factories: list[str] = []
-    table: list[str] = []
-    while pending:
-        kind, cls, skip = wanted = pending.pop(0)
-        if wanted in done:
-            continue
-        done.append(wanted)
-        name = f"{kind}_{cls.__name__}_{skip}"
-        source, env = _SOURCES[kind](cls, skip)
-        factories.append(_factory(name, cls, source, env))
-        table.append(f"    ({kind!r}, {cls.__module__!r}, {cls.__qualname__!r}, {skip}): (")
-        table += [f"        {_fingerprint(cls)!r},", f"        {name},", "    ),"]
-        for recipe in env.recipes.values():
-            if recipe[0] in ("plan", "packer"):
-                pending.append(("reader" if recipe[0] == "plan" else "packer", recipe[1], 0))
-    lines = [_HEADER.format(command=WRITE_COMMAND), *factories]
-    lines.append("# (kind, module, class, leading fields not stored): (fingerprint, factory)")
-    lines.append("FUNCTIONS: Functions = {")
-    lines += [*table, "}", "", ""]
-    lines.append("# (module, class): (index of the class that names it, name, part of the schema)")
-    lines.append("SCHEMAS: Schemas = {")
-    for cls in schemas:
-        lines.append(f"    ({cls.__module__!r}, {cls.__qualname__!r}): (")
-        lines += [f"        {part!r}," for part in _schema_entry(cls)]
-        lines.append("    ),")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
-_HEADER = '''"""Functions plain.py generates from the declared fields of the records a `lint` run
-packs and reads, generated ahead of time: compiling them in each run cost ~4 ms.
-
-Generated by `{command}`: do not edit. plain.py uses a
-function here only while its class is as it was when this was written, and generates
-it anew otherwise; tests/history/test_plain_generated.py fails when this is not current.
-"""
-# fmt: off
-
-from __future__ import annotations
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
-
-    from alembic_gate.history.plain import Functions, Link, Schemas
-
-'''
-
-_SOURCES: dict[str, Callable[[type, int], tuple[str, _Env]]] = {
-    "reader": _reader_source,
-    "packer": _packer_source,
-    "constructor": lambda cls, skip: _constructor_source(cls),
-}
-
-
-def _factory(name: str, cls: type, source: str, env: _Env) -> str:
-    """A function that binds the function `source` defines to `cls` (through a `Link`)
-    and returns it: `env`'s names as its locals, those `source` uses."""
-    import re
-
-    header, body = source.split("\n", 1)
-    function = header[len("def ") : header.index("(")]
-    params = header[header.index("(") + 1 : -len("):")].split(", ")
-    typed = ", ".join(
-        f"{p}: Any" if "=" not in p else "{}: Any = {}".format(*p.split("=")) for p in params
-    )
-    lines = [f"def {name}(link: Link) -> Any:"]
-    for var, recipe in env.recipes.items():
-        if re.search(rf"\b{var}\b", source):
-            lines.append(f"    {var} = {_recipe_code(cls, recipe)}")
-    lines += ["", f"    def {function}({typed}) -> Any:"]
-    lines += [f"    {line}" for line in body.rstrip("\n").split("\n")]
-    return "\n".join([*lines, "", f"    return {function}", "", ""])
-
-
-def _recipe_code(cls: type, recipe: Recipe) -> str:
-    """The code that gives, through `link`, what `recipe` says."""
-    kind, arg = recipe
-    if kind == "cls":
-        return "link.cls"
-    if kind == "twin":
-        return "link.twin()"
-    if kind == "value":
-        return _value_code(arg)
-    if kind == "check":
-        try:
-            return f"link.check({_value_code(arg)})"
-        except ValueError:
-            text = _hint_text(arg, cls)
-            if Link(cls).hint(text) != arg:
-                raise ValueError(f"{text} is not {arg} where {cls} is declared") from None
-            return f"link.check(link.hint({text!r}))"
-    if kind in ("plan", "packer"):
-        name: str = arg.__name__
-        if _declared(cls, name) is not arg:
-            raise ValueError(f"{arg} is not named so where {cls} is declared")
-        return f"link.{kind}({name!r})"
-    return f"link.{kind}({arg!r})"  # constant, setter, default, factory
-
-
-def _value_code(value: object) -> str:
-    """The code for a built-in class, or a frozenset or tuple of them."""
-    import builtins
-
-    if value is type(None):
-        return "type(None)"
-    name = getattr(value, "__name__", "")
-    if isinstance(value, type) and vars(builtins).get(name) is value:
-        return name
-    if isinstance(value, (frozenset, tuple)):
-        items = sorted(_value_code(item) for item in value)
-        if isinstance(value, frozenset):
-            return f"frozenset({{{', '.join(items)}}})"
-        return f"({', '.join(items)}{',' * (len(items) == 1)})"
-    raise ValueError(f"{value!r} cannot be written ahead of time")
-
-
-def _hint_text(hint: object, cls: type) -> str:
-    """A declared type as code that gives it where `cls` is declared."""
-    import builtins
-
-    if hint is type(None):
-        return "None"
-    if hint is Ellipsis:
-        return "..."
-    args = getattr(hint, "__args__", ())
-    if isinstance(hint, types.UnionType):
-        return " | ".join(_hint_text(arg, cls) for arg in args)
-    origin = getattr(hint, "__origin__", None)
-    if origin is not None and args:
-        return f"{_hint_text(origin, cls)}[{', '.join(_hint_text(arg, cls) for arg in args)}]"
-    name = getattr(hint, "__name__", "")
-    found = vars(sys.modules[cls.__module__]).get(name, vars(builtins).get(name))
-    if origin is None and found is hint:
-        return str(name)
-    raise ValueError(f"{hint!r} cannot be written ahead of time")
-
-
-def _schema_entry(cls: type) -> list[tuple[int, str, str]]:
-    """Each class `schema(cls)` describes, in its order: the index of the class whose
-    fields name it, the name, and its part of the schema."""
-    order: list[type] = []
-    entry: list[tuple[int, str, str]] = []
-
-    def visit(inner: type, holder: int) -> None:
-        if inner in order:
-            return
-        if holder >= 0 and _declared(order[holder], inner.__name__) is not inner:
-            raise ValueError(f"{inner} is not named so where {order[holder]} is declared")
-        order.append(inner)
-        entry.append((holder, inner.__name__, _part(inner)))
-        at = len(order) - 1
-        for hint in _hints(inner).values():
-            for found in _classes(hint):
-                visit(found, at)
-
-    visit(cls, -1)
-    return entry
-
-
-def write(folder: Path | None = None) -> Path:
-    """Write plain_generated.py (in `folder`: beside this module) for `cache_records`."""
-    from pathlib import Path
-
-    path = (folder or Path(__file__).parent) / GENERATED
-    path.write_text(generated_module(*cache_records()))
-    return path
-
-
-if __name__ == "__main__":
-    if sys.argv[1:] != ["--write"]:
-        raise SystemExit(f"usage: {WRITE_COMMAND}")
-    from alembic_gate.history import plain as imported  # the module the records use
-
-    print(f"wrote {imported.write()}")
+def records_named(cls: type) -> list[type]:
+    """The records the declared types of `cls`'s fields name, in order."""
+    return [inner for hint in _hints(cls).values() for inner in _classes(hint)]
