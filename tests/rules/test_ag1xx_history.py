@@ -13,6 +13,8 @@ from alembic_gate.history.revisions import RevisionFile, Value
 from alembic_gate.rules import ag1xx_history
 from alembic_gate.rules.ag1xx_history import Timeline
 
+_FEW_DEFAULT = ag1xx_history._FEW
+
 
 def _graph(edges: dict[str, tuple[str, ...]]) -> RevisionGraph:
     files = [
@@ -97,7 +99,8 @@ def test_a_key_held_once_shares_the_names_other_keys_spell() -> None:
         return [(("null", table, "c"), rid), (("type", table, "c"), rid)] if table else []
 
     timeline = Timeline(GRAPH, spelled, list(GRAPH.by_id))
-    first, second = [key for key in timeline._bits if isinstance(key, tuple)]
+    assert timeline._ids is not None
+    first, second = [key for key in timeline._ids if isinstance(key, tuple)]
     assert first[1] is second[1]
     assert timeline.latest("c3", [("null", "users", "c")]) == "b2"
     assert timeline.latest("b2", [("type", "users", "c")]) == "a1"
@@ -176,6 +179,54 @@ def test_few_asking_revisions_get_the_answers_of_the_whole_walk(seed: int) -> No
                 expected = _brute_latest(graph, events, queries, rid, keys)
                 assert few.latest(rid, keys) == expected, (queries, rid, keys)
                 assert masks.latest(rid, keys) == expected, (queries, rid, keys)
+
+
+# numbered keys: x, y and z as numbers below 10, apart
+NUMBERS: dict[Hashable, int] = {"x": 2, "y": 0, "z": 9}
+
+
+def _numbered(events: list[tuple[Hashable, object]]) -> list[tuple[Hashable, object]]:
+    return [(NUMBERS[key], value) for key, value in events]
+
+
+def _every_number(rid: str) -> list[Hashable]:
+    return [2, 0, 9, 5]  # 5: a number no fact has
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_numbered_keys_answer_as_the_keys_they_number(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    graph, events = _random_history(seed)
+    rnd = random.Random(seed)
+    ids = list(graph.by_id)
+    for queries in [ids, rnd.sample(ids, min(len(ids), 3))]:
+        for few in (_FEW_DEFAULT, 0):  # the few-asking path and the whole walk
+            monkeypatch.setattr(ag1xx_history, "_FEW", few)
+            named = Timeline(graph, lambda rid: events.get(rid, []), queries, _every_key)
+            numbered = Timeline(
+                graph,
+                lambda rid: _numbered(events.get(rid, [])),
+                queries,
+                _every_number,
+                numbered=10,
+            )
+            masks = Timeline(
+                graph, lambda rid: _numbered(events.get(rid, [])), queries, numbered=10
+            )
+            for rid in queries:
+                assert numbered.latest(rid, [5]) is None
+                for keys in KEYS:
+                    numbers = [NUMBERS[key] for key in keys]
+                    expected = named.latest(rid, keys)
+                    assert numbered.latest(rid, numbers) == expected, (queries, rid, keys)
+                    assert masks.latest(rid, numbers) == expected, (queries, rid, keys)
+
+
+@pytest.mark.parametrize("key", ["x", 10, -1])
+def test_a_numbered_key_must_be_a_number_below_the_count(key: Hashable) -> None:
+    with pytest.raises(TypeError):
+        Timeline(GRAPH, lambda rid: [(key, rid)], list(GRAPH.by_id), numbered=10)
 
 
 @pytest.mark.parametrize("seed", range(100))

@@ -162,7 +162,7 @@ class Knowledge:
     def __init__(self, ctx: LintContext) -> None:
         self.ctx = ctx
         self._scoped: Timeline | None = None
-        self._columns: Timeline | None = None
+        self._columns: tuple[Timeline, _ColumnKeys] | None = None
         self._dialects: frozenset[str] | None = None
         self._folders: dict[str, str | None] = {}
         # The revisions whose calls the history was read from (never kept: on a long
@@ -191,7 +191,7 @@ class Knowledge:
             self._scoped = Timeline(ctx.graph, facts, scoped)
         return self._scoped
 
-    def _column_timeline(self) -> Timeline:
+    def _column_timeline(self) -> tuple[Timeline, _ColumnKeys]:
         """What every revision below the scope did to the columns that revisions in
         scope alter: each file is read once, in one pass."""
         if self._columns is None:
@@ -207,22 +207,20 @@ class Knowledge:
                         found = unknown[rid] = altered_columns(self.upgrade(rid))
                 return found
 
+            # the pairs themselves (held by each revision), not copies (2 MiB at 20,000)
+            keys = _ColumnKeys(pair for rid in scoped for pair in altered(rid))
+
             def asked(rid: str) -> list[Hashable]:
                 # made again when asked (never kept for every revision of a long history)
-                return [key for t, c in altered(rid) for key in _column_keys(t, c)]
-
-            # the pairs themselves (held by each revision), not copies (2 MiB at 20,000)
-            columns = {
-                pair for rid in scoped for pair in altered(rid) if pair[0] != "*" and pair[1]
-            }
-            tables = {table for table, _ in columns}
+                return [key for t, c in altered(rid) for key in keys.about(t, c)]
 
             def facts(rid: str) -> Iterable[tuple[Hashable, object]]:
-                if not columns or not _may_touch(ctx.graph.by_id[rid], tables):
+                if not keys.columns or not _may_touch(ctx.graph.by_id[rid], keys.table_names):
                     return ()  # its calls are not even unpacked
-                return _column_events(self.upgrade(rid), columns, tables)
+                return _column_events(self.upgrade(rid), keys)
 
-            self._columns = Timeline(ctx.graph, facts, scoped, asked)
+            timeline = Timeline(ctx.graph, facts, scoped, asked, numbered=keys.count)
+            self._columns = timeline, keys
         return self._columns
 
     def created_in_scope(self, rid: str, table: str) -> bool:
@@ -243,15 +241,17 @@ class Knowledge:
         the revisions `rid` builds on; None when the history does not say."""
         if column is None:
             return None
-        keys = _column_keys(_lower(table) or "*", column.lower())[:-1]
-        return self._column_timeline().latest(rid, keys)
+        timeline, keys = self._column_timeline()
+        return timeline.latest(rid, keys.about(_lower(table) or "*", column.lower())[:-1])
 
     def column_type(self, rid: str, table: str | None, column: str | None) -> str | None:
         """The type a column was last given (create_table, add_column, type_=)."""
         if table is None or column is None:
             return None
-        key = ("type", table.lower() or "*", column.lower())  # "": no fact, as "*"
-        fact = self._column_timeline().latest(rid, [key])
+        timeline, keys = self._column_timeline()
+        # "": no fact, as "*"
+        key = keys.number(_TYPE, table.lower() or "*", column.lower())
+        fact = timeline.latest(rid, [key])
         return fact if isinstance(fact, str) and fact not in ("gone", "unknown") else None
 
     def added_in_scope(self, rid: str, table: str | None, column: str | None) -> bool:
@@ -291,16 +291,72 @@ def knowledge(ctx: LintContext) -> Knowledge:
     return found
 
 
-def _column_keys(table: str, column: str) -> list[Hashable]:
-    """What column_state (all but the last) and column_type ask about a column."""
-    return [
-        ("fill", table, column),
-        ("fill", table, "*"),
-        ("fill", "*", column),
-        ("fill", "*", "*"),
-        ("null", table, column),
-        ("type", table, column),
-    ]
+# The kinds of a column's facts: filled, NOT NULL or not, its type.
+_FILL, _NULL, _TYPE = 0, 1, 2
+
+
+class _ColumnKeys:
+    """The column timeline's keys, (kind, table, column), as numbers (the Timeline's
+    `numbered`): by index of the (table, column) pairs that revisions in scope alter,
+    of their tables (a table filled, column unknown) and of their columns (filled, the
+    table unknown). A tuple for each key and a dict of them were 7.5 MiB at 20,000
+    revisions; these tables hold the names each revision holds already. 0 numbers a
+    key no fact has (nothing records it: a pair with its table unknown)."""
+
+    def __init__(self, altered: Iterable[tuple[str, str]]) -> None:
+        # The pairs facts are recorded about: tables known, columns named.
+        self.columns: dict[tuple[str, str], int] = {}
+        anywhere: dict[str, int] = {"*": 0}
+        for pair in altered:
+            if pair[0] != "*" and pair[1]:
+                self.columns.setdefault(pair, len(self.columns))
+            anywhere.setdefault(pair[1], len(anywhere))
+        # Each table by the index of its first pair (that int object: none made anew),
+        # and their names (a set's isdisjoint: what _may_touch asks of every revision).
+        self.tables: dict[str, int] = {}
+        for pair, index in self.columns.items():
+            self.tables.setdefault(pair[0], index)
+        self.table_names = set(self.tables)
+        self._anywhere = anywhere
+        self._table_base = 1 + 3 * len(self.columns)
+        self._anywhere_base = self._table_base + len(self.columns)
+        self.count = self._anywhere_base + len(anywhere)  # every number is below
+
+    def number(self, kind: int, table: str, column: str) -> int:
+        """The number of the key (kind, table, column): the same key, the same number."""
+        if kind == _FILL and (column == "*" or table == "*"):
+            if table != "*":
+                found = self.tables.get(table)
+                return 0 if found is None else self._table_base + found
+            found = self._anywhere.get(column)
+            return 0 if found is None else self._anywhere_base + found
+        found = self.columns.get((table, column))
+        return 0 if found is None else 1 + 3 * found + kind
+
+    def about(self, table: str, column: str) -> list[int]:
+        """What column_state (all but the last) and column_type ask about a column:
+        the numbers of (fill, table, column), (fill, table, *), (fill, *, column),
+        (fill, *, *), (null, table, column), (type, table, column)."""
+        if table == "*" or column == "*":  # keys that are the same key: as `number` says
+            number = self.number
+            return [
+                number(_FILL, table, column),
+                number(_FILL, table, "*"),
+                number(_FILL, "*", column),
+                number(_FILL, "*", "*"),
+                number(_NULL, table, column),
+                number(_TYPE, table, column),
+            ]
+        # asked for every column altered, twice (a hot path): each name looked up once
+        table_fill = self.tables.get(table)
+        table_fill = 0 if table_fill is None else self._table_base + table_fill
+        anywhere = self._anywhere.get(column)
+        anywhere = 0 if anywhere is None else self._anywhere_base + anywhere
+        index = self.columns.get((table, column))
+        if index is None:
+            return [0, table_fill, anywhere, self._anywhere_base, 0, 0]
+        first = 1 + 3 * index
+        return [first, table_fill, anywhere, self._anywhere_base, first + _NULL, first + _TYPE]
 
 
 def _may_touch(rev: RevisionFile, tables: set[str]) -> bool:
@@ -331,11 +387,11 @@ def _scope_events(calls: list[Call]) -> Iterator[tuple[Hashable, object]]:
 _COLUMN_CALLS = frozenset({"backfill", "create_table", "alter_column", "add_column", "drop_column"})
 
 
-def _column_events(
-    calls: list[Call], columns: set[tuple[str, str]], tables: set[str]
-) -> Iterator[tuple[Hashable, object]]:
+def _column_events(calls: list[Call], keys: _ColumnKeys) -> Iterator[tuple[Hashable, object]]:
     """The facts a revision's calls record about the columns and tables of interest:
-    whether a column is NOT NULL, filled, and its type."""
+    whether a column is NOT NULL, filled, and its type (keys numbered by `keys`; a
+    fact no revision asks about is left out)."""
+    columns, tables = keys.columns, keys.tables
     for call in calls:
         kind = call.name  # a local: reading an unpacked call's attribute is dearer
         if kind not in _COLUMN_CALLS:
@@ -343,52 +399,59 @@ def _column_events(
         table, column = _lower(call.table), _lower(call.column)
         if kind == "backfill":
             if table is None or table in tables:
-                yield ("fill", table or "*", column or "*"), "filled"
+                number = keys.number(_FILL, table or "*", column or "*")
+                if number:
+                    yield number, "filled"
         elif kind == "create_table" and table in tables:
             for col in call.table_columns or ():
-                name = (col.name or "").lower()
-                if (table, name) in columns:
-                    yield from _column_facts(table, name, col.nullable, col.primary_key, col.type_)
+                found = columns.get((table, (col.name or "").lower()))
+                if found is not None:
+                    yield from _column_facts(found, col.nullable, col.primary_key, col.type_)
         elif kind == "alter_column" and table and call.new_column_name:
             yield from _renamed(call, table, columns)
-        if table is None or column is None or (table, column) not in columns:
+        if table is None or column is None:
+            continue
+        index = columns.get((table, column))
+        if index is None:
             continue
         if kind == "add_column" and call.new_column is not None:
             new = call.new_column
-            yield from _column_facts(table, column, new.nullable, False, new.type_)
+            yield from _column_facts(index, new.nullable, False, new.type_)
             if new.server_default:  # existing rows get the default, new ones too
-                yield ("fill", table, column), "filled"
+                yield keys.number(_FILL, table, column), "filled"
         elif kind == "alter_column":
             nullable = call.options.get("nullable")
             if isinstance(nullable, bool):
-                yield ("null", table, column), "nullable" if nullable else "not_null"
+                yield 1 + 3 * index + _NULL, "nullable" if nullable else "not_null"
             if call.type_text:
-                yield ("type", table, column), call.type_text
+                yield 1 + 3 * index + _TYPE, call.type_text
         elif kind == "drop_column":
-            yield ("null", table, column), "gone"
-            yield ("type", table, column), "gone"
+            yield 1 + 3 * index + _NULL, "gone"
+            yield 1 + 3 * index + _TYPE, "gone"
 
 
 def _column_facts(
-    table: str, column: str, nullable: bool | None, primary: bool, type_: str | None
+    index: int, nullable: bool | None, primary: bool, type_: str | None
 ) -> Iterator[tuple[Hashable, object]]:
+    """The facts a column made NOT NULL or not, of a type, records (`index`: its pair's
+    in _ColumnKeys)."""
     not_null = nullable is False or (primary and nullable is not True)
-    yield ("null", table, column), "not_null" if not_null else "nullable"
+    yield 1 + 3 * index + _NULL, "not_null" if not_null else "nullable"
     if type_:
-        yield ("type", table, column), type_
+        yield 1 + 3 * index + _TYPE, type_
 
 
 def _renamed(
-    call: Call, table: str, columns: set[tuple[str, str]]
+    call: Call, table: str, columns: dict[tuple[str, str], int]
 ) -> Iterator[tuple[Hashable, object]]:
     """A rename gives the new name facts it does not know (the old column's are not
     carried over), unless the call states them."""
-    new = (call.new_column_name or "").lower()
-    if (table, new) not in columns:
+    index = columns.get((table, (call.new_column_name or "").lower()))
+    if index is None:
         return
     nullable = call.options.get("nullable")
-    yield ("null", table, new), "not_null" if nullable is False else "unknown"
-    yield ("type", table, new), call.type_text or "unknown"
+    yield 1 + 3 * index + _NULL, "not_null" if nullable is False else "unknown"
+    yield 1 + 3 * index + _TYPE, call.type_text or "unknown"
 
 
 def _created_tables(calls: list[Call]) -> set[str]:

@@ -19,7 +19,6 @@ one pass over the revision graph (never once per revision, which is quadratic).
 
 from __future__ import annotations
 
-import bisect
 import functools
 import operator
 import os
@@ -52,6 +51,9 @@ _URL_SCHEMES |= {"mariadb": "mysql", "sqlite": "sqlite", "mssql": "mssql", "orac
 # record facts (Timeline._read_for_few) rather than passed through every revision.
 _FEW = 32
 
+# The bit of no fact yet (a key's latest, a fact's previous under its key).
+_NONE = -1
+
 
 class Timeline:
     """Facts recorded by revisions, read back from the revisions another builds on."""
@@ -62,69 +64,90 @@ class Timeline:
         facts: Callable[[str], Iterable[tuple[Hashable, object]]],
         queries: Iterable[str],
         asked: Callable[[str], Sequence[Hashable]] | None = None,
+        numbered: int = 0,
     ) -> None:
         """`facts`: the (key, value) facts a revision records, asked once for each
         revision the queries build on, bases first (so a long history's facts are read
         as the walk reaches them, never all held at once); `queries`: the revisions
         that will ask; `asked`: for each of them, every key it will ask about, the same
-        keys each time it is called (None: any key)."""
-        wanted = set(queries)
+        keys each time it is called (None: any key); `numbered`: the keys are the
+        ints below it, numbered by the caller (no table of them is kept here)."""
+        asking = set(queries)
         self._asked = asked
         # The answers of every wanted revision, in the order of its asked keys, one
         # after the other in one array (a tuple of int objects each was 6 MiB at 20,000
-        # revisions; this is 2), where each revision's start; and the answers by key
+        # revisions; this is 1), where each revision's start; and the answers by key
         # of the revision that asked last.
-        self._answers = array("q")
+        self._answers = array("i")
         self._starts: dict[str, int] = {}
         self._last_asked: tuple[str, dict[Hashable, int]] | None = None
-        order, whole = _order(graph, wanted)
+        order, whole = _order(graph, asking)
+        # None: every revision in order asks (a whole history), no set of them held on
+        every = whole and len(asking) >= len(order) and asking.issuperset(order)
+        wanted = None if every else asking
+        del asking
         self._values: list[object] = []
-        # Each key's facts by bit, in order: the bit itself while a key has one fact,
-        # then an array (a list of int objects each was a third of this dict's memory).
-        # A revision's facts are the bits start..end.
-        self._bits: dict[Hashable, int | array[int]] = {}
+        # Each key's facts, as a chain of bits: the latest bit of each key (by its
+        # number), and for each bit the one before it under the same key. Two flat
+        # arrays: a dict of keys to bits, a tuple for each key and an array of bits for
+        # each with several facts were 12 MiB at 20,000 revisions.
+        self._ids: dict[Hashable, int] | None = None if numbered else {}
+        self._latest = array("i", [_NONE]) * numbered
+        self._previous = array("i")
         self._masks: dict[Hashable, int] = {}
         self._before: dict[str, int] = {}
-        if len(wanted) <= _FEW:
+        if wanted is not None and len(wanted) <= _FEW:
             self._read_for_few(graph, order, facts, wanted, whole)
         else:
             self._walk(graph, order, facts, wanted)
-        if asked is not None:
-            self._bits.clear()  # every answer is kept: the bits are not asked again
+        if asked is not None:  # every answer is kept: the bits are not asked again
+            self._latest, self._previous, self._ids = array("i"), array("i"), None
 
-    def _record(self, key: Hashable, same: dict[object, object]) -> None:
-        """Give `key` the next bit (the fact about to be appended to `_values`)."""
-        bit = len(self._values)
-        held = self._bits.get(key)
-        if held is None:
+    def _number(self, key: Hashable, same: dict[object, object]) -> int:
+        """`key`'s number, given it when first seen (its parts held once: `same`)."""
+        ids = self._ids
+        if ids is None:
+            raise TypeError(f"not a key's number (below {len(self._latest)}): {key!r}")
+        found = ids.get(key)
+        if found is None:
             if type(key) is tuple:
                 key = tuple([same.setdefault(part, part) for part in key])
-            self._bits[key] = bit
-        elif isinstance(held, int):
-            self._bits[key] = array("q", (held, bit))
-        else:
-            held.append(bit)
+            found = ids[key] = len(ids)
+            self._latest.append(_NONE)
+        return found
+
+    def _record(self, found: Iterable[tuple[Hashable, object]], same: dict[object, object]) -> None:
+        """Give each of a revision's facts the next bit, in order."""
+        values, latest, previous = self._values, self._latest, self._previous
+        count = len(latest) if self._ids is None else 0  # numbered keys: below that
+        for key, value in found:
+            number = key if type(key) is int and 0 <= key < count else self._number(key, same)
+            previous.append(latest[number])
+            latest[number] = len(values)
+            values.append(same.setdefault(value, value))
 
     def _walk(
         self,
         graph: RevisionGraph,
         order: list[str],
         facts: Callable[[str], Iterable[tuple[Hashable, object]]],
-        wanted: set[str],
+        wanted: set[str] | None,
     ) -> None:
         """Bases first, each revision's mask of what precedes it (answered when it is
-        wanted), then its own facts; masks of revisions whose children are all done are
-        let go. One walk: no revision's span of bits is kept for a second one."""
+        wanted; None: every one is), then its own facts; masks of revisions whose
+        children are all done are let go. One walk: no revision's span of bits is kept
+        for a second one."""
         # One copy of each value (strings: a type, "filled") and of each part of a key
         # (the table and column names that the calls of many revisions spell anew).
         same: dict[object, object] = {}
-        position = set(order)
+        # How many revisions of `order` build on each (those outside it are counted
+        # too, and never looked at: no set of `order` to tell them apart).
         pending: dict[str, int] = {}
         for rid in order:
             for parent in graph.upstream(rid):
-                if parent in position:
-                    pending[parent] = pending.get(parent, 0) + 1
+                pending[parent] = pending.get(parent, 0) + 1
         masks: dict[str, int] = {}
+        values = self._values
         for rid in order:
             upstream = graph.upstream(rid)
             # One parent (most revisions): the same int object, no copy; merges OR.
@@ -137,13 +160,11 @@ class Timeline:
                     pending[parent] -= 1
                     if pending[parent] == 0:
                         masks.pop(parent, None)
-            if rid in wanted:
+            if wanted is None or rid in wanted:
                 self._keep(rid, mask)
-            start = len(self._values)
-            for key, value in facts(rid):
-                self._record(key, same)
-                self._values.append(same.setdefault(value, value))
-            end = len(self._values)
+            start = len(values)
+            self._record(facts(rid), same)
+            end = len(values)
             if pending.get(rid):
                 masks[rid] = mask | _span(start, end) if end > start else mask
 
@@ -185,9 +206,7 @@ class Timeline:
             if not found:
                 continue  # most revisions record nothing: `()`
             start = len(values)
-            for key, value in found:
-                self._record(key, same)
-                values.append(same.setdefault(value, value))
+            self._record(found, same)
             if len(values) > start:
                 spans[rid] = (start, len(values))
         return spans
@@ -196,12 +215,27 @@ class Timeline:
         if self._asked is None:
             self._before[rid] = mask
             return
-        facts, end = self._bits, mask.bit_length()
         self._starts[rid] = len(self._answers)
+        end, latest, last, keys = mask.bit_length(), self._latest, self._last, self._asked(rid)
+        ids = self._ids
+        if ids is not None:
+            bits = [_NONE if (n := ids.get(key)) is None else latest[n] for key in keys]
+        else:  # the keys are their numbers (below `numbered`: the caller's word for it)
+            bits = [latest[n] for n in keys]  # type: ignore[call-overload]
         # most keys asked about have no facts at all
-        self._answers.extend(
-            [_last(facts[key], mask, end) if key in facts else 0 for key in self._asked(rid)]
-        )
+        self._answers.extend([0 if bit == _NONE else last(bit, mask, end) for bit in bits])
+
+    def _last(self, bit: int, mask: int, end: int) -> int:
+        """1 + the latest bit that `mask` holds in the chain of bits from `bit` down
+        (`_previous`); 0: none (`end`: the mask's bit_length)."""
+        previous = self._previous
+        while bit >= end:  # facts of revisions walked since, on other branches
+            bit = previous[bit]
+        while bit != _NONE:
+            if (mask >> bit) & 1:
+                return bit + 1
+            bit = previous[bit]
+        return 0
 
     def _answers_of(self, rid: str) -> dict[Hashable, int] | None:
         """`rid`'s answers by key (kept while it goes on asking: a revision's rules ask
@@ -219,8 +253,20 @@ class Timeline:
     def _mask(self, key: Hashable) -> int:
         mask = self._masks.get(key)
         if mask is None:
-            mask = self._masks[key] = sum(1 << bit for bit in _listed(self._bits.get(key, ())))
+            mask = self._masks[key] = sum(1 << bit for bit in self._chain(key))
         return mask
+
+    def _chain(self, key: Hashable) -> list[int]:
+        """The bits of `key`'s facts, latest first."""
+        number = key if self._ids is None else self._ids.get(key)
+        bit = _NONE
+        if isinstance(number, int) and 0 <= number < len(self._latest):
+            bit = self._latest[number]
+        bits = []
+        while bit != _NONE:
+            bits.append(bit)
+            bit = self._previous[bit]
+        return bits
 
     def latest(self, rid: str, keys: Iterable[Hashable]) -> object | None:
         """The value of the latest fact under any of `keys` among what `rid` builds on
@@ -280,24 +326,6 @@ def _union(spans: list[tuple[int, int]]) -> int:
     for start, end in spans:
         flags += b"0" * (start - len(flags)) + b"1" * (end - start)
     return int(flags[::-1], 2) if flags else 0
-
-
-def _last(bits: int | array[int], mask: int, end: int) -> int:
-    """1 + the latest of `bits` (ascending; an int: that one bit) that `mask` holds;
-    0: none (`end`: the mask's bit_length)."""
-    if isinstance(bits, int):
-        return bits + 1 if (mask >> bits) & 1 else 0
-    index = bisect.bisect_left(bits, end)
-    while index:
-        index -= 1
-        if (mask >> bits[index]) & 1:
-            return bits[index] + 1
-    return 0
-
-
-def _listed(bits: int | array[int] | tuple[()]) -> Iterable[int]:
-    """A key's bits as `_bits` holds them, as a sequence."""
-    return [bits] if isinstance(bits, int) else bits
 
 
 def _span(start: int, end: int) -> int:
