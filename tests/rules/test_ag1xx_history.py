@@ -106,6 +106,27 @@ def test_a_key_held_once_shares_the_names_other_keys_spell() -> None:
     assert timeline.latest("b2", [("type", "users", "c")]) == "a1"
 
 
+@pytest.mark.parametrize("asked", [False, True])
+def test_more_values_than_a_byte_numbers(asked: bool) -> None:
+    # a chain of 600 revisions, each one fact of its own value (past 256 values, each
+    # fact's value takes 4 bytes instead of one), every 7th a value seen before
+    ids = [f"r{index:03d}" for index in range(600)]
+    graph = _graph({rid: (ids[index - 1],) if index else () for index, rid in enumerate(ids)})
+
+    def value(index: int) -> str:
+        return f"v{index % 100 if index % 7 == 0 else index}"
+
+    own = {rid: [(("x", "t"), value(index))] for index, rid in enumerate(ids)}
+    timeline = Timeline(graph, lambda rid: own[rid], ids, _every_x if asked else None)
+    for index, rid in enumerate(ids):
+        expected = value(index - 1) if index else None
+        assert timeline.latest(rid, [("x", "t")]) == expected
+
+
+def _every_x(rid: str) -> list[Hashable]:
+    return [("x", "t")]
+
+
 # -- the few-asking path against the whole walk and a brute force -----------------------
 
 

@@ -214,8 +214,16 @@ class Knowledge:
                 # made again when asked (never kept for every revision of a long history)
                 return [key for t, c in altered(rid) for key in keys.about(t, c)]
 
+            by_id, tables = ctx.graph.by_id, keys.table_names  # used for every revision
+
             def facts(rid: str) -> Iterable[tuple[Hashable, object]]:
-                if not keys.columns or not _may_touch(ctx.graph.by_id[rid], keys.table_names):
+                # Whether its upgrade() may record facts about the tables: it names one
+                # of them or backfills a table that cannot be read (not known: it may).
+                # Inline: asked of every revision below the scope.
+                named = by_id[rid].tables
+                if not tables or (
+                    named is not None and "*" not in named and tables.isdisjoint(named)
+                ):
                     return ()  # its calls are not even unpacked
                 return _column_events(self.upgrade(rid), keys)
 
@@ -312,7 +320,7 @@ class _ColumnKeys:
                 self.columns.setdefault(pair, len(self.columns))
             anywhere.setdefault(pair[1], len(anywhere))
         # Each table by the index of its first pair (that int object: none made anew),
-        # and their names (a set's isdisjoint: what _may_touch asks of every revision).
+        # and their names (a set's isdisjoint: asked of every revision below the scope).
         self.tables: dict[str, int] = {}
         for pair, index in self.columns.items():
             self.tables.setdefault(pair[0], index)
@@ -357,13 +365,6 @@ class _ColumnKeys:
             return [0, table_fill, anywhere, self._anywhere_base, 0, 0]
         first = 1 + 3 * index
         return [first, table_fill, anywhere, self._anywhere_base, first + _NULL, first + _TYPE]
-
-
-def _may_touch(rev: RevisionFile, tables: set[str]) -> bool:
-    """Whether a revision's upgrade() may record facts about `tables`: it names one of
-    them or backfills a table that cannot be read (not known: True)."""
-    named = rev.tables
-    return named is None or "*" in named or not tables.isdisjoint(named)
 
 
 def _scope_events(calls: list[Call]) -> Iterator[tuple[Hashable, object]]:

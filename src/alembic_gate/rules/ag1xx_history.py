@@ -86,7 +86,12 @@ class Timeline:
         every = whole and len(asking) >= len(order) and asking.issuperset(order)
         wanted = None if every else asking
         del asking
-        self._values: list[object] = []
+        # Each fact's value, by its index among the values seen (a few: "filled", a
+        # type...): a byte a fact while there are no more than 256 (then 4), where a
+        # list held 8; a bytearray's append is also cheaper than an array's.
+        self._values: bytearray | array[int] = bytearray()
+        self._distinct: list[object] = []
+        self._value_ids: dict[object, int] = {}
         # Each key's facts, as a chain of bits: the latest bit of each key (by its
         # number), and for each bit the one before it under the same key. Two flat
         # arrays: a dict of keys to bits, a tuple for each key and an array of bits for
@@ -100,6 +105,7 @@ class Timeline:
             self._read_for_few(graph, order, facts, wanted, whole)
         else:
             self._walk(graph, order, facts, wanted)
+        self._value_ids = {}
         if asked is not None:  # every answer is kept: the bits are not asked again
             self._latest, self._previous, self._ids = array("i"), array("i"), None
 
@@ -119,12 +125,25 @@ class Timeline:
     def _record(self, found: Iterable[tuple[Hashable, object]], same: dict[object, object]) -> None:
         """Give each of a revision's facts the next bit, in order."""
         values, latest, previous = self._values, self._latest, self._previous
+        value_ids = self._value_ids
         count = len(latest) if self._ids is None else 0  # numbered keys: below that
         for key, value in found:
             number = key if type(key) is int and 0 <= key < count else self._number(key, same)
-            previous.append(latest[number])
-            latest[number] = len(values)
-            values.append(same.setdefault(value, value))
+            previous.append(latest[number])  # one bit a fact: the count of facts
+            latest[number] = len(previous) - 1
+            value_id = value_ids.get(value)
+            if value_id is None:
+                value_id = self._new_value(value)
+                values = self._values
+            values.append(value_id)
+
+    def _new_value(self, value: object) -> int:
+        """The index of a value not seen before (past a byte's: 4 bytes a fact)."""
+        value_id = self._value_ids[value] = len(self._distinct)
+        self._distinct.append(value)
+        if value_id == 256:
+            self._values = array("i", list(self._values))  # (bytes: taken as raw)
+        return value_id
 
     def _walk(
         self,
@@ -137,8 +156,8 @@ class Timeline:
         wanted; None: every one is), then its own facts; masks of revisions whose
         children are all done are let go. One walk: no revision's span of bits is kept
         for a second one."""
-        # One copy of each value (strings: a type, "filled") and of each part of a key
-        # (the table and column names that the calls of many revisions spell anew).
+        # One copy of each part of a key (the table and column names that the calls of
+        # many revisions spell anew; keys that are not numbered).
         same: dict[object, object] = {}
         # How many revisions of `order` build on each (those outside it are counted
         # too, and never looked at: no set of `order` to tell them apart).
@@ -147,7 +166,7 @@ class Timeline:
             for parent in graph.upstream(rid):
                 pending[parent] = pending.get(parent, 0) + 1
         masks: dict[str, int] = {}
-        values = self._values
+        previous = self._previous  # one entry a fact
         for rid in order:
             upstream = graph.upstream(rid)
             # One parent (most revisions): the same int object, no copy; merges OR.
@@ -162,9 +181,9 @@ class Timeline:
                         masks.pop(parent, None)
             if wanted is None or rid in wanted:
                 self._keep(rid, mask)
-            start = len(values)
+            start = len(previous)
             self._record(facts(rid), same)
-            end = len(values)
+            end = len(previous)
             if pending.get(rid):
                 masks[rid] = mask | _span(start, end) if end > start else mask
 
@@ -185,7 +204,7 @@ class Timeline:
         if whole and len(asking) == 1:
             # Every revision in order is below the one that asks, which comes last:
             # all facts but its own are before it.
-            start, _ = spans.get(asking[0], (len(self._values), 0))
+            start, _ = spans.get(asking[0], (len(self._previous), 0))
             self._keep(asking[0], _span(0, start))
             return
         reached = _reached(graph, order, asking, spans)
@@ -198,17 +217,17 @@ class Timeline:
     ) -> dict[str, tuple[int, int]]:
         """Every revision's facts in `order`, each given the next bit; the bits
         (start, end) of each revision that records any, in order."""
-        same: dict[object, object] = {}  # one copy of each value and part of a key
-        values = self._values
+        same: dict[object, object] = {}  # one copy of each part of a key
+        previous = self._previous  # one entry a fact
         spans: dict[str, tuple[int, int]] = {}
         for rid in order:
             found = facts(rid)
             if not found:
                 continue  # most revisions record nothing: `()`
-            start = len(values)
+            start = len(previous)
             self._record(found, same)
-            if len(values) > start:
-                spans[rid] = (start, len(values))
+            if len(previous) > start:
+                spans[rid] = (start, len(previous))
         return spans
 
     def _keep(self, rid: str, mask: int) -> None:
@@ -276,12 +295,12 @@ class Timeline:
             if answers is None:
                 return None
             found = max(answers[key] for key in keys)
-            return self._values[found - 1] if found else None
+            return self._distinct[self._values[found - 1]] if found else None
         wanted = 0
         for key in keys:
             wanted |= self._mask(key)
         mask = self._before.get(rid, 0) & wanted
-        return self._values[mask.bit_length() - 1] if mask else None
+        return self._distinct[self._values[mask.bit_length() - 1]] if mask else None
 
 
 def _order(graph: RevisionGraph, wanted: set[str]) -> tuple[list[str], bool]:
