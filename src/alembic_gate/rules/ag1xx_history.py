@@ -5,10 +5,12 @@ one pass over the revision graph (never once per revision, which is quadratic).
   backfilled, a type changed), read back for a revision from everything it builds on.
   Revisions are walked bases first; each fact gets one bit, and each revision the
   bits of its parents and dependencies OR-ed together, so a query is a mask and a
-  `bit_length()`; the latest fact in that order wins. Given the keys each revision
-  will ask about, only those answers are kept, not its mask (a mask grows with the
-  history: one kept for every revision of a long one is quadratic in memory), in one
-  flat array for all revisions. When few revisions ask (a pre-commit run names one or
+  `bit_length()`; the latest fact in that order wins. Each key's facts are a chain
+  of bits, latest first, in two flat arrays (the caller may number the keys: no
+  table of them is kept). Given the keys each revision will ask about, only those
+  answers are kept, not its mask (a mask grows with the history: one kept for every
+  revision of a long one is quadratic in memory), in one flat array for all
+  revisions. When few revisions ask (a pre-commit run names one or
   two), the walk's bookkeeping for each of the thousands below them is most of the
   cost, though few of those record a fact: the facts are read in the same order, and
   each asking revision's mask is made from the revisions that record any.
@@ -82,10 +84,6 @@ class Timeline:
         self._starts: dict[str, int] = {}
         self._last_asked: tuple[str, dict[Hashable, int]] | None = None
         order, whole = _order(graph, asking)
-        # None: every revision in order asks (a whole history), no set of them held on
-        every = whole and len(asking) >= len(order) and asking.issuperset(order)
-        wanted = None if every else asking
-        del asking
         # Each fact's value, by its index among the values seen (a few: "filled", a
         # type...): a byte a fact while there are no more than 256 (then 4), where a
         # list held 8; a bytearray's append is also cheaper than an array's.
@@ -101,9 +99,14 @@ class Timeline:
         self._previous = array("i")
         self._masks: dict[Hashable, int] = {}
         self._before: dict[str, int] = {}
-        if wanted is not None and len(wanted) <= _FEW:
-            self._read_for_few(graph, order, facts, wanted, whole)
+        if len(asking) <= _FEW:
+            self._read_for_few(graph, order, facts, asking, whole)
         else:
+            # None: every revision in order asks (a whole history), no set of them held
+            # through the walk (2 MiB at 20,000 revisions)
+            every = whole and len(asking) >= len(order) and asking.issuperset(order)
+            wanted = None if every else asking
+            del asking
             self._walk(graph, order, facts, wanted)
         self._value_ids = {}
         if asked is not None:  # every answer is kept: the bits are not asked again
