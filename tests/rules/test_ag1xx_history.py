@@ -214,6 +214,9 @@ def _every_number(rid: str) -> list[Hashable]:
     return [2, 0, 9, 5]  # 5: a number no fact has
 
 
+POSITIONS = {"x": 0, "y": 1, "z": 2}  # in _every_number's list
+
+
 @pytest.mark.parametrize("seed", range(100))
 def test_numbered_keys_answer_as_the_keys_they_number(
     seed: int, monkeypatch: pytest.MonkeyPatch
@@ -235,6 +238,14 @@ def test_numbered_keys_answer_as_the_keys_they_number(
             masks = Timeline(
                 graph, lambda rid: _numbered(events.get(rid, [])), queries, numbered=10
             )
+            positional = Timeline(
+                graph,
+                lambda rid: _numbered(events.get(rid, [])),
+                queries,
+                _every_number,
+                numbered=10,
+                by_position=True,
+            )
             for rid in queries:
                 assert numbered.latest(rid, [5]) is None
                 for keys in KEYS:
@@ -242,6 +253,16 @@ def test_numbered_keys_answer_as_the_keys_they_number(
                     expected = named.latest(rid, keys)
                     assert numbered.latest(rid, numbers) == expected, (queries, rid, keys)
                     assert masks.latest(rid, numbers) == expected, (queries, rid, keys)
+                    positions = [POSITIONS[key] for key in keys]
+                    assert positional.latest_at(rid, positions) == expected, (queries, rid)
+
+
+def test_answers_read_by_position_are_not_read_by_key() -> None:
+    timeline = Timeline(GRAPH, facts, list(GRAPH.by_id), _every_key, by_position=True)
+    assert timeline.latest_at("e5", [0]) == "d4-x"
+    assert timeline.latest_at("g7", [0, 2]) == "a1-x"  # never its own
+    with pytest.raises(TypeError):
+        timeline.latest("e5", ["x"])
 
 
 @pytest.mark.parametrize("key", ["x", 10, -1])

@@ -67,15 +67,20 @@ class Timeline:
         queries: Iterable[str],
         asked: Callable[[str], Sequence[Hashable]] | None = None,
         numbered: int = 0,
+        by_position: bool = False,
     ) -> None:
         """`facts`: the (key, value) facts a revision records, asked once for each
         revision the queries build on, bases first (so a long history's facts are read
         as the walk reaches them, never all held at once); `queries`: the revisions
         that will ask; `asked`: for each of them, every key it will ask about, the same
         keys each time it is called (None: any key); `numbered`: the keys are the
-        ints below it, numbered by the caller (no table of them is kept here)."""
+        ints below it, numbered by the caller (no table of them is kept here);
+        `by_position`: the answers are read by their keys' positions in `asked`'s list
+        (`latest_at`), and `asked` (what it holds to number the keys) is let go after
+        the walk."""
         asking = set(queries)
         self._asked = asked
+        self._kept = asked is not None  # the answers of the keys asked: kept
         # The answers of every wanted revision, in the order of its asked keys, one
         # after the other in one array (a tuple of int objects each was 6 MiB at 20,000
         # revisions; this is 1), where each revision's start; and the answers by key
@@ -111,6 +116,8 @@ class Timeline:
         self._value_ids = {}
         if asked is not None:  # every answer is kept: the bits are not asked again
             self._latest, self._previous, self._ids = array("i"), array("i"), None
+        if by_position:
+            self._asked = None
 
     def _number(self, key: Hashable, same: dict[object, object]) -> int:
         """`key`'s number, given it when first seen (its parts held once: `same`)."""
@@ -238,7 +245,8 @@ class Timeline:
             self._before[rid] = mask
             return
         self._starts[rid] = len(self._answers)
-        end, latest, last, keys = mask.bit_length(), self._latest, self._last, self._asked(rid)
+        end, latest, last = mask.bit_length(), self._latest, self._last
+        keys = self._asked(rid)
         ids = self._ids
         if ids is not None:
             bits = [_NONE if (n := ids.get(key)) is None else latest[n] for key in keys]
@@ -265,12 +273,27 @@ class Timeline:
         if self._last_asked is not None and self._last_asked[0] == rid:
             return self._last_asked[1]
         start = self._starts.get(rid)
-        if start is None or self._asked is None:
+        if start is None:
             return None
+        if self._asked is None:
+            raise TypeError("answers read by position: latest_at")
         keys = self._asked(rid)
         answers = dict(zip(keys, self._answers[start : start + len(keys)], strict=True))
         self._last_asked = (rid, answers)
         return answers
+
+    def latest_at(self, rid: str, positions: Iterable[int]) -> object | None:
+        """The value of the latest fact under the keys at `positions` in the list
+        `asked` gives for `rid` (positions within it: the caller's word for it)
+        among what `rid` builds on; None: none, or `rid` is not one of the queries."""
+        start = self._starts.get(rid)
+        if start is None:
+            return None
+        return self._value(max(self._answers[start + position] for position in positions))
+
+    def _value(self, found: int) -> object | None:
+        """The value of bit found - 1 (0: None)."""
+        return self._distinct[self._values[found - 1]] if found else None
 
     def _mask(self, key: Hashable) -> int:
         mask = self._masks.get(key)
@@ -293,12 +316,11 @@ class Timeline:
     def latest(self, rid: str, keys: Iterable[Hashable]) -> object | None:
         """The value of the latest fact under any of `keys` among what `rid` builds on
         (with `asked`: keys it did not say it would ask about raise KeyError)."""
-        if self._asked is not None:
+        if self._kept:
             answers = self._answers_of(rid)
             if answers is None:
                 return None
-            found = max(answers[key] for key in keys)
-            return self._distinct[self._values[found - 1]] if found else None
+            return self._value(max(answers[key] for key in keys))
         wanted = 0
         for key in keys:
             wanted |= self._mask(key)
