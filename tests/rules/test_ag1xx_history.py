@@ -217,6 +217,14 @@ def _every_number(rid: str) -> list[Hashable]:
 POSITIONS = {"x": 0, "y": 1, "z": 2}  # in _every_number's list
 
 
+def _number_groups(rid: str) -> list[Hashable]:
+    # groups: one answer each, the latest of the group's keys (x or y; z; z, or 5)
+    return [(2, 0), (9,), (5, 9)]
+
+
+GROUPED = {("x", "y"): 0, ("z",): 1}  # KEYS asked of _number_groups, by position
+
+
 @pytest.mark.parametrize("seed", range(100))
 def test_numbered_keys_answer_as_the_keys_they_number(
     seed: int, monkeypatch: pytest.MonkeyPatch
@@ -246,8 +254,20 @@ def test_numbered_keys_answer_as_the_keys_they_number(
                 numbered=10,
                 by_position=True,
             )
+            grouped = Timeline(
+                graph,
+                lambda rid: _numbered(events.get(rid, [])),
+                queries,
+                _number_groups,
+                numbered=10,
+                by_position=True,
+            )
             for rid in queries:
                 assert numbered.latest(rid, [5]) is None
+                for keys, position in GROUPED.items():
+                    expected = named.latest(rid, list(keys))
+                    assert grouped.latest_at(rid, [position]) == expected, (queries, rid)
+                assert grouped.latest_at(rid, [2]) == named.latest(rid, ["z"])
                 for keys in KEYS:
                     numbers = [NUMBERS[key] for key in keys]
                     expected = named.latest(rid, keys)

@@ -216,7 +216,7 @@ class Knowledge:
 
             def asked(rid: str) -> list[Hashable]:
                 # made again when asked (never kept for every revision of a long history)
-                return [key for t, c in altered(rid) for key in keys.about(t, c)]
+                return [group for t, c in altered(rid) for group in keys.about(t, c)]
 
             by_id, tables = ctx.graph.by_id, keys.table_names  # used for every revision
 
@@ -265,17 +265,17 @@ class Knowledge:
         fact = self._column_fact(rid, table.lower() or "*", column.lower(), _TYPE_OF)
         return fact if isinstance(fact, str) and fact not in ("gone", "unknown") else None
 
-    def _column_fact(self, rid: str, table: str, column: str, asked: range) -> object | None:
-        """The latest fact under the keys at `asked` in `_ColumnKeys.about(table, column)`
-        among what `rid` builds on (a column `rid` alters: others raise KeyError)."""
+    def _column_fact(self, rid: str, table: str, column: str, asked: int) -> object | None:
+        """The latest fact under the keys of group `asked` of `_ColumnKeys.about(table,
+        column)` among what `rid` builds on (a column `rid` alters: others raise
+        KeyError)."""
         timeline, altered = self._column_timeline()
         pairs = altered(rid)
         try:
             index = pairs.index((table, column))
         except ValueError:
             raise KeyError((rid, table, column)) from None
-        start = index * len(_ABOUT)
-        return timeline.latest_at(rid, [start + position for position in asked])
+        return timeline.latest_at(rid, [2 * index + asked])
 
     def added_in_scope(self, rid: str, table: str | None, column: str | None) -> bool:
         """Whether an unreleased revision `rid` builds on added the column."""
@@ -316,10 +316,9 @@ def knowledge(ctx: LintContext) -> Knowledge:
 
 # The kinds of a column's facts: filled, NOT NULL or not, its type.
 _FILL, _NULL, _TYPE = 0, 1, 2
-# What `_ColumnKeys.about` gives for a column, in order; column_state asks the first
-# five, column_type the last.
-_ABOUT = ("fill", "fill table", "fill column", "fill any", "null", "type")
-_STATE, _TYPE_OF = range(5), range(5, 6)
+# What `_ColumnKeys.about` gives for a column, in order: the keys column_state asks
+# about, and the one column_type asks about.
+_STATE, _TYPE_OF = 0, 1
 
 
 class _ColumnKeys:
@@ -360,30 +359,27 @@ class _ColumnKeys:
         found = self.columns.get((table, column))
         return 0 if found is None else 1 + 3 * found + kind
 
-    def about(self, table: str, column: str) -> list[int]:
-        """What column_state (all but the last) and column_type ask about a column:
-        the numbers of (fill, table, column), (fill, table, *), (fill, *, column),
-        (fill, *, *), (null, table, column), (type, table, column)."""
+    def about(self, table: str, column: str) -> tuple[tuple[int, ...], tuple[int]]:
+        """What column_state and column_type ask about a column: the numbers of (fill,
+        table, column), (fill, table, *), (fill, *, column), (fill, *, *), (null,
+        table, column); and of (type, table, column). Groups: one answer each is kept
+        (the latest of its keys), not one a key (1 MiB at 20,000 revisions)."""
         if table == "*" or column == "*":  # keys that are the same key: as `number` says
             number = self.number
-            return [
-                number(_FILL, table, column),
-                number(_FILL, table, "*"),
-                number(_FILL, "*", column),
-                number(_FILL, "*", "*"),
-                number(_NULL, table, column),
-                number(_TYPE, table, column),
-            ]
-        # asked for every column altered, twice (a hot path): each name looked up once
+            fills = [number(_FILL, table, column), number(_FILL, table, "*")]
+            fills += [number(_FILL, "*", column), number(_FILL, "*", "*")]
+            return (*fills, number(_NULL, table, column)), (number(_TYPE, table, column),)
+        # asked for every column altered (a hot path): each name looked up once
         table_fill = self.tables.get(table)
         table_fill = 0 if table_fill is None else self._table_base + table_fill
         anywhere = self._anywhere.get(column)
         anywhere = 0 if anywhere is None else self._anywhere_base + anywhere
         index = self.columns.get((table, column))
         if index is None:
-            return [0, table_fill, anywhere, self._anywhere_base, 0, 0]
+            return (0, table_fill, anywhere, self._anywhere_base, 0), (0,)
         first = 1 + 3 * index
-        return [first, table_fill, anywhere, self._anywhere_base, first + _NULL, first + _TYPE]
+        state = (first, table_fill, anywhere, self._anywhere_base, first + _NULL)
+        return state, (first + _TYPE,)
 
 
 def _scope_events(calls: list[Call]) -> Iterator[tuple[Hashable, object]]:

@@ -74,7 +74,9 @@ class Timeline:
         as the walk reaches them, never all held at once); `queries`: the revisions
         that will ask; `asked`: for each of them, every key it will ask about, the same
         keys each time it is called (None: any key); `numbered`: the keys are the
-        ints below it, numbered by the caller (no table of them is kept here);
+        ints below it, numbered by the caller (no table of them is kept here), and
+        `asked` may list tuples of them instead (groups: one answer each, the latest
+        of the group's keys);
         `by_position`: the answers are read by their keys' positions in `asked`'s list
         (`latest_at`), and `asked` (what it holds to number the keys) is let go after
         the walk."""
@@ -251,9 +253,22 @@ class Timeline:
         if ids is not None:
             bits = [_NONE if (n := ids.get(key)) is None else latest[n] for key in keys]
         else:  # the keys are their numbers (below `numbered`: the caller's word for it)
+            if keys and isinstance(keys[0], tuple):  # groups of numbers: one answer each
+                self._answers.extend([self._latest_of(group, mask, end) for group in keys])  # type: ignore[arg-type]
+                return
             bits = [latest[n] for n in keys]  # type: ignore[call-overload]
         # most keys asked about have no facts at all
         self._answers.extend([0 if bit == _NONE else last(bit, mask, end) for bit in bits])
+
+    def _latest_of(self, group: tuple[int, ...], mask: int, end: int) -> int:
+        """1 + the latest bit `mask` holds among the facts of the keys numbered `group`
+        (one answer where each key had one); 0: none."""
+        latest, best = self._latest, 0
+        for number in group:
+            bit = latest[number]
+            if bit >= best:  # (a chain's bits only fall: below the best, none wins)
+                best = max(best, self._last(bit, mask, end))
+        return best
 
     def _last(self, bit: int, mask: int, end: int) -> int:
         """1 + the latest bit that `mask` holds in the chain of bits from `bit` down
