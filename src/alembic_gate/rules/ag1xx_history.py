@@ -75,11 +75,10 @@ class Timeline:
         that will ask; `asked`: for each of them, every key it will ask about, the same
         keys each time it is called (None: any key); `numbered`: the keys are the
         ints below it, numbered by the caller (no table of them is kept here), and
-        `asked` may list tuples of them instead (groups: one answer each, the latest
-        of the group's keys);
-        `by_position`: the answers are read by their keys' positions in `asked`'s list
-        (`latest_at`), and `asked` (what it holds to number the keys) is let go after
-        the walk."""
+        `asked` may list tuples of them instead, every entry a tuple (groups: one
+        answer each, the latest of the group's keys); `by_position`: the answers are
+        read by their keys' positions in `asked`'s list (`latest_at`), and `asked`
+        (what it holds to number the keys) is let go after the walk."""
         asking = set(queries)
         self._asked = asked
         self._kept = asked is not None  # the answers of the keys asked: kept
