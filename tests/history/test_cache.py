@@ -504,3 +504,50 @@ def test_loaded_revisions_without_suppressions_share_one_empty_mapping(
     assert list(again[0].suppressions.values()) == [frozenset({"AG101"})]  # type: ignore[attr-defined]
     empty = [r.suppressions for r in again[1:]]  # type: ignore[attr-defined]
     assert empty == [{}, {}] and empty[0] is empty[1]
+
+
+def test_a_warm_run_lets_go_of_what_it_loaded_and_reads_it_back_to_write_whole(
+    tmp_path: Path, versions: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index entries and facts of the revisions made are not held beside them; a
+    run that writes the file whole (here: one that could not append) reads them back
+    from the file it loaded, later pieces overriding earlier ones."""
+    monkeypatch.setattr(cache, "PIECE", 1)
+    folder = tmp_path / "cache"
+    _read(folder, versions, tmp_path)
+    first = _files(versions)[0]
+    _edit(first, "appended")  # a piece that overrides the first file's entry
+    _read(folder, versions, tmp_path)
+    _no_parse(monkeypatch)
+    warm = RevisionCache(folder, ["versions"])
+    assert warm.read_all(_files(versions), tmp_path) == _fresh(versions, tmp_path)
+    # (the first file's old content, used by no file, is kept as it was)
+    assert warm.index == {}
+    assert list(warm.store.values()).count(cache._LET_GO) == len(_files(versions))
+    assert not warm.changed
+    os.utime(first, ns=(10**18, 10**18))  # a changed key: an index entry to write
+    again = RevisionCache(folder, ["versions"])
+    again.read_all(_files(versions), tmp_path)
+    monkeypatch.setattr(again, "_append", lambda kept: False)
+    again.save(_files(versions))
+    index = {n: hit for part in _pieces(again.file)[1:] for n, hit in part[0].items()}  # type: ignore[arg-type,index]
+    store = {d: e for part in _pieces(again.file)[1:] for d, e in part[1].items()}  # type: ignore[arg-type,index]
+    assert set(index) == {str(path) for path in _files(versions)}
+    assert {hit[1] for hit in index.values()} <= set(store)
+    last = RevisionCache(folder, ["versions"])
+    assert last.read_all(_files(versions), tmp_path) == _fresh(versions, tmp_path)
+    assert not last.changed
+
+
+def test_files_of_one_content_are_both_found_in_the_cache(
+    tmp_path: Path, versions: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second file of a content whose entry the first let go reads it back."""
+    twin = versions / "zz_twin.py"
+    twin.write_bytes(_files(versions)[0].read_bytes())
+    folder = tmp_path / "cache"
+    _, cold = _read(folder, versions, tmp_path)
+    _no_parse(monkeypatch)
+    store, warm = _read(folder, versions, tmp_path)
+    assert warm == cold == _fresh(versions, tmp_path)
+    assert not store.changed

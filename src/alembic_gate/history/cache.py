@@ -220,6 +220,9 @@ def _operations_of(
     raise ValueError("not a cache entry")
 
 
+# What the store holds for a loaded entry once its revision is made (`_read_back`).
+_LET_GO: Any = ("let go",)
+
 # `same`'s key for the empty suppressions (no packed value is a string).
 _NO_SUPPRESSIONS = "no suppressions"
 
@@ -262,6 +265,8 @@ class RevisionCache:
         # (overridden ones included); None when there was no valid file to append to.
         self.loaded: tuple[int, int, int, int] | None = None
         self.same: dict[Any, Any] = {}  # from_entry's
+        # Whether what was loaded is all held (else lookups let go of it: `_read_back`).
+        self.kept_all = False
         # The file as loaded, open while revisions read their operations from it.
         self.source: CacheFile | None = None
         self._load()
@@ -330,7 +335,9 @@ class RevisionCache:
                 regular = stat.S_ISREG(st.st_mode)
                 key = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns) if regular else None
             rev = None
-            hit: Any = index.get(name)
+            # let go (`_read_back`; a second lookup finds the file by its content): the
+            # loaded index is 6 MiB at 20,000 revisions
+            hit: Any = index.pop(name, None)
             if key is not None and _valid(hit) and hit[0] == key:
                 rev = self._from_store(hit[1], name, display)
             found.append(rev)
@@ -343,11 +350,51 @@ class RevisionCache:
         entry = self.store.get(digest)
         if entry is None:
             return None
+        if entry is _LET_GO:  # a content another file has (or a second lookup)
+            self._read_back()
+            entry = self.store.get(digest)
+            if entry is None or entry is _LET_GO:  # not read back: read the file again
+                self.store.pop(digest, None)
+                return None
         try:
-            return from_entry(entry, file, display, self.same, self.source)
+            rev = from_entry(entry, file, display, self.same, self.source)
         except ValueError:
             del self.store[digest]  # a damaged entry: read the file again
             return None
+        if len(entry) == 3 and not self.kept_all:  # loaded from the file: read back if needed
+            self.store[digest] = _LET_GO
+        return rev
+
+    def _read_back(self) -> None:
+        """Put back the loaded entries that lookups let go once their revisions were made
+        (their facts and index entries, 12 MiB at 20,000 revisions, are not held beside
+        the revisions), from the file as loaded: for a run that writes the file whole, or
+        a content two files share. Later pieces override earlier ones, as in `_load`;
+        what cannot be read back is dropped (its files are read again next time)."""
+        if self.kept_all:
+            return
+        self.kept_all = True
+        if self.source is None or self.loaded is None:
+            return
+        index: dict[str, Any] = {}
+        store: dict[bytes, Any] = {}
+        stream, size = self.source.stream, self.loaded[2]
+        try:
+            stream.seek(0)
+            pieces = read_pieces(stream)
+            next(pieces, None)
+            while stream.tell() < size:  # (another run may have appended since)
+                part = next(pieces)
+                if _is_piece(part):
+                    index.update(part[0])
+                    store.update(part[1])
+        except (OSError, EOFError, ValueError, TypeError, MemoryError, StopIteration):
+            pass
+        for name, hit in index.items():
+            self.index.setdefault(name, hit)
+        for digest, entry in self.store.items():
+            if entry is _LET_GO:
+                self.store[digest] = store.get(digest, _LET_GO)
 
     def has(self, digest: bytes) -> bool:
         return digest in self.store
@@ -386,6 +433,7 @@ class RevisionCache:
             return
         if self._append(len(keep)):
             return
+        self._read_back()
         index = {name: self.index[name] for name in map(str, keep) if _valid(self.index.get(name))}
         used = {hit[1] for hit in index.values()}
         stale = [d for d in self.store if d not in used]
