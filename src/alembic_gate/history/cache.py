@@ -178,7 +178,7 @@ def _known(facts: Any, same: dict[Any, Any]) -> dict[int, Any]:
 
 
 def _revision(
-    read: Entry | RevisionFile, path: Path, display: str, same: dict[Any, Any]
+    read: Entry | RevisionFile, path: Path | str, display: str, same: dict[Any, Any]
 ) -> RevisionFile:
     """The RevisionFile a read gave: read here, or from the entry a child sent."""
     if type(read) is not RevisionFile:
@@ -306,11 +306,11 @@ class RevisionCache:
         cache where its metadata or its content is known, the others parsed (in parallel
         when there are many) and stored."""
         if self.file is None:  # no cache: nothing to look up, no metadata to keep
-            return read_revisions([Path(path) for path in paths], cwd)
+            return read_revisions([str(path) for path in paths], cwd)
         names = [str(path) for path in paths]
         with collector_paused():
             found, missed = self._lookup(names, display_paths(names, cwd))
-            files = [Path(names[i]) for i, _ in missed]
+            files = [names[i] for i, _ in missed]
             results = read_files(files, cwd, self)
             for (i, key), path, (digest, entry) in zip(missed, files, results, strict=True):
                 found[i] = self._keep(path, cwd, key, digest, entry)
@@ -401,7 +401,7 @@ class RevisionCache:
 
     def _keep(
         self,
-        path: Path,
+        path: Path | str,
         cwd: Path,
         key: Key | None,
         digest: bytes | None,
@@ -420,7 +420,7 @@ class RevisionCache:
             self._remember(path, key, digest)
         return _revision(read, path, display_path(path, cwd), self.same)
 
-    def _remember(self, path: Path, key: Key | None, digest: bytes) -> None:
+    def _remember(self, path: Path | str, key: Key | None, digest: bytes) -> None:
         if key is not None and self.file is not None:
             self.index[str(path)] = (key, digest)
             self.added.add(str(path))
@@ -606,14 +606,14 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def read_one(path: Path, cwd: Path, cache: RevisionCache | None) -> Read:
+def read_one(path: Path | str, cwd: Path, cache: RevisionCache | None) -> Read:
     """`read_local` as plain data (what a child sends)."""
     digest, rev = read_local(path, cwd, cache)
     return digest, None if rev is None else to_entry(rev)
 
 
 def read_local(
-    path: Path, cwd: Path, cache: RevisionCache | None
+    path: Path | str, cwd: Path, cache: RevisionCache | None
 ) -> tuple[bytes | None, RevisionFile | None]:
     """Read, hash and (unless its content is stored in `cache`) parse one file."""
     display = display_path(path, cwd)
@@ -648,7 +648,9 @@ MAX_PROCESSES = 4
 BATCH = 250
 
 
-def read_files(paths: Sequence[Path], cwd: Path, cache: RevisionCache | None = None) -> list[Local]:
+def read_files(
+    paths: Sequence[Path | str], cwd: Path, cache: RevisionCache | None = None
+) -> list[Local]:
     """`read_local` for each path, in order; on several cores (where `fork` exists and
     the process has no other thread) the work is shared with child processes, whose
     files come back as entries."""
@@ -666,7 +668,7 @@ def read_files(paths: Sequence[Path], cwd: Path, cache: RevisionCache | None = N
     return result
 
 
-def read_revisions(paths: Sequence[Path], cwd: Path) -> list[RevisionFile]:
+def read_revisions(paths: Sequence[Path | str], cwd: Path) -> list[RevisionFile]:
     """Every file read and parsed, with no cache (in parallel when there are many)."""
     with collector_paused():
         reads = read_files(paths, cwd)
@@ -687,7 +689,9 @@ def _processes(files: int) -> int:
     return max(1, min(cores or 1, MAX_PROCESSES, files // PER_PROCESS))
 
 
-def _fork_reader(chunk: Sequence[Path], cwd: Path, cache: RevisionCache | None) -> tuple[int, int]:
+def _fork_reader(
+    chunk: Sequence[Path | str], cwd: Path, cache: RevisionCache | None
+) -> tuple[int, int]:
     """A child that reads `chunk` and writes the plain results to a pipe."""
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -711,7 +715,7 @@ def _fork_reader(chunk: Sequence[Path], cwd: Path, cache: RevisionCache | None) 
 
 
 def _collect(
-    pid: int, pipe: int, chunk: Sequence[Path], cwd: Path, cache: RevisionCache | None
+    pid: int, pipe: int, chunk: Sequence[Path | str], cwd: Path, cache: RevisionCache | None
 ) -> list[Local]:
     """A child's results, loaded a piece at a time as they come; if it failed in any
     way, the chunk is read here instead."""

@@ -151,21 +151,21 @@ def read_revision(path: Path, cwd: Path) -> RevisionFile:
     return read_revision_source(data, path, display)
 
 
-def _unparsed(path: Path, display: str) -> RevisionFile:
+def _unparsed(path: Path | str, display: str) -> RevisionFile:
     """A file with no calls read (yet): it names no table, column or dialect."""
     return RevisionFile(
         str(path), display, tables=(), altered=(), dialects=frozenset(), ops_data=unreadable()
     )
 
 
-def unreadable_file(path: Path, display: str, exc: OSError) -> RevisionFile:
+def unreadable_file(path: Path | str, display: str, exc: OSError) -> RevisionFile:
     """A file that could not be read (missing, not a regular file, too large)."""
     rev = _unparsed(path, display)
     rev.problem = f"cannot read file: {describe_error(exc)}"
     return rev
 
 
-def read_revision_source(data: bytes, path: Path, display: str) -> RevisionFile:
+def read_revision_source(data: bytes, path: Path | str, display: str) -> RevisionFile:
     """Read a revision file's contents (from disk or from a git object) as `path`."""
     rev = _unparsed(path, display)
     try:
