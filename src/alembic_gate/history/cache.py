@@ -448,7 +448,7 @@ class RevisionCache:
             with open(tmp, "wb") as handle:
                 handle.write(_framed(_format()))
                 for part in _parts(index, store):
-                    handle.write(self._with_operations(part, handle.tell()))
+                    handle.writelines(self._frame_parts(part, handle.tell()))
             os.replace(tmp, self.file)
         except (OSError, ValueError):
             return
@@ -466,27 +466,30 @@ class RevisionCache:
             return False
         try:
             return append_to(
-                self.file, (dev, ino, size), self._with_operations((added, stored), size)
+                self.file, (dev, ino, size), b"".join(self._frame_parts((added, stored), size))
             )
         except (OSError, ValueError):
             return False
 
-    def _with_operations(self, piece: tuple[dict[str, Any], dict[bytes, Any]], at: int) -> bytes:
+    def _frame_parts(self, piece: tuple[dict[str, Any], dict[bytes, Any]], at: int) -> list[bytes]:
         """A piece framed with its entries' packed operations, for the place `at` in the
-        file: each entry `Stored` there. An entry whose operations the loaded file no
-        longer gives is left out (its files are read again next time)."""
+        file: each entry `Stored` there; in parts (`_framed`'s), so that a file written
+        whole never holds a piece's operations joined (1 MB a piece, twice). An entry
+        whose operations the loaded file no longer gives is left out (its files are read
+        again next time)."""
         index, entries = piece
         stored: dict[bytes, Stored] = {}
         blobs: list[bytes] = []
         offset = at + _FRAME
         for digest, entry in entries.items():
-            data = self._operations(entry)
-            if data is None or type(entry[0]) is not bytes:
+            ops = self._operations(entry)
+            if ops is None or type(entry[0]) is not bytes:
                 continue
-            stored[digest] = (entry[0], offset, len(data))
-            blobs.append(data)
-            offset += len(data)
-        return _framed((index, stored), b"".join(blobs))
+            stored[digest] = (entry[0], offset, len(ops))
+            blobs.append(ops)
+            offset += len(ops)
+        data = marshal.dumps((index, stored))
+        return [_head(offset - at - _FRAME, len(data)), *blobs, data]
 
     def _operations(self, entry: object) -> bytes | None:
         """An entry's packed operations; None for a damaged entry (never written)."""
@@ -550,8 +553,12 @@ def _framed(piece: Any, operations: bytes = b"") -> bytes:
     """A piece as the file holds it: the lengths (8 bytes each, little-endian) of the
     packed operations of its entries and of its marshal data, then both."""
     data = marshal.dumps(piece)
-    head = len(operations).to_bytes(8, "little") + len(data).to_bytes(8, "little")
-    return head + operations + data
+    return _head(len(operations), len(data)) + operations + data
+
+
+def _head(operations: int, data: int) -> bytes:
+    """A frame's head: the lengths of its packed operations and of its marshal data."""
+    return operations.to_bytes(8, "little") + data.to_bytes(8, "little")
 
 
 def append_to(path: Path, identity: tuple[int, int, int], data: bytes) -> bool:
