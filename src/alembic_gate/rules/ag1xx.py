@@ -330,17 +330,18 @@ class _ColumnKeys:
     key no fact has (nothing records it: a pair with its table unknown)."""
 
     def __init__(self, altered: Iterable[tuple[str, str]]) -> None:
-        # The pairs facts are recorded about: tables known, columns named.
+        # The pairs facts are recorded about (tables known, columns named), each by the
+        # number of its first key: its kinds' numbers follow (`first + _NULL`).
         self.columns: dict[tuple[str, str], int] = {}
         anywhere: dict[str, int] = {"*": 0}
         for pair in altered:
             if pair[0] != "*" and pair[1]:
-                self.columns.setdefault(pair, len(self.columns))
+                self.columns.setdefault(pair, 1 + 3 * len(self.columns))
             anywhere.setdefault(pair[1], len(anywhere))
-        # Each table by the index of its first pair (that int object: none made anew),
-        # and their names (a set's isdisjoint: asked of every revision below the scope).
+        # Each table by the index of its first pair, and their names (a set's
+        # isdisjoint: asked of every revision below the scope).
         self.tables: dict[str, int] = {}
-        for pair, index in self.columns.items():
+        for index, pair in enumerate(self.columns):
             self.tables.setdefault(pair[0], index)
         self.table_names = set(self.tables)
         self._anywhere = anywhere
@@ -356,8 +357,8 @@ class _ColumnKeys:
                 return 0 if found is None else self._table_base + found
             found = self._anywhere.get(column)
             return 0 if found is None else self._anywhere_base + found
-        found = self.columns.get((table, column))
-        return 0 if found is None else 1 + 3 * found + kind
+        first = self.columns.get((table, column))
+        return 0 if first is None else first + kind
 
     def about(self, table: str, column: str) -> tuple[tuple[int, ...], tuple[int]]:
         """What column_state and column_type ask about a column: the numbers of (fill,
@@ -374,10 +375,9 @@ class _ColumnKeys:
         table_fill = 0 if table_fill is None else self._table_base + table_fill
         anywhere = self._anywhere.get(column)
         anywhere = 0 if anywhere is None else self._anywhere_base + anywhere
-        index = self.columns.get((table, column))
-        if index is None:
+        first = self.columns.get((table, column))
+        if first is None:
             return (0, table_fill, anywhere, self._anywhere_base, 0), (0,)
-        first = 1 + 3 * index
         state = (first, table_fill, anywhere, self._anywhere_base, first + _NULL)
         return state, (first + _TYPE,)
 
@@ -427,34 +427,34 @@ def _column_events(calls: list[Call], keys: _ColumnKeys) -> Iterator[tuple[Hasha
             yield from _renamed(call, table, columns)
         if table is None or column is None:
             continue
-        index = columns.get((table, column))
-        if index is None:
+        first = columns.get((table, column))
+        if first is None:
             continue
         if kind == "add_column" and call.new_column is not None:
             new = call.new_column
-            yield from _column_facts(index, new.nullable, False, new.type_)
+            yield from _column_facts(first, new.nullable, False, new.type_)
             if new.server_default:  # existing rows get the default, new ones too
                 yield keys.number(_FILL, table, column), "filled"
         elif kind == "alter_column":
             nullable = call.options.get("nullable")
             if isinstance(nullable, bool):
-                yield 1 + 3 * index + _NULL, "nullable" if nullable else "not_null"
+                yield first + _NULL, "nullable" if nullable else "not_null"
             if call.type_text:
-                yield 1 + 3 * index + _TYPE, call.type_text
+                yield first + _TYPE, call.type_text
         elif kind == "drop_column":
-            yield 1 + 3 * index + _NULL, "gone"
-            yield 1 + 3 * index + _TYPE, "gone"
+            yield first + _NULL, "gone"
+            yield first + _TYPE, "gone"
 
 
 def _column_facts(
-    index: int, nullable: bool | None, primary: bool, type_: str | None
+    first: int, nullable: bool | None, primary: bool, type_: str | None
 ) -> Iterator[tuple[Hashable, object]]:
-    """The facts a column made NOT NULL or not, of a type, records (`index`: its pair's
-    in _ColumnKeys)."""
+    """The facts a column made NOT NULL or not, of a type, records (`first`: its pair's
+    number in _ColumnKeys.columns)."""
     not_null = nullable is False or (primary and nullable is not True)
-    yield 1 + 3 * index + _NULL, "not_null" if not_null else "nullable"
+    yield first + _NULL, "not_null" if not_null else "nullable"
     if type_:
-        yield 1 + 3 * index + _TYPE, type_
+        yield first + _TYPE, type_
 
 
 def _renamed(
@@ -462,12 +462,12 @@ def _renamed(
 ) -> Iterator[tuple[Hashable, object]]:
     """A rename gives the new name facts it does not know (the old column's are not
     carried over), unless the call states them."""
-    index = columns.get((table, (call.new_column_name or "").lower()))
-    if index is None:
+    first = columns.get((table, (call.new_column_name or "").lower()))
+    if first is None:
         return
     nullable = call.options.get("nullable")
-    yield 1 + 3 * index + _NULL, "not_null" if nullable is False else "unknown"
-    yield 1 + 3 * index + _TYPE, call.type_text or "unknown"
+    yield first + _NULL, "not_null" if nullable is False else "unknown"
+    yield first + _TYPE, call.type_text or "unknown"
 
 
 def _created_tables(calls: list[Call]) -> set[str]:
