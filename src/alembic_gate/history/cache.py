@@ -279,19 +279,8 @@ class RevisionCache:
         except OSError:
             return
         source = CacheFile(stream)
-        index: dict[str, Any] = {}
-        store: dict[bytes, Any] = {}
-        entries = 0
         try:
-            pieces = read_pieces(stream)
-            if next(pieces, None) != _format():
-                return
-            for part in pieces:
-                if not _is_piece(part):
-                    return
-                index.update(part[0])
-                store.update(part[1])
-                entries += len(part[0]) + len(part[1])
+            index, store, entries = _read_entries(stream)
             info = os.fstat(stream.fileno())
         except (OSError, EOFError, ValueError, TypeError, MemoryError):
             return
@@ -376,20 +365,13 @@ class RevisionCache:
         self.kept_all = True
         if self.source is None or self.loaded is None:
             return
-        index: dict[str, Any] = {}
-        store: dict[bytes, Any] = {}
-        stream, size = self.source.stream, self.loaded[2]
+        stream = self.source.stream
         try:
             stream.seek(0)
-            pieces = read_pieces(stream)
-            next(pieces, None)
-            while stream.tell() < size:  # (another run may have appended since)
-                part = next(pieces)
-                if _is_piece(part):
-                    index.update(part[0])
-                    store.update(part[1])
-        except (OSError, EOFError, ValueError, TypeError, MemoryError, StopIteration):
-            pass
+            # (another run may have appended since: only what was loaded)
+            index, store, _ = _read_entries(stream, self.loaded[2])
+        except (OSError, EOFError, ValueError, TypeError, MemoryError):
+            index, store = {}, {}
         for name, hit in index.items():
             self.index.setdefault(name, hit)
         for digest, entry in self.store.items():
@@ -578,6 +560,31 @@ def append_to(path: Path, identity: tuple[int, int, int], data: bytes) -> bool:
         return True
     finally:
         os.close(fd)
+
+
+def _read_entries(
+    stream: BinaryIO, size: int | None = None
+) -> tuple[dict[str, Any], dict[bytes, Any], int]:
+    """The index and the stored entries of a cache file read from its start, later
+    pieces overriding earlier ones, and how many entries its pieces hold (overridden ones
+    included); only the pieces within its first `size` bytes when given. ValueError for a
+    file of another format or a piece of another shape."""
+    pieces = read_pieces(stream)
+    if next(pieces, None) != _format():
+        raise ValueError("a cache file of another format")
+    index: dict[str, Any] = {}
+    store: dict[bytes, Any] = {}
+    entries = 0
+    while size is None or stream.tell() < size:
+        part = next(pieces, None)
+        if part is None:
+            break
+        if not _is_piece(part):
+            raise ValueError("not a piece of a cache file")
+        index.update(part[0])
+        store.update(part[1])
+        entries += len(part[0]) + len(part[1])
+    return index, store, entries
 
 
 def read_pieces(stream: BinaryIO) -> Iterator[object]:
