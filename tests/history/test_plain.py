@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
+from changed_records import call_with_a_field_added
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -120,14 +121,7 @@ def test_literals_round_trip(name: str, size: int | None, value: object) -> None
 def test_a_field_added_to_call_flows_through_and_changes_the_schema() -> None:
     """Another developer adds a field to Call: nothing here changes, and data written
     before (without the field) no longer fits."""
-    body: dict[str, object] = {
-        "__module__": Call.__module__,
-        "__annotations__": {**Call.__annotations__, "confidence": "str | None"},
-        "confidence": None,
-    }
-    for one in records.fields(Call):
-        body[one.name] = field(default=one.default, default_factory=one.default_factory)
-    extended = record(frozen=True)(type("Call", (), body))
+    extended = call_with_a_field_added()
     call = extended("add_column", 3, "t", options={"x": UNKNOWN}, confidence="low")
     assert round_trip(call, extended) == call
     old = plain.pack(Call("add_column", 3, "t"))

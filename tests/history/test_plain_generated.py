@@ -18,13 +18,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from changed_records import call_with_a_field_added
 
 from alembic_gate.history import cache, plain, plain_writer
 from alembic_gate.history import operations as operations_module
 from alembic_gate.history.operations import Call, Operations, read_operations
 from alembic_gate.history.revisions import RevisionFile, Value, read_revision
-from alembic_gate.shared import records
-from alembic_gate.shared.records import field, record
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECTS = ROOT / "tests" / "projects"
@@ -227,14 +226,7 @@ def test_an_entry_written_for_other_fields_is_not_used() -> None:
 def test_a_class_changed_since_is_compiled_now() -> None:
     """A field added to Call (as another developer would, without writing the module
     again): same module, same name, so the entry is found, but not used."""
-    body: dict[str, object] = {
-        "__module__": Call.__module__,
-        "__annotations__": {**Call.__annotations__, "confidence": "str | None"},
-        "confidence": None,
-    }
-    for one in records.fields(Call):
-        body[one.name] = field(default=one.default, default_factory=one.default_factory)
-    extended: Any = record(frozen=True)(type("Call", (), body))
+    extended = call_with_a_field_added()
     with generated(AHEAD):
         assert origin(plain._plan(extended)) == origin(plain._packer(extended, 0)) == "now"
         assert origin(plain.constructor(extended)) == "now"
