@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 
 import pytest
 from graph_orders import below, depth_first
@@ -232,36 +232,24 @@ def test_numbered_keys_answer_as_the_keys_they_number(
     graph, events = _random_history(seed)
     rnd = random.Random(seed)
     ids = list(graph.by_id)
+
+    def numbered_facts(rid: str) -> list[tuple[Hashable, object]]:
+        return _numbered(events.get(rid, []))
+
+    def by_number(
+        queries: list[str],
+        asked: Callable[[str], list[Hashable]] | None = None,
+        by_position: bool = False,
+    ) -> Timeline:
+        return Timeline(graph, numbered_facts, queries, asked, numbered=10, by_position=by_position)
+
     for queries in [ids, rnd.sample(ids, min(len(ids), 3))]:
         for few in (_FEW_DEFAULT, 0):  # the few-asking path and the whole walk
             monkeypatch.setattr(ag1xx_history, "_FEW", few)
             named = Timeline(graph, lambda rid: events.get(rid, []), queries, _every_key)
-            numbered = Timeline(
-                graph,
-                lambda rid: _numbered(events.get(rid, [])),
-                queries,
-                _every_number,
-                numbered=10,
-            )
-            masks = Timeline(
-                graph, lambda rid: _numbered(events.get(rid, [])), queries, numbered=10
-            )
-            positional = Timeline(
-                graph,
-                lambda rid: _numbered(events.get(rid, [])),
-                queries,
-                _every_number,
-                numbered=10,
-                by_position=True,
-            )
-            grouped = Timeline(
-                graph,
-                lambda rid: _numbered(events.get(rid, [])),
-                queries,
-                _number_groups,
-                numbered=10,
-                by_position=True,
-            )
+            numbered, masks = by_number(queries, _every_number), by_number(queries)
+            positional = by_number(queries, _every_number, by_position=True)
+            grouped = by_number(queries, _number_groups, by_position=True)
             for rid in queries:
                 assert numbered.latest(rid, [5]) is None
                 for keys, position in GROUPED.items():
