@@ -105,7 +105,8 @@ class OlderWarnings:
         self.suppressions = suppressions
         graphs = [ctx.graph for ctx in contexts]
         self._heads = {g.by_id[rid].display for g in graphs for rid in g.heads}
-        self._revisions = {rev.display for g in graphs for rev in g.by_id.values()}
+        # (a dict rather than a set: at 20,000 revisions 0.7 MiB rather than 2)
+        self._revisions = dict.fromkeys(rev.display for g in graphs for rev in g.by_id.values())
         self.count = 0
         self.paths: set[str | None] = set()  # each a revision's (`_older`)
 

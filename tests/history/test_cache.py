@@ -18,7 +18,7 @@ from alembic_gate.history import cache
 from alembic_gate.history import operations as operations_module
 from alembic_gate.history.cache import CACHE_DIR, RevisionCache
 from alembic_gate.history.operations import operations
-from alembic_gate.history.revisions import RevisionFile, read_revision
+from alembic_gate.history.revisions import RevisionFile, StoredOps, read_revision
 from alembic_gate.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -551,3 +551,82 @@ def test_files_of_one_content_are_both_found_in_the_cache(
     store, warm = _read(folder, versions, tmp_path)
     assert warm == cold == _fresh(versions, tmp_path)
     assert not store.changed
+
+
+def _spilled(revs: list[RevisionFile]) -> bool:
+    """Whether every revision's operations lie in a spill rather than in memory."""
+    return all(
+        rev.ops_data is None
+        and isinstance(rev.ops_at, tuple)
+        and type(rev.ops_at[0]) is cache.Spill
+        for rev in revs
+    )
+
+
+@pytest.mark.parametrize("processes", [1, 3])
+def test_the_operations_of_many_files_read_anew_are_written_aside(
+    tmp_path: Path, versions: Path, monkeypatch: pytest.MonkeyPatch, processes: int
+) -> None:
+    """Past SPILL_FROM files (forked or not), no revision holds its operations: they
+    lie in a temporary file, and read back as a fresh read gives them."""
+    monkeypatch.setattr(cache, "SPILL_FROM", 2)
+    monkeypatch.setattr(cache, "PER_PROCESS", 1)
+    monkeypatch.setattr(cache, "_processes", lambda n: min(n, processes))
+    fresh = _fresh(versions, tmp_path)
+    operations_module.forget()
+    revs = cache.read_revisions(_files(versions), tmp_path)
+    assert revs == fresh
+    assert _spilled(revs)
+    assert [operations(r) for r in revs] == [operations(r) for r in fresh]
+
+
+def test_a_cache_filled_from_a_spill_holds_the_operations(
+    tmp_path: Path, versions: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold run that writes the cache writes the operations it set aside into it."""
+    monkeypatch.setattr(cache, "SPILL_FROM", 2)
+    monkeypatch.setattr(cache, "PER_PROCESS", 1)
+    monkeypatch.setattr(cache, "_processes", lambda n: min(n, 2))
+    folder = tmp_path / "cache"
+    _, cold = _read(folder, versions, tmp_path)
+    assert _spilled(cold)  # type: ignore[arg-type]
+    _no_parse(monkeypatch)
+    operations_module.forget()
+    _, warm = _read(folder, versions, tmp_path)
+    assert warm == cold
+    assert not any(type(r.ops_at[0]) is cache.Spill for r in warm)  # type: ignore[attr-defined]
+    assert [operations(r) for r in warm] == [operations(r) for r in cold]  # type: ignore[arg-type]
+
+
+def test_without_room_to_set_operations_aside_they_are_held(
+    tmp_path: Path, versions: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No temporary file, or one that fails part way: the operations it could not
+    take are held, and the ones it lost are read from the revision files again."""
+    monkeypatch.setattr(cache, "SPILL_FROM", 2)
+    monkeypatch.setattr(cache, "_processes", lambda n: 1)
+    fresh = _fresh(versions, tmp_path)
+    monkeypatch.setattr(cache.Spill, "open", classmethod(lambda cls: None))
+    held = cache.read_revisions(_files(versions), tmp_path)
+    assert held == fresh and all(r.ops_data is not None for r in held)
+
+    full = tmp_path / "full"
+    full.write_bytes(b"")
+    writes = 0
+
+    class Full(cache.Spill):
+        def keep(self, data: bytes) -> StoredOps | None:
+            nonlocal writes
+            writes += 1
+            if writes == 3:  # the disk is full: what it took lies no more
+                self.stream.close()
+                full.write_bytes(b"")
+                self.stream = full.open("rb")
+            return super().keep(data)
+
+    monkeypatch.setattr(cache.Spill, "open", classmethod(lambda cls: Full(full.open("w+b"))))
+    operations_module.forget()
+    revs = cache.read_revisions(_files(versions), tmp_path)
+    assert revs == fresh
+    assert [r.ops_data is None for r in revs] == [True, True] + [False] * (len(revs) - 2)
+    assert [operations(r) for r in revs] == [operations(r) for r in fresh]

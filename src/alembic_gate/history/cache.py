@@ -56,8 +56,9 @@ CACHE_DIR = ".alembic-gate-cache"
 # (mtime_ns, size, inode, ctime_ns) of a file.
 Key = tuple[int, int, int, int]
 # A read file as plain data: its facts (marshal of the packed RevisionFile without
-# `ops_data`) and its packed operations.
-Entry = tuple[bytes, bytes]
+# `ops_data`) and its packed operations (a child sends the bytes; the parent may have
+# written them aside: `Spill`).
+Entry = tuple[bytes, "bytes | StoredOps"]
 # An entry as the cache file holds it: its facts, and the offset and length of its
 # packed operations in that file (kept out of the pieces: loading never reads them).
 Stored = tuple[bytes, int, int]
@@ -105,6 +106,8 @@ def cache_dir(cwd: Path) -> Path | None:
 def to_entry(rev: RevisionFile) -> Entry:
     facts = list(plain.pack(rev, _SKIP))
     ops, facts[_OPS_FIELD] = facts[_OPS_FIELD], None
+    if ops is None and rev.ops_at is not None:  # written aside (`Spill`)
+        ops = rev.ops_at
     return marshal.dumps(_interned(tuple(facts))), ops
 
 
@@ -215,8 +218,11 @@ def _operations_of(
         # (the offset and length are checked where they are read: most never are)
         if type(entry[1]) is int and type(entry[2]) is int:
             return StoredOps((source, entry[1], entry[2])), None
-    elif type(entry) is tuple and len(entry) == 2 and type(entry[1]) is bytes:
-        return None, entry[1]
+    elif type(entry) is tuple and len(entry) == 2:
+        if type(entry[1]) is bytes:
+            return None, entry[1]
+        if type(entry[1]) is StoredOps:  # written aside this run (`Spill`)
+            return entry[1], None
     raise ValueError("not a cache entry")
 
 
@@ -507,6 +513,55 @@ class CacheFile:
         self.stream.close()
 
 
+class Spill(CacheFile):
+    """A temporary file (gone once closed) holding the packed operations of files read
+    in this run, which no cache file holds yet (a cold run, `--no-cache`): their
+    revisions hold where those lie (`StoredOps`) instead of the bytes, read back when a
+    rule asks, as a loaded cache file's are. At 20,000 revisions they are 16 MiB."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        super().__init__(stream)
+        self.end: int | None = 0  # None once a write failed: nothing more is set aside
+
+    @classmethod
+    def open(cls) -> Spill | None:
+        """A new spill; None where no temporary file can be made."""
+        import tempfile  # only runs that read many files anew
+
+        try:
+            return cls(tempfile.TemporaryFile())
+        except OSError:
+            return None
+
+    def keep(self, data: bytes) -> StoredOps | None:
+        """Where `data` now lies; None when it could not be written (then it is held)."""
+        end = self.end
+        if end is None:
+            return None
+        try:
+            self.stream.seek(end)
+            self.stream.write(data)
+        except (OSError, ValueError):
+            # (what an earlier write left in the buffer may be lost too: reading it
+            # then gives short data, and the revision file is read again)
+            self.end = None
+            return None
+        self.end = end + len(data)
+        return StoredOps((self, end, len(data)))
+
+    def aside(self, read: Local) -> Local:
+        """`read` with its packed operations written here (when it has any)."""
+        digest, got = read
+        if type(got) is RevisionFile:
+            if got.ops_data is not None and (at := self.keep(got.ops_data)) is not None:
+                got.ops_data, got.ops_at = None, at
+        elif type(got) is tuple and type(got[1]) is bytes:
+            at = self.keep(got[1])
+            if at is not None:
+                return digest, (got[0], at)
+        return read
+
+
 def _parts(
     index: dict[str, Any], store: dict[bytes, Any]
 ) -> Iterator[tuple[dict[str, Any], dict[bytes, Any]]]:
@@ -656,6 +711,9 @@ def _digest(data: bytes) -> bytes:
 # process, forking costs more than it saves.
 PER_PROCESS = 300
 MAX_PROCESSES = 4
+# From this many files read anew in one run, their packed operations are written
+# aside (`Spill`); fewer hold under 2 MiB of them.
+SPILL_FROM = 2000
 # A reader packs its results this many files at a time (pieces as the cache file
 # holds them), so that neither it nor the parent holds all of them twice, as objects
 # and as marshal data (10 MiB each at 20,000 revisions).
@@ -667,19 +725,30 @@ def read_files(
 ) -> list[Local]:
     """`read_local` for each path, in order; on several cores (where `fork` exists and
     the process has no other thread) the work is shared with child processes, whose
-    files come back as entries."""
+    files come back as entries. The packed operations of many files are written aside
+    (`SPILL_FROM`) as they come."""
+    spill = Spill.open() if len(paths) >= SPILL_FROM else None
     count = _processes(len(paths))
     if count < 2:
         expect(len(paths))
-        return [read_local(path, cwd, cache) for path in paths]
+        return _local(paths, cwd, cache, spill)
     size = -(-len(paths) // count)
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
     children = [(_fork_reader(chunk, cwd, cache), chunk) for chunk in chunks[1:]]
     expect(len(chunks[0]))
-    result: list[Local] = [read_local(path, cwd, cache) for path in chunks[0]]
+    result = _local(chunks[0], cwd, cache, spill)
     for (pid, pipe), chunk in children:
-        result.extend(_collect(pid, pipe, chunk, cwd, cache))
+        result.extend(_collect(pid, pipe, chunk, cwd, cache, spill))
     return result
+
+
+def _local(
+    paths: Sequence[Path | str], cwd: Path, cache: RevisionCache | None, spill: Spill | None
+) -> list[Local]:
+    """`read_local` for each path, in this process."""
+    if spill is None:
+        return [read_local(path, cwd, cache) for path in paths]
+    return [spill.aside(read_local(path, cwd, cache)) for path in paths]
 
 
 def read_revisions(paths: Sequence[Path | str], cwd: Path) -> list[RevisionFile]:
@@ -729,43 +798,46 @@ def _fork_reader(
 
 
 def _collect(
-    pid: int, pipe: int, chunk: Sequence[Path | str], cwd: Path, cache: RevisionCache | None
+    pid: int,
+    pipe: int,
+    chunk: Sequence[Path | str],
+    cwd: Path,
+    cache: RevisionCache | None,
+    spill: Spill | None,
 ) -> list[Local]:
-    """A child's results, loaded a piece at a time as they come; if it failed in any
-    way, the chunk is read here instead."""
+    """A child's results, loaded a piece at a time as they come (their operations
+    written to `spill`, when given, piece by piece); if it failed in any way, the chunk
+    is read here instead."""
     with os.fdopen(pipe, "rb") as source:
-        packed = _received(source)
+        packed = _received(source, spill)
     _, status = os.waitpid(pid, 0)
-    try:
-        if status == 0 and packed is not None and len(packed) == len(chunk):
-            return _checked(packed)
-    except ValueError:
-        pass
-    return [read_local(path, cwd, cache) for path in chunk]
+    if status == 0 and packed is not None and len(packed) == len(chunk):
+        return packed
+    return _local(chunk, cwd, cache, spill)
 
 
-def _received(source: BinaryIO) -> list[Any] | None:
+def _received(source: BinaryIO, spill: Spill | None) -> list[Local] | None:
     """The results a reader wrote, piece after piece; None when they are not that."""
-    packed: list[Any] = []
+    packed: list[Local] = []
     try:
         for piece in read_pieces(source):
-            if type(piece) is not list:
+            if type(piece) is not list or not all(map(_is_read, piece)):
                 return None
-            packed.extend(piece)
+            packed.extend(piece if spill is None else map(spill.aside, piece))
     except (EOFError, ValueError, TypeError):
         return None
     return packed
 
 
-def _checked(packed: list[Any]) -> list[Local]:
-    if not all(_is_read(item) for item in packed):
-        raise ValueError("not what a reader sends")
-    return packed
-
-
 def _is_read(item: object) -> bool:
+    """What a reader sends for a file: (its hash or None, its entry or None)."""
     if not (type(item) is tuple and len(item) == 2):
         return False
     digest, entry = item
-    entry_ok = entry is None or (type(entry) is tuple and len(entry) == 2)
+    entry_ok = entry is None or (
+        type(entry) is tuple
+        and len(entry) == 2
+        and type(entry[0]) is bytes
+        and type(entry[1]) is bytes
+    )
     return (digest is None or type(digest) is bytes) and entry_ok and bool(digest or entry)
