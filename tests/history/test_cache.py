@@ -265,7 +265,9 @@ def test_a_large_store_is_saved_in_pieces_and_read_back_whole(
     assert all(len(part[0]) == 1 for part in _pieces(store.file)[1:])  # type: ignore[index]
     _no_parse(monkeypatch)
     again = RevisionCache(folder, ["versions"])
-    assert {d: e[0] for d, e in again.store.items()} == {d: e[0] for d, e in store.store.items()}
+    # (a file read in the cold run is stored as its revision, packed when written)
+    written = {d: cache.to_entry(e)[0] for d, e in store.store.items()}  # type: ignore[arg-type]
+    assert {d: e[0] for d, e in again.store.items()} == written
     warm = again.read_all(_files(versions), tmp_path)
     assert warm == cold
     assert [operations(r) for r in warm] == [operations(r) for r in cold]

@@ -345,6 +345,8 @@ class RevisionCache:
         entry = self.store.get(digest)
         if entry is None:
             return None
+        if type(entry) is RevisionFile:  # read here (`_keep`): another file of its content
+            entry = to_entry(entry)
         if entry is _LET_GO:  # a content another file has (or a second lookup)
             self._read_back()
             entry = self.store.get(digest)
@@ -403,7 +405,9 @@ class RevisionCache:
             _, read = read_local(path, cwd, None)
         assert read is not None
         if digest is not None and self.file is not None:
-            self.store[digest] = to_entry(read) if type(read) is RevisionFile else read
+            # a file read here: the revision itself, packed when it is written (its
+            # entry held beside it from now to then was 3 MiB at 20,000 revisions)
+            self.store[digest] = read
             self.stored.add(digest)
             self._remember(path, key, digest)
         return _revision(read, path, display_path(path, cwd), self.same)
@@ -470,6 +474,8 @@ class RevisionCache:
         blobs: list[bytes] = []
         offset = at + _FRAME
         for digest, entry in entries.items():
+            if type(entry) is RevisionFile:  # read in this run (`_keep`)
+                entry = to_entry(entry)
             ops = self._operations(entry)
             if ops is None or type(entry[0]) is not bytes:
                 continue
