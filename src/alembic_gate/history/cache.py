@@ -16,7 +16,9 @@ pickle, never code), checked field by field when read back (plain.py): any probl
 reading or writing it, or an entry of the wrong shape, just means a cold read.
 
 Cold reads of many files are shared with forked processes, each reading, hashing and
-parsing its part of the files and sending back plain data.
+parsing its part of the files and sending back plain data; the packed operations of many
+files read anew are written aside to a temporary file as they come (`Spill`), which their
+revisions read them back from, as loaded ones do from the cache file.
 """
 
 from __future__ import annotations
