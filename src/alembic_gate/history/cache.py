@@ -228,6 +228,13 @@ def _operations_of(
     raise ValueError("not a cache entry")
 
 
+def _as_entry(stored: Any) -> Any:
+    """What the store holds for a content, as an entry: a file parsed in this run is
+    held as its revision (`RevisionCache._keep`), packed only when it is written or
+    another file of its content asks for it."""
+    return to_entry(stored) if type(stored) is RevisionFile else stored
+
+
 # What the store holds for a loaded entry once its revision is made (`_read_back`).
 _LET_GO: Any = ("let go",)
 
@@ -347,8 +354,7 @@ class RevisionCache:
         entry = self.store.get(digest)
         if entry is None:
             return None
-        if type(entry) is RevisionFile:  # read here (`_keep`): another file of its content
-            entry = to_entry(entry)
+        entry = _as_entry(entry)  # (a file read here: another file of its content)
         if entry is _LET_GO:  # a content another file has (or a second lookup)
             self._read_back()
             entry = self.store.get(digest)
@@ -476,8 +482,7 @@ class RevisionCache:
         blobs: list[bytes] = []
         offset = at + _FRAME
         for digest, entry in entries.items():
-            if type(entry) is RevisionFile:  # read in this run (`_keep`)
-                entry = to_entry(entry)
+            entry = _as_entry(entry)
             ops = self._operations(entry)
             if ops is None or type(entry[0]) is not bytes:
                 continue
