@@ -116,6 +116,33 @@ def test_the_old_type_comes_from_the_history(history: History) -> None:
     ]
 
 
+def test_a_stale_existing_type_restating_the_type_the_history_gave(history: History) -> None:
+    # octavia's 62816c232310: a later revision copies an alter_column with the old
+    # existing_type to make the column NOT NULL; the type is the one it already has
+    users_history(history)
+    change = 'op.alter_column("users", "id", existing_type=sa.INTEGER(), type_=sa.BigInteger()'
+    add(history, "b2", "a1", change + ")")
+    add(history, "c3", "b2", change + ", nullable=False)")
+    assert [f.path for f in history.run(check)] == ["versions/b2_m.py"]
+    # a type other than the one the history gave it is still a change
+    add(history, "d4", "c3", change.replace("BigInteger", "Numeric") + ")")
+    assert [f.path for f in history.run(check)] == ["versions/b2_m.py", "versions/d4_m.py"]
+
+
+def test_an_old_type_the_history_never_gave_is_taken_at_its_word(history: History) -> None:
+    # the old length was set outside the migrations (create_all): the author knows it
+    users_history(history)  # users.name is sa.String(length=50)
+    add(
+        history,
+        "b2",
+        "a1",
+        'op.alter_column("users", "name", existing_type=sa.String(60), '
+        "type_=sa.String(50), nullable=False)",
+    )
+    [finding] = history.run(check)
+    assert finding.path == "versions/b2_m.py"
+
+
 def test_a_longer_varchar_on_a_mysql_history(history: History) -> None:
     add(
         history,

@@ -9,7 +9,10 @@ to the new one, or the change only relaxes a length or precision limit):
   are kept too, as the two sort the same);
 - NUMERIC(p, s) to NUMERIC(q, s) with q >= p, or to NUMERIC without a limit;
 - CIDR to INET (binary coercible);
-- the type the column already has (`type_=` restating it).
+- the type the column already has (`type_=` restating it), also when a call made to
+  change the column's nullability, default or name restates the type the history last
+  gave it while its `existing_type=` names the older type an earlier revision gave it
+  (a stale copy).
 
 On MySQL only the restated type and a longer VARCHAR whose length already needs two
 bytes (over 255) are in place; a longer VARCHAR that may cross 255 bytes is reported
@@ -26,7 +29,7 @@ from collections.abc import Iterator
 
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
-from alembic_gate.history.operations import Call
+from alembic_gate.history.operations import Call, upgrade_calls
 from alembic_gate.rules.ag1xx import (
     MYSQL,
     Checked,
@@ -48,6 +51,10 @@ _NUMERIC = frozenset({"NUMERIC", "DECIMAL"})
 # Databases that change a type as PostgreSQL does for the cases above (SQLite does not
 # enforce declared lengths; nothing said is read as PostgreSQL, the usual production one).
 _LIKE_POSTGRESQL = frozenset({"postgresql", "sqlite"})
+# What else an alter_column can change (a call that restates the type to make one).
+_OTHER_CHANGES = frozenset({"nullable", "server_default", "comment", "autoincrement"})
+# How many revisions below a call `_given_before` reads, nearest first.
+_SEARCHED = 2000
 
 
 @record(frozen=True)
@@ -101,6 +108,8 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
         return " (the old type is not known here)", "medium" if confidence == "high" else "low"
     if _same(old, new):
         return None
+    if call.existing_type_text is not None and _restated(checked, call, old, new):
+        return None
     if not _postgresql_in_place(old, new):
         return "", confidence  # a rewrite wherever it runs: no need to know where
     dialects, _ = checked.dialects(call)
@@ -114,6 +123,56 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
     if MYSQL not in dialects and _longer_varchar(old, new):
         return None
     return "", confidence
+
+
+def _restated(checked: Checked, call: Call, old: SqlType, new: SqlType) -> bool:
+    """Whether a call made to change something else (nullability, default, name)
+    restates the type the history last gave the column, its `existing_type=` copied from
+    an older revision that gave the column that older type. A call that only changes the
+    type, or whose old type the history never gave the column, is taken at its word: its
+    author knows what the column holds (a type changed outside the migrations)."""
+    if not _OTHER_CHANGES.intersection(call.options) and call.new_column_name is None:
+        return False
+    recorded = parse_type(checked.history().column_type(checked.rid, call.table, call.column))
+    if recorded is None or not _same(recorded, new):
+        return False
+    return _given_before(checked, call, old)
+
+
+def _given_before(checked: Checked, call: Call, old: SqlType) -> bool:
+    """Whether a revision `checked` builds on gave the column the type `old` (the
+    nearest `_SEARCHED` of them are read: a rare question, asked of few calls)."""
+    table, column = (call.table or "").lower(), (call.column or "").lower()
+    graph = checked.ctx.graph
+    stack, seen = list(graph.upstream(checked.rid)), set()
+    while stack and len(seen) < _SEARCHED:
+        rid = stack.pop(0)
+        if rid in seen:
+            continue
+        seen.add(rid)
+        for earlier in upgrade_calls(graph.by_id[rid]):
+            if (earlier.table or "").lower() == table and any(
+                _same(old, given) for given in _types_given(earlier, column)
+            ):
+                return True
+        stack.extend(graph.upstream(rid))
+    return False
+
+
+def _types_given(call: Call, column: str) -> Iterator[SqlType]:
+    """The types `call` gives (or says it had) the column named `column`."""
+    texts: list[str | None] = []
+    if call.name == "create_table":
+        texts = [c.type_ for c in call.table_columns or () if (c.name or "").lower() == column]
+    elif (call.column or "").lower() == column:
+        if call.name == "add_column" and call.new_column is not None:
+            texts = [call.new_column.type_]
+        elif call.name == "alter_column":
+            texts = [call.type_text, call.existing_type_text]
+    for text in texts:
+        found = parse_type(text)
+        if found is not None:
+            yield found
 
 
 @functools.lru_cache(maxsize=4096)  # a history writes the same few types again and again
