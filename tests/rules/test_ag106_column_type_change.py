@@ -65,6 +65,7 @@ def test_existing_type_alone_is_no_change(history: History) -> None:
         ("sa.NUMERIC(precision=8, scale=2)", "sa.Numeric(12, 2)"),  # more digits, same scale
         ("postgresql.CIDR()", "postgresql.INET()"),  # binary coercible
         ("sa.String(length=50)", "sa.VARCHAR(50)"),  # the same type, written otherwise
+        ("sa.BOOLEAN()", "sa.types.Boolean(create_constraint=True)"),  # a CHECK added
     ],
 )
 def test_changes_postgresql_makes_without_a_rewrite(

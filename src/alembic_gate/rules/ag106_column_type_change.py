@@ -9,7 +9,8 @@ to the new one, or the change only relaxes a length or precision limit):
   are kept too, as the two sort the same);
 - NUMERIC(p, s) to NUMERIC(q, s) with q >= p, or to NUMERIC without a limit;
 - CIDR to INET (binary coercible);
-- the type the column already has (`type_=` restating it), also when a call made to
+- the type the column already has (`type_=` restating it; a Boolean restated with
+  `create_constraint=True` only adds a CHECK constraint), also when a call made to
   change the column's nullability, default or name restates the type the history last
   gave it while its `existing_type=` names the older type an earlier revision gave it
   (a stale copy).
@@ -211,6 +212,8 @@ def _int(node: ast.expr | None) -> int | None:
 
 
 def _same(old: SqlType, new: SqlType) -> bool:
+    if old.family == new.family == "BOOLEAN":  # `create_constraint=` adds a CHECK only
+        return True
     if old.family in ("VARCHAR", "TEXT", "NUMERIC"):
         return (old.family, old.length, old.scale) == (new.family, new.length, new.scale)
     return _plain(old.text) == _plain(new.text)
