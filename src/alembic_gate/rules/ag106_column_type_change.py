@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import functools
+from collections import deque
 from collections.abc import Iterator
 
 from alembic_gate.findings import Finding
@@ -145,9 +146,9 @@ def _given_before(checked: Checked, call: Call, old: SqlType) -> bool:
     nearest `_SEARCHED` of them are read: a rare question, asked of few calls)."""
     table, column = (call.table or "").lower(), (call.column or "").lower()
     graph = checked.ctx.graph
-    stack, seen = list(graph.upstream(checked.rid)), set()
-    while stack and len(seen) < _SEARCHED:
-        rid = stack.pop(0)
+    queue, seen = deque(graph.upstream(checked.rid)), set[str]()
+    while queue and len(seen) < _SEARCHED:
+        rid = queue.popleft()
         if rid in seen:
             continue
         seen.add(rid)
@@ -156,7 +157,7 @@ def _given_before(checked: Checked, call: Call, old: SqlType) -> bool:
                 _same(old, given) for given in _types_given(earlier, column)
             ):
                 return True
-        stack.extend(graph.upstream(rid))
+        queue.extend(graph.upstream(rid))
     return False
 
 
