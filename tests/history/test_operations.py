@@ -164,6 +164,37 @@ def not_called():
     assert (ops.downgrade.calls, ops.downgrade.line, ops.downgrade.empty) == ([], line, False)
 
 
+def test_operations_imported_from_alembic_op_by_name() -> None:
+    # Rucio's history: `from alembic.op import drop_column, ...`, called by name
+    body = """
+from alembic.op import (add_column, batch_alter_table, drop_column, execute, get_bind,
+                        rename_table as rename)
+
+def upgrade():
+    if get_bind().dialect.name == "postgresql":
+        drop_column("users", "x")
+    rename("old", "new")
+    execute("UPDATE users SET a = 1")
+    with batch_alter_table("t") as batch_op:
+        batch_op.drop_column("y")
+
+def add_column(table, column):  # a helper of the module's own shadows the import
+    pass
+
+def downgrade():
+    add_column("users", sa.Column("x", sa.Integer()))
+"""
+    assert calls(body) == [
+        ("drop_column", "users", "x", False, False),
+        ("rename_table", "old", None, False, False),
+        ("backfill", "users", None, False, False),
+        ("execute", None, None, False, False),
+        ("batch_alter_table", "t", None, False, False),
+        ("drop_column", "t", "y", True, False),
+    ]
+    assert read_operations(HEAD + body).upgrade.calls[0].dialects == ("postgresql",)
+
+
 @pytest.mark.parametrize(
     ("statement", "tables"),
     [

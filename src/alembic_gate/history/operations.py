@@ -12,6 +12,7 @@ Understood shapes:
   (`for table in ("a", "b"):`, unrolled) and helper arguments (`_fill("users")`);
 - `with op.batch_alter_table("t") as batch_op: batch_op.alter_column(...)`;
 - `with op.get_context().autocommit_block(): op.create_index(...)`;
+- the same calls imported from `alembic.op` and called by name (`drop_column(...)`);
 - backfills: `op.execute("UPDATE t ...")`, `op.execute(sa.text(...))`,
   `op.execute(t.update().values(...))`, `sa.update(t)`, `DELETE FROM t WHERE c IS
   NULL`, an ORM loop assigning `row.c = ...`, and the same through
@@ -603,6 +604,9 @@ class _Reader:
         self.literals: dict[str, object] = {}
         self.models: dict[str, str] = {}
         self.op_names = {"op"}
+        # `from alembic.op import drop_column [as drop]`: local name -> the op's method
+        # (Rucio's history calls them so).
+        self.op_functions: dict[str, str] = {}
         for node in module.body:
             if isinstance(node, _FUNCTIONS):
                 self.functions[node.name] = node
@@ -612,6 +616,8 @@ class _Reader:
                 self._model(node)
             elif isinstance(node, ast.ImportFrom) and node.module == "alembic":
                 self.op_names |= {a.asname or a.name for a in node.names if a.name == "op"}
+            elif isinstance(node, ast.ImportFrom) and node.module == "alembic.op":
+                self.op_functions.update((a.asname or a.name, a.name) for a in node.names)
         self.module = module
         self.calls: list[Call] = []
         self.steps: list[Call] = []
@@ -831,11 +837,11 @@ class _Reader:
         for item in node.items:
             self._visit(item.context_expr, scope)
             expr = item.context_expr
-            if not isinstance(expr, ast.Call) or not isinstance(expr.func, ast.Attribute):
+            if not isinstance(expr, ast.Call):
                 continue
-            if expr.func.attr == "autocommit_block":
+            if isinstance(expr.func, ast.Attribute) and expr.func.attr == "autocommit_block":
                 autocommit = True
-            elif expr.func.attr == "batch_alter_table" and self._is_op(expr.func.value):
+            elif self._is_batch(expr.func):
                 table = self._string(_argument(expr, 0, "table_name"))
                 if isinstance(item.optional_vars, ast.Name):
                     batch[item.optional_vars.id] = (table, _schema(expr))
@@ -845,6 +851,18 @@ class _Reader:
     def _is_op(self, node: ast.expr) -> bool:
         return isinstance(node, ast.Name) and node.id in self.op_names
 
+    def _op_function(self, node: ast.expr) -> str | None:
+        """The op method a plain name calls (`from alembic.op import ...`), else None."""
+        if isinstance(node, ast.Name) and node.id not in self.functions:
+            return self.op_functions.get(node.id)
+        return None
+
+    def _is_batch(self, func: ast.expr) -> bool:
+        """`op.batch_alter_table`, or that name imported from alembic.op."""
+        if isinstance(func, ast.Attribute):
+            return func.attr == "batch_alter_table" and self._is_op(func.value)
+        return self._op_function(func) == "batch_alter_table"
+
     # -- calls ---------------------------------------------------------------------
 
     def _call(self, node: ast.Call, scope: _Scope) -> bool:
@@ -853,6 +871,14 @@ class _Reader:
         func = node.func
         if isinstance(func, ast.Name) and func.id in self.functions:
             self._helper(node, self.functions[func.id], scope)
+            return True
+        imported = self._op_function(func)
+        if imported is not None:  # `from alembic.op import ...`, as op.<name> is read
+            if imported == "execute":
+                for fill in self._fills(node, scope):
+                    self._record(fill)
+            if imported not in _HELPERS:
+                self._record(self._operation(node, imported, None, scope))
             return True
         if not isinstance(func, ast.Attribute):
             return False
