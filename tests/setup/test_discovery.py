@@ -366,6 +366,21 @@ def test_flask_migrate_with_custom_directory(tmp_path: Path) -> None:
     assert our_view(setup) == alembic_view(tmp_path, flask="db_migrations")
 
 
+def test_flask_migrate_ini_whose_script_location_holds_no_env_py(tmp_path: Path) -> None:
+    # ihatemoney: `script_location = .` in migrations/alembic.ini; `flask db` ignores it
+    shutil.copytree(FLASK / "migrations", tmp_path / "app" / "migrations")
+    ini = tmp_path / "app" / "migrations" / "alembic.ini"
+    ini.write_text(ini.read_text().replace("[alembic]", "[alembic]\nscript_location = ."))
+    setup = only_setup(tmp_path, "app/migrations/alembic.ini")
+    assert (setup.script_location, setup.flask) == (tmp_path / "app" / "migrations", True)
+    assert our_view(setup) == alembic_view(tmp_path, flask="app/migrations")
+    assert setup.notes == (
+        "app/migrations/alembic.ini [alembic] script_location: . holds no env.py; read as "
+        "Flask-Migrate runs it, from app/migrations/ (it sets script_location to the folder "
+        "of its alembic.ini)",
+    )
+
+
 def test_flask_seen_in_env_py(tmp_path: Path) -> None:
     write(tmp_path / "alembic.ini", "[alembic]\nscript_location = migrations\n")
     write(tmp_path / "migrations" / "env.py", "from flask import current_app\n")

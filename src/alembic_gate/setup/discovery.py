@@ -223,7 +223,24 @@ def setup_from_ini(ini: Path, name: str, base: Path, root: Path | None = None) -
     if pyproject.is_file():
         options.toml = tool_alembic(pyproject, shown) or {}
         options.toml_path = pyproject
-    return _build(options, _script_location(options), flask=False)
+    location = _script_location(options)
+    if _run_by_flask_migrate(ini, location):
+        options.notes.append(
+            f"{options.where('script_location')}: {display_path(location, shown)} holds no "
+            f"env.py; read as Flask-Migrate runs it, from {display_path(ini.parent, shown)}/ "
+            "(it sets script_location to the folder of its alembic.ini)"
+        )
+        return _build(options, ini.parent, flask=True)
+    return _build(options, location, flask=False)
+
+
+def _run_by_flask_migrate(ini: Path, location: Path) -> bool:
+    """Whether an ini whose script_location (`location`) holds no env.py, so that alembic
+    cannot run it, sits beside a Flask-Migrate env.py: `flask db` sets script_location to
+    the ini's folder whatever the ini says (ihatemoney's `script_location = .`)."""
+    if location == ini.parent or (location / "env.py").is_file():
+        return False
+    return (ini.parent / "env.py").is_file() and _read_env(ini.parent)[2]
 
 
 def setup_from_toml(
