@@ -164,6 +164,28 @@ def not_called():
     assert (ops.downgrade.calls, ops.downgrade.line, ops.downgrade.empty) == ([], line, False)
 
 
+def test_a_name_bound_to_an_f_string_that_names_itself() -> None:
+    # ZenML's 7500f434b71c: `name = f"{name}-..."` in a helper's loop sent the reader round
+    # the binding until Python's recursion limit, and every call of the file was lost
+    body = """
+def _rename(table):
+    name = "x"
+    for suffix in range(4, 8):
+        name = f"{name}-{suffix}"
+    op.execute(f"UPDATE {table} SET name = '{name}'")
+
+def upgrade():
+    _rename("stack")
+    op.drop_column("stack", "is_shared")
+"""
+    assert read_operations(HEAD + body).problem is None
+    assert calls(body) == [
+        ("backfill", "stack", None, False, False),
+        ("execute", None, None, False, False),
+        ("drop_column", "stack", "is_shared", False, False),
+    ]
+
+
 def test_operations_imported_from_alembic_op_by_name() -> None:
     # Rucio's history: `from alembic.op import drop_column, ...`, called by name
     body = """

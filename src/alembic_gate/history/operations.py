@@ -1195,11 +1195,13 @@ class _Reader:
             return self._string(node)
         return None
 
-    def _fragment(self, node: ast.expr) -> str:
+    def _fragment(self, node: ast.expr, depth: int = 0) -> str:
+        """A part of an f-string; `depth` as `_string`'s (a name bound to an f-string
+        that names itself, `name = f"{name}-x"` in a loop, ends there)."""
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return node.value
         if isinstance(node, ast.FormattedValue):
-            return self._string(node.value) or "{}"
+            return self._string(node.value, depth + 1) or "{}"
         return "{}"
 
     def _update_target(self, node: ast.Call) -> str | None:
@@ -1302,7 +1304,7 @@ class _Reader:
                 )
             return None
         if isinstance(node, ast.JoinedStr):
-            parts = [self._fragment(v) for v in node.values]
+            parts = [self._fragment(v, depth) for v in node.values]
             text = "".join(parts)
             return None if "{}" in parts else text
         if isinstance(node, ast.Call) and _callee(node) == "f" and node.args:
