@@ -17,6 +17,7 @@ from alembic_gate.history.scope import check_since_known, safety_scope
 from alembic_gate.main import keep_until_exit
 from alembic_gate.reporters.output import parse_formats, wants_step_summary, write_reports
 from alembic_gate.rules import LintContext, iter_rules, lint_rules
+from alembic_gate.rules.ag1xx import unchecked_notes
 from alembic_gate.setup.discovery import AlembicSetup
 from alembic_gate.setup.settings import Settings, load_settings
 from alembic_gate.shared.paths import display_path
@@ -253,6 +254,7 @@ def _run(args: argparse.Namespace) -> int:
         "lint", findings, histories, merged, ran, args.formats, skipped, new, suppressions
     )
     report.coverage = coverage(histories)
+    report.notes += [note for ctx in contexts for note in unchecked_notes(ctx)]
     note = older.line() if older is not None else None
     write_reports(report, targets)
     if note is not None:

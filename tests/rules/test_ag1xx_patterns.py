@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from alembic_gate.history.graph import RevisionGraph
+from alembic_gate.history.operations import Operations, pack
 from alembic_gate.history.revisions import read_revision
 from alembic_gate.rules import LintContext
+from alembic_gate.rules.ag1xx import unchecked_notes
 from alembic_gate.rules.ag101_not_null_column_without_default import check as ag101
 from alembic_gate.rules.ag102_not_null_without_backfill import check as ag102
 from alembic_gate.rules.ag103_drop_column_or_table import check as ag103
@@ -264,3 +266,16 @@ def test_a_column_added_and_renamed_in_the_same_revision(history: History) -> No
     assert ['"users.name"' in f.message for f in renames] == [True]
     # the old id's values were copied into the column that takes its name
     assert history.run(ag103) == []
+
+
+def test_a_file_whose_calls_cannot_be_read_gets_a_note(history: History) -> None:
+    # a file that parses but whose calls the reader gave up on is never passed in silence
+    users_history(history)
+    add(history, "b2", "a1", 'op.drop_column("users", "name")')
+    ctx = history.context()
+    ctx.graph.by_id["b2"].ops_data = pack(Operations(problem="cannot parse: too deeply nested"))
+    assert list(ag103(ctx)) == []
+    assert unchecked_notes(ctx) == [
+        "versions/b2_m.py: its op.* calls could not be read (cannot parse: too deeply "
+        "nested): the safety rules did not check it"
+    ]

@@ -493,6 +493,28 @@ def checked_revisions(ctx: LintContext) -> Iterator[Checked]:
         ops = operations(rev)
         if ops.problem is None:
             yield Checked(ctx, rid, rev, ops)
+        elif rev.problem is None and rev.syntax_error is None:  # (else AG007 reports it)
+            _unchecked(ctx)[rev.display] = ops.problem
+
+
+def _unchecked(ctx: LintContext) -> dict[str, str]:
+    """The files in scope whose calls could not be read, with why (the run's, kept in
+    the context's memo)."""
+    found = ctx.memo.setdefault(_UNCHECKED, {})
+    assert isinstance(found, dict)
+    return found
+
+
+_UNCHECKED = "ag1xx unchecked"
+
+
+def unchecked_notes(ctx: LintContext) -> list[str]:
+    """A note for each file in scope that parses but whose calls the safety rules could
+    not read (a run is never silent about what it did not check)."""
+    return [
+        f"{path}: its op.* calls could not be read ({problem}): the safety rules did not check it"
+        for path, problem in _unchecked(ctx).items()
+    ]
 
 
 def each_revision(check_revision: Callable[[Checked], Iterator[Finding]]) -> Check:
