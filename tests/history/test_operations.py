@@ -164,6 +164,52 @@ def not_called():
     assert (ops.downgrade.calls, ops.downgrade.line, ops.downgrade.empty) == ([], line, False)
 
 
+def test_functions_defined_inside_upgrade() -> None:
+    # MLflow's 1b5f0d9ad7c1 defines its helpers inside upgrade() and calls them below
+    body = """
+def _index(name):
+    op.create_index(name, "module_level", ["a"])
+
+def upgrade():
+    def _is_postgresql():
+        return op.get_bind().dialect.name == "postgresql"
+
+    def _index(name):  # shadows the module-level one
+        op.create_index(name, "users", ["a"])
+
+    def _indexes():
+        _index("ix_a")
+        def _never_called():
+            op.drop_table("never")
+
+    if _is_postgresql():
+        _indexes()
+"""
+    assert calls(body) == [("create_index", "users", None, False, False)]
+    assert read_operations(HEAD + body).upgrade.calls[0].dialects == ("postgresql",)
+
+
+def test_a_helper_called_in_two_scopes_is_read_in_each() -> None:
+    # MLflow's 1b5f0d9ad7c1: the helper runs in a SQLite branch that returns, and then
+    # for every other database; read once, its calls looked SQLite-only
+    body = """
+def upgrade():
+    def _indexes():
+        op.create_index("ix_a", "users", ["a"])
+
+    if op.get_bind().dialect.name == "sqlite":
+        _indexes()
+        return
+    _indexes()
+    _indexes()  # the same scope again: read once
+"""
+    found = read_operations(HEAD + body).upgrade.calls
+    assert [(c.name, c.dialects) for c in found] == [
+        ("create_index", ("sqlite",)),
+        ("create_index", ("mssql", "mysql", "oracle", "postgresql")),
+    ]
+
+
 def test_a_name_bound_to_an_f_string_that_names_itself() -> None:
     # ZenML's 7500f434b71c: `name = f"{name}-..."` in a helper's loop sent the reader round
     # the binding until Python's recursion limit, and every call of the file was lost

@@ -21,9 +21,9 @@ Understood shapes:
 - dialect branches: `if op.get_bind().dialect.name == "sqlite":` (also through a
   variable, `context.get_context().dialect`, `isinstance(bind.dialect, ...)`, a
   helper returning such a test, and an early `return`): `Call.dialects`;
-- module-level helpers called from upgrade() (read in the caller's scope: its
-  batch_alter_table aliases, autocommit block, if/for/while/try), and alembic's
-  multi-database template (`upgrade_engine1()` ...);
+- helpers called from upgrade(), module-level or defined inside it (read in the
+  caller's scope: its batch_alter_table aliases, autocommit block, if/for/while/try),
+  and alembic's multi-database template (`upgrade_engine1()` ...);
 - for doctor: whether an operation runs under if/for/while/try, the columns
   of create_table, the literal SQL text of an `.execute()`, and (in `steps`)
   SQL run on a connection, ORM work, and `create_all()` / `drop_all()`.
@@ -621,11 +621,14 @@ class _Reader:
         self.module = module
         self.calls: list[Call] = []
         self.steps: list[Call] = []
-        self.visited: set[tuple[str, tuple[object, ...]]] = set()
+        self.visited: set[tuple[object, ...]] = set()
         self.active: list[str] = []
         self.budget = _MAX_HELPER_VISITS
         # Local bindings of the function being read, innermost last.
         self.frames: list[dict[str, _Binding]] = [{}]
+        # Functions defined inside the functions being read (`def _helper():` in
+        # upgrade(), called below it: MLflow's), innermost last, as the frames.
+        self.local_functions: list[dict[str, ast.FunctionDef | ast.AsyncFunctionDef]] = [{}]
 
     @functools.cached_property
     def tables(self) -> dict[str, str]:
@@ -697,17 +700,33 @@ class _Reader:
         scope: _Scope,
         bindings: dict[str, _Binding],
     ) -> None:
-        key = (node.name, tuple(sorted((k, _key(v)) for k, v in bindings.items())))
+        # The same function with the same arguments in the same scope is read once; in
+        # another scope (a dialect branch, a condition, a batch) it is read again: it
+        # runs there too (MLflow's 1b5f0d9ad7c1 calls one helper for SQLite and then
+        # for the other databases).
+        arguments = tuple(sorted((k, _key(v)) for k, v in bindings.items()))
+        where = (scope.dialects, scope.conditional, scope.autocommit, _key(dict(scope.batch)))
+        key = (node.name, arguments, where)
         if key in self.visited or node.name in self.active:
             return
         self.visited.add(key)
         self.active.append(node.name)
         self.frames.append(dict(bindings))
+        self.local_functions.append({})
         try:
             self._statements(node.body, scope)
         finally:
+            self.local_functions.pop()
             self.frames.pop()
             self.active.pop()
+
+    def _defined(self, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """The function a plain name calls: one defined in a function being read (the
+        innermost), else a module-level one."""
+        for local in reversed(self.local_functions):
+            if name in local:
+                return local[name]
+        return self.functions.get(name)
 
     def _statements(self, body: list[ast.stmt], scope: _Scope) -> None:
         """A block in order; after `if <dialect test>: return`, the rest runs only on
@@ -728,7 +747,9 @@ class _Reader:
                     self._visit(child, scope)
             return
         if isinstance(node, _NOT_RUN):
-            return  # defined here, not run here
+            if isinstance(node, _FUNCTIONS):  # defined here, run where it is called
+                self.local_functions[-1][node.name] = node
+            return
         if isinstance(node, _WITHS):
             self._with(node, scope)
             return
@@ -853,7 +874,7 @@ class _Reader:
 
     def _op_function(self, node: ast.expr) -> str | None:
         """The op method a plain name calls (`from alembic.op import ...`), else None."""
-        if isinstance(node, ast.Name) and node.id not in self.functions:
+        if isinstance(node, ast.Name) and self._defined(node.id) is None:
             return self.op_functions.get(node.id)
         return None
 
@@ -869,8 +890,9 @@ class _Reader:
         """Record `node` if it is an operation or a backfill, or follow it into a
         module-level helper; False for any other call."""
         func = node.func
-        if isinstance(func, ast.Name) and func.id in self.functions:
-            self._helper(node, self.functions[func.id], scope)
+        helper = self._defined(func.id) if isinstance(func, ast.Name) else None
+        if helper is not None:
+            self._helper(node, helper, scope)
             return True
         imported = self._op_function(func)
         if imported is not None:  # `from alembic.op import ...`, as op.<name> is read
@@ -1355,7 +1377,7 @@ class _Reader:
                     return None
                 found.add(dialect)
             return frozenset(found)
-        helper = self.functions.get(name or "") if isinstance(test.func, ast.Name) else None
+        helper = self._defined(name or "") if isinstance(test.func, ast.Name) else None
         if helper is not None:
             body = _without_docstring(helper.body)
             if len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is not None:
