@@ -148,6 +148,26 @@ def test_inline_suppression(project: Path, capsys: pytest.CaptureFixture[str]) -
     assert report["unused_suppressions"] == []
 
 
+def test_a_helper_read_in_two_dialect_branches_reports_once(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the helper's drop_column is read once per branch; the report says it once
+    path = _add_head(project)
+    text = path.read_text().replace(
+        '    op.drop_column("post", "title")',
+        "    def _drop():\n"
+        '        op.drop_column("post", "title")\n\n'
+        '    if op.get_bind().dialect.name == "mysql":\n'
+        "        _drop()\n"
+        "    else:\n"
+        "        _drop()",
+    )
+    path.write_text(text)
+    assert main(["lint", "--ignore", "AG001", "--format", "json", str(path)]) == 0
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert [(f["code"], f["line"]) for f in findings] == [("AG103", 16)]
+
+
 def test_unused_suppression_is_reported(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _add_head(project, comment="  # alembic-gate: ignore[AG103]")
     path.write_text(path.read_text().replace('op.drop_column("post", "title")', "pass"))

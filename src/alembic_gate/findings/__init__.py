@@ -98,4 +98,6 @@ class Report:
 
 
 def sorted_findings(findings: Sequence[Finding]) -> list[Finding]:
-    return sorted(findings, key=Finding.sort_key)
+    """The findings in report order, each said once: a helper read once for each
+    dialect branch that calls it can give the same finding twice."""
+    return sorted(dict.fromkeys(findings), key=Finding.sort_key)
