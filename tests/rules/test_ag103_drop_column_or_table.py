@@ -56,6 +56,30 @@ def test_dropping_what_the_same_revision_created(history: History) -> None:
     assert history.run(check) == []
 
 
+def test_a_table_created_in_another_dialects_branch_is_not_new(history: History) -> None:
+    # Rucio's d91002c5841: drop and re-create in an Oracle/PostgreSQL branch, then the
+    # same in a MySQL branch; the first branch's create_table does not run on MySQL
+    users_history(history)
+    path = add(
+        history,
+        "b2",
+        "a1",
+        """
+        if op.get_bind().dialect.name in ["oracle", "postgresql"]:
+            op.drop_table("users")
+            op.create_table("users", sa.Column("id", sa.Integer()))
+        elif op.get_bind().dialect.name == "mysql":
+            op.drop_table("users")
+            op.create_table("users", sa.Column("id", sa.Integer()))
+            op.drop_column("users", "id")
+        """,
+    )
+    lines = [f.line for f in history.run(check)]
+    source = (history.root / path).read_text().splitlines()
+    drops = [i + 1 for i, text in enumerate(source) if "op.drop_table" in text]
+    assert lines == drops  # each branch's drop; not the drop of the table it made itself
+
+
 def test_with_base_old_drops_are_not_reported(history: History) -> None:
     users_history(history)
     add(history, "b2", "a1", 'op.drop_column("users", "name")')

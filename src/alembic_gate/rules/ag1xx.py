@@ -3,9 +3,10 @@ before a call, and what the rest of the history says (rules.ag1xx_history).
 
 Only revisions in scope (`since`, `--base`, the files named: history.scope) are
 reported on. A table is new, so nothing on it can break production, when this
-revision creates it, or (with a scope) when a revision in scope that this one builds
-on creates it. A table this revision empties (`DELETE FROM t`, `TRUNCATE t`) before a
-call holds no rows for that call.
+revision creates it before the call (in a branch that runs wherever the call runs: a
+table created for PostgreSQL is not new on MySQL), or (with a scope) when a revision
+in scope that this one builds on creates it. A table this revision empties (`DELETE
+FROM t`, `TRUNCATE t`) before a call holds no rows for that call.
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ class Checked:
     # Where upgrade() creates or renames a table, and the tables new before a call by
     # how many of those come before it (every rule asks, call after call).
     _table_calls: list[int] | None = field(default=None, repr=False)
-    _created: dict[int, set[str]] = field(default_factory=dict, repr=False)
+    _created: dict[tuple[int, tuple[str, ...] | None], set[str]] = field(
+        default_factory=dict, repr=False
+    )
     # Whether upgrade() empties a table at all (most revisions do not).
     _empties: bool | None = field(default=None, repr=False)
 
@@ -74,15 +77,18 @@ class Checked:
         return self.ctx.scope is not None and self.history().created_in_scope(self.rid, name)
 
     def _created_before(self, call: Call) -> set[str]:
-        """`_created_tables` of the calls before `call`."""
+        """`_created_tables` of the calls before `call` that run wherever it runs (a
+        table created in another dialect's branch is not new in this one)."""
         if self._table_calls is None:
             made = ("create_table", "rename_table")
             self._table_calls = [i for i, c in enumerate(self.calls) if c.name in made]
         count = bisect.bisect_left(self._table_calls, self._position(call))
-        found = self._created.get(count)
+        key = (count, call.dialects)
+        found = self._created.get(key)
         if found is None:
             calls = [self.calls[i] for i in self._table_calls[:count]]
-            found = self._created[count] = _created_tables(calls)
+            calls = [c for c in calls if _runs_wherever(c, call)]
+            found = self._created[key] = _created_tables(calls)
         return found
 
     def before(self, call: Call) -> list[Call]:
@@ -468,6 +474,14 @@ def _renamed(
     nullable = call.options.get("nullable")
     yield first + _NULL, "not_null" if nullable is False else "unknown"
     yield first + _TYPE, call.type_text or "unknown"
+
+
+def _runs_wherever(earlier: Call, call: Call) -> bool:
+    """Whether `earlier` runs on every database `call` runs on (its dialect branch, if
+    any, holds the later call's)."""
+    if earlier.dialects is None:
+        return True
+    return call.dialects is not None and set(call.dialects) <= set(earlier.dialects)
 
 
 def _created_tables(calls: list[Call]) -> set[str]:
