@@ -189,6 +189,26 @@ def upgrade():
     assert read_operations(HEAD + body).upgrade.calls[0].dialects == ("postgresql",)
 
 
+def test_a_type_given_through_a_helpers_parameter() -> None:
+    # mwdb-core's 6fc42e070495: alter_column(table, column, type_) called with each type
+    body = """
+def _alter(table, column, type_):
+    op.alter_column(table, column, type_=type_)
+
+def _again(table, column, kind):
+    _alter(table, column, kind)
+
+def upgrade():
+    _alter("object", "md5", type_=sa.String(32, collation="C"))
+    _again("object", "sha1", sa.String(40))
+"""
+    found = read_operations(HEAD + body).upgrade.calls
+    assert [(c.table, c.column, c.type_text) for c in found] == [
+        ("object", "md5", "sa.String(32, collation='C')"),
+        ("object", "sha1", "sa.String(40)"),
+    ]
+
+
 def test_a_helper_called_in_two_scopes_is_read_in_each() -> None:
     # MLflow's 1b5f0d9ad7c1: the helper runs in a SQLite branch that returns, and then
     # for every other database; read once, its calls looked SQLite-only

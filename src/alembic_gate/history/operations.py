@@ -629,6 +629,9 @@ class _Reader:
         # Functions defined inside the functions being read (`def _helper():` in
         # upgrade(), called below it: MLflow's), innermost last, as the frames.
         self.local_functions: list[dict[str, ast.FunctionDef | ast.AsyncFunctionDef]] = [{}]
+        # A helper's parameters whose arguments are not literal, as the caller wrote the
+        # arguments (`type_=sa.String(32)`): how a type given through one is shown.
+        self.argument_texts: list[dict[str, str]] = [{}]
 
     @functools.cached_property
     def tables(self) -> dict[str, str]:
@@ -699,6 +702,7 @@ class _Reader:
         node: ast.FunctionDef | ast.AsyncFunctionDef,
         scope: _Scope,
         bindings: dict[str, _Binding],
+        texts: dict[str, str] | None = None,
     ) -> None:
         # The same function with the same arguments in the same scope is read once; in
         # another scope (a dialect branch, a condition, a batch) it is read again: it
@@ -713,9 +717,11 @@ class _Reader:
         self.active.append(node.name)
         self.frames.append(dict(bindings))
         self.local_functions.append({})
+        self.argument_texts.append(texts or {})
         try:
             self._statements(node.body, scope)
         finally:
+            self.argument_texts.pop()
             self.local_functions.pop()
             self.frames.pop()
             self.active.pop()
@@ -940,14 +946,17 @@ class _Reader:
             for p in [*params, *helper.args.kwonlyargs]
             if kw.arg == p.arg
         ]
+        texts: dict[str, str] = {}
         for param, arg in given:
             if isinstance(arg, ast.Name) and arg.id in scope.batch:
                 batch[param.arg] = scope.batch[arg.id]
             bindings[param.arg] = _known(self._value(arg))
+            if bindings[param.arg] is _UNBOUND:
+                texts[param.arg] = self._written(arg) or ""
         if self.budget <= 0:
-            bindings = {}
+            bindings, texts = {}, {}
         self.budget -= 1
-        self._function(helper, replace(scope, batch=batch), bindings)
+        self._function(helper, replace(scope, batch=batch), bindings, texts)
 
     def _record(self, call: Call) -> None:
         self.calls.append(call)
@@ -1027,8 +1036,18 @@ class _Reader:
         return options
 
     def _type_text(self, node: ast.Call, keyword: str) -> str | None:
-        """A type keyword as written, through a local name (`type_=col_type`)."""
-        return _source(self._resolve(_keyword(node, keyword)))
+        """A type keyword as written, through a local name (`type_=col_type`) or a
+        helper's parameter (the caller's argument)."""
+        return self._written(_keyword(node, keyword))
+
+    def _written(self, node: ast.expr | None) -> str | None:
+        """The source of an expression, through local names and the arguments given
+        for a helper's parameters (the parameter's own name when the argument is not
+        known as written either)."""
+        node = self._resolve(node)
+        if isinstance(node, ast.Name) and self.argument_texts[-1].get(node.id):
+            return self.argument_texts[-1][node.id]
+        return _source(node)
 
     def _option(self, node: ast.expr) -> object:
         value = _literal(node)
