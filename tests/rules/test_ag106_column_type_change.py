@@ -66,6 +66,7 @@ def test_existing_type_alone_is_no_change(history: History) -> None:
         ("postgresql.CIDR()", "postgresql.INET()"),  # binary coercible
         ("sa.String(length=50)", "sa.VARCHAR(50)"),  # the same type, written otherwise
         ("sa.BOOLEAN()", "sa.types.Boolean(create_constraint=True)"),  # a CHECK added
+        ("sa.String(32)", 'sa.String(32, collation="C")'),  # the indexes rebuilt, no rows
     ],
 )
 def test_changes_postgresql_makes_without_a_rewrite(
@@ -142,6 +143,29 @@ def test_an_old_type_the_history_never_gave_is_taken_at_its_word(history: Histor
     )
     [finding] = history.run(check)
     assert finding.path == "versions/b2_m.py"
+
+
+def test_a_collation_change_on_a_mysql_history(history: History) -> None:
+    # MLflow's f4a9b2c7d1e6: the same VARCHAR(128) with a case-sensitive collation
+    add(
+        history,
+        "a1",
+        None,
+        CREATE_USERS.replace(
+            'sa.PrimaryKeyConstraint("id"),',
+            'sa.PrimaryKeyConstraint("id"),\n    mysql_engine="InnoDB",',
+        ),
+    )
+    add(
+        history,
+        "b2",
+        "a1",
+        'op.alter_column("users", "name", existing_type=sa.String(50), '
+        'type_=mysql.VARCHAR(50, collation="utf8mb4_bin"))',
+    )
+    [finding] = history.run(check)
+    assert finding.confidence == "high"
+    assert "changing a collation copies the table on MySQL" in finding.message
 
 
 def test_a_longer_varchar_on_a_mysql_history(history: History) -> None:

@@ -9,6 +9,8 @@ to the new one, or the change only relaxes a length or precision limit):
   are kept too, as the two sort the same);
 - NUMERIC(p, s) to NUMERIC(q, s) with q >= p, or to NUMERIC without a limit;
 - CIDR to INET (binary coercible);
+- the same type with another `collation=` (no row is rewritten; the indexes on the
+  column are rebuilt);
 - the type the column already has (`type_=` restating it; a Boolean restated with
   `create_constraint=True` only adds a CHECK constraint), also when a call made to
   change the column's nullability, default or name restates the type the history last
@@ -17,9 +19,10 @@ to the new one, or the change only relaxes a length or precision limit):
 
 On MySQL only the restated type and a longer VARCHAR whose length already needs two
 bytes (over 255) are in place; a longer VARCHAR that may cross 255 bytes is reported
-with low confidence. The old type comes from `existing_type=`, or from the revision
-that created the column or last changed its type. Not reported for tables this
-revision (or an unreleased one) creates or empties.
+with low confidence, a change of collation (a copy of the table) as any other. The old
+type comes from `existing_type=`, or from the revision that created the column or last
+changed its type. Not reported for tables this revision (or an unreleased one) creates
+or empties.
 """
 
 from __future__ import annotations
@@ -67,6 +70,8 @@ class SqlType:
     length: int | None = None
     scale: int | None = None
     text: str = ""
+    # `collation=` as written (a string), or None.
+    collation: str | None = None
 
 
 def check_revision(checked: Checked) -> Iterator[Finding]:
@@ -117,6 +122,8 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
     dialects, _ = checked.dialects(call)
     if dialects is None or dialects <= _LIKE_POSTGRESQL:
         return None
+    if _collation_only(old, new):
+        return " (changing a collation copies the table on MySQL)", confidence
     if MYSQL in dialects and _longer_varchar(old, new):
         if old.length is not None and old.length > 255:
             return None
@@ -203,7 +210,11 @@ def parse_type(text: str | None) -> SqlType | None:
     family = "NUMERIC" if upper in _NUMERIC else family
     first = keywords.get("length") or keywords.get("precision") or (args[0] if args else None)
     second = keywords.get("scale") or (args[1] if len(args) > 1 else None)
-    return SqlType(family, _int(first), _int(second), text)
+    collation = keywords.get("collation")
+    named = collation.value if isinstance(collation, ast.Constant) else None
+    return SqlType(
+        family, _int(first), _int(second), text, named if isinstance(named, str) else None
+    )
 
 
 def _int(node: ast.expr | None) -> int | None:
@@ -216,7 +227,7 @@ def _same(old: SqlType, new: SqlType) -> bool:
     if old.family == new.family == "BOOLEAN":  # `create_constraint=` adds a CHECK only
         return True
     if old.family in ("VARCHAR", "TEXT", "NUMERIC"):
-        return (old.family, old.length, old.scale) == (new.family, new.length, new.scale)
+        return _limits(old) == _limits(new) and old.collation == new.collation
     return _plain(old.text) == _plain(new.text)
 
 
@@ -227,6 +238,16 @@ def _plain(text: str) -> str:
     return name + ("" if rest in ("", "()") else rest)
 
 
+def _limits(sql_type: SqlType) -> tuple[str, int | None, int | None]:
+    return sql_type.family, sql_type.length, sql_type.scale
+
+
+def _collation_only(old: SqlType, new: SqlType) -> bool:
+    """The same type with another collation (PostgreSQL rewrites no row for it, but
+    rebuilds the indexes on the column; MySQL copies the table)."""
+    return _limits(old) == _limits(new) and old.collation != new.collation
+
+
 def _longer_varchar(old: SqlType, new: SqlType) -> bool:
     if old.family != "VARCHAR" or new.family != "VARCHAR":
         return False
@@ -234,6 +255,8 @@ def _longer_varchar(old: SqlType, new: SqlType) -> bool:
 
 
 def _postgresql_in_place(old: SqlType, new: SqlType) -> bool:
+    if _collation_only(old, new):
+        return True
     if _longer_varchar(old, new):
         return True
     if old.family in ("VARCHAR", "TEXT") and new.family == "TEXT":
