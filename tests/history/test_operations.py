@@ -209,6 +209,25 @@ def upgrade():
     ]
 
 
+def test_a_module_level_statement_run_by_name() -> None:
+    # ZenML's 1d8f30c54477 keeps its UPDATEs in module-level sa.text() constants
+    body = """
+UPDATE_USERS = sa.text("UPDATE users SET name = :name WHERE id = :id")
+
+def upgrade():
+    session = Session(bind=op.get_bind())
+    for row in rows:
+        session.execute(UPDATE_USERS, params={"name": "x", "id": row.id})
+"""
+    ops = read_operations(HEAD + body)
+    [execute] = [step for step in ops.upgrade.steps if step.name == "execute"]
+    assert (execute.sql_kind, execute.sql) == (
+        "data",
+        "UPDATE users SET name = :name WHERE id = :id",
+    )
+    assert [(c.name, c.table) for c in ops.upgrade.calls] == [("backfill", "users")]
+
+
 def test_a_helper_called_in_two_scopes_is_read_in_each() -> None:
     # MLflow's 1b5f0d9ad7c1: the helper runs in a SQLite branch that returns, and then
     # for every other database; read once, its calls looked SQLite-only

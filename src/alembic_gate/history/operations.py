@@ -603,6 +603,8 @@ class _Reader:
         self.constants: dict[str, str] = {}
         self.literals: dict[str, object] = {}
         self.models: dict[str, str] = {}
+        # Module-level SQL statements (`UPDATE_SQL = sa.text("UPDATE ...")`), run by name.
+        self.statements: dict[str, ast.expr] = {}
         self.op_names = {"op"}
         # `from alembic.op import drop_column [as drop]`: local name -> the op's method
         # (Rucio's history calls them so).
@@ -644,9 +646,12 @@ class _Reader:
         if value is None:
             return
         literal = _literal(value)
+        statement = isinstance(value, ast.Call) and _callee(value) == "text" and bool(value.args)
         for target in targets:
             if not isinstance(target, ast.Name):
                 continue
+            if statement:
+                self.statements[target.id] = value
             if isinstance(literal, str):
                 self.constants[target.id] = literal
             elif isinstance(literal, _COLLECTIONS):
@@ -1176,10 +1181,13 @@ class _Reader:
         return UNKNOWN, None if shape is None else _sql_kind(shape)
 
     def _resolve(self, node: ast.expr | None) -> ast.expr | None:
-        """An expression a local name stands for (`stmt = t.update()...`), else `node`."""
+        """An expression a local name (`stmt = t.update()...`) or a module-level
+        statement (`SQL = sa.text(...)`) stands for, else `node`."""
         depth = 0
         while isinstance(node, ast.Name) and depth < 8:
             bound = self._bound(node.id)
+            if bound is _MISSING:
+                bound = self.statements.get(node.id, _MISSING)
             if not isinstance(bound, ast.expr):
                 return node
             node, depth = bound, depth + 1
