@@ -180,6 +180,23 @@ def test_not_null_restated_after_an_earlier_revision_set_it(history: History) ->
     assert history.run(check) == []
 
 
+@pytest.mark.parametrize(
+    "key",
+    [
+        'op.create_primary_key("users_pk", "users", ["id", "name"])',
+        'with op.batch_alter_table("users") as batch_op:\n'
+        '    batch_op.create_primary_key(constraint_name="users_pk", columns=["id", "name"])',
+    ],
+)
+def test_not_null_restated_on_a_primary_key_column(history: History, key: str) -> None:
+    # MLflow's 451aebb31d03 puts metrics.value in the primary key; 181f10493468 then
+    # restates nullable=False on it
+    add(history, "a1", None, "pass")  # the table predates the migrations (create_all)
+    add(history, "b2", "a1", key)
+    add(history, "c3", "b2", ALTER)
+    assert history.run(check) == []
+
+
 def test_a_rename_that_makes_a_nullable_column_not_null(history: History) -> None:
     users_history(history)
     add(

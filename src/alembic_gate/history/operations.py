@@ -119,6 +119,7 @@ _SIGNATURES: dict[str, tuple[str, ...]] = {
     "rename_table": ("old_table_name", "new_table_name"),
     "create_index": ("index_name", "table_name", "columns"),
     "drop_index": ("index_name", "table_name"),
+    "create_primary_key": ("constraint_name", "table_name", "columns"),
     "execute": ("sqltext",),
     "batch_alter_table": ("table_name",),
 }
@@ -260,7 +261,8 @@ class Call:
     autocommit: bool = False
     # Inside if/for/while/try: it may not run.
     conditional: bool = False
-    # create_table: the names of its sa.Column(...) arguments; None when not all literal.
+    # create_table: the names of its sa.Column(...) arguments; create_primary_key: the
+    # columns of the key; None when not all literal.
     columns: tuple[str, ...] | None = None
     # alter_column: the literal new_column_name=.
     new_column_name: str | None = None
@@ -987,6 +989,10 @@ class _Reader:
         if name == "create_table":
             table_columns = self._table_columns(node.args[1:])
             columns = None if table_columns is None else tuple([str(c.name) for c in table_columns])
+        elif name == "create_primary_key" and "columns" in bound:
+            listed = self._value(bound["columns"])
+            if isinstance(listed, tuple | list) and all(isinstance(c, str) for c in listed):
+                columns = tuple(listed)
         new_column_name = None
         if "new_column_name" in options:
             new_column_name = self._string(_keyword(node, "new_column_name"))

@@ -406,7 +406,9 @@ def _scope_events(calls: list[Call]) -> Iterator[tuple[Hashable, object]]:
 
 
 # The calls that can record facts about a column (create_index, execute ... cannot).
-_COLUMN_CALLS = frozenset({"backfill", "create_table", "alter_column", "add_column", "drop_column"})
+_COLUMN_CALLS = frozenset(
+    {"backfill", "create_table", "alter_column", "add_column", "drop_column", "create_primary_key"}
+)
 
 
 def _column_events(calls: list[Call], keys: _ColumnKeys) -> Iterator[tuple[Hashable, object]]:
@@ -431,6 +433,11 @@ def _column_events(calls: list[Call], keys: _ColumnKeys) -> Iterator[tuple[Hasha
                     yield from _column_facts(found, col.nullable, col.primary_key, col.type_)
         elif kind == "alter_column" and table and call.new_column_name:
             yield from _renamed(call, table, columns)
+        elif kind == "create_primary_key" and table in tables:
+            for name in call.columns or ():  # a key's columns are NOT NULL
+                found = columns.get((table, name.lower()))
+                if found is not None:
+                    yield found + _NULL, "not_null"
         if table is None or column is None:
             continue
         first = columns.get((table, column))
