@@ -49,6 +49,21 @@ def test_per_dialect_folders_below_the_versions_folder(
     assert main(["lint", "--fail-on", "warning"]) == 1
 
 
+def test_a_module_that_only_names_the_variables_is_not_counted(
+    copy,
+    capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
+) -> None:
+    # MLflow's helper modules: "revision" in a docstring, down_revision in a comment
+    root = copy("per_dialect")
+    helpers = root / "migrations" / "versions" / "helpers"
+    helpers.mkdir()
+    (helpers / "analytics.py").write_text(
+        '"""Schema of\nrevision 75868b020152."""\n\n# runs before down_revision abc\nX = 1\n'
+    )
+    assert main(["lint"]) == 0
+    assert "4 revision files lie in migrations/versions/postgresql/, " in capsys.readouterr().out
+
+
 def test_each_dialect_folder_read_on_its_own(
     copy,
     capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]

@@ -665,7 +665,13 @@ def _looks_like_revision(path: Path) -> bool:
         head = read_regular(path)
     except OSError:
         return False
-    return b"down_revision" in head and b"revision" in head
+    return _ASSIGNS_REVISION.search(head) is not None and _ASSIGNS_DOWN.search(head) is not None
+
+
+# A revision file assigns both at module level (a docstring line or a comment that
+# names them is not one: MLflow's trace_analytics modules).
+_ASSIGNS_REVISION = re.compile(rb"^revision\s*(?::[^=\n]*)?=", re.MULTILINE)
+_ASSIGNS_DOWN = re.compile(rb"^down_revision\s*(?::[^=\n]*)?=", re.MULTILINE)
 
 
 def _cached_without_source(folder: Path, names: Sequence[str]) -> list[str]:
