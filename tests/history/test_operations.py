@@ -247,6 +247,16 @@ def upgrade():
         ("create_index", ("sqlite",)),
         ("create_index", ("mssql", "mysql", "oracle", "postgresql")),
     ]
+    # a scope whose batch holds a value that cannot be hashed (a schema given as a list)
+    unhashable = """
+def _drop():
+    batch_op.drop_column("x")
+
+def upgrade():
+    with op.batch_alter_table("t", schema=["a"]) as batch_op:
+        _drop()
+"""
+    assert calls(unhashable)[-1] == ("drop_column", "t", "x", True, False)
 
 
 def test_a_name_bound_to_an_f_string_that_names_itself() -> None:

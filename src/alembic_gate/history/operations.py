@@ -716,7 +716,12 @@ class _Reader:
         # runs there too (MLflow's 1b5f0d9ad7c1 calls one helper for SQLite and then
         # for the other databases).
         arguments = tuple(sorted((k, _key(v)) for k, v in bindings.items()))
-        where = (scope.dialects, scope.conditional, scope.autocommit, _key(dict(scope.batch)))
+        where = (
+            scope.dialects,
+            scope.conditional,
+            scope.autocommit,
+            _key(tuple(scope.batch.items())),
+        )
         key = (node.name, arguments, where)
         if key in self.visited or node.name in self.active:
             return
@@ -737,7 +742,7 @@ class _Reader:
         """The function a plain name calls: one defined in a function being read (the
         innermost), else a module-level one."""
         for local in reversed(self.local_functions):
-            if name in local:
+            if local and name in local:
                 return local[name]
         return self.functions.get(name)
 
@@ -901,20 +906,10 @@ class _Reader:
 
     def _call(self, node: ast.Call, scope: _Scope) -> bool:
         """Record `node` if it is an operation or a backfill, or follow it into a
-        module-level helper; False for any other call."""
+        helper; False for any other call."""
         func = node.func
-        helper = self._defined(func.id) if isinstance(func, ast.Name) else None
-        if helper is not None:
-            self._helper(node, helper, scope)
-            return True
-        imported = self._op_function(func)
-        if imported is not None:  # `from alembic.op import ...`, as op.<name> is read
-            if imported == "execute":
-                for fill in self._fills(node, scope):
-                    self._record(fill)
-            if imported not in _HELPERS:
-                self._record(self._operation(node, imported, None, scope))
-            return True
+        if isinstance(func, ast.Name):
+            return self._named_call(node, func.id, scope)
         if not isinstance(func, ast.Attribute):
             return False
         if func.attr == "execute":
@@ -933,6 +928,23 @@ class _Reader:
         elif func.attr in _ORM_METHODS or (func.attr == "update" and self._orm_update(node)):
             self._orm(node, scope)
         return func.attr == "execute"
+
+    def _named_call(self, node: ast.Call, name: str, scope: _Scope) -> bool:
+        """`_call` of a call by plain name: a helper, or an op imported from alembic.op
+        (read as op.<name> is)."""
+        helper = self._defined(name)
+        if helper is not None:
+            self._helper(node, helper, scope)
+            return True
+        imported = self.op_functions.get(name)
+        if imported is None:
+            return False
+        if imported == "execute":
+            for fill in self._fills(node, scope):
+                self._record(fill)
+        if imported not in _HELPERS:
+            self._record(self._operation(node, imported, None, scope))
+        return True
 
     def _helper(
         self, node: ast.Call, helper: ast.FunctionDef | ast.AsyncFunctionDef, scope: _Scope
