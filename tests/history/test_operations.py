@@ -275,7 +275,7 @@ def upgrade():
 """
     assert read_operations(HEAD + body).problem is None
     assert calls(body) == [
-        ("backfill", "stack", None, False, False),
+        ("backfill", "stack", "name", False, False),
         ("execute", None, None, False, False),
         ("drop_column", "stack", "is_shared", False, False),
     ]
@@ -304,7 +304,7 @@ def downgrade():
     assert calls(body) == [
         ("drop_column", "users", "x", False, False),
         ("rename_table", "old", None, False, False),
-        ("backfill", "users", None, False, False),
+        ("backfill", "users", "a", False, False),
         ("execute", None, None, False, False),
         ("batch_alter_table", "t", None, False, False),
         ("drop_column", "t", "y", True, False),
@@ -340,6 +340,38 @@ def upgrade():
 """
     ops = read_operations(HEAD + body)
     assert [c.table for c in ops.upgrade.calls if c.name == "backfill"] == tables
+
+
+@pytest.mark.parametrize(
+    ("statement", "filled"),
+    [
+        ('op.execute("UPDATE users SET a = 1")', [("users", "a")]),
+        (
+            'op.execute("UPDATE users SET a = 1, b = f(x, 2), \\"C\\" = \'p,q\' WHERE z")',
+            [("users", "a"), ("users", "b"), ("users", "C")],
+        ),
+        (
+            'op.execute("UPDATE t SET x.a = (SELECT max(b) FROM s WHERE s.c = 1), d = 3")',
+            [("t", "a"), ("t", "d")],
+        ),
+        ('op.execute("update t set a=1 from s where s.id = t.id")', [("t", "a")]),
+        ('op.execute("UPDATE t SET (a, b) = (1, 2)")', [("t", None)]),  # any column
+        ("op.execute(f'UPDATE t SET {name} = 1')", [("t", None)]),  # named at run time
+        ("op.execute(users.update().values(a=1, b=2))", [("users", "a"), ("users", "b")]),
+        ("op.execute(sa.update(sa.table('t')).where(x).values({'a': 1}))", [("t", "a")]),
+        ("op.execute(sa.update(sa.table('t')).values(**row))", [("t", None)]),
+    ],
+)
+def test_the_columns_an_update_fills(statement: str, filled: list[tuple[str, str]]) -> None:
+    # an UPDATE of some columns does not fill the others (Bodhi's status fixes)
+    body = f"""
+users = sa.table("users", sa.column("a"))
+
+def upgrade():
+    {statement}
+"""
+    ops = read_operations(HEAD + body)
+    assert [(c.table, c.column) for c in ops.upgrade.calls if c.name == "backfill"] == filled
 
 
 def test_body_shapes() -> None:
@@ -614,13 +646,13 @@ def upgrade():
     ops = read_operations(HEAD + body)
     found = [(c.name, c.table, c.column) for c in ops.upgrade.calls]
     assert found == [
-        ("backfill", "users", None),
+        ("backfill", "users", "name"),
         ("execute", None, None),
         ("alter_column", "users", "name"),  # the same arguments twice: read once
-        ("backfill", "teams", None),
+        ("backfill", "teams", "title"),
         ("execute", None, None),
         ("alter_column", "teams", "title"),
-        ("backfill", None, None),  # a table named at run time
+        ("backfill", None, "email"),  # a table named at run time
         ("execute", None, None),
         ("alter_column", None, "email"),
         ("batch_alter_table", "users", None),
@@ -649,12 +681,12 @@ def upgrade():
     found = [(c.name, c.table, c.column) for c in ops.upgrade.calls]
     assert found == [
         ("add_column", "users", "email"),
-        ("backfill", "users", None),
+        ("backfill", "users", "email"),
         ("execute", None, None),
         ("add_column", "accounts", "plan"),
-        ("backfill", "accounts", None),
+        ("backfill", "accounts", "plan"),
         ("execute", None, None),
-        ("backfill", "users", None),
+        ("backfill", "users", "a"),
         ("execute", None, None),
     ]
     assert ops.upgrade.calls[0].new_column == Column(
@@ -677,9 +709,9 @@ def upgrade():
         ("op.execute(users.delete().where(users.c.id == 1))", []),
         (
             "op.execute(\"UPDATE OR IGNORE users SET name = '' WHERE name IS NULL\")",
-            [("backfill", "users", None)],
+            [("backfill", "users", "name")],
         ),
-        ("op.execute(f'UPDATE \"{name}\" SET a = 1')", [("backfill", None, None)]),
+        ("op.execute(f'UPDATE \"{name}\" SET a = 1')", [("backfill", None, "a")]),
     ],
 )
 def test_rows_emptied_and_filled(
@@ -1002,7 +1034,9 @@ def _old_row_changes(text: str) -> list[tuple[str, str | None, str | None]]:
     """_sql_row_changes as it was, every pattern run on every text."""
     found: list[tuple[str, str | None, str | None]] = []
     for match in operations_module._UPDATE_SQL.get().finditer(text):
-        found.append(("backfill", operations_module._sql_name(match.group(1)), None))
+        table = operations_module._sql_name(match.group(1))
+        for column in operations_module._set_columns(text, match.end()) or [None]:
+            found.append(("backfill", table, column))
     for match in operations_module._DELETE_SQL.get().finditer(text):
         table = operations_module._sql_name(match.group(1))
         if match.group(2) is None:

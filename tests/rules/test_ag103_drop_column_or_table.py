@@ -80,6 +80,30 @@ def test_a_table_created_in_another_dialects_branch_is_not_new(history: History)
     assert lines == drops  # each branch's drop; not the drop of the table it made itself
 
 
+def test_a_table_re_created_and_refilled_is_reported_with_low_confidence(
+    history: History,
+) -> None:
+    # pgAdmin's ac2c2e27dc2d reads the rows, drops and re-creates the table, and puts
+    # the rows back with bulk_insert: whether they are the old rows is not known here
+    users_history(history)
+    rebuild = """
+        rows = op.get_bind().execute(sa.select(sa.table("users"))).fetchall()
+        op.drop_table("users")
+        op.create_table("users", sa.Column("id", sa.Integer()))
+        """
+    add(history, "b2", "a1", rebuild)
+    [dropped] = history.run(check)
+    assert dropped.confidence == "high"  # re-created empty: the rows are gone
+    refill = """
+        new = sa.Table("users", meta)
+        op.bulk_insert(new, [dict(r) for r in rows])
+        """
+    add(history, "b2", "a1", rebuild + refill)
+    [finding] = history.run(check)
+    assert finding.confidence == "low"
+    assert "unless the rows this revision inserts" in finding.message
+
+
 def test_with_base_old_drops_are_not_reported(history: History) -> None:
     users_history(history)
     add(history, "b2", "a1", 'op.drop_column("users", "name")')

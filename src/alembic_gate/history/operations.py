@@ -120,6 +120,7 @@ _SIGNATURES: dict[str, tuple[str, ...]] = {
     "create_index": ("index_name", "table_name", "columns"),
     "drop_index": ("index_name", "table_name"),
     "create_primary_key": ("constraint_name", "table_name", "columns"),
+    "bulk_insert": ("table", "rows"),
     "execute": ("sqltext",),
     "batch_alter_table": ("table_name",),
 }
@@ -200,6 +201,9 @@ _TRUNCATE_SQL = LazyPattern(
     re.IGNORECASE,
 )
 _IS_NULL = LazyPattern(r"(" + _SQL_NAME + r")\s+IS\s+NULL\b", re.IGNORECASE)
+# One part of an UPDATE's SET clause, `col = ...` (`t.col`, quoted, a placeholder).
+_ASSIGNED = LazyPattern(r"\s*" + _QUALIFIED + r"\s*=(?!=)", re.IGNORECASE)
+_SET_END = LazyPattern(r"(?:WHERE|FROM|RETURNING)\b", re.IGNORECASE)
 # SQL statements that change rows or the session, never the schema.
 _DATA_SQL = LazyPattern(
     r"^\s*(?:UPDATE|INSERT|DELETE|SELECT|WITH|MERGE|REPLACE|SET|RESET|SHOW|ANALYZE|VACUUM"
@@ -987,6 +991,9 @@ class _Reader:
         options = self._options(node)
         if alias is not None:
             table, schema = scope.batch[alias]
+        elif name == "bulk_insert":  # a Table object: `sa.table("t", ...)`, by name
+            table = self._table(bound["table"]) if "table" in bound else None
+            schema = options.get("schema")
         else:
             table = self._string(bound.get("table_name") or bound.get("old_table_name"))
             schema = options.get("schema")
@@ -1238,6 +1245,9 @@ class _Reader:
         empties rows (table None: an UPDATE of a table that cannot be read)."""
         if statement is None:
             return
+        # `sa.update(t).values(a=...)`: the columns each update() call fills (the
+        # values() call around it is walked first)
+        assigned: dict[int, list[str | None]] = {}
         for sub in ast.walk(statement):
             text = self._sql(sub)
             if text is not None:
@@ -1245,8 +1255,12 @@ class _Reader:
             if not isinstance(sub, ast.Call):
                 continue
             callee = _callee(sub)
-            if callee == "update":
-                yield "backfill", self._update_target(sub), None
+            if callee == "values":
+                _note_values(sub, assigned)
+            elif callee == "update":
+                table = self._update_target(sub)
+                for column in assigned.get(id(sub)) or [None]:
+                    yield "backfill", table, column
             elif callee == "delete" and not _has_where(statement):
                 table = self._update_target(sub)
                 if table is not None:
@@ -1534,11 +1548,80 @@ def _sql_row_changes(text: str) -> Iterator[tuple[str, str | None, str | None]]:
     lowered = text.lower() if text.isascii() else None
     if _may_hold(lowered, "update"):
         for match in _UPDATE_SQL.get().finditer(text):
-            yield "backfill", _sql_name(match.group(1)), None
+            table = _sql_name(match.group(1))
+            for column in _set_columns(text, match.end()) or [None]:
+                yield "backfill", table, column
     if _may_hold(lowered, "delete"):
         yield from _deletes(text)
     if _may_hold(lowered, "truncate"):
         yield from _truncates(text)
+
+
+def _note_values(node: ast.Call, assigned: dict[int, list[str | None]]) -> None:
+    """Note the columns a `.values(a=..., b=...)` (or `.values({"a": ...})`) call gives
+    the update() call it is chained to, if any."""
+    below = node.func.value if isinstance(node.func, ast.Attribute) else None
+    while isinstance(below, ast.Call) and _callee(below) != "update":
+        below = below.func.value if isinstance(below.func, ast.Attribute) else None
+    if not isinstance(below, ast.Call):
+        return
+    if node.keywords and not node.args and all(kw.arg for kw in node.keywords):
+        assigned[id(below)] = [kw.arg for kw in node.keywords]
+    elif len(node.args) == 1 and not node.keywords and isinstance(node.args[0], ast.Dict):
+        keys = node.args[0].keys
+        named: list[str | None] = [
+            k.value for k in keys if isinstance(k, ast.Constant) and isinstance(k.value, str)
+        ]
+        if named and len(named) == len(keys):
+            assigned[id(below)] = named
+
+
+def _set_columns(text: str, start: int) -> list[str | None] | None:
+    """The columns an UPDATE's SET clause (from `start`) assigns, in order; None when a
+    part is not `column = ...` (`SET (a, b) = ...`: it may fill any column). A column
+    named at run time is None."""
+    parts = _set_parts(text, start)
+    names: list[str | None] = []
+    for part in parts:
+        assigned = _ASSIGNED.get().match(part)
+        if assigned is None:
+            return None
+        names.append(_sql_name(assigned.group(1)))
+    return names or None
+
+
+def _set_parts(text: str, start: int) -> list[str]:
+    """The comma-separated parts of a SET clause, to its WHERE, FROM, RETURNING, `;`
+    or end (commas and words inside parentheses and quotes are passed over)."""
+    parts: list[str] = []
+    depth, quote, begin, at = 0, "", start, start
+    while at < len(text):
+        char = text[at]
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"`":
+            quote = char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            if depth == 0:
+                break
+            depth -= 1
+        elif depth == 0 and char == ",":
+            parts.append(text[begin:at])
+            begin = at + 1
+        elif depth == 0 and _ends_set(text, at):
+            break
+        at += 1
+    parts.append(text[begin:at])
+    return parts
+
+
+def _ends_set(text: str, at: int) -> bool:
+    """Whether a SET clause ends at `at` (outside parentheses and quotes)."""
+    if text[at] == ";":
+        return True
+    return text[at - 1].isspace() and _SET_END.get().match(text, at) is not None
 
 
 def _deletes(text: str) -> Iterator[tuple[str, str | None, str | None]]:

@@ -3,7 +3,9 @@
 Not reported for what this revision created, nor for a rebuild that keeps the name
 and the data: a table dropped after its rows were copied (INSERT INTO) to a new table
 that is then renamed to the old name, or a column dropped after its values were copied
-(UPDATE) to a column added in this revision that then takes the old name.
+(UPDATE) to a column added in this revision that then takes the old name. A table
+dropped, re-created under its name and given rows with `op.bulk_insert` (the old ones,
+read before the drop, or new ones: not known here) is reported with low confidence.
 """
 
 from __future__ import annotations
@@ -39,7 +41,14 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         if _rebuilt(checked, call):
             continue
         names = (call.table, call.column) if call.name == "drop_column" else (call.table,)
-        yield checked.finding(RULE, call.line, _message(call), _fix(call), name_confidence(*names))
+        message, confidence = _message(call), name_confidence(*names)
+        if call.name == "drop_table" and _refilled(checked, call):
+            message += (
+                ", unless the rows this revision inserts into the table it re-creates "
+                "are its old rows, read before the drop"
+            )
+            confidence = "low"
+        yield checked.finding(RULE, call.line, message, _fix(call), confidence)
 
 
 def _rebuilt(checked: Checked, call: Call) -> bool:
@@ -75,6 +84,24 @@ def _rebuilt(checked: Checked, call: Call) -> bool:
         )
         return added is not None and filled
     return False
+
+
+def _refilled(checked: Checked, call: Call) -> bool:
+    """Whether this revision re-creates the dropped table under its name and then
+    inserts rows into it (`op.bulk_insert`, its table that one or not known): rows it
+    may have read before the drop (pgAdmin's ac2c2e27dc2d), or new ones."""
+    table = (call.table or "").lower()
+    later = checked.after(call)
+    made = next(
+        (i for i, c in enumerate(later) if c.name == "create_table" and _lower(c) == table), None
+    )
+    if not table or made is None:
+        return False
+    return any(c.name == "bulk_insert" and _lower(c) in ("", table) for c in later[made:])
+
+
+def _lower(call: Call) -> str:
+    return (call.table or "").lower()
 
 
 def _message(call: Call) -> str:
