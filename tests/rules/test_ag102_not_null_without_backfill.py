@@ -197,6 +197,45 @@ def test_not_null_restated_on_a_primary_key_column(history: History, key: str) -
     assert history.run(check) == []
 
 
+def test_an_update_of_other_columns_is_no_backfill_of_this_one(history: History) -> None:
+    # Bodhi's 58b7919b942c: earlier UPDATEs set status and request, never alias
+    users_history(history)
+    add(history, "b2", "a1", 'op.execute("UPDATE users SET id = id + 1")')
+    add(history, "c3", "b2", 'op.execute("UPDATE users SET id = 0 WHERE id IS NULL")\n' + ALTER)
+    [finding] = history.run(check)
+    assert finding.path == "versions/c3_m.py"
+    add(history, "d4", "c3", "op.execute(\"UPDATE users SET name = 'x', id = 1\")\n" + ALTER)
+    assert [f.path for f in history.run(check)] == ["versions/c3_m.py"]
+
+
+def test_a_column_created_with_a_server_default_is_filled(history: History) -> None:
+    # mwdb-core's user.feed_quality: created nullable with server_default="high"
+    add(
+        history,
+        "a1",
+        None,
+        CREATE_USERS.replace(
+            'sa.Column("name", sa.String(length=50), nullable=True)',
+            'sa.Column("name", sa.String(length=50), nullable=True, server_default="x")',
+        ),
+    )
+    add(history, "b2", "a1", ALTER)
+    assert history.run(check) == []
+
+
+def test_an_update_before_a_column_named_at_run_time(history: History) -> None:
+    # daf_butler_migrate's 035dcf13ef18 makes columns named in a loop NOT NULL after
+    # filling one of them: whether this one was filled is not known
+    users_history(history)
+    upgrade = """
+        op.execute(users.update().values(physical_filter="x"))
+        op.alter_column(name_of(), column_of(), nullable=False)
+        """
+    add(history, "b2", "a1", upgrade)
+    [finding] = history.run(check)
+    assert finding.confidence == "medium"
+
+
 def test_a_rename_that_makes_a_nullable_column_not_null(history: History) -> None:
     users_history(history)
     add(

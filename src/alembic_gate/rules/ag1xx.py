@@ -431,6 +431,8 @@ def _column_events(calls: list[Call], keys: _ColumnKeys) -> Iterator[tuple[Hasha
                 found = columns.get((table, (col.name or "").lower()))
                 if found is not None:
                     yield from _column_facts(found, col.nullable, col.primary_key, col.type_)
+                    if col.server_default:  # every row gets it (mwdb-core's feed_quality)
+                        yield keys.number(_FILL, table, (col.name or "").lower()), "filled"
         elif kind == "alter_column" and table and call.new_column_name:
             yield from _renamed(call, table, columns)
         elif kind == "create_primary_key" and table in tables:
