@@ -201,9 +201,8 @@ _TRUNCATE_SQL = LazyPattern(
     re.IGNORECASE,
 )
 _IS_NULL = LazyPattern(r"(" + _SQL_NAME + r")\s+IS\s+NULL\b", re.IGNORECASE)
-# One part of an UPDATE's SET clause, `col = ...` (`t.col`, quoted, a placeholder).
-_ASSIGNED = LazyPattern(r"\s*" + _QUALIFIED + r"\s*=(?!=)", re.IGNORECASE)
-_SET_END = LazyPattern(r"(?:WHERE|FROM|RETURNING)\b", re.IGNORECASE)
+# The words that end an UPDATE's SET clause.
+_SET_END_WORDS = ("WHERE", "FROM", "RETURNING")
 # SQL statements that change rows or the session, never the schema.
 _DATA_SQL = LazyPattern(
     r"^\s*(?:UPDATE|INSERT|DELETE|SELECT|WITH|MERGE|REPLACE|SET|RESET|SHOW|ANALYZE|VACUUM"
@@ -1580,13 +1579,15 @@ def _set_columns(text: str, start: int) -> list[str | None] | None:
     """The columns an UPDATE's SET clause (from `start`) assigns, in order; None when a
     part is not `column = ...` (`SET (a, b) = ...`: it may fill any column). A column
     named at run time is None."""
-    parts = _set_parts(text, start)
     names: list[str | None] = []
-    for part in parts:
-        assigned = _ASSIGNED.get().match(part)
-        if assigned is None:
-            return None
-        names.append(_sql_name(assigned.group(1)))
+    for part in _set_parts(text, start):
+        left, equals, right = part.partition("=")
+        name = left.strip()
+        if not equals or right.startswith("=") or not name or left.endswith(("<", ">", "!")):
+            return None  # not `column = ...`
+        if any(char.isspace() or char in "(),'" for char in name):
+            return None  # `SET (a, b) = ...`, or not a name
+        names.append(_sql_name(name))
     return names or None
 
 
@@ -1618,10 +1619,22 @@ def _set_parts(text: str, start: int) -> list[str]:
 
 
 def _ends_set(text: str, at: int) -> bool:
-    """Whether a SET clause ends at `at` (outside parentheses and quotes)."""
+    """Whether a SET clause ends at `at` (outside parentheses and quotes): at `;`, or
+    at the word WHERE, FROM or RETURNING (no pattern compiled for it: a pre-commit
+    run reads one file)."""
     if text[at] == ";":
         return True
-    return text[at - 1].isspace() and _SET_END.get().match(text, at) is not None
+    if not text[at - 1].isspace():
+        return False
+    for word in _SET_END_WORDS:
+        end = at + len(word)
+        if text[at:end].upper() == word and not (end < len(text) and _word_char(text[end])):
+            return True
+    return False
+
+
+def _word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def _deletes(text: str) -> Iterator[tuple[str, str | None, str | None]]:
