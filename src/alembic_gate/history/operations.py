@@ -1593,11 +1593,14 @@ def _set_columns(text: str, start: int) -> list[str | None] | None:
 
 def _set_parts(text: str, start: int) -> list[str]:
     """The comma-separated parts of a SET clause, to its WHERE, FROM, RETURNING, `;`
-    or end (commas and words inside parentheses and quotes are passed over)."""
+    or end (commas inside parentheses and quotes are passed over). Most clauses hold
+    neither: they are split in C, and only the others character by character."""
+    clause = text[start : _set_end(text, start)]
+    if not any(char in clause for char in "()'\"`"):
+        return clause.split(",")
     parts: list[str] = []
-    depth, quote, begin, at = 0, "", start, start
-    while at < len(text):
-        char = text[at]
+    depth, quote, begin = 0, "", 0
+    for at, char in enumerate(clause):
         if quote:
             quote = "" if char == quote else quote
         elif char in "'\"`":
@@ -1606,31 +1609,35 @@ def _set_parts(text: str, start: int) -> list[str]:
             depth += 1
         elif char == ")":
             if depth == 0:
+                clause = clause[:at]
                 break
             depth -= 1
         elif depth == 0 and char == ",":
-            parts.append(text[begin:at])
+            parts.append(clause[begin:at])
             begin = at + 1
-        elif depth == 0 and _ends_set(text, at):
-            break
-        at += 1
-    parts.append(text[begin:at])
+    parts.append(clause[begin:])
     return parts
 
 
-def _ends_set(text: str, at: int) -> bool:
-    """Whether a SET clause ends at `at` (outside parentheses and quotes): at `;`, or
-    at the word WHERE, FROM or RETURNING (no pattern compiled for it: a pre-commit
-    run reads one file)."""
-    if text[at] == ";":
-        return True
-    if not text[at - 1].isspace():
-        return False
+def _set_end(text: str, start: int) -> int:
+    """Where the SET clause that starts at `start` ends: at its first `;`, or at the
+    word WHERE, FROM or RETURNING after a space and outside parentheses."""
+    end = text.find(";", start)
+    end = len(text) if end == -1 else end
+    upper = text.upper()
     for word in _SET_END_WORDS:
-        end = at + len(word)
-        if text[at:end].upper() == word and not (end < len(text) and _word_char(text[end])):
-            return True
-    return False
+        at = upper.find(word, start, end)
+        while at != -1:
+            after = at + len(word)
+            if (
+                text[at - 1].isspace()
+                and not (after < len(text) and _word_char(text[after]))
+                and text.count("(", start, at) == text.count(")", start, at)
+            ):
+                end = at
+                break
+            at = upper.find(word, at + 1, end)
+    return end
 
 
 def _word_char(char: str) -> bool:
