@@ -356,6 +356,8 @@ def upgrade():
         ),
         ('op.execute("update t set a=1 from s where s.id = t.id")', [("t", "a")]),
         ('op.execute("UPDATE t SET (a, b) = (1, 2)")', [("t", None)]),  # any column
+        # "ß".upper() is "SS": the end of the clause is found where it stands
+        ("op.execute(\"UPDATE t SET a = 'ßß' FROM s, u WHERE s.id = t.id\")", [("t", "a")]),
         ("op.execute(f'UPDATE t SET {name} = 1')", [("t", None)]),  # named at run time
         ("op.execute(users.update().values(a=1, b=2))", [("users", "a"), ("users", "b")]),
         ("op.execute(sa.update(sa.table('t')).where(x).values({'a': 1}))", [("t", "a")]),
@@ -1035,7 +1037,8 @@ def _old_row_changes(text: str) -> list[tuple[str, str | None, str | None]]:
     found: list[tuple[str, str | None, str | None]] = []
     for match in operations_module._UPDATE_SQL.get().finditer(text):
         table = operations_module._sql_name(match.group(1))
-        for column in operations_module._set_columns(text, match.end()) or [None]:
+        folded = text.translate(operations_module._ASCII_LOWER)
+        for column in operations_module._set_columns(text, folded, match.end()) or [None]:
             found.append(("backfill", table, column))
     for match in operations_module._DELETE_SQL.get().finditer(text):
         table = operations_module._sql_name(match.group(1))

@@ -201,8 +201,10 @@ _TRUNCATE_SQL = LazyPattern(
     re.IGNORECASE,
 )
 _IS_NULL = LazyPattern(r"(" + _SQL_NAME + r")\s+IS\s+NULL\b", re.IGNORECASE)
-# The words that end an UPDATE's SET clause.
-_SET_END_WORDS = ("WHERE", "FROM", "RETURNING")
+# The words that end an UPDATE's SET clause (lowercase: found in text whose ASCII letters
+# are lowered, `_ASCII_LOWER`, which keeps every position).
+_SET_END_WORDS = ("where", "from", "returning")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 # SQL statements that change rows or the session, never the schema.
 _DATA_SQL = LazyPattern(
     r"^\s*(?:UPDATE|INSERT|DELETE|SELECT|WITH|MERGE|REPLACE|SET|RESET|SHOW|ANALYZE|VACUUM"
@@ -1546,9 +1548,12 @@ def _may_hold(lowered: str | None, word: str) -> bool:
 def _sql_row_changes(text: str) -> Iterator[tuple[str, str | None, str | None]]:
     lowered = text.lower() if text.isascii() else None
     if _may_hold(lowered, "update"):
+        # (ASCII letters lowered only, so that positions match the text's: "ß".upper()
+        # is "SS")
+        folded = lowered if lowered is not None else text.translate(_ASCII_LOWER)
         for match in _UPDATE_SQL.get().finditer(text):
             table = _sql_name(match.group(1))
-            for column in _set_columns(text, match.end()) or [None]:
+            for column in _set_columns(text, folded, match.end()) or [None]:
                 yield "backfill", table, column
     if _may_hold(lowered, "delete"):
         yield from _deletes(text)
@@ -1575,12 +1580,12 @@ def _note_values(node: ast.Call, assigned: dict[int, list[str | None]]) -> None:
             assigned[id(below)] = named
 
 
-def _set_columns(text: str, start: int) -> list[str | None] | None:
+def _set_columns(text: str, folded: str, start: int) -> list[str | None] | None:
     """The columns an UPDATE's SET clause (from `start`) assigns, in order; None when a
     part is not `column = ...` (`SET (a, b) = ...`: it may fill any column). A column
-    named at run time is None."""
+    named at run time is None. `folded`: the text with its ASCII letters lowered."""
     names: list[str | None] = []
-    for part in _set_parts(text, start):
+    for part in _set_parts(text, folded, start):
         left, equals, right = part.partition("=")
         name = left.strip()
         if not equals or right.startswith("=") or not name or left.endswith(("<", ">", "!")):
@@ -1591,11 +1596,11 @@ def _set_columns(text: str, start: int) -> list[str | None] | None:
     return names or None
 
 
-def _set_parts(text: str, start: int) -> list[str]:
+def _set_parts(text: str, folded: str, start: int) -> list[str]:
     """The comma-separated parts of a SET clause, to its WHERE, FROM, RETURNING, `;`
     or end (commas inside parentheses and quotes are passed over). Most clauses hold
     neither: they are split in C, and only the others character by character."""
-    clause = text[start : _set_end(text, start)]
+    clause = text[start : _set_end(text, folded, start)]
     if not any(char in clause for char in "()'\"`"):
         return clause.split(",")
     parts: list[str] = []
@@ -1619,14 +1624,14 @@ def _set_parts(text: str, start: int) -> list[str]:
     return parts
 
 
-def _set_end(text: str, start: int) -> int:
+def _set_end(text: str, folded: str, start: int) -> int:
     """Where the SET clause that starts at `start` ends: at its first `;`, or at the
-    word WHERE, FROM or RETURNING after a space and outside parentheses."""
+    word WHERE, FROM or RETURNING after a space and outside parentheses (found in
+    `folded`, the text with its ASCII letters lowered)."""
     end = text.find(";", start)
     end = len(text) if end == -1 else end
-    upper = text.upper()
     for word in _SET_END_WORDS:
-        at = upper.find(word, start, end)
+        at = folded.find(word, start, end)
         while at != -1:
             after = at + len(word)
             if (
@@ -1636,7 +1641,7 @@ def _set_end(text: str, start: int) -> int:
             ):
                 end = at
                 break
-            at = upper.find(word, at + 1, end)
+            at = folded.find(word, at + 1, end)
     return end
 
 
