@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -33,16 +32,13 @@ from pathlib import Path
 from typing import Any
 
 from alembic_gate.errors import UsageError
-from alembic_gate.setup.discovery import AlembicSetup, revision_files
+from alembic_gate.setup.discovery import AlembicSetup, assigns_revision, revision_files
 from alembic_gate.setup.repository import DEFAULT_SECTION, repository_setups
 
 HERE = Path(__file__).resolve().parent
 LIST = HERE / "corpus.json"
 CONFIG_NAMES = ("alembic.ini", "pyproject.toml")
 SKIPPED = frozenset({"tests", "test", "docs", "templates"})
-# a revision file assigns both at module level
-_REVISION = re.compile(rb"^revision\s*(:[^=\n]*)?=", re.MULTILINE)
-_DOWN_REVISION = re.compile(rb"^down_revision\s*(:[^=\n]*)?=", re.MULTILINE)
 Env = dict[str, Any]
 
 
@@ -166,8 +162,7 @@ def _revision_folders(root: Path, paths: Sequence[str]) -> list[str]:
 def is_revision(path: Path) -> bool:
     if path.suffix != ".py" or path.name in ("__init__.py", "env.py") or not path.is_file():
         return False
-    text = path.read_bytes()
-    return bool(_REVISION.search(text) and _DOWN_REVISION.search(text))
+    return assigns_revision(path.read_bytes())
 
 
 def _count(folder: Path) -> int:

@@ -665,11 +665,16 @@ def _looks_like_revision(path: Path) -> bool:
         head = read_regular(path)
     except OSError:
         return False
-    return _ASSIGNS_REVISION.search(head) is not None and _ASSIGNS_DOWN.search(head) is not None
+    return assigns_revision(head)
 
 
-# A revision file assigns both at module level (a docstring line or a comment that
-# names them is not one: MLflow's trace_analytics modules).
+def assigns_revision(source: bytes) -> bool:
+    """Whether a module's source assigns `revision` and `down_revision` at module level,
+    as a revision file does (a docstring line or a comment that names them is not one:
+    MLflow's trace_analytics modules)."""
+    return _ASSIGNS_REVISION.search(source) is not None and _ASSIGNS_DOWN.search(source) is not None
+
+
 _ASSIGNS_REVISION = re.compile(rb"^revision\s*(?::[^=\n]*)?=", re.MULTILINE)
 _ASSIGNS_DOWN = re.compile(rb"^down_revision\s*(?::[^=\n]*)?=", re.MULTILINE)
 
