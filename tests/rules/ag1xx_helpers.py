@@ -49,6 +49,10 @@ op.create_table(
     sa.PrimaryKeyConstraint("id"),
 )
 """
+# The same table on a history that names MySQL (`mysql_engine=`).
+CREATE_MYSQL_USERS = CREATE_USERS.replace(
+    'sa.PrimaryKeyConstraint("id"),', 'sa.PrimaryKeyConstraint("id"),\n    mysql_engine="InnoDB",'
+)
 
 
 def migration(

@@ -4,7 +4,7 @@ import pytest
 
 from alembic_gate.rules.ag106_column_type_change import check
 
-from .ag1xx_helpers import CREATE_USERS, add, line_of, users_history
+from .ag1xx_helpers import CREATE_MYSQL_USERS, CREATE_USERS, add, line_of, users_history
 from .conftest import History
 
 
@@ -147,15 +147,7 @@ def test_an_old_type_the_history_never_gave_is_taken_at_its_word(history: Histor
 
 def test_a_collation_change_on_a_mysql_history(history: History) -> None:
     # MLflow's f4a9b2c7d1e6: the same VARCHAR(128) with a case-sensitive collation
-    add(
-        history,
-        "a1",
-        None,
-        CREATE_USERS.replace(
-            'sa.PrimaryKeyConstraint("id"),',
-            'sa.PrimaryKeyConstraint("id"),\n    mysql_engine="InnoDB",',
-        ),
-    )
+    add(history, "a1", None, CREATE_MYSQL_USERS)
     add(
         history,
         "b2",
@@ -169,15 +161,7 @@ def test_a_collation_change_on_a_mysql_history(history: History) -> None:
 
 
 def test_a_longer_varchar_on_a_mysql_history(history: History) -> None:
-    add(
-        history,
-        "a1",
-        None,
-        CREATE_USERS.replace(
-            'sa.PrimaryKeyConstraint("id"),',
-            'sa.PrimaryKeyConstraint("id"),\n    mysql_engine="InnoDB",',
-        ),
-    )
+    add(history, "a1", None, CREATE_MYSQL_USERS)
     add(
         history,
         "b2",

@@ -21,7 +21,7 @@ from alembic_gate.rules.ag105_index_not_concurrent import check as ag105
 from alembic_gate.rules.ag106_column_type_change import check as ag106
 from alembic_gate.setup.discovery import AlembicSetup
 
-from .ag1xx_helpers import CREATE_USERS, add, migration, users_history
+from .ag1xx_helpers import CREATE_MYSQL_USERS, CREATE_USERS, add, migration, users_history
 from .conftest import History
 
 INDEX = 'op.create_index(op.f("ix_users_name"), "users", ["name"], unique=False)'
@@ -89,11 +89,7 @@ def test_ag105_in_a_versions_folder_of_one_dialect(
 
 
 def test_ag105_on_a_history_that_names_only_mysql(history: History) -> None:
-    mysql_table = CREATE_USERS.replace(
-        'sa.PrimaryKeyConstraint("id"),',
-        'sa.PrimaryKeyConstraint("id"),\n    mysql_engine="InnoDB",',
-    )
-    add(history, "a1", None, mysql_table)
+    add(history, "a1", None, CREATE_MYSQL_USERS)
     add(history, "b2", "a1", INDEX)
     assert history.run(ag105) == []
     # once a revision names PostgreSQL too, the advice applies, with high confidence
