@@ -199,7 +199,7 @@ def test_entries_share_the_labels_and_depends_on_they_repeat(
 ) -> None:
     """What an earlier entry built for the same packed branch_labels / depends_on is
     taken as it is; anything else in the entry is still checked."""
-    path = _files(versions)[0]
+    path = str(_files(versions)[0])
     entry = cache.to_entry(read_revision(path, tmp_path))
     same: dict[object, object] = {}
     first = cache.from_entry(entry, path, "a.py", same)

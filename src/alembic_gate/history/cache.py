@@ -43,6 +43,7 @@ from alembic_gate.history.revisions import (
     StoredOps,
     Value,
     read_revision_source,
+    shown_as,
     unreadable_file,
 )
 from alembic_gate.shared.files import open_regular, read_regular
@@ -86,7 +87,7 @@ Local = tuple[bytes | None, "Entry | RevisionFile | None"]
 PIECE = 1000
 _LARGEST = 1 << 30
 _SLACK = 64
-_SKIP = 3  # RevisionFile's file, display and ops_at are given, not stored
+_SKIP = 3  # RevisionFile's file, shown and ops_at are given, not stored
 _STORED = [f.name for f in fields(RevisionFile)][_SKIP:]
 _OPS_FIELD = _STORED.index("ops_data")
 _LABELS_FIELD, _DEPENDS_FIELD = _STORED.index("branch_labels"), _STORED.index("depends_on")
@@ -141,7 +142,7 @@ def from_entry(
         facts = marshal.loads(entry[0])  # type: ignore[index]
         known = _known(facts, same)
         shared = len(known)  # (the reader adds what it builds to `known`)
-        rev = _reader()(facts, (file, display, at), known)
+        rev = _reader()(facts, (file, shown_as(file, display), at), known)
     except _MISFITS as exc:
         raise ValueError(f"not a cache entry: {exc}") from None
     if rev.ops_data is not None:

@@ -74,7 +74,7 @@ def reader_RevisionFile_3(link: Link) -> Any:
             v17 = C22(v17)
         obj = new(cls)
         obj.file = v0
-        obj.display = v1
+        obj.shown = v1
         obj.ops_at = v2
         obj.revision = v3
         obj.down_revision = v4
@@ -441,7 +441,7 @@ def packer_Column_0(link: Link) -> Any:
 # (kind, module, class, leading fields not stored): (fingerprint, factory)
 FUNCTIONS: Functions = {
     ('reader', 'alembic_gate.history.revisions', 'RevisionFile', 3): (
-        'RevisionFile(file:str,display:str,ops_at:StoredOps | None,revision:str | None,down_revision:Value,branch_labels:Value,depends_on:Value,problem:str | None,problem_line:int | None,header_revision:tuple[str, int] | None,header_revises:tuple[str, int] | None,suppressions:dict[int, frozenset[str]],revision_line:int | None,syntax_error:tuple[str, int | None] | None,tables:tuple[str, ...] | None,altered:tuple[tuple[str, str], ...] | None,dialects:frozenset[str] | None,ops_data:bytes | None) 10 --=========*======',
+        'RevisionFile(file:str,shown:str | int,ops_at:StoredOps | None,revision:str | None,down_revision:Value,branch_labels:Value,depends_on:Value,problem:str | None,problem_line:int | None,header_revision:tuple[str, int] | None,header_revises:tuple[str, int] | None,suppressions:dict[int, frozenset[str]],revision_line:int | None,syntax_error:tuple[str, int | None] | None,tables:tuple[str, ...] | None,altered:tuple[tuple[str, str], ...] | None,dialects:frozenset[str] | None,ops_data:bytes | None) 10 --=========*======',
         reader_RevisionFile_3,
     ),
     ('reader', 'alembic_gate.history.operations', 'Operations', 0): (
@@ -449,7 +449,7 @@ FUNCTIONS: Functions = {
         reader_Operations_0,
     ),
     ('packer', 'alembic_gate.history.revisions', 'RevisionFile', 3): (
-        'RevisionFile(file:str,display:str,ops_at:StoredOps | None,revision:str | None,down_revision:Value,branch_labels:Value,depends_on:Value,problem:str | None,problem_line:int | None,header_revision:tuple[str, int] | None,header_revises:tuple[str, int] | None,suppressions:dict[int, frozenset[str]],revision_line:int | None,syntax_error:tuple[str, int | None] | None,tables:tuple[str, ...] | None,altered:tuple[tuple[str, str], ...] | None,dialects:frozenset[str] | None,ops_data:bytes | None) 10 --=========*======',
+        'RevisionFile(file:str,shown:str | int,ops_at:StoredOps | None,revision:str | None,down_revision:Value,branch_labels:Value,depends_on:Value,problem:str | None,problem_line:int | None,header_revision:tuple[str, int] | None,header_revises:tuple[str, int] | None,suppressions:dict[int, frozenset[str]],revision_line:int | None,syntax_error:tuple[str, int | None] | None,tables:tuple[str, ...] | None,altered:tuple[tuple[str, str], ...] | None,dialects:frozenset[str] | None,ops_data:bytes | None) 10 --=========*======',
         packer_RevisionFile_3,
     ),
     ('packer', 'alembic_gate.history.operations', 'Operations', 0): (
@@ -502,7 +502,7 @@ FUNCTIONS: Functions = {
 # (module, class): (index of the class that names it, name, part of the schema)
 SCHEMAS: Schemas = {
     ('alembic_gate.history.revisions', 'RevisionFile'): (
-        (-1, 'RevisionFile', 'RevisionFile(file:str,display:str,ops_at:StoredOps | None,revision:str | None,down_revision:Value,branch_labels:Value,depends_on:Value,problem:str | None,problem_line:int | None,header_revision:tuple[str, int] | None,header_revises:tuple[str, int] | None,suppressions:dict[int, frozenset[str]],revision_line:int | None,syntax_error:tuple[str, int | None] | None,tables:tuple[str, ...] | None,altered:tuple[tuple[str, str], ...] | None,dialects:frozenset[str] | None,ops_data:bytes | None)'),
+        (-1, 'RevisionFile', 'RevisionFile(file:str,shown:str | int,ops_at:StoredOps | None,revision:str | None,down_revision:Value,branch_labels:Value,depends_on:Value,problem:str | None,problem_line:int | None,header_revision:tuple[str, int] | None,header_revises:tuple[str, int] | None,suppressions:dict[int, frozenset[str]],revision_line:int | None,syntax_error:tuple[str, int | None] | None,tables:tuple[str, ...] | None,altered:tuple[tuple[str, str], ...] | None,dialects:frozenset[str] | None,ops_data:bytes | None)'),
         (0, 'Value', 'Value(ids:tuple[str, ...],known:bool,line:int | None,source:str | None)'),
     ),
     ('alembic_gate.history.operations', 'Operations'): (
