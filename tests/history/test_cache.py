@@ -558,9 +558,7 @@ def test_files_of_one_content_are_both_found_in_the_cache(
 def _spilled(revs: list[RevisionFile]) -> bool:
     """Whether every revision's operations lie in a spill rather than in memory."""
     return all(
-        rev.ops_data is None
-        and isinstance(rev.ops_at, tuple)
-        and type(rev.ops_at[0]) is cache.Spill
+        rev.ops_data is None and rev.ops_at is not None and type(rev.ops_in) is cache.Spill
         for rev in revs
     )
 
@@ -596,7 +594,7 @@ def test_a_cache_filled_from_a_spill_holds_the_operations(
     operations_module.forget()
     _, warm = _read(folder, versions, tmp_path)
     assert warm == cold
-    assert not any(type(r.ops_at[0]) is cache.Spill for r in warm)  # type: ignore[attr-defined]
+    assert not any(type(r.ops_in) is cache.Spill for r in warm)  # type: ignore[attr-defined]
     assert [operations(r) for r in warm] == [operations(r) for r in cold]  # type: ignore[arg-type]
 
 

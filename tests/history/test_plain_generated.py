@@ -129,7 +129,7 @@ def test_generated_ahead_reads_and_packs_as_compiled_now(path: Path) -> None:
     value of another type (the object built, or the error's message)."""
     rev = read_revision(path, ROOT)
     ops = read_operations(path.read_bytes())
-    leading = (rev.file, rev.display, rev.ops_at)
+    leading = (rev.file, rev.shown, rev.ops_in, rev.ops_at)
 
     def packed() -> bytes:
         return marshal.dumps((plain.pack(rev, cache._SKIP), plain.pack(ops)))

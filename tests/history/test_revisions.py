@@ -13,7 +13,15 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from alembic_gate.history.revisions import RevisionFile, Value, read_revision, read_revision_source
+from alembic_gate.history.revisions import (
+    RevisionFile,
+    StoredOps,
+    Value,
+    packed_place,
+    read_revision,
+    read_revision_source,
+    shown_as,
+)
 from alembic_gate.shared import records
 
 
@@ -501,3 +509,31 @@ def test_header_lines_as_the_pattern_finds_them() -> None:
             (m.group(1), m.group(2), doc.count("\n", 0, m.start())) for m in pattern.finditer(doc)
         ]
         assert list(_header_lines(doc)) == expected, doc
+
+
+@given(st.integers(0, (1 << 40) - 1), st.integers(0, (1 << 32) - 1))
+def test_a_place_of_stored_operations_is_held_as_one_int(offset: int, length: int) -> None:
+    """Offset and length come back as they went in, from an int that is never one of
+    the small ints Python shares (operations are remembered by its identity)."""
+    rev = RevisionFile("/x/a.py", "a.py")
+    source = object()
+    rev.store_ops(StoredOps((source, offset, length)))  # type: ignore[arg-type]
+    assert rev.stored_ops() == (source, offset, length)
+    assert rev.ops_at is not None and rev.ops_at >= 1 << 32
+    assert packed_place(offset, length) is not packed_place(offset, length)
+
+
+@pytest.mark.parametrize("offset, length", [(-5, 3), (0, -1), (1 << 40, 1), (0, 1 << 32)])
+def test_a_place_no_file_holds_stays_one(offset: int, length: int) -> None:
+    """A damaged entry's offset or length: read as the offset -1, where nothing is."""
+    rev = RevisionFile("/x/a.py", "a.py")
+    rev.store_ops(StoredOps((object(), offset, length)))  # type: ignore[arg-type]
+    at = rev.stored_ops()
+    assert at is not None and (at[1], at[2]) == (-1, 1)
+
+
+def test_a_display_path_at_the_end_of_the_file_path_is_not_held_twice() -> None:
+    assert shown_as("/work/p/migrations/a.py", "migrations/a.py") == len("/work/p/")
+    assert RevisionFile("/work/p/m/a.py", len("/work/p/")).display == "m/a.py"
+    assert shown_as("/elsewhere/a.py", "../elsewhere/a.py") == "../elsewhere/a.py"
+    assert shown_as("a.py", "a.py") == "a.py"

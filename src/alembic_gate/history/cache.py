@@ -42,6 +42,7 @@ from alembic_gate.history.revisions import (
     RevisionFile,
     StoredOps,
     Value,
+    packed_place,
     read_revision_source,
     shown_as,
     unreadable_file,
@@ -87,7 +88,7 @@ Local = tuple[bytes | None, "Entry | RevisionFile | None"]
 PIECE = 1000
 _LARGEST = 1 << 30
 _SLACK = 64
-_SKIP = 3  # RevisionFile's file, shown and ops_at are given, not stored
+_SKIP = 4  # RevisionFile's file, shown, ops_in and ops_at are given, not stored
 _STORED = [f.name for f in fields(RevisionFile)][_SKIP:]
 _OPS_FIELD = _STORED.index("ops_data")
 _LABELS_FIELD, _DEPENDS_FIELD = _STORED.index("branch_labels"), _STORED.index("depends_on")
@@ -110,8 +111,8 @@ def cache_dir(cwd: Path) -> Path | None:
 def to_entry(rev: RevisionFile) -> Entry:
     facts = list(plain.pack(rev, _SKIP))
     ops, facts[_OPS_FIELD] = facts[_OPS_FIELD], None
-    if ops is None and rev.ops_at is not None:  # written aside (`Spill`)
-        ops = rev.ops_at
+    if ops is None:  # written aside (`Spill`)
+        ops = rev.stored_ops()
     return marshal.dumps(_interned(tuple(facts))), ops
 
 
@@ -142,7 +143,8 @@ def from_entry(
         facts = marshal.loads(entry[0])  # type: ignore[index]
         known = _known(facts, same)
         shared = len(known)  # (the reader adds what it builds to `known`)
-        rev = _reader()(facts, (file, shown_as(file, display), at), known)
+        where = (None, None) if at is None else (at[0], packed_place(at[1], at[2]))
+        rev = _reader()(facts, (file, shown_as(file, display), *where), known)
     except _MISFITS as exc:
         raise ValueError(f"not a cache entry: {exc}") from None
     if rev.ops_data is not None:
@@ -569,7 +571,7 @@ class Spill(CacheFile):
         digest, got = read
         if type(got) is RevisionFile:
             if got.ops_data is not None and (at := self.keep(got.ops_data)) is not None:
-                got.ops_data, got.ops_at = None, at
+                got.store_ops(at)
         elif type(got) is tuple and type(got[1]) is bytes:
             at = self.keep(got[1])
             if at is not None:

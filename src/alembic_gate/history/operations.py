@@ -52,7 +52,7 @@ from alembic_gate.shared.records import field, fields, record, replace
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
-    from alembic_gate.history.revisions import RevisionFile, StoredOps
+    from alembic_gate.history.revisions import RevisionFile
 
 
 # A keyword whose value is not a literal (`server_default=sa.text("now()")`): UNKNOWN.
@@ -345,7 +345,7 @@ def operations(rev: RevisionFile) -> Operations:
     try:
         if data is None:
             raise ValueError("not read yet")
-        ops = unpack(_bytes(data))
+        ops = unpack(_bytes(rev, data))
     except ValueError:
         ops = _read_again(rev)
         data = rev.ops_data = pack(ops)
@@ -364,7 +364,7 @@ def upgrade_calls(rev: RevisionFile) -> list[Call]:
     if _limit == MEMO_SIZE and len(_MEMO) < _limit:
         return operations(rev).upgrade.calls
     try:
-        raw = _loads(b"" if data is None else _bytes(data))
+        raw = _loads(b"" if data is None else _bytes(rev, data))
         if type(raw) is not tuple or len(raw) != len(_OPERATIONS_FIELDS):
             raise ValueError("not packed operations")
         return plain.unpack(Side, raw[_UPGRADE]).calls
@@ -372,14 +372,18 @@ def upgrade_calls(rev: RevisionFile) -> list[Call]:
         return operations(rev).upgrade.calls
 
 
-def _packed(rev: RevisionFile) -> bytes | StoredOps | None:
+def _packed(rev: RevisionFile) -> bytes | int | None:
     """What `rev` holds of its packed operations: the bytes, or where they lie in the
     cache file (read when asked; the memo knows them by that object)."""
     return rev.ops_data if rev.ops_data is not None else rev.ops_at
 
 
-def _bytes(data: bytes | StoredOps) -> bytes:
-    return data if isinstance(data, bytes) else data.read()
+def _bytes(rev: RevisionFile, data: bytes | int) -> bytes:
+    """The packed operations `_packed` gave for `rev`, read where they lie."""
+    if isinstance(data, bytes):
+        return data
+    at = rev.stored_ops()
+    return b"" if at is None else at.read()
 
 
 def _read_again(rev: RevisionFile) -> Operations:
@@ -397,16 +401,16 @@ def _read_again(rev: RevisionFile) -> Operations:
 # last few entries are kept (a rule asking again for the revision it is on).
 MEMO_SIZE = 1000
 _LONG_HISTORY = 8
-_MEMO: dict[int, tuple[bytes | StoredOps, Operations]] = {}
+_MEMO: dict[int, tuple[bytes | int, Operations]] = {}
 _limit = MEMO_SIZE
 
 
-def _memoised(data: bytes | StoredOps | None) -> Operations | None:
+def _memoised(data: bytes | int | None) -> Operations | None:
     found = _MEMO.get(id(data)) if data is not None else None
     return found[1] if found is not None and found[0] is data else None
 
 
-def _remember(data: bytes | StoredOps, ops: Operations) -> None:
+def _remember(data: bytes | int, ops: Operations) -> None:
     global _limit
     if not _limit:
         return

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from alembic_gate.history.plain import Functions, Link, Schemas
 
 
-def reader_RevisionFile_3(link: Link) -> Any:
+def reader_RevisionFile_4(link: Link) -> Any:
     cls = link.cls
     new = link.constant('new')
     I6 = str
@@ -40,57 +40,58 @@ def reader_RevisionFile_3(link: Link) -> Any:
     def build(data: Any, leading: Any, memo: Any) -> Any:
         if type(data) is not tuple or len(data) != 15:
             raise TypeError('not a tuple of 15 values')
-        v0, v1, v2, = leading
-        v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16, v17, = data
-        if not ((v3 is None or type(v3) is I6) and (v7 is None or type(v7) is I10) and (v8 is None or type(v8) in I11) and (v12 is None or type(v12) in I17)):
+        v0, v1, v2, v3, = leading
+        v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16, v17, v18, = data
+        if not ((v4 is None or type(v4) is I6) and (v8 is None or type(v8) is I10) and (v9 is None or type(v9) in I11) and (v13 is None or type(v13) in I17)):
             raise TypeError('a value of the wrong type')
-        v4 = (memo[i] if (i := id(v4)) in memo else memo.setdefault(i, C7(v4, (), memo)))
-        v5 = (memo[i] if (i := id(v5)) in memo else memo.setdefault(i, C8(v5, (), memo)))
-        v6 = (memo[i] if (i := id(v6)) in memo else memo.setdefault(i, C9(v6, (), memo)))
-        if v9 is not None:
-            if not (type(v9) is tuple and len(v9) == 2 and (type(v9[0]) is I12) and (type(v9[1]) in I13)):
-                raise TypeError('a value of the wrong type or shape')
+        v5 = (memo[i] if (i := id(v5)) in memo else memo.setdefault(i, C7(v5, (), memo)))
+        v6 = (memo[i] if (i := id(v6)) in memo else memo.setdefault(i, C8(v6, (), memo)))
+        v7 = (memo[i] if (i := id(v7)) in memo else memo.setdefault(i, C9(v7, (), memo)))
         if v10 is not None:
-            if not (type(v10) is tuple and len(v10) == 2 and (type(v10[0]) is I14) and (type(v10[1]) in I15)):
+            if not (type(v10) is tuple and len(v10) == 2 and (type(v10[0]) is I12) and (type(v10[1]) in I13)):
                 raise TypeError('a value of the wrong type or shape')
-        if not (type(v11) is dict and (not v11 or all((type(k0) in I16) and (type(x0) is frozenset and (not x0 or (''.join(x0) or True))) for k0, x0 in v11.items()))):
+        if v11 is not None:
+            if not (type(v11) is tuple and len(v11) == 2 and (type(v11[0]) is I14) and (type(v11[1]) in I15)):
+                raise TypeError('a value of the wrong type or shape')
+        if not (type(v12) is dict and (not v12 or all((type(k0) in I16) and (type(x0) is frozenset and (not x0 or (''.join(x0) or True))) for k0, x0 in v12.items()))):
             raise TypeError('a value of the wrong type or shape')
-        if v13 is not None:
-            if not (type(v13) is tuple and len(v13) == 2 and (type(v13[0]) is I18) and (v13[1] is None or type(v13[1]) in I19)):
-                raise TypeError('a value of the wrong type or shape')
         if v14 is not None:
-            if not (type(v14) is tuple and (not v14 or (''.join(v14) or True))):
+            if not (type(v14) is tuple and len(v14) == 2 and (type(v14[0]) is I18) and (v14[1] is None or type(v14[1]) in I19)):
                 raise TypeError('a value of the wrong type or shape')
         if v15 is not None:
-            if type(v15) is not tuple:
+            if not (type(v15) is tuple and (not v15 or (''.join(v15) or True))):
                 raise TypeError('a value of the wrong type or shape')
-            for x0 in v15:
+        if v16 is not None:
+            if type(v16) is not tuple:
+                raise TypeError('a value of the wrong type or shape')
+            for x0 in v16:
                 if not (type(x0) is tuple and len(x0) == 2 and (type(x0[0]) is I20) and (type(x0[1]) is I21)):
                     raise TypeError('a value of the wrong type or shape')
-        if v16 is not None:
-            if not (type(v16) is frozenset and (not v16 or (''.join(v16) or True))):
-                raise TypeError('a value of the wrong type or shape')
         if v17 is not None:
-            v17 = C22(v17)
+            if not (type(v17) is frozenset and (not v17 or (''.join(v17) or True))):
+                raise TypeError('a value of the wrong type or shape')
+        if v18 is not None:
+            v18 = C22(v18)
         obj = new(cls)
         obj.file = v0
         obj.shown = v1
-        obj.ops_at = v2
-        obj.revision = v3
-        obj.down_revision = v4
-        obj.branch_labels = v5
-        obj.depends_on = v6
-        obj.problem = v7
-        obj.problem_line = v8
-        obj.header_revision = v9
-        obj.header_revises = v10
-        obj.suppressions = v11
-        obj.revision_line = v12
-        obj.syntax_error = v13
-        obj.tables = v14
-        obj.altered = v15
-        obj.dialects = v16
-        obj.ops_data = v17
+        obj.ops_in = v2
+        obj.ops_at = v3
+        obj.revision = v4
+        obj.down_revision = v5
+        obj.branch_labels = v6
+        obj.depends_on = v7
+        obj.problem = v8
+        obj.problem_line = v9
+        obj.header_revision = v10
+        obj.header_revises = v11
+        obj.suppressions = v12
+        obj.revision_line = v13
+        obj.syntax_error = v14
+        obj.tables = v15
+        obj.altered = v16
+        obj.dialects = v17
+        obj.ops_data = v18
         return obj
 
     return build
@@ -126,7 +127,7 @@ def reader_Operations_0(link: Link) -> Any:
     return build
 
 
-def packer_RevisionFile_3(link: Link) -> Any:
+def packer_RevisionFile_4(link: Link) -> Any:
     shared = link.constant('shared')
     P3 = link.packer('Value')
     P4 = link.packer('Value')
@@ -440,17 +441,17 @@ def packer_Column_0(link: Link) -> Any:
 
 # (kind, module, class, leading fields not stored): (fingerprint, factory)
 FUNCTIONS: Functions = {
-    ('reader', 'alembic_gate.history.revisions', 'RevisionFile', 3): (
-        'RevisionFile(file:str,shown:str | int,ops_at:StoredOps | None,revision:str | None,down_revision:Value,branch_labels:Value,depends_on:Value,problem:str | None,problem_line:int | None,header_revision:tuple[str, int] | None,header_revises:tuple[str, int] | None,suppressions:dict[int, frozenset[str]],revision_line:int | None,syntax_error:tuple[str, int | None] | None,tables:tuple[str, ...] | None,altered:tuple[tuple[str, str], ...] | None,dialects:frozenset[str] | None,ops_data:bytes | None) 10 --=========*======',
-        reader_RevisionFile_3,
+    ('reader', 'alembic_gate.history.revisions', 'RevisionFile', 4): (
+        'RevisionFile(file:str,shown:str | int,ops_in:CacheFile | None,ops_at:int | None,revision:str | None,down_revision:Value,branch_labels:Value,depends_on:Value,problem:str | None,problem_line:int | None,header_revision:tuple[str, int] | None,header_revises:tuple[str, int] | None,suppressions:dict[int, frozenset[str]],revision_line:int | None,syntax_error:tuple[str, int | None] | None,tables:tuple[str, ...] | None,altered:tuple[tuple[str, str], ...] | None,dialects:frozenset[str] | None,ops_data:bytes | None) 10 --==========*======',
+        reader_RevisionFile_4,
     ),
     ('reader', 'alembic_gate.history.operations', 'Operations', 0): (
         'Operations(upgrade:Side,downgrade:Side,problem:str | None,message:str | None,dialects:frozenset[str]) 00 **===',
         reader_Operations_0,
     ),
-    ('packer', 'alembic_gate.history.revisions', 'RevisionFile', 3): (
-        'RevisionFile(file:str,shown:str | int,ops_at:StoredOps | None,revision:str | None,down_revision:Value,branch_labels:Value,depends_on:Value,problem:str | None,problem_line:int | None,header_revision:tuple[str, int] | None,header_revises:tuple[str, int] | None,suppressions:dict[int, frozenset[str]],revision_line:int | None,syntax_error:tuple[str, int | None] | None,tables:tuple[str, ...] | None,altered:tuple[tuple[str, str], ...] | None,dialects:frozenset[str] | None,ops_data:bytes | None) 10 --=========*======',
-        packer_RevisionFile_3,
+    ('packer', 'alembic_gate.history.revisions', 'RevisionFile', 4): (
+        'RevisionFile(file:str,shown:str | int,ops_in:CacheFile | None,ops_at:int | None,revision:str | None,down_revision:Value,branch_labels:Value,depends_on:Value,problem:str | None,problem_line:int | None,header_revision:tuple[str, int] | None,header_revises:tuple[str, int] | None,suppressions:dict[int, frozenset[str]],revision_line:int | None,syntax_error:tuple[str, int | None] | None,tables:tuple[str, ...] | None,altered:tuple[tuple[str, str], ...] | None,dialects:frozenset[str] | None,ops_data:bytes | None) 10 --==========*======',
+        packer_RevisionFile_4,
     ),
     ('packer', 'alembic_gate.history.operations', 'Operations', 0): (
         'Operations(upgrade:Side,downgrade:Side,problem:str | None,message:str | None,dialects:frozenset[str]) 00 **===',
@@ -502,7 +503,7 @@ FUNCTIONS: Functions = {
 # (module, class): (index of the class that names it, name, part of the schema)
 SCHEMAS: Schemas = {
     ('alembic_gate.history.revisions', 'RevisionFile'): (
-        (-1, 'RevisionFile', 'RevisionFile(file:str,shown:str | int,ops_at:StoredOps | None,revision:str | None,down_revision:Value,branch_labels:Value,depends_on:Value,problem:str | None,problem_line:int | None,header_revision:tuple[str, int] | None,header_revises:tuple[str, int] | None,suppressions:dict[int, frozenset[str]],revision_line:int | None,syntax_error:tuple[str, int | None] | None,tables:tuple[str, ...] | None,altered:tuple[tuple[str, str], ...] | None,dialects:frozenset[str] | None,ops_data:bytes | None)'),
+        (-1, 'RevisionFile', 'RevisionFile(file:str,shown:str | int,ops_in:CacheFile | None,ops_at:int | None,revision:str | None,down_revision:Value,branch_labels:Value,depends_on:Value,problem:str | None,problem_line:int | None,header_revision:tuple[str, int] | None,header_revises:tuple[str, int] | None,suppressions:dict[int, frozenset[str]],revision_line:int | None,syntax_error:tuple[str, int | None] | None,tables:tuple[str, ...] | None,altered:tuple[tuple[str, str], ...] | None,dialects:frozenset[str] | None,ops_data:bytes | None)'),
         (0, 'Value', 'Value(ids:tuple[str, ...],known:bool,line:int | None,source:str | None)'),
     ),
     ('alembic_gate.history.operations', 'Operations'): (

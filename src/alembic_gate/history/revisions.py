@@ -96,9 +96,12 @@ class RevisionFile:
     # current directory, on POSIX), where it starts there (`shown_as`: no second copy of
     # the path, 2 MiB at 20,000 revisions). Derived from `file`: not compared.
     shown: str | int = field(compare=False)
-    # Where the packed `op.*` calls lie in the cache file, for a file loaded from the
-    # cache (then `ops_data` is None: operations.py reads them when asked).
-    ops_at: StoredOps | None = field(default=None, repr=False, compare=False)
+    # Where the packed `op.*` calls lie, for a file loaded from the cache or whose calls
+    # were written aside (then `ops_data` is None: operations.py reads them when asked):
+    # the file, and the offset and length as one int (`stored_ops`; as a tuple and two
+    # ints, 2 MiB more at 20,000 revisions).
+    ops_in: CacheFile | None = field(default=None, repr=False, compare=False)
+    ops_at: int | None = field(default=None, repr=False, compare=False)
     revision: str | None = None
     down_revision: Value = NO_VALUE
     branch_labels: Value = NO_VALUE
@@ -147,6 +150,30 @@ class RevisionFile:
     @property
     def parents(self) -> tuple[str, ...]:
         return self.down_revision.ids
+
+    def stored_ops(self) -> StoredOps | None:
+        """Where the packed operations lie (None: they are not stored anywhere)."""
+        at, source = self.ops_at, self.ops_in
+        if at is None or source is None:
+            return None
+        return StoredOps((source, (at >> 32) - 2, at & _LENGTHS))
+
+    def store_ops(self, at: StoredOps) -> None:
+        """Hold where the packed operations lie, rather than them."""
+        self.ops_data, self.ops_in, self.ops_at = None, at[0], packed_place(at[1], at[2])
+
+
+_LENGTHS = (1 << 32) - 1
+
+
+def packed_place(offset: int, length: int) -> int:
+    """An offset and a length as one int, never below 2**32: a new object for every
+    place (operations.py remembers unpacked operations by the identity of what a
+    revision holds, and Python shares the ints below 257). A place no file can hold
+    (a damaged entry's) stays one: offset -1, length 1."""
+    if not (0 <= offset < 1 << 40 and 0 <= length <= _LENGTHS):
+        offset, length = -1, 1
+    return (offset + 2) << 32 | length
 
 
 def read_revision(path: Path, cwd: Path) -> RevisionFile:
