@@ -48,7 +48,7 @@ from alembic_gate.history.revisions import (
     unreadable_file,
 )
 from alembic_gate.shared.files import open_regular, read_regular
-from alembic_gate.shared.paths import display_path, display_paths
+from alembic_gate.shared.paths import display_path, shown_paths
 from alembic_gate.shared.records import fields
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
@@ -133,18 +133,24 @@ def _interned(value: Any) -> Any:
 
 
 def from_entry(
-    entry: object, file: str, display: str, same: dict[Any, Any], source: CacheFile | None = None
+    entry: object,
+    file: str,
+    shown: str | int,
+    same: dict[Any, Any],
+    source: CacheFile | None = None,
 ) -> RevisionFile:
     """The RevisionFile an entry (an `Entry`, or a `Stored` one of `source`) holds, for
-    the file at `file` (a path); ValueError when it is not a valid entry. `same` holds
+    the file at `file` (a path) shown as `shown` (its display path, or what
+    `RevisionFile.shown` holds); ValueError when it is not a valid entry. `same` holds
     the values that revisions repeat, one object each for all entries read with it."""
-    at, ops = _operations_of(entry, source)
+    where, ops = _place_of(entry, source)
+    if type(shown) is str:
+        shown = shown_as(file, shown)
     try:
         facts = marshal.loads(entry[0])  # type: ignore[index]
         known = _known(facts, same)
         shared = len(known)  # (the reader adds what it builds to `known`)
-        where = (None, None) if at is None else (at[0], packed_place(at[1], at[2]))
-        rev = _reader()(facts, (file, shown_as(file, display), *where), known)
+        rev = _reader()(facts, (file, shown, *where), known)
     except _MISFITS as exc:
         raise ValueError(f"not a cache entry: {exc}") from None
     if rev.ops_data is not None:
@@ -213,6 +219,18 @@ def _interned_ids(value: Value) -> Value:
     if not value.ids:
         return value
     return Value(_interned(value.ids), value.known, value.line, value.source)
+
+
+def _place_of(
+    entry: object, source: CacheFile | None
+) -> tuple[tuple[CacheFile | None, int | None], bytes | None]:
+    """`_operations_of`, as a RevisionFile holds it: (ops_in, ops_at), or the operations."""
+    if type(entry) is tuple and len(entry) == 3 and source is not None:
+        offset, length = entry[1], entry[2]
+        if type(offset) is int and type(length) is int:  # (most: loaded from the file)
+            return (source, packed_place(offset, length)), None
+    at, ops = _operations_of(entry, source)
+    return ((None, None) if at is None else (at[0], packed_place(at[1], at[2]))), ops
 
 
 def _operations_of(
@@ -317,7 +335,7 @@ class RevisionCache:
             return read_revisions([str(path) for path in paths], cwd)
         names = [str(path) for path in paths]
         with collector_paused():
-            found, missed = self._lookup(names, display_paths(names, cwd))
+            found, missed = self._lookup(names, shown_paths(names, cwd))
             files = [names[i] for i, _ in missed]
             results = read_files(files, cwd, self)
             for (i, key), path, (digest, entry) in zip(missed, files, results, strict=True):
@@ -325,16 +343,17 @@ class RevisionCache:
         return [rev for rev in found if rev is not None]
 
     def _lookup(
-        self, names: list[str], shown: list[str]
+        self, names: list[str], shown: list[str | int]
     ) -> tuple[list[RevisionFile | None], list[tuple[int, Key | None]]]:
-        """The stored revision of each file (at `names`, shown as `shown`) whose metadata
+        """The stored revision of each file (at `names`, shown as `shown`: what
+        `RevisionFile.shown` holds) whose metadata
         is unchanged, else None; and the files not found, with their metadata (None: the
         file cannot be read; only theirs are kept: 4 MiB at 20,000 files). One loop for
         every file of every run."""
         found: list[RevisionFile | None] = []
         missed: list[tuple[int, Key | None]] = []
         index = self.index
-        for i, (name, display) in enumerate(zip(names, shown, strict=True)):
+        for i, (name, place) in enumerate(zip(names, shown, strict=True)):
             try:
                 st = os.stat(name)
             except OSError:
@@ -347,13 +366,13 @@ class RevisionCache:
             # loaded index is 6 MiB at 20,000 revisions
             hit: Any = index.pop(name, None)
             if key is not None and _valid(hit) and hit[0] == key:
-                rev = self._from_store(hit[1], name, display)
+                rev = self._from_store(hit[1], name, place)
             found.append(rev)
             if rev is None:
                 missed.append((i, key))
         return found, missed
 
-    def _from_store(self, digest: bytes, file: str, display: str) -> RevisionFile | None:
+    def _from_store(self, digest: bytes, file: str, shown: str | int) -> RevisionFile | None:
         """The revision stored under `digest`, read as the file at `file`."""
         entry = self.store.get(digest)
         if entry is None:
@@ -366,7 +385,7 @@ class RevisionCache:
                 self.store.pop(digest, None)
                 return None
         try:
-            rev = from_entry(entry, file, display, self.same, self.source)
+            rev = from_entry(entry, file, shown, self.same, self.source)
         except ValueError:
             del self.store[digest]  # a damaged entry: read the file again
             return None

@@ -21,3 +21,17 @@ def display_paths(names: list[str], cwd: Path) -> list[str]:
         text[cut:] if text.startswith(inside) else "." if text == root else text for text in names
     ]
     return shown if os.sep == "/" else [text.replace(os.sep, "/") for text in shown]
+
+
+def shown_paths(names: list[str], cwd: Path) -> list[str | int]:
+    """What a RevisionFile holds for the display path of each path (`RevisionFile.shown`):
+    where it starts in the path, for a path inside `cwd` on POSIX (one int for all:
+    no string is made); otherwise the display path itself."""
+    if os.sep != "/":
+        return list(display_paths(names, cwd))
+    root = str(cwd)
+    inside, cut = root + os.sep, len(root) + 1
+    return [
+        cut if text.startswith(inside) and len(text) > cut else "." if text == root else text
+        for text in names
+    ]
