@@ -520,6 +520,7 @@ def upgrade():
         (None, None, "audit", None),
         (None, None, UNKNOWN, None),  # batch_alter_table itself
         (None, None, UNKNOWN, None),
+        (None, None, None, "DROP TABLE old"),  # the drop_table it stands for
         (None, None, None, "DROP TABLE old"),
         (None, None, None, UNKNOWN),
         (None, None, None, None),
@@ -1093,3 +1094,43 @@ def test_column_keywords_repeated_count_as_the_last() -> None:
     first, second = (call.new_column for call in ops.upgrade.calls)
     assert first is not None and first.nullable is False and first.type_ == "sa.Integer()"
     assert second is not None and second.type_ == "sa.Date()" and not second.client_default
+
+
+def test_ddl_in_sql_is_read_as_the_calls_it_stands_for() -> None:
+    """DROP TABLE, ALTER TABLE ... DROP [COLUMN], CREATE TABLE and CREATE INDEX run by
+    execute(), each statement read from its start: not inside quoted text, a
+    dollar-quoted body or a comment; DROP CONSTRAINT and the like are no columns."""
+    body = """
+def upgrade():
+    op.execute("DROP TABLE IF EXISTS old_logs, public.audit")
+    op.execute("ALTER TABLE users DROP COLUMN legacy, DROP CONSTRAINT fk, ADD x int, DROP email")
+    op.execute("ALTER TABLE users ALTER COLUMN name DROP DEFAULT")
+    op.execute("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ix2 ON public.orders (a)")
+    op.execute("CREATE INDEX ON t3 (c)")
+    op.execute("CREATE TEMP TABLE tmp AS SELECT 1; DROP TABLE tmp")
+    op.execute("CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN DROP TABLE x; END $$")
+    op.execute("COMMENT ON TABLE a IS 'DROP TABLE b'")
+    op.execute("/* DROP TABLE c */ DROP INDEX ix_old")
+    op.execute(f"DROP TABLE {name}")
+    op.execute("CREATE INDEX `ix` ON `m` (`c`)")
+"""
+    ops = read_operations(HEAD + body)
+    read = [
+        (c.name, c.line - 12, c.table, c.column, dict(c.options), c.dialects)
+        for c in ops.upgrade.calls
+        if c.name != "execute"
+    ]
+    assert read == [
+        ("drop_table", 1, "old_logs", None, {}, None),
+        ("drop_table", 1, "audit", None, {}, None),
+        ("drop_column", 2, "users", "legacy", {}, None),
+        ("drop_column", 2, "users", "email", {}, None),
+        ("create_index", 4, "orders", None, {"postgresql_concurrently": True}, None),
+        ("create_index", 5, "t3", None, {}, None),
+        ("create_table", 6, "tmp", None, {}, None),
+        ("drop_table", 6, "tmp", None, {}, None),
+        ("drop_table", 10, None, None, {}, None),
+        ("create_index", 11, "m", None, {}, ("mysql", "sqlite")),
+    ]
+    assert all(c.sql is not None for c in ops.upgrade.calls)
+    assert touched_tables(ops) == ("audit", "m", "old_logs", "orders", "t3", "tmp", "users")

@@ -156,3 +156,48 @@ def test_a_column_replaced_by_a_copy_under_its_name(history: History) -> None:
         replace.replace('op.execute("UPDATE users SET name_v2 = name")', "pass"),
     )
     assert len(history.run(check)) == 1
+
+
+def test_drops_written_as_sql(history: History) -> None:
+    """DROP TABLE and ALTER TABLE ... DROP [COLUMN] run by execute() are drops: each
+    table and column once, what is not a column (a constraint, a default) left out."""
+    users_history(history)
+    path = add(
+        history,
+        "b2",
+        "a1",
+        """
+        op.execute("DROP TABLE IF EXISTS sessions, tokens")
+        op.get_bind().execute(
+            sa.text("ALTER TABLE users DROP COLUMN name, DROP CONSTRAINT users_pk, DROP email")
+        )
+        op.execute("ALTER TABLE users ALTER COLUMN id DROP DEFAULT")
+        op.execute("DROP INDEX ix_users_name")
+        """,
+    )
+    findings = history.run(check)
+    tables = line_of(history, path, "DROP TABLE")
+    columns = line_of(history, path, "op.get_bind().execute")
+    assert [(f.line, f.message.split(" and ")[0]) for f in findings] == [
+        (tables, 'DROP TABLE (SQL run by execute()) drops table "sessions"'),
+        (tables, 'DROP TABLE (SQL run by execute()) drops table "tokens"'),
+        (columns, 'DROP COLUMN (SQL run by execute()) drops column "users.name"'),
+        (columns, 'DROP COLUMN (SQL run by execute()) drops column "users.email"'),
+    ]
+
+
+def test_a_table_created_in_sql_is_new(history: History) -> None:
+    """A table this revision creates (in SQL too) and then drops: nothing to report, as
+    for a temporary table, or DDL quoted inside a string."""
+    users_history(history)
+    add(
+        history,
+        "b2",
+        "a1",
+        """
+        op.execute("CREATE TEMP TABLE scratch AS SELECT id FROM users")
+        op.execute("DROP TABLE scratch")
+        op.execute("COMMENT ON TABLE users IS 'DROP TABLE users'")
+        """,
+    )
+    assert history.run(check) == []

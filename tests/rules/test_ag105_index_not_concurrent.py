@@ -74,3 +74,58 @@ def test_batch_index(history: History) -> None:
 def test_index_on_a_table_created_in_the_same_revision(history: History) -> None:
     add(history, "a1", None, CREATE_USERS + INDEX)
     assert history.run(check) == []
+
+
+def test_create_index_written_as_sql(history: History) -> None:
+    """SQL run by execute() is read as the call it stands for (pgAdmin writes its
+    indexes so): without CONCURRENTLY it blocks writes; with it, it must run outside
+    the transaction; inside an autocommit block it is fine."""
+    users_history(history)
+    path = add(history, "b2", "a1", 'op.execute("CREATE INDEX ix_users_name ON users (name)")')
+    [finding] = history.run(check)
+    assert finding.line == line_of(history, path, "op.execute")
+    assert finding.message.startswith("CREATE INDEX (SQL run by execute()) builds an index")
+    assert "without CONCURRENTLY" in finding.message
+    assert "CREATE INDEX CONCURRENTLY" in finding.fix
+    ast.parse(finding.fix)
+    add(
+        history,
+        "b2",
+        "a1",
+        """
+        op.execute(
+            sa.text("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ix ON public.users (name)")
+        )
+        """,
+    )
+    [finding] = history.run(check)
+    assert "refuses CREATE INDEX CONCURRENTLY" in finding.message
+    add(
+        history,
+        "b2",
+        "a1",
+        """
+        with op.get_context().autocommit_block():
+            op.execute("CREATE INDEX CONCURRENTLY ix ON users (name)")
+        """,
+    )
+    assert history.run(check) == []
+
+
+def test_sql_that_only_mentions_an_index_is_not_read_as_one(history: History) -> None:
+    """DDL inside a string, a function body or a comment, an index on a table this
+    revision creates in SQL, and MySQL's backtick quoting: nothing for PostgreSQL."""
+    users_history(history)
+    add(
+        history,
+        "b2",
+        "a1",
+        """
+        op.execute("COMMENT ON TABLE users IS 'CREATE INDEX ix ON users (name)'")
+        op.execute("CREATE FUNCTION f() RETURNS void AS $$ CREATE INDEX i ON users (a) $$")
+        op.execute("-- CREATE INDEX ix ON users (name)\\nSELECT 1")
+        op.execute("CREATE TABLE audit (id int); CREATE INDEX ix_audit ON audit (id)")
+        op.execute("CREATE INDEX `ix_name` ON `users` (`name`)")
+        """,
+    )
+    assert history.run(check) == []

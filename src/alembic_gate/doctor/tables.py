@@ -114,6 +114,8 @@ def read_table_changes(path: Path) -> TableChanges:
 
 def _read(call: Call) -> Iterator[Change | str]:
     """The changes `call` makes, or (as text) why they cannot be read."""
+    if call.sql is not None and call.name not in _SQL_METHODS:
+        return  # DDL the lint rules read from SQL: read here from its execute() (`_sql`)
     if call.batch:
         if call.name in _BATCH_OPERATIONS:
             yield from _operation(call)

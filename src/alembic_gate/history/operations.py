@@ -40,7 +40,7 @@ import functools
 import marshal
 import re
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Set
+from collections.abc import Collection, Iterable, Iterator, Mapping, Set
 
 from alembic_gate.history import plain
 from alembic_gate.history.literals import UNKNOWN as UNKNOWN
@@ -180,6 +180,43 @@ _MAX_HELPER_VISITS = 256
 _SQL_NAME = r"(?:[\w$]+|\"[^\"]+\"|`[^`]+`|\[[^\]]+\]|%s|%\(\w+\)s|\{\w*\})"
 _QUALIFIED = rf"({_SQL_NAME}(?:\s*\.\s*{_SQL_NAME})*)"
 _PLACEHOLDER = LazyPattern(r"%s|%\(\w+\)s|\{\w*\}")
+# DDL run as SQL (`op.execute("DROP TABLE t")`), each pattern matched at the start of a
+# statement once quoted text and comments are blanked (`_sql_schema_changes`).
+_DROP_TABLE_SQL = LazyPattern(
+    r"DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?("
+    + _QUALIFIED[1:-1]
+    + r"(?:\s*,\s*"
+    + _QUALIFIED[1:-1]
+    + r")*)",
+    re.IGNORECASE,
+)
+_CREATE_TABLE_SQL = LazyPattern(
+    r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:GLOBAL\s+|LOCAL\s+)?(?:TEMPORARY|TEMP)\s+|UNLOGGED\s+)?"
+    r"TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?" + _QUALIFIED,
+    re.IGNORECASE,
+)
+_CREATE_INDEX_SQL = LazyPattern(
+    r"CREATE\s+(?:UNIQUE\s+)?INDEX\s+(CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"
+    r"(?:" + _SQL_NAME + r"\s+)?ON\s+(?:ONLY\s+)?" + _QUALIFIED,
+    re.IGNORECASE,
+)
+_ALTER_TABLE_SQL = LazyPattern(
+    r"ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?" + _QUALIFIED + r"\s+(.*)",
+    re.IGNORECASE | re.DOTALL,
+)
+_DROP_COLUMN_SQL = LazyPattern(
+    r"DROP\s+(COLUMN\s+)?(?:IF\s+EXISTS\s+)?(" + _SQL_NAME + r")", re.IGNORECASE
+)
+# What `ALTER TABLE t DROP <word>` drops when <word> is one of these: not a column.
+_NOT_COLUMNS = frozenset(
+    {
+        *("constraint", "index", "key", "primary", "foreign", "check", "partition"),
+        *("trigger", "default", "not", "identity", "expression", "row", "system"),
+        *("period", "unique", "fulltext", "spatial"),
+    }
+)
+# Quoted text and comments: blanked before statements are matched.
+_SQL_QUOTED = LazyPattern(r"'(?:[^']|'')*'|\$(\w*)\$.*?\$\1\$|/\*.*?\*/|--[^\n]*", re.DOTALL)
 _UPDATE_SQL = LazyPattern(
     r"\bUPDATE\s+(?:ONLY\s+|LOW_PRIORITY\s+|IGNORE\s+|OR\s+(?:ROLLBACK|ABORT|REPLACE|FAIL|IGNORE)\s+)*"
     + _QUALIFIED
@@ -1242,6 +1279,30 @@ class _Reader:
                 conditional=scope.conditional,
                 dialects=None if scope.dialects is None else tuple(sorted(scope.dialects)),
             )
+        for name, table, column, concurrently, sql in self._schema_changes(statement):
+            if (name, table, column) in seen:
+                continue
+            seen.add((name, table, column))
+            yield Call(
+                name,
+                node.lineno,
+                table,
+                column=column,
+                options={"postgresql_concurrently": True} if concurrently else {},
+                autocommit=scope.autocommit,
+                conditional=scope.conditional,
+                sql=sql,
+                dialects=_sql_dialects(scope.dialects, sql),
+            )
+
+    def _schema_changes(self, statement: ast.expr | None) -> Iterator[SchemaChange]:
+        """The DDL of each SQL text in an execute() statement (`_sql_schema_changes`)."""
+        if statement is None:
+            return
+        for sub in ast.walk(statement):
+            text = self._sql(sub)
+            if text is not None:
+                yield from _sql_schema_changes(text)
 
     def _row_changes(
         self, statement: ast.expr | None
@@ -1563,6 +1624,97 @@ def _sql_row_changes(text: str) -> Iterator[tuple[str, str | None, str | None]]:
         yield from _deletes(text)
     if _may_hold(lowered, "truncate"):
         yield from _truncates(text)
+
+
+# A schema change SQL makes: (the op it stands for, table, column, CONCURRENTLY given,
+# the statement).
+SchemaChange = tuple[str, str | None, str | None, bool, str]
+
+
+def _sql_schema_changes(text: str) -> Iterator[SchemaChange]:
+    """The tables SQL creates or drops, the columns it drops and the indexes it creates,
+    each as the op.* call it stands for, read from the start of each statement (quoted
+    text, dollar-quoted bodies and comments aside: DDL inside a function body or a
+    string is not read)."""
+    lowered = text.lower() if text.isascii() else None
+    if not (_may_hold(lowered, "drop") or _may_hold(lowered, "create")):
+        return
+    if "'" in text or "$" in text or "/*" in text or "--" in text:
+        text = _SQL_QUOTED.get().sub(" ", text)
+    for statement in text.split(";"):
+        statement = statement.strip()
+        head = statement[:6].upper()
+        if head.startswith("DROP"):
+            yield from _sql_drops(statement)
+        elif head == "CREATE":
+            yield from _sql_creates(statement)
+        elif head.startswith("ALTER"):
+            yield from _sql_dropped_columns(statement)
+
+
+def _sql_drops(statement: str) -> Iterator[SchemaChange]:
+    match = _DROP_TABLE_SQL.get().match(statement)
+    if match is not None:
+        for name in _split_names(match.group(1)):
+            yield "drop_table", _sql_name(name), None, False, statement
+
+
+def _sql_creates(statement: str) -> Iterator[SchemaChange]:
+    table = _CREATE_TABLE_SQL.get().match(statement)
+    if table is not None:
+        yield "create_table", _sql_name(table.group(1)), None, False, statement
+        return
+    index = _CREATE_INDEX_SQL.get().match(statement)
+    if index is not None:
+        concurrently = index.group(1) is not None
+        yield "create_index", _sql_name(index.group(2)), None, concurrently, statement
+
+
+def _sql_dropped_columns(statement: str) -> Iterator[SchemaChange]:
+    """`ALTER TABLE t DROP [COLUMN] c[, DROP ...]`: each column dropped."""
+    match = _ALTER_TABLE_SQL.get().match(statement)
+    if match is None:
+        return
+    table = _sql_name(match.group(1))
+    for action in _top_level_parts(match.group(2)):
+        dropped = _DROP_COLUMN_SQL.get().match(action.strip())
+        if dropped is None:
+            continue
+        name = dropped.group(2)
+        if dropped.group(1) is None and name.lower() in _NOT_COLUMNS:
+            continue  # DROP CONSTRAINT, DROP INDEX, DROP DEFAULT ...
+        yield "drop_column", table, _sql_name(name), False, statement
+
+
+def _sql_dialects(branch: Collection[str] | None, sql: str) -> tuple[str, ...] | None:
+    """Where DDL read from SQL runs: its dialect branch's databases; else, for a name
+    quoted in backticks (MySQL's quoting, which SQLite takes too, never PostgreSQL's),
+    those two; else any."""
+    if branch is not None:
+        return tuple(sorted(branch))
+    return ("mysql", "sqlite") if "`" in sql else None
+
+
+def _split_names(names: str) -> list[str]:
+    return [name for name in re.split(r"\s*,\s*", names) if name]
+
+
+def _top_level_parts(text: str) -> list[str]:
+    """`text` split at the commas outside parentheses."""
+    if "(" not in text:
+        return text.split(",")
+    parts: list[str] = []
+    depth, begin = 0, 0
+    for at, char in enumerate(text):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(text[begin:at])
+            begin = at + 1
+    parts.append(text[begin:])
+    return parts
 
 
 def _note_values(node: ast.Call, assigned: dict[int, list[str | None]]) -> None:

@@ -1,6 +1,8 @@
 """AG103: `drop_column` / `drop_table` (data loss, and code still using it breaks).
 
-Not reported for what this revision created, nor for a rebuild that keeps the name
+Drops written as SQL (`op.execute("DROP TABLE t")`, `ALTER TABLE t DROP COLUMN c`) are
+read as the calls they stand for (operations.py). Not reported for what this revision
+created, nor for a rebuild that keeps the name
 and the data: a table dropped after its rows were copied (INSERT INTO) to a new table
 that is then renamed to the old name, or a column dropped after its values were copied
 (UPDATE) to a column added in this revision that then takes the old name. A table
@@ -106,9 +108,11 @@ def _lower(call: Call) -> str:
 
 def _message(call: Call) -> str:
     if call.name == "drop_table":
-        what = f"drop_table drops table {described(call.table)} and every row in it"
+        how = "DROP TABLE (SQL run by execute())" if call.sql is not None else "drop_table"
+        what = f"{how} drops table {described(call.table)} and every row in it"
     else:
-        what = f"drop_column drops column {described(call.table, call.column)} and its data"
+        how = "DROP COLUMN (SQL run by execute())" if call.sql is not None else "drop_column"
+        what = f"{how} drops column {described(call.table, call.column)} and its data"
     return (
         f"{what}: the code still running from the previous release fails on it "
         "during the deploy, and the data cannot be brought back by a downgrade"

@@ -1,6 +1,8 @@
 """AG105: `create_index` on PostgreSQL without CONCURRENTLY inside an autocommit block.
 
-Only where the index can be built on PostgreSQL: not in a branch for another dialect
+SQL run by execute() that creates an index (`CREATE INDEX ... ON t`) is read as the call it
+stands for, CONCURRENTLY as `postgresql_concurrently=True`. Only where the index can be built
+on PostgreSQL: not in a branch for another dialect
 (`if op.get_bind().dialect.name == "sqlite":`), not in a versions folder named after
 another dialect, and not in a history that names other databases but never
 PostgreSQL. Not for tables this revision creates or empties.
@@ -35,20 +37,8 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         dialects, _ = checked.dialects(call)
         if dialects is not None and POSTGRESQL not in dialects:
             continue
-        concurrently = call.options.get(_OPTION, False)
-        if concurrently is False or concurrently is None:
-            message = (
-                f"create_index builds an index on {described(call.table)} without "
-                f"{_OPTION}=True: CREATE INDEX blocks every write to the table "
-                "until the index is built"
-            )
-        elif not call.autocommit:
-            message = (
-                f"create_index with {_OPTION}=True on {described(call.table)} runs "
-                "inside the migration's transaction, where PostgreSQL refuses "
-                "CREATE INDEX CONCURRENTLY"
-            )
-        else:
+        message = _message(call)
+        if message is None:
             continue
         confidence = name_confidence(call.table)
         if dialects is None:
@@ -57,9 +47,35 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         yield checked.finding(RULE, call.line, message, _fix(call), confidence)
 
 
+def _message(call: Call) -> str | None:
+    """What is wrong with the index `call` builds; None when it is built concurrently
+    in an autocommit block."""
+    concurrently = call.options.get(_OPTION, False)
+    sql = call.sql is not None  # CREATE INDEX written as SQL
+    if concurrently is False or concurrently is None:
+        how = "CREATE INDEX (SQL run by execute())" if sql else "create_index"
+        missing = "CONCURRENTLY" if sql else f"{_OPTION}=True"
+        return (
+            f"{how} builds an index on {described(call.table)} without {missing}: "
+            "CREATE INDEX blocks every write to the table until the index is built"
+        )
+    if not call.autocommit:
+        how = "CREATE INDEX CONCURRENTLY (SQL run by execute())" if sql else "create_index"
+        given = "" if sql else f" with {_OPTION}=True"
+        return (
+            f"{how}{given} on {described(call.table)} runs inside the migration's "
+            "transaction, where PostgreSQL refuses CREATE INDEX CONCURRENTLY"
+        )
+    return None
+
+
 def _fix(call: Call) -> str:
     """The call rewritten as `op.create_index(..., postgresql_concurrently=True)` inside
     an autocommit block (batch_op's form gains the table name)."""
+    if call.sql is not None:
+        return (
+            'with op.get_context().autocommit_block(): op.execute("CREATE INDEX CONCURRENTLY ...")'
+        )
     statement = "op.create_index(..., postgresql_concurrently=True)"
     written = call.args_text or call.keywords_text
     if written and not (call.batch and call.table is None):
