@@ -173,14 +173,11 @@ class Knowledge:
         self._columns: tuple[Timeline, Callable[[str], tuple[tuple[str, str], ...]]] | None = None
         self._dialects: frozenset[str] | None = None
         self._folders: dict[str, str | None] = {}
-        # The revisions whose calls the history was read from (never kept: on a long
-        # history that would be every revision's calls at once).
-        self.read: set[str] = set()
 
     def upgrade(self, rid: str) -> list[Call]:
-        """A revision's upgrade() calls (unpacked again when asked again; a file that
-        could not be read has none)."""
-        self.read.add(rid)
+        """A revision's upgrade() calls (unpacked again when asked again, never kept: on
+        a long history that would be every revision's calls at once; a file that could
+        not be read has none)."""
         return upgrade_calls(self.ctx.graph.by_id[rid])
 
     # -- facts along the history -------------------------------------------------------
