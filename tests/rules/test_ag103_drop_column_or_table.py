@@ -201,3 +201,21 @@ def test_a_table_created_in_sql_is_new(history: History) -> None:
         """,
     )
     assert history.run(check) == []
+
+
+def test_the_version_table_of_sqlalchemy_migrate_is_not_data(history: History) -> None:
+    """A history moved from sqlalchemy-migrate drops that tool's `migrate_version`
+    (nova with op.drop_table, CKAN with SQL): not a table the application reads."""
+    users_history(history)
+    add(
+        history,
+        "b2",
+        "a1",
+        """
+        op.drop_table("migrate_version")
+        op.execute("DROP TABLE IF EXISTS migrate_version")
+        op.drop_table("migrate_versions")
+        """,
+    )
+    [finding] = history.run(check)
+    assert 'table "migrate_versions"' in finding.message

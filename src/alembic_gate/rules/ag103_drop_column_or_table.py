@@ -2,7 +2,8 @@
 
 Drops written as SQL (`op.execute("DROP TABLE t")`, `ALTER TABLE t DROP COLUMN c`) are
 read as the calls they stand for (operations.py). Not reported for what this revision
-created, nor for a rebuild that keeps the name
+created, nor for sqlalchemy-migrate's `migrate_version` table (a history moved to Alembic
+drops the old tool's bookkeeping), nor for a rebuild that keeps the name
 and the data: a table dropped after its rows were copied (INSERT INTO) to a new table
 that is then renamed to the old name, or a column dropped after its values were copied
 (UPDATE) to a column added in this revision that then takes the old name. A table
@@ -29,6 +30,9 @@ from alembic_gate.shared.patterns import LazyPattern
 
 RULE = rule("AG103")
 _DROPS = frozenset({"drop_column", "drop_table"})
+# The version table of sqlalchemy-migrate, which histories moved to Alembic drop (nova,
+# CKAN): bookkeeping of the tool they left, which no application code reads.
+_LEFT_TOOL_TABLES = frozenset({"migrate_version"})
 _SQL_RENAME = LazyPattern(
     r"\bALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?[\"`\[]?(\w+)[\"`\]]?\s+RENAME\s+TO\s+[\"`\[]?(\w+)",
     re.IGNORECASE,
@@ -39,6 +43,8 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
     """The findings of one revision (lint runs every safety rule in one pass)."""
     for call in checked.calls:
         if call.name not in _DROPS or checked.is_new_table(call.table, call):
+            continue
+        if call.name == "drop_table" and _lower(call) in _LEFT_TOOL_TABLES:
             continue
         if _rebuilt(checked, call):
             continue
