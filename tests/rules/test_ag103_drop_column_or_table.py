@@ -219,3 +219,20 @@ def test_the_version_table_of_sqlalchemy_migrate_is_not_data(history: History) -
     )
     [finding] = history.run(check)
     assert 'table "migrate_versions"' in finding.message
+
+
+def test_a_rebuild_written_as_sql_keeps_the_table(history: History) -> None:
+    """SQLite's rebuild in SQL: renamed aside, re-created, rows copied, old one dropped."""
+    users_history(history)
+    add(
+        history,
+        "b2",
+        "a1",
+        """
+        op.execute("ALTER TABLE users RENAME TO users_old")
+        op.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(50))")
+        op.execute("INSERT INTO users SELECT id, name FROM users_old")
+        op.execute("DROP TABLE users_old")
+        """,
+    )
+    assert history.run(check) == []

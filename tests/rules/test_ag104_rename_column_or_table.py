@@ -81,3 +81,70 @@ def test_a_table_moved_aside_while_a_new_one_takes_its_name_and_rows(history: Hi
     # without the copy the rows stay behind in users_tmp: the rename is real
     add(history, "b2", "a1", rebuild.replace("op.execute(", "print("))
     assert len(history.run(check)) == 1
+
+
+def test_renames_written_as_sql(history: History) -> None:
+    """ALTER TABLE ... RENAME [COLUMN] a TO b, RENAME TO, and MySQL's RENAME TABLE run
+    by execute() are renames; a constraint's, an index's or a type's are not."""
+    users_history(history)
+    add(history, "b1", "a1", 'op.create_table("orders", sa.Column("id", sa.Integer))')
+    path = add(
+        history,
+        "b2",
+        "b1",
+        """
+        op.execute("ALTER TABLE users RENAME COLUMN name TO full_name")
+        op.execute("ALTER TABLE users RENAME CONSTRAINT users_pk TO pk")
+        op.execute("ALTER INDEX ix_users_name RENAME TO ix_users_full_name")
+        op.execute("ALTER TYPE mood RENAME VALUE 'sad' TO 'blue'")
+        op.execute("RENAME TABLE orders TO purchases")
+        """,
+    )
+    findings = history.run(check)
+    assert [(f.line, f.message.split(":")[0]) for f in findings] == [
+        (
+            line_of(history, path, "RENAME COLUMN"),
+            'RENAME COLUMN (SQL run by execute()) renames column "users.name" to "full_name"',
+        ),
+        (
+            line_of(history, path, "RENAME TABLE"),
+            'RENAME (SQL run by execute()) renames table "orders" to "purchases"',
+        ),
+    ]
+
+
+def test_a_table_moved_aside_in_sql_while_a_new_one_takes_its_rows(history: History) -> None:
+    """SQLite's rebuild written as SQL: the old table renamed aside, a new one created
+    under its name and the rows copied in; the name and the rows stay."""
+    users_history(history)
+    add(
+        history,
+        "b2",
+        "a1",
+        """
+        op.execute("ALTER TABLE users RENAME TO users_old")
+        op.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(50))")
+        op.execute("INSERT INTO users SELECT id, name FROM users_old")
+        op.execute("DROP TABLE users_old")
+        """,
+    )
+    assert history.run(check) == []
+
+
+def test_a_table_renamed_and_renamed_back(history: History) -> None:
+    """pgAdmin renames `user` to `user_old` and back (SQLite then rewrites the foreign
+    keys that name it): the name stays, neither rename is reported; a table renamed on
+    to a third name still is."""
+    users_history(history)
+    add(
+        history,
+        "b2",
+        "a1",
+        """
+        op.execute('ALTER TABLE "users" RENAME TO users_old')
+        op.execute('ALTER TABLE users_old RENAME TO "users"')
+        op.rename_table("users", "people")
+        """,
+    )
+    [finding] = history.run(check)
+    assert 'table "users" to "people"' in finding.message

@@ -207,6 +207,19 @@ _ALTER_TABLE_SQL = LazyPattern(
 _DROP_COLUMN_SQL = LazyPattern(
     r"DROP\s+(COLUMN\s+)?(?:IF\s+EXISTS\s+)?(" + _SQL_NAME + r")", re.IGNORECASE
 )
+# `RENAME [TO|AS] u` (the table), or `RENAME [COLUMN] a TO b`, an action of ALTER TABLE.
+_RENAME_SQL = LazyPattern(
+    r"RENAME\s+(?:(?:TO|AS)\s+"
+    + _QUALIFIED
+    + r"|(COLUMN\s+)?("
+    + _SQL_NAME
+    + r")\s+TO\s+("
+    + _SQL_NAME
+    + r"))\s*$",
+    re.IGNORECASE,
+)
+_RENAME_TABLES_SQL = LazyPattern(r"RENAME\s+TABLES?\s+(.*)", re.IGNORECASE | re.DOTALL)
+_RENAME_PAIR_SQL = LazyPattern(_QUALIFIED + r"\s+TO\s+" + _QUALIFIED, re.IGNORECASE)
 # What `ALTER TABLE t DROP <word>` drops when <word> is one of these: not a column.
 _NOT_COLUMNS = frozenset(
     {
@@ -1279,18 +1292,24 @@ class _Reader:
                 conditional=scope.conditional,
                 dialects=None if scope.dialects is None else tuple(sorted(scope.dialects)),
             )
-        for name, table, column, concurrently, sql in self._schema_changes(statement):
+        for name, table, column, new, concurrently, sql in self._schema_changes(statement):
             if (name, table, column) in seen:
                 continue
             seen.add((name, table, column))
+            renamed = name == "alter_column"  # (the only alter_column SQL is read as)
+            options: dict[str, object] = {"new_column_name": new} if renamed else {}
+            if concurrently:
+                options["postgresql_concurrently"] = True
             yield Call(
                 name,
                 node.lineno,
                 table,
                 column=column,
-                options={"postgresql_concurrently": True} if concurrently else {},
+                options=options,
+                new_table=new if name == "rename_table" else None,
                 autocommit=scope.autocommit,
                 conditional=scope.conditional,
+                new_column_name=new if renamed else None,
                 sql=sql,
                 dialects=_sql_dialects(scope.dialects, sql),
             )
@@ -1626,18 +1645,20 @@ def _sql_row_changes(text: str) -> Iterator[tuple[str, str | None, str | None]]:
         yield from _truncates(text)
 
 
-# A schema change SQL makes: (the op it stands for, table, column, CONCURRENTLY given,
-# the statement).
-SchemaChange = tuple[str, str | None, str | None, bool, str]
+# A schema change SQL makes: (the op it stands for, table, column, the new name of a
+# rename, CONCURRENTLY given, the statement).
+SchemaChange = tuple[str, str | None, str | None, str | None, bool, str]
 
 
 def _sql_schema_changes(text: str) -> Iterator[SchemaChange]:
-    """The tables SQL creates or drops, the columns it drops and the indexes it creates,
-    each as the op.* call it stands for, read from the start of each statement (quoted
-    text, dollar-quoted bodies and comments aside: DDL inside a function body or a
-    string is not read)."""
+    """The tables SQL creates, drops or renames, the columns it drops or renames and the
+    indexes it creates, each as the op.* call it stands for, read from the start of each
+    statement (quoted text, dollar-quoted bodies and comments aside: DDL inside a
+    function body or a string is not read)."""
     lowered = text.lower() if text.isascii() else None
-    if not (_may_hold(lowered, "drop") or _may_hold(lowered, "create")):
+    if not (
+        _may_hold(lowered, "drop") or _may_hold(lowered, "create") or _may_hold(lowered, "rename")
+    ):
         return
     if "'" in text or "$" in text or "/*" in text or "--" in text:
         text = _SQL_QUOTED.get().sub(" ", text)
@@ -1649,41 +1670,66 @@ def _sql_schema_changes(text: str) -> Iterator[SchemaChange]:
         elif head == "CREATE":
             yield from _sql_creates(statement)
         elif head.startswith("ALTER"):
-            yield from _sql_dropped_columns(statement)
+            yield from _sql_table_changes(statement)
+        elif head.startswith("RENAME"):
+            yield from _sql_renamed_tables(statement)
 
 
 def _sql_drops(statement: str) -> Iterator[SchemaChange]:
     match = _DROP_TABLE_SQL.get().match(statement)
     if match is not None:
         for name in _split_names(match.group(1)):
-            yield "drop_table", _sql_name(name), None, False, statement
+            yield "drop_table", _sql_name(name), None, None, False, statement
 
 
 def _sql_creates(statement: str) -> Iterator[SchemaChange]:
     table = _CREATE_TABLE_SQL.get().match(statement)
     if table is not None:
-        yield "create_table", _sql_name(table.group(1)), None, False, statement
+        yield "create_table", _sql_name(table.group(1)), None, None, False, statement
         return
     index = _CREATE_INDEX_SQL.get().match(statement)
     if index is not None:
         concurrently = index.group(1) is not None
-        yield "create_index", _sql_name(index.group(2)), None, concurrently, statement
+        yield "create_index", _sql_name(index.group(2)), None, None, concurrently, statement
 
 
-def _sql_dropped_columns(statement: str) -> Iterator[SchemaChange]:
-    """`ALTER TABLE t DROP [COLUMN] c[, DROP ...]`: each column dropped."""
+def _sql_table_changes(statement: str) -> Iterator[SchemaChange]:
+    """`ALTER TABLE t DROP [COLUMN] c[, DROP ...]`, `ALTER TABLE t RENAME [TO|AS] u`,
+    `ALTER TABLE t RENAME [COLUMN] a TO b`: each column dropped, the table or column
+    renamed."""
     match = _ALTER_TABLE_SQL.get().match(statement)
     if match is None:
         return
     table = _sql_name(match.group(1))
     for action in _top_level_parts(match.group(2)):
-        dropped = _DROP_COLUMN_SQL.get().match(action.strip())
-        if dropped is None:
+        action = action.strip()
+        dropped = _DROP_COLUMN_SQL.get().match(action)
+        if dropped is not None:
+            name = dropped.group(2)
+            if dropped.group(1) is None and name.lower() in _NOT_COLUMNS:
+                continue  # DROP CONSTRAINT, DROP INDEX, DROP DEFAULT ...
+            yield "drop_column", table, _sql_name(name), None, False, statement
             continue
-        name = dropped.group(2)
-        if dropped.group(1) is None and name.lower() in _NOT_COLUMNS:
-            continue  # DROP CONSTRAINT, DROP INDEX, DROP DEFAULT ...
-        yield "drop_column", table, _sql_name(name), False, statement
+        renamed = _RENAME_SQL.get().match(action)
+        if renamed is None:
+            continue
+        to_table, column_keyword, old, new = renamed.groups()
+        if to_table is not None:
+            yield "rename_table", table, None, _sql_name(to_table), False, statement
+        elif column_keyword is not None or old.lower() not in _NOT_COLUMNS:
+            yield "alter_column", table, _sql_name(old), _sql_name(new), False, statement
+
+
+def _sql_renamed_tables(statement: str) -> Iterator[SchemaChange]:
+    """MySQL's `RENAME TABLE a TO b[, c TO d]`."""
+    match = _RENAME_TABLES_SQL.get().match(statement)
+    if match is None:
+        return
+    for pair in _top_level_parts(match.group(1)):
+        names = _RENAME_PAIR_SQL.get().fullmatch(pair.strip())
+        if names is not None:
+            old, new = _sql_name(names.group(1)), _sql_name(names.group(2))
+            yield "rename_table", old, None, new, False, statement
 
 
 def _sql_dialects(branch: Collection[str] | None, sql: str) -> tuple[str, ...] | None:

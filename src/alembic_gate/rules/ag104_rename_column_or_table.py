@@ -1,9 +1,13 @@
 """AG104: renaming a column (`alter_column(new_column_name=)`) or a table (`rename_table`).
 
+Renames written as SQL run by execute() (`ALTER TABLE t RENAME TO u`, `ALTER TABLE t RENAME
+[COLUMN] a TO b`, MySQL's `RENAME TABLE a TO b`) are read as the calls they stand for.
+
 Not reported for a table this revision (or, with a scope, an unreleased revision)
 created, nor for a column added earlier in this revision or by an unreleased revision:
 no released code uses their names. Nor for a table moved aside while a new one takes
-its name and its rows (`INSERT INTO`) in the same revision.
+its name and its rows (`INSERT INTO`) in the same revision, nor for a table renamed and
+renamed back in it.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         )
         if not renames or checked.is_new_table(call.table, call) or _new_column(checked, call):
             continue
-        if _moved_aside(checked, call):
+        if _moved_aside(checked, call) or _renamed_back(checked, call):
             continue
         names = (call.table,) if call.name == "rename_table" else (call.table, call.column)
         confidence = name_confidence(*names)
@@ -55,18 +59,39 @@ def _moved_aside(checked: Checked, call: Call) -> bool:
     return recreated and checked.copied_into(table)
 
 
+def _renamed_back(checked: Checked, call: Call) -> bool:
+    """A table renamed and renamed back in this revision (pgAdmin renames `user` to
+    `user_old` and back, for SQLite to rewrite the foreign keys that name it): the name
+    stays. Each of the two renames is this one."""
+    if call.name != "rename_table" or not call.table or not call.new_table:
+        return False
+    old, new = call.table.lower(), call.new_table.lower()
+
+    def reverses(other: Call) -> bool:
+        return (
+            other.name == "rename_table"
+            and (other.table or "").lower() == new
+            and (other.new_table or "").lower() == old
+        )
+
+    earlier = checked.before(call)
+    return any(map(reverses, checked.after(call))) or any(map(reverses, earlier))
+
+
 def _new_name(call: Call) -> str:
     name = call.new_table if call.name == "rename_table" else call.options["new_column_name"]
     return f'"{name}"' if isinstance(name, str) else "a new name"
 
 
 def _message(call: Call) -> str:
+    sql = call.sql is not None  # written as SQL run by execute()
     if call.name == "rename_table":
-        what = f"rename_table renames table {described(call.table)} to {_new_name(call)}"
+        how = "RENAME (SQL run by execute())" if sql else "rename_table"
+        what = f"{how} renames table {described(call.table)} to {_new_name(call)}"
     else:
-        what = (
-            f"alter_column renames column {described(call.table, call.column)} to {_new_name(call)}"
-        )
+        how = "RENAME COLUMN (SQL run by execute())" if sql else "alter_column"
+        column = described(call.table, call.column)
+        what = f"{how} renames column {column} to {_new_name(call)}"
     return (
         f"{what}: the code still running from the previous release uses the old "
         "name and fails until the new release is everywhere"
