@@ -290,8 +290,9 @@ class Column:
 class Call:
     """One operation, in the order upgrade() runs it.
 
-    `name` is the op's method name ("add_column", "alter_column" ...), or
-    "backfill" for an `.execute(...)` (or ORM loop) that fills rows of `table`
+    `name` is the op's method name ("add_column", "alter_column" ...), also for DDL
+    run as SQL (`sql` then holds its statement), or "backfill" for an `.execute(...)`
+    (or ORM loop) that fills rows of `table`
     (None when the statement's table cannot be read; `column` when the filled
     column is known), or "empty" for a statement that deletes every row of `table`.
 
@@ -324,7 +325,9 @@ class Call:
     # `schema=` of the call or of its batch_alter_table(): the literal, or UNKNOWN.
     schema: object = None
     # execute / exec_driver_sql: the literal SQL text; UNKNOWN when it is built at run
-    # time; None without a statement or for a Core statement that changes rows only.
+    # time; None without a statement or for a Core statement that changes rows only. A
+    # call read from that SQL (`op.execute("DROP TABLE t")` is also a drop_table): its
+    # statement, with quoted text blanked; None for every op.* call written as one.
     sql: object = None
     # execute / exec_driver_sql: "data" when the statement only reads or changes rows
     # (UPDATE, INSERT, Core DML, SET ...), "schema" for DDL; None when not known.
@@ -1296,7 +1299,7 @@ class _Reader:
             if (name, table, column) in seen:
                 continue
             seen.add((name, table, column))
-            renamed = name == "alter_column"  # (the only alter_column SQL is read as)
+            renamed = name == "alter_column"  # (SQL is read as alter_column for renames only)
             options: dict[str, object] = {"new_column_name": new} if renamed else {}
             if concurrently:
                 options["postgresql_concurrently"] = True
