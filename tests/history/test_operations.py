@@ -1124,6 +1124,7 @@ def upgrade():
         ("drop_table", 1, "old_logs", None, {}, None),
         ("drop_table", 1, "audit", None, {}, None),
         ("drop_column", 2, "users", "legacy", {}, None),
+        ("add_column", 2, "users", "x", {}, None),
         ("drop_column", 2, "users", "email", {}, None),
         ("create_index", 4, "orders", None, {"postgresql_concurrently": True}, None),
         ("create_index", 5, "t3", None, {}, None),
@@ -1134,3 +1135,42 @@ def upgrade():
     ]
     assert all(c.sql is not None for c in ops.upgrade.calls)
     assert touched_tables(ops) == ("audit", "m", "old_logs", "orders", "t3", "tmp", "users")
+
+
+def test_columns_added_and_made_not_null_in_sql() -> None:
+    """ADD [COLUMN] c ... is an add_column whose NOT NULL, PRIMARY KEY and default
+    (DEFAULT, GENERATED, IDENTITY, a serial type) are read outside parentheses;
+    ALTER [COLUMN] c SET / DROP NOT NULL is alter_column(nullable=); ADD CONSTRAINT and
+    the like are no columns, ALTER COLUMN ... TYPE and SET DEFAULT are not read."""
+    body = """
+def upgrade():
+    op.execute("ALTER TABLE users ADD COLUMN age integer NOT NULL")
+    op.execute("ALTER TABLE users ADD IF NOT EXISTS nick varchar(20) NOT NULL DEFAULT ''")
+    op.execute("ALTER TABLE users ADD flag boolean CHECK (flag IS NOT NULL)")
+    op.execute("ALTER TABLE users ADD COLUMN n bigserial, ADD COLUMN k int PRIMARY KEY")
+    op.execute("ALTER TABLE users ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES b (id)")
+    op.execute("ALTER TABLE users ALTER COLUMN name SET NOT NULL, ALTER email DROP NOT NULL")
+    op.execute("ALTER TABLE users ALTER COLUMN name SET DEFAULT 'x'")
+    op.execute("ALTER TABLE users ALTER COLUMN name TYPE text")
+"""
+    ops = read_operations(HEAD + body)
+    read = [
+        (
+            c.name,
+            c.column,
+            dict(c.options),
+            c.new_column and c.new_column.nullable,
+            c.new_column and c.new_column.server_default,
+        )
+        for c in ops.upgrade.calls
+        if c.name != "execute"
+    ]
+    assert read == [
+        ("add_column", "age", {}, False, False),
+        ("add_column", "nick", {}, False, True),
+        ("add_column", "flag", {}, None, False),
+        ("add_column", "n", {}, None, True),
+        ("add_column", "k", {}, False, False),
+        ("alter_column", "name", {"nullable": False}, None, None),
+        ("alter_column", "email", {"nullable": True}, None, None),
+    ]

@@ -125,3 +125,24 @@ def test_only_upgrade_is_read(history: History) -> None:
     users_history(history)
     add(history, "b2", "a1", 'op.drop_column("users", "email")', downgrade=ADD_EMAIL)
     assert history.run(check) == []
+
+
+def test_not_null_column_added_in_sql(history: History) -> None:
+    """ALTER TABLE ... ADD [COLUMN] c type NOT NULL run by execute(): AG101, in SQL's
+    words; with a DEFAULT (or a serial type) it passes, as on a table created in SQL."""
+    users_history(history)
+    path = add(
+        history,
+        "b2",
+        "a1",
+        """
+        op.execute("ALTER TABLE users ADD COLUMN age integer NOT NULL")
+        op.execute("ALTER TABLE users ADD COLUMN nick varchar(20) NOT NULL DEFAULT ''")
+        op.execute("CREATE TABLE audit (id int); ALTER TABLE audit ADD who text NOT NULL")
+        """,
+    )
+    [finding] = history.run(check)
+    assert finding.line == line_of(history, path, "ADD COLUMN age")
+    assert finding.message.startswith(
+        'ADD COLUMN (SQL run by execute()) adds NOT NULL column "users.age" with no DEFAULT'
+    )

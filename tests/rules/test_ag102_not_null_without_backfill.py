@@ -286,3 +286,28 @@ def test_a_column_the_history_does_not_create(history: History) -> None:
     )
     [finding] = history.run(check)
     assert finding.confidence == "low"
+
+
+def test_set_not_null_in_sql(history: History) -> None:
+    """ALTER TABLE ... ALTER COLUMN c SET NOT NULL run by execute() with nothing filling
+    the column: AG102, in SQL's words; an UPDATE before it fills it."""
+    users_history(history)
+    path = add(
+        history, "b2", "a1", 'op.execute("ALTER TABLE users ALTER COLUMN name SET NOT NULL")'
+    )
+    [finding] = history.run(check)
+    assert finding.line == line_of(history, path, "SET NOT NULL")
+    assert finding.message.startswith(
+        'SET NOT NULL (SQL run by execute()) makes "users.name" NOT NULL, but nothing backfills'
+    )
+    assert "before the SET NOT NULL" in str(finding.fix)
+    add(
+        history,
+        "b2",
+        "a1",
+        """
+        op.execute("UPDATE users SET name = '' WHERE name IS NULL")
+        op.execute("ALTER TABLE users ALTER name SET NOT NULL")
+        """,
+    )
+    assert history.run(check) == []

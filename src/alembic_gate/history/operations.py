@@ -52,6 +52,8 @@ from alembic_gate.shared.records import field, fields, record, replace
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
+    from typing import Any
+
     from alembic_gate.history.revisions import RevisionFile
 
 
@@ -220,6 +222,22 @@ _RENAME_SQL = LazyPattern(
 )
 _RENAME_TABLES_SQL = LazyPattern(r"RENAME\s+TABLES?\s+(.*)", re.IGNORECASE | re.DOTALL)
 _RENAME_PAIR_SQL = LazyPattern(_QUALIFIED + r"\s+TO\s+" + _QUALIFIED, re.IGNORECASE)
+# `ADD [COLUMN] [IF NOT EXISTS] c <definition>`, and in a column's definition (upper
+# case, parentheses left out): NOT NULL, PRIMARY KEY, a value every row gets.
+_ADD_COLUMN_SQL = LazyPattern(
+    r"ADD\s+(COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(" + _SQL_NAME + r")(.*)",
+    re.IGNORECASE | re.DOTALL,
+)
+_NOT_NULL = LazyPattern(r"\bNOT\s+NULL\b")
+_PRIMARY_KEY = LazyPattern(r"\bPRIMARY\s+KEY\b")
+_GENERATED = LazyPattern(
+    r"\bDEFAULT\b|\bGENERATED\b|\bAUTO_INCREMENT\b|\bAUTOINCREMENT\b|\bIDENTITY\b"
+    r"|^\s*(?:SMALL|BIG)?SERIAL\d?\b"
+)
+# `ALTER [COLUMN] c SET NOT NULL` or `DROP NOT NULL`, an action of ALTER TABLE.
+_NULL_CHANGE_SQL = LazyPattern(
+    r"ALTER\s+(?:COLUMN\s+)?(" + _SQL_NAME + r")\s+(SET|DROP)\s+NOT\s+NULL\s*$", re.IGNORECASE
+)
 # What `ALTER TABLE t DROP <word>` drops when <word> is one of these: not a column.
 _NOT_COLUMNS = frozenset(
     {
@@ -1295,29 +1313,20 @@ class _Reader:
                 conditional=scope.conditional,
                 dialects=None if scope.dialects is None else tuple(sorted(scope.dialects)),
             )
-        for name, table, column, new, concurrently, sql in self._schema_changes(statement):
-            if (name, table, column) in seen:
+        for change in self._schema_changes(statement):
+            key = (change.name, change.table, change.column)
+            if key in seen:
                 continue
-            seen.add((name, table, column))
-            renamed = name == "alter_column"  # (SQL is read as alter_column for renames only)
-            options: dict[str, object] = {"new_column_name": new} if renamed else {}
-            if concurrently:
-                options["postgresql_concurrently"] = True
-            yield Call(
-                name,
-                node.lineno,
-                table,
-                column=column,
-                options=options,
-                new_table=new if name == "rename_table" else None,
+            seen.add(key)
+            yield replace(
+                change,
+                line=node.lineno,
                 autocommit=scope.autocommit,
                 conditional=scope.conditional,
-                new_column_name=new if renamed else None,
-                sql=sql,
-                dialects=_sql_dialects(scope.dialects, sql),
+                dialects=_sql_dialects(scope.dialects, str(change.sql)),
             )
 
-    def _schema_changes(self, statement: ast.expr | None) -> Iterator[SchemaChange]:
+    def _schema_changes(self, statement: ast.expr | None) -> Iterator[Call]:
         """The DDL of each SQL text in an execute() statement (`_sql_schema_changes`)."""
         if statement is None:
             return
@@ -1648,20 +1657,14 @@ def _sql_row_changes(text: str) -> Iterator[tuple[str, str | None, str | None]]:
         yield from _truncates(text)
 
 
-# A schema change SQL makes: (the op it stands for, table, column, the new name of a
-# rename, CONCURRENTLY given, the statement).
-SchemaChange = tuple[str, str | None, str | None, str | None, bool, str]
-
-
-def _sql_schema_changes(text: str) -> Iterator[SchemaChange]:
-    """The tables SQL creates, drops or renames, the columns it drops or renames and the
-    indexes it creates, each as the op.* call it stands for, read from the start of each
-    statement (quoted text, dollar-quoted bodies and comments aside: DDL inside a
-    function body or a string is not read)."""
+def _sql_schema_changes(text: str) -> Iterator[Call]:
+    """The tables SQL creates, drops or renames, the columns it adds, drops, renames or
+    makes NOT NULL (or not) and the indexes it creates, each as the op.* call it stands
+    for (its line and scope given by the caller, `sql` its statement), read from the
+    start of each statement (quoted text, dollar-quoted bodies and comments aside: DDL
+    inside a function body or a string is not read)."""
     lowered = text.lower() if text.isascii() else None
-    if not (
-        _may_hold(lowered, "drop") or _may_hold(lowered, "create") or _may_hold(lowered, "rename")
-    ):
+    if not any(_may_hold(lowered, word) for word in _DDL_WORDS):
         return
     if "'" in text or "$" in text or "/*" in text or "--" in text:
         text = _SQL_QUOTED.get().sub(" ", text)
@@ -1678,52 +1681,113 @@ def _sql_schema_changes(text: str) -> Iterator[SchemaChange]:
             yield from _sql_renamed_tables(statement)
 
 
-def _sql_drops(statement: str) -> Iterator[SchemaChange]:
+# The words DDL that `_sql_schema_changes` reads holds (lowercase, no i, k or s:
+# `_may_hold`); "alter" for ADD COLUMN and SET NOT NULL.
+_DDL_WORDS = ("drop", "create", "rename", "alter")
+
+
+def _ddl(name: str, table: str | None, statement: str, **given: Any) -> Call:
+    """The call a DDL statement stands for (line and scope filled in by `_fills`)."""
+    return Call(name, 0, table, sql=statement, **given)
+
+
+def _sql_drops(statement: str) -> Iterator[Call]:
     match = _DROP_TABLE_SQL.get().match(statement)
     if match is not None:
         for name in _split_names(match.group(1)):
-            yield "drop_table", _sql_name(name), None, None, False, statement
+            yield _ddl("drop_table", _sql_name(name), statement)
 
 
-def _sql_creates(statement: str) -> Iterator[SchemaChange]:
+def _sql_creates(statement: str) -> Iterator[Call]:
     table = _CREATE_TABLE_SQL.get().match(statement)
     if table is not None:
-        yield "create_table", _sql_name(table.group(1)), None, None, False, statement
+        yield _ddl("create_table", _sql_name(table.group(1)), statement)
         return
     index = _CREATE_INDEX_SQL.get().match(statement)
     if index is not None:
-        concurrently = index.group(1) is not None
-        yield "create_index", _sql_name(index.group(2)), None, None, concurrently, statement
+        options = {"postgresql_concurrently": True} if index.group(1) is not None else {}
+        yield _ddl("create_index", _sql_name(index.group(2)), statement, options=options)
 
 
-def _sql_table_changes(statement: str) -> Iterator[SchemaChange]:
-    """`ALTER TABLE t DROP [COLUMN] c[, DROP ...]`, `ALTER TABLE t RENAME [TO|AS] u`,
-    `ALTER TABLE t RENAME [COLUMN] a TO b`: each column dropped, the table or column
-    renamed."""
+def _sql_table_changes(statement: str) -> Iterator[Call]:
+    """The actions of `ALTER TABLE t ...` read (the others, ALTER COLUMN ... TYPE among
+    them, are not): DROP [COLUMN] c, ADD [COLUMN] c ..., ALTER [COLUMN] c SET|DROP NOT
+    NULL, RENAME [TO|AS] u, RENAME [COLUMN] a TO b."""
     match = _ALTER_TABLE_SQL.get().match(statement)
     if match is None:
         return
     table = _sql_name(match.group(1))
     for action in _top_level_parts(match.group(2)):
         action = action.strip()
-        dropped = _DROP_COLUMN_SQL.get().match(action)
-        if dropped is not None:
-            name = dropped.group(2)
-            if dropped.group(1) is None and name.lower() in _NOT_COLUMNS:
-                continue  # DROP CONSTRAINT, DROP INDEX, DROP DEFAULT ...
-            yield "drop_column", table, _sql_name(name), None, False, statement
-            continue
-        renamed = _RENAME_SQL.get().match(action)
-        if renamed is None:
-            continue
-        to_table, column_keyword, old, new = renamed.groups()
-        if to_table is not None:
-            yield "rename_table", table, None, _sql_name(to_table), False, statement
-        elif column_keyword is not None or old.lower() not in _NOT_COLUMNS:
-            yield "alter_column", table, _sql_name(old), _sql_name(new), False, statement
+        word = action[:6].upper()
+        if word.startswith("DROP"):
+            yield from _sql_dropped_column(table, action, statement)
+        elif word.startswith("ADD"):
+            yield from _sql_added_column(table, action, statement)
+        elif word.startswith("ALTER"):
+            yield from _sql_null_change(table, action, statement)
+        elif word == "RENAME":
+            yield from _sql_rename(table, action, statement)
 
 
-def _sql_renamed_tables(statement: str) -> Iterator[SchemaChange]:
+def _sql_dropped_column(table: str | None, action: str, statement: str) -> Iterator[Call]:
+    dropped = _DROP_COLUMN_SQL.get().match(action)
+    if dropped is None:
+        return
+    name = dropped.group(2)
+    if dropped.group(1) is None and name.lower() in _NOT_COLUMNS:
+        return  # DROP CONSTRAINT, DROP INDEX, DROP DEFAULT ...
+    yield _ddl("drop_column", table, statement, column=_sql_name(name))
+
+
+def _sql_added_column(table: str | None, action: str, statement: str) -> Iterator[Call]:
+    """`ADD [COLUMN] [IF NOT EXISTS] c type [NOT NULL] [DEFAULT ...] ...` (its type is not
+    kept: SQL's spelling is not SQLAlchemy's)."""
+    added = _ADD_COLUMN_SQL.get().match(action)
+    if added is None:
+        return
+    keyword, name, definition = added.groups()
+    if keyword is None and name.lower() in _NOT_COLUMNS:
+        return  # ADD CONSTRAINT, ADD PRIMARY KEY, ADD INDEX ...
+    column = _sql_name(name)
+    words = _outside_parentheses(definition).upper()
+    primary = "PRIMARY" in words and _PRIMARY_KEY.get().search(words) is not None
+    new = Column(
+        column,
+        nullable=False if primary or _NOT_NULL.get().search(words) else None,
+        server_default=_GENERATED.get().search(words) is not None,
+        client_default=False,
+        primary_key=primary,
+    )
+    yield _ddl("add_column", table, statement, column=column, new_column=new)
+
+
+def _sql_null_change(table: str | None, action: str, statement: str) -> Iterator[Call]:
+    """`ALTER [COLUMN] c SET NOT NULL` / `DROP NOT NULL`."""
+    changed = _NULL_CHANGE_SQL.get().match(action)
+    if changed is not None:
+        name, how = changed.groups()
+        options = {"nullable": how.upper() == "DROP"}
+        yield _ddl("alter_column", table, statement, column=_sql_name(name), options=options)
+
+
+def _sql_rename(table: str | None, action: str, statement: str) -> Iterator[Call]:
+    renamed = _RENAME_SQL.get().match(action)
+    if renamed is None:
+        return
+    to_table, column_keyword, old, new = renamed.groups()
+    if to_table is not None:
+        yield _ddl("rename_table", table, statement, new_table=_sql_name(to_table))
+    elif column_keyword is not None or old.lower() not in _NOT_COLUMNS:
+        name = _sql_name(new)
+        options = {"new_column_name": name}
+        column = _sql_name(old)
+        yield _ddl(
+            "alter_column", table, statement, column=column, options=options, new_column_name=name
+        )
+
+
+def _sql_renamed_tables(statement: str) -> Iterator[Call]:
     """MySQL's `RENAME TABLE a TO b[, c TO d]`."""
     match = _RENAME_TABLES_SQL.get().match(statement)
     if match is None:
@@ -1732,7 +1796,17 @@ def _sql_renamed_tables(statement: str) -> Iterator[SchemaChange]:
         names = _RENAME_PAIR_SQL.get().fullmatch(pair.strip())
         if names is not None:
             old, new = _sql_name(names.group(1)), _sql_name(names.group(2))
-            yield "rename_table", old, None, new, False, statement
+            yield _ddl("rename_table", old, statement, new_table=new)
+
+
+def _outside_parentheses(text: str) -> str:
+    """`text` without what parentheses hold (a CHECK's condition, a type's length)."""
+    while "(" in text:
+        shorter = re.sub(r"\([^()]*\)", " ", text)
+        if shorter == text:
+            return text
+        text = shorter
+    return text
 
 
 def _sql_dialects(branch: Collection[str] | None, sql: str) -> tuple[str, ...] | None:

@@ -1,4 +1,5 @@
-"""AG101: `add_column` NOT NULL without `server_default` on a table that already exists."""
+"""AG101: `add_column` NOT NULL without `server_default` on a table that already exists
+(also `ALTER TABLE t ADD [COLUMN] c type NOT NULL` run as SQL by execute())."""
 
 from __future__ import annotations
 
@@ -28,9 +29,11 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
 
 def _message(call: Call) -> str:
     assert call.new_column is not None
+    how = "ADD COLUMN (SQL run by execute())" if call.sql is not None else "add_column"
+    default = "DEFAULT" if call.sql is not None else "server_default"
     message = (
-        f"add_column adds NOT NULL column {described(call.table, call.column)} with no "
-        "server_default to a table that already exists: the ALTER fails as soon as "
+        f"{how} adds NOT NULL column {described(call.table, call.column)} with no "
+        f"{default} to a table that already exists: the ALTER fails as soon as "
         "the table holds a row (MySQL fills in zeros instead, and the previous "
         "release's INSERTs fail)"
     )

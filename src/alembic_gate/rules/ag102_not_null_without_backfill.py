@@ -1,4 +1,5 @@
-"""AG102: `alter_column(nullable=False)` with no backfill before it.
+"""AG102: `alter_column(nullable=False)` (or `ALTER TABLE t ALTER [COLUMN] c SET NOT NULL`
+run as SQL by execute()) with no backfill before it.
 
 Not reported when the column cannot hold NULL: the table is new or emptied by this
 revision, the column was filled (an UPDATE or DELETE ... IS NULL of its table, an ORM
@@ -79,8 +80,9 @@ def _fills(target: Call, calls: Iterable[Call]) -> bool:
 
 
 def _message(call: Call, reason: str) -> str:
+    how = "SET NOT NULL (SQL run by execute())" if call.sql is not None else "alter_column"
     return (
-        f"alter_column makes {described(call.table, call.column)} NOT NULL, but nothing "
+        f"{how} makes {described(call.table, call.column)} NOT NULL, but nothing "
         f"backfills it first (no UPDATE of the table in this revision or an earlier "
         f"one) and {reason}: the ALTER fails if any row still holds NULL"
     )
@@ -91,7 +93,8 @@ def _fix(call: Call) -> str:
     column = call.column or "<column>"
     return (
         f'op.execute("UPDATE {table} SET {column} = ... WHERE {column} IS NULL")'
-        " before the alter_column, in this revision or an earlier one"
+        f" before the {'SET NOT NULL' if call.sql is not None else 'alter_column'}, in this"
+        " revision or an earlier one"
     )
 
 
