@@ -554,3 +554,25 @@ def test_statements_on_new_tables_only_are_not_queried_and_nothing_is_missed(
         (index, "accounts", "SHARE", False),
     ]
     assert run.locks(CHANGE_LEDGER)["statements"] == 5
+
+
+@pytest.mark.postgres
+def test_an_index_built_in_sql_is_measured_as_the_call_would_be(local: Path) -> None:
+    """CREATE INDEX run by op.execute(): lint reads it as create_index (AG105, in SQL's
+    words), and the lock the trace measures on that line stands in its place."""
+    root = Path(shutil.copytree(PROJECTS / "check_locks", local / uuid.uuid4().hex[:8]))
+    index = root / INDEX
+    written = 'op.create_index(op.f("ix_accounts_name"), "accounts", ["name"], unique=False)'
+    text = index.read_text()
+    assert written in text
+    index.write_text(
+        text.replace(written, 'op.execute("CREATE INDEX ix_accounts_name ON accounts (name)")')
+    )
+    line = line_of(index, "op.execute(")
+    measured = _check(local, "--extend-select", "AG105", "-x", "lock_timeout=options", root=root)
+    assert measured.found(INDEX) == [("AG906", line)]
+    static = _check(local, "--extend-select", "AG105", "--ignore", "AG905,AG906,AG907", root=root)
+    assert static.found(INDEX) == [("AG105", line)]
+    assert static.finding("AG105", INDEX)["message"].startswith(
+        "CREATE INDEX (SQL run by execute())"
+    )
