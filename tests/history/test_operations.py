@@ -1140,8 +1140,9 @@ def upgrade():
 def test_columns_added_and_made_not_null_in_sql() -> None:
     """ADD [COLUMN] c ... is an add_column whose NOT NULL, PRIMARY KEY and default
     (DEFAULT, GENERATED, IDENTITY, a serial type) are read outside parentheses;
-    ALTER [COLUMN] c SET / DROP NOT NULL is alter_column(nullable=); ADD CONSTRAINT and
-    the like are no columns, ALTER COLUMN ... TYPE and SET DEFAULT are not read."""
+    ALTER [COLUMN] c SET / DROP NOT NULL is alter_column(nullable=), ALTER COLUMN ...
+    TYPE alter_column(type_=); ADD CONSTRAINT and the like are no columns, SET DEFAULT is
+    not read."""
     body = """
 def upgrade():
     op.execute("ALTER TABLE users ADD COLUMN age integer NOT NULL")
@@ -1173,4 +1174,10 @@ def upgrade():
         ("add_column", "k", {}, False, False),
         ("alter_column", "name", {"nullable": False}, None, None),
         ("alter_column", "email", {"nullable": True}, None, None),
+        ("alter_column", "name", {}, None, None),
+    ]
+    assert [c.type_text for c in ops.upgrade.calls if c.name == "alter_column"] == [
+        None,
+        None,
+        "text",
     ]

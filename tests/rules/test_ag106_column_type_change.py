@@ -186,3 +186,25 @@ def test_a_longer_varchar_on_a_mysql_history(history: History) -> None:
     )
     [finding] = history.run(check)
     assert finding.confidence == "high"
+
+
+def test_type_changes_written_as_sql(history: History) -> None:
+    """ALTER TABLE ... ALTER [COLUMN] c [SET DATA] TYPE t [USING ...] run by execute():
+    read against the type the history gave the column, as type_= is; a longer VARCHAR
+    (SQL's `character varying`) is made in place on PostgreSQL, an integer widened is
+    not."""
+    users_history(history)
+    path = add(
+        history,
+        "b2",
+        "a1",
+        """
+        op.execute("ALTER TABLE users ALTER COLUMN name TYPE character varying(100)")
+        op.execute("ALTER TABLE users ALTER id SET DATA TYPE bigint USING id::bigint")
+        """,
+    )
+    [finding] = history.run(check)
+    assert finding.line == line_of(history, path, "SET DATA TYPE bigint")
+    assert finding.message.startswith(
+        'ALTER COLUMN ... TYPE (SQL run by execute()) changes the type of "users.id" to bigint'
+    )

@@ -234,6 +234,12 @@ _GENERATED = LazyPattern(
     r"\bDEFAULT\b|\bGENERATED\b|\bAUTO_INCREMENT\b|\bAUTOINCREMENT\b|\bIDENTITY\b"
     r"|^\s*(?:SMALL|BIG)?SERIAL\d?\b"
 )
+# `ALTER [COLUMN] c [SET DATA] TYPE t [COLLATE x] [USING e]`: the type's text.
+_TYPE_CHANGE_SQL = LazyPattern(
+    r"ALTER\s+(?:COLUMN\s+)?(" + _SQL_NAME + r")\s+(?:SET\s+DATA\s+)?TYPE\s+"
+    r"(.+?)\s*(?:\bCOLLATE\b.*|\bUSING\b.*)?$",
+    re.IGNORECASE | re.DOTALL,
+)
 # `ALTER [COLUMN] c SET NOT NULL` or `DROP NOT NULL`, an action of ALTER TABLE.
 _NULL_CHANGE_SQL = LazyPattern(
     r"ALTER\s+(?:COLUMN\s+)?(" + _SQL_NAME + r")\s+(SET|DROP)\s+NOT\s+NULL\s*$", re.IGNORECASE
@@ -1710,9 +1716,9 @@ def _sql_creates(statement: str) -> Iterator[Call]:
 
 
 def _sql_table_changes(statement: str) -> Iterator[Call]:
-    """The actions of `ALTER TABLE t ...` read (the others, ALTER COLUMN ... TYPE among
-    them, are not): DROP [COLUMN] c, ADD [COLUMN] c ..., ALTER [COLUMN] c SET|DROP NOT
-    NULL, RENAME [TO|AS] u, RENAME [COLUMN] a TO b."""
+    """The actions of `ALTER TABLE t ...` read (not the others): DROP [COLUMN] c, ADD
+    [COLUMN] c ..., ALTER [COLUMN] c SET|DROP NOT NULL, ALTER [COLUMN] c [SET DATA] TYPE
+    t, RENAME [TO|AS] u, RENAME [COLUMN] a TO b."""
     match = _ALTER_TABLE_SQL.get().match(statement)
     if match is None:
         return
@@ -1725,7 +1731,7 @@ def _sql_table_changes(statement: str) -> Iterator[Call]:
         elif word.startswith("ADD"):
             yield from _sql_added_column(table, action, statement)
         elif word.startswith("ALTER"):
-            yield from _sql_null_change(table, action, statement)
+            yield from _sql_column_change(table, action, statement)
         elif word == "RENAME":
             yield from _sql_rename(table, action, statement)
 
@@ -1762,13 +1768,22 @@ def _sql_added_column(table: str | None, action: str, statement: str) -> Iterato
     yield _ddl("add_column", table, statement, column=column, new_column=new)
 
 
-def _sql_null_change(table: str | None, action: str, statement: str) -> Iterator[Call]:
-    """`ALTER [COLUMN] c SET NOT NULL` / `DROP NOT NULL`."""
+def _sql_column_change(table: str | None, action: str, statement: str) -> Iterator[Call]:
+    """`ALTER [COLUMN] c SET NOT NULL` / `DROP NOT NULL`, and `ALTER [COLUMN] c [SET DATA]
+    TYPE t [COLLATE ...] [USING ...]` (`type_text`: the type, its words run together as
+    one name, `character varying(20)` as `charactervarying(20)`, so that AG106 reads it
+    as it reads SQLAlchemy's)."""
     changed = _NULL_CHANGE_SQL.get().match(action)
     if changed is not None:
         name, how = changed.groups()
         options = {"nullable": how.upper() == "DROP"}
         yield _ddl("alter_column", table, statement, column=_sql_name(name), options=options)
+        return
+    typed = _TYPE_CHANGE_SQL.get().match(action)
+    if typed is not None:
+        name, type_text = typed.groups()
+        written = re.sub(r"\s+", "", type_text.strip())
+        yield _ddl("alter_column", table, statement, column=_sql_name(name), type_text=written)
 
 
 def _sql_rename(table: str | None, action: str, statement: str) -> Iterator[Call]:

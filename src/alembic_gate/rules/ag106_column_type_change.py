@@ -1,4 +1,6 @@
-"""AG106: `alter_column(type_=...)`, which rewrites the table on most databases.
+"""AG106: `alter_column(type_=...)`, which rewrites the table on most databases (also
+`ALTER TABLE t ALTER [COLUMN] c [SET DATA] TYPE ...` run as SQL by execute(): its type
+read with its words run together, `character varying(20)` as `charactervarying(20)`).
 
 Not reported for changes the database makes without touching the rows. On PostgreSQL
 (ALTER TABLE, "Notes": a rewrite is not needed when the old type is binary coercible
@@ -85,8 +87,9 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         if judged is None:
             continue
         note, confidence = judged
+        how = "ALTER COLUMN ... TYPE (SQL run by execute())" if call.sql else "alter_column"
         message = (
-            f"alter_column changes the type of {described(call.table, call.column)}"
+            f"{how} changes the type of {described(call.table, call.column)}"
             f" to {call.type_text}: most type changes rewrite the whole table under "
             "an exclusive lock, and code from the previous release may not read the "
             f"new type{note}"
