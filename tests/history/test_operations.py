@@ -1181,3 +1181,25 @@ def upgrade():
         None,
         "text",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "blanked"),
+    [
+        ("a 'it''s' b", "a   b"),
+        ("x $$ DROP TABLE t; $$ y", "x   y"),
+        ("x $f$ a $$ b $f$ y", "x   y"),
+        ("a /* DROP TABLE t */ b -- DROP TABLE u\nc", "a   b  c"),
+        ("DROP TABLE t; 'open", "DROP TABLE t;  "),
+        ("DROP TABLE t; $a$ $b$ $c$", "DROP TABLE t;  "),  # left open: to the end
+    ],
+)
+def test_quoted_text_and_comments_are_blanked_in_one_pass(text: str, blanked: str) -> None:
+    assert operations_module._blanked(text) == blanked
+
+
+def test_many_dollar_tags_left_open_are_read_in_one_pass() -> None:
+    """130 KB of distinct dollar-quote openers, none closed (a hostile file): the DROP
+    before them is read, and nothing after (matched by backtracking, this took seconds)."""
+    text = "DROP TABLE x; " + " ".join(f"$t{i}$ DROP TABLE y{i};" for i in range(8000))
+    assert [c.table for c in operations_module._sql_schema_changes(text)] == ["x"]
