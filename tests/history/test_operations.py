@@ -1203,3 +1203,15 @@ def test_many_dollar_tags_left_open_are_read_in_one_pass() -> None:
     before them is read, and nothing after (matched by backtracking, this took seconds)."""
     text = "DROP TABLE x; " + " ".join(f"$t{i}$ DROP TABLE y{i};" for i in range(8000))
     assert [c.table for c in operations_module._sql_schema_changes(text)] == ["x"]
+
+
+def test_a_column_definition_is_read_outside_parentheses_however_deep() -> None:
+    """NOT NULL inside a CHECK does not count; after 50,000 nested parentheses (a hostile
+    file: one pass, where a pattern applied once per level took seconds) it does."""
+    read = operations_module._sql_schema_changes
+    [check] = read("ALTER TABLE t ADD c int CHECK (c IS NOT NULL)")
+    deep = "ALTER TABLE t ADD c int DEFAULT " + "(" * 50_000 + "1" + ")" * 50_000 + " NOT NULL"
+    [nested] = read(deep)
+    assert check.new_column is not None and check.new_column.nullable is None
+    assert nested.new_column is not None
+    assert (nested.new_column.nullable, nested.new_column.server_default) == (False, True)

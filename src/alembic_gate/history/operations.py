@@ -1847,13 +1847,22 @@ def _sql_renamed_tables(statement: str) -> Iterator[Call]:
 
 
 def _outside_parentheses(text: str) -> str:
-    """`text` without what parentheses hold (a CHECK's condition, a type's length)."""
-    while "(" in text:
-        shorter = re.sub(r"\([^()]*\)", " ", text)
-        if shorter == text:
-            return text
-        text = shorter
-    return text
+    """`text` without what parentheses hold (a CHECK's condition, a type's length), in
+    one pass (however deep they nest)."""
+    if "(" not in text:
+        return text
+    kept: list[str] = []
+    depth = 0
+    for char in text:
+        if char == "(":
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+            if not depth:
+                kept.append(" ")
+        elif not depth:
+            kept.append(char)
+    return "".join(kept)
 
 
 def _sql_dialects(branch: Collection[str] | None, sql: str) -> tuple[str, ...] | None:
