@@ -40,7 +40,7 @@ import functools
 import marshal
 import re
 import zlib
-from collections.abc import Collection, Iterable, Iterator, Mapping, Set
+from collections.abc import Iterable, Iterator, Mapping, Set
 
 from alembic_gate.history import plain
 from alembic_gate.history.literals import UNKNOWN as UNKNOWN
@@ -182,15 +182,12 @@ _MAX_HELPER_VISITS = 256
 _SQL_NAME = r"(?:[\w$]+|\"[^\"]+\"|`[^`]+`|\[[^\]]+\]|%s|%\(\w+\)s|\{\w*\})"
 _QUALIFIED = rf"({_SQL_NAME}(?:\s*\.\s*{_SQL_NAME})*)"
 _PLACEHOLDER = LazyPattern(r"%s|%\(\w+\)s|\{\w*\}")
+# Names separated by commas (`DROP TABLE a, b`, `TRUNCATE a, b`), as one group.
+_QUALIFIED_LIST = rf"({_QUALIFIED[1:-1]}(?:\s*,\s*{_QUALIFIED[1:-1]})*)"
 # DDL run as SQL (`op.execute("DROP TABLE t")`), each pattern matched at the start of a
 # statement once quoted text and comments are blanked (`_sql_schema_changes`).
 _DROP_TABLE_SQL = LazyPattern(
-    r"DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?("
-    + _QUALIFIED[1:-1]
-    + r"(?:\s*,\s*"
-    + _QUALIFIED[1:-1]
-    + r")*)",
-    re.IGNORECASE,
+    r"DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?" + _QUALIFIED_LIST, re.IGNORECASE
 )
 _CREATE_TABLE_SQL = LazyPattern(
     r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:GLOBAL\s+|LOCAL\s+)?(?:TEMPORARY|TEMP)\s+|UNLOGGED\s+)?"
@@ -268,12 +265,7 @@ _DELETE_SQL = LazyPattern(
     re.IGNORECASE,
 )
 _TRUNCATE_SQL = LazyPattern(
-    r"\bTRUNCATE\s+(?:TABLE\s+)?(?:ONLY\s+)?("
-    + _QUALIFIED[1:-1]
-    + r"(?:\s*,\s*"
-    + _QUALIFIED[1:-1]
-    + r")*)",
-    re.IGNORECASE,
+    r"\bTRUNCATE\s+(?:TABLE\s+)?(?:ONLY\s+)?" + _QUALIFIED_LIST, re.IGNORECASE
 )
 _IS_NULL = LazyPattern(r"(" + _SQL_NAME + r")\s+IS\s+NULL\b", re.IGNORECASE)
 # The words that end an UPDATE's SET clause (lowercase: found in text whose ASCII letters
@@ -1307,7 +1299,9 @@ class _Reader:
         """The backfills and emptied tables of an execute() statement."""
         statement = self._resolve(_argument(node, 0, "sqltext"))
         seen: set[tuple[str, str | None, str | None]] = set()
-        for kind, table, column in self._row_changes(statement):
+        branch = None if scope.dialects is None else tuple(sorted(scope.dialects))
+        texts: list[str] = []  # the statement's SQL texts, as `_row_changes` finds them
+        for kind, table, column in self._row_changes(statement, texts):
             if (kind, table, column) in seen:
                 continue
             seen.add((kind, table, column))
@@ -1318,9 +1312,9 @@ class _Reader:
                 column=column,
                 autocommit=scope.autocommit,
                 conditional=scope.conditional,
-                dialects=None if scope.dialects is None else tuple(sorted(scope.dialects)),
+                dialects=branch,
             )
-        for change in self._schema_changes(statement):
+        for change in (change for text in texts for change in _sql_schema_changes(text)):
             key = (change.name, change.table, change.column)
             if key in seen:
                 continue
@@ -1330,23 +1324,15 @@ class _Reader:
                 line=node.lineno,
                 autocommit=scope.autocommit,
                 conditional=scope.conditional,
-                dialects=_sql_dialects(scope.dialects, str(change.sql)),
+                dialects=_sql_dialects(branch, str(change.sql)),
             )
 
-    def _schema_changes(self, statement: ast.expr | None) -> Iterator[Call]:
-        """The DDL of each SQL text in an execute() statement (`_sql_schema_changes`)."""
-        if statement is None:
-            return
-        for sub in ast.walk(statement):
-            text = self._sql(sub)
-            if text is not None:
-                yield from _sql_schema_changes(text)
-
     def _row_changes(
-        self, statement: ast.expr | None
+        self, statement: ast.expr | None, texts: list[str]
     ) -> Iterator[tuple[str, str | None, str | None]]:
         """("backfill" | "empty", table, column) for each statement that fills or
-        empties rows (table None: an UPDATE of a table that cannot be read)."""
+        empties rows (table None: an UPDATE of a table that cannot be read); the SQL
+        texts it reads are added to `texts` (for the DDL they hold: one walk)."""
         if statement is None:
             return
         # `sa.update(t).values(a=...)`: the columns each update() call fills (the
@@ -1355,6 +1341,7 @@ class _Reader:
         for sub in ast.walk(statement):
             text = self._sql(sub)
             if text is not None:
+                texts.append(text)
                 yield from _sql_row_changes(text)
             if not isinstance(sub, ast.Call):
                 continue
@@ -1865,12 +1852,12 @@ def _outside_parentheses(text: str) -> str:
     return "".join(kept)
 
 
-def _sql_dialects(branch: Collection[str] | None, sql: str) -> tuple[str, ...] | None:
-    """Where DDL read from SQL runs: its dialect branch's databases; else, for a name
-    quoted in backticks (MySQL's quoting, which SQLite takes too, never PostgreSQL's),
-    those two; else any."""
+def _sql_dialects(branch: tuple[str, ...] | None, sql: str) -> tuple[str, ...] | None:
+    """Where DDL read from SQL runs: its dialect branch's databases (sorted); else, for a
+    name quoted in backticks (MySQL's quoting, which SQLite takes too, never
+    PostgreSQL's), those two; else any."""
     if branch is not None:
-        return tuple(sorted(branch))
+        return branch
     return ("mysql", "sqlite") if "`" in sql else None
 
 
@@ -1998,7 +1985,7 @@ def _deletes(text: str) -> Iterator[tuple[str, str | None, str | None]]:
 
 def _truncates(text: str) -> Iterator[tuple[str, str | None, str | None]]:
     for match in _TRUNCATE_SQL.get().finditer(text):
-        for name in re.split(r"\s*,\s*", match.group(1)):
+        for name in _split_names(match.group(1)):
             table = _sql_name(name)
             if table is not None:
                 yield "empty", table, None
