@@ -8,7 +8,13 @@ from collections.abc import Iterator
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Call
-from alembic_gate.rules.ag1xx import Checked, described, each_revision, name_confidence
+from alembic_gate.rules.ag1xx import (
+    Checked,
+    as_written,
+    described,
+    each_revision,
+    name_confidence,
+)
 
 RULE = rule("AG101")
 
@@ -29,7 +35,7 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
 
 def _message(call: Call) -> str:
     assert call.new_column is not None
-    how = "ADD COLUMN (SQL run by execute())" if call.sql is not None else "add_column"
+    how = as_written(call, "ADD COLUMN", "add_column")
     default = "DEFAULT" if call.sql is not None else "server_default"
     message = (
         f"{how} adds NOT NULL column {described(call.table, call.column)} with no "

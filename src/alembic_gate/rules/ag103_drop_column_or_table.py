@@ -21,6 +21,7 @@ from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Call
 from alembic_gate.rules.ag1xx import (
     Checked,
+    as_written,
     described,
     each_revision,
     name_confidence,
@@ -114,10 +115,10 @@ def _lower(call: Call) -> str:
 
 def _message(call: Call) -> str:
     if call.name == "drop_table":
-        how = "DROP TABLE (SQL run by execute())" if call.sql is not None else "drop_table"
+        how = as_written(call, "DROP TABLE", "drop_table")
         what = f"{how} drops table {described(call.table)} and every row in it"
     else:
-        how = "DROP COLUMN (SQL run by execute())" if call.sql is not None else "drop_column"
+        how = as_written(call, "DROP COLUMN", "drop_column")
         what = f"{how} drops column {described(call.table, call.column)} and its data"
     return (
         f"{what}: the code still running from the previous release fails on it "

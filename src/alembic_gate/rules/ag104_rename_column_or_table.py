@@ -17,7 +17,13 @@ from collections.abc import Iterator
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Call
-from alembic_gate.rules.ag1xx import Checked, described, each_revision, name_confidence
+from alembic_gate.rules.ag1xx import (
+    Checked,
+    as_written,
+    described,
+    each_revision,
+    name_confidence,
+)
 
 RULE = rule("AG104")
 
@@ -74,8 +80,7 @@ def _renamed_back(checked: Checked, call: Call) -> bool:
             and (other.new_table or "").lower() == old
         )
 
-    earlier = checked.before(call)
-    return any(map(reverses, checked.after(call))) or any(map(reverses, earlier))
+    return any(reverses(other) for other in checked.calls if other is not call)
 
 
 def _new_name(call: Call) -> str:
@@ -84,12 +89,11 @@ def _new_name(call: Call) -> str:
 
 
 def _message(call: Call) -> str:
-    sql = call.sql is not None  # written as SQL run by execute()
     if call.name == "rename_table":
-        how = "RENAME (SQL run by execute())" if sql else "rename_table"
+        how = as_written(call, "RENAME", "rename_table")
         what = f"{how} renames table {described(call.table)} to {_new_name(call)}"
     else:
-        how = "RENAME COLUMN (SQL run by execute())" if sql else "alter_column"
+        how = as_written(call, "RENAME COLUMN", "alter_column")
         column = described(call.table, call.column)
         what = f"{how} renames column {column} to {_new_name(call)}"
     return (

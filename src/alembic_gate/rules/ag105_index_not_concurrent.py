@@ -18,6 +18,7 @@ from alembic_gate.history.operations import Call
 from alembic_gate.rules.ag1xx import (
     POSTGRESQL,
     Checked,
+    as_written,
     described,
     each_revision,
     name_confidence,
@@ -53,14 +54,14 @@ def _message(call: Call) -> str | None:
     concurrently = call.options.get(_OPTION, False)
     sql = call.sql is not None  # CREATE INDEX written as SQL
     if concurrently is False or concurrently is None:
-        how = "CREATE INDEX (SQL run by execute())" if sql else "create_index"
+        how = as_written(call, "CREATE INDEX", "create_index")
         missing = "CONCURRENTLY" if sql else f"{_OPTION}=True"
         return (
             f"{how} builds an index on {described(call.table)} without {missing}: "
             "CREATE INDEX blocks every write to the table until the index is built"
         )
     if not call.autocommit:
-        how = "CREATE INDEX CONCURRENTLY (SQL run by execute())" if sql else "create_index"
+        how = as_written(call, "CREATE INDEX CONCURRENTLY", "create_index")
         given = "" if sql else f" with {_OPTION}=True"
         return (
             f"{how}{given} on {described(call.table)} runs inside the migration's "

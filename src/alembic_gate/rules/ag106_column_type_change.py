@@ -40,6 +40,7 @@ from alembic_gate.history.operations import Call, upgrade_calls
 from alembic_gate.rules.ag1xx import (
     MYSQL,
     Checked,
+    as_written,
     described,
     each_revision,
     name_confidence,
@@ -87,7 +88,7 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         if judged is None:
             continue
         note, confidence = judged
-        how = "ALTER COLUMN ... TYPE (SQL run by execute())" if call.sql else "alter_column"
+        how = as_written(call, "ALTER COLUMN ... TYPE", "alter_column")
         message = (
             f"{how} changes the type of {described(call.table, call.column)}"
             f" to {call.type_text}: most type changes rewrite the whole table under "

@@ -548,6 +548,12 @@ def each_revision(check_revision: Callable[[Checked], Iterator[Finding]]) -> Che
     return check
 
 
+def as_written(call: Call, sql: str, op: str) -> str:
+    """What a finding calls the operation: `op`, the op.* method; for a call read from
+    SQL run by execute() (`Call.sql`), the SQL's words `sql`, saying where they ran."""
+    return f"{sql} (SQL run by execute())" if call.sql is not None else op
+
+
 def described(table: str | None, column: str | None = None) -> str:
     """`"users.email"`, `"users"`, or what is known when a name is computed at run time."""
     if table is not None and column is not None:
