@@ -227,7 +227,9 @@ def _place_of(
     """`_operations_of`, as a RevisionFile holds it: (ops_in, ops_at), or the operations."""
     if type(entry) is tuple and len(entry) == 3 and source is not None:
         offset, length = entry[1], entry[2]
-        if type(offset) is int and type(length) is int:  # (most: loaded from the file)
+        # (most: loaded from the file) `_operations_of`'s first case, without the tuple
+        # it builds: going through it costs a pre-commit run 2.8 M instructions (1.1%)
+        if type(offset) is int and type(length) is int:
             return (source, packed_place(offset, length)), None
     at, ops = _operations_of(entry, source)
     return ((None, None) if at is None else (at[0], packed_place(at[1], at[2]))), ops
