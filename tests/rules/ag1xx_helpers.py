@@ -49,6 +49,14 @@ op.create_table(
     sa.PrimaryKeyConstraint("id"),
 )
 """
+# SQLite's rebuild of `users` written as SQL: renamed aside, re-created under its name,
+# its rows copied in, the old one dropped (the name and the rows stay).
+SQL_REBUILD_USERS = """
+op.execute("ALTER TABLE users RENAME TO users_old")
+op.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(50))")
+op.execute("INSERT INTO users SELECT id, name FROM users_old")
+op.execute("DROP TABLE users_old")
+"""
 # The same table on a history that names MySQL (`mysql_engine=`).
 CREATE_MYSQL_USERS = CREATE_USERS.replace(
     'sa.PrimaryKeyConstraint("id"),', 'sa.PrimaryKeyConstraint("id"),\n    mysql_engine="InnoDB",'

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from alembic_gate.rules.ag103_drop_column_or_table import check
 
-from .ag1xx_helpers import CREATE_USERS, add, line_of, users_history, with_base
+from .ag1xx_helpers import CREATE_USERS, SQL_REBUILD_USERS, add, line_of, users_history, with_base
 from .conftest import History
 
 
@@ -228,11 +228,6 @@ def test_a_rebuild_written_as_sql_keeps_the_table(history: History) -> None:
         history,
         "b2",
         "a1",
-        """
-        op.execute("ALTER TABLE users RENAME TO users_old")
-        op.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(50))")
-        op.execute("INSERT INTO users SELECT id, name FROM users_old")
-        op.execute("DROP TABLE users_old")
-        """,
+        SQL_REBUILD_USERS,
     )
     assert history.run(check) == []
