@@ -7,7 +7,7 @@ is at head); `status_line` says in one line where a healthy database stands.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -142,7 +142,7 @@ class _Doctor:
         return f"branch {label}" if label else f"towards head {head}"
 
     @cached_property
-    def labels(self) -> dict[str, frozenset[str]]:
+    def labels(self) -> Mapping[str, frozenset[str]]:
         return self.graph.labels()
 
     def own_label(self, head: str) -> str | None:

@@ -45,13 +45,14 @@ class _Drawing:
     def edges(self) -> list[tuple[str, str, bool]]:
         """(older, newer, is_dependency) for every edge between drawn ids."""
         drawn = {*self.nodes, *self.missing}
-        needs: dict[str, set[str]] = {rid: set(self.graph.dependencies[rid]) for rid in self.nodes}
+        graph = self.graph
+        needs: dict[str, set[str]] = {rid: set(graph.dependencies_of(rid)) for rid in self.nodes}
         for ref in self.graph.dangling:
             if ref.kind == "depends_on" and ref.child in needs:
                 needs[ref.child].add(ref.target)
         found = []
         for rid in self.nodes:
-            parents = self.graph.parents[rid]
+            parents = self.graph.parents_of(rid)
             found += [(parent, rid, False) for parent in parents if parent in drawn]
             deps = sorted(needs[rid] - set(parents))
             found += [(dep, rid, True) for dep in deps if dep in drawn]
@@ -64,7 +65,7 @@ class _Drawing:
             marks.append("head")
         if len(graph.children.get(rid, ())) > 1:
             marks.append("branchpoint")
-        if len(graph.parents.get(rid, ())) > 1:
+        if len(graph.parents_of(rid)) > 1:
             marks.append("mergepoint")
         return marks
 
@@ -169,7 +170,7 @@ def _text(drawing: _Drawing) -> str:
     lines = []
     for rid in drawing.nodes:
         rev = graph.by_id[rid]
-        down = _text_ids(graph.parents[rid]) or "<base>"
+        down = _text_ids(graph.parents_of(rid)) or "<base>"
         deps = rev.depends_on.ids
         line = (
             f"{down} ({_text_ids(deps)}) -> {_text_id(rid)}"
