@@ -6,13 +6,13 @@ import pytest
 
 from alembic_gate.errors import UsageError
 from alembic_gate.history.graph import RevisionGraph
-from alembic_gate.history.revisions import RevisionFile, Value
+from alembic_gate.history.revisions import RevisionFile
 from alembic_gate.history.scope import check_since_known, resolve_since, safety_scope
 
 
 def _graph(edges: dict[str, tuple[str, ...]]) -> RevisionGraph:
     files = [
-        RevisionFile(f"{rid}.py", f"{rid}.py", revision=rid, down_revision=Value(parents))
+        RevisionFile(f"{rid}.py", f"{rid}.py", revision=rid, parents=parents)
         for rid, parents in edges.items()
     ]
     return RevisionGraph.build(files)

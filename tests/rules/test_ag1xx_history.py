@@ -18,7 +18,7 @@ _FEW_DEFAULT = ag1xx_history._FEW
 
 def _graph(edges: dict[str, tuple[str, ...]]) -> RevisionGraph:
     files = [
-        RevisionFile(f"{rid}.py", f"{rid}.py", revision=rid, down_revision=Value(parents))
+        RevisionFile(f"{rid}.py", f"{rid}.py", revision=rid, parents=parents)
         for rid, parents in edges.items()
     ]
     return RevisionGraph.build(files)
@@ -152,7 +152,7 @@ def _random_history(seed: int) -> tuple[RevisionGraph, dict[str, list[tuple[Hash
             f"{rid}.py",
             f"{rid}.py",
             revision=rid,
-            down_revision=Value(parents[rid]),
+            parents=parents[rid],
             depends_on=Value(depends[rid]),
         )
         for rid in ids

@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic_gate.findings import sorted_findings
 from alembic_gate.findings.catalog import RULES
 from alembic_gate.history.graph import RevisionGraph
-from alembic_gate.history.revisions import RevisionFile, Value
+from alembic_gate.history.revisions import RevisionFile
 from alembic_gate.rules import RULE_MODULES, lint_rules, revision_checks, run_rules
 from alembic_gate.setup.settings import Settings
 
@@ -67,9 +67,7 @@ def test_revisions_in_scope_are_those_in_scope_says_are(tmp_path: Path) -> None:
 
 def _chain(folder: Path, ids: list[str]) -> RevisionGraph:
     files = [
-        RevisionFile(
-            f"{rid}.py", f"{rid}.py", revision=rid, down_revision=Value(tuple(ids[:i][-1:]))
-        )
+        RevisionFile(f"{rid}.py", f"{rid}.py", revision=rid, parents=tuple(ids[:i][-1:]))
         for i, rid in enumerate(ids)
     ]
     return RevisionGraph.build(files)

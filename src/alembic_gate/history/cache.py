@@ -208,7 +208,7 @@ def _intern_names(rev: RevisionFile) -> None:
     (`_interned`): held once however many revisions name them."""
     if rev.revision is not None:
         rev.revision = sys.intern(rev.revision)
-    rev.down_revision = _interned_ids(rev.down_revision)
+    rev.parents = _interned(rev.parents)
     rev.branch_labels = _interned_ids(rev.branch_labels)
     rev.depends_on = _interned_ids(rev.depends_on)
     rev.tables = _interned(rev.tables)

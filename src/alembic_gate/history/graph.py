@@ -97,7 +97,7 @@ class RevisionGraph:
         for rid, rev in by_id.items():
             if rid not in children:
                 children[rid] = []
-            for parent in rev.down_revision.ids:
+            for parent in rev.parents:
                 if parent not in by_id:
                     self.dangling.append(Dangling(rid, parent, "down_revision"))
                 elif parent in children:
@@ -107,7 +107,7 @@ class RevisionGraph:
             if rev.depends_on.ids:
                 dependencies[rid] = self._resolve(rid, rev.depends_on.ids)
         for rid, rev in by_id.items():
-            ups, deps = rev.down_revision.ids, dependencies.get(rid, ())
+            ups, deps = rev.parents, dependencies.get(rid, ())
             if not deps and len(ups) == 1:
                 upstream[rid] = ups if ups[0] in by_id else ()
             else:

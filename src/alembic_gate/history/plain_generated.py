@@ -20,78 +20,82 @@ def reader_RevisionFile_4(link: Link) -> Any:
     cls = link.cls
     new = link.constant('new')
     I6 = str
-    C7 = link.plan('Value')
-    C8 = link.plan('Value')
+    I7 = frozenset({bool, int})
+    I8 = str
     C9 = link.plan('Value')
-    I10 = str
-    I11 = frozenset({bool, int})
-    I12 = str
-    I13 = frozenset({bool, int})
-    I14 = str
-    I15 = frozenset({bool, int})
+    C10 = link.plan('Value')
+    I11 = str
+    I12 = frozenset({bool, int})
+    I13 = str
+    I14 = frozenset({bool, int})
+    I15 = str
     I16 = frozenset({bool, int})
     I17 = frozenset({bool, int})
-    I18 = str
-    I19 = frozenset({bool, int})
-    I20 = str
+    I18 = frozenset({bool, int})
+    I19 = str
+    I20 = frozenset({bool, int})
     I21 = str
-    C22 = link.check(bytes)
+    I22 = str
+    C23 = link.check(bytes)
 
     def build(data: Any, leading: Any, memo: Any) -> Any:
-        if type(data) is not tuple or len(data) != 15:
-            raise TypeError('not a tuple of 15 values')
+        if type(data) is not tuple or len(data) != 17:
+            raise TypeError('not a tuple of 17 values')
         v0, v1, v2, v3, = leading
-        v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16, v17, v18, = data
-        if not ((v4 is None or type(v4) is I6) and (v8 is None or type(v8) is I10) and (v9 is None or type(v9) in I11) and (v13 is None or type(v13) in I17)):
+        v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16, v17, v18, v19, v20, = data
+        if not ((v4 is None or type(v4) is I6) and (v6 is None or type(v6) in I7) and (v7 is None or type(v7) is I8) and (v10 is None or type(v10) is I11) and (v11 is None or type(v11) in I12) and (v15 is None or type(v15) in I18)):
             raise TypeError('a value of the wrong type')
-        v5 = (memo[i] if (i := id(v5)) in memo else memo.setdefault(i, C7(v5, (), memo)))
-        v6 = (memo[i] if (i := id(v6)) in memo else memo.setdefault(i, C8(v6, (), memo)))
-        v7 = (memo[i] if (i := id(v7)) in memo else memo.setdefault(i, C9(v7, (), memo)))
-        if v10 is not None:
-            if not (type(v10) is tuple and len(v10) == 2 and (type(v10[0]) is I12) and (type(v10[1]) in I13)):
-                raise TypeError('a value of the wrong type or shape')
-        if v11 is not None:
-            if not (type(v11) is tuple and len(v11) == 2 and (type(v11[0]) is I14) and (type(v11[1]) in I15)):
-                raise TypeError('a value of the wrong type or shape')
-        if not (type(v12) is dict and (not v12 or all((type(k0) in I16) and (type(x0) is frozenset and (not x0 or (''.join(x0) or True))) for k0, x0 in v12.items()))):
+        if not (type(v5) is tuple and (not v5 or (''.join(v5) or True))):
             raise TypeError('a value of the wrong type or shape')
-        if v14 is not None:
-            if not (type(v14) is tuple and len(v14) == 2 and (type(v14[0]) is I18) and (v14[1] is None or type(v14[1]) in I19)):
+        v8 = (memo[i] if (i := id(v8)) in memo else memo.setdefault(i, C9(v8, (), memo)))
+        v9 = (memo[i] if (i := id(v9)) in memo else memo.setdefault(i, C10(v9, (), memo)))
+        if v12 is not None:
+            if not (type(v12) is tuple and len(v12) == 2 and (type(v12[0]) is I13) and (type(v12[1]) in I14)):
                 raise TypeError('a value of the wrong type or shape')
-        if v15 is not None:
-            if not (type(v15) is tuple and (not v15 or (''.join(v15) or True))):
+        if v13 is not None:
+            if not (type(v13) is tuple and len(v13) == 2 and (type(v13[0]) is I15) and (type(v13[1]) in I16)):
                 raise TypeError('a value of the wrong type or shape')
+        if not (type(v14) is dict and (not v14 or all((type(k0) in I17) and (type(x0) is frozenset and (not x0 or (''.join(x0) or True))) for k0, x0 in v14.items()))):
+            raise TypeError('a value of the wrong type or shape')
         if v16 is not None:
-            if type(v16) is not tuple:
+            if not (type(v16) is tuple and len(v16) == 2 and (type(v16[0]) is I19) and (v16[1] is None or type(v16[1]) in I20)):
                 raise TypeError('a value of the wrong type or shape')
-            for x0 in v16:
-                if not (type(x0) is tuple and len(x0) == 2 and (type(x0[0]) is I20) and (type(x0[1]) is I21)):
-                    raise TypeError('a value of the wrong type or shape')
         if v17 is not None:
-            if not (type(v17) is frozenset and (not v17 or (''.join(v17) or True))):
+            if not (type(v17) is tuple and (not v17 or (''.join(v17) or True))):
                 raise TypeError('a value of the wrong type or shape')
         if v18 is not None:
-            v18 = C22(v18)
+            if type(v18) is not tuple:
+                raise TypeError('a value of the wrong type or shape')
+            for x0 in v18:
+                if not (type(x0) is tuple and len(x0) == 2 and (type(x0[0]) is I21) and (type(x0[1]) is I22)):
+                    raise TypeError('a value of the wrong type or shape')
+        if v19 is not None:
+            if not (type(v19) is frozenset and (not v19 or (''.join(v19) or True))):
+                raise TypeError('a value of the wrong type or shape')
+        if v20 is not None:
+            v20 = C23(v20)
         obj = new(cls)
         obj.file = v0
         obj.shown = v1
         obj.ops_in = v2
         obj.ops_at = v3
         obj.revision = v4
-        obj.down_revision = v5
-        obj.branch_labels = v6
-        obj.depends_on = v7
-        obj.problem = v8
-        obj.problem_line = v9
-        obj.header_revision = v10
-        obj.header_revises = v11
-        obj.suppressions = v12
-        obj.revision_line = v13
-        obj.syntax_error = v14
-        obj.tables = v15
-        obj.altered = v16
-        obj.dialects = v17
-        obj.ops_data = v18
+        obj.parents = v5
+        obj.down_line = v6
+        obj.down_source = v7
+        obj.branch_labels = v8
+        obj.depends_on = v9
+        obj.problem = v10
+        obj.problem_line = v11
+        obj.header_revision = v12
+        obj.header_revises = v13
+        obj.suppressions = v14
+        obj.revision_line = v15
+        obj.syntax_error = v16
+        obj.tables = v17
+        obj.altered = v18
+        obj.dialects = v19
+        obj.ops_data = v20
         return obj
 
     return build
@@ -131,10 +135,9 @@ def packer_RevisionFile_4(link: Link) -> Any:
     shared = link.constant('shared')
     P3 = link.packer('Value')
     P4 = link.packer('Value')
-    P5 = link.packer('Value')
 
     def packer(obj: Any, memo: Any) -> Any:
-        return (obj.revision, shared(P3, obj.down_revision, memo), shared(P4, obj.branch_labels, memo), shared(P5, obj.depends_on, memo), obj.problem, obj.problem_line, obj.header_revision, obj.header_revises, obj.suppressions, obj.revision_line, obj.syntax_error, obj.tables, obj.altered, obj.dialects, obj.ops_data)
+        return (obj.revision, obj.parents, obj.down_line, obj.down_source, shared(P3, obj.branch_labels, memo), shared(P4, obj.depends_on, memo), obj.problem, obj.problem_line, obj.header_revision, obj.header_revises, obj.suppressions, obj.revision_line, obj.syntax_error, obj.tables, obj.altered, obj.dialects, obj.ops_data)
 
     return packer
 
@@ -442,7 +445,7 @@ def packer_Column_0(link: Link) -> Any:
 # (kind, module, class, leading fields not stored): (fingerprint, factory)
 FUNCTIONS: Functions = {
     ('reader', 'alembic_gate.history.revisions', 'RevisionFile', 4): (
-        'RevisionFile(file:str,shown:str | int,ops_in:CacheFile | None,ops_at:int | None,revision:str | None,down_revision:Value,branch_labels:Value,depends_on:Value,problem:str | None,problem_line:int | None,header_revision:tuple[str, int] | None,header_revises:tuple[str, int] | None,suppressions:dict[int, frozenset[str]],revision_line:int | None,syntax_error:tuple[str, int | None] | None,tables:tuple[str, ...] | None,altered:tuple[tuple[str, str], ...] | None,dialects:frozenset[str] | None,ops_data:bytes | None) 10 --==========*======',
+        'RevisionFile(file:str,shown:str | int,ops_in:CacheFile | None,ops_at:int | None,revision:str | None,parents:tuple[str, ...],down_line:int | None,down_source:str | None,branch_labels:Value,depends_on:Value,problem:str | None,problem_line:int | None,header_revision:tuple[str, int] | None,header_revises:tuple[str, int] | None,suppressions:dict[int, frozenset[str]],revision_line:int | None,syntax_error:tuple[str, int | None] | None,tables:tuple[str, ...] | None,altered:tuple[tuple[str, str], ...] | None,dialects:frozenset[str] | None,ops_data:bytes | None) 10 --============*======',
         reader_RevisionFile_4,
     ),
     ('reader', 'alembic_gate.history.operations', 'Operations', 0): (
@@ -450,7 +453,7 @@ FUNCTIONS: Functions = {
         reader_Operations_0,
     ),
     ('packer', 'alembic_gate.history.revisions', 'RevisionFile', 4): (
-        'RevisionFile(file:str,shown:str | int,ops_in:CacheFile | None,ops_at:int | None,revision:str | None,down_revision:Value,branch_labels:Value,depends_on:Value,problem:str | None,problem_line:int | None,header_revision:tuple[str, int] | None,header_revises:tuple[str, int] | None,suppressions:dict[int, frozenset[str]],revision_line:int | None,syntax_error:tuple[str, int | None] | None,tables:tuple[str, ...] | None,altered:tuple[tuple[str, str], ...] | None,dialects:frozenset[str] | None,ops_data:bytes | None) 10 --==========*======',
+        'RevisionFile(file:str,shown:str | int,ops_in:CacheFile | None,ops_at:int | None,revision:str | None,parents:tuple[str, ...],down_line:int | None,down_source:str | None,branch_labels:Value,depends_on:Value,problem:str | None,problem_line:int | None,header_revision:tuple[str, int] | None,header_revises:tuple[str, int] | None,suppressions:dict[int, frozenset[str]],revision_line:int | None,syntax_error:tuple[str, int | None] | None,tables:tuple[str, ...] | None,altered:tuple[tuple[str, str], ...] | None,dialects:frozenset[str] | None,ops_data:bytes | None) 10 --============*======',
         packer_RevisionFile_4,
     ),
     ('packer', 'alembic_gate.history.operations', 'Operations', 0): (
@@ -503,7 +506,7 @@ FUNCTIONS: Functions = {
 # (module, class): (index of the class that names it, name, part of the schema)
 SCHEMAS: Schemas = {
     ('alembic_gate.history.revisions', 'RevisionFile'): (
-        (-1, 'RevisionFile', 'RevisionFile(file:str,shown:str | int,ops_in:CacheFile | None,ops_at:int | None,revision:str | None,down_revision:Value,branch_labels:Value,depends_on:Value,problem:str | None,problem_line:int | None,header_revision:tuple[str, int] | None,header_revises:tuple[str, int] | None,suppressions:dict[int, frozenset[str]],revision_line:int | None,syntax_error:tuple[str, int | None] | None,tables:tuple[str, ...] | None,altered:tuple[tuple[str, str], ...] | None,dialects:frozenset[str] | None,ops_data:bytes | None)'),
+        (-1, 'RevisionFile', 'RevisionFile(file:str,shown:str | int,ops_in:CacheFile | None,ops_at:int | None,revision:str | None,parents:tuple[str, ...],down_line:int | None,down_source:str | None,branch_labels:Value,depends_on:Value,problem:str | None,problem_line:int | None,header_revision:tuple[str, int] | None,header_revises:tuple[str, int] | None,suppressions:dict[int, frozenset[str]],revision_line:int | None,syntax_error:tuple[str, int | None] | None,tables:tuple[str, ...] | None,altered:tuple[tuple[str, str], ...] | None,dialects:frozenset[str] | None,ops_data:bytes | None)'),
         (0, 'Value', 'Value(ids:tuple[str, ...],known:bool,line:int | None,source:str | None)'),
     ),
     ('alembic_gate.history.operations', 'Operations'): (

@@ -39,7 +39,7 @@ def _finding(ctx: LintContext, ref: Dangling) -> Finding:
         f"(deleted, renamed or not committed){hint}. Point it at an existing revision"
         f"{unreadable_note(graph, ctx.sourceless)}",
         path=rev.display,
-        line=rev.down_revision.line,
+        line=rev.down_line,
         fix=fix,
     )
 

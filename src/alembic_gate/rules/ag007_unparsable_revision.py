@@ -62,7 +62,7 @@ def _finding(rev: RevisionFile) -> Finding:
         ((a, f) for prefix, a, f in _ADVICE if problem.startswith(prefix)),
         ("Simplify the file so Python can parse it", None),
     )
-    source = rev.down_revision.source if problem.startswith("`down_revision`") else None
+    source = rev.down_source if problem.startswith("`down_revision`") else None
     shown = f" (`{source[:80]}`)" if source else ""
     return RULE.finding(
         f"cannot read this revision statically: {problem}{shown}; it is left out of the "

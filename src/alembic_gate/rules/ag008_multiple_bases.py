@@ -32,7 +32,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             f"{listed}. Set down_revision to the revision this one follows, or, for an "
             f"independent branch, give it a branch label{unreadable_note(graph, ctx.sourceless)}",
             path=rev.display,
-            line=rev.down_revision.line,
+            line=rev.down_line,
             fix='branch_labels = ("<branch name>",)',
             key=base,  # the fingerprint survives other bases coming and going
         )

@@ -79,5 +79,5 @@ def _finding(
         f"re-parent: set `down_revision = {target}` in {rev.display} (and `Revises:` in its "
         f"docstring); or merge {ref} into this branch and run `{merge}`"
     )
-    line = rev.down_revision.line or rev.line
+    line = rev.down_line or rev.line
     return RULE.finding(message, rev.display, line, fix, key=f"{rid} on {parent}")
