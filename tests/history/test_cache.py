@@ -580,6 +580,31 @@ def test_the_operations_of_many_files_read_anew_are_written_aside(
     assert [operations(r) for r in revs] == [operations(r) for r in fresh]
 
 
+def test_with_many_files_forked_readers_parse_all_of_them(
+    tmp_path: Path, versions: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past SPILL_FROM files, on several cores, this process parses none (what it keeps
+    is then not scattered among parsed trees' freed blocks): the children read every
+    file, and the revisions are those a fresh read gives."""
+    fresh = _fresh(versions, tmp_path)
+    monkeypatch.setattr(cache, "SPILL_FROM", 2)
+    monkeypatch.setattr(cache, "PER_PROCESS", 1)
+    monkeypatch.setattr(cache, "_processes", lambda n: min(n, 2))
+    here = os.getpid()
+    parsed_here = []
+    read_local = cache.read_local
+
+    def counted(*args: object, **kwargs: object) -> object:
+        if os.getpid() == here:
+            parsed_here.append(args[0])
+        return read_local(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cache, "read_local", counted)
+    revs = cache.read_revisions(_files(versions), tmp_path)
+    assert revs == fresh
+    assert parsed_here == []
+
+
 def test_a_cache_filled_from_a_spill_holds_the_operations(
     tmp_path: Path, versions: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
