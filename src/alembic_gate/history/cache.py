@@ -779,8 +779,8 @@ def read_files(
     # Many files (those written aside): this process parses none, so that what it keeps
     # is not left scattered among the freed blocks of parsed trees (at 20,000 files,
     # 2 MiB of them stayed resident); it loads what the children send as they parse.
-    mine = chunks[0] if spill is None else []
-    children = [(_fork_reader(chunk, cwd, cache), chunk) for chunk in chunks if chunk is not mine]
+    mine, theirs = (chunks[0], chunks[1:]) if spill is None else ([], chunks)
+    children = [(_fork_reader(chunk, cwd, cache), chunk) for chunk in theirs]
     expect(len(mine))
     result = _local(mine, cwd, cache, spill)
     for (pid, pipe), chunk in children:

@@ -47,12 +47,12 @@ class _Drawing:
         drawn = {*self.nodes, *self.missing}
         graph = self.graph
         needs: dict[str, set[str]] = {rid: set(graph.dependencies_of(rid)) for rid in self.nodes}
-        for ref in self.graph.dangling:
+        for ref in graph.dangling:
             if ref.kind == "depends_on" and ref.child in needs:
                 needs[ref.child].add(ref.target)
         found = []
         for rid in self.nodes:
-            parents = self.graph.parents_of(rid)
+            parents = graph.parents_of(rid)
             found += [(parent, rid, False) for parent in parents if parent in drawn]
             deps = sorted(needs[rid] - set(parents))
             found += [(dep, rid, True) for dep in deps if dep in drawn]
