@@ -192,7 +192,7 @@ def test_duplicates_and_unparsable(tmp_path: Path) -> None:
     assert [rev.display for rev in graph.duplicates["b"]] == ["001_b.py", "002_b.py"]
     assert [rev.display for rev in graph.unparsable] == ["003_bad-id.py"]
     assert graph.heads == ["b"]
-    assert graph.children["a"] == ["b"]
+    assert graph.children["a"] == ("b",)
 
 
 def test_dangling_references(tmp_path: Path) -> None:

@@ -57,8 +57,9 @@ class RevisionGraph:
     label_owner: dict[str, str] = field(default_factory=dict)
     duplicate_labels: dict[str, list[str]] = field(default_factory=dict)
     # Versioned edges (down_revision) from parent to children (a revision's parents are
-    # its own: `parents_of`, no dict of them: 0.6 MiB at 20,000 revisions).
-    children: dict[str, list[str]] = field(default_factory=dict)
+    # its own: `parents_of`, no dict of them: 0.6 MiB at 20,000 revisions), as tuples
+    # (a list each was 0.6 MiB more at 20,000 revisions; heads share the empty one).
+    children: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # depends_on, resolved to revision ids (a label names the revision declaring it),
     # of the revisions that name any (`dependencies_of`).
     dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -94,18 +95,23 @@ class RevisionGraph:
         # A hot loop (once per revision): locals, and no work for what is absent.
         by_id, children = self.by_id, self.children
         dependencies, upstream = self.dependencies, self._upstream
+        several: dict[str, list[str]] = {}  # branch points' children, gathered
         for rid, rev in by_id.items():
             if rid not in children:
-                children[rid] = []
+                children[rid] = ()
             for parent in rev.parents:
                 if parent not in by_id:
                     self.dangling.append(Dangling(rid, parent, "down_revision"))
-                elif parent in children:
-                    children[parent].append(rid)
+                elif not children.get(parent):
+                    children[parent] = (rid,)
+                elif parent in several:
+                    several[parent].append(rid)
                 else:
-                    children[parent] = [rid]
+                    several[parent] = [*children[parent], rid]
             if rev.depends_on.ids:
                 dependencies[rid] = self._resolve(rid, rev.depends_on.ids)
+        for rid, kids in several.items():
+            children[rid] = tuple(kids)
         for rid, rev in by_id.items():
             ups, deps = rev.parents, dependencies.get(rid, ())
             if not deps and len(ups) == 1:
