@@ -21,59 +21,44 @@ def reader_RevisionFile_4(link: Link) -> Any:
     new = link.constant('new')
     I6 = str
     I7 = frozenset({bool, int})
-    I8 = str
+    C8 = link.plan('Value')
     C9 = link.plan('Value')
-    C10 = link.plan('Value')
-    I11 = str
-    I12 = frozenset({bool, int})
+    I10 = frozenset({bool, int})
+    I11 = frozenset({bool, int})
+    C12 = link.plan('Unusual')
     I13 = str
-    I14 = frozenset({bool, int})
-    I15 = str
-    I16 = frozenset({bool, int})
-    I17 = frozenset({bool, int})
-    I18 = frozenset({bool, int})
-    I19 = str
-    I20 = frozenset({bool, int})
-    I21 = str
-    I22 = str
-    C23 = link.check(bytes)
+    I14 = str
+    C15 = link.check(bytes)
 
     def build(data: Any, leading: Any, memo: Any) -> Any:
-        if type(data) is not tuple or len(data) != 17:
-            raise TypeError('not a tuple of 17 values')
+        if type(data) is not tuple or len(data) != 12:
+            raise TypeError('not a tuple of 12 values')
         v0, v1, v2, v3, = leading
-        v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16, v17, v18, v19, v20, = data
-        if not ((v4 is None or type(v4) is I6) and (v6 is None or type(v6) in I7) and (v7 is None or type(v7) is I8) and (v10 is None or type(v10) is I11) and (v11 is None or type(v11) in I12) and (v15 is None or type(v15) in I18)):
+        v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, = data
+        if not ((v4 is None or type(v4) is I6) and (v6 is None or type(v6) in I7) and (v10 is None or type(v10) in I11)):
             raise TypeError('a value of the wrong type')
         if not (type(v5) is tuple and (not v5 or (''.join(v5) or True))):
             raise TypeError('a value of the wrong type or shape')
+        v7 = (memo[i] if (i := id(v7)) in memo else memo.setdefault(i, C8(v7, (), memo)))
         v8 = (memo[i] if (i := id(v8)) in memo else memo.setdefault(i, C9(v8, (), memo)))
-        v9 = (memo[i] if (i := id(v9)) in memo else memo.setdefault(i, C10(v9, (), memo)))
+        if not (type(v9) is dict and (not v9 or all((type(k0) in I10) and (type(x0) is frozenset and (not x0 or (''.join(x0) or True))) for k0, x0 in v9.items()))):
+            raise TypeError('a value of the wrong type or shape')
+        if v11 is not None:
+            v11 = (memo[i] if (i := id(v11)) in memo else memo.setdefault(i, C12(v11, (), memo)))
         if v12 is not None:
-            if not (type(v12) is tuple and len(v12) == 2 and (type(v12[0]) is I13) and (type(v12[1]) in I14)):
+            if not (type(v12) is tuple and (not v12 or (''.join(v12) or True))):
                 raise TypeError('a value of the wrong type or shape')
         if v13 is not None:
-            if not (type(v13) is tuple and len(v13) == 2 and (type(v13[0]) is I15) and (type(v13[1]) in I16)):
+            if type(v13) is not tuple:
                 raise TypeError('a value of the wrong type or shape')
-        if not (type(v14) is dict and (not v14 or all((type(k0) in I17) and (type(x0) is frozenset and (not x0 or (''.join(x0) or True))) for k0, x0 in v14.items()))):
-            raise TypeError('a value of the wrong type or shape')
-        if v16 is not None:
-            if not (type(v16) is tuple and len(v16) == 2 and (type(v16[0]) is I19) and (v16[1] is None or type(v16[1]) in I20)):
-                raise TypeError('a value of the wrong type or shape')
-        if v17 is not None:
-            if not (type(v17) is tuple and (not v17 or (''.join(v17) or True))):
-                raise TypeError('a value of the wrong type or shape')
-        if v18 is not None:
-            if type(v18) is not tuple:
-                raise TypeError('a value of the wrong type or shape')
-            for x0 in v18:
-                if not (type(x0) is tuple and len(x0) == 2 and (type(x0[0]) is I21) and (type(x0[1]) is I22)):
+            for x0 in v13:
+                if not (type(x0) is tuple and len(x0) == 2 and (type(x0[0]) is I13) and (type(x0[1]) is I14)):
                     raise TypeError('a value of the wrong type or shape')
-        if v19 is not None:
-            if not (type(v19) is frozenset and (not v19 or (''.join(v19) or True))):
+        if v14 is not None:
+            if not (type(v14) is frozenset and (not v14 or (''.join(v14) or True))):
                 raise TypeError('a value of the wrong type or shape')
-        if v20 is not None:
-            v20 = C23(v20)
+        if v15 is not None:
+            v15 = C15(v15)
         obj = new(cls)
         obj.file = v0
         obj.shown = v1
@@ -82,20 +67,15 @@ def reader_RevisionFile_4(link: Link) -> Any:
         obj.revision = v4
         obj.parents = v5
         obj.down_line = v6
-        obj.down_source = v7
-        obj.branch_labels = v8
-        obj.depends_on = v9
-        obj.problem = v10
-        obj.problem_line = v11
-        obj.header_revision = v12
-        obj.header_revises = v13
-        obj.suppressions = v14
-        obj.revision_line = v15
-        obj.syntax_error = v16
-        obj.tables = v17
-        obj.altered = v18
-        obj.dialects = v19
-        obj.ops_data = v20
+        obj.branch_labels = v7
+        obj.depends_on = v8
+        obj.suppressions = v9
+        obj.revision_line = v10
+        obj.unusual = v11
+        obj.tables = v12
+        obj.altered = v13
+        obj.dialects = v14
+        obj.ops_data = v15
         return obj
 
     return build
@@ -135,9 +115,10 @@ def packer_RevisionFile_4(link: Link) -> Any:
     shared = link.constant('shared')
     P3 = link.packer('Value')
     P4 = link.packer('Value')
+    P5 = link.packer('Unusual')
 
     def packer(obj: Any, memo: Any) -> Any:
-        return (obj.revision, obj.parents, obj.down_line, obj.down_source, shared(P3, obj.branch_labels, memo), shared(P4, obj.depends_on, memo), obj.problem, obj.problem_line, obj.header_revision, obj.header_revises, obj.suppressions, obj.revision_line, obj.syntax_error, obj.tables, obj.altered, obj.dialects, obj.ops_data)
+        return (obj.revision, obj.parents, obj.down_line, shared(P3, obj.branch_labels, memo), shared(P4, obj.depends_on, memo), obj.suppressions, obj.revision_line, (None if obj.unusual is None else shared(P5, obj.unusual, memo)), obj.tables, obj.altered, obj.dialects, obj.ops_data)
 
     return packer
 
@@ -254,6 +235,46 @@ def reader_Value_0(link: Link) -> Any:
     return build
 
 
+def reader_Unusual_0(link: Link) -> Any:
+    cls = link.cls
+    new = link.constant('new')
+    I6 = str
+    I7 = str
+    I8 = frozenset({bool, int})
+    I9 = str
+    I10 = frozenset({bool, int})
+    I11 = str
+    I12 = frozenset({bool, int})
+    I13 = str
+    I14 = frozenset({bool, int})
+
+    def build(data: Any, leading: Any, memo: Any) -> Any:
+        if type(data) is not tuple or len(data) != 6:
+            raise TypeError('not a tuple of 6 values')
+        v0, v1, v2, v3, v4, v5, = data
+        if not ((v0 is None or type(v0) is I6) and (v1 is None or type(v1) is I7) and (v2 is None or type(v2) in I8)):
+            raise TypeError('a value of the wrong type')
+        if v3 is not None:
+            if not (type(v3) is tuple and len(v3) == 2 and (type(v3[0]) is I9) and (type(v3[1]) in I10)):
+                raise TypeError('a value of the wrong type or shape')
+        if v4 is not None:
+            if not (type(v4) is tuple and len(v4) == 2 and (type(v4[0]) is I11) and (type(v4[1]) in I12)):
+                raise TypeError('a value of the wrong type or shape')
+        if v5 is not None:
+            if not (type(v5) is tuple and len(v5) == 2 and (type(v5[0]) is I13) and (v5[1] is None or type(v5[1]) in I14)):
+                raise TypeError('a value of the wrong type or shape')
+        obj = new(cls)
+        obj.down_source = v0
+        obj.problem = v1
+        obj.problem_line = v2
+        obj.header_revision = v3
+        obj.header_revises = v4
+        obj.syntax_error = v5
+        return obj
+
+    return build
+
+
 def reader_Side_0(link: Link) -> Any:
     cls = link.cls
     new = link.constant('new')
@@ -288,6 +309,14 @@ def packer_Value_0(link: Link) -> Any:
 
     def packer(obj: Any, memo: Any) -> Any:
         return (obj.ids, obj.known, obj.line, obj.source)
+
+    return packer
+
+
+def packer_Unusual_0(link: Link) -> Any:
+
+    def packer(obj: Any, memo: Any) -> Any:
+        return (obj.down_source, obj.problem, obj.problem_line, obj.header_revision, obj.header_revises, obj.syntax_error)
 
     return packer
 
@@ -445,7 +474,7 @@ def packer_Column_0(link: Link) -> Any:
 # (kind, module, class, leading fields not stored): (fingerprint, factory)
 FUNCTIONS: Functions = {
     ('reader', 'alembic_gate.history.revisions', 'RevisionFile', 4): (
-        'RevisionFile(file:str,shown:str | int,ops_in:CacheFile | None,ops_at:int | None,revision:str | None,parents:tuple[str, ...],down_line:int | None,down_source:str | None,branch_labels:Value,depends_on:Value,problem:str | None,problem_line:int | None,header_revision:tuple[str, int] | None,header_revises:tuple[str, int] | None,suppressions:dict[int, frozenset[str]],revision_line:int | None,syntax_error:tuple[str, int | None] | None,tables:tuple[str, ...] | None,altered:tuple[tuple[str, str], ...] | None,dialects:frozenset[str] | None,ops_data:bytes | None) 10 --============*======',
+        'RevisionFile(file:str,shown:str | int,ops_in:CacheFile | None,ops_at:int | None,revision:str | None,parents:tuple[str, ...],down_line:int | None,branch_labels:Value,depends_on:Value,suppressions:dict[int, frozenset[str]],revision_line:int | None,unusual:Unusual | None,tables:tuple[str, ...] | None,altered:tuple[tuple[str, str], ...] | None,dialects:frozenset[str] | None,ops_data:bytes | None) 10 --=======*======',
         reader_RevisionFile_4,
     ),
     ('reader', 'alembic_gate.history.operations', 'Operations', 0): (
@@ -453,7 +482,7 @@ FUNCTIONS: Functions = {
         reader_Operations_0,
     ),
     ('packer', 'alembic_gate.history.revisions', 'RevisionFile', 4): (
-        'RevisionFile(file:str,shown:str | int,ops_in:CacheFile | None,ops_at:int | None,revision:str | None,parents:tuple[str, ...],down_line:int | None,down_source:str | None,branch_labels:Value,depends_on:Value,problem:str | None,problem_line:int | None,header_revision:tuple[str, int] | None,header_revises:tuple[str, int] | None,suppressions:dict[int, frozenset[str]],revision_line:int | None,syntax_error:tuple[str, int | None] | None,tables:tuple[str, ...] | None,altered:tuple[tuple[str, str], ...] | None,dialects:frozenset[str] | None,ops_data:bytes | None) 10 --============*======',
+        'RevisionFile(file:str,shown:str | int,ops_in:CacheFile | None,ops_at:int | None,revision:str | None,parents:tuple[str, ...],down_line:int | None,branch_labels:Value,depends_on:Value,suppressions:dict[int, frozenset[str]],revision_line:int | None,unusual:Unusual | None,tables:tuple[str, ...] | None,altered:tuple[tuple[str, str], ...] | None,dialects:frozenset[str] | None,ops_data:bytes | None) 10 --=======*======',
         packer_RevisionFile_4,
     ),
     ('packer', 'alembic_gate.history.operations', 'Operations', 0): (
@@ -472,6 +501,10 @@ FUNCTIONS: Functions = {
         'Value(ids:tuple[str, ...],known:bool,line:int | None,source:str | None) 11 ====',
         reader_Value_0,
     ),
+    ('reader', 'alembic_gate.history.revisions', 'Unusual', 0): (
+        'Unusual(down_source:str | None,problem:str | None,problem_line:int | None,header_revision:tuple[str, int] | None,header_revises:tuple[str, int] | None,syntax_error:tuple[str, int | None] | None) 10 ======',
+        reader_Unusual_0,
+    ),
     ('reader', 'alembic_gate.history.operations', 'Side', 0): (
         'Side(calls:list[Call],steps:list[Call],line:int | None,empty:bool,raises:bool) 00 **===',
         reader_Side_0,
@@ -479,6 +512,10 @@ FUNCTIONS: Functions = {
     ('packer', 'alembic_gate.history.revisions', 'Value', 0): (
         'Value(ids:tuple[str, ...],known:bool,line:int | None,source:str | None) 11 ====',
         packer_Value_0,
+    ),
+    ('packer', 'alembic_gate.history.revisions', 'Unusual', 0): (
+        'Unusual(down_source:str | None,problem:str | None,problem_line:int | None,header_revision:tuple[str, int] | None,header_revises:tuple[str, int] | None,syntax_error:tuple[str, int | None] | None) 10 ======',
+        packer_Unusual_0,
     ),
     ('packer', 'alembic_gate.history.operations', 'Side', 0): (
         'Side(calls:list[Call],steps:list[Call],line:int | None,empty:bool,raises:bool) 00 **===',
@@ -506,8 +543,9 @@ FUNCTIONS: Functions = {
 # (module, class): (index of the class that names it, name, part of the schema)
 SCHEMAS: Schemas = {
     ('alembic_gate.history.revisions', 'RevisionFile'): (
-        (-1, 'RevisionFile', 'RevisionFile(file:str,shown:str | int,ops_in:CacheFile | None,ops_at:int | None,revision:str | None,parents:tuple[str, ...],down_line:int | None,down_source:str | None,branch_labels:Value,depends_on:Value,problem:str | None,problem_line:int | None,header_revision:tuple[str, int] | None,header_revises:tuple[str, int] | None,suppressions:dict[int, frozenset[str]],revision_line:int | None,syntax_error:tuple[str, int | None] | None,tables:tuple[str, ...] | None,altered:tuple[tuple[str, str], ...] | None,dialects:frozenset[str] | None,ops_data:bytes | None)'),
+        (-1, 'RevisionFile', 'RevisionFile(file:str,shown:str | int,ops_in:CacheFile | None,ops_at:int | None,revision:str | None,parents:tuple[str, ...],down_line:int | None,branch_labels:Value,depends_on:Value,suppressions:dict[int, frozenset[str]],revision_line:int | None,unusual:Unusual | None,tables:tuple[str, ...] | None,altered:tuple[tuple[str, str], ...] | None,dialects:frozenset[str] | None,ops_data:bytes | None)'),
         (0, 'Value', 'Value(ids:tuple[str, ...],known:bool,line:int | None,source:str | None)'),
+        (0, 'Unusual', 'Unusual(down_source:str | None,problem:str | None,problem_line:int | None,header_revision:tuple[str, int] | None,header_revises:tuple[str, int] | None,syntax_error:tuple[str, int | None] | None)'),
     ),
     ('alembic_gate.history.operations', 'Operations'): (
         (-1, 'Operations', 'Operations(upgrade:Side,downgrade:Side,problem:str | None,message:str | None,dialects:frozenset[str])'),
