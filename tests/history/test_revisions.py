@@ -537,3 +537,42 @@ def test_a_display_path_at_the_end_of_the_file_path_is_not_held_twice() -> None:
     assert RevisionFile("/work/p/m/a.py", len("/work/p/")).display == "m/a.py"
     assert shown_as("/elsewhere/a.py", "../elsewhere/a.py") == "../elsewhere/a.py"
     assert shown_as("a.py", "a.py") == "a.py"
+
+
+UNUSUAL_FILES = {
+    "down_source": 'revision = "b"\ndown_revision = PARENT\n',
+    "problem": 'revision = "b-c"\ndown_revision = None\n',
+    "header": '"""x\n\nRevision ID: zz\nRevises: yy\n"""\nrevision = "b"\ndown_revision = "a"\n',
+    "syntax_error": 'revision = "b"\ndown_revision = "a"\n\ndef upgrade(:\n    pass\n',
+}
+
+
+@pytest.mark.parametrize("kind", UNUSUAL_FILES)
+def test_what_few_files_have_is_held_apart_and_comes_back_from_the_cache(kind: str) -> None:
+    """A file's unusual facts are read through the fields' old names, held in one
+    record, and come back equal from a cache entry; a plain file holds none."""
+    from alembic_gate.history.cache import from_entry, to_entry
+
+    rev = read(UNUSUAL_FILES[kind])
+    assert rev.unusual is not None
+    seen = {
+        "down_source": rev.down_source,
+        "problem": rev.problem,
+        "header": rev.header_revision,
+        "syntax_error": rev.syntax_error,
+    }
+    assert seen[kind] is not None
+    back = from_entry(to_entry(rev), rev.file, rev.display, {})
+    assert back == rev and back.unusual == rev.unusual
+    assert read('revision = "b"\ndown_revision = "a"\n').unusual is None
+
+
+def test_a_file_whose_unusual_facts_are_all_cleared_equals_one_that_never_had_any() -> None:
+    plain = read('revision = "b"\ndown_revision = "a"\n')
+    rev = read('revision = "b"\ndown_revision = "a"\n')
+    rev.problem, rev.problem_line = "broken", 3
+    assert rev != plain and (rev.problem, rev.problem_line) == ("broken", 3)
+    rev.problem = rev.problem_line = None
+    assert rev.unusual is None and rev == plain
+    rev.header_revises = None  # setting nothing where nothing is held makes nothing
+    assert rev.unusual is None
