@@ -17,6 +17,8 @@ import pytest
 
 from alembic_gate import lint
 from alembic_gate.findings import Finding, Report
+from alembic_gate.history.graph import RevisionGraph
+from alembic_gate.history.revisions import RevisionFile
 from alembic_gate.main import main
 from alembic_gate.rules import LintContext, iter_rules
 
@@ -607,3 +609,53 @@ def test_lint_from_the_console_keeps_its_histories_to_the_exit(
     main(["lint", "--ignore", "AG001"])
     ((histories, _, _),) = kept
     assert isinstance(histories, list) and isinstance(histories[0], History)
+
+
+def _graph(parents: dict[str, tuple[str, ...]]) -> RevisionGraph:
+    return RevisionGraph.build(
+        [
+            RevisionFile(f"{rid}.py", f"{rid}.py", revision=rid, parents=up)
+            for rid, up in parents.items()
+        ]
+    )
+
+
+def _newest_common_by_sets(graph: RevisionGraph) -> str | None:
+    """What the suggestion names, found the long way: every head's ancestors."""
+    heads = graph.heads
+    common = set.intersection(*(graph.ancestors([h]) for h in heads)) if heads else set()
+    common -= set(heads)
+    return graph.topological(common)[-1] if common else None
+
+
+@pytest.mark.parametrize(
+    "parents, expected",
+    [
+        ({"a": (), "b": ("a",), "c": ("b",)}, "b"),  # one head, one parent
+        ({"a": (), "b": ("a",), "c": ("a",)}, "a"),  # two heads
+        ({"a": (), "b": ("a",), "c": ("a",), "m": ("b", "c")}, "c"),  # a merge head
+        ({"a": ()}, None),  # nothing below the head
+        ({"a": (), "b": ()}, None),  # two bases, two heads: nothing in common
+    ],
+)
+def test_the_suggested_since_is_the_newest_revision_every_head_builds_on(
+    parents: dict[str, tuple[str, ...]], expected: str | None
+) -> None:
+    graph = _graph(parents)
+    assert lint._newest_common(graph) == expected == _newest_common_by_sets(graph)
+
+
+def test_the_suggested_since_is_found_the_short_way_as_the_long_way_would() -> None:
+    """Random histories (merges, forks, several heads): the shortcut for one head with
+    one parent names what every head's ancestors would."""
+    import random
+
+    for seed in range(300):
+        rnd = random.Random(seed)
+        ids = [f"r{i}" for i in range(rnd.randint(1, 30))]
+        parents = {
+            rid: tuple(rnd.sample(ids[:i], min(i, rnd.choice([1, 1, 1, 2]))))
+            for i, rid in enumerate(ids)
+        }
+        graph = _graph(parents)
+        assert lint._newest_common(graph) == _newest_common_by_sets(graph), seed
