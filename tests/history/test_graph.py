@@ -288,3 +288,27 @@ def test_where_no_revision_has_a_label_every_one_has_none(tmp_path: Path) -> Non
     assert len(labels) == 3 and labels.get("zzz") is None
     with pytest.raises(KeyError):
         labels["zzz"]
+
+
+def test_upstream_is_held_only_where_it_is_not_the_revisions_own_parents(
+    tmp_path: Path,
+) -> None:
+    graph = build(
+        tmp_path,
+        Spec("a"),
+        Spec("b", ("a",)),
+        Spec("c", ("a",)),
+        Spec("m", ("b", "c")),
+        Spec("d", ("m",), depends=("b",)),
+        Spec("e", ("gone",)),
+        Spec("f", ("d", "d")),
+    )
+    assert graph.upstream("b") is graph.by_id["b"].parents
+    assert graph.upstream("m") == ("b", "c") and graph.upstream("a") == ()
+    assert graph.upstream("d") == ("m", "b")  # its dependency too
+    assert graph.upstream("e") == ()  # a parent that does not exist
+    assert graph.upstream("f") == ("d",)  # named twice, once
+    assert graph.upstream("nowhere") == ()
+    assert sorted(graph._upstream) == ["d", "e"]  # the rest are their own parents
+    assert graph.ancestors(["f"]) == {"a", "b", "c", "m", "d", "f"}
+    assert graph.topological() == ["a", "b", "c", "m", "d", "e", "f"]
