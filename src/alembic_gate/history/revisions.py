@@ -161,15 +161,14 @@ class RevisionFile:
         """The line findings about this file point at."""
         return self.revision_line or self.problem_line
 
-    def _unusual(self) -> Unusual:
-        """What few files have, made when a property of it is first given a value."""
-        held = self.unusual
-        if held is None:
-            held = self.unusual = Unusual()
-        return held
-
-    def _settle(self) -> None:
-        """None again where nothing unusual is left: equal to a file that never had any."""
+    def _set_unusual(self, name: str, value: object) -> None:
+        """Give the unusual fact `name` (a field of Unusual) its value: the record is made
+        for the first, and let go with the last (equal to a file that never had any)."""
+        if value is None and self.unusual is None:
+            return
+        if self.unusual is None:
+            self.unusual = Unusual()
+        setattr(self.unusual, name, value)
         if self.unusual == _USUAL:
             self.unusual = None
 
@@ -179,9 +178,7 @@ class RevisionFile:
 
     @down_source.setter
     def down_source(self, value: str | None) -> None:
-        if value is not None or self.unusual is not None:
-            self._unusual().down_source = value
-            self._settle()
+        self._set_unusual("down_source", value)
 
     @property
     def problem(self) -> str | None:
@@ -189,9 +186,7 @@ class RevisionFile:
 
     @problem.setter
     def problem(self, value: str | None) -> None:
-        if value is not None or self.unusual is not None:
-            self._unusual().problem = value
-            self._settle()
+        self._set_unusual("problem", value)
 
     @property
     def problem_line(self) -> int | None:
@@ -199,9 +194,7 @@ class RevisionFile:
 
     @problem_line.setter
     def problem_line(self, value: int | None) -> None:
-        if value is not None or self.unusual is not None:
-            self._unusual().problem_line = value
-            self._settle()
+        self._set_unusual("problem_line", value)
 
     @property
     def header_revision(self) -> tuple[str, int] | None:
@@ -209,9 +202,7 @@ class RevisionFile:
 
     @header_revision.setter
     def header_revision(self, value: tuple[str, int] | None) -> None:
-        if value is not None or self.unusual is not None:
-            self._unusual().header_revision = value
-            self._settle()
+        self._set_unusual("header_revision", value)
 
     @property
     def header_revises(self) -> tuple[str, int] | None:
@@ -219,9 +210,7 @@ class RevisionFile:
 
     @header_revises.setter
     def header_revises(self, value: tuple[str, int] | None) -> None:
-        if value is not None or self.unusual is not None:
-            self._unusual().header_revises = value
-            self._settle()
+        self._set_unusual("header_revises", value)
 
     @property
     def syntax_error(self) -> tuple[str, int | None] | None:
@@ -229,9 +218,7 @@ class RevisionFile:
 
     @syntax_error.setter
     def syntax_error(self, value: tuple[str, int | None] | None) -> None:
-        if value is not None or self.unusual is not None:
-            self._unusual().syntax_error = value
-            self._settle()
+        self._set_unusual("syntax_error", value)
 
     @property
     def down_revision(self) -> Value:
@@ -256,7 +243,7 @@ class RevisionFile:
 
 
 _LENGTHS = (1 << 32) - 1
-# What a file with nothing unusual would hold (RevisionFile._settle).
+# What a file with nothing unusual would hold (RevisionFile._set_unusual).
 _USUAL = Unusual()
 
 
