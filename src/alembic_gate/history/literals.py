@@ -4,12 +4,13 @@
 `ast.unparse` gives: the common shapes of a revision file (a constant, a tuple or list of
 constants, `sa.String(length=50)`) are read directly, anything else by the general
 function. `ast.literal_eval` also leaves a reference cycle behind on each call, and lint
-runs with the cyclic collector paused. revisions.py and operations.py both use these.
+runs with the cyclic collector paused. revisions.py and operations.py both use these;
+the general functions import `ast` when first needed (shared/syntax.py says why).
 """
 
 from __future__ import annotations
 
-import ast
+import _ast as ast  # the node classes, without `ast` itself: shared/syntax.py
 
 
 class _Unknown:
@@ -40,8 +41,10 @@ def literal(node: ast.expr) -> object:
             return tuple(items) if kind is ast.Tuple else items
     elif kind is ast.Call and not (_is_name(node.func, "set") and not node.args):  # type: ignore[attr-defined]
         return UNKNOWN
+    from ast import literal_eval  # the general path (shared/syntax.py: not on most runs)
+
     try:
-        return ast.literal_eval(node)
+        return literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return UNKNOWN
 
@@ -59,8 +62,10 @@ def source(node: ast.expr | None) -> str | None:
     text = _plain_source(node)
     if text is not None:
         return text
+    from ast import unparse  # the general path (shared/syntax.py: not on most runs)
+
     try:
-        return ast.unparse(node)
+        return unparse(node)
     except (RecursionError, MemoryError, ValueError):
         return None
 

@@ -35,7 +35,7 @@ given back by `operations(rev)`.
 
 from __future__ import annotations
 
-import ast
+import _ast as ast  # the node classes, without `ast` itself: shared/syntax.py
 import functools
 import marshal
 import re
@@ -46,6 +46,7 @@ from alembic_gate.history import plain
 from alembic_gate.history.literals import UNKNOWN as UNKNOWN
 from alembic_gate.history.literals import literal as _literal
 from alembic_gate.history.literals import source as _source
+from alembic_gate.shared import syntax
 from alembic_gate.shared.files import describe_error, read_regular
 from alembic_gate.shared.patterns import LazyPattern
 from alembic_gate.shared.records import field, fields, record, replace
@@ -587,7 +588,7 @@ def read_operations(source: bytes | str, *, multidb: bool = True) -> Operations:
     """The operations in a revision file's source; `multidb`: also those of the
     multi-database template's upgrade_<name>() / downgrade_<name>()."""
     try:
-        module = ast.parse(source)
+        module = syntax.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return Operations(problem=f"cannot parse: {exc}")
     text = source.decode("utf-8", "replace") if isinstance(source, bytes) else source
@@ -840,7 +841,7 @@ class _Reader:
             node = node.value
         if isinstance(node, ast.Call):  # most nodes visited: tested first
             if not self._call(node, scope):  # an operation runs no other in its arguments
-                for child in ast.iter_child_nodes(node):
+                for child in syntax.iter_child_nodes(node):
                     self._visit(child, scope)
             return
         if isinstance(node, _NOT_RUN):
@@ -858,18 +859,18 @@ class _Reader:
         if isinstance(node, _BRANCHES):
             inner = replace(scope, conditional=True)
             if isinstance(node, _LOOPS):
-                for target in ast.walk(node.target):  # its values are not known
+                for target in syntax.walk(node.target):  # its values are not known
                     if isinstance(target, ast.Name):
                         self.frames[-1][target.id] = _UNBOUND
                 self._orm_loop(node, inner)
-            for child in ast.iter_child_nodes(node):
+            for child in syntax.iter_child_nodes(node):
                 self._visit(
                     child, inner if isinstance(child, (ast.stmt, ast.excepthandler)) else scope
                 )
             return
         if isinstance(node, _ASSIGNS):
             self._assign(node)
-        for child in ast.iter_child_nodes(node):
+        for child in syntax.iter_child_nodes(node):
             self._visit(child, scope)
 
     def _if(self, node: ast.If, scope: _Scope) -> None:
@@ -1338,7 +1339,7 @@ class _Reader:
         # `sa.update(t).values(a=...)`: the columns each update() call fills (the
         # values() call around it is walked first)
         assigned: dict[int, list[str | None]] = {}
-        for sub in ast.walk(statement):
+        for sub in syntax.walk(statement):
             text = self._sql(sub)
             if text is not None:
                 texts.append(text)
@@ -1403,7 +1404,7 @@ class _Reader:
     def _queried(self, node: ast.expr) -> str | None:
         """The table of the model a `session.query(Model)...` chain reads ("" when the
         expression is no query; None when the model's table is not known)."""
-        for sub in ast.walk(node):
+        for sub in syntax.walk(node):
             if isinstance(sub, ast.Call) and _callee(sub) in ("query", "select") and sub.args:
                 first = sub.args[0]
                 target = first.value if isinstance(first, ast.Attribute) else first
@@ -1423,7 +1424,7 @@ class _Reader:
             return
         variable = node.target.id
         table = self._queried(node.iter)
-        for sub in ast.walk(node):
+        for sub in syntax.walk(node):
             if not isinstance(sub, ast.Assign | ast.AugAssign):
                 continue
             targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target]
@@ -1994,7 +1995,7 @@ def _truncates(text: str) -> Iterator[tuple[str, str | None, str | None]]:
 def _has_where(statement: ast.expr) -> bool:
     return any(
         isinstance(sub, ast.Attribute) and sub.attr in ("where", "filter", "filter_by")
-        for sub in ast.walk(statement)
+        for sub in syntax.walk(statement)
     )
 
 
@@ -2035,7 +2036,7 @@ def _strip_comments(text: str) -> str:
 def _table_variables(module: ast.Module, constants: dict[str, str]) -> dict[str, str]:
     """`users = sa.table("users", ...)` (or Table, op.create_table) anywhere in the file."""
     tables: dict[str, str] = {}
-    for node in ast.walk(module):
+    for node in syntax.walk(module):
         if not isinstance(node, ast.Assign) or not isinstance(node.value, ast.Call):
             continue
         if _callee(node.value) not in _TABLE_FACTORIES:
@@ -2058,7 +2059,7 @@ def _schema(node: ast.Call) -> object:
 
 def _is_dml(node: ast.expr) -> bool:
     """`users.update().where(...)`, `sa.insert(t)`: statements that change rows only."""
-    return any(isinstance(sub, ast.Call) and _callee(sub) in _DML for sub in ast.walk(node))
+    return any(isinstance(sub, ast.Call) and _callee(sub) in _DML for sub in syntax.walk(node))
 
 
 def _callee(node: ast.Call) -> str | None:

@@ -14,7 +14,7 @@ graph (its ids are read from the lines above the error) and carries the error fo
 
 from __future__ import annotations
 
-import ast
+import _ast as ast  # the node classes, without `ast` itself: shared/syntax.py
 import functools
 import re
 import warnings
@@ -29,6 +29,7 @@ from alembic_gate.history.operations import (
     touched_tables,
     unreadable,
 )
+from alembic_gate.shared import syntax
 from alembic_gate.shared.files import describe_error, read_regular
 from alembic_gate.shared.paths import display_path
 from alembic_gate.shared.patterns import LazyPattern
@@ -357,7 +358,7 @@ def _parse(source: bytes) -> ast.Module:
     # Invalid escapes ("\d" in a raw SQL string) warn while parsing: not our business.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return ast.parse(source)
+        return syntax.parse(source)
 
 
 def _parse_head(data: bytes, rev: RevisionFile) -> ast.Module | None:

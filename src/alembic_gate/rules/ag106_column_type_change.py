@@ -29,7 +29,7 @@ or empties.
 
 from __future__ import annotations
 
-import ast
+import _ast as ast  # the node classes, without `ast` itself: shared/syntax.py
 import functools
 from collections import deque
 from collections.abc import Iterator
@@ -46,6 +46,7 @@ from alembic_gate.rules.ag1xx import (
     name_confidence,
     suppress_hint,
 )
+from alembic_gate.shared import syntax
 from alembic_gate.shared.records import record
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
@@ -194,7 +195,7 @@ def parse_type(text: str | None) -> SqlType | None:
     if not text:
         return None
     try:
-        node = ast.parse(text, mode="eval").body
+        node = syntax.parse_expression(text)
     except (SyntaxError, ValueError, RecursionError):
         return None
     args: list[ast.expr] = []

@@ -16,7 +16,7 @@ The rules follow alembic's own `Config` and `ScriptDirectory` (alembic >= 1.16):
 
 from __future__ import annotations
 
-import ast
+import _ast as ast  # the node classes, without `ast` itself: shared/syntax.py
 import os
 import re
 import sys
@@ -25,6 +25,7 @@ from pathlib import Path
 
 from alembic_gate.errors import UsageError
 from alembic_gate.setup.toml import load_toml
+from alembic_gate.shared import syntax
 from alembic_gate.shared.files import read_regular
 from alembic_gate.shared.paths import display_path
 from alembic_gate.shared.records import field, record
@@ -713,7 +714,7 @@ def _parse_env(script_location: Path) -> ast.Module | None:
     if not _may_tell(source):
         return None
     try:
-        return ast.parse(source)
+        return syntax.parse(source)
     except (SyntaxError, ValueError):
         return None
 
@@ -738,7 +739,7 @@ def _read_env(script_location: Path) -> tuple[str, str | None, bool]:
         return DEFAULT_VERSION_TABLE, None, False
     literals: dict[str | None, list[object]] = {"version_table": [], "version_table_schema": []}
     modules: set[str] = set()
-    for node in ast.walk(tree):
+    for node in syntax.walk(tree):
         if isinstance(node, ast.Call) and _is_configure(node.func):
             _add_literals(node, literals)
         elif isinstance(node, ast.Import):
