@@ -151,7 +151,10 @@ def _count_instructions(root: Path, changed: Path, revisions: int) -> None:
     versions = str(root / VERSIONS)
     with changed.open("a") as handle:
         handle.write("# edited\n")
-    lint = [sys.executable, "-m", "alembic_gate", "lint", str(changed.relative_to(root))]
+    # the installed executable, as pre-commit and bench_lint.py run it (`python -m`
+    # would add runpy's imports, contextlib among them)
+    gate = str(Path(sys.executable).parent / "alembic-gate")
+    lint = [gate, "lint", str(changed.relative_to(root))]
     bare = _instructions([sys.executable, "-c", "pass"], root)
     floor = _instructions([sys.executable, "-c", READ_ALL, versions], root)
     run = _instructions(lint, root)

@@ -268,6 +268,8 @@ NOT_IMPORTED_BY_LINT = (
     # the syntax trees are _ast's; ast's own functions only for an unusual literal
     # (shared/syntax.py, history/literals.py)
     "ast",
+    # the collector is paused by a class of cache.py's, not a contextmanager
+    "contextlib",
 )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from alembic_gate.errors import UsageError
 from alembic_gate.findings import Finding, Report, sorted_findings, suppress
 from alembic_gate.findings.suppress import Suppressions
-from alembic_gate.history.cache import collector_paused
+from alembic_gate.history.cache import CollectorPaused
 from alembic_gate.history.load import History, load_history, setups_from_args
 from alembic_gate.history.operations import expect_history, forget
 from alembic_gate.history.scope import check_since_known, safety_scope
@@ -228,7 +228,7 @@ def run(args: argparse.Namespace) -> int:
     # A short run that makes many objects and no garbage cycles: the cyclic collector
     # would only scan what was read, over and over.
     forget()
-    with collector_paused():
+    with CollectorPaused():
         return _run(args)
 
 

@@ -32,7 +32,6 @@ import stat
 import sys
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 
 from alembic_gate import __version__
@@ -336,7 +335,7 @@ class RevisionCache:
         if self.file is None:  # no cache: nothing to look up, no metadata to keep
             return read_revisions([str(path) for path in paths], cwd)
         names = [str(path) for path in paths]
-        with collector_paused():
+        with CollectorPaused():
             found, missed = self._lookup(names, shown_paths(names, cwd))
             files = [names[i] for i, _ in missed]
             results = read_files(files, cwd, self)
@@ -704,16 +703,19 @@ def _valid(hit: Any) -> bool:
     return type(hit) is tuple and len(hit) == 2 and type(hit[1]) is bytes
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
+class CollectorPaused:
     """Reading makes many short-lived objects and no reference cycles: the cyclic
-    garbage collector would only scan what was read so far, over and over."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
+    garbage collector would only scan what was read so far, over and over. (A class,
+    not a `contextlib.contextmanager`: lint imports nothing else of contextlib.)"""
+
+    enabled = False
+
+    def __enter__(self) -> None:
+        self.enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled:
             gc.enable()
 
 
@@ -803,7 +805,7 @@ _USED: Local = (None, None)
 
 def read_revisions(paths: Sequence[Path | str], cwd: Path) -> list[RevisionFile]:
     """Every file read and parsed, with no cache (in parallel when there are many)."""
-    with collector_paused():
+    with CollectorPaused():
         reads = read_files(paths, cwd)
         same: dict[Any, Any] = {}
         found = []
