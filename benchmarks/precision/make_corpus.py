@@ -8,8 +8,8 @@ on and its environments (config, versions folders, revision files). Each reposit
 exported with `git archive` at that commit into `<corpus>/<owner>+<name>/` (blobs the
 mirror lacks, such as large files left out of a snapshot, are skipped and counted), and
 `<corpus>/manifest.json` is written for bench_precision.py. A mirror is a git directory
-found as `<mirrors>/<owner>+<name>` (or `.../repo`, `.../repo/.git`, `<owner>+<name>.git`,
-`<owner>/<name>`), e.g. from `git clone --mirror`.
+found as `<mirrors>/<owner>+<name>` (or its `.git`, `.../repo`, `.../repo/.git`,
+`<owner>+<name>.git`, `<owner>/<name>`), e.g. from `git clone --mirror`.
 
 With --discover the environments are found again on the exported trees, with
 alembic-gate's own discovery (setup/repository.py: every tracked alembic.ini,
@@ -17,7 +17,8 @@ Flask-Migrate `migrations/alembic.ini` and pyproject.toml with [tool.alembic], e
 from its own folder), plus the folders holding revision files that no config reaches
 (histories configured in code: bench_precision.py lints them with --versions), and
 corpus.json is rewritten. Without it, the revision files found are checked against
-corpus.json's counts.
+corpus.json's counts. A repository made from a released package (`source` in the list:
+its commit is the machine's own) is taken at its mirror's HEAD with --discover.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ Env = dict[str, Any]
 def mirror(mirrors: Path, repo: str) -> Path | None:
     """The git directory of `repo` ("owner/name") under `mirrors`, or None."""
     flat = mirrors / repo.replace("/", "+")
-    candidates = [flat / "repo" / ".git", flat / "repo", flat, flat.with_name(flat.name + ".git")]
+    candidates = [flat / "repo" / ".git", flat / "repo", flat / ".git", flat]
+    candidates += [flat.with_name(flat.name + ".git")]
     candidates += [mirrors / repo, mirrors / f"{repo}.git", mirrors / repo / ".git"]
     for path in candidates:
         if (path / "HEAD").is_file() and (path / "objects").is_dir():
@@ -213,7 +215,7 @@ def build(entries: list[dict[str, Any]], mirrors: Path, corpus: Path, rediscover
     for entry in entries:
         repo = entry["repo"]
         git_dir = mirror(mirrors, repo)
-        commit = full_commit(git_dir, entry["commit"]) if git_dir else None
+        commit = _commit(git_dir, entry, rediscover) if git_dir else None
         if git_dir is None or commit is None:
             why = "no mirror" if git_dir is None else f"the mirror lacks {entry['commit']}"
             print(f"{repo}: skipped, {why}", file=sys.stderr)
@@ -241,6 +243,16 @@ def build(entries: list[dict[str, Any]], mirrors: Path, corpus: Path, rediscover
         f"{files} revision files"
     )
     return status
+
+
+def _commit(git_dir: Path, entry: dict[str, Any], rediscover: bool) -> str | None:
+    """The listed commit; with --discover, for a repository made here from a released
+    package (`source`: its commits are this machine's own), the mirror's HEAD instead
+    when the listed one is not there."""
+    commit = full_commit(git_dir, entry["commit"])
+    if commit is None and rediscover and "source" in entry:
+        commit = full_commit(git_dir, "HEAD")
+    return commit
 
 
 def _check(repo: str, root: Path, paths: Sequence[str], envs: list[Env]) -> int:
