@@ -93,6 +93,34 @@ def test_a_changed_file_is_parsed_again(tmp_path: Path, versions: Path) -> None:
     assert after.revision == "0123456789ab"
 
 
+def test_a_change_that_keeps_size_and_mtime_is_parsed_again(tmp_path: Path, versions: Path) -> None:
+    """The key is mtime, size, inode and ctime: a rewrite of the same length whose mtime
+    is put back (a tool that restores it) still changes the ctime."""
+    folder = tmp_path / "cache"
+    path = _files(versions)[0]
+    before = read_revision(path, tmp_path)
+    _read(folder, versions, tmp_path)
+    assert before.revision is not None
+    old = path.stat()
+    path.write_text(path.read_text().replace(before.revision, "0123456789ab"))
+    os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns))
+    assert path.stat().st_size == old.st_size and path.stat().st_mtime_ns == old.st_mtime_ns
+    after = RevisionCache(folder, ["versions"]).read(path, tmp_path)
+    assert after.revision == "0123456789ab"
+
+
+def test_a_time_before_1970_is_a_key_like_any_other(
+    tmp_path: Path, versions: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "cache"
+    for path in _files(versions):
+        os.utime(path, ns=(-(10**18), -(10**18)))
+    _, cold = _read(folder, versions, tmp_path)
+    _no_parse(monkeypatch)
+    store, warm = _read(folder, versions, tmp_path)
+    assert warm == cold and not store.changed
+
+
 def test_new_metadata_alone_costs_no_parse(
     tmp_path: Path, versions: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -126,8 +154,17 @@ def _damage(file: Path, change: object) -> None:
 
 
 def _hits(stored: tuple[str, dict[str, object], dict[bytes, object]], new: object) -> object:
-    """Each index entry's metadata kept (still a hit), its content hash made `new`."""
-    index = {name: (hit[0], new) for name, hit in stored[1].items()}  # type: ignore[index]
+    """Each index entry's metadata kept (still a hit), its content hash made `new`: bytes
+    (a hash's length: a content not stored), or anything else beside the metadata (an
+    entry of another shape)."""
+    size = cache._DIGEST
+
+    def damaged(hit: bytes) -> object:
+        if type(new) is bytes:
+            return new.ljust(size)[:size] + hit[size:]
+        return (new, hit[size:])
+
+    index = {name: damaged(hit) for name, hit in stored[1].items()}  # type: ignore[arg-type]
     return stored[0], index, stored[2]
 
 
@@ -294,7 +331,7 @@ def test_a_run_that_read_one_file_anew_appends_one_piece(
     (index, stored), *more = after[len(before) :]
     assert more == []
     assert list(index) == [str(path)]  # type: ignore[call-overload]
-    assert list(stored) == [index[str(path)][1]]  # type: ignore[call-overload,index]
+    assert list(stored) == [index[str(path)][: cache._DIGEST]]  # type: ignore[call-overload,index]
     _no_parse(monkeypatch)
     again, warm = _read(folder, versions, tmp_path)
     assert warm == _fresh(versions, tmp_path)
@@ -535,7 +572,7 @@ def test_a_warm_run_lets_go_of_what_it_loaded_and_reads_it_back_to_write_whole(
     index = {n: hit for part in _pieces(again.file)[1:] for n, hit in part[0].items()}  # type: ignore[arg-type,index]
     store = {d: e for part in _pieces(again.file)[1:] for d, e in part[1].items()}  # type: ignore[arg-type,index]
     assert set(index) == {str(path) for path in _files(versions)}
-    assert {hit[1] for hit in index.values()} <= set(store)
+    assert {hit[: cache._DIGEST] for hit in index.values()} <= set(store)
     last = RevisionCache(folder, ["versions"])
     assert last.read_all(_files(versions), tmp_path) == _fresh(versions, tmp_path)
     assert not last.changed
