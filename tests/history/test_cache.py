@@ -179,6 +179,10 @@ def _hits(stored: tuple[str, dict[str, object], dict[bytes, object]], new: objec
         lambda s: _entries(s, (marshal.dumps(tuple(range(12))), b"")),
         lambda s: _entries(s, ([], 1, 2)),
         lambda s: _entries(s, next(v[::-1] for v in s[2].values())),
+        # places no `packed_place` makes (a small int is one Python shares)
+        lambda s: (s[0], s[1], {d: (e[0], 5) for d, e in s[2].items()}),  # type: ignore[index]
+        lambda s: (s[0], s[1], {d: (e[0], 1 << 80) for d, e in s[2].items()}),  # type: ignore[index]
+        lambda s: (s[0], s[1], {d: (e[0], True) for d, e in s[2].items()}),  # type: ignore[index]
     ],
 )
 def test_wrong_types_or_shapes_behind_unchanged_metadata_are_a_cold_read(

@@ -45,6 +45,7 @@ from alembic_gate.history.revisions import (
     packed_place,
     read_revision_source,
     shown_as,
+    unpacked_place,
     unreadable_file,
 )
 from alembic_gate.shared.files import open_regular, read_regular
@@ -65,7 +66,7 @@ Key = bytes
 Entry = tuple[bytes, "bytes | StoredOps"]
 # An entry as the cache file holds it: its facts, and the offset and length of its
 # packed operations in that file (kept out of the pieces: loading never reads them).
-Stored = tuple[bytes, int, int]
+Stored = tuple[bytes, int]
 # What reading one file gives: the hash of its bytes (None when it could not be read:
 # nothing to keep) and its entry (None when the hash is already stored).
 Read = tuple[bytes | None, Entry | None]
@@ -99,7 +100,7 @@ def _format() -> str:
     """Changes with the version, with every field of what is stored, and with the number
     after "cache" (raised when the same file is read into other calls)."""
     shapes = f"{plain.schema(RevisionFile)}|{plain.schema(Operations)}"
-    return f"alembic-gate {__version__} cache 16 {zlib.crc32(shapes.encode()):08x}"
+    return f"alembic-gate {__version__} cache 17 {zlib.crc32(shapes.encode()):08x}"
 
 
 def cache_dir(cwd: Path) -> Path | None:
@@ -225,12 +226,13 @@ def _place_of(
     entry: object, source: CacheFile | None
 ) -> tuple[tuple[CacheFile | None, int | None], bytes | None]:
     """`_operations_of`, as a RevisionFile holds it: (ops_in, ops_at), or the operations."""
-    if type(entry) is tuple and len(entry) == 3 and source is not None:
-        offset, length = entry[1], entry[2]
-        # (most: loaded from the file) `_operations_of`'s first case, without the tuple
-        # it builds: going through it costs a pre-commit run 2.8 M instructions (1.1%)
-        if type(offset) is int and type(length) is int:
-            return (source, packed_place(offset, length)), None
+    # (most: loaded from the file) `_operations_of`'s first case, without the tuple it
+    # builds: going through it costs a pre-commit run 2.8 M instructions (1.1%). The
+    # revision holds the entry's own int (`packed_place`'s: at 20,000 revisions, two
+    # ints a loaded entry and a third made for each revision were 1.2 MiB).
+    place = entry[1] if type(entry) is tuple and len(entry) == 2 else None
+    if type(place) is int and source is not None and _PLACES <= place < _PAST_PLACES:
+        return (source, place), None
     at, ops = _operations_of(entry, source)
     return ((None, None) if at is None else (at[0], packed_place(at[1], at[2]))), ops
 
@@ -240,11 +242,11 @@ def _operations_of(
 ) -> tuple[StoredOps, None] | tuple[None, bytes]:
     """Where an entry's packed operations lie in `source`, or the operations; ValueError
     when it is not an entry (its facts are checked when they are loaded)."""
-    if type(entry) is tuple and len(entry) == 3 and source is not None:
+    if type(entry) is tuple and len(entry) == 2:
+        place = entry[1]
         # (the offset and length are checked where they are read: most never are)
-        if type(entry[1]) is int and type(entry[2]) is int:
-            return StoredOps((source, entry[1], entry[2])), None
-    elif type(entry) is tuple and len(entry) == 2:
+        if type(place) is int and source is not None and _PLACES <= place < _PAST_PLACES:
+            return StoredOps((source, *unpacked_place(place))), None
         if type(entry[1]) is bytes:
             return None, entry[1]
         if type(entry[1]) is StoredOps:  # written aside this run (`Spill`)
@@ -394,7 +396,7 @@ class RevisionCache:
         except ValueError:
             del self.store[digest]  # a damaged entry: read the file again
             return None
-        if len(entry) == 3 and not self.kept_all:  # loaded from the file: read back if needed
+        if type(entry[1]) is int and not self.kept_all:  # loaded from the file: read back if needed
             self.store[digest] = _LET_GO
         return rev
 
@@ -516,7 +518,7 @@ class RevisionCache:
             ops = self._operations(entry)
             if ops is None or type(entry[0]) is not bytes:
                 continue
-            stored[digest] = (entry[0], offset, len(ops))
+            stored[digest] = (entry[0], packed_place(offset, len(ops)))
             blobs.append(ops)
             offset += len(ops)
         data = marshal.dumps((index, stored))
@@ -714,6 +716,8 @@ def _valid(hit: Any) -> bool:
 _pack_key = struct.Struct("<qQQq").pack
 _DIGEST, _KEY = 16, 32  # the lengths of a content's hash and of a metadata key
 _HIT = _DIGEST + _KEY
+# The ints `packed_place` makes (none is one of the small ints Python shares).
+_PLACES, _PAST_PLACES = 1 << 32, 1 << 73
 
 
 class CollectorPaused:

@@ -236,7 +236,7 @@ class RevisionFile:
         at, source = self.ops_at, self.ops_in
         if at is None or source is None:
             return None
-        return StoredOps((source, (at >> 32) - 2, at & _LENGTHS))
+        return StoredOps((source, *unpacked_place(at)))
 
     def store_ops(self, at: StoredOps) -> None:
         """Hold where the packed operations lie, rather than them."""
@@ -256,6 +256,11 @@ def packed_place(offset: int, length: int) -> int:
     if not (0 <= offset < 1 << 40 and 0 <= length <= _LENGTHS):
         offset, length = -1, 1
     return (offset + 2) << 32 | length
+
+
+def unpacked_place(place: int) -> tuple[int, int]:
+    """The offset and the length `packed_place` packed into `place`."""
+    return (place >> 32) - 2, place & _LENGTHS
 
 
 def read_revision(path: Path, cwd: Path) -> RevisionFile:
