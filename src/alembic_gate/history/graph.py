@@ -218,25 +218,37 @@ class RevisionGraph:
     def _visit(self, rid: str, todo: set[str], order: list[str]) -> None:
         """Place `rid` after what it needs that is still `todo` (a hot loop: once per
         revision: a set of what is left rather than a state for each revision, and the
-        revision being placed held apart from those waiting for it)."""
+        revision being placed held apart from those waiting for it). A revision waiting
+        with no edge left (one parent: most) waits as its id alone, not with its
+        iterator: a long history's first walk goes down to its base, and a tuple and an
+        iterator for each revision on the way were 2.2 MiB at 20,000 revisions, at the
+        peak of a whole-history run."""
         by_id, odd = self.by_id, self._upstream  # upstream(), inline
-        waiting: list[tuple[str, Iterator[str]]] = []
+        waiting: list[str | tuple[str, Iterator[str]]] = []
         found = odd.get(rid)
-        node, edges = rid, iter(by_id[rid].parents if found is None else found)
+        ups = by_id[rid].parents if found is None else found
+        node, edges, single = rid, iter(ups), len(ups) == 1
         while True:
             for parent in edges:
                 if parent in todo:
                     todo.remove(parent)
-                    waiting.append((node, edges))
+                    waiting.append(node if single else (node, edges))
                     found = odd.get(parent)
-                    node = parent
-                    edges = iter(by_id[parent].parents if found is None else found)
+                    ups = by_id[parent].parents if found is None else found
+                    node, edges, single = parent, iter(ups), len(ups) == 1
                     break
             else:
                 order.append(node)
-                if not waiting:
+                while waiting:
+                    held = waiting.pop()
+                    if isinstance(held, str):  # nothing left to follow: placed
+                        order.append(held)
+                        continue
+                    node, edges = held
+                    single = False  # (what is left of its edges is not counted)
+                    break
+                else:
                     return
-                node, edges = waiting.pop()
 
     # -- branch labels -------------------------------------------------------
 
