@@ -64,8 +64,9 @@ Key = bytes
 # `ops_data`) and its packed operations (a child sends the bytes; the parent may have
 # written them aside: `Spill`).
 Entry = tuple[bytes, "bytes | StoredOps"]
-# An entry as the cache file holds it: its facts, and the offset and length of its
-# packed operations in that file (kept out of the pieces: loading never reads them).
+# An entry as the cache file holds it: its facts, and where its packed operations lie in
+# that file, their offset and length as one int (`packed_place`; the operations are kept
+# out of the pieces: loading never reads them).
 Stored = tuple[bytes, int]
 # What reading one file gives: the hash of its bytes (None when it could not be read:
 # nothing to keep) and its entry (None when the hash is already stored).
@@ -229,7 +230,7 @@ def _place_of(
     # (most: loaded from the file) `_operations_of`'s first case, without the tuple it
     # builds: going through it costs a pre-commit run 2.8 M instructions (1.1%). The
     # revision holds the entry's own int (`packed_place`'s: at 20,000 revisions, two
-    # ints a loaded entry and a third made for each revision were 1.2 MiB).
+    # ints a loaded entry and a third made for each revision were about 1 MiB).
     place = entry[1] if type(entry) is tuple and len(entry) == 2 else None
     if type(place) is int and source is not None and _PLACES <= place < _PAST_PLACES:
         return (source, place), None
@@ -372,6 +373,7 @@ class RevisionCache:
             # let go (`_read_back`; a second lookup finds the file by its content): the
             # loaded index is 4 MiB at 20,000 revisions
             hit: Any = index.pop(name, None)
+            # (`_valid`, inline: one loop for every file of every run)
             if key is not None and type(hit) is bytes and len(hit) == _HIT and hit.endswith(key):
                 rev = self._from_store(hit[:_DIGEST], name, place)
             found.append(rev)

@@ -221,8 +221,8 @@ class RevisionGraph:
         revision being placed held apart from those waiting for it). A revision waiting
         with no edge left (one parent: most) waits as its id alone, not with its
         iterator: a long history's first walk goes down to its base, and a tuple and an
-        iterator for each revision on the way were 2.2 MiB at 20,000 revisions, at the
-        peak of a whole-history run."""
+        iterator for each revision on the way were about 2 MiB at 20,000 revisions, at the
+        peak of a whole-history run then."""
         by_id, odd = self.by_id, self._upstream  # upstream(), inline
         waiting: list[str | tuple[str, Iterator[str]]] = []
         found = odd.get(rid)
