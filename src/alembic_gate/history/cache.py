@@ -231,11 +231,20 @@ def _place_of(
     # builds: going through it costs a pre-commit run 2.8 M instructions (1.1%). The
     # revision holds the entry's own int (`packed_place`'s: at 20,000 revisions, two
     # ints a loaded entry and a third made for each revision were about 1 MiB).
-    place = entry[1] if type(entry) is tuple and len(entry) == 2 else None
-    if type(place) is int and source is not None and _PLACES <= place < _PAST_PLACES:
+    if source is not None and (place := _stored_place(entry)) is not None:
         return (source, place), None
     at, ops = _operations_of(entry, source)
     return ((None, None) if at is None else (at[0], packed_place(at[1], at[2]))), ops
+
+
+def _stored_place(entry: object) -> int | None:
+    """Where the packed operations of an entry loaded from a cache file lie there, as
+    `packed_place` made it (`Stored`); None for any other entry. (The offset and length
+    are checked where they are read: most never are.)"""
+    if type(entry) is not tuple or len(entry) != 2:
+        return None
+    place = entry[1]
+    return place if type(place) is int and _PLACES <= place < _PAST_PLACES else None
 
 
 def _operations_of(
@@ -243,11 +252,9 @@ def _operations_of(
 ) -> tuple[StoredOps, None] | tuple[None, bytes]:
     """Where an entry's packed operations lie in `source`, or the operations; ValueError
     when it is not an entry (its facts are checked when they are loaded)."""
+    if source is not None and (place := _stored_place(entry)) is not None:
+        return StoredOps((source, *unpacked_place(place))), None
     if type(entry) is tuple and len(entry) == 2:
-        place = entry[1]
-        # (the offset and length are checked where they are read: most never are)
-        if type(place) is int and source is not None and _PLACES <= place < _PAST_PLACES:
-            return StoredOps((source, *unpacked_place(place))), None
         if type(entry[1]) is bytes:
             return None, entry[1]
         if type(entry[1]) is StoredOps:  # written aside this run (`Spill`)
