@@ -101,6 +101,8 @@ def test_shape_matches_alembic(specs: list[Spec]) -> None:
         above = {r.revision for r in rmap._get_descendant_nodes([rev], include_dependencies=False)}
         assert graph.ancestors([rid]) == below
         assert graph.descendants([rid]) == above
+        assert set(graph.children_of(rid)) == set(rev.nextrev)
+    assert graph.children_of("not a revision") == ()
 
 
 @settings(max_examples=100, deadline=None)
@@ -192,7 +194,7 @@ def test_duplicates_and_unparsable(tmp_path: Path) -> None:
     assert [rev.display for rev in graph.duplicates["b"]] == ["001_b.py", "002_b.py"]
     assert [rev.display for rev in graph.unparsable] == ["003_bad-id.py"]
     assert graph.heads == ["b"]
-    assert graph.children["a"] == ("b",)
+    assert graph.children_of("a") == ("b",)
 
 
 def test_dangling_references(tmp_path: Path) -> None:

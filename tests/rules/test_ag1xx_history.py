@@ -190,7 +190,7 @@ def test_few_asking_revisions_get_the_answers_of_the_whole_walk(seed: int) -> No
     graph, events = _random_history(seed)
     rnd = random.Random(seed)
     ids = list(graph.by_id)
-    heads = [rid for rid in ids if not graph.children[rid]]
+    heads = [rid for rid in ids if not graph.children_of(rid)]
     choices = [ids, heads, rnd.sample(ids, 1), rnd.sample(ids, min(len(ids), 3))]
     for queries in choices:
         few = Timeline(graph, lambda rid: events.get(rid, []), queries, _every_key)

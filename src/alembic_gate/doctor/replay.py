@@ -79,7 +79,8 @@ def _steps(graph: RevisionGraph, config: Config, conn: sa.Connection) -> Replay:
             replay.note = f"the replay stopped at {rid} ({where}): {text}"
             return replay
         applied.add(rid)
-        heads = tuple(r for r in graph.topological(applied) if not set(graph.children[r]) & applied)
+        order = graph.topological(applied)
+        heads = tuple(r for r in order if not set(graph.children_of(r)) & applied)
         schema = {t: c for t, c in table_columns(sa.inspect(conn)).items() if t != VERSION_TABLE}
         replay.points.append(Point(heads, schema))
     return replay

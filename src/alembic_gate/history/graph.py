@@ -56,10 +56,12 @@ class RevisionGraph:
     unparsable: list[RevisionFile] = field(default_factory=list)
     label_owner: dict[str, str] = field(default_factory=dict)
     duplicate_labels: dict[str, list[str]] = field(default_factory=dict)
-    # Versioned edges (down_revision) from parent to children (a revision's parents are
-    # its own: `parents_of`, no dict of them: 0.6 MiB at 20,000 revisions), as tuples
-    # (a list each was 0.6 MiB more at 20,000 revisions; heads share the empty one).
-    children: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Versioned edges (down_revision) from parent to children, read through
+    # `children_of` (a revision's parents are its own: `parents_of`, no dict of them:
+    # 0.6 MiB at 20,000 revisions): a revision with one child holds that child's id,
+    # one with several a tuple of them, a head the empty tuple (a tuple for each one
+    # child was 1.3 MiB at 20,000 revisions, a list each 0.6 MiB more).
+    _children: dict[str, str | tuple[str, ...]] = field(default_factory=dict, repr=False)
     # depends_on, resolved to revision ids (a label names the revision declaring it),
     # of the revisions that name any (`dependencies_of`).
     dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -95,7 +97,7 @@ class RevisionGraph:
 
     def _link(self) -> None:
         # A hot loop (once per revision): locals, and no work for what is absent.
-        by_id, children = self.by_id, self.children
+        by_id, children = self.by_id, self._children
         dependencies, upstream = self.dependencies, self._upstream
         several: dict[str, list[str]] = {}  # branch points' children, gathered
         for rid, rev in by_id.items():
@@ -105,11 +107,11 @@ class RevisionGraph:
                 if parent not in by_id:
                     self.dangling.append(Dangling(rid, parent, "down_revision"))
                 elif not children.get(parent):
-                    children[parent] = (rid,)
+                    children[parent] = rid
                 elif parent in several:
                     several[parent].append(rid)
                 else:
-                    several[parent] = [*children[parent], rid]
+                    several[parent] = [*self.children_of(parent), rid]
             if rev.depends_on.ids:
                 dependencies[rid] = self._resolve(rid, rev.depends_on.ids)
         for rid, kids in several.items():
@@ -141,7 +143,7 @@ class RevisionGraph:
     @property
     def heads(self) -> list[str]:
         """Revisions no other revision names as its down_revision (alembic's `heads`)."""
-        return [rid for rid in self.by_id if not self.children[rid]]
+        return [rid for rid in self.by_id if not self._children[rid]]
 
     @property
     def bases(self) -> list[str]:
@@ -154,7 +156,14 @@ class RevisionGraph:
 
     @property
     def branchpoints(self) -> list[str]:
-        return [rid for rid, kids in self.children.items() if len(kids) > 1]
+        children = self._children.items()
+        return [rid for rid, kids in children if type(kids) is tuple and len(kids) > 1]
+
+    def children_of(self, rid: str) -> tuple[str, ...]:
+        """The revisions whose down_revision names `rid` (none for an id not in the
+        graph)."""
+        kids = self._children.get(rid, ())
+        return (kids,) if isinstance(kids, str) else kids
 
     def parents_of(self, rid: str) -> tuple[str, ...]:
         """The ids `rid`'s down_revision names (existing or not; none for an id not in
@@ -200,7 +209,7 @@ class RevisionGraph:
             rid = stack.pop()
             if rid not in seen:
                 seen.add(rid)
-                stack.extend(self.children[rid])
+                stack.extend(self.children_of(rid))
         return seen
 
     def topological(self, among: Iterable[str] | None = None) -> list[str]:
@@ -267,7 +276,7 @@ class RevisionGraph:
         if not self.label_owner and all(r.branch_labels.known for r in self.by_id.values()):
             return _Unlabelled(self.by_id)  # no labels anywhere: nothing to spread
         result = dict.fromkeys(self.by_id, _NO_LABELS)
-        fanout = {rid: set(kids) for rid, kids in self.children.items()}
+        fanout = {rid: set(self.children_of(rid)) for rid in self._children}
         for rid, deps in self.dependencies.items():
             for dep in deps:
                 fanout[dep].add(rid)
@@ -285,10 +294,10 @@ class RevisionGraph:
         """Alembic walks down from the last of `rid`'s descendants: from the top of a
         single line of them, or (when they branch) from a head that stops above `rid`."""
         top, seen = rid, {rid}
-        while self.children[top]:
-            if len(self.children[top]) > 1 or self.children[top][0] in seen:
+        while kids := self.children_of(top):
+            if len(kids) > 1 or kids[0] in seen:
                 return set()
-            top = self.children[top][0]
+            top = kids[0]
             seen.add(top)
         found: set[str] = set()
         node: str | None = top

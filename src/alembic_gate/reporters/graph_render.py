@@ -61,9 +61,9 @@ class _Drawing:
     def markers(self, rid: str) -> list[str]:
         graph = self.graph
         marks = []
-        if not graph.children.get(rid):
+        if not graph.children_of(rid):
             marks.append("head")
-        if len(graph.children.get(rid, ())) > 1:
+        if len(graph.children_of(rid)) > 1:
             marks.append("branchpoint")
         if len(graph.parents_of(rid)) > 1:
             marks.append("mergepoint")

@@ -37,7 +37,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         for parent in rev.parents:
             moved = [
                 child
-                for child in base.children.get(parent, [])
+                for child in base.children_of(parent)
                 if child not in branch.by_id and clashing & merged.descendants([child])
             ]
             if moved:

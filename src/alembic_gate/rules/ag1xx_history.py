@@ -351,7 +351,7 @@ def _order(graph: RevisionGraph, wanted: AbstractSet[str]) -> tuple[list[str], b
     holds every head of a graph without cycles, that is every revision: the same
     order without looking for them (a whole-history run, a pre-commit run on the
     head)."""
-    heads = (rid for rid, children in graph.children.items() if not children)
+    heads = graph.heads
     if not graph.cycles() and all(map(wanted.__contains__, heads)):
         return graph.topological(), True
     below = graph.ancestors(wanted)
