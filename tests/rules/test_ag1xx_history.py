@@ -89,6 +89,15 @@ def test_a_key_not_said_to_be_asked_about_is_an_error() -> None:
         timeline.latest("f6", ["y"])
 
 
+def test_a_revision_that_asks_about_nothing_keeps_no_entry() -> None:
+    # (most revisions of a real history alter no column: an entry each was 0.2 MiB of
+    # the column timeline at 20,000 revisions)
+    timeline = Timeline(GRAPH, facts, ["e5", "f6"], lambda rid: ["x"] if rid == "f6" else [])
+    assert list(timeline._starts) == ["f6"]
+    assert timeline.latest("e5", ["x"]) is None
+    assert timeline.latest("f6", ["x"]) == Timeline(GRAPH, facts, ["f6"]).latest("f6", ["x"])
+
+
 def test_a_key_held_once_shares_the_names_other_keys_spell() -> None:
     # the names of a key are held once for all keys (the calls of each revision spell
     # them anew), and a key with one fact and a key with several answer alike

@@ -248,9 +248,11 @@ class Timeline:
         if self._asked is None:
             self._before[rid] = mask
             return
+        keys = self._asked(rid)
+        if not keys:  # nothing to answer (most revisions of a real history): no entry
+            return
         self._starts[rid] = len(self._answers)
         end, latest, last = mask.bit_length(), self._latest, self._last
-        keys = self._asked(rid)
         ids = self._ids
         if ids is not None:
             bits = [_NONE if (n := ids.get(key)) is None else latest[n] for key in keys]
@@ -302,7 +304,8 @@ class Timeline:
     def latest_at(self, rid: str, positions: Iterable[int]) -> object | None:
         """The value of the latest fact under the keys at `positions` in the list
         `asked` gives for `rid` (positions within it: the caller's word for it)
-        among what `rid` builds on; None: none, or `rid` is not one of the queries."""
+        among what `rid` builds on; None: none, or `rid` is not one of the queries (or
+        asks about nothing: no answers are kept for it)."""
         start = self._starts.get(rid)
         if start is None:
             return None
@@ -332,7 +335,8 @@ class Timeline:
 
     def latest(self, rid: str, keys: Iterable[Hashable]) -> object | None:
         """The value of the latest fact under any of `keys` among what `rid` builds on
-        (with `asked`: keys it did not say it would ask about raise KeyError)."""
+        (with `asked`: keys it did not say it would ask about raise KeyError, but for
+        a revision that asks about none, which is not kept: None)."""
         if self._kept:
             answers = self._answers_of(rid)
             if answers is None:
