@@ -87,20 +87,20 @@ def measure(size: int) -> tuple[float, float, int]:
     with tempfile.TemporaryDirectory(prefix=f"bench-safety-{size}-") as tmp:
         versions = Path(tmp) / "versions"
         write_history(versions, size)
-        setup = AlembicSetup(None, "alembic", None, (versions,))
+        setup = AlembicSetup(None, "alembic", None, (str(versions),))
         graph = load_history(setup, Path(tmp), use_cache=False).graph
         for rev in graph.by_id.values():
             operations(rev)  # read once, as the reader will; only the rule is timed
         gc.collect()
         gc.freeze()
         try:
-            found = len(list(check(LintContext(setup, graph, Path(tmp)))))
-            whole = _best(lambda: list(check(LintContext(setup, graph, Path(tmp)))))
+            found = len(list(check(LintContext(setup, graph, tmp))))
+            whole = _best(lambda: list(check(LintContext(setup, graph, tmp))))
             # --base with one new revision that makes a column NOT NULL
             newest = frozenset({f"{(size - 1) // 10 * 10 - 9:012x}"})
             base = _best(
                 lambda: list(
-                    check(LintContext(setup, graph, Path(tmp), new_revisions=newest, scope=newest))
+                    check(LintContext(setup, graph, tmp, new_revisions=newest, scope=newest))
                 )
             )
         finally:

@@ -91,7 +91,7 @@ def test_no_setup_is_a_usage_error(
 
 
 def test_sourceless_revisions_are_noted(tmp_path: Path) -> None:
-    setup = AlembicSetup(None, "alembic", None, (tmp_path / "v",), sourceless=True)
+    setup = AlembicSetup(None, "alembic", None, (str(tmp_path / "v"),), sourceless=True)
     history = History(setup, RevisionGraph.build([]), ["v/__pycache__/a.cpython-311.pyc"])
     assert draw([history], "dot", tmp_path).endswith(
         "}\n// not read (sourceless): v/__pycache__/a.cpython-311.pyc\n"

@@ -128,7 +128,7 @@ def discover(root: Path, paths: Sequence[str]) -> list[Env]:
 
 def _configured(root: Path, setup: AlembicSetup) -> Env:
     assert setup.config_path is not None
-    config = setup.config_path.relative_to(root).as_posix()
+    config = Path(setup.config_path).relative_to(root).as_posix()
     if setup.section != DEFAULT_SECTION:
         config += f" [{setup.section}]"
     try:
@@ -139,7 +139,7 @@ def _configured(root: Path, setup: AlembicSetup) -> Env:
     script = setup.script_location
     return {
         "config": config,
-        "script_location": _relative(root, script) if script else None,
+        "script_location": _relative(root, Path(script)) if script else None,
         "versions": folders,
         "revision_files": len(sources),
     }

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from pathlib import Path
 
 from alembic_gate.errors import UsageError
 from alembic_gate.findings import Finding, Report, sorted_findings, suppress
@@ -20,7 +19,7 @@ from alembic_gate.rules import LintContext, iter_rules, lint_rules
 from alembic_gate.rules.ag1xx import unchecked_notes
 from alembic_gate.setup.discovery import AlembicSetup
 from alembic_gate.setup.settings import Settings, load_settings
-from alembic_gate.shared.paths import display_path
+from alembic_gate.shared.paths import below, display_path
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
@@ -35,7 +34,7 @@ SAFETY = "AG1"
 
 def lint_context(
     history: History,
-    cwd: Path,
+    cwd: str,
     base_ref: str | None = None,
     since: Sequence[str] = (),
     files: Sequence[str] = (),
@@ -49,13 +48,16 @@ def lint_context(
         sourceless=tuple(history.sourceless),
     )
     if base_ref:
+        from pathlib import Path  # (git_base's paths: only with --base)
+
         from alembic_gate.history import git_base  # only with --base
 
         working = history.graph.files
-        ctx.base_graph = git_base.read_base_graph(base_ref, history.setup, cwd, working)
-        head = git_base.merged_head(base_ref, cwd)
+        where = Path(cwd)
+        ctx.base_graph = git_base.read_base_graph(base_ref, history.setup, where, working)
+        head = git_base.merged_head(base_ref, where)
         if head is not None:  # a pull request's merge checkout: judge its own head
-            ctx.branch_graph = git_base.read_base_graph(head, history.setup, cwd, working)
+            ctx.branch_graph = git_base.read_base_graph(head, history.setup, where, working)
         branch = ctx.branch_graph or history.graph
         ctx.new_revisions = git_base.new_revisions(branch, ctx.base_graph)
         ctx.base_ref = base_ref
@@ -65,10 +67,10 @@ def lint_context(
     return ctx
 
 
-def named_revisions(history: History, files: Sequence[str], cwd: Path) -> frozenset[str]:
+def named_revisions(history: History, files: Sequence[str], cwd: str) -> frozenset[str]:
     """The revisions defined by the files named on the command line."""
-    wanted = {(cwd / name).resolve() for name in files}
-    basenames = {path.name for path in wanted}
+    wanted = {os.path.realpath(os.path.join(cwd, name)) for name in files}
+    basenames = {os.path.basename(path) for path in wanted}
     # `str.endswith` first: one C call a revision instead of a Python function
     ends = tuple(basenames)
     return frozenset(
@@ -76,7 +78,7 @@ def named_revisions(history: History, files: Sequence[str], cwd: Path) -> frozen
         for rid, rev in history.graph.by_id.items()
         if rev.file.endswith(ends)
         and os.path.basename(rev.file) in basenames
-        and rev.path.resolve() in wanted
+        and os.path.realpath(rev.file) in wanted
     )
 
 
@@ -221,7 +223,7 @@ def run_suppressions(
 def _anchor(histories: list[History]) -> str | None:
     """The config file of the first setup: where findings without a file are shown."""
     configs = [h.setup.config_path for h in histories if h.setup.config_path is not None]
-    return display_path(configs[0], Path.cwd()) if configs else None
+    return display_path(configs[0], os.getcwd()) if configs else None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -234,7 +236,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     targets = parse_formats(args.formats)
-    cwd = Path.cwd()
+    cwd = os.getcwd()
     here = load_settings(args, cwd)  # flags and the current directory's settings first
     files = existing_files(args.files, cwd)
     setups = owning(setups_from_args(args, cwd), files, cwd)
@@ -276,7 +278,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _setup_settings(
-    args: argparse.Namespace, cwd: Path, folder: Path | None, here: Settings
+    args: argparse.Namespace, cwd: str, folder: str | None, here: Settings
 ) -> Settings:
     """The settings of a setup that runs in `folder`: for one that runs in the current
     directory, `here`, read already (settings_file finds the same file for both)."""
@@ -291,17 +293,17 @@ def _scoped(args: argparse.Namespace, settings: Settings) -> bool:
     return bool(args.base or settings.since or args.files)
 
 
-def existing_files(names: Sequence[str], cwd: Path) -> list[Path]:
-    """The FILE arguments (pre-commit passes the changed files); one that does not exist
-    is a usage error, as in any linter."""
-    paths = [Path(os.path.normpath(cwd / name)) for name in names]
-    missing = [name for name, path in zip(names, paths, strict=True) if not path.exists()]
+def existing_files(names: Sequence[str], cwd: str) -> list[str]:
+    """The FILE arguments (pre-commit passes the changed files), absolute and normal; one
+    that does not exist is a usage error, as in any linter."""
+    paths = [os.path.normpath(os.path.join(cwd, name)) for name in names]
+    missing = [name for name, path in zip(names, paths, strict=True) if not os.path.exists(path)]
     if missing:
         raise UsageError(f"no such file: {', '.join(missing)}")
     return paths
 
 
-def owning(setups: list[AlembicSetup], files: Sequence[Path], cwd: Path) -> list[AlembicSetup]:
+def owning(setups: list[AlembicSetup], files: Sequence[str], cwd: str) -> list[AlembicSetup]:
     """With setups found across a repository and FILE arguments, the setups those files
     belong to (a revision file, config or env.py of theirs); all of them when a file
     belongs to none (a settings file at the root)."""
@@ -314,13 +316,13 @@ def owning(setups: list[AlembicSetup], files: Sequence[Path], cwd: Path) -> list
     return [setup for setup in setups if id(setup) in wanted]
 
 
-def _owns(setup: AlembicSetup, path: Path) -> bool:
+def _owns(setup: AlembicSetup, path: str) -> bool:
     folders = [*setup.version_locations, setup.script_location]
-    if any(folder is not None and folder in path.parents for folder in folders):
+    if any(folder is not None and below(path, folder) for folder in folders):
         return True
     own = [setup.config_path]
     if setup.working_dir is not None:
-        own.append(setup.working_dir / "pyproject.toml")
+        own.append(os.path.join(setup.working_dir, "pyproject.toml"))
     return path in own
 
 

@@ -48,8 +48,8 @@ def _fresh(versions: Path, cwd: Path) -> list[RevisionFile]:
     return [read_revision(path, cwd) for path in _files(versions)]
 
 
-def _pieces(file: Path) -> list[object]:
-    with file.open("rb") as stream:
+def _pieces(file: str) -> list[object]:
+    with open(file, "rb") as stream:
         return list(cache.read_pieces(stream))
 
 
@@ -138,14 +138,14 @@ def test_new_metadata_alone_costs_no_parse(
     assert store.changed  # the new metadata is remembered: next time nothing is hashed
 
 
-def _damage(file: Path, change: object) -> None:
+def _damage(file: str, change: object) -> None:
     """Rewrite the cache file with `change` applied to (format, index, store)."""
     head, *parts = _pieces(file)
     assert type(head) is str and all(cache._is_piece(part) for part in parts)
     index = {name: hit for part in parts for name, hit in part[0].items()}  # type: ignore[index]
     store = {key: entry for part in parts for key, entry in part[1].items()}  # type: ignore[index]
     changed = change((head, index, store))  # type: ignore[operator]
-    with file.open("wb") as handle:
+    with open(file, "wb") as handle:
         pieces = (
             [changed[0], changed[1:]] if type(changed) is tuple and len(changed) == 3 else [changed]
         )
@@ -288,7 +288,7 @@ def test_a_cut_or_misframed_cache_file_is_a_cold_run(
     folder = tmp_path / "cache"
     store, cold = _read(folder, versions, tmp_path)
     assert store.file is not None
-    store.file.write_bytes(change(store.file.read_bytes()))
+    Path(store.file).write_bytes(change(Path(store.file).read_bytes()))
     again = RevisionCache(folder, ["versions"])
     assert again.index == {} and again.store == {}
     assert again.read_all(_files(versions), tmp_path) == cold
@@ -385,7 +385,7 @@ def test_a_cut_appended_piece_is_a_cold_run(tmp_path: Path, versions: Path) -> N
     assert store.file is not None
     _edit(_files(versions)[0], "changed")
     _read(folder, versions, tmp_path)
-    store.file.write_bytes(store.file.read_bytes()[:-3])
+    Path(store.file).write_bytes(Path(store.file).read_bytes()[:-3])
     again = RevisionCache(folder, ["versions"])
     assert again.index == {} and again.store == {}
     assert again.read_all(_files(versions), tmp_path) == _fresh(versions, tmp_path)
@@ -397,7 +397,7 @@ def test_a_damaged_cache_file_is_a_cold_run(tmp_path: Path, versions: Path, cont
     store = RevisionCache(folder, ["versions"])
     assert store.file is not None
     folder.mkdir()
-    store.file.write_bytes(content)
+    Path(store.file).write_bytes(content)
     again = RevisionCache(folder, ["versions"])
     assert again.read_all(_files(versions), tmp_path) == _fresh(versions, tmp_path)
 
@@ -411,7 +411,7 @@ def test_a_fifo_in_place_of_the_cache_is_never_opened(tmp_path: Path, versions: 
     os.mkfifo(folder / ".gitignore")
     _, revs = _read(folder, versions, tmp_path)  # a hang here is the failure
     assert len(revs) == 3
-    assert store.file.is_file()  # replaced by a real cache file
+    assert os.path.isfile(store.file)  # replaced by a real cache file
 
 
 def test_no_cache_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -529,7 +529,7 @@ def test_operations_a_cut_cache_file_no_longer_gives_are_read_again(
     assert store.file is not None
     operations_module.forget()
     _, warm = _read(folder, versions, tmp_path)
-    with store.file.open("r+b") as handle:  # the same file, cut where it stands
+    with Path(store.file).open("r+b") as handle:  # the same file, cut where it stands
         handle.truncate(100)
     assert [operations(r) for r in warm] == [operations(r) for r in cold]  # type: ignore[arg-type]
 

@@ -117,7 +117,7 @@ def test_base_graph_comes_from_the_ref_not_the_working_tree(main_repo: Repo) -> 
     main_repo.revision("b2", "a1")
     main_repo.commit("b2")
     main_repo.revision("c3", "b2")  # not committed at all
-    setup = AlembicSetup(None, "alembic", None, (main_repo.root / VERSIONS,))
+    setup = AlembicSetup(None, "alembic", None, (str(main_repo.root / VERSIONS),))
     base = read_base_graph("main", setup, main_repo.root)
     assert list(base.by_id) == ["a1"]
     assert base.by_id["a1"].display == f"{VERSIONS}/a1_m.py"
@@ -136,7 +136,7 @@ def test_unchanged_working_files_are_reused_and_edited_ones_read_from_git(
     # b2 edited but not committed: re-parented onto nothing
     (versions / "b2_m.py").write_text(migration("b2", None))
     working[1] = read_revision(versions / "b2_m.py", main_repo.root)
-    setup = AlembicSetup(None, "alembic", None, (versions,))
+    setup = AlembicSetup(None, "alembic", None, (str(versions),))
     base = read_base_graph("main", setup, main_repo.root, working)
     assert base.by_id["a1"] is working[0]
     assert base.by_id["b2"] is not working[1]
@@ -151,14 +151,14 @@ def test_recursive_locations_and_files_alembic_skips(main_repo: Repo) -> None:
     (versions / "__init__.py").write_text("")
     (versions / "notes.txt").write_text("revision = 'x'\n")
     main_repo.commit("nested")
-    flat = AlembicSetup(None, "alembic", None, (versions,))
-    nested = AlembicSetup(None, "alembic", None, (versions,), recursive=True)
+    flat = AlembicSetup(None, "alembic", None, (str(versions),))
+    nested = AlembicSetup(None, "alembic", None, (str(versions),), recursive=True)
     assert list(read_base_graph("main", flat, main_repo.root).by_id) == ["a1"]
     assert sorted(read_base_graph("main", nested, main_repo.root).by_id) == ["a1", "b2"]
 
 
 def test_a_location_missing_at_the_base_has_no_revisions(main_repo: Repo) -> None:
-    setup = AlembicSetup(None, "alembic", None, (main_repo.root / "other" / "versions",))
+    setup = AlembicSetup(None, "alembic", None, (str(main_repo.root / "other" / "versions"),))
     assert read_base_graph("main", setup, main_repo.root).by_id == {}
 
 
@@ -284,10 +284,10 @@ def test_not_a_repository_and_unknown_refs(
     assert (code, "is not a git ref" in err) == (2, True)
     plain = tmp_path / "plain"
     (plain / VERSIONS).mkdir(parents=True)
-    setup = AlembicSetup(None, "alembic", None, (plain / VERSIONS,))
+    setup = AlembicSetup(None, "alembic", None, (str(plain / VERSIONS),))
     with pytest.raises(UsageError, match="not inside one"):
         read_base_graph("main", setup, plain)
-    outside = AlembicSetup(None, "alembic", None, (plain / VERSIONS,))
+    outside = AlembicSetup(None, "alembic", None, (str(plain / VERSIONS),))
     with pytest.raises(UsageError, match="outside the git repository"):
         read_base_graph("main", outside, main_repo.root)
 

@@ -91,8 +91,8 @@ class History:
     def context(
         self, setup: AlembicSetup | None = None, sourceless: tuple[str, ...] = ()
     ) -> LintContext:
-        setup = setup or AlembicSetup(None, "alembic", None, (self.versions,))
-        return LintContext(setup, self.graph(), self.root, sourceless=sourceless)
+        setup = setup or AlembicSetup(None, "alembic", None, (str(self.versions),))
+        return LintContext(setup, self.graph(), str(self.root), sourceless=sourceless)
 
     def run(
         self,

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic_gate.rules.ag001_multiple_heads import check
 from alembic_gate.setup.discovery import AlembicSetup
 
@@ -81,14 +79,18 @@ def test_flask_migrate_projects_get_the_flask_db_command(history: History) -> No
     history.add("c", "a")
     migrations = history.root / "migrations"
     setup = AlembicSetup(
-        migrations / "alembic.ini", "alembic", migrations, (history.versions,), flask=True
+        str(migrations / "alembic.ini"),
+        "alembic",
+        str(migrations),
+        (str(history.versions),),
+        flask=True,
     )
     assert history.run(check, setup)[0].fix == 'flask db merge -m "merge heads" b c'
     setup = AlembicSetup(
-        history.root / "db" / "alembic.ini",
+        str(history.root / "db" / "alembic.ini"),
         "alembic",
-        history.root / "db",
-        (history.versions,),
+        str(history.root / "db"),
+        (str(history.versions),),
         flask=True,
     )
     assert history.run(check, setup)[0].fix == 'flask db merge -d db -m "merge heads" b c'
@@ -101,11 +103,13 @@ def test_the_command_names_a_config_that_is_not_in_the_current_directory(
     history.add("b", "a")
     history.add("c", "a")
     ini = history.root / "deploy" / "alembic.ini"
-    setup = AlembicSetup(ini, "tenant", Path("x"), (history.versions,))
+    setup = AlembicSetup(str(ini), "tenant", "x", (str(history.versions),))
     assert history.run(check, setup)[0].fix == (
         'alembic -c deploy/alembic.ini -n tenant merge -m "merge heads" b c'
     )
-    setup = AlembicSetup(history.root / "alembic.ini", "alembic", Path("x"), (history.versions,))
+    setup = AlembicSetup(
+        str(history.root / "alembic.ini"), "alembic", "x", (str(history.versions),)
+    )
     assert history.run(check, setup)[0].fix == 'alembic merge -m "merge heads" b c'
 
 

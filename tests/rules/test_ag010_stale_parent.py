@@ -110,7 +110,11 @@ def test_flask_migrate_fix(tmp_path: Path) -> None:
     base.add("b2", "a1")
     branch.add("c3", "a1")
     setup = AlembicSetup(
-        None, "alembic", tmp_path / "branch" / "migrations", (branch.versions,), flask=True
+        None,
+        "alembic",
+        str(tmp_path / "branch" / "migrations"),
+        (str(branch.versions),),
+        flask=True,
     )
     [finding] = run(branch, base, setup)
     assert finding.fix is not None

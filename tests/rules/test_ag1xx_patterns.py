@@ -72,7 +72,7 @@ def _folder_context(root: Path, folder: str, files: dict[str, str]) -> LintConte
     for name, text in files.items():
         (versions / name).write_text(text)
     graph = RevisionGraph.build([read_revision(p, root) for p in sorted(versions.glob("*.py"))])
-    return LintContext(AlembicSetup(None, "alembic", None, (versions,)), graph, root)
+    return LintContext(AlembicSetup(None, "alembic", None, (str(versions),)), graph, str(root))
 
 
 @pytest.mark.parametrize(("folder", "reported"), [("sqlite", 0), ("postgresql", 1)])
@@ -103,7 +103,7 @@ def test_ag105_on_a_history_whose_env_is_sqlite(history: History, tmp_path: Path
     add(history, "b2", "a1", INDEX)
     ini = tmp_path / "alembic.ini"
     ini.write_text("[alembic]\nscript_location = .\nsqlalchemy.url = sqlite:///app.db\n")
-    setup = AlembicSetup(ini, "alembic", tmp_path, (history.versions,))
+    setup = AlembicSetup(str(ini), "alembic", str(tmp_path), (str(history.versions),))
     assert history.run(ag105, setup) == []
     # nothing names a database: reported, but not as certain
     [finding] = history.run(ag105)

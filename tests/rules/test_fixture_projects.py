@@ -28,7 +28,7 @@ def test_graph_rules_find_nothing_in_a_clean_project(name: str, tmp_path: Path) 
     shutil.copytree(PROJECTS / name, root, ignore=shutil.ignore_patterns(".alembic-gate-cache"))
     (setup,) = find_setups([], "alembic", [], False, root)
     history = load_history(setup, root, use_cache=False)
-    ctx = LintContext(setup, history.graph, root, sourceless=tuple(history.sourceless))
+    ctx = LintContext(setup, history.graph, str(root), sourceless=tuple(history.sourceless))
     graph_rules = [check for rule, check in lint_rules() if rule.code < "AG010"]
     assert len(graph_rules) == 9
     assert [finding for check in graph_rules for finding in check(ctx)] == []

@@ -60,7 +60,7 @@ def test_revisions_in_scope_are_those_in_scope_says_are(tmp_path: Path) -> None:
     ids = list(graph.by_id)
     for named in (None, frozenset(), frozenset({"b2", "d4"})):
         for scope in (None, frozenset({"c3", "d4"})):
-            ctx = LintContext(AlembicSetup(None, "alembic", None, ()), graph, tmp_path)
+            ctx = LintContext(AlembicSetup(None, "alembic", None, ()), graph, str(tmp_path))
             ctx.named, ctx.scope = named, scope
             assert list(ctx.revisions_in_scope()) == [r for r in ids if ctx.in_scope(r)]
 

@@ -112,10 +112,10 @@ def revision(rev: str) -> str:
 def test_plain_alembic_ini_in_cwd() -> None:
     assert find_setups([], "alembic", [], False, cwd=PLAIN) == [
         AlembicSetup(
-            config_path=PLAIN / "alembic.ini",
+            config_path=str(PLAIN / "alembic.ini"),
             section="alembic",
-            script_location=PLAIN / "alembic",
-            version_locations=(PLAIN / "alembic" / "versions",),
+            script_location=str(PLAIN / "alembic"),
+            version_locations=(str(PLAIN / "alembic" / "versions"),),
         )
     ]
 
@@ -134,10 +134,10 @@ def test_plain_revision_files_in_name_order() -> None:
 def test_flask_migrate_ini_has_no_script_location() -> None:
     assert find_setups([], "alembic", [], False, cwd=FLASK) == [
         AlembicSetup(
-            config_path=FLASK / "migrations" / "alembic.ini",
+            config_path=str(FLASK / "migrations" / "alembic.ini"),
             section="alembic",
-            script_location=FLASK / "migrations",
-            version_locations=(FLASK / "migrations" / "versions",),
+            script_location=str(FLASK / "migrations"),
+            version_locations=(str(FLASK / "migrations" / "versions"),),
             flask=True,
         )
     ]
@@ -145,9 +145,9 @@ def test_flask_migrate_ini_has_no_script_location() -> None:
 
 def test_alembic_ini_without_script_location_falls_back_to_tool_alembic() -> None:
     setup = only_setup(PYPROJECT)
-    assert setup.config_path == PYPROJECT / "alembic.ini"
-    assert setup.script_location == PYPROJECT / "alembic"
-    assert setup.version_locations == (PYPROJECT / "alembic" / "versions",)
+    assert setup.config_path == str(PYPROJECT / "alembic.ini")
+    assert setup.script_location == str(PYPROJECT / "alembic")
+    assert setup.version_locations == (str(PYPROJECT / "alembic" / "versions"),)
 
 
 def test_pyproject_toml_alone(tmp_path: Path) -> None:
@@ -155,10 +155,10 @@ def test_pyproject_toml_alone(tmp_path: Path) -> None:
     (tmp_path / "alembic.ini").unlink()
     assert find_setups([], "alembic", [], False, cwd=tmp_path) == [
         AlembicSetup(
-            config_path=tmp_path / "pyproject.toml",
+            config_path=str(tmp_path / "pyproject.toml"),
             section="alembic",
-            script_location=tmp_path / "alembic",
-            version_locations=(tmp_path / "alembic" / "versions",),
+            script_location=str(tmp_path / "alembic"),
+            version_locations=(str(tmp_path / "alembic" / "versions"),),
         )
     ]
 
@@ -170,8 +170,8 @@ def test_package_location_found_without_importing_it(
     monkeypatch.setenv("ALEMBIC_GATE_IMPORT_MARKER", str(marker))
     setup = only_setup(PACKAGE)
     revision_files(setup)
-    assert setup.script_location == PACKAGE / "myapp" / "migrations"
-    assert setup.version_locations == (PACKAGE / "myapp" / "migrations" / "versions",)
+    assert setup.script_location == str(PACKAGE / "myapp" / "migrations")
+    assert setup.version_locations == (str(PACKAGE / "myapp" / "migrations" / "versions"),)
     assert setup.version_table == "myapp_alembic_version"
     assert not marker.exists()
     # alembic imports the package: the marker does work.
@@ -182,8 +182,8 @@ def test_package_location_found_without_importing_it(
 def test_multi_locations_recursive_with_semicolon_separator() -> None:
     setup = only_setup(MULTI)
     assert setup.version_locations == (
-        MULTI / "migrations" / "versions",
-        MULTI / "plugins" / "billing" / "versions",
+        str(MULTI / "migrations" / "versions"),
+        str(MULTI / "plugins" / "billing" / "versions"),
     )
     assert setup.recursive
     sources, _ = revision_files(setup)
@@ -198,10 +198,10 @@ def test_multi_locations_recursive_with_semicolon_separator() -> None:
 
 def test_here_interpolation_from_another_directory(tmp_path: Path) -> None:
     setup = only_setup(tmp_path, str(HERE / "alembic.ini"))
-    assert setup.script_location == HERE / "db" / "migrations"
+    assert setup.script_location == str(HERE / "db" / "migrations")
     assert setup.version_locations == (
-        HERE / "db" / "migrations" / "versions",
-        HERE / "db" / "data_migrations",
+        str(HERE / "db" / "migrations" / "versions"),
+        str(HERE / "db" / "data_migrations"),
     )
 
 
@@ -230,9 +230,9 @@ def test_alembic_ini_wins_over_migrations_and_pyproject(tmp_path: Path) -> None:
     write(tmp_path / "migrations" / "alembic.ini", "[alembic]\n")
     write(tmp_path / "migrations" / "env.py", "")
     write(tmp_path / "pyproject.toml", '[tool.alembic]\nscript_location = "elsewhere"\n')
-    assert only_setup(tmp_path).script_location == tmp_path / "alembic"
+    assert only_setup(tmp_path).script_location == str(tmp_path / "alembic")
     (tmp_path / "alembic.ini").unlink()
-    assert only_setup(tmp_path).config_path == tmp_path / "migrations" / "alembic.ini"
+    assert only_setup(tmp_path).config_path == str(tmp_path / "migrations" / "alembic.ini")
 
 
 def test_nothing_found(tmp_path: Path) -> None:
@@ -254,14 +254,14 @@ def test_each_config_is_one_environment() -> None:
         cwd=PROJECTS,
     )
     assert [setup.config_path for setup in setups] == [
-        PLAIN / "alembic.ini",
-        HERE / "alembic.ini",
+        str(PLAIN / "alembic.ini"),
+        str(HERE / "alembic.ini"),
     ]
 
 
 def test_ini_and_its_pyproject_are_one_environment() -> None:
     setups = find_setups(["alembic.ini", "pyproject.toml"], "alembic", [], False, cwd=PYPROJECT)
-    assert [setup.config_path for setup in setups] == [PYPROJECT / "alembic.ini"]
+    assert [setup.config_path for setup in setups] == [str(PYPROJECT / "alembic.ini")]
 
 
 def test_section_from_name(tmp_path: Path) -> None:
@@ -271,14 +271,16 @@ def test_section_from_name(tmp_path: Path) -> None:
     )
     (tmp_path / "two").mkdir()
     setup = only_setup(tmp_path, name="audit")
-    assert (setup.section, setup.script_location) == ("audit", tmp_path / "two")
+    assert (setup.section, setup.script_location) == ("audit", str(tmp_path / "two"))
 
 
 def test_versions_flag_skips_config_files(tmp_path: Path) -> None:
     write(tmp_path / "alembic.ini", "not an ini")
     setups = find_setups([], "alembic", ["a", str(tmp_path / "b")], True, cwd=tmp_path)
     assert setups == [
-        AlembicSetup(None, "alembic", None, (tmp_path / "a", tmp_path / "b"), recursive=True)
+        AlembicSetup(
+            None, "alembic", None, (str(tmp_path / "a"), str(tmp_path / "b")), recursive=True
+        )
     ]
 
 
@@ -289,7 +291,7 @@ def test_relative_script_location_is_relative_to_cwd(tmp_path: Path) -> None:
     write(tmp_path / "sub" / "alembic.ini", "[alembic]\nscript_location = alembic\n")
     write(tmp_path / "alembic" / "versions" / "a1.py", revision("a1"))
     setup = only_setup(tmp_path, "sub/alembic.ini")
-    assert setup.script_location == tmp_path / "alembic"
+    assert setup.script_location == str(tmp_path / "alembic")
     assert our_view(setup) == alembic_view(tmp_path, ini="sub/alembic.ini")
 
 
@@ -299,7 +301,7 @@ def test_here_and_escaped_percent(tmp_path: Path) -> None:
         "[alembic]\nroot = %(here)s/db\nscript_location = %(root)s/100%%\n",
     )
     (tmp_path / "db" / "100%").mkdir(parents=True)
-    assert only_setup(tmp_path / "db", str(ini)).script_location == tmp_path / "db" / "100%"
+    assert only_setup(tmp_path / "db", str(ini)).script_location == str(tmp_path / "db" / "100%")
     assert Config(str(ini)).get_main_option("script_location") == f"{tmp_path}/db/100%"
 
 
@@ -323,7 +325,7 @@ def test_version_locations_separators(
         f"[alembic]\nscript_location = .\n{separator_line}\nversion_locations = {value}\n",
     )
     setup = only_setup(tmp_path)
-    assert setup.version_locations == (tmp_path / "a", tmp_path / "b")
+    assert setup.version_locations == (str(tmp_path / "a"), str(tmp_path / "b"))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         assert Config(str(ini)).get_version_locations_list() == ["a", "b"]
@@ -342,7 +344,7 @@ def test_version_locations_in_tool_alembic(tmp_path: Path) -> None:
     )
     (tmp_path / "mig").mkdir()
     setup = only_setup(tmp_path)
-    assert setup.version_locations == (tmp_path / "mig" / "v1", tmp_path / "v2")
+    assert setup.version_locations == (str(tmp_path / "mig" / "v1"), str(tmp_path / "v2"))
     assert (setup.recursive, setup.sourceless) == (True, True)
 
 
@@ -362,7 +364,7 @@ def test_ini_flags_are_true_only_when_spelled_true(tmp_path: Path) -> None:
 def test_flask_migrate_with_custom_directory(tmp_path: Path) -> None:
     shutil.copytree(FLASK / "migrations", tmp_path / "db_migrations")
     setup = only_setup(tmp_path, "db_migrations/alembic.ini")
-    assert (setup.script_location, setup.flask) == (tmp_path / "db_migrations", True)
+    assert (setup.script_location, setup.flask) == (str(tmp_path / "db_migrations"), True)
     assert our_view(setup) == alembic_view(tmp_path, flask="db_migrations")
 
 
@@ -372,7 +374,7 @@ def test_flask_migrate_ini_whose_script_location_holds_no_env_py(tmp_path: Path)
     ini = tmp_path / "app" / "migrations" / "alembic.ini"
     ini.write_text(ini.read_text().replace("[alembic]", "[alembic]\nscript_location = ."))
     setup = only_setup(tmp_path, "app/migrations/alembic.ini")
-    assert (setup.script_location, setup.flask) == (tmp_path / "app" / "migrations", True)
+    assert (setup.script_location, setup.flask) == (str(tmp_path / "app" / "migrations"), True)
     assert our_view(setup) == alembic_view(tmp_path, flask="app/migrations")
     assert setup.notes == (
         "app/migrations/alembic.ini [alembic] script_location: . holds no env.py; read as "
@@ -411,7 +413,7 @@ def test_package_script_location_layouts(
         "prepend_sys_path = . lib src\npath_separator = space\n",
     )
     setup = only_setup(tmp_path)
-    assert setup.script_location == package / "migrations"
+    assert setup.script_location == str(package / "migrations")
     assert our_view(setup) == alembic_view(tmp_path)
 
 
@@ -419,7 +421,7 @@ def test_package_found_in_src_without_prepend_sys_path(tmp_path: Path) -> None:
     write(tmp_path / "src" / "myapp" / "__init__.py", "")
     (tmp_path / "src" / "myapp" / "migrations").mkdir()
     write(tmp_path / "alembic.ini", "[alembic]\nscript_location = myapp:migrations\n")
-    assert only_setup(tmp_path).script_location == tmp_path / "src" / "myapp" / "migrations"
+    assert only_setup(tmp_path).script_location == str(tmp_path / "src" / "myapp" / "migrations")
 
 
 def test_package_version_location(tmp_path: Path) -> None:
@@ -430,7 +432,7 @@ def test_package_version_location(tmp_path: Path) -> None:
         "[alembic]\nscript_location = .\nversion_locations = plugin:versions\n"
         "path_separator = space\n",
     )
-    assert only_setup(tmp_path).version_locations == (tmp_path / "plugin" / "versions",)
+    assert only_setup(tmp_path).version_locations == (str(tmp_path / "plugin" / "versions"),)
 
 
 # --- configuration errors -----------------------------------------------------------------------
@@ -611,7 +613,7 @@ def test_pyo_is_shadowed_by_pyc(tmp_path: Path) -> None:
     write(tmp_path / "v" / "e.pyo", "")
     write(tmp_path / "v" / "e.pyc", "")
     write(tmp_path / "v" / "f.pyo", "")
-    setup = AlembicSetup(None, "alembic", None, (tmp_path / "v",), sourceless=True)
+    setup = AlembicSetup(None, "alembic", None, (str(tmp_path / "v"),), sourceless=True)
     assert revision_files(setup) == (
         [],
         [str(tmp_path / "v" / "e.pyc"), str(tmp_path / "v" / "f.pyo")],
@@ -834,4 +836,4 @@ def test_setup_from_an_ini_configparser_must_read(tmp_path: Path) -> None:
         "version_locations = %(here)s/a\n    %(here)s/b\n"
     )
     (setup,) = find_setups([], "alembic", [], False, tmp_path)
-    assert setup.version_locations == (tmp_path / "a", tmp_path / "b")
+    assert setup.version_locations == (str(tmp_path / "a"), str(tmp_path / "b"))

@@ -69,10 +69,14 @@ def test_every_tracked_setup_from_its_own_folder(monorepo: Path) -> None:
     notes: list[str] = []
     setups = find_setups([], "alembic", [], False, monorepo, notes)
     assert [(s.config_path, s.working_dir, s.flask) for s in setups] == [
-        (monorepo / "backend" / "alembic.ini", monorepo / "backend", False),
-        (monorepo / "services/auth/migrations/alembic.ini", monorepo / "services/auth", True),
+        (str(monorepo / "backend" / "alembic.ini"), str(monorepo / "backend"), False),
+        (
+            str(monorepo / "services/auth/migrations/alembic.ini"),
+            str(monorepo / "services/auth"),
+            True,
+        ),
     ]
-    assert setups[0].version_locations == (monorepo / BACKEND,)
+    assert setups[0].version_locations == (str(monorepo / BACKEND),)
     assert [note.split(":")[0] for note in notes] == ["tools/alembic.ini is not used"]
     assert "tools/{alembic_dir} does not exist" in notes[0]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import re
 import secrets
 import signal
@@ -139,7 +140,7 @@ def _run(
             )
         redact.add_config(history.setup.config_path)
     check_since_known((h.graph for h in histories), settings.since)
-    contexts = [lint_context(h, cwd, args.base, settings.since) for h in histories]
+    contexts = [lint_context(h, str(cwd), args.base, settings.since) for h in histories]
     graph_codes = [c for c in RULES if c.startswith(GRAPH_PREFIX) and settings.is_enabled(c)]
     findings = [f for ctx in contexts for f in rule_findings(ctx, settings, GRAPH_PREFIX)]
     gate = build_report("check", findings, histories, settings, graph_codes, args.formats)
@@ -252,8 +253,9 @@ def history_key(history: History, args: argparse.Namespace, env: dict[str, str])
     digest = hashlib.sha256()
     setup = history.setup
     files = sorted(rev.path for rev in history.graph.files)
-    extra = [setup.config_path, setup.script_location / "env.py" if setup.script_location else None]
-    for path in [*files, *extra]:
+    script = setup.script_location
+    extra = [setup.config_path, os.path.join(script, "env.py") if script else None]
+    for path in [*files, *(Path(name) for name in extra if name is not None)]:
         if path is not None and path.is_file():
             digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
     options = (args.x_args, sorted(env.items()), args.flask_app, setup.section)

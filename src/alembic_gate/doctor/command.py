@@ -103,13 +103,13 @@ def _context(
 
 def _config_name(history: History, cwd: Path) -> str:
     path = history.setup.config_path
-    return "" if path is None else display_path(path.resolve(), cwd.resolve())
+    return "" if path is None else display_path(Path(path).resolve(), cwd.resolve())
 
 
 def _config_url(history: History) -> str | None:
     """The ini's own literal sqlalchemy.url, when it names a real database."""
     path = history.setup.config_path
-    if path is None or path.suffix != ".ini":
+    if path is None or Path(path).suffix != ".ini":
         return None
     parser = configparser.RawConfigParser()
     try:

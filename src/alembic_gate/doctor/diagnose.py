@@ -278,6 +278,9 @@ class _Doctor:
 
     # -- AG803 unknown-database-revision -----------------------------------------
 
+    def _locations(self) -> list[Path]:
+        return [Path(folder) for folder in self.history.setup.version_locations]
+
     def unknown(self, revision: str) -> Finding:
         message = (
             f"{self.state.url}'s {self.state.version_table_name} names revision {revision}, "
@@ -286,7 +289,7 @@ class _Doctor:
         named_by = sorted({d.child for d in self.graph.dangling if d.target == revision})
         if named_by:
             message += f" (though {', '.join(named_by)} names it as down_revision)"
-        trace = trace_revision(revision, self.history.setup.version_locations, self.cwd)
+        trace = trace_revision(revision, self._locations(), self.cwd)
         sentences, fix = self.traced(revision, trace)
         return RULES["AG803"].finding(". ".join([message, *sentences]), fix=fix)
 
@@ -347,7 +350,7 @@ class _Doctor:
             missing = [p for p in parents if p not in self.graph.by_id]
             if not missing:
                 return parents or None
-            found = trace_revision(missing[0], self.history.setup.version_locations, self.cwd)
+            found = trace_revision(missing[0], self._locations(), self.cwd)
             if found.path is None:
                 return None
             parents = tuple(p for p in parents if p != missing[0]) + found.parents

@@ -33,7 +33,6 @@ import struct
 import sys
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 
 from alembic_gate import __version__
 from alembic_gate.history import plain
@@ -55,6 +54,8 @@ from alembic_gate.shared.records import fields
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
     from typing import Any, BinaryIO, TypeGuard
+
+    from alembic_gate.shared.paths import StrPath
 
 CACHE_DIR = ".alembic-gate-cache"
 
@@ -104,10 +105,10 @@ def _format() -> str:
     return f"alembic-gate {__version__} cache 17 {zlib.crc32(shapes.encode()):08x}"
 
 
-def cache_dir(cwd: Path) -> Path | None:
+def cache_dir(cwd: StrPath) -> str | None:
     if os.environ.get("ALEMBIC_GATE_NO_CACHE"):
         return None
-    return Path(os.environ.get("ALEMBIC_GATE_CACHE_DIR") or cwd / CACHE_DIR)
+    return os.environ.get("ALEMBIC_GATE_CACHE_DIR") or os.path.join(cwd, CACHE_DIR)
 
 
 def to_entry(rev: RevisionFile) -> Entry:
@@ -195,7 +196,7 @@ def _known(facts: Any, same: dict[Any, Any]) -> dict[int, Any]:
 
 
 def _revision(
-    read: Entry | RevisionFile, path: Path | str, display: str, same: dict[Any, Any]
+    read: Entry | RevisionFile, path: StrPath, display: str, same: dict[Any, Any]
 ) -> RevisionFile:
     """The RevisionFile a read gave: read here, or from the entry a child sent."""
     if type(read) is not RevisionFile:
@@ -298,12 +299,12 @@ def _share_others(rev: RevisionFile, same: dict[Any, Any]) -> None:
 class RevisionCache:
     """Reads revision files through the cache stored at `folder` (None: no cache)."""
 
-    def __init__(self, folder: Path | None, scope: Sequence[str | Path]) -> None:
+    def __init__(self, folder: StrPath | None, scope: Sequence[StrPath]) -> None:
         """`scope` names the version locations (relative to the current directory, so a
         cache restored into a checkout at another place is found): one file each set."""
         self.folder = folder
         digest = f"{zlib.crc32(chr(0).join(map(str, scope)).encode()):08x}"
-        self.file = folder / f"revisions-{digest}.marshal" if folder else None
+        self.file = os.path.join(folder, f"revisions-{digest}.marshal") if folder else None
         self.index: dict[str, Any] = {}
         self.store: dict[bytes, Any] = {}
         self.changed = False
@@ -336,10 +337,10 @@ class RevisionCache:
         self.index, self.store, self.source = index, store, source
         self.loaded = (info.st_dev, info.st_ino, info.st_size, entries)
 
-    def read(self, path: Path, cwd: Path) -> RevisionFile:
+    def read(self, path: StrPath, cwd: StrPath) -> RevisionFile:
         return self.read_all([path], cwd)[0]
 
-    def read_all(self, paths: Sequence[str | Path], cwd: Path) -> list[RevisionFile]:
+    def read_all(self, paths: Sequence[StrPath], cwd: StrPath) -> list[RevisionFile]:
         """Every file (its path, mostly as a string: discovery.revision_files): from the
         cache where its metadata or its content is known, the others parsed (in parallel
         when there are many) and stored."""
@@ -438,8 +439,8 @@ class RevisionCache:
 
     def _keep(
         self,
-        path: Path | str,
-        cwd: Path,
+        path: StrPath,
+        cwd: StrPath,
         key: Key | None,
         digest: bytes | None,
         read: Entry | RevisionFile | None,
@@ -461,13 +462,13 @@ class RevisionCache:
             self._remember(path, key, digest)
         return rev
 
-    def _remember(self, path: Path | str, key: Key | None, digest: bytes) -> None:
+    def _remember(self, path: StrPath, key: Key | None, digest: bytes) -> None:
         if key is not None and self.file is not None:
             self.index[str(path)] = digest + key
             self.added.add(str(path))
             self.changed = True
 
-    def save(self, keep: Sequence[str | Path]) -> None:
+    def save(self, keep: Sequence[StrPath]) -> None:
         """Write the cache: the files in `keep` (those that exist now), and a few
         contents no file has any more (a branch switched back and forth)."""
         if self.file is None or self.folder is None or not self.changed:
@@ -481,11 +482,13 @@ class RevisionCache:
         spare = stale[max(len(stale) - len(used) // 4 - _SLACK, 0) :]
         store = {d: self.store[d] for d in [*spare, *used] if d in self.store}
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            ignore = self.folder / ".gitignore"
+            os.makedirs(self.folder, exist_ok=True)
+            ignore = os.path.join(self.folder, ".gitignore")
             if not os.path.lexists(ignore):
-                ignore.write_text("# Created by alembic-gate automatically.\n*\n")
-            tmp = self.folder / f".tmp-{os.getpid()}-{self.file.name}"
+                with open(ignore, "w") as file:
+                    file.write("# Created by alembic-gate automatically.\n*\n")
+            name = os.path.basename(self.file)
+            tmp = os.path.join(self.folder, f".tmp-{os.getpid()}-{name}")
             with open(tmp, "wb") as handle:
                 handle.write(_framed(_format()))
                 for part in _parts(index, store):
@@ -652,7 +655,7 @@ def _head(operations: int, data: int) -> bytes:
     return operations.to_bytes(8, "little") + data.to_bytes(8, "little")
 
 
-def append_to(path: Path, identity: tuple[int, int, int], data: bytes) -> bool:
+def append_to(path: str, identity: tuple[int, int, int], data: bytes) -> bool:
     """Append `data` to the regular file at `path` in one write, only while it is the
     file with `identity` (device, inode, size): not one another process replaced or
     appended to since it was read. False (nothing written) otherwise."""
@@ -745,14 +748,14 @@ class CollectorPaused:
             gc.enable()
 
 
-def read_one(path: Path | str, cwd: Path, cache: RevisionCache | None) -> Read:
+def read_one(path: StrPath, cwd: StrPath, cache: RevisionCache | None) -> Read:
     """`read_local` as plain data (what a child sends)."""
     digest, rev = read_local(path, cwd, cache)
     return digest, None if rev is None else to_entry(rev)
 
 
 def read_local(
-    path: Path | str, cwd: Path, cache: RevisionCache | None
+    path: StrPath, cwd: StrPath, cache: RevisionCache | None
 ) -> tuple[bytes | None, RevisionFile | None]:
     """Read, hash and (unless its content is stored in `cache`) parse one file."""
     display = display_path(path, cwd)
@@ -791,7 +794,7 @@ BATCH = 250
 
 
 def read_files(
-    paths: Sequence[Path | str], cwd: Path, cache: RevisionCache | None = None
+    paths: Sequence[StrPath], cwd: StrPath, cache: RevisionCache | None = None
 ) -> list[Local]:
     """`read_local` for each path, in order; on several cores (where `fork` exists and
     the process has no other thread) the work is shared with child processes, whose
@@ -817,7 +820,7 @@ def read_files(
 
 
 def _local(
-    paths: Sequence[Path | str], cwd: Path, cache: RevisionCache | None, spill: Spill | None
+    paths: Sequence[StrPath], cwd: StrPath, cache: RevisionCache | None, spill: Spill | None
 ) -> list[Local]:
     """`read_local` for each path, in this process."""
     if spill is None:
@@ -829,7 +832,7 @@ def _local(
 _USED: Local = (None, None)
 
 
-def read_revisions(paths: Sequence[Path | str], cwd: Path) -> list[RevisionFile]:
+def read_revisions(paths: Sequence[StrPath], cwd: StrPath) -> list[RevisionFile]:
     """Every file read and parsed, with no cache (in parallel when there are many)."""
     with CollectorPaused():
         reads = read_files(paths, cwd)
@@ -853,7 +856,7 @@ def _processes(files: int) -> int:
 
 
 def _fork_reader(
-    chunk: Sequence[Path | str], cwd: Path, cache: RevisionCache | None
+    chunk: Sequence[StrPath], cwd: StrPath, cache: RevisionCache | None
 ) -> tuple[int, int]:
     """A child that reads `chunk` and writes the plain results to a pipe."""
     read_end, write_end = os.pipe()
@@ -880,8 +883,8 @@ def _fork_reader(
 def _collect(
     pid: int,
     pipe: int,
-    chunk: Sequence[Path | str],
-    cwd: Path,
+    chunk: Sequence[StrPath],
+    cwd: StrPath,
     cache: RevisionCache | None,
     spill: Spill | None,
 ) -> list[Local]:

@@ -36,7 +36,7 @@ def read_base_graph(
     """
     root = repository_root(cwd)
     commit = resolve_ref(ref, root)
-    folders = [_relative(location, root, cwd) for location in setup.version_locations]
+    folders = [_relative(Path(location), root, cwd) for location in setup.version_locations]
     blobs = _list_sources(commit, folders, setup.recursive, root)
     files = _unchanged(working, blobs, root)
     missing = [path for path in blobs if path not in files]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from pathlib import Path
 
 from alembic_gate.history.cache import RevisionCache, cache_dir
 from alembic_gate.history.graph import RevisionGraph
@@ -16,6 +16,8 @@ TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports ty
 if TYPE_CHECKING:
     import argparse  # lint's arguments are read without it (main.positionals_only)
 
+    from alembic_gate.shared.paths import StrPath
+
 
 @record
 class History:
@@ -27,7 +29,7 @@ class History:
     sourceless: list[str]
 
 
-def setups_from_args(args: argparse.Namespace, cwd: Path) -> list[AlembicSetup]:
+def setups_from_args(args: argparse.Namespace, cwd: StrPath) -> list[AlembicSetup]:
     """The setups the flags name (or discovery finds); what was left out is noted on
     standard error."""
     notes: list[str] = []
@@ -37,7 +39,7 @@ def setups_from_args(args: argparse.Namespace, cwd: Path) -> list[AlembicSetup]:
     return setups
 
 
-def load_history(setup: AlembicSetup, cwd: Path, use_cache: bool = True) -> History:
+def load_history(setup: AlembicSetup, cwd: StrPath, use_cache: bool = True) -> History:
     """Read a setup's revision files, each parsed whole once per content (through the
     cache), and build the graph."""
     sources, compiled = revision_files(setup)
@@ -50,7 +52,7 @@ def load_history(setup: AlembicSetup, cwd: Path, use_cache: bool = True) -> Hist
 
 
 def _read(
-    setup: AlembicSetup, sources: list[str], cwd: Path, use_cache: bool
+    setup: AlembicSetup, sources: list[str], cwd: StrPath, use_cache: bool
 ) -> list[RevisionFile]:
     """The revision files, through the cache, which is let go before the graph is built
     (what it loaded, ~25 MiB at 20,000 revisions, it lets go of entry by entry as it
@@ -62,7 +64,7 @@ def _read(
     return files
 
 
-def load_histories(args: argparse.Namespace, cwd: Path | None = None) -> list[History]:
-    cwd = cwd or Path.cwd()
+def load_histories(args: argparse.Namespace, cwd: StrPath | None = None) -> list[History]:
+    cwd = cwd or os.getcwd()
     use_cache = not getattr(args, "no_cache", False)
     return [load_history(s, cwd, use_cache) for s in setups_from_args(args, cwd)]

@@ -459,7 +459,7 @@ def _bytes(rev: RevisionFile, data: bytes | int) -> bytes:
 
 def _read_again(rev: RevisionFile) -> Operations:
     try:
-        source = read_regular(rev.path)
+        source = read_regular(rev.file)
     except OSError as exc:
         return Operations(problem=f"cannot read file: {describe_error(exc)}")
     return read_operations(source)

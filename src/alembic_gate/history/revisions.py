@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import _ast as ast  # the node classes, without `ast` itself: shared/syntax.py
 import functools
+import os
 import re
 import warnings
 from collections.abc import Iterator
-from pathlib import Path
 
 from alembic_gate.history.literals import literal as _literal
 from alembic_gate.history.literals import source
@@ -37,7 +37,10 @@ from alembic_gate.shared.records import field, record
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from alembic_gate.history.cache import CacheFile
+    from alembic_gate.shared.paths import StrPath
 
 VARIABLES = ("revision", "down_revision", "branch_labels", "depends_on")
 ILLEGAL_ID_CHARS = frozenset("@-+:")
@@ -150,6 +153,9 @@ class RevisionFile:
 
     @property
     def path(self) -> Path:
+        """`file` as a Path (for check and doctor: lint never imports pathlib)."""
+        from pathlib import Path
+
         return Path(self.file)
 
     @property
@@ -263,7 +269,7 @@ def unpacked_place(place: int) -> tuple[int, int]:
     return (place >> 32) - 2, place & _LENGTHS
 
 
-def read_revision(path: Path, cwd: Path) -> RevisionFile:
+def read_revision(path: StrPath, cwd: StrPath) -> RevisionFile:
     """Read one revision file; problems are recorded on the result, never raised."""
     display = display_path(path, cwd)
     try:
@@ -273,9 +279,9 @@ def read_revision(path: Path, cwd: Path) -> RevisionFile:
     return read_revision_source(data, path, display)
 
 
-def _unparsed(path: Path | str, display: str) -> RevisionFile:
+def _unparsed(path: StrPath, display: str) -> RevisionFile:
     """A file with no calls read (yet): it names no table, column or dialect."""
-    file = str(path)
+    file = os.fspath(path)
     return RevisionFile(
         file,
         shown_as(file, display),
@@ -292,14 +298,14 @@ def shown_as(file: str, display: str) -> str | int:
     return cut if cut > 0 and file.endswith(display) else display
 
 
-def unreadable_file(path: Path | str, display: str, exc: OSError) -> RevisionFile:
+def unreadable_file(path: StrPath, display: str, exc: OSError) -> RevisionFile:
     """A file that could not be read (missing, not a regular file, too large)."""
     rev = _unparsed(path, display)
     rev.problem = f"cannot read file: {describe_error(exc)}"
     return rev
 
 
-def read_revision_source(data: bytes, path: Path | str, display: str) -> RevisionFile:
+def read_revision_source(data: bytes, path: StrPath, display: str) -> RevisionFile:
     """Read a revision file's contents (from disk or from a git object) as `path`."""
     rev = _unparsed(path, display)
     try:

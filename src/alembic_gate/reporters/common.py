@@ -7,9 +7,12 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 
 from alembic_gate.findings import Finding, Report, sorted_findings
+
+TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
+if TYPE_CHECKING:
+    from pathlib import Path  # imported where used: only in GitHub Actions
 
 PROJECT_URL = "https://github.com/alembic-gate/alembic-gate"
 
@@ -122,6 +125,8 @@ def github_prefix(cwd: Path | None = None) -> str:
     """
     if os.environ.get("GITHUB_ACTIONS") != "true":
         return ""
+    from pathlib import Path
+
     here = (cwd or Path.cwd()).resolve()
     root = _git_root(here)
     if root is None:

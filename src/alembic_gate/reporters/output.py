@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from alembic_gate.errors import UsageError
 from alembic_gate.findings import Report
@@ -36,7 +35,7 @@ def parse_formats(values: Sequence[str]) -> list[Target]:
         )
     paths = [path for _, path in targets if path is not None]
     for index, path in enumerate(paths):
-        if Path(path).resolve() in {Path(p).resolve() for p in paths[:index]}:
+        if os.path.realpath(path) in {os.path.realpath(p) for p in paths[:index]}:
             raise UsageError(f"--format: two reports would both be written to {path}")
     return targets
 
@@ -66,7 +65,7 @@ def write_reports(report: Report, targets: Sequence[Target]) -> None:
         if path is None:
             _write_stdout(rendered)
         else:
-            _write_file(Path(path), rendered)
+            _write_file(path, rendered)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary and wants_step_summary(targets):
         from alembic_gate.reporters.github import write_step_summary  # only on GitHub
@@ -77,10 +76,13 @@ def write_reports(report: Report, targets: Sequence[Target]) -> None:
             raise UsageError(f"cannot write the step summary to {summary}: {exc.strerror}") from exc
 
 
-def _write_file(path: Path, text: str) -> None:
+def _write_file(path: str, text: str) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8", errors="surrogateescape")
+        folder = os.path.dirname(path)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        with open(path, "w", encoding="utf-8", errors="surrogateescape") as file:
+            file.write(text)
     except OSError as exc:
         raise UsageError(f"cannot write a report to {path}: {exc.strerror}") from exc
 

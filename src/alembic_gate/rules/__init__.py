@@ -10,7 +10,6 @@ page lives at `docs/rules/<CODE>.md`.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator
-from pathlib import Path
 from types import ModuleType
 
 from alembic_gate.findings import Finding
@@ -30,7 +29,8 @@ class LintContext:
 
     setup: AlembicSetup
     graph: RevisionGraph
-    cwd: Path
+    # The current directory (paths in findings are relative to it), as a string.
+    cwd: str
     # Revisions new relative to `--base` (None without --base: every revision counts).
     new_revisions: frozenset[str] | None = None
     # What the safety rules report on: `since` and `--base` (history.scope); None: all.

@@ -7,14 +7,14 @@ versions/ folder) would pass silently, checked over nothing.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from pathlib import Path
 
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
 from alembic_gate.rules import LintContext
 from alembic_gate.setup.discovery import AlembicSetup, revision_folders_near
-from alembic_gate.shared.paths import display_path
+from alembic_gate.shared.paths import below, display_path
 
 RULE = rule("AG011")
 _SHOWN = 4
@@ -26,7 +26,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     setup = ctx.setup
     places = ", ".join(_shown(folder, ctx.cwd) for folder in setup.version_locations)
     message = f"no revision file in {places}, so nothing in this setup was checked"
-    missing = [loc for loc in setup.version_locations if not loc.is_dir()]
+    missing = [loc for loc in setup.version_locations if not os.path.isdir(loc)]
     if missing and setup.script_location is not None:
         script = _shown(setup.script_location, ctx.cwd)
         message += f" (script_location {script} has no versions/ folder)"
@@ -41,11 +41,11 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     yield RULE.finding(message, path=display_path(path, ctx.cwd), fix=fix)
 
 
-def _shown(folder: Path, cwd: Path) -> str:
+def _shown(folder: str, cwd: str) -> str:
     return display_path(folder, cwd) + "/"
 
 
-def _where(near: list[tuple[Path, int]], setup: AlembicSetup, cwd: Path) -> str:
+def _where(near: list[tuple[str, int]], setup: AlembicSetup, cwd: str) -> str:
     total = sum(count for _, count in near)
     folders = ", ".join(_shown(folder, cwd) for folder, _ in near[:_SHOWN])
     more = f" and {len(near) - _SHOWN} more" if len(near) > _SHOWN else ""
@@ -65,11 +65,11 @@ def _where(near: list[tuple[Path, int]], setup: AlembicSetup, cwd: Path) -> str:
     return f"{text}: name them in `version_locations` (or lint them with `--versions DIR`)"
 
 
-def _below_locations(near: list[tuple[Path, int]], setup: AlembicSetup) -> bool:
-    return all(any(loc in folder.parents for loc in setup.version_locations) for folder, _ in near)
+def _below_locations(near: list[tuple[str, int]], setup: AlembicSetup) -> bool:
+    return all(any(below(folder, loc) for loc in setup.version_locations) for folder, _ in near)
 
 
-def _fix(near: list[tuple[Path, int]], setup: AlembicSetup) -> str | None:
+def _fix(near: list[tuple[str, int]], setup: AlembicSetup) -> str | None:
     if not _below_locations(near, setup):
         return None
     if setup.config_path is None:

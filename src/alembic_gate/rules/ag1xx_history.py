@@ -28,11 +28,11 @@ import re
 from array import array
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
-from pathlib import Path
 
 from alembic_gate.history.graph import RevisionGraph
 from alembic_gate.history.operations import DIALECTS, named_dialects
 from alembic_gate.history.revisions import RevisionFile
+from alembic_gate.shared.paths import below
 from alembic_gate.shared.patterns import LazyPattern
 
 _DIALECT_FOLDERS = {
@@ -398,19 +398,18 @@ def _span(start: int, end: int) -> int:
     return ((1 << (end - start)) - 1) << start
 
 
-def folder_dialect(rev: RevisionFile, locations: Sequence[Path]) -> str | None:
+def folder_dialect(rev: RevisionFile, locations: Sequence[str]) -> str | None:
     """The dialect a versions folder is named after (`versions/sqlite/...`), if any:
     the folder itself or one between it and the file."""
     parent = os.path.dirname(rev.file)
     for location in locations:
-        if parent == str(location):  # most files: no folder between (and cheaper to tell)
-            parts: tuple[str, ...] = (location.name,)
+        name = os.path.basename(location)
+        if parent == location:  # most files: no folder between (and cheaper to tell)
+            parts: list[str] = [name]
+        elif below(parent, location):
+            parts = [name, *os.path.relpath(parent, location).split(os.sep)]
         else:
-            try:
-                inside = rev.path.relative_to(location)
-            except ValueError:
-                continue
-            parts = (location.name, *inside.parts[:-1])
+            continue
         for part in parts:
             found = _DIALECT_FOLDERS.get(part.lower())
             if found is not None:
@@ -418,12 +417,12 @@ def folder_dialect(rev: RevisionFile, locations: Sequence[Path]) -> str | None:
     return None
 
 
-def setup_dialects(script_location: Path | None, config_path: Path | None) -> frozenset[str]:
+def setup_dialects(script_location: str | None, config_path: str | None) -> frozenset[str]:
     """The dialects env.py names, and the scheme of the ini's sqlalchemy.url."""
     found: set[str] = set()
     if script_location is not None:
-        found |= named_dialects(_text(script_location / "env.py"))
-    if config_path is not None and config_path.suffix == ".ini":
+        found |= named_dialects(_text(os.path.join(script_location, "env.py")))
+    if config_path is not None and os.path.splitext(config_path)[1] == ".ini":
         for scheme in _URL.get().findall(_text(config_path)):
             dialect = _URL_SCHEMES.get(scheme.lower())
             if dialect is not None:
@@ -431,8 +430,9 @@ def setup_dialects(script_location: Path | None, config_path: Path | None) -> fr
     return frozenset(found & DIALECTS)
 
 
-def _text(path: Path) -> str:
+def _text(path: str) -> str:
     try:
-        return path.read_text(errors="replace")
+        with open(path, errors="replace") as file:
+            return file.read()
     except OSError:
         return ""

@@ -21,19 +21,24 @@ import os
 import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
 
 from alembic_gate.errors import UsageError
 from alembic_gate.setup.toml import load_toml
 from alembic_gate.shared import syntax
 from alembic_gate.shared.files import read_regular
-from alembic_gate.shared.paths import display_path
+from alembic_gate.shared.paths import display_path, up_from
 from alembic_gate.shared.records import field, record
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
     import configparser
     from typing import Any, Literal
+
+    from alembic_gate.shared.paths import StrPath
+
+# Paths are strings here (absolute and normal: os.path.normpath), and `pathlib` is not
+# imported: lint's start-up would pay ~3 ms for it. Callers may pass Path objects
+# (`StrPath`); what a setup holds is strings.
 
 DEFAULT_VERSION_TABLE = "alembic_version"
 
@@ -52,16 +57,17 @@ _FLASK_MODULES = frozenset({"flask", "flask_migrate"})
 
 @record(frozen=True)
 class AlembicSetup:
-    """One Alembic environment, as far as static reading can tell."""
+    """One Alembic environment, as far as static reading can tell. Its paths are
+    strings, absolute and normal."""
 
     # The alembic.ini / pyproject.toml it came from; None when built from --versions.
-    config_path: Path | None
+    config_path: str | None
     # The ini section (alembic's -n/--name), "alembic" by default.
     section: str
     # The folder holding env.py; None when built from --versions.
-    script_location: Path | None
+    script_location: str | None
     # Folders holding revision files, in alembic's order.
-    version_locations: tuple[Path, ...]
+    version_locations: tuple[str, ...]
     recursive: bool = False
     sourceless: bool = False
     # A Flask-Migrate layout: fixes are also printed as `flask db ...`.
@@ -72,7 +78,7 @@ class AlembicSetup:
     notes: tuple[str, ...] = ()
     # The folder alembic runs in for this setup, which relative paths in its config are
     # read from: the current directory, or (a setup found across a repository) its own.
-    working_dir: Path | None = field(default=None, compare=False)
+    working_dir: str | None = field(default=None, compare=False)
 
 
 def find_setups(
@@ -80,7 +86,7 @@ def find_setups(
     name: str,
     versions: Sequence[str],
     recursive: bool,
-    cwd: Path | None = None,
+    cwd: StrPath | None = None,
     notes: list[str] | None = None,
 ) -> list[AlembicSetup]:
     """The environments named by -c/--config, -n/--name, --versions and --recursive.
@@ -92,7 +98,7 @@ def find_setups(
     environment; two that read the same folders are reported once. Raises UsageError
     when nothing usable is found.
     """
-    base = Path(os.path.normpath(Path.cwd() if cwd is None else cwd.absolute()))
+    base = os.path.abspath(os.getcwd() if cwd is None else cwd)
     if versions:
         if configs:
             raise UsageError("--versions reads revision folders directly; drop -c/--config")
@@ -112,17 +118,19 @@ def find_setups(
     return setups
 
 
-def _in_repository(name: str, base: Path, notes: list[str] | None) -> list[AlembicSetup]:
+def _in_repository(name: str, base: str, notes: list[str] | None) -> list[AlembicSetup]:
+    from pathlib import Path  # (a repository's setups: not the common case)
+
     from alembic_gate.setup.repository import repository_setups, tracked_configs
 
     missing = (
         f"no Alembic setup found in {base}: no alembic.ini, migrations/alembic.ini or "
         "pyproject.toml with [tool.alembic]"
     )
-    tracked = tracked_configs(base)
+    tracked = tracked_configs(Path(base))
     if tracked is None:
         raise UsageError(f"{missing}; pass -c FILE or --versions DIR")
-    found = repository_setups(name, base, tracked)
+    found = repository_setups(name, Path(base), tracked)
     if not found.setups:
         why = "".join(f"\n  {reason}" for reason in found.skipped)
         raise UsageError(
@@ -136,8 +144,8 @@ def _in_repository(name: str, base: Path, notes: list[str] | None) -> list[Alemb
 
 def revision_files(setup: AlembicSetup) -> tuple[list[str], list[str]]:
     """The paths of the revision files alembic would load: `.py` sources, then sourceless
-    `.pyc`/`.pyo` ones, as strings (the Path objects of a thousand files cost twice
-    what listing them does: the cache and RevisionFile hold strings).
+    `.pyc`/`.pyo` ones, as strings (Path objects for a thousand files cost twice what
+    listing them does: the cache and RevisionFile hold strings).
 
     Follows `ScriptDirectory._load_revisions`: version locations in order, files sorted, subfolders
     (sorted) only when recursive, `__pycache__` only for sourceless revisions, a file reached twice
@@ -147,7 +155,7 @@ def revision_files(setup: AlembicSetup) -> tuple[list[str], list[str]]:
     compiled: list[str] = []
     seen: set[str] = set()
     for location in setup.version_locations:
-        if not location.is_dir():
+        if not os.path.isdir(location):
             if _fresh_project(location, setup):
                 continue
             raise UsageError(f"version location {location} does not exist or is not a folder")
@@ -159,111 +167,121 @@ def revision_files(setup: AlembicSetup) -> tuple[list[str], list[str]]:
                 continue
             seen.add(real)
             if not setup.sourceless:  # the common case: a name test, no syscall
-                # str(folder / name): the folder's string is already normal (a Path's),
-                # and a listed name holds no separator.
-                root = str(folder)
-                prefix = root if root.endswith(os.sep) else root + os.sep
+                # os.path.join(folder, name): the folder is normal, and a listed name
+                # holds no separator.
+                prefix = folder if folder.endswith(os.sep) else folder + os.sep
                 match = _SOURCE_FILE.match
                 sources += [prefix + name for name in names if match(name)]
                 continue
             for name in names:
-                path = folder / name
+                path = os.path.join(folder, name)
                 kind = _revision_kind(path, setup.sourceless)
                 if kind == "source":
-                    sources.append(str(path))
+                    sources.append(path)
                 elif kind == "compiled":
-                    compiled.append(str(path))
+                    compiled.append(path)
     return sources, compiled
 
 
-def static_version_table(script_location: Path) -> tuple[str, str | None]:
+def static_version_table(script_location: StrPath) -> tuple[str, str | None]:
     """`version_table` and `version_table_schema`, when env.py passes them as literals.
 
     Reads `<script_location>/env.py` with `ast`: a keyword given the same literal in every
     `configure(...)` call that passes it is taken; anything else gives alembic's defaults.
     """
-    table, schema, _ = _read_env(script_location)
+    table, schema, _ = _read_env(os.fspath(script_location))
     return table, schema
 
 
 # --- where the configuration is -------------------------------------------------------------
 
 
-def _discover(name: str, base: Path) -> AlembicSetup | None:
-    for ini in (base / "alembic.ini", base / "migrations" / "alembic.ini"):
-        if ini.is_file():
+def _discover(name: str, base: str) -> AlembicSetup | None:
+    for ini in (_join(base, "alembic.ini"), _join(base, "migrations", "alembic.ini")):
+        if os.path.isfile(ini):
             return setup_from_ini(ini, name, base)
-    pyproject = base / "pyproject.toml"
-    if pyproject.is_file() and tool_alembic(pyproject, base) is not None:
+    pyproject = _join(base, "pyproject.toml")
+    if os.path.isfile(pyproject) and tool_alembic(pyproject, base) is not None:
         return setup_from_toml(pyproject, name, base)
     return None
 
 
-def _setup_from_file(path: Path, name: str, base: Path) -> AlembicSetup:
-    if not path.exists():
+def _setup_from_file(path: str, name: str, base: str) -> AlembicSetup:
+    if not os.path.exists(path):
         raise UsageError(f"config file not found: {display_path(path, base)}")
-    if not path.is_file():
+    if not os.path.isfile(path):
         raise UsageError(f"config file is not a file: {display_path(path, base)}")
-    if path.suffix == ".toml":
+    if _suffix(path) == ".toml":
         return setup_from_toml(path, name, base)
     return setup_from_ini(path, name, base)
 
 
-def setup_from_ini(ini: Path, name: str, base: Path, root: Path | None = None) -> AlembicSetup:
+def setup_from_ini(
+    ini: StrPath, name: str, base: StrPath, root: StrPath | None = None
+) -> AlembicSetup:
     """The setup of section `name` of `ini`, as alembic sees it when run in `base`;
     messages show paths relative to `root` (default: `base`)."""
-    shown = root or base
+    ini, base = _normal(ini), _normal(base)
+    shown = base if root is None else _normal(root)
     parser = _read_ini_for(ini, name, shown)
     if not parser.has_section(name):
         raise UsageError(f"{display_path(ini, shown)} has no [{name}] section")
-    options = _Options(base, ini, parser, name, root=root)
-    if options.ini_value("script_location") is None and (ini.parent / "env.py").is_file():
+    options = _Options(base, ini, parser, name, root=shown)
+    folder = os.path.dirname(ini)
+    if options.ini_value("script_location") is None and _has_env(folder):
         # Flask-Migrate: `<directory>/alembic.ini`, script_location set to `<directory>`
-        return _build(options, ini.parent, flask=True)
-    pyproject = base / "pyproject.toml"
-    if pyproject.is_file():
+        return _build(options, folder, flask=True)
+    pyproject = _join(base, "pyproject.toml")
+    if os.path.isfile(pyproject):
         options.toml = tool_alembic(pyproject, shown) or {}
         options.toml_path = pyproject
     location = _script_location(options)
     if _run_by_flask_migrate(ini, location):
         options.notes.append(
             f"{options.where('script_location')}: {display_path(location, shown)} holds no "
-            f"env.py; read as Flask-Migrate runs it, from {display_path(ini.parent, shown)}/ "
+            f"env.py; read as Flask-Migrate runs it, from {display_path(folder, shown)}/ "
             "(it sets script_location to the folder of its alembic.ini)"
         )
-        return _build(options, ini.parent, flask=True)
+        return _build(options, folder, flask=True)
     return _build(options, location, flask=False)
 
 
-def _run_by_flask_migrate(ini: Path, location: Path) -> bool:
+def _run_by_flask_migrate(ini: str, location: str) -> bool:
     """Whether an ini whose script_location (`location`) holds no env.py, so that alembic
     cannot run it, sits beside a Flask-Migrate env.py: `flask db` sets script_location to
     the ini's folder whatever the ini says (ihatemoney's `script_location = .`)."""
-    if location == ini.parent or (location / "env.py").is_file():
+    folder = os.path.dirname(ini)
+    if location == folder or _has_env(location):
         return False
-    return (ini.parent / "env.py").is_file() and _read_env(ini.parent)[2]
+    return _has_env(folder) and _read_env(folder)[2]
+
+
+def _has_env(folder: str) -> bool:
+    return os.path.isfile(_join(folder, "env.py"))
 
 
 def setup_from_toml(
-    pyproject: Path, name: str, base: Path, root: Path | None = None
+    pyproject: StrPath, name: str, base: StrPath, root: StrPath | None = None
 ) -> AlembicSetup:
     """The setup of `[tool.alembic]` in `pyproject`, as alembic sees it run in `base`."""
-    shown = root or base
+    pyproject, base = _normal(pyproject), _normal(base)
+    shown = base if root is None else _normal(root)
     table = tool_alembic(pyproject, shown)
     if table is None:
         raise UsageError(f"{display_path(pyproject, shown)} has no [tool.alembic] table")
-    options = _Options(base, pyproject, None, name, table, pyproject, root=root)
+    options = _Options(base, pyproject, None, name, table, pyproject, root=shown)
     return _build(options, _script_location(options), flask=False)
 
 
-def read_ini(ini: Path, base: Path) -> configparser.ConfigParser:
+def read_ini(ini: StrPath, base: StrPath) -> configparser.ConfigParser:
     # alembic.config.Config.file_config: `here` as a default, the locale's encoding
     import configparser
 
-    parser = configparser.ConfigParser({"here": ini.parent.as_posix()})
+    ini = os.fspath(ini)
+    parser = configparser.ConfigParser({"here": _posix(os.path.dirname(ini))})
     try:
-        with ini.open(encoding="locale") as file:
-            parser.read_file(file, source=str(ini))
+        with open(ini, encoding="locale") as file:
+            parser.read_file(file, source=ini)
     except OSError as exc:
         raise UsageError(f"cannot read {display_path(ini, base)}: {exc.strerror}") from exc
     except UnicodeDecodeError as exc:
@@ -275,15 +293,15 @@ def read_ini(ini: Path, base: Path) -> configparser.ConfigParser:
     return parser
 
 
-def _read_ini_for(ini: Path, name: str, base: Path) -> PlainIni | configparser.ConfigParser:
+def _read_ini_for(ini: str, name: str, base: str) -> PlainIni | configparser.ConfigParser:
     """`read_ini`, for section `name`: a plain ini is read without `configparser`, whose
     import and patterns cost ~8 M instructions a run (~3% of a pre-commit run)."""
     try:
-        with ini.open(encoding="locale") as file:
+        with open(ini, encoding="locale") as file:
             lines = file.readlines()
     except (OSError, UnicodeDecodeError):  # the same errors, as configparser reads
         lines = None
-    plain = None if lines is None else plain_ini(lines, name, ini.parent.as_posix())
+    plain = None if lines is None else plain_ini(lines, name, _posix(os.path.dirname(ini)))
     return read_ini(ini, base) if plain is None else plain
 
 
@@ -385,7 +403,7 @@ def _interpolated(value: str, raw: dict[str, str]) -> str | None:
     return "".join(parts)
 
 
-def tool_alembic(pyproject: Path, base: Path) -> dict[str, Any] | None:
+def tool_alembic(pyproject: StrPath, base: StrPath) -> dict[str, Any] | None:
     try:
         data = load_toml(pyproject)
     except OSError as exc:
@@ -408,19 +426,19 @@ def tool_alembic(pyproject: Path, base: Path) -> dict[str, Any] | None:
 class _Options:
     """Keys from the ini section first, then from `[tool.alembic]` (alembic's lookup order)."""
 
-    base: Path
-    config_path: Path
+    base: str
+    config_path: str
     ini: configparser.ConfigParser | PlainIni | None
     section: str
     toml: Mapping[str, Any] = field(default_factory=dict)
-    toml_path: Path | None = None
+    toml_path: str | None = None
     notes: list[str] = field(default_factory=list)
     # The current directory (paths in messages are relative to it), when `base` is a
     # setup's own folder in a repository.
-    root: Path | None = None
+    root: str | None = None
 
     @property
-    def shown(self) -> Path:
+    def shown(self) -> str:
         return self.root or self.base
 
     def where(self, key: str) -> str:
@@ -442,7 +460,7 @@ class _Options:
 
     def toml_here(self) -> str:
         path = self.config_path if self.toml_path is None else self.toml_path
-        return path.parent.as_posix()
+        return _posix(os.path.dirname(path))
 
     def string(self, key: str) -> str | None:
         value = self.ini_value(key)
@@ -516,7 +534,7 @@ def _interpolate(value: Any, here: str, where: str) -> Any:
 # --- from keys to folders ----------------------------------------------------------------------
 
 
-def _script_location(options: _Options) -> Path:
+def _script_location(options: _Options) -> str:
     raw = options.string("script_location")
     if not raw:
         raise UsageError(
@@ -526,8 +544,8 @@ def _script_location(options: _Options) -> Path:
     return _locate(raw, options, "script_location")
 
 
-def _build(options: _Options, script_location: Path, *, flask: bool) -> AlembicSetup:
-    if not script_location.is_dir():
+def _build(options: _Options, script_location: str, *, flask: bool) -> AlembicSetup:
+    if not os.path.isdir(script_location):
         raise UsageError(
             f"{options.where('script_location')}: {display_path(script_location, options.shown)} "
             f"does not exist (relative paths are read from {_run_folder(options)}, as "
@@ -542,7 +560,7 @@ def _build(options: _Options, script_location: Path, *, flask: bool) -> AlembicS
         config_path=options.config_path,
         section=options.section,
         script_location=script_location,
-        version_locations=folders or (script_location / "versions",),
+        version_locations=folders or (_join(script_location, "versions"),),
         recursive=options.flag("recursive_version_locations"),
         sourceless=options.flag("sourceless"),
         flask=flask or imports_flask,
@@ -559,7 +577,7 @@ def _run_folder(options: _Options) -> str:
     return f"{display_path(options.base, options.root)}/, where alembic runs for this config"
 
 
-def _locate(raw: str, options: _Options, key: str) -> Path:
+def _locate(raw: str, options: _Options, key: str) -> str:
     """A path (relative to the current directory) or a `package:dir` resource, on disk."""
     if os.path.isabs(raw) or ":" not in raw:
         return _absolute(options.base, raw)
@@ -573,32 +591,32 @@ def _locate(raw: str, options: _Options, key: str) -> Path:
             "their src/ folders, the package the config file lies in, and sys.path); "
             "alembic-gate never imports it"
         )
-    return Path(os.path.normpath(folder.joinpath(*parts)))
+    return os.path.normpath(_join(folder, *parts))
 
 
-def _package_roots(options: _Options, package: str) -> list[Path]:
+def _package_roots(options: _Options, package: str) -> list[str]:
     prepended = options.paths("prepend_sys_path", _LEGACY_SYS_PATH_SPLIT, "path_separator") or []
-    here = options.config_path.parent
+    here = os.path.dirname(options.config_path)
     roots = [_absolute(options.base, entry) for entry in prepended]
-    roots += [options.base, here, options.base / "src", here / "src"]
+    roots += [options.base, here, _join(options.base, "src"), _join(here, "src")]
     # A config file inside the package it names (src/app/alembic.ini naming
     # `app:migrations`): the folder holding that package, however far up.
     top = package.split(".")[0]
-    roots += [folder.parent for folder in (here, *here.parents) if folder.name == top]
-    roots += [Path(entry) for entry in sys.path if entry]
-    return list(dict.fromkeys(root for root in roots if root.is_dir()))
+    roots += [os.path.dirname(f) for f in up_from(here) if os.path.basename(f) == top]
+    roots += [os.path.normpath(entry) for entry in sys.path if entry]
+    return list(dict.fromkeys(root for root in roots if os.path.isdir(root)))
 
 
-def _find_package(dotted: str, roots: Sequence[Path]) -> Path | None:
+def _find_package(dotted: str, roots: Sequence[str]) -> str | None:
     """Where `import dotted` would find a package: a regular one first, else a namespace one."""
     parts = dotted.split(".")
     if not all(part.isidentifier() for part in parts):
         return None
-    folders = [root.joinpath(*parts) for root in roots]
+    folders = [_join(root, *parts) for root in roots]
     for folder in folders:
-        if (folder / "__init__.py").is_file():
+        if os.path.isfile(_join(folder, "__init__.py")):
             return folder
-    return next((folder for folder in folders if folder.is_dir()), None)
+    return next((folder for folder in folders if os.path.isdir(folder)), None)
 
 
 def add_new(setups: list[AlembicSetup], setup: AlembicSetup) -> None:
@@ -607,44 +625,43 @@ def add_new(setups: list[AlembicSetup], setup: AlembicSetup) -> None:
         setups.append(setup)
 
 
-def _folders(setup: AlembicSetup) -> tuple[Path | None, tuple[Path, ...]]:
+def _folders(setup: AlembicSetup) -> tuple[str | None, tuple[str, ...]]:
     return setup.script_location, setup.version_locations
 
 
 # --- revision files ----------------------------------------------------------------------------
 
 
-def _fresh_project(location: Path, setup: AlembicSetup) -> bool:
+def _fresh_project(location: str, setup: AlembicSetup) -> bool:
     """`alembic init` makes an empty versions/ folder, which git does not keep: a
     missing default location under an existing script folder just holds no revisions."""
     script = setup.script_location
-    return script is not None and script.is_dir() and location == script / "versions"
+    return script is not None and os.path.isdir(script) and location == _join(script, "versions")
 
 
-def _listed_files(location: Path, setup: AlembicSetup) -> Iterator[tuple[Path, list[str]]]:
+def _listed_files(location: str, setup: AlembicSetup) -> Iterator[tuple[str, list[str]]]:
     """`Script._list_py_dir`: each folder with its files' names, before the name filter."""
-    for root, dirs, files in os.walk(location):
-        folder = Path(root)
-        if folder.name.endswith("__pycache__"):
+    for folder, dirs, files in os.walk(location):
+        if os.path.basename(folder).endswith("__pycache__"):
             continue
         names = sorted(files)
         yield folder, names
         if setup.sourceless:
-            yield folder / "__pycache__", _cached_without_source(folder, names)
+            yield _join(folder, "__pycache__"), _cached_without_source(folder, names)
         if not setup.recursive:
             break
         dirs.sort()
 
 
-def revision_folders_near(setup: AlembicSetup, limit: int = 2000) -> list[tuple[Path, int]]:
+def revision_folders_near(setup: AlembicSetup, limit: int = 2000) -> list[tuple[str, int]]:
     """Folders that hold revision files alembic does not read for `setup`, with how many:
     subfolders of its version locations (when not recursive), and the script location's
     folders when its own versions/ folder is missing. For a history found empty (AG011);
     at most `limit` folders are looked at."""
-    roots = [loc for loc in setup.version_locations if loc.is_dir()]
+    roots = [loc for loc in setup.version_locations if os.path.isdir(loc)]
     if not roots and setup.script_location is not None:
         roots = [setup.script_location]
-    found: dict[Path, int] = {}
+    found: dict[str, int] = {}
     seen = 0
     for root in roots:
         for folder, dirs, names in os.walk(root):
@@ -652,15 +669,15 @@ def revision_folders_near(setup: AlembicSetup, limit: int = 2000) -> list[tuple[
             seen += 1
             if seen > limit:
                 return list(found.items())
-            here = Path(folder)
-            count = sum(1 for name in names if _looks_like_revision(here / name))
-            if count and here not in setup.version_locations:
-                found[here] = count
+            count = sum(1 for name in names if _looks_like_revision(_join(folder, name)))
+            if count and folder not in setup.version_locations:
+                found[folder] = count
     return list(found.items())
 
 
-def _looks_like_revision(path: Path) -> bool:
-    if not _SOURCE_FILE.match(path.name) or path.name == "env.py":
+def _looks_like_revision(path: str) -> bool:
+    name = os.path.basename(path)
+    if not _SOURCE_FILE.match(name) or name == "env.py":
         return False
     try:
         head = read_regular(path)
@@ -680,25 +697,26 @@ _ASSIGNS_REVISION = re.compile(rb"^revision\s*(?::[^=\n]*)?=", re.MULTILINE)
 _ASSIGNS_DOWN = re.compile(rb"^down_revision\s*(?::[^=\n]*)?=", re.MULTILINE)
 
 
-def _cached_without_source(folder: Path, names: Sequence[str]) -> list[str]:
-    cache = folder / "__pycache__"
-    if not cache.is_dir():
+def _cached_without_source(folder: str, names: Sequence[str]) -> list[str]:
+    cache = _join(folder, "__pycache__")
+    if not os.path.isdir(cache):
         return []
     stems = {name.split(".")[0] for name in names}
     return sorted(name for name in os.listdir(cache) if name.split(".")[0] not in stems)
 
 
-def _revision_kind(path: Path, sourceless: bool) -> Literal["source", "compiled"] | None:
+def _revision_kind(path: str, sourceless: bool) -> Literal["source", "compiled"] | None:
     """`Script._from_path`'s filter: which files alembic loads as revisions."""
+    name = os.path.basename(path)
     if not sourceless:
-        return "source" if _SOURCE_FILE.match(path.name) else None
-    match = re.match(_SOURCELESS_FILE, path.name)
+        return "source" if _SOURCE_FILE.match(name) else None
+    match = re.match(_SOURCELESS_FILE, name)
     if match is None:
         return None
     if match.group(2) is None:
         return "source"
-    source = path.parent / match.group(1)
-    if source.exists() or (match.group(2) == "o" and source.with_name(source.name + "c").exists()):
+    source = _join(os.path.dirname(path), match.group(1))
+    if os.path.exists(source) or (match.group(2) == "o" and os.path.exists(source + "c")):
         return None
     return "compiled"
 
@@ -706,9 +724,10 @@ def _revision_kind(path: Path, sourceless: bool) -> Literal["source", "compiled"
 # --- env.py, read with ast -----------------------------------------------------------------------
 
 
-def _parse_env(script_location: Path) -> ast.Module | None:
+def _parse_env(script_location: str) -> ast.Module | None:
     try:
-        source = (script_location / "env.py").read_bytes()
+        with open(_join(script_location, "env.py"), "rb") as file:
+            source = file.read()
     except OSError:
         return None
     if not _may_tell(source):
@@ -730,7 +749,7 @@ def _may_tell(source: bytes) -> bool:
     return b"version_table" in source or b"flask" in source
 
 
-def _read_env(script_location: Path) -> tuple[str, str | None, bool]:
+def _read_env(script_location: str) -> tuple[str, str | None, bool]:
     """What is read of env.py, in one parse and one walk: the version table and its
     schema (`static_version_table`), and whether it imports flask or flask_migrate
     (Flask-Migrate's env.py does)."""
@@ -777,8 +796,27 @@ def _configparser() -> Any:
     return configparser
 
 
-def _absolute(base: Path, path: str | Path) -> Path:
-    return Path(os.path.normpath(base / path))
+def _absolute(base: str, path: str) -> str:
+    return os.path.normpath(_join(base, path))
+
+
+def _normal(path: StrPath) -> str:
+    """`path` as a string, absolute and normal."""
+    return os.path.abspath(path)
+
+
+def _join(folder: str, *names: str) -> str:
+    return os.path.join(folder, *names)
+
+
+def _suffix(path: str) -> str:
+    """Path's `suffix`: the last dot's part of the name."""
+    return os.path.splitext(os.path.basename(path))[1]
+
+
+def _posix(path: str) -> str:
+    """Path's `as_posix()`."""
+    return path if os.sep == "/" else path.replace(os.sep, "/")
 
 
 def _one_line(exc: Exception) -> str:

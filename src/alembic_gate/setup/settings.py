@@ -8,14 +8,14 @@ only when named by their full code.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path
 
 from alembic_gate.errors import UsageError
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import RULES
 from alembic_gate.setup.toml import load_toml
-from alembic_gate.shared.paths import display_path
+from alembic_gate.shared.paths import below, display_path, up_from
 from alembic_gate.shared.records import field, record, replace
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from alembic_gate.findings import Severity
+    from alembic_gate.shared.paths import StrPath
 
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 SECTION = "alembic-gate"
@@ -82,7 +83,7 @@ class Settings:
     # Revisions that already ran everywhere: safety findings only for their descendants.
     since: tuple[str, ...] = ()
     # The pyproject.toml whose [tool.alembic-gate] table was read; None: none was.
-    source: Path | None = None
+    source: str | None = None
 
     def is_enabled(self, code: str) -> bool:
         return code in self.enabled
@@ -100,9 +101,9 @@ class Settings:
             yield replace(finding, severity=severity) if severity else finding
 
 
-def _table(path: Path) -> dict[str, Any] | None:
+def _table(path: str) -> dict[str, Any] | None:
     """The `[tool.alembic-gate]` table of `path`, or None when it has none."""
-    if not path.is_file():
+    if not os.path.isfile(path):
         return None
     try:
         data = load_toml(path)
@@ -117,18 +118,23 @@ def _table(path: Path) -> dict[str, Any] | None:
     return table
 
 
-def settings_file(cwd: Path, folder: Path | None = None) -> tuple[Path, dict[str, Any] | None]:
+def settings_file(cwd: StrPath, folder: StrPath | None = None) -> tuple[str, dict[str, Any] | None]:
     """Where a setup's settings are read (as ruff finds its closest configuration), and
     its [tool.alembic-gate] table: the first pyproject.toml with one from the setup's
     `folder` up to the current directory; the current directory's pyproject.toml
     otherwise (None: it has no such table)."""
-    here = cwd / "pyproject.toml"
-    if folder is None or (folder != cwd and cwd not in folder.parents):
+    cwd = os.fspath(cwd)
+    here = os.path.join(cwd, "pyproject.toml")
+    if folder is None:
         return here, _table(here)
-    for candidate in (folder, *folder.parents):
-        table = _table(candidate / "pyproject.toml")
+    folder = os.fspath(folder)
+    if folder != cwd and not below(folder, cwd):
+        return here, _table(here)
+    for candidate in up_from(folder):
+        pyproject = os.path.join(candidate, "pyproject.toml")
+        table = _table(pyproject)
         if table is not None:
-            return candidate / "pyproject.toml", table
+            return pyproject, table
         if candidate == cwd:
             break
     return here, _table(here)
@@ -171,7 +177,9 @@ def _severities(table: dict[str, Any], where: str) -> dict[str, Severity]:
     return result
 
 
-def load_settings(args: argparse.Namespace, cwd: Path, folder: Path | None = None) -> Settings:
+def load_settings(
+    args: argparse.Namespace, cwd: StrPath, folder: StrPath | None = None
+) -> Settings:
     """The settings of the command line over those of `settings_file(cwd, folder)`."""
     pyproject, found = settings_file(cwd, folder)
     table = found or {}

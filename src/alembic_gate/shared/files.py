@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
     from typing import BinaryIO
+
+    from alembic_gate.shared.paths import StrPath
 
 # Far above any real revision file (the largest seen in public histories is 0.3 MiB).
 MAX_SOURCE_BYTES = 8 * 1024 * 1024
@@ -33,7 +34,7 @@ class FileTooLarge(OSError):
         self.size = size
 
 
-def open_regular(path: Path | str) -> BinaryIO:
+def open_regular(path: StrPath) -> BinaryIO:
     """The regular file at `path`, open for reading (a stream: nothing is read yet).
     Raises NotRegularFile for anything else (never opened), or the error of stat/open."""
     fd, _ = _open_regular(path)
@@ -44,7 +45,7 @@ def open_regular(path: Path | str) -> BinaryIO:
         raise
 
 
-def _open_regular(path: Path | str) -> tuple[int, os.stat_result]:
+def _open_regular(path: StrPath) -> tuple[int, os.stat_result]:
     """A descriptor of the regular file at `path`, and its fstat. Raises NotRegularFile
     for anything else (a FIFO is never opened: opening one would wait for a writer)."""
     if not stat.S_ISREG(os.stat(path).st_mode):
@@ -60,7 +61,7 @@ def _open_regular(path: Path | str) -> tuple[int, os.stat_result]:
     return fd, info
 
 
-def read_regular(path: Path | str, limit: int = MAX_SOURCE_BYTES) -> bytes:
+def read_regular(path: StrPath, limit: int = MAX_SOURCE_BYTES) -> bytes:
     """The contents of the regular file at `path`, at most `limit` bytes.
 
     Raises OSError: NotRegularFile for anything but a regular file (it is never

@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from collections.abc import Iterator
+
+TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    # A path as lint's modules take it: a string, or a Path from a caller that has one
+    # (lint itself never imports pathlib: ~3 ms of its start-up).
+    StrPath: TypeAlias = "str | os.PathLike[str]"
 
 
-def display_path(path: Path | str, cwd: Path) -> str:
+def display_path(path: StrPath, cwd: StrPath) -> str:
     """`path` relative to `cwd` when inside it, POSIX style; otherwise as given."""
-    return display_paths([str(path)], cwd)[0]
+    return display_paths([os.fspath(path)], cwd)[0]
 
 
-def display_paths(names: list[str], cwd: Path) -> list[str]:
+def display_paths(names: list[str], cwd: StrPath) -> list[str]:
     """`display_path` of each path (given as a string), the current directory's own
     string made once: a run shows a thousand revision files. A hot path: plain string
     operations, no syscalls."""
-    root = str(cwd)
+    root = os.fspath(cwd)
     inside, cut = root + os.sep, len(root) + 1
     shown = [
         text[cut:] if text.startswith(inside) else "." if text == root else text for text in names
@@ -23,15 +31,31 @@ def display_paths(names: list[str], cwd: Path) -> list[str]:
     return shown if os.sep == "/" else [text.replace(os.sep, "/") for text in shown]
 
 
-def shown_paths(names: list[str], cwd: Path) -> list[str | int]:
+def shown_paths(names: list[str], cwd: StrPath) -> list[str | int]:
     """What a RevisionFile holds for the display path of each path (`RevisionFile.shown`):
     where it starts in the path, for a path inside `cwd` on POSIX (one int for all:
     no string is made); otherwise the display path itself."""
     if os.sep != "/":
         return list(display_paths(names, cwd))
-    root = str(cwd)
+    root = os.fspath(cwd)
     inside, cut = root + os.sep, len(root) + 1
     return [
         cut if text.startswith(inside) and len(text) > cut else "." if text == root else text
         for text in names
     ]
+
+
+def below(path: str, folder: str) -> bool:
+    """Whether `path` lies inside `folder` (Path's `folder in path.parents`; both
+    absolute and normal)."""
+    return path.startswith(folder.rstrip(os.sep) + os.sep) and path != folder
+
+
+def up_from(folder: str) -> Iterator[str]:
+    """`folder` and each folder above it (Path's `(folder, *folder.parents)`)."""
+    while True:
+        yield folder
+        above = os.path.dirname(folder)
+        if above == folder:
+            return
+        folder = above

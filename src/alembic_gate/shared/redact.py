@@ -120,7 +120,7 @@ class Redactor:
             text = self._pattern.sub(HIDDEN, text)
         return text
 
-    def add_config(self, path: Path | None) -> None:
+    def add_config(self, path: str | Path | None) -> None:
         """The passwords of every ``sqlalchemy.url`` the alembic.ini at `path` sets."""
         for url in config_urls(path):
             self.add_url(url)
@@ -136,11 +136,11 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     return Redactor(secrets)(text)
 
 
-def config_urls(path: Path | None) -> list[str]:
+def config_urls(path: str | Path | None) -> list[str]:
     """Every ``sqlalchemy.url`` an alembic.ini sets, in any section (``%%`` read as ``%``,
     as alembic reads it), but the placeholder of alembic's templates
     (``driver://user:pass@localhost/dbname``)."""
-    if path is None or path.suffix != ".ini":
+    if path is None or Path(path).suffix != ".ini":
         return []
     parser = configparser.RawConfigParser()
     try:
