@@ -257,7 +257,7 @@ class Timeline:
         if ids is not None:
             bits = [_NONE if (n := ids.get(key)) is None else latest[n] for key in keys]
         else:  # the keys are their numbers (below `numbered`: the caller's word for it)
-            if keys and isinstance(keys[0], tuple):  # groups of numbers: one answer each
+            if isinstance(keys[0], tuple):  # groups of numbers: one answer each
                 self._answers.extend([self._latest_of(group, mask, end) for group in keys])  # type: ignore[arg-type]
                 return
             bits = [latest[n] for n in keys]  # type: ignore[call-overload]
