@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from alembic_gate.shared.paths import StrPath
 
-# Paths are strings here (absolute and normal: os.path.normpath), and `pathlib` is not
+# Paths are strings here (absolute and normal: os.path.abspath), and `pathlib` is not
 # imported: lint's start-up would pay ~3 ms for it. Callers may pass Path objects
 # (`StrPath`); what a setup holds is strings.
 
@@ -197,10 +197,10 @@ def static_version_table(script_location: StrPath) -> tuple[str, str | None]:
 
 
 def _discover(name: str, base: str) -> AlembicSetup | None:
-    for ini in (_join(base, "alembic.ini"), _join(base, "migrations", "alembic.ini")):
+    for ini in (os.path.join(base, "alembic.ini"), os.path.join(base, "migrations", "alembic.ini")):
         if os.path.isfile(ini):
             return setup_from_ini(ini, name, base)
-    pyproject = _join(base, "pyproject.toml")
+    pyproject = os.path.join(base, "pyproject.toml")
     if os.path.isfile(pyproject) and tool_alembic(pyproject, base) is not None:
         return setup_from_toml(pyproject, name, base)
     return None
@@ -221,17 +221,18 @@ def setup_from_ini(
 ) -> AlembicSetup:
     """The setup of section `name` of `ini`, as alembic sees it when run in `base`;
     messages show paths relative to `root` (default: `base`)."""
-    ini, base = _normal(ini), _normal(base)
-    shown = base if root is None else _normal(root)
+    ini, base = os.path.abspath(ini), os.path.abspath(base)
+    root = None if root is None else os.path.abspath(root)
+    shown = root or base
     parser = _read_ini_for(ini, name, shown)
     if not parser.has_section(name):
         raise UsageError(f"{display_path(ini, shown)} has no [{name}] section")
-    options = _Options(base, ini, parser, name, root=shown)
+    options = _Options(base, ini, parser, name, root=root)
     folder = os.path.dirname(ini)
     if options.ini_value("script_location") is None and _has_env(folder):
         # Flask-Migrate: `<directory>/alembic.ini`, script_location set to `<directory>`
         return _build(options, folder, flask=True)
-    pyproject = _join(base, "pyproject.toml")
+    pyproject = os.path.join(base, "pyproject.toml")
     if os.path.isfile(pyproject):
         options.toml = tool_alembic(pyproject, shown) or {}
         options.toml_path = pyproject
@@ -257,19 +258,20 @@ def _run_by_flask_migrate(ini: str, location: str) -> bool:
 
 
 def _has_env(folder: str) -> bool:
-    return os.path.isfile(_join(folder, "env.py"))
+    return os.path.isfile(os.path.join(folder, "env.py"))
 
 
 def setup_from_toml(
     pyproject: StrPath, name: str, base: StrPath, root: StrPath | None = None
 ) -> AlembicSetup:
     """The setup of `[tool.alembic]` in `pyproject`, as alembic sees it run in `base`."""
-    pyproject, base = _normal(pyproject), _normal(base)
-    shown = base if root is None else _normal(root)
+    pyproject, base = os.path.abspath(pyproject), os.path.abspath(base)
+    root = None if root is None else os.path.abspath(root)
+    shown = root or base
     table = tool_alembic(pyproject, shown)
     if table is None:
         raise UsageError(f"{display_path(pyproject, shown)} has no [tool.alembic] table")
-    options = _Options(base, pyproject, None, name, table, pyproject, root=shown)
+    options = _Options(base, pyproject, None, name, table, pyproject, root=root)
     return _build(options, _script_location(options), flask=False)
 
 
@@ -560,7 +562,7 @@ def _build(options: _Options, script_location: str, *, flask: bool) -> AlembicSe
         config_path=options.config_path,
         section=options.section,
         script_location=script_location,
-        version_locations=folders or (_join(script_location, "versions"),),
+        version_locations=folders or (os.path.join(script_location, "versions"),),
         recursive=options.flag("recursive_version_locations"),
         sourceless=options.flag("sourceless"),
         flask=flask or imports_flask,
@@ -591,14 +593,14 @@ def _locate(raw: str, options: _Options, key: str) -> str:
             "their src/ folders, the package the config file lies in, and sys.path); "
             "alembic-gate never imports it"
         )
-    return os.path.normpath(_join(folder, *parts))
+    return os.path.normpath(os.path.join(folder, *parts))
 
 
 def _package_roots(options: _Options, package: str) -> list[str]:
     prepended = options.paths("prepend_sys_path", _LEGACY_SYS_PATH_SPLIT, "path_separator") or []
     here = os.path.dirname(options.config_path)
     roots = [_absolute(options.base, entry) for entry in prepended]
-    roots += [options.base, here, _join(options.base, "src"), _join(here, "src")]
+    roots += [options.base, here, os.path.join(options.base, "src"), os.path.join(here, "src")]
     # A config file inside the package it names (src/app/alembic.ini naming
     # `app:migrations`): the folder holding that package, however far up.
     top = package.split(".")[0]
@@ -612,9 +614,9 @@ def _find_package(dotted: str, roots: Sequence[str]) -> str | None:
     parts = dotted.split(".")
     if not all(part.isidentifier() for part in parts):
         return None
-    folders = [_join(root, *parts) for root in roots]
+    folders = [os.path.join(root, *parts) for root in roots]
     for folder in folders:
-        if os.path.isfile(_join(folder, "__init__.py")):
+        if os.path.isfile(os.path.join(folder, "__init__.py")):
             return folder
     return next((folder for folder in folders if os.path.isdir(folder)), None)
 
@@ -636,7 +638,9 @@ def _fresh_project(location: str, setup: AlembicSetup) -> bool:
     """`alembic init` makes an empty versions/ folder, which git does not keep: a
     missing default location under an existing script folder just holds no revisions."""
     script = setup.script_location
-    return script is not None and os.path.isdir(script) and location == _join(script, "versions")
+    if script is None or not os.path.isdir(script):
+        return False
+    return location == os.path.join(script, "versions")
 
 
 def _listed_files(location: str, setup: AlembicSetup) -> Iterator[tuple[str, list[str]]]:
@@ -647,7 +651,7 @@ def _listed_files(location: str, setup: AlembicSetup) -> Iterator[tuple[str, lis
         names = sorted(files)
         yield folder, names
         if setup.sourceless:
-            yield _join(folder, "__pycache__"), _cached_without_source(folder, names)
+            yield os.path.join(folder, "__pycache__"), _cached_without_source(folder, names)
         if not setup.recursive:
             break
         dirs.sort()
@@ -669,7 +673,7 @@ def revision_folders_near(setup: AlembicSetup, limit: int = 2000) -> list[tuple[
             seen += 1
             if seen > limit:
                 return list(found.items())
-            count = sum(1 for name in names if _looks_like_revision(_join(folder, name)))
+            count = sum(1 for name in names if _looks_like_revision(os.path.join(folder, name)))
             if count and folder not in setup.version_locations:
                 found[folder] = count
     return list(found.items())
@@ -698,7 +702,7 @@ _ASSIGNS_DOWN = re.compile(rb"^down_revision\s*(?::[^=\n]*)?=", re.MULTILINE)
 
 
 def _cached_without_source(folder: str, names: Sequence[str]) -> list[str]:
-    cache = _join(folder, "__pycache__")
+    cache = os.path.join(folder, "__pycache__")
     if not os.path.isdir(cache):
         return []
     stems = {name.split(".")[0] for name in names}
@@ -715,7 +719,7 @@ def _revision_kind(path: str, sourceless: bool) -> Literal["source", "compiled"]
         return None
     if match.group(2) is None:
         return "source"
-    source = _join(os.path.dirname(path), match.group(1))
+    source = os.path.join(os.path.dirname(path), match.group(1))
     if os.path.exists(source) or (match.group(2) == "o" and os.path.exists(source + "c")):
         return None
     return "compiled"
@@ -726,7 +730,7 @@ def _revision_kind(path: str, sourceless: bool) -> Literal["source", "compiled"]
 
 def _parse_env(script_location: str) -> ast.Module | None:
     try:
-        with open(_join(script_location, "env.py"), "rb") as file:
+        with open(os.path.join(script_location, "env.py"), "rb") as file:
             source = file.read()
     except OSError:
         return None
@@ -797,16 +801,7 @@ def _configparser() -> Any:
 
 
 def _absolute(base: str, path: str) -> str:
-    return os.path.normpath(_join(base, path))
-
-
-def _normal(path: StrPath) -> str:
-    """`path` as a string, absolute and normal."""
-    return os.path.abspath(path)
-
-
-def _join(folder: str, *names: str) -> str:
-    return os.path.join(folder, *names)
+    return os.path.normpath(os.path.join(base, path))
 
 
 def _suffix(path: str) -> str:
