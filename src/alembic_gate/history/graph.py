@@ -216,7 +216,10 @@ class RevisionGraph:
         """Ids bases first, each after everything it needs (cycles are left out): a
         depth-first walk from each of `among` in file order, each revision placed once
         what it needs (in the order it names them) is placed."""
-        todo = set(self.by_id if among is None else among) - self._cyclic()
+        todo = set(self.by_id if among is None else among)
+        # In place: `set - set` makes a second copy (1 MiB at 20,000 revisions, at the
+        # peak of a pre-commit run on the head).
+        todo -= self._cyclic()
         order: list[str] = []
         for rid in self.by_id:
             if rid in todo:
