@@ -321,3 +321,19 @@ def test_what_a_command_made_is_kept_only_for_an_exit_without_tear_down(
     made = [1]
     main_module.keep_until_exit(made, 2)
     assert kept == [(made, 2)] and kept[0][0] is made  # type: ignore[index]
+
+
+@pytest.mark.parametrize("argv", [["lint"], ["graph"], ["lint", "--format", "json"]])
+def test_standard_output_closed_is_a_usage_error(tmp_path: Path, argv: list[str]) -> None:
+    """Started with standard output closed (`>&-`, for which Python's sys.stdout is
+    None): exit 2 with a message, not an AttributeError's traceback."""
+    root = tmp_path / "project"
+    shutil.copytree(ROOT / "examples" / "quickstart", root)
+    closed = ["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m", "alembic_gate"]
+    run = subprocess.run(
+        [*closed, *argv], cwd=root, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert run.returncode == 2, run.stderr
+    assert run.stderr == (
+        "alembic-gate: error: cannot write to standard output: standard output is closed\n"
+    )

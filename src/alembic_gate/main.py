@@ -505,7 +505,30 @@ def _command(name: str) -> Callable[[argparse.Namespace], int]:
     return run
 
 
+class _ClosedOutput:
+    """Standard output of a process started with it closed (`>&-`), for which Python
+    gives None: writing to it fails as writing to a closed descriptor does, so that the
+    output's error handling says so (exit 2) rather than an AttributeError."""
+
+    encoding = "utf-8"
+
+    def write(self, text: str) -> int:
+        raise _closed()
+
+    def fileno(self) -> int:
+        raise _closed()
+
+    def flush(self) -> None:
+        pass
+
+
+def _closed() -> OSError:
+    return OSError(9, "standard output is closed")  # EBADF (errno is not imported)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    if sys.stdout is None:
+        sys.stdout = _ClosedOutput()
     try:
         try:
             argv = sys.argv[1:] if argv is None else argv
