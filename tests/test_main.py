@@ -337,3 +337,26 @@ def test_standard_output_closed_is_a_usage_error(tmp_path: Path, argv: list[str]
     assert run.stderr == (
         "alembic-gate: error: cannot write to standard output: standard output is closed\n"
     )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["doctor", "--database-url", "sqlite:///x.db", "--url", "postgresql://app:Pw42@db/app"],
+        ["graph", "--database-url", "postgresql://app:Pw42@db/app"],
+        ["lint", "--database-url=postgresql://app:Pw42@db/app"],
+        ["check", "--db", "postgresql://app:Pw42@db/app"],
+        ["doctor", "-x", "mysql+pymysql://root:Pw42@db/app?charset=utf8", "--database-url", "x"],
+    ],
+)
+def test_a_usage_error_shows_no_password(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """argparse's errors quote the arguments: a URL given to the wrong flag or command
+    has its password masked there too."""
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "Pw42" not in err
+    assert "***@db/app" in err

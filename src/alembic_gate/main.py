@@ -279,10 +279,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The command line. Given arguments that name a command, only that command's
     parser is made: argparse builds objects for every option and looks up translations
     for its own texts (several file lookups each), and a run needs one command's."""
-    import argparse
 
     named = _named_command(argv)
-    parser = argparse.ArgumentParser(
+    parser = _parser_class()(
         formatter_class=_formatter,
         prog=PROG,
         description="Stop broken Alembic migrations before they reach a shared database.",
@@ -310,11 +309,32 @@ class _Alone:
     parser: argparse.ArgumentParser | None = None
 
     def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
-        import argparse
 
         del kwargs["help"]  # the top-level help's line for the command
-        self.parser = argparse.ArgumentParser(prog=f"{PROG} {name}", **kwargs)
+        self.parser = _parser_class()(prog=f"{PROG} {name}", **kwargs)
         return self.parser
+
+
+_PARSER: type[argparse.ArgumentParser] | None = None
+
+
+def _parser_class() -> type[argparse.ArgumentParser]:
+    """argparse's parser, whose errors show no password: they quote the arguments
+    (`unrecognized arguments: --url postgresql://app:secret@db/app`). Made when first
+    needed (argparse is not imported by lint's usual runs); the commands' parsers are of
+    the same class (`add_subparsers` makes them so)."""
+    global _PARSER
+    if _PARSER is None:
+        import argparse
+
+        class Parser(argparse.ArgumentParser):
+            def error(self, message: str) -> NoReturn:
+                from alembic_gate.shared.redact import mask_urls
+
+                super().error(mask_urls(message))
+
+        _PARSER = Parser
+    return _PARSER
 
 
 def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
