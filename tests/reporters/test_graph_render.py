@@ -104,6 +104,15 @@ def test_dot_escapes_ids_and_labels(tmp_path: Path) -> None:
     assert dot_labels(out) == [f"b\n{TRICKY}L", f"{TRICKY}\n{TRICKY}L"]
 
 
+def test_dot_writes_controls_as_visible_escapes(tmp_path: Path) -> None:
+    """An id with a terminal control sequence in it reaches no terminal as one."""
+    (tmp_path / "a.py").write_text('revision = "a\\x1b[2J\\x07a"\ndown_revision = None\n')
+    graph = RevisionGraph.build([read_revision(tmp_path / "a.py", tmp_path)])
+    out = render(graph, "dot")
+    assert "\x1b" not in out and "\x07" not in out
+    assert dot_labels(out) == ["a\\x1b[2J\\x07a"]
+
+
 def test_graphviz_reads_the_escaped_labels(tmp_path: Path) -> None:
     out = render(tricky(tmp_path), "dot")
     plain = subprocess.run(

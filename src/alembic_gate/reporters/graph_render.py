@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from alembic_gate.history.graph import RevisionGraph
-from alembic_gate.reporters.common import github_prefix, prefixed
+from alembic_gate.reporters.common import github_prefix, prefixed, visible
 from alembic_gate.shared.paths import display_path
 from alembic_gate.shared.records import field, record
 
@@ -250,9 +250,12 @@ def _mermaid_classes(drawing: _Drawing, key: dict[str, str]) -> list[str]:
 
 
 def _dot_text(text: str) -> str:
-    """A double-quoted DOT string: graphviz reads `\\n`, `\\l` and `&amp;` in labels."""
-    escaped = text.replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + escaped.replace("\r", "").replace("\n", "\\n") + '"'
+    """A double-quoted DOT string: graphviz reads `\\n`, `\\l` and `&amp;` in labels.
+    Other controls from files are written as visible escapes (`\\x1b`), as the text and
+    mermaid formats write them."""
+    shown = visible(text.replace("\r", ""), keep_newlines=True)
+    escaped = shown.replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + escaped.replace("\n", "\\n") + '"'
 
 
 def _dot(drawing: _Drawing) -> str:
