@@ -251,7 +251,8 @@ def _doctor_parser(sub: _Parsers) -> None:
         "--replay",
         action="store_true",
         help="for an unversioned database: replay the history in a throwaway SQLite "
-        "database to find the revision the schema matches",
+        "database to find the revision the schema matches (this imports and runs the "
+        "revision files, which doctor otherwise never does)",
     )
 
 
