@@ -308,3 +308,13 @@ def test_a_wal_database_being_written_is_read_with_its_log(
         writer.commit()  # in the -wal file only, while the writer stays open
         [finding] = run_doctor(shop, sqlite_db.url, "--format", "json").findings
     assert f"is at {R3}; 1 revision pending" in finding["message"]
+
+
+@pytest.mark.parametrize("url", ["mysql+pymysql://root@127.0.0.1:3306", "mariadb://root@h/"])
+def test_mysql_url_naming_no_database_is_exit_2(shop: Path, run_doctor: Doctor, url: str) -> None:
+    # A MySQL connection without a database has none selected: no version table to read.
+    result = run_doctor(shop, url.replace("root@", f"root:{PASSWORD}@"))
+    assert result.code == 2
+    assert "names no database: end it with the name of the database to inspect" in result.err
+    assert PASSWORD not in result.err
+    assert "Traceback" not in result.err
