@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -318,3 +320,31 @@ def test_mysql_url_naming_no_database_is_exit_2(shop: Path, run_doctor: Doctor, 
     assert "names no database: end it with the name of the database to inspect" in result.err
     assert PASSWORD not in result.err
     assert "Traceback" not in result.err
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port that accepts TCP connections (the kernel completes them from the backlog)
+    and never sends a byte: a server that hangs, or a port of another protocol."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(16)
+        yield server.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql+psycopg://postgres:{PASSWORD}@127.0.0.1:{{port}}/app",
+        f"mysql+pymysql://root:{PASSWORD}@127.0.0.1:{{port}}/app",
+    ],
+    ids=["postgres", "pymysql"],
+)
+def test_a_server_that_never_answers_times_out(silent_port: int, url: str) -> None:
+    # TCP connects at once, so only a timeout on the first read ends the wait.
+    start = time.monotonic()
+    with pytest.raises(EnvError, match="cannot connect to ") as caught:
+        read_state(url.format(port=silent_port), timeout=2)
+    assert time.monotonic() - start < 8
+    assert "timed out" in str(caught.value) or "timeout" in str(caught.value)
+    assert PASSWORD not in str(caught.value)

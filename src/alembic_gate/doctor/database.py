@@ -61,14 +61,19 @@ def _redactor(url: URL) -> Redactor:
 
 
 def read_state(
-    url: str, version_table: str = DEFAULT_VERSION_TABLE, schema: str | None = None
+    url: str,
+    version_table: str = DEFAULT_VERSION_TABLE,
+    schema: str | None = None,
+    timeout: int | None = None,
 ) -> DatabaseState:
     """Read the version rows and the tables of the database at `url`, read-only.
 
     Raises UsageError for a URL that is not one (or names a driver that is not
-    installed), EnvError when the database cannot be reached or read.
+    installed), EnvError when the database cannot be reached or read. `timeout`
+    (whole seconds, as libpq and libmysqlclient take it; CONNECT_TIMEOUT by default)
+    bounds the wait for a server that does not answer.
     """
-    with connect(url) as (conn, masked, how):
+    with connect(url, timeout) as (conn, masked, how):
         try:
             return _read(conn, masked, version_table, schema, how)
         except sa.exc.SQLAlchemyError as exc:
@@ -76,7 +81,7 @@ def read_state(
 
 
 @contextmanager
-def connect(url: str) -> Iterator[tuple[Connection, str, str]]:
+def connect(url: str, timeout: int | None = None) -> Iterator[tuple[Connection, str, str]]:
     """A read-only connection to `url` (rolled back and closed after), the URL with its
     password masked, and how the connection is kept read-only.
 
@@ -84,7 +89,7 @@ def connect(url: str) -> Iterator[tuple[Connection, str, str]]:
     """
     target = database_url(url)
     masked = shown(target)
-    engine, how = _engine(target)
+    engine, how = _engine(target, CONNECT_TIMEOUT if timeout is None else timeout)
     try:
         try:
             conn = engine.connect()
@@ -124,7 +129,7 @@ def database_url(url: str) -> URL:
     return chosen
 
 
-def _engine(url: URL) -> tuple[Engine, str]:
+def _engine(url: URL, timeout: int) -> tuple[Engine, str]:
     """An engine that cannot write where the backend allows it, and how it is kept so."""
     backend = url.get_backend_name()
     connect_args: dict[str, Any] = {}
@@ -136,10 +141,10 @@ def _engine(url: URL) -> tuple[Engine, str]:
         given = url.query.get("options")
         options = f"{given} {PG_READ_ONLY}" if isinstance(given, str) else PG_READ_ONLY
         if url.get_driver_name() in ("psycopg", "psycopg2"):
-            connect_args = {"options": options, "connect_timeout": CONNECT_TIMEOUT}
+            connect_args = {"options": options, "connect_timeout": timeout}
         how = "a PostgreSQL read-only transaction"
     elif backend in ("mysql", "mariadb"):
-        connect_args = {"connect_timeout": CONNECT_TIMEOUT}
+        connect_args = _mysql_timeouts(url, timeout)
         how = "SET SESSION TRANSACTION READ ONLY"
     engine = sa.create_engine(
         url, poolclass=NullPool, connect_args=connect_args, **drivers.engine_options()
@@ -147,6 +152,17 @@ def _engine(url: URL) -> tuple[Engine, str]:
     if backend in ("mysql", "mariadb"):
         sa.event.listen(engine, "connect", _mysql_read_only)
     return engine, how
+
+
+def _mysql_timeouts(url: URL, timeout: int) -> dict[str, Any]:
+    """libmysqlclient and libmariadb bound the handshake by `connect_timeout`; PyMySQL
+    bounds only the TCP connect by it, so a port that accepts and never answers (another
+    protocol's, a hung server) would hang doctor on the greeting without a read timeout.
+    The read timeout then also bounds each wait for a query's answer."""
+    timeouts: dict[str, Any] = {"connect_timeout": timeout}
+    if url.get_driver_name() == "pymysql":
+        timeouts.update(read_timeout=timeout, write_timeout=timeout)
+    return timeouts
 
 
 def _sqlite_read_only(url: URL) -> URL:
