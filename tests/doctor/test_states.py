@@ -6,14 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from alembic import command
+
 from .conftest import (
     PASSWORD,
+    R1,
     R2,
     R3,
     R4,
     REVISION_FILES,
     Database,
     Run,
+    alembic_config,
     create_all,
     downgrade,
     execute,
@@ -204,3 +208,37 @@ def test_ignored_code_does_not_fail_the_run(db: Database, shop: Path, run_doctor
     result = run_doctor(shop, db.url, "--ignore", "AG801", "--format", "json")
     assert result.code == 0
     assert result.findings == []
+
+
+def test_a_revision_and_its_ancestor_in_the_version_table(
+    db: Database, shop: Path, run_doctor: Doctor
+) -> None:
+    # alembic refuses this table ("Requested revision ... overlaps with other requested
+    # revisions"), and `alembic check` says the database is not up to date.
+    upgrade(shop, db.url)
+    execute(db.url, f"INSERT INTO alembic_version (version_num) VALUES ('{R2}')")
+    result = diagnosed(run_doctor, shop, db)
+    assert result.code == 1
+    [finding] = result.findings
+    assert finding["code"] == "AG801"
+    assert finding["path"] == REVISION_FILES[R2]
+    assert f"holds {R4} and its ancestor {R2}" in finding["message"]
+    assert finding["fix"] == f"alembic stamp --purge {R4}"
+    # The printed fix works: after it, alembic upgrades and doctor passes.
+    command.stamp(alembic_config(shop, db.url), R4, purge=True)
+    upgrade(shop, db.url)
+    assert run_doctor(shop, db.url).code == 0
+
+
+def test_redundant_rows_below_a_database_that_is_behind(
+    db: Database, shop: Path, run_doctor: Doctor
+) -> None:
+    upgrade(shop, db.url, R3)
+    execute(db.url, f"INSERT INTO alembic_version (version_num) VALUES ('{R1}')")
+    execute(db.url, f"INSERT INTO alembic_version (version_num) VALUES ('{R2}')")
+    [finding] = diagnosed(run_doctor, shop, db).findings
+    assert f"holds {R3} and its ancestors {R1}, {R2}" in finding["message"]
+    assert finding["fix"] == f"alembic stamp --purge {R3}\nalembic upgrade heads"
+    command.stamp(alembic_config(shop, db.url), R3, purge=True)
+    upgrade(shop, db.url)
+    assert run_doctor(shop, db.url).code == 0

@@ -19,6 +19,7 @@ from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import RULES
 from alembic_gate.history.load import History
 from alembic_gate.shared.commands import fix_command
+from alembic_gate.shared.records import replace
 
 # Pending revisions listed per branch before "and N more".
 LISTED = 12
@@ -66,6 +67,9 @@ class _Doctor:
         unknown = [v for v in versions if v not in self.graph.by_id]
         if unknown:
             return [self.unknown(v) for v in unknown]
+        overlap = self.overlapping()
+        if overlap:
+            return [overlap]
         behind = self.behind()
         return [behind] if behind else []
 
@@ -109,6 +113,36 @@ class _Doctor:
             message = f"{at}; {count} pending on {_count(len(groups), 'branch')}: {branches}"
             label = self.own_label(groups[0][0]) if len(groups) == 1 else None
             fix = self.upgrade(f"{label}@head" if label else "heads")
+        return RULES["AG801"].finding(message, first.display, first.line, fix)
+
+    def overlapping(self) -> Finding | None:
+        """A version table holding a revision and one of its ancestors: alembic refuses
+        it ("Requested revision X overlaps with other requested revisions Y"), so no
+        upgrade runs until the ancestor's row is gone."""
+        versions = self.state.versions
+        below = set().union(*(self.graph.ancestors([v]) - {v} for v in versions))
+        kept = [v for v in versions if v not in below]
+        extra = [v for v in versions if v in below]
+        if not extra or not kept:  # (none kept: a cycle, which the history's note names)
+            return None
+        whose = "its" if len(kept) == 1 else "their"
+        ancestors = "ancestor" if len(extra) == 1 else "ancestors"
+        message = (
+            f"{self.state.url}'s {self.state.version_table_name} holds {', '.join(kept)} and "
+            f"{whose} {ancestors} {', '.join(extra)}: a row stands for its revision and "
+            "everything below it, so alembic refuses this table (upgrade fails with "
+            '"Requested revision ... overlaps with other requested revisions", and '
+            "`alembic check` says the database is not up to date). Replace the rows with "
+            f"{', '.join(kept)} alone (`stamp --purge` empties the table first; no migration "
+            "runs)"
+        )
+        fix = self.command("stamp", "--purge", *kept)
+        then = _Doctor(self.history, replace(self.state, versions=tuple(kept)), self.cwd, False)
+        behind = then.behind()
+        if behind is not None:
+            message += f". After that, {behind.message[:1].lower()}{behind.message[1:]}"
+            fix += f"\n{behind.fix}" if behind.fix else ""
+        first = self.graph.by_id[extra[0]]
         return RULES["AG801"].finding(message, first.display, first.line, fix)
 
     def _pending_towards(self, head: str, applied: set[str]) -> list[str]:
