@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 
+from alembic_gate.doctor import broken
 from alembic_gate.doctor.gitlog import Trace, trace_revision
 from alembic_gate.doctor.matching import SchemaMatch, managed_tables, match, static_points
 from alembic_gate.doctor.state import DatabaseState
@@ -46,7 +47,8 @@ def status_line(history: History, state: DatabaseState, cwd: Path | None = None)
     if not history.graph.by_id:
         return f"{state.url}: the history has no revisions, so there is nothing to apply"
     line = f"{state.url} is at head ({', '.join(state.versions)})"
-    merge = doctor.merge_note()
+    found = broken.problems(history.graph)
+    merge = f"but {broken.sentence(found)}" if found else doctor.merge_note()
     return f"{line}; {merge}" if merge else line
 
 
@@ -59,6 +61,21 @@ class _Doctor:
         self.replay = replay
 
     def findings(self) -> list[Finding]:
+        found = broken.problems(self.graph)
+        if not found:
+            return self.diagnosis()
+        first = broken.sentence(found)
+        return [self.unfixable(finding, first) for finding in self.diagnosis()]
+
+    @staticmethod
+    def unfixable(finding: Finding, first: str) -> Finding:
+        """`finding` after the reason alembic cannot load the history, without a fix that
+        would run alembic on it (AG803's fixes restore files with git: they stay)."""
+        message = f"{first[:1].upper()}{first[1:]}. Meanwhile: {finding.message}"
+        fix = finding.fix if finding.code == "AG803" else None
+        return replace(finding, message=message, fix=fix)
+
+    def diagnosis(self) -> list[Finding]:
         versions = self.state.versions
         if not versions:
             if not self.graph.by_id:
