@@ -372,3 +372,83 @@ def test_postgres_statements_on_rows_give_their_results(
     run = check("--database-url", postgres_url, "--format", "json", *UNTRACED)
     assert (run.code, run.findings) == (0, [])
     assert rows_in(postgres_url, "authors") == {"authors": 3}
+
+
+# -- what the retry may delete ------------------------------------------------------------
+
+
+def history(root: Path, *upgrades: str) -> list[str]:
+    """Replace the project's revisions with a chain whose upgrade() bodies are
+    `upgrades` (indented already); returns their paths."""
+    for old in (root / VERSIONS).glob("*.py"):
+        old.unlink()
+    paths = []
+    for number, body in enumerate(upgrades, 1):
+        down = f'"r{number - 1}"' if number > 1 else "None"
+        path = f"{VERSIONS}/r{number}.py"
+        (root / path).write_text(
+            f'"""step {number}"""\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
+            f'revision = "r{number}"\ndown_revision = {down}\n\n\n'
+            f"def upgrade():\n{body}\n\n\ndef downgrade():\n    pass\n",
+            encoding="utf-8",
+        )
+        paths.append(path)
+    return paths
+
+
+CREATE_USERS = '    op.create_table("users", sa.Column("id", sa.Integer, primary_key=True))'
+USERS_AGE = '    op.add_column("users", sa.Column("age", sa.Integer, nullable=False))'
+
+
+@pytest.mark.postgres
+def test_postgres_retry_leaves_tables_that_were_there_before(
+    project: Project, check: Check, postgres_url: str
+) -> None:
+    """--allow-nonempty: a table the database held links to a seeded one; the retry of a
+    revision that fails with rows deletes no row of it."""
+    root = project("data")
+    engine = sa.create_engine(postgres_url, poolclass=sa.NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE legacy (id serial PRIMARY KEY, note text NOT NULL)")
+        conn.exec_driver_sql("INSERT INTO legacy (note) VALUES ('a'), ('b'), ('c')")
+    engine.dispose()
+    paths = history(
+        root,
+        CREATE_USERS,
+        '    op.add_column("legacy", sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id")))',
+        USERS_AGE,
+    )
+    args = ("--database-url", postgres_url, "--allow-nonempty", "--format", "json")
+    run = check(*args, "--ignore", "AG902,AG905,AG906,AG907")
+    assert found(run) == [("AG904", paths[2], 10)]
+    assert rows_in(postgres_url, "legacy") == {"legacy": 3}
+
+
+@pytest.mark.postgres
+def test_postgres_retry_leaves_rows_a_migration_wrote(
+    project: Project, check: Check, postgres_url: str
+) -> None:
+    """A lookup row a revision inserted into a table referencing a seeded one outlives the
+    retry of a later revision, so the revision that reads it passes."""
+    root = project("data")
+    plans = (
+        '    plans = op.create_table("plans", sa.Column("id", sa.Integer, primary_key=True),\n'
+        '        sa.Column("name", sa.String(20), nullable=False),\n'
+        '        sa.Column("owner_id", sa.Integer, sa.ForeignKey("users.id")))\n'
+        '    op.bulk_insert(plans, [{"id": 1, "name": "free", "owner_id": None}])'
+    )
+    backfill = (
+        '    op.add_column("users", sa.Column("plan_id", sa.Integer, sa.ForeignKey("plans.id")))\n'
+        '    op.execute("UPDATE users SET plan_id = "\n'
+        "               \"(SELECT id FROM plans WHERE name = 'free')\")\n"
+        '    op.alter_column("users", "plan_id", existing_type=sa.Integer, nullable=False)'
+    )
+    paths = history(root, CREATE_USERS, plans, USERS_AGE, backfill)
+    args = ("--database-url", postgres_url, "--format", "json")
+    run = check(*args, "--ignore", "AG902,AG905,AG906,AG907")
+    assert found(run) == [("AG904", paths[2], 10)]
+    engine = sa.create_engine(postgres_url, poolclass=sa.NullPool)
+    with engine.connect() as conn:
+        names = conn.exec_driver_sql("SELECT name FROM plans").scalars().all()
+    engine.dispose()
+    assert names == ["free"]

@@ -95,15 +95,27 @@ def quote(dialect: Dialect, key: TableKey) -> str:
     return f"{preparer.quote_schema(key[0])}.{name}" if key[0] else name
 
 
-def empty(run: Run, dialect: Dialect, targets: Collection[TableKey]) -> list[TableKey]:
-    """Delete every row of `targets`, and first of every table whose foreign keys point
-    at them (however indirectly). Returns the tables emptied, children first."""
+def empty(
+    run: Run, dialect: Dialect, targets: Collection[TableKey], *, mine: Collection[TableKey]
+) -> list[TableKey]:
+    """Delete every row of `targets`, and first of every table of `mine` whose foreign
+    keys point at them (however indirectly). Returns the tables emptied, children first.
+
+    `mine` are the tables whose rows the caller made: a table outside it (one the
+    database held before, one holding rows a migration wrote) is never emptied through
+    a reference, even when it points at `targets`; where its rows reference a row being
+    deleted, the DELETE fails on an engine that enforces foreign keys, and nothing is
+    emptied (the caller's savepoint or transaction undoes the rest)."""
     edges = references(run, dialect)
     existing = tables(run, dialect)
     wanted = {key for key in targets if key in existing}
     grown = True
     while grown:
-        children = {child for child, parent in edges if parent in wanted and child in existing}
+        children = {
+            child
+            for child, parent in edges
+            if parent in wanted and child in existing and child in mine
+        }
         grown = not children <= wanted
         wanted |= children
     order = children_first(wanted, edges)
@@ -115,7 +127,8 @@ def empty(run: Run, dialect: Dialect, targets: Collection[TableKey]) -> list[Tab
         finally:
             run("SET FOREIGN_KEY_CHECKS = 1")
     elif dialect.name == "postgresql" and len(order) < len(wanted):  # a cycle
-        run(f"TRUNCATE {', '.join(quote(dialect, k) for k in sorted(wanted, key=str))} CASCADE")
+        # No CASCADE: it would empty every table referencing these, `mine` or not.
+        run(f"TRUNCATE {', '.join(quote(dialect, k) for k in sorted(wanted, key=str))}")
         order = sorted(wanted, key=str)
     else:
         for key in order + sorted(wanted - set(order), key=str):

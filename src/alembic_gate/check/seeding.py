@@ -393,7 +393,7 @@ class Tracker:
         if not self.seeded:
             return
         with suppress(Exception), connect(self.engine.url) as conn, conn.begin():
-            rows.empty(_run_raw(conn), conn.dialect, self.seeded)
+            rows.empty(_run_raw(conn), conn.dialect, self.seeded, mine=self.seeded)
         self.seeded = set()
         self.held = {}
 
@@ -633,7 +633,9 @@ class Retry:
     def _empty(self, targets: Sequence[TableKey]) -> bool:
         tracker = self.tracker
         try:
-            emptied = rows.empty(self.sql, self.context.dialect, targets)
+            # Only tables seeding filled are emptied for referencing the targets: the
+            # database's own tables (--allow-nonempty) and rows migrations wrote stay.
+            emptied = rows.empty(self.sql, self.context.dialect, targets, mine=tracker.seeded)
         except self.dbapi_error:
             self._undo()
             return False
