@@ -452,3 +452,48 @@ def test_postgres_retry_leaves_rows_a_migration_wrote(
         names = conn.exec_driver_sql("SELECT name FROM plans").scalars().all()
     engine.dispose()
     assert names == ["free"]
+
+
+# -- the savepoint around a statement on rows -------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_postgres_failure_caught_in_python_still_aborts(
+    project: Project, check: Check, postgres_url: str
+) -> None:
+    """A statement that fails with or without rows leaves the transaction aborted, as
+    it does under `alembic upgrade heads`: a revision that catches the error fails at
+    its next statement (AG901), as with --no-seed."""
+    root = project("data")
+    caught = (
+        "    try:\n"
+        '        op.execute("UPDATE users SET nonexistent = 1")\n'
+        "    except Exception:\n"
+        "        pass\n"
+        '    op.add_column("users", sa.Column("email", sa.String(100)))'
+    )
+    paths = history(root, CREATE_USERS, caught)
+    for seeding in ([], ["--no-seed"]):
+        args = ("--database-url", postgres_url, "--format", "json", *seeding)
+        run = check(*args, "--ignore", "AG902,AG905,AG906,AG907")
+        assert found(run) == [("AG901", paths[1], 14)], seeding
+        assert "InFailedSqlTransaction" in run.findings[0]["message"]
+        with sa.create_engine(postgres_url, poolclass=sa.NullPool).begin() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS users, alembic_version")
+
+
+@pytest.mark.postgres
+def test_postgres_syntax_error_is_the_databases(
+    project: Project, check: Check, postgres_url: str
+) -> None:
+    """A statement the server cannot parse: AG901 carries its syntax error, as with
+    --no-seed, and nothing of check's savepoint."""
+    root = project("data")
+    typo = '    op.execute("UPDATE users SET id = 2 WHER id = 1")'
+    paths = history(root, CREATE_USERS, typo)
+    run = check("--database-url", postgres_url, "--format", "json", *UNTRACED)
+    assert found(run) == [("AG901", paths[1], 10)]
+    message = run.findings[0]["message"]
+    assert 'SyntaxError: syntax error at or near "WHER"' in message
+    assert "LINE 1: UPDATE users SET id = 2 WHER id = 1" in message
+    assert "alembic_gate_rows" not in message

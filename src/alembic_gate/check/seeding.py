@@ -569,14 +569,15 @@ class Retry:
 
     def run(self, touched: list[TableKey]) -> Failure | None:
         """Run the statement; a Failure when it failed only because of rows. Its own
-        error is raised when it fails on empty tables too."""
+        error is raised when it fails on empty tables too, and the transaction is then
+        left as the failure left it (aborted, on PostgreSQL), as `alembic upgrade`
+        leaves it: a revision that catches the error fails at its next statement."""
         if self.together:
             return self._run_together(touched)
         self._mark()
         try:
             self.send()
         except self.dbapi_error as first:
-            self._undo()
             failure = self._again(first, touched)
             if failure is None:
                 raise
@@ -590,14 +591,19 @@ class Retry:
         server stops there: the savepoint is set, not released. The runs after a failure
         send the statement alone (its error, when it stands, shows nothing of ours)."""
         sent = self.statement
-        # A line break first: a statement may end in a -- comment.
-        self.statement = f"SAVEPOINT {SAVEPOINT}; {sent}\n;RELEASE SAVEPOINT {SAVEPOINT}"
+        # The savepoint on a line of its own, so that the server's excerpt of a syntax
+        # error shows the statement's line alone; a line break after the statement, as
+        # it may end in a -- comment.
+        self.statement = f"SAVEPOINT {SAVEPOINT};\n{sent}\n;RELEASE SAVEPOINT {SAVEPOINT}"
         try:
             self.send()
         except self.dbapi_error as first:
             self.statement = sent
-            self._undo()
-            failure = self._again(first, touched)
+            if not self._rolled_back():
+                # The server could not parse the query: nothing of it ran, not even the
+                # savepoint. Rows play no part in that; the error is the statement's.
+                raise _own_lines(first) from None
+            failure = self._again(first, touched, rolled_back=True)
             if failure is None:
                 raise
             return failure
@@ -606,22 +612,38 @@ class Retry:
         self.cursor.nextset()  # from the savepoint's result to the statement's
         return None
 
-    def _again(self, first: BaseException, touched: list[TableKey]) -> Failure | None:
+    def _rolled_back(self) -> bool:
+        """Back to the savepoint; False when there is none to go back to."""
+        try:
+            self._undo()
+        except self.dbapi_error:
+            return False
+        return True
+
+    def _again(
+        self, first: BaseException, touched: list[TableKey], rolled_back: bool = False
+    ) -> Failure | None:
         """Empty the tables the statement touched (then the others) and run it again:
         the Failure when it passes now. When it fails on empty tables too, that error is
-        raised: the statement's own problem, AG901 as without seeding."""
+        raised: the statement's own problem, AG901 as without seeding. The last failure
+        (the statement's or an emptying's) is not rolled back, so an error that stands
+        leaves the transaction as it would be without check."""
         error = describe(first, self.statement)
         counts = dict(self.tracker.held)
         held = [(key, counts.get(key, 0)) for key in touched]
         rest = sorted(set(self.tracker.held) - set(touched), key=str)
         last: BaseException | None = None
         for targets in (touched, rest):
-            if not targets or not self._empty(targets):
+            if not targets:
+                continue
+            if not rolled_back:
+                self._undo()
+            rolled_back = False
+            if not self._empty(targets):
                 continue
             try:
                 self.send()
             except self.dbapi_error as exc:
-                self._undo()
                 last = exc
                 continue
             self._done()
@@ -637,13 +659,37 @@ class Retry:
             # database's own tables (--allow-nonempty) and rows migrations wrote stay.
             emptied = rows.empty(self.sql, self.context.dialect, targets, mine=tracker.seeded)
         except self.dbapi_error:
-            self._undo()
             return False
         for key in emptied:
             if key in tracker.held:
                 tracker.reseed.add(key)
                 tracker._release(key)
         return True
+
+
+_EXCERPT = re.compile(r"^LINE (\d+): ", re.MULTILINE)
+
+
+def _own_lines(error: BaseException) -> BaseException:
+    """`error`, raised by the server on the query whose first line was check's
+    savepoint, with the line numbers of its excerpt (libpq's `LINE n:`) counted in the
+    statement alone, as the statement sent alone would have shown them."""
+    if not error.args or not isinstance(error.args[0], str):
+        return error
+    text = error.args[0]
+    match = _EXCERPT.search(text)
+    if match is None or int(match.group(1)) < 2:
+        return error
+    number = int(match.group(1))
+    label, own = f"LINE {number}: ", f"LINE {number - 1}: "
+    # libpq lines the caret up under the excerpt, after the label: keep it there.
+    lines = text.split("\n")
+    at = lines.index(next(line for line in lines if line.startswith(label)))
+    lines[at] = own + lines[at][len(label) :]
+    if at + 1 < len(lines) and len(own) < len(label):
+        lines[at + 1] = lines[at + 1][len(label) - len(own) :]
+    error.args = ("\n".join(lines), *error.args[1:])
+    return error
 
 
 def describe(error: BaseException, statement: str) -> str:
