@@ -497,3 +497,28 @@ def test_postgres_syntax_error_is_the_databases(
     assert 'SyntaxError: syntax error at or near "WHER"' in message
     assert "LINE 1: UPDATE users SET id = 2 WHER id = 1" in message
     assert "alembic_gate_rows" not in message
+
+
+def test_sqlite_failure_on_made_up_values_says_so(project: Project, check: Check) -> None:
+    """Python code of a revision fails on a value seeding made up: AG901 says the table
+    held rows check made up, and how to migrate without them."""
+    root = project("data")
+    create = (
+        '    op.create_table("users", sa.Column("id", sa.Integer, primary_key=True),\n'
+        '        sa.Column("signup", sa.String(10)))'
+    )
+    parse = (
+        "    import datetime\n"
+        '    for (signup,) in op.get_bind().execute(sa.text("SELECT signup FROM users")):\n'
+        "        if signup is not None:\n"
+        "            datetime.date.fromisoformat(signup)"
+    )
+    history(root, create, parse)
+    run = check("--db", "sqlite", "--format", "json", "--ignore", "AG902")
+    assert run.codes() == ["AG901"]
+    message = run.findings[0]["message"]
+    assert "ValueError: Invalid isoformat string" in message
+    assert "users held 3 rows made up by check's seeding" in message
+    assert "--no-seed" in message
+    run = check("--db", "sqlite", "--format", "json", "--ignore", "AG902", "--no-seed")
+    assert (run.code, run.findings) == (0, [])

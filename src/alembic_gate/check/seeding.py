@@ -130,6 +130,7 @@ class Seeding(Observer):
         self.lines: set[Line] = set()
         self.measured = False
         self.noted: set[TableKey] = set()
+        self.at_failure: list[tuple[TableKey, int]] = []
         _install(self)
 
     def in_scope(self, step: Any) -> bool:
@@ -165,8 +166,24 @@ class Seeding(Observer):
             tracker.end(step, context.connection)
 
     def failed(self, step: Any, exc: BaseException) -> None:
+        self.at_failure = []
         for tracker in self.trackers.values():
             tracker.step = None
+            # After an error that stood on empty tables (caught by the migration, or
+            # this one), the failure is the migration's own: no word about the rows.
+            if not tracker.stood:
+                self.at_failure += [(key, n) for key, n in tracker.held.items() if n]
+
+    def failure_note(self) -> str:
+        """For AG901: the tables that held rows seeding made up when the upgrade failed,
+        so that a failure their values caused can be told from the migration's own."""
+        if not self.at_failure:
+            return ""
+        held = ", ".join(f"{shown(key)} held {n} rows" for key, n in sorted(self.at_failure))
+        return (
+            f"{held} made up by check's seeding (not data of yours) when this failed; if "
+            "their values caused it, `check --no-seed` migrates empty tables"
+        )
 
     def before_roundtrip(self) -> None:
         for tracker in self.trackers.values():
@@ -224,6 +241,9 @@ class Tracker:
         self.parents: dict[tuple[TableKey, tuple[str, ...]], list[tuple[Any, ...]]] = {}
         self.busy = False
         self.step: Any = None
+        # The errors raised after a statement failed on emptied tables too: rows did
+        # not cause them.
+        self.stood: list[BaseException] = []
         self.in_scope = False
         self._reset()
         _listen(self, engine)
@@ -602,6 +622,7 @@ class Retry:
             if not self._rolled_back():
                 # The server could not parse the query: nothing of it ran, not even the
                 # savepoint. Rows play no part in that; the error is the statement's.
+                self.tracker.stood.append(first)
                 raise _own_lines(first) from None
             failure = self._again(first, touched, rolled_back=True)
             if failure is None:
@@ -649,6 +670,7 @@ class Retry:
             self._done()
             return Failure(error, held or [(key, counts.get(key, 0)) for key in targets])
         if last is not None:
+            self.tracker.stood.append(last)
             raise last
         return None
 

@@ -16,7 +16,7 @@ from argparse import Namespace
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic import autogenerate
 from alembic.config import Config
@@ -46,6 +46,9 @@ from alembic_gate.check.trace import LockTracer
 from alembic_gate.shared import placeholders
 from alembic_gate.shared.redact import Redactor
 
+if TYPE_CHECKING:  # imported when seeding is on (it patches alembic)
+    from alembic_gate.check.seeding import Seeding
+
 ASYNC_MARKERS = ("async_engine_from_config", "create_async_engine", "AsyncEngine", "run_sync")
 FLASK_LOADING = "loading the Flask app"
 # An exception's message is kept whole up to this many characters.
@@ -67,6 +70,7 @@ class Session:
         # Measurements taken while the migrations run (see check.observe).
         self.observers = Observers()
         self.tracer: LockTracer | None = None
+        self.seeding: Seeding | None = None
         self.guard = Guard(self.urls, _hint(request), self.redact, self.observers)
         self.connection: Connection | None = None
         # Whether the databases started as a copy of the history's template (kept server),
@@ -125,7 +129,8 @@ class Session:
         if self.request.seed:
             from alembic_gate.check.seeding import Seeding
 
-            self.observers.add(Seeding(self.request.scope, list(self.revisions)))
+            self.seeding = Seeding(self.request.scope, list(self.revisions))
+            self.observers.add(self.seeding)
 
     def finish(self) -> None:
         """On a kept server: keep a migrated copy as the history's template (first run
@@ -279,6 +284,10 @@ class Session:
             where = self.project.deepest(exc)
             what = f"{phase} (before any migration ran)" if phase == "upgrade" else phase
         message = f"{what} failed: {describe(exc)}"
+        if code == "AG901" and phase == "upgrade" and self.seeding is not None:
+            # The rows were made up: a failure on their values may not be the migration's.
+            note = self.seeding.failure_note()
+            message += f"; {note}" if note else ""
         if code == "AG901" and self.revisions:
             # After a message of several lines (pydantic's), on a line of its own.
             message += f"{chr(10) if chr(10) in message else '; '}{self._applied()}"
