@@ -47,7 +47,6 @@ def line_of(text: str, variable: str) -> int:
         ("None", ()),
         ("()", ()),
         ("[]", ()),
-        ('""', ()),
         ("'ab12'", ("ab12",)),
         ('"ab12"', ("ab12",)),
         ("('ab12',)", ("ab12",)),
@@ -97,7 +96,9 @@ def test_missing_optional_variables_are_empty() -> None:
         ("revision = 'a'\ndown_revision = get_parent()\n", "`down_revision` is not a literal", 2),
         ("revision = ('a', 'b')\ndown_revision = None\n", "`revision` is not a string literal", 1),
         ("revision = None\ndown_revision = None\n", "`revision` is not a string literal", 1),
-        ("revision = ''\ndown_revision = None\n", "", 1),
+        ("revision = ''\ndown_revision = None\n", "`revision` id '' is not allowed (blank id)", 1),
+        ("revision = 'a'\ndown_revision = ''\n", "`down_revision` id '' is not allowed", 2),
+        ("revision = 'a'\ndown_revision = None\ndepends_on = ''\n", "blank id", 3),
         ("revision = 'a'\n", "no `down_revision` variable", 1),
         ("down_revision = None\n", "no `revision` variable", None),
         (
@@ -325,7 +326,7 @@ def evaluated(source: str, line: int) -> Value:
         value = ast.literal_eval(source)
     except ValueError:
         return Value((), False, line, source)
-    if value in (None, "", (), []):
+    if value in (None, (), []):  # "" is a blank id, as alembic reads it
         return Value((), True, line)
     if isinstance(value, str):
         return Value((value,), True, line)

@@ -481,7 +481,9 @@ def _assignment(node: ast.stmt) -> tuple[str | None, ast.expr | None]:
 
 def _value(node: ast.expr, line: int) -> Value:
     value = _literal(node)
-    if value is None or value == "" or value == () or value == []:
+    # "" is not "no id": alembic reads it as the id "" (KeyError ''), so it stays an id
+    # and _check_ids reports it as blank.
+    if value is None or value == () or value == []:
         return Value((), True, line)
     if isinstance(value, str):
         return Value((value,), True, line)
