@@ -585,6 +585,16 @@ def test_a_file_argument_that_does_not_exist(
     )
 
 
+@pytest.mark.parametrize("files", [[""], ["alembic.ini", ""]])
+def test_an_empty_file_argument_is_a_usage_error(
+    project: Path, capsys: pytest.CaptureFixture[str], files: list[str]
+) -> None:
+    assert main(["lint", *files]) == 2
+    assert (
+        capsys.readouterr().err == "alembic-gate: error: empty FILE argument ('' names no file)\n"
+    )
+
+
 @pytest.mark.parametrize(
     "text", [None, "[tool.alembic-gate]\nfail-on = 'warning'\nignore = ['AG101']\n"]
 )

@@ -296,6 +296,9 @@ def _scoped(args: argparse.Namespace, settings: Settings) -> bool:
 def existing_files(names: Sequence[str], cwd: str) -> list[str]:
     """The FILE arguments (pre-commit passes the changed files), absolute and normal; one
     that does not exist is a usage error, as in any linter."""
+    if "" in names:
+        # Joined to the current directory, "" would name it, which exists.
+        raise UsageError("empty FILE argument ('' names no file)")
     paths = [os.path.normpath(os.path.join(cwd, name)) for name in names]
     missing = [name for name, path in zip(names, paths, strict=True) if not os.path.exists(path)]
     if missing:
