@@ -184,6 +184,12 @@ def test_unused_suppression_is_reported(project: Path, capsys: pytest.CaptureFix
     ("argv", "setup", "message"),
     [
         (["lint", "--select", "AG999"], None, "unknown rule code or prefix 'AG999'"),
+        (["lint", "--select", ""], None, "empty rule code in the command line"),
+        (["lint", "--ignore", "AG001,"], None, "empty rule code in the command line"),
+        (["lint", "--extend-select", " "], None, "empty rule code in the command line"),
+        (["lint"], '[tool.alembic-gate]\nselect = [""]\n', "empty rule code in pyproject.toml"),
+        (["lint"], '[tool.alembic-gate]\nignore = [""]\n', "empty rule code in pyproject.toml"),
+        (["lint"], '[tool.alembic-gate.severity]\n"" = "info"\n', "empty rule code in"),
         (["lint", "--format", "yaml"], None, "unknown --format 'yaml'"),
         (["lint", "--format", "json", "--format", "sarif"], None, "standard output"),
         (["lint"], '[tool.alembic-gate]\nignore = ["XX1"]\n', "unknown rule code or prefix"),

@@ -31,12 +31,13 @@ SECTION = "alembic-gate"
 
 
 def expand(patterns: Iterable[str], where: str) -> set[str]:
-    """Codes named by codes or prefixes; an unknown one is a configuration error."""
+    """Codes named by codes or prefixes; an unknown or empty one is a configuration
+    error (an empty one, skipped, made `--select ""` select nothing)."""
     codes: set[str] = set()
     for raw in patterns:
         pattern = raw.strip().upper()
         if not pattern:
-            continue
+            raise UsageError(f"empty rule code in {where} (a blank entry or a stray comma)")
         matched = {code for code in RULES if code.startswith(pattern)}
         if len(pattern) < 2 or not matched:
             raise UsageError(f"unknown rule code or prefix {raw.strip()!r} in {where}")
