@@ -414,6 +414,40 @@ def test_undecodable_files(data: bytes, problem: str) -> None:
     assert (read(data).problem or "").startswith(problem)
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"revision = 'b'\ndown_revision = 'a'\n# caf\xe9\n",
+        b"# caf\xe9\nrevision = 'b'\ndown_revision = 'a'\n",
+        b"\xef\xbb\xbfrevision = 'b'  # caf\xe9\ndown_revision = 'a'\n",
+    ],
+)
+def test_bytes_python_lets_through_in_comments_are_read(data: bytes) -> None:
+    """CPython's tokenizer does not decode comments: a file whose only bytes that are not
+    UTF-8 stand in one compiles (and alembic loads it), so it is read."""
+    compile(data, "r.py", "exec")  # what Python does, for the record
+    rev = read(data)
+    assert (rev.problem, rev.revision, rev.parents) == (None, "b", ("a",))
+
+
+def test_a_comment_not_utf8_keeps_its_suppression() -> None:
+    rev = read(b"revision = 'b'\ndown_revision = 'a'  # alembic-gate: ignore[AG009] caf\xe9\n")
+    assert (rev.problem, rev.suppressions) == (None, {2: frozenset({"AG009"})})
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"'''caf\xe9'''\nrevision = 'b'\ndown_revision = 'a'\n",
+        b"revision = 'b'\ndown_revision = 'a'\n# caf\xe9\nx = b'\xe9'\n",
+        b"revision = 'b'\ndown_revision = 'a'\n# caf\xe9\nx = )\n",
+    ],
+)
+def test_bytes_python_rejects_stay_unreadable(data: bytes) -> None:
+    rev = read(data)
+    assert (rev.problem or "").startswith("not UTF-8 text"), rev.problem
+
+
 # -- never raises --------------------------------------------------------------------
 
 

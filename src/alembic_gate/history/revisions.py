@@ -310,6 +310,12 @@ def read_revision_source(data: bytes, path: StrPath, display: str) -> RevisionFi
     rev = _unparsed(path, display)
     try:
         text = decode_source(data)
+    except NotText as exc:
+        lenient = _compiled_text(data, exc.encoding)
+        if lenient is None:
+            rev.problem = str(exc)
+            return rev
+        text = lenient
     except ValueError as exc:
         rev.problem = str(exc)
         return rev
@@ -334,9 +340,31 @@ def read_revision_source(data: bytes, path: StrPath, display: str) -> RevisionFi
     return rev
 
 
+class NotText(ValueError):
+    """Source bytes that are not text in their encoding (`encoding`, Python's name)."""
+
+    def __init__(self, message: str, encoding: str) -> None:
+        super().__init__(message)
+        self.encoding = encoding
+
+
+def _compiled_text(data: bytes, encoding: str) -> str | None:
+    """The text of bytes that do not decode but that Python compiles all the same (its
+    tokenizer never decodes a comment, so alembic loads a file with a latin-1 byte in
+    one), with those bytes replaced: the ids come from the parse of the bytes, and the
+    text is only searched for dialect names and suppressions. None where Python refuses
+    the bytes too."""
+    try:
+        _parse(data)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return data.decode(encoding, "replace")
+
+
 def decode_source(data: bytes) -> str:
     """The text of Python source bytes, decoded as Python decodes it: UTF-8, after a BOM,
-    or the encoding a PEP 263 coding line on line 1 or 2 declares. ValueError otherwise."""
+    or the encoding a PEP 263 coding line on line 1 or 2 declares. ValueError otherwise
+    (NotText for bytes the encoding cannot decode)."""
     head = data[: data.find(b"\n", data.find(b"\n") + 1)]
     encoding = "utf-8-sig"
     if b"coding" in head:
@@ -351,7 +379,7 @@ def decode_source(data: bytes) -> str:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
         name = "UTF-8" if encoding.startswith("utf-8") else encoding
-        raise ValueError(f"not {name} text (byte {exc.start})") from None
+        raise NotText(f"not {name} text (byte {exc.start})", encoding) from None
 
 
 def _parse_whole(data: bytes, rev: RevisionFile) -> ast.Module | None:
