@@ -101,11 +101,6 @@ def test_missing_optional_variables_are_empty() -> None:
         ("revision = 'a'\ndown_revision = None\ndepends_on = ''\n", "blank id", 3),
         ("revision = 'a'\n", "no `down_revision` variable", 1),
         ("down_revision = None\n", "no `revision` variable", None),
-        (
-            "if True:\n    revision = 'a'\n    down_revision = None\n",
-            "no `revision` variable",
-            None,
-        ),
         ("revision = 'a+1'\ndown_revision = None\n", "not allowed ('+')", 1),
         ("revision = 'a'\ndown_revision = ('b', 'label@c')\n", "not allowed ('@')", 2),
         ("revision = 'a'\ndown_revision = None\ndepends_on = 'x-y'\n", "not allowed ('-')", 3),
@@ -123,6 +118,159 @@ def test_problems(text: str, problem: str, line: int | None) -> None:
 def test_the_last_assignment_wins() -> None:
     text = "revision = 'a'\ndown_revision = None\ndown_revision = 'b'\n"
     assert read(text).down_revision == Value(("b",), True, 3)
+
+
+# -- bindings other than one plain assignment ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "revision", "parents"),
+    [
+        ("revision, down_revision = 'b', 'a'\n", "b", ("a",)),
+        ("(revision, down_revision) = ['b', ('a', 'c')]\n", "b", ("a", "c")),
+        ("revision = 'b'\ndown_revision = parent = 'a'\n", "b", ("a",)),
+        ("revision = down_revision = 'b'\ndown_revision = 'a'\n", "b", ("a",)),
+        ("x, (revision, down_revision) = 1, ('b', None)\n", "b", ()),
+        (
+            "for down_revision in ['z']:\n    pass\nrevision = 'b'\ndown_revision = 'a'\n",
+            "b",
+            ("a",),
+        ),
+        ("if x:\n    revision = 'z'\nrevision, down_revision = 'b', 'a'\n", "b", ("a",)),
+        ("revision = 'b'\ndown_revision = 'a'\nif x:\n    other = 1\n", "b", ("a",)),
+        ("revision = 'b'\ndown_revision = 'a'\nclass A:\n    revision = 'z'\n", "b", ("a",)),
+        (
+            "revision = 'b'\ndown_revision = 'a'\n"
+            "if x:\n    def f(revision='z'):\n        down_revision = 1\n",
+            "b",
+            ("a",),
+        ),
+        (
+            "revision = 'b'\ndown_revision = 'a'\nif x:\n    y = [revision for revision in z]\n",
+            "b",
+            ("a",),
+        ),
+    ],
+)
+def test_literal_bindings_are_read_as_python_runs_them(
+    text: str, revision: str, parents: tuple[str, ...]
+) -> None:
+    rev = read(text)
+    assert (rev.problem, rev.revision, rev.parents) == (None, revision, parents)
+
+
+def test_an_unpacked_id_points_at_its_own_line() -> None:
+    rev = read("revision, down_revision = (\n    'b',\n    'a',\n)\n")
+    assert (rev.revision_line, rev.down_line) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem", "line"),
+    [
+        (
+            "revision = 'bb'\nrevision += 'b'\ndown_revision = 'a'\n",
+            "`revision` is bound by an augmented assignment",
+            2,
+        ),
+        (
+            "revision = 'b'\ndown_revision = 'a'\nif True:\n    down_revision = 'c'\n",
+            "`down_revision` is bound in an `if` block",
+            4,
+        ),
+        (
+            "revision = 'b'\ndown_revision = 'a'\n"
+            "if x:\n    pass\nelse:\n    down_revision = 'c'\n",
+            "in an `if` block",
+            6,
+        ),
+        (
+            "revision = 'b'\ndown_revision = 'a'\nfor down_revision in ['z']:\n    pass\n",
+            "`down_revision` is bound in a `for` loop",
+            3,
+        ),
+        (
+            "revision = 'b'\ndown_revision = 'a'\nwhile x:\n    revision = 'c'\n",
+            "`revision` is bound in a `while` loop",
+            4,
+        ),
+        (
+            "revision = 'b'\ndown_revision = 'a'\n"
+            "try:\n    pass\nexcept E as down_revision:\n    pass\n",
+            "in a `try` block",
+            5,
+        ),
+        (
+            "revision = 'b'\ndown_revision = 'a'\nwith f() as revision:\n    pass\n",
+            "in a `with` block",
+            3,
+        ),
+        (
+            "revision = 'b'\ndown_revision = 'a'\nmatch x:\n    case [revision]:\n        pass\n",
+            "in a `match` block",
+            4,
+        ),
+        (
+            "revision = 'b'\ndown_revision = 'a'\ndel down_revision\n",
+            "`down_revision` is bound by `del`",
+            3,
+        ),
+        (
+            "revision = 'b'\ndown_revision = 'a'\nfrom ids import down_revision\n",
+            "bound by an import",
+            3,
+        ),
+        (
+            "revision = 'b'\ndown_revision = 'a'\nimport revision\n",
+            "`revision` is bound by an import",
+            3,
+        ),
+        (
+            "revision = 'b'\ndown_revision = 'a'\ndef revision():\n    pass\n",
+            "`revision` is bound by a `def`",
+            3,
+        ),
+        (
+            "revision = 'b'\ndown_revision = 'a'\nprint(revision := 'c')\n",
+            "`revision` is bound by an expression",
+            3,
+        ),
+        (
+            "revision, down_revision = ids()\n",
+            "`revision` is bound by an assignment lint cannot match up",
+            1,
+        ),
+        (
+            "revision, *down_revision = 'b', 'a'\n",
+            "`revision` is bound by an assignment lint cannot match up",
+            1,
+        ),
+        (
+            "revision = 'b'\ndown_revision = 'a'\nx, down_revision = 'b'\n",
+            "`down_revision` is bound by an assignment",
+            3,
+        ),
+        (
+            "if True:\n    revision = 'a'\n    down_revision = None\n",
+            "`revision` is bound in an `if` block",
+            2,
+        ),
+    ],
+)
+def test_bindings_lint_cannot_evaluate_are_problems(text: str, problem: str, line: int) -> None:
+    rev = read(text)
+    assert rev.problem is not None and problem in rev.problem, rev.problem
+    assert rev.problem.startswith("`") and f"(line {line})" in rev.problem
+    assert rev.problem_line == line
+
+
+def test_labels_bound_in_a_way_lint_cannot_read_are_unknown() -> None:
+    rev = read(
+        "revision = 'b'\ndown_revision = 'a'\nbranch_labels = ('x',)\ndepends_on = None\n"
+        "if y:\n    branch_labels = ('z',)\ndepends_on += ('c',)\n"
+    )
+    assert (rev.problem, rev.revision, rev.parents) == (None, "b", ("a",))
+    assert (rev.branch_labels.known, rev.branch_labels.line) == (False, 6)
+    assert (rev.depends_on.known, rev.depends_on.line) == (False, 7)
 
 
 def test_a_file_that_writes_at_import_is_never_imported(tmp_path: Path) -> None:
@@ -358,6 +506,10 @@ def test_what_is_read_is_what_python_evaluates(
     if broken_below:  # a syntax error below the variables changes none of them
         source += "\ndef upgrade(:\n    pass\n"
     rev = read(source)
+    below = source.split("\n")[assigned["down_revision"][1] :]
+    if "    down_revision = 'fake'" in below:  # in an `if` block after the variable
+        assert (rev.problem or "").startswith("`down_revision` is bound in an `if` block")
+        return
     expected = {name: evaluated(*where) for name, where in assigned.items()}
     if not expected["down_revision"].known:
         assert rev.problem == "`down_revision` is not a literal, so the graph cannot be built"

@@ -23,6 +23,13 @@ def test_good_files_are_fine(history: History) -> None:
         ("revision = 'a-b'\ndown_revision = None\n", 1, "'a-b' is not allowed ('-')", None),
         ("revision = 'a'\ndown_revision = 'x@y'\n", 2, "'x@y' is not allowed ('@')", None),
         ("revision = 'a'\ndown_revision = None\ndepends_on = 'p:q'\n", 3, "(':')", None),
+        (
+            "revision = 'b'\ndown_revision = 'a'\nfor down_revision in ['z']:\n    pass\n",
+            3,
+            "`down_revision` is bound in a `for` loop (line 3)",
+            "down_revision =",
+        ),
+        ("revision = 'b'\nrevision += 'c'\ndown_revision = 'a'\n", 2, "augmented", "revision ="),
     ],
 )
 def test_each_problem_is_reported_where_it_is(

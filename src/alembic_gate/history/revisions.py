@@ -445,13 +445,9 @@ def _head_source(data: bytes) -> bytes | None:
 
 
 def _read_variables(module: ast.Module, rev: RevisionFile) -> None:
-    found: dict[str, ast.expr] = {}
-    lines: dict[str, int] = {}
-    for node in module.body:
-        target, value = _assignment(node)
-        if target in VARIABLES and value is not None:
-            found[target] = value
-            lines[target] = node.lineno
+    found, lines, unread = _bindings(module)
+    if unread and _unread_ids(rev, unread):
+        return
     if "revision" not in found:
         rev.problem = "no `revision` variable at module level"
         return
@@ -476,9 +472,188 @@ def _read_variables(module: ast.Module, rev: RevisionFile) -> None:
         rev.problem_line = lines["down_revision"]
         return
     for name in ("branch_labels", "depends_on"):
-        if name in found:
+        if name in unread:
+            line, how = unread[name]
+            setattr(rev, name, Value((), False, line, f"bound {how}"))
+        elif name in found:
             setattr(rev, name, _value(found[name], lines[name]))
     _check_ids(rev, lines)
+
+
+# Variables -> their last values and lines; and those last bound in a way lint does not
+# evaluate -> where, and how (AG007 for an id, unknown for labels).
+_Bindings = tuple[dict[str, ast.expr], dict[str, int], dict[str, tuple[int, str]]]
+
+
+def _bindings(module: ast.Module) -> _Bindings:
+    """The revision variables as the module's statements bind them, in order: a later
+    plain assignment makes a value certain again. The statements of nearly every file
+    (plain assignments, imports, a docstring, undecorated functions) are told apart
+    here without a call each; the rest go to `_read_other`."""
+    found: dict[str, ast.expr] = {}
+    lines: dict[str, int] = {}
+    unread: dict[str, tuple[int, str]] = {}
+    for node in module.body:
+        kind = type(node)
+        if kind is ast.Assign:
+            targets = node.targets  # type: ignore[attr-defined]
+            target = targets[0]
+            if len(targets) != 1 or type(target) is not ast.Name:
+                _read_other(node, found, lines, unread)
+            elif target.id in VARIABLES:
+                found[target.id] = node.value  # type: ignore[attr-defined]
+                lines[target.id] = node.lineno
+                if unread:
+                    unread.pop(target.id, None)
+        elif kind is ast.AnnAssign:
+            target, value = node.target, node.value  # type: ignore[attr-defined]
+            if type(target) is not ast.Name:
+                _read_other(node, found, lines, unread)
+            elif target.id in VARIABLES and value is not None:  # (`name: type` binds nothing)
+                found[target.id] = value
+                lines[target.id] = node.lineno
+                if unread:
+                    unread.pop(target.id, None)
+        elif kind is ast.ImportFrom or kind is ast.Import:
+            for alias in node.names:  # type: ignore[attr-defined]
+                if (alias.asname or alias.name) in VARIABLES or "." in alias.name:
+                    _read_other(node, found, lines, unread)
+                    break
+        elif kind is ast.FunctionDef or kind is ast.ClassDef:
+            if node.decorator_list or node.name in VARIABLES:  # type: ignore[attr-defined]
+                _read_other(node, found, lines, unread)
+        elif kind is not ast.Expr or type(node.value) is not ast.Constant:  # type: ignore[attr-defined]
+            _read_other(node, found, lines, unread)
+    return found, lines, unread
+
+
+def _unread_ids(rev: RevisionFile, unread: dict[str, tuple[int, str]]) -> bool:
+    """Whether an id variable was last bound in a way lint does not evaluate (the file's
+    problem, then): reading an earlier value as the final one would build a wrong graph."""
+    for name in ("revision", "down_revision"):
+        if name in unread:
+            line, how = unread[name]
+            rev.problem = f"`{name}` is bound {how} (line {line}), which lint does not evaluate"
+            rev.problem_line = line
+            return True
+    return False
+
+
+# How a statement that binds a variable in a way lint does not evaluate binds it, by
+# the name of its class (TryStar is not in Python 3.10's `_ast`).
+_HOW = {
+    "If": "in an `if` block",
+    "For": "in a `for` loop",
+    "AsyncFor": "in a `for` loop",
+    "While": "in a `while` loop",
+    "Try": "in a `try` block",
+    "TryStar": "in a `try` block",
+    "With": "in a `with` block",
+    "AsyncWith": "in a `with` block",
+    "Match": "in a `match` block",
+    "AugAssign": "by an augmented assignment",
+    "Delete": "by `del`",
+    "Import": "by an import",
+    "ImportFrom": "by an import",
+    "FunctionDef": "by a `def`",
+    "AsyncFunctionDef": "by a `def`",
+    "ClassDef": "by a `class`",
+    "Assign": "by an assignment lint cannot match up",
+    "AnnAssign": "by an assignment lint cannot match up",
+}
+
+
+def _read_other(
+    node: ast.stmt,
+    found: dict[str, ast.expr],
+    lines: dict[str, int],
+    unread: dict[str, tuple[int, str]],
+) -> None:
+    """A module-level statement other than `name = value` (or `name: type = value`)
+    that may bind a revision variable: the ones it binds, in the order Python binds
+    them. Assignments whose targets and values match up (`a = b = "x"`,
+    `revision, down_revision = "b", "a"`) are read; any other binding is unread."""
+    kind = type(node)
+    bound: list[tuple[str, ast.expr | None, int]] = []
+    if kind is ast.Assign:
+        value: ast.expr = node.value  # type: ignore[attr-defined]
+        # The value runs first (a `:=` in it), then the targets, left to right.
+        bound += [(name, None, line) for name, line in _stored_names(value)]
+        for target in node.targets:  # type: ignore[attr-defined]
+            bound += [(name, item, node.lineno) for name, item in _unpacked(target, value)]
+    else:
+        bound += [(name, None, line) for name, line in _stored_names(node)]
+    how = _HOW.get(kind.__name__, "by an expression")
+    for name, item, line in bound:
+        if name not in VARIABLES:
+            continue
+        if item is None:
+            unread[name] = (line, how)
+            continue
+        found[name], lines[name] = item, line
+        unread.pop(name, None)
+
+
+def _imported(alias: ast.alias) -> str:
+    """The name an import binds: `import a.b` binds `a`."""
+    return alias.asname or alias.name.partition(".")[0]
+
+
+def _unpacked(target: ast.expr, value: ast.expr) -> Iterator[tuple[str, ast.expr | None]]:
+    """The names an assignment's target binds, each with the expression it is given
+    where lint matches target and value up (a name, or a tuple or list of as many items
+    as the value's tuple or list, none starred); with None otherwise."""
+    kind = type(target)
+    if kind is ast.Name:
+        yield target.id, value  # type: ignore[attr-defined]
+        return
+    if (kind is ast.Tuple or kind is ast.List) and type(value) in (ast.Tuple, ast.List):
+        targets, values = target.elts, value.elts  # type: ignore[attr-defined]
+        starred = any(type(item) is ast.Starred for item in (*targets, *values))
+        if len(targets) == len(values) and not starred:
+            for item, given in zip(targets, values, strict=True):
+                yield from _unpacked(item, given)
+            return
+    for name, _ in _stored_names(target):
+        yield name, None
+
+
+def _stored_names(node: ast.AST) -> list[tuple[str, int]]:
+    """The names `node` binds in the module's scope, with their lines, in source order:
+    what it assigns, deletes, imports, defines or catches; not what a function, lambda,
+    class body or comprehension binds in its own scope (only its name, its decorators,
+    defaults and bases run in the module's)."""
+    names: list[tuple[str, int]] = []
+    todo: list[ast.AST] = [node]
+    while todo:
+        node = todo.pop()
+        kind = type(node)
+        if kind is ast.Name:
+            if type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
+                names.append((node.id, node.lineno))  # type: ignore[attr-defined]
+            continue
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.append((node.name, node.lineno))
+            todo += node.decorator_list
+            if isinstance(node, ast.ClassDef):
+                todo += node.bases
+            else:
+                todo += node.args.defaults
+            continue
+        if isinstance(node, ast.Lambda):
+            todo += node.args.defaults
+            continue
+        if isinstance(node, ast.comprehension):
+            todo += [node.iter, *node.ifs]  # its target is the comprehension's own
+            continue
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names += [(_imported(alias), node.lineno) for alias in node.names]
+            continue
+        captured = getattr(node, "name", None) or getattr(node, "rest", None)
+        if isinstance(captured, str):  # `except E as x`, `case [*x]`, `case {**x}`
+            names.append((captured, getattr(node, "lineno", 0)))
+        todo.extend(syntax.iter_child_nodes(node))
+    return sorted(names, key=lambda item: item[1])
 
 
 def _check_ids(rev: RevisionFile, lines: dict[str, int]) -> None:
@@ -495,16 +670,6 @@ def _check_ids(rev: RevisionFile, lines: dict[str, int]) -> None:
                 rev.problem = f"`{name}` id {rid!r} is not allowed ({chars})"
                 rev.problem_line = lines.get(name)
                 return
-
-
-def _assignment(node: ast.stmt) -> tuple[str | None, ast.expr | None]:
-    if isinstance(node, ast.Assign) and len(node.targets) == 1:
-        target = node.targets[0]
-        if isinstance(target, ast.Name):
-            return target.id, node.value
-    elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-        return node.target.id, node.value
-    return None, None
 
 
 def _value(node: ast.expr, line: int) -> Value:

@@ -21,6 +21,12 @@ _ADVICE: tuple[tuple[str, str, str | None], ...] = (
     ("no `revision`", "Add the revision id as a string literal", _REVISION),
     ("no `down_revision`", "Add the parent revision id", _PARENT),
     ("`revision` is not", "Write the id as one string literal", _REVISION),
+    ("`revision` is bound", "Assign the id once, as a string literal at module level", _REVISION),
+    (
+        "`down_revision` is bound",
+        "Assign the parent ids once, as string literals at module level",
+        _PARENT,
+    ),
     ("`down_revision` is not", "Write the parent ids as string literals", _PARENT),
     ("`", "Use ids without '@', '-', '+' or ':' (alembic reserves them)", None),
     ("not UTF-8", "Save the file as UTF-8, or declare its encoding on line 1", None),
