@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from alembic_gate.shared.redact import Redactor, config_urls, mask_urls, redact, url_secrets
 
@@ -72,3 +73,16 @@ def test_config_urls_from_every_section(tmp_path: Path) -> None:
     )
     assert config_urls(ini) == ["postgresql://u:one@h/d", "mysql://u:two%40x@h/d"]
     assert config_urls(tmp_path / "missing.ini") == []
+
+
+@pytest.mark.parametrize("password", ["Qw:er ty", "a b+c/d@e%f#g", "x y?z&w=1"])
+def test_known_secrets_are_hidden_as_sqlalchemy_renders_them(password: str) -> None:
+    # A migration's exception may quote the engine's URL: SQLAlchemy 2.x percent-encodes all
+    # but ' ' and '+' in the password, 1.4 only ':', '@' and '/'.
+    url = sa.engine.URL.create("postgresql+psycopg", "u", password, "127.0.0.1", 5432, "db")
+    rendered = url.render_as_string(hide_password=False)
+    sqla14 = "".join(f"%{ord(c):X}" if c in ":@/" else c for c in password)
+    hide = Redactor()
+    hide.add_url(rendered.replace(" ", "%20"))
+    shown = hide(f"cannot migrate {rendered}, pw={sqla14}.")
+    assert shown == "cannot migrate postgresql+psycopg://u:***@127.0.0.1:5432/db, pw=***."

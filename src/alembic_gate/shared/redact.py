@@ -8,8 +8,8 @@ and report:
   value of a ``password=`` query parameter, in any URL of any text;
 * the passwords the tool knows (``--database-url``, the ini's ``sqlalchemy.url``, the
   container it started, password-like ``--env`` values): each, as given,
-  percent-encoded and decoded, wherever it stands as a word of its own (so a password
-  ``postgres`` hides ``postgres`` but not ``postgresql``).
+  percent-encoded, decoded and as SQLAlchemy 1.4 and 2.x render it, wherever it stands as
+  a word of its own (so a password ``postgres`` hides ``postgres`` but not ``postgresql``).
 
 Standard library only: the parent process of check and the static commands use it.
 """
@@ -81,6 +81,14 @@ def url_secrets(url: str) -> list[str]:
     return list(dict.fromkeys(every))
 
 
+def sqlalchemy_forms(secret: str) -> set[str]:
+    """`secret` as SQLAlchemy writes a password into ``str(url)`` or
+    ``render_as_string(hide_password=False)``, which a migration's exception may quote:
+    2.x encodes all but blanks and ``+``, 1.4 only ``:``, ``@`` and ``/``."""
+    sqla14 = re.sub(r"[:@/]", lambda m: f"%{ord(m.group(0)):X}", secret)
+    return {quote(secret, safe=" +"), sqla14}
+
+
 class Redactor:
     """Hides URL passwords and the passwords it was told about; call it on any text."""
 
@@ -93,7 +101,7 @@ class Redactor:
         for secret in secrets:
             if len(secret) >= MIN_SECRET and secret != HIDDEN:
                 self.secrets |= {secret, quote(secret, safe=""), quote_plus(secret)}
-                self.secrets.add(quote(secret))
+                self.secrets |= {quote(secret), *sqlalchemy_forms(secret)}
         words = sorted(self.secrets, key=len, reverse=True)
         alternatives = "|".join(re.escape(word) for word in words)
         self._pattern = (
