@@ -208,3 +208,28 @@ def test_the_containers_own_password(leaky: Path, gate: Callable[..., Output]) -
     password = (leaky / "seen-password").read_text()
     assert len(password) >= 16
     assert_no_secret(run, password)
+
+
+@pytest.mark.postgres
+def test_traced_statements_that_carry_the_password(
+    project: Project, gate: Callable[..., Output], postgres_url: str
+) -> None:
+    # Lock tracing shows statements (text and JSON lock tables, the job summary, AG906's
+    # message): one that carries the password is shown masked, also where it is shortened
+    # (the password starts where the 100 characters end).
+    project("generic")
+    head = "ALTER TABLE users ADD COLUMN leak_{} varchar(200) DEFAULT '"
+    column = "x" * (92 - len(head.format("")))
+    (Path("migrations/versions/1eaf1eaf1eaf_leaky.py")).write_text(
+        LEAKY_REVISION.replace(
+            "    url = op.get_bind().engine.url",
+            "    url = op.get_bind().engine.url\n"
+            f'    op.execute({head.format(column)!r} + url.password + "\'")\n'
+            "    op.execute(f\"ALTER TABLE users ADD COLUMN leak2 text "
+            "DEFAULT '{url.password}'\")\n"
+            "    return",
+        )
+    )
+    run = gate("check", "--database-url", _with(postgres_url, USERINFO))
+    assert run.code == 1 and "ALTER TABLE users ADD COLUMN leak_" in run.text, run.text
+    assert_no_secret(run, USERINFO[:5])

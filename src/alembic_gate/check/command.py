@@ -162,7 +162,7 @@ def _run(
         for observed in result.observed:
             lines = [(display_path(Path(path), cwd), line) for path, line in observed.lines]
             measured.watch(observed.kind, lines)
-        locks += lock_tables(result.locks, ctx.scope is None, cwd)
+        locks += [redact.locks(r) for r in lock_tables(result.locks, ctx.scope is None, cwd)]
         notes += [redact(note_line(note, cwd)) for note in result.notes]
     findings += reconcile(static, measured).findings
     if "locks" in measured.watched:  # traced: PostgreSQL

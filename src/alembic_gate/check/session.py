@@ -117,6 +117,9 @@ class Session:
             finding.fix = self.redact(finding.fix) if finding.fix else finding.fix
         if result.error is not None:
             result.error = self.redact(result.error)
+        result.locks = [self.redact.locks(revision) for revision in result.locks]
+        for note in result.notes:
+            note.message = self.redact(note.message)
         return result
 
     def _measure(self) -> None:
@@ -124,7 +127,7 @@ class Session:
         first (PostgreSQL only: it does nothing elsewhere), so the end of each revision is
         timed before other observers act, then seeding."""
         if self.request.trace:
-            self.tracer = LockTracer(self.request.scope, lambda: list(self.revisions))
+            self.tracer = LockTracer(self.request.scope, lambda: list(self.revisions), self.redact)
             self.observers.add(self.tracer)
         if self.request.seed:
             from alembic_gate.check.seeding import Seeding

@@ -66,9 +66,15 @@ class LockTracer(Observer):
     """Traces the revisions in `scope` (None: all) on PostgreSQL connections."""
 
     def __init__(
-        self, scope: Collection[str] | None, revision_files: Callable[[], Collection[str]]
+        self,
+        scope: Collection[str] | None,
+        revision_files: Callable[[], Collection[str]],
+        redact: Callable[[str], str] = str,
     ) -> None:
         self.scope = None if scope is None else frozenset(scope)
+        # Statements are shown (lock tables, messages) shortened: a password one carries
+        # is hidden while it is whole.
+        self._redact = redact
         self._revision_files = revision_files
         self._attributor: Attributor | None = None
         self._engines: set[int] = set()
@@ -297,7 +303,8 @@ class LockTracer(Observer):
         if pending is None or revision is None or revision.stopped:
             return
         (path, line), sql, start, skipped = pending
-        record = Statement(path, line, sql, start, self._clock(), baseline=self._baseline)
+        shown = self._redact(sql)
+        record = Statement(path, line, shown, start, self._clock(), baseline=self._baseline)
         began = time.perf_counter()
         try:
             self._read(conn, revision, record, skipped)

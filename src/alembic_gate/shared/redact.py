@@ -28,6 +28,7 @@ from alembic_gate.shared.records import replace
 
 if TYPE_CHECKING:
     from alembic_gate.findings import Finding
+    from alembic_gate.findings.locks import RevisionLocks
 
 HIDDEN = "***"
 # Known passwords shorter than this are only hidden inside URLs (a one-letter password
@@ -137,6 +138,15 @@ class Redactor:
         """`finding` with its message and fix redacted."""
         fix = self(finding.fix) if finding.fix else finding.fix
         return replace(finding, message=self(finding.message), fix=fix)
+
+    def locks(self, revision: RevisionLocks) -> RevisionLocks:
+        """`revision`'s lock table with its statements, tables and note redacted: the
+        statements are the project's SQL, which may carry a password as a literal."""
+        rows = [
+            replace(row, statement=self(row.statement), table=self(row.table))
+            for row in revision.rows
+        ]
+        return replace(revision, rows=rows, note=self(revision.note))
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
