@@ -225,7 +225,7 @@ def test_traced_statements_that_carry_the_password(
             "    url = op.get_bind().engine.url",
             "    url = op.get_bind().engine.url\n"
             f'    op.execute({head.format(column)!r} + url.password + "\'")\n'
-            "    op.execute(f\"ALTER TABLE users ADD COLUMN leak2 text "
+            '    op.execute(f"ALTER TABLE users ADD COLUMN leak2 text '
             "DEFAULT '{url.password}'\")\n"
             "    return",
         )
