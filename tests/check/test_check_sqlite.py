@@ -291,6 +291,22 @@ def test_a_non_empty_database_is_refused(project: Project, check: Check, tmp_pat
     assert tables(f"sqlite:///{database}") == ["alembic_version", "customers", "posts", "users"]
 
 
+def test_a_file_that_is_no_database_is_an_environment_error(
+    project: Project, check: Check, tmp_path: Path
+) -> None:
+    project("generic")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("precious notes\n")
+    run = check("--database-url", f"sqlite:///{notes}")
+    assert run.code == 3, run.err
+    assert "cannot use the database" in run.err and "file is not a database" in run.err
+    assert "Traceback" not in run.err
+    assert notes.read_text() == "precious notes\n"
+    allowed = check("--database-url", f"sqlite:///{notes}", "--allow-nonempty")
+    assert allowed.code == 3 and "file is not a database" in allowed.err
+    assert "Traceback" not in allowed.err
+
+
 def test_versions_without_a_config_is_a_usage_error(project: Project, check: Check) -> None:
     project("generic")
     run = check("--versions", GENERIC_REVISIONS, "--db", "sqlite")

@@ -184,9 +184,9 @@ class Session:
         spec = self.request.database
         urls, self.cloned = provide(spec, len(names), is_async)
         self.urls.update(zip(names, urls, strict=True))
-        if spec.kind == "url" and not self.request.allow_nonempty:
+        if spec.kind == "url":
             for url in self.urls.values():
-                refuse_nonempty(url, self.redact(spec.url or ""))
+                refuse_nonempty(url, self.redact(spec.url or ""), self.request.allow_nonempty)
         main = next(iter(self.urls.values()))
         values = targets.placeholders(main)
         for name, template in self.request.env.items():

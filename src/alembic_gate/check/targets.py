@@ -373,10 +373,17 @@ def objects_in(conn: Connection) -> list[str]:
     return sorted(found)
 
 
-def refuse_nonempty(url: URL, shown: str) -> None:
+def refuse_nonempty(url: URL, shown: str, allowed: bool = False) -> None:
+    """A usage error for a database that holds anything unless `allowed`; an environment
+    error, allowed or not, for one that cannot be read."""
     with connect(url) as conn:
-        found = objects_in(conn)
-    if found:
+        try:
+            found = objects_in(conn)
+        except sa_exc.DBAPIError as exc:  # SQLite opens any file, then cannot read it
+            raise WorkerError(
+                f"cannot use the database {shown}: {first_line(exc)}", "env"
+            ) from None
+    if found and not allowed:
         listed = ", ".join(found[:5]) + (", ..." if len(found) > 5 else "")
         raise WorkerError(
             f"the database {shown} is not empty: it holds {len(found)} object(s) ({listed}); "
