@@ -87,6 +87,33 @@ def test_a_failing_import_in_the_models_is_located_there(project: Project, check
     assert "No module named 'not_installed'" in finding["message"]
 
 
+@pytest.mark.parametrize(
+    ("raised", "named"),
+    [
+        ("__import__('asyncio').CancelledError()", "CancelledError"),
+        ("KeyboardInterrupt('stop')", "KeyboardInterrupt: stop"),
+        ("GeneratorExit()", "GeneratorExit"),
+        ("type('Halt', (BaseException,), {})('no more')", "Halt: no more"),
+        ("SystemExit(3)", "SystemExit: 3"),
+    ],
+)
+def test_a_migration_raising_a_base_exception_is_ag901(
+    project: Project, check: Check, raised: str, named: str
+) -> None:
+    # Not an Exception, yet the migration's failure: reported at its line like any other.
+    root = project("generic")
+    edit(
+        root / FAILING, "def upgrade() -> None:\n", f"def upgrade() -> None:\n    raise {raised}\n"
+    )
+    run = check("--db", "sqlite", "--format", "json")
+    assert run.code == 1, run.err
+    [finding] = run.findings
+    assert (finding["code"], finding["path"]) == ("AG901", FAILING)
+    assert finding["line"] == line_of(root / FAILING, "    raise ")
+    assert f"failed: {named}" in finding["message"]
+    assert "Traceback" not in run.err
+
+
 def test_async_template(project: Project, check: Check) -> None:
     project("async")
     run = check("--db", "sqlite", "--roundtrip")

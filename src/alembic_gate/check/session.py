@@ -249,7 +249,10 @@ class Session:
             action()
         except WorkerError:
             raise
-        except (Exception, SystemExit) as exc:
+        # Any BaseException: a migration's CancelledError, KeyboardInterrupt or own
+        # subclass is its failure too. A real Ctrl-C reaches the parent as well, which
+        # ends the run (exit 130) and kills this process whatever it does next.
+        except BaseException as exc:
             if _is_connect_error(exc) and deepest_in(exc, self.revisions) is None:
                 assert isinstance(exc, sa_exc.DBAPIError)
                 self._connect_failed(exc)
