@@ -334,6 +334,19 @@ def test_a_file_that_is_no_database_is_an_environment_error(
     assert "Traceback" not in allowed.err
 
 
+@pytest.mark.parametrize(
+    "url", ["sqlite:///:memory:", "sqlite://", "sqlite:///file:mem?mode=memory&uri=true"]
+)
+def test_an_in_memory_database_is_a_usage_error(project: Project, check: Check, url: str) -> None:
+    # Each step connects anew (the worker's probe, env.py, the comparison): an in-memory
+    # database would be a new, empty one each time.
+    project("generic")
+    run = check("--database-url", url)
+    assert run.code == 2, run.err
+    assert "an in-memory SQLite database cannot hold the migrated schema" in run.err
+    assert "AG801" not in run.err + run.out
+
+
 def test_versions_without_a_config_is_a_usage_error(project: Project, check: Check) -> None:
     project("generic")
     run = check("--versions", GENERIC_REVISIONS, "--db", "sqlite")

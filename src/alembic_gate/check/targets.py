@@ -52,6 +52,7 @@ def checked_url(text: str) -> URL:
         raise WorkerError(
             f"--database-url: its port is not a number ({EXAMPLE})", "usage"
         ) from None
+    _refuse_in_memory(url)
     try:
         if "+" in url.drivername:
             drivers.validate(url)
@@ -59,6 +60,21 @@ def checked_url(text: str) -> URL:
     except drivers.DriverError as exc:
         raise WorkerError(f"--database-url: {exc}", "usage") from None
     return url
+
+
+def _refuse_in_memory(url: URL) -> None:
+    if url.get_backend_name() != "sqlite":
+        return
+    database = url.database or ""
+    memory = database in {"", ":memory:"} or database.startswith("file::memory:")
+    if memory or url.query.get("mode") == "memory":
+        raise WorkerError(
+            "--database-url: an in-memory SQLite database cannot hold the migrated schema: "
+            "each step of check (env.py's upgrade, the comparison) opens its own connection "
+            "and would meet a new, empty database; name a file (sqlite:///check.db) or "
+            "use --db sqlite",
+            "usage",
+        )
 
 
 def sync_url(url: URL) -> URL:
