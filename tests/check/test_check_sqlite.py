@@ -531,6 +531,10 @@ def test_sqlite_empty_means_empty(
     ("flags", "said"),
     [
         (["--database-url", "postgresql://u:hunter2@h:port/d"], "its port is not a number"),
+        (["--database-url", "postgresql://u:hunter2@h:99999/d"], "port 99999 is not in 1-65535"),
+        (["--database-url", "postgresql://u:hunter2@h:-5/d"], "port -5 is not in 1-65535"),
+        (["--database-url", "postgresql://u:hunter2@h:0/d"], "port 0 is not in 1-65535"),
+        (["--database-url", "mysql+pymysql://u:hunter2@h:99999/d"], "is not in 1-65535"),
         (["--database-url", "nosuchdb://u:hunter2@h/d"], "has no dialect 'nosuchdb'"),
         (["--database-url", "mssql+pyodbc://u:hunter2@h/d"], "driver is not installed"),
         (["--database-url", "postgresql+nodriver://u:hunter2@h/d"], "has no dialect"),

@@ -26,6 +26,7 @@ from alembic_gate.shared.redact import mask_urls
 TEMPLATE_PREFIX = "alembic_gate_tpl_"
 KEPT_TEMPLATES = 8
 EXAMPLE = "e.g. postgresql://user:password@host:5432/dbname"
+MAX_PORT = 65535
 # Schemas that belong to the server, not to the project.
 SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "pg_toast"})
 # Backends whose URL must name a database: without one, a connection has none selected.
@@ -52,6 +53,7 @@ def checked_url(text: str) -> URL:
         raise WorkerError(
             f"--database-url: its port is not a number ({EXAMPLE})", "usage"
         ) from None
+    _check_port(url)
     _refuse_in_memory(url)
     try:
         if "+" in url.drivername:
@@ -60,6 +62,15 @@ def checked_url(text: str) -> URL:
     except drivers.DriverError as exc:
         raise WorkerError(f"--database-url: {exc}", "usage") from None
     return url
+
+
+def _check_port(url: URL) -> None:
+    # Drivers read 0 as "the default port" and report others only once they connect, as
+    # an unreachable database (exit 3) although the URL is what is wrong.
+    if url.port is not None and not 1 <= url.port <= MAX_PORT:
+        raise WorkerError(
+            f"--database-url: its port {url.port} is not in 1-{MAX_PORT} ({EXAMPLE})", "usage"
+        )
 
 
 def _refuse_in_memory(url: URL) -> None:
