@@ -228,8 +228,9 @@ def _check_parser(sub: _Parsers) -> None:
         type=_seconds,
         default=120.0,
         metavar="SECONDS",
-        help="how long to wait for the database to start (default: 120); env.py and the "
-        "migrations may take 10 times as long (900 at least)",
+        help="how long to wait for the database to start or, with --database-url, to "
+        "answer (default: 120); env.py and the migrations may take 10 times as long "
+        "(900 at least)",
     )
     p.add_argument("files", nargs="*", help=argparse.SUPPRESS)
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -225,3 +229,38 @@ def test_mariadb_empty_means_empty(
     run = check("--database-url", mariadb_url)
     assert run.code == 2, run.out + run.err
     assert "is not empty" in run.err and named in run.err
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port that accepts connections and never answers (a stuck proxy, a paused
+    service container)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                held.append(server.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join()
+    for conn in [*held, server]:
+        conn.close()
+
+
+@pytest.mark.parametrize("scheme", ["postgresql+psycopg", "postgresql+psycopg2", "mysql+pymysql"])
+def test_a_server_that_never_answers_times_out(
+    project: Project, check: Check, silent_port: int, scheme: str
+) -> None:
+    project("generic")
+    started = time.monotonic()
+    run = check("--database-url", f"{scheme}://app@127.0.0.1:{silent_port}/app", "--timeout", "2")
+    assert run.code == 3, run.err
+    assert "cannot connect to the database" in run.err
+    assert time.monotonic() - started < 15  # the driver's own default is minutes

@@ -51,7 +51,8 @@ def validate(args: argparse.Namespace, setups: int) -> None:
 @contextmanager
 def provision(args: argparse.Namespace) -> Iterator[Provisioned]:
     if args.database_url is not None:
-        yield Provisioned(DatabaseSpec("url", url=args.database_url))
+        spec = DatabaseSpec("url", url=args.database_url, connect_timeout=args.timeout)
+        yield Provisioned(spec)
     elif args.db == "sqlite":
         sweep_sqlite_folders()
         folder = tempfile.mkdtemp(prefix=f"{SQLITE_PREFIX}{os.getpid()}-")

@@ -56,6 +56,10 @@ class DatabaseSpec:
     # hash; the next run with the same history starts from a copy of it.
     drop: bool = False
     template: str | None = None
+    # How long the worker's first connection to a `url` database may take (--timeout):
+    # a server that accepts connections and never answers would keep it for the
+    # driver's own default (minutes).
+    connect_timeout: float | None = None
 
 
 @record

@@ -186,7 +186,10 @@ class Session:
         self.urls.update(zip(names, urls, strict=True))
         if spec.kind == "url":
             for url in self.urls.values():
-                refuse_nonempty(url, self.redact(spec.url or ""), self.request.allow_nonempty)
+                shown = self.redact(spec.url or "")
+                allowed = self.request.allow_nonempty
+                # The first connection: a server that never answers ends the run here.
+                refuse_nonempty(url, shown, allowed, spec.connect_timeout)
         main = next(iter(self.urls.values()))
         values = targets.placeholders(main)
         for name, template in self.request.env.items():
