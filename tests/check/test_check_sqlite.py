@@ -87,6 +87,19 @@ def test_a_failing_import_in_the_models_is_located_there(project: Project, check
     assert "No module named 'not_installed'" in finding["message"]
 
 
+@pytest.mark.parametrize("name", ["models.py", "migrations/env.py"])
+def test_a_syntax_error_is_located_where_it_is(project: Project, check: Check, name: str) -> None:
+    """A file that does not compile has no frame in the traceback: the error's own place."""
+    root = project("generic")
+    with (root / name).open("a") as handle:
+        handle.write("\n\ndef broken(:\n    pass\n")
+    run = check("--db", "sqlite", "--format", "json")
+    [finding] = run.findings
+    assert (finding["code"], finding["path"]) == ("AG901", name)
+    assert finding["line"] == line_of(root / name, "def broken(:")
+    assert "SyntaxError" in finding["message"]
+
+
 @pytest.mark.parametrize(
     ("raised", "named"),
     [

@@ -26,12 +26,22 @@ def real(path: str) -> str:
 
 
 def frames(exc: BaseException) -> list[Location]:
-    """(file, line) of every frame between the catcher and the raise, outermost first."""
-    return [
+    """(file, line) of every frame between the catcher and the raise, outermost first;
+    for a SyntaxError, then the place of the error itself (a file that failed to compile
+    has no frame: env.py's error was placed nowhere, a model's at env.py's import)."""
+    found = [
         (real(f.f_code.co_filename), line)
         for f, line in traceback.walk_tb(exc.__traceback__)
         if not f.f_code.co_filename.startswith("<")  # exec'd code: "<string>", "<frozen ...>"
     ]
+    if (
+        isinstance(exc, SyntaxError)
+        and exc.filename
+        and exc.lineno
+        and not exc.filename.startswith("<")
+    ):
+        found.append((real(exc.filename), exc.lineno))
+    return found
 
 
 def deepest_in(exc: BaseException, files: Iterable[str]) -> Location | None:
