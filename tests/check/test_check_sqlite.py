@@ -57,6 +57,25 @@ def test_drift_is_one_finding_per_difference_at_the_model(project: Project, chec
     assert len(run.findings) == 2
 
 
+def test_drift_is_located_at_the_assignment_not_the_docstring(
+    project: Project, check: Check
+) -> None:
+    """A docstring naming the attribute (`Attributes:` in Google style) comes first."""
+    root = project("drift")
+    edit(
+        root / "models.py",
+        '    __tablename__ = "users"\n',
+        '    """A user.\n\n    Attributes:\n        nickname: what friends call them\n    """\n\n'
+        '    __tablename__ = "users"\n',
+    )
+    run = check("--db", "sqlite", "--format", "json")
+    [nickname] = [f for f in run.findings if "users.nickname" in f["message"]]
+    assert (nickname["path"], nickname["line"]) == (
+        "models.py",
+        line_of(root / "models.py", "nickname: Mapped"),
+    )
+
+
 def test_a_failing_migration_is_located_at_its_file_and_line(
     project: Project, check: Check
 ) -> None:

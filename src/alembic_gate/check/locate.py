@@ -220,10 +220,39 @@ def _attribute_source(cls: type[Any], attr: str) -> Location | None:
         return None
     if not path:
         return None
+    offset = _assigned_in_body("".join(source), attr)
+    if offset is not None:
+        return (real(path), start + offset)
+    # Not assigned in the class body itself (in an `if`, or a source that does not parse
+    # alone): the first line that reads like it.
     pattern = re.compile(rf"^\s+{re.escape(attr)}\s*[:=]")
     for offset, text in enumerate(source):
         if pattern.match(text):
             return (real(path), start + offset)
+    return None
+
+
+def _assigned_in_body(source: str, attr: str) -> int | None:
+    """Where (0-based line, in `source`: a class's) a statement of the class body assigns
+    `attr` (`attr = ...`, `attr: T = ...`), not a docstring line that names it
+    (`Attributes: attr: the ...`); None when none does or the source does not parse."""
+    import ast
+    import textwrap
+
+    try:
+        tree = ast.parse(textwrap.dedent(source))
+    except (SyntaxError, ValueError):
+        return None
+    classes = [node for node in tree.body if isinstance(node, ast.ClassDef)]
+    for statement in classes[0].body if classes else []:
+        if isinstance(statement, ast.Assign):
+            targets = statement.targets
+        elif isinstance(statement, ast.AnnAssign):
+            targets = [statement.target]
+        else:
+            continue
+        if any(isinstance(t, ast.Name) and t.id == attr for t in targets):
+            return statement.lineno - 1
     return None
 
 
