@@ -30,8 +30,6 @@ EXAMPLE = "e.g. postgresql://user:password@host:5432/dbname"
 MAX_PORT = 65535
 # Schemas that belong to the server, not to the project.
 SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "pg_toast"})
-# Backends whose URL must name a database: without one, a connection has none selected.
-NEEDS_DATABASE = frozenset({"mysql", "mariadb"})
 
 
 def with_driver(url: URL, is_async: bool) -> URL:
@@ -262,7 +260,7 @@ def provide(spec: DatabaseSpec, count: int, is_async: bool) -> tuple[list[URL], 
                 "--database-url names one: run it with --db to use a throwaway server",
                 "usage",
             )
-        if url.get_backend_name() in NEEDS_DATABASE and not url.database:
+        if url.get_backend_name() in drivers.NEEDS_DATABASE and not url.database:
             raise WorkerError(
                 f"--database-url {mask_urls(spec.url)} names no database: end it with the name of "
                 "an empty one (.../dbname)",

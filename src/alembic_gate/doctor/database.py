@@ -32,8 +32,6 @@ from alembic_gate.shared.redact import Redactor
 CONNECT_TIMEOUT = 10
 DEFAULT_VERSION_TABLE = "alembic_version"
 PG_READ_ONLY = "-c default_transaction_read_only=on"
-# Engines whose connection selects no database unless the URL names one (check says the same).
-NEEDS_DATABASE = frozenset({"mysql", "mariadb"})
 
 
 def mask(url: str | URL) -> str:
@@ -121,7 +119,7 @@ def database_url(url: str) -> URL:
         drivers.validate(chosen)
     except drivers.DriverError as exc:
         raise UsageError(f"--database-url: {exc}") from None
-    if chosen.get_backend_name() in NEEDS_DATABASE and not chosen.database:
+    if chosen.get_backend_name() in drivers.NEEDS_DATABASE and not chosen.database:
         raise UsageError(
             f"--database-url {shown(chosen)} names no database: end it with the name of the "
             "database to inspect (.../dbname)"

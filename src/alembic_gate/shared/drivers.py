@@ -17,6 +17,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
+# Backends whose URL must name a database: without one, a connection has none selected
+# (check's --database-url and doctor's refuse such a URL).
+NEEDS_DATABASE = frozenset({"mysql", "mariadb"})
+
 # Candidates (driver name, module) per backend, best first.
 SYNC_DRIVERS = {
     "postgresql": (("psycopg", "psycopg"), ("psycopg2", "psycopg2"), ("pg8000", "pg8000")),
