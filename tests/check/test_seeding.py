@@ -522,3 +522,127 @@ def test_sqlite_failure_on_made_up_values_says_so(project: Project, check: Check
     assert "--no-seed" in message
     run = check("--db", "sqlite", "--format", "json", "--ignore", "AG902", "--no-seed")
     assert (run.code, run.findings) == (0, [])
+
+
+# -- which op.* line of a batch failed ------------------------------------------------------
+
+ADD_THEN_TIGHTEN = {
+    "batch": (
+        '    with op.batch_alter_table("users") as batch_op:\n'
+        '        batch_op.add_column(sa.Column("age", sa.Integer))\n'
+        '        batch_op.alter_column("age", existing_type=sa.Integer, nullable=False)'
+    ),
+    # The batch copies the table on PostgreSQL too: the copy's INSERT fails.
+    "copy": (
+        '    with op.batch_alter_table("users", recreate="always") as batch_op:\n'
+        '        batch_op.add_column(sa.Column("age", sa.Integer))\n'
+        '        batch_op.alter_column("age", existing_type=sa.Integer, nullable=False)'
+    ),
+    "plain": (
+        '    op.add_column("users", sa.Column("age", sa.Integer))\n'
+        '    op.alter_column("users", "age", existing_type=sa.Integer, nullable=False)'
+    ),
+}
+# What each engine says when the rows meet the NOT NULL: the batch copy on SQLite, the
+# ALTER on the others.
+NULL_REFUSED = {
+    "sqlite": "NOT NULL constraint failed: _alembic_tmp_users.age",
+    "postgres": 'column "age" of relation "users" contains null values',
+    "postgres copy": 'null value in column "age" of relation "_alembic_tmp_users" violates',
+    "mariadb": "Data truncated for column 'age'",
+}
+
+BACKFILL = 'op.execute("UPDATE users SET age = ... WHERE age IS NULL")'
+# Within one batch the column does not exist before the block ends: no UPDATE can fill it.
+TIGHTEN_FIX = {
+    "batch": (
+        f'add "age" with nullable=True in a batch of its own, backfill it with {BACKFILL}, '
+        'then batch_op.alter_column("age", nullable=False) in a later revision; or give it '
+        "a server_default"
+    ),
+    "plain": f"{BACKFILL} before the alter_column, in this revision or an earlier one",
+}
+
+
+def engine_url(engine: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if engine == "sqlite":
+        return f"sqlite:///{tmp_path / 'seeded.db'}"
+    return str(request.getfixturevalue(f"{engine}_url"))
+
+
+@pytest.mark.parametrize(
+    ("engine", "form"),
+    [
+        ("sqlite", "batch"),
+        pytest.param("postgres", "batch", marks=pytest.mark.postgres),
+        pytest.param("mariadb", "batch", marks=pytest.mark.mariadb),
+        pytest.param("postgres", "copy", marks=pytest.mark.postgres),
+        # (SQLite refuses a plain ALTER COLUMN whatever the rows: AG901)
+        pytest.param("postgres", "plain", marks=pytest.mark.postgres),
+        pytest.param("mariadb", "plain", marks=pytest.mark.mariadb),
+    ],
+)
+def test_not_null_set_on_a_column_added_just_before(
+    project: Project,
+    check: Check,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    engine: str,
+    form: str,
+) -> None:
+    """A nullable column added, then made NOT NULL: what fails on rows is the NOT NULL
+    (the ALTER, or on SQLite the batch's copy into a table whose column is NOT NULL), so
+    AG904 is at the alter_column line, with the database's message, and replaces lint's
+    AG102 there; the add_column line holds nothing."""
+    root = project("data")
+    paths = history(root, CREATE_USERS, ADD_THEN_TIGHTEN[form])
+    url = engine_url(engine, request, tmp_path)
+    run = check("--database-url", url, "--format", "json", "--ignore", "AG902,AG905,AG906,AG907")
+    tighten = at(root, paths[1], ".alter_column(")
+    assert found(run) == [("AG904", paths[1], tighten)]
+    refused = NULL_REFUSED.get(f"{engine} {form}", NULL_REFUSED[engine])
+    assert refused in run.findings[0]["message"]
+    assert run.findings[0]["fix"] == TIGHTEN_FIX.get(form, TIGHTEN_FIX["batch"])
+    assert run.code == 1
+
+
+SEVERAL = (
+    '    with op.batch_alter_table("users") as batch_op:\n'
+    '        batch_op.add_column(sa.Column("nick", sa.String(20)))\n'
+    '        batch_op.add_column(sa.Column("age", sa.Integer))\n'
+    '        batch_op.create_index("ix_users_nick", ["nick"])\n'
+    '        batch_op.alter_column("age", existing_type=sa.Integer, nullable=False)\n'
+    '        batch_op.alter_column("nick", existing_type=sa.String(20), nullable=False)'
+)
+
+
+@pytest.mark.parametrize(
+    "engine",
+    [
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("mariadb", marks=pytest.mark.mariadb),
+    ],
+)
+def test_batch_of_several_ops_fails_at_the_one_the_database_refused(
+    project: Project, check: Check, request: pytest.FixtureRequest, tmp_path: Path, engine: str
+) -> None:
+    """A batch that adds two columns, indexes one and makes both NOT NULL. PostgreSQL and
+    MariaDB run its ALTERs in order: the first NOT NULL fails (AG904 there), the revision
+    goes on on the emptied table, so the second NOT NULL ran on no rows and lint's AG102
+    stays on its line. SQLite copies the table once: its error names one column, and
+    AG904 is at the alter_column that made that one NOT NULL; the other keeps its AG102.
+    The lines of ops that ran on rows and passed (the adds, the index) hold nothing."""
+    root = project("data")
+    paths = history(root, CREATE_USERS, SEVERAL)
+    url = engine_url(engine, request, tmp_path)
+    run = check("--database-url", url, "--format", "json", "--ignore", "AG902,AG905,AG906,AG907")
+    age = at(root, paths[1], '.alter_column("age"')
+    nick = at(root, paths[1], '.alter_column("nick"')
+    failed, guessed = (nick, age) if engine == "sqlite" else (age, nick)
+    assert sorted(found(run), key=lambda f: f[2]) == sorted(
+        [("AG904", paths[1], failed), ("AG102", paths[1], guessed)], key=lambda f: f[2]
+    )
+    refused = next(f for f in run.findings if f["code"] == "AG904")
+    column = "nick" if engine == "sqlite" else "age"
+    assert NULL_REFUSED[engine].replace("age", column) in refused["message"]

@@ -26,6 +26,7 @@ Runs in the worker, as an Observer of `upgrade heads` (check.observe):
 from __future__ import annotations
 
 import re
+import sys
 import warnings
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -45,6 +46,7 @@ from alembic_gate.check.observe import Observer
 from alembic_gate.check.protocol import Note, Observed, RawFinding
 from alembic_gate.check.seed import TableKey, key_of, shown
 from alembic_gate.check.targets import connect, one_line, sql_tail
+from alembic_gate.shared.records import record
 
 SAVEPOINT = "alembic_gate_rows"
 # Statements that read, or set up a session: they cannot fail because of rows.
@@ -87,7 +89,22 @@ _ROWS_CHECKED = re.compile(
     re.IGNORECASE,
 )
 
+# What a database says when a row holds NULL where a column is NOT NULL.
+_NULL_REFUSED = re.compile(r"\bnull\b|doesn't have a default value", re.IGNORECASE)
+
 _OBSERVER: Seeding | None = None
+
+
+@record
+class BatchCall:
+    """A batch_op.* call: its line, its operation, and the entries it put into alembic's
+    batch (BatchOperationsImpl.batch[first:end]), which the batch carries out when its
+    block ends."""
+
+    line: Line | None
+    operation: Any
+    first: int
+    end: int
 
 
 def may_fail_on_rows(statement: str, head: str) -> bool:
@@ -255,8 +272,10 @@ class Tracker:
         self.raw_ddl = False
         self.creating = 0
         self.operation: Any = None
-        self.batches: dict[int, list[tuple[Line | None, Any]]] = {}
-        self.flushing: list[tuple[Line | None, Any]] | None = None
+        self.batches: dict[int, list[BatchCall]] = {}
+        self.flushing: list[BatchCall] | None = None
+        self.flushed: Any = None  # the BatchOperationsImpl whose flush runs now
+        self.flush_code: Any = None  # the code of alembic's flush
 
     @contextmanager
     def quiet(self) -> Iterator[None]:
@@ -460,8 +479,37 @@ class Tracker:
 
     def _lines(self) -> list[Line | None]:
         if self.flushing is not None:
-            return [line for line, _ in self.flushing] + [self.observer.attributor.current()]
+            running = self._running()
+            if running is not None and running.line is not None:
+                return [running.line]
+            return [call.line for call in self.flushing] + [self.observer.attributor.current()]
         return [self.observer.attributor.current()]
+
+    def _running(self) -> BatchCall | None:
+        """The batch_op.* call whose statements run now, where the batch runs its entries
+        one by one as ALTERs; None where it copies the table (every call's effect is in
+        the copy) or the entry cannot be told."""
+        index = self._running_entry()
+        if index is None or self.flushing is None:
+            return None
+        return next((c for c in self.flushing if c.first <= index < c.end), None)
+
+    def _running_entry(self) -> int | None:
+        """The index in the batch of the entry alembic's flush is carrying out: its loop
+        variables (`for opname, arg, kw in self.batch`), read from its frame."""
+        frame = sys._getframe(1)
+        while frame is not None and frame.f_code is not self.flush_code:
+            frame = frame.f_back  # type: ignore[assignment]
+        if frame is None:
+            return None
+        names = frame.f_locals
+        if names.get("should_recreate") is not False or "arg" not in names:
+            return None
+        arg = names["arg"]
+        for index, entry in enumerate(_entries(self.flushed)):
+            if isinstance(entry, tuple) and len(entry) == 3 and entry[1] is arg:
+                return index
+        return None
 
     def _failed_with_rows(
         self, failure: Failure, statement: str, head: str, words: set[str], lines: list[Line | None]
@@ -492,24 +540,34 @@ class Tracker:
     def _culprit(
         self, failure: Failure, words: set[str], lines: list[Line | None]
     ) -> tuple[Line | None, Any]:
-        """The op.* line that failed, and its operation. In a batch, the batch_op.* call
-        whose column the statement or the error names."""
+        """The op.* line that failed, and its operation. In a batch that runs its calls
+        one by one (ALTERs), the call that ran the statement; in one that copies the
+        table, the batch_op.* call whose column the statement or the error names, and of
+        those, where the error is a NULL refused, the one that made the column NOT NULL."""
         if self.flushing is None:
             return lines[-1], self.operation
+        running = self._running()
+        if running is not None and running.line is not None:
+            return running.line, running.operation
         said = words | identifiers(failure.error.replace(".", " "))
-        for line, operation in self.flushing:
-            if line is not None and set(_columns(operation)) & said:
-                return line, operation
+        named = [
+            c for c in self.flushing if c.line is not None and set(_columns(c.operation)) & said
+        ]
+        if _NULL_REFUSED.search(failure.error):
+            named = [c for c in named if _makes_not_null(c.operation)][-1:] or named
+        if named:
+            return named[0].line, named[0].operation
         return lines[-1], None
 
     # -- the batch_op.* calls and create_table -----------------------------------------------
 
     def invoke(self, original: Callable[..., Any], ops: AbstractOperations, operation: Any) -> Any:
         if isinstance(ops, BatchOperations):
-            self.batches.setdefault(id(ops.impl), []).append(
-                (self.observer.attributor.current(), operation)
-            )
-            return original(ops, operation)
+            line, first = self.observer.attributor.current(), len(_entries(ops.impl))
+            result = original(ops, operation)
+            call = BatchCall(line, operation, first, len(_entries(ops.impl)))
+            self.batches.setdefault(id(ops.impl), []).append(call)
+            return result
         creating = isinstance(operation, alembic_ops.CreateTableOp)
         previous, self.operation = self.operation, operation
         self.creating += creating
@@ -523,11 +581,13 @@ class Tracker:
         return result
 
     def flush(self, original: Callable[..., Any], impl: BatchOperationsImpl) -> Any:
-        previous, self.flushing = self.flushing, self.batches.pop(id(impl), [])
+        previous = self.flushing, self.flushed
+        self.flushing, self.flushed = self.batches.pop(id(impl), []), impl
+        self.flush_code = getattr(original, "__code__", None)
         try:
             return original(impl)
         finally:
-            self.flushing = previous
+            self.flushing, self.flushed = previous
 
 
 class Failure:
@@ -741,7 +801,7 @@ def parents_first(tables: dict[TableKey, sa.Table]) -> list[TableKey]:
     return order
 
 
-def recipe(operation: Any, batch: Any) -> str:
+def recipe(operation: Any, batch: list[BatchCall] | None) -> str:
     """How to write the migration so it works on a table that holds rows."""
     prefix = "batch_op." if batch is not None else "op."
     if isinstance(operation, alembic_ops.AddColumnOp):
@@ -759,10 +819,14 @@ def recipe(operation: Any, batch: Any) -> str:
     if isinstance(operation, alembic_ops.AlterColumnOp):
         table, column = operation.table_name, operation.column_name
         if operation.modify_nullable is False:
-            return (
-                f'op.execute("UPDATE {table} SET {column} = ... WHERE {column} IS NULL") '
-                "before the alter_column, in this revision or an earlier one"
-            )
+            backfill = f'op.execute("UPDATE {table} SET {column} = ... WHERE {column} IS NULL")'
+            if _added_in(batch, column):  # no UPDATE can fill it before the block ends
+                return (
+                    f'add "{column}" with nullable=True in a batch of its own, backfill it '
+                    f'with {backfill}, then batch_op.alter_column("{column}", nullable=False) '
+                    "in a later revision; or give it a server_default"
+                )
+            return f"{backfill} before the alter_column, in this revision or an earlier one"
         if operation.modify_type is not None:
             return (
                 "convert the existing values first: add a new column, backfill it from the old "
@@ -777,6 +841,26 @@ def recipe(operation: Any, batch: Any) -> str:
     if isinstance(operation, alembic_ops.CreateCheckConstraintOp):
         return "update the rows that break the constraint before adding it"
     return "make the revision work on the rows already there: backfill or convert them first"
+
+
+def _added_in(batch: list[BatchCall] | None, column: str) -> bool:
+    """Whether a call of `batch` adds `column`."""
+    return any(
+        isinstance(call.operation, alembic_ops.AddColumnOp) and call.operation.column.name == column
+        for call in batch or []
+    )
+
+
+def _makes_not_null(operation: Any) -> bool:
+    if isinstance(operation, alembic_ops.AddColumnOp):
+        return operation.column.nullable is False
+    return isinstance(operation, alembic_ops.AlterColumnOp) and operation.modify_nullable is False
+
+
+def _entries(impl: Any) -> list[Any]:
+    """The entries of a BatchOperationsImpl's batch (alembic's (opname, arg, kw))."""
+    batch = getattr(impl, "batch", None)
+    return batch if isinstance(batch, list) else []
 
 
 def _columns(operation: Any) -> list[str]:
