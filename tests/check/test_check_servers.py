@@ -264,3 +264,151 @@ def test_a_server_that_never_answers_times_out(
     assert run.code == 3, run.err
     assert "cannot connect to the database" in run.err
     assert time.monotonic() - started < 15  # the driver's own default is minutes
+
+
+# -- AG902 at the table of the schema that drifted ---------------------------------------------
+
+TWO_SCHEMAS = '''"""items in public and in audit"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "s1"
+down_revision = None
+
+
+def upgrade():
+    op.execute("CREATE SCHEMA audit")
+    for schema in (None, "audit"):
+        op.create_table(
+            "items",
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("name", sa.String(50)),
+            sa.Column("note", sa.String(40)),
+            schema=schema,
+        )
+
+
+def downgrade():
+    pass
+'''
+MODELS_HEAD = (
+    "from sqlalchemy import Column, Integer, String, Table\n"
+    "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n\n"
+    "class Base(DeclarativeBase):\n    pass\n\n\n"
+)
+ORM_ITEM = (
+    "class {name}(Base):\n"
+    '    __tablename__ = "items"\n'
+    "{args}"
+    "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+    "    name: Mapped[str] = mapped_column(String(50), nullable=True)\n\n\n"
+)
+CORE_ITEMS = (
+    "{name} = Table(\n"
+    '    "items",\n'
+    "    Base.metadata,\n"
+    '    Column("id", Integer, primary_key=True),\n'
+    '    Column("name", String(50)),\n'
+    '    Column("note", String({length})),\n'
+    "{schema}"
+    ")\n\n\n"
+)
+AUDIT = '    schema="audit",\n'
+NOTE_50 = 'Column("note", String(50)),'
+# Each: the models (public's items first), and for each drift (how its message begins)
+# how the line it is to be found at begins. The migrated database has a note VARCHAR(40)
+# in both tables.
+SCHEMA_MODELS = {
+    # ORM items in public (without note), a Core items in audit (note wider).
+    "core in audit": (
+        ORM_ITEM.format(name="Item", args="")
+        + CORE_ITEMS.format(name="audit_items", length=50, schema=AUDIT),
+        {
+            "column items.note is in the migrated": "class Item(",
+            "column audit.items.note is VARCHAR(40)": NOTE_50,
+        },
+    ),
+    # A Core items in public (note wider), ORM items in audit (without note).
+    "orm in audit": (
+        CORE_ITEMS.format(name="items", length=50, schema="")
+        + ORM_ITEM.format(name="AuditItem", args='    __table_args__ = {"schema": "audit"}\n'),
+        {
+            "column audit.items.note is in the migrated": "class AuditItem(",
+            "column items.note is VARCHAR(40)": NOTE_50,
+        },
+    ),
+    # Two Core tables; audit's note is wider.
+    "core in both": (
+        CORE_ITEMS.format(name="items", length=40, schema="")
+        + CORE_ITEMS.format(name="audit_items", length=50, schema=AUDIT),
+        {"column audit.items.note is VARCHAR(40)": NOTE_50},
+    ),
+}
+
+
+def two_schema_project(project: Project, *revisions: tuple[str, str]) -> Path:
+    """The drift project with env.py comparing every schema and `revisions` (file name,
+    text) as its history."""
+    root = project("drift")
+    env = root / "migrations" / "env.py"
+    env.write_text(
+        env.read_text().replace(
+            "connection=connection, target_metadata=target_metadata",
+            "connection=connection, target_metadata=target_metadata, include_schemas=True",
+        )
+    )
+    for old in (root / "migrations" / "versions").glob("*.py"):
+        old.unlink()
+    for name, text in revisions:
+        (root / "migrations" / "versions" / name).write_text(text)
+    return root
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("models", list(SCHEMA_MODELS))
+def test_postgres_drift_is_located_in_its_schema(
+    project: Project, check: Check, postgres_url: str, models: str
+) -> None:
+    """Tables named alike in two schemas: each AG902 points at the model of the table that
+    drifted (its class, or its Core Table's Column), never at the other schema's."""
+    root = two_schema_project(project, ("s1.py", TWO_SCHEMAS))
+    source, expected = SCHEMA_MODELS[models]
+    (root / "models.py").write_text(MODELS_HEAD + source)
+    run = check("--database-url", postgres_url, "--format", "json", "--select", "AG902")
+    lines = (root / "models.py").read_text().splitlines()
+    assert len(run.findings) == len(expected), [f["message"] for f in run.findings]
+    got = {}
+    for finding in run.findings:
+        [key] = [key for key in expected if finding["message"].startswith(key)]
+        got[key] = (finding["path"], lines[finding["line"] - 1].strip()[: len(expected[key])])
+    assert got == {key: ("models.py", start) for key, start in expected.items()}
+
+
+def create_items(revision: str, down: str | None, schema: str | None) -> tuple[str, str]:
+    """A revision file (name, text) creating `items` in `schema` (and the schema)."""
+    create = f'    op.execute("CREATE SCHEMA {schema}")\n' if schema else ""
+    text = (
+        f'"""items in {schema}"""\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
+        f"revision = {revision!r}\ndown_revision = {down!r}\n\n\ndef upgrade():\n{create}"
+        '    op.create_table("items", sa.Column("id", sa.Integer, primary_key=True), '
+        f"schema={schema!r})\n\n\ndef downgrade():\n    pass\n"
+    )
+    return f"{revision}.py", text
+
+
+@pytest.mark.postgres
+def test_postgres_table_not_in_the_models_is_located_at_its_schemas_revision(
+    project: Project, check: Check, postgres_url: str
+) -> None:
+    """A table in the database that no model has is located at the revision that created
+    it: of two revisions creating a table of that name, the one naming its schema (the
+    newer one, which creates public's, is read first)."""
+    audit = create_items("a1", None, "audit")
+    root = two_schema_project(project, audit, create_items("p2", "a1", None))
+    item = ORM_ITEM.format(name="Item", args="").replace("    name: Mapped", "    # name: Mapped")
+    (root / "models.py").write_text(MODELS_HEAD + item)
+    run = check("--database-url", postgres_url, "--format", "json", "--select", "AG902")
+    [finding] = run.findings
+    assert finding["message"].startswith("table audit.items is in the migrated database")
+    path = f"migrations/versions/{audit[0]}"
+    assert (finding["path"], finding["line"]) == (path, line_of(root / path, "def upgrade"))

@@ -100,6 +100,34 @@ def test_models_locate_mapped_columns_by_attribute(tmp_path: Path) -> None:
         del sys.modules[models.__name__]
 
 
+def test_models_locate_core_tables_by_schema(tmp_path: Path) -> None:
+    """Core tables named alike: the one whose schema= is the drift's; for the default
+    schema one without schema=; a table in a MetaData of its own schema (no schema= in
+    the call) is still found for that schema; never one naming another schema."""
+    models = _module(
+        tmp_path / "core_unit.py",
+        "from sqlalchemy import Column, Integer, MetaData, Table\n\n"
+        "public = MetaData()\n"
+        "audit = MetaData(schema='audit')\n"
+        "t1 = Table('unit_notes', public, Column('id', Integer))\n"
+        "t2 = Table(\n    'unit_notes',\n    public,\n    Column('id', Integer),\n"
+        "    schema='archive',\n)\n"
+        "t3 = Table('unit_logs', audit, Column('id', Integer))\n"
+        "t4 = Table('unit_kept', public, Column('id', Integer), schema='archive')\n",
+    )
+    sys.modules[models.__name__] = models
+    try:
+        found = Models(ProjectFiles(str(tmp_path)))
+        path = real(str(tmp_path / "core_unit.py"))
+        assert found.table("unit_notes", None) == (path, 5)
+        assert found.table("unit_notes", "archive") == (path, 6)
+        assert found.column("unit_notes", "archive", "id") == (path, 9)
+        assert found.table("unit_kept", None) is None
+        assert found.column("unit_logs", "audit", "id") == (path, 12)
+    finally:
+        del sys.modules[models.__name__]
+
+
 def test_drivers_for_sync_and_async_env_py() -> None:
     assert with_driver(make_url("postgresql://u@h/d"), False).drivername == "postgresql+psycopg"
     # Async: a name whose dialect is the async one (AsyncEngine(engine_from_config())).

@@ -79,14 +79,14 @@ class Describer:
             where = self.models.table(table.name, table.schema)
             if kind == "add_table":
                 return f"table {name} {_MISSING}", where
-            return f"table {name} {_EXTRA}", where or self._created_in(table.name)
+            return f"table {name} {_EXTRA}", where or self._created_in(table.schema, table.name)
         if kind in {"add_column", "remove_column"}:
             schema, tname, column = diff[1:4]
             name = f"{_qualified(schema, tname)}.{column.name}"
             where = self.models.column(tname, schema, column.name)
             if kind == "add_column":
                 return f"column {name} {_MISSING}", where
-            return f"column {name} {_EXTRA}", where or self._created_in(tname, column.name)
+            return f"column {name} {_EXTRA}", where or self._created_in(schema, tname, column.name)
         if kind.startswith("modify_"):
             return self._modify(diff)
         if kind in CONSTRAINT_DIFFS:
@@ -141,8 +141,10 @@ class Describer:
         except Exception:  # any type that will not compile here: show it as Python writes it
             return repr(type_)
 
-    def _created_in(self, *names: str) -> Location | None:
-        return created_in(self.revisions, *names)
+    def _created_in(self, schema: str | None, *names: str) -> Location | None:
+        """The revision that created it: one that names its schema too, where it has one."""
+        found = created_in(self.revisions, *names, schema) if schema else None
+        return found or created_in(self.revisions, *names)
 
 
 def _qualified(schema: str | None, name: str) -> str:

@@ -150,35 +150,107 @@ class Models:
         return self._classes
 
     def table(self, name: str, schema: str | None) -> Location | None:
-        key = f"{schema}.{name}" if schema else name
-        for cls in self._mapped().get(key, []):
+        classes = self._mapped().get(_key(name, schema), [])
+        for cls in classes:
             found = _class_source(cls)
             if found is not None:
                 return found
-        return self._core_table(name)
+        core = self._core_table(name, schema, mapped=bool(classes))
+        return (core[0], core[1].line) if core else None
 
     def column(self, table: str, schema: str | None, column: str) -> Location | None:
-        key = f"{schema}.{table}" if schema else table
-        for cls in self._mapped().get(key, []):
+        classes = self._mapped().get(_key(table, schema), [])
+        for cls in classes:
             attr = _attribute_for(cls, column)
             for klass in cls.__mro__:
                 found = _attribute_source(klass, attr)
                 if found is not None:
                     return found
-        core = self._core_table(table)
+        core = self._core_table(table, schema, mapped=bool(classes))
         if core is None:
             return self.table(table, schema)
-        column_line = _line_after(core, rf"""Column\(\s*["']{re.escape(column)}["']""")
-        return column_line or core
+        path, call = core
+        pattern = re.compile(rf"""Column\(\s*["']{re.escape(column)}["']""")
+        for number in range(call.line, call.end + 1):
+            if pattern.search(lines(path)[number - 1]):
+                return (path, number)
+        return (path, call.line)
 
-    def _core_table(self, name: str) -> Location | None:
-        """Where a Core `Table("name", ...)` is written in the project's modules."""
-        pattern = re.compile(rf"""\bTable\(\s*["']{re.escape(name)}["']""")
+    def _core_table(
+        self, name: str, schema: str | None, mapped: bool
+    ) -> tuple[str, TableCall] | None:
+        """Where a Core `Table("name", ...)` of that schema is written in the project's
+        modules: one whose `schema=` is that literal; else one without `schema=` for the
+        default schema; else (for a table no class maps: its MetaData may name the
+        schema) one without a literal `schema=`. Never one naming another schema."""
+        best: tuple[int, tuple[str, TableCall]] | None = None
         for path in self.project.modules():
-            found = pattern.search(text(path))
-            if found:
-                return (path, text(path).count("\n", 0, found.start()) + 1)
-        return None
+            if name not in text(path):
+                continue
+            for call in table_calls(path):
+                rank = call.rank(schema) if call.name == name else None
+                if rank is None or (mapped and rank > 1):
+                    continue
+                if best is None or rank < best[0]:
+                    best = (rank, (path, call))
+        return best[1] if best else None
+
+
+def _key(name: str, schema: str | None) -> str:
+    """A table's key in its MetaData (and in `_mapped`)."""
+    return f"{schema}.{name}" if schema else name
+
+
+@record(frozen=True)
+class TableCall:
+    """A `Table("name", ...)` call in a Python file, and what its `schema=` says:
+    `how` is "literal" (then `schema` is its value), "absent" or "expression"."""
+
+    name: str
+    schema: str | None
+    how: str
+    line: int
+    end: int
+
+    def rank(self, schema: str | None) -> int | None:
+        """How sure it is that this call is the table of `schema` (0 surest), None
+        when it names another schema."""
+        if self.how == "literal":
+            return 0 if self.schema == schema else None
+        return 1 if self.how == "absent" and schema is None else 2
+
+
+@cache
+def table_calls(path: str) -> tuple[TableCall, ...]:
+    """The `Table("name", ...)` calls of a Python file (`sa.Table`, `db.Table` too), in
+    the order they are written; none when it does not parse."""
+    try:
+        tree = ast.parse(text(path))
+    except (SyntaxError, ValueError):
+        return ()
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        func, first = node.func, node.args[0]
+        called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+        if called == "Table" and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            schema, how = _schema_argument(node)
+            end = node.end_lineno or node.lineno
+            found.append(TableCall(first.value, schema, how, node.lineno, end))
+    return tuple(sorted(found, key=lambda call: call.line))
+
+
+def _schema_argument(call: ast.Call) -> tuple[str | None, str]:
+    for keyword in call.keywords:
+        if keyword.arg == "schema":
+            value = keyword.value
+            if isinstance(value, ast.Constant) and isinstance(value.value, str | None):
+                return value.value, "literal"
+            return None, "expression"
+        if keyword.arg is None:  # **kwargs: may hold schema
+            return None, "expression"
+    return None, "absent"
 
 
 def _all_mappers() -> list[Any]:
@@ -253,19 +325,6 @@ def _assigned_in_body(source: str, attr: str) -> int | None:
             continue
         if any(isinstance(t, ast.Name) and t.id == attr for t in targets):
             return statement.lineno - 1
-    return None
-
-
-def _line_after(start: Location, pattern: str) -> Location | None:
-    """The first line matching `pattern` from `start` to the next unindented line."""
-    path, first = start
-    regex = re.compile(pattern)
-    body = lines(path)
-    for number in range(first, len(body) + 1):
-        if regex.search(body[number - 1]):
-            return (path, number)
-        if number > first and re.match(r"^\S", body[number - 1]):
-            return None
     return None
 
 
