@@ -98,6 +98,24 @@ def line_of(path: Path, text: str) -> int:
     raise AssertionError(f"{text!r} not in {path}")
 
 
+def psycopg2_project(root: Path, own_url: str) -> Path:
+    """A copy of check_generic (`root`) whose first revision uses psycopg2's own API
+    (which psycopg 3 does not have), its alembic.ini pointing at `own_url`."""
+    first = root / "migrations/versions/4f1c2a9e0b11_create_users.py"
+    edit(first, "from alembic import op\n", "from alembic import op\n" + PSYCOPG2_IMPORT)
+    edit(first, '        sa.PrimaryKeyConstraint("id"),\n    )\n', PSYCOPG2_INSERT)
+    edit(root / "alembic.ini", "driver://user:pass@localhost/dbname", own_url)
+    return root
+
+
+PSYCOPG2_IMPORT = "from psycopg2.extras import execute_values\n"
+PSYCOPG2_INSERT = """        sa.PrimaryKeyConstraint("id"),
+    )
+    cursor = op.get_bind().connection.cursor()
+    execute_values(cursor, "INSERT INTO users (name) VALUES %s", [("ada",), ("bob",)])
+"""
+
+
 def tables(url: str) -> list[str]:
     engine = sa.create_engine(url, poolclass=sa.NullPool)
     try:
@@ -146,6 +164,13 @@ def _scratch(admin: str, kind: str, grant: str = "") -> Iterator[str]:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """An empty database of its own on the local PostgreSQL, dropped afterwards."""
+    yield from _scratch(LOCAL_POSTGRES, "PostgreSQL")
+
+
+@pytest.fixture
+def second_postgres_url() -> Iterator[str]:
+    """Another empty database on the local PostgreSQL (for the project's own alembic to
+    run on, next to check), dropped afterwards."""
     yield from _scratch(LOCAL_POSTGRES, "PostgreSQL")
 
 

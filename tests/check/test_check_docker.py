@@ -15,7 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import MARIADB_IMAGE, POSTGRES_IMAGE, Run, containers_of, line_of, processes_in
+from .conftest import (
+    MARIADB_IMAGE,
+    POSTGRES_IMAGE,
+    Run,
+    containers_of,
+    line_of,
+    processes_in,
+    psycopg2_project,
+)
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_env")]
 
@@ -51,6 +59,16 @@ def test_postgres_container_failure_and_removal(project: Project, check: Check) 
     assert finding["line"] == line_of(root / FAILING, "op.execute(")
     assert "rolled the whole upgrade back" in finding["message"]
     assert "database ready in" in run.err
+    assert containers_of(os.getpid()) == []
+
+
+def test_the_container_gets_the_driver_alembic_ini_names(project: Project, check: Check) -> None:
+    # The container's URL names no driver: the one alembic.ini names runs the migrations
+    # (psycopg2's own API), as under `alembic upgrade`.
+    pytest.importorskip("psycopg2")
+    psycopg2_project(project("generic"), "postgresql+psycopg2://app@db:5432/app")
+    run = check("--image", POSTGRES_IMAGE, "--format", "json")
+    assert run.code == 0, run.out + run.err
     assert containers_of(os.getpid()) == []
 
 

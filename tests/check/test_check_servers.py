@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -12,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from .conftest import PASSWORD, Run, line_of, tables
+from .conftest import PASSWORD, Run, line_of, psycopg2_project, tables
 
 Project = Callable[[str], Path]
 Check = Callable[..., Run]
@@ -164,6 +166,28 @@ def test_postgres_older_async_template(
     url = sa.make_url(postgres_url).set(drivername=driver).render_as_string(hide_password=False)
     run = check("--database-url", url)
     assert run.code == 0, run.out + run.err
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("configured", ["postgresql+psycopg2", "postgresql"])
+def test_a_url_naming_no_driver_gets_the_one_alembic_would_use(
+    project: Project, check: Check, postgres_url: str, second_postgres_url: str, configured: str
+) -> None:
+    # The project's alembic.ini names psycopg2 (or no driver: SQLAlchemy's default, psycopg2
+    # before 2.1, psycopg since); --database-url names none. check runs the migration with
+    # the driver `alembic upgrade` uses, so both pass or both fail.
+    pytest.importorskip("psycopg2")
+    own = sa.make_url(second_postgres_url).set(drivername=configured)
+    root = psycopg2_project(project("generic"), own.render_as_string(hide_password=False))
+    alembic = [sys.executable, "-m", "alembic", "upgrade", "heads"]
+    upgraded = subprocess.run(alembic, cwd=root, capture_output=True, text=True, timeout=120)
+    plain = sa.make_url(postgres_url).set(drivername="postgresql")
+    run = check("--database-url", plain.render_as_string(hide_password=False), "--format", "json")
+    failed = [f["message"] for f in run.findings if f["code"] == "AG901"]
+    assert bool(failed) == (upgraded.returncode != 0), (upgraded.stderr, failed)
+    if configured == "postgresql+psycopg2":
+        assert upgraded.returncode == 0, upgraded.stderr
+        assert run.code == 0, run.out + run.err
 
 
 @pytest.mark.postgres

@@ -169,7 +169,7 @@ class Session:
                     cfg.get_section_option(name or cfg.config_ini_section, "sqlalchemy.url")
                 )
         is_async = any(marker in source for marker in ASYNC_MARKERS)
-        self._provide(names, is_async)
+        self._provide(names, is_async, [_configured_url(cfg, name) for name in names])
         for name, url in self.urls.items():
             value = url.render_as_string(hide_password=False).replace("%", "%%")
             if name:
@@ -180,9 +180,11 @@ class Session:
             self._lend_connection(cfg, stack)
         return cfg
 
-    def _provide(self, names: Sequence[str], is_async: bool) -> None:
+    def _provide(
+        self, names: Sequence[str], is_async: bool, configured: Sequence[URL | None]
+    ) -> None:
         spec = self.request.database
-        urls, self.cloned = provide(spec, len(names), is_async)
+        urls, self.cloned = provide(spec, configured, is_async)
         self.urls.update(zip(names, urls, strict=True))
         if spec.kind == "url":
             for url in self.urls.values():
@@ -201,7 +203,7 @@ class Session:
         cfg.attributes["connection"] = self.connection
 
     def _flask_config(self, stack: ExitStack) -> Config | None:
-        self._provide([""], is_async=False)
+        self._provide([""], is_async=False, configured=[None])
         url = self.urls[""].render_as_string(hide_password=False)
         os.environ["SQLALCHEMY_DATABASE_URI"] = url
         flaskapp.point_flask_sqlalchemy_at(url)
@@ -584,6 +586,15 @@ def _alembic_config(request: Request) -> Config:
     if toml.is_file() and "toml_file" in inspect.signature(Config).parameters:
         kwargs["toml_file"] = str(toml)
     return Config(file_=str(path), **kwargs)
+
+
+def _configured_url(cfg: Config, name: str) -> URL | None:
+    """The URL alembic.ini gives engine `name` (the main section's for ""), when it is one."""
+    try:
+        text = cfg.get_section_option(name or cfg.config_ini_section, "sqlalchemy.url")
+        return make_url(text) if text else None
+    except Exception:  # an interpolation alembic would fail on, not a URL
+        return None
 
 
 def _engine_names(cfg: Config) -> list[str]:

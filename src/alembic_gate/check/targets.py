@@ -32,11 +32,12 @@ MAX_PORT = 65535
 SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "pg_toast"})
 
 
-def with_driver(url: URL, is_async: bool) -> URL:
+def with_driver(url: URL, is_async: bool, configured: URL | None = None) -> URL:
     """`url` with a driver this SQLAlchemy can use when it names none (or an async one
-    for async envs, or a synchronous one for the worker's own connections)."""
+    for async envs, or a synchronous one for the worker's own connections): the one
+    the project's own URL (`configured`) names first."""
     try:
-        return drivers.choose(url, is_async)
+        return drivers.choose(url, is_async, configured)
     except drivers.DriverError as exc:
         raise WorkerError(str(exc), "usage") from None
 
@@ -241,15 +242,20 @@ def numbered(base: str, count: int) -> list[str]:
     return [base if i == 0 else f"{base}_{i}" for i in range(count)]
 
 
-def provide(spec: DatabaseSpec, count: int, is_async: bool) -> tuple[list[URL], bool]:
-    """`count` databases (one per engine of a multi-database env.py), empty or, with a
-    template of this history on a kept server, already migrated; and which it is."""
+def provide(
+    spec: DatabaseSpec, configured: Sequence[URL | None], is_async: bool
+) -> tuple[list[URL], bool]:
+    """One database per engine of env.py (several for a multi-database one), empty or,
+    with a template of this history on a kept server, already migrated; and which it is.
+    `configured` holds each engine's own URL (alembic.ini's), None where it has none:
+    a driver it names is used where the database URL names none."""
+    count = len(configured)
     if spec.kind == "sqlite":
         assert spec.directory is not None
         folder = Path(spec.directory)
+        files = [make_url(f"sqlite:///{folder / f'{spec.prefix}_{i}.db'}") for i in range(count)]
         return [
-            with_driver(make_url(f"sqlite:///{folder / f'{spec.prefix}_{i}.db'}"), is_async)
-            for i in range(count)
+            with_driver(url, is_async, own) for url, own in zip(files, configured, strict=True)
         ], False
     assert spec.url is not None
     url = checked_url(spec.url) if spec.kind == "url" else make_url(spec.url)
@@ -266,11 +272,14 @@ def provide(spec: DatabaseSpec, count: int, is_async: bool) -> tuple[list[URL], 
                 "an empty one (.../dbname)",
                 "usage",
             )
-        return [with_driver(url, is_async)], False
+        return [with_driver(url, is_async, configured[0])], False
     names = numbered(spec.prefix, count)
     templates = numbered(spec.template, count) if spec.template else []
     cloned = _create_databases(url, names, templates)
-    return [with_driver(url.set(database=name), is_async) for name in names], cloned
+    return [
+        with_driver(url.set(database=name), is_async, own)
+        for name, own in zip(names, configured, strict=True)
+    ], cloned
 
 
 def _admin(url: URL) -> AbstractContextManager[Connection]:

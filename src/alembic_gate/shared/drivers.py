@@ -3,8 +3,12 @@
 check's worker and doctor both connect with the SQLAlchemy and drivers of the project's
 own environment, which may be SQLAlchemy 1.4 (no `postgresql+psycopg` dialect, no
 `sqlalchemy.make_url`) or 2.x. A URL that names no driver (or an async one where a
-synchronous one is needed) gets the first candidate whose module is installed *and*
-whose dialect this SQLAlchemy has; an async env.py gets an async one.
+synchronous one is needed) gets, as the project's own alembic would use: the driver the
+project's own URL names (alembic.ini's `sqlalchemy.url`), when it is installed; else the
+one this SQLAlchemy itself gives a URL naming none (psycopg2 on 1.4 and 2.0, psycopg on
+2.1; mysqldb), when installed; else the first candidate whose module is installed *and*
+whose dialect this SQLAlchemy has. An async env.py gets an async driver (SQLAlchemy has
+no default one).
 
 Imports SQLAlchemy when called, never at import time.
 """
@@ -92,13 +96,14 @@ def usable(url: URL, module: str, is_async: bool) -> bool:
     return importlib.util.find_spec(module) is not None and dialect_class(url, is_async) is not None
 
 
-def choose(url: URL, is_async: bool) -> URL:
+def choose(url: URL, is_async: bool, configured: URL | None = None) -> URL:
     """`url` with an installed driver that this SQLAlchemy can use, when it names none
-    (or names an async one and a synchronous one is needed); otherwise `url` itself."""
-    backend = url.get_backend_name()
-    if backend == "postgres":  # Heroku-style URLs
-        backend = "postgresql"
-        url = url.set(drivername="postgresql" + url.drivername[len("postgres") :])
+    (or names an async one and a synchronous one is needed); otherwise `url` itself.
+    `configured` is the project's own URL for this database (alembic.ini's): its driver
+    comes first."""
+    backend = _backend(url)
+    if backend != url.get_backend_name():
+        url = url.set(drivername=backend + url.drivername[len(url.get_backend_name()) :])
     table = ASYNC_DRIVERS if is_async else SYNC_DRIVERS
     if backend not in table:
         return url
@@ -106,7 +111,10 @@ def choose(url: URL, is_async: bool) -> URL:
         return _async_variant(url)
     if "+" in url.drivername and not _is_async_driver(url):
         return url
-    for driver, module in table[backend]:
+    named = _configured(url, configured, is_async)
+    if named is not None:
+        return named
+    for driver, module in _ordered(url, table[backend], is_async):
         candidate = url.set(drivername=f"{backend}+{driver}")
         if usable(candidate, module, is_async):
             return candidate
@@ -118,6 +126,60 @@ def choose(url: URL, is_async: bool) -> URL:
         f"no {kind} {backend} driver that SQLAlchemy {_version()} can use is installed: "
         f"install {advice}"
     )
+
+
+def _backend(url: URL) -> str:
+    backend = url.get_backend_name()
+    return "postgresql" if backend == "postgres" else backend  # Heroku-style URLs
+
+
+def _configured(url: URL, configured: URL | None, is_async: bool) -> URL | None:
+    """`url` with the driver `configured` names, when it is one for the same engine
+    that is installed and fits (async or not); else None."""
+    if configured is None or "+" not in configured.drivername:
+        return None
+    if _family(_backend(configured)) != _family(url.get_backend_name()):
+        return None
+    candidate = url.set(drivername=f"{url.get_backend_name()}+{configured.get_driver_name()}")
+    if is_async:
+        candidate = _async_variant(candidate)
+    elif _is_async_driver(candidate):
+        return None
+    return candidate if _installed(candidate, is_async) else None
+
+
+def _family(backend: str) -> str:
+    return "mysql" if backend == "mariadb" else backend
+
+
+def _ordered(
+    url: URL, candidates: tuple[tuple[str, str], ...], is_async: bool
+) -> list[tuple[str, str]]:
+    """The candidates, the driver this SQLAlchemy gives a URL naming none first (a
+    synchronous one: there is no async default)."""
+    default = None if is_async else _default_driver(url)
+    return sorted(candidates, key=lambda candidate: candidate[0] != default)
+
+
+def _default_driver(url: URL) -> str | None:
+    cls = dialect_class(url.set(drivername=url.get_backend_name()), is_async=False)
+    return None if cls is None else str(cls.driver)
+
+
+def _installed(url: URL, is_async: bool) -> bool:
+    cls = dialect_class(url, is_async)
+    if cls is None:
+        return False
+    try:
+        _load_dbapi(cls)
+    except Exception:  # not installed, or failing on import (a missing libpq)
+        return False
+    return True
+
+
+def _load_dbapi(cls: Any) -> Any:
+    load = getattr(cls, "import_dbapi", None) or cls.dbapi
+    return load()
 
 
 def _is_async_driver(url: URL) -> bool:
@@ -135,9 +197,8 @@ def validate(url: URL, is_async: bool = False) -> None:
         raise DriverError(
             f"SQLAlchemy {_version()} has no dialect {url.drivername!r}" + _psycopg_note(url)
         ) from None
-    load = getattr(cls, "import_dbapi", None) or cls.dbapi
     try:
-        load()
+        _load_dbapi(cls)
     except ImportError as exc:
         raise DriverError(
             f"the {url.drivername} driver is not installed ({exc.name or exc}): install it "
