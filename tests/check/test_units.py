@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from alembic_gate.check.locate import Models, ProjectFiles, created_in, deepest_in, real
 from alembic_gate.check.protocol import DatabaseSpec, Request, fill
 from alembic_gate.check.roundtrip import differences
-from alembic_gate.check.targets import same_database, with_driver
+from alembic_gate.check.targets import connect, same_database, with_driver
 
 
 def test_request_round_trips_through_json() -> None:
@@ -146,6 +146,14 @@ def test_drivers_for_sync_and_async_env_py() -> None:
     assert with_driver(make_url("postgresql+psycopg2://u@h/d"), True).drivername == (
         "postgresql+psycopg2"
     )
+
+
+@pytest.mark.mariadb
+def test_the_probe_connection_gets_pymysqls_timeouts(mariadb_url: str) -> None:
+    # The URL's own read_timeout wins; the others bound a server that stops answering.
+    with connect(make_url(f"{mariadb_url}?read_timeout=30"), timeout=3) as conn:
+        dbapi = conn.connection.dbapi_connection
+        assert (dbapi.connect_timeout, dbapi._read_timeout, dbapi._write_timeout) == (3, 30, 3)
 
 
 def test_same_database_ignores_driver_and_password(tmp_path: Path) -> None:

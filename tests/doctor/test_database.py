@@ -348,3 +348,30 @@ def test_a_server_that_never_answers_times_out(silent_port: int, url: str) -> No
     assert time.monotonic() - start < 8
     assert "timed out" in str(caught.value) or "timeout" in str(caught.value)
     assert PASSWORD not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql+psycopg://postgres:{PASSWORD}@127.0.0.1:{{port}}/app?connect_timeout=4",
+        f"mysql+pymysql://root:{PASSWORD}@127.0.0.1:{{port}}/app?read_timeout=4",
+    ],
+    ids=["postgres", "pymysql"],
+)
+def test_a_timeout_the_url_sets_wins(silent_port: int, url: str) -> None:
+    start = time.monotonic()
+    with pytest.raises(EnvError, match="cannot connect to "):
+        read_state(url.format(port=silent_port), timeout=2)
+    assert 3.5 < time.monotonic() - start < 10
+
+
+@pytest.mark.mariadb
+def test_pymysql_gets_every_timeout(local_mariadb: Server) -> None:
+    # The URL's own read_timeout wins; the others bound a server that stops answering.
+    with (
+        local_mariadb.scratch() as database,
+        connect(f"{database.url}?read_timeout=30", timeout=3) as (conn, _, _),
+    ):
+        dbapi = conn.connection.dbapi_connection
+        timeouts = (dbapi.connect_timeout, dbapi._read_timeout, dbapi._write_timeout)
+    assert timeouts == (3, 30, 3)

@@ -8,7 +8,7 @@ import importlib.util
 import pytest
 from sqlalchemy.engine import make_url
 
-from alembic_gate.shared.drivers import choose
+from alembic_gate.shared.drivers import choose, timeout_args
 
 TARGET = "postgresql://u@h:5432/d"
 
@@ -81,3 +81,40 @@ def test_sqlalchemys_own_default_comes_first_when_installed(backend: str) -> Non
     except ImportError:
         pytest.skip(f"{backend}'s default driver {default.driver} is not installed")
     assert _chosen(f"{backend}://u@h/d") == f"{backend}+{default.driver}"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql+psycopg://h/d", {"connect_timeout": 4}),
+        ("postgresql+psycopg2://h/d", {"connect_timeout": 4}),
+        # PyMySQL's connect_timeout ends at the TCP connect: the greeting is a read.
+        ("mysql+pymysql://h/d", {"connect_timeout": 4, "read_timeout": 4, "write_timeout": 4}),
+        ("mysql+mysqldb://h/d", {"connect_timeout": 4}),
+        # mysql-connector's own name (connect_timeout is its alias for other drivers' URLs).
+        ("mysql+mysqlconnector://h/d", {"connection_timeout": 4}),
+        ("sqlite:///x.db", {}),
+        ("postgresql+pg8000://h/d", {}),
+    ],
+)
+def test_timeout_args_name_each_drivers_own_options(url: str, expected: dict[str, int]) -> None:
+    assert timeout_args(make_url(url), 3.2) == expected
+
+
+def test_timeout_args_round_up_to_what_the_driver_takes() -> None:
+    assert timeout_args(make_url("postgresql+psycopg://h/d"), 0.5) == {"connect_timeout": 2}
+    assert timeout_args(make_url("mysql+mysqldb://h/d"), 0.5) == {"connect_timeout": 1}
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql+psycopg://h/d?connect_timeout=60", {}),
+        ("mysql+pymysql://h/d?read_timeout=60", {"connect_timeout": 4, "write_timeout": 4}),
+        # Either name of mysql-connector's option is the user's choice.
+        ("mysql+mysqlconnector://h/d?connect_timeout=60", {}),
+        ("mysql+mysqlconnector://h/d?connection_timeout=60", {}),
+    ],
+)
+def test_timeout_args_leave_an_option_the_url_sets(url: str, expected: dict[str, int]) -> None:
+    assert timeout_args(make_url(url), 4) == expected

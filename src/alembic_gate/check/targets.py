@@ -5,7 +5,6 @@ Runs inside the worker process (it imports SQLAlchemy and the project's drivers)
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
@@ -97,29 +96,9 @@ def sync_url(url: URL) -> URL:
 def connect(url: URL, timeout: float | None = None) -> Iterator[Connection]:
     """A connection of the worker's own (NullPool: closed for real afterwards), given up
     after `timeout` seconds where the driver can be told so."""
-    connect_args = timeout_args(sync_url(url), timeout) if timeout else {}
+    connect_args = drivers.timeout_args(sync_url(url), timeout) if timeout else {}
     with _connected(url, connect_args=connect_args) as conn:
         yield conn
-
-
-# The drivers' own timeout options, in whole seconds (libpq takes 2 at least). PyMySQL's
-# connect_timeout ends at the TCP connect: the server's greeting is read with
-# read_timeout, so it gets one too (the probe's own queries are quick).
-TIMEOUT_ARGS = {
-    "psycopg": (("connect_timeout",), 2),
-    "psycopg2": (("connect_timeout",), 2),
-    "pymysql": (("connect_timeout", "read_timeout"), 1),
-    "mysqldb": (("connect_timeout",), 1),
-    "mysqlconnector": (("connection_timeout",), 1),
-}
-
-
-def timeout_args(url: URL, timeout: float) -> dict[str, int]:
-    """`connect_args` that end a connection attempt after about `timeout` seconds; none
-    for other drivers, nor the options the URL sets itself."""
-    names, least = TIMEOUT_ARGS.get(url.get_driver_name(), ((), 0))
-    seconds = max(least, math.ceil(timeout))
-    return {name: seconds for name in names if name not in url.query}
 
 
 @contextmanager

@@ -139,28 +139,17 @@ def _engine(url: URL, timeout: int) -> tuple[Engine, str]:
         given = url.query.get("options")
         options = f"{given} {PG_READ_ONLY}" if isinstance(given, str) else PG_READ_ONLY
         if url.get_driver_name() in ("psycopg", "psycopg2"):
-            connect_args = {"options": options, "connect_timeout": timeout}
+            connect_args = {"options": options}
         how = "a PostgreSQL read-only transaction"
     elif backend in ("mysql", "mariadb"):
-        connect_args = _mysql_timeouts(url, timeout)
         how = "SET SESSION TRANSACTION READ ONLY"
+    connect_args.update(drivers.timeout_args(url, timeout))
     engine = sa.create_engine(
         url, poolclass=NullPool, connect_args=connect_args, **drivers.engine_options()
     )
     if backend in ("mysql", "mariadb"):
         sa.event.listen(engine, "connect", _mysql_read_only)
     return engine, how
-
-
-def _mysql_timeouts(url: URL, timeout: int) -> dict[str, Any]:
-    """libmysqlclient and libmariadb bound the handshake by `connect_timeout`; PyMySQL
-    bounds only the TCP connect by it, so a port that accepts and never answers (another
-    protocol's, a hung server) would hang doctor on the greeting without a read timeout.
-    The read timeout then also bounds each wait for a query's answer."""
-    timeouts: dict[str, Any] = {"connect_timeout": timeout}
-    if url.get_driver_name() == "pymysql":
-        timeouts.update(read_timeout=timeout, write_timeout=timeout)
-    return timeouts
 
 
 def _sqlite_read_only(url: URL) -> URL:

@@ -16,6 +16,7 @@ Imports SQLAlchemy when called, never at import time.
 from __future__ import annotations
 
 import importlib.util
+import math
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -40,6 +41,21 @@ ASYNC_DRIVERS = {
     "mariadb": (("aiomysql", "aiomysql"), ("asyncmy", "asyncmy")),
     "sqlite": (("aiosqlite", "aiosqlite"),),
 }
+# The drivers' own options that end a connection attempt, in whole seconds (libpq takes 2
+# at least). PyMySQL's connect_timeout ends at the TCP connect: the server's greeting is
+# read with read_timeout, so it gets one too (and write_timeout: every wait is bounded;
+# each then also bounds a query's answer). mysql-connector's own name is
+# connection_timeout, connect_timeout its alias (see TIMEOUT_ALIASES).
+TIMEOUT_OPTIONS = {
+    "psycopg": (("connect_timeout",), 2),
+    "psycopg2": (("connect_timeout",), 2),
+    "pymysql": (("connect_timeout", "read_timeout", "write_timeout"), 1),
+    "mysqldb": (("connect_timeout",), 1),
+    "mysqlconnector": (("connection_timeout",), 1),
+    "mariadbconnector": (("connect_timeout",), 1),
+}
+# Other names a driver reads as the same option.
+TIMEOUT_ALIASES = {"connection_timeout": ("connect_timeout",)}
 # What to install for each backend, by SQLAlchemy's major version.
 ADVICE = {
     ("postgresql", False, 1): "psycopg2-binary (SQLAlchemy 1.4 has no dialect for psycopg 3)",
@@ -94,6 +110,19 @@ def _async_variant(url: URL) -> URL:
 
 def usable(url: URL, module: str, is_async: bool) -> bool:
     return importlib.util.find_spec(module) is not None and dialect_class(url, is_async) is not None
+
+
+def timeout_args(url: URL, timeout: float) -> dict[str, int]:
+    """`connect_args` that end a connection attempt to `url` after about `timeout`
+    seconds; none for other drivers, nor for an option the URL sets itself (under any of
+    its names): the user's choice wins."""
+    names, least = TIMEOUT_OPTIONS.get(url.get_driver_name(), ((), 0))
+    seconds = max(least, math.ceil(timeout))
+    return {name: seconds for name in names if not _given(url, name)}
+
+
+def _given(url: URL, option: str) -> bool:
+    return any(name in url.query for name in (option, *TIMEOUT_ALIASES.get(option, ())))
 
 
 def choose(url: URL, is_async: bool, configured: URL | None = None) -> URL:
