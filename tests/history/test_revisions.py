@@ -378,6 +378,39 @@ def test_suppressions() -> None:
     }
 
 
+def test_suppression_text_in_a_string_is_no_suppression() -> None:
+    """Only a comment suppresses: the same text in the docstring (on a line of its own
+    in the header, where it silenced the whole file), in a string on a code line, or in a
+    string that spans lines counts for nothing; a comment after such a string does."""
+    rev = read(
+        '"""drop the legacy column\n'
+        "\n"
+        "Once the old code is gone we may add\n"
+        "# alembic-gate: ignore[AG103]\n"
+        '"""\n'
+        "revision = 'a'\n"
+        "down_revision = None\n"
+        "\n"
+        "def upgrade():\n"
+        "    op.execute(\"UPDATE t SET n = '# alembic-gate: ignore[AG103]'\")"
+        "; op.drop_column('t', 'c')\n"
+        "    op.execute('''\n"
+        "        # alembic-gate: ignore[AG104]\n"
+        "    ''')  # alembic-gate: ignore[AG106]\n"
+        "    op.drop_column('t', 'd')  # alembic-gate: ignore[ag103]\n"
+    )
+    assert rev.suppressions == {13: frozenset({"AG106"}), 14: frozenset({"AG103"})}
+
+
+@pytest.mark.parametrize("tail", ["def upgrade(:\n", "def f():\n  x\n y\n"])
+def test_suppressions_above_a_syntax_error_are_read(tail: str) -> None:
+    rev = read(
+        "# alembic-gate: ignore[AG009]\nrevision = 'a'  # alembic-gate: ignore[AG001]\n"
+        "down_revision = None\n" + tail
+    )
+    assert rev.suppressions == {0: frozenset({"AG009"}), 2: frozenset({"AG001"})}
+
+
 # -- what is read is what Python evaluates ------------------------------------------
 
 IDS = st.text(string.ascii_lowercase + string.digits + "_#", min_size=1, max_size=8)

@@ -739,18 +739,39 @@ def header_ids(text: str) -> set[str]:
 
 
 def _suppressions(text: str) -> dict[int, frozenset[str]]:
-    """Inline `# alembic-gate: ignore[CODES]`: on a code line for that line,
-    on a line of its own before the first def or class for the whole file (line 0)."""
+    """Inline `# alembic-gate: ignore[CODES]` comments: at the end of a code line for that
+    line, on a line of its own before the first def, class or decorator for the whole
+    file (line 0). Comments only, as Python's tokenizer finds them: the same text in a
+    string (a docstring that mentions it) suppresses nothing. In a file with a syntax
+    error, the comments above the point where the tokenizer stops."""
     result: dict[int, set[str]] = {}
     in_header = True
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.lstrip()
-        if in_header and stripped.startswith(("def ", "async def ", "class ", "@")):
+    for comment, string, number, alone in _tokens(text):
+        if comment:
+            match = _SUPPRESS.get().search(string)
+            if match is not None:
+                codes = {c.strip().upper() for c in match.group(1).split(",") if c.strip()}
+                result.setdefault(0 if in_header and alone else number, set()).update(codes)
+        elif in_header and alone and string in _BODY_STARTS:
             in_header = False
-        match = _SUPPRESS.get().search(line)
-        if match is None:
-            continue
-        codes = {c.strip().upper() for c in match.group(1).split(",") if c.strip()}
-        key = 0 if in_header and stripped.startswith("#") else number
-        result.setdefault(key, set()).update(codes)
     return {line: frozenset(codes) for line, codes in result.items()}
+
+
+# What ends a file's header when it starts a line: a def, a class, a decorator.
+_BODY_STARTS = frozenset({"def", "async", "class", "@"})
+
+
+def _tokens(text: str) -> Iterator[tuple[bool, str, int, bool]]:
+    """Each token of `text` as (a comment?, its text, its line, first on its line?), up
+    to a syntax error the tokenizer stops at. tokenize is imported only here: for a file
+    whose text holds a suppression."""
+    import io
+    import tokenize
+
+    try:
+        for kind, string, (number, column), _, line in tokenize.generate_tokens(
+            io.StringIO(text).readline
+        ):
+            yield kind == tokenize.COMMENT, string, number, not line[:column].strip()
+    except (tokenize.TokenError, SyntaxError):
+        return
