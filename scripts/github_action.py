@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -317,7 +318,17 @@ def write_outputs(report: Mapping[str, object], env: Mapping[str, str]) -> None:
     if not target:
         return
     with open(target, "a", encoding="utf-8") as out:
-        out.writelines(f"{name}={value}\n" for name, value in outputs.items())
+        out.writelines(output_block(name, value) for name, value in outputs.items())
+
+
+def output_block(name: str, value: str) -> str:
+    """One output as @actions/core's ``setOutput`` writes it: a ``name<<DELIMITER`` block
+    whose delimiter the value does not hold. A head id may hold a newline (alembic takes
+    it), and written as ``name=value`` its next line was an output of its own."""
+    delimiter = f"ghadelimiter_{uuid.uuid4()}"
+    while delimiter in value:
+        delimiter = f"ghadelimiter_{uuid.uuid4()}"
+    return f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -144,6 +144,19 @@ def test_outputs_count_findings_and_list_heads(tmp_path: Path) -> None:
     assert read_outputs(tmp_path / "out") == {"findings": "2", "heads": "ab12 cd34"}
 
 
+@pytest.mark.parametrize("head", ["x\nfindings=0", "x\r\nfindings=0", "x\ny"])
+def test_a_head_id_cannot_write_another_output(tmp_path: Path, head: str) -> None:
+    """A revision id may hold a newline (alembic accepts it): written as `name=value`,
+    its second line was an output of its own (`findings=0` over the real count), or a
+    line the runner refuses. Each output is a `name<<DELIMITER` block, as @actions/core
+    writes them."""
+    out = tmp_path / "out"
+    load_script().write_outputs(
+        {"findings": [{"code": "AG103"}], "heads": [head]}, {"GITHUB_OUTPUT": str(out)}
+    )
+    assert read_outputs(out) == {"findings": "1", "heads": "\n".join(head.splitlines())}
+
+
 def test_working_directory_paths_are_relative_to_the_repository(
     make_project: Callable[..., Path], action: Callable[..., Run]
 ) -> None:
