@@ -280,6 +280,27 @@ def test_in_github_actions_paths_get_the_working_directory(
     assert "::error file=migrations/versions/000000000000_add.py," in github.render(report)
 
 
+def test_in_github_actions_a_file_outside_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A path outside the current directory is absolute (`--versions ../shared/versions`):
+    it was put under the working directory (`backend//tmp/...`). One inside the
+    repository is named from its root; one outside it names no file."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "backend").mkdir()
+    monkeypatch.chdir(repo / "backend")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    inside, outside = repo / "shared" / "v.py", tmp_path / "elsewhere" / "v.py"
+    findings = [RULES["AG001"].finding("Two.", p.as_posix(), 3) for p in (inside, outside)]
+    report = Report("lint", findings=findings)
+    out = github.render(report)
+    assert "::error file=shared/v.py,line=3,title=AG001 multiple-heads::Two." in out
+    assert "::error title=AG001 multiple-heads::Two." in out
+    summary = github.step_summary(report)
+    assert "- `shared/v.py:3`" in summary and f"- `{outside.as_posix()}:3`" in summary
+
+
 # --- hostile text from revision files ------------------------------------------------------
 
 HOSTILE = [

@@ -156,6 +156,47 @@ def test_paths_are_relative_to_the_repository_in_github_actions(
     ]
 
 
+def _uris(log: dict[str, Any]) -> list[dict[str, str]]:
+    return [
+        r["locations"][0]["physicalLocation"]["artifactLocation"] for r in log["runs"][0]["results"]
+    ]
+
+
+def test_a_file_outside_the_current_directory_is_an_absolute_uri(tmp_path: Path) -> None:
+    """Paths outside the current directory (`--versions ../shared/versions`) are absolute
+    (display_path): under %SRCROOT% such a uri is invalid SARIF (SARIF1004)."""
+    outside = tmp_path / "shared" / "versions" / "a b.py"
+    finding = RULES["AG001"].finding("Two heads.", outside.as_posix(), 3)
+    path = tmp_path / "outside.sarif"
+    path.write_text(sarif.render(Report("lint", findings=[finding])), encoding="utf-8")
+    log = json.loads(path.read_text())
+    assert _uris(log) == [{"uri": outside.as_uri()}]
+    _validate(log)
+    problems = consumers.sarif_validate(path, tmp_path)
+    assert problems == [], consumers.describe(problems)
+
+
+def test_in_github_actions_a_file_outside_the_working_directory_is_named_from_the_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "backend").mkdir()
+    monkeypatch.chdir(repo / "backend")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    inside, outside = repo / "shared" / "v.py", tmp_path / "elsewhere" / "v.py"
+    findings = [RULES["AG001"].finding("Two.", p.as_posix(), 3) for p in (inside, outside)]
+    path = tmp_path / "gh.sarif"
+    path.write_text(sarif.render(Report("lint", findings=findings)), encoding="utf-8")
+    log = json.loads(path.read_text())
+    assert _uris(log) == [
+        {"uri": outside.as_uri()},
+        {"uri": "shared/v.py", "uriBaseId": "%SRCROOT%"},
+    ]
+    problems = consumers.sarif_validate(path, tmp_path)
+    assert problems == [], consumers.describe(problems)
+
+
 @pytest.mark.parametrize(
     "report",
     [

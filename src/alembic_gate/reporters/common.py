@@ -123,19 +123,26 @@ def github_prefix(cwd: Path | None = None) -> str:
     `working-directory:`). '' outside GitHub Actions, at the root, or outside the
     repository.
     """
-    if os.environ.get("GITHUB_ACTIONS") != "true":
-        return ""
-    from pathlib import Path
-
-    here = (cwd or Path.cwd()).resolve()
-    root = _git_root(here)
-    if root is None:
-        workspace = os.environ.get("GITHUB_WORKSPACE")
-        root = Path(workspace).resolve() if workspace else None
+    here, root = _github_places(cwd)
     if root is None or (root != here and root not in here.parents):
         return ""
     relative = here.relative_to(root).as_posix()
     return "" if relative == "." else relative
+
+
+def _github_places(cwd: Path | None = None) -> tuple[Path, Path | None]:
+    """The current directory and, in GitHub Actions, the repository's root (None
+    outside GitHub Actions, or where there is none)."""
+    from pathlib import Path
+
+    here = (cwd or Path.cwd()).resolve()
+    if os.environ.get("GITHUB_ACTIONS") != "true":
+        return here, None
+    root = _git_root(here)
+    if root is None:
+        workspace = os.environ.get("GITHUB_WORKSPACE")
+        root = Path(workspace).resolve() if workspace else None
+    return here, root
 
 
 def _git_root(start: Path) -> Path | None:
@@ -146,10 +153,26 @@ def _git_root(start: Path) -> Path | None:
 
 
 def prefixed(path: str, prefix: str) -> str:
-    """``path`` under ``prefix`` ('.' is the prefix itself)."""
+    """``path`` under ``prefix`` ('.' is the prefix itself). A path outside the current
+    directory is absolute (``display_path``): in GitHub Actions it is named from the
+    repository's root when it lies inside, and stays absolute otherwise."""
+    if os.path.isabs(path):
+        return _from_root(path)
     if not prefix:
         return path
     return prefix if path == FALLBACK_PATH else f"{prefix}/{path}"
+
+
+def _from_root(path: str) -> str:
+    """An absolute ``path`` relative to the repository's root in GitHub Actions, when
+    it lies inside; else ``path``."""
+    _, root = _github_places()
+    if root is None:
+        return path
+    from pathlib import Path
+
+    real = Path(os.path.realpath(path))
+    return real.relative_to(root).as_posix() if root in real.parents else path
 
 
 def utf8_size(text: str) -> int:

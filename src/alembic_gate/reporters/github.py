@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -83,8 +84,10 @@ def command(name: str, properties: dict[str, str], message: str) -> str:
 
 def annotation(finding: Finding, prefix: str = "") -> str:
     path = prefixed(finding.path, prefix) if finding.path else ""
+    if os.path.isabs(path):  # outside the repository: no file GitHub could show
+        path = ""
     properties = {"file": path, "line": "", "title": f"{finding.code} {finding.name}"}
-    if finding.path and finding.line:
+    if path and finding.line:
         properties["line"] = str(finding.line)
     message = finding.message + (f"\nfix: {finding.fix}" if finding.fix else "")
     if len(message) > MESSAGE_LIMIT:

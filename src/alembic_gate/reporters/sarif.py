@@ -16,6 +16,7 @@ notification says how many were left out.
 from __future__ import annotations
 
 import json
+import os
 import re
 from functools import cache
 from importlib import resources
@@ -102,8 +103,7 @@ def _result(
 ) -> dict[str, object]:
     text = finding.message + (f"\nfix: {finding.fix}" if finding.fix else "")
     path, line = placed(finding, report)
-    uri = quote(prefixed(path, prefix), errors="surrogateescape")
-    artifact = {"uri": uri, "uriBaseId": "%SRCROOT%"}
+    artifact = _artifact(prefixed(path, prefix))
     result: dict[str, object] = {
         "ruleId": finding.code,
         "ruleIndex": rule_index,
@@ -117,6 +117,16 @@ def _result(
     if finding.confidence != "high":  # a rule that judged from partial facts says so
         result["properties"] = {"confidence": finding.confidence}
     return result
+
+
+def _artifact(path: str) -> dict[str, str]:
+    """The artifactLocation of ``path``: percent-encoded, under %SRCROOT%; a file
+    outside the current directory (and, in GitHub Actions, outside the repository) has
+    an absolute path, which is a file URI with no base."""
+    uri = quote(path, errors="surrogateescape")
+    if os.path.isabs(path):
+        return {"uri": f"file://{uri}"}
+    return {"uri": uri, "uriBaseId": "%SRCROOT%"}
 
 
 @cache
