@@ -6,7 +6,15 @@ by hand to pin down the rules on cases a real server makes slow or rare to repro
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+from alembic_gate.check.command import result_findings
 from alembic_gate.check.hazards import Revision, Statement, Table, analyse
+from alembic_gate.check.protocol import Result
+from alembic_gate.findings import Report
+from alembic_gate.reporters.common import fingerprints
+from alembic_gate.shared.records import asdict
 
 PATH = "/project/migrations/versions/ab12_rev.py"
 USERS, ORDERS, NEW = 16400, 16410, 16500
@@ -296,3 +304,27 @@ def test_long_lists_of_later_statements_are_counted() -> None:
     [ag906, _] = analyse(rev).findings
     named = "; ".join(f"line {n} wrote rows of users" for n in (11, 12, 13))
     assert f"through 5 later statements: {named}; and 2 more." in ag906.message
+
+
+def _fingerprints(rev: Revision) -> dict[str, str]:
+    """The SARIF and GitLab fingerprints of the revision's findings, made as the parent
+    makes its findings from the worker's (result_findings, through the worker's JSON)."""
+    result = Result.read(json.dumps(asdict(Result(findings=analyse(rev).findings))))
+    found = result_findings(result, None, Path("/project"))  # type: ignore[arg-type]
+    return {f.code: digest for f, digest in fingerprints(Report("check", findings=found))}
+
+
+def test_fingerprints_hold_across_runs_and_moved_lines() -> None:
+    """A run measures other timings, and lines move when a revision gets a line above:
+    AG905's identity held "(12ms here", AG907's "(line 10)", so each run gave them new
+    fingerprints (GitLab showed the same finding fixed and new on every pipeline)."""
+
+    def rewrite(line: int, seconds: float) -> Revision:
+        sql = "ALTER TABLE users ALTER COLUMN id TYPE BIGINT"
+        locks, nodes, work = {USERS: {AE}}, {USERS: 99}, {USERS: (8, 8)}
+        return revision(statement(line, sql, 0, seconds, locks, nodes, work))
+
+    first = _fingerprints(rewrite(10, 0.012))
+    assert first.keys() == {"AG905", "AG907"}
+    assert _fingerprints(rewrite(10, 0.019)) == first
+    assert _fingerprints(rewrite(14, 0.012)) == first

@@ -319,7 +319,7 @@ def result_findings(result: Result, history: History, cwd: Path) -> list[Finding
     found = []
     for raw in result.findings:
         path = display_path(Path(raw.path), cwd) if raw.path else None
-        found.append(RULES[raw.code].finding(raw.message, path, raw.line, raw.fix))
+        found.append(RULES[raw.code].finding(raw.message, path, raw.line, raw.fix, key=raw.key))
     if result.behind:
         from alembic_gate.check.behind import behind_findings
 

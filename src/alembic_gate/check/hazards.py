@@ -282,7 +282,10 @@ def _rewrites(revision: Revision, steps: list[_Step], index: int) -> list[RawFin
         f"the copy takes as long as the table is big ({secs(statement.seconds)} here; the "
         f"revision held the lock {secs(held)})"
     )
-    return [RawFinding("AG905", message, statement.path, statement.line, _rewrite_fix(statement))]
+    fix = _rewrite_fix(statement)
+    # The key names no timing: the message's first clause holds this run's.
+    key = f"rewrote {_and(names)}"
+    return [RawFinding("AG905", message, statement.path, statement.line, fix, key)]
 
 
 def _rewrite_fix(statement: Statement) -> str:
@@ -475,7 +478,8 @@ def _no_timeout(revision: Revision, steps: list[_Step]) -> list[RawFinding]:
         'every revision in env.py, e.g. connect_args={"options": "-c lock_timeout=5s"}), '
         "and retry the deploy when it times out"
     )
-    return [RawFinding("AG907", message, first.path, first.line, fix)]
+    key = "ACCESS EXCLUSIVE on " + _and([name for _, name in taken])  # no lines: they move
+    return [RawFinding("AG907", message, first.path, first.line, fix, key)]
 
 
 # -- helpers --------------------------------------------------------------------------

@@ -105,6 +105,9 @@ class RawFinding:
     path: str | None = None
     line: int | None = None
     fix: str | None = None
+    # What tells the finding apart from others of its code in its file, where the
+    # message's first clause holds what a run measured (Finding.key: fingerprints).
+    key: str | None = None
 
 
 @record
