@@ -5,6 +5,7 @@ import re
 from alembic_gate.findings import Report
 from alembic_gate.findings.catalog import RULES
 from alembic_gate.findings.locks import LockRow, RevisionLocks
+from alembic_gate.findings.suppress import Suppression
 from alembic_gate.reporters import text
 
 
@@ -21,14 +22,14 @@ def test_findings_fixes_notes_and_summary() -> None:
             ),
             RULES["AG008"].finding("Two bases: aa, bb.", "alembic.ini"),
         ],
-        unused_suppressions=["m/versions/ab12.py:3: ignore[AG009]"],
+        unused_suppressions=["m/versions/ab12.py:3: unused suppression ignore[AG009]"],
     )
     assert text.render(report) == (
         "alembic.ini: AG008 [multiple-bases] Two bases: aa, bb.\n"
         "m/versions/ab12.py:14: AG001 [multiple-heads] The history has two heads: ab12, cd34.\n"
         '  fix: alembic merge -m "merge heads" ab12 cd34\n'
         "m/versions/cd34.py:9: AG103 [drop-column-or-table] Drops column users.email.\n"
-        "note: unused suppression: m/versions/ab12.py:3: ignore[AG009]\n"
+        "note: m/versions/ab12.py:3: unused suppression ignore[AG009]\n"
         "Found 1 error, 2 warnings (1 with a fix).\n"
     )
 
@@ -68,10 +69,13 @@ def test_no_findings() -> None:
 
 
 def test_unused_suppressions_are_listed_when_all_checks_pass() -> None:
-    report = Report("lint", unused_suppressions=["a.py:1: ignore[AG103]", "b.py:2: ignore[AG9]"])
+    """Each note says what it is once: it was `note: unused suppression: a.py:1: unused
+    suppression ignore[AG103]`."""
+    unused = [Suppression("a.py", 1, "AG103"), Suppression("b.py", 0, "AG009")]
+    report = Report("lint", unused_suppressions=[s.describe() for s in unused])
     assert text.render(report) == (
-        "note: unused suppression: a.py:1: ignore[AG103]\n"
-        "note: unused suppression: b.py:2: ignore[AG9]\n"
+        "note: a.py:1: unused suppression ignore[AG103]\n"
+        "note: b.py: unused suppression ignore[AG009]\n"
         "All checks passed.\n"
     )
 

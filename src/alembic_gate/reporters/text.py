@@ -28,7 +28,7 @@ def render(report: Report) -> str:
     lines = lock_tables(report)
     lines += [line for f in sorted_findings(report.findings) for line in finding_lines(f)]
     lines += [f"note: {note}" for note in report.notes]
-    lines += [f"note: unused suppression: {note}" for note in report.unused_suppressions]
+    lines += [f"note: {note}" for note in report.unused_suppressions]  # says what it is
     lines.append(summary_line(report))
     return "".join(f"{log_line(line)}\n" for line in lines)
 
