@@ -251,6 +251,17 @@ def test_write_step_summary_appends(tmp_path: Path) -> None:
     )
 
 
+def test_a_file_name_that_is_not_utf8_is_written_escaped(tmp_path: Path) -> None:
+    """git takes any bytes in a file name, which Python reads as surrogates
+    (b\\xff.py as 'b\\udcff.py'): writing them to the UTF-8 summary raised
+    UnicodeEncodeError, a traceback with no summary."""
+    summary = tmp_path / "step_summary.md"
+    name = b"v/b\xff.py".decode("utf-8", "surrogateescape")
+    report = Report("lint", findings=[RULES["AG001"].finding(f"Two heads: {name}.", name, 3)])
+    github.write_step_summary(report, summary)
+    assert "- `v/b\\udcff.py:3`: Two heads: v/b\\udcff.py." in summary.read_text(encoding="utf-8")
+
+
 def test_warnings_that_do_not_fail_the_run_say_so() -> None:
     report = Report("lint", findings=[RULES["AG103"].finding("Drops a.", "v/a.py", 3)])
     assert summary_line(report) == "Found 1 warning."

@@ -208,8 +208,10 @@ def _notes(report: Report, budget: int) -> list[str]:
 
 
 def write_step_summary(report: Report, path: str | Path) -> None:
-    """Append the step summary to ``path`` (the file ``GITHUB_STEP_SUMMARY`` names)."""
-    with Path(path).open("a", encoding="utf-8") as summary:
+    """Append the step summary to ``path`` (the file ``GITHUB_STEP_SUMMARY`` names). A
+    file name that is not UTF-8 (git takes any bytes) is written with escapes (\\udcff),
+    as on standard output."""
+    with Path(path).open("a", encoding="utf-8", errors="backslashreplace") as summary:
         summary.write(step_summary(report))
 
 
