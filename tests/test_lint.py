@@ -68,6 +68,21 @@ def test_clean_project_exits_0(project: Path, capsys: pytest.CaptureFixture[str]
     assert capsys.readouterr().out == "All checks passed: 1 setup, 2 revision files read, 1 head.\n"
 
 
+@pytest.mark.parametrize("selection", [["--select", "AG9"], ["--ignore", "AG"]])
+def test_a_run_with_no_rule_selected_says_so(
+    project: Path, capsys: pytest.CaptureFixture[str], selection: list[str]
+) -> None:
+    """A selection that leaves lint no rule (check's codes only, in a [tool.alembic-gate]
+    shared by lint and check) checked nothing: it said "All checks passed" over a
+    history with two heads, as a pass over everything would."""
+    _add_head(project)
+    assert main(["lint", *selection]) == 0
+    assert capsys.readouterr().out == (
+        "All checks passed: no lint rule is selected, nothing was checked; 1 setup, "
+        "3 revision files read, 2 heads.\n"
+    )
+
+
 def test_two_heads_exit_1_with_the_merge_command(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

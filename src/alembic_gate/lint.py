@@ -267,7 +267,7 @@ def _run(args: argparse.Namespace) -> int:
     report = build_report(
         "lint", findings, histories, merged, ran, args.formats, skipped, new, suppressions
     )
-    report.coverage = coverage(histories)
+    report.coverage = coverage(histories, ran)
     report.notes += [note for ctx in contexts for note in unchecked_notes(ctx)]
     note = older.line() if older is not None else None
     write_reports(report, targets)
@@ -341,12 +341,15 @@ def fail_on(args: argparse.Namespace, here: Settings, per_setup: Sequence[Settin
     return values.pop() if len(values) == 1 else "error"
 
 
-def coverage(histories: Sequence[History]) -> str:
-    """What the run read: "2 setups, 141 revision files read, 2 heads"."""
+def coverage(histories: Sequence[History], ran: Sequence[str]) -> str:
+    """What the run read: "2 setups, 141 revision files read, 2 heads"; first that it
+    checked nothing when no rule of lint ran (`ran`), so such a pass cannot pass for one
+    over everything."""
     files = sum(len(h.graph.files) + len(h.sourceless) for h in histories)
     heads = sum(len(h.graph.heads) for h in histories)
+    nothing = "" if ran else "no lint rule is selected, nothing was checked; "
     return (
-        f"{_count(len(histories), 'setup')}, {_count(files, 'revision file')} read, "
+        f"{nothing}{_count(len(histories), 'setup')}, {_count(files, 'revision file')} read, "
         f"{_count(heads, 'head')}"
     )
 
