@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import ast
 
+from alembic_gate.findings import Finding, Report
+from alembic_gate.reporters.common import fingerprints
 from alembic_gate.rules.ag105_index_not_concurrent import check
 
 from .ag1xx_helpers import CREATE_USERS, add, line_of, users_history
@@ -129,3 +131,22 @@ def test_sql_that_only_mentions_an_index_is_not_read_as_one(history: History) ->
         """,
     )
     assert history.run(check) == []
+
+
+def _fingerprint(finding: Finding) -> str:
+    [(_, digest)] = fingerprints(Report("lint", findings=[finding]))
+    return digest
+
+
+def test_fingerprint_holds_when_a_later_revision_names_postgresql(history: History) -> None:
+    """The note for a history that names no database, " (if this history runs on
+    PostgreSQL)", was part of the finding's identity: a later revision that names
+    PostgreSQL gave the same finding a new fingerprint (SARIF, GitLab), against the
+    contract's "keeps it while other revisions come and go"."""
+    users_history(history)
+    add(history, "b2", "a1", INDEX)
+    [before] = history.run(check)
+    add(history, "c3", "b2", 'op.add_column("users", sa.Column("j", postgresql.JSONB()))')
+    [after] = history.run(check)
+    assert (before.confidence, after.confidence) == ("medium", "high")
+    assert _fingerprint(after) == _fingerprint(before)

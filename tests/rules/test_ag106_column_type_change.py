@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from alembic_gate.findings import Finding, Report
+from alembic_gate.reporters.common import fingerprints
 from alembic_gate.rules.ag106_column_type_change import check
 
 from .ag1xx_helpers import CREATE_MYSQL_USERS, CREATE_USERS, add, line_of, users_history
@@ -208,3 +210,22 @@ def test_type_changes_written_as_sql(history: History) -> None:
     assert finding.message.startswith(
         'ALTER COLUMN ... TYPE (SQL run by execute()) changes the type of "users.id" to bigint'
     )
+
+
+def _fingerprint(finding: Finding) -> str:
+    [(_, digest)] = fingerprints(Report("lint", findings=[finding]))
+    return digest
+
+
+def test_fingerprint_does_not_hold_what_other_revisions_say(history: History) -> None:
+    """The note " (the old type is not known here)" comes from the other revisions (here:
+    whether a1 gave the column a type an earlier revision's op.* call states); in the
+    message's only clause it changed the finding's fingerprint (SARIF, GitLab) with them."""
+    add(history, "a1", None, 'op.execute("CREATE TABLE users (id int, name text)")')
+    add(history, "b2", "a1", 'op.alter_column("users", "name", type_=sa.Integer())')
+    [unknown] = history.run(check)
+    add(history, "a1", None, CREATE_USERS)  # the same table, its types now stated
+    [known] = history.run(check)
+    assert "the old type is not known here" in unknown.message
+    assert "the old type is not known here" not in known.message
+    assert _fingerprint(known) == _fingerprint(unknown)

@@ -41,11 +41,11 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         message = _message(call)
         if message is None:
             continue
-        confidence = name_confidence(call.table)
+        confidence, key = name_confidence(call.table), message  # key: no dialect note
         if dialects is None:
             confidence = "medium"  # nothing says the history runs on PostgreSQL
             message += " (if this history runs on PostgreSQL)"
-        yield checked.finding(RULE, call.line, message, _fix(call), confidence)
+        yield checked.finding(RULE, call.line, message, _fix(call), confidence, key)
 
 
 def _message(call: Call) -> str | None:

@@ -90,19 +90,20 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
             continue
         note, confidence = judged
         how = as_written(call, "ALTER COLUMN ... TYPE", "alter_column")
-        message = (
+        key = (  # the message without the note, which the history's dialects decide
             f"{how} changes the type of {described(call.table, call.column)}"
             f" to {call.type_text}: most type changes rewrite the whole table under "
             "an exclusive lock, and code from the previous release may not read the "
-            f"new type{note}"
+            "new type"
         )
+        message = key + note
         fix = (
             "add a column of the new type, backfill it, switch the code over, then "
             "drop the old column in a later release; a change the database does "
             "without a rewrite can be suppressed with "
             f"`{suppress_hint(RULE.code)}`"
         )
-        yield checked.finding(RULE, call.line, message, fix, confidence)
+        yield checked.finding(RULE, call.line, message, fix, confidence, key)
 
 
 def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:

@@ -157,9 +157,12 @@ class Checked:
         message: str,
         fix: str,
         confidence: Confidence = "high",
+        key: str | None = None,
     ) -> Finding:
+        """`key`: the message without what other revisions decide (the dialects the
+        history names), which would change the finding's fingerprint."""
         return info.finding(
-            message, self.rev.display, line or self.rev.line, fix, confidence=confidence
+            message, self.rev.display, line or self.rev.line, fix, key=key, confidence=confidence
         )
 
 
