@@ -134,6 +134,23 @@ def test_per_rule_severity(project: Path, capsys: pytest.CaptureFixture[str]) ->
     assert (finding["code"], finding["severity"]) == ("AG103", "error")
 
 
+@pytest.mark.parametrize(
+    "table", ['AG103 = "info"\nAG1 = "error"\n', 'AG1 = "error"\nAG103 = "info"\n']
+)
+def test_a_code_s_own_severity_wins_over_its_prefix_s(
+    project: Path, capsys: pytest.CaptureFixture[str], table: str
+) -> None:
+    """Whatever their order in the table: a prefix written after the code (AG1 after
+    AG103) made AG103 an error that failed the run, against its own line."""
+    _add_head(project)
+    (project / "pyproject.toml").write_text(
+        f'[tool.alembic-gate]\nignore = ["AG001"]\n[tool.alembic-gate.severity]\n{table}'
+    )
+    assert main(["lint", "--format", "json"]) == 0
+    (finding,) = json.loads(capsys.readouterr().out)["findings"]
+    assert (finding["code"], finding["severity"]) == ("AG103", "info")
+
+
 def test_since_scopes_safety_findings_but_not_graph_rules(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -172,7 +172,9 @@ def _severities(table: dict[str, Any], where: str) -> dict[str, Severity]:
     if not isinstance(raw, dict):
         raise UsageError(f"severity in {where} must be a table of CODE = severity")
     result: dict[str, Severity] = {}
-    for pattern, value in raw.items():
+    # The longer (more specific) pattern last, so it wins whatever the table's order:
+    # `AG103 = "info"` stays info under a later `AG1 = "error"`.
+    for pattern, value in sorted(raw.items(), key=lambda item: len(item[0].strip())):
         for code in expand([pattern], where):
             result[code] = _severity(value, where)
     return result
