@@ -162,18 +162,28 @@ def tool_args(inputs: Inputs, base: str | None, json_path: Path, sarif: Path | N
 
 
 def shown(argv: Sequence[str]) -> list[str]:
-    """The command line for the log, without the database URL and the --env values (they
-    may hold a password)."""
+    """The command line for the log, without the database URL, the --env values and the
+    -x values (any of them may hold a password), given apart or joined to their flag."""
     hidden = []
     for i, arg in enumerate(argv):
-        if i and argv[i - 1] == "--database-url":
+        before = argv[i - 1] if i else ""
+        if before == "--database-url":
             arg = "***"
         elif arg.startswith("--database-url="):
             arg = "--database-url=***"
-        elif i and argv[i - 1] == "--env":
-            arg = arg.partition("=")[0] + "=***"
+        elif before in ("--env", "-x"):
+            arg = _name_only(arg)
+        elif arg.startswith("--env="):
+            arg = "--env=" + _name_only(arg.removeprefix("--env="))
+        elif arg.startswith("-x") and arg != "-x":
+            arg = "-x" + _name_only(arg.removeprefix("-x"))
         hidden.append(arg)
     return hidden
+
+
+def _name_only(item: str) -> str:
+    """``NAME=VALUE`` as ``NAME=***``."""
+    return item.partition("=")[0] + "=***"
 
 
 # --- the base of a pull request ----------------------------------------------------------

@@ -216,6 +216,14 @@ def test_database_url_is_not_printed() -> None:
     assert load_script().shown(argv) == ["check", "--database-url", "***", "--database-url=***"]
 
 
+def test_x_values_and_joined_env_values_are_not_printed() -> None:
+    """`-x` passes values to env.py, often a URL with its password (args: -x
+    url=postgresql://app:pw@db/app), and `--env=NAME=VALUE` is --env joined: the log's
+    command line showed both in clear."""
+    argv = ["check", "-x", "url=postgresql://u:pw@h/db", "-xtoken=abc", "--env=PW=hunter2"]
+    assert load_script().shown(argv) == ["check", "-x", "url=***", "-xtoken=***", "--env=PW=***"]
+
+
 def test_env_lines_become_env_flags_whose_values_are_not_printed() -> None:
     script = load_script()
     inputs = script.Inputs.from_env(
