@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from alembic_gate.findings import Report
+from alembic_gate.reporters.common import fingerprints
 from alembic_gate.rules.ag004_duplicate_revision import check
 
 from .conftest import History
@@ -29,3 +31,21 @@ def test_three_copies(history: History) -> None:
     findings = history.run(check)
     assert len(findings) == 4
     assert "versions/x.py, versions/y.py, versions/z.py" in findings[0].message
+
+
+def test_fingerprint_holds_when_another_copy_comes(history: History) -> None:
+    """The message names the other files: as the finding's identity it changed the
+    fingerprints (SARIF, GitLab) of the findings already there when a third copy came."""
+
+    def prints() -> dict[str | None, str]:
+        report = Report("lint", findings=history.run(check))
+        return {f.path: digest for f, digest in fingerprints(report)}
+
+    history.add("a")
+    history.add("b", "a", name="x.py")
+    history.add("b", "a", name="y.py")
+    before = prints()
+    history.add("b", "a", name="z.py")
+    after = prints()
+    assert len(after) == 3
+    assert {path: after[path] for path in before} == before

@@ -24,4 +24,5 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                 path=rev.display,
                 line=rev.line,
                 fix=NEW_ID,
+                key=rid,  # not the other files: the fingerprint survives a third copy
             )
