@@ -402,6 +402,25 @@ def test_suppression_text_in_a_string_is_no_suppression() -> None:
     assert rev.suppressions == {13: frozenset({"AG106"}), 14: frozenset({"AG103"})}
 
 
+@pytest.mark.parametrize(
+    ("data", "line"),
+    [
+        (b'"""caf\xc3\xa9"""\rrevision = "a"\rdown_revision = None\rx = 1  # SUPPRESS\r', 4),
+        (b'revision = "a"\r\ndown_revision = None\r\nx = 1  # SUPPRESS\r\n', 3),
+        (b'revision = "a"\ndown_revision = None\n\x0c\n# \x1c\nx = 1  # SUPPRESS\n', 5),
+        (b'revision = "a"\ndown_revision = None\ns = "\xc2\x85\xe2\x80\xa8"  # SUPPRESS\n', 3),
+    ],
+    ids=["lone CR", "CRLF", "form feed", "NEL and LS in a string"],
+)
+def test_a_suppression_is_on_the_line_python_numbers(data: bytes, line: int) -> None:
+    """Lines end where Python ends them: a lone CR does (the tokenizer was given the
+    text as one line), a form feed, \\x1c, NEL or LINE SEPARATOR do not (str.splitlines
+    broke there, and every later suppression was a line off its finding)."""
+    rev = read(data.replace(b"SUPPRESS", b"alembic-gate: ignore[AG103]"))
+    assert rev.problem is None
+    assert rev.suppressions == {line: frozenset({"AG103"})}
+
+
 @pytest.mark.parametrize("tail", ["def upgrade(:\n", "def f():\n  x\n y\n"])
 def test_suppressions_above_a_syntax_error_are_read(tail: str) -> None:
     rev = read(

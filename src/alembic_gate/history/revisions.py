@@ -763,15 +763,19 @@ _BODY_STARTS = frozenset({"def", "async", "class", "@"})
 
 def _tokens(text: str) -> Iterator[tuple[bool, str, int, bool]]:
     """Each token of `text` as (a comment?, its text, its line, first on its line?), up
-    to a syntax error the tokenizer stops at. tokenize is imported only here: for a file
-    whose text holds a suppression."""
+    to a syntax error the tokenizer stops at. Lines end where Python's compiler ends them
+    ("\n", "\r\n" or a lone "\r", read as universal newlines), so the numbers are the
+    findings' numbers. tokenize is imported only here: for a file whose text holds a
+    suppression."""
     import io
     import tokenize
 
     try:
         for kind, string, (number, column), _, line in tokenize.generate_tokens(
-            io.StringIO(text).readline
+            io.StringIO(text, newline=None).readline
         ):
             yield kind == tokenize.COMMENT, string, number, not line[:column].strip()
-    except (tokenize.TokenError, SyntaxError):
+    except (tokenize.TokenError, SyntaxError, ValueError, SystemError):
+        # ValueError, SystemError: what CPython 3.12's tokenizer raises on some text
+        # that is no Python (a UnicodeDecodeError of its own making)
         return
