@@ -5,6 +5,7 @@ FIFO is ever opened; forked reading equals reading in one process."""
 
 from __future__ import annotations
 
+import json
 import marshal
 import os
 import shutil
@@ -696,3 +697,42 @@ def test_without_room_to_set_operations_aside_they_are_held(
     assert revs == fresh
     assert [r.ops_data is None for r in revs] == [True, True] + [False] * (len(revs) - 2)
     assert [operations(r) for r in revs] == [operations(r) for r in fresh]
+
+
+def _heads(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    assert main(["lint", "--format", "json", "--versions", "versions"]) in (0, 1)
+    heads: list[str] = json.loads(capsys.readouterr().out)["heads"]
+    return heads
+
+
+def _twins(folder: Path, first: str, second: str) -> tuple[Path, Path]:
+    """Two files of the same size and mtime, each the only revision of its history."""
+    one = folder / "one" / "rev.py"
+    two = folder / "two" / "rev.py"
+    for path, rid in ((one, first), (two, second)):
+        path.parent.mkdir(parents=True)
+        path.write_text(f"revision = {rid!r}\ndown_revision = None\n")
+        os.utime(path, ns=(10**18, 10**18))
+    return one, two
+
+
+@pytest.mark.parametrize("linked", ["file", "folder"])
+def test_a_link_pointed_elsewhere_is_read_anew(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    linked: str,
+) -> None:
+    """The files a symbolic link (to the revision file, or to the versions folder) leads
+    to are keyed by their own metadata: pointing the link elsewhere is no hit, although
+    the name, size and mtime stay."""
+    one, two = _twins(tmp_path / "shared", "aaaa", "bbbb")
+    monkeypatch.chdir(tmp_path)
+    link = tmp_path / "versions" / "rev.py" if linked == "file" else tmp_path / "versions"
+    link.parent.mkdir(exist_ok=True)
+    link.symlink_to(one if linked == "file" else one.parent)
+    assert _heads(capsys) == ["aaaa"]
+    assert _heads(capsys) == ["aaaa"]  # (from the cache)
+    link.unlink()
+    link.symlink_to(two if linked == "file" else two.parent)
+    assert _heads(capsys) == ["bbbb"]

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -837,3 +838,211 @@ def test_setup_from_an_ini_configparser_must_read(tmp_path: Path) -> None:
     )
     (setup,) = find_setups([], "alembic", [], False, tmp_path)
     assert setup.version_locations == (str(tmp_path / "a"), str(tmp_path / "b"))
+
+
+# --- symbolic links, taken as alembic takes them ---------------------------------------------
+
+
+def linked_project(root: Path, extra: str = "") -> Path:
+    """A project whose versions folder the cases below fill; `shared/` lies outside it."""
+    write(
+        root / "alembic.ini",
+        f"[alembic]\nscript_location = %(here)s/migrations\npath_separator = os\n{extra}",
+    )
+    (root / "shared").mkdir()
+    versions = root / "migrations" / "versions"
+    versions.mkdir(parents=True)
+    return versions
+
+
+def child(rev: str, parent: str) -> str:
+    return f"revision = {rev!r}\ndown_revision = {parent!r}\n"
+
+
+def _link_in_same_folder(versions: Path) -> None:
+    write(versions / "a1_base.py", revision("a1"))
+    (versions / "z_link.py").symlink_to("a1_base.py")
+
+
+def _link_listed_first(versions: Path) -> None:
+    write(versions / "m_base.py", revision("a1"))
+    (versions / "a_link.py").symlink_to("m_base.py")
+
+
+def _link_out_of_the_folder(versions: Path) -> None:
+    write(versions.parent.parent / "shared" / "b1.py", revision("b1"))
+    write(versions / "a1.py", child("a1", "b1"))
+    (versions / "b_link.py").symlink_to("../../shared/b1.py")
+
+
+def _link_named_py_to_a_text_file(versions: Path) -> None:
+    write(versions.parent.parent / "shared" / "b1.txt", revision("b1"))
+    write(versions / "a1.py", revision("a1"))
+    (versions / "b_link.py").symlink_to("../../shared/b1.txt")
+
+
+def _text_link_to_a_py_file(versions: Path) -> None:
+    write(versions.parent.parent / "shared" / "b1.py", revision("b1"))
+    write(versions / "a1.py", child("a1", "b1"))
+    (versions / "b_link.txt").symlink_to("../../shared/b1.py")
+
+
+def _link_to_an_init_file(versions: Path) -> None:
+    write(versions.parent.parent / "shared" / "__init__.py", revision("b1"))
+    write(versions / "a1.py", revision("a1"))
+    (versions / "b_link.py").symlink_to("../../shared/__init__.py")
+
+
+def _link_to_an_editor_lock(versions: Path) -> None:
+    write(versions.parent.parent / "shared" / ".#b1.py", revision("b1"))
+    write(versions / "a1.py", revision("a1"))
+    (versions / "b_link.py").symlink_to("../../shared/.#b1.py")
+
+
+def _dangling_link_to_a_py_file(versions: Path) -> None:
+    write(versions / "a1.py", revision("a1"))
+    (versions / "b_link.py").symlink_to("../../shared/gone.py")
+
+
+def _dangling_link_to_a_text_file(versions: Path) -> None:
+    write(versions / "a1.py", revision("a1"))
+    (versions / "b_link.py").symlink_to("gone.txt")
+
+
+def _dangling_text_link_to_a_py_file(versions: Path) -> None:
+    write(versions / "a1.py", revision("a1"))
+    (versions / "b_link.txt").symlink_to("gone.py")
+
+
+def _links_in_a_loop(versions: Path, suffix: str = ".py") -> None:
+    write(versions / "a1.py", revision("a1"))
+    (versions / f"loop1{suffix}").symlink_to(f"loop2{suffix}")
+    (versions / f"loop2{suffix}").symlink_to(f"loop1{suffix}")
+
+
+def _text_links_in_a_loop(versions: Path) -> None:
+    _links_in_a_loop(versions, ".txt")
+
+
+def _linked_subfolder(versions: Path) -> None:
+    with (versions.parent.parent / "alembic.ini").open("a") as ini:
+        ini.write("recursive_version_locations = true\n")
+    write(versions.parent.parent / "shared" / "b1.py", revision("b1"))
+    write(versions / "a1.py", revision("a1"))
+    write(versions / "real" / "c1.py", child("c1", "a1"))
+    (versions / "linked").symlink_to("../../shared")
+
+
+def _location_linked_to_another(versions: Path) -> None:
+    root = versions.parent.parent
+    with (root / "alembic.ini").open("a") as ini:
+        ini.write("version_locations = %(here)s/migrations/versions:%(here)s/alias\n")
+    write(versions / "a1.py", revision("a1"))
+    (root / "alias").symlink_to("migrations/versions")
+
+
+def _link_to_a_file_of_a_later_location(versions: Path) -> None:
+    root = versions.parent.parent
+    with (root / "alembic.ini").open("a") as ini:
+        ini.write("version_locations = %(here)s/migrations/versions:%(here)s/shared\n")
+    write(root / "shared" / "a1.py", revision("a1"))
+    write(versions / "b1.py", child("b1", "a1"))
+    (versions / "a_link.py").symlink_to("../../shared/a1.py")
+
+
+def _link_to_a_file_of_an_earlier_location(versions: Path) -> None:
+    root = versions.parent.parent
+    with (root / "alembic.ini").open("a") as ini:
+        ini.write("version_locations = %(here)s/shared:%(here)s/migrations/versions\n")
+    write(root / "shared" / "a1.py", revision("a1"))
+    write(versions / "b1.py", child("b1", "a1"))
+    (versions / "z_link.py").symlink_to("../../shared/a1.py")
+
+
+def _sourceless_link_to_a_compiled_file_beside_its_source(versions: Path) -> None:
+    with (versions.parent.parent / "alembic.ini").open("a") as ini:
+        ini.write("sourceless = true\n")
+    shared = versions.parent.parent / "shared"
+    write(shared / "b1.py", revision("b1"))
+    py_compile.compile(str(shared / "b1.py"), cfile=str(shared / "b1.pyc"))
+    write(versions / "a1.py", revision("a1"))
+    (versions / "b_link.pyc").symlink_to("../../shared/b1.pyc")
+
+
+SYMLINK_CASES = [
+    _link_in_same_folder,
+    _link_listed_first,
+    _link_out_of_the_folder,
+    _link_named_py_to_a_text_file,
+    _text_link_to_a_py_file,
+    _link_to_an_init_file,
+    _link_to_an_editor_lock,
+    _dangling_link_to_a_py_file,
+    _dangling_link_to_a_text_file,
+    _dangling_text_link_to_a_py_file,
+    _links_in_a_loop,
+    # Path.resolve raises on a loop up to Python 3.12; 3.13's returns the link, whose name
+    # then decides.
+    pytest.param(
+        _text_links_in_a_loop,
+        marks=pytest.mark.skipif(sys.version_info >= (3, 13), reason="Python 3.13 skips it"),
+    ),
+    _linked_subfolder,
+    _location_linked_to_another,
+    _link_to_a_file_of_a_later_location,
+    _link_to_a_file_of_an_earlier_location,
+    _sourceless_link_to_a_compiled_file_beside_its_source,
+]
+
+
+def run_alembic(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    """The `alembic` command, run in `cwd` with the project's alembic.ini."""
+    return subprocess.run(
+        [sys.executable, "-m", "alembic", *argv],
+        cwd=cwd,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def run_gate(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "alembic_gate", *argv, "--no-cache"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def history_ids(text: str) -> set[str]:
+    """The revision ids of `alembic history` (or `alembic-gate graph --format text`)."""
+    lines = [line for line in text.splitlines() if " -> " in line and not line.startswith("#")]
+    return {line.split(" -> ", 1)[1].split()[0].rstrip(",") for line in lines}
+
+
+@pytest.mark.parametrize("case", SYMLINK_CASES)
+def test_symbolic_links_are_read_as_alembic_reads_them(
+    tmp_path: Path, case: Callable[[Path], None]
+) -> None:
+    case(linked_project(tmp_path))
+    heads = run_alembic(tmp_path, "heads")
+    lint = run_gate(tmp_path, "lint", "--format", "json")
+    assert "Traceback" not in lint.stderr
+    report = json.loads(lint.stdout)
+    errors = [f for f in report["findings"] if f["severity"] == "error"]
+    if heads.returncode != 0:  # alembic cannot load the history: lint says why
+        assert [f["code"] for f in errors] and {f["code"] for f in errors} == {"AG007"}
+        assert lint.returncode == 1
+        return
+    assert errors == []
+    assert lint.returncode == 0
+    assert set(report["heads"]) == {line.split()[0] for line in heads.stdout.splitlines()}
+    history = run_alembic(tmp_path, "history")
+    graph = run_gate(tmp_path, "graph", "--format", "text")
+    assert history.returncode == 0
+    assert history_ids(graph.stdout) == history_ids(history.stdout) != set()

@@ -149,37 +149,110 @@ def revision_files(setup: AlembicSetup) -> tuple[list[str], list[str]]:
 
     Follows `ScriptDirectory._load_revisions`: version locations in order, files sorted, subfolders
     (sorted) only when recursive, `__pycache__` only for sourceless revisions, a file reached twice
-    listed once. The second list is empty unless `setup.sourceless`.
+    listed once. A symbolic link is taken as alembic takes it, as the file it points to
+    (`_through_links`). The second list is empty unless `setup.sourceless`.
     """
+    listed = _listed_folders(setup)
+    if any(links for _, _, _, links in listed):
+        return _split(_through_links(listed), setup.sourceless)
     sources: list[str] = []
     compiled: list[str] = []
+    for folder, _, names, _ in listed:
+        if not setup.sourceless:  # the common case: a name test, no syscall
+            # os.path.join(folder, name): the folder is normal, and a listed name
+            # holds no separator.
+            prefix = folder if folder.endswith(os.sep) else folder + os.sep
+            match = _SOURCE_FILE.match
+            sources += [prefix + name for name in names if match(name)]
+            continue
+        for name in names:
+            path = os.path.join(folder, name)
+            kind = _revision_kind(path, setup.sourceless)
+            if kind == "source":
+                sources.append(path)
+            elif kind == "compiled":
+                compiled.append(path)
+    return sources, compiled
+
+
+# A listed folder: its path, its real path, its files' names (sorted), and which of them
+# are symbolic links.
+_Listed = tuple[str, str, list[str], list[str]]
+
+
+def _listed_folders(setup: AlembicSetup) -> list[_Listed]:
+    """Every folder alembic lists for `setup`, in its order. The same folder reached
+    twice (a repeated or nested location, a link to a location) lists once: alembic
+    skips each file whose real path it has loaded, and a file that is no link has the
+    real path of its folder (resolving each file would cost a syscall per path
+    component)."""
+    listed: list[_Listed] = []
     seen: set[str] = set()
     for location in setup.version_locations:
         if not os.path.isdir(location):
             if _fresh_project(location, setup):
                 continue
             raise UsageError(f"version location {location} does not exist or is not a folder")
-        for folder, names in _listed_files(location, setup):
-            # The same folder reached twice (a repeated or nested location) lists once;
-            # resolving each file would cost a syscall per path component.
+        for folder, names, links in _listed_files(location, setup):
             real = os.path.realpath(folder)
-            if real in seen:
-                continue
-            seen.add(real)
-            if not setup.sourceless:  # the common case: a name test, no syscall
-                # os.path.join(folder, name): the folder is normal, and a listed name
-                # holds no separator.
-                prefix = folder if folder.endswith(os.sep) else folder + os.sep
-                match = _SOURCE_FILE.match
-                sources += [prefix + name for name in names if match(name)]
-                continue
-            for name in names:
-                path = os.path.join(folder, name)
-                kind = _revision_kind(path, setup.sourceless)
-                if kind == "source":
-                    sources.append(path)
-                elif kind == "compiled":
-                    compiled.append(path)
+            if real not in seen:
+                seen.add(real)
+                listed.append((folder, real, names, links))
+    return listed
+
+
+def _through_links(listed: list[_Listed]) -> list[tuple[str, str | None]]:
+    """Each listed file as `_load_revisions` takes it when some are symbolic links: by
+    the real path it resolves to, loaded once (a link to a file listed already, in this
+    folder or another location, is skipped, as alembic skips it with "loaded twice!
+    ignoring"), and judged by the name and folder of that real path. Gives (path,
+    real path) pairs: a link's path is its target (in its folder where it lies there);
+    a dangling link keeps its own path, so that reading it says why it fails; a link in
+    a loop has no real path (None), for alembic fails on it whatever its name."""
+    found: list[tuple[str, str | None]] = []
+    seen: set[str] = set()
+    for folder, real, names, links in listed:
+        linked = set(links)
+        for name in names:
+            path = os.path.join(folder, name)
+            if name not in linked:
+                target: str | None = os.path.join(real, name)
+            else:
+                path, target = _link_target(path, folder, real)
+            if target is None or target not in seen:
+                found.append((path, target))
+                if target is not None:
+                    seen.add(target)
+    return found
+
+
+def _link_target(link: str, folder: str, real: str) -> tuple[str, str | None]:
+    """The path to read for the symbolic link `link` in `folder` (whose real path is
+    `real`), and the real path alembic resolves it to (None: a loop, which
+    `Path.resolve` raises on)."""
+    import errno  # (only for a versions folder holding links)
+
+    try:
+        target = os.path.realpath(link, strict=True)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return link, None
+        return link, os.path.realpath(link)  # dangling: alembic fails to load it
+    if os.path.dirname(target) == real:
+        return os.path.join(folder, os.path.basename(target)), target
+    return target, target
+
+
+def _split(found: list[tuple[str, str | None]], sourceless: bool) -> tuple[list[str], list[str]]:
+    """`revision_files` of `_through_links`'s pairs: each judged by its real path."""
+    sources: list[str] = []
+    compiled: list[str] = []
+    for path, target in found:
+        kind = "source" if target is None else _revision_kind(target, sourceless)
+        if kind == "source":
+            sources.append(path)
+        elif kind == "compiled":
+            compiled.append(path)
     return sources, compiled
 
 
@@ -643,18 +716,55 @@ def _fresh_project(location: str, setup: AlembicSetup) -> bool:
     return location == os.path.join(script, "versions")
 
 
-def _listed_files(location: str, setup: AlembicSetup) -> Iterator[tuple[str, list[str]]]:
-    """`Script._list_py_dir`: each folder with its files' names, before the name filter."""
-    for folder, dirs, files in os.walk(location):
+def _listed_files(location: str, setup: AlembicSetup) -> Iterator[tuple[str, list[str], list[str]]]:
+    """`Script._list_py_dir`: each folder with its files' names, before the name filter,
+    and which of them are symbolic links."""
+    for folder, dirs, files, links in _walk(location):
         if os.path.basename(folder).endswith("__pycache__"):
             continue
         names = sorted(files)
-        yield folder, names
+        yield folder, names, links
         if setup.sourceless:
-            yield os.path.join(folder, "__pycache__"), _cached_without_source(folder, names)
+            cache = os.path.join(folder, "__pycache__")
+            cached = _cached_without_source(folder, names)
+            yield cache, cached, [n for n in cached if os.path.islink(os.path.join(cache, n))]
         if not setup.recursive:
             break
         dirs.sort()
+
+
+def _walk(top: str) -> Iterator[tuple[str, list[str], list[str], list[str]]]:
+    """`os.walk(top)`, top-down (the caller may sort or prune a folder's subfolders
+    before they are walked), with the names of each folder's files that are symbolic
+    links, which `os.scandir` tells without a syscall. As in os.walk, a link to a folder
+    is among the folders and is not walked into, anything else (a dangling link too) is
+    a file, and a folder that cannot be listed is skipped."""
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        dirs: list[str] = []
+        files: list[str] = []
+        links: list[str] = []
+        linked_dirs: list[str] = []
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir()
+                    except OSError:
+                        is_dir = False
+                    if not is_dir:
+                        files.append(entry.name)
+                        if entry.is_symlink():
+                            links.append(entry.name)
+                        continue
+                    dirs.append(entry.name)
+                    if entry.is_symlink():
+                        linked_dirs.append(entry.name)
+        except OSError:
+            continue
+        yield folder, dirs, files, links
+        stack += [os.path.join(folder, d) for d in reversed(dirs) if d not in linked_dirs]
 
 
 def revision_folders_near(setup: AlembicSetup, limit: int = 2000) -> list[tuple[str, int]]:
