@@ -1,28 +1,90 @@
 """What keeps alembic from loading a history at all: then no alembic command runs
-(`upgrade`, `stamp`, `merge` fail with KeyError, CycleDetected or RevisionError), so
-doctor names the problem before its diagnosis and prints no alembic fix.
+(`upgrade`, `stamp`, `merge` fail with KeyError, CycleDetected, RevisionError,
+SyntaxError or ImportError), so doctor names the problem before its diagnosis and prints
+no alembic fix.
 
-The problems are lint's AG002, AG003, AG005 and AG006; `alembic-gate lint` gives each
-with its file, line and fix.
+The problems are lint's AG002, AG003, AG005, AG006, and the AG007 files alembic cannot
+import or take in (`fails_alembic`); `alembic-gate lint` gives each with its file, line
+and fix. What alembic does load is left out: a duplicate id (AG004: alembic warns and
+keeps one file), several heads (AG001), and an AG007 file that lint cannot read but
+Python can (an id that is no literal, a blank `revision`, a file over 8 MiB).
 """
 
 from __future__ import annotations
 
+import os
+import re
+
 from alembic_gate.history.graph import RevisionGraph
+from alembic_gate.history.revisions import ILLEGAL_ID_CHARS, RevisionFile
 
 # Problems named before "and N more".
 LISTED = 3
 
+# alembic.script.base._legacy_rev: a file without `revision` named by its id.
+_LEGACY_NAME = re.compile(r"([a-f0-9]+)\.py$")
+# Problems (revisions.py) of files Python cannot compile or open: alembic fails to import
+# them (SyntaxError, ImportError; a FIFO is never answered). A file over lint's 8 MiB
+# limit is read by alembic.
+_UNLOADABLE = (
+    "syntax error",
+    "not UTF-8",
+    "not ",
+    "bad coding line",
+    "file contains NUL",
+    "no `down_revision`",  # AttributeError
+)
+_TOO_LARGE = "cannot read file: larger than"
+_ID_PROBLEMS = ("`revision` id ", "`down_revision` id ", "`depends_on` id ")  # not allowed
+
 
 def problems(graph: RevisionGraph) -> list[str]:
     """Why alembic cannot load `graph`, one phrase each; [] when it can."""
-    found = [_dangling(d.child, d.target, d.kind) for d in graph.dangling]
+    odd = [rev for rev in graph.files if rev.problem is not None or rev.syntax_error is not None]
+    found = [_unloadable(rev) for rev in odd if fails_alembic(rev)]
+    found += [_dangling(d.child, d.target, d.kind) for d in graph.dangling]
     found += [f"revisions {' -> '.join(cycle)} need each other (AG005)" for cycle in graph.cycles()]
     found += [
         f"branch label {label} is on both {' and '.join(owners)} (AG006)"
         for label, owners in graph.duplicate_labels.items()
     ]
     return found
+
+
+def fails_alembic(rev: RevisionFile) -> bool:
+    """Whether alembic fails on `rev` (an AG007 file) as it loads the history, as alembic
+    1.20 does: tried on each problem lint reports."""
+    if rev.syntax_error is not None:  # its ids were read above the error
+        return True
+    problem = rev.problem
+    if problem is None or problem.startswith(_TOO_LARGE):
+        return False
+    if problem.startswith(_UNLOADABLE) or problem.startswith("cannot read file"):
+        return True
+    if problem.startswith("no `revision`"):  # CommandError, unless named by its id
+        return _LEGACY_NAME.match(os.path.basename(rev.file)) is None
+    if problem.startswith(_ID_PROBLEMS):
+        return _refused_ids(rev)
+    return False  # a value that is no literal: alembic evaluates it
+
+
+def _refused_ids(rev: RevisionFile) -> bool:
+    """A `revision` with '@', '-', '+' or ':' (RevisionError), a `down_revision` naming
+    such an id or a blank one, a `depends_on` naming such an id or one of spaces (KeyError);
+    alembic takes a blank `revision` and a `depends_on` of "" as they are."""
+    if rev.revision is not None and ILLEGAL_ID_CHARS.intersection(rev.revision):
+        return True
+    if any(ILLEGAL_ID_CHARS.intersection(rid) or not rid.strip() for rid in rev.parents):
+        return True
+    return any(
+        ILLEGAL_ID_CHARS.intersection(rid) or (rid and not rid.strip())
+        for rid in rev.depends_on.ids
+    )
+
+
+def _unloadable(rev: RevisionFile) -> str:
+    problem, _ = rev.syntax_error or (rev.problem, None)
+    return f"{rev.display}: {problem} (AG007)"
 
 
 def _dangling(child: str, target: str, kind: str) -> str:
