@@ -215,6 +215,40 @@ def test_safety_rules_only_for_new_revisions(
     assert codes(report) == [("AG103", f"{VERSIONS}/b2_m.py"), ("AG101", f"{VERSIONS}/c3_m.py")]
 
 
+def test_revisions_reached_through_links_at_the_base_are_not_new(
+    main_repo: Repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Links at the base are followed as in the working tree: the revision a link leads
+    to (outside the versions folder, through a second link, or to a file listed already)
+    is the base's own, so its drop is old and the branch's child of it sits on the base's
+    head; a link to a `.txt` file or to nothing is no revision."""
+    repo = main_repo
+    versions = repo.root / VERSIONS
+    shared = repo.root / "shared"
+    shared.mkdir()
+    (shared / "b2.py").write_text(migration("b2", "a1", 'op.drop_column("users", "name")'))
+    (shared / "b2_again.py").symlink_to("b2.py")
+    (shared / "notes.txt").write_text(migration("n9", "a1"))
+    (versions / "b2_link.py").symlink_to("../../shared/b2_again.py")
+    (versions / "a1_link.py").symlink_to("a1_m.py")
+    (versions / "notes.py").symlink_to("../../shared/notes.txt")
+    (versions / "gone.py").symlink_to("../../shared/gone.py")
+    (versions / "outside.py").symlink_to("/nonexistent/x.py")
+    repo.commit("b2 through links")
+    setup = AlembicSetup(None, "alembic", None, (str(versions),))
+    base = read_base_graph("main", setup, repo.root)
+    assert sorted(base.by_id) == ["a1", "b2"]
+    assert base.duplicates == {}
+    assert base.by_id["b2"].display == "shared/b2.py"
+    (versions / "gone.py").unlink()
+    (versions / "outside.py").unlink()
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.revision("c3", "b2")
+    repo.commit("c3 on b2")
+    code, report, _ = lint(repo, monkeypatch, capsys, "--base", "main")
+    assert (code, codes(report)) == (0, [])
+
+
 def test_not_null_column_on_a_table_the_branch_creates(
     main_repo: Repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -10,6 +10,7 @@ how to fetch it.
 from __future__ import annotations
 
 import hashlib
+import posixpath
 import re
 import subprocess
 from collections.abc import Sequence
@@ -167,22 +168,76 @@ def _relative(location: Path, root: Path, cwd: Path) -> PurePosixPath:
 def _list_sources(
     commit: str, folders: list[PurePosixPath], recursive: bool, root: Path
 ) -> dict[PurePosixPath, str]:
-    """Revision source files under `folders` at `commit`, in alembic's order: their blobs."""
-    specs = [str(folder) for folder in folders]
-    result = _git(["ls-tree", "-r", "-z", "--full-tree", commit, "--", *specs], root)
+    """Revision source files under `folders` at `commit`, in alembic's order: their blobs.
+    A symbolic link is taken as discovery takes it in the working tree: as the file it
+    points to, under that file's path and judged by its name (`_follow_links`)."""
+    found: dict[PurePosixPath, str] = {}
+    links: dict[PurePosixPath, str] = {}
+    for mode, blob, path in _tree_entries(commit, [str(f) for f in folders], root, "-r"):
+        if not _inside(path, folders, recursive):
+            continue
+        if mode == "120000":
+            links[path] = blob
+        elif _SOURCE_FILE.fullmatch(path.name):
+            found[path] = blob
+    if links:
+        found.update(_follow_links(commit, links, root))
+    order = sorted(found, key=lambda p: (_folder_index(p, folders), p.parts))
+    return {path: found[path] for path in order}
+
+
+def _tree_entries(
+    commit: str, specs: list[str], root: Path, *flags: str
+) -> list[tuple[str, str, PurePosixPath]]:
+    """(mode, blob, path) of the files `git ls-tree` lists at `commit` under `specs`
+    (links too: their blob holds the target; folders are left out)."""
+    args = ["--literal-pathspecs", "ls-tree", *flags, "-z", "--full-tree", commit, "--", *specs]
+    result = _git(args, root)
     if result.returncode != 0:
         raise UsageError(f"--base: git ls-tree failed: {result.stderr.decode().strip()}")
-    found: dict[PurePosixPath, str] = {}
+    entries: list[tuple[str, str, PurePosixPath]] = []
     for entry in result.stdout.decode("utf-8", "surrogateescape").split("\0"):
         meta, _, name = entry.partition("\t")
         fields = meta.split()
-        if len(fields) != 3 or fields[1] != "blob" or fields[0] == "120000":
-            continue
-        path = PurePosixPath(name)
-        if _SOURCE_FILE.fullmatch(path.name) and _inside(path, folders, recursive):
-            found[path] = fields[2]
-    order = sorted(found, key=lambda p: (_folder_index(p, folders), p.parts))
-    return {path: found[path] for path in order}
+        if len(fields) == 3 and fields[1] == "blob":
+            entries.append((fields[0], fields[2], PurePosixPath(name)))
+    return entries
+
+
+def _follow_links(
+    commit: str, links: dict[PurePosixPath, str], root: Path
+) -> dict[PurePosixPath, str]:
+    """The files the links lead to at `commit` whose names make them revisions, by their
+    own paths: a link to a file listed already is that file once. A link that leads out
+    of the repository, to a folder, to nothing, or into a loop gives none."""
+    found: dict[PurePosixPath, str] = {}
+    pending = links
+    seen: set[str] = {str(path) for path in links}
+    while pending:
+        texts = _read_blobs(list(pending.values()), root)
+        targets = [_joined(path, text) for path, text in zip(pending, texts, strict=True)]
+        wanted = sorted({str(t) for t in targets if t is not None} - seen)
+        if not wanted:
+            break
+        seen.update(wanted)
+        pending = {}
+        for mode, blob, path in _tree_entries(commit, wanted, root):
+            if str(path) not in wanted:  # a folder's child: the link named the folder
+                continue
+            if mode == "120000":
+                pending[path] = blob
+            elif _SOURCE_FILE.fullmatch(path.name):
+                found[path] = blob
+    return found
+
+
+def _joined(link: PurePosixPath, text: bytes) -> PurePosixPath | None:
+    """The repository path a link at `link` holding `text` points to; None outside."""
+    target = text.decode("utf-8", "surrogateescape")
+    if not target or target.startswith("/"):
+        return None
+    joined = posixpath.normpath(posixpath.join(str(link.parent), target))
+    return None if joined == ".." or joined.startswith("../") else PurePosixPath(joined)
 
 
 def _inside(path: PurePosixPath, folders: list[PurePosixPath], recursive: bool) -> bool:
