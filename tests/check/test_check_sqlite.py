@@ -350,6 +350,23 @@ def test_a_non_empty_database_is_refused(project: Project, check: Check, tmp_pat
     assert tables(f"sqlite:///{database}") == ["alembic_version", "customers", "posts", "users"]
 
 
+def test_a_round_trip_leaves_the_tables_held_before_alone(
+    project: Project, check: Check, tmp_path: Path
+) -> None:
+    """--allow-nonempty --roundtrip: a table the database held before check ran is not one
+    a downgrade should have removed (it was AG903 "left table customers behind", with the
+    fix op.drop_table('customers'))."""
+    project("generic")
+    database = tmp_path / "in_use.db"
+    with sqlite3.connect(database) as conn:
+        conn.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY)")
+    url = f"sqlite:///{database}"
+    flags = ["--allow-nonempty", "--roundtrip", "--ignore", "AG902", "--format", "json"]
+    run = check("--database-url", url, *flags)
+    assert (run.code, run.findings) == (0, []), run.out + run.err
+    assert tables(url) == ["alembic_version", "customers", "posts", "users"]
+
+
 def test_a_file_that_is_no_database_is_an_environment_error(
     project: Project, check: Check, tmp_path: Path
 ) -> None:

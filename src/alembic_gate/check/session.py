@@ -79,6 +79,9 @@ class Session:
         self.at_heads = False
         # Revisions `upgrade heads` applied (any engine).
         self.applied: set[str] = set()
+        # Per engine, what a --allow-nonempty database held before the first revision
+        # (as `roundtrip.leftovers` names it): no downgrade is to remove it.
+        self.held_before: dict[str, set[str]] = {}
 
     # -- setting up ------------------------------------------------------------
 
@@ -192,6 +195,10 @@ class Session:
                 allowed = self.request.allow_nonempty
                 # The first connection: a server that never answers ends the run here.
                 refuse_nonempty(url, shown, allowed, spec.connect_timeout)
+        if spec.kind == "url" and self.request.allow_nonempty and self.request.roundtrip:
+            for name, url in self.urls.items():
+                with connect(url) as conn:
+                    self.held_before[name] = set(roundtrip.leftovers(conn, ()))
         main = next(iter(self.urls.values()))
         values = targets.placeholders(main)
         for name, template in self.request.env.items():
@@ -452,7 +459,8 @@ class Session:
         for name, url in self.urls.items():
             with connect(url) as conn:
                 left = roundtrip.leftovers(conn, self._version_tables())
-            for item in left:
+            held = self.held_before.get(name, set())
+            for item in [item for item in left if item not in held]:
                 path, line = self._downgrade_of(item)
                 where = f" in {name}" if name else ""
                 message = f"the downgrade to base left {item}{where} behind"
