@@ -257,6 +257,29 @@ def test_a_failing_downgrade_is_ag903_at_its_line(project: Project, check: Check
     assert finding["message"].startswith("downgrade of c9e2b7d41a05 (add user email) failed: ")
 
 
+def test_an_irreversible_downgrade_is_suppressed_on_its_def_line(
+    project: Project, check: Check
+) -> None:
+    """AG903.md: a revision that cannot be undone raises and carries the suppression on
+    its `def downgrade` line; the finding is at the raising line, and the suppression
+    there was "unused" while the run failed."""
+    root = project("generic")
+    revision = root / "migrations/versions/c9e2b7d41a05_add_user_email.py"
+    edit(
+        revision,
+        "def downgrade() -> None:\n",
+        "def downgrade() -> None:  # alembic-gate: ignore[AG903]\n"
+        '    """Emails cannot be dropped again."""\n'
+        '    raise NotImplementedError("irreversible")\n',
+    )
+    run = check("--db", "sqlite", "--roundtrip", "--format", "json")
+    assert (run.code, run.findings) == (0, []), run.out + run.err
+    assert "unused suppression" not in run.out + run.err
+    edit(revision, "  # alembic-gate: ignore[AG903]", "")
+    [finding] = check("--db", "sqlite", "--roundtrip", "--format", "json").findings
+    assert (finding["code"], finding["line"]) == ("AG903", line_of(revision, "raise"))
+
+
 def test_flask_migrate_app_points_at_the_throwaway_database(project: Project, check: Check) -> None:
     root = project("flask")
     assert check("--db", "sqlite", "--flask-app", "app", "--roundtrip").code == 0

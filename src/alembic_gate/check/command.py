@@ -31,9 +31,10 @@ from alembic_gate.errors import GateError, UsageError
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import RULES
 from alembic_gate.findings.locks import RevisionLocks
+from alembic_gate.findings.suppress import Suppressions
 from alembic_gate.history.load import History, load_histories
 from alembic_gate.history.scope import check_since_known
-from alembic_gate.lint import build_report, lint_context, unread
+from alembic_gate.lint import build_report, lint_context, run_suppressions, unread
 from alembic_gate.reporters.output import Target, parse_formats, write_reports
 from alembic_gate.rules import LintContext, run_rules
 from alembic_gate.setup.settings import Settings, load_settings
@@ -172,7 +173,18 @@ def _run(
     findings = [redact.finding(f) for f in findings]
     skipped = {pair for ctx in contexts for pair in unread(ctx, settings)}
     new = [ctx.new_revisions for ctx in contexts]  # marked in the job summary's graph
-    report = build_report("check", findings, histories, settings, ran, args.formats, skipped, new)
+    suppressions = run_suppressions(histories, skipped)
+    findings = downgrade_suppressed(findings, suppressions, cwd)
+    report = build_report(
+        "check",
+        findings,
+        histories,
+        settings,
+        ran,
+        args.formats,
+        new=new,
+        suppressions=suppressions,
+    )
     report.coverage = coverage(args, [r for _, r in results], time.monotonic() - started)
     report.locks = locks
     report.notes = notes
@@ -313,6 +325,41 @@ def lock_tables(traced: list[RevisionLocks], everything: bool, cwd: Path) -> lis
         path = display_path(Path(revision.path), cwd) if revision.path else None
         shown.append(replace(revision, path=path))
     return shown
+
+
+def downgrade_suppressed(
+    findings: list[Finding], suppressions: Suppressions, cwd: Path
+) -> list[Finding]:
+    """`findings` less the AG903 ones inside a `def downgrade` that carries the
+    suppression on its own line: a revision that cannot be undone says so there (its
+    downgrade raises), while the finding is at the line that raised."""
+    kept = []
+    for finding in findings:
+        line = None
+        if finding.code == "AG903" and finding.path and finding.line:
+            line = downgrade_line(cwd / finding.path, finding.line)
+        moved = line not in {None, finding.line}
+        if not (moved and suppressions.matches(replace(finding, line=line))):
+            kept.append(finding)
+    return kept
+
+
+def downgrade_line(path: Path, line: int) -> int | None:
+    """The `def` line of the top-level downgrade function (`downgrade`, or a
+    multi-database `downgrade_<engine>`) of `path` that holds `line`, or None."""
+    import ast
+
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return None
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        named = node.name == "downgrade" or node.name.startswith("downgrade_")
+        if named and node.lineno <= line <= (node.end_lineno or node.lineno):
+            return node.lineno
+    return None
 
 
 def result_findings(result: Result, history: History, cwd: Path) -> list[Finding]:
