@@ -98,3 +98,24 @@ def test_a_line_that_failed_with_rows_gets_no_lock_finding() -> None:
     assert [f.code for f in reconcile([], runs).findings] == ["AG904", "AG907"]
     runs = Measurements([measured("AG906", 12)])
     assert [f.code for f in reconcile([], runs).findings] == ["AG906"]
+
+
+def test_a_batch_op_line_is_held_against_the_line_its_batch_ran_at() -> None:
+    # Lines 21-23 lie in `with op.batch_alter_table(...)` on line 20: their statements
+    # ran when the block ended, and the trace tied them to line 20.
+    def runs_at(line: tuple[str, int]) -> tuple[str, int]:
+        return (line[0], 20) if 21 <= line[1] <= 23 else line
+
+    rewrite = Measurements([measured("AG905", 20)])
+    rewrite.watch("locks", [(PATH, 20)])
+    result = reconcile([static("AG106", 22)], rewrite, runs_at)
+    assert [(f.code, f.line) for f in result.findings] == [("AG905", 20)]
+    clean = Measurements()
+    clean.watch("locks", [(PATH, 20)])
+    assert reconcile([static("AG106", 22)], clean, runs_at).findings == []
+    # A line the measurement watched itself is held against its own findings.
+    own = Measurements([measured("AG905", 20)])
+    own.watch("locks", [(PATH, 20), (PATH, 22)])
+    assert [f.code for f in reconcile([static("AG106", 22)], own, runs_at).findings] == ["AG905"]
+    assert [f.code for f in reconcile([static("AG106", 22)], own, runs_at).refuted] == ["AG106"]
+    assert [f.code for f in reconcile([static("AG106", 30)], clean, runs_at).findings] == ["AG106"]

@@ -576,3 +576,30 @@ def test_an_index_built_in_sql_is_measured_as_the_call_would_be(local: Path) -> 
     assert static.finding("AG105", INDEX)["message"].startswith(
         "CREATE INDEX (SQL run by execute())"
     )
+
+
+@pytest.mark.postgres
+def test_a_type_change_in_a_batch_is_one_finding(local: Path) -> None:
+    """A batch's statements run when its `with` block ends, so the trace ties them to the
+    `with` line, while lint warns at the batch_op.* line inside it: the measurement
+    stands in the warning's place there too (it was AG905 and AG106 for one hazard)."""
+    root = Path(shutil.copytree(PROJECTS / "check_locks", local / uuid.uuid4().hex[:8]))
+    bigint = root / BIGINT
+    text = bigint.read_text()
+    written = (
+        "    op.alter_column(\n"
+        '        "accounts", "balance", existing_type=sa.Integer(), type_=sa.BigInteger()\n'
+        "    )\n"
+    )
+    assert written in text
+    batch = (
+        '    with op.batch_alter_table("accounts") as batch_op:\n'
+        "        batch_op.alter_column(\n"
+        '            "balance", existing_type=sa.Integer(), type_=sa.BigInteger()\n'
+        "        )\n"
+    )
+    bigint.write_text(text.replace(written, batch, 1))
+    run = _check(local, "-x", "lock_timeout=options", root=root)
+    assert run.found(BIGINT) == [("AG905", line_of(bigint, "with op.batch_alter_table("))]
+    static = _check(local, "--ignore", "AG905,AG906,AG907", root=root)
+    assert static.found(BIGINT) == [("AG106", line_of(bigint, "batch_op.alter_column("))]

@@ -23,6 +23,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import FrameType
 
+from alembic_gate.check.batches import BatchLines
 from alembic_gate.check.databases import provision, validate
 from alembic_gate.check.process import WorkerProcess
 from alembic_gate.check.protocol import DatabaseSpec, Note, Request, Result, fill
@@ -165,7 +166,7 @@ def _run(
             measured.watch(observed.kind, lines)
         locks += [redact.locks(r) for r in lock_tables(result.locks, ctx.scope is None, cwd)]
         notes += [redact(note_line(note, cwd)) for note in result.notes]
-    findings += reconcile(static, measured).findings
+    findings += reconcile(static, measured, BatchLines(cwd)).findings
     if "locks" in measured.watched:  # traced: PostgreSQL
         codes += TRACE_CODES
     safety_codes = [c for c in RULES if c.startswith(SAFETY_PREFIX) and settings.is_enabled(c)]

@@ -10,6 +10,9 @@ warning points at, the measurement wins:
 - it did not watch that line (a table it could not fill, an engine it cannot trace,
   a revision out of scope): the static warning stays as it is.
 
+A warning on a `batch_op.*` line is held against the line its statements ran at (the
+batch's `with` line: `runs_at`) when the measurements say nothing of its own line.
+
 A static warning is dropped only when every measurement that applies to its rule and
 that ran in this check watched its line. A line that failed with rows (AG904) gets no
 lock or rewrite finding (AG905, AG906): the statement ran again on emptied tables, so the
@@ -18,7 +21,7 @@ trace saw seeding's work rather than the statement's.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from alembic_gate.findings import Finding
 from alembic_gate.shared.records import field, record
@@ -62,7 +65,11 @@ class Reconciled:
     confirmed: list[Finding] = field(default_factory=list)
 
 
-def reconcile(static: Sequence[Finding], measured: Measurements) -> Reconciled:
+def reconcile(
+    static: Sequence[Finding],
+    measured: Measurements,
+    runs_at: Callable[[Line], Line] | None = None,
+) -> Reconciled:
     """`static` (lint's warnings) and `measured.findings`, one finding per hazard and line."""
     kept: list[Finding] = []
     result = Reconciled(kept)
@@ -72,6 +79,8 @@ def reconcile(static: Sequence[Finding], measured: Measurements) -> Reconciled:
             kept.append(finding)
             continue
         line = (finding.path, finding.line)
+        if runs_at is not None and not _said(measured, kinds, line):
+            line = runs_at(line)
         if measured.hazard_at(kinds, line):
             result.confirmed.append(finding)
         elif all(line in measured.watched[kind] for kind in kinds):
@@ -80,6 +89,11 @@ def reconcile(static: Sequence[Finding], measured: Measurements) -> Reconciled:
             kept.append(finding)
     kept.extend(_measured(measured.findings))
     return result
+
+
+def _said(measured: Measurements, kinds: Sequence[str], line: Line) -> bool:
+    """Whether a measurement of `kinds` watched `line` or found a hazard there."""
+    return measured.hazard_at(kinds, line) or any(line in measured.watched[k] for k in kinds)
 
 
 # Statement findings a failure with rows makes moot: the statement failed, its tables were
