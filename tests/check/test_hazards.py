@@ -146,6 +146,34 @@ def test_a_rewrite_is_ag905_not_also_ag906() -> None:
     assert analyse(rev).locks.rows[0].rewrite is True
 
 
+def test_a_rewrite_of_a_partitioned_table_is_ag905_not_also_ag906() -> None:
+    """A partitioned table has no file of its own (relfilenode 0): ALTER TABLE on it
+    rewrites its partitions under an ACCESS EXCLUSIVE lock on it too. That lock is the
+    rewrite's, not a second hazard (it was AG906 on the parent besides AG905)."""
+    parent, first, second = 16600, 16610, 16620
+    rev = revision(
+        statement(
+            10,
+            "ALTER TABLE events ALTER COLUMN n TYPE BIGINT",
+            0,
+            0.01,
+            {parent: {AE}, first: {AE}, second: {AE}},
+            nodes={parent: 0, first: 98, second: 99},
+            work={first: (1, 0), second: (1, 0)},
+        )
+    )
+    rev.tables[parent] = Table("events", 0, (0, 0))
+    rev.tables[first] = Table("events_2024", 3, (0, 0))
+    rev.tables[second] = Table("events_2025", 4, (0, 0))
+    assert codes(rev) == [("AG905", 10), ("AG907", 10)]
+    [finding] = [f for f in analyse(rev).findings if f.code == "AG905"]
+    assert (
+        "rewrote events_2024 and events_2025 (through the partitioned table events)"
+        in finding.message
+    )
+    assert "blocks every query on events, events_2024 and events_2025" in finding.message
+
+
 def test_truncate_gets_a_new_file_but_is_no_rewrite() -> None:
     rev = revision(statement(10, "TRUNCATE users", 0, 0.001, {USERS: {AE}}, nodes={USERS: 99}))
     assert codes(rev) == [("AG907", 10)]

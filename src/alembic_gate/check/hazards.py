@@ -272,13 +272,16 @@ def _rewrites(revision: Revision, steps: list[_Step], index: int) -> list[RawFin
     if not step.rewritten or re.match(r"\s*TRUNCATE\b", statement.sql, re.IGNORECASE):
         return []
     names = [revision.tables[oid].name for oid in step.rewritten]
+    parents = [revision.tables[oid].name for oid in _partitioned(revision, step)]
+    through = f" (through the partitioned table {_and(parents)})" if parents else ""
     oid = step.rewritten[0]
     released = _release(steps, index, oid, ACCESS_EXCLUSIVE)
     held = _held_seconds(revision, steps, index, released)
+    blocked = BLOCKED["reads and writes"].format(table=_and(parents + names))
     message = (
-        f"`{short_sql(statement.sql)}` rewrote {_and(names)}: PostgreSQL wrote a new copy of "
-        f"the table and its indexes under an ACCESS EXCLUSIVE lock, which blocks "
-        f"{BLOCKED['reads and writes'].format(table=_and(names))} for the whole copy, and "
+        f"`{short_sql(statement.sql)}` rewrote {_and(names)}{through}: PostgreSQL wrote a new "
+        f"copy of the table and its indexes under an ACCESS EXCLUSIVE lock, which blocks "
+        f"{blocked} for the whole copy, and "
         f"the copy takes as long as the table is big ({secs(statement.seconds)} here; the "
         f"revision held the lock {secs(held)})"
     )
@@ -286,6 +289,18 @@ def _rewrites(revision: Revision, steps: list[_Step], index: int) -> list[RawFin
     # The key names no timing: the message's first clause holds this run's.
     key = f"rewrote {_and(names)}"
     return [RawFinding("AG905", message, statement.path, statement.line, fix, key)]
+
+
+def _partitioned(revision: Revision, step: _Step) -> list[int]:
+    """The partitioned tables (no file of their own: relfilenode 0) a rewriting statement
+    locked ACCESS EXCLUSIVE: the rewrite of their partitions holds them too."""
+    if not step.rewritten:
+        return []
+    return [
+        oid
+        for oid, modes in sorted(step.new.items())
+        if revision.tables[oid].relfilenode == 0 and _strongest(modes) == ACCESS_EXCLUSIVE
+    ]
 
 
 def _rewrite_fix(statement: Statement) -> str:
@@ -311,9 +326,10 @@ def _blocking(revision: Revision, steps: list[_Step], index: int) -> list[RawFin
     step = steps[index]
     statement = step.statement
     by_rank: dict[int, list[int]] = {}
+    rewrites = set(step.rewritten) | set(_partitioned(revision, step))
     for oid, modes in sorted(step.new.items()):
         rank = _strongest(modes)
-        if rank >= SHARE and oid not in step.rewritten:
+        if rank >= SHARE and oid not in rewrites:
             by_rank.setdefault(rank, []).append(oid)
     own = _own_reasons(revision, step)
     sentences = []
