@@ -603,3 +603,26 @@ def test_a_type_change_in_a_batch_is_one_finding(local: Path) -> None:
     assert run.found(BIGINT) == [("AG905", line_of(bigint, "with op.batch_alter_table("))]
     static = _check(local, "--ignore", "AG905,AG906,AG907", root=root)
     assert static.found(BIGINT) == [("AG106", line_of(bigint, "batch_op.alter_column("))]
+
+
+@pytest.mark.postgres
+def test_statements_on_another_connection_are_not_the_migrations(local: Path) -> None:
+    """A revision that reads a table through a connection of its own: that backend's
+    locks and counters are not the migration's (its scan was taken for the next
+    statement's, a false AG906 on an instant ADD COLUMN)."""
+    root = Path(shutil.copytree(PROJECTS / "check_locks", local / uuid.uuid4().hex[:8]))
+    add_note = root / ADD_NOTE
+    text = add_note.read_text()
+    first = '    op.add_column("accounts", sa.Column("note"'
+    assert first in text
+    other = (
+        "    with op.get_bind().engine.connect() as other:\n"
+        '        other.execute(sa.text("SELECT count(*) FROM accounts"))\n'
+    )
+    add_note.write_text(text.replace(first, other + first, 1))
+    run = _check(local, "-x", "lock_timeout=options", root=root)
+    assert run.found(ADD_NOTE) == []
+    [revision] = [r for r in run.report["locks"] if r["path"] == ADD_NOTE] or [None]
+    assert revision is None or all(
+        row["line"] != line_of(add_note, "SELECT") for row in revision["rows"]
+    )

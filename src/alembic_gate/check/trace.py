@@ -22,10 +22,11 @@ An Observer (see `check.observe`). For each revision in scope it
 4. once the revision has run, hands the records to `check.hazards`.
 
 Statements that are not the revision's (alembic's version table, another measurement's
-rows: seeding) are not traced; the counters they may have moved are read again before the
-next traced statement. Statements in an autocommit block run outside any transaction:
-their locks end with them, so there is nothing to read afterwards; they are recorded, not
-queried.
+rows: seeding) are not traced, nor those on a connection a revision opened itself (another
+backend: its locks and counters are not the migration's); the counters they may have
+moved are read again before the next traced statement. Statements in an autocommit block
+run outside any transaction: their locks end with them, so there is nothing to read
+afterwards; they are recorded, not queried.
 """
 
 from __future__ import annotations
@@ -106,6 +107,8 @@ class LockTracer(Observer):
         self._dirty = False
         self._version_statement: re.Pattern[str] | None = None
         self._baseline: dict[int, tuple[int, int]] = {}
+        # The connection the revision being traced runs on (env.py's, op.get_bind()).
+        self._connection: Any = None
 
     # -- Observer hooks --------------------------------------------------------------
 
@@ -143,6 +146,7 @@ class LockTracer(Observer):
             self._revision = Revision(script.revision, path, {}, [], stopped=_why(exc))
             return
         self._ran_in.add(key)
+        self._connection = context.connection
         self._current, self._stale, self._dirty = tables, False, False
         self._version_statement = _version_statement(context)
         existing = dict(tables.by_oid)
@@ -260,6 +264,11 @@ class LockTracer(Observer):
         if revision is None or self._attributor is None:
             self._dirty = self._dirty or not self._versions(statement)
             return
+        if self._elsewhere(conn):
+            # A connection of the revision's own: another backend, whose locks and
+            # counters are not the migration's (its DDL can rename tables, though).
+            self._untouched.saw(statement)
+            return
         # alembic-gate's own statements first: they need no walk up the stack.
         where = None if _issued_by_gate(args) else self._attributor.current(skip=2)
         if where is None:
@@ -279,6 +288,13 @@ class LockTracer(Observer):
             finally:
                 self._overhead += time.perf_counter() - began
         self._pending = (where, statement, self._clock(), False)
+
+    def _elsewhere(self, conn: Any) -> bool:
+        """Whether `conn` is not the migration's connection (nor a branch of it)."""
+        own = self._connection
+        if conn is own or own is None:
+            return False
+        return pgstate.dbapi_connection(conn) is not pgstate.dbapi_connection(own)
 
     def _versions(self, statement: str) -> bool:
         """Whether `statement` is alembic's update of its version table."""
