@@ -205,6 +205,29 @@ def test_an_autocommit_block_ends_the_locks_taken_before_it() -> None:
     assert analysis.watched == [(PATH, 10), (PATH, 14)]
 
 
+def test_statements_outside_a_transaction_are_noted_as_not_measured() -> None:
+    """A plain CREATE INDEX in an autocommit block holds its SHARE lock for the whole
+    build, and an ALTER there may rewrite: neither can be read once it committed, so
+    the lock table says so instead of showing the revision as clean."""
+    rev = revision(
+        statement(12, "CREATE INDEX ix ON orders (b)", 0.5, 2.5, autocommit=True),
+        statement(13, "CREATE INDEX CONCURRENTLY ix2 ON orders (c)", 2.5, 3.0, autocommit=True),
+        statement(14, "ALTER TABLE orders ALTER COLUMN b TYPE bigint", 3.0, 3.5, autocommit=True),
+        statement(15, "SET lock_timeout = '5s'", 3.5, 3.5, autocommit=True),
+    )
+    analysis = analyse(rev)
+    assert (analysis.findings, analysis.locks.rows) == ([], [])
+    assert analysis.locks.note == (
+        "lines 12 and 14 ran outside a transaction (autocommit_block()): their locks and "
+        "rewrites are not measured (a plain CREATE INDEX there still blocks writes while "
+        "it builds)"
+    )
+    concurrently = revision(
+        statement(13, "CREATE INDEX CONCURRENTLY ix2 ON orders (c)", 0, 1, autocommit=True)
+    )
+    assert analyse(concurrently).locks.note == ""
+
+
 def test_tables_locked_before_the_revision_hide_its_locks() -> None:
     rev = revision(
         statement(10, "CREATE INDEX ix ON users (a)", 0, 0.001, {USERS: {AE, SHARE}}),

@@ -153,9 +153,38 @@ def analyse(revision: Revision) -> Analysis:
     if revision.stopped:
         note = f"{note}; " if note else ""
         note += f"tracing stopped part-way: {revision.stopped}"
+    outside = _outside(revision)
+    if outside:
+        note = f"{note}; " if note else ""
+        note += outside
     locks = RevisionLocks(revision.revision, revision.path, len(revision.statements), rows, note)
     watched = [] if masked or revision.stopped else _watched(revision)
     return Analysis(_merged(findings), locks, watched)
+
+
+# Statements outside a transaction that block nothing (or no table) for long.
+_HARMLESS_OUTSIDE = re.compile(
+    r"\s*(?:SET|RESET|SHOW|COMMIT|BEGIN|ALTER\s+TYPE)\b|.*\bCONCURRENTLY\b",
+    re.IGNORECASE | re.DOTALL,
+)
+_PLAIN_INDEX = re.compile(r"\s*CREATE\s+(?:UNIQUE\s+)?INDEX\b", re.IGNORECASE)
+
+
+def _outside(revision: Revision) -> str:
+    """What the lock table says of the statements that ran outside a transaction (in an
+    autocommit block): their locks ended with them, unread, and a rewrite went unseen."""
+    unread = [s for s in revision.statements if s.autocommit and not _HARMLESS_OUTSIDE.match(s.sql)]
+    if not unread:
+        return ""
+    lines = [str(line) for line in dict.fromkeys(s.line for s in unread)]
+    text = (
+        f"line{'s' if len(lines) > 1 else ''} {_and(lines)} ran outside a transaction "
+        f"(autocommit_block()): {'their' if len(lines) > 1 else 'its'} locks and rewrites "
+        "are not measured"
+    )
+    if any(_PLAIN_INDEX.match(s.sql) for s in unread):
+        text += " (a plain CREATE INDEX there still blocks writes while it builds)"
+    return text
 
 
 def _masked(revision: Revision) -> list[int]:
