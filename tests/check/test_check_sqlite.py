@@ -275,6 +275,13 @@ def test_an_irreversible_downgrade_is_suppressed_on_its_def_line(
     run = check("--db", "sqlite", "--roundtrip", "--format", "json")
     assert (run.code, run.findings) == (0, []), run.out + run.err
     assert "unused suppression" not in run.out + run.err
+    # Not a silent pass: the round trip went no further than that downgrade.
+    assert json.loads(run.out)["notes"] == [
+        "migrations/versions/c9e2b7d41a05_add_user_email.py:"
+        f"{line_of(revision, 'raise')}: the round trip stopped at a suppressed AG903 (downgrade "
+        "of c9e2b7d41a05 (add user email) failed): the downgrades below it, the upgrade "
+        "again and the comparison did not run"
+    ]
     edit(revision, "  # alembic-gate: ignore[AG903]", "")
     [finding] = check("--db", "sqlite", "--roundtrip", "--format", "json").findings
     assert (finding["code"], finding["line"]) == ("AG903", line_of(revision, "raise"))

@@ -175,10 +175,9 @@ def _run(
     skipped = {pair for ctx in contexts for pair in unread(ctx, settings)}
     new = [ctx.new_revisions for ctx in contexts]  # marked in the job summary's graph
     suppressions = run_suppressions(histories, skipped)
-    findings = downgrade_suppressed(findings, suppressions, cwd)
     report = build_report(
         "check",
-        findings,
+        downgrade_suppressed(findings, suppressions, cwd),
         histories,
         settings,
         ran,
@@ -188,7 +187,7 @@ def _run(
     )
     report.coverage = coverage(args, [r for _, r in results], time.monotonic() - started)
     report.locks = locks
-    report.notes = notes
+    report.notes = notes + stopped_round_trip(findings, report.findings, settings)
     write_reports(report, targets)
     return report.exit_code
 
@@ -328,6 +327,10 @@ def lock_tables(traced: list[RevisionLocks], everything: bool, cwd: Path) -> lis
     return shown
 
 
+# What a round trip's AG903 failures begin with (check.session's phases).
+ROUND_TRIP_STEPS = ("downgrade", "upgrade after the downgrade to base")
+
+
 def downgrade_suppressed(
     findings: list[Finding], suppressions: Suppressions, cwd: Path
 ) -> list[Finding]:
@@ -361,6 +364,32 @@ def downgrade_line(path: Path, line: int) -> int | None:
         if named and node.lineno <= line <= (node.end_lineno or node.lineno):
             return node.lineno
     return None
+
+
+def stopped_round_trip(
+    findings: list[Finding], shown: list[Finding], settings: Settings
+) -> list[str]:
+    """Notes on the round trips a failure stopped whose AG903 the report leaves out (a
+    downgrade that cannot be undone, suppressed): what did not run after it."""
+    kept = {(f.code, f.path, f.line, f.message) for f in shown}
+    how = "a suppressed" if settings.is_enabled("AG903") else "an ignored"
+    notes = []
+    for finding in findings:
+        what, failed, _ = finding.message.partition(" failed: ")
+        if finding.code != "AG903" or not failed or not what.startswith(ROUND_TRIP_STEPS):
+            continue
+        if (finding.code, finding.path, finding.line, finding.message) in kept:
+            continue
+        rest = (
+            "the downgrades below it, the upgrade again"
+            if what[0] == "d"
+            else "the rest of the upgrade"
+        )
+        rest += " and the comparison did not run"
+        where = ":".join(str(part) for part in (finding.path, finding.line) if part)
+        note = f"the round trip stopped at {how} AG903 ({what} failed): {rest}"
+        notes.append(f"{where}: {note}" if where else note)
+    return notes
 
 
 def result_findings(result: Result, history: History, cwd: Path) -> list[Finding]:
