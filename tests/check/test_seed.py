@@ -279,35 +279,6 @@ def test_what_cannot_be_made_says_why(sqlite: sa.Connection) -> None:
     assert sqlite.execute(sa.select(sa.func.count()).select_from(refused)).scalar() == 0
 
 
-def test_certain_tables_skip_the_savepoint() -> None:
-    metadata = sa.MetaData()
-    plain = sa.Table(
-        "plain",
-        metadata,
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("name", sa.String(20), unique=True),
-        sa.Column("flag", sa.Boolean),
-    )
-    checked = sa.Table(
-        "checked",
-        metadata,
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.CheckConstraint("id > 0"),
-    )
-    flags = sa.Table(  # three rows of two booleans repeat: a unique key over them can fail
-        "flags",
-        metadata,
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("a", sa.Boolean),
-        sa.Column("b", sa.Boolean),
-        sa.UniqueConstraint("a", "b"),
-    )
-    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
-    assert seed.certain(plain, dialect)
-    assert not seed.certain(checked, dialect)
-    assert not seed.certain(flags, dialect)
-
-
 def test_a_table_of_server_keys_only_gets_default_rows(sqlite: sa.Connection) -> None:
     metadata = sa.MetaData()
     table = sa.Table("posts", metadata, sa.Column("id", sa.Integer, primary_key=True))

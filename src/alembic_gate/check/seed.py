@@ -649,29 +649,27 @@ def autocommit(dbapi_connection: Any) -> bool:
     return bool(getattr(dbapi_connection, "autocommit", False))
 
 
-def insert(
-    conn: Connection, clause: TableClause, rows: list[dict[str, Any]], guarded: bool = True
-) -> None:
-    with savepoint(conn) if guarded else nullcontext():
-        if rows and rows[0]:
-            conn.execute(sa.insert(clause).values(rows), execution_options=OPTIONS)
-        else:  # every column is the server's: one DEFAULT VALUES row each
-            for _ in rows:
-                conn.execute(sa.insert(clause), execution_options=OPTIONS)
+def insert(conn: Connection, clause: TableClause, rows: list[dict[str, Any]]) -> None:
+    if rows and rows[0]:
+        conn.execute(sa.insert(clause).values(rows), execution_options=OPTIONS)
+    else:  # every column is the server's: one DEFAULT VALUES row each
+        for _ in rows:
+            conn.execute(sa.insert(clause), execution_options=OPTIONS)
 
 
-def fill(
-    table: sa.Table, conn: Connection, parent_values: ParentValues, sure: bool = False
-) -> tuple[int, str]:
+def fill(table: sa.Table, conn: Connection, parent_values: ParentValues) -> tuple[int, str]:
     """Insert rows of the first shape that works: (rows inserted, why none could be).
-    `sure`: the table is as create_table declared it and `certain()` holds, so the first
-    shape needs no savepoint."""
+    Each try (the parents' keys read, the insert) runs in a savepoint: it runs inside the
+    migration's transaction, which a failure must not leave aborted. No shape is sure to
+    work even on a table as create_table declared it: a revision may have written rows
+    through the DBAPI cursor, which seeding does not see, whose keys the insert meets."""
     refused: list[str] = []  # what the database said: the first is the most telling
     failures: list[str] = []
     for shape in SHAPES:
         try:
-            clause, rows = rows_for(table, conn.dialect, parent_values, shape)
-            insert(conn, clause, rows, guarded=not (sure and shape == SHAPES[0]))
+            with savepoint(conn):
+                clause, rows = rows_for(table, conn.dialect, parent_values, shape)
+                insert(conn, clause, rows)
         except Unfillable as exc:
             failures.append(str(exc))
         except sa.exc.DBAPIError as exc:  # a CHECK, a trigger, a value the database refused
@@ -681,42 +679,6 @@ def fill(
         else:
             return len(rows), ""
     return 0, (refused + failures + ["no rows could be made"])[0]
-
-
-# Types whose generated values the database always takes (no domain, no user type).
-_PLAIN = (sa.Integer, sa.Numeric, sa.String, sa.Date, sa.DateTime, sa.Time, sa.JSON, sa.LargeBinary)
-
-
-def certain(table: sa.Table, dialect: Dialect) -> bool:
-    """Whether the first shape of rows cannot fail on a table as `table` declares it:
-    no CHECK constraint, plain types, and every key (primary, unique) holding a column
-    whose values are distinct by construction."""
-    if any(isinstance(c, sa.CheckConstraint) for c in table.constraints):
-        return False
-    referencing = {
-        element.parent.name for fk in table.foreign_key_constraints for element in fk.elements
-    }
-    distinct = set()
-    for column in table.columns:
-        if server_filled(table, column):
-            distinct.add(column.name)
-            continue
-        if type(column.type).__name__ == "DOMAIN" or isinstance(column.type, satypes.TypeDecorator):
-            return False
-        type_ = resolve(column.type, dialect)
-        if isinstance(type_, sa.Boolean | sa.Enum) or type(type_).__name__ in _BY_NAME:
-            continue
-        if not isinstance(type_, _PLAIN):
-            return False
-        if column.name not in referencing:
-            distinct.add(column.name)
-    keys = [
-        {c.name for c in constraint.columns}
-        for constraint in table.constraints
-        if isinstance(constraint, sa.UniqueConstraint | sa.PrimaryKeyConstraint)
-    ]
-    keys += [{c.name for c in index.columns} for index in table.indexes if index.unique]
-    return all(key & distinct for key in keys if key)
 
 
 def reason(exc: BaseException) -> str:

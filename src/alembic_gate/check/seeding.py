@@ -268,7 +268,6 @@ class Tracker:
     def _reset(self) -> None:
         self.created: list[tuple[sa.Table, Line | None]] = []
         self.stale: set[TableKey] = set()
-        self.uncertain: set[TableKey] = set()  # a unique index was added: use a savepoint
         self.raw_ddl = False
         self.creating = 0
         self.operation: Any = None
@@ -412,11 +411,8 @@ class Tracker:
             else:
                 tables[key] = found
         values = self._parent_values(conn)
-        postgres = self.dialect.name == "postgresql"
         for key in parents_first(tables):
-            declared = wanted[key] is not None and key not in self.uncertain
-            sure = postgres and declared and seed.certain(tables[key], self.dialect)
-            count, why = seed.fill(tables[key], conn, values, sure)
+            count, why = seed.fill(tables[key], conn, values)
             if not count and wanted[key] is not None:  # declared by create_table: reflect
                 reflected = self._reflect(conn, key)
                 if reflected is not None:
@@ -471,11 +467,8 @@ class Tracker:
         if _TABLE_DDL.match(statement):
             self.raw_ddl = True
         for table, _ in self.created:
-            if table.name.lower() in words:
-                if not head.startswith(_HARMLESS):
-                    self.stale.add(key_of(table))
-                elif head.startswith("CREATE UNIQUE"):
-                    self.uncertain.add(key_of(table))
+            if table.name.lower() in words and not head.startswith(_HARMLESS):
+                self.stale.add(key_of(table))
 
     def _lines(self) -> list[Line | None]:
         if self.flushing is not None:
