@@ -412,16 +412,45 @@ class Tracker:
                 tables[key] = found
         values = self._parent_values(conn)
         for key in parents_first(tables):
-            count, why = seed.fill(tables[key], conn, values)
-            if not count and wanted[key] is not None:  # declared by create_table: reflect
-                reflected = self._reflect(conn, key)
-                if reflected is not None:
-                    count, why = seed.fill(reflected, conn, values)
+            count, why = self._fill(conn, key, tables[key], wanted[key] is not None, values)
             if count:
                 self._hold(key, count)
                 self.seeded.add(key)
+            elif not why:
+                self._hold(key, 0)
             else:
                 self.observer.note(key, why, self.where.get(key), step, starting)
+
+    def _fill(
+        self,
+        conn: Connection,
+        key: TableKey,
+        table: sa.Table,
+        declared: bool,
+        values: seed.ParentValues,
+    ) -> tuple[int, str]:
+        """Rows for `table`: (rows inserted, why none could be); (0, "") when the insert
+        failed on rows the table holds already. Those are rows a revision wrote where
+        seeding does not see them (through the DBAPI cursor), whose keys seeding's met:
+        the table holds rows, kept as after a revision's op.execute("INSERT ...")."""
+        count, why = seed.fill(table, conn, values)
+        if count:
+            return count, ""
+        if self._holds_rows(conn, key):
+            return 0, ""
+        if declared:  # declared by create_table, and changed since: reflect it
+            reflected = self._reflect(conn, key)
+            if reflected is not None:
+                return seed.fill(reflected, conn, values)
+        return 0, why
+
+    def _holds_rows(self, conn: Connection, key: TableKey) -> bool:
+        """Whether the table holds rows; False where it cannot be read."""
+        try:
+            with seed.savepoint(conn):
+                return self._has_rows(conn, key)
+        except sa.exc.DBAPIError:
+            return False
 
     def clear(self) -> None:
         """Delete the rows seeding inserted (before the round trip)."""
