@@ -347,9 +347,16 @@ class Tracker:
     def _tables(self, conn: Connection) -> set[TableKey]:
         return rows.tables(_run(conn), self.dialect)
 
-    def _has_rows(self, conn: Connection, key: TableKey) -> bool:
+    def _has_rows(self, conn: Connection, key: TableKey) -> bool | None:
+        """Whether the table holds rows; None where it cannot be read (a revision renamed
+        or dropped it after creating it). Read in a savepoint: inside the migration's
+        transaction, which a failure must not leave aborted."""
         query = sa.select(sa.literal(1)).select_from(sa.table(key[1], schema=key[0])).limit(1)
-        return conn.execute(query, execution_options=seed.OPTIONS).first() is not None
+        try:
+            with seed.savepoint(conn):
+                return conn.execute(query, execution_options=seed.OPTIONS).first() is not None
+        except sa.exc.DBAPIError:
+            return None
 
     def _hold(self, key: TableKey, count: int) -> None:
         self.held[key] = count
@@ -386,12 +393,13 @@ class Tracker:
 
     def _empty_ones(self, conn: Connection, keys: set[TableKey]) -> dict[TableKey, None]:
         """Of `keys`, the tables holding no rows yet; those that hold rows already are
-        held as they are."""
+        held as they are, and those that cannot be read (gone) are left out."""
         wanted: dict[TableKey, None] = {}
         for key in sorted(keys, key=str):
-            if self._has_rows(conn, key):
+            held = self._has_rows(conn, key)
+            if held:
                 self._hold(key, 0)
-            else:
+            elif held is not None:
                 wanted[key] = None
         return wanted
 
@@ -436,21 +444,13 @@ class Tracker:
         count, why = seed.fill(table, conn, values)
         if count:
             return count, ""
-        if self._holds_rows(conn, key):
+        if self._has_rows(conn, key):
             return 0, ""
         if declared:  # declared by create_table, and changed since: reflect it
             reflected = self._reflect(conn, key)
             if reflected is not None:
                 return seed.fill(reflected, conn, values)
         return 0, why
-
-    def _holds_rows(self, conn: Connection, key: TableKey) -> bool:
-        """Whether the table holds rows; False where it cannot be read."""
-        try:
-            with seed.savepoint(conn):
-                return self._has_rows(conn, key)
-        except sa.exc.DBAPIError:
-            return False
 
     def clear(self) -> None:
         """Delete the rows seeding inserted (before the round trip)."""
