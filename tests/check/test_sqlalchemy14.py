@@ -9,6 +9,7 @@ Python in a copy of a 1.4-style project, as a subprocess.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from .conftest import POSTGRES_IMAGE, PROJECTS, Run, tables
+from .conftest import POSTGRES_IMAGE, PROJECTS, Run, edit, tables
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = ROOT / ".venv-sa14" / "bin" / "python"
@@ -115,6 +116,26 @@ def test_a_driver_sqlalchemy_14_lacks_is_a_usage_error(
     assert "SQLAlchemy 1.4.54 has no dialect 'postgresql+psycopg'" in run.err
     assert "use postgresql+psycopg2://" in run.err
     assert "Traceback" not in run.err and SECRET not in run.err
+
+
+@pytest.mark.postgres
+def test_rows_a_revision_wrote_through_the_cursor_with_sqlalchemy_14(
+    gate: Callable[[str], tuple[Path, Gate]], postgres_url: str
+) -> None:
+    """Seeding's insert meets rows the first revision wrote through the DBAPI cursor
+    (users' serial hands out their ids again): it fails in a savepoint of its own, the
+    table keeps the revision's rows, and the revisions after it run."""
+    root, check = gate("sa14")
+    edit(
+        root / "migrations/versions/4f1c2a9e0b11_create_users.py",
+        '        sa.PrimaryKeyConstraint("id"),\n    )\n',
+        '        sa.PrimaryKeyConstraint("id"),\n    )\n'
+        "    op.get_bind().connection.cursor().execute(\n"
+        "        \"INSERT INTO users (id, name) VALUES (1, 'ada'), (2, 'bob')\")\n",
+    )
+    url = _plain(postgres_url)
+    run = check("check", "--database-url", url, "--format", "json", "--ignore", "AG906,AG907")
+    assert (run.code, run.codes(), json.loads(run.out)["notes"]) == (0, [], []), run.out + run.err
 
 
 @pytest.mark.mariadb
