@@ -199,3 +199,15 @@ def test_flask_migrate_3_on_postgres(
 def _passed_flask(run: Run) -> None:
     assert run.code == 0, run.out + run.err
     assert "2 revisions applied" in run.out
+
+
+@pytest.mark.postgres
+def test_autocommit_env_py_with_sqlalchemy_14(
+    gate: Callable[[str], tuple[Path, Gate]], postgres_url: str
+) -> None:
+    # Lock tracing leaves an AUTOCOMMIT connection in autocommit (psycopg2 here): the
+    # revision that catches its failing ADD COLUMN goes on, as under alembic.
+    _, check = gate("autocommit")
+    run = check("check", "--database-url", _plain(postgres_url))
+    assert run.code == 0, run.out + run.err
+    assert "2 revisions applied" in run.out, run.out

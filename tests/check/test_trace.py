@@ -626,3 +626,15 @@ def test_statements_on_another_connection_are_not_the_migrations(local: Path) ->
     assert revision is None or all(
         row["line"] != line_of(add_note, "SELECT") for row in revision["rows"]
     )
+
+
+@pytest.mark.postgres
+def test_an_autocommit_connection_is_left_in_autocommit(local: Path) -> None:
+    # env.py sets isolation_level="AUTOCOMMIT" (privacyIDEA's Flask-Migrate env.py): each
+    # statement commits alone, so a revision that catches a failing ADD COLUMN goes on,
+    # as under alembic. Tracing must not open a transaction there (its "COMMIT; BEGIN"
+    # did, and the caught error aborted it: a false AG901 at the version table's UPDATE).
+    run = _check(local, project="check_autocommit")
+    assert run.code == 0, run.text
+    assert run.report["findings"] == []
+    assert "2 revisions applied" in run.text

@@ -207,8 +207,15 @@ class LockTracer(Observer):
             blocking = any(RANK.get(m, 0) >= SHARE_UPDATE_EXCLUSIVE for m in chain(*held.values()))
             return held, OWN_TRANSACTION if blocking else ""
         ran_before = id(context) in self._ran_in
-        if context._transaction is None or not ran_before or not connection.in_transaction():
-            # A transaction per migration, or nothing ran in this one yet.
+        if (
+            context._transaction is None
+            or not ran_before
+            or not connection.in_transaction()
+            or _autocommit(connection)
+        ):
+            # A transaction per migration, nothing ran in this one yet, or none at all:
+            # on an AUTOCOMMIT connection each statement commits alone (a BEGIN sent
+            # there would open a transaction that a failing statement aborts).
             self._read_tables(connection, tables, known)
             return {}, ""
         names = settings = None
@@ -305,7 +312,7 @@ class LockTracer(Observer):
         """Counters that statements not traced may have moved: those of the tables this
         transaction locked, read again before the next traced statement."""
         self._dirty = False
-        if getattr(pgstate.dbapi_connection(conn), "autocommit", False):
+        if _autocommit(conn):
             return
         for oid, scans, written in pgstate.query(conn, pgstate.LOCKED_COUNTERS):
             self._baseline[int(oid)] = (int(scans or 0), int(written or 0))
@@ -332,7 +339,7 @@ class LockTracer(Observer):
         revision.statements.append(record)
 
     def _read(self, conn: Any, revision: Revision, record: Statement, skipped: bool) -> None:
-        if getattr(pgstate.dbapi_connection(conn), "autocommit", False):
+        if _autocommit(conn):
             record.autocommit = True
             self._stale = True
             return
@@ -373,6 +380,12 @@ def _as_before(revision: Revision, record: Statement) -> None:
         record.lock_timeout = previous.lock_timeout
     else:
         record.locks = {oid: t.held for oid, t in revision.tables.items() if t.held}
+
+
+def _autocommit(connection: Any) -> bool:
+    """Whether the driver's connection is in autocommit mode (isolation_level="AUTOCOMMIT"),
+    where SQLAlchemy's transaction is only a name and the server runs each statement alone."""
+    return bool(getattr(pgstate.dbapi_connection(connection), "autocommit", False))
 
 
 def _version_statement(context: Any) -> re.Pattern[str]:
