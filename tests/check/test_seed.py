@@ -162,6 +162,18 @@ class Guid(sa.types.TypeDecorator[uuid.UUID]):
         return None if value is None else uuid.UUID(str(value)).hex
 
 
+def test_char_32_and_36_get_uuids(sqlite: sa.Connection) -> None:
+    # A fixed CHAR(32) is how SQLAlchemy's Uuid (and the GUID TypeDecorator recipe of its
+    # docs) stores a UUID where the engine has none: a migration that reads the rows back
+    # through such a model parses them ("badly formed hexadecimal UUID string" on "1").
+    ddl = "CREATE TABLE keyed (id CHAR(32) PRIMARY KEY, owner CHAR(36) NOT NULL, code CHAR(3))"
+    rows = filled(sqlite, reflected(sqlite, ddl, "keyed"))
+    assert len({uuid.UUID(hex=row.id) for row in rows}) == 3
+    assert len({uuid.UUID(row.owner) for row in rows}) == 3
+    assert all(len(row.owner) == 36 for row in rows)
+    assert all(row.code is None or len(row.code) <= 3 for row in rows)
+
+
 def test_declared_types_as_create_table_gives_them(sqlite: sa.Connection) -> None:
     metadata = sa.MetaData()
     table = sa.Table(

@@ -239,8 +239,10 @@ def _text(type_: Any, dialect: Dialect, cell: Cell) -> Any:
         shaped = f"user{cell.row + 1}@example.com"
     elif lowered.endswith(("url", "uri", "link", "website")):
         shaped = f"https://example.com/{cell.row + 1}"
-    elif lowered.endswith(("uuid", "guid")):
+    elif lowered.endswith(("uuid", "guid")) or _uuid_sized(type_, 36):
         shaped = str(_uuid_for(cell))
+    elif _uuid_sized(type_, 32):  # SQLAlchemy's Uuid where the engine has none: hex
+        shaped = _uuid_for(cell).hex
     if shaped is not None and (length is None or len(shaped) <= length):
         return shaped
     if cell.long:
@@ -250,6 +252,12 @@ def _text(type_: Any, dialect: Dialect, cell: Cell) -> Any:
         return (head + "x" * size)[: max(size - len(tail), 0)] + tail
     text = str(cell.number)
     return text[-length:] if length else text
+
+
+def _uuid_sized(type_: Any, length: int) -> bool:
+    """A fixed CHAR(32) or CHAR(36): how a UUID is kept where the engine has no type for it
+    (SQLAlchemy's Uuid, the GUID recipe of its docs), read back by parsing it."""
+    return isinstance(type_, sa.CHAR) and getattr(type_, "length", None) == length
 
 
 def _binary(type_: Any, dialect: Dialect, cell: Cell) -> Any:
