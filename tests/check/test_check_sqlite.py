@@ -305,6 +305,21 @@ def test_flask_migrate_app_points_at_the_throwaway_database(project: Project, ch
     assert not (root / "instance").exists()  # the app's own sqlite:///dev.db was never made
 
 
+def test_an_app_that_upgrades_itself_when_loaded_is_said_to(project: Project, check: Check) -> None:
+    # CTFd's and ihatemoney's create_app() run Flask-Migrate's upgrade(): check's own
+    # `upgrade heads` then applies nothing, seeds nothing and traces nothing. It passes
+    # (the comparison with the models still holds), and says what was not measured.
+    project("flask_upgrades")
+    run = check("--db", "sqlite", "--flask-app", "app:create_app()", "--format", "json")
+    assert run.code == 0, run.out + run.err
+    [note] = json.loads(run.out)["notes"]
+    assert note.startswith("app.py: the database was already at 9c0d8e7f6a5b when check's")
+    assert "loading the Flask app applied 2 revisions itself" in note
+    text = check("--db", "sqlite", "--flask-app", "app:create_app()")
+    assert text.code == 0
+    assert "note: " in text.out and "0 revisions applied" in text.out
+
+
 OTHER_HEAD = '''"""other head"""
 import sqlalchemy as sa
 from alembic import op

@@ -40,7 +40,7 @@ from alembic_gate.check.locate import (
     revision_message,
 )
 from alembic_gate.check.observe import Observers
-from alembic_gate.check.protocol import Behind, RawFinding, Request, Result, fill
+from alembic_gate.check.protocol import Behind, Note, RawFinding, Request, Result, fill
 from alembic_gate.check.targets import connect, provide, refuse_nonempty
 from alembic_gate.check.trace import LockTracer
 from alembic_gate.shared import placeholders
@@ -82,6 +82,8 @@ class Session:
         # Per engine, what a --allow-nonempty database held before the first revision
         # (as `roundtrip.leftovers` names it): no downgrade is to remove it.
         self.held_before: dict[str, set[str]] = {}
+        # The Flask app's module file (--flask-app), where a note about the app may point.
+        self.app_file: str | None = None
 
     # -- setting up ------------------------------------------------------------
 
@@ -226,6 +228,7 @@ class Session:
             self._fail("AG901", failure, FLASK_LOADING)
             return None
         stack.enter_context(app.app_context())
+        self.app_file = getattr(sys.modules.get(app.import_name), "__file__", None)
         extension = app.extensions.get("migrate")
         if extension is None:
             raise WorkerError(
@@ -392,6 +395,7 @@ class Session:
         self.result.findings += self.observers.findings()
         self.result.observed += self.observers.observed()
         self.result.notes += self.observers.notes()
+        self._note_applied_before(run, script)
         if self.tracer is not None:
             self.result.locks += self.tracer.locks()
         if failure is not None:
@@ -410,6 +414,27 @@ class Session:
                 migration, contexts, models, list(self.revisions)
             )
         return True
+
+    def _note_applied_before(self, run: UpgradeThenCompare, script: ScriptDirectory) -> None:
+        """A database found empty that is no longer at base when `upgrade heads` begins:
+        loading the app (or env.py) upgraded it itself, so nothing of those revisions was
+        measured. Said in a note, as the run may well pass."""
+        started = [head for heads in run.found_at for head in heads]
+        if not started or self.cloned or self.request.allow_nonempty:
+            return
+        count = len(list(script.iterate_revisions(tuple(started), "base")))
+        who = "loading the Flask app" if self.app_file else "env.py (or code it imports)"
+        message = (
+            f"the database was already at {', '.join(started)} when check's `upgrade heads` "
+            f"began, though it was empty before: {who} applied {count} "
+            f"{'revision' if count == 1 else 'revisions'} itself (an app factory that runs "
+            "Flask-Migrate's upgrade(), say). check measured nothing of them: they met no "
+            "seeded rows and their locks were not traced, so AG901 and AG904-AG907 say "
+            "nothing about them (the comparison with the models, AG902, still holds). To "
+            "measure them, keep the app from upgrading when check loads it (behind a "
+            "setting check can pass with --env)"
+        )
+        self.result.notes.append(Note(message, self.app_file or self.env_py, None))
 
     # -- round trip ------------------------------------------------------------------
 
@@ -515,6 +540,8 @@ class UpgradeThenCompare:
         self.revision_context = autogenerate.RevisionContext(cfg, script, dict(CHECK_ARGS))
         self.compared_engines = 0
         self.comparing = False
+        # The heads each engine's database was at when the upgrade began.
+        self.found_at: list[tuple[str, ...]] = []
 
     def __call__(self) -> None:
         try:
@@ -540,6 +567,7 @@ class UpgradeThenCompare:
     def _steps(self, heads: Any, context: MigrationContext) -> Iterator[Any]:
         # alembic asks for the next step only once the previous one has run, so the
         # code after `yield` runs after each revision (inside env.py's transaction).
+        self.found_at.append(tuple(heads))
         for step in self.script._upgrade_revs("heads", heads):
             self.current = step
             self.observers.before(step, context)
