@@ -638,3 +638,8 @@ def test_an_autocommit_connection_is_left_in_autocommit(local: Path) -> None:
     assert run.code == 0, run.text
     assert run.report["findings"] == []
     assert "2 revisions applied" in run.text
+    # Nothing outlives its statement there, so nothing was measured: the run says so.
+    [note] = run.report["notes"]
+    assert note.startswith("env.py's connection is in AUTOCOMMIT"), note
+    assert "2 revisions" in note and "AG905" in note
+    assert "note: env.py's connection is in AUTOCOMMIT" in run.text

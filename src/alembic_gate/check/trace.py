@@ -54,7 +54,7 @@ from alembic_gate.check.hazards import (
 from alembic_gate.check.locate import real
 from alembic_gate.check.observe import Observer
 from alembic_gate.check.pgstate import Tables
-from alembic_gate.check.protocol import Observed, RawFinding
+from alembic_gate.check.protocol import Note, Observed, RawFinding
 from alembic_gate.check.untouched import Untouched
 from alembic_gate.findings.locks import RevisionLocks
 
@@ -98,6 +98,8 @@ class LockTracer(Observer):
         # database's tables (None once statements ran that were not traced).
         self._ran_in: set[int] = set()
         self._tables: dict[int, Tables | None] = {}
+        # Revisions that began on a connection in autocommit (env.py's isolation level).
+        self._autocommitted: list[str] = []
         self._current: Tables | None = None
         # Whether statements ran outside the transaction (they may change tables unseen).
         self._stale = False
@@ -132,6 +134,8 @@ class LockTracer(Observer):
             self._ran_in.add(key)
             self._tables[key] = None  # it may change tables unseen
             return
+        if _autocommit(context.connection):
+            self._autocommitted.append(script.revision)
         if self._attributor is None:
             self._attributor = Attributor(self._revision_files())
         tables = self._tables.get(key)
@@ -181,6 +185,19 @@ class LockTracer(Observer):
             return []
         lines = [[path, line] for a in self._analysed() for path, line in a.watched]
         return [Observed("locks", lines)]
+
+    def notes(self) -> list[Note]:
+        count = len(self._autocommitted)
+        if not count:
+            return []
+        message = (
+            "env.py's connection is in AUTOCOMMIT (isolation_level): each statement commits "
+            "alone and its locks end with it, so no lock or rewrite of the "
+            f"{count} {'revision' if count == 1 else 'revisions'} that ran there was "
+            "measured (AG905, AG906 and AG907 are read inside a transaction); lint's "
+            "warnings (AG1xx) on their lines stay"
+        )
+        return [Note(message)]
 
     def locks(self) -> list[RevisionLocks]:
         return [analysis.locks for analysis in self._analysed()]
