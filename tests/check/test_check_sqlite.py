@@ -181,6 +181,18 @@ def test_env_py_given_a_connection_in_config_attributes(project: Project, check:
     assert run.code == 0, run.out + run.err
 
 
+def test_env_py_that_connects_from_the_connection_it_may_be_given(
+    project: Project, check: Check
+) -> None:
+    # alembic's old cookbook recipe (JupyterHub): `config.attributes.get("connection")`,
+    # else an Engine, then `.connect()` on it. alembic passes no connection, so env.py
+    # makes its Engine; the connection check lends must answer `.connect()` too.
+    project("attributes_branch")
+    run = check("--db", "sqlite", "--roundtrip")
+    assert run.code == 0, run.out + run.err
+    assert "3 revisions applied" in run.out
+
+
 def test_env_py_reading_its_own_variable_needs_url_env(project: Project, check: Check) -> None:
     root = project("url_env")
     refused = check("--db", "sqlite")

@@ -211,3 +211,11 @@ def test_autocommit_env_py_with_sqlalchemy_14(
     run = check("check", "--database-url", _plain(postgres_url))
     assert run.code == 0, run.out + run.err
     assert "2 revisions applied" in run.out, run.out
+
+
+def test_env_py_that_connects_from_the_connection_it_may_be_given_on_14(
+    gate: Callable[[str], tuple[Path, Gate]],
+) -> None:
+    # SQLAlchemy 1.4's future Connection refuses `.connect()` ("branching").
+    _, check = gate("attributes_branch")
+    _passed(check("check", "--db", "sqlite", "--roundtrip"), "SQLite")

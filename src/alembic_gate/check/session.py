@@ -208,7 +208,7 @@ class Session:
 
     def _lend_connection(self, cfg: Config, stack: ExitStack) -> None:
         """For env.py files that use `config.attributes["connection"]` when given one."""
-        self.connection = stack.enter_context(connect(self.urls[""]))
+        self.connection = stack.enter_context(targets.lend(self.urls[""]))
         cfg.attributes["connection"] = self.connection
 
     def _flask_config(self, stack: ExitStack) -> Config | None:

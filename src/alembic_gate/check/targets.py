@@ -102,9 +102,55 @@ def connect(url: URL, timeout: float | None = None) -> Iterator[Connection]:
 
 
 @contextmanager
-def _connected(url: URL, **options: Any) -> Iterator[Connection]:
+def lend(url: URL) -> Iterator[Connection]:
+    """The connection check lends env.py in `config.attributes["connection"]`. alembic's
+    old cookbook recipe (JupyterHub's env.py) calls `.connect()` on whatever it was given,
+    a Connection as well as an Engine, as SQLAlchemy 1.x's "branching" allowed: this one
+    answers it with itself, in a `with` block that leaves it open."""
+    with _connected(url, branching=True) as conn:
+        yield conn
+
+
+class _Branch:
+    """What `.connect()` on a lent connection gives: its parent in a `with` block, which
+    closing the branch leaves open (SQLAlchemy 1.x's branching)."""
+
+    def __init__(self, parent: Connection) -> None:
+        self._parent = parent
+
+    def __enter__(self) -> Connection:
+        return self._parent
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._parent, name)
+
+
+_BRANCHING: dict[type[Connection], type[Connection]] = {}
+
+
+def _branching(base: type[Connection]) -> type[Connection]:
+    """`base` (2.0's Connection, or 1.4's future one) with a `.connect()` that branches."""
+
+    def connect(self: Connection) -> _Branch:
+        return _Branch(self)
+
+    if base not in _BRANCHING:
+        _BRANCHING[base] = type(f"Lent{base.__name__}", (base,), {"connect": connect})
+    return _BRANCHING[base]
+
+
+@contextmanager
+def _connected(url: URL, branching: bool = False, **options: Any) -> Iterator[Connection]:
     options = {**drivers.engine_options(), **options}
     engine = sa.create_engine(sync_url(url), poolclass=NullPool, **options)
+    if branching:
+        engine._connection_cls = _branching(engine._connection_cls)
     try:
         conn = engine.connect()
     except Exception as exc:  # the driver's own errors too (a missing auth dependency)
