@@ -643,3 +643,20 @@ def test_an_autocommit_connection_is_left_in_autocommit(local: Path) -> None:
     assert note.startswith("env.py's connection is in AUTOCOMMIT"), note
     assert "2 revisions" in note and "AG905" in note
     assert "note: env.py's connection is in AUTOCOMMIT" in run.text
+
+
+@pytest.mark.postgres
+def test_a_failure_in_alembics_own_statement_is_placed_at_the_revision(local: Path) -> None:
+    # In alembic's transaction the caught ADD COLUMN aborts it, and what fails is alembic's
+    # UPDATE of its version table once upgrade() has returned: no frame of the revision
+    # file is in the traceback, yet that revision ran ("before any migration ran" at
+    # env.py was wrong). alembic fails the same way.
+    run = _check(local, "-x", "autocommit=no", project="check_autocommit")
+    add = f"{VERSIONS}/4c6e8a020002_add_kind_unless_there.py"
+    [finding] = [f for f in run.report["findings"] if f["code"] == "AG901"]
+    assert (finding["path"], finding["line"]) == (add, run.line(add, "def upgrade("))
+    assert finding["message"].startswith(
+        "upgrade of 4c6e8a020002 (add items.note, then items.kind unless it is there) failed "
+        "once its upgrade() had run, in alembic's own statements: InFailedSqlTransaction"
+    ), finding["message"]
+    assert "UPDATE alembic_version" in finding["message"]

@@ -296,15 +296,25 @@ class Session:
         if self.connection is not None and self.connection.in_transaction():
             self.connection.commit()
 
-    def _fail(self, code: str, exc: BaseException, phase: str) -> None:
+    def _fail(self, code: str, exc: BaseException, phase: str, step: Any = None) -> None:
         where: Location | None = deepest_in(exc, self.revisions)
+        running = getattr(step, "revision", None)
         if where is not None:
             rev = self.revisions[where[0]]
-            what = f"{phase} of {rev.revision} ({revision_message(rev)})"
+            what = f"{phase} of {rev.revision} ({revision_message(rev)}) failed"
+        elif isinstance(running, Script) and real(running.path) in self.revisions:
+            # alembic's own statements once the revision's code ran (its version table's
+            # UPDATE in a transaction the revision left aborted): no frame of the file.
+            where = _upgrade_def(real(running.path))
+            what = (
+                f"{phase} of {running.revision} ({revision_message(running)}) failed once "
+                "its upgrade() had run, in alembic's own statements"
+            )
         else:
             where = self.project.deepest(exc)
             what = f"{phase} (before any migration ran)" if phase == "upgrade" else phase
-        message = f"{what} failed: {describe(exc)}"
+            what += " failed"
+        message = f"{what}: {describe(exc)}"
         if code == "AG901" and phase == "upgrade" and self.seeding is not None:
             # The rows were made up: a failure on their values may not be the migration's.
             note = self.seeding.failure_note()
@@ -402,7 +412,7 @@ class Session:
             if run.comparing:  # the migrations had run: the comparison failed
                 self._fail("AG902", failure, "the autogenerate comparison")
             else:
-                self._fail("AG901", failure, "upgrade")
+                self._fail("AG901", failure, "upgrade", run.current)
             return False
         migration = run.migration_script()
         if migration is not None:
@@ -686,6 +696,16 @@ def _parents(rev: Script) -> tuple[str, ...]:
     if down is None:
         return ()
     return (down,) if isinstance(down, str) else tuple(down)
+
+
+def _upgrade_def(path: str) -> Location | None:
+    """The line of `def upgrade` in a revision file (None where it cannot be read)."""
+    with suppress(OSError, UnicodeDecodeError):
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines, 1):
+            if line.startswith(("def upgrade(", "async def upgrade(")):
+                return path, number
+    return None
 
 
 def _transaction_note(context: MigrationContext | None, any_applied: bool) -> str:

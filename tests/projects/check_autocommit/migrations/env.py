@@ -1,6 +1,7 @@
 """env.py that runs every statement in autocommit mode, as Flask-Migrate projects do
 that "commit to the database after every migration step" (the connection's isolation
-level is AUTOCOMMIT): a migration may then catch a failing statement and go on."""
+level is AUTOCOMMIT): a migration may then catch a failing statement and go on.
+-x autocommit=no: alembic's transaction, which such a statement aborts."""
 
 from logging.config import fileConfig
 
@@ -27,7 +28,8 @@ def run_migrations_online() -> None:
     )
 
     with connectable.connect() as connection:
-        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        if context.get_x_argument(as_dictionary=True).get("autocommit") != "no":
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         context.configure(connection=connection, target_metadata=target_metadata)
 
         with context.begin_transaction():

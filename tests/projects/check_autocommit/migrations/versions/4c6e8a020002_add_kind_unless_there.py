@@ -1,4 +1,4 @@
-"""add items.kind unless it is there, then items.note
+"""add items.note, then items.kind unless it is there
 
 Revision ID: 4c6e8a020002
 Revises: 3b5d7f910001
@@ -20,11 +20,11 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
+    op.add_column("items", sa.Column("note", sa.String(length=200), nullable=True))
     try:
         op.add_column("items", sa.Column("kind", sa.String(length=30), nullable=True))
     except ProgrammingError:
         print("items.kind is there already")
-    op.add_column("items", sa.Column("note", sa.String(length=200), nullable=True))
 
 
 def downgrade() -> None:
