@@ -12,6 +12,7 @@ import sys
 import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -717,3 +718,126 @@ def test_the_suggested_since_is_found_the_short_way_as_the_long_way_would() -> N
         }
         graph = _graph(parents)
         assert lint._newest_common(graph) == _newest_common_by_sets(graph), seed
+
+
+# -- what lint reads as alembic reads it: compared with the real `alembic` -------------------
+
+
+def _alembic_project(root: Path, files: dict[str, str]) -> Path:
+    """A project of revision files only (`alembic heads` and `history` run no env.py)."""
+    (root / "alembic.ini").write_text("[alembic]\nscript_location = migrations\n")
+    versions = root / "migrations" / "versions"
+    versions.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (versions / name).write_text(text)
+    return root
+
+
+def _run(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", *argv],
+        cwd=cwd,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _alembic_heads(cwd: Path) -> list[str] | None:
+    """The heads `alembic heads` prints, in order, each once; None when it fails."""
+    done = _run(cwd, "alembic", "heads")
+    if done.returncode != 0:
+        return None
+    return list(dict.fromkeys(line.split()[0] for line in done.stdout.splitlines()))
+
+
+def _lint_json(cwd: Path, *argv: str) -> dict[str, Any]:
+    done = _run(cwd, "alembic_gate", "lint", "--format", "json", *argv)
+    assert "Traceback" not in done.stderr
+    report: dict[str, Any] = json.loads(done.stdout)
+    return report
+
+
+def _errors(report: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(f["code"], f["path"]) for f in report["findings"] if f["severity"] == "error"]
+
+
+def _history_edges(text: str) -> set[str]:
+    """`parent -> child` of each line of `alembic history` (or `graph --format text`)."""
+    return {
+        line.split(",")[0].replace(" (head)", "").strip()
+        for line in text.splitlines()
+        if " -> " in line and not line.startswith("#")
+    }
+
+
+def _ids_only(parent: str | None) -> str:
+    return f"down_revision = {parent!r}\n\ndef upgrade():\n    pass\n"
+
+
+LEGACY_FILES = {
+    "1a2b3c.py": _ids_only(None),
+    "4d5e6f.py": _ids_only("1a2b3c"),
+    "7788_third.py": 'revision = "7788"\n' + _ids_only("4d5e6f"),
+}
+
+
+def test_a_file_without_revision_named_by_its_hex_id_is_that_revision(tmp_path: Path) -> None:
+    """alembic 0.1's files: alembic takes the id from a name of hex digits + `.py`."""
+    _alembic_project(tmp_path, LEGACY_FILES)
+    assert _alembic_heads(tmp_path) == ["7788"]
+    report = _lint_json(tmp_path, "--no-cache")
+    assert _errors(report) == []
+    assert report["heads"] == ["7788"]
+    history = _run(tmp_path, "alembic", "history")
+    graph = _run(tmp_path, "alembic_gate", "graph", "--format", "text", "--no-cache")
+    assert (
+        _history_edges(graph.stdout)
+        == _history_edges(history.stdout)
+        == {
+            "<base> -> 1a2b3c",
+            "1a2b3c -> 4d5e6f",
+            "4d5e6f -> 7788",
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["1A2B3C.py", "1a2b3c_init.py", "x1a2b3c.py", "1a2b3c.py.txt"],
+)
+def test_a_file_without_revision_named_otherwise_is_ag007(tmp_path: Path, name: str) -> None:
+    _alembic_project(
+        tmp_path, {name: _ids_only(None), "7788_b.py": 'revision = "7788"\n' + _ids_only(None)}
+    )
+    loads = _alembic_heads(tmp_path) is not None
+    report = _lint_json(tmp_path, "--no-cache")
+    if name.endswith(".txt"):  # no revision file at all
+        assert loads and _errors(report) == []
+        return
+    assert not loads
+    assert _errors(report) == [("AG007", f"migrations/versions/{name}")]
+
+
+def test_a_legacy_file_without_down_revision_is_ag007(tmp_path: Path) -> None:
+    _alembic_project(tmp_path, {"1a2b3c.py": "def upgrade():\n    pass\n"})
+    assert _alembic_heads(tmp_path) is None  # AttributeError: no down_revision
+    report = _lint_json(tmp_path, "--no-cache")
+    [finding] = report["findings"]
+    assert finding["code"] == "AG007"
+    assert "no `down_revision`" in finding["message"]
+
+
+def test_the_id_of_a_legacy_file_follows_its_name_through_the_cache(tmp_path: Path) -> None:
+    """The cache is keyed by content: the same bytes under another name are another id."""
+    _alembic_project(tmp_path, {"1a2b3c.py": _ids_only(None)})
+    assert _lint_json(tmp_path)["heads"] == ["1a2b3c"]
+    versions = tmp_path / "migrations" / "versions"
+    (versions / "1a2b3c.py").rename(versions / "abcdef.py")
+    assert _alembic_heads(tmp_path) == ["abcdef"]
+    assert _lint_json(tmp_path)["heads"] == ["abcdef"]
+    (versions / "abcdef.py").rename(versions / "first.py")
+    assert _alembic_heads(tmp_path) is None
+    assert _errors(_lint_json(tmp_path)) == [("AG007", "migrations/versions/first.py")]

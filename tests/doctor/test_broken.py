@@ -98,6 +98,11 @@ def _no_revision_in_a_file_named_by_its_id(shop: Path) -> str | None:
     return None  # alembic takes the id from the name (alembic 0.1's files)
 
 
+def _nothing_in_a_file_named_by_its_id(shop: Path) -> str | None:
+    _raw(shop, "5e6f70.py", b"def upgrade():\n    pass\n")
+    return "no `down_revision` variable"  # AttributeError
+
+
 def _no_down_revision(shop: Path) -> str | None:
     _raw(shop, "side.py", f"revision = {SIDE!r}\n".encode())
     return "no `down_revision` variable"
@@ -174,6 +179,7 @@ def alembic_loads(project: Path) -> bool:
         _syntax_error_below_the_ids,
         _no_revision,
         _no_revision_in_a_file_named_by_its_id,
+        _nothing_in_a_file_named_by_its_id,
         _no_down_revision,
         _reserved_character_in_the_id,
         _blank_id,
@@ -200,7 +206,10 @@ def test_a_file_alembic_cannot_load_is_named_first_and_gets_no_alembic_fix(
     broken = finding["message"].startswith("The history is broken: alembic cannot load it, ")
     assert broken is (problem is not None)
     if problem is not None:
-        name = next((shop / "migrations" / "versions").glob("side*")).name
+        known = {Path(path).name for path in REVISION_FILES.values()}
+        [name] = [
+            p.name for p in (shop / "migrations" / "versions").iterdir() if p.name not in known
+        ]
         assert f"migrations/versions/{name}: {problem}" in finding["message"]
         assert "(AG007)" in finding["message"]
         assert finding["fix"] is None

@@ -457,3 +457,25 @@ def test_shallow_merge_checkout_needs_the_pull_requests_head(
     clone.git(*hint.split()[1:])
     code, report, _ = lint(clone, monkeypatch, capsys, "--base", "origin/main")
     assert (code, codes(report)) == (1, [("AG010", f"{VERSIONS}/c2_m.py")])
+
+
+def test_a_file_named_by_its_id_at_the_base(
+    main_repo: Repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """alembic 0.1's files, without `revision`: alembic takes the id from the name (hex
+    digits and `.py`), in the base's tree as in the working tree."""
+    versions = main_repo.root / VERSIONS
+    legacy = "down_revision = 'a1'\n\ndef upgrade():\n    op.drop_column('users', 'x')\n"
+    (versions / "0b0e.py").write_text(legacy)
+    main_repo.commit("a legacy file")
+    setup = AlembicSetup(None, "alembic", None, (str(versions),))
+    base = read_base_graph("main", setup, main_repo.root)
+    assert base.heads == ["0b0e"]
+    assert base.unparsable == []
+    main_repo.git("checkout", "-q", "-b", "feature")
+    main_repo.revision("c3", "0b0e")
+    main_repo.commit("c3")
+    code, report, _ = lint(main_repo, monkeypatch, capsys, "--base", "main")
+    assert code == 0
+    assert codes(report) == []  # 0b0e shipped: no AG103 for its drop_column
+    assert report["heads"] == ["c3"]

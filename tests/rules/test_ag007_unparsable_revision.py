@@ -35,9 +35,9 @@ def test_good_files_are_fine(history: History) -> None:
 def test_each_problem_is_reported_where_it_is(
     history: History, text: str, line: int | None, problem: str, fix: str | None
 ) -> None:
-    history.write("bad.py", text)
+    history.write("wrong.py", text)  # ("bad.py" would name the revision: alembic 0.1)
     (finding,) = history.run(check)
-    assert (finding.path, finding.line) == ("versions/bad.py", line)
+    assert (finding.path, finding.line) == ("versions/wrong.py", line)
     assert problem in finding.message
     assert "left out of the graph" in finding.message
     assert (finding.fix or "").startswith(fix or "")
@@ -58,3 +58,15 @@ def test_sourceless_files_cannot_be_read(history: History) -> None:
     assert finding.path == "versions/__pycache__/b.cpython-311.pyc"
     assert finding.line is None
     assert "only a compiled .pyc" in finding.message
+
+
+def test_a_file_named_by_its_hex_id_needs_no_revision(history: History) -> None:
+    """alembic 0.1's files: alembic takes the id from a name of hex digits and `.py`."""
+    history.write("bad.py", "down_revision = None\n")
+    history.write("bad_2.py", "down_revision = None\n")
+    history.write("b0b.py", "")
+    (no_parent, no_revision) = sorted(history.run(check), key=lambda f: f.path or "")
+    assert no_revision.path == "versions/bad_2.py"
+    assert "no `revision` variable" in no_revision.message
+    assert no_parent.path == "versions/b0b.py"
+    assert "no `down_revision` variable" in no_parent.message

@@ -12,17 +12,12 @@ Python can (an id that is no literal, a blank `revision`, a file over 8 MiB).
 
 from __future__ import annotations
 
-import os
-import re
-
 from alembic_gate.history.graph import RevisionGraph
 from alembic_gate.history.revisions import ILLEGAL_ID_CHARS, RevisionFile
 
 # Problems named before "and N more".
 LISTED = 3
 
-# alembic.script.base._legacy_rev: a file without `revision` named by its id.
-_LEGACY_NAME = re.compile(r"([a-f0-9]+)\.py$")
 # Problems (revisions.py) of files Python cannot compile or open: alembic fails to import
 # them (SyntaxError, ImportError; a FIFO is never answered). A file over lint's 8 MiB
 # limit is read by alembic.
@@ -33,6 +28,8 @@ _UNLOADABLE = (
     "bad coding line",
     "file contains NUL",
     "no `down_revision`",  # AttributeError
+    # CommandError: a file named by its id (alembic 0.1's) has it already (take_legacy_id)
+    "no `revision`",
 )
 _TOO_LARGE = "cannot read file: larger than"
 _ID_PROBLEMS = ("`revision` id ", "`down_revision` id ", "`depends_on` id ")  # not allowed
@@ -61,8 +58,6 @@ def fails_alembic(rev: RevisionFile) -> bool:
         return False
     if problem.startswith(_UNLOADABLE) or problem.startswith("cannot read file"):
         return True
-    if problem.startswith("no `revision`"):  # CommandError, unless named by its id
-        return _LEGACY_NAME.match(os.path.basename(rev.file)) is None
     if problem.startswith(_ID_PROBLEMS):
         return _refused_ids(rev)
     return False  # a value that is no literal: alembic evaluates it

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from alembic_gate.history.revisions import RevisionFile
+from alembic_gate.history.revisions import RevisionFile, take_legacy_id
 from alembic_gate.shared.records import field, record
 
 # The labels of a revision that has none (one set for all of them).
@@ -83,17 +83,20 @@ class RevisionGraph:
 
     def _index(self) -> None:
         for rev in self.files:
-            if rev.revision is None or rev.problem is not None:
-                self.unparsable.append(rev)
+            rid = rev.revision if rev.problem is None else None
+            if rid is None:
+                rid = take_legacy_id(rev)
+                if rid is None:
+                    self.unparsable.append(rev)
+                    continue
+            if rid in self.by_id:
+                self.duplicates.setdefault(rid, [self.by_id[rid]]).append(rev)
                 continue
-            if rev.revision in self.by_id:
-                self.duplicates.setdefault(rev.revision, [self.by_id[rev.revision]]).append(rev)
-                continue
-            self.by_id[rev.revision] = rev
+            self.by_id[rid] = rev
             for label in rev.branch_labels.ids:
-                owner = self.label_owner.setdefault(label, rev.revision)
-                if owner != rev.revision:
-                    self.duplicate_labels.setdefault(label, [owner]).append(rev.revision)
+                owner = self.label_owner.setdefault(label, rid)
+                if owner != rid:
+                    self.duplicate_labels.setdefault(label, [owner]).append(rid)
 
     def _link(self) -> None:
         # A hot loop (once per revision): locals, and no work for what is absent.

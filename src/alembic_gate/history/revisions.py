@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 
 VARIABLES = ("revision", "down_revision", "branch_labels", "depends_on")
 ILLEGAL_ID_CHARS = frozenset("@-+:")
+# The problem of a file without `revision` (unless its name gives the id: take_legacy_id).
+NO_REVISION = "no `revision` variable at module level"
 
 _SUPPRESS = LazyPattern(r"#\s*alembic-gate:\s*ignore\[([^\]]*)\]")
 # The header lines the docstring may hold (read as `^[ \t]*(NAME)[ \t]*:[ \t]*(.*?)[ \t]*$`
@@ -449,7 +451,9 @@ def _read_variables(module: ast.Module, rev: RevisionFile) -> None:
     if unread and _unread_ids(rev, unread):
         return
     if "revision" not in found:
-        rev.problem = "no `revision` variable at module level"
+        rev.problem = NO_REVISION
+        if "down_revision" in found:  # the file's name may give the id (`take_legacy_id`)
+            _read_parents(rev, found, lines, unread)
         return
     if "down_revision" not in found:
         rev.problem = "no `down_revision` variable at module level"
@@ -466,18 +470,54 @@ def _read_variables(module: ast.Module, rev: RevisionFile) -> None:
         rev.problem_line = lines["revision"]
         return
     rev.revision = revision.ids[0]
+    _read_parents(rev, found, lines, unread)
+    _check_parents(rev)
+
+
+def _read_parents(
+    rev: RevisionFile,
+    found: dict[str, ast.expr],
+    lines: dict[str, int],
+    unread: dict[str, tuple[int, str]],
+) -> None:
+    """`down_revision`, `branch_labels` and `depends_on` as read (checked after)."""
     rev.down_revision = _value(found["down_revision"], lines["down_revision"])
-    if rev.down_source is not None:
-        rev.problem = "`down_revision` is not a literal, so the graph cannot be built"
-        rev.problem_line = lines["down_revision"]
-        return
     for name in ("branch_labels", "depends_on"):
         if name in unread:
             line, how = unread[name]
             setattr(rev, name, Value((), False, line, f"bound {how}"))
         elif name in found:
             setattr(rev, name, _value(found[name], lines[name]))
-    _check_ids(rev, lines)
+
+
+def _check_parents(rev: RevisionFile) -> None:
+    """The problem of a `down_revision` that is no literal, or of an id not allowed."""
+    if rev.down_source is not None:
+        rev.problem = "`down_revision` is not a literal, so the graph cannot be built"
+        rev.problem_line = rev.down_line
+        return
+    _check_ids(rev)
+
+
+def take_legacy_id(rev: RevisionFile) -> str | None:
+    """Give a file without `revision` the id its name gives, as alembic's
+    `Script._from_path` does (`_legacy_rev`, alembic 0.1's files): a name of hex digits
+    and `.py` (alembic's `re.match(r"([a-f0-9]+)\\.py$")`, less a name ending in a newline,
+    which alembic cannot import); the id, or None when `rev` has none. The name is not part of
+    the file's content, so it is applied after the cache, to each file as found."""
+    if rev.problem != NO_REVISION:
+        return None
+    name = os.path.basename(rev.file)
+    stem = name[:-3]
+    if not (name.endswith(".py") and stem and stem.strip("0123456789abcdef") == ""):
+        return None
+    if rev.down_line is None:  # alembic: AttributeError
+        rev.problem = "no `down_revision` variable at module level"
+        return None
+    rev.problem = None
+    rev.revision = stem
+    _check_parents(rev)
+    return stem if rev.problem is None else None
 
 
 # Variables -> their last values and lines; and those last bound in a way lint does not
@@ -656,19 +696,19 @@ def _stored_names(node: ast.AST) -> list[tuple[str, int]]:
     return sorted(names, key=lambda item: item[1])
 
 
-def _check_ids(rev: RevisionFile, lines: dict[str, int]) -> None:
+def _check_ids(rev: RevisionFile) -> None:
     checks = (
-        ("revision", (rev.revision or "",)),
-        ("down_revision", rev.down_revision.ids),
-        ("depends_on", rev.depends_on.ids),
+        ("revision", (rev.revision or "",), rev.revision_line),
+        ("down_revision", rev.down_revision.ids, rev.down_line),
+        ("depends_on", rev.depends_on.ids, rev.depends_on.line),
     )
-    for name, ids in checks:
+    for name, ids, line in checks:
         for rid in ids:
             bad = ILLEGAL_ID_CHARS.intersection(rid)
             if bad or not rid.strip():
                 chars = ", ".join(repr(c) for c in sorted(bad)) or "blank id"
                 rev.problem = f"`{name}` id {rid!r} is not allowed ({chars})"
-                rev.problem_line = lines.get(name)
+                rev.problem_line = line
                 return
 
 
