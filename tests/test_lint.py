@@ -841,3 +841,72 @@ def test_the_id_of_a_legacy_file_follows_its_name_through_the_cache(tmp_path: Pa
     (versions / "abcdef.py").rename(versions / "first.py")
     assert _alembic_heads(tmp_path) is None
     assert _errors(_lint_json(tmp_path)) == [("AG007", "migrations/versions/first.py")]
+
+
+def _ids(rid: str, parent: str | None, extra: str = "") -> str:
+    return f"revision = {rid!r}\n{extra}" + _ids_only(parent)
+
+
+@pytest.mark.parametrize(
+    ("files", "codes", "edges"),
+    [
+        # alembic reads b1.py, then b1_copy.py, and keeps the last: b1 sits on a1
+        (
+            {"a1.py": _ids("a1", None), "b1.py": _ids("b1", None), "b1_copy.py": _ids("b1", "a1")},
+            ["AG004", "AG004"],
+            {"<base> -> a1", "a1 -> b1"},
+        ),
+        # the other way round: the copy read last is a base, and a1 a head of its own
+        (
+            {"a1.py": _ids("a1", None), "a_b1.py": _ids("b1", "a1"), "b1.py": _ids("b1", None)},
+            ["AG001", "AG001", "AG004", "AG004"],
+            {"<base> -> a1", "<base> -> b1"},
+        ),
+        # a child on the id: the kept copy's parent counts
+        (
+            {
+                "a1.py": _ids("a1", None),
+                "a2.py": _ids("a2", "a1"),
+                "b1.py": _ids("b1", "a1"),
+                "b1_copy.py": _ids("b1", "a2"),
+                "c1.py": _ids("c1", "b1"),
+            },
+            ["AG004", "AG004"],
+            {"<base> -> a1", "a1 -> a2", "a2 -> b1", "b1 -> c1"},
+        ),
+    ],
+)
+def test_a_duplicate_id_is_the_file_alembic_reads_last(
+    tmp_path: Path, files: dict[str, str], codes: list[str], edges: set[str]
+) -> None:
+    """alembic lists a folder's files sorted and keeps the last file of an id; lint's
+    graph is that one (AG004 stays an error)."""
+    _alembic_project(tmp_path, files)
+    heads = _alembic_heads(tmp_path)
+    assert heads is not None
+    report = _lint_json(tmp_path, "--no-cache")
+    assert sorted(code for code, _ in _errors(report)) == codes
+    copies = sorted(name for name, text in files.items() if text.startswith("revision = 'b1'"))
+    shown = _run(tmp_path, "alembic", "show", "b1")  # the file alembic keeps: the last
+    assert f"Path: {tmp_path / 'migrations' / 'versions' / copies[-1]}" in shown.stdout
+    history = _run(tmp_path, "alembic", "history")
+    graph = _run(tmp_path, "alembic_gate", "graph", "--format", "text", "--no-cache")
+    assert _history_edges(graph.stdout) == edges
+    if history.returncode == 0:
+        assert _history_edges(history.stdout) == edges
+    else:  # the dropped copy, a head for alembic, lies below c1
+        assert "c1 overlaps with other requested revisions b1" in history.stdout
+    # alembic also counts each dropped copy as a head (`upgrade head` fails until the
+    # copy is gone: AG004); the heads of the graph it builds are lint's
+    kept = {edge.split(" -> ")[1] for edge in edges} - {e.split(" -> ")[0] for e in edges}
+    assert set(report["heads"]) == kept <= set(heads)
+
+
+def test_a_branch_label_on_two_copies_of_an_id_is_ag006(tmp_path: Path) -> None:
+    label = "branch_labels = ('x',)\n"
+    files = {"a1.py": _ids("a1", None), "b1.py": _ids("b1", "a1", label)}
+    files["b1_copy.py"] = files["b1.py"]
+    _alembic_project(tmp_path, files)
+    assert _alembic_heads(tmp_path) is None  # RevisionError: branch name 'x' already used
+    report = _lint_json(tmp_path, "--no-cache")
+    assert {code for code, _ in _errors(report)} == {"AG004", "AG006"}

@@ -39,7 +39,25 @@ def _same_label(shop: Path) -> str:
     return f"branch label audit is on both {SIDE} and 6f7081920314 (AG006)"
 
 
-@pytest.mark.parametrize("breaks", [_dangling_parent, _dangling_dependency, _cycle, _same_label])
+def _same_label_on_two_files_of_one_id(shop: Path) -> str:
+    write_revision(shop, SIDE, R2, "    pass", extra="branch_labels = ('audit',)")
+    versions = shop / "migrations" / "versions"
+    [side] = versions.glob(f"{SIDE}*")
+    shutil.copy(side, versions / f"z_{side.name}")
+    assert not alembic_loads(shop)  # RevisionError: branch name already used
+    return f"branch label audit is on 2 files of {SIDE} (AG004, AG006)"
+
+
+@pytest.mark.parametrize(
+    "breaks",
+    [
+        _dangling_parent,
+        _dangling_dependency,
+        _cycle,
+        _same_label,
+        _same_label_on_two_files_of_one_id,
+    ],
+)
 def test_a_broken_history_is_named_first_and_gets_no_alembic_fix(
     sqlite_db: Database, shop: Path, run_doctor: Doctor, breaks: Callable[[Path], str]
 ) -> None:

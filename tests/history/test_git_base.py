@@ -11,6 +11,7 @@ import pytest
 
 from alembic_gate.errors import UsageError
 from alembic_gate.history.git_base import fetch_command, read_base_graph
+from alembic_gate.history.load import load_history
 from alembic_gate.history.revisions import read_revision
 from alembic_gate.main import main
 from alembic_gate.setup.discovery import AlembicSetup
@@ -479,3 +480,24 @@ def test_a_file_named_by_its_id_at_the_base(
     assert code == 0
     assert codes(report) == []  # 0b0e shipped: no AG103 for its drop_column
     assert report["heads"] == ["c3"]
+
+
+def test_a_duplicate_id_at_the_base_is_the_file_alembic_reads_last(main_repo: Repo) -> None:
+    """alembic lists a folder's files, then its subfolders (git lists them by name
+    together), and keeps the last file of an id: the base graph keeps the same one as the
+    working tree's."""
+    versions = main_repo.root / VERSIONS
+    (versions / "sub").mkdir()
+    (versions / "sub" / "b1.py").write_text(migration("b1", None))
+    (versions / "z_b1.py").write_text(migration("b1", "a1"))
+    main_repo.commit("two files of b1")
+    setup = AlembicSetup(None, "alembic", None, (str(versions),), recursive=True)
+    base = read_base_graph("main", setup, main_repo.root)
+    assert base.by_id["b1"].display == f"{VERSIONS}/sub/b1.py"
+    assert [rev.display for rev in base.duplicates["b1"]] == [
+        f"{VERSIONS}/z_b1.py",
+        f"{VERSIONS}/sub/b1.py",
+    ]
+    working = load_history(setup, main_repo.root, use_cache=False).graph
+    assert working.by_id["b1"].display == base.by_id["b1"].display
+    assert sorted(working.heads) == sorted(base.heads) == ["a1", "b1"]

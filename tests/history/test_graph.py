@@ -314,3 +314,23 @@ def test_upstream_is_held_only_where_it_is_not_the_revisions_own_parents(
     assert sorted(graph._upstream) == ["d", "e"]  # the rest are their own parents
     assert graph.ancestors(["f"]) == {"a", "b", "c", "m", "d", "f"}
     assert graph.topological() == ["a", "b", "c", "m", "d", "e", "f"]
+
+
+def test_a_duplicate_id_is_the_file_read_last(tmp_path: Path) -> None:
+    """alembic's RevisionMap: a later file of an id replaces an earlier one, in its place;
+    its labels and the dropped copy's are both mapped (a label on both: AG006)."""
+    graph = build(
+        tmp_path,
+        Spec("a"),
+        Spec("b", labels=("x",)),
+        Spec("c", ("a",)),
+        Spec("b", ("c",), labels=("x", "y")),
+    )
+    assert list(graph.by_id) == ["a", "b", "c"]
+    assert graph.by_id["b"].display == "003_b.py"
+    assert [rev.display for rev in graph.dropped()] == ["001_b.py"]
+    assert graph.heads == ["b"]
+    assert graph.bases == ["a"]
+    assert graph.children_of("c") == ("b",)
+    assert graph.duplicate_labels == {"x": ["b", "b"]}
+    assert graph.label_owner == {"x": "b", "y": "b"}

@@ -32,3 +32,15 @@ def test_a_label_equal_to_its_own_revision_id(history: History) -> None:
     # alembic: "Branch name 'a' in revision a already used by revision a"
     history.add("a", labels="a")
     assert len(history.run(check)) == 1
+
+
+def test_a_label_on_two_files_of_one_id(history: History) -> None:
+    # alembic maps the labels of the copy it drops too: "Branch name 'plugin' in
+    # revision b already used by revision b"
+    history.add("a")
+    history.write("b_1.py", "revision = 'b'\ndown_revision = 'a'\nbranch_labels = 'plugin'\n")
+    history.write("b_2.py", "revision = 'b'\ndown_revision = 'a'\nbranch_labels = 'plugin'\n")
+    history.write("b_3.py", "revision = 'b'\ndown_revision = 'a'\nbranch_labels = 'plugin'\n")
+    (finding,) = history.run(check)
+    assert finding.path == "versions/b_3.py"
+    assert "'plugin' is already used by another file of revision b (AG004)" in finding.message

@@ -41,10 +41,7 @@ def problems(graph: RevisionGraph) -> list[str]:
     found = [_unloadable(rev) for rev in odd if fails_alembic(rev)]
     found += [_dangling(d.child, d.target, d.kind) for d in graph.dangling]
     found += [f"revisions {' -> '.join(cycle)} need each other (AG005)" for cycle in graph.cycles()]
-    found += [
-        f"branch label {label} is on both {' and '.join(owners)} (AG006)"
-        for label, owners in graph.duplicate_labels.items()
-    ]
+    found += [_same_label(label, owners) for label, owners in graph.duplicate_labels.items()]
     return found
 
 
@@ -80,6 +77,12 @@ def _refused_ids(rev: RevisionFile) -> bool:
 def _unloadable(rev: RevisionFile) -> str:
     problem, _ = rev.syntax_error or (rev.problem, None)
     return f"{rev.display}: {problem} (AG007)"
+
+
+def _same_label(label: str, owners: list[str]) -> str:
+    if len(set(owners)) == 1:  # files of one id (AG004): alembic maps each one's labels
+        return f"branch label {label} is on {len(owners)} files of {owners[0]} (AG004, AG006)"
+    return f"branch label {label} is on both {' and '.join(owners)} (AG006)"
 
 
 def _dangling(child: str, target: str, kind: str) -> str:

@@ -182,8 +182,22 @@ def _list_sources(
             found[path] = blob
     if links:
         found.update(_follow_links(commit, links, root))
-    order = sorted(found, key=lambda p: (_folder_index(p, folders), p.parts))
+    order = sorted(found, key=lambda p: _listed_at(p, folders))
     return {path: found[path] for path in order}
+
+
+def _listed_at(
+    path: PurePosixPath, folders: list[PurePosixPath]
+) -> tuple[int, list[tuple[int, str]]]:
+    """Where `Script._list_py_dir` lists `path`: by version location, and in a location
+    each folder's files (sorted) before its subfolders (sorted, each walked whole), where
+    git lists a folder's files and subfolders by name together. The order decides which
+    file of a duplicate id alembic keeps (the last)."""
+    index = _folder_index(path, folders)
+    parts = path.parts
+    if index < len(folders):
+        parts = path.relative_to(folders[index]).parts
+    return index, [(1, part) for part in parts[:-1]] + [(0, parts[-1])]
 
 
 def _tree_entries(

@@ -51,7 +51,10 @@ class RevisionGraph:
     labels, and what does not fit (duplicates, unparsable files, dangling references)."""
 
     files: list[RevisionFile]
+    # Each id's file; of several (AG004), the one read last, as alembic's RevisionMap
+    # keeps it (a later file of an id replaces an earlier one), in the first one's place.
     by_id: dict[str, RevisionFile] = field(default_factory=dict)
+    # The ids of several files: every file, in the order read (the last is kept).
     duplicates: dict[str, list[RevisionFile]] = field(default_factory=dict)
     unparsable: list[RevisionFile] = field(default_factory=list)
     label_owner: dict[str, str] = field(default_factory=dict)
@@ -89,14 +92,22 @@ class RevisionGraph:
                 if rid is None:
                     self.unparsable.append(rev)
                     continue
-            if rid in self.by_id:
-                self.duplicates.setdefault(rid, [self.by_id[rid]]).append(rev)
-                continue
+            kept = self.by_id.get(rid)
+            if kept is not None:  # alembic keeps the file it reads last (AG004)
+                self.duplicates.setdefault(rid, [kept]).append(rev)
             self.by_id[rid] = rev
-            for label in rev.branch_labels.ids:
-                owner = self.label_owner.setdefault(label, rid)
-                if owner != rid:
+            # alembic maps the labels of every file it reads, a copy it drops too, and
+            # refuses a label mapped twice, even by two copies of one id (AG006)
+            for label in rev.branch_labels.ids:  # (each once in a file)
+                owner = self.label_owner.get(label)
+                if owner is None:
+                    self.label_owner[label] = rid
+                else:
                     self.duplicate_labels.setdefault(label, [owner]).append(rid)
+
+    def dropped(self) -> list[RevisionFile]:
+        """The files of a duplicate id that alembic drops: all but the one read last."""
+        return [rev for files in self.duplicates.values() for rev in files[:-1]]
 
     def _link(self) -> None:
         # A hot loop (once per revision): locals, and no work for what is absent.

@@ -72,7 +72,10 @@ class _Drawing:
     def notes(self) -> list[str]:
         notes = [f"not read: {rev.display}: {rev.problem}" for rev in self.graph.unparsable]
         for rid, files in self.graph.duplicates.items():
-            notes.append(f"{rid} is defined again in {', '.join(r.display for r in files[1:])}")
+            dropped = ", ".join(r.display for r in files[:-1])
+            notes.append(
+                f"{rid} is defined again in {files[-1].display}, which alembic keeps over {dropped}"
+            )
         return notes
 
 

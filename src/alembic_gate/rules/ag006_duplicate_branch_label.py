@@ -18,9 +18,12 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     graph = ctx.graph
     for label, owners in graph.duplicate_labels.items():
         first = graph.by_id[owners[0]]
-        for rid in owners[1:]:
+        for rid in dict.fromkeys(owners[1:]):  # (a finding a file: copies of one id, once)
             rev = graph.by_id[rid]
-            yield _finding(rev, label, f"by revision {first.revision} ({first.display})")
+            if rid == first.revision:  # two files of one id (AG004): both are mapped
+                yield _finding(rev, label, f"by another file of revision {rid} (AG004)")
+            else:
+                yield _finding(rev, label, f"by revision {first.revision} ({first.display})")
     for label, owner in graph.label_owner.items():
         if label in graph.by_id:
             yield _finding(graph.by_id[owner], label, f"as the id of {graph.by_id[label].display}")

@@ -20,9 +20,8 @@ RULE = RULES["AG009"]
 def check(ctx: LintContext) -> Iterator[Finding]:
     for rev in ctx.graph.by_id.values():
         yield from _check_file(rev)
-    for files in ctx.graph.duplicates.values():
-        for rev in files[1:]:
-            yield from _check_file(rev)
+    for rev in ctx.graph.dropped():
+        yield from _check_file(rev)
 
 
 def _check_file(rev: RevisionFile) -> Iterator[Finding]:
