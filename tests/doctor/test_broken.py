@@ -48,6 +48,24 @@ def _same_label_on_two_files_of_one_id(shop: Path) -> str:
     return f"branch label audit is on 2 files of {SIDE} (AG004, AG006)"
 
 
+def _dangling_parent_of_a_dropped_copy(shop: Path) -> str:
+    write_revision(shop, SIDE, R2, "    pass")
+    # read first (sorted), so dropped: alembic still walks its down_revision (KeyError)
+    write_revision(shop, SIDE, "0badc0ffee00", "    pass", message="a_copy")
+    assert not alembic_loads(shop)
+    return (
+        f"migrations/versions/{SIDE}_a_copy.py, a file of {SIDE} that alembic drops (AG004), "
+        "names 0badc0ffee00, which no revision file defines"
+    )
+
+
+def _dangling_dependency_of_a_dropped_copy(shop: Path) -> str:
+    write_revision(shop, SIDE, R2, "    pass")
+    write_revision(shop, SIDE, R2, "    pass", message="a_copy", extra="depends_on = 'nolabel'")
+    assert not alembic_loads(shop)
+    return f"{SIDE}_a_copy.py, a file of {SIDE} that alembic drops (AG004), names nolabel"
+
+
 @pytest.mark.parametrize(
     "breaks",
     [
@@ -56,6 +74,8 @@ def _same_label_on_two_files_of_one_id(shop: Path) -> str:
         _cycle,
         _same_label,
         _same_label_on_two_files_of_one_id,
+        _dangling_parent_of_a_dropped_copy,
+        _dangling_dependency_of_a_dropped_copy,
     ],
 )
 def test_a_broken_history_is_named_first_and_gets_no_alembic_fix(

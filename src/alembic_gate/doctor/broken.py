@@ -3,11 +3,13 @@
 SyntaxError or ImportError), so doctor names the problem before its diagnosis and prints
 no alembic fix.
 
-The problems are lint's AG002, AG003, AG005, AG006, and the AG007 files alembic cannot
-import or take in (`fails_alembic`); `alembic-gate lint` gives each with its file, line
-and fix. What alembic does load is left out: a duplicate id (AG004: alembic warns and
-keeps one file), several heads (AG001), and an AG007 file that lint cannot read but
-Python can (an id that is no literal, a blank `revision`, a file over 8 MiB).
+The problems are lint's AG002, AG003, AG005, AG006, the AG007 files alembic cannot
+import or take in (`fails_alembic`), and a parent or dependency that no file defines named
+by a file alembic drops for another of its id (AG004: alembic still follows it);
+`alembic-gate lint` gives each with its file, line and fix. What alembic does load is left
+out: a duplicate id otherwise (AG004: alembic warns and keeps the last file), several
+heads (AG001), and an AG007 file that lint cannot read but Python can (an id that is no
+literal, a blank `revision`, a file over 8 MiB).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ def problems(graph: RevisionGraph) -> list[str]:
     odd = [rev for rev in graph.files if rev.problem is not None or rev.syntax_error is not None]
     found = [_unloadable(rev) for rev in odd if fails_alembic(rev)]
     found += [_dangling(d.child, d.target, d.kind) for d in graph.dangling]
+    found += [phrase for rev in graph.dropped() for phrase in _dropped_dangling(rev, graph)]
     found += [f"revisions {' -> '.join(cycle)} need each other (AG005)" for cycle in graph.cycles()]
     found += [_same_label(label, owners) for label, owners in graph.duplicate_labels.items()]
     return found
@@ -77,6 +80,20 @@ def _refused_ids(rev: RevisionFile) -> bool:
 def _unloadable(rev: RevisionFile) -> str:
     problem, _ = rev.syntax_error or (rev.problem, None)
     return f"{rev.display}: {problem} (AG007)"
+
+
+def _dropped_dangling(rev: RevisionFile, graph: RevisionGraph) -> list[str]:
+    """What a file alembic drops for another of its id (AG004) names that no file
+    defines: alembic still walks its down_revision and resolves its depends_on as it
+    loads the history (KeyError)."""
+    names = graph.by_id.keys() | graph.label_owner.keys()
+    missing = [p for p in rev.parents if p not in graph.by_id]
+    missing += [d for d in rev.depends_on.ids if d not in names]
+    return [
+        f"{rev.display}, a file of {rev.revision} that alembic drops (AG004), names {target}, "
+        "which no revision file defines"
+        for target in dict.fromkeys(missing)
+    ]
 
 
 def _same_label(label: str, owners: list[str]) -> str:
