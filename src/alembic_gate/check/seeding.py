@@ -39,7 +39,7 @@ from alembic.operations.batch import BatchOperationsImpl
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
-from alembic_gate.check import rows, seed
+from alembic_gate.check import made_up, rows, seed
 from alembic_gate.check.attribute import Attributor, Line
 from alembic_gate.check.locate import created_in, revision_message
 from alembic_gate.check.observe import Observer
@@ -253,6 +253,8 @@ class Tracker:
         self.held: dict[TableKey, int] = {}  # tables holding rows: how many seeding gave
         self.by_name: dict[str, set[TableKey]] = {}
         self.seeded: set[TableKey] = set()
+        # Seeded tables a revision has put values of its own into since (check.made_up).
+        self.written: set[TableKey] = set()
         self.reseed: set[TableKey] = set()
         self.where: dict[TableKey, Line | None] = {}
         self.parents: dict[tuple[TableKey, tuple[str, ...]], list[tuple[Any, ...]]] = {}
@@ -366,6 +368,7 @@ class Tracker:
     def _release(self, key: TableKey) -> None:
         self.held.pop(key, None)
         self.seeded.discard(key)
+        self.written.discard(key)
         self.by_name.get(key[1].lower(), set()).discard(key)
         self.parents = {k: v for k, v in self.parents.items() if k[0] != key}
 
@@ -424,6 +427,7 @@ class Tracker:
             if count:
                 self._hold(key, count)
                 self.seeded.add(key)
+                self.written.discard(key)
             elif not why:
                 self._hold(key, 0)
             else:
@@ -467,6 +471,29 @@ class Tracker:
         """Run one of the revision's statements (do_execute); False: SQLAlchemy runs it."""
         if self.step is None or self.busy or not self.active:
             return False
+        try:
+            return self._watch(cursor, statement, parameters, context, how)
+        finally:
+            self._note_writes(statement)
+
+    def _note_writes(self, statement: str) -> None:
+        """The seeded tables `statement` put values of the migration's own into."""
+        names = made_up.written_names(statement, _head(statement), identifiers(statement))
+        for name in names:
+            self.written |= self.by_name.get(name, set())
+
+    def _only_made_up(self, statement: str) -> str | None:
+        """The table a constraint `statement` adds is checked on, where every value
+        of it the constraint can meet is one seeding made up (None otherwise)."""
+        name = made_up.constrained(statement, self.flushing is not None)
+        keys = self.by_name.get(name or "", set())
+        if not keys or any(
+            key not in self.seeded or key in self.written or not self.held.get(key) for key in keys
+        ):
+            return None
+        return name
+
+    def _watch(self, cursor: Any, statement: str, parameters: Any, context: Any, how: str) -> bool:
         head = _head(statement)
         if head.split(" ")[0] in READS:
             return False
@@ -483,8 +510,13 @@ class Tracker:
             if touched and self.in_scope:
                 self.observer.lines.update(line for line in lines if line is not None)
             return False
+        guessed = self._only_made_up(statement)  # read before a retry empties the tables
         failure = Retry(self, cursor, statement, parameters, context, how).run(touched)
-        if failure is not None:
+        if failure is not None and failure.kind is not None and guessed is not None:
+            self.reseed |= {key for key, _ in failure.held}
+            if self.in_scope:
+                self._unmeasured(failure, failure.kind, guessed, words, lines)
+        elif failure is not None:
             self._failed_with_rows(failure, statement, head, words, lines)
         elif touched and self.in_scope:
             self.observer.lines.update(line for line in lines if line is not None)
@@ -559,6 +591,22 @@ class Tracker:
             RawFinding("AG904", message, where[0], where[1], recipe(operation, self.flushing))
         )
 
+    def _unmeasured(
+        self, failure: Failure, kind: str, table: str, words: set[str], lines: list[Line | None]
+    ) -> None:
+        """A note for a constraint that failed on values seeding made up and passed on
+        empty tables: whether real rows pass it depends on their values, not measured."""
+        where, operation = self._culprit(failure, words, lines)
+        rev = self.step.revision
+        message = (
+            f"upgrade of {rev.revision} ({revision_message(rev)}): its {kind} constraint was "
+            f"not measured on rows: it failed on the values check made up for "
+            f"{table} ({failure.error}) and passed on empty tables; real rows pass it only "
+            f"where {made_up.requirement(kind, table, operation)}"
+        )
+        path, line = where if where is not None else (None, None)
+        self.observer.noted_tables.append(Note(message, path, line))
+
     def _culprit(
         self, failure: Failure, words: set[str], lines: list[Line | None]
     ) -> tuple[Line | None, Any]:
@@ -579,6 +627,9 @@ class Tracker:
             named = [c for c in named if _makes_not_null(c.operation)][-1:] or named
         if named:
             return named[0].line, named[0].operation
+        calls = [c for c in self.flushing if c.line is not None]
+        if len(calls) == 1:  # the batch's only call: its copy is that call's doing
+            return calls[0].line, calls[0].operation
         return lines[-1], None
 
     # -- the batch_op.* calls and create_table -----------------------------------------------
@@ -605,6 +656,8 @@ class Tracker:
     def flush(self, original: Callable[..., Any], impl: BatchOperationsImpl) -> Any:
         previous = self.flushing, self.flushed
         self.flushing, self.flushed = self.batches.pop(id(impl), []), impl
+        if made_up.batch_writes(call.operation for call in self.flushing):
+            self.written |= self.by_name.get(impl.table_name.lower(), set())
         self.flush_code = getattr(original, "__code__", None)
         try:
             return original(impl)
@@ -615,9 +668,10 @@ class Tracker:
 class Failure:
     """A statement that failed on rows and passed once its tables were emptied."""
 
-    def __init__(self, error: str, held: list[tuple[TableKey, int]]) -> None:
+    def __init__(self, error: str, held: list[tuple[TableKey, int]], kind: str | None) -> None:
         self.error = error
         self.held = held
+        self.kind = kind  # a constraint's violation: "foreign key", "unique", "check"
 
 
 class Retry:
@@ -750,7 +804,8 @@ class Retry:
                 last = exc
                 continue
             self._done()
-            return Failure(error, held or [(key, counts.get(key, 0)) for key in targets])
+            held = held or [(key, counts.get(key, 0)) for key in targets]
+            return Failure(error, held, made_up.violation(first))
         if last is not None:
             self.tracker.stood.append(last)
             raise last

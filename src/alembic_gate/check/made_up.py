@@ -1,0 +1,157 @@
+"""Constraints added over values seeding made up: told apart from real hazards.
+
+Runs in the worker, for check.seeding. A foreign key, a unique or primary key, or a
+CHECK constraint added over columns whose values seeding made up fails or passes by
+those values (users.org_id 2, 3, 4 against orgs' ids 1, 2, 3; booleans true, NULL,
+true): that is no measurement of the migration, since real rows may well satisfy it.
+It is one only where the rows' values are the migrations' own: rows a revision wrote,
+a column a revision filled with its default. So seeding keeps, per table, whether a
+revision wrote values into it since seeding filled it (`written_names`), and a
+constraint's violation on a table that holds only seeding's values is noted, not
+reported as AG904.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from alembic.operations import ops as alembic_ops
+
+# What each database says when rows break a constraint being added: SQLSTATE
+# (PostgreSQL), error number (MySQL, MariaDB), message (SQLite).
+_SQLSTATES = {"23503": "foreign key", "23505": "unique", "23514": "check"}
+_ERRNOS = {1452: "foreign key", 1062: "unique", 3819: "check", 4025: "check"}
+_SQLITE = re.compile(r"^(FOREIGN KEY|UNIQUE|CHECK) constraint failed", re.IGNORECASE)
+
+_NAME = r'(?:"(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][\w$]*)'
+_QUALIFIED = rf"({_NAME}(?:\s*\.\s*{_NAME})?)"
+_ALTER_ADD = re.compile(
+    rf"^\s*ALTER\s+TABLE\s+(?:ONLY\s+)?(?:IF\s+EXISTS\s+)?{_QUALIFIED}\s+(?:ADD\s+"
+    r"(?:CONSTRAINT\s+\S+\s+)?(?:FOREIGN|UNIQUE|PRIMARY|CHECK)|VALIDATE\s+CONSTRAINT)\b",
+    re.IGNORECASE,
+)
+_UNIQUE_INDEX = re.compile(
+    r"^\s*CREATE\s+UNIQUE\s+INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"
+    rf"(?:{_NAME}\s+)?ON\s+(?:ONLY\s+)?{_QUALIFIED}",
+    re.IGNORECASE,
+)
+# A batch's copy of a table into the new one (SQLite; recreate="always" elsewhere).
+_COPY = re.compile(rf"^\s*INSERT\s+INTO\s+{_QUALIFIED}\s*\(", re.IGNORECASE)
+_INSERT = re.compile(
+    rf"^\s*(?:INSERT|REPLACE)\b(?:\s+(?:OR\s+\w+|IGNORE|LOW_PRIORITY|DELAYED))*\s+INTO\s+{_QUALIFIED}",
+    re.IGNORECASE,
+)
+_WRITES = re.compile(r"^\s*(?:UPDATE|MERGE|COPY|LOAD|UPSERT)\b", re.IGNORECASE)
+# What makes an ALTER TABLE put values of its own into existing rows: a column's default,
+# a conversion, NOT NULL (MySQL turns NULL into 0 or ''), a generated column.
+_SETS_VALUES = re.compile(
+    r"\bDEFAULT\b|\bUSING\b|\bNOT\s+NULL\b|\bGENERATED\b|\bIDENTITY\b|\bAUTO_INCREMENT\b"
+    r"|\bSERIAL\b|\bAS\s*\(",
+    re.IGNORECASE,
+)
+# ... and what only says so in its words: defaults for rows to come, a relaxed NULL, a
+# foreign key's ON DELETE SET DEFAULT.
+_KEEPS_VALUES = re.compile(r"\b(?:SET|DROP)\s+(?:DEFAULT|NOT\s+NULL)\b", re.IGNORECASE)
+TEMPORARY = "_alembic_tmp_"
+
+
+def violation(error: BaseException) -> str | None:
+    """The kind of constraint rows broke, when `error` (a DBAPI error) says so: "foreign
+    key", "unique" or "check"; None for anything else (a NULL refused, a failed cast)."""
+    args = getattr(error, "args", ())
+    if args and isinstance(args[0], int):  # MySQL's number (its SQLSTATE is 23000 for all)
+        return _ERRNOS.get(args[0])
+    state = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+    if isinstance(state, str):
+        return _SQLSTATES.get(state)
+    match = _SQLITE.match(str(error))
+    return match.group(1).lower() if match else None
+
+
+def _last(qualified: str) -> str:
+    name = re.split(r"\s*\.\s*", qualified)[-1]
+    if name[:1] in '"`[':
+        name = name[1:-1]
+    return name.lower()
+
+
+def constrained(statement: str, copying: bool) -> str | None:
+    """The table (lowercase name) whose rows `statement` checks against a constraint it
+    adds, when it puts no values of its own into them; `copying`: a batch copies a
+    table now (the INSERT into its new table is checked, by the original's name)."""
+    if sets_values(statement):
+        return None
+    for pattern in (_ALTER_ADD, _UNIQUE_INDEX):
+        match = pattern.match(statement)
+        if match:
+            return _last(match.group(1))
+    match = _COPY.match(statement) if copying else None
+    if match and _last(match.group(1)).startswith(TEMPORARY):
+        return _last(match.group(1))[len(TEMPORARY) :]
+    return None
+
+
+def sets_values(statement: str) -> bool:
+    """Whether an ALTER TABLE puts values of its own into the rows already there."""
+    if not re.match(r"^\s*ALTER\s+TABLE\b", statement, re.IGNORECASE):
+        return False
+    return _SETS_VALUES.search(_KEEPS_VALUES.sub("", statement)) is not None
+
+
+def written_names(statement: str, head: str, words: Iterable[str]) -> set[str]:
+    """The tables (lowercase names; `words` are the statement's) whose rows get values
+    of the migration's own from `statement`. A batch's copy into its new table copies
+    values: it writes none of its own."""
+    insert = _INSERT.match(statement)
+    if insert:
+        target = _last(insert.group(1))
+        return set() if target.startswith(TEMPORARY) else {target}
+    if _WRITES.match(statement) or sets_values(statement):
+        return {_original(word) for word in words}
+    return set()
+
+
+def _original(name: str) -> str:
+    return name[len(TEMPORARY) :] if name.startswith(TEMPORARY) else name
+
+
+def batch_writes(operations: Iterable[Any]) -> bool:
+    """Whether batch_op.* calls put values of their own into the rows: a column added with
+    a default, NOT NULL (MySQL fills in 0 or ''), or computed."""
+    for operation in operations:
+        if isinstance(operation, alembic_ops.AddColumnOp):
+            column = operation.column
+            if column.server_default is not None or column.computed is not None:
+                return True
+            if column.nullable is False:
+                return True
+    return False
+
+
+def requirement(kind: str, table: str, operation: Any) -> str:
+    """What real rows of `table` need for the constraint to pass, said as a fact."""
+    if kind == "foreign key":
+        if isinstance(operation, alembic_ops.CreateForeignKeyOp):
+            local = _columns(table, operation.local_cols)
+            remote = _columns(operation.referent_table, operation.remote_cols)
+            return f"every {local} that is not NULL matches a value of {remote}"
+        return f"every row of {table} references a row that exists"
+    if kind == "check":
+        if isinstance(operation, alembic_ops.CreateCheckConstraintOp):
+            return f"every row of {table} satisfies {operation.condition}"
+        return f"every row of {table} satisfies the CHECK constraint"
+    columns = getattr(operation, "columns", None)
+    if isinstance(operation, alembic_ops.CreateIndexOp):
+        columns = [getattr(c, "name", None) or str(c) for c in operation.columns]
+    if columns and all(isinstance(c, str) for c in columns):
+        together = columns[0] if len(columns) == 1 else f"({', '.join(columns)})"
+        return f"no two rows of {table} hold the same {together}"
+    return f"no two rows of {table} hold the same values in the constraint's columns"
+
+
+def _columns(table: str, columns: list[str]) -> str:
+    if len(columns) == 1:
+        return f"{table}.{columns[0]}"
+    return f"({', '.join(f'{table}.{c}' for c in columns)})"

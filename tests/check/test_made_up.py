@@ -1,0 +1,87 @@
+"""check.made_up: which failures of an added constraint are the made-up values' doing."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pymysql
+import pytest
+
+from alembic_gate.check import made_up
+from alembic_gate.check.seeding import identifiers
+
+
+@pytest.mark.parametrize(
+    ("statement", "copying", "table"),
+    [
+        (
+            "ALTER TABLE users ADD CONSTRAINT fk FOREIGN KEY(org_id) REFERENCES orgs (id)",
+            0,
+            "users",
+        ),
+        ('ALTER TABLE ONLY app."Users" ADD UNIQUE (code)', 0, "users"),
+        ("ALTER TABLE `users` ADD CONSTRAINT ck CHECK (level >= 10)", 0, "users"),
+        ("ALTER TABLE users VALIDATE CONSTRAINT fk", 0, "users"),
+        ("CREATE UNIQUE INDEX ix ON users (code)", 0, "users"),
+        ("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ix ON ONLY s.users (code)", 0, "users"),
+        (
+            "INSERT INTO _alembic_tmp_users (id, code) SELECT users.id, users.code FROM users",
+            1,
+            "users",
+        ),
+        # The statement puts values of its own into the rows: the failure is its own.
+        ("ALTER TABLE users ADD COLUMN code VARCHAR(10) DEFAULT 'x' UNIQUE", 0, None),
+        ("ALTER TABLE users MODIFY org_id INTEGER NOT NULL, ADD UNIQUE (org_id)", 0, None),
+        # ... or only says DEFAULT for rows to come.
+        ("ALTER TABLE c ADD FOREIGN KEY(p) REFERENCES p (id) ON DELETE SET DEFAULT", 0, "c"),
+        ("ALTER TABLE users ALTER COLUMN age SET NOT NULL", 0, None),
+        ("ALTER TABLE users ADD COLUMN org_id INTEGER", 0, None),
+        ("INSERT INTO _alembic_tmp_users (id) SELECT id FROM users", 0, None),
+        ("INSERT INTO users (id) VALUES (1)", 1, None),
+        ("CREATE INDEX ix ON users (code)", 0, None),
+    ],
+)
+def test_constrained(statement: str, copying: int, table: str | None) -> None:
+    assert made_up.constrained(statement, bool(copying)) == table
+
+
+@pytest.mark.parametrize(
+    ("statement", "written"),
+    [
+        ("INSERT INTO users (id, org_id) VALUES (100, 999)", True),
+        ("INSERT INTO public.users (id) SELECT id FROM orgs", True),
+        ("UPDATE users SET org_id = 1 WHERE id = 2", True),
+        ("ALTER TABLE users ADD COLUMN code VARCHAR(10) DEFAULT 'x'", True),
+        ("ALTER TABLE users ALTER COLUMN age TYPE INTEGER USING 0", True),
+        ("ALTER TABLE users MODIFY age INTEGER NOT NULL", True),
+        # A batch's copy copies values; these change no row.
+        ("INSERT INTO _alembic_tmp_users (id) SELECT id FROM users", False),
+        ("ALTER TABLE users ALTER COLUMN age SET DEFAULT 5", False),
+        ("ALTER TABLE users ADD COLUMN age INTEGER", False),
+        ("CREATE TABLE _alembic_tmp_users (id INTEGER NOT NULL, n INTEGER DEFAULT '0')", False),
+        ("INSERT INTO orgs (id) SELECT org_id FROM users", False),
+        ("SELECT * FROM users", False),
+    ],
+)
+def test_written_names(statement: str, written: bool) -> None:
+    names = made_up.written_names(statement, statement[:12].upper(), identifiers(statement))
+    assert ("users" in names) is written
+
+
+def test_violation_of_each_database() -> None:
+    assert made_up.violation(pymysql.err.IntegrityError(1452, "a child row")) == "foreign key"
+    assert made_up.violation(pymysql.err.IntegrityError(1062, "Duplicate entry")) == "unique"
+    assert made_up.violation(pymysql.err.OperationalError(4025, "CONSTRAINT `ck`")) == "check"
+    assert made_up.violation(pymysql.err.OperationalError(1265, "Data truncated")) is None
+    unique = sqlite3.IntegrityError("UNIQUE constraint failed: _alembic_tmp_users.code")
+    assert made_up.violation(unique) == "unique"
+    assert made_up.violation(sqlite3.IntegrityError("NOT NULL constraint failed: t.a")) is None
+
+    class Psycopg(Exception):
+        sqlstate = "23503"
+
+    class Psycopg2(Exception):
+        pgcode = "23502"  # not_null_violation: a NULL refused is no constraint's guess
+
+    assert made_up.violation(Psycopg("violates foreign key")) == "foreign key"
+    assert made_up.violation(Psycopg2("null value")) is None
