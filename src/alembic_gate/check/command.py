@@ -25,6 +25,7 @@ from types import FrameType
 
 from alembic_gate.check.batches import BatchLines
 from alembic_gate.check.databases import provision, validate
+from alembic_gate.check.irreversible import downgrade_suppressed, stopped_round_trip
 from alembic_gate.check.process import WorkerProcess
 from alembic_gate.check.protocol import DatabaseSpec, Note, Request, Result, fill
 from alembic_gate.check.reconcile import MEASURED, Measurements, reconcile
@@ -32,7 +33,6 @@ from alembic_gate.errors import GateError, UsageError
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import RULES
 from alembic_gate.findings.locks import RevisionLocks
-from alembic_gate.findings.suppress import Suppressions
 from alembic_gate.history.load import History, load_histories
 from alembic_gate.history.scope import check_since_known
 from alembic_gate.lint import build_report, lint_context, run_suppressions, unread
@@ -325,71 +325,6 @@ def lock_tables(traced: list[RevisionLocks], everything: bool, cwd: Path) -> lis
         path = display_path(Path(revision.path), cwd) if revision.path else None
         shown.append(replace(revision, path=path))
     return shown
-
-
-# What a round trip's AG903 failures begin with (check.session's phases).
-ROUND_TRIP_STEPS = ("downgrade", "upgrade after the downgrade to base")
-
-
-def downgrade_suppressed(
-    findings: list[Finding], suppressions: Suppressions, cwd: Path
-) -> list[Finding]:
-    """`findings` less the AG903 ones inside a `def downgrade` that carries the
-    suppression on its own line: a revision that cannot be undone says so there (its
-    downgrade raises), while the finding is at the line that raised."""
-    kept = []
-    for finding in findings:
-        line = None
-        if finding.code == "AG903" and finding.path and finding.line:
-            line = downgrade_line(cwd / finding.path, finding.line)
-        moved = line not in {None, finding.line}
-        if not (moved and suppressions.matches(replace(finding, line=line))):
-            kept.append(finding)
-    return kept
-
-
-def downgrade_line(path: Path, line: int) -> int | None:
-    """The `def` line of the top-level downgrade function (`downgrade`, or a
-    multi-database `downgrade_<engine>`) of `path` that holds `line`, or None."""
-    import ast
-
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
-        return None
-    for node in tree.body:
-        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            continue
-        named = node.name == "downgrade" or node.name.startswith("downgrade_")
-        if named and node.lineno <= line <= (node.end_lineno or node.lineno):
-            return node.lineno
-    return None
-
-
-def stopped_round_trip(
-    findings: list[Finding], shown: list[Finding], settings: Settings
-) -> list[str]:
-    """Notes on the round trips a failure stopped whose AG903 the report leaves out (a
-    downgrade that cannot be undone, suppressed): what did not run after it."""
-    kept = {(f.code, f.path, f.line, f.message) for f in shown}
-    how = "a suppressed" if settings.is_enabled("AG903") else "an ignored"
-    notes = []
-    for finding in findings:
-        what, failed, _ = finding.message.partition(" failed: ")
-        if finding.code != "AG903" or not failed or not what.startswith(ROUND_TRIP_STEPS):
-            continue
-        if (finding.code, finding.path, finding.line, finding.message) in kept:
-            continue
-        rest = (
-            "the downgrades below it, the upgrade again"
-            if what[0] == "d"
-            else "the rest of the upgrade"
-        )
-        rest += " and the comparison did not run"
-        where = ":".join(str(part) for part in (finding.path, finding.line) if part)
-        note = f"the round trip stopped at {how} AG903 ({what} failed): {rest}"
-        notes.append(f"{where}: {note}" if where else note)
-    return notes
 
 
 def result_findings(result: Result, history: History, cwd: Path) -> list[Finding]:

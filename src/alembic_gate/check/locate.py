@@ -94,7 +94,7 @@ def functions(path: str) -> dict[str, FunctionSpan]:
     """Top-level functions of a Python file by name (empty when it does not parse)."""
     try:
         tree = ast.parse(Path(path).read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, UnicodeDecodeError):
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):  # ValueError: a NUL byte
         return {}
     return {
         node.name: FunctionSpan(node.name, node.lineno, node.end_lineno or node.lineno)
