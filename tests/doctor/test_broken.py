@@ -11,7 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import R2, R4, REVISION_FILES, Database, Run, execute, upgrade, write_revision
+from .conftest import (
+    R1,
+    R2,
+    R3,
+    R4,
+    REVISION_FILES,
+    Database,
+    Run,
+    execute,
+    upgrade,
+    write_revision,
+)
 
 Doctor = Callable[..., Run]
 SIDE = "5e6f70819203"
@@ -253,3 +264,131 @@ def test_a_file_alembic_cannot_load_is_named_first_and_gets_no_alembic_fix(
         assert finding["fix"] is None
     else:
         assert finding["fix"] is not None
+
+
+# -- a duplicate id with a child (AG004): alembic loads it but `upgrade heads` fails -------
+
+R3_FILE = REVISION_FILES[R3]
+
+
+def _copy_of(shop: Path, name: str, parent: str | None) -> None:
+    """Another file of R3 (which R4 sits on) named `name`, with `parent` as its parent."""
+    text = (shop / R3_FILE).read_text(encoding="utf-8")
+    text = text.replace(f"down_revision = {R2!r}", f"down_revision = {parent!r}")
+    (shop / "migrations" / "versions" / name).write_text(text, encoding="utf-8")
+
+
+def _dropped_copy_a_base(shop: Path) -> bool:
+    _copy_of(shop, f"{R3}_a_copy.py", None)  # listed first: alembic drops it
+    return True
+
+
+def _dropped_copy_on_another_parent(shop: Path) -> bool:
+    _copy_of(shop, f"{R3}_a_copy.py", R1)
+    return True
+
+
+def _dropped_copy_on_the_same_parent(shop: Path) -> bool:
+    _copy_of(shop, f"{R3}_a_copy.py", R2)
+    return True
+
+
+def _kept_copy_listed_last(shop: Path) -> bool:
+    _copy_of(shop, f"{R3}_z_copy.py", None)  # kept: the shop's own R3 file is dropped
+    return True
+
+
+def _child_by_dependency(shop: Path) -> bool:
+    write_revision(shop, SIDE, R2, "    pass", message="a_copy")  # dropped
+    write_revision(shop, SIDE, R2, "    pass")  # kept
+    write_revision(shop, "6f7081920314", R4, "    pass", extra=f"depends_on = {SIDE!r}")
+    return True
+
+
+def _copy_of_a_head(shop: Path) -> bool:
+    shutil.copy(shop / REVISION_FILES[R4], shop / "migrations" / "versions" / "side.py")
+    return False  # no child: `upgrade heads` runs
+
+
+def _copy_of_a_head_on_another_parent(shop: Path) -> bool:
+    write_revision(shop, SIDE, R2, "    pass", message="a_copy")
+    write_revision(shop, SIDE, None, "    pass")
+    return False
+
+
+def alembic_overlaps(project: Path, url: str) -> bool:
+    """Whether the real `alembic history` and `upgrade heads` fail on the history as
+    doctor's fix would (on a copy of the database): each run is checked to agree."""
+    done = subprocess.run(
+        [sys.executable, "-m", "alembic", "history"],
+        cwd=project,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    history_fails = done.returncode != 0
+    assert ("overlaps with other requested revisions" in done.stdout + done.stderr) is history_fails
+    try:
+        upgrade(project, url)
+    except Exception as error:  # alembic's RevisionError
+        assert "overlaps with other requested revisions" in str(error)
+        assert history_fails
+        return True
+    assert not history_fails
+    return False
+
+
+@pytest.mark.parametrize(
+    "duplicates",
+    [
+        _dropped_copy_a_base,
+        _dropped_copy_on_another_parent,
+        _dropped_copy_on_the_same_parent,
+        _kept_copy_listed_last,
+        _child_by_dependency,
+        _copy_of_a_head,
+        _copy_of_a_head_on_another_parent,
+    ],
+)
+def test_a_duplicate_id_with_a_child_is_named_first_and_gets_no_alembic_fix(
+    sqlite_db: Database,
+    shop: Path,
+    run_doctor: Doctor,
+    tmp_path: Path,
+    duplicates: Callable[[Path], bool],
+) -> None:
+    upgrade(shop, sqlite_db.url, R2)
+    overlaps = duplicates(shop)
+    assert alembic_loads(shop)
+    assert sqlite_db.path is not None
+    spare = tmp_path / "spare.db"
+    shutil.copy(sqlite_db.path, spare)
+    assert alembic_overlaps(shop, f"sqlite:///{spare}") is overlaps
+    result = run_doctor(shop, sqlite_db.url, "--format", "json")
+    assert "Traceback" not in result.err
+    assert result.code == 1
+    [finding] = result.findings
+    broken = finding["message"].startswith("The history is broken: alembic loads it but ")
+    assert broken is overlaps
+    if overlaps:
+        assert "is defined in 2 files (AG004) and has a " in finding["message"]
+        assert "`alembic upgrade heads` and `alembic history` fail" in finding["message"]
+        assert finding["fix"] is None
+    else:
+        assert finding["fix"] is not None
+
+
+def test_a_database_at_the_heads_of_a_duplicate_id_with_a_child_is_told(
+    sqlite_db: Database, shop: Path, run_doctor: Doctor
+) -> None:
+    upgrade(shop, sqlite_db.url)
+    _dropped_copy_a_base(shop)
+    result = run_doctor(shop, sqlite_db.url)
+    assert result.code == 0
+    assert (
+        f"is at head ({R4}); but the history is broken: alembic loads it but cannot upgrade "
+        f"it to its heads, so no alembic fix is given until it is fixed: {R3} is defined in 2 "
+        f"files (AG004) and has a child, {R4}:"
+    ) in " ".join(result.err.split())

@@ -7,9 +7,9 @@ The problems are lint's AG002, AG003, AG005, AG006, the AG007 files alembic cann
 import or take in (`fails_alembic`), and a parent or dependency that no file defines named
 by a file alembic drops for another of its id (AG004: alembic still follows it);
 `alembic-gate lint` gives each with its file, line and fix. What alembic does load is left
-out: a duplicate id otherwise (AG004: alembic warns and keeps the last file), several
-heads (AG001), and an AG007 file that lint cannot read but Python can (an id that is no
-literal, a blank `revision`, a file over 8 MiB).
+out: a duplicate id otherwise (AG004: alembic warns and keeps the last file; but see
+below for one with a child), several heads (AG001), and an AG007 file that lint cannot
+read but Python can (an id that is no literal, a blank `revision`, a file over 8 MiB).
 """
 
 from __future__ import annotations
@@ -35,6 +35,16 @@ _UNLOADABLE = (
 )
 _TOO_LARGE = "cannot read file: larger than"
 _ID_PROBLEMS = ("`revision` id ", "`down_revision` id ", "`depends_on` id ")  # not allowed
+
+
+def reason(graph: RevisionGraph) -> str | None:
+    """Why no alembic fix is given for `graph`, as a clause (`sentence`); None when
+    alembic can load and upgrade it."""
+    found = problems(graph)
+    if found:
+        return sentence(found + overlaps(graph))
+    found = overlaps(graph)
+    return _overlap_sentence(found) if found else None
 
 
 def problems(graph: RevisionGraph) -> list[str]:
@@ -96,6 +106,34 @@ def _dropped_dangling(rev: RevisionFile, graph: RevisionGraph) -> list[str]:
     ]
 
 
+def overlaps(graph: RevisionGraph) -> list[str]:
+    """The duplicate ids (AG004) with a child or dependent: alembic's heads hold the
+    dropped file, which stands for the kept one, an ancestor of the child's head."""
+    if not graph.duplicates:
+        return []
+    needed = {rid for deps in graph.dependencies.values() for rid in deps}
+    return [
+        _overlap(rid, len(files), graph)
+        for rid, files in graph.duplicates.items()
+        if graph.children_of(rid) or rid in needed
+    ]
+
+
+def _overlap(rid: str, count: int, graph: RevisionGraph) -> str:
+    children = graph.children_of(rid)
+    after = children[0] if children else _dependent(rid, graph)
+    kind = "child" if children else "dependent"
+    return (
+        f"{rid} is defined in {count} files (AG004) and has a {kind}, {after}: alembic "
+        "still counts the file it drops as a head below it, so `alembic upgrade heads` and "
+        "`alembic history` fail (overlaps with other requested revisions)"
+    )
+
+
+def _dependent(rid: str, graph: RevisionGraph) -> str:
+    return next(child for child, deps in graph.dependencies.items() if rid in deps)
+
+
 def _same_label(label: str, owners: list[str]) -> str:
     if len(set(owners)) == 1:  # files of one id (AG004): alembic maps each one's labels
         return f"branch label {label} is on {len(owners)} files of {owners[0]} (AG004, AG006)"
@@ -110,9 +148,20 @@ def _dangling(child: str, target: str, kind: str) -> str:
 
 def sentence(found: list[str]) -> str:
     """The problems as one clause, lower case (it follows "but" in a status line)."""
+    return (
+        "the history is broken: alembic cannot load it, so no alembic command runs until "
+        f"it is fixed: {_listed(found)}"
+    )
+
+
+def _overlap_sentence(found: list[str]) -> str:
+    return (
+        "the history is broken: alembic loads it but cannot upgrade it to its heads, so no "
+        f"alembic fix is given until it is fixed: {_listed(found)}"
+    )
+
+
+def _listed(found: list[str]) -> str:
     shown = "; ".join(found[:LISTED])
     more = f"; and {len(found) - LISTED} more" if len(found) > LISTED else ""
-    return (
-        f"the history is broken: alembic cannot load it, so no alembic command runs until "
-        f"it is fixed: {shown}{more} (`alembic-gate lint` shows each with its fix)"
-    )
+    return f"{shown}{more} (`alembic-gate lint` shows each with its fix)"

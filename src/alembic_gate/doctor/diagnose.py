@@ -47,8 +47,8 @@ def status_line(history: History, state: DatabaseState, cwd: Path | None = None)
     if not history.graph.by_id:
         return f"{state.url}: the history has no revisions, so there is nothing to apply"
     line = f"{state.url} is at head ({', '.join(state.versions)})"
-    found = broken.problems(history.graph)
-    merge = f"but {broken.sentence(found)}" if found else doctor.merge_note()
+    found = broken.reason(history.graph)
+    merge = f"but {found}" if found else doctor.merge_note()
     return f"{line}; {merge}" if merge else line
 
 
@@ -61,10 +61,9 @@ class _Doctor:
         self.replay = replay
 
     def findings(self) -> list[Finding]:
-        found = broken.problems(self.graph)
-        if not found:
+        first = broken.reason(self.graph)
+        if first is None:
             return self.diagnosis()
-        first = broken.sentence(found)
         return [self.unfixable(finding, first) for finding in self.diagnosis()]
 
     @staticmethod
