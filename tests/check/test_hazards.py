@@ -379,3 +379,24 @@ def test_fingerprints_hold_across_runs_and_moved_lines() -> None:
     assert first.keys() == {"AG905", "AG907"}
     assert _fingerprints(rewrite(10, 0.019)) == first
     assert _fingerprints(rewrite(14, 0.012)) == first
+
+
+def test_a_table_is_named_as_it_was_called_when_each_statement_ran() -> None:
+    # Its name when the revision started until a statement's catalog rows name it anew.
+    rename = statement(10, "ALTER TABLE users RENAME TO people", 0, 0.001, {USERS: {AE}})
+    rename.names = {USERS: "people"}
+    index = statement(
+        11,
+        "CREATE INDEX ix ON people (a)",
+        0.001,
+        0.002,
+        {USERS: {AE, SHARE}},
+        work={USERS: (9, 0)},
+    )
+    index.names = {USERS: "people"}
+    rev = revision(rename, index)
+    rows = [(row.line, row.table) for row in analyse(rev).locks.rows]
+    assert rows == [(10, "users"), (11, "people")]
+    [blocking] = [f for f in analyse(rev).findings if (f.code, f.line) == ("AG906", 11)]
+    assert "took a SHARE lock on people: " in blocking.message, blocking.message
+    assert "It scanned people" in blocking.message

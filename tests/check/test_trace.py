@@ -660,3 +660,42 @@ def test_a_failure_in_alembics_own_statement_is_placed_at_the_revision(local: Pa
         "once its upgrade() had run, in alembic's own statements: InFailedSqlTransaction"
     ), finding["message"]
     assert "UPDATE alembic_version" in finding["message"]
+
+
+RENAME = f"{VERSIONS}/b8d0fc030008_rename_events.py"
+INDEX_RENAMED = f"{VERSIONS}/c9e1ad140009_index_renamed_events.py"
+RENAME_BODY = """    op.rename_table("events", "happenings")
+    op.create_index("ix_happenings_kind", "happenings", ["kind"])"""
+INDEX_RENAMED_BODY = (
+    """    op.create_index("ix_happenings_id_kind", "happenings", ["id", "kind"])"""
+)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("transaction", ["shared", "per_migration"])
+def test_a_renamed_table_is_named_as_it_was_called_then(local: Path, transaction: str) -> None:
+    """A table renamed in a revision: what a later statement (of that revision or a later
+    one) did to it is named by its new name (the lock rows and AG906 of CREATE INDEX ...
+    ON happenings named it events, its name when the revision started)."""
+    root = Path(shutil.copytree(PROJECTS / "check_locks", local / uuid.uuid4().hex[:8]))
+    revisions = [
+        (RENAME, "b8d0fc030008", "a7c9ebf20007", "rename events", RENAME_BODY),
+        (INDEX_RENAMED, "c9e1ad140009", "b8d0fc030008", "index happenings", INDEX_RENAMED_BODY),
+    ]
+    for path, revision, down, doc, body in revisions:
+        text = REVISION.format(doc=doc, revision=revision, down=down, body=body)
+        (root / path).write_text(text)
+    args = ["--ignore", "AG902", "-x", "lock_timeout=options"]
+    if transaction == "per_migration":
+        args += ["-x", "transaction=per_migration"]
+    run = _check(local, *args, root=root)
+    rename = run.line(RENAME, "op.rename_table(")
+    index = run.line(RENAME, "op.create_index(")
+    rows = [(r["line"], r["table"], r["lock"]) for r in run.locks(RENAME)["rows"]]
+    assert rows == [(rename, "events", "ACCESS EXCLUSIVE"), (index, "happenings", "SHARE")]
+    later = [(r["line"], r["table"], r["lock"]) for r in run.locks(INDEX_RENAMED)["rows"]]
+    assert later == [(run.line(INDEX_RENAMED, "op.create_index("), "happenings", "SHARE")]
+    found = run.report["findings"]
+    [blocking] = [f for f in found if (f["code"], f["path"], f["line"]) == ("AG906", RENAME, index)]
+    assert "lock on happenings:" in blocking["message"], blocking["message"]
+    assert "lock on happenings:" in run.finding("AG906", INDEX_RENAMED)["message"]

@@ -91,6 +91,8 @@ class Statement:
     lock_timeout: str = "0"
     # Counters as they were just before it, where statements not traced moved them.
     baseline: dict[int, tuple[int, int]] = field(default_factory=dict)
+    # The name of each table its catalog rows named, once it had run (a rename shows).
+    names: dict[int, str] = field(default_factory=dict)
 
     @property
     def seconds(self) -> float:
@@ -130,6 +132,8 @@ class _Step:
     new: dict[int, frozenset[str]]  # modes it took
     rewritten: list[int]
     worked: dict[int, str]  # what it did to each table: "scanned", "wrote rows of", ...
+    # The tables renamed before it, by their name then (the others: Table.name).
+    names: dict[int, str] = field(default_factory=dict)
 
 
 def analyse(revision: Revision) -> Analysis:
@@ -209,11 +213,12 @@ def _steps(revision: Revision) -> list[_Step]:
     held = {oid: table.held for oid, table in tables.items() if table.held}
     nodes: dict[int, int] = {}
     work = dict(revision.work_before)
+    names: dict[int, str] = {}
     steps = []
     for statement in revision.statements:
         work.update(statement.baseline)
         if statement.autocommit:  # the transaction before it was committed
-            steps.append(_Step(statement, held, {}, {}, [], {}))
+            steps.append(_Step(statement, held, {}, {}, [], {}, names))
             held = {}
             continue
         now = {oid: modes for oid, modes in statement.locks.items() if oid in tables}
@@ -229,11 +234,29 @@ def _steps(revision: Revision) -> list[_Step]:
             for oid, counts in statement.work.items()
             if oid in tables and (did := _did(work.get(oid, tables[oid].work), counts))
         }
-        steps.append(_Step(statement, held, now, new, rewritten, worked))
+        steps.append(_Step(statement, held, now, new, rewritten, worked, names))
         held = now
         nodes.update(statement.relfilenodes)
         work.update(statement.work)
+        names = _renamed(tables, names, statement)
     return steps
+
+
+def _renamed(
+    tables: dict[int, Table], names: dict[int, str], statement: Statement
+) -> dict[int, str]:
+    """`names` with the tables `statement` renamed (a new dict: steps keep theirs)."""
+    changed = {
+        oid: name
+        for oid, name in statement.names.items()
+        if oid in tables and names.get(oid, tables[oid].name) != name
+    }
+    return {**names, **changed} if changed else names
+
+
+def _name(revision: Revision, step: _Step, oid: int) -> str:
+    """A table's name when the step's statement ran."""
+    return step.names.get(oid) or revision.tables[oid].name
 
 
 def _did(before: tuple[int, int], after: tuple[int, int]) -> str:
@@ -282,7 +305,7 @@ def _rows(revision: Revision, steps: list[_Step], index: int) -> list[LockRow]:
             LockRow(
                 line=statement.line,
                 statement=short_sql(statement.sql),
-                table=revision.tables[oid].name,
+                table=_name(revision, step, oid),
                 lock=_mode_name(rank) if rank else "",
                 blocks=BLOCKS.get(rank, ""),
                 held=round(_held_seconds(revision, steps, index, released), 3),
@@ -300,8 +323,8 @@ def _rewrites(revision: Revision, steps: list[_Step], index: int) -> list[RawFin
     statement = step.statement
     if not step.rewritten or re.match(r"\s*TRUNCATE\b", statement.sql, re.IGNORECASE):
         return []
-    names = [revision.tables[oid].name for oid in step.rewritten]
-    parents = [revision.tables[oid].name for oid in _partitioned(revision, step)]
+    names = [_name(revision, step, oid) for oid in step.rewritten]
+    parents = [_name(revision, step, oid) for oid in _partitioned(revision, step)]
     through = f" (through the partitioned table {_and(parents)})" if parents else ""
     oid = step.rewritten[0]
     released = _release(steps, index, oid, ACCESS_EXCLUSIVE)
@@ -391,7 +414,7 @@ def _blocking_sentence(
 ) -> str:
     """`released`: the index of the first step that no longer holds the lock."""
     statement = steps[index].statement
-    names = _and([revision.tables[oid].name for oid in oids])
+    names = _and([_name(revision, steps[index], oid) for oid in oids])
     held = _held_seconds(revision, steps, index, released)
     mode = _mode_name(rank)
     lock = f"{_article(mode)} {mode} lock" if len(oids) == 1 else f"{mode} locks"
@@ -427,7 +450,7 @@ def _own_reasons(revision: Revision, step: _Step) -> list[str]:
 def _work(revision: Revision, step: _Step) -> str:
     by_kind: dict[str, list[str]] = {}
     for oid, did in step.worked.items():
-        by_kind.setdefault(did, []).append(revision.tables[oid].name)
+        by_kind.setdefault(did, []).append(_name(revision, step, oid))
     return _and([f"{did} {_and(names)}" for did, names in by_kind.items()])
 
 
@@ -438,7 +461,7 @@ def _extending(revision: Revision, steps: list[_Step], index: int, released: int
     for later in steps[index + 1 : released]:
         why = [_work(revision, later)] if later.worked else []
         waits = [
-            revision.tables[oid].name
+            _name(revision, later, oid)
             for oid, modes in sorted(later.new.items())
             if any(_may_wait(mode, later.before.get(oid, frozenset())) for mode in modes)
         ]
@@ -508,7 +531,7 @@ def _no_timeout(revision: Revision, steps: list[_Step]) -> list[RawFinding]:
             continue
         for oid, modes in sorted(step.new.items()):
             if "AccessExclusiveLock" in modes:
-                taken.append((step.statement, revision.tables[oid].name))
+                taken.append((step.statement, _name(revision, step, oid)))
     if not taken:
         return []
     first = taken[0][0]

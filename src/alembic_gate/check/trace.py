@@ -379,6 +379,7 @@ class LockTracer(Observer):
                 continue
             record.relfilenodes[oid] = node
             record.work[oid] = work
+            record.names[oid] = pgstate.shown(schema, name)
             if tables is not None:
                 if oid not in revision.work_before:
                     revision.work_before[oid] = tables.work.get(oid, (0, 0))
