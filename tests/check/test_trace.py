@@ -646,6 +646,26 @@ def test_an_autocommit_connection_is_left_in_autocommit(local: Path) -> None:
 
 
 @pytest.mark.postgres
+def test_the_autocommit_note_does_not_count_a_revision_that_failed(local: Path) -> None:
+    # A third revision that fails: the note counted it among those that "ran" there (3)
+    # while the summary said 2 revisions applied (privacyIDEA: 40 against 39).
+    root = Path(shutil.copytree(PROJECTS / "check_autocommit", local / uuid.uuid4().hex[:8]))
+    failing = REVISION.format(
+        doc="fail",
+        revision="5d7f9b130003",
+        down="4c6e8a020002",
+        body='    op.execute("SELECT * FROM no_such_table")',
+    )
+    (root / VERSIONS / "5d7f9b130003_fail.py").write_text(failing)
+    run = _check(local, root=root)
+    assert [f["code"] for f in run.report["findings"]] == ["AG901"], run.text
+    assert "2 revisions applied" in run.text
+    [note] = run.report["notes"]
+    assert note.startswith("env.py's connection is in AUTOCOMMIT"), note
+    assert "of the 2 revisions that ran there" in note, note
+
+
+@pytest.mark.postgres
 def test_a_failure_in_alembics_own_statement_is_placed_at_the_revision(local: Path) -> None:
     # In alembic's transaction the caught ADD COLUMN aborts it, and what fails is alembic's
     # UPDATE of its version table once upgrade() has returned: no frame of the revision

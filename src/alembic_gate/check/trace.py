@@ -175,6 +175,9 @@ class LockTracer(Observer):
 
     def failed(self, step: Any, exc: BaseException) -> None:
         self._revision = None  # AG901 says what happened; its locks are moot
+        # Nor is it one that ran in autocommit: the note counts the revisions applied.
+        if self._autocommitted and self._autocommitted[-1] == step.revision.revision:
+            self._autocommitted.pop()
 
     def findings(self) -> list[RawFinding]:
         pgstate.forget_cursors()  # the migrations have run
