@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from .conftest import PASSWORD, Run, line_of, psycopg2_project, tables
+from .conftest import PASSWORD, Run, edit, line_of, psycopg2_project, tables
 
 Project = Callable[[str], Path]
 Check = Callable[..., Run]
@@ -83,6 +83,33 @@ def test_postgres_enum_left_by_a_downgrade(
     assert enum["message"] == "the downgrade to base left enum type post_status behind"
     assert (enum["path"], enum["line"]) == (posts, line_of(root / posts, "def downgrade"))
     assert enum["fix"] == "sa.Enum(name='post_status').drop(op.get_bind(), checkfirst=True)"
+    assert sorted(run.codes()) == ["AG903", "AG903"]
+
+
+@pytest.mark.postgres
+def test_postgres_enum_left_in_another_schema(
+    project: Project, check: Check, postgres_url: str
+) -> None:
+    # The leftover check looked for enum types in the default schema only: one left in
+    # another was found when the upgrade after the downgrade failed to create it again,
+    # with no fix.
+    root = project("roundtrip")
+    posts = "migrations/versions/7a3d5e8c2f40_create_posts.py"
+    edit(
+        root / posts,
+        "    op.create_table(",
+        '    op.execute("CREATE SCHEMA IF NOT EXISTS extra")\n    op.create_table(',
+    )
+    edit(root / posts, 'name="post_status")', 'name="post_status", schema="extra")')
+    run = check(
+        "--database-url", postgres_url, "--roundtrip", "--format", "json", "--ignore", "AG902"
+    )
+    enum = next(f for f in run.findings if "enum" in f["message"])
+    assert enum["message"] == "the downgrade to base left enum type extra.post_status behind"
+    assert (enum["path"], enum["line"]) == (posts, line_of(root / posts, "def downgrade"))
+    assert enum["fix"] == (
+        "sa.Enum(name='post_status', schema='extra').drop(op.get_bind(), checkfirst=True)"
+    )
     assert sorted(run.codes()) == ["AG903", "AG903"]
 
 

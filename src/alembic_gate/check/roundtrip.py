@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from alembic_gate.check.targets import tables_in
+from alembic_gate.check.targets import SYSTEM_SCHEMAS, tables_in
 
 Snapshot = dict[str, str]
 
@@ -72,9 +72,22 @@ def differences(before: Snapshot, after: Snapshot) -> list[tuple[str, str]]:
 
 
 def leftovers(conn: Connection, skip: Collection[str]) -> list[str]:
-    """Tables (and PostgreSQL enum types) still there after a downgrade to base."""
+    """Tables (and PostgreSQL enum types) still there after a downgrade to base, in every
+    user schema (those outside the default one named with theirs: "enum type s.mood")."""
     left = [f"table {name}" for name in tables_in(conn) if name.rsplit(".", 1)[-1] not in skip]
     if conn.dialect.name == "postgresql":
-        inspector = sa.inspect(conn)
-        left += [f"enum type {e['name']}" for e in getattr(inspector, "get_enums")()]  # noqa: B009
+        left += [f"enum type {name}" for name in _enums(conn)]
     return left
+
+
+def _enums(conn: Connection) -> list[str]:
+    """The enum types of every user schema, as tables_in names tables."""
+    inspector = sa.inspect(conn)
+    default = inspector.default_schema_name
+    found = []
+    for enum in getattr(inspector, "get_enums")(schema="*"):  # noqa: B009 - PostgreSQL only
+        schema = enum["schema"]
+        if schema in SYSTEM_SCHEMAS or schema.startswith("pg_"):
+            continue
+        found.append(enum["name"] if schema == default else f"{schema}.{enum['name']}")
+    return sorted(found)

@@ -752,7 +752,8 @@ def _cleanup(item: str) -> str:
     kind, _, name = item.rpartition(" ")
     schema, _, bare = name.rpartition(".")
     if kind == "enum type":
-        return f"sa.Enum(name={bare!r}).drop(op.get_bind(), checkfirst=True)"
+        where = f", schema={schema!r}" if schema else ""
+        return f"sa.Enum(name={bare!r}{where}).drop(op.get_bind(), checkfirst=True)"
     return f"op.drop_table({bare!r}, schema={schema!r})" if schema else f"op.drop_table({bare!r})"
 
 
