@@ -578,11 +578,8 @@ def test_an_index_built_in_sql_is_measured_as_the_call_would_be(local: Path) -> 
     )
 
 
-@pytest.mark.postgres
-def test_a_type_change_in_a_batch_is_one_finding(local: Path) -> None:
-    """A batch's statements run when its `with` block ends, so the trace ties them to the
-    `with` line, while lint warns at the batch_op.* line inside it: the measurement
-    stands in the warning's place there too (it was AG905 and AG106 for one hazard)."""
+def _batched(local: Path, recreate: str = "") -> Path:
+    """check_locks with the BIGINT revision's type change in a batch of three calls."""
     root = Path(shutil.copytree(PROJECTS / "check_locks", local / uuid.uuid4().hex[:8]))
     bigint = root / BIGINT
     text = bigint.read_text()
@@ -593,16 +590,45 @@ def test_a_type_change_in_a_batch_is_one_finding(local: Path) -> None:
     )
     assert written in text
     batch = (
-        '    with op.batch_alter_table("accounts") as batch_op:\n'
+        f'    with op.batch_alter_table("accounts"{recreate}) as batch_op:\n'
+        '        batch_op.alter_column("name", existing_type=sa.String(50), type_=sa.Text())\n'
         "        batch_op.alter_column(\n"
         '            "balance", existing_type=sa.Integer(), type_=sa.BigInteger()\n'
         "        )\n"
+        '        batch_op.create_index("ix_accounts_balance", ["balance"])\n'
     )
     bigint.write_text(text.replace(written, batch, 1))
-    run = _check(local, "-x", "lock_timeout=options", root=root)
-    assert run.found(BIGINT) == [("AG905", line_of(bigint, "with op.batch_alter_table("))]
-    static = _check(local, "--ignore", "AG905,AG906,AG907", root=root)
-    assert static.found(BIGINT) == [("AG106", line_of(bigint, "batch_op.alter_column("))]
+    return root
+
+
+@pytest.mark.postgres
+def test_a_batch_statement_is_at_the_batch_op_line_that_queued_it(local: Path) -> None:
+    """A batch's statements run when its `with` block ends; where it runs one ALTER per
+    call (PostgreSQL, no recreate), each is tied to the batch_op.* line that queued it
+    (all were at the `with` line), and lint's warning there is replaced by the
+    measurement: one finding per hazard."""
+    root = _batched(local)
+    bigint = root / BIGINT
+    name = line_of(bigint, 'batch_op.alter_column("name"')
+    balance = line_of(bigint, '"balance", existing_type') - 1
+    run = _check(local, "--ignore", "AG902", root=root)
+    assert sorted(run.found(BIGINT)) == [("AG905", balance), ("AG906", name), ("AG907", name)]
+    rows = [(r["line"], r["lock"], r["rewrite"]) for r in run.locks(BIGINT)["rows"]]
+    assert rows == [(name, "ACCESS EXCLUSIVE", False), (balance, "ACCESS EXCLUSIVE", True)]
+    static = _check(local, "--ignore", "AG902,AG905,AG906,AG907", root=root)
+    assert ("AG106", balance) in static.found(BIGINT)
+
+
+@pytest.mark.postgres
+def test_a_batch_that_copies_the_table_stays_at_the_with_line(local: Path) -> None:
+    """recreate="always": every call's effect is in the copy, so its statements are tied
+    to the `with` line, and lint's warning inside the block is held against it."""
+    root = _batched(local, ', recreate="always"')
+    bigint = root / BIGINT
+    run = _check(local, "--ignore", "AG902", root=root)
+    lines = {line for _, line in run.found(BIGINT)}
+    assert lines == {line_of(bigint, "with op.batch_alter_table(")}
+    assert "AG106" not in {code for code, _ in run.found(BIGINT)}
 
 
 @pytest.mark.postgres

@@ -4,13 +4,26 @@ Measurements hook into SQLAlchemy's events (`before_cursor_execute`) and into al
 steps; to tie a statement to the line of Python that emitted it, they look up the call
 stack: the innermost frame whose code lives in a revision file is the `op.*` call (or
 the `op.execute(...)`, or the helper's line in that file) that is running.
+
+Inside `with op.batch_alter_table(...) as batch_op:` alembic queues the calls and runs
+their statements when the block ends, with the `with` line on the stack. `follow_batches`
+patches alembic (once) to keep, per batch, the batch_op.* calls it queued (`BatchCall`)
+and, while a batch runs, which call's entry alembic's flush is carrying out: where the
+batch runs one ALTER per call (no copy of the table), `current()` is that call's line.
+Where it copies the table (every call's effect is in the copy), it stays the `with` line.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from typing import Any
+
+from alembic.operations.base import AbstractOperations, BatchOperations
+from alembic.operations.batch import BatchOperationsImpl
+
+from alembic_gate.shared.records import record
 
 Line = tuple[str, int]
 
@@ -24,6 +37,15 @@ class Attributor:
         self._known: dict[str, str | None] = {}
 
     def current(self, skip: int = 1) -> Line | None:
+        """(path, line) of the op.* call running now: the batch_op.* call whose entry a
+        batch runs as an ALTER of its own, else the innermost revision-file frame above
+        the caller."""
+        call = running()
+        if call is not None and call.line is not None:
+            return call.line
+        return self.on_stack(skip + 1)
+
+    def on_stack(self, skip: int = 1) -> Line | None:
         """(path, line) of the innermost revision-file frame above the caller."""
         frame = sys._getframe(skip)
         while frame is not None:
@@ -38,3 +60,118 @@ class Attributor:
             real = os.path.realpath(filename) if not filename.startswith("<") else ""
             self._known[filename] = real if real in self.files else None
         return self._known[filename]
+
+
+@record
+class BatchCall:
+    """A batch_op.* call: its line, its operation, and the entries it put into alembic's
+    batch (BatchOperationsImpl.batch[first:end]), which the batch carries out when its
+    block ends."""
+
+    line: Line | None
+    operation: Any
+    first: int
+    end: int
+
+
+class _Batches:
+    """alembic's batches: the calls each one queued, and the ones running now."""
+
+    def __init__(self) -> None:
+        self.attributor: Attributor | None = None  # names the batch_op.* lines
+        self.running: list[tuple[BatchOperationsImpl, list[BatchCall]]] = []
+        self.flush_code: Any = None  # the code of alembic's own flush
+        # Called as a batch starts running, with its calls (seeding's bookkeeping).
+        self.on_flush: list[Callable[[BatchOperationsImpl, list[BatchCall]], None]] = []
+
+
+_BATCHES = _Batches()
+_QUEUED = "_alembic_gate_calls"
+
+
+def follow_batches(
+    attributor: Attributor,
+    on_flush: Callable[[BatchOperationsImpl, list[BatchCall]], None] | None = None,
+) -> None:
+    """Keep the batch_op.* calls of every batch, their lines as `attributor` finds them
+    (every attributor of a run knows the same revision files)."""
+    _BATCHES.attributor = attributor
+    if on_flush is not None and on_flush not in _BATCHES.on_flush:
+        _BATCHES.on_flush.append(on_flush)
+    if getattr(BatchOperations.invoke, "_alembic_gate_batches", False):
+        return
+    flush_original = BatchOperationsImpl.flush
+    _BATCHES.flush_code = getattr(flush_original, "__code__", None)
+
+    def invoke(self: BatchOperations, operation: Any) -> Any:
+        return _queue(self, operation)
+
+    def flush(self: BatchOperationsImpl) -> Any:
+        return _flush(flush_original, self)
+
+    invoke._alembic_gate_batches = True  # type: ignore[attr-defined]
+    setattr(BatchOperations, "invoke", invoke)  # noqa: B010 - patching a method
+    setattr(BatchOperationsImpl, "flush", flush)  # noqa: B010
+
+
+def _queue(ops: BatchOperations, operation: Any) -> Any:
+    attributor = _BATCHES.attributor
+    line = attributor.on_stack() if attributor is not None else None
+    first = len(entries(ops.impl))
+    result = AbstractOperations.invoke(ops, operation)
+    calls = ops.impl.__dict__.setdefault(_QUEUED, [])
+    calls.append(BatchCall(line, operation, first, len(entries(ops.impl))))
+    return result
+
+
+def _flush(original: Callable[[BatchOperationsImpl], Any], impl: BatchOperationsImpl) -> Any:
+    calls: list[BatchCall] = impl.__dict__.pop(_QUEUED, [])
+    for hook in _BATCHES.on_flush:
+        hook(impl, calls)
+    _BATCHES.running.append((impl, calls))
+    try:
+        return original(impl)
+    finally:
+        _BATCHES.running.pop()
+
+
+def flushing() -> list[BatchCall] | None:
+    """The batch_op.* calls of the batch whose statements run now (None: none runs)."""
+    return _BATCHES.running[-1][1] if _BATCHES.running else None
+
+
+def running() -> BatchCall | None:
+    """The batch_op.* call whose statements run now, where the batch runs its entries
+    one by one as ALTERs; None where it copies the table (every call's effect is in the
+    copy), no batch runs, or the entry cannot be told."""
+    if not _BATCHES.running:
+        return None
+    impl, calls = _BATCHES.running[-1]
+    index = _running_entry(impl)
+    if index is None:
+        return None
+    return next((c for c in calls if c.first <= index < c.end), None)
+
+
+def _running_entry(impl: BatchOperationsImpl) -> int | None:
+    """The index in the batch of the entry alembic's flush is carrying out: its loop
+    variables (`for opname, arg, kw in self.batch`), read from its frame."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code is not _BATCHES.flush_code:
+        frame = frame.f_back  # type: ignore[assignment]
+    if frame is None:
+        return None
+    names = frame.f_locals
+    if names.get("should_recreate") is not False or "arg" not in names:
+        return None
+    arg = names["arg"]
+    for index, entry in enumerate(entries(impl)):
+        if isinstance(entry, tuple) and len(entry) == 3 and entry[1] is arg:
+            return index
+    return None
+
+
+def entries(impl: Any) -> list[Any]:
+    """The entries of a BatchOperationsImpl's batch (alembic's (opname, arg, kw))."""
+    batch = getattr(impl, "batch", None)
+    return batch if isinstance(batch, list) else []

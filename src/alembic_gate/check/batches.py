@@ -1,10 +1,12 @@
 """Where the statements of a `batch_op.*` call run: at the end of its batch.
 
 alembic queues the calls made inside `with op.batch_alter_table(...) as batch_op:` and
-runs their statements when the block ends, so a measurement ties them to the `with`
-line (the line on the call stack then), while lint's warnings point at the
-`batch_op.*` line inside the block. Read with `ast`, in the caller's process, for the
-few revision files a static warning is about.
+runs their statements when the block ends. Where the batch runs one ALTER per call,
+measurements tie each to its `batch_op.*` line (check.attribute); where it copies the
+table (`recreate="always"`, or the entry cannot be told), to the `with` line (the line
+on the call stack then), while lint's warnings point at the `batch_op.*` line inside
+the block. Read with `ast`, in the caller's process, for the few revision files a
+static warning is about.
 """
 
 from __future__ import annotations

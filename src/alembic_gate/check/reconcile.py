@@ -11,7 +11,9 @@ warning points at, the measurement wins:
   a revision out of scope): the static warning stays as it is.
 
 A warning on a `batch_op.*` line is held against the line its statements ran at (the
-batch's `with` line: `runs_at`) when the measurements say nothing of its own line.
+batch's `with` line: `runs_at`) when the measurements say nothing of its own line: where
+the batch copied the table (check.attribute ties statements to the batch_op.* line only
+where the batch runs one ALTER per call).
 
 A static warning is dropped only when every measurement that applies to its rule and
 that ran in this check watched its line. A line that failed with rows (AG904) gets no

@@ -26,7 +26,6 @@ Runs in the worker, as an Observer of `upgrade heads` (check.observe):
 from __future__ import annotations
 
 import re
-import sys
 import warnings
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -39,14 +38,13 @@ from alembic.operations.batch import BatchOperationsImpl
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
-from alembic_gate.check import made_up, rows, seed
-from alembic_gate.check.attribute import Attributor, Line
+from alembic_gate.check import attribute, made_up, rows, seed
+from alembic_gate.check.attribute import Attributor, BatchCall, Line
 from alembic_gate.check.locate import created_in, revision_message
 from alembic_gate.check.observe import Observer
 from alembic_gate.check.protocol import Note, Observed, RawFinding
 from alembic_gate.check.seed import TableKey, key_of, shown
 from alembic_gate.check.targets import connect, one_line, sql_tail
-from alembic_gate.shared.records import record
 
 SAVEPOINT = "alembic_gate_rows"
 # Statements that read, or set up a session: they cannot fail because of rows.
@@ -93,18 +91,6 @@ _ROWS_CHECKED = re.compile(
 _NULL_REFUSED = re.compile(r"\bnull\b|doesn't have a default value", re.IGNORECASE)
 
 _OBSERVER: Seeding | None = None
-
-
-@record
-class BatchCall:
-    """A batch_op.* call: its line, its operation, and the entries it put into alembic's
-    batch (BatchOperationsImpl.batch[first:end]), which the batch carries out when its
-    block ends."""
-
-    line: Line | None
-    operation: Any
-    first: int
-    end: int
 
 
 def may_fail_on_rows(statement: str, head: str) -> bool:
@@ -273,10 +259,6 @@ class Tracker:
         self.raw_ddl = False
         self.creating = 0
         self.operation: Any = None
-        self.batches: dict[int, list[BatchCall]] = {}
-        self.flushing: list[BatchCall] | None = None
-        self.flushed: Any = None  # the BatchOperationsImpl whose flush runs now
-        self.flush_code: Any = None  # the code of alembic's flush
 
     @contextmanager
     def quiet(self) -> Iterator[None]:
@@ -531,39 +513,17 @@ class Tracker:
             if table.name.lower() in words and not head.startswith(_HARMLESS):
                 self.stale.add(key_of(table))
 
+    @property
+    def flushing(self) -> list[BatchCall] | None:
+        """The batch_op.* calls of the batch whose statements run now (check.attribute)."""
+        return attribute.flushing()
+
     def _lines(self) -> list[Line | None]:
-        if self.flushing is not None:
-            running = self._running()
-            if running is not None and running.line is not None:
-                return [running.line]
-            return [call.line for call in self.flushing] + [self.observer.attributor.current()]
-        return [self.observer.attributor.current()]
-
-    def _running(self) -> BatchCall | None:
-        """The batch_op.* call whose statements run now, where the batch runs its entries
-        one by one as ALTERs; None where it copies the table (every call's effect is in
-        the copy) or the entry cannot be told."""
-        index = self._running_entry()
-        if index is None or self.flushing is None:
-            return None
-        return next((c for c in self.flushing if c.first <= index < c.end), None)
-
-    def _running_entry(self) -> int | None:
-        """The index in the batch of the entry alembic's flush is carrying out: its loop
-        variables (`for opname, arg, kw in self.batch`), read from its frame."""
-        frame = sys._getframe(1)
-        while frame is not None and frame.f_code is not self.flush_code:
-            frame = frame.f_back  # type: ignore[assignment]
-        if frame is None:
-            return None
-        names = frame.f_locals
-        if names.get("should_recreate") is not False or "arg" not in names:
-            return None
-        arg = names["arg"]
-        for index, entry in enumerate(_entries(self.flushed)):
-            if isinstance(entry, tuple) and len(entry) == 3 and entry[1] is arg:
-                return index
-        return None
+        running = attribute.running()
+        if running is not None and running.line is not None:
+            return [running.line]
+        calls = self.flushing or []
+        return [call.line for call in calls] + [self.observer.attributor.current()]
 
     def _failed_with_rows(
         self, failure: Failure, statement: str, head: str, words: set[str], lines: list[Line | None]
@@ -614,20 +574,19 @@ class Tracker:
         one by one (ALTERs), the call that ran the statement; in one that copies the
         table, the batch_op.* call whose column the statement or the error names, and of
         those, where the error is a NULL refused, the one that made the column NOT NULL."""
-        if self.flushing is None:
+        calls = self.flushing
+        if calls is None:
             return lines[-1], self.operation
-        running = self._running()
+        running = attribute.running()
         if running is not None and running.line is not None:
             return running.line, running.operation
         said = words | identifiers(failure.error.replace(".", " "))
-        named = [
-            c for c in self.flushing if c.line is not None and set(_columns(c.operation)) & said
-        ]
+        named = [c for c in calls if c.line is not None and set(_columns(c.operation)) & said]
         if _NULL_REFUSED.search(failure.error):
             named = [c for c in named if _makes_not_null(c.operation)][-1:] or named
         if named:
             return named[0].line, named[0].operation
-        calls = [c for c in self.flushing if c.line is not None]
+        calls = [c for c in calls if c.line is not None]
         if len(calls) == 1:  # the batch's only call: its copy is that call's doing
             return calls[0].line, calls[0].operation
         return lines[-1], None
@@ -635,12 +594,8 @@ class Tracker:
     # -- the batch_op.* calls and create_table -----------------------------------------------
 
     def invoke(self, original: Callable[..., Any], ops: AbstractOperations, operation: Any) -> Any:
-        if isinstance(ops, BatchOperations):
-            line, first = self.observer.attributor.current(), len(_entries(ops.impl))
-            result = original(ops, operation)
-            call = BatchCall(line, operation, first, len(_entries(ops.impl)))
-            self.batches.setdefault(id(ops.impl), []).append(call)
-            return result
+        if isinstance(ops, BatchOperations):  # queued: check.attribute keeps the call
+            return original(ops, operation)
         creating = isinstance(operation, alembic_ops.CreateTableOp)
         previous, self.operation = self.operation, operation
         self.creating += creating
@@ -653,16 +608,10 @@ class Tracker:
             self.created.append((result, self.observer.attributor.current()))
         return result
 
-    def flush(self, original: Callable[..., Any], impl: BatchOperationsImpl) -> Any:
-        previous = self.flushing, self.flushed
-        self.flushing, self.flushed = self.batches.pop(id(impl), []), impl
-        if made_up.batch_writes(call.operation for call in self.flushing):
+    def batch_runs(self, impl: BatchOperationsImpl, calls: list[BatchCall]) -> None:
+        """A batch is about to run its calls: the seeded table it writes values into."""
+        if made_up.batch_writes(call.operation for call in calls):
             self.written |= self.by_name.get(impl.table_name.lower(), set())
-        self.flush_code = getattr(original, "__code__", None)
-        try:
-            return original(impl)
-        finally:
-            self.flushing, self.flushed = previous
 
 
 class Failure:
@@ -934,12 +883,6 @@ def _makes_not_null(operation: Any) -> bool:
     return isinstance(operation, alembic_ops.AlterColumnOp) and operation.modify_nullable is False
 
 
-def _entries(impl: Any) -> list[Any]:
-    """The entries of a BatchOperationsImpl's batch (alembic's (opname, arg, kw))."""
-    batch = getattr(impl, "batch", None)
-    return batch if isinstance(batch, list) else []
-
-
 def _columns(operation: Any) -> list[str]:
     names = []
     column = getattr(operation, "column", None)
@@ -995,14 +938,14 @@ def _tracker_of(ops: Any) -> Tracker | None:
 
 
 def _install(observer: Seeding) -> None:
-    """Patch alembic's invoke (which op.* call runs, what create_table made) and
-    BatchOperationsImpl.flush (which batch_op.* calls a batch's statements carry out)."""
+    """Patch alembic's invoke (which op.* call runs, what create_table made) and follow
+    its batches (check.attribute: which batch_op.* calls a batch's statements carry out)."""
     global _OBSERVER
     _OBSERVER = observer
+    attribute.follow_batches(observer.attributor, _batch_runs)
     if getattr(AbstractOperations.invoke, "_alembic_gate_seeding", False):
         return
     invoke_original = AbstractOperations.invoke
-    flush_original = BatchOperationsImpl.flush
 
     def invoke(self: AbstractOperations, operation: Any) -> Any:
         tracker = _tracker_of(self)
@@ -1010,12 +953,11 @@ def _install(observer: Seeding) -> None:
             return invoke_original(self, operation)
         return tracker.invoke(invoke_original, self, operation)
 
-    def flush(self: BatchOperationsImpl) -> Any:
-        tracker = _tracker_of(self.operations)
-        if tracker is None:
-            return flush_original(self)
-        return tracker.flush(flush_original, self)
-
     invoke._alembic_gate_seeding = True  # type: ignore[attr-defined]
     setattr(AbstractOperations, "invoke", invoke)  # noqa: B010 - patching a method
-    setattr(BatchOperationsImpl, "flush", flush)  # noqa: B010
+
+
+def _batch_runs(impl: BatchOperationsImpl, calls: list[BatchCall]) -> None:
+    tracker = _tracker_of(impl.operations)
+    if tracker is not None:
+        tracker.batch_runs(impl, calls)

@@ -11,7 +11,8 @@ An Observer (see `check.observe`). For each revision in scope it
 2. knows the tables that exist (name, relfilenode, scan and row counters): read once,
    then kept up to date from the statements' rows (`check.pgstate`);
 3. after each statement emitted from a revision file (`before/after_cursor_execute`,
-   attributed to its op.* line with `check.attribute`), runs one catalog query on the
+   attributed to its op.* line with `check.attribute`: in a batch that runs one ALTER
+   per call, the batch_op.* line that queued it), runs one catalog query on the
    same connection: the lock modes this backend holds on user tables, their
    relfilenodes and counters, and `lock_timeout` as the session has it. Not after a
    statement that cannot touch a table that existed before the revision
@@ -41,7 +42,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 
 from alembic_gate.check import pgstate
-from alembic_gate.check.attribute import Attributor
+from alembic_gate.check.attribute import Attributor, follow_batches
 from alembic_gate.check.hazards import (
     RANK,
     SHARE_UPDATE_EXCLUSIVE,
@@ -138,6 +139,7 @@ class LockTracer(Observer):
             self._autocommitted.append(script.revision)
         if self._attributor is None:
             self._attributor = Attributor(self._revision_files())
+            follow_batches(self._attributor)
         tables = self._tables.get(key)
         known = tables is not None
         if tables is None:
