@@ -139,13 +139,14 @@ def test_cycles_are_drawn_first(tmp_path: Path) -> None:
 
 
 def test_missing_parents_unreadable_files_and_duplicates(tmp_path: Path) -> None:
-    graph = write(tmp_path, [Spec("a", ("gone",)), Spec("a"), Spec("b-c")])
+    # Of two files of one id, alembic keeps the last it lists (001_a.py): its parent is drawn.
+    graph = write(tmp_path, [Spec("a"), Spec("a", ("gone",)), Spec("b-c")])
     text = render(graph, "text")
     assert text.splitlines() == [
-        "gone -> a (head), 000_a.py",
+        "gone -> a (head), 001_a.py",
         "# missing: gone (named, defined nowhere)",
         "# not read: 002_b-c.py: `revision` id 'b-c' is not allowed ('-')",
-        "# a is defined again in 001_a.py",
+        "# a is defined again in 001_a.py, which alembic keeps over 000_a.py",
     ]
     mermaid = render(graph, "mermaid")
     assert '    m0["gone (missing)"]\n' in mermaid
