@@ -15,6 +15,8 @@ import ast
 from functools import cache
 from pathlib import Path
 
+from alembic_gate.check.locate import tree
+
 Line = tuple[str, int]
 
 
@@ -37,12 +39,11 @@ class BatchLines:
 def _blocks(path: str) -> list[tuple[int, int, int]]:
     """(first, last, with-line) of the bodies of the file's batch blocks, innermost
     first."""
-    try:
-        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+    module = tree(path)
+    if module is None:
         return []
     found = []
-    for node in ast.walk(tree):
+    for node in ast.walk(module):
         if isinstance(node, ast.With | ast.AsyncWith) and any(
             _is_batch(item.context_expr) for item in node.items
         ):

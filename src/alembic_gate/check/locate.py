@@ -92,13 +92,10 @@ class FunctionSpan:
 @cache
 def functions(path: str) -> dict[str, FunctionSpan]:
     """Top-level functions of a Python file by name (empty when it does not parse)."""
-    try:
-        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):  # ValueError: a NUL byte
-        return {}
+    module = tree(path)
     return {
         node.name: FunctionSpan(node.name, node.lineno, node.end_lineno or node.lineno)
-        for node in tree.body
+        for node in (module.body if module else ())
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
     }
 
@@ -109,6 +106,16 @@ def text(path: str) -> str:
         return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return ""
+
+
+@cache
+def tree(path: str) -> ast.Module | None:
+    """A Python file's syntax tree, parsed once for every caller; None when it does not
+    parse (a file that cannot be read is empty)."""
+    try:
+        return ast.parse(text(path))
+    except (SyntaxError, ValueError):  # ValueError: a NUL byte (Python 3.11)
+        return None
 
 
 def lines(path: str) -> list[str]:
@@ -224,12 +231,11 @@ class TableCall:
 def table_calls(path: str) -> tuple[TableCall, ...]:
     """The `Table("name", ...)` calls of a Python file (`sa.Table`, `db.Table` too), in
     the order they are written; none when it does not parse."""
-    try:
-        tree = ast.parse(text(path))
-    except (SyntaxError, ValueError):
+    module = tree(path)
+    if module is None:
         return ()
     found = []
-    for node in ast.walk(tree):
+    for node in ast.walk(module):
         if not isinstance(node, ast.Call) or not node.args:
             continue
         func, first = node.func, node.args[0]
@@ -312,10 +318,10 @@ def _assigned_in_body(source: str, attr: str) -> int | None:
     import textwrap
 
     try:
-        tree = ast.parse(textwrap.dedent(source))
+        parsed = ast.parse(textwrap.dedent(source))
     except (SyntaxError, ValueError):
         return None
-    classes = [node for node in tree.body if isinstance(node, ast.ClassDef)]
+    classes = [node for node in parsed.body if isinstance(node, ast.ClassDef)]
     for statement in classes[0].body if classes else []:
         if isinstance(statement, ast.Assign):
             targets = statement.targets
