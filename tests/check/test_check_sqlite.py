@@ -269,18 +269,22 @@ def test_a_failing_downgrade_is_ag903_at_its_line(project: Project, check: Check
     assert finding["message"].startswith("downgrade of c9e2b7d41a05 (add user email) failed: ")
 
 
+@pytest.mark.parametrize(
+    "comment", ["# alembic-gate: ignore[AG903]", "# Alembic-Gate: IGNORE[ag903]"]
+)
 def test_an_irreversible_downgrade_is_suppressed_on_its_def_line(
-    project: Project, check: Check
+    project: Project, check: Check, comment: str
 ) -> None:
     """AG903.md: a revision that cannot be undone raises and carries the suppression on
     its `def downgrade` line; the finding is at the raising line, and the suppression
-    there was "unused" while the run failed."""
+    there was "unused" while the run failed. The comment in another letter case too (it
+    was read in lower case only)."""
     root = project("generic")
     revision = root / "migrations/versions/c9e2b7d41a05_add_user_email.py"
     edit(
         revision,
         "def downgrade() -> None:\n",
-        "def downgrade() -> None:  # alembic-gate: ignore[AG903]\n"
+        f"def downgrade() -> None:  {comment}\n"
         '    """Emails cannot be dropped again."""\n'
         '    raise NotImplementedError("irreversible")\n',
     )
@@ -294,7 +298,7 @@ def test_an_irreversible_downgrade_is_suppressed_on_its_def_line(
         "of c9e2b7d41a05 (add user email) failed): the downgrades below it, the upgrade "
         "again and the comparison did not run"
     ]
-    edit(revision, "  # alembic-gate: ignore[AG903]", "")
+    edit(revision, f"  {comment}", "")
     [finding] = check("--db", "sqlite", "--roundtrip", "--format", "json").findings
     assert (finding["code"], finding["line"]) == ("AG903", line_of(revision, "raise"))
 

@@ -378,6 +378,41 @@ def test_suppressions() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    "marker",
+    ["Alembic-Gate: ignore", "ALEMBIC-GATE: IGNORE", "alembic-gate: Ignore", "aLeMbIc-GaTe:iGnOrE"],
+)
+def test_a_suppression_in_another_letter_case_suppresses(marker: str) -> None:
+    """The marker is read in any letter case, as ruff reads `# NOQA` and `# NoQA`, and
+    so are the codes (they were already): a user who wrote it expects it to work."""
+    rev = read(
+        f"# {marker}[ag009]\n"
+        "revision = 'a'\n"
+        f"down_revision = None  #{marker}[Ag002, AG008]\n"
+        "def upgrade():\n"
+        f"    op.drop_table('t')  # {marker}[ag103]\n"
+    )
+    assert rev.suppressions == {
+        0: frozenset({"AG009"}),
+        3: frozenset({"AG002", "AG008"}),
+        5: frozenset({"AG103"}),
+    }
+
+
+def test_a_near_marker_in_another_case_is_no_suppression() -> None:
+    """What the marker is not, in any case, stays no suppression: another name, a missing
+    colon, a non-ASCII letter that re.IGNORECASE would take for an ASCII one (dotless
+    `\u0131` for `i`, dotted `\u0130` for `I`)."""
+    rev = read(
+        "revision = 'a'\n"
+        "down_revision = None  # alembic-gatex: ignore[AG002]\n"
+        "x = 1  # Alembic-Gate ignore[AG103]\n"
+        "y = 1  # alemb\u0131c-gate: ignore[AG103]\n"
+        "z = 1  # ALEMBIC-GATE: \u0130GNORE[AG103]\n"
+    )
+    assert rev.suppressions == {}
+
+
 def test_suppression_text_in_a_string_is_no_suppression() -> None:
     """Only a comment suppresses: the same text in the docstring (on a line of its own
     in the header, where it silenced the whole file), in a string on a code line, or in a

@@ -78,3 +78,22 @@ def test_ag107_comment_on_the_def_line(tmp_path: Path, monkeypatch: pytest.Monke
     )
     (versions / "a1_m.py").write_text(suppressed)
     assert lint(tmp_path, monkeypatch, "AG107") == []
+
+
+@pytest.mark.parametrize(
+    "comment", ["# Alembic-Gate: ignore[AG103]", "# ALEMBIC-GATE: IGNORE[ag103]"]
+)
+def test_a_comment_in_another_letter_case(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, comment: str
+) -> None:
+    """The marker in any letter case suppresses, on the line and in the header, as ruff
+    takes `# NOQA`; it was read in lower case only, and the finding stayed."""
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    (versions / "a1_m.py").write_text(migration("a1", None, CREATE_USERS, "pass"))
+    target = versions / "b2_m.py"
+    body = f'op.drop_table("users")  {comment}'
+    target.write_text(migration("b2", "a1", body, "pass"))
+    assert lint(tmp_path, monkeypatch, "AG103") == []
+    target.write_text(comment + "\n" + migration("b2", "a1", 'op.drop_table("users")', "pass"))
+    assert lint(tmp_path, monkeypatch, "AG103") == []

@@ -47,7 +47,12 @@ ILLEGAL_ID_CHARS = frozenset("@-+:")
 # The problem of a file without `revision` (unless its name gives the id: take_legacy_id).
 NO_REVISION = "no `revision` variable at module level"
 
-_SUPPRESS = LazyPattern(r"#\s*alembic-gate:\s*ignore\[([^\]]*)\]")
+# The marker in any letter case, as ruff reads its noqa comments (ASCII letters only: re's
+# own case folding takes the dotless and the dotted i for "i"); the codes are upper-cased.
+_SUPPRESS = LazyPattern(r"(?ai)#\s*alembic-gate:\s*ignore\[([^\]]*)\]")
+# What every text holding the marker holds, in any case: a file without it is not
+# tokenized. As fast as `"alembic-gate:" in text` (re finds the "-"s as `in` does).
+_MARKER_END = LazyPattern(r"-[gG][aA][tT][eE]:")
 # The header lines the docstring may hold (read as `^[ \t]*(NAME)[ \t]*:[ \t]*(.*?)[ \t]*$`
 # on each line would read them, without compiling a pattern: `_header_lines`).
 _HEADER_NAMES = ("Revision ID", "Revises")
@@ -337,7 +342,7 @@ def read_revision_source(data: bytes, path: StrPath, display: str) -> RevisionFi
             return rev
         _read_variables(head, rev)
         _read_header(head, rev)
-    if "alembic-gate:" in text:
+    if _MARKER_END.get().search(text) is not None:
         rev.suppressions = _suppressions(text)
     return rev
 
@@ -779,11 +784,11 @@ def header_ids(text: str) -> set[str]:
 
 
 def _suppressions(text: str) -> dict[int, frozenset[str]]:
-    """Inline `# alembic-gate: ignore[CODES]` comments: at the end of a code line for that
-    line, on a line of its own before the first def, class or decorator for the whole
-    file (line 0). Comments only, as Python's tokenizer finds them: the same text in a
-    string (a docstring that mentions it) suppresses nothing. In a file with a syntax
-    error, the comments above the point where the tokenizer stops."""
+    """Inline `# alembic-gate: ignore[CODES]` comments (in any letter case): at the end
+    of a code line for that line, on a line of its own before the first def, class or
+    decorator for the whole file (line 0). Comments only, as Python's tokenizer finds
+    them: the same text in a string (a docstring that mentions it) suppresses nothing. In
+    a file with a syntax error, the comments above the point where the tokenizer stops."""
     result: dict[int, set[str]] = {}
     in_header = True
     for comment, string, number, alone in _tokens(text):
