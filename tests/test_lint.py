@@ -910,3 +910,83 @@ def test_a_branch_label_on_two_copies_of_an_id_is_ag006(tmp_path: Path) -> None:
     assert _alembic_heads(tmp_path) is None  # RevisionError: branch name 'x' already used
     report = _lint_json(tmp_path, "--no-cache")
     assert {code for code, _ in _errors(report)} == {"AG004", "AG006"}
+
+
+_OFFLINE_ENV_PY = (
+    "from alembic import context\n"
+    "context.configure(url='sqlite://', literal_binds=True)\n"
+    "with context.begin_transaction():\n"
+    "    context.run_migrations()\n"
+)
+_OVERLAP = "`alembic upgrade heads` and `alembic history` fail"
+
+
+@pytest.mark.parametrize(
+    ("files", "after"),
+    [
+        # a child on the id; the copies on one parent, or the dropped one a base
+        (
+            {"b1.py": _ids("b1", "a1"), "b1_copy.py": _ids("b1", "a1"), "c1.py": _ids("c1", "b1")},
+            "child, c1",
+        ),
+        (
+            {"b1.py": _ids("b1", None), "b1_copy.py": _ids("b1", "a1"), "c1.py": _ids("c1", "b1")},
+            "child, c1",
+        ),
+        # three copies; a merge on it
+        (
+            {
+                "b1.py": _ids("b1", "a1"),
+                "b1_copy.py": _ids("b1", "a1"),
+                "b1_copy2.py": _ids("b1", "a1"),
+                "c1.py": _ids("c1", ("b1", "a1")),
+            },
+            "child, c1",
+        ),
+        # a dependent only: by id, by a label of the kept copy
+        (
+            {
+                "b1.py": _ids("b1", "a1"),
+                "b1_copy.py": _ids("b1", "a1"),
+                "c1.py": _ids("c1", "a1", "depends_on = 'b1'\n"),
+            },
+            "dependent, c1",
+        ),
+        (
+            {
+                "b1.py": _ids("b1", "a1"),
+                "b1_copy.py": _ids("b1", "a1", "branch_labels = ('x',)\n"),
+                "c1.py": _ids("c1", "a1", "depends_on = 'x'\n"),
+            },
+            "dependent, c1",
+        ),
+        # no child: `upgrade heads` runs (`upgrade head` fails, as for every AG004)
+        ({"b1.py": _ids("b1", "a1"), "b1_copy.py": _ids("b1", "a1")}, None),
+        (
+            {"b1.py": _ids("b1", None), "b1_copy.py": _ids("b1", "a1"), "c1.py": _ids("c1", "a1")},
+            None,
+        ),
+    ],
+)
+def test_ag004_says_when_alembic_cannot_upgrade_to_the_heads(
+    tmp_path: Path, files: dict[str, str], after: str | None
+) -> None:
+    """A duplicate id with a child or dependent is no warning only: alembic still counts
+    the dropped file as a head, below the child, so `upgrade heads` and `history` fail
+    (doctor names such a history broken); AG004 says so, in each copy's finding."""
+    _alembic_project(tmp_path, {"a1.py": _ids("a1", None), **files})
+    (tmp_path / "migrations" / "env.py").write_text(_OFFLINE_ENV_PY)
+    upgrade = _run(tmp_path, "alembic", "upgrade", "heads", "--sql")
+    history = _run(tmp_path, "alembic", "history")
+    overlap = "overlaps with other requested revisions b1"
+    assert (overlap in upgrade.stdout + upgrade.stderr) is (upgrade.returncode != 0)
+    assert (overlap in history.stdout + history.stderr) is (history.returncode != 0)
+    assert (upgrade.returncode != 0) is (history.returncode != 0) is (after is not None)
+    report = _lint_json(tmp_path, "--no-cache")
+    found = [f for f in report["findings"] if f["code"] == "AG004"]
+    assert len(found) == sum(text.startswith("revision = 'b1'") for text in files.values())
+    for finding in found:
+        if after is None:
+            assert _OVERLAP not in finding["message"]
+        else:
+            assert f"b1 has a {after}, so {_OVERLAP}" in finding["message"]

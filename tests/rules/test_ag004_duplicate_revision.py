@@ -49,3 +49,27 @@ def test_fingerprint_holds_when_another_copy_comes(history: History) -> None:
     after = prints()
     assert len(after) == 3
     assert {path: after[path] for path in before} == before
+
+
+def test_a_child_or_dependent_is_named_and_the_fingerprint_holds(history: History) -> None:
+    """With a child (or a dependent), alembic cannot upgrade to the heads (the dropped
+    copy still counts as a head, below the child): each finding says so, and keeps the
+    fingerprint it had before the child came."""
+
+    def prints() -> dict[str | None, str]:
+        report = Report("lint", findings=history.run(check))
+        return {f.path: digest for f, digest in fingerprints(report)}
+
+    history.add("a")
+    history.add("b", "a", name="x.py")
+    history.add("b", "a", name="y.py")
+    before = prints()
+    assert not any("upgrade heads" in f.message for f in history.run(check))
+    history.add("d", "a", depends="b")
+    messages = [f.message for f in history.run(check)]
+    assert len(messages) == 2
+    assert all("b has a dependent, d, so `alembic upgrade heads` and" in m for m in messages)
+    history.add("c", "b")
+    messages = [f.message for f in history.run(check)]
+    assert all("b has a child, c, so `alembic upgrade heads` and" in m for m in messages)
+    assert prints() == before

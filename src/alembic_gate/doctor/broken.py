@@ -109,29 +109,18 @@ def _dropped_dangling(rev: RevisionFile, graph: RevisionGraph) -> list[str]:
 def overlaps(graph: RevisionGraph) -> list[str]:
     """The duplicate ids (AG004) with a child or dependent: alembic's heads hold the
     dropped file, which stands for the kept one, an ancestor of the child's head."""
-    if not graph.duplicates:
-        return []
-    needed = {rid for deps in graph.dependencies.values() for rid in deps}
-    return [
-        _overlap(rid, len(files), graph)
-        for rid, files in graph.duplicates.items()
-        if graph.children_of(rid) or rid in needed
-    ]
-
-
-def _overlap(rid: str, count: int, graph: RevisionGraph) -> str:
-    children = graph.children_of(rid)
-    after = children[0] if children else _dependent(rid, graph)
-    kind = "child" if children else "dependent"
-    return (
-        f"{rid} is defined in {count} files (AG004) and has a {kind}, {after}: alembic "
-        "still counts the file it drops as a head below it, so `alembic upgrade heads` and "
-        "`alembic history` fail (overlaps with other requested revisions)"
-    )
-
-
-def _dependent(rid: str, graph: RevisionGraph) -> str:
-    return next(child for child, deps in graph.dependencies.items() if rid in deps)
+    found = []
+    for rid, files in graph.duplicates.items():
+        after = graph.built_on(rid)
+        if after is not None:
+            kind, child = after
+            found.append(
+                f"{rid} is defined in {len(files)} files (AG004) and has a {kind}, {child}: "
+                "alembic still counts the file it drops as a head below it, so `alembic "
+                "upgrade heads` and `alembic history` fail (overlaps with other requested "
+                "revisions)"
+            )
+    return found
 
 
 def _same_label(label: str, owners: list[str]) -> str:

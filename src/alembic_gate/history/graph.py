@@ -185,6 +185,19 @@ class RevisionGraph:
         rev = self.by_id.get(rid)
         return () if rev is None else rev.parents
 
+    def built_on(self, rid: str) -> tuple[str, str] | None:
+        """A revision that builds on `rid`: ("child", its id) for the first whose
+        down_revision names it, else ("dependent", its id) for the first whose depends_on
+        does (by id or label); None. For a duplicate id (AG004) this is what makes alembic
+        fail to upgrade to its heads: the dropped copy stays a head below it."""
+        children = self.children_of(rid)
+        if children:
+            return "child", children[0]
+        for child, deps in self.dependencies.items():
+            if rid in deps:
+                return "dependent", child
+        return None
+
     def dependencies_of(self, rid: str) -> tuple[str, ...]:
         """The revisions `rid`'s depends_on names, resolved (those that exist)."""
         return self.dependencies.get(rid, ())
