@@ -208,7 +208,8 @@ def _through_links(listed: list[_Listed]) -> list[tuple[str, str | None]]:
     ignoring"), and judged by the name and folder of that real path. Gives (path,
     real path) pairs: a link's path is its target (in its folder where it lies there);
     a dangling link keeps its own path, so that reading it says why it fails; a link in
-    a loop has no real path (None), for alembic fails on it whatever its name."""
+    a loop has no real path (None) up to Python 3.12, for alembic fails on it whatever
+    its name (on 3.13, the path Path.resolve gives it: `_link_target`)."""
     found: list[tuple[str, str | None]] = []
     seen: set[str] = set()
     for folder, real, names, links in listed:
@@ -226,18 +227,27 @@ def _through_links(listed: list[_Listed]) -> list[tuple[str, str | None]]:
     return found
 
 
+# Whether Path.resolve, which alembic takes each listed file's real path with, gives a
+# link in a loop a path (os.path.realpath's, the link's own where the loop is its last
+# part), as Python 3.13's does: alembic then judges it by that path's name, and skips a
+# name that is no revision file's. Up to 3.12 it raises (RuntimeError), whatever the name.
+_LOOPS_RESOLVE = sys.version_info >= (3, 13)
+
+
 def _link_target(link: str, folder: str, real: str) -> tuple[str, str | None]:
     """The path to read for the symbolic link `link` in `folder` (whose real path is
     `real`), and the real path alembic resolves it to (None: a loop, which
-    `Path.resolve` raises on)."""
+    `Path.resolve` raises on up to Python 3.12)."""
     import errno  # (only for a versions folder holding links)
 
     try:
         target = os.path.realpath(link, strict=True)
     except OSError as exc:
-        if exc.errno == errno.ELOOP:
+        if exc.errno == errno.ELOOP and not _LOOPS_RESOLVE:
             return link, None
-        return link, os.path.realpath(link)  # dangling: alembic fails to load it
+        # dangling, or a loop on 3.13: judged by the name Path.resolve gives; reading the
+        # link then fails as loading it fails alembic
+        return link, os.path.realpath(link)
     if os.path.dirname(target) == real:
         return os.path.join(folder, os.path.basename(target)), target
     return target, target
