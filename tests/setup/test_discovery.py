@@ -963,6 +963,21 @@ def _linked_subfolder(versions: Path) -> None:
     (versions / "linked").symlink_to("../../shared")
 
 
+def _link_to_a_folder_named_py(versions: Path) -> None:
+    """alembic 1.20 walks a folder with Path.walk on Python 3.12 and later, which lists a
+    link to a folder among the files: judged by the folder's name, `pkg.py` fails to load
+    (IsADirectoryError); os.walk, before 3.12, lists it among the folders, not walked."""
+    write(versions.parent.parent / "pkg.py" / "b1.py", revision("b1"))
+    write(versions / "a1.py", revision("a1"))
+    (versions / "pkg_link").symlink_to("../../pkg.py")
+
+
+def _link_to_a_folder_named_py_in_a_recursive_location(versions: Path) -> None:
+    with (versions.parent.parent / "alembic.ini").open("a") as ini:
+        ini.write("recursive_version_locations = true\n")
+    _link_to_a_folder_named_py(versions)
+
+
 def _location_linked_to_another(versions: Path) -> None:
     root = versions.parent.parent
     with (root / "alembic.ini").open("a") as ini:
@@ -1021,6 +1036,8 @@ SYMLINK_CASES = [
     _text_link_through_a_looping_folder,
     _sourceless_loop_beside_its_source,
     _linked_subfolder,
+    _link_to_a_folder_named_py,
+    _link_to_a_folder_named_py_in_a_recursive_location,
     _location_linked_to_another,
     _link_to_a_file_of_a_later_location,
     _link_to_a_file_of_an_earlier_location,

@@ -743,12 +743,20 @@ def _listed_files(location: str, setup: AlembicSetup) -> Iterator[tuple[str, lis
         dirs.sort()
 
 
+# Whether alembic walks a version location with Path.walk (alembic's compat.path_walk,
+# on Python 3.12 and later), which lists a link to a folder among the files: it is then
+# judged by its real path's name, as any link (a folder named `x.py` fails to load).
+# os.walk, before 3.12, lists it among the folders (not walked into, so never loaded).
+_FOLDER_LINKS_ARE_FILES = sys.version_info >= (3, 12)
+
+
 def _walk(top: str) -> Iterator[tuple[str, list[str], list[str], list[str]]]:
     """`os.walk(top)`, top-down (the caller may sort or prune a folder's subfolders
     before they are walked), with the names of each folder's files that are symbolic
     links, which `os.scandir` tells without a syscall. As in os.walk, a link to a folder
-    is among the folders and is not walked into, anything else (a dangling link too) is
-    a file, and a folder that cannot be listed is skipped."""
+    is not walked into, anything else (a dangling link too) is a file, and a folder that
+    cannot be listed is skipped; a link to a folder is a file on Python 3.12 and later,
+    as Path.walk takes it (`_FOLDER_LINKS_ARE_FILES`), a folder before."""
     stack = [top]
     while stack:
         folder = stack.pop()
@@ -768,9 +776,13 @@ def _walk(top: str) -> Iterator[tuple[str, list[str], list[str], list[str]]]:
                         if entry.is_symlink():
                             links.append(entry.name)
                         continue
-                    dirs.append(entry.name)
                     if entry.is_symlink():
+                        if _FOLDER_LINKS_ARE_FILES:
+                            files.append(entry.name)
+                            links.append(entry.name)
+                            continue
                         linked_dirs.append(entry.name)
+                    dirs.append(entry.name)
         except OSError:
             continue
         yield folder, dirs, files, links
