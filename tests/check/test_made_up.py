@@ -6,6 +6,7 @@ import sqlite3
 
 import pymysql
 import pytest
+import sqlalchemy as sa
 
 from alembic_gate.check import made_up
 from alembic_gate.check.seeding import identifiers
@@ -85,3 +86,50 @@ def test_violation_of_each_database() -> None:
 
     assert made_up.violation(Psycopg("violates foreign key")) == "foreign key"
     assert made_up.violation(Psycopg2("null value")) is None
+
+
+@pytest.mark.parametrize(
+    ("statement", "table"),
+    [
+        # Rows added beside the ones there: seeding's rows stay as it made them.
+        ("INSERT INTO users (id, org_id) VALUES (100, 999)", "users"),
+        ('INSERT INTO "Users" (id) SELECT id FROM orgs', "users"),
+        ("INSERT IGNORE INTO `users` (id) VALUES (1)", "users"),
+        # These may change rows already there, or are a batch's copy.
+        ("INSERT INTO users (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET n = 2", None),
+        ("INSERT INTO users (id) VALUES (1) ON DUPLICATE KEY UPDATE n = 2", None),
+        ("REPLACE INTO users (id) VALUES (1)", None),
+        ("INSERT OR REPLACE INTO users (id) VALUES (1)", None),
+        ("INSERT INTO _alembic_tmp_users (id) SELECT id FROM users", None),
+        ("UPDATE users SET n = 1", None),
+    ],
+)
+def test_inserted_into(statement: str, table: str | None) -> None:
+    assert made_up.inserted_into(statement) == table
+
+
+@pytest.mark.parametrize(
+    ("columns", "rows", "made"),
+    [
+        # One key column (a quote in a value), and a key of two.
+        (["k"], [("o'k",), ("b",), ("c",)], {("o'k",), ("c",)}),
+        (["a", "b"], [(1, "x"), (1, "y"), (2, "x")], {(1, "y"), (2, "x")}),
+    ],
+)
+def test_rows_deletion_deletes_those_rows_only(
+    columns: list[str], rows: list[tuple[object, ...]], made: set[tuple[object, ...]]
+) -> None:
+    """The DELETE of seeding's rows, by their keys, on a real SQLite database."""
+    types = {"k": sa.String(10), "a": sa.Integer(), "b": sa.String(10)}
+    table = sa.Table(
+        "t", sa.MetaData(), *[sa.Column(c, types[c], primary_key=True) for c in columns]
+    )
+    engine = sa.create_engine("sqlite://")
+    with engine.begin() as conn:
+        table.create(conn)
+        conn.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
+        deletion = made_up.Rows(table, made).deletion(conn.dialect)
+        assert deletion is not None
+        conn.exec_driver_sql(deletion)
+        left = {tuple(row) for row in conn.execute(sa.select(*table.c))}
+    assert left == set(rows) - made

@@ -862,3 +862,72 @@ def test_foreign_key_over_rows_a_revision_inserted_is_ag904(
     line = at(root, paths[2], "create_foreign_key(" if form == "plain" else "batch_op.")
     assert (found(run), notes(run)) == ([("AG904", paths[2], line)], [])
     assert run.code == 1
+
+
+# -- a table holding rows seeding made up and rows a revision wrote -----------------------------
+
+MIXED = f"{VERSIONS}/a1c0de000002_the_first_org_and_its_users.py"
+MIXED_ADDED = {
+    "foreign key": f"{VERSIONS}/a1c0de000003_users_reference_their_org.py",
+    "check": f"{VERSIONS}/a1c0de000004_a_level_of_10_at_least.py",
+    "unique": f"{VERSIONS}/a1c0de000005_one_active_user.py",
+}
+MIXED_ENGINES = [
+    "sqlite",
+    pytest.param("postgres", marks=pytest.mark.postgres),
+    pytest.param("mariadb", marks=pytest.mark.mariadb),
+]
+
+
+@pytest.mark.parametrize("engine", MIXED_ENGINES)
+def test_constraint_refused_only_by_made_up_rows_beside_written_ones_is_a_note(
+    project: Project, check: Check, request: pytest.FixtureRequest, tmp_path: Path, engine: str
+) -> None:
+    """users holds the rows seeding made up and two a revision inserted (check_mixed_rows);
+    a foreign key, a CHECK and a unique constraint added later fail on the made-up rows
+    only: measured without them (and seeding's rows of posts, which reference them), on
+    the revision's rows, each passes, so no AG904 but a note at its op.* line, and the run
+    passes."""
+    root = project("mixed_rows")
+    url = engine_url(engine, request, tmp_path)
+    run = check("--database-url", url, "--format", "json", "--ignore", "AG902,AG905,AG906,AG907")
+    assert found(run) == []
+    # (MariaDB's booleans are numbers: seeding's are distinct, the unique constraint passes)
+    kinds = [kind for kind in MIXED_ADDED if engine != "mariadb" or kind != "unique"]
+    said = notes(run)
+    assert len(said) == len(kinds), said
+    for note, kind in zip(said, kinds, strict=True):
+        path = MIXED_ADDED[kind]
+        assert note.startswith(f"{path}:{at(root, path, 'batch_op.')}: "), note
+        assert f"its {kind} constraint was not measured on rows" in note, note
+        assert "rows check made up for users" in note, note
+        assert "passed without them, on the rows the revisions wrote" in note, note
+        assert REQUIRED[kind] in note, note
+    assert run.code == 0
+
+
+UNIQUE_CODES = (
+    '"""unique codes"""\nfrom alembic import op\n\nrevision = "a1c0de000006"\n'
+    'down_revision = "a1c0de000005"\n\n\ndef upgrade():\n'
+    '    with op.batch_alter_table("users") as batch_op:\n'
+    '        batch_op.create_unique_constraint("uq_users_code", ["code"])\n\n\n'
+    "def downgrade():\n    pass\n"
+)
+
+
+@pytest.mark.parametrize("engine", MIXED_ENGINES)
+def test_constraint_refused_by_written_rows_beside_made_up_ones_is_ag904(
+    project: Project, check: Check, request: pytest.FixtureRequest, tmp_path: Path, engine: str
+) -> None:
+    """A unique constraint over users.code, which the revision's two rows both hold as
+    'a': it fails on them without the made-up rows too, so it stays AG904."""
+    root = project("mixed_rows")
+    path = f"{VERSIONS}/a1c0de000006_unique_codes.py"
+    (root / path).write_text(UNIQUE_CODES, encoding="utf-8")
+    url = engine_url(engine, request, tmp_path)
+    run = check("--database-url", url, "--format", "json", "--ignore", "AG902,AG905,AG906,AG907")
+    assert found(run) == [("AG904", path, at(root, path, "batch_op."))]
+    said = "held rows: users (3 rows made up by check, beside rows revisions inserted)"
+    assert said in run.findings[0]["message"]
+    assert not any(note.startswith(path) for note in notes(run))
+    assert run.code == 1

@@ -9,6 +9,13 @@ a column a revision filled with its default. So seeding keeps, per table, whethe
 revision wrote values into it since seeding filled it (`written_names`), and a
 constraint's violation on a table that holds only seeding's values is noted, not
 reported as AG904.
+
+A table may hold both: the rows seeding made up and rows a revision added beside them
+(`inserted_into`: a plain INSERT, which leaves the made-up rows as they were). Seeding
+knows its own rows there by their primary keys (read before and after it fills the
+table), so the constraint is measured again without them: where it passes on the rows
+the revisions wrote, only made-up values broke it (a note); where it still fails, the
+revisions' rows break it (AG904).
 """
 
 from __future__ import annotations
@@ -17,7 +24,9 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+import sqlalchemy as sa
 from alembic.operations import ops as alembic_ops
+from sqlalchemy.engine import Dialect
 
 # What each database says when rows break a constraint being added: SQLSTATE
 # (PostgreSQL), error number (MySQL, MariaDB), message (SQLite).
@@ -43,6 +52,7 @@ _INSERT = re.compile(
     rf"^\s*(?:INSERT|REPLACE)\b(?:\s+(?:OR\s+\w+|IGNORE|LOW_PRIORITY|DELAYED))*\s+INTO\s+{_QUALIFIED}",
     re.IGNORECASE,
 )
+_UPSERT = re.compile(r"\bON\s+(?:CONFLICT|DUPLICATE\s+KEY)\b", re.IGNORECASE)
 _WRITES = re.compile(r"^\s*(?:UPDATE|MERGE|COPY|LOAD|UPSERT)\b", re.IGNORECASE)
 # What makes an ALTER TABLE put values of its own into existing rows: a column's default,
 # a conversion, NOT NULL (MySQL turns NULL into 0 or ''), a generated column.
@@ -113,6 +123,18 @@ def written_names(statement: str, head: str, words: Iterable[str]) -> set[str]:
     return set()
 
 
+def inserted_into(statement: str) -> str | None:
+    """The table (lowercase name) a plain INSERT adds rows to, leaving the rows there as
+    they were; None for anything else (REPLACE, an upsert: they may change rows)."""
+    insert = _INSERT.match(statement)
+    if insert is None or not re.match(r"^\s*INSERT\s+(?:INTO|IGNORE)\b", statement, re.I):
+        return None
+    if _UPSERT.search(statement):
+        return None
+    target = _last(insert.group(1))
+    return None if target.startswith(TEMPORARY) else target
+
+
 def _original(name: str) -> str:
     return name[len(TEMPORARY) :] if name.startswith(TEMPORARY) else name
 
@@ -155,3 +177,41 @@ def _columns(table: str, columns: list[str]) -> str:
     if len(columns) == 1:
         return f"{table}.{columns[0]}"
     return f"({', '.join(f'{table}.{c}' for c in columns)})"
+
+
+class Rows:
+    """The rows seeding inserted into a table, by their primary keys."""
+
+    def __init__(self, table: sa.Table, keys: set[tuple[Any, ...]]) -> None:
+        self.names = [column.name for column in table.primary_key.columns]
+        self.types = [table.c[name].type for name in self.names]
+        self.schema, self.name = table.schema, table.name
+        self.keys = sorted(keys, key=repr)
+
+    def deletion(self, dialect: Dialect) -> str | None:
+        """The DELETE of these rows, values written out; None where they cannot be."""
+        table = sa.table(
+            self.name,
+            *[sa.column(n, t) for n, t in zip(self.names, self.types, strict=True)],
+            schema=self.schema,
+        )
+        columns = [table.c[name] for name in self.names]
+        where: sa.ColumnElement[bool]
+        if len(columns) == 1:
+            where = columns[0].in_([key[0] for key in self.keys])
+        else:
+            where = sa.or_(
+                *[
+                    sa.and_(*[c == v for c, v in zip(columns, key, strict=True)])
+                    for key in self.keys
+                ]
+            )
+        try:
+            compiled = (
+                sa.delete(table)
+                .where(where)
+                .compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+            )
+            return str(compiled)
+        except Exception:  # a value SQLAlchemy cannot write out: not told apart
+            return None

@@ -239,8 +239,12 @@ class Tracker:
         self.held: dict[TableKey, int] = {}  # tables holding rows: how many seeding gave
         self.by_name: dict[str, set[TableKey]] = {}
         self.seeded: set[TableKey] = set()
-        # Seeded tables a revision has put values of its own into since (check.made_up).
+        # Seeded tables a revision has put values of its own into since (check.made_up),
+        # and those it only added rows to, beside seeding's.
         self.written: set[TableKey] = set()
+        self.inserted: set[TableKey] = set()
+        # Seeding's own rows of a table, by primary key (where it has one).
+        self.own_rows: dict[TableKey, made_up.Rows] = {}
         self.reseed: set[TableKey] = set()
         self.where: dict[TableKey, Line | None] = {}
         self.parents: dict[tuple[TableKey, tuple[str, ...]], list[tuple[Any, ...]]] = {}
@@ -351,6 +355,8 @@ class Tracker:
         self.held.pop(key, None)
         self.seeded.discard(key)
         self.written.discard(key)
+        self.inserted.discard(key)
+        self.own_rows.pop(key, None)
         self.by_name.get(key[1].lower(), set()).discard(key)
         self.parents = {k: v for k, v in self.parents.items() if k[0] != key}
 
@@ -366,6 +372,23 @@ class Tracker:
             return found
 
         return values
+
+    def _row_keys(
+        self, conn: Connection, key: TableKey, table: sa.Table
+    ) -> set[tuple[Any, ...]] | None:
+        """The primary keys of the table's rows; None without one (or where it cannot
+        be read)."""
+        names = [column.name for column in table.primary_key.columns]
+        if not names:
+            return None
+        clause = sa.table(key[1], *[sa.column(name) for name in names], schema=key[0])
+        query = sa.select(*clause.c)
+        try:
+            with seed.savepoint(conn):
+                found = conn.execute(query, execution_options=seed.OPTIONS)
+                return {tuple(row) for row in found}
+        except sa.exc.DBAPIError:
+            return None
 
     def _reflect(self, conn: Connection, key: TableKey) -> sa.Table | None:
         try:
@@ -405,11 +428,21 @@ class Tracker:
                 tables[key] = found
         values = self._parent_values(conn)
         for key in parents_first(tables):
-            count, why = self._fill(conn, key, tables[key], wanted[key] is not None, values)
+            # (a table create_table declared in this revision holds nothing yet)
+            declared = wanted[key] is not None
+            before = set() if declared else self._row_keys(conn, key, tables[key])
+            count, why = self._fill(conn, key, tables[key], declared, values)
             if count:
                 self._hold(key, count)
                 self.seeded.add(key)
                 self.written.discard(key)
+                if not before:  # nothing but seeding's rows: no revision's beside them
+                    self.inserted.discard(key)
+                after = self._row_keys(conn, key, tables[key])
+                if before is not None and after is not None and len(after - before) == count:
+                    self.own_rows[key] = made_up.Rows(tables[key], after - before)
+                else:
+                    self.own_rows.pop(key, None)
             elif not why:
                 self._hold(key, 0)
             else:
@@ -459,10 +492,21 @@ class Tracker:
             self._note_writes(statement)
 
     def _note_writes(self, statement: str) -> None:
-        """The seeded tables `statement` put values of the migration's own into."""
-        names = made_up.written_names(statement, _head(statement), identifiers(statement))
-        for name in names:
-            self.written |= self.by_name.get(name, set())
+        """The seeded tables `statement` put values of the migration's own into (or only
+        added rows to); those it deleted rows of, whose keys a row added later may take."""
+        head = _head(statement)
+        words = identifiers(statement)
+        added = made_up.inserted_into(statement)
+        for name in made_up.written_names(statement, head, words):
+            keys = self.by_name.get(name, set())
+            if name == added:
+                self.inserted |= keys
+            else:
+                self.written |= keys
+        if head.startswith(("DELETE", "TRUNCATE")):
+            for word in words:
+                for key in self.by_name.get(word, set()):
+                    self.own_rows.pop(key, None)
 
     def _only_made_up(self, statement: str) -> str | None:
         """The table a constraint `statement` adds is checked on, where every value
@@ -470,10 +514,38 @@ class Tracker:
         name = made_up.constrained(statement, self.flushing is not None)
         keys = self.by_name.get(name or "", set())
         if not keys or any(
-            key not in self.seeded or key in self.written or not self.held.get(key) for key in keys
+            key not in self.seeded
+            or key in self.written
+            or key in self.inserted
+            or not self.held.get(key)
+            for key in keys
         ):
             return None
         return name
+
+    def _mixed(self, statement: str) -> tuple[str, list[TableKey]] | None:
+        """The table a constraint `statement` adds is checked on, and its keys, where it
+        holds seeding's rows, known by their keys, beside rows revisions only added."""
+        name = made_up.constrained(statement, self.flushing is not None)
+        keys = self.by_name.get(name or "", set())
+        if not keys or any(
+            key not in self.seeded
+            or key in self.written
+            or not self.held.get(key)
+            or key not in self.own_rows
+            for key in keys
+        ):
+            return None
+        return name or "", sorted(keys, key=str)
+
+    def forget_made_up(self, keys: Collection[TableKey]) -> None:
+        """Seeding's rows of `keys` were deleted; the rows the revisions wrote stay."""
+        for key in keys:
+            self.own_rows.pop(key, None)
+            self.seeded.discard(key)
+            if key in self.held:
+                self.held[key] = 0
+            self.reseed.add(key)
 
     def _watch(self, cursor: Any, statement: str, parameters: Any, context: Any, how: str) -> bool:
         head = _head(statement)
@@ -492,9 +564,16 @@ class Tracker:
             if touched and self.in_scope:
                 self.observer.lines.update(line for line in lines if line is not None)
             return False
-        guessed = self._only_made_up(statement)  # read before a retry empties the tables
-        failure = Retry(self, cursor, statement, parameters, context, how).run(touched)
-        if failure is not None and failure.kind is not None and guessed is not None:
+        # Read before a retry empties the tables.
+        guessed = self._only_made_up(statement)
+        mixed = None if guessed is not None else self._mixed(statement)
+        retry = Retry(self, cursor, statement, parameters, context, how)
+        retry.mixed = mixed[1] if mixed is not None else []
+        failure = retry.run(touched)
+        if failure is not None and failure.kind is not None and failure.without_made_up:
+            if self.in_scope and mixed is not None:
+                self._unmeasured(failure, failure.kind, mixed[0], words, lines, beside=True)
+        elif failure is not None and failure.kind is not None and guessed is not None:
             self.reseed |= {key for key, _ in failure.held}
             if self.in_scope:
                 self._unmeasured(failure, failure.kind, guessed, words, lines)
@@ -538,10 +617,11 @@ class Tracker:
         self.observer.lines.add(where)
         rev = self.step.revision
         held = ", ".join(
-            f"{shown(key)} ({count} rows made up by check)"
+            f"{shown(key)} ({count} rows made up by check{beside})"
             if count
             else f"{shown(key)} (rows earlier revisions inserted)"
             for key, count in failure.held
+            for beside in [", beside rows revisions inserted" if key in failure.beside else ""]
         )
         message = (
             f"upgrade of {rev.revision} ({revision_message(rev)}) fails on tables "
@@ -552,16 +632,28 @@ class Tracker:
         )
 
     def _unmeasured(
-        self, failure: Failure, kind: str, table: str, words: set[str], lines: list[Line | None]
+        self,
+        failure: Failure,
+        kind: str,
+        table: str,
+        words: set[str],
+        lines: list[Line | None],
+        beside: bool = False,
     ) -> None:
         """A note for a constraint that failed on values seeding made up and passed on
-        empty tables: whether real rows pass it depends on their values, not measured."""
+        empty tables (`beside`: on the rows revisions wrote, without seeding's): whether
+        real rows pass it depends on their values, not measured."""
         where, operation = self._culprit(failure, words, lines)
         rev = self.step.revision
+        failed, passed = (
+            ("rows", "passed without them, on the rows the revisions wrote")
+            if beside
+            else ("values", "passed on empty tables")
+        )
         message = (
             f"upgrade of {rev.revision} ({revision_message(rev)}): its {kind} constraint was "
-            f"not measured on rows: it failed on the values check made up for "
-            f"{table} ({failure.error}) and passed on empty tables; real rows pass it only "
+            f"not measured on rows: it failed on the {failed} check made up for "
+            f"{table} ({failure.error}) and {passed}; real rows pass it only "
             f"where {made_up.requirement(kind, table, operation)}"
         )
         path, line = where if where is not None else (None, None)
@@ -615,12 +707,22 @@ class Tracker:
 
 
 class Failure:
-    """A statement that failed on rows and passed once its tables were emptied."""
+    """A statement that failed on rows and passed once its tables were emptied (or,
+    `without_made_up`, once seeding's rows of the table it constrains were deleted)."""
 
-    def __init__(self, error: str, held: list[tuple[TableKey, int]], kind: str | None) -> None:
+    def __init__(
+        self,
+        error: str,
+        held: list[tuple[TableKey, int]],
+        kind: str | None,
+        without_made_up: bool = False,
+    ) -> None:
         self.error = error
         self.held = held
         self.kind = kind  # a constraint's violation: "foreign key", "unique", "check"
+        self.without_made_up = without_made_up
+        # Tables that held rows revisions inserted beside seeding's.
+        self.beside: set[TableKey] = set()
 
 
 class Retry:
@@ -637,6 +739,9 @@ class Retry:
         self.parameters = parameters
         self.context = context
         self.how = how
+        # The tables whose rows a constraint the statement adds is checked on, where they
+        # hold seeding's rows (known by their keys) beside rows revisions added.
+        self.mixed: list[TableKey] = []
         dialect = context.dialect
         self.dbapi_error = (getattr(dialect, "loaded_dbapi", None) or dialect.dbapi).Error
         connection = context.root_connection.connection.dbapi_connection
@@ -739,6 +844,14 @@ class Retry:
         held = [(key, counts.get(key, 0)) for key in touched]
         rest = sorted(set(self.tracker.held) - set(touched), key=str)
         last: BaseException | None = None
+        kind = made_up.violation(first)
+        if kind is not None and self.mixed:
+            if not rolled_back:
+                self._undo()
+            rolled_back = False
+            if self._without_made_up():
+                return Failure(error, held, kind, without_made_up=True)
+        beside = set(self.tracker.held) & self.tracker.inserted
         for targets in (touched, rest):
             if not targets:
                 continue
@@ -754,11 +867,47 @@ class Retry:
                 continue
             self._done()
             held = held or [(key, counts.get(key, 0)) for key in targets]
-            return Failure(error, held, made_up.violation(first))
+            failure = Failure(error, held, kind)
+            failure.beside = beside
+            return failure
         if last is not None:
             self.tracker.stood.append(last)
             raise last
         return None
+
+    def _without_made_up(self) -> bool:
+        """Delete seeding's rows of the constrained tables (and first of the seeded tables
+        referencing them) and run the statement again: True when it passes on the rows
+        the revisions wrote. When it fails there too, they break it (the caller goes on
+        to the emptied tables); on PostgreSQL the savepoint then brings seeding's rows
+        back, elsewhere they stay deleted and are made again after the revision."""
+        tracker = self.tracker
+        dialect = self.context.dialect
+        deleted: list[TableKey] = []
+        try:
+            edges = rows.references(self.sql, dialect)
+            wanted = set(self.mixed)
+            grown = True
+            while grown:
+                children = {c for c, p in edges if p in wanted and c in tracker.seeded}
+                grown = not children <= wanted
+                wanted |= children
+            order = rows.children_first(wanted, edges)
+            found = [tracker.own_rows.get(key) for key in order]
+            deletions = [made.deletion(dialect) if made else None for made in found]
+            if len(order) < len(wanted) or None in deletions:
+                return False
+            for key, sql in zip(order, deletions, strict=True):
+                self.sql(str(sql))
+                deleted.append(key)
+            self.send()
+        except self.dbapi_error:
+            if not self.savepoint:
+                tracker.forget_made_up(deleted)
+            return False
+        self._done()
+        tracker.forget_made_up(deleted)
+        return True
 
     def _empty(self, targets: Sequence[TableKey]) -> bool:
         tracker = self.tracker
