@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from alembic_gate.check import roundtrip
+
 from .conftest import PASSWORD, Run, edit, line_of, psycopg2_project, tables
 
 Project = Callable[[str], Path]
@@ -111,6 +113,67 @@ def test_postgres_enum_left_in_another_schema(
         "sa.Enum(name='post_status', schema='extra').drop(op.get_bind(), checkfirst=True)"
     )
     assert sorted(run.codes()) == ["AG903", "AG903"]
+
+
+MEH = "migrations/versions/e1a0b2c3d402_add_mood_meh.py"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("schema", ["other", "public"])
+def test_postgres_enum_values_a_downgrade_did_not_restore(
+    project: Project, check: Check, postgres_url: str, schema: str
+) -> None:
+    """--allow-nonempty --roundtrip (check_enum_values): the database holds the enum type
+    mood ('happy', 'sad'); a revision adds 'meh' (IF NOT EXISTS) and its downgrade does
+    not take it out. The round trip named a type the database held before by its name
+    only, and the comparison read enum values in the default schema only, so this passed
+    in silence; the downgrade to base is now compared with what the database held."""
+    root = project("enum_values")
+    name = f"{schema}.mood"
+    if schema == "public":  # the same history in the default schema
+        name = "mood"
+        for path in [*root.glob("migrations/versions/*.py"), root / "models.py"]:
+            text = path.read_text(encoding="utf-8")
+            text = text.replace('schema="other", ', "").replace("other.mood", "mood")
+            path.write_text(text, encoding="utf-8")
+    engine = sa.create_engine(postgres_url, poolclass=sa.NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        conn.exec_driver_sql(f"CREATE TYPE {name} AS ENUM ('happy', 'sad')")
+    engine.dispose()
+    flags = ("--allow-nonempty", "--roundtrip", "--format", "json")
+    run = check("--database-url", postgres_url, *flags)
+    [finding] = run.findings
+    assert finding["code"] == "AG903"
+    assert finding["message"] == (
+        f"the downgrade to base left enum type {name} as happy, sad, meh; the database "
+        "held it as happy, sad before check ran"
+    )
+    assert (finding["path"], finding["line"]) == (MEH, line_of(root / MEH, "def downgrade"))
+    assert run.code == 1
+
+
+@pytest.mark.postgres
+def test_postgres_snapshot_reads_enum_values_in_their_own_schema(postgres_url: str) -> None:
+    """The round trip's picture of the schema holds each enum type's values, read in its
+    own schema: mood in public and other.mood are two types with their own values."""
+    engine = sa.create_engine(postgres_url, poolclass=sa.NullPool)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE SCHEMA other")
+            conn.exec_driver_sql("CREATE TYPE mood AS ENUM ('a')")
+            conn.exec_driver_sql("CREATE TYPE other.mood AS ENUM ('x', 'y')")
+            conn.exec_driver_sql("CREATE TYPE other.level AS ENUM ('low')")
+        with engine.connect() as conn:
+            shot = roundtrip.snapshot(conn, (), [None])
+    finally:
+        engine.dispose()
+    enums = {key: value for key, value in shot.items() if key.startswith("enum type")}
+    assert enums == {
+        "enum type mood": "a",
+        "enum type other.level": "low",
+        "enum type other.mood": "x, y",
+    }
 
 
 @pytest.mark.postgres

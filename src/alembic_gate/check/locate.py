@@ -122,11 +122,17 @@ def lines(path: str) -> list[str]:
     return text(path).splitlines()
 
 
-def created_in(revisions: Iterable[str], *names: str, undo: bool = False) -> Location | None:
+def created_in(
+    revisions: Iterable[str], *names: str, undo: bool = False, word: bool = False
+) -> Location | None:
     """The `upgrade()` (or with `undo`, the matching `downgrade()`) of the first revision
-    file whose upgrade names each of `names` as a string literal. Multi-database
-    revisions have one pair per engine (`upgrade_engine1` / `downgrade_engine1`)."""
-    patterns = [re.compile(rf"""["']{re.escape(name)}["']""") for name in names]
+    file whose upgrade names each of `names` as a string literal (`word`: as a word, so
+    inside SQL text too). Multi-database revisions have one pair per engine
+    (`upgrade_engine1` / `downgrade_engine1`)."""
+    patterns = [
+        re.compile(rf"\b{re.escape(name)}\b" if word else rf"""["']{re.escape(name)}["']""")
+        for name in names
+    ]
     for path in revisions:
         spans = functions(path)
         for name, span in spans.items():

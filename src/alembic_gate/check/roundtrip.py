@@ -25,8 +25,8 @@ def snapshot(conn: Connection, skip: Collection[str], schemas: Iterable[str | No
             shot[f"table {name}"] = "present"
             _table(inspector, conn, schema, table, name, shot)
     if conn.dialect.name == "postgresql":
-        for enum in getattr(inspector, "get_enums")():  # noqa: B009 - PostgreSQL inspector only
-            shot[f"enum type {enum['name']}"] = ", ".join(enum["labels"])
+        for name, labels in enums(conn).items():
+            shot[f"enum type {name}"] = labels
     return shot
 
 
@@ -71,23 +71,49 @@ def differences(before: Snapshot, after: Snapshot) -> list[tuple[str, str]]:
     return found
 
 
-def leftovers(conn: Connection, skip: Collection[str]) -> list[str]:
-    """Tables (and PostgreSQL enum types) still there after a downgrade to base, in every
-    user schema (those outside the default one named with theirs: "enum type s.mood")."""
-    left = [f"table {name}" for name in tables_in(conn) if name.rsplit(".", 1)[-1] not in skip]
+def held(conn: Connection, skip: Collection[str] = ()) -> dict[str, str]:
+    """Tables (and PostgreSQL enum types) in every user schema, those outside the default
+    one named with theirs ("enum type s.mood"), each with what it is: "present" for a
+    table, an enum type's values ("happy, sad"). After a downgrade to base, what is left
+    behind; before the first revision, what a --allow-nonempty database held."""
+    found = {
+        f"table {name}": "present"
+        for name in tables_in(conn)
+        if name.rsplit(".", 1)[-1] not in skip
+    }
     if conn.dialect.name == "postgresql":
-        left += [f"enum type {name}" for name in _enums(conn)]
-    return left
+        found |= {f"enum type {name}": labels for name, labels in enums(conn).items()}
+    return found
 
 
-def _enums(conn: Connection) -> list[str]:
-    """The enum types of every user schema, as tables_in names tables."""
+def changed_since(
+    before: dict[str, str], now: dict[str, str], where: str = ""
+) -> list[tuple[str, str]]:
+    """(item, sentence) for each enum type the database held before the first revision
+    whose values the downgrade to base did not leave as they were, or that it removed
+    (`where`: " in engine1", for a multi-database env.py)."""
+    found = []
+    for item, was in sorted(before.items()):
+        if not item.startswith("enum type ") or now.get(item) == was:
+            continue
+        if item in now:
+            said = f"left {item}{where} as {now[item]}; the database held it as {was}"
+        else:
+            said = f"removed {item}{where} ({was}), which the database held"
+        found.append((item, f"the downgrade to base {said} before check ran"))
+    return found
+
+
+def enums(conn: Connection) -> dict[str, str]:
+    """The enum types of every user schema, named as tables_in names tables ("mood",
+    "other.mood"), with their values read in their own schema ("happy, sad")."""
     inspector = sa.inspect(conn)
     default = inspector.default_schema_name
-    found = []
+    found = {}
     for enum in getattr(inspector, "get_enums")(schema="*"):  # noqa: B009 - PostgreSQL only
         schema = enum["schema"]
         if schema in SYSTEM_SCHEMAS or schema.startswith("pg_"):
             continue
-        found.append(enum["name"] if schema == default else f"{schema}.{enum['name']}")
-    return sorted(found)
+        name = enum["name"] if schema == default else f"{schema}.{enum['name']}"
+        found[name] = ", ".join(enum["labels"])
+    return dict(sorted(found.items()))

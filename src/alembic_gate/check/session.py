@@ -80,8 +80,9 @@ class Session:
         # Revisions `upgrade heads` applied (any engine).
         self.applied: set[str] = set()
         # Per engine, what a --allow-nonempty database held before the first revision
-        # (as `roundtrip.leftovers` names it): no downgrade is to remove it.
-        self.held_before: dict[str, set[str]] = {}
+        # (as `roundtrip.held` names it, with an enum type's values): no downgrade is to
+        # remove it, and the downgrade to base is to leave its values as they were.
+        self.held_before: dict[str, dict[str, str]] = {}
         # The Flask app's module file (--flask-app), where a note about the app may point.
         self.app_file: str | None = None
 
@@ -200,7 +201,7 @@ class Session:
         if spec.kind == "url" and self.request.allow_nonempty and self.request.roundtrip:
             for name, url in self.urls.items():
                 with connect(url) as conn:
-                    self.held_before[name] = set(roundtrip.leftovers(conn, ()))
+                    self.held_before[name] = roundtrip.held(conn)
         main = next(iter(self.urls.values()))
         values = targets.placeholders(main)
         for name, template in self.request.env.items():
@@ -493,19 +494,23 @@ class Session:
         found = []
         for name, url in self.urls.items():
             with connect(url) as conn:
-                left = roundtrip.leftovers(conn, self._version_tables())
-            held = self.held_before.get(name, set())
-            for item in [item for item in left if item not in held]:
+                now = roundtrip.held(conn, self._version_tables())
+            held = self.held_before.get(name, {})
+            where = f" in {name}" if name else ""
+            for item in [item for item in now if item not in held]:
                 path, line = self._downgrade_of(item)
-                where = f" in {name}" if name else ""
                 message = f"the downgrade to base left {item}{where} behind"
                 found.append(RawFinding("AG903", message, path, line, _cleanup(item)))
+            for item, sentence in roundtrip.changed_since(held, now, where):
+                path, line = self._downgrade_of(item, loose=True)
+                found.append(RawFinding("AG903", sentence, path, line))
         return found
 
-    def _downgrade_of(self, key: str) -> tuple[str | None, int | None]:
-        """The downgrade() of the newest revision whose upgrade() names what `key` is about."""
+    def _downgrade_of(self, key: str, loose: bool = False) -> tuple[str | None, int | None]:
+        """The downgrade() of the newest revision whose upgrade() names what `key` is about
+        (as a string literal; `loose`: as a word, inside SQL text too)."""
         names = _names_in(key)
-        found = created_in(self.revisions, *names, undo=True) if names else None
+        found = created_in(self.revisions, *names, undo=True, word=loose) if names else None
         return found if found else (None, None)
 
 
