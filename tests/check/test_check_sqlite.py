@@ -76,6 +76,50 @@ def test_drift_is_located_at_the_assignment_not_the_docstring(
     )
 
 
+HELPER_MODELS = """\"\"\"The tables as the revisions read them (not the models).\"\"\"
+
+import sqlalchemy as sa
+from sqlalchemy.orm import declarative_base
+
+Helper = declarative_base()
+
+
+class UserThen(Helper):
+    __tablename__ = "users"
+    id = sa.Column(sa.Integer, primary_key=True)
+    nickname = sa.Column(sa.String(40))
+
+
+class PostThen(Helper):
+    __tablename__ = "posts"
+    id = sa.Column(sa.Integer, primary_key=True)
+    title = sa.Column(sa.String(200))
+"""
+
+
+def test_drift_is_located_at_the_model_not_a_revisions_own_class(
+    project: Project, check: Check
+) -> None:
+    """Classes a revision maps a table with, to read or fix its rows (kept in a module
+    of their own, as Superset's migrations/shared/ are), are no models: the drift stays
+    at models.py (Superset's ab_view_menu, tab_state and tables drift was placed at
+    such classes)."""
+    root = project("drift")
+    (root / "data_fix.py").write_text(HELPER_MODELS, encoding="utf-8")
+    revision = root / "migrations/versions/c9e2b7d41a05_add_user_email.py"
+    edit(
+        revision, "import sqlalchemy as sa\n", "import sqlalchemy as sa\nimport data_fix  # noqa\n"
+    )
+    run = check("--db", "sqlite", "--format", "json")
+    places = sorted((f["path"], f["line"]) for f in run.findings)
+    assert places == sorted(
+        [
+            ("models.py", line_of(root / "models.py", "nickname: Mapped")),
+            ("models.py", line_of(root / "models.py", "title: Mapped")),
+        ]
+    )
+
+
 def test_a_failing_migration_is_located_at_its_file_and_line(
     project: Project, check: Check
 ) -> None:

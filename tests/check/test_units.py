@@ -91,7 +91,7 @@ def test_models_locate_mapped_columns_by_attribute(tmp_path: Path) -> None:
     )
     sys.modules[models.__name__] = models
     try:
-        found = Models(ProjectFiles(str(tmp_path)))
+        found = Models(ProjectFiles(str(tmp_path)), [models.Base.metadata])
         path = real(str(tmp_path / "models_unit.py"))
         assert found.table("unit_accounts", None) == (path, 9)
         # The column is display_name; the attribute that maps it is `display`.
@@ -117,7 +117,7 @@ def test_models_locate_core_tables_by_schema(tmp_path: Path) -> None:
     )
     sys.modules[models.__name__] = models
     try:
-        found = Models(ProjectFiles(str(tmp_path)))
+        found = Models(ProjectFiles(str(tmp_path)), [models.public, models.audit])
         path = real(str(tmp_path / "core_unit.py"))
         assert found.table("unit_notes", None) == (path, 5)
         assert found.table("unit_notes", "archive") == (path, 6)

@@ -146,10 +146,15 @@ def created_in(
 
 
 class Models:
-    """Finds the source of the model that maps a table, and of its columns."""
+    """Finds the source of the model that maps a table, and of its columns.
 
-    def __init__(self, project: ProjectFiles) -> None:
+    A model is a class mapping a table of env.py's `target_metadata` (`metadata`: each
+    MetaData alembic compares with). Other mapped classes are left out: a revision's own
+    declarative classes, which read or fix rows (Superset's), name the same tables."""
+
+    def __init__(self, project: ProjectFiles, metadata: Iterable[Any]) -> None:
         self.project = project
+        self.metadata = list(metadata)
         self._classes: dict[str, list[type[Any]]] | None = None
 
     def _mapped(self) -> dict[str, list[type[Any]]]:
@@ -158,9 +163,13 @@ class Models:
             for mapper in _all_mappers():
                 table = getattr(mapper, "local_table", None)
                 key = getattr(table, "key", None)
-                if isinstance(key, str):
+                if isinstance(key, str) and self._compared(key, table):
                     self._classes.setdefault(key, []).append(mapper.class_)
         return self._classes
+
+    def _compared(self, key: str, table: Any) -> bool:
+        """Whether `table` is the one a target MetaData holds under `key`."""
+        return any(getattr(meta, "tables", {}).get(key) is table for meta in self.metadata)
 
     def table(self, name: str, schema: str | None) -> Location | None:
         classes = self._mapped().get(_key(name, schema), [])

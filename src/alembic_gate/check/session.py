@@ -420,7 +420,7 @@ class Session:
             contexts = {
                 ctx.opts.get("upgrade_token", "upgrades"): ctx for _, ctx in self.guard.contexts
             }
-            models = Models(self.project)
+            models = Models(self.project, self._target_metadata())
             self.result.findings += drift.findings(
                 migration, contexts, models, list(self.revisions)
             )
@@ -473,13 +473,18 @@ class Session:
     def _version_tables(self) -> set[str]:
         return {ctx.version_table for _, ctx in self.guard.contexts} or {"alembic_version"}
 
-    def _schemas(self) -> set[str | None]:
-        schemas: set[str | None] = set()
+    def _target_metadata(self) -> list[Any]:
+        """Every MetaData env.py gives alembic to compare with (a list, or one per engine)."""
+        found: list[Any] = []
         for _, ctx in self.guard.contexts:
             metadata = ctx.opts.get("target_metadata")
-            items = metadata if isinstance(metadata, list | tuple) else [metadata]
-            for meta in items:
-                schemas |= {t.schema for t in getattr(meta, "tables", {}).values()}
+            found += metadata if isinstance(metadata, list | tuple) else [metadata]
+        return [meta for meta in found if meta is not None]
+
+    def _schemas(self) -> set[str | None]:
+        schemas: set[str | None] = set()
+        for meta in self._target_metadata():
+            schemas |= {t.schema for t in getattr(meta, "tables", {}).values()}
         return schemas
 
     def _snapshots(self) -> roundtrip.Snapshot:
