@@ -365,6 +365,32 @@ def test_flask_migrate_app_points_at_the_throwaway_database(project: Project, ch
     assert not (root / "instance").exists()  # the app's own sqlite:///dev.db was never made
 
 
+def test_an_error_that_says_nothing_is_described_by_its_cause(
+    project: Project, check: Check
+) -> None:
+    """Superset's app factory turns a failed CREATE SEQUENCE into `raise SQLAlchemyError()
+    from ex`, which SQLAlchemy writes as "()": the finding said "SQLAlchemyError: ()"
+    and nothing of why. The cause the exception was raised from says it."""
+    root = project("flask")
+    edit(
+        root / "app.py",
+        "    migrate.init_app(app, db)\n",
+        "    migrate.init_app(app, db)\n"
+        "    try:\n"
+        '        raise ValueError("CREATE SEQUENCE users_id_seq was refused")\n'
+        "    except ValueError as ex:\n"
+        "        from sqlalchemy.exc import SQLAlchemyError\n\n"
+        "        raise SQLAlchemyError() from ex\n",
+    )
+    run = check("--db", "sqlite", "--flask-app", "app:create_app()", "--format", "json")
+    [finding] = run.findings
+    assert finding["code"] == "AG901"
+    assert finding["message"].startswith(
+        "loading the Flask app failed: SQLAlchemyError, raised from ValueError: "
+        "CREATE SEQUENCE users_id_seq was refused"
+    ), finding["message"]
+
+
 def test_an_app_that_upgrades_itself_when_loaded_is_said_to(project: Project, check: Check) -> None:
     # CTFd's and ihatemoney's create_app() run Flask-Migrate's upgrade(): check's own
     # `upgrade heads` then applies nothing, seeds nothing and traces nothing. It passes

@@ -690,8 +690,23 @@ def describe(exc: BaseException) -> str:
         if exc.statement:
             text += targets.sql_tail(str(exc.statement))
         return text
-    message = str(exc).strip()
-    return bounded(f"{type(exc).__name__}: {message}" if message else type(exc).__name__)
+    message = _said(exc)
+    if message:
+        return bounded(f"{type(exc).__name__}: {message}")
+    cause = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+    if cause is None:
+        return type(exc).__name__
+    # It says nothing itself (`raise SQLAlchemyError() from ex`, Superset's app
+    # factory): what it was raised from does.
+    return bounded(f"{type(exc).__name__}, raised from {describe(cause)}")
+
+
+def _said(exc: BaseException) -> str:
+    """What an exception says itself: "" for nothing (an SQLAlchemyError with no
+    arguments writes itself as "()")."""
+    if isinstance(exc, sa_exc.SQLAlchemyError) and not exc.args:
+        return ""
+    return str(exc).strip()
 
 
 def bounded(text: str) -> str:
