@@ -617,6 +617,36 @@ def test_sqlite_failure_on_made_up_values_says_so(project: Project, check: Check
     assert (run.code, run.findings) == (0, [])
 
 
+def test_an_error_an_earlier_revision_caught_leaves_the_note(
+    project: Project, check: Check
+) -> None:
+    """A statement that failed on emptied tables too and that its revision caught (as
+    Superset's revisions wrap theirs in try/except) says nothing of a later revision's
+    failure: that one still gets the note on the made-up rows (Superset on SQLite lost
+    it, and said only "AttributeError")."""
+    root = project("data")
+    create = (
+        '    op.create_table("users", sa.Column("id", sa.Integer, primary_key=True),\n'
+        '        sa.Column("signup", sa.String(10)))'
+    )
+    caught = (
+        "    try:\n"
+        '        op.execute("UPDATE users SET nonexistent = 1")\n'
+        "    except Exception:\n"
+        "        pass"
+    )
+    parse = (
+        "    import datetime\n"
+        '    for (signup,) in op.get_bind().execute(sa.text("SELECT signup FROM users")):\n'
+        "        if signup is not None:\n"
+        "            datetime.date.fromisoformat(signup)"
+    )
+    paths = history(root, create, caught, parse)
+    run = check("--db", "sqlite", "--format", "json", "--ignore", "AG902")
+    assert found(run) == [("AG901", paths[2], 13)]
+    assert "users held 3 rows made up by check's seeding" in run.findings[0]["message"]
+
+
 # -- which op.* line of a batch failed ------------------------------------------------------
 
 ADD_THEN_TIGHTEN = {

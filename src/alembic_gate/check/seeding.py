@@ -250,14 +250,15 @@ class Tracker:
         self.parents: dict[tuple[TableKey, tuple[str, ...]], list[tuple[Any, ...]]] = {}
         self.busy = False
         self.step: Any = None
-        # The errors raised after a statement failed on emptied tables too: rows did
-        # not cause them.
-        self.stood: list[BaseException] = []
         self.in_scope = False
         self._reset()
         _listen(self, engine)
 
     def _reset(self) -> None:
+        """What one revision's run gathers, made empty as the next one begins."""
+        # The errors this revision raised after a statement failed on emptied tables
+        # too: rows did not cause them (an earlier revision's say nothing of its).
+        self.stood: list[BaseException] = []
         self.created: list[tuple[sa.Table, Line | None]] = []
         self.stale: set[TableKey] = set()
         self.raw_ddl = False
