@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -149,6 +150,35 @@ def test_mariadb_with_sqlalchemy_14(
 def test_sqlite_with_sqlalchemy_14(gate: Callable[[str], tuple[Path, Gate]]) -> None:
     _, check = gate("sa14")
     _passed(check("check", "--db", "sqlite", "--roundtrip"), "SQLite")
+
+
+def test_sqlite_sequence_is_no_drift_with_sqlalchemy_14(
+    gate: Callable[[str], tuple[Path, Gate]],
+) -> None:
+    """A table with AUTOINCREMENT makes SQLite create its own sqlite_sequence table,
+    which SQLAlchemy 1.4 lists among the tables (2.x leaves it out): autogenerate then
+    wants it dropped, which SQLite refuses. Superset on SQLite got that AG902."""
+    root, check = gate("sa14")
+    edit(
+        root / "models.py",
+        '    __tablename__ = "users"\n',
+        '    __tablename__ = "users"\n    __table_args__ = {"sqlite_autoincrement": True}\n',
+    )
+    edit(
+        root / "migrations/versions/4f1c2a9e0b11_create_users.py",
+        '        sa.PrimaryKeyConstraint("id"),\n',
+        '        sa.PrimaryKeyConstraint("id"),\n        sqlite_autoincrement=True,\n',
+    )
+    _passed(check("check", "--db", "sqlite", "--roundtrip"), "SQLite")
+    # What a downgrade to base leaves of such a database: SQLite's table only. doctor
+    # said AG802 ("1 table but no version row ... sqlite_sequence").
+    left = root / "left.db"
+    with sqlite3.connect(left) as conn:
+        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT)")
+        conn.execute("INSERT INTO t DEFAULT VALUES")
+        conn.execute("DROP TABLE t")
+    run = check("doctor", "--database-url", f"sqlite:///{left}", "--format", "json")
+    assert run.codes() == ["AG804"], run.out + run.err
 
 
 @pytest.mark.postgres

@@ -18,6 +18,7 @@ from alembic.runtime.migration import MigrationContext
 
 from alembic_gate.check.locate import Location, Models, created_in
 from alembic_gate.check.protocol import RawFinding
+from alembic_gate.shared import drivers
 
 _MISSING = "is in the models but not in the migrated database"
 CONSTRAINT_DIFFS = frozenset(
@@ -198,6 +199,8 @@ def findings(
         context = contexts.get(upgrade_ops.upgrade_token) or next(iter(contexts.values()))
         describer = Describer(models, context, revisions)
         for parent, op in leaves(upgrade_ops):
+            if _sqlites_own(op, context):
+                continue
             try:
                 diff = op.to_diff_tuple()
             except NotImplementedError:
@@ -206,3 +209,13 @@ def findings(
             path, line = where if where else (None, None)
             found.append(RawFinding("AG902", message, path, line, render(op, parent, context)))
     return found
+
+
+def _sqlites_own(op: ops.MigrateOperation, context: MigrationContext) -> bool:
+    """A table SQLite made itself (`sqlite_sequence`), which SQLAlchemy 1.4 reflects and
+    autogenerate then wants dropped (SQLite refuses): no difference of the project's."""
+    return (
+        isinstance(op, ops.DropTableOp)
+        and context.dialect.name == "sqlite"
+        and drivers.internal(op.table_name)
+    )

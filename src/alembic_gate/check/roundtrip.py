@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from alembic_gate.check.targets import SYSTEM_SCHEMAS, tables_in
+from alembic_gate.shared import drivers
 
 Snapshot = dict[str, str]
 
@@ -18,7 +19,7 @@ def snapshot(conn: Connection, skip: Collection[str], schemas: Iterable[str | No
     inspector = sa.inspect(conn)
     shot: Snapshot = {}
     for schema in dict.fromkeys([None, *schemas]):
-        for table in inspector.get_table_names(schema):
+        for table in drivers.table_names(inspector, schema):
             if table in skip:
                 continue
             name = f"{schema}.{table}" if schema else table

@@ -375,7 +375,7 @@ def tables_in(conn: Connection) -> list[str]:
     found = []
     for schema in schemas:
         prefix = f"{schema}." if schema else ""
-        names = inspector.get_table_names(schema) + inspector.get_view_names(schema)
+        names = drivers.table_names(inspector, schema) + inspector.get_view_names(schema)
         found += [prefix + name for name in names]
     return sorted(found)
 

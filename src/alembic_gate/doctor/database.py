@@ -223,7 +223,8 @@ def table_columns(inspector: sa.Inspector) -> dict[str, frozenset[str]]:
     if multi is not None:  # SQLAlchemy 2: one query for every table
         found = {key[1]: cols for key, cols in multi().items()}
     else:
-        found = {name: inspector.get_columns(name) for name in inspector.get_table_names()}
+        names = drivers.table_names(inspector)
+        found = {name: inspector.get_columns(name) for name in names}
     return {
         name.lower(): frozenset(str(col["name"]).lower() for col in cols)
         for name, cols in found.items()

@@ -248,3 +248,18 @@ def _version() -> str:
     import sqlalchemy
 
     return str(sqlalchemy.__version__)
+
+
+def table_names(inspector: Any, schema: str | None = None) -> list[str]:
+    """A schema's tables as SQLAlchemy 2 lists them: on SQLite without SQLite's own
+    (`sqlite_sequence`, which it makes for an AUTOINCREMENT key; `sqlite_stat1`), which
+    SQLAlchemy 1.4 lists with the project's."""
+    names: list[str] = inspector.get_table_names(schema)
+    if inspector.dialect.name == "sqlite":
+        return [name for name in names if not internal(name)]
+    return names
+
+
+def internal(table: str) -> bool:
+    """Whether a SQLite table name is SQLite's own (it refuses `sqlite_` names to users)."""
+    return table.startswith("sqlite_")
