@@ -302,6 +302,26 @@ def test_a_lossy_downgrade_is_ag903_at_the_downgrade(project: Project, check: Ch
     }
 
 
+def test_a_round_trip_over_columns_without_a_type(project: Project, check: Check) -> None:
+    """SQLite lets a column have no type (`CREATE TABLE legacy (a, b)`); SQLAlchemy
+    reflects it as NullType, which compiles to no DDL: the round trip's snapshot of the
+    schema stopped with a traceback (CompileError)."""
+    root = project("generic")
+    first = root / GENERIC_REVISIONS / "4f1c2a9e0b11_create_users.py"
+    edit(
+        first,
+        "def upgrade() -> None:\n",
+        'def upgrade() -> None:\n    op.execute("CREATE TABLE legacy (a, b)")\n',
+    )
+    edit(
+        first,
+        "def downgrade() -> None:\n",
+        'def downgrade() -> None:\n    op.execute("DROP TABLE legacy")\n',
+    )
+    run = check("--db", "sqlite", "--roundtrip", "--ignore", "AG902")
+    assert run.code == 0, run.out + run.err
+
+
 def test_a_failing_downgrade_is_ag903_at_its_line(project: Project, check: Check) -> None:
     root = project("generic")
     revision = root / "migrations/versions/c9e2b7d41a05_add_user_email.py"

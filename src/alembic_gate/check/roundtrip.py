@@ -35,7 +35,7 @@ def _table(
     inspector: Any, conn: Connection, schema: str | None, table: str, name: str, shot: Snapshot
 ) -> None:
     for col in inspector.get_columns(table, schema):
-        type_ = col["type"].compile(dialect=conn.dialect)
+        type_ = _type(col["type"], conn)
         null = "NULL" if col["nullable"] else "NOT NULL"
         default = f" DEFAULT {col['default']}" if col.get("default") is not None else ""
         shot[f"column {name}.{col['name']}"] = f"{type_} {null}{default}"
@@ -50,6 +50,15 @@ def _table(
         shot[f"index {index['name']} on {name}"] = unique + _cols(index["column_names"])
     for unique in inspector.get_unique_constraints(table, schema):
         shot[f"unique constraint {unique['name']} on {name}"] = _cols(unique["column_names"])
+
+
+def _type(type_: Any, conn: Connection) -> str:
+    """A reflected type as the database writes it; one that compiles to no DDL as
+    Python writes it (a SQLite column declared without a type: `NullType()`)."""
+    try:
+        return str(type_.compile(dialect=conn.dialect))
+    except sa.exc.CompileError:
+        return repr(type_)
 
 
 def _cols(columns: Iterable[Any]) -> str:
