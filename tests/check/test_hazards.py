@@ -146,6 +146,33 @@ def test_a_rewrite_is_ag905_not_also_ag906() -> None:
     assert analyse(rev).locks.rows[0].rewrite is True
 
 
+SENT_TOGETHER = """
+CREATE OR REPLACE FUNCTION safe_to_jsonb(input text) RETURNS jsonb LANGUAGE plpgsql
+AS $$
+BEGIN
+  RETURN input::jsonb; -- the ';' of a function body cuts nothing
+END;
+$$;
+
+ALTER TABLE users ALTER COLUMN id TYPE jsonb USING safe_to_jsonb(id);
+"""
+
+
+def test_statements_sent_together_show_the_one_on_the_table() -> None:
+    """Superset's cast_text_column_to_json sends a function and the ALTER that uses it
+    in one execute(): AG905 showed the CREATE FUNCTION as what "rewrote sql_metrics"."""
+    rev = revision(
+        statement(39, SENT_TOGETHER, 0, 0.01, {USERS: {AE}}, nodes={USERS: 99}),
+    )
+    found = analyse(rev)
+    [rewrite] = [f for f in found.findings if f.code == "AG905"]
+    shown = "`ALTER TABLE users ALTER COLUMN id TYPE jsonb USING safe_to_jsonb(id)`"
+    assert rewrite.message.startswith(
+        f"{shown} (the 2nd of 2 statements run together) rewrote users"
+    )
+    assert found.locks.rows[0].statement == shown.strip("`") + " (2nd of 2)"
+
+
 def test_a_rewrite_of_a_partitioned_table_is_ag905_not_also_ag906() -> None:
     """A partitioned table has no file of its own (relfilenode 0): ALTER TABLE on it
     rewrites its partitions under an ACCESS EXCLUSIVE lock on it too. That lock is the

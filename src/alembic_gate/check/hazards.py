@@ -18,6 +18,7 @@ import re
 
 from alembic_gate.check.protocol import RawFinding
 from alembic_gate.findings.locks import LockRow, RevisionLocks
+from alembic_gate.history.operations import sql_statements
 from alembic_gate.shared.records import field, record
 
 MODES = (
@@ -304,7 +305,7 @@ def _rows(revision: Revision, steps: list[_Step], index: int) -> list[LockRow]:
         rows.append(
             LockRow(
                 line=statement.line,
-                statement=short_sql(statement.sql),
+                statement=_row_sql(statement.sql, _name(revision, step, oid)),
                 table=_name(revision, step, oid),
                 lock=_mode_name(rank) if rank else "",
                 blocks=BLOCKS.get(rank, ""),
@@ -331,7 +332,7 @@ def _rewrites(revision: Revision, steps: list[_Step], index: int) -> list[RawFin
     held = _held_seconds(revision, steps, index, released)
     blocked = BLOCKED["reads and writes"].format(table=_and(parents + names))
     message = (
-        f"`{short_sql(statement.sql)}` rewrote {_and(names)}{through}: PostgreSQL wrote a new "
+        f"{_quoted(statement.sql, names)} rewrote {_and(names)}{through}: PostgreSQL wrote a new "
         f"copy of the table and its indexes under an ACCESS EXCLUSIVE lock, which blocks "
         f"{blocked} for the whole copy, and "
         f"the copy takes as long as the table is big ({secs(statement.seconds)} here; the "
@@ -397,7 +398,8 @@ def _blocking(revision: Revision, steps: list[_Step], index: int) -> list[RawFin
         fixes.append(_blocking_fix(statement, bool(own), bool(later)))
     if not sentences:
         return []
-    message = f"`{short_sql(statement.sql)}` " + " It also ".join(sentences)
+    locked = [_name(revision, step, oid) for oids in by_rank.values() for oid in oids]
+    message = f"{_quoted(statement.sql, locked)} " + " It also ".join(sentences)
     fix = "; ".join(dict.fromkeys(fixes))
     return [RawFinding("AG906", message, statement.path, statement.line, fix)]
 
@@ -577,6 +579,41 @@ def secs(seconds: float) -> str:
     if seconds < 0.0005:
         return "under 1ms"
     return f"{seconds:.2f}s" if seconds >= 1 else f"{seconds * 1000:.0f}ms"
+
+
+def _quoted(sql: str, tables: list[str]) -> str:
+    """The statement in backquotes; of several sent at once, the one on `tables`."""
+    text, number, count = _on_tables(sql, tables)
+    if count == 1:
+        return f"`{short_sql(text)}`"
+    return f"`{short_sql(text)}` (the {_ordinal(number)} of {count} statements run together)"
+
+
+def _row_sql(sql: str, table: str) -> str:
+    text, number, count = _on_tables(sql, [table])
+    return short_sql(text) if count == 1 else f"{short_sql(text)} ({_ordinal(number)} of {count})"
+
+
+def _on_tables(sql: str, tables: list[str]) -> tuple[str, int, int]:
+    """Of the statements `sql` holds (Superset sends a CREATE FUNCTION and the ALTER
+    TABLE that uses it in one execute()), the first that names one of `tables` outside
+    quoted text, else the first: (its text, its number from 1, how many)."""
+    parts = sql_statements(sql) if ";" in sql else []
+    if len(parts) < 2:
+        return sql, 1, 1
+    names = [re.escape(name.rsplit(".", 1)[-1]) for name in tables]
+    pattern = re.compile(rf"\b(?:{'|'.join(names)})\b", re.IGNORECASE) if names else None
+    for number, (text, blanked) in enumerate(parts, 1):
+        if pattern is not None and pattern.search(blanked):
+            return text, number, len(parts)
+    return parts[0][0], 1, len(parts)
+
+
+def _ordinal(number: int) -> str:
+    suffix = {1: "st", 2: "nd", 3: "rd"}.get(
+        number % 10 if number % 100 not in (11, 12, 13) else 0, "th"
+    )
+    return f"{number}{suffix}"
 
 
 def short_sql(sql: str, limit: int = 100) -> str:

@@ -1695,6 +1695,27 @@ def _blanked(text: str) -> str:
     return "".join(parts)
 
 
+def sql_statements(text: str) -> list[tuple[str, str]]:
+    """The statements of SQL sent at once, cut at each `;` outside quoted text,
+    dollar-quoted bodies and comments: each as written and with those made one space
+    (as `_sql_schema_changes` reads it); blank ones left out."""
+    cuts, at = [], 0
+    start = _SQL_QUOTE_START.get()
+    while True:
+        quote = start.search(text, at)
+        stop = len(text) if quote is None else quote.start()
+        semicolon = text.find(";", at, stop)
+        if semicolon != -1:
+            cuts.append(semicolon)
+            at = semicolon + 1
+        elif quote is None:
+            break
+        else:
+            at = _quoted_end(text, quote.group(), quote.end())
+    pieces = [text[a + 1 : b] for a, b in zip([-1, *cuts], [*cuts, len(text)], strict=True)]
+    return [(piece.strip(), _blanked(piece)) for piece in pieces if _blanked(piece).strip()]
+
+
 def _quoted_end(text: str, opener: str, after: int) -> int:
     """Where what `opener` starts (at `after`) ends: past its closing mark, or the end."""
     if opener == "'":
