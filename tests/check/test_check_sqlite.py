@@ -645,6 +645,35 @@ def test_index_and_constraint_drift(project: Project, check: Check) -> None:
     }
 
 
+def test_an_index_changed_under_its_name_is_one_finding(project: Project, check: Check) -> None:
+    """alembic gives a changed index as a removal and an addition of one name: that is one
+    difference, with one fix that drops the old index before creating the new one (each
+    half alone fails: create_index meets the index the database still has). Found by
+    MLflow's models, whose index of two tables lost its columns."""
+    root = project("generic")
+    models = root / "models.py"
+    edit(models, "import ForeignKey, String", "import ForeignKey, Index, String")
+    edit(
+        models,
+        "    email: Mapped[str | None] = mapped_column(String(120), index=True)\n",
+        "    email: Mapped[str | None] = mapped_column(String(120))\n\n"
+        '    __table_args__ = (Index("ix_users_email", "email", "name", unique=True),)\n',
+    )
+    run = check("--db", "sqlite", "--format", "json")
+    assert run.code == 1
+    [finding] = run.findings
+    assert finding["message"] == (
+        "index ix_users_email on users is (email) in the migrated database "
+        "but unique (email, name) in the models"
+    )
+    # Where the models' side is: the class, as for any index of several columns.
+    assert (finding["path"], finding["line"]) == ("models.py", line_of(models, "class User"))
+    assert finding["fix"] == (
+        "op.drop_index(op.f('ix_users_email'), table_name='users')\n"
+        "op.create_index('ix_users_email', 'users', ['email', 'name'], unique=True)"
+    )
+
+
 def test_static_safety_warnings_are_in_the_report_within_since(
     project: Project, check: Check
 ) -> None:
