@@ -234,6 +234,39 @@ def test_mariadb_drift(project: Project, check: Check, mariadb_url: str) -> None
 
 
 @pytest.mark.mariadb
+def test_mariadb_a_type_it_stores_as_another_is_no_drift(
+    project: Project, check: Check, mariadb_url: str
+) -> None:
+    """MariaDB and MySQL store FLOAT(53) as DOUBLE, so alembic's comparison finds DOUBLE in
+    the database and FLOAT(53) in the models on every run, and its fix changes nothing
+    (MLflow's 26 float columns). check creates the models' type in a temporary table and
+    reads it back: a difference the database cannot hold is none. A real one stays."""
+    root = project("drift")
+    posts = root / "migrations/versions/7a3d5e8c2f40_create_posts.py"
+    score = '        sa.Column("score", sa.Float(precision=53), nullable=True),\n'
+    edit(
+        posts,
+        '        sa.ForeignKeyConstraint(["user_id"]',
+        score + '        sa.ForeignKeyConstraint(["user_id"]',
+    )
+    models = root / "models.py"
+    edit(models, "import ForeignKey, String", "import Float, ForeignKey, String")
+    edit(
+        models,
+        "    title: Mapped[str] = mapped_column(String(300))\n",
+        "    title: Mapped[str] = mapped_column(String(300))\n"
+        "    score: Mapped[float | None] = mapped_column(Float(precision=53))\n",
+    )
+    run = check("--database-url", mariadb_url, "--format", "json")
+    assert sorted(f["message"] for f in run.findings) == [
+        "column posts.title is VARCHAR(200) in the migrated database but VARCHAR(300) in the "
+        "models",
+        "column users.nickname is in the models but not in the migrated database",
+    ]
+    assert tables(mariadb_url) == ["alembic_version", "posts", "users"]
+
+
+@pytest.mark.mariadb
 def test_mariadb_failure_keeps_what_applied(
     project: Project, check: Check, mariadb_url: str
 ) -> None:

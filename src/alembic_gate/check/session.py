@@ -27,7 +27,7 @@ from alembic.util import CommandError
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, Connection, make_url
 
-from alembic_gate.check import drift, flaskapp, roundtrip, targets
+from alembic_gate.check import alike, drift, flaskapp, roundtrip, targets
 from alembic_gate.check.errors import WorkerError
 from alembic_gate.check.guard import Guard
 from alembic_gate.check.locate import (
@@ -420,11 +420,20 @@ class Session:
             contexts = {
                 ctx.opts.get("upgrade_token", "upgrades"): ctx for _, ctx in self.guard.contexts
             }
+            alike.drop_stored_alike(migration, self._urls_by_token())
             models = Models(self.project, self._target_metadata())
             self.result.findings += drift.findings(
                 migration, contexts, models, list(self.revisions)
             )
         return True
+
+    def _urls_by_token(self) -> dict[str, URL]:
+        """Each engine's URL under its comparison's upgrade_token ("upgrades" for one)."""
+        urls = {}
+        for name, ctx in self.guard.contexts:
+            if name in self.urls:
+                urls[ctx.opts.get("upgrade_token", "upgrades")] = self.urls[name]
+        return urls or dict(self.urls)
 
     def _note_applied_before(self, run: UpgradeThenCompare, script: ScriptDirectory) -> None:
         """A database found empty that is no longer at base when `upgrade heads` begins:

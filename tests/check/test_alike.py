@@ -1,0 +1,45 @@
+"""alike.stored_alike on real databases: a model type read back from a temporary table,
+held against the column type the comparison reflected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+
+from alembic_gate.check.alike import stored_alike
+from alembic_gate.check.targets import connect
+
+from .conftest import tables
+
+
+def _alike(url: str, reflected: object, model: object) -> bool:
+    with connect(sa.make_url(url)) as conn:
+        return stored_alike(conn, reflected, model)
+
+
+@pytest.mark.mariadb
+def test_mariadb_stores_float_53_as_double(mariadb_url: str) -> None:
+    assert _alike(mariadb_url, mysql.DOUBLE(asdecimal=True), sa.Float(precision=53))
+    assert not _alike(mariadb_url, mysql.MEDIUMTEXT(), sa.Text())
+    assert not _alike(mariadb_url, sa.VARCHAR(9), sa.String(20))
+    assert tables(mariadb_url) == []
+
+
+@pytest.mark.postgres
+def test_postgres_tells_lengths_apart_and_keeps_nothing(postgres_url: str) -> None:
+    assert _alike(postgres_url, sa.VARCHAR(20), sa.String(20))
+    assert not _alike(postgres_url, sa.VARCHAR(9), sa.String(20))
+    # A type the server refuses: no verdict, so the difference stays.
+    assert not _alike(postgres_url, sa.INTEGER(), mysql.MEDIUMTEXT())
+    assert tables(postgres_url) == []
+
+
+def test_sqlite_and_types_that_say_nothing(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'probe.db'}"
+    assert _alike(url, sa.INTEGER(), sa.Integer())
+    assert not _alike(url, sa.VARCHAR(9), sa.String(20))
+    assert not _alike(url, None, sa.Integer())
+    assert tables(url) == []
