@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic.operations import ops
 from sqlalchemy.dialects import mysql
 
-from alembic_gate.check.alike import stored_alike
+from alembic_gate.check.alike import indexed_alike, stored_alike
 from alembic_gate.check.targets import connect
 
 from .conftest import tables
@@ -43,3 +44,21 @@ def test_sqlite_and_types_that_say_nothing(tmp_path: Path) -> None:
     assert not _alike(url, sa.VARCHAR(9), sa.String(20))
     assert not _alike(url, None, sa.Integer())
     assert tables(url) == []
+
+
+@pytest.mark.mariadb
+def test_mariadb_reads_no_desc_back_from_either_index(mariadb_url: str) -> None:
+    """The database's index and the models' read back alike (SQLAlchemy reads no DESC
+    from MariaDB): no difference; other columns are one."""
+    engine = sa.create_engine(mariadb_url, poolclass=sa.NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (a INTEGER, b INTEGER)")
+        conn.exec_driver_sql("CREATE INDEX ix_t ON t (a, b DESC)")
+    engine.dispose()
+    drop = ops.DropIndexOp("ix_t", table_name="t")
+    same = ops.CreateIndexOp("ix_t", "t", ["a", sa.text("b DESC")])
+    other = ops.CreateIndexOp("ix_t", "t", ["b", sa.text("a DESC")])
+    with connect(sa.make_url(mariadb_url)) as conn:
+        assert indexed_alike(conn, drop, same)
+        assert not indexed_alike(conn, drop, other)
+    assert tables(mariadb_url) == ["t"]

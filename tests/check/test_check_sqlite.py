@@ -674,6 +674,37 @@ def test_an_index_changed_under_its_name_is_one_finding(project: Project, check:
     )
 
 
+def test_a_descending_index_the_history_made_as_the_models_say_is_no_drift(
+    project: Project, check: Check
+) -> None:
+    """SQLAlchemy reads no DESC back from SQLite (nor MySQL, MariaDB), so alembic's
+    comparison finds the models' `title DESC` index missing and the database's `title`
+    one extra, though the history made it as the models say (MLflow's
+    idx_mcp_server_versions_latest). check builds the models' index on a temporary copy of
+    the table and reads it back: where it reads back as the database's, there is no
+    difference. An index that really differs still is one."""
+    root = project("generic")
+    posts = root / "migrations/versions/7a3d5e8c2f40_create_posts.py"
+    index = '    op.create_index("ix_posts_recent", "posts", ["user_id", sa.text("title DESC")])\n'
+    edit(posts, "\n\ndef downgrade", "\n" + index + "\n\ndef downgrade")
+    models = root / "models.py"
+    edit(models, "import ForeignKey, String", "import ForeignKey, Index, String, text")
+    edit(
+        models,
+        "    title: Mapped[str] = mapped_column(String(200))\n",
+        "    title: Mapped[str] = mapped_column(String(200))\n\n"
+        '    __table_args__ = (Index("ix_posts_recent", "user_id", text("title DESC")),)\n',
+    )
+    run = check("--db", "sqlite", "--format", "json")
+    assert (run.code, run.findings) == (0, [])
+    edit(models, 'Index("ix_posts_recent", "user_id",', 'Index("ix_posts_recent", "id",')
+    run = check("--db", "sqlite", "--format", "json")
+    assert [f["message"] for f in run.findings] == [
+        "index ix_posts_recent on posts is (user_id, title) in the migrated database "
+        "but (id, title DESC) in the models"
+    ]
+
+
 def test_static_safety_warnings_are_in_the_report_within_since(
     project: Project, check: Check
 ) -> None:

@@ -244,11 +244,11 @@ def findings(
         context = contexts.get(upgrade_ops.upgrade_token) or next(iter(contexts.values()))
         describer = Describer(models, context, revisions)
         items = [
-            (parent, op, _diff(op))
+            (parent, op, diff_of(op))
             for parent, op in leaves(upgrade_ops)
             if not _sqlites_own(op, context)
         ]
-        added_for = _changes(items)
+        added_for = changes(items)
         paired = set(added_for.values())
         for index, (parent, op, diff) in enumerate(items):
             if index in added_for:  # a change: the removal, then the addition
@@ -276,14 +276,14 @@ def _finding(message: str, where: Location | None, fix: str) -> RawFinding:
     return RawFinding("AG902", message, path, line, fix)
 
 
-def _diff(op: ops.MigrateOperation) -> Any:
+def diff_of(op: ops.MigrateOperation) -> Any:
     try:
         return op.to_diff_tuple()
     except NotImplementedError:
         return (type(op).__name__,)
 
 
-def _changes(items: Sequence[Leaf]) -> dict[int, int]:
+def changes(items: Sequence[Leaf]) -> dict[int, int]:
     """Each removal of a named index, constraint or foreign key (its position in `items`)
     with the addition of the same name on the same table: a change, not two differences."""
     additions: dict[tuple[Any, ...], list[int]] = {}
