@@ -229,3 +229,44 @@ def test_fingerprint_does_not_hold_what_other_revisions_say(history: History) ->
     assert "the old type is not known here" in unknown.message
     assert "the old type is not known here" not in known.message
     assert _fingerprint(known) == _fingerprint(unknown)
+
+
+DIALECT_HELPER = '''"""per dialect, through a helper"""
+from alembic import op
+import sqlalchemy as sa
+from sqlalchemy.dialects import mssql, mysql
+
+revision = "b2"
+down_revision = "a1"
+
+
+def _change(new_type):
+    for column in ("name", "email"):
+        op.alter_column("users", column, existing_type=sa.String(50), type_=new_type)
+
+
+def upgrade():
+    dialect = op.get_bind().dialect.name
+    if dialect == "mysql":
+        _change(mysql.VARCHAR(50, collation="utf8mb4_bin"))
+    elif dialect == "mssql":
+        _change(mssql.VARCHAR(50, collation="Latin1_General_CS_AS"))
+'''
+
+
+def test_one_line_given_a_type_per_dialect_is_one_finding_per_column(history: History) -> None:
+    """MLflow's f4a9b2c7d1e6: a helper's alter_column, called once per dialect branch
+    with that dialect's type, changes each column once on any database: one finding per
+    column and line naming both types, not one per type (8 warnings for 4 columns)."""
+    add(history, "a1", None, CREATE_MYSQL_USERS)
+    path = history.write("b2_m.py", DIALECT_HELPER)
+    found = history.run(check)
+    assert [(f.line, f.message.split(":")[0]) for f in found] == [
+        (
+            line_of(history, path, "op.alter_column"),
+            f'alter_column changes the type of "users.{column}" to '
+            "mysql.VARCHAR(50, collation='utf8mb4_bin') or "
+            "mssql.VARCHAR(50, collation='Latin1_General_CS_AS')",
+        )
+        for column in ("name", "email")
+    ]

@@ -79,7 +79,11 @@ class SqlType:
 
 
 def check_revision(checked: Checked) -> Iterator[Finding]:
-    """The findings of one revision (lint runs every safety rule in one pass)."""
+    """The findings of one revision (lint runs every safety rule in one pass): one per
+    column and line, naming every type the line is given (a helper called once per
+    dialect branch with that dialect's type changes the column once on any database)."""
+    changed: dict[tuple[int | None, str | None, str | None, bool], list[str]] = {}
+    first: list[tuple[Call, str, Confidence]] = []
     for call in checked.calls:
         if call.name != "alter_column" or call.type_text is None:
             continue
@@ -88,22 +92,33 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         judged = _judge(checked, call)
         if judged is None:
             continue
-        note, confidence = judged
-        how = as_written(call, "ALTER COLUMN ... TYPE", "alter_column")
-        key = (  # the message without the note, which the history's dialects decide
-            f"{how} changes the type of {described(call.table, call.column)}"
-            f" to {call.type_text}: most type changes rewrite the whole table under "
-            "an exclusive lock, and code from the previous release may not read the "
-            "new type"
-        )
-        message = key + note
-        fix = (
-            "add a column of the new type, backfill it, switch the code over, then "
-            "drop the old column in a later release; a change the database does "
-            "without a rewrite can be suppressed with "
-            f"`{suppress_hint(RULE.code)}`"
-        )
-        yield checked.finding(RULE, call.line, message, fix, confidence, key)
+        types = changed.setdefault((call.line, call.table, call.column, call.sql is None), [])
+        if not types:
+            first.append((call, *judged))
+        if call.type_text not in types:
+            types.append(call.type_text)
+    for call, note, confidence in first:
+        types = changed[(call.line, call.table, call.column, call.sql is None)]
+        yield _finding(checked, call, " or ".join(types), note, confidence)
+
+
+def _finding(
+    checked: Checked, call: Call, types: str, note: str, confidence: Confidence
+) -> Finding:
+    how = as_written(call, "ALTER COLUMN ... TYPE", "alter_column")
+    key = (  # the message without the note, which the history's dialects decide
+        f"{how} changes the type of {described(call.table, call.column)}"
+        f" to {types}: most type changes rewrite the whole table under "
+        "an exclusive lock, and code from the previous release may not read the "
+        "new type"
+    )
+    fix = (
+        "add a column of the new type, backfill it, switch the code over, then "
+        "drop the old column in a later release; a change the database does "
+        "without a rewrite can be suppressed with "
+        f"`{suppress_hint(RULE.code)}`"
+    )
+    return checked.finding(RULE, call.line, key + note, fix, confidence, key)
 
 
 def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
