@@ -384,6 +384,33 @@ def test_long_lists_of_later_statements_are_counted() -> None:
     assert f"through 5 later statements: {named}; and 2 more." in ag906.message
 
 
+def test_later_statements_of_one_line_doing_the_same_are_named_once() -> None:
+    """MLflow's cfd24bdc0731: one batch_op.alter_column drops a CHECK, changes the type and
+    adds the CHECK again, each scanning runs; the message said "line 56 scanned runs;
+    line 56 scanned runs"."""
+    rev = revision(
+        statement(56, "ALTER TABLE users DROP CONSTRAINT status", 0, 0.001, {USERS: {AE}}),
+        statement(
+            56,
+            "ALTER TABLE users ALTER COLUMN status TYPE text",
+            0.001,
+            0.002,
+            {USERS: {AE}},
+            work={USERS: (6, 0)},
+        ),
+        statement(
+            56,
+            "ALTER TABLE users ADD CONSTRAINT status CHECK (true)",
+            0.002,
+            0.003,
+            {USERS: {AE}},
+            work={USERS: (7, 0)},
+        ),
+    )
+    ag906 = next(f for f in analyse(rev).findings if f.code == "AG906")
+    assert "through 2 later statements: line 56 scanned users (2 statements)." in ag906.message
+
+
 def _fingerprints(rev: Revision) -> dict[str, str]:
     """The SARIF and GitLab fingerprints of the revision's findings, made as the parent
     makes its findings from the worker's (result_findings, through the worker's JSON)."""

@@ -429,8 +429,9 @@ def _blocking_sentence(
     else:
         text += f" The statement itself is quick ({secs(statement.seconds)})."
     if later:
-        shown = "; ".join(later[:NAMED]) + (
-            f"; and {len(later) - NAMED} more" if len(later) > NAMED else ""
+        named = _once(later)
+        shown = "; ".join(named[:NAMED]) + (
+            f"; and {len(named) - NAMED} more" if len(named) > NAMED else ""
         )
         text += (
             f" The revision kept the lock {secs(held - statement.seconds)} longer, "
@@ -474,6 +475,15 @@ def _extending(revision: Revision, steps: list[_Step], index: int, released: int
         if why:
             found.append(f"line {later.statement.line} {_and(why)}")
     return found
+
+
+def _once(later: list[str]) -> list[str]:
+    """Each "line N why" once, in order, with how many statements it stands for where
+    several did the same (one op.* call's statements: "line 56 scanned runs (2 statements)")."""
+    counts = dict.fromkeys(later, 0)
+    for text in later:
+        counts[text] += 1
+    return [f"{text} ({n} statements)" if n > 1 else text for text, n in counts.items()]
 
 
 def _may_wait(mode: str, held: frozenset[str]) -> bool:
