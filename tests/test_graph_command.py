@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import io
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,3 +100,18 @@ def test_sourceless_revisions_are_noted(tmp_path: Path) -> None:
     )
     two = draw([history, history], "mermaid", tmp_path)
     assert two.count("%% revisions in v\nflowchart BT\n") == 2
+
+
+@pytest.mark.parametrize("fmt", ["text", "mermaid", "dot"])
+def test_an_id_no_utf8_can_hold(fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `revision = "\ud800"` is a string Python reads (alembic loads it): dot wrote it to
+    # standard output as it was, a UnicodeEncodeError traceback
+    (tmp_path / "v").mkdir()
+    (tmp_path / "v" / "a.py").write_text("revision = '\\ud800'\ndown_revision = None\n")
+    monkeypatch.chdir(tmp_path)
+    raw = io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(raw, encoding="utf-8"))
+    assert main(["graph", "--versions", "v", "--format", fmt]) == 0
+    sys.stdout.flush()
+    shown = raw.getvalue().decode("utf-8")
+    assert "#55296;" in shown if fmt == "mermaid" else "\\ud800" in shown

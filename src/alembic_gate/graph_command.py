@@ -7,14 +7,14 @@ from pathlib import Path
 
 from alembic_gate.history.load import History, load_histories
 from alembic_gate.reporters.graph_render import comment, render
-from alembic_gate.reporters.output import write_stdout
+from alembic_gate.reporters.output import write_shown
 from alembic_gate.shared.paths import display_path
 
 
 def run(args: argparse.Namespace) -> int:
     cwd = Path.cwd()
     histories = load_histories(args, cwd)
-    write_stdout(draw(histories, args.graph_format, cwd))
+    write_shown(draw(histories, args.graph_format, cwd))
     return 0
 
 

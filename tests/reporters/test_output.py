@@ -124,3 +124,22 @@ def test_console_that_cannot_show_a_character(monkeypatch: pytest.MonkeyPatch) -
     assert raw.getvalue() == (
         b"v/a.py:2: AG103 [drop-column-or-table] Drops caf\\xe9.\nFound 1 warning.\n"
     )
+
+
+@pytest.mark.parametrize("fmt", ["text", "github", "json", "sarif", "gitlab", "junit"])
+def test_report_file_with_a_lone_surrogate(tmp_path: Path, fmt: str) -> None:
+    # A revision file can put any code point in a message: `op.drop_table("\ud800")` is a
+    # string Python reads, and one that no UTF-8 file can hold as it is.
+    report = Report("lint", findings=[RULES["AG103"].finding('Drops "\ud800".', "v/a.py", 2)])
+    target = tmp_path / f"report.{fmt}"
+    write_reports(report, parse_formats([f"{fmt}={target}"]))
+    written = target.read_bytes().decode("utf-8")  # (junit leaves out what XML cannot hold)
+    assert "Drops" in written and (fmt == "junit" or "ud800" in written.lower())
+
+
+def test_report_file_keeps_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
+    # (a name Python read as surrogates is written back as the bytes it was)
+    report = Report("lint", findings=[RULES["AG103"].finding("Drops it.", "v/\udcff.py", 2)])
+    target = tmp_path / "report.txt"
+    write_reports(report, parse_formats([f"text={target}"]))
+    assert target.read_bytes().startswith(b"v/\xff.py:2: AG103")

@@ -63,7 +63,7 @@ def write_reports(report: Report, targets: Sequence[Target]) -> None:
     for fmt, path in targets:
         rendered = REPORTERS[fmt](report)
         if path is None:
-            _write_stdout(rendered)
+            write_shown(rendered)
         else:
             _write_file(path, rendered)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
@@ -81,14 +81,25 @@ def _write_file(path: str, text: str) -> None:
         folder = os.path.dirname(path)
         if folder:
             os.makedirs(folder, exist_ok=True)
-        with open(path, "w", encoding="utf-8", errors="surrogateescape") as file:
-            file.write(text)
+        with open(path, "wb") as file:
+            file.write(_encoded(text))
     except OSError as exc:
         raise UsageError(f"cannot write a report to {path}: {exc.strerror}") from exc
 
 
-def _write_stdout(text: str) -> None:
-    # A console that cannot show a character gets an escape instead of a traceback.
+def _encoded(text: str) -> bytes:
+    """`text` as UTF-8: a file name Python read as surrogates (not UTF-8 on disk) as the
+    bytes it was, any other code point UTF-8 cannot hold (a lone surrogate a revision
+    file wrote as an escape, `op.drop_table("\\ud800")`) as its escape."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace")
+
+
+def write_shown(text: str) -> None:
+    """`write_stdout`, where a character the console cannot show (or no encoding can
+    hold: a lone surrogate) gets an escape instead of a traceback."""
     encoding = sys.stdout.encoding or "utf-8"
     write_stdout(text.encode(encoding, "backslashreplace").decode(encoding))
 
