@@ -850,3 +850,62 @@ def test_a_file_whose_unusual_facts_are_all_cleared_equals_one_that_never_had_an
     assert rev.unusual is None and rev == plain
     rev.header_revises = None  # setting nothing where nothing is held makes nothing
     assert rev.unusual is None
+
+
+# What Python's parser takes but its compiler refuses, so that alembic's import fails
+# with a SyntaxError (the syntax check was the parse alone: these passed silently).
+_IDS = "revision = 'b'\ndown_revision = 'a'\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        (  # a __future__ import added below the others
+            f"import sqlalchemy as sa\nfrom __future__ import annotations\n{_IDS}",
+            2,
+            "from __future__ imports must occur at the beginning of the file",
+        ),
+        (f"from __future__ import annotation\n{_IDS}", 1, "future feature annotation"),
+        (f"{_IDS}def upgrade():\n    pass\nreturn None\n", 5, "'return' outside function"),
+        (f"{_IDS}class Model:\n    return 1\n", 4, "'return' outside function"),
+        (f"{_IDS}def upgrade():\n    continue\n", 4, "'continue' not properly in loop"),
+        (f"{_IDS}def upgrade():\n    await op.f()\n", 4, "'await' outside async function"),
+        (f"{_IDS}def upgrade():\n    x = 1\n    global x\n", 5, "assigned to before global"),
+        (f"{_IDS}def upgrade():\n    *a = 'x'\n", 4, "starred assignment target"),
+        (
+            f"{_IDS}try:\n    pass\nexcept:\n    pass\nexcept ValueError:\n    pass\n",
+            5,
+            "default 'except:' must be last",
+        ),
+        (
+            f"{_IDS}match x:\n    case y:\n        pass\n    case 1:\n        pass\n",
+            4,
+            "makes remaining patterns unreachable",
+        ),
+    ],
+)
+def test_what_the_compiler_refuses_is_a_syntax_error(text: str, line: int, message: str) -> None:
+    with pytest.raises(SyntaxError, match=message):
+        compile(text, "r.py", "exec", dont_inherit=True)  # (as alembic's import does)
+    rev = read(text)
+    assert (rev.revision, rev.parents, rev.problem) == ("b", ("a",), None)
+    assert rev.syntax_error is not None
+    assert rev.syntax_error[0].startswith("syntax error: ") and message in rev.syntax_error[0]
+    assert rev.syntax_error[1] == line
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"'''Doc.'''\nfrom __future__ import annotations\nfrom __future__ import division\n{_IDS}",
+        f"{_IDS}def upgrade():\n    for x in y:\n        continue\n    return None\n",
+        f"{_IDS}class M:\n    def f(self):\n        return 1\n",
+        f"{_IDS}def upgrade():\n    op.execute('SELECT * FROM t')\n    f(*a, **k)\n",
+        f"{_IDS}async def upgrade():\n    await op.f()\n",
+        f"{_IDS}def upgrade():\n    if (n := 1):\n        pass\n",
+    ],
+)
+def test_what_the_compiler_takes_is_no_syntax_error(text: str) -> None:
+    compile(text, "r.py", "exec", dont_inherit=True)
+    rev = read(text)
+    assert (rev.revision, rev.syntax_error, rev.problem) == ("b", None, None)
