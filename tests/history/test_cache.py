@@ -736,3 +736,26 @@ def test_a_link_pointed_elsewhere_is_read_anew(
     link.unlink()
     link.symlink_to(two if linked == "file" else two.parent)
     assert _heads(capsys) == ["bbbb"]
+
+
+def test_any_changed_byte_of_the_cache_file_is_a_cold_read_of_what_it_held(
+    tmp_path: Path, versions: Path
+) -> None:
+    """A byte changed anywhere in the file (a disk error, a file another tool wrote
+    over) never gives a revision other than a fresh read's, nor other calls: flipped in
+    an entry's facts it gave a parent id one character off (a false AG002), flipped in
+    its packed calls another column (a KeyError traceback in AG106); every frame and
+    every entry's calls are checked against a CRC-32."""
+    folder = tmp_path / "cache"
+    store, cold = _read(folder, versions, tmp_path)
+    assert store.file is not None
+    calls = [operations(r) for r in cold]  # type: ignore[arg-type]
+    good = Path(store.file).read_bytes()
+    for at in range(0, len(good), max(1, len(good) // 90)):
+        damaged = bytearray(good)
+        damaged[at] ^= 1
+        Path(store.file).write_bytes(bytes(damaged))
+        operations_module.forget()
+        warm = RevisionCache(folder, ["versions"]).read_all(_files(versions), tmp_path)
+        assert warm == cold, at
+        assert [operations(r) for r in warm] == calls, at  # type: ignore[arg-type]

@@ -12,7 +12,8 @@ The cache lives in `.alembic-gate-cache/` under the current directory (like ruff
 `.ruff_cache/`, with a `.gitignore` of its own), one file per set of version
 locations; `--no-cache` or `ALEMBIC_GATE_NO_CACHE=1` turn it off,
 `ALEMBIC_GATE_CACHE_DIR` moves it. It holds plain data written with `marshal` (never
-pickle, never code), checked field by field when read back (plain.py): any problem
+pickle, never code), checked field by field when read back (plain.py) and against the
+CRC-32 of each piece and of each entry's operations: any problem
 reading or writing it, or an entry of the wrong shape, just means a cold read.
 
 Cold reads of many files are shared with forked processes, each reading, hashing and
@@ -102,7 +103,7 @@ def _format() -> str:
     """Changes with the version, with every field of what is stored, and with the number
     after "cache" (raised when the same file is read into other calls)."""
     shapes = f"{plain.schema(RevisionFile)}|{plain.schema(Operations)}"
-    return f"alembic-gate {__version__} cache 24 {zlib.crc32(shapes.encode()):08x}"
+    return f"alembic-gate {__version__} cache 25 {zlib.crc32(shapes.encode()):08x}"
 
 
 def cache_dir(cwd: StrPath) -> str | None:
@@ -530,11 +531,12 @@ class RevisionCache:
             ops = self._operations(entry)
             if ops is None or type(entry[0]) is not bytes:
                 continue
-            stored[digest] = (entry[0], packed_place(offset, len(ops)))
-            blobs.append(ops)
-            offset += len(ops)
+            blob = _checked(ops)
+            stored[digest] = (entry[0], packed_place(offset, len(blob)))
+            blobs.append(blob)
+            offset += len(blob)
         data = marshal.dumps((index, stored))
-        return [_head(offset - at - _FRAME, len(data)), *blobs, data]
+        return [_head(offset - at - _FRAME, data), *blobs, data]
 
     def _operations(self, entry: object) -> bytes | None:
         """An entry's packed operations; None for a damaged entry (never written)."""
@@ -544,8 +546,7 @@ class RevisionCache:
             return None
         if at is None:
             return ops
-        data = at.read()
-        return data if len(data) == at.length else None
+        return at.read() or None  # (b"": cut or damaged)
 
 
 class CacheFile:
@@ -557,14 +558,19 @@ class CacheFile:
         self.stream = stream
 
     def read_at(self, offset: int, length: int) -> bytes:
-        """The `length` bytes at `offset`; b"" when the file does not hold them."""
-        if offset < 0 or length < 0:
+        """What the `length` bytes at `offset` hold (`_checked` data); b"" when the file
+        does not hold them, or holds other bytes than were written there."""
+        if offset < 0 or length < _CHECK:
             return b""
         try:
             self.stream.seek(offset)
-            return self.stream.read(length)
+            blob = self.stream.read(length)
         except (OSError, ValueError, OverflowError):
             return b""
+        data = blob[_CHECK:]
+        if len(blob) != length or blob[:_CHECK] != zlib.crc32(data).to_bytes(_CHECK, "little"):
+            return b""
+        return data
 
     def __del__(self) -> None:
         self.stream.close()
@@ -595,6 +601,7 @@ class Spill(CacheFile):
         end = self.end
         if end is None:
             return None
+        data = _checked(data)
         try:
             self.stream.seek(end)
             self.stream.write(data)
@@ -639,20 +646,34 @@ def _is_piece(part: object) -> TypeGuard[tuple[dict[Any, Any], dict[Any, Any]]]:
     )
 
 
-# A frame's head: the length of the operations, then of the marshal data.
+# A frame's head: the length of the operations, then of the marshal data (with its
+# CRC-32 in the upper 4 bytes: `_head`).
 _FRAME = 16
+# The CRC-32 ahead of each entry's packed operations (`_checked`).
+_CHECK = 4
+
+
+def _checked(data: bytes) -> bytes:
+    """`data` after its CRC-32 (4 bytes, little-endian): an entry's packed operations as
+    a file holds them, read back by `CacheFile.read_at`, so that a byte changed there
+    (a disk error, another tool) is a read of the revision file again, never other
+    calls."""
+    return zlib.crc32(data).to_bytes(_CHECK, "little") + data
 
 
 def _framed(piece: Any, operations: bytes = b"") -> bytes:
     """A piece as the file holds it: the lengths (8 bytes each, little-endian) of the
     packed operations of its entries and of its marshal data, then both."""
     data = marshal.dumps(piece)
-    return _head(len(operations), len(data)) + operations + data
+    return _head(len(operations), data) + operations + data
 
 
-def _head(operations: int, data: int) -> bytes:
-    """A frame's head: the lengths of its packed operations and of its marshal data."""
-    return operations.to_bytes(8, "little") + data.to_bytes(8, "little")
+def _head(operations: int, data: bytes) -> bytes:
+    """A frame's head: the length of its packed operations, then that of its marshal
+    data and, in the upper 4 bytes, the data's CRC-32 (`read_pieces` checks it: a byte
+    changed in an entry's facts is a cold read, never another id)."""
+    checked = len(data) | zlib.crc32(data) << 32
+    return operations.to_bytes(8, "little") + checked.to_bytes(8, "little")
 
 
 def append_to(path: str, identity: tuple[int, int, int], data: bytes) -> bool:
@@ -703,7 +724,7 @@ def read_pieces(stream: BinaryIO) -> Iterator[object]:
     """The pieces of a cache file (each `_framed`), passing over the packed operations;
     ValueError for a cut or oversized one."""
     while head := stream.read(_FRAME):
-        skip, length = int.from_bytes(head[:8], "little"), int.from_bytes(head[8:], "little")
+        skip, length = int.from_bytes(head[:8], "little"), int.from_bytes(head[8:12], "little")
         if len(head) != _FRAME or length > _LARGEST or skip > _LARGEST:
             raise ValueError("not a cache file")
         if skip:
@@ -711,6 +732,8 @@ def read_pieces(stream: BinaryIO) -> Iterator[object]:
         data = stream.read(length)
         if len(data) != length:
             raise ValueError("a cut cache file")
+        if zlib.crc32(data) != int.from_bytes(head[12:], "little"):
+            raise ValueError("a damaged cache file")
         yield marshal.loads(data)
 
 
