@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from alembic_gate.doctor import gitlog
 from alembic_gate.doctor.gitlog import trace_revision
 
 from .conftest import R3, R4, REVISION_FILES, Database, Run, upgrade, write_revision
@@ -173,3 +174,18 @@ def test_a_child_naming_the_id_is_not_the_file_that_defined_it(repo: Path) -> No
     assert trace.removed_by is not None
     assert trace.removed_by.short == removed
     assert trace.path == REVISION_FILES[R3]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "revision = {[]: 1}\n",  # a literal that cannot be built: TypeError
+        "revision = {[]}\n",
+        "revision = " + "-" * 5000 + "1\n",  # RecursionError while parsing
+        "revision = " + "not " * 10000 + "1\n",  # MemoryError while parsing
+    ],
+)
+def test_a_version_in_git_that_python_cannot_read_names_no_revision(source: str) -> None:
+    # doctor reads every version of the revision files in git's log for AG803: one
+    # Python cannot build a value of was a traceback
+    assert gitlog._variable(source, "revision") == ()

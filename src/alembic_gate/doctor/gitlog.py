@@ -156,7 +156,7 @@ def _variable(source: str | None, name: str) -> tuple[str, ...]:
     """The ids a module-level `name = "..."` (or a tuple of them) names; () if none."""
     try:
         module = ast.parse(source or "")
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return ()
     for node in module.body:
         if isinstance(node, ast.Assign):
@@ -168,8 +168,8 @@ def _variable(source: str | None, name: str) -> tuple[str, ...]:
         if any(isinstance(t, ast.Name) and t.id == name for t in targets):
             try:
                 literal = ast.literal_eval(value)
-            except ValueError:
-                return ()
+            except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+                return ()  # (`{[]: 1}`: TypeError; as literals.literal catches)
             items = literal if isinstance(literal, tuple | list) else (literal,)
             return tuple(i for i in items if isinstance(i, str))
     return ()
