@@ -663,7 +663,17 @@ def test_static_version_table(
     assert static_version_table(tmp_path) == expected
 
 
-@pytest.mark.parametrize("env_py", [None, "def broken(:\n"])
+@pytest.mark.parametrize(
+    "env_py",
+    [
+        None,
+        "def broken(:\n",
+        # nested past what the parser takes (RecursionError) or can hold (MemoryError):
+        # both were a traceback of every lint run
+        'context.configure(version_table="v")\nx = ' + "-" * 5000 + "1\n",
+        'context.configure(version_table="v")\nx = ' + "not " * 10000 + "1\n",
+    ],
+)
 def test_static_version_table_without_readable_env_py(tmp_path: Path, env_py: str | None) -> None:
     if env_py is not None:
         write(tmp_path / "env.py", env_py)

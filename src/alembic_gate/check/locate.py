@@ -114,7 +114,7 @@ def tree(path: str) -> ast.Module | None:
     parse (a file that cannot be read is empty)."""
     try:
         return ast.parse(text(path))
-    except (SyntaxError, ValueError):  # ValueError: a NUL byte (Python 3.11)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # ValueError: a NUL byte
         return None
 
 
@@ -334,7 +334,7 @@ def _assigned_in_body(source: str, attr: str) -> int | None:
 
     try:
         parsed = ast.parse(textwrap.dedent(source))
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     classes = [node for node in parsed.body if isinstance(node, ast.ClassDef)]
     for statement in classes[0].body if classes else []:

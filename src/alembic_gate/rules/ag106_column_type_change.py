@@ -212,7 +212,7 @@ def parse_type(text: str | None) -> SqlType | None:
         return None
     try:
         node = syntax.parse_expression(text)
-    except (SyntaxError, ValueError, RecursionError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     args: list[ast.expr] = []
     keywords: dict[str, ast.expr] = {}

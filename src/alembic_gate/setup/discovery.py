@@ -870,7 +870,7 @@ def _parse_env(script_location: str) -> ast.Module | None:
         return None
     try:
         return syntax.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # (nested too deep)
         return None
 
 
