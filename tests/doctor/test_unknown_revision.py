@@ -189,3 +189,7 @@ def test_a_version_in_git_that_python_cannot_read_names_no_revision(source: str)
     # doctor reads every version of the revision files in git's log for AG803: one
     # Python cannot build a value of was a traceback
     assert gitlog._variable(source, "revision") == ()
+
+
+def test_a_set_of_ids_in_git_is_read_as_alembic_reads_it() -> None:
+    assert gitlog._variable("down_revision = {'b', 'a'}\n", "down_revision") == ("a", "b")

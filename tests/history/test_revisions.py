@@ -74,7 +74,9 @@ def test_literal_values(source: str, ids: tuple[str, ...], annotation: str) -> N
         assert rev.depends_on == Value(ids, True, line_of(text, "depends_on"))
 
 
-@pytest.mark.parametrize("source", ["LABELS", "make_labels()", "('a', B)", "{'a'}", "f'{x}'", "1"])
+@pytest.mark.parametrize(
+    "source", ["LABELS", "make_labels()", "('a', B)", "{'a', B}", "f'{x}'", "1"]
+)
 def test_values_that_are_not_literals_are_unknown(source: str) -> None:
     rev = read(
         f"revision = 'r1'\ndown_revision = None\nbranch_labels = {source}\ndepends_on = {source}\n"
@@ -909,3 +911,24 @@ def test_what_the_compiler_takes_is_no_syntax_error(text: str) -> None:
     compile(text, "r.py", "exec", dont_inherit=True)
     rev = read(text)
     assert (rev.revision, rev.syntax_error, rev.problem) == ("b", None, None)
+
+
+@pytest.mark.parametrize(
+    ("source", "ids"),
+    [("{'cd34', 'ab12'}", ("ab12", "cd34")), ("{'ab12'}", ("ab12",)), ("set()", ())],
+)
+def test_a_set_of_ids_is_read_as_alembic_reads_it(source: str, ids: tuple[str, ...]) -> None:
+    # alembic takes any iterable of ids (util.to_tuple): `down_revision = {"ab12"}`
+    # loads, and was a false AG007 ("not a literal"); the order is a set's, so sorted
+    text = f"revision = 'r1'\ndown_revision = {source}\nbranch_labels = {source}\n"
+    rev = read(text + f"depends_on = {source}\n")
+    assert rev.problem is None
+    assert (rev.parents, rev.branch_labels.ids, rev.depends_on.ids) == (ids, ids, ids)
+    assert rev.down_revision.known and rev.branch_labels.known and rev.depends_on.known
+
+
+def test_a_set_is_no_revision_id() -> None:
+    # (alembic cannot key its map by a set: TypeError)
+    assert read("revision = {'r1'}\ndown_revision = None\n").problem == (
+        "`revision` is not a string literal"
+    )

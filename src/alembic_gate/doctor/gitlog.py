@@ -170,6 +170,8 @@ def _variable(source: str | None, name: str) -> tuple[str, ...]:
                 literal = ast.literal_eval(value)
             except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
                 return ()  # (`{[]: 1}`: TypeError; as literals.literal catches)
+            if isinstance(literal, set | frozenset):  # (any iterable, as alembic reads it)
+                literal = sorted(literal, key=str)
             items = literal if isinstance(literal, tuple | list) else (literal,)
             return tuple(i for i in items if isinstance(i, str))
     return ()

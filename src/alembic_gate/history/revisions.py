@@ -553,7 +553,7 @@ def _read_variables(module: ast.Module, rev: RevisionFile) -> None:
     if (
         not revision.known
         or len(revision.ids) != 1
-        or isinstance(_literal(found["revision"]), tuple | list)
+        or isinstance(_literal(found["revision"]), tuple | list | set | frozenset)
     ):
         rev.problem = "`revision` is not a string literal"
         rev.problem_line = lines["revision"]
@@ -811,6 +811,9 @@ def _value(node: ast.expr, line: int) -> Value:
         return Value((value,), True, line)
     if isinstance(value, tuple | list) and all(isinstance(v, str) for v in value):
         return Value(tuple(dict.fromkeys(value)), True, line)
+    if isinstance(value, set | frozenset) and all(isinstance(v, str) for v in value):
+        # (alembic takes any iterable, util.to_tuple: a set's order is its own, so sorted)
+        return Value(tuple(sorted(value)), True, line)
     return Value((), False, line, _unparse(node))
 
 
