@@ -70,7 +70,9 @@ def test_literal_values(source: str, ids: tuple[str, ...], annotation: str) -> N
         assert rev.revision == "r1"
         assert rev.revision_line == 1
         assert rev.down_revision == Value(ids, True, 2)
-        assert rev.branch_labels == Value(ids, True, line_of(text, "branch_labels"))
+        # a label listed twice stays twice (AG006)
+        labels = ids * 2 if source == "('ab12', 'ab12')" else ids
+        assert rev.branch_labels == Value(labels, True, line_of(text, "branch_labels"))
         assert rev.depends_on == Value(ids, True, line_of(text, "depends_on"))
 
 
@@ -273,6 +275,16 @@ def test_labels_bound_in_a_way_lint_cannot_read_are_unknown() -> None:
     assert (rev.problem, rev.revision, rev.parents) == (None, "b", ("a",))
     assert (rev.branch_labels.known, rev.branch_labels.line) == (False, 6)
     assert (rev.depends_on.known, rev.depends_on.line) == (False, 7)
+
+
+def test_a_label_listed_twice_stays_twice() -> None:
+    # alembic refuses it (AG006), where an id named twice in down_revision or depends_on
+    # is one edge to it
+    rev = read(
+        "revision = 'b'\ndown_revision = ('a', 'a')\nbranch_labels = ['x', 'x']\n"
+        "depends_on = ('c', 'c')\n"
+    )
+    assert (rev.parents, rev.branch_labels.ids, rev.depends_on.ids) == (("a",), ("x", "x"), ("c",))
 
 
 def test_a_file_that_writes_at_import_is_never_imported(tmp_path: Path) -> None:
@@ -557,8 +569,9 @@ def revision_sources(draw: st.DrawFn) -> tuple[str, Assigned]:
     return "\n".join(lines) + "\n", assigned
 
 
-def evaluated(source: str, line: int) -> Value:
-    """A variable's Value from `ast.literal_eval` of its value's source alone."""
+def evaluated(source: str, line: int, unique: bool = True) -> Value:
+    """A variable's Value from `ast.literal_eval` of its value's source alone (a label
+    listed twice stays twice: `unique` False for branch_labels)."""
     try:
         value = ast.literal_eval(source)
     except ValueError:
@@ -568,7 +581,7 @@ def evaluated(source: str, line: int) -> Value:
     if isinstance(value, str):
         return Value((value,), True, line)
     if isinstance(value, tuple | list) and all(isinstance(v, str) for v in value):
-        return Value(tuple(dict.fromkeys(value)), True, line)
+        return Value(tuple(dict.fromkeys(value) if unique else value), True, line)
     return Value((), False, line, source)
 
 
@@ -599,7 +612,9 @@ def test_what_is_read_is_what_python_evaluates(
     if "    down_revision = 'fake'" in below:  # in an `if` block after the variable
         assert (rev.problem or "").startswith("`down_revision` is bound in an `if` block")
         return
-    expected = {name: evaluated(*where) for name, where in assigned.items()}
+    expected = {
+        name: evaluated(*where, unique=name != "branch_labels") for name, where in assigned.items()
+    }
     if not expected["down_revision"].known:
         assert rev.problem == "`down_revision` is not a literal, so the graph cannot be built"
         return

@@ -44,3 +44,13 @@ def test_a_label_on_two_files_of_one_id(history: History) -> None:
     (finding,) = history.run(check)
     assert finding.path == "versions/b_3.py"
     assert "'plugin' is already used by another file of revision b (AG004)" in finding.message
+
+
+def test_a_label_listed_twice_in_one_file(history: History) -> None:
+    # alembic maps each label of the tuple in turn and refuses the second: "Branch name
+    # 'plugin' in revision a already used by revision a"
+    history.add("a", labels=("plugin", "plugin"))
+    (finding,) = history.run(check)
+    assert (finding.path, finding.line) == ("versions/a_m.py", 14)
+    assert "'plugin' is listed twice in this revision's branch_labels" in finding.message
+    assert finding.fix == 'branch_labels = "plugin"'

@@ -97,8 +97,9 @@ class RevisionGraph:
                 self.duplicates.setdefault(rid, [kept]).append(rev)
             self.by_id[rid] = rev
             # alembic maps the labels of every file it reads, a copy it drops too, and
-            # refuses a label mapped twice, even by two copies of one id (AG006)
-            for label in rev.branch_labels.ids:  # (each once in a file)
+            # refuses a label mapped twice, even by two copies of one id or twice in one
+            # file's branch_labels (AG006)
+            for label in rev.branch_labels.ids:
                 owner = self.label_owner.get(label)
                 if owner is None:
                     self.label_owner[label] = rid

@@ -576,7 +576,10 @@ def _read_parents(
             line, how = unread[name]
             setattr(rev, name, Value((), False, line, f"bound {how}"))
         elif name in found:
-            setattr(rev, name, _value(found[name], lines[name]))
+            # A label listed twice stays twice: alembic maps each in turn and refuses the
+            # second (AG006); ids named twice elsewhere are one edge to alembic.
+            unique = name != "branch_labels"
+            setattr(rev, name, _value(found[name], lines[name], unique))
 
 
 def _check_parents(rev: RevisionFile) -> None:
@@ -801,7 +804,8 @@ def _check_ids(rev: RevisionFile) -> None:
                 return
 
 
-def _value(node: ast.expr, line: int) -> Value:
+def _value(node: ast.expr, line: int, unique: bool = True) -> Value:
+    """The ids a literal names (each once when `unique`), or unknown."""
     value = _literal(node)
     # "" is not "no id": alembic reads it as the id "" (KeyError ''), so it stays an id
     # and _check_ids reports it as blank.
@@ -810,7 +814,7 @@ def _value(node: ast.expr, line: int) -> Value:
     if isinstance(value, str):
         return Value((value,), True, line)
     if isinstance(value, tuple | list) and all(isinstance(v, str) for v in value):
-        return Value(tuple(dict.fromkeys(value)), True, line)
+        return Value(tuple(dict.fromkeys(value) if unique else value), True, line)
     if isinstance(value, set | frozenset) and all(isinstance(v, str) for v in value):
         # (alembic takes any iterable, util.to_tuple: a set's order is its own, so sorted)
         return Value(tuple(sorted(value)), True, line)

@@ -1,5 +1,6 @@
-"""AG006 duplicate-branch-label: one branch label on two revisions, or a label that is
-also a revision id (alembic: "Branch name 'x' in revision b already used by revision a")."""
+"""AG006 duplicate-branch-label: one branch label on two revisions, twice in one
+revision's branch_labels, or a label that is also a revision id (alembic: "Branch name
+'x' in revision b already used by revision a")."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         first = graph.by_id[owners[0]]
         for rid in dict.fromkeys(owners[1:]):  # (a finding a file: copies of one id, once)
             rev = graph.by_id[rid]
-            if rid == first.revision:  # two files of one id (AG004): both are mapped
+            if rev.branch_labels.ids.count(label) > 1:  # ("x", "x"): mapped twice
+                yield _listed_twice(rev, label)
+            elif rid == first.revision:  # two files of one id (AG004): both are mapped
                 yield _finding(rev, label, f"by another file of revision {rid} (AG004)")
             else:
                 yield _finding(rev, label, f"by revision {first.revision} ({first.display})")
@@ -37,4 +40,16 @@ def _finding(rev: RevisionFile, label: str, used_by: str) -> Finding:
         path=rev.display,
         line=rev.branch_labels.line,
         fix=f"branch_labels = {ids_literal([*kept, f'{label}_{rev.revision}'])}",
+    )
+
+
+def _listed_twice(rev: RevisionFile, label: str) -> Finding:
+    once = list(dict.fromkeys(rev.branch_labels.ids))
+    return RULE.finding(
+        f"branch label {label!r} is listed twice in this revision's branch_labels; alembic "
+        f'maps each in turn and refuses to load the history ("already used by revision '
+        f'{rev.revision}"). List it once',
+        path=rev.display,
+        line=rev.branch_labels.line,
+        fix=f"branch_labels = {ids_literal(once)}",
     )
