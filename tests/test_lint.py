@@ -64,6 +64,23 @@ def _add_head(project: Path, comment: str = "") -> Path:
     return path
 
 
+def test_what_alembic_warns_about_the_config_is_a_note_on_stderr(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # setup.notes: alembic reads 'True' as false, so the subfolders are not read
+    ini = project / "alembic.ini"
+    ini.write_text(
+        ini.read_text().replace("[alembic]", "[alembic]\nrecursive_version_locations = True")
+    )
+    assert main(["lint", "--no-cache"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "All checks passed: 1 setup, 2 revision files read, 1 head.\n"
+    assert captured.err == (
+        "alembic-gate: note: alembic.ini [alembic] recursive_version_locations = 'True' is read "
+        "as false: alembic only accepts 'true'\n"
+    )
+
+
 def test_clean_project_exits_0(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lint"]) == 0
     assert capsys.readouterr().out == "All checks passed: 1 setup, 2 revision files read, 1 head.\n"

@@ -30,11 +30,13 @@ class History:
 
 
 def setups_from_args(args: argparse.Namespace, cwd: StrPath) -> list[AlembicSetup]:
-    """The setups the flags name (or discovery finds); what was left out is noted on
-    standard error."""
+    """The setups the flags name (or discovery finds); what was left out, and what
+    alembic would warn about while reading each setup's config, is noted on standard
+    error."""
     notes: list[str] = []
     setups = find_setups(args.config, args.name, args.versions, args.recursive, cwd, notes)
-    for note in notes:
+    notes += [note for setup in setups for note in setup.notes]
+    for note in dict.fromkeys(notes):
         print(f"alembic-gate: note: {note}", file=sys.stderr)
     return setups
 
