@@ -113,3 +113,26 @@ def test_a_missing_script_location_stays_a_configuration_error(
     monkeypatch.chdir(tmp_path)
     assert main(["lint"]) == 2
     assert "nowhere does not exist" in capsys.readouterr().err
+
+
+def test_version_locations_that_do_not_exist(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # alembic skips them and reads an empty history; lint says so rather than exit 2
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "env.py").write_text("")
+    (tmp_path / "alembic.ini").write_text(
+        "[alembic]\nscript_location = db\npath_separator = space\n"
+        "version_locations = db/expand db/contract\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["lint"]) == 0  # a warning
+    captured = capsys.readouterr()
+    assert captured.out.startswith(
+        "alembic.ini: AG011 [empty-history] no revision file in db/expand/, db/contract/, so "
+        "nothing in this setup was checked (db/expand/, db/contract/ do not exist)\n"
+    )
+    assert captured.err == (
+        "alembic-gate: note: alembic.ini [alembic] version_locations: db/expand, db/contract "
+        "do not exist; alembic skips them\n"
+    )

@@ -325,6 +325,8 @@ def test_version_locations_separators(
         tmp_path / "alembic.ini",
         f"[alembic]\nscript_location = .\n{separator_line}\nversion_locations = {value}\n",
     )
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
     setup = only_setup(tmp_path)
     assert setup.version_locations == (str(tmp_path / "a"), str(tmp_path / "b"))
     with warnings.catch_warnings(record=True) as caught:
@@ -718,6 +720,38 @@ def test_missing_default_versions_folder_is_an_empty_history(tmp_path: Path) -> 
     (tmp_path / "alembic.ini").write_text("[alembic]\nscript_location = migrations\n")
     (setup,) = find_setups([], "alembic", [], False, tmp_path)
     assert revision_files(setup) == ([], [])
+
+
+def test_a_config_naming_a_folder_that_does_not_exist_reads_the_others(tmp_path: Path) -> None:
+    # Keystone and neutron list every release's expand and contract folder, made or not
+    # (keystone/common/sql/upgrades.py): alembic skips a version location that does not
+    # exist (ScriptDirectory._load_revisions), so lint reads the others, with one note.
+    write(tmp_path / "migrations" / "env.py", "")
+    write(tmp_path / "migrations" / "versions" / "yoga" / "expand" / "a1.py", revision("a1"))
+    folders = [
+        f"migrations/versions/{r}/{b}"
+        for r in ("yoga", "bobcat", "2024.1")
+        for b in ("expand", "contract")
+    ]
+    write(
+        tmp_path / "alembic.ini",
+        "[alembic]\nscript_location = migrations\npath_separator = space\n"
+        f"version_locations = migrations/versions {' '.join(folders)}\n",
+    )
+    setup = only_setup(tmp_path)
+    assert our_view(setup) == alembic_view(tmp_path)
+    assert setup.notes == (
+        "alembic.ini [alembic] version_locations: migrations/versions/yoga/contract, "
+        "migrations/versions/bobcat/expand, migrations/versions/bobcat/contract and 2 more do "
+        "not exist; alembic skips them",
+    )
+    write(
+        tmp_path / "alembic.ini",
+        "[alembic]\nscript_location = migrations\nversion_locations = gone\n",
+    )
+    assert only_setup(tmp_path).notes[-1] == (
+        "alembic.ini [alembic] version_locations: gone does not exist; alembic skips it"
+    )
 
 
 def test_missing_explicit_versions_folder_is_an_error(tmp_path: Path) -> None:

@@ -28,8 +28,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     message = f"no revision file in {places}, so nothing in this setup was checked"
     missing = [loc for loc in setup.version_locations if not os.path.isdir(loc)]
     if missing and setup.script_location is not None:
-        script = _shown(setup.script_location, ctx.cwd)
-        message += f" (script_location {script} has no versions/ folder)"
+        message += _missing(missing, setup.script_location, ctx.cwd)
     near = revision_folders_near(setup)
     fix = None
     if near:
@@ -39,6 +38,15 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         message += " (a new project: `alembic revision` writes the first one)"
     path = setup.config_path or setup.version_locations[0]
     yield RULE.finding(message, path=display_path(path, ctx.cwd), fix=fix)
+
+
+def _missing(missing: list[str], script_location: str, cwd: str) -> str:
+    """Which version locations do not exist: the default versions/, or the ones the
+    config names (alembic skips both)."""
+    if missing == [os.path.join(script_location, "versions")]:
+        return f" (script_location {_shown(script_location, cwd)} has no versions/ folder)"
+    verb = "does" if len(missing) == 1 else "do"
+    return f" ({', '.join(_shown(folder, cwd) for folder in missing)} {verb} not exist)"
 
 
 def _shown(folder: str, cwd: str) -> str:

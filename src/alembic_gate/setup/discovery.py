@@ -190,7 +190,7 @@ def _listed_folders(setup: AlembicSetup) -> list[_Listed]:
     seen: set[str] = set()
     for location in setup.version_locations:
         if not os.path.isdir(location):
-            if _fresh_project(location, setup):
+            if _skipped(location, setup):
                 continue
             raise UsageError(f"version location {location} does not exist or is not a folder")
         for folder, names, links in _listed_files(location, setup):
@@ -640,6 +640,7 @@ def _build(options: _Options, script_location: str, *, flask: bool) -> AlembicSe
         "version_locations", _LEGACY_SPLIT, "path_separator", "version_path_separator"
     )
     folders = tuple(_locate(raw, options, "version_locations") for raw in listed or ())
+    _note_missing(options, folders)
     table, schema, imports_flask = _read_env(script_location)
     return AlembicSetup(
         config_path=options.config_path,
@@ -653,6 +654,27 @@ def _build(options: _Options, script_location: str, *, flask: bool) -> AlembicSe
         version_table_schema=schema,
         notes=tuple(dict.fromkeys(options.notes)),
         working_dir=options.base,
+    )
+
+
+# Missing version locations named in the note, before "and N more".
+_MISSING_SHOWN = 3
+
+
+def _note_missing(options: _Options, folders: Sequence[str]) -> None:
+    """alembic skips a version location that does not exist (`_load_revisions`:
+    `vers.exists()`): keystone and neutron list every release's expand and contract
+    folder, made or not. One note names them (the first few)."""
+    missing = [display_path(f, options.shown) for f in folders if not os.path.exists(f)]
+    if not missing:
+        return
+    shown = ", ".join(missing[:_MISSING_SHOWN])
+    more = f" and {len(missing) - _MISSING_SHOWN} more" if len(missing) > _MISSING_SHOWN else ""
+    verb = "does" if len(missing) == 1 else "do"
+    them = "it" if len(missing) == 1 else "them"
+    options.notes.append(
+        f"{options.where('version_locations')}: {shown}{more} {verb} not exist; "
+        f"alembic skips {them}"
     )
 
 
@@ -715,6 +737,15 @@ def _folders(setup: AlembicSetup) -> tuple[str | None, tuple[str, ...]]:
 
 
 # --- revision files ----------------------------------------------------------------------------
+
+
+def _skipped(location: str, setup: AlembicSetup) -> bool:
+    """A version location that is no folder and holds no revisions, as alembic reads it:
+    a missing one a config names (noted when the setup was read; a missing --versions
+    DIR is a mistake on the command line), or a fresh project's versions/."""
+    if setup.config_path is not None and not os.path.exists(location):
+        return True
+    return _fresh_project(location, setup)
 
 
 def _fresh_project(location: str, setup: AlembicSetup) -> bool:
