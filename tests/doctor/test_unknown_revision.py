@@ -193,3 +193,30 @@ def test_a_version_in_git_that_python_cannot_read_names_no_revision(source: str)
 
 def test_a_set_of_ids_in_git_is_read_as_alembic_reads_it() -> None:
     assert gitlog._variable("down_revision = {'b', 'a'}\n", "down_revision") == ("a", "b")
+
+
+def test_a_row_of_another_branch_stays_in_the_stamp(
+    shop: Path, sqlite_db: Database, run_doctor: Doctor
+) -> None:
+    # expand/contract (neutron, keystone): one branch's row names a revision this checkout
+    # lacks while the other's is known; `stamp --purge REVISION` alone would drop the
+    # known row, and the next `upgrade heads` would run that whole branch again
+    a1 = "a1a1a1a1a1a1"
+    write_revision(shop, a1, None, "    pass", "audit", "branch_labels = ('audit',)")
+    upgrade(shop, sqlite_db.url)
+    assert sqlite_db.path is not None
+    with sqlite3.connect(sqlite_db.path) as conn:
+        conn.execute(
+            "UPDATE alembic_version SET version_num = 'c0ffee000000' WHERE version_num = ?", (R4,)
+        )
+        conn.execute("ALTER TABLE customers ADD COLUMN nickname TEXT")  # matches no revision
+    [finding] = run_doctor(shop, sqlite_db.url, "--format", "json").findings
+    assert finding["code"] == "AG803"
+    assert "doctor cannot search the git history" in finding["message"]
+    assert f"`alembic stamp --purge {a1} REVISION` with that revision" in finding["message"]
+    assert f"keeps {a1}, the table's row this history knows" in finding["message"]
+    # the schema is R4's (and a column more): stamping that keeps the audit branch applied
+    ini = shop / "alembic.ini"
+    ini.write_text(ini.read_text().replace("driver://user:pass@localhost/dbname", sqlite_db.url))
+    run_fix(shop, f"alembic stamp --purge {a1} {R4}")
+    assert run_doctor(shop, sqlite_db.url).code == 0

@@ -410,10 +410,15 @@ class _Doctor:
         decided = self.schema_match(replay=False).decided
         if decided:
             return f"Or, once the schema is checked, `{self.command('stamp', '--purge', *decided)}`"
-        return (
-            "Or, once you know which revision the schema matches, "
-            f"`{self.command('stamp', '--purge', 'REVISION')}` with that revision"
-        )
+        # Rows of other branches (expand/contract) that this history knows stay: purging
+        # them would make the next `upgrade heads` run their branches again.
+        known = [v for v in self.state.versions if v in self.graph.by_id]
+        stamp = f"`{self.command('stamp', '--purge', *known, 'REVISION')}`"
+        text = f"Or, once you know which revision the schema matches, {stamp} with that revision"
+        if not known:
+            return text
+        rows = "row" if len(known) == 1 else "rows"
+        return f"{text} (it keeps {', '.join(known)}, the table's {rows} this history knows)"
 
     # -- wording -------------------------------------------------------------
 
