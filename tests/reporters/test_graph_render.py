@@ -179,3 +179,24 @@ def test_mermaid_around_heads_of_a_short_history_has_no_cut(tmp_path: Path) -> N
     out = mermaid_around_heads(branched(tmp_path))
     assert "older" not in out
     assert out == render(branched(tmp_path), "mermaid")
+
+
+def test_labels_that_are_not_literals(tmp_path: Path) -> None:
+    # neutron: branch_labels = (cli.EXPAND_BRANCH,); the revisions on that branch carry
+    # a label lint cannot name, which no format shows as if it were one
+    (tmp_path / "a.py").write_text("revision = 'a'\ndown_revision = None\n")
+    (tmp_path / "b.py").write_text(
+        "revision = 'b'\ndown_revision = 'a'\nbranch_labels = (cli.EXPAND_BRANCH,)\n"
+    )
+    (tmp_path / "c.py").write_text("revision = 'c'\ndown_revision = 'b'\n")
+    graph = RevisionGraph.build(
+        [read_revision(tmp_path / n, tmp_path) for n in ("a.py", "b.py", "c.py")]
+    )
+    note = "branch labels not written as literals are not shown: b's (cli.EXPAND_BRANCH,)"
+    assert render(graph, "text") == (
+        f"b -> c (head), c.py\na -> b, b.py\n<base> -> a, a.py\n# {note}\n"
+    )
+    for fmt in ("mermaid", "dot"):
+        out = render(graph, fmt)
+        assert "?" not in out.replace(note, "")
+        assert note in out

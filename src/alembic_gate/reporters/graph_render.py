@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from alembic_gate.history.load import History
 
 FORMATS = ("mermaid", "dot", "text")
+# Revisions whose branch_labels are not literals named in the graph's note.
+_UNKNOWN_SHOWN = 5
 
 _MERMAID_PLAIN = re.compile(r"[A-Za-z0-9 _.,:/()-]")
 # A module docstring after any comment or blank lines: its quotes and its text.
@@ -76,7 +78,20 @@ class _Drawing:
             notes.append(
                 f"{rid} is defined again in {files[-1].display}, which alembic keeps over {dropped}"
             )
-        return notes
+        return notes + self._unknown_labels()
+
+    def _unknown_labels(self) -> list[str]:
+        """Labels lint cannot name (`branch_labels = (cli.EXPAND_BRANCH,)`), which no
+        format draws as if they were labels."""
+        drawn = [self.graph.by_id[rid] for rid in self.nodes]
+        unknown = [
+            f"{r.revision}'s {r.branch_labels.source}" for r in drawn if not r.branch_labels.known
+        ]
+        if not unknown:
+            return []
+        more = f" and {len(unknown) - _UNKNOWN_SHOWN} more" if len(unknown) > _UNKNOWN_SHOWN else ""
+        shown = ", ".join(unknown[:_UNKNOWN_SHOWN])
+        return [f"branch labels not written as literals are not shown: {shown}{more}"]
 
 
 def newest_first(graph: RevisionGraph, among: Iterable[str] | None = None) -> list[str]:
@@ -180,8 +195,9 @@ def _text(drawing: _Drawing) -> str:
             if deps
             else f"{down} -> {_text_id(rid)}"
         )
-        if labels[rid]:
-            line += f" ({_text_ids(sorted(labels[rid]))})"
+        named = sorted(label for label in labels[rid] if not label.startswith("?"))
+        if named:
+            line += f" ({_text_ids(named)})"
         line += "".join(f" ({mark})" for mark in drawing.markers(rid))
         path = rev.display if rev.display.isprintable() else repr(rev.display)
         lines.append(f"{line}, {path}")
