@@ -2,6 +2,7 @@
 
 Usage: python benchmarks/bench_alembic_agreement.py [--corpus /work/corpus] [--timeout 300]
        python benchmarks/bench_alembic_agreement.py --json results.json   # every comparison
+       python benchmarks/bench_alembic_agreement.py --python VENV/bin/python  # real imports
 
 Each environment is linted as bench_precision.py lints it (its config where alembic-gate
 finds the listed revision files through it, otherwise `--versions`), with `--select AG0` for
@@ -28,10 +29,17 @@ raises or warns while making each file a Script (a self-loop, an illegal id, no
 down_revision) and building the map (a cycle, a missing parent, a duplicate id or label).
 There is no verdict where a file failed or a value came from a stub, and heads and bases
 (RevisionMap's) are compared only where every revision, down_revision and depends_on is
-real. Where alembic refuses, alembic-gate should report an AG0 error. A "false error" is an
+real; so are the branch labels each revision carries once the map spread them (what
+`label@head` and AG001 go by), a label alembic-gate cannot read (`branch_labels =
+(cli.EXPAND_BRANCH,)`) standing for the labels alembic imported for it. `--python` runs
+alembic's side in another interpreter, a virtualenv where the projects are installed, so
+that fewer values come from stubs. Where alembic refuses, alembic-gate should report an AG0
+error. A "false error" is an
 AG0 error on a history alembic accepts whose values agree, AG001 (multiple heads) excepted
 where alembic's map too has several heads (it accepts such a map, but `alembic upgrade
-head` refuses it); a "missed" one is a history alembic refuses with no AG0 error.
+head` refuses it); a "missed" one is a history alembic refuses with no AG0 error, unless
+alembic-gate reads one of its values as not a literal (GeoNature's depends_on, built in
+code that a stub steers): no verdict then.
 """
 
 from __future__ import annotations
@@ -302,6 +310,9 @@ def run():
             revision_map = RevisionMap(lambda: loaded)
             result["heads"] = sorted(revision_map.heads)
             result["bases"] = sorted(revision_map.bases)
+            # each revision's labels once the map spread them (_add_branches)
+            # (a stub label shows as its repr: not compared, as its file's labels are None)
+            result["labels"] = {s.revision: sorted(map(str, s.branch_labels)) for s in loaded}
         except Exception as exc:
             refused.append(message(exc))
     refused.extend(str(w.message)[:300] for w in caught)
@@ -329,7 +340,7 @@ def isolation() -> list[str]:
     return ["unshare", "--net", "--"] if probe.returncode == 0 else []
 
 
-def alembic_side(job: dict[str, Any], timeout: float, prefix: list[str]) -> dict[str, Any]:
+def alembic_side(job: dict[str, Any], timeout: float, launcher: list[str]) -> dict[str, Any]:
     """Run the worker on one history in a scratch folder; its result, or {"error": ...}."""
     with tempfile.TemporaryDirectory(prefix="agree-") as scratch:
         out = Path(scratch) / "result.json"
@@ -337,7 +348,7 @@ def alembic_side(job: dict[str, Any], timeout: float, prefix: list[str]) -> dict
         # own sockets, is pointed at a folder with none.
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
         env.update(HOME=scratch, PGHOST=scratch, PGPASSFILE=os.devnull)
-        argv = [*prefix, sys.executable, "-I", "-B", "-c", WORKER]
+        argv = [*launcher, "-I", "-B", "-c", WORKER]
         try:
             done = subprocess.run(
                 argv,
@@ -369,6 +380,8 @@ class GateSide:
     folders: list[str] = field(default_factory=list)
     config: tuple[str, str] | None = None
     unknown: int = 0  # files with a value that is not a literal
+    # each revision's labels as the graph spreads them ("?<id>": <id>'s, not a literal)
+    labels: dict[str, list[str]] = field(default_factory=dict)
 
 
 @contextlib.contextmanager
@@ -402,6 +415,7 @@ def gate_side(root: Path, argv: list[str]) -> GateSide:
             known = (rev.down_revision, rev.branch_labels, rev.depends_on)
             side.unknown += not all(v.known for v in known)
         side.heads += history.graph.heads
+        side.labels.update((rid, sorted(ids)) for rid, ids in history.graph.labels().items())
         side.bases += history.graph.bases
     for finding in json.loads(out.getvalue())["findings"]:
         place = f"{finding['code']} {finding['path']}:{finding['line']}"
@@ -443,6 +457,7 @@ class Row:
     ids_agree: bool = True
     values_agree: bool = True
     heads_agree: bool | None = None  # None: not compared (no verdict, or alembic refused)
+    labels_agree: bool | None = None  # spread labels; None: not compared (as heads, or a stub)
     unread: int = 0  # values alembic-gate reads as not literals that alembic has as ids
     alembic_heads: list[str] = field(default_factory=list)
     verdict: str = "accepts"
@@ -462,14 +477,17 @@ class Row:
 
     @property
     def outcome(self) -> str:
-        if self.verdict.startswith("no verdict"):
+        if self.verdict.startswith(("no verdict", "worker: ")):  # (a timeout is no refusal)
             return "n/a"
         refused = self.verdict != "accepts"
         if self.unconfirmed and not refused and self.ids_agree and self.values_agree:
             return "FALSE ERROR"
         if refused and not self.errors:
-            return "MISSED"
-        return "agree" if self.ids_agree and self.values_agree else "differ"
+            # a refusal that may come from a value alembic-gate cannot read (depends_on
+            # built in code, which a stub steered): no verdict, the notes say which
+            return "n/a" if self.unread else "MISSED"
+        same = self.ids_agree and self.values_agree and self.labels_agree is not False
+        return "agree" if same else "differ"
 
 
 def compare(name: str, gate: GateSide, alembic: dict[str, Any]) -> Row:
@@ -524,7 +542,27 @@ def compare(name: str, gate: GateSide, alembic: dict[str, Any]) -> Row:
                 f"heads {sorted(gate.heads)} bases {sorted(gate.bases)} vs alembic "
                 f"{alembic['heads']} {alembic['bases']}"
             )
+        row.labels_agree = _labels_agree(row, gate, alembic)
     return row
+
+
+def _labels_agree(row: Row, gate: GateSide, alembic: dict[str, Any]) -> bool | None:
+    """Whether each revision carries the labels alembic's map spread to it (what
+    `label@head` and AG001 go by). A label alembic-gate cannot read ("?<id>") stands for
+    <id>'s own labels as alembic imported them; None where one of those is a stub."""
+    own = {e["revision"]: e["branch_labels"] for e in alembic["files"].values() if "revision" in e}
+    differ = []
+    for rid, theirs in alembic.get("labels", {}).items():
+        mine: set[str] = set()
+        for label in gate.labels.get(rid, []):
+            named = own.get(label[1:]) if label.startswith("?") else [label]
+            if named is None:
+                return None
+            mine.update(named)
+        if sorted(mine) != theirs:
+            differ.append(f"{rid}: labels {sorted(mine)} vs alembic {theirs}")
+    row.differences += differ
+    return not differ
 
 
 # --- the corpus --------------------------------------------------------------------------------
@@ -551,12 +589,12 @@ def _job(root: Path, env: dict[str, Any], gate: GateSide) -> dict[str, Any]:
     }
 
 
-def run_corpus(corpus: Path, timeout: float, prefix: list[str]) -> list[Row]:
+def run_corpus(corpus: Path, timeout: float, launcher: list[str]) -> list[Row]:
     rows = []
     for root, repo, env in _environments(corpus):
         for argv in precision_runs(root, env):
             gate = gate_side(root, argv)
-            alembic = alembic_side(_job(root, env, gate), timeout, prefix)
+            alembic = alembic_side(_job(root, env, gate), timeout, launcher)
             rows.append(compare(f"{repo} {_shown(argv)}", gate, alembic))
             if gate.unknown:
                 rows[-1].notes.append(f"{gate.unknown} file(s) with a value that is not a literal")
@@ -577,7 +615,7 @@ def report(rows: list[Row]) -> None:
 
     print(
         f"{'history':<{WIDTH}} {'files':>5} {'ok':>4} {'stub':>4} {'fail':>4} {'ids':>4} "
-        f"{'vals':>4} {'heads':>5} {'alembic':<8} {'AG0 err':>7} {'warn':>4}  outcome"
+        f"{'vals':>4} {'heads':>5} {'lbls':>4} {'alembic':<8} {'AG0 err':>7} {'warn':>4}  outcome"
     )
     for r in rows:
         verdict = r.verdict if r.verdict == "accepts" else "REFUSES"
@@ -585,7 +623,8 @@ def report(rows: list[Row]) -> None:
         print(
             f"{_cut(r.name):<{WIDTH}} {r.files:>5} {r.ok:>4} {r.stubbed:>4} {r.failed:>4} "
             f"{mark(r.ids_agree):>4} {mark(r.values_agree):>4} {mark(r.heads_agree):>5} "
-            f"{verdict:<8} {len(r.errors):>7} {len(r.warnings):>4}  {r.outcome}"
+            f"{mark(r.labels_agree):>4} {verdict:<8} {len(r.errors):>7} {len(r.warnings):>4}  "
+            f"{r.outcome}"
         )
     for r in rows:
         details = r.differences + r.failures + r.notes + r.errors
@@ -619,7 +658,9 @@ def _totals(rows: list[Row]) -> None:
         f"over the files that imported, ids agree on {sum(r.ids_agree for r in rows)}, values on "
         f"{sum(r.ids_agree and r.values_agree for r in rows)}; heads and bases compared on "
         f"{sum(r.heads_agree is not None for r in rows)}, equal on "
-        f"{sum(bool(r.heads_agree) for r in rows)}"
+        f"{sum(bool(r.heads_agree) for r in rows)}; spread branch labels compared on "
+        f"{sum(r.labels_agree is not None for r in rows)}, equal on "
+        f"{sum(bool(r.labels_agree) for r in rows)}"
     )
     stubs = Counter(name for r in rows for name in r.stubs)
     print(
@@ -648,13 +689,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=Path("/work/corpus"))
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per history")
     parser.add_argument("--json", type=Path, help="write every comparison to this file")
+    parser.add_argument(
+        "--python",
+        default=sys.executable,
+        help="the interpreter of alembic's side (default: this one): a virtualenv where the "
+        "projects are installed (pip install neutron keystone), so that their revision files "
+        "import for real and fewer values come from stubs",
+    )
     args = parser.parse_args(argv)
     if not (args.corpus / "manifest.json").is_file():
         print(f"no corpus at {args.corpus} (no manifest.json)", file=sys.stderr)
         return 2
     prefix = isolation()
     print(f"network in the workers: {'none (unshare --net)' if prefix else 'sockets refused'}")
-    rows = run_corpus(args.corpus, args.timeout, prefix)
+    rows = run_corpus(args.corpus, args.timeout, [*prefix, args.python])
     report(rows)
     if args.json:
         found = [{**r.__dict__, "outcome": r.outcome} for r in rows]
