@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import socket
 import sqlite3
@@ -21,6 +22,7 @@ from alembic_gate.errors import EnvError, UsageError
 from .conftest import PASSWORD, R2, R3, R4, Database, Run, Server, create_all, upgrade
 
 Doctor = Callable[..., Run]
+MYSQL_DEFAULT = "mysqldb" if importlib.util.find_spec("MySQLdb") else "pymysql"
 WRITES = (
     "CREATE TABLE intruder (id INTEGER)",
     "INSERT INTO alembic_version (version_num) VALUES ('intruder')",
@@ -83,8 +85,9 @@ def test_sqlite_file_bytes_are_unchanged(
         ("postgres://u:p@h/db", "postgresql+psycopg"),
         ("postgresql://u:p@h/db", "postgresql+psycopg"),
         ("postgresql+asyncpg://u:p@h/db", "postgresql+psycopg"),
-        ("mysql://u:p@h/db", "mysql+pymysql"),
-        ("mariadb+asyncmy://u:p@h/db", "mariadb+pymysql"),
+        # SQLAlchemy's default, mysqldb, where mysqlclient is (scripts/test installs it).
+        ("mysql://u:p@h/db", f"mysql+{MYSQL_DEFAULT}"),
+        ("mariadb+asyncmy://u:p@h/db", f"mariadb+{MYSQL_DEFAULT}"),
         ("sqlite+aiosqlite:///x.db", "sqlite+pysqlite"),
         ("mysql+pymysql://u:p@h/db", "mysql+pymysql"),
     ],
