@@ -9,10 +9,12 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import installed
 import pytest
 import sqlalchemy as sa
 
@@ -336,20 +338,25 @@ def silent_port() -> Iterator[int]:
 
 
 @pytest.mark.parametrize(
-    "url",
+    ("url", "says"),
     [
-        f"postgresql+psycopg://postgres:{PASSWORD}@127.0.0.1:{{port}}/app",
-        f"mysql+pymysql://root:{PASSWORD}@127.0.0.1:{{port}}/app",
+        (f"postgresql+psycopg://postgres:{PASSWORD}@127.0.0.1:{{port}}/app", "timeout"),
+        (f"mysql+pymysql://root:{PASSWORD}@127.0.0.1:{{port}}/app", "timed out"),
+        (
+            f"mysql+mysqldb://root:{PASSWORD}@127.0.0.1:{{port}}/app",
+            "Lost connection to server at 'handshake: reading initial communication packet'",
+        ),
     ],
-    ids=["postgres", "pymysql"],
+    ids=["postgres", "pymysql", "mysqldb"],
 )
-def test_a_server_that_never_answers_times_out(silent_port: int, url: str) -> None:
+def test_a_server_that_never_answers_times_out(silent_port: int, url: str, says: str) -> None:
     # TCP connects at once, so only a timeout on the first read ends the wait.
+    _driver_installed(url)
     start = time.monotonic()
     with pytest.raises(EnvError, match="cannot connect to ") as caught:
         read_state(url.format(port=silent_port), timeout=2)
     assert time.monotonic() - start < 8
-    assert "timed out" in str(caught.value) or "timeout" in str(caught.value)
+    assert says in str(caught.value)
     assert PASSWORD not in str(caught.value)
 
 
@@ -358,10 +365,13 @@ def test_a_server_that_never_answers_times_out(silent_port: int, url: str) -> No
     [
         f"postgresql+psycopg://postgres:{PASSWORD}@127.0.0.1:{{port}}/app?connect_timeout=4",
         f"mysql+pymysql://root:{PASSWORD}@127.0.0.1:{{port}}/app?read_timeout=4",
+        # libmysqlclient reads the greeting within connect_timeout.
+        f"mysql+mysqldb://root:{PASSWORD}@127.0.0.1:{{port}}/app?connect_timeout=4",
     ],
-    ids=["postgres", "pymysql"],
+    ids=["postgres", "pymysql", "mysqldb"],
 )
 def test_a_timeout_the_url_sets_wins(silent_port: int, url: str) -> None:
+    _driver_installed(url)
     start = time.monotonic()
     with pytest.raises(EnvError, match="cannot connect to "):
         read_state(url.format(port=silent_port), timeout=2)
@@ -378,3 +388,48 @@ def test_pymysql_gets_every_timeout(local_mariadb: Server) -> None:
         dbapi = conn.connection.dbapi_connection
         timeouts = (dbapi.connect_timeout, dbapi._read_timeout, dbapi._write_timeout)
     assert timeouts == (3, 30, 3)
+
+
+@pytest.mark.mariadb
+@pytest.mark.parametrize("driver", ["pymysql", "mysqldb"])
+def test_a_read_the_server_never_answers_times_out(
+    local_mariadb: Server, shop: Path, driver: str
+) -> None:
+    """A server that answers the login and then not a query (here the version table is
+    write-locked by another session, which MariaDB makes a reader wait for up to
+    lock_wait_timeout, a day by default) is exit 3 after the timeout, with either driver."""
+    _driver_installed(f"mysql+{driver}://")
+    outcome: list[BaseException | None] = []
+    with local_mariadb.scratch() as database:
+        upgrade(shop, database.url, R2)
+        url = sa.make_url(database.url).set(drivername=f"mysql+{driver}")
+        locker = sa.create_engine(url, poolclass=sa.NullPool)
+        with locker.connect() as lock:
+            lock.exec_driver_sql("LOCK TABLES alembic_version WRITE")
+
+            def read() -> None:
+                try:
+                    read_state(url.render_as_string(hide_password=False), timeout=2)
+                    outcome.append(None)
+                except EnvError as exc:
+                    outcome.append(exc)
+
+            start = time.monotonic()
+            reader = threading.Thread(target=read, daemon=True)
+            reader.start()
+            reader.join(timeout=20)
+            waited = time.monotonic() - start
+            # Closing the lock's connection (leaving this block) lets a reader still
+            # waiting go on, so the database can be dropped.
+        locker.dispose()
+        reader.join(timeout=60)
+    assert waited < 20, f"doctor through {driver} still waited for the locked table"
+    [error] = outcome
+    assert isinstance(error, EnvError)
+    assert str(error).startswith(f"cannot read mysql+{driver}://root@127.0.0.1:3306/")
+    assert "Lost connection" in str(error)
+
+
+def _driver_installed(url: str) -> None:
+    if url.startswith("mysql+mysqldb://"):
+        installed.mysqlclient()

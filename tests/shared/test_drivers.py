@@ -92,7 +92,9 @@ def test_sqlalchemys_own_default_comes_first_when_installed(backend: str) -> Non
         ("postgresql+psycopg2://h/d", {"connect_timeout": 4}),
         # PyMySQL's connect_timeout ends at the TCP connect: the greeting is a read.
         ("mysql+pymysql://h/d", {"connect_timeout": 4, "read_timeout": 4, "write_timeout": 4}),
-        ("mysql+mysqldb://h/d", {"connect_timeout": 4}),
+        # libmysqlclient's connect_timeout bounds the greeting too; read and write
+        # timeouts bound a server that stops answering later, as PyMySQL's do.
+        ("mysql+mysqldb://h/d", {"connect_timeout": 4, "read_timeout": 4, "write_timeout": 4}),
         # mysql-connector's own name (connect_timeout is its alias for other drivers' URLs).
         ("mysql+mysqlconnector://h/d", {"connection_timeout": 4}),
         ("sqlite:///x.db", {}),
@@ -105,7 +107,9 @@ def test_timeout_args_name_each_drivers_own_options(url: str, expected: dict[str
 
 def test_timeout_args_round_up_to_what_the_driver_takes() -> None:
     assert timeout_args(make_url("postgresql+psycopg://h/d"), 0.5) == {"connect_timeout": 2}
-    assert timeout_args(make_url("mysql+mysqldb://h/d"), 0.5) == {"connect_timeout": 1}
+    assert timeout_args(make_url("mysql+mysqldb://h/d"), 0.5) == dict.fromkeys(
+        ("connect_timeout", "read_timeout", "write_timeout"), 1
+    )
 
 
 @pytest.mark.parametrize(
@@ -113,6 +117,7 @@ def test_timeout_args_round_up_to_what_the_driver_takes() -> None:
     [
         ("postgresql+psycopg://h/d?connect_timeout=60", {}),
         ("mysql+pymysql://h/d?read_timeout=60", {"connect_timeout": 4, "write_timeout": 4}),
+        ("mysql+mysqldb://h/d?connect_timeout=60", {"read_timeout": 4, "write_timeout": 4}),
         # Either name of mysql-connector's option is the user's choice.
         ("mysql+mysqlconnector://h/d?connect_timeout=60", {}),
         ("mysql+mysqlconnector://h/d?connection_timeout=60", {}),

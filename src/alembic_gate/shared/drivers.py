@@ -44,13 +44,17 @@ ASYNC_DRIVERS = {
 # The drivers' own options that end a connection attempt, in whole seconds (libpq takes 2
 # at least). PyMySQL's connect_timeout ends at the TCP connect: the server's greeting is
 # read with read_timeout, so it gets one too (and write_timeout: every wait is bounded;
-# each then also bounds a query's answer). mysql-connector's own name is
-# connection_timeout, connect_timeout its alias (see TIMEOUT_ALIASES).
+# each then also bounds a query's answer). mysqlclient (MySQLdb) takes the same three
+# names: its client library reads the greeting within connect_timeout, and read_timeout
+# and write_timeout bound a server that answers the login and then stops answering (a
+# query waiting for a table another session locked waits a day by default).
+# mysql-connector's own name is connection_timeout, connect_timeout its alias (see
+# TIMEOUT_ALIASES).
 TIMEOUT_OPTIONS = {
     "psycopg": (("connect_timeout",), 2),
     "psycopg2": (("connect_timeout",), 2),
     "pymysql": (("connect_timeout", "read_timeout", "write_timeout"), 1),
-    "mysqldb": (("connect_timeout",), 1),
+    "mysqldb": (("connect_timeout", "read_timeout", "write_timeout"), 1),
     "mysqlconnector": (("connection_timeout",), 1),
     "mariadbconnector": (("connect_timeout",), 1),
 }
