@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import installed
 import pytest
 import sqlalchemy as sa
 
@@ -29,6 +30,7 @@ LOCAL_MARIADB = "mysql+pymysql://root@127.0.0.1:3306/test"
 POSTGRES_IMAGE = "alembic-gate/postgres:15"
 MARIADB_IMAGE = "alembic-gate/mariadb:10.11"
 MYSQL_IMAGE = "alembic-gate/mysql:9"
+MYSQLCLIENT_ADMIN = "mysql+mysqldb://root@127.0.0.1:3306/test"
 # Put into URLs by the tests: it must never appear in check's output.
 PASSWORD = "s3cret-Pw-check"
 
@@ -178,6 +180,49 @@ def second_postgres_url() -> Iterator[str]:
 def mariadb_url() -> Iterator[str]:
     """An empty database of its own on the local MariaDB, dropped afterwards."""
     yield from _scratch(LOCAL_MARIADB, "MariaDB")
+
+
+@dataclass
+class MysqldbScratch:
+    name: str  # of the database and of its user
+
+    def url(self, password: str = PASSWORD, port: int = 3306) -> str:
+        return f"mysql://{self.name}:{password}@127.0.0.1:{port}/{self.name}"
+
+    def execute(self, statement: str) -> None:
+        engine = sa.create_engine(self.url().replace("mysql://", "mysql+mysqldb://", 1))
+        try:
+            with engine.begin() as conn:
+                conn.exec_driver_sql(statement)
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture
+def mysqldb() -> Iterator[MysqldbScratch]:
+    """An empty database on the local MariaDB and a user with a password that may use
+    only it, both named h_mysqlclient_*, for URLs that mysqlclient (MySQLdb) gets;
+    dropped afterwards. Skips without mysqlclient (fails under CI=true)."""
+    installed.mysqlclient()
+    name = f"h_mysqlclient_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(MYSQLCLIENT_ADMIN, poolclass=sa.NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        try:
+            conn = admin.connect()
+        except sa.exc.OperationalError:
+            pytest.skip("no MariaDB server on 127.0.0.1:3306 (user root, no password)")
+        with conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
+            conn.exec_driver_sql(f"CREATE USER '{name}'@'127.0.0.1' IDENTIFIED BY '{PASSWORD}'")
+            conn.exec_driver_sql(f"GRANT ALL ON {name}.* TO '{name}'@'127.0.0.1'")
+        try:
+            yield MysqldbScratch(name)
+        finally:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+                conn.exec_driver_sql(f"DROP USER IF EXISTS '{name}'@'127.0.0.1'")
+    finally:
+        admin.dispose()
 
 
 # -- Docker ----------------------------------------------------------------------------

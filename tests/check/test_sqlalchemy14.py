@@ -3,8 +3,9 @@
 scripts/test builds `.venv-sa14/`: SQLAlchemy 1.4 with alembic, psycopg2, PyMySQL and
 asyncpg, Flask 2.0 with Flask-SQLAlchemy 2.5 and Flask-Migrate 3, and alembic-gate
 installed into it with its `check` extra (so psycopg 3 is there too, which SQLAlchemy 1.4
-has no dialect for). Each test runs `python -m alembic_gate` with that environment's
-Python in a copy of a 1.4-style project, as a subprocess.
+has no dialect for) and its `mysqlclient` extra (MySQLdb, 1.4's default MySQL driver).
+Each test runs `python -m alembic_gate` with that environment's Python in a copy of a
+1.4-style project, as a subprocess.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import consumers
 import pytest
 import sqlalchemy as sa
 
-from .conftest import POSTGRES_IMAGE, PROJECTS, Run, edit, tables
+from .conftest import PASSWORD, POSTGRES_IMAGE, PROJECTS, MysqldbScratch, Run, edit, tables
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = ROOT / ".venv-sa14" / "bin" / "python"
@@ -145,6 +147,28 @@ def test_mariadb_with_sqlalchemy_14(
 ) -> None:
     _, check = gate("sa14")
     _passed(check("check", "--database-url", _plain(mariadb_url), "--roundtrip"), "MariaDB")
+
+
+@pytest.mark.mariadb
+def test_mysqlclient_with_sqlalchemy_14(
+    gate: Callable[[str], tuple[Path, Gate]], python14: Path, mysqldb: MysqldbScratch
+) -> None:
+    """A mysql:// URL gets SQLAlchemy 1.4's default driver, mysqldb, in check's worker and
+    in doctor."""
+    if subprocess.run([python14, "-c", "import MySQLdb"], check=False).returncode != 0:
+        consumers.missing("mysqlclient in .venv-sa14")
+    root, gate_run = gate("sa14")
+    edit(
+        root / "migrations/versions/4f1c2a9e0b11_create_users.py",
+        "def upgrade() -> None:\n",
+        "def upgrade() -> None:\n"
+        '    assert op.get_bind().dialect.driver == "mysqldb", op.get_bind().dialect.driver\n',
+    )
+    _passed(gate_run("check", "--database-url", mysqldb.url(), "--roundtrip"), "MariaDB")
+    run = gate_run("doctor", "--database-url", mysqldb.url())
+    assert run.code == 0, run.err
+    assert f"mysql+mysqldb://{mysqldb.name}:***@127.0.0.1:3306/{mysqldb.name} is at head" in run.err
+    assert "Traceback" not in run.err and PASSWORD not in run.out + run.err
 
 
 def test_sqlite_with_sqlalchemy_14(gate: Callable[[str], tuple[Path, Gate]]) -> None:

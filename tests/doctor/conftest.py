@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import installed
 import pytest
 import sqlalchemy as sa
 from alembic import command
@@ -216,10 +217,11 @@ class Server:
     admin_url: str
     # The URL of a scratch database, given its name.
     url_for: Callable[[str], str]
+    prefix: str = "doctor_"  # of the scratch databases' names
 
     @contextlib.contextmanager
     def scratch(self) -> Iterator[Database]:
-        name = f"doctor_{uuid.uuid4().hex[:12]}"
+        name = f"{self.prefix}{uuid.uuid4().hex[:12]}"
         engine = sa.create_engine(
             self.admin_url, poolclass=sa.NullPool, isolation_level="AUTOCOMMIT"
         )
@@ -256,6 +258,19 @@ def local_mariadb() -> Server:
         pytest.skip("no MariaDB server on 127.0.0.1:3306 (user root, no password)")
     return Server(
         "mysql", LOCAL_MARIADB, lambda name: f"mysql+pymysql://root@127.0.0.1:3306/{name}"
+    )
+
+
+@pytest.fixture(scope="session")
+def local_mariadb_mysqlclient(local_mariadb: Server) -> Server:
+    """The local MariaDB through URLs that name no driver: SQLAlchemy gives them
+    mysqldb (mysqlclient), which scripts/test installs; databases h_mysqlclient_*."""
+    installed.mysqlclient()
+    return Server(
+        "mysql",
+        LOCAL_MARIADB,
+        lambda name: f"mysql://root@127.0.0.1:3306/{name}",
+        prefix="h_mysqlclient_",
     )
 
 
@@ -307,6 +322,7 @@ def mariadb_container() -> Iterator[Server]:
 _SERVERS = {
     "postgres": "local_postgres",
     "mariadb": "local_mariadb",
+    "mariadb-mysqlclient": "local_mariadb_mysqlclient",
     "postgres-container": "postgres_container",
     "mariadb-container": "mariadb_container",
 }
@@ -314,6 +330,7 @@ BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgres", marks=pytest.mark.postgres, id="postgres"),
     pytest.param("mariadb", marks=pytest.mark.mariadb, id="mariadb"),
+    pytest.param("mariadb-mysqlclient", marks=pytest.mark.mariadb, id="mariadb-mysqlclient"),
     pytest.param("postgres-container", marks=pytest.mark.docker, id="postgres-container"),
     pytest.param("mariadb-container", marks=pytest.mark.docker, id="mariadb-container"),
 ]
