@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+import installed
 import pytest
 import sqlalchemy as sa
 
@@ -86,6 +87,24 @@ def test_url_clean_round_trip(project: Project, check: Check, mysql_url: str) ->
     run = check("--database-url", mysql_url, "--roundtrip")
     assert run.code == 0, run.out + run.err
     assert tables(mysql_url) == ["alembic_version", "posts", "users"]
+    assert PASSWORD not in run.out + run.err
+
+
+def test_url_through_mysqlclient(project: Project, check: Check, mysql_url: str) -> None:
+    # A URL naming no driver gets mysqldb: MySQL 9's caching_sha2_password login of the
+    # user `app` through the MariaDB client library mysqlclient is built against.
+    installed.mysqlclient()
+    root = project("generic")
+    edit(
+        root / "migrations/versions/4f1c2a9e0b11_create_users.py",
+        "def upgrade() -> None:\n",
+        "def upgrade() -> None:\n"
+        '    assert op.get_bind().dialect.driver == "mysqldb", op.get_bind().dialect.driver\n',
+    )
+    plain = sa.make_url(mysql_url).set(drivername="mysql").render_as_string(hide_password=False)
+    run = check("--database-url", plain, "--roundtrip")
+    assert run.code == 0, run.out + run.err
+    assert run.out.startswith("All checks passed: MySQL 9."), run.out
     assert PASSWORD not in run.out + run.err
 
 
