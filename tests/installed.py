@@ -12,9 +12,20 @@ from __future__ import annotations
 from consumers import missing
 
 
+def _imports(module: str) -> bool:
+    try:
+        __import__(module)
+    except ImportError:
+        return False
+    return True
+
+
+# The driver a mysql:// URL naming none gets here: SQLAlchemy's default, mysqldb, where
+# mysqlclient is installed, else the first candidate installed (PyMySQL, in `check`).
+MYSQL_DEFAULT = "mysqldb" if _imports("MySQLdb") else "pymysql"
+
+
 def mysqlclient() -> None:
     """Skip (fail under CI=true) unless MySQLdb imports, its C extension included."""
-    try:
-        import MySQLdb  # noqa: F401
-    except ImportError:
+    if not _imports("MySQLdb"):
         missing("mysqlclient (MySQLdb)")

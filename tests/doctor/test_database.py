@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import socket
 import sqlite3
@@ -24,7 +23,6 @@ from alembic_gate.errors import EnvError, UsageError
 from .conftest import PASSWORD, R2, R3, R4, Database, Run, Server, create_all, upgrade
 
 Doctor = Callable[..., Run]
-MYSQL_DEFAULT = "mysqldb" if importlib.util.find_spec("MySQLdb") else "pymysql"
 WRITES = (
     "CREATE TABLE intruder (id INTEGER)",
     "INSERT INTO alembic_version (version_num) VALUES ('intruder')",
@@ -88,8 +86,8 @@ def test_sqlite_file_bytes_are_unchanged(
         ("postgresql://u:p@h/db", "postgresql+psycopg"),
         ("postgresql+asyncpg://u:p@h/db", "postgresql+psycopg"),
         # SQLAlchemy's default, mysqldb, where mysqlclient is (scripts/test installs it).
-        ("mysql://u:p@h/db", f"mysql+{MYSQL_DEFAULT}"),
-        ("mariadb+asyncmy://u:p@h/db", f"mariadb+{MYSQL_DEFAULT}"),
+        ("mysql://u:p@h/db", f"mysql+{installed.MYSQL_DEFAULT}"),
+        ("mariadb+asyncmy://u:p@h/db", f"mariadb+{installed.MYSQL_DEFAULT}"),
         ("sqlite+aiosqlite:///x.db", "sqlite+pysqlite"),
         ("mysql+pymysql://u:p@h/db", "mysql+pymysql"),
     ],
