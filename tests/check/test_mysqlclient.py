@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from alembic_gate.check import made_up
 from alembic_gate.main import main
 
 from .conftest import PASSWORD, MysqldbScratch, Run, edit, line_of
@@ -149,3 +150,34 @@ def test_a_project_url_naming_pymysql_keeps_it(
     run = check("--database-url", mysqldb.url())
     assert run.code == 0, run.out + run.err
     _clean(run)
+
+
+@pytest.mark.parametrize(
+    ("statement", "kind"),
+    [
+        ("INSERT INTO users (id, org_id) VALUES (1, 99)", "foreign key"),
+        ("INSERT INTO orgs (id) VALUES (1), (1)", "unique"),
+        ("INSERT INTO users (id, age) VALUES (1, -1)", "check"),
+        ("INSERT INTO users (id, code) VALUES (1, 'too long')", None),  # strict mode
+    ],
+)
+def test_mysqldb_errors_tell_the_constraint(
+    mysqldb: MysqldbScratch, statement: str, kind: str | None
+) -> None:
+    """Seeding tells made-up rows' violations by MySQLdb's errors as by PyMySQL's."""
+    import MySQLdb
+
+    mysqldb.execute("CREATE TABLE orgs (id INTEGER PRIMARY KEY)")
+    mysqldb.execute(
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, org_id INTEGER REFERENCES orgs (id), "
+        "age INTEGER CHECK (age > 0), code VARCHAR(3))"
+    )
+    conn = MySQLdb.connect(
+        host="127.0.0.1", user=mysqldb.name, password=PASSWORD, database=mysqldb.name
+    )
+    try:
+        with pytest.raises(MySQLdb.DatabaseError) as caught:
+            conn.cursor().execute(statement)
+    finally:
+        conn.close()
+    assert made_up.violation(caught.value) == kind
