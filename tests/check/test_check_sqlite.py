@@ -839,3 +839,22 @@ def test_the_worker_time_limit_says_which_limit_held(
     assert run.code == 3
     assert "did not finish within 3s" in run.err
     assert "(the limit is 10x --timeout, 3s at least)" in run.err
+
+
+def test_url_env_gets_the_url_as_users_write_it(project: Project, check: Check) -> None:
+    # Airflow's settings refuse a SQLite URL that does not start with "sqlite:////"
+    # (an absolute path): the URL env.py is given names no driver SQLAlchemy would pick
+    # itself, as users write it (check gave sqlite+pysqlite:////..., a false AG901).
+    root = project("url_env")
+    refuse = (
+        'url = os.environ.get("APP_DATABASE_URL", "sqlite:///dev.db")\n'
+        '    if not url.startswith("sqlite:////"):\n'
+        '        raise ValueError(f"Cannot use relative path: {url}")'
+    )
+    edit(
+        root / "migrations/env.py",
+        'url = os.environ.get("APP_DATABASE_URL", "sqlite:///dev.db")',
+        refuse,
+    )
+    run = check("--db", "sqlite", "--url-env", "APP_DATABASE_URL")
+    assert run.code == 0, run.out + run.err

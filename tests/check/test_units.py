@@ -130,7 +130,9 @@ def test_models_locate_core_tables_by_schema(tmp_path: Path) -> None:
 
 
 def test_drivers_for_sync_and_async_env_py() -> None:
-    assert with_driver(make_url("postgresql://u@h/d"), False).drivername == "postgresql+psycopg"
+    # SQLAlchemy 2.1's own choice for postgresql:// is psycopg: the URL stays as written.
+    assert with_driver(make_url("postgresql://u@h/d"), False).drivername == "postgresql"
+    assert str(with_driver(make_url("sqlite:////tmp/x.db"), False)) == "sqlite:////tmp/x.db"
     # Async: a name whose dialect is the async one (AsyncEngine(engine_from_config())).
     assert with_driver(make_url("postgresql://u@h/d"), True).drivername == (
         "postgresql+psycopg_async"

@@ -34,11 +34,14 @@ SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "pg_toast"})
 def with_driver(url: URL, is_async: bool, configured: URL | None = None) -> URL:
     """`url` with a driver this SQLAlchemy can use when it names none (or an async one
     for async envs, or a synchronous one for the worker's own connections): the one
-    the project's own URL (`configured`) names first."""
+    the project's own URL (`configured`) names first. Where that is the driver
+    SQLAlchemy picks for a URL naming none, the URL names none, as users write it
+    (Airflow refuses a SQLite URL that does not start with `sqlite:////`)."""
     try:
-        return drivers.choose(url, is_async, configured)
+        chosen = drivers.choose(url, is_async, configured)
     except drivers.DriverError as exc:
         raise WorkerError(str(exc), "usage") from None
+    return drivers.unnamed_default(url, chosen)
 
 
 def checked_url(text: str) -> URL:

@@ -161,6 +161,16 @@ def choose(url: URL, is_async: bool, configured: URL | None = None) -> URL:
     )
 
 
+def unnamed_default(given: URL, chosen: URL) -> URL:
+    """`chosen` without its driver name where `given` named none and SQLAlchemy picks
+    that driver itself for a URL naming none: the same connection, written as given."""
+    if "+" in given.drivername or "+" not in chosen.drivername:
+        return chosen
+    if chosen.get_driver_name() != _default_driver(chosen):
+        return chosen
+    return chosen.set(drivername=chosen.get_backend_name())
+
+
 def _backend(url: URL) -> str:
     backend = url.get_backend_name()
     return "postgresql" if backend == "postgres" else backend  # Heroku-style URLs
