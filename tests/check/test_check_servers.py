@@ -559,3 +559,33 @@ def test_postgres_table_not_in_the_models_is_located_at_its_schemas_revision(
     assert finding["message"].startswith("table audit.items is in the migrated database")
     path = f"migrations/versions/{audit[0]}"
     assert (finding["path"], finding["line"]) == (path, line_of(root / path, "def upgrade"))
+
+
+HOLDS_USERS = """def upgrade() -> None:
+    # As Airflow's FAB revisions do: a connection of the revision's own, left idle in
+    # a transaction that read users, so the ALTER on env.py's connection waits for it.
+    engine = sa.create_engine(op.get_context().config.get_main_option("sqlalchemy.url"))
+    HELD.append(engine.connect())
+    HELD[-1].execute(sa.text("SELECT count(*) FROM users"))
+"""
+
+
+@pytest.mark.postgres
+def test_a_migration_waiting_on_its_own_process_is_stopped(
+    project: Project, check: Check, postgres_url: str
+) -> None:
+    # `alembic upgrade heads` hangs here for good (Airflow's history does, where its own
+    # CLI puts every connection on one): check stopped only at its 900 s limit, with
+    # exit 3 and no word of where. Now the waiting statement is cancelled and reported.
+    root = project("generic")
+    revision = root / "migrations/versions/c9e2b7d41a05_add_user_email.py"
+    edit(revision, "def upgrade() -> None:\n", "HELD = []\n\n\n" + HOLDS_USERS)
+    run = check("--database-url", postgres_url, "--format", "json")
+    assert run.code == 1, run.out + run.err
+    [failed] = [f for f in run.findings if f["code"] == "AG901"]
+    assert failed["path"] == "migrations/versions/c9e2b7d41a05_add_user_email.py"
+    assert failed["line"] == line_of(revision, "op.add_column")
+    assert "another connection this process opened" in failed["message"]
+    assert "idle in a transaction" in failed["message"]
+    assert "SELECT count(*) FROM users" in failed["message"]
+    assert "--no-seed" not in failed["message"]  # the rows are not why

@@ -41,6 +41,7 @@ from alembic_gate.check.locate import (
 )
 from alembic_gate.check.observe import Observers
 from alembic_gate.check.protocol import Behind, Note, RawFinding, Request, Result, fill
+from alembic_gate.check.stuck import Stuck
 from alembic_gate.check.targets import connect, provide, refuse_nonempty
 from alembic_gate.check.trace import LockTracer
 from alembic_gate.shared import placeholders
@@ -70,6 +71,9 @@ class Session:
         # Measurements taken while the migrations run (see check.observe).
         self.observers = Observers()
         self.tracer: LockTracer | None = None
+        # A statement waiting on a connection of this very process (PostgreSQL).
+        self.stuck = Stuck()
+        self.observers.add(self.stuck)
         self.seeding: Seeding | None = None
         self.guard = Guard(self.urls, _hint(request), self.redact, self.observers)
         self.connection: Connection | None = None
@@ -90,6 +94,8 @@ class Session:
 
     def run(self) -> Result:
         with ExitStack() as stack:
+            self.stuck.install()
+            stack.callback(self.stuck.finish)
             cfg = self._config(stack)
             if cfg is None:
                 return self.result
@@ -316,7 +322,9 @@ class Session:
             what = f"{phase} (before any migration ran)" if phase == "upgrade" else phase
             what += " failed"
         message = f"{what}: {describe(exc)}"
-        if code == "AG901" and phase == "upgrade" and self.seeding is not None:
+        if self.stuck.explain():
+            message += f"; {self.stuck.explain()}"
+        elif code == "AG901" and phase == "upgrade" and self.seeding is not None:
             # The rows were made up: a failure on their values may not be the migration's.
             note = self.seeding.failure_note()
             message += f"; {note}" if note else ""
