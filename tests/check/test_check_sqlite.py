@@ -858,3 +858,34 @@ def test_url_env_gets_the_url_as_users_write_it(project: Project, check: Check) 
     )
     run = check("--db", "sqlite", "--url-env", "APP_DATABASE_URL")
     assert run.code == 0, run.out + run.err
+
+
+TAGS_TABLE = """
+metadata = sa.MetaData()
+
+
+def _tags() -> sa.Table:
+    return sa.Table("tags", metadata, sa.Column("id", sa.Integer), sa.Column("label", sa.String))
+
+
+def downgrade() -> None:
+    op.execute(_tags().delete())
+    op.drop_table("tags")
+"""
+
+
+def test_the_round_trip_loads_the_revision_files_afresh(project: Project, check: Check) -> None:
+    # A module-level MetaData that upgrade() and downgrade() each define a table in
+    # (Airflow's c306b5b5ae4a): alembic runs them in separate processes, so this passes
+    # there; check's round trip reused the modules its upgrade loaded and reported a false
+    # AG903 "Table 'tags' is already defined for this MetaData instance".
+    root = project("roundtrip")
+    tags = root / "migrations/versions/b6c1d9e3f2a8_create_tags.py"
+    edit(tags, "def downgrade() -> None:\n    pass\n", TAGS_TABLE)
+    edit(
+        tags,
+        '        sa.UniqueConstraint("label"),\n    )\n',
+        '        sa.UniqueConstraint("label"),\n    )\n    op.execute(_tags().delete())\n',
+    )
+    run = check("--db", "sqlite", "--roundtrip")
+    assert run.code == 0, run.out + run.err

@@ -111,7 +111,7 @@ class Session:
                 elif self.request.roundtrip:
                     self.at_heads = False
                     self.observers.before_roundtrip()
-                    self._roundtrip(cfg, script)
+                    self._roundtrip(cfg)
         self.result.applied = len(self.applied)
         self.result.from_template = self.cloned
         self.result.engine = self._engine()
@@ -466,9 +466,13 @@ class Session:
 
     # -- round trip ------------------------------------------------------------------
 
-    def _roundtrip(self, cfg: Config, script: ScriptDirectory) -> None:
+    def _roundtrip(self, cfg: Config) -> None:
+        """Downgrade to base and upgrade again, each with the revision files loaded
+        afresh, as the separate `alembic downgrade` and `alembic upgrade` commands load
+        them: no module state carries over (a module-level MetaData that upgrade() and
+        downgrade() each define a table in, as Airflow's revisions have)."""
         before = self._snapshots()
-        failure = self._attempt(lambda: _migrate(cfg, script, "base", upgrade=False))
+        failure = self._attempt(lambda: _migrate(cfg, _reloaded(cfg), "base", upgrade=False))
         if failure is not None:
             self._fail("AG903", failure, "downgrade")
             return
@@ -476,7 +480,7 @@ class Session:
         if left:
             self.result.findings += left
             return
-        failure = self._attempt(lambda: _migrate(cfg, script, "heads", upgrade=True))
+        failure = self._attempt(lambda: _migrate(cfg, _reloaded(cfg), "heads", upgrade=True))
         if failure is not None:
             self._fail("AG903", failure, "upgrade after the downgrade to base")
             return
@@ -631,6 +635,11 @@ class UpgradeThenCompare:
         emptied the list, which people do when there is nothing to write)."""
         generated = self.revision_context.generated_revisions
         return generated[-1] if generated and self.compared_engines else None
+
+
+def _reloaded(cfg: Config) -> ScriptDirectory:
+    """The revision files imported again (alembic gives each load new module objects)."""
+    return ScriptDirectory.from_config(cfg)
 
 
 def _migrate(cfg: Config, script: ScriptDirectory, target: str, upgrade: bool) -> None:
