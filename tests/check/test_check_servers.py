@@ -589,3 +589,29 @@ def test_a_migration_waiting_on_its_own_process_is_stopped(
     assert "idle in a transaction" in failed["message"]
     assert "SELECT count(*) FROM users" in failed["message"]
     assert "--no-seed" not in failed["message"]  # the rows are not why
+
+
+BATCH_FAILS = """def upgrade() -> None:
+    with op.batch_alter_table("users") as batch_op:
+        batch_op.add_column(sa.Column("email", sa.String(length=120), nullable=True))
+        batch_op.alter_column("nosuch", existing_type=sa.Integer(), nullable=False)
+    op.create_index(op.f("ix_users_email"), "users", ["email"], unique=False)
+"""
+
+
+@pytest.mark.postgres
+def test_a_failing_batch_call_is_reported_at_its_line(
+    project: Project, check: Check, postgres_url: str
+) -> None:
+    # PostgreSQL runs a batch one ALTER per call when the block ends: the failure is the
+    # call's (Airflow's b0d31815b5a6 was reported at its `with` line).
+    root = project("generic")
+    revision = root / "migrations/versions/c9e2b7d41a05_add_user_email.py"
+    text = revision.read_text()
+    start = text.index("def upgrade() -> None:")
+    end = text.index("def downgrade()")
+    revision.write_text(text[:start] + BATCH_FAILS + "\n\n" + text[end:])
+    run = check("--database-url", postgres_url, "--format", "json")
+    [failed] = [f for f in run.findings if f["code"] == "AG901"]
+    assert "nosuch" in failed["message"]
+    assert failed["line"] == line_of(revision, 'batch_op.alter_column("nosuch"')

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Collection
+from contextlib import suppress
 from typing import Any
 
 from alembic.operations.base import AbstractOperations, BatchOperations
@@ -87,6 +88,7 @@ class _Batches:
 
 _BATCHES = _Batches()
 _QUEUED = "_alembic_gate_calls"
+_FAILED_CALL = "_alembic_gate_failed_call"
 
 
 def follow_batches(
@@ -131,8 +133,32 @@ def _flush(original: Callable[[BatchOperationsImpl], Any], impl: BatchOperations
     _BATCHES.running.append((impl, calls))
     try:
         return original(impl)
+    except BaseException as exc:
+        _note_failed_call(exc, impl, calls)
+        raise
     finally:
         _BATCHES.running.pop()
+
+
+def _note_failed_call(
+    exc: BaseException, impl: BatchOperationsImpl, calls: list[BatchCall]
+) -> None:
+    """Mark `exc` with the line of the batch_op.* call whose ALTER raised it, where the
+    batch runs one per call (read from alembic's flush frame in the traceback)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code is not _BATCHES.flush_code:
+        tb = tb.tb_next
+    index = _entry_of(tb.tb_frame, impl) if tb is not None else None
+    call = next((c for c in calls if index is not None and c.first <= index < c.end), None)
+    if call is not None and call.line is not None and not hasattr(exc, _FAILED_CALL):
+        with suppress(AttributeError, TypeError):  # an exception that takes no attributes
+            setattr(exc, _FAILED_CALL, call.line)
+
+
+def failed_call(exc: BaseException) -> Line | None:
+    """The batch_op.* call whose statement raised `exc` (None: no such call is known)."""
+    line = getattr(exc, _FAILED_CALL, None)
+    return line if isinstance(line, tuple) else None
 
 
 def flushing() -> list[BatchCall] | None:
@@ -159,8 +185,11 @@ def _running_entry(impl: BatchOperationsImpl) -> int | None:
     frame = sys._getframe(1)
     while frame is not None and frame.f_code is not _BATCHES.flush_code:
         frame = frame.f_back  # type: ignore[assignment]
-    if frame is None:
-        return None
+    return _entry_of(frame, impl) if frame is not None else None
+
+
+def _entry_of(frame: Any, impl: BatchOperationsImpl) -> int | None:
+    """The index of the entry that alembic's flush, running in `frame`, carries out."""
     names = frame.f_locals
     if names.get("should_recreate") is not False or "arg" not in names:
         return None

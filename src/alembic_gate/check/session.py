@@ -28,6 +28,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, Connection, make_url
 
 from alembic_gate.check import alike, drift, flaskapp, roundtrip, targets
+from alembic_gate.check.attribute import failed_call
 from alembic_gate.check.errors import WorkerError
 from alembic_gate.check.guard import Guard
 from alembic_gate.check.locate import (
@@ -305,6 +306,9 @@ class Session:
 
     def _fail(self, code: str, exc: BaseException, phase: str, step: Any = None) -> None:
         where: Location | None = deepest_in(exc, self.revisions)
+        call = failed_call(exc)
+        if where is not None and call is not None and call[0] == where[0]:
+            where = call  # a batch's ALTER of its own: the batch_op.* line, not the `with`
         running = getattr(step, "revision", None)
         if where is not None:
             rev = self.revisions[where[0]]
