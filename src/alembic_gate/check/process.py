@@ -21,6 +21,9 @@ if TYPE_CHECKING:  # imported when the result is read: the worker starts sooner 
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 # How much of the worker's output an unexpected stop shows.
 TAIL = 3000
+# How much of its output a worker that ran out of time is searched for alembic's last step.
+STEP_TAIL = 1 << 20
+STEPS = ("Running upgrade ", "Running downgrade ")
 # The worker may take ten times --timeout, and never less than this.
 WORKER_SECONDS = 900.0
 
@@ -80,10 +83,12 @@ class WorkerProcess:
         try:
             code = self.process.wait(limit)
         except subprocess.TimeoutExpired:
+            step = last_step(self.tail(STEP_TAIL))
             raise EnvError(
                 f"env.py and the migrations did not finish within {limit:g}s: a migration "
                 "waiting on a lock, or a very long one? (the limit is 10x --timeout, "
                 f"{WORKER_SECONDS:g}s at least)"
+                + (f"; alembic's last step: {redact(step)}" if step else "")
             ) from None
         self.result.seek(0)
         text = self.result.read()
@@ -99,11 +104,21 @@ class WorkerProcess:
             raise (UsageError if result.error_kind == "usage" else EnvError)(result.error)
         return result
 
-    def tail(self) -> str:
+    def tail(self, length: int = TAIL) -> str:
         self.log.seek(0, os.SEEK_END)
         size = self.log.tell()
-        self.log.seek(max(0, size - TAIL))
+        self.log.seek(max(0, size - length))
         return self.log.read().decode("utf-8", errors="replace")
+
+
+def last_step(log: str) -> str | None:
+    """The last "Running upgrade a -> b, message" line alembic logged (env.py's logging
+    shows alembic's INFO lines in most projects), without the logger's prefix."""
+    for line in reversed(log.splitlines()):
+        for step in STEPS:
+            if step in line and " -> " in line:
+                return line[line.index(step) :].strip()
+    return None
 
 
 def _die_with_parent() -> None:
