@@ -326,8 +326,9 @@ class Session:
             what = f"{phase} (before any migration ran)" if phase == "upgrade" else phase
             what += " failed"
         message = f"{what}: {describe(exc)}"
-        if self.stuck.explain():
-            message += f"; {self.stuck.explain()}"
+        stuck = self.stuck.take()
+        if stuck:
+            message += f"; {stuck}"
         elif code == "AG901" and phase == "upgrade" and self.seeding is not None:
             # The rows were made up: a failure on their values may not be the migration's.
             note = self.seeding.failure_note()

@@ -62,7 +62,7 @@ class Stuck(Observer):
         connection = context.connection
         if context.dialect.name != "postgresql" or connection is None:
             return
-        pid = backend_pid(connection.connection.dbapi_connection)
+        pid = backend_pid(getattr(connection.connection, "dbapi_connection", None))
         if pid is not None:
             self.own.append(pid)  # a connection check opened before it listened (lent)
         if self.thread is None:
@@ -96,9 +96,11 @@ class Stuck(Observer):
                 conn.execute(text("SELECT pg_cancel_backend(:pid)"), {"pid": stuck[0]})
                 last, count = None, 0
 
-    def explain(self) -> str:
-        """Why the statement failed, once the watcher cancelled it ("" otherwise)."""
-        return self.reason or ""
+    def take(self) -> str:
+        """Why the statement failed, once the watcher cancelled it ("" otherwise); said
+        once (a revision that caught the cancel may fail later for reasons of its own)."""
+        reason, self.reason = self.reason or "", None
+        return reason
 
 
 def _stuck(rows: list[Any], own: set[int]) -> tuple[Any, ...] | None:
