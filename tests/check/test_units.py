@@ -144,10 +144,10 @@ def test_drivers_for_sync_and_async_env_py() -> None:
         "postgresql+psycopg"
     )
     assert with_driver(make_url("sqlite:////tmp/x.db"), True).drivername == "sqlite+aiosqlite"
-    # SQLAlchemy's default, mysqldb, where mysqlclient is (scripts/test installs it).
-    assert with_driver(make_url("mysql://u@h/d"), False).drivername == (
-        f"mysql+{installed.MYSQL_DEFAULT}"
-    )
+    # SQLAlchemy's default, mysqldb, where mysqlclient is (scripts/test installs it): the
+    # URL stays as written; without it, PyMySQL is named.
+    expected = "mysql" if installed.MYSQL_DEFAULT == "mysqldb" else "mysql+pymysql"
+    assert with_driver(make_url("mysql://u@h/d"), False).drivername == expected
     # A driver the user named is kept.
     assert with_driver(make_url("postgresql+psycopg2://u@h/d"), True).drivername == (
         "postgresql+psycopg2"
