@@ -11,6 +11,8 @@ from alembic_gate.doctor.matching import (
     differences,
     managed_tables,
     match,
+    match_start,
+    starting_tables,
     static_points,
 )
 from alembic_gate.doctor.tables import Change, TableChanges, read_table_changes
@@ -131,3 +133,29 @@ def test_differences_name_tables_and_columns() -> None:
         "column users.email is missing",
         "column users.name is extra",
     ]
+
+
+def test_the_schema_a_history_starts_from(tmp_path: Path) -> None:
+    graph, changes = history(
+        tmp_path,
+        {
+            "a1": (None, 'op.create_index("ix_runs_name", "runs", ["name"])'),
+            "a2": ("a1", 'op.add_column("runs", sa.Column("x", sa.Integer))'),
+            "a3": ("a2", create("tags", "id")),
+            "a4": ("a3", 'op.drop_column("metrics", "old")'),
+        },
+    )
+    assert starting_tables(graph, changes) == {"runs": "a1", "metrics": "a4"}
+    runs = frozenset({"name"})
+    start = match_start(graph, changes, {"runs": runs, "metrics": frozenset({"old"})})
+    assert start is not None
+    # An index is not compared: before a1 and after it look the same.
+    assert start.matches == [(), ("a1",)]
+    start = match_start(graph, changes, {"runs": runs | {"x"}, "metrics": frozenset({"old"})})
+    assert start is not None and start.matches == [("a2",)]
+    start = match_start(graph, changes, {"runs": runs, "metrics": frozenset()})
+    assert start is not None and start.matches == []
+    assert start.differences == ["column metrics.old is missing"]
+    # A table the history creates, or none it starts from: not the start.
+    assert match_start(graph, changes, {"runs": runs, "tags": frozenset({"id"})}) is None
+    assert match_start(graph, changes, {"invoices": frozenset({"id"})}) is None

@@ -13,7 +13,14 @@ from pathlib import Path
 
 from alembic_gate.doctor import broken
 from alembic_gate.doctor.gitlog import Trace, trace_revision
-from alembic_gate.doctor.matching import SchemaMatch, managed_tables, match, static_points
+from alembic_gate.doctor.matching import (
+    SchemaMatch,
+    Start,
+    managed_tables,
+    match,
+    match_start,
+    static_points,
+)
 from alembic_gate.doctor.state import DatabaseState
 from alembic_gate.doctor.tables import TableChanges, read_table_changes
 from alembic_gate.findings import Finding
@@ -221,6 +228,9 @@ class _Doctor:
             f"{self.state.url} has {_count(len(live), 'table')} but no version row "
             f"({self.no_version()})"
         )
+        start = match_start(self.graph, self.changes, live)
+        if start is not None:
+            return self.from_start(head, start)
         result = self.schema_match(replay=self.replay)
         if len(result.foreign) == len(live):
             names = ", ".join(sorted(live)[:LISTED])
@@ -238,6 +248,69 @@ class _Doctor:
         return RULES["AG802"].finding(
             ". ".join(parts), rev.display, rev.line, self.command("stamp", *decided)
         )
+
+    def from_start(self, head: str, start: Start) -> Finding:
+        """AG802 for a schema holding tables the history alters but never creates, and
+        none of those it creates: the schema it starts from, or a little past it."""
+        live = self.state.tables
+        first = sorted(set(start.tables.values()), key=self.graph.topological().index)
+        named = sorted(set(live) & set(start.tables))
+        bases = self.names(self.graph.bases)
+        before = "the first revision" if len(self.graph.bases) == 1 else "the first revisions"
+        sentences = [
+            head,
+            f"Its tables ({', '.join(named[:LISTED])}) are ones the history starts from: "
+            f"{self.names(first[:3])} {'alters' if len(first) == 1 else 'alter'} them and no "
+            "revision creates them, and none of the tables the history creates is there",
+        ]
+        fix: str | None = None
+        rev = self.graph.by_id[self.graph.bases[0]]
+        matches = start.matches
+        unsure = (
+            f"; but {self.unsure(start.unsure)}, so this is not certain" if start.unsure else ""
+        )
+        if matches == [()]:
+            sentences.append(
+                f"Its schema is the one before {before}, {bases} (compared with the tables and "
+                "columns each revision's upgrade() changes, read from the files), which "
+                f"{'that revision' if len(self.graph.bases) == 1 else 'they'} expect"
+                f"{'s' if len(self.graph.bases) == 1 else ''}: apply every revision with "
+                f"`upgrade` (it also records them in {self.state.version_table_name}); do not "
+                f"stamp it{unsure}"
+            )
+            fix = None if start.unsure else self.upgrade()
+        elif len(matches) == 1:
+            rev = self.graph.by_id[matches[0][0]]
+            sentences.append(
+                f"Its schema matches {self.names(matches[0])}, compared with the tables and "
+                "columns each revision's upgrade() changes, read from the files; tell alembic "
+                f"so with `stamp` (no migration runs){unsure}"
+            )
+            fix = None if start.unsure else self.command("stamp", *matches[0])
+        elif matches:
+            options = " or ".join(
+                self.names(m) if m else f"the state before {before}" for m in matches
+            )
+            sentences.append(
+                f"Its tables and columns match {options} equally (they differ only in "
+                "indexes, constraints, types or data, which doctor does not compare): check "
+                f"which one it is, then `upgrade` from before {before}, or `stamp` the revision"
+            )
+        else:
+            shown = "; ".join(start.differences[:LISTED])
+            sentences.append(
+                f"But its schema is not the one before {before}, {bases}: {shown}. Bring the "
+                "schema to that state first (or migrate a fresh database); neither `upgrade` "
+                "nor `stamp` fits it now"
+            )
+        if start.foreign:
+            sentences.append(
+                "Tables the history never names, left out of the comparison: "
+                + ", ".join(start.foreign[:LISTED])
+            )
+        if fix is None:
+            return RULES["AG802"].finding(". ".join(sentences))
+        return RULES["AG802"].finding(". ".join(sentences), rev.display, rev.line, fix)
 
     def verdict(self, result: SchemaMatch) -> list[str]:
         """Sentences on what the live schema matches."""

@@ -169,3 +169,137 @@ def match(
     if result.matches:
         result.nearest, result.differences = None, []
     return result
+
+
+# -- the schema a history starts from ---------------------------------------------------
+
+# (table, None): the table exists; (table, column): the column exists.
+Expectation = dict[tuple[str, str | None], bool]
+
+
+@record
+class Start:
+    """A live schema held against the one a history starts from: the tables its
+    revisions alter (add columns to, index, ...) before, or without, creating them, as
+    MLflow's first revision alters the tables `create_all` made."""
+
+    # Those tables -> the first revision that names each.
+    tables: dict[str, str]
+    # Points that match: () before the first revision, (rid,) after a revision that
+    # creates no table (nor follows one that does).
+    matches: list[tuple[str, ...]] = field(default_factory=list)
+    # Revisions among those points whose upgrade() cannot all be read.
+    unsure: list[str] = field(default_factory=list)
+    # No match: how the live schema differs from the one before the first revision.
+    differences: list[str] = field(default_factory=list)
+    # Live tables the history never names: left out of the comparison.
+    foreign: list[str] = field(default_factory=list)
+
+
+def starting_tables(graph: RevisionGraph, changes: Mapping[str, TableChanges]) -> dict[str, str]:
+    """The tables the history names before (or without) creating them, each with the
+    first revision that names it."""
+    found: dict[str, str] = {}
+    created: set[str] = set()
+    for rid in graph.topological():
+        for change in changes[rid].changes:
+            if change.kind == "create":
+                created.add(change.table)
+                continue
+            if change.table not in created:
+                found.setdefault(change.table, rid)
+            if change.kind == "rename" and change.new_name:
+                created.add(change.new_name)
+        for table in changes[rid].touched:
+            if table not in created:
+                found.setdefault(table, rid)
+    return found
+
+
+def created_tables(changes: Iterable[TableChanges]) -> set[str]:
+    """Every table some revision creates (or renames a table to)."""
+    return {
+        str(c.new_name if c.kind == "rename" else c.table)
+        for revision in changes
+        for c in revision.changes
+        if c.kind == "create" or (c.kind == "rename" and c.new_name)
+    }
+
+
+def _expect(expectation: Expectation, change: Change, first: bool) -> None:
+    """What `change` says of the tables it names: before it runs (`first`: only where
+    nothing was said yet), or after it."""
+
+    def put(key: tuple[str, str | None], value: bool) -> None:
+        if first:
+            expectation.setdefault(key, value)
+        else:
+            expectation[key] = value
+
+    table = change.table
+    if change.kind in ("drop", "rename"):
+        put((table, None), first)
+    elif change.kind == "add_column":
+        put((table, change.column), not first)
+    elif change.kind == "drop_column":
+        put((table, change.column), first)
+    elif change.kind == "rename_column":
+        put((table, change.column), first)
+        put((table, change.new_name), not first)
+
+
+def match_start(
+    graph: RevisionGraph,
+    changes: Mapping[str, TableChanges],
+    live: Mapping[str, frozenset[str]],
+) -> Start | None:
+    """`live` against the schema the history starts from, when it holds some of the
+    tables the history alters without creating them and none of those it creates;
+    None otherwise."""
+    tables = starting_tables(graph, changes)
+    if not set(live) & set(tables) or set(live) & created_tables(changes.values()):
+        return None
+    # Before the first revision: every such table, and each column as the first change
+    # that names it expects it (add_column: not there yet; drop_column: there).
+    start: Expectation = {(table, None): True for table in tables}
+    created: set[str] = set()
+    for rid in graph.topological():
+        for change in changes[rid].changes:
+            if change.kind == "create" or change.table in created:
+                created.add(change.new_name or change.table)
+                continue
+            _expect(start, change, first=True)
+            if change.kind == "rename":
+                created.add(str(change.new_name))
+    result = Start(tables, foreign=sorted(set(live) - set(tables)))
+    found = _unmet(start, live)
+    if not found:
+        result.matches.append(())
+    result.differences = found
+    # After each revision that creates no table, nor follows one that does.
+    for rid in graph.topological():
+        below = graph.topological(graph.ancestors([rid]))
+        if any(c.kind in ("create", "rename") for r in below for c in changes[r].changes):
+            continue
+        after = dict(start)
+        for r in below:
+            for change in changes[r].changes:
+                _expect(after, change, first=False)
+        if changes[rid].unknown:
+            result.unsure.append(rid)
+        if not _unmet(after, live):
+            result.matches.append((rid,))
+    return result
+
+
+def _unmet(expectation: Expectation, live: Mapping[str, frozenset[str]]) -> list[str]:
+    found: list[str] = []
+    for (table, column), wanted in sorted(
+        expectation.items(), key=lambda i: (i[0][0], i[0][1] or "")
+    ):
+        if column is None:
+            if (table in live) != wanted:
+                found.append(f"table {table} is {'missing' if wanted else 'extra'}")
+        elif table in live and (column in live[table]) != wanted:
+            found.append(f"column {table}.{column} is {'missing' if wanted else 'extra'}")
+    return found

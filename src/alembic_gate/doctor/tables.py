@@ -30,6 +30,8 @@ ChangeKind = Literal["create", "drop", "rename", "add_column", "drop_column", "r
 _OPERATIONS = frozenset(
     {"create_table", "drop_table", "rename_table", "add_column", "drop_column", "alter_column"}
 )
+# The `op.*` methods that make, drop or rename a table (the others need it to exist).
+_TABLE_OPERATIONS = frozenset({"create_table", "drop_table", "rename_table"})
 _BATCH_OPERATIONS = frozenset({"add_column", "drop_column", "alter_column"})
 _SQL_METHODS = frozenset({"execute", "exec_driver_sql"})
 _METADATA_METHODS = frozenset({"create_all", "drop_all"})
@@ -87,6 +89,9 @@ class TableChanges:
     unknown: tuple[str, ...] = ()
     # The first line of the module docstring (alembic's `-m` message).
     message: str | None = None
+    # Tables the other calls name (create_index, constraints, alter_column, a
+    # batch_alter_table, a backfill ...), lower case: they must exist when it runs.
+    touched: tuple[str, ...] = ()
 
 
 def read_table_changes(path: Path) -> TableChanges:
@@ -103,13 +108,21 @@ def read_table_changes(path: Path) -> TableChanges:
         return TableChanges(unknown=("no upgrade() function",), message=ops.message)
     changes: list[Change] = []
     unknown: list[str] = []
+    touched: dict[str, None] = {}
     for call in ops.upgrade.steps:
         for found in _read(call):
             if isinstance(found, str):
                 unknown.append(found)
             else:
                 changes.append(found)
-    return TableChanges(tuple(changes), tuple(unknown), ops.message)
+        if call.table and _needs_table(call):
+            touched.setdefault(call.table.lower())
+    return TableChanges(tuple(changes), tuple(unknown), ops.message, tuple(touched))
+
+
+def _needs_table(call: Call) -> bool:
+    """Whether `call` surely runs on a table of the default schema that exists."""
+    return call.name not in _TABLE_OPERATIONS and not call.conditional and call.schema is None
 
 
 def _read(call: Call) -> Iterator[Change | str]:
