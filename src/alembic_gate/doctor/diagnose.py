@@ -35,6 +35,8 @@ LISTED = 12
 FORK_STEPS = 10
 STATIC = "the tables and columns each revision's upgrade() makes, read from the files"
 REPLAY = "a replay of the migrations in a throwaway SQLite database"
+# Pending revisions of AG801: the heads whose down_revision line they are on, and them.
+Group = tuple[tuple[str, ...], list[str]]
 
 
 def diagnose(
@@ -121,7 +123,7 @@ class _Doctor:
         if not pending:
             return None
         heads = self.graph.heads
-        groups = [(h, self._pending_towards(h, applied)) for h in heads if h not in applied]
+        groups = self._groups(applied, pending)
         first = self.graph.by_id[pending[0]]
         at = f"{self.state.url} is at {', '.join(self.state.versions)}"
         count = _count(len(pending), "revision")
@@ -132,9 +134,10 @@ class _Doctor:
         elif len(unaddressable) > 1:
             message, fix = self._needs_merge(at, unaddressable, groups)
         else:
-            branches = "; ".join(f"{self.branch(h)}: {self.listing(todo)}" for h, todo in groups)
-            message = f"{at}; {count} pending on {_count(len(groups), 'branch')}: {branches}"
-            label = self.own_label(groups[0][0]) if len(groups) == 1 else None
+            branches = "; ".join(self.group_text(o, todo, groups) for o, todo in groups)
+            behind = [owners[0] for owners, _ in groups if len(owners) == 1]
+            message = f"{at}; {count} pending on {_count(len(behind), 'branch')}: {branches}"
+            label = self.own_label(behind[0]) if len(behind) == 1 else None
             fix = self.upgrade(f"{label}@head" if label else "heads")
         return RULES["AG801"].finding(message, first.display, first.line, fix)
 
@@ -168,16 +171,53 @@ class _Doctor:
         first = self.graph.by_id[extra[0]]
         return RULES["AG801"].finding(message, first.display, first.line, fix)
 
-    def _pending_towards(self, head: str, applied: set[str]) -> list[str]:
-        return self.graph.topological(self.graph.ancestors([head]) - applied)
+    def _groups(self, applied: set[str], pending: list[str]) -> list[Group]:
+        """The pending revisions by the heads not applied whose down_revision line they
+        are on, each revision once, oldest group first. A revision only `depends_on`
+        leads to (expand ones, for the contract branch) is not another head's; one
+        below several heads (their trunk) forms a group of those heads."""
+        heads = [h for h in self.graph.heads if h not in applied]
+        owners: dict[str, list[str]] = {}
+        for head in heads:
+            for rid in self.graph.ancestors([head], include_dependencies=False) - applied:
+                owners.setdefault(rid, []).append(head)
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for rid in pending:
+            groups.setdefault(tuple(owners.get(rid, heads[:1])), []).append(rid)
+        return list(groups.items())
 
-    def _needs_merge(
-        self, at: str, heads: list[str], groups: list[tuple[str, list[str]]]
-    ) -> tuple[str, str]:
+    def group_text(self, owners: tuple[str, ...], todo: list[str], groups: list[Group]) -> str:
+        """One group of pending revisions: "branch expand: a (...), b (...)"."""
+        if len(owners) > 1:
+            labels = [self.own_label(h) for h in owners]
+            if all(labels):
+                name = f"below branches {' and '.join(str(label) for label in labels)}"
+            else:
+                name = f"below heads {' and '.join(owners)}"
+            return f"{name}: {self.listing(todo)}"
+        return f"{self.branch(owners[0])}: {self.listing(todo)}{self.also_needs(owners, groups)}"
+
+    def also_needs(self, owners: tuple[str, ...], groups: list[Group]) -> str:
+        """What else a head needs that another head's group lists: " (also needs ...)"."""
+        needed = self.graph.ancestors(owners)
+        parts = [
+            f"{_count(n, 'revision')} listed under {self.where(other[0])}"
+            for other, todo in groups
+            if len(other) == 1 and other != owners
+            for n in [len(needed.intersection(todo))]
+            if n
+        ]
+        return f" (also needs {' and '.join(parts)})" if parts else ""
+
+    def where(self, head: str) -> str:
+        label = self.own_label(head)
+        return f"branch {label}" if label else f"head {head}"
+
+    def _needs_merge(self, at: str, heads: list[str], groups: list[Group]) -> tuple[str, str]:
         above = self.graph.descendants(self.state.versions)
         on = [h for h in heads if h in above]
         where = " and ".join(f"the branch of head {h}" for h in on) or "no branch's head"
-        behind = "; ".join(f"towards head {h}: {self.listing(todo)}" for h, todo in groups)
+        behind = "; ".join(self.group_text(o, todo, groups) for o, todo in groups)
         message = (
             f"The history has {len(heads)} heads that no branch label tells apart "
             f"({', '.join(heads)}): merge them (AG001), then upgrade. {at}, on {where}; "
