@@ -133,3 +133,58 @@ def test_rows_deletion_deletes_those_rows_only(
         conn.exec_driver_sql(deletion)
         left = {tuple(row) for row in conn.execute(sa.select(*table.c))}
     assert left == set(rows) - made
+
+
+@pytest.mark.parametrize(
+    ("statement", "found"),
+    [
+        ("UPDATE users SET level = 20", ("users", {"level"})),
+        ("UPDATE users SET level=%(level)s WHERE users.id = %(id)s", ("users", {"level"})),
+        (
+            "UPDATE IGNORE `users` SET `level` = 5, code = 'a, b' LIMIT 1",
+            ("users", {"level", "code"}),
+        ),
+        (
+            'update only app."Users" u set u.level = f(a, b), "Code" = \'x where\' where id = 1',
+            ("users", {"level", "code"}),
+        ),
+        ("UPDATE users AS u SET (level, code) = (1, 'a') FROM orgs", ("users", {"level", "code"})),
+        (
+            "UPDATE users SET level = CASE WHEN a = 1 THEN 2 END, code = 'c'",
+            ("users", {"level", "code"}),
+        ),
+        # Several tables, rows that a conflict may delete, a comment: not read so.
+        ("UPDATE users, orgs SET users.level = 1", None),
+        ("UPDATE users u JOIN orgs o ON o.id = u.org_id SET u.level = 1", None),
+        ("UPDATE OR REPLACE users SET level = 1", None),
+        ("UPDATE users SET level = 1 -- , code = 'a'", None),
+        ("UPDATE users SET level + 1", None),
+    ],
+)
+def test_updated_columns(statement: str, found: tuple[str, set[str]] | None) -> None:
+    assert made_up.updated_columns(statement) == found
+
+
+def test_rows_nulling_sets_those_rows_columns_only() -> None:
+    """The UPDATE that sets seeding's values to NULL, by their keys, on a real SQLite
+    database: the other rows and the other columns keep theirs."""
+    table = sa.Table(
+        "t",
+        sa.MetaData(),
+        sa.Column("k", sa.String(10), primary_key=True),
+        sa.Column("a", sa.Integer),
+        sa.Column("b", sa.Integer),
+        sa.Column("c", sa.Integer, nullable=False),
+    )
+    engine = sa.create_engine("sqlite://")
+    with engine.begin() as conn:
+        table.create(conn)
+        conn.execute(table.insert(), [{"k": k, "a": 1, "b": 2, "c": 3} for k in ("o'k", "b")])
+        made = made_up.Rows(table, {("o'k",)})
+        assert made.nullable == ["a", "b"]
+        assert made.nulling(conn.dialect, []) is None
+        nulling = made.nulling(conn.dialect, ["a"])
+        assert nulling is not None
+        conn.exec_driver_sql(nulling)
+        left = {tuple(row) for row in conn.execute(sa.select(*table.c))}
+    assert left == {("o'k", None, 2, 3), ("b", 1, 2, 3)}

@@ -961,3 +961,96 @@ def test_constraint_refused_by_written_rows_beside_made_up_ones_is_ag904(
     assert said in run.findings[0]["message"]
     assert not any(note.startswith(path) for note in notes(run))
     assert run.code == 1
+
+
+# -- a seeded table whose columns a revision updated -------------------------------------------
+
+INSERTS = (
+    '    op.execute("INSERT INTO orgs (id) VALUES (100)")\n'
+    "    op.execute(\n"
+    '        "INSERT INTO users (id, org_id, level, active, code) "\n'
+    "        \"VALUES (100, 100, 20, false, 'a'), (101, 100, 30, true, 'a')\"\n"
+    "    )\n"
+)
+
+
+def updated_first(root: Path, update: str, inserts: bool = False) -> None:
+    """check_mixed_rows with revision 2's upgrade an UPDATE of users (after its INSERTs,
+    `inserts`) instead of the INSERTs alone, and no posts: SQLite's batch drops users,
+    which fails where posts' rows reference it (foreign keys on), whatever users holds."""
+    first = root / VERSIONS / "a1c0de000001_create_orgs_and_users.py"
+    created = first.read_text(encoding="utf-8")
+    posts = created[created.index("    # Its rows reference") : created.index("def downgrade")]
+    first.write_text(
+        created.replace(posts, "\n\n").replace('    op.drop_table("posts")\n', ""),
+        encoding="utf-8",
+    )
+    path = root / MIXED
+    text = path.read_text(encoding="utf-8")
+    body = (INSERTS if inserts else "") + f'    op.execute("{update}")\n'
+    path.write_text(text.replace(INSERTS, body), encoding="utf-8")
+    assert update in path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("inserts", [False, True], ids=["update", "inserts-update"])
+@pytest.mark.parametrize("engine", MIXED_ENGINES)
+def test_constraint_over_made_up_values_beside_updated_ones_is_a_note(
+    project: Project,
+    check: Check,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    engine: str,
+    inserts: bool,
+) -> None:
+    """Revision 2 sets every user's level to 20 (a column the CHECK added later is on):
+    users' other columns still hold seeding's values, so the foreign key over its made-up
+    org_id and the unique constraint over its made-up active are measured again with those
+    values NULL, the revision's levels kept: each passes, so a note and no AG904; the
+    CHECK passes on the levels the revision wrote."""
+    root = project("mixed_rows")
+    updated_first(root, "UPDATE users SET level = 20", inserts)
+    url = engine_url(engine, request, tmp_path)
+    run = check("--database-url", url, "--format", "json", "--ignore", "AG902,AG905,AG906,AG907")
+    assert found(run) == [], run.out
+    # (users' rows are seeding's first ones, as create_table declared it: booleans on
+    # MariaDB too)
+    said = notes(run)
+    assert len(said) == 2, said
+    for note, kind in zip(said, ("foreign key", "unique"), strict=True):
+        path = MIXED_ADDED[kind]
+        assert note.startswith(f"{path}:{at(root, path, 'batch_op.')}: "), note
+        assert f"its {kind} constraint was not measured on rows" in note, note
+        assert "values check made up for users" in note, note
+        assert "passed with them NULL, on the values the revisions wrote" in note, note
+        assert REQUIRED[kind] in note, note
+    assert run.code == 0
+
+
+@pytest.mark.parametrize(
+    ("update", "failing"),
+    [("UPDATE users SET level = 5", "check"), ("UPDATE users SET code = 'b'", "codes")],
+)
+@pytest.mark.parametrize("engine", MIXED_ENGINES)
+def test_constraint_refused_by_values_a_revision_updated_is_ag904(
+    project: Project,
+    check: Check,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    engine: str,
+    update: str,
+    failing: str,
+) -> None:
+    """The revision's UPDATE itself writes what the constraint refuses (a level of 5 in
+    every row; one code in every row, then unique codes): without seeding's other values
+    it fails still, so AG904 at that constraint's line, and no note there."""
+    root = project("mixed_rows")
+    updated_first(root, update)
+    if failing == "codes":
+        (root / VERSIONS / "a1c0de000006_unique_codes.py").write_text(UNIQUE_CODES, "utf-8")
+    path = MIXED_ADDED.get(failing, f"{VERSIONS}/a1c0de000006_unique_codes.py")
+    url = engine_url(engine, request, tmp_path)
+    run = check("--database-url", url, "--format", "json", "--ignore", "AG902,AG905,AG906,AG907")
+    assert found(run) == [("AG904", path, at(root, path, "batch_op."))], run.out
+    assert "held rows: users (3 rows made up by check" in run.findings[0]["message"]
+    assert not any(note.startswith(path) for note in notes(run))
+    assert run.code == 1

@@ -16,6 +16,13 @@ knows its own rows there by their primary keys (read before and after it fills t
 table), so the constraint is measured again without them: where it passes on the rows
 the revisions wrote, only made-up values broke it (a note); where it still fails, the
 revisions' rows break it (AG904).
+
+A revision may also set columns of the made-up rows (`updated_columns`: an UPDATE's SET
+columns): their other columns still hold seeding's values. The constraint is then
+measured again with those set to NULL in seeding's rows (`Rows.nulling`), the values the
+revisions wrote kept: NULL passes a foreign key, a CHECK and a unique constraint, so where
+it still fails the revisions' values break it (AG904), and where it passes it failed on
+the made-up ones (a note).
 """
 
 from __future__ import annotations
@@ -135,6 +142,60 @@ def inserted_into(statement: str) -> str | None:
     return None if target.startswith(TEMPORARY) else target
 
 
+_UPDATE = re.compile(
+    r"^\s*UPDATE\s+(?:(?:LOW_PRIORITY|IGNORE)\s+)*(?:ONLY\s+)?"
+    rf"{_QUALIFIED}\s*\*?\s+(?:(?:AS\s+)?({_NAME})\s+)?SET\s",
+    re.IGNORECASE,
+)
+_SCAN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|--|/\*|[(),=]|[A-Za-z_][\w$]*|\S")
+_SET_ENDS = frozenset({"where", "from", "returning", "order", "limit"})
+_TARGET = re.compile(rf"^(?:{_NAME}\s*\.\s*)*({_NAME})$")
+
+
+def updated_columns(statement: str) -> tuple[str, set[str]] | None:
+    """The table (lowercase name) a single-table UPDATE writes and the columns it sets
+    (lowercase); None for anything it cannot read so (several tables, a comment)."""
+    match = _UPDATE.match(statement)
+    if match is None:
+        return None
+    table = _last(match.group(1))
+    if table in {"set", "only"} or (match.group(2) or "").lower() in {"set", "join"}:
+        return None
+    depth, item, items = 0, "", []
+    for token in _SCAN.finditer(statement, match.end()):
+        text = token.group(0)
+        if text in ("--", "/*"):
+            return None
+        if text == "(":
+            depth += 1
+        elif text == ")":
+            depth -= 1
+        if depth == 0 and text.lower() in _SET_ENDS:
+            break
+        if depth == 0 and text == ",":
+            items.append(item)
+            item = ""
+        else:
+            item += " " + text
+    items.append(item)
+    columns: set[str] = set()
+    for assignment in items:
+        target, equals, _ = assignment.partition(" =")
+        target = target.strip()
+        if not equals:
+            return None
+        if target.startswith("(") and target.endswith(")"):  # (a, b) = (...)
+            names = [n.strip() for n in target[1:-1].split(",")]
+        else:
+            names = [target]
+        for name in names:
+            found = _TARGET.match(re.sub(r"\s*\.\s*", ".", name))
+            if found is None:
+                return None
+            columns.add(_last(found.group(1)))
+    return table, columns
+
+
 def _original(name: str) -> str:
     return name[len(TEMPORARY) :] if name.startswith(TEMPORARY) else name
 
@@ -187,6 +248,40 @@ class Rows:
         self.types = [table.c[name].type for name in self.names]
         self.schema, self.name = table.schema, table.name
         self.keys = sorted(keys, key=repr)
+        # The columns whose made-up values may be set to NULL (`nulling`).
+        self.nullable = [c.name for c in table.columns if c.nullable and not c.primary_key]
+
+    def nulling(self, dialect: Dialect, columns: Iterable[str]) -> str | None:
+        """The UPDATE that sets `columns` to NULL in these rows; None where it cannot be
+        written out."""
+        names = sorted(set(columns))
+        if not names:
+            return None
+        table = sa.table(
+            self.name,
+            *[sa.column(n, t) for n, t in zip(self.names, self.types, strict=True)],
+            *[sa.column(n) for n in names if n not in self.names],
+            schema=self.schema,
+        )
+        try:
+            compiled = (
+                sa.update(table)
+                .where(self._where(table))
+                .values({table.c[name]: sa.null() for name in names})
+                .compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+            )
+            return str(compiled)
+        except Exception:  # a value SQLAlchemy cannot write out: not told apart
+            return None
+
+    def _where(self, table: Any) -> sa.ColumnElement[bool]:
+        columns = [table.c[name] for name in self.names]
+        if len(columns) == 1:
+            where: sa.ColumnElement[bool] = columns[0].in_([key[0] for key in self.keys])
+            return where
+        return sa.or_(
+            *[sa.and_(*[c == v for c, v in zip(columns, key, strict=True)]) for key in self.keys]
+        )
 
     def deletion(self, dialect: Dialect) -> str | None:
         """The DELETE of these rows, values written out; None where they cannot be."""
@@ -195,21 +290,10 @@ class Rows:
             *[sa.column(n, t) for n, t in zip(self.names, self.types, strict=True)],
             schema=self.schema,
         )
-        columns = [table.c[name] for name in self.names]
-        where: sa.ColumnElement[bool]
-        if len(columns) == 1:
-            where = columns[0].in_([key[0] for key in self.keys])
-        else:
-            where = sa.or_(
-                *[
-                    sa.and_(*[c == v for c, v in zip(columns, key, strict=True)])
-                    for key in self.keys
-                ]
-            )
         try:
             compiled = (
                 sa.delete(table)
-                .where(where)
+                .where(self._where(table))
                 .compile(dialect=dialect, compile_kwargs={"literal_binds": True})
             )
             return str(compiled)

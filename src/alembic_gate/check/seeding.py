@@ -243,6 +243,9 @@ class Tracker:
         # and those it only added rows to, beside seeding's.
         self.written: set[TableKey] = set()
         self.inserted: set[TableKey] = set()
+        # Seeded tables whose columns a revision's UPDATE set, by lowercase name: the
+        # other columns of seeding's rows still hold the values it made up.
+        self.updated: dict[TableKey, set[str]] = {}
         # Seeding's own rows of a table, by primary key (where it has one).
         self.own_rows: dict[TableKey, made_up.Rows] = {}
         self.reseed: set[TableKey] = set()
@@ -357,6 +360,7 @@ class Tracker:
         self.seeded.discard(key)
         self.written.discard(key)
         self.inserted.discard(key)
+        self.updated.pop(key, None)
         self.own_rows.pop(key, None)
         self.by_name.get(key[1].lower(), set()).discard(key)
         self.parents = {k: v for k, v in self.parents.items() if k[0] != key}
@@ -437,6 +441,7 @@ class Tracker:
                 self._hold(key, count)
                 self.seeded.add(key)
                 self.written.discard(key)
+                self.updated.pop(key, None)
                 if not before:  # nothing but seeding's rows: no revision's beside them
                     self.inserted.discard(key)
                 after = self._row_keys(conn, key, tables[key])
@@ -498,6 +503,17 @@ class Tracker:
         head = _head(statement)
         words = identifiers(statement)
         added = made_up.inserted_into(statement)
+        update = made_up.updated_columns(statement) if head.startswith("UPDATE") else None
+        if update is not None and update[0] in self.by_name:
+            # Only the columns it sets hold the migration's values now; a key it sets
+            # leaves seeding's rows unknown.
+            table, columns = update
+            for key in self.by_name[table]:
+                self.updated.setdefault(key, set()).update(columns)
+                made = self.own_rows.get(key)
+                if made is not None and columns & {n.lower() for n in made.names}:
+                    self.own_rows.pop(key, None)
+            return
         for name in made_up.written_names(statement, head, words):
             keys = self.by_name.get(name, set())
             if name == added:
@@ -518,6 +534,7 @@ class Tracker:
             key not in self.seeded
             or key in self.written
             or key in self.inserted
+            or key in self.updated
             or not self.held.get(key)
             for key in keys
         ):
@@ -526,7 +543,8 @@ class Tracker:
 
     def _mixed(self, statement: str) -> tuple[str, list[TableKey]] | None:
         """The table a constraint `statement` adds is checked on, and its keys, where it
-        holds seeding's rows, known by their keys, beside rows revisions only added."""
+        holds seeding's rows, known by their keys, beside rows revisions only added or
+        with columns revisions set."""
         name = made_up.constrained(statement, self.flushing is not None)
         keys = self.by_name.get(name or "", set())
         if not keys or any(
@@ -538,6 +556,26 @@ class Tracker:
         ):
             return None
         return name or "", sorted(keys, key=str)
+
+    def _named(self, statement: str) -> set[str]:
+        """The words that name the columns a constraint `statement` adds is on (and
+        more): the statement's own (an ALTER, a CREATE UNIQUE INDEX); for a batch's copy
+        of the table, those of its calls. Seeding's values are set to NULL only there, so
+        that the other columns keep them for the statements after this one."""
+        calls = self.flushing
+        if calls is None or attribute.running() is not None:
+            return identifiers(statement)
+        named: set[str] = set()
+        for call in calls:
+            operation = call.operation
+            named.update(_columns(operation))
+            for attr in ("local_cols", "columns"):
+                for column in getattr(operation, attr, None) or []:
+                    named |= identifiers(getattr(column, "name", None) or str(column))
+            condition = getattr(operation, "condition", None)
+            if condition is not None:
+                named |= identifiers(str(condition))
+        return named
 
     def forget_made_up(self, keys: Collection[TableKey]) -> None:
         """Seeding's rows of `keys` were deleted; the rows the revisions wrote stay."""
@@ -570,10 +608,12 @@ class Tracker:
         mixed = None if guessed is not None else self._mixed(statement)
         retry = Retry(self, cursor, statement, parameters, context, how)
         retry.mixed = mixed[1] if mixed is not None else []
+        retry.named = self._named(statement) if mixed is not None else set()
         failure = retry.run(touched)
         if failure is not None and failure.kind is not None and failure.without_made_up:
             if self.in_scope and mixed is not None:
-                self._unmeasured(failure, failure.kind, mixed[0], words, lines, beside=True)
+                beside = "nulled" if failure.nulled else "rows"
+                self._unmeasured(failure, failure.kind, mixed[0], words, lines, beside)
         elif failure is not None and failure.kind is not None and guessed is not None:
             self.reseed |= {key for key, _ in failure.held}
             if self.in_scope:
@@ -618,11 +658,10 @@ class Tracker:
         self.observer.lines.add(where)
         rev = self.step.revision
         held = ", ".join(
-            f"{shown(key)} ({count} rows made up by check{beside})"
+            f"{shown(key)} ({count} rows made up by check{_beside(failure, key)})"
             if count
             else f"{shown(key)} (rows earlier revisions inserted)"
             for key, count in failure.held
-            for beside in [", beside rows revisions inserted" if key in failure.beside else ""]
         )
         message = (
             f"upgrade of {rev.revision} ({revision_message(rev)}) fails on tables "
@@ -639,18 +678,18 @@ class Tracker:
         table: str,
         words: set[str],
         lines: list[Line | None],
-        beside: bool = False,
+        beside: str = "",
     ) -> None:
         """A note for a constraint that failed on values seeding made up and passed on
-        empty tables (`beside`: on the rows revisions wrote, without seeding's): whether
-        real rows pass it depends on their values, not measured."""
+        empty tables (`beside` "rows": on the rows revisions wrote, without seeding's;
+        "nulled": with seeding's values NULL where no revision set them): whether real
+        rows pass it depends on their values, not measured."""
         where, operation = self._culprit(failure, words, lines)
         rev = self.step.revision
-        failed, passed = (
-            ("rows", "passed without them, on the rows the revisions wrote")
-            if beside
-            else ("values", "passed on empty tables")
-        )
+        failed, passed = {
+            "rows": ("rows", "passed without them, on the rows the revisions wrote"),
+            "nulled": ("values", "passed with them NULL, on the values the revisions wrote"),
+        }.get(beside, ("values", "passed on empty tables"))
         message = (
             f"upgrade of {rev.revision} ({revision_message(rev)}): its {kind} constraint was "
             f"not measured on rows: it failed on the {failed} check made up for "
@@ -707,6 +746,15 @@ class Tracker:
             self.written |= self.by_name.get(impl.table_name.lower(), set())
 
 
+def _beside(failure: Failure, key: TableKey) -> str:
+    """What revisions wrote into a table holding seeding's rows, for AG904's message."""
+    said = ", beside rows revisions inserted" if key in failure.beside else ""
+    columns = sorted(failure.updated.get(key, ()))
+    if columns:
+        said += f", {', '.join(columns)} set by revisions"
+    return said
+
+
 class Failure:
     """A statement that failed on rows and passed once its tables were emptied (or,
     `without_made_up`, once seeding's rows of the table it constrains were deleted)."""
@@ -724,6 +772,10 @@ class Failure:
         self.without_made_up = without_made_up
         # Tables that held rows revisions inserted beside seeding's.
         self.beside: set[TableKey] = set()
+        # ... and columns revisions set in them; `nulled`: passed with seeding's other
+        # values NULL (where `without_made_up`).
+        self.updated: dict[TableKey, set[str]] = {}
+        self.nulled = False
 
 
 class Retry:
@@ -743,9 +795,12 @@ class Retry:
         # The tables whose rows a constraint the statement adds is checked on, where they
         # hold seeding's rows (known by their keys) beside rows revisions added.
         self.mixed: list[TableKey] = []
+        # The columns the constraint is on (check.seeding's Tracker._named).
+        self.named: set[str] = set()
         dialect = context.dialect
         self.dbapi_error = (getattr(dialect, "loaded_dbapi", None) or dialect.dbapi).Error
         connection = context.root_connection.connection.dbapi_connection
+        self.connection = connection
         self.sql = rows.raw(connection)
         self.savepoint = dialect.name == "postgresql" and not seed.autocommit(connection)
         # psycopg (3) sends a statement without parameters as a simple query, which may
@@ -850,9 +905,13 @@ class Retry:
             if not rolled_back:
                 self._undo()
             rolled_back = False
-            if self._without_made_up():
-                return Failure(error, held, kind, without_made_up=True)
+            nulled = any(key in self.tracker.updated for key in self.mixed)
+            if self._made_up_nulled() if nulled else self._without_made_up():
+                failure = Failure(error, held, kind, without_made_up=True)
+                failure.nulled = nulled
+                return failure
         beside = set(self.tracker.held) & self.tracker.inserted
+        updated = {k: v for k, v in self.tracker.updated.items() if k in self.tracker.held}
         for targets in (touched, rest):
             if not targets:
                 continue
@@ -870,6 +929,7 @@ class Retry:
             held = held or [(key, counts.get(key, 0)) for key in targets]
             failure = Failure(error, held, kind)
             failure.beside = beside
+            failure.updated = updated
             return failure
         if last is not None:
             self.tracker.stood.append(last)
@@ -909,6 +969,47 @@ class Retry:
         self._done()
         tracker.forget_made_up(deleted)
         return True
+
+    def _made_up_nulled(self) -> bool:
+        """Set the columns of seeding's rows of the constrained tables that no revision
+        set to NULL (where they may be), the values revisions wrote kept, and run the
+        statement again: True when it passes (NULL passes a foreign key, a CHECK and a
+        unique constraint, so the made-up values broke it). When it fails there too, the
+        revisions' values (or seeding's keys, or NOT NULL columns) break it: the caller
+        goes on to the emptied tables; on PostgreSQL the savepoint brings seeding's values
+        back, elsewhere they stay NULL until the tables are emptied and filled again."""
+        tracker = self.tracker
+        dialect = self.context.dialect
+        try:
+            for key in self.mixed:
+                made = tracker.own_rows[key]
+                present = self._columns(key)
+                written = tracker.updated.get(key, set())
+                names = [
+                    name
+                    for name in made.nullable
+                    if name.lower() in present - written and name.lower() in self.named
+                ]
+                sql = made.nulling(dialect, names)
+                if sql is None:  # nothing made up left to take away: not told apart
+                    return False
+                self.sql(sql)
+            self.send()
+        except self.dbapi_error:
+            return False
+        self._done()
+        return True
+
+    def _columns(self, key: TableKey) -> set[str]:
+        """The table's columns now (lowercase names)."""
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute(f"SELECT * FROM {rows.quote(self.context.dialect, key)} WHERE 1 = 0")
+            found = {str(column[0]).lower() for column in cursor.description or ()}
+            cursor.fetchall()
+            return found
+        finally:
+            cursor.close()
 
     def _empty(self, targets: Sequence[TableKey]) -> bool:
         tracker = self.tracker
