@@ -914,26 +914,84 @@ def test_constraint_refused_only_by_made_up_rows_beside_written_ones_is_a_note(
     project: Project, check: Check, request: pytest.FixtureRequest, tmp_path: Path, engine: str
 ) -> None:
     """users holds the rows seeding made up and two a revision inserted (check_mixed_rows);
-    a foreign key, a CHECK and a unique constraint added later fail on the made-up rows
-    only: measured without them (and seeding's rows of posts, which reference them), on
-    the revision's rows, each passes, so no AG904 but a note at its op.* line, and the run
-    passes."""
+    a foreign key, a CHECK and a unique constraint added later fail on the made-up values
+    only: measured with them NULL in seeding's rows, the revision's rows as they are, each
+    passes, so no AG904 but a note at its op.* line, and the run passes. (On SQLite
+    without posts: see the test after this one.)"""
     root = project("mixed_rows")
+    if engine == "sqlite":
+        without_posts(root)
     url = engine_url(engine, request, tmp_path)
     run = check("--database-url", url, "--format", "json", "--ignore", "AG902,AG905,AG906,AG907")
     assert found(run) == []
-    # (MariaDB's booleans are numbers: seeding's are distinct, the unique constraint passes)
-    kinds = [kind for kind in MIXED_ADDED if engine != "mariadb" or kind != "unique"]
     said = notes(run)
-    assert len(said) == len(kinds), said
-    for note, kind in zip(said, kinds, strict=True):
+    assert len(said) == len(MIXED_ADDED), said
+    for note, kind in zip(said, MIXED_ADDED, strict=True):
         path = MIXED_ADDED[kind]
         assert note.startswith(f"{path}:{at(root, path, 'batch_op.')}: "), note
         assert f"its {kind} constraint was not measured on rows" in note, note
-        assert "rows check made up for users" in note, note
-        assert "passed without them, on the rows the revisions wrote" in note, note
+        assert "values check made up for users" in note, note
+        assert "passed with them NULL, on the values the revisions wrote" in note, note
         assert REQUIRED[kind] in note, note
     assert run.code == 0
+
+
+def test_sqlite_batch_meets_the_rows_referencing_its_table(project: Project, check: Check) -> None:
+    """SQLite's batch drops users once it copied it: with foreign keys on, that fails where
+    posts' rows reference users' (as under `alembic upgrade` on real rows). The foreign
+    key's copy is measured with seeding's org_id NULL, and seeding's rows stay: the DROP
+    TABLE meets posts' rows, AG904 at the batch (check_mixed_rows; before, seeding's rows of
+    users and posts were deleted to measure the foreign key, and the DROP passed)."""
+    root = project("mixed_rows")
+    run = check("--db", "sqlite", "--format", "json", "--ignore", "AG902,AG905,AG906,AG907")
+    path = MIXED_ADDED["foreign key"]
+    assert found(run) == [("AG904", path, at(root, path, "batch_op."))]
+    assert "FOREIGN KEY constraint failed [SQL: DROP TABLE users]" in run.findings[0]["message"]
+    assert run.code == 1
+
+
+IDS = (
+    '"""ids from 100"""\nfrom alembic import op\n\nrevision = "a1c0de000006"\n'
+    'down_revision = "a1c0de000005"\n\n\ndef upgrade():\n'
+    '    with op.batch_alter_table("users") as batch_op:\n'
+    '        batch_op.create_check_constraint("ck_users_id", "id >= 100")\n\n\n'
+    "def downgrade():\n    pass\n"
+)
+
+
+# (MariaDB refuses a CHECK on an AUTO_INCREMENT column whatever the rows)
+@pytest.mark.parametrize("engine", MIXED_ENGINES[:2])
+def test_constraint_on_made_up_keys_is_measured_without_seedings_rows(
+    project: Project, check: Check, request: pytest.FixtureRequest, tmp_path: Path, engine: str
+) -> None:
+    """A CHECK on users' key (id >= 100): NULL cannot take seeding's ids away, so the
+    statement runs again without seeding's rows (and, first, seeding's rows of posts,
+    which reference them), on the revision's rows 100 and 101: it passes, a note."""
+    root = project("mixed_rows")
+    if engine == "sqlite":
+        without_posts(root)
+    path = f"{VERSIONS}/a1c0de000006_ids_from_100.py"
+    (root / path).write_text(IDS, encoding="utf-8")
+    url = engine_url(engine, request, tmp_path)
+    run = check("--database-url", url, "--format", "json", "--ignore", "AG902,AG905,AG906,AG907")
+    assert found(run) == []
+    note = [note for note in notes(run) if note.startswith(path)]
+    assert len(note) == 1, notes(run)
+    assert "rows check made up for users" in note[0], note
+    assert "passed without them, on the rows the revisions wrote" in note[0], note
+    assert run.code == 0
+
+
+def without_posts(root: Path) -> None:
+    """check_mixed_rows without posts: SQLite's batch drops users, which fails where posts'
+    rows reference it (foreign keys on), whatever users holds."""
+    first = root / VERSIONS / "a1c0de000001_create_orgs_and_users.py"
+    created = first.read_text(encoding="utf-8")
+    posts = created[created.index("    # Its rows reference") : created.index("def downgrade")]
+    first.write_text(
+        created.replace(posts, "\n\n").replace('    op.drop_table("posts")\n', ""),
+        encoding="utf-8",
+    )
 
 
 UNIQUE_CODES = (
@@ -952,6 +1010,8 @@ def test_constraint_refused_by_written_rows_beside_made_up_ones_is_ag904(
     """A unique constraint over users.code, which the revision's two rows both hold as
     'a': it fails on them without the made-up rows too, so it stays AG904."""
     root = project("mixed_rows")
+    if engine == "sqlite":
+        without_posts(root)
     path = f"{VERSIONS}/a1c0de000006_unique_codes.py"
     (root / path).write_text(UNIQUE_CODES, encoding="utf-8")
     url = engine_url(engine, request, tmp_path)
@@ -976,15 +1036,8 @@ INSERTS = (
 
 def updated_first(root: Path, update: str, inserts: bool = False) -> None:
     """check_mixed_rows with revision 2's upgrade an UPDATE of users (after its INSERTs,
-    `inserts`) instead of the INSERTs alone, and no posts: SQLite's batch drops users,
-    which fails where posts' rows reference it (foreign keys on), whatever users holds."""
-    first = root / VERSIONS / "a1c0de000001_create_orgs_and_users.py"
-    created = first.read_text(encoding="utf-8")
-    posts = created[created.index("    # Its rows reference") : created.index("def downgrade")]
-    first.write_text(
-        created.replace(posts, "\n\n").replace('    op.drop_table("posts")\n', ""),
-        encoding="utf-8",
-    )
+    `inserts`) instead of the INSERTs alone, and no posts."""
+    without_posts(root)
     path = root / MIXED
     text = path.read_text(encoding="utf-8")
     body = (INSERTS if inserts else "") + f'    op.execute("{update}")\n'

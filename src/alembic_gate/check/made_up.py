@@ -13,11 +13,12 @@ reported as AG904.
 A table may hold both: the rows seeding made up and rows a revision added beside them
 (`inserted_into`: a plain INSERT, which leaves the made-up rows as they were). Seeding
 knows its own rows there by their primary keys (read before and after it fills the
-table), so the constraint is measured again without them: where it passes on the rows
-the revisions wrote, only made-up values broke it (a note); where it still fails, the
+table), so the constraint is measured again with their made-up values NULL (below), or,
+where NULL cannot take them away (a key), without them: where it passes on the rows the
+revisions wrote, only made-up values broke it (a note); where it still fails, the
 revisions' rows break it (AG904).
 
-A revision may also set columns of the made-up rows (`updated_columns`: an UPDATE's SET
+A revision may also have set columns of the made-up rows (`updated_columns`: an UPDATE's SET
 columns): their other columns still hold seeding's values. The constraint is then
 measured again with those set to NULL in seeding's rows (`Rows.nulling`), the values the
 revisions wrote kept: NULL passes a foreign key, a CHECK and a unique constraint, so where

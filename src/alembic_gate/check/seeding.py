@@ -901,12 +901,20 @@ class Retry:
         rest = sorted(set(self.tracker.held) - set(touched), key=str)
         last: BaseException | None = None
         kind = made_up.violation(first)
+        deleted = False
         if kind is not None and self.mixed:
             if not rolled_back:
                 self._undo()
             rolled_back = False
-            nulled = any(key in self.tracker.updated for key in self.mixed)
-            if self._made_up_nulled() if nulled else self._without_made_up():
+            # Seeding's values NULL first: its rows stay, for the statements after this
+            # one (a batch's DROP TABLE meets the rows that reference them). Deleting
+            # them is for what NULL cannot take away (a key), where revisions only
+            # inserted rows beside them.
+            nulled = self._made_up_nulled()
+            if not nulled and not any(key in self.tracker.updated for key in self.mixed):
+                self._undo()
+                deleted = self._without_made_up()
+            if nulled or deleted:
                 failure = Failure(error, held, kind, without_made_up=True)
                 failure.nulled = nulled
                 return failure
@@ -976,7 +984,8 @@ class Retry:
         statement again: True when it passes (NULL passes a foreign key, a CHECK and a
         unique constraint, so the made-up values broke it). When it fails there too, the
         revisions' values (or seeding's keys, or NOT NULL columns) break it: the caller
-        goes on to the emptied tables; on PostgreSQL the savepoint brings seeding's values
+        deletes seeding's rows instead (where revisions only inserted rows) or goes on to
+        the emptied tables; on PostgreSQL the savepoint brings seeding's values
         back, elsewhere they stay NULL until the tables are emptied and filled again."""
         tracker = self.tracker
         dialect = self.context.dialect
