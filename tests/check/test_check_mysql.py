@@ -5,14 +5,24 @@ sid's mysql-server): in containers of its own (`--db mysql --image`), and with
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import installed
 import pytest
 import sqlalchemy as sa
 
-from .conftest import MYSQL_IMAGE, PASSWORD, Run, containers_of, edit, line_of, tables
+from .conftest import (
+    MYSQL_IMAGE,
+    PASSWORD,
+    Run,
+    _scratch,
+    containers_of,
+    edit,
+    line_of,
+    tables,
+)
+from .test_check_servers import assert_stopped_at_its_line
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_env")]
 
@@ -172,3 +182,25 @@ def _drop_tables(url: str) -> None:
                 conn.exec_driver_sql(f"DROP TABLE `{name}`")
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+def mysql_root_url(mysql_server: str) -> Iterator[str]:
+    """An empty database of its own on the session's MySQL server, for root (who may read
+    performance_schema), dropped afterwards."""
+    yield from _scratch(mysql_server, "MySQL")
+
+
+@pytest.mark.timeout(120)  # it waited for good (900 s) before
+@pytest.mark.parametrize("driver", ["pymysql", "mysqldb"])
+def test_url_a_migration_waiting_on_its_own_process_is_stopped(
+    project: Project, check: Check, mysql_root_url: str, driver: str
+) -> None:
+    # MySQL 9 shows the exact holder in performance_schema.metadata_locks: the revision's
+    # own connection, idle in the transaction that read users.
+    if driver == "mysqldb":
+        installed.mysqlclient()
+    root = project("stuck")
+    url = sa.make_url(mysql_root_url).set(drivername=f"mysql+{driver}")
+    run = check("--database-url", url.render_as_string(hide_password=False), "--format", "json")
+    assert_stopped_at_its_line(run, root)

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import installed
 import pytest
 import sqlalchemy as sa
 
@@ -615,3 +616,37 @@ def test_a_failing_batch_call_is_reported_at_its_line(
     [failed] = [f for f in run.findings if f["code"] == "AG901"]
     assert "nosuch" in failed["message"]
     assert failed["line"] == line_of(revision, 'batch_op.alter_column("nosuch"')
+
+
+STUCK = "migrations/versions/c9e2b7d41a05_add_user_email.py"
+
+
+def assert_stopped_at_its_line(run: Run, root: Path) -> None:
+    """check_stuck's run: the ALTER that waited on the revision's own idle transaction was
+    cancelled and is AG901 at its line, saying why (not the 900 s limit, exit 3)."""
+    assert run.code == 1, run.out + run.err
+    [failed] = [f for f in run.findings if f["code"] == "AG901"]
+    assert (failed["path"], failed["line"]) == (STUCK, line_of(root / STUCK, "op.add_column"))
+    assert "another connection this process opened" in failed["message"]
+    assert "idle in a transaction" in failed["message"]
+    assert "SELECT count(*) FROM users" in failed["message"]
+    assert "--no-seed" not in failed["message"]  # the rows are not why
+    assert PASSWORD not in run.out + run.err and "Traceback" not in run.err
+
+
+@pytest.mark.mariadb
+@pytest.mark.timeout(120)  # it waited for good (900 s) before
+@pytest.mark.parametrize("driver", ["pymysql", "mysqldb"])
+def test_mariadb_a_migration_waiting_on_its_own_process_is_stopped(
+    project: Project, check: Check, mariadb_url: str, driver: str
+) -> None:
+    # "Waiting for table metadata lock" behind the revision's own idle transaction: as
+    # `alembic upgrade` does, check waited until its time limit (exit 3, no line). Now
+    # the watcher kills the waiting query (KILL QUERY) and says why.
+    if driver == "mysqldb":
+        installed.mysqlclient()
+    root = project("stuck")
+    url = sa.make_url(mariadb_url).set(drivername=f"mysql+{driver}")
+    plain = url.render_as_string(hide_password=False)
+    run = check("--database-url", plain, "--format", "json")
+    assert_stopped_at_its_line(run, root)

@@ -24,6 +24,7 @@ import pytest
 import sqlalchemy as sa
 
 from .conftest import PASSWORD, POSTGRES_IMAGE, PROJECTS, MysqldbScratch, Run, edit, tables
+from .test_check_servers import assert_stopped_at_its_line
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = ROOT / ".venv-sa14" / "bin" / "python"
@@ -313,3 +314,23 @@ def test_constraints_beside_updated_values_with_sqlalchemy_14(
     expected = [True] if codes and engine == "mariadb" else [True, not codes]
     assert nulled == expected, run.out
     assert run.code == (1 if codes else 0)
+
+
+@pytest.mark.timeout(120)  # it waited for good (900 s) before
+@pytest.mark.parametrize("driver", ["pymysql", "mysqldb"])
+def test_a_migration_waiting_on_its_own_process_is_stopped_on_14(
+    gate: Callable[[str], tuple[Path, Gate]],
+    python14: Path,
+    driver: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    # SQLAlchemy 1.4 (a SELECT on a legacy Connection begins no transaction of its own,
+    # the driver's does): the ALTER waits on MariaDB for the revision's idle connection.
+    if driver == "mysqldb" and subprocess.run([python14, "-c", "import MySQLdb"]).returncode:
+        consumers.missing("mysqlclient in .venv-sa14")
+    url = sa.make_url(request.getfixturevalue("mariadb_url")).set(drivername=f"mysql+{driver}")
+    root, check = gate("stuck")
+    run = check(
+        "check", "--database-url", url.render_as_string(hide_password=False), "--format", "json"
+    )
+    assert_stopped_at_its_line(run, root)

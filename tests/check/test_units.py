@@ -11,6 +11,7 @@ import installed
 import pytest
 from sqlalchemy.engine import make_url
 
+from alembic_gate.check import stuck
 from alembic_gate.check.locate import Models, ProjectFiles, created_in, deepest_in, real
 from alembic_gate.check.protocol import DatabaseSpec, Request, fill
 from alembic_gate.check.roundtrip import differences
@@ -188,3 +189,52 @@ def test_round_trip_differences_in_words() -> None:
         ("index ix on tags", "index ix on tags ((label)) appears only after the round trip"),
         ("table tags", "table tags (present) is gone after the round trip"),
     ]
+
+
+# -- stuck: whose MySQL/MariaDB metadata lock a waiter waits for ---------------------------
+
+WAIT = "Waiting for table metadata lock"
+THREADS = {
+    1: (1, "Query", WAIT, "app"),  # the ALTER, on env.py's connection
+    2: (2, "Sleep", "", "app"),  # the revision's own connection, idle in a transaction
+    3: (3, "Query", "executing", "app"),  # the watcher
+}
+
+
+def test_stuck_mysql_blockers_from_performance_schema() -> None:
+    locks = [
+        (1, "app", "users", "PENDING", "TRANSACTION"),
+        (1, "app", "users", "GRANTED", "TRANSACTION"),  # its own SHARED_UPGRADABLE
+        (2, "app", "users", "GRANTED", "TRANSACTION"),
+        (9, "app", "posts", "GRANTED", "TRANSACTION"),  # another table: not a blocker
+    ]
+    threads = {**THREADS, 9: (9, "Sleep", "", "app")}
+    assert stuck._mysql_blockers(1, locks, threads, None, 3) == {2}
+    # Someone else's read of users too: a blocker the watcher must never count as its own.
+    foreign = [*locks, (8, "app", "users", "GRANTED", "TRANSACTION")]
+    assert stuck._mysql_blockers(1, foreign, {**threads, 8: (8, "Sleep", "", "x")}, None, 3) == {
+        2,
+        8,
+    }
+    # A holder the process list does not show (another user's, no PROCESS privilege).
+    hidden = [*locks, (8, "app", "users", "GRANTED", "TRANSACTION")]
+    assert stuck._mysql_blockers(1, hidden, threads, None, 3) == {2, 8}
+    # LOCK TABLES (EXPLICIT): not an idle transaction, nothing is claimed.
+    explicit = [*locks, (2, "app", "users", "GRANTED", "EXPLICIT")]
+    assert stuck._mysql_blockers(1, explicit, threads, None, 3) == set()
+
+
+def test_stuck_mysql_blockers_without_a_lock_table() -> None:
+    started = {2: "t0"}
+    assert stuck._mysql_blockers(1, [], THREADS, started, 3) == {2}
+    # Without INNODB_TRX (no PROCESS privilege) foreign threads may be out of sight.
+    assert stuck._mysql_blockers(1, [], THREADS, None, 3) == set()
+    # Another thread on the database in a transaction, or busy, may hold it: counted, and
+    # a busy one outside a transaction may end, so nothing is claimed.
+    threads = {**THREADS, 7: (7, "Sleep", "", "app")}
+    assert stuck._mysql_blockers(1, [], threads, {**started, 7: "t1"}, 3) == {2, 7}
+    busy = {**THREADS, 6: (6, "Query", "Sending data", "app")}
+    assert stuck._mysql_blockers(1, [], busy, started, 3) == set()
+    # Threads on other databases are not counted.
+    elsewhere = {**THREADS, 5: (5, "Sleep", "", "other")}
+    assert stuck._mysql_blockers(1, [], elsewhere, {**started, 5: "t2"}, 3) == {2}

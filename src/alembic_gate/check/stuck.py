@@ -1,12 +1,20 @@
-"""A migration that waits on its own process (PostgreSQL, worker side).
+"""A migration that waits on its own process (PostgreSQL, MySQL, MariaDB; worker side).
 
 A revision (or the app it loads: Airflow's Flask-AppBuilder session) may open a
 connection of its own, read a table and leave that transaction open; the next ALTER of
 that table on env.py's connection then waits for a lock the idle connection holds, and
 nothing ends that transaction while the process waits: `alembic upgrade` hangs for
 good. The watcher notices it (every connection this process opened is known by its
-backend pid), cancels the waiting statement, so the revision fails at its line (AG901),
-and says why.
+backend pid, or MySQL's and MariaDB's thread id), cancels the waiting statement, so the
+revision fails at its line (AG901), and says why.
+
+On MySQL and MariaDB the wait is "Waiting for table metadata lock". Where
+performance_schema.metadata_locks shows the waiter's pending lock (MySQL 8+), its
+blockers are the threads granted a lock on that table; elsewhere (MariaDB, whose
+performance_schema is off by default) every other thread using the waiter's database
+that is in an InnoDB transaction or busy counts as one. Either way every blocker must
+be this process's, idle (Sleep) in a transaction; without the PROCESS privilege (which
+information_schema.INNODB_TRX asks for) and no metadata_locks, nothing is watched.
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ import threading
 from typing import Any
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, Engine
 from sqlalchemy.pool import Pool
 
 from alembic_gate.check import targets
@@ -26,6 +34,10 @@ INTERVAL = 1.0
 LOOKS = 3
 SHOWN = 120
 
+MYSQL = ("mysql", "mariadb")
+# Modules whose connections thread_id reads.
+MYSQL_DRIVERS = {"pymysql", "MySQLdb", "mysql", "mariadb", "aiomysql", "asyncmy"}
+
 # Connections of this process that wait for a lock, with each backend blocking them.
 WAITING = """
 SELECT w.pid, b.pid, b.state, b.xact_start, b.query
@@ -35,14 +47,31 @@ JOIN pg_stat_activity b ON b.pid = blocker.pid
 WHERE w.pid = ANY(:own) AND w.wait_event_type = 'Lock'
 """
 
+MYSQL_WAIT = "Waiting for table metadata lock"
+MYSQL_THREADS = "SELECT ID, COMMAND, STATE, DB FROM information_schema.PROCESSLIST"
+MYSQL_TRX = "SELECT trx_mysql_thread_id, trx_started FROM information_schema.INNODB_TRX"
+# Table metadata locks by server thread (MySQL 8+; empty where performance_schema is off).
+MYSQL_LOCKS = """
+SELECT t.PROCESSLIST_ID, m.OBJECT_SCHEMA, m.OBJECT_NAME, m.LOCK_STATUS, m.LOCK_DURATION
+FROM performance_schema.metadata_locks m
+JOIN performance_schema.threads t ON t.THREAD_ID = m.OWNER_THREAD_ID
+WHERE m.OBJECT_TYPE = 'TABLE'
+"""
+
 
 class Stuck(Observer):
-    """Watches PostgreSQL connections of this process for a wait no one can end."""
+    """Watches this process's PostgreSQL, MySQL and MariaDB connections for a wait no
+    one can end."""
 
     def __init__(self) -> None:
         # Backends of this process's connections (a list: appending is atomic, and the
         # watcher copies it while the migration's thread adds to it).
         self.own: list[int] = []
+        # Server thread ids of this process's MySQL and MariaDB connections.
+        self.threads: list[int] = []
+        # The last statement each of those ran (MySQL shows none for an idle thread).
+        self.last: dict[int, str] = {}
+        self.mysql = False
         self.url: URL | None = None
         self.stop = threading.Event()
         self.thread: threading.Thread | None = None
@@ -52,20 +81,39 @@ class Stuck(Observer):
     def install(self) -> None:
         """Learn the backend of every connection any pool of this process opens."""
         event.listen(Pool, "connect", self._connected)
+        event.listen(Engine, "before_cursor_execute", self._executing)
 
     def _connected(self, dbapi_connection: Any, record: Any) -> None:
+        self._learn(dbapi_connection)
+
+    def _learn(self, dbapi_connection: Any) -> None:
         pid = backend_pid(dbapi_connection)
         if pid is not None:
             self.own.append(pid)
+            return
+        thread = thread_id(dbapi_connection)
+        if thread is not None:
+            self.threads.append(thread)
+
+    def _executing(self, conn: Any, cursor: Any, statement: Any, *args: Any) -> None:
+        if not self.threads or conn.dialect.name not in MYSQL:
+            return
+        try:
+            thread = thread_id(getattr(conn.connection, "dbapi_connection", None))
+        except Exception:  # an invalidated connection: nothing to note
+            return
+        if thread is not None:
+            self.last[thread] = str(statement)
 
     def configured(self, context: Any) -> None:
         connection = context.connection
-        if context.dialect.name != "postgresql" or connection is None:
+        name = context.dialect.name
+        if name not in {"postgresql", *MYSQL} or connection is None:
             return
-        pid = backend_pid(getattr(connection.connection, "dbapi_connection", None))
-        if pid is not None:
-            self.own.append(pid)  # a connection check opened before it listened (lent)
+        # A connection check opened before it listened (lent).
+        self._learn(getattr(connection.connection, "dbapi_connection", None))
         if self.thread is None:
+            self.mysql = name in MYSQL
             self.url = targets.sync_url(connection.engine.url)
             self.thread = threading.Thread(target=self._watch, daemon=True)
             self.thread.start()
@@ -80,7 +128,10 @@ class Stuck(Observer):
         try:
             with targets.connect(self.url) as conn:
                 conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-                self._loop(conn)
+                if self.mysql:
+                    self._loop_mysql(conn)
+                else:
+                    self._loop(conn)
         except Exception:  # the watch is a help: the run goes on without it
             pass
 
@@ -95,6 +146,44 @@ class Stuck(Observer):
                 self.reason = _reason(stuck)
                 conn.execute(text("SELECT pg_cancel_backend(:pid)"), {"pid": stuck[0]})
                 last, count = None, 0
+
+    def _loop_mysql(self, conn: Any) -> None:
+        me = conn.exec_driver_sql("SELECT CONNECTION_ID()").scalar()
+        last, count = None, 0
+        while not self.stop.wait(INTERVAL):
+            own = set(self.threads) - {me}
+            stuck = self._look_mysql(conn, own, me) if own else None
+            count = count + 1 if stuck is not None and stuck == last else int(stuck is not None)
+            last = stuck
+            if stuck is not None and count >= LOOKS:
+                waiter, blocker, started = stuck
+                statement = self.last.get(blocker, "")
+                self.reason = _reason((waiter, f"thread {blocker}", started, statement))
+                conn.exec_driver_sql(f"KILL QUERY {int(waiter)}")
+                last, count = None, 0
+
+    def _look_mysql(self, conn: Any, own: set[int], me: int) -> tuple[Any, ...] | None:
+        threads = {row[0]: row for row in conn.exec_driver_sql(MYSQL_THREADS).all()}
+        waiters = [t for t in own if t in threads and threads[t][2] == MYSQL_WAIT]
+        if not waiters:
+            return None
+        try:
+            locks = conn.exec_driver_sql(MYSQL_LOCKS).all()
+        except Exception:  # no performance_schema, or no right to read it
+            locks = []
+        try:
+            open_trx = {row[0]: row[1] for row in conn.exec_driver_sql(MYSQL_TRX).all()}
+        except Exception:  # no PROCESS privilege: foreign threads may be out of sight
+            open_trx = None
+        for waiter in waiters:
+            blockers = _mysql_blockers(waiter, locks, threads, open_trx, me)
+            if not blockers:
+                continue
+            if all(b in own and b in threads and threads[b][1] == "Sleep" for b in blockers):
+                first = min(blockers)
+                started = open_trx.get(first) if open_trx else None
+                return (waiter, first, started)
+        return None
 
     def take(self) -> str:
         """Why the statement failed, once the watcher cancelled it ("" otherwise); said
@@ -116,16 +205,83 @@ def _stuck(rows: list[Any], own: set[int]) -> tuple[Any, ...] | None:
     return None
 
 
+def _mysql_blockers(
+    waiter: int,
+    locks: list[Any],
+    threads: dict[int, Any],
+    open_trx: dict[int, Any] | None,
+    me: int,
+) -> set[int]:
+    """The threads that may hold what `waiter` waits for; empty when that cannot be
+    told (every one of them must then be known to be idle in a transaction)."""
+    wanted = {(r[1], r[2]) for r in locks if r[0] == waiter and r[3] == "PENDING"}
+    if wanted:  # performance_schema says exactly who holds that table
+        holders = [r for r in locks if r[0] != waiter and (r[1], r[2]) in wanted]
+        if any(r[3] == "GRANTED" and r[4] != "TRANSACTION" for r in holders):
+            return set()  # LOCK TABLES, or a statement's own: not an idle transaction
+        # Every holder, also one out of sight in the process list (someone else's).
+        return {r[0] for r in holders if r[3] == "GRANTED"}
+    if open_trx is None:
+        return set()
+    # No lock table: every other thread on the waiter's database in a transaction, or
+    # running anything, may hold it.
+    database = threads[waiter][3]
+    blockers = {
+        t
+        for t, row in threads.items()
+        if t not in (waiter, me)
+        and row[3] == database
+        and (t in open_trx or row[1] not in ("Sleep", "Daemon"))
+    }
+    if any(t not in open_trx for t in blockers):
+        return set()  # busy, not idle in a transaction: it may end
+    return blockers
+
+
 def _reason(stuck: tuple[Any, ...]) -> str:
     flat = " ".join(str(stuck[3] or "").split())
     last = f"{flat[:SHOWN]}{'...' if len(flat) > SHOWN else ''}"
     return (
         "check cancelled the statement: it waited for a lock that another connection "
-        f"this process opened holds (backend {stuck[1]}), idle in a transaction whose last "
+        f"this process opened holds ({_backend(stuck[1])}), idle in a transaction whose last "
         f"statement was `{last}`; nothing ends that transaction while the migration "
         "waits, so `alembic upgrade` hangs here for good. Run the revision's queries on "
         "op.get_bind(), or end that connection's transaction before the next statement"
     )
+
+
+def _backend(which: Any) -> str:
+    return which if isinstance(which, str) else f"backend {which}"
+
+
+def thread_id(dbapi_connection: Any) -> int | None:
+    """The MySQL or MariaDB server thread (CONNECTION_ID()) of a DBAPI connection
+    (PyMySQL, mysqlclient, mysql-connector, MariaDB Connector/Python, aiomysql and asyncmy
+    as SQLAlchemy adapts them); None for others."""
+    inner = getattr(dbapi_connection, "_connection", dbapi_connection)
+    module = type(inner).__module__.split(".")[0]
+    if module not in MYSQL_DRIVERS:
+        return None
+    for getter in (_thread_id, _connection_id, _server_thread_id):
+        try:
+            thread = getter(inner)
+        except Exception:  # not this driver
+            continue
+        if isinstance(thread, int) and not isinstance(thread, bool):
+            return thread
+    return None
+
+
+def _thread_id(connection: Any) -> Any:
+    return connection.thread_id()
+
+
+def _connection_id(connection: Any) -> Any:
+    return connection.connection_id
+
+
+def _server_thread_id(connection: Any) -> Any:
+    return connection.server_thread_id[0]
 
 
 def backend_pid(dbapi_connection: Any) -> int | None:
