@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from alembic_gate.check import locate
+
+from .conftest import Run, line_of
 
 
 @pytest.mark.parametrize(
@@ -24,3 +27,77 @@ def test_a_file_python_cannot_parse_has_no_tree(tmp_path: Path, source: str) -> 
     path.write_text(source, encoding="utf-8")
     assert locate.tree(str(path)) is None
     assert locate._assigned_in_body("class A:\n    x = " + "-" * 5000 + "1\n", "x") is None
+
+
+# AG902 at the line where the difference lives: check runs for real on SQLite files.
+
+Project = Callable[[str], Path]
+Check = Callable[..., Run]
+USERS_REVISION = "migrations/versions/4f1c2a9e0b11_create_users.py"
+
+
+def _places(run: Run) -> dict[str, tuple[str, int]]:
+    return {f["message"]: (f["path"], f["line"]) for f in run.findings if f["code"] == "AG902"}
+
+
+CORE = '''"""Core tables, one class mapped onto them imperatively."""
+
+from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table
+from sqlalchemy.orm import registry
+
+metadata = MetaData()
+mapper_registry = registry(metadata=metadata)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "name",
+        String(60),
+        nullable=False,
+    ),
+    Column("email", String(120), index=True),
+    Column("nickname", String(40)),
+)
+
+posts = Table(
+    "posts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", ForeignKey("users.id"), nullable=False),
+    Column(
+        "title",
+        String(300),
+        nullable=False,
+    ),
+)
+
+
+class User:
+    """A user (mapped imperatively)."""
+
+    name: str
+    nickname: str | None
+
+
+mapper_registry.map_imperatively(User, users)
+
+
+class Base:
+    metadata = metadata
+'''
+
+
+def test_a_core_column_written_over_lines_is_placed_at_its_name(
+    project: Project, check: Check
+) -> None:
+    """Not the Table's line (posts: no class maps it)."""
+    root = project("generic")
+    models = root / "models.py"
+    models.write_text(CORE, encoding="utf-8")
+    run = check("--db", "sqlite", "--format", "json")
+    title = (
+        "column posts.title is VARCHAR(200) in the migrated database but VARCHAR(300) in the models"
+    )
+    assert _places(run)[title] == ("models.py", line_of(models, '"title",'))

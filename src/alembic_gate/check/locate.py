@@ -172,31 +172,30 @@ class Models:
         return any(getattr(meta, "tables", {}).get(key) is table for meta in self.metadata)
 
     def table(self, name: str, schema: str | None) -> Location | None:
-        classes = self._mapped().get(_key(name, schema), [])
-        for cls in classes:
+        for cls in self._mapped().get(_key(name, schema), []):
             found = _class_source(cls)
             if found is not None:
                 return found
-        core = self._core_table(name, schema, mapped=bool(classes))
+        core = self.core_table(name, schema)
         return (core[0], core[1].line) if core else None
 
     def column(self, table: str, schema: str | None, column: str) -> Location | None:
-        classes = self._mapped().get(_key(table, schema), [])
-        for cls in classes:
+        for cls in self._mapped().get(_key(table, schema), []):
             attr = _attribute_for(cls, column)
             for klass in cls.__mro__:
                 found = _attribute_source(klass, attr)
                 if found is not None:
                     return found
-        core = self._core_table(table, schema, mapped=bool(classes))
+        core = self.core_table(table, schema)
         if core is None:
             return self.table(table, schema)
         path, call = core
-        pattern = re.compile(rf"""Column\(\s*["']{re.escape(column)}["']""")
-        for number in range(call.line, call.end + 1):
-            if pattern.search(lines(path)[number - 1]):
-                return (path, number)
-        return (path, call.line)
+        return (path, dict(call.columns).get(column) or _column_line(path, call, column))
+
+    def core_table(self, name: str, schema: str | None) -> tuple[str, TableCall] | None:
+        """The Core `Table(...)` call of a table, where no declarative class maps it."""
+        mapped = bool(self._mapped().get(_key(name, schema)))
+        return self._core_table(name, schema, mapped=mapped)
 
     def _core_table(
         self, name: str, schema: str | None, mapped: bool
@@ -218,6 +217,15 @@ class Models:
         return best[1] if best else None
 
 
+def _column_line(path: str, call: TableCall, column: str) -> int:
+    """The line of `Column("column"` in a Table call the syntax tree did not tell."""
+    pattern = re.compile(rf"""Column\(\s*["']{re.escape(column)}["']""")
+    for number in range(call.line, call.end + 1):
+        if pattern.search(lines(path)[number - 1]):
+            return number
+    return call.line
+
+
 def _key(name: str, schema: str | None) -> str:
     """A table's key in its MetaData (and in `_mapped`)."""
     return f"{schema}.{name}" if schema else name
@@ -233,6 +241,8 @@ class TableCall:
     how: str
     line: int
     end: int
+    # Each `Column("name", ...)` argument's name and the line of that name.
+    columns: tuple[tuple[str, int], ...] = ()
 
     def rank(self, schema: str | None) -> int | None:
         """How sure it is that this call is the table of `schema` (0 surest), None
@@ -253,13 +263,35 @@ def table_calls(path: str) -> tuple[TableCall, ...]:
     for node in ast.walk(module):
         if not isinstance(node, ast.Call) or not node.args:
             continue
-        func, first = node.func, node.args[0]
-        called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-        if called == "Table" and isinstance(first, ast.Constant) and isinstance(first.value, str):
+        first = node.args[0]
+        if (
+            called_name(node) == "Table"
+            and isinstance(first, ast.Constant)
+            and isinstance(first.value, str)
+        ):
             schema, how = _schema_argument(node)
             end = node.end_lineno or node.lineno
-            found.append(TableCall(first.value, schema, how, node.lineno, end))
+            columns = _core_columns(node)
+            found.append(TableCall(first.value, schema, how, node.lineno, end, columns))
     return tuple(sorted(found, key=lambda call: call.line))
+
+
+def called_name(call: ast.Call) -> str | None:
+    """What a call calls, without its module: `Column` of `sa.Column(...)`."""
+    func = call.func
+    return func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+
+
+def _core_columns(table: ast.Call) -> tuple[tuple[str, int], ...]:
+    """The `Column("name", ...)` arguments of a Table call: each name and its line (a
+    column written over several lines is placed at its name)."""
+    found = []
+    for arg in table.args[1:]:
+        if isinstance(arg, ast.Call) and called_name(arg) == "Column" and arg.args:
+            first = arg.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                found.append((first.value, first.lineno))
+    return tuple(found)
 
 
 def _schema_argument(call: ast.Call) -> tuple[str | None, str]:
