@@ -101,3 +101,18 @@ def test_a_core_column_written_over_lines_is_placed_at_its_name(
         "column posts.title is VARCHAR(200) in the migrated database but VARCHAR(300) in the models"
     )
     assert _places(run)[title] == ("models.py", line_of(models, '"title",'))
+
+
+def test_a_class_mapped_imperatively_is_placed_at_the_tables_column(
+    project: Project, check: Check
+) -> None:
+    """Not at the class's annotations, which declare no column (users: map_imperatively)."""
+    root = project("generic")
+    models = root / "models.py"
+    models.write_text(CORE, encoding="utf-8")
+    run = check("--db", "sqlite", "--format", "json")
+    found = _places(run)
+    name = "column users.name is VARCHAR(50) in the migrated database but VARCHAR(60) in the models"
+    nickname = "column users.nickname is in the models but not in the migrated database"
+    assert found[name] == ("models.py", line_of(models, '"name",'))
+    assert found[nickname] == ("models.py", line_of(models, 'Column("nickname"'))

@@ -171,8 +171,13 @@ class Models:
         """Whether `table` is the one a target MetaData holds under `key`."""
         return any(getattr(meta, "tables", {}).get(key) is table for meta in self.metadata)
 
+    def classes(self, name: str, schema: str | None) -> list[type[Any]]:
+        """The declarative classes that map the table (a class mapped imperatively onto
+        a Core Table declares nothing of it: the Table does)."""
+        return [cls for cls in self._mapped().get(_key(name, schema), []) if _declarative(cls)]
+
     def table(self, name: str, schema: str | None) -> Location | None:
-        for cls in self._mapped().get(_key(name, schema), []):
+        for cls in self.classes(name, schema):
             found = _class_source(cls)
             if found is not None:
                 return found
@@ -180,7 +185,7 @@ class Models:
         return (core[0], core[1].line) if core else None
 
     def column(self, table: str, schema: str | None, column: str) -> Location | None:
-        for cls in self._mapped().get(_key(table, schema), []):
+        for cls in self.classes(table, schema):
             attr = _attribute_for(cls, column)
             for klass in cls.__mro__:
                 found = _attribute_source(klass, attr)
@@ -215,6 +220,13 @@ class Models:
                 if best is None or rank < best[0]:
                     best = (rank, (path, call))
         return best[1] if best else None
+
+
+def _declarative(cls: type[Any]) -> bool:
+    """Whether a mapped class is declarative (its body declares the table), not one
+    mapped with `registry.map_imperatively` / `mapper()` onto a Core Table (which
+    SQLAlchemy gives a `__table__` too, and no registry of a declarative base)."""
+    return hasattr(cls, "__tablename__") or hasattr(cls, "_sa_registry")
 
 
 def _column_line(path: str, call: TableCall, column: str) -> int:
