@@ -9,7 +9,7 @@ import pytest
 
 from alembic_gate.check import locate
 
-from .conftest import Run, line_of
+from .conftest import Run, edit, line_of
 
 
 @pytest.mark.parametrize(
@@ -116,3 +116,28 @@ def test_a_class_mapped_imperatively_is_placed_at_the_tables_column(
     nickname = "column users.nickname is in the models but not in the migrated database"
     assert found[name] == ("models.py", line_of(models, '"name",'))
     assert found[nickname] == ("models.py", line_of(models, 'Column("nickname"'))
+
+
+MIXIN = '''
+
+class Named:
+    """Columns every named thing has."""
+
+    @declared_attr
+    def nickname(cls) -> Mapped[str | None]:
+        return mapped_column(String(40))
+
+'''
+
+
+def test_a_column_of_a_mixins_declared_attr_is_placed_in_the_mixin(
+    project: Project, check: Check
+) -> None:
+    root = project("drift")
+    models = root / "models.py"
+    edit(models, "mapped_column\n", "mapped_column, declared_attr\n")
+    edit(models, "\nclass User(Base):", MIXIN + "class User(Named, Base):")
+    edit(models, "    nickname: Mapped[str | None] = mapped_column(String(40))\n", "")
+    run = check("--db", "sqlite", "--format", "json")
+    place = _places(run)["column users.nickname is in the models but not in the migrated database"]
+    assert place == ("models.py", line_of(models, "def nickname"))

@@ -386,11 +386,29 @@ def _assigned_in_body(source: str, attr: str) -> int | None:
             targets = statement.targets
         elif isinstance(statement, ast.AnnAssign):
             targets = [statement.target]
+        elif isinstance(statement, ast.FunctionDef) and _declared_attr(statement):
+            targets = [ast.Name(statement.name)]
         else:
             continue
         if any(isinstance(t, ast.Name) and t.id == attr for t in targets):
             return statement.lineno - 1
     return None
+
+
+def _declared_attr(function: ast.FunctionDef) -> bool:
+    """Whether a method is a `@declared_attr` (`.cascading`, `.directive`, `sa.orm.` too):
+    a column a mixin gives each class, written in the mixin."""
+    for decorator in function.decorator_list:
+        node = decorator.func if isinstance(decorator, ast.Call) else decorator
+        names = set()
+        while isinstance(node, ast.Attribute):
+            names.add(node.attr)
+            node = node.value
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        if "declared_attr" in names:
+            return True
+    return False
 
 
 def revision_message(rev: Any) -> str:
