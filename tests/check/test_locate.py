@@ -40,6 +40,35 @@ def _places(run: Run) -> dict[str, tuple[str, int]]:
     return {f["message"]: (f["path"], f["line"]) for f in run.findings if f["code"] == "AG902"}
 
 
+def test_a_table_only_the_database_has_is_placed_at_its_create_table(
+    project: Project, check: Check
+) -> None:
+    """Not the revision's `def upgrade` line (nor nowhere, for one made by SQL text)."""
+    root = project("generic")
+    revision = root / USERS_REVISION
+    legacy = (
+        '\n    op.create_table(\n        "legacy",\n'
+        '        sa.Column("id", sa.Integer(), primary_key=True),\n    )\n'
+        '    op.execute("CREATE TABLE raw_legacy (id INTEGER PRIMARY KEY)")\n'
+    )
+    edit(
+        revision,
+        '        sa.PrimaryKeyConstraint("id"),\n    )\n',
+        '        sa.PrimaryKeyConstraint("id"),\n    )\n' + legacy,
+    )
+    run = check("--db", "sqlite", "--format", "json")
+    assert _places(run) == {
+        "table legacy is in the migrated database but not in the models": (
+            USERS_REVISION,
+            line_of(revision, '"legacy"') - 1,
+        ),
+        "table raw_legacy is in the migrated database but not in the models": (
+            USERS_REVISION,
+            line_of(revision, "CREATE TABLE raw_legacy"),
+        ),
+    }
+
+
 CORE = '''"""Core tables, one class mapped onto them imperatively."""
 
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table

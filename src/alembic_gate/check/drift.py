@@ -19,7 +19,7 @@ from alembic.autogenerate import render_python_code
 from alembic.operations import ops
 from alembic.runtime.migration import MigrationContext
 
-from alembic_gate.check.locate import Location, Models, created_in
+from alembic_gate.check.locate import Location, Models, created_in, table_created_at
 from alembic_gate.check.protocol import RawFinding
 from alembic_gate.shared import drivers
 
@@ -94,7 +94,9 @@ class Describer:
             where = self.models.table(table.name, table.schema)
             if kind == "add_table":
                 return f"table {name} {_MISSING}", where
-            return f"table {name} {_EXTRA}", where or self._created_in(table.schema, table.name)
+            created = table_created_at(self.revisions, table.name, table.schema)
+            where = created or where or self._created_in(table.schema, table.name)
+            return f"table {name} {_EXTRA}", where
         if kind in {"add_column", "remove_column"}:
             schema, tname, column = diff[1:4]
             name = f"{_qualified(schema, tname)}.{column.name}"

@@ -145,6 +145,48 @@ def created_in(
     return None
 
 
+def table_created_at(revisions: Iterable[str], name: str, schema: str | None) -> Location | None:
+    """The statement of an upgrade that creates table `name`: `op.create_table("name", ...)`
+    (with that `schema=`, or none), or SQL text saying `CREATE TABLE name`, in the first
+    revision file (newest first: the creation that made the table there now) that has one."""
+    sql = re.compile(
+        rf"""CREATE\s+TABLE\s+(IF\s+NOT\s+EXISTS\s+)?([`"\[]?\w+[`"\]]?\.)?[`"\[]?{re.escape(name)}\b""",
+        re.IGNORECASE,
+    )
+    for path in revisions:
+        for statement in _upgrade_statements(path):
+            if _creates(statement, name, schema) or any(
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and sql.search(node.value)
+                for node in ast.walk(statement)
+            ):
+                return (path, statement.lineno)
+    return None
+
+
+def _upgrade_statements(path: str) -> Iterator[ast.stmt]:
+    """The simple statements (calls, assignments) of a revision file's upgrade functions."""
+    module = tree(path)
+    for function in module.body if module else ():
+        if isinstance(function, ast.FunctionDef) and function.name.startswith("upgrade"):
+            for node in ast.walk(function):
+                if isinstance(node, ast.Expr | ast.Assign | ast.AnnAssign):
+                    yield node
+
+
+def _creates(statement: ast.stmt, name: str, schema: str | None) -> bool:
+    """Whether a statement is `op.create_table("name", ...)` of that schema."""
+    call = getattr(statement, "value", None)
+    if not isinstance(call, ast.Call) or called_name(call) != "create_table" or not call.args:
+        return False
+    first = call.args[0]
+    if not (isinstance(first, ast.Constant) and first.value == name):
+        return False
+    named, how = _schema_argument(call)
+    return how != "literal" or named == schema
+
+
 class Models:
     """Finds the source of the model that maps a table, and of its columns.
 
