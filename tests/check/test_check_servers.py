@@ -548,9 +548,9 @@ def create_items(revision: str, down: str | None, schema: str | None) -> tuple[s
 def test_postgres_table_not_in_the_models_is_located_at_its_schemas_revision(
     project: Project, check: Check, postgres_url: str
 ) -> None:
-    """A table in the database that no model has is located at the revision that created
-    it: of two revisions creating a table of that name, the one naming its schema (the
-    newer one, which creates public's, is read first)."""
+    """A table in the database that no model has is located at the op.create_table that
+    created it: of two revisions creating a table of that name, the one naming its schema
+    (the newer one, which creates public's, is read first)."""
     audit = create_items("a1", None, "audit")
     root = two_schema_project(project, audit, create_items("p2", "a1", None))
     item = ORM_ITEM.format(name="Item", args="").replace("    name: Mapped", "    # name: Mapped")
@@ -559,7 +559,7 @@ def test_postgres_table_not_in_the_models_is_located_at_its_schemas_revision(
     [finding] = run.findings
     assert finding["message"].startswith("table audit.items is in the migrated database")
     path = f"migrations/versions/{audit[0]}"
-    assert (finding["path"], finding["line"]) == (path, line_of(root / path, "def upgrade"))
+    assert (finding["path"], finding["line"]) == (path, line_of(root / path, "op.create_table"))
 
 
 HOLDS_USERS = """def upgrade() -> None:

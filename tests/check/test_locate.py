@@ -170,3 +170,15 @@ def test_a_column_of_a_mixins_declared_attr_is_placed_in_the_mixin(
     run = check("--db", "sqlite", "--format", "json")
     place = _places(run)["column users.nickname is in the models but not in the migrated database"]
     assert place == ("models.py", line_of(models, "def nickname"))
+
+
+def test_a_create_table_without_schema_is_not_another_schemas_table(tmp_path: Path) -> None:
+    """audit.items was created by the older revision naming its schema; the newer one
+    creates the default schema's items."""
+    older, newer = tmp_path / "a1.py", tmp_path / "p2.py"
+    body = 'def upgrade():\n    op.create_table("items", sa.Column("id", sa.Integer){})\n'
+    older.write_text(body.format(', schema="audit"'), encoding="utf-8")
+    newer.write_text(body.format(""), encoding="utf-8")
+    revisions = [str(newer), str(older)]
+    assert locate.table_created_at(revisions, "items", "audit") == (str(older), 2)
+    assert locate.table_created_at(revisions, "items", None) == (str(newer), 2)

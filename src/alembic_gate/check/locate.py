@@ -147,22 +147,28 @@ def created_in(
 
 def table_created_at(revisions: Iterable[str], name: str, schema: str | None) -> Location | None:
     """The statement of an upgrade that creates table `name`: `op.create_table("name", ...)`
-    (with that `schema=`, or none), or SQL text saying `CREATE TABLE name`, in the first
-    revision file (newest first: the creation that made the table there now) that has one."""
+    or SQL text saying `CREATE TABLE name`. Revision files are read newest first (the
+    creation that made the table there now); a create_table whose `schema=` is that schema
+    (or absent, for the default one) comes before one whose schema is an expression, SQL
+    text, or one without `schema=` for a table of another schema."""
     sql = re.compile(
         rf"""CREATE\s+TABLE\s+(IF\s+NOT\s+EXISTS\s+)?([`"\[]?\w+[`"\]]?\.)?[`"\[]?{re.escape(name)}\b""",
         re.IGNORECASE,
     )
+    best: tuple[int, Location] | None = None
     for path in revisions:
         for statement in _upgrade_statements(path):
-            if _creates(statement, name, schema) or any(
+            rank = _creates(statement, name, schema)
+            if rank is None and any(
                 isinstance(node, ast.Constant)
                 and isinstance(node.value, str)
                 and sql.search(node.value)
                 for node in ast.walk(statement)
             ):
-                return (path, statement.lineno)
-    return None
+                rank = 1
+            if rank is not None and (best is None or rank < best[0]):
+                best = (rank, (path, statement.lineno))
+    return best[1] if best else None
 
 
 def _upgrade_statements(path: str) -> Iterator[ast.stmt]:
@@ -175,16 +181,17 @@ def _upgrade_statements(path: str) -> Iterator[ast.stmt]:
                     yield node
 
 
-def _creates(statement: ast.stmt, name: str, schema: str | None) -> bool:
-    """Whether a statement is `op.create_table("name", ...)` of that schema."""
+def _creates(statement: ast.stmt, name: str, schema: str | None) -> int | None:
+    """How sure it is that a statement is the `op.create_table("name", ...)` of that
+    schema (0 surest, as `TableCall.rank`), None when it is none."""
     call = getattr(statement, "value", None)
     if not isinstance(call, ast.Call) or called_name(call) != "create_table" or not call.args:
-        return False
+        return None
     first = call.args[0]
     if not (isinstance(first, ast.Constant) and first.value == name):
-        return False
+        return None
     named, how = _schema_argument(call)
-    return how != "literal" or named == schema
+    return TableCall(name, named, how, call.lineno, call.lineno).rank(schema)
 
 
 class Models:
