@@ -671,8 +671,8 @@ def test_an_index_changed_under_its_name_is_one_finding(project: Project, check:
         "index ix_users_email on users is (email) in the migrated database "
         "but unique (email, name) in the models"
     )
-    # Where the models' side is: the class, as for any index of several columns.
-    assert (finding["path"], finding["line"]) == ("models.py", line_of(models, "class User"))
+    # Where the models' side is: its Index(...), not the class.
+    assert (finding["path"], finding["line"]) == ("models.py", line_of(models, "Index("))
     assert finding["fix"] == (
         "op.drop_index(op.f('ix_users_email'), table_name='users')\n"
         "op.create_index('ix_users_email', 'users', ['email', 'name'], unique=True)"

@@ -40,6 +40,61 @@ def _places(run: Run) -> dict[str, tuple[str, int]]:
     return {f["message"]: (f["path"], f["line"]) for f in run.findings if f["code"] == "AG902"}
 
 
+DECLARED = """
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        UniqueConstraint(
+            "name",
+            "email",
+            name="uq_users_name_email",
+        ),
+        Index("ix_users_email_name", "email", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(
+        String(50),
+        index=True,
+    )
+    email: Mapped[str | None] = mapped_column(String(120), index=True)
+"""
+
+
+def test_an_index_or_constraint_is_placed_at_its_declaration(
+    project: Project, check: Check
+) -> None:
+    """Not the class line: the Index(...), UniqueConstraint(...) of __table_args__, the
+    `index=True` of a column written over lines, and an Index(...) after the class."""
+    root = project("generic")
+    models = root / "models.py"
+    edit(models, "import ForeignKey, String", "import ForeignKey, Index, String, UniqueConstraint")
+    start = models.read_text(encoding="utf-8").index("\nclass User(Base):")
+    end = models.read_text(encoding="utf-8").index("\nclass Post(Base):")
+    text = models.read_text(encoding="utf-8")
+    text = text[:start] + DECLARED + text[end:]
+    text += '\n\nIndex("ix_posts_user_title", Post.user_id, Post.title)\n'
+    models.write_text(text, encoding="utf-8")
+    run = check("--db", "sqlite", "--format", "json")
+    assert run.code == 1
+    places = {message.split(" is ")[0]: place for message, place in _places(run).items()}
+    assert places == {
+        "unique constraint uq_users_name_email on users(name, email)": (
+            "models.py",
+            line_of(models, "UniqueConstraint("),
+        ),
+        "index ix_users_email_name on users(email, name)": (
+            "models.py",
+            line_of(models, 'Index("ix_users_email_name"'),
+        ),
+        "index ix_users_name on users(name)": ("models.py", line_of(models, "index=True,")),
+        "index ix_posts_user_title on posts(user_id, title)": (
+            "models.py",
+            line_of(models, 'Index("ix_posts_user_title"'),
+        ),
+    }
+
+
 def test_a_table_only_the_database_has_is_placed_at_its_create_table(
     project: Project, check: Check
 ) -> None:

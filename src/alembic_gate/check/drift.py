@@ -19,6 +19,7 @@ from alembic.autogenerate import render_python_code
 from alembic.operations import ops
 from alembic.runtime.migration import MigrationContext
 
+from alembic_gate.check import declared
 from alembic_gate.check.locate import Location, Models, created_in, table_created_at
 from alembic_gate.check.protocol import RawFinding
 from alembic_gate.shared import drivers
@@ -163,9 +164,12 @@ class Describer:
         if kind in {"add_fk", "remove_fk"}:
             referred = getattr(item, "referred_table", None)
             described += f" referring to {getattr(referred, 'name', '?')}"
-        if len(columns) == 1:
+        where = None
+        if kind.startswith("add_"):
+            where = declared.declaration(self.models, kind, item, tname, schema, columns)
+        if where is None and len(columns) == 1:
             where = self.models.column(tname, schema, columns[0])
-        else:
+        elif where is None:
             where = self.models.table(tname, schema)
         state = _MISSING if kind.startswith("add_") else _EXTRA
         return f"{described} {state}", where

@@ -1,0 +1,209 @@
+"""Where the models declare an index or constraint: read from their source, not run.
+
+SQLAlchemy keeps no line for an `Index(...)`, a `UniqueConstraint(...)` or a column's
+`index=True`: AG902 of one the database lacks (or has differently) is placed where it
+is written, found in the source of the classes (and their mixins) or the Core `Table(...)`
+that holds the table: the call of that kind with that name; else the one of those columns
+(written inside the class or Table, or after it naming the class: `Index("ix", User.email)`);
+else, for one column, the `index=True` / `unique=True` of that column.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from collections.abc import Iterable, Iterator, Sequence
+from functools import cache
+from typing import Any
+
+from alembic_gate.check.locate import Location, Models, called_name, real, tree
+from alembic_gate.shared.records import record
+
+# The calls that declare what each kind of difference adds.
+CALLS = {
+    "add_index": frozenset({"Index"}),
+    "add_constraint": frozenset({"UniqueConstraint", "CheckConstraint", "PrimaryKeyConstraint"}),
+    "add_fk": frozenset({"ForeignKeyConstraint"}),
+}
+# The calls that declare a column, whose `index=True` / `unique=True` is a declaration.
+COLUMN_CALLS = frozenset({"Column", "mapped_column", "Field"})
+
+
+@record(frozen=True)
+class Span:
+    """Lines `first` to `last` of `path` hold the table's class (or a mixin) or Table call;
+    `owner` is the class's name (None for a Table call)."""
+
+    path: str
+    first: int
+    last: int
+    owner: str | None = None
+
+
+@record(frozen=True)
+class Declaration:
+    """An Index(...) or ...Constraint(...) call: what it calls, the name it gives, the
+    columns it names (None when one is an expression), its line, and the names its
+    arguments take attributes of (`User` of `User.email`)."""
+
+    called: str
+    name: str | None
+    columns: tuple[str, ...] | None
+    line: int
+    roots: frozenset[str]
+
+
+def declaration(
+    models: Models, kind: str, item: Any, table: str, schema: str | None, columns: Sequence[str]
+) -> Location | None:
+    """Where the models declare the index or constraint `item` that a difference of
+    `kind` (add_index, add_constraint, add_fk) adds to `table`; None when it cannot be
+    told."""
+    name = getattr(item, "name", None)
+    found = place(
+        list(spans(models, table, schema)), kind, name if isinstance(name, str) else None, columns
+    )
+    if found is not None or len(columns) != 1:
+        return found
+    column = models.column(table, schema, columns[0])
+    words = ("index", "unique") if kind == "add_index" else ("unique",)
+    line = keyword_line(column[0], column[1], words) if column else None
+    return (column[0], line) if column and line else None
+
+
+def spans(models: Models, table: str, schema: str | None) -> Iterator[Span]:
+    """The source of each declarative class mapping `table` and of each mixin or base of
+    it with `__table_args__` of its own, and of the Core Table call where no class maps it."""
+    for cls in models.classes(table, schema):
+        for klass in [c for c in cls.__mro__ if c is cls or "__table_args__" in vars(c)]:
+            try:
+                path = inspect.getsourcefile(klass)
+                source, first = inspect.getsourcelines(klass)
+            except (OSError, TypeError):
+                continue
+            if path:
+                yield Span(real(path), first, first + len(source) - 1, klass.__name__)
+    core = models.core_table(table, schema)
+    if core is not None:
+        yield Span(core[0], core[1].line, core[1].end)
+
+
+def place(
+    spans: Sequence[Span], kind: str, name: str | None, columns: Sequence[str]
+) -> Location | None:
+    """The line that declares the index or constraint a difference of `kind` adds."""
+    calls = CALLS.get(kind, frozenset())
+    found = [
+        (span, item) for span in spans for item in declarations(span.path) if item.called in calls
+    ]
+    named = [(span, item) for span, item in found if name and item.name == name]
+    if named:
+        return (named[0][0].path, named[0][1].line)
+    wanted = tuple(columns)
+    for span, item in found:
+        if item.columns == wanted and _belongs(item, span):
+            return (span.path, item.line)
+    return None
+
+
+def _belongs(item: Declaration, span: Span) -> bool:
+    """Written inside the class or Table, or naming the class in its arguments."""
+    return span.first <= item.line <= span.last or (
+        span.owner is not None and span.owner in item.roots
+    )
+
+
+def keyword_line(path: str, line: int, keywords: Iterable[str]) -> int | None:
+    """The line of the first of `keywords` set to True in the column declared at `line`
+    (`index=True` on the third line of a column written over five)."""
+    module = tree(path)
+    if module is None:
+        return None
+    wanted = tuple(keywords)
+    calls = [
+        node
+        for node in ast.walk(module)
+        if isinstance(node, ast.Call)
+        and called_name(node) in COLUMN_CALLS
+        and node.lineno <= line <= (node.end_lineno or node.lineno)
+    ]
+    for call in sorted(calls, key=lambda node: (node.end_lineno or 0) - node.lineno):
+        for word in wanted:
+            for keyword in call.keywords:
+                value = keyword.value
+                if keyword.arg == word and isinstance(value, ast.Constant) and value.value is True:
+                    return keyword.lineno
+    return None
+
+
+@cache
+def declarations(path: str) -> tuple[Declaration, ...]:
+    """Every Index(...) and ...Constraint(...) call of a Python file, in order."""
+    module = tree(path)
+    if module is None:
+        return ()
+    every = frozenset().union(*CALLS.values())
+    found = []
+    for node in ast.walk(module):
+        if isinstance(node, ast.Call) and called_name(node) in every:
+            found.append(_declaration(node))
+    return tuple(sorted(found, key=lambda item: item.line))
+
+
+def _declaration(call: ast.Call) -> Declaration:
+    called = str(called_name(call))
+    arguments = list(call.args)
+    name = _keyword_string(call, "name")
+    if called == "Index" and arguments:
+        first = arguments.pop(0)
+        name = (
+            first.value
+            if isinstance(first, ast.Constant) and isinstance(first.value, str)
+            else None
+        )
+    if called == "ForeignKeyConstraint":
+        arguments = arguments[:1]
+    if called == "CheckConstraint":
+        arguments = []
+    names = [_column_name(arg) for arg in _flat(arguments)]
+    columns = None if any(n is None for n in names) else tuple(str(n) for n in names)
+    roots = frozenset(root for arg in arguments for root in _roots(arg))
+    return Declaration(called, name, columns, call.lineno, roots)
+
+
+def _keyword_string(call: ast.Call, word: str) -> str | None:
+    for keyword in call.keywords:
+        value = keyword.value
+        if keyword.arg == word and isinstance(value, ast.Constant) and isinstance(value.value, str):
+            return value.value
+    return None
+
+
+def _flat(arguments: Iterable[ast.expr]) -> list[ast.expr]:
+    """The arguments, the elements of a list or tuple argument in their place."""
+    found: list[ast.expr] = []
+    for arg in arguments:
+        found += arg.elts if isinstance(arg, ast.List | ast.Tuple) else [arg]
+    return found
+
+
+def _column_name(arg: ast.expr) -> str | None:
+    """ "email" of `"email"`, `User.email`, `users.c.email`, `email`; None for an expression."""
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        return arg.value.rsplit(".", 1)[-1]
+    if isinstance(arg, ast.Attribute):
+        return arg.attr
+    if isinstance(arg, ast.Name):
+        return arg.id
+    return None
+
+
+def _roots(arg: ast.expr) -> Iterable[str]:
+    """The names whose attributes an argument reads: `User` of `User.email`."""
+    for node in ast.walk(arg):
+        if isinstance(node, ast.Attribute):
+            value = node.value
+            while isinstance(value, ast.Attribute):
+                value = value.value
+            if isinstance(value, ast.Name):
+                yield value.id
