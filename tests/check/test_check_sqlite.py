@@ -256,7 +256,10 @@ def test_env_py_options_and_x_arguments_are_honoured(project: Project, check: Ch
         finding["message"] == "table legacy_audit is in the migrated database but not in the models"
     )
     revision = "migrations/versions/8b2f4d6e0a57_create_legacy_audit.py"
-    assert (finding["path"], finding["line"]) == (revision, line_of(root / revision, "def upgrade"))
+    assert (finding["path"], finding["line"]) == (
+        revision,
+        line_of(root / revision, "op.create_table("),
+    )
     assert finding["fix"] == "op.drop_table('legacy_audit')"
 
 
