@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -93,6 +94,50 @@ def test_an_index_or_constraint_is_placed_at_its_declaration(
             line_of(models, 'Index("ix_posts_user_title"'),
         ),
     }
+
+
+SITE_MODELS = '''"""Models of an installed package."""
+
+from sqlalchemy import String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    email: Mapped[str | None] = mapped_column(String(120), index=True)
+    nickname: Mapped[str | None] = mapped_column(String(40))
+'''
+
+
+def test_models_of_an_installed_package_are_placed_at_the_projects_import(
+    project: Project, check: Check, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A path outside the project is no place for a finding (SARIF and GitLab need one in
+    the project): the env.py line that imports the models, the package's file named."""
+    root = project("generic")
+    package = tmp_path / "venv/lib/python3/site-packages/shopmodels"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "models.py").write_text(SITE_MODELS, encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", f"{package.parent}{os.pathsep}{os.environ['PYTHONPATH']}")
+    env_py = root / "migrations/env.py"
+    edit(env_py, "from models import Base\n", "from shopmodels.models import Base\n")
+    run = check("--db", "sqlite", "--format", "json")
+    assert run.code == 1
+    nickname = "column users.nickname is in the models but not in the migrated database"
+    place = ("migrations/env.py", line_of(env_py, "from shopmodels.models import Base"))
+    found = _places(run)
+    line = line_of(package / "models.py", "nickname:")
+    where = f"(declared in shopmodels/models.py:{line}, outside the project)"
+    assert found[f"{nickname} {where}"] == place
+    assert not [path for path, _ in found.values() if path.startswith("/")]
 
 
 def test_a_table_only_the_database_has_is_placed_at_its_create_table(

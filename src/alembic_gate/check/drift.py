@@ -81,6 +81,15 @@ class Describer:
         # Revision files, newest first: where a table that is not in the models came from.
         self.revisions = revisions
 
+    def inside(self, message: str, where: Location | None) -> tuple[str, Location | None]:
+        """A place in the project: one outside it (models of an installed package) is
+        named in the message, the finding placed at the project's line bringing it in."""
+        outside = self.models.outside(where) if where else None
+        if outside is None:
+            return message, where
+        shown, line = outside
+        return f"{message} (declared in {shown}, outside the project)", line
+
     def describe(self, diff: Any) -> tuple[str, Location | None]:
         if isinstance(diff, list):
             parts = [self._describe_one(d) for d in diff]
@@ -259,10 +268,10 @@ def findings(
         for index, (parent, op, diff) in enumerate(items):
             if index in added_for:  # a change: the removal, then the addition
                 _, new_op, new_diff = items[added_for[index]]
-                message, where = describer.changed(diff, new_diff)
+                message, where = describer.inside(*describer.changed(diff, new_diff))
                 found.append(_finding(message, where, render([op, new_op], parent, context)))
             elif index not in paired:
-                message, where = describer.describe(diff)
+                message, where = describer.inside(*describer.describe(diff))
                 found.append(_finding(message, where, render([op], parent, context)))
     return found
 

@@ -201,9 +201,10 @@ class Models:
     MetaData alembic compares with). Other mapped classes are left out: a revision's own
     declarative classes, which read or fix rows (Superset's), name the same tables."""
 
-    def __init__(self, project: ProjectFiles, metadata: Iterable[Any]) -> None:
+    def __init__(self, project: ProjectFiles, metadata: Iterable[Any], env_py: str = "") -> None:
         self.project = project
         self.metadata = list(metadata)
+        self.env_py = real(env_py) if env_py else ""
         self._classes: dict[str, list[type[Any]]] | None = None
 
     def _mapped(self) -> dict[str, list[type[Any]]]:
@@ -251,6 +252,42 @@ class Models:
         mapped = bool(self._mapped().get(_key(name, schema)))
         return self._core_table(name, schema, mapped=mapped)
 
+    def outside(self, where: Location) -> tuple[str, Location | None] | None:
+        """For a place outside the project (models of an installed package): how to name
+        it (`shopmodels/models.py:17`) and the project's line that brings it in; None for
+        a place in the project."""
+        path, line = where
+        if path in self.project:
+            return None
+        module = _module_of(path)
+        if module is None:
+            return f"{os.path.basename(path)}:{line}", self._target_line()
+        shown = module.replace(".", "/") + (
+            "/__init__.py" if path.endswith("__init__.py") else ".py"
+        )
+        return f"{shown}:{line}", self._import_line(module) or self._target_line()
+
+    def _import_line(self, module: str) -> Location | None:
+        """The first import of `module` (or of a package holding it) in env.py, else in
+        another module of the project."""
+        others = sorted(p for p in self.project.modules() if p != self.env_py)
+        for path in [self.env_py, *others] if self.env_py else others:
+            for node in ast.walk(tree(path) or ast.Module([], [])):
+                if isinstance(node, ast.Import | ast.ImportFrom) and any(
+                    module == name or module.startswith(name + ".") for name in _imported(node)
+                ):
+                    return (path, node.lineno)
+        return None
+
+    def _target_line(self) -> Location | None:
+        """env.py's `target_metadata = ...` line."""
+        for node in ast.walk(tree(self.env_py) or ast.Module([], [])) if self.env_py else ():
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "target_metadata" for t in node.targets
+            ):
+                return (self.env_py, node.lineno)
+        return None
+
     def _core_table(
         self, name: str, schema: str | None, mapped: bool
     ) -> tuple[str, TableCall] | None:
@@ -269,6 +306,24 @@ class Models:
                 if best is None or rank < best[0]:
                     best = (rank, (path, call))
         return best[1] if best else None
+
+
+def _module_of(path: str) -> str | None:
+    """The name of the imported module whose file is `path`."""
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if isinstance(file, str) and real(file) == path:
+            return name
+    return None
+
+
+def _imported(node: ast.Import | ast.ImportFrom) -> list[str]:
+    """The modules an import statement imports (`a.b` and `a.b.c` of `from a.b import c`)."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        return [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+    return []
 
 
 def _declarative(cls: type[Any]) -> bool:

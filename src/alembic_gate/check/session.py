@@ -434,7 +434,7 @@ class Session:
                 ctx.opts.get("upgrade_token", "upgrades"): ctx for _, ctx in self.guard.contexts
             }
             alike.drop_stored_alike(migration, self._urls_by_token())
-            models = Models(self.project, self._target_metadata())
+            models = Models(self.project, self._target_metadata(), self.env_py)
             self.result.findings += drift.findings(
                 migration, contexts, models, list(self.revisions)
             )
