@@ -37,6 +37,16 @@ Check = Callable[..., Run]
 USERS_REVISION = "migrations/versions/4f1c2a9e0b11_create_users.py"
 
 
+DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def _database(request: pytest.FixtureRequest, name: str) -> list[str]:
+    """check's arguments for a SQLite file or a scratch database on the local PostgreSQL."""
+    if name == "sqlite":
+        return ["--db", "sqlite"]
+    return ["--database-url", request.getfixturevalue("postgres_url")]
+
+
 def _places(run: Run) -> dict[str, tuple[str, int]]:
     return {f["message"]: (f["path"], f["line"]) for f in run.findings if f["code"] == "AG902"}
 
@@ -62,8 +72,9 @@ class User(Base):
 """
 
 
+@pytest.mark.parametrize("database", DATABASES)
 def test_an_index_or_constraint_is_placed_at_its_declaration(
-    project: Project, check: Check
+    project: Project, check: Check, request: pytest.FixtureRequest, database: str
 ) -> None:
     """Not the class line: the Index(...), UniqueConstraint(...) of __table_args__, the
     `index=True` of a column written over lines, and an Index(...) after the class."""
@@ -76,7 +87,7 @@ def test_an_index_or_constraint_is_placed_at_its_declaration(
     text = text[:start] + DECLARED + text[end:]
     text += '\n\nIndex("ix_posts_user_title", Post.user_id, Post.title)\n'
     models.write_text(text, encoding="utf-8")
-    run = check("--db", "sqlite", "--format", "json")
+    run = check(*_database(request, database), "--format", "json")
     assert run.code == 1
     places = {message.split(" is ")[0]: place for message, place in _places(run).items()}
     assert places == {
@@ -140,8 +151,9 @@ def test_models_of_an_installed_package_are_placed_at_the_projects_import(
     assert not [path for path, _ in found.values() if path.startswith("/")]
 
 
+@pytest.mark.parametrize("database", DATABASES)
 def test_a_table_only_the_database_has_is_placed_at_its_create_table(
-    project: Project, check: Check
+    project: Project, check: Check, request: pytest.FixtureRequest, database: str
 ) -> None:
     """Not the revision's `def upgrade` line (nor nowhere, for one made by SQL text)."""
     root = project("generic")
@@ -156,7 +168,7 @@ def test_a_table_only_the_database_has_is_placed_at_its_create_table(
         '        sa.PrimaryKeyConstraint("id"),\n    )\n',
         '        sa.PrimaryKeyConstraint("id"),\n    )\n' + legacy,
     )
-    run = check("--db", "sqlite", "--format", "json")
+    run = check(*_database(request, database), "--format", "json")
     assert _places(run) == {
         "table legacy is in the migrated database but not in the models": (
             USERS_REVISION,
