@@ -233,3 +233,13 @@ def test_traced_statements_that_carry_the_password(
     run = gate("check", "--database-url", _with(postgres_url, USERINFO))
     assert run.code == 1 and "ALTER TABLE users ADD COLUMN leak_" in run.text, run.text
     assert_no_secret(run, USERINFO[:5])
+
+
+def test_a_password_parameter_keeps_the_message_whole(
+    leaky: Path, gate: Callable[..., Output]
+) -> None:
+    url = f"postgresql://app@127.0.0.1:1/app?password={QUERY}"
+    run = gate("doctor", "--database-url", url)
+    assert run.code == 3, run.text
+    assert "?password=***: connection failed" in run.text, run.text
+    assert_no_secret(run)

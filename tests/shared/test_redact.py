@@ -86,3 +86,13 @@ def test_known_secrets_are_hidden_as_sqlalchemy_renders_them(password: str) -> N
     hide.add_url(rendered.replace(" ", "%20"))
     shown = hide(f"cannot migrate {rendered}, pw={sqla14}.")
     assert shown == "cannot migrate postgresql+psycopg://u:***@127.0.0.1:5432/db, pw=***."
+
+
+@pytest.mark.parametrize("end", [":", ".", ",", ");"])
+def test_a_password_parameter_keeps_the_punctuation_after_the_url(end: str) -> None:
+    text = f"cannot connect to postgresql://u@h/db?password=Sekret123{end} refused"
+    shown = f"cannot connect to postgresql://u@h/db?password=***{end} refused"
+    assert mask_urls(text) == shown
+    hide = Redactor()
+    hide.add_url("postgresql://u@h/db?password=Sekret123")
+    assert hide(text) == shown

@@ -39,6 +39,8 @@ _URL = re.compile(r"(?<![\w+.-])([a-zA-Z][\w+.-]*://)([^\s'\"<>`]*)")
 # A user name (no ':' '/' '@') and the ':' before the password.
 _USER = re.compile(r"[^:/@?#]*:")
 _QUERY_PASSWORD = re.compile(r"(?i)([?&;](?:password|passwd|pwd|pass)=)([^&;#\s'\"<>`]*)")
+# Punctuation at the end of a URL in a sentence.
+_PROSE_END = re.compile(r"[.,:;!?)\]]+$")
 # alembic's templates put `driver://user:pass@localhost/dbname` in alembic.ini.
 PLACEHOLDER_SCHEME = "driver://"
 # The placeholders of --env values.
@@ -54,11 +56,15 @@ def mask_urls(text: str) -> str:
 
 def _mask_one(match: re.Match[str]) -> str:
     scheme, rest = match.group(1), match.group(2)
+    # Punctuation that ends the URL belongs to the sentence ("cannot connect to URL: ..."),
+    # not to a password parameter's value.
+    end = _PROSE_END.search(rest)
+    rest, tail = (rest[: end.start()], end.group()) if end else (rest, "")
     user = _USER.match(rest)
     at = rest.rfind("@")
     if user is not None and at >= user.end():
         rest = f"{rest[: user.end()]}{HIDDEN}{rest[at:]}"
-    return scheme + _QUERY_PASSWORD.sub(rf"\g<1>{HIDDEN}", rest)
+    return scheme + _QUERY_PASSWORD.sub(rf"\g<1>{HIDDEN}", rest) + tail
 
 
 def url_secrets(url: str) -> list[str]:
