@@ -30,8 +30,9 @@ USERINFO = "Userinfo-Secret-19c2"
 QUERY = "Query-Secret-4b8e"
 ENCODED = "Encoded/Secret?9d1"  # percent-encoded in the URL
 UNENCODED = "Unencoded@Secret-2e5"  # written with its @ as is
+BLANK = "Blank Secret-5d7"  # written with its blank as is
 ENV = "Env-Secret-6a0f"
-SECRETS = [INI, USERINFO, QUERY, ENCODED, UNENCODED, ENV]
+SECRETS = [INI, USERINFO, QUERY, ENCODED, UNENCODED, BLANK, ENV]
 FORMATS = ["text", "github", "json", "sarif", "gitlab", "junit"]
 
 # A revision that fails with the connection's URL and password in its message (as a
@@ -96,7 +97,7 @@ def assert_no_secret(output: Output, *extra: str) -> None:
     for secret in [*SECRETS, *extra]:
         for form in {secret, quote(secret, safe=""), quote_plus(secret), quote(secret)}:
             assert form not in output.text, f"{form!r} leaked:\n{output.text}"
-    for part in UNENCODED.split("@"):
+    for part in [*UNENCODED.split("@"), *BLANK.split()]:
         assert part not in output.text, f"{part!r} leaked:\n{output.text}"
     assert "Traceback" not in output.text
 
@@ -130,7 +131,8 @@ def test_static_commands_with_a_password_in_the_ini(
 
 @pytest.mark.postgres
 @pytest.mark.parametrize(
-    ("password", "encode"), [(USERINFO, True), (ENCODED, True), (UNENCODED, False)]
+    ("password", "encode"),
+    [(USERINFO, True), (ENCODED, True), (UNENCODED, False), (BLANK, False), (BLANK, True)],
 )
 def test_check_and_doctor_with_a_password_in_the_user_part(
     leaky: Path, gate: Callable[..., Output], postgres_url: str, password: str, encode: bool

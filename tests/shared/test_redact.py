@@ -96,3 +96,14 @@ def test_a_password_parameter_keeps_the_punctuation_after_the_url(end: str) -> N
     hide = Redactor()
     hide.add_url("postgresql://u@h/db?password=Sekret123")
     assert hide(text) == shown
+
+
+def test_a_password_with_blanks() -> None:
+    text = "cannot migrate postgresql://u:Blank Secret 9@h:5432/db: refused"
+    assert mask_urls(text) == "cannot migrate postgresql://u:***@h:5432/db: refused"
+    assert url_secrets("postgresql://u:Blank Secret 9@h/db")[0] == "Blank Secret 9"
+    hide = Redactor()
+    hide.add_url("postgresql://u:Blank Secret 9@h/db")
+    assert hide("password 'Blank Secret 9', Blank%20Secret%209") == "password '***', ***"
+    # A URL without a password, followed by prose, is left as it is.
+    assert mask_urls("at postgresql://h:5432 and root@h") == "at postgresql://h:5432 and root@h"

@@ -34,8 +34,14 @@ HIDDEN = "***"
 # Known passwords shorter than this are only hidden inside URLs (a one-letter password
 # would otherwise hide that letter everywhere).
 MIN_SECRET = 4
-# A URL: scheme, then everything up to a blank or a quote.
-_URL = re.compile(r"(?<![\w+.-])([a-zA-Z][\w+.-]*://)([^\s'\"<>`]*)")
+# A URL: scheme, then everything up to a blank or a quote; but a password with a few
+# blanks in it (`postgresql://u:p w@h/db`) is read up to its host's `@` (not a port
+# followed by prose: `postgresql://h:5432 and root@h`).
+_URL = re.compile(
+    r"(?<![\w+.-])([a-zA-Z][\w+.-]*://)"
+    r"((?:[^\s:/@'\"<>`]*:(?!\d+[ \t])(?:[^\s/@'\"<>`]*[ \t]){1,3}[^\s/@'\"<>`]*(?=@))?"
+    r"[^\s'\"<>`]*)"
+)
 # A user name (no ':' '/' '@') and the ':' before the password.
 _USER = re.compile(r"[^:/@?#]*:")
 _QUERY_PASSWORD = re.compile(r"(?i)([?&;](?:password|passwd|pwd|pass)=)([^&;#\s'\"<>`]*)")
@@ -71,10 +77,13 @@ def url_secrets(url: str) -> list[str]:
     """The passwords a URL carries (in its user part or as ``password=``), decoded and as
     written; [] for text that is no URL."""
     found: list[str] = []
-    match = _URL.search(url)
-    if match is None:
+    match = _URL.match(url.strip())
+    if match is not None:  # a URL as given: all of it, blanks too
+        rest = url.strip()[match.end(1) :]
+    elif (match := _URL.search(url)) is not None:
+        rest = match.group(2)
+    else:
         return found
-    rest = match.group(2)
     user = _USER.match(rest)
     at = rest.rfind("@")
     if user is not None and at > user.end():
