@@ -245,3 +245,35 @@ def test_a_password_parameter_keeps_the_message_whole(
     assert run.code == 3, run.text
     assert "?password=***: connection failed" in run.text, run.text
     assert_no_secret(run)
+
+
+ESCAPED = "Quote'd\"Secret\\é-3c1"  # both quotes, a backslash and a non-ASCII letter
+
+
+@pytest.mark.postgres
+def test_escaped_forms_of_a_password(
+    project: Project, gate: Callable[..., Output], postgres_url: str
+) -> None:
+    project("generic")
+    (Path("migrations/versions/1eaf1eaf1eaf_leaky.py")).write_text(
+        LEAKY_REVISION.replace(
+            "    raise RuntimeError(",
+            "    import json\n"
+            "    import re\n"
+            "    from urllib.parse import quote\n"
+            "    pw = url.password\n"
+            "    raise RuntimeError(\n"
+            "        f'repr {pw!r} json {json.dumps(pw)} {json.dumps(pw, ensure_ascii=False)} '\n"
+            '        f\'quoted {re.sub("%..", lambda m: m[0].lower(), quote(pw, safe=""))} \'\n'
+            "        f'ascii {ascii(pw)}'\n"
+            "    )\n"
+            "    raise RuntimeError(",
+        )
+    )
+    run = gate("check", "--database-url", _with(postgres_url, ESCAPED))
+    assert run.code == 1 and """repr '***' json "***" "***" quoted *** ascii '***'""" in run.text, (
+        run.text
+    )
+    for form in ("Quote", "Secret"):
+        assert form not in run.text
+    assert_no_secret(run)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
@@ -107,3 +110,17 @@ def test_a_password_with_blanks() -> None:
     assert hide("password 'Blank Secret 9', Blank%20Secret%209") == "password '***', ***"
     # A URL without a password, followed by prose, is left as it is.
     assert mask_urls("at postgresql://h:5432 and root@h") == "at postgresql://h:5432 and root@h"
+
+
+def test_escaped_forms_of_a_known_password() -> None:
+    password = "Quote'd\"Sec\\ret\u00e9\n1"
+    hide = Redactor([password])
+    forms = [repr(password), ascii(password), json.dumps(password)]
+    forms += [json.dumps(password, ensure_ascii=False), lower_hex(quote(password, safe=""))]
+    for form in forms:
+        assert "Quote" not in hide(f"pw={form}."), form
+    assert hide("pw=" + repr(password)) == "pw='***'"
+
+
+def lower_hex(text: str) -> str:
+    return re.sub("%[0-9A-F]{2}", lambda m: m.group(0).lower(), text)

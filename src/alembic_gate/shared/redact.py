@@ -17,6 +17,7 @@ Standard library only: the parent process of check and the static commands use i
 from __future__ import annotations
 
 import configparser
+import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -47,6 +48,8 @@ _USER = re.compile(r"[^:/@?#]*:")
 _QUERY_PASSWORD = re.compile(r"(?i)([?&;](?:password|passwd|pwd|pass)=)([^&;#\s'\"<>`]*)")
 # Punctuation at the end of a URL in a sentence.
 _PROSE_END = re.compile(r"[.,:;!?)\]]+$")
+# A percent-encoded byte.
+_HEX = re.compile("%[0-9A-F]{2}")
 # alembic's templates put `driver://user:pass@localhost/dbname` in alembic.ini.
 PLACEHOLDER_SCHEME = "driver://"
 # The placeholders of --env values.
@@ -105,6 +108,28 @@ def sqlalchemy_forms(secret: str) -> set[str]:
     return {quote(secret, safe=" +"), sqla14}
 
 
+def escaped_forms(secret: str) -> set[str]:
+    """`secret` as a message may quote it escaped: Python's repr() and ascii() (with
+    either quote escaped), JSON (ASCII only or not), and percent-encoded in lower case."""
+    forms = {_py_escaped(secret, q, only_ascii) for q in "'\"" for only_ascii in (False, True)}
+    forms |= {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    forms |= {_HEX.sub(lambda m: m.group(0).lower(), quote(secret, safe=""))}
+    return forms
+
+
+def _py_escaped(secret: str, quote_char: str, only_ascii: bool) -> str:
+    """`secret` as repr() (or ascii()) writes it between `quote_char`s."""
+    out = []
+    for char in secret:
+        if char in ("\\", quote_char):
+            out.append("\\" + char)
+        elif char.isprintable() and (char.isascii() or not only_ascii):
+            out.append(char)
+        else:
+            out.append(ascii(char)[1:-1])
+    return "".join(out)
+
+
 class Redactor:
     """Hides URL passwords and the passwords it was told about; call it on any text."""
 
@@ -118,6 +143,7 @@ class Redactor:
             if len(secret) >= MIN_SECRET and secret != HIDDEN:
                 self.secrets |= {secret, quote(secret, safe=""), quote_plus(secret)}
                 self.secrets |= {quote(secret), *sqlalchemy_forms(secret)}
+                self.secrets |= escaped_forms(secret)
         words = sorted(self.secrets, key=len, reverse=True)
         alternatives = "|".join(re.escape(word) for word in words)
         self._pattern = (
