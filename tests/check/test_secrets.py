@@ -277,3 +277,34 @@ def test_escaped_forms_of_a_password(
     for form in ("Quote", "Secret"):
         assert form not in run.text
     assert_no_secret(run)
+
+
+ENVIRON = {
+    "PGPASSWORD": "Pgpassword-Secret-41",
+    "MYSQL_PWD": "Mysql-Pwd-Secret-42",
+    "APP_DATABASE_URL": "postgresql://app:Environ-Url-Secret-43@db.internal/app",
+    "SERVICE_API_TOKEN": "Api-Token-Secret-44",
+    "DJANGO_SECRET": "Django-Secret-45",
+    "DEPLOY_PW": "Deploy-Pw-Secret-46",
+    "SIGNING_KEY": "Signing-Key-Secret-47",
+}
+# A revision that fails with what the environment holds, as a driver's error may.
+ENVIRON_REVISION = LEAKY_REVISION.replace(
+    "    raise RuntimeError(",
+    "    import os\n"
+    "    import sqlalchemy as sa\n"
+    "    raise RuntimeError(\n"
+    "        ' '.join(os.environ[name] for name in ('PGPASSWORD', 'MYSQL_PWD', "
+    "'SERVICE_API_TOKEN', 'DJANGO_SECRET', 'DEPLOY_PW', 'SIGNING_KEY'))\n"
+    "        + ' ' + sa.make_url(os.environ['APP_DATABASE_URL']).password\n"
+    "    )\n"
+    "    raise RuntimeError(",
+)
+
+
+def test_passwords_from_the_environment(project: Project, gate: Callable[..., Output]) -> None:
+    project("generic")
+    Path("migrations/versions/1eaf1eaf1eaf_leaky.py").write_text(ENVIRON_REVISION)
+    run = gate("check", "--db", "sqlite", extra_env=ENVIRON)
+    assert run.code == 1 and "RuntimeError: *** *** *** *** *** *** ***" in run.text, run.text
+    assert_no_secret(run, *ENVIRON.values(), "Environ-Url-Secret-43")

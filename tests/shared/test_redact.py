@@ -124,3 +124,28 @@ def test_escaped_forms_of_a_known_password() -> None:
 
 def lower_hex(text: str) -> str:
     return re.sub("%[0-9A-F]{2}", lambda m: m.group(0).lower(), text)
+
+
+def test_secrets_learned_from_the_environment() -> None:
+    hide = Redactor()
+    hide.add_environ(
+        {
+            "PGPASSWORD": "pgpw",
+            "MYSQL_PWD": "mysql-pw-1",
+            "DATABASE_URL": "postgresql://u:url-secret-1@h/db",
+            "APP_SECRET": "app-secret-1",
+            "GITHUB_TOKEN": "ghp_0123456789",
+            "SIGNING_KEY": "signing-key-1",
+            "ADMIN_PW": "admin-pw-1",
+            "SHORT_TOKEN": "short",  # too short to hide as a word
+            "POSTGRES_PASSWORD": "postgres",  # common: would hide every "postgres"
+            "PWD": "/home/runner/work",  # the current folder
+            "KEYBOARD": "not-a-secret",
+        }
+    )
+    text = (
+        "pgpw mysql-pw-1 url-secret-1 app-secret-1 ghp_0123456789 signing-key-1 admin-pw-1 "
+        "short postgres /home/runner/work not-a-secret"
+    )
+    shown = "*** *** *** *** *** *** *** short postgres /home/runner/work not-a-secret"
+    assert hide(text) == shown

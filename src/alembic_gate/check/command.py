@@ -84,6 +84,7 @@ def run(args: argparse.Namespace, worker: WorkerProcess) -> int:
     targets = parse_formats(args.formats)
     env = parse_env(args)
     redact = Redactor()
+    redact.add_environ(os.environ)
     redact.add_url(args.database_url)
     for name, value in env.items():
         redact.add_env(name, value)

@@ -66,6 +66,7 @@ class Session:
         self.env_py = str(Path(request.script_location or request.cwd) / "env.py")
         self.revisions: dict[str, Script] = {}
         self.redact = Redactor()
+        self.redact.add_environ(os.environ)
         self.redact.add_url(request.database.url)
         for name, value in request.env.items():
             self.redact.add_env(name, value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import configparser
+import os
 import sys
 from pathlib import Path
 
@@ -26,6 +27,7 @@ URL_SOURCE = "--database-url"
 
 def run_doctor(args: argparse.Namespace) -> int:
     redact = Redactor()
+    redact.add_environ(os.environ)
     redact.add_url(args.database_url)
     try:
         return _run(args, redact)

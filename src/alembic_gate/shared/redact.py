@@ -19,7 +19,7 @@ from __future__ import annotations
 import configparser
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
@@ -56,6 +56,16 @@ PLACEHOLDER_SCHEME = "driver://"
 PLACEHOLDER = re.compile("|".join(re.escape(f"{{{name}}}") for name in placeholders.NAMES))
 # Names of --env variables whose values are taken for secrets.
 SECRET_NAME = re.compile(r"(?i)pass|pwd|secret|token|credential|private|api_?key|auth")
+# Names of environment variables whose values are taken for secrets, when at least
+# MIN_ENV_SECRET long and not a COMMON value (the process environment holds many more
+# variables than --env: a short or common value hidden as a word would garble output).
+ENV_SECRET_NAME = re.compile(r"(?i)passw(?:or)?d|pwd|_pw$|secret|token|_key$")
+MIN_ENV_SECRET = 8
+COMMON = frozenset({"postgres", "password", "changeme", "example", "localhost"})
+# The variables whose names say secret but that hold the current folder.
+NOT_SECRET = frozenset({"PWD", "OLDPWD"})
+# The drivers' own password variables: taken at MIN_SECRET.
+DRIVER_PASSWORDS = frozenset({"PGPASSWORD", "MYSQL_PWD"})
 
 
 def mask_urls(text: str) -> str:
@@ -130,6 +140,11 @@ def _py_escaped(secret: str, quote_char: str, only_ascii: bool) -> str:
     return "".join(out)
 
 
+def _secret_name(name: str, value: str) -> bool:
+    """A variable whose name says secret, long enough to hide as a word."""
+    return len(value) >= MIN_ENV_SECRET and ENV_SECRET_NAME.search(name) is not None
+
+
 class Redactor:
     """Hides URL passwords and the passwords it was told about; call it on any text."""
 
@@ -163,6 +178,18 @@ class Redactor:
         if SECRET_NAME.search(name):
             self.add(value)
         self.add_url(value)
+
+    def add_environ(self, environ: Mapping[str, str]) -> None:
+        """What the process environment holds that a driver or env.py may echo: the
+        passwords of URL values (DATABASE_URL, or any other), the drivers' password
+        variables, and the values of variables whose names say secret."""
+        for name, value in environ.items():
+            if "://" in value:
+                self.add_url(value)
+            if name in NOT_SECRET or value.lower() in COMMON:
+                continue
+            if name in DRIVER_PASSWORDS or _secret_name(name, value):
+                self.add(value)
 
     def __call__(self, text: str) -> str:
         text = mask_urls(text)
