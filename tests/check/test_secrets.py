@@ -308,3 +308,26 @@ def test_passwords_from_the_environment(project: Project, gate: Callable[..., Ou
     run = gate("check", "--db", "sqlite", extra_env=ENVIRON)
     assert run.code == 1 and "RuntimeError: *** *** *** *** *** *** ***" in run.text, run.text
     assert_no_secret(run, *ENVIRON.values(), "Environ-Url-Secret-43")
+
+
+# A revision that fails with its -x values, as an env.py or a driver may echo them.
+X_REVISION = LEAKY_REVISION.replace(
+    "    raise RuntimeError(",
+    "    import sqlalchemy as sa\n"
+    "    from alembic import context\n"
+    "    x = context.get_x_argument(as_dictionary=True)\n"
+    "    raise RuntimeError(\n"
+    "        f\"{x['db_password']} {sa.make_url(x['target']).password} {x['target']}\"\n"
+    "    )\n"
+    "    raise RuntimeError(",
+)
+
+
+def test_x_values(project: Project, gate: Callable[..., Output]) -> None:
+    project("generic")
+    Path("migrations/versions/1eaf1eaf1eaf_leaky.py").write_text(X_REVISION)
+    password, in_url = "X-Password-Secret-51", "X-Url-Secret-52"
+    target = f"postgresql://app:{in_url}@db.internal/app"
+    run = gate("check", "--db", "sqlite", "-x", f"db_password={password}", f"-xtarget={target}")
+    assert run.code == 1 and "RuntimeError: *** *** postgresql://app:***@" in run.text, run.text
+    assert_no_secret(run, password, in_url)

@@ -149,3 +149,9 @@ def test_secrets_learned_from_the_environment() -> None:
     )
     shown = "*** *** *** *** *** *** *** short postgres /home/runner/work not-a-secret"
     assert hide(text) == shown
+
+
+def test_x_arguments() -> None:
+    hide = Redactor()
+    hide.add_x_args(["db_password=hunter22", "url=mysql://u:topsecret@h/d", "tenant=acme-corp"])
+    assert hide("hunter22 topsecret acme-corp") == "*** *** acme-corp"

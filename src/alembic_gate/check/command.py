@@ -88,6 +88,7 @@ def run(args: argparse.Namespace, worker: WorkerProcess) -> int:
     redact.add_url(args.database_url)
     for name, value in env.items():
         redact.add_env(name, value)
+    redact.add_x_args(args.x_args)
     cwd = Path.cwd()
     try:
         # The worker is started first (by the caller, before this module's imports): it

@@ -70,6 +70,7 @@ class Session:
         self.redact.add_url(request.database.url)
         for name, value in request.env.items():
             self.redact.add_env(name, value)
+        self.redact.add_x_args(request.x_args)
         # Measurements taken while the migrations run (see check.observe).
         self.observers = Observers()
         self.tracer: LockTracer | None = None

@@ -179,6 +179,16 @@ class Redactor:
             self.add(value)
         self.add_url(value)
 
+    def add_x_args(self, items: Iterable[str]) -> None:
+        """alembic's ``-x KEY=VALUE`` arguments, read as ``--env`` values are: a secret
+        when KEY sounds like one, and the passwords of URLs."""
+        for item in items:
+            key, equals, value = item.partition("=")
+            if equals:
+                self.add_env(key, value)
+            else:
+                self.add_url(item)
+
     def add_environ(self, environ: Mapping[str, str]) -> None:
         """What the process environment holds that a driver or env.py may echo: the
         passwords of URL values (DATABASE_URL, or any other), the drivers' password
