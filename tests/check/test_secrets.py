@@ -331,3 +331,36 @@ def test_x_values(project: Project, gate: Callable[..., Output]) -> None:
     run = gate("check", "--db", "sqlite", "-x", f"db_password={password}", f"-xtarget={target}")
     assert run.code == 1 and "RuntimeError: *** *** postgresql://app:***@" in run.text, run.text
     assert_no_secret(run, password, in_url)
+
+
+def test_a_cut_never_falls_inside_a_password(leaky: Path, gate: Callable[..., Output]) -> None:
+    # The worker's output is shown from its last 3,000 characters, and a message up to its
+    # first 2,000: each cut lands inside a password here, which is masked before it.
+    tail = f"{INI[5:]}@db.internal/app "
+    edit(
+        leaky / "migrations/env.py",
+        "if context.is_offline_mode():",
+        f"import os\nprint('postgresql://app:{INI}@db.internal/app ' + 'y' * "
+        f"{3000 - len(tail) - 1}, flush=True)\nos._exit(7)\n\nif context.is_offline_mode():",
+    )
+    run = gate("check", "--db", "sqlite")
+    assert run.code == 1 and "stopped unexpectedly (exit 7)" in run.text, run.text
+    assert_no_secret(run, INI[5:])
+
+
+@pytest.mark.postgres
+def test_a_long_message_is_cut_after_masking(
+    project: Project, gate: Callable[..., Output], postgres_url: str
+) -> None:
+    project("generic")
+    head = "RuntimeError: "
+    (Path("migrations/versions/1eaf1eaf1eaf_leaky.py")).write_text(
+        LEAKY_REVISION.replace(
+            "    raise RuntimeError(",
+            f"    raise RuntimeError('x' * {1994 - len(head)} + f' {{url.password}} ' + 'y' * 99)\n"
+            "    raise RuntimeError(",
+        )
+    )
+    run = gate("check", "--database-url", _with(postgres_url, USERINFO))
+    assert run.code == 1 and "more characters cut" in run.text, run.text
+    assert_no_secret(run, USERINFO[:5])

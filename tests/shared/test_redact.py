@@ -10,7 +10,14 @@ from urllib.parse import quote
 import pytest
 import sqlalchemy as sa
 
-from alembic_gate.shared.redact import Redactor, config_urls, mask_urls, redact, url_secrets
+from alembic_gate.shared.redact import (
+    Redactor,
+    config_urls,
+    cut,
+    mask_urls,
+    redact,
+    url_secrets,
+)
 
 
 @pytest.mark.parametrize(
@@ -155,3 +162,13 @@ def test_x_arguments() -> None:
     hide = Redactor()
     hide.add_x_args(["db_password=hunter22", "url=mysql://u:topsecret@h/d", "tenant=acme-corp"])
     assert hide("hunter22 topsecret acme-corp") == "*** *** acme-corp"
+
+
+def test_cut_masks_before_it_cuts() -> None:
+    text = "connecting to postgresql://app:Sekret-Password-1@db/app now"
+    start = text.index("Password")
+    assert "Password" in text[start:]  # cut first, half the password would show
+    assert cut(text, len(text) - start, end=True) == "://app:***@db/app now"
+    assert cut(text, 34) == "connecting to postgresql://app:***"
+    hide = Redactor(["Sekret-Password-1"])
+    assert "Pass" not in cut("password Sekret-Password-1", 20, hide)

@@ -93,9 +93,11 @@ class WorkerProcess:
         self.result.seek(0)
         text = self.result.read()
         if code != 0 or not text:
+            from alembic_gate.shared.redact import cut
+
             raise GateError(
                 f"the worker running env.py stopped unexpectedly (exit {code}); "
-                f"its output ends with:\n{redact(self.tail())}"
+                f"its output ends with:\n{cut(self.tail(STEP_TAIL), TAIL, redact, end=True)}"
             )
         from alembic_gate.check.protocol import Result
 

@@ -46,7 +46,7 @@ from alembic_gate.check.stuck import Stuck
 from alembic_gate.check.targets import connect, provide, refuse_nonempty
 from alembic_gate.check.trace import LockTracer
 from alembic_gate.shared import placeholders
-from alembic_gate.shared.redact import Redactor
+from alembic_gate.shared.redact import Redactor, mask_urls
 
 if TYPE_CHECKING:  # imported when seeding is on (it patches alembic)
     from alembic_gate.check.seeding import Seeding
@@ -288,7 +288,7 @@ class Session:
         return None
 
     def _connect_failed(self, exc: sa_exc.DBAPIError) -> None:
-        reason = bounded(targets.whole_message(exc.orig))
+        reason = bounded(targets.whole_message(exc.orig), self.redact)
         if self.guard.foreign is None:
             raise WorkerError(f"cannot connect to the database: {reason}", "env") from None
         raise WorkerError(
@@ -327,7 +327,7 @@ class Session:
             where = self.project.deepest(exc)
             what = f"{phase} (before any migration ran)" if phase == "upgrade" else phase
             what += " failed"
-        message = f"{what}: {describe(exc)}"
+        message = f"{what}: {describe(exc, self.redact)}"
         stuck = self.stuck.take()
         if stuck:
             message += f"; {stuck}"
@@ -715,23 +715,23 @@ def _is_connect_error(exc: BaseException) -> bool:
     return isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError) and not exc.statement
 
 
-def describe(exc: BaseException) -> str:
+def describe(exc: BaseException, redact: Callable[[str], str] = mask_urls) -> str:
     """The database's own message (or the exception's), whole up to MESSAGE_LIMIT
     characters: a person needs all of pydantic's missing settings, or the DETAIL line."""
     if isinstance(exc, sa_exc.DBAPIError):
-        text = bounded(f"{type(exc.orig).__name__}: {targets.whole_message(exc.orig)}")
+        text = bounded(f"{type(exc.orig).__name__}: {targets.whole_message(exc.orig)}", redact)
         if exc.statement:
-            text += targets.sql_tail(str(exc.statement))
+            text += targets.sql_tail(str(exc.statement), redact)
         return text
     message = _said(exc)
     if message:
-        return bounded(f"{type(exc).__name__}: {message}")
+        return bounded(f"{type(exc).__name__}: {message}", redact)
     cause = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
     if cause is None:
         return type(exc).__name__
     # It says nothing itself (`raise SQLAlchemyError() from ex`, Superset's app
     # factory): what it was raised from does.
-    return bounded(f"{type(exc).__name__}, raised from {describe(cause)}")
+    return bounded(f"{type(exc).__name__}, raised from {describe(cause, redact)}", redact)
 
 
 def _said(exc: BaseException) -> str:
@@ -742,8 +742,10 @@ def _said(exc: BaseException) -> str:
     return str(exc).strip()
 
 
-def bounded(text: str) -> str:
-    """`text`, cut at MESSAGE_LIMIT characters with a mark saying how much was left out."""
+def bounded(text: str, redact: Callable[[str], str] = mask_urls) -> str:
+    """`text` masked, cut at MESSAGE_LIMIT characters with a mark saying how much was
+    left out."""
+    text = redact(text)
     if len(text) <= MESSAGE_LIMIT:
         return text
     return f"{text[:MESSAGE_LIMIT]}... [{len(text) - MESSAGE_LIMIT} more characters cut]"

@@ -6,7 +6,7 @@ Runs inside the worker process (it imports SQLAlchemy and the project's drivers)
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -173,10 +173,10 @@ def one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
 
-def sql_tail(statement: str) -> str:
-    """`` [SQL: ...]``: the statement on one line, its first 200 characters (as AG901
-    shows it)."""
-    flat = " ".join(statement.split())
+def sql_tail(statement: str, redact: Callable[[str], str] = mask_urls) -> str:
+    """`` [SQL: ...]``: the statement on one line, masked, its first 200 characters (as
+    AG901 shows it)."""
+    flat = " ".join(redact(statement).split())
     return f" [SQL: {flat[:200]}{'...' if len(flat) > 200 else ''}]"
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import configparser
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
@@ -225,6 +225,16 @@ class Redactor:
             for row in revision.rows
         ]
         return replace(revision, rows=rows, note=self(revision.note))
+
+
+def cut(
+    text: str, limit: int, redact: Callable[[str], str] = mask_urls, *, end: bool = False
+) -> str:
+    """`text` masked by `redact`, then cut to its first `limit` characters (its last with
+    `end`): a cut made first could fall inside a password, and what is left of it is no
+    URL, nor a password `redact` knows."""
+    shown = redact(text)
+    return shown[-limit:] if end else shown[:limit]
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
