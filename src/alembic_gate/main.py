@@ -318,6 +318,21 @@ class _Alone:
 
 
 _PARSER: type[argparse.ArgumentParser] | None = None
+# The command line `main` reads, for `masked`.
+_ARGV: Sequence[str] = ()
+
+
+def masked(message: str) -> str:
+    """`message` without a password the command line or the environment holds: usage
+    errors quote arguments (`unrecognized arguments: --env DB_PASSWORD=...`)."""
+    import os
+
+    from alembic_gate.shared.redact import Redactor
+
+    redact = Redactor()
+    redact.add_environ(os.environ)
+    redact.add_arguments(_ARGV)
+    return redact(message)
 
 
 def _parser_class() -> type[argparse.ArgumentParser]:
@@ -331,9 +346,7 @@ def _parser_class() -> type[argparse.ArgumentParser]:
 
         class Parser(argparse.ArgumentParser):
             def error(self, message: str) -> NoReturn:
-                from alembic_gate.shared.redact import mask_urls
-
-                super().error(mask_urls(message))
+                super().error(masked(message))
 
         _PARSER = Parser
     return _PARSER
@@ -554,6 +567,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         try:
             argv = sys.argv[1:] if argv is None else argv
+            global _ARGV
+            _ARGV = argv
             args = parse_arguments(argv)
         except SystemExit:  # --help, --version: written, if standard output takes it
             sys.stdout.flush()
@@ -565,9 +580,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
     except GateError as exc:
         from alembic_gate.reporters.common import log_lines  # names from files: made safe
-        from alembic_gate.shared.redact import mask_urls
 
-        print(log_lines(f"alembic-gate: error: {mask_urls(str(exc))}"), file=sys.stderr)
+        print(log_lines(f"alembic-gate: error: {masked(str(exc))}"), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("alembic-gate: interrupted", file=sys.stderr)

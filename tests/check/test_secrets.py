@@ -364,3 +364,17 @@ def test_a_long_message_is_cut_after_masking(
     run = gate("check", "--database-url", _with(postgres_url, USERINFO))
     assert run.code == 1 and "more characters cut" in run.text, run.text
     assert_no_secret(run, USERINFO[:5])
+
+
+def test_usage_errors(leaky: Path, gate: Callable[..., Output]) -> None:
+    url = f"postgresql://app:{BLANK}@db.internal/app"
+    for args in [
+        ("doctor", "--database-url", url, "--env", f"DB_PASSWORD={ENV}", "-x", f"token={QUERY}"),
+        ("doctor", f"--database-u={url}", f"--en=DB_PASSWORD={ENV}", f"-xtoken={QUERY}"),
+        ("lint", "--database-url", url),
+        ("lint", f"--env=DB_PASSWORD={ENV}"),
+        ("check", "--db", url),
+    ]:
+        run = gate(*args)
+        assert run.code == 2 and "error:" in run.text, run.text
+        assert_no_secret(run)

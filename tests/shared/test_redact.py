@@ -172,3 +172,25 @@ def test_cut_masks_before_it_cuts() -> None:
     assert cut(text, 34) == "connecting to postgresql://app:***"
     hide = Redactor(["Sekret-Password-1"])
     assert "Pass" not in cut("password Sekret-Password-1", 20, hide)
+
+
+def test_arguments_of_a_command_line() -> None:
+    hide = Redactor()
+    hide.add_arguments(
+        [
+            "check",
+            "--database-u=postgresql://u:joined-url-1@h/d",
+            "--datab",
+            "mysql://u:apart-url-2@h/d",
+            "--en",
+            "DB_PASSWORD=env-apart-3",
+            "--env=API_TOKEN=env-joined-4",
+            "-x",
+            "password=x-apart-5",
+            "-xsecret=x-joined-6",
+            "-x",
+            "tenant=acme-corp",
+        ]
+    )
+    text = "joined-url-1 apart-url-2 env-apart-3 env-joined-4 x-apart-5 x-joined-6 acme-corp"
+    assert hide(text) == "*** *** *** *** *** *** acme-corp"

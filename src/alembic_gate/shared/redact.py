@@ -19,7 +19,7 @@ from __future__ import annotations
 import configparser
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
@@ -140,6 +140,17 @@ def _py_escaped(secret: str, quote_char: str, only_ascii: bool) -> str:
     return "".join(out)
 
 
+def abbreviates(arg: str, flag: str) -> bool:
+    """`arg` is `flag` or a prefix argparse reads as it (``--database-u``)."""
+    return len(arg) > 2 and arg.startswith("--") and flag.startswith(arg)
+
+
+def _pair(item: str) -> tuple[str, str]:
+    """``NAME=VALUE`` as (NAME, VALUE)."""
+    name, _, value = item.partition("=")
+    return name, value
+
+
 def _secret_name(name: str, value: str) -> bool:
     """A variable whose name says secret, long enough to hide as a word."""
     return len(value) >= MIN_ENV_SECRET and ENV_SECRET_NAME.search(name) is not None
@@ -188,6 +199,25 @@ class Redactor:
                 self.add_env(key, value)
             else:
                 self.add_url(item)
+
+    def add_arguments(self, argv: Sequence[str]) -> None:
+        """What a command line carries: the passwords of its URLs, the values of
+        ``--env`` and ``-x`` (given apart or joined to their flag, the flag also
+        abbreviated, as argparse takes it)."""
+        before = ""
+        for arg in argv:
+            flag, equals, joined = arg.partition("=") if arg.startswith("--") else ("", "", "")
+            if abbreviates(before, "--env"):
+                self.add_env(*_pair(arg))
+            elif before == "-x":
+                self.add_x_args([arg])
+            if equals and abbreviates(flag, "--env"):
+                self.add_env(*_pair(joined))
+            elif arg.startswith("-x") and not arg.startswith("--") and len(arg) > 2:
+                self.add_x_args([arg[2:]])
+            if "://" in arg:
+                self.add_url(joined if equals else arg)
+            before = arg
 
     def add_environ(self, environ: Mapping[str, str]) -> None:
         """What the process environment holds that a driver or env.py may echo: the
