@@ -48,6 +48,8 @@ WITH_BASE = ("lint", "check")  # the commands that take --base
 USAGE_ERROR = 2  # the tool's own exit code for a configuration error
 NO_BASE = "none"
 SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+# The password of a URL: from the user's ':' to the host's '@' (blanks and '@' in it too).
+URL_PASSWORD = re.compile(r"(://[^:/@\s]*:).*(@[^@]*)$")
 CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
@@ -163,22 +165,30 @@ def tool_args(inputs: Inputs, base: str | None, json_path: Path, sarif: Path | N
 
 def shown(argv: Sequence[str]) -> list[str]:
     """The command line for the log, without the database URL, the --env values and the
-    -x values (any of them may hold a password), given apart or joined to their flag."""
+    -x values (any of them may hold a password), given apart or joined to their flag,
+    the flag also abbreviated as argparse takes it (`--database-u=URL`), and without the
+    password of a URL in any other argument."""
     hidden = []
     for i, arg in enumerate(argv):
         before = argv[i - 1] if i else ""
-        if before == "--database-url":
+        flag, equals, value = arg.partition("=") if arg.startswith("--") else ("", "", "")
+        if abbreviates(before, "--database-url"):
             arg = "***"
-        elif arg.startswith("--database-url="):
-            arg = "--database-url=***"
-        elif before in ("--env", "-x"):
+        elif equals and abbreviates(flag, "--database-url"):
+            arg = f"{flag}=***"
+        elif abbreviates(before, "--env") or before == "-x":
             arg = _name_only(arg)
-        elif arg.startswith("--env="):
-            arg = "--env=" + _name_only(arg.removeprefix("--env="))
+        elif equals and abbreviates(flag, "--env"):
+            arg = f"{flag}={_name_only(value)}"
         elif arg.startswith("-x") and arg != "-x":
             arg = "-x" + _name_only(arg.removeprefix("-x"))
-        hidden.append(arg)
+        hidden.append(URL_PASSWORD.sub(r"\1***\2", arg))
     return hidden
+
+
+def abbreviates(arg: str, flag: str) -> bool:
+    """`arg` is `flag` or a prefix argparse reads as it."""
+    return len(arg) > 2 and arg.startswith("--") and flag.startswith(arg)
 
 
 def _name_only(item: str) -> str:

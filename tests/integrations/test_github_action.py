@@ -224,6 +224,34 @@ def test_x_values_and_joined_env_values_are_not_printed() -> None:
     assert load_script().shown(argv) == ["check", "-x", "url=***", "-xtoken=***", "--env=PW=***"]
 
 
+def test_abbreviated_flags_and_urls_anywhere_are_not_printed() -> None:
+    """argparse takes any unambiguous prefix of a long flag (`--database-u=URL`,
+    `--datab URL`, `--en NAME=VALUE`): the log showed their values in clear; a URL given
+    to any other argument shows no password."""
+    argv = [
+        "doctor", "--database-u=postgresql://u:pw1@h/db", "--datab", "mysql://u:pw2@h/db",
+        "--en", "PW=hunter2", "--en=TOKEN=abc", "--db=postgresql://u:pw3@h/db",
+        "postgresql://u:p w4@h/db",
+    ]  # fmt: skip
+    assert load_script().shown(argv) == [
+        "doctor", "--database-u=***", "--datab", "***", "--en", "PW=***", "--en=TOKEN=***",
+        "--db=postgresql://u:***@h/db", "postgresql://u:***@h/db",
+    ]  # fmt: skip
+
+
+def test_the_logged_command_line_of_a_run_shows_no_password(
+    make_project: Callable[..., Path], action: Callable[..., Run]
+) -> None:
+    # lint takes neither flag: its usage error quotes them too, masked as well.
+    workspace = make_project()
+    url = "postgresql://app:Action-Secret-71@127.0.0.1:1/app"
+    run = action(workspace, args=f"--database-u={url} --en=PW=Action-Env-72")
+    assert run.returncode == 2
+    assert "$ alembic-gate lint '--database-u=***' '--en=PW=***'" in run.stdout, run.stdout
+    assert "Action-Secret-71" not in run.stdout + run.summary
+    assert "Action-Env-72" not in run.stdout + run.summary
+
+
 def test_env_lines_become_env_flags_whose_values_are_not_printed() -> None:
     script = load_script()
     inputs = script.Inputs.from_env(
