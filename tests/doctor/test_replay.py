@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from .conftest import R2, R4, Database, Run, create_all, stamp, upgrade, write_revision
 
 Doctor = Callable[..., Run]
@@ -101,3 +103,33 @@ def test_migration_output_stays_off_standard_output(
     assert "backfilling" not in result.out
     assert "backfilling" in result.err
     assert result.findings[0]["code"] == "AG802"
+
+
+SECRET = "Replay-Secret-8a1"
+LEAKY = """\
+    import logging
+    import os
+    import sys
+    pw = os.environ["DEPLOY_PASSWORD"]
+    print("replaying with", pw)
+    print("and", pw, file=sys.stderr)
+    op.get_bind().engine.echo = True
+    logging.getLogger("sqlalchemy.engine").warning("connected with %s", pw)
+    op.execute(f"CREATE TABLE t_ok (id integer) -- {pw}")
+    op.execute(f"CREATE EXTENSION hstore_{pw} -- {pw}")
+"""
+
+
+def test_replay_output_shows_no_password(
+    sqlite_db: Database, shop: Path, run_doctor: Doctor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What the replayed migrations print, log and echo (their SQL), and the statement the
+    # replay stopped at, all carry a password the environment holds.
+    monkeypatch.setenv("DEPLOY_PASSWORD", SECRET)
+    write_revision(shop, R5, R4, LEAKY, "leaky")
+    create_all(shop, sqlite_db.url)
+    run = run_doctor(shop, sqlite_db.url, "--replay", "--format", "json")
+    assert "replaying with ***" in run.err, run.err
+    [finding] = run.findings
+    assert f"the replay stopped at {R5}" in finding["message"]
+    assert SECRET not in run.out + run.err

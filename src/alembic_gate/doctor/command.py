@@ -19,7 +19,7 @@ from alembic_gate.reporters.output import parse_formats, write_reports
 from alembic_gate.setup.discovery import DEFAULT_VERSION_TABLE
 from alembic_gate.setup.settings import load_settings
 from alembic_gate.shared.paths import display_path
-from alembic_gate.shared.redact import Redactor
+from alembic_gate.shared.redact import Redactor, redacted_output
 
 CODES = ("AG801", "AG802", "AG803", "AG804")
 URL_SOURCE = "--database-url"
@@ -50,7 +50,8 @@ def _run(args: argparse.Namespace, redact: Redactor) -> int:
         if (table, schema) not in states:
             states[table, schema] = read_state(args.database_url, table, schema)
         state = states[table, schema]
-        found = diagnose(history, state, cwd=cwd, replay=args.replay)
+        with redacted_output(redact):  # --replay runs the migrations, which may print
+            found = diagnose(history, state, cwd=cwd, replay=args.replay)
         where = f"{_config_name(history, cwd)}: " if len(histories) > 1 else ""
         status = f"inspected {state.url}" if found else status_line(history, state, cwd)
         context = _context(args, history, state, table_source, cwd)

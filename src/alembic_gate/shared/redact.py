@@ -17,11 +17,14 @@ Standard library only: the parent process of check and the static commands use i
 from __future__ import annotations
 
 import configparser
+import contextlib
+import io
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
 from alembic_gate.shared import placeholders
@@ -289,3 +292,44 @@ def config_urls(path: str | Path | None) -> list[str]:
         if parser.has_option(section, "sqlalchemy.url")
         and not parser.get(section, "sqlalchemy.url").startswith(PLACEHOLDER_SCHEME)
     ]
+
+
+class RedactingStream(io.TextIOBase):
+    """A text stream that writes each whole line to `target` through `redact` (a
+    password split over several writes is still seen whole); the rest when closed."""
+
+    def __init__(self, target: TextIO, redact: Callable[[str], str]) -> None:
+        super().__init__()
+        self.target = target
+        self.redact = redact
+        self.pending = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        lines = (self.pending + text).split("\n")
+        self.pending = lines.pop()
+        for line in lines:
+            self.target.write(self.redact(line) + "\n")
+        return len(text)
+
+    def close(self) -> None:
+        if self.pending:
+            self.target.write(self.redact(self.pending))
+            self.pending = ""
+        self.target.flush()
+        super().close()
+
+
+@contextlib.contextmanager
+def redacted_output(redact: Callable[[str], str]) -> Iterator[None]:
+    """Standard output and error through `redact` while project code runs in this
+    process (doctor --replay's migrations: what they print, log and echo)."""
+    out, err = RedactingStream(sys.stdout, redact), RedactingStream(sys.stderr, redact)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            yield
+    finally:
+        out.close()
+        err.close()
