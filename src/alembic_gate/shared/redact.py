@@ -7,9 +7,13 @@ and report:
   with an unencoded ``@`` in it: everything up to the last ``@`` is hidden) and the
   value of a ``password=`` query parameter, in any URL of any text;
 * the passwords the tool knows (``--database-url``, the ini's ``sqlalchemy.url``, the
-  container it started, password-like ``--env`` values): each, as given,
-  percent-encoded, decoded and as SQLAlchemy 1.4 and 2.x render it, wherever it stands as
-  a word of its own (so a password ``postgres`` hides ``postgres`` but not ``postgresql``).
+  container it started, password-like ``--env`` and ``-x`` values, the command line, the
+  process environment): each, as given, percent-encoded, decoded, as SQLAlchemy 1.4 and
+  2.x render it and escaped (repr, JSON), wherever it stands as a word of its own (so a
+  password ``postgres`` hides ``postgres`` but not ``postgresql``).
+
+Text is masked before it is cut (`cut`): a cut inside a password leaves no URL and no
+whole word to find.
 
 Standard library only: the parent process of check and the static commands use it.
 """
