@@ -137,7 +137,8 @@ def test_models_of_an_installed_package_are_placed_at_the_projects_import(
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("", encoding="utf-8")
     (package / "models.py").write_text(SITE_MODELS, encoding="utf-8")
-    monkeypatch.setenv("PYTHONPATH", f"{package.parent}{os.pathsep}{os.environ['PYTHONPATH']}")
+    paths = [str(package.parent), *filter(None, [os.environ.get("PYTHONPATH")])]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
     env_py = root / "migrations/env.py"
     edit(env_py, "from models import Base\n", "from shopmodels.models import Base\n")
     run = check("--db", "sqlite", "--format", "json")
