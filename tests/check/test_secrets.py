@@ -378,3 +378,23 @@ def test_usage_errors(leaky: Path, gate: Callable[..., Output]) -> None:
         run = gate(*args)
         assert run.code == 2 and "error:" in run.text, run.text
         assert_no_secret(run)
+
+
+GLUED = "Two  Blank-Secret-91"  # two blanks, which [SQL: ...] flattens to one
+
+
+@pytest.mark.postgres
+def test_a_password_glued_to_letters_or_flattened(
+    project: Project, gate: Callable[..., Output], postgres_url: str
+) -> None:
+    project("generic")
+    (Path("migrations/versions/1eaf1eaf1eaf_leaky.py")).write_text(
+        LEAKY_REVISION.replace(
+            "    raise RuntimeError(",
+            "    op.execute(f\"SELECT 'x{url.password}y' FROM no_such_table\")\n"
+            "    raise RuntimeError(",
+        )
+    )
+    run = gate("check", "--database-url", _with(postgres_url, GLUED))
+    assert run.code == 1 and "[SQL: SELECT 'x***y' FROM no_such_table]" in run.text, run.text
+    assert_no_secret(run, GLUED, " ".join(GLUED.split()), "Blank-Secret-91")

@@ -194,3 +194,16 @@ def test_arguments_of_a_command_line() -> None:
     )
     text = "joined-url-1 apart-url-2 env-apart-3 env-joined-4 x-apart-5 x-joined-6 acme-corp"
     assert hide(text) == "*** *** *** *** *** *** acme-corp"
+
+
+def test_a_distinctive_password_is_hidden_where_it_touches_letters() -> None:
+    hide = Redactor(["Sekret-123x", "postgres", "12345678", "abcdefgh"])
+    assert hide("xxSekret-123xyy") == "xx***yy"
+    # Words and numbers hide as whole words only: in a longer one they are something else.
+    assert hide("postgresql 123456789 abcdefghij") == "postgresql 123456789 abcdefghij"
+    assert hide("postgres 12345678 abcdefgh") == "*** *** ***"
+
+
+def test_a_password_whose_blanks_were_flattened() -> None:
+    hide = Redactor(["two  blanks\tand-a-tab"])
+    assert hide("[SQL: SELECT 'two blanks and-a-tab']") == "[SQL: SELECT '***']"

@@ -42,6 +42,9 @@ HIDDEN = "***"
 # Known passwords shorter than this are only hidden inside URLs (a one-letter password
 # would otherwise hide that letter everywhere).
 MIN_SECRET = 4
+# Known passwords at least this long, of letters and digits or signs, are hidden also
+# where they touch letters; others only as words of their own.
+MIN_GLUED = 8
 # A URL: scheme, then everything up to a blank or a quote; but a password with a few
 # blanks in it (`postgresql://u:p w@h/db`) is read up to its host's `@` (not a port
 # followed by prose: `postgresql://h:5432 and root@h`).
@@ -163,6 +166,31 @@ def _secret_name(name: str, value: str) -> bool:
     return len(value) >= MIN_ENV_SECRET and ENV_SECRET_NAME.search(name) is not None
 
 
+def _pattern(secrets: Iterable[str]) -> re.Pattern[str]:
+    """One expression for every secret, longest first: a distinctive one (letters mixed
+    with digits or signs, at least MIN_GLUED long) wherever it stands, also glued to
+    letters (`xSekret-1y`); the others as words of their own."""
+    glued = [s for s in secrets if _distinctive(s)]
+    words = [s for s in secrets if not _distinctive(s)]
+    parts = [_alternatives(glued)] if glued else []
+    if words:
+        parts.append(rf"(?<![A-Za-z0-9])(?:{_alternatives(words)})(?![A-Za-z0-9])")
+    return re.compile("|".join(parts))
+
+
+def _alternatives(secrets: Iterable[str]) -> str:
+    return "|".join(re.escape(s) for s in sorted(secrets, key=len, reverse=True))
+
+
+def _distinctive(secret: str) -> bool:
+    """No word nor number another text could hold: long, letters and something else."""
+    return (
+        len(secret) >= MIN_GLUED
+        and any(c.isalpha() for c in secret)
+        and any(not c.isalpha() for c in secret)
+    )
+
+
 class Redactor:
     """Hides URL passwords and the passwords it was told about; call it on any text."""
 
@@ -177,11 +205,9 @@ class Redactor:
                 self.secrets |= {secret, quote(secret, safe=""), quote_plus(secret)}
                 self.secrets |= {quote(secret), *sqlalchemy_forms(secret)}
                 self.secrets |= escaped_forms(secret)
-        words = sorted(self.secrets, key=len, reverse=True)
-        alternatives = "|".join(re.escape(word) for word in words)
-        self._pattern = (
-            re.compile(rf"(?<![A-Za-z0-9])(?:{alternatives})(?![A-Za-z0-9])") if words else None
-        )
+                # A message that flattened whitespace ([SQL: ...] on one line).
+                self.secrets.add(" ".join(secret.split()))
+        self._pattern = _pattern(self.secrets) if self.secrets else None
 
     def add_url(self, url: str | None) -> None:
         """The passwords of `url`; none for alembic's placeholder `driver://user:pass@...`."""
