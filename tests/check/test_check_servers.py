@@ -636,17 +636,19 @@ def assert_stopped_at_its_line(run: Run, root: Path) -> None:
 
 @pytest.mark.mariadb
 @pytest.mark.timeout(120)  # it waited for good (900 s) before
-@pytest.mark.parametrize("driver", ["pymysql", "mysqldb"])
+@pytest.mark.parametrize("driver", ["mysql+pymysql", "mysql+mysqldb", "mariadb+mariadbconnector"])
 def test_mariadb_a_migration_waiting_on_its_own_process_is_stopped(
     project: Project, check: Check, mariadb_url: str, driver: str
 ) -> None:
     # "Waiting for table metadata lock" behind the revision's own idle transaction: as
     # `alembic upgrade` does, check waited until its time limit (exit 3, no line). Now
     # the watcher kills the waiting query (KILL QUERY) and says why.
-    if driver == "mysqldb":
+    if driver == "mysql+mysqldb":
         installed.mysqlclient()
+    if driver == "mariadb+mariadbconnector":
+        pytest.importorskip("mariadb", reason="MariaDB Connector/Python (pip install mariadb)")
     root = project("stuck")
-    url = sa.make_url(mariadb_url).set(drivername=f"mysql+{driver}")
+    url = sa.make_url(mariadb_url).set(drivername=driver)
     plain = url.render_as_string(hide_password=False)
     run = check("--database-url", plain, "--format", "json")
     assert_stopped_at_its_line(run, root)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
 
 import installed
 import pytest
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from alembic_gate.check import stuck
 from alembic_gate.check.locate import Models, ProjectFiles, created_in, deepest_in, real
@@ -161,6 +163,19 @@ def test_the_probe_connection_gets_pymysqls_timeouts(mariadb_url: str) -> None:
     with connect(make_url(f"{mariadb_url}?read_timeout=30"), timeout=3) as conn:
         dbapi = conn.connection.dbapi_connection
         assert (dbapi.connect_timeout, dbapi._read_timeout, dbapi._write_timeout) == (3, 30, 3)
+
+
+@pytest.mark.mariadb
+def test_a_mariadbconnector_connection_gets_a_read_timeout(mariadb_url: str) -> None:
+    # MariaDB Connector/Python got connect_timeout only: a query of the lock watcher (or of
+    # a probe) that the server never answered kept it waiting for good.
+    pytest.importorskip("mariadb", reason="MariaDB Connector/Python (pip install mariadb)")
+    url = make_url(mariadb_url).set(drivername="mariadb+mariadbconnector")
+    with connect(url, timeout=1) as conn:
+        started = time.monotonic()
+        with pytest.raises(DBAPIError, match="Lost connection"):
+            conn.exec_driver_sql("SELECT SLEEP(5)")
+        assert time.monotonic() - started < 4
 
 
 def test_same_database_ignores_driver_and_password(tmp_path: Path) -> None:

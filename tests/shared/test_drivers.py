@@ -97,6 +97,11 @@ def test_sqlalchemys_own_default_comes_first_when_installed(backend: str) -> Non
         ("mysql+mysqldb://h/d", {"connect_timeout": 4, "read_timeout": 4, "write_timeout": 4}),
         # mysql-connector's own name (connect_timeout is its alias for other drivers' URLs).
         ("mysql+mysqlconnector://h/d", {"connection_timeout": 4}),
+        # MariaDB Connector/Python: the same three as PyMySQL's (a read bounds a query).
+        (
+            "mariadb+mariadbconnector://h/d",
+            {"connect_timeout": 4, "read_timeout": 4, "write_timeout": 4},
+        ),
         ("sqlite:///x.db", {}),
         ("postgresql+pg8000://h/d", {}),
     ],

@@ -33,6 +33,9 @@ from alembic_gate.check.observe import Observer
 INTERVAL = 1.0
 LOOKS = 3
 SHOWN = 120
+# The watcher's own connection: how long it may take to connect, and each of its queries
+# (every driver that can be told so; a look takes milliseconds).
+WATCH_TIMEOUT = 10.0
 
 MYSQL = ("mysql", "mariadb")
 # Modules whose connections thread_id reads.
@@ -126,7 +129,7 @@ class Stuck(Observer):
     def _watch(self) -> None:
         assert self.url is not None
         try:
-            with targets.connect(self.url) as conn:
+            with targets.connect(self.url, WATCH_TIMEOUT) as conn:
                 conn = conn.execution_options(isolation_level="AUTOCOMMIT")
                 if self.mysql:
                     self._loop_mysql(conn)

@@ -49,14 +49,16 @@ ASYNC_DRIVERS = {
 # and write_timeout bound a server that answers the login and then stops answering (a
 # query waiting for a table another session locked waits a day by default).
 # mysql-connector's own name is connection_timeout, connect_timeout its alias (see
-# TIMEOUT_ALIASES).
+# TIMEOUT_ALIASES). MariaDB Connector/Python (mariadbconnector) takes the three names of
+# PyMySQL and mysqlclient, with Connector/C's meaning: without read_timeout a query that
+# waits for a lock waits as long as the server lets it.
 TIMEOUT_OPTIONS = {
     "psycopg": (("connect_timeout",), 2),
     "psycopg2": (("connect_timeout",), 2),
     "pymysql": (("connect_timeout", "read_timeout", "write_timeout"), 1),
     "mysqldb": (("connect_timeout", "read_timeout", "write_timeout"), 1),
     "mysqlconnector": (("connection_timeout",), 1),
-    "mariadbconnector": (("connect_timeout",), 1),
+    "mariadbconnector": (("connect_timeout", "read_timeout", "write_timeout"), 1),
 }
 # Other names a driver reads as the same option.
 TIMEOUT_ALIASES = {"connection_timeout": ("connect_timeout",)}
