@@ -652,3 +652,22 @@ def test_mariadb_a_migration_waiting_on_its_own_process_is_stopped(
     plain = url.render_as_string(hide_password=False)
     run = check("--database-url", plain, "--format", "json")
     assert_stopped_at_its_line(run, root)
+
+
+@pytest.mark.mariadb
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("how", ["other-database"])
+def test_mariadb_a_wait_another_session_shares_is_not_cancelled(
+    project: Project, check: Check, mariadb_url: str, how: str
+) -> None:
+    # The revision's own connection sits idle in a transaction (on posts), and another
+    # process holds users, which the ALTER waits for: `USE information_schema` then a read
+    # of users in a transaction, or LOCK TABLES users WRITE (no InnoDB transaction). The
+    # watcher saw neither (it counted threads on the waiter's database in a transaction),
+    # blamed the revision's connection and cancelled the ALTER: AG901, exit 1. It waits
+    # now; the holder lets go once the ALTER waited 8 s, and the upgrade goes through.
+    project("stuck")
+    holder = ("--env", f"STUCK_HOLDER={how}", "--env", "STUCK_READS=posts", "--no-seed")
+    run = check("--database-url", mariadb_url, *holder, "--format", "json")
+    assert run.code == 0, run.out + run.err
+    assert run.findings == []

@@ -250,6 +250,9 @@ def test_stuck_mysql_blockers_without_a_lock_table() -> None:
     assert stuck._mysql_blockers(1, [], threads, {**started, 7: "t1"}, 3) == {2, 7}
     busy = {**THREADS, 6: (6, "Query", "Sending data", "app")}
     assert stuck._mysql_blockers(1, [], busy, started, 3) == set()
-    # Threads on other databases are not counted.
+    # Threads whose current database is another one count too (`USE other` and a read of
+    # app.users in a transaction holds users all the same).
     elsewhere = {**THREADS, 5: (5, "Sleep", "", "other")}
-    assert stuck._mysql_blockers(1, [], elsewhere, {**started, 5: "t2"}, 3) == {2}
+    assert stuck._mysql_blockers(1, [], elsewhere, {**started, 5: "t2"}, 3) == {2, 5}
+    nowhere = {**THREADS, 5: (5, "Sleep", "", None)}
+    assert stuck._mysql_blockers(1, [], nowhere, {**started, 5: "t2"}, 3) == {2, 5}

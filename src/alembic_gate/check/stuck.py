@@ -11,8 +11,8 @@ revision fails at its line (AG901), and says why.
 On MySQL and MariaDB the wait is "Waiting for table metadata lock". Where
 performance_schema.metadata_locks shows the waiter's pending lock (MySQL 8+), its
 blockers are the threads granted a lock on that table; elsewhere (MariaDB, whose
-performance_schema is off by default) every other thread using the waiter's database
-that is in an InnoDB transaction or busy counts as one. Either way every blocker must
+performance_schema is off by default) every other thread that is in an InnoDB
+transaction or busy counts as one, whatever its current database. Either way every blocker must
 be this process's, idle (Sleep) in a transaction; without the PROCESS privilege (which
 information_schema.INNODB_TRX asks for) and no metadata_locks, nothing is watched.
 """
@@ -226,15 +226,12 @@ def _mysql_blockers(
         return {r[0] for r in holders if r[3] == "GRANTED"}
     if open_trx is None:
         return set()
-    # No lock table: every other thread on the waiter's database in a transaction, or
-    # running anything, may hold it.
-    database = threads[waiter][3]
+    # No lock table: every other thread in a transaction, or running anything, may hold
+    # it, whatever its current database (`USE other` reads `app.users` all the same).
     blockers = {
         t
         for t, row in threads.items()
-        if t not in (waiter, me)
-        and row[3] == database
-        and (t in open_trx or row[1] not in ("Sleep", "Daemon"))
+        if t not in (waiter, me) and (t in open_trx or row[1] not in ("Sleep", "Daemon"))
     }
     if any(t not in open_trx for t in blockers):
         return set()  # busy, not idle in a transaction: it may end

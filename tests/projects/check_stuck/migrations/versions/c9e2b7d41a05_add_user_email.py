@@ -5,6 +5,10 @@ Revises: 7a3d5e8c2f40
 Create Date: 2024-05-04 10:00:00.000000
 
 """
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Sequence, Union
 
 from alembic import op
@@ -28,9 +32,21 @@ def upgrade() -> None:
     # so the ALTER below, on env.py's connection, waits for it for good.
     url = op.get_context().config.get_main_option("sqlalchemy.url")
     HELD.append(sa.create_engine(url).connect())
-    HELD[-1].execute(sa.text("SELECT count(*) FROM users"))
+    HELD[-1].execute(sa.text(f"SELECT count(*) FROM {os.environ.get('STUCK_READS', 'users')}"))
+    if os.environ.get("STUCK_HOLDER"):  # tests: another process holds users too
+        _hold(url, os.environ["STUCK_HOLDER"])
     op.add_column("users", sa.Column("email", sa.String(length=120), nullable=True))
     op.create_index(op.f("ix_users_email"), "users", ["email"], unique=False)
+
+
+def _hold(url: str, how: str) -> None:
+    """Start holder.py (another process) and wait until it holds users."""
+    holder = Path(__file__).resolve().parents[2] / "holder.py"
+    process = subprocess.Popen(
+        [sys.executable, str(holder), url, how], stdout=subprocess.PIPE, text=True
+    )
+    HELD.append(process)
+    assert process.stdout.readline().strip() == "held"
 
 
 def downgrade() -> None:
