@@ -656,7 +656,7 @@ def test_mariadb_a_migration_waiting_on_its_own_process_is_stopped(
 
 @pytest.mark.mariadb
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize("how", ["other-database"])
+@pytest.mark.parametrize("how", ["other-database", "lock-tables"])
 def test_mariadb_a_wait_another_session_shares_is_not_cancelled(
     project: Project, check: Check, mariadb_url: str, how: str
 ) -> None:

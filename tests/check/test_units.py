@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import installed
 import pytest
@@ -224,35 +225,63 @@ def test_stuck_mysql_blockers_from_performance_schema() -> None:
         (9, "app", "posts", "GRANTED", "TRANSACTION"),  # another table: not a blocker
     ]
     threads = {**THREADS, 9: (9, "Sleep", "", "app")}
-    assert stuck._mysql_blockers(1, locks, threads, None, 3) == {2}
+    assert stuck._mysql_blockers(1, locks, stuck.Seen(threads, None), 3) == [2]
     # Someone else's read of users too: a blocker the watcher must never count as its own.
     foreign = [*locks, (8, "app", "users", "GRANTED", "TRANSACTION")]
-    assert stuck._mysql_blockers(1, foreign, {**threads, 8: (8, "Sleep", "", "x")}, None, 3) == {
-        2,
-        8,
-    }
+    seen = stuck.Seen({**threads, 8: (8, "Sleep", "", "x")}, None)
+    assert stuck._mysql_blockers(1, foreign, seen, 3) == [2, 8]
     # A holder the process list does not show (another user's, no PROCESS privilege).
     hidden = [*locks, (8, "app", "users", "GRANTED", "TRANSACTION")]
-    assert stuck._mysql_blockers(1, hidden, threads, None, 3) == {2, 8}
+    assert stuck._mysql_blockers(1, hidden, stuck.Seen(threads, None), 3) == [2, 8]
     # LOCK TABLES (EXPLICIT): not an idle transaction, nothing is claimed.
     explicit = [*locks, (2, "app", "users", "GRANTED", "EXPLICIT")]
-    assert stuck._mysql_blockers(1, explicit, threads, None, 3) == set()
+    assert stuck._mysql_blockers(1, explicit, stuck.Seen(threads, None), 3) == []
+
+
+# MariaDB: the waiter's table, opened by the ALTER alone; thread 2 read it in its transaction.
+ALTERED = [("app", "users", 1)]
+RAN = {2: ["SELECT count(*) FROM users"]}
+
+
+def guessed(threads: dict[int, Any], open_trx: dict[int, Any] | None, **seen: Any) -> list[int]:
+    look = stuck.Seen(threads, open_trx, seen.get("in_use", ALTERED), seen.get("ran", RAN))
+    return stuck._mysql_blockers(1, [], look, 3)
 
 
 def test_stuck_mysql_blockers_without_a_lock_table() -> None:
     started = {2: "t0"}
-    assert stuck._mysql_blockers(1, [], THREADS, started, 3) == {2}
+    assert guessed(THREADS, started) == [2]
     # Without INNODB_TRX (no PROCESS privilege) foreign threads may be out of sight.
-    assert stuck._mysql_blockers(1, [], THREADS, None, 3) == set()
-    # Another thread on the database in a transaction, or busy, may hold it: counted, and
-    # a busy one outside a transaction may end, so nothing is claimed.
+    assert guessed(THREADS, None) == []
+    # Another thread in a transaction, or busy, may hold it: counted (the one that used the
+    # table first), and a busy one outside a transaction may end, so nothing is claimed.
     threads = {**THREADS, 7: (7, "Sleep", "", "app")}
-    assert stuck._mysql_blockers(1, [], threads, {**started, 7: "t1"}, 3) == {2, 7}
+    assert guessed(threads, {**started, 7: "t1"}) == [2, 7]
+    assert guessed(threads, {7: "t0", 2: "t1"}, ran={7: [], 2: RAN[2]}) == [2, 7]
     busy = {**THREADS, 6: (6, "Query", "Sending data", "app")}
-    assert stuck._mysql_blockers(1, [], busy, started, 3) == set()
+    assert guessed(busy, started) == []
     # Threads whose current database is another one count too (`USE other` and a read of
     # app.users in a transaction holds users all the same).
     elsewhere = {**THREADS, 5: (5, "Sleep", "", "other")}
-    assert stuck._mysql_blockers(1, [], elsewhere, {**started, 5: "t2"}, 3) == {2, 5}
+    assert guessed(elsewhere, {**started, 5: "t2"}) == [2, 5]
     nowhere = {**THREADS, 5: (5, "Sleep", "", None)}
-    assert stuck._mysql_blockers(1, [], nowhere, {**started, 5: "t2"}, 3) == {2, 5}
+    assert guessed(nowhere, {**started, 5: "t2"}) == [2, 5]
+
+
+def test_stuck_mysql_blockers_and_tables_in_use() -> None:
+    started = {2: "t0"}
+    # Someone's LOCK TABLES or HANDLER besides the ALTER: a table in use twice, or two.
+    assert guessed(THREADS, started, in_use=[("app", "users", 2)]) == []
+    assert guessed(THREADS, started, in_use=[*ALTERED, ("app", "tags", 1)]) == []
+    # Nothing in use: the ALTER waits before it opens the table, for no transaction.
+    assert guessed(THREADS, started, in_use=[]) == []
+    # SHOW OPEN TABLES not readable.
+    assert guessed(THREADS, started, in_use=None) == []
+    # users in use once and no transaction used it: LOCK TABLES users WRITE of someone
+    # else's (the ALTER waits before opening users); thread 2 read posts only.
+    assert guessed(THREADS, started, ran={2: ["SELECT count(*) FROM posts"]}) == []
+    assert guessed(THREADS, started, ran={}) == []
+    # Named as a word, quoted or qualified: not as part of another name.
+    for statement in ("SELECT 1 FROM `users`", "SELECT * FROM app.users u", "UPDATE USERS"):
+        assert guessed(THREADS, started, ran={2: [statement]}) == [2]
+    assert guessed(THREADS, started, ran={2: ["SELECT * FROM users_old"]}) == []

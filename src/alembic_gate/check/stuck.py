@@ -12,14 +12,18 @@ On MySQL and MariaDB the wait is "Waiting for table metadata lock". Where
 performance_schema.metadata_locks shows the waiter's pending lock (MySQL 8+), its
 blockers are the threads granted a lock on that table; elsewhere (MariaDB, whose
 performance_schema is off by default) every other thread that is in an InnoDB
-transaction or busy counts as one, whatever its current database. Either way every blocker must
+transaction or busy counts as one, whatever its current database, and SHOW OPEN TABLES
+must show only the waiter's table in use, once (no one's LOCK TABLES or HANDLER),
+which one of those transactions used. Either way every blocker must
 be this process's, idle (Sleep) in a transaction; without the PROCESS privilege (which
 information_schema.INNODB_TRX asks for) and no metadata_locks, nothing is watched.
 """
 
 from __future__ import annotations
 
+import re
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import event, text
@@ -53,6 +57,12 @@ WHERE w.pid = ANY(:own) AND w.wait_event_type = 'Lock'
 MYSQL_WAIT = "Waiting for table metadata lock"
 MYSQL_THREADS = "SELECT ID, COMMAND, STATE, DB FROM information_schema.PROCESSLIST"
 MYSQL_TRX = "SELECT trx_mysql_thread_id, trx_started FROM information_schema.INNODB_TRX"
+# Tables open for a statement, LOCK TABLES or HANDLER (an idle transaction's are not).
+MYSQL_IN_USE = "SHOW OPEN TABLES WHERE In_use > 0"
+# Statements that end a transaction (or begin one: what ran before is committed).
+ENDS = re.compile(r"\s*(COMMIT|ROLLBACK|BEGIN|START\s+TRANSACTION)\b", re.IGNORECASE)
+# How many statements of a transaction are kept per connection.
+KEPT = 200
 # Table metadata locks by server thread (MySQL 8+; empty where performance_schema is off).
 MYSQL_LOCKS = """
 SELECT t.PROCESSLIST_ID, m.OBJECT_SCHEMA, m.OBJECT_NAME, m.LOCK_STATUS, m.LOCK_DURATION
@@ -72,8 +82,9 @@ class Stuck(Observer):
         self.own: list[int] = []
         # Server thread ids of this process's MySQL and MariaDB connections.
         self.threads: list[int] = []
-        # The last statement each of those ran (MySQL shows none for an idle thread).
-        self.last: dict[int, str] = {}
+        # The statements each of those ran in its current transaction, the last one last
+        # (MySQL shows none for an idle thread).
+        self.ran: dict[int, list[str]] = {}
         self.mysql = False
         self.url: URL | None = None
         self.stop = threading.Event()
@@ -85,6 +96,8 @@ class Stuck(Observer):
         """Learn the backend of every connection any pool of this process opens."""
         event.listen(Pool, "connect", self._connected)
         event.listen(Engine, "before_cursor_execute", self._executing)
+        event.listen(Engine, "commit", self._ended)
+        event.listen(Engine, "rollback", self._ended)
 
     def _connected(self, dbapi_connection: Any, record: Any) -> None:
         self._learn(dbapi_connection)
@@ -99,14 +112,26 @@ class Stuck(Observer):
             self.threads.append(thread)
 
     def _executing(self, conn: Any, cursor: Any, statement: Any, *args: Any) -> None:
-        if not self.threads or conn.dialect.name not in MYSQL:
+        thread = self._thread_of(conn)
+        if thread is None:
             return
-        try:
-            thread = thread_id(getattr(conn.connection, "dbapi_connection", None))
-        except Exception:  # an invalidated connection: nothing to note
-            return
+        ran = self.ran.setdefault(thread, [])
+        if ENDS.match(str(statement)):
+            ran.clear()
+        ran[:] = [*ran[-(KEPT - 1) :], str(statement)]
+
+    def _ended(self, conn: Any) -> None:
+        thread = self._thread_of(conn)
         if thread is not None:
-            self.last[thread] = str(statement)
+            self.ran[thread] = []
+
+    def _thread_of(self, conn: Any) -> int | None:
+        if not self.threads or conn.dialect.name not in MYSQL:
+            return None
+        try:
+            return thread_id(getattr(conn.connection, "dbapi_connection", None))
+        except Exception:  # an invalidated connection: nothing to note
+            return None
 
     def configured(self, context: Any) -> None:
         connection = context.connection
@@ -160,7 +185,7 @@ class Stuck(Observer):
             last = stuck
             if stuck is not None and count >= LOOKS:
                 waiter, blocker, started = stuck
-                statement = self.last.get(blocker, "")
+                statement = (self.ran.get(blocker) or [""])[-1]
                 self.reason = _reason((waiter, f"thread {blocker}", started, statement))
                 conn.exec_driver_sql(f"KILL QUERY {int(waiter)}")
                 last, count = None, 0
@@ -178,12 +203,14 @@ class Stuck(Observer):
             open_trx = {row[0]: row[1] for row in conn.exec_driver_sql(MYSQL_TRX).all()}
         except Exception:  # no PROCESS privilege: foreign threads may be out of sight
             open_trx = None
+        ran = {thread: list(statements) for thread, statements in dict(self.ran).items()}
+        seen = Seen(threads, open_trx, _in_use(conn), ran)
         for waiter in waiters:
-            blockers = _mysql_blockers(waiter, locks, threads, open_trx, me)
+            blockers = _mysql_blockers(waiter, locks, seen, me)
             if not blockers:
                 continue
             if all(b in own and b in threads and threads[b][1] == "Sleep" for b in blockers):
-                first = min(blockers)
+                first = blockers[0]
                 started = open_trx.get(first) if open_trx else None
                 return (waiter, first, started)
         return None
@@ -208,24 +235,59 @@ def _stuck(rows: list[Any], own: set[int]) -> tuple[Any, ...] | None:
     return None
 
 
-def _mysql_blockers(
-    waiter: int,
-    locks: list[Any],
-    threads: dict[int, Any],
-    open_trx: dict[int, Any] | None,
-    me: int,
-) -> set[int]:
-    """The threads that may hold what `waiter` waits for; empty when that cannot be
-    told (every one of them must then be known to be idle in a transaction)."""
+class Seen:
+    """What one look at a MySQL or MariaDB server found: its threads (id, command, state,
+    database) by id, the InnoDB transactions' start by thread (None: not readable), the
+    tables in use ((database, table, count); None: not readable), and the statements each
+    of this process's connections ran in its current transaction."""
+
+    def __init__(
+        self,
+        threads: dict[int, Any],
+        open_trx: dict[int, Any] | None,
+        in_use: list[tuple[str, str, int]] | None = None,
+        ran: dict[int, list[str]] | None = None,
+    ) -> None:
+        self.threads = threads
+        self.open_trx = open_trx
+        self.in_use = in_use
+        self.ran = ran or {}
+
+
+def _in_use(conn: Any) -> list[tuple[str, str, int]] | None:
+    try:
+        rows = conn.exec_driver_sql(MYSQL_IN_USE).all()
+    except Exception:  # the watch then claims nothing without a lock table
+        return None
+    return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
+
+
+def _mysql_blockers(waiter: int, locks: list[Any], seen: Seen, me: int) -> list[int]:
+    """The threads that may hold what `waiter` waits for, the likeliest first; empty
+    when that cannot be told (every one of them must then be known to be idle in a
+    transaction)."""
     wanted = {(r[1], r[2]) for r in locks if r[0] == waiter and r[3] == "PENDING"}
     if wanted:  # performance_schema says exactly who holds that table
         holders = [r for r in locks if r[0] != waiter and (r[1], r[2]) in wanted]
         if any(r[3] == "GRANTED" and r[4] != "TRANSACTION" for r in holders):
-            return set()  # LOCK TABLES, or a statement's own: not an idle transaction
+            return []  # LOCK TABLES, or a statement's own: not an idle transaction
         # Every holder, also one out of sight in the process list (someone else's).
-        return {r[0] for r in holders if r[3] == "GRANTED"}
-    if open_trx is None:
-        return set()
+        return sorted({r[0] for r in holders if r[3] == "GRANTED"})
+    return _guessed_blockers(waiter, seen, me)
+
+
+def _guessed_blockers(waiter: int, seen: Seen, me: int) -> list[int]:
+    """Without a lock table (MariaDB): the threads in a transaction, when nothing else
+    can hold the waiter's table, the one that used that table first; else none.
+
+    An idle transaction holds a table without having it open, so SHOW OPEN TABLES shows
+    only the waiter's own table, once (an ALTER opens it, then waits to lock it
+    exclusively). More in use is a LOCK TABLES or HANDLER of someone's; the waiter's
+    table in use and none of the transactions having used it is someone's LOCK TABLES
+    WRITE, which the waiter waits for before it opens the table."""
+    threads, open_trx = seen.threads, seen.open_trx
+    if open_trx is None or seen.in_use is None:
+        return []
     # No lock table: every other thread in a transaction, or running anything, may hold
     # it, whatever its current database (`USE other` reads `app.users` all the same).
     blockers = {
@@ -234,8 +296,18 @@ def _mysql_blockers(
         if t not in (waiter, me) and (t in open_trx or row[1] not in ("Sleep", "Daemon"))
     }
     if any(t not in open_trx for t in blockers):
-        return set()  # busy, not idle in a transaction: it may end
-    return blockers
+        return []  # busy, not idle in a transaction: it may end
+    if len(seen.in_use) != 1 or seen.in_use[0][2] != 1:
+        return []
+    table = seen.in_use[0][1]
+    users = [t for t in sorted(blockers) if _used(table, seen.ran.get(t, ()))]
+    return [*users, *sorted(set(blockers) - set(users))] if users else []
+
+
+def _used(table: str, statements: Iterable[str]) -> bool:
+    """Whether one of `statements` names `table` (as a word; quoted or qualified too)."""
+    name = re.compile(rf"(?<![\w$]){re.escape(table)}(?![\w$])", re.IGNORECASE)
+    return any(name.search(statement) for statement in statements)
 
 
 def _reason(stuck: tuple[Any, ...]) -> str:
