@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import subprocess
 import sys
@@ -15,9 +16,9 @@ import installed
 import pytest
 import sqlalchemy as sa
 
-from alembic_gate.check import roundtrip
+from alembic_gate.check import process, roundtrip
 
-from .conftest import PASSWORD, Run, edit, line_of, psycopg2_project, tables
+from .conftest import PASSWORD, MysqldbScratch, Run, edit, line_of, psycopg2_project, tables
 
 Project = Callable[[str], Path]
 Check = Callable[..., Run]
@@ -671,3 +672,39 @@ def test_mariadb_a_wait_another_session_shares_is_not_cancelled(
     run = check("--database-url", mariadb_url, *holder, "--format", "json")
     assert run.code == 0, run.out + run.err
     assert run.findings == []
+
+
+OFF = "check's lock watch is off"
+
+
+@pytest.mark.mariadb
+@pytest.mark.timeout(60)
+def test_mariadb_a_user_without_process_is_told_the_lock_watch_is_off(
+    project: Project, check: Check, mysqldb: MysqldbScratch
+) -> None:
+    # A user of one database only, without the PROCESS privilege: information_schema
+    # shows it no one else's transactions, so the watcher can tell nothing and claims
+    # nothing; the run said nothing about it.
+    project("stuck")
+    quiet = ("--env", "STUCK_READS=posts", "--no-seed")  # nothing waits
+    run = check("--database-url", mysqldb.url(), *quiet, "--format", "json")
+    assert run.code == 0, run.out + run.err
+    [note] = json.loads(run.out)["notes"]
+    assert note.startswith(OFF) and "PROCESS privilege" in note, note
+    assert PASSWORD not in run.out + run.err
+
+
+@pytest.mark.mariadb
+@pytest.mark.timeout(90)
+def test_mariadb_the_time_limit_says_the_lock_watch_was_off(
+    project: Project, check: Check, mysqldb: MysqldbScratch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The ALTER waits for the revision's own idle connection, which no one can see here:
+    # the run ends at its limit (exit 3), and now says that the watch was off, and why.
+    monkeypatch.setattr(process, "WORKER_SECONDS", 20.0)
+    project("stuck")
+    run = check("--database-url", mysqldb.url(), "--timeout", "2", "--no-seed")
+    assert run.code == 3, run.out + run.err
+    assert "did not finish within 20s" in run.err
+    assert OFF in run.err and "PROCESS privilege" in run.err, run.err
+    assert PASSWORD not in run.out + run.err and "Traceback" not in run.err

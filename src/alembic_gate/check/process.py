@@ -40,15 +40,17 @@ class WorkerProcess:
     def __init__(self, cwd: Path) -> None:
         self.log = tempfile.TemporaryFile(prefix="alembic-gate-")  # noqa: SIM115 - closed in __exit__
         self.result = tempfile.TemporaryFile("w+", encoding="utf-8", prefix="alembic-gate-")  # noqa: SIM115
+        # Notes told as they come up: what a worker that runs out of time could say.
+        self.notes = tempfile.TemporaryFile("w+", encoding="utf-8", prefix="alembic-gate-")  # noqa: SIM115
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH"), PACKAGE_ROOT) if p)
-        fd = self.result.fileno()
+        fd, notes = self.result.fileno(), self.notes.fileno()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "alembic_gate.check.worker", str(fd)],
+            [sys.executable, "-m", "alembic_gate.check.worker", str(fd), str(notes)],
             stdin=subprocess.PIPE,
             stdout=self.log,
             stderr=subprocess.STDOUT,
-            pass_fds=(fd,),
+            pass_fds=(fd, notes),
             cwd=cwd,
             env=env,
             preexec_fn=_die_with_parent if sys.platform == "linux" else None,
@@ -70,6 +72,7 @@ class WorkerProcess:
             self.process.stdin.close()
         self.log.close()
         self.result.close()
+        self.notes.close()
 
     def run(self, request: Request, timeout: float, redact: Callable[[str], str]) -> Result:
         """Hand the worker its request; wait for it at most 10x `timeout` (--timeout)."""
@@ -89,6 +92,7 @@ class WorkerProcess:
                 "waiting on a lock, or a very long one? (the limit is 10x --timeout, "
                 f"{WORKER_SECONDS:g}s at least)"
                 + (f"; alembic's last step: {redact(step)}" if step else "")
+                + "".join(f"; {redact(note)}" for note in self.told())
             ) from None
         self.result.seek(0)
         text = self.result.read()
@@ -105,6 +109,13 @@ class WorkerProcess:
         if result.error is not None:
             raise (UsageError if result.error_kind == "usage" else EnvError)(result.error)
         return result
+
+    def told(self) -> list[str]:
+        """The notes the worker told as it ran (protocol.tell), each once."""
+        from alembic_gate.check.protocol import told
+
+        self.notes.seek(0)
+        return list(dict.fromkeys(told(self.notes.read())))
 
     def tail(self, length: int = TAIL) -> str:
         self.log.seek(0, os.SEEK_END)

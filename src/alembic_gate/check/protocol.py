@@ -178,6 +178,23 @@ class Result:
         return cls(**data)
 
 
+def tell(file: IO[str], message: str) -> None:
+    """Write a note the parent may need before the result (one JSON string a line)."""
+    file.write(json.dumps(message) + "\n")
+    file.flush()
+
+
+def told(text: str) -> list[str]:
+    """The notes a worker told (a last line cut short by a kill is left out)."""
+    notes = []
+    for line in text.splitlines():
+        try:
+            notes.append(str(json.loads(line)))
+        except ValueError:
+            continue
+    return notes
+
+
 def _revision_locks(data: dict[str, Any]) -> RevisionLocks:
     rows = [LockRow(**row) for row in data.pop("rows")]
     return RevisionLocks(**data, rows=rows)

@@ -41,7 +41,7 @@ from alembic_gate.check.locate import (
     revision_message,
 )
 from alembic_gate.check.observe import Observers
-from alembic_gate.check.protocol import Behind, Note, RawFinding, Request, Result, fill
+from alembic_gate.check.protocol import Behind, Note, RawFinding, Request, Result, fill, tell
 from alembic_gate.check.stuck import Stuck
 from alembic_gate.check.targets import connect, provide, refuse_nonempty
 from alembic_gate.check.trace import LockTracer
@@ -817,10 +817,13 @@ def _cleanup(item: str) -> str:
     return f"op.drop_table({bare!r}, schema={schema!r})" if schema else f"op.drop_table({bare!r})"
 
 
-def serve(result_fd: int) -> int:
-    """Read the request on standard input, write the result to the open file `result_fd`."""
+def serve(result_fd: int, notes_fd: int) -> int:
+    """Read the request on standard input, write the result to the open file `result_fd`
+    and notes that cannot wait for it to `notes_fd` (protocol.tell)."""
     request = Request.from_json(sys.stdin.read())
     session = Session(request)
+    notes = open(notes_fd, "w", encoding="utf-8", closefd=False)  # noqa: SIM115 - kept for the run
+    session.stuck.tell = lambda message: tell(notes, session.redact(message))
     try:
         result = session.run()
     except WorkerError as exc:

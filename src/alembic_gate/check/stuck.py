@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import event, text
@@ -32,6 +32,7 @@ from sqlalchemy.pool import Pool
 
 from alembic_gate.check import targets
 from alembic_gate.check.observe import Observer
+from alembic_gate.check.protocol import Note
 
 # Seconds between looks, and how many looks in a row must find the same wait.
 INTERVAL = 1.0
@@ -63,6 +64,14 @@ MYSQL_IN_USE = "SHOW OPEN TABLES WHERE In_use > 0"
 ENDS = re.compile(r"\s*(COMMIT|ROLLBACK|BEGIN|START\s+TRANSACTION)\b", re.IGNORECASE)
 # How many statements of a transaction are kept per connection.
 KEPT = 200
+MYSQL_SCHEMA_ON = "SELECT @@performance_schema"
+# What a run is told when the watch is off.
+OFF = (
+    "check's lock watch is off ({why}): a statement waiting for a lock that another "
+    "connection of env.py's process holds, idle in a transaction, is not cancelled "
+    "(AG901) and the run waits until its time limit, as `alembic upgrade` waits for good"
+)
+
 # Table metadata locks by server thread (MySQL 8+; empty where performance_schema is off).
 MYSQL_LOCKS = """
 SELECT t.PROCESSLIST_ID, m.OBJECT_SCHEMA, m.OBJECT_NAME, m.LOCK_STATUS, m.LOCK_DURATION
@@ -91,6 +100,12 @@ class Stuck(Observer):
         self.thread: threading.Thread | None = None
         # Why a statement was cancelled (None: none was).
         self.reason: str | None = None
+        # Why the watch is off (None: it is on, or not started), once that is known.
+        self.off: str | None = None
+        self.decided = threading.Event()
+        # Says a note to the parent at once (a worker that runs out of time writes no
+        # result); set by the session.
+        self.tell: Callable[[str], None] = _quiet
 
     def install(self) -> None:
         """Learn the backend of every connection any pool of this process opens."""
@@ -139,7 +154,15 @@ class Stuck(Observer):
         if name not in {"postgresql", *MYSQL} or connection is None:
             return
         # A connection check opened before it listened (lent).
-        self._learn(getattr(connection.connection, "dbapi_connection", None))
+        dbapi_connection = getattr(connection.connection, "dbapi_connection", None)
+        self._learn(dbapi_connection)
+        if _server_id(dbapi_connection) is None:
+            module = type(getattr(dbapi_connection, "_connection", dbapi_connection)).__module__
+            self._off(
+                f"the {module.split('.')[0]} driver does not say which server process "
+                "serves a connection"
+            )
+            return
         if self.thread is None:
             self.mysql = name in MYSQL
             self.url = targets.sync_url(connection.engine.url)
@@ -151,6 +174,17 @@ class Stuck(Observer):
         if self.thread is not None:
             self.thread.join()
 
+    def _off(self, why: str) -> None:
+        if self.off is None:
+            self.off = why
+            self.tell(OFF.format(why=why))
+        self.decided.set()
+
+    def notes(self) -> list[Note]:
+        if self.thread is not None:
+            self.decided.wait(WATCH_TIMEOUT)
+        return [Note(OFF.format(why=self.off))] if self.off else []
+
     def _watch(self) -> None:
         assert self.url is not None
         try:
@@ -159,9 +193,13 @@ class Stuck(Observer):
                 if self.mysql:
                     self._loop_mysql(conn)
                 else:
+                    self.decided.set()
                     self._loop(conn)
-        except Exception:  # the watch is a help: the run goes on without it
-            pass
+        except Exception as exc:  # the watch is a help: the run goes on without it
+            if not self.stop.is_set():
+                self._off(f"it stopped: {targets.one_line(exc)}")
+        finally:
+            self.decided.set()
 
     def _loop(self, conn: Any) -> None:
         last, count = None, 0
@@ -177,6 +215,11 @@ class Stuck(Observer):
 
     def _loop_mysql(self, conn: Any) -> None:
         me = conn.exec_driver_sql("SELECT CONNECTION_ID()").scalar()
+        blind = _mysql_blind(conn)
+        if blind is not None:
+            self._off(blind)
+            return
+        self.decided.set()
         last, count = None, 0
         while not self.stop.wait(INTERVAL):
             own = set(self.threads) - {me}
@@ -254,6 +297,31 @@ class Seen:
         self.ran = ran or {}
 
 
+def _mysql_blind(conn: Any) -> str | None:
+    """Why this connection cannot tell who holds a table (None: it can)."""
+    if _reads(conn, MYSQL_SCHEMA_ON) == [(1,)] and _reads(conn, MYSQL_LOCKS) is not None:
+        return None  # performance_schema.metadata_locks (MySQL 8+)
+    if _reads(conn, MYSQL_TRX) is None:
+        return (
+            "the database user may not read information_schema.INNODB_TRX, which needs the "
+            "PROCESS privilege, and performance_schema.metadata_locks is off or not readable"
+        )
+    if _reads(conn, MYSQL_IN_USE) is None:
+        return "the database user may not run SHOW OPEN TABLES"
+    return None
+
+
+def _reads(conn: Any, query: str) -> list[tuple[Any, ...]] | None:
+    try:
+        return [tuple(row) for row in conn.exec_driver_sql(query).all()]
+    except Exception:  # not there, or no right to read it
+        return None
+
+
+def _quiet(message: str) -> None:
+    """Says nothing (a Stuck outside a worker's session)."""
+
+
 def _in_use(conn: Any) -> list[tuple[str, str, int]] | None:
     try:
         rows = conn.exec_driver_sql(MYSQL_IN_USE).all()
@@ -310,9 +378,13 @@ def _used(table: str, statements: Iterable[str]) -> bool:
     return any(name.search(statement) for statement in statements)
 
 
+def _short(statement: str) -> str:
+    flat = " ".join(statement.split())
+    return f"{flat[:SHOWN]}{'...' if len(flat) > SHOWN else ''}"
+
+
 def _reason(stuck: tuple[Any, ...]) -> str:
-    flat = " ".join(str(stuck[3] or "").split())
-    last = f"{flat[:SHOWN]}{'...' if len(flat) > SHOWN else ''}"
+    last = _short(str(stuck[3] or ""))
     return (
         "check cancelled the statement: it waited for a lock that another connection "
         f"this process opened holds ({_backend(stuck[1])}), idle in a transaction whose last "
@@ -354,6 +426,11 @@ def _connection_id(connection: Any) -> Any:
 
 def _server_thread_id(connection: Any) -> Any:
     return connection.server_thread_id[0]
+
+
+def _server_id(dbapi_connection: Any) -> int | None:
+    pid = backend_pid(dbapi_connection)
+    return pid if pid is not None else thread_id(dbapi_connection)
 
 
 def backend_pid(dbapi_connection: Any) -> int | None:

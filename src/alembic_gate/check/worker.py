@@ -1,8 +1,10 @@
 """The worker process of `check`: it runs the project's code.
 
-    python -m alembic_gate.check.worker FD  < REQUEST (JSON)
+    python -m alembic_gate.check.worker FD NOTES_FD  < REQUEST (JSON)
 
-It writes its result (JSON) to the open file FD that the parent passes it.
+It writes its result (JSON) to the open file FD that the parent passes it, and notes
+the parent needs even if it never gets that far (the lock watch is off) to NOTES_FD as
+they come up.
 
 The parent starts it early: it imports alembic and SQLAlchemy while the parent
 reads the history and starts the database, then reads its request on standard
@@ -26,7 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         del sys.path[0]
     from alembic_gate.check.session import serve
 
-    return serve(int(args[0]))
+    return serve(int(args[0]), int(args[1]))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """A connection of another process that holds `users` while the third revision's ALTER
-waits (check_stuck with STUCK_HOLDER set; MySQL and MariaDB).
+waits (check_stuck with STUCK_HOLDER set; MySQL and MariaDB; STUCK_HOLD_SECONDS sets
+HOLD).
 
     python holder.py URL HOW
 
@@ -10,12 +11,13 @@ ALTER has waited HOLD seconds (check's watcher, which cancels after three looks 
 second apart, would have cancelled it by then), or stopped waiting (cancelled).
 """
 
+import os
 import sys
 import time
 
 import sqlalchemy as sa
 
-HOLD = 8
+HOLD = float(os.environ.get("STUCK_HOLD_SECONDS", "8"))
 # How long the holder waits for the ALTER to start waiting at all.
 START = 60
 WAITING = (
