@@ -708,3 +708,36 @@ def test_mariadb_the_time_limit_says_the_lock_watch_was_off(
     assert "did not finish within 20s" in run.err
     assert OFF in run.err and "PROCESS privilege" in run.err, run.err
     assert PASSWORD not in run.out + run.err and "Traceback" not in run.err
+
+
+@pytest.mark.mariadb
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize(
+    ("how", "reads", "said"),
+    [
+        ("other-database", "users", "connections of other sessions may hold it (thread "),
+        ("lock-tables", "posts", "someone's LOCK TABLES or HANDLER may hold it"),
+    ],
+)
+def test_mariadb_the_time_limit_says_who_else_may_hold_the_table(
+    project: Project,
+    check: Check,
+    mariadb_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    how: str,
+    reads: str,
+    said: str,
+) -> None:
+    # A shared server: another session holds users and never lets go (a transaction, or
+    # LOCK TABLES). The cautious watcher leaves the ALTER waiting (rightly: `alembic
+    # upgrade` waits too); the run ended at its limit saying only that it did not finish.
+    monkeypatch.setattr(process, "WORKER_SECONDS", 20.0)
+    project("stuck")
+    holder = ("--env", f"STUCK_HOLDER={how}", "--env", "STUCK_HOLD_SECONDS=600")
+    holder += ("--env", f"STUCK_READS={reads}")
+    run = check("--database-url", mariadb_url, *holder, "--timeout", "2", "--no-seed")
+    assert run.code == 3, run.out + run.err
+    assert "did not finish within 20s" in run.err
+    assert "check's lock watch saw `ALTER TABLE users ADD COLUMN email" in run.err, run.err
+    assert said in run.err, run.err
+    assert "Traceback" not in run.err

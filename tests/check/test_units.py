@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 
 from alembic_gate.check import stuck
 from alembic_gate.check.locate import Models, ProjectFiles, created_in, deepest_in, real
-from alembic_gate.check.protocol import DatabaseSpec, Request, fill
+from alembic_gate.check.protocol import DatabaseSpec, Request, fill, tell, told
 from alembic_gate.check.roundtrip import differences
 from alembic_gate.check.targets import connect, same_database, with_driver
 
@@ -285,3 +285,14 @@ def test_stuck_mysql_blockers_and_tables_in_use() -> None:
     for statement in ("SELECT 1 FROM `users`", "SELECT * FROM app.users u", "UPDATE USERS"):
         assert guessed(THREADS, started, ran={2: [statement]}) == [2]
     assert guessed(THREADS, started, ran={2: ["SELECT * FROM users_old"]}) == []
+
+
+def test_told_notes_keep_the_last_of_each_key(tmp_path: Path) -> None:
+    # What a worker that ran out of time told: the lock watch's latest word on a wait.
+    with (tmp_path / "notes").open("w+", encoding="utf-8") as file:
+        tell(file, "watch off", "off")
+        tell(file, "left: thread 7", "left 3")
+        tell(file, "left: thread 7, 9\nand more", "left 3")
+        file.write('["left 4", "cut sho')  # killed while writing
+        file.seek(0)
+        assert told(file.read()) == ["watch off", "left: thread 7, 9\nand more"]

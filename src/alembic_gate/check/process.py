@@ -111,11 +111,11 @@ class WorkerProcess:
         return result
 
     def told(self) -> list[str]:
-        """The notes the worker told as it ran (protocol.tell), each once."""
+        """The notes the worker told as it ran (protocol.tell), the last of each kind."""
         from alembic_gate.check.protocol import told
 
         self.notes.seek(0)
-        return list(dict.fromkeys(told(self.notes.read())))
+        return told(self.notes.read())
 
     def tail(self, length: int = TAIL) -> str:
         self.log.seek(0, os.SEEK_END)

@@ -178,21 +178,24 @@ class Result:
         return cls(**data)
 
 
-def tell(file: IO[str], message: str) -> None:
-    """Write a note the parent may need before the result (one JSON string a line)."""
-    file.write(json.dumps(message) + "\n")
+def tell(file: IO[str], message: str, key: str) -> None:
+    """Write a note the parent may need before the result (a JSON [key, message] a
+    line); a later note of the same key replaces it."""
+    file.write(json.dumps([key, message]) + "\n")
     file.flush()
 
 
 def told(text: str) -> list[str]:
-    """The notes a worker told (a last line cut short by a kill is left out)."""
-    notes = []
+    """The notes a worker told, the last of each key (a line cut short by a kill is
+    left out)."""
+    notes: dict[str, str] = {}
     for line in text.splitlines():
         try:
-            notes.append(str(json.loads(line)))
+            key, message = json.loads(line)
         except ValueError:
             continue
-    return notes
+        notes[str(key)] = str(message)
+    return list(notes.values())
 
 
 def _revision_locks(data: dict[str, Any]) -> RevisionLocks:

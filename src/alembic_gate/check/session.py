@@ -823,7 +823,7 @@ def serve(result_fd: int, notes_fd: int) -> int:
     request = Request.from_json(sys.stdin.read())
     session = Session(request)
     notes = open(notes_fd, "w", encoding="utf-8", closefd=False)  # noqa: SIM115 - kept for the run
-    session.stuck.tell = lambda message: tell(notes, session.redact(message))
+    session.stuck.tell = lambda message, key: tell(notes, session.redact(message), key)
     try:
         result = session.run()
     except WorkerError as exc:

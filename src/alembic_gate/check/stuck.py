@@ -65,11 +65,16 @@ ENDS = re.compile(r"\s*(COMMIT|ROLLBACK|BEGIN|START\s+TRANSACTION)\b", re.IGNORE
 # How many statements of a transaction are kept per connection.
 KEPT = 200
 MYSQL_SCHEMA_ON = "SELECT @@performance_schema"
-# What a run is told when the watch is off.
+# What a run is told when the watch is off, or leaves a wait alone.
 OFF = (
     "check's lock watch is off ({why}): a statement waiting for a lock that another "
     "connection of env.py's process holds, idle in a transaction, is not cancelled "
     "(AG901) and the run waits until its time limit, as `alembic upgrade` waits for good"
+)
+LEFT = (
+    "check's lock watch saw {statement} (thread {waiter}) wait for a table metadata lock "
+    "and left it waiting: {why}; cancelling it could be wrong, and `alembic upgrade` "
+    "would wait as long"
 )
 
 # Table metadata locks by server thread (MySQL 8+; empty where performance_schema is off).
@@ -105,7 +110,9 @@ class Stuck(Observer):
         self.decided = threading.Event()
         # Says a note to the parent at once (a worker that runs out of time writes no
         # result); set by the session.
-        self.tell: Callable[[str], None] = _quiet
+        self.tell: Callable[[str, str], None] = _quiet
+        # Looks that found each own waiter waiting, left alone (told: the last said).
+        self.left: dict[int, int] = {}
 
     def install(self) -> None:
         """Learn the backend of every connection any pool of this process opens."""
@@ -177,7 +184,7 @@ class Stuck(Observer):
     def _off(self, why: str) -> None:
         if self.off is None:
             self.off = why
-            self.tell(OFF.format(why=why))
+            self.tell(OFF.format(why=why), "off")
         self.decided.set()
 
     def notes(self) -> list[Note]:
@@ -228,6 +235,7 @@ class Stuck(Observer):
             last = stuck
             if stuck is not None and count >= LOOKS:
                 waiter, blocker, started = stuck
+                self.left.pop(waiter, None)
                 statement = (self.ran.get(blocker) or [""])[-1]
                 self.reason = _reason((waiter, f"thread {blocker}", started, statement))
                 conn.exec_driver_sql(f"KILL QUERY {int(waiter)}")
@@ -236,6 +244,7 @@ class Stuck(Observer):
     def _look_mysql(self, conn: Any, own: set[int], me: int) -> tuple[Any, ...] | None:
         threads = {row[0]: row for row in conn.exec_driver_sql(MYSQL_THREADS).all()}
         waiters = [t for t in own if t in threads and threads[t][2] == MYSQL_WAIT]
+        self.left = {t: looks for t, looks in self.left.items() if t in waiters}
         if not waiters:
             return None
         try:
@@ -250,13 +259,35 @@ class Stuck(Observer):
         seen = Seen(threads, open_trx, _in_use(conn), ran)
         for waiter in waiters:
             blockers = _mysql_blockers(waiter, locks, seen, me)
-            if not blockers:
-                continue
-            if all(b in own and b in threads and threads[b][1] == "Sleep" for b in blockers):
+            if blockers and all(
+                b in own and b in threads and threads[b][1] == "Sleep" for b in blockers
+            ):
                 first = blockers[0]
                 started = open_trx.get(first) if open_trx else None
                 return (waiter, first, started)
+            foreign = {b for b in blockers if b not in own} | _candidates(seen, own | {me})
+            self._left(waiter, sorted(foreign), bool(locks or _table_users(seen, own)))
         return None
+
+    def _left(self, waiter: int, foreign: list[int], explained: bool) -> None:
+        """Say why a waiter of ours is left waiting, once it waited LOOKS looks, and
+        again when that changes (the parent shows the last)."""
+        looks = self.left[waiter] = self.left.get(waiter, 0) + 1
+        if looks < LOOKS:
+            return
+        whys = []
+        if foreign:
+            listed = ", ".join(map(str, foreign))
+            whys.append(f"connections of other sessions may hold it (thread {listed})")
+        if not explained:
+            whys.append(
+                "someone's LOCK TABLES or HANDLER may hold it (a table is in use that no "
+                "transaction of check's used)"
+            )
+        last = _short((self.ran.get(waiter) or [""])[-1])
+        statement = f"`{last}`" if last else "a statement"
+        why = "; ".join(whys) or "check cannot tell who holds it"
+        self.tell(LEFT.format(statement=statement, waiter=waiter, why=why), f"left {waiter}")
 
     def take(self) -> str:
         """Why the statement failed, once the watcher cancelled it ("" otherwise); said
@@ -318,7 +349,7 @@ def _reads(conn: Any, query: str) -> list[tuple[Any, ...]] | None:
         return None
 
 
-def _quiet(message: str) -> None:
+def _quiet(message: str, key: str) -> None:
     """Says nothing (a Stuck outside a worker's session)."""
 
 
@@ -353,23 +384,35 @@ def _guessed_blockers(waiter: int, seen: Seen, me: int) -> list[int]:
     exclusively). More in use is a LOCK TABLES or HANDLER of someone's; the waiter's
     table in use and none of the transactions having used it is someone's LOCK TABLES
     WRITE, which the waiter waits for before it opens the table."""
-    threads, open_trx = seen.threads, seen.open_trx
+    open_trx = seen.open_trx
     if open_trx is None or seen.in_use is None:
         return []
-    # No lock table: every other thread in a transaction, or running anything, may hold
-    # it, whatever its current database (`USE other` reads `app.users` all the same).
-    blockers = {
-        t
-        for t, row in threads.items()
-        if t not in (waiter, me) and (t in open_trx or row[1] not in ("Sleep", "Daemon"))
-    }
+    blockers = _candidates(seen, {waiter, me})
     if any(t not in open_trx for t in blockers):
         return []  # busy, not idle in a transaction: it may end
-    if len(seen.in_use) != 1 or seen.in_use[0][2] != 1:
+    users = _table_users(seen, blockers)
+    return [*users, *sorted(set(blockers) - set(users))] if users else []
+
+
+def _candidates(seen: Seen, left_out: set[int]) -> set[int]:
+    """Every thread but `left_out` in a transaction, or running anything: each may hold
+    the table, whatever its current database (`USE other` reads `app.users` all the
+    same)."""
+    open_trx = seen.open_trx or {}
+    return {
+        t
+        for t, row in seen.threads.items()
+        if t not in left_out and (t in open_trx or row[1] not in ("Sleep", "Daemon"))
+    }
+
+
+def _table_users(seen: Seen, threads: Iterable[int]) -> list[int]:
+    """Those of `threads` whose transaction used the one table in use, once (the
+    waiter's); none where more is in use, or another table, or nothing."""
+    if seen.in_use is None or len(seen.in_use) != 1 or seen.in_use[0][2] != 1:
         return []
     table = seen.in_use[0][1]
-    users = [t for t in sorted(blockers) if _used(table, seen.ran.get(t, ()))]
-    return [*users, *sorted(set(blockers) - set(users))] if users else []
+    return [t for t in sorted(threads) if _used(table, seen.ran.get(t, ()))]
 
 
 def _used(table: str, statements: Iterable[str]) -> bool:
