@@ -16,7 +16,9 @@ transaction or busy counts as one, whatever its current database, and SHOW OPEN 
 must show only the waiter's table in use, once (no one's LOCK TABLES or HANDLER),
 which one of those transactions used. Either way every blocker must
 be this process's, idle (Sleep) in a transaction; without the PROCESS privilege (which
-information_schema.INNODB_TRX asks for) and no metadata_locks, nothing is watched.
+information_schema.INNODB_TRX asks for) and no metadata_locks, nothing is watched, and a
+note says so (told to the parent at once: a run that waits until its time limit writes
+no result). A wait left alone, because someone else may hold the table, is told too.
 """
 
 from __future__ import annotations
@@ -163,7 +165,7 @@ class Stuck(Observer):
         # A connection check opened before it listened (lent).
         dbapi_connection = getattr(connection.connection, "dbapi_connection", None)
         self._learn(dbapi_connection)
-        if _server_id(dbapi_connection) is None:
+        if dbapi_connection is not None and _server_id(dbapi_connection) is None:
             module = type(getattr(dbapi_connection, "_connection", dbapi_connection)).__module__
             self._off(
                 f"the {module.split('.')[0]} driver does not say which server process "
