@@ -107,7 +107,8 @@ class Stuck(Observer):
         self.thread: threading.Thread | None = None
         # Why a statement was cancelled (None: none was).
         self.reason: str | None = None
-        # Why the watch is off (None: it is on, or not started), once that is known.
+        # Why the watch is off (None: it is on, or not started), once that is known (for
+        # a user without the PROCESS privilege: once a statement of ours waited).
         self.off: str | None = None
         self.decided = threading.Event()
         # Says a note to the parent at once (a worker that runs out of time writes no
@@ -226,7 +227,7 @@ class Stuck(Observer):
         me = conn.exec_driver_sql("SELECT CONNECTION_ID()").scalar()
         blind = _mysql_blind(conn)
         if blind is not None:
-            self._off(blind)
+            self._watch_blind(conn, me, blind)
             return
         self.decided.set()
         last, count = None, 0
@@ -242,6 +243,19 @@ class Stuck(Observer):
                 self.reason = _reason((waiter, f"thread {blocker}", started, statement))
                 conn.exec_driver_sql(f"KILL QUERY {int(waiter)}")
                 last, count = None, 0
+
+    def _watch_blind(self, conn: Any, me: int, why: str) -> None:
+        """Tell the parent at once that the watch is off (a run that waits until its time
+        limit writes no result), and note it in the report once a statement of this
+        process waits for a table (a user sees its own threads without PROCESS)."""
+        self.tell(OFF.format(why=why), "off")
+        self.decided.set()
+        while not self.stop.wait(INTERVAL):
+            threads = conn.exec_driver_sql(MYSQL_THREADS).all()
+            own = set(self.threads) - {me}
+            if any(row[0] in own and row[2] == MYSQL_WAIT for row in threads):
+                self._off(why)
+                return
 
     def _look_mysql(self, conn: Any, own: set[int], me: int) -> tuple[Any, ...] | None:
         threads = {row[0]: row for row in conn.exec_driver_sql(MYSQL_THREADS).all()}
@@ -337,7 +351,8 @@ def _mysql_blind(conn: Any) -> str | None:
     if _reads(conn, MYSQL_TRX) is None:
         return (
             "the database user may not read information_schema.INNODB_TRX, which needs the "
-            "PROCESS privilege, and performance_schema.metadata_locks is off or not readable"
+            "PROCESS privilege, and performance_schema.metadata_locks is off or not readable; "
+            "`GRANT PROCESS ON *.* TO` the user turns it on"
         )
     if _reads(conn, MYSQL_IN_USE) is None:
         return "the database user may not run SHOW OPEN TABLES"
