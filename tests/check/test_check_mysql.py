@@ -204,3 +204,19 @@ def test_url_a_migration_waiting_on_its_own_process_is_stopped(
     url = sa.make_url(mysql_root_url).set(drivername=f"mysql+{driver}")
     run = check("--database-url", url.render_as_string(hide_password=False), "--format", "json")
     assert_stopped_at_its_line(run, root)
+
+
+@pytest.mark.timeout(120)
+def test_url_a_wait_another_session_shares_is_cancelled_only_once_it_lets_go(
+    project: Project, check: Check, mysql_root_url: str, tmp_path: Path
+) -> None:
+    # The revision's own idle connection holds users, and so does another session (a
+    # read in a transaction from another current database) until the ALTER waited 8 s:
+    # performance_schema.metadata_locks names both, so the watcher leaves the ALTER alone
+    # while the other holds users, and cancels it once only the revision's own is left.
+    root = project("stuck")
+    log = tmp_path / "holder.log"
+    holder = ("--env", "STUCK_HOLDER=other-database", "--env", f"STUCK_HOLDER_LOG={log}")
+    run = check("--database-url", mysql_root_url, *holder, "--no-seed", "--format", "json")
+    assert_stopped_at_its_line(run, root)
+    assert log.read_text(encoding="utf-8").startswith("let go after"), log.read_text()

@@ -747,3 +747,20 @@ def test_mariadb_the_time_limit_says_who_else_may_hold_the_table(
     assert "check's lock watch saw `ALTER TABLE users ADD COLUMN email" in run.err, run.err
     assert said in run.err, run.err
     assert "Traceback" not in run.err
+
+
+@pytest.mark.mariadb
+@pytest.mark.timeout(120)
+def test_mariadb_a_wait_another_session_shares_is_cancelled_only_once_it_lets_go(
+    project: Project, check: Check, mariadb_url: str, tmp_path: Path
+) -> None:
+    # The revision's own idle connection holds users, and another session reads users in
+    # a transaction from another current database until the ALTER waited 8 s: the
+    # watcher leaves the ALTER alone while that session may hold users, and cancels it
+    # once only the revision's own connection is left.
+    root = project("stuck")
+    log = tmp_path / "holder.log"
+    holder = ("--env", "STUCK_HOLDER=other-database", "--env", f"STUCK_HOLDER_LOG={log}")
+    run = check("--database-url", mariadb_url, *holder, "--no-seed", "--format", "json")
+    assert_stopped_at_its_line(run, root)
+    assert log.read_text(encoding="utf-8").startswith("let go after"), log.read_text()

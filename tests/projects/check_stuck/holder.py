@@ -1,6 +1,6 @@
 """A connection of another process that holds `users` while the third revision's ALTER
 waits (check_stuck with STUCK_HOLDER set; MySQL and MariaDB; STUCK_HOLD_SECONDS sets
-HOLD).
+HOLD; STUCK_HOLDER_LOG names a file that gets what it saw).
 
     python holder.py URL HOW
 
@@ -55,7 +55,10 @@ def main(url, how):
         while seconds is not None and seconds < HOLD:
             time.sleep(0.1)
             seconds = waited(watch, database)
-        print("ALTER cancelled while held" if seconds is None else f"let go after {seconds}s")
+        said = "ALTER cancelled while held" if seconds is None else f"let go after {seconds}s"
+        if os.environ.get("STUCK_HOLDER_LOG"):  # where the test reads it
+            with open(os.environ["STUCK_HOLDER_LOG"], "w", encoding="utf-8") as log:
+                log.write(said)
         if how == "lock-tables":
             conn.exec_driver_sql("UNLOCK TABLES")
         else:
