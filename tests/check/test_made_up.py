@@ -157,7 +157,16 @@ def test_rows_deletion_deletes_those_rows_only(
         ("UPDATE users, orgs SET users.level = 1", None),
         ("UPDATE users u JOIN orgs o ON o.id = u.org_id SET u.level = 1", None),
         ("UPDATE OR REPLACE users SET level = 1", None),
-        ("UPDATE users SET level = 1 -- , code = 'a'", None),
+        ("UPDATE users SET level = 1 -- , code = 'a'", ("users", {"level"})),
+        ("-- backfill\nUPDATE users SET level = 1", ("users", {"level"})),
+        ("/* a */ UPDATE /* b */ users SET level = 1", ("users", {"level"})),
+        (
+            "WITH RECURSIVE x (n) AS (SELECT 1), y AS NOT MATERIALIZED (SELECT 2) "
+            "UPDATE users SET level = (SELECT n FROM x)",
+            ("users", {"level"}),
+        ),
+        # A WITH clause that writes rows itself: not read so.
+        ("WITH d AS (DELETE FROM orgs RETURNING id) UPDATE users SET org_id = NULL", None),
         ("UPDATE users SET level + 1", None),
     ],
 )

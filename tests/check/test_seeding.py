@@ -1107,3 +1107,43 @@ def test_constraint_refused_by_values_a_revision_updated_is_ag904(
     assert "held rows: users (3 rows made up by check" in run.findings[0]["message"]
     assert not any(note.startswith(path) for note in notes(run))
     assert run.code == 1
+
+
+# The UPDATE `SET level = 5` as a revision may write it: after a comment, as the main
+# statement after a WITH clause (SQLite and PostgreSQL; MariaDB has no WITH before UPDATE).
+HIDDEN_UPDATES = [
+    pytest.param(engine, update, id=f"{engine}-{name}", marks=marks)
+    for engine, marks in (
+        ("sqlite", ()),
+        ("postgres", pytest.mark.postgres),
+        ("mariadb", pytest.mark.mariadb),
+    )
+    for name, update in (
+        ("line-comment", "-- backfill\\nUPDATE users SET level = 5"),
+        ("block-comment", "/* backfill */ UPDATE users SET level = 5"),
+        ("cte", "WITH five AS (SELECT 5 AS n) UPDATE users SET level = (SELECT n FROM five)"),
+    )
+    if not (engine == "mariadb" and name == "cte")
+]
+
+
+@pytest.mark.parametrize(("engine", "update"), HIDDEN_UPDATES)
+def test_update_after_a_comment_or_a_with_clause_is_the_revisions(
+    project: Project,
+    check: Check,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    engine: str,
+    update: str,
+) -> None:
+    """The UPDATE that writes level 5 into every row, after a comment or a WITH clause,
+    is read as a write of users.level: the CHECK (level >= 10) it breaks is AG904, not a
+    note blaming seeding's values (before: no UPDATE was seen, the note, exit 0)."""
+    root = project("mixed_rows")
+    updated_first(root, update)
+    url = engine_url(engine, request, tmp_path)
+    run = check("--database-url", url, "--format", "json", "--ignore", "AG902,AG905,AG906,AG907")
+    path = MIXED_ADDED["check"]
+    assert found(run) == [("AG904", path, at(root, path, "batch_op."))], run.out
+    assert "level set by revisions" in run.findings[0]["message"]
+    assert run.code == 1

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import pairwise
 from typing import Any
 
 import sqlalchemy as sa
@@ -122,6 +123,10 @@ def written_names(statement: str, head: str, words: Iterable[str]) -> set[str]:
     """The tables (lowercase names; `words` are the statement's) whose rows get values
     of the migration's own from `statement`. A batch's copy into its new table copies
     values: it writes none of its own."""
+    at, modifies = _main(statement)
+    if modifies:  # a WITH clause that writes rows itself: any table it names
+        return {_original(word) for word in words}
+    statement = statement[at:]
     insert = _INSERT.match(statement)
     if insert:
         target = _last(insert.group(1))
@@ -134,6 +139,7 @@ def written_names(statement: str, head: str, words: Iterable[str]) -> set[str]:
 def inserted_into(statement: str) -> str | None:
     """The table (lowercase name) a plain INSERT adds rows to, leaving the rows there as
     they were; None for anything else (REPLACE, an upsert: they may change rows)."""
+    statement = main_statement(statement)
     insert = _INSERT.match(statement)
     if insert is None or not re.match(r"^\s*INSERT\s+(?:INTO|IGNORE)\b", statement, re.I):
         return None
@@ -148,14 +154,26 @@ _UPDATE = re.compile(
     rf"{_QUALIFIED}\s*\*?\s+(?:(?:AS\s+)?({_NAME})\s+)?SET\s",
     re.IGNORECASE,
 )
-_SCAN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|--|/\*|[(),=]|[A-Za-z_][\w$]*|\S")
+_COMMENT = r"--[^\n]*|/\*.*?\*/"
+_SCAN = re.compile(
+    rf"{_COMMENT}|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|[(),=]|[A-Za-z_][\w$]*|\S",
+    re.DOTALL,
+)
+_MODIFIES = frozenset({"insert", "update", "delete", "merge"})
+# The words a main statement after a WITH clause begins with.
+_STARTS = _MODIFIES | {"select", "replace", "values", "upsert"}
 _SET_ENDS = frozenset({"where", "from", "returning", "order", "limit"})
 _TARGET = re.compile(rf"^(?:{_NAME}\s*\.\s*)*({_NAME})$")
 
 
 def updated_columns(statement: str) -> tuple[str, set[str]] | None:
     """The table (lowercase name) a single-table UPDATE writes and the columns it sets
-    (lowercase); None for anything it cannot read so (several tables, a comment)."""
+    (lowercase); None for anything it cannot read so (several tables, a WITH clause that
+    writes rows too). Comments and a WITH clause before it are skipped."""
+    at, modifies = _main(statement)
+    if modifies:
+        return None
+    statement = _uncommented(statement[at:])
     match = _UPDATE.match(statement)
     if match is None:
         return None
@@ -165,8 +183,6 @@ def updated_columns(statement: str) -> tuple[str, set[str]] | None:
     depth, item, items = 0, "", []
     for token in _SCAN.finditer(statement, match.end()):
         text = token.group(0)
-        if text in ("--", "/*"):
-            return None
         if text == "(":
             depth += 1
         elif text == ")":
@@ -195,6 +211,44 @@ def updated_columns(statement: str) -> tuple[str, set[str]] | None:
                 return None
             columns.add(_last(found.group(1)))
     return table, columns
+
+
+def main_statement(statement: str) -> str:
+    """`statement` from where its main statement begins: after the comments before it
+    and a WITH clause's common table expressions (`WITH x AS (...) UPDATE t SET ...`)."""
+    return statement[_main(statement)[0] :]
+
+
+def _uncommented(statement: str) -> str:
+    """`statement` with each comment made a space (literals and quoted names kept)."""
+    parts, at = [], 0
+    for token in _SCAN.finditer(statement):
+        if token.group(0).startswith(("--", "/*")):
+            parts += [statement[at : token.start()], " "]
+            at = token.end()
+    return "".join(parts) + statement[at:]
+
+
+def _main(statement: str) -> tuple[int, bool]:
+    """Where the main statement begins, and whether a WITH clause before it writes rows
+    itself (`WITH d AS (DELETE ... RETURNING id) UPDATE ...`, PostgreSQL)."""
+    tokens = [t for t in _SCAN.finditer(statement) if not t.group(0).startswith(("--", "/*"))]
+    if not tokens:
+        return len(statement), False
+    if tokens[0].group(0).lower() != "with":
+        return tokens[0].start(), False
+    depth, modifies = 0, False
+    for before, token in pairwise(tokens):
+        text = token.group(0).lower()
+        if depth == 1 and before.group(0) == "(" and text in _MODIFIES:
+            modifies = True
+        if text == "(":
+            depth += 1
+        elif text == ")":
+            depth -= 1
+        elif depth == 0 and text in _STARTS:
+            return token.start(), modifies
+    return len(statement), modifies
 
 
 def _original(name: str) -> str:

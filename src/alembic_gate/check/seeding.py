@@ -117,7 +117,8 @@ def identifiers(statement: str) -> set[str]:
 
 
 def _head(statement: str) -> str:
-    return " ".join(statement.lstrip()[:40].upper().split()[:2])
+    """The first two words of the main statement (after comments and a WITH clause)."""
+    return " ".join(made_up.main_statement(statement)[:40].upper().split()[:2])
 
 
 class Seeding(Observer):
