@@ -138,39 +138,50 @@ def test_rows_deletion_deletes_those_rows_only(
 @pytest.mark.parametrize(
     ("statement", "found"),
     [
-        ("UPDATE users SET level = 20", ("users", {"level"})),
-        ("UPDATE users SET level=%(level)s WHERE users.id = %(id)s", ("users", {"level"})),
+        ("UPDATE users SET level = 20", {"users": {"level"}}),
+        ("UPDATE users SET level=%(level)s WHERE users.id = %(id)s", {"users": {"level"}}),
         (
             "UPDATE IGNORE `users` SET `level` = 5, code = 'a, b' LIMIT 1",
-            ("users", {"level", "code"}),
+            {"users": {"level", "code"}},
         ),
         (
             'update only app."Users" u set u.level = f(a, b), "Code" = \'x where\' where id = 1',
-            ("users", {"level", "code"}),
+            {"users": {"level", "code"}},
         ),
-        ("UPDATE users AS u SET (level, code) = (1, 'a') FROM orgs", ("users", {"level", "code"})),
+        ("UPDATE users AS u SET (level, code) = (1, 'a') FROM orgs", {"users": {"level", "code"}}),
         (
             "UPDATE users SET level = CASE WHEN a = 1 THEN 2 END, code = 'c'",
-            ("users", {"level", "code"}),
+            {"users": {"level", "code"}},
         ),
-        # Several tables, rows that a conflict may delete, a comment: not read so.
-        ("UPDATE users, orgs SET users.level = 1", None),
-        ("UPDATE users u JOIN orgs o ON o.id = u.org_id SET u.level = 1", None),
+        # Several tables (MySQL, MariaDB): each gets the columns set in it; a column
+        # named alone may be either's.
+        ("UPDATE users, orgs SET users.level = 1", {"users": {"level"}}),
+        ("UPDATE users u JOIN orgs o ON o.id = u.org_id SET u.level = 1", {"users": {"level"}}),
+        (
+            "UPDATE LOW_PRIORITY app.users AS u INNER JOIN `orgs` o USING (org_id) "
+            "LEFT OUTER JOIN plans ON plans.id = o.plan_id AND (o.x = 1) "
+            "SET u.level = o.level, `o`.`name` = 'a, b', app.users.code = NULL WHERE o.id = 2",
+            {"users": {"level", "code"}, "orgs": {"name"}},
+        ),
+        ("UPDATE users u, orgs o SET level = 1", {"users": {"level"}, "orgs": {"level"}}),
+        # A derived table, an unknown table, rows a conflict may delete: not read so.
+        ("UPDATE users u JOIN (SELECT 1 AS id) o ON o.id = u.id SET u.level = 1", None),
+        ("UPDATE users u JOIN orgs o ON o.id = u.org_id SET x.level = 1", None),
         ("UPDATE OR REPLACE users SET level = 1", None),
-        ("UPDATE users SET level = 1 -- , code = 'a'", ("users", {"level"})),
-        ("-- backfill\nUPDATE users SET level = 1", ("users", {"level"})),
-        ("/* a */ UPDATE /* b */ users SET level = 1", ("users", {"level"})),
+        ("UPDATE users SET level = 1 -- , code = 'a'", {"users": {"level"}}),
+        ("-- backfill\nUPDATE users SET level = 1", {"users": {"level"}}),
+        ("/* a */ UPDATE /* b */ users SET level = 1", {"users": {"level"}}),
         (
             "WITH RECURSIVE x (n) AS (SELECT 1), y AS NOT MATERIALIZED (SELECT 2) "
             "UPDATE users SET level = (SELECT n FROM x)",
-            ("users", {"level"}),
+            {"users": {"level"}},
         ),
         # A WITH clause that writes rows itself: not read so.
         ("WITH d AS (DELETE FROM orgs RETURNING id) UPDATE users SET org_id = NULL", None),
         ("UPDATE users SET level + 1", None),
     ],
 )
-def test_updated_columns(statement: str, found: tuple[str, set[str]] | None) -> None:
+def test_updated_columns(statement: str, found: dict[str, set[str]] | None) -> None:
     assert made_up.updated_columns(statement) == found
 
 

@@ -1147,3 +1147,33 @@ def test_update_after_a_comment_or_a_with_clause_is_the_revisions(
     assert found(run) == [("AG904", path, at(root, path, "batch_op."))], run.out
     assert "level set by revisions" in run.findings[0]["message"]
     assert run.code == 1
+
+
+@pytest.mark.mariadb
+@pytest.mark.parametrize(
+    "update",
+    [
+        "UPDATE users LEFT JOIN orgs ON orgs.id = users.org_id SET users.level = 20",
+        "UPDATE users AS u LEFT JOIN orgs o ON o.id = u.org_id SET u.level = 20",
+        "UPDATE users, orgs SET users.level = 20",
+    ],
+)
+def test_mariadb_multi_table_update_sets_the_columns_it_names(
+    project: Project, check: Check, mariadb_url: str, update: str
+) -> None:
+    """Revision 2 sets every user's level in a multi-table UPDATE (MySQL's, joining orgs):
+    its SET is read as for a single-table one, so the foreign key and the unique
+    constraint over seeding's org_id and active are notes, and the run passes (before:
+    every table it named was written, and the foreign key was AG904, exit 1)."""
+    root = project("mixed_rows")
+    updated_first(root, update)
+    args = ("--ignore", "AG902,AG905,AG906,AG907")
+    run = check("--database-url", mariadb_url, "--format", "json", *args)
+    assert found(run) == [], run.out
+    said = notes(run)
+    assert [note.split(": ")[0] for note in said] == [
+        f"{MIXED_ADDED[kind]}:{at(root, MIXED_ADDED[kind], 'batch_op.')}"
+        for kind in ("foreign key", "unique")
+    ], said
+    assert all("passed with them NULL" in note for note in said), said
+    assert run.code == 0

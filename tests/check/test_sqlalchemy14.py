@@ -316,6 +316,26 @@ def test_constraints_beside_updated_values_with_sqlalchemy_14(
     assert run.code == (1 if codes else 0)
 
 
+@pytest.mark.mariadb
+def test_multi_table_update_with_sqlalchemy_14(
+    gate: Callable[[str], tuple[Path, Gate]], mariadb_url: str
+) -> None:
+    """check_mixed_rows whose revision 2 sets users' level in an UPDATE joining orgs
+    (test_seeding): its SET is read, the foreign key and unique constraint are notes."""
+    from .test_seeding import updated_first
+
+    root, check = gate("mixed_rows")
+    updated_first(root, "UPDATE users u LEFT JOIN orgs o ON o.id = u.org_id SET u.level = 20")
+    ignore = "AG902,AG905,AG906,AG907"
+    run = check(
+        "check", "--database-url", _plain(mariadb_url), "--format", "json", "--ignore", ignore
+    )
+    assert "Traceback" not in run.err, run.err
+    assert run.findings == [], run.out + run.err
+    nulled = ["passed with them NULL" in note for note in json.loads(run.out)["notes"]]
+    assert (nulled, run.code) == ([True, True], 0), run.out
+
+
 @pytest.mark.timeout(120)  # it waited for good (900 s) before
 @pytest.mark.parametrize("driver", ["pymysql", "mysqldb"])
 def test_a_migration_waiting_on_its_own_process_is_stopped_on_14(

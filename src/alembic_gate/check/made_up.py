@@ -150,8 +150,7 @@ def inserted_into(statement: str) -> str | None:
 
 
 _UPDATE = re.compile(
-    r"^\s*UPDATE\s+(?:(?:LOW_PRIORITY|IGNORE)\s+)*(?:ONLY\s+)?"
-    rf"{_QUALIFIED}\s*\*?\s+(?:(?:AS\s+)?({_NAME})\s+)?SET\s",
+    r"^\s*UPDATE\s+(?:(?:LOW_PRIORITY|IGNORE)\s+)*(?:ONLY\s+)?",
     re.IGNORECASE,
 )
 _COMMENT = r"--[^\n]*|/\*.*?\*/"
@@ -163,13 +162,18 @@ _MODIFIES = frozenset({"insert", "update", "delete", "merge"})
 # The words a main statement after a WITH clause begins with.
 _STARTS = _MODIFIES | {"select", "replace", "values", "upsert"}
 _SET_ENDS = frozenset({"where", "from", "returning", "order", "limit"})
-_TARGET = re.compile(rf"^(?:{_NAME}\s*\.\s*)*({_NAME})$")
+# What joins the tables of a multi-table UPDATE (MySQL, MariaDB).
+_JOINS = frozenset({"join", "inner", "cross", "left", "right", "outer", "natural", "straight_join"})
+# A SET item's column: the table (or alias) before it, if any (a schema before that).
+_TARGET = re.compile(rf"^(?:{_NAME}\s*\.\s*)*?(?:({_NAME})\s*\.\s*)?({_NAME})$")
 
 
-def updated_columns(statement: str) -> tuple[str, set[str]] | None:
-    """The table (lowercase name) a single-table UPDATE writes and the columns it sets
-    (lowercase); None for anything it cannot read so (several tables, a WITH clause that
-    writes rows too). Comments and a WITH clause before it are skipped."""
+def updated_columns(statement: str) -> dict[str, set[str]] | None:
+    """The tables (lowercase names) an UPDATE writes and the columns it sets in each
+    (lowercase), also of MySQL's multi-table UPDATE (`UPDATE a JOIN b ON ... SET a.x =
+    1`; a column named without its table counts for each); None for anything it cannot
+    read so (a derived table, a WITH clause that writes rows too). Comments and a WITH
+    clause before it are skipped."""
     at, modifies = _main(statement)
     if modifies:
         return None
@@ -177,40 +181,105 @@ def updated_columns(statement: str) -> tuple[str, set[str]] | None:
     match = _UPDATE.match(statement)
     if match is None:
         return None
-    table = _last(match.group(1))
-    if table in {"set", "only"} or (match.group(2) or "").lower() in {"set", "join"}:
+    tokens = _grouped(statement, match.end())
+    ends = [i for i, text in enumerate(tokens) if text.lower() == "set"]
+    tables = _references(tokens[: ends[0]]) if ends else None
+    if not tables:
         return None
-    depth, item, items = 0, "", []
-    for token in _SCAN.finditer(statement, match.end()):
+    items: list[list[str]] = [[]]
+    for text in tokens[ends[0] + 1 :]:
+        if text.lower() in _SET_ENDS:
+            break
+        if text == ",":
+            items.append([])
+        else:
+            items[-1].append(text)
+    written: dict[str, set[str]] = {}
+    for item in items:
+        target = _assigned(item)
+        if target is None:
+            return None
+        for qualifier, column in target:
+            if len(set(tables.values())) == 1:
+                qualifier = None
+            if qualifier is not None and qualifier not in tables:
+                return None
+            for table in {tables[qualifier]} if qualifier else set(tables.values()):
+                written.setdefault(table, set()).add(column)
+    return written
+
+
+def _grouped(statement: str, start: int) -> list[str]:
+    """The tokens from `start`, each parenthesized group one token (its text)."""
+    tokens: list[str] = []
+    depth, group = 0, ""
+    for token in _SCAN.finditer(statement, start):
         text = token.group(0)
         if text == "(":
             depth += 1
-        elif text == ")":
+        if depth:
+            group += " " + text
+        else:
+            tokens.append(text)
+        if text == ")" and depth:
             depth -= 1
-        if depth == 0 and text.lower() in _SET_ENDS:
-            break
-        if depth == 0 and text == ",":
-            items.append(item)
-            item = ""
+            if not depth:
+                tokens.append(group.strip())
+                group = ""
+    return tokens
+
+
+def _references(tokens: list[str]) -> dict[str, str] | None:
+    """The tables an UPDATE names before SET, by each name it may give them (lowercase:
+    table and alias); None for what is not read so (a derived table, UPDATE OR ...)."""
+    tables: dict[str, str] = {}
+    at, factor = 0, True
+    while at < len(tokens):
+        word = tokens[at].lower()
+        if word == "," or word in _JOINS:
+            at, factor = at + 1, True
+        elif word in ("on", "using"):
+            at += 1
+            while at < len(tokens) and tokens[at] != "," and tokens[at].lower() not in _JOINS:
+                at += 1
+        elif factor and re.fullmatch(_NAME, tokens[at]):
+            while at + 2 < len(tokens) and tokens[at + 1] == ".":
+                at += 2
+            table = _last(tokens[at])
+            tables[table] = table
+            at += 1
+            if at < len(tokens) and tokens[at] == "*":  # PostgreSQL: and its descendants
+                at += 1
+            if at < len(tokens) and tokens[at].lower() == "as":
+                at += 1
+            alias = tokens[at] if at < len(tokens) else ""
+            if re.fullmatch(_NAME, alias) and alias.lower() not in _JOINS | {"on", "using"}:
+                tables[_last(alias)] = table
+                at += 1
+            factor = False
         else:
-            item += " " + text
-    items.append(item)
-    columns: set[str] = set()
-    for assignment in items:
-        target, equals, _ = assignment.partition(" =")
-        target = target.strip()
-        if not equals:
             return None
-        if target.startswith("(") and target.endswith(")"):  # (a, b) = (...)
-            names = [n.strip() for n in target[1:-1].split(",")]
-        else:
-            names = [target]
-        for name in names:
-            found = _TARGET.match(re.sub(r"\s*\.\s*", ".", name))
-            if found is None:
-                return None
-            columns.add(_last(found.group(1)))
-    return table, columns
+    return tables
+
+
+def _assigned(item: list[str]) -> list[tuple[str | None, str]] | None:
+    """The columns one SET item assigns, each with the table name or alias before it
+    (None where there is none): `a.x = ...`, `(x, y) = (...)` (PostgreSQL)."""
+    if "=" not in item:
+        return None
+    target = item[: item.index("=")]
+    if len(target) == 1 and target[0].startswith("("):
+        names = [n.strip() for n in target[0][1:-1].split(",")]
+    else:
+        names = ["".join(target)]
+    found = []
+    for name in names:
+        match = _TARGET.match(re.sub(r"\s*\.\s*", ".", name))
+        if match is None:
+            return None
+        qualifier = _last(match.group(1)) if match.group(1) else None
+        found.append((qualifier, _last(match.group(2))))
+    return found
 
 
 def main_statement(statement: str) -> str:

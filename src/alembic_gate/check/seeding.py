@@ -505,15 +505,15 @@ class Tracker:
         words = identifiers(statement)
         added = made_up.inserted_into(statement)
         update = made_up.updated_columns(statement) if head.startswith("UPDATE") else None
-        if update is not None and update[0] in self.by_name:
-            # Only the columns it sets hold the migration's values now; a key it sets
-            # leaves seeding's rows unknown.
-            table, columns = update
-            for key in self.by_name[table]:
-                self.updated.setdefault(key, set()).update(columns)
-                made = self.own_rows.get(key)
-                if made is not None and columns & {n.lower() for n in made.names}:
-                    self.own_rows.pop(key, None)
+        if update is not None:
+            # Only the columns it sets hold the migration's values now (the tables it
+            # only joins keep theirs); a key it sets leaves seeding's rows unknown.
+            for table, columns in update.items():
+                for key in self.by_name.get(table, ()):
+                    self.updated.setdefault(key, set()).update(columns)
+                    made = self.own_rows.get(key)
+                    if made is not None and columns & {n.lower() for n in made.names}:
+                        self.own_rows.pop(key, None)
             return
         for name in made_up.written_names(statement, head, words):
             keys = self.by_name.get(name, set())
