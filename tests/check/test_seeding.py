@@ -1177,3 +1177,48 @@ def test_mariadb_multi_table_update_sets_the_columns_it_names(
     ], said
     assert all("passed with them NULL" in note for note in said), said
     assert run.code == 0
+
+
+# -- a seeded table a revision renames ------------------------------------------------------
+
+LEVEL_REQUIRED = {
+    "batch": (
+        '    with op.batch_alter_table("people") as batch_op:\n'
+        '        batch_op.alter_column("level", existing_type=sa.Integer, nullable=False)'
+    ),
+    "plain": '    op.alter_column("people", "level", existing_type=sa.Integer, nullable=False)',
+}
+
+
+@pytest.mark.parametrize(("engine", "form"), CONSTRAINT_ENGINES)
+def test_renamed_table_keeps_seedings_rows_and_what_they_hold(
+    project: Project,
+    check: Check,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    engine: str,
+    form: str,
+) -> None:
+    """users renamed to members in a revision of its own, then to people in the revision
+    that makes its level NOT NULL: the foreign key added over members' made-up org_id is
+    a note naming members (before: AG904, members' rows counted as a revision's), and the
+    NOT NULL that seeding's NULL level breaks is AG904 naming people's rows as made up by
+    check (before: people was not known as seeded, its statement's retry emptied other
+    tables, and the error stood: AG901)."""
+    root = project("data")
+    to_members = '    op.rename_table("users", "members")'
+    foreign_key = added(form, MADE_UP["foreign key"]).replace('"users"', '"members"')
+    to_people = '    op.rename_table("members", "people")\n' + LEVEL_REQUIRED[form]
+    paths = constraint_history(root, to_members, foreign_key, to_people)
+    url = engine_url(engine, request, tmp_path)
+    run = check(
+        "--database-url", url, "--format", "json", "--ignore", "AG104,AG902,AG905,AG906,AG907"
+    )
+    assert found(run) == [("AG904", paths[3], at(root, paths[3], "alter_column("))], run.out
+    assert "held rows: people (3 rows made up by check)" in run.findings[0]["message"]
+    said = notes(run)
+    assert len(said) == 1, said
+    assert said[0].startswith(f"{paths[2]}:{at(root, paths[2], 'create_foreign_key')}: ")
+    assert "values check made up for members" in said[0], said
+    assert "every members.org_id that is not NULL matches a value of orgs.id" in said[0]
+    assert run.code == 1

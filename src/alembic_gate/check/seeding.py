@@ -29,7 +29,7 @@ import re
 import warnings
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from alembic.operations import ops as alembic_ops
@@ -38,7 +38,7 @@ from alembic.operations.batch import BatchOperationsImpl
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
-from alembic_gate.check import attribute, made_up, rows, seed
+from alembic_gate.check import attribute, made_up, renames, rows, seed
 from alembic_gate.check.attribute import Attributor, BatchCall, Line
 from alembic_gate.check.locate import created_in, revision_message
 from alembic_gate.check.observe import Observer
@@ -91,6 +91,7 @@ _ROWS_CHECKED = re.compile(
 _NULL_REFUSED = re.compile(r"\bnull\b|doesn't have a default value", re.IGNORECASE)
 
 _OBSERVER: Seeding | None = None
+_V = TypeVar("_V")
 
 
 def may_fail_on_rows(statement: str, head: str) -> bool:
@@ -497,6 +498,7 @@ class Tracker:
             return self._watch(cursor, statement, parameters, context, how)
         finally:
             self._note_writes(statement)
+            self._follow_renames(statement)
 
     def _note_writes(self, statement: str) -> None:
         """The seeded tables `statement` put values of the migration's own into (or only
@@ -525,6 +527,47 @@ class Tracker:
             for word in words:
                 for key in self.by_name.get(word, set()):
                     self.own_rows.pop(key, None)
+
+    def _follow_renames(self, statement: str) -> None:
+        """What seeding knows of a table a statement renames goes with it (check.renames);
+        a note about it later is at the line that renamed it."""
+        if self.flushing is not None:
+            return  # a batch's copy taking its table's place: the same table
+        for old, new in renames.renamed(statement):
+            key = self._known_as(old)
+            if key is not None:
+                name = new[1] if new[2] or self.dialect.name != "postgresql" else new[1].lower()
+                self.rename(key, (key[0], name))
+
+    def _known_as(self, name: renames.Name) -> TableKey | None:
+        """The table a statement's (schema, name, quoted) means, of those seeding knows."""
+        schema, table, quoted = name
+        if schema == self.dialect.default_schema_name:
+            schema = None
+        for key in sorted(self.known | set(self.held), key=str):
+            same = key[1] == table if quoted else key[1].lower() == table.lower()
+            if same and key[0] == schema:
+                return key
+        return None
+
+    def rename(self, old: TableKey, new: TableKey) -> None:
+        """Table `old` is called `new` now: its rows, made-up values and notes follow."""
+        sets = [self.known, self.seeded, self.written, self.inserted, self.reseed]
+        for keys in [*sets, self.initial or set(), self.observer.noted]:
+            if old in keys:
+                keys.discard(old)
+                keys.add(new)
+        _move(self.held, old, new)
+        _move(self.updated, old, new)
+        _move(self.own_rows, old, new)
+        if new in self.own_rows:
+            self.own_rows[new].name = new[1]
+        self.by_name.get(old[1].lower(), set()).discard(old)
+        if new in self.held:
+            self.by_name.setdefault(new[1].lower(), set()).add(new)
+        self.parents = {k: v for k, v in self.parents.items() if k[0] != old}
+        self.where.pop(old, None)
+        self.where[new] = self.observer.attributor.current()
 
     def _only_made_up(self, statement: str) -> str | None:
         """The table a constraint `statement` adds is checked on, where every value
@@ -745,6 +788,11 @@ class Tracker:
         """A batch is about to run its calls: the seeded table it writes values into."""
         if made_up.batch_writes(call.operation for call in calls):
             self.written |= self.by_name.get(impl.table_name.lower(), set())
+
+
+def _move(mapping: dict[TableKey, _V], old: TableKey, new: TableKey) -> None:
+    if old in mapping:
+        mapping[new] = mapping.pop(old)
 
 
 def _beside(failure: Failure, key: TableKey) -> str:
