@@ -1222,3 +1222,54 @@ def test_renamed_table_keeps_seedings_rows_and_what_they_hold(
     assert "values check made up for members" in said[0], said
     assert "every members.org_id that is not NULL matches a value of orgs.id" in said[0]
     assert run.code == 1
+
+
+# -- a revision that goes on after a statement failed on rows -------------------------------
+
+NICK_AGE = (
+    '    op.create_table("users", sa.Column("id", sa.Integer, primary_key=True),\n'
+    '        sa.Column("nick", sa.String(20)), sa.Column("age", sa.Integer))'
+)
+TIGHTEN_BOTH = {
+    "batch": (
+        '    with op.batch_alter_table("users") as batch_op:\n'
+        '        batch_op.alter_column("nick", existing_type=sa.String(20), nullable=False)\n'
+        '    with op.batch_alter_table("users") as batch_op:\n'
+        '        batch_op.alter_column("age", existing_type=sa.Integer, nullable=False)'
+    ),
+    "plain": (
+        '    op.alter_column("users", "nick", existing_type=sa.String(20), nullable=False)\n'
+        '    op.alter_column("users", "age", existing_type=sa.Integer, nullable=False)'
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("engine", "form"),
+    [
+        ("sqlite", "batch"),
+        pytest.param("postgres", "plain", marks=pytest.mark.postgres),
+        pytest.param("postgres", "batch", marks=pytest.mark.postgres),
+        pytest.param("mariadb", "plain", marks=pytest.mark.mariadb),
+    ],
+)
+def test_op_after_one_that_failed_on_rows_meets_rows_again(
+    project: Project,
+    check: Check,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    engine: str,
+    form: str,
+) -> None:
+    """One revision makes nick, then age NOT NULL (seeding leaves each NULL in one row):
+    the first fails on rows (AG904) and its retry empties users; users gets seeding's
+    rows again before the second op.* call, which fails on them too: AG904 at both lines
+    (before: the second ran on the empty table and passed: nothing there)."""
+    root = project("data")
+    paths = history(root, NICK_AGE, TIGHTEN_BOTH[form])
+    url = engine_url(engine, request, tmp_path)
+    run = check("--database-url", url, "--format", "json", "--ignore", "AG902,AG905,AG906,AG907")
+    lines = [at(root, paths[1], f'"{name}", existing_type') for name in ("nick", "age")]
+    assert found(run) == [("AG904", paths[1], line) for line in lines], run.out
+    assert all("3 rows made up by check" in f["message"] for f in run.findings), run.out
+    assert run.code == 1

@@ -14,8 +14,10 @@ Runs in the worker, as an Observer of `upgrade heads` (check.observe):
   savepoint. When it fails, the tables it touched (and the tables referencing them) are
   emptied and the statement runs again: if it passes now, it failed only because of the
   rows (AG904 at the op.* line, for revisions in scope); if not, its error stands and is
-  AG901 as without seeding. The revision then goes on on the empty tables, and once it
-  has run they get rows again, so the revisions after it are still measured.
+  AG901 as without seeding. The rest of that op.* call (a batch's other statements)
+  runs on the empty tables; they get rows again before the revision's next op.* call
+  (`Tracker.refill`) and once it has run, so the op.* calls and revisions after it are
+  still measured.
 - A table no rows could be made for (a CHECK constraint, a trigger, a type) gets a
   note in the report (never a finding: it does not fail the run); it stays empty, and
   nothing is measured on it.
@@ -331,10 +333,27 @@ class Tracker:
             for key, (table, _) in made.items():
                 if key not in probe:
                     wanted[key] = table
-        for key in sorted(self.reseed & self.known, key=str):
+        for key in self._refillable():
             wanted.setdefault(key, None)
         self.reseed = set()
         self._seed(conn, wanted, step)
+
+    def _refillable(self) -> list[TableKey]:
+        """The tables a failed statement's retry emptied (or took seeding's rows from)."""
+        return sorted(self.reseed & self.known, key=str)
+
+    def refill(self, conn: Connection | None) -> None:
+        """Before a revision's next op.* call (or batch), give rows again to the tables a
+        statement's retry emptied: the calls after it are measured on rows too, not on
+        tables emptied by check. Not after an error that stood (the transaction may be
+        aborted), nor before the first revision in scope."""
+        if conn is None or not self.active or self.stood or self.step is None:
+            return
+        wanted: dict[TableKey, sa.Table | None] = dict.fromkeys(self._refillable())
+        self.reseed -= wanted.keys()
+        if wanted:
+            with self.quiet():
+                self._seed(conn, wanted, self.step)
 
     # -- tables and rows ---------------------------------------------------------------------
 
@@ -772,6 +791,8 @@ class Tracker:
     def invoke(self, original: Callable[..., Any], ops: AbstractOperations, operation: Any) -> Any:
         if isinstance(ops, BatchOperations):  # queued: check.attribute keeps the call
             return original(ops, operation)
+        if self.operation is None:
+            self.refill(ops.migration_context.connection)
         creating = isinstance(operation, alembic_ops.CreateTableOp)
         previous, self.operation = self.operation, operation
         self.creating += creating
@@ -785,7 +806,9 @@ class Tracker:
         return result
 
     def batch_runs(self, impl: BatchOperationsImpl, calls: list[BatchCall]) -> None:
-        """A batch is about to run its calls: the seeded table it writes values into."""
+        """A batch is about to run its calls: the tables emptied before get rows again;
+        the seeded table it writes values into."""
+        self.refill(impl.operations.migration_context.connection)
         if made_up.batch_writes(call.operation for call in calls):
             self.written |= self.by_name.get(impl.table_name.lower(), set())
 
