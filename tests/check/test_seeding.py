@@ -941,12 +941,18 @@ def test_sqlite_batch_meets_the_rows_referencing_its_table(project: Project, che
     posts' rows reference users' (as under `alembic upgrade` on real rows). The foreign
     key's copy is measured with seeding's org_id NULL, and seeding's rows stay: the DROP
     TABLE meets posts' rows, AG904 at the batch (check_mixed_rows; before, seeding's rows of
-    users and posts were deleted to measure the foreign key, and the DROP passed)."""
+    users and posts were deleted to measure the foreign key, and the DROP passed). The
+    batch's copy, with seeding's rows and the revision's, takes users' place, and posts
+    gets rows again: the batches of the CHECK and the unique constraint after it fail so
+    too, as on real rows (before, users was taken for emptied and each of their batches
+    met an empty posts)."""
     root = project("mixed_rows")
     run = check("--db", "sqlite", "--format", "json", "--ignore", "AG902,AG905,AG906,AG907")
-    path = MIXED_ADDED["foreign key"]
-    assert found(run) == [("AG904", path, at(root, path, "batch_op."))]
-    assert "FOREIGN KEY constraint failed [SQL: DROP TABLE users]" in run.findings[0]["message"]
+    assert found(run) == [
+        ("AG904", path, at(root, path, "batch_op.")) for path in MIXED_ADDED.values()
+    ]
+    for finding in run.findings:
+        assert "FOREIGN KEY constraint failed [SQL: DROP TABLE users]" in finding["message"]
     assert run.code == 1
 
 
@@ -1221,6 +1227,36 @@ def test_renamed_table_keeps_seedings_rows_and_what_they_hold(
     assert said[0].startswith(f"{paths[2]}:{at(root, paths[2], 'create_foreign_key')}: ")
     assert "values check made up for members" in said[0], said
     assert "every members.org_id that is not NULL matches a value of orgs.id" in said[0]
+    assert run.code == 1
+
+
+# -- SQLite's batch copy of a seeded table ---------------------------------------------------
+
+
+def test_sqlite_batch_copy_keeps_what_seeding_knows_of_its_table(
+    project: Project, check: Check
+) -> None:
+    """check_mixed_rows on SQLite, revision 3's batch then unique codes (revisions 4 and 5
+    left out): the batch's DROP TABLE users fails on posts' rows (AG904) once users'
+    rows were copied into _alembic_tmp_users, and the retry empties users and posts; the
+    copy, renamed users, holds seeding's rows and the revision's two: seeding still knows
+    them apart, and adds no rows beside them. So the unique constraint that the
+    revision's two rows (both code 'a') break is AG904 beside rows revisions inserted
+    (before: users was taken for emptied and filled again beside the copy, every row of
+    it counted as made up, and the constraint was a note: a silent pass)."""
+    root = project("mixed_rows")
+    for kind in ("check", "unique"):
+        (root / MIXED_ADDED[kind]).unlink()
+    path = f"{VERSIONS}/a1c0de000006_unique_codes.py"
+    codes = UNIQUE_CODES.replace('down_revision = "a1c0de000005"', 'down_revision = "a1c0de000003"')
+    (root / path).write_text(codes, encoding="utf-8")
+    run = check("--db", "sqlite", "--format", "json", "--ignore", "AG902,AG905,AG906,AG907")
+    fk = MIXED_ADDED["foreign key"]
+    assert [f[:2] for f in found(run)] == [("AG904", fk), ("AG904", path)], run.out
+    assert "UNIQUE constraint failed" in run.findings[1]["message"]
+    said = "users (3 rows made up by check, beside rows revisions inserted)"
+    assert said in run.findings[1]["message"]
+    assert not any(note.startswith(path) for note in notes(run))
     assert run.code == 1
 
 

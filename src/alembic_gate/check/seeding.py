@@ -339,8 +339,9 @@ class Tracker:
         self._seed(conn, wanted, step)
 
     def _refillable(self) -> list[TableKey]:
-        """The tables a failed statement's retry emptied (or took seeding's rows from)."""
-        return sorted(self.reseed & self.known, key=str)
+        """The tables a failed statement's retry emptied (or took seeding's rows from);
+        not those holding seeding's rows still (a batch's copy of them took their place)."""
+        return sorted((k for k in self.reseed & self.known if not self.held.get(k)), key=str)
 
     def refill(self, conn: Connection | None) -> None:
         """Before a revision's next op.* call (or batch), give rows again to the tables a
@@ -1100,11 +1101,28 @@ class Retry:
             emptied = rows.empty(self.sql, self.context.dialect, targets, mine=tracker.seeded)
         except self.dbapi_error:
             return False
+        copied = self._copied(emptied)
         for key in emptied:
-            if key in tracker.held:
+            if key in tracker.held and key not in copied:
                 tracker.reseed.add(key)
                 tracker._release(key)
         return True
+
+    def _copied(self, keys: Collection[TableKey]) -> set[TableKey]:
+        """Of `keys`, the tables whose rows a batch has copied into its new table
+        (`_alembic_tmp_<name>`, which takes the table's place once the batch drops it):
+        emptied now, the table's rows seeding's and the revisions' still, in the copy."""
+        if self.tracker.flushing is None:
+            return set()
+        existing = rows.tables(self.sql, self.context.dialect)
+        copied = set()
+        for key in keys:
+            copy = (key[0], made_up.TEMPORARY + key[1])
+            if copy in existing and self.sql(
+                f"SELECT 1 FROM {rows.quote(self.context.dialect, copy)} LIMIT 1"
+            ):
+                copied.add(key)
+        return copied
 
 
 _EXCERPT = re.compile(r"^LINE (\d+): ", re.MULTILINE)
