@@ -336,6 +336,36 @@ def test_multi_table_update_with_sqlalchemy_14(
     assert (nulled, run.code) == ([True, True], 0), run.out
 
 
+@pytest.mark.parametrize(
+    ("engine", "form"),
+    [("sqlite", "batch"), pytest.param("mariadb", "plain", marks=pytest.mark.mariadb)],
+)
+def test_renamed_table_with_sqlalchemy_14(
+    gate: Callable[[str], tuple[Path, Gate]], request: pytest.FixtureRequest, engine: str, form: str
+) -> None:
+    """users renamed to members, then to people (test_seeding): the foreign key over
+    members' made-up org_id is a note, the NOT NULL on people's made-up level AG904."""
+    from .test_seeding import LEVEL_REQUIRED, MADE_UP, ORGS_USERS, added, history
+
+    root, check = gate("mixed_rows")  # (its env.py turns SQLite's foreign keys on)
+    foreign_key = added(form, MADE_UP["foreign key"]).replace('"users"', '"members"')
+    to_people = '    op.rename_table("members", "people")\n' + LEVEL_REQUIRED[form]
+    to_members = '    op.rename_table("users", "members")'
+    paths = history(root, ORGS_USERS, to_members, foreign_key, to_people)
+    url = (
+        f"sqlite:///{root / 'seeded.db'}"
+        if engine == "sqlite"
+        else _plain(request.getfixturevalue(f"{engine}_url"))
+    )
+    ignore = "AG104,AG902,AG905,AG906,AG907"
+    run = check("check", "--database-url", url, "--format", "json", "--ignore", ignore)
+    assert "Traceback" not in run.err, run.err
+    assert [(f["code"], f["path"]) for f in run.findings] == [("AG904", paths[3])], run.out
+    assert "people (3 rows made up by check)" in run.findings[0]["message"]
+    said = json.loads(run.out)["notes"]
+    assert len(said) == 1 and "made up for members" in said[0], said
+
+
 @pytest.mark.timeout(120)  # it waited for good (900 s) before
 @pytest.mark.parametrize("driver", ["pymysql", "mysqldb"])
 def test_a_migration_waiting_on_its_own_process_is_stopped_on_14(
