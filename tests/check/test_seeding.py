@@ -1309,3 +1309,24 @@ def test_op_after_one_that_failed_on_rows_meets_rows_again(
     assert found(run) == [("AG904", paths[1], line) for line in lines], run.out
     assert all("3 rows made up by check" in f["message"] for f in run.findings), run.out
     assert run.code == 1
+
+
+@pytest.mark.parametrize(
+    "engine",
+    ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+)
+def test_table_a_revision_emptied_has_rows_for_the_revisions_after_it(
+    project: Project, check: Check, request: pytest.FixtureRequest, tmp_path: Path, engine: str
+) -> None:
+    """Revision 2 deletes every user; revision 3 adds a NOT NULL column without a default.
+    Revision 3 is measured on rows (production's table holds rows again by the time it
+    is deployed): AG904 there (before: it ran on the table revision 2 emptied, passed,
+    and lint's AG102 was dropped as if measured on rows: exit 0). Within revision 2 the
+    table stays as its DELETE left it."""
+    root = project("data")
+    paths = history(root, CREATE_USERS, '    op.execute("DELETE FROM users")', USERS_AGE)
+    url = engine_url(engine, request, tmp_path)
+    run = check("--database-url", url, "--format", "json", "--ignore", "AG902,AG905,AG906,AG907")
+    assert found(run) == [("AG904", paths[2], at(root, paths[2], "op.add_column("))], run.out
+    assert "users (3 rows made up by check)" in run.findings[0]["message"]
+    assert run.code == 1

@@ -269,6 +269,8 @@ class Tracker:
         self.created: list[tuple[sa.Table, Line | None]] = []
         self.stale: set[TableKey] = set()
         self.raw_ddl = False
+        # Seeded tables the revision deleted rows of (DELETE, TRUNCATE).
+        self.deleted: set[TableKey] = set()
         self.creating = 0
         self.operation: Any = None
 
@@ -311,6 +313,7 @@ class Tracker:
 
     def _settle(self, step: Any, conn: Connection) -> None:
         """Give rows to the tables the revision created (and those it emptied)."""
+        self._emptied_by_revision(conn)
         made = {key_of(table): (table, line) for table, line in self.created}
         for key, (_, line) in made.items():
             self.where[key] = line
@@ -337,6 +340,15 @@ class Tracker:
             wanted.setdefault(key, None)
         self.reseed = set()
         self._seed(conn, wanted, step)
+
+    def _emptied_by_revision(self, conn: Connection) -> None:
+        """The seeded tables the revision's DELETE or TRUNCATE left empty get rows again
+        for the revisions after it (production's table holds rows again by the time they
+        are deployed); within the revision they stayed as it left them."""
+        for key in sorted(self.deleted & self.held.keys(), key=str):
+            if self._has_rows(conn, key) is False:
+                self._release(key)
+                self.reseed.add(key)
 
     def _refillable(self) -> list[TableKey]:
         """The tables a failed statement's retry emptied (or took seeding's rows from);
@@ -547,6 +559,7 @@ class Tracker:
             for word in words:
                 for key in self.by_name.get(word, set()):
                     self.own_rows.pop(key, None)
+                    self.deleted.add(key)
 
     def _follow_renames(self, statement: str) -> None:
         """What seeding knows of a table a statement renames goes with it (check.renames);
