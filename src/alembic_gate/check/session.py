@@ -53,6 +53,8 @@ if TYPE_CHECKING:  # imported when seeding is on (it patches alembic)
 
 ASYNC_MARKERS = ("async_engine_from_config", "create_async_engine", "AsyncEngine", "run_sync")
 FLASK_LOADING = "loading the Flask app"
+# Why a round trip did not run, where the upgrade's failure is reported.
+FAILED = "the upgrade (or the comparison after it) failed"
 # An exception's message is kept whole up to this many characters.
 MESSAGE_LIMIT = 2000
 
@@ -101,6 +103,7 @@ class Session:
             stack.callback(self.stuck.finish)
             cfg = self._config(stack)
             if cfg is None:
+                self._roundtrip_skipped(FAILED)
                 return self.result
             self.guard.install()
             script = self._script(cfg)
@@ -111,14 +114,27 @@ class Session:
                 self.at_heads = not self.result.behind
                 if self.result.behind:
                     self.result.findings = []  # compared inside a transaction that was lost
+                    self._roundtrip_skipped("the upgrade was not committed (AG801)")
                 elif self.request.roundtrip:
                     self.at_heads = False
                     self.observers.before_roundtrip()
                     self._roundtrip(cfg)
+            else:
+                self._roundtrip_skipped(FAILED)
         self.result.applied = len(self.applied)
         self.result.from_template = self.cloned
         self.result.engine = self._engine()
         return self.result
+
+    def _roundtrip_skipped(self, why: str) -> None:
+        """A note that --roundtrip did not run, so that no AG903 is not read as downgrades
+        verified."""
+        if self.request.roundtrip:
+            message = (
+                f"the round trip (--roundtrip) did not run: {why}, so no downgrade was "
+                "checked (no AG903 does not mean the downgrades work)"
+            )
+            self.result.notes.append(Note(message))
 
     def _engine(self) -> str | None:
         """The engine and its version as the migrations met it ("PostgreSQL 16.4")."""
