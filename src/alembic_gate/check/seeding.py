@@ -21,8 +21,9 @@ Runs in the worker, as an Observer of `upgrade heads` (check.observe):
 - A table no rows could be made for (a CHECK constraint, a trigger, a type) gets a
   note in the report (never a finding: it does not fail the run); it stays empty, and
   nothing is measured on it.
-- Before the round trip downgrades to base, the rows seeding inserted are deleted, so
-  a correct downgrade meets the tables as it did without seeding.
+- Before the round trip downgrades to base, the rows seeding inserted are deleted, and
+  only those (check.clearing), so a correct downgrade meets the tables as it did without
+  seeding, with the rows the revisions wrote.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -40,7 +41,7 @@ from alembic.operations.batch import BatchOperationsImpl
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
-from alembic_gate.check import attribute, made_up, renames, rows, seed
+from alembic_gate.check import attribute, clearing, made_up, renames, rows, seed
 from alembic_gate.check.attribute import Attributor, BatchCall, Line
 from alembic_gate.check.locate import created_in, revision_message
 from alembic_gate.check.observe import Observer
@@ -138,6 +139,10 @@ class Seeding(Observer):
         self.measured = False
         self.noted: set[TableKey] = set()
         self.at_failure: list[tuple[TableKey, int]] = []
+        # Tables that still held seeding's rows when the round trip began, and the
+        # notes that say so.
+        self.uncleared: list[TableKey] = []
+        self.left: list[Note] = []
         _install(self)
 
     def in_scope(self, step: Any) -> bool:
@@ -194,7 +199,9 @@ class Seeding(Observer):
 
     def before_roundtrip(self) -> None:
         for tracker in self.trackers.values():
-            tracker.clear()
+            for tables, reason in tracker.clear():
+                self.uncleared += tables
+                self.left.append(Note(clearing.described(tables, reason)))
 
     def findings(self) -> list[RawFinding]:
         return self.raw
@@ -252,6 +259,8 @@ class Tracker:
         self.updated: dict[TableKey, set[str]] = {}
         # Seeding's own rows of a table, by primary key (where it has one).
         self.own_rows: dict[TableKey, made_up.Rows] = {}
+        # Seeded tables that held no rows when seeding filled them (check.clearing).
+        self.alone: set[TableKey] = set()
         self.reseed: set[TableKey] = set()
         self.where: dict[TableKey, Line | None] = {}
         self.parents: dict[tuple[TableKey, tuple[str, ...]], list[tuple[Any, ...]]] = {}
@@ -396,6 +405,7 @@ class Tracker:
         self.inserted.discard(key)
         self.updated.pop(key, None)
         self.own_rows.pop(key, None)
+        self.alone.discard(key)
         self.by_name.get(key[1].lower(), set()).discard(key)
         self.parents = {k: v for k, v in self.parents.items() if k[0] != key}
 
@@ -467,12 +477,18 @@ class Tracker:
                 tables[key] = found
         values = self._parent_values(conn)
         for key in parents_first(tables):
-            # (a table create_table declared in this revision holds nothing yet)
             declared = wanted[key] is not None
-            before = set() if declared else self._row_keys(conn, key, tables[key])
+            # (a table create_table declared in this revision may hold the rows of its
+            # bulk_insert already: seeding's own are told apart by their keys)
+            before = self._row_keys(conn, key, tables[key])
+            empty = not before if before is not None else self._has_rows(conn, key) is False
             count, why = self._fill(conn, key, tables[key], declared, values)
             if count:
                 self._hold(key, count)
+                if empty:
+                    self.alone.add(key)
+                else:
+                    self.alone.discard(key)
                 self.seeded.add(key)
                 self.written.discard(key)
                 self.updated.pop(key, None)
@@ -511,14 +527,20 @@ class Tracker:
                 return seed.fill(reflected, conn, values)
         return 0, why
 
-    def clear(self) -> None:
-        """Delete the rows seeding inserted (before the round trip)."""
+    def clear(self) -> list[tuple[list[TableKey], str]]:
+        """Delete the rows seeding inserted, and only those (before the round trip):
+        what could not be deleted, with why (check.clearing)."""
         if not self.seeded:
-            return
-        with suppress(Exception), connect(self.engine.url) as conn, conn.begin():
-            rows.empty(_run_raw(conn), conn.dialect, self.seeded, mine=self.seeded)
+            return []
+        known: dict[TableKey, clearing.Known] = {}
+        for key in self.seeded:
+            alone = key in self.alone and key not in self.inserted | self.written
+            known[key] = self.own_rows.get(key) or (clearing.ALL if alone else None)
+        with connect(self.engine.url) as conn:
+            left = clearing.clear(conn, known)
         self.seeded = set()
         self.held = {}
+        return left
 
     # -- statements ------------------------------------------------------------------------
 
@@ -1266,10 +1288,6 @@ def _run(conn: Connection) -> rows.Run:
         return [tuple(row) for row in result] if result.returns_rows else []
 
     return run
-
-
-def _run_raw(conn: Connection) -> rows.Run:
-    return rows.raw(conn.connection.dbapi_connection)
 
 
 # -- hooks into SQLAlchemy and alembic ---------------------------------------------------------

@@ -42,6 +42,7 @@ from alembic_gate.check.locate import (
 )
 from alembic_gate.check.observe import Observers
 from alembic_gate.check.protocol import Behind, Note, RawFinding, Request, Result, fill, tell
+from alembic_gate.check.seed import shown
 from alembic_gate.check.stuck import Stuck
 from alembic_gate.check.targets import connect, provide, refuse_nonempty
 from alembic_gate.check.trace import LockTracer
@@ -118,6 +119,8 @@ class Session:
                 elif self.request.roundtrip:
                     self.at_heads = False
                     self.observers.before_roundtrip()
+                    if self.seeding is not None:
+                        self.result.notes += self.seeding.left
                     self._roundtrip(cfg)
             else:
                 self._roundtrip_skipped(FAILED)
@@ -497,7 +500,7 @@ class Session:
         before = self._snapshots()
         failure = self._attempt(lambda: _migrate(cfg, _reloaded(cfg), "base", upgrade=False))
         if failure is not None:
-            self._fail("AG903", failure, "downgrade")
+            self._round_trip_failed(failure, "downgrade")
             return
         left = self._leftovers()
         if left:
@@ -505,7 +508,7 @@ class Session:
             return
         failure = self._attempt(lambda: _migrate(cfg, _reloaded(cfg), "heads", upgrade=True))
         if failure is not None:
-            self._fail("AG903", failure, "upgrade after the downgrade to base")
+            self._round_trip_failed(failure, "upgrade after the downgrade to base")
             return
         after = self._snapshots()
         changed = roundtrip.differences(before, after)
@@ -513,6 +516,23 @@ class Session:
             path, line = self._downgrade_of(key)
             self.result.findings.append(RawFinding("AG903", sentence, path, line))
         self.at_heads = not changed
+
+    def _round_trip_failed(self, failure: BaseException, phase: str) -> None:
+        """AG903 for a step of the round trip that raised; a note instead for a database
+        error while tables still held rows seeding made up and could not delete: they may
+        be what it failed on, which no database of the project holds."""
+        self._fail("AG903", failure, phase)
+        left = self.seeding.uncleared if self.seeding is not None else []
+        if not left or not isinstance(failure, sa_exc.DBAPIError):
+            return
+        finding = self.result.findings.pop()
+        names = ", ".join(shown(key) for key in left)
+        message = (
+            f"{finding.message}; not reported as AG903: {names} still held rows check's "
+            "seeding made up and could not delete (see the note on them), which it may "
+            "have failed on"
+        )
+        self.result.notes.append(Note(message, finding.path, finding.line))
 
     def _version_tables(self) -> set[str]:
         return {ctx.version_table for _, ctx in self.guard.contexts} or {"alembic_version"}

@@ -1,0 +1,155 @@
+"""Seeding's rows deleted before `check --roundtrip` downgrades to base, and only those.
+
+Runs in the worker, on a connection of its own once `upgrade heads` is done. Each seeded
+table is cleared as seeding knows its rows there (check.seeding): by their primary keys,
+so the rows the revisions wrote (a data migration, a bulk_insert) stay for the
+downgrades, as in production; or wholly, where seeding's rows were the only rows the
+table held and no revision added any since. A table whose rows seeding cannot tell from
+the revisions' is left as it is, and said so.
+
+Tables go children first, each in a transaction of its own. Tables that reference each
+other in a cycle (and those they reference) go together, in one statement on PostgreSQL
+(its foreign keys are checked once the statement is done), on MySQL and MariaDB with
+seeding's rows letting go of each other first (their nullable columns NULL), deferred
+to the commit on SQLite: no TRUNCATE, which would need CASCADE into tables that hold
+no seeding rows, and foreign keys checked, so that no row of a revision's is left
+referencing a row that is gone. What fails is rolled back and
+reported with the database's message; it never passes unsaid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Connection
+
+from alembic_gate.check import made_up, rows, seed
+from alembic_gate.check.seed import TableKey, shown
+from alembic_gate.check.targets import one_line
+
+# What seeding knows of a table's rows: its own by key, all of them, or nothing.
+ALL = "all"
+Known = made_up.Rows | str | None
+
+
+def clear(conn: Connection, known: Mapping[TableKey, Known]) -> list[tuple[list[TableKey], str]]:
+    """Delete seeding's rows of the tables in `known`. Returns what was left, with why:
+    (tables, reason)."""
+    run = rows.raw(conn.connection.dbapi_connection)
+    dialect = conn.dialect
+    existing = rows.tables(run, dialect)
+    left: list[tuple[list[TableKey], str]] = []
+    deletions: dict[TableKey, str] = {}
+    for key in sorted(known, key=str):
+        if key not in existing:
+            continue
+        sql = _deletion(conn, key, known[key])
+        if sql is None:
+            left.append(([key], UNKNOWN))
+        else:
+            deletions[key] = sql
+    edges = rows.references(run, dialect)
+    order = rows.children_first(deletions, edges)
+    units = [[key] for key in order]
+    rest = sorted(set(deletions) - set(order), key=str)
+    if rest:
+        units.append(rest)
+    for unit in units:
+        nulling = [_nulling(conn, known[key]) for key in unit]
+        failure = _delete(conn, [deletions[key] for key in unit], nulling)
+        if failure is not None:
+            left.append((unit, failure))
+    return left
+
+
+UNKNOWN = (
+    "check cannot tell its rows from those the revisions wrote there: the table has no "
+    "primary key, or a revision deleted rows of it or set their keys"
+)
+
+
+def _deletion(conn: Connection, key: TableKey, known: Known) -> str | None:
+    if isinstance(known, made_up.Rows):
+        return known.deletion(conn.dialect)
+    if known == ALL:
+        return f"DELETE FROM {rows.quote(conn.dialect, key)}"
+    return None
+
+
+def _nulling(conn: Connection, known: Known) -> str | None:
+    """The UPDATE that sets the nullable columns of seeding's rows to NULL: they then
+    reference no row (a foreign key cycle broken where it may be)."""
+    if not isinstance(known, made_up.Rows):
+        return None
+    return known.nulling(conn.dialect, known.nullable)
+
+
+def _delete(conn: Connection, statements: list[str], nulling: list[str | None]) -> str | None:
+    """Run the deletions of one table, or of tables in a foreign key cycle, in one
+    transaction: None when done, else the database's message (rolled back)."""
+    name = conn.dialect.name
+    try:
+        with conn.begin():
+            if len(statements) == 1:
+                _run(conn, statements[0])
+            elif name == "postgresql":
+                _run(conn, together(statements))
+            elif name in {"mysql", "mariadb"}:
+                _in_turn(conn, statements, nulling)
+            else:
+                _run(conn, "PRAGMA defer_foreign_keys = ON")
+                for sql in statements:
+                    _run(conn, sql)
+    except sa_exc.DBAPIError as exc:
+        return one_line(exc.orig or exc)
+    return None
+
+
+def together(statements: list[str]) -> str:
+    """PostgreSQL: several DELETEs as one statement (data-modifying WITH queries), so the
+    foreign keys between their tables are checked once all of them have run."""
+    *first, last = statements
+    parts = [f"d{number} AS ({sql})" for number, sql in enumerate(first)]
+    return f"WITH {', '.join(parts)} {last}"
+
+
+def _in_turn(conn: Connection, statements: list[str], nulling: list[str | None]) -> None:
+    """MySQL and MariaDB check a foreign key at each row: seeding's rows let go of each
+    other (their nullable columns NULL), then each DELETE that can go goes, until all
+    have or none can (its error raised). With the checks on, a row of a revision's that
+    references one of seeding's keeps it (and says so), where turning them off would
+    leave it referencing nothing."""
+    for sql in nulling:
+        if sql is not None:
+            _run(conn, sql)
+    pending = list(statements)
+    while pending:
+        failed: sa_exc.DBAPIError | None = None
+        for sql in list(pending):
+            try:
+                _run(conn, sql)  # a failed statement undoes only itself here
+            except sa_exc.DBAPIError as exc:
+                failed = exc
+                continue
+            pending.remove(sql)
+        if failed is not None and len(pending) == len(statements):
+            raise failed
+        statements = list(pending)
+
+
+def _run(conn: Connection, sql: str) -> Any:
+    return conn.exec_driver_sql(sql, execution_options=seed.OPTIONS)
+
+
+def described(tables: list[TableKey], reason: str) -> str:
+    """The note on tables whose made-up rows stayed for the round trip."""
+    names = ", ".join(shown(key) for key in tables)
+    plural = "tables" if len(tables) > 1 else "table"
+    return (
+        f"check could not delete the rows its seeding made up in {plural} {names} before "
+        f"the round trip ({reason}); the downgrades ran with them there, so a downgrade "
+        "that failed on a database error is not reported as AG903 (`check --roundtrip "
+        "--no-seed` checks the downgrades without them)"
+    )
