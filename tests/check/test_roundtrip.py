@@ -7,10 +7,12 @@ did not run says so."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from .conftest import Run, edit, line_of
 
@@ -18,6 +20,7 @@ Project = Callable[[str], Path]
 # Lock tracing off (test_trace.py measures it); LOOSE: the models left as they are.
 UNTRACED = ("--ignore", "AG905,AG906,AG907")
 LOOSE = ("--ignore", "AG103,AG902,AG905,AG906,AG907")
+HELD_FLAGS = ("--allow-nonempty", "--roundtrip", "--ignore", "AG902", "--format", "json")
 Check = Callable[..., Run]
 
 SKIPPED = (
@@ -223,3 +226,106 @@ def test_mariadb_rows_that_cannot_be_cleared_are_a_note(
     )
     # MariaDB gives the added NOT NULL column its implicit default: the downgrade passes.
     assert (run.code, run.findings) == (0, [])
+
+
+# -- the tables the database held before the first revision, at base ------------------------
+
+USERS = "migrations/versions/4f1c2a9e0b11_create_users.py"
+
+
+def held_customers(root: Path, database: Path, upgrade: str, downgrade: str = "") -> Path:
+    """check_generic on a database holding `customers`, its first revision given
+    `upgrade` (and `downgrade`) lines on it; --allow-nonempty --roundtrip."""
+    with sqlite3.connect(database) as conn:
+        # (as op.create_table makes it: a round trip that makes it anew changes nothing)
+        conn.execute(
+            "CREATE TABLE customers (id INTEGER NOT NULL, name VARCHAR(50), PRIMARY KEY (id))"
+        )
+    first = root / USERS
+    edit(first, "def upgrade() -> None:\n", f"def upgrade() -> None:\n    {upgrade}\n")
+    if downgrade:
+        edit(first, "def downgrade() -> None:\n", f"def downgrade() -> None:\n    {downgrade}\n")
+    return root
+
+
+def test_a_held_table_a_downgrade_drops_is_ag903_at_that_line(
+    project: Project, check: Check, tmp_path: Path
+) -> None:
+    """The first revision adopts `customers` (create_table if_not_exists) and its
+    downgrade drops it: the upgrade again makes it anew and the round trip passed."""
+    database = tmp_path / "in_use.db"
+    root = held_customers(
+        project("generic"),
+        database,
+        'op.create_table("customers", sa.Column("id", sa.Integer(), primary_key=True), '
+        'sa.Column("name", sa.String(50)), if_not_exists=True)',
+        'op.drop_table("customers")',
+    )
+    run = check("--database-url", f"sqlite:///{database}", *HELD_FLAGS)
+    [finding] = run.findings
+    assert (finding["code"], finding["path"], finding["line"]) == (
+        "AG903",
+        USERS,
+        line_of(root / USERS, 'op.drop_table("customers")'),
+    )
+    assert finding["message"] == (
+        "the downgrade to base removed table customers, which the database held before check ran"
+    )
+    assert run.code == 1
+
+
+def test_a_held_table_changed_at_base_is_ag903(
+    project: Project, check: Check, tmp_path: Path
+) -> None:
+    """An index the first revision adds to `customers` (if_not_exists) and its downgrade
+    leaves: the upgrade again passes over it, so the schema after the round trip is the
+    same, and nothing was said."""
+    database = tmp_path / "in_use.db"
+    root = held_customers(
+        project("generic"),
+        database,
+        'op.create_index("ix_customers_name", "customers", ["name"], if_not_exists=True)',
+    )
+    run = check("--database-url", f"sqlite:///{database}", *HELD_FLAGS)
+    [finding] = run.findings
+    assert (finding["code"], finding["path"], finding["line"]) == (
+        "AG903",
+        USERS,
+        line_of(root / USERS, "def downgrade"),
+    )
+    assert finding["message"] == (
+        "the downgrade to base left index ix_customers_name on customers (name) behind, which "
+        "the database did not hold before check ran"
+    )
+
+
+@pytest.mark.postgres
+def test_postgres_a_held_column_left_changed_at_base_is_ag903(
+    project: Project, check: Check, postgres_url: str
+) -> None:
+    """The first revision widens customers.name and its downgrade does not narrow it back:
+    the upgrade again changes nothing, so the round trip passed."""
+    root = project("generic")
+    engine = sa.create_engine(postgres_url, poolclass=sa.NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE customers (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(50))"
+        )
+    engine.dispose()
+    edit(
+        root / USERS,
+        "def upgrade() -> None:\n",
+        'def upgrade() -> None:\n    op.alter_column("customers", "name", type_=sa.String(100))\n',
+    )
+    flags = ("--allow-nonempty", "--roundtrip", "--format", "json")
+    run = check("--database-url", postgres_url, *flags, "--ignore", "AG106,AG902,AG905,AG906,AG907")
+    [finding] = run.findings
+    assert (finding["code"], finding["path"], finding["line"]) == (
+        "AG903",
+        USERS,
+        line_of(root / USERS, "def downgrade"),
+    )
+    assert finding["message"] == (
+        "the downgrade to base left column customers.name as VARCHAR(100) NULL; the database "
+        "held it as VARCHAR(50) NULL before check ran"
+    )

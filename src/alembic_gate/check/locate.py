@@ -194,6 +194,24 @@ def _creates(statement: ast.stmt, name: str, schema: str | None) -> int | None:
     return TableCall(name, named, how, call.lineno, call.lineno).rank(schema)
 
 
+def undone_in(revisions: Iterable[str], *names: str) -> Location | None:
+    """The line of the first revision file's `downgrade()` (or `downgrade_<engine>()`)
+    that names the last of `names` (a table, or its column) as a string literal, in a
+    downgrade that names each of them so: where it drops or alters what they are about."""
+    patterns = [re.compile(rf"""["']{re.escape(name)}["']""") for name in names]
+    for path in revisions:
+        for name, span in functions(path).items():
+            if not (name == "downgrade" or name.startswith("downgrade_")):
+                continue
+            body = lines(path)[span.line - 1 : span.end]
+            if not all(p.search("\n".join(body)) for p in patterns):
+                continue
+            for number, line in enumerate(body, span.line):
+                if patterns[-1].search(line):
+                    return path, number
+    return None
+
+
 class Models:
     """Finds the source of the model that maps a table, and of its columns.
 

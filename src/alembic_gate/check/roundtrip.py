@@ -31,6 +31,59 @@ def snapshot(conn: Connection, skip: Collection[str], schemas: Iterable[str | No
     return shot
 
 
+def shape_of(conn: Connection, names: Iterable[str]) -> Snapshot:
+    """`snapshot`'s picture of the tables `names` alone (named as `tables_in` names
+    them: "legacy", "other.legacy")."""
+    inspector = sa.inspect(conn)
+    shot: Snapshot = {}
+    for name in names:
+        schema, _, table = name.rpartition(".")
+        shot[f"table {name}"] = "present"
+        _table(inspector, conn, schema or None, table, name, shot)
+    return shot
+
+
+def changed_at_base(before: Snapshot, now: Snapshot, where: str = "") -> list[tuple[str, str]]:
+    """(key, sentence) for what the downgrade to base changed in the tables the database
+    held before the first revision (`before`, `now`: their `shape_of`); a table it
+    removed is one sentence, not one per column."""
+    gone = {key[len("table ") :] for key in before if key.startswith("table ") and key not in now}
+    found = [
+        (
+            f"table {name}",
+            f"the downgrade to base removed table {name}{where}, {HELD} before check ran",
+        )
+        for name in sorted(gone)
+    ]
+    for key in sorted(before.keys() | now.keys()):
+        was, is_now = before.get(key), now.get(key)
+        if was == is_now or table_of(key) in gone:
+            continue
+        if is_now is None:
+            said = f"removed {key}{where} {was}, {HELD}"
+        elif was is None:
+            said = f"left {key}{where} {is_now} behind, which the database did not hold"
+        else:
+            said = f"left {key}{where} as {is_now}; the database held it as {was}"
+        found.append((key, f"the downgrade to base {said} before check ran"))
+    return found
+
+
+HELD = "which the database held"
+
+
+def table_of(key: str) -> str:
+    """The table a snapshot key is about ("column s.t.c": "s.t")."""
+    words = key.split()
+    if words[0] == "column":
+        return words[1].rsplit(".", 1)[0]
+    if "on" in words:
+        return words[words.index("on") + 1]
+    if words[:3] == ["primary", "key", "of"]:
+        return words[3]
+    return words[-1].split("(", 1)[0]
+
+
 def _table(
     inspector: Any, conn: Connection, schema: str | None, table: str, name: str, shot: Snapshot
 ) -> None:

@@ -39,6 +39,7 @@ from alembic_gate.check.locate import (
     deepest_in,
     real,
     revision_message,
+    undone_in,
 )
 from alembic_gate.check.observe import Observers
 from alembic_gate.check.protocol import Behind, Note, RawFinding, Request, Result, fill, tell
@@ -93,6 +94,8 @@ class Session:
         # (as `roundtrip.held` names it, with an enum type's values): no downgrade is to
         # remove it, and the downgrade to base is to leave its values as they were.
         self.held_before: dict[str, dict[str, str]] = {}
+        # ... and the shape of its tables (columns, keys, indexes), to be the same at base.
+        self.shape_before: dict[str, roundtrip.Snapshot] = {}
         # The Flask app's module file (--flask-app), where a note about the app may point.
         self.app_file: str | None = None
 
@@ -229,7 +232,8 @@ class Session:
         if spec.kind == "url" and self.request.allow_nonempty and self.request.roundtrip:
             for name, url in self.urls.items():
                 with connect(url) as conn:
-                    self.held_before[name] = roundtrip.held(conn)
+                    self.held_before[name] = held = roundtrip.held(conn)
+                    self.shape_before[name] = roundtrip.shape_of(conn, _tables_of(held))
         main = next(iter(self.urls.values()))
         values = targets.placeholders(main)
         for name, template in self.request.env.items():
@@ -573,6 +577,30 @@ class Session:
             for item, sentence in roundtrip.changed_since(held, now, where):
                 path, line = self._downgrade_of(item, loose=True)
                 found.append(RawFinding("AG903", sentence, path, line))
+            found += self._reshaped(name, url, now, where)
+        return found
+
+    def _reshaped(self, name: str, url: URL, now: dict[str, str], where: str) -> list[RawFinding]:
+        """AG903 for what the downgrade to base changed in the tables the database held
+        before the first revision (a --allow-nonempty one): each at the downgrade line
+        that names it, else at the downgrade of the revision whose upgrade does."""
+        versions = self._version_tables()
+        before = {
+            key: value
+            for key, value in self.shape_before.get(name, {}).items()
+            if roundtrip.table_of(key).rsplit(".", 1)[-1] not in versions
+        }
+        if not before:
+            return []
+        tables = [t for t in _tables_of(now) if f"table {t}" in before]
+        with connect(url) as conn:
+            shape = roundtrip.shape_of(conn, tables)
+        found = []
+        for key, sentence in roundtrip.changed_at_base(before, shape, where):
+            names = _names_in(key)
+            at = undone_in(self.revisions, *names) if names else None
+            path, line = at if at is not None else self._downgrade_of(key, loose=True)
+            found.append(RawFinding("AG903", sentence, path, line))
         return found
 
     def _downgrade_of(self, key: str, loose: bool = False) -> tuple[str | None, int | None]:
@@ -841,6 +869,11 @@ def _names_in(key: str) -> list[str]:
     if "on" in words:
         return [words[words.index("on") + 1].rsplit(".", 1)[-1]]
     return [subject.split("(", 1)[0].rsplit(".", 1)[-1]]
+
+
+def _tables_of(held: dict[str, str]) -> list[str]:
+    """The tables of a `roundtrip.held` picture ("table s.x": "s.x")."""
+    return [item[len("table ") :] for item in held if item.startswith("table ")]
 
 
 def _cleanup(item: str) -> str:
