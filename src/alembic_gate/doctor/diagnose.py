@@ -273,13 +273,7 @@ class _Doctor:
             return self.from_start(head, start)
         result = self.schema_match(replay=self.replay)
         if len(result.foreign) == len(live):
-            names = ", ".join(sorted(live)[:LISTED])
-            them = "it" if len(live) == 1 else "any of them"
-            message = (
-                f"{head}, and no revision creates {them} ({names}): is this the right "
-                "database? Do not stamp it"
-            )
-            return RULES["AG802"].finding(message)
+            return RULES["AG802"].finding(self.none_created(head, result))
         parts = [head, *self.verdict(result)]
         decided = result.decided
         if decided is None:
@@ -287,6 +281,23 @@ class _Doctor:
         rev = self.graph.by_id[decided[-1]]
         return RULES["AG802"].finding(
             ". ".join(parts), rev.display, rev.line, self.command("stamp", *decided)
+        )
+
+    def none_created(self, head: str, result: SchemaMatch) -> str:
+        """The message for a database none of whose tables a revision creates."""
+        live = self.state.tables
+        names = ", ".join(sorted(live)[:LISTED])
+        them = "it" if len(live) == 1 else "any of them"
+        if not result.unsure:
+            return (
+                f"{head}, and no revision creates {them} ({names}): is this the right "
+                "database? Do not stamp it"
+            )
+        return (
+            f"{head}, and no revision doctor could read creates {them} ({names}); but "
+            f"{self.unsure(result.unsure)}, so this is not certain"
+            f"{self.replay_hint(' ({})')}: it may be created there. Do not stamp it before "
+            "you know which revision made it"
         )
 
     def from_start(self, head: str, start: Start) -> Finding:
@@ -338,11 +349,18 @@ class _Doctor:
             )
         else:
             shown = "; ".join(start.differences[:LISTED])
-            sentences.append(
-                f"But its schema is not the one before {before}, {bases}: {shown}. Bring the "
-                "schema to that state first (or migrate a fresh database); neither `upgrade` "
-                "nor `stamp` fits it now"
-            )
+            if start.unsure:
+                sentences.append(
+                    f"Its schema differs from the one before {before}, {bases}: {shown}; "
+                    f"but {self.unsure(start.unsure)}, so doctor could not verify it: check "
+                    "the schema by hand before you `upgrade` or `stamp`"
+                )
+            else:
+                sentences.append(
+                    f"But its schema is not the one before {before}, {bases}: {shown}. Bring "
+                    "the schema to that state first (or migrate a fresh database); neither "
+                    "`upgrade` nor `stamp` fits it now"
+                )
         if start.foreign:
             sentences.append(
                 "Tables the history never names, left out of the comparison: "
@@ -377,13 +395,19 @@ class _Doctor:
                 f"{self.replay_hint('; {}')}): check which one the schema is at, then `stamp` "
                 "that one"
             )
+        elif result.nearest is not None and result.unsure:
+            sentences.append(
+                f"Its schema matches no revision as far as doctor can read them "
+                f"({result.method}); the nearest is {self.names(result.nearest)}, but: "
+                f"{self.shown(result.differences)}. But doctor could not verify it: "
+                f"{self.unsure(result.unsure)}{self.replay_hint('; {}')}. Do not stamp it "
+                "before you know which revision the schema is at"
+            )
         elif result.nearest is not None:
-            shown = "; ".join(result.differences[:LISTED])
-            more = len(result.differences) - LISTED
-            extra = f"; and {more} more" if more > 0 else ""
+            shown = self.shown(result.differences)
             sentences.append(
                 f"Its schema matches no revision ({result.method}{self.replay_hint('; {}')}); "
-                f"the nearest is {self.names(result.nearest)}, but: {shown}{extra}. Bring the "
+                f"the nearest is {self.names(result.nearest)}, but: {shown}. Bring the "
                 "schema to a "
                 "revision's state first (or migrate a fresh database); stamping now would "
                 "record a schema that is not there"
@@ -395,6 +419,12 @@ class _Doctor:
             )
         sentences.extend(result.notes)
         return sentences
+
+    @staticmethod
+    def shown(differences: Sequence[str]) -> str:
+        more = len(differences) - LISTED
+        extra = f"; and {more} more" if more > 0 else ""
+        return "; ".join(differences[:LISTED]) + extra
 
     def unsure(self, revisions: Sequence[str]) -> str:
         reasons = [self.doubt(r) for r in revisions[:3]]

@@ -35,7 +35,9 @@ class SchemaMatch:
     method: str
     # Points whose schema equals the live one (their `heads`).
     matches: list[tuple[str, ...]] = field(default_factory=list)
-    # Revisions read incompletely among the matches' history: the match is not certain.
+    # Revisions read incompletely anywhere in the history: what they do is not known, so
+    # neither a match nor the lack of one is certain (a later revision's unread SQL may
+    # have brought the schema to, or away from, any point).
     unsure: list[str] = field(default_factory=list)
     # Live tables no revision creates: left out of the comparison.
     foreign: list[str] = field(default_factory=list)
@@ -160,9 +162,9 @@ def match(
     best: tuple[int, int] | None = None
     for index, point in enumerate(points):
         found = differences(point.schema, compared)
+        result.unsure.extend(r for r in point.unsure if r not in result.unsure)
         if not found:
             result.matches.append(point.heads)
-            result.unsure.extend(r for r in point.unsure if r not in result.unsure)
         elif best is None or (len(found), -index) < best:
             best = (len(found), -index)
             result.nearest, result.differences = point.heads, found
@@ -188,7 +190,7 @@ class Start:
     # Points that match: () before the first revision, (rid,) after a revision that
     # creates no table (nor follows one that does).
     matches: list[tuple[str, ...]] = field(default_factory=list)
-    # Revisions among those points whose upgrade() cannot all be read.
+    # Revisions whose upgrade() cannot all be read: no verdict is certain.
     unsure: list[str] = field(default_factory=list)
     # No match: how the live schema differs from the one before the first revision.
     differences: list[str] = field(default_factory=list)
@@ -272,6 +274,7 @@ def match_start(
             if change.kind == "rename":
                 created.add(str(change.new_name))
     result = Start(tables, foreign=sorted(set(live) - set(tables)))
+    result.unsure = [rid for rid in graph.topological() if changes[rid].unknown]
     found = _unmet(start, live)
     if not found:
         result.matches.append(())
@@ -285,8 +288,6 @@ def match_start(
         for r in below:
             for change in changes[r].changes:
                 _expect(after, change, first=False)
-        if changes[rid].unknown:
-            result.unsure.append(rid)
         if not _unmet(after, live):
             result.matches.append((rid,))
     return result

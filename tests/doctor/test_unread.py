@@ -1,0 +1,93 @@
+"""AG802 never states a guess as certain: when a revision's upgrade() is only partly read
+(SQL built at run time, tables made in a loop), the verdict says so and gives no fix, even
+when the revision is not below the one the schema seems to match."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from .conftest import R3, R4, Database, Run, stamp, upgrade, write_revision
+from .test_states import diagnosed
+
+Doctor = Callable[..., Run]
+R5 = "5e6f70819203"
+# SQL that static reading cannot see: built when the revision runs.
+RUNTIME_SQL = 'SQL = " ".join(["ALTER TABLE", "{table}", "{change}"])'
+
+
+def runtime_sql(shop: Path, table: str, change: str, message: str) -> None:
+    """R5, above the shop's head, runs `ALTER TABLE table change` built at run time."""
+    extra = RUNTIME_SQL.format(table=table, change=change)
+    write_revision(shop, R5, R4, "    op.execute(SQL)", message, extra=extra)
+
+
+def test_a_match_below_a_revision_not_read_is_not_certain(
+    db: Database, shop: Path, run_doctor: Doctor
+) -> None:
+    # R5 undoes R4's rename, so the schema at R5 looks like R3's to static reading.
+    runtime_sql(shop, "orders", "RENAME COLUMN amount TO total", "rename amount back")
+    upgrade(shop, db.url)
+    stamp(shop, db.url, "base")
+    [finding] = diagnosed(run_doctor, shop, db).findings
+    message = finding["message"]
+    assert finding["code"] == "AG802"
+    assert finding["fix"] is None  # `alembic stamp R3` would run R4 and R5 again
+    assert f"matches {R3} (add customer email)" in message
+    assert f"{R5}'s upgrade() cannot be read statically (line " in message
+    assert "so this is not certain (run doctor again with --replay" in message
+
+    # Replayed, R5's schema is R3's again: the two are told apart by no table or column.
+    [finding] = diagnosed(run_doctor, shop, db, "--replay").findings
+    assert (
+        f"match {R3} (add customer email) or {R5} (rename amount back) equally"
+        in (finding["message"])
+    )
+    assert finding["fix"] is None
+
+
+def test_no_match_is_not_certain_when_a_revision_was_not_read(
+    db: Database, shop: Path, run_doctor: Doctor
+) -> None:
+    runtime_sql(shop, "customers", "ADD COLUMN phone VARCHAR(20)", "add phone")
+    upgrade(shop, db.url)
+    stamp(shop, db.url, "base")
+    [finding] = diagnosed(run_doctor, shop, db).findings
+    message = finding["message"]
+    assert finding["fix"] is None
+    assert "column customers.phone is extra" in message
+    assert "Its schema matches no revision (" not in message
+    assert "stamping now would record a schema that is not there" not in message
+    assert f"doctor could not verify it: {R5}'s upgrade() cannot be read statically" in message
+    assert "run doctor again with --replay" in message
+
+    [finding] = diagnosed(run_doctor, shop, db, "--replay").findings
+    assert finding["fix"] == f"alembic stamp {R5}"
+
+
+LOOP = """\
+    for name in TABLES:
+        op.create_table(name, sa.Column("id", sa.Integer, primary_key=True))
+"""
+
+
+def test_tables_made_in_a_loop_are_not_called_another_databases(
+    db: Database, shop: Path, run_doctor: Doctor
+) -> None:
+    versions = shop / "migrations" / "versions"
+    for path in versions.glob("*.py"):
+        path.unlink()
+    shutil.rmtree(versions / "__pycache__", ignore_errors=True)
+    write_revision(shop, R5, None, LOOP, "tag tables", extra='TABLES = sorted({"tags", "labels"})')
+    upgrade(shop, db.url)
+    stamp(shop, db.url, "base")
+    [finding] = diagnosed(run_doctor, shop, db).findings
+    message = finding["message"]
+    assert finding["fix"] is None
+    assert "is this the right database" not in message
+    assert f"{R5}'s upgrade() cannot be read statically (line " in message
+    assert "so this is not certain" in message
+
+    [finding] = diagnosed(run_doctor, shop, db, "--replay").findings
+    assert finding["fix"] == f"alembic stamp {R5}"
