@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import R2, R4, Database, Run, create_all, stamp, upgrade, write_revision
+from .conftest import R2, R4, Database, Run, create_all, execute, stamp, upgrade, write_revision
+from .test_states import diagnosed
 
 Doctor = Callable[..., Run]
 R5 = "5e6f70819203"
@@ -133,3 +134,48 @@ def test_replay_output_shows_no_password(
     [finding] = run.findings
     assert f"the replay stopped at {R5}" in finding["message"]
     assert SECRET not in run.out + run.err
+
+
+R6 = "6f7081920314"
+# A step SQLite cannot replay (it has no ALTER COLUMN), then a table.
+NOT_ON_SQLITE = """\
+    op.execute("ALTER TABLE customers ALTER COLUMN name TYPE TEXT")
+    op.create_table("prefs", sa.Column("id", sa.Integer, primary_key=True))
+"""
+
+
+def test_revisions_after_a_stopped_replay_are_not_called_unmatched(
+    db: Database, shop: Path, run_doctor: Doctor
+) -> None:
+    write_revision(shop, R5, R4, NOT_ON_SQLITE, "prefs")
+    write_revision(shop, R6, R5, '    op.add_column("customers", sa.Column("phone", sa.Text))')
+    # The database is at R6, made by hand: no version row.
+    upgrade(shop, db.url, R4)
+    stamp(shop, db.url, "base")
+    execute(
+        db.url,
+        "CREATE TABLE prefs (id INTEGER PRIMARY KEY)",
+        "ALTER TABLE customers ADD COLUMN phone TEXT",
+    )
+    [finding] = diagnosed(run_doctor, shop, db, "--replay").findings
+    message = finding["message"]
+    assert f"the replay stopped at {R5}" in message
+    assert "Its schema matches no revision (" not in message
+    assert "stamping now would record a schema that is not there" not in message
+    assert f"{R6} was not checked (the replay stopped at {R5})" in message
+    assert finding["fix"] is None
+
+
+def test_a_revision_after_a_stopped_replay_may_match_too(
+    db: Database, shop: Path, run_doctor: Doctor
+) -> None:
+    write_revision(shop, R5, R4, NOT_ON_SQLITE, "prefs")
+    write_revision(shop, R6, R5, '    op.drop_table("prefs")', "drop prefs")
+    upgrade(shop, db.url, R4)
+    stamp(shop, db.url, "base")
+    [finding] = diagnosed(run_doctor, shop, db, "--replay").findings
+    message = finding["message"]
+    assert f"Its schema matches {R4} (rename order total to amount)" in message
+    # R6 drops what R5 made: the database may be at R6 as well as at R4.
+    assert f"{R6} was not checked (the replay stopped at {R5})" in message
+    assert finding["fix"] is None

@@ -14,6 +14,7 @@ from pathlib import Path
 from alembic_gate.doctor import broken
 from alembic_gate.doctor.gitlog import Trace, trace_revision
 from alembic_gate.doctor.matching import (
+    Point,
     SchemaMatch,
     Start,
     managed_tables,
@@ -68,6 +69,9 @@ class _Doctor:
         self.state = state
         self.cwd = cwd
         self.replay = replay
+        # Where a replay stopped, and the revisions it did not reach (oldest first).
+        self.stopped: str | None = None
+        self.unchecked: list[str] = []
 
     def findings(self) -> list[Finding]:
         first = broken.reason(self.graph)
@@ -397,7 +401,7 @@ class _Doctor:
             )
         elif result.nearest is not None and result.unsure:
             sentences.append(
-                f"Its schema matches no revision as far as doctor can read them "
+                f"Its schema matches none of the revisions doctor could check "
                 f"({result.method}); the nearest is {self.names(result.nearest)}, but: "
                 f"{self.shown(result.differences)}. But doctor could not verify it: "
                 f"{self.unsure(result.unsure)}{self.replay_hint('; {}')}. Do not stamp it "
@@ -433,6 +437,10 @@ class _Doctor:
 
     def doubt(self, revision: str) -> str:
         unknown = self.changes[revision].unknown
+        if revision == self.stopped:
+            return f"{revision} could not be replayed and may match too"
+        if revision in self.unchecked:
+            return f"{revision} was not checked (the replay stopped at {self.stopped})"
         if unknown:
             return f"{revision}'s upgrade() cannot be read statically ({unknown[0]})"
         return f"{revision} could not be replayed and may match too"
@@ -451,22 +459,36 @@ class _Doctor:
         managed = managed_tables(self.changes.values())
         if not replay:
             return match(STATIC, static, live, managed)
+        return self.replayed(static, managed)
+
+    def replayed(self, static: Sequence[Point], managed: set[str]) -> SchemaMatch:
+        """The live schema against a replay; where it stopped, the revisions it did not
+        reach are not checked: a verdict on them is never given."""
         from alembic_gate.doctor.replay import replay_points
 
+        live = self.state.tables
         replayed = replay_points(self.history, self.cwd)
-        result = match(
-            REPLAY, replayed.points, live, {t for p in replayed.points for t in p.schema}
-        )
-        stopped = replayed.stopped_at
-        if stopped is not None and replayed.note is not None:
-            result.notes.append(replayed.note)
-            # The revision the replay could not run may match as well as the last one it ran.
-            last = replayed.points[-1].heads if replayed.points else None
-            after = next((p for p in static if p.heads == (stopped,)), None)
-            if last in result.matches and (
-                after is None or after.unsure or match(STATIC, [after], live, managed).matches
-            ):
-                result.unsure.append(stopped)
+        tables = {t for p in replayed.points for t in p.schema}
+        if replayed.stopped_at is None or replayed.note is None:
+            return match(REPLAY, replayed.points, live, tables)
+        # Tables only the revisions not replayed create are theirs, not another application's.
+        result = match(REPLAY, replayed.points, live, tables | managed)
+        result.notes.append(replayed.note)
+        self.stopped = replayed.stopped_at
+        done = self.graph.ancestors(replayed.points[-1].heads) if replayed.points else set()
+        self.unchecked = [r for r in self.graph.topological() if r not in done]
+        if result.matches:
+            # A revision not replayed may match too, unless reading it rules it out.
+            later = [p for p in static if not done.issuperset(p.heads)]
+            open_ = {
+                r
+                for p in later
+                if p.unsure or match(STATIC, [p], live, managed).matches
+                for r in p.heads
+            }
+            result.unsure.extend(r for r in self.unchecked if r in open_)
+        else:
+            result.unsure.extend(self.unchecked)
         return result
 
     # -- AG803 unknown-database-revision -----------------------------------------
