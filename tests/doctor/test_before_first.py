@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Database, Run, execute, upgrade, write_revision
+from .conftest import Database, Run, execute, stamp, upgrade, write_revision
 from .test_states import diagnosed
 from .test_unknown_revision import run_fix
 
@@ -121,3 +121,29 @@ def test_unrelated_tables_still_ask_for_the_right_database(
 def test_upgrade_from_the_start_is_what_alembic_does(db: Database, tracker: Path) -> None:
     execute(db.url, *INITIAL)
     upgrade(tracker, db.url)
+
+
+def test_replay_starts_from_the_tables_the_history_starts_from(
+    db: Database, tracker: Path, run_doctor: Doctor
+) -> None:
+    execute(db.url, *INITIAL)
+    upgrade(tracker, db.url)
+    stamp(tracker, db.url, "base")
+    [finding] = diagnosed(run_doctor, tracker, db, "--replay").findings
+    message = finding["message"]
+    assert "the replay stopped" not in message
+    assert "compared with a replay of the migrations" in message
+    assert "The replay started from the tables the history starts from: metrics, runs" in message
+    assert finding["fix"] == f"alembic stamp {B2}"
+
+
+def test_replay_compares_the_tables_the_history_starts_from(
+    db: Database, tracker: Path, run_doctor: Doctor
+) -> None:
+    # At head, but without the column the first revision adds to metrics.
+    execute(db.url, *INITIAL, "CREATE TABLE latest_metrics (run_uuid VARCHAR(32))")
+    [finding] = diagnosed(run_doctor, tracker, db, "--replay").findings
+    message = finding["message"]
+    assert "the replay stopped" not in message
+    assert f"the nearest is {B2} (create latest metrics), but: column metrics.step is" in message
+    assert finding["fix"] is None

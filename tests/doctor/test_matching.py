@@ -12,6 +12,7 @@ from alembic_gate.doctor.matching import (
     managed_tables,
     match,
     match_start,
+    start_schema,
     starting_tables,
     static_points,
 )
@@ -159,3 +160,26 @@ def test_the_schema_a_history_starts_from(tmp_path: Path) -> None:
     # A table the history creates, or none it starts from: not the start.
     assert match_start(graph, changes, {"runs": runs, "tags": frozenset({"id"})}) is None
     assert match_start(graph, changes, {"invoices": frozenset({"id"})}) is None
+
+
+def test_the_start_schema_a_replay_begins_with(tmp_path: Path) -> None:
+    graph, changes = history(
+        tmp_path,
+        {
+            "a1": (None, 'op.add_column("runs", sa.Column("x", sa.Integer))'),
+            "a2": ("a1", create("tags", "id")),
+            "a3": ("a2", 'op.drop_column("metrics", "old")'),
+        },
+    )
+    live = {
+        "runs": frozenset({"id", "x"}),
+        "metrics": frozenset({"id"}),
+        "tags": frozenset({"id"}),
+        "invoices": frozenset({"id"}),
+    }
+    # x is not there before a1 adds it; old is, until a3 drops it; tags is the history's
+    # own, invoices not named by it.
+    assert start_schema(graph, changes, live) == {
+        "runs": frozenset({"id"}),
+        "metrics": frozenset({"id", "old"}),
+    }

@@ -20,6 +20,7 @@ from alembic_gate.doctor.matching import (
     managed_tables,
     match,
     match_start,
+    start_schema,
     static_points,
 )
 from alembic_gate.doctor.state import DatabaseState
@@ -435,6 +436,17 @@ class _Doctor:
         more = f" and {len(revisions) - 3} more" if len(revisions) > 3 else ""
         return "; ".join(reasons) + more
 
+    @staticmethod
+    def seeded(seed: Mapping[str, frozenset[str]]) -> list[str]:
+        """A note naming the tables the replay started from, if any."""
+        if not seed:
+            return []
+        return [
+            "The replay started from the tables the history starts from: "
+            f"{', '.join(sorted(seed)[:LISTED])} (the database's columns, as the first "
+            "revision naming each expects them)"
+        ]
+
     def doubt(self, revision: str) -> str:
         unknown = self.changes[revision].unknown
         if revision == self.stopped:
@@ -467,13 +479,16 @@ class _Doctor:
         from alembic_gate.doctor.replay import replay_points
 
         live = self.state.tables
-        replayed = replay_points(self.history, self.cwd)
+        seed = start_schema(self.graph, self.changes, live)
+        replayed = replay_points(self.history, self.cwd, seed)
         tables = {t for p in replayed.points for t in p.schema}
         if replayed.stopped_at is None or replayed.note is None:
-            return match(REPLAY, replayed.points, live, tables)
+            result = match(REPLAY, replayed.points, live, tables)
+            result.notes.extend(self.seeded(seed))
+            return result
         # Tables only the revisions not replayed create are theirs, not another application's.
-        result = match(REPLAY, replayed.points, live, tables | managed)
-        result.notes.append(replayed.note)
+        result = match(REPLAY, replayed.points, live, tables | managed | set(seed))
+        result.notes.extend([*self.seeded(seed), replayed.note])
         self.stopped = replayed.stopped_at
         done = self.graph.ancestors(replayed.points[-1].heads) if replayed.points else set()
         self.unchecked = [r for r in self.graph.topological() if r not in done]

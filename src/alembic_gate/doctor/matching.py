@@ -261,18 +261,7 @@ def match_start(
     tables = starting_tables(graph, changes)
     if not set(live) & set(tables) or set(live) & created_tables(changes.values()):
         return None
-    # Before the first revision: every such table, and each column as the first change
-    # that names it expects it (add_column: not there yet; drop_column: there).
-    start: Expectation = {(table, None): True for table in tables}
-    created: set[str] = set()
-    for rid in graph.topological():
-        for change in changes[rid].changes:
-            if change.kind == "create" or change.table in created:
-                created.add(change.new_name or change.table)
-                continue
-            _expect(start, change, first=True)
-            if change.kind == "rename":
-                created.add(str(change.new_name))
+    start = _start_expectation(graph, changes, tables)
     result = Start(tables, foreign=sorted(set(live) - set(tables)))
     result.unsure = [rid for rid in graph.topological() if changes[rid].unknown]
     found = _unmet(start, live)
@@ -291,6 +280,45 @@ def match_start(
         if not _unmet(after, live):
             result.matches.append((rid,))
     return result
+
+
+def _start_expectation(
+    graph: RevisionGraph, changes: Mapping[str, TableChanges], tables: Iterable[str]
+) -> Expectation:
+    """The schema before the first revision: every table of `tables`, and each column as
+    the first change that names it expects it (add_column: not there yet; drop_column:
+    there)."""
+    start: Expectation = {(table, None): True for table in tables}
+    created: set[str] = set()
+    for rid in graph.topological():
+        for change in changes[rid].changes:
+            if change.kind == "create" or change.table in created:
+                created.add(change.new_name or change.table)
+                continue
+            _expect(start, change, first=True)
+            if change.kind == "rename":
+                created.add(str(change.new_name))
+    return start
+
+
+def start_schema(
+    graph: RevisionGraph,
+    changes: Mapping[str, TableChanges],
+    live: Mapping[str, frozenset[str]],
+) -> dict[str, frozenset[str]]:
+    """The live tables the history starts from (it alters them before, or without,
+    creating them; no revision creates them), each with the columns the first revision
+    expects: the live ones, less those a revision adds, plus those it drops or renames.
+    A replay starts from them, as the history does."""
+    created = created_tables(changes.values())
+    tables = [t for t in starting_tables(graph, changes) if t in live and t not in created]
+    start = _start_expectation(graph, changes, tables)
+    schema: dict[str, frozenset[str]] = {}
+    for table in tables:
+        columns = {c for c in live[table] if start.get((table, c), True)}
+        columns |= {str(c) for (t, c), there in start.items() if t == table and c and there}
+        schema[table] = frozenset(columns)
+    return schema
 
 
 def _unmet(expectation: Expectation, live: Mapping[str, frozenset[str]]) -> list[str]:

@@ -7,6 +7,10 @@ them itself). Steps follow the graph's topological order; each step's stamp targ
 the set of heads of what has been applied so far. A migration that fails on SQLite
 (PostgreSQL-only SQL, an ALTER that SQLite lacks) ends the replay; the steps before it
 still count.
+
+A history may start from tables it never creates (MLflow's first revision adds a column
+to tables `create_all` made): the replay starts from those (`seed`: each table with the
+columns the first revision expects, typed TEXT), so its first step can run.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import os
 import sys
 import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -50,8 +54,11 @@ class Replay:
     note: str | None = None
 
 
-def replay_points(history: History, cwd: Path) -> Replay:
-    """Replay the history step by step in a throwaway SQLite database."""
+def replay_points(
+    history: History, cwd: Path, seed: Mapping[str, frozenset[str]] | None = None
+) -> Replay:
+    """Replay the history step by step in a throwaway SQLite database, which starts
+    with the tables of `seed` (table -> its columns)."""
     graph = history.graph
     with tempfile.TemporaryDirectory(prefix="alembic-gate-replay-") as tmp:
         script = Path(tmp)
@@ -59,10 +66,21 @@ def replay_points(history: History, cwd: Path) -> Replay:
         engine = sa.create_engine(f"sqlite:///{script / 'replay.db'}", poolclass=sa.NullPool)
         try:
             with engine.connect() as conn, _quiet():
+                _create(conn, seed or {})
                 config = _config(history, script, cwd, conn)
                 return _steps(graph, config, conn)
         finally:
             engine.dispose()
+
+
+def _create(conn: sa.Connection, seed: Mapping[str, frozenset[str]]) -> None:
+    """The tables the history starts from, made before its first step."""
+    metadata = sa.MetaData()
+    for table, columns in seed.items():
+        if columns:  # SQLite has no table without a column
+            sa.Table(table, metadata, *(sa.Column(c, sa.Text) for c in sorted(columns)))
+    metadata.create_all(conn)
+    conn.commit()
 
 
 def _steps(graph: RevisionGraph, config: Config, conn: sa.Connection) -> Replay:
