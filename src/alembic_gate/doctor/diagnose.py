@@ -25,6 +25,7 @@ from alembic_gate.doctor.matching import (
 )
 from alembic_gate.doctor.state import DatabaseState
 from alembic_gate.doctor.tables import TableChanges, read_table_changes
+from alembic_gate.doctor.unread import advice, unread_definition
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import RULES
 from alembic_gate.history.load import History
@@ -519,9 +520,24 @@ class _Doctor:
         named_by = sorted({d.child for d in self.graph.dangling if d.target == revision})
         if named_by:
             message += f" (though {', '.join(named_by)} names it as down_revision)"
+        found = unread_definition(self.history.setup, revision, self.cwd)
+        if found is not None:
+            return self.unread(message, revision, found)
         trace = trace_revision(revision, self._locations(), self.cwd)
         sentences, fix = self.traced(revision, trace)
         return RULES["AG803"].finding(". ".join([message, *sentences]), fix=fix)
+
+    def unread(self, message: str, revision: str, path: str) -> Finding:
+        """AG803 for a revision defined in a subfolder the setup does not read."""
+        how, fix = advice(self.history.setup, self.cwd)
+        sentences = [
+            f"{message} that this setup reads. But {revision} is defined in {path}, in a "
+            "subfolder of a version location",
+            how,
+            "Then alembic knows the revision again; do not stamp or purge the version table: "
+            "the revision exists",
+        ]
+        return RULES["AG803"].finding(". ".join(sentences), fix=fix)
 
     def traced(self, revision: str, trace: Trace) -> tuple[list[str], str | None]:
         if trace.problem is not None:
