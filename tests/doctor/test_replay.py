@@ -3,6 +3,8 @@ reading the revision files alone cannot decide."""
 
 from __future__ import annotations
 
+import io
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -179,3 +181,24 @@ def test_a_revision_after_a_stopped_replay_may_match_too(
     # R6 drops what R5 made: the database may be at R6 as well as at R4.
     assert f"{R6} was not checked (the replay stopped at {R5})" in message
     assert finding["fix"] is None
+
+
+def test_the_replay_logs_no_step_of_its_own(
+    sqlite_db: Database, shop: Path, run_doctor: Doctor
+) -> None:
+    upgrade(shop, sqlite_db.url)
+    stamp(shop, sqlite_db.url, "base")
+    # A program that logs alembic's INFO lines (as alembic.ini's logging section does).
+    log = io.StringIO()
+    handler = logging.StreamHandler(log)
+    logger = logging.getLogger("alembic")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        result = run_doctor(shop, sqlite_db.url, "--replay", "--format", "json")
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    assert result.findings[0]["fix"] == f"alembic stamp {R4}"
+    assert "Running upgrade" not in log.getvalue()

@@ -16,6 +16,7 @@ columns the first revision expects, typed TEXT), so its first step can run.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import tempfile
@@ -124,7 +125,15 @@ def _escape(value: str) -> str:
 
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
-    """Migrations that print must not spoil a report on standard output."""
-    with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
+    """Migrations that print must not spoil a report on standard output; alembic's
+    "Running upgrade" lines of the throwaway database are held back, also from a logging
+    handler a revision file or the calling program set up."""
+    logger = logging.getLogger("alembic")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
