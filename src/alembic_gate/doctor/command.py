@@ -15,6 +15,7 @@ from alembic_gate.errors import GateError, UsageError
 from alembic_gate.findings import Finding
 from alembic_gate.history.load import History, load_histories
 from alembic_gate.lint import build_report
+from alembic_gate.reporters.common import log_line
 from alembic_gate.reporters.output import parse_formats, write_reports
 from alembic_gate.setup.discovery import DEFAULT_VERSION_TABLE
 from alembic_gate.setup.settings import load_settings
@@ -55,7 +56,8 @@ def _run(args: argparse.Namespace, redact: Redactor) -> int:
         where = f"{_config_name(history, cwd)}: " if len(histories) > 1 else ""
         status = f"inspected {state.url}" if found else status_line(history, state, cwd)
         context = _context(args, history, state, table_source, cwd)
-        print(redact(f"alembic-gate doctor: {where}{status} ({context})"), file=sys.stderr)
+        line = redact(f"alembic-gate doctor: {where}{status} ({context})")
+        print(log_line(line), file=sys.stderr)
         findings.extend(found)
     findings = [redact.finding(f) for f in findings]
     ran = [code for code in CODES if settings.is_enabled(code)]

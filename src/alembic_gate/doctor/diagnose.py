@@ -29,6 +29,7 @@ from alembic_gate.doctor.unread import advice, unread_definition
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import RULES
 from alembic_gate.history.load import History
+from alembic_gate.reporters.common import visible
 from alembic_gate.shared.commands import fix_command
 from alembic_gate.shared.records import replace
 
@@ -50,7 +51,8 @@ def diagnose(
     `replay` lets AG802 replay the migrations in a throwaway SQLite database (this
     imports the revision files) instead of reading them statically.
     """
-    return _Doctor(history, state, cwd or Path.cwd(), replay).findings()
+    found = _Doctor(history, state, cwd or Path.cwd(), replay).findings()
+    return [_escaped(finding) for finding in found]
 
 
 def status_line(history: History, state: DatabaseState, cwd: Path | None = None) -> str:
@@ -61,7 +63,15 @@ def status_line(history: History, state: DatabaseState, cwd: Path | None = None)
     line = f"{state.url} is at head ({', '.join(state.versions)})"
     found = broken.reason(history.graph)
     merge = f"but {found}" if found else doctor.merge_note()
-    return f"{line}; {merge}" if merge else line
+    return visible(f"{line}; {merge}" if merge else line)
+
+
+def _escaped(finding: Finding) -> Finding:
+    """`finding` with every control character written as a visible escape: names read
+    from the database (tables, columns, version rows) may hold any, a newline or a
+    terminal escape too. A fix keeps the newlines between its commands."""
+    fix = finding.fix and "\n".join(visible(line) for line in finding.fix.split("\n"))
+    return replace(finding, message=visible(finding.message), fix=fix)
 
 
 class _Doctor:
