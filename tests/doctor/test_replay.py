@@ -166,6 +166,7 @@ def test_revisions_after_a_stopped_replay_are_not_called_unmatched(
     assert "stamping now would record a schema that is not there" not in message
     assert f"{R6} was not checked (the replay stopped at {R5})" in message
     assert finding["fix"] is None
+    assert finding["confidence"] == "medium"
 
 
 def test_a_revision_after_a_stopped_replay_may_match_too(
@@ -181,6 +182,7 @@ def test_a_revision_after_a_stopped_replay_may_match_too(
     # R6 drops what R5 made: the database may be at R6 as well as at R4.
     assert f"{R6} was not checked (the replay stopped at {R5})" in message
     assert finding["fix"] is None
+    assert finding["confidence"] == "medium"
 
 
 def test_the_replay_logs_no_step_of_its_own(

@@ -34,6 +34,7 @@ def test_a_match_below_a_revision_not_read_is_not_certain(
     message = finding["message"]
     assert finding["code"] == "AG802"
     assert finding["fix"] is None  # `alembic stamp R3` would run R4 and R5 again
+    assert finding["confidence"] == "medium"
     assert f"matches {R3} (add customer email)" in message
     assert f"{R5}'s upgrade() cannot be read statically (line " in message
     assert "so this is not certain (run doctor again with --replay" in message
@@ -56,6 +57,7 @@ def test_no_match_is_not_certain_when_a_revision_was_not_read(
     [finding] = diagnosed(run_doctor, shop, db).findings
     message = finding["message"]
     assert finding["fix"] is None
+    assert finding["confidence"] == "medium"
     assert "column customers.phone is extra" in message
     assert "Its schema matches no revision (" not in message
     assert "stamping now would record a schema that is not there" not in message
@@ -85,6 +87,7 @@ def test_tables_made_in_a_loop_are_not_called_another_databases(
     [finding] = diagnosed(run_doctor, shop, db).findings
     message = finding["message"]
     assert finding["fix"] is None
+    assert finding["confidence"] == "medium"
     assert "is this the right database" not in message
     assert f"{R5}'s upgrade() cannot be read statically (line " in message
     assert "so this is not certain" in message

@@ -10,6 +10,7 @@ import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alembic_gate.doctor import broken
 from alembic_gate.doctor.gitlog import Trace, trace_revision
@@ -32,6 +33,9 @@ from alembic_gate.history.load import History
 from alembic_gate.reporters.common import visible
 from alembic_gate.shared.commands import fix_command
 from alembic_gate.shared.records import replace
+
+if TYPE_CHECKING:
+    from alembic_gate.findings import Confidence
 
 # Pending revisions listed per branch before "and N more".
 LISTED = 12
@@ -288,12 +292,13 @@ class _Doctor:
         if start is not None:
             return self.from_start(head, start)
         result = self.schema_match(replay=self.replay)
+        sure = _confidence(result.unsure)
         if len(result.foreign) == len(live):
-            return RULES["AG802"].finding(self.none_created(head, result))
+            return RULES["AG802"].finding(self.none_created(head, result), confidence=sure)
         parts = [head, *self.verdict(result)]
         decided = result.decided
         if decided is None:
-            return RULES["AG802"].finding(". ".join(parts))
+            return RULES["AG802"].finding(". ".join(parts), confidence=sure)
         rev = self.graph.by_id[decided[-1]]
         return RULES["AG802"].finding(
             ". ".join(parts), rev.display, rev.line, self.command("stamp", *decided)
@@ -383,7 +388,9 @@ class _Doctor:
                 + ", ".join(start.foreign[:LISTED])
             )
         if fix is None:
-            return RULES["AG802"].finding(". ".join(sentences))
+            return RULES["AG802"].finding(
+                ". ".join(sentences), confidence=_confidence(start.unsure)
+            )
         return RULES["AG802"].finding(". ".join(sentences), rev.display, rev.line, fix)
 
     def verdict(self, result: SchemaMatch) -> list[str]:
@@ -639,6 +646,12 @@ class _Doctor:
         shown = ", ".join(self.describe(r) for r in revisions[:LISTED])
         more = len(revisions) - LISTED
         return f"{shown}, and {more} more" if more > 0 else shown
+
+
+def _confidence(unsure: Sequence[str]) -> Confidence:
+    """How sure a verdict on the schema is: "medium" when it rests on a revision that
+    was read only in part, or not checked at all."""
+    return "medium" if unsure else "high"
 
 
 def _count(number: int, noun: str) -> str:
