@@ -4,7 +4,9 @@ reading the revision files alone cannot decide."""
 from __future__ import annotations
 
 import io
+import json
 import logging
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -204,3 +206,24 @@ def test_the_replay_logs_no_step_of_its_own(
         logger.setLevel(level)
     assert result.findings[0]["fix"] == f"alembic stamp {R4}"
     assert "Running upgrade" not in log.getvalue()
+
+
+SA14 = Path(__file__).resolve().parents[2] / ".venv-sa14" / "bin" / "python"
+
+
+def test_replay_with_sqlalchemy_14(sqlite_db: Database, shop: Path) -> None:
+    """--replay in a project pinned to SQLAlchemy 1.4 (scripts/test builds .venv-sa14)."""
+    if not SA14.exists():
+        pytest.skip("no .venv-sa14/ (scripts/test builds it)")
+    upgrade(shop, sqlite_db.url)
+    stamp(shop, sqlite_db.url, "base")
+    before = sqlite_db.fingerprint()
+    args = ["doctor", "--database-url", sqlite_db.url, "--replay", "--format", "json"]
+    done = subprocess.run(
+        [SA14, "-m", "alembic_gate", *args], cwd=shop, capture_output=True, text=True, timeout=300
+    )
+    assert sqlite_db.fingerprint() == before
+    assert "Traceback" not in done.stderr, done.stderr
+    [finding] = json.loads(done.stdout)["findings"]
+    assert "compared with a replay of the migrations" in finding["message"]
+    assert finding["fix"] == f"alembic stamp {R4}"

@@ -27,6 +27,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.pool import NullPool
 
 from alembic_gate.doctor.database import table_columns
 from alembic_gate.doctor.matching import Point
@@ -64,7 +65,10 @@ def replay_points(
     with tempfile.TemporaryDirectory(prefix="alembic-gate-replay-") as tmp:
         script = Path(tmp)
         (script / "env.py").write_text(_ENV_PY, encoding="utf-8")
-        engine = sa.create_engine(f"sqlite:///{script / 'replay.db'}", poolclass=sa.NullPool)
+        # future=True: SQLAlchemy 1.4's connection commits as 2.x's does (2.x takes it too).
+        engine = sa.create_engine(
+            f"sqlite:///{script / 'replay.db'}", poolclass=NullPool, future=True
+        )
         try:
             with engine.connect() as conn, _quiet():
                 _create(conn, seed or {})
