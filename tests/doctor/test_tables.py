@@ -235,3 +235,22 @@ def test_helpers_connections_and_multidb_functions(tmp_path: Path) -> None:
     )
     [unknown] = changes.unknown
     assert unknown.endswith("op.drop_table() runs inside if/for/while/try")
+
+
+def test_calls_into_code_doctor_does_not_read_are_unknown(tmp_path: Path) -> None:
+    path = tmp_path / "r.py"
+    path.write_text(
+        "import json\nfrom alembic import op\nimport sqlalchemy as sa\n"
+        "from myapp import util\nfrom myapp.tables import make_tables as make\n"
+        "from sqlalchemy_utils import UUIDType\n\n"
+        "def _local():\n    util.backfill(op.get_bind())\n\n"
+        "def upgrade():\n"
+        "    make(op)\n"
+        "    _local()\n"
+        "    data = json.dumps({})\n"
+        '    op.add_column("t", sa.Column("u", UUIDType()))\n'
+    )
+    assert read_table_changes(path).unknown == (
+        "line 12: upgrade() calls make() from myapp.tables, which doctor does not read",
+        "line 9: upgrade() calls util.backfill() from myapp, which doctor does not read",
+    )

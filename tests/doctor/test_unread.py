@@ -8,6 +8,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from .conftest import R3, R4, Database, Run, stamp, upgrade, write_revision
 from .test_states import diagnosed
 
@@ -91,6 +93,37 @@ def test_tables_made_in_a_loop_are_not_called_another_databases(
     assert "is this the right database" not in message
     assert f"{R5}'s upgrade() cannot be read statically (line " in message
     assert "so this is not certain" in message
+
+    [finding] = diagnosed(run_doctor, shop, db, "--replay").findings
+    assert finding["fix"] == f"alembic stamp {R5}"
+
+
+HELPER = """\
+from alembic import op
+import sqlalchemy as sa
+
+
+def add_phone():
+    op.add_column("customers", sa.Column("phone", sa.String(20)))
+"""
+
+
+def test_a_helper_imported_from_the_project_is_not_read(
+    db: Database, shop: Path, run_doctor: Doctor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (shop / "shop_migrations.py").write_text(HELPER)
+    monkeypatch.chdir(shop)  # alembic.ini's prepend_sys_path = . is the current folder
+    extra = "from shop_migrations import add_phone"
+    write_revision(shop, R5, R4, "    add_phone()", "add phone", extra=extra)
+    upgrade(shop, db.url)
+    stamp(shop, db.url, "base")
+    [finding] = diagnosed(run_doctor, shop, db).findings
+    message = finding["message"]
+    assert finding["fix"] is None
+    assert finding["confidence"] == "medium"
+    assert "Its schema matches no revision (" not in message
+    assert f"{R5}'s upgrade() cannot be read statically (line " in message
+    assert "upgrade() calls add_phone() from shop_migrations, which doctor does not read" in message
 
     [finding] = diagnosed(run_doctor, shop, db, "--replay").findings
     assert finding["fix"] == f"alembic stamp {R5}"

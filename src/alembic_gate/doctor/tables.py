@@ -10,8 +10,9 @@ here. Tables in another schema (`schema=`) are left out, since doctor compares t
 default schema.
 
 What cannot be read is recorded as `unknown` (an `op.execute()` of SQL built at run
-time, a table name that is not a literal, an operation under `if`/`for`/`try`), so a
-comparison that depends on it is never presented as certain.
+time, a table name that is not a literal, an operation under `if`/`for`/`try`, a call
+into a function imported from the project or a library: `helpers.py`), so a comparison
+that depends on it is never presented as certain.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
+from alembic_gate.doctor.helpers import foreign_calls
 from alembic_gate.history.operations import UNKNOWN, Call, read_operations
 from alembic_gate.shared.records import record
 
@@ -117,6 +119,7 @@ def read_table_changes(path: Path) -> TableChanges:
                 changes.append(found)
         if call.table and _needs_table(call):
             touched.setdefault(call.table.lower())
+    unknown += foreign_calls(source)
     return TableChanges(tuple(changes), tuple(unknown), ops.message, tuple(touched))
 
 
