@@ -510,19 +510,26 @@ class _Doctor:
         self.stopped = replayed.stopped_at
         done = self.graph.ancestors(replayed.points[-1].heads) if replayed.points else set()
         self.unchecked = [r for r in self.graph.topological() if r not in done]
-        if result.matches:
-            # A revision not replayed may match too, unless reading it rules it out.
-            later = [p for p in static if not done.issuperset(p.heads)]
-            open_ = {
-                r
-                for p in later
-                if p.unsure or match(STATIC, [p], live, managed).matches
-                for r in p.heads
-            }
-            result.unsure.extend(r for r in self.unchecked if r in open_)
-        else:
-            result.unsure.extend(self.unchecked)
+        result.unsure.extend(self.not_reached(result, static, managed, done))
         return result
+
+    def not_reached(
+        self, result: SchemaMatch, static: Sequence[Point], managed: set[str], done: set[str]
+    ) -> list[str]:
+        """The revisions a stopped replay did not reach that may be the database's: with
+        no match among the replayed steps, all of them; with one, those whose schema read
+        from the files matches too (or cannot be read)."""
+        if not result.matches:
+            return self.unchecked
+        live = self.state.tables
+        later = [p for p in static if not done.issuperset(p.heads)]
+        open_ = {
+            r
+            for p in later
+            if p.unsure or match(STATIC, [p], live, managed).matches
+            for r in p.heads
+        }
+        return [r for r in self.unchecked if r in open_]
 
     # -- AG803 unknown-database-revision -----------------------------------------
 
