@@ -35,7 +35,9 @@ def test_database_names_are_escaped_in_every_format(
     )
     out = tmp_path / "reports"
     args = [f"--format={fmt}={out / name}" for fmt, name in FILES.items()]
+    before = sqlite_db.fingerprint()
     result = run_doctor(shop, sqlite_db.url, "--format", "text", *args)
+    assert sqlite_db.fingerprint() == before
     assert result.code == 1
     assert "abc\\x1b[2J\\r\\n::error::x" in result.out
     assert_escaped(result.out, result.err, *(p.read_text() for p in out.iterdir()))
