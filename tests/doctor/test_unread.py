@@ -112,7 +112,10 @@ def test_a_helper_imported_from_the_project_is_not_read(
     db: Database, shop: Path, run_doctor: Doctor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (shop / "shop_migrations.py").write_text(HELPER)
-    monkeypatch.chdir(shop)  # alembic.ini's prepend_sys_path = . is the current folder
+    # alembic.ini's prepend_sys_path = . is the current folder; Python's import caches
+    # may still hold another test's "." listing, which syspath_prepend clears.
+    monkeypatch.chdir(shop)
+    monkeypatch.syspath_prepend(str(shop))
     extra = "from shop_migrations import add_phone"
     write_revision(shop, R5, R4, "    add_phone()", "add phone", extra=extra)
     upgrade(shop, db.url)
