@@ -227,3 +227,24 @@ def test_replay_with_sqlalchemy_14(sqlite_db: Database, shop: Path) -> None:
     [finding] = json.loads(done.stdout)["findings"]
     assert "compared with a replay of the migrations" in finding["message"]
     assert finding["fix"] == f"alembic stamp {R4}"
+
+
+def test_a_dialect_branch_replayed_on_sqlite_is_not_certain(
+    db: Database, shop: Path, run_doctor: Doctor
+) -> None:
+    body = """\
+    if op.get_context().dialect.name != "sqlite":
+        op.add_column("customers", sa.Column("note", sa.Text))
+"""
+    write_revision(shop, R5, R4, body, "note")
+    upgrade(shop, db.url)
+    stamp(shop, db.url, "base")
+    [finding] = diagnosed(run_doctor, shop, db, "--replay").findings
+    message = finding["message"]
+    if db.kind == "sqlite":  # the replay ran the database's own branch
+        assert "branches on the database" not in message
+        return
+    assert "Its schema matches no revision (" not in message
+    assert f"{R5}'s upgrade() branches on the database (" in message
+    assert finding["fix"] is None
+    assert finding["confidence"] == "medium"

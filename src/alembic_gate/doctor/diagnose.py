@@ -471,6 +471,12 @@ class _Doctor:
             return f"{revision} could not be replayed and may match too"
         if revision in self.unchecked:
             return f"{revision} was not checked (the replay stopped at {self.stopped})"
+        dialects = self.changes[revision].dialects
+        if self.replay and dialects and self.state.dialect != "sqlite":
+            return (
+                f"{revision}'s upgrade() branches on the database ({', '.join(dialects)}), and "
+                f"the replay ran it on SQLite, not {self.state.dialect}"
+            )
         if unknown:
             return f"{revision}'s upgrade() cannot be read statically ({unknown[0]})"
         return f"{revision} could not be replayed and may match too"
@@ -503,6 +509,7 @@ class _Doctor:
         if replayed.stopped_at is None or replayed.note is None:
             result = match(REPLAY, replayed.points, live, tables)
             result.notes.extend(self.seeded(seed))
+            result.unsure.extend(self.branching())
             return result
         # Tables only the revisions not replayed create are theirs, not another application's.
         result = match(REPLAY, replayed.points, live, tables | managed | set(seed))
@@ -511,7 +518,15 @@ class _Doctor:
         done = self.graph.ancestors(replayed.points[-1].heads) if replayed.points else set()
         self.unchecked = [r for r in self.graph.topological() if r not in done]
         result.unsure.extend(self.not_reached(result, static, managed, done))
+        result.unsure.extend(r for r in self.branching() if r in done)
         return result
+
+    def branching(self) -> list[str]:
+        """The revisions whose upgrade() branches on the dialect: replayed on SQLite,
+        they may have run another branch than on the database's own engine."""
+        if self.state.dialect == "sqlite":
+            return []
+        return [r for r in self.graph.topological() if self.changes[r].dialects]
 
     def not_reached(
         self, result: SchemaMatch, static: Sequence[Point], managed: set[str], done: set[str]

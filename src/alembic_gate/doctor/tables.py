@@ -94,6 +94,8 @@ class TableChanges:
     # Tables the other calls name (create_index, constraints, alter_column, a
     # batch_alter_table, a backfill ...), lower case: they must exist when it runs.
     touched: tuple[str, ...] = ()
+    # The dialects upgrade() branches on (`if dialect.name == "postgresql":`), sorted.
+    dialects: tuple[str, ...] = ()
 
 
 def read_table_changes(path: Path) -> TableChanges:
@@ -120,7 +122,10 @@ def read_table_changes(path: Path) -> TableChanges:
         if call.table and _needs_table(call):
             touched.setdefault(call.table.lower())
     unknown += foreign_calls(source)
-    return TableChanges(tuple(changes), tuple(unknown), ops.message, tuple(touched))
+    dialects = sorted({d for call in ops.upgrade.steps for d in call.dialects or ()})
+    return TableChanges(
+        tuple(changes), tuple(unknown), ops.message, tuple(touched), tuple(dialects)
+    )
 
 
 def _needs_table(call: Call) -> bool:
