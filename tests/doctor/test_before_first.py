@@ -147,3 +147,16 @@ def test_replay_compares_the_tables_the_history_starts_from(
     assert "the replay stopped" not in message
     assert f"the nearest is {B2} (create latest metrics), but: column metrics.step is" in message
     assert finding["fix"] is None
+
+
+def test_reading_the_files_compares_the_tables_the_history_starts_from(
+    db: Database, tracker: Path, run_doctor: Doctor
+) -> None:
+    # Past b2 (latest_metrics is there), but without the column b1 adds to metrics.
+    execute(db.url, *INITIAL, "CREATE TABLE latest_metrics (run_uuid VARCHAR(32))")
+    [finding] = diagnosed(run_doctor, tracker, db).findings
+    assert "column metrics.step is missing" in finding["message"]
+    assert finding["fix"] is None
+    execute(db.url, "ALTER TABLE metrics ADD COLUMN step INTEGER")
+    [finding] = diagnosed(run_doctor, tracker, db).findings
+    assert finding["fix"] == f"alembic stamp {B2}"

@@ -491,8 +491,9 @@ class _Doctor:
 
     def schema_match(self, replay: bool) -> SchemaMatch:
         live = self.state.tables
-        static = static_points(self.graph, self.changes)
-        managed = managed_tables(self.changes.values())
+        seed = start_schema(self.graph, self.changes, live)
+        static = static_points(self.graph, self.changes, seed)
+        managed = managed_tables(self.changes.values()) | set(seed)
         if not replay:
             return match(STATIC, static, live, managed)
         return self.replayed(static, managed)

@@ -79,9 +79,15 @@ def apply(schema: Schema, change: Change) -> None:
         schema[table] = frozenset(columns)
 
 
-def static_points(graph: RevisionGraph, changes: Mapping[str, TableChanges]) -> list[Point]:
+def static_points(
+    graph: RevisionGraph,
+    changes: Mapping[str, TableChanges],
+    start: Mapping[str, frozenset[str]] | None = None,
+) -> list[Point]:
     """The schema after each revision (with everything it needs), bases first; then, when
-    the history has several heads, the schema with every head applied."""
+    the history has several heads, the schema with every head applied. The history
+    starts from the tables of `start` (`start_schema`), or from none."""
+    start = start or {}
     points: list[Point] = []
     schemas: dict[str, Schema] = {}
     unsure: dict[str, set[str]] = {}
@@ -91,7 +97,7 @@ def static_points(graph: RevisionGraph, changes: Mapping[str, TableChanges]) -> 
             schema = dict(schemas[upstream[0]])
             doubts = set(unsure[upstream[0]])
         else:
-            schema, doubts = _fold(graph, graph.ancestors(upstream), changes)
+            schema, doubts = _fold(graph, graph.ancestors(upstream), changes, start)
         for change in changes[rid].changes:
             apply(schema, change)
         if changes[rid].unknown:
@@ -100,15 +106,18 @@ def static_points(graph: RevisionGraph, changes: Mapping[str, TableChanges]) -> 
         points.append(Point((rid,), schema, tuple(sorted(doubts))))
     heads = [h for h in graph.heads if h in schemas]
     if len(heads) > 1:
-        schema, doubts = _fold(graph, graph.ancestors(heads), changes)
+        schema, doubts = _fold(graph, graph.ancestors(heads), changes, start)
         points.append(Point(tuple(heads), schema, tuple(sorted(doubts))))
     return points
 
 
 def _fold(
-    graph: RevisionGraph, revisions: set[str], changes: Mapping[str, TableChanges]
+    graph: RevisionGraph,
+    revisions: set[str],
+    changes: Mapping[str, TableChanges],
+    start: Mapping[str, frozenset[str]],
 ) -> tuple[Schema, set[str]]:
-    schema: Schema = {}
+    schema: Schema = dict(start)
     doubts: set[str] = set()
     for rid in graph.topological(revisions):
         for change in changes[rid].changes:
