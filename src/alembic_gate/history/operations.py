@@ -41,6 +41,7 @@ import marshal
 import re
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Set
+from operator import attrgetter
 
 from alembic_gate.history import plain
 from alembic_gate.history.literals import UNKNOWN as UNKNOWN
@@ -399,6 +400,9 @@ class Operations:
     dialects: frozenset[str] = frozenset()
 
 
+# A keyword argument's name (None for `**`).
+_ARG = attrgetter("arg")
+
 # Calls and columns are made by the thousand while reading: these build them as their
 # `__init__` would, three times faster (plain.constructor).
 _new_call = plain.constructor(Call)
@@ -555,13 +559,15 @@ def unreadable() -> bytes:
     return pack(Operations(problem="the file could not be parsed"))
 
 
-def pack_module(module: ast.Module, text: str) -> tuple[bytes, Operations]:
+def pack_module(module: ast.Module, text: str) -> tuple[bytes, Operations, bool]:
     """The operations of a parsed revision file (`text`: its source), and them packed;
-    `operations()` gives them back without unpacking while the memo has room."""
-    ops = read_module(module, text)
+    `operations()` gives them back without unpacking while the memo has room. And
+    whether a call read gives a keyword argument twice (`f(a=1, a=2)`: the parser takes
+    it, Python's compiler refuses the file; revisions.py compiles it to say so)."""
+    ops, repeated = _read_module(module, text, multidb=True)
     data = pack(ops)
     _remember(data, ops)
-    return data, ops
+    return data, ops, repeated
 
 
 def altered_columns(calls: Iterable[Call]) -> tuple[tuple[str, str], ...]:
@@ -598,6 +604,11 @@ def read_operations(source: bytes | str, *, multidb: bool = True) -> Operations:
 def read_module(module: ast.Module, text: str, *, multidb: bool = True) -> Operations:
     """The operations of a parsed revision file whose source is `text` (see
     read_operations)."""
+    return _read_module(module, text, multidb=multidb)[0]
+
+
+def _read_module(module: ast.Module, text: str, *, multidb: bool) -> tuple[Operations, bool]:
+    """`read_module`, and whether a call read repeats a keyword (`pack_module`)."""
     message = _message(module)
     dialects = named_dialects(text)
     try:
@@ -605,8 +616,9 @@ def read_module(module: ast.Module, text: str, *, multidb: bool = True) -> Opera
         upgrade = reader.side("upgrade", multidb)
         downgrade = reader.shape("downgrade", multidb)  # no rule reads its calls
     except RecursionError:
-        return Operations(problem="cannot parse: too deeply nested", message=message)
-    return Operations(upgrade, downgrade, message=message, dialects=dialects)
+        return Operations(problem="cannot parse: too deeply nested", message=message), False
+    ops = Operations(upgrade, downgrade, message=message, dialects=dialects)
+    return ops, reader.repeated_keyword
 
 
 def _message(module: ast.Module) -> str | None:
@@ -716,6 +728,8 @@ class _Reader:
         # A helper's parameters whose arguments are not literal, as the caller wrote the
         # arguments (`type_=sa.String(32)`): how a type given through one is shown.
         self.argument_texts: list[dict[str, str]] = [{}]
+        # A call read gives a keyword argument twice (`pack_module`).
+        self.repeated_keyword = False
 
     @functools.cached_property
     def tables(self) -> dict[str, str]:
@@ -840,6 +854,8 @@ class _Reader:
         if type(node) is ast.Expr:  # most statements: visiting one is visiting its value
             node = node.value
         if isinstance(node, ast.Call):  # most nodes visited: tested first
+            if len(node.keywords) > 1:
+                self._check_keywords(node)
             if not self._call(node, scope):  # an operation runs no other in its arguments
                 for child in syntax.iter_child_nodes(node):
                     self._visit(child, scope)
@@ -1057,6 +1073,13 @@ class _Reader:
         self.budget -= 1
         self._function(helper, replace(scope, batch=batch), bindings, texts)
 
+    def _check_keywords(self, node: ast.Call) -> None:
+        """Note a keyword argument that may be given twice (two `**` have no name, None
+        twice: the file is compiled, which tells); the names gathered in C."""
+        keywords = node.keywords
+        if len(set(map(_ARG, keywords))) < len(keywords):
+            self.repeated_keyword = True
+
     def _record(self, call: Call) -> None:
         self.calls.append(call)
         self.steps.append(call)
@@ -1191,6 +1214,8 @@ class _Reader:
         """The Column an `sa.Column(...)` call gives (read once per column of every
         create_table: its keywords in one pass, a constant name read in place)."""
         nullable = primary_key = server_default = default = type_node = None
+        if len(node.keywords) > 1:
+            self._check_keywords(node)
         for kw in node.keywords:  # the last of a repeated keyword counts, as in a dict
             key = kw.arg
             if key == "nullable":

@@ -20,6 +20,7 @@ import os
 import re
 import warnings
 from collections.abc import Iterator
+from itertools import compress
 
 from alembic_gate.history.literals import literal as _literal
 from alembic_gate.history.literals import source
@@ -330,10 +331,10 @@ def read_revision_source(data: bytes, path: StrPath, display: str) -> RevisionFi
         rev.problem = "file contains NUL bytes (not a Python source file)"
         return rev
     module = _parse_whole(data, rev)
-    if module is not None and _compiler_may_refuse(data, module):
-        _compile(data, rev)
     if module is not None:
-        rev.ops_data, ops = pack_module(module, text)
+        rev.ops_data, ops, repeated_keyword = pack_module(module, text)
+        if repeated_keyword or _compiler_may_refuse(data, module):
+            _compile(data, rev)
         rev.tables, rev.dialects = touched_tables(ops), ops.dialects
         rev.altered = altered_columns(ops.upgrade.calls)
         _read_variables(module, rev)
@@ -411,7 +412,8 @@ def _parse(source: bytes) -> ast.Module:
 
 # Words without which the compiler takes whatever the parser takes, but for the few
 # shapes `_compiler_may_refuse` looks for and those it leaves (below): where a file holds
-# one, it is compiled as alembic's import compiles it.
+# one, it is compiled as alembic's import compiles it. (`lambda`: a parameter named twice,
+# which the statement walk does not see in an expression.)
 _COMPILER_WORDS = (
     b"yield",
     b"await",
@@ -423,17 +425,20 @@ _COMPILER_WORDS = (
     b":=",
     b"*",
     b"except:",
+    b"__debug__",
+    b"lambda",
 )
 
 
 def _compiler_may_refuse(data: bytes, module: ast.Module) -> bool:
     """Whether Python's compiler may refuse what its parser took (a SyntaxError at
     import, after the parse: a `return` outside a function, a `from __future__` import
-    below other statements, `continue` outside a loop...): told from the bytes and the
-    module's own statements, without a walk of the tree, and most files hold none of it
-    (a compile of every file is about as long as its parse; these tests take ~2% of a
-    read). Not told: a keyword argument given twice, a parameter named twice, more than
-    20 nested blocks, an assignment to `__debug__`, `except :` spaced so."""
+    below other statements, `continue` outside a loop, a parameter named twice, more
+    than 20 nested blocks, an assignment to `__debug__`...): told from the bytes and,
+    where they say it may be, the module's statements (never its expressions), and most
+    files hold none of it (a compile of every file is about as long as its parse). A
+    keyword argument given twice is told by operations.py, in the calls it reads. Not
+    told: `except :` spaced so."""
     for word in _COMPILER_WORDS:
         if word in data:
             return True
@@ -441,7 +446,70 @@ def _compiler_may_refuse(data: bytes, module: ast.Module) -> bool:
         return True
     if b"return" in data and _returns_outside(module.body):
         return True
-    return b"__future__" in data and not _futures_first(module.body)
+    if b"__future__" in data and not _futures_first(module.body):
+        return True
+    return _blocks_or_parameters(module.body, 0)
+
+
+# The compiler allows 20 nested blocks (CO_MAXBLOCKS; `if` is none). What each compound
+# statement adds, at most (a `try` with handlers and `finally` counts three in a
+# handler's body; a `with` one for each item, added apart; a function or class body is
+# compiled apart, from none), and where its statements stand.
+_MAX_BLOCKS = 20
+_TRY = ("body", "orelse", "finalbody")
+_BLOCKS: dict[type, tuple[int, tuple[str, ...]]] = {
+    ast.FunctionDef: (-1, ("body",)),
+    ast.AsyncFunctionDef: (-1, ("body",)),
+    ast.ClassDef: (-1, ("body",)),
+    ast.If: (0, ("body", "orelse")),
+    ast.For: (1, ("body", "orelse")),
+    ast.AsyncFor: (1, ("body", "orelse")),
+    ast.While: (1, ("body", "orelse")),
+    ast.With: (0, ("body",)),
+    ast.AsyncWith: (0, ("body",)),
+    ast.Try: (3, _TRY),
+}
+for _name, _fields in (("TryStar", _TRY), ("Match", ())):  # (not in Python 3.10's _ast)
+    if hasattr(ast, _name):
+        _BLOCKS[getattr(ast, _name)] = (3 if _fields else 0, _fields)
+
+
+def _blocks_or_parameters(body: list[ast.stmt], blocks: int) -> bool:
+    """Whether a function in `body` names a parameter twice, or blocks may nest deeper
+    than the compiler allows (`blocks`: those `body` stands in). Statements only, and of
+    them the few compound ones, picked out in C (a walk of a file's whole tree costs
+    about what its parse does)."""
+    for stmt in compress(body, map(_BLOCKS.__contains__, map(type, body))):
+        added, held = _BLOCKS[type(stmt)]
+        if added < 0:
+            args = getattr(stmt, "args", None)
+            if args is not None and _repeats_parameter(args):
+                return True
+            inner = 0
+        else:
+            inner = blocks + added + len(getattr(stmt, "items", ()))
+            if inner >= _MAX_BLOCKS:
+                return True
+        for name in held:
+            if _blocks_or_parameters(getattr(stmt, name), inner):
+                return True
+        parts: list[ast.ExceptHandler] = getattr(stmt, "handlers", None) or getattr(
+            stmt, "cases", []
+        )
+        for part in parts:
+            if _blocks_or_parameters(part.body, inner):
+                return True
+    return False
+
+
+def _repeats_parameter(args: ast.arguments) -> bool:
+    """Whether a function names a parameter twice (those after `*` and `**`: the file
+    holds "*", and is compiled)."""
+    params = args.args
+    if len(params) + len(args.posonlyargs) < 2:
+        return False
+    names = [param.arg for param in (*args.posonlyargs, *params)]
+    return len(set(names)) != len(names)
 
 
 def _returns_outside(body: list[ast.stmt]) -> bool:
