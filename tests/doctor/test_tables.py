@@ -254,3 +254,18 @@ def test_calls_into_code_doctor_does_not_read_are_unknown(tmp_path: Path) -> Non
         "line 12: upgrade() calls make() from myapp.tables, which doctor does not read",
         "line 9: upgrade() calls util.backfill() from myapp, which doctor does not read",
     )
+
+
+def test_constraint_calls_need_the_table_they_name_by_position(tmp_path: Path) -> None:
+    # the table of these calls, given by position, was read as none: doctor did not
+    # count them among the tables the revision needs
+    changes = read(
+        tmp_path,
+        """\
+        op.create_foreign_key("fk", "posts", "users", ["user_id"], ["id"])
+        op.create_unique_constraint("uq", "tags", ["name"])
+        op.create_check_constraint("ck", "orders", "total > 0")
+        op.drop_constraint("fk_old", "likes", type_="foreignkey")
+        """,
+    )
+    assert changes.touched == ("posts", "tags", "orders", "likes")

@@ -1215,3 +1215,45 @@ def test_a_column_definition_is_read_outside_parentheses_however_deep() -> None:
     assert check.new_column is not None and check.new_column.nullable is None
     assert nested.new_column is not None
     assert (nested.new_column.nullable, nested.new_column.server_default) == (False, True)
+
+
+def test_constraint_calls_name_their_table_by_position_or_keyword() -> None:
+    # alembic.operations.ops: create_foreign_key(constraint_name, source_table,
+    # referent_table, ...), create_unique_constraint / create_check_constraint /
+    # drop_constraint / create_primary_key / create_exclude_constraint(name, table_name,
+    # ...), create_index(index_name, table_name, columns); the table given by position
+    # was read as none, so the AG1xx rules and doctor did not see these calls' tables
+    source = textwrap.dedent(
+        """
+        def upgrade():
+            op.create_foreign_key("fk", "posts", "users", ["user_id"], ["id"])
+            op.create_foreign_key(
+                "fk2", source_table="comments", referent_table="users",
+                local_cols=["a"], remote_cols=["id"],
+            )
+            op.create_unique_constraint("uq", "tags", ["c"])
+            op.create_check_constraint("ck", "orders", "x > 0")
+            op.drop_constraint("fk", "posts")
+            op.drop_constraint("fk3", table_name="likes", type_="foreignkey")
+            op.create_primary_key("pk", "items", ["id"])
+            op.create_index("ix", "users", ["c"])
+            op.create_exclude_constraint("ex", "rooms", ("a", "="))
+            with op.batch_alter_table("notes") as batch_op:
+                batch_op.create_foreign_key("fk4", "users", ["a"], ["id"])
+                batch_op.drop_constraint("fk5", "foreignkey")
+        """
+    )
+    calls = read_operations(source).upgrade.calls
+    assert [(c.name, c.table) for c in calls if c.name != "batch_alter_table"] == [
+        ("create_foreign_key", "posts"),
+        ("create_foreign_key", "comments"),
+        ("create_unique_constraint", "tags"),
+        ("create_check_constraint", "orders"),
+        ("drop_constraint", "posts"),
+        ("drop_constraint", "likes"),
+        ("create_primary_key", "items"),
+        ("create_index", "users"),
+        ("create_exclude_constraint", "rooms"),
+        ("create_foreign_key", "notes"),
+        ("drop_constraint", "notes"),
+    ]

@@ -124,13 +124,19 @@ _SIGNATURES: dict[str, tuple[str, ...]] = {
     "create_index": ("index_name", "table_name", "columns"),
     "drop_index": ("index_name", "table_name"),
     "create_primary_key": ("constraint_name", "table_name", "columns"),
+    "create_foreign_key": ("constraint_name", "source_table", "referent_table"),
+    "create_unique_constraint": ("constraint_name", "table_name", "columns"),
+    "create_check_constraint": ("constraint_name", "table_name", "condition"),
+    "create_exclude_constraint": ("constraint_name", "table_name"),
+    "drop_constraint": ("constraint_name", "table_name", "type_"),
     "bulk_insert": ("table", "rows"),
     "execute": ("sqltext",),
     "batch_alter_table": ("table_name",),
 }
-# The same on a batch_alter_table() alias.
+# The same on a batch_alter_table() alias (whose table is the batch's).
 _BATCH_SIGNATURES = {
-    name: tuple(p for p in params if p != "table_name") for name, params in _SIGNATURES.items()
+    name: tuple(p for p in params if p not in ("table_name", "source_table"))
+    for name, params in _SIGNATURES.items()
 }
 # `op.*` helpers that change nothing themselves.
 _HELPERS = frozenset({"f", "get_bind", "get_context", "inline_literal"})
@@ -1094,7 +1100,8 @@ class _Reader:
             table = self._table(bound["table"]) if "table" in bound else None
             schema = options.get("schema")
         else:
-            table = self._string(bound.get("table_name") or bound.get("old_table_name"))
+            named = bound.get("table_name") or bound.get("old_table_name")
+            table = self._string(named or bound.get("source_table"))
             schema = options.get("schema")
         new_column = self._column(bound.get("column")) if name == "add_column" else None
         if new_column is not None:
