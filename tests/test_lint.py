@@ -1007,3 +1007,32 @@ def test_ag004_says_when_alembic_cannot_upgrade_to_the_heads(
             assert _OVERLAP not in finding["message"]
         else:
             assert f"b1 has a {after}, so {_OVERLAP}" in finding["message"]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "rule"),
+    [
+        ("depends_on", "DEPENDENCIES", "AG003"),
+        ("depends_on", "deps()", "AG003"),
+        ("branch_labels", "(cli.EXPAND_BRANCH,)", "AG006"),
+    ],
+)
+def test_a_label_or_dependency_that_is_no_literal_is_a_note(
+    project: Path, capsys: pytest.CaptureFixture[str], variable: str, value: str, rule: str
+) -> None:
+    # such a value was read as nothing, silently: the graph rules then passed on a
+    # guess. Now a note (not a finding: exit 0) says it could not be read
+    path = _add_head(project)
+    text = path.read_text().replace(f"{variable} = None", f"{variable} = {value}")
+    text = text.replace('"46eedd18c879"\n', '"4c535d2e7ab2"\n').replace("op.drop_column", "op.f")
+    path.write_text(text)
+    assert main(["lint"]) == 0
+    out = capsys.readouterr().out
+    line = 10 if variable == "branch_labels" else 11
+    assert (
+        f"note: migrations/versions/99aa99aa99aa_second_head.py:{line}: `{variable}` is not a "
+        f"literal (`{value}`)"
+    ) in out
+    assert f"what {rule}" in out
+    assert main(["lint", "--ignore", rule]) == 0
+    assert "is not a literal" not in capsys.readouterr().out

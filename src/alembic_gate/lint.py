@@ -15,7 +15,7 @@ from alembic_gate.history.operations import expect_history, forget
 from alembic_gate.history.scope import check_since_known, safety_scope
 from alembic_gate.main import keep_until_exit
 from alembic_gate.reporters.output import parse_formats, wants_step_summary, write_reports
-from alembic_gate.rules import LintContext, iter_rules, lint_rules
+from alembic_gate.rules import LintContext, iter_rules, lint_rules, rule_notes
 from alembic_gate.rules.ag1xx import unchecked_notes
 from alembic_gate.setup.discovery import AlembicSetup
 from alembic_gate.setup.settings import Settings, load_settings
@@ -269,6 +269,8 @@ def _run(args: argparse.Namespace) -> int:
     )
     report.coverage = coverage(histories, ran)
     report.notes += [note for ctx in contexts for note in unchecked_notes(ctx)]
+    for ctx, settings in zip(contexts, per_setup, strict=True):
+        report.notes += rule_notes(ctx, settings.is_enabled)
     note = older.line() if older is not None else None
     write_reports(report, targets)
     if note is not None:

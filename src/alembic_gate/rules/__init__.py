@@ -3,7 +3,9 @@
 Each rule module defines `RULE` (its entry in `catalog.RULES`) and
 `check(ctx: LintContext) -> Iterator[Finding]`; a safety rule (AG1xx) defines
 `check_revision(checked)` and `check = each_revision(check_revision)`, and `run_rules`
-runs every safety rule in one pass. Add a module here and to `RULE_MODULES`; its docs
+runs every safety rule in one pass. A rule may also define `notes(ctx) -> Iterator[str]`:
+what it could not judge, said as a note of the report (no finding, no exit code; `rule_notes`).
+Add a module here and to `RULE_MODULES`; its docs
 page lives at `docs/rules/<CODE>.md`.
 """
 
@@ -134,6 +136,17 @@ def iter_rules(ctx: LintContext, enabled: Callable[[str], bool]) -> Iterator[Fin
         for checked in checked_revisions(ctx):
             for each in passes:
                 yield from each(checked)
+
+
+def rule_notes(ctx: LintContext, enabled: Callable[[str], bool]) -> list[str]:
+    """The notes of every lint rule whose code `enabled` accepts and that has any (a
+    module's `notes(ctx)`), in code order."""
+    return [
+        note
+        for m in _load()
+        if hasattr(m, "notes") and enabled(m.RULE.code)
+        for note in m.notes(ctx)
+    ]
 
 
 def lint_rules() -> list[tuple[RuleInfo, Check]]:

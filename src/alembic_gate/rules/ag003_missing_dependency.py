@@ -1,6 +1,6 @@
 """AG003 missing-dependency: a `depends_on` naming no revision or branch label.
 
-Values that are not literals are unknown and left alone.
+Values that are not literals are unknown: a note says so (`notes`), no finding.
 """
 
 from __future__ import annotations
@@ -10,7 +10,13 @@ from collections.abc import Iterator
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import RULES
 from alembic_gate.rules import LintContext
-from alembic_gate.rules.ag00_common import ids_literal, near, quoted, unreadable_note
+from alembic_gate.rules.ag00_common import (
+    ids_literal,
+    near,
+    quoted,
+    unread_values,
+    unreadable_note,
+)
 
 RULE = RULES["AG003"]
 
@@ -35,3 +41,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             line=rev.depends_on.line,
             fix=f"depends_on = {ids_literal(kept)}",
         )
+
+
+def notes(ctx: LintContext) -> Iterator[str]:
+    yield from unread_values(ctx, "depends_on", "what AG003 and the upgrade order say")

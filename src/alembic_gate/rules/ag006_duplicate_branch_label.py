@@ -10,7 +10,7 @@ from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import RULES
 from alembic_gate.history.revisions import RevisionFile
 from alembic_gate.rules import LintContext
-from alembic_gate.rules.ag00_common import ids_literal
+from alembic_gate.rules.ag00_common import ids_literal, unread_values
 
 RULE = RULES["AG006"]
 
@@ -52,4 +52,10 @@ def _listed_twice(rev: RevisionFile, label: str) -> Finding:
         path=rev.display,
         line=rev.branch_labels.line,
         fix=f"branch_labels = {ids_literal(once)}",
+    )
+
+
+def notes(ctx: LintContext) -> Iterator[str]:
+    yield from unread_values(
+        ctx, "branch_labels", "what AG006, AG001's labelled heads and `label@head` say"
     )

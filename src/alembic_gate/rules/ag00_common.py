@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from alembic_gate.history.graph import RevisionGraph
 from alembic_gate.rules import LintContext
@@ -43,3 +43,19 @@ def unreadable_note(graph: RevisionGraph, sourceless: Sequence[str] = ()) -> str
         return ""
     files = "file" if count == 1 else "files"
     return f" ({count} revision {files} could not be read (AG007): fix that first)"
+
+
+def unread_values(ctx: LintContext, variable: str, judged: str) -> Iterator[str]:
+    """A note for each readable revision whose `variable` (`depends_on`, `branch_labels`)
+    is no literal: lint kept it as unknown, so what `judged` says of it is a guess."""
+    for rev in ctx.graph.files:
+        value = getattr(rev, variable)
+        if value.known or rev.problem is not None:
+            continue
+        source = value.source or ""
+        how = source if source.startswith("bound ") else f"is not a literal (`{source}`)"
+        yield (
+            f"{rev.display}:{value.line}: `{variable}` {how}, so lint cannot read it "
+            f"statically and takes it as empty: {judged} for revision {rev.revision} may be "
+            "wrong. Write it as string literals"
+        )
