@@ -10,6 +10,7 @@ import marshal
 import os
 import shutil
 import sys
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -759,3 +760,29 @@ def test_any_changed_byte_of_the_cache_file_is_a_cold_read_of_what_it_held(
         warm = RevisionCache(folder, ["versions"]).read_all(_files(versions), tmp_path)
         assert warm == cold, at
         assert [operations(r) for r in warm] == calls, at  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_operations_that_never_leave_the_run_are_not_compressed(
+    tmp_path: Path, versions: Path, monkeypatch: pytest.MonkeyPatch, processes: int
+) -> None:
+    """With no cache and nothing set aside (read here or by a forked reader), packed
+    operations are only marshalled (compressing them was ~2% of a cold run's
+    instructions); a run that fills the cache compresses them, and a warm run reads
+    them back from the file. Both unpack as a fresh read's."""
+    monkeypatch.setattr(cache, "PER_PROCESS", 1)
+    monkeypatch.setattr(cache, "_processes", lambda n: min(n, processes))
+    fresh = _fresh(versions, tmp_path)
+    assert all(zlib.decompress(r.ops_data or b"") for r in fresh)
+    revs = cache.read_revisions(_files(versions), tmp_path)
+    assert revs == fresh
+    assert all((r.ops_data or b"")[:1] == b"\0" for r in revs)
+    operations_module.forget()  # unpacked, not taken from the memo
+    assert [operations(r) for r in revs] == [operations(r) for r in fresh]
+    folder = tmp_path / "cache"
+    _, cold = _read(folder, versions, tmp_path)
+    assert all(zlib.decompress(r.ops_data or b"") for r in cold)  # type: ignore[attr-defined]
+    _no_parse(monkeypatch)
+    operations_module.forget()
+    _, warm = _read(folder, versions, tmp_path)
+    assert [operations(r) for r in warm] == [operations(r) for r in fresh]  # type: ignore[arg-type]

@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 from alembic_gate import __version__
 from alembic_gate.history import plain
-from alembic_gate.history.operations import Operations, expect, forget
+from alembic_gate.history.operations import Operations, Uncompressed, expect, forget
 from alembic_gate.history.revisions import (
     RevisionFile,
     StoredOps,
@@ -824,6 +824,13 @@ def read_files(
     files come back as entries. The packed operations of many files are written aside
     (`SPILL_FROM`) as they come."""
     spill = Spill.open() if len(paths) >= SPILL_FROM else None
+    with Uncompressed(cache is None and spill is None):  # nothing leaves the run
+        return _read_files(paths, cwd, cache, spill)
+
+
+def _read_files(
+    paths: Sequence[StrPath], cwd: StrPath, cache: RevisionCache | None, spill: Spill | None
+) -> list[Local]:
     count = _processes(len(paths))
     if count < 2:
         expect(len(paths))
