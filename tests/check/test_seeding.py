@@ -1330,3 +1330,57 @@ def test_table_a_revision_emptied_has_rows_for_the_revisions_after_it(
     assert found(run) == [("AG904", paths[2], at(root, paths[2], "op.add_column("))], run.out
     assert "users (3 rows made up by check)" in run.findings[0]["message"]
     assert run.code == 1
+
+
+# Revision 1 creates codes and fills it two ways: bulk_insert (seen by seeding) or the
+# DBAPI cursor (not seen); ids apart from seeding's, so its rows can sit beside them.
+CODES = (
+    '    codes = op.create_table("codes", sa.Column("id", sa.Integer, primary_key=True),\n'
+    '        sa.Column("code", sa.String(10)))\n'
+)
+CODES_ROWS = {
+    "bulk_insert": (
+        '    op.bulk_insert(codes, [{"id": 100, "code": "a"}, {"id": 101, "code": "a"}])'
+    ),
+    "cursor": (
+        "    op.get_bind().connection.cursor().execute(\n"
+        "        \"INSERT INTO codes (id, code) VALUES (100, 'a'), (101, 'a')\")"
+    ),
+}
+CODES_UNIQUE = {
+    "batch": (
+        '    with op.batch_alter_table("codes") as batch_op:\n'
+        '        batch_op.create_unique_constraint("uq_codes_code", ["code"])'
+    ),
+    "plain": '    op.create_unique_constraint("uq_codes_code", "codes", ["code"])',
+}
+
+
+@pytest.mark.parametrize("how", list(CODES_ROWS))
+@pytest.mark.parametrize(("engine", "form"), CONSTRAINT_ENGINES)
+def test_rows_a_revision_put_into_a_table_it_created_are_the_revisions(
+    project: Project,
+    check: Check,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    engine: str,
+    form: str,
+    how: str,
+) -> None:
+    """Revision 1 creates codes and puts two rows with the same code into it; the unique
+    constraint revision 2 adds fails on them: AG904 there. Through the DBAPI cursor
+    (which seeding does not see) seeding found the rows only when it filled the new
+    table, added its own beside them and took the table for one holding only its rows:
+    the failure was a note blaming the made-up values, exit 0 (before). bulk_insert is
+    seen: seeding leaves that table as the revision filled it."""
+    root = project("data")
+    paths = history(root, CODES + CODES_ROWS[how], CODES_UNIQUE[form])
+    url = engine_url(engine, request, tmp_path)
+    run = check("--database-url", url, "--format", "json", "--ignore", "AG902,AG905,AG906,AG907")
+    line = at(root, paths[1], "create_unique_constraint(" if form == "plain" else "batch_op.")
+    assert (found(run), notes(run)) == ([("AG904", paths[1], line)], []), run.out
+    held = "3 rows made up by check, beside rows revisions inserted"
+    if how == "bulk_insert":
+        held = "rows earlier revisions inserted"
+    assert f"held rows: codes ({held})" in run.findings[0]["message"], run.out
+    assert run.code == 1

@@ -492,8 +492,12 @@ class Tracker:
                 self.seeded.add(key)
                 self.written.discard(key)
                 self.updated.pop(key, None)
-                if not before:  # nothing but seeding's rows: no revision's beside them
+                # Rows there before seeding's are a revision's (written where seeding
+                # did not see them: a table created and filled in the same revision).
+                if empty:
                     self.inserted.discard(key)
+                else:
+                    self.inserted.add(key)
                 after = self._row_keys(conn, key, tables[key])
                 if before is not None and after is not None and len(after - before) == count:
                     self.own_rows[key] = made_up.Rows(tables[key], after - before)
