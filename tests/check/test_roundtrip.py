@@ -228,6 +228,96 @@ def test_mariadb_rows_that_cannot_be_cleared_are_a_note(
     assert (run.code, run.findings) == (0, [])
 
 
+# -- a cascade from seeding's rows into rows a revision wrote ---------------------------------
+
+# kids references parents ON DELETE CASCADE; revision 2 inserts a kid of a parent seeding
+# made up; revision 3's downgrade makes kids.note NOT NULL, which that kid's NULL breaks.
+CASCADE = (
+    (
+        '    op.create_table("parents", sa.Column("id", sa.Integer, primary_key=True),\n'
+        '        sa.Column("name", sa.String(20)))',
+        '    op.drop_table("parents")',
+    ),
+    (
+        '    op.create_table("kids", sa.Column("id", sa.Integer, primary_key=True),\n'
+        '        sa.Column("parent_id", sa.Integer,\n'
+        '                  sa.ForeignKey("parents.id", ondelete="CASCADE")),\n'
+        '        sa.Column("note", sa.String(20)))\n'
+        '    op.execute("INSERT INTO kids (id, parent_id) SELECT 100, min(id) FROM parents")',
+        '    op.drop_table("kids")',
+    ),
+    (
+        '    op.create_index("ix_kids_note", "kids", ["note"])',
+        '    op.drop_index("ix_kids_note", table_name="kids")\n'
+        '    op.alter_column("kids", "note", existing_type=sa.String(20), nullable=False)',
+    ),
+)
+
+
+def cascade_history(root: Path) -> str:
+    """The project's revisions replaced by CASCADE's; returns the third one's path."""
+    versions = root / "migrations" / "versions"
+    for old in versions.glob("*.py"):
+        old.unlink()
+    for number, (up, down) in enumerate(CASCADE, 1):
+        before = f'"r{number - 1}"' if number > 1 else "None"
+        (versions / f"r{number}.py").write_text(
+            f'"""step {number}"""\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
+            f'revision = "r{number}"\ndown_revision = {before}\n\n\n'
+            f"def upgrade():\n{up}\n\n\ndef downgrade():\n{down}\n",
+            encoding="utf-8",
+        )
+    return "migrations/versions/r3.py"
+
+
+@pytest.mark.parametrize(
+    "engine",
+    [
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("mariadb", marks=pytest.mark.mariadb),
+    ],
+)
+def test_seeded_rows_a_revisions_row_cascades_from_stay(
+    project: Project, check: Check, request: pytest.FixtureRequest, engine: str
+) -> None:
+    """Deleting seeding's parents would delete, by ON DELETE CASCADE, the kid revision 2
+    inserted: they stay, and a note says why; revision 3's downgrade meets that kid and
+    fails, said in a note (no AG903: seeding's rows were there). Before, the kid went
+    with them and the round trip passed without a word."""
+    root = project("data")
+    third = cascade_history(root)
+    url = request.getfixturevalue(f"{engine}_url")
+    run = check("--database-url", url, "--roundtrip", "--format", "json", *LOOSE)
+    assert (run.code, run.findings) == (0, []), run.out
+    cleared, failed = notes(run)
+    assert cleared.startswith(
+        "check could not delete the rows its seeding made up in table parents before the "
+        "round trip (by ON DELETE CASCADE, deleting them would also delete 1 row of kids "
+        "not known to be seeding's)"
+    ), cleared
+    assert failed.startswith(f"{third}:{line_of(root / third, 'op.alter_column(')}: "), failed
+    assert "not reported as AG903" in failed, failed
+
+
+@pytest.mark.postgres
+def test_seeded_rows_no_revisions_row_cascades_from_go(
+    project: Project, check: Check, postgres_url: str
+) -> None:
+    """The kid revision 2 inserts has no parent: nothing of the revisions' goes with
+    seeding's parents, which are deleted; the downgrade fails on that kid: AG903."""
+    root = project("data")
+    third = cascade_history(root)
+    edit(
+        root / "migrations/versions/r2.py", "SELECT 100, min(id) FROM parents", "VALUES (100, NULL)"
+    )
+    run = check("--database-url", postgres_url, "--roundtrip", "--format", "json", *LOOSE)
+    assert notes(run) == [], run.out
+    assert [(f["code"], f["path"], f["line"]) for f in run.findings] == [
+        ("AG903", third, line_of(root / third, "op.alter_column("))
+    ]
+    assert run.code == 1
+
+
 # -- the tables the database held before the first revision, at base ------------------------
 
 USERS = "migrations/versions/4f1c2a9e0b11_create_users.py"

@@ -14,7 +14,10 @@ seeding's rows letting go of each other first (their nullable columns NULL), def
 to the commit on SQLite: no TRUNCATE, which would need CASCADE into tables that hold
 no seeding rows, and foreign keys checked, so that no row of a revision's is left
 referencing a row that is gone. What fails is rolled back and
-reported with the database's message; it never passes unsaid.
+reported with the database's message; it never passes unsaid. So is a deletion that an
+ON DELETE CASCADE carries into rows not known to be seeding's (the rows the tables
+referencing the cleared ones hold, counted before and after): rolled back, those rows and
+seeding's stay. (SQLite's connection here leaves foreign keys off: nothing cascades.)
 """
 
 from __future__ import annotations
@@ -58,7 +61,9 @@ def clear(conn: Connection, known: Mapping[TableKey, Known]) -> list[tuple[list[
         units.append(rest)
     for unit in units:
         nulling = [_nulling(conn, known[key]) for key in unit]
-        failure = _delete(conn, [deletions[key] for key in unit], nulling)
+        kept = {key for tables, _ in left for key in tables}
+        watch = _watched(unit, known, edges, kept)
+        failure = _delete(conn, [deletions[key] for key in unit], nulling, watch)
         if failure is not None:
             left.append((unit, failure))
     return left
@@ -86,25 +91,102 @@ def _nulling(conn: Connection, known: Known) -> str | None:
     return known.nulling(conn.dialect, known.nullable)
 
 
-def _delete(conn: Connection, statements: list[str], nulling: list[str | None]) -> str | None:
+def _watched(
+    unit: list[TableKey],
+    known: Mapping[TableKey, Known],
+    edges: set[tuple[TableKey, TableKey]],
+    kept: set[TableKey],
+) -> dict[TableKey, int]:
+    """The tables an ON DELETE CASCADE from `unit`'s tables may reach (those referencing
+    them, however indirectly), with how many rows deleting seeding's may take from each:
+    seeding's own, where known by key, in `unit`'s tables and in those whose rows stayed
+    (`kept`); none elsewhere (the tables cleared before hold the revisions' rows alone).
+    A table whose rows are all seeding's (cleared wholly) is not watched."""
+    reached = set(unit)
+    grown = True
+    while grown:
+        children = {child for child, parent in edges if parent in reached}
+        grown = not children <= reached
+        reached |= children
+    watch: dict[TableKey, int] = {}
+    for key in sorted(reached, key=str):
+        mine = key in unit or key in kept
+        made = known.get(key) if mine else None
+        if isinstance(made, made_up.Rows):
+            watch[key] = len(made.keys)
+        elif made != ALL and key not in unit:
+            watch[key] = 0
+    return watch
+
+
+class _Cascaded(Exception):
+    """Deleting seeding's rows took rows the revisions wrote with them."""
+
+
+def _counts(conn: Connection, watch: Mapping[TableKey, int]) -> dict[TableKey, int]:
+    """How many rows each table of `watch` holds now."""
+    counted = {}
+    for key in watch:
+        sql = f"SELECT COUNT(*) FROM {rows.quote(conn.dialect, key)}"
+        counted[key] = int(_run(conn, sql).scalar() or 0)
+    return counted
+
+
+def _lost(
+    before: Mapping[TableKey, int], after: Mapping[TableKey, int], watch: Mapping[TableKey, int]
+) -> str:
+    """What the deletions took beyond seeding's rows, said; "" when nothing."""
+    lost = {key: before[key] - after[key] - watch[key] for key in watch}
+    said = [
+        f"{n} row{'s' if n > 1 else ''} of {shown(key)}"
+        for key, n in sorted(lost.items(), key=lambda item: str(item[0]))
+        if n > 0
+    ]
+    if not said:
+        return ""
+    return (
+        f"by ON DELETE CASCADE, deleting them would also delete {' and '.join(said)} "
+        "not known to be seeding's"
+    )
+
+
+def _delete(
+    conn: Connection,
+    statements: list[str],
+    nulling: list[str | None],
+    watch: Mapping[TableKey, int],
+) -> str | None:
     """Run the deletions of one table, or of tables in a foreign key cycle, in one
-    transaction: None when done, else the database's message (rolled back)."""
-    name = conn.dialect.name
+    transaction: None when done, else the database's message, or what else they deleted
+    (rows of the tables in `watch` beyond seeding's), rolled back."""
     try:
         with conn.begin():
-            if len(statements) == 1:
-                _run(conn, statements[0])
-            elif name == "postgresql":
-                _run(conn, together(statements))
-            elif name in {"mysql", "mariadb"}:
-                _in_turn(conn, statements, nulling)
-            else:
-                _run(conn, "PRAGMA defer_foreign_keys = ON")
-                for sql in statements:
-                    _run(conn, sql)
+            before = _counts(conn, watch)
+            _deletions(conn, statements, nulling)
+            lost = _lost(before, _counts(conn, watch), watch)
+            if lost:
+                raise _Cascaded(lost)
+    except _Cascaded as cascaded:
+        return str(cascaded)
     except sa_exc.DBAPIError as exc:
         return one_line(exc.orig or exc)
     return None
+
+
+def _deletions(conn: Connection, statements: list[str], nulling: list[str | None]) -> None:
+    """The deletions of one table, or of tables in a foreign key cycle, in the
+    transaction open on `conn`."""
+    name = conn.dialect.name
+    if len(statements) == 1:
+        _run(conn, statements[0])
+    elif name == "postgresql":
+        _run(conn, together(statements))
+    elif name in {"mysql", "mariadb"}:
+        _in_turn(conn, statements, nulling)
+    else:
+        _run(conn, "PRAGMA defer_foreign_keys = ON")
+        for sql in statements:
+            _run(conn, sql)
 
 
 def together(statements: list[str]) -> str:
