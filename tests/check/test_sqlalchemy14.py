@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from .conftest import PASSWORD, POSTGRES_IMAGE, PROJECTS, MysqldbScratch, Run, edit, tables
 from .test_check_servers import assert_stopped_at_its_line
+from .test_roundtrip import GUESTS, LOOSE, drops_name
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = ROOT / ".venv-sa14" / "bin" / "python"
@@ -140,6 +141,23 @@ def test_rows_a_revision_wrote_through_the_cursor_with_sqlalchemy_14(
     url = _plain(postgres_url)
     run = check("check", "--database-url", url, "--format", "json", "--ignore", "AG906,AG907")
     assert (run.code, run.codes(), json.loads(run.out)["notes"]) == (0, [], []), run.out + run.err
+
+
+@pytest.mark.postgres
+def test_seeding_leaves_the_serial_to_the_server_with_sqlalchemy_14(
+    gate: Callable[[str], tuple[Path, Gate]], postgres_url: str
+) -> None:
+    """SQLAlchemy 1.4 has no Table.autoincrement_column: seeding wrote teams' ids 1-3
+    itself, the serial stayed at 1, and the revision's INSERT without an id met them (a
+    false AG904, "teams_pkey")."""
+    root, check = gate("roundtrip_cycle")
+    drops_name(root, GUESTS)
+    run = check(
+        "check", "--database-url", _plain(postgres_url), "--roundtrip", "--format", "json", *LOOSE
+    )
+    assert "AG904" not in run.codes(), run.out + run.err
+    assert "teams_pkey" not in run.out
+    assert (run.code, run.findings) == (0, []), run.out + run.err
 
 
 @pytest.mark.mariadb

@@ -448,10 +448,20 @@ def server_filled(table: sa.Table, column: sa.Column[Any]) -> bool:
         return True
     if getattr(column, "identity", None) is not None:
         return True
-    try:
-        return table.autoincrement_column is column
-    except Exception:  # an odd primary key SQLAlchemy cannot judge
-        return False
+    return autoincrement_column(table) is column
+
+
+def autoincrement_column(table: sa.Table) -> sa.Column[Any] | None:
+    """The key column the server numbers: `autoincrement_column` on SQLAlchemy 2,
+    `_autoincrement_column` on 1.4 (which has no public name for it)."""
+    for name in ("autoincrement_column", "_autoincrement_column"):
+        try:
+            found = getattr(table, name, None)
+        except Exception:  # an odd primary key SQLAlchemy cannot judge
+            return None
+        if isinstance(found, sa.Column):
+            return found
+    return None
 
 
 @record
