@@ -670,9 +670,43 @@ def autocommit(dbapi_connection: Any) -> bool:
 def insert(conn: Connection, clause: TableClause, rows: list[dict[str, Any]]) -> None:
     if rows and rows[0]:
         conn.execute(sa.insert(clause).values(rows), execution_options=OPTIONS)
+        advance(conn, clause)
     else:  # every column is the server's: one DEFAULT VALUES row each
         for _ in rows:
             conn.execute(sa.insert(clause), execution_options=OPTIONS)
+
+
+def advance(conn: Connection, clause: TableClause) -> None:
+    """After seeding wrote keys itself into a column the server counts, the counter moves
+    past them, so a revision's INSERT that leaves the key to the server never meets them.
+    PostgreSQL's sequences (serial, identity) stay where they were: setval. MySQL's and
+    MariaDB's AUTO_INCREMENT and SQLite's rowid move past an explicit key by themselves."""
+    if conn.dialect.name != "postgresql":
+        return
+    quote = conn.dialect.identifier_preparer
+    table = quote.format_table(clause)
+    for column in clause.c:
+        if isinstance(resolve(column.type, conn.dialect), sa.Integer):
+            _setval(conn, table, column.name, quote.quote(column.name))
+
+
+def _setval(conn: Connection, table: str, name: str, quoted: str) -> None:
+    """The sequence behind `table`.`name` (owned by it: serial or identity) set to the
+    largest value the column holds, unless it is past that already."""
+    find = sa.text("SELECT pg_get_serial_sequence(:table, :column)")
+    sequence = conn.execute(find, {"table": table, "column": name}, execution_options=OPTIONS)
+    found = sequence.scalar()
+    if found is None:
+        return
+    # (pg_get_serial_sequence's answer is quoted where it needs to be)
+    state = f"SELECT (SELECT max({quoted}) FROM {table}), last_value, is_called FROM {found}"
+    largest, last, called = conn.execute(sa.text(state), execution_options=OPTIONS).one()
+    if largest is not None and largest >= last + (1 if called else 0):
+        conn.execute(
+            sa.text("SELECT setval(CAST(:sequence AS regclass), :value)"),
+            {"sequence": found, "value": largest},
+            execution_options=OPTIONS,
+        )
 
 
 def fill(table: sa.Table, conn: Connection, parent_values: ParentValues) -> tuple[int, str]:
