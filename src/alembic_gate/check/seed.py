@@ -690,15 +690,26 @@ def advance(conn: Connection, clause: TableClause) -> None:
             _setval(conn, table, column.name, quote.quote(column.name))
 
 
+# The sequence behind a column: the one it owns (serial, identity), or the one its
+# default's nextval() names.
+_SEQUENCE = sa.text(
+    "SELECT COALESCE(pg_get_serial_sequence(:table, :column), substring("
+    "pg_get_expr(d.adbin, d.adrelid) FROM 'nextval\\(''([^'']+)''::regclass\\)')) "
+    "FROM pg_attribute a LEFT JOIN pg_attrdef d "
+    "ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+    "WHERE a.attrelid = CAST(:table AS regclass) AND a.attname = :column"
+)
+
+
 def _setval(conn: Connection, table: str, name: str, quoted: str) -> None:
-    """The sequence behind `table`.`name` (owned by it: serial or identity) set to the
-    largest value the column holds, unless it is past that already."""
-    find = sa.text("SELECT pg_get_serial_sequence(:table, :column)")
-    sequence = conn.execute(find, {"table": table, "column": name}, execution_options=OPTIONS)
+    """The sequence behind `table`.`name` set to the largest value the column holds,
+    unless it is past that already."""
+    params = {"table": table, "column": name}
+    sequence = conn.execute(_SEQUENCE, params, execution_options=OPTIONS)
     found = sequence.scalar()
     if found is None:
         return
-    # (pg_get_serial_sequence's answer is quoted where it needs to be)
+    # (the name as regclass prints it: quoted where it needs to be)
     state = f"SELECT (SELECT max({quoted}) FROM {table}), last_value, is_called FROM {found}"
     largest, last, called = conn.execute(sa.text(state), execution_options=OPTIONS).one()
     if largest is not None and largest >= last + (1 if called else 0):
