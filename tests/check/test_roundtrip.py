@@ -135,6 +135,25 @@ def test_sqlite_fixed_downgrade_passes_the_cycle(project: Project, check: Check)
     assert (run.code, run.findings, notes(run)) == (0, [], [])
 
 
+def test_sqlite_rows_that_cannot_be_cleared_are_a_note(project: Project, check: Check) -> None:
+    """A revision's team has a captain seeding made up: seeding's players stay, said in a
+    note. SQLite's own check passed the deletion (deleting seeding's team whose captain
+    was already missing made up for it), and the team was left referencing nothing."""
+    root = project("roundtrip_cycle")
+    drops_name(root, GUESTS)
+    run = check("--db", "sqlite", "--roundtrip", "--format", "json", *LOOSE)
+    assert (run.code, run.findings) == (0, []), run.out
+    cleared, failed = notes(run)
+    assert cleared.startswith(
+        "check could not delete the rows its seeding made up in tables players, teams before "
+        "the round trip (deleting them would leave 1 row of teams referencing rows that are "
+        "gone)"
+    ), cleared
+    line = line_of(root / NAMELESS, "op.add_column(")
+    assert failed.startswith(f"{NAMELESS}:{line}: "), failed
+    assert "not reported as AG903" in failed, failed
+
+
 @pytest.mark.postgres
 def test_postgres_keeps_the_rows_revisions_inserted(
     project: Project, check: Check, postgres_url: str
@@ -231,7 +250,8 @@ def test_mariadb_rows_that_cannot_be_cleared_are_a_note(
 # -- a cascade from seeding's rows into rows a revision wrote ---------------------------------
 
 # kids references parents ON DELETE CASCADE; revision 2 inserts a kid of a parent seeding
-# made up; revision 3's downgrade makes kids.note NOT NULL, which that kid's NULL breaks.
+# made up; revision 3's downgrade makes kids.note NOT NULL (in a batch: SQLite copies the
+# table, at the `with` line), which that kid's NULL breaks.
 CASCADE = (
     (
         '    op.create_table("parents", sa.Column("id", sa.Integer, primary_key=True),\n'
@@ -249,7 +269,8 @@ CASCADE = (
     (
         '    op.create_index("ix_kids_note", "kids", ["note"])',
         '    op.drop_index("ix_kids_note", table_name="kids")\n'
-        '    op.alter_column("kids", "note", existing_type=sa.String(20), nullable=False)',
+        '    with op.batch_alter_table("kids") as batch_op:\n'
+        '        batch_op.alter_column("note", existing_type=sa.String(20), nullable=False)',
     ),
 )
 
@@ -270,13 +291,26 @@ def cascade_history(root: Path) -> str:
     return "migrations/versions/r3.py"
 
 
-@pytest.mark.parametrize(
-    "engine",
-    [
-        pytest.param("postgres", marks=pytest.mark.postgres),
-        pytest.param("mariadb", marks=pytest.mark.mariadb),
-    ],
+ENGINES = [
+    "sqlite",
+    pytest.param("postgres", marks=pytest.mark.postgres),
+    pytest.param("mariadb", marks=pytest.mark.mariadb),
+]
+
+
+def target(request: pytest.FixtureRequest, engine: str) -> tuple[str, str]:
+    """The flags that point check at `engine`'s scratch database."""
+    if engine == "sqlite":
+        return ("--db", "sqlite")
+    return ("--database-url", request.getfixturevalue(f"{engine}_url"))
+
+
+CASCADED = (
+    "by ON DELETE CASCADE, deleting them would also delete 1 row of kids not known to be seeding's)"
 )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_seeded_rows_a_revisions_row_cascades_from_stay(
     project: Project, check: Check, request: pytest.FixtureRequest, engine: str
 ) -> None:
@@ -286,22 +320,54 @@ def test_seeded_rows_a_revisions_row_cascades_from_stay(
     with them and the round trip passed without a word."""
     root = project("data")
     third = cascade_history(root)
-    url = request.getfixturevalue(f"{engine}_url")
-    run = check("--database-url", url, "--roundtrip", "--format", "json", *LOOSE)
+    run = check(*target(request, engine), "--roundtrip", "--format", "json", *LOOSE)
+    kept_parents(root, third, run, engine, CASCADED)
+
+
+def made_not_null(path: Path, engine: str) -> int:
+    """The line revision 3's downgrade fails at: the batch's `with` where it copies the
+    table (SQLite), else its alter_column."""
+    return line_of(path, "batch_alter_table(" if engine == "sqlite" else "batch_op.alter_column(")
+
+
+# What deleting a parent a kid references says, without ON DELETE CASCADE.
+REFUSED = {
+    "sqlite": "IntegrityError: FOREIGN KEY constraint failed)",
+    "postgres": 'ForeignKeyViolation: update or delete on table "parents" violates ',
+    "mariadb": "IntegrityError: (1451, 'Cannot delete or update a parent row",
+}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_seeded_rows_a_revisions_row_references_stay(
+    project: Project, check: Check, request: pytest.FixtureRequest, engine: str
+) -> None:
+    """As above, kids' foreign key without ON DELETE CASCADE: the database refuses to
+    delete seeding's parent the kid references; they stay, said in a note. Before, on
+    SQLite, they were deleted and the kid was left referencing nothing."""
+    root = project("data")
+    third = cascade_history(root)
+    edit(root / "migrations/versions/r2.py", ', ondelete="CASCADE"', "")
+    run = check(*target(request, engine), "--roundtrip", "--format", "json", *LOOSE)
+    kept_parents(root, third, run, engine, REFUSED[engine])
+
+
+def kept_parents(root: Path, third: str, run: Run, engine: str, reason: str) -> None:
+    """Seeding's parents stayed (a note giving `reason`); revision 3's downgrade met the
+    kid and failed, said in a note (no AG903: seeding's rows were there)."""
     assert (run.code, run.findings) == (0, []), run.out
     cleared, failed = notes(run)
     assert cleared.startswith(
         "check could not delete the rows its seeding made up in table parents before the "
-        "round trip (by ON DELETE CASCADE, deleting them would also delete 1 row of kids "
-        "not known to be seeding's)"
+        f"round trip ({reason}"
     ), cleared
-    assert failed.startswith(f"{third}:{line_of(root / third, 'op.alter_column(')}: "), failed
+    assert failed.startswith(f"{third}:{made_not_null(root / third, engine)}: "), failed
     assert "not reported as AG903" in failed, failed
 
 
-@pytest.mark.postgres
+@pytest.mark.parametrize("engine", ENGINES)
 def test_seeded_rows_no_revisions_row_cascades_from_go(
-    project: Project, check: Check, postgres_url: str
+    project: Project, check: Check, request: pytest.FixtureRequest, engine: str
 ) -> None:
     """The kid revision 2 inserts has no parent: nothing of the revisions' goes with
     seeding's parents, which are deleted; the downgrade fails on that kid: AG903."""
@@ -310,10 +376,10 @@ def test_seeded_rows_no_revisions_row_cascades_from_go(
     edit(
         root / "migrations/versions/r2.py", "SELECT 100, min(id) FROM parents", "VALUES (100, NULL)"
     )
-    run = check("--database-url", postgres_url, "--roundtrip", "--format", "json", *LOOSE)
+    run = check(*target(request, engine), "--roundtrip", "--format", "json", *LOOSE)
     assert notes(run) == [], run.out
     assert [(f["code"], f["path"], f["line"]) for f in run.findings] == [
-        ("AG903", third, line_of(root / third, "op.alter_column("))
+        ("AG903", third, made_not_null(root / third, engine))
     ]
     assert run.code == 1
 

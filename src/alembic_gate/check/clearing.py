@@ -13,20 +13,26 @@ other in a cycle (and those they reference) go together, in one statement on Pos
 seeding's rows letting go of each other first (their nullable columns NULL), deferred
 to the commit on SQLite: no TRUNCATE, which would need CASCADE into tables that hold
 no seeding rows, and foreign keys checked, so that no row of a revision's is left
-referencing a row that is gone. What fails is rolled back and
+referencing a row that is gone. On SQLite they are turned on for this connection while
+it clears (as they were afterwards), and checked again with PRAGMA foreign_key_check
+before and after the deletions: SQLite's own check counts violations, and deleting a
+row that referenced nothing already (seeding's rows are written with foreign keys off)
+takes one off the count, hiding one the deletion made. What fails is rolled back and
 reported with the database's message; it never passes unsaid. So is a deletion that an
 ON DELETE CASCADE carries into rows not known to be seeding's (the rows the tables
 referencing the cleared ones hold, counted before and after): rolled back, those rows and
-seeding's stay. (SQLite's connection here leaves foreign keys off: nothing cascades.)
+seeding's stay.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 
 from alembic_gate.check import made_up, rows, seed
 from alembic_gate.check.seed import TableKey, shown
@@ -41,6 +47,28 @@ def clear(conn: Connection, known: Mapping[TableKey, Known]) -> list[tuple[list[
     """Delete seeding's rows of the tables in `known`. Returns what was left, with why:
     (tables, reason)."""
     run = rows.raw(conn.connection.dbapi_connection)
+    with _foreign_keys_on(run, conn.dialect):
+        return _clear(conn, run, known)
+
+
+@contextmanager
+def _foreign_keys_on(run: rows.Run, dialect: Dialect) -> Iterator[None]:
+    """SQLite checks foreign keys (and carries out ON DELETE CASCADE) only on a connection
+    that turned them on, outside a transaction; as it was again afterwards."""
+    if dialect.name != "sqlite":
+        yield
+        return
+    [(was,)] = run("PRAGMA foreign_keys")
+    run("PRAGMA foreign_keys = ON")
+    try:
+        yield
+    finally:
+        run(f"PRAGMA foreign_keys = {'ON' if was else 'OFF'}")
+
+
+def _clear(
+    conn: Connection, run: rows.Run, known: Mapping[TableKey, Known]
+) -> list[tuple[list[TableKey], str]]:
     dialect = conn.dialect
     existing = rows.tables(run, dialect)
     left: list[tuple[list[TableKey], str]] = []
@@ -63,7 +91,8 @@ def clear(conn: Connection, known: Mapping[TableKey, Known]) -> list[tuple[list[
         nulling = [_nulling(conn, known[key]) for key in unit]
         kept = {key for tables, _ in left for key in tables}
         watch = _watched(unit, known, edges, kept)
-        failure = _delete(conn, [deletions[key] for key in unit], nulling, watch)
+        checked = sorted(_reached(unit, edges), key=str) if dialect.name == "sqlite" else []
+        failure = _delete(conn, [deletions[key] for key in unit], nulling, watch, checked)
         if failure is not None:
             left.append((unit, failure))
     return left
@@ -102,14 +131,8 @@ def _watched(
     seeding's own, where known by key, in `unit`'s tables and in those whose rows stayed
     (`kept`); none elsewhere (the tables cleared before hold the revisions' rows alone).
     A table whose rows are all seeding's (cleared wholly) is not watched."""
-    reached = set(unit)
-    grown = True
-    while grown:
-        children = {child for child, parent in edges if parent in reached}
-        grown = not children <= reached
-        reached |= children
     watch: dict[TableKey, int] = {}
-    for key in sorted(reached, key=str):
+    for key in sorted(_reached(unit, edges), key=str):
         mine = key in unit or key in kept
         made = known.get(key) if mine else None
         if isinstance(made, made_up.Rows):
@@ -117,6 +140,17 @@ def _watched(
         elif made != ALL and key not in unit:
             watch[key] = 0
     return watch
+
+
+def _reached(unit: list[TableKey], edges: set[tuple[TableKey, TableKey]]) -> set[TableKey]:
+    """`unit`'s tables and those referencing them, however indirectly."""
+    reached = set(unit)
+    grown = True
+    while grown:
+        children = {child for child, parent in edges if parent in reached}
+        grown = not children <= reached
+        reached |= children
+    return reached
 
 
 class _Cascaded(Exception):
@@ -155,22 +189,56 @@ def _delete(
     statements: list[str],
     nulling: list[str | None],
     watch: Mapping[TableKey, int],
+    checked: list[TableKey],
 ) -> str | None:
     """Run the deletions of one table, or of tables in a foreign key cycle, in one
     transaction: None when done, else the database's message, or what else they deleted
-    (rows of the tables in `watch` beyond seeding's), rolled back."""
+    (rows of the tables in `watch` beyond seeding's), or the rows of `checked`'s tables
+    they left referencing a row that is gone (SQLite), rolled back."""
     try:
         with conn.begin():
             before = _counts(conn, watch)
+            broken = _broken(conn, checked)
             _deletions(conn, statements, nulling)
             lost = _lost(before, _counts(conn, watch), watch)
             if lost:
                 raise _Cascaded(lost)
+            dangling = _dangling(broken, _broken(conn, checked))
+            if dangling:
+                raise _Cascaded(dangling)
     except _Cascaded as cascaded:
         return str(cascaded)
     except sa_exc.DBAPIError as exc:
         return one_line(exc.orig or exc)
     return None
+
+
+def _broken(conn: Connection, tables: list[TableKey]) -> Counter[tuple[Any, ...]]:
+    """SQLite: the rows of `tables` whose foreign keys reference a row that is not there.
+    Its own check of a deletion counts violations made and mended: deleting a row that
+    referenced nothing (as seeding's made-up rows may, written with foreign keys off)
+    hides one that leaves a revision's row referencing a deleted one."""
+    preparer = conn.dialect.identifier_preparer
+    found: Counter[tuple[Any, ...]] = Counter()
+    for schema, name in tables:
+        prefix = f"{preparer.quote_schema(schema)}." if schema else ""
+        pragma = f"PRAGMA {prefix}foreign_key_check({preparer.quote(name)})"
+        found.update((schema, *row[:3]) for row in _run(conn, pragma).all())
+    return found
+
+
+def _dangling(before: Counter[tuple[Any, ...]], after: Counter[tuple[Any, ...]]) -> str:
+    """The rows the deletions left referencing a row that is gone, said; "" when none."""
+    by_table: Counter[TableKey] = Counter()
+    for (schema, name, *_), count in (after - before).items():
+        by_table[(schema, name)] += count
+    said = [
+        f"{n} row{'s' if n > 1 else ''} of {shown(key)}"
+        for key, n in sorted(by_table.items(), key=lambda item: str(item[0]))
+    ]
+    if not said:
+        return ""
+    return f"deleting them would leave {' and '.join(said)} referencing rows that are gone"
 
 
 def _deletions(conn: Connection, statements: list[str], nulling: list[str | None]) -> None:
