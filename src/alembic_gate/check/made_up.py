@@ -43,8 +43,9 @@ _SQLSTATES = {"23503": "foreign key", "23505": "unique", "23514": "check"}
 _ERRNOS = {1452: "foreign key", 1062: "unique", 3819: "check", 4025: "check"}
 _SQLITE = re.compile(r"^(FOREIGN KEY|UNIQUE|CHECK) constraint failed", re.IGNORECASE)
 
-_NAME = r'(?:"(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][\w$]*)'
-_QUALIFIED = rf"({_NAME}(?:\s*\.\s*{_NAME})?)"
+# An SQL name, bare or quoted ("", ``, []); check.renames reads names with it too.
+NAME = r'(?:"(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][\w$]*)'
+_QUALIFIED = rf"({NAME}(?:\s*\.\s*{NAME})?)"
 _ALTER_ADD = re.compile(
     rf"^\s*ALTER\s+TABLE\s+(?:ONLY\s+)?(?:IF\s+EXISTS\s+)?{_QUALIFIED}\s+(?:ADD\s+"
     r"(?:CONSTRAINT\s+\S+\s+)?(?:FOREIGN|UNIQUE|PRIMARY|CHECK)|VALIDATE\s+CONSTRAINT)\b",
@@ -52,7 +53,7 @@ _ALTER_ADD = re.compile(
 )
 _UNIQUE_INDEX = re.compile(
     r"^\s*CREATE\s+UNIQUE\s+INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"
-    rf"(?:{_NAME}\s+)?ON\s+(?:ONLY\s+)?{_QUALIFIED}",
+    rf"(?:{NAME}\s+)?ON\s+(?:ONLY\s+)?{_QUALIFIED}",
     re.IGNORECASE,
 )
 # A batch's copy of a table into the new one (SQLite; recreate="always" elsewhere).
@@ -165,7 +166,7 @@ _SET_ENDS = frozenset({"where", "from", "returning", "order", "limit"})
 # What joins the tables of a multi-table UPDATE (MySQL, MariaDB).
 _JOINS = frozenset({"join", "inner", "cross", "left", "right", "outer", "natural", "straight_join"})
 # A SET item's column: the table (or alias) before it, if any (a schema before that).
-_TARGET = re.compile(rf"^(?:{_NAME}\s*\.\s*)*?(?:({_NAME})\s*\.\s*)?({_NAME})$")
+_TARGET = re.compile(rf"^(?:{NAME}\s*\.\s*)*?(?:({NAME})\s*\.\s*)?({NAME})$")
 
 
 def updated_columns(statement: str) -> dict[str, set[str]] | None:
@@ -242,7 +243,7 @@ def _references(tokens: list[str]) -> dict[str, str] | None:
             at += 1
             while at < len(tokens) and tokens[at] != "," and tokens[at].lower() not in _JOINS:
                 at += 1
-        elif factor and re.fullmatch(_NAME, tokens[at]):
+        elif factor and re.fullmatch(NAME, tokens[at]):
             while at + 2 < len(tokens) and tokens[at + 1] == ".":
                 at += 2
             table = _last(tokens[at])
@@ -253,7 +254,7 @@ def _references(tokens: list[str]) -> dict[str, str] | None:
             if at < len(tokens) and tokens[at].lower() == "as":
                 at += 1
             alias = tokens[at] if at < len(tokens) else ""
-            if re.fullmatch(_NAME, alias) and alias.lower() not in _JOINS | {"on", "using"}:
+            if re.fullmatch(NAME, alias) and alias.lower() not in _JOINS | {"on", "using"}:
                 tables[_last(alias)] = table
                 at += 1
             factor = False

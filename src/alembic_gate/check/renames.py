@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import re
 
-from alembic_gate.check.made_up import TEMPORARY
+from alembic_gate.check.made_up import NAME, TEMPORARY
 
-_NAME = r'(?:"(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][\w$]*)'
-_QUALIFIED = rf"{_NAME}(?:\s*\.\s*{_NAME})?"
+_QUALIFIED = rf"{NAME}(?:\s*\.\s*{NAME})?"
 _ALTER = re.compile(
     rf"^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?({_QUALIFIED})\s+RENAME\s+"
     rf"(?:(?:TO|AS)\s+)?({_QUALIFIED})\s*;?\s*$",
@@ -50,7 +49,7 @@ def renamed(statement: str) -> list[tuple[Name, Name]]:
 
 
 def _split(qualified: str) -> Name:
-    parts = [part.strip() for part in re.findall(_NAME, qualified)]
+    parts = [part.strip() for part in re.findall(NAME, qualified)]
     quoted = parts[-1][:1] in '"`['
     names = [part[1:-1] if part[:1] in '"`[' else part for part in parts]
     return (names[0] if len(names) > 1 else None), names[-1], quoted
