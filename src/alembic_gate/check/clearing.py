@@ -91,7 +91,7 @@ def _clear(
         nulling = [_nulling(conn, known[key]) for key in unit]
         kept = {key for tables, _ in left for key in tables}
         watch = _watched(unit, known, edges, kept)
-        checked = sorted(_reached(unit, edges), key=str) if dialect.name == "sqlite" else []
+        checked = sorted(rows.referencing(unit, edges), key=str) if dialect.name == "sqlite" else []
         failure = _delete(conn, [deletions[key] for key in unit], nulling, watch, checked)
         if failure is not None:
             left.append((unit, failure))
@@ -132,7 +132,7 @@ def _watched(
     (`kept`); none elsewhere (the tables cleared before hold the revisions' rows alone).
     A table whose rows are all seeding's (cleared wholly) is not watched."""
     watch: dict[TableKey, int] = {}
-    for key in sorted(_reached(unit, edges), key=str):
+    for key in sorted(rows.referencing(unit, edges), key=str):
         mine = key in unit or key in kept
         made = known.get(key) if mine else None
         if isinstance(made, made_up.Rows):
@@ -140,17 +140,6 @@ def _watched(
         elif made != ALL and key not in unit:
             watch[key] = 0
     return watch
-
-
-def _reached(unit: list[TableKey], edges: set[tuple[TableKey, TableKey]]) -> set[TableKey]:
-    """`unit`'s tables and those referencing them, however indirectly."""
-    reached = set(unit)
-    grown = True
-    while grown:
-        children = {child for child, parent in edges if parent in reached}
-        grown = not children <= reached
-        reached |= children
-    return reached
 
 
 class _Cascaded(Exception):

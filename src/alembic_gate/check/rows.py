@@ -109,15 +109,7 @@ def empty(
     edges = references(run, dialect)
     existing = tables(run, dialect)
     wanted = {key for key in targets if key in existing}
-    grown = True
-    while grown:
-        children = {
-            child
-            for child, parent in edges
-            if parent in wanted and child in existing and child in mine
-        }
-        grown = not children <= wanted
-        wanted |= children
+    wanted = referencing(wanted, edges, within={key for key in existing if key in mine})
     order = children_first(wanted, edges)
     if dialect.name in {"mysql", "mariadb"}:
         run("SET FOREIGN_KEY_CHECKS = 0")
@@ -134,6 +126,26 @@ def empty(
         for key in order + sorted(wanted - set(order), key=str):
             run(f"DELETE FROM {quote(dialect, key)}")
     return order
+
+
+def referencing(
+    keys: Iterable[TableKey],
+    edges: set[tuple[TableKey, TableKey]],
+    within: Collection[TableKey] | None = None,
+) -> set[TableKey]:
+    """`keys` and the tables whose foreign keys point at them, however indirectly
+    (through tables of `within` only, when given)."""
+    reached = set(keys)
+    grown = True
+    while grown:
+        children = {
+            child
+            for child, parent in edges
+            if parent in reached and (within is None or child in within)
+        }
+        grown = not children <= reached
+        reached |= children
+    return reached
 
 
 def children_first(
