@@ -410,8 +410,18 @@ def counted_by_the_server(root: Path, alter: str) -> None:
         # a sequence of its own, not owned by the column: only the default names it
         "CREATE SEQUENCE IF NOT EXISTS team_ids; ALTER TABLE teams ALTER COLUMN id SET DEFAULT "
         "nextval('team_ids')",
+        # counting down from -1: seeding's ids 1-3 are out of its way, and no setval
+        # of a largest key past its bounds may refuse seeding's rows
+        "CREATE SEQUENCE IF NOT EXISTS team_ids INCREMENT BY -1; ALTER TABLE teams ALTER "
+        "COLUMN id SET DEFAULT nextval('team_ids')",
+        # counting down from 3: seeding's ids are in its way, it moves below them
+        "CREATE SEQUENCE IF NOT EXISTS team_ids INCREMENT BY -1 START WITH 3 MAXVALUE 3; "
+        "ALTER TABLE teams ALTER COLUMN id SET DEFAULT nextval('team_ids')",
+        # counting up by 10: moves past seeding's largest id
+        "CREATE SEQUENCE IF NOT EXISTS team_ids INCREMENT BY 10; ALTER TABLE teams ALTER "
+        "COLUMN id SET DEFAULT nextval('team_ids')",
     ],
-    ids=["identity", "default"],
+    ids=["identity", "default", "descending", "descending-into", "by-ten"],
 )
 def test_postgres_seeded_keys_move_the_identity_past_them(
     project: Project, check: Check, postgres_url: str, alter: str

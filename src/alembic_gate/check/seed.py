@@ -702,22 +702,52 @@ _SEQUENCE = sa.text(
 
 
 def _setval(conn: Connection, table: str, name: str, quoted: str) -> None:
-    """The sequence behind `table`.`name` set to the largest value the column holds,
-    unless it is past that already."""
+    """The sequence behind `table`.`name` moved past the keys the column holds, in the
+    direction it counts: to the largest for one that counts up, the smallest for one that
+    counts down; left alone where its next value is past them already, or where its
+    bounds leave no room beyond them (setval would refuse)."""
     params = {"table": table, "column": name}
     sequence = conn.execute(_SEQUENCE, params, execution_options=OPTIONS)
     found = sequence.scalar()
     if found is None:
         return
     # (the name as regclass prints it: quoted where it needs to be)
-    state = f"SELECT (SELECT max({quoted}) FROM {table}), last_value, is_called FROM {found}"
-    largest, last, called = conn.execute(sa.text(state), execution_options=OPTIONS).one()
-    if largest is not None and largest >= last + (1 if called else 0):
+    state = sa.text(
+        f"SELECT (SELECT max({quoted}) FROM {table}), (SELECT min({quoted}) FROM {table}), "
+        f"s.last_value, s.is_called, p.seqincrement, p.seqmin, p.seqmax FROM {found} s "
+        "JOIN pg_sequence p ON p.seqrelid = CAST(:sequence AS regclass)"
+    )
+    read = conn.execute(state, {"sequence": found}, execution_options=OPTIONS).one()
+    value = _past_keys(*read)
+    if value is not None:
         conn.execute(
             sa.text("SELECT setval(CAST(:sequence AS regclass), :value)"),
-            {"sequence": found, "value": largest},
+            {"sequence": found, "value": value},
             execution_options=OPTIONS,
         )
+
+
+def _past_keys(
+    largest: int | None,
+    smallest: int | None,
+    last: int,
+    called: bool,
+    step: int,
+    lowest: int,
+    highest: int,
+) -> int | None:
+    """The value to set a sequence to so that its next one is past the column's keys,
+    or None where it is past them already (or cannot be moved there)."""
+    upcoming = last + step if called else last
+    if step > 0:
+        key = largest
+        ahead = key is not None and key >= upcoming
+    else:
+        key = smallest
+        ahead = key is not None and key <= upcoming
+    if key is None or not ahead or not lowest <= key <= highest:
+        return None
+    return key
 
 
 def fill(table: sa.Table, conn: Connection, parent_values: ParentValues) -> tuple[int, str]:
