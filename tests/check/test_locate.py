@@ -285,6 +285,48 @@ def test_a_column_of_a_mixins_declared_attr_is_placed_in_the_mixin(
     assert place == ("models.py", line_of(models, "def nickname"))
 
 
+POSTS_REVISION = "migrations/versions/7a3d5e8c2f40_create_posts.py"
+FOREIGN_KEY = "foreign key on posts(user_id) referring to users"
+# posts.user_id written over lines, its ForeignKey(...) not on the first one.
+MAPPED_USER_ID = """    user_id: Mapped[int] = mapped_column(
+        Integer,
+        ForeignKey("users.id"),
+    )
+"""
+CORE_USER_ID = """    Column(
+        "user_id",
+        Integer,
+        ForeignKey("users.id"),
+        nullable=False,
+    ),
+"""
+
+
+@pytest.mark.parametrize("form", ["mapped_column", "Column"])
+def test_a_columns_foreign_key_is_placed_at_its_foreign_key_call(
+    project: Project, check: Check, form: str
+) -> None:
+    """Not the column's first line: the `ForeignKey(` the database lacks."""
+    root = project("generic")
+    models = root / "models.py"
+    edit(root / POSTS_REVISION, '        sa.ForeignKeyConstraint(["user_id"], ["users.id"]),\n', "")
+    if form == "Column":
+        models.write_text(CORE, encoding="utf-8")
+        edit(
+            models, '    Column("user_id", ForeignKey("users.id"), nullable=False),\n', CORE_USER_ID
+        )
+    else:
+        edit(models, "import ForeignKey, String", "import ForeignKey, Integer, String")
+        edit(
+            models,
+            '    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))\n',
+            MAPPED_USER_ID,
+        )
+    run = check("--db", "sqlite", "--format", "json")
+    found = {message.split(" is ")[0]: place for message, place in _places(run).items()}
+    assert found[FOREIGN_KEY] == ("models.py", line_of(models, 'ForeignKey("users.id")'))
+
+
 def test_a_create_table_without_schema_is_not_another_schemas_table(tmp_path: Path) -> None:
     """audit.items was created by the older revision naming its schema; the newer one
     creates the default schema's items."""

@@ -5,14 +5,15 @@ SQLAlchemy keeps no line for an `Index(...)`, a `UniqueConstraint(...)` or a col
 is written, found in the source of the classes (and their mixins) or the Core `Table(...)`
 that holds the table: the call of that kind with that name; else the one of those columns
 (written inside the class or Table, or after it naming the class: `Index("ix", User.email)`);
-else, for one column, the `index=True` / `unique=True` of that column.
+else, for one column, the `index=True` / `unique=True` of that column, or for a
+foreign key its `ForeignKey(...)` argument.
 """
 
 from __future__ import annotations
 
 import ast
 import inspect
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from functools import cache
 from typing import Any
 
@@ -66,9 +67,15 @@ def declaration(
     if found is not None or len(columns) != 1:
         return found
     column = models.column(table, schema, columns[0])
-    words = ("index", "unique") if kind == "add_index" else ("unique",)
-    line = keyword_line(column[0], column[1], words) if column else None
-    return (column[0], line) if column and line else None
+    if column is None:
+        return None
+    path, line = column
+    if kind == "add_fk":
+        found_line = foreign_key_line(path, line, _targets(item))
+    else:
+        words = ("index", "unique") if kind == "add_index" else ("unique",)
+        found_line = keyword_line(path, line, words)
+    return (path, found_line) if found_line else None
 
 
 def spans(models: Models, table: str, schema: str | None) -> Iterator[Span]:
@@ -116,24 +123,57 @@ def _belongs(item: Declaration, span: Span) -> bool:
 def keyword_line(path: str, line: int, keywords: Iterable[str]) -> int | None:
     """The line of the first of `keywords` set to True in the column declared at `line`
     (`index=True` on the third line of a column written over five)."""
-    module = tree(path)
-    if module is None:
-        return None
     wanted = tuple(keywords)
-    calls = [
-        node
-        for node in ast.walk(module)
-        if isinstance(node, ast.Call)
-        and called_name(node) in COLUMN_CALLS
-        and node.lineno <= line <= (node.end_lineno or node.lineno)
-    ]
-    for call in sorted(calls, key=lambda node: (node.end_lineno or 0) - node.lineno):
+    for call in _column_calls(path, line):
         for word in wanted:
             for keyword in call.keywords:
                 value = keyword.value
                 if keyword.arg == word and isinstance(value, ast.Constant) and value.value is True:
                     return keyword.lineno
     return None
+
+
+def foreign_key_line(path: str, line: int, targets: Collection[str]) -> int | None:
+    """The line of the `ForeignKey(...)` argument of the column declared at `line`: the
+    one naming one of `targets` ("users.id") as written, else its first."""
+    for call in _column_calls(path, line):
+        keys = [
+            arg
+            for arg in call.args
+            if isinstance(arg, ast.Call) and called_name(arg) == "ForeignKey"
+        ]
+        named = [key for key in keys if key.args and _string(key.args[0]) in targets]
+        if named or keys:
+            return (named or keys)[0].lineno
+    return None
+
+
+def _column_calls(path: str, line: int) -> list[ast.Call]:
+    """The column calls (`Column(...)`, `mapped_column(...)`) written over `line`, the
+    innermost first; none when the file does not parse."""
+    module = tree(path)
+    calls = [
+        node
+        for node in ast.walk(module or ast.Module([], []))
+        if isinstance(node, ast.Call)
+        and called_name(node) in COLUMN_CALLS
+        and node.lineno <= line <= (node.end_lineno or node.lineno)
+    ]
+    return sorted(calls, key=lambda node: (node.end_lineno or 0) - node.lineno)
+
+
+def _targets(item: Any) -> frozenset[str]:
+    """The columns a foreign key constraint refers to, as its `ForeignKey(...)` names
+    them ("users.id")."""
+    return frozenset(
+        str(target)
+        for element in getattr(item, "elements", ())
+        if isinstance(target := getattr(element, "target_fullname", None), str)
+    )
+
+
+def _string(node: ast.expr) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
 @cache
