@@ -107,6 +107,18 @@ def test_an_index_or_constraint_is_placed_at_its_declaration(
     }
 
 
+def _installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, models: str) -> Path:
+    """A package `name` installed in a site-packages folder outside the project (on
+    PYTHONPATH, which check's worker inherits), its `models` as `name/models.py`."""
+    package = tmp_path / "venv/lib/python3/site-packages" / name
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "models.py").write_text(models, encoding="utf-8")
+    paths = [str(package.parent), *filter(None, [os.environ.get("PYTHONPATH")])]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
+    return package
+
+
 SITE_MODELS = '''"""Models of an installed package."""
 
 from sqlalchemy import String
@@ -133,12 +145,7 @@ def test_models_of_an_installed_package_are_placed_at_the_projects_import(
     """A path outside the project is no place for a finding (SARIF and GitLab need one in
     the project): the env.py line that imports the models, the package's file named."""
     root = project("generic")
-    package = tmp_path / "venv/lib/python3/site-packages/shopmodels"
-    package.mkdir(parents=True)
-    (package / "__init__.py").write_text("", encoding="utf-8")
-    (package / "models.py").write_text(SITE_MODELS, encoding="utf-8")
-    paths = [str(package.parent), *filter(None, [os.environ.get("PYTHONPATH")])]
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
+    package = _installed(tmp_path, monkeypatch, "shopmodels", SITE_MODELS)
     env_py = root / "migrations/env.py"
     edit(env_py, "from models import Base\n", "from shopmodels.models import Base\n")
     run = check("--db", "sqlite", "--format", "json")
@@ -150,6 +157,37 @@ def test_models_of_an_installed_package_are_placed_at_the_projects_import(
     where = f"(declared in shopmodels/models.py:{line}, outside the project)"
     assert found[f"{nickname} {where}"] == place
     assert not [path for path, _ in found.values() if path.startswith("/")]
+
+
+SITE_MIXIN = '''"""Columns an installed package gives the project's models."""
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+class Nicknamed:
+    nickname: Mapped[str | None] = mapped_column(String(40))
+'''
+
+
+def test_a_column_of_an_installed_mixin_is_placed_at_the_projects_class(
+    project: Project, check: Check, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not the project's import of the package: the class whose table lacks the column,
+    the mixin's file named."""
+    root = project("drift")
+    package = _installed(tmp_path, monkeypatch, "shopmixins", SITE_MIXIN)
+    models = root / "models.py"
+    edit(models, "\nclass Base(", "from shopmixins.models import Nicknamed\n\n\nclass Base(")
+    edit(models, "class User(Base):", "class User(Nicknamed, Base):")
+    edit(models, "    nickname: Mapped[str | None] = mapped_column(String(40))\n", "")
+    run = check("--db", "sqlite", "--format", "json")
+    line = line_of(package / "models.py", "nickname:")
+    nickname = (
+        "column users.nickname is in the models but not in the migrated database "
+        f"(declared in shopmixins/models.py:{line}, outside the project)"
+    )
+    assert _places(run)[nickname] == ("models.py", line_of(models, "class User("))
 
 
 @pytest.mark.parametrize("database", DATABASES)

@@ -20,7 +20,13 @@ from alembic.operations import ops
 from alembic.runtime.migration import MigrationContext
 
 from alembic_gate.check import declared
-from alembic_gate.check.locate import Location, Models, created_in, table_created_at
+from alembic_gate.check.locate import (
+    Location,
+    Models,
+    TableName,
+    created_in,
+    table_created_at,
+)
 from alembic_gate.check.protocol import RawFinding
 from alembic_gate.shared import drivers
 
@@ -81,10 +87,13 @@ class Describer:
         # Revision files, newest first: where a table that is not in the models came from.
         self.revisions = revisions
 
-    def inside(self, message: str, where: Location | None) -> tuple[str, Location | None]:
-        """A place in the project: one outside it (models of an installed package) is
-        named in the message, the finding placed at the project's line bringing it in."""
-        outside = self.models.outside(where) if where else None
+    def inside(
+        self, message: str, where: Location | None, table: TableName | None
+    ) -> tuple[str, Location | None]:
+        """A place in the project: one outside it (models or a mixin of an installed
+        package) is named in the message, the finding placed at the project's class
+        mapping `table`, else at the project's line bringing the package in."""
+        outside = self.models.outside(where, table) if where else None
         if outside is None:
             return message, where
         shown, line = outside
@@ -268,12 +277,27 @@ def findings(
         for index, (parent, op, diff) in enumerate(items):
             if index in added_for:  # a change: the removal, then the addition
                 _, new_op, new_diff = items[added_for[index]]
-                message, where = describer.inside(*describer.changed(diff, new_diff))
+                changed = describer.changed(diff, new_diff)
+                message, where = describer.inside(*changed, table_of(new_diff))
                 found.append(_finding(message, where, render([op, new_op], parent, context)))
             elif index not in paired:
-                message, where = describer.inside(*describer.describe(diff))
+                message, where = describer.inside(*describer.describe(diff), table_of(diff))
                 found.append(_finding(message, where, render([op], parent, context)))
     return found
+
+
+def table_of(diff: Any) -> TableName | None:
+    """The table (name, schema) a diff tuple (or list of them: one column's) is about."""
+    if isinstance(diff, list):
+        diff = diff[0] if diff else ()
+    if not isinstance(diff, tuple) or len(diff) < 2:
+        return None
+    kind = diff[0]
+    if kind in {"add_column", "remove_column"} or str(kind).startswith("modify_"):
+        return (diff[2], diff[1])
+    table = getattr(diff[1], "table", None) if kind in CONSTRAINT_DIFFS else diff[1]
+    name = getattr(table, "name", None)
+    return (name, getattr(table, "schema", None)) if isinstance(name, str) else None
 
 
 def _sqlites_own(op: ops.MigrateOperation, context: MigrationContext) -> bool:

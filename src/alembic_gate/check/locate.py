@@ -19,6 +19,8 @@ from typing import Any
 from alembic_gate.shared.records import record
 
 Location = tuple[str, int]
+# A table's name and schema (None: the default one).
+TableName = tuple[str, str | None]
 
 
 def real(path: str) -> str:
@@ -270,20 +272,35 @@ class Models:
         mapped = bool(self._mapped().get(_key(name, schema)))
         return self._core_table(name, schema, mapped=mapped)
 
-    def outside(self, where: Location) -> tuple[str, Location | None] | None:
-        """For a place outside the project (models of an installed package): how to name
-        it (`shopmodels/models.py:17`) and the project's line that brings it in; None for
-        a place in the project."""
+    def outside(
+        self, where: Location, table: TableName | None = None
+    ) -> tuple[str, Location | None] | None:
+        """For a place outside the project (models or a mixin of an installed package):
+        how to name it (`shopmodels/models.py:17`) and the project's line to put it at:
+        the project's class mapping `table` (the mixin's user), else the line that
+        brings the package in; None for a place in the project."""
         path, line = where
         if path in self.project:
             return None
         module = _module_of(path)
+        user = self._user(path, table) if table else None
         if module is None:
-            return f"{os.path.basename(path)}:{line}", self._target_line()
+            return f"{os.path.basename(path)}:{line}", user or self._target_line()
         shown = module.replace(".", "/") + (
             "/__init__.py" if path.endswith("__init__.py") else ".py"
         )
-        return f"{shown}:{line}", self._import_line(module) or self._target_line()
+        return f"{shown}:{line}", user or self._import_line(module) or self._target_line()
+
+    def _user(self, path: str, table: TableName) -> Location | None:
+        """The class statement of a project class mapping `table`: one with a base
+        written in `path` (the mixin) before another."""
+        found = []
+        for cls in self.classes(*table):
+            source = _class_source(cls)
+            if source is not None and source[0] in self.project:
+                uses = any(_source_file(base) == path for base in cls.__mro__[1:])
+                found.append((not uses, source))
+        return min(found)[1] if found else None
 
     def _import_line(self, module: str) -> Location | None:
         """The first import of `module` (or of a package holding it) in env.py, else in
@@ -448,6 +465,14 @@ def _all_mappers() -> list[Any]:
     except (ImportError, AttributeError):
         return []
     return [mapper for reg in registries for mapper in reg.mappers]
+
+
+def _source_file(cls: type[Any]) -> str | None:
+    try:
+        path = inspect.getsourcefile(cls)
+    except (OSError, TypeError):
+        return None
+    return real(path) if path else None
 
 
 def _class_source(cls: type[Any]) -> Location | None:
