@@ -365,6 +365,46 @@ def test_a_columns_foreign_key_is_placed_at_its_foreign_key_call(
     assert found[FOREIGN_KEY] == ("models.py", line_of(models, 'ForeignKey("users.id")'))
 
 
+# posts.user_id given by a mixin's @declared_attr (SQLAlchemy 1.4's form for a foreign key
+# on a mixin), its ForeignKey(...) and index=True inside the column the method returns.
+OWNED = """
+
+class Owned:
+    \"\"\"The column of everything a user owns.\"\"\"
+
+    @declared_attr
+    def user_id(cls):
+        return Column(
+            Integer,
+            ForeignKey("users.id"),
+            index=True,
+            nullable=False,
+        )
+
+"""
+
+
+def test_a_declared_attrs_foreign_key_and_index_are_placed_in_its_column(
+    project: Project, check: Check
+) -> None:
+    """Not the method's `def` line: the `ForeignKey(` and `index=True` of the `Column(`
+    it returns."""
+    root = project("generic")
+    models = root / "models.py"
+    edit(root / POSTS_REVISION, '        sa.ForeignKeyConstraint(["user_id"], ["users.id"]),\n', "")
+    edit(models, "import ForeignKey, String", "import Column, ForeignKey, Integer, String")
+    edit(models, "mapped_column\n", "mapped_column, declared_attr\n")
+    edit(models, "\nclass Post(Base):", OWNED + "class Post(Owned, Base):")
+    edit(models, '    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))\n', "")
+    run = check("--db", "sqlite", "--format", "json")
+    found = {message.split(" is ")[0]: place for message, place in _places(run).items()}
+    assert found[FOREIGN_KEY] == ("models.py", line_of(models, 'ForeignKey("users.id")'))
+    assert found["index ix_posts_user_id on posts(user_id)"] == (
+        "models.py",
+        line_of(models, "index=True,"),
+    )
+
+
 def test_a_create_table_without_schema_is_not_another_schemas_table(tmp_path: Path) -> None:
     """audit.items was created by the older revision naming its schema; the newer one
     creates the default schema's items."""

@@ -23,7 +23,7 @@ import consumers
 import pytest
 import sqlalchemy as sa
 
-from .conftest import PASSWORD, POSTGRES_IMAGE, PROJECTS, MysqldbScratch, Run, edit, tables
+from .conftest import PASSWORD, POSTGRES_IMAGE, PROJECTS, MysqldbScratch, Run, edit, line_of, tables
 from .test_check_servers import assert_stopped_at_its_line
 from .test_roundtrip import GUESTS, LOOSE, counted_by_the_server, drops_name
 
@@ -248,6 +248,40 @@ def test_sqlite_sequence_is_no_drift_with_sqlalchemy_14(
         conn.execute("DROP TABLE t")
     run = check("doctor", "--database-url", f"sqlite:///{left}", "--format", "json")
     assert run.codes() == ["AG804"], run.out + run.err
+
+
+OWNED = """class Owned:
+    @declared_attr
+    def user_id(cls):
+        return Column(
+            Integer,
+            ForeignKey("users.id"),
+            index=True,
+            nullable=False,
+        )
+
+
+class Post(Owned, Base):"""
+
+
+def test_a_declared_attrs_foreign_key_is_placed_in_its_column_with_sqlalchemy_14(
+    gate: Callable[[str], tuple[Path, Gate]],
+) -> None:
+    """A mixin's @declared_attr, 1.4's form for a foreign key on a mixin: its
+    `ForeignKey(` and `index=True`, not the method's `def` line."""
+    root, check = gate("sa14")
+    models = root / "models.py"
+    edit(models, "import declarative_base", "import declarative_base, declared_attr")
+    edit(models, "class Post(Base):", OWNED)
+    edit(models, '    user_id = Column(Integer, ForeignKey("users.id"), nullable=False)\n', "")
+    revision = root / "migrations/versions/7a3d5e8c2f40_create_posts.py"
+    edit(revision, '        sa.ForeignKeyConstraint(["user_id"], ["users.id"]),\n', "")
+    run = check("check", "--db", "sqlite", "--format", "json")
+    found = {f["message"].split(" is ")[0]: f["line"] for f in run.findings if f["code"] == "AG902"}
+    assert found == {
+        "foreign key on posts(user_id) referring to users": line_of(models, "ForeignKey("),
+        "index ix_posts_user_id on posts(user_id)": line_of(models, "index=True,"),
+    }, run.err
 
 
 @pytest.mark.postgres

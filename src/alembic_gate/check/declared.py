@@ -6,7 +6,8 @@ is written, found in the source of the classes (and their mixins) or the Core `T
 that holds the table: the call of that kind with that name; else the one of those columns
 (written inside the class or Table, or after it naming the class: `Index("ix", User.email)`);
 else, for one column, the `index=True` / `unique=True` of that column, or for a
-foreign key its `ForeignKey(...)` argument.
+foreign key its `ForeignKey(...)` argument (of a `@declared_attr` method's column: in the
+`Column(...)` / `mapped_column(...)` it returns).
 """
 
 from __future__ import annotations
@@ -136,30 +137,74 @@ def keyword_line(path: str, line: int, keywords: Iterable[str]) -> int | None:
 def foreign_key_line(path: str, line: int, targets: Collection[str]) -> int | None:
     """The line of the `ForeignKey(...)` argument of the column declared at `line`: the
     one naming one of `targets` ("users.id") as written, else its first."""
-    for call in _column_calls(path, line):
-        keys = [
-            arg
-            for arg in call.args
-            if isinstance(arg, ast.Call) and called_name(arg) == "ForeignKey"
-        ]
-        named = [key for key in keys if key.args and _string(key.args[0]) in targets]
-        if named or keys:
-            return (named or keys)[0].lineno
-    return None
+    keys = [
+        arg
+        for call in _column_calls(path, line)
+        for arg in call.args
+        if isinstance(arg, ast.Call) and called_name(arg) == "ForeignKey"
+    ]
+    named = [key for key in keys if key.args and _string(key.args[0]) in targets]
+    return (named or keys)[0].lineno if keys else None
 
 
 def _column_calls(path: str, line: int) -> list[ast.Call]:
     """The column calls (`Column(...)`, `mapped_column(...)`) written over `line`, the
-    innermost first; none when the file does not parse."""
-    module = tree(path)
+    innermost first, or for a `@declared_attr` method whose `def` is at `line`, the ones
+    it returns; none when the file does not parse."""
+    nodes = list(ast.walk(tree(path) or ast.Module([], [])))
     calls = [
         node
-        for node in ast.walk(module or ast.Module([], []))
+        for node in nodes
         if isinstance(node, ast.Call)
         and called_name(node) in COLUMN_CALLS
         and node.lineno <= line <= (node.end_lineno or node.lineno)
     ]
-    return sorted(calls, key=lambda node: (node.end_lineno or 0) - node.lineno)
+    returned = [
+        call
+        for node in nodes
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.lineno == line
+        for call in _returned_columns(node)
+    ]
+    return sorted(calls, key=lambda node: (node.end_lineno or 0) - node.lineno) + returned
+
+
+def _returned_columns(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.Call]:
+    """The column calls a method returns: `return Column(...)`, or the one assigned to
+    the name it returns (`column = mapped_column(...)` ... `return column`)."""
+    statements = list(_own_statements(function))
+    returned = [node.value for node in statements if isinstance(node, ast.Return) and node.value]
+    names = {value.id for value in returned if isinstance(value, ast.Name)}
+    assigned = [
+        node.value
+        for node in statements
+        if isinstance(node, ast.Assign | ast.AnnAssign)
+        and node.value is not None
+        and any(isinstance(t, ast.Name) and t.id in names for t in _assigned(node))
+    ]
+    return [
+        value
+        for value in returned + assigned
+        if isinstance(value, ast.Call) and called_name(value) in COLUMN_CALLS
+    ]
+
+
+def _own_statements(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:
+    """The statements of a function's body, also inside its `if`, `with` and `try`
+    blocks, not those of a function or class defined in it."""
+    pending: list[ast.AST] = list(function.body)
+    while pending:
+        node = pending.pop(0)
+        yield node
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            pending += [
+                child
+                for child in ast.iter_child_nodes(node)
+                if isinstance(child, ast.stmt | ast.excepthandler | ast.match_case)
+            ]
+
+
+def _assigned(statement: ast.Assign | ast.AnnAssign) -> list[ast.expr]:
+    return statement.targets if isinstance(statement, ast.Assign) else [statement.target]
 
 
 def _targets(item: Any) -> frozenset[str]:
