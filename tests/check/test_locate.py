@@ -405,6 +405,38 @@ def test_a_declared_attrs_foreign_key_and_index_are_placed_in_its_column(
     )
 
 
+# posts.user_id refers to users and to accounts, each ForeignKey(...) naming a class's
+# attribute; the database has the one to users only.
+ACCOUNT = """
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    number: Mapped[int] = mapped_column("id", primary_key=True)
+
+"""
+TWO_KEYS = """    user_id: Mapped[int] = mapped_column(
+        ForeignKey(User.id),
+        ForeignKey(Account.number),
+    )
+"""
+
+
+def test_a_foreign_key_naming_a_class_attribute_is_placed_at_its_own_call(
+    project: Project, check: Check
+) -> None:
+    """Of a column's several `ForeignKey(...)`, the one whose class's `__tablename__` and
+    column are the key's target, not the column's first."""
+    root = project("generic")
+    models = root / "models.py"
+    edit(models, "\nclass Post(Base):", ACCOUNT + "class Post(Base):")
+    edit(models, '    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))\n', TWO_KEYS)
+    run = check("--db", "sqlite", "--format", "json")
+    found = {message.split(" is ")[0]: place for message, place in _places(run).items()}
+    accounts = "foreign key on posts(user_id) referring to accounts"
+    assert found[accounts] == ("models.py", line_of(models, "ForeignKey(Account.number)"))
+
+
 def test_a_create_table_without_schema_is_not_another_schemas_table(tmp_path: Path) -> None:
     """audit.items was created by the older revision naming its schema; the newer one
     creates the default schema's items."""

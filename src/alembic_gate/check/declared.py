@@ -7,7 +7,8 @@ that holds the table: the call of that kind with that name; else the one of thos
 (written inside the class or Table, or after it naming the class: `Index("ix", User.email)`);
 else, for one column, the `index=True` / `unique=True` of that column, or for a
 foreign key its `ForeignKey(...)` argument (of a `@declared_attr` method's column: in the
-`Column(...)` / `mapped_column(...)` it returns).
+`Column(...)` / `mapped_column(...)` it returns): of several, the one referring to the
+key's table, as a string or as `User.id` of a class whose `__tablename__` the file says.
 """
 
 from __future__ import annotations
@@ -136,14 +137,15 @@ def keyword_line(path: str, line: int, keywords: Iterable[str]) -> int | None:
 
 def foreign_key_line(path: str, line: int, targets: Collection[str]) -> int | None:
     """The line of the `ForeignKey(...)` argument of the column declared at `line`: the
-    one naming one of `targets` ("users.id") as written, else its first."""
+    one referring to one of `targets` ("users.id", as a string or as `User.id` of a class
+    of the file whose `__tablename__` is "users"), else its first."""
     keys = [
         arg
         for call in _column_calls(path, line)
         for arg in call.args
         if isinstance(arg, ast.Call) and called_name(arg) == "ForeignKey"
     ]
-    named = [key for key in keys if key.args and _string(key.args[0]) in targets]
+    named = [key for key in keys if key.args and _referred(path, key.args[0]) in targets]
     return (named or keys)[0].lineno if keys else None
 
 
@@ -205,6 +207,89 @@ def _own_statements(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterato
 
 def _assigned(statement: ast.Assign | ast.AnnAssign) -> list[ast.expr]:
     return statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+
+
+def _referred(path: str, node: ast.expr) -> str | None:
+    """The column a `ForeignKey(...)` argument refers to, as its target's full name
+    ("users.id"): a string as written; for `User.id`, the table of `path`'s class `User`
+    and the column its attribute `id` names; None when the file does not say."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        table = _written_tables(path).get(node.value.id)
+        return table.target(node.attr) if table else None
+    return _string(node)
+
+
+@record(frozen=True)
+class WrittenTable:
+    """The table a class says it maps: `__tablename__`, with the `schema` its
+    `__table_args__` gives, and its attributes whose column has a name of its own."""
+
+    name: str
+    renamed: tuple[tuple[str, str], ...] = ()
+
+    def target(self, attribute: str) -> str:
+        return f"{self.name}.{dict(self.renamed).get(attribute, attribute)}"
+
+
+@cache
+def _written_tables(path: str) -> dict[str, WrittenTable]:
+    """The module-level classes of a file whose body names their table, by class name
+    (a name two classes take is left out: which one a key means is not written)."""
+    found: dict[str, WrittenTable | None] = {}
+    for node in (tree(path) or ast.Module([], [])).body:
+        if isinstance(node, ast.ClassDef):
+            found[node.name] = None if node.name in found else _written_table(node)
+    return {name: table for name, table in found.items() if table is not None}
+
+
+def _written_table(cls: ast.ClassDef) -> WrittenTable | None:
+    """What a class body says of its table; None where its name or schema is not a
+    literal."""
+    values: dict[str, ast.expr] = {}
+    renamed = []
+    for statement in cls.body:
+        if not isinstance(statement, ast.Assign | ast.AnnAssign) or statement.value is None:
+            continue
+        for target in _assigned(statement):
+            if isinstance(target, ast.Name):
+                values[target.id] = statement.value
+                column = _column_name_argument(statement.value)
+                if column is not None and column != target.id:
+                    renamed.append((target.id, column))
+    name = _string(values["__tablename__"]) if "__tablename__" in values else None
+    prefix = _schema_prefix(values.get("__table_args__"))
+    if name is None or prefix is None:
+        return None
+    return WrittenTable(prefix + name, tuple(renamed))
+
+
+def _column_name_argument(value: ast.expr) -> str | None:
+    """ "user_id" of `Column("user_id", ...)` / `mapped_column("user_id", ...)`."""
+    if isinstance(value, ast.Call) and called_name(value) in COLUMN_CALLS and value.args:
+        return _string(value.args[0])
+    return None
+
+
+def _schema_prefix(table_args: ast.expr | None) -> str | None:
+    """ "audit." where `__table_args__` gives schema "audit", "" where it gives none (it
+    is absent, or a tuple of constraints alone); None where it is not written as a
+    literal (a helper's result, a dict with `**others`)."""
+    if isinstance(table_args, ast.Tuple):
+        last = table_args.elts[-1] if table_args.elts else None
+        if not isinstance(last, ast.Dict):
+            return "" if last is None or isinstance(last, ast.Call) else None
+        table_args = last
+    if table_args is None:
+        return ""
+    if not isinstance(table_args, ast.Dict) or None in table_args.keys:
+        return None
+    for key, value in zip(table_args.keys, table_args.values, strict=True):
+        if key is not None and _string(key) == "schema":
+            if isinstance(value, ast.Constant) and value.value in (None, ""):
+                return ""
+            schema = _string(value)
+            return f"{schema}." if schema else None
+    return ""
 
 
 def _targets(item: Any) -> frozenset[str]:
