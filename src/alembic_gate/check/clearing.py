@@ -159,18 +159,10 @@ def _lost(
     before: Mapping[TableKey, int], after: Mapping[TableKey, int], watch: Mapping[TableKey, int]
 ) -> str:
     """What the deletions took beyond seeding's rows, said; "" when nothing."""
-    lost = {key: before[key] - after[key] - watch[key] for key in watch}
-    said = [
-        f"{n} row{'s' if n > 1 else ''} of {shown(key)}"
-        for key, n in sorted(lost.items(), key=lambda item: str(item[0]))
-        if n > 0
-    ]
+    said = _rows_of({key: before[key] - after[key] - watch[key] for key in watch})
     if not said:
         return ""
-    return (
-        f"by ON DELETE CASCADE, deleting them would also delete {' and '.join(said)} "
-        "not known to be seeding's"
-    )
+    return f"by ON DELETE CASCADE, deleting them would also delete {said} not known to be seeding's"
 
 
 def _delete(
@@ -221,13 +213,20 @@ def _dangling(before: Counter[tuple[Any, ...]], after: Counter[tuple[Any, ...]])
     by_table: Counter[TableKey] = Counter()
     for (schema, name, *_), count in (after - before).items():
         by_table[(schema, name)] += count
-    said = [
-        f"{n} row{'s' if n > 1 else ''} of {shown(key)}"
-        for key, n in sorted(by_table.items(), key=lambda item: str(item[0]))
-    ]
+    said = _rows_of(by_table)
     if not said:
         return ""
-    return f"deleting them would leave {' and '.join(said)} referencing rows that are gone"
+    return f"deleting them would leave {said} referencing rows that are gone"
+
+
+def _rows_of(counted: Mapping[TableKey, int]) -> str:
+    """The tables counted more than none, said: "1 row of kids and 2 rows of toys"."""
+    said = [
+        f"{n} row{'s' if n > 1 else ''} of {shown(key)}"
+        for key, n in sorted(counted.items(), key=lambda item: str(item[0]))
+        if n > 0
+    ]
+    return " and ".join(said)
 
 
 def _deletions(conn: Connection, statements: list[str], nulling: list[str | None]) -> None:
