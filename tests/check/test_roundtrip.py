@@ -324,6 +324,34 @@ def test_seeded_rows_a_revisions_row_cascades_from_stay(
     kept_parents(root, third, run, engine, CASCADED)
 
 
+SET_NULL_ENGINES = [
+    pytest.param("sqlite", "SET NULL"),
+    pytest.param("sqlite", "SET DEFAULT"),
+    pytest.param("postgres", "SET DEFAULT", marks=pytest.mark.postgres),
+    # (InnoDB refuses SET DEFAULT)
+    pytest.param("mariadb", "SET NULL", marks=pytest.mark.mariadb),
+]
+CHANGED = (
+    "by ON DELETE SET NULL or SET DEFAULT, deleting them would also change 1 row of kids "
+    "not known to be seeding's)"
+)
+
+
+@pytest.mark.parametrize(("engine", "action"), SET_NULL_ENGINES)
+def test_seeded_rows_a_revisions_row_would_be_set_null_by_stay(
+    project: Project, check: Check, request: pytest.FixtureRequest, engine: str, action: str
+) -> None:
+    """As above, kids' foreign key ON DELETE SET NULL (or SET DEFAULT, kids.parent_id
+    having no default: NULL too): deleting seeding's parents would rewrite the kid revision
+    2 inserted. They stay, and a note says why. Before, the kid's parent_id became NULL
+    without a word and the round trip went on as if nothing had changed."""
+    root = project("data")
+    third = cascade_history(root)
+    edit(root / "migrations/versions/r2.py", 'ondelete="CASCADE"', f'ondelete="{action}"')
+    run = check(*target(request, engine), "--roundtrip", "--format", "json", *LOOSE)
+    kept_parents(root, third, run, engine, CHANGED)
+
+
 def made_not_null(path: Path, engine: str) -> int:
     """The line revision 3's downgrade fails at: the batch's `with` where it copies the
     table (SQLite), else its alter_column."""
@@ -365,14 +393,24 @@ def kept_parents(root: Path, third: str, run: Run, engine: str, reason: str) -> 
     assert "not reported as AG903" in failed, failed
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("engine", "action"),
+    [
+        ("sqlite", "CASCADE"),
+        pytest.param("postgres", "CASCADE", marks=pytest.mark.postgres),
+        pytest.param("mariadb", "CASCADE", marks=pytest.mark.mariadb),
+        ("sqlite", "SET NULL"),
+    ],
+)
 def test_seeded_rows_no_revisions_row_cascades_from_go(
-    project: Project, check: Check, request: pytest.FixtureRequest, engine: str
+    project: Project, check: Check, request: pytest.FixtureRequest, engine: str, action: str
 ) -> None:
     """The kid revision 2 inserts has no parent: nothing of the revisions' goes with
-    seeding's parents, which are deleted; the downgrade fails on that kid: AG903."""
+    seeding's parents (or is changed by their deletion), which are deleted; the downgrade
+    fails on that kid: AG903."""
     root = project("data")
     third = cascade_history(root)
+    edit(root / "migrations/versions/r2.py", 'ondelete="CASCADE"', f'ondelete="{action}"')
     edit(
         root / "migrations/versions/r2.py", "SELECT 100, min(id) FROM parents", "VALUES (100, NULL)"
     )

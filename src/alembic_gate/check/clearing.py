@@ -20,8 +20,9 @@ row that referenced nothing already (seeding's rows are written with foreign key
 takes one off the count, hiding one the deletion made. What fails is rolled back and
 reported with the database's message; it never passes unsaid. So is a deletion that an
 ON DELETE CASCADE carries into rows not known to be seeding's (the rows the tables
-referencing the cleared ones hold, counted before and after): rolled back, those rows and
-seeding's stay.
+referencing the cleared ones hold, counted before and after), or whose ON DELETE SET NULL
+or SET DEFAULT changes such rows (their foreign key columns, read before and after):
+rolled back, those rows and seeding's stay.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Dialect
 
@@ -87,12 +90,14 @@ def _clear(
     rest = sorted(set(deletions) - set(order), key=str)
     if rest:
         units.append(rest)
+    inspector = sa.inspect(conn)  # (it reads nothing until asked, in a transaction)
     for unit in units:
         nulling = [_nulling(conn, known[key]) for key in unit]
         kept = {key for tables, _ in left for key in tables}
         watch = _watched(unit, known, edges, kept)
-        checked = sorted(rows.referencing(unit, edges), key=str) if dialect.name == "sqlite" else []
-        failure = _delete(conn, [deletions[key] for key in unit], nulling, watch, checked)
+        if dialect.name == "sqlite":
+            watch.checked = sorted(rows.referencing(unit, edges), key=str)
+        failure = _delete(conn, [deletions[key] for key in unit], nulling, watch, inspector)
         if failure is not None:
             left.append((unit, failure))
     return left
@@ -120,25 +125,38 @@ def _nulling(conn: Connection, known: Known) -> str | None:
     return known.nulling(conn.dialect, known.nullable)
 
 
+@dataclass
+class _Watch:
+    """What the deletions of one table (or of tables in a foreign key cycle) are held
+    against. `allowed`: the tables an ON DELETE action from them may reach (those
+    referencing them, however indirectly), with how many rows deleting seeding's may take
+    from each; `seeding`: seeding's own rows among them, known by key; `checked`: the
+    tables whose rows left referencing a row that is gone are counted (SQLite)."""
+
+    allowed: dict[TableKey, int] = field(default_factory=dict)
+    seeding: dict[TableKey, made_up.Rows] = field(default_factory=dict)
+    checked: list[TableKey] = field(default_factory=list)
+
+
 def _watched(
     unit: list[TableKey],
     known: Mapping[TableKey, Known],
     edges: set[tuple[TableKey, TableKey]],
     kept: set[TableKey],
-) -> dict[TableKey, int]:
-    """The tables an ON DELETE CASCADE from `unit`'s tables may reach (those referencing
-    them, however indirectly), with how many rows deleting seeding's may take from each:
-    seeding's own, where known by key, in `unit`'s tables and in those whose rows stayed
+) -> _Watch:
+    """The tables referencing `unit`'s, watched. Deleting may take (or change) seeding's
+    own rows, where known by key, in `unit`'s tables and in those whose rows stayed
     (`kept`); none elsewhere (the tables cleared before hold the revisions' rows alone).
     A table whose rows are all seeding's (cleared wholly) is not watched."""
-    watch: dict[TableKey, int] = {}
+    watch = _Watch()
     for key in sorted(rows.referencing(unit, edges), key=str):
         mine = key in unit or key in kept
         made = known.get(key) if mine else None
         if isinstance(made, made_up.Rows):
-            watch[key] = len(made.keys)
+            watch.allowed[key] = len(made.keys)
+            watch.seeding[key] = made
         elif made != ALL and key not in unit:
-            watch[key] = 0
+            watch.allowed[key] = 0
     return watch
 
 
@@ -169,29 +187,116 @@ def _delete(
     conn: Connection,
     statements: list[str],
     nulling: list[str | None],
-    watch: Mapping[TableKey, int],
-    checked: list[TableKey],
+    watch: _Watch,
+    inspector: Any,
 ) -> str | None:
     """Run the deletions of one table, or of tables in a foreign key cycle, in one
     transaction: None when done, else the database's message, or what else they deleted
-    (rows of the tables in `watch` beyond seeding's), or the rows of `checked`'s tables
-    they left referencing a row that is gone (SQLite), rolled back."""
+    or changed (rows of the watched tables beyond seeding's), or the rows of the checked
+    tables they left referencing a row that is gone (SQLite), rolled back."""
     try:
         with conn.begin():
-            before = _counts(conn, watch)
-            broken = _broken(conn, checked)
+            shapes = _shapes(inspector, watch)
+            before, pictured = _counts(conn, watch.allowed), _pictures(conn, shapes)
+            broken = _broken(conn, watch.checked)
             _deletions(conn, statements, nulling)
-            lost = _lost(before, _counts(conn, watch), watch)
-            if lost:
-                raise _Cascaded(lost)
-            dangling = _dangling(broken, _broken(conn, checked))
+            lost = _lost(before, _counts(conn, watch.allowed), watch.allowed)
+            changed = _changed(pictured, _pictures(conn, shapes))
+            if lost or changed:
+                raise _Cascaded("; ".join(said for said in (lost, changed) if said))
+            dangling = _dangling(broken, _broken(conn, watch.checked))
             if dangling:
                 raise _Cascaded(dangling)
     except _Cascaded as cascaded:
         return str(cascaded)
     except sa_exc.DBAPIError as exc:
         return one_line(exc.orig or exc)
+    except sa_exc.SQLAlchemyError as exc:  # reflection that cannot read a table's keys
+        return one_line(exc)
     return None
+
+
+@dataclass
+class _Shape:
+    """What is read of a watched table's rows: their key's columns (`names`) and foreign
+    key columns (`columns`: both), and the keys of seeding's rows, which are left out."""
+
+    names: list[str]
+    columns: list[str]
+    seeding: set[tuple[Any, ...]]
+
+
+def _shapes(inspector: Any, watch: _Watch) -> dict[TableKey, _Shape]:
+    """The watched tables that have foreign keys, and what is read of their rows: an ON
+    DELETE SET NULL or SET DEFAULT changes those columns of the rows referencing a
+    deleted row."""
+    shapes = {}
+    for key in watch.allowed:
+        foreign = [
+            column
+            for fk in inspector.get_foreign_keys(key[1], schema=key[0])
+            for column in fk["constrained_columns"]
+        ]
+        if not foreign:
+            continue
+        made = watch.seeding.get(key)
+        if made is not None:
+            names, seeding = list(made.names), {_hashable(k) for k in made.keys}
+        else:
+            pk = inspector.get_pk_constraint(key[1], schema=key[0])
+            names, seeding = list(pk.get("constrained_columns") or []), set()
+        columns = names + [c for c in dict.fromkeys(foreign) if c not in names]
+        shapes[key] = _Shape(names, columns, seeding)
+    return shapes
+
+
+def _pictures(
+    conn: Connection, shapes: Mapping[TableKey, _Shape]
+) -> dict[TableKey, Counter[tuple[Any, ...]]]:
+    """The key and foreign key values of each table's rows not known to be seeding's."""
+    quote = conn.dialect.identifier_preparer.quote
+    found = {}
+    for key, shape in shapes.items():
+        columns = ", ".join(quote(name) for name in shape.columns)
+        read = _run(conn, f"SELECT {columns} FROM {rows.quote(conn.dialect, key)}").all()
+        width = len(shape.names)
+        pictured = (_hashable(row) for row in read)
+        found[key] = Counter(row for row in pictured if row[:width] not in shape.seeding)
+    return found
+
+
+def _hashable(row: Any) -> tuple[Any, ...]:
+    """A row's values as a tuple that can be counted (a driver's memoryview as bytes,
+    anything else that cannot as its repr)."""
+    values = []
+    for value in row:
+        if isinstance(value, memoryview):
+            value = bytes(value)
+        try:
+            hash(value)
+        except TypeError:
+            value = repr(value)
+        values.append(value)
+    return tuple(values)
+
+
+def _changed(
+    before: Mapping[TableKey, Counter[tuple[Any, ...]]],
+    after: Mapping[TableKey, Counter[tuple[Any, ...]]],
+) -> str:
+    """The rows not known to be seeding's whose foreign key values the deletions changed
+    (those they deleted are _lost's), said; "" when none."""
+    counted = {
+        key: (before[key] - after[key]).total() - (before[key].total() - after[key].total())
+        for key in before
+    }
+    said = _rows_of(counted)
+    if not said:
+        return ""
+    return (
+        f"by ON DELETE SET NULL or SET DEFAULT, deleting them would also change {said} "
+        "not known to be seeding's"
+    )
 
 
 def _broken(conn: Connection, tables: list[TableKey]) -> Counter[tuple[Any, ...]]:
