@@ -1384,3 +1384,101 @@ def test_rows_a_revision_put_into_a_table_it_created_are_the_revisions(
         held = "rows earlier revisions inserted"
     assert f"held rows: codes ({held})" in run.findings[0]["message"], run.out
     assert run.code == 1
+
+
+# Revision 1 creates kinds and puts a row of its own into it, seen by seeding
+# (bulk_insert: seeding leaves the table as the revision filled it) or not (the DBAPI
+# cursor: seeding adds its rows beside it, keys 101-103).
+KINDS = (
+    '    kinds = op.create_table("kinds", sa.Column("id", sa.Integer, primary_key=True),\n'
+    '        sa.Column("name", sa.String(20)))\n'
+)
+KINDS_ROW = {
+    "bulk_insert": '    op.bulk_insert(kinds, [{"id": 100, "name": "a"}])',
+    "cursor": (
+        "    op.get_bind().connection.cursor().execute(\n"
+        "        \"INSERT INTO kinds (id, name) VALUES (100, 'a')\")"
+    ),
+}
+KINDS_ENGINES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def kinds_rows(url: str) -> list[tuple[int, str]]:
+    engine = sa.create_engine(url, poolclass=sa.NullPool)
+    try:
+        with engine.connect() as conn:
+            found = conn.exec_driver_sql("SELECT id, name FROM kinds ORDER BY id").all()
+            return [(int(row[0]), str(row[1])) for row in found]
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("how", list(KINDS_ROW))
+@pytest.mark.parametrize("engine", KINDS_ENGINES)
+def test_an_insert_that_meets_a_revisions_row_is_no_pass(
+    project: Project,
+    check: Check,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    engine: str,
+    how: str,
+) -> None:
+    """Revision 2 inserts a row whose key revision 1's row holds: it fails under
+    `alembic upgrade` too. The retry emptied kinds, the INSERT passed, and an INSERT of
+    constant rows passing on emptied tables was taken for one that met seeding's rows:
+    no finding, exit 0, and revision 1's row gone (before). Seeding's rows alone are
+    deleted first; it fails on the revision's row: AG904."""
+    root = project("data")
+    paths = history(
+        root, KINDS + KINDS_ROW[how], "    op.execute(\"INSERT INTO kinds VALUES (100, 'b')\")"
+    )
+    url = engine_url(engine, request, tmp_path)
+    run = check("--database-url", url, "--format", "json", "--ignore", "AG902,AG905,AG906,AG907")
+    assert found(run) == [("AG904", paths[1], at(root, paths[1], "op.execute("))], run.out
+    assert run.code == 1
+
+
+# The key of one of seeding's rows beside revision 1's: SQLite numbers them after the
+# largest key there (101-103), PostgreSQL's sequence from 1.
+SEEDINGS_KEY = {"sqlite": 101, "postgres": 1}
+
+
+@pytest.mark.parametrize("engine", KINDS_ENGINES)
+def test_an_insert_that_meets_seedings_row_keeps_the_revisions_rows(
+    project: Project, check: Check, request: pytest.FixtureRequest, tmp_path: Path, engine: str
+) -> None:
+    """Revision 2 inserts a row whose key one of seeding's rows holds, beside revision
+    1's row: no finding, as before, and revision 1's row stays (before, the retry emptied
+    kinds and took it with seeding's)."""
+    root = project("data")
+    key = SEEDINGS_KEY[engine]
+    insert = f"    op.execute(\"INSERT INTO kinds VALUES ({key}, 'b')\")"
+    history(root, KINDS + KINDS_ROW["cursor"], insert)
+    url = engine_url(engine, request, tmp_path)
+    run = check("--database-url", url, "--format", "json", "--ignore", "AG902,AG905,AG906,AG907")
+    assert (run.code, run.findings, notes(run)) == (0, [], []), run.out
+    assert {(key, "b"), (100, "a")} <= set(kinds_rows(url))
+
+
+def test_an_insert_on_rows_seeding_cannot_tell_apart_is_a_note(
+    project: Project, check: Check, tmp_path: Path
+) -> None:
+    """tags has no primary key: seeding's rows beside revision 1's cannot be told apart.
+    Revision 2's INSERT meets revision 1's row (it fails under `alembic upgrade` too) and
+    passes on the emptied table: which rows it met is not known, a note says so (before:
+    nothing, exit 0)."""
+    root = project("data")
+    tags = (
+        '    op.create_table("tags", sa.Column("name", sa.String(20), unique=True))\n'
+        "    op.get_bind().connection.cursor().execute(\"INSERT INTO tags VALUES ('a')\")"
+    )
+    paths = history(root, tags, "    op.execute(\"INSERT INTO tags VALUES ('a')\")")
+    url = f"sqlite:///{tmp_path / 'seeded.db'}"
+    run = check("--database-url", url, "--format", "json", "--ignore", "AG902,AG905,AG906,AG907")
+    [note] = notes(run)
+    assert note.startswith(
+        f"{paths[1]}:{at(root, paths[1], 'op.execute(')}: upgrade of r2 (step 2): its INSERT "
+        "was not measured on rows: it failed (IntegrityError: UNIQUE constraint failed: "
+    ), note
+    assert "which check cannot tell apart, and passed on emptied ones" in note
+    assert (run.code, run.findings) == (0, [])

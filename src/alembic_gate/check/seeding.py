@@ -712,6 +712,8 @@ class Tracker:
         retry = Retry(self, cursor, statement, parameters, context, how)
         retry.mixed = mixed[1] if mixed is not None else []
         retry.named = self._named(statement) if mixed is not None else set()
+        if _constant_insert(head, words):
+            retry.seeding_first = touched
         failure = retry.run(touched)
         if failure is not None and failure.kind is not None and failure.without_made_up:
             if self.in_scope and mixed is not None:
@@ -753,9 +755,13 @@ class Tracker:
     ) -> None:
         """AG904, for a revision in scope: the statement failed with rows, passed without."""
         self.reseed |= {key for key, _ in failure.held}
-        if not self.in_scope or (head.startswith("INSERT") and "select" not in words):
+        constant = _constant_insert(head, words)
+        if not self.in_scope or (constant and self._met_seeding(failure)):
             return  # an INSERT of constant rows that met seeding's own rows
         where, operation = self._culprit(failure, words, lines)
+        if constant and not failure.told_apart and any(count for _, count in failure.held):
+            self._insert_unmeasured(failure, where)
+            return
         if where is None:
             return
         self.observer.lines.add(where)
@@ -772,6 +778,33 @@ class Tracker:
         )
         self.observer.raw.append(
             RawFinding("AG904", message, where[0], where[1], recipe(operation, self.flushing))
+        )
+
+    def _insert_unmeasured(self, failure: Failure, where: Line | None) -> None:
+        """A note for an INSERT of constant rows that failed on tables holding seeding's
+        rows beside the revisions' (seeding's not known by key) and passed on emptied
+        ones: which rows it met is not known."""
+        rev = self.step.revision
+        message = (
+            f"upgrade of {rev.revision} ({revision_message(rev)}): its INSERT was not "
+            f"measured on rows: it failed ({failure.error}) on tables holding rows check made "
+            "up beside rows revisions wrote, which check cannot tell apart, and passed on "
+            "emptied ones"
+        )
+        path, line = where if where is not None else (None, None)
+        self.observer.noted_tables.append(Note(message, path, line))
+
+    def _met_seeding(self, failure: Failure) -> bool:
+        """Whether what a statement failed on were seeding's rows alone: it passed once
+        they were deleted (the revisions' rows kept), or its tables held no other rows."""
+        if failure.without_made_up:
+            return True
+        return all(
+            count
+            and key not in failure.beside
+            and key not in failure.updated
+            and key not in self.written
+            for key, count in failure.held
         )
 
     def _unmeasured(
@@ -853,6 +886,11 @@ class Tracker:
             self.written |= self.by_name.get(impl.table_name.lower(), set())
 
 
+def _constant_insert(head: str, words: set[str]) -> bool:
+    """An INSERT of rows written out in the statement (no SELECT)."""
+    return head.startswith("INSERT") and "select" not in words
+
+
 def _move(mapping: dict[TableKey, _V], old: TableKey, new: TableKey) -> None:
     if old in mapping:
         mapping[new] = mapping.pop(old)
@@ -888,6 +926,8 @@ class Failure:
         # values NULL (where `without_made_up`).
         self.updated: dict[TableKey, set[str]] = {}
         self.nulled = False
+        # Seeding's rows were deleted by key (the revisions' kept) and it failed still.
+        self.told_apart = False
 
 
 class Retry:
@@ -909,6 +949,12 @@ class Retry:
         self.mixed: list[TableKey] = []
         # The columns the constraint is on (check.seeding's Tracker._named).
         self.named: set[str] = set()
+        # The tables whose seeding rows (known by key) are deleted first, before any
+        # table is emptied: an INSERT of constant rows may meet seeding's keys, or the
+        # rows the revisions wrote, which emptying would take away with them.
+        self.seeding_first: list[TableKey] = []
+        # The statement ran with seeding's rows deleted by key (_without_made_up).
+        self.tried = False
         dialect = context.dialect
         self.dbapi_error = (getattr(dialect, "loaded_dbapi", None) or dialect.dbapi).Error
         connection = context.root_connection.connection.dbapi_connection
@@ -1025,11 +1071,17 @@ class Retry:
             nulled = self._made_up_nulled()
             if not nulled and not any(key in self.tracker.updated for key in self.mixed):
                 self._undo()
-                deleted = self._without_made_up()
+                deleted = self._without_made_up(self.mixed)
             if nulled or deleted:
                 failure = Failure(error, held, kind, without_made_up=True)
                 failure.nulled = nulled
                 return failure
+        if self.seeding_first:
+            if not rolled_back:
+                self._undo()
+            rolled_back = False
+            if self._without_made_up(self.seeding_first):
+                return Failure(error, held, kind, without_made_up=True)
         beside = set(self.tracker.held) & self.tracker.inserted
         updated = {k: v for k, v in self.tracker.updated.items() if k in self.tracker.held}
         for targets in (touched, rest):
@@ -1050,24 +1102,25 @@ class Retry:
             failure = Failure(error, held, kind)
             failure.beside = beside
             failure.updated = updated
+            failure.told_apart = self.tried
             return failure
         if last is not None:
             self.tracker.stood.append(last)
             raise last
         return None
 
-    def _without_made_up(self) -> bool:
-        """Delete seeding's rows of the constrained tables (and first of the seeded tables
-        referencing them) and run the statement again: True when it passes on the rows
-        the revisions wrote. When it fails there too, they break it (the caller goes on
-        to the emptied tables); on PostgreSQL the savepoint then brings seeding's rows
-        back, elsewhere they stay deleted and are made again after the revision."""
+    def _without_made_up(self, tables: list[TableKey]) -> bool:
+        """Delete seeding's rows of `tables` (and first of the seeded tables referencing
+        them) and run the statement again: True when it passes on the rows the revisions
+        wrote. When it fails there too, they break it (the caller goes on to the emptied
+        tables); on PostgreSQL the savepoint then brings seeding's rows back, elsewhere
+        they stay deleted and are made again after the revision."""
         tracker = self.tracker
         dialect = self.context.dialect
         deleted: list[TableKey] = []
         try:
             edges = rows.references(self.sql, dialect)
-            wanted = set(self.mixed)
+            wanted = set(tables)
             grown = True
             while grown:
                 children = {c for c, p in edges if p in wanted and c in tracker.seeded}
@@ -1081,6 +1134,7 @@ class Retry:
             for key, sql in zip(order, deletions, strict=True):
                 self.sql(str(sql))
                 deleted.append(key)
+            self.tried = True
             self.send()
         except self.dbapi_error:
             if not self.savepoint:
