@@ -1090,14 +1090,18 @@ class Retry:
             if not rolled_back:
                 self._undo()
             rolled_back = False
-            if not self._empty(targets):
+            emptied = self._empty(targets)
+            if emptied is None:
                 continue
+            if not self.savepoint:  # emptied for good
+                self._forget(emptied)
             try:
                 self.send()
             except self.dbapi_error as exc:
-                last = exc
+                last = exc  # (on PostgreSQL, the next _undo brings the rows back)
                 continue
             self._done()
+            self._forget(emptied)
             held = held or [(key, counts.get(key, 0)) for key in targets]
             failure = Failure(error, held, kind)
             failure.beside = beside
@@ -1186,20 +1190,29 @@ class Retry:
         finally:
             cursor.close()
 
-    def _empty(self, targets: Sequence[TableKey]) -> bool:
+    def _empty(self, targets: Sequence[TableKey]) -> list[TableKey] | None:
+        """Empty `targets` (and the seeded tables referencing them): the held tables
+        emptied, those a batch has copied left out; None when they could not be."""
         tracker = self.tracker
         try:
             # Only tables seeding filled are emptied for referencing the targets: the
             # database's own tables (--allow-nonempty) and rows migrations wrote stay.
             emptied = rows.empty(self.sql, self.context.dialect, targets, mine=tracker.seeded)
         except self.dbapi_error:
-            return False
+            return None
         copied = self._copied(emptied)
+        return [key for key in emptied if key in tracker.held and key not in copied]
+
+    def _forget(self, emptied: list[TableKey]) -> None:
+        """The tables emptied hold no rows of seeding's now: they get rows again later.
+        Not before the emptying stays (on PostgreSQL the statement passed on them): a
+        rollback to the savepoint brings their rows back, and seeding's there would then
+        be taken for a revision's, left by --roundtrip's clearing without a word."""
+        tracker = self.tracker
         for key in emptied:
-            if key in tracker.held and key not in copied:
+            if key in tracker.held:
                 tracker.reseed.add(key)
                 tracker._release(key)
-        return True
 
     def _copied(self, keys: Collection[TableKey]) -> set[TableKey]:
         """Of `keys`, the tables whose rows a batch has copied into its new table
