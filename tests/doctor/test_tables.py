@@ -256,6 +256,26 @@ def test_calls_into_code_doctor_does_not_read_are_unknown(tmp_path: Path) -> Non
     )
 
 
+def test_operations_through_an_alias_of_op_are_read(tmp_path: Path) -> None:
+    changes = read(
+        tmp_path,
+        """\
+        o = op
+        o.create_table("tags", sa.Column("id", sa.Integer()))
+        add = o.add_column
+        add("tags", sa.Column("name", sa.String(50)))
+        _drop(o, "legacy")
+        """,
+        header="def _drop(ops, name):\n    ops.drop_table(name)\n",
+    )
+    assert changes.changes == (
+        Change("create", "tags", columns=frozenset({"id"})),
+        Change("add_column", "tags", "name"),
+        Change("drop", "legacy"),
+    )
+    assert changes.unknown == ()
+
+
 def test_constraint_calls_need_the_table_they_name_by_position(tmp_path: Path) -> None:
     # the table of these calls, given by position, was read as none: doctor did not
     # count them among the tables the revision needs

@@ -5,15 +5,33 @@ when the revision is not below the one the schema seems to match."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from .conftest import R3, R4, Database, Run, stamp, upgrade, write_revision
+from .conftest import (
+    BACKENDS,
+    R3,
+    R4,
+    Database,
+    Run,
+    _database,
+    stamp,
+    upgrade,
+    write_revision,
+)
 from .test_states import diagnosed
 
 Doctor = Callable[..., Run]
+
+
+@pytest.fixture(params=[p for p in BACKENDS if p.id in ("sqlite", "postgres")])
+def sql_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A scratch SQLite or local PostgreSQL database (what the alias tests need)."""
+    yield from _database(request, request.param, tmp_path)
+
+
 R5 = "5e6f70819203"
 # SQL that static reading cannot see: built when the revision runs.
 RUNTIME_SQL = 'SQL = " ".join(["ALTER TABLE", "{table}", "{change}"])'
@@ -130,3 +148,31 @@ def test_a_helper_imported_from_the_project_is_not_read(
 
     [finding] = diagnosed(run_doctor, shop, db, "--replay").findings
     assert finding["fix"] == f"alembic stamp {R5}"
+
+
+OP_ALIASES = """\
+    o = op
+    o.add_column("customers", sa.Column("phone", sa.String(20)))
+    add = o.add_column
+    add("customers", sa.Column("fax", sa.String(20)))
+    _add_column(o, "orders", "note")
+"""
+ADD_COLUMN = """\
+def _add_column(ops, table, name):
+    ops.add_column(table, sa.Column(name, sa.Text()))
+"""
+
+
+def test_operations_through_an_alias_of_op_are_read(
+    sql_db: Database, shop: Path, run_doctor: Doctor
+) -> None:
+    # Unread, R5 looked empty: its three columns were called extra, the schema matched
+    # no revision, and no fix was given.
+    write_revision(shop, R5, R4, OP_ALIASES, "add contact columns", extra=ADD_COLUMN)
+    upgrade(shop, sql_db.url)
+    stamp(shop, sql_db.url, "base")
+    [finding] = diagnosed(run_doctor, shop, sql_db).findings
+    assert finding["code"] == "AG802"
+    assert finding["fix"] == f"alembic stamp {R5}"
+    assert finding["confidence"] == "high"
+    assert "cannot be read statically" not in finding["message"]

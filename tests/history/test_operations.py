@@ -588,6 +588,40 @@ def upgrade():
     ]
 
 
+def test_operations_through_an_alias_of_op_or_of_its_methods() -> None:
+    # `o = op` and `add = op.add_column`, in the module or in upgrade(), and a helper's
+    # parameter given op under another name, are read as op's calls (for every rule
+    # and doctor alike)
+    body = """
+o = op
+add = op.add_column
+
+def _drop(ops, table):
+    ops.drop_table(table)
+
+def upgrade():
+    o.create_table("a", sa.Column("id", sa.Integer()))
+    add("a", sa.Column("x", sa.Integer(), nullable=False))
+    local = o
+    batch = local.batch_alter_table
+    with batch("a") as batch_op:
+        batch_op.drop_column("x")
+    rename = local.rename_table
+    rename("a", "b")
+    _drop(local, "b")
+    other = sa
+    other.drop_table("not_op")
+"""
+    assert calls(body) == [
+        ("create_table", "a", None, False, False),
+        ("add_column", "a", "x", False, False),
+        ("batch_alter_table", "a", None, False, False),
+        ("drop_column", "a", "x", True, False),
+        ("rename_table", "a", None, False, False),
+        ("drop_table", "b", None, False, False),
+    ]
+
+
 def test_multidb_functions_can_be_left_out() -> None:
     source = HEAD + (
         "def upgrade(engine_name):\n"

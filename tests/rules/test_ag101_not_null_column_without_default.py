@@ -24,6 +24,23 @@ def test_not_null_column_on_an_existing_table(history: History) -> None:
 
 
 @pytest.mark.parametrize(
+    "upgrade",
+    [
+        f"o = op\n{ADD_EMAIL.replace('op.', 'o.')}",
+        f"add = op.add_column\n{ADD_EMAIL.replace('op.add_column', 'add')}",
+    ],
+    ids=["op", "method"],
+)
+def test_through_an_alias_of_op(history: History, upgrade: str) -> None:
+    # the reader doctor uses sees the alias too: both read the same calls
+    users_history(history)
+    path = add(history, "b2", "a1", upgrade)
+    [finding] = history.run(check)
+    assert (finding.path, finding.line) == (path, line_of(history, path, '("users"'))
+    assert '"users.email"' in finding.message
+
+
+@pytest.mark.parametrize(
     "column",
     [
         'sa.Column("email", sa.String(), nullable=False, server_default="")',

@@ -12,7 +12,10 @@ Understood shapes:
   (`for table in ("a", "b"):`, unrolled) and helper arguments (`_fill("users")`);
 - `with op.batch_alter_table("t") as batch_op: batch_op.alter_column(...)`;
 - `with op.get_context().autocommit_block(): op.create_index(...)`;
-- the same calls imported from `alembic.op` and called by name (`drop_column(...)`);
+- the same calls imported from `alembic.op` and called by name (`drop_column(...)`),
+  and through a local alias, in the module or the function: `o = op` then
+  `o.add_column(...)`, `add = op.add_column` then `add(...)`, a helper's parameter
+  given `op` (`def _add(o): o.add_column(...)`, `_add(op)`);
 - backfills: `op.execute("UPDATE t ...")`, `op.execute(sa.text(...))`,
   `op.execute(t.update().values(...))`, `sa.update(t)`, `DELETE FROM t WHERE c IS
   NULL`, an ORM loop assigning `row.c = ...`, and the same through
@@ -163,6 +166,8 @@ _WITHS = (ast.With, ast.AsyncWith)
 _LOOPS = (ast.For, ast.AsyncFor)
 _ASSIGNS = (ast.Assign, ast.AnnAssign)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+# A name or a dotted name (`o`, `op.add_column`): what an alias may stand for.
+_DOTTED = (ast.Name, ast.Attribute)
 _COLLECTIONS = (tuple, list, dict, frozenset, set)
 # What sa.Column's first argument is when it gives the name (the type comes next).
 _NAME_ARGS = (ast.Constant, ast.Name, ast.JoinedStr)
@@ -728,6 +733,9 @@ class _Scope:
 _Binding = object
 _UNBOUND = object()  # a parameter whose argument is not known
 _MISSING = object()  # no local binding
+# What a helper's parameter given alembic's `op` is bound to (the reader always takes
+# the name `op` for it).
+_OP = ast.Name(id="op")
 
 
 class _Reader:
@@ -740,13 +748,14 @@ class _Reader:
         self.statements: dict[str, ast.expr] = {}
         self.op_names = {"op"}
         # `from alembic.op import drop_column [as drop]`: local name -> the op's method
-        # (Rucio's history calls them so).
+        # (Rucio's history calls them so); also `add = op.add_column` in the module.
         self.op_functions: dict[str, str] = {}
         for node in module.body:
             if isinstance(node, _FUNCTIONS):
                 self.functions[node.name] = node
             elif isinstance(node, _ASSIGNS):
                 self._constant(node)
+                self._alias(node)
             elif isinstance(node, ast.ClassDef):
                 self._model(node)
             elif isinstance(node, ast.ImportFrom) and node.module == "alembic":
@@ -791,6 +800,28 @@ class _Reader:
                 self.constants[target.id] = literal
             elif isinstance(literal, _COLLECTIONS):
                 self.literals[target.id] = literal
+
+    def _alias(self, node: ast.Assign | ast.AnnAssign) -> None:
+        """A module-level alias of alembic's op (`o = op`) or of one of its methods
+        (`add = op.add_column`)."""
+        value = node.value
+        if not isinstance(value, _DOTTED):
+            return
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            if not isinstance(target, ast.Name):
+                continue
+            name = target.id
+            if isinstance(value, ast.Name) and value.id in self.op_names:
+                self.op_names.add(name)
+            elif isinstance(value, ast.Name) and value.id in self.op_functions:
+                self.op_functions[name] = self.op_functions[value.id]
+            elif (
+                isinstance(value, ast.Attribute)
+                and isinstance(value.value, ast.Name)
+                and value.value.id in self.op_names
+            ):
+                self.op_functions[name] = value.attr
 
     def _model(self, node: ast.ClassDef) -> None:
         """`class User(Base): __tablename__ = "users"` -> User names the table users."""
@@ -1023,13 +1054,33 @@ class _Reader:
         self._statements(node.body, inner)
 
     def _is_op(self, node: ast.expr) -> bool:
-        return isinstance(node, ast.Name) and node.id in self.op_names
+        """`op` (as imported), an alias of it in the module, or one in the function
+        being read (`o = op`, a helper's parameter given `op`)."""
+        if not isinstance(node, ast.Name):
+            return False
+        if node.id in self.op_names:
+            return True
+        if node.id not in self.frames[-1]:
+            return False
+        target = self._resolve(node)
+        return isinstance(target, ast.Name) and target.id in self.op_names
 
     def _op_function(self, node: ast.expr) -> str | None:
-        """The op method a plain name calls (`from alembic.op import ...`), else None."""
+        """The op method a plain name calls, else None."""
         if isinstance(node, ast.Name) and self._defined(node.id) is None:
-            return self.op_functions.get(node.id)
+            return self._op_method(node.id)
         return None
+
+    def _op_method(self, name: str) -> str | None:
+        """The op method `name` stands for: imported from alembic.op, or an alias (`add
+        = op.add_column`, in the module or the function being read), else None."""
+        bound = self._bound(name)
+        if not isinstance(bound, ast.expr):
+            return self.op_functions.get(name)
+        target = self._resolve(bound)
+        if isinstance(target, ast.Attribute):
+            return target.attr if self._is_op(target.value) else None
+        return self.op_functions.get(target.id) if isinstance(target, ast.Name) else None
 
     def _is_batch(self, func: ast.expr) -> bool:
         """`op.batch_alter_table`, or that name imported from alembic.op."""
@@ -1071,7 +1122,7 @@ class _Reader:
         if helper is not None:
             self._helper(node, helper, scope)
             return True
-        imported = self.op_functions.get(name)
+        imported = self._op_method(name)
         if imported is None:
             return False
         if imported == "execute":
@@ -1104,6 +1155,9 @@ class _Reader:
         for param, arg in given:
             if isinstance(arg, ast.Name) and arg.id in scope.batch:
                 batch[param.arg] = scope.batch[arg.id]
+            if param.arg != _OP.id and self._is_op(arg):
+                bindings[param.arg] = _OP  # `def _add(o): o.add_column(...)`, `_add(op)`
+                continue
             bindings[param.arg] = _known(self._value(arg))
             if bindings[param.arg] is _UNBOUND:
                 texts[param.arg] = self._written(arg) or ""
