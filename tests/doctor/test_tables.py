@@ -251,8 +251,30 @@ def test_calls_into_code_doctor_does_not_read_are_unknown(tmp_path: Path) -> Non
         '    op.add_column("t", sa.Column("u", UUIDType()))\n'
     )
     assert read_table_changes(path).unknown == (
-        "line 12: upgrade() calls make() from myapp.tables, which doctor does not read",
+        "line 12: upgrade() calls make() (make_tables from myapp.tables), which doctor does "
+        "not read",
         "line 9: upgrade() calls util.backfill() from myapp, which doctor does not read",
+    )
+
+
+def test_calls_into_code_doctor_does_not_read_through_an_alias_are_unknown(
+    tmp_path: Path,
+) -> None:
+    # the alias of a helper, in the module or in upgrade(), was neither read nor counted
+    # as unread: doctor stated a match it could not know; said once for a loop's items
+    changes = read(
+        tmp_path,
+        """\
+        helper()
+        add = utils.add_col
+        for table in ("a", "b"):
+            add(op, table)
+        """,
+        header="from myproj import utils\nhelper = utils.add_col\n",
+    )
+    assert changes.unknown == (
+        "line 14: upgrade() calls helper() (utils.add_col from myproj), which doctor does not read",
+        "line 17: upgrade() calls add() (utils.add_col from myproj), which doctor does not read",
     )
 
 

@@ -150,6 +150,47 @@ def test_a_helper_imported_from_the_project_is_not_read(
     assert finding["fix"] == f"alembic stamp {R5}"
 
 
+# R5 calls shop_migrations.add_phone (HELPER) through an alias: (the lines above
+# upgrade(), its body, the call as doctor names it).
+ALIASES = {
+    "module": (
+        "import shop_migrations\nhelper = shop_migrations.add_phone",
+        "    helper()",
+        "helper() (shop_migrations.add_phone from shop_migrations)",
+    ),
+    "local": (
+        "from shop_migrations import add_phone as phone",
+        "    add = phone\n    add()",
+        "add() (add_phone from shop_migrations)",
+    ),
+}
+
+
+@pytest.mark.parametrize("alias", sorted(ALIASES))
+def test_a_helper_reached_through_an_alias_is_not_read(
+    sql_db: Database,
+    shop: Path,
+    run_doctor: Doctor,
+    monkeypatch: pytest.MonkeyPatch,
+    alias: str,
+) -> None:
+    # Neither read nor counted as unread, the alias made R5 look empty: the schema
+    # (with the phone column) matched no revision, stated as certain.
+    (shop / "shop_migrations.py").write_text(HELPER)
+    monkeypatch.chdir(shop)
+    monkeypatch.syspath_prepend(str(shop))
+    extra, body, called = ALIASES[alias]
+    write_revision(shop, R5, R4, body, "add phone", extra=extra)
+    upgrade(shop, sql_db.url)
+    stamp(shop, sql_db.url, "base")
+    [finding] = diagnosed(run_doctor, shop, sql_db).findings
+    message = finding["message"]
+    assert finding["fix"] is None
+    assert finding["confidence"] == "medium"
+    assert "Its schema matches no revision (" not in message
+    assert f"upgrade() calls {called}, which doctor does not read" in message
+
+
 OP_ALIASES = """\
     o = op
     o.add_column("customers", sa.Column("phone", sa.String(20)))

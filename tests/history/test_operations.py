@@ -622,6 +622,85 @@ def upgrade():
     ]
 
 
+def test_calls_into_imported_code_are_foreign_steps() -> None:
+    # a call that is a statement of its own or the value one assigns, by the imported
+    # name or through an alias (local, then module-level); never alembic, SQLAlchemy,
+    # the standard library, a function the file defines, or a value built in an
+    # argument (UUIDType() below)
+    source = (
+        HEAD
+        + """
+import json
+import myapp.db as db
+import myapp.tasks
+from myapp import util
+from myapp.tables import make_tables as make
+from . import sibling
+from sqlalchemy_utils import UUIDType
+
+helper = util.add_col
+
+def _local(conn):
+    total = 0
+    total += util.backfill(conn)
+
+async def _later():
+    await util.wait()
+
+def upgrade():
+    make(op)
+    helper(op, "t")
+    h = helper
+    h()
+    u = util
+    done = u.rows.fill()
+    db.run()
+    myapp.tasks.go()
+    sibling.go()
+    json.dumps({})
+    conn = op.get_bind()
+    conn.execute(sa.text("SELECT 1"))
+    op.add_column("t", sa.Column("u", UUIDType()))
+    t = sa.Table("t", sa.MetaData(), sa.Column("id", UUIDType()))
+    for name in ("a", "b"):
+        util.touch(name)
+    if op.get_bind().dialect.name == "postgresql":
+        _local(conn)
+    _later()
+    from myapp.late import fill
+    fill()
+"""
+    )
+    lines = source.splitlines()
+    steps = [s for s in read_operations(source).upgrade.steps if s.name == "foreign"]
+    found = [(lines[s.line - 1].strip(), s.foreign, s.conditional, s.dialects) for s in steps]
+    assert found == [
+        ("make(op)", ("make", "make_tables", "myapp.tables"), False, None),
+        ('helper(op, "t")', ("helper", "util.add_col", "myapp"), False, None),
+        ("h()", ("h", "util.add_col", "myapp"), False, None),
+        ("done = u.rows.fill()", ("u.rows.fill", "util.rows.fill", "myapp"), False, None),
+        ("db.run()", ("db.run", "myapp.db.run", "myapp.db"), False, None),
+        ("myapp.tasks.go()", ("myapp.tasks.go", "myapp.tasks.go", "myapp.tasks"), False, None),
+        ("sibling.go()", ("sibling.go", "sibling.go", "."), False, None),
+        # a literal loop runs surely, once per item
+        ("util.touch(name)", ("util.touch", "util.touch", "myapp"), False, None),
+        ("util.touch(name)", ("util.touch", "util.touch", "myapp"), False, None),
+        (
+            "total += util.backfill(conn)",
+            ("util.backfill", "util.backfill", "myapp"),
+            True,
+            ("postgresql",),
+        ),
+        ("await util.wait()", ("util.wait", "util.wait", "myapp"), False, None),
+        ("fill()", ("fill", "fill", "myapp.late"), False, None),
+    ]
+    assert unpack(pack(read_operations(source))).upgrade.steps[0].foreign == (
+        "make",
+        "make_tables",
+        "myapp.tables",
+    )
+
+
 def test_multidb_functions_can_be_left_out() -> None:
     source = HEAD + (
         "def upgrade(engine_name):\n"
@@ -1039,7 +1118,7 @@ def test_message_is_the_first_line_of_what_get_docstring_gives(docstring: str) -
 
 
 def test_the_reader_passes_every_call_field_in_the_order_call_declares_them() -> None:
-    # _Reader._operation builds its Call by position (cheaper than 21 keywords): each
+    # _Reader._operation builds its Call by position (cheaper than 22 keywords): each
     # argument is a local named after its field, or one of the expressions named here.
     source = textwrap.dedent(inspect.getsource(_Reader._operation))
     made = next(
@@ -1047,7 +1126,7 @@ def test_the_reader_passes_every_call_field_in_the_order_call_declares_them() ->
         for node in ast.walk(ast.parse(source))
         if isinstance(node, ast.Call) and ast.unparse(node.func) == "_new_call"
     )
-    spelled = {"node.lineno": "line", "alias is not None": "batch"}
+    spelled = {"node.lineno": "line", "alias is not None": "batch", "None": "foreign"}
     given = [spelled.get(ast.unparse(arg), ast.unparse(arg)) for arg in made.args]
     given = [name.removeprefix("scope.") for name in given]
     assert not made.keywords

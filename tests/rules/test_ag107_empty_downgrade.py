@@ -89,6 +89,7 @@ def test_upgrades_that_change_no_schema(history: History, upgrade: str) -> None:
         ('op.execute("ALTER TABLE users ADD COLUMN nick text")', "high"),
         ("op.execute(build_ddl())", "medium"),
         ("apply_shared_migration(op.get_bind())", "low"),
+        ("from shared import apply as run\nmigrate = run\nmigrate(op.get_bind())", "low"),
     ],
 )
 def test_upgrades_that_change_or_may_change_the_schema(

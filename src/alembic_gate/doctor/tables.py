@@ -11,8 +11,8 @@ default schema.
 
 What cannot be read is recorded as `unknown` (an `op.execute()` of SQL built at run
 time, a table name that is not a literal, an operation under `if`/`for`/`try`, a call
-into a function imported from the project or a library: `helpers.py`), so a comparison
-that depends on it is never presented as certain.
+into code imported from the project or a library, also through an alias: the reader's
+"foreign" steps), so a comparison that depends on it is never presented as certain.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
-from alembic_gate.doctor.helpers import foreign_calls
 from alembic_gate.history.operations import UNKNOWN, Call, read_operations
 from alembic_gate.shared.records import record
 
@@ -121,11 +120,10 @@ def read_table_changes(path: Path) -> TableChanges:
                 changes.append(found)
         if call.table and _needs_table(call):
             touched.setdefault(call.table.lower())
-    unknown += foreign_calls(source)
     dialects = sorted({d for call in ops.upgrade.steps for d in call.dialects or ()})
-    return TableChanges(
-        tuple(changes), tuple(unknown), ops.message, tuple(touched), tuple(dialects)
-    )
+    # (a call read once per item of a literal loop, or in two scopes, is said once)
+    reasons = tuple(dict.fromkeys(unknown))
+    return TableChanges(tuple(changes), reasons, ops.message, tuple(touched), tuple(dialects))
 
 
 def _needs_table(call: Call) -> bool:
@@ -146,6 +144,15 @@ def _read(call: Call) -> Iterator[Change | str]:
         yield from _sql(call)
     elif call.name in _METADATA_METHODS:
         yield f"line {call.line}: {call.name}() changes tables it does not name"
+    elif call.name == "foreign" and call.foreign is not None:
+        yield _foreign(call.line, *call.foreign)
+
+
+def _foreign(line: int, shown: str, meant: str, module: str) -> str:
+    """`line 9: upgrade() calls helper() (util.add_col from myapp), which doctor does
+    not read`."""
+    called = f"{shown}() from {module}" if meant == shown else f"{shown}() ({meant} from {module})"
+    return f"line {line}: upgrade() calls {called}, which doctor does not read"
 
 
 def _operation(call: Call) -> Iterator[Change | str]:

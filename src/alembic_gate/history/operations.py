@@ -29,7 +29,12 @@ Understood shapes:
   and alembic's multi-database template (`upgrade_engine1()` ...);
 - for doctor: whether an operation runs under if/for/while/try, the columns
   of create_table, the literal SQL text of an `.execute()`, and (in `steps`)
-  SQL run on a connection, ORM work, and `create_all()` / `drop_all()`.
+  SQL run on a connection, ORM work, `create_all()` / `drop_all()`, and calls into
+  code imported from the project or a library, which are not read ("foreign": a
+  call that is a statement of its own or the value one assigns, by the imported
+  name, `make_tables(op)`, `util.backfill(conn)`, or through an alias of it,
+  `helper = util.add_col` then `helper(op)`; the standard library, alembic and
+  SQLAlchemy are left out, since their functions change no table by themselves).
 
 Everything read is plain data (no `ast` nodes are kept). Each revision file is parsed
 once (revisions.py); what is read here is packed (`pack_module`), cached by content, and
@@ -42,6 +47,7 @@ import _ast as ast  # the node classes, without `ast` itself: shared/syntax.py
 import functools
 import marshal
 import re
+import sys
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Set
 from operator import attrgetter
@@ -141,6 +147,9 @@ _BATCH_SIGNATURES = {
     name: tuple(p for p in params if p not in ("table_name", "source_table"))
     for name, params in _SIGNATURES.items()
 }
+# Top-level modules whose functions change no table on their own (with the standard
+# library's, `sys.stdlib_module_names`): a call into another imported module is "foreign".
+_KNOWN_MODULES = frozenset({"alembic", "sqlalchemy", "sqlmodel", "typing_extensions"})
 # `op.*` helpers that change nothing themselves.
 _HELPERS = frozenset({"f", "get_bind", "get_context", "inline_literal"})
 _TABLE_FACTORIES = frozenset({"table", "Table", "create_table"})
@@ -165,8 +174,11 @@ _NOT_RUN = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _WITHS = (ast.With, ast.AsyncWith)
 _LOOPS = (ast.For, ast.AsyncFor)
 _ASSIGNS = (ast.Assign, ast.AnnAssign)
+# Statements whose value a call may be (a call there may be one into imported code).
+_VALUE_STATEMENTS = (ast.Assign, ast.AnnAssign, ast.AugAssign)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-# A name or a dotted name (`o`, `op.add_column`): what an alias may stand for.
+# A name or a dotted name (`o`, `op.add_column`, `util.add_col`): what an alias may
+# stand for.
 _DOTTED = (ast.Name, ast.Attribute)
 _COLLECTIONS = (tuple, list, dict, frozenset, set)
 # What sa.Column's first argument is when it gives the name (the type comes next).
@@ -372,6 +384,10 @@ class Call:
     # create_index: its arguments as source text (a batch alias's `.f()` written `op.f()`).
     args_text: tuple[str, ...] = ()
     keywords_text: tuple[tuple[str, str], ...] = ()
+    # "foreign": the function as the revision calls it (`helper`), what that stands for
+    # (`utils.add_col`; the same text when it is no alias) and the module it is
+    # imported from.
+    foreign: tuple[str, str, str] | None = None
 
     @property
     def receiver(self) -> str:
@@ -385,8 +401,8 @@ class Side:
 
     calls: list[Call] = field(default_factory=list)
     # `calls` and, in the same order, what the lint rules do not read: SQL run on a
-    # connection (`op.get_bind().execute(...)`), ORM session work ("orm") and
-    # `metadata.create_all()` / `drop_all()`.
+    # connection (`op.get_bind().execute(...)`), ORM session work ("orm"),
+    # `metadata.create_all()` / `drop_all()` and calls into imported code ("foreign").
     steps: list[Call] = field(default_factory=list)
     # Where `def upgrade` / `def downgrade` stands; None when the module has none.
     line: int | None = None
@@ -736,6 +752,8 @@ _MISSING = object()  # no local binding
 # What a helper's parameter given alembic's `op` is bound to (the reader always takes
 # the name `op` for it).
 _OP = ast.Name(id="op")
+# How many aliases deep a call into imported code is followed (`h = helper`, ...).
+_MAX_ALIASES = 8
 
 
 class _Reader:
@@ -750,6 +768,12 @@ class _Reader:
         # `from alembic.op import drop_column [as drop]`: local name -> the op's method
         # (Rucio's history calls them so); also `add = op.add_column` in the module.
         self.op_functions: dict[str, str] = {}
+        # Names imports bind to project or library code -> (what the name stands for,
+        # the module): `from myapp import util as u` -> ("util", "myapp"). An import
+        # inside a function read counts from there on, as if the module made it.
+        self.imported: dict[str, tuple[str, str]] = {}
+        # Module-level aliases (`helper = util.add_col`): name -> what it stands for.
+        self.aliases: dict[str, ast.Name | ast.Attribute] = {}
         for node in module.body:
             if isinstance(node, _FUNCTIONS):
                 self.functions[node.name] = node
@@ -758,10 +782,10 @@ class _Reader:
                 self._alias(node)
             elif isinstance(node, ast.ClassDef):
                 self._model(node)
-            elif isinstance(node, ast.ImportFrom) and node.module == "alembic":
-                self.op_names |= {a.asname or a.name for a in node.names if a.name == "op"}
-            elif isinstance(node, ast.ImportFrom) and node.module == "alembic.op":
-                self.op_functions.update((a.asname or a.name, a.name) for a in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                self._import_from(node)
+            elif isinstance(node, ast.Import):
+                self._import(node)
         self.module = module
         self.calls: list[Call] = []
         self.steps: list[Call] = []
@@ -802,8 +826,8 @@ class _Reader:
                 self.literals[target.id] = literal
 
     def _alias(self, node: ast.Assign | ast.AnnAssign) -> None:
-        """A module-level alias of alembic's op (`o = op`) or of one of its methods
-        (`add = op.add_column`)."""
+        """A module-level alias: of alembic's op (`o = op`), of one of its methods
+        (`add = op.add_column`), or of any other name (`helper = util.add_col`)."""
         value = node.value
         if not isinstance(value, _DOTTED):
             return
@@ -822,6 +846,27 @@ class _Reader:
                 and value.value.id in self.op_names
             ):
                 self.op_functions[name] = value.attr
+            else:
+                self.aliases[name] = value
+
+    def _import_from(self, node: ast.ImportFrom) -> None:
+        module = node.module or ""
+        if module == "alembic":
+            self.op_names |= {a.asname or a.name for a in node.names if a.name == "op"}
+        elif module == "alembic.op":
+            self.op_functions.update((a.asname or a.name, a.name) for a in node.names)
+        elif node.level or _foreign_module(module):
+            where = "." * node.level + module
+            for alias in node.names:
+                self.imported[alias.asname or alias.name] = (alias.name, where)
+
+    def _import(self, node: ast.Import) -> None:
+        """`import myapp.db as db` binds db to myapp.db; `import myapp.db`, myapp."""
+        for alias in node.names:
+            if _foreign_module(alias.name):
+                top = alias.name.split(".")[0]
+                name = alias.asname or top
+                self.imported[name] = (alias.name if alias.asname else top, alias.name)
 
     def _model(self, node: ast.ClassDef) -> None:
         """`class User(Base): __tablename__ = "users"` -> User names the table users."""
@@ -923,6 +968,8 @@ class _Reader:
     def _visit(self, node: ast.AST, scope: _Scope) -> None:
         if type(node) is ast.Expr:  # most statements: visiting one is visiting its value
             node = node.value
+            if self.imported:
+                self._foreign(node, scope)
         if isinstance(node, ast.Call):  # most nodes visited: tested first
             if len(node.keywords) > 1:
                 self._check_keywords(node)
@@ -954,8 +1001,12 @@ class _Reader:
                     child, inner if isinstance(child, (ast.stmt, ast.excepthandler)) else scope
                 )
             return
-        if isinstance(node, _ASSIGNS):
-            self._assign(node)
+        if isinstance(node, _VALUE_STATEMENTS):
+            self._assign(node, scope)
+        elif isinstance(node, ast.ImportFrom):  # inside a function: read as the module's
+            self._import_from(node)
+        elif isinstance(node, ast.Import):
+            self._import(node)
         for child in syntax.iter_child_nodes(node):
             self._visit(child, scope)
 
@@ -968,7 +1019,11 @@ class _Reader:
         self._statements(node.body, then)
         self._statements(node.orelse, other)
 
-    def _assign(self, node: ast.Assign | ast.AnnAssign) -> None:
+    def _assign(self, node: ast.Assign | ast.AnnAssign | ast.AugAssign, scope: _Scope) -> None:
+        if self.imported:
+            self._foreign(node.value, scope)
+        if isinstance(node, ast.AugAssign):
+            return
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         if node.value is None:
             return
@@ -1166,6 +1221,58 @@ class _Reader:
         self.budget -= 1
         self._function(helper, replace(scope, batch=batch), bindings, texts)
 
+    def _foreign(self, value: ast.expr | None, scope: _Scope) -> None:
+        """Record a call into imported project or library code (`value`: a statement's
+        own, or the value one assigns) as a "foreign" step: the reader does not follow
+        it. A call inside another's arguments builds a value and changes no table."""
+        if isinstance(value, ast.Await):
+            value = value.value
+        if not isinstance(value, ast.Call):
+            return
+        origin = self._origin(value.func)
+        if origin is None:
+            return
+        dialects = None if scope.dialects is None else tuple(sorted(scope.dialects))
+        self.steps.append(
+            Call(
+                "foreign",
+                value.lineno,
+                None,
+                autocommit=scope.autocommit,
+                conditional=scope.conditional,
+                dialects=dialects,
+                foreign=origin,
+            )
+        )
+
+    def _origin(self, func: ast.expr) -> tuple[str, str, str] | None:
+        """(the callee as written, what it stands for, its module) when `func` names
+        imported project or library code, by the imported name or through aliases
+        (local ones, then module-level ones); None for anything else."""
+        root = _root(func)
+        shown = None if root is None else _source(func)
+        if shown is None or root is None:
+            return None
+        name, rest = root.id, shown[len(root.id) :]
+        local = True
+        for _ in range(_MAX_ALIASES):
+            bound = self._bound(name) if local else _MISSING
+            if bound is _MISSING:
+                if self._defined(name) is not None or name in self.op_names:
+                    return None
+                bound = self.aliases.get(name, _MISSING)
+                local = False
+            if bound is _MISSING:
+                found = self.imported.get(name)
+                return None if found is None else (shown, found[0] + rest, found[1])
+            if not isinstance(bound, _DOTTED):
+                return None  # a value (`conn = op.get_bind()`) or a parameter
+            written, root = _source(bound), _root(bound)
+            if written is None or root is None:
+                return None
+            name, rest = root.id, written[len(root.id) :] + rest
+        return None
+
     def _check_keywords(self, node: ast.Call) -> None:
         """Note a keyword argument that may be given twice (two `**` have no name, None
         twice: the file is compiled, which tells); the names gathered in C."""
@@ -1222,7 +1329,7 @@ class _Reader:
                 (kw.arg, _source(kw.value) or "") for kw in node.keywords if kw.arg
             )
         # Every field, by position in the order Call declares them: by keyword, matching
-        # the 21 names one by one cost more than the rest of the call.
+        # the 22 names one by one cost more than the rest of the call.
         return _new_call(
             name,
             node.lineno,
@@ -1245,6 +1352,7 @@ class _Reader:
             existing_type_text,
             args_text,
             keywords_text,
+            None,  # foreign: an operation is never a call into imported code
         )
 
     def _options(self, node: ast.Call) -> dict[str, object]:
@@ -1689,6 +1797,20 @@ class _Reader:
     def _is_dialect(self, node: ast.expr) -> bool:
         node = self._resolve(node) or node
         return _ends_with(node, "dialect")
+
+
+def _foreign_module(module: str) -> bool:
+    """Whether functions of `module` may change tables: not the standard library's,
+    alembic's or SQLAlchemy's."""
+    top = module.split(".")[0]
+    return bool(top) and top not in sys.stdlib_module_names and top not in _KNOWN_MODULES
+
+
+def _root(node: ast.expr) -> ast.Name | None:
+    """The name an expression starts from: `util` for util.a.b, else None."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node if isinstance(node, ast.Name) else None
 
 
 def _ends_with(node: ast.expr, name: str) -> bool:

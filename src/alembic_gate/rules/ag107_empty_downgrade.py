@@ -20,9 +20,10 @@ if TYPE_CHECKING:
     from alembic_gate.findings import Confidence
 
 RULE = rule("AG107")
-# Steps that change rows only, and op.* calls that are no schema change by themselves.
+# Steps that change rows only, and steps that are no schema change by themselves (a
+# call into imported code, "foreign", is judged as one the reader does not see).
 _DATA_STEPS = frozenset({"backfill", "empty", "orm", "bulk_insert"})
-_NOT_SCHEMA = frozenset({"batch_alter_table", "execute", "exec_driver_sql", "run_async"})
+_NOT_SCHEMA = frozenset({"batch_alter_table", "execute", "exec_driver_sql", "run_async", "foreign"})
 
 
 def check_revision(checked: Checked) -> Iterator[Finding]:
