@@ -6,6 +6,7 @@ the session, and containers from the local images (scripts/build-test-images.sh)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -22,6 +23,8 @@ import installed
 import pytest
 import sqlalchemy as sa
 
+from alembic_gate.check import process
+from alembic_gate.check.protocol import told
 from alembic_gate.main import main
 
 PROJECTS = Path(__file__).parent.parent / "projects"
@@ -84,6 +87,41 @@ def check(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
         return Run(code, out, err)
 
     return run
+
+
+def limit_once(
+    monkeypatch: pytest.MonkeyPatch, there: Callable[[str, list[str]], bool], seconds: float = 1.0
+) -> None:
+    """Make the worker's time limit (process.WORKER_SECONDS, the floor of 10x --timeout)
+    `seconds`, counted from the moment the worker's log and the notes it told satisfy
+    `there` (or it stops): a test of what the limit says waits for the worker to get
+    where it should be stuck, however long that takes on a busy machine, and then only
+    for a short limit, instead of a limit long enough for the slowest machine."""
+    monkeypatch.setattr(process, "WORKER_SECONDS", seconds)
+    run = process.WorkerProcess.run
+
+    def run_there(worker: process.WorkerProcess, *args: Any) -> Any:
+        wait = worker.process.wait
+
+        def wait_there(limit: float | None = None) -> int:
+            worker.process.wait = wait  # type: ignore[method-assign]
+            deadline = time.monotonic() + 60
+            while not there(_unshared(worker.log), told(_unshared(worker.notes))):
+                assert time.monotonic() < deadline, "the worker never got there"
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    return wait(0.1)  # it stopped: no limit to wait for
+            return wait(limit)
+
+        worker.process.wait = wait_there  # type: ignore[method-assign]
+        return run(worker, *args)
+
+    monkeypatch.setattr(process.WorkerProcess, "run", run_there)
+
+
+def _unshared(file: Any) -> str:
+    """What the worker wrote so far to one of its unnamed files, read through a file
+    description of its own (the worker shares the offset of `file`'s)."""
+    return Path(f"/proc/self/fd/{file.fileno()}").read_bytes().decode("utf-8", "replace")
 
 
 def edit(path: Path, old: str, new: str) -> None:

@@ -16,9 +16,18 @@ import installed
 import pytest
 import sqlalchemy as sa
 
-from alembic_gate.check import process, roundtrip
+from alembic_gate.check import roundtrip
 
-from .conftest import PASSWORD, MysqldbScratch, Run, edit, line_of, psycopg2_project, tables
+from .conftest import (
+    PASSWORD,
+    MysqldbScratch,
+    Run,
+    edit,
+    limit_once,
+    line_of,
+    psycopg2_project,
+    tables,
+)
 
 Project = Callable[[str], Path]
 Check = Callable[..., Run]
@@ -707,11 +716,13 @@ def test_mariadb_the_time_limit_says_the_lock_watch_was_off(
 ) -> None:
     # The ALTER waits for the revision's own idle connection, which no one can see here:
     # the run ends at its limit (exit 3), and now says that the watch was off, and why.
-    monkeypatch.setattr(process, "WORKER_SECONDS", 20.0)
+    # The limit counts from when the ALTER's revision ran and the watch said it is off.
+    step = "Running upgrade 7a3d5e8c2f40 -> c9e2b7d41a05"
+    limit_once(monkeypatch, lambda log, notes: step in log and any(OFF in n for n in notes))
     project("stuck")
-    run = check("--database-url", mysqldb.url(), "--timeout", "2", "--no-seed")
+    run = check("--database-url", mysqldb.url(), "--timeout", "0.1", "--no-seed")
     assert run.code == 3, run.out + run.err
-    assert "did not finish within 20s" in run.err
+    assert "did not finish within 1s" in run.err
     assert OFF in run.err and "PROCESS privilege" in run.err, run.err
     assert PASSWORD not in run.out + run.err and "Traceback" not in run.err
 
@@ -737,14 +748,16 @@ def test_mariadb_the_time_limit_says_who_else_may_hold_the_table(
     # A shared server: another session holds users and never lets go (a transaction, or
     # LOCK TABLES). The cautious watcher leaves the ALTER waiting (rightly: `alembic
     # upgrade` waits too); the run ended at its limit saying only that it did not finish.
-    monkeypatch.setattr(process, "WORKER_SECONDS", 20.0)
+    # The limit counts from when the watch said it leaves the ALTER waiting.
+    saw = "check's lock watch saw `ALTER TABLE users ADD COLUMN email"
+    limit_once(monkeypatch, lambda log, notes: any(saw in n for n in notes))
     project("stuck")
     holder = ("--env", f"STUCK_HOLDER={how}", "--env", "STUCK_HOLD_SECONDS=600")
     holder += ("--env", f"STUCK_READS={reads}")
-    run = check("--database-url", mariadb_url, *holder, "--timeout", "2", "--no-seed")
+    run = check("--database-url", mariadb_url, *holder, "--timeout", "0.1", "--no-seed")
     assert run.code == 3, run.out + run.err
-    assert "did not finish within 20s" in run.err
-    assert "check's lock watch saw `ALTER TABLE users ADD COLUMN email" in run.err, run.err
+    assert "did not finish within 1s" in run.err
+    assert saw in run.err, run.err
     assert said in run.err, run.err
     assert "Traceback" not in run.err
 
