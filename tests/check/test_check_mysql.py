@@ -211,9 +211,10 @@ def test_url_a_wait_another_session_shares_is_cancelled_only_once_it_lets_go(
     project: Project, check: Check, mysql_root_url: str, tmp_path: Path
 ) -> None:
     # The revision's own idle connection holds users, and so does another session (a
-    # read in a transaction from another current database) until the ALTER waited 8 s:
-    # performance_schema.metadata_locks names both, so the watcher leaves the ALTER alone
-    # while the other holds users, and cancels it once only the revision's own is left.
+    # read in a transaction from another current database) until the watch told that it
+    # leaves the ALTER waiting: performance_schema.metadata_locks names both, so the
+    # watcher leaves the ALTER alone while the other holds users, and cancels it once
+    # only the revision's own is left.
     root = project("stuck")
     log = tmp_path / "holder.log"
     holder = ("--env", "STUCK_HOLDER=other-database", "--env", f"STUCK_HOLDER_LOG={log}")

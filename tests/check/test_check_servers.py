@@ -675,7 +675,8 @@ def test_mariadb_a_wait_another_session_shares_is_not_cancelled(
     # of users in a transaction, or LOCK TABLES users WRITE (no InnoDB transaction). The
     # watcher saw neither (it counted threads on the waiter's database in a transaction),
     # blamed the revision's connection and cancelled the ALTER: AG901, exit 1. It waits
-    # now; the holder lets go once the ALTER waited 8 s, and the upgrade goes through.
+    # now; the holder lets go once the watch told that it leaves the ALTER waiting (after
+    # the looks that would have cancelled it), and the upgrade goes through.
     project("stuck")
     holder = ("--env", f"STUCK_HOLDER={how}", "--env", "STUCK_READS=posts", "--no-seed")
     run = check("--database-url", mariadb_url, *holder, "--format", "json")
@@ -768,9 +769,9 @@ def test_mariadb_a_wait_another_session_shares_is_cancelled_only_once_it_lets_go
     project: Project, check: Check, mariadb_url: str, tmp_path: Path
 ) -> None:
     # The revision's own idle connection holds users, and another session reads users in
-    # a transaction from another current database until the ALTER waited 8 s: the
-    # watcher leaves the ALTER alone while that session may hold users, and cancels it
-    # once only the revision's own connection is left.
+    # a transaction from another current database until the watch told that it leaves
+    # the ALTER waiting: the watcher leaves the ALTER alone while that session may hold
+    # users, and cancels it once only the revision's own connection is left.
     root = project("stuck")
     log = tmp_path / "holder.log"
     holder = ("--env", "STUCK_HOLDER=other-database", "--env", f"STUCK_HOLDER_LOG={log}")

@@ -6,18 +6,25 @@ HOLD; STUCK_HOLDER_LOG names a file that gets what it saw).
 
 HOW is `other-database`: reads users in a transaction while its current database is
 another one (information_schema); or `lock-tables`: LOCK TABLES users WRITE in
-autocommit mode, so no InnoDB transaction shows it. Prints "held" once it holds the table, then lets go as soon as the
-ALTER has waited HOLD seconds (check's watcher, which cancels after three looks a
-second apart, would have cancelled it by then), or stopped waiting (cancelled).
+autocommit mode, so no InnoDB transaction shows it. Prints "held" once it holds the
+table, then lets go as soon as the ALTER stopped waiting (cancelled), or has waited
+HOLD seconds, or (without STUCK_HOLD_SECONDS) check's lock watch has told that it
+leaves the ALTER waiting: it says so after the three looks a second apart after which
+it would have cancelled it. The note is read from the notes file of check's worker,
+the process that started this one.
 """
 
+import json
 import os
 import sys
 import time
+from pathlib import Path
 
 import sqlalchemy as sa
 
-HOLD = float(os.environ.get("STUCK_HOLD_SECONDS", "8"))
+# Without STUCK_HOLD_SECONDS: how long the ALTER may wait where the watch tells nothing.
+HOLD = float(os.environ.get("STUCK_HOLD_SECONDS", "60"))
+UNTIL_TOLD = "STUCK_HOLD_SECONDS" not in os.environ
 # How long the holder waits for the ALTER to start waiting at all.
 START = 60
 WAITING = (
@@ -42,6 +49,21 @@ def waited(watch, database):
     return seconds
 
 
+def left_waiting():
+    """Whether check's lock watch has told that it leaves a statement waiting: a note
+    keyed "left <thread>" on the notes file of the worker (`worker FD NOTES_FD`)."""
+    worker = os.getppid()
+    notes = (Path(f"/proc/{worker}/cmdline").read_bytes().split(b"\0"))[-2].decode()
+    for line in Path(f"/proc/{worker}/fd/{notes}").read_text(encoding="utf-8").splitlines():
+        try:
+            key, _ = json.loads(line)
+        except ValueError:  # a line being written
+            continue
+        if key.startswith("left "):
+            return True
+    return False
+
+
 def main(url, how):
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     database = engine.url.database
@@ -52,7 +74,7 @@ def main(url, how):
         while waited(watch, database) is None and time.monotonic() < deadline:
             time.sleep(0.1)
         seconds = waited(watch, database)
-        while seconds is not None and seconds < HOLD:
+        while seconds is not None and seconds < HOLD and not (UNTIL_TOLD and left_waiting()):
             time.sleep(0.1)
             seconds = waited(watch, database)
         said = "ALTER cancelled while held" if seconds is None else f"let go after {seconds}s"
