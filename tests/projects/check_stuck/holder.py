@@ -10,8 +10,9 @@ autocommit mode, so no InnoDB transaction shows it. Prints "held" once it holds 
 table, then lets go as soon as the ALTER stopped waiting (cancelled), or has waited
 HOLD seconds, or (without STUCK_HOLD_SECONDS) check's lock watch has told that it
 leaves the ALTER waiting: it says so after the three looks a second apart after which
-it would have cancelled it. The note is read from the notes file of check's worker,
-the process that started this one.
+it would have cancelled it; a watch that is off (blind) says so again once it saw the
+ALTER wait. The notes are read from the notes file of check's worker, the process
+that started this one.
 """
 
 import json
@@ -51,17 +52,18 @@ def waited(watch, database):
 
 def left_waiting():
     """Whether check's lock watch has told that it leaves a statement waiting: a note
-    keyed "left <thread>" on the notes file of the worker (`worker FD NOTES_FD`)."""
+    keyed "left <thread>" on the notes file of the worker (`worker FD NOTES_FD`), or a
+    second note keyed "off" (a blind watch tells it when it starts, and again once it
+    saw a statement of the worker wait)."""
     worker = os.getppid()
     notes = (Path(f"/proc/{worker}/cmdline").read_bytes().split(b"\0"))[-2].decode()
+    keys = []
     for line in Path(f"/proc/{worker}/fd/{notes}").read_text(encoding="utf-8").splitlines():
         try:
-            key, _ = json.loads(line)
+            keys.append(json.loads(line)[0])
         except ValueError:  # a line being written
             continue
-        if key.startswith("left "):
-            return True
-    return False
+    return keys.count("off") > 1 or any(key.startswith("left ") for key in keys)
 
 
 def main(url, how):
