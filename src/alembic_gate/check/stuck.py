@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -98,9 +99,9 @@ class Stuck(Observer):
         self.own: list[int] = []
         # Server thread ids of this process's MySQL and MariaDB connections.
         self.threads: list[int] = []
-        # The statements each of those ran in its current transaction, the last one last
-        # (MySQL shows none for an idle thread).
-        self.ran: dict[int, list[str]] = {}
+        # The last KEPT statements each of those ran in its current transaction, the last
+        # one last (MySQL shows none for an idle thread).
+        self.ran: dict[int, deque[str]] = {}
         self.mysql = False
         self.url: URL | None = None
         self.stop = threading.Event()
@@ -140,15 +141,15 @@ class Stuck(Observer):
         thread = self._thread_of(conn)
         if thread is None:
             return
-        ran = self.ran.setdefault(thread, [])
+        ran = self.ran.setdefault(thread, deque(maxlen=KEPT))
         if ENDS.match(str(statement)):
             ran.clear()
-        ran[:] = [*ran[-(KEPT - 1) :], str(statement)]
+        ran.append(str(statement))
 
     def _ended(self, conn: Any) -> None:
         thread = self._thread_of(conn)
         if thread is not None:
-            self.ran[thread] = []
+            self.ran[thread] = deque(maxlen=KEPT)
 
     def _thread_of(self, conn: Any) -> int | None:
         if not self.threads or conn.dialect.name not in MYSQL:
