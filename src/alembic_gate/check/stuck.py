@@ -18,7 +18,9 @@ which one of those transactions used. Either way every blocker must
 be this process's, idle (Sleep) in a transaction; without the PROCESS privilege (which
 information_schema.INNODB_TRX asks for) and no metadata_locks, nothing is watched, and a
 note says so (told to the parent at once: a run that waits until its time limit writes
-no result). A wait left alone, because someone else may hold the table, is told too.
+no result). A wait left alone, because someone else may hold the table, is told too
+(on PostgreSQL the lock it waits for, from pg_locks, and each backend pg_blocking_pids
+names: whose, its state and when its transaction began).
 """
 
 from __future__ import annotations
@@ -75,10 +77,16 @@ OFF = (
     "(AG901) and the run waits until its time limit, as `alembic upgrade` waits for good"
 )
 LEFT = (
-    "check's lock watch saw {statement} (thread {waiter}) wait for a table metadata lock "
-    "and left it waiting: {why}; cancelling it could be wrong, and `alembic upgrade` "
-    "would wait as long"
+    "check's lock watch saw {statement} ({waiter}) wait for {lock} and left it waiting: "
+    "{why}; cancelling it could be wrong, and `alembic upgrade` would wait as long"
 )
+# What a PostgreSQL backend of ours waits for (a lock it has not been granted).
+PG_WAIT = """
+SELECT w.query, l.locktype, l.mode, l.relation::regclass::text
+FROM pg_stat_activity w
+LEFT JOIN pg_locks l ON l.pid = w.pid AND NOT l.granted
+WHERE w.pid = :pid AND w.wait_event_type = 'Lock'
+"""
 
 # Table metadata locks by server thread (MySQL 8+; empty where performance_schema is off).
 MYSQL_LOCKS = """
@@ -115,8 +123,9 @@ class Stuck(Observer):
         # Says a note to the parent at once (a worker that runs out of time writes no
         # result); set by the session.
         self.tell: Callable[[str, str], None] = _quiet
-        # Looks that found each own waiter waiting, left alone (told: the last said).
+        # Looks that found each own waiter waiting, left alone, and the last said of it.
         self.left: dict[int, int] = {}
+        self.said: dict[int, str] = {}
 
     def install(self) -> None:
         """Learn the backend of every connection any pool of this process opens."""
@@ -175,10 +184,14 @@ class Stuck(Observer):
             )
             return
         if self.thread is None:
-            self.mysql = name in MYSQL
-            self.url = targets.sync_url(connection.engine.url)
-            self.thread = threading.Thread(target=self._watch, daemon=True)
-            self.thread.start()
+            self.start(connection.engine.url)
+
+    def start(self, url: URL) -> None:
+        """Watch the server `url` names, on a connection of the watcher's own."""
+        self.mysql = url.get_backend_name() in MYSQL
+        self.url = targets.sync_url(url)
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
 
     def finish(self) -> None:
         self.stop.set()
@@ -216,13 +229,43 @@ class Stuck(Observer):
         last, count = None, 0
         while not self.stop.wait(INTERVAL):
             own = set(self.own)
-            stuck = _stuck(conn.execute(text(WAITING), {"own": sorted(own)}).all(), own)
+            rows = conn.execute(text(WAITING), {"own": sorted(own)}).all()
+            stuck = _stuck(rows, own)
             count = count + 1 if stuck is not None and stuck == last else int(stuck is not None)
             last = stuck
             if stuck is not None and count >= LOOKS:
                 self.reason = _reason(stuck)
                 conn.execute(text("SELECT pg_cancel_backend(:pid)"), {"pid": stuck[0]})
                 last, count = None, 0
+            self._left_pg(conn, _left_alone(rows, own), own)
+
+    def _left_pg(self, conn: Any, waits: dict[int, list[Any]], own: set[int]) -> None:
+        """Say what each wait of ours left alone waits for, and for whom, once it waited
+        LOOKS looks (PostgreSQL: pg_blocking_pids names every backend it waits for)."""
+        self.left = {w: looks for w, looks in self.left.items() if w in waits}
+        for waiter, blockers in waits.items():
+            looks = self.left[waiter] = self.left.get(waiter, 0) + 1
+            if looks < LOOKS:
+                continue
+            row = conn.execute(text(PG_WAIT), {"pid": waiter}).first()
+            if row is None:  # it stopped waiting meanwhile
+                continue
+            listed = ", ".join(_pg_blocker(b, own) for b in blockers)
+            self._say_left(
+                waiter,
+                statement=_quoted(str(row[0] or "")),
+                waiter=f"backend {waiter}",
+                lock=_pg_lock(row[1], row[2], row[3]),
+                why=f"it waits for {listed}",
+            )
+
+    def _say_left(self, key: int, **parts: str) -> None:
+        """Tell the parent why the waiter `key` is left waiting, when that changed (the
+        parent shows the last)."""
+        message = LEFT.format(**parts)
+        if self.said.get(key) != message:
+            self.said[key] = message
+            self.tell(message, f"left {key}")
 
     def _loop_mysql(self, conn: Any) -> None:
         me = conn.exec_driver_sql("SELECT CONNECTION_ID()").scalar()
@@ -301,10 +344,10 @@ class Stuck(Observer):
                 "someone's LOCK TABLES or HANDLER may hold it (a table is in use that no "
                 "transaction of check's used)"
             )
-        last = _short((self.ran.get(waiter) or [""])[-1])
-        statement = f"`{last}`" if last else "a statement"
         why = "; ".join(whys) or "check cannot tell who holds it"
-        self.tell(LEFT.format(statement=statement, waiter=waiter, why=why), f"left {waiter}")
+        statement = _quoted((self.ran.get(waiter) or [""])[-1])
+        lock = "a table metadata lock"
+        self._say_left(waiter, statement=statement, waiter=f"thread {waiter}", lock=lock, why=why)
 
     def take(self) -> str:
         """Why the statement failed, once the watcher cancelled it ("" otherwise); said
@@ -324,6 +367,41 @@ def _stuck(rows: list[Any], own: set[int]) -> tuple[Any, ...] | None:
             first = blockers[0]
             return (waiter, first[1], first[3], first[4])
     return None
+
+
+def _left_alone(rows: list[Any], own: set[int]) -> dict[int, list[Any]]:
+    """The waits of ours, with their blocking backends' rows, that some backend other
+    than this process's idle transactions blocks (the watch leaves those alone)."""
+    by_waiter: dict[int, list[Any]] = {}
+    for row in rows:
+        by_waiter.setdefault(row[0], []).append(row)
+    return {
+        waiter: blockers
+        for waiter, blockers in by_waiter.items()
+        if not all(b[1] in own and str(b[2]).startswith("idle in transaction") for b in blockers)
+    }
+
+
+def _pg_blocker(row: Any, own: set[int]) -> str:
+    """A blocking backend as the user is told it: whose, its state and since when (None
+    where another user's backend is out of the watch's sight)."""
+    whose = "this process's" if row[1] in own else "another session's"
+    state = f", {row[2]}" if row[2] else ""
+    began = row[3].isoformat(sep=" ", timespec="seconds") if row[3] is not None else None
+    since = f", its transaction began {began}" if began else ""
+    return f"backend {row[1]} ({whose}{state}{since})"
+
+
+def _pg_lock(locktype: Any, mode: Any, relation: Any) -> str:
+    if mode is None:
+        return "a lock"
+    article = "an" if str(mode)[0] in "AEIOU" else "a"
+    return f"{article} {mode} on {relation}" if relation else f"{article} {mode} ({locktype})"
+
+
+def _quoted(statement: str) -> str:
+    short = _short(statement)
+    return f"`{short}`" if short else "a statement"
 
 
 class Seen:

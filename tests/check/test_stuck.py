@@ -1,0 +1,97 @@
+"""check's lock watch (check/stuck.py) on the local servers: a statement of "this
+process" waits for a lock, and the watcher, started on its own, says what it saw.
+
+The waiter runs in a thread of the test; another connection, "another session's", holds
+the table, and the watcher is told which connections are the process's own."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from alembic_gate.check import stuck
+
+# A wait the watcher is left alone is told in a few looks.
+SAID = 20.0
+
+
+class Told:
+    """What a watcher told, by key; `said` is set once a wait left alone was told."""
+
+    def __init__(self) -> None:
+        self.notes: dict[str, str] = {}
+        self.said = threading.Event()
+
+    def __call__(self, message: str, key: str) -> None:
+        self.notes[key] = message
+        if key.startswith("left "):
+            self.said.set()
+
+
+@pytest.fixture
+def watch(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[stuck.Stuck, Told]]:
+    monkeypatch.setattr(stuck, "INTERVAL", 0.2)
+    watcher, told = stuck.Stuck(), Told()
+    watcher.tell = told
+    yield watcher, told
+    watcher.finish()
+
+
+@contextlib.contextmanager
+def waiting(
+    engine: sa.Engine, statement: str, own: Callable[[Any], None], *holders: sa.Connection
+) -> Iterator[None]:
+    """`statement` runs on a connection of its own in a thread (made the process's own
+    with `own`) while `holders` hold what it waits for; when the block ends, they let
+    go (roll back) and the statement ends."""
+    conn = engine.connect()
+    own(conn.connection.dbapi_connection)
+
+    def run() -> None:
+        # Cancelled or not: the test says whether it should be.
+        with contextlib.suppress(sa.exc.DBAPIError):
+            conn.exec_driver_sql(statement)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        for holder in holders:
+            holder.rollback()
+        thread.join()
+        conn.close()
+
+
+@pytest.mark.postgres
+def test_postgres_a_wait_left_alone_says_what_it_waits_for(
+    postgres_url: str, watch: tuple[stuck.Stuck, Told]
+) -> None:
+    # Another session sits idle in a transaction that read users, and the ALTER of the
+    # process waits for it: the watcher leaves it alone (rightly), and said nothing of it,
+    # so a run that reached its time limit named no wait (MariaDB's did).
+    watcher, told = watch
+    engine = sa.create_engine(postgres_url, poolclass=sa.NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE users (id int)")
+    with engine.connect() as holder:
+        holder.exec_driver_sql("SELECT count(*) FROM users").all()
+        held = holder.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        alter = "ALTER TABLE users ADD COLUMN email text"
+        with waiting(engine, alter, watcher._learn, holder):
+            [pid] = watcher.own
+            watcher.start(sa.make_url(postgres_url))
+            assert told.said.wait(SAID), (told.notes, watcher.reason)
+    engine.dispose()
+    message = told.notes[f"left {pid}"]
+    assert message.startswith(
+        f"check's lock watch saw `ALTER TABLE users ADD COLUMN email text` (backend {pid}) "
+        "wait for an AccessExclusiveLock on users and left it waiting: it waits for "
+        f"backend {held} (another session's, idle in transaction, its transaction began "
+    ), message
+    assert watcher.reason is None  # not cancelled
