@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -95,3 +96,45 @@ def test_postgres_a_wait_left_alone_says_what_it_waits_for(
         f"backend {held} (another session's, idle in transaction, its transaction began "
     ), message
     assert watcher.reason is None  # not cancelled
+
+
+@pytest.mark.mariadb
+def test_mariadb_a_wait_for_an_aria_table_is_not_blamed_on_the_process(
+    mariadb_url: str, watch: tuple[stuck.Stuck, Told]
+) -> None:
+    # users is an Aria table. The process's own connection sits idle in a transaction
+    # that read posts (InnoDB) and users; another session's transaction read users only,
+    # which information_schema.INNODB_TRX does not show. The watcher saw one holder, the
+    # process's own, cancelled the ALTER and blamed it alone: now it leaves the ALTER
+    # waiting and says it cannot tell who holds users, naming the other connections.
+    watcher, told = watch
+    engine = sa.create_engine(mariadb_url, poolclass=sa.NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE users (id int) ENGINE=Aria")
+        conn.exec_driver_sql("CREATE TABLE posts (id int) ENGINE=InnoDB")
+    reads = ["SELECT count(*) FROM posts", "SELECT count(*) FROM users"]
+    with engine.connect() as own, engine.connect() as holder:
+        for read in reads:
+            own.exec_driver_sql(read).all()
+        watcher._learn(own.connection.dbapi_connection)
+        [mine] = watcher.threads
+        watcher.ran[mine] = deque(reads)  # what the process's listeners note
+        holder.exec_driver_sql("SELECT count(*) FROM users").all()
+        held = holder.exec_driver_sql("SELECT CONNECTION_ID()").scalar()
+        alter = "ALTER TABLE users ADD COLUMN email varchar(50)"
+        with waiting(engine, alter, watcher._learn, holder, own):
+            waiter = watcher.threads[-1]
+            watcher.ran[waiter] = deque([alter])
+            watcher.start(sa.make_url(mariadb_url))
+            assert told.said.wait(SAID), (told.notes, watcher.reason)
+            message = told.notes[f"left {waiter}"]
+            assert watcher.reason is None, watcher.reason  # not cancelled
+    engine.dispose()
+    database = sa.make_url(mariadb_url).database
+    assert message.startswith(
+        f"check's lock watch saw `{alter}` (thread {waiter}) wait for a table metadata lock "
+        f"and left it waiting: {database}.users is an Aria table, whose readers "
+        "information_schema.INNODB_TRX does not show, so check cannot tell who holds it; "
+        "connections of other sessions may hold it (thread "
+    ), message
+    assert str(held) in message.split("(thread ")[2], message

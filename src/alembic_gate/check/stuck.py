@@ -14,7 +14,10 @@ blockers are the threads granted a lock on that table; elsewhere (MariaDB, whose
 performance_schema is off by default) every other thread that is in an InnoDB
 transaction or busy counts as one, whatever its current database, and SHOW OPEN TABLES
 must show only the waiter's table in use, once (no one's LOCK TABLES or HANDLER),
-which one of those transactions used. Either way every blocker must
+which one of those transactions used, and that table must be InnoDB's (a transaction
+that read only Aria or MyISAM tables shows nowhere: the wait is then left alone, said to
+have an unknown holder, every idle connection of other sessions a possible one). Either
+way every blocker must
 be this process's, idle (Sleep) in a transaction; without the PROCESS privilege (which
 information_schema.INNODB_TRX asks for) and no metadata_locks, nothing is watched, and a
 note says so (told to the parent at once: a run that waits until its time limit writes
@@ -70,6 +73,9 @@ ENDS = re.compile(r"\s*(COMMIT|ROLLBACK|BEGIN|START\s+TRANSACTION)\b", re.IGNORE
 # How many statements of a transaction are kept per connection.
 KEPT = 200
 MYSQL_SCHEMA_ON = "SELECT @@performance_schema"
+MYSQL_ENGINE = (
+    "SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = :db AND TABLE_NAME = :table"
+)
 # What a run is told when the watch is off, or leaves a wait alone.
 OFF = (
     "check's lock watch is off ({why}): a statement waiting for a lock that another "
@@ -316,7 +322,8 @@ class Stuck(Observer):
         except Exception:  # no PROCESS privilege: foreign threads may be out of sight
             open_trx = None
         ran = {thread: list(statements) for thread, statements in dict(self.ran).items()}
-        seen = Seen(threads, open_trx, _in_use(conn), ran)
+        in_use = _in_use(conn)
+        seen = Seen(threads, open_trx, in_use, ran, _engine(conn, in_use))
         for waiter in waiters:
             blockers = _mysql_blockers(waiter, locks, seen, me)
             if blockers and all(
@@ -325,17 +332,22 @@ class Stuck(Observer):
                 first = blockers[0]
                 started = open_trx.get(first) if open_trx else None
                 return (waiter, first, started)
-            foreign = {b for b in blockers if b not in own} | _candidates(seen, own | {me})
-            self._left(waiter, sorted(foreign), bool(locks or _table_users(seen, own)))
+            unseen = None if locks else _unseen(seen)
+            foreign = {b for b in blockers if b not in own}
+            foreign |= _candidates(seen, own | {me}, idle=unseen is not None)
+            explained = bool(locks or _table_users(seen, own))
+            self._left(waiter, sorted(foreign), explained, unseen)
         return None
 
-    def _left(self, waiter: int, foreign: list[int], explained: bool) -> None:
+    def _left(
+        self, waiter: int, foreign: list[int], explained: bool, unseen: str | None = None
+    ) -> None:
         """Say why a waiter of ours is left waiting, once it waited LOOKS looks, and
         again when that changes (the parent shows the last)."""
         looks = self.left[waiter] = self.left.get(waiter, 0) + 1
         if looks < LOOKS:
             return
-        whys = []
+        whys = [unseen] if unseen else []
         if foreign:
             listed = ", ".join(map(str, foreign))
             whys.append(f"connections of other sessions may hold it (thread {listed})")
@@ -407,8 +419,9 @@ def _quoted(statement: str) -> str:
 class Seen:
     """What one look at a MySQL or MariaDB server found: its threads (id, command, state,
     database) by id, the InnoDB transactions' start by thread (None: not readable), the
-    tables in use ((database, table, count); None: not readable), and the statements each
-    of this process's connections ran in its current transaction."""
+    tables in use ((database, table, count); None: not readable), the statements each
+    of this process's connections ran in its current transaction, and the storage engine
+    of the table in use where it is one."""
 
     def __init__(
         self,
@@ -416,11 +429,14 @@ class Seen:
         open_trx: dict[int, Any] | None,
         in_use: list[tuple[str, str, int]] | None = None,
         ran: dict[int, list[str]] | None = None,
+        engine: str | None = "InnoDB",
     ) -> None:
         self.threads = threads
         self.open_trx = open_trx
         self.in_use = in_use
         self.ran = ran or {}
+        # The storage engine of the one table in use (None: not known).
+        self.engine = engine
 
 
 def _mysql_blind(conn: Any) -> str | None:
@@ -487,19 +503,49 @@ def _guessed_blockers(waiter: int, seen: Seen, me: int) -> list[int]:
     if any(t not in open_trx for t in blockers):
         return []  # busy, not idle in a transaction: it may end
     users = _table_users(seen, blockers)
-    return [*users, *sorted(set(blockers) - set(users))] if users else []
+    if not users or _unseen(seen):
+        return []
+    return [*users, *sorted(set(blockers) - set(users))]
 
 
-def _candidates(seen: Seen, left_out: set[int]) -> set[int]:
-    """Every thread but `left_out` in a transaction, or running anything: each may hold
+def _unseen(seen: Seen) -> str | None:
+    """Why INNODB_TRX cannot tell who holds the waiter's table (the one in use): it is
+    not InnoDB's, so a transaction that only read it (or other tables of its kind) shows
+    nowhere, though it holds the table until it ends; None when it can, or no table is."""
+    if seen.in_use is None or len(seen.in_use) != 1 or seen.engine == "InnoDB":
+        return None
+    database, table, _ = seen.in_use[0]
+    kind = f"an {seen.engine}" if seen.engine else "a"
+    return (
+        f"{database}.{table} is {kind} table, whose readers information_schema.INNODB_TRX "
+        "does not show, so check cannot tell who holds it"
+    )
+
+
+def _candidates(seen: Seen, left_out: set[int], idle: bool = False) -> set[int]:
+    """Every thread but `left_out` in a transaction, or running anything (with `idle`,
+    every one: one idle may be in a transaction INNODB_TRX does not show): each may hold
     the table, whatever its current database (`USE other` reads `app.users` all the
     same)."""
     open_trx = seen.open_trx or {}
+    quiet = ("Daemon",) if idle else ("Sleep", "Daemon")
     return {
         t
         for t, row in seen.threads.items()
-        if t not in left_out and (t in open_trx or row[1] not in ("Sleep", "Daemon"))
+        if t not in left_out and (t in open_trx or row[1] not in quiet)
     }
+
+
+def _engine(conn: Any, in_use: list[tuple[str, str, int]] | None) -> str | None:
+    """The storage engine of the one table in use (None: none is, or not readable)."""
+    if not in_use or len(in_use) != 1:
+        return None
+    database, table, _ = in_use[0]
+    try:
+        engine = conn.execute(text(MYSQL_ENGINE), {"db": database, "table": table}).scalar()
+    except Exception:  # not readable: the watch then claims nothing
+        return None
+    return str(engine) if engine else None
 
 
 def _table_users(seen: Seen, threads: Iterable[int]) -> list[int]:
