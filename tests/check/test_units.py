@@ -287,6 +287,15 @@ def test_stuck_mysql_blockers_and_tables_in_use() -> None:
     assert guessed(THREADS, started, ran={2: ["SELECT * FROM users_old"]}) == []
 
 
+def test_stuck_mysql_tables_in_use_of_the_waiters_database() -> None:
+    # Another run's ALTER on the same server has its table in use too: not the waiter's,
+    # which that made look like someone's LOCK TABLES (so neither run's watch cancelled).
+    in_use = [("app", "users", 1), ("other", "users", 1), ("other", "posts", 1)]
+    assert stuck._in_database(in_use, "app") == [("app", "users", 1)]
+    assert stuck._in_database(in_use, None) == in_use  # no current database: all count
+    assert stuck._in_database(None, "app") is None
+
+
 def test_told_notes_keep_the_last_of_each_key(tmp_path: Path) -> None:
     # What a worker that ran out of time told: the lock watch's latest word on a wait.
     with (tmp_path / "notes").open("w+", encoding="utf-8") as file:

@@ -13,7 +13,8 @@ performance_schema.metadata_locks shows the waiter's pending lock (MySQL 8+), it
 blockers are the threads granted a lock on that table; elsewhere (MariaDB, whose
 performance_schema is off by default) every other thread that is in an InnoDB
 transaction or busy counts as one, whatever its current database, and SHOW OPEN TABLES
-must show only the waiter's table in use, once (no one's LOCK TABLES or HANDLER),
+must show only the waiter's table in use of its database, once (no one's LOCK TABLES or
+HANDLER),
 which one of those transactions used, and that table must be InnoDB's (a transaction
 that read only Aria or MyISAM tables shows nowhere: the wait is then left alone, said to
 have an unknown holder, every idle connection of other sessions a possible one). Either
@@ -323,8 +324,10 @@ class Stuck(Observer):
             open_trx = None
         ran = {thread: list(statements) for thread, statements in dict(self.ran).items()}
         in_use = _in_use(conn)
-        seen = Seen(threads, open_trx, in_use, ran, _engine(conn, in_use))
         for waiter in waiters:
+            # Tables in use in another database cannot be the one the waiter waits for.
+            mine = _in_database(in_use, threads[waiter][3])
+            seen = Seen(threads, open_trx, mine, ran, _engine(conn, mine))
             blockers = _mysql_blockers(waiter, locks, seen, me)
             if blockers and all(
                 b in own and b in threads and threads[b][1] == "Sleep" for b in blockers
@@ -534,6 +537,15 @@ def _candidates(seen: Seen, left_out: set[int], idle: bool = False) -> set[int]:
         for t, row in seen.threads.items()
         if t not in left_out and (t in open_trx or row[1] not in quiet)
     }
+
+
+def _in_database(
+    in_use: list[tuple[str, str, int]] | None, database: str | None
+) -> list[tuple[str, str, int]] | None:
+    """The tables in use of `database` (all of them where it is not known)."""
+    if in_use is None or not database:
+        return in_use
+    return [row for row in in_use if row[0] == database]
 
 
 def _engine(conn: Any, in_use: list[tuple[str, str, int]] | None) -> str | None:
