@@ -7,6 +7,7 @@ the table, and the watcher is told which connections are the process's own."""
 from __future__ import annotations
 
 import contextlib
+import subprocess
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -17,21 +18,24 @@ import sqlalchemy as sa
 
 from alembic_gate.check import stuck
 
+from .conftest import MARIADB_IMAGE, PASSWORD
+
 # A wait the watcher is left alone is told in a few looks.
 SAID = 20.0
 
 
 class Told:
-    """What a watcher told, by key; `said` is set once a wait left alone was told."""
+    """What a watcher told, by key; `said` is set once a wait left alone was told, `off`
+    once the watch was said to be off."""
 
     def __init__(self) -> None:
         self.notes: dict[str, str] = {}
         self.said = threading.Event()
+        self.off = threading.Event()
 
     def __call__(self, message: str, key: str) -> None:
         self.notes[key] = message
-        if key.startswith("left "):
-            self.said.set()
+        (self.said if key.startswith("left ") else self.off).set()
 
 
 @pytest.fixture
@@ -138,3 +142,82 @@ def test_mariadb_a_wait_for_an_aria_table_is_not_blamed_on_the_process(
         "connections of other sessions may hold it (thread "
     ), message
     assert str(held) in message.split("(thread ")[2], message
+
+
+@pytest.fixture(scope="module")
+def mariadb_schema_on() -> Iterator[str]:
+    """A MariaDB server from the local image with performance_schema on (its metadata lock
+    instrument off, MariaDB's default, as MySQL 5.7's), and a user of one database that
+    may read performance_schema but has no PROCESS privilege: its URL. Removed after."""
+    if subprocess.run(
+        ["docker", "image", "inspect", MARIADB_IMAGE], capture_output=True
+    ).returncode:
+        pytest.skip(f"no Docker engine or no image {MARIADB_IMAGE} (scripts/build-test-images.sh)")
+    command = ["docker", "run", "-d", "--label=alembic-gate.test=mariadb", "-p127.0.0.1::3306"]
+    command += ["--env=MARIADB_ALLOW_EMPTY_ROOT_PASSWORD=1", "--env=MARIADB_ROOT_HOST=%"]
+    command += [MARIADB_IMAGE, "--performance-schema=ON"]
+    started = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
+    container = started.stdout.strip()
+    try:
+        _wait_until_ready(container)
+        command = ["docker", "port", container, "3306/tcp"]
+        published = subprocess.run(command, capture_output=True, text=True, timeout=30, check=True)
+        port = published.stdout.split()[0].rsplit(":", 1)[1]
+        admin = sa.create_engine(f"mysql+pymysql://root@127.0.0.1:{port}/mysql")
+        with admin.begin() as conn:
+            for statement in SCHEMA_ON_USER:
+                conn.exec_driver_sql(statement.format(password=PASSWORD))
+        admin.dispose()
+        yield f"mysql+pymysql://app:{PASSWORD}@127.0.0.1:{port}/app"
+    finally:
+        subprocess.run(["docker", "rm", "-f", "-v", container], capture_output=True, timeout=60)
+
+
+def _wait_until_ready(container: str) -> None:
+    """Read the container's log until the server listens on its port (the set-up's own
+    server logs port 0); the test's time limit bounds it. (conftest's wait_for_log can
+    miss a line MariaDB logs last: it waits on the pipe for lines already read.)"""
+    follow = subprocess.Popen(
+        ["docker", "logs", "--follow", container],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert follow.stdout is not None
+    try:
+        for line in follow.stdout:
+            if "port: 3306" in line:
+                return
+        pytest.fail(f"container {container[:12]} stopped before it was ready")
+    finally:
+        follow.kill()
+        follow.wait()
+
+
+SCHEMA_ON_USER = [
+    "CREATE DATABASE app",
+    "CREATE USER 'app'@'%%' IDENTIFIED BY '{password}'",
+    "GRANT ALL ON app.* TO 'app'@'%%'",
+    "GRANT SELECT ON performance_schema.* TO 'app'@'%%'",
+]
+
+
+@pytest.mark.docker
+@pytest.mark.timeout(120)
+def test_mariadb_metadata_locks_that_record_nothing_turn_the_watch_off(
+    mariadb_schema_on: str, watch: tuple[stuck.Stuck, Told]
+) -> None:
+    # performance_schema is on and readable, but its metadata lock instrument is off
+    # (MariaDB's default, MySQL 5.7's), and the user may not read INNODB_TRX: the watch
+    # counted on metadata_locks, which records nothing, and said nothing; a statement of
+    # the process waiting on its own idle transaction waited, unwatched, in silence.
+    watcher, told = watch
+    watcher.start(sa.make_url(mariadb_schema_on))
+    assert told.off.wait(SAID), told.notes
+    assert told.notes["off"].startswith(
+        "check's lock watch is off (the database user may not read "
+        "information_schema.INNODB_TRX, which needs the PROCESS privilege, and "
+        "performance_schema.metadata_locks records nothing (its instrument "
+        "wait/lock/metadata/sql/mdl is off); "
+    ), told.notes
+    assert PASSWORD not in told.notes["off"]

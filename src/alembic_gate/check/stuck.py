@@ -9,7 +9,8 @@ backend pid, or MySQL's and MariaDB's thread id), cancels the waiting statement,
 revision fails at its line (AG901), and says why.
 
 On MySQL and MariaDB the wait is "Waiting for table metadata lock". Where
-performance_schema.metadata_locks shows the waiter's pending lock (MySQL 8+), its
+performance_schema.metadata_locks shows the waiter's pending lock (MySQL 8+; its
+instrument is off in MySQL 5.7 and MariaDB, where it then records nothing), its
 blockers are the threads granted a lock on that table; elsewhere (MariaDB, whose
 performance_schema is off by default) every other thread that is in an InnoDB
 transaction or busy counts as one, whatever its current database, and SHOW OPEN TABLES
@@ -74,6 +75,8 @@ ENDS = re.compile(r"\s*(COMMIT|ROLLBACK|BEGIN|START\s+TRANSACTION)\b", re.IGNORE
 # How many statements of a transaction are kept per connection.
 KEPT = 200
 MYSQL_SCHEMA_ON = "SELECT @@performance_schema"
+MDL = "wait/lock/metadata/sql/mdl"
+MYSQL_MDL_ON = f"SELECT ENABLED FROM performance_schema.setup_instruments WHERE NAME = '{MDL}'"
 MYSQL_ENGINE = (
     "SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = :db AND TABLE_NAME = :table"
 )
@@ -444,16 +447,30 @@ class Seen:
 
 def _mysql_blind(conn: Any) -> str | None:
     """Why this connection cannot tell who holds a table (None: it can)."""
-    if _reads(conn, MYSQL_SCHEMA_ON) == [(1,)] and _reads(conn, MYSQL_LOCKS) is not None:
+    locks = _metadata_locks(conn)
+    if locks is None:
         return None  # performance_schema.metadata_locks (MySQL 8+)
     if _reads(conn, MYSQL_TRX) is None:
         return (
             "the database user may not read information_schema.INNODB_TRX, which needs the "
-            "PROCESS privilege, and performance_schema.metadata_locks is off or not readable; "
+            f"PROCESS privilege, and performance_schema.metadata_locks {locks}; "
             "`GRANT PROCESS ON *.* TO` the user turns it on"
         )
     if _reads(conn, MYSQL_IN_USE) is None:
         return "the database user may not run SHOW OPEN TABLES"
+    return None
+
+
+def _metadata_locks(conn: Any) -> str | None:
+    """Why performance_schema.metadata_locks cannot tell who holds a table (None: it
+    can). It records nothing where its instrument is off: MySQL 5.7's default, and
+    MariaDB's where performance_schema is on."""
+    if _reads(conn, MYSQL_SCHEMA_ON) != [(1,)]:
+        return "is off (performance_schema = OFF)"
+    if _reads(conn, MYSQL_LOCKS) is None:
+        return "is not readable"
+    if _reads(conn, MYSQL_MDL_ON) != [("YES",)]:
+        return f"records nothing (its instrument {MDL} is off)"
     return None
 
 
