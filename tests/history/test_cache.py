@@ -471,6 +471,37 @@ def test_files_read_here_are_kept_as_read_and_share_values_with_a_childs(
     assert all(rev.revision is sys.intern(f"r{i}") for i, rev in enumerate(revs))
 
 
+def test_a_childs_operations_are_unpacked_as_its_pieces_come(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the memo keeps every file's operations, the parent unpacks a child's as
+    they come, while the child still parses: the rules after the reads unpack none."""
+    files = sorted(_files(Path(shutil.copytree(VERSIONS, tmp_path / "v", ignore=_IGNORE))))
+    here = [operations(read_revision(p, tmp_path)) for p in files]
+    operations_module.forget()
+    monkeypatch.setattr(cache, "_processes", lambda n: 2)
+    monkeypatch.setattr(cache, "BATCH", 1)
+    revs = cache.read_revisions(files, tmp_path)
+    assert len(files) > 2  # (a child reads some of them)
+
+    def unpacked_late(data: bytes) -> None:
+        raise AssertionError("operations unpacked after the reads")
+
+    monkeypatch.setattr(operations_module, "unpack", unpacked_late)
+    assert [operations(rev) for rev in revs] == here
+
+
+def test_this_process_takes_a_smaller_share_when_it_unpacks_the_childrens() -> None:
+    paths = [f"r{i}.py" for i in range(1000)]
+    mine, theirs = cache._shares(paths, 2, mine=True, ahead=True)
+    assert (len(mine), [len(chunk) for chunk in theirs]) == (490, [510])
+    mine, theirs = cache._shares(paths, 3, mine=True, ahead=False)
+    assert (len(mine), [len(chunk) for chunk in theirs]) == (333, [334, 333])
+    mine, theirs = cache._shares(paths, 2, mine=False, ahead=False)  # many files: none here
+    assert (len(mine), [len(chunk) for chunk in theirs]) == (0, [500, 500])
+    assert [p for chunk in [mine, *theirs] for p in chunk] == paths
+
+
 def test_a_failing_child_is_read_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     files = sorted(_files(Path(shutil.copytree(VERSIONS, tmp_path / "v", ignore=_IGNORE))))
     monkeypatch.setattr(cache, "_processes", lambda n: 2)

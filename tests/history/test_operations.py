@@ -24,12 +24,14 @@ from alembic_gate.history.operations import (
     expect,
     expect_history,
     forget,
+    keeps,
     named_dialects,
     operations,
     pack,
     read_operations,
     touched_tables,
     unpack,
+    unpack_ahead,
     upgrade_calls,
 )
 from alembic_gate.history.revisions import RevisionFile, read_revision
@@ -1050,6 +1052,25 @@ def test_a_memo_with_no_room_remembers_nothing(tmp_path: Path) -> None:
     finally:
         forget()
     assert operations(rev) is operations(rev)
+
+
+def test_operations_unpacked_ahead_are_remembered_while_the_memo_has_room() -> None:
+    data = pack(read_operations(HEAD + 'def upgrade():\n    op.drop_table("a")\n'))
+    try:
+        forget()
+        assert keeps(MEMO_SIZE) and not keeps(MEMO_SIZE + 1)
+        unpack_ahead(data)
+        ops = operations_module._memoised(data)
+        assert ops == unpack(data)
+        unpack_ahead(data)  # already there: kept as it was
+        assert operations_module._memoised(data) is ops
+        unpack_ahead(b"not packed")  # left for operations() to read the file again
+        assert operations_module._memoised(b"not packed") is None
+        forget(room=0)  # no room: nothing is unpacked
+        unpack_ahead(data)
+        assert operations_module._memoised(data) is None and not keeps(1)
+    finally:
+        forget()
 
 
 def test_a_read_longer_than_the_memo_keeps_only_the_last_few(tmp_path: Path) -> None:
