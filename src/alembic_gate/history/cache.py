@@ -819,10 +819,12 @@ MAX_PROCESSES = 4
 SPILL_FROM = 2000
 # A reader packs its results this many files at a time (pieces as the cache file
 # holds them) and sends each as it is made, so that neither it nor the parent holds all
-# of them twice, as objects and as marshal data (10 MiB each at 20,000 revisions), and
-# the parent loads them while it still parses: after its last piece, the parent has
-# only that one to load.
-BATCH = 25
+# of them twice, as objects and as marshal data (10 MiB each at 20,000 revisions).
+BATCH = 250
+# The same where the parent unpacks a reader's operations as they come (`unpack_ahead`):
+# smaller pieces, so that after the last one it has only that one to unpack. (Where it
+# does not, the smaller pieces cost each reader ~0.2% more instructions, at 2,500 files.)
+AHEAD_BATCH = 25
 
 
 def read_files(
@@ -849,7 +851,8 @@ def _read_files(
     # smaller share to make room for it.
     ahead = spill is None and keeps(len(paths))
     mine, theirs = _shares(paths, count, spill is None, ahead)
-    children = [Child(*_fork_reader(chunk, cwd, cache), chunk, ahead) for chunk in theirs]
+    batch = min(BATCH, AHEAD_BATCH) if ahead else BATCH
+    children = [Child(*_fork_reader(c, cwd, cache, batch), c, ahead) for c in theirs]
     expect(len(mine))
     result = _local(mine, cwd, cache, spill, children)
     _wait_for(children, spill)
@@ -925,9 +928,10 @@ def _processes(files: int) -> int:
 
 
 def _fork_reader(
-    chunk: Sequence[StrPath], cwd: StrPath, cache: RevisionCache | None
+    chunk: Sequence[StrPath], cwd: StrPath, cache: RevisionCache | None, batch: int
 ) -> tuple[int, int]:
-    """A child that reads `chunk` and writes the plain results to a pipe."""
+    """A child that reads `chunk` and writes the plain results to a pipe, `batch`
+    files a piece."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns to the caller
@@ -936,9 +940,9 @@ def _fork_reader(
             os.close(read_end)
             forget(room=0)  # up to a thousand files' operations, never asked for here
             with os.fdopen(write_end, "wb") as out:
-                for i in range(0, len(chunk), BATCH):  # each piece sent as it is made
+                for i in range(0, len(chunk), batch):  # each piece sent as it is made
                     out.write(
-                        _framed([read_one(path, cwd, cache) for path in chunk[i : i + BATCH]])
+                        _framed([read_one(path, cwd, cache) for path in chunk[i : i + batch]])
                     )
                     out.flush()
             status = 0
