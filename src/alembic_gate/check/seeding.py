@@ -1101,7 +1101,8 @@ class Retry:
                 last = exc  # (on PostgreSQL, the next _undo brings the rows back)
                 continue
             self._done()
-            self._forget(emptied)
+            if self.savepoint:  # the emptying stays now that the statement passed
+                self._forget(emptied)
             held = held or [(key, counts.get(key, 0)) for key in targets]
             failure = Failure(error, held, kind)
             failure.beside = beside
