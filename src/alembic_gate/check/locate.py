@@ -476,12 +476,14 @@ def _source_file(cls: type[Any]) -> str | None:
 
 
 def _class_source(cls: type[Any]) -> Location | None:
+    path = _source_file(cls)
+    if path is None:
+        return None
     try:
-        path = inspect.getsourcefile(cls)
         _, line = inspect.getsourcelines(cls)
     except (OSError, TypeError):
         return None
-    return (real(path), line) if path else None
+    return path, line
 
 
 def _attribute_for(cls: type[Any], column: str) -> str:
