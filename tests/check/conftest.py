@@ -343,48 +343,66 @@ def mysql_server(docker_images: None) -> Iterator[str]:
         "MYSQL_USER": MYSQL_USER,
         "MYSQL_PASSWORD": PASSWORD,
     }
-    command = ["docker", "run", "-d", "--label=alembic-gate.test=mysql", "-p127.0.0.1::3306"]
+    args = ["--innodb-flush-log-at-trx-commit=0"]
+    # The entrypoint's temporary server logs "port: 0"; the real one its port.
+    with server_container("mysql", MYSQL_IMAGE, env, args, _mysql_ready) as port:
+        yield f"mysql+pymysql://root@127.0.0.1:{port}/mysql"
+
+
+def _mysql_ready(line: str) -> bool:
+    return "ready for connections" in line and "port: 3306" in line
+
+
+@contextlib.contextmanager
+def server_container(
+    label: str, image: str, env: dict[str, str], args: list[str], ready: Callable[[str], bool]
+) -> Iterator[str]:
+    """A database server container from the local `image` (given `env` and the server
+    `args`), its port 3306 published on 127.0.0.1, once a line of its log is `ready`:
+    that port; the container and its volumes removed afterwards."""
+    command = ["docker", "run", "-d", f"--label=alembic-gate.test={label}", "-p127.0.0.1::3306"]
     command += [f"--env={name}={value}" for name, value in env.items()]
-    command += [MYSQL_IMAGE, "--innodb-flush-log-at-trx-commit=0"]
+    command += [image, *args]
     started = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
     container = started.stdout.strip()
     try:
-        # The entrypoint's temporary server logs "port: 0"; the real one its port.
-        wait_for_log(
-            container, lambda line: "ready for connections" in line and "port: 3306" in line
-        )
+        wait_for_log(container, ready)
         command = ["docker", "port", container, "3306/tcp"]
         published = subprocess.run(command, capture_output=True, text=True, timeout=30, check=True)
-        port = published.stdout.split()[0].rsplit(":", 1)[1]
-        yield f"mysql+pymysql://root@127.0.0.1:{port}/mysql"
+        yield published.stdout.split()[0].rsplit(":", 1)[1]
     finally:
         subprocess.run(["docker", "rm", "-f", "-v", container], capture_output=True, timeout=60)
 
 
 def wait_for_log(container: str, ready: Callable[[str], bool], timeout: float = 120) -> None:
     """Follow a container's log until a line satisfies `ready`; fail with the log's end
-    when the container stops first or the time is up."""
+    when the container stops first or the time is up. The pipe is read unbuffered
+    (os.read), so that lines that came in one read are all looked at before the next
+    wait: a buffered readline keeps them where the selector does not see them."""
     follow = subprocess.Popen(
         ["docker", "logs", "--follow", container],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        text=True,
     )
     assert follow.stdout is not None
     selector = selectors.DefaultSelector()
     selector.register(follow.stdout, selectors.EVENT_READ)
     seen: list[str] = []
+    pending = b""
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
             if not selector.select(timeout=1):
                 continue
-            line = follow.stdout.readline()
-            if not line:  # the log ended: the container stopped
+            chunk = os.read(follow.stdout.fileno(), 1 << 16)
+            if not chunk:  # the log ended: the container stopped
                 break
-            if ready(line):
-                return
-            seen.append(line)
+            *lines, pending = (pending + chunk).split(b"\n")
+            for raw in lines:
+                line = raw.decode(errors="replace") + "\n"
+                if ready(line):
+                    return
+                seen.append(line)
         pytest.fail(
             f"container {container[:12]} not ready; its log ends with:\n" + "".join(seen[-15:])
         )

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from alembic_gate.check import stuck
 
-from .conftest import MARIADB_IMAGE, PASSWORD
+from .conftest import MARIADB_IMAGE, PASSWORD, server_container
 
 # A wait the watcher is left alone is told in a few looks.
 SAID = 20.0
@@ -153,45 +153,18 @@ def mariadb_schema_on() -> Iterator[str]:
         ["docker", "image", "inspect", MARIADB_IMAGE], capture_output=True
     ).returncode:
         pytest.skip(f"no Docker engine or no image {MARIADB_IMAGE} (scripts/build-test-images.sh)")
-    command = ["docker", "run", "-d", "--label=alembic-gate.test=mariadb", "-p127.0.0.1::3306"]
-    command += ["--env=MARIADB_ALLOW_EMPTY_ROOT_PASSWORD=1", "--env=MARIADB_ROOT_HOST=%"]
-    command += [MARIADB_IMAGE, "--performance-schema=ON"]
-    started = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
-    container = started.stdout.strip()
-    try:
-        _wait_until_ready(container)
-        command = ["docker", "port", container, "3306/tcp"]
-        published = subprocess.run(command, capture_output=True, text=True, timeout=30, check=True)
-        port = published.stdout.split()[0].rsplit(":", 1)[1]
+    env = {"MARIADB_ALLOW_EMPTY_ROOT_PASSWORD": "1", "MARIADB_ROOT_HOST": "%"}
+    args = ["--performance-schema=ON"]
+    # (the entrypoint's temporary server logs port 0)
+    with server_container(
+        "mariadb", MARIADB_IMAGE, env, args, lambda line: "port: 3306" in line
+    ) as port:
         admin = sa.create_engine(f"mysql+pymysql://root@127.0.0.1:{port}/mysql")
         with admin.begin() as conn:
             for statement in SCHEMA_ON_USER:
                 conn.exec_driver_sql(statement.format(password=PASSWORD))
         admin.dispose()
         yield f"mysql+pymysql://app:{PASSWORD}@127.0.0.1:{port}/app"
-    finally:
-        subprocess.run(["docker", "rm", "-f", "-v", container], capture_output=True, timeout=60)
-
-
-def _wait_until_ready(container: str) -> None:
-    """Read the container's log until the server listens on its port (the set-up's own
-    server logs port 0); the test's time limit bounds it. (conftest's wait_for_log can
-    miss a line MariaDB logs last: it waits on the pipe for lines already read.)"""
-    follow = subprocess.Popen(
-        ["docker", "logs", "--follow", container],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert follow.stdout is not None
-    try:
-        for line in follow.stdout:
-            if "port: 3306" in line:
-                return
-        pytest.fail(f"container {container[:12]} stopped before it was ready")
-    finally:
-        follow.kill()
-        follow.wait()
 
 
 SCHEMA_ON_USER = [
