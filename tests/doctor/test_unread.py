@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,6 +33,15 @@ def sql_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]
     yield from _database(request, request.param, tmp_path)
 
 
+def at_base(run_doctor: Doctor, shop: Path, db: Database) -> dict[str, Any]:
+    """doctor's one finding on a database upgraded to the shop's head, then stamped base
+    (its tables left as the revisions made them)."""
+    upgrade(shop, db.url)
+    stamp(shop, db.url, "base")
+    [finding] = diagnosed(run_doctor, shop, db).findings
+    return finding
+
+
 R5 = "5e6f70819203"
 # SQL that static reading cannot see: built when the revision runs.
 RUNTIME_SQL = 'SQL = " ".join(["ALTER TABLE", "{table}", "{change}"])'
@@ -48,9 +58,7 @@ def test_a_match_below_a_revision_not_read_is_not_certain(
 ) -> None:
     # R5 undoes R4's rename, so the schema at R5 looks like R3's to static reading.
     runtime_sql(shop, "orders", "RENAME COLUMN amount TO total", "rename amount back")
-    upgrade(shop, db.url)
-    stamp(shop, db.url, "base")
-    [finding] = diagnosed(run_doctor, shop, db).findings
+    finding = at_base(run_doctor, shop, db)
     message = finding["message"]
     assert finding["code"] == "AG802"
     assert finding["fix"] is None  # `alembic stamp R3` would run R4 and R5 again
@@ -72,9 +80,7 @@ def test_no_match_is_not_certain_when_a_revision_was_not_read(
     db: Database, shop: Path, run_doctor: Doctor
 ) -> None:
     runtime_sql(shop, "customers", "ADD COLUMN phone VARCHAR(20)", "add phone")
-    upgrade(shop, db.url)
-    stamp(shop, db.url, "base")
-    [finding] = diagnosed(run_doctor, shop, db).findings
+    finding = at_base(run_doctor, shop, db)
     message = finding["message"]
     assert finding["fix"] is None
     assert finding["confidence"] == "medium"
@@ -102,9 +108,7 @@ def test_tables_made_in_a_loop_are_not_called_another_databases(
         path.unlink()
     shutil.rmtree(versions / "__pycache__", ignore_errors=True)
     write_revision(shop, R5, None, LOOP, "tag tables", extra='TABLES = sorted({"tags", "labels"})')
-    upgrade(shop, db.url)
-    stamp(shop, db.url, "base")
-    [finding] = diagnosed(run_doctor, shop, db).findings
+    finding = at_base(run_doctor, shop, db)
     message = finding["message"]
     assert finding["fix"] is None
     assert finding["confidence"] == "medium"
@@ -136,9 +140,7 @@ def test_a_helper_imported_from_the_project_is_not_read(
     monkeypatch.syspath_prepend(str(shop))
     extra = "from shop_migrations import add_phone"
     write_revision(shop, R5, R4, "    add_phone()", "add phone", extra=extra)
-    upgrade(shop, db.url)
-    stamp(shop, db.url, "base")
-    [finding] = diagnosed(run_doctor, shop, db).findings
+    finding = at_base(run_doctor, shop, db)
     message = finding["message"]
     assert finding["fix"] is None
     assert finding["confidence"] == "medium"
@@ -181,9 +183,7 @@ def test_a_helper_reached_through_an_alias_is_not_read(
     monkeypatch.syspath_prepend(str(shop))
     extra, body, called = ALIASES[alias]
     write_revision(shop, R5, R4, body, "add phone", extra=extra)
-    upgrade(shop, sql_db.url)
-    stamp(shop, sql_db.url, "base")
-    [finding] = diagnosed(run_doctor, shop, sql_db).findings
+    finding = at_base(run_doctor, shop, sql_db)
     message = finding["message"]
     assert finding["fix"] is None
     assert finding["confidence"] == "medium"
@@ -210,9 +210,7 @@ def test_operations_through_an_alias_of_op_are_read(
     # Unread, R5 looked empty: its three columns were called extra, the schema matched
     # no revision, and no fix was given.
     write_revision(shop, R5, R4, OP_ALIASES, "add contact columns", extra=ADD_COLUMN)
-    upgrade(shop, sql_db.url)
-    stamp(shop, sql_db.url, "base")
-    [finding] = diagnosed(run_doctor, shop, sql_db).findings
+    finding = at_base(run_doctor, shop, sql_db)
     assert finding["code"] == "AG802"
     assert finding["fix"] == f"alembic stamp {R5}"
     assert finding["confidence"] == "high"
