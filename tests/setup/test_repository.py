@@ -173,6 +173,35 @@ def test_named_sections_are_setups_of_their_own(tmp_path: Path) -> None:
     assert [s.section for s in only] == ["tenant"]
 
 
+def test_named_sections_beside_a_usable_alembic_section(tmp_path: Path) -> None:
+    """Onyx's backend/alembic.ini: [alembic] and [schema_private] (`alembic -n
+    schema_private`, the tenants' history) each set a script_location; [DEFAULT] sets
+    one too, which [loggers] only inherits: not a setup of its own."""
+    repo = repository(tmp_path)
+    write(
+        repo / "backend/alembic.ini",
+        """
+        [DEFAULT]
+        script_location = alembic
+
+        [alembic]
+        script_location = alembic
+
+        [schema_private]
+        script_location = alembic_tenants
+
+        [loggers]
+        keys = root
+        """,
+    )
+    for name in ("alembic", "alembic_tenants"):
+        write(repo / f"backend/{name}/versions/a_{name}.py", "revision='a'\n")
+    commit_all(repo)
+    setups = find_setups([], "alembic", [], False, repo)
+    assert [s.section for s in setups] == ["alembic", "schema_private"]
+    assert setups[1].script_location == str(repo / "backend/alembic_tenants")
+
+
 def test_nothing_usable_is_a_configuration_error(tmp_path: Path) -> None:
     repo = repository(tmp_path)
     write(repo / "tools/alembic.ini", "[alembic]\nscript_location = {alembic_dir}\n")

@@ -87,34 +87,57 @@ def repository_setups(name: str, cwd: Path, configs: list[Path]) -> Found:
 
 def _from_ini(ini: Path, name: str, cwd: Path) -> list[AlembicSetup]:
     """A Flask-Migrate `migrations/alembic.ini` runs from the folder above it; any other
-    ini from its own folder. An ini without a usable [name] section gives one setup per
-    section that sets script_location (`alembic -n SECTION`)."""
+    ini from its own folder. Each named section that sets script_location is a setup too
+    (`alembic -n SECTION`): beside a usable [name] section, those that set one of their
+    own, not [DEFAULT]'s."""
     folders = [ini.parent]
     if ini.parent.name == "migrations":
         folders.insert(0, ini.parent.parent)
+    setups: list[AlembicSetup] = []
     first_error: UsageError | None = None
     for folder in folders:
         try:
-            return [setup_from_ini(ini, name, folder, cwd)]
+            setups = [setup_from_ini(ini, name, folder, cwd)]
+            break
         except UsageError as exc:
             first_error = first_error or exc
-    setups = []
-    for section in _named_sections(ini, name, cwd) if name == DEFAULT_SECTION else []:
+    if name == DEFAULT_SECTION and (not setups or _sets_several_locations(ini)):
         try:
-            setups.append(setup_from_ini(ini, section, ini.parent, cwd))
+            sections = _named_sections(ini, name, cwd, own=bool(setups))
         except UsageError as exc:
-            first_error = first_error or exc
+            sections, first_error = [], first_error or exc
+        for section in sections:
+            try:
+                setups.append(setup_from_ini(ini, section, ini.parent, cwd))
+            except UsageError as exc:
+                first_error = first_error or exc
     if not setups and first_error is not None:
         raise first_error
     return setups
 
 
-def _named_sections(ini: Path, name: str, cwd: Path) -> list[str]:
+def _sets_several_locations(ini: Path) -> bool:
+    """Whether more than one line of `ini` sets script_location: only then can a named
+    section beside [alembic] set its own (configparser, which reads the named sections,
+    costs a run ~3%: setup/discovery.py's `plain_ini`)."""
+    try:
+        lines = read_regular(ini, 1 << 20).splitlines()
+    except OSError:
+        return False
+    return sum(line.lstrip().lower().startswith(b"script_location") for line in lines) > 1
+
+
+def _named_sections(ini: Path, name: str, cwd: Path, own: bool) -> list[str]:
+    """The sections but `name` that set script_location; with `own`, not those that
+    only inherit [DEFAULT]'s ([loggers] of an ini whose [DEFAULT] sets it)."""
     parser = read_ini(ini, cwd)
+    inherited = parser.defaults().get("script_location")
     return [
         section
         for section in parser.sections()
-        if section != name and parser.has_option(section, "script_location")
+        if section != name
+        and parser.has_option(section, "script_location")
+        and not (own and parser.get(section, "script_location", raw=True) == inherited)
     ]
 
 
