@@ -10,8 +10,9 @@ the findings, and its graph is read through `load_histories`. The same histories
 given to alembic, each in a subprocess of its own (`python -I -B`, a temporary folder as the
 current directory, none of this process's environment variables, no network: `unshare --net`
 where allowed and sockets refused in any case; a timeout): a ScriptDirectory from the config
-(alembic reads the ini itself; a script location it cannot find from the repository's root,
-a `package:dir` one or none at all as with Flask-Migrate, is taken from the manifest) or
+(alembic reads the ini itself; a script location it cannot find from the repository's root
+or that holds no env.py, a `package:dir` one or none at all as with Flask-Migrate, is taken
+from the manifest) or
 from the folders, alembic's own file listing, each revision file imported by alembic's
 `Script._from_path`, and a RevisionMap of the files that imported.
 
@@ -217,7 +218,9 @@ def script_directory():
     if job["config"]:
         config = Config(job["config"], ini_section=job["section"])
         location = config.get_alembic_option("script_location")
-        if location is None or not Path(location).is_dir():  # Flask-Migrate sets it in code
+        # Flask-Migrate sets it in code, to the ini's folder, whatever the ini says (a
+        # `script_location = .` read from the root would hold no env.py and no versions/)
+        if location is None or not (Path(location) / "env.py").is_file():
             notes.append(f"script_location {location!r} taken from the manifest")
             config.set_main_option("script_location", job["script_location"])
         saved = list(sys.path)
