@@ -69,6 +69,9 @@ def test_existing_type_alone_is_no_change(history: History) -> None:
         ("sa.String(length=50)", "sa.VARCHAR(50)"),  # the same type, written otherwise
         ("sa.BOOLEAN()", "sa.types.Boolean(create_constraint=True)"),  # a CHECK added
         ("sa.String(32)", 'sa.String(32, collation="C")'),  # the indexes rebuilt, no rows
+        ("sa.VARCHAR()", "citext.CIText()"),  # binary coercible (open-event-server)
+        ("sa.String(length=50)", "postgresql.CITEXT()"),
+        ("citext.CIText()", "sa.Text()"),
     ],
 )
 def test_changes_postgresql_makes_without_a_rewrite(
@@ -92,6 +95,7 @@ def test_changes_postgresql_makes_without_a_rewrite(
         ("sa.Numeric(8, 5)", "sa.Numeric(12, 2)"),  # another scale
         ("sa.DateTime()", "sa.DateTime(timezone=True)"),  # timestamp -> timestamptz
         ("sa.String()", "postgresql.JSONB()"),
+        ("citext.CIText()", "sa.String(length=50)"),  # a limit: every row is checked
     ],
 )
 def test_changes_that_rewrite_the_table(history: History, existing: str, new: str) -> None:

@@ -11,6 +11,8 @@ to the new one, or the change only relaxes a length or precision limit):
   are kept too, as the two sort the same);
 - NUMERIC(p, s) to NUMERIC(q, s) with q >= p, or to NUMERIC without a limit;
 - CIDR to INET (binary coercible);
+- VARCHAR or TEXT to CITEXT, and CITEXT to TEXT or VARCHAR without a limit (the citext
+  extension's casts are binary coercible; the indexes on the column are rebuilt);
 - the same type with another `collation=` (no row is rewritten; the indexes on the
   column are rebuilt);
 - the type the column already has (`type_=` restating it; a Boolean restated with
@@ -284,12 +286,21 @@ def _postgresql_in_place(old: SqlType, new: SqlType) -> bool:
         return True
     if old.family == "TEXT" and new.family == "VARCHAR" and new.length is None:
         return True
+    if _citext_in_place(old, new):
+        return True
     if old.family == "NUMERIC" and new.family == "NUMERIC":
         if new.length is None and new.scale is None:
             return True
         wider = old.length is not None and new.length is not None and new.length >= old.length
         return wider and old.scale == new.scale
     return (old.family, new.family) == ("CIDR", "INET")
+
+
+def _citext_in_place(old: SqlType, new: SqlType) -> bool:
+    if old.family in ("VARCHAR", "TEXT") and new.family == "CITEXT":
+        return True
+    unlimited = new.family == "TEXT" or (new.family == "VARCHAR" and new.length is None)
+    return old.family == "CITEXT" and unlimited
 
 
 check = each_revision(check_revision)
