@@ -929,6 +929,29 @@ def upgrade():
     ]
 
 
+def test_upserts_and_bound_text_are_sql_of_their_kind() -> None:
+    """Onyx's data-only revisions: an insert's upsert and from_select clauses (the
+    insert kept in a name, or imported as `pg_insert`) and `text()` given its parameters
+    (`.bindparams()`) are read for what they run, not as SQL built at run time."""
+    body = """
+def upgrade():
+    bind = op.get_bind()
+    op.execute(pg_insert(t).from_select(["a"], query).on_conflict_do_nothing())
+    stmt = postgresql.insert(t).values(a=1)
+    bind.execute(stmt.on_conflict_do_update(index_elements=["a"], set_={"a": 2}))
+    bind.execute(sa.text("SELECT id FROM t WHERE a IN :a").bindparams(sa.bindparam("a")))
+    bind.execute(sa.text("DROP TABLE t").bindparams())
+"""
+    ops = read_operations(HEAD + body)
+    kinds = [(c.sql, c.sql_kind) for c in ops.upgrade.steps if c.name == "execute"]
+    assert kinds == [
+        (None, "data"),
+        (None, "data"),
+        ("SELECT id FROM t WHERE a IN :a", "data"),
+        ("DROP TABLE t", "schema"),
+    ]
+
+
 def test_column_types_and_index_arguments_as_written() -> None:
     body = """
 def upgrade():

@@ -183,8 +183,14 @@ _DOTTED = (ast.Name, ast.Attribute)
 _COLLECTIONS = (tuple, list, dict, frozenset, set)
 # What sa.Column's first argument is when it gives the name (the type comes next).
 _NAME_ARGS = (ast.Constant, ast.Name, ast.JoinedStr)
-# Core statement builders: SQL that reads or changes rows, never tables.
-_DML = frozenset({"insert", "update", "delete", "select", "values", "where"})
+# Core statement builders: SQL that reads or changes rows, never tables (with an
+# insert's from_select and upsert clauses, PostgreSQL's and SQLite's, and MySQL's).
+_DML = frozenset(
+    {"insert", "update", "delete", "select", "values", "where", "from_select"}
+    | {"on_conflict_do_nothing", "on_conflict_do_update", "on_duplicate_key_update"}
+)
+# Methods that give a text() statement back with its parameters or result columns set.
+_TEXT_METHODS = frozenset({"bindparams", "columns", "execution_options"})
 # Calls on anything but `op` that run SQL or change tables, recorded in `Side.steps`.
 _SQL_METHODS = frozenset({"execute", "exec_driver_sql"})
 _METADATA_METHODS = frozenset({"create_all", "drop_all"})
@@ -1514,7 +1520,7 @@ class _Reader:
         statement = node.args[0] if node.args else None
         if statement is None:
             statement = next((kw.value for kw in node.keywords if kw.arg), None)
-        statement = self._resolve(statement)
+        statement = self._resolve(_text_called(self._resolve(statement)))
         if statement is None:
             return None, None
         inner = statement
@@ -2337,6 +2343,15 @@ def _table_variables(module: ast.Module, constants: dict[str, str]) -> dict[str,
 def _schema(node: ast.Call) -> object:
     schema = _keyword(node, "schema")
     return None if schema is None else _literal(schema)
+
+
+def _text_called(node: ast.expr | None) -> ast.expr | None:
+    """`sa.text("...").bindparams(...)`: the statement its _TEXT_METHODS are called on."""
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        if node.func.attr not in _TEXT_METHODS:
+            break
+        node = node.func.value
+    return node
 
 
 def _is_dml(node: ast.expr) -> bool:
