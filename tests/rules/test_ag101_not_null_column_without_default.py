@@ -48,6 +48,8 @@ def test_through_an_alias_of_op(history: History, upgrade: str) -> None:
         'sa.Column("n", sa.Integer(), sa.Identity(always=True), nullable=False)',
         'sa.Column("email", sa.String(), nullable=True)',
         'sa.Column("email", sa.String())',
+        'sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True, nullable=False)',
+        'sa.Column("id", sa.BigInteger, primary_key=True, nullable=False)',
     ],
 )
 def test_columns_that_fill_or_allow_existing_rows(history: History, column: str) -> None:
@@ -163,3 +165,19 @@ def test_not_null_column_added_in_sql(history: History) -> None:
     assert finding.message.startswith(
         'ADD COLUMN (SQL run by execute()) adds NOT NULL column "users.age" with no DEFAULT'
     )
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        'sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False, nullable=False)',
+        'sa.Column("code", sa.String(8), primary_key=True, nullable=False)',
+        'sa.Column("n", sa.Integer(), nullable=False)',
+    ],
+)
+def test_keys_the_server_does_not_number(history: History, column: str) -> None:
+    # only an integer key left to autoincrement gets SERIAL / AUTO_INCREMENT values
+    users_history(history)
+    add(history, "b2", "a1", f'op.add_column("users", {column})')
+    [finding] = history.run(check)
+    assert finding.code == "AG101"

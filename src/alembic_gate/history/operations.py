@@ -154,6 +154,10 @@ _KNOWN_MODULES = frozenset({"alembic", "sqlalchemy", "sqlmodel", "typing_extensi
 _HELPERS = frozenset({"f", "get_bind", "get_context", "inline_literal"})
 _TABLE_FACTORIES = frozenset({"table", "Table", "create_table"})
 _SERVER_GENERATED = frozenset({"Identity", "Computed", "FetchedValue", "DefaultClause"})
+# The integer types whose only primary key column the server numbers (`_serial`).
+_INTEGER_TYPES = frozenset(
+    {"Integer", "BigInteger", "SmallInteger", "INTEGER", "BIGINT", "SMALLINT", "INT"}
+)
 # Calls among sa.Column's positional arguments that are not its type (nor a starred
 # argument is).
 _COLUMN_EXTRAS = frozenset(
@@ -324,7 +328,8 @@ class Column:
     name: str | None
     # The literal `nullable=`, or None when not given or not a literal.
     nullable: bool | None
-    # server_default=, or a server-generated value such as Identity() or Computed().
+    # server_default=, or a server-generated value such as Identity() or Computed(), or an
+    # integer primary key add_column gives, which the server numbers (SERIAL, AUTO_INCREMENT).
     server_default: bool
     # `default=` (applied by SQLAlchemy on INSERT, never to existing rows).
     client_default: bool
@@ -1436,12 +1441,12 @@ class _Reader:
             node = self._resolve(node)  # `column = sa.Column(...)`, then add_column(t, column)
         if not isinstance(node, ast.Call) or _callee(node) != "Column":
             return None
-        return self._column_call(node, primary)
+        return self._column_call(node, primary, alone=True)
 
-    def _column_call(self, node: ast.Call, primary: Set[str]) -> Column:
+    def _column_call(self, node: ast.Call, primary: Set[str], alone: bool = False) -> Column:
         """The Column an `sa.Column(...)` call gives (read once per column of every
         create_table: its keywords in one pass, a constant name read in place)."""
-        nullable = primary_key = server_default = default = type_node = None
+        nullable = primary_key = server_default = default = type_node = autoincrement = None
         if len(node.keywords) > 1:
             self._check_keywords(node)
         for kw in node.keywords:  # the last of a repeated keyword counts, as in a dict
@@ -1456,6 +1461,8 @@ class _Reader:
                 primary_key = kw.value
             elif key == "type_":
                 type_node = kw.value
+            elif key == "autoincrement":
+                autoincrement = kw.value
         args = node.args
         # sa.Column("name", sa.Integer(), ...) or sa.Column(sa.Integer(), name=...)
         if args:
@@ -1483,6 +1490,8 @@ class _Reader:
         key_given = False if primary_key is None else _literal(primary_key)
         if type(type_node) is ast.Name:
             type_node = self._resolve(type_node)
+        if alone and key_given is True and not generated:  # add_column's: its table's only key
+            generated = _serial(type_node, autoincrement)
         return _new_column(
             name,
             null if isinstance(null, bool) else None,
@@ -1861,6 +1870,17 @@ def _callee_name(node: ast.expr) -> str | None:
     if isinstance(node, ast.Name):
         return node.id
     return None
+
+
+def _serial(type_node: ast.expr | None, autoincrement: ast.expr | None) -> bool:
+    """Whether a primary key column of this type gets its values from the server: an
+    integer one SQLAlchemy makes SERIAL (PostgreSQL) or AUTO_INCREMENT (MySQL), as the
+    only key column of the table add_column gives it, unless `autoincrement=False`."""
+    if autoincrement is not None and _literal(autoincrement) is False:
+        return False
+    if isinstance(type_node, ast.Call):
+        type_node = type_node.func
+    return _callee_name(type_node) in _INTEGER_TYPES if type_node is not None else False
 
 
 def _exits(body: list[ast.stmt]) -> bool:
