@@ -151,6 +151,28 @@ def test_an_old_type_the_history_never_gave_is_taken_at_its_word(history: Histor
     assert finding.path == "versions/b2_m.py"
 
 
+def test_an_existing_type_read_at_run_time_is_no_type(history: History) -> None:
+    # cinder's c92a3e68beed and b8660621f1b9: `existing_type=` is a reflected column's
+    # type (`col.type`, a local `existing_type`), a value, not a type named "type"; the
+    # old type then comes from the history
+    add(history, "a1", None, CREATE_MYSQL_USERS)
+    path = add(
+        history,
+        "b2",
+        "a1",
+        """
+        table = sa.Table("users", sa.MetaData(), autoload_with=op.get_bind())
+        op.alter_column("users", "id", existing_type=table.c.id.type, type_=sa.Integer(),
+                        nullable=True)
+        existing_type = table.c.name.type
+        op.alter_column("users", "name", existing_type=existing_type, type_=sa.String(300))
+        """,
+    )
+    [finding] = history.run(check)  # the id restates its type; the name gets longer
+    assert (finding.line, finding.confidence) == (line_of(history, path, '"name"'), "low")
+    assert "crosses 255 bytes" in finding.message
+
+
 def test_a_collation_change_on_a_mysql_history(history: History) -> None:
     # MLflow's f4a9b2c7d1e6: the same VARCHAR(128) with a case-sensitive collation
     add(history, "a1", None, CREATE_MYSQL_USERS)

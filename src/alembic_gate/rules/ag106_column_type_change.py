@@ -127,7 +127,8 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
     """(a note for the message, confidence), or None for a change without a rewrite."""
     new = parse_type(call.type_text)
     added = checked.added_before(call, call.column)
-    old_text = call.existing_type_text
+    stated = call.existing_type_text if _names_a_type(call.existing_type_text) else None
+    old_text = stated
     if old_text is None and added is not None and added.new_column is not None:
         old_text = added.new_column.type_  # the type this revision gave it
     if old_text is None:
@@ -138,7 +139,7 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
         return " (the old type is not known here)", "medium" if confidence == "high" else "low"
     if _same(old, new):
         return None
-    if call.existing_type_text is not None and _restated(checked, call, old, new):
+    if stated is not None and _restated(checked, call, old, new):
         return None
     if not _postgresql_in_place(old, new):
         return "", confidence  # a rewrite wherever it runs: no need to know where
@@ -155,6 +156,23 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
     if MYSQL not in dialects and _longer_varchar(old, new):
         return None
     return "", confidence
+
+
+def _names_a_type(text: str | None) -> bool:
+    """Whether `existing_type=` as written names a type (`sa.String(50)`, `sa.Text`,
+    `mysql.LONGTEXT`), not a value read at run time: a reflected column's `col.type` or
+    a local `existing_type`, a bare name or attribute in lower case."""
+    if not text:
+        return False
+    try:
+        node = syntax.parse_expression(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    if isinstance(node, ast.Attribute):
+        return not node.attr[:1].islower()
+    if isinstance(node, ast.Name):
+        return not node.id[:1].islower()
+    return True  # a call: `sa.String(50)`
 
 
 def _restated(checked: Checked, call: Call, old: SqlType, new: SqlType) -> bool:
