@@ -1237,7 +1237,7 @@ def test_sql_read_without_patterns_where_they_cannot_match() -> None:
         stripped = re.sub(r"--[^\n]*", " ", re.sub(r"/\*.*?\*/", " ", text, flags=re.S))
         assert operations_module._strip_comments(text) == stripped, text
         last = re.split(r"\s*\.\s*", text)[-1].strip('"`[]')
-        name = None if placeholder.fullmatch(last) else last
+        name = None if placeholder.search(last) else last
         assert operations_module._sql_name(text) == name, text
 
 
@@ -1292,6 +1292,28 @@ def upgrade():
     ]
     assert all(c.sql is not None for c in ops.upgrade.calls)
     assert touched_tables(ops) == ("audit", "m", "old_logs", "orders", "t3", "tmp", "users")
+
+
+def test_a_table_named_in_sql_partly_at_run_time() -> None:
+    """A name with a part filled in at run time (`old_{t}` with `t` unknown, `old_%s`) is
+    a name computed at run time, not its literal part; the literal parts of an f-string
+    read whole are not read again as statements of their own (open-webui's loop over
+    `f"DROP TABLE IF EXISTS _alembic_tmp_{table_name}"` gave `_alembic_tmp_` too)."""
+    body = """
+def upgrade():
+    for name in ("a", "b"):
+        op.execute(sa.text(f"DROP TABLE IF EXISTS old_{name}"))
+    op.execute(f"DROP TABLE old_{unknown()}")
+    op.execute("ALTER TABLE t DROP COLUMN c_%s" % unknown())
+"""
+    ops = read_operations(HEAD + body)
+    read = [(c.name, c.line - 12, c.table, c.column) for c in ops.upgrade.calls]
+    assert [r for r in read if r[0] != "execute"] == [
+        ("drop_table", 2, "old_a", None),
+        ("drop_table", 2, "old_b", None),
+        ("drop_table", 3, None, None),
+        ("drop_column", 4, "t", None),
+    ]
 
 
 def test_columns_added_and_made_not_null_in_sql() -> None:

@@ -213,8 +213,9 @@ _ORM_METHODS = frozenset(
 _MAX_UNROLL = 64
 # How many helper calls with distinct literal arguments one side may follow.
 _MAX_HELPER_VISITS = 256
-# A name in SQL: plain, quoted, or a placeholder filled in at run time (`%s`, `{}`).
-_SQL_NAME = r"(?:[\w$]+|\"[^\"]+\"|`[^`]+`|\[[^\]]+\]|%s|%\(\w+\)s|\{\w*\})"
+# A name in SQL: plain, quoted, or with a placeholder filled in at run time (`%s`, `{}`,
+# `old_{}`).
+_SQL_NAME = r"(?:(?:[\w$]|%s|%\(\w+\)s|\{\w*\})+|\"[^\"]+\"|`[^`]+`|\[[^\]]+\])"
 _QUALIFIED = rf"({_SQL_NAME}(?:\s*\.\s*{_SQL_NAME})*)"
 _PLACEHOLDER = LazyPattern(r"%s|%\(\w+\)s|\{\w*\}")
 # Names separated by commas (`DROP TABLE a, b`, `TRUNCATE a, b`), as one group.
@@ -1601,10 +1602,12 @@ class _Reader:
         # `sa.update(t).values(a=...)`: the columns each update() call fills (the
         # values() call around it is walked first)
         assigned: dict[int, list[str | None]] = {}
+        parts: set[int] = set()  # the pieces of a text read whole (f"DROP TABLE x_{t}")
         for sub in syntax.walk(statement):
-            text = self._sql(sub)
+            text = None if id(sub) in parts else self._sql(sub)
             if text is not None:
                 texts.append(text)
+                parts.update(id(part) for part in syntax.walk(sub))
                 yield from _sql_row_changes(text)
             if not isinstance(sub, ast.Call):
                 continue
@@ -2416,12 +2419,13 @@ def _bind(node: ast.Call, params: tuple[str, ...]) -> dict[str, ast.expr]:
 
 
 def _sql_name(name: str) -> str | None:
-    """`public."Users"` -> `Users`; None for a placeholder."""
+    """`public."Users"` -> `Users`; None for a name with a placeholder in it (`{}`,
+    `old_%s`: filled in at run time)."""
     # Each pattern only where it can match: on a dot, and on "%" or "{" (a placeholder).
     last = (re.split(r"\s*\.\s*", name)[-1] if "." in name else name).strip('"`[]')
     if "%" not in last and "{" not in last:
         return last
-    return None if _PLACEHOLDER.get().fullmatch(last) else last
+    return None if _PLACEHOLDER.get().search(last) else last
 
 
 def _without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
