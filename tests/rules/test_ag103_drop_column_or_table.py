@@ -221,6 +221,25 @@ def test_the_version_table_of_sqlalchemy_migrate_is_not_data(history: History) -
     assert 'table "migrate_versions"' in finding.message
 
 
+def test_a_batch_copy_left_by_a_failed_run_is_not_data(history: History) -> None:
+    """`_alembic_tmp_<table>` is the copy alembic's batch mode makes of a table; a run
+    that failed leaves it, and histories drop it before they batch again (langflow with
+    op.drop_table, open-webui with SQL): its rows are still in the table."""
+    users_history(history)
+    add(
+        history,
+        "b2",
+        "a1",
+        """
+        op.drop_table("_alembic_tmp_users")
+        op.execute("DROP TABLE IF EXISTS _alembic_tmp_users")
+        op.drop_table("alembic_tmp_users")
+        """,
+    )
+    [finding] = history.run(check)
+    assert 'table "alembic_tmp_users"' in finding.message
+
+
 def test_a_rebuild_written_as_sql_keeps_the_table(history: History) -> None:
     """SQLite's rebuild in SQL: renamed aside, re-created, rows copied, old one dropped."""
     users_history(history)

@@ -3,7 +3,8 @@
 Drops written as SQL (`op.execute("DROP TABLE t")`, `ALTER TABLE t DROP COLUMN c`) are
 read as the calls they stand for (operations.py). Not reported for what this revision
 created, nor for sqlalchemy-migrate's `migrate_version` table (a history moved to Alembic
-drops the old tool's bookkeeping), nor for a rebuild that keeps the name
+drops the old tool's bookkeeping) or a `_alembic_tmp_<table>` left behind by a batch
+operation that failed (its rows are still in the table), nor for a rebuild that keeps the name
 and the data: a table dropped after its rows were copied (INSERT INTO) to a new table
 that is then renamed to the old name, or a column dropped after its values were copied
 (UPDATE) to a column added in this revision that then takes the old name. A table
@@ -34,6 +35,9 @@ _DROPS = frozenset({"drop_column", "drop_table"})
 # The version table of sqlalchemy-migrate, which histories moved to Alembic drop (nova,
 # CKAN): bookkeeping of the tool they left, which no application code reads.
 _LEFT_TOOL_TABLES = frozenset({"migrate_version"})
+# The copy alembic's batch mode makes of a table before it takes the table's place:
+# histories drop one a failed run left (langflow, open-webui) before they batch again.
+_BATCH_COPY_PREFIX = "_alembic_tmp_"
 _SQL_RENAME = LazyPattern(
     r"\bALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?[\"`\[]?(\w+)[\"`\]]?\s+RENAME\s+TO\s+[\"`\[]?(\w+)",
     re.IGNORECASE,
@@ -45,7 +49,7 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
     for call in checked.calls:
         if call.name not in _DROPS or checked.is_new_table(call.table, call):
             continue
-        if call.name == "drop_table" and _lower(call) in _LEFT_TOOL_TABLES:
+        if call.name == "drop_table" and _tool_table(_lower(call)):
             continue
         if _rebuilt(checked, call):
             continue
@@ -107,6 +111,10 @@ def _refilled(checked: Checked, call: Call) -> bool:
     if not table or made is None:
         return False
     return any(c.name == "bulk_insert" and _lower(c) in ("", table) for c in later[made:])
+
+
+def _tool_table(table: str) -> bool:
+    return table in _LEFT_TOOL_TABLES or table.startswith(_BATCH_COPY_PREFIX)
 
 
 def _lower(call: Call) -> str:
