@@ -244,6 +244,20 @@ def test_names_known_only_at_run_time_say_so_with_medium_confidence(history: His
     assert "<table>" not in drop.message + add_.message
 
 
+def test_a_column_named_at_run_time_on_a_known_table_says_so(history: History) -> None:
+    """Not the table's name alone, which reads as a column of that name (open-webui's
+    drop of the columns a set names, langflow's type change of a loop's columns)."""
+    users_history(history)
+    upgrade = """
+    for column in {"api_key", "oauth_sub"} & columns:
+        op.drop_column("users", column)
+    """
+    add(history, "b2", "a1", upgrade)
+    [drop] = history.run(ag103)
+    assert 'drops column (a column named at run time) of "users" and' in drop.message
+    assert drop.confidence == "medium"
+
+
 def test_a_column_added_and_renamed_in_the_same_revision(history: History) -> None:
     users_history(history)
     add(

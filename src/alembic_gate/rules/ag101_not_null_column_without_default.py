@@ -11,7 +11,7 @@ from alembic_gate.history.operations import Call
 from alembic_gate.rules.ag1xx import (
     Checked,
     as_written,
-    described,
+    described_column,
     each_revision,
     name_confidence,
 )
@@ -38,7 +38,7 @@ def _message(call: Call) -> str:
     how = as_written(call, "ADD COLUMN", "add_column")
     default = "DEFAULT" if call.sql is not None else "server_default"
     message = (
-        f"{how} adds NOT NULL column {described(call.table, call.column)} with no "
+        f"{how} adds NOT NULL column {described_column(call.table, call.column)} with no "
         f"{default} to a table that already exists: the ALTER fails as soon as "
         "the table holds a row (MySQL fills in zeros instead, and the previous "
         "release's INSERTs fail)"

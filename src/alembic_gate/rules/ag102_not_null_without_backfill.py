@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Call
-from alembic_gate.rules.ag1xx import Checked, as_written, described, each_revision
+from alembic_gate.rules.ag1xx import Checked, as_written, described_column, each_revision
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ def _fills(target: Call, calls: Iterable[Call]) -> bool:
 def _message(call: Call, reason: str) -> str:
     how = as_written(call, "SET NOT NULL", "alter_column")
     return (
-        f"{how} makes {described(call.table, call.column)} NOT NULL, but nothing "
+        f"{how} makes {described_column(call.table, call.column)} NOT NULL, but nothing "
         f"backfills it first (no UPDATE of the table in this revision or an earlier "
         f"one) and {reason}: the ALTER fails if any row still holds NULL"
     )

@@ -24,6 +24,7 @@ from alembic_gate.rules.ag1xx import (
     Checked,
     as_written,
     described,
+    described_column,
     each_revision,
     name_confidence,
     suppress_hint,
@@ -127,7 +128,7 @@ def _message(call: Call) -> str:
         what = f"{how} drops table {described(call.table)} and every row in it"
     else:
         how = as_written(call, "DROP COLUMN", "drop_column")
-        what = f"{how} drops column {described(call.table, call.column)} and its data"
+        what = f"{how} drops column {described_column(call.table, call.column)} and its data"
     return (
         f"{what}: the code still running from the previous release fails on it "
         "during the deploy, and the data cannot be brought back by a downgrade"

@@ -21,6 +21,7 @@ from alembic_gate.rules.ag1xx import (
     Checked,
     as_written,
     described,
+    described_column,
     each_revision,
     name_confidence,
 )
@@ -94,7 +95,7 @@ def _message(call: Call) -> str:
         what = f"{how} renames table {described(call.table)} to {_new_name(call)}"
     else:
         how = as_written(call, "RENAME COLUMN", "alter_column")
-        column = described(call.table, call.column)
+        column = described_column(call.table, call.column)
         what = f"{how} renames column {column} to {_new_name(call)}"
     return (
         f"{what}: the code still running from the previous release uses the old "

@@ -44,7 +44,7 @@ from alembic_gate.rules.ag1xx import (
     MYSQL,
     Checked,
     as_written,
-    described,
+    described_column,
     each_revision,
     name_confidence,
     suppress_hint,
@@ -108,7 +108,7 @@ def _finding(
 ) -> Finding:
     how = as_written(call, "ALTER COLUMN ... TYPE", "alter_column")
     key = (  # the message without the note, which the history's dialects decide
-        f"{how} changes the type of {described(call.table, call.column)}"
+        f"{how} changes the type of {described_column(call.table, call.column)}"
         f" to {types}: most type changes rewrite the whole table under "
         "an exclusive lock, and code from the previous release may not read the "
         "new type"

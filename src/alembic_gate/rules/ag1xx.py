@@ -586,6 +586,14 @@ def described(table: str | None, column: str | None = None) -> str:
     return "(a name computed at run time)"
 
 
+def described_column(table: str | None, column: str | None) -> str:
+    """`described` for a column: one whose name is computed at run time on a known table
+    is not the table's name alone (`"users"`, read as a column named users)."""
+    if table is not None and column is None:
+        return f'(a column named at run time) of "{table}"'
+    return described(table, column)
+
+
 def name_confidence(*names: str | None) -> Confidence:
     """Medium when a name is only known at run time: the rule cannot tell whether the
     table is new or emptied."""
