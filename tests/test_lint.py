@@ -496,6 +496,29 @@ def test_older_warnings_are_counted_after_selection_and_suppression(
     ]
 
 
+def test_older_warnings_are_counted_as_the_report_says_them_once(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A helper read once for each dialect branch that calls it gives the same finding
+    twice; the report says it once, and so does the count (open-webui's 49 warnings not
+    shown were 38 once the files were named)."""
+    body = (
+        '    def drop():\n        op.drop_column("post", "t1")\n\n'
+        '    if op.get_bind().dialect.name == "postgresql":\n        drop()\n'
+        "    else:\n        drop()"
+    )
+    down = "4c535d2e7ab2"
+    for revision, text in [("a1" * 6, body), ("a2" * 6, '    op.drop_column("post", "t2")')]:
+        older = OLDER.format(revision=revision, down=down, header="", body=text)
+        (project / "migrations" / "versions" / f"{revision}_m.py").write_text(older)
+        down = revision
+    main(["lint", "--format", "json", "migrations/versions/a1a1a1a1a1a1_m.py"])
+    assert len(json.loads(capsys.readouterr().out)["findings"]) == 1
+    main(["lint"])
+    [line] = capsys.readouterr().err.splitlines()
+    assert "1 safety warning (AG1xx) about 1 older revision not shown" in line
+
+
 def test_a_whole_history_run_lets_the_older_warnings_go(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -116,6 +116,10 @@ class OlderWarnings:
         # paths is held (at 20,000 revisions, 12,000 display paths: 1.7 MiB).
         self.revisions = 0
         self._last: str | None = None
+        # What the last revision's counted findings say: one said twice (a helper read for
+        # each dialect branch that calls it) is counted once, as the report says it once
+        # (their fields, not the findings, which are let go as they come).
+        self._said: set[tuple[object, ...]] = set()
 
     def shown(self, findings: Iterable[Finding]) -> Iterator[Finding]:
         """`findings` less the older safety ones, which are counted (unless the report
@@ -124,10 +128,14 @@ class OlderWarnings:
             if not self._older(finding):
                 yield finding
             elif self.selection.is_enabled(finding.code) and not self.suppressions.matches(finding):
-                self.count += 1
                 if finding.path != self._last:
                     self.revisions += 1
                     self._last = finding.path
+                    self._said.clear()
+                said = _said(finding)
+                if said not in self._said:
+                    self._said.add(said)
+                    self.count += 1
 
     def _older(self, finding: Finding) -> bool:
         """A safety finding (always about a revision in the graph: `checked_revisions`)
@@ -147,6 +155,12 @@ class OlderWarnings:
             f"change): set since = {suggestion} under [tool.alembic-gate] to make that the "
             "baseline, or name the files to check them"
         )
+
+
+def _said(finding: Finding) -> tuple[object, ...]:
+    """What a finding of a known revision says: equal for equal findings."""
+    line, fix, key = finding.line, finding.fix, finding.key
+    return (finding.code, finding.severity, finding.message, line, fix, key, finding.confidence)
 
 
 def _since_suggestion(contexts: Sequence[LintContext]) -> str:
