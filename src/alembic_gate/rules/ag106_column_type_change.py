@@ -19,8 +19,8 @@ to the new one, or the change only relaxes a length or precision limit):
   `create_constraint=True` only adds a CHECK constraint), also when a call restates
   the type the history last gave it while its `existing_type=` names the older type an
   earlier revision gave it (a stale copy: made to change the column's nullability,
-  default or name, or the same change again outside a dialect branch, as a revision
-  repeated for another storage and guarded at run time).
+  default or name, or the same change again, as a revision repeated for another
+  storage and guarded at run time).
 
 On MySQL only the restated type and a longer VARCHAR whose length already needs two
 bytes (over 255) are in place; a longer VARCHAR that may cross 255 bytes is reported
@@ -63,9 +63,6 @@ _NUMERIC = frozenset({"NUMERIC", "DECIMAL"})
 # Databases that change a type as PostgreSQL does for the cases above (SQLite does not
 # enforce declared lengths; nothing said is read as PostgreSQL, the usual production one).
 _LIKE_POSTGRESQL = frozenset({"postgresql", "sqlite"})
-# What else an alter_column can change (a call in a dialect branch that restates the
-# type to make one).
-_OTHER_CHANGES = frozenset({"nullable", "server_default", "comment", "autoincrement"})
 # How many revisions below a call `_given_before` reads, nearest first.
 _SEARCHED = 2000
 
@@ -183,12 +180,7 @@ def _restated(checked: Checked, call: Call, old: SqlType, new: SqlType) -> bool:
     (a call made to change the nullability, default or name, or the same change made
     again: dagster repeats each revision for another storage, guarded at run time). A
     call whose old type the history never gave the column is taken at its word: its
-    author knows what the column holds (a type changed outside the migrations). In a
-    dialect branch, only a call made to change something else restates: the same change
-    there is that dialect's own (a PostgreSQL branch, then a MySQL branch)."""
-    other = _OTHER_CHANGES.intersection(call.options) or call.new_column_name is not None
-    if call.dialects is not None and not other:
-        return False
+    author knows what the column holds (a type changed outside the migrations)."""
     recorded = parse_type(checked.history().column_type(checked.rid, call.table, call.column))
     if recorded is None or not _same(recorded, new):
         return False
