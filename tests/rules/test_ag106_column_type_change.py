@@ -137,16 +137,6 @@ def test_a_stale_existing_type_restating_the_type_the_history_gave(history: Hist
     assert [f.path for f in history.run(check)] == ["versions/b2_m.py", "versions/d4_m.py"]
 
 
-def test_the_same_type_change_made_again(history: History) -> None:
-    # dagster's 015_change_varchar_to_text_sqlite: the change of the revision before it,
-    # repeated for another storage (guarded at run time); the column has the type already
-    users_history(history)
-    change = 'op.alter_column("users", "id", existing_type=sa.INTEGER(), type_=sa.BigInteger())'
-    add(history, "b2", "a1", change)
-    add(history, "c3", "b2", change)
-    assert [f.path for f in history.run(check)] == ["versions/b2_m.py"]
-
-
 def test_an_old_type_the_history_never_gave_is_taken_at_its_word(history: History) -> None:
     # the old length was set outside the migrations (create_all): the author knows it
     users_history(history)  # users.name is sa.String(length=50)

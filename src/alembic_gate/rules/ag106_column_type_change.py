@@ -16,11 +16,10 @@ to the new one, or the change only relaxes a length or precision limit):
 - the same type with another `collation=` (no row is rewritten; the indexes on the
   column are rebuilt);
 - the type the column already has (`type_=` restating it; a Boolean restated with
-  `create_constraint=True` only adds a CHECK constraint), also when a call restates
-  the type the history last gave it while its `existing_type=` names the older type an
-  earlier revision gave it (a stale copy: made to change the column's nullability,
-  default or name, or the same change again, as a revision repeated for another
-  storage and guarded at run time).
+  `create_constraint=True` only adds a CHECK constraint), also when a call made to
+  change the column's nullability, default or name restates the type the history last
+  gave it while its `existing_type=` names the older type an earlier revision gave it
+  (a stale copy).
 
 On MySQL only the restated type and a longer VARCHAR whose length already needs two
 bytes (over 255) are in place; a longer VARCHAR that may cross 255 bytes is reported
@@ -63,6 +62,8 @@ _NUMERIC = frozenset({"NUMERIC", "DECIMAL"})
 # Databases that change a type as PostgreSQL does for the cases above (SQLite does not
 # enforce declared lengths; nothing said is read as PostgreSQL, the usual production one).
 _LIKE_POSTGRESQL = frozenset({"postgresql", "sqlite"})
+# What else an alter_column can change (a call that restates the type to make one).
+_OTHER_CHANGES = frozenset({"nullable", "server_default", "comment", "autoincrement"})
 # How many revisions below a call `_given_before` reads, nearest first.
 _SEARCHED = 2000
 
@@ -175,12 +176,13 @@ def _names_a_type(text: str | None) -> bool:
 
 
 def _restated(checked: Checked, call: Call, old: SqlType, new: SqlType) -> bool:
-    """Whether a call restates the type the history last gave the column, its
-    `existing_type=` copied from an older revision that gave the column that older type
-    (a call made to change the nullability, default or name, or the same change made
-    again: dagster repeats each revision for another storage, guarded at run time). A
-    call whose old type the history never gave the column is taken at its word: its
+    """Whether a call made to change something else (nullability, default, name)
+    restates the type the history last gave the column, its `existing_type=` copied from
+    an older revision that gave the column that older type. A call that only changes the
+    type, or whose old type the history never gave the column, is taken at its word: its
     author knows what the column holds (a type changed outside the migrations)."""
+    if not _OTHER_CHANGES.intersection(call.options) and call.new_column_name is None:
+        return False
     recorded = parse_type(checked.history().column_type(checked.rid, call.table, call.column))
     if recorded is None or not _same(recorded, new):
         return False
