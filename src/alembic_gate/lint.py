@@ -212,6 +212,7 @@ def build_report(
         command=command,
         findings=sorted_findings(kept),
         heads=[head for h in histories for head in h.graph.heads],
+        setups=[setup_entry(h, os.getcwd()) for h in histories],
         checks=ran,
         unused_suppressions=suppressions.unused(ran),
         fail_on=settings.fail_on,
@@ -223,6 +224,20 @@ def build_report(
         marked = [*new, *[None] * len(histories)]
         report.mermaid = [summary_graph(h, marked[i]) for i, h in enumerate(histories)]
     return report
+
+
+def setup_entry(history: History, cwd: str) -> dict[str, object]:
+    """One setup as the JSON report gives it: where it is configured (config and section;
+    None for one built from --versions), its version folders, and what was read."""
+    setup = history.setup
+    config = setup.config_path
+    return {
+        "config": None if config is None else display_path(config, cwd),
+        "section": None if config is None else setup.section,
+        "versions": [display_path(folder, cwd) for folder in setup.version_locations],
+        "revisions": len(history.graph.files) + len(history.sourceless),
+        "heads": list(history.graph.heads),
+    }
 
 
 def run_suppressions(

@@ -43,6 +43,7 @@ def test_contract_shape_and_key_order() -> None:
         '    "ab12",\n'
         '    "cd34"\n'
         "  ],\n"
+        '  "setups": [],\n'
         '  "unused_suppressions": [],\n'
         '  "notes": []\n'
         "}\n"
@@ -72,6 +73,7 @@ def test_unknown_place_and_no_fix_are_null() -> None:
             }
         ],
         "heads": [],
+        "setups": [],
         "unused_suppressions": ["a.py:3: ignore[AG009]"],
         "notes": [],
     }

@@ -98,6 +98,28 @@ def test_lint_at_the_root_reports_root_relative_paths(
     assert "backend/" not in out  # its own graph: the backend has one head
 
 
+def test_the_json_report_gives_each_setup_with_its_own_heads(
+    monorepo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    add_head(monorepo, AUTH, "7c3a2e4f1d32", "6b2f1d3e0c21")
+    add_head(monorepo, AUTH, "8d4b3f5a2e43", "6b2f1d3e0c21")
+    assert main(["lint", "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    backend, auth = report["setups"]
+    assert (backend["config"], backend["section"]) == ("backend/alembic.ini", "alembic")
+    assert (backend["versions"], backend["revisions"]) == ([BACKEND], 2)
+    assert auth["config"] == "services/auth/migrations/alembic.ini"
+    assert (auth["versions"], auth["revisions"]) == ([AUTH], 4)
+    assert sorted(auth["heads"]) == ["7c3a2e4f1d32", "8d4b3f5a2e43"]
+    assert len(backend["heads"]) == 1
+    assert sorted(report["heads"]) == sorted(backend["heads"] + auth["heads"])
+    assert main(["lint", "--format", "json", "--versions", BACKEND]) == 0
+    [alone] = json.loads(capsys.readouterr().out)["setups"]
+    assert (alone["config"], alone["section"], alone["versions"]) == (None, None, [BACKEND])
+
+
 def test_each_setup_uses_its_closest_settings(
     monorepo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -65,6 +65,9 @@ class Report:
     command: str
     findings: list[Finding] = field(default_factory=list)
     heads: list[str] = field(default_factory=list)
+    # Each Alembic setup read, with its own heads (`heads` holds every setup's in one list):
+    # config, section, versions (display paths), revisions, heads.
+    setups: list[dict[str, object]] = field(default_factory=list)
     # The rule codes that ran: JUnit writes one testcase per check.
     checks: list[str] = field(default_factory=list)
     # Mermaid sources of the history around the heads, one per Alembic setup, for the

@@ -18,6 +18,7 @@ def render(report: Report) -> str:
         "command": report.command,
         "findings": [_finding(f) for f in sorted_findings(report.findings)],
         "heads": list(report.heads),
+        "setups": list(report.setups),
         "unused_suppressions": list(report.unused_suppressions),
         "notes": list(report.notes),
     }
