@@ -952,6 +952,24 @@ def upgrade():
     ]
 
 
+def test_a_select_built_in_a_loop_is_data() -> None:
+    """Langflow's cp02a2b3c4d5: a select bound twice (its name cannot be followed) and
+    run with its clauses added (`.order_by(...).limit(...)`) reads rows."""
+    body = """
+def upgrade():
+    conn = op.get_bind()
+    while True:
+        query = sa.select(t.c.id)
+        if last is not None:
+            query = query.where(t.c.id > last)
+        rows = conn.execute(query.order_by(t.c.id).limit(100)).all()
+        conn.execute(" ; ".join(statements))
+"""
+    ops = read_operations(HEAD + body)
+    kinds = [(c.sql, c.sql_kind) for c in ops.upgrade.steps if c.name == "execute"]
+    assert kinds == [(None, "data"), (UNKNOWN, None)]
+
+
 def test_column_types_and_index_arguments_as_written() -> None:
     body = """
 def upgrade():

@@ -192,6 +192,8 @@ _NAME_ARGS = (ast.Constant, ast.Name, ast.JoinedStr)
 _DML = frozenset(
     {"insert", "update", "delete", "select", "values", "where", "from_select"}
     | {"on_conflict_do_nothing", "on_conflict_do_update", "on_duplicate_key_update"}
+    # a select's (or an update's, a delete's) clauses, on a statement built in a loop
+    | {"order_by", "limit", "offset", "group_by", "having", "returning", "select_from"}
 )
 # Methods that give a text() statement back with its parameters or result columns set.
 _TEXT_METHODS = frozenset({"bindparams", "columns", "execution_options"})
