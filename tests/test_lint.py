@@ -579,6 +579,28 @@ def test_files_named_scope_the_safety_rules_but_not_the_graph_rules(
     assert [c for c, _ in _codes_and_paths(capsys.readouterr().out)] == ["AG001", "AG001"]
 
 
+def test_a_named_revision_file_no_setup_holds_is_a_note_not_a_silent_pass(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a second history (mlrun's migrations_mysql beside its alembic.ini's migrations_sqlite,
+    # its config not named alembic.ini): pre-commit passes its changed files
+    other = project / "migrations_mysql" / "versions" / "cc33cc33cc33_drop_title.py"
+    other.parent.mkdir(parents=True)
+    other.write_text(SECOND_HEAD.format(comment="").replace("99aa99aa99aa", "cc33cc33cc33"))
+    assert (
+        main(["lint", "--format", "json", "migrations_mysql/versions/cc33cc33cc33_drop_title.py"])
+        == 0
+    )
+    notes = json.loads(capsys.readouterr().out)["notes"]
+    assert notes == [
+        "migrations_mysql/versions/cc33cc33cc33_drop_title.py: in no Alembic setup this run "
+        "read, so it was not checked (give its config with -c, or its folder with --versions)"
+    ]
+    # a file that is no Python file (pre-commit passing alembic.ini) gives no such note
+    assert main(["lint", "--format", "json", "alembic.ini"]) == 0
+    assert json.loads(capsys.readouterr().out)["notes"] == []
+
+
 # -- hostile input: no traceback, no hang, the contract's exit code ----------------------
 
 

@@ -297,6 +297,7 @@ def _run(args: argparse.Namespace) -> int:
         "lint", findings, histories, merged, ran, args.formats, skipped, new, suppressions
     )
     report.coverage = coverage(histories, ran)
+    report.notes += unowned_notes(setups, files, cwd)
     report.notes += [note for ctx in contexts for note in unchecked_notes(ctx)]
     for ctx, settings in zip(contexts, per_setup, strict=True):
         report.notes += rule_notes(ctx, settings.is_enabled)
@@ -348,6 +349,18 @@ def owning(setups: list[AlembicSetup], files: Sequence[str], cwd: str) -> list[A
         return setups
     wanted = {id(setup) for found in owners for setup in found}
     return [setup for setup in setups if id(setup) in wanted]
+
+
+def unowned_notes(setups: Sequence[AlembicSetup], files: Sequence[str], cwd: str) -> list[str]:
+    """A note for each Python file named (pre-commit's changed files) that no setup of the
+    run holds: a revision file of a history no config found (an ini not named alembic.ini)
+    was not checked, and the run must not pass it in silence."""
+    return [
+        f"{display_path(path, cwd)}: in no Alembic setup this run read, so it was not "
+        "checked (give its config with -c, or its folder with --versions)"
+        for path in files
+        if path.endswith(".py") and not any(_owns(setup, path) for setup in setups)
+    ]
 
 
 def _owns(setup: AlembicSetup, path: str) -> bool:
