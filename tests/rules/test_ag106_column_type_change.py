@@ -72,6 +72,8 @@ def test_existing_type_alone_is_no_change(history: History) -> None:
         ("sa.VARCHAR()", "citext.CIText()"),  # binary coercible (open-event-server)
         ("sa.String(length=50)", "postgresql.CITEXT()"),
         ("citext.CIText()", "sa.Text()"),
+        ("sa.REAL()", "sa.Float(precision=3, asdecimal=1)"),  # FLOAT(3) is REAL (faraday)
+        ("sa.Float()", "postgresql.DOUBLE_PRECISION()"),
     ],
 )
 def test_changes_postgresql_makes_without_a_rewrite(
@@ -96,6 +98,7 @@ def test_changes_postgresql_makes_without_a_rewrite(
         ("sa.DateTime()", "sa.DateTime(timezone=True)"),  # timestamp -> timestamptz
         ("sa.String()", "postgresql.JSONB()"),
         ("citext.CIText()", "sa.String(length=50)"),  # a limit: every row is checked
+        ("sa.REAL()", "sa.Float()"),  # FLOAT without a precision is DOUBLE PRECISION
     ],
 )
 def test_changes_that_rewrite_the_table(history: History, existing: str, new: str) -> None:
@@ -186,6 +189,19 @@ def test_a_collation_change_on_a_mysql_history(history: History) -> None:
     [finding] = history.run(check)
     assert finding.confidence == "high"
     assert "changing a collation copies the table on MySQL" in finding.message
+
+
+def test_real_to_float_on_a_mysql_history(history: History) -> None:
+    # MySQL's REAL is DOUBLE, its FLOAT(3) a four-byte FLOAT: the table is copied
+    add(history, "a1", None, CREATE_MYSQL_USERS)
+    add(
+        history,
+        "b2",
+        "a1",
+        'op.alter_column("users", "name", existing_type=sa.REAL(), type_=sa.Float(precision=3))',
+    )
+    [finding] = history.run(check)
+    assert finding.confidence == "high"
 
 
 def test_a_longer_varchar_on_a_mysql_history(history: History) -> None:

@@ -11,6 +11,9 @@ to the new one, or the change only relaxes a length or precision limit):
   are kept too, as the two sort the same);
 - NUMERIC(p, s) to NUMERIC(q, s) with q >= p, or to NUMERIC without a limit;
 - CIDR to INET (binary coercible);
+- a floating-point type to one PostgreSQL makes the same: `FLOAT(p)` is REAL up to
+  p = 24 and DOUBLE PRECISION above or without p (REAL to `Float(precision=3)`, as
+  autogenerate writes it again and again, is no change);
 - VARCHAR or TEXT to CITEXT, and CITEXT to TEXT or VARCHAR without a limit (the citext
   extension's casts are binary coercible; the indexes on the column are rebuilt);
 - the same type with another `collation=` (no row is rewritten; the indexes on the
@@ -59,6 +62,8 @@ RULE = rule("AG106")
 _VARCHAR = frozenset({"STRING", "VARCHAR", "UNICODE", "NVARCHAR", "CHARACTERVARYING"})
 _TEXT = frozenset({"TEXT", "UNICODETEXT", "CLOB"})
 _NUMERIC = frozenset({"NUMERIC", "DECIMAL"})
+_FLOAT4 = frozenset({"REAL", "FLOAT4"})
+_FLOAT8 = frozenset({"DOUBLE", "DOUBLE_PRECISION", "FLOAT8"})
 # Databases that change a type as PostgreSQL does for the cases above (SQLite does not
 # enforce declared lengths; nothing said is read as PostgreSQL, the usual production one).
 _LIKE_POSTGRESQL = frozenset({"postgresql", "sqlite"})
@@ -311,7 +316,23 @@ def _postgresql_in_place(old: SqlType, new: SqlType) -> bool:
             return True
         wider = old.length is not None and new.length is not None and new.length >= old.length
         return wider and old.scale == new.scale
+    float_type = _postgresql_float(old)
+    if float_type is not None and float_type == _postgresql_float(new):
+        return True
     return (old.family, new.family) == ("CIDR", "INET")
+
+
+def _postgresql_float(sql_type: SqlType) -> str | None:
+    """The floating-point type PostgreSQL makes of `sql_type` (FLOAT(p) is REAL up to 24
+    binary digits, DOUBLE PRECISION above or without p), or None for another type."""
+    if sql_type.family in _FLOAT4:
+        return "REAL"
+    if sql_type.family in _FLOAT8:
+        return "DOUBLE PRECISION"
+    if sql_type.family != "FLOAT":
+        return None
+    single = sql_type.length is not None and 1 <= sql_type.length <= 24
+    return "REAL" if single else "DOUBLE PRECISION"
 
 
 def _citext_in_place(old: SqlType, new: SqlType) -> bool:
