@@ -226,6 +226,13 @@ def test_a_longer_varchar_on_a_mysql_history(history: History) -> None:
         history,
         "b2",
         "a1",
+        'op.alter_column("users", "name", existing_type=sa.VARCHAR(20), type_=sa.String(50))',
+    )
+    assert history.run(check) == []  # 200 bytes at most in utf8mb4: one byte, in place
+    add(
+        history,
+        "b2",
+        "a1",
         'op.alter_column("users", "name", existing_type=sa.VARCHAR(50), type_=sa.Text())',
     )
     [finding] = history.run(check)

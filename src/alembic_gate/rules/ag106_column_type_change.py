@@ -24,8 +24,9 @@ to the new one, or the change only relaxes a length or precision limit):
   gave it while its `existing_type=` names the older type an earlier revision gave it
   (a stale copy).
 
-On MySQL only the restated type and a longer VARCHAR whose length already needs two
-bytes (over 255) are in place; a longer VARCHAR that may cross 255 bytes is reported
+On MySQL only the restated type, a longer VARCHAR whose length already needs two
+bytes (over 255) and one that still needs one (up to 63 characters, 4 bytes each in
+utf8mb4) are in place; a longer VARCHAR that may cross 255 bytes is reported
 with low confidence, a change of collation (a copy of the table) as any other. The old
 type comes from `existing_type=`, or from the revision that created the column or last
 changed its type. Not reported for tables this revision (or an unreleased one) creates
@@ -62,6 +63,9 @@ RULE = rule("AG106")
 _VARCHAR = frozenset({"STRING", "VARCHAR", "UNICODE", "NVARCHAR", "CHARACTERVARYING"})
 _TEXT = frozenset({"TEXT", "UNICODETEXT", "CLOB"})
 _NUMERIC = frozenset({"NUMERIC", "DECIMAL"})
+# The widest character MySQL stores (utf8mb4): a VARCHAR of up to 63 characters keeps a
+# one-byte length whatever the character set.
+_MAX_CHAR_BYTES = 4
 _FLOAT4 = frozenset({"REAL", "FLOAT4"})
 _FLOAT8 = frozenset({"DOUBLE", "DOUBLE_PRECISION", "FLOAT8"})
 # Databases that change a type as PostgreSQL does for the cases above (SQLite does not
@@ -156,6 +160,8 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
     if MYSQL in dialects and _longer_varchar(old, new):
         if old.length is not None and old.length > 255:
             return None
+        if new.length is not None and new.length * _MAX_CHAR_BYTES <= 255:
+            return None  # one length byte before and after, in any character set
         note = " (on MySQL a VARCHAR whose length crosses 255 bytes is copied)"
         return note, "low"
     if MYSQL not in dialects and _longer_varchar(old, new):
