@@ -296,6 +296,29 @@ def test_relative_script_location_is_relative_to_cwd(tmp_path: Path) -> None:
     assert our_view(setup) == alembic_view(tmp_path, ini="sub/alembic.ini")
 
 
+def test_a_repository_setup_whose_folder_exists_from_the_root_says_how_to_lint_it(
+    tmp_path: Path,
+) -> None:
+    """openstack/mistral: the ini lies beside its scripts but names them from the
+    repository's root, where the project runs alembic with -c; read from the ini's own
+    folder (pre-commit at the root) it is no setup, and the message says what works."""
+    ini = "pkg/db/alembic.ini"
+    write(tmp_path / ini, "[alembic]\nscript_location = pkg/db/migrations\n")
+    write(tmp_path / "pkg/db/migrations/env.py", "")
+    write(tmp_path / "pkg/db/migrations/versions/a.py", revision("a"))
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=tmp_path, check=True)
+    with pytest.raises(UsageError) as caught:
+        find_setups([], "alembic", [], False, tmp_path)
+    assert (
+        "pkg/db/pkg/db/migrations does not exist (relative paths are read from pkg/db/, "
+        "where alembic runs for this config, as alembic does; %(here)s is the config file's "
+        "folder); pkg/db/migrations exists from the current directory: lint it from there "
+        f"with -c {ini}"
+    ) in str(caught.value)
+    assert only_setup(tmp_path, ini).script_location == str(tmp_path / "pkg/db/migrations")
+
+
 def test_here_and_escaped_percent(tmp_path: Path) -> None:
     ini = write(
         tmp_path / "alembic.ini",

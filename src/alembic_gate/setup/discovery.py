@@ -631,10 +631,11 @@ def _script_location(options: _Options) -> str:
 
 def _build(options: _Options, script_location: str, *, flask: bool) -> AlembicSetup:
     if not os.path.isdir(script_location):
+        hint = _from_root(options, script_location)
         raise UsageError(
             f"{options.where('script_location')}: {display_path(script_location, options.shown)} "
             f"does not exist (relative paths are read from {_run_folder(options)}, as "
-            "alembic does; %(here)s is the config file's folder)"
+            f"alembic does; %(here)s is the config file's folder){hint}"
         )
     listed = options.paths(
         "version_locations", _LEGACY_SPLIT, "path_separator", "version_path_separator"
@@ -675,6 +676,23 @@ def _note_missing(options: _Options, folders: Sequence[str]) -> None:
     options.notes.append(
         f"{options.where('version_locations')}: {shown}{more} {verb} not exist; "
         f"alembic skips {them}"
+    )
+
+
+def _from_root(options: _Options, script_location: str) -> str:
+    """For a repository's setup read from its own folder: how to lint it where its script
+    folder, read from the current directory instead, exists (openstack/mistral's ini names
+    its scripts from the repository's root, where the project runs alembic with -c)."""
+    if options.root is None or options.root == options.base:
+        return ""
+    relative = os.path.relpath(script_location, options.base)
+    there = os.path.join(options.root, relative)
+    if relative.startswith(os.pardir) or not os.path.isdir(there):
+        return ""
+    config = display_path(options.config_path, options.root)
+    return (
+        f"; {display_path(there, options.root)} exists from the current directory: lint it "
+        f"from there with -c {config}"
     )
 
 
