@@ -72,6 +72,33 @@ def test_backfill_in_an_earlier_revision(history: History) -> None:
     assert list(check(with_base(history, {"c3"}))) == []
 
 
+# aiida-core's 1de112340b16 deletes, with SQLAlchemy Core, the rows whose column is NULL
+# before 1de112340b17 makes it NOT NULL: as `DELETE FROM t WHERE c IS NULL` in SQL does
+CORE_DELETE = """
+users = sa.table("users", sa.column("name", sa.String))
+op.execute(users.delete().where(users.c.{test}))
+"""
+
+
+@pytest.mark.parametrize("test", ["name.is_(None)", "name == None", "name.is_(sa.null())"])
+def test_a_core_delete_of_the_null_rows_in_an_earlier_revision_counts(
+    history: History, test: str
+) -> None:
+    users_history(history)
+    add(history, "b2", "a1", CORE_DELETE.format(test=test))
+    add(history, "c3", "b2", ALTER)
+    assert history.run(check) == []
+
+
+def test_a_core_delete_of_the_rows_where_another_column_is_null_does_not(
+    history: History,
+) -> None:
+    users_history(history)
+    add(history, "b2", "a1", CORE_DELETE.format(test="email.is_(None)"))
+    add(history, "c3", "b2", ALTER)
+    assert [f.code for f in history.run(check)] == ["AG102"]
+
+
 def test_an_earlier_backfill_of_a_table_known_only_at_run_time_counts(history: History) -> None:
     users_history(history)
     add(history, "b2", "a1", "op.execute(f\"UPDATE {TABLE} SET name = ''\")")

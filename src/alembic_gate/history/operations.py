@@ -1624,6 +1624,10 @@ class _Reader:
                 table = self._update_target(sub)
                 if table is not None:
                     yield "empty", table, None
+            elif callee == "delete":  # `t.delete().where(t.c.name.is_(None))`
+                table = self._update_target(sub)
+                for column in _null_tested(statement):
+                    yield "backfill", table, column
 
     def _sql(self, node: ast.AST) -> str | None:
         if isinstance(node, ast.JoinedStr):  # f"UPDATE {table} SET ..."
@@ -2303,6 +2307,33 @@ def _truncates(text: str) -> Iterator[tuple[str, str | None, str | None]]:
             table = _sql_name(name)
             if table is not None:
                 yield "empty", table, None
+
+
+def _null_tested(statement: ast.expr) -> Iterator[str]:
+    """The columns a Core statement tests for NULL (`t.c.name.is_(None)`, `t.c.name ==
+    None`, `.is_(sa.null())`): a DELETE with such a WHERE leaves none of them NULL, as
+    `DELETE FROM t WHERE name IS NULL` does in SQL (`_deletes`)."""
+    for sub in syntax.walk(statement):
+        tested = _null_test(sub)
+        if isinstance(tested, ast.Attribute):
+            yield tested.attr
+
+
+def _null_test(node: ast.AST) -> ast.expr | None:
+    """What `node` tests for NULL, if it is such a test."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        is_test = node.func.attr == "is_" and len(node.args) == 1 and _is_null(node.args[0])
+        return node.func.value if is_test else None
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        is_test = isinstance(node.ops[0], ast.Eq | ast.Is) and _is_null(node.comparators[0])
+        return node.left if is_test else None
+    return None
+
+
+def _is_null(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant):
+        return node.value is None
+    return isinstance(node, ast.Call) and _callee(node) == "null" and not node.args
 
 
 def _has_where(statement: ast.expr) -> bool:
