@@ -422,6 +422,26 @@ def test_whole_history_shows_the_heads_safety_warnings_and_counts_the_older_ones
     assert capsys.readouterr().err == ""
 
 
+def test_since_suggested_for_branches_from_bases_of_their_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Heads with no revision in common (AiiDA's labelled storage branches): `since`
+    names the parent of each head, which keeps the heads in scope."""
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    for rid, down, label in [("x1", "", "x"), ("x2", "x1", ""), ("y1", "", "y"), ("y2", "y1", "")]:
+        body = '    op.drop_column("t", "c")'
+        text = OLDER.format(revision=rid * 6, down=down * 6, header="", body=body)
+        text = text.replace('down_revision = ""', "down_revision = None")
+        if label:
+            text = text.replace("branch_labels = None", f"branch_labels = ({label!r},)")
+        (versions / f"{rid * 6}_m.py").write_text(text)
+    main(["lint", "--versions", str(versions)])
+    line = capsys.readouterr().err
+    assert "2 safety warnings (AG1xx) about 2 older revisions not shown" in line
+    assert 'set since = ["x1x1x1x1x1x1", "y1y1y1y1y1y1"] under [tool.alembic-gate]' in line
+
+
 OLDER = '''"""{revision}
 
 Revision ID: {revision}

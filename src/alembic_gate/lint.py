@@ -164,12 +164,21 @@ def _said(finding: Finding) -> tuple[object, ...]:
 
 
 def _since_suggestion(contexts: Sequence[LintContext]) -> str:
-    """`"ab12"` (or a list, one per setup): the newest revision every head builds on."""
-    found = [rid for rid in map(_newest_common, (ctx.graph for ctx in contexts)) if rid]
+    """`"ab12"` (or a list, one per setup): the newest revision every head builds on;
+    where the heads build on none in common (branches from bases of their own), the
+    parents of each head."""
+    found: list[str] = []
+    for graph in (ctx.graph for ctx in contexts):
+        common = _newest_common(graph)
+        found += [common] if common else _heads_parents(graph)
     if not found:
         return '"<revision>"'
     quoted = [f'"{rid}"' for rid in found]
     return quoted[0] if len(quoted) == 1 else f"[{', '.join(quoted)}]"
+
+
+def _heads_parents(graph: RevisionGraph) -> list[str]:
+    return list(dict.fromkeys(parent for head in graph.heads for parent in graph.upstream(head)))
 
 
 def _newest_common(graph: RevisionGraph) -> str | None:
