@@ -1637,6 +1637,8 @@ class _Reader:
             return None if left is None or right is None else left + right
         if isinstance(node, ast.Name | ast.Constant):
             return self._string(node)
+        if isinstance(node, ast.Call) and _callee(node) == "join":  # "\n".join(STATEMENTS)
+            return self._string(node)
         return None
 
     def _fragment(self, node: ast.expr, depth: int = 0) -> str:
@@ -1751,13 +1753,29 @@ class _Reader:
             parts = [self._fragment(v, depth) for v in node.values]
             text = "".join(parts)
             return None if "{}" in parts else text
-        if isinstance(node, ast.Call) and _callee(node) == "f" and node.args:
-            return self._string(node.args[0], depth + 1)  # op.f("ix_name")
+        if isinstance(node, ast.Call):
+            return self._called_string(node, depth)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             left = self._string(node.left, depth + 1)
             right = self._string(node.right, depth + 1)
             return None if left is None or right is None else left + right
         return None
+
+    def _called_string(self, node: ast.Call, depth: int) -> str | None:
+        """`op.f("ix_name")`, and `"\\n".join(STATEMENTS)` of literal strings (AiiDA
+        runs a module-level list of SQL statements so)."""
+        callee = _callee(node)
+        if callee == "f" and node.args:
+            return self._string(node.args[0], depth + 1)
+        if callee != "join" or len(node.args) != 1 or node.keywords:
+            return None
+        assert isinstance(node.func, ast.Attribute)  # (a method: `_callee` named its attr)
+        separator = self._string(node.func.value, depth + 1)
+        items = self._value(node.args[0], depth + 1)
+        if separator is None or not isinstance(items, list | tuple):
+            return None
+        texts = [item for item in items if isinstance(item, str)]
+        return separator.join(texts) if len(texts) == len(items) else None
 
     # -- dialect branches --------------------------------------------------------------
 
