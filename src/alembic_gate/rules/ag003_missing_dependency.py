@@ -35,7 +35,9 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         kept = [d for dep in rev.depends_on.ids for d in (swap if dep == ref.target else [dep])]
         yield RULE.finding(
             f"depends_on names {ref.target!r}, which is no revision id or branch label{hint}. "
-            f"Name an existing revision or label, or drop the dependency"
+            f"Name an existing revision or label (one in another versions folder, such as a "
+            f"plugin's dependency on the core history, once that folder is in "
+            f"version_locations or given with --versions too), or drop the dependency"
             f"{unreadable_note(graph, ctx.sourceless)}",
             path=rev.display,
             line=rev.depends_on.line,
