@@ -973,7 +973,7 @@ def upgrade():
 def test_sql_joined_from_literal_statements_is_read() -> None:
     """AiiDA's django_0044: a module-level list of statements joined into one text() is
     literal SQL (its DDL read as the calls it stands for); a join of what the file does
-    not give stays SQL built at run time."""
+    not give, or a function named join, stays SQL built at run time."""
     body = """
 forward_sql = ["UPDATE t SET a = 1;", "UPDATE t SET b = 2;"]
 DDL = ("DROP TABLE old_t", "CREATE INDEX ix_a ON t (a)")
@@ -985,6 +985,7 @@ def upgrade():
     conn.execute(statement)
     op.execute(";\\n".join(DDL))
     op.execute(" ".join(parts))
+    op.execute(join(parts))
 """
     ops = read_operations(HEAD + body)
     kinds = [(c.sql, c.sql_kind) for c in ops.upgrade.steps if c.name == "execute"]
@@ -992,6 +993,7 @@ def upgrade():
         ("UPDATE t SET a = 1;\nUPDATE t SET b = 2;", "data"),
         ("DROP TABLE old_t;\nCREATE INDEX ix_a ON t (a)", "schema"),
         (UNKNOWN, None),
+        (UNKNOWN, None),  # a function named join (os.path's), not str.join
     ]
     assert [(c.name, c.table, c.column) for c in ops.upgrade.calls if c.name != "execute"] == [
         ("backfill", "t", "a"),

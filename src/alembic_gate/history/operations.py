@@ -1764,13 +1764,14 @@ class _Reader:
     def _called_string(self, node: ast.Call, depth: int) -> str | None:
         """`op.f("ix_name")`, and `"\\n".join(STATEMENTS)` of literal strings (AiiDA
         runs a module-level list of SQL statements so)."""
-        callee = _callee(node)
+        callee, func = _callee(node), node.func
         if callee == "f" and node.args:
             return self._string(node.args[0], depth + 1)
-        if callee != "join" or len(node.args) != 1 or node.keywords:
+        if callee != "join" or not isinstance(func, ast.Attribute):  # not os.path's join()
             return None
-        assert isinstance(node.func, ast.Attribute)  # (a method: `_callee` named its attr)
-        separator = self._string(node.func.value, depth + 1)
+        if len(node.args) != 1 or node.keywords:
+            return None
+        separator = self._string(func.value, depth + 1)
         items = self._value(node.args[0], depth + 1)
         if separator is None or not isinstance(items, list | tuple):
             return None
