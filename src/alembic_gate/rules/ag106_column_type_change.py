@@ -173,11 +173,8 @@ def _names_a_type(text: str | None) -> bool:
     """Whether `existing_type=` as written names a type (`sa.String(50)`, `sa.Text`,
     `mysql.LONGTEXT`), not a value read at run time: a reflected column's `col.type` or
     a local `existing_type`, a bare name or attribute in lower case."""
-    if not text:
-        return False
-    try:
-        node = syntax.parse_expression(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    node = _expression(text)
+    if node is None:
         return False
     if isinstance(node, ast.Attribute):
         return not node.attr[:1].islower()
@@ -237,13 +234,22 @@ def _types_given(call: Call, column: str) -> Iterator[SqlType]:
 
 
 @functools.lru_cache(maxsize=4096)  # a history writes the same few types again and again
-def parse_type(text: str | None) -> SqlType | None:
-    """`sa.String(length=50)` -> SqlType("VARCHAR", 50); None when not a type expression."""
+def _expression(text: str | None) -> ast.expr | None:
+    """A type expression as written, parsed (`_names_a_type` and `parse_type` read the
+    same `existing_type=`); None for no text or text that is no expression."""
     if not text:
         return None
     try:
-        node = syntax.parse_expression(text)
+        return syntax.parse_expression(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_type(text: str | None) -> SqlType | None:
+    """`sa.String(length=50)` -> SqlType("VARCHAR", 50); None when not a type expression."""
+    node = _expression(text)
+    if node is None or text is None:  # (no node without text)
         return None
     args: list[ast.expr] = []
     keywords: dict[str, ast.expr] = {}
