@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from alembic_gate.rules.ag103_drop_column_or_table import check
 
 from .ag1xx_helpers import CREATE_USERS, SQL_REBUILD_USERS, add, line_of, users_history, with_base
@@ -203,41 +205,30 @@ def test_a_table_created_in_sql_is_new(history: History) -> None:
     assert history.run(check) == []
 
 
-def test_the_version_table_of_sqlalchemy_migrate_is_not_data(history: History) -> None:
-    """A history moved from sqlalchemy-migrate drops that tool's `migrate_version`
-    (nova with op.drop_table, CKAN with SQL): not a table the application reads."""
+@pytest.mark.parametrize(
+    ("table", "near"),
+    [("migrate_version", "migrate_versions"), ("_alembic_tmp_users", "alembic_tmp_users")],
+    ids=["sqlalchemy-migrate", "batch-copy"],
+)
+def test_a_table_of_a_tool_is_not_data(history: History, table: str, near: str) -> None:
+    """Tables no application reads, dropped with op.drop_table or in SQL: the
+    `migrate_version` of sqlalchemy-migrate, which a history moved from it drops (nova,
+    CKAN), and `_alembic_tmp_<table>`, the copy alembic's batch mode makes of a table,
+    which a failed run leaves and histories drop before they batch again (langflow,
+    open-webui): its rows are still in the table. A name near them is a table."""
     users_history(history)
     add(
         history,
         "b2",
         "a1",
-        """
-        op.drop_table("migrate_version")
-        op.execute("DROP TABLE IF EXISTS migrate_version")
-        op.drop_table("migrate_versions")
+        f"""
+        op.drop_table("{table}")
+        op.execute("DROP TABLE IF EXISTS {table}")
+        op.drop_table("{near}")
         """,
     )
     [finding] = history.run(check)
-    assert 'table "migrate_versions"' in finding.message
-
-
-def test_a_batch_copy_left_by_a_failed_run_is_not_data(history: History) -> None:
-    """`_alembic_tmp_<table>` is the copy alembic's batch mode makes of a table; a run
-    that failed leaves it, and histories drop it before they batch again (langflow with
-    op.drop_table, open-webui with SQL): its rows are still in the table."""
-    users_history(history)
-    add(
-        history,
-        "b2",
-        "a1",
-        """
-        op.drop_table("_alembic_tmp_users")
-        op.execute("DROP TABLE IF EXISTS _alembic_tmp_users")
-        op.drop_table("alembic_tmp_users")
-        """,
-    )
-    [finding] = history.run(check)
-    assert 'table "alembic_tmp_users"' in finding.message
+    assert f'table "{near}"' in finding.message
 
 
 def test_a_rebuild_written_as_sql_keeps_the_table(history: History) -> None:
