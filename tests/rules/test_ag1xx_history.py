@@ -11,7 +11,7 @@ from graph_orders import below, depth_first
 from alembic_gate.history.graph import RevisionGraph
 from alembic_gate.history.revisions import RevisionFile, Value
 from alembic_gate.rules import ag1xx_history
-from alembic_gate.rules.ag1xx_history import Timeline
+from alembic_gate.rules.ag1xx_history import Timeline, file_dialect
 
 _FEW_DEFAULT = ag1xx_history._FEW
 
@@ -301,3 +301,20 @@ def test_the_whole_walk_and_the_few_asking_path_agree(
     for rid in queries:
         for keys in KEYS:
             assert few.latest(rid, keys) == walked.latest(rid, keys)
+
+
+@pytest.mark.parametrize(
+    ("name", "dialect"),
+    [
+        ("versions/005_add_asset_key_sqlite.py", "sqlite"),
+        ("versions/011_wipe_schedules_sqlite_2.py", "sqlite"),
+        ("versions/015_change_varchar_to_text_postgres.py", "postgresql"),
+        ("versions/017_initial_mysql.py", "mysql"),
+        ("versions/2024-01-01_fix-for-MariaDB.py", "mysql"),
+        ("versions/038_add_postgres_pks.py", None),  # a word in the middle: no
+        ("versions/ab12cd34ef56_.py", None),
+        ("versions/0042.py", None),
+    ],
+)
+def test_file_dialect(name: str, dialect: str | None) -> None:
+    assert file_dialect(name) == dialect

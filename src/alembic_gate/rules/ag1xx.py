@@ -28,7 +28,7 @@ from alembic_gate.history.operations import (
 )
 from alembic_gate.history.revisions import RevisionFile
 from alembic_gate.rules import LintContext
-from alembic_gate.rules.ag1xx_history import Timeline, folder_dialect, setup_dialects
+from alembic_gate.rules.ag1xx_history import Timeline, file_dialect, folder_dialect, setup_dialects
 from alembic_gate.shared.records import field, record
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
@@ -305,6 +305,10 @@ class Knowledge:
         return self._dialects
 
     def folder_dialect(self, rev: RevisionFile) -> str | None:
+        """The one dialect the revision's file name or folder names, if any."""
+        named = file_dialect(rev.file)
+        if named is not None:
+            return named
         key = os.path.dirname(rev.file)  # what it depends on: one entry per folder
         if key not in self._folders:
             self._folders[key] = folder_dialect(rev, self.ctx.setup.version_locations)

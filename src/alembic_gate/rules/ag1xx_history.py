@@ -45,6 +45,7 @@ _DIALECT_FOLDERS = {
     "mssql": "mssql",
     "oracle": "oracle",
 }
+_NAME_PARTS = LazyPattern(r"[_.-]")
 _URL = LazyPattern(r"^\s*sqlalchemy\.url\s*=\s*([a-z0-9]+)(?:\+\w+)?://", re.M | re.I)
 _URL_SCHEMES = {"postgresql": "postgresql", "postgres": "postgresql", "mysql": "mysql"}
 _URL_SCHEMES |= {"mariadb": "mysql", "sqlite": "sqlite", "mssql": "mssql", "oracle": "oracle"}
@@ -414,6 +415,17 @@ def folder_dialect(rev: RevisionFile, locations: Sequence[str]) -> str | None:
             found = _DIALECT_FOLDERS.get(part.lower())
             if found is not None:
                 return found
+    return None
+
+
+def file_dialect(path: str) -> str | None:
+    """The dialect a revision file's name ends with (`005_add_asset_key_sqlite.py`,
+    `011_wipe_schedules_sqlite_2.py`), if any: histories that keep one revision per
+    database name them so, each a no-op where its database is not the one running."""
+    stem = os.path.splitext(os.path.basename(path))[0].lower()
+    for part in reversed(_NAME_PARTS.get().split(stem)):
+        if not part.isdigit():
+            return _DIALECT_FOLDERS.get(part)
     return None
 
 
