@@ -6,7 +6,14 @@ from alembic_gate.findings import Finding, Report
 from alembic_gate.reporters.common import fingerprints
 from alembic_gate.rules.ag106_column_type_change import check
 
-from .ag1xx_helpers import CREATE_MYSQL_USERS, CREATE_USERS, add, line_of, users_history
+from .ag1xx_helpers import (
+    CREATE_MYSQL_USERS,
+    CREATE_USERS,
+    add,
+    line_of,
+    migration,
+    users_history,
+)
 from .conftest import History
 
 
@@ -233,6 +240,21 @@ def test_a_longer_varchar_on_a_mysql_history(history: History) -> None:
         history,
         "b2",
         "a1",
+        'op.alter_column("users", "name", existing_type=sa.VARCHAR(200), type_=sa.String(250))',
+    )
+    assert history.run(check) == []  # one byte in latin1, two in the others: before and after
+    add(
+        history,
+        "b2",
+        "a1",
+        'op.alter_column("users", "name", existing_type=sa.VARCHAR(64), type_=sa.String(255))',
+    )
+    [finding] = history.run(check)  # one byte in utf8mb3 (192 bytes), then two (765)
+    assert finding.confidence == "low"
+    add(
+        history,
+        "b2",
+        "a1",
         'op.alter_column("users", "name", existing_type=sa.VARCHAR(50), type_=sa.Text())',
     )
     [finding] = history.run(check)
@@ -319,3 +341,17 @@ def test_one_line_given_a_type_per_dialect_is_one_finding_per_column(history: Hi
         )
         for column in ("name", "email")
     ]
+
+
+def test_a_revision_file_named_after_postgresql(history: History) -> None:
+    """A history that keeps one revision per database names each file after its
+    database (Dagster's `..._postgres.py` beside `..._mysql.py`): a longer VARCHAR in the
+    PostgreSQL one is made in place, whatever other databases the history names."""
+    add(history, "a1", None, CREATE_MYSQL_USERS)
+    change = 'op.alter_column("users", "name", existing_type=sa.VARCHAR(50), type_=sa.Text())'
+    history.write("b2_text_postgres.py", migration("b2", "a1", change))
+    assert history.run(check) == []
+    history.write("b2_text_postgres.py", migration("b2", "a1", change).replace("b2", "c3"))
+    history.write("b2_text_mysql.py", migration("b2", "a1", change))
+    [finding] = history.run(check)
+    assert finding.path.endswith("b2_text_mysql.py")

@@ -63,9 +63,10 @@ RULE = rule("AG106")
 _VARCHAR = frozenset({"STRING", "VARCHAR", "UNICODE", "NVARCHAR", "CHARACTERVARYING"})
 _TEXT = frozenset({"TEXT", "UNICODETEXT", "CLOB"})
 _NUMERIC = frozenset({"NUMERIC", "DECIMAL"})
-# The widest character MySQL stores (utf8mb4): a VARCHAR of up to 63 characters keeps a
-# one-byte length whatever the character set.
-_MAX_CHAR_BYTES = 4
+# The bytes a character takes at most in MySQL's character sets (latin1, ucs2, utf8mb3,
+# utf8mb4/utf16/utf32): a VARCHAR holds its length in one byte up to 255 bytes, in two
+# above, and InnoDB lengthens it in place while that count stays.
+_CHAR_BYTES = (1, 2, 3, 4)
 _FLOAT4 = frozenset({"REAL", "FLOAT4"})
 _FLOAT8 = frozenset({"DOUBLE", "DOUBLE_PRECISION", "FLOAT8"})
 # Databases that change a type as PostgreSQL does for the cases above (SQLite does not
@@ -158,15 +159,24 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
     if _collation_only(old, new):
         return " (changing a collation copies the table on MySQL)", confidence
     if MYSQL in dialects and _longer_varchar(old, new):
-        if old.length is not None and old.length > 255:
+        if _same_length_bytes(old.length, new.length):
             return None
-        if new.length is not None and new.length * _MAX_CHAR_BYTES <= 255:
-            return None  # one length byte before and after, in any character set
         note = " (on MySQL a VARCHAR whose length crosses 255 bytes is copied)"
         return note, "low"
     if MYSQL not in dialects and _longer_varchar(old, new):
         return None
     return "", confidence
+
+
+def _same_length_bytes(old: int | None, new: int | None) -> bool:
+    """Whether a VARCHAR(old) lengthened to VARCHAR(new) keeps the number of bytes its
+    length takes in every character set (`VARCHAR(250)` to 255: one byte in latin1,
+    two in the others, before and after); an unbounded new length is not known."""
+    if old is not None and old > 255:
+        return True  # two bytes in every character set already
+    if old is None or new is None:
+        return False
+    return all((old * width > 255) == (new * width > 255) for width in _CHAR_BYTES)
 
 
 def _names_a_type(text: str | None) -> bool:
