@@ -6,7 +6,7 @@ from alembic_gate.findings import Finding, Report
 from alembic_gate.reporters.common import fingerprints
 from alembic_gate.rules.ag105_index_not_concurrent import check
 
-from .ag1xx_helpers import CREATE_USERS, add, line_of, users_history
+from .ag1xx_helpers import CREATE_USERS, add, line_of, migration, users_history
 from .conftest import History
 
 INDEX = 'op.create_index(op.f("ix_users_name"), "users", ["name"], unique=False)'
@@ -150,3 +150,45 @@ def test_fingerprint_holds_when_a_later_revision_names_postgresql(history: Histo
     [after] = history.run(check)
     assert (before.confidence, after.confidence) == ("medium", "high")
     assert _fingerprint(after) == _fingerprint(before)
+
+
+def test_a_revision_file_named_after_sqlite(history: History) -> None:
+    """Dagster's `005_add_asset_key_sqlite.py` beside `005_add_asset_key_postgres.py`:
+    the file named after SQLite gets no PostgreSQL advice."""
+    users_history(history)
+    history.write("b2_index_sqlite_1.py", migration("b2", "a1", INDEX))
+    assert history.run(check) == []
+    history.write("b2_index_sqlite_1.py", migration("b2", "a1", INDEX).replace("b2", "c3"))
+    history.write("b2_index_postgres.py", migration("b2", "a1", INDEX))
+    [finding] = history.run(check)
+    assert finding.path.endswith("b2_index_postgres.py")
+
+
+def test_concurrently_after_the_connection_is_set_to_autocommit(history: History) -> None:
+    """`op.get_bind().execution_options(isolation_level="AUTOCOMMIT")` (faraday): what
+    the block runs after it runs outside a transaction; before it, inside."""
+    users_history(history)
+    concurrently = 'op.execute("CREATE INDEX CONCURRENTLY ix_users_name ON users (name)")'
+    path = add(
+        history,
+        "b2",
+        "a1",
+        f"""
+        {concurrently}
+        op.get_bind().execution_options(isolation_level="AUTOCOMMIT")
+        {concurrently}
+        """,
+    )
+    [finding] = history.run(check)
+    assert finding.line == line_of(history, path, "CONCURRENTLY")
+    assert "refuses CREATE INDEX CONCURRENTLY" in finding.message
+    add(
+        history,
+        "b2",
+        "a1",
+        f"""
+        bind = op.get_bind().execution_options(isolation_level="AUTOCOMMIT")
+        {concurrently}
+        """,
+    )
+    assert history.run(check) == []

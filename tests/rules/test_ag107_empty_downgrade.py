@@ -75,6 +75,9 @@ def test_real_downgrade_and_empty_merge_revisions(history: History) -> None:
         if skip_legacy(op):
             return
         """,
+        # a connection, a context or an inspector bound to a name changes nothing
+        "connection = op.get_bind()  # noqa",
+        "context = op.get_context()\ninspector = sa.inspect(op.get_bind())",
     ],
 )
 def test_upgrades_that_change_no_schema(history: History, upgrade: str) -> None:
@@ -89,6 +92,7 @@ def test_upgrades_that_change_no_schema(history: History, upgrade: str) -> None:
         ('op.execute("ALTER TABLE users ADD COLUMN nick text")', "high"),
         ("op.execute(build_ddl())", "medium"),
         ("apply_shared_migration(op.get_bind())", "low"),
+        ("connection = op.get_bind()\napply_shared_migration(connection)", "low"),
         ("from shared import apply as run\nmigrate = run\nmigrate(op.get_bind())", "low"),
     ],
 )

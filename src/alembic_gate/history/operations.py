@@ -152,6 +152,8 @@ _BATCH_SIGNATURES = {
 _KNOWN_MODULES = frozenset({"alembic", "sqlalchemy", "sqlmodel", "typing_extensions"})
 # `op.*` helpers that change nothing themselves.
 _HELPERS = frozenset({"f", "get_bind", "get_context", "inline_literal"})
+# What a revision gets from alembic or SQLAlchemy to act through, changing nothing.
+_HANDLES = frozenset({"get_bind", "get_context", "inspect"})
 _TABLE_FACTORIES = frozenset({"table", "Table", "create_table"})
 _SERVER_GENERATED = frozenset({"Identity", "Computed", "FetchedValue", "DefaultClause"})
 # The integer types whose only primary key column the server numbers (`_serial`).
@@ -994,6 +996,8 @@ class _Reader:
         the other dialects."""
         for stmt in body:
             self._visit(stmt, scope)
+            if _sets_autocommit(stmt):
+                scope = replace(scope, autocommit=True)
             if isinstance(stmt, ast.If) and not stmt.orelse and _exits(stmt.body):
                 dialects = self._dialect_test(stmt.test)
                 if dialects is not None:
@@ -2487,12 +2491,38 @@ def _without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
     return body
 
 
+def _sets_autocommit(stmt: ast.stmt) -> bool:
+    """`op.get_bind().execution_options(isolation_level="AUTOCOMMIT")`, as a statement
+    or bound to a name: what the block runs after it runs outside a transaction (the
+    isolation level is set on the DBAPI connection the migration uses)."""
+    if not isinstance(stmt, ast.Expr | ast.Assign):
+        return False
+    value = stmt.value
+    if not isinstance(value, ast.Call) or _callee(value) != "execution_options":
+        return False
+    level = _argument(value, -1, "isolation_level")
+    return _literal(level) in ("AUTOCOMMIT", "autocommit") if level is not None else False
+
+
+def _binds_a_handle(stmt: ast.Assign) -> bool:
+    """`connection = op.get_bind()`, `inspector = sa.inspect(bind)`: a name bound to a
+    connection, a context or an inspector, which changes nothing by itself."""
+    value = stmt.value
+    return (
+        all(isinstance(target, ast.Name) for target in stmt.targets)
+        and isinstance(value, ast.Call)
+        and _callee(value) in _HANDLES
+    )
+
+
 def _is_noop(stmt: ast.stmt) -> bool:
     if isinstance(stmt, ast.Pass | ast.Return) and getattr(stmt, "value", None) is None:
         return True
     if isinstance(stmt, ast.If):
         # `if skip_legacy(op): return`: nothing else happens in it
         return all(_is_noop(s) for s in stmt.body) and all(_is_noop(s) for s in stmt.orelse)
+    if isinstance(stmt, ast.Assign) and _binds_a_handle(stmt):
+        return True
     return (
         isinstance(stmt, ast.Expr)
         and isinstance(stmt.value, ast.Constant)
