@@ -143,3 +143,26 @@ def test_a_table_renamed_and_renamed_back(history: History) -> None:
     )
     [finding] = history.run(check)
     assert 'table "users" to "people"' in finding.message
+
+
+def test_a_column_moved_aside_while_a_new_one_takes_its_name(history: History) -> None:
+    """open-webui's `chat` text renamed to `old_chat` and a JSON `chat` added and filled
+    from it (Letta does the same to a key in SQL): the name and its values stay. With
+    the new column left empty (MLRun's `params`), or nothing added under the old name,
+    the rename is reported."""
+    users_history(history)
+    aside = 'op.alter_column("users", "name", new_column_name="old_name")'
+    added = 'op.add_column("users", sa.Column("name", sa.JSON(), nullable=True))'
+    filled = 'op.execute("UPDATE users SET name = old_name")'
+    add(history, "b2", "a1", f"{aside}\n{added}\n{filled}")
+    assert history.run(check) == []
+    sql_aside = 'op.execute("ALTER TABLE users RENAME COLUMN name TO old_name")'
+    add(history, "b2", "a1", f"{sql_aside}\n{added}\n{filled}")
+    assert history.run(check) == []
+    add(history, "b2", "a1", f"{aside}\n{added}")
+    [finding] = history.run(check)
+    assert '"users.name"' in finding.message
+    added_elsewhere = added.replace('"users"', '"accounts"')
+    add(history, "b2", "a1", f"{aside}\n{added_elsewhere}\n{filled}")
+    [finding] = history.run(check)
+    assert '"users.name"' in finding.message

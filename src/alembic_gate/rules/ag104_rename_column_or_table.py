@@ -6,8 +6,9 @@ Renames written as SQL run by execute() (`ALTER TABLE t RENAME TO u`, `ALTER TAB
 Not reported for a table this revision (or, with a scope, an unreleased revision)
 created, nor for a column added earlier in this revision or by an unreleased revision:
 no released code uses their names. Nor for a table moved aside while a new one takes
-its name and its rows (`INSERT INTO`) in the same revision, nor for a table renamed and
-renamed back in it.
+its name and its rows (`INSERT INTO`) in the same revision, nor for a column moved aside
+while a new one is added under its name and filled (UPDATE) in it, nor for a table
+renamed and renamed back in it.
 """
 
 from __future__ import annotations
@@ -54,7 +55,12 @@ def _new_column(checked: Checked, call: Call) -> bool:
 
 def _moved_aside(checked: Checked, call: Call) -> bool:
     """`rename_table("t", "t_tmp")`, then a new "t" created and the rows copied into it
-    (SQLite's way to rebuild a table): the name and the rows stay."""
+    (SQLite's way to rebuild a table): the name and the rows stay. A column renamed
+    aside, added again under its name later in this revision and filled (open-webui's
+    `chat` text moved to `old_chat` for a JSON `chat` filled from it): the name and its
+    values stay."""
+    if call.name == "alter_column":
+        return _column_added_back(checked, call)
     if call.name != "rename_table" or call.table is None:
         return False
     table = call.table.lower()
@@ -64,6 +70,31 @@ def _moved_aside(checked: Checked, call: Call) -> bool:
         for c in checked.after(call)
     )
     return recreated and checked.copied_into(table)
+
+
+def _column_added_back(checked: Checked, call: Call) -> bool:
+    table, column = (call.table or "").lower(), (call.column or "").lower()
+    if not table or not column:
+        return False
+    later = checked.after(call)
+    added = next(
+        (
+            i
+            for i, c in enumerate(later)
+            if c.name == "add_column"
+            and (c.table or "").lower() == table
+            and (c.column or "").lower() == column
+        ),
+        None,
+    )
+    if added is None:
+        return False
+    return any(
+        c.name == "backfill"
+        and (c.table or "").lower() in ("", table)
+        and (c.column or "").lower() in ("", column)
+        for c in later[added + 1 :]
+    )
 
 
 def _renamed_back(checked: Checked, call: Call) -> bool:
