@@ -241,3 +241,26 @@ def test_a_rebuild_written_as_sql_keeps_the_table(history: History) -> None:
         SQL_REBUILD_USERS,
     )
     assert history.run(check) == []
+
+
+def test_a_table_rebuilt_with_its_rows_copied_by_core_inserts(history: History) -> None:
+    """open-webui's `prompt`: read whole, a new table created, each row put into it with
+    `sa.insert(new)`, the old table dropped and the new one renamed to its name."""
+    users_history(history)
+    rebuild = """
+    conn = op.get_bind()
+    old = sa.table("users", sa.column("id"), sa.column("name"))
+    rows = conn.execute(sa.select(old.c.id, old.c.name)).fetchall()
+    op.create_table("users_new", sa.Column("id", sa.Integer(), nullable=False))
+    new = sa.table("users_new", sa.column("id"))
+    for row in rows:
+        conn.execute(sa.insert(new).values(id=row.id))
+    op.drop_table("users")
+    op.rename_table("users_new", "users")
+    """
+    add(history, "b2", "a1", rebuild)
+    assert history.run(check) == []
+    # rows put into another table: the rename brings back an empty table
+    add(history, "b2", "a1", rebuild.replace("sa.insert(new)", "sa.insert(old)"))
+    [finding] = history.run(check)
+    assert 'table "users"' in finding.message

@@ -75,6 +75,10 @@ def test_real_downgrade_and_empty_merge_revisions(history: History) -> None:
         if skip_legacy(op):
             return
         """,
+        """
+        users = sa.table("users", sa.column("name"))
+        op.get_bind().execute(sa.insert(users).values(name="admin"))
+        """,
         # a connection, a context or an inspector bound to a name changes nothing
         "connection = op.get_bind()  # noqa",
         "context = op.get_context()\ninspector = sa.inspect(op.get_bind())",

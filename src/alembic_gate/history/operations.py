@@ -352,7 +352,8 @@ class Call:
     run as SQL (`sql` then holds its statement), or "backfill" for an `.execute(...)`
     (or ORM loop) that fills rows of `table`
     (None when the statement's table cannot be read; `column` when the filled
-    column is known), or "empty" for a statement that deletes every row of `table`.
+    column is known), or "empty" for a statement that deletes every row of `table`,
+    or "insert" for a Core `insert(table)` run by `.execute(...)`.
 
     `_Reader._operation` passes every field by position, in the order below: a field
     added or moved here is added or moved there too (test_operations checks the two).
@@ -1600,8 +1601,9 @@ class _Reader:
     def _row_changes(
         self, statement: ast.expr | None, texts: list[str]
     ) -> Iterator[tuple[str, str | None, str | None]]:
-        """("backfill" | "empty", table, column) for each statement that fills or
-        empties rows (table None: an UPDATE of a table that cannot be read); the SQL
+        """("backfill" | "empty" | "insert", table, column) for each statement that
+        fills, empties or adds rows (table None: an UPDATE of a table that cannot be
+        read; "insert": a Core insert() into a table it can read); the SQL
         texts it reads are added to `texts` (for the DDL they hold: one walk)."""
         if statement is None:
             return
@@ -1624,6 +1626,10 @@ class _Reader:
                 table = self._update_target(sub)
                 for column in assigned.get(id(sub)) or [None]:
                     yield "backfill", table, column
+            elif callee == "insert":  # `sa.insert(t)`, `t.insert()`: rows put into t
+                table = self._update_target(sub)
+                if table is not None:
+                    yield "insert", table, None
             elif callee == "delete" and not _has_where(statement):
                 table = self._update_target(sub)
                 if table is not None:

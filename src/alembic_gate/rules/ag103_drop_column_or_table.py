@@ -5,11 +5,11 @@ read as the calls they stand for (operations.py). Not reported for what this rev
 created, nor for sqlalchemy-migrate's `migrate_version` table (a history moved to Alembic
 drops the old tool's bookkeeping) or a `_alembic_tmp_<table>` left behind by a batch
 operation that failed (its rows are still in the table), nor for a rebuild that keeps the name
-and the data: a table dropped after its rows were copied (INSERT INTO) to a new table
-that is then renamed to the old name, or a column dropped after its values were copied
-(UPDATE) to a column added in this revision that then takes the old name. A table
-dropped, re-created under its name and given rows with `op.bulk_insert` (the old ones,
-read before the drop, or new ones: not known here) is reported with low confidence.
+and the data: a table dropped after its rows were copied (INSERT INTO, or a Core `insert()`)
+to a new table that is then renamed to the old name, or a column dropped after its values
+were copied (UPDATE) to a column added in this revision that then takes the old name. A
+table dropped, re-created under its name and given rows with `op.bulk_insert` (the old
+ones, read before the drop, or new ones: not known here) is reported with low confidence.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def _rebuilt(checked: Checked, call: Call) -> bool:
             for old, new in _SQL_RENAME.get().findall(step.sql)
             if new.lower() == table
         ]
-        return any(checked.copied_into(source) for source in sources)
+        return any(checked.inserted_into(source) for source in sources)
     column = (call.column or "").lower()
     for other in later:
         if other.name != "alter_column" or (other.table or "").lower() != table:

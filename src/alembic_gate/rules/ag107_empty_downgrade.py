@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 RULE = rule("AG107")
 # Steps that change rows only, and steps that are no schema change by themselves (a
 # call into imported code, "foreign", is judged as one the reader does not see).
-_DATA_STEPS = frozenset({"backfill", "empty", "orm", "bulk_insert"})
+_DATA_STEPS = frozenset({"backfill", "empty", "insert", "orm", "bulk_insert"})
 _NOT_SCHEMA = frozenset({"batch_alter_table", "execute", "exec_driver_sql", "run_async", "foreign"})
 
 

@@ -113,6 +113,13 @@ class Checked:
             return False
         return any(c.name == "empty" and _lower(c.table) == table for c in self.before(call))
 
+    def inserted_into(self, table: str) -> bool:
+        """Whether upgrade() runs a Core `insert(table)` (open-webui's `prompt` copied
+        row by row into `prompt_new`), or an `INSERT INTO table`."""
+        if any(c.name == "insert" and _lower(c.table) == table for c in self.calls):
+            return True
+        return self.copied_into(table)
+
     def copied_into(self, table: str) -> bool:
         """Whether upgrade() runs an `INSERT INTO table` (rows copied into it)."""
         insert = re.compile(rf"\bINSERT\s+INTO\s+[\"`\[]?{re.escape(table)}\b", re.IGNORECASE)
