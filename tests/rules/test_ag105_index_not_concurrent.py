@@ -5,6 +5,7 @@ import ast
 from alembic_gate.findings import Finding, Report
 from alembic_gate.reporters.common import fingerprints
 from alembic_gate.rules.ag105_index_not_concurrent import check
+from alembic_gate.setup.discovery import AlembicSetup
 
 from .ag1xx_helpers import CREATE_USERS, add, line_of, migration, users_history
 from .conftest import History
@@ -192,3 +193,38 @@ def test_concurrently_after_the_connection_is_set_to_autocommit(history: History
         """,
     )
     assert history.run(check) == []
+
+
+def test_concurrently_after_a_commit_run_as_sql(history: History) -> None:
+    """hypothesis/h's `op.execute("COMMIT")` before its concurrent indexes: psycopg2
+    (the default driver of `postgresql://`) and asyncpg then run them outside a
+    transaction; psycopg 3 and pg8000 begin a new one, so a setup that names either is
+    told so."""
+    users_history(history)
+    concurrently = (
+        'op.create_index("ix_users_name", "users", ["name"], postgresql_concurrently=True)'
+    )
+    path = add(history, "b2", "a1", f'op.execute("COMMIT")\n{concurrently}')
+    assert history.run(check) == []
+    ini = history.root / "alembic.ini"
+    setup = AlembicSetup(str(ini), "alembic", None, (str(history.versions),))
+    for url, said in [
+        ("postgresql://app@db/app", None),
+        ("postgresql+asyncpg://app@db/app", None),
+        ("postgresql+psycopg://app@db/app", "psycopg 3"),
+        ("postgresql+pg8000://app@db/app", "pg8000"),
+    ]:
+        ini.write_text(f"[alembic]\nsqlalchemy.url = {url}\n")
+        found = history.run(check, setup)
+        if said is None:
+            assert found == [], url
+            continue
+        [finding] = found
+        assert finding.line == line_of(history, path, "op.create_index")
+        assert f"runs after a COMMIT run as SQL, which {said} (named in the setup)" in (
+            finding.message
+        )
+    # without the COMMIT it runs inside the migration's transaction with any driver
+    add(history, "b2", "a1", concurrently)
+    [finding] = history.run(check)
+    assert "runs inside the migration's transaction" in finding.message

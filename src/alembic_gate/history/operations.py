@@ -353,7 +353,8 @@ class Call:
     (or ORM loop) that fills rows of `table`
     (None when the statement's table cannot be read; `column` when the filled
     column is known), or "empty" for a statement that deletes every row of `table`,
-    or "insert" for a Core `insert(table)` run by `.execute(...)`.
+    or "insert" for a Core `insert(table)` run by `.execute(...)`, or "commit" for SQL
+    that ends the transaction (`op.execute("COMMIT")`).
 
     `_Reader._operation` passes every field by position, in the order below: a field
     added or moved here is added or moved there too (test_operations checks the two).
@@ -1999,6 +2000,8 @@ def _sql_schema_changes(text: str) -> Iterator[Call]:
             yield from _sql_table_changes(statement)
         elif head.startswith("RENAME"):
             yield from _sql_renamed_tables(statement)
+        elif " ".join(statement.upper().split()) in _COMMITS:
+            yield _ddl("commit", None, statement)
 
 
 def _blanked(text: str) -> str:
@@ -2055,7 +2058,9 @@ def _quoted_end(text: str, opener: str, after: int) -> int:
 
 # The words DDL that `_sql_schema_changes` reads holds (lowercase, no i, k or s:
 # `_may_hold`); "alter" for ADD COLUMN and SET NOT NULL.
-_DDL_WORDS = ("drop", "create", "rename", "alter")
+_DDL_WORDS = ("drop", "create", "rename", "alter", "commit")
+# Statements that end the migration's transaction when run as SQL (`op.execute("COMMIT")`).
+_COMMITS = frozenset({"COMMIT", "COMMIT WORK", "COMMIT TRANSACTION"})
 
 
 def _ddl(name: str, table: str | None, statement: str, **given: Any) -> Call:

@@ -26,6 +26,9 @@ from alembic_gate.rules.ag1xx import (
 
 RULE = rule("AG105")
 _OPTION = "postgresql_concurrently"
+# The drivers that begin a new transaction after a COMMIT sent as SQL (measured).
+_NEW_TRANSACTION = frozenset({"psycopg", "pg8000"})
+_DRIVER_NAMES = {"psycopg": "psycopg 3", "pg8000": "pg8000"}
 
 
 def check_revision(checked: Checked) -> Iterator[Finding]:
@@ -38,7 +41,7 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         dialects, _ = checked.dialects(call)
         if dialects is not None and POSTGRESQL not in dialects:
             continue
-        message = _message(call)
+        message = _message(call, _committed(checked, call))
         if message is None:
             continue
         confidence, key = name_confidence(call.table), message  # key: no dialect note
@@ -48,9 +51,22 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         yield checked.finding(RULE, call.line, message, _fix(call), confidence, key)
 
 
-def _message(call: Call) -> str | None:
+def _committed(checked: Checked, call: Call) -> str | None:
+    """After a COMMIT run as SQL earlier in upgrade() (hypothesis/h's `op.execute("COMMIT")`
+    before its concurrent indexes): "" when the rest runs outside a transaction, as with
+    psycopg2 (SQLAlchemy's default for `postgresql://`) and asyncpg, which do not see a
+    COMMIT sent as SQL and begin no new one (measured on PostgreSQL 15); the drivers that
+    do begin a new transaction, when the setup names one; None without such a COMMIT."""
+    if not any(c.name == "commit" for c in checked.before(call)):
+        return None
+    named = checked.history().drivers() & _NEW_TRANSACTION
+    return " and ".join(_DRIVER_NAMES[d] for d in sorted(named))
+
+
+def _message(call: Call, committed: str | None = None) -> str | None:
     """What is wrong with the index `call` builds; None when it is built concurrently
-    in an autocommit block."""
+    in an autocommit block, or after a COMMIT with a driver that then runs it outside
+    a transaction (`committed` "": see `_committed`)."""
     concurrently = call.options.get(_OPTION, False)
     sql = call.sql is not None  # CREATE INDEX written as SQL
     if concurrently is False or concurrently is None:
@@ -60,7 +76,15 @@ def _message(call: Call) -> str | None:
             f"{how} builds an index on {described(call.table)} without {missing}: "
             "CREATE INDEX blocks every write to the table until the index is built"
         )
-    if not call.autocommit:
+    if not call.autocommit and committed:
+        how = as_written(call, "CREATE INDEX CONCURRENTLY", "create_index")
+        given = "" if sql else f" with {_OPTION}=True"
+        return (
+            f"{how}{given} on {described(call.table)} runs after a COMMIT run as SQL, "
+            f"which {committed} (named in the setup) follow with a new transaction, "
+            "where PostgreSQL refuses CREATE INDEX CONCURRENTLY"
+        )
+    if not call.autocommit and committed is None:
         how = as_written(call, "CREATE INDEX CONCURRENTLY", "create_index")
         given = "" if sql else f" with {_OPTION}=True"
         return (

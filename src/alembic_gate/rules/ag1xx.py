@@ -28,7 +28,13 @@ from alembic_gate.history.operations import (
 )
 from alembic_gate.history.revisions import RevisionFile
 from alembic_gate.rules import LintContext
-from alembic_gate.rules.ag1xx_history import Timeline, file_dialect, folder_dialect, setup_dialects
+from alembic_gate.rules.ag1xx_history import (
+    Timeline,
+    file_dialect,
+    folder_dialect,
+    setup_dialects,
+    setup_drivers,
+)
 from alembic_gate.shared.records import field, record
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
@@ -183,6 +189,7 @@ class Knowledge:
         # (what it asks about, `_ColumnKeys.about` for each, in that order).
         self._columns: tuple[Timeline, Callable[[str], tuple[tuple[str, str], ...]]] | None = None
         self._dialects: frozenset[str] | None = None
+        self._drivers: frozenset[str] | None = None
         self._folders: dict[str, str | None] = {}
 
     def upgrade(self, rid: str) -> list[Call]:
@@ -310,6 +317,13 @@ class Knowledge:
                 found |= operations(rev).dialects if named is None else named
             self._dialects = frozenset(found & DIALECTS)
         return self._dialects
+
+    def drivers(self) -> frozenset[str]:
+        """The PostgreSQL drivers the setup names in a URL (`postgresql+psycopg://`)."""
+        if self._drivers is None:
+            setup = self.ctx.setup
+            self._drivers = setup_drivers(setup.script_location, setup.config_path)
+        return self._drivers
 
     def folder_dialect(self, rev: RevisionFile) -> str | None:
         """The one dialect the revision's file name or folder names, if any."""

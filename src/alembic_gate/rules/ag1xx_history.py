@@ -46,6 +46,7 @@ _DIALECT_FOLDERS = {
     "oracle": "oracle",
 }
 _NAME_PARTS = LazyPattern(r"[_.-]")
+_PG_DRIVER = LazyPattern(r"postgres(?:ql)?\+(psycopg2|psycopg|pg8000|asyncpg)", re.I)
 _URL = LazyPattern(r"^\s*sqlalchemy\.url\s*=\s*([a-z0-9]+)(?:\+\w+)?://", re.M | re.I)
 _URL_SCHEMES = {"postgresql": "postgresql", "postgres": "postgresql", "mysql": "mysql"}
 _URL_SCHEMES |= {"mariadb": "mysql", "sqlite": "sqlite", "mssql": "mssql", "oracle": "oracle"}
@@ -440,6 +441,15 @@ def setup_dialects(script_location: str | None, config_path: str | None) -> froz
             if dialect is not None:
                 found.add(dialect)
     return frozenset(found & DIALECTS)
+
+
+def setup_drivers(script_location: str | None, config_path: str | None) -> frozenset[str]:
+    """The PostgreSQL drivers env.py and the ini name in a URL (`postgresql+psycopg://`)."""
+    texts = [_text(config_path)] if config_path is not None else []
+    if script_location is not None:
+        texts.append(_text(os.path.join(script_location, "env.py")))
+    pattern = _PG_DRIVER.get()
+    return frozenset(m.lower() for text in texts for m in pattern.findall(text))
 
 
 def _text(path: str) -> str:
