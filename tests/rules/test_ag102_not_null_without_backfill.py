@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 
 from alembic_gate.history import operations as operations_module
@@ -8,7 +10,7 @@ from alembic_gate.history.revisions import RevisionFile
 from alembic_gate.rules import ag1xx
 from alembic_gate.rules.ag102_not_null_without_backfill import check
 
-from .ag1xx_helpers import CREATE_USERS, add, line_of, users_history, with_base
+from .ag1xx_helpers import CREATE_USERS, add, line_of, migration, users_history, with_base
 from .conftest import History
 
 # What autogenerate writes when a model's column loses `nullable=True`.
@@ -338,3 +340,57 @@ def test_set_not_null_in_sql(history: History) -> None:
         """,
     )
     assert history.run(check) == []
+
+
+ORM_MODEL = """
+Base = declarative_base()
+
+
+class User(Base):
+    __tablename__ = "users"
+    id = sa.Column(sa.Integer, primary_key=True)
+    name = sa.Column(sa.String(50))
+    email = sa.Column(sa.String(50))
+"""
+
+
+@pytest.mark.parametrize(
+    ("work", "fills"),
+    [
+        # sync-engine: the rows whose column is NULL deleted through the ORM
+        ("session.query(User).filter_by(name=None).delete()", True),
+        ("session.query(User).filter(User.name.is_(None)).delete()", True),
+        ("session.query(User).filter_by(email=None).delete()", False),
+        ("session.query(User).filter(User.id > 10).delete()", False),
+        # sync-engine: every NULL set through the ORM, by name in a literal loop
+        (
+            """
+            for user in session.query(User):
+                for attr in ("email", "name"):
+                    if getattr(user, attr) is None:
+                        setattr(user, attr, "")
+            """,
+            True,
+        ),
+        (
+            """
+            for user in session.query(User):
+                setattr(user, "name", "")
+            """,
+            True,
+        ),
+        (
+            """
+            for user in session.query(User):
+                setattr(user, "email", "")
+            """,
+            False,
+        ),
+    ],
+)
+def test_rows_filled_or_deleted_through_the_orm(history: History, work: str, fills: bool) -> None:
+    users_history(history)
+    body = "session = Session(bind=op.get_bind())\n" + textwrap.dedent(work).strip()
+    text = migration("b2", "a1", body + "\nsession.commit()\n" + ALTER)
+    history.write("b2_m.py", text.replace("def upgrade()", ORM_MODEL + "\n\ndef upgrade()", 1))
+    assert [f.code for f in history.run(check)] == ([] if fills else ["AG102"])

@@ -203,6 +203,8 @@ _TEXT_METHODS = frozenset({"bindparams", "columns", "execution_options"})
 _SQL_METHODS = frozenset({"execute", "exec_driver_sql"})
 _METADATA_METHODS = frozenset({"create_all", "drop_all"})
 # ORM session work (rows only), recorded in `Side.steps` as "orm".
+# What a `session.query(Model)...` chain ends with to change rows.
+_ORM_WRITES = frozenset({"update", "delete"})
 _ORM_METHODS = frozenset(
     {
         "query",
@@ -908,13 +910,9 @@ class _Reader:
 
     def _model(self, node: ast.ClassDef) -> None:
         """`class User(Base): __tablename__ = "users"` -> User names the table users."""
-        for stmt in node.body:
-            if isinstance(stmt, ast.Assign | ast.AnnAssign):
-                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-                named = any(isinstance(t, ast.Name) and t.id == "__tablename__" for t in targets)
-                value = stmt.value
-                if named and isinstance(value, ast.Constant) and isinstance(value.value, str):
-                    self.models[node.name] = value.value
+        table = _model_table(node)
+        if table is not None:
+            self.models[node.name] = table
 
     # -- sides and functions -----------------------------------------------------
 
@@ -1206,7 +1204,7 @@ class _Reader:
             return True
         if func.attr in _SQL_METHODS or func.attr in _METADATA_METHODS:
             self.steps.append(self._operation(node, func.attr, None, scope))
-        elif func.attr in _ORM_METHODS or (func.attr == "update" and self._orm_update(node)):
+        elif func.attr in _ORM_METHODS or (func.attr in _ORM_WRITES and self._orm_update(node)):
             self._orm(node, scope)
         return func.attr == "execute"
 
@@ -1682,7 +1680,7 @@ class _Reader:
     # -- ORM -------------------------------------------------------------------------
 
     def _orm_update(self, node: ast.Call) -> bool:
-        """`session.query(Model).filter(...).update({...})`."""
+        """`session.query(Model).filter(...).update({...})` (or `.delete()`)."""
         return isinstance(node.func, ast.Attribute) and self._queried(node.func.value) != ""
 
     def _queried(self, node: ast.expr) -> str | None:
@@ -1701,6 +1699,19 @@ class _Reader:
         if _callee(node) == "update" and isinstance(node.func, ast.Attribute):
             table = self._queried(node.func.value)
             self._record(Call("backfill", node.lineno, table or None, autocommit=scope.autocommit))
+        elif _callee(node) == "delete" and isinstance(node.func, ast.Attribute):
+            # `session.query(M).filter_by(c=None).delete()`: no row left with c NULL
+            table = self._queried(node.func.value)
+            for column in dict.fromkeys([*_null_tested(node), *_null_keywords(node)]):
+                fill = Call(
+                    "backfill",
+                    node.lineno,
+                    table or None,
+                    column=column,
+                    autocommit=scope.autocommit,
+                    conditional=scope.conditional,
+                )
+                self._record(fill)
 
     def _orm_loop(self, node: ast.For | ast.AsyncFor, scope: _Scope) -> None:
         """`for row in session.query(Model): row.column = ...` fills Model's column."""
@@ -1708,26 +1719,21 @@ class _Reader:
             return
         variable = node.target.id
         table = self._queried(node.iter)
+        names = _literal_loops(node)
         for sub in syntax.walk(node):
-            if not isinstance(sub, ast.Assign | ast.AugAssign):
+            if not isinstance(sub, ast.stmt | ast.expr):
                 continue
-            targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target]
-            for target in targets:
-                if (
-                    isinstance(target, ast.Attribute)
-                    and isinstance(target.value, ast.Name)
-                    and target.value.id == variable
-                ):
-                    fill = Call(
-                        "backfill",
-                        sub.lineno,
-                        table or None,
-                        column=target.attr,
-                        autocommit=scope.autocommit,
-                        conditional=scope.conditional,
-                    )
-                    self._record(fill)
-                    self.steps.append(Call("orm", sub.lineno, None, conditional=True))
+            for column in _row_assignments(sub, variable, names):
+                fill = Call(
+                    "backfill",
+                    sub.lineno,
+                    table or None,
+                    column=column,
+                    autocommit=scope.autocommit,
+                    conditional=scope.conditional,
+                )
+                self._record(fill)
+                self.steps.append(Call("orm", sub.lineno, None, conditional=True))
 
     # -- names -------------------------------------------------------------------------
 
@@ -2343,6 +2349,53 @@ def _truncates(text: str) -> Iterator[tuple[str, str | None, str | None]]:
                 yield "empty", table, None
 
 
+def _null_keywords(node: ast.Call) -> Iterator[str]:
+    """The columns an ORM query chain's `filter_by(c=None)` tests for NULL."""
+    for sub in syntax.walk(node):
+        if isinstance(sub, ast.Call) and _callee(sub) == "filter_by":
+            for keyword in sub.keywords:
+                value = keyword.value
+                if keyword.arg and isinstance(value, ast.Constant) and value.value is None:
+                    yield keyword.arg
+
+
+def _literal_loops(node: ast.AST) -> dict[str, list[str]]:
+    """The names that loops inside `node` bind to each string of a literal sequence
+    (`for attr in ("to_addr", "cc_addr"):`)."""
+    found: dict[str, list[str]] = {}
+    for sub in syntax.walk(node):
+        if not isinstance(sub, ast.For) or not isinstance(sub.target, ast.Name):
+            continue
+        if not isinstance(sub.iter, ast.Tuple | ast.List | ast.Set):
+            continue
+        items = [e.value for e in sub.iter.elts if isinstance(e, ast.Constant)]
+        if items and len(items) == len(sub.iter.elts) and all(isinstance(i, str) for i in items):
+            found.setdefault(sub.target.id, []).extend(str(i) for i in items)
+    return found
+
+
+def _row_assignments(node: ast.AST, variable: str, names: dict[str, list[str]]) -> list[str]:
+    """The columns a statement sets on the row `variable`: `row.c = ...`, or
+    `setattr(row, "c", ...)` with the name literal or a loop's over literal names."""
+    if isinstance(node, ast.Assign | ast.AugAssign):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return [
+            target.attr
+            for target in targets
+            if isinstance(target, ast.Attribute)
+            and isinstance(target.value, ast.Name)
+            and target.value.id == variable
+        ]
+    if not (isinstance(node, ast.Call) and _callee(node) == "setattr" and len(node.args) == 3):
+        return []
+    row, name = node.args[0], node.args[1]
+    if not (isinstance(row, ast.Name) and row.id == variable):
+        return []
+    if isinstance(name, ast.Constant) and isinstance(name.value, str):
+        return [name.value]
+    return list(names.get(name.id, ())) if isinstance(name, ast.Name) else []
+
+
 def _null_tested(statement: ast.expr) -> Iterator[str]:
     """The columns a Core statement tests for NULL (`t.c.name.is_(None)`, `t.c.name ==
     None`, `.is_(sa.null())`): a DELETE with such a WHERE leaves none of them NULL, as
@@ -2411,10 +2464,41 @@ def _strip_comments(text: str) -> str:
     return re.sub(r"--[^\n]*", " ", text) if "--" in text else text
 
 
+def _model_table(node: ast.ClassDef) -> str | None:
+    """The table a model class maps: `__tablename__ = "users"`, or a reflected or
+    declared table, `__table__ = Base.metadata.tables["users"]` / `sa.Table("users", ...)`."""
+    for stmt in node.body:
+        if not isinstance(stmt, ast.Assign | ast.AnnAssign) or stmt.value is None:
+            continue
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        names = {t.id for t in targets if isinstance(t, ast.Name)}
+        value = stmt.value
+        if "__tablename__" in names:
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                return value.value
+        elif "__table__" in names:
+            key: ast.expr | None
+            if isinstance(value, ast.Subscript):
+                key = value.slice
+            elif isinstance(value, ast.Call) and _callee(value) in _TABLE_FACTORIES:
+                key = _argument(value, 0, "name")
+            else:
+                continue
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                return key.value
+    return None
+
+
 def _table_variables(module: ast.Module, constants: dict[str, str]) -> dict[str, str]:
-    """`users = sa.table("users", ...)` (or Table, op.create_table) anywhere in the file."""
+    """`users = sa.table("users", ...)` (or Table, op.create_table) anywhere in the file,
+    and the models of classes defined inside functions (sync-engine's in upgrade())."""
     tables: dict[str, str] = {}
     for node in syntax.walk(module):
+        if isinstance(node, ast.ClassDef) and node not in module.body:
+            model = _model_table(node)
+            if model is not None:
+                tables[node.name] = model
+            continue
         if not isinstance(node, ast.Assign) or not isinstance(node.value, ast.Call):
             continue
         if _callee(node.value) not in _TABLE_FACTORIES:
