@@ -355,3 +355,23 @@ def test_a_revision_file_named_after_postgresql(history: History) -> None:
     history.write("b2_text_mysql.py", migration("b2", "a1", change))
     [finding] = history.run(check)
     assert finding.path.endswith("b2_text_mysql.py")
+
+
+def test_enum_values_appended_on_a_mysql_history(history: History) -> None:
+    """sync-engine's sync states: values added at the end of an ENUM's list change only
+    MySQL's metadata; values inserted before others, or removed, rebuild the table, and
+    so does any ENUM change on a history that also names PostgreSQL."""
+    add(history, "a1", None, CREATE_MYSQL_USERS)
+    old = 'sa.Enum("running", "stopped")'
+    for new, reported in [
+        ('sa.Enum("running", "stopped", "killed")', False),
+        ('sa.Enum("killed", "running", "stopped")', True),
+        ('sa.Enum("running")', True),
+    ]:
+        change = f'op.alter_column("users", "name", existing_type={old}, type_={new})'
+        add(history, "b2", "a1", change)
+        assert bool(history.run(check)) == reported, new
+    add(history, "c3", "b2", "from sqlalchemy.dialects import postgresql\npostgresql.JSONB")
+    change = f'op.alter_column("users", "name", existing_type={old}, type_=sa.Enum("running", "stopped", "killed"))'
+    add(history, "b2", "a1", change)
+    assert len(history.run(check)) == 1

@@ -72,6 +72,7 @@ _FLOAT8 = frozenset({"DOUBLE", "DOUBLE_PRECISION", "FLOAT8"})
 # Databases that change a type as PostgreSQL does for the cases above (SQLite does not
 # enforce declared lengths; nothing said is read as PostgreSQL, the usual production one).
 _LIKE_POSTGRESQL = frozenset({"postgresql", "sqlite"})
+_MYSQL_ONLY = frozenset({MYSQL})
 # What else an alter_column can change (a call that restates the type to make one).
 _OTHER_CHANGES = frozenset({"nullable", "server_default", "comment", "autoincrement"})
 # How many revisions below a call `_given_before` reads, nearest first.
@@ -151,9 +152,11 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
         return None
     if stated is not None and _restated(checked, call, old, new):
         return None
+    dialects, _ = checked.dialects(call)
+    if dialects == _MYSQL_ONLY and _enum_appended(old, new):
+        return None
     if not _postgresql_in_place(old, new):
         return "", confidence  # a rewrite wherever it runs: no need to know where
-    dialects, _ = checked.dialects(call)
     if dialects is None or dialects <= _LIKE_POSTGRESQL:
         return None
     if _collation_only(old, new):
@@ -166,6 +169,29 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
     if MYSQL not in dialects and _longer_varchar(old, new):
         return None
     return "", confidence
+
+
+def _enum_appended(old: SqlType, new: SqlType) -> bool:
+    """Whether an ENUM gains values at the end of its list only (sync-engine's sync
+    states): MySQL changes the table's metadata only, while the count stays within the
+    one byte a value takes (255)."""
+    if old.family != "ENUM" or new.family != "ENUM":
+        return False
+    before, after = _enum_values(old.text), _enum_values(new.text)
+    if before is None or after is None or len(after) > 255:
+        return False
+    return len(after) > len(before) and after[: len(before)] == before
+
+
+def _enum_values(text: str) -> tuple[str, ...] | None:
+    """The values of `sa.Enum("a", "b", ...)` as written; None when not all literal."""
+    node = _expression(text)
+    if not isinstance(node, ast.Call) or any(isinstance(a, ast.Starred) for a in node.args):
+        return None
+    values = [a.value for a in node.args if isinstance(a, ast.Constant)]
+    if len(values) != len(node.args) or not all(isinstance(v, str) for v in values):
+        return None
+    return tuple(str(v) for v in values)
 
 
 def _same_length_bytes(old: int | None, new: int | None) -> bool:
