@@ -372,6 +372,7 @@ def test_enum_values_appended_on_a_mysql_history(history: History) -> None:
         add(history, "b2", "a1", change)
         assert bool(history.run(check)) == reported, new
     add(history, "c3", "b2", "from sqlalchemy.dialects import postgresql\npostgresql.JSONB")
-    change = f'op.alter_column("users", "name", existing_type={old}, type_=sa.Enum("running", "stopped", "killed"))'
+    appended = 'sa.Enum("running", "stopped", "killed")'
+    change = f'op.alter_column("users", "name", existing_type={old}, type_={appended})'
     add(history, "b2", "a1", change)
     assert len(history.run(check)) == 1
