@@ -79,6 +79,25 @@ def test_real_downgrade_and_empty_merge_revisions(history: History) -> None:
         users = sa.table("users", sa.column("name"))
         op.get_bind().execute(sa.insert(users).values(name="admin"))
         """,
+        # hypothesis/h: rows deleted and read through a session's scalars()
+        """
+        session = sessionmaker()(bind=op.get_bind())
+        users = sa.table("users", sa.column("id"), sa.column("name"))
+        ids = session.scalars(sa.delete(users).where(users.c.name == "").returning(users.c.id))
+        log.info("deleted %d", len(ids.all()))
+        """,
+        """
+        db = sessionmaker()(bind=op.get_bind())
+        for user in db.scalars(sa.select(User).where(User.name == None)):
+            user.groups.append(default_group)
+        db.commit()
+        """,
+        # Cinder: the ORM's query.scalar() runs the query it ends, not a statement
+        """
+        session = sa.orm.Session(bind=op.get_bind())
+        if not session.query(sa.exists().where(User.name == "default")).scalar():
+            session.add(User(name="default"))
+        """,
         # a connection, a context or an inspector bound to a name changes nothing
         "connection = op.get_bind()  # noqa",
         "context = op.get_context()\ninspector = sa.inspect(op.get_bind())",
@@ -95,6 +114,7 @@ def test_upgrades_that_change_no_schema(history: History, upgrade: str) -> None:
     [
         ('op.execute("ALTER TABLE users ADD COLUMN nick text")', "high"),
         ("op.execute(build_ddl())", "medium"),
+        ('op.get_bind().scalar(sa.text("ALTER TABLE users ADD COLUMN nick text"))', "high"),
         ("apply_shared_migration(op.get_bind())", "low"),
         ("connection = op.get_bind()\napply_shared_migration(connection)", "low"),
         ("from shared import apply as run\nmigrate = run\nmigrate(op.get_bind())", "low"),

@@ -200,7 +200,10 @@ _DML = frozenset(
 # Methods that give a text() statement back with its parameters or result columns set.
 _TEXT_METHODS = frozenset({"bindparams", "columns", "execution_options"})
 # Calls on anything but `op` that run SQL or change tables, recorded in `Side.steps`.
-_SQL_METHODS = frozenset({"execute", "exec_driver_sql"})
+# What runs a statement: a connection's or session's execute(), and a session's
+# scalars()/scalar() (hypothesis/h deletes rows with `session.scalars(delete(...))`).
+SQL_METHODS = frozenset({"execute", "exec_driver_sql", "scalars", "scalar"})
+_STATEMENT_RUNNERS = frozenset({"execute", "scalars", "scalar"})
 _METADATA_METHODS = frozenset({"create_all", "drop_all"})
 # ORM session work (rows only), recorded in `Side.steps` as "orm".
 # What a `session.query(Model)...` chain ends with to change rows.
@@ -1191,7 +1194,9 @@ class _Reader:
             return self._named_call(node, func.id, scope)
         if not isinstance(func, ast.Attribute):
             return False
-        if func.attr == "execute":
+        # `query.scalar()` (no statement given) is the ORM's, read as its query is
+        runs = func.attr in _STATEMENT_RUNNERS and bool(node.args or node.keywords)
+        if runs:
             for fill in self._fills(node, scope):
                 self._record(fill)
         receiver = func.value
@@ -1202,11 +1207,11 @@ class _Reader:
         if isinstance(receiver, ast.Name) and receiver.id in scope.batch:
             self._record(self._operation(node, func.attr, receiver.id, scope))
             return True
-        if func.attr in _SQL_METHODS or func.attr in _METADATA_METHODS:
+        if runs or func.attr == "exec_driver_sql" or func.attr in _METADATA_METHODS:
             self.steps.append(self._operation(node, func.attr, None, scope))
         elif func.attr in _ORM_METHODS or (func.attr in _ORM_WRITES and self._orm_update(node)):
             self._orm(node, scope)
-        return func.attr == "execute"
+        return runs
 
     def _named_call(self, node: ast.Call, name: str, scope: _Scope) -> bool:
         """`_call` of a call by plain name: a helper, or an op imported from alembic.op
@@ -1353,7 +1358,7 @@ class _Reader:
         new_column_name = None
         if "new_column_name" in options:
             new_column_name = self._string(_keyword(node, "new_column_name"))
-        sql, sql_kind = self._statement(node) if name in _SQL_METHODS else (None, None)
+        sql, sql_kind = self._statement(node) if name in SQL_METHODS else (None, None)
         dialects = None if scope.dialects is None else tuple(sorted(scope.dialects))
         type_text = existing_type_text = None
         if name == "alter_column":

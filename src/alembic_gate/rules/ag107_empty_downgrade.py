@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
-from alembic_gate.history.operations import Side
+from alembic_gate.history.operations import SQL_METHODS, Side
 from alembic_gate.rules.ag1xx import Checked, each_revision, suppress_hint
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
@@ -24,7 +24,7 @@ RULE = rule("AG107")
 # call into imported code, "foreign", is judged as one the reader does not see).
 _DATA_STEPS = frozenset({"backfill", "empty", "insert", "orm", "bulk_insert"})
 _NOT_SCHEMA = frozenset(
-    {"batch_alter_table", "execute", "exec_driver_sql", "run_async", "foreign", "commit"}
+    {"batch_alter_table", "run_async", "foreign", "commit", *SQL_METHODS}
 )
 
 
@@ -63,7 +63,7 @@ def _changes(upgrade: Side) -> tuple[str, Confidence] | None:
     for step in upgrade.steps:
         if step.name in _DATA_STEPS:
             data = True
-        elif step.name in ("execute", "exec_driver_sql"):
+        elif step.name in SQL_METHODS:
             schema = schema or step.sql_kind == "schema"
             data = data or step.sql_kind == "data"
             built = built or (step.sql_kind is None and step.sql is not None)
