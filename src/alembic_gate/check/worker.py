@@ -26,9 +26,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     # files that need it say so with `prepend_sys_path`), even for these imports.
     if sys.path and sys.path[0] in {"", os.getcwd()}:
         del sys.path[0]
+    from alembic_gate.shared.libraries import check_problem
+
+    problem = check_problem()
+    if problem is not None:
+        return refuse(int(args[0]), problem)
     from alembic_gate.check.session import serve
 
     return serve(int(args[0]), int(args[1]))
+
+
+def refuse(result_fd: int, problem: str) -> int:
+    """Tell the parent, as a usage error (exit 2), that this Python cannot run env.py."""
+    from alembic_gate.check.protocol import Result
+
+    advice = (
+        "install alembic-gate into the project's own environment, next to its requirements "
+        "(pip install 'alembic-gate[check]')"
+        if "not installed" in problem
+        else "a project pinned below SQLAlchemy 1.4 cannot be checked (doctor runs no "
+        "project code: it runs from an environment of its own)"
+    )
+    message = (
+        "check runs env.py with alembic and SQLAlchemy 1.4 or newer, in this Python "
+        f"({sys.executable}), where {problem}: {advice}"
+    )
+    with open(result_fd, "w", encoding="utf-8", closefd=False) as file:
+        Result(error=message, error_kind="usage").write(file)
+    return 0
 
 
 if __name__ == "__main__":

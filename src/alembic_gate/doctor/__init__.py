@@ -33,13 +33,15 @@ __all__ = ["DatabaseState", "diagnose", "read_state", "run", "status_line"]
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        import sqlalchemy  # noqa: F401
-    except ImportError:
+    from alembic_gate.shared.libraries import sqlalchemy_problem
+
+    problem = sqlalchemy_problem()
+    if problem is not None:
         raise UsageError(
-            "doctor reads the database with SQLAlchemy, which is not installed: "
-            "pip install 'alembic-gate[check]'"
-        ) from None
+            f"doctor reads the database with SQLAlchemy 1.4 or newer, and {problem} here: "
+            "doctor runs no project code, so it runs from any environment, one of its own too "
+            "(pipx install 'alembic-gate[check]')"
+        )
     from alembic_gate.doctor.command import run_doctor
 
     return run_doctor(args)
