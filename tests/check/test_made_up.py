@@ -11,6 +11,16 @@ import sqlalchemy as sa
 from alembic_gate.check import made_up
 from alembic_gate.check.seeding import identifiers
 
+DO_CHECK = """
+    DO $$
+    BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'ck_level') THEN
+            ALTER TABLE users ADD CONSTRAINT ck_level CHECK (level >= 10);
+        END IF;
+    END
+    $$;
+"""
+
 
 @pytest.mark.parametrize(
     ("statement", "copying", "table"),
@@ -40,6 +50,21 @@ from alembic_gate.check.seeding import identifiers
         ("INSERT INTO _alembic_tmp_users (id) SELECT id FROM users", 0, None),
         ("INSERT INTO users (id) VALUES (1)", 1, None),
         ("CREATE INDEX ix ON users (code)", 0, None),
+        # The one statement of a DO block (zou's idempotent migrations), as that statement.
+        (DO_CHECK, 0, "users"),
+        (
+            "DO $$ BEGIN ALTER TABLE users ADD UNIQUE (code); "
+            "EXCEPTION WHEN duplicate_object THEN NULL; END $$;",
+            0,
+            "users",
+        ),
+        (
+            "DO $$ BEGIN UPDATE users SET level = 20; "
+            "ALTER TABLE users ADD CHECK (level > 9); END $$",
+            0,
+            None,
+        ),
+        ("DO $$ BEGIN ALTER TABLE users ALTER level TYPE INTEGER USING 0; END $$", 0, None),
     ],
 )
 def test_constrained(statement: str, copying: int, table: str | None) -> None:
@@ -62,6 +87,10 @@ def test_constrained(statement: str, copying: int, table: str | None) -> None:
         ("CREATE TABLE _alembic_tmp_users (id INTEGER NOT NULL, n INTEGER DEFAULT '0')", False),
         ("INSERT INTO orgs (id) SELECT org_id FROM users", False),
         ("SELECT * FROM users", False),
+        # A DO block writes with any statement it runs.
+        ("DO $$ BEGIN IF true THEN UPDATE users SET level = 20; END IF; END $$", True),
+        ("DO $$ BEGIN ALTER TABLE users ALTER level TYPE INTEGER USING 0; END $$", True),
+        (DO_CHECK, False),
     ],
 )
 def test_written_names(statement: str, written: bool) -> None:

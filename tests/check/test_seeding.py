@@ -894,6 +894,38 @@ def test_foreign_key_over_rows_a_revision_inserted_is_ag904(
     assert run.code == 1
 
 
+# A CHECK added inside a DO block, as zou's idempotent revisions add theirs; and an UPDATE
+# in one, which writes the revision's own values.
+DO_CHECK = (
+    '    op.execute("""DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname'
+    " = 'ck_users_level') THEN ALTER TABLE users ADD CONSTRAINT ck_users_level CHECK"
+    ' (level >= 10); END IF; END $$""")'
+)
+DO_UPDATE = '    op.execute("DO $$ BEGIN UPDATE users SET level = 5; END $$")'
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("written", [False, True])
+def test_check_added_in_a_do_block_is_judged_as_the_plain_one(
+    project: Project, check: Check, request: pytest.FixtureRequest, tmp_path: Path, written: bool
+) -> None:
+    """Over the values seeding made up, a CHECK a DO block adds is a note, as the plain
+    ALTER's is (it was AG904 at zou's 2b8f88aa610f); over values an UPDATE in a DO block
+    wrote, AG904."""
+    root = project("data")
+    paths = constraint_history(root, *([DO_UPDATE] if written else []), DO_CHECK)
+    url = engine_url("postgres", request, tmp_path)
+    run = check("--database-url", url, "--format", "json", "--ignore", "AG902,AG905,AG906,AG907")
+    line = at(root, paths[-1], "op.execute(")
+    if written:
+        assert (found(run), notes(run), run.code) == ([("AG904", paths[-1], line)], [], 1)
+        return
+    assert (found(run), run.code) == ([], 0)
+    said = notes(run)
+    assert len(said) == 1 and said[0].startswith(f"{paths[-1]}:{line}: "), said
+    assert "its check constraint was not measured on rows" in said[0], said
+
+
 # -- a table holding rows seeding made up and rows a revision wrote -----------------------------
 
 MIXED = f"{VERSIONS}/a1c0de000002_the_first_org_and_its_users.py"

@@ -75,6 +75,15 @@ _SETS_VALUES = re.compile(
 # foreign key's ON DELETE SET DEFAULT.
 _KEEPS_VALUES = re.compile(r"\b(?:SET|DROP)\s+(?:DEFAULT|NOT\s+NULL)\b", re.IGNORECASE)
 TEMPORARY = "_alembic_tmp_"
+# A PostgreSQL DO block, as idempotent migrations wrap a statement in one: `DO $$ BEGIN IF
+# NOT EXISTS (SELECT 1 FROM pg_constraint ...) THEN ALTER TABLE t ADD CONSTRAINT ...; END
+# IF; END $$`; and the control flow around the statements it runs.
+_DO = re.compile(r"^\s*DO\s+(?:LANGUAGE\s+\w+\s+)?(\$\w*\$)(.*)\1", re.IGNORECASE | re.DOTALL)
+_CONTROL = re.compile(
+    r"^\s*(?:BEGIN\b|END\s+IF\b|END\b|ELSE\b|NULL\s*$"
+    r"|(?:IF|ELSIF|EXCEPTION\s+WHEN|WHEN)\b.*?\bTHEN\b)",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 def violation(error: BaseException) -> str | None:
@@ -100,7 +109,11 @@ def _last(qualified: str) -> str:
 def constrained(statement: str, copying: bool) -> str | None:
     """The table (lowercase name) whose rows `statement` checks against a constraint it
     adds, when it puts no values of its own into them; `copying`: a batch copies a
-    table now (the INSERT into its new table is checked, by the original's name)."""
+    table now (the INSERT into its new table is checked, by the original's name); the
+    one statement of a DO block is read as that statement."""
+    inner = block_statements(statement)
+    if inner is not None:
+        return constrained(inner[0], copying) if len(inner) == 1 else None
     if sets_values(statement):
         return None
     for pattern in (_ALTER_ADD, _UNIQUE_INDEX):
@@ -123,7 +136,12 @@ def sets_values(statement: str) -> bool:
 def written_names(statement: str, head: str, words: Iterable[str]) -> set[str]:
     """The tables (lowercase names; `words` are the statement's) whose rows get values
     of the migration's own from `statement`. A batch's copy into its new table copies
-    values: it writes none of its own."""
+    values: it writes none of its own. A DO block that writes with any of its statements
+    counts as writing every table it names."""
+    inner = block_statements(statement)
+    if inner is not None:
+        writes = any(written_names(part, head, words) for part in inner)
+        return {_original(word) for word in words} if writes else set()
     at, modifies = _main(statement)
     if modifies:  # a WITH clause that writes rows itself: any table it names
         return {_original(word) for word in words}
@@ -135,6 +153,22 @@ def written_names(statement: str, head: str, words: Iterable[str]) -> set[str]:
     if _WRITES.match(statement) or sets_values(statement):
         return {_original(word) for word in words}
     return set()
+
+
+def block_statements(statement: str) -> list[str] | None:
+    """The statements a PostgreSQL DO block runs, without its control flow (BEGIN, IF ...
+    THEN, ELSE, EXCEPTION WHEN ... THEN, END IF, END, NULL); None for a statement that is
+    no DO block."""
+    match = _DO.match(statement)
+    if match is None:
+        return None
+    found = []
+    for part in match.group(2).split(";"):
+        while (control := _CONTROL.match(part)) is not None:
+            part = part[control.end() :]
+        if part.strip():
+            found.append(part.strip())
+    return found
 
 
 def inserted_into(statement: str) -> str | None:
