@@ -926,6 +926,40 @@ def test_check_added_in_a_do_block_is_judged_as_the_plain_one(
     assert "its check constraint was not measured on rows" in said[0], said
 
 
+# orgs and users reference each other (a cycle: seeding empties them with TRUNCATE).
+OWNERS = (
+    '    op.add_column("orgs", sa.Column("owner_id", sa.Integer))\n'
+    '    op.create_foreign_key("fk_orgs_owner", "orgs", "users", ["owner_id"], ["id"])\n'
+    '    op.create_foreign_key("fk_users_org", "users", "orgs", ["org_id"], ["id"])'
+)
+
+
+@pytest.mark.postgres
+def test_emptying_tables_in_a_cycle_is_not_the_statements_rewrite(
+    project: Project, check: Check, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """A CHECK refused by made-up values runs again on emptied tables; where they
+    reference each other, seeding empties them with one TRUNCATE, which gives them new
+    files and takes ACCESS EXCLUSIVE locks. That is seeding's doing, not the CHECK's: no
+    AG905 that it rewrote users and orgs (zou's 2b8f88aa610f: 'rewrote comment, entity,
+    task, ...' for an ADD CONSTRAINT ... CHECK), nor an ACCESS EXCLUSIVE lock on orgs."""
+    root = project("data")
+    paths = constraint_history(
+        root, OWNERS, '    op.create_check_constraint("ck", "users", "level >= 10")'
+    )
+    url = engine_url("postgres", request, tmp_path)
+    run = check("--database-url", url, "--format", "json")
+    line = at(root, paths[-1], "op.create_check_constraint(")
+    at_line = {f["code"]: f["message"] for f in run.findings if f["path"] == paths[-1]}
+    assert {f["line"] for f in run.findings if f["path"] == paths[-1]} == {line}
+    # ADD CONSTRAINT ... CHECK takes ACCESS EXCLUSIVE on users itself; orgs it never locks.
+    assert sorted(at_line) == ["AG906", "AG907"], at_line
+    assert "users" in at_line["AG907"] and "orgs" not in at_line["AG907"], at_line
+    assert "lock on users" in at_line["AG906"] and "lock on orgs" not in at_line["AG906"]
+    said = notes(run)
+    assert any("its check constraint was not measured on rows" in note for note in said), said
+
+
 # -- a table holding rows seeding made up and rows a revision wrote -----------------------------
 
 MIXED = f"{VERSIONS}/a1c0de000002_the_first_org_and_its_users.py"

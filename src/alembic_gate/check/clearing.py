@@ -341,21 +341,13 @@ def _deletions(conn: Connection, statements: list[str], nulling: list[str | None
     if len(statements) == 1:
         _run(conn, statements[0])
     elif name == "postgresql":
-        _run(conn, together(statements))
+        _run(conn, rows.together(statements))
     elif name in {"mysql", "mariadb"}:
         _in_turn(conn, statements, nulling)
     else:
         _run(conn, "PRAGMA defer_foreign_keys = ON")
         for sql in statements:
             _run(conn, sql)
-
-
-def together(statements: list[str]) -> str:
-    """PostgreSQL: several DELETEs as one statement (data-modifying WITH queries), so the
-    foreign keys between their tables are checked once all of them have run."""
-    *first, last = statements
-    parts = [f"d{number} AS ({sql})" for number, sql in enumerate(first)]
-    return f"WITH {', '.join(parts)} {last}"
 
 
 def _in_turn(conn: Connection, statements: list[str], nulling: list[str | None]) -> None:
