@@ -117,6 +117,23 @@ def test_violation_of_each_database() -> None:
     assert made_up.violation(Psycopg2("null value")) is None
 
 
+def test_schema_error_of_each_database() -> None:
+    """Errors no row causes (the round trip's AG903 stays one beside uncleared rows)."""
+    assert made_up.schema_error(pymysql.err.OperationalError(1054, "Unknown column 'x'"))
+    assert not made_up.schema_error(pymysql.err.OperationalError(1265, "Data truncated"))
+    assert made_up.schema_error(sqlite3.OperationalError("no such column: nosuch"))
+    assert not made_up.schema_error(sqlite3.IntegrityError("NOT NULL constraint failed: t.a"))
+
+    class Psycopg(Exception):
+        sqlstate = "42804"  # datatype_mismatch: cannot be cast automatically
+
+    class Psycopg2(Exception):
+        pgcode = "23502"
+
+    assert made_up.schema_error(Psycopg("cannot be cast automatically to type interval"))
+    assert not made_up.schema_error(Psycopg2("null value"))
+
+
 @pytest.mark.parametrize(
     ("statement", "table"),
     [

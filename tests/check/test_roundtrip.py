@@ -210,6 +210,36 @@ def test_postgres_rows_that_cannot_be_cleared_are_a_note(
     assert "not reported as AG903" in failed
 
 
+# The downgrade's own error, whatever the rows: a column that is not there.
+DROPS_NOTHING = (
+    '    op.add_column("players", sa.Column("name"',
+    '    op.drop_column("players", "nosuch")\n    op.add_column("players", sa.Column("name"',
+)
+
+
+@pytest.mark.parametrize("engine", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_a_downgrade_error_no_row_causes_is_ag903_beside_uncleared_rows(
+    project: Project, check: Check, request: pytest.FixtureRequest, tmp_path: Path, engine: str
+) -> None:
+    """Seeding's rows could not be deleted, but the downgrade fails on a column that is
+    not there, as it does on empty tables: AG903, not the note (quetz's 0653794b6252,
+    `column "period" cannot be cast automatically to type interval`, passed so)."""
+    root = project("roundtrip_cycle")
+    drops_name(root, GUESTS)
+    edit(root / NAMELESS, *DROPS_NOTHING)
+    url = (
+        f"sqlite:///{tmp_path / 'kept.db'}"
+        if engine == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
+    run = check("--database-url", url, "--roundtrip", "--format", "json", *LOOSE)
+    [finding] = run.findings
+    assert (finding["code"], finding["path"]) == ("AG903", NAMELESS), finding
+    assert "nosuch" in finding["message"], finding
+    assert not [note for note in notes(run) if note.startswith(NAMELESS)], notes(run)
+    assert run.code == 1
+
+
 @pytest.mark.mariadb
 def test_mariadb_keeps_the_rows_revisions_inserted(
     project: Project, check: Check, mariadb_url: str

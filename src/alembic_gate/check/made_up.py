@@ -99,6 +99,30 @@ def violation(error: BaseException) -> str | None:
     return match.group(1).lower() if match else None
 
 
+# Errors no row can cause: the schema's or the statement's own (a column, table or index
+# that is not there or is already, a type that cannot be cast, a syntax error). PostgreSQL:
+# SQLSTATE class 42 and dependent_objects_still_exist; MySQL's and MariaDB's numbers;
+# SQLite's messages.
+_SCHEMA_ERRNOS = frozenset({1050, 1054, 1060, 1061, 1064, 1091, 1146, 1553})
+_SQLITE_SCHEMA = re.compile(
+    r"^(?:no such (?:table|column|index)|near .*: syntax error|table .* already exists"
+    r"|duplicate column name|index .* already exists)",
+    re.IGNORECASE,
+)
+
+
+def schema_error(error: BaseException) -> bool:
+    """Whether `error` (a DBAPI error) is one no row can cause: it fails on empty tables
+    as on full ones (`column "period" cannot be cast automatically to type interval`)."""
+    args = getattr(error, "args", ())
+    if args and isinstance(args[0], int):
+        return args[0] in _SCHEMA_ERRNOS
+    state = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+    if isinstance(state, str):
+        return state.startswith("42") or state == "2BP01"
+    return _SQLITE_SCHEMA.match(str(error)) is not None
+
+
 def _last(qualified: str) -> str:
     name = re.split(r"\s*\.\s*", qualified)[-1]
     if name[:1] in '"`[':
