@@ -160,13 +160,15 @@ def test_inserted_into(statement: str, table: str | None) -> None:
         # One key column (a quote in a value), and a key of two.
         (["k"], [("o'k",), ("b",), ("c",)], {("o'k",), ("c",)}),
         (["a", "b"], [(1, "x"), (1, "y"), (2, "x")], {(1, "y"), (2, "x")}),
+        # Keys of bytes (a BLOB never equals text; bytes that are no UTF-8).
+        (["h"], [(b"ab",), (b"\xff\x00",), (b"cd",)], {(b"ab",), (b"\xff\x00",)}),
     ],
 )
 def test_rows_deletion_deletes_those_rows_only(
     columns: list[str], rows: list[tuple[object, ...]], made: set[tuple[object, ...]]
 ) -> None:
     """The DELETE of seeding's rows, by their keys, on a real SQLite database."""
-    types = {"k": sa.String(10), "a": sa.Integer(), "b": sa.String(10)}
+    types = {"k": sa.String(10), "a": sa.Integer(), "b": sa.String(10), "h": sa.LargeBinary(16)}
     table = sa.Table(
         "t", sa.MetaData(), *[sa.Column(c, types[c], primary_key=True) for c in columns]
     )

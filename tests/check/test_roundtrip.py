@@ -61,6 +61,48 @@ def test_an_uncommitted_upgrade_says_the_round_trip_did_not_run(
     )
 
 
+# A table keyed by bytes (quetz keys every table by a UUID's 16 bytes), and a revision
+# whose downgrade copies it into a new table with a NOT NULL column: it fails on any row.
+BINARY_KEYS = {
+    "r1": (
+        '    op.create_table("keys", sa.Column("id", sa.LargeBinary(16), primary_key=True),\n'
+        '                    sa.Column("name", sa.String(50)))',
+        '    op.drop_table("keys")',
+    ),
+    "r2": (
+        '    with op.batch_alter_table("keys") as batch_op:\n        batch_op.drop_column("name")',
+        '    with op.batch_alter_table("keys", recreate="always") as batch_op:\n'
+        '        batch_op.add_column(sa.Column("name", sa.String(50), nullable=False))',
+    ),
+}
+
+
+@pytest.mark.parametrize("engine", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_seedings_rows_keyed_by_bytes_are_deleted_before_the_downgrades(
+    project: Project, check: Check, request: pytest.FixtureRequest, tmp_path: Path, engine: str
+) -> None:
+    """Their DELETE wrote the keys out as text, which no SQLite BLOB equals: it deleted
+    nothing, said nothing, and the downgrade failed on seeding's rows (a false AG903; on
+    PostgreSQL keys that are no UTF-8 could not be written out at all: a note)."""
+    root = project("roundtrip")
+    for old in (root / "migrations" / "versions").glob("*.py"):
+        old.unlink()
+    for number, (revision, (up, down)) in enumerate(BINARY_KEYS.items()):
+        parent = f'"r{number}"' if number else "None"
+        (root / "migrations" / "versions" / f"{revision}.py").write_text(
+            f'"""{revision}"""\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
+            f'revision = "{revision}"\ndown_revision = {parent}\n\n\n'
+            f"def upgrade():\n{up}\n\n\ndef downgrade():\n{down}\n"
+        )
+    url = (
+        f"sqlite:///{tmp_path / 'keys.db'}"
+        if engine == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
+    run = check("--database-url", url, "--roundtrip", "--format", "json", *LOOSE)
+    assert (run.code, run.findings, notes(run)) == (0, [], [])
+
+
 # -- clearing seeding's rows -----------------------------------------------------------------
 
 CYCLE_FIRST = "migrations/versions/c7c1e0000001_create_teams_and_players.py"

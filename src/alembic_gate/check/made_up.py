@@ -423,6 +423,18 @@ def _columns(table: str, columns: list[str]) -> str:
     return f"({', '.join(f'{table}.{c}' for c in columns)})"
 
 
+def _written(dialect: Dialect, value: Any) -> Any:
+    """A key value as a statement writes it out: bytes as a hex literal of the dialect's
+    (SQLAlchemy writes them as text, which a SQLite or MySQL BLOB never equals, so the
+    DELETE of seeding's rows deleted nothing; or fails on bytes that are no UTF-8)."""
+    if not isinstance(value, bytes | bytearray | memoryview):
+        return value
+    digits = bytes(value).hex()
+    if dialect.name == "postgresql":
+        return sa.literal_column(f"decode('{digits}', 'hex')")
+    return sa.literal_column(f"X'{digits}'")
+
+
 class Rows:
     """The rows seeding inserted into a table, by their primary keys."""
 
@@ -449,7 +461,7 @@ class Rows:
         try:
             compiled = (
                 sa.update(table)
-                .where(self._where(table))
+                .where(self._where(table, dialect))
                 .values({table.c[name]: sa.null() for name in names})
                 .compile(dialect=dialect, compile_kwargs={"literal_binds": True})
             )
@@ -457,13 +469,14 @@ class Rows:
         except Exception:  # a value SQLAlchemy cannot write out: not told apart
             return None
 
-    def _where(self, table: Any) -> sa.ColumnElement[bool]:
+    def _where(self, table: Any, dialect: Dialect) -> sa.ColumnElement[bool]:
         columns = [table.c[name] for name in self.names]
+        keys = [[_written(dialect, value) for value in key] for key in self.keys]
         if len(columns) == 1:
-            where: sa.ColumnElement[bool] = columns[0].in_([key[0] for key in self.keys])
+            where: sa.ColumnElement[bool] = columns[0].in_([key[0] for key in keys])
             return where
         return sa.or_(
-            *[sa.and_(*[c == v for c, v in zip(columns, key, strict=True)]) for key in self.keys]
+            *[sa.and_(*[c == v for c, v in zip(columns, key, strict=True)]) for key in keys]
         )
 
     def deletion(self, dialect: Dialect) -> str | None:
@@ -476,7 +489,7 @@ class Rows:
         try:
             compiled = (
                 sa.delete(table)
-                .where(self._where(table))
+                .where(self._where(table, dialect))
                 .compile(dialect=dialect, compile_kwargs={"literal_binds": True})
             )
             return str(compiled)
