@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,14 +16,10 @@ from alembic_gate.shared.libraries import release
 ROOT = Path(__file__).resolve().parents[2]
 PROJECTS = ROOT / "tests" / "projects"
 
-# Stand-ins put first on the path: SQLAlchemy 1.3's version and its `sqlalchemy.engine`,
-# which has no `URL` (what check's worker and doctor stopped on), and an alembic that
-# cannot be imported.
-OLD_SQLALCHEMY = {
-    "sqlalchemy/__init__.py": '__version__ = "1.3.24"\n',
-    "sqlalchemy/engine/__init__.py": "",
-}
-NO_ALEMBIC = {"alembic/__init__.py": "raise ImportError(\"No module named 'alembic'\")\n"}
+# Real environments that scripts/test makes: SQLAlchemy 1.3.24 (as faraday pins it), and
+# SQLAlchemy 2 with no alembic; alembic-gate is installed in each without its dependencies.
+OLD_SQLALCHEMY = ROOT / ".venv-sa13"
+NO_ALEMBIC = ROOT / ".venv-noalembic"
 
 
 @pytest.mark.parametrize(
@@ -41,18 +36,15 @@ def test_release_reads_the_first_two_numbers(version: str, expected: tuple[int, 
     assert release(version) == expected
 
 
-def _gate(
-    tmp_path: Path, stand_ins: dict[str, str], command: str
-) -> subprocess.CompletedProcess[str]:
-    site = tmp_path / "site"
-    for name, text in stand_ins.items():
-        (site / name).parent.mkdir(parents=True, exist_ok=True)
-        (site / name).write_text(text)
+def _gate(tmp_path: Path, venv: Path, command: str) -> subprocess.CompletedProcess[str]:
+    python = venv / "bin" / "python"
+    if not python.exists():
+        pytest.fail(f"{venv.name} is missing: scripts/test makes it")
     project = Path(shutil.copytree(PROJECTS / "check_generic", tmp_path / "generic"))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(site), str(ROOT / "src")]))
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     return subprocess.run(
         [
-            sys.executable,
+            str(python),
             "-m",
             "alembic_gate",
             command,
