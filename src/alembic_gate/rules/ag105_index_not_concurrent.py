@@ -24,11 +24,19 @@ from alembic_gate.rules.ag1xx import (
     name_confidence,
 )
 
+TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
+if TYPE_CHECKING:
+    from alembic_gate.findings import Confidence
+
 RULE = rule("AG105")
 _OPTION = "postgresql_concurrently"
 # The drivers that begin a new transaction after a COMMIT sent as SQL (measured).
 _NEW_TRANSACTION = frozenset({"psycopg", "pg8000"})
 _DRIVER_NAMES = {"psycopg": "psycopg 3", "pg8000": "pg8000"}
+_UNKNOWN_DRIVER = (
+    "psycopg 3 (SQLAlchemy 2.1's driver for `postgresql://`) and pg8000 (psycopg2 and "
+    "asyncpg do not; neither the setup nor the project's dependency files name the driver)"
+)
 
 
 def check_revision(checked: Checked) -> Iterator[Finding]:
@@ -41,26 +49,44 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         dialects, _ = checked.dialects(call)
         if dialects is not None and POSTGRESQL not in dialects:
             continue
-        message = _message(call, _committed(checked, call))
+        committed = _committed(checked, call)
+        message = _message(call, None if committed is None else committed[0])
         if message is None:
             continue
         confidence, key = name_confidence(call.table), message  # key: no dialect note
+        if committed is not None and committed[1] != "high" and confidence == "high":
+            confidence = committed[1]
         if dialects is None:
             confidence = "medium"  # nothing says the history runs on PostgreSQL
             message += " (if this history runs on PostgreSQL)"
         yield checked.finding(RULE, call.line, message, _fix(call), confidence, key)
 
 
-def _committed(checked: Checked, call: Call) -> str | None:
+def _committed(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
     """After a COMMIT run as SQL earlier in upgrade() (hypothesis/h's `op.execute("COMMIT")`
-    before its concurrent indexes): "" when the rest runs outside a transaction, as with
-    psycopg2 (SQLAlchemy's default for `postgresql://`) and asyncpg, which do not see a
-    COMMIT sent as SQL and begin no new one (measured on PostgreSQL 15); the drivers that
-    do begin a new transaction, when the setup names one; None without such a COMMIT."""
+    before its concurrent indexes), what the driver makes of it (measured on PostgreSQL
+    15): psycopg2 and asyncpg do not see a COMMIT sent as SQL and begin no new
+    transaction, so the rest runs outside one ("" here: nothing to report); psycopg 3 and
+    pg8000 begin a new one (why, and the confidence). The drivers are those the setup's
+    URLs name, else those the project's dependency files name; None without a COMMIT."""
     if not any(c.name == "commit" for c in checked.before(call)):
         return None
-    named = checked.history().drivers() & _NEW_TRANSACTION
-    return " and ".join(_DRIVER_NAMES[d] for d in sorted(named))
+    history = checked.history()
+    named = history.drivers()
+    if named:
+        fresh = named & _NEW_TRANSACTION
+        return (f"{_listed(fresh)} (named in the setup's URL)", "high") if fresh else ("", "high")
+    depended = history.depended_drivers()
+    fresh = depended & _NEW_TRANSACTION
+    if fresh:
+        return f"{_listed(fresh)} (which the project depends on)", "medium"
+    if depended:
+        return "", "high"
+    return _UNKNOWN_DRIVER, "low"
+
+
+def _listed(drivers: frozenset[str]) -> str:
+    return " and ".join(_DRIVER_NAMES[d] for d in sorted(drivers))
 
 
 def _message(call: Call, committed: str | None = None) -> str | None:
@@ -81,8 +107,8 @@ def _message(call: Call, committed: str | None = None) -> str | None:
         given = "" if sql else f" with {_OPTION}=True"
         return (
             f"{how}{given} on {described(call.table)} runs after a COMMIT run as SQL, "
-            f"which {committed} (named in the setup) follow with a new transaction, "
-            "where PostgreSQL refuses CREATE INDEX CONCURRENTLY"
+            f"which {committed} follow with a new transaction, where PostgreSQL refuses "
+            "CREATE INDEX CONCURRENTLY"
         )
     if not call.autocommit and committed is None:
         how = as_written(call, "CREATE INDEX CONCURRENTLY", "create_index")

@@ -32,6 +32,7 @@ from alembic_gate.rules.ag1xx_history import (
     Timeline,
     file_dialect,
     folder_dialect,
+    project_drivers,
     setup_dialects,
     setup_drivers,
 )
@@ -190,6 +191,7 @@ class Knowledge:
         self._columns: tuple[Timeline, Callable[[str], tuple[tuple[str, str], ...]]] | None = None
         self._dialects: frozenset[str] | None = None
         self._drivers: frozenset[str] | None = None
+        self._depended: frozenset[str] | None = None
         self._folders: dict[str, str | None] = {}
 
     def upgrade(self, rid: str) -> list[Call]:
@@ -324,6 +326,18 @@ class Knowledge:
             setup = self.ctx.setup
             self._drivers = setup_drivers(setup.script_location, setup.config_path)
         return self._drivers
+
+    def depended_drivers(self) -> frozenset[str]:
+        """The PostgreSQL drivers the project's dependency files name."""
+        if self._depended is None:
+            setup = self.ctx.setup
+            start = setup.script_location or (
+                os.path.dirname(setup.config_path) if setup.config_path else None
+            )
+            if start is None and setup.version_locations:
+                start = setup.version_locations[0]
+            self._depended = project_drivers(start)
+        return self._depended
 
     def folder_dialect(self, rev: RevisionFile) -> str | None:
         """The one dialect the revision's file name or folder names, if any."""

@@ -46,6 +46,23 @@ _DIALECT_FOLDERS = {
     "oracle": "oracle",
 }
 _NAME_PARTS = LazyPattern(r"[_.-]")
+# Where a project lists what it depends on, and how far above env.py to look for them.
+_DEPENDENCY_NAMES = frozenset({"pyproject.toml", "setup.py", "setup.cfg", "Pipfile"})
+_REQ = (".txt", ".in")
+_DEPENDENCY_LEVELS = 4
+_DRIVER_PACKAGE = LazyPattern(
+    r"(?<![\w.-])(psycopg2-binary|psycopg2|psycopg-binary|psycopg-c|psycopg|asyncpg|pg8000)(?![\w-])",
+    re.I,
+)
+_DRIVER_OF = {
+    "psycopg2-binary": "psycopg2",
+    "psycopg2": "psycopg2",
+    "psycopg-binary": "psycopg",
+    "psycopg-c": "psycopg",
+    "psycopg": "psycopg",
+    "asyncpg": "asyncpg",
+    "pg8000": "pg8000",
+}
 _PG_DRIVER = LazyPattern(r"postgres(?:ql)?\+(psycopg2|psycopg|pg8000|asyncpg)", re.I)
 _URL = LazyPattern(r"^\s*sqlalchemy\.url\s*=\s*([a-z0-9]+)(?:\+\w+)?://", re.M | re.I)
 _URL_SCHEMES = {"postgresql": "postgresql", "postgres": "postgresql", "mysql": "mysql"}
@@ -450,6 +467,42 @@ def setup_drivers(script_location: str | None, config_path: str | None) -> froze
         texts.append(_text(os.path.join(script_location, "env.py")))
     pattern = _PG_DRIVER.get()
     return frozenset(m.lower() for text in texts for m in pattern.findall(text))
+
+
+def project_drivers(start: str | None) -> frozenset[str]:
+    """The PostgreSQL drivers the project's dependency files name (pyproject.toml,
+    setup.py, setup.cfg, Pipfile, requirements*.txt or .in, requirements/*): those of
+    the nearest folder at or above `start` that holds any, up to the repository's root."""
+    folder = start
+    for _ in range(_DEPENDENCY_LEVELS):
+        if folder is None:
+            break
+        files = _dependency_files(folder)
+        if files:
+            pattern = _DRIVER_PACKAGE.get()
+            found = {_DRIVER_OF[m.lower()] for path in files for m in pattern.findall(_text(path))}
+            return frozenset(found)
+        parent = os.path.dirname(folder)
+        if parent == folder or os.path.isdir(os.path.join(folder, ".git")):
+            break
+        folder = parent
+    return frozenset()
+
+
+def _dependency_files(folder: str) -> list[str]:
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []
+    found = [os.path.join(folder, n) for n in names if _is_dependency_file(n)]
+    nested = os.path.join(folder, "requirements")
+    if os.path.isdir(nested):
+        found += [os.path.join(nested, n) for n in sorted(os.listdir(nested)) if n.endswith(_REQ)]
+    return found
+
+
+def _is_dependency_file(name: str) -> bool:
+    return name in _DEPENDENCY_NAMES or (name.startswith("requirements") and name.endswith(_REQ))
 
 
 def _text(path: str) -> str:
