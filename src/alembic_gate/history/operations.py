@@ -715,7 +715,7 @@ def _read_module(module: ast.Module, text: str, *, multidb: bool) -> tuple[Opera
     message = _message(module)
     dialects = named_dialects(text)
     try:
-        reader = _Reader(module)
+        reader = _Reader(module, sets_isolation="execution_options" in text)
         upgrade = reader.side("upgrade", multidb)
         downgrade = reader.shape("downgrade", multidb)  # no rule reads its calls
     except RecursionError:
@@ -800,7 +800,10 @@ _MAX_ALIASES = 8
 
 
 class _Reader:
-    def __init__(self, module: ast.Module) -> None:
+    def __init__(self, module: ast.Module, *, sets_isolation: bool = True) -> None:
+        # Whether the source mentions execution_options (`_sets_autocommit` is asked
+        # of each statement only then).
+        self.sets_isolation = sets_isolation
         self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         self.constants: dict[str, str] = {}
         self.literals: dict[str, object] = {}
@@ -999,7 +1002,7 @@ class _Reader:
         the other dialects."""
         for stmt in body:
             self._visit(stmt, scope)
-            if _sets_autocommit(stmt):
+            if self.sets_isolation and _sets_autocommit(stmt):
                 scope = replace(scope, autocommit=True)
             if isinstance(stmt, ast.If) and not stmt.orelse and _exits(stmt.body):
                 dialects = self._dialect_test(stmt.test)
