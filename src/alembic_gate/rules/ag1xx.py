@@ -64,6 +64,8 @@ class Checked:
     )
     # Whether upgrade() empties a table at all (most revisions do not).
     _empties: bool | None = field(default=None, repr=False)
+    # The dialect the file's name or folder names ("" for none; None: not asked yet).
+    _named_dialect: str | None = field(default=None, repr=False)
 
     @property
     def calls(self) -> list[Call]:
@@ -154,7 +156,9 @@ class Checked:
         """The databases `call` runs on, and whether that is certain (a dialect branch
         or a dialect's versions folder) rather than what the history names; (None,
         False) when nothing says."""
-        folder = self.history().folder_dialect(self.rev)
+        if self._named_dialect is None:
+            self._named_dialect = self.history().folder_dialect(self.rev) or ""
+        folder = self._named_dialect or None
         branch = None if call.dialects is None else frozenset(call.dialects)
         if folder is not None:
             only = frozenset({folder})
