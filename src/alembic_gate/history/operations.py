@@ -1711,15 +1711,7 @@ class _Reader:
             # `session.query(M).filter_by(c=None).delete()`: no row left with c NULL
             table = self._queried(node.func.value)
             for column in dict.fromkeys([*_null_tested(node), *_null_keywords(node)]):
-                fill = Call(
-                    "backfill",
-                    node.lineno,
-                    table or None,
-                    column=column,
-                    autocommit=scope.autocommit,
-                    conditional=scope.conditional,
-                )
-                self._record(fill)
+                self._record(_column_fill(node.lineno, table, column, scope))
 
     def _orm_loop(self, node: ast.For | ast.AsyncFor, scope: _Scope) -> None:
         """`for row in session.query(Model): row.column = ...` fills Model's column."""
@@ -1727,20 +1719,17 @@ class _Reader:
             return
         variable = node.target.id
         table = self._queried(node.iter)
-        names = _literal_loops(node)
+        names: dict[str, list[str]] | None = None  # the literal loops', when a setattr asks
         for sub in syntax.walk(node):
-            if not isinstance(sub, ast.stmt | ast.expr):
+            if isinstance(sub, ast.Assign | ast.AugAssign):
+                columns = _assigned_attributes(sub, variable)
+            elif isinstance(sub, ast.Call) and _callee(sub) == "setattr":
+                names = _literal_loops(node) if names is None else names
+                columns = _set_attributes(sub, variable, names)
+            else:
                 continue
-            for column in _row_assignments(sub, variable, names):
-                fill = Call(
-                    "backfill",
-                    sub.lineno,
-                    table or None,
-                    column=column,
-                    autocommit=scope.autocommit,
-                    conditional=scope.conditional,
-                )
-                self._record(fill)
+            for column in columns:
+                self._record(_column_fill(sub.lineno, table, column, scope))
                 self.steps.append(Call("orm", sub.lineno, None, conditional=True))
 
     # -- names -------------------------------------------------------------------------
@@ -2382,19 +2371,34 @@ def _literal_loops(node: ast.AST) -> dict[str, list[str]]:
     return found
 
 
-def _row_assignments(node: ast.AST, variable: str, names: dict[str, list[str]]) -> list[str]:
-    """The columns a statement sets on the row `variable`: `row.c = ...`, or
-    `setattr(row, "c", ...)` with the name literal or a loop's over literal names."""
-    if isinstance(node, ast.Assign | ast.AugAssign):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        return [
-            target.attr
-            for target in targets
-            if isinstance(target, ast.Attribute)
-            and isinstance(target.value, ast.Name)
-            and target.value.id == variable
-        ]
-    if not (isinstance(node, ast.Call) and _callee(node) == "setattr" and len(node.args) == 3):
+def _column_fill(line: int, table: str | None, column: str, scope: _Scope) -> Call:
+    """The backfill of `column` that ORM work makes (`table` "" or None: not known)."""
+    return Call(
+        "backfill",
+        line,
+        table or None,
+        column=column,
+        autocommit=scope.autocommit,
+        conditional=scope.conditional,
+    )
+
+
+def _assigned_attributes(node: ast.Assign | ast.AugAssign, variable: str) -> list[str]:
+    """The columns `row.c = ...` sets on the row `variable`."""
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    return [
+        target.attr
+        for target in targets
+        if isinstance(target, ast.Attribute)
+        and isinstance(target.value, ast.Name)
+        and target.value.id == variable
+    ]
+
+
+def _set_attributes(node: ast.Call, variable: str, names: dict[str, list[str]]) -> list[str]:
+    """The columns `setattr(row, "c", ...)` sets on the row `variable`: the name literal,
+    or a loop's over literal names."""
+    if len(node.args) != 3:
         return []
     row, name = node.args[0], node.args[1]
     if not (isinstance(row, ast.Name) and row.id == variable):
