@@ -87,6 +87,11 @@ def add(
     return history.write(f"{revision}_m.py", migration(revision, down, upgrade, **kw))
 
 
+def add_named(history: History, name: str, revision: str, down: str | None, upgrade: str) -> str:
+    """Write a revision file under a name of the test's (`b2_index_sqlite.py`)."""
+    return history.write(name, migration(revision, down, upgrade))
+
+
 def line_of(history: History, display: str, needle: str) -> int:
     """The 1-based line of the first line of `display` that contains `needle`."""
     lines = (history.root / display).read_text().splitlines()

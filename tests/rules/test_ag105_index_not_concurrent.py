@@ -7,7 +7,7 @@ from alembic_gate.reporters.common import fingerprints
 from alembic_gate.rules.ag105_index_not_concurrent import check
 from alembic_gate.setup.discovery import AlembicSetup
 
-from .ag1xx_helpers import CREATE_USERS, add, line_of, migration, users_history
+from .ag1xx_helpers import CREATE_USERS, add, add_named, line_of, users_history
 from .conftest import History
 
 INDEX = 'op.create_index(op.f("ix_users_name"), "users", ["name"], unique=False)'
@@ -157,10 +157,10 @@ def test_a_revision_file_named_after_sqlite(history: History) -> None:
     """Dagster's `005_add_asset_key_sqlite.py` beside `005_add_asset_key_postgres.py`:
     the file named after SQLite gets no PostgreSQL advice."""
     users_history(history)
-    history.write("b2_index_sqlite_1.py", migration("b2", "a1", INDEX))
+    add_named(history, "b2_index_sqlite_1.py", "b2", "a1", INDEX)
     assert history.run(check) == []
-    history.write("b2_index_sqlite_1.py", migration("b2", "a1", INDEX).replace("b2", "c3"))
-    history.write("b2_index_postgres.py", migration("b2", "a1", INDEX))
+    add_named(history, "b2_index_sqlite_1.py", "c3", "a1", INDEX)
+    add_named(history, "b2_index_postgres.py", "b2", "a1", INDEX)
     [finding] = history.run(check)
     assert finding.path.endswith("b2_index_postgres.py")
 

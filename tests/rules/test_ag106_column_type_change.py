@@ -10,8 +10,8 @@ from .ag1xx_helpers import (
     CREATE_MYSQL_USERS,
     CREATE_USERS,
     add,
+    add_named,
     line_of,
-    migration,
     users_history,
 )
 from .conftest import History
@@ -349,10 +349,10 @@ def test_a_revision_file_named_after_postgresql(history: History) -> None:
     PostgreSQL one is made in place, whatever other databases the history names."""
     add(history, "a1", None, CREATE_MYSQL_USERS)
     change = 'op.alter_column("users", "name", existing_type=sa.VARCHAR(50), type_=sa.Text())'
-    history.write("b2_text_postgres.py", migration("b2", "a1", change))
+    add_named(history, "b2_text_postgres.py", "b2", "a1", change)
     assert history.run(check) == []
-    history.write("b2_text_postgres.py", migration("b2", "a1", change).replace("b2", "c3"))
-    history.write("b2_text_mysql.py", migration("b2", "a1", change))
+    add_named(history, "b2_text_postgres.py", "c3", "a1", change)
+    add_named(history, "b2_text_mysql.py", "b2", "a1", change)
     [finding] = history.run(check)
     assert finding.path.endswith("b2_text_mysql.py")
 
