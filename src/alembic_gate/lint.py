@@ -38,14 +38,17 @@ def lint_context(
     base_ref: str | None = None,
     since: Sequence[str] = (),
     files: Sequence[str] = (),
+    release_tags: Sequence[str] = (),
 ) -> LintContext:
     """What the rules read; with `base_ref`, also that git ref's history; with `files`
-    (pre-commit's changed files), the safety rules report on those revisions only."""
+    (pre-commit's changed files), the safety rules report on those revisions only;
+    `release_tags`: the tag patterns that mark releases."""
     ctx = LintContext(
         setup=history.setup,
         graph=history.graph,
         cwd=cwd,
         sourceless=tuple(history.sourceless),
+        release_tags=tuple(release_tags),
     )
     if base_ref:
         from pathlib import Path  # (git_base's paths: only with --base)
@@ -285,7 +288,7 @@ def _run(args: argparse.Namespace) -> int:
     for since in dict.fromkeys(s.since for s in per_setup):
         check_since_known((h.graph for h in histories), since)
     contexts = [
-        lint_context(history, cwd, args.base, settings.since, args.files)
+        lint_context(history, cwd, args.base, settings.since, args.files, settings.release_tags)
         for history, settings in zip(histories, per_setup, strict=True)
     ]
     skipped: set[tuple[str, str]] = set()

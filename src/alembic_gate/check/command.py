@@ -144,7 +144,8 @@ def _run(
             )
         redact.add_config(history.setup.config_path)
     check_since_known((h.graph for h in histories), settings.since)
-    contexts = [lint_context(h, str(cwd), args.base, settings.since) for h in histories]
+    tags = settings.release_tags
+    contexts = [lint_context(h, str(cwd), args.base, settings.since, (), tags) for h in histories]
     graph_codes = [c for c in RULES if c.startswith(GRAPH_PREFIX) and settings.is_enabled(c)]
     findings = [f for ctx in contexts for f in rule_findings(ctx, settings, GRAPH_PREFIX)]
     gate = build_report("check", findings, histories, settings, graph_codes, args.formats)

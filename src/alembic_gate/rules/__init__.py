@@ -41,6 +41,9 @@ class LintContext:
     # The revisions whose files were named on the command line (pre-commit passes the
     # changed ones): the safety rules report only on them; None when none were named.
     named: frozenset[str] | None = None
+    # Git tag patterns that mark the project's releases (`release-tags`): a table the
+    # same release created holds no production rows (history.releases).
+    release_tags: tuple[str, ...] = ()
     # The base ref's graph, read from git objects (None without --base).
     base_graph: RevisionGraph | None = None
     # The `--base` ref as the user wrote it, for messages (None without --base).

@@ -50,7 +50,7 @@ def _new_column(checked: Checked, call: Call) -> bool:
         return False
     if checked.added_before(call, call.column) is not None:
         return True
-    return checked.history().added_in_scope(checked.rid, call.table, call.column)
+    return checked.history().column_is_new(checked.rid, call.table, call.column)
 
 
 def _moved_aside(checked: Checked, call: Call) -> bool:

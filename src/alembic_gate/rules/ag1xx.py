@@ -36,11 +36,13 @@ from alembic_gate.rules.ag1xx_history import (
     setup_dialects,
     setup_drivers,
 )
+from alembic_gate.shared.patterns import LazyPattern
 from alembic_gate.shared.records import field, record
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
     from alembic_gate.findings import Confidence
+    from alembic_gate.history.releases import Releases
     from alembic_gate.rules import Check
 
 POSTGRESQL = "postgresql"
@@ -78,13 +80,13 @@ class Checked:
 
     def is_new_table(self, table: str | None, call: Call) -> bool:
         """Created by this revision before `call`, or by an unreleased revision it
-        builds on (scope)."""
+        builds on (scope) or one of its own release (release-tags)."""
         if table is None:
             return False
         name = table.lower()
         if name in self._created_before(call):
             return True
-        return self.ctx.scope is not None and self.history().created_in_scope(self.rid, name)
+        return self.history().table_is_new(self.rid, name)
 
     def _created_before(self, call: Call) -> set[str]:
         """`_created_tables` of the calls before `call` that run wherever it runs (a
@@ -197,6 +199,11 @@ class Knowledge:
         self._drivers: frozenset[str] | None = None
         self._depended: frozenset[str] | None = None
         self._folders: dict[str, str | None] = {}
+        # The release of each revision file (release-tags), read when first asked; what
+        # the revisions of a release before each revision created (`_release_facts`).
+        self._releases: Releases | None = None
+        self._releases_read = False
+        self._release_facts: dict[str, frozenset[Hashable]] = {}
 
     def upgrade(self, rid: str) -> list[Call]:
         """A revision's upgrade() calls (unpacked again when asked again, never kept: on
@@ -276,6 +283,78 @@ class Knowledge:
                 return False
             table = fact[1]  # ("renamed", old name)
         return False
+
+    def table_is_new(self, rid: str, table: str) -> bool:
+        """Whether the table holds no production rows when `rid` runs: created by an
+        unreleased revision `rid` builds on (scope), or by one of its own release."""
+        if self.ctx.scope is not None and self.created_in_scope(rid, table):
+            return True
+        return ("table", table) in self.release_facts(rid)
+
+    def column_is_new(self, rid: str, table: str | None, column: str | None) -> bool:
+        """Whether no released code knows the column when `rid` runs: added by an
+        unreleased revision `rid` builds on (scope), or by one of its own release."""
+        if table is None or column is None:
+            return False
+        if self.added_in_scope(rid, table, column):
+            return True
+        return ("added", table.lower(), column.lower()) in self.release_facts(rid)
+
+    # -- releases (release-tags) -------------------------------------------------------
+
+    def releases(self) -> Releases | None:
+        """The release of each revision file, read from git when first asked (None: no
+        `release-tags`, or they cannot be read: the note says why)."""
+        if not self._releases_read:
+            self._releases_read = True
+            patterns = self.ctx.release_tags
+            if patterns:
+                # (git, and subprocess with what it imports: only with release-tags)
+                from alembic_gate.history.releases import read_releases
+
+                files = [rev.file for rev in self.ctx.graph.by_id.values()]
+                folders = self.ctx.setup.version_locations
+                self._releases, note = read_releases(files, folders, patterns)
+                if note is not None:
+                    self.ctx.memo[_RELEASE_NOTE] = note
+        return self._releases
+
+    def release_facts(self, rid: str) -> frozenset[Hashable]:
+        """The tables created (`("table", name)`) and columns added (`("added", table,
+        column)`) by the revisions of `rid`'s release that it builds on: none of them
+        has run in production before that release. Each revision is read once, from the
+        oldest of a release up."""
+        found = self._release_facts.get(rid)
+        if found is not None:
+            return found
+        releases = self.releases()
+        if releases is None:
+            return frozenset()
+        graph, memo = self.ctx.graph, self._release_facts
+        stack = [rid]
+        while stack:
+            top = stack[-1]
+            parents = self._release_parents(releases, top)
+            todo = [p for p in parents if p not in memo]
+            if todo:
+                stack += todo
+                continue
+            stack.pop()
+            if top not in memo:
+                facts: set[Hashable] = set()
+                for parent in parents:
+                    facts |= _apply_events(memo[parent], graph.by_id[parent])
+                memo[top] = frozenset(facts) if facts else _NO_FACTS
+        return memo[rid]
+
+    def _release_parents(self, releases: Releases, rid: str) -> list[str]:
+        """The revisions `rid` builds on that shipped in its release."""
+        by_id = self.ctx.graph.by_id
+        release = releases.release(by_id[rid].file)
+        if release is None:
+            return []
+        parents = self.ctx.graph.parents_of(rid)
+        return [p for p in parents if p in by_id and releases.release(by_id[p].file) == release]
 
     def column_state(self, rid: str, table: str | None, column: str | None) -> object | None:
         """The latest of: "not_null", "nullable", "filled", "gone" for a column among
@@ -451,6 +530,37 @@ class _ColumnKeys:
         return state, (first + _TYPE,)
 
 
+_NO_FACTS: frozenset[Hashable] = frozenset()
+
+
+def _apply_events(before: frozenset[Hashable], rev: RevisionFile) -> frozenset[Hashable]:
+    """`before` (tables created and columns added) with what `rev`'s upgrade() creates
+    and adds: a table renamed from one in it is still new, one renamed from an older
+    table is not, and one it puts rows into (bulk_insert, insert(), INSERT INTO: seeds,
+    or rows copied from an older table) is not either."""
+    side = operations(rev).upgrade
+    found = set(before)
+    for key, value in _scope_events(side.calls):
+        renamed = isinstance(value, tuple) and ("table", value[1]) in found
+        if value in ("created", "added") or renamed:
+            found.add(key)
+    for table in _filled_tables(side.steps):
+        found.discard(("table", table))
+    return frozenset(found) if found else _NO_FACTS
+
+
+def _filled_tables(steps: list[Call]) -> set[str]:
+    """The tables an upgrade() puts rows into (its steps: calls and SQL)."""
+    found = {c.table.lower() for c in steps if c.name in ("insert", "bulk_insert") and c.table}
+    for step in steps:
+        if isinstance(step.sql, str):
+            found |= {name.lower() for name in _INSERT_INTO.get().findall(step.sql)}
+    return found
+
+
+_INSERT_INTO = LazyPattern(r"\bINSERT\s+INTO\s+[\"`\[]?(\w+)", re.IGNORECASE)
+
+
 def _scope_events(calls: list[Call]) -> Iterator[tuple[Hashable, object]]:
     """Tables created or renamed, and columns added, by an unreleased revision."""
     for call in calls:
@@ -594,11 +704,17 @@ _UNCHECKED = "ag1xx unchecked"
 
 def unchecked_notes(ctx: LintContext) -> list[str]:
     """A note for each file in scope that parses but whose calls the safety rules could
-    not read (a run is never silent about what it did not check)."""
-    return [
+    not read, and why releases could not be read from `release-tags` (a run is never
+    silent about what it did not check)."""
+    notes = [
         f"{path}: its op.* calls could not be read ({problem}): the safety rules did not check it"
         for path, problem in _unchecked(ctx).items()
     ]
+    release = ctx.memo.get(_RELEASE_NOTE)
+    return [*notes, release] if isinstance(release, str) else notes
+
+
+_RELEASE_NOTE = "release-tags note"
 
 
 def each_revision(check_revision: Callable[[Checked], Iterator[Finding]]) -> Check:

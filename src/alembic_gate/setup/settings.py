@@ -83,6 +83,9 @@ class Settings:
     severity: dict[str, Severity] = field(default_factory=dict)
     # Revisions that already ran everywhere: safety findings only for their descendants.
     since: tuple[str, ...] = ()
+    # Tag patterns that mark releases (release-tags): what one release creates is new
+    # throughout it (history.releases).
+    release_tags: tuple[str, ...] = ()
     # The pyproject.toml whose [tool.alembic-gate] table was read; None: none was.
     source: str | None = None
 
@@ -142,7 +145,7 @@ def settings_file(cwd: StrPath, folder: StrPath | None = None) -> tuple[str, dic
 
 
 def _file_layer(table: dict[str, Any], where: str) -> Layer:
-    known = {"select", "extend-select", "ignore", "fail-on", "severity", "since"}
+    known = {"select", "extend-select", "ignore", "fail-on", "severity", "since", "release-tags"}
     unknown = sorted(set(table) - known)
     if unknown:
         raise UsageError(f"unknown key {unknown[0]!r} in {where}")
@@ -200,6 +203,7 @@ def load_settings(
         fail_on=_severity(fail_on, where),
         severity=_severities(table, where),
         since=_since(table.get("since"), where),
+        release_tags=_release_tags(table.get("release-tags"), where),
         source=pyproject if found is not None else None,
     )
 
@@ -211,4 +215,16 @@ def _since(value: object, where: str) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
         raise UsageError(f"since in {where} must be a revision id or a list of them")
+    return tuple(item.strip() for item in items)
+
+
+def _release_tags(value: object, where: str) -> tuple[str, ...]:
+    """`release-tags = "v*"` or a list of git tag patterns."""
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(
+        isinstance(i, str) and i.strip() and not i.strip().startswith("-") for i in items
+    ):
+        raise UsageError(f"release-tags in {where} must be a git tag pattern or a list of them")
     return tuple(item.strip() for item in items)

@@ -1,0 +1,224 @@
+"""`release-tags`: each revision file's release, read from real git repositories built
+in tmp_path, and what the safety rules make of it."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from alembic_gate.history.releases import COMING, MOVED_AT_ONCE, read_releases
+from tests.history.test_git_base import (
+    ADD_EMAIL,
+    CREATE_ORDERS,
+    CREATE_USERS,
+    VERSIONS,
+    Repo,
+    codes,
+    git_identity,
+    lint,
+    migration,
+)
+
+__all__ = ["git_identity"]  # the autouse fixture: a git identity of the test's own
+
+ADD_CODE = 'op.add_column("orders", sa.Column("code", sa.String(), nullable=False))'
+DROP_NOTE = 'op.drop_column("orders", "note")'
+ADD_NOTE = 'op.add_column("orders", sa.Column("note", sa.String(), nullable=True))'
+SEED_ORDERS = 'op.bulk_insert(sa.table("orders", sa.column("id")), [{"id": 1}])'
+
+
+def releases_of(repo: Repo, patterns: tuple[str, ...] = ("v*",)) -> dict[str, str | None]:
+    """Each revision file's release by file name (None: not known)."""
+    folder = repo.root / VERSIONS
+    files = sorted(str(path) for path in folder.glob("*.py"))
+    found, note = read_releases(files, [str(folder)], patterns)
+    assert note is None
+    assert found is not None
+    return {Path(file).name: found.release(file) for file in files}
+
+
+def release_repo(tmp_path: Path) -> Repo:
+    """a1 (users) in v1; b2 (orders) in v2; c3 committed after v2; d4 not committed."""
+    repo = Repo.init(tmp_path / "repo")
+    repo.revision("a1", None, CREATE_USERS)
+    repo.commit("a1")
+    repo.git("tag", "v1")
+    repo.revision("b2", "a1", CREATE_ORDERS)
+    repo.commit("b2")
+    repo.git("tag", "-a", "-m", "second", "v2")
+    repo.revision("c3", "b2")
+    repo.commit("c3")
+    repo.revision("d4", "c3")
+    return repo
+
+
+def configure(repo: Repo, patterns: str = '"v*"') -> None:
+    (repo.root / "pyproject.toml").write_text(f"[tool.alembic-gate]\nrelease-tags = {patterns}\n")
+
+
+def test_a_file_belongs_to_the_oldest_tag_that_holds_its_commit(tmp_path: Path) -> None:
+    repo = release_repo(tmp_path)
+    repo.git("tag", "v3")  # a later tag holds a1 too
+    found = releases_of(repo)
+    assert found == {"a1_m.py": "v1", "b2_m.py": "v2", "c3_m.py": "v3", "d4_m.py": COMING}
+
+
+def test_files_no_matching_tag_holds_belong_to_the_coming_release(tmp_path: Path) -> None:
+    repo = release_repo(tmp_path)
+    repo.git("tag", "other-1")  # holds c3, but is not a release tag
+    found = releases_of(repo)
+    assert found["c3_m.py"] == COMING
+    assert found["d4_m.py"] == COMING
+
+
+def test_a_renamed_file_keeps_the_release_it_was_added_in(tmp_path: Path) -> None:
+    repo = release_repo(tmp_path)
+    versions = repo.root / VERSIONS
+    repo.git("mv", str(versions / "a1_m.py"), str(versions / "2024_a1_initial.py"))
+    repo.commit("rename")
+    assert releases_of(repo)["2024_a1_initial.py"] == "v1"
+
+
+def test_files_moved_in_from_another_folder_are_followed_there(tmp_path: Path) -> None:
+    repo = Repo.init(tmp_path / "repo")
+    old = repo.root / "old" / "versions"
+    old.mkdir(parents=True)
+    down = None
+    for number in range(MOVED_AT_ONCE + 1):
+        rid = f"r{number:02d}"
+        (old / f"{rid}_m.py").write_text(migration(rid, down))
+        down = rid
+        if number % 5 == 4:
+            repo.commit(f"up to {rid}")
+    repo.commit("the rest")
+    repo.git("tag", "v1")
+    (repo.root / VERSIONS).parent.mkdir(parents=True)
+    repo.git("mv", str(old), str(repo.root / VERSIONS))
+    repo.commit("move")
+    repo.git("tag", "v2")
+    assert set(releases_of(repo).values()) == {"v1"}
+
+
+def test_many_files_added_at_once_have_no_known_release(tmp_path: Path) -> None:
+    repo = Repo.init(tmp_path / "repo")
+    down = None
+    for number in range(MOVED_AT_ONCE + 1):
+        rid = f"r{number:02d}"
+        repo.revision(rid, down)
+        down = rid
+    repo.commit("an imported history")
+    repo.git("tag", "v1")
+    assert set(releases_of(repo).values()) == {None}
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        ("plain folder", "is not in a git work tree"),
+        ("shallow clone", "the clone is shallow"),
+        ("no release tag", "no git tag matches v*"),
+    ],
+)
+def test_releases_that_cannot_be_read_are_a_note(tmp_path: Path, make: str, said: str) -> None:
+    repo = release_repo(tmp_path)
+    folder = repo.root / VERSIONS
+    if make == "plain folder":
+        folder = tmp_path / "plain"
+        folder.mkdir()
+    elif make == "shallow clone":
+        clone = tmp_path / "clone"
+        url = f"file://{repo.root}"
+        subprocess.run(["git", "clone", "-q", "--depth", "1", url, str(clone)], check=True)
+        folder = clone / VERSIONS
+    else:
+        repo.git("tag", "-d", "v1", "v2")
+    found, note = read_releases([str(folder / "a1_m.py")], [str(folder)], ("v*",))
+    assert found is None
+    assert note is not None
+    assert said in note
+
+
+def test_a_table_created_earlier_in_the_coming_release_is_new(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A pre-commit run on c3 after v1: orders (b2, not released) holds no production
+    rows, users (a1, v1) does."""
+    repo = Repo.init(tmp_path / "repo")
+    repo.revision("a1", None, CREATE_USERS)
+    repo.commit("a1")
+    repo.git("tag", "v1")
+    repo.revision("b2", "a1", f"{CREATE_ORDERS}\n    {ADD_NOTE}")
+    repo.commit("b2")
+    repo.revision("c3", "b2", f"{ADD_EMAIL}\n    {ADD_CODE}\n    {DROP_NOTE}")
+    c3 = f"{VERSIONS}/c3_m.py"
+    _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", c3)
+    found = [(f["code"], f["line"]) for f in report["findings"]]
+    assert found == [("AG101", 20), ("AG101", 21), ("AG103", 22)]  # users, orders, note
+    configure(repo)
+    _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", c3)
+    assert [(f["code"], f["line"]) for f in report["findings"]] == [("AG101", 20)]
+    assert report["notes"] == []
+
+
+def test_a_table_of_an_earlier_release_is_not_new(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The whole history named: c3 shipped in v2 with b2, so orders was new; in a
+    release of its own, orders held v2's rows."""
+    repo = Repo.init(tmp_path / "repo")
+    repo.revision("a1", None, CREATE_USERS)
+    repo.commit("a1")
+    repo.git("tag", "v1")
+    repo.revision("b2", "a1", CREATE_ORDERS)
+    repo.commit("b2")
+    repo.revision("c3", "b2", ADD_CODE)
+    repo.commit("c3")
+    repo.git("tag", "v2")
+    configure(repo)
+    files = [f"{VERSIONS}/{name}_m.py" for name in ("a1", "b2", "c3")]
+    _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", *files)
+    assert report["findings"] == []
+    repo.git("tag", "-d", "v2")
+    repo.git("tag", "v2", "HEAD~1")  # b2 shipped alone, c3 comes after
+    _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", *files)
+    assert codes(report) == [("AG101", f"{VERSIONS}/c3_m.py")]
+
+
+def test_a_table_the_release_put_rows_into_is_not_new(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = Repo.init(tmp_path / "repo")
+    repo.revision("a1", None, CREATE_USERS)
+    repo.commit("a1")
+    repo.git("tag", "v1")
+    repo.revision("b2", "a1", f"{CREATE_ORDERS}\n    {SEED_ORDERS}")
+    repo.revision("c3", "b2", ADD_CODE)
+    configure(repo)
+    _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", f"{VERSIONS}/c3_m.py")
+    assert codes(report) == [("AG101", f"{VERSIONS}/c3_m.py")]
+
+
+def test_a_pattern_no_tag_matches_is_said_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = release_repo(tmp_path)
+    repo.revision("d4", "c3", ADD_CODE)
+    configure(repo, '["release-*"]')
+    _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", f"{VERSIONS}/d4_m.py")
+    assert codes(report) == [("AG101", f"{VERSIONS}/d4_m.py")]
+    assert report["notes"] == [
+        "[tool.alembic-gate] release-tags: no git tag matches release-*; releases were not read"
+    ]
+
+
+@pytest.mark.parametrize("value", ["3", '[""]', '["-v"]', "{ a = 1 }"])
+def test_a_bad_release_tags_value_is_a_configuration_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    repo = release_repo(tmp_path)
+    configure(repo, value)
+    code, report, err = lint(repo, monkeypatch, capsys)
+    assert (code, report) == (2, None)
+    assert "release-tags in pyproject.toml [tool.alembic-gate] must be a git tag pattern" in err
