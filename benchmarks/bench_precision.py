@@ -14,6 +14,9 @@ The labels (benchmarks/precision/labels.csv: repo, commit, path, line, code, ver
 reason, sample) say for each judged finding whether it is a real hazard ("real") or not
 ("fp"): a "design" sample drawn from the findings before the rules were tuned, and a
 "holdout" sample drawn afterwards from findings not in the first one.
+With `--release-tags PATTERN` (a corpus of git work trees: make_corpus.py --git), each
+repository is linted as one that sets `[tool.alembic-gate] release-tags` to the patterns
+given: written into its root's pyproject.toml for the run and taken out after.
 Printed: per rule, how many findings the run gives, how many of them are labelled, and
 the precision among the labelled ones; and the labelled real hazards the run no longer
 reports (lost), which must stay at zero.
@@ -113,7 +116,39 @@ def _revision_count(root: Path, argv: list[str]) -> int:
         os.chdir(cwd)
 
 
-def run_corpus(corpus: Path) -> list[Found]:
+@contextlib.contextmanager
+def _release_tags(root: Path, patterns: Sequence[str]) -> Iterator[None]:
+    """`release-tags = [patterns]` in `root`'s pyproject.toml while the block runs (the
+    file as it was afterwards); nothing without patterns."""
+    if not patterns:
+        yield
+        return
+    pyproject = root / "pyproject.toml"
+    before = pyproject.read_bytes() if pyproject.is_file() else None
+    table = f"\n[tool.alembic-gate]\nrelease-tags = {json.dumps(list(patterns))}\n"
+    pyproject.write_bytes((before or b"") + table.encode())
+    try:
+        yield
+    finally:
+        if before is None:
+            pyproject.unlink()
+        else:
+            pyproject.write_bytes(before)
+
+
+def _found(repo: dict[str, str], f: dict[str, object]) -> Found:
+    return Found(
+        repo["repo"],
+        repo["commit"],
+        str(f["path"]),
+        int(f["line"] or 0),  # type: ignore[call-overload]
+        str(f["code"]),
+        str(f["message"]),
+        str(f.get("confidence") or ""),
+    )
+
+
+def run_corpus(corpus: Path, release_tags: Sequence[str] = ()) -> list[Found]:
     found = []
     for repo, env in _environments(corpus):
         root = Path(repo["dir"])
@@ -121,19 +156,9 @@ def run_corpus(corpus: Path) -> list[Found]:
             root = corpus / Path(repo["dir"]).name
         folders = [str(v) for v in env["versions"]]  # type: ignore[attr-defined]
         files = sorted(str(p.relative_to(root)) for v in folders for p in (root / v).glob("*.py"))
-        for argv in _runs(root, env):
-            for f in _lint(root, argv, files):
-                found.append(
-                    Found(
-                        repo["repo"],
-                        repo["commit"],
-                        str(f["path"]),
-                        int(f["line"] or 0),  # type: ignore[call-overload]
-                        str(f["code"]),
-                        str(f["message"]),
-                        str(f.get("confidence") or ""),
-                    )
-                )
+        with _release_tags(root, release_tags):
+            runs = [f for argv in _runs(root, env) for f in _lint(root, argv, files)]
+        found += [_found(repo, f) for f in runs]
     return found
 
 
@@ -208,11 +233,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=Path("/work/corpus"))
     parser.add_argument("--labels", type=Path, default=LABELS)
     parser.add_argument("--dump", type=Path, help="write every finding to this CSV file")
+    parser.add_argument(
+        "--release-tags",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="lint as a project with this release-tags pattern (repeatable)",
+    )
     args = parser.parse_args(argv)
     if not (args.corpus / "manifest.json").is_file():
         print(f"no corpus at {args.corpus} (no manifest.json)", file=sys.stderr)
         return 2
-    found = run_corpus(args.corpus)
+    found = run_corpus(args.corpus, args.release_tags)
     labels = read_labels(args.labels) if args.labels.is_file() else {}
     if args.dump:
         dump(found, labels, args.dump)

@@ -222,3 +222,21 @@ def test_a_bad_release_tags_value_is_a_configuration_error(
     code, report, err = lint(repo, monkeypatch, capsys)
     assert (code, report) == (2, None)
     assert "release-tags in pyproject.toml [tool.alembic-gate] must be a git tag pattern" in err
+
+
+def test_a_cycle_of_revisions_in_one_release_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = Repo.init(tmp_path / "repo")
+    repo.revision("a1", "b2", CREATE_ORDERS)
+    repo.revision("b2", "a1")
+    repo.revision("c3", "b2", ADD_CODE)
+    repo.commit("a cycle")
+    repo.git("tag", "v1")
+    _, report, _ = lint(repo, monkeypatch, capsys, f"{VERSIONS}/c3_m.py")
+    assert ("AG101", f"{VERSIONS}/c3_m.py") in codes(report)
+    configure(repo)
+    code, report, _ = lint(repo, monkeypatch, capsys, f"{VERSIONS}/c3_m.py")
+    assert code == 1
+    assert "AG005" in {f["code"] for f in report["findings"]}
+    assert ("AG101", f"{VERSIONS}/c3_m.py") not in codes(report)  # orders: created in v1

@@ -331,20 +331,21 @@ class Knowledge:
         if releases is None:
             return frozenset()
         graph, memo = self.ctx.graph, self._release_facts
-        stack = [rid]
+        stack, entered = [rid], {rid}  # (a revision met again on a cycle adds nothing)
         while stack:
             top = stack[-1]
             parents = self._release_parents(releases, top)
-            todo = [p for p in parents if p not in memo]
+            todo = [p for p in parents if p not in memo and p not in entered]
             if todo:
                 stack += todo
+                entered.update(todo)
                 continue
             stack.pop()
-            if top not in memo:
-                facts: set[Hashable] = set()
-                for parent in parents:
-                    facts |= _apply_events(memo[parent], graph.by_id[parent])
-                memo[top] = frozenset(facts) if facts else _NO_FACTS
+            facts: set[Hashable] = set()
+            for parent in parents:
+                before = memo.get(parent, _NO_FACTS)
+                facts |= _apply_events(before, graph.by_id[parent])
+            memo[top] = frozenset(facts) if facts else _NO_FACTS
         return memo[rid]
 
     def _release_parents(self, releases: Releases, rid: str) -> list[str]:
