@@ -2,12 +2,15 @@
 
 Usage: python benchmarks/precision/make_corpus.py [--mirrors /work/.mirror] [--corpus /work/corpus]
        python benchmarks/precision/make_corpus.py --discover   # also rewrite corpus.json
+       python benchmarks/precision/make_corpus.py --git        # git work trees, with the tags
 
 `corpus.json` (beside this script) lists each repository, the commit its labels were made
 on and its environments (config, versions folders, revision files). Each repository is
 exported with `git archive` at that commit into `<corpus>/<owner>+<name>/` (blobs the
 mirror lacks, such as large files left out of a snapshot, are skipped and counted), and
-`<corpus>/manifest.json` is written for bench_precision.py. A mirror is a git directory
+`<corpus>/manifest.json` is written for bench_precision.py. With --git each is instead
+a git work tree (a clone sharing the mirror's objects, HEAD detached at the commit, the
+missing blobs marked skip-worktree) that keeps the mirror's tags. A mirror is a git directory
 found as `<mirrors>/<owner>+<name>` (or its `.git`, `.../repo`, `.../repo/.git`,
 `<owner>+<name>.git`, `<owner>/<name>`), e.g. from `git clone --mirror`.
 
@@ -104,6 +107,22 @@ def export(git_dir: Path, commit: str, dest: Path, missing: Sequence[str]) -> No
     _, errors = archive.communicate()
     if archive.returncode != 0 or untar.returncode != 0:
         raise RuntimeError(f"git archive {commit} into {dest} failed: {errors.decode()}")
+
+
+def work_tree(git_dir: Path, commit: str, dest: Path, missing: Sequence[str]) -> None:
+    """A git work tree of `commit` at `dest` that keeps the mirror's tags (a clone sharing
+    its objects, HEAD detached at `commit`); the `missing` blobs are marked skip-worktree."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    clone = ["git", "clone", "-q", "--shared", "--no-checkout", str(git_dir), str(dest)]
+    subprocess.run(clone, capture_output=True, check=True)
+    tree = dest / ".git"
+    git(tree, "update-ref", "--no-deref", "HEAD", commit)
+    git(tree, "read-tree", commit)
+    paths = "".join(f"{path}\0" for path in missing)
+    git(tree, "update-index", "--skip-worktree", "-z", "--stdin", stdin=paths)
+    git(tree, "--work-tree", str(dest), "checkout-index", "--all")
 
 
 # --- environments --------------------------------------------------------------------------
@@ -208,8 +227,11 @@ def _script_folder(root: Path, folder: Path, configured: set[str]) -> str | None
 # --- the whole corpus ----------------------------------------------------------------------
 
 
-def build(entries: list[dict[str, Any]], mirrors: Path, corpus: Path, rediscover: bool) -> int:
-    """Export every listed repository and write the manifest; 1 when one could not be."""
+def build(
+    entries: list[dict[str, Any]], mirrors: Path, corpus: Path, rediscover: bool, as_git: bool
+) -> int:
+    """Export every listed repository (a git work tree each with `as_git`) and write the
+    manifest; 1 when one could not be."""
     manifest: list[dict[str, Any]] = []
     status = 0
     for entry in entries:
@@ -223,7 +245,7 @@ def build(entries: list[dict[str, Any]], mirrors: Path, corpus: Path, rediscover
             continue
         dest = corpus / repo.replace("/", "+")
         present, missing = tree_files(git_dir, commit)
-        export(git_dir, commit, dest, missing)
+        (work_tree if as_git else export)(git_dir, commit, dest, missing)
         envs = discover(dest, present) if rediscover else entry["environments"]
         if rediscover:
             entry["commit"], entry["environments"] = commit, envs
@@ -278,10 +300,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=Path("/work/corpus"))
     parser.add_argument("--list", type=Path, default=LIST, help="default: corpus.json here")
     parser.add_argument("--discover", action="store_true", help="find the environments again")
+    parser.add_argument("--git", action="store_true", help="git work trees with the tags")
     args = parser.parse_args(argv)
     entries = json.loads(args.list.read_text())
     args.corpus.mkdir(parents=True, exist_ok=True)
-    status = build(entries, args.mirrors.absolute(), args.corpus.absolute(), args.discover)
+    mirrors, corpus = args.mirrors.absolute(), args.corpus.absolute()
+    status = build(entries, mirrors, corpus, args.discover, args.git)
     if args.discover:
         args.list.write_text(json.dumps(entries, indent=1) + "\n")
     return status
