@@ -14,9 +14,12 @@ The labels (benchmarks/precision/labels.csv: repo, commit, path, line, code, ver
 reason, sample) say for each judged finding whether it is a real hazard ("real") or not
 ("fp"): a "design" sample drawn from the findings before the rules were tuned, and a
 "holdout" sample drawn afterwards from findings not in the first one.
-With `--release-tags PATTERN` (a corpus of git work trees: make_corpus.py --git), each
-repository is linted as one that sets `[tool.alembic-gate] release-tags` to the patterns
-given: written into its root's pyproject.toml for the run and taken out after.
+With `--shipping FILE` (benchmarks/precision/shipping.csv: repo, model, pattern,
+evidence; a corpus of git work trees: make_corpus.py --git), each repository whose
+production follows its release tags (model "tags") is linted as one that sets
+`[tool.alembic-gate] release-tags` to its pattern: written into its root's
+pyproject.toml for the run and taken out after; `--release-tags PATTERN` sets it for
+every repository.
 Printed: per rule, how many findings the run gives, how many of them are labelled, and
 the precision among the labelled ones; and the labelled real hazards the run no longer
 reports (lost), which must stay at zero.
@@ -148,7 +151,16 @@ def _found(repo: dict[str, str], f: dict[str, object]) -> Found:
     )
 
 
-def run_corpus(corpus: Path, release_tags: Sequence[str] = ()) -> list[Found]:
+def read_shipping(path: Path) -> dict[str, list[str]]:
+    """The release-tags pattern of each repository that ships by its tags."""
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return {row["repo"]: [row["pattern"]] for row in rows if row["model"] == "tags"}
+
+
+def run_corpus(
+    corpus: Path, release_tags: Sequence[str] = (), shipping: dict[str, list[str]] | None = None
+) -> list[Found]:
     found = []
     for repo, env in _environments(corpus):
         root = Path(repo["dir"])
@@ -156,7 +168,8 @@ def run_corpus(corpus: Path, release_tags: Sequence[str] = ()) -> list[Found]:
             root = corpus / Path(repo["dir"]).name
         folders = [str(v) for v in env["versions"]]  # type: ignore[attr-defined]
         files = sorted(str(p.relative_to(root)) for v in folders for p in (root / v).glob("*.py"))
-        with _release_tags(root, release_tags):
+        patterns = release_tags or (shipping or {}).get(repo["repo"], [])
+        with _release_tags(root, patterns):
             runs = [f for argv in _runs(root, env) for f in _lint(root, argv, files)]
         found += [_found(repo, f) for f in runs]
     return found
@@ -240,11 +253,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="PATTERN",
         help="lint as a project with this release-tags pattern (repeatable)",
     )
+    parser.add_argument("--shipping", type=Path, help="release-tags per repository (shipping.csv)")
     args = parser.parse_args(argv)
     if not (args.corpus / "manifest.json").is_file():
         print(f"no corpus at {args.corpus} (no manifest.json)", file=sys.stderr)
         return 2
-    found = run_corpus(args.corpus, args.release_tags)
+    shipping = read_shipping(args.shipping) if args.shipping else None
+    found = run_corpus(args.corpus, args.release_tags, shipping)
     labels = read_labels(args.labels) if args.labels.is_file() else {}
     if args.dump:
         dump(found, labels, args.dump)

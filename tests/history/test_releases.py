@@ -39,9 +39,19 @@ def releases_of(repo: Repo, patterns: tuple[str, ...] = ("v*",)) -> dict[str, st
     return {Path(file).name: found.release(file) for file in files}
 
 
+def tagged_repo(tmp_path: Path) -> Repo:
+    """A repository whose first commit is tagged v0: the project tags its releases from
+    the start."""
+    repo = Repo.init(tmp_path / "repo")
+    (repo.root / "README").write_text("a project\n")
+    repo.commit("start")
+    repo.git("tag", "v0")
+    return repo
+
+
 def release_repo(tmp_path: Path) -> Repo:
     """a1 (users) in v1; b2 (orders) in v2; c3 committed after v2; d4 not committed."""
-    repo = Repo.init(tmp_path / "repo")
+    repo = tagged_repo(tmp_path)
     repo.revision("a1", None, CREATE_USERS)
     repo.commit("a1")
     repo.git("tag", "v1")
@@ -65,6 +75,21 @@ def test_a_file_belongs_to_the_oldest_tag_that_holds_its_commit(tmp_path: Path) 
     assert found == {"a1_m.py": "v1", "b2_m.py": "v2", "c3_m.py": "v3", "d4_m.py": COMING}
 
 
+def test_files_committed_before_the_first_tag_have_no_known_release(tmp_path: Path) -> None:
+    """Before its first tag the project did not tag releases: which revisions shipped
+    together is not known."""
+    repo = Repo.init(tmp_path / "repo")
+    repo.revision("a1", None, CREATE_USERS)
+    repo.commit("a1")
+    repo.revision("b2", "a1")
+    repo.commit("b2")
+    repo.git("tag", "v1")
+    repo.revision("c3", "b2")
+    repo.commit("c3")
+    found = releases_of(repo)
+    assert found == {"a1_m.py": None, "b2_m.py": "v1", "c3_m.py": COMING}
+
+
 def test_files_no_matching_tag_holds_belong_to_the_coming_release(tmp_path: Path) -> None:
     repo = release_repo(tmp_path)
     repo.git("tag", "other-1")  # holds c3, but is not a release tag
@@ -82,7 +107,7 @@ def test_a_renamed_file_keeps_the_release_it_was_added_in(tmp_path: Path) -> Non
 
 
 def test_files_moved_in_from_another_folder_are_followed_there(tmp_path: Path) -> None:
-    repo = Repo.init(tmp_path / "repo")
+    repo = tagged_repo(tmp_path)
     old = repo.root / "old" / "versions"
     old.mkdir(parents=True)
     down = None
@@ -102,7 +127,7 @@ def test_files_moved_in_from_another_folder_are_followed_there(tmp_path: Path) -
 
 
 def test_many_files_added_at_once_have_no_known_release(tmp_path: Path) -> None:
-    repo = Repo.init(tmp_path / "repo")
+    repo = tagged_repo(tmp_path)
     down = None
     for number in range(MOVED_AT_ONCE + 1):
         rid = f"r{number:02d}"
@@ -133,7 +158,7 @@ def test_releases_that_cannot_be_read_are_a_note(tmp_path: Path, make: str, said
         subprocess.run(["git", "clone", "-q", "--depth", "1", url, str(clone)], check=True)
         folder = clone / VERSIONS
     else:
-        repo.git("tag", "-d", "v1", "v2")
+        repo.git("tag", "-d", "v0", "v1", "v2")
     found, note = read_releases([str(folder / "a1_m.py")], [str(folder)], ("v*",))
     assert found is None
     assert note is not None
@@ -145,7 +170,7 @@ def test_a_table_created_earlier_in_the_coming_release_is_new(
 ) -> None:
     """A pre-commit run on c3 after v1: orders (b2, not released) holds no production
     rows, users (a1, v1) does."""
-    repo = Repo.init(tmp_path / "repo")
+    repo = tagged_repo(tmp_path)
     repo.revision("a1", None, CREATE_USERS)
     repo.commit("a1")
     repo.git("tag", "v1")
@@ -167,7 +192,7 @@ def test_a_table_of_an_earlier_release_is_not_new(
 ) -> None:
     """The whole history named: c3 shipped in v2 with b2, so orders was new; in a
     release of its own, orders held v2's rows."""
-    repo = Repo.init(tmp_path / "repo")
+    repo = tagged_repo(tmp_path)
     repo.revision("a1", None, CREATE_USERS)
     repo.commit("a1")
     repo.git("tag", "v1")
@@ -189,7 +214,7 @@ def test_a_table_of_an_earlier_release_is_not_new(
 def test_a_table_the_release_put_rows_into_is_not_new(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    repo = Repo.init(tmp_path / "repo")
+    repo = tagged_repo(tmp_path)
     repo.revision("a1", None, CREATE_USERS)
     repo.commit("a1")
     repo.git("tag", "v1")
@@ -227,7 +252,7 @@ def test_a_bad_release_tags_value_is_a_configuration_error(
 def test_a_cycle_of_revisions_in_one_release_ends(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    repo = Repo.init(tmp_path / "repo")
+    repo = tagged_repo(tmp_path)
     repo.revision("a1", "b2", CREATE_ORDERS)
     repo.revision("b2", "a1")
     repo.revision("c3", "b2", ADD_CODE)
@@ -240,3 +265,30 @@ def test_a_cycle_of_revisions_in_one_release_ends(
     assert code == 1
     assert "AG005" in {f["code"] for f in report["findings"]}
     assert ("AG101", f"{VERSIONS}/c3_m.py") not in codes(report)  # orders: created in v1
+
+
+def test_tags_on_a_release_branch_leave_the_untagged_revisions_unknown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Releases cut from a branch main never merges: main's newer revisions are in no
+    tag because they shipped elsewhere (or will), not because they are unreleased."""
+    repo = release_repo(tmp_path)  # c3 committed after v2, d4 not committed
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2090-01-01T00:00:00")  # the newest tag
+    repo.git("checkout", "-q", "-b", "release-2", "v2")
+    (repo.root / "CHANGES").write_text("2.0.1\n")
+    repo.git("add", "CHANGES")
+    repo.git("commit", "-q", "-m", "2.0.1")
+    repo.git("tag", "v2.0.1")
+    repo.git("checkout", "-q", "main")
+    folder = repo.root / VERSIONS
+    files = sorted(str(path) for path in folder.glob("*.py"))
+    found, note = read_releases(files, [str(folder)], ("v*",))
+    assert found is not None
+    assert {Path(f).name: found.release(f) for f in files} == {
+        "a1_m.py": "v1",
+        "b2_m.py": "v2",
+        "c3_m.py": None,
+        "d4_m.py": None,
+    }
+    assert note is not None
+    assert "the newest matching tag, v2.0.1, is not in this checkout's history" in note

@@ -10,9 +10,10 @@ a file no such tag holds, or not committed yet, belongs to the coming release.
 
 Three git processes, run only when a safety rule first asks. Nothing is guessed: a
 folder outside a git work tree, a shallow clone (its tags and history are cut off), no
-tag matching the patterns, or a commit that added many revision files at once (a move
-or an import: when they first shipped is not known) leave the revisions concerned
-without a release, and the rules judge them as before.
+tag matching the patterns, a file committed before the first matching tag (the project
+did not tag its releases then), or a commit that added many revision files at once
+without moving them (an imported history) leave the revisions concerned without a
+release, and the rules judge them as before.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from collections.abc import Iterable, Sequence
 from alembic_gate.shared.records import record
 
 SETTING = "[tool.alembic-gate] release-tags"
-# A commit adding more revision files than this moved or imported them (Nova's squash,
-# a history copied in from another tool): their first release is not that commit's.
+# A commit adding more revision files than this, not moved from elsewhere, imported them
+# (a history squashed or copied in from another tool): their first release is not known.
 MOVED_AT_ONCE = 20
 # Not yet in any release tag: the coming release.
 COMING = ""
@@ -60,18 +61,64 @@ def read_releases(
     if not (_git(root, ["tag", "--list", *patterns]) or "").strip():
         listed = ", ".join(patterns)
         return None, f"{SETTING}: no git tag matches {listed}; releases were not read"
-    added = _added(root, folders)
-    if added is None:
+    found = _added(root, folders)
+    if found is None:
         return None, f"{SETTING}: `git log` failed in {root}; releases were not read"
-    names = _first_tags(root, sorted(set(added.values())), patterns)
-    return Releases(_release_of(files, added, names)), None
+    added, times = found
+    tags = _tag_times(root, patterns)
+    names = _first_tags(root, times, tags, patterns)
+    untagged = _untagged_head(root, tags, patterns)
+    if untagged is None:
+        return Releases(_release_of(files, added, names)), None
+    known = {commit: name for commit, name in names.items() if name != COMING}
+    note = (
+        f"{SETTING}: {untagged}, so which release will ship the revisions no tag "
+        "holds is not known: they are judged as without the setting"
+    )
+    return Releases(_release_of(files, added, known, coming=False)), note
+
+
+# A release that took longer than this to ship a revision, or a branch whose newest tag
+# is older than this, is not how the project deploys: it ships between tags.
+STALE = 365 * 24 * 3600
+
+
+def _tag_times(root: str, patterns: Sequence[str]) -> dict[str, int]:
+    """When each tag matching `patterns` was made (a lightweight tag: its commit)."""
+    refs = [f"refs/tags/{pattern}" for pattern in patterns]
+    out = _git(root, ["for-each-ref", "--format=%(refname:lstrip=2) %(creatordate:unix)", *refs])
+    times: dict[str, int] = {}
+    for line in (out or "").splitlines():
+        name, _, when = line.rpartition(" ")
+        if when.isdigit():
+            times[name] = int(when)
+    return times
+
+
+def _untagged_head(root: str, tags: dict[str, int], patterns: Sequence[str]) -> str | None:
+    """Why the revisions no tag holds cannot be taken for the coming release, if they
+    cannot: the newest matching tag is not in HEAD's history (releases are cut from
+    other branches), or HEAD's newest tag is more than STALE older than HEAD (the
+    project stopped tagging the releases it deploys)."""
+    if not tags:
+        return None
+    newest = max(tags, key=lambda name: (tags[name], name))
+    if _git(root, ["merge-base", "--is-ancestor", f"refs/tags/{newest}", "HEAD"]) is None:
+        return f"the newest matching tag, {newest}, is not in this checkout's history"
+    matches = [f"--match={pattern}" for pattern in patterns]
+    last = (_git(root, ["describe", "--tags", "--abbrev=0", *matches, "HEAD"]) or "").strip()
+    head = (_git(root, ["log", "-1", "--format=%ct", "HEAD"]) or "").strip()
+    if last in tags and head.isdigit() and int(head) - tags[last] > STALE:
+        return f"this checkout's newest matching tag, {last}, is more than a year older than HEAD"
+    return None
 
 
 def _release_of(
-    files: Iterable[str], added: dict[str, str], names: dict[str, str]
+    files: Iterable[str], added: dict[str, str], names: dict[str, str], coming: bool = True
 ) -> dict[str, str]:
     """Each file's release: the tag of the commit that added it; COMING for a file not
-    committed yet; left out when its commit added many files at once."""
+    committed yet (unless `coming` is False: not known then); left out when its commit
+    added many files at once."""
     counts: dict[str, int] = {}
     for commit in added.values():
         counts[commit] = counts.get(commit, 0) + 1
@@ -80,7 +127,8 @@ def _release_of(
         path = os.path.realpath(file)
         adding = added.get(path)
         if adding is None:
-            found[path] = COMING
+            if coming:
+                found[path] = COMING
         elif counts[adding] <= MOVED_AT_ONCE and adding in names:
             found[path] = names[adding]
     return found
@@ -91,66 +139,80 @@ def _root(folder: str) -> str | None:
     return os.path.realpath(out.strip()) if out else None
 
 
-def _added(root: str, folders: Sequence[str]) -> dict[str, str] | None:
+def _added(root: str, folders: Sequence[str]) -> tuple[dict[str, str], dict[str, int]] | None:
     """The commit that added each file under `folders` (real paths), followed through
-    renames: in those folders by one `git log`, and where a commit brought many files
-    in at once from elsewhere (a move), through the folders they came from."""
+    renames: in those folders by `git log`, and for a file that a commit brought in
+    from elsewhere (a moved folder), through the folder it came from; and when each of
+    those commits was made."""
     specs = {os.path.relpath(os.path.realpath(folder), root) for folder in folders}
     added: dict[str, str] = {}  # the file's path now -> the commit that added it
     now: dict[str, str] = {}  # an earlier path -> the file's path now
+    times: dict[str, int] = {}
     for _ in range(_MOVES_FOLLOWED):
         log = _log_adds(root, sorted(specs))
         if log is None:
             return None
-        for commit, changes in log:
+        found = []
+        for commit, when, changes in log:
+            times[commit] = when
             for old, new in changes:
                 path = now.get(new, new)
                 if old is not None:  # renamed: it was added under the old name
                     now.setdefault(old, path)
-                else:
-                    added.setdefault(path, commit)
-        specs = _moved_from(root, added, now)
+                elif path not in added:
+                    added[path] = commit
+                    found.append(commit)
+        specs = _moved_from(root, added, now, found)
         if not specs:
             break
-    return {os.path.join(root, path): commit for path, commit in added.items()}
+    kept = {commit: times[commit] for commit in added.values()}
+    return {os.path.join(root, path): commit for path, commit in added.items()}, kept
 
 
 # How many moves of a versions folder are followed back.
-_MOVES_FOLLOWED = 4
+_MOVES_FOLLOWED = 6
 
 
-def _moved_from(root: str, added: dict[str, str], now: dict[str, str]) -> set[str]:
-    """For each commit that added more than MOVED_AT_ONCE of the files: the files it
-    moved in from elsewhere get their earlier paths (`now`) and lose that commit; the
-    folders they came from, to read next."""
-    counts: dict[str, int] = {}
-    for commit in added.values():
-        counts[commit] = counts.get(commit, 0) + 1
+def _moved_from(
+    root: str, added: dict[str, str], now: dict[str, str], commits: list[str]
+) -> set[str]:
+    """Of the files `commits` added, those they moved in from outside the folders read
+    (renames seen by `git diff-tree`, one process for all): their earlier paths go into
+    `now` and the commit is not theirs; the folders they came from, to read next."""
+    if not commits:
+        return set()
+    stdin = "\n".join(dict.fromkeys(commits)) + "\n"
+    args = ["diff-tree", "--stdin", "-r", "-M", "--diff-filter=R", "--name-status"]
+    out = _git(root, args, stdin)
     folders: set[str] = set()
-    for commit in [c for c, n in counts.items() if n > MOVED_AT_ONCE]:
-        out = _git(root, ["show", "-M", "--diff-filter=R", "--name-status", "--format=", commit])
-        for line in (out or "").splitlines():
-            status, _, paths = line.partition("\t")
-            old, _, new = paths.partition("\t")
-            if status.startswith("R") and added.get(new) == commit:
-                del added[new]
-                now.setdefault(old, new)
-                folders.add(os.path.dirname(old) or ".")
+    commit = ""
+    for line in (out or "").splitlines():
+        status, _, paths = line.partition("\t")
+        if not paths:  # the commit the lines below belong to
+            commit = status
+            continue
+        old, _, new = paths.partition("\t")
+        path = now.get(new, new)
+        if status.startswith("R") and added.get(path) == commit:
+            del added[path]
+            now.setdefault(old, path)
+            folders.add(os.path.dirname(old) or ".")
     return folders
 
 
 def _log_adds(
     root: str, specs: Sequence[str]
-) -> list[tuple[str, list[tuple[str | None, str]]]] | None:
+) -> list[tuple[str, int, list[tuple[str | None, str]]]] | None:
     """Newest first, each commit that added or renamed files under `specs`, with its
-    changes: (None, path) for an add, (old, new) for a rename."""
-    args = ["log", "-M", "--diff-filter=AR", "--format=%x00%H", "--name-status"]
+    time and its changes: (None, path) for an add, (old, new) for a rename."""
+    args = ["log", "-M", "--diff-filter=AR", "--format=%x00%H %ct", "--name-status"]
     out = _git(root, [*args, "--", *specs])
     if out is None:
         return None
     found = []
     for entry in out.split("\0")[1:]:
-        commit, _, lines = entry.partition("\n")
+        head, _, lines = entry.partition("\n")
+        commit, _, when = head.partition(" ")
         changes: list[tuple[str | None, str]] = []
         for line in lines.splitlines():
             status, _, paths = line.partition("\t")
@@ -159,21 +221,37 @@ def _log_adds(
             elif status.startswith("R"):
                 old, _, new = paths.partition("\t")
                 changes.append((old, new))
-        found.append((commit, changes))
+        found.append((commit, int(when) if when.isdigit() else 0, changes))
     return found
 
 
-def _first_tags(root: str, commits: Sequence[str], patterns: Sequence[str]) -> dict[str, str]:
-    """The oldest tag matching `patterns` that holds each commit (git name-rev prefers
-    the older tag however far away); COMING for a commit no such tag holds."""
+def _first_tags(
+    root: str, times: dict[str, int], tags: dict[str, int], patterns: Sequence[str]
+) -> dict[str, str]:
+    """The oldest tag matching `patterns` that holds each commit of `times` (git name-rev
+    prefers the older tag however far away); COMING for a commit no such tag holds. Left
+    out: a commit that no matching tag comes before (the project did not tag its
+    releases yet, so which of them shipped together is not known), and one its tag
+    shipped more than STALE after it was made."""
+    commits = sorted(times)
     refs = [f"--refs={pattern}" for pattern in patterns]
+    matches = [f"--match={pattern}" for pattern in patterns]
     names: dict[str, str] = {}
     for start in range(0, len(commits), 500):  # a command line of bounded length
         chunk = commits[start : start + 500]
+        described = _git(root, ["describe", "--tags", "--always", "--abbrev=0", *matches, *chunk])
+        after_a_tag = {c for c, d in zip(chunk, (described or "").split(), strict=False) if d != c}
         out = _git(root, ["name-rev", "--tags", *refs, *chunk])
         for line in (out or "").splitlines():  # "<commit> <name>" (none: left unknown)
             commit, _, name = line.partition(" ")
-            names[commit] = COMING if name == "undefined" else _tag(name.removeprefix("tags/"))
+            if commit not in after_a_tag:
+                continue
+            if name == "undefined":
+                names[commit] = COMING
+                continue
+            tag = _tag(name.removeprefix("tags/"))
+            if tags.get(tag, 0) - times[commit] <= STALE:
+                names[commit] = tag
     return names
 
 
@@ -184,11 +262,12 @@ def _tag(name: str) -> str:
     return name
 
 
-def _git(where: str, args: list[str]) -> str | None:
+def _git(where: str, args: list[str], stdin: str | None = None) -> str | None:
     """git's output, or None when it fails (no git, not a repository, a bad pattern)."""
     try:
         done = subprocess.run(
             ["git", "-c", "core.quotePath=false", "-C", where, *args],
+            input=stdin,
             capture_output=True,
             check=False,
             encoding="utf-8",
