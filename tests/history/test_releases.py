@@ -292,3 +292,40 @@ def test_tags_on_a_release_branch_leave_the_untagged_revisions_unknown(
     }
     assert note is not None
     assert "the newest matching tag, v2.0.1, is not in this checkout's history" in note
+
+
+def test_a_branch_whose_newest_tag_is_over_a_year_old_has_no_coming_release(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A project that stopped tagging deploys what it merges: the revisions after its
+    last tag did not wait for a release."""
+    repo = tagged_repo(tmp_path)
+    repo.revision("a1", None, CREATE_USERS)
+    repo.commit("a1")
+    repo.git("tag", "v1")
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2090-01-01T00:00:00")
+    repo.revision("b2", "a1")
+    repo.commit("b2, years later")
+    folder = repo.root / VERSIONS
+    files = sorted(str(path) for path in folder.glob("*.py"))
+    found, note = read_releases(files, [str(folder)], ("v*",))
+    assert found is not None
+    assert [found.release(f) for f in files] == ["v1", None]
+    assert note is not None
+    assert "newest matching tag, v1, is more than a year older than HEAD" in note
+
+
+def test_a_revision_its_tag_shipped_over_a_year_later_has_no_known_release(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A year between a revision and the tag that first holds it: the project deployed
+    between tags, so the tag does not say what shipped together."""
+    repo = tagged_repo(tmp_path)
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2080-01-01T00:00:00")
+    repo.revision("a1", None, CREATE_USERS)
+    repo.commit("a1")
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2082-01-01T00:00:00")
+    repo.revision("b2", "a1")
+    repo.commit("b2")
+    repo.git("tag", "v1")
+    assert releases_of(repo) == {"a1_m.py": None, "b2_m.py": "v1"}
