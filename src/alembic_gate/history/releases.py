@@ -65,17 +65,18 @@ def read_releases(
     if found is None:
         return None, f"{SETTING}: `git log` failed in {root}; releases were not read"
     added, times = found
+    committed = _in_head(root, folders)
     tags = _tag_times(root, patterns)
     names = _first_tags(root, times, tags, patterns)
     untagged = _untagged_head(root, tags, patterns)
     if untagged is None:
-        return Releases(_release_of(files, added, names)), None
+        return Releases(_release_of(files, added, names, committed)), None
     known = {commit: name for commit, name in names.items() if name != COMING}
     note = (
         f"{SETTING}: {untagged}, so which release will ship the revisions no tag "
         "holds is not known: they are judged as without the setting"
     )
-    return Releases(_release_of(files, added, known, coming=False)), note
+    return Releases(_release_of(files, added, known, committed, coming=False)), note
 
 
 # A release that took longer than this to ship a revision, or a branch whose newest tag
@@ -114,11 +115,16 @@ def _untagged_head(root: str, tags: dict[str, int], patterns: Sequence[str]) -> 
 
 
 def _release_of(
-    files: Iterable[str], added: dict[str, str], names: dict[str, str], coming: bool = True
+    files: Iterable[str],
+    added: dict[str, str],
+    names: dict[str, str],
+    committed: set[str],
+    coming: bool = True,
 ) -> dict[str, str]:
-    """Each file's release: the tag of the commit that added it; COMING for a file not
-    committed yet (unless `coming` is False: not known then); left out when its commit
-    added many files at once."""
+    """Each file's release: the tag of the commit that added it; COMING for a file HEAD
+    does not hold yet (unless `coming` is False: not known then); left out when its
+    commit added many files at once, or when HEAD holds it and no commit was found to
+    have added it."""
     counts: dict[str, int] = {}
     for commit in added.values():
         counts[commit] = counts.get(commit, 0) + 1
@@ -127,11 +133,18 @@ def _release_of(
         path = os.path.realpath(file)
         adding = added.get(path)
         if adding is None:
-            if coming:
+            if coming and path not in committed:
                 found[path] = COMING
         elif counts[adding] <= MOVED_AT_ONCE and adding in names:
             found[path] = names[adding]
     return found
+
+
+def _in_head(root: str, folders: Sequence[str]) -> set[str]:
+    """The files HEAD holds under `folders` (real paths)."""
+    specs = [os.path.relpath(os.path.realpath(folder), root) for folder in folders]
+    out = _git(root, ["ls-tree", "-r", "--name-only", "HEAD", "--", *specs]) or ""
+    return {os.path.join(root, name) for name in out.splitlines()}
 
 
 def _root(folder: str) -> str | None:
@@ -148,8 +161,9 @@ def _added(root: str, folders: Sequence[str]) -> tuple[dict[str, str], dict[str,
     added: dict[str, str] = {}  # the file's path now -> the commit that added it
     now: dict[str, str] = {}  # an earlier path -> the file's path now
     times: dict[str, int] = {}
+    starts = ["HEAD"]
     for _ in range(_MOVES_FOLLOWED):
-        log = _log_adds(root, sorted(specs))
+        log = _log_adds(root, sorted(specs), starts)
         if log is None:
             return None
         found = []
@@ -162,9 +176,10 @@ def _added(root: str, folders: Sequence[str]) -> tuple[dict[str, str], dict[str,
                 elif path not in added:
                     added[path] = commit
                     found.append(commit)
-        specs = _moved_from(root, added, now, found)
+        specs, moves = _moved_from(root, added, now, found)
         if not specs:
             break
+        starts = [f"{commit}^" for commit in sorted(moves)]  # what came before the moves
     kept = {commit: times[commit] for commit in added.values()}
     return {os.path.join(root, path): commit for path, commit in added.items()}, kept
 
@@ -175,16 +190,18 @@ _MOVES_FOLLOWED = 6
 
 def _moved_from(
     root: str, added: dict[str, str], now: dict[str, str], commits: list[str]
-) -> set[str]:
+) -> tuple[set[str], set[str]]:
     """Of the files `commits` added, those they moved in from outside the folders read
     (renames seen by `git diff-tree`, one process for all): their earlier paths go into
-    `now` and the commit is not theirs; the folders they came from, to read next."""
+    `now` and the commit is not theirs; the folders they came from, to read next, and
+    the commits that moved them."""
     if not commits:
-        return set()
+        return set(), set()
     stdin = "\n".join(dict.fromkeys(commits)) + "\n"
     args = ["diff-tree", "--stdin", "-r", "-M", "--diff-filter=R", "--name-status"]
     out = _git(root, args, stdin)
     folders: set[str] = set()
+    moves: set[str] = set()
     commit = ""
     for line in (out or "").splitlines():
         status, _, paths = line.partition("\t")
@@ -197,16 +214,18 @@ def _moved_from(
             del added[path]
             now.setdefault(old, path)
             folders.add(os.path.dirname(old) or ".")
-    return folders
+            moves.add(commit)
+    return folders, moves
 
 
 def _log_adds(
-    root: str, specs: Sequence[str]
+    root: str, specs: Sequence[str], starts: Sequence[str]
 ) -> list[tuple[str, int, list[tuple[str | None, str]]]] | None:
-    """Newest first, each commit that added or renamed files under `specs`, with its
-    time and its changes: (None, path) for an add, (old, new) for a rename."""
+    """Newest first, each commit from `starts` down that added or renamed files under
+    `specs`, with its time and its changes: (None, path) for an add, (old, new) for a
+    rename."""
     args = ["log", "-M", "--diff-filter=AR", "--format=%x00%H %ct", "--name-status"]
-    out = _git(root, [*args, "--", *specs])
+    out = _git(root, [*args, *starts, "--", *specs])
     if out is None:
         return None
     found = []
