@@ -87,7 +87,7 @@ def test_files_committed_before_the_first_tag_have_no_known_release(tmp_path: Pa
     repo.revision("c3", "b2")
     repo.commit("c3")
     found = releases_of(repo)
-    assert found == {"a1_m.py": None, "b2_m.py": "v1", "c3_m.py": COMING}
+    assert found == {"a1_m.py": None, "b2_m.py": None, "c3_m.py": COMING}
 
 
 def test_files_no_matching_tag_holds_belong_to_the_coming_release(tmp_path: Path) -> None:
@@ -267,31 +267,29 @@ def test_a_cycle_of_revisions_in_one_release_ends(
     assert ("AG101", f"{VERSIONS}/c3_m.py") not in codes(report)  # orders: created in v1
 
 
-def test_tags_on_a_release_branch_leave_the_untagged_revisions_unknown(
+def test_a_revision_backported_to_a_release_branch_counts_from_that_release(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Releases cut from a branch main never merges: main's newer revisions are in no
-    tag because they shipped elsewhere (or will), not because they are unreleased."""
-    repo = release_repo(tmp_path)  # c3 committed after v2, d4 not committed
-    monkeypatch.setenv("GIT_COMMITTER_DATE", "2090-01-01T00:00:00")  # the newest tag
-    repo.git("checkout", "-q", "-b", "release-2", "v2")
-    (repo.root / "CHANGES").write_text("2.0.1\n")
-    repo.git("add", "CHANGES")
-    repo.git("commit", "-q", "-m", "2.0.1")
-    repo.git("tag", "v2.0.1")
+    """Airflow's 1.10.x: a revision cherry-picked onto a release branch shipped in the
+    branch's release, before main's next tag holds it."""
+    repo = tagged_repo(tmp_path)
+    repo.revision("a1", None, CREATE_ORDERS)
+    repo.commit("a1")
+    repo.git("tag", "v1")
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2030-01-01T00:00:00")
+    repo.revision("b2", "a1", ADD_CODE)
+    repo.commit("b2")
+    b2 = repo.git("rev-parse", "HEAD").strip()
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2030-02-01T00:00:00")
+    repo.git("checkout", "-q", "-b", "release-1", "v1")
+    repo.git("cherry-pick", b2)
+    repo.git("tag", "v1.1")
     repo.git("checkout", "-q", "main")
-    folder = repo.root / VERSIONS
-    files = sorted(str(path) for path in folder.glob("*.py"))
-    found, note = read_releases(files, [str(folder)], ("v*",))
-    assert found is not None
-    assert {Path(f).name: found.release(f) for f in files} == {
-        "a1_m.py": "v1",
-        "b2_m.py": "v2",
-        "c3_m.py": None,
-        "d4_m.py": None,
-    }
-    assert note is not None
-    assert "the newest matching tag, v2.0.1, is not in this checkout's history" in note
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2030-03-01T00:00:00")
+    repo.revision("c3", "b2")
+    repo.commit("c3")
+    repo.git("tag", "v2")
+    assert releases_of(repo) == {"a1_m.py": "v1", "b2_m.py": "v1.1", "c3_m.py": "v2"}
 
 
 def test_a_branch_whose_newest_tag_is_over_a_year_old_has_no_coming_release(
@@ -329,3 +327,16 @@ def test_a_revision_its_tag_shipped_over_a_year_later_has_no_known_release(
     repo.commit("b2")
     repo.git("tag", "v1")
     assert releases_of(repo) == {"a1_m.py": None, "b2_m.py": "v1"}
+
+
+def test_what_a_base_revision_creates_is_not_new(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A base revision often recreates the schema that was there before Alembic (and is
+    stamped on old databases): its tables may hold rows whatever the release."""
+    repo = tagged_repo(tmp_path)
+    repo.revision("a1", None, CREATE_ORDERS)
+    repo.revision("b2", "a1", ADD_CODE)
+    configure(repo)
+    _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", f"{VERSIONS}/b2_m.py")
+    assert codes(report) == [("AG101", f"{VERSIONS}/b2_m.py")]

@@ -4,16 +4,24 @@
 A project that releases by tagging deploys a release's migrations together: a table
 that a revision of the same release created (or a column it added) has never held
 production rows, however many revisions apart the two are. A revision file's release
-is the oldest tag matching `release-tags` that holds the commit which added the file
-(`git name-rev --tags`, which names a commit after the oldest tag that contains it);
-a file no such tag holds, or not committed yet, belongs to the coming release.
+is the oldest tag matching `release-tags` whose tree holds the file (under its name of
+then: files are followed through renames and moved folders), so a revision backported
+to a release branch counts from the release that shipped it there; a file no such tag
+holds belongs to the coming release.
 
-Three git processes, run only when a safety rule first asks. Nothing is guessed: a
-folder outside a git work tree, a shallow clone (its tags and history are cut off), no
-tag matching the patterns, a file committed before the first matching tag (the project
-did not tag its releases then), or a commit that added many revision files at once
-without moving them (an imported history) leave the revisions concerned without a
-release, and the rules judge them as before.
+A handful of git processes, run only when a safety rule first asks. Nothing is
+guessed: a folder outside a git work tree, a shallow clone (its tags and history are cut
+off) or no tag matching the patterns leave every revision without a release (a note
+says why), and the rules judge them as without the setting; so are the revisions whose
+release is not known:
+
+- a file the oldest matching tag holds (the project may have deployed before it tagged);
+- a file its release tagged more than a year after the commit that added it (the
+  project deployed between tags);
+- a file that a commit added with more than MOVED_AT_ONCE others without moving them
+  (an imported history);
+- a file of the coming release when the newest tag on HEAD's line is more than a year
+  older than HEAD (the project stopped tagging what it deploys; a note says so).
 """
 
 from __future__ import annotations
@@ -30,6 +38,11 @@ SETTING = "[tool.alembic-gate] release-tags"
 MOVED_AT_ONCE = 20
 # Not yet in any release tag: the coming release.
 COMING = ""
+# A release that took longer than this to ship a revision, or a line whose newest tag is
+# older than this, is not how the project deploys: it ships between tags.
+STALE = 365 * 24 * 3600
+# How many moves of a versions folder are followed back.
+_MOVES_FOLLOWED = 6
 
 
 @record
@@ -40,6 +53,16 @@ class Releases:
 
     def release(self, path: str) -> str | None:
         return self.of.get(os.path.realpath(path))
+
+
+@record
+class _History:
+    """What `git log` says of the files under the versions folders."""
+
+    added: dict[str, str]  # a file's path now (relative to the root) -> its adding commit
+    times: dict[str, int]  # an adding commit -> when it was made
+    now: dict[str, str]  # an earlier path -> the file's path now
+    folders: set[str]  # every folder the files lived in (relative to the root)
 
 
 def read_releases(
@@ -58,93 +81,196 @@ def read_releases(
             "fetch all of it (actions/checkout: `fetch-depth: 0`; GitLab: "
             "`GIT_DEPTH: 0`) for releases to be read"
         )
-    if not (_git(root, ["tag", "--list", *patterns]) or "").strip():
+    tags = _tag_times(root, patterns)
+    if not tags:
         listed = ", ".join(patterns)
         return None, f"{SETTING}: no git tag matches {listed}; releases were not read"
-    found = _added(root, folders)
-    if found is None:
+    history = _history(root, folders)
+    if history is None:
         return None, f"{SETTING}: `git log` failed in {root}; releases were not read"
-    added, times = found
+    first = _first_tags(root, tags, history)
+    stale = _stale_head(root, tags, patterns)
     committed = _in_head(root, folders)
-    tags = _tag_times(root, patterns)
-    names = _first_tags(root, times, tags, patterns)
-    untagged = _untagged_head(root, tags, patterns)
-    if untagged is None:
-        return Releases(_release_of(files, added, names, committed)), None
-    known = {commit: name for commit, name in names.items() if name != COMING}
-    note = (
-        f"{SETTING}: {untagged}, so which release will ship the revisions no tag "
-        "holds is not known: they are judged as without the setting"
-    )
-    return Releases(_release_of(files, added, known, committed, coming=False)), note
+    found = _release_of(files, root, history, first, tags, committed, coming=stale is None)
+    note = None
+    if stale is not None:
+        note = (
+            f"{SETTING}: {stale}, so the revisions no tag holds are not taken for one "
+            "release: they are judged as without the setting"
+        )
+    return Releases(found), note
 
 
-# A release that took longer than this to ship a revision, or a branch whose newest tag
-# is older than this, is not how the project deploys: it ships between tags.
-STALE = 365 * 24 * 3600
+def _release_of(
+    files: Iterable[str],
+    root: str,
+    history: _History,
+    first: dict[str, str],
+    tags: dict[str, int],
+    committed: set[str],
+    coming: bool,
+) -> dict[str, str]:
+    """Each file's release (real path -> tag or COMING), where it is known: a file HEAD
+    holds whose adding commit was not found has none."""
+    counts: dict[str, int] = {}
+    for adding in history.added.values():
+        counts[adding] = counts.get(adding, 0) + 1
+    oldest = min(tags, key=lambda name: (tags[name], name))
+    found: dict[str, str] = {}
+    for file in files:
+        path = os.path.realpath(file)
+        relative = os.path.relpath(path, root)
+        release = first.get(relative)
+        commit = history.added.get(relative)
+        if commit is not None and counts[commit] > MOVED_AT_ONCE:
+            continue  # imported with many others: when they shipped is not known
+        if commit is None and relative in committed:
+            continue  # its history was not found
+        if release is None:
+            if coming:
+                found[path] = COMING
+            continue
+        if release == oldest:
+            continue  # the project may have deployed before it tagged
+        made = history.times.get(commit or "")
+        if made is None or tags[release] - made > STALE:
+            continue  # not known when it was committed, or a year before its release
+        found[path] = release
+    return found
 
 
 def _tag_times(root: str, patterns: Sequence[str]) -> dict[str, int]:
     """When each tag matching `patterns` was made (a lightweight tag: its commit)."""
     refs = [f"refs/tags/{pattern}" for pattern in patterns]
-    out = _git(root, ["for-each-ref", "--format=%(refname:lstrip=2) %(creatordate:unix)", *refs])
+    args = ["for-each-ref", "--format=%(refname:lstrip=2) %(creatordate:unix)", *refs]
     times: dict[str, int] = {}
-    for line in (out or "").splitlines():
+    for line in (_git(root, args) or "").splitlines():
         name, _, when = line.rpartition(" ")
-        if when.isdigit():
+        if name and when.isdigit():
             times[name] = int(when)
     return times
 
 
-def _untagged_head(root: str, tags: dict[str, int], patterns: Sequence[str]) -> str | None:
+def _stale_head(root: str, tags: dict[str, int], patterns: Sequence[str]) -> str | None:
     """Why the revisions no tag holds cannot be taken for the coming release, if they
-    cannot: the newest matching tag is not in HEAD's history (releases are cut from
-    other branches), or HEAD's newest tag is more than STALE older than HEAD (the
-    project stopped tagging the releases it deploys)."""
-    if not tags:
-        return None
-    newest = max(tags, key=lambda name: (tags[name], name))
-    if _git(root, ["merge-base", "--is-ancestor", f"refs/tags/{newest}", "HEAD"]) is None:
-        return f"the newest matching tag, {newest}, is not in this checkout's history"
+    cannot: HEAD's newest tag is more than STALE older than HEAD (the project stopped
+    tagging the releases it deploys), or HEAD's line has no matching tag at all."""
     matches = [f"--match={pattern}" for pattern in patterns]
     last = (_git(root, ["describe", "--tags", "--abbrev=0", *matches, "HEAD"]) or "").strip()
+    if last not in tags:
+        return "no matching tag is in this checkout's history"
     head = (_git(root, ["log", "-1", "--format=%ct", "HEAD"]) or "").strip()
-    if last in tags and head.isdigit() and int(head) - tags[last] > STALE:
+    if head.isdigit() and int(head) - tags[last] > STALE:
         return f"this checkout's newest matching tag, {last}, is more than a year older than HEAD"
     return None
 
 
-def _release_of(
-    files: Iterable[str],
-    added: dict[str, str],
-    names: dict[str, str],
-    committed: set[str],
-    coming: bool = True,
-) -> dict[str, str]:
-    """Each file's release: the tag of the commit that added it; COMING for a file HEAD
-    does not hold yet (unless `coming` is False: not known then); left out when its
-    commit added many files at once, or when HEAD holds it and no commit was found to
-    have added it."""
-    counts: dict[str, int] = {}
-    for commit in added.values():
-        counts[commit] = counts.get(commit, 0) + 1
-    found: dict[str, str] = {}
-    for file in files:
-        path = os.path.realpath(file)
-        adding = added.get(path)
-        if adding is None:
-            if coming and path not in committed:
-                found[path] = COMING
-        elif counts[adding] <= MOVED_AT_ONCE and adding in names:
-            found[path] = names[adding]
+def _first_tags(root: str, tags: dict[str, int], history: _History) -> dict[str, str]:
+    """The oldest tag whose tree holds each file (by its path now, relative to the
+    root), read from every tag's versions folders in one `git cat-file --batch`."""
+    order = sorted(tags, key=lambda name: (tags[name], name))
+    wanted = [(tag, folder) for tag in order for folder in sorted(history.folders)]
+    first: dict[str, str] = {}
+    for (tag, _), names in zip(wanted, _trees(root, wanted), strict=True):
+        for name in names:
+            path = history.now.get(name, name)
+            first.setdefault(path, tag)
+    return first
+
+
+def _trees(root: str, wanted: list[tuple[str, str]]) -> list[list[str]]:
+    """For each (tag, folder), the paths of the `.py` files the tag's tree holds in that
+    folder and up to three levels below (relative to the root; none where the folder is
+    missing). Tags share most of their trees: each distinct tree is read once."""
+    ids = _tree_ids(root, [f"refs/tags/{tag}:{folder}" for tag, folder in wanted])
+    entries: dict[str, list[tuple[str, str, bool]]] = {}  # tree -> (name, id, is a tree)
+    pending = {oid for oid in ids if oid is not None}
+    for _ in range(4):  # the folder and up to three levels of subfolders
+        if not pending:
+            break
+        ordered = sorted(pending)
+        for oid, found in zip(ordered, _cat_trees(root, ordered), strict=True):
+            entries[oid] = found
+        pending = {sub for oid in ordered for _, sub, tree in entries[oid] if tree}
+        pending -= entries.keys()
+    files: dict[str, list[str]] = {}
+
+    def below(oid: str, depth: int) -> list[str]:
+        if oid not in files:
+            names = []
+            for name, sub, tree in entries.get(oid, ()):
+                if not tree and name.endswith(".py"):
+                    names.append(name)
+                elif tree and depth < 3:
+                    names += [f"{name}/{inner}" for inner in below(sub, depth + 1)]
+            files[oid] = names
+        return files[oid]
+
+    return [
+        [] if oid is None else [os.path.normpath(os.path.join(folder, n)) for n in below(oid, 0)]
+        for (_, folder), oid in zip(wanted, ids, strict=True)
+    ]
+
+
+def _tree_ids(root: str, specs: list[str]) -> list[str | None]:
+    """The id of the tree each `rev:path` names (None: missing, or not a tree), from one
+    `git cat-file --batch-check`."""
+    stdin = "".join(f"{spec}\n" for spec in specs)
+    lines = (_git(root, ["cat-file", "--batch-check"], stdin) or "").splitlines()
+    if len(lines) != len(specs):
+        return [None for _ in specs]
+    found: list[str | None] = []
+    for line in lines:
+        fields = line.split(" ")
+        found.append(fields[0] if len(fields) == 3 and fields[1] == "tree" else None)
     return found
 
 
+def _cat_trees(root: str, oids: list[str]) -> list[list[tuple[str, str, bool]]]:
+    """The entries (name, id, whether a tree) of each tree, from one `git cat-file
+    --batch`."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", root, "cat-file", "--batch"],
+            input="".join(f"{oid}\n" for oid in oids).encode(),
+            capture_output=True,
+            check=False,
+        )
+    except OSError:
+        return [[] for _ in oids]
+    data, at = done.stdout, 0
+    found: list[list[tuple[str, str, bool]]] = []
+    for _ in oids:
+        end = data.find(b"\n", at)
+        header = data[at:end].split(b" ")
+        at = end + 1
+        if end < 0 or len(header) != 3 or not header[2].isdigit():  # "<oid> missing"
+            found.append([])
+            continue
+        size = int(header[2])
+        found.append(_tree_entries(data[at : at + size]) if header[1] == b"tree" else [])
+        at += size + 1
+    return found
+
+
+def _tree_entries(body: bytes) -> list[tuple[str, str, bool]]:
+    """A raw git tree: entries of "<mode> <name>\\0<20-byte id>"."""
+    entries, at = [], 0
+    while at < len(body):
+        space = body.index(b" ", at)
+        nul = body.index(b"\0", space)
+        name = body[space + 1 : nul].decode("utf-8", "surrogateescape")
+        oid = body[nul + 1 : nul + 21].hex()
+        entries.append((name, oid, body[at:space] == b"40000"))
+        at = nul + 21
+    return entries
+
+
 def _in_head(root: str, folders: Sequence[str]) -> set[str]:
-    """The files HEAD holds under `folders` (real paths)."""
+    """The files HEAD holds under `folders` (relative to the root)."""
     specs = [os.path.relpath(os.path.realpath(folder), root) for folder in folders]
     out = _git(root, ["ls-tree", "-r", "--name-only", "HEAD", "--", *specs]) or ""
-    return {os.path.join(root, name) for name in out.splitlines()}
+    return set(out.splitlines())
 
 
 def _root(folder: str) -> str | None:
@@ -152,15 +278,12 @@ def _root(folder: str) -> str | None:
     return os.path.realpath(out.strip()) if out else None
 
 
-def _added(root: str, folders: Sequence[str]) -> tuple[dict[str, str], dict[str, int]] | None:
-    """The commit that added each file under `folders` (real paths), followed through
-    renames: in those folders by `git log`, and for a file that a commit brought in
-    from elsewhere (a moved folder), through the folder it came from; and when each of
-    those commits was made."""
+def _history(root: str, folders: Sequence[str]) -> _History | None:
+    """The commit that added each file under `folders`, followed through renames: in
+    those folders by `git log`, and for a file that a commit brought in from elsewhere
+    (a moved folder), through the folder it came from."""
     specs = {os.path.relpath(os.path.realpath(folder), root) for folder in folders}
-    added: dict[str, str] = {}  # the file's path now -> the commit that added it
-    now: dict[str, str] = {}  # an earlier path -> the file's path now
-    times: dict[str, int] = {}
+    history = _History({}, {}, {}, set(specs))
     starts = ["HEAD"]
     for _ in range(_MOVES_FOLLOWED):
         log = _log_adds(root, sorted(specs), starts)
@@ -168,33 +291,27 @@ def _added(root: str, folders: Sequence[str]) -> tuple[dict[str, str], dict[str,
             return None
         found = []
         for commit, when, changes in log:
-            times[commit] = when
+            history.times[commit] = when
             for old, new in changes:
-                path = now.get(new, new)
+                path = history.now.get(new, new)
                 if old is not None:  # renamed: it was added under the old name
-                    now.setdefault(old, path)
-                elif path not in added:
-                    added[path] = commit
+                    history.now.setdefault(old, path)
+                elif path not in history.added:
+                    history.added[path] = commit
                     found.append(commit)
-        specs, moves = _moved_from(root, added, now, found)
+        specs, moves = _moved_from(root, history, found)
         if not specs:
             break
+        history.folders |= specs
         starts = [f"{commit}^" for commit in sorted(moves)]  # what came before the moves
-    kept = {commit: times[commit] for commit in added.values()}
-    return {os.path.join(root, path): commit for path, commit in added.items()}, kept
+    return history
 
 
-# How many moves of a versions folder are followed back.
-_MOVES_FOLLOWED = 6
-
-
-def _moved_from(
-    root: str, added: dict[str, str], now: dict[str, str], commits: list[str]
-) -> tuple[set[str], set[str]]:
+def _moved_from(root: str, history: _History, commits: list[str]) -> tuple[set[str], set[str]]:
     """Of the files `commits` added, those they moved in from outside the folders read
     (renames seen by `git diff-tree`, one process for all): their earlier paths go into
-    `now` and the commit is not theirs; the folders they came from, to read next, and
-    the commits that moved them."""
+    `history.now` and the commit is not theirs; the folders they came from, to read
+    next, and the commits that moved them."""
     if not commits:
         return set(), set()
     stdin = "\n".join(dict.fromkeys(commits)) + "\n"
@@ -209,10 +326,10 @@ def _moved_from(
             commit = status
             continue
         old, _, new = paths.partition("\t")
-        path = now.get(new, new)
-        if status.startswith("R") and added.get(path) == commit:
-            del added[path]
-            now.setdefault(old, path)
+        path = history.now.get(new, new)
+        if status.startswith("R") and history.added.get(path) == commit:
+            del history.added[path]
+            history.now.setdefault(old, path)
             folders.add(os.path.dirname(old) or ".")
             moves.add(commit)
     return folders, moves
@@ -242,43 +359,6 @@ def _log_adds(
                 changes.append((old, new))
         found.append((commit, int(when) if when.isdigit() else 0, changes))
     return found
-
-
-def _first_tags(
-    root: str, times: dict[str, int], tags: dict[str, int], patterns: Sequence[str]
-) -> dict[str, str]:
-    """The oldest tag matching `patterns` that holds each commit of `times` (git name-rev
-    prefers the older tag however far away); COMING for a commit no such tag holds. Left
-    out: a commit that no matching tag comes before (the project did not tag its
-    releases yet, so which of them shipped together is not known), and one its tag
-    shipped more than STALE after it was made."""
-    commits = sorted(times)
-    refs = [f"--refs={pattern}" for pattern in patterns]
-    matches = [f"--match={pattern}" for pattern in patterns]
-    names: dict[str, str] = {}
-    for start in range(0, len(commits), 500):  # a command line of bounded length
-        chunk = commits[start : start + 500]
-        described = _git(root, ["describe", "--tags", "--always", "--abbrev=0", *matches, *chunk])
-        after_a_tag = {c for c, d in zip(chunk, (described or "").split(), strict=False) if d != c}
-        out = _git(root, ["name-rev", "--tags", *refs, *chunk])
-        for line in (out or "").splitlines():  # "<commit> <name>" (none: left unknown)
-            commit, _, name = line.partition(" ")
-            if commit not in after_a_tag:
-                continue
-            if name == "undefined":
-                names[commit] = COMING
-                continue
-            tag = _tag(name.removeprefix("tags/"))
-            if tags.get(tag, 0) - times[commit] <= STALE:
-                names[commit] = tag
-    return names
-
-
-def _tag(name: str) -> str:
-    """`v1.2~3^2~1` -> `v1.2`: the tag a commit is named after."""
-    for mark in "~^":
-        name = name.partition(mark)[0]
-    return name
 
 
 def _git(where: str, args: list[str], stdin: str | None = None) -> str | None:

@@ -344,6 +344,9 @@ class Knowledge:
             facts: set[Hashable] = set()
             for parent in parents:
                 before = memo.get(parent, _NO_FACTS)
+                if not graph.parents_of(parent):  # a base: often the schema that was
+                    facts |= before  # there before Alembic, stamped on old databases
+                    continue
                 facts |= _apply_events(before, graph.by_id[parent])
             memo[top] = frozenset(facts) if facts else _NO_FACTS
         return memo[rid]
