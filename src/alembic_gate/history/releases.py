@@ -20,8 +20,9 @@ release is not known:
   project deployed between tags);
 - a file that a commit added with more than MOVED_AT_ONCE others without moving them
   (an imported history);
-- a file of the coming release when the newest tag on HEAD's line is more than a year
-  older than HEAD (the project stopped tagging what it deploys; a note says so).
+- a file of the coming release when HEAD's line holds no matching tag, or its newest is
+  more than a year older than HEAD (the project stopped tagging what it deploys; a note
+  says so).
 """
 
 from __future__ import annotations
