@@ -264,3 +264,29 @@ def test_a_table_rebuilt_with_its_rows_copied_by_core_inserts(history: History) 
     add(history, "b2", "a1", rebuild.replace("sa.insert(new)", "sa.insert(old)"))
     [finding] = history.run(check)
     assert 'table "users"' in finding.message
+
+
+def test_dropping_a_column_the_same_revision_added(history: History) -> None:
+    """No release holds data in a column added and dropped by one revision."""
+    users_history(history)
+    add(
+        history,
+        "b2",
+        "a1",
+        """
+        op.add_column("users", sa.Column("nickname", sa.String(), nullable=True))
+        op.drop_column("users", "nickname")
+        """,
+    )
+    assert history.run(check) == []
+
+
+def test_with_base_a_column_the_branch_added_can_be_dropped(history: History) -> None:
+    """No release holds data in a column an unreleased revision added."""
+    users_history(history)
+    add(history, "b2", "a1", 'op.add_column("users", sa.Column("nick", sa.String()))')
+    path = add(history, "c3", "b2", 'op.drop_column("users", "nick")')
+    assert list(check(with_base(history, {"b2", "c3"}))) == []
+    assert [f.line for f in check(with_base(history, {"c3"}))] == [
+        line_of(history, path, "op.drop_column")
+    ]
