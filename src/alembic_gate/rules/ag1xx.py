@@ -86,6 +86,8 @@ class Checked:
         name = table.lower()
         if name in self._created_before(call):
             return True
+        if self.ctx.scope is None and not self.ctx.release_tags:
+            return False  # (the common case, asked call after call)
         return self.history().table_is_new(self.rid, name)
 
     def _created_before(self, call: Call) -> set[str]:
@@ -289,7 +291,7 @@ class Knowledge:
         unreleased revision `rid` builds on (scope), or by one of its own release."""
         if self.ctx.scope is not None and self.created_in_scope(rid, table):
             return True
-        return ("table", table) in self.release_facts(rid)
+        return bool(self.ctx.release_tags) and ("table", table) in self.release_facts(rid)
 
     def column_is_new(self, rid: str, table: str | None, column: str | None) -> bool:
         """Whether no released code knows the column when `rid` runs: added by an
@@ -298,6 +300,8 @@ class Knowledge:
             return False
         if self.added_in_scope(rid, table, column):
             return True
+        if not self.ctx.release_tags:
+            return False
         return ("added", table.lower(), column.lower()) in self.release_facts(rid)
 
     # -- releases (release-tags) -------------------------------------------------------
