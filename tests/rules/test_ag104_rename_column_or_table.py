@@ -113,6 +113,28 @@ def test_renames_written_as_sql(history: History) -> None:
     ]
 
 
+def test_mysql_change_that_renames_a_column(history: History) -> None:
+    """MySQL's `CHANGE [COLUMN] a b <definition>` renames when b is not a (sync-engine);
+    the same name restated with a new definition is no rename."""
+    users_history(history)
+    path = add(
+        history,
+        "b2",
+        "a1",
+        """
+        op.execute("ALTER TABLE users CHANGE name full_name VARCHAR(255) NOT NULL")
+        op.execute("ALTER TABLE `users` CHANGE COLUMN `id` `id` BIGINT NOT NULL")
+        """,
+    )
+    findings = history.run(check)
+    assert [(f.line, f.message.split(":")[0]) for f in findings] == [
+        (
+            line_of(history, path, "CHANGE name"),
+            'CHANGE (SQL run by execute()) renames column "users.name" to "full_name"',
+        )
+    ]
+
+
 def test_a_table_moved_aside_in_sql_while_a_new_one_takes_its_rows(history: History) -> None:
     """SQLite's rebuild written as SQL: the old table renamed aside, a new one created
     under its name and the rows copied in; the name and the rows stay."""

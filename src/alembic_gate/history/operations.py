@@ -262,6 +262,10 @@ _RENAME_SQL = LazyPattern(
     + r"))\s*$",
     re.IGNORECASE,
 )
+# MySQL's `CHANGE [COLUMN] a b <definition>`: a column renamed when b is not a.
+_CHANGE_SQL = LazyPattern(
+    r"CHANGE\s+(COLUMN\s+)?(" + _SQL_NAME + r")\s+(" + _SQL_NAME + r")", re.IGNORECASE
+)
 _RENAME_TABLES_SQL = LazyPattern(r"RENAME\s+TABLES?\s+(.*)", re.IGNORECASE | re.DOTALL)
 _RENAME_PAIR_SQL = LazyPattern(_QUALIFIED + r"\s+TO\s+" + _QUALIFIED, re.IGNORECASE)
 # `ADD [COLUMN] [IF NOT EXISTS] c <definition>`, and in a column's definition (upper
@@ -2092,7 +2096,8 @@ def _sql_creates(statement: str) -> Iterator[Call]:
 def _sql_table_changes(statement: str) -> Iterator[Call]:
     """The actions of `ALTER TABLE t ...` read (not the others): DROP [COLUMN] c, ADD
     [COLUMN] c ..., ALTER [COLUMN] c SET|DROP NOT NULL, ALTER [COLUMN] c [SET DATA] TYPE
-    t, RENAME [TO|AS] u, RENAME [COLUMN] a TO b."""
+    t, RENAME [TO|AS] u, RENAME [COLUMN] a TO b, and MySQL's CHANGE [COLUMN] a b ... where
+    it renames."""
     match = _ALTER_TABLE_SQL.get().match(statement)
     if match is None:
         return
@@ -2108,6 +2113,8 @@ def _sql_table_changes(statement: str) -> Iterator[Call]:
             yield from _sql_column_change(table, action, statement)
         elif word == "RENAME":
             yield from _sql_rename(table, action, statement)
+        elif word == "CHANGE":
+            yield from _sql_changed_name(table, action, statement)
 
 
 def _sql_dropped_column(table: str | None, action: str, statement: str) -> Iterator[Call]:
@@ -2174,6 +2181,21 @@ def _sql_rename(table: str | None, action: str, statement: str) -> Iterator[Call
         yield _ddl(
             "alter_column", table, statement, column=column, options=options, new_column_name=name
         )
+
+
+def _sql_changed_name(table: str | None, action: str, statement: str) -> Iterator[Call]:
+    """MySQL's `CHANGE [COLUMN] a b <definition>`, read where it renames (b is not a); a
+    definition restated under the same name is not read."""
+    changed = _CHANGE_SQL.get().match(action)
+    if changed is None:
+        return
+    column, name = _sql_name(changed.group(2)), _sql_name(changed.group(3))
+    if column is None or name is None or column.lower() == name.lower():
+        return
+    options = {"new_column_name": name}
+    yield _ddl(
+        "alter_column", table, statement, column=column, options=options, new_column_name=name
+    )
 
 
 def _sql_renamed_tables(statement: str) -> Iterator[Call]:

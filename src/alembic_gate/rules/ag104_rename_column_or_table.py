@@ -13,6 +13,7 @@ renamed and renamed back in it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from alembic_gate.findings import Finding
@@ -26,8 +27,11 @@ from alembic_gate.rules.ag1xx import (
     each_revision,
     name_confidence,
 )
+from alembic_gate.shared.patterns import LazyPattern
 
 RULE = rule("AG104")
+# MySQL's `ALTER TABLE t CHANGE a b ...`, which the message names as written.
+_MYSQL_CHANGE = LazyPattern(r"\bCHANGE\b", re.IGNORECASE)
 
 
 def check_revision(checked: Checked) -> Iterator[Finding]:
@@ -125,7 +129,9 @@ def _message(call: Call) -> str:
         how = as_written(call, "RENAME", "rename_table")
         what = f"{how} renames table {described(call.table)} to {_new_name(call)}"
     else:
-        how = as_written(call, "RENAME COLUMN", "alter_column")
+        changed = isinstance(call.sql, str) and _MYSQL_CHANGE.get().search(call.sql)
+        sql = "CHANGE" if changed else "RENAME COLUMN"
+        how = as_written(call, sql, "alter_column")
         column = described_column(call.table, call.column)
         what = f"{how} renames column {column} to {_new_name(call)}"
     return (
