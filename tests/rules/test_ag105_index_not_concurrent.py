@@ -242,3 +242,35 @@ def test_concurrently_after_a_commit_run_as_sql(history: History) -> None:
     add(history, "b2", "a1", concurrently)
     [finding] = history.run(check)
     assert "runs inside the migration's transaction" in finding.message
+
+
+def test_unique_constraint_and_primary_key_on_an_existing_table(history: History) -> None:
+    """PostgreSQL builds the index of a UNIQUE or PRIMARY KEY constraint under ACCESS
+    EXCLUSIVE (spiff-arena, LMS, Papermerge, MindsDB); not on a table created first."""
+    users_history(history)
+    path = add(
+        history,
+        "b2",
+        "a1",
+        """
+        op.create_unique_constraint("uq_users_name", "users", ["name"])
+        op.create_table("tags", sa.Column("id", sa.Integer))
+        op.create_primary_key("pk_tags", "tags", ["id"])
+        with op.batch_alter_table("users") as batch_op:
+            batch_op.create_primary_key("pk_users", ["id"])
+        """,
+    )
+    findings = history.run(check)
+    assert [(f.line, f.message.split(",")[0]) for f in findings] == [
+        (
+            line_of(history, path, "op.create_unique_constraint"),
+            'op.create_unique_constraint adds a unique constraint to "users"',
+        ),
+        (
+            line_of(history, path, "batch_op.create_primary_key"),
+            'batch_op.create_primary_key adds a primary key to "users"',
+        ),
+    ]
+    assert "ACCESS EXCLUSIVE" in findings[0].message
+    assert "CONCURRENTLY" in (findings[0].fix or "")
+    assert "PRIMARY KEY USING INDEX" in (findings[1].fix or "")

@@ -1,4 +1,6 @@
-"""AG105: `create_index` on PostgreSQL without CONCURRENTLY inside an autocommit block.
+"""AG105: `create_index` on PostgreSQL without CONCURRENTLY inside an autocommit block,
+and `create_unique_constraint` / `create_primary_key` on an existing table (PostgreSQL
+builds their index under ACCESS EXCLUSIVE).
 
 SQL run by execute() that creates an index (`CREATE INDEX ... ON t`) is read as the call it
 stands for, CONCURRENTLY as `postgresql_concurrently=True`. Only where the index can be built
@@ -42,6 +44,8 @@ _UNKNOWN_DRIVER = (
 def check_revision(checked: Checked) -> Iterator[Finding]:
     """The findings of one revision (lint runs every safety rule in one pass)."""
     for call in checked.calls:
+        if call.name in _CONSTRAINTS:
+            yield from _constraint(checked, call)
         if call.name != "create_index" or checked.is_new_table(call.table, call):
             continue
         if checked.emptied(call):
@@ -60,6 +64,38 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
             confidence = "medium"  # nothing says the history runs on PostgreSQL
             message += " (if this history runs on PostgreSQL)"
         yield checked.finding(RULE, call.line, message, _fix(call), confidence, key)
+
+
+# Constraints PostgreSQL enforces with a unique index it builds under ACCESS EXCLUSIVE.
+_CONSTRAINTS = frozenset({"create_unique_constraint", "create_primary_key"})
+
+
+def _constraint(checked: Checked, call: Call) -> Iterator[Finding]:
+    """A UNIQUE or PRIMARY KEY constraint added to a table that exists: PostgreSQL builds
+    its index under ACCESS EXCLUSIVE (reads wait too), and no option makes the call
+    build it concurrently."""
+    if checked.is_new_table(call.table, call) or checked.emptied(call):
+        return
+    dialects, _ = checked.dialects(call)
+    if dialects is not None and POSTGRESQL not in dialects:
+        return
+    kind = "primary key" if call.name == "create_primary_key" else "unique constraint"
+    how = f"{call.receiver}.{call.name}"
+    message = (
+        f"{how} adds a {kind} to {described(call.table)}, and PostgreSQL builds its index "
+        "while it holds ACCESS EXCLUSIVE on the table: every read and write waits until "
+        "the index is built"
+    )
+    confidence, key = name_confidence(call.table), message
+    if dialects is None:
+        confidence = "medium"
+        message += " (if this history runs on PostgreSQL)"
+    fix = (
+        'with op.get_context().autocommit_block(): op.execute("CREATE UNIQUE INDEX '
+        'CONCURRENTLY ix ON t (...)"); then op.execute("ALTER TABLE t ADD CONSTRAINT c '
+        f'{"PRIMARY KEY" if kind == "primary key" else "UNIQUE"} USING INDEX ix")'
+    )
+    yield checked.finding(RULE, call.line, message, fix, confidence, key)
 
 
 def _committed(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
