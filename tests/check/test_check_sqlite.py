@@ -732,6 +732,29 @@ def test_static_safety_warnings_are_in_the_report_within_since(
     assert check(*args).findings == []
 
 
+def test_release_tags_that_cannot_be_read_are_a_note_and_change_nothing(
+    project: Project, check: Check
+) -> None:
+    """The copied project is no git work tree: its releases cannot be read, the report
+    says so, and the warning stays."""
+    root = project("generic")
+    newest = root / GENERIC_REVISIONS / "c9e2b7d41a05_add_user_email.py"
+    edit(
+        newest,
+        "def upgrade() -> None:\n",
+        "def upgrade() -> None:\n    op.drop_column('posts', 'x')\n",
+    )
+    (root / "pyproject.toml").write_text('[tool.alembic-gate]\nrelease-tags = "v*"\n')
+    run = check("--db", "sqlite", "--format", "json", "--ignore", "AG901")
+    shown = f"{GENERIC_REVISIONS}/{newest.name}"
+    assert [(f["code"], f["path"]) for f in run.findings] == [("AG103", shown)]
+    notes = json.loads(run.out)["notes"]
+    assert [n for n in notes if "release-tags" in n] == [
+        f"[tool.alembic-gate] release-tags: {root / GENERIC_REVISIONS} is not in a git work "
+        "tree; tags were not read"
+    ]
+
+
 def test_a_killed_run_leaves_no_worker_output_and_the_next_run_sweeps_its_folder(
     project: Project, check: Check, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

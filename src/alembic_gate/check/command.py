@@ -38,6 +38,7 @@ from alembic_gate.history.scope import check_since_known
 from alembic_gate.lint import build_report, lint_context, run_suppressions, unread
 from alembic_gate.reporters.output import Target, parse_formats, write_reports
 from alembic_gate.rules import LintContext, run_rules
+from alembic_gate.rules.ag1xx import release_notes
 from alembic_gate.setup.settings import Settings, load_settings
 from alembic_gate.shared import placeholders
 from alembic_gate.shared.paths import display_path
@@ -190,6 +191,7 @@ def _run(
     )
     report.coverage = coverage(args, [r for _, r in results], time.monotonic() - started)
     report.locks = locks
+    notes += [note for ctx in contexts for note in release_notes(ctx)]
     report.notes = notes + stopped_round_trip(findings, report.findings, settings)
     write_reports(report, targets)
     return report.exit_code

@@ -710,6 +710,13 @@ def _unchecked(ctx: LintContext) -> dict[str, str]:
 _UNCHECKED = "ag1xx unchecked"
 
 
+def release_notes(ctx: LintContext) -> list[str]:
+    """Why `release-tags` could not be read, where it was asked and could not (check
+    prints it beside its own notes; lint's `unchecked_notes` holds it too)."""
+    note = ctx.memo.get(_RELEASE_NOTE)
+    return [note] if isinstance(note, str) else []
+
+
 def unchecked_notes(ctx: LintContext) -> list[str]:
     """A note for each file in scope that parses but whose calls the safety rules could
     not read, and why releases could not be read from `release-tags` (a run is never
@@ -718,8 +725,7 @@ def unchecked_notes(ctx: LintContext) -> list[str]:
         f"{path}: its op.* calls could not be read ({problem}): the safety rules did not check it"
         for path, problem in _unchecked(ctx).items()
     ]
-    release = ctx.memo.get(_RELEASE_NOTE)
-    return [*notes, release] if isinstance(release, str) else notes
+    return notes + release_notes(ctx)
 
 
 _RELEASE_NOTE = "release-tags note"
