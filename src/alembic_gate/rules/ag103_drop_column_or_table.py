@@ -52,7 +52,9 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
             continue
         if call.name == "drop_table" and _tool_table(_lower(call)):
             continue
-        if _rebuilt(checked, call) or _new_column(checked, call):
+        if _rebuilt(checked, call):
+            continue
+        if call.name == "drop_column" and checked.is_new_column(call):
             continue
         names = (call.table, call.column) if call.name == "drop_column" else (call.table,)
         message, confidence = _message(call), name_confidence(*names)
@@ -63,16 +65,6 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
             )
             confidence = "low"
         yield checked.finding(RULE, call.line, message, _fix(call), confidence)
-
-
-def _new_column(checked: Checked, call: Call) -> bool:
-    """A column no release has shipped: added earlier in this revision, by an
-    unreleased revision it builds on (scope) or by one of its own release."""
-    if call.name != "drop_column":
-        return False
-    if checked.added_before(call, call.column) is not None:
-        return True
-    return checked.history().column_is_new(checked.rid, call.table, call.column)
 
 
 def _rebuilt(checked: Checked, call: Call) -> bool:

@@ -40,21 +40,15 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         renames = call.name == "rename_table" or (
             call.name == "alter_column" and "new_column_name" in call.options
         )
-        if not renames or checked.is_new_table(call.table, call) or _new_column(checked, call):
+        if not renames or checked.is_new_table(call.table, call):
+            continue
+        if call.name == "alter_column" and checked.is_new_column(call):
             continue
         if _moved_aside(checked, call) or _renamed_back(checked, call):
             continue
         names = (call.table,) if call.name == "rename_table" else (call.table, call.column)
         confidence = name_confidence(*names)
         yield checked.finding(RULE, call.line, _message(call), _fix(call), confidence)
-
-
-def _new_column(checked: Checked, call: Call) -> bool:
-    if call.name != "alter_column":
-        return False
-    if checked.added_before(call, call.column) is not None:
-        return True
-    return checked.history().column_is_new(checked.rid, call.table, call.column)
 
 
 def _moved_aside(checked: Checked, call: Call) -> bool:

@@ -154,6 +154,14 @@ class Checked:
                 return other
         return None
 
+    def is_new_column(self, call: Call) -> bool:
+        """Whether no release holds data in `call`'s column or code that names it: added
+        earlier in this revision, by an unreleased revision it builds on (scope) or by
+        one of its own release (release-tags)."""
+        if self.added_before(call, call.column) is not None:
+            return True
+        return self.history().column_is_new(self.rid, call.table, call.column)
+
     # -- where it runs -----------------------------------------------------------------
 
     def dialects(self, call: Call) -> tuple[frozenset[str] | None, bool]:
