@@ -44,41 +44,45 @@ _UNKNOWN_DRIVER = (
 def check_revision(checked: Checked) -> Iterator[Finding]:
     """The findings of one revision (lint runs every safety rule in one pass)."""
     for call in checked.calls:
-        if call.name in _CONSTRAINTS:
-            yield from _constraint(checked, call)
-        if call.name != "create_index" or checked.is_new_table(call.table, call):
+        if call.name != "create_index" and call.name not in _CONSTRAINTS:
             continue
-        if checked.emptied(call):
+        if checked.is_new_table(call.table, call) or checked.emptied(call):
             continue
         dialects, _ = checked.dialects(call)
         if dialects is not None and POSTGRESQL not in dialects:
             continue
-        committed = _committed(checked, call)
-        message = _message(call, None if committed is None else committed[0])
-        if message is None:
+        judged = _index(checked, call) if call.name == "create_index" else _constraint(call)
+        if judged is None:
             continue
-        confidence, key = name_confidence(call.table), message  # key: no dialect note
-        if committed is not None and committed[1] != "high" and confidence == "high":
-            confidence = committed[1]
+        message, fix, confidence = judged
+        key = message  # (no dialect note)
         if dialects is None:
             confidence = "medium"  # nothing says the history runs on PostgreSQL
             message += " (if this history runs on PostgreSQL)"
-        yield checked.finding(RULE, call.line, message, _fix(call), confidence, key)
+        yield checked.finding(RULE, call.line, message, fix, confidence, key)
+
+
+def _index(checked: Checked, call: Call) -> tuple[str, str, Confidence] | None:
+    """What is wrong with a `create_index` on a table that exists, its fix and the
+    confidence; None when nothing is."""
+    committed = _committed(checked, call)
+    message = _message(call, None if committed is None else committed[0])
+    if message is None:
+        return None
+    confidence = name_confidence(call.table)
+    if committed is not None and committed[1] != "high" and confidence == "high":
+        confidence = committed[1]
+    return message, _fix(call), confidence
 
 
 # Constraints PostgreSQL enforces with a unique index it builds under ACCESS EXCLUSIVE.
 _CONSTRAINTS = frozenset({"create_unique_constraint", "create_primary_key"})
 
 
-def _constraint(checked: Checked, call: Call) -> Iterator[Finding]:
+def _constraint(call: Call) -> tuple[str, str, Confidence]:
     """A UNIQUE or PRIMARY KEY constraint added to a table that exists: PostgreSQL builds
     its index under ACCESS EXCLUSIVE (reads wait too), and no option makes the call
     build it concurrently."""
-    if checked.is_new_table(call.table, call) or checked.emptied(call):
-        return
-    dialects, _ = checked.dialects(call)
-    if dialects is not None and POSTGRESQL not in dialects:
-        return
     kind = "primary key" if call.name == "create_primary_key" else "unique constraint"
     how = f"{call.receiver}.{call.name}"
     message = (
@@ -86,16 +90,12 @@ def _constraint(checked: Checked, call: Call) -> Iterator[Finding]:
         "while it holds ACCESS EXCLUSIVE on the table: every read and write waits until "
         "the index is built"
     )
-    confidence, key = name_confidence(call.table), message
-    if dialects is None:
-        confidence = "medium"
-        message += " (if this history runs on PostgreSQL)"
     fix = (
         'with op.get_context().autocommit_block(): op.execute("CREATE UNIQUE INDEX '
         'CONCURRENTLY ix ON t (...)"); then op.execute("ALTER TABLE t ADD CONSTRAINT c '
         f'{"PRIMARY KEY" if kind == "primary key" else "UNIQUE"} USING INDEX ix")'
     )
-    yield checked.finding(RULE, call.line, message, fix, confidence, key)
+    return message, fix, name_confidence(call.table)
 
 
 def _committed(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
