@@ -2175,12 +2175,18 @@ def _sql_rename(table: str | None, action: str, statement: str) -> Iterator[Call
     if to_table is not None:
         yield _ddl("rename_table", table, statement, new_table=_sql_name(to_table))
     elif column_keyword is not None or old.lower() not in _NOT_COLUMNS:
-        name = _sql_name(new)
-        options = {"new_column_name": name}
-        column = _sql_name(old)
-        yield _ddl(
-            "alter_column", table, statement, column=column, options=options, new_column_name=name
-        )
+        yield _sql_column_renamed(table, statement, _sql_name(old), _sql_name(new))
+
+
+def _sql_column_renamed(
+    table: str | None, statement: str, column: str | None, name: str | None
+) -> Call:
+    """The `alter_column(..., new_column_name=...)` a statement that renames a column
+    stands for."""
+    options = {"new_column_name": name}
+    return _ddl(
+        "alter_column", table, statement, column=column, options=options, new_column_name=name
+    )
 
 
 def _sql_changed_name(table: str | None, action: str, statement: str) -> Iterator[Call]:
@@ -2192,10 +2198,7 @@ def _sql_changed_name(table: str | None, action: str, statement: str) -> Iterato
     column, name = _sql_name(changed.group(2)), _sql_name(changed.group(3))
     if column is None or name is None or column.lower() == name.lower():
         return
-    options = {"new_column_name": name}
-    yield _ddl(
-        "alter_column", table, statement, column=column, options=options, new_column_name=name
-    )
+    yield _sql_column_renamed(table, statement, column, name)
 
 
 def _sql_renamed_tables(statement: str) -> Iterator[Call]:
