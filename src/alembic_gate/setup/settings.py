@@ -210,21 +210,26 @@ def load_settings(
 
 def _since(value: object, where: str) -> tuple[str, ...]:
     """`since = "ab12"` or a list of them (one per setup of a repository)."""
+    found = _entries(value)
+    if found is None:
+        raise UsageError(f"since in {where} must be a revision id or a list of them")
+    return found
+
+
+def _release_tags(value: object, where: str) -> tuple[str, ...]:
+    """`release-tags = "v*"` or a list of git tag patterns (none an option of git's)."""
+    found = _entries(value)
+    if found is None or any(pattern.startswith("-") for pattern in found):
+        raise UsageError(f"release-tags in {where} must be a git tag pattern or a list of them")
+    return found
+
+
+def _entries(value: object) -> tuple[str, ...] | None:
+    """A string or a list of strings, none blank, stripped (none when unset); None when
+    the value is anything else."""
     if value is None:
         return ()
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
-        raise UsageError(f"since in {where} must be a revision id or a list of them")
-    return tuple(item.strip() for item in items)
-
-
-def _release_tags(value: object, where: str) -> tuple[str, ...]:
-    """`release-tags = "v*"` or a list of git tag patterns."""
-    if value is None:
-        return ()
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or not all(
-        isinstance(i, str) and i.strip() and not i.strip().startswith("-") for i in items
-    ):
-        raise UsageError(f"release-tags in {where} must be a git tag pattern or a list of them")
+        return None
     return tuple(item.strip() for item in items)
