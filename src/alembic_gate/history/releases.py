@@ -73,10 +73,11 @@ def read_releases(
     and a note saying why they cannot be known."""
     if not folders:
         return None, None
-    root = _root(folders[0])
-    if root is None:
+    where = _work_tree(folders[0])
+    if where is None:
         return None, f"{SETTING}: {folders[0]} is not in a git work tree; tags were not read"
-    if _git(root, ["rev-parse", "--is-shallow-repository"]) == "true\n":
+    root, shallow = where
+    if shallow:
         return None, (
             f"{SETTING}: the clone is shallow, so its tags and history are cut off; "
             "fetch all of it (actions/checkout: `fetch-depth: 0`; GitLab: "
@@ -168,7 +169,7 @@ def _stale_head(root: str, tags: dict[str, int], patterns: Sequence[str]) -> str
 
 def _first_tags(root: str, tags: dict[str, int], history: _History) -> dict[str, str]:
     """The oldest tag whose tree holds each file (by its path now, relative to the
-    root), read from every tag's versions folders in one `git cat-file --batch`."""
+    root), read from every tag's versions folders (`_trees`)."""
     order = sorted(tags, key=lambda name: (tags[name], name))
     wanted = [(tag, folder) for tag in order for folder in sorted(history.folders)]
     first: dict[str, str] = {}
@@ -274,9 +275,14 @@ def _in_head(root: str, folders: Sequence[str]) -> set[str]:
     return set(out.splitlines())
 
 
-def _root(folder: str) -> str | None:
-    out = _git(folder, ["rev-parse", "--show-toplevel"])
-    return os.path.realpath(out.strip()) if out else None
+def _work_tree(folder: str) -> tuple[str, bool] | None:
+    """The root of the work tree `folder` is in, and whether the clone is shallow (one
+    `git rev-parse`); None outside a work tree."""
+    out = _git(folder, ["rev-parse", "--show-toplevel", "--is-shallow-repository"])
+    lines = (out or "").splitlines()
+    if len(lines) != 2:
+        return None
+    return os.path.realpath(lines[0]), lines[1] == "true"
 
 
 def _history(root: str, folders: Sequence[str]) -> _History | None:
