@@ -29,14 +29,22 @@ ADD_NOTE = 'op.add_column("orders", sa.Column("note", sa.String(), nullable=True
 SEED_ORDERS = 'op.bulk_insert(sa.table("orders", sa.column("id")), [{"id": 1}])'
 
 
-def releases_of(repo: Repo, patterns: tuple[str, ...] = ("v*",)) -> dict[str, str | None]:
-    """Each revision file's release by file name (None: not known)."""
+def read(
+    repo: Repo, patterns: tuple[str, ...] = ("v*",)
+) -> tuple[dict[str, str | None], str | None]:
+    """Each revision file's release by file name (None: not known), and the note."""
     folder = repo.root / VERSIONS
     files = sorted(str(path) for path in folder.glob("*.py"))
     found, note = read_releases(files, [str(folder)], patterns)
-    assert note is None
     assert found is not None
-    return {Path(file).name: found.release(file) for file in files}
+    return {Path(file).name: found.release(file) for file in files}, note
+
+
+def releases_of(repo: Repo, patterns: tuple[str, ...] = ("v*",)) -> dict[str, str | None]:
+    """Each revision file's release by file name, read with no note."""
+    found, note = read(repo, patterns)
+    assert note is None
+    return found
 
 
 def tagged_repo(tmp_path: Path) -> Repo:
@@ -49,12 +57,18 @@ def tagged_repo(tmp_path: Path) -> Repo:
     return repo
 
 
-def release_repo(tmp_path: Path) -> Repo:
-    """a1 (users) in v1; b2 (orders) in v2; c3 committed after v2; d4 not committed."""
+def v1_repo(tmp_path: Path) -> Repo:
+    """a1 (users) in v1, after v0."""
     repo = tagged_repo(tmp_path)
     repo.revision("a1", None, CREATE_USERS)
     repo.commit("a1")
     repo.git("tag", "v1")
+    return repo
+
+
+def release_repo(tmp_path: Path) -> Repo:
+    """a1 (users) in v1; b2 (orders) in v2; c3 committed after v2; d4 not committed."""
+    repo = v1_repo(tmp_path)
     repo.revision("b2", "a1", CREATE_ORDERS)
     repo.commit("b2")
     repo.git("tag", "-a", "-m", "second", "v2")
@@ -170,10 +184,7 @@ def test_a_table_created_earlier_in_the_coming_release_is_new(
 ) -> None:
     """A pre-commit run on c3 after v1: orders (b2, not released) holds no production
     rows, users (a1, v1) does."""
-    repo = tagged_repo(tmp_path)
-    repo.revision("a1", None, CREATE_USERS)
-    repo.commit("a1")
-    repo.git("tag", "v1")
+    repo = v1_repo(tmp_path)
     repo.revision("b2", "a1", f"{CREATE_ORDERS}\n    {ADD_NOTE}")
     repo.commit("b2")
     repo.revision("c3", "b2", f"{ADD_EMAIL}\n    {ADD_CODE}\n    {DROP_NOTE}")
@@ -192,10 +203,7 @@ def test_a_table_of_an_earlier_release_is_not_new(
 ) -> None:
     """The whole history named: c3 shipped in v2 with b2, so orders was new; in a
     release of its own, orders held v2's rows."""
-    repo = tagged_repo(tmp_path)
-    repo.revision("a1", None, CREATE_USERS)
-    repo.commit("a1")
-    repo.git("tag", "v1")
+    repo = v1_repo(tmp_path)
     repo.revision("b2", "a1", CREATE_ORDERS)
     repo.commit("b2")
     repo.revision("c3", "b2", ADD_CODE)
@@ -214,10 +222,7 @@ def test_a_table_of_an_earlier_release_is_not_new(
 def test_a_table_the_release_put_rows_into_is_not_new(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    repo = tagged_repo(tmp_path)
-    repo.revision("a1", None, CREATE_USERS)
-    repo.commit("a1")
-    repo.git("tag", "v1")
+    repo = v1_repo(tmp_path)
     repo.revision("b2", "a1", f"{CREATE_ORDERS}\n    {SEED_ORDERS}")
     repo.revision("c3", "b2", ADD_CODE)
     configure(repo)
@@ -297,18 +302,12 @@ def test_a_branch_whose_newest_tag_is_over_a_year_old_has_no_coming_release(
 ) -> None:
     """A project that stopped tagging deploys what it merges: the revisions after its
     last tag did not wait for a release."""
-    repo = tagged_repo(tmp_path)
-    repo.revision("a1", None, CREATE_USERS)
-    repo.commit("a1")
-    repo.git("tag", "v1")
+    repo = v1_repo(tmp_path)
     monkeypatch.setenv("GIT_COMMITTER_DATE", "2090-01-01T00:00:00")
     repo.revision("b2", "a1")
     repo.commit("b2, years later")
-    folder = repo.root / VERSIONS
-    files = sorted(str(path) for path in folder.glob("*.py"))
-    found, note = read_releases(files, [str(folder)], ("v*",))
-    assert found is not None
-    assert [found.release(f) for f in files] == ["v1", None]
+    found, note = read(repo)
+    assert found == {"a1_m.py": "v1", "b2_m.py": None}
     assert note is not None
     assert "newest matching tag, v1, is more than a year older than HEAD" in note
 
