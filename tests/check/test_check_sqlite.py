@@ -713,17 +713,23 @@ def test_a_descending_index_the_history_made_as_the_models_say_is_no_drift(
     ]
 
 
-def test_static_safety_warnings_are_in_the_report_within_since(
-    project: Project, check: Check
-) -> None:
-    root = project("generic")
+def _drops_a_column_in_the_newest_revision(root: Path) -> Path:
+    """The generic project's newest revision, made to drop posts.x: AG103 warns of it
+    (the drop fails on this database, no such column; the warning is what matters)."""
     newest = root / GENERIC_REVISIONS / "c9e2b7d41a05_add_user_email.py"
     edit(
         newest,
         "def upgrade() -> None:\n",
         "def upgrade() -> None:\n    op.drop_column('posts', 'x')\n",
     )
-    # The drop fails on this database (no such column); what matters here is the warning.
+    return newest
+
+
+def test_static_safety_warnings_are_in_the_report_within_since(
+    project: Project, check: Check
+) -> None:
+    root = project("generic")
+    newest = _drops_a_column_in_the_newest_revision(root)
     args = ("--db", "sqlite", "--format", "json", "--ignore", "AG901")
     run = check(*args)
     shown = f"{GENERIC_REVISIONS}/{newest.name}"
@@ -738,12 +744,7 @@ def test_release_tags_that_cannot_be_read_are_a_note_and_change_nothing(
     """The copied project is no git work tree: its releases cannot be read, the report
     says so, and the warning stays."""
     root = project("generic")
-    newest = root / GENERIC_REVISIONS / "c9e2b7d41a05_add_user_email.py"
-    edit(
-        newest,
-        "def upgrade() -> None:\n",
-        "def upgrade() -> None:\n    op.drop_column('posts', 'x')\n",
-    )
+    newest = _drops_a_column_in_the_newest_revision(root)
     (root / "pyproject.toml").write_text('[tool.alembic-gate]\nrelease-tags = "v*"\n')
     run = check("--db", "sqlite", "--format", "json", "--ignore", "AG901")
     shown = f"{GENERIC_REVISIONS}/{newest.name}"
