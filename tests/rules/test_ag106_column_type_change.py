@@ -12,6 +12,7 @@ from .ag1xx_helpers import (
     add,
     add_named,
     line_of,
+    migration,
     users_history,
 )
 from .conftest import History
@@ -375,4 +376,66 @@ def test_enum_values_appended_on_a_mysql_history(history: History) -> None:
     appended = 'sa.Enum("running", "stopped", "killed")'
     change = f'op.alter_column("users", "name", existing_type={old}, type_={appended})'
     add(history, "b2", "a1", change)
+    assert len(history.run(check)) == 1
+
+
+# Designate's record types: the values spread from a list, the old type named by its
+# class, a history that runs on MySQL and on PostgreSQL.
+CREATE_RECORDS = """
+op.create_table(
+    "records",
+    sa.Column("id", sa.Integer(), nullable=False),
+    sa.Column("type", sa.Enum(*TYPES, name="record_types"), nullable=False),
+    sa.PrimaryKeyConstraint("id"),
+    mysql_engine="InnoDB",
+)
+"""
+APPEND_TYPE = """
+TYPES = ["A", "AAAA", "CAA"]
+with op.batch_alter_table("records") as batch_op:
+    batch_op.alter_column(
+        "type", type_=sa.Enum(*TYPES, name={name!r}), existing_type=sa.Enum{nullable}
+    )
+"""
+
+
+def records_history(history: History) -> None:
+    text = migration("a1", None, CREATE_RECORDS) + '\nTYPES = ("A", "AAAA")\n'
+    history.write("a1_m.py", text + "from sqlalchemy.dialects import postgresql\n")
+
+
+@pytest.mark.parametrize(
+    ("name", "nullable", "reported"),
+    [
+        ("record_types", ", existing_nullable=False", False),
+        ("record_types", "", True),  # MODIFY ... NULL: the NOT NULL column changes
+        ("record_types", ", existing_nullable=False, nullable=True", True),
+        ("record_kinds", ", existing_nullable=False", True),  # another type on PostgreSQL
+    ],
+)
+def test_enum_values_appended_on_mysql_and_postgresql(
+    history: History, name: str, nullable: str, reported: bool
+) -> None:
+    """Values appended to a named ENUM whose values are spread from a list of the file's
+    (`*TYPES`): MySQL changes the metadata while the column stays NOT NULL, PostgreSQL
+    alters the column to the type it has; another type's name, or a MODIFY that makes the
+    column nullable, rebuilds the table."""
+    records_history(history)
+    add(history, "b2", "a1", APPEND_TYPE.format(name=name, nullable=nullable))
+    found = history.run(check)
+    assert bool(found) == reported, found
+    if found:
+        assert "sa.Enum('A', 'AAAA', 'CAA', name=" in found[0].message
+
+
+def test_enum_values_inserted_on_mysql_and_postgresql(history: History) -> None:
+    """A value put before the others is a rebuild on MySQL whatever the name."""
+    records_history(history)
+    change = APPEND_TYPE.replace('["A", "AAAA", "CAA"]', '["CAA", "A", "AAAA"]')
+    add(
+        history,
+        "b2",
+        "a1",
+        change.format(name="record_types", nullable=", existing_nullable=False"),
+    )
     assert len(history.run(check)) == 1

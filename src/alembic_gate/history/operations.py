@@ -1428,7 +1428,26 @@ class _Reader:
         node = self._resolve(node)
         if isinstance(node, ast.Name) and self.argument_texts[-1].get(node.id):
             return self.argument_texts[-1][node.id]
-        return _source(node)
+        return _source(self._spread(node))
+
+    def _spread(self, node: ast.expr | None) -> ast.expr | None:
+        """A type call with its `*NAMES` written out where the name is a literal list
+        of strings (`sa.Enum(*RECORD_TYPES, name="record_types")`, OpenStack's), so that
+        the values can be compared; else `node` as it is."""
+        if type(node) is not ast.Call or not node.args:
+            return node
+        if not any(type(arg) is ast.Starred for arg in node.args):
+            return node
+        args: list[ast.expr] = []
+        for arg in node.args:
+            values = self._value(arg.value) if isinstance(arg, ast.Starred) else None
+            if values is None:
+                args.append(arg)
+            elif isinstance(values, list | tuple) and all(type(v) is str for v in values):
+                args.extend(ast.Constant(value, None) for value in values)
+            else:
+                return node
+        return ast.Call(node.func, args, node.keywords)
 
     def _option(self, node: ast.expr) -> object:
         value = _literal(node)
@@ -1517,7 +1536,7 @@ class _Reader:
             generated or (server_default is not None and _literal(server_default) is not None),
             default is not None and _literal(default) is not None,
             key_given is True or name in primary,
-            _source(type_node),
+            _source(self._spread(type_node)),
         )
 
     def _table_columns(self, args: list[ast.expr]) -> tuple[Column, ...] | None:

@@ -24,6 +24,11 @@ to the new one, or the change only relaxes a length or precision limit):
   gave it while its `existing_type=` names the older type an earlier revision gave it
   (a stale copy).
 
+An ENUM whose values are appended at the end of its list (also through `*NAMES`, a
+literal list of the file's) is in place on MySQL while the column keeps its nullability,
+and on PostgreSQL when the type keeps its name (alembic alters the column to the type it
+has, which rewrites nothing and adds no value).
+
 On MySQL only the restated type, a longer VARCHAR whose length already needs two
 bytes (over 255) and one that still needs one (up to 63 characters, 4 bytes each in
 utf8mb4) are in place; a longer VARCHAR that may cross 255 bytes is reported
@@ -72,7 +77,8 @@ _FLOAT8 = frozenset({"DOUBLE", "DOUBLE_PRECISION", "FLOAT8"})
 # Databases that change a type as PostgreSQL does for the cases above (SQLite does not
 # enforce declared lengths; nothing said is read as PostgreSQL, the usual production one).
 _LIKE_POSTGRESQL = frozenset({"postgresql", "sqlite"})
-_MYSQL_ONLY = frozenset({MYSQL})
+# Databases that append ENUM values without touching the rows (`_appended_in_place`).
+_ENUM_IN_PLACE = frozenset({MYSQL, "postgresql", "sqlite"})
 # What else an alter_column can change (a call that restates the type to make one).
 _OTHER_CHANGES = frozenset({"nullable", "server_default", "comment", "autoincrement"})
 # How many revisions below a call `_given_before` reads, nearest first.
@@ -139,6 +145,8 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
     new = parse_type(call.type_text)
     added = checked.added_before(call, call.column)
     stated = call.existing_type_text if _names_a_type(call.existing_type_text) else None
+    if stated is not None and new is not None and new.family == "ENUM" == stated.upper()[-4:]:
+        stated = None  # `existing_type=sa.Enum` for an ENUM: the class, not its values
     old_text = stated
     if old_text is None and added is not None and added.new_column is not None:
         old_text = added.new_column.type_  # the type this revision gave it
@@ -153,7 +161,11 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
     if stated is not None and _restated(checked, call, old, new):
         return None
     dialects, _ = checked.dialects(call)
-    if dialects == _MYSQL_ONLY and _enum_appended(old, new):
+    if (
+        dialects is not None
+        and _enum_appended(old, new)
+        and _appended_in_place(checked, call, dialects, old, new)
+    ):
         return None
     if not _postgresql_in_place(old, new):
         return "", confidence  # a rewrite wherever it runs: no need to know where
@@ -181,6 +193,47 @@ def _enum_appended(old: SqlType, new: SqlType) -> bool:
     if before is None or after is None or len(after) > 255:
         return False
     return len(after) > len(before) and after[: len(before)] == before
+
+
+def _appended_in_place(
+    checked: Checked, call: Call, dialects: frozenset[str], old: SqlType, new: SqlType
+) -> bool:
+    """Whether every database the call runs on takes the values appended to an ENUM
+    without touching the rows. MySQL changes the metadata while the column keeps its
+    nullability (alembic's MODIFY writes NULL when neither `nullable=` nor
+    `existing_nullable=` says otherwise); PostgreSQL is given the type by its name, and
+    altering a column to the type it has rewrites nothing (alembic does not add the
+    values there). SQLite's batch copy is a test database's."""
+    if not dialects <= _ENUM_IN_PLACE:
+        return False
+    if MYSQL in dialects and not _keeps_nullability(checked, call):
+        return False
+    if "postgresql" in dialects:
+        return _enum_name(old.text) is not None and _enum_name(old.text) == _enum_name(new.text)
+    return True
+
+
+def _keeps_nullability(checked: Checked, call: Call) -> bool:
+    """Whether MySQL's MODIFY leaves the column as NULL or NOT NULL as it was."""
+    before = call.options.get("existing_nullable")
+    if not isinstance(before, bool):
+        state = checked.history().column_state(checked.rid, call.table, call.column)
+        before = True if state == "nullable" else None
+    after = call.options.get("nullable", call.options.get("existing_nullable"))
+    after = True if after is None else after  # MODIFY ... NULL
+    return before is not None and after is before
+
+
+def _enum_name(text: str) -> str | None:
+    """The `name=` of `sa.Enum(..., name="t")` as written."""
+    node = _expression(text)
+    if not isinstance(node, ast.Call):
+        return None
+    for keyword in node.keywords:
+        if keyword.arg == "name" and isinstance(keyword.value, ast.Constant):
+            value = keyword.value.value
+            return value if isinstance(value, str) else None
+    return None
 
 
 def _enum_values(text: str) -> tuple[str, ...] | None:
