@@ -243,6 +243,41 @@ def test_a_rebuild_written_as_sql_keeps_the_table(history: History) -> None:
     assert history.run(check) == []
 
 
+# Tracim's rebuild of a table whose CHECK constraint SQLite cannot alter: the rows copied
+# aside, the table dropped and re-created, the rows copied back.
+ROUND_TRIP = """
+op.execute("CREATE TABLE users_aside (id INTEGER NOT NULL, name VARCHAR(50))")
+op.execute("INSERT INTO users_aside SELECT * FROM users;")
+op.execute("DROP TABLE users;")
+op.execute("CREATE TABLE users (id INTEGER NOT NULL, name VARCHAR(80))")
+op.execute(\"\"\"INSERT INTO users SELECT id,
+    CASE WHEN name = '' THEN NULL ELSE name END AS name
+FROM users_aside;\"\"\")
+op.execute("DROP TABLE users_aside;")
+"""
+
+
+def test_a_table_copied_aside_and_back_keeps_its_rows(history: History) -> None:
+    users_history(history)
+    add(history, "b2", "a1", ROUND_TRIP)
+    assert history.run(check) == []
+
+
+@pytest.mark.parametrize(
+    ("dropped", "kept"),
+    [
+        ("INSERT INTO users SELECT id,", "SELECT id,"),  # never copied back
+        ("INSERT INTO users_aside SELECT * FROM users;", "SELECT 1;"),  # never copied aside
+        ("FROM users_aside;", "FROM users_other;"),  # copied back from another table
+    ],
+)
+def test_a_table_copied_one_way_loses_its_rows(history: History, dropped: str, kept: str) -> None:
+    users_history(history)
+    add(history, "b2", "a1", ROUND_TRIP.replace(dropped, kept))
+    [finding] = history.run(check)
+    assert 'drops table "users"' in finding.message
+
+
 def test_a_table_rebuilt_with_its_rows_copied_by_core_inserts(history: History) -> None:
     """open-webui's `prompt`: read whole, a new table created, each row put into it with
     `sa.insert(new)`, the old table dropped and the new one renamed to its name."""

@@ -6,7 +6,9 @@ created, nor for sqlalchemy-migrate's `migrate_version` table (a history moved t
 drops the old tool's bookkeeping) or a `_alembic_tmp_<table>` left behind by a batch
 operation that failed (its rows are still in the table), nor for a rebuild that keeps the name
 and the data: a table dropped after its rows were copied (INSERT INTO, or a Core `insert()`)
-to a new table that is then renamed to the old name, or a column dropped after its values
+to a new table that is then renamed to the old name, or to one they are copied back from
+once the table is re-created (`INSERT INTO tmp ... FROM t`, then `INSERT INTO t ... FROM
+tmp`), or a column dropped after its values
 were copied (UPDATE) to a column added in this revision that then takes the old name. A
 table dropped, re-created under its name and given rows with `op.bulk_insert` (the old
 ones, read before the drop, or new ones: not known here) is reported with low confidence.
@@ -41,6 +43,12 @@ _LEFT_TOOL_TABLES = frozenset({"migrate_version"})
 _BATCH_COPY_PREFIX = "_alembic_tmp_"
 _SQL_RENAME = LazyPattern(
     r"\bALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?[\"`\[]?(\w+)[\"`\]]?\s+RENAME\s+TO\s+[\"`\[]?(\w+)",
+    re.IGNORECASE,
+)
+
+# `INSERT INTO a [(...)] SELECT ... FROM b`, within one statement: (a, b).
+_SQL_COPY = LazyPattern(
+    r"\bINSERT\s+INTO\s+[\"`\[]?(\w+)[^;]*?\bSELECT\b[^;]*?\bFROM\s+[\"`\[]?(\w+)",
     re.IGNORECASE,
 )
 
@@ -86,7 +94,9 @@ def _rebuilt(checked: Checked, call: Call) -> bool:
             for old, new in _SQL_RENAME.get().findall(step.sql)
             if new.lower() == table
         ]
-        return any(checked.inserted_into(source) for source in sources)
+        return any(checked.inserted_into(source) for source in sources) or _copied_back(
+            checked, table
+        )
     column = (call.column or "").lower()
     for other in later:
         if other.name != "alter_column" or (other.table or "").lower() != table:
@@ -100,6 +110,19 @@ def _rebuilt(checked: Checked, call: Call) -> bool:
         )
         return added is not None and filled
     return False
+
+
+def _copied_back(checked: Checked, table: str) -> bool:
+    """Whether the revision copies the table's rows aside and back (`INSERT INTO tmp ...
+    FROM t`, then `INSERT INTO t ... FROM tmp`: Tracim's rebuild of a table whose CHECK
+    SQLite cannot alter), both run as SQL."""
+    copies = {
+        (into.lower(), source.lower())
+        for step in checked.ops.upgrade.steps
+        if isinstance(step.sql, str)
+        for into, source in _SQL_COPY.get().findall(step.sql)
+    }
+    return any(into == table and (source, table) in copies for into, source in copies)
 
 
 def _refilled(checked: Checked, call: Call) -> bool:
