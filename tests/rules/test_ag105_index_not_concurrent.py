@@ -55,6 +55,30 @@ def test_concurrently_inside_the_transaction(history: History) -> None:
     assert "refuses CREATE INDEX CONCURRENTLY" in finding.message
 
 
+OPT_IN = """
+concurrently = os.environ.get("MIGRATE_CONCURRENTLY") == "true"
+op.create_index("ix_users_name", "users", ["name"], postgresql_concurrently=concurrently)
+"""
+
+
+def test_concurrently_chosen_at_run_time(history: History) -> None:
+    """Phoenix's opt-in read from the environment: by default a plain build that blocks
+    writes, when chosen a concurrent one that needs autocommit; both said, with medium
+    confidence."""
+    users_history(history)
+    add(history, "b2", "a1", OPT_IN)
+    [finding] = history.run(check)
+    assert finding.confidence == "medium"
+    assert "without CONCURRENTLY unless postgresql_concurrently" in finding.message
+    assert "blocks every write" in finding.message
+    assert "refuses inside the migration's transaction" in finding.message
+    block = "\nwith op.get_context().autocommit_block():\n    op."
+    add(history, "b2", "a1", OPT_IN.replace("\nop.", block))
+    [finding] = history.run(check)
+    assert "blocks every write to the table until the index is built" in finding.message
+    assert "refuses" not in finding.message
+
+
 def test_batch_index(history: History) -> None:
     users_history(history)
     add(

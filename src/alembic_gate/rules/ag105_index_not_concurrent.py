@@ -7,7 +7,9 @@ stands for, CONCURRENTLY as `postgresql_concurrently=True`. Only where the index
 on PostgreSQL: not in a branch for another dialect
 (`if op.get_bind().dialect.name == "sqlite":`), not in a versions folder named after
 another dialect, and not in a history that names other databases but never
-PostgreSQL. Not for tables this revision creates or empties.
+PostgreSQL. Not for tables this revision creates or empties. A
+`postgresql_concurrently=` given a value known only at run time (an opt-in read from the
+environment) is reported with medium confidence, naming both outcomes.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Iterator
 
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
-from alembic_gate.history.operations import Call
+from alembic_gate.history.operations import UNKNOWN, Call
 from alembic_gate.rules.ag1xx import (
     POSTGRESQL,
     Checked,
@@ -70,6 +72,8 @@ def _index(checked: Checked, call: Call) -> tuple[str, str, Confidence] | None:
     if message is None:
         return None
     confidence = name_confidence(call.table)
+    if call.options.get(_OPTION) is UNKNOWN and confidence == "high":
+        confidence = "medium"  # the run-time value decides which hazard it is
     if committed is not None and committed[1] != "high" and confidence == "high":
         confidence = committed[1]
     return message, _fix(call), confidence
@@ -131,6 +135,8 @@ def _message(call: Call, committed: str | None = None) -> str | None:
     a transaction (`committed` "": see `_committed`)."""
     concurrently = call.options.get(_OPTION, False)
     sql = call.sql is not None  # CREATE INDEX written as SQL
+    if concurrently is UNKNOWN:
+        return _chosen_at_run_time(call)
     if concurrently is False or concurrently is None:
         how = as_written(call, "CREATE INDEX", "create_index")
         missing = "CONCURRENTLY" if sql else f"{_OPTION}=True"
@@ -154,6 +160,23 @@ def _message(call: Call, committed: str | None = None) -> str | None:
             "transaction, where PostgreSQL refuses CREATE INDEX CONCURRENTLY"
         )
     return None
+
+
+def _chosen_at_run_time(call: Call) -> str:
+    """`postgresql_concurrently=<a value known at run time>` (Phoenix's opt-in from the
+    environment): plain when it is false; when true, refused inside the transaction."""
+    how = as_written(call, "CREATE INDEX", "create_index")
+    message = (
+        f"{how} builds an index on {described(call.table)} without CONCURRENTLY unless "
+        f"{_OPTION} (a value known only at run time) is true: CREATE INDEX blocks every "
+        "write to the table until the index is built"
+    )
+    if call.autocommit:
+        return message
+    return message + (
+        "; a concurrent build needs the connection in autocommit, which PostgreSQL "
+        "otherwise refuses inside the migration's transaction"
+    )
 
 
 def _fix(call: Call) -> str:
