@@ -329,6 +329,13 @@ def downgrade():
         ("op.get_bind().execute(other.update())", [None]),
         ("op.execute('INSERT INTO users VALUES (1)')", []),
         ("op.execute('CREATE TRIGGER t BEFORE UPDATE ON users')", []),
+        # Backend.AI's: SQL passed through dedent, run by exec_driver_sql, built in a
+        # name bound to an f-string whose parts are values
+        ('q = textwrap.dedent("  UPDATE users SET a = 1")\n    op.execute(sa.text(q))', ["users"]),
+        ("q = dedent(SQL)\n    op.execute(q)", ["users"]),
+        ("q = inspect.cleandoc(SQL).strip()\n    op.execute(q)", ["users"]),
+        ("op.get_bind().exec_driver_sql('UPDATE users SET a = 1')", ["users"]),
+        ('q = f"UPDATE users SET a = {v} WHERE id = {i}"\n    op.execute(q)', ["users"]),
     ],
 )
 def test_backfills(statement: str, tables: list[str | None]) -> None:

@@ -439,3 +439,34 @@ def test_enum_values_inserted_on_mysql_and_postgresql(history: History) -> None:
         change.format(name="record_types", nullable=", existing_nullable=False"),
     )
     assert len(history.run(check)) == 1
+
+
+def test_a_type_restated_after_sql_converted_it(history: History) -> None:
+    """Mergin Maps converts with SQL's USING, then restates the type with alter_column
+    and a stale `existing_type=`: the second change alters the column to the type it has;
+    the same call in a branch for another database than the conversion's is reported."""
+    users_history(history)
+    sql = "ALTER TABLE users ALTER COLUMN name SET DATA TYPE integer USING name::integer"
+    convert = f'op.execute("{sql}")'
+    restate = 'op.alter_column("users", "name", existing_type=sa.VARCHAR(), type_=sa.Integer())'
+    path = add(history, "b2", "a1", f"{convert}\n{restate}")
+    [finding] = history.run(check)
+    assert finding.line == line_of(history, path, "op.execute")
+    branch = f'if op.get_bind().dialect.name == "postgresql":\n    {convert}\n{restate}'
+    add(history, "b2", "a1", branch)
+    assert len(history.run(check)) == 2
+
+
+def test_a_type_renamed_aside_and_made_again_under_its_name(history: History) -> None:
+    """Backend.AI's ENUM swap: the old type renamed aside, a new one created under its
+    name, the column converted with USING. The name is the one the column had, the type
+    is not: reported."""
+    add(history, "a1", None, CREATE_USERS.replace("sa.String(length=50)", "status_type"))
+    swap = """
+    op.execute("ALTER TYPE status_type RENAME TO status_type_old")
+    op.execute("CREATE TYPE status_type AS ENUM ('a', 'b', 'c')")
+    op.execute("ALTER TABLE users ALTER COLUMN name TYPE status_type USING name::text::status_type")
+    """
+    add(history, "b2", "a1", swap)
+    [finding] = history.run(check)
+    assert '"users.name" to status_type' in finding.message

@@ -203,7 +203,9 @@ _TEXT_METHODS = frozenset({"bindparams", "columns", "execution_options"})
 # What runs a statement: a connection's or session's execute(), and a session's
 # scalars()/scalar() (hypothesis/h deletes rows with `session.scalars(delete(...))`).
 SQL_METHODS = frozenset({"execute", "exec_driver_sql", "scalars", "scalar"})
-_STATEMENT_RUNNERS = frozenset({"execute", "scalars", "scalar"})
+_STATEMENT_RUNNERS = frozenset({"execute", "exec_driver_sql", "scalars", "scalar"})
+# Calls that change only the whitespace of the SQL text they are given.
+_WHITESPACE_ONLY = frozenset({"dedent", "cleandoc", "strip"})
 _METADATA_METHODS = frozenset({"create_all", "drop_all"})
 # ORM session work (rows only), recorded in `Side.steps` as "orm".
 # What a `session.query(Model)...` chain ends with to change rows.
@@ -1675,11 +1677,16 @@ class _Reader:
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             left, right = self._sql(node.left), self._sql(node.right)
             return None if left is None or right is None else left + right
-        if isinstance(node, ast.Name | ast.Constant):
+        if isinstance(node, ast.Name):  # `query = f"UPDATE ..."`, then `text(query)`
+            text = self._string(node)
+            bound = self._resolve(node) if text is None else None
+            return self._sql(bound) if bound is not None and bound is not node else text
+        if isinstance(node, ast.Constant):
             return self._string(node)
         if isinstance(node, ast.Call) and _callee(node) == "join":  # "\n".join(STATEMENTS)
             return self._string(node)
-        return None
+        reshaped = _reshaped(node) if isinstance(node, ast.Call) else None
+        return None if reshaped is None else self._sql(reshaped)
 
     def _fragment(self, node: ast.expr, depth: int = 0) -> str:
         """A part of an f-string; `depth` as `_string`'s (a name bound to an f-string
@@ -1804,6 +1811,8 @@ class _Reader:
         callee, func = _callee(node), node.func
         if callee == "f" and node.args:
             return self._string(node.args[0], depth + 1)
+        if callee in _WHITESPACE_ONLY and _reshaped(node) is not None:
+            return self._string(_reshaped(node), depth + 1)
         if callee != "join" or not isinstance(func, ast.Attribute):  # not os.path's join()
             return None
         if len(node.args) != 1 or node.keywords:
@@ -2573,6 +2582,18 @@ def _table_variables(module: ast.Module, constants: dict[str, str]) -> dict[str,
 def _schema(node: ast.Call) -> object:
     schema = _keyword(node, "schema")
     return None if schema is None else _literal(schema)
+
+
+def _reshaped(node: ast.Call) -> ast.expr | None:
+    """The text `textwrap.dedent(text)`, `inspect.cleandoc(text)` or `text.strip()`
+    changes only the whitespace of (the SQL is the same); None for another call."""
+    callee = _callee(node)
+    if callee not in _WHITESPACE_ONLY or node.keywords:
+        return None
+    if callee == "strip":
+        func = node.func
+        return func.value if isinstance(func, ast.Attribute) and not node.args else None
+    return node.args[0] if len(node.args) == 1 else None
 
 
 def _text_called(node: ast.expr | None) -> ast.expr | None:

@@ -42,12 +42,13 @@ from __future__ import annotations
 
 import _ast as ast  # the node classes, without `ast` itself: shared/syntax.py
 import functools
+import re
 from collections import deque
 from collections.abc import Iterator
 
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
-from alembic_gate.history.operations import Call, upgrade_calls
+from alembic_gate.history.operations import DIALECTS, Call, upgrade_calls
 from alembic_gate.rules.ag1xx import (
     MYSQL,
     Checked,
@@ -58,6 +59,7 @@ from alembic_gate.rules.ag1xx import (
     suppress_hint,
 )
 from alembic_gate.shared import syntax
+from alembic_gate.shared.patterns import LazyPattern
 from alembic_gate.shared.records import record
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
@@ -77,6 +79,7 @@ _FLOAT8 = frozenset({"DOUBLE", "DOUBLE_PRECISION", "FLOAT8"})
 # Databases that change a type as PostgreSQL does for the cases above (SQLite does not
 # enforce declared lengths; nothing said is read as PostgreSQL, the usual production one).
 _LIKE_POSTGRESQL = frozenset({"postgresql", "sqlite"})
+_USING = LazyPattern(r"\bTYPE\b[^,;]*?\bUSING\b", re.IGNORECASE)
 # Databases that append ENUM values without touching the rows (`_appended_in_place`).
 _ENUM_IN_PLACE = frozenset({MYSQL, "postgresql", "sqlite"})
 # What else an alter_column can change (a call that restates the type to make one).
@@ -143,6 +146,8 @@ def _finding(
 def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
     """(a note for the message, confidence), or None for a change without a rewrite."""
     new = parse_type(call.type_text)
+    if new is not None and _given_earlier(checked, call, new):
+        return None
     added = checked.added_before(call, call.column)
     stated = call.existing_type_text if _names_a_type(call.existing_type_text) else None
     if stated is not None and new is not None and new.family == "ENUM" == stated.upper()[-4:]:
@@ -156,7 +161,7 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
     confidence = name_confidence(call.table, call.column)
     if old is None or new is None:
         return " (the old type is not known here)", "medium" if confidence == "high" else "low"
-    if _same(old, new):
+    if _same(old, new) and not _converted(call):
         return None
     if stated is not None and _restated(checked, call, old, new):
         return None
@@ -193,6 +198,33 @@ def _enum_appended(old: SqlType, new: SqlType) -> bool:
     if before is None or after is None or len(after) > 255:
         return False
     return len(after) > len(before) and after[: len(before)] == before
+
+
+def _given_earlier(checked: Checked, call: Call, new: SqlType) -> bool:
+    """Whether an earlier change of this revision already gave the column the type
+    (Mergin Maps converts with SQL's USING, then restates the type with alter_column and
+    a stale `existing_type=`): altering a column to the type it has rewrites nothing."""
+    table, column = (call.table or "").lower(), (call.column or "").lower()
+    for other in checked.before(call):
+        if other.name != "alter_column" or other.type_text is None:
+            continue
+        if other.dialects is not None and not set(call.dialects or DIALECTS) <= set(other.dialects):
+            continue  # a branch for other databases than the call's
+        if (other.table or "").lower() != table or (other.column or "").lower() != column:
+            continue
+        given = parse_type(other.type_text)
+        if given is not None and _same(given, new):
+            return True
+    return False
+
+
+def _converted(call: Call) -> bool:
+    """Whether the change converts the values with USING (`postgresql_using=`, or SQL's
+    `TYPE t USING c::text::t`): the type may bear the old one's name while being another
+    (Backend.AI renames the ENUM type aside and creates a new one under its name)."""
+    if "postgresql_using" in call.options:
+        return True
+    return isinstance(call.sql, str) and _USING.get().search(call.sql) is not None
 
 
 def _appended_in_place(
