@@ -219,6 +219,28 @@ def test_concurrently_after_the_connection_is_set_to_autocommit(history: History
     assert history.run(check) == []
 
 
+def test_concurrently_on_a_connection_opened_in_autocommit(history: History) -> None:
+    """Onyx's `with bind.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    as conn:` then `conn.exec_driver_sql("CREATE INDEX CONCURRENTLY ...")`: outside a
+    transaction inside the block; the same statement after the block is not."""
+    users_history(history)
+    sql = "CREATE INDEX CONCURRENTLY ix_users_name ON users (name)"
+    opened = 'op.get_bind().engine.connect().execution_options(isolation_level="AUTOCOMMIT")'
+    path = add(
+        history,
+        "b2",
+        "a1",
+        f"""
+        with {opened} as conn:
+            conn.exec_driver_sql("{sql}")
+        op.get_bind().exec_driver_sql("{sql}")
+        """,
+    )
+    [finding] = history.run(check)
+    assert finding.line == line_of(history, path, "op.get_bind().exec_driver_sql")
+    assert "refuses CREATE INDEX CONCURRENTLY" in finding.message
+
+
 def test_concurrently_after_a_commit_run_as_sql(history: History) -> None:
     """hypothesis/h's `op.execute("COMMIT")` before its concurrent indexes: psycopg2 and
     asyncpg then run them outside a transaction, psycopg 3 (SQLAlchemy 2.1's driver for

@@ -470,3 +470,19 @@ def test_a_type_renamed_aside_and_made_again_under_its_name(history: History) ->
     add(history, "b2", "a1", swap)
     [finding] = history.run(check)
     assert '"users.name" to status_type' in finding.message
+
+
+def test_the_same_column_of_another_schema(history: History) -> None:
+    """Indico converts `events.settings.value`, then `users.settings.value`: each is a
+    change of its own; and an alter_column with `schema=` restates only its schema's."""
+    users_history(history)
+    convert = """
+    op.execute("ALTER TABLE events.users ALTER COLUMN name TYPE integer USING name::integer")
+    op.execute("ALTER TABLE other.users ALTER COLUMN name TYPE integer USING name::integer")
+    op.alter_column("users", "name", type_=sa.Integer(), schema="other")
+    op.alter_column("users", "name", type_=sa.Integer(), schema="third")
+    """
+    path = add(history, "b2", "a1", convert)
+    lines = [f.line for f in history.run(check)]
+    first = line_of(history, path, "op.execute")
+    assert lines == [first, first + 1, line_of(history, path, 'schema="third"')]

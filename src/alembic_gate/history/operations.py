@@ -1149,7 +1149,7 @@ class _Reader:
             expr = item.context_expr
             if not isinstance(expr, ast.Call):
                 continue
-            if isinstance(expr.func, ast.Attribute) and expr.func.attr == "autocommit_block":
+            if _opens_autocommit(expr):
                 autocommit = True
             elif self._is_batch(expr.func):
                 table = self._string(_argument(expr, 0, "table_name"))
@@ -2669,7 +2669,21 @@ def _sets_autocommit(stmt: ast.stmt) -> bool:
     isolation level is set on the DBAPI connection the migration uses)."""
     if not isinstance(stmt, ast.Expr | ast.Assign):
         return False
-    value = stmt.value
+    return _autocommit_options(stmt.value)
+
+
+def _opens_autocommit(expr: ast.Call) -> bool:
+    """`with op.get_context().autocommit_block():`, or a connection opened in autocommit
+    (`with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:`,
+    Onyx's concurrent indexes)."""
+    func = expr.func
+    if isinstance(func, ast.Attribute) and func.attr == "autocommit_block":
+        return True
+    return _autocommit_options(expr)
+
+
+def _autocommit_options(value: ast.expr) -> bool:
+    """`<connection>.execution_options(isolation_level="AUTOCOMMIT")`."""
     if not isinstance(value, ast.Call) or _callee(value) != "execution_options":
         return False
     level = _argument(value, -1, "isolation_level")

@@ -79,6 +79,9 @@ _FLOAT8 = frozenset({"DOUBLE", "DOUBLE_PRECISION", "FLOAT8"})
 # Databases that change a type as PostgreSQL does for the cases above (SQLite does not
 # enforce declared lengths; nothing said is read as PostgreSQL, the usual production one).
 _LIKE_POSTGRESQL = frozenset({"postgresql", "sqlite"})
+_ALTERED = LazyPattern(
+    r"\bALTER\s+TABLE\s+(?:ONLY\s+)?(?:IF\s+EXISTS\s+)?([\w.\"`]+)", re.IGNORECASE
+)
 _USING = LazyPattern(r"\bTYPE\b[^,;]*?\bUSING\b", re.IGNORECASE)
 # Databases that append ENUM values without touching the rows (`_appended_in_place`).
 _ENUM_IN_PLACE = frozenset({MYSQL, "postgresql", "sqlite"})
@@ -204,9 +207,13 @@ def _given_earlier(checked: Checked, call: Call, new: SqlType) -> bool:
     """Whether an earlier change of this revision already gave the column the type
     (Mergin Maps converts with SQL's USING, then restates the type with alter_column and
     a stale `existing_type=`): altering a column to the type it has rewrites nothing."""
+    if call.sql is not None:
+        return False  # (SQL after SQL: Indico converts each schema's `settings` in turn)
     table, column = (call.table or "").lower(), (call.column or "").lower()
     for other in checked.before(call):
         if other.name != "alter_column" or other.type_text is None:
+            continue
+        if _schema_of(other) != call.schema:
             continue
         if other.dialects is not None and not set(call.dialects or DIALECTS) <= set(other.dialects):
             continue  # a branch for other databases than the call's
@@ -216,6 +223,15 @@ def _given_earlier(checked: Checked, call: Call, new: SqlType) -> bool:
         if given is not None and _same(given, new):
             return True
     return False
+
+
+def _schema_of(call: Call) -> object:
+    """The schema a call names: `schema=`, or the qualifier of SQL's `ALTER TABLE s.t`."""
+    if not isinstance(call.sql, str):
+        return call.schema
+    found = _ALTERED.get().search(call.sql)
+    name = found.group(1).replace('"', "").replace("`", "") if found else ""
+    return name.rsplit(".", 1)[0] if "." in name else None
 
 
 def _converted(call: Call) -> bool:
