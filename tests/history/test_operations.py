@@ -914,6 +914,13 @@ def upgrade():
     assert ops.dialects == {"sqlite", "mysql", "postgresql", "mssql"}
 
 
+def test_a_query_in_parentheses_is_data() -> None:
+    """Security Monkey's `session.execute(text("(SELECT ...)"))` reads rows."""
+    assert operations_module.is_data_sql("(SELECT o.id FROM item o WHERE o.a > 1);")
+    assert operations_module.is_data_sql(" ( (select 1) )")
+    assert not operations_module.is_data_sql("(SELECT 1); CREATE TABLE t (a int)")
+
+
 def test_what_kind_of_sql_an_execute_runs() -> None:
     body = """
 def upgrade():
@@ -1276,7 +1283,7 @@ _SQL_PIECES = [
     "UPDATE ", "update ", "DELETE FROM ", "delete from ", "Truncate ", "TABLE ", "t", "x.y",
     '"a b"', " SET a=1", " WHERE c IS NULL", ";", "é", "\u017f", " ", "\n", ", ", "%s", "{t}",
     "/*", "*/", "--", "insert into t ", "select 1", "_", "1", "\u3000", "\u017felect",
-    "Update", "DELETE", "alter table t disable trigger x",
+    "Update", "DELETE", "alter table t disable trigger x", "(", "( ",
 ]  # fmt: skip
 
 

@@ -325,7 +325,7 @@ _SET_END_WORDS = ("where", "from", "returning")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 # SQL statements that change rows or the session, never the schema.
 _DATA_SQL = LazyPattern(
-    r"^\s*(?:UPDATE|INSERT|DELETE|SELECT|WITH|MERGE|REPLACE|SET|RESET|SHOW|ANALYZE|VACUUM"
+    r"^[\s(]*(?:UPDATE|INSERT|DELETE|SELECT|WITH|MERGE|REPLACE|SET|RESET|SHOW|ANALYZE|VACUUM"
     r"|LOCK|BEGIN|START|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA|TRUNCATE|VALUES|EXPLAIN"
     r"|NOTIFY|LISTEN|DO\s+\$\$\s*BEGIN\s+(?:UPDATE|INSERT|DELETE))\b",
     re.IGNORECASE,
@@ -2504,10 +2504,13 @@ _DATA_WORDS = frozenset({"UPDATE", "INSERT", "DELETE", "SELECT"})
 
 
 def _is_data_statement(statement: str) -> bool:
-    # `_DATA_SQL`'s match for a statement starting with one of _DATA_WORDS in ASCII:
+    # `_DATA_SQL`'s match for a statement starting with one of _DATA_WORDS in ASCII
+    # (after any opening parentheses):
     # its `\s*` skips what lstrip() does (str.isspace), and `\b` holds before the end
     # or a character that is neither alphanumeric nor "_".
     start = statement.lstrip()
+    if start[:1] == "(":  # `(SELECT ...)`, Security Monkey's query in parentheses
+        start = start.lstrip("( \t\r\n")
     if start[:6].isascii() and start[:6].upper() in _DATA_WORDS:
         after = start[6:7]
         if not (after.isalnum() or after == "_"):
