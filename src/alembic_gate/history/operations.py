@@ -63,7 +63,7 @@ from alembic_gate.shared.records import field, fields, record, replace
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, TypeGuard
 
     from alembic_gate.history.revisions import RevisionFile
 
@@ -1430,16 +1430,12 @@ class _Reader:
         node = self._resolve(node)
         if isinstance(node, ast.Name) and self.argument_texts[-1].get(node.id):
             return self.argument_texts[-1][node.id]
-        return _source(self._spread(node))
+        return _source(self._spread(node) if _spreads(node) else node)
 
-    def _spread(self, node: ast.expr | None) -> ast.expr | None:
+    def _spread(self, node: ast.Call) -> ast.expr:
         """A type call with its `*NAMES` written out where the name is a literal list
         of strings (`sa.Enum(*RECORD_TYPES, name="record_types")`, OpenStack's), so that
         the values can be compared; else `node` as it is."""
-        if type(node) is not ast.Call or not node.args:
-            return node
-        if not any(type(arg) is ast.Starred for arg in node.args):
-            return node
         args: list[ast.expr] = []
         for arg in node.args:
             values = self._value(arg.value) if isinstance(arg, ast.Starred) else None
@@ -1538,7 +1534,13 @@ class _Reader:
             generated or (server_default is not None and _literal(server_default) is not None),
             default is not None and _literal(default) is not None,
             key_given is True or name in primary,
-            _source(self._spread(type_node)),
+            _source(
+                self._spread(type_node)
+                if type(type_node) is ast.Call
+                and type_node.args
+                and ast.Starred in map(type, type_node.args)  # (told without a call)
+                else type_node
+            ),
         )
 
     def _table_columns(self, args: list[ast.expr]) -> tuple[Column, ...] | None:
@@ -2585,6 +2587,12 @@ def _table_variables(module: ast.Module, constants: dict[str, str]) -> dict[str,
 def _schema(node: ast.Call) -> object:
     schema = _keyword(node, "schema")
     return None if schema is None else _literal(schema)
+
+
+def _spreads(node: ast.expr | None) -> TypeGuard[ast.Call]:
+    """Whether `node` is a call with a `*argument` (`_Reader._spread`): told without a
+    Python-level loop, as every column's type is asked."""
+    return type(node) is ast.Call and bool(node.args) and ast.Starred in map(type, node.args)
 
 
 def _reshaped(node: ast.Call) -> ast.expr | None:
