@@ -1501,3 +1501,45 @@ def test_constraint_calls_name_their_table_by_position_or_keyword() -> None:
         ("create_foreign_key", "notes"),
         ("drop_constraint", "notes"),
     ]
+
+
+def test_a_helper_branch_on_a_known_flag() -> None:
+    """Augur's helpers take `upgrade=True` and hold their downgrade in the else branch:
+    upgrade() runs only the branch the flag it gives (or the default) takes; a flag the
+    reader does not know leaves both branches read."""
+    body = """
+def change(upgrade=True):
+    if upgrade:
+        op.add_column("t", sa.Column("a", sa.Integer()))
+    else:
+        op.drop_column("t", "a")
+
+def other(keep):
+    if not keep:
+        op.drop_column("t", "b")
+
+def upgrade():
+    change()
+    change(upgrade=False)
+    other(True)
+    other(flag)
+"""
+    assert [(name, column) for name, _, column, *_ in calls(body)] == [
+        ("add_column", "a"),
+        ("drop_column", "a"),
+        ("drop_column", "b"),
+    ]
+
+
+def test_a_materialized_view_made_in_sql_is_a_new_relation() -> None:
+    """Augur creates a materialized view and then its unique index: the view is made by
+    the revision, as a table is (the index rules judge it new); a plain view is not."""
+    body = """
+def upgrade():
+    op.execute("CREATE MATERIALIZED VIEW IF NOT EXISTS s.langs AS SELECT 1 AS a")
+    op.execute("CREATE UNIQUE INDEX ON s.langs (a)")
+    op.execute("CREATE VIEW v AS SELECT 1")
+"""
+    ops = read_operations(HEAD + body)
+    read = [(c.name, c.table) for c in ops.upgrade.calls if c.name != "execute"]
+    assert read == [("create_table", "langs"), ("create_index", "langs")]

@@ -325,3 +325,20 @@ def test_with_base_a_column_the_branch_added_can_be_dropped(history: History) ->
     assert [f.line for f in check(with_base(history, {"c3"}))] == [
         line_of(history, path, "op.drop_column")
     ]
+
+
+def test_a_column_made_again_as_a_generated_column(history: History) -> None:
+    """Tacker's filter columns: dropped, then added back under their names as columns
+    PostgreSQL computes from the filter JSON. A column added back plain, or under
+    another name, loses the values."""
+    users_history(history)
+    add_back = 'op.execute("ALTER TABLE users ADD COLUMN {name} text {how}")'
+    generated = "GENERATED ALWAYS AS (upper(id::text)) STORED"
+    for name, how, reported in [
+        ("name", generated, False),
+        ("name", "DEFAULT ''", True),
+        ("label", generated, True),
+    ]:
+        drop = 'op.execute("ALTER TABLE users DROP COLUMN name")'
+        add(history, "b2", "a1", f"{drop}\n{add_back.format(name=name, how=how)}")
+        assert bool(history.run(check)) == reported, (name, how)

@@ -238,9 +238,9 @@ _DROP_TABLE_SQL = LazyPattern(
 )
 _CREATE_TABLE_SQL = LazyPattern(
     r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:GLOBAL\s+|LOCAL\s+)?(?:TEMPORARY|TEMP)\s+|UNLOGGED\s+)?"
-    r"TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?" + _QUALIFIED,
+    r"(?:TABLE|MATERIALIZED\s+VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?" + _QUALIFIED,
     re.IGNORECASE,
-)
+)  # (a materialized view is a relation of its own the revision makes: Augur indexes one)
 _CREATE_INDEX_SQL = LazyPattern(
     r"CREATE\s+(?:UNIQUE\s+)?INDEX\s+(CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"
     r"(?:" + _SQL_NAME + r"\s+)?ON\s+(?:ONLY\s+)?" + _QUALIFIED,
@@ -1061,6 +1061,10 @@ class _Reader:
             self._visit(child, scope)
 
     def _if(self, node: ast.If, scope: _Scope) -> None:
+        taken = self._known_test(node.test)
+        if taken is not None:  # `if upgrade:` in a helper whose parameter is known
+            self._statements(node.body if taken else node.orelse, scope)
+            return
         self._visit(node.test, scope)
         dialects = self._dialect_test(node.test)
         inner = replace(scope, conditional=True)
@@ -1068,6 +1072,17 @@ class _Reader:
         other = inner.only(None if dialects is None else DIALECTS - dialects)
         self._statements(node.body, then)
         self._statements(node.orelse, other)
+
+    def _known_test(self, test: ast.expr) -> bool | None:
+        """The value of `if flag:` / `if not flag:` where `flag` is a parameter of the
+        helper being read bound to True or False (Augur's helpers take `upgrade=True`
+        and hold their downgrade in the else branch); None for any other test."""
+        negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+        name = test.operand if isinstance(test, ast.UnaryOp) and negated else test
+        if not isinstance(name, ast.Name):
+            return None
+        bound = self._bound(name.id)
+        return bound != negated if type(bound) is bool else None
 
     def _assign(self, node: ast.Assign | ast.AnnAssign | ast.AugAssign, scope: _Scope) -> None:
         if self.imported:

@@ -8,7 +8,8 @@ operation that failed (its rows are still in the table), nor for a rebuild that 
 and the data: a table dropped after its rows were copied (INSERT INTO, or a Core `insert()`)
 to a new table that is then renamed to the old name, or to one they are copied back from
 once the table is re-created (`INSERT INTO tmp ... FROM t`, then `INSERT INTO t ... FROM
-tmp`), or a column dropped after its values
+tmp`), or a column dropped and added back under its name as one the database computes
+(`GENERATED ALWAYS AS`, run as SQL), or a column dropped after its values
 were copied (UPDATE) to a column added in this revision that then takes the old name. A
 table dropped, re-created under its name and given rows with `op.bulk_insert` (the old
 ones, read before the drop, or new ones: not known here) is reported with low confidence.
@@ -46,6 +47,7 @@ _SQL_RENAME = LazyPattern(
     re.IGNORECASE,
 )
 
+_GENERATED = LazyPattern(r"\bGENERATED\s+ALWAYS\s+AS\b", re.IGNORECASE)
 # `INSERT INTO a [(...)] SELECT ... FROM b`, within one statement: (a, b).
 _SQL_COPY = LazyPattern(
     r"\bINSERT\s+INTO\s+[\"`\[]?(\w+)[^;]*?\bSELECT\b[^;]*?\bFROM\s+[\"`\[]?(\w+)",
@@ -98,6 +100,8 @@ def _rebuilt(checked: Checked, call: Call) -> bool:
             checked, table
         )
     column = (call.column or "").lower()
+    if any(_generated_again(other, table, column) for other in later):
+        return True
     for other in later:
         if other.name != "alter_column" or (other.table or "").lower() != table:
             continue
@@ -110,6 +114,17 @@ def _rebuilt(checked: Checked, call: Call) -> bool:
         )
         return added is not None and filled
     return False
+
+
+def _generated_again(call: Call, table: str, column: str) -> bool:
+    """Whether `call` adds the column back under its name as one the database computes
+    from the row (`ALTER TABLE t ADD c ... GENERATED ALWAYS AS (...)`, run as SQL:
+    Tacker's filter columns, dropped and made again from the filter JSON)."""
+    if call.name != "add_column" or not isinstance(call.sql, str):
+        return False
+    if (call.table or "").lower() != table or (call.column or "").lower() != column:
+        return False
+    return _GENERATED.get().search(call.sql) is not None
 
 
 def _copied_back(checked: Checked, table: str) -> bool:
