@@ -19,13 +19,15 @@ Understood shapes:
 - backfills: `op.execute("UPDATE t ...")`, `op.execute(sa.text(...))`,
   `op.execute(t.update().values(...))`, `sa.update(t)`, `DELETE FROM t WHERE c IS
   NULL`, an ORM loop assigning `row.c = ...`, and the same through
-  `op.get_bind().execute(...)` or any other `.execute(...)`; tables emptied with
-  `DELETE FROM t` or `TRUNCATE t`;
+  `op.get_bind().execute(...)` or any other `.execute(...)` or `.exec_driver_sql(...)`
+  (the SQL also through `textwrap.dedent()`, `inspect.cleandoc()`, `.strip()`, or a name
+  bound to an f-string); tables emptied with `DELETE FROM t` or `TRUNCATE t`;
 - dialect branches: `if op.get_bind().dialect.name == "sqlite":` (also through a
   variable, `context.get_context().dialect`, `isinstance(bind.dialect, ...)`, a
   helper returning such a test, and an early `return`): `Call.dialects`;
 - helpers called from upgrade(), module-level or defined inside it (read in the
-  caller's scope: its batch_alter_table aliases, autocommit block, if/for/while/try),
+  caller's scope: its batch_alter_table aliases, autocommit block, if/for/while/try; an
+  `if flag:` on a parameter bound to True or False reads only the branch taken),
   and alembic's multi-database template (`upgrade_engine1()` ...);
 - for doctor: whether an operation runs under if/for/while/try, the columns
   of create_table, the literal SQL text of an `.execute()`, and (in `steps`)
