@@ -1543,3 +1543,29 @@ def upgrade():
     ops = read_operations(HEAD + body)
     read = [(c.name, c.table) for c in ops.upgrade.calls if c.name != "execute"]
     assert read == [("create_table", "langs"), ("create_index", "langs")]
+
+
+def test_a_sequence_that_spreads_a_literal_one() -> None:
+    """Backend.AI's `_TIGHTENED = ("user_id", *_BACKFILLED)` over a dict of columns: the
+    loop is read once per item (a dict gives its keys); a `*` of what the file does not
+    give leaves the loop unread."""
+    body = """
+_FILLED = {"is_active": "false", "num": "0"}
+_TIGHTENED = ("user_id", *_FILLED)
+_UNKNOWN = ("user_id", *imported_names)
+
+def upgrade():
+    for column in _TIGHTENED:
+        op.alter_column("keypairs", column, nullable=False)
+    for column in ["a", *_TIGHTENED[:1]]:
+        op.drop_column("t", column)
+    for column in _UNKNOWN:
+        op.drop_column("u", column)
+"""
+    assert [(name, table, column) for name, table, column, *_ in calls(body)] == [
+        ("alter_column", "keypairs", "user_id"),
+        ("alter_column", "keypairs", "is_active"),
+        ("alter_column", "keypairs", "num"),
+        ("drop_column", "t", None),
+        ("drop_column", "u", None),
+    ]

@@ -394,3 +394,40 @@ def test_rows_filled_or_deleted_through_the_orm(history: History, work: str, fil
     text = migration("b2", "a1", body + "\nsession.commit()\n" + ALTER)
     history.write("b2_m.py", text.replace("def upgrade()", ORM_MODEL + "\n\ndef upgrade()", 1))
     assert [f.code for f in history.run(check)] == ([] if fills else ["AG102"])
+
+
+def test_rows_deleted_by_a_condition_not_read(history: History) -> None:
+    """Backend.AI selects the keypairs whose secret key is NULL and deletes them by key
+    before making the column NOT NULL: the rule cannot read that the deleted rows are
+    the NULL ones, so it says so, one step less sure."""
+    users_history(history)
+    tighten = 'op.alter_column("users", "name", nullable=False)'
+    add(history, "b2", "a1", tighten)
+    [plain] = history.run(check)
+    delete = 'op.execute(sa.text("DELETE FROM users WHERE id = ANY(:keys)"))'
+    add(history, "b2", "a1", f"{delete}\n{tighten}")
+    [finding] = history.run(check)
+    assert (plain.confidence, finding.confidence) == ("high", "medium")
+    assert "unless the rows this revision deletes from the table are those" in finding.message
+    add(history, "b2", "a1", f'op.execute("DELETE FROM orders WHERE id = 1")\n{tighten}')
+    assert history.run(check)[0].confidence == "high"
+
+
+def test_rows_deleted_on_a_condition_of_the_column(history: History) -> None:
+    """open-event-server deletes the rows whose code is '' before making it NOT NULL: a
+    condition on the column that leaves its NULLs; as sure as without it."""
+    users_history(history)
+    delete = "op.execute(\"DELETE FROM users WHERE name = ''\")"
+    add(history, "b2", "a1", f'{delete}\nop.alter_column("users", "name", nullable=False)')
+    [finding] = history.run(check)
+    assert finding.confidence == "high"
+
+
+def test_rows_deleted_on_a_condition_of_another_column(history: History) -> None:
+    """mwdb-core deletes the comments whose object is NULL, then makes the user NOT NULL
+    too: a condition read, that does not pick the user's NULLs."""
+    users_history(history)
+    delete = 'op.execute("DELETE FROM users WHERE id IS NULL")'
+    add(history, "b2", "a1", f'{delete}\nop.alter_column("users", "name", nullable=False)')
+    [finding] = history.run(check)
+    assert finding.confidence == "high"

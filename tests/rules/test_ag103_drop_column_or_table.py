@@ -342,3 +342,20 @@ def test_a_column_made_again_as_a_generated_column(history: History) -> None:
         drop = 'op.execute("ALTER TABLE users DROP COLUMN name")'
         add(history, "b2", "a1", f"{drop}\n{add_back.format(name=name, how=how)}")
         assert bool(history.run(check)) == reported, (name, how)
+
+
+def test_a_column_added_back_after_its_table_was_emptied(history: History) -> None:
+    """Augur's contributors: every row deleted, the key column dropped and added back
+    under its name with another type. Without the DELETE, or with the column not added
+    back, the drop is reported."""
+    users_history(history)
+    empty = 'op.execute("DELETE FROM users")'
+    drop = 'op.drop_column("users", "name")'
+    again = 'op.add_column("users", sa.Column("name", sa.Text()))'
+    for steps, reported in [
+        ((empty, drop, again), False),
+        ((drop, again), True),
+        ((empty, drop), True),
+    ]:
+        add(history, "b2", "a1", "\n".join(steps))
+        assert bool(history.run(check)) == reported, steps

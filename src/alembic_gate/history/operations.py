@@ -815,6 +815,8 @@ class _Reader:
         self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         self.constants: dict[str, str] = {}
         self.literals: dict[str, object] = {}
+        # Module-level sequences not literal as written (`("a", *NAMES)`), read when asked.
+        self.spread: dict[str, ast.Tuple | ast.List] = {}
         self.models: dict[str, str] = {}
         # Module-level SQL statements (`UPDATE_SQL = sa.text("UPDATE ...")`), run by name.
         self.statements: dict[str, ast.expr] = {}
@@ -878,6 +880,8 @@ class _Reader:
                 self.constants[target.id] = literal
             elif isinstance(literal, _COLLECTIONS):
                 self.literals[target.id] = literal
+            elif isinstance(value, ast.Tuple | ast.List):  # `("a", *NAMES)`: `_value`
+                self.spread[target.id] = value
 
     def _alias(self, node: ast.Assign | ast.AnnAssign) -> None:
         """A module-level alias: of alembic's op (`o = op`), of one of its methods
@@ -1129,6 +1133,19 @@ class _Reader:
                     return list(getattr(owner, method)()) or None
         return None
 
+    def _spread_items(self, node: ast.Tuple | ast.List, items: list[object]) -> object:
+        """`("a", *NAMES)` with each `*` item's value known: its items (a dict's keys),
+        as Python builds the sequence; UNKNOWN for a `*` of anything else."""
+        flat: list[object] = []
+        for element, item in zip(node.elts, items, strict=True):
+            if not isinstance(element, ast.Starred):
+                flat.append(item)
+            elif isinstance(item, dict | list | tuple):
+                flat.extend(item)
+            else:
+                return UNKNOWN
+        return tuple(flat) if isinstance(node, ast.Tuple) else flat
+
     def _value(self, node: ast.expr, depth: int = 0) -> object:
         """The literal value of `node` (through local and module names), or UNKNOWN."""
         if depth > 8:
@@ -1143,11 +1160,15 @@ class _Reader:
                 return bound
             if node.id in self.constants:
                 return self.constants[node.id]
+            if node.id in self.spread:
+                return self._value(self.spread[node.id], depth + 1)
             return self.literals.get(node.id, UNKNOWN)
         if isinstance(node, ast.Tuple | ast.List):
-            items = [self._value(e, depth + 1) for e in node.elts]
+            items = [self._value(_unstarred(e), depth + 1) for e in node.elts]
             if any(i is UNKNOWN for i in items):
                 return UNKNOWN
+            if any(isinstance(e, ast.Starred) for e in node.elts):
+                return self._spread_items(node, items)
             return tuple(items) if isinstance(node, ast.Tuple) else items
         text = self._string(node, depth + 1)
         if text is not None:
@@ -2610,6 +2631,11 @@ def _spreads(node: ast.expr | None) -> TypeGuard[ast.Call]:
     """Whether `node` is a call with a `*argument` (`_Reader._spread`): told without a
     Python-level loop, as every column's type is asked."""
     return type(node) is ast.Call and bool(node.args) and ast.Starred in map(type, node.args)
+
+
+def _unstarred(node: ast.expr) -> ast.expr:
+    """`NAMES` of `*NAMES`, else `node`."""
+    return node.value if isinstance(node, ast.Starred) else node
 
 
 def _reshaped(node: ast.Call) -> ast.expr | None:

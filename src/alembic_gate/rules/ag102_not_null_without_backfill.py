@@ -6,17 +6,22 @@ revision, the column was filled (an UPDATE or DELETE ... IS NULL of its table, a
 loop assigning it, a server_default) earlier in this revision or in a revision this
 one builds on, or it already is NOT NULL (created NOT NULL or as the primary key,
 added with nullable=False, or `existing_nullable=False`): the call only restates it.
+A revision that deletes rows of the table chosen elsewhere, by a bound parameter or a
+subquery that does not name the column (`DELETE FROM t WHERE id = ANY(:keys)`), is
+reported one step less sure, and says so.
 What the history says about the column is read in one pass (rules.ag1xx_history).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Call
 from alembic_gate.rules.ag1xx import Checked, as_written, described_column, each_revision
+from alembic_gate.shared.patterns import LazyPattern
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
@@ -37,7 +42,42 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         judged = _judge(checked, call)
         if judged is not None:
             reason, confidence = judged
+            if _deletes_rows(checked, call.table, call.column):
+                reason += (
+                    ", unless the rows this revision deletes from the table are those that "
+                    "hold NULL"
+                )
+                confidence = _LESS[confidence]
             yield checked.finding(RULE, call.line, _message(call, reason), _fix(call), confidence)
+
+
+# One step less sure (a condition the rule does not read may have removed the NULLs).
+_LESS: dict[Confidence, Confidence] = {"high": "medium", "medium": "low", "low": "low"}
+
+
+def _deletes_rows(checked: Checked, table: str | None, column: str | None) -> bool:
+    """Whether upgrade() runs `DELETE FROM table WHERE ...` on rows chosen elsewhere (a
+    bound parameter or a subquery) by a condition that does not name the column
+    (Backend.AI deletes the keypairs it selected by `secret_key IS NULL` by their keys,
+    before making the column NOT NULL); `c = ''` or `other IS NULL` is read: it does
+    not pick the NULLs."""
+    if not table or not column:
+        return False
+    delete = re.compile(rf"\bDELETE\s+FROM\s+[\"`\[]?{re.escape(table)}\b[^;]*", re.IGNORECASE)
+    named = re.compile(rf"\b{re.escape(column)}\b", re.IGNORECASE)
+    for step in checked.ops.upgrade.steps:
+        if isinstance(step.sql, str):
+            found = delete.search(step.sql)
+            if found is None or named.search(found.group()):
+                continue
+            if _CHOSEN_ELSEWHERE.get().search(found.group()):
+                return True
+    return False
+
+
+# A condition whose rows were chosen elsewhere: a bound parameter or a subquery (a
+# comparison of another column with a literal is read: it does not pick the NULLs).
+_CHOSEN_ELSEWHERE = LazyPattern(r":\w|%s|%\(|\?|\bSELECT\b", re.IGNORECASE)
 
 
 def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:

@@ -9,7 +9,8 @@ and the data: a table dropped after its rows were copied (INSERT INTO, or a Core
 to a new table that is then renamed to the old name, or to one they are copied back from
 once the table is re-created (`INSERT INTO tmp ... FROM t`, then `INSERT INTO t ... FROM
 tmp`), or a column dropped and added back under its name as one the database computes
-(`GENERATED ALWAYS AS`, run as SQL), or a column dropped after its values
+(`GENERATED ALWAYS AS`, run as SQL) or added back after every row of its table was
+deleted earlier in the revision, or a column dropped after its values
 were copied (UPDATE) to a column added in this revision that then takes the old name. A
 table dropped, re-created under its name and given rows with `op.bulk_insert` (the old
 ones, read before the drop, or new ones: not known here) is reported with low confidence.
@@ -102,6 +103,8 @@ def _rebuilt(checked: Checked, call: Call) -> bool:
     column = (call.column or "").lower()
     if any(_generated_again(other, table, column) for other in later):
         return True
+    if checked.emptied(call) and any(_added_again(other, table, column) for other in later):
+        return True  # no row left to lose, and the name comes back (Augur's contributors)
     for other in later:
         if other.name != "alter_column" or (other.table or "").lower() != table:
             continue
@@ -116,13 +119,19 @@ def _rebuilt(checked: Checked, call: Call) -> bool:
     return False
 
 
+def _added_again(call: Call, table: str, column: str) -> bool:
+    return (
+        call.name == "add_column"
+        and (call.table or "").lower() == table
+        and (call.column or "").lower() == column
+    )
+
+
 def _generated_again(call: Call, table: str, column: str) -> bool:
     """Whether `call` adds the column back under its name as one the database computes
     from the row (`ALTER TABLE t ADD c ... GENERATED ALWAYS AS (...)`, run as SQL:
     Tacker's filter columns, dropped and made again from the filter JSON)."""
-    if call.name != "add_column" or not isinstance(call.sql, str):
-        return False
-    if (call.table or "").lower() != table or (call.column or "").lower() != column:
+    if not _added_again(call, table, column) or not isinstance(call.sql, str):
         return False
     return _GENERATED.get().search(call.sql) is not None
 
