@@ -1164,10 +1164,12 @@ class _Reader:
                 return self._value(self.spread[node.id], depth + 1)
             return self.literals.get(node.id, UNKNOWN)
         if isinstance(node, ast.Tuple | ast.List):
-            items = [self._value(_unstarred(e), depth + 1) for e in node.elts]
-            if any(i is UNKNOWN for i in items):
+            items = [
+                self._value(e.value if type(e) is ast.Starred else e, depth + 1) for e in node.elts
+            ]
+            if UNKNOWN in items:
                 return UNKNOWN
-            if any(isinstance(e, ast.Starred) for e in node.elts):
+            if ast.Starred in map(type, node.elts):  # (told without a Python-level loop)
                 return self._spread_items(node, items)
             return tuple(items) if isinstance(node, ast.Tuple) else items
         text = self._string(node, depth + 1)
@@ -2631,11 +2633,6 @@ def _spreads(node: ast.expr | None) -> TypeGuard[ast.Call]:
     """Whether `node` is a call with a `*argument` (`_Reader._spread`): told without a
     Python-level loop, as every column's type is asked."""
     return type(node) is ast.Call and bool(node.args) and ast.Starred in map(type, node.args)
-
-
-def _unstarred(node: ast.expr) -> ast.expr:
-    """`NAMES` of `*NAMES`, else `node`."""
-    return node.value if isinstance(node, ast.Starred) else node
 
 
 def _reshaped(node: ast.Call) -> ast.expr | None:

@@ -63,18 +63,21 @@ def _deletes_rows(checked: Checked, table: str | None, column: str | None) -> bo
     not pick the NULLs."""
     if not table or not column:
         return False
-    delete = re.compile(rf"\bDELETE\s+FROM\s+[\"`\[]?{re.escape(table)}\b[^;]*", re.IGNORECASE)
-    named = re.compile(rf"\b{re.escape(column)}\b", re.IGNORECASE)
+    table, column = table.lower(), column.lower()
     for step in checked.ops.upgrade.steps:
-        if isinstance(step.sql, str):
-            found = delete.search(step.sql)
-            if found is None or named.search(found.group()):
+        sql = step.sql
+        if not isinstance(sql, str) or "ELETE" not in sql.upper():
+            continue
+        for name, condition in _DELETE.get().findall(sql):
+            if name.lower() != table or not _CHOSEN_ELSEWHERE.get().search(condition):
                 continue
-            if _CHOSEN_ELSEWHERE.get().search(found.group()):
+            if column not in {word.lower() for word in _WORD.get().findall(condition)}:
                 return True
     return False
 
 
+_DELETE = LazyPattern(r"\bDELETE\s+FROM\s+[\"`\[]?(\w+)[\"`\]]?([^;]*)", re.IGNORECASE)
+_WORD = LazyPattern(r"\w+")
 # A condition whose rows were chosen elsewhere: a bound parameter or a subquery (a
 # comparison of another column with a literal is read: it does not pick the NULLs).
 _CHOSEN_ELSEWHERE = LazyPattern(r":\w|%s|%\(|\?|\bSELECT\b", re.IGNORECASE)
