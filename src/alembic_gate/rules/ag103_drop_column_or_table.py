@@ -49,11 +49,10 @@ _SQL_RENAME = LazyPattern(
 )
 
 _GENERATED = LazyPattern(r"\bGENERATED\s+ALWAYS\s+AS\b", re.IGNORECASE)
-# `INSERT INTO a [(...)] SELECT ... FROM b`, within one statement: (a, b).
-_SQL_COPY = LazyPattern(
-    r"\bINSERT\s+INTO\s+[\"`\[]?(\w+)[^;]*?\bSELECT\b[^;]*?\bFROM\s+[\"`\[]?(\w+)",
-    re.IGNORECASE,
-)
+# The parts of `INSERT INTO a [(...)] SELECT ... FROM b` (`_sql_copies`).
+_INSERT_INTO = LazyPattern(r"\bINSERT\s+INTO\s+[\"`\[]?(\w+)", re.IGNORECASE)
+_SELECT = LazyPattern(r"\bSELECT\b", re.IGNORECASE)
+_FROM = LazyPattern(r"\bFROM\s+[\"`\[]?(\w+)", re.IGNORECASE)
 
 
 def check_revision(checked: Checked) -> Iterator[Finding]:
@@ -144,9 +143,20 @@ def _copied_back(checked: Checked, table: str) -> bool:
         (into.lower(), source.lower())
         for step in checked.ops.upgrade.steps
         if isinstance(step.sql, str)
-        for into, source in _SQL_COPY.get().findall(step.sql)
+        for into, source in _sql_copies(step.sql)
     }
     return any(into == table and (source, table) in copies for into, source in copies)
+
+
+def _sql_copies(sql: str) -> Iterator[tuple[str, str]]:
+    """(a, b) of each `INSERT INTO a [(...)] SELECT ... FROM b` statement, each pattern
+    searched once from where the one before matched (no backtracking over a long text)."""
+    for statement in sql.split(";"):
+        into = _INSERT_INTO.get().search(statement)
+        select = into and _SELECT.get().search(statement, into.end())
+        source = select and _FROM.get().search(statement, select.end())
+        if into and source:
+            yield into.group(1), source.group(1)
 
 
 def _refilled(checked: Checked, call: Call) -> bool:

@@ -82,7 +82,10 @@ _LIKE_POSTGRESQL = frozenset({"postgresql", "sqlite"})
 _ALTERED = LazyPattern(
     r"\bALTER\s+TABLE\s+(?:ONLY\s+)?(?:IF\s+EXISTS\s+)?([\w.\"`]+)", re.IGNORECASE
 )
-_USING = LazyPattern(r"\bTYPE\b[^,;]*?\bUSING\b", re.IGNORECASE)
+# A clause `... TYPE t USING expr` (`_converted`): split on commas and semicolons.
+_CLAUSES = LazyPattern(r"[,;]")
+_TYPE_WORD = LazyPattern(r"\bTYPE\b", re.IGNORECASE)
+_USING_WORD = LazyPattern(r"\bUSING\b", re.IGNORECASE)
 # Databases that append ENUM values without touching the rows (`_appended_in_place`).
 _ENUM_IN_PLACE = frozenset({MYSQL, "postgresql", "sqlite"})
 # What else an alter_column can change (a call that restates the type to make one).
@@ -240,7 +243,13 @@ def _converted(call: Call) -> bool:
     (Backend.AI renames the ENUM type aside and creates a new one under its name)."""
     if "postgresql_using" in call.options:
         return True
-    return isinstance(call.sql, str) and _USING.get().search(call.sql) is not None
+    if not isinstance(call.sql, str):
+        return False
+    for part in _CLAUSES.get().split(call.sql):  # each clause searched once, in order
+        kind = _TYPE_WORD.get().search(part)
+        if kind is not None and _USING_WORD.get().search(part, kind.end()):
+            return True
+    return False
 
 
 def _appended_in_place(
