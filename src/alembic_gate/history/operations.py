@@ -1713,22 +1713,26 @@ class _Reader:
                 for column in _null_tested(statement):
                     yield "backfill", table, column
 
-    def _sql(self, node: ast.AST) -> str | None:
+    def _sql(self, node: ast.AST, depth: int = 0) -> str | None:
+        """The SQL an expression gives, parts known at run time as "{}" (`depth`: the
+        names followed, as `_string`'s)."""
         if isinstance(node, ast.JoinedStr):  # f"UPDATE {table} SET ..."
             return "".join(self._fragment(v) for v in node.values)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            left, right = self._sql(node.left), self._sql(node.right)
+            left, right = self._sql(node.left, depth), self._sql(node.right, depth)
             return None if left is None or right is None else left + right
         if isinstance(node, ast.Name):  # `query = f"UPDATE ..."`, then `text(query)`
             text = self._string(node)
-            bound = self._resolve(node) if text is None else None
-            return self._sql(bound) if bound is not None and bound is not node else text
+            bound = self._resolve(node) if text is None and depth < 8 else None
+            if bound is None or bound is node:
+                return text
+            return self._sql(bound, depth + 1)
         if isinstance(node, ast.Constant):
             return self._string(node)
         if isinstance(node, ast.Call) and _callee(node) == "join":  # "\n".join(STATEMENTS)
             return self._string(node)
         reshaped = _reshaped(node) if isinstance(node, ast.Call) else None
-        return None if reshaped is None else self._sql(reshaped)
+        return None if reshaped is None else self._sql(reshaped, depth + 1)
 
     def _fragment(self, node: ast.expr, depth: int = 0) -> str:
         """A part of an f-string; `depth` as `_string`'s (a name bound to an f-string
