@@ -1569,3 +1569,19 @@ def upgrade():
         ("drop_column", "t", None),
         ("drop_column", "u", None),
     ]
+
+
+def test_a_long_chain_of_names_to_sql_is_read() -> None:
+    """`a1 = a0`, ... 12,000 times, then `op.execute(a11999)`: the names followed to the
+    SQL are counted (as for a string), so the file stays readable, its other calls read."""
+    chain = "\n".join(f"    a{i} = a{i - 1}" for i in range(1, 12000))
+    body = f"""
+def upgrade():
+    a0 = f"UPDATE t SET x = {{v}}"
+{chain}
+    op.execute(a11999)
+    op.drop_column("t", "y")
+"""
+    ops = read_operations(HEAD + body)
+    assert ops.problem is None
+    assert ("drop_column", "t", "y") in [(c.name, c.table, c.column) for c in ops.upgrade.calls]
