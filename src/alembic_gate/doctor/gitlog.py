@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import ast
 import shutil
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
+from alembic_gate.shared.git import git_output
 from alembic_gate.shared.records import record
 
-GIT_TIMEOUT = 60
 _SEP = "\x1f"
 _RECORD = "\x1e"
 
@@ -182,21 +181,9 @@ def _show(root: Path, commit: str, path: str) -> str | None:
 
 
 def _git(args: list[str], where: Path) -> str | None:
-    """git's standard output, or None when git is missing or fails."""
-    folder = where if where.is_dir() else where.parent
-    try:
-        done = subprocess.run(
-            ["git", "-c", "core.quotepath=off", *args],
-            cwd=folder,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=GIT_TIMEOUT,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return done.stdout if done.returncode == 0 else None
+    """git's standard output (read for display: bytes that are not UTF-8 replaced), or
+    None when git is missing or fails."""
+    return git_output(args, where, errors="replace")
 
 
 def _relative(path: Path, root: Path) -> str:

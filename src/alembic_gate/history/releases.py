@@ -31,6 +31,7 @@ import os
 import subprocess
 from collections.abc import Iterable, Sequence
 
+from alembic_gate.shared.git import GIT_TIMEOUT, git_output
 from alembic_gate.shared.records import record
 
 SETTING = "[tool.alembic-gate] release-tags"
@@ -146,7 +147,7 @@ def _tag_times(root: str, patterns: Sequence[str]) -> dict[str, int]:
     refs = [f"refs/tags/{pattern}" for pattern in patterns]
     args = ["for-each-ref", "--format=%(refname:lstrip=2) %(creatordate:unix)", *refs]
     times: dict[str, int] = {}
-    for line in (_git(root, args) or "").splitlines():
+    for line in (git_output(args, root) or "").splitlines():
         name, _, when = line.rpartition(" ")
         if name and when.isdigit():
             times[name] = int(when)
@@ -158,10 +159,10 @@ def _stale_head(root: str, tags: dict[str, int], patterns: Sequence[str]) -> str
     cannot: HEAD's newest tag is more than STALE older than HEAD (the project stopped
     tagging the releases it deploys), or HEAD's line has no matching tag at all."""
     matches = [f"--match={pattern}" for pattern in patterns]
-    last = (_git(root, ["describe", "--tags", "--abbrev=0", *matches, "HEAD"]) or "").strip()
+    last = (git_output(["describe", "--tags", "--abbrev=0", *matches, "HEAD"], root) or "").strip()
     if last not in tags:
         return "no matching tag is in this checkout's history"
-    head = (_git(root, ["log", "-1", "--format=%ct", "HEAD"]) or "").strip()
+    head = (git_output(["log", "-1", "--format=%ct", "HEAD"], root) or "").strip()
     if head.isdigit() and int(head) - tags[last] > STALE:
         return f"this checkout's newest matching tag, {last}, is more than a year older than HEAD"
     return None
@@ -218,7 +219,7 @@ def _tree_ids(root: str, specs: list[str]) -> list[str | None]:
     """The id of the tree each `rev:path` names (None: missing, or not a tree), from one
     `git cat-file --batch-check`."""
     stdin = "".join(f"{spec}\n" for spec in specs)
-    lines = (_git(root, ["cat-file", "--batch-check"], stdin) or "").splitlines()
+    lines = (git_output(["cat-file", "--batch-check"], root, stdin) or "").splitlines()
     if len(lines) != len(specs):
         return [None for _ in specs]
     found: list[str | None] = []
@@ -237,8 +238,9 @@ def _cat_trees(root: str, oids: list[str]) -> list[list[tuple[str, str, bool]]]:
             input="".join(f"{oid}\n" for oid in oids).encode(),
             capture_output=True,
             check=False,
+            timeout=GIT_TIMEOUT,
         )
-    except OSError:
+    except (OSError, subprocess.TimeoutExpired):
         return [[] for _ in oids]
     data, at = done.stdout, 0
     found: list[list[tuple[str, str, bool]]] = []
@@ -271,14 +273,14 @@ def _tree_entries(body: bytes) -> list[tuple[str, str, bool]]:
 def _in_head(root: str, folders: Sequence[str]) -> set[str]:
     """The files HEAD holds under `folders` (relative to the root)."""
     specs = [os.path.relpath(os.path.realpath(folder), root) for folder in folders]
-    out = _git(root, ["ls-tree", "-r", "--name-only", "HEAD", "--", *specs]) or ""
+    out = git_output(["ls-tree", "-r", "--name-only", "HEAD", "--", *specs], root) or ""
     return set(out.splitlines())
 
 
 def _work_tree(folder: str) -> tuple[str, bool] | None:
     """The root of the work tree `folder` is in, and whether the clone is shallow (one
     `git rev-parse`); None outside a work tree."""
-    out = _git(folder, ["rev-parse", "--show-toplevel", "--is-shallow-repository"])
+    out = git_output(["rev-parse", "--show-toplevel", "--is-shallow-repository"], folder)
     lines = (out or "").splitlines()
     if len(lines) != 2:
         return None
@@ -323,7 +325,7 @@ def _moved_from(root: str, history: _History, commits: list[str]) -> tuple[set[s
         return set(), set()
     stdin = "\n".join(dict.fromkeys(commits)) + "\n"
     args = ["diff-tree", "--stdin", "-r", "-M", "--diff-filter=R", "--name-status"]
-    out = _git(root, args, stdin)
+    out = git_output(args, root, stdin)
     folders: set[str] = set()
     moves: set[str] = set()
     commit = ""
@@ -349,7 +351,7 @@ def _log_adds(
     `specs`, with its time and its changes: (None, path) for an add, (old, new) for a
     rename."""
     args = ["log", "-M", "--diff-filter=AR", "--format=%x00%H %ct", "--name-status"]
-    out = _git(root, [*args, *starts, "--", *specs])
+    out = git_output([*args, *starts, "--", *specs], root)
     if out is None:
         return None
     found = []
@@ -366,19 +368,3 @@ def _log_adds(
                 changes.append((old, new))
         found.append((commit, int(when) if when.isdigit() else 0, changes))
     return found
-
-
-def _git(where: str, args: list[str], stdin: str | None = None) -> str | None:
-    """git's output, or None when it fails (no git, not a repository, a bad pattern)."""
-    try:
-        done = subprocess.run(
-            ["git", "-c", "core.quotePath=false", "-C", where, *args],
-            input=stdin,
-            capture_output=True,
-            check=False,
-            encoding="utf-8",
-            errors="surrogateescape",
-        )
-    except OSError:
-        return None
-    return done.stdout if done.returncode == 0 else None
