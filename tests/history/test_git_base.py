@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 
 from alembic_gate.errors import UsageError
+from alembic_gate.history import git_base
 from alembic_gate.history.git_base import fetch_command, read_base_graph
 from alembic_gate.history.load import load_history
 from alembic_gate.history.revisions import read_revision
@@ -325,6 +327,25 @@ def test_not_a_repository_and_unknown_refs(
     outside = AlembicSetup(None, "alembic", None, (str(plain / VERSIONS),))
     with pytest.raises(UsageError, match="outside the git repository"):
         read_base_graph("main", outside, main_repo.root)
+
+
+def test_a_git_that_gives_no_answer_is_a_usage_error(
+    main_repo: Repo,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # git waiting on a lock or a credential prompt: exit 2 with why, not a hang
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "git").write_text("#!/bin/sh\nexec sleep 1000000\n")
+    (bin_dir / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(git_base, "GIT_TIMEOUT", 0.2)
+    code, report, err = lint(main_repo, monkeypatch, capsys, "--base", "main")
+    assert (code, report) == (2, None)
+    assert "--base: `git rev-parse` gave no answer in 0.2 s" in err
+    assert "Traceback" not in err
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from alembic_gate.errors import UsageError
 from alembic_gate.history.graph import RevisionGraph
 from alembic_gate.history.revisions import RevisionFile, read_revision_source
 from alembic_gate.setup.discovery import AlembicSetup
+from alembic_gate.shared.git import GIT_TIMEOUT
 from alembic_gate.shared.paths import display_path
 
 # Alembic's `_only_source_rev_file`: `.py` files, not `__init__.py` nor editor locks.
@@ -292,7 +293,13 @@ def _git(
 ) -> subprocess.CompletedProcess[bytes]:
     try:
         return subprocess.run(
-            ["git", "-C", str(cwd), *args], input=stdin, capture_output=True, check=False
+            ["git", "-C", str(cwd), *args],
+            input=stdin,
+            capture_output=True,
+            check=False,
+            timeout=GIT_TIMEOUT,
         )
     except FileNotFoundError:
         raise UsageError("--base needs git, and no `git` command was found") from None
+    except subprocess.TimeoutExpired:
+        raise UsageError(f"--base: `git {args[0]}` gave no answer in {GIT_TIMEOUT} s") from None

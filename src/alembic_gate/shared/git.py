@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-from pathlib import Path
+
+TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
+if TYPE_CHECKING:
+    from pathlib import Path
 
 GIT_TIMEOUT = 60
 
