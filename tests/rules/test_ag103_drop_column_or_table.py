@@ -264,6 +264,21 @@ def test_a_table_copied_aside_and_back_keeps_its_rows(history: History) -> None:
 
 
 @pytest.mark.parametrize(
+    ("back_from", "reported"), [("public.users_aside", 0), ("public.other", 1)]
+)
+def test_a_copy_aside_and_back_that_names_the_schema(
+    history: History, back_from: str, reported: int
+) -> None:
+    users_history(history)
+    aside = "INTO public.users_aside SELECT * FROM public.users;"
+    schema = ROUND_TRIP.replace("INTO users_aside SELECT * FROM users;", aside)
+    schema = schema.replace("INSERT INTO users SELECT", "INSERT INTO public.users SELECT")
+    schema = schema.replace("FROM users_aside;", f"FROM {back_from};")
+    add(history, "b2", "a1", schema)
+    assert len(history.run(check)) == reported
+
+
+@pytest.mark.parametrize(
     ("dropped", "kept"),
     [
         ("INSERT INTO users SELECT id,", "SELECT id,"),  # never copied back

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from alembic_gate.rules.ag104_rename_column_or_table import check
 
 from .ag1xx_helpers import CREATE_USERS, SQL_REBUILD_USERS, add, line_of, users_history, with_base
@@ -81,6 +83,30 @@ def test_a_table_moved_aside_while_a_new_one_takes_its_name_and_rows(history: Hi
     # without the copy the rows stay behind in users_tmp: the rename is real
     add(history, "b2", "a1", rebuild.replace("op.execute(", "print("))
     assert len(history.run(check)) == 1
+
+
+@pytest.mark.parametrize(
+    ("insert", "reported"),
+    [
+        ('insert into "Users" (id) select id from users_tmp', False),  # any case, quoted
+        ("INSERT INTO `users` SELECT * FROM users_tmp", False),
+        ("INSERT INTO users_archive (id) SELECT id FROM users_tmp", True),  # another table
+        ('INSERT INTO public."users" (id) SELECT id FROM users_tmp', False),  # its schema
+        ("INSERT INTO public.users_old (id) SELECT id FROM users_tmp", True),
+        ("SELECT id FROM users_tmp", True),
+    ],
+)
+def test_the_copy_into_the_new_table_as_sql_spells_it(
+    history: History, insert: str, reported: bool
+) -> None:
+    users_history(history)
+    rebuild = f"""
+    op.rename_table("users", "users_tmp")
+    op.create_table("users", sa.Column("id", sa.Integer(), nullable=False))
+    op.execute('{insert}')
+    """
+    add(history, "b2", "a1", rebuild)
+    assert len(history.run(check)) == (1 if reported else 0)
 
 
 def test_renames_written_as_sql(history: History) -> None:

@@ -25,6 +25,7 @@ from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Call
 from alembic_gate.rules.ag1xx import (
+    INSERT_INTO,
     Checked,
     as_written,
     described,
@@ -49,10 +50,9 @@ _SQL_RENAME = LazyPattern(
 )
 
 _GENERATED = LazyPattern(r"\bGENERATED\s+ALWAYS\s+AS\b", re.IGNORECASE)
-# The parts of `INSERT INTO a [(...)] SELECT ... FROM b` (`_sql_copies`).
-_INSERT_INTO = LazyPattern(r"\bINSERT\s+INTO\s+[\"`\[]?(\w+)", re.IGNORECASE)
+# The parts of `INSERT INTO a [(...)] SELECT ... FROM b` after INSERT_INTO (`_sql_copies`).
 _SELECT = LazyPattern(r"\bSELECT\b", re.IGNORECASE)
-_FROM = LazyPattern(r"\bFROM\s+[\"`\[]?(\w+)", re.IGNORECASE)
+_FROM = LazyPattern(r"\bFROM\s+(?:[\"`\[]?\w+[\"`\]]?\.)?[\"`\[]?(\w+)", re.IGNORECASE)
 
 
 def check_revision(checked: Checked) -> Iterator[Finding]:
@@ -152,7 +152,7 @@ def _sql_copies(sql: str) -> Iterator[tuple[str, str]]:
     """(a, b) of each `INSERT INTO a [(...)] SELECT ... FROM b` statement, each pattern
     searched once from where the one before matched (no backtracking over a long text)."""
     for statement in sql.split(";"):
-        into = _INSERT_INTO.get().search(statement)
+        into = INSERT_INTO.get().search(statement)
         select = into and _SELECT.get().search(statement, into.end())
         source = select and _FROM.get().search(statement, select.end())
         if into and source:

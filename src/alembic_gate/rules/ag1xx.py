@@ -66,6 +66,8 @@ class Checked:
     )
     # Whether upgrade() empties a table at all (most revisions do not).
     _empties: bool | None = field(default=None, repr=False)
+    # The tables upgrade()'s SQL runs `INSERT INTO` for (None: not asked yet).
+    _inserts: set[str] | None = field(default=None, repr=False)
     # The dialect the file's name or folder names ("" for none; None: not asked yet).
     _named_dialect: str | None = field(default=None, repr=False)
 
@@ -134,10 +136,11 @@ class Checked:
         return self.copied_into(table)
 
     def copied_into(self, table: str) -> bool:
-        """Whether upgrade() runs an `INSERT INTO table` (rows copied into it)."""
-        insert = re.compile(rf"\bINSERT\s+INTO\s+[\"`\[]?{re.escape(table)}\b", re.IGNORECASE)
-        steps = self.ops.upgrade.steps
-        return any(isinstance(step.sql, str) and insert.search(step.sql) for step in steps)
+        """Whether upgrade() runs an `INSERT INTO table` (rows copied into it; `table`
+        lowercased)."""
+        if self._inserts is None:
+            self._inserts = sql_inserts(self.ops.upgrade.steps)
+        return table in self._inserts
 
     def added_before(self, call: Call, column: str | None) -> Call | None:
         """The add_column (or create_table) of `column` on `call`'s table earlier in
@@ -568,13 +571,22 @@ def _apply_events(before: frozenset[Hashable], rev: RevisionFile) -> frozenset[H
 def _filled_tables(steps: list[Call]) -> set[str]:
     """The tables an upgrade() puts rows into (its steps: calls and SQL)."""
     found = {c.table.lower() for c in steps if c.name in ("insert", "bulk_insert") and c.table}
+    return found | sql_inserts(steps)
+
+
+def sql_inserts(steps: list[Call]) -> set[str]:
+    """The tables the SQL among `steps` runs `INSERT INTO` for, lowercased."""
+    found: set[str] = set()
     for step in steps:
         if isinstance(step.sql, str):
-            found |= {name.lower() for name in _INSERT_INTO.get().findall(step.sql)}
+            found.update(name.lower() for name in INSERT_INTO.get().findall(step.sql))
     return found
 
 
-_INSERT_INTO = LazyPattern(r"\bINSERT\s+INTO\s+[\"`\[]?(\w+)", re.IGNORECASE)
+# The table an `INSERT INTO` fills (its name, after its schema's where one is written).
+INSERT_INTO = LazyPattern(
+    r"\bINSERT\s+INTO\s+(?:[\"`\[]?\w+[\"`\]]?\.)?[\"`\[]?(\w+)", re.IGNORECASE
+)
 
 
 def _scope_events(calls: list[Call]) -> Iterator[tuple[Hashable, object]]:
