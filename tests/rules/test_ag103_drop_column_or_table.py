@@ -243,6 +243,30 @@ def test_a_rebuild_written_as_sql_keeps_the_table(history: History) -> None:
     assert history.run(check) == []
 
 
+@pytest.mark.parametrize(
+    "rename",
+    [
+        'op.execute("ALTER TABLE public.users_new RENAME TO users")',
+        'op.execute("RENAME TABLE `users_new` TO `users`")',  # MySQL's
+        'op.rename_table("users_new", "users")',
+    ],
+)
+@pytest.mark.parametrize("copied", [True, False])
+def test_a_new_table_filled_and_renamed_into_the_dropped_ones_place(
+    history: History, rename: str, copied: bool
+) -> None:
+    users_history(history)
+    copy = 'op.execute("INSERT INTO users_new SELECT id, name FROM users")' if copied else ""
+    rebuild = f"""
+    op.execute("CREATE TABLE users_new (id INTEGER PRIMARY KEY, name VARCHAR(80))")
+    {copy}
+    op.execute("DROP TABLE users")
+    {rename}
+    """
+    add(history, "b2", "a1", rebuild)
+    assert len(history.run(check)) == (0 if copied else 1)
+
+
 # Tracim's rebuild of a table whose CHECK constraint SQLite cannot alter: the rows copied
 # aside, the table dropped and re-created, the rows copied back.
 ROUND_TRIP = """

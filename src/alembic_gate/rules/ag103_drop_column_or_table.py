@@ -44,10 +44,6 @@ _LEFT_TOOL_TABLES = frozenset({"migrate_version"})
 # The copy alembic's batch mode makes of a table before it takes the table's place:
 # histories drop one a failed run left (langflow, open-webui) before they batch again.
 _BATCH_COPY_PREFIX = "_alembic_tmp_"
-_SQL_RENAME = LazyPattern(
-    r"\bALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?[\"`\[]?(\w+)[\"`\]]?\s+RENAME\s+TO\s+[\"`\[]?(\w+)",
-    re.IGNORECASE,
-)
 
 _GENERATED = LazyPattern(r"\bGENERATED\s+ALWAYS\s+AS\b", re.IGNORECASE)
 # The parts of `INSERT INTO a [(...)] SELECT ... FROM b` after INSERT_INTO (`_sql_copies`).
@@ -88,13 +84,6 @@ def _rebuilt(checked: Checked, call: Call) -> bool:
             c.table.lower()
             for c in later
             if c.name == "rename_table" and c.table and (c.new_table or "").lower() == table
-        ]
-        sources += [
-            old.lower()
-            for step in checked.ops.upgrade.steps
-            if isinstance(step.sql, str)
-            for old, new in _SQL_RENAME.get().findall(step.sql)
-            if new.lower() == table
         ]
         return any(checked.inserted_into(source) for source in sources) or _copied_back(
             checked, table
