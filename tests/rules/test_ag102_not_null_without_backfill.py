@@ -411,6 +411,9 @@ def test_rows_deleted_by_a_condition_not_read(history: History) -> None:
     assert "unless the rows this revision deletes from the table are those" in finding.message
     add(history, "b2", "a1", f'op.execute("DELETE FROM orders WHERE id = 1")\n{tighten}')
     assert history.run(check)[0].confidence == "high"
+    schema = 'op.execute(sa.text("DELETE FROM public.users WHERE id = ANY(:keys)"))'
+    add(history, "b2", "a1", f"{schema}\n{tighten}")
+    assert history.run(check)[0].confidence == "medium"
 
 
 def test_rows_deleted_on_a_condition_of_the_column(history: History) -> None:

@@ -20,7 +20,13 @@ from collections.abc import Iterable, Iterator
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Call
-from alembic_gate.rules.ag1xx import Checked, as_written, described_column, each_revision
+from alembic_gate.rules.ag1xx import (
+    SQL_TABLE,
+    Checked,
+    as_written,
+    described_column,
+    each_revision,
+)
 from alembic_gate.shared.patterns import LazyPattern
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
@@ -76,7 +82,7 @@ def _deletes_rows(checked: Checked, table: str | None, column: str | None) -> bo
     return False
 
 
-_DELETE = LazyPattern(r"\bDELETE\s+FROM\s+[\"`\[]?(\w+)[\"`\]]?([^;]*)", re.IGNORECASE)
+_DELETE = LazyPattern(r"\bDELETE\s+FROM\s+" + SQL_TABLE + r"[\"`\]]?([^;]*)", re.IGNORECASE)
 _WORD = LazyPattern(r"\w+")
 # A condition whose rows were chosen elsewhere: a bound parameter or a subquery (a
 # comparison of another column with a literal is read: it does not pick the NULLs).

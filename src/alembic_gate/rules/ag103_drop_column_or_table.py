@@ -26,6 +26,7 @@ from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Call
 from alembic_gate.rules.ag1xx import (
     INSERT_INTO,
+    SQL_TABLE,
     Checked,
     as_written,
     described,
@@ -48,7 +49,7 @@ _BATCH_COPY_PREFIX = "_alembic_tmp_"
 _GENERATED = LazyPattern(r"\bGENERATED\s+ALWAYS\s+AS\b", re.IGNORECASE)
 # The parts of `INSERT INTO a [(...)] SELECT ... FROM b` after INSERT_INTO (`_sql_copies`).
 _SELECT = LazyPattern(r"\bSELECT\b", re.IGNORECASE)
-_FROM = LazyPattern(r"\bFROM\s+(?:[\"`\[]?\w+[\"`\]]?\.)?[\"`\[]?(\w+)", re.IGNORECASE)
+_FROM = LazyPattern(r"\bFROM\s+" + SQL_TABLE, re.IGNORECASE)
 
 
 def check_revision(checked: Checked) -> Iterator[Finding]:

@@ -583,10 +583,11 @@ def sql_inserts(steps: list[Call]) -> set[str]:
     return found
 
 
-# The table an `INSERT INTO` fills (its name, after its schema's where one is written).
-INSERT_INTO = LazyPattern(
-    r"\bINSERT\s+INTO\s+(?:[\"`\[]?\w+[\"`\]]?\.)?[\"`\[]?(\w+)", re.IGNORECASE
-)
+# A table's name in SQL, after its schema's where one is written (`public."users"`), as
+# the pattern's group (the rules' patterns of statements that name a table end in it).
+SQL_TABLE = r"(?:[\"`\[]?\w+[\"`\]]?\.)?[\"`\[]?(\w+)"
+# The table an `INSERT INTO` fills.
+INSERT_INTO = LazyPattern(r"\bINSERT\s+INTO\s+" + SQL_TABLE, re.IGNORECASE)
 
 
 def _scope_events(calls: list[Call]) -> Iterator[tuple[Hashable, object]]:
