@@ -230,6 +230,55 @@ def test_a_table_the_release_put_rows_into_is_not_new(
     assert codes(report) == [("AG101", f"{VERSIONS}/c3_m.py")]
 
 
+@pytest.mark.parametrize(
+    ("later", "code"),
+    [
+        (ADD_CODE, "AG101"),  # the rows the release put in hold NULL: the ALTER fails
+        ('op.create_index("ix_orders_id", "orders", ["id"])', None),  # no running code
+        ('op.rename_table("orders", "purchases")', None),  # knows orders: nothing
+        ('op.alter_column("orders", "id", type_=sa.BigInteger())', None),
+    ],
+)
+def test_a_table_the_release_filled_holds_rows_that_no_running_code_reads(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    later: str,
+    code: str | None,
+) -> None:
+    """Indico's track_principals: made and filled from older tables in v2.3, then changed
+    in the same release: a lock on it blocks nothing that runs, a rename breaks nothing,
+    but a NOT NULL column without a default fails on its rows."""
+    repo = v1_repo(tmp_path)
+    copy = 'op.execute("INSERT INTO public.orders (id) SELECT id FROM users")'
+    repo.revision("b2", "a1", f"{CREATE_ORDERS}\n    {copy}")
+    repo.revision("c3", "b2", later)
+    configure(repo)
+    _, report, _ = lint(
+        repo,
+        monkeypatch,
+        capsys,
+        "--select",
+        "AG1",
+        "--extend-select",
+        "AG105",
+        f"{VERSIONS}/c3_m.py",
+    )
+    assert [f["code"] for f in report["findings"]] == ([code] if code else [])
+
+
+def test_a_filled_table_renamed_in_the_release_still_holds_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = v1_repo(tmp_path)
+    rename = 'op.rename_table("orders", "purchases")'
+    repo.revision("b2", "a1", f"{CREATE_ORDERS}\n    {SEED_ORDERS}\n    {rename}")
+    repo.revision("c3", "b2", ADD_CODE.replace('"orders"', '"purchases"'))
+    configure(repo)
+    _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", f"{VERSIONS}/c3_m.py")
+    assert codes(report) == [("AG101", f"{VERSIONS}/c3_m.py")]
+
+
 def test_a_pattern_no_tag_matches_is_said_and_changes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -40,7 +40,7 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         renames = call.name == "rename_table" or (
             call.name == "alter_column" and "new_column_name" in call.options
         )
-        if not renames or checked.is_new_table(call.table, call):
+        if not renames or checked.is_new_table(call.table, call, rows=False):
             continue
         if call.name == "alter_column" and checked.is_new_column(call):
             continue

@@ -48,7 +48,7 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
     for call in checked.calls:
         if call.name != "create_index" and call.name not in _CONSTRAINTS:
             continue
-        if checked.is_new_table(call.table, call) or checked.emptied(call):
+        if checked.is_new_table(call.table, call, rows=False) or checked.emptied(call):
             continue
         dialects, _ = checked.dialects(call)
         if dialects is not None and POSTGRESQL not in dialects:

@@ -115,7 +115,7 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
     for call in checked.calls:
         if call.name != "alter_column" or call.type_text is None:
             continue
-        if checked.is_new_table(call.table, call) or checked.emptied(call):
+        if checked.is_new_table(call.table, call, rows=False) or checked.emptied(call):
             continue
         judged = _judge(checked, call)
         if judged is None:

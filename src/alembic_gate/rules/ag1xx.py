@@ -80,9 +80,13 @@ class Checked:
 
     # -- what this revision did --------------------------------------------------------
 
-    def is_new_table(self, table: str | None, call: Call) -> bool:
+    def is_new_table(self, table: str | None, call: Call, rows: bool = True) -> bool:
         """Created by this revision before `call`, or by an unreleased revision it
-        builds on (scope) or one of its own release (release-tags)."""
+        builds on (scope) or one of its own release (release-tags). `rows`: it must
+        also hold no rows from production, so not one of its release that an earlier
+        revision of the release put rows into (seeds, rows copied from an older table:
+        what AG101-AG103 ask); else no released code knowing it is enough (a lock or a
+        rename of it blocks or breaks nothing that runs: AG104-AG106)."""
         if table is None:
             return False
         name = table.lower()
@@ -90,7 +94,7 @@ class Checked:
             return True
         if self.ctx.scope is None and not self.ctx.release_tags:
             return False  # (the common case, asked call after call)
-        return self.history().table_is_new(self.rid, name)
+        return self.history().table_is_new(self.rid, name, rows)
 
     def _created_before(self, call: Call) -> set[str]:
         """`_created_tables` of the calls before `call` that run wherever it runs (a
@@ -297,12 +301,16 @@ class Knowledge:
             table = fact[1]  # ("renamed", old name)
         return False
 
-    def table_is_new(self, rid: str, table: str) -> bool:
-        """Whether the table holds no production rows when `rid` runs: created by an
-        unreleased revision `rid` builds on (scope), or by one of its own release."""
+    def table_is_new(self, rid: str, table: str, rows: bool = True) -> bool:
+        """Whether no released code knows the table when `rid` runs: created by an
+        unreleased revision `rid` builds on (scope), or by one of its own release; with
+        `rows`, not one of its release that a revision before put rows into."""
         if self.ctx.scope is not None and self.created_in_scope(rid, table):
             return True
-        return bool(self.ctx.release_tags) and ("table", table) in self.release_facts(rid)
+        if not self.ctx.release_tags:
+            return False
+        facts = self.release_facts(rid)
+        return ("table", table) in facts and not (rows and ("filled", table) in facts)
 
     def column_is_new(self, rid: str, table: str | None, column: str | None) -> bool:
         """Whether no released code knows the column when `rid` runs: added by an
@@ -553,18 +561,26 @@ _NO_FACTS: frozenset[Hashable] = frozenset()
 
 
 def _apply_events(before: frozenset[Hashable], rev: RevisionFile) -> frozenset[Hashable]:
-    """`before` (tables created and columns added) with what `rev`'s upgrade() creates
-    and adds: a table renamed from one in it is still new, one renamed from an older
-    table is not, and one it puts rows into (bulk_insert, insert(), INSERT INTO: seeds,
-    or rows copied from an older table) is not either."""
+    """`before` (tables created, columns added, new tables filled) with what `rev`'s
+    upgrade() creates and adds: a table renamed from one in it is still new, one
+    renamed from an older table is not; and a new table it puts rows into (bulk_insert,
+    insert(), INSERT INTO: seeds, or rows copied from an older table) holds rows
+    (`("filled", table)`)."""
     side = operations(rev).upgrade
     found = set(before)
+    renames = []
     for key, value in _scope_events(side.calls):
-        renamed = isinstance(value, tuple) and ("table", value[1]) in found
-        if value in ("created", "added") or renamed:
+        old = value[1] if isinstance(value, tuple) else None  # ("renamed", old name)
+        if value in ("created", "added") or ("table", old) in found:
             found.add(key)
+            if isinstance(key, tuple) and old is not None:
+                renames.append((old, key[1]))
     for table in _filled_tables(side.steps):
-        found.discard(("table", table))
+        if ("table", table) in found:
+            found.add(("filled", table))
+    for old, new in renames:  # filled, before or after this revision renames it
+        if ("filled", old) in found:
+            found.add(("filled", new))
     return frozenset(found) if found else _NO_FACTS
 
 
