@@ -63,6 +63,53 @@ def test_table_created_in_the_same_revision_is_new(history: History) -> None:
     assert history.run(check) == []
 
 
+COPY_ORDERS = 'op.execute("INSERT INTO public.orders (id) SELECT id FROM users")'
+ADD_CODE = 'op.add_column("orders", sa.Column("code", sa.String(), nullable=False))'
+CREATE_ORDERS = 'op.create_table("orders", sa.Column("id", sa.Integer(), nullable=False))'
+
+
+@pytest.mark.parametrize(
+    ("fill", "reported"),
+    [
+        (COPY_ORDERS, True),  # rows copied from an older table
+        ('op.bulk_insert(sa.table("orders", sa.column("id")), [{"id": 1}])', True),  # seeds
+        ('op.get_bind().execute(sa.insert(sa.table("orders")).values(id=1))', True),
+        (f'{COPY_ORDERS}\nop.execute("DELETE FROM orders")', False),  # emptied again
+        ('op.execute("DELETE FROM orders")', False),
+        (f'if op.get_bind().dialect.name == "sqlite":\n    {COPY_ORDERS}', True),  # there
+        (
+            f'{COPY_ORDERS}\nif op.get_bind().dialect.name == "sqlite":\n'
+            '    op.execute("DELETE FROM orders")',
+            True,  # emptied on SQLite only
+        ),
+        ('op.execute("INSERT INTO orders_log (id) SELECT id FROM users")', False),
+    ],
+)
+def test_a_table_this_revision_creates_and_fills_holds_rows(
+    history: History, fill: str, reported: bool
+) -> None:
+    """A new table the revision puts rows into before the ALTER: it fails on them."""
+    users_history(history)
+    add(history, "b2", "a1", f"{CREATE_ORDERS}\n{fill}\n{ADD_CODE}")
+    findings = history.run(check)
+    assert len(findings) == (1 if reported else 0)
+    if reported:
+        assert "to a table this revision puts rows into before it" in findings[0].message
+
+
+def test_with_base_a_table_a_new_revision_filled_holds_rows(history: History) -> None:
+    users_history(history)
+    add(history, "b2", "a1", f"{CREATE_ORDERS}\n{COPY_ORDERS}")
+    add(history, "c3", "b2", ADD_CODE)
+    [finding] = check(with_base(history, {"b2", "c3"}))
+    assert (finding.path, "to a table that already exists" in finding.message) == (
+        "versions/c3_m.py",
+        True,
+    )
+    add(history, "b2", "a1", CREATE_ORDERS)  # made but not filled: new, no rows
+    assert list(check(with_base(history, {"b2", "c3"}))) == []
+
+
 def test_table_created_in_an_earlier_revision_counts_as_existing(history: History) -> None:
     users_history(history)
     add(history, "b2", "a1", ADD_EMAIL)

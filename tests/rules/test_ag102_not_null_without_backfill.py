@@ -396,6 +396,34 @@ def test_rows_filled_or_deleted_through_the_orm(history: History, work: str, fil
     assert [f.code for f in history.run(check)] == ([] if fills else ["AG102"])
 
 
+@pytest.mark.parametrize(
+    ("made", "fill", "confidence"),
+    [
+        ("nullable=True", 'op.execute("INSERT INTO orders (id) SELECT id FROM users")', "medium"),
+        ("nullable=True", "", None),  # no rows: new
+        ("nullable=False", 'op.execute("INSERT INTO orders (id) SELECT id FROM users")', None),
+        ("server_default='x'", 'op.execute("INSERT INTO orders (id) SELECT id FROM users")', None),
+        ("nullable=True", 'op.execute("INSERT INTO users (id) VALUES (1)")', None),  # another
+    ],
+)
+def test_a_table_this_revision_creates_and_fills(
+    history: History, made: str, fill: str, confidence: str | None
+) -> None:
+    """The rows put into a table made in the same revision may leave a nullable column
+    NULL; whether they fill it is not read, so one step less sure."""
+    users_history(history)
+    upgrade = f"""
+    op.create_table("orders", sa.Column("id", sa.Integer()), sa.Column("code", sa.String(), {made}))
+    {fill}
+    op.alter_column("orders", "code", nullable=False)
+    """
+    add(history, "b2", "a1", upgrade)
+    found = [f.confidence for f in history.run(check)]
+    assert found == ([confidence] if confidence else [])
+    if confidence:
+        assert "rows are put into the table before this" in history.run(check)[0].message
+
+
 def test_rows_deleted_by_a_condition_not_read(history: History) -> None:
     """Backend.AI selects the keypairs whose secret key is NULL and deletes them by key
     before making the column NOT NULL: the rule cannot read that the deleted rows are

@@ -144,6 +144,14 @@ def test_a_table_emptied_before_holds_no_rows(history: History, empty: str) -> N
     partial = 'op.execute("DELETE FROM users WHERE id > 100")'
     add(history, "b2", "a1", "\n".join([partial, ADD_EMAIL]))
     assert len(history.run(ag101)) == 1
+    # emptied, then filled again: rows there are; emptied in one dialect's branch: the
+    # others keep theirs
+    refill = 'op.execute("INSERT INTO users (id) SELECT id FROM users_old")'
+    add(history, "b2", "a1", "\n".join([empty, refill, ADD_EMAIL, MAKE_NOT_NULL, type_change]))
+    assert [len(history.run(check)) for check in (ag101, ag102, ag106)] == [1, 1, 1]
+    only_sqlite = f"if op.get_bind().dialect.name == 'sqlite':\n    {empty}"
+    add(history, "b2", "a1", "\n".join([only_sqlite, ADD_EMAIL]))
+    assert len(history.run(ag101)) == 1
 
 
 def test_a_helper_called_with_literal_arguments_backfills(history: History) -> None:

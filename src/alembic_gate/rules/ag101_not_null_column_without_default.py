@@ -27,22 +27,30 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
             continue
         if column.nullable is not False or column.server_default:
             continue
-        if checked.is_new_table(call.table, call) or checked.emptied(call):
+        new = checked.is_new_table(call.table, call)
+        filled = new and checked.filled_before(call)  # rows this revision put in (asked then)
+        if (new and not filled) or checked.emptied(call):
             continue
         confidence = name_confidence(call.table, call.column)
-        yield checked.finding(RULE, call.line, _message(call), _fix(call), confidence)
+        yield checked.finding(RULE, call.line, _message(call, filled), _fix(call), confidence)
 
 
-def _message(call: Call) -> str:
+def _message(call: Call, filled: bool) -> str:
     assert call.new_column is not None
     how = as_written(call, "ADD COLUMN", "add_column")
     default = "DEFAULT" if call.sql is not None else "server_default"
-    message = (
-        f"{how} adds NOT NULL column {described_column(call.table, call.column)} with no "
-        f"{default} to a table that already exists: the ALTER fails as soon as "
-        "the table holds a row (MySQL fills in zeros instead, and the previous "
-        "release's INSERTs fail)"
-    )
+    message = f"{how} adds NOT NULL column {described_column(call.table, call.column)} with no "
+    if filled:  # (a table it created and filled: not the previous release's)
+        message += (
+            f"{default} to a table this revision puts rows into before it: the ALTER fails "
+            "on those rows (MySQL fills in zeros instead)"
+        )
+    else:
+        message += (
+            f"{default} to a table that already exists: the ALTER fails as soon as the "
+            "table holds a row (MySQL fills in zeros instead, and the previous release's "
+            "INSERTs fail)"
+        )
     if call.new_column.client_default:
         message += " (`default=` is applied by SQLAlchemy on INSERT, never to existing rows)"
     return message

@@ -43,9 +43,11 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
             continue
         if call.options.get("existing_nullable") is False:
             continue  # says the column already is NOT NULL
-        if checked.is_new_table(call.table, call) or checked.emptied(call):
+        new = checked.is_new_table(call.table, call)
+        filled = new and checked.filled_before(call)  # rows this revision put in (asked then)
+        if (new and not filled) or checked.emptied(call):
             continue
-        judged = _judge(checked, call)
+        judged = _judge(checked, call, filled)
         if judged is not None:
             reason, confidence = judged
             if _deletes_rows(checked, call.table, call.column):
@@ -89,8 +91,9 @@ _WORD = LazyPattern(r"\w+")
 _CHOSEN_ELSEWHERE = LazyPattern(r":\w|%s|%\(|\?|\bSELECT\b", re.IGNORECASE)
 
 
-def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
-    """Why the column may hold NULL and how sure that is; None when it cannot."""
+def _judge(checked: Checked, call: Call, filled: bool) -> tuple[str, Confidence] | None:
+    """Why the column may hold NULL and how sure that is; None when it cannot (`filled`:
+    the revision puts rows into the table before the call)."""
     earlier = checked.before(call)
     if _fills(call, earlier):
         return None
@@ -99,7 +102,11 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
         column = added.new_column
         if column is not None and (column.nullable is False or column.server_default):
             return None
-        return "it is added earlier in this revision, so every existing row holds NULL", "high"
+        if added.name != "create_table":
+            return "it is added earlier in this revision, so every existing row holds NULL", "high"
+        if filled:
+            return _made_here(added, call)
+        # (made in another dialect's branch: what the history says, as below)
     state = checked.history().column_state(checked.rid, call.table, call.column)
     if state in ("filled", "not_null"):
         return None
@@ -111,6 +118,22 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
     # NOT NULL restated next to a type change (MySQL's MODIFY needs it) is most often
     # a column that already is NOT NULL.
     return unknown, "low" if call.type_text is not None else "medium"
+
+
+def _made_here(made: Call, call: Call) -> tuple[str, Confidence] | None:
+    """A column of a table this revision creates and then puts rows into: NOT NULL or
+    a default where it is made, else NULL in those rows unless they fill it (not read:
+    one step less sure)."""
+    name = (call.column or "").lower()
+    for column in made.table_columns or ():
+        if (column.name or "").lower() == name and (
+            column.nullable is False or column.server_default or column.primary_key
+        ):
+            return None
+    return (
+        "it is created nullable in this revision and rows are put into the table before "
+        "this, which may leave it NULL"
+    ), "medium"
 
 
 def _fills(target: Call, calls: Iterable[Call]) -> bool:

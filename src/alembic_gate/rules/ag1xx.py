@@ -124,13 +124,35 @@ class Checked:
         return self._positions.get(id(call), 0)
 
     def emptied(self, call: Call) -> bool:
-        """Whether this revision deletes every row of `call`'s table before `call`."""
+        """Whether this revision deletes every row of `call`'s table before `call`,
+        wherever `call` runs, and puts none in after."""
         if self._empties is None:
             self._empties = any(c.name == "empty" for c in self.calls)
         table = _lower(call.table)
         if table is None or not self._empties:
             return False
-        return any(c.name == "empty" and _lower(c.table) == table for c in self.before(call))
+        return self._rows_before(call, table) is False
+
+    def filled_before(self, call: Call) -> bool:
+        """Whether this revision puts rows into `call`'s table before `call`, on a
+        database it runs on (`bulk_insert`, `insert()`, `INSERT INTO`), and does not
+        empty it after: a table it creates holds those rows when `call` runs."""
+        table = _lower(call.table)
+        return table is not None and self._rows_before(call, table) is True
+
+    def _rows_before(self, call: Call, table: str) -> bool | None:
+        """What this revision last did to the rows of `table` before `call`: True put
+        some in (where `call` may run), False deleted all (wherever it runs), None
+        neither."""
+        found = None
+        for step in self.ops.upgrade.steps:
+            if step is call:
+                break
+            if step.name == "empty" and _lower(step.table) == table:
+                found = False if _runs_wherever(step, call) else found
+            elif _runs_with(step, call) and table in _filled_tables([step]):
+                found = True
+        return found
 
     def inserted_into(self, table: str) -> bool:
         """Whether upgrade() runs a Core `insert(table)` (open-webui's `prompt` copied
@@ -231,15 +253,19 @@ class Knowledge:
     # -- facts along the history -------------------------------------------------------
 
     def _scope_timeline(self) -> Timeline:
-        """Tables created and columns added by unreleased revisions (in scope): only
-        the files in scope are read."""
+        """Tables created, tables filled and columns added by unreleased revisions (in
+        scope): only the files in scope are read."""
         if self._scoped is None:
             ctx = self.ctx
             scoped = [rid for rid in ctx.graph.by_id if ctx.scope is None or rid in ctx.scope]
             wanted = set(scoped)
 
             def facts(rid: str) -> Iterable[tuple[Hashable, object]]:
-                return _scope_events(self.upgrade(rid)) if rid in wanted else ()
+                if rid not in wanted:
+                    return ()
+                side = operations(ctx.graph.by_id[rid]).upgrade
+                filled = [(("filled", t), "filled") for t in sorted(_filled_tables(side.steps))]
+                return [*_scope_events(side.calls), *filled]
 
             self._scoped = Timeline(ctx.graph, facts, scoped)
         return self._scoped
@@ -306,7 +332,8 @@ class Knowledge:
         unreleased revision `rid` builds on (scope), or by one of its own release; with
         `rows`, not one of its release that a revision before put rows into."""
         if self.ctx.scope is not None and self.created_in_scope(rid, table):
-            return True
+            filled = self._scope_timeline().latest(rid, [("filled", table)])
+            return not (rows and filled is not None)
         if not self.ctx.release_tags:
             return False
         facts = self.release_facts(rid)
@@ -699,6 +726,14 @@ def _renamed(call: Call, table: str, keys: _ColumnKeys) -> Iterator[tuple[Hashab
     nullable = call.options.get("nullable")
     yield first + _NULL, "not_null" if nullable is False else "unknown"
     yield first + _TYPE, call.type_text or "unknown"
+
+
+def _runs_with(earlier: Call, call: Call) -> bool:
+    """Whether `earlier` runs on any database `call` runs on (rows it puts into a table
+    there are there when the call runs)."""
+    if earlier.dialects is None or call.dialects is None:
+        return True
+    return not set(earlier.dialects).isdisjoint(call.dialects)
 
 
 def _runs_wherever(earlier: Call, call: Call) -> bool:
