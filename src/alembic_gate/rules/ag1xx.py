@@ -83,10 +83,10 @@ class Checked:
     def is_new_table(self, table: str | None, call: Call, rows: bool = True) -> bool:
         """Created by this revision before `call`, or by an unreleased revision it
         builds on (scope) or one of its own release (release-tags). `rows`: it must
-        also hold no rows from production, so not one of its release that an earlier
-        revision of the release put rows into (seeds, rows copied from an older table:
-        what AG101-AG103 ask); else no released code knowing it is enough (a lock or a
-        rename of it blocks or breaks nothing that runs: AG104-AG106)."""
+        also hold no rows, so not one that one of those revisions put rows into (seeds,
+        rows copied from an older table: what AG101-AG103 ask; rows this revision puts
+        in are `filled_before`'s); else no released code knowing it is enough (a lock
+        or a rename of it blocks or breaks nothing that runs: AG104-AG106)."""
         if table is None:
             return False
         name = table.lower()
@@ -330,7 +330,7 @@ class Knowledge:
     def table_is_new(self, rid: str, table: str, rows: bool = True) -> bool:
         """Whether no released code knows the table when `rid` runs: created by an
         unreleased revision `rid` builds on (scope), or by one of its own release; with
-        `rows`, not one of its release that a revision before put rows into."""
+        `rows`, not one that such a revision put rows into."""
         if self.ctx.scope is not None and self.created_in_scope(rid, table):
             filled = self._scope_timeline().latest(rid, [("filled", table)])
             return not (rows and filled is not None)
