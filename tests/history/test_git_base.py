@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from alembic_gate.history.load import load_history
 from alembic_gate.history.revisions import read_revision
 from alembic_gate.main import main
 from alembic_gate.setup.discovery import AlembicSetup
+from tests.shared.test_git import never_answering_git
 
 VERSIONS = "migrations/versions"
 TEMPLATE = '''"""{rid}
@@ -336,11 +336,7 @@ def test_a_git_that_gives_no_answer_is_a_usage_error(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # git waiting on a lock or a credential prompt: exit 2 with why, not a hang
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "git").write_text("#!/bin/sh\nexec sleep 1000000\n")
-    (bin_dir / "git").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    never_answering_git(tmp_path, monkeypatch)
     monkeypatch.setattr(git_base, "GIT_TIMEOUT", 0.2)
     code, report, err = lint(main_repo, monkeypatch, capsys, "--base", "main")
     assert (code, report) == (2, None)

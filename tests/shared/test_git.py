@@ -59,13 +59,18 @@ def test_paths_are_not_quoted_and_bytes_that_are_not_utf8_are_kept_or_replaced(
     assert set(shown.splitlines()) == {"versions/caf\ufffd.py", "versions/\u00e9t\u00e9.py"}
 
 
-def test_git_that_never_ends_is_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # A git that waits forever (a lock, a hook): the run ends at the timeout with None.
+def never_answering_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Put first on PATH a `git` that waits forever (on a lock, a hook, a prompt)."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     fake = bin_dir / "git"
     fake.write_text("#!/bin/sh\nexec sleep 1000000\n")
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+
+
+def test_git_that_never_ends_is_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the run ends at the timeout with None
+    never_answering_git(tmp_path, monkeypatch)
     monkeypatch.setattr(git, "GIT_TIMEOUT", 0.2)
     assert git_output(["status"], tmp_path) is None
