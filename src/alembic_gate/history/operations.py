@@ -1857,8 +1857,8 @@ class _Reader:
         callee, func = _callee(node), node.func
         if callee == "f" and node.args:
             return self._string(node.args[0], depth + 1)
-        if callee in _WHITESPACE_ONLY and _reshaped(node) is not None:
-            return self._string(_reshaped(node), depth + 1)
+        if callee in _WHITESPACE_ONLY and (reshaped := _reshaped(node)) is not None:
+            return self._string(reshaped, depth + 1)
         if callee != "join" or not isinstance(func, ast.Attribute):  # not os.path's join()
             return None
         if len(node.args) != 1 or node.keywords:

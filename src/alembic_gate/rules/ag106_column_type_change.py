@@ -266,7 +266,8 @@ def _appended_in_place(
     if MYSQL in dialects and not _keeps_nullability(checked, call):
         return False
     if "postgresql" in dialects:
-        return _enum_name(old.text) is not None and _enum_name(old.text) == _enum_name(new.text)
+        name = _enum_name(old.text)
+        return name is not None and name == _enum_name(new.text)
     return True
 
 
