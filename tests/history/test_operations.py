@@ -1427,6 +1427,39 @@ def upgrade():
     ]
 
 
+def test_a_column_definition_restated_in_mysql_sql() -> None:
+    """MySQL's MODIFY [COLUMN] c <definition> (and CHANGE c c, the same name) restates the
+    whole definition: an alter_column whose `restated` says so, NOT NULL or not read into
+    `nullable` (a key's column, AUTO_INCREMENT or PRIMARY KEY, is left alone: MySQL keeps
+    it NOT NULL), its type not kept; CHANGE a b is still a rename."""
+    body = """
+def upgrade():
+    op.execute(\"\"\"
+        ALTER TABLE log_recipe
+        MODIFY recipe_id INT NOT NULL,
+        ADD CONSTRAINT fk FOREIGN KEY (recipe_id) REFERENCES recipe (id),
+        MODIFY COLUMN `status` ENUM('a', 'not null') DEFAULT NULL,
+        MODIFY id INT(11) NOT NULL AUTO_INCREMENT,
+        CHANGE flag flag TINYINT(1) DEFAULT 0 NOT NULL,
+        CHANGE old new INT NOT NULL
+    \"\"\")
+"""
+    ops = read_operations(HEAD + body)
+    read = [
+        (c.column, dict(c.options), c.type_text, c.new_column_name)
+        for c in ops.upgrade.calls
+        if c.name == "alter_column"
+    ]
+    assert read == [
+        ("recipe_id", {"restated": True, "nullable": False}, None, None),
+        ("status", {"restated": True, "nullable": True}, None, None),
+        ("id", {"restated": True}, None, None),
+        ("flag", {"restated": True, "nullable": False}, None, None),
+        ("old", {"new_column_name": "new"}, None, "new"),
+    ]
+    assert {c.table for c in ops.upgrade.calls if c.name == "alter_column"} == {"log_recipe"}
+
+
 @pytest.mark.parametrize(
     ("text", "blanked"),
     [

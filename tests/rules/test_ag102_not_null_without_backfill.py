@@ -462,3 +462,60 @@ def test_rows_deleted_on_a_condition_of_another_column(history: History) -> None
     add(history, "b2", "a1", f'{delete}\nop.alter_column("users", "name", nullable=False)')
     [finding] = history.run(check)
     assert finding.confidence == "high"
+
+
+MODIFY = 'op.execute("ALTER TABLE users MODIFY COLUMN name VARCHAR(50) NOT NULL")'
+
+
+def test_mysql_modify_not_null(history: History) -> None:
+    """MySQL's MODIFY restating a column NOT NULL is read as SET NOT NULL is, in its own
+    words: the ALTER fails on a NULL row (a DEFAULT in the definition fills none of
+    them); an UPDATE before it fills the column."""
+    users_history(history)
+    path = add(history, "b2", "a1", MODIFY)
+    [finding] = history.run(check)
+    assert (finding.line, finding.confidence) == (line_of(history, path, "MODIFY"), "high")
+    assert finding.message.startswith(
+        'MODIFY ... NOT NULL (SQL run by execute()) makes "users.name" NOT NULL, but nothing'
+    )
+    assert "the history creates it nullable" in finding.message
+    assert "before the MODIFY ... NOT NULL" in str(finding.fix)
+    add(
+        history,
+        "b2",
+        "a1",
+        "op.execute(\"UPDATE users SET name = '' WHERE name IS NULL\")\n" + MODIFY,
+    )
+    assert history.run(check) == []
+
+
+def test_mysql_modify_restates_what_the_history_does_not_know(history: History) -> None:
+    """A whole definition restated is most often NOT NULL as it was: where the history
+    does not say, low confidence; a key's column (AUTO_INCREMENT) is not judged."""
+    add(history, "a1", None, "pass")  # the table predates the migrations
+    add(history, "b2", "a1", MODIFY)
+    [finding] = history.run(check)
+    assert finding.confidence == "low"
+    add(
+        history, "b2", "a1", 'op.execute("ALTER TABLE users MODIFY id INT NOT NULL AUTO_INCREMENT")'
+    )
+    assert history.run(check) == []
+
+
+def test_what_a_mysql_modify_leaves_is_known_later(history: History) -> None:
+    """MODIFY ... NOT NULL makes the column NOT NULL for the revisions after it (a later
+    alter_column(nullable=False) restates it); a MODIFY without NOT NULL lets a column
+    created NOT NULL hold NULL again."""
+    users_history(history)
+    first = add(history, "b2", "a1", MODIFY)
+    last = add(history, "c3", "b2", ALTER)
+    assert [f.path for f in history.run(check)] == [first]
+    created_not_null = CREATE_USERS.replace(
+        "length=50), nullable=True", "length=50), nullable=False"
+    )
+    add(history, "a1", None, created_not_null)
+    add(history, "b2", "a1", "pass")
+    assert history.run(check) == []
+    add(history, "b2", "a1", MODIFY.replace(" NOT NULL", ""))
+    [finding] = history.run(check)
+    assert (finding.path, finding.confidence) == (last, "high")

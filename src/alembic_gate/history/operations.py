@@ -290,6 +290,13 @@ _TYPE_CHANGE_SQL = LazyPattern(
     r"(.+?)\s*(?:\bCOLLATE\b.*|\bUSING\b.*)?$",
     re.IGNORECASE | re.DOTALL,
 )
+# MySQL's `MODIFY [COLUMN] c <definition>`: the column's whole definition, restated.
+_MODIFY_SQL = LazyPattern(
+    r"MODIFY\s+(COLUMN\s+)?(" + _SQL_NAME + r")(.*)", re.IGNORECASE | re.DOTALL
+)
+# In a restated definition (upper case, parentheses left out): a key's column, which
+# MySQL keeps NOT NULL whatever the definition says.
+_KEY_COLUMN = LazyPattern(r"\bAUTO_INCREMENT\b|\bPRIMARY\s+KEY\b")
 # `ALTER [COLUMN] c SET NOT NULL` or `DROP NOT NULL`, an action of ALTER TABLE.
 _NULL_CHANGE_SQL = LazyPattern(
     r"ALTER\s+(?:COLUMN\s+)?(" + _SQL_NAME + r")\s+(SET|DROP)\s+NOT\s+NULL\s*$", re.IGNORECASE
@@ -2170,8 +2177,8 @@ def _sql_creates(statement: str) -> Iterator[Call]:
 def _sql_table_changes(statement: str) -> Iterator[Call]:
     """The actions of `ALTER TABLE t ...` read (not the others): DROP [COLUMN] c, ADD
     [COLUMN] c ..., ALTER [COLUMN] c SET|DROP NOT NULL, ALTER [COLUMN] c [SET DATA] TYPE
-    t, RENAME [TO|AS] u, RENAME [COLUMN] a TO b, and MySQL's CHANGE [COLUMN] a b ... where
-    it renames."""
+    t, RENAME [TO|AS] u, RENAME [COLUMN] a TO b, and MySQL's CHANGE [COLUMN] a b ... and
+    MODIFY [COLUMN] c ... (a definition restated: its NOT NULL)."""
     match = _ALTER_TABLE_SQL.get().match(statement)
     if match is None:
         return
@@ -2189,6 +2196,8 @@ def _sql_table_changes(statement: str) -> Iterator[Call]:
             yield from _sql_rename(table, action, statement)
         elif word == "CHANGE":
             yield from _sql_changed_name(table, action, statement)
+        elif word == "MODIFY":
+            yield from _sql_modified(table, action, statement)
 
 
 def _sql_dropped_column(table: str | None, action: str, statement: str) -> Iterator[Call]:
@@ -2264,15 +2273,41 @@ def _sql_column_renamed(
 
 
 def _sql_changed_name(table: str | None, action: str, statement: str) -> Iterator[Call]:
-    """MySQL's `CHANGE [COLUMN] a b <definition>`, read where it renames (b is not a); a
-    definition restated under the same name is not read."""
+    """MySQL's `CHANGE [COLUMN] a b <definition>`: a rename where b is not a, else the
+    definition restated (as `MODIFY`)."""
     changed = _CHANGE_SQL.get().match(action)
     if changed is None:
         return
     column, name = _sql_name(changed.group(2)), _sql_name(changed.group(3))
-    if column is None or name is None or column.lower() == name.lower():
+    if column is None or name is None:
+        return
+    if column.lower() == name.lower():
+        yield _sql_restated(table, column, action[changed.end() :], statement)
         return
     yield _sql_column_renamed(table, statement, column, name)
+
+
+def _sql_modified(table: str | None, action: str, statement: str) -> Iterator[Call]:
+    """MySQL's `MODIFY [COLUMN] c <definition>`."""
+    modified = _MODIFY_SQL.get().match(action)
+    if modified is None:
+        return
+    _, name, definition = modified.groups()
+    yield _sql_restated(table, _sql_name(name), definition, statement)
+
+
+def _sql_restated(table: str | None, column: str | None, definition: str, statement: str) -> Call:
+    """The alter_column a column's whole definition restated stands for (MySQL's `MODIFY
+    c ...`, `CHANGE c c ...`): NOT NULL makes it NOT NULL, a definition without lets it
+    hold NULL; neither is read for a key's column (AUTO_INCREMENT, PRIMARY KEY), which
+    MySQL keeps NOT NULL. `restated`: the NOT NULL is written whether it changes or not.
+    Its type is not kept: SQL's spelling is not SQLAlchemy's, and the whole definition is
+    written whether the type changes or not."""
+    words = _outside_parentheses(definition).upper()
+    options: dict[str, object] = {"restated": True}
+    if not _KEY_COLUMN.get().search(words):
+        options["nullable"] = _NOT_NULL.get().search(words) is None
+    return _ddl("alter_column", table, statement, column=column, options=options)
 
 
 def _sql_renamed_tables(statement: str) -> Iterator[Call]:

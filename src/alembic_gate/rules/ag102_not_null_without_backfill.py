@@ -1,5 +1,7 @@
-"""AG102: `alter_column(nullable=False)` (or `ALTER TABLE t ALTER [COLUMN] c SET NOT NULL`
-run as SQL by execute()) with no backfill before it.
+"""AG102: `alter_column(nullable=False)` (or `ALTER TABLE t ALTER [COLUMN] c SET NOT NULL`,
+or MySQL's `MODIFY [COLUMN] c <type> NOT NULL`, run as SQL by execute()) with no backfill
+before it. MODIFY restates the whole definition, NOT NULL too: where the history does not
+say whether the column was nullable, it is reported with low confidence.
 
 Not reported when the column cannot hold NULL: the table is new or emptied by this
 revision, the column was filled (an UPDATE or DELETE ... IS NULL of its table, an ORM
@@ -115,9 +117,10 @@ def _judge(checked: Checked, call: Call, filled: bool) -> tuple[str, Confidence]
     unknown = "no revision before creates it, so whether rows hold NULL is not known"
     if call.table is None or call.column is None:
         return unknown, "medium"
-    # NOT NULL restated next to a type change (MySQL's MODIFY needs it) is most often
-    # a column that already is NOT NULL.
-    return unknown, "low" if call.type_text is not None else "medium"
+    # NOT NULL restated next to a type change, or in a whole definition (MySQL's MODIFY
+    # needs it), is most often a column that already is NOT NULL.
+    restated = call.type_text is not None or call.options.get("restated") is True
+    return unknown, "low" if restated else "medium"
 
 
 def _made_here(made: Call, call: Call) -> tuple[str, Confidence] | None:
@@ -152,7 +155,7 @@ def _fills(target: Call, calls: Iterable[Call]) -> bool:
 
 
 def _message(call: Call, reason: str) -> str:
-    how = as_written(call, "SET NOT NULL", "alter_column")
+    how = as_written(call, _sql_words(call), "alter_column")
     return (
         f"{how} makes {described_column(call.table, call.column)} NOT NULL, but nothing "
         f"backfills it first (no UPDATE of the table in this revision or an earlier "
@@ -165,9 +168,15 @@ def _fix(call: Call) -> str:
     column = call.column or "<column>"
     return (
         f'op.execute("UPDATE {table} SET {column} = ... WHERE {column} IS NULL")'
-        f" before the {'SET NOT NULL' if call.sql is not None else 'alter_column'}, in this"
+        f" before the {_sql_words(call) if call.sql is not None else 'alter_column'}, in this"
         " revision or an earlier one"
     )
+
+
+def _sql_words(call: Call) -> str:
+    """What the SQL that makes the column NOT NULL is called: MySQL's MODIFY (or
+    CHANGE) restates the column's whole definition."""
+    return "MODIFY ... NOT NULL" if call.options.get("restated") is True else "SET NOT NULL"
 
 
 check = each_revision(check_revision)
