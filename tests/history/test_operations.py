@@ -1427,6 +1427,49 @@ def upgrade():
     ]
 
 
+def test_a_column_made_by_a_lambda_or_a_function_that_returns_it() -> None:
+    """add_column's column made by a lambda of no parameters (read with the loop's names
+    bound: Gnocchi's `temp_col()`) or by a module-level function that only returns an
+    sa.Column (its parameters bound to the literal arguments); a name that is a sum of
+    strings is the column's name, not its type. A function that does more, or a lambda
+    with parameters, gives no column."""
+    body = '''
+def type_col(name, table, nullable=True):
+    """A column of the type."""
+    return sa.Column(name, sa.String(255), sa.ForeignKey("types.name"), nullable=nullable)
+
+
+def busy_col(name):
+    print(name)
+    return sa.Column(name, sa.Integer())
+
+
+def upgrade():
+    for table, column in (("resource", "started_at"), ("history", "ended_at")):
+        temp_col = lambda: sa.Column(column + "_ts", sa.DateTime(), nullable=True)
+        op.add_column(table, temp_col())
+    op.add_column("resource", type_col("type", "resource", nullable=False))
+    op.add_column("resource", busy_col("count"))
+    with_param = lambda name: sa.Column(name, sa.Integer())
+    op.add_column("resource", with_param("other"))
+'''
+    ops = read_operations(HEAD + body)
+    added = [(c.table, c.column, c.new_column) for c in ops.upgrade.calls]
+    assert [(table, column) for table, column, _ in added] == [
+        ("resource", "started_at_ts"),
+        ("history", "ended_at_ts"),
+        ("resource", "type"),
+        ("resource", None),
+        ("resource", None),
+    ]
+    made = [column for _, _, column in added[:3]]
+    assert [(c.name, c.nullable, c.type_) for c in made if c is not None] == [
+        ("started_at_ts", True, "sa.DateTime()"),
+        ("ended_at_ts", True, "sa.DateTime()"),
+        ("type", False, "sa.String(255)"),
+    ]
+
+
 def test_a_column_definition_restated_in_mysql_sql() -> None:
     """MySQL's MODIFY [COLUMN] c <definition> (and CHANGE c c, the same name) restates the
     whole definition: an alter_column whose `restated` says so, NOT NULL or not read into

@@ -195,7 +195,8 @@ def test_a_table_renamed_and_renamed_back(history: History) -> None:
 
 def test_a_column_moved_aside_while_a_new_one_takes_its_name(history: History) -> None:
     """open-webui's `chat` text renamed to `old_chat` and a JSON `chat` added and filled
-    from it (Letta does the same to a key in SQL): the name and its values stay. With
+    from it (Letta does the same to a key in SQL; Gnocchi makes the new column with a
+    function): the name and its values stay. With
     the new column left empty (MLRun's `params`), or nothing added under the old name,
     the rename is reported."""
     users_history(history)
@@ -206,6 +207,10 @@ def test_a_column_moved_aside_while_a_new_one_takes_its_name(history: History) -
     assert history.run(check) == []
     sql_aside = 'op.execute("ALTER TABLE users RENAME COLUMN name TO old_name")'
     add(history, "b2", "a1", f"{sql_aside}\n{added}\n{filled}")
+    assert history.run(check) == []
+    # the new column made by a lambda (Gnocchi's resource type, made by a function)
+    made = 'new_column = lambda: sa.Column("name", sa.JSON(), nullable=True)'
+    add(history, "b2", "a1", f'{aside}\n{made}\nop.add_column("users", new_column())\n{filled}')
     assert history.run(check) == []
     add(history, "b2", "a1", f"{aside}\n{added}")
     [finding] = history.run(check)

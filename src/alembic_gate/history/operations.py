@@ -189,8 +189,9 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # stand for.
 _DOTTED = (ast.Name, ast.Attribute)
 _COLLECTIONS = (tuple, list, dict, frozenset, set)
-# What sa.Column's first argument is when it gives the name (the type comes next).
-_NAME_ARGS = (ast.Constant, ast.Name, ast.JoinedStr)
+# What sa.Column's first argument is when it gives the name (the type comes next): a
+# string, a name bound to one, an f-string or a sum of strings (`name + "_ts"`).
+_NAME_ARGS = (ast.Constant, ast.Name, ast.JoinedStr, ast.BinOp)
 # Core statement builders: SQL that reads or changes rows, never tables (with an
 # insert's from_select and upsert clauses, PostgreSQL's and SQLite's, and MySQL's).
 _DML = frozenset(
@@ -1286,34 +1287,34 @@ class _Reader:
             self._record(self._operation(node, imported, None, scope))
         return True
 
+    def _parameters(
+        self, node: ast.Call, helper: ast.FunctionDef | ast.AsyncFunctionDef
+    ) -> dict[str, _Binding]:
+        """A function's parameters bound to the literal arguments of a call of it (and to
+        their defaults)."""
+        bindings: dict[str, _Binding] = {}
+        params = [*helper.args.posonlyargs, *helper.args.args]
+        defaults = helper.args.defaults
+        for param, default in zip(params[len(params) - len(defaults) :], defaults, strict=True):
+            bindings[param.arg] = _known(self._value(default))
+        for param, arg in _given(node, helper):
+            bindings[param.arg] = _known(self._value(arg))
+        return bindings
+
     def _helper(
         self, node: ast.Call, helper: ast.FunctionDef | ast.AsyncFunctionDef, scope: _Scope
     ) -> None:
         """Follow a module-level helper, its parameters bound to the literal arguments
         (and to the caller's batch aliases)."""
-        bindings: dict[str, _Binding] = {}
+        bindings = self._parameters(node, helper)
         batch = dict(scope.batch)
-        params = [*helper.args.posonlyargs, *helper.args.args]
-        defaults = helper.args.defaults
-        for param, default in zip(params[len(params) - len(defaults) :], defaults, strict=True):
-            bindings[param.arg] = _known(self._value(default))
-        args = [a for a in node.args if not isinstance(a, ast.Starred)]
-        given = list(zip(params, args, strict=False))
-        given += [
-            (p, kw.value)
-            for kw in node.keywords
-            for p in [*params, *helper.args.kwonlyargs]
-            if kw.arg == p.arg
-        ]
         texts: dict[str, str] = {}
-        for param, arg in given:
+        for param, arg in _given(node, helper):
             if isinstance(arg, ast.Name) and arg.id in scope.batch:
                 batch[param.arg] = scope.batch[arg.id]
             if param.arg != _OP.id and self._is_op(arg):
                 bindings[param.arg] = _OP  # `def _add(o): o.add_column(...)`, `_add(op)`
-                continue
-            bindings[param.arg] = _known(self._value(arg))
-            if bindings[param.arg] is _UNBOUND:
+            elif bindings[param.arg] is _UNBOUND:
                 texts[param.arg] = self._written(arg) or ""
         if self.budget <= 0:
             bindings, texts = {}, {}
@@ -1522,9 +1523,38 @@ class _Reader:
         of its table's PrimaryKeyConstraint)."""
         if type(node) is ast.Name:
             node = self._resolve(node)  # `column = sa.Column(...)`, then add_column(t, column)
-        if not isinstance(node, ast.Call) or _callee(node) != "Column":
+        if not isinstance(node, ast.Call):
             return None
+        if _callee(node) != "Column":
+            return self._made_column(node, primary)
         return self._column_call(node, primary, alone=True)
+
+    def _made_column(self, node: ast.Call, primary: Set[str]) -> Column | None:
+        """The `sa.Column(...)` a call gives where it calls a lambda of no parameters
+        (Gnocchi makes each column of a loop with one, `temp_col = lambda:
+        sa.Column(name + "_ts", ...)`, then `op.add_column(table, temp_col())`: read with
+        the names bound where it is called) or a module-level function that only returns
+        one (`def type_col(name): return sa.Column(name, ...)`: read with its parameters
+        bound to the literal arguments, as a helper is); else None."""
+        func = node.func
+        if type(func) is not ast.Name:
+            return None
+        target = self._resolve(func)
+        if type(target) is ast.Lambda and not node.args and not node.keywords:
+            if _has_parameters(target.args) or not isinstance(target.body, ast.Call):
+                return None
+            if _callee(target.body) != "Column":
+                return None
+            return self._column_call(target.body, primary, alone=True)
+        helper = self._defined(func.id)
+        returned = None if helper is None else _only_return(helper)
+        if returned is None or _callee(returned) != "Column" or helper is None:
+            return None
+        self.frames.append(self._parameters(node, helper))
+        try:
+            return self._column_call(returned, primary, alone=True)
+        finally:
+            self.frames.pop()
 
     def _column_call(self, node: ast.Call, primary: Set[str], alone: bool = False) -> Column:
         """The Column an `sa.Column(...)` call gives (read once per column of every
@@ -1569,7 +1599,11 @@ class _Reader:
                 extra = isinstance(arg, ast.Starred)
             if type_node is None and not extra:
                 type_node = arg
-        null = None if nullable is None else _literal(nullable)
+        # a name (a helper's parameter, a constant) through its binding; else as written
+        if nullable is None:
+            null: object = None
+        else:
+            null = self._value(nullable) if type(nullable) is ast.Name else _literal(nullable)
         key_given = False if primary_key is None else _literal(primary_key)
         if type(type_node) is ast.Name:
             type_node = self._resolve(type_node)
@@ -2320,6 +2354,49 @@ def _sql_renamed_tables(statement: str) -> Iterator[Call]:
         if names is not None:
             old, new = _sql_name(names.group(1)), _sql_name(names.group(2))
             yield _ddl("rename_table", old, statement, new_table=new)
+
+
+def _given(
+    node: ast.Call, function: ast.FunctionDef | ast.AsyncFunctionDef
+) -> list[tuple[ast.arg, ast.expr]]:
+    """Each parameter a call gives an argument for, with the argument (by position,
+    then by keyword; a starred argument gives none)."""
+    params = [*function.args.posonlyargs, *function.args.args]
+    args = [a for a in node.args if not isinstance(a, ast.Starred)]
+    given = list(zip(params, args, strict=False))
+    given += [
+        (p, kw.value)
+        for kw in node.keywords
+        for p in [*params, *function.args.kwonlyargs]
+        if kw.arg == p.arg
+    ]
+    return given
+
+
+def _has_parameters(params: ast.arguments) -> bool:
+    return bool(
+        params.posonlyargs or params.args or params.vararg or params.kwonlyargs or params.kwarg
+    )
+
+
+def _only_return(function: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.Call | None:
+    """The call a function returns where returning it is all it does (after its
+    docstring, if any); else None."""
+    body = function.body
+    if len(body) == 2 and _is_docstring(body[0]):
+        body = body[1:]
+    if len(body) != 1 or type(body[0]) is not ast.Return:
+        return None
+    value = body[0].value
+    return value if isinstance(value, ast.Call) else None
+
+
+def _is_docstring(stmt: ast.stmt) -> bool:
+    return (
+        type(stmt) is ast.Expr
+        and type(stmt.value) is ast.Constant
+        and isinstance(stmt.value.value, str)
+    )
 
 
 def _outside_parentheses(text: str) -> str:
