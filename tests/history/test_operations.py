@@ -1470,6 +1470,27 @@ def upgrade():
     ]
 
 
+def test_rows_put_back_into_an_emptied_table_name_their_columns() -> None:
+    """After `DELETE FROM t` (or TRUNCATE), each column an `INSERT INTO t (a, b, ...)`
+    names is an "insert" with that column (the rows put back are all the table holds:
+    fides' experiences); an INSERT into a table not emptied before gives none."""
+    body = """
+def upgrade():
+    op.execute("INSERT INTO users (id, name) VALUES (1, 'x')")
+    conn = op.get_bind()
+    conn.execute(sa.text("DELETE FROM users"))
+    conn.execute(sa.text("INSERT INTO public.users (id, \\"name\\") VALUES (:id, :name)"))
+    op.execute("INSERT INTO other (id, name) SELECT id, 'n' FROM users")
+"""
+    ops = read_operations(HEAD + body)
+    read = [(c.name, c.table, c.column) for c in ops.upgrade.calls if c.name != "execute"]
+    assert read == [
+        ("empty", "users", None),
+        ("insert", "users", "id"),
+        ("insert", "users", "name"),
+    ]
+
+
 def test_a_column_definition_restated_in_mysql_sql() -> None:
     """MySQL's MODIFY [COLUMN] c <definition> (and CHANGE c c, the same name) restates the
     whole definition: an alter_column whose `restated` says so, NOT NULL or not read into

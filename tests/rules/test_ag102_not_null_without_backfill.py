@@ -519,3 +519,27 @@ def test_what_a_mysql_modify_leaves_is_known_later(history: History) -> None:
     add(history, "b2", "a1", MODIFY.replace(" NOT NULL", ""))
     [finding] = history.run(check)
     assert (finding.path, finding.confidence) == (last, "high")
+
+
+EMPTIED_AND_REFILLED = """
+op.execute("DELETE FROM users")
+op.execute("INSERT INTO users (id, name) SELECT id, title FROM old_users")
+"""
+
+
+def test_rows_put_back_after_the_table_was_emptied(history: History) -> None:
+    """A table emptied and given its rows back by INSERTs that name the column (fides'
+    experiences, deleted and put back with their config, made NOT NULL in the next
+    revision): the column is filled, in the revision that does it and after it. Rows
+    put back without naming it, or into a table not emptied, fill nothing."""
+    users_history(history)
+    add(history, "b2", "a1", EMPTIED_AND_REFILLED + ALTER)
+    assert history.run(check) == []
+    add(history, "b2", "a1", EMPTIED_AND_REFILLED)
+    add(history, "c3", "b2", ALTER)
+    assert history.run(check) == []
+    add(history, "b2", "a1", EMPTIED_AND_REFILLED.replace("id, name", "id"))
+    add(history, "c3", "b2", ALTER)
+    assert len(history.run(check)) == 1
+    add(history, "b2", "a1", EMPTIED_AND_REFILLED.replace("DELETE", "SELECT * "))
+    assert len(history.run(check)) == 1

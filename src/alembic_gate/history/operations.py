@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import _ast as ast  # the node classes, without `ast` itself: shared/syntax.py
 import functools
+import itertools
 import marshal
 import re
 import sys
@@ -290,6 +291,10 @@ _TYPE_CHANGE_SQL = LazyPattern(
     r"ALTER\s+(?:COLUMN\s+)?(" + _SQL_NAME + r")\s+(?:SET\s+DATA\s+)?TYPE\s+"
     r"(.+?)\s*(?:\bCOLLATE\b.*|\bUSING\b.*)?$",
     re.IGNORECASE | re.DOTALL,
+)
+# `INSERT INTO t (a, b, ...)`: the table and the columns named.
+_INSERT_COLUMNS_SQL = LazyPattern(
+    r"\bINSERT\s+INTO\s+" + _QUALIFIED + r"\s*\(([^()]*)\)", re.IGNORECASE
 )
 # MySQL's `MODIFY [COLUMN] c <definition>`: the column's whole definition, restated.
 _MODIFY_SQL = LazyPattern(
@@ -853,6 +858,8 @@ class _Reader:
         self.module = module
         self.calls: list[Call] = []
         self.steps: list[Call] = []
+        # The tables the function being read has emptied so far (lowercased).
+        self.emptied: set[str] = set()
         self.visited: set[tuple[object, ...]] = set()
         self.active: list[str] = []
         self.budget = _MAX_HELPER_VISITS
@@ -946,6 +953,7 @@ class _Reader:
         """upgrade() (or the function `name`): its calls and steps, and its shape."""
         self.calls = []
         self.steps = []
+        self.emptied = set()
         self.visited = set()
         self.budget = _MAX_HELPER_VISITS
         for root in sorted(self._roots(name, multidb), key=lambda f: f.name != name):
@@ -1687,10 +1695,13 @@ class _Reader:
         seen: set[tuple[str, str | None, str | None]] = set()
         branch = None if scope.dialects is None else tuple(sorted(scope.dialects))
         texts: list[str] = []  # the statement's SQL texts, as `_row_changes` finds them
-        for kind, table, column in self._row_changes(statement, texts):
+        changes = self._row_changes(statement, texts)
+        for kind, table, column in itertools.chain(changes, self._refills(texts)):
             if (kind, table, column) in seen:
                 continue
             seen.add((kind, table, column))
+            if kind == "empty" and table is not None:
+                self.emptied.add(table.lower())
             yield Call(
                 kind,
                 node.lineno,
@@ -1753,6 +1764,19 @@ class _Reader:
                 table = self._update_target(sub)
                 for column in _null_tested(statement):
                     yield "backfill", table, column
+
+    def _refills(self, texts: list[str]) -> Iterator[tuple[str, str | None, str | None]]:
+        """("insert", table, column) for each column an `INSERT INTO t (a, b, ...)` of
+        `texts` names, where `t` is a table this function emptied before (fides deletes
+        every experience and puts them back, each with its config: the rows it puts
+        back are all the table holds); read once the other changes are (`texts` filled)."""
+        if not self.emptied:
+            return
+        for text in texts:
+            for table, columns in _sql_insert_columns(text):
+                if table.lower() in self.emptied:
+                    for column in columns:
+                        yield "insert", table, column
 
     def _sql(self, node: ast.AST, depth: int = 0) -> str | None:
         """The SQL an expression gives, parts known at run time as "{}" (`depth`: the
@@ -2100,6 +2124,20 @@ def _sql_row_changes(text: str) -> Iterator[tuple[str, str | None, str | None]]:
         yield from _truncates(text)
 
 
+def _sql_insert_columns(text: str) -> Iterator[tuple[str, list[str]]]:
+    """(table, its columns) of each `INSERT INTO t (a, b, ...)` of `text` (quoted text
+    and comments aside)."""
+    if "INSERT" not in text.upper():
+        return
+    if "'" in text or "$" in text or "/*" in text or "--" in text:
+        text = _blanked(text)
+    for match in _INSERT_COLUMNS_SQL.get().finditer(text):
+        table = _sql_name(match.group(1))
+        columns = [_sql_name(name.strip()) for name in match.group(2).split(",")]
+        if table is not None and columns and None not in columns:
+            yield table, [column for column in columns if column]
+
+
 def _sql_schema_changes(text: str) -> Iterator[Call]:
     """The tables SQL creates, drops or renames, the columns it adds, drops, renames or
     makes NOT NULL (or not) and the indexes it creates, each as the op.* call it stands
@@ -2382,21 +2420,11 @@ def _has_parameters(params: ast.arguments) -> bool:
 def _only_return(function: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.Call | None:
     """The call a function returns where returning it is all it does (after its
     docstring, if any); else None."""
-    body = function.body
-    if len(body) == 2 and _is_docstring(body[0]):
-        body = body[1:]
+    body = _without_docstring(function.body)
     if len(body) != 1 or type(body[0]) is not ast.Return:
         return None
     value = body[0].value
     return value if isinstance(value, ast.Call) else None
-
-
-def _is_docstring(stmt: ast.stmt) -> bool:
-    return (
-        type(stmt) is ast.Expr
-        and type(stmt.value) is ast.Constant
-        and isinstance(stmt.value.value, str)
-    )
 
 
 def _outside_parentheses(text: str) -> str:

@@ -5,7 +5,8 @@ say whether the column was nullable, it is reported with low confidence.
 
 Not reported when the column cannot hold NULL: the table is new or emptied by this
 revision, the column was filled (an UPDATE or DELETE ... IS NULL of its table, an ORM
-loop assigning it, a server_default) earlier in this revision or in a revision this
+loop assigning it, a server_default, rows put back by INSERTs that name it after the
+table was emptied) earlier in this revision or in a revision this
 one builds on, or it already is NOT NULL (created NOT NULL or as the primary key,
 added with nullable=False, or `existing_nullable=False`): the call only restates it.
 A revision that deletes rows of the table chosen elsewhere, by a bound parameter or a
@@ -141,10 +142,15 @@ def _made_here(made: Call, call: Call) -> tuple[str, Confidence] | None:
 
 def _fills(target: Call, calls: Iterable[Call]) -> bool:
     """An UPDATE (or DELETE ... IS NULL, ORM assignment) of the table, or of a table
-    that cannot be read, filling the column or any column."""
+    that cannot be read, filling the column or any column; or the rows put back into the
+    table after it was emptied, naming the column (`insert` with a column)."""
     table = (target.table or "").lower()
     name = (target.column or "").lower()
     for call in calls:
+        if call.name == "insert" and (call.table or "").lower() == table:
+            if name and (call.column or "").lower() == name:
+                return True
+            continue
         if call.name != "backfill":
             continue
         other = (call.table or "").lower()

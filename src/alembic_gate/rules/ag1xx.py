@@ -652,7 +652,10 @@ def _scope_events(calls: list[Call]) -> Iterator[tuple[Hashable, object]]:
 
 # The calls that can record facts about a column (create_index, execute ... cannot).
 _COLUMN_CALLS = frozenset(
-    {"backfill", "create_table", "alter_column", "add_column", "drop_column", "create_primary_key"}
+    {
+        *("backfill", "insert", "create_table", "alter_column", "add_column", "drop_column"),
+        "create_primary_key",
+    }
 )
 
 
@@ -690,7 +693,9 @@ def _column_events(calls: list[Call], keys: _ColumnKeys) -> Iterator[tuple[Hasha
         first = first_of(table, column)
         if first is None:
             continue
-        if kind == "add_column" and call.new_column is not None:
+        if kind == "insert":  # put back, naming it, into the table the revision emptied
+            yield keys.number(_FILL, table, column), "filled"
+        elif kind == "add_column" and call.new_column is not None:
             new = call.new_column
             yield from _column_facts(first, new.nullable, False, new.type_)
             if new.server_default:  # existing rows get the default, new ones too
