@@ -228,3 +228,28 @@ def test_keys_the_server_does_not_number(history: History, column: str) -> None:
     add(history, "b2", "a1", f'op.add_column("users", {column})')
     [finding] = history.run(check)
     assert finding.code == "AG101"
+
+
+@pytest.mark.parametrize(
+    ("type_", "zero_date"),
+    [
+        ("sa.String(length=255)", False),
+        ("sa.DateTime()", True),
+        ("sa.TIMESTAMP(timezone=True)", True),
+        ("mysql.DATETIME(fsp=6)", True),
+        ("sa.Date", True),
+        ("sa.Enum('date', 'time')", False),
+    ],
+)
+def test_what_mysql_does_instead_depends_on_the_type(
+    history: History, type_: str, zero_date: bool
+) -> None:
+    """MySQL fills the new column with its type's zero, but in its default mode refuses
+    the zero date of a date or time column (MySQL 9: "Incorrect datetime value"), where
+    MariaDB fills it in: the message says which."""
+    users_history(history)
+    add(history, "b2", "a1", ADD_EMAIL.replace("sa.String(length=255)", type_))
+    [finding] = history.run(check)
+    assert ("whose default mode refuses a zero date" in finding.message) is zero_date
+    assert ("MySQL fills in zeros instead" in finding.message) is not zero_date
+    assert "the previous release's INSERTs fail" in finding.message

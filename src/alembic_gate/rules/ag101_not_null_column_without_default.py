@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from alembic_gate.findings import Finding
@@ -15,6 +16,7 @@ from alembic_gate.rules.ag1xx import (
     each_revision,
     name_confidence,
 )
+from alembic_gate.shared.patterns import LazyPattern
 
 RULE = rule("AG101")
 
@@ -40,20 +42,37 @@ def _message(call: Call, filled: bool) -> str:
     how = as_written(call, "ADD COLUMN", "add_column")
     default = "DEFAULT" if call.sql is not None else "server_default"
     message = f"{how} adds NOT NULL column {described_column(call.table, call.column)} with no "
+    mysql = _ZERO_DATE if _is_date(call.new_column.type_) else _ZEROS
     if filled:  # (a table it created and filled: not the previous release's)
         message += (
             f"{default} to a table this revision puts rows into before it: the ALTER fails "
-            "on those rows (MySQL fills in zeros instead)"
+            f"on those rows ({mysql})"
         )
     else:
         message += (
             f"{default} to a table that already exists: the ALTER fails as soon as the "
-            "table holds a row (MySQL fills in zeros instead, and the previous release's "
-            "INSERTs fail)"
+            f"table holds a row ({mysql}, and the previous release's INSERTs fail)"
         )
     if call.new_column.client_default:
         message += " (`default=` is applied by SQLAlchemy on INSERT, never to existing rows)"
     return message
+
+
+# What MySQL does instead: it fills the new column of every row with its type's zero,
+# but for a date or time type its default mode (NO_ZERO_DATE, strict) refuses the zero
+# date (measured on MySQL 9: "Incorrect datetime value"), where MariaDB fills it in.
+_ZEROS = "MySQL fills in zeros instead"
+_ZERO_DATE = "on MySQL too, whose default mode refuses a zero date; MariaDB fills in zeros"
+_DATE_TYPE = LazyPattern(r"date|time", re.IGNORECASE)
+
+
+def _is_date(type_: str | None) -> bool:
+    """Whether a column's type as written (`sa.DateTime()`, `sa.TIMESTAMP(timezone=True)`,
+    `mysql.DATETIME(fsp=6)`) is a date or time type: its name, before any arguments."""
+    if type_ is None:
+        return False
+    name = type_.split("(", 1)[0].rsplit(".", 1)[-1]
+    return _DATE_TYPE.get().search(name) is not None
 
 
 def _fix(call: Call) -> str:
