@@ -1555,8 +1555,10 @@ class _Reader:
                 return None
             return self._column_call(target.body, primary, alone=True)
         helper = self._defined(func.id)
-        returned = None if helper is None else _only_return(helper)
-        if returned is None or _callee(returned) != "Column" or helper is None:
+        if helper is None:
+            return None
+        returned = _only_return(helper)
+        if returned is None or _callee(returned) != "Column":
             return None
         self.frames.append(self._parameters(node, helper))
         try:

@@ -59,16 +59,17 @@ def _message(call: Call, filled: bool) -> str:
 
 
 # What MySQL does instead: it fills the new column of every row with its type's zero,
-# but for a date or time type its default mode (NO_ZERO_DATE, strict) refuses the zero
-# date (measured on MySQL 9: "Incorrect datetime value"), where MariaDB fills it in.
+# but for a DATE or DATETIME its default mode (NO_ZERO_DATE, strict) refuses the zero
+# date (measured on MySQL 9: "Incorrect date value", "Incorrect datetime value"; TIME and
+# TIMESTAMP columns were added), where MariaDB fills it in.
 _ZEROS = "MySQL fills in zeros instead"
 _ZERO_DATE = "on MySQL too, whose default mode refuses a zero date; MariaDB fills in zeros"
-_DATE_TYPE = LazyPattern(r"date|time", re.IGNORECASE)
+_DATE_TYPE = LazyPattern(r"date", re.IGNORECASE)
 
 
 def _is_date(type_: str | None) -> bool:
-    """Whether a column's type as written (`sa.DateTime()`, `sa.TIMESTAMP(timezone=True)`,
-    `mysql.DATETIME(fsp=6)`) is a date or time type: its name, before any arguments."""
+    """Whether a column's type as written (`sa.DateTime()`, `sa.Date`,
+    `mysql.DATETIME(fsp=6)`) is a DATE or DATETIME: its name, before any arguments."""
     if type_ is None:
         return False
     name = type_.split("(", 1)[0].rsplit(".", 1)[-1]
