@@ -1296,16 +1296,18 @@ class _Reader:
         return True
 
     def _parameters(
-        self, node: ast.Call, helper: ast.FunctionDef | ast.AsyncFunctionDef
+        self,
+        helper: ast.FunctionDef | ast.AsyncFunctionDef,
+        given: list[tuple[ast.arg, ast.expr]],
     ) -> dict[str, _Binding]:
-        """A function's parameters bound to the literal arguments of a call of it (and to
-        their defaults)."""
+        """A function's parameters bound to the literal arguments a call `given` them
+        (`_given`), and to their defaults."""
         bindings: dict[str, _Binding] = {}
         params = [*helper.args.posonlyargs, *helper.args.args]
         defaults = helper.args.defaults
         for param, default in zip(params[len(params) - len(defaults) :], defaults, strict=True):
             bindings[param.arg] = _known(self._value(default))
-        for param, arg in _given(node, helper):
+        for param, arg in given:
             bindings[param.arg] = _known(self._value(arg))
         return bindings
 
@@ -1314,10 +1316,11 @@ class _Reader:
     ) -> None:
         """Follow a module-level helper, its parameters bound to the literal arguments
         (and to the caller's batch aliases)."""
-        bindings = self._parameters(node, helper)
+        given = _given(node, helper)
+        bindings = self._parameters(helper, given)
         batch = dict(scope.batch)
         texts: dict[str, str] = {}
-        for param, arg in _given(node, helper):
+        for param, arg in given:
             if isinstance(arg, ast.Name) and arg.id in scope.batch:
                 batch[param.arg] = scope.batch[arg.id]
             if param.arg != _OP.id and self._is_op(arg):
@@ -1560,7 +1563,7 @@ class _Reader:
         returned = _only_return(helper)
         if returned is None or _callee(returned) != "Column":
             return None
-        self.frames.append(self._parameters(node, helper))
+        self.frames.append(self._parameters(helper, _given(node, helper)))
         try:
             return self._column_call(returned, primary, alone=True)
         finally:

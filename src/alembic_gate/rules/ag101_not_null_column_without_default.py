@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from alembic_gate.findings import Finding
@@ -16,7 +15,6 @@ from alembic_gate.rules.ag1xx import (
     each_revision,
     name_confidence,
 )
-from alembic_gate.shared.patterns import LazyPattern
 
 RULE = rule("AG101")
 
@@ -64,7 +62,6 @@ def _message(call: Call, filled: bool) -> str:
 # TIMESTAMP columns were added), where MariaDB fills it in.
 _ZEROS = "MySQL fills in zeros instead"
 _ZERO_DATE = "on MySQL too, whose default mode refuses a zero date; MariaDB fills in zeros"
-_DATE_TYPE = LazyPattern(r"date", re.IGNORECASE)
 
 
 def _is_date(type_: str | None) -> bool:
@@ -73,7 +70,7 @@ def _is_date(type_: str | None) -> bool:
     if type_ is None:
         return False
     name = type_.split("(", 1)[0].rsplit(".", 1)[-1]
-    return _DATE_TYPE.get().search(name) is not None
+    return "date" in name.lower()
 
 
 def _fix(call: Call) -> str:

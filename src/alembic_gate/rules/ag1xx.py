@@ -653,7 +653,12 @@ def _scope_events(calls: list[Call]) -> Iterator[tuple[Hashable, object]]:
 # The calls that can record facts about a column (create_index, execute ... cannot).
 _COLUMN_CALLS = frozenset(
     {
-        *("backfill", "insert", "create_table", "alter_column", "add_column", "drop_column"),
+        "backfill",
+        "insert",
+        "create_table",
+        "alter_column",
+        "add_column",
+        "drop_column",
         "create_primary_key",
     }
 )
