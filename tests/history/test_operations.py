@@ -1524,6 +1524,47 @@ def upgrade():
     assert {c.table for c in ops.upgrade.calls if c.name == "alter_column"} == {"log_recipe"}
 
 
+def test_ddl_in_an_anonymous_code_block_is_read() -> None:
+    """PostgreSQL runs a `DO $$ ... $$` block's body: its DDL statements are read past
+    the words that open and close PL/pgSQL blocks, in order with the statements around
+    it, conditional under an IF or a loop; a function's body, a string and a statement
+    built at run time (EXECUTE) are not read."""
+    body = """
+def upgrade():
+    op.execute(\"\"\"
+        DO $$
+        BEGIN
+            IF EXISTS (SELECT 1 FROM information_schema.columns
+                       WHERE table_name = 'spaces' AND column_name = 'fast_id') THEN
+                ALTER TABLE spaces RENAME COLUMN fast_id TO agent_id;
+            END IF;
+            ALTER TABLE spaces DROP COLUMN old;
+            FOR r IN SELECT name FROM names LOOP
+                EXECUTE format('DROP TABLE %I', r.name);
+                CREATE INDEX ix_a ON spaces (a);
+            END LOOP;
+        END$$;
+        CREATE INDEX ix_b ON other (b);
+        DO LANGUAGE plpgsql $body$ BEGIN CREATE TABLE made (id int); END $body$;
+        CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN DROP TABLE never; END $$ LANGUAGE plpgsql;
+        SELECT 'DO $$ BEGIN DROP TABLE quoted; END $$';
+    \"\"\")
+"""
+    ops = read_operations(HEAD + body)
+    read = [
+        (c.name, c.table, c.column, c.conditional)
+        for c in ops.upgrade.calls
+        if c.name not in ("execute", "backfill")
+    ]
+    assert read == [
+        ("alter_column", "spaces", "fast_id", True),
+        ("drop_column", "spaces", "old", False),
+        ("create_index", "spaces", None, True),
+        ("create_index", "other", None, False),
+        ("create_table", "made", None, False),
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "blanked"),
     [

@@ -139,6 +139,36 @@ def test_renames_written_as_sql(history: History) -> None:
     ]
 
 
+def test_a_rename_in_an_anonymous_code_block(history: History) -> None:
+    """A RENAME COLUMN that PostgreSQL runs in a `DO $$ ... $$` block, under an IF that
+    asks whether the old column is there, is a rename (SurfSense's guarded renames, the
+    eleventh set): on a database that ran the previous release the IF holds."""
+    users_history(history)
+    path = add(
+        history,
+        "b2",
+        "a1",
+        """
+        op.execute(\"\"\"
+            DO $$
+            BEGIN
+                IF EXISTS (SELECT 1 FROM information_schema.columns
+                           WHERE table_name = 'users' AND column_name = 'name') THEN
+                    ALTER TABLE users RENAME COLUMN name TO full_name;
+                END IF;
+            END$$;
+        \"\"\")
+        """,
+    )
+    findings = history.run(check)
+    assert [(f.line, f.message.split(":")[0]) for f in findings] == [
+        (
+            line_of(history, path, "op.execute"),
+            'RENAME COLUMN (SQL run by execute()) renames column "users.name" to "full_name"',
+        ),
+    ]
+
+
 def test_mysql_change_that_renames_a_column(history: History) -> None:
     """MySQL's `CHANGE [COLUMN] a b <definition>` renames when b is not a (sync-engine);
     the same name restated with a new definition is no rename."""

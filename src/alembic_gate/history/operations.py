@@ -1725,7 +1725,7 @@ class _Reader:
                 change,
                 line=node.lineno,
                 autocommit=scope.autocommit,
-                conditional=scope.conditional,
+                conditional=scope.conditional or change.conditional,
                 dialects=_sql_dialects(branch, str(change.sql)),
             )
 
@@ -2148,25 +2148,70 @@ def _sql_schema_changes(text: str) -> Iterator[Call]:
     makes NOT NULL (or not) and the indexes it creates, each as the op.* call it stands
     for (its line and scope given by the caller, `sql` its statement), read from the
     start of each statement (quoted text, dollar-quoted bodies and comments aside: DDL
-    inside a function body or a string is not read)."""
+    inside a function body or a string is not read), and in the body of each anonymous
+    code block (`DO $$ ... $$`), which PostgreSQL runs."""
     lowered = text.lower() if text.isascii() else None
     if not any(_may_hold(lowered, word) for word in _DDL_WORDS):
         return
-    if "'" in text or "$" in text or "/*" in text or "--" in text:
+    if "$" in text:  # perhaps an anonymous code block (`DO $$ ... $$`): read its body
+        for written, blanked in sql_statements(text):
+            if _DO_BLOCK.get().match(blanked):
+                yield from _plpgsql_changes(_do_body(written))
+            else:
+                yield from _statement_changes(blanked.strip())
+        return
+    if "'" in text or "/*" in text or "--" in text:
         text = _blanked(text)
     for statement in text.split(";"):
-        statement = statement.strip()
-        head = statement[:6].upper()
-        if head.startswith("DROP"):
-            yield from _sql_drops(statement)
-        elif head == "CREATE":
-            yield from _sql_creates(statement)
-        elif head.startswith("ALTER"):
-            yield from _sql_table_changes(statement)
-        elif head.startswith("RENAME"):
-            yield from _sql_renamed_tables(statement)
-        elif " ".join(statement.upper().split()) in _COMMITS:
-            yield _ddl("commit", None, statement)
+        yield from _statement_changes(statement.strip())
+
+
+def _statement_changes(statement: str) -> Iterator[Call]:
+    """The calls one statement (quoted text and comments blanked) stands for."""
+    head = statement[:6].upper()
+    if head.startswith("DROP"):
+        yield from _sql_drops(statement)
+    elif head == "CREATE":
+        yield from _sql_creates(statement)
+    elif head.startswith("ALTER"):
+        yield from _sql_table_changes(statement)
+    elif head.startswith("RENAME"):
+        yield from _sql_renamed_tables(statement)
+    elif " ".join(statement.upper().split()) in _COMMITS:
+        yield _ddl("commit", None, statement)
+
+
+def _do_body(statement: str) -> str:
+    """The body of PostgreSQL's anonymous code block `statement` (`DO $$ ... $$`, its
+    one dollar-quoted text)."""
+    opener = _SQL_QUOTE_START.get().search(statement)
+    while opener is not None and opener.group()[0] != "$":
+        opener = _SQL_QUOTE_START.get().search(
+            statement, _quoted_end(statement, opener.group(), opener.end())
+        )
+    if opener is None:
+        return ""
+    tag = opener.group()
+    close = statement.find(tag, opener.end())
+    return statement[opener.end() : close if close != -1 else len(statement)]
+
+
+def _plpgsql_changes(body: str) -> Iterator[Call]:
+    """The DDL statements of a PL/pgSQL block, read past the words that open and
+    close its blocks (`BEGIN`, `IF ... THEN`, `LOOP`, `END IF` ...); one under an IF, a
+    loop or an exception handler is conditional. A statement built at run time
+    (`EXECUTE format(...)`) is not read."""
+    depth = 0
+    for statement in _blanked(body).split(";"):
+        opened = _PLPGSQL_OPENING.get().match(statement)
+        words = opened.group().upper().split() if opened else []
+        depth += sum(w in ("THEN", "LOOP") for w in words) - sum(
+            w in ("IF", "LOOP", "CASE") and i > 0 and words[i - 1] == "END"
+            for i, w in enumerate(words)
+        )
+        conditional = depth > 0 or "EXCEPTION" in words
+        for change in _statement_changes(statement[opened.end() if opened else 0 :].strip()):
+            yield replace(change, conditional=True) if conditional else change
 
 
 def _blanked(text: str) -> str:
@@ -2221,6 +2266,15 @@ def _quoted_end(text: str, opener: str, after: int) -> int:
     return len(text) if close == -1 else close + len(closing)
 
 
+# An anonymous code block once its body is blanked (`DO $$ ... $$`, with its language).
+_DO_BLOCK = LazyPattern(r"\s*DO\s+(?:LANGUAGE\s+\w+\s*)?$", re.IGNORECASE)
+# The words that open or close PL/pgSQL blocks before a statement (a label, BEGIN,
+# IF/ELSIF/WHEN ... THEN, FOR/WHILE ... LOOP, ELSE, EXCEPTION, END [IF|LOOP|CASE]).
+_PLPGSQL_OPENING = LazyPattern(
+    r"(?:\s*(?:<<\w+>>|BEGIN\b|ELSE\b|LOOP\b|EXCEPTION\b|END\s+(?:IF|LOOP|CASE)\b|END\b"
+    r"|(?:IF|ELSIF|ELSEIF|WHEN)\b.*?\bTHEN\b|(?:FOR|WHILE|FOREACH)\b.*?\bLOOP\b))+",
+    re.IGNORECASE | re.DOTALL,
+)
 # The words DDL that `_sql_schema_changes` reads holds (lowercase, no i, k or s:
 # `_may_hold`); "alter" for ADD COLUMN and SET NOT NULL.
 _DDL_WORDS = ("drop", "create", "rename", "alter", "commit")
