@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from alembic_gate.history.releases import COMING, MOVED_AT_ONCE, read_releases
+from alembic_gate.history.releases import COMING, MOVED_AT_ONCE, read_releases, uncommitted_files
 from tests.history.test_git_base import (
     ADD_EMAIL,
     CREATE_ORDERS,
@@ -388,3 +388,84 @@ def test_what_a_base_revision_creates_is_not_new(
     configure(repo)
     _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", f"{VERSIONS}/b2_m.py")
     assert codes(report) == [("AG101", f"{VERSIONS}/b2_m.py")]
+
+
+# -- revisions not committed yet ------------------------------------------------------
+
+ADD_CODE_TO_USERS = ADD_CODE.replace('"orders"', '"users"')
+
+
+def uncommitted_names(repo: Repo) -> set[str] | None:
+    found = uncommitted_files([str(repo.root / VERSIONS)])
+    return None if found is None else {Path(path).name for path in found}
+
+
+def test_uncommitted_files_are_the_staged_and_the_new_ones_git_knows(tmp_path: Path) -> None:
+    """Staged and untracked revision files are not committed; an ignored one is not
+    known, and a committed file moved (staged as a rename) is not new."""
+    repo = v1_repo(tmp_path)
+    repo.revision("b2", "a1", CREATE_ORDERS)
+    repo.git("add", f"{VERSIONS}/b2_m.py")
+    repo.revision("c3", "b2")  # untracked
+    repo.revision("d4", "c3")
+    (repo.root / ".gitignore").write_text("d4_m.py\n")
+    repo.git("mv", f"{VERSIONS}/a1_m.py", f"{VERSIONS}/old")
+    repo.git("mv", f"{VERSIONS}/old", f"{VERSIONS}/sub_a1_m.py")
+    assert uncommitted_names(repo) == {"b2_m.py", "c3_m.py"}
+
+
+@pytest.mark.parametrize("make", ["plain folder", "no commit yet"])
+def test_uncommitted_files_cannot_be_known(tmp_path: Path, make: str) -> None:
+    """Outside a git work tree (no git process is started) or before the first commit,
+    what is committed is not known."""
+    root = tmp_path / "repo"
+    repo = Repo(root) if make == "plain folder" else Repo.init(root)
+    root.mkdir(exist_ok=True)
+    repo.revision("a1", None, CREATE_USERS)
+    assert uncommitted_names(repo) is None
+
+
+def test_a_table_an_uncommitted_revision_creates_is_new_to_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pre-commit's case: two revisions written together, the first creating a table
+    the second gives a NOT NULL column; neither is committed, so no deploy ran either.
+    Once committed (with no release-tags), the table may have been deployed."""
+    repo = v1_repo(tmp_path)
+    repo.revision("b2", "a1", CREATE_ORDERS)
+    repo.revision("c3", "b2", ADD_CODE)
+    repo.revision("d4", "c3", ADD_CODE_TO_USERS)  # users: committed in a1
+    files = [f"{VERSIONS}/{name}_m.py" for name in ("b2", "c3", "d4")]
+    _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", *files)
+    assert codes(report) == [("AG101", f"{VERSIONS}/d4_m.py")]
+    repo.commit("b2 c3 d4")
+    _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", *files)
+    assert codes(report) == [("AG101", f"{VERSIONS}/c3_m.py"), ("AG101", f"{VERSIONS}/d4_m.py")]
+
+
+def test_an_uncommitted_base_revision_is_not_new(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A base revision often stands for the schema that was there before Alembic
+    (stamped on old databases): its tables are not new, committed or not."""
+    repo = tagged_repo(tmp_path)
+    repo.revision("a1", None, CREATE_USERS)
+    repo.revision("b2", "a1", ADD_CODE_TO_USERS)
+    _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", f"{VERSIONS}/b2_m.py")
+    assert codes(report) == [("AG101", f"{VERSIONS}/b2_m.py")]
+
+
+def test_many_uncommitted_revisions_are_a_history_copied_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """More than MOVED_AT_ONCE revisions not committed are a history brought in (a
+    project moved into a new repository): they are not taken for new work."""
+    repo = v1_repo(tmp_path)
+    repo.revision("b2", "a1", CREATE_ORDERS)
+    down = "b2"
+    for index in range(MOVED_AT_ONCE):
+        repo.revision(f"p{index}", down)
+        down = f"p{index}"
+    repo.revision("c3", down, ADD_CODE)
+    _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", f"{VERSIONS}/c3_m.py")
+    assert codes(report) == [("AG101", f"{VERSIONS}/c3_m.py")]

@@ -28,10 +28,10 @@ release is not known:
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterable, Sequence
 
 from alembic_gate.shared.git import GIT_TIMEOUT, git_output
+from alembic_gate.shared.paths import up_from
 from alembic_gate.shared.records import record
 
 SETTING = "[tool.alembic-gate] release-tags"
@@ -102,6 +102,71 @@ def read_releases(
             "release: they are judged as without the setting"
         )
     return Releases(found), note
+
+
+def uncommitted_files(folders: Sequence[str]) -> set[str] | None:
+    """The real paths of the `.py` files under `folders` that are not committed yet,
+    so that no deploy has run them, whatever the project deploys from: added to the
+    index (a staged rename is a move, not one), or new and not ignored, unless HEAD
+    holds the same file under another path (its name or its content). None where that
+    cannot be known: outside a git work tree (looked for first without running git) or
+    with no commit yet."""
+    if not folders or not _in_a_work_tree(folders[0]):
+        return None
+    where = _work_tree(folders[0])
+    if where is None:
+        return None
+    root = where[0]
+    specs = [os.path.relpath(os.path.realpath(folder), root) for folder in folders]
+    head = git_output(["ls-tree", "-r", "-z", "HEAD", "--", *specs], root)
+    diff = ["diff", "--cached", "-z", "-M", "--name-status", "--diff-filter=AR", "HEAD"]
+    staged = git_output([*diff, "--", *specs], root)
+    others = ["ls-files", "-z", "--others", "--exclude-standard", "--", *specs]
+    untracked = git_output(others, root)
+    if head is None or staged is None or untracked is None:
+        return None
+    held = [entry.partition("\t") for entry in head.split("\0") if "\t" in entry]
+    names = {os.path.basename(path) for _, _, path in held}
+    blobs = {info.split(" ")[-1] for info, _, _ in held}
+    added = _added(staged.split("\0"))
+    new = [
+        path
+        for path in untracked.split("\0")
+        if path and os.path.basename(path) not in names and _blob_id(root, path) not in blobs
+    ]
+    return {
+        os.path.realpath(os.path.join(root, path)) for path in added + new if path.endswith(".py")
+    }
+
+
+def _added(fields: list[str]) -> list[str]:
+    """The paths `git diff -z --name-status` says were added ("A", path; a rename is
+    "R<score>", old path, new path)."""
+    found, at = [], 0
+    while at < len(fields) - 1:
+        status = fields[at]
+        if status == "A":
+            found.append(fields[at + 1])
+        at += 3 if status.startswith(("R", "C")) else 2
+    return found
+
+
+def _blob_id(root: str, path: str) -> str | None:
+    """The id git gives the file's content (`git hash-object`), None if unreadable."""
+    import hashlib  # (only for a file git does not track)
+
+    try:
+        with open(os.path.join(root, path), "rb") as file:
+            data = file.read()
+    except OSError:
+        return None
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+def _in_a_work_tree(folder: str) -> bool:
+    """Whether a folder at or above `folder` holds `.git` (a directory, or a file in a
+    linked work tree or a submodule): outside one, no git process is started."""
+    return any(os.path.exists(os.path.join(up, ".git")) for up in up_from(os.path.realpath(folder)))
 
 
 def _release_of(
@@ -232,6 +297,8 @@ def _tree_ids(root: str, specs: list[str]) -> list[str | None]:
 def _cat_trees(root: str, oids: list[str]) -> list[list[tuple[str, str, bool]]]:
     """The entries (name, id, whether a tree) of each tree, from one `git cat-file
     --batch`."""
+    import subprocess  # (only when git runs)
+
     try:
         done = subprocess.run(
             ["git", "-C", root, "cat-file", "--batch"],

@@ -92,9 +92,14 @@ class Checked:
         name = table.lower()
         if name in self._created_before(call):
             return True
-        if self.ctx.scope is None and not self.ctx.release_tags:
+        if self.ctx.scope is None and not self.ctx.release_tags and self._committed():
             return False  # (the common case, asked call after call)
         return self.history().table_is_new(self.rid, name, rows)
+
+    def _committed(self) -> bool:
+        """Whether every revision is committed (or that cannot be known): no table an
+        uncommitted one creates can be new to this one."""
+        return not self.history().fresh_outside_scope()
 
     def _created_before(self, call: Call) -> set[str]:
         """`_created_tables` of the calls before `call` that run wherever it runs (a
@@ -243,12 +248,52 @@ class Knowledge:
         self._releases: Releases | None = None
         self._releases_read = False
         self._release_facts: dict[str, frozenset[Hashable]] = {}
+        # The revisions not yet committed (`uncommitted`), read from git when first asked.
+        self._uncommitted: frozenset[str] | None = None
 
     def upgrade(self, rid: str) -> list[Call]:
         """A revision's upgrade() calls (unpacked again when asked again, never kept: on
         a long history that would be every revision's calls at once; a file that could
         not be read has none)."""
         return upgrade_calls(self.ctx.graph.by_id[rid])
+
+    # -- what no deploy has run -------------------------------------------------------
+
+    def fresh(self) -> frozenset[str] | None:
+        """The revisions no deploy has run, whose tables and columns are new to the ones
+        built on them: those in scope (since, --base) and those not committed yet; None
+        when neither says any."""
+        uncommitted = self.uncommitted()
+        scope = self.ctx.scope
+        if scope is None:
+            return uncommitted or None
+        return scope | uncommitted if uncommitted - scope else scope
+
+    def fresh_outside_scope(self) -> bool:
+        """Whether some revision is fresh that the scope does not hold."""
+        scope = self.ctx.scope
+        return bool(self.uncommitted() - scope if scope is not None else self.uncommitted())
+
+    def uncommitted(self) -> frozenset[str]:
+        """The revisions whose files git knows of but HEAD does not hold (pre-commit's
+        changed files, a branch's work in progress), read once; none outside a git work
+        tree, and none when more than MOVED_AT_ONCE are (a history copied in). A base
+        revision is never one: it often stands for a schema that was there before."""
+        if self._uncommitted is None:
+            self._uncommitted = frozenset()
+            from alembic_gate.history.releases import MOVED_AT_ONCE, uncommitted_files
+
+            found = uncommitted_files(self.ctx.setup.version_locations)
+            if found:
+                graph = self.ctx.graph
+                rids = {
+                    rid
+                    for rid, rev in graph.by_id.items()
+                    if graph.parents_of(rid) and os.path.realpath(rev.file) in found
+                }
+                if len(rids) <= MOVED_AT_ONCE:
+                    self._uncommitted = frozenset(rids)
+        return self._uncommitted
 
     # -- facts along the history -------------------------------------------------------
 
@@ -257,7 +302,8 @@ class Knowledge:
         scope): only the files in scope are read."""
         if self._scoped is None:
             ctx = self.ctx
-            scoped = [rid for rid in ctx.graph.by_id if ctx.scope is None or rid in ctx.scope]
+            fresh = self.fresh()
+            scoped = [rid for rid in ctx.graph.by_id if fresh is None or rid in fresh]
             wanted = set(scoped)
 
             def facts(rid: str) -> Iterable[tuple[Hashable, object]]:
@@ -314,26 +360,32 @@ class Knowledge:
             self._columns = timeline, altered
         return self._columns
 
-    def created_in_scope(self, rid: str, table: str) -> bool:
-        """Created (or renamed into being) by an unreleased revision `rid` builds on."""
-        if self.ctx.scope is None:
-            return False
+    def created_in_scope(self, rid: str, table: str) -> list[str] | None:
+        """The names a table had since an unreleased revision `rid` builds on created
+        it (the name it was created with last; more where it was renamed since), or None
+        when no such revision created it."""
+        if self.fresh() is None:
+            return None
+        names = [table]
         for _ in range(8):
             fact = self._scope_timeline().latest(rid, [("table", table)])
             if fact == "created":
-                return True
+                return names
             if not isinstance(fact, tuple):
-                return False
+                return None
             table = fact[1]  # ("renamed", old name)
-        return False
+            names.append(table)
+        return None
 
     def table_is_new(self, rid: str, table: str, rows: bool = True) -> bool:
         """Whether no released code knows the table when `rid` runs: created by an
         unreleased revision `rid` builds on (scope), or by one of its own release; with
-        `rows`, not one that such a revision put rows into."""
-        if self.ctx.scope is not None and self.created_in_scope(rid, table):
-            filled = self._scope_timeline().latest(rid, [("filled", table)])
-            return not (rows and filled is not None)
+        `rows`, not one that such a revision put rows into (under any of its names)."""
+        names = self.created_in_scope(rid, table)
+        if names is not None:
+            timeline = self._scope_timeline()
+            filled = any(timeline.latest(rid, [("filled", name)]) is not None for name in names)
+            return not (rows and filled)
         if not self.ctx.release_tags:
             return False
         facts = self.release_facts(rid)
@@ -439,7 +491,7 @@ class Knowledge:
 
     def added_in_scope(self, rid: str, table: str | None, column: str | None) -> bool:
         """Whether an unreleased revision `rid` builds on added the column."""
-        if self.ctx.scope is None or table is None or column is None:
+        if self.fresh() is None or table is None or column is None:
             return False
         key = ("added", table.lower(), column.lower())
         return self._scope_timeline().latest(rid, [key]) == "added"

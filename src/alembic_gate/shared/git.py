@@ -9,7 +9,6 @@ None, never an exception or a hang (a run of git is stopped after `GIT_TIMEOUT`)
 from __future__ import annotations
 
 import os
-import subprocess
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
@@ -29,6 +28,8 @@ def git_output(
     quoted; `errors`: how bytes that are not UTF-8 are read ("surrogateescape" keeps
     them, to give back to git or the file system; "replace" for text shown to a
     person)."""
+    import subprocess  # (with what it imports: only when git runs)
+
     folder = os.path.dirname(where) or "." if os.path.isfile(where) else where
     try:
         done = subprocess.run(
