@@ -113,6 +113,55 @@ def test_hook_fails_on_a_syntax_error_below_the_identifiers(
     assert "syntax error" in broken.stdout
 
 
+NEW_TABLE = '''"""{message}
+
+Revision ID: {rev}
+Revises: {down}
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "{rev}"
+down_revision = "{down}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    {upgrade}
+
+
+def downgrade() -> None:
+    pass
+'''
+
+
+def test_hook_on_a_table_and_its_column_written_together(
+    project: Path, pre_commit_home: Path
+) -> None:
+    """Two revisions staged in one commit, the first creating a table, the second giving
+    it a NOT NULL column: no deploy has run either, so the hook says nothing of it. Once
+    committed, a run over every file reports it (the table may have been deployed)."""
+    versions = project / "migrations" / "versions"
+    create = 'op.create_table("tags", sa.Column("id", sa.Integer(), primary_key=True))'
+    column = 'op.add_column("tags", sa.Column("name", sa.String(20), nullable=False))'
+    for rev, down, upgrade in (("aa01", "4c535d2e7ab2", create), ("aa02", "aa01", column)):
+        text = NEW_TABLE.format(message=rev, rev=rev, down=down, upgrade=upgrade)
+        (versions / f"{rev}_m.py").write_text(text)
+    _git(project, "add", ".")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home)}
+    args = [*PRE_COMMIT, "try-repo", str(ROOT), "alembic-gate", "--verbose"]
+    staged = subprocess.run(args, cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    assert staged.returncode == 0, staged.stdout + staged.stderr
+    assert "aa02_m.py" not in staged.stdout and "AG101" not in staged.stdout, staged.stdout
+    _git(project, "commit", "-qm", "tags")
+    every = subprocess.run(
+        [*args, "--all-files"], cwd=project, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert every.returncode == 0, every.stdout + every.stderr
+    assert "aa02_m.py:16: AG101 [not-null-column-without-default]" in every.stdout, every.stdout
+
+
 MONO_HEAD = '''"""a second head
 
 Revision ID: {rev}
