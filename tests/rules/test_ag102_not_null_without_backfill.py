@@ -249,6 +249,31 @@ def test_an_update_of_other_columns_is_no_backfill_of_this_one(history: History)
     assert [f.path for f in history.run(check)] == ["versions/c3_m.py"]
 
 
+# aodh's 367aadf5485f: an UPDATE whose columns are computed (`**{name + "_ts": ...}`)
+UNREAD_UPDATE = """
+users = sa.table("users", sa.column("name"))
+for name in COLUMNS:
+    op.execute(users.update().values(**{name + "_ts": users.c[name]}))
+"""
+
+
+def test_an_earlier_update_whose_columns_cannot_be_read(history: History) -> None:
+    """It may have filled the column or not: reported with low confidence, saying so
+    (aodh's 009 made a column NOT NULL that such an UPDATE never set); in the same
+    revision as the ALTER it still counts as the backfill."""
+    users_history(history)
+    add(history, "b2", "a1", UNREAD_UPDATE)
+    add(history, "c3", "b2", ALTER)
+    [finding] = history.run(check)
+    assert (finding.path, finding.confidence) == ("versions/c3_m.py", "low")
+    assert finding.message.startswith(
+        'alter_column makes "users.name" NOT NULL, and no UPDATE names it: an earlier '
+        "revision updates rows of the table in columns that cannot be read"
+    )
+    add(history, "d4", "c3", UNREAD_UPDATE + ALTER)
+    assert [f.path for f in history.run(check)] == ["versions/c3_m.py"]
+
+
 def test_a_column_created_with_a_server_default_is_filled(history: History) -> None:
     # mwdb-core's user.feed_quality: created nullable with server_default="high"
     add(

@@ -113,6 +113,8 @@ def _judge(checked: Checked, call: Call, filled: bool) -> tuple[str, Confidence]
     state = checked.history().column_state(checked.rid, call.table, call.column)
     if state in ("filled", "not_null"):
         return None
+    if state == "filled_some":
+        return UNREAD_UPDATE, "low"
     if state == "nullable":
         return "the history creates it nullable and never backfills it", "high"
     unknown = "no revision before creates it, so whether rows hold NULL is not known"
@@ -162,11 +164,21 @@ def _fills(target: Call, calls: Iterable[Call]) -> bool:
 
 def _message(call: Call, reason: str) -> str:
     how = as_written(call, _sql_words(call), "alter_column")
+    made = f"{how} makes {described_column(call.table, call.column)} NOT NULL"
+    if reason.startswith(UNREAD_UPDATE):
+        return f"{made}, and {reason}: the ALTER fails if any row still holds NULL"
     return (
-        f"{how} makes {described_column(call.table, call.column)} NOT NULL, but nothing "
-        f"backfills it first (no UPDATE of the table in this revision or an earlier "
-        f"one) and {reason}: the ALTER fails if any row still holds NULL"
+        f"{made}, but nothing backfills it first (no UPDATE of the table in this revision "
+        f"or an earlier one) and {reason}: the ALTER fails if any row still holds NULL"
     )
+
+
+# Why a column is reported when an earlier revision's UPDATE of its table sets columns
+# the rule cannot read (aodh's `.values(**{name + "_ts": ...})`): it may not be this one.
+UNREAD_UPDATE = (
+    "no UPDATE names it: an earlier revision updates rows of the table in columns that "
+    "cannot be read, so whether that filled it is not known"
+)
 
 
 def _fix(call: Call) -> str:

@@ -463,7 +463,8 @@ class Knowledge:
         return [p for p in parents if p in by_id and releases.release(by_id[p].file) == release]
 
     def column_state(self, rid: str, table: str | None, column: str | None) -> object | None:
-        """The latest of: "not_null", "nullable", "filled", "gone" for a column among
+        """The latest of: "not_null", "nullable", "filled" ("filled_some": rows of its
+        table, or of a table not known, updated in columns not known), "gone" for a column among
         the revisions `rid` builds on; None when the history does not say."""
         if column is None:
             return None
@@ -729,8 +730,8 @@ def _column_events(calls: list[Call], keys: _ColumnKeys) -> Iterator[tuple[Hasha
         if kind == "backfill":
             if table is None or table in tables:
                 number = keys.number(_FILL, table or "*", column or "*")
-                if number:
-                    yield number, "filled"
+                if number:  # (which columns an UPDATE sets may not be known)
+                    yield number, "filled" if column is not None else "filled_some"
         elif kind == "create_table" and table in tables:
             for col in call.table_columns or ():
                 found = first_of(table, (col.name or "").lower())
