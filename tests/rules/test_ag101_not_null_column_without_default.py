@@ -83,6 +83,7 @@ CREATE_ORDERS = 'op.create_table("orders", sa.Column("id", sa.Integer(), nullabl
             True,  # emptied on SQLite only
         ),
         ('op.execute("INSERT INTO orders_log (id) SELECT id FROM users")', False),
+        ('op.execute("CREATE TABLE orders AS SELECT id FROM users")', True),  # from a query
     ],
 )
 def test_a_table_this_revision_creates_and_fills_holds_rows(

@@ -267,6 +267,29 @@ def test_a_new_table_filled_and_renamed_into_the_dropped_ones_place(
     assert len(history.run(check)) == (0 if copied else 1)
 
 
+@pytest.mark.parametrize(
+    "made",
+    [
+        "CREATE TABLE users_new AS SELECT id, name AS full_name FROM users",
+        "CREATE TABLE users_new AS (SELECT id, name FROM users)",
+        "CREATE TABLE users_new SELECT id, name FROM users",  # MySQL's
+    ],
+)
+def test_a_table_created_from_a_query_and_renamed_into_the_dropped_ones_place(
+    history: History, made: str
+) -> None:
+    """Blazar's SQLite branch: the rows copied by CREATE TABLE ... AS SELECT, the old
+    table dropped, the copy renamed to its name."""
+    users_history(history)
+    rebuild = f"""
+    op.execute("{made}")
+    op.execute("DROP TABLE users")
+    op.execute("ALTER TABLE users_new RENAME TO users")
+    """
+    add(history, "b2", "a1", rebuild)
+    assert history.run(check) == []
+
+
 # Tracim's rebuild of a table whose CHECK constraint SQLite cannot alter: the rows copied
 # aside, the table dropped and re-created, the rows copied back.
 ROUND_TRIP = """

@@ -671,11 +671,15 @@ def _filled_tables(steps: list[Call]) -> set[str]:
 
 
 def sql_inserts(steps: list[Call]) -> set[str]:
-    """The tables the SQL among `steps` runs `INSERT INTO` for, lowercased."""
+    """The tables the SQL among `steps` puts rows into, lowercased: `INSERT INTO`, and
+    a table created from a query (`CREATE TABLE t AS SELECT ...`, MySQL's `CREATE TABLE
+    t SELECT ...`), which holds its rows from the start."""
     found: set[str] = set()
     for step in steps:
         if isinstance(step.sql, str):
             found.update(name.lower() for name in INSERT_INTO.get().findall(step.sql))
+            if step.name == "create_table" and step.table and _FROM_QUERY.get().search(step.sql):
+                found.add(step.table.lower())
     return found
 
 
@@ -684,6 +688,8 @@ def sql_inserts(steps: list[Call]) -> set[str]:
 SQL_TABLE = r"(?:[\"`\[]?\w+[\"`\]]?\.)?[\"`\[]?(\w+)"
 # The table an `INSERT INTO` fills.
 INSERT_INTO = LazyPattern(r"\bINSERT\s+INTO\s+" + SQL_TABLE, re.IGNORECASE)
+# In a CREATE TABLE statement (quoted text blanked): the query it takes its rows from.
+_FROM_QUERY = LazyPattern(r"\bSELECT\b|\bAS\s+TABLE\b|\bAS\s*\(?\s*VALUES\b", re.IGNORECASE)
 
 
 def _scope_events(calls: list[Call]) -> Iterator[tuple[Hashable, object]]:
