@@ -274,6 +274,15 @@ def test_an_earlier_update_whose_columns_cannot_be_read(history: History) -> Non
     assert [f.path for f in history.run(check)] == ["versions/c3_m.py"]
 
 
+def test_an_unread_update_after_the_column_was_made_not_null(history: History) -> None:
+    """NOT NULL from where it was made (a key's column: Airflow's execution_date,
+    pgAdmin's database.id), then an UPDATE of columns not known: the ALTER restates."""
+    add(history, "a1", None, CREATE_USERS.replace("nullable=True", "nullable=False"))
+    add(history, "b2", "a1", UNREAD_UPDATE)
+    add(history, "c3", "b2", ALTER)
+    assert history.run(check) == []
+
+
 def test_a_column_created_with_a_server_default_is_filled(history: History) -> None:
     # mwdb-core's user.feed_quality: created nullable with server_default="high"
     add(

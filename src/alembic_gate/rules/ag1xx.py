@@ -468,7 +468,13 @@ class Knowledge:
         the revisions `rid` builds on; None when the history does not say."""
         if column is None:
             return None
-        return self._column_fact(rid, _lower(table) or "*", column.lower(), _STATE)
+        table, column = _lower(table) or "*", column.lower()
+        state = self._column_fact(rid, table, column, _STATE)
+        if state == "filled_some" and self._column_fact(rid, table, column, _NULL_OF) == (
+            "not_null"
+        ):
+            return "not_null"  # (an UPDATE after it was made NOT NULL changes nothing)
+        return state
 
     def column_type(self, rid: str, table: str | None, column: str | None) -> str | None:
         """The type a column was last given (create_table, add_column, type_=)."""
@@ -488,7 +494,7 @@ class Knowledge:
             index = pairs.index((table, column))
         except ValueError:
             raise KeyError((rid, table, column)) from None
-        return timeline.latest_at(rid, [2 * index + asked])
+        return timeline.latest_at(rid, [_GROUPS * index + asked])
 
     def added_in_scope(self, rid: str, table: str | None, column: str | None) -> bool:
         """Whether an unreleased revision `rid` builds on added the column."""
@@ -553,8 +559,10 @@ def knowledge(ctx: LintContext) -> Knowledge:
 # The kinds of a column's facts: filled, NOT NULL or not, its type.
 _FILL, _NULL, _TYPE = 0, 1, 2
 # What `_ColumnKeys.about` gives for a column, in order: the keys column_state asks
-# about, and the one column_type asks about.
-_STATE, _TYPE_OF = 0, 1
+# about, the one column_type asks about, and whether it is NOT NULL (column_state, when
+# the latest is an UPDATE of columns not known).
+_STATE, _TYPE_OF, _NULL_OF = 0, 1, 2
+_GROUPS = 3
 
 
 class _ColumnKeys:
@@ -616,25 +624,27 @@ class _ColumnKeys:
         pair = self.tables.get(table)
         return 0 if pair is None else self._table_base + bisect.bisect_left(self.pairs, pair)
 
-    def about(self, table: str, column: str) -> tuple[tuple[int, ...], tuple[int]]:
+    def about(self, table: str, column: str) -> tuple[tuple[int, ...], tuple[int], tuple[int]]:
         """What column_state and column_type ask about a column: the numbers of (fill,
         table, column), (fill, table, *), (fill, *, column), (fill, *, *), (null,
-        table, column); and of (type, table, column). Groups: one answer each is kept
-        (the latest of its keys), not one a key (1 MiB at 20,000 revisions)."""
+        table, column); of (type, table, column); and of (null, table, column) alone.
+        Groups: one answer each is kept (the latest of its keys), not one a key (1 MiB
+        at 20,000 revisions)."""
         if table == "*" or column == "*":  # keys that are the same key: as `number` says
             number = self.number
             fills = [number(_FILL, table, column), number(_FILL, table, "*")]
             fills += [number(_FILL, "*", column), number(_FILL, "*", "*")]
-            return (*fills, number(_NULL, table, column)), (number(_TYPE, table, column),)
+            null = number(_NULL, table, column)
+            return (*fills, null), (number(_TYPE, table, column),), (null,)
         # asked for every column altered (a hot path): each name looked up once
         table_fill = self._table_fill(table)
         anywhere = self._anywhere.get(column)
         anywhere = 0 if anywhere is None else self._anywhere_base + anywhere
         first = self.first(table, column)
         if first is None:
-            return (0, table_fill, anywhere, self._anywhere_base, 0), (0,)
+            return (0, table_fill, anywhere, self._anywhere_base, 0), (0,), (0,)
         state = (first, table_fill, anywhere, self._anywhere_base, first + _NULL)
-        return state, (first + _TYPE,)
+        return state, (first + _TYPE,), (first + _NULL,)
 
 
 _NO_FACTS: frozenset[Hashable] = frozenset()
