@@ -31,7 +31,7 @@ import os
 from collections.abc import Iterable, Sequence
 
 from alembic_gate.shared.git import GIT_TIMEOUT, git_output
-from alembic_gate.shared.paths import up_from
+from alembic_gate.shared.paths import in_git_work_tree
 from alembic_gate.shared.records import record
 
 SETTING = "[tool.alembic-gate] release-tags"
@@ -111,7 +111,7 @@ def uncommitted_files(folders: Sequence[str]) -> set[str] | None:
     holds the same file under another path (its name or its content). None where that
     cannot be known: outside a git work tree (looked for first without running git) or
     with no commit yet."""
-    if not folders or not _in_a_work_tree(folders[0]):
+    if not folders or not in_git_work_tree(folders[0]):
         return None
     where = _work_tree(folders[0])
     if where is None:
@@ -161,12 +161,6 @@ def _blob_id(root: str, path: str) -> str | None:
     except OSError:
         return None
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
-
-
-def _in_a_work_tree(folder: str) -> bool:
-    """Whether a folder at or above `folder` holds `.git` (a directory, or a file in a
-    linked work tree or a submodule): outside one, no git process is started."""
-    return any(os.path.exists(os.path.join(up, ".git")) for up in up_from(os.path.realpath(folder)))
 
 
 def _release_of(

@@ -36,6 +36,7 @@ from alembic_gate.rules.ag1xx_history import (
     setup_dialects,
     setup_drivers,
 )
+from alembic_gate.shared.paths import in_git_work_tree
 from alembic_gate.shared.patterns import LazyPattern
 from alembic_gate.shared.records import field, record
 
@@ -281,9 +282,12 @@ class Knowledge:
         revision is never one: it often stands for a schema that was there before."""
         if self._uncommitted is None:
             self._uncommitted = frozenset()
+            folders = self.ctx.setup.version_locations
+            if not folders or not in_git_work_tree(folders[0]):
+                return self._uncommitted  # (nothing more imported, no git process)
             from alembic_gate.history.releases import MOVED_AT_ONCE, uncommitted_files
 
-            found = uncommitted_files(self.ctx.setup.version_locations)
+            found = uncommitted_files(folders)
             if found:
                 graph = self.ctx.graph
                 rids = {

@@ -59,3 +59,9 @@ def up_from(folder: str) -> Iterator[str]:
         if above == folder:
             return
         folder = above
+
+
+def in_git_work_tree(folder: str) -> bool:
+    """Whether a folder at or above `folder` holds `.git` (a directory, or a file in a
+    linked work tree or a submodule): outside one, no git process need start."""
+    return any(os.path.exists(os.path.join(up, ".git")) for up in up_from(os.path.realpath(folder)))
