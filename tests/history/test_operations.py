@@ -1543,6 +1543,7 @@ def upgrade():
                 EXECUTE format('DROP TABLE %I', r.name);
                 CREATE INDEX ix_a ON spaces (a);
             END LOOP;
+            ALTER TABLE spaces ADD COLUMN z int;
         END$$;
         CREATE INDEX ix_b ON other (b);
         DO LANGUAGE plpgsql $body$ BEGIN CREATE TABLE made (id int); END $body$;
@@ -1560,6 +1561,7 @@ def upgrade():
         ("alter_column", "spaces", "fast_id", True),
         ("drop_column", "spaces", "old", False),
         ("create_index", "spaces", None, True),
+        ("add_column", "spaces", "z", False),
         ("create_index", "other", None, False),
         ("create_table", "made", None, False),
     ]

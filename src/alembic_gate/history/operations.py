@@ -2205,10 +2205,11 @@ def _plpgsql_changes(body: str) -> Iterator[Call]:
     for statement in _blanked(body).split(";"):
         opened = _PLPGSQL_OPENING.get().match(statement)
         words = opened.group().upper().split() if opened else []
-        depth += sum(w in ("THEN", "LOOP") for w in words) - sum(
-            w in ("IF", "LOOP", "CASE") and i > 0 and words[i - 1] == "END"
-            for i, w in enumerate(words)
-        )
+        for before, word in zip(["", *words], words, strict=False):
+            if word == "THEN" or (word == "LOOP" and before != "END"):
+                depth += 1  # (ELSIF ... THEN counts again: conditional, to be sure)
+            elif word in ("IF", "LOOP", "CASE") and before == "END":
+                depth -= 1
         conditional = depth > 0 or "EXCEPTION" in words
         for change in _statement_changes(statement[opened.end() if opened else 0 :].strip()):
             yield replace(change, conditional=True) if conditional else change

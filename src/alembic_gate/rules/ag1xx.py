@@ -366,8 +366,8 @@ class Knowledge:
 
     def created_in_scope(self, rid: str, table: str) -> list[str] | None:
         """The names a table had since an unreleased revision `rid` builds on created
-        it (the name it was created with last; more where it was renamed since), or None
-        when no such revision created it."""
+        it, from `table` back to the name it was created under (one name unless it was
+        renamed since), or None when no such revision created it."""
         if self.fresh() is None:
             return None
         names = [table]
