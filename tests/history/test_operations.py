@@ -1350,7 +1350,7 @@ def upgrade():
         ("drop_column", 2, "users", "email", {}, None),
         ("create_index", 4, "orders", None, {"postgresql_concurrently": True}, None),
         ("create_index", 5, "t3", None, {}, None),
-        ("create_table", 6, "tmp", None, {}, None),
+        ("create_table", 6, "tmp", None, {"from_query": True}, None),
         ("drop_table", 6, "tmp", None, {}, None),
         ("drop_table", 10, None, None, {}, None),
         ("create_index", 11, "m", None, {}, ("mysql", "sqlite")),

@@ -268,6 +268,8 @@ _RENAME_SQL = LazyPattern(
     + r"))\s*$",
     re.IGNORECASE,
 )
+# In a CREATE TABLE statement, after the table's name: the query it takes its rows from.
+_FROM_QUERY = LazyPattern(r"\bSELECT\b|\bAS\s+TABLE\b|\bAS\s*\(?\s*VALUES\b", re.IGNORECASE)
 # MySQL's `CHANGE [COLUMN] a b <definition>`: a column renamed when b is not a.
 _CHANGE_SQL = LazyPattern(
     r"CHANGE\s+(COLUMN\s+)?(" + _SQL_NAME + r")\s+(" + _SQL_NAME + r")", re.IGNORECASE
@@ -2298,7 +2300,11 @@ def _sql_drops(statement: str) -> Iterator[Call]:
 def _sql_creates(statement: str) -> Iterator[Call]:
     table = _CREATE_TABLE_SQL.get().match(statement)
     if table is not None:
-        yield _ddl("create_table", _sql_name(table.group(1)), statement)
+        # `CREATE TABLE t AS SELECT ...` (MySQL's `CREATE TABLE t SELECT ...`): made with
+        # the query's rows
+        query = _FROM_QUERY.get().search(statement, table.end()) is not None
+        options = {"from_query": True} if query else {}
+        yield _ddl("create_table", _sql_name(table.group(1)), statement, options=options)
         return
     index = _CREATE_INDEX_SQL.get().match(statement)
     if index is not None:

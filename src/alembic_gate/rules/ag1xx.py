@@ -692,7 +692,7 @@ def sql_inserts(steps: list[Call]) -> set[str]:
     for step in steps:
         if isinstance(step.sql, str):
             found.update(name.lower() for name in INSERT_INTO.get().findall(step.sql))
-            if step.name == "create_table" and step.table and _FROM_QUERY.get().search(step.sql):
+            if step.name == "create_table" and step.table and step.options.get("from_query"):
                 found.add(step.table.lower())
     return found
 
@@ -702,8 +702,6 @@ def sql_inserts(steps: list[Call]) -> set[str]:
 SQL_TABLE = r"(?:[\"`\[]?\w+[\"`\]]?\.)?[\"`\[]?(\w+)"
 # The table an `INSERT INTO` fills.
 INSERT_INTO = LazyPattern(r"\bINSERT\s+INTO\s+" + SQL_TABLE, re.IGNORECASE)
-# In a CREATE TABLE statement (quoted text blanked): the query it takes its rows from.
-_FROM_QUERY = LazyPattern(r"\bSELECT\b|\bAS\s+TABLE\b|\bAS\s*\(?\s*VALUES\b", re.IGNORECASE)
 
 
 def _scope_events(calls: list[Call]) -> Iterator[tuple[Hashable, object]]:
