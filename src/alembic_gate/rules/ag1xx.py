@@ -93,14 +93,10 @@ class Checked:
         name = table.lower()
         if name in self._created_before(call):
             return True
-        if self.ctx.scope is None and not self.ctx.release_tags and self._committed():
-            return False  # (the common case, asked call after call)
+        ctx = self.ctx  # (the common case, asked call after call: nothing says it is new)
+        if ctx.scope is None and not ctx.release_tags and not self.history().uncommitted():
+            return False
         return self.history().table_is_new(self.rid, name, rows)
-
-    def _committed(self) -> bool:
-        """Whether every revision is committed (or that cannot be known): no table an
-        uncommitted one creates can be new to this one."""
-        return not self.history().fresh_outside_scope()
 
     def _created_before(self, call: Call) -> set[str]:
         """`_created_tables` of the calls before `call` that run wherever it runs (a
@@ -269,11 +265,6 @@ class Knowledge:
         if scope is None:
             return uncommitted or None
         return scope | uncommitted if uncommitted - scope else scope
-
-    def fresh_outside_scope(self) -> bool:
-        """Whether some revision is fresh that the scope does not hold."""
-        scope = self.ctx.scope
-        return bool(self.uncommitted() - scope if scope is not None else self.uncommitted())
 
     def uncommitted(self) -> frozenset[str]:
         """The revisions whose files git knows of but HEAD does not hold (pre-commit's
