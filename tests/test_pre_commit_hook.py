@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.history.test_git_base import migration
+
 ROOT = Path(__file__).resolve().parent.parent
 PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
 
@@ -113,29 +115,6 @@ def test_hook_fails_on_a_syntax_error_below_the_identifiers(
     assert "syntax error" in broken.stdout
 
 
-NEW_TABLE = '''"""{message}
-
-Revision ID: {rev}
-Revises: {down}
-"""
-from alembic import op
-import sqlalchemy as sa
-
-revision = "{rev}"
-down_revision = "{down}"
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-    {upgrade}
-
-
-def downgrade() -> None:
-    pass
-'''
-
-
 def test_hook_on_a_table_and_its_column_written_together(
     project: Path, pre_commit_home: Path
 ) -> None:
@@ -146,20 +125,15 @@ def test_hook_on_a_table_and_its_column_written_together(
     create = 'op.create_table("tags", sa.Column("id", sa.Integer(), primary_key=True))'
     column = 'op.add_column("tags", sa.Column("name", sa.String(20), nullable=False))'
     for rev, down, upgrade in (("aa01", "4c535d2e7ab2", create), ("aa02", "aa01", column)):
-        text = NEW_TABLE.format(message=rev, rev=rev, down=down, upgrade=upgrade)
-        (versions / f"{rev}_m.py").write_text(text)
+        (versions / f"{rev}_m.py").write_text(migration(rev, down, upgrade))
     _git(project, "add", ".")
-    env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home)}
-    args = [*PRE_COMMIT, "try-repo", str(ROOT), "alembic-gate", "--verbose"]
-    staged = subprocess.run(args, cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    staged = _run_hook(project, pre_commit_home)
     assert staged.returncode == 0, staged.stdout + staged.stderr
     assert "aa02_m.py" not in staged.stdout and "AG101" not in staged.stdout, staged.stdout
     _git(project, "commit", "-qm", "tags")
-    every = subprocess.run(
-        [*args, "--all-files"], cwd=project, env=env, capture_output=True, text=True, timeout=600
-    )
+    every = _run_hook(project, pre_commit_home, "--all-files")
     assert every.returncode == 0, every.stdout + every.stderr
-    assert "aa02_m.py:16: AG101 [not-null-column-without-default]" in every.stdout, every.stdout
+    assert "aa02_m.py:20: AG101 [not-null-column-without-default]" in every.stdout, every.stdout
 
 
 MONO_HEAD = '''"""a second head
