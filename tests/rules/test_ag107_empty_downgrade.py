@@ -98,6 +98,31 @@ def test_real_downgrade_and_empty_merge_revisions(history: History) -> None:
         if not session.query(sa.exists().where(User.name == "default")).scalar():
             session.add(User(name="default"))
         """,
+        # privileges, roles and publications: nothing of a table to put back (Skyvern,
+        # SurfSense), also in a code block, past its declarations, RAISE and PERFORM
+        'op.execute("GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO app")',
+        """
+        op.execute('''
+            DO $$
+            DECLARE
+                slot RECORD;
+            BEGIN
+                FOR slot IN SELECT slot_name FROM pg_replication_slots LOOP
+                    PERFORM pg_drop_replication_slot(slot.slot_name);
+                END LOOP;
+                IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'sync') THEN
+                    REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA public FROM sync;
+                    EXECUTE format('REVOKE CONNECT ON DATABASE %I FROM sync', current_database());
+                    REASSIGN OWNED BY sync TO CURRENT_USER;
+                    DROP ROLE sync;
+                END IF;
+                DROP PUBLICATION IF EXISTS sync_all;
+            EXCEPTION WHEN OTHERS THEN
+                RAISE WARNING 'cleanup failed: %', SQLERRM;
+            END
+            $$;
+        ''')
+        """,
         # a connection, a context or an inspector bound to a name changes nothing
         "connection = op.get_bind()  # noqa",
         "context = op.get_context()\ninspector = sa.inspect(op.get_bind())",
@@ -113,6 +138,19 @@ def test_upgrades_that_change_no_schema(history: History, upgrade: str) -> None:
     ("upgrade", "confidence"),
     [
         ('op.execute("ALTER TABLE users ADD COLUMN nick text")', "high"),
+        ('op.execute("GRANT SELECT ON users TO app; ALTER TABLE users OWNER TO app")', "high"),
+        # in a code block: a statement that is none of those, SQL built at run time
+        (
+            'op.execute("DO $$ BEGIN GRANT SELECT ON users TO app; '
+            'ALTER TABLE users ADD n int; END $$")',
+            "high",
+        ),
+        ('op.execute("DO $$ DECLARE n int; BEGIN n := 1; END $$")', "high"),
+        (
+            "op.execute(\"DO $$ BEGIN EXECUTE format('ALTER TABLE %I ADD n int', 'users'); "
+            'END $$")',
+            "high",
+        ),
         ("op.execute(build_ddl())", "medium"),
         ('op.get_bind().scalar(sa.text("ALTER TABLE users ADD COLUMN nick text"))', "high"),
         ("apply_shared_migration(op.get_bind())", "low"),

@@ -352,6 +352,21 @@ _TOGGLE_SQL = LazyPattern(
     r"^\s*ALTER\s+TABLE\s+\S+\s+(?:ENABLE|DISABLE)\s+(?:ALWAYS\s+|REPLICA\s+)?TRIGGER\b",
     re.IGNORECASE,
 )
+# Statements that change who may do what (privileges, roles, owners) or what is
+# replicated, never a table: nothing of the schema for a downgrade to put back.
+_ACCESS_SQL = LazyPattern(
+    r"^[\s(]*(?:GRANT|REVOKE|REASSIGN\s+OWNED|ALTER\s+DEFAULT\s+PRIVILEGES"
+    r"|(?:CREATE|ALTER|DROP)\s+(?:ROLE|USER|GROUP|PUBLICATION|SUBSCRIPTION))\b",
+    re.IGNORECASE,
+)
+# PL/pgSQL statements that run no SQL but a query's (`PERFORM f()`, as `SELECT f()`).
+_PLPGSQL_QUIET = LazyPattern(
+    r"^(?:RAISE|PERFORM|RETURN|NULL|EXIT|CONTINUE|GET\s+(?:STACKED\s+)?DIAGNOSTICS)\b",
+    re.IGNORECASE,
+)
+# The literal SQL a PL/pgSQL `EXECUTE` is given, also through format() (its start,
+# where other text is joined to it).
+_EXECUTE_LITERAL = LazyPattern(r"\bEXECUTE\s+(?:format\s*\(\s*)?'((?:[^']|'')*)'", re.IGNORECASE)
 
 
 @record(frozen=True)
@@ -2771,10 +2786,53 @@ def _is_data_statement(statement: str) -> bool:
 
 
 def is_data_sql(text: str) -> bool:
-    """Whether every statement in `text` reads or changes rows (or session settings),
-    never the schema."""
+    """Whether every statement in `text` reads or changes rows, session settings or
+    privileges (`GRANT`, roles, publications), never the schema; an anonymous code block
+    (`DO $$ ... $$`) by the statements of its body."""
+    if "$" in text:  # perhaps a code block: statements cut outside its body
+        pieces = sql_statements(text)
+        return bool(pieces) and all(_no_schema(*piece) for piece in pieces)
     statements = [s for s in _strip_comments(text).split(";") if s.strip()]
-    return bool(statements) and all(_is_data_statement(s) for s in statements)
+    return bool(statements) and all(_is_data_or_access(s) for s in statements)
+
+
+def _is_data_or_access(statement: str) -> bool:
+    return _is_data_statement(statement) or bool(_ACCESS_SQL.get().match(statement))
+
+
+def _no_schema(written: str, blanked: str) -> bool:
+    """Whether one statement (as written, and with quoted text blanked) leaves the
+    schema as it is: by the statements of its body for a code block."""
+    if _DO_BLOCK.get().match(blanked):
+        return _no_schema_block(_do_body(written))
+    return _is_data_or_access(blanked)
+
+
+def _no_schema_block(body: str) -> bool:
+    """Whether every statement of a PL/pgSQL block leaves the schema as it is, read
+    past the words that open and close its blocks (as `_plpgsql_changes` reads them) and
+    its declarations; an `EXECUTE` by the literal SQL it is given (none: it may change it)."""
+    declaring = False
+    for written, blanked in sql_statements(body):
+        opened = _PLPGSQL_OPENING.get().match(blanked)
+        if opened is not None and "BEGIN" in opened.group().upper().split():
+            declaring = False
+        statement = blanked[opened.end() if opened else 0 :].strip()
+        if statement[:7].upper() == "DECLARE":
+            declaring = True
+        elif statement and not declaring and not _quiet_statement(written, statement):
+            return False
+    return True
+
+
+def _quiet_statement(written: str, statement: str) -> bool:
+    """Whether one PL/pgSQL statement (blanked, its opening words cut) leaves the schema."""
+    if _PLPGSQL_QUIET.get().match(statement) or _is_data_or_access(statement):
+        return True
+    if statement[:7].upper() != "EXECUTE":
+        return False
+    given = _EXECUTE_LITERAL.get().search(written)
+    return given is not None and is_data_sql(given.group(1).replace("''", "'"))
 
 
 def _strip_comments(text: str) -> str:
