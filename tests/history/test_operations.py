@@ -914,6 +914,42 @@ def upgrade():
     assert ops.dialects == {"sqlite", "mysql", "postgresql", "mssql"}
 
 
+def test_a_dialect_test_that_exits_narrows_the_rest_of_its_own_block() -> None:
+    """fractal-server: an except clause re-raises unless on SQLite, so what follows in it
+    runs on SQLite only; the same in a loop's body and a `try` body; after the block,
+    every dialect again."""
+    body = """
+def upgrade():
+    try:
+        op.drop_constraint("uq_a", "a", type_="unique")
+    except BaseException as e:
+        if op.get_bind().dialect.name != "sqlite":
+            raise e
+        op.create_unique_constraint("uq_a", "a", ["x"])
+    for name in ("b",):
+        if op.get_bind().dialect.name == "sqlite":
+            continue
+        op.create_index("ix_b", name, ["x"])
+    try:
+        if op.get_bind().dialect.name == "mysql":
+            raise NotImplementedError()
+        op.create_index("ix_c", "c", ["x"])
+    finally:
+        op.create_index("ix_d", "d", ["x"])
+    op.create_index("ix_e", "e", ["x"])
+"""
+    ops = read_operations(HEAD + body)
+    found = {(c.name, c.table): (c.dialects, c.conditional) for c in ops.upgrade.calls}
+    assert found == {
+        ("drop_constraint", "a"): (None, True),
+        ("create_unique_constraint", "a"): (("sqlite",), True),
+        ("create_index", "b"): (None, False),  # (`continue` is not read as an exit)
+        ("create_index", "c"): (("mssql", "oracle", "postgresql", "sqlite"), True),
+        ("create_index", "d"): (None, True),
+        ("create_index", "e"): (None, False),
+    }
+
+
 def test_a_query_in_parentheses_is_data() -> None:
     """Security Monkey's `session.execute(text("(SELECT ...)"))` reads rows."""
     assert operations_module.is_data_sql("(SELECT o.id FROM item o WHERE o.a > 1);")

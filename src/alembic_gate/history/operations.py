@@ -1085,10 +1085,11 @@ class _Reader:
                     if isinstance(target, ast.Name):
                         self.frames[-1][target.id] = _UNBOUND
                 self._orm_loop(node, inner)
-            for child in syntax.iter_child_nodes(node):
-                self._visit(
-                    child, inner if isinstance(child, (ast.stmt, ast.excepthandler)) else scope
-                )
+            for child in syntax.iter_child_nodes(node):  # a loop's target and iterable
+                if not isinstance(child, (ast.stmt, ast.excepthandler)):
+                    self._visit(child, scope)
+            for block in _blocks(node):  # each as a block: `if <dialect>: raise` in one
+                self._statements(block, inner)
             return
         if isinstance(node, _VALUE_STATEMENTS):
             self._assign(node, scope)
@@ -2088,6 +2089,19 @@ def _serial(type_node: ast.expr | None, autoincrement: ast.expr | None) -> bool:
     if isinstance(type_node, ast.Call):
         type_node = type_node.func
     return _callee_name(type_node) in _INTEGER_TYPES if type_node is not None else False
+
+
+def _blocks(node: ast.If | ast.For | ast.AsyncFor | ast.While | ast.Try) -> list[list[ast.stmt]]:
+    """The blocks of statements of a branch, a loop or a `try`, in order (each except
+    clause's after the `try` body)."""
+    if isinstance(node, ast.Try):
+        return [
+            node.body,
+            *(handler.body for handler in node.handlers),
+            node.orelse,
+            node.finalbody,
+        ]
+    return [node.body, node.orelse]
 
 
 def _exits(body: list[ast.stmt]) -> bool:
