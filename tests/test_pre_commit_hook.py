@@ -119,8 +119,9 @@ def test_hook_on_a_table_and_its_column_written_together(
     project: Path, pre_commit_home: Path
 ) -> None:
     """Two revisions staged in one commit, the first creating a table, the second giving
-    it a NOT NULL column: no deploy has run either, so the hook says nothing of it. Once
-    committed, a run over every file reports it (the table may have been deployed)."""
+    it a NOT NULL column: no deploy has run either, so the hook says nothing of it, nor
+    once they are committed together (they ship together). A third revision committed
+    on its own after them is reported (the table may have been deployed in between)."""
     versions = project / "migrations" / "versions"
     create = 'op.create_table("tags", sa.Column("id", sa.Integer(), primary_key=True))'
     column = 'op.add_column("tags", sa.Column("name", sa.String(20), nullable=False))'
@@ -133,7 +134,15 @@ def test_hook_on_a_table_and_its_column_written_together(
     _git(project, "commit", "-qm", "tags")
     every = _run_hook(project, pre_commit_home, "--all-files")
     assert every.returncode == 0, every.stdout + every.stderr
-    assert "aa02_m.py:20: AG101 [not-null-column-without-default]" in every.stdout, every.stdout
+    assert "AG101" not in every.stdout, every.stdout
+    later = column.replace('"name"', '"code"')
+    (versions / "aa03_m.py").write_text(migration("aa03", "aa02", later))
+    _git(project, "add", ".")
+    _git(project, "commit", "-qm", "code")
+    every = _run_hook(project, pre_commit_home, "--all-files")
+    assert every.returncode == 0, every.stdout + every.stderr
+    assert "aa03_m.py:20: AG101 [not-null-column-without-default]" in every.stdout, every.stdout
+    assert "aa02_m.py" not in every.stdout, every.stdout
 
 
 MONO_HEAD = '''"""a second head

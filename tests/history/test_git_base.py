@@ -258,11 +258,12 @@ def test_not_null_column_on_a_table_the_branch_creates(
     repo = main_repo
     repo.git("checkout", "-q", "-b", "feature")
     repo.revision("b2", "a1", CREATE_ORDERS)
-    repo.revision("c3", "b2", ADD_EMAIL.replace("users", "orders"))
     repo.commit("orders")
+    repo.revision("c3", "b2", ADD_EMAIL.replace("users", "orders"))
+    repo.commit("email")
     code, report, _ = lint(repo, monkeypatch, capsys, "--base", "main")
     assert (code, report["findings"]) == (0, [])
-    # without --base, b2 may already be deployed: "orders" counts as existing
+    # without --base, b2 (a commit of its own) may already be deployed: "orders" exists
     _, report, _ = lint(repo, monkeypatch, capsys)
     assert codes(report) == [("AG101", f"{VERSIONS}/c3_m.py")]
 

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from alembic_gate.history.releases import COMING, MOVED_AT_ONCE, read_releases, uncommitted_files
+from alembic_gate.history.releases import (
+    COMING,
+    MOVED_AT_ONCE,
+    read_commits,
+    read_releases,
+    uncommitted_files,
+)
 from tests.history.test_git_base import (
     ADD_EMAIL,
     CREATE_ORDERS,
@@ -309,8 +315,9 @@ def test_a_cycle_of_revisions_in_one_release_ends(
     repo = tagged_repo(tmp_path)
     repo.revision("a1", "b2", CREATE_ORDERS)
     repo.revision("b2", "a1")
-    repo.revision("c3", "b2", ADD_CODE)
     repo.commit("a cycle")
+    repo.revision("c3", "b2", ADD_CODE)
+    repo.commit("c3")
     repo.git("tag", "v1")
     _, report, _ = lint(repo, monkeypatch, capsys, f"{VERSIONS}/c3_m.py")
     assert ("AG101", f"{VERSIONS}/c3_m.py") in codes(report)
@@ -430,7 +437,8 @@ def test_a_table_an_uncommitted_revision_creates_is_new_to_the_next(
 ) -> None:
     """pre-commit's case: two revisions written together, the first creating a table
     the second gives a NOT NULL column; neither is committed, so no deploy ran either.
-    Once committed (with no release-tags), the table may have been deployed."""
+    Committed together, they still shipped together (with no release-tags); committed
+    apart, the table may have been deployed before the column was added."""
     repo = v1_repo(tmp_path)
     repo.revision("b2", "a1", CREATE_ORDERS)
     repo.revision("c3", "b2", ADD_CODE)
@@ -439,6 +447,13 @@ def test_a_table_an_uncommitted_revision_creates_is_new_to_the_next(
     _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", *files)
     assert codes(report) == [("AG101", f"{VERSIONS}/d4_m.py")]
     repo.commit("b2 c3 d4")
+    _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", *files)
+    assert codes(report) == [("AG101", f"{VERSIONS}/d4_m.py")]
+    repo.git("reset", "-q", "--soft", "HEAD~1")
+    repo.git("reset", "-q")
+    repo.git("add", f"{VERSIONS}/b2_m.py")
+    repo.git("commit", "-q", "-m", "b2")
+    repo.commit("c3 d4")
     _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", *files)
     assert codes(report) == [("AG101", f"{VERSIONS}/c3_m.py"), ("AG101", f"{VERSIONS}/d4_m.py")]
 
@@ -467,5 +482,136 @@ def test_many_uncommitted_revisions_are_a_history_copied_in(
         repo.revision(f"p{index}", down)
         down = f"p{index}"
     repo.revision("c3", down, ADD_CODE)
+    _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", f"{VERSIONS}/c3_m.py")
+    assert codes(report) == [("AG101", f"{VERSIONS}/c3_m.py")]
+
+
+# -- revisions one commit added (no release-tags) ------------------------------------
+
+
+def commits_of(folder: Path) -> dict[str, str | None] | None:
+    """Each revision file's group by file name (its adding commit; None: not known)."""
+    files = sorted(str(path) for path in folder.glob("*.py"))
+    found = read_commits(files, [str(folder)])
+    return None if found is None else {Path(file).name: found.release(file) for file in files}
+
+
+def test_revisions_one_commit_added_are_one_group(tmp_path: Path) -> None:
+    """Files a commit added together share it, also after a rename; a file its commit
+    added alone groups nothing, and the repository's first commit is not taken for a
+    group (a history imported at once)."""
+    repo = Repo.init(tmp_path / "repo")
+    repo.revision("a1", None, CREATE_USERS)
+    repo.revision("a2", "a1")
+    repo.commit("imported")
+    repo.revision("b2", "a2", CREATE_ORDERS)
+    repo.revision("c3", "b2", ADD_CODE)
+    repo.commit("orders")
+    repo.revision("d4", "c3")
+    repo.commit("d4")
+    repo.git("mv", f"{VERSIONS}/c3_m.py", f"{VERSIONS}/c3_renamed_m.py")
+    repo.commit("rename")
+    repo.revision("e5", "d4")  # not committed
+    found = commits_of(repo.root / VERSIONS)
+    assert found is not None
+    together = found["b2_m.py"]
+    assert together is not None and found["c3_renamed_m.py"] == together
+    assert [found[name] for name in ("a1_m.py", "a2_m.py", "d4_m.py", "e5_m.py")] == [None] * 4
+
+
+def test_a_revision_two_commits_added_has_no_known_group(tmp_path: Path) -> None:
+    """The same work committed on two lines (a squashed copy merged beside the original
+    commits): which of them a deploy took first is not known."""
+    repo = Repo.init(tmp_path / "repo")
+    (repo.root / "README").write_text("a project\n")
+    repo.commit("start")
+    repo.git("checkout", "-q", "-b", "copy")
+    repo.revision("b2", None, CREATE_ORDERS)
+    repo.revision("c3", "b2", ADD_CODE)
+    repo.revision("e5", "c3")  # (so that the merge takes from both lines)
+    repo.commit("b2 c3 e5 squashed")
+    repo.git("checkout", "-q", "main")
+    repo.revision("b2", None, CREATE_ORDERS)
+    repo.commit("b2")
+    repo.revision("c3", "b2", ADD_CODE)
+    repo.revision("d4", "c3")
+    repo.commit("c3 d4")
+    repo.git("merge", "-q", "--no-edit", "copy")
+    found = commits_of(repo.root / VERSIONS)
+    assert found is not None
+    assert (found["b2_m.py"], found["c3_m.py"]) == (None, None)
+    assert found["d4_m.py"] is not None
+
+
+@pytest.mark.parametrize("make", ["plain folder", "shallow clone", "many at once"])
+def test_commits_that_cannot_group_revisions(tmp_path: Path, make: str) -> None:
+    """Outside a git work tree and in a shallow clone (its one commit seems to add every
+    file) nothing is read; a commit adding more than MOVED_AT_ONCE files imported them."""
+    repo = Repo.init(tmp_path / "repo")
+    (repo.root / "README").write_text("a project\n")
+    repo.commit("start")
+    count = MOVED_AT_ONCE + 1 if make == "many at once" else 2
+    down = None
+    for index in range(count):
+        repo.revision(f"r{index}", down)
+        down = f"r{index}"
+    repo.commit("revisions")
+    folder = repo.root / VERSIONS
+    if make == "plain folder":
+        folder = tmp_path / "plain"
+        folder.mkdir()
+        (folder / "r0_m.py").write_text((repo.root / VERSIONS / "r0_m.py").read_text())
+    elif make == "shallow clone":
+        clone = tmp_path / "clone"
+        url = f"file://{repo.root}"
+        subprocess.run(["git", "clone", "-q", "--depth", "1", url, str(clone)], check=True)
+        folder = clone / VERSIONS
+    found = commits_of(folder)
+    if make == "many at once":
+        assert found is not None and set(found.values()) == {None}
+    else:
+        assert found is None
+
+
+@pytest.mark.parametrize(
+    ("later", "together", "apart"),
+    [
+        (ADD_CODE, [], ["AG101"]),  # orders shipped empty with it, or held rows before
+        (DROP_NOTE, [], ["AG103"]),  # note shipped with it: no release held data in it
+        ('op.create_index("ix_orders_id", "orders", ["id"])', [], ["AG105"]),
+    ],
+)
+def test_a_table_one_commit_created_is_new_to_the_revisions_it_added(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    later: str,
+    together: list[str],
+    apart: list[str],
+) -> None:
+    """With no release-tags and the whole history named: b2 creates orders and c3
+    changes it. Added by one commit, they were deployed together; added by two, a
+    deploy may have run between them."""
+    for case, expected in (("together", together), ("apart", apart)):
+        repo = v1_repo(tmp_path / case)
+        repo.revision("b2", "a1", f"{CREATE_ORDERS}\n    {ADD_NOTE}")
+        if case == "apart":
+            repo.commit("b2")
+        repo.revision("c3", "b2", later)
+        repo.commit("c3")
+        files = [f"{VERSIONS}/{name}_m.py" for name in ("a1", "b2", "c3")]
+        args = ("--select", "AG1", "--extend-select", "AG105", *files)
+        _, report, _ = lint(repo, monkeypatch, capsys, *args)
+        assert [f["code"] for f in report["findings"]] == expected, case
+        assert report["notes"] == []
+
+
+def test_a_table_one_commit_created_and_seeded_holds_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = v1_repo(tmp_path)
+    repo.revision("b2", "a1", f"{CREATE_ORDERS}\n    {SEED_ORDERS}")
+    repo.revision("c3", "b2", ADD_CODE)
+    repo.commit("b2 c3")
     _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", f"{VERSIONS}/c3_m.py")
     assert codes(report) == [("AG101", f"{VERSIONS}/c3_m.py")]

@@ -1,5 +1,6 @@
 """Which release first shipped each revision file, read from the project's git tags
-(`[tool.alembic-gate] release-tags`).
+(`[tool.alembic-gate] release-tags`); without them, which revision files one commit
+added (`read_commits`: deployed together, whatever the project deploys from).
 
 A project that releases by tagging deploys a release's migrations together: a table
 that a revision of the same release created (or a column it added) has never held
@@ -65,6 +66,9 @@ class _History:
     times: dict[str, int]  # an adding commit -> when it was made
     now: dict[str, str]  # an earlier path -> the file's path now
     folders: set[str]  # every folder the files lived in (relative to the root)
+    # Files more than one commit added (a copy of the work committed on another line
+    # and merged too, a file deleted and brought back): `added` holds the newest.
+    again: set[str]
 
 
 def read_releases(
@@ -102,6 +106,41 @@ def read_releases(
             "release: they are judged as without the setting"
         )
     return Releases(found), note
+
+
+def read_commits(files: Sequence[str], folders: Sequence[str]) -> Releases | None:
+    """Without `release-tags`: the commit that added each of `files` (followed through
+    renames and moved folders), where it added others too. No deploy runs half a commit,
+    so the revisions one commit added shipped together, whatever the project deploys
+    from (a pull request squashed into one commit, a revision and its fix written
+    together). None where git cannot tell: outside a git work tree (looked for first
+    without running git), a shallow clone (its oldest commit seems to add every file) or
+    a failed `git log`. Not known: a file that the repository's first commit or a commit
+    adding more than MOVED_AT_ONCE revision files added (a history imported at once), and
+    one that more than one commit added (which of them a deploy took first is not known)."""
+    if not folders or not in_git_work_tree(folders[0]):
+        return None
+    where = _work_tree(folders[0])
+    if where is None or where[1]:
+        return None
+    root = where[0]
+    history = _history(root, folders)
+    if history is None:
+        return None
+    counts: dict[str, int] = {}
+    for adding in history.added.values():
+        counts[adding] = counts.get(adding, 0) + 1
+    shared = {commit for commit, count in counts.items() if 1 < count <= MOVED_AT_ONCE}
+    first = (git_output(["rev-list", "--max-parents=0", "HEAD"], root) or "").split()
+    shared.difference_update(first)
+    found: dict[str, str] = {}
+    for file in files:
+        path = os.path.realpath(file)
+        relative = os.path.relpath(path, root)
+        commit = history.added.get(relative)
+        if commit in shared and relative not in history.again:
+            found[path] = commit
+    return Releases(found)
 
 
 def uncommitted_files(folders: Sequence[str]) -> set[str] | None:
@@ -353,7 +392,7 @@ def _history(root: str, folders: Sequence[str]) -> _History | None:
     those folders by `git log`, and for a file that a commit brought in from elsewhere
     (a moved folder), through the folder it came from."""
     specs = {os.path.relpath(os.path.realpath(folder), root) for folder in folders}
-    history = _History({}, {}, {}, set(specs))
+    history = _History({}, {}, {}, set(specs), set())
     starts = ["HEAD"]
     for _ in range(_MOVES_FOLLOWED):
         log = _log_adds(root, sorted(specs), starts)
@@ -369,6 +408,8 @@ def _history(root: str, folders: Sequence[str]) -> _History | None:
                 elif path not in history.added:
                     history.added[path] = commit
                     found.append(commit)
+                elif history.added[path] != commit:
+                    history.again.add(path)
         specs, moves = _moved_from(root, history, found)
         if not specs:
             break

@@ -93,10 +93,11 @@ class Checked:
         name = table.lower()
         if name in self._created_before(call):
             return True
-        ctx = self.ctx  # (the common case, asked call after call: nothing says it is new)
-        if ctx.scope is None and not ctx.release_tags and not self.history().uncommitted():
+        history = self.history()  # (the common case, asked call after call: nothing
+        # says it is new: no scope, nothing uncommitted, no release or commit read)
+        if self.ctx.scope is None and not history.uncommitted() and history.releases() is None:
             return False
-        return self.history().table_is_new(self.rid, name, rows)
+        return history.table_is_new(self.rid, name, rows)
 
     def _created_before(self, call: Call) -> set[str]:
         """`_created_tables` of the calls before `call` that run wherever it runs (a
@@ -381,8 +382,6 @@ class Knowledge:
             timeline = self._scope_timeline()
             filled = any(timeline.latest(rid, [("filled", name)]) is not None for name in names)
             return not (rows and filled)
-        if not self.ctx.release_tags:
-            return False
         facts = self.release_facts(rid)
         return ("table", table) in facts and not (rows and ("filled", table) in facts)
 
@@ -393,27 +392,32 @@ class Knowledge:
             return False
         if self.added_in_scope(rid, table, column):
             return True
-        if not self.ctx.release_tags:
-            return False
         return ("added", table.lower(), column.lower()) in self.release_facts(rid)
 
     # -- releases (release-tags) -------------------------------------------------------
 
     def releases(self) -> Releases | None:
-        """The release of each revision file, read from git when first asked (None: no
-        `release-tags`, or they cannot be read: the note says why)."""
+        """The release of each revision file, read from git when first asked: by the
+        `release-tags`, else by the commit that added it (revisions one commit added
+        shipped together). None: neither can be read (why release-tags cannot is in a
+        note)."""
         if not self._releases_read:
             self._releases_read = True
             patterns = self.ctx.release_tags
+            folders = self.ctx.setup.version_locations
             if patterns:
-                # (git, and subprocess with what it imports: only with release-tags)
+                # (git, and subprocess with what it imports: only where git is)
                 from alembic_gate.history.releases import read_releases
 
                 files = [rev.file for rev in self.ctx.graph.by_id.values()]
-                folders = self.ctx.setup.version_locations
                 self._releases, note = read_releases(files, folders, patterns)
                 if note is not None:
                     self.ctx.memo[_RELEASE_NOTE] = note
+            elif folders and in_git_work_tree(folders[0]):
+                from alembic_gate.history.releases import read_commits
+
+                files = [rev.file for rev in self.ctx.graph.by_id.values()]
+                self._releases = read_commits(files, folders)
         return self._releases
 
     def release_facts(self, rid: str) -> frozenset[Hashable]:
