@@ -615,3 +615,19 @@ def test_a_table_one_commit_created_and_seeded_holds_rows(
     repo.commit("b2 c3")
     _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", f"{VERSIONS}/c3_m.py")
     assert codes(report) == [("AG101", f"{VERSIONS}/c3_m.py")]
+
+
+def test_no_git_log_for_a_revision_in_no_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pre-commit's case: the changed revision is in no commit, so no commit can group it
+    with the ones it builds on; the history's commits are not read for it."""
+    repo = v1_repo(tmp_path)
+    repo.revision("b2", "a1", ADD_CODE_TO_USERS)
+
+    def unread(*args: object) -> None:
+        raise AssertionError("the commits were read")
+
+    monkeypatch.setattr("alembic_gate.history.releases.read_commits", unread)
+    _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", f"{VERSIONS}/b2_m.py")
+    assert codes(report) == [("AG101", f"{VERSIONS}/b2_m.py")]

@@ -69,6 +69,7 @@ class _History:
     # Files more than one commit added (a copy of the work committed on another line
     # and merged too, a file deleted and brought back): `added` holds the newest.
     again: set[str]
+    roots: set[str]  # the commits read that have no parent
 
 
 def read_releases(
@@ -131,8 +132,7 @@ def read_commits(files: Sequence[str], folders: Sequence[str]) -> Releases | Non
     for adding in history.added.values():
         counts[adding] = counts.get(adding, 0) + 1
     shared = {commit for commit, count in counts.items() if 1 < count <= MOVED_AT_ONCE}
-    first = (git_output(["rev-list", "--max-parents=0", "HEAD"], root) or "").split()
-    shared.difference_update(first)
+    shared -= history.roots
     found: dict[str, str] = {}
     for file in files:
         path = os.path.realpath(file)
@@ -392,15 +392,17 @@ def _history(root: str, folders: Sequence[str]) -> _History | None:
     those folders by `git log`, and for a file that a commit brought in from elsewhere
     (a moved folder), through the folder it came from."""
     specs = {os.path.relpath(os.path.realpath(folder), root) for folder in folders}
-    history = _History({}, {}, {}, set(specs), set())
+    history = _History({}, {}, {}, set(specs), set(), set())
     starts = ["HEAD"]
     for _ in range(_MOVES_FOLLOWED):
         log = _log_adds(root, sorted(specs), starts)
         if log is None:
             return None
         found = []
-        for commit, when, changes in log:
+        for commit, when, has_parent, changes in log:
             history.times[commit] = when
+            if not has_parent:
+                history.roots.add(commit)
             for old, new in changes:
                 path = history.now.get(new, new)
                 if old is not None:  # renamed: it was added under the old name
@@ -448,18 +450,19 @@ def _moved_from(root: str, history: _History, commits: list[str]) -> tuple[set[s
 
 def _log_adds(
     root: str, specs: Sequence[str], starts: Sequence[str]
-) -> list[tuple[str, int, list[tuple[str | None, str]]]] | None:
+) -> list[tuple[str, int, bool, list[tuple[str | None, str]]]] | None:
     """Newest first, each commit from `starts` down that added or renamed files under
-    `specs`, with its time and its changes: (None, path) for an add, (old, new) for a
-    rename."""
-    args = ["log", "-M", "--diff-filter=AR", "--format=%x00%H %ct", "--name-status"]
+    `specs`, with its time, whether it has a parent, and its changes: (None, path) for an
+    add, (old, new) for a rename."""
+    args = ["log", "-M", "--diff-filter=AR", "--format=%x00%H %ct %P", "--name-status"]
     out = git_output([*args, *starts, "--", *specs], root)
     if out is None:
         return None
     found = []
     for entry in out.split("\0")[1:]:
         head, _, lines = entry.partition("\n")
-        commit, _, when = head.partition(" ")
+        commit, _, rest = head.partition(" ")
+        when, _, parents = rest.partition(" ")
         changes: list[tuple[str | None, str]] = []
         for line in lines.splitlines():
             status, _, paths = line.partition("\t")
@@ -468,5 +471,5 @@ def _log_adds(
             elif status.startswith("R"):
                 old, _, new = paths.partition("\t")
                 changes.append((old, new))
-        found.append((commit, int(when) if when.isdigit() else 0, changes))
+        found.append((commit, int(when) if when.isdigit() else 0, bool(parents.strip()), changes))
     return found

@@ -428,6 +428,8 @@ class Knowledge:
         found = self._release_facts.get(rid)
         if found is not None:
             return found
+        if not self.ctx.release_tags and rid in self.uncommitted():
+            return frozenset()  # in no commit yet (pre-commit's case): git is not asked
         releases = self.releases()
         if releases is None:
             return frozenset()
