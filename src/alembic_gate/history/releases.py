@@ -114,11 +114,12 @@ def read_commits(files: Sequence[str], folders: Sequence[str]) -> Releases | Non
     renames and moved folders), where it added others too. No deploy runs half a commit,
     so the revisions one commit added shipped together, whatever the project deploys
     from (a pull request squashed into one commit, a revision and its fix written
-    together). None where git cannot tell: outside a git work tree (looked for first
-    without running git), a shallow clone (its oldest commit seems to add every file) or
-    a failed `git log`. Not known: a file that the repository's first commit or a commit
-    adding more than MOVED_AT_ONCE revision files added (a history imported at once), and
-    one that more than one commit added (which of them a deploy took first is not known)."""
+    together). None where no commit added two of them, or git cannot tell: outside a git
+    work tree (looked for first without running git), a shallow clone (its oldest commit
+    seems to add every file) or a failed `git log`. Not known: a file that the
+    repository's first commit or a commit adding more than MOVED_AT_ONCE revision files
+    added (a history imported at once), and one that more than one commit added (which of
+    them a deploy took first is not known)."""
     if not folders or not in_git_work_tree(folders[0]):
         return None
     where = _work_tree(folders[0])
@@ -140,7 +141,7 @@ def read_commits(files: Sequence[str], folders: Sequence[str]) -> Releases | Non
         commit = history.added.get(relative)
         if commit in shared and relative not in history.again:
             found[path] = commit
-    return Releases(found)
+    return Releases(found) if found else None
 
 
 def uncommitted_files(folders: Sequence[str]) -> set[str] | None:
