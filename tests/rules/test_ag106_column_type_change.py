@@ -408,6 +408,8 @@ def records_history(history: History) -> None:
     ("name", "nullable", "reported"),
     [
         ("record_types", ", existing_nullable=False", False),
+        # NOT NULL as the history made it, restated (neutron-vpnaas's appended values)
+        ("record_types", ", nullable=False", False),
         ("record_types", "", True),  # MODIFY ... NULL: the NOT NULL column changes
         ("record_types", ", existing_nullable=False, nullable=True", True),
         ("record_kinds", ", existing_nullable=False", True),  # another type on PostgreSQL

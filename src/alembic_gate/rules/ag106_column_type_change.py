@@ -274,9 +274,11 @@ def _appended_in_place(
 def _keeps_nullability(checked: Checked, call: Call) -> bool:
     """Whether MySQL's MODIFY leaves the column as NULL or NOT NULL as it was."""
     before = call.options.get("existing_nullable")
-    if not isinstance(before, bool):
+    if not isinstance(before, bool):  # as the history left it, where it says
         state = checked.history().column_state(checked.rid, call.table, call.column)
-        before = True if state == "nullable" else None
+        before = (
+            {"nullable": True, "not_null": False}.get(state) if isinstance(state, str) else None
+        )
     after = call.options.get("nullable", call.options.get("existing_nullable"))
     after = True if after is None else after  # MODIFY ... NULL
     return before is not None and after is before
