@@ -1098,6 +1098,9 @@ def upgrade():
         ("import cx_Oracle, psycopg2", {"oracle", "postgresql"}),
         ("mysqlite postgresqlx xsqlite", set()),
         ("PyMSSQL and aiosqlite", {"mssql", "sqlite"}),
+        # a licence header names no database the history runs on (neutron-vpnaas's)
+        ("# Copyright(c) 2015, Oracle and/or its affiliates.\n#\n\nx = 1  # mysql", {"mysql"}),
+        ("#!/usr/bin/env python\n# SQLite\n", set()),
     ],
 )
 def test_named_dialects(text: str, expected: set[str]) -> None:

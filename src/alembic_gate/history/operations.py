@@ -106,6 +106,8 @@ _DIALECT_ALTERNATIVES = "|".join(sorted(_DIALECT_WORDS, key=len)[::-1])
 _DIALECT_TEXT = LazyPattern(rf"(?<![a-z0-9])({_DIALECT_ALTERNATIVES})(?![a-z0-9])", re.IGNORECASE)
 # What may not stand right before or after a dialect word (in lowercased ASCII text).
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+# The comment lines (and blank ones) a file opens with: its licence, its shebang.
+_HEADER = LazyPattern(r"(?:[ \t]*(?:#[^\n]*)?(?:\n|$))*")
 # The dialect words as `_named_in_lower` looks for them, in order, each with the words
 # before it that it contains: it cannot be in a text where one of those is not
 # ("pymysql" where there is no "mysql").
@@ -776,7 +778,12 @@ def _message(module: ast.Module) -> str | None:
 
 
 def named_dialects(text: str) -> frozenset[str]:
-    """The database dialects a source text names (`postgresql.JSONB`, "sqlite", ...)."""
+    """The database dialects a source text names (`postgresql.JSONB`, "sqlite", ...),
+    past the comment block that opens it (a licence header's "Copyright Oracle and/or
+    its affiliates" names no database the history runs on)."""
+    header = _HEADER.get().match(text) if text[:1] == "#" else None
+    if header is not None:
+        text = text[header.end() :]
     if text.isascii():  # lowercasing maps ASCII letters only to ASCII letters
         return _named_in_lower(text.lower())
     return frozenset(_DIALECT_WORDS[word.lower()] for word in _DIALECT_TEXT.get().findall(text))
@@ -850,6 +857,10 @@ class _Reader:
         self.models: dict[str, str] = {}
         # Module-level SQL statements (`UPDATE_SQL = sa.text("UPDATE ...")`), run by name.
         self.statements: dict[str, ast.expr] = {}
+        # Module-level names bound to what a call made (`new_auth = sa.Enum(...)`): a type
+        # given by such a name is read as that call (neutron-vpnaas's revisions each
+        # bind `new_auth` to their own ENUM).
+        self.made: dict[str, ast.Call] = {}
         self.op_names = {"op"}
         # `from alembic.op import drop_column [as drop]`: local name -> the op's method
         # (Rucio's history calls them so); also `add = op.add_column` in the module.
@@ -906,6 +917,8 @@ class _Reader:
         for target in targets:
             if not isinstance(target, ast.Name):
                 continue
+            if isinstance(value, ast.Call):
+                self.made[target.id] = value
             if statement:
                 self.statements[target.id] = value
             if isinstance(literal, str):
@@ -1504,10 +1517,18 @@ class _Reader:
         """The source of an expression, through local names and the arguments given
         for a helper's parameters (the parameter's own name when the argument is not
         known as written either)."""
-        node = self._resolve(node)
+        node = self._made(node)
         if isinstance(node, ast.Name) and self.argument_texts[-1].get(node.id):
             return self.argument_texts[-1][node.id]
         return _source(self._spread(node) if _spreads(node) else node)
+
+    def _made(self, node: ast.expr | None) -> ast.expr | None:
+        """`_resolve`, and a name no local binds read as the module-level call bound to
+        it (`type_=new_auth`: the `sa.Enum(...)` the file binds to `new_auth`)."""
+        node = self._resolve(node)
+        if isinstance(node, ast.Name) and self._bound(node.id) is _MISSING:
+            return self.made.get(node.id, node)
+        return node
 
     def _spread(self, node: ast.Call) -> ast.expr:
         """A type call with its `*NAMES` written out where the name is a literal list
@@ -1637,7 +1658,7 @@ class _Reader:
             null = self._value(nullable) if type(nullable) is ast.Name else _literal(nullable)
         key_given = False if primary_key is None else _literal(primary_key)
         if type(type_node) is ast.Name:
-            type_node = self._resolve(type_node)
+            type_node = self._made(type_node)
         if alone and key_given is True and not generated:  # add_column's: its table's only key
             generated = _serial(type_node, autoincrement)
         return _new_column(
