@@ -379,6 +379,42 @@ def test_enum_values_appended_on_a_mysql_history(history: History) -> None:
     assert len(history.run(check)) == 1
 
 
+def test_an_enum_bound_to_a_module_level_name_is_read_as_its_values(history: History) -> None:
+    """neutron-vpnaas binds `new_auth` in each revision to that revision's ENUM: a type
+    given by name is the call the file binds to it, so values removed are seen though
+    the name is the one the earlier revision used, and values appended are not."""
+    add(history, "a1", None, CREATE_MYSQL_USERS)
+    change = 'op.alter_column("users", "name", type_=new_auth, existing_nullable=True)'
+
+    def bind(rid: str, down: str, values: str) -> None:
+        text = migration(rid, down, change) + f"\nnew_auth = sa.Enum({values}, name='auth')\n"
+        history.write(f"{rid}_m.py", text)
+
+    bind("b2", "a1", '"sha1", "sha256"')
+    bind("c3", "b2", '"sha1", "sha256", "sha512"')
+    assert [f.path.endswith("b2_m.py") for f in history.run(check)] == [True]  # from VARCHAR
+    bind("c3", "b2", '"sha256", "sha512"')
+    found = sorted(f.path[-7:] for f in history.run(check))
+    assert found == ["b2_m.py", "c3_m.py"]
+    assert "sa.Enum('sha256', 'sha512', name='auth')" in history.run(check)[-1].message
+
+
+def test_enum_values_appended_where_an_enum_is_a_varchar(history: History) -> None:
+    """A history that names Oracle beside MySQL (or none at all: neutron-vpnaas's): where
+    an ENUM is no type of the database's own it is a VARCHAR, whose CHECK constraint
+    alembic's alter_column leaves alone, so appended values change no row there either."""
+    add(history, "a1", None, CREATE_MYSQL_USERS)
+    add(history, "b2", "a1", "from sqlalchemy.dialects import oracle\noracle.NUMBER")
+    old, new = 'sa.Enum("running", "stopped")', 'sa.Enum("running", "stopped", "killed")'
+    change = f'op.alter_column("users", "name", existing_type={old}, type_={{}}, ' + (
+        "existing_nullable=True)"
+    )
+    add(history, "c3", "b2", change.format(new))
+    assert history.run(check) == []
+    add(history, "c3", "b2", change.format('sa.Enum("running")'))  # a value taken out
+    assert len(history.run(check)) == 1
+
+
 # Designate's record types: the values spread from a list, the old type named by its
 # class, a history that runs on MySQL and on PostgreSQL.
 CREATE_RECORDS = """

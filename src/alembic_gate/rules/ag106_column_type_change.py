@@ -86,8 +86,6 @@ _ALTERED = LazyPattern(
 _CLAUSES = LazyPattern(r"[,;]")
 _TYPE_WORD = LazyPattern(r"\bTYPE\b", re.IGNORECASE)
 _USING_WORD = LazyPattern(r"\bUSING\b", re.IGNORECASE)
-# Databases that append ENUM values without touching the rows (`_appended_in_place`).
-_ENUM_IN_PLACE = frozenset({MYSQL, "postgresql", "sqlite"})
 # What else an alter_column can change (a call that restates the type to make one).
 _OTHER_CHANGES = frozenset({"nullable", "server_default", "comment", "autoincrement"})
 # How many revisions below a call `_given_before` reads, nearest first.
@@ -172,11 +170,7 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
     if stated is not None and _restated(checked, call, old, new):
         return None
     dialects, _ = checked.dialects(call)
-    if (
-        dialects is not None
-        and _enum_appended(old, new)
-        and _appended_in_place(checked, call, dialects, old, new)
-    ):
+    if _enum_appended(old, new) and _appended_in_place(checked, call, dialects, old, new):
         return None
     if not _postgresql_in_place(old, new):
         return "", confidence  # a rewrite wherever it runs: no need to know where
@@ -253,16 +247,18 @@ def _converted(call: Call) -> bool:
 
 
 def _appended_in_place(
-    checked: Checked, call: Call, dialects: frozenset[str], old: SqlType, new: SqlType
+    checked: Checked, call: Call, dialects: frozenset[str] | None, old: SqlType, new: SqlType
 ) -> bool:
-    """Whether every database the call runs on takes the values appended to an ENUM
-    without touching the rows. MySQL changes the metadata while the column keeps its
-    nullability (alembic's MODIFY writes NULL when neither `nullable=` nor
-    `existing_nullable=` says otherwise); PostgreSQL is given the type by its name, and
-    altering a column to the type it has rewrites nothing (alembic does not add the
-    values there). SQLite's batch copy is a test database's."""
-    if not dialects <= _ENUM_IN_PLACE:
-        return False
+    """Whether every database the call runs on (any, where the history names none)
+    takes the values appended to an ENUM without touching the rows. MySQL changes the
+    metadata while the column keeps its nullability (alembic's MODIFY writes NULL when
+    neither `nullable=` nor `existing_nullable=` says otherwise); PostgreSQL is given the
+    type by its name, and altering a column to the type it has rewrites nothing (alembic
+    does not add the values there). Where an ENUM is no type of the database's own
+    (SQLite, Oracle, SQL Server) it is a VARCHAR, widened in place, whose CHECK
+    constraint alembic's alter_column leaves as it is; SQLite's batch copy is a test
+    database's."""
+    dialects = DIALECTS if dialects is None else dialects
     if MYSQL in dialects and not _keeps_nullability(checked, call):
         return False
     if "postgresql" in dialects:
