@@ -204,6 +204,25 @@ def test_a_table_moved_aside_in_sql_while_a_new_one_takes_its_rows(history: Hist
     assert history.run(check) == []
 
 
+def test_a_table_swapped_for_one_the_rows_were_copied_into(history: History) -> None:
+    """insights-host-inventory moves `hosts` aside and gives its name to `hosts_new`, made
+    by an earlier revision and filled here: the name and the rows stay. Without the copy
+    the rows stay behind under the old table's new name."""
+    users_history(history)
+    add(history, "b2", "a1", 'op.create_table("users_new", sa.Column("id", sa.Integer()))')
+    swap = """
+    op.execute("INSERT INTO public.users_new (id) SELECT id FROM public.users")
+    op.execute('''
+        ALTER TABLE public.users RENAME TO users_old;
+        ALTER TABLE public.users_new RENAME TO users;
+    ''')
+    """
+    add(history, "c3", "b2", swap)
+    assert history.run(check) == []
+    add(history, "c3", "b2", swap.replace("INSERT INTO public.users_new (id) SELECT", "SELECT"))
+    assert len(history.run(check)) == 2  # users moved aside; users_new, known, renamed
+
+
 def test_a_table_renamed_and_renamed_back(history: History) -> None:
     """pgAdmin renames `user` to `user_old` and back (SQLite then rewrites the foreign
     keys that name it): the name stays, neither rename is reported; a table renamed on

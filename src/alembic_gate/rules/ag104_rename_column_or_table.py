@@ -53,7 +53,9 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
 
 def _moved_aside(checked: Checked, call: Call) -> bool:
     """`rename_table("t", "t_tmp")`, then a new "t" created and the rows copied into it
-    (SQLite's way to rebuild a table): the name and the rows stay. A column renamed
+    (SQLite's way to rebuild a table), or another table that the rows were copied into
+    renamed to "t" (insights-host-inventory's `hosts_new` taking the name `hosts` in the
+    same SQL): the name and the rows stay. A column renamed
     aside, added again under its name later in this revision and filled (open-webui's
     `chat` text moved to `old_chat` for a JSON `chat` filled from it): the name and its
     values stay."""
@@ -62,12 +64,29 @@ def _moved_aside(checked: Checked, call: Call) -> bool:
     if call.name != "rename_table" or call.table is None:
         return False
     table = call.table.lower()
-    recreated = any(
-        (c.name == "create_table" and (c.table or "").lower() == table)
-        or (c.name == "rename_table" and (c.new_table or "").lower() == table)
-        for c in checked.after(call)
+    if _swapped_in(checked, call, table):
+        return True
+    later = checked.after(call)
+    created = any(c.name == "create_table" and (c.table or "").lower() == table for c in later)
+    named = [
+        (c.table or "").lower()
+        for c in later
+        if c.name == "rename_table" and (c.new_table or "").lower() == table
+    ]
+    if not (created or named):
+        return False
+    return any(checked.copied_into(name) for name in (table, *named))
+
+
+def _swapped_in(checked: Checked, call: Call, table: str) -> bool:
+    """The other half of a swap: `table`, which the rows were copied into, takes the name
+    of a table this revision moved aside before (`hosts_new` to `hosts` once `hosts` is
+    `hosts_old`)."""
+    name = (call.new_table or "").lower()
+    vacated = any(
+        c.name == "rename_table" and (c.table or "").lower() == name for c in checked.before(call)
     )
-    return recreated and checked.copied_into(table)
+    return bool(name) and vacated and checked.copied_into(table)
 
 
 def _column_added_back(checked: Checked, call: Call) -> bool:
