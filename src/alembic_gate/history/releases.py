@@ -71,6 +71,13 @@ class _History:
     again: set[str]
     roots: set[str]  # the commits read that have no parent
 
+    def counts(self) -> dict[str, int]:
+        """How many of the files each adding commit added."""
+        found: dict[str, int] = {}
+        for adding in self.added.values():
+            found[adding] = found.get(adding, 0) + 1
+        return found
+
 
 def read_releases(
     files: Sequence[str], folders: Sequence[str], patterns: Sequence[str]
@@ -120,18 +127,14 @@ def read_commits(files: Sequence[str], folders: Sequence[str]) -> Releases | Non
     repository's first commit or a commit adding more than MOVED_AT_ONCE revision files
     added (a history imported at once), and one that more than one commit added (which of
     them a deploy took first is not known)."""
-    if not folders or not in_git_work_tree(folders[0]):
-        return None
-    where = _work_tree(folders[0])
+    where = _checkout(folders)
     if where is None or where[1]:
         return None
     root = where[0]
     history = _history(root, folders)
     if history is None:
         return None
-    counts: dict[str, int] = {}
-    for adding in history.added.values():
-        counts[adding] = counts.get(adding, 0) + 1
+    counts = history.counts()
     shared = {commit for commit, count in counts.items() if 1 < count <= MOVED_AT_ONCE}
     shared -= history.roots
     found: dict[str, str] = {}
@@ -151,9 +154,7 @@ def uncommitted_files(folders: Sequence[str]) -> set[str] | None:
     holds the same file under another path (its name or its content). None where that
     cannot be known: outside a git work tree (looked for first without running git) or
     with no commit yet."""
-    if not folders or not in_git_work_tree(folders[0]):
-        return None
-    where = _work_tree(folders[0])
+    where = _checkout(folders)
     if where is None:
         return None
     root = where[0]
@@ -214,9 +215,7 @@ def _release_of(
 ) -> dict[str, str]:
     """Each file's release (real path -> tag or COMING), where it is known: a file HEAD
     holds whose adding commit was not found has none."""
-    counts: dict[str, int] = {}
-    for adding in history.added.values():
-        counts[adding] = counts.get(adding, 0) + 1
+    counts = history.counts()
     oldest = min(tags, key=lambda name: (tags[name], name))
     found: dict[str, str] = {}
     for file in files:
@@ -376,6 +375,14 @@ def _in_head(root: str, folders: Sequence[str]) -> set[str]:
     specs = [os.path.relpath(os.path.realpath(folder), root) for folder in folders]
     out = git_output(["ls-tree", "-r", "--name-only", "HEAD", "--", *specs], root) or ""
     return set(out.splitlines())
+
+
+def _checkout(folders: Sequence[str]) -> tuple[str, bool] | None:
+    """`_work_tree` of the first versions folder, looked for first without running git
+    (None outside a work tree, or with no folder)."""
+    if not folders or not in_git_work_tree(folders[0]):
+        return None
+    return _work_tree(folders[0])
 
 
 def _work_tree(folder: str) -> tuple[str, bool] | None:
