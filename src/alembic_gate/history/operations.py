@@ -2254,17 +2254,26 @@ def _plpgsql_changes(body: str) -> Iterator[Call]:
     loop or an exception handler is conditional. A statement built at run time
     (`EXECUTE format(...)`) is not read."""
     depth = 0
-    for statement in _blanked(body).split(";"):
-        opened = _PLPGSQL_OPENING.get().match(statement)
-        words = opened.group().upper().split() if opened else []
+    for piece in _blanked(body).split(";"):
+        words, statement = _past_opening(piece)
         for before, word in zip(["", *words], words, strict=False):
             if word == "THEN" or (word == "LOOP" and before != "END"):
                 depth += 1  # (ELSIF ... THEN counts again: conditional, to be sure)
             elif word in ("IF", "LOOP", "CASE") and before == "END":
                 depth -= 1
         conditional = depth > 0 or "EXCEPTION" in words
-        for change in _statement_changes(statement[opened.end() if opened else 0 :].strip()):
+        for change in _statement_changes(statement):
             yield replace(change, conditional=True) if conditional else change
+
+
+def _past_opening(piece: str) -> tuple[list[str], str]:
+    """The words that open or close PL/pgSQL blocks before a statement (`BEGIN`, `IF
+    ... THEN`, `END LOOP` ..., in capitals) and the statement after them (quoted text
+    blanked, `piece` as cut at its `;`)."""
+    opened = _PLPGSQL_OPENING.get().match(piece)
+    if opened is None:
+        return [], piece.strip()
+    return opened.group().upper().split(), piece[opened.end() :].strip()
 
 
 def _blanked(text: str) -> str:
@@ -2849,10 +2858,9 @@ def _no_schema_block(body: str) -> bool:
     its declarations; an `EXECUTE` by the literal SQL it is given (none: it may change it)."""
     declaring = False
     for written, blanked in sql_statements(body):
-        opened = _PLPGSQL_OPENING.get().match(blanked)
-        if opened is not None and "BEGIN" in opened.group().upper().split():
+        words, statement = _past_opening(blanked)
+        if "BEGIN" in words:
             declaring = False
-        statement = blanked[opened.end() if opened else 0 :].strip()
         if statement[:7].upper() == "DECLARE":
             declaring = True
         elif statement and not declaring and not _quiet_statement(written, statement):
