@@ -135,6 +135,30 @@ def upgrade():
     ]
 
 
+def test_execution_options_without_an_isolation_level() -> None:
+    # optuna: a statement's execution_options() with keywords only, none an isolation
+    # level, opens no autocommit (it once raised IndexError and stopped the run)
+    body = """
+def upgrade():
+    bind = op.get_bind()
+    stmt = sa.delete(t).where(t.c.key == "x").execution_options(synchronize_session=False)
+    bind.execute(stmt)
+    op.create_index("ix", "users", ["a"], postgresql_concurrently=True)
+"""
+    assert calls(body)[-1] == ("create_index", "users", None, False, False)
+
+
+def test_a_reader_error_is_a_problem_of_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a bug of the reader on one file leaves that file unchecked, with why, and the run
+    # goes on (the safety rules put it in a note)
+    def fail(*_: object) -> None:
+        raise IndexError("list index out of range")
+
+    monkeypatch.setattr(_Reader, "side", fail)
+    ops = read_operations(HEAD + "def upgrade():\n    op.drop_table('t')\n")
+    assert ops.problem == "alembic-gate's reader failed on it with IndexError; please report it"
+
+
 def test_helpers_aliases_and_the_multidb_template() -> None:
     body = """
 from alembic import op as migrate

@@ -760,6 +760,9 @@ def _read_module(module: ast.Module, text: str, *, multidb: bool) -> tuple[Opera
         downgrade = reader.shape("downgrade", multidb)  # no rule reads its calls
     except RecursionError:
         return Operations(problem="cannot parse: too deeply nested", message=message), False
+    except Exception as exc:  # a reader bug on one file must not stop the run
+        problem = f"alembic-gate's reader failed on it with {type(exc).__name__}; please report it"
+        return Operations(problem=problem, message=message), False
     ops = Operations(upgrade, downgrade, message=message, dialects=dialects)
     return ops, reader.repeated_keyword
 
@@ -3048,7 +3051,7 @@ def _autocommit_options(value: ast.expr) -> bool:
     """`<connection>.execution_options(isolation_level="AUTOCOMMIT")`."""
     if not isinstance(value, ast.Call) or _callee(value) != "execution_options":
         return False
-    level = _argument(value, -1, "isolation_level")
+    level = _keyword(value, "isolation_level")  # execution_options takes keywords only
     return _literal(level) in ("AUTOCOMMIT", "autocommit") if level is not None else False
 
 
