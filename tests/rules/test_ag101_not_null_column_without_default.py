@@ -4,7 +4,7 @@ import pytest
 
 from alembic_gate.rules.ag101_not_null_column_without_default import check
 
-from .ag1xx_helpers import CREATE_USERS, add, line_of, users_history, with_base
+from .ag1xx_helpers import CREATE_USERS, add, line_of, migration, users_history, with_base
 from .conftest import History
 
 ADD_EMAIL = 'op.add_column("users", sa.Column("email", sa.String(length=255), nullable=False))'
@@ -66,6 +66,36 @@ def test_table_created_in_the_same_revision_is_new(history: History) -> None:
 COPY_ORDERS = 'op.execute("INSERT INTO public.orders (id) SELECT id FROM users")'
 ADD_CODE = 'op.add_column("orders", sa.Column("code", sa.String(), nullable=False))'
 CREATE_ORDERS = 'op.create_table("orders", sa.Column("id", sa.Integer(), nullable=False))'
+
+
+USER_MODEL = """
+class User(declarative_base()):
+    __tablename__ = "users"
+    id = sa.Column(sa.Integer, primary_key=True)
+
+
+"""
+
+
+@pytest.mark.parametrize(
+    ("delete", "reported"),
+    [
+        ("session.query(User).delete()", False),  # every row
+        ("session.query(User).delete(synchronize_session=False)", False),
+        ("session.query(User).filter(User.id > 3).delete()", True),  # some rows
+        ("session.query(User).filter_by(id=3).delete()", True),
+    ],
+)
+def test_a_table_emptied_through_the_orm_holds_no_rows(
+    history: History, delete: str, reported: bool
+) -> None:
+    """optuna deletes every row of a model the file defines, adds a NOT NULL column and
+    puts the rows back: the ALTER meets an empty table."""
+    users_history(history)
+    upgrade = f"session = orm.Session(bind=op.get_bind())\n{delete}\n{ADD_EMAIL}"
+    text = migration("b2", "a1", upgrade).replace("def upgrade", USER_MODEL + "def upgrade")
+    history.write("b2_m.py", text)
+    assert len(history.run(check)) == (1 if reported else 0)
 
 
 @pytest.mark.parametrize(

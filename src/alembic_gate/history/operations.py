@@ -1896,10 +1896,28 @@ class _Reader:
             table = self._queried(node.func.value)
             self._record(Call("backfill", node.lineno, table or None, autocommit=scope.autocommit))
         elif _callee(node) == "delete" and isinstance(node.func, ast.Attribute):
-            # `session.query(M).filter_by(c=None).delete()`: no row left with c NULL
             table = self._queried(node.func.value)
+            if table and not _has_where(node.func.value):  # `session.query(M).delete()`
+                self._empty(node.lineno, table, scope)
+            # `session.query(M).filter_by(c=None).delete()`: no row left with c NULL
             for column in dict.fromkeys([*_null_tested(node), *_null_keywords(node)]):
                 self._record(_column_fill(node.lineno, table, column, scope))
+
+    def _empty(self, line: int, table: str, scope: _Scope) -> None:
+        """Every row of `table` deleted by ORM work (optuna empties `trial_values` so
+        before it adds a NOT NULL column and puts the rows back)."""
+        self.emptied.add(table.lower())
+        branch = None if scope.dialects is None else tuple(sorted(scope.dialects))
+        self._record(
+            Call(
+                "empty",
+                line,
+                table,
+                autocommit=scope.autocommit,
+                conditional=scope.conditional,
+                dialects=branch,
+            )
+        )
 
     def _orm_loop(self, node: ast.For | ast.AsyncFor, scope: _Scope) -> None:
         """`for row in session.query(Model): row.column = ...` fills Model's column."""
