@@ -159,6 +159,33 @@ def test_a_reader_error_is_a_problem_of_the_file(monkeypatch: pytest.MonkeyPatch
     assert ops.problem == "alembic-gate's reader failed on it with IndexError; please report it"
 
 
+def test_sql_and_names_formatted_with_percent_or_format() -> None:
+    # ichnaea drops four tables with `"DROP TABLE %s" % table` in a loop over their names
+    body = """
+def upgrade():
+    for table in ("a", "b"):
+        stmt = "DROP TABLE %s" % table
+        op.execute(sa.text(stmt))
+    op.execute("ALTER TABLE {t} DROP COLUMN {}".format("x", t="c"))
+    op.execute("ALTER TABLE %(t)s DROP COLUMN %(c)s" % {"t": "d", "c": "y"})
+    op.execute("ALTER TABLE %s DROP COLUMN %s" % ("e", column))
+    op.drop_table("%s_tmp" % "f")
+    op.drop_table("{0.name}".format(model))
+    op.execute("UPDATE g SET a = 1 WHERE b LIKE '%%x' AND c = %d" % 3)
+"""
+    found = [(n, t, c) for n, t, c, _, _ in calls(body) if n != "execute"]
+    assert found == [
+        ("drop_table", "a", None),
+        ("drop_table", "b", None),
+        ("drop_column", "c", "x"),
+        ("drop_column", "d", "y"),
+        ("drop_column", "e", None),  # a column known at run time only
+        ("drop_table", "f_tmp", None),
+        ("drop_table", None, None),  # a field that reaches into its value
+        ("backfill", "g", "a"),
+    ]
+
+
 def test_helpers_aliases_and_the_multidb_template() -> None:
     body = """
 from alembic import op as migrate

@@ -1833,6 +1833,8 @@ class _Reader:
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             left, right = self._sql(node.left, depth), self._sql(node.right, depth)
             return None if left is None or right is None else left + right
+        if isinstance(node, ast.BinOp | ast.Call) and _is_formatting(node):
+            return self._formatted(node, depth, "{}")  # "DROP TABLE %s" % table
         if isinstance(node, ast.Name):  # `query = f"UPDATE ..."`, then `text(query)`
             text = self._string(node)
             bound = self._resolve(node) if text is None and depth < 8 else None
@@ -1979,7 +1981,44 @@ class _Reader:
             left = self._string(node.left, depth + 1)
             right = self._string(node.right, depth + 1)
             return None if left is None or right is None else left + right
+        if _is_formatting(node):
+            return self._formatted(node, depth, None)
         return None
+
+    def _formatted(self, node: ast.expr, depth: int, unknown: str | None) -> str | None:
+        """The text `"DROP TABLE %s" % table` or `"DROP TABLE {}".format(table)` gives
+        (ichnaea drops tables so in a loop over their names); a value not known is
+        `unknown` in it (None: the whole text is not known). None also where Python
+        would raise or the format asks more than the text (`{0.name}`, `%*d`)."""
+        if isinstance(node, ast.BinOp):
+            template, given = node.left, node.right
+            values = given.elts if isinstance(given, ast.Tuple) else [given]
+            named = _keyed(given) if isinstance(given, ast.Dict) else {}
+        else:
+            assert isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            template, values = node.func.value, node.args
+            named = {kw.arg: kw.value for kw in node.keywords if kw.arg is not None}
+        text = self._string(template, depth + 1)
+        if text is None or any(isinstance(v, ast.Starred) for v in values):
+            return None
+        pieces = _percent_pieces(text) if isinstance(node, ast.BinOp) else _brace_pieces(text)
+        if pieces is None:
+            return None
+        out: list[str] = []
+        position = 0
+        for literal, key in pieces:
+            out.append(literal)
+            if key is None:
+                continue
+            if key == "":  # the next positional value
+                key, position = str(position), position + 1
+            value = values[int(key)] if key.isdigit() and int(key) < len(values) else None
+            value = named.get(key) if value is None and not key.isdigit() else value
+            part = None if value is None else self._string(value, depth + 1)
+            if part is None and unknown is None:
+                return None
+            out.append(part if part is not None else str(unknown))
+        return "".join(out)
 
     def _called_string(self, node: ast.Call, depth: int) -> str | None:
         """`op.f("ix_name")`, and `"\\n".join(STATEMENTS)` of literal strings (AiiDA
@@ -2977,6 +3016,66 @@ def _reshaped(node: ast.Call) -> ast.expr | None:
         func = node.func
         return func.value if isinstance(func, ast.Attribute) and not node.args else None
     return node.args[0] if len(node.args) == 1 else None
+
+
+def _is_formatting(node: ast.AST) -> bool:
+    """`"..." % values` or `"...".format(...)` on a string literal or name."""
+    if isinstance(node, ast.BinOp):
+        return isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant | ast.Name)
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "format"
+        and isinstance(node.func.value, ast.Constant | ast.Name)
+    )
+
+
+def _keyed(node: ast.Dict) -> dict[str, ast.expr]:
+    """The values of a dict display with string keys (`"%(t)s" % {"t": name}`)."""
+    return {
+        key.value: value
+        for key, value in zip(node.keys, node.values, strict=True)
+        if isinstance(key, ast.Constant) and isinstance(key.value, str)
+    }
+
+
+# A `%` conversion: an optional `(key)`, flags, width, precision, length, the type.
+_PERCENT = LazyPattern(r"%(?:\(([^)]*)\))?[-#0 +]*\d*(?:\.\d+)?[hlL]?([diouxXeEfFgGcrsa%])")
+
+
+def _percent_pieces(text: str) -> list[tuple[str, str | None]] | None:
+    """`text` as (literal, field) pieces for `%`: field "" for the next value, a key
+    for `%(key)s`, None for none; None where Python's `%` would raise (a stray `%`)."""
+    pieces: list[tuple[str, str | None]] = []
+    start = 0
+    for match in _PERCENT.get().finditer(text):
+        if "%" in text[start : match.start()]:
+            return None
+        literal = text[start : match.start()]
+        if match.group(2) == "%":
+            pieces.append((literal + "%", None))
+        else:
+            pieces.append((literal, match.group(1) or ""))
+        start = match.end()
+    rest = text[start:]
+    return None if "%" in rest else [*pieces, (rest, None)]
+
+
+def _brace_pieces(text: str) -> list[tuple[str, str | None]] | None:
+    """`text` as (literal, field) pieces for `str.format`: field "" for the next
+    positional value, a number or a name; None for a field that reaches into its value
+    (`{0.name}`, `{a[0]}`) or a text `format` would refuse."""
+    from string import Formatter  # (imported only where a text is formatted)
+
+    pieces: list[tuple[str, str | None]] = []
+    try:
+        for literal, field, _, _ in Formatter().parse(text):
+            if field is not None and not (field == "" or field.isidentifier() or field.isdigit()):
+                return None
+            pieces.append((literal, field))
+    except ValueError:
+        return None
+    return pieces
 
 
 def _text_called(node: ast.expr | None) -> ast.expr | None:
