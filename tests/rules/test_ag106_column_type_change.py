@@ -495,6 +495,45 @@ def test_a_type_restated_after_sql_converted_it(history: History) -> None:
     assert len(history.run(check)) == 2
 
 
+def test_an_enum_restated_after_sql_converted_the_column_to_it(history: History) -> None:
+    """Digital Marketplace converts with SQL to the ENUM type by its name, then restates
+    it with alter_column, the ENUM declared with that `name=`: one rewrite, the SQL's."""
+    users_history(history)
+    convert = (
+        'op.execute("ALTER TABLE users ALTER COLUMN name TYPE user_names USING name::user_names")'
+    )
+    restate = (
+        'op.alter_column("users", "name", existing_type=sa.String(), '
+        'type_=sa.Enum("a", "b", name="{name}"))'
+    )
+    path = add(history, "b2", "a1", f"{convert}\n{restate.format(name='user_names')}")
+    [finding] = history.run(check)
+    assert finding.line == line_of(history, path, "op.execute")
+    add(history, "b2", "a1", f"{convert}\n{restate.format(name='other_names')}")
+    assert len(history.run(check)) == 2
+
+
+@pytest.mark.parametrize(
+    ("values", "reported"), [('"A", "AAAA", "CAA"', False), ('"CAA", "A", "AAAA"', True)]
+)
+def test_enum_values_appended_after_sql_named_the_type_on_postgresql(
+    history: History, values: str, reported: bool
+) -> None:
+    """gnocchi appends values with alter_column for every database, and on PostgreSQL
+    alone renames the type aside and converts the column to the new one in SQL: the
+    next append is judged against the values the ENUM was declared with, not against
+    the bare name the SQL gave (which MySQL never ran)."""
+    records_history(history)
+    sql = "ALTER TABLE records ALTER COLUMN type TYPE record_types USING type::record_types"
+    swap = f'if op.get_bind().dialect.name == "postgresql":\n    op.execute("{sql}")'
+    add(history, "b2", "a1", swap)
+    enum = f'sa.Enum({values}, name="record_types")'
+    append = f'op.alter_column("records", "type", type_={enum}, nullable=False)'
+    add(history, "c3", "b2", append)
+    found = [f for f in history.run(check) if f.path.endswith("c3_m.py")]
+    assert bool(found) == reported, found
+
+
 def test_a_type_renamed_aside_and_made_again_under_its_name(history: History) -> None:
     """Backend.AI's ENUM swap: the old type renamed aside, a new one created under its
     name, the column converted with USING. The name is the one the column had, the type

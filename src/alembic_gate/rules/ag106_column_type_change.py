@@ -162,6 +162,8 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
     if old_text is None:
         old_text = checked.history().column_type(checked.rid, call.table, call.column)
     old = parse_type(old_text)
+    if old is not None and new is not None and stated is None and _names_enum(old, new):
+        old = _enum_before(checked, call, new) or old
     confidence = name_confidence(call.table, call.column)
     if old is None or new is None:
         return " (the old type is not known here)", "medium" if confidence == "high" else "low"
@@ -217,9 +219,41 @@ def _given_earlier(checked: Checked, call: Call, new: SqlType) -> bool:
         if (other.table or "").lower() != table or (other.column or "").lower() != column:
             continue
         given = parse_type(other.type_text)
-        if given is not None and _same(given, new):
+        if given is not None and (_same(given, new) or _names_enum(given, new)):
             return True
     return False
+
+
+def _names_enum(named: SqlType, new: SqlType) -> bool:
+    """Whether `named` is the bare name SQL gives the ENUM `new` declares (`TYPE
+    user_roles_enum` in SQL, then `sa.Enum(..., name="user_roles_enum")`: Digital
+    Marketplace's SQL converts the column, the alter_column after it restates it)."""
+    name = _enum_name(new.text) if new.family == "ENUM" else None
+    return name is not None and named.text.strip('"').lower() == name.lower()
+
+
+def _enum_before(checked: Checked, call: Call, new: SqlType) -> SqlType | None:
+    """The ENUM of `new`'s name that a revision `checked` builds on gave the column,
+    where the history's last word on its type is SQL naming that ENUM in a PostgreSQL
+    branch (gnocchi renames the type aside and converts the column so there, and
+    appends the values with alter_column for every database): the type as declared,
+    with its values (the nearest `_SEARCHED` revisions are read)."""
+    table, column = (call.table or "").lower(), (call.column or "").lower()
+    graph = checked.ctx.graph
+    queue, seen = deque(graph.upstream(checked.rid)), set[str]()
+    while queue and len(seen) < _SEARCHED:
+        rid = queue.popleft()
+        if rid in seen:
+            continue
+        seen.add(rid)
+        for earlier in reversed(upgrade_calls(graph.by_id[rid])):
+            if (earlier.table or "").lower() != table:
+                continue
+            for given in _types_given(earlier, column):
+                if given.family == "ENUM" and _enum_name(given.text) == _enum_name(new.text):
+                    return given
+        queue.extend(graph.upstream(rid))
+    return None
 
 
 def _schema_of(call: Call) -> object:
