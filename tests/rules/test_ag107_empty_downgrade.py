@@ -165,3 +165,23 @@ def test_upgrades_that_change_or_may_change_the_schema(
     add(history, "b2", "a1", upgrade)
     [finding] = history.run(check)
     assert finding.confidence == confidence
+
+
+@pytest.mark.parametrize(
+    ("helper", "reported"),
+    [
+        ('def mark(revision):\n    open("/tmp/m", "a").write(revision)\n', False),
+        ('def mark(revision):\n    op.add_column("users", sa.Column("n", sa.Integer()))\n', True),
+    ],
+)
+def test_an_upgrade_that_only_calls_a_project_function(
+    history: History, helper: str, reported: bool
+) -> None:
+    """Mycodo's upgrade() only calls a function of its project, which appends the
+    revision to a file: read from its source, it changes no schema. One that adds a
+    column is still reported, with low confidence."""
+    (history.root / "post_utils.py").write_text(helper)
+    users_history(history)
+    add(history, "b2", "a1", "from post_utils import mark\nmark(revision)")
+    found = history.run(check)
+    assert [f.confidence for f in found] == (["low"] if reported else [])

@@ -961,7 +961,7 @@ class _Reader:
             self.op_names |= {a.asname or a.name for a in node.names if a.name == "op"}
         elif module == "alembic.op":
             self.op_functions.update((a.asname or a.name, a.name) for a in node.names)
-        elif node.level or _foreign_module(module):
+        elif node.level or foreign_module(module):
             where = "." * node.level + module
             for alias in node.names:
                 self.imported[alias.asname or alias.name] = (alias.name, where)
@@ -969,7 +969,7 @@ class _Reader:
     def _import(self, node: ast.Import) -> None:
         """`import myapp.db as db` binds db to myapp.db; `import myapp.db`, myapp."""
         for alias in node.names:
-            if _foreign_module(alias.name):
+            if foreign_module(alias.name):
                 top = alias.name.split(".")[0]
                 name = alias.asname or top
                 self.imported[name] = (alias.name if alias.asname else top, alias.name)
@@ -2123,7 +2123,7 @@ class _Reader:
         return _ends_with(node, "dialect")
 
 
-def _foreign_module(module: str) -> bool:
+def foreign_module(module: str) -> bool:
     """Whether functions of `module` may change tables: not the standard library's,
     alembic's or SQLAlchemy's."""
     top = module.split(".")[0]

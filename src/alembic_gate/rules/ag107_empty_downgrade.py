@@ -3,7 +3,8 @@
 A data-only upgrade (UPDATE/INSERT/DELETE, Core DML, ORM session work) is not reported:
 there is no schema to put back. An upgrade that only runs SQL built at run time, or
 only calls code defined elsewhere, may or may not change the schema: reported with
-lower confidence.
+lower confidence, unless each function it calls is found in the project's files and
+read as changing rows only (history.imported).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         )
     else:
         return
-    judged = _changes(upgrade)
+    judged = _changes(checked)
     if judged is None:
         return
     what, confidence = judged
@@ -54,9 +55,10 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
     yield checked.finding(RULE, downgrade.line, message, fix, confidence)
 
 
-def _changes(upgrade: Side) -> tuple[str, Confidence] | None:
+def _changes(checked: Checked) -> tuple[str, Confidence] | None:
     """What upgrade() does to the schema, as far as the source shows; None when it
     changes rows only (or does nothing but raise)."""
+    upgrade = checked.ops.upgrade
     schema = built = data = False
     for step in upgrade.steps:
         if step.name in _DATA_STEPS:
@@ -71,9 +73,25 @@ def _changes(upgrade: Side) -> tuple[str, Confidence] | None:
         return "changes the schema in upgrade()", "high"
     if built:
         return "runs SQL built at run time in upgrade() (it may change the schema)", "medium"
-    if data or upgrade.raises:
+    if data or upgrade.raises or _imported_change_rows_only(checked, upgrade):
         return None
     return "calls code defined elsewhere in upgrade() (it may change the schema)", "low"
+
+
+def _imported_change_rows_only(checked: Checked, upgrade: Side) -> bool:
+    """Whether upgrade() calls functions imported from the project, each found in the
+    project's files and read as changing no schema (history.imported)."""
+    origins = [step.foreign for step in upgrade.steps if step.foreign is not None]
+    if not origins:
+        return False
+    from alembic_gate.history.imported import Reader  # (read for few revisions)
+
+    reader = checked.ctx.memo.setdefault(_READER, Reader())
+    assert isinstance(reader, Reader)
+    return all(reader.changes_no_schema(origin, checked.rev.file) for origin in origins)
+
+
+_READER = "imported functions"
 
 
 check = each_revision(check_revision)
