@@ -577,3 +577,22 @@ def test_rows_put_back_after_the_table_was_emptied(history: History) -> None:
     assert len(history.run(check)) == 1
     add(history, "b2", "a1", EMPTIED_AND_REFILLED.replace("DELETE", "SELECT * "))
     assert len(history.run(check)) == 1
+
+
+@pytest.mark.parametrize(
+    ("fill", "reported"),
+    [
+        ("op.execute(\"UPDATE users SET name = '' WHERE name IS NULL\")", False),
+        ('op.alter_column("users", "name", nullable=False)', False),  # NOT NULL already
+        ('op.execute("UPDATE users SET id = id + 1")', True),  # another column's values
+    ],
+)
+def test_a_column_filled_under_its_old_name(history: History, fill: str, reported: bool) -> None:
+    """The post-award data store fills `event_data_blob`, renames it `data_blob`, and
+    makes that NOT NULL: a rename keeps the values the history filled in."""
+    users_history(history)
+    add(history, "b2", "a1", fill)
+    add(history, "c3", "b2", 'op.alter_column("users", "name", new_column_name="title")')
+    add(history, "d4", "c3", 'op.alter_column("users", "title", nullable=False)')
+    found = [f for f in history.run(check) if f.path.endswith("d4_m.py")]
+    assert bool(found) == reported, found
