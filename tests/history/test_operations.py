@@ -965,6 +965,23 @@ def upgrade():
     assert ops.dialects == {"sqlite", "mysql", "postgresql", "mssql"}
 
 
+def test_a_urls_driver_name_tests_the_dialect() -> None:
+    # KitchenOwl: `if DB_URL.drivername == "sqlite":` on the URL its config imports
+    body = """
+from app.config import DB_URL
+
+def upgrade():
+    if DB_URL.drivername == "sqlite":
+        op.drop_table("a")
+    if op.get_bind().engine.url.drivername.startswith("postgresql"):
+        op.drop_table("b")
+    if DB_URL.drivername == "postgresql+psycopg2":
+        op.drop_table("c")
+"""
+    found = {c.table: c.dialects for c in read_operations(HEAD + body).upgrade.calls}
+    assert found == {"a": ("sqlite",), "b": ("postgresql",), "c": ("postgresql",)}
+
+
 def test_a_dialect_test_that_exits_narrows_the_rest_of_its_own_block() -> None:
     """fractal-server: an except clause re-raises unless on SQLite, so what follows in it
     runs on SQLite only; the same in a loop's body and a `try` body; after the block,

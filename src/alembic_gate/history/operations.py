@@ -2112,11 +2112,13 @@ class _Reader:
         return None
 
     def _is_dialect_name(self, node: ast.expr) -> bool:
-        """`<bind>.dialect.name`, `<engine>.name`, or a local bound to one of them."""
+        """`<bind>.dialect.name`, `<engine>.name`, a URL's `drivername` ("sqlite",
+        "postgresql+psycopg2": KitchenOwl tests the URL its config imports), or a local
+        bound to one of them."""
         node = self._resolve(node) or node
         if isinstance(node, ast.Attribute) and node.attr in ("name", "driver"):
             return self._is_dialect(node.value) or _ends_with(node.value, "engine")
-        return False
+        return isinstance(node, ast.Attribute) and node.attr == "drivername"
 
     def _is_dialect(self, node: ast.expr) -> bool:
         node = self._resolve(node) or node
