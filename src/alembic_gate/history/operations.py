@@ -349,9 +349,12 @@ _DATA_SQL = LazyPattern(
     r"|NOTIFY|LISTEN|DO\s+\$\$\s*BEGIN\s+(?:UPDATE|INSERT|DELETE))\b",
     re.IGNORECASE,
 )
-# `ALTER TABLE t DISABLE TRIGGER x` and the like: switched back on, not a schema change.
+# `ALTER TABLE t DISABLE TRIGGER x` and the like: switched back on, not a schema change;
+# `ALTER TABLE t VALIDATE CONSTRAINT c`: checks the rows against a constraint the table
+# has (the post-award data store), nothing for a downgrade to put back.
 _TOGGLE_SQL = LazyPattern(
-    r"^\s*ALTER\s+TABLE\s+\S+\s+(?:ENABLE|DISABLE)\s+(?:ALWAYS\s+|REPLICA\s+)?TRIGGER\b",
+    r"^\s*ALTER\s+TABLE\s+(?:ONLY\s+)?\S+\s+(?:(?:ENABLE|DISABLE)\s+(?:ALWAYS\s+|REPLICA\s+)?"
+    r"TRIGGER|VALIDATE\s+CONSTRAINT)\b",
     re.IGNORECASE,
 )
 # Statements that change who may do what (privileges, roles, owners) or what is
