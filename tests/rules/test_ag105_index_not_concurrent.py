@@ -320,3 +320,34 @@ def test_unique_constraint_and_primary_key_on_an_existing_table(history: History
     assert "ACCESS EXCLUSIVE" in findings[0].message
     assert "CONCURRENTLY" in (findings[0].fix or "")
     assert "PRIMARY KEY USING INDEX" in (findings[1].fix or "")
+
+
+def test_unique_constraint_and_primary_key_added_in_sql(history: History) -> None:
+    """Emergency Alerts adds `ft_billing`'s primary key with SQL run by execute(): the
+    same lock as create_primary_key; not a constraint made from an index built before
+    (`USING INDEX`), nor a CHECK or a foreign key, nor on a table created first."""
+    users_history(history)
+    path = add(
+        history,
+        "b2",
+        "a1",
+        """
+        op.execute("ALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY (id)")
+        op.execute("ALTER TABLE users ADD UNIQUE (name)")
+        op.execute("ALTER TABLE users ADD CONSTRAINT uq_name UNIQUE USING INDEX ix_name")
+        op.execute("ALTER TABLE users ADD CONSTRAINT ck_id CHECK (id > 0)")
+        op.execute("CREATE TABLE tags (id integer)")
+        op.execute("ALTER TABLE tags ADD PRIMARY KEY (id)")
+        """,
+    )
+    findings = history.run(check)
+    assert [(f.line, f.message.split(",")[0]) for f in findings] == [
+        (
+            line_of(history, path, "users_pkey"),
+            'ADD PRIMARY KEY (SQL run by execute()) adds a primary key to "users"',
+        ),
+        (
+            line_of(history, path, "ADD UNIQUE (name)"),
+            'ADD UNIQUE (SQL run by execute()) adds a unique constraint to "users"',
+        ),
+    ]

@@ -284,6 +284,14 @@ _ADD_COLUMN_SQL = LazyPattern(
     r"ADD\s+(COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(" + _SQL_NAME + r")(.*)",
     re.IGNORECASE | re.DOTALL,
 )
+# `ADD [CONSTRAINT c] PRIMARY KEY (a, b)` / `ADD [CONSTRAINT c] UNIQUE [KEY|INDEX] [i] (a)`;
+# one `USING INDEX i` (an index built before, perhaps concurrently) builds nothing.
+_ADD_KEY_SQL = LazyPattern(
+    r"ADD\s+(?:CONSTRAINT\s+\S+\s+)?(PRIMARY\s+KEY|UNIQUE)\b(?:\s+(?:KEY|INDEX)\b)?[^(]*"
+    r"(?:\(([^()]*)\))?",
+    re.IGNORECASE | re.DOTALL,
+)
+_USING_INDEX = LazyPattern(r"\bUSING\s+INDEX\b", re.IGNORECASE)
 _NOT_NULL = LazyPattern(r"\bNOT\s+NULL\b")
 _PRIMARY_KEY = LazyPattern(r"\bPRIMARY\s+KEY\b")
 _GENERATED = LazyPattern(
@@ -2480,6 +2488,7 @@ def _sql_added_column(table: str | None, action: str, statement: str) -> Iterato
         return
     keyword, name, definition = added.groups()
     if keyword is None and name.lower() in _NOT_COLUMNS:
+        yield from _sql_added_key(table, action, statement)
         return  # ADD CONSTRAINT, ADD PRIMARY KEY, ADD INDEX ...
     column = _sql_name(name)
     words = _outside_parentheses(definition).upper()
@@ -2492,6 +2501,20 @@ def _sql_added_column(table: str | None, action: str, statement: str) -> Iterato
         primary_key=primary,
     )
     yield _ddl("add_column", table, statement, column=column, new_column=new)
+
+
+def _sql_added_key(table: str | None, action: str, statement: str) -> Iterator[Call]:
+    """`ADD [CONSTRAINT c] PRIMARY KEY (...)` or `UNIQUE (...)`, as the create_primary_key
+    or create_unique_constraint it stands for (Emergency Alerts adds `ft_billing`'s
+    primary key so); not one `USING INDEX` an index built before."""
+    key = _ADD_KEY_SQL.get().match(action)
+    if key is None or _USING_INDEX.get().search(action, key.end(1)):
+        return
+    name = "create_primary_key" if key.group(1)[0] in "pP" else "create_unique_constraint"
+    listed = key.group(2)
+    columns = [_sql_name(c) for c in _split_names(listed.strip())] if listed else []
+    known = tuple(c for c in columns if c) if columns and all(columns) else None
+    yield _ddl(name, table, statement, columns=known)
 
 
 def _sql_column_change(table: str | None, action: str, statement: str) -> Iterator[Call]:

@@ -88,7 +88,8 @@ def _constraint(call: Call) -> tuple[str, str, Confidence]:
     its index under ACCESS EXCLUSIVE (reads wait too), and no option makes the call
     build it concurrently."""
     kind = "primary key" if call.name == "create_primary_key" else "unique constraint"
-    how = f"{call.receiver}.{call.name}"
+    sql = "ADD PRIMARY KEY" if kind == "primary key" else "ADD UNIQUE"
+    how = as_written(call, sql, f"{call.receiver}.{call.name}")
     message = (
         f"{how} adds a {kind} to {described(call.table)}, and PostgreSQL builds its index "
         "while it holds ACCESS EXCLUSIVE on the table: every read and write waits until "
