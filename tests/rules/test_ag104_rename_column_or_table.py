@@ -268,3 +268,26 @@ def test_a_column_moved_aside_while_a_new_one_takes_its_name(history: History) -
     add(history, "b2", "a1", f"{aside}\n{added_elsewhere}\n{filled}")
     [finding] = history.run(check)
     assert '"users.name"' in finding.message
+
+
+@pytest.mark.parametrize(
+    ("fill", "reported"),
+    [('op.execute("UPDATE users SET new_name = upper(name)")', False), ("", True)],
+)
+def test_a_column_moved_aside_while_a_new_one_is_renamed_to_its_name(
+    history: History, fill: str, reported: bool
+) -> None:
+    """Notify adds `new_status`, fills it from `status`, renames `status` to `old_status`
+    and `new_status` to `status`: the name keeps its values. Left empty, the new column
+    takes the name without them: reported."""
+    users_history(history)
+    upgrade = f"""
+    op.add_column("users", sa.Column("new_name", sa.Text(), nullable=True))
+    {fill}
+    op.alter_column("users", "name", new_column_name="old_name")
+    op.alter_column("users", "new_name", new_column_name="name")
+    op.drop_column("users", "old_name")
+    """
+    add(history, "b2", "a1", upgrade)
+    found = history.run(check)
+    assert bool(found) == reported, found

@@ -57,7 +57,8 @@ def _moved_aside(checked: Checked, call: Call) -> bool:
     renamed to "t" (insights-host-inventory's `hosts_new` taking the name `hosts` in the
     same SQL): the name and the rows stay. A column renamed
     aside, added again under its name later in this revision and filled (open-webui's
-    `chat` text moved to `old_chat` for a JSON `chat` filled from it): the name and its
+    `chat` text moved to `old_chat` for a JSON `chat` filled from it), or replaced by a
+    column this revision added and filled that is renamed to its name: the name and its
     values stay."""
     if call.name == "alter_column":
         return _column_added_back(checked, call)
@@ -105,13 +106,44 @@ def _column_added_back(checked: Checked, call: Call) -> bool:
         None,
     )
     if added is None:
-        return False
+        return _column_swapped_in(checked, later, table, column)
     return any(
         c.name == "backfill"
         and (c.table or "").lower() in ("", table)
         and (c.column or "").lower() in ("", column)
         for c in later[added + 1 :]
     )
+
+
+def _column_swapped_in(checked: Checked, later: list[Call], table: str, column: str) -> bool:
+    """The column moved aside is replaced by one this revision added and filled, renamed
+    to its name later in this revision (Notify: `new_status` added and filled from
+    `status`, `status` renamed `old_status`, `new_status` renamed `status`)."""
+    for rename in later:
+        source = (rename.column or "").lower()
+        if not (
+            rename.name == "alter_column"
+            and source
+            and (rename.table or "").lower() == table
+            and (rename.new_column_name or "").lower() == column
+        ):
+            continue
+        before = checked.before(rename)
+        added = any(
+            c.name == "add_column"
+            and (c.table or "").lower() == table
+            and (c.column or "").lower() == source
+            for c in before
+        )
+        filled = any(
+            c.name == "backfill"
+            and (c.table or "").lower() in ("", table)
+            and (c.column or "").lower() in ("", source)
+            for c in before
+        )
+        if added and filled:
+            return True
+    return False
 
 
 def _renamed_back(checked: Checked, call: Call) -> bool:
