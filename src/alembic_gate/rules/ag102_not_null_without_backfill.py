@@ -18,12 +18,11 @@ What the history says about the column is read in one pass (rules.ag1xx_history)
 from __future__ import annotations
 
 import re
-from collections import deque
 from collections.abc import Iterable, Iterator
 
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
-from alembic_gate.history.operations import Call, upgrade_calls
+from alembic_gate.history.operations import Call
 from alembic_gate.rules.ag1xx import (
     SQL_TABLE,
     Checked,
@@ -111,15 +110,18 @@ def _judge(checked: Checked, call: Call, filled: bool) -> tuple[str, Confidence]
         if filled:
             return _made_here(added, call)
         # (made in another dialect's branch: what the history says, as below)
-    state = checked.history().column_state(checked.rid, call.table, call.column)
+    history = checked.history()
+    # a column renamed after it was filled under its old name (the post-award data store
+    # fills `event_data_blob`, renames it `data_blob`, makes that NOT NULL)
+    state = history.state_before_rename(
+        call.table, history.column_state(checked.rid, call.table, call.column)
+    )
     if state in ("filled", "not_null"):
         return None
     if state == "filled_some":
         return UNREAD_UPDATE, "low"
     if state == "nullable":
         return "the history creates it nullable and never backfills it", "high"
-    if state in (None, "unknown") and _filled_under_its_old_name(checked, call):
-        return None
     unknown = "no revision before creates it, so whether rows hold NULL is not known"
     if call.table is None or call.column is None:
         return unknown, "medium"
@@ -127,40 +129,6 @@ def _judge(checked: Checked, call: Call, filled: bool) -> tuple[str, Confidence]
     # needs it), is most often a column that already is NOT NULL.
     restated = call.type_text is not None or call.options.get("restated") is True
     return unknown, "low" if restated else "medium"
-
-
-def _filled_under_its_old_name(checked: Checked, call: Call) -> bool:
-    """Whether the column got its name from a rename (`alter_column(old,
-    new_column_name=...)`), the latest thing the history did to it, after it was filled
-    or made NOT NULL under its old name (post-award data store: 012 fills
-    `event_data_blob`, 016 renames it `data_blob`, 024 makes that NOT NULL). A rename
-    keeps the rows' values; the history's facts stay with the old name."""
-    table, column = (call.table or "").lower(), (call.column or "").lower()
-    graph = checked.ctx.graph
-    queue, seen = deque(graph.upstream(checked.rid)), set[str]()
-    while queue and len(seen) < _SEARCHED:
-        rid = queue.popleft()
-        if rid in seen:
-            continue
-        seen.add(rid)
-        for earlier in upgrade_calls(graph.by_id[rid]):
-            if (
-                earlier.name == "alter_column"
-                and (earlier.table or "").lower() == table
-                and (earlier.new_column_name or "").lower() == column
-                and earlier.column
-            ):
-                try:
-                    state = checked.history().column_state(rid, earlier.table, earlier.column)
-                except KeyError:
-                    return False
-                return state in ("filled", "not_null")
-        queue.extend(graph.upstream(rid))
-    return False
-
-
-# How many revisions below a call `_filled_under_its_old_name` reads, nearest first.
-_SEARCHED = 2000
 
 
 def _made_here(made: Call, call: Call) -> tuple[str, Confidence] | None:

@@ -348,7 +348,7 @@ class Knowledge:
                     named is not None and "*" not in named and tables.isdisjoint(named)
                 ):
                     return ()  # its calls are not even unpacked
-                return _column_events(self.upgrade(rid), keys)
+                return _column_events(self.upgrade(rid), keys, rid)
 
             timeline = Timeline(
                 ctx.graph, facts, scoped, asked, numbered=keys.count, by_position=True
@@ -476,6 +476,19 @@ class Knowledge:
         ):
             return "not_null"  # (an UPDATE after it was made NOT NULL changes nothing)
         return state
+
+    def state_before_rename(self, table: str | None, state: object) -> object | None:
+        """Where a column's `column_state` is a rename, ("renamed", the revision, the old
+        name), the state of the column under its old name before that revision (a rename
+        keeps the rows' values), renames followed back a few times; else `state`."""
+        for _ in range(4):
+            if not (isinstance(state, tuple) and len(state) == 3 and state[0] == "renamed"):
+                return state
+            try:
+                state = self.column_state(state[1], table, state[2])
+            except KeyError:  # (that revision alters no column the run reads)
+                return None
+        return None
 
     def column_type(self, rid: str, table: str | None, column: str | None) -> str | None:
         """The type a column was last given (create_table, add_column, type_=)."""
@@ -732,8 +745,10 @@ _COLUMN_CALLS = frozenset(
 )
 
 
-def _column_events(calls: list[Call], keys: _ColumnKeys) -> Iterator[tuple[Hashable, object]]:
-    """The facts a revision's calls record about the columns and tables of interest:
+def _column_events(
+    calls: list[Call], keys: _ColumnKeys, rid: str
+) -> Iterator[tuple[Hashable, object]]:
+    """The facts revision `rid`'s calls record about the columns and tables of interest:
     whether a column is NOT NULL, filled, and its type (keys numbered by `keys`; a
     fact no revision asks about is left out)."""
     first_of, tables = keys.first, keys.tables
@@ -755,7 +770,7 @@ def _column_events(calls: list[Call], keys: _ColumnKeys) -> Iterator[tuple[Hasha
                     if col.server_default:  # every row gets it (mwdb-core's feed_quality)
                         yield keys.number(_FILL, table, (col.name or "").lower()), "filled"
         elif kind == "alter_column" and table and call.new_column_name:
-            yield from _renamed(call, table, keys)
+            yield from _renamed(call, table, keys, rid)
         elif kind == "create_primary_key" and table in tables:
             for name in call.columns or ():  # a key's columns are NOT NULL
                 found = first_of(table, name.lower())
@@ -795,14 +810,18 @@ def _column_facts(
         yield first + _TYPE, type_
 
 
-def _renamed(call: Call, table: str, keys: _ColumnKeys) -> Iterator[tuple[Hashable, object]]:
+def _renamed(
+    call: Call, table: str, keys: _ColumnKeys, rid: str
+) -> Iterator[tuple[Hashable, object]]:
     """A rename gives the new name facts it does not know (the old column's are not
-    carried over), unless the call states them."""
+    carried over), unless the call states them: its state is ("renamed", rid, the old
+    name), which Knowledge.state_before_rename reads back (a rename keeps the values)."""
     first = keys.first(table, (call.new_column_name or "").lower())
     if first is None:
         return
     nullable = call.options.get("nullable")
-    yield first + _NULL, "not_null" if nullable is False else "unknown"
+    renamed = ("renamed", rid, call.column.lower()) if call.column else "unknown"
+    yield first + _NULL, "not_null" if nullable is False else renamed
     yield first + _TYPE, call.type_text or "unknown"
 
 
