@@ -111,11 +111,10 @@ def _judge(checked: Checked, call: Call, filled: bool) -> tuple[str, Confidence]
             return _made_here(added, call)
         # (made in another dialect's branch: what the history says, as below)
     history = checked.history()
-    # a column renamed after it was filled under its old name (the post-award data store
-    # fills `event_data_blob`, renames it `data_blob`, makes that NOT NULL)
-    state = history.state_before_rename(
-        call.table, history.column_state(checked.rid, call.table, call.column)
-    )
+    state = history.column_state(checked.rid, call.table, call.column)
+    if state == "renamed":  # filled under its old name? (the post-award data store fills
+        # `event_data_blob`, renames it `data_blob`, makes that NOT NULL)
+        state = history.state_before_rename(checked.rid, call.table, call.column)
     if state in ("filled", "not_null"):
         return None
     if state == "filled_some":

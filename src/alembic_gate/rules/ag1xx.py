@@ -241,6 +241,9 @@ class Knowledge:
         self._drivers: frozenset[str] | None = None
         self._depended: frozenset[str] | None = None
         self._folders: dict[str, str | None] = {}
+        # Columns renamed, by (table, new name): the revisions that renamed one to it,
+        # each with the name it had, in the order the column timeline reads them.
+        self._renames: dict[tuple[str, str], list[tuple[str, str]]] = {}
         # The release of each revision file (release-tags), read when first asked; what
         # the revisions of a release before each revision created (`_release_facts`).
         self._releases: Releases | None = None
@@ -348,7 +351,7 @@ class Knowledge:
                     named is not None and "*" not in named and tables.isdisjoint(named)
                 ):
                     return ()  # its calls are not even unpacked
-                return _column_events(self.upgrade(rid), keys, rid)
+                return _column_events(self.upgrade(rid), keys, rid, self._renames)
 
             timeline = Timeline(
                 ctx.graph, facts, scoped, asked, numbered=keys.count, by_position=True
@@ -477,17 +480,28 @@ class Knowledge:
             return "not_null"  # (an UPDATE after it was made NOT NULL changes nothing)
         return state
 
-    def state_before_rename(self, table: str | None, state: object) -> object | None:
-        """Where a column's `column_state` is a rename, ("renamed", the revision, the old
-        name), the state of the column under its old name before that revision (a rename
-        keeps the rows' values), renames followed back a few times; else `state`."""
+    def state_before_rename(self, rid: str, table: str | None, column: str | None) -> object:
+        """Where the latest thing the revisions `rid` builds on did to a column is a
+        rename (its `column_state` is "renamed"), the state of the column under its old
+        name before the revision that renamed it (a rename keeps the rows' values),
+        renames followed back a few times; None where it cannot be told."""
+        table, column = (table or "").lower(), (column or "").lower()
         for _ in range(4):
-            if not (isinstance(state, tuple) and len(state) == 3 and state[0] == "renamed"):
-                return state
+            found = self._renames.get((table, column))
+            if not found:
+                return None
+            if len(found) > 1:  # which of them the revision builds on: the latest
+                above = self.ctx.graph.ancestors([rid])
+                found = [rename for rename in found if rename[0] in above]
+            if not found:
+                return None
+            rid, column = found[-1]
             try:
-                state = self.column_state(state[1], table, state[2])
+                state = self.column_state(rid, table, column)
             except KeyError:  # (that revision alters no column the run reads)
                 return None
+            if state != "renamed":
+                return state
         return None
 
     def column_type(self, rid: str, table: str | None, column: str | None) -> str | None:
@@ -746,11 +760,15 @@ _COLUMN_CALLS = frozenset(
 
 
 def _column_events(
-    calls: list[Call], keys: _ColumnKeys, rid: str
+    calls: list[Call],
+    keys: _ColumnKeys,
+    rid: str,
+    renames: dict[tuple[str, str], list[tuple[str, str]]],
 ) -> Iterator[tuple[Hashable, object]]:
     """The facts revision `rid`'s calls record about the columns and tables of interest:
     whether a column is NOT NULL, filled, and its type (keys numbered by `keys`; a
-    fact no revision asks about is left out)."""
+    fact no revision asks about is left out); the columns it renames go into
+    `renames`."""
     first_of, tables = keys.first, keys.tables
     for call in calls:
         kind = call.name  # a local: reading an unpacked call's attribute is dearer
@@ -770,7 +788,7 @@ def _column_events(
                     if col.server_default:  # every row gets it (mwdb-core's feed_quality)
                         yield keys.number(_FILL, table, (col.name or "").lower()), "filled"
         elif kind == "alter_column" and table and call.new_column_name:
-            yield from _renamed(call, table, keys, rid)
+            yield from _renamed(call, table, keys, rid, renames)
         elif kind == "create_primary_key" and table in tables:
             for name in call.columns or ():  # a key's columns are NOT NULL
                 found = first_of(table, name.lower())
@@ -811,17 +829,26 @@ def _column_facts(
 
 
 def _renamed(
-    call: Call, table: str, keys: _ColumnKeys, rid: str
+    call: Call,
+    table: str,
+    keys: _ColumnKeys,
+    rid: str,
+    renames: dict[tuple[str, str], list[tuple[str, str]]],
 ) -> Iterator[tuple[Hashable, object]]:
     """A rename gives the new name facts it does not know (the old column's are not
-    carried over), unless the call states them: its state is ("renamed", rid, the old
-    name), which Knowledge.state_before_rename reads back (a rename keeps the values)."""
-    first = keys.first(table, (call.new_column_name or "").lower())
+    carried over), unless the call states them: its state is "renamed", and `renames`
+    says which revision renamed it from which name (Knowledge.state_before_rename; one
+    value for every rename: the timeline keeps a byte a fact while its values are few)."""
+    new = (call.new_column_name or "").lower()
+    first = keys.first(table, new)
     if first is None:
         return
     nullable = call.options.get("nullable")
-    renamed = ("renamed", rid, call.column.lower()) if call.column else "unknown"
-    yield first + _NULL, "not_null" if nullable is False else renamed
+    if call.column and nullable is not False:
+        renames.setdefault((table, new), []).append((rid, call.column.lower()))
+        yield first + _NULL, "renamed"
+    else:
+        yield first + _NULL, "not_null" if nullable is False else "unknown"
     yield first + _TYPE, call.type_text or "unknown"
 
 
