@@ -88,7 +88,7 @@ _TYPE_WORD = LazyPattern(r"\bTYPE\b", re.IGNORECASE)
 _USING_WORD = LazyPattern(r"\bUSING\b", re.IGNORECASE)
 # What else an alter_column can change (a call that restates the type to make one).
 _OTHER_CHANGES = frozenset({"nullable", "server_default", "comment", "autoincrement"})
-# How many revisions below a call `_given_before` reads, nearest first.
+# How many revisions below a call `_types_before` reads, nearest first.
 _SEARCHED = 2000
 
 
@@ -237,23 +237,16 @@ def _enum_before(checked: Checked, call: Call, new: SqlType) -> SqlType | None:
     where the history's last word on its type is SQL naming that ENUM in a PostgreSQL
     branch (gnocchi renames the type aside and converts the column so there, and
     appends the values with alter_column for every database): the type as declared,
-    with its values (the nearest `_SEARCHED` revisions are read)."""
-    table, column = (call.table or "").lower(), (call.column or "").lower()
-    graph = checked.ctx.graph
-    queue, seen = deque(graph.upstream(checked.rid)), set[str]()
-    while queue and len(seen) < _SEARCHED:
-        rid = queue.popleft()
-        if rid in seen:
-            continue
-        seen.add(rid)
-        for earlier in reversed(upgrade_calls(graph.by_id[rid])):
-            if (earlier.table or "").lower() != table:
-                continue
-            for given in _types_given(earlier, column):
-                if given.family == "ENUM" and _enum_name(given.text) == _enum_name(new.text):
-                    return given
-        queue.extend(graph.upstream(rid))
-    return None
+    with its values."""
+    name = _enum_name(new.text)
+    return next(
+        (
+            given
+            for given in _types_before(checked, call)
+            if given.family == "ENUM" and _enum_name(given.text) == name
+        ),
+        None,
+    )
 
 
 def _schema_of(call: Call) -> object:
@@ -377,8 +370,14 @@ def _restated(checked: Checked, call: Call, old: SqlType, new: SqlType) -> bool:
 
 
 def _given_before(checked: Checked, call: Call, old: SqlType) -> bool:
-    """Whether a revision `checked` builds on gave the column the type `old` (the
-    nearest `_SEARCHED` of them are read: a rare question, asked of few calls)."""
+    """Whether a revision `checked` builds on gave the column the type `old`."""
+    return any(_same(old, given) for given in _types_before(checked, call))
+
+
+def _types_before(checked: Checked, call: Call) -> Iterator[SqlType]:
+    """The types the revisions `checked` builds on gave the call's column (or said it
+    had), the nearest revision first and, in each, its last call first (the nearest
+    `_SEARCHED` revisions are read: a rare question, asked of few calls)."""
     table, column = (call.table or "").lower(), (call.column or "").lower()
     graph = checked.ctx.graph
     queue, seen = deque(graph.upstream(checked.rid)), set[str]()
@@ -387,13 +386,10 @@ def _given_before(checked: Checked, call: Call, old: SqlType) -> bool:
         if rid in seen:
             continue
         seen.add(rid)
-        for earlier in upgrade_calls(graph.by_id[rid]):
-            if (earlier.table or "").lower() == table and any(
-                _same(old, given) for given in _types_given(earlier, column)
-            ):
-                return True
+        for earlier in reversed(upgrade_calls(graph.by_id[rid])):
+            if (earlier.table or "").lower() == table:
+                yield from _types_given(earlier, column)
         queue.extend(graph.upstream(rid))
-    return False
 
 
 def _types_given(call: Call, column: str) -> Iterator[SqlType]:
