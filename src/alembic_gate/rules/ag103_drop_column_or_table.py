@@ -28,6 +28,7 @@ from alembic_gate.rules.ag1xx import (
     INSERT_INTO,
     SQL_TABLE,
     Checked,
+    adds_column,
     as_written,
     described,
     described_column,
@@ -92,7 +93,7 @@ def _rebuilt(checked: Checked, call: Call) -> bool:
     column = (call.column or "").lower()
     if any(_generated_again(other, table, column) for other in later):
         return True
-    if checked.emptied(call) and any(_added_again(other, table, column) for other in later):
+    if checked.emptied(call) and any(adds_column(other, table, column) for other in later):
         return True  # no row left to lose, and the name comes back (Augur's contributors)
     for other in later:
         if other.name != "alter_column" or (other.table or "").lower() != table:
@@ -108,19 +109,11 @@ def _rebuilt(checked: Checked, call: Call) -> bool:
     return False
 
 
-def _added_again(call: Call, table: str, column: str) -> bool:
-    return (
-        call.name == "add_column"
-        and (call.table or "").lower() == table
-        and (call.column or "").lower() == column
-    )
-
-
 def _generated_again(call: Call, table: str, column: str) -> bool:
     """Whether `call` adds the column back under its name as one the database computes
     from the row (`ALTER TABLE t ADD c ... GENERATED ALWAYS AS (...)`, run as SQL:
     Tacker's filter columns, dropped and made again from the filter JSON)."""
-    if not _added_again(call, table, column) or not isinstance(call.sql, str):
+    if not adds_column(call, table, column) or not isinstance(call.sql, str):
         return False
     return _GENERATED.get().search(call.sql) is not None
 

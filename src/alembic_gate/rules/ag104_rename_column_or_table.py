@@ -21,6 +21,7 @@ from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Call
 from alembic_gate.rules.ag1xx import (
     Checked,
+    adds_column,
     as_written,
     described,
     described_column,
@@ -95,24 +96,10 @@ def _column_added_back(checked: Checked, call: Call) -> bool:
     if not table or not column:
         return False
     later = checked.after(call)
-    added = next(
-        (
-            i
-            for i, c in enumerate(later)
-            if c.name == "add_column"
-            and (c.table or "").lower() == table
-            and (c.column or "").lower() == column
-        ),
-        None,
-    )
+    added = next((i for i, c in enumerate(later) if adds_column(c, table, column)), None)
     if added is None:
         return _column_swapped_in(checked, later, table, column)
-    return any(
-        c.name == "backfill"
-        and (c.table or "").lower() in ("", table)
-        and (c.column or "").lower() in ("", column)
-        for c in later[added + 1 :]
-    )
+    return any(_fills(c, table, column) for c in later[added + 1 :])
 
 
 def _column_swapped_in(checked: Checked, later: list[Call], table: str, column: str) -> bool:
@@ -129,21 +116,20 @@ def _column_swapped_in(checked: Checked, later: list[Call], table: str, column: 
         ):
             continue
         before = checked.before(rename)
-        added = any(
-            c.name == "add_column"
-            and (c.table or "").lower() == table
-            and (c.column or "").lower() == source
-            for c in before
-        )
-        filled = any(
-            c.name == "backfill"
-            and (c.table or "").lower() in ("", table)
-            and (c.column or "").lower() in ("", source)
-            for c in before
-        )
-        if added and filled:
+        added = any(adds_column(c, table, source) for c in before)
+        if added and any(_fills(c, table, source) for c in before):
             return True
     return False
+
+
+def _fills(call: Call, table: str, column: str) -> bool:
+    """Whether `call` fills the column (an UPDATE that sets it, or one whose table or
+    columns cannot be read)."""
+    return (
+        call.name == "backfill"
+        and (call.table or "").lower() in ("", table)
+        and (call.column or "").lower() in ("", column)
+    )
 
 
 def _renamed_back(checked: Checked, call: Call) -> bool:

@@ -938,6 +938,15 @@ def each_revision(check_revision: Callable[[Checked], Iterator[Finding]]) -> Che
     return check
 
 
+def adds_column(call: Call, table: str, column: str) -> bool:
+    """Whether `call` is the add_column of `column` to `table` (both lowercased)."""
+    return (
+        call.name == "add_column"
+        and (call.table or "").lower() == table
+        and (call.column or "").lower() == column
+    )
+
+
 def as_written(call: Call, sql: str, op: str) -> str:
     """What a finding calls the operation: `op`, the op.* method; for a call read from
     SQL run by execute() (`Call.sql`), the SQL's words `sql`, saying where they ran."""
