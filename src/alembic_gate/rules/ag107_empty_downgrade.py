@@ -86,8 +86,9 @@ def _imported_change_rows_only(checked: Checked, upgrade: Side) -> bool:
         return False
     from alembic_gate.history.imported import Reader  # (read for few revisions)
 
-    reader = checked.ctx.memo.setdefault(_READER, Reader())
-    assert isinstance(reader, Reader)
+    reader = checked.ctx.memo.get(_READER)
+    if not isinstance(reader, Reader):  # one a run: each project file parsed once
+        reader = checked.ctx.memo[_READER] = Reader()
     return all(reader.changes_no_schema(origin, checked.rev.file) for origin in origins)
 
 
