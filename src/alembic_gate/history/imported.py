@@ -59,7 +59,9 @@ _SCHEMA_CALLS = frozenset(
         "drop_sequence",
     }
 )
-# Core statements that change or read rows only.
+# Core statements that change or read rows only. (Not operations' `_is_dml`, which
+# takes a statement holding any of its builders anywhere for DML: here the outermost
+# call must be one, or a method called on one.)
 _DML = frozenset({"update", "insert", "delete", "select", "text"})
 
 
