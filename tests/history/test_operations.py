@@ -422,6 +422,28 @@ def upgrade():
         ("op.execute(users.update().values(a=1, b=2))", [("users", "a"), ("users", "b")]),
         ("op.execute(sa.update(sa.table('t')).where(x).values({'a': 1}))", [("t", "a")]),
         ("op.execute(sa.update(sa.table('t')).values(**row))", [("t", None)]),
+        # keyed by the table's column objects (Changes' backfill)
+        ("op.execute(users.update().where(x).values({users.c.a: 1}))", [("users", "a")]),
+        (
+            "op.execute(users.update().values({users.c['a']: 1, 'b': 2}))",
+            [("users", "a"), ("users", "b")],
+        ),
+        ("op.execute(users.update().values({key: 1}))", [("users", None)]),
+        # MySQL's multi-table UPDATE: the first table's columns, by its alias or name
+        (
+            'op.execute("UPDATE score AS s JOIN backup AS b ON b.id = s.bid SET s.uid = b.u")',
+            [("score", "uid")],
+        ),
+        (
+            'op.execute("UPDATE score s INNER JOIN b ON b.id = s.bid SET s.a = 1, b.c = 2")',
+            [("score", "a")],
+        ),
+        (
+            'op.execute("UPDATE score JOIN b ON b.id = score.bid SET score.a = b.x")',
+            [("score", "a")],
+        ),
+        ('op.execute("UPDATE score s JOIN b ON b.id = s.bid SET b.c = 2")', []),
+        ('op.execute("UPDATE score JOIN b ON b.id = score.bid SET a = b.x")', [("score", None)]),
     ],
 )
 def test_the_columns_an_update_fills(statement: str, filled: list[tuple[str, str]]) -> None:

@@ -333,7 +333,9 @@ _SQL_QUOTE_START = LazyPattern(r"'|\$\w*\$|/\*|--")
 _UPDATE_SQL = LazyPattern(
     r"\bUPDATE\s+(?:ONLY\s+|LOW_PRIORITY\s+|IGNORE\s+|OR\s+(?:ROLLBACK|ABORT|REPLACE|FAIL|IGNORE)\s+)*"
     + _QUALIFIED
-    + r"\s+(?:AS\s+\w+\s+)?(?:\w+\s+)?SET\b",
+    + r"\s+(?:AS\s+(\w+)\s+|(?!SET\b)(\w+)\s+)?"
+    # MySQL's multi-table UPDATE: `UPDATE t AS a JOIN u AS b ON ... SET a.c = b.c`
+    + r"((?:(?:INNER|CROSS|LEFT|RIGHT|OUTER|STRAIGHT_JOIN)\s+)*JOIN\s[^;]*?\s)?SET\b",
     re.IGNORECASE,
 )
 _DELETE_SQL = LazyPattern(
@@ -725,13 +727,17 @@ def pack_module(module: ast.Module, text: str) -> tuple[bytes, Operations, bool]
 
 
 def altered_columns(calls: Iterable[Call]) -> tuple[tuple[str, str], ...]:
-    """(table, column) of each alter_column among `calls` that names its column,
+    """(table, column) of each alter_column among `calls` that names its column, and
+    the new name it gives one (AG106 asks the type a swapped-in column replaces),
     lowercased and sorted; the table is "*" when it cannot be read."""
-    found = {
-        (call.table.lower() if call.table else "*", call.column.lower())
-        for call in calls
-        if call.name == "alter_column" and call.column is not None
-    }
+    found = set()
+    for call in calls:
+        if call.name != "alter_column" or call.column is None:
+            continue
+        table = call.table.lower() if call.table else "*"
+        found.add((table, call.column.lower()))
+        if call.new_column_name:
+            found.add((table, call.new_column_name.lower()))
     return tuple(sorted(found))
 
 
@@ -2246,7 +2252,12 @@ def _sql_row_changes(text: str) -> Iterator[tuple[str, str | None, str | None]]:
         folded = lowered if lowered is not None else text.translate(_ASCII_LOWER)
         for match in _UPDATE_SQL.get().finditer(text):
             table = _sql_name(match.group(1))
-            for column in _set_columns(text, folded, match.end()) or [None]:
+            columns = _set_columns(text, folded, match.end())
+            if columns is not None and match.group(4) is not None:
+                columns = _joined_target(text, folded, match, columns)
+                if columns == []:
+                    continue  # only the joined tables' columns are set
+            for column in columns or [None]:
                 yield "backfill", table, column
     if _may_hold(lowered, "delete"):
         yield from _deletes(text)
@@ -2702,11 +2713,23 @@ def _note_values(node: ast.Call, assigned: dict[int, list[str | None]]) -> None:
         assigned[id(below)] = [kw.arg for kw in node.keywords]
     elif len(node.args) == 1 and not node.keywords and isinstance(node.args[0], ast.Dict):
         keys = node.args[0].keys
-        named: list[str | None] = [
-            k.value for k in keys if isinstance(k, ast.Constant) and isinstance(k.value, str)
-        ]
+        named: list[str | None] = [name for name in map(_values_key, keys) if name is not None]
         if named and len(named) == len(keys):
             assigned[id(below)] = named
+
+
+def _values_key(key: ast.expr | None) -> str | None:
+    """The column a key of `.values({...})` names: `"a"`, or a table's column object
+    `t.c.a` / `t.c["a"]` (Changes' backfills)."""
+    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+        return key.value
+    if isinstance(key, ast.Attribute) and _ends_with(key.value, "c"):
+        return key.attr
+    if isinstance(key, ast.Subscript) and _ends_with(key.value, "c"):
+        index = key.slice
+        if isinstance(index, ast.Constant) and isinstance(index.value, str):
+            return index.value
+    return None
 
 
 def _set_columns(text: str, folded: str, start: int) -> list[str | None] | None:
@@ -2723,6 +2746,24 @@ def _set_columns(text: str, folded: str, start: int) -> list[str | None] | None:
             return None  # `SET (a, b) = ...`, or not a name
         names.append(_sql_name(name))
     return names or None
+
+
+def _joined_target(
+    text: str, folded: str, match: re.Match[str], columns: list[str | None]
+) -> list[str | None] | None:
+    """Of a multi-table UPDATE's SET columns, those of its first table: written with
+    the table's name or alias before them (`SET s.user_id = b.submitter_id`: okpy), or
+    none. None when a column is written bare: which table's it is cannot be told."""
+    own = {(match.group(2) or match.group(3) or "").lower(), (match.group(1) or "").lower()}
+    own.discard("")
+    mine: list[str | None] = []
+    for part, column in zip(_set_parts(text, folded, match.end()), columns, strict=True):
+        qualifier, dot, _ = part.partition("=")[0].strip().rpartition(".")
+        if not dot:
+            return None
+        if (_sql_name(qualifier) or "").lower() in own:
+            mine.append(column)
+    return mine
 
 
 def _set_parts(text: str, folded: str, start: int) -> list[str]:
