@@ -12,8 +12,12 @@ tmp`), or a column dropped and added back under its name as one the database com
 (`GENERATED ALWAYS AS`, run as SQL) or added back after every row of its table was
 deleted earlier in the revision, or a column dropped after its values
 were copied (UPDATE) to a column added in this revision that then takes the old name. A
+drop after the revision deleted every row is reported: the rows the revision deletes
+are data lost too. A column moved aside (renamed) while a column this revision adds
+takes its name and is filled from it (the source names it between the rename and the
+drop) is reported with low confidence, as is a
 table dropped, re-created under its name and given rows with `op.bulk_insert` (the old
-ones, read before the drop, or new ones: not known here) is reported with low confidence.
+ones, read before the drop, or new ones: not known here).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from alembic_gate.rules.ag1xx import (
     name_confidence,
     suppress_hint,
 )
+from alembic_gate.shared.files import read_regular
 from alembic_gate.shared.patterns import LazyPattern
 
 RULE = rule("AG103")
@@ -70,6 +75,12 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
             message += (
                 ", unless the rows this revision inserts into the table it re-creates "
                 "are its old rows, read before the drop"
+            )
+            confidence = "low"
+        elif call.name == "drop_column" and _moved_aside(checked, call):
+            message += (
+                ", unless the values this revision copies into the column that took its "
+                "old name are all of them"
             )
             confidence = "low"
         yield checked.finding(RULE, call.line, message, _fix(call), confidence)
@@ -107,6 +118,49 @@ def _rebuilt(checked: Checked, call: Call) -> bool:
         )
         return added is not None and filled
     return False
+
+
+def _moved_aside(checked: Checked, call: Call) -> bool:
+    """Whether the dropped column is one this revision moved aside (renamed) while a
+    column it added took the old name and was filled from it before the drop
+    (szurubooru's `flags` renamed `oldflags`, a new `flags` filled row by row from it,
+    `oldflags` dropped). Whether every value was copied is not known here: Gnocchi's
+    copy loop for `metric` reads another table's row, and those values are lost."""
+    table, column = (call.table or "").lower(), (call.column or "").lower()
+    earlier = checked.before(call)
+    for at, other in enumerate(earlier):
+        if other.name != "alter_column" or (other.table or "").lower() != table:
+            continue
+        if (other.new_column_name or "").lower() != column or not other.column:
+            continue
+        old = other.column.lower()
+        since = earlier[at + 1 :]
+        filled = any(adds_column(c, table, old) for c in since) and any(
+            c.name == "backfill"
+            and (c.table or "").lower() in ("", table)
+            and (c.column or "").lower() in ("", old)
+            for c in since
+        )
+        return filled and _read_between(checked, other, call, column)
+    return False
+
+
+def _read_between(checked: Checked, rename: Call, drop: Call, column: str) -> bool:
+    """Whether the source names the column moved aside between its rename and its
+    drop, besides those two: the fill reads it (`row.oldflags`; Letta's new `id`,
+    filled with new UUIDs, names no `old_id`, and the old ids are lost)."""
+    try:
+        text = read_regular(checked.rev.file).decode("utf-8", "replace")
+    except OSError:
+        return False
+    lines = text.splitlines()
+    last = drop.line
+    if last <= rename.line:  # one SQL text: up to the next call's line
+        later = [c.line for c in checked.after(drop) if c.line > drop.line]
+        last = min(later) - 1 if later else len(lines)
+    between = "\n".join(lines[rename.line - 1 : last])
+    named = re.findall(rf"(?<![\w]){re.escape(column)}(?![\w])", between, re.IGNORECASE)
+    return len(named) > 2
 
 
 def _generated_again(call: Call, table: str, column: str) -> bool:
