@@ -563,3 +563,98 @@ def test_the_same_column_of_another_schema(history: History) -> None:
     lines = [f.line for f in history.run(check)]
     first = line_of(history, path, "op.execute")
     assert lines == [first, first + 1, line_of(history, path, 'schema="third"')]
+
+
+def test_mysql_named_only_by_the_project_dependencies(history: History) -> None:
+    """RootTheBox: MySQL by default, named by no revision, env.py or ini, only by its
+    options and `setup/requirements.txt`. A history that names no database is judged
+    on MySQL too where the project depends on a MySQL driver (a step less sure); a
+    PostgreSQL driver alone changes nothing."""
+    add(
+        history,
+        "a1",
+        None,
+        CREATE_USERS.replace(
+            '"name", sa.String(length=50), nullable=True',
+            '"name", sa.String(length=50), nullable=False',
+        ),
+    )
+    widen = 'op.alter_column("users", "name", existing_type=sa.VARCHAR(50), type_=sa.String(100))'
+    path = add(history, "b2", "a1", widen)
+    assert history.run(check) == []  # PostgreSQL or SQLite: in place
+    (history.root / ".git").mkdir()
+    below = history.root / "setup" / "requirements.txt"
+    below.parent.mkdir()
+    for where, listed, confidence in [
+        (below, "PyMySQL; python_version>='3.0'\n", "low"),
+        (history.root / "requirements.txt", "mysqlclient==2.2\n", "low"),
+        (history.root / "requirements.txt", "psycopg2-binary\n", None),
+    ]:
+        for stale in (below, history.root / "requirements.txt"):
+            stale.unlink(missing_ok=True)
+        where.write_text(listed)
+        found = history.run(check)
+        if confidence is None:
+            assert found == [], listed
+            continue
+        [finding] = found
+        assert (finding.line, finding.confidence) == (
+            line_of(history, path, "alter_column"),
+            confidence,
+        )
+        assert "(on MySQL, which the project depends on a driver of, a VARCHAR" in finding.message
+    # VARCHAR(300) to (400): both past 255 bytes, in place, unless alembic's MODIFY
+    # drops the NOT NULL the history gave the column unasked
+    (history.root / "requirements.txt").write_text("aiomysql\n")
+    for given, reported in [
+        ("", True),
+        (", existing_nullable=False", False),
+        (", nullable=True", False),  # asked for: not the type change's doing
+        ("", True),
+    ]:
+        add(history, "b2", "a1", widen.replace("50)", "300)").replace("100)", f"400){given}"))
+        found = history.run(check)
+        assert bool(found) == reported, given
+    [finding] = found
+    assert finding.confidence == "medium"
+    assert "also makes the NOT NULL column nullable" in finding.message
+
+
+def test_a_column_of_another_type_swapped_in_under_the_name(history: History) -> None:
+    """Ironic Inspector's d00d6e3f38c4: `started_at` FLOAT copied into a new DATETIME
+    column, dropped, and the new column renamed `started_at`: readers of the previous
+    release get a datetime. The same type, a longer VARCHAR, or no drop of the name: not
+    reported here."""
+    add(
+        history,
+        "a1",
+        None,
+        'op.create_table("nodes", sa.Column("id", sa.Integer()), '
+        'sa.Column("started_at", sa.Float()), sa.Column("name", sa.String(36)))',
+    )
+    swap = """
+        op.add_column("nodes", sa.Column("tmp", {new}))
+        op.execute("UPDATE nodes SET tmp = {old}")
+        {drop}
+        op.alter_column("nodes", "tmp", new_column_name="{old}")
+        """
+    drop = 'op.drop_column("nodes", "{old}")'
+    for old, new, dropped, reported in [
+        ("started_at", "sa.DateTime()", True, True),
+        ("started_at", "sa.Float()", True, False),
+        ("name", "sa.String(255)", True, False),
+        ("name", "sa.Integer()", True, True),
+        ("started_at", "sa.DateTime()", False, False),
+    ]:
+        body = swap.format(new=new, old=old, drop=drop.format(old=old) if dropped else "")
+        path = add(history, "b2", "a1", body)
+        found = history.run(check)
+        assert bool(found) == reported, (old, new, dropped)
+        if reported:
+            [finding] = found
+            assert finding.line == line_of(history, path, "new_column_name")
+            assert finding.confidence == "medium"
+            assert (
+                "in place of the column of that name this revision drops, which was sa."
+                in finding.message
+            )

@@ -35,7 +35,13 @@ utf8mb4) are in place; a longer VARCHAR that may cross 255 bytes is reported
 with low confidence, a change of collation (a copy of the table) as any other. The old
 type comes from `existing_type=`, or from the revision that created the column or last
 changed its type. Not reported for tables this revision (or an unreleased one) creates
-or empties.
+or empties. A longer VARCHAR MySQL widens in place is reported where alembic's MODIFY
+also makes a column the history left NOT NULL nullable.
+
+A history that names no database is judged on MySQL too, a step less sure, where the
+project's dependency files name a MySQL driver (RootTheBox). A column this revision adds
+and renames into the name of one it dropped, of another type, is reported at the rename
+(a copy-and-swap: old readers get the new type under the old name).
 """
 
 from __future__ import annotations
@@ -53,6 +59,7 @@ from alembic_gate.rules.ag1xx import (
     MYSQL,
     Checked,
     as_written,
+    described,
     described_column,
     each_revision,
     name_confidence,
@@ -79,6 +86,9 @@ _FLOAT8 = frozenset({"DOUBLE", "DOUBLE_PRECISION", "FLOAT8"})
 # Databases that change a type as PostgreSQL does for the cases above (SQLite does not
 # enforce declared lengths; nothing said is read as PostgreSQL, the usual production one).
 _LIKE_POSTGRESQL = frozenset({"postgresql", "sqlite"})
+# Said of MySQL where the history names no database and the project depends on a driver
+# of it (RootTheBox: MySQL by default, named only in its options and requirements).
+_DEPENDED = ", which the project depends on a driver of"
 _ALTERED = LazyPattern(
     r"\bALTER\s+TABLE\s+(?:ONLY\s+)?(?:IF\s+EXISTS\s+)?([\w.\"`]+)", re.IGNORECASE
 )
@@ -126,6 +136,43 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
     for call, note, confidence in first:
         types = changed[(call.line, call.table, call.column, call.sql is None)]
         yield _finding(checked, call, " or ".join(types), note, confidence)
+    for call in checked.calls:
+        if call.name == "alter_column" and call.new_column_name:
+            yield from _swapped_in(checked, call)
+
+
+def _swapped_in(checked: Checked, call: Call) -> Iterator[Finding]:
+    """A column this revision added renamed into the name of one it dropped, of
+    another type (Ironic Inspector's FLOAT `started_at` copied into a new DATETIME
+    column that takes its name): the rows are copied, not rewritten in place, but
+    code from the previous release reads the old type under the name. Medium
+    confidence: the copy may keep what readers see. A type PostgreSQL would change in
+    place (a longer VARCHAR) is not reported."""
+    added = checked.added_before(call, call.column)
+    column = added.new_column if added is not None and added.name == "add_column" else None
+    name = (call.new_column_name or "").lower()
+    if column is None or not any(
+        c.name == "drop_column"
+        and (c.table or "").lower() == (call.table or "").lower()
+        and (c.column or "").lower() == name
+        for c in checked.before(call)
+    ):
+        return
+    old_text = checked.history().column_type(checked.rid, call.table, call.new_column_name)
+    old, new = parse_type(old_text), parse_type(column.type_)
+    if old is None or new is None or _same(old, new) or _postgresql_in_place(old, new):
+        return
+    message = (
+        f"alter_column renames {described_column(call.table, call.column)} to "
+        f"{described(call.new_column_name)} in place of the column of that name this revision "
+        f"drops, which was {old_text}: the column's type changes to {column.type_}, and "
+        "code from the previous release may not read the new type"
+    )
+    fix = (
+        "keep the old column until code that reads the new type is released, then drop "
+        f"it in a later revision; if readers see no difference, add `{suppress_hint(RULE.code)}`"
+    )
+    yield checked.finding(RULE, call.line, message, fix, "medium")
 
 
 def _finding(
@@ -176,18 +223,44 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
         return None
     if not _postgresql_in_place(old, new):
         return "", confidence  # a rewrite wherever it runs: no need to know where
-    if dialects is None or dialects <= _LIKE_POSTGRESQL:
+    if dialects is not None:
+        return _judge_in_place(checked, call, dialects, old, new, confidence, "")
+    depended = checked.history().depended_dialects()  # the history names no database
+    if not depended:
+        return None
+    less_sure: Confidence = "medium" if confidence == "high" else confidence
+    return _judge_in_place(checked, call, depended, old, new, less_sure, _DEPENDED)
+
+
+def _judge_in_place(
+    checked: Checked,
+    call: Call,
+    dialects: frozenset[str],
+    old: SqlType,
+    new: SqlType,
+    confidence: Confidence,
+    depended: str,
+) -> tuple[str, Confidence] | None:
+    """`_judge` of a change PostgreSQL makes in place, on the databases `dialects` (the
+    history's, or its dependencies': `depended` says so in the note)."""
+    if dialects <= _LIKE_POSTGRESQL:
         return None
     if _collation_only(old, new):
-        return " (changing a collation copies the table on MySQL)", confidence
+        return f" (changing a collation copies the table on MySQL{depended})", confidence
     if MYSQL in dialects and _longer_varchar(old, new):
-        if _same_length_bytes(old.length, new.length):
-            return None
-        note = " (on MySQL a VARCHAR whose length crosses 255 bytes is copied)"
-        return note, "low"
+        on_mysql = f"on MySQL{depended}{',' if depended else ''}"
+        if not _same_length_bytes(old.length, new.length):
+            return f" ({on_mysql} a VARCHAR whose length crosses 255 bytes is copied)", "low"
+        if _loses_not_null(checked, call):
+            note = (
+                f" ({on_mysql} alembic's MODIFY without `existing_nullable=False` also "
+                "makes the NOT NULL column nullable, which copies the table)"
+            )
+            return note, confidence
+        return None
     if MYSQL not in dialects and _longer_varchar(old, new):
         return None
-    return "", confidence
+    return (f" (on MySQL{depended})" if depended else ""), confidence
 
 
 def _enum_appended(old: SqlType, new: SqlType) -> bool:
@@ -305,6 +378,16 @@ def _keeps_nullability(checked: Checked, call: Call) -> bool:
     after = call.options.get("nullable", call.options.get("existing_nullable"))
     after = True if after is None else after  # MODIFY ... NULL
     return before is not None and after is before
+
+
+def _loses_not_null(checked: Checked, call: Call) -> bool:
+    """Whether MySQL's MODIFY makes a column the history left NOT NULL nullable
+    (neither `nullable=` nor `existing_nullable=` given: RootTheBox's widenings)."""
+    before = call.options.get("existing_nullable")
+    if before is None:
+        before = checked.history().column_state(checked.rid, call.table, call.column) != "not_null"
+    after = call.options.get("nullable", call.options.get("existing_nullable"))
+    return before is False and after is None
 
 
 def _enum_name(text: str) -> str | None:

@@ -32,6 +32,7 @@ from alembic_gate.rules.ag1xx_history import (
     Timeline,
     file_dialect,
     folder_dialect,
+    project_dialects,
     project_drivers,
     setup_dialects,
     setup_drivers,
@@ -240,6 +241,7 @@ class Knowledge:
         self._dialects: frozenset[str] | None = None
         self._drivers: frozenset[str] | None = None
         self._depended: frozenset[str] | None = None
+        self._depended_dialects: frozenset[str] | None = None
         self._folders: dict[str, str | None] = {}
         # Columns renamed, by (table, new name): the revisions that renamed one to it,
         # each with the name it had, in the order the column timeline reads them.
@@ -554,14 +556,24 @@ class Knowledge:
     def depended_drivers(self) -> frozenset[str]:
         """The PostgreSQL drivers the project's dependency files name."""
         if self._depended is None:
-            setup = self.ctx.setup
-            start = setup.script_location or (
-                os.path.dirname(setup.config_path) if setup.config_path else None
-            )
-            if start is None and setup.version_locations:
-                start = setup.version_locations[0]
-            self._depended = project_drivers(start)
+            self._depended = project_drivers(self._dependency_start())
         return self._depended
+
+    def _dependency_start(self) -> str | None:
+        """Where the search for the project's dependency files starts."""
+        setup = self.ctx.setup
+        start = setup.script_location or (
+            os.path.dirname(setup.config_path) if setup.config_path else None
+        )
+        if start is None and setup.version_locations:
+            start = setup.version_locations[0]
+        return start
+
+    def depended_dialects(self) -> frozenset[str]:
+        """The databases whose drivers the project's dependency files name."""
+        if self._depended_dialects is None:
+            self._depended_dialects = project_dialects(self._dependency_start())
+        return self._depended_dialects
 
     def folder_dialect(self, rev: RevisionFile) -> str | None:
         """The one dialect the revision's file name or folder names, if any."""

@@ -63,6 +63,12 @@ _DRIVER_OF = {
     "asyncpg": "asyncpg",
     "pg8000": "pg8000",
 }
+# MySQL's and MariaDB's drivers, as a dependency file names them.
+_MYSQL_PACKAGE = LazyPattern(
+    r"(?<![\w.-])(pymysql|mysqlclient|mysql-connector-python|mysql-connector|aiomysql|asyncmy"
+    r"|mariadb)(?![\w-])",
+    re.I,
+)
 _PG_DRIVER = LazyPattern(r"postgres(?:ql)?\+(psycopg2|psycopg|pg8000|asyncpg)", re.I)
 _URL = LazyPattern(r"^\s*sqlalchemy\.url\s*=\s*([a-z0-9]+)(?:\+\w+)?://", re.M | re.I)
 _URL_SCHEMES = {"postgresql": "postgresql", "postgres": "postgresql", "mysql": "mysql"}
@@ -473,20 +479,69 @@ def project_drivers(start: str | None) -> frozenset[str]:
     """The PostgreSQL drivers the project's dependency files name (pyproject.toml,
     setup.py, setup.cfg, Pipfile, requirements*.txt or .in, requirements/*): those of
     the nearest folder at or above `start` that holds any, up to the repository's root."""
+    files, _ = _nearest_dependency_files(start)
+    pattern = _DRIVER_PACKAGE.get()
+    return frozenset(_DRIVER_OF[m.lower()] for path in files for m in pattern.findall(_text(path)))
+
+
+def project_dialects(start: str | None) -> frozenset[str]:
+    """The databases whose drivers the project's dependency files name: "postgresql"
+    (psycopg, asyncpg, pg8000), "mysql" (PyMySQL, mysqlclient, mysql-connector,
+    aiomysql, asyncmy, mariadb). The files `project_drivers` reads; where there are
+    none up to the repository's root, the requirements files one folder below the root
+    (RootTheBox keeps its own in `setup/`)."""
+    files, top = _nearest_dependency_files(start)
+    if not files and top is not None:
+        files = _requirements_below(top)
+    texts = [_text(path) for path in files]
+    found = set()
+    if any(_DRIVER_PACKAGE.get().search(text) for text in texts):
+        found.add("postgresql")
+    if any(_MYSQL_PACKAGE.get().search(text) for text in texts):
+        found.add("mysql")
+    return frozenset(found)
+
+
+def _nearest_dependency_files(start: str | None) -> tuple[list[str], str | None]:
+    """The dependency files of the nearest folder at or above `start` that holds any
+    (up to the repository's root, or `_DEPENDENCY_LEVELS` folders), and the
+    repository's root where the search reached it without finding any."""
     folder = start
     for _ in range(_DEPENDENCY_LEVELS):
         if folder is None:
             break
         files = _dependency_files(folder)
         if files:
-            pattern = _DRIVER_PACKAGE.get()
-            found = {_DRIVER_OF[m.lower()] for path in files for m in pattern.findall(_text(path))}
-            return frozenset(found)
+            return files, None
+        if os.path.isdir(os.path.join(folder, ".git")):
+            return [], folder
         parent = os.path.dirname(folder)
-        if parent == folder or os.path.isdir(os.path.join(folder, ".git")):
+        if parent == folder:
             break
         folder = parent
-    return frozenset()
+    return [], None
+
+
+def _requirements_below(folder: str) -> list[str]:
+    """The requirements files in the folders right below `folder` (not hidden ones)."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return []
+    found: list[str] = []
+    for entry in entries:
+        if entry.name.startswith(".") or not entry.is_dir(follow_symlinks=False):
+            continue
+        try:
+            names = sorted(os.listdir(entry.path))
+        except OSError:
+            continue
+        found += [
+            os.path.join(entry.path, n)
+            for n in names
+            if n.startswith("requirements") and n.endswith(_REQ)
+        ]
+    return found
 
 
 def _dependency_files(folder: str) -> list[str]:
