@@ -14,6 +14,7 @@ from .ag1xx_helpers import (
     line_of,
     migration,
     users_history,
+    with_base,
 )
 from .conftest import History
 
@@ -658,3 +659,30 @@ def test_a_column_of_another_type_swapped_in_under_the_name(history: History) ->
                 "in place of the column of that name this revision drops, which was sa."
                 in finding.message
             )
+
+
+def test_a_swap_no_release_read_or_of_a_restated_json_type(history: History) -> None:
+    """Langflow converts columns of tables first released with the conversion: with
+    `--base` naming the revision that added the column, no release read it. Onyx swaps
+    `JSONB(astext_type=...)` for `JSONB()`: `astext_type=` is how Python reads it, the
+    column's type is the same."""
+    users_history(history)
+    add(history, "b2", "a1", 'op.add_column("users", sa.Column("score", sa.Float()))')
+    swap = """
+        op.add_column("users", sa.Column("tmp", {new}))
+        op.drop_column("users", "{old}")
+        op.alter_column("users", "tmp", new_column_name="{old}")
+        """
+    add(history, "c3", "b2", swap.format(new="sa.Integer()", old="score"))
+    assert list(check(with_base(history, {"b2", "c3"}))) == []
+    assert len(list(check(with_base(history, {"c3"})))) == 1
+    add(
+        history,
+        "b2",
+        "a1",
+        'op.add_column("users", sa.Column("data", postgresql.JSONB(astext_type=sa.Text())))',
+    )
+    add(history, "c3", "b2", swap.format(new="postgresql.JSONB()", old="data"))
+    assert list(check(with_base(history, {"c3"}))) == []
+    add(history, "c3", "b2", swap.format(new="sa.JSON()", old="data"))
+    assert len(list(check(with_base(history, {"c3"})))) == 1

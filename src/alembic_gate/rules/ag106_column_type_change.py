@@ -86,6 +86,7 @@ _FLOAT8 = frozenset({"DOUBLE", "DOUBLE_PRECISION", "FLOAT8"})
 # Databases that change a type as PostgreSQL does for the cases above (SQLite does not
 # enforce declared lengths; nothing said is read as PostgreSQL, the usual production one).
 _LIKE_POSTGRESQL = frozenset({"postgresql", "sqlite"})
+_JSON_FAMILIES = frozenset({"JSON", "JSONB"})
 # Said of MySQL where the history names no database and the project depends on a driver
 # of it (RootTheBox: MySQL by default, named only in its options and requirements).
 _DEPENDED = ", which the project depends on a driver of"
@@ -147,11 +148,16 @@ def _swapped_in(checked: Checked, call: Call) -> Iterator[Finding]:
     column that takes its name): the rows are copied, not rewritten in place, but
     code from the previous release reads the old type under the name. Medium
     confidence: the copy may keep what readers see. A type PostgreSQL would change in
-    place (a longer VARCHAR) is not reported."""
+    place (a longer VARCHAR) is not reported, nor a swap on a table or of a column no
+    release holds."""
     added = checked.added_before(call, call.column)
     column = added.new_column if added is not None and added.name == "add_column" else None
     name = (call.new_column_name or "").lower()
-    if column is None or not any(
+    if column is None or checked.is_new_table(call.table, call, rows=False):
+        return
+    if checked.history().column_is_new(checked.rid, call.table, call.new_column_name):
+        return  # no release read the column it replaces (Langflow's deployment tables)
+    if not any(
         c.name == "drop_column"
         and (c.table or "").lower() == (call.table or "").lower()
         and (c.column or "").lower() == name
@@ -542,6 +548,8 @@ def _int(node: ast.expr | None) -> int | None:
 def _same(old: SqlType, new: SqlType) -> bool:
     if old.family == new.family == "BOOLEAN":  # `create_constraint=` adds a CHECK only
         return True
+    if old.family == new.family and old.family in _JSON_FAMILIES:
+        return True  # `astext_type=`, `none_as_null=`: how Python reads it, not the column
     if old.family in ("VARCHAR", "TEXT", "NUMERIC"):
         return _limits(old) == _limits(new) and old.collation == new.collation
     return _plain(old.text) == _plain(new.text)
