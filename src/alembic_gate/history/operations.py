@@ -728,16 +728,25 @@ def pack_module(module: ast.Module, text: str) -> tuple[bytes, Operations, bool]
 
 def altered_columns(calls: Iterable[Call]) -> tuple[tuple[str, str], ...]:
     """(table, column) of each alter_column among `calls` that names its column, and
-    the new name it gives one (AG106 asks the type a swapped-in column replaces),
-    lowercased and sorted; the table is "*" when it cannot be read."""
+    the name a column swapped in takes (added, then renamed into the name of one
+    dropped before: AG106 asks the type it replaces), lowercased and sorted; the table
+    is "*" when it cannot be read."""
     found = set()
+    seen: set[tuple[str, str, str]] = set()  # (what, table, column) of adds and drops
     for call in calls:
+        table = call.table.lower() if call.table else "*"
+        if call.name in ("add_column", "drop_column") and call.column is not None:
+            seen.add((call.name, table, call.column.lower()))
         if call.name != "alter_column" or call.column is None:
             continue
-        table = call.table.lower() if call.table else "*"
         found.add((table, call.column.lower()))
-        if call.new_column_name:
-            found.add((table, call.new_column_name.lower()))
+        name = (call.new_column_name or "").lower()
+        if ("drop_column", table, name) in seen and (
+            "add_column",
+            table,
+            call.column.lower(),
+        ) in seen:
+            found.add((table, name))
     return tuple(sorted(found))
 
 
