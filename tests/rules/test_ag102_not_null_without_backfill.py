@@ -596,3 +596,25 @@ def test_a_column_filled_under_its_old_name(history: History, fill: str, reporte
     add(history, "d4", "c3", 'op.alter_column("users", "title", nullable=False)')
     found = [f for f in history.run(check) if f.path.endswith("d4_m.py")]
     assert bool(found) == reported, found
+
+
+def test_the_id_of_a_table_the_history_does_not_create(history: History) -> None:
+    """CodaLab widens every table's `id` to BIGINT and restates NOT NULL, on tables made
+    before its migrations: `id` is taken for the primary key (NOT NULL already). Where
+    the history says the column is nullable, or for another column, it is judged."""
+    add(history, "a1", None, "pass")  # the tables predate the migrations (create_all)
+    widen = 'op.alter_column("users", "{column}", type_=sa.BigInteger(), nullable=False)'
+    add(history, "b2", "a1", widen.format(column="id"))
+    assert history.run(check) == []
+    add(history, "b2", "a1", widen.format(column="owner_id"))
+    [finding] = history.run(check)
+    assert finding.confidence == "low"
+    add(
+        history,
+        "a1",
+        None,
+        'op.create_table("users", sa.Column("id", sa.Integer(), nullable=True))',
+    )
+    add(history, "b2", "a1", widen.format(column="id"))
+    [finding] = history.run(check)
+    assert "the history creates it nullable and never backfills it" in finding.message
