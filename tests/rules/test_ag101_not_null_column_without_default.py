@@ -285,3 +285,43 @@ def test_what_mysql_does_instead_depends_on_the_type(
     assert ("whose default mode refuses a zero date" in finding.message) is zero_date
     assert ("MySQL fills in zeros instead" in finding.message) is not zero_date
     assert "the previous release's INSERTs fail" in finding.message
+
+
+def test_columns_a_project_function_adds_on_the_batch_it_is_handed(history: History) -> None:
+    """CloudKitty's `create_common_tables(batch_op)`, imported from the application,
+    adds a NOT NULL `created_by` with no server_default to the batch's table: read from
+    the function's source (parsed, never run), reported at the call, one step less sure
+    (the function as it reads now). Also a function handed `op` itself; not for a table
+    the revision creates before the call, nor where the function is not found."""
+    (history.root / "common.py").write_text(
+        "import sqlalchemy as sa\n\n"
+        "def create_common(batch_op):\n"
+        '    batch_op.add_column(sa.Column("created_by", sa.String(32), nullable=False))\n'
+        '    batch_op.add_column(sa.Column("note", sa.Text(), nullable=True))\n\n'
+        "def add_flag(o, table):\n"
+        '    o.add_column(table, sa.Column("flag", sa.Boolean(), nullable=False))\n'
+    )
+    users_history(history)
+    handed = (
+        "from common import create_common\n"
+        'with op.batch_alter_table("users") as batch_op:\n'
+        "    create_common(batch_op)"
+    )
+    path = add(history, "b2", "a1", handed)
+    [finding] = history.run(check)
+    assert (finding.line, finding.confidence) == (
+        line_of(history, path, "create_common(batch_op)"),
+        "medium",
+    )
+    assert (
+        "add_column (in create_common(), as its source reads now) adds NOT NULL column"
+        ' "users.created_by"' in finding.message
+    )
+    path = add(history, "b2", "a1", 'from common import add_flag\nadd_flag(op, "users")')
+    [finding] = history.run(check)
+    assert '"users.flag"' in finding.message
+    created = CREATE_USERS.replace('"users"', '"people"')
+    add(history, "b2", "a1", created + handed.replace('"users"', '"people"'))
+    assert history.run(check) == []
+    add(history, "b2", "a1", handed.replace("from common", "from elsewhere"))
+    assert history.run(check) == []

@@ -20,10 +20,20 @@ from __future__ import annotations
 import _ast as ast  # the node classes, without `ast` itself: shared/syntax.py
 import os
 
-from alembic_gate.history.operations import SQL_METHODS, foreign_module, is_data_sql
+from alembic_gate.history.operations import (
+    BATCH_ARGUMENT,
+    LITERAL_ARGUMENT,
+    OP_ARGUMENT,
+    SQL_METHODS,
+    Call,
+    foreign_module,
+    helper_calls,
+    is_data_sql,
+)
 from alembic_gate.shared import syntax
 from alembic_gate.shared.files import read_regular
 from alembic_gate.shared.paths import up_from
+from alembic_gate.shared.records import replace
 
 # How many folders above a revision's are searched for a module without a git work tree.
 _LEVELS = 8
@@ -70,6 +80,7 @@ class _Module:
 
     def __init__(self, path: str, tree: ast.Module) -> None:
         self.path = path
+        self.tree = tree
         self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         # The names its top level binds to a value (`db = SQLAlchemy()`): objects.
         self.values: set[str] = set()
@@ -110,6 +121,48 @@ class Reader:
     def changes_no_schema(self, origin: tuple[str, str, str], revision_file: str) -> bool:
         """Whether the function a revision's "foreign" step calls (`Call.foreign`:
         as written, what it stands for, its module) surely changes no schema."""
+        found = self._called(origin, revision_file)
+        if found is None:
+            return False
+        where, function = found
+        return self._no_schema(where, function, _DEPTH, set())
+
+    def schema_calls(self, step: Call, revision_file: str) -> list[Call]:
+        """The op.* calls the function a "foreign" step calls makes on the batch alias
+        or the `op` the step gives it (CloudKitty's `create_common_tables(batch_op)`),
+        read as a helper of the revision is, each at the step's line and under its
+        conditions; none where the function is not found or is given neither."""
+        batch_at, op_at = step.options.get(BATCH_ARGUMENT), step.options.get(OP_ARGUMENT)
+        found = None if step.foreign is None else self._called(step.foreign, revision_file)
+        if found is None or (batch_at is None and op_at is None):
+            return []
+        module, function = found
+        batch_parameter = _parameter(function, batch_at)
+        batch = None if batch_parameter is None else (batch_parameter, step.table)
+        literals = {}
+        for key, value in step.options.items():
+            if key.startswith(LITERAL_ARGUMENT) and isinstance(value, str):
+                where = key[len(LITERAL_ARGUMENT) :]
+                name = _parameter(function, int(where) if where.isdigit() else where)
+                if name is not None:
+                    literals[name] = value
+        op_parameter = _parameter(function, op_at)
+        calls = helper_calls(module.tree, function, batch, op_parameter, literals)
+        return [
+            replace(
+                call,
+                line=step.line,
+                conditional=call.conditional or step.conditional,
+                autocommit=call.autocommit or step.autocommit,
+                dialects=step.dialects if call.dialects is None else call.dialects,
+            )
+            for call in calls
+        ]
+
+    def _called(
+        self, origin: tuple[str, str, str], revision_file: str
+    ) -> tuple[_Module, ast.FunctionDef | ast.AsyncFunctionDef] | None:
+        """The module and function a "foreign" step's origin names."""
         _, stands_for, module = origin
         level = len(module) - len(module.lstrip("."))
         module = module.lstrip(".")
@@ -117,11 +170,7 @@ class Reader:
             dotted = stands_for
         else:
             dotted = f"{module}.{stands_for}" if module else stands_for
-        found = self._function(dotted, level, revision_file)
-        if found is None:
-            return False
-        where, function = found
-        return self._no_schema(where, function, _DEPTH, set())
+        return self._function(dotted, level, revision_file)
 
     # -- finding a function ------------------------------------------------------------
 
@@ -224,6 +273,16 @@ class Reader:
             if owner is not None:
                 return parts[cut] in owner.values and _object_method(parts[-1])
         return False
+
+
+def _parameter(function: ast.FunctionDef | ast.AsyncFunctionDef, where: object) -> str | None:
+    """The name of the parameter a call's argument at `where` (a position, or a
+    keyword's name) binds."""
+    params = [*function.args.posonlyargs, *function.args.args]
+    if isinstance(where, int) and not isinstance(where, bool):
+        return params[where].arg if where < len(params) else None
+    names = {p.arg for p in (*params, *function.args.kwonlyargs)}
+    return where if isinstance(where, str) and where in names else None
 
 
 def _chain(func: ast.Attribute) -> list[str] | None:

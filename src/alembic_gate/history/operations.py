@@ -505,6 +505,11 @@ class Operations:
 
 # A keyword argument's name (None for `**`).
 _ARG = attrgetter("arg")
+# The options of a "foreign" step: where its call is given a batch alias, and `op`.
+BATCH_ARGUMENT = "batch argument"
+OP_ARGUMENT = "op argument"
+# ... and each string it is given literally, under this prefix and its position or name.
+LITERAL_ARGUMENT = "literal argument "
 
 # Calls and columns are made by the thousand while reading: these build them as their
 # `__init__` would, three times faster (plain.constructor).
@@ -724,6 +729,29 @@ def pack_module(module: ast.Module, text: str) -> tuple[bytes, Operations, bool]
     data = pack(ops)
     _remember(data, ops)
     return data, ops, repeated
+
+
+def helper_calls(
+    module: ast.Module,
+    function: ast.FunctionDef | ast.AsyncFunctionDef,
+    batch: tuple[str, str | None] | None,
+    op_parameter: str | None,
+    literals: Mapping[str, str],
+) -> list[Call]:
+    """The calls a function of another module makes, read as a helper the revision
+    defines is (parsed, never run): `batch` is (its parameter given a batch alias,
+    that batch's table), `op_parameter` its parameter given alembic's `op`, `literals`
+    the strings its other parameters are given."""
+    reader = _Reader(module)
+    bindings: dict[str, _Binding] = {name: _known(value) for name, value in literals.items()}
+    if op_parameter is not None:
+        bindings[op_parameter] = _OP
+    scope = _Scope(batch={} if batch is None else {batch[0]: (batch[1], None)})
+    try:
+        reader._function(function, scope, bindings)
+    except RecursionError:
+        return []
+    return reader.calls
 
 
 def altered_columns(calls: Iterable[Call]) -> tuple[tuple[str, str], ...]:
@@ -1404,17 +1432,40 @@ class _Reader:
         if origin is None:
             return
         dialects = None if scope.dialects is None else tuple(sorted(scope.dialects))
+        table, given = self._handed(value, scope)
         self.steps.append(
             Call(
                 "foreign",
                 value.lineno,
-                None,
+                table,
+                options=given,
                 autocommit=scope.autocommit,
                 conditional=scope.conditional,
                 dialects=dialects,
                 foreign=origin,
             )
         )
+
+    def _handed(self, node: ast.Call, scope: _Scope) -> tuple[str | None, dict[str, object]]:
+        """The batch alias and alembic's `op` a call into imported code is given (its
+        position, or its keyword's name), and the batch's table: CloudKitty's
+        `create_common_tables(batch_op)` adds columns to the batch's table."""
+        given: dict[str, object] = {}
+        table = None
+        arguments = [*enumerate(node.args), *((kw.arg, kw.value) for kw in node.keywords)]
+        for where, arg in arguments:
+            if where is None or isinstance(arg, ast.Starred):
+                continue
+            if isinstance(arg, ast.Name) and arg.id in scope.batch and BATCH_ARGUMENT not in given:
+                given[BATCH_ARGUMENT] = where
+                table = scope.batch[arg.id][0]
+            elif self._is_op(arg) and OP_ARGUMENT not in given:
+                given[OP_ARGUMENT] = where
+            elif isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                given[f"{LITERAL_ARGUMENT}{where}"] = arg.value  # a table's name, ...
+        if BATCH_ARGUMENT not in given and OP_ARGUMENT not in given:
+            return None, {}  # (nothing handed that it could change the schema with)
+        return table, given
 
     def _origin(self, func: ast.expr) -> tuple[str, str, str] | None:
         """(the callee as written, what it stands for, its module) when `func` names

@@ -1,5 +1,7 @@
 """AG101: `add_column` NOT NULL without `server_default` on a table that already exists
-(also `ALTER TABLE t ADD [COLUMN] c type NOT NULL` run as SQL by execute())."""
+(also `ALTER TABLE t ADD [COLUMN] c type NOT NULL` run as SQL by execute(), and an
+add_column a project function makes on the batch alias or `op` the revision hands it,
+read from the function's source: history.imported)."""
 
 from __future__ import annotations
 
@@ -14,13 +16,16 @@ from alembic_gate.rules.ag1xx import (
     described_column,
     each_revision,
     name_confidence,
+    with_imported_calls,
 )
 
 RULE = rule("AG101")
 
 
 def check_revision(checked: Checked) -> Iterator[Finding]:
-    """The findings of one revision (lint runs every safety rule in one pass)."""
+    """The findings of one revision (lint runs every safety rule in one pass), also
+    of the columns a project function it hands a batch alias or `op` adds."""
+    checked = with_imported_calls(checked)
     for call in checked.calls:
         column = call.new_column
         if call.name != "add_column" or column is None:
@@ -32,12 +37,16 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         if (new and not filled) or checked.emptied(call):
             continue
         confidence = name_confidence(call.table, call.column)
+        if call.foreign is not None and confidence == "high":
+            confidence = "medium"  # the function as it is now, not as it was then
         yield checked.finding(RULE, call.line, _message(call, filled), _fix(call), confidence)
 
 
 def _message(call: Call, filled: bool) -> str:
     assert call.new_column is not None
     how = as_written(call, "ADD COLUMN", "add_column")
+    if call.foreign is not None:  # read from a project function the revision calls
+        how = f"{how} (in {call.foreign[0]}(), as its source reads now)"
     default = "DEFAULT" if call.sql is not None else "server_default"
     message = f"{how} adds NOT NULL column {described_column(call.table, call.column)} with no "
     mysql = _ZERO_DATE if _is_date(call.new_column.type_) else _ZEROS

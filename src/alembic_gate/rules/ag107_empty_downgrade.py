@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import SQL_METHODS, Side
-from alembic_gate.rules.ag1xx import Checked, each_revision, suppress_hint
+from alembic_gate.rules.ag1xx import Checked, each_revision, imported_reader, suppress_hint
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
@@ -84,15 +84,8 @@ def _imported_change_rows_only(checked: Checked, upgrade: Side) -> bool:
     origins = [step.foreign for step in upgrade.steps if step.foreign is not None]
     if not origins:
         return False
-    from alembic_gate.history.imported import Reader  # (read for few revisions)
-
-    reader = checked.ctx.memo.get(_READER)
-    if not isinstance(reader, Reader):  # one a run: each project file parsed once
-        reader = checked.ctx.memo[_READER] = Reader()
+    reader = imported_reader(checked.ctx)
     return all(reader.changes_no_schema(origin, checked.rev.file) for origin in origins)
-
-
-_READER = "imported functions"
 
 
 check = each_revision(check_revision)

@@ -39,11 +39,12 @@ from alembic_gate.rules.ag1xx_history import (
 )
 from alembic_gate.shared.paths import in_git_work_tree
 from alembic_gate.shared.patterns import LazyPattern
-from alembic_gate.shared.records import field, record
+from alembic_gate.shared.records import field, record, replace
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
     from alembic_gate.findings import Confidence
+    from alembic_gate.history.imported import Reader
     from alembic_gate.history.releases import Releases
     from alembic_gate.rules import Check
 
@@ -937,6 +938,44 @@ def unchecked_notes(ctx: LintContext) -> list[str]:
 
 
 _RELEASE_NOTE = "release-tags note"
+
+
+def imported_reader(ctx: LintContext) -> Reader:
+    """The run's reader of project functions (history.imported): one a run, so that
+    each project file is parsed once."""
+    from alembic_gate.history.imported import Reader  # (read for few revisions)
+
+    reader = ctx.memo.get(_READER)
+    if not isinstance(reader, Reader):
+        reader = ctx.memo[_READER] = Reader()
+    return reader
+
+
+_READER = "imported functions"
+
+
+def with_imported_calls(checked: Checked) -> Checked:
+    """`checked` with the op.* calls of the project functions its upgrade() hands a
+    batch alias or `op` (CloudKitty's `create_common_tables(batch_op)`) read in where
+    each is called, each marked with the function (`Call.foreign`); `checked` itself
+    where it hands none."""
+    upgrade = checked.ops.upgrade
+    handing = [s for s in upgrade.steps if s.name == "foreign" and s.options]
+    if not handing:
+        return checked
+    reader = imported_reader(checked.ctx)
+    own = {id(call) for call in upgrade.calls}
+    calls: list[Call] = []
+    for step in upgrade.steps:
+        if id(step) in own:
+            calls.append(step)
+        elif step.name == "foreign" and step.options:
+            read = reader.schema_calls(step, checked.rev.file)
+            calls += [replace(call, foreign=step.foreign) for call in read]
+    if len(calls) == len(upgrade.calls):
+        return checked
+    side = replace(upgrade, calls=calls)
+    return Checked(checked.ctx, checked.rid, checked.rev, replace(checked.ops, upgrade=side))
 
 
 def each_revision(check_revision: Callable[[Checked], Iterator[Finding]]) -> Check:
