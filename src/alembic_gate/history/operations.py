@@ -2810,18 +2810,17 @@ def _set_columns(text: str, folded: str, start: int) -> list[str | None] | None:
 
 def _joined_target(
     text: str, folded: str, match: re.Match[str], columns: list[str | None]
-) -> list[str | None] | None:
+) -> list[str | None]:
     """Of a multi-table UPDATE's SET columns, those of its first table: written with
     the table's name or alias before them (`SET s.user_id = b.submitter_id`: okpy), or
-    none. None when a column is written bare: which table's it is cannot be told."""
+    bare (`SET status = 'cancelled'`: sync-engine; a name MySQL finds in one table
+    only, which an UPDATE of the first table mostly means)."""
     own = {(match.group(2) or match.group(3) or "").lower(), (match.group(1) or "").lower()}
     own.discard("")
     mine: list[str | None] = []
     for part, column in zip(_set_parts(text, folded, match.end()), columns, strict=True):
         qualifier, dot, _ = part.partition("=")[0].strip().rpartition(".")
-        if not dot:
-            return None
-        if (_sql_name(qualifier) or "").lower() in own:
+        if not dot or (_sql_name(qualifier) or "").lower() in own:
             mine.append(column)
     return mine
 
