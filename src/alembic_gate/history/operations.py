@@ -731,6 +731,9 @@ def pack_module(module: ast.Module, text: str) -> tuple[bytes, Operations, bool]
     return data, ops, repeated
 
 
+_COLUMN_CHANGES = frozenset({"add_column", "drop_column", "alter_column"})
+
+
 def helper_calls(
     module: ast.Module,
     function: ast.FunctionDef | ast.AsyncFunctionDef,
@@ -762,19 +765,18 @@ def altered_columns(calls: Iterable[Call]) -> tuple[tuple[str, str], ...]:
     found = set()
     seen: set[tuple[str, str, str]] = set()  # (what, table, column) of adds and drops
     for call in calls:
-        table = call.table.lower() if call.table else "*"
-        if call.name in ("add_column", "drop_column") and call.column is not None:
-            seen.add((call.name, table, call.column.lower()))
-        if call.name != "alter_column" or call.column is None:
+        if call.name not in _COLUMN_CHANGES or call.column is None:
             continue
-        found.add((table, call.column.lower()))
-        name = (call.new_column_name or "").lower()
-        if ("drop_column", table, name) in seen and (
-            "add_column",
-            table,
-            call.column.lower(),
-        ) in seen:
-            found.add((table, name))
+        table = call.table.lower() if call.table else "*"
+        column = call.column.lower()
+        if call.name != "alter_column":
+            seen.add((call.name, table, column))
+            continue
+        found.add((table, column))
+        if call.new_column_name and ("add_column", table, column) in seen:
+            name = call.new_column_name.lower()
+            if ("drop_column", table, name) in seen:
+                found.add((table, name))
     return tuple(sorted(found))
 
 
