@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from alembic_gate.history.imported import Reader
+from alembic_gate.history.operations import read_operations
 
 
 def project(root: Path, files: dict[str, str]) -> str:
@@ -116,3 +117,52 @@ def test_modules_are_looked_up_no_higher_than_the_work_tree(tmp_path: Path) -> N
 def test_a_file_that_does_not_parse_is_not_read(tmp_path: Path) -> None:
     revision = project(tmp_path, {"app/post.py": "def write_marker(:\n"})
     assert not Reader().changes_no_schema(("write_marker", "write_marker", "app.post"), revision)
+
+
+def test_the_calls_a_function_makes_on_what_it_is_handed(tmp_path: Path) -> None:
+    """CloudKitty's `create_common_tables(batch_op)`: the function's op.* calls, read
+    with its parameters bound to the batch's table, `op` and the strings it is given
+    (by position or keyword), at the revision's line and under its conditions."""
+    revision = project(
+        tmp_path,
+        {
+            "app/common.py": """
+                import sqlalchemy as sa
+
+                def add_common(batch_op, flag="flag"):
+                    batch_op.add_column(sa.Column("created_by", sa.String(32), nullable=False))
+                    batch_op.add_column(sa.Column(flag, sa.Boolean()))
+
+                def drop(o, table):
+                    o.drop_column(table, "legacy")
+            """,
+        },
+    )
+    source = textwrap.dedent(
+        """
+        from alembic import op
+        from app.common import add_common, drop
+
+        def upgrade():
+            with op.batch_alter_table("users") as batch_op:
+                add_common(flag="active", batch_op=batch_op)
+            if op.get_bind().dialect.name == "mysql":
+                drop(op, "accounts")
+            drop(None, "nothing")  # handed neither: no step to read
+        """
+    )
+    steps = [s for s in read_operations(source).upgrade.steps if s.name == "foreign"]
+    assert [(s.line, s.table, bool(s.options)) for s in steps] == [
+        (7, "users", True),
+        (9, None, True),
+        (10, None, False),
+    ]
+    reader = Reader()
+    added = reader.schema_calls(steps[0], revision)
+    assert [(c.name, c.line, c.table, c.column) for c in added] == [
+        ("add_column", 7, "users", "created_by"),
+        ("add_column", 7, "users", "active"),
+    ]
+    [dropped] = reader.schema_calls(steps[1], revision)
+    assert (dropped.table, dropped.column, dropped.dialects) == ("accounts", "legacy", ("mysql",))
+    assert reader.schema_calls(steps[2], revision) == []

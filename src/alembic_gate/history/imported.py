@@ -139,14 +139,8 @@ class Reader:
         module, function = found
         batch_parameter = _parameter(function, batch_at)
         batch = None if batch_parameter is None else (batch_parameter, step.table)
-        literals = {}
-        for key, value in step.options.items():
-            if key.startswith(LITERAL_ARGUMENT) and isinstance(value, str):
-                where = key[len(LITERAL_ARGUMENT) :]
-                name = _parameter(function, int(where) if where.isdigit() else where)
-                if name is not None:
-                    literals[name] = value
         op_parameter = _parameter(function, op_at)
+        literals = _literals(step, function)
         calls = helper_calls(module.tree, function, batch, op_parameter, literals)
         return [
             replace(
@@ -273,6 +267,19 @@ class Reader:
             if owner is not None:
                 return parts[cut] in owner.values and _object_method(parts[-1])
         return False
+
+
+def _literals(step: Call, function: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, str]:
+    """The parameters of `function` a "foreign" step's call gives a string literally
+    (a table's name), by name."""
+    found = {}
+    for key, value in step.options.items():
+        if key.startswith(LITERAL_ARGUMENT) and isinstance(value, str):
+            where = key[len(LITERAL_ARGUMENT) :]
+            name = _parameter(function, int(where) if where.isdigit() else where)
+            if name is not None:
+                found[name] = value
+    return found
 
 
 def _parameter(function: ast.FunctionDef | ast.AsyncFunctionDef, where: object) -> str | None:
