@@ -72,17 +72,19 @@ def _environments(corpus: Path) -> Iterator[tuple[dict[str, str], dict[str, obje
 
 def _lint(root: Path, argv: list[str], files: list[str]) -> list[dict[str, object]]:
     """Run lint in `root` on `files`; its JSON findings ([] when the setup cannot be read)."""
-    out = io.StringIO()
+    out, err = io.StringIO(), io.StringIO()
     cwd = Path.cwd()
     os.chdir(root)
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             # Every revision file is named, so the safety rules report on all of them
             # (a run that names none shows only the head revisions' warnings).
             code = gate(["lint", "--no-cache", *RULES, "--format", "json", *argv, *files])
     finally:
         os.chdir(cwd)
-    if code not in (0, 1):
+    if code not in (0, 1):  # said, not hidden: a crash would look like no findings
+        first = (err.getvalue().strip().splitlines() or [""])[0]
+        print(f"lint exited {code} in {root} ({' '.join(argv)}): {first}", file=sys.stderr)
         return []
     findings: list[dict[str, object]] = json.loads(out.getvalue())["findings"]
     return findings
