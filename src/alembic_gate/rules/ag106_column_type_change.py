@@ -375,12 +375,7 @@ def _appended_in_place(
 
 def _keeps_nullability(checked: Checked, call: Call) -> bool:
     """Whether MySQL's MODIFY leaves the column as NULL or NOT NULL as it was."""
-    before = call.options.get("existing_nullable")
-    if not isinstance(before, bool):  # as the history left it, where it says
-        state = checked.history().column_state(checked.rid, call.table, call.column)
-        before = (
-            {"nullable": True, "not_null": False}.get(state) if isinstance(state, str) else None
-        )
+    before = _nullable_before(checked, call)
     after = call.options.get("nullable", call.options.get("existing_nullable"))
     after = True if after is None else after  # MODIFY ... NULL
     return before is not None and after is before
@@ -389,11 +384,18 @@ def _keeps_nullability(checked: Checked, call: Call) -> bool:
 def _loses_not_null(checked: Checked, call: Call) -> bool:
     """Whether MySQL's MODIFY makes a column the history left NOT NULL nullable
     (neither `nullable=` nor `existing_nullable=` given: RootTheBox's widenings)."""
-    before = call.options.get("existing_nullable")
-    if before is None:
-        before = checked.history().column_state(checked.rid, call.table, call.column) != "not_null"
     after = call.options.get("nullable", call.options.get("existing_nullable"))
-    return before is False and after is None
+    return after is None and _nullable_before(checked, call) is False
+
+
+def _nullable_before(checked: Checked, call: Call) -> bool | None:
+    """Whether the column was nullable before the call: `existing_nullable=`, else as
+    the history left it; None where neither says."""
+    before = call.options.get("existing_nullable")
+    if isinstance(before, bool):
+        return before
+    state = checked.history().column_state(checked.rid, call.table, call.column)
+    return {"nullable": True, "not_null": False}.get(state) if isinstance(state, str) else None
 
 
 def _enum_name(text: str) -> str | None:

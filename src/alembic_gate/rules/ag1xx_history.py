@@ -536,11 +536,7 @@ def _requirements_below(folder: str) -> list[str]:
             names = sorted(os.listdir(entry.path))
         except OSError:
             continue
-        found += [
-            os.path.join(entry.path, n)
-            for n in names
-            if n.startswith("requirements") and n.endswith(_REQ)
-        ]
+        found += [os.path.join(entry.path, n) for n in names if _is_requirements(n)]
     return found
 
 
@@ -557,7 +553,11 @@ def _dependency_files(folder: str) -> list[str]:
 
 
 def _is_dependency_file(name: str) -> bool:
-    return name in _DEPENDENCY_NAMES or (name.startswith("requirements") and name.endswith(_REQ))
+    return name in _DEPENDENCY_NAMES or _is_requirements(name)
+
+
+def _is_requirements(name: str) -> bool:
+    return name.startswith("requirements") and name.endswith(_REQ)
 
 
 def _text(path: str) -> str:
