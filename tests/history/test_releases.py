@@ -552,6 +552,99 @@ def test_a_revision_two_commits_added_has_no_known_group(tmp_path: Path) -> None
     assert found["d4_m.py"] is not None
 
 
+def feature_merged(tmp_path: Path, how: str) -> Repo:
+    """main: a1 (users); a branch adds b2 (orders) and c3 in two commits, and main takes
+    them in with a merge commit (`how`: the merge's message, or "tagged": the branch's
+    last commit is tagged, a release branch merged back)."""
+    repo = Repo.init(tmp_path / "repo")
+    repo.revision("a1", None, CREATE_USERS)
+    repo.commit("a1")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.revision("b2", "a1", CREATE_ORDERS)
+    repo.commit("b2")
+    repo.revision("c3", "b2", ADD_CODE)
+    repo.commit("c3")
+    if how == "tagged":
+        repo.git("tag", "v1.0.1")
+    repo.git("checkout", "-q", "main")
+    message = "Merge pull request #7 from someone/feature" if how == "tagged" else how
+    repo.git("merge", "-q", "--no-ff", "-m", message, "feature")
+    return repo
+
+
+@pytest.mark.parametrize(
+    ("how", "together"),
+    [
+        ("Merge pull request #7 from someone/feature", True),
+        ("Merge branch 'feature'", True),
+        ("Merge branch 'main' of https://example.org/project", False),  # git pull
+        ("Merge remote-tracking branch 'origin/master' into main", False),
+        ("tagged", False),
+    ],
+)
+def test_revisions_one_merge_brought_in_are_one_group(
+    tmp_path: Path, how: str, together: bool
+) -> None:
+    """A branch merged with a merge commit arrives on main's line at once: the revisions
+    its commits added are one group, the merge. Not when the merge says it takes in a
+    main or master (`git pull`'s merge of commits already pushed, and maybe deployed),
+    nor when the branch holds a tag (released on its own)."""
+    repo = feature_merged(tmp_path, how)
+    found = commits_of(repo.root / VERSIONS)
+    if not together:
+        assert found is None
+        return
+    assert found is not None
+    merge = repo.git("rev-parse", "HEAD").strip()
+    assert (found["a1_m.py"], found["b2_m.py"], found["c3_m.py"]) == (None, merge, merge)
+
+
+def test_main_merged_into_a_branch_keeps_its_commits_apart(tmp_path: Path) -> None:
+    """On a branch that took main in (under any message), main's commits stand alone:
+    main's line may have been deployed at each of them. The branch's own merge of
+    another branch still groups that branch's commits."""
+    repo = Repo.init(tmp_path / "repo")
+    repo.revision("a1", None, CREATE_USERS)
+    repo.commit("a1")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.revision("x9", "a1")
+    repo.commit("x9")
+    repo.git("checkout", "-q", "main")
+    repo.revision("b2", "a1", CREATE_ORDERS)
+    repo.commit("b2")
+    repo.revision("c3", "b2", ADD_CODE)
+    repo.commit("c3")
+    repo.git("checkout", "-q", "-b", "topic")
+    repo.revision("d4", "c3")
+    repo.commit("d4")
+    repo.revision("e5", "d4")
+    repo.commit("e5")
+    repo.git("checkout", "-q", "feature")
+    repo.git("merge", "-q", "--no-ff", "-m", "sync", "main")
+    repo.git("merge", "-q", "--no-ff", "-m", "topic", "topic")
+    found = commits_of(repo.root / VERSIONS)
+    assert found is not None
+    merge = repo.git("rev-parse", "HEAD").strip()
+    assert (found["b2_m.py"], found["c3_m.py"]) == (None, None)
+    assert (found["d4_m.py"], found["e5_m.py"]) == (merge, merge)
+
+
+def test_a_table_one_merge_created_is_new_to_the_revisions_it_brought(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With the whole history named: c3's NOT NULL column goes onto orders, which b2 of
+    the same merged branch created, so no deploy of main saw orders with rows; merged by
+    `git pull`, the two commits may have been deployed apart."""
+    files = [f"{VERSIONS}/{name}_m.py" for name in ("a1", "b2", "c3")]
+    for how, expected in (
+        ("Merge pull request #7 from someone/feature", []),
+        ("Merge branch 'main' of https://example.org/project", ["AG101"]),
+    ):
+        repo = feature_merged(tmp_path / str(len(expected)), how)
+        _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", *files)
+        assert [f["code"] for f in report["findings"]] == expected, how
+
+
 @pytest.mark.parametrize("make", ["plain folder", "shallow clone", "many at once"])
 def test_commits_that_cannot_group_revisions(tmp_path: Path, make: str) -> None:
     """Outside a git work tree and in a shallow clone (its one commit seems to add every

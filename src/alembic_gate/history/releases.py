@@ -1,6 +1,7 @@
 """Which release first shipped each revision file, read from the project's git tags
 (`[tool.alembic-gate] release-tags`); without them, which revision files one commit
-added (`read_commits`: deployed together, whatever the project deploys from).
+added or one merge brought in (`read_commits`: deployed together, whatever the project
+deploys from).
 
 A project that releases by tagging deploys a release's migrations together: a table
 that a revision of the same release created (or a column it added) has never held
@@ -29,6 +30,7 @@ release is not known:
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Sequence
 
 from alembic_gate.shared.git import GIT_TIMEOUT, git_output
@@ -121,12 +123,13 @@ def read_commits(files: Sequence[str], folders: Sequence[str]) -> Releases | Non
     renames and moved folders), where it added others too. No deploy runs half a commit,
     so the revisions one commit added shipped together, whatever the project deploys
     from (a pull request squashed into one commit, a revision and its fix written
-    together). None where no commit added two of them, or git cannot tell: outside a git
-    work tree (looked for first without running git), a shallow clone (its oldest commit
-    seems to add every file) or a failed `git log`. Not known: a file that the
-    repository's first commit or a commit adding more than MOVED_AT_ONCE revision files
-    added (a history imported at once), and one that more than one commit added (which of
-    them a deploy took first is not known)."""
+    together); so did those that the commits of one merged branch added (`_merged_in`:
+    keyed by the merge). None where no commit or merge added two of them, or git cannot
+    tell: outside a git work tree (looked for first without running git), a shallow
+    clone (its oldest commit seems to add every file) or a failed `git log`. Not known: a
+    file that the repository's first commit or a commit or merge adding more than
+    MOVED_AT_ONCE revision files added (a history imported at once), and one that more
+    than one commit added (which of them a deploy took first is not known)."""
     where = _checkout(folders)
     if where is None or where[1]:
         return None
@@ -134,17 +137,150 @@ def read_commits(files: Sequence[str], folders: Sequence[str]) -> Releases | Non
     history = _history(root, folders)
     if history is None:
         return None
-    counts = history.counts()
-    shared = {commit for commit, count in counts.items() if 1 < count <= MOVED_AT_ONCE}
+    commits = set(history.added.values()) - history.roots
+    merged = _merged_in(root, {commit: history.times[commit] for commit in commits})
+    group = {commit: merged.get(commit, commit) for commit in history.added.values()}
+    counts: dict[str, int] = {}
+    for adding in history.added.values():
+        counts[group[adding]] = counts.get(group[adding], 0) + 1
+    shared = {key for key, count in counts.items() if 1 < count <= MOVED_AT_ONCE}
     shared -= history.roots
     found: dict[str, str] = {}
     for file in files:
         path = os.path.realpath(file)
         relative = os.path.relpath(path, root)
         commit = history.added.get(relative)
-        if commit in shared and relative not in history.again:
-            found[path] = commit
+        if commit is not None and group[commit] in shared and relative not in history.again:
+            found[path] = group[commit]
     return Releases(found) if found else None
+
+
+def _merged_in(root: str, times: dict[str, int]) -> dict[str, str]:
+    """Of the commits in `times` (each with when it was made), each that HEAD's line
+    holds only through a merge, with the merge on HEAD's first-parent line that brought
+    it in: a merged branch arrives at once, so no deploy from that line ran between its
+    commits (a pull request merged with a merge commit). A commit stands alone that the
+    first-parent line of HEAD or of the default branch holds (`origin/HEAD`, `main`,
+    `master`, also where HEAD merged them in: each of their commits may have been
+    deployed), or that a merge brought in which names such a branch as what it merges
+    (`git pull`'s merge of the remote's main), or that brought in a tagged commit (a
+    release branch merged back) or a first commit (another history).
+
+    One `git rev-list` of HEAD's first-parent line; where a commit is off it, three more
+    calls. Both read only the commits made since _SLACK before the oldest of `times`:
+    a merge that brought one in is newer, and what a branch holds below that added no
+    revision file."""
+    since = f"--since={max(min(times.values(), default=0) - _SLACK, 0)}"
+    line = _first_parent_line(root, since)
+    if line is None:
+        return {}
+    off = times.keys() - set(line)
+    refs = _branch_tips_and_tags(root) if off else None
+    if refs is None:
+        return {}
+    tips, tagged = refs
+    out = git_output(["rev-list", "--parents", since, "HEAD", *tips], root)
+    if out is None:
+        return {}
+    parents = {commit: rest for commit, *rest in (row.split() for row in out.splitlines())}
+    owner = dict.fromkeys(line, "")
+    for tip in tips:
+        owner.update(dict.fromkeys(_first_parents(tip, parents), ""))
+    for merge in reversed(line):
+        if merge in parents:
+            _take_side(merge, parents[merge][1:], parents, tagged, owner)
+    merged = {commit: owner[commit] for commit in off if owner.get(commit)}
+    pulls = _merges_of_default_branches(root, set(merged.values()))
+    return {commit: merge for commit, merge in merged.items() if merge not in pulls}
+
+
+# The branches a project deploys from by convention, as refs: a commit on their
+# first-parent line may have been deployed on its own.
+_DEFAULT_BRANCHES = (
+    "refs/remotes/origin/HEAD",
+    "refs/heads/main",
+    "refs/heads/master",
+    "refs/remotes/origin/main",
+    "refs/remotes/origin/master",
+)
+# How far below the oldest commit that added a revision the branches are read: a
+# branch made before it, and clocks that differ.
+_SLACK = 30 * 24 * 3600
+# git's own subject of a merge of a named branch: "Merge branch 'main' of URL",
+# "Merge remote-tracking branch 'origin/master' into feature".
+_MERGED_BRANCH = re.compile(r"Merge (?:remote-tracking )?branch '(?:origin/)?([^']+)'")
+
+
+def _first_parent_line(root: str, since: str) -> list[str] | None:
+    """HEAD's first-parent line, newest first, as far back as `since` says."""
+    out = git_output(["rev-list", "--first-parent", since, "HEAD"], root)
+    return None if out is None else out.split()
+
+
+def _branch_tips_and_tags(root: str) -> tuple[list[str], set[str]] | None:
+    """The commits the default branches point at, and every tagged commit (and tag)."""
+    format_ = "--format=%(refname) %(objectname) %(*objectname)"
+    out = git_output(["for-each-ref", format_, "refs/tags", *_DEFAULT_BRANCHES], root)
+    if out is None:
+        return None
+    tips: list[str] = []
+    tagged: set[str] = set()
+    for name, _, oids in (row.partition(" ") for row in out.splitlines()):
+        if name.startswith("refs/tags/"):
+            tagged.update(oids.split())
+        elif oids:
+            tips.append(oids.split()[0])
+    return tips, tagged
+
+
+def _first_parents(tip: str, parents: dict[str, list[str]]) -> list[str]:
+    """The first-parent line from `tip` down, as far as `parents` holds it."""
+    found: list[str] = []
+    while tip in parents and len(found) <= len(parents):
+        found.append(tip)
+        tip = parents[tip][0] if parents[tip] else ""
+    return found
+
+
+def _merges_of_default_branches(root: str, merges: set[str]) -> set[str]:
+    """Those of `merges` whose subject says they merge main, master or origin's HEAD in
+    (all of them where git cannot tell)."""
+    if not merges:
+        return set()
+    out = git_output(["log", "--no-walk", "--format=%H %s", *sorted(merges)], root)
+    if out is None:
+        return merges
+    found = set()
+    for commit, _, subject in (row.partition(" ") for row in out.splitlines()):
+        match = _MERGED_BRANCH.match(subject)
+        if match is not None and match.group(1) in {"main", "master", "HEAD"}:
+            found.add(commit)
+    return found
+
+
+def _take_side(
+    merge: str,
+    side: list[str],
+    parents: dict[str, list[str]],
+    tagged: set[str],
+    owner: dict[str, str],
+) -> None:
+    """Give `merge` (in `owner`) the commits its `side` parents bring in that no older
+    commit of the line did, as far back as `parents` holds them, unless one of them is
+    tagged or has no parent: then each stands alone (owner "")."""
+    taken, stack, alone = [], list(side), False
+    while stack:
+        commit = stack.pop()
+        if commit in owner:
+            continue
+        owner[commit] = merge
+        taken.append(commit)
+        above = parents.get(commit)
+        if above is not None:  # (None: older than what was read)
+            alone = alone or not above or commit in tagged
+            stack.extend(above)
+    if alone:
+        owner.update(dict.fromkeys(taken, ""))
 
 
 def uncommitted_files(folders: Sequence[str]) -> set[str] | None:
