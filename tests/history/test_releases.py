@@ -629,6 +629,39 @@ def test_main_merged_into_a_branch_keeps_its_commits_apart(tmp_path: Path) -> No
     assert (found["d4_m.py"], found["e5_m.py"]) == (merge, merge)
 
 
+def test_commits_a_pull_brought_in_stay_apart_when_a_later_branch_builds_on_them(
+    tmp_path: Path,
+) -> None:
+    """`git pull` merges the remote's b2 and c3 (pushed, maybe deployed one by one); a
+    branch made from c3 adds d4 and e5 and is merged later. The branch's merge reaches
+    b2 and c3 too, but they came in with the pull: only d4 and e5 are its group."""
+    repo = Repo.init(tmp_path / "repo")
+    repo.revision("a1", None, CREATE_USERS)
+    repo.commit("a1")
+    repo.git("checkout", "-q", "-b", "pushed")
+    repo.revision("b2", "a1", CREATE_ORDERS)
+    repo.commit("b2")
+    repo.revision("c3", "b2", ADD_CODE)
+    repo.commit("c3")
+    repo.git("checkout", "-q", "main")
+    (repo.root / "README").write_text("a local change\n")
+    repo.commit("local")
+    pull = "Merge branch 'main' of https://example.org/project"
+    repo.git("merge", "-q", "--no-ff", "-m", pull, "pushed")
+    repo.git("checkout", "-q", "-b", "topic", "pushed")
+    repo.revision("d4", "c3")
+    repo.commit("d4")
+    repo.revision("e5", "d4")
+    repo.commit("e5")
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-ff", "-m", "Merge pull request #8 from someone/topic", "topic")
+    found = commits_of(repo.root / VERSIONS)
+    assert found is not None
+    merge = repo.git("rev-parse", "HEAD").strip()
+    assert (found["b2_m.py"], found["c3_m.py"]) == (None, None)
+    assert (found["d4_m.py"], found["e5_m.py"]) == (merge, merge)
+
+
 def test_a_table_one_merge_created_is_new_to_the_revisions_it_brought(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
