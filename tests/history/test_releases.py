@@ -599,6 +599,29 @@ def test_revisions_one_merge_brought_in_are_one_group(
     assert (found["a1_m.py"], found["b2_m.py"], found["c3_m.py"]) == (None, merge, merge)
 
 
+def test_another_history_merged_in_groups_nothing(tmp_path: Path) -> None:
+    """A history with a first commit of its own, merged in (`--allow-unrelated-histories`:
+    a project moved into this repository), ran its revisions elsewhere one by one."""
+    repo = Repo.init(tmp_path / "repo")
+    repo.revision("a1", None, CREATE_USERS)
+    repo.commit("a1")
+    repo.git("checkout", "-q", "--orphan", "other")
+    repo.git("rm", "-q", "-r", "--cached", ".")
+    (repo.root / "OTHER").write_text("another project\n")
+    repo.git("add", "OTHER")
+    repo.git("commit", "-q", "-m", "start of the other project")
+    repo.revision("b2", "a1", CREATE_ORDERS)
+    repo.git("add", f"{VERSIONS}/b2_m.py")
+    repo.git("commit", "-q", "-m", "b2")
+    repo.revision("c3", "b2", ADD_CODE)
+    repo.git("add", f"{VERSIONS}/c3_m.py")
+    repo.git("commit", "-q", "-m", "c3")
+    repo.git("checkout", "-q", "-f", "main")
+    merge = ["merge", "-q", "--no-ff", "--allow-unrelated-histories", "-m", "Merge other"]
+    repo.git(*merge, "other")
+    assert commits_of(repo.root / VERSIONS) is None
+
+
 def test_main_merged_into_a_branch_keeps_its_commits_apart(tmp_path: Path) -> None:
     """On a branch that took main in (under any message), main's commits stand alone:
     main's line may have been deployed at each of them. The branch's own merge of
