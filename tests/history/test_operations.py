@@ -281,6 +281,34 @@ def upgrade():
     assert [(c.name, c.table) for c in ops.upgrade.calls] == [("backfill", "users")]
 
 
+def test_a_module_level_sql_string_built_at_run_time_is_read_by_name() -> None:
+    """test_observer's 7878a1b29384 keeps its UPDATEs in module-level f-strings that cast
+    to an enum type's name; a `%`-formatted DROP and a `+` join are read the same way,
+    each part not known as a placeholder."""
+    body = """
+stage_type = sa.Enum("a", "b", name="stagename")
+FILL = f\"\"\"
+UPDATE artefact SET stage = subq.name::{stage_type.name}
+FROM (SELECT id, name FROM stage) AS subq WHERE subq.id = artefact.stage_id
+\"\"\"
+DROP = "DROP TABLE %s" % "family"
+CLEAR = "DELETE FROM " + "audit"
+
+
+def upgrade():
+    op.execute(FILL)
+    op.execute(DROP)
+    op.execute(CLEAR)
+"""
+    ops = read_operations(HEAD + body)
+    found = [(c.name, c.table, c.column) for c in ops.upgrade.calls if c.name != "execute"]
+    assert found == [
+        ("backfill", "artefact", "stage"),
+        ("drop_table", "family", None),
+        ("empty", "audit", None),
+    ]
+
+
 def test_a_helper_called_in_two_scopes_is_read_in_each() -> None:
     # MLflow's 1b5f0d9ad7c1: the helper runs in a SQLite branch that returns, and then
     # for every other database; read once, its calls looked SQLite-only

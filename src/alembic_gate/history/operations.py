@@ -972,7 +972,9 @@ class _Reader:
         if value is None:
             return
         literal = _literal(value)
-        statement = isinstance(value, ast.Call) and _callee(value) == "text" and bool(value.args)
+        statement = _is_built_text(value) or (
+            isinstance(value, ast.Call) and _callee(value) == "text" and bool(value.args)
+        )
         for target in targets:
             if not isinstance(target, ast.Name):
                 continue
@@ -3146,6 +3148,15 @@ def _reshaped(node: ast.Call) -> ast.expr | None:
         func = node.func
         return func.value if isinstance(func, ast.Attribute) and not node.args else None
     return node.args[0] if len(node.args) == 1 else None
+
+
+def _is_built_text(node: ast.expr) -> bool:
+    """A string built at run time (an f-string, `+`, `%` or `.format()`): a module-level
+    name bound to one is read as SQL where execute() runs it (`FILL = f"UPDATE t SET c =
+    x::{enum.name}"`: test_observer), its unknown parts as placeholders."""
+    if isinstance(node, ast.JoinedStr):
+        return True
+    return (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)) or _is_formatting(node)
 
 
 def _is_formatting(node: ast.AST) -> bool:
