@@ -972,8 +972,9 @@ class _Reader:
         if value is None:
             return
         literal = _literal(value)
-        statement = _is_built_text(value) or (
-            isinstance(value, ast.Call) and _callee(value) == "text" and bool(value.args)
+        statement = not isinstance(literal, str) and (
+            _is_built_text(value)
+            or (isinstance(value, ast.Call) and _callee(value) == "text" and bool(value.args))
         )
         for target in targets:
             if not isinstance(target, ast.Name):
