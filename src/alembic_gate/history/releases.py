@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from alembic_gate.shared.git import GIT_TIMEOUT, git_output
 from alembic_gate.shared.paths import in_git_work_tree
@@ -73,11 +73,13 @@ class _History:
     again: set[str]
     roots: set[str]  # the commits read that have no parent
 
-    def counts(self) -> dict[str, int]:
-        """How many of the files each adding commit added."""
+    def counts(self, merged: Mapping[str, str] | None = None) -> dict[str, int]:
+        """How many of the files each adding commit added, or where `merged` gives the
+        merge that brought a commit in, each merge."""
         found: dict[str, int] = {}
         for adding in self.added.values():
-            found[adding] = found.get(adding, 0) + 1
+            key = merged.get(adding, adding) if merged else adding
+            found[key] = found.get(key, 0) + 1
         return found
 
 
@@ -139,10 +141,7 @@ def read_commits(files: Sequence[str], folders: Sequence[str]) -> Releases | Non
         return None
     commits = set(history.added.values()) - history.roots
     merged = _merged_in(root, {commit: history.times[commit] for commit in commits})
-    group = {commit: merged.get(commit, commit) for commit in history.added.values()}
-    counts: dict[str, int] = {}
-    for adding in history.added.values():
-        counts[group[adding]] = counts.get(group[adding], 0) + 1
+    counts = history.counts(merged)
     shared = {key for key, count in counts.items() if 1 < count <= MOVED_AT_ONCE}
     shared -= history.roots
     found: dict[str, str] = {}
@@ -150,8 +149,9 @@ def read_commits(files: Sequence[str], folders: Sequence[str]) -> Releases | Non
         path = os.path.realpath(file)
         relative = os.path.relpath(path, root)
         commit = history.added.get(relative)
-        if commit is not None and group[commit] in shared and relative not in history.again:
-            found[path] = group[commit]
+        key = merged.get(commit, commit) if commit is not None else None
+        if key in shared and relative not in history.again:
+            found[path] = key
     return Releases(found) if found else None
 
 
@@ -176,7 +176,7 @@ def _merged_in(root: str, times: dict[str, int]) -> dict[str, str]:
         return {}
     off = times.keys() - set(line)
     refs = _branch_tips_and_tags(root) if off else None
-    if refs is None:
+    if refs is None:  # (every commit on the line, or git failed)
         return {}
     tips, tagged = refs
     out = git_output(["rev-list", "--parents", since, "HEAD", *tips], root)
