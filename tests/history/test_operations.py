@@ -309,6 +309,59 @@ def upgrade():
     ]
 
 
+def test_sql_a_function_of_the_file_returns_is_read_with_its_arguments() -> None:
+    """art17-consultation's 0026: a function that only returns the SQL it builds is read
+    with the call's literal arguments and its defaults; a parameter the call gives no
+    literal for is not known (not the module's name it shadows)."""
+    body = """
+table = "not_this"
+
+
+def fill(table, column="name"):
+    return f"UPDATE {table} SET {column} = ''"
+
+
+def upgrade():
+    op.execute(fill("users"))
+    op.execute(fill(some_name(), column="email"))
+"""
+    ops = read_operations(HEAD + body)
+    found = [(c.name, c.table, c.column) for c in ops.upgrade.calls if c.name != "execute"]
+    assert found == [("backfill", "users", "name"), ("backfill", None, "email")]
+    kinds = [(c.sql, c.sql_kind) for c in ops.upgrade.steps if c.name == "execute"]
+    assert kinds == [("UPDATE users SET name = ''", "data"), (UNKNOWN, "data")]
+
+
+def test_a_function_handed_to_a_helper_is_read_where_the_helper_calls_it() -> None:
+    """aurweb's 56e2ce8e2ffa hands a function defined in upgrade() to a loop helper, which
+    calls it with each item; the item is unpacked into names. A name unpacked from what
+    is not known is not known (not the module's name it shadows)."""
+    body = """
+table = "not_this"
+
+
+def each(items, fn):
+    for item in items:
+        fn(item)
+
+
+def upgrade():
+    def drop(pair):
+        table, column = pair
+        op.drop_column(table, column)
+
+    each([("users", "a"), ("orders", "b")], drop)
+    table, column = pick()
+    op.drop_column(table, column)
+"""
+    found = [(c.name, c.table, c.column) for c in read_operations(HEAD + body).upgrade.calls]
+    assert found == [
+        ("drop_column", "users", "a"),
+        ("drop_column", "orders", "b"),
+        ("drop_column", None, None),
+    ]
+
+
 def test_a_helper_called_in_two_scopes_is_read_in_each() -> None:
     # MLflow's 1b5f0d9ad7c1: the helper runs in a SQLite branch that returns, and then
     # for every other database; read once, its calls looked SQLite-only

@@ -686,3 +686,36 @@ def test_a_swap_no_release_read_or_of_a_restated_json_type(history: History) -> 
     assert list(check(with_base(history, {"c3"}))) == []
     add(history, "c3", "b2", swap.format(new="sa.JSON()", old="data"))
     assert len(list(check(with_base(history, {"c3"})))) == 1
+
+
+def test_tables_converted_to_another_character_set(history: History) -> None:
+    """aurweb's 56e2ce8e2ffa converts each table to utf8mb4 in a function it hands to a
+    loop helper: every text column changes type, a copy of the table on MySQL and
+    MariaDB. One finding a line, naming its tables; a table the revision creates is not
+    one; a table named at run time makes it less sure. `CHARACTER SET` alone (the
+    default for new columns) converts nothing."""
+    users_history(history)
+    add(history, "a2", "a1", 'op.create_table("orders", sa.Column("id", sa.Integer()))')
+    path = add(
+        history,
+        "b2",
+        "a2",
+        """
+        op.create_table("notes", sa.Column("id", sa.Integer()))
+
+        def convert(meta):
+            table, charset = meta
+            op.execute(f"ALTER TABLE {table} CONVERT TO CHARACTER SET {charset}")
+
+        do_all([("users", "utf8mb4"), ("notes", "utf8mb4"), ("orders", "utf8mb4")], convert)
+        op.execute("ALTER TABLE users DEFAULT CHARACTER SET utf8mb4")
+        op.execute(f"alter table {name} convert to charset utf8mb4")
+        """,
+    )
+    changed = history.root / path
+    helper = "\n\ndef do_all(items, fn):\n    for item in items:\n        fn(item)\n"
+    changed.write_text(changed.read_text() + helper)
+    first, second = history.run(check)
+    assert (first.line, first.confidence) == (line_of(history, path, "CONVERT TO"), "high")
+    assert 'of "users", "orders": MySQL and MariaDB copy' in first.message
+    assert (second.line, second.confidence) == (line_of(history, path, "convert to"), "medium")

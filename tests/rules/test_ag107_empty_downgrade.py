@@ -190,3 +190,37 @@ def test_an_upgrade_that_only_calls_a_project_function(
     add(history, "b2", "a1", "from post_utils import mark\nmark(revision)")
     found = history.run(check)
     assert [f.confidence for f in found] == (["low"] if reported else [])
+
+
+_RETURNED_SQL = """
+
+def fix_query(table_name, column="last_update"):
+    \"\"\"One table's statement.\"\"\"
+    return (
+        "UPDATE `{tb}` SET {col} = DATE_FORMAT(STR_TO_DATE({col}, '{src}'), '{dst}')"
+        " WHERE {col} LIKE '%/%';".format(tb=table_name, col=column, src=SRC, dst=DST)
+    )
+
+
+def drop_query(table_name):
+    return f"DROP TABLE {table_name}"
+
+
+SRC = "%d/%m/%Y"
+DST = "%Y-%m-%d"
+"""
+
+
+def test_sql_a_function_of_the_file_returns_is_read(history: History) -> None:
+    """art17-consultation's 0026 rewrites dates with UPDATEs that a function of the file
+    builds and returns: data only, not "SQL built at run time"; a function returning a
+    DROP changes the schema, known for sure."""
+    users_history(history)
+    fixes = add(history, "b2", "a1", 'op.execute(fix_query("users"))\nop.execute(fix_query("t"))')
+    drops = add(history, "c3", "b2", "op.execute(drop_query(table_name='orders'))")
+    for display in (fixes, drops):
+        path = history.root / display
+        path.write_text(path.read_text() + _RETURNED_SQL)
+    [finding] = history.run(check)
+    assert (finding.path, finding.confidence) == (drops, "high")
+    assert "changes the schema" in finding.message

@@ -256,6 +256,8 @@ _ALTER_TABLE_SQL = LazyPattern(
     r"ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?" + _QUALIFIED + r"\s+(.*)",
     re.IGNORECASE | re.DOTALL,
 )
+# MySQL's `CONVERT TO CHARACTER SET cs` (or CHARSET), an action of ALTER TABLE.
+_CONVERT_SQL = LazyPattern(r"CONVERT\s+TO\s+(?:CHARACTER\s+SET|CHARSET)\b", re.IGNORECASE)
 _DROP_COLUMN_SQL = LazyPattern(
     r"DROP\s+(COLUMN\s+)?(?:IF\s+EXISTS\s+)?(" + _SQL_NAME + r")", re.IGNORECASE
 )
@@ -1112,6 +1114,9 @@ class _Reader:
     def _defined(self, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
         """The function a plain name calls: one defined in a function being read (the
         innermost), else a module-level one."""
+        bound = self._bound(name)
+        if isinstance(bound, _FUNCTIONS):  # a function handed to the one being read
+            return bound
         for local in reversed(self.local_functions):
             if local and name in local:
                 return local[name]
@@ -1207,9 +1212,22 @@ class _Reader:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         if node.value is None:
             return
+        frame = self.frames[-1]
         for target in targets:
             if isinstance(target, ast.Name):
-                self.frames[-1][target.id] = node.value
+                frame[target.id] = node.value
+            elif isinstance(target, ast.Tuple | ast.List):  # `table, charset = meta`
+                self._unpack(target, node.value, frame)
+
+    def _unpack(
+        self, target: ast.Tuple | ast.List, value: ast.expr, frame: dict[str, _Binding]
+    ) -> None:
+        """Bind the names of `a, b = value` to its items, or each to not known."""
+        if _bind_target(target, self._value(value), frame):
+            return
+        for name in syntax.walk(target):
+            if isinstance(name, ast.Name):
+                frame[name.id] = _UNBOUND
 
     def _unrolled(self, node: ast.For | ast.AsyncFor, scope: _Scope) -> bool:
         """Read a loop over a literal sequence once per item, with the loop variables
@@ -1402,6 +1420,9 @@ class _Reader:
             bindings[param.arg] = _known(self._value(default))
         for param, arg in given:
             bindings[param.arg] = _known(self._value(arg))
+            if bindings[param.arg] is _UNBOUND and isinstance(arg, ast.Name):
+                handed = self._defined(arg.id)  # `do_all(tables, op_execute)`: aurweb's
+                bindings[param.arg] = _UNBOUND if handed is None else handed
         return bindings
 
     def _helper(
@@ -1927,8 +1948,34 @@ class _Reader:
             return self._string(node)
         if isinstance(node, ast.Call) and _callee(node) == "join":  # "\n".join(STATEMENTS)
             return self._string(node)
-        reshaped = _reshaped(node) if isinstance(node, ast.Call) else None
+        if not isinstance(node, ast.Call) or depth >= 8:
+            return None
+        returned = self._returned(node)
+        if returned is not None:  # `op.execute(update_sql("t"))`
+            self.frames.append(returned[0])
+            try:
+                return self._sql(returned[1], depth + 1)
+            finally:
+                self.frames.pop()
+        reshaped = _reshaped(node)
         return None if reshaped is None else self._sql(reshaped, depth + 1)
+
+    def _returned(self, node: ast.Call) -> tuple[dict[str, _Binding], ast.expr] | None:
+        """What a call of a function of the file returns, where returning it is all the
+        function does (`def update_sql(table): return f"UPDATE {table} ..."`: art17's
+        revisions build their SQL so), with the parameters bound for reading it: to the
+        call's literal arguments, to their defaults, else not known."""
+        helper = self._defined(node.func.id) if isinstance(node.func, ast.Name) else None
+        if helper is None or helper.name in self.active:
+            return None
+        body = _without_docstring(helper.body)
+        if len(body) != 1 or type(body[0]) is not ast.Return or body[0].value is None:
+            return None
+        args = helper.args
+        every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+        frame: dict[str, _Binding] = {a.arg: _UNBOUND for a in every if a is not None}
+        frame.update(self._parameters(helper, _given(node, helper)))
+        return frame, body[0].value
 
     def _fragment(self, node: ast.expr, depth: int = 0) -> str:
         """A part of an f-string; `depth` as `_string`'s (a name bound to an f-string
@@ -2106,6 +2153,13 @@ class _Reader:
         """`op.f("ix_name")`, and `"\\n".join(STATEMENTS)` of literal strings (AiiDA
         runs a module-level list of SQL statements so)."""
         callee, func = _callee(node), node.func
+        returned = self._returned(node)
+        if returned is not None:  # `update_sql("t")`: what the function returns
+            self.frames.append(returned[0])
+            try:
+                return self._string(returned[1], depth + 1)
+            finally:
+                self.frames.pop()
         if callee == "f" and node.args:
             return self._string(node.args[0], depth + 1)
         if callee in _WHITESPACE_ONLY and (reshaped := _reshaped(node)) is not None:
@@ -2523,8 +2577,9 @@ def _sql_creates(statement: str) -> Iterator[Call]:
 def _sql_table_changes(statement: str) -> Iterator[Call]:
     """The actions of `ALTER TABLE t ...` read (not the others): DROP [COLUMN] c, ADD
     [COLUMN] c ..., ALTER [COLUMN] c SET|DROP NOT NULL, ALTER [COLUMN] c [SET DATA] TYPE
-    t, RENAME [TO|AS] u, RENAME [COLUMN] a TO b, and MySQL's CHANGE [COLUMN] a b ... and
-    MODIFY [COLUMN] c ... (a definition restated: its NOT NULL)."""
+    t, RENAME [TO|AS] u, RENAME [COLUMN] a TO b, and MySQL's CHANGE [COLUMN] a b ...,
+    MODIFY [COLUMN] c ... (a definition restated: its NOT NULL) and CONVERT TO CHARACTER
+    SET (every text column's type changed: a copy of the table)."""
     match = _ALTER_TABLE_SQL.get().match(statement)
     if match is None:
         return
@@ -2544,6 +2599,8 @@ def _sql_table_changes(statement: str) -> Iterator[Call]:
             yield from _sql_changed_name(table, action, statement)
         elif word == "MODIFY":
             yield from _sql_modified(table, action, statement)
+        elif word == "CONVER" and _CONVERT_SQL.get().match(action):
+            yield _ddl("convert_charset", table, statement)
 
 
 def _sql_dropped_column(table: str | None, action: str, statement: str) -> Iterator[Call]:

@@ -41,7 +41,9 @@ also makes a column the history left NOT NULL nullable.
 A history that names no database is judged on MySQL too, a step less sure, where the
 project's dependency files name a MySQL driver (RootTheBox). A column this revision adds
 and renames into the name of one it dropped, of another type, is reported at the rename
-(a copy-and-swap: old readers get the new type under the old name).
+(a copy-and-swap: old readers get the new type under the old name). A table converted
+to another character set (MySQL's `CONVERT TO CHARACTER SET`) changes every text
+column's type: a copy of the table, reported once a line.
 """
 
 from __future__ import annotations
@@ -140,6 +142,38 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
     for call in checked.calls:
         if call.name == "alter_column" and call.new_column_name:
             yield from _swapped_in(checked, call)
+    yield from _conversions(checked)
+
+
+def _conversions(checked: Checked) -> Iterator[Finding]:
+    """MySQL's `ALTER TABLE t CONVERT TO CHARACTER SET cs` (aurweb's utf8mb4 revision, one
+    table after another in a loop): it changes the type of every text column, which
+    MySQL and MariaDB do by copying the table, writes blocked (ALGORITHM=COPY). One
+    finding a line, naming its tables; none for a table this revision (or an unreleased
+    one) creates or empties."""
+    tables: dict[int, list[Call]] = {}
+    for call in checked.calls:
+        if call.name != "convert_charset":
+            continue
+        if checked.is_new_table(call.table, call, rows=False) or checked.emptied(call):
+            continue
+        named = tables.setdefault(call.line, [])
+        if all(c.table != call.table for c in named):
+            named.append(call)
+    for line, calls in tables.items():
+        names = [described(c.table) for c in calls]
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        message = (
+            "ALTER TABLE ... CONVERT TO CHARACTER SET (SQL run by execute()) changes the "
+            f"type of every text column of {shown}: MySQL and MariaDB copy the whole "
+            "table and block writes to it until the copy is done"
+        )
+        fix = (
+            "convert a large table with an online schema change tool (gh-ost, "
+            "pt-online-schema-change) or in a maintenance window; for tables known to be "
+            f"small, add `{suppress_hint(RULE.code)}`"
+        )
+        yield checked.finding(RULE, line, message, fix, name_confidence(*(c.table for c in calls)))
 
 
 def _swapped_in(checked: Checked, call: Call) -> Iterator[Finding]:
