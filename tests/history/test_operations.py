@@ -1086,6 +1086,47 @@ def upgrade():
     assert found == {"a": ("sqlite",), "b": ("postgresql",), "c": ("postgresql",)}
 
 
+def test_a_dialect_test_joined_with_another_test_may_fail_on_its_dialect() -> None:
+    """Cinder's daa98075b90d skips an index on MySQL only where it exists: the else branch,
+    and what follows such a test that returns, run on MySQL too. A test's dialects are
+    where it may hold, its else's where it may fail (through `not`, `or` and a helper
+    that returns the test)."""
+    body = """
+def is_sqlite(conn):
+    return conn.dialect.name == "sqlite" and not legacy()
+
+
+def upgrade():
+    conn = op.get_bind()
+    is_mysql = conn.dialect.name == "mysql"
+    if is_mysql and index_exists(conn, "ix1"):
+        pass
+    else:
+        op.create_index("ix1", "t", ["a"])
+    if not (conn.dialect.name == "sqlite" and legacy()):
+        op.create_index("ix2", "t", ["a"])
+    if is_sqlite(conn):
+        op.create_index("ix3", "t", ["a"])
+    else:
+        op.create_index("ix4", "t", ["a"])
+    if conn.dialect.name == "mysql" and index_exists(conn, "ix5"):
+        return
+    op.create_index("ix5", "t", ["a"])
+    if conn.dialect.name == "sqlite" or legacy():
+        return
+    op.create_index("ix6", "t", ["a"])
+"""
+    calls = read_operations(HEAD + body).upgrade.calls
+    assert [c.dialects for c in calls] == [
+        None,
+        None,
+        ("sqlite",),
+        None,
+        None,
+        ("mssql", "mysql", "oracle", "postgresql"),
+    ]
+
+
 def test_a_dialect_test_that_exits_narrows_the_rest_of_its_own_block() -> None:
     """fractal-server: an except clause re-raises unless on SQLite, so what follows in it
     runs on SQLite only; the same in a loop's body and a `try` body; after the block,

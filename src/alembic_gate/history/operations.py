@@ -1130,9 +1130,9 @@ class _Reader:
             if self.sets_isolation and _sets_autocommit(stmt):
                 scope = replace(scope, autocommit=True)
             if isinstance(stmt, ast.If) and not stmt.orelse and _exits(stmt.body):
-                dialects = self._dialect_test(stmt.test)
-                if dialects is not None:
-                    scope = scope.only(DIALECTS - dialects)
+                otherwise = self._dialect_cases(stmt.test)[1]
+                if otherwise is not None:
+                    scope = scope.only(otherwise)
 
     def _visit(self, node: ast.AST, scope: _Scope) -> None:
         if type(node) is ast.Expr:  # most statements: visiting one is visiting its value
@@ -1186,10 +1186,10 @@ class _Reader:
             self._statements(node.body if taken else node.orelse, scope)
             return
         self._visit(node.test, scope)
-        dialects = self._dialect_test(node.test)
+        dialects, otherwise = self._dialect_cases(node.test)
         inner = replace(scope, conditional=True)
         then = inner.only(dialects)
-        other = inner.only(None if dialects is None else DIALECTS - dialects)
+        other = inner.only(otherwise)
         self._statements(node.body, then)
         self._statements(node.orelse, other)
 
@@ -1968,14 +1968,14 @@ class _Reader:
         helper = self._defined(node.func.id) if isinstance(node.func, ast.Name) else None
         if helper is None or helper.name in self.active:
             return None
-        body = _without_docstring(helper.body)
-        if len(body) != 1 or type(body[0]) is not ast.Return or body[0].value is None:
+        value = _only_returned(helper)
+        if value is None:
             return None
         args = helper.args
         every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
         frame: dict[str, _Binding] = {a.arg: _UNBOUND for a in every if a is not None}
         frame.update(self._parameters(helper, _given(node, helper)))
-        return frame, body[0].value
+        return frame, value
 
     def _fragment(self, node: ast.expr, depth: int = 0) -> str:
         """A part of an f-string; `depth` as `_string`'s (a name bound to an f-string
@@ -2178,30 +2178,45 @@ class _Reader:
     # -- dialect branches --------------------------------------------------------------
 
     def _dialect_test(self, test: ast.expr, depth: int = 0) -> frozenset[str] | None:
-        """The dialects for which `test` holds, when it tests the dialect; else None."""
+        """The dialects for which `test` may hold, when it tests the dialect; else None."""
+        return self._dialect_cases(test, depth)[0]
+
+    def _dialect_cases(
+        self, test: ast.expr, depth: int = 0
+    ) -> tuple[frozenset[str] | None, frozenset[str] | None]:
+        """The dialects for which `test` may hold, and those for which it may not (None:
+        any). A test of the dialect and of something else is not known to fail on the
+        dialect: `if is_mysql and index_exists(...): skip` / `else: create` creates the
+        index on MySQL too (Cinder's daa98075b90d)."""
         if depth > 6:
-            return None
+            return None, None
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            inner = self._dialect_test(test.operand, depth + 1)
-            return None if inner is None else DIALECTS - inner
+            holds, fails = self._dialect_cases(test.operand, depth + 1)
+            return fails, holds
         if isinstance(test, ast.BoolOp):
-            parts = [self._dialect_test(v, depth + 1) for v in test.values]
-            known = [p for p in parts if p is not None]
-            if isinstance(test.op, ast.And):
-                return functools.reduce(frozenset.__and__, known) if known else None
-            if len(known) < len(parts):
-                return None
-            return functools.reduce(frozenset.__or__, known)
+            parts = [self._dialect_cases(v, depth + 1) for v in test.values]
+            if isinstance(test.op, ast.And):  # holds where all may hold, fails where any may
+                return _all_of([h for h, _ in parts]), _any_of([f for _, f in parts])
+            return _any_of([h for h, _ in parts]), _all_of([f for _, f in parts])
         if isinstance(test, ast.Name):
             bound = self._bound(test.id)
             if isinstance(bound, ast.expr) and not isinstance(bound, ast.Name):
-                return self._dialect_test(bound, depth + 1)
-            return None
+                return self._dialect_cases(bound, depth + 1)
+            return None, None
+        found = None
+        helper = (
+            self._defined(test.func.id)
+            if isinstance(test, ast.Call) and isinstance(test.func, ast.Name)
+            else None
+        )
+        returned = _only_returned(helper) if helper is not None else None
+        if returned is not None:  # `def is_sqlite(): return ...`
+            return self._dialect_cases(returned, depth + 1)
         if isinstance(test, ast.Call):
-            return self._dialect_call(test, depth)
-        if isinstance(test, ast.Compare) and len(test.ops) == 1:
-            return self._dialect_compare(test)
-        return None
+            found = self._dialect_call(test, depth)
+        elif isinstance(test, ast.Compare) and len(test.ops) == 1:
+            found = self._dialect_compare(test)
+        return (None, None) if found is None else (found, DIALECTS - found)
 
     def _dialect_call(self, test: ast.Call, depth: int) -> frozenset[str] | None:
         name = _callee(test)
@@ -2215,11 +2230,6 @@ class _Reader:
                     return None
                 found.add(dialect)
             return frozenset(found)
-        helper = self._defined(name or "") if isinstance(test.func, ast.Name) else None
-        if helper is not None:
-            body = _without_docstring(helper.body)
-            if len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is not None:
-                return self._dialect_test(body[0].value, depth + 1)
         if name == "startswith" and isinstance(test.func, ast.Attribute) and test.args:
             prefix = self._string(test.args[0])
             if prefix is not None and self._is_dialect_name(test.func.value):
@@ -2259,6 +2269,29 @@ class _Reader:
     def _is_dialect(self, node: ast.expr) -> bool:
         node = self._resolve(node) or node
         return _ends_with(node, "dialect")
+
+
+def _only_returned(function: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.expr | None:
+    """The expression a function returns where returning it is all it does (after its
+    docstring, if any); else None."""
+    body = _without_docstring(function.body)
+    if len(body) != 1 or type(body[0]) is not ast.Return:
+        return None
+    return body[0].value
+
+
+def _all_of(sets: list[frozenset[str] | None]) -> frozenset[str] | None:
+    """Where every one of `sets` may hold (None: any dialect)."""
+    known = [s for s in sets if s is not None]
+    return functools.reduce(frozenset.__and__, known) if known else None
+
+
+def _any_of(sets: list[frozenset[str] | None]) -> frozenset[str] | None:
+    """Where one of `sets` may hold (None: any dialect)."""
+    known = [s for s in sets if s is not None]
+    if len(known) < len(sets):
+        return None
+    return functools.reduce(frozenset.__or__, known)
 
 
 def foreign_module(module: str) -> bool:
@@ -2764,12 +2797,8 @@ def _has_parameters(params: ast.arguments) -> bool:
 
 
 def _only_return(function: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.Call | None:
-    """The call a function returns where returning it is all it does (after its
-    docstring, if any); else None."""
-    body = _without_docstring(function.body)
-    if len(body) != 1 or type(body[0]) is not ast.Return:
-        return None
-    value = body[0].value
+    """The call a function returns where returning it is all it does; else None."""
+    value = _only_returned(function)
     return value if isinstance(value, ast.Call) else None
 
 
