@@ -85,6 +85,29 @@ def test_a_table_moved_aside_while_a_new_one_takes_its_name_and_rows(history: Hi
     assert len(history.run(check)) == 1
 
 
+def test_a_table_moved_aside_and_dropped_while_core_inserts_fill_the_new_one(
+    history: History,
+) -> None:
+    """ComPAIR's 622121ae2f36 moves `comparison` aside, creates a new one, inserts its
+    rows one by one with Core's insert() from a select of the old, then drops the old:
+    a rebuild. zenml's a91762e6be36 moves `artifact` aside for good (`artifact_version`
+    stays) and inserts one new row per name: old code reads another table, reported."""
+    users_history(history)
+    rebuild = """
+    op.rename_table("users", "users_tmp")
+    users = op.create_table("users", sa.Column("id", sa.Integer(), nullable=False))
+    old = sa.table("users_tmp", sa.column("id"))
+    conn = op.get_bind()
+    for row in conn.execute(old.select()):
+        conn.execute(users.insert().values(id=row.id))
+    op.drop_table("users_tmp")
+    """
+    add(history, "b2", "a1", rebuild)
+    assert history.run(check) == []
+    add(history, "b2", "a1", rebuild.replace('op.drop_table("users_tmp")', ""))
+    assert len(history.run(check)) == 1
+
+
 @pytest.mark.parametrize(
     ("insert", "reported"),
     [

@@ -6,7 +6,8 @@ Renames written as SQL run by execute() (`ALTER TABLE t RENAME TO u`, `ALTER TAB
 Not reported for a table this revision (or, with a scope, an unreleased revision)
 created, nor for a column added earlier in this revision or by an unreleased revision:
 no released code uses their names. Nor for a table moved aside while a new one takes
-its name and its rows (`INSERT INTO`) in the same revision, nor for a column moved aside
+its name and its rows (`INSERT INTO`, or a Core `insert()` where the old table is then
+dropped) in the same revision, nor for a column moved aside
 while a new one is added under its name and filled (UPDATE) in it, nor for a table
 renamed and renamed back in it.
 """
@@ -54,9 +55,10 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
 
 def _moved_aside(checked: Checked, call: Call) -> bool:
     """`rename_table("t", "t_tmp")`, then a new "t" created and the rows copied into it
-    (SQLite's way to rebuild a table), or another table that the rows were copied into
-    renamed to "t" (insights-host-inventory's `hosts_new` taking the name `hosts` in the
-    same SQL): the name and the rows stay. A column renamed
+    (SQLite's way to rebuild a table; an `INSERT INTO`, or a Core `insert()` where the
+    table moved aside is dropped after, ComPAIR's row by row), or another table that the
+    rows were copied into renamed to "t" (insights-host-inventory's `hosts_new` taking
+    the name `hosts` in the same SQL): the name and the rows stay. A column renamed
     aside, added again under its name later in this revision and filled (open-webui's
     `chat` text moved to `old_chat` for a JSON `chat` filled from it), or replaced by a
     column this revision added and filled that is renamed to its name: the name and its
@@ -77,7 +79,15 @@ def _moved_aside(checked: Checked, call: Call) -> bool:
     ]
     if not (created or named):
         return False
-    return any(checked.copied_into(name) for name in (table, *named))
+    if any(checked.copied_into(name) for name in (table, *named)):
+        return True
+    # Rows put in by Core insert() count where the table moved aside is dropped later in
+    # the revision (a rebuild: ComPAIR's `comparison`), not where it lives on under its
+    # new name (zenml's `artifact` renamed `artifact_version` while a new `artifact`
+    # gets one row per name: old code reads another table).
+    aside = (call.new_table or "").lower()
+    dropped = any(c.name == "drop_table" and (c.table or "").lower() == aside for c in later)
+    return dropped and any(checked.inserted_into(name) for name in (table, *named))
 
 
 def _swapped_in(checked: Checked, call: Call, table: str) -> bool:
