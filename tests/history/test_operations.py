@@ -362,6 +362,28 @@ def upgrade():
     ]
 
 
+def test_a_table_object_created_in_the_database_is_a_create_table() -> None:
+    """mcp-context-forge's rebuilds: `sa.Table(name, metadata, ...)` made by its
+    `create(bind)`, at that line; its columns not known where the call gives none (they
+    are appended from a reflected table). An Enum's create() is no table."""
+    body = """
+def upgrade():
+    bind = op.get_bind()
+    metadata = sa.MetaData()
+    copy = sa.Table("users_tmp", metadata)
+    kinds = sa.Enum("a", "b", name="kind")
+    copy.create(bind)
+    kinds.create(bind)
+    notes = sa.Table("notes", metadata, sa.Column("id", sa.Integer()))
+    notes.create(bind, checkfirst=True)
+"""
+    calls = read_operations(HEAD + body).upgrade.calls
+    assert [(c.name, c.table, c.line, c.columns) for c in calls] == [
+        ("create_table", "users_tmp", 17, None),
+        ("create_table", "notes", 20, ("id",)),
+    ]
+
+
 def test_a_helper_called_in_two_scopes_is_read_in_each() -> None:
     # MLflow's 1b5f0d9ad7c1: the helper runs in a SQLite branch that returns, and then
     # for every other database; read once, its calls looked SQLite-only

@@ -363,6 +363,53 @@ def test_a_table_rebuilt_with_its_rows_copied_by_core_inserts(history: History) 
     assert 'table "users"' in finding.message
 
 
+_REFLECTED_REBUILD = """
+bind = op.get_bind()
+for name in ["users"]:
+    metadata = sa.MetaData()
+    table = sa.Table(name, metadata, autoload_with=bind)
+    copy = f"{name}_tmp"
+    if sa.inspect(bind).has_table(copy):
+        op.drop_table(copy)
+    new_table = sa.Table(copy, metadata)
+    for column in table.columns:
+        new_table.append_column(column.copy())
+    new_table.create(bind)
+    bind.execute(new_table.insert().from_select(["id"], sa.select(table.c.id)))
+    op.drop_table(name)
+    op.rename_table(copy, name)
+"""
+
+
+def test_a_rebuild_through_a_reflected_table_and_its_leftover_copy(history: History) -> None:
+    """mcp-context-forge's e5a59c16e041: a copy an interrupted run left is dropped where
+    it exists; a copy is made from the reflected table's columns (`sa.Table(name,
+    metadata)`, then `.create(bind)`), filled by an insert from a select, the table
+    dropped and the copy renamed to its name. Nothing is lost."""
+    users_history(history)
+    add(history, "b2", "a1", _REFLECTED_REBUILD)
+    assert history.run(check) == []
+
+
+def test_a_dropped_copy_is_data_where_it_is_kept_or_another_revision_made_it(
+    history: History,
+) -> None:
+    """The same drop where the copy keeps its name after the revision (the table dropped
+    first may hold a release's rows), and where another revision made a table of its
+    name: reported."""
+    users_history(history)
+    kept = add(history, "b2", "a1", _REFLECTED_REBUILD.replace("op.rename_table(copy, name)", ""))
+    found = history.run(check)
+    assert [f.line for f in found] == [
+        line_of(history, kept, "op.drop_table(copy)"),
+        line_of(history, kept, "op.drop_table(name)"),
+    ]
+    add(history, "a2", "a1", 'op.create_table("users_tmp", sa.Column("id", sa.Integer()))')
+    rebuilt = add(history, "b2", "a2", _REFLECTED_REBUILD)
+    [finding] = history.run(check)
+    assert finding.line == line_of(history, rebuilt, "op.drop_table(copy)")
+
+
 def test_dropping_a_column_the_same_revision_added(history: History) -> None:
     """No release holds data in a column added and dropped by one revision."""
     users_history(history)

@@ -7,7 +7,7 @@ from alembic_gate.reporters.common import fingerprints
 from alembic_gate.rules.ag105_index_not_concurrent import check
 from alembic_gate.setup.discovery import AlembicSetup
 
-from .ag1xx_helpers import CREATE_USERS, add, add_named, line_of, users_history
+from .ag1xx_helpers import CREATE_USERS, add, add_named, line_of, users_history, with_base
 from .conftest import History
 
 INDEX = 'op.create_index(op.f("ix_users_name"), "users", ["name"], unique=False)'
@@ -351,3 +351,27 @@ def test_unique_constraint_and_primary_key_added_in_sql(history: History) -> Non
             'ADD UNIQUE (SQL run by execute()) adds a unique constraint to "users"',
         ),
     ]
+
+
+def test_a_table_rebuilt_under_its_name_in_scope_keeps_its_rows(history: History) -> None:
+    """mcp-context-forge rebuilds `prompts` as a copy renamed back to its name; a later
+    revision of the same release indexes it: the table holds its rows, so the index is
+    reported (a table the branch created and renamed into a new name is not)."""
+    users_history(history)
+    add(
+        history,
+        "b2",
+        "a1",
+        """
+        op.create_table("users_tmp", sa.Column("id", sa.Integer()))
+        op.execute("INSERT INTO users_tmp (id) SELECT id FROM users")
+        op.drop_table("users")
+        op.rename_table("users_tmp", "users")
+        op.create_table("notes_tmp", sa.Column("id", sa.Integer()))
+        op.rename_table("notes_tmp", "notes")
+        """,
+    )
+    path = add(history, "c3", "b2", INDEX + '\nop.create_index("ix_notes", "notes", ["id"])')
+    [finding] = check(with_base(history, {"b2", "c3"}))
+    assert finding.line == line_of(history, path, "ix_users")
+    assert '"users"' in finding.message

@@ -1383,11 +1383,29 @@ class _Reader:
         if isinstance(receiver, ast.Name) and receiver.id in scope.batch:
             self._record(self._operation(node, func.attr, receiver.id, scope))
             return True
+        if func.attr == "create" and isinstance(receiver, ast.Name):
+            made = self._resolve(receiver)
+            if isinstance(made, ast.Call) and _callee(made) == "Table":
+                self._record(self._created_table(made, node, scope))
+                return True
         if runs or func.attr == "exec_driver_sql" or func.attr in _METADATA_METHODS:
             self.steps.append(self._operation(node, func.attr, None, scope))
         elif func.attr in _ORM_METHODS or (func.attr in _ORM_WRITES and self._orm_update(node)):
             self._orm(node, scope)
         return runs
+
+    def _created_table(self, table: ast.Call, node: ast.Call, scope: _Scope) -> Call:
+        """The create_table that `sa.Table(name, metadata, ...)` made in the database by
+        its `create(bind)` stands for, at that line (mcp-context-forge rebuilds a table
+        as a copy of a reflected one's columns); its columns not known where none are
+        given in the call."""
+        call = self._operation(table, "create_table", None, scope)
+        return replace(
+            call,
+            line=node.lineno,
+            columns=call.columns or None,
+            table_columns=call.table_columns or None,
+        )
 
     def _named_call(self, node: ast.Call, name: str, scope: _Scope) -> bool:
         """`_call` of a call by plain name: a helper, or an op imported from alembic.op

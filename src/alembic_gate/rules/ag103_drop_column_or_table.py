@@ -4,7 +4,9 @@ Drops written as SQL (`op.execute("DROP TABLE t")`, `ALTER TABLE t DROP COLUMN c
 read as the calls they stand for (operations.py). Not reported for what this revision
 created, nor for sqlalchemy-migrate's `migrate_version` table (a history moved to Alembic
 drops the old tool's bookkeeping) or a `_alembic_tmp_<table>` left behind by a batch
-operation that failed (its rows are still in the table), nor for a rebuild that keeps the name
+operation that failed (its rows are still in the table), or a scratch table of the
+revision's own that an interrupted run left (dropped where it exists, then created and
+dropped or renamed away, made by no other revision), nor for a rebuild that keeps the name
 and the data: a table dropped after its rows were copied (INSERT INTO, or a Core `insert()`)
 to a new table that is then renamed to the old name, or to one they are copied back from
 once the table is re-created (`INSERT INTO tmp ... FROM t`, then `INSERT INTO t ... FROM
@@ -38,6 +40,7 @@ from alembic_gate.rules.ag1xx import (
     described_column,
     each_revision,
     name_confidence,
+    runs_wherever,
     suppress_hint,
 )
 from alembic_gate.shared.files import read_regular
@@ -52,6 +55,7 @@ _LEFT_TOOL_TABLES = frozenset({"migrate_version"})
 # histories drop one a failed run left (langflow, open-webui) before they batch again.
 _BATCH_COPY_PREFIX = "_alembic_tmp_"
 
+_IF_EXISTS = LazyPattern(r"\bIF\s+EXISTS\b", re.IGNORECASE)
 _GENERATED = LazyPattern(r"\bGENERATED\s+ALWAYS\s+AS\b", re.IGNORECASE)
 # The parts of `INSERT INTO a [(...)] SELECT ... FROM b` after INSERT_INTO (`_sql_copies`).
 _SELECT = LazyPattern(r"\bSELECT\b", re.IGNORECASE)
@@ -63,7 +67,7 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
     for call in checked.calls:
         if call.name not in _DROPS or checked.is_new_table(call.table, call):
             continue
-        if call.name == "drop_table" and _tool_table(_lower(call)):
+        if call.name == "drop_table" and (_tool_table(_lower(call)) or _leftover(checked, call)):
             continue
         if _rebuilt(checked, call):
             continue
@@ -84,6 +88,36 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
             )
             confidence = "low"
         yield checked.finding(RULE, call.line, message, _fix(call), confidence)
+
+
+def _leftover(checked: Checked, call: Call) -> bool:
+    """A drop, only where the table exists, of a table this revision then creates as its
+    own scratch (dropped or renamed away before it ends) and that no other revision
+    creates or renames into: what an interrupted run of this revision left
+    (mcp-context-forge's `<table>_tmp_nounique`, SurfSense's `_inactive_doc_ids`), as a
+    batch operation's `_alembic_tmp_` copy is."""
+    table = _lower(call)
+    guarded = call.conditional or call.options.get("if_exists") is True
+    if not table or not (
+        guarded or (isinstance(call.sql, str) and _IF_EXISTS.get().search(call.sql))
+    ):
+        return False
+    later = checked.after(call)
+    made = next(
+        (
+            i
+            for i, c in enumerate(later)
+            if c.name == "create_table" and _lower(c) == table and runs_wherever(c, call)
+        ),
+        None,
+    )
+    if made is None:
+        return False
+    gone = any(  # where the drop runs (not in another dialect's branch: Rucio's)
+        c.name in ("drop_table", "rename_table") and _lower(c) == table and runs_wherever(c, call)
+        for c in later[made + 1 :]
+    )
+    return gone and not checked.history().made_elsewhere(checked.rid, table)
 
 
 def _rebuilt(checked: Checked, call: Call) -> bool:

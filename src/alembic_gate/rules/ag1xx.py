@@ -112,7 +112,7 @@ class Checked:
         found = self._created.get(key)
         if found is None:
             calls = [self.calls[i] for i in self._table_calls[:count]]
-            calls = [c for c in calls if _runs_wherever(c, call)]
+            calls = [c for c in calls if runs_wherever(c, call)]
             found = self._created[key] = _created_tables(calls)
         return found
 
@@ -154,7 +154,7 @@ class Checked:
             if step is call:
                 break
             if step.name == "empty" and _lower(step.table) == table:
-                found = False if _runs_wherever(step, call) else found
+                found = False if runs_wherever(step, call) else found
             elif _runs_with(step, call) and table in _filled_tables([step]):
                 found = True
         return found
@@ -390,6 +390,19 @@ class Knowledge:
             return not (rows and filled)
         facts = self.release_facts(rid)
         return ("table", table) in facts and not (rows and ("filled", table) in facts)
+
+    def made_elsewhere(self, rid: str, table: str) -> bool:
+        """Whether a revision other than `rid` creates `table` (lowercased) or renames a
+        table to it (every revision read: asked only of a drop that may be a leftover)."""
+        for other in self.ctx.graph.by_id:
+            if other == rid:
+                continue
+            for call in self.upgrade(other):
+                made = call.table if call.name == "create_table" else None
+                made = call.new_table if call.name == "rename_table" else made
+                if made is not None and made.lower() == table:
+                    return True
+        return False
 
     def column_is_new(self, rid: str, table: str | None, column: str | None) -> bool:
         """Whether no released code knows the column when `rid` runs: added by an
@@ -742,15 +755,21 @@ INSERT_INTO = LazyPattern(r"\bINSERT\s+INTO\s+" + SQL_TABLE, re.IGNORECASE)
 
 
 def _scope_events(calls: list[Call]) -> Iterator[tuple[Hashable, object]]:
-    """Tables created or renamed, and columns added, by an unreleased revision."""
+    """Tables created or renamed, and columns added, by an unreleased revision. A table
+    renamed into the name of one the revision dropped is that table rebuilt, not a new
+    one (mcp-context-forge's copies renamed back: later indexes meet its rows)."""
+    dropped: set[str] = set()
     for call in calls:
         table = _lower(call.table)
         if table is None:
             continue
-        if call.name == "create_table":
+        if call.name == "drop_table":
+            dropped.add(table)
+        elif call.name == "create_table":
             yield ("table", table), "created"
         elif call.name == "rename_table" and call.new_table:
-            yield ("table", call.new_table.lower()), ("renamed", table)
+            if call.new_table.lower() not in dropped:
+                yield ("table", call.new_table.lower()), ("renamed", table)
         elif call.name == "add_column" and call.column:
             yield ("added", table, call.column.lower()), "added"
         elif call.name == "alter_column" and call.column and call.new_column_name:
@@ -873,7 +892,7 @@ def _runs_with(earlier: Call, call: Call) -> bool:
     return not set(earlier.dialects).isdisjoint(call.dialects)
 
 
-def _runs_wherever(earlier: Call, call: Call) -> bool:
+def runs_wherever(earlier: Call, call: Call) -> bool:
     """Whether `earlier` runs on every database `call` runs on (its dialect branch, if
     any, holds the later call's)."""
     if earlier.dialects is None:
