@@ -1192,6 +1192,23 @@ def test_a_query_in_parentheses_is_data() -> None:
     assert not operations_module.is_data_sql("(SELECT 1); CREATE TABLE t (a int)")
 
 
+@pytest.mark.parametrize(
+    ("sql", "data"),
+    [
+        ("ALTER SEQUENCE users.user_preferences_id_seq RESTART WITH {}", True),  # renku
+        ("alter sequence s restart with 5;", True),
+        ("ALTER SEQUENCE IF EXISTS s RESTART", True),
+        ("ALTER SEQUENCE s RESTART WITH 5 INCREMENT BY 2", False),
+        ("ALTER SEQUENCE s OWNED BY t.id", False),
+        ("ALTER SEQUENCE s AS bigint", False),
+    ],
+)
+def test_a_sequence_restarted_is_no_schema_change(sql: str, data: bool) -> None:
+    """renku's 46236d8d7cbe moves a primary key's sequence past the rows' ids, as setval()
+    does: nothing for a downgrade to put back. Any other change of the sequence is one."""
+    assert operations_module.is_data_sql(sql) is data
+
+
 def test_what_kind_of_sql_an_execute_runs() -> None:
     body = """
 def upgrade():

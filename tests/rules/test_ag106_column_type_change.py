@@ -719,3 +719,20 @@ def test_tables_converted_to_another_character_set(history: History) -> None:
     assert (first.line, first.confidence) == (line_of(history, path, "CONVERT TO"), "high")
     assert 'of "users", "orders": MySQL and MariaDB copy' in first.message
     assert (second.line, second.confidence) == (line_of(history, path, "convert to"), "medium")
+
+
+def test_the_old_type_downgrade_gives_back(history: History) -> None:
+    """skylines' 20f18f40fb62 widens a column of a table older than the history, and its
+    downgrade gives the old type back: a longer VARCHAR, in place on PostgreSQL. Not
+    taken from a downgrade that renames the column, or that gives the new type again (a
+    copy of the upgrade: sync-engine's), which leave the old type not known."""
+    widen = 'op.alter_column("airspace", "class", type_=sa.String(12), nullable=False)'
+    add(history, "a1", None, widen, downgrade=widen.replace("12", "3"))
+    assert history.run(check) == []
+    add(history, "a1", None, widen, downgrade=widen)
+    [finding] = history.run(check)
+    assert (finding.confidence, "old type is not known" in finding.message) == ("medium", True)
+    renamed = widen.replace("nullable=False", 'new_column_name="kind"')
+    add(history, "a1", None, renamed, downgrade=widen.replace("12", "3"))
+    [finding] = history.run(check)
+    assert finding.confidence == "medium"

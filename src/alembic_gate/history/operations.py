@@ -363,10 +363,13 @@ _DATA_SQL = LazyPattern(
 )
 # `ALTER TABLE t DISABLE TRIGGER x` and the like: switched back on, not a schema change;
 # `ALTER TABLE t VALIDATE CONSTRAINT c`: checks the rows against a constraint the table
-# has (the post-award data store), nothing for a downgrade to put back.
+# has (the post-award data store), nothing for a downgrade to put back; `ALTER SEQUENCE s
+# RESTART [WITH n]` alone: moves the sequence past the rows' ids, as setval() does
+# (renku's fixes of primary key sequences).
 _TOGGLE_SQL = LazyPattern(
-    r"^\s*ALTER\s+TABLE\s+(?:ONLY\s+)?\S+\s+(?:(?:ENABLE|DISABLE)\s+(?:ALWAYS\s+|REPLICA\s+)?"
-    r"TRIGGER|VALIDATE\s+CONSTRAINT)\b",
+    r"^\s*(?:ALTER\s+TABLE\s+(?:ONLY\s+)?\S+\s+(?:(?:ENABLE|DISABLE)\s+(?:ALWAYS\s+|REPLICA\s+)?"
+    r"TRIGGER|VALIDATE\s+CONSTRAINT)\b"
+    r"|ALTER\s+SEQUENCE\s+(?:IF\s+EXISTS\s+)?\S+\s+RESTART(?:\s+(?:WITH\s+)?[^\s;]+)?\s*;?\s*$)",
     re.IGNORECASE,
 )
 # Statements that change who may do what (privileges, roles, owners) or what is
@@ -800,6 +803,17 @@ def read_operations(source: bytes | str, *, multidb: bool = True) -> Operations:
         return Operations(problem=f"cannot parse: {exc}")
     text = source.decode("utf-8", "replace") if isinstance(source, bytes) else source
     return read_module(module, text, multidb=multidb)
+
+
+def downgrade_calls(rev: RevisionFile) -> list[Call]:
+    """The calls a revision's downgrade() makes, read anew from its file: lint reads no
+    downgrade's calls on its way (`Reader.shape`); a rule asks only where upgrade()
+    leaves a question the downgrade may answer (AG106: the type it gives back)."""
+    try:
+        module = syntax.parse(read_regular(rev.file))
+        return _Reader(module).side("downgrade", True).calls
+    except Exception:  # a file that cannot be read or parsed answers nothing
+        return []
 
 
 def read_module(module: ast.Module, text: str, *, multidb: bool = True) -> Operations:

@@ -56,7 +56,7 @@ from collections.abc import Iterator
 
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
-from alembic_gate.history.operations import DIALECTS, Call, upgrade_calls
+from alembic_gate.history.operations import DIALECTS, Call, downgrade_calls, upgrade_calls
 from alembic_gate.rules.ag1xx import (
     MYSQL,
     Checked,
@@ -248,6 +248,8 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
         old_text = added.new_column.type_  # the type this revision gave it
     if old_text is None:
         old_text = checked.history().column_type(checked.rid, call.table, call.column)
+    if old_text is None:
+        old_text = _restored_type(checked, call)
     old = parse_type(old_text)
     if old is not None and new is not None and stated is None and _names_enum(old, new):
         old = _enum_before(checked, call, new) or old
@@ -270,6 +272,28 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
         return None
     less_sure: Confidence = "medium" if confidence == "high" else confidence
     return _judge_in_place(checked, call, depended, old, new, less_sure, _DEPENDED)
+
+
+def _restored_type(checked: Checked, call: Call) -> str | None:
+    """The type downgrade() gives the column back, where nothing else tells the old type
+    (skylines' `airspace_class`, a table older than the history: `String(12)` in
+    upgrade(), `String(3)` in downgrade()). Not where a rename is involved (the
+    downgrade's call may be on another column of that name: Tracim's), nor a type the
+    same as the new one (a downgrade copied from the upgrade: sync-engine's)."""
+    if call.new_column_name:
+        return None
+    table, column = (call.table or "").lower(), (call.column or "").lower()
+    found = None
+    for other in downgrade_calls(checked.rev):
+        if other.name != "alter_column" or (other.table or "").lower() != table:
+            continue
+        names = {(other.column or "").lower(), (other.new_column_name or "").lower()}
+        if column not in names:
+            continue
+        if other.new_column_name or other.type_text is None or found is not None:
+            return None  # renamed, no type, or given twice: nothing sure
+        found = other.type_text
+    return None if found == call.type_text else found
 
 
 def _judge_in_place(
