@@ -736,3 +736,24 @@ def test_the_old_type_downgrade_gives_back(history: History) -> None:
     add(history, "a1", None, renamed, downgrade=widen.replace("12", "3"))
     [finding] = history.run(check)
     assert finding.confidence == "medium"
+
+
+def test_an_enum_appended_keeps_the_not_null_rows_were_updated_under(history: History) -> None:
+    """openxeco's FormQuestion.type: made NOT NULL with its ENUM, its rows updated by a
+    later revision, then values appended with `nullable=False` restated: MySQL's MODIFY
+    keeps the NOT NULL, only the metadata changes. Without the NOT NULL restated alembic
+    writes NULL: the column changes, and the table is copied."""
+    enum = 'mysql.ENUM("TEXT", "CHECKBOX")'
+    add(
+        history,
+        "a1",
+        None,
+        'from sqlalchemy.dialects import mysql\nop.create_table("q", sa.Column("id", '
+        f'sa.Integer()), sa.Column("kind", {enum}, nullable=False))',
+    )
+    add(history, "b2", "a1", "op.execute(\"UPDATE q SET kind = 'TEXT'\")")
+    appended = 'mysql.ENUM("TEXT", "CHECKBOX", "SELECT")'
+    add(history, "c3", "b2", f'op.alter_column("q", "kind", type_={appended}, nullable=False)')
+    assert history.run(check) == []
+    add(history, "c3", "b2", f'op.alter_column("q", "kind", type_={appended})')
+    assert len(history.run(check)) == 1

@@ -452,7 +452,10 @@ def _nullable_before(checked: Checked, call: Call) -> bool | None:
     before = call.options.get("existing_nullable")
     if isinstance(before, bool):
         return before
-    state = checked.history().column_state(checked.rid, call.table, call.column)
+    knowledge = checked.history()
+    state = knowledge.column_state(checked.rid, call.table, call.column)
+    if state in ("filled", "filled_some"):  # rows updated since: its NOT NULL as it was
+        state = knowledge.column_null(checked.rid, call.table, call.column)
     return {"nullable": True, "not_null": False}.get(state) if isinstance(state, str) else None
 
 

@@ -496,6 +496,13 @@ class Knowledge:
             return "not_null"  # (an UPDATE after it was made NOT NULL changes nothing)
         return state
 
+    def column_null(self, rid: str, table: str | None, column: str | None) -> object | None:
+        """"not_null" or "nullable": what the revisions `rid` builds on last made of the
+        column's NOT NULL, whatever filled it since; None when the history does not say."""
+        if column is None:
+            return None
+        return self._column_fact(rid, _lower(table) or "*", column.lower(), _NULL_OF)
+
     def state_before_rename(self, rid: str, table: str | None, column: str | None) -> object:
         """Where the latest thing the revisions `rid` builds on did to a column is a
         rename (its `column_state` is "renamed"), the state of the column under its old
