@@ -497,7 +497,7 @@ class Knowledge:
         return state
 
     def column_null(self, rid: str, table: str | None, column: str | None) -> object | None:
-        """"not_null" or "nullable": what the revisions `rid` builds on last made of the
+        """ "not_null" or "nullable": what the revisions `rid` builds on last made of the
         column's NOT NULL, whatever filled it since; None when the history does not say."""
         if column is None:
             return None
