@@ -128,6 +128,16 @@ def test_real_downgrade_and_empty_merge_revisions(history: History) -> None:
             $$;
         ''')
         """,
+        # renku's 75c83dd9d619: a scratch column carries ids while rows are copied, then
+        # goes; a scratch table the same
+        """
+        op.add_column("users", sa.Column("tmp_id", sa.String(30)))
+        op.execute("INSERT INTO users (id, tmp_id) SELECT id + 100, id FROM users")
+        with op.batch_alter_table("users") as batch_op:
+            batch_op.drop_column("tmp_id")
+        op.create_table("scratch", sa.Column("id", sa.Integer()))
+        op.drop_table("scratch")
+        """,
         # a connection, a context or an inspector bound to a name changes nothing
         "connection = op.get_bind()  # noqa",
         "context = op.get_context()\ninspector = sa.inspect(op.get_bind())",
@@ -224,3 +234,22 @@ def test_sql_a_function_of_the_file_returns_is_read(history: History) -> None:
     [finding] = history.run(check)
     assert (finding.path, finding.confidence) == (drops, "high")
     assert "changes the schema" in finding.message
+
+
+def test_a_column_added_and_a_column_dropped_change_the_schema(history: History) -> None:
+    """Only a drop of what the same upgrade added undoes it: a column dropped first and
+    added back, or another column dropped, is a change a downgrade must put back."""
+    users_history(history)
+    add(
+        history,
+        "b2",
+        "a1",
+        'op.drop_column("users", "name")\nop.add_column("users", sa.Column("name", sa.Text()))',
+    )
+    add(
+        history,
+        "c3",
+        "b2",
+        'op.add_column("users", sa.Column("a", sa.Text()))\nop.drop_column("users", "name")',
+    )
+    assert [f.path for f in history.run(check)] == ["versions/b2_m.py", "versions/c3_m.py"]

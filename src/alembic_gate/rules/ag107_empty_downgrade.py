@@ -1,7 +1,7 @@
 """AG107: an empty `downgrade()`, or one that raises, while `upgrade()` changes the schema.
 
 A data-only upgrade (UPDATE/INSERT/DELETE, Core DML, ORM session work) is not reported:
-there is no schema to put back. An upgrade that only runs SQL built at run time, or
+there is no schema to put back; nor is a column or table it adds and drops again. An upgrade that only runs SQL built at run time, or
 only calls code defined elsewhere, may or may not change the schema: reported with
 lower confidence, unless each function it calls is found in the project's files and
 read as changing rows only (history.imported).
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
-from alembic_gate.history.operations import SQL_METHODS, Side
+from alembic_gate.history.operations import SQL_METHODS, Call, Side
 from alembic_gate.rules.ag1xx import Checked, each_revision, imported_reader, suppress_hint
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
@@ -60,8 +60,11 @@ def _changes(checked: Checked) -> tuple[str, Confidence] | None:
     changes rows only (or does nothing but raise)."""
     upgrade = checked.ops.upgrade
     schema = built = data = False
+    undone = _undone(upgrade.steps)
     for step in upgrade.steps:
-        if step.name in _DATA_STEPS:
+        if id(step) in undone:
+            data = True  # a scratch column or table, gone again when upgrade() ends
+        elif step.name in _DATA_STEPS:
             data = True
         elif step.name in SQL_METHODS:
             schema = schema or step.sql_kind == "schema"
@@ -76,6 +79,33 @@ def _changes(checked: Checked) -> tuple[str, Confidence] | None:
     if data or upgrade.raises or _imported_change_rows_only(checked, upgrade):
         return None
     return "calls code defined elsewhere in upgrade() (it may change the schema)", "low"
+
+
+def _undone(steps: list[Call]) -> set[int]:
+    """The steps (by id) that a later step of the same upgrade() undoes: a column added
+    and dropped again, a table created and dropped again (renku's `tmp_launcher_id`,
+    which only carries ids while rows are copied), and the drops themselves."""
+    made: dict[tuple[str, str, str], Call] = {}
+    undone: set[int] = set()
+    for step in steps:
+        key = _made_key(step)
+        if key is not None and step.name in ("add_column", "create_table"):
+            made[key] = step
+        elif key is not None and key in made:
+            undone.update((id(made.pop(key)), id(step)))
+    return undone
+
+
+def _made_key(step: Call) -> tuple[str, str, str] | None:
+    """What an add/drop of a column or a create/drop of a table is about."""
+    table = (step.table or "").lower()
+    if not table:
+        return None
+    if step.name in ("add_column", "drop_column") and step.column:
+        return ("column", table, step.column.lower())
+    if step.name in ("create_table", "drop_table"):
+        return ("table", table, "")
+    return None
 
 
 def _imported_change_rows_only(checked: Checked, upgrade: Side) -> bool:
