@@ -775,3 +775,39 @@ def test_no_git_log_for_a_revision_in_no_commit(
     monkeypatch.setattr("alembic_gate.history.releases.read_commits", unread)
     _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", f"{VERSIONS}/b2_m.py")
     assert codes(report) == [("AG101", f"{VERSIONS}/b2_m.py")]
+
+
+_ORDERS_WITH_NAME = (
+    'op.create_table("orders", sa.Column("id", sa.Integer(), primary_key=True), '
+    'sa.Column("name", sa.String(), nullable=True))'
+)
+_SEED = 'op.bulk_insert(sa.table("orders", sa.column("id"), sa.column("name")), {rows})'
+
+
+@pytest.mark.parametrize(
+    ("seed", "code"),
+    [
+        (_SEED.format(rows='[{"id": 1, "name": "a"}, {"id": 2, "name": "b"}]'), None),
+        (_SEED.format(rows='[{"id": 1, "name": "a"}, {"id": 2, "name": None}]'), "AG102"),
+        (_SEED.format(rows='[{"id": 1, "name": "a"}, {"id": 2}]'), "AG102"),
+        (_SEED.format(rows="ROWS"), "AG102"),  # rows not known
+        ('op.execute("INSERT INTO orders (id) VALUES (1)")', "AG102"),
+    ],
+)
+def test_a_column_every_seed_of_the_release_gave_a_value(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    seed: str,
+    code: str | None,
+) -> None:
+    """Flathub's role_permission: made by one revision, seeded by the next with a value
+    in every row, made NOT NULL by a third, all in one commit: no row can hold NULL. A
+    row without the value, rows not known, or rows from SQL leave it reported."""
+    repo = v1_repo(tmp_path)
+    repo.revision("b2", "a1", _ORDERS_WITH_NAME)
+    repo.revision("c3", "b2", seed)
+    repo.revision("d4", "c3", 'op.alter_column("orders", "name", nullable=False)')
+    repo.commit("b2 c3 d4")
+    _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG102", f"{VERSIONS}/d4_m.py")
+    assert [f["code"] for f in report["findings"]] == ([code] if code else [])

@@ -1592,6 +1592,8 @@ class _Reader:
             listed = self._value(bound["columns"])
             if isinstance(listed, tuple | list) and all(isinstance(c, str) for c in listed):
                 columns = tuple(listed)
+        elif name == "bulk_insert" and "rows" in bound:
+            columns = _set_in_every_row(self._value(bound["rows"]))
         new_column_name = None
         if "new_column_name" in options:
             new_column_name = self._string(_keyword(node, "new_column_name"))
@@ -2820,6 +2822,17 @@ def _given(
         if kw.arg == p.arg
     ]
     return given
+
+
+def _set_in_every_row(rows: object) -> tuple[str, ...] | None:
+    """The columns (lowercased) that every row of a literal `op.bulk_insert` list gives a
+    value other than None; None where the rows are not all literal dicts."""
+    if not isinstance(rows, list | tuple) or not rows:
+        return None
+    if not all(isinstance(row, dict) for row in rows):
+        return None
+    sets = [{str(k).lower() for k, v in row.items() if v is not None} for row in rows]
+    return tuple(sorted(set.intersection(*sets)))
 
 
 def _has_parameters(params: ast.arguments) -> bool:

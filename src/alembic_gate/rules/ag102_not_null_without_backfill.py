@@ -7,9 +7,11 @@ Not reported when the column cannot hold NULL: the table is new or emptied by th
 revision, the column was filled (an UPDATE or DELETE ... IS NULL of its table, an ORM
 loop assigning it, a server_default, rows put back by INSERTs that name it after the
 table was emptied) earlier in this revision or in a revision this
-one builds on, or it already is NOT NULL (created NOT NULL or as the primary key,
-added with nullable=False, or `existing_nullable=False`; a column named `id` of a table
-no revision creates is taken for its primary key): the call only restates it.
+one builds on, or the table is new in the release and its only rows are literal seeds of
+that release (`op.bulk_insert`) that each give the column a value, or it already is NOT
+NULL (created NOT NULL or as the primary key, added with nullable=False, or
+`existing_nullable=False`; a column named `id` of a table no revision creates is taken
+for its primary key): the call only restates it.
 A revision that deletes rows of the table chosen elsewhere, by a bound parameter or a
 subquery that does not name the column (`DELETE FROM t WHERE id = ANY(:keys)`), is
 reported one step less sure, and says so.
@@ -55,6 +57,8 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         filled = new and checked.filled_before(call)  # rows this revision put in (asked then)
         if (new and not filled) or checked.emptied(call):
             continue
+        if checked.history().seeded(checked.rid, call.table, call.column):
+            continue  # its only rows are this release's seeds, each giving it a value
         judged = _judge(checked, call, filled)
         if judged is not None:
             reason, confidence = judged

@@ -1,8 +1,9 @@
 """AG107: an empty `downgrade()`, or one that raises, while `upgrade()` changes the schema.
 
 A data-only upgrade (UPDATE/INSERT/DELETE, Core DML, ORM session work) is not reported:
-there is no schema to put back; nor is a column or table it adds and drops again. An upgrade that only runs SQL built at run time, or
-only calls code defined elsewhere, may or may not change the schema: reported with
+there is no schema to put back; nor is a column or table it adds and drops again. An
+upgrade that only runs SQL built at run time, or only calls code defined elsewhere, may
+or may not change the schema: reported with
 lower confidence, unless each function it calls is found in the project's files and
 read as changing rows only (history.imported).
 """

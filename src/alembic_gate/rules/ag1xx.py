@@ -391,6 +391,18 @@ class Knowledge:
         facts = self.release_facts(rid)
         return ("table", table) in facts and not (rows and ("filled", table) in facts)
 
+    def seeded(self, rid: str, table: str | None, column: str | None) -> bool:
+        """Whether `table`, new in `rid`'s release, got rows only from literal seeds of
+        that release (`op.bulk_insert`) that each give `column` a value: no row of it can
+        hold NULL there (Flathub's `role_permission`)."""
+        if table is None or column is None:
+            return False
+        facts, table, column = self.release_facts(rid), table.lower(), column.lower()
+        if ("filled", table) not in facts or ("unseeded", table) in facts:
+            return False
+        seeds = [f for f in facts if isinstance(f, tuple) and f[:2] == ("seed", table)]
+        return bool(seeds) and all(column in f[2] for f in seeds)
+
     def made_elsewhere(self, rid: str, table: str) -> bool:
         """Whether a revision other than `rid` creates `table` (lowercased) or renames a
         table to it (every revision read: asked only of a drop that may be a leftover)."""
@@ -726,13 +738,27 @@ def _apply_events(before: frozenset[Hashable], rev: RevisionFile) -> frozenset[H
             found.add(key)
             if isinstance(key, tuple) and old is not None:
                 renames.append((old, key[1]))
-    for table in _filled_tables(side.steps):
+    for table, columns in _fills(side.steps):
         if ("table", table) in found:
             found.add(("filled", table))
+            # a literal seed: the columns each of its rows gives a value (AG102)
+            found.add(("unseeded", table) if columns is None else ("seed", table, columns))
     for old, new in renames:  # filled, before or after this revision renames it
-        if ("filled", old) in found:
-            found.add(("filled", new))
+        for fact in [f for f in found if isinstance(f, tuple) and f[1:2] == (old,)]:
+            if fact[0] in ("filled", "unseeded", "seed"):
+                found.add((fact[0], new, *fact[2:]))
     return frozenset(found) if found else _NO_FACTS
+
+
+def _fills(steps: list[Call]) -> Iterator[tuple[str, frozenset[str] | None]]:
+    """Each table an upgrade() puts rows into, with the columns every row is given a
+    value in where the rows are a literal `op.bulk_insert` list (None: any other rows)."""
+    for step in steps:
+        if step.name in ("insert", "bulk_insert") and step.table:
+            seeded = step.columns if step.name == "bulk_insert" else None
+            yield step.table.lower(), None if seeded is None else frozenset(seeded)
+    for table in sql_inserts(steps):
+        yield table, None
 
 
 def _filled_tables(steps: list[Call]) -> set[str]:
