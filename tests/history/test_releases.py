@@ -811,3 +811,24 @@ def test_a_column_every_seed_of_the_release_gave_a_value(
     repo.commit("b2 c3 d4")
     _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG102", f"{VERSIONS}/d4_m.py")
     assert [f["code"] for f in report["findings"]] == ([code] if code else [])
+
+
+def test_files_one_commit_added_where_no_tag_tells_their_release_ship_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """AudioBookRequest's tables made and changed by revisions of one commit before its
+    first tag: no tag tells their release, but they shipped together, as without the
+    setting; a revision a commit of its own added stays without a release."""
+    repo = Repo.init(tmp_path / "repo")
+    repo.revision("a1", None, CREATE_USERS)
+    repo.commit("a1")
+    repo.revision("b2", "a1", CREATE_ORDERS)
+    repo.revision("c3", "b2", ADD_CODE)
+    repo.commit("b2 c3")
+    repo.git("tag", "v1")
+    found = releases_of(repo)
+    assert found["a1_m.py"] is None
+    assert found["b2_m.py"] == found["c3_m.py"] is not None
+    configure(repo)
+    _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", f"{VERSIONS}/c3_m.py")
+    assert codes(report) == []

@@ -41,6 +41,9 @@ SETTING = "[tool.alembic-gate] release-tags"
 # A commit adding more revision files than this, not moved from elsewhere, imported them
 # (a history squashed or copied in from another tool): their first release is not known.
 MOVED_AT_ONCE = 20
+# How a release read from commits is named where `release-tags` knows none (a tag name
+# cannot hold a space).
+COMMIT_PREFIX = "commit "
 # Not yet in any release tag: the coming release.
 COMING = ""
 # A release that took longer than this to ship a revision, or a line whose newest tag is
@@ -111,6 +114,11 @@ def read_releases(
     stale = _stale_head(root, tags, patterns)
     committed = _in_head(root, folders)
     found = _release_of(files, root, history, first, tags, committed, coming=stale is None)
+    # No tag tells their release (before the first tag, in the oldest, no tag since):
+    # the revisions one commit or merged branch added still shipped together, as they
+    # are judged without the setting (AudioBookRequest's tables of one commit before 1.0.0).
+    for path, key in _commit_keys(root, history, files).items():
+        found.setdefault(path, f"{COMMIT_PREFIX}{key}")
     note = None
     if stale is not None:
         note = (
@@ -139,6 +147,13 @@ def read_commits(files: Sequence[str], folders: Sequence[str]) -> Releases | Non
     history = _history(root, folders)
     if history is None:
         return None
+    found = _commit_keys(root, history, files)
+    return Releases(found) if found else None
+
+
+def _commit_keys(root: str, history: _History, files: Sequence[str]) -> dict[str, str]:
+    """`read_commits`' answer: each of `files` (by real path) that a commit or merged
+    branch added with others, to that commit or merge."""
     commits = set(history.added.values()) - history.roots
     merged = _merged_in(root, {commit: history.times[commit] for commit in commits})
     counts = history.counts(merged)
@@ -152,7 +167,7 @@ def read_commits(files: Sequence[str], folders: Sequence[str]) -> Releases | Non
         key = merged.get(commit, commit) if commit is not None else None
         if key in shared and relative not in history.again:
             found[path] = key
-    return Releases(found) if found else None
+    return found
 
 
 def _merged_in(root: str, times: dict[str, int]) -> dict[str, str]:
