@@ -140,6 +140,13 @@ def test_real_downgrade_and_empty_merge_revisions(history: History) -> None:
         """,
         # a connection, a context or an inspector bound to a name changes nothing
         "connection = op.get_bind()  # noqa",
+        # nor a literal bound to a name (contentdb kept the options of a call it
+        # commented out)
+        """
+        conn = op.get_bind()
+        options = {"weights": {"name": "A", "title": "B"}}
+        # sync_trigger(conn, "package", "search_vector", ["name"], options=options)
+        """,
         "context = op.get_context()\ninspector = sa.inspect(op.get_bind())",
     ],
 )

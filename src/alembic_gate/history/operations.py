@@ -3456,13 +3456,21 @@ def _binds_a_handle(stmt: ast.Assign) -> bool:
     )
 
 
+def _binds_a_literal(stmt: ast.Assign) -> bool:
+    """`options = {"weights": {...}}`: a name bound to a literal value (contentdb's
+    upgrade that kept only the options of a call it commented out)."""
+    if not all(isinstance(target, ast.Name) for target in stmt.targets):
+        return False
+    return _literal(stmt.value) is not UNKNOWN
+
+
 def _is_noop(stmt: ast.stmt) -> bool:
     if isinstance(stmt, ast.Pass | ast.Return) and getattr(stmt, "value", None) is None:
         return True
     if isinstance(stmt, ast.If):
         # `if skip_legacy(op): return`: nothing else happens in it
         return all(_is_noop(s) for s in stmt.body) and all(_is_noop(s) for s in stmt.orelse)
-    if isinstance(stmt, ast.Assign) and _binds_a_handle(stmt):
+    if isinstance(stmt, ast.Assign) and (_binds_a_handle(stmt) or _binds_a_literal(stmt)):
         return True
     return (
         isinstance(stmt, ast.Expr)
