@@ -117,8 +117,9 @@ def read_releases(
     # No tag tells their release (before the first tag, in the oldest, no tag since):
     # the revisions one commit or merged branch added still shipped together, as they
     # are judged without the setting (AudioBookRequest's tables of one commit before 1.0.0).
-    for path, key in _commit_keys(root, history, files).items():
-        found.setdefault(path, f"{COMMIT_PREFIX}{key}")
+    if len(found) < len({os.path.realpath(file) for file in files}):  # (git asked then)
+        for path, key in _commit_keys(root, history, files).items():
+            found.setdefault(path, f"{COMMIT_PREFIX}{key}")
     note = None
     if stale is not None:
         note = (

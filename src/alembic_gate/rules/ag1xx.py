@@ -509,8 +509,9 @@ class Knowledge:
         return state
 
     def column_null(self, rid: str, table: str | None, column: str | None) -> object | None:
-        """ "not_null" or "nullable": what the revisions `rid` builds on last made of the
-        column's NOT NULL, whatever filled it since; None when the history does not say."""
+        """What the revisions `rid` builds on last made of the column's NOT NULL,
+        "not_null" or "nullable", whatever filled it since; None when the history does not
+        say."""
         if column is None:
             return None
         return self._column_fact(rid, _lower(table) or "*", column.lower(), _NULL_OF)
