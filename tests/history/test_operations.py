@@ -2016,3 +2016,26 @@ def upgrade():
     ops = read_operations(HEAD + body)
     assert ops.problem is None
     assert ("drop_column", "t", "y") in [(c.name, c.table, c.column) for c in ops.upgrade.calls]
+
+
+def test_a_local_value_handed_to_a_helper_is_not_the_function_it_shadows() -> None:
+    """`drop = make_dropper()` shadows the module's `drop`: handed to `each`, the call
+    inside is not read as the module's function."""
+    body = """
+def drop(pair):
+    table, column = pair
+    op.drop_column(table, column)
+
+
+def each(items, fn):
+    for item in items:
+        fn(item)
+
+
+def upgrade():
+    each([("users", "a")], drop)
+    drop = make_dropper()
+    each([("users", "b")], drop)
+"""
+    found = [(c.name, c.table, c.column) for c in read_operations(HEAD + body).upgrade.calls]
+    assert found == [("drop_column", "users", "a")]

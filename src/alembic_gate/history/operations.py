@@ -1453,7 +1453,10 @@ class _Reader:
         for param, arg in given:
             bindings[param.arg] = _known(self._value(arg))
             if bindings[param.arg] is _UNBOUND and isinstance(arg, ast.Name):
-                handed = self._defined(arg.id)  # `do_all(tables, op_execute)`: aurweb's
+                # `do_all(tables, op_execute)`: aurweb's (not a local value of that name)
+                bound = self._bound(arg.id)
+                shadowed = bound is not _MISSING and not isinstance(bound, _FUNCTIONS)
+                handed = None if shadowed else self._defined(arg.id)
                 bindings[param.arg] = _UNBOUND if handed is None else handed
         return bindings
 
