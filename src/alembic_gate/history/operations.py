@@ -2214,10 +2214,6 @@ class _Reader:
 
     # -- dialect branches --------------------------------------------------------------
 
-    def _dialect_test(self, test: ast.expr, depth: int = 0) -> frozenset[str] | None:
-        """The dialects for which `test` may hold, when it tests the dialect; else None."""
-        return self._dialect_cases(test, depth)[0]
-
     def _dialect_cases(
         self, test: ast.expr, depth: int = 0
     ) -> tuple[frozenset[str] | None, frozenset[str] | None]:
