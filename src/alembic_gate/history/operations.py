@@ -52,7 +52,7 @@ import marshal
 import re
 import sys
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Set
+from collections.abc import Callable, Iterable, Iterator, Mapping, Set
 from operator import attrgetter
 
 from alembic_gate.history import plain
@@ -1989,11 +1989,7 @@ class _Reader:
             return None
         returned = self._returned(node)
         if returned is not None:  # `op.execute(update_sql("t"))`
-            self.frames.append(returned[0])
-            try:
-                return self._sql(returned[1], depth + 1)
-            finally:
-                self.frames.pop()
+            return self._read_returned(returned, self._sql, depth + 1)
         reshaped = _reshaped(node)
         return None if reshaped is None else self._sql(reshaped, depth + 1)
 
@@ -2013,6 +2009,20 @@ class _Reader:
         frame: dict[str, _Binding] = {a.arg: _UNBOUND for a in every if a is not None}
         frame.update(self._parameters(helper, _given(node, helper)))
         return frame, value
+
+    def _read_returned(
+        self,
+        returned: tuple[dict[str, _Binding], ast.expr],
+        read: Callable[[ast.expr, int], str | None],
+        depth: int,
+    ) -> str | None:
+        """`read` (`_sql` or `_string`) of what `_returned` found, its parameters bound."""
+        frame, value = returned
+        self.frames.append(frame)
+        try:
+            return read(value, depth)
+        finally:
+            self.frames.pop()
 
     def _fragment(self, node: ast.expr, depth: int = 0) -> str:
         """A part of an f-string; `depth` as `_string`'s (a name bound to an f-string
@@ -2192,11 +2202,7 @@ class _Reader:
         callee, func = _callee(node), node.func
         returned = self._returned(node)
         if returned is not None:  # `update_sql("t")`: what the function returns
-            self.frames.append(returned[0])
-            try:
-                return self._string(returned[1], depth + 1)
-            finally:
-                self.frames.pop()
+            return self._read_returned(returned, self._string, depth + 1)
         if callee == "f" and node.args:
             return self._string(node.args[0], depth + 1)
         if callee in _WHITESPACE_ONLY and (reshaped := _reshaped(node)) is not None:
