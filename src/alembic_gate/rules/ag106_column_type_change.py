@@ -56,7 +56,7 @@ from collections.abc import Iterator
 
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
-from alembic_gate.history.operations import DIALECTS, Call, downgrade_calls, upgrade_calls
+from alembic_gate.history.operations import DIALECTS, Call, upgrade_calls
 from alembic_gate.rules.ag1xx import (
     MYSQL,
     Checked,
@@ -284,7 +284,7 @@ def _restored_type(checked: Checked, call: Call) -> str | None:
         return None
     table, column = (call.table or "").lower(), (call.column or "").lower()
     found = None
-    for other in downgrade_calls(checked.rev):
+    for other in checked.downgrade_calls():
         if other.name != "alter_column" or (other.table or "").lower() != table:
             continue
         names = {(other.column or "").lower(), (other.new_column_name or "").lower()}

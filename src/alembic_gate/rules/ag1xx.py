@@ -23,6 +23,7 @@ from alembic_gate.history.operations import (
     Call,
     Operations,
     altered_columns,
+    downgrade_calls,
     operations,
     upgrade_calls,
 )
@@ -73,10 +74,19 @@ class Checked:
     _inserts: set[str] | None = field(default=None, repr=False)
     # The dialect the file's name or folder names ("" for none; None: not asked yet).
     _named_dialect: str | None = field(default=None, repr=False)
+    # downgrade()'s calls, read anew from the file when first asked (None: not yet).
+    _downgrade: list[Call] | None = field(default=None, repr=False)
 
     @property
     def calls(self) -> list[Call]:
         return self.ops.upgrade.calls
+
+    def downgrade_calls(self) -> list[Call]:
+        """downgrade()'s calls: the file is read and parsed again once, when a rule first
+        asks (lint reads no downgrade's calls on its way)."""
+        if self._downgrade is None:
+            self._downgrade = downgrade_calls(self.rev)
+        return self._downgrade
 
     def history(self) -> Knowledge:
         return knowledge(self.ctx)
