@@ -253,6 +253,8 @@ class Knowledge:
         self._drivers: frozenset[str] | None = None
         self._depended: frozenset[str] | None = None
         self._depended_dialects: frozenset[str] | None = None
+        # Each table a revision creates or renames a table to: the revisions that do.
+        self._makers: dict[str, set[str]] | None = None
         self._folders: dict[str, str | None] = {}
         # Columns renamed, by (table, new name): the revisions that renamed one to it,
         # each with the name it had, in the order the column timeline reads them.
@@ -415,16 +417,17 @@ class Knowledge:
 
     def made_elsewhere(self, rid: str, table: str) -> bool:
         """Whether a revision other than `rid` creates `table` (lowercased) or renames a
-        table to it (every revision read: asked only of a drop that may be a leftover)."""
-        for other in self.ctx.graph.by_id:
-            if other == rid:
-                continue
-            for call in self.upgrade(other):
-                made = call.table if call.name == "create_table" else None
-                made = call.new_table if call.name == "rename_table" else made
-                if made is not None and made.lower() == table:
-                    return True
-        return False
+        table to it (every revision read once, when first asked: only of a drop that may
+        be a leftover)."""
+        if self._makers is None:
+            self._makers = {}
+            for other in self.ctx.graph.by_id:
+                for call in self.upgrade(other):
+                    made = call.table if call.name == "create_table" else None
+                    made = call.new_table if call.name == "rename_table" else made
+                    if made is not None:
+                        self._makers.setdefault(made.lower(), set()).add(other)
+        return bool(self._makers.get(table, set()) - {rid})
 
     def column_is_new(self, rid: str, table: str | None, column: str | None) -> bool:
         """Whether no released code knows the column when `rid` runs: added by an
