@@ -245,6 +245,50 @@ def test_a_table_the_release_put_rows_into_is_not_new(
     assert codes(report) == [("AG101", f"{VERSIONS}/c3_m.py")]
 
 
+def test_what_a_dependency_of_the_release_made_is_new(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """vmware-nsx's expand and contract branches: the contract revision builds on an
+    older one and depends on the expand revision of its release that added the column,
+    which alembic applies first; what that one added held nothing before the release."""
+    repo = v1_repo(tmp_path)
+    repo.revision("b2", "a1", ADD_NOTE.replace("orders", "users"))
+    drop = DROP_NOTE.replace("orders", "users")
+    text = migration("c3", "a1", drop).replace("depends_on = None", "depends_on = ('b2',)")
+    (repo.root / VERSIONS / "c3_m.py").write_text(text)
+    configure(repo)
+    repo.commit("b2 c3")  # (committed: not new as changes of the working tree are)
+    c3 = f"{VERSIONS}/c3_m.py"
+    _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", c3)
+    assert report["findings"] == []
+    (repo.root / VERSIONS / "c3_m.py").write_text(migration("c3", "a1", drop))
+    repo.commit("c3 without its dependency")
+    _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", c3)
+    assert codes(report) == [("AG103", c3)]  # b2 may not have run: users.note is older
+
+
+@pytest.mark.parametrize(("schema", "code"), [("schema", "AG103"), ('"public"', None)])
+def test_a_table_created_in_a_schema_made_up_as_it_runs_is_another_table(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    schema: str,
+    code: str | None,
+) -> None:
+    """Tracecat's `case_fields` copied into each workspace's own schema (a name the
+    revision reads as it runs): the table of the default schema, whose column the next
+    revision of the release drops, is not the one it created."""
+    repo = v1_repo(tmp_path)
+    create = f"{CREATE_ORDERS[:-1]}, schema={schema})"
+    workspaces = "op.get_bind().execute(sa.text('SELECT name FROM ws')).scalars()"
+    repo.revision("b2", "a1", f"for schema in {workspaces}:\n        {create}")
+    repo.revision("c3", "b2", 'op.drop_column("orders", "id")')
+    configure(repo)
+    c3 = f"{VERSIONS}/c3_m.py"
+    _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", c3)
+    assert codes(report) == ([] if code is None else [(code, c3)])
+
+
 @pytest.mark.parametrize(
     ("later", "code"),
     [

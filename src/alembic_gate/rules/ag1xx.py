@@ -27,6 +27,7 @@ from alembic_gate.history.operations import (
     operations,
     upgrade_calls,
 )
+from alembic_gate.history.literals import UNKNOWN
 from alembic_gate.history.revisions import RevisionFile
 from alembic_gate.rules import LintContext
 from alembic_gate.rules.ag1xx_history import (
@@ -499,13 +500,15 @@ class Knowledge:
         return memo[rid]
 
     def _release_parents(self, releases: Releases, rid: str) -> list[str]:
-        """The revisions `rid` builds on that shipped in its release."""
+        """The revisions `rid` builds on that shipped in its release: its parents and
+        its dependencies (`depends_on`: alembic applies them first; vmware-nsx's
+        contract revisions depend on the expand revisions of their release)."""
         by_id = self.ctx.graph.by_id
         release = releases.release(by_id[rid].file)
         if release is None:
             return []
-        parents = self.ctx.graph.parents_of(rid)
-        return [p for p in parents if p in by_id and releases.release(by_id[p].file) == release]
+        upstream = self.ctx.graph.upstream(rid)
+        return [p for p in upstream if p in by_id and releases.release(by_id[p].file) == release]
 
     def column_state(self, rid: str, table: str | None, column: str | None) -> object | None:
         """The latest of: "not_null", "nullable", "filled" ("filled_some": rows of its
@@ -808,8 +811,8 @@ def _scope_events(calls: list[Call]) -> Iterator[tuple[Hashable, object]]:
     dropped: set[str] = set()
     for call in calls:
         table = _lower(call.table)
-        if table is None:
-            continue
+        if table is None or call.schema is UNKNOWN:
+            continue  # (in a schema made up as it runs: not the table its name names)
         if call.name == "drop_table":
             dropped.add(table)
         elif call.name == "create_table":
