@@ -186,6 +186,35 @@ def upgrade():
     ]
 
 
+def test_ddl_formatted_with_its_context() -> None:
+    """`sa.DDL(text, context={...})` runs `text % context` (boxoffice changes 44 columns
+    to TIMESTAMPTZ so, in a loop): the statement is known, and its quoted column may
+    touch the next word."""
+    body = """
+COLUMNS = [("invoice", "created_at"), ("item", "paid_at")]
+
+def upgrade():
+    for table, column in COLUMNS:
+        op.execute(sa.DDL(
+            'ALTER TABLE "%(table)s" ALTER COLUMN "%(column)s"'
+            'TYPE TIMESTAMP WITH TIME ZONE',
+            context={"table": table, "column": column},
+        ))
+    op.execute(sa.schema.DDL("UPDATE item SET paid_at = now() WHERE name LIKE 'a%%'"))
+"""
+    ops = read_operations(HEAD + body)
+    found = [(c.name, c.table, c.column, c.type_text) for c in ops.upgrade.calls]
+    changed = [f for f in found if f[0] != "execute"]
+    assert changed == [
+        ("alter_column", "invoice", "created_at", "TIMESTAMPWITHTIMEZONE"),
+        ("alter_column", "item", "paid_at", "TIMESTAMPWITHTIMEZONE"),
+        ("backfill", "item", "paid_at", None),
+    ]
+    sql = [c.sql for c in ops.upgrade.calls if c.name == "execute"]
+    assert sql[0] == 'ALTER TABLE "invoice" ALTER COLUMN "created_at"TYPE TIMESTAMP WITH TIME ZONE'
+    assert sql[2] == "UPDATE item SET paid_at = now() WHERE name LIKE 'a%'"
+
+
 def test_helpers_aliases_and_the_multidb_template() -> None:
     body = """
 from alembic import op as migrate

@@ -300,9 +300,10 @@ _GENERATED = LazyPattern(
     r"\bDEFAULT\b|\bGENERATED\b|\bAUTO_INCREMENT\b|\bAUTOINCREMENT\b|\bIDENTITY\b"
     r"|^\s*(?:SMALL|BIG)?SERIAL\d?\b"
 )
-# `ALTER [COLUMN] c [SET DATA] TYPE t [COLLATE x] [USING e]`: the type's text.
+# `ALTER [COLUMN] c [SET DATA] TYPE t [COLLATE x] [USING e]`: the type's text (a quoted
+# name may touch the next word: boxoffice's `"created_at"TYPE`).
 _TYPE_CHANGE_SQL = LazyPattern(
-    r"ALTER\s+(?:COLUMN\s+)?(" + _SQL_NAME + r")\s+(?:SET\s+DATA\s+)?TYPE\s+"
+    r"ALTER\s+(?:COLUMN\s+)?(" + _SQL_NAME + r")(?:\s+|(?<=[\"`\]]))(?:SET\s+DATA\s+)?TYPE\s+"
     r"(.+?)\s*(?:\bCOLLATE\b.*|\bUSING\b.*)?$",
     re.IGNORECASE | re.DOTALL,
 )
@@ -1847,7 +1848,7 @@ class _Reader:
         statement = node.args[0] if node.args else None
         if statement is None:
             statement = next((kw.value for kw in node.keywords if kw.arg), None)
-        statement = self._resolve(_text_called(self._resolve(statement)))
+        statement = _ddl_as_text(self._resolve(_text_called(self._resolve(statement))))
         if statement is None:
             return None, None
         inner = statement
@@ -1878,7 +1879,7 @@ class _Reader:
 
     def _fills(self, node: ast.Call, scope: _Scope) -> Iterator[Call]:
         """The backfills and emptied tables of an execute() statement."""
-        statement = self._resolve(_argument(node, 0, "sqltext"))
+        statement = _ddl_as_text(self._resolve(_argument(node, 0, "sqltext")))
         seen: set[tuple[str, str | None, str | None]] = set()
         branch = None if scope.dialects is None else tuple(sorted(scope.dialects))
         texts: list[str] = []  # the statement's SQL texts, as `_row_changes` finds them
@@ -3363,6 +3364,17 @@ def _text_called(node: ast.expr | None) -> ast.expr | None:
             break
         node = node.func.value
     return node
+
+
+def _ddl_as_text(node: ast.expr | None) -> ast.expr | None:
+    """`sa.DDL(text, context={...})` as the `text % context` SQLAlchemy runs (boxoffice
+    changes 44 columns' type so, in a loop over their names); other nodes as they are."""
+    if not (isinstance(node, ast.Call) and _callee(node) == "DDL" and node.args):
+        return node
+    context = next((kw.value for kw in node.keywords if kw.arg == "context"), None)
+    mapping = ast.Dict(keys=[], values=[]) if context is None else context
+    where = {name: getattr(node, name) for name in node._attributes}
+    return ast.BinOp(left=node.args[0], op=ast.Mod(), right=mapping, **where)
 
 
 def _is_dml(node: ast.expr) -> bool:
