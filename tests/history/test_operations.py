@@ -1238,6 +1238,23 @@ def test_a_sequence_restarted_is_no_schema_change(sql: str, data: bool) -> None:
     assert operations_module.is_data_sql(sql) is data
 
 
+@pytest.mark.parametrize(
+    ("sql", "data"),
+    [
+        ("create temporary table old_new_slugs_map (old_slug varchar(250) null)", True),
+        ("CREATE TEMP TABLE ids ON COMMIT DROP AS SELECT id FROM users", True),
+        ("CREATE GLOBAL TEMPORARY TABLE t (a int)", True),
+        ("drop temporary table old_new_slugs_map", True),
+        ("CREATE TABLE temp_users (a int)", False),
+        ("CREATE TEMPORARY TABLE t (a int); CREATE INDEX ix ON users (a)", False),
+    ],
+)
+def test_a_temporary_table_is_the_sessions_own(sql: str, data: bool) -> None:
+    """ggrc's 1aa39778da75 maps old to new slugs in temporary tables it drops again: they
+    live as long as the session, and leave the schema as it was."""
+    assert operations_module.is_data_sql(sql) is data
+
+
 def test_what_kind_of_sql_an_execute_runs() -> None:
     body = """
 def upgrade():
@@ -1670,7 +1687,7 @@ def upgrade():
         ("drop_column", 2, "users", "email", {}, None),
         ("create_index", 4, "orders", None, {"postgresql_concurrently": True}, None),
         ("create_index", 5, "t3", None, {}, None),
-        ("create_table", 6, "tmp", None, {"from_query": True}, None),
+        ("create_table", 6, "tmp", None, {"from_query": True, "temporary": True}, None),
         ("drop_table", 6, "tmp", None, {}, None),
         ("drop_table", 10, None, None, {}, None),
         ("create_index", 11, "m", None, {}, ("mysql", "sqlite")),

@@ -247,6 +247,7 @@ _CREATE_TABLE_SQL = LazyPattern(
     r"(?:TABLE|MATERIALIZED\s+VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?" + _QUALIFIED,
     re.IGNORECASE,
 )  # (a materialized view is a relation of its own the revision makes: Augur indexes one)
+_TEMPORARY = LazyPattern(r"\bTEMP(?:ORARY)?\b", re.IGNORECASE)
 _CREATE_INDEX_SQL = LazyPattern(
     r"CREATE\s+(?:UNIQUE\s+)?INDEX\s+(CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"
     r"(?:" + _SQL_NAME + r"\s+)?ON\s+(?:ONLY\s+)?" + _QUALIFIED,
@@ -355,11 +356,13 @@ _IS_NULL = LazyPattern(r"(" + _SQL_NAME + r")\s+IS\s+NULL\b", re.IGNORECASE)
 # are lowered, `_ASCII_LOWER`, which keeps every position).
 _SET_END_WORDS = ("where", "from", "returning")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-# SQL statements that change rows or the session, never the schema.
+# SQL statements that change rows or the session, never the schema: a temporary table
+# is the session's own, gone when it ends (ggrc's maps of old to new slugs).
 _DATA_SQL = LazyPattern(
     r"^[\s(]*(?:UPDATE|INSERT|DELETE|SELECT|WITH|MERGE|REPLACE|SET|RESET|SHOW|ANALYZE|VACUUM"
     r"|LOCK|BEGIN|START|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA|TRUNCATE|VALUES|EXPLAIN"
-    r"|NOTIFY|LISTEN|DO\s+\$\$\s*BEGIN\s+(?:UPDATE|INSERT|DELETE))\b",
+    r"|NOTIFY|LISTEN|DO\s+\$\$\s*BEGIN\s+(?:UPDATE|INSERT|DELETE)"
+    r"|CREATE\s+(?:GLOBAL\s+|LOCAL\s+)?TEMP(?:ORARY)?\s+TABLE|DROP\s+TEMPORARY\s+TABLE)\b",
     re.IGNORECASE,
 )
 # `ALTER TABLE t DISABLE TRIGGER x` and the like: switched back on, not a schema change;
@@ -2638,7 +2641,9 @@ def _sql_creates(statement: str) -> Iterator[Call]:
         # `CREATE TABLE t AS SELECT ...` (MySQL's `CREATE TABLE t SELECT ...`): made with
         # the query's rows
         query = _FROM_QUERY.get().search(statement, table.end()) is not None
-        options = {"from_query": True} if query else {}
+        options: dict[str, object] = {"from_query": True} if query else {}
+        if _TEMPORARY.get().search(statement, 0, table.start(1)):
+            options["temporary"] = True  # the session's own (`_DATA_SQL`)
         yield _ddl("create_table", _sql_name(table.group(1)), statement, options=options)
         return
     index = _CREATE_INDEX_SQL.get().match(statement)

@@ -63,7 +63,7 @@ def _changes(checked: Checked) -> tuple[str, Confidence] | None:
     schema = built = data = False
     undone = _undone(upgrade.steps)
     for step in upgrade.steps:
-        if id(step) in undone:
+        if id(step) in undone or step.options.get("temporary"):
             data = True  # a scratch column or table, gone again when upgrade() ends
         elif step.name in _DATA_STEPS:
             data = True

@@ -18,6 +18,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator
 
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import RuleInfo
+from alembic_gate.history.literals import UNKNOWN
 from alembic_gate.history.operations import (
     DIALECTS,
     Call,
@@ -27,7 +28,6 @@ from alembic_gate.history.operations import (
     operations,
     upgrade_calls,
 )
-from alembic_gate.history.literals import UNKNOWN
 from alembic_gate.history.revisions import RevisionFile
 from alembic_gate.rules import LintContext
 from alembic_gate.rules.ag1xx_history import (
