@@ -807,12 +807,14 @@ INSERT_INTO = LazyPattern(r"\bINSERT\s+INTO\s+" + SQL_TABLE, re.IGNORECASE)
 def _scope_events(calls: list[Call]) -> Iterator[tuple[Hashable, object]]:
     """Tables created or renamed, and columns added, by an unreleased revision. A table
     renamed into the name of one the revision dropped is that table rebuilt, not a new
-    one (mcp-context-forge's copies renamed back: later indexes meet its rows)."""
+    one (mcp-context-forge's copies renamed back: later indexes meet its rows); one made
+    in a schema computed as it runs (Tracecat's copy of `case_fields` in each workspace's
+    schema) is not the table its name names."""
     dropped: set[str] = set()
     for call in calls:
         table = _lower(call.table)
         if table is None or call.schema is UNKNOWN:
-            continue  # (in a schema made up as it runs: not the table its name names)
+            continue
         if call.name == "drop_table":
             dropped.add(table)
         elif call.name == "create_table":
