@@ -215,6 +215,34 @@ def upgrade():
     assert sql[2] == "UPDATE item SET paid_at = now() WHERE name LIKE 'a%'"
 
 
+def test_a_loop_over_items_not_all_literal_is_read_once_per_item() -> None:
+    """lastuser loops over (table, column, type) triples, the types written as calls: the
+    tables and columns are read, the types as written."""
+    body = """
+COLUMNS = [
+    ("client", "website", sa.String(250)),
+    ("team", "title", sa.Unicode(250)),
+]
+
+def upgrade():
+    for table, column, col_type in COLUMNS:
+        op.alter_column(table, column, type_=sa.UnicodeText(), existing_type=col_type)
+    for name, kind in [("a", sa.Integer()), ("b", make_type())]:
+        op.add_column("users", sa.Column(name, kind))
+    for table, *rest in [("x", 1)]:
+        op.drop_table(table)
+"""
+    ops = read_operations(HEAD + body)
+    found = [(c.name, c.table, c.column, c.existing_type_text) for c in ops.upgrade.calls]
+    assert found == [
+        ("alter_column", "client", "website", "sa.String(250)"),
+        ("alter_column", "team", "title", "sa.Unicode(250)"),
+        ("add_column", "users", "a", None),
+        ("add_column", "users", "b", None),
+        ("drop_table", None, None, None),  # (a starred target: read once, not known)
+    ]
+
+
 def test_helpers_aliases_and_the_multidb_template() -> None:
     body = """
 from alembic import op as migrate

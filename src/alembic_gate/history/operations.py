@@ -1263,6 +1263,9 @@ class _Reader:
 
     def _sequence(self, node: ast.expr) -> list[object] | None:
         value = self._value(node)
+        partial = self._partial_items(node) if value is UNKNOWN else None
+        if partial is not None:
+            return partial
         if isinstance(value, dict):
             value = list(value)
         if isinstance(value, tuple | list | set | frozenset) and len(value) <= _MAX_UNROLL:
@@ -1277,6 +1280,29 @@ class _Reader:
                 if method in ("keys", "values"):
                     return list(getattr(owner, method)()) or None
         return None
+
+    def _partial_items(self, node: ast.expr) -> list[object] | None:
+        """The items of a list or tuple display not every part of which is literal
+        (lastuser's `(table, column, sa.String(250))` triples), a name's or as written:
+        each part its literal value where it has one, else the expression itself, which
+        a loop variable is bound to as a name is to what it is assigned; None for
+        anything else."""
+        if isinstance(node, ast.Name):
+            bound = self._bound(node.id)
+            found = self.spread.get(node.id) if bound is _MISSING else bound
+            node = found if isinstance(found, ast.Tuple | ast.List) else node
+        if not isinstance(node, ast.Tuple | ast.List) or len(node.elts) > _MAX_UNROLL:
+            return None
+        if ast.Starred in map(type, node.elts):
+            return None
+        return [self._partial(element) for element in node.elts] or None
+
+    def _partial(self, node: ast.expr) -> object:
+        """`_partial_items`' item: a tuple of its parts for a display of its own."""
+        if isinstance(node, ast.Tuple | ast.List) and ast.Starred not in map(type, node.elts):
+            return tuple(self._partial(element) for element in node.elts)
+        value = self._value(node)
+        return node if value is UNKNOWN else value
 
     def _spread_items(self, node: ast.Tuple | ast.List, items: list[object]) -> object:
         """`("a", *NAMES)` with each `*` item's value known: its items (a dict's keys),
