@@ -780,8 +780,7 @@ def _fills(steps: list[Call]) -> Iterator[tuple[str, frozenset[str] | None]]:
 
 def _filled_tables(steps: list[Call]) -> set[str]:
     """The tables an upgrade() puts rows into (its steps: calls and SQL)."""
-    found = {c.table.lower() for c in steps if c.name in ("insert", "bulk_insert") and c.table}
-    return found | sql_inserts(steps)
+    return {table for table, _ in _fills(steps)}
 
 
 def sql_inserts(steps: list[Call]) -> set[str]:
