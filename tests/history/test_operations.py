@@ -1328,6 +1328,26 @@ def upgrade():
     ]
 
 
+def test_text_rebound_to_its_own_bindparams_is_read() -> None:
+    """Appointment's 645fd31f827d binds `statement = statement.bindparams(id=id)`: the
+    name stands for the SQL it was bound to before, not for SQL built at run time."""
+    body = """
+def upgrade():
+    for row in rows:
+        statement = sa.text("UPDATE schedules SET details = NULL WHERE id = :id")
+        statement = statement.bindparams(id=row.id)
+        op.execute(statement)
+    other = other.bindparams(a=1)
+    op.execute(other)
+"""
+    ops = read_operations(HEAD + body)
+    kinds = [(c.sql, c.sql_kind) for c in ops.upgrade.steps if c.name == "execute"]
+    assert kinds == [
+        ("UPDATE schedules SET details = NULL WHERE id = :id", "data"),
+        (UNKNOWN, None),  # (bound to its own bindparams only: not known)
+    ]
+
+
 def test_a_select_built_in_a_loop_is_data() -> None:
     """Langflow's cp02a2b3c4d5: a select bound twice (its name cannot be followed) and
     run with its clauses added (`.order_by(...).limit(...)`) reads rows."""

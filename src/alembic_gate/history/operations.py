@@ -1233,7 +1233,7 @@ class _Reader:
         frame = self.frames[-1]
         for target in targets:
             if isinstance(target, ast.Name):
-                frame[target.id] = node.value
+                frame[target.id] = _rebound(target.id, node.value, frame)
             elif isinstance(target, ast.Tuple | ast.List):  # `table, charset = meta`
                 self._unpack(target, node.value, frame)
 
@@ -3395,6 +3395,17 @@ def _text_called(node: ast.expr | None) -> ast.expr | None:
             break
         node = node.func.value
     return node
+
+
+def _rebound(name: str, value: ast.expr, frame: dict[str, _Binding]) -> _Binding:
+    """What `name = value` binds `name` to: for `stmt = stmt.bindparams(...)` (a method
+    that leaves a statement's SQL as it is, called on the name's own statement:
+    Appointment's data fix), the statement it was bound to before."""
+    if value is not _text_called(value):
+        called = _text_called(value)
+        if isinstance(called, ast.Name) and called.id == name:
+            return frame.get(name, value)
+    return value
 
 
 def _ddl_as_text(node: ast.expr | None) -> ast.expr | None:
