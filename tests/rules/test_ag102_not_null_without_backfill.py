@@ -618,3 +618,19 @@ def test_the_id_of_a_table_the_history_does_not_create(history: History) -> None
     add(history, "b2", "a1", widen.format(column="id"))
     [finding] = history.run(check)
     assert "the history creates it nullable and never backfills it" in finding.message
+
+
+def test_the_id_of_a_table_made_before_the_history_after_an_unread_update(
+    history: History,
+) -> None:
+    """Anubis resizes every table's `id` and restates NOT NULL, after a revision updated
+    rows of its tables in columns that cannot be read: `id` is still the primary key of a
+    table the history does not create; another column stays reported, with low confidence."""
+    add(history, "a1", None, "pass")  # the tables predate the migrations (create_all)
+    add(history, "b2", "a1", UNREAD_UPDATE)
+    widen = 'op.alter_column("users", "{column}", type_=sa.String(36), nullable=False)'
+    add(history, "c3", "b2", widen.format(column="id"))
+    assert history.run(check) == []
+    add(history, "c3", "b2", widen.format(column="owner_id"))
+    [finding] = history.run(check)
+    assert finding.confidence == "low"

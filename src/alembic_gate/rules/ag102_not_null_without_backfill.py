@@ -42,7 +42,8 @@ if TYPE_CHECKING:
 RULE = rule("AG102")
 # The name of the primary key column of a table no revision creates, by SQLAlchemy's
 # and Alembic's convention: NOT NULL already (CodaLab widens every `id` to BIGINT and
-# restates NOT NULL; in sixteen labelled sets no such `id` held NULL).
+# restates NOT NULL; in sixteen labelled sets no such `id` held NULL), also where a
+# revision has updated the table's rows since (Anubis resizes every `id`).
 _KEY_NAME = "id"
 
 
@@ -127,18 +128,25 @@ def _judge(checked: Checked, call: Call, filled: bool) -> tuple[str, Confidence]
     if state in ("filled", "not_null"):
         return None
     if state == "filled_some":
+        if _is_key(call) and history.column_null(checked.rid, call.table, call.column) is None:
+            return None  # `id` of a table made before the history, its rows updated since
         return UNREAD_UPDATE, "low"
     if state == "nullable":
         return "the history creates it nullable and never backfills it", "high"
     unknown = "no revision before creates it, so whether rows hold NULL is not known"
     if call.table is None or call.column is None:
         return unknown, "medium"
-    if state is None and call.column.lower() == _KEY_NAME:
+    if state is None and _is_key(call):
         return None  # a table made before the history: `id` is its primary key (CodaLab)
     # NOT NULL restated next to a type change, or in a whole definition (MySQL's MODIFY
     # needs it), is most often a column that already is NOT NULL.
     restated = call.type_text is not None or call.options.get("restated") is True
     return unknown, "low" if restated else "medium"
+
+
+def _is_key(call: Call) -> bool:
+    """Whether the call is on a column named `id` of a known table (`_KEY_NAME`)."""
+    return call.table is not None and (call.column or "").lower() == _KEY_NAME
 
 
 def _made_here(made: Call, call: Call) -> tuple[str, Confidence] | None:
