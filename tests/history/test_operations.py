@@ -243,6 +243,33 @@ def upgrade():
     ]
 
 
+def test_a_loop_over_a_filtered_comprehension_of_a_literal_sequence() -> None:
+    """GPUStack changes the tables of `[t for t in ("models", "model_routes") if
+    table_exists(t)]`: each item is read, as a call that may not run; a comprehension
+    that maps the items, or is over a sequence not known, is not unrolled."""
+    body = """
+def upgrade():
+    targets = [t for t in ("models", "model_routes") if table_exists(t)]
+    for table in targets:
+        op.drop_column(table, "a")
+    for table in (t for t in ["x"]):
+        op.drop_column(table, "b")
+    for table in [t.upper() for t in ("y",)]:
+        op.drop_column(table, "c")
+    for table in [t for t in tables()]:
+        op.drop_column(table, "d")
+"""
+    ops = read_operations(HEAD + body)
+    found = [(c.table, c.column, c.conditional) for c in ops.upgrade.calls]
+    assert found == [
+        ("models", "a", True),
+        ("model_routes", "a", True),
+        ("x", "b", True),
+        (None, "c", True),
+        (None, "d", True),
+    ]
+
+
 def test_helpers_aliases_and_the_multidb_template() -> None:
     body = """
 from alembic import op as migrate

@@ -1251,13 +1251,17 @@ class _Reader:
         """Read a loop over a literal sequence once per item, with the loop variables
         bound; False when the sequence is not literal."""
         items = self._sequence(node.iter)
+        inner = scope
         if items is None:
-            return False
+            items = self._filtered_items(node.iter)
+            if items is None:
+                return False
+            inner = replace(scope, conditional=True)  # (an item may be left out)
         frame = self.frames[-1]
         for item in items:
             if not _bind_target(node.target, item, frame):
                 return item is not items[0]
-            self._statements(node.body, scope)
+            self._statements(node.body, inner)
         self._statements(node.orelse, replace(scope, conditional=True))
         return True
 
@@ -1280,6 +1284,26 @@ class _Reader:
                 if method in ("keys", "values"):
                     return list(getattr(owner, method)()) or None
         return None
+
+    def _filtered_items(self, node: ast.expr) -> list[object] | None:
+        """The items a comprehension may keep of a literal sequence, `[t for t in
+        ("models", "model_routes") if table_exists(t)]` (GPUStack's tables to change,
+        a name's or as written): each item of the sequence, whichever the condition
+        leaves out; None for anything else."""
+        if isinstance(node, ast.Name):
+            bound = self._bound(node.id)
+            node = bound if isinstance(bound, ast.expr) else node
+        if not isinstance(node, ast.ListComp | ast.GeneratorExp | ast.SetComp):
+            return None
+        if len(node.generators) != 1 or node.generators[0].is_async:
+            return None
+        target = node.generators[0].target
+        elt = node.elt
+        if not (isinstance(target, ast.Name) and isinstance(elt, ast.Name)):
+            return None
+        if elt.id != target.id:
+            return None
+        return self._sequence(node.generators[0].iter)
 
     def _partial_items(self, node: ast.expr) -> list[object] | None:
         """The items of a list or tuple display not every part of which is literal
