@@ -213,6 +213,38 @@ def test_real_to_float_on_a_mysql_history(history: History) -> None:
     assert finding.confidence == "high"
 
 
+@pytest.mark.parametrize(
+    ("existing", "new", "reported"),
+    [
+        # dds_web: autogenerate compares a reflected TINYBLOB with LargeBinary(12), which
+        # MySQL stores as TINYBLOB again
+        ("mysql.TINYBLOB()", "sa.LargeBinary(length=12)", False),
+        ("mysql.TINYBLOB()", "sa.LargeBinary(255)", False),
+        ("mysql.MEDIUMBLOB()", "sa.LargeBinary(length=100_000)", False),
+        ("sa.LargeBinary(length=20)", "mysql.TINYBLOB()", False),
+        ("mysql.TINYTEXT()", "sa.Text(length=60)", False),  # at most 240 bytes
+        ("mysql.LONGTEXT()", "sa.Text(length=20_000_000)", False),
+        ("mysql.TINYBLOB()", "sa.LargeBinary(length=256)", True),  # a BLOB: copied
+        ("mysql.TINYBLOB()", "sa.LargeBinary()", True),
+        ("mysql.TINYTEXT()", "sa.Text(length=100)", True),  # TEXT in utf8mb4
+        ("mysql.TEXT()", "mysql.MEDIUMTEXT()", True),
+        # neither names a type MySQL alone has: judged as written
+        ("sa.LargeBinary(length=12)", "sa.LargeBinary(length=20)", True),
+    ],
+)
+def test_blob_and_text_types_mysql_stores_as_the_same_type(
+    history: History, existing: str, new: str, reported: bool
+) -> None:
+    add(history, "a1", None, CREATE_MYSQL_USERS)
+    add(
+        history,
+        "b2",
+        "a1",
+        f'op.alter_column("users", "name", existing_type={existing}, type_={new})',
+    )
+    assert bool(history.run(check)) == reported
+
+
 def test_a_longer_varchar_on_a_mysql_history(history: History) -> None:
     add(history, "a1", None, CREATE_MYSQL_USERS)
     add(

@@ -256,7 +256,7 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
     confidence = name_confidence(call.table, call.column)
     if old is None or new is None:
         return " (the old type is not known here)", "medium" if confidence == "high" else "low"
-    if _same(old, new) and not _converted(call):
+    if (_same(old, new) or _same_on_mysql(old, new)) and not _converted(call):
         return None
     if stated is not None and _restated(checked, call, old, new):
         return None
@@ -616,6 +616,53 @@ def _same(old: SqlType, new: SqlType) -> bool:
     if old.family in ("VARCHAR", "TEXT", "NUMERIC"):
         return _limits(old) == _limits(new) and old.collation == new.collation
     return _plain(old.text) == _plain(new.text)
+
+
+def _same_on_mysql(old: SqlType, new: SqlType) -> bool:
+    """A BLOB or TEXT type MySQL stores as the one named (MySQL makes `BLOB(n)` the
+    smallest BLOB type that holds n bytes, and SQLAlchemy writes `LargeBinary(n)` as
+    `BLOB(n)`): autogenerate on MySQL compares a reflected `TINYBLOB` with a model's
+    `LargeBinary(length=12)` and writes the same type again (dds_web). Only where one of
+    the two is a type MySQL alone has, so the column is on MySQL."""
+    if old.family not in _MYSQL_ONLY and new.family not in _MYSQL_ONLY:
+        return False
+    stored = _mysql_storage(old)
+    return stored is not None and stored == _mysql_storage(new) and old.collation == new.collation
+
+
+def _mysql_storage(sql_type: SqlType) -> str | None:
+    """The BLOB or TEXT type MySQL stores `sql_type` as; None for any other type."""
+    family = sql_type.family
+    if family in _MYSQL_ONLY:
+        return family
+    kind = "BLOB" if family in ("LARGEBINARY", "BLOB") else "TEXT" if family == "TEXT" else None
+    if kind is None:
+        return None
+    length = sql_type.length
+    if length is None:
+        return kind
+    if kind == "BLOB":
+        return _mysql_sized(kind, length)
+    # TEXT(n) counts characters: its type is known where every character set (1 to 4
+    # bytes a character) gives the same one
+    fewest, most = _mysql_sized(kind, length), _mysql_sized(kind, length * max(_CHAR_BYTES))
+    return fewest if fewest == most else None
+
+
+def _mysql_sized(kind: str, size: int) -> str:
+    """The smallest MySQL BLOB or TEXT type (`kind`) that holds `size` bytes."""
+    for prefix, largest in _MYSQL_SIZES:
+        if size <= largest:
+            return prefix + kind
+    return "LONG" + kind
+
+
+# MySQL's BLOB and TEXT types, by the most bytes each holds (TINY: 255, none: 65,535,
+# MEDIUM: 16,777,215, LONG: 4 GiB).
+_MYSQL_SIZES = (("TINY", 255), ("", 65_535), ("MEDIUM", 16_777_215))
+_MYSQL_ONLY = frozenset(
+    f"{prefix}{kind}" for prefix in ("TINY", "MEDIUM", "LONG") for kind in ("BLOB", "TEXT")
+)
 
 
 def _plain(text: str) -> str:
