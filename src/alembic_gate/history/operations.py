@@ -1297,13 +1297,10 @@ class _Reader:
             return None
         if len(node.generators) != 1 or node.generators[0].is_async:
             return None
-        target = node.generators[0].target
-        elt = node.elt
+        target, elt = node.generators[0].target, node.elt
         if not (isinstance(target, ast.Name) and isinstance(elt, ast.Name)):
             return None
-        if elt.id != target.id:
-            return None
-        return self._sequence(node.generators[0].iter)
+        return self._sequence(node.generators[0].iter) if elt.id == target.id else None
 
     def _partial_items(self, node: ast.expr) -> list[object] | None:
         """The items of a list or tuple display not every part of which is literal
@@ -3425,10 +3422,9 @@ def _rebound(name: str, value: ast.expr, frame: dict[str, _Binding]) -> _Binding
     """What `name = value` binds `name` to: for `stmt = stmt.bindparams(...)` (a method
     that leaves a statement's SQL as it is, called on the name's own statement:
     Appointment's data fix), the statement it was bound to before."""
-    if value is not _text_called(value):
-        called = _text_called(value)
-        if isinstance(called, ast.Name) and called.id == name:
-            return frame.get(name, value)
+    called = _text_called(value)
+    if called is not value and isinstance(called, ast.Name) and called.id == name:
+        return frame.get(name, value)
     return value
 
 
