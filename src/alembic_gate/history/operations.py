@@ -1253,10 +1253,11 @@ class _Reader:
         items = self._sequence(node.iter)
         inner = scope
         if items is None:
-            items = self._filtered_items(node.iter)
-            if items is None:
+            kept = self._comprehended(node.iter)
+            if kept is None:
                 return False
-            inner = replace(scope, conditional=True)  # (an item may be left out)
+            items, filtered = kept
+            inner = replace(scope, conditional=True) if filtered else scope
         frame = self.frames[-1]
         for item in items:
             if not _bind_target(node.target, item, frame):
@@ -1285,11 +1286,11 @@ class _Reader:
                     return list(getattr(owner, method)()) or None
         return None
 
-    def _filtered_items(self, node: ast.expr) -> list[object] | None:
-        """The items a comprehension may keep of a literal sequence, `[t for t in
+    def _comprehended(self, node: ast.expr) -> tuple[list[object], bool] | None:
+        """The items a comprehension keeps of a literal sequence, `[t for t in
         ("models", "model_routes") if table_exists(t)]` (GPUStack's tables to change,
-        a name's or as written): each item of the sequence, whichever the condition
-        leaves out; None for anything else."""
+        a name's or as written): each item of the sequence, and whether a condition may
+        leave some out; None for anything else (a comprehension that maps its items)."""
         if isinstance(node, ast.Name):
             bound = self._bound(node.id)
             node = bound if isinstance(bound, ast.expr) else node
@@ -1297,10 +1298,11 @@ class _Reader:
             return None
         if len(node.generators) != 1 or node.generators[0].is_async:
             return None
-        target, elt = node.generators[0].target, node.elt
-        if not (isinstance(target, ast.Name) and isinstance(elt, ast.Name)):
+        loop = node.generators[0]
+        if not (isinstance(loop.target, ast.Name) and isinstance(node.elt, ast.Name)):
             return None
-        return self._sequence(node.generators[0].iter) if elt.id == target.id else None
+        items = self._sequence(loop.iter) if node.elt.id == loop.target.id else None
+        return None if items is None else (items, bool(loop.ifs))
 
     def _partial_items(self, node: ast.expr) -> list[object] | None:
         """The items of a list or tuple display not every part of which is literal
