@@ -598,39 +598,34 @@ def test_a_column_filled_under_its_old_name(history: History, fill: str, reporte
     assert bool(found) == reported, found
 
 
-def test_the_id_of_a_table_the_history_does_not_create(history: History) -> None:
+@pytest.mark.parametrize("updated", [False, True])
+def test_the_id_of_a_table_the_history_does_not_create(history: History, updated: bool) -> None:
     """CodaLab widens every table's `id` to BIGINT and restates NOT NULL, on tables made
-    before its migrations: `id` is taken for the primary key (NOT NULL already). Where
-    the history says the column is nullable, or for another column, it is judged."""
+    before its migrations: `id` is taken for the primary key (NOT NULL already); so does
+    Anubis, after a revision updated rows of its tables in columns that cannot be read.
+    Another column is judged, with low confidence."""
     add(history, "a1", None, "pass")  # the tables predate the migrations (create_all)
+    parent = "a1"
+    if updated:
+        add(history, "b2", "a1", UNREAD_UPDATE)
+        parent = "b2"
     widen = 'op.alter_column("users", "{column}", type_=sa.BigInteger(), nullable=False)'
-    add(history, "b2", "a1", widen.format(column="id"))
+    add(history, "c3", parent, widen.format(column="id"))
     assert history.run(check) == []
-    add(history, "b2", "a1", widen.format(column="owner_id"))
+    add(history, "c3", parent, widen.format(column="owner_id"))
     [finding] = history.run(check)
     assert finding.confidence == "low"
+
+
+def test_the_id_of_a_table_the_history_creates_nullable(history: History) -> None:
+    """Where the history says the column is nullable, `id` is judged as any column."""
     add(
         history,
         "a1",
         None,
         'op.create_table("users", sa.Column("id", sa.Integer(), nullable=True))',
     )
-    add(history, "b2", "a1", widen.format(column="id"))
+    widen = 'op.alter_column("users", "id", type_=sa.BigInteger(), nullable=False)'
+    add(history, "b2", "a1", widen)
     [finding] = history.run(check)
     assert "the history creates it nullable and never backfills it" in finding.message
-
-
-def test_the_id_of_a_table_made_before_the_history_after_an_unread_update(
-    history: History,
-) -> None:
-    """Anubis resizes every table's `id` and restates NOT NULL, after a revision updated
-    rows of its tables in columns that cannot be read: `id` is still the primary key of a
-    table the history does not create; another column stays reported, with low confidence."""
-    add(history, "a1", None, "pass")  # the tables predate the migrations (create_all)
-    add(history, "b2", "a1", UNREAD_UPDATE)
-    widen = 'op.alter_column("users", "{column}", type_=sa.String(36), nullable=False)'
-    add(history, "c3", "b2", widen.format(column="id"))
-    assert history.run(check) == []
-    add(history, "c3", "b2", widen.format(column="owner_id"))
-    [finding] = history.run(check)
-    assert finding.confidence == "low"
