@@ -448,6 +448,53 @@ def test_enum_values_appended_where_an_enum_is_a_varchar(history: History) -> No
     assert len(history.run(check)) == 1
 
 
+STATUS = 'sa.Enum({values}, name="status", native_enum=False{length})'
+CREATE_STATUS = """
+op.create_table(
+    "users",
+    sa.Column("id", sa.Integer(), nullable=False),
+    sa.Column("status", {type_}, nullable=False),
+    sa.PrimaryKeyConstraint("id"),
+)
+from sqlalchemy.dialects import postgresql
+"""
+
+
+@pytest.mark.parametrize(
+    ("values", "length", "reported"),
+    [
+        ('"archived", "draft", "published"', "", False),  # VARCHAR(9) to VARCHAR(9)
+        ('"withdrawn_by_author", "draft"', "", False),  # 9 to 19: longer
+        ('"draft", "done"', "", True),  # 9 to 5: shorter, every row is checked
+        ('"draft", "done"', ", length=20", False),  # VARCHAR(20): longer
+        ("*STATES", "", True),  # values not known here: the length is not known
+    ],
+)
+def test_a_non_native_enum_is_a_varchar_of_its_longest_value(
+    history: History, values: str, length: str, reported: bool
+) -> None:
+    """Mobilic's `sa.Enum(..., native_enum=False)`: SQLAlchemy makes it a VARCHAR as long
+    as its longest value (or `length=`), so values added anywhere in the list, or taken
+    out, keep or lengthen a VARCHAR, which PostgreSQL does in place; a shorter one is
+    reported. (The CHECK constraint `create_constraint=True` adds is no part of
+    alter_column.)"""
+    old = STATUS.format(values='"draft", "published"', length="")
+    add(history, "a1", None, CREATE_STATUS.format(type_=old))
+    new = STATUS.format(values=values, length=length)
+    add(history, "b2", "a1", f'op.alter_column("users", "status", type_={new})')
+    found = history.run(check)
+    assert bool(found) == reported, found
+
+
+def test_a_non_native_enum_from_a_native_one_is_a_type_change(history: History) -> None:
+    """A native ENUM made a VARCHAR by `native_enum=False` is a new type: the table is
+    rewritten."""
+    add(history, "a1", None, CREATE_STATUS.format(type_='sa.Enum("draft", name="status")'))
+    new = STATUS.format(values='"draft", "done"', length="")
+    add(history, "b2", "a1", f'op.alter_column("users", "status", type_={new})')
+    assert len(history.run(check)) == 1
+
+
 # Designate's record types: the values spread from a list, the old type named by its
 # class, a history that runs on MySQL and on PostgreSQL.
 CREATE_RECORDS = """

@@ -241,7 +241,7 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
         return None
     added = checked.added_before(call, call.column)
     stated = call.existing_type_text if _names_a_type(call.existing_type_text) else None
-    if stated is not None and new is not None and new.family == "ENUM" == stated.upper()[-4:]:
+    if stated is not None and new is not None and _is_enum(new) and stated.upper()[-4:] == "ENUM":
         stated = None  # `existing_type=sa.Enum` for an ENUM: the class, not its values
     old_text = stated
     if old_text is None and added is not None and added.new_column is not None:
@@ -597,9 +597,32 @@ def parse_type(text: str | None) -> SqlType | None:
     second = keywords.get("scale") or (args[1] if len(args) > 1 else None)
     collation = keywords.get("collation")
     named = collation.value if isinstance(collation, ast.Constant) else None
-    return SqlType(
-        family, _int(first), _int(second), text, named if isinstance(named, str) else None
-    )
+    length, scale = _int(first), _int(second)
+    if family == "ENUM" and _not_native(keywords):
+        stored = _int(keywords.get("length")) or _longest(args)
+        if stored is not None:  # a VARCHAR as long as its longest value
+            family, length, scale = "VARCHAR", stored, None
+    return SqlType(family, length, scale, text, named if isinstance(named, str) else None)
+
+
+def _is_enum(sql_type: SqlType) -> bool:
+    """Whether the type is written as an Enum, native or not (a non-native one's family
+    is VARCHAR)."""
+    return sql_type.family == "ENUM" or _plain(sql_type.text).startswith("ENUM(")
+
+
+def _not_native(keywords: dict[str, ast.expr]) -> bool:
+    """Whether `sa.Enum(...)` says `native_enum=False`: SQLAlchemy makes it a VARCHAR on
+    every database (with a CHECK constraint where `create_constraint=True`)."""
+    value = keywords.get("native_enum")
+    return isinstance(value, ast.Constant) and value.value is False
+
+
+def _longest(args: list[ast.expr]) -> int | None:
+    """The length of the longest of an Enum's values, where all are literal strings
+    (SQLAlchemy's VARCHAR length for a non-native Enum given no `length=`)."""
+    values = [a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    return max(map(len, values)) if values and len(values) == len(args) else None
 
 
 def _int(node: ast.expr | None) -> int | None:
