@@ -16,16 +16,20 @@ def test_empty_downgrade(history: History) -> None:
     assert "empty downgrade()" in finding.message
 
 
-def test_downgrade_that_raises(history: History) -> None:
-    add(
-        history,
-        "a1",
-        None,
-        CREATE_USERS,
-        downgrade='"""One way."""\nraise NotImplementedError("cannot undo")',
-    )
-    [finding] = history.run(check)
-    assert "raises" in finding.message
+@pytest.mark.parametrize(
+    ("downgrade", "reported"),
+    [
+        ('"""One way."""\nraise NotImplementedError("cannot undo")', True),
+        # Bracket's `8d7ab856d95f`: an assert that cannot hold stops it as a raise does
+        ('assert False, "Downgrade is not supported"', True),
+        ("assert 0", True),
+        ('assert True\nop.drop_table("users")', False),  # an assert that holds
+    ],
+)
+def test_downgrade_that_raises(history: History, downgrade: str, reported: bool) -> None:
+    add(history, "a1", None, CREATE_USERS, downgrade=downgrade)
+    found = history.run(check)
+    assert ["raises" in f.message for f in found] == ([True] if reported else [])
 
 
 def test_no_downgrade_at_all(history: History) -> None:

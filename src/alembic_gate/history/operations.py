@@ -1084,7 +1084,7 @@ class _Reader:
         return Side(
             line=main.lineno,
             empty=all(_is_noop(stmt) for stmt in body),
-            raises=any(isinstance(stmt, ast.Raise) for stmt in body),
+            raises=any(_refuses(stmt) for stmt in body),
         )
 
     def _roots(self, name: str, multidb: bool) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
@@ -3543,6 +3543,15 @@ def _binds_a_literal(stmt: ast.Assign) -> bool:
     if not all(isinstance(target, ast.Name) for target in stmt.targets):
         return False
     return _literal(stmt.value) is not UNKNOWN
+
+
+def _refuses(stmt: ast.stmt) -> bool:
+    """A statement that always stops the function: `raise ...`, or an `assert` of a
+    falsy constant (Bracket's `assert False, "Downgrade is not supported"`)."""
+    if isinstance(stmt, ast.Raise):
+        return True
+    test = stmt.test if isinstance(stmt, ast.Assert) else None
+    return isinstance(test, ast.Constant) and not test.value
 
 
 def _is_noop(stmt: ast.stmt) -> bool:
