@@ -146,6 +146,38 @@ def test_files_moved_in_from_another_folder_are_followed_there(tmp_path: Path) -
     assert set(releases_of(repo).values()) == {"v1"}
 
 
+def test_files_moved_in_a_commit_with_a_blob_git_cannot_read_are_followed(
+    tmp_path: Path,
+) -> None:
+    """Wikibase Metadata's snapshot lacks a data file's blob that its move commit also
+    replaced: git's search for files moved and edited needs it and fails, and the files
+    moved as they were are still found (by their ids alone)."""
+    repo = tagged_repo(tmp_path)
+    old = repo.root / "old" / "versions"
+    old.mkdir(parents=True)
+    down = None
+    for number in range(MOVED_AT_ONCE + 1):
+        rid = f"r{number:02d}"
+        (old / f"{rid}_m.py").write_text(migration(rid, down))
+        down = rid
+        if number % 5 == 4:
+            repo.commit(f"up to {rid}")
+    data = repo.root / "data.db"
+    data.write_text("rows\n" * 200)
+    repo.commit("the rest and the data")
+    repo.git("tag", "v1")
+    blob = repo.git("rev-parse", "HEAD:data.db").strip()
+    (repo.root / VERSIONS).parent.mkdir(parents=True)
+    repo.git("mv", str(old), str(repo.root / VERSIONS))
+    data.unlink()
+    (repo.root / "data2.db").write_text("rows\n" * 199 + "more\n")  # like the old one
+    repo.git("add", "-A")
+    repo.commit("move")
+    repo.git("tag", "v2")
+    (repo.root / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    assert set(releases_of(repo).values()) == {"v1"}
+
+
 def test_many_files_added_at_once_have_no_known_release(tmp_path: Path) -> None:
     repo = tagged_repo(tmp_path)
     down = None

@@ -590,6 +590,9 @@ def _moved_from(root: str, history: _History, commits: list[str]) -> tuple[set[s
     stdin = "\n".join(dict.fromkeys(commits)) + "\n"
     args = ["diff-tree", "--stdin", "-r", "-M", "--diff-filter=R", "--name-status"]
     out = git_output(args, root, stdin)
+    if out is None:  # a blob git cannot read (a partial or damaged clone) in any of them:
+        args[3] = "-M100%"  # files moved as they were, which git tells by id alone
+        out = git_output(args, root, stdin)
     folders: set[str] = set()
     moves: set[str] = set()
     commit = ""
