@@ -251,6 +251,9 @@ def test_not_null_column_added_in_sql(history: History) -> None:
         'sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False, nullable=False)',
         'sa.Column("code", sa.String(8), primary_key=True, nullable=False)',
         'sa.Column("n", sa.Integer(), nullable=False)',
+        # a key is NOT NULL without saying so (ziggurat_foundations' `groups.id` on MySQL)
+        'sa.Column("id", sa.Integer, primary_key=True, autoincrement=False)',
+        'sa.Column("code", sa.String(8), primary_key=True)',
     ],
 )
 def test_keys_the_server_does_not_number(history: History, column: str) -> None:
@@ -259,6 +262,22 @@ def test_keys_the_server_does_not_number(history: History, column: str) -> None:
     add(history, "b2", "a1", f'op.add_column("users", {column})')
     [finding] = history.run(check)
     assert finding.code == "AG101"
+
+
+@pytest.mark.parametrize(
+    "type_",
+    [
+        "sa.Integer",
+        "sa.BigInteger()",
+        # Dagster's key column, an INTEGER on SQLite (its rowid) and a BIGINT elsewhere
+        'sa.BigInteger().with_variant(sqlite.INTEGER(), "sqlite")',
+    ],
+)
+def test_integer_keys_the_server_numbers(history: History, type_: str) -> None:
+    users_history(history)
+    column = f'sa.Column("id", {type_}, primary_key=True, autoincrement=True)'
+    add(history, "b2", "a1", f'op.add_column("users", {column})')
+    assert history.run(check) == []
 
 
 @pytest.mark.parametrize(

@@ -2430,8 +2430,12 @@ def _serial(type_node: ast.expr | None, autoincrement: ast.expr | None) -> bool:
     only key column of the table add_column gives it, unless `autoincrement=False`."""
     if autoincrement is not None and _literal(autoincrement) is False:
         return False
-    if isinstance(type_node, ast.Call):
-        type_node = type_node.func
+    while isinstance(type_node, ast.Call):  # `sa.BigInteger().with_variant(...)`: its base
+        func = type_node.func
+        if not (isinstance(func, ast.Attribute) and func.attr == "with_variant"):
+            type_node = func
+            break
+        type_node = func.value
     return _callee_name(type_node) in _INTEGER_TYPES if type_node is not None else False
 
 
