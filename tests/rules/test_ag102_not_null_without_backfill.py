@@ -329,6 +329,11 @@ def test_a_column_added_in_the_same_revision(history: History) -> None:
     not_null_add = 'op.add_column("users", sa.Column("nick", sa.String(), nullable=False))\n'
     add(history, "b2", "a1", not_null_add + 'op.alter_column("users", "nick", nullable=False)')
     assert history.run(check) == []  # added NOT NULL (AG101's business), restated here
+    # a key column is NOT NULL when added (ziggurat_foundations' `groups.id` on MySQL)
+    key = "sa.Integer, primary_key=True, autoincrement=False"  # (no SERIAL)
+    key_add = f'op.add_column("users", sa.Column("nick", {key}))\n'
+    add(history, "b2", "a1", key_add + 'op.alter_column("users", "nick", nullable=False)')
+    assert history.run(check) == []
     nullable_add = not_null_add.replace("nullable=False", "nullable=True")
     add(history, "b2", "a1", nullable_add + 'op.alter_column("users", "nick", nullable=False)')
     [finding] = history.run(check)

@@ -113,8 +113,10 @@ def _judge(checked: Checked, call: Call, filled: bool) -> tuple[str, Confidence]
     added = checked.added_before(call, call.column)
     if added is not None:
         column = added.new_column
-        if column is not None and (column.nullable is False or column.server_default):
-            return None
+        if column is not None and (
+            column.nullable is False or column.server_default or column.primary_key
+        ):
+            return None  # (a key column added is NOT NULL: AG101 speaks of the add)
         if added.name != "create_table":
             return "it is added earlier in this revision, so every existing row holds NULL", "high"
         if filled:
