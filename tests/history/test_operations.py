@@ -1376,6 +1376,26 @@ def upgrade():
     ]
 
 
+@pytest.mark.parametrize(
+    ("sql", "data"),
+    [
+        ("DELETE FROM scenario_testing; REINDEX TABLE scenario_testing", True),  # Mobilic
+        ("reindex index concurrently ix_users_name", True),
+        ("CLUSTER users USING ix_users_name", True),
+        ("OPTIMIZE TABLE users", True),
+        ("REFRESH MATERIALIZED VIEW CONCURRENTLY stats", True),
+        ("CHECKPOINT", True),
+        ("CREATE MATERIALIZED VIEW stats AS SELECT 1", False),
+        ("REINDEX TABLE users; DROP INDEX ix_old", False),
+        ("OPTIMIZE users", False),  # no such statement: not told as upkeep
+    ],
+)
+def test_upkeep_of_what_is_there_is_no_schema_change(sql: str, data: bool) -> None:
+    """Mobilic's b93eeb578bdd deletes test rows and rebuilds the table's indexes as they
+    are: nothing for a downgrade to put back (AG107)."""
+    assert operations_module.is_data_sql(sql) is data
+
+
 def test_a_select_built_in_a_loop_is_data() -> None:
     """Langflow's cp02a2b3c4d5: a select bound twice (its name cannot be followed) and
     run with its clauses added (`.order_by(...).limit(...)`) reads rows."""

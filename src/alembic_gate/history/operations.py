@@ -357,9 +357,12 @@ _IS_NULL = LazyPattern(r"(" + _SQL_NAME + r")\s+IS\s+NULL\b", re.IGNORECASE)
 _SET_END_WORDS = ("where", "from", "returning")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 # SQL statements that change rows or the session, never the schema: a temporary table
-# is the session's own, gone when it ends (ggrc's maps of old to new slugs).
+# is the session's own, gone when it ends (ggrc's maps of old to new slugs); upkeep of
+# what is there (statistics, VACUUM, indexes rebuilt as they are: Mobilic's REINDEX after
+# a DELETE, a table reordered or optimized, a materialized view's rows refreshed).
 _DATA_SQL = LazyPattern(
     r"^[\s(]*(?:UPDATE|INSERT|DELETE|SELECT|WITH|MERGE|REPLACE|SET|RESET|SHOW|ANALYZE|VACUUM"
+    r"|REINDEX|CLUSTER|OPTIMIZE\s+TABLE|CHECKPOINT|REFRESH\s+MATERIALIZED\s+VIEW"
     r"|LOCK|BEGIN|START|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA|TRUNCATE|VALUES|EXPLAIN"
     r"|NOTIFY|LISTEN|DO\s+\$\$\s*BEGIN\s+(?:UPDATE|INSERT|DELETE)"
     r"|CREATE\s+(?:GLOBAL\s+|LOCAL\s+)?TEMP(?:ORARY)?\s+TABLE|DROP\s+TEMPORARY\s+TABLE)\b",
