@@ -224,6 +224,42 @@ def test_named_sections_beside_a_usable_alembic_section(tmp_path: Path) -> None:
     assert setups[1].script_location == str(repo / "backend/alembic_tenants")
 
 
+def test_sections_that_only_inherit_a_default_script_location(tmp_path: Path) -> None:
+    """c2cgeoportal's commons/alembic.ini: no [alembic]; [DEFAULT] sets script_location,
+    which [main] and [static] take with version_locations of their own (`alembic -n
+    main`); the logging sections inherit it too, and are no setups (their default
+    versions/ folder is empty: an AG011 warning on nothing)."""
+    repo = repository(tmp_path)
+    write(
+        repo / "commons/alembic.ini",
+        """
+        [DEFAULT]
+        script_location = %(here)s/migrations
+
+        [main]
+        version_locations = %(here)s/migrations/main
+
+        [static]
+        version_locations = %(here)s/migrations/static
+
+        [loggers]
+        keys = root
+
+        [handlers]
+        keys = console
+
+        [logger_root]
+        level = WARN
+        """,
+    )
+    write(repo / "commons/migrations/env.py", "")
+    for name in ("main", "static"):
+        write(repo / f"commons/migrations/{name}/a_{name}.py", "revision='a'\n")
+    commit_all(repo)
+    setups = find_setups([], "alembic", [], False, repo)
+    assert [s.section for s in setups] == ["main", "static"]
+
+
 def test_nothing_usable_is_a_configuration_error(tmp_path: Path) -> None:
     repo = repository(tmp_path)
     write(repo / "tools/alembic.ini", "[alembic]\nscript_location = {alembic_dir}\n")

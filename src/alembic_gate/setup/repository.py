@@ -129,16 +129,32 @@ def _sets_several_locations(ini: Path) -> bool:
 
 def _named_sections(ini: Path, name: str, cwd: Path, own: bool) -> list[str]:
     """The sections but `name` that set script_location; with `own`, not those that
-    only inherit [DEFAULT]'s ([loggers] of an ini whose [DEFAULT] sets it)."""
+    only inherit [DEFAULT]'s ([loggers] of an ini whose [DEFAULT] sets it), and never
+    the logging configuration's sections that only inherit it (c2cgeoportal's ini has
+    no [alembic]: its [main] and [static] take [DEFAULT]'s script_location and name
+    their own version_locations, while [loggers], [handlers] and [logger_root] are
+    what env.py's `fileConfig` reads)."""
     parser = read_ini(ini, cwd)
     inherited = parser.defaults().get("script_location")
-    return [
-        section
-        for section in parser.sections()
-        if section != name
-        and parser.has_option(section, "script_location")
-        and not (own and parser.get(section, "script_location", raw=True) == inherited)
-    ]
+    found = []
+    for section in parser.sections():
+        if section == name or not parser.has_option(section, "script_location"):
+            continue
+        if parser.get(section, "script_location", raw=True) == inherited and (
+            own or _is_logging(section)
+        ):
+            continue
+        found.append(section)
+    return found
+
+
+def _is_logging(section: str) -> bool:
+    """Whether `logging.config.fileConfig` reads the section."""
+    return section in _LOGGING or section.startswith(_LOGGING_PREFIXES)
+
+
+_LOGGING = frozenset({"loggers", "handlers", "formatters"})
+_LOGGING_PREFIXES = ("logger_", "handler_", "formatter_")
 
 
 def _has_tool_alembic(pyproject: Path, cwd: Path) -> bool:
