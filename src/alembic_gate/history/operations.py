@@ -1087,7 +1087,7 @@ class _Reader:
         return Side(
             line=main.lineno,
             empty=all(_is_noop(stmt) for stmt in body),
-            raises=any(_refuses(stmt) for stmt in body),
+            raises=any(isinstance(stmt, _STOPS) and _refuses(stmt) for stmt in body),
         )
 
     def _roots(self, name: str, multidb: bool) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
@@ -3550,6 +3550,9 @@ def _binds_a_literal(stmt: ast.Assign) -> bool:
     if not all(isinstance(target, ast.Name) for target in stmt.targets):
         return False
     return _literal(stmt.value) is not UNKNOWN
+
+
+_STOPS = (ast.Raise, ast.Assert)
 
 
 def _refuses(stmt: ast.stmt) -> bool:

@@ -241,7 +241,7 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
         return None
     added = checked.added_before(call, call.column)
     stated = call.existing_type_text if _names_a_type(call.existing_type_text) else None
-    if stated is not None and new is not None and _is_enum(new) and stated.upper()[-4:] == "ENUM":
+    if stated is not None and new is not None and stated[-4:].upper() == "ENUM" and _is_enum(new):
         stated = None  # `existing_type=sa.Enum` for an ENUM: the class, not its values
     old_text = stated
     if old_text is None and added is not None and added.new_column is not None:
