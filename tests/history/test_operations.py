@@ -128,10 +128,33 @@ def upgrade():
     assert calls(body) == [
         ("batch_alter_table", "users", None, False, False),
         ("batch_alter_table", "t", None, False, False),
+        ("drop_table", "z", None, False, False),  # at once: the batches run at the end
         ("drop_column", "users", "x", True, False),
         ("alter_column", "t", "y", True, False),
-        ("drop_table", "z", None, False, False),
         ("create_index", "users", None, False, True),
+    ]
+
+
+def test_a_batch_runs_when_its_block_ends() -> None:
+    """DataJunction's 9b1227ff17f4: the UPDATE written below the batch's NOT NULL runs
+    first (alembic runs the batch alias's operations as the block ends); a batch alias's
+    SQL runs where it stands, and calls after the block stay after it."""
+    body = """
+def upgrade():
+    with op.batch_alter_table("backfill") as batch_op:
+        batch_op.alter_column("spec", nullable=False)
+        op.execute("UPDATE backfill SET spec = 1")
+        batch_op.execute("UPDATE backfill SET n = 2")
+    op.drop_column("backfill", "old")
+"""
+    assert [(c[0], c[2]) for c in calls(body)] == [
+        ("batch_alter_table", None),
+        ("backfill", "spec"),
+        ("execute", None),
+        ("backfill", "n"),
+        ("execute", None),
+        ("alter_column", "spec"),
+        ("drop_column", "old"),
     ]
 
 

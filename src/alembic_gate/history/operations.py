@@ -1393,7 +1393,11 @@ class _Reader:
                 if isinstance(item.optional_vars, ast.Name):
                     batch[item.optional_vars.id] = (table, _schema(expr))
         inner = replace(scope, batch=batch, autocommit=autocommit)
+        calls, steps = len(self.calls), len(self.steps)
         self._statements(node.body, inner)
+        if batch.keys() - scope.batch.keys():  # this block opened a batch
+            _batch_last(self.calls, calls)
+            _batch_last(self.steps, steps)
 
     def _is_op(self, node: ast.expr) -> bool:
         """`op` (as imported), an alias of it in the module, or one in the function
@@ -3550,6 +3554,18 @@ def _binds_a_literal(stmt: ast.Assign) -> bool:
     if not all(isinstance(target, ast.Name) for target in stmt.targets):
         return False
     return _literal(stmt.value) is not UNKNOWN
+
+
+def _batch_last(calls: list[Call], start: int) -> None:
+    """Put the batch operations among `calls[start:]` (a batch block's) after the
+    others: alembic runs what the batch alias was given when the block ends, and what
+    `op` was given in the block at once (DataJunction's UPDATE written below its
+    `batch_op.alter_column(..., nullable=False)` fills the column first)."""
+    block = calls[start:]
+    later = [call for call in block if call.batch and call.name not in SQL_METHODS]
+    if later and len(later) < len(block):
+        calls[start:] = [call for call in block if not call.batch or call.name in SQL_METHODS]
+        calls.extend(later)
 
 
 _STOPS = (ast.Raise, ast.Assert)
