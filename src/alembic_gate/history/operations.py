@@ -1380,7 +1380,7 @@ class _Reader:
 
     def _with(self, node: ast.With | ast.AsyncWith, scope: _Scope) -> None:
         batch = dict(scope.batch)
-        autocommit = scope.autocommit
+        autocommit, opened = scope.autocommit, False
         for item in node.items:
             self._visit(item.context_expr, scope)
             expr = item.context_expr
@@ -1392,10 +1392,11 @@ class _Reader:
                 table = self._string(_argument(expr, 0, "table_name"))
                 if isinstance(item.optional_vars, ast.Name):
                     batch[item.optional_vars.id] = (table, _schema(expr))
+                    opened = True
         inner = replace(scope, batch=batch, autocommit=autocommit)
         calls, steps = len(self.calls), len(self.steps)
         self._statements(node.body, inner)
-        if batch.keys() - scope.batch.keys():  # this block opened a batch
+        if opened:
             _batch_last(self.calls, calls)
             _batch_last(self.steps, steps)
 
@@ -3561,11 +3562,18 @@ def _batch_last(calls: list[Call], start: int) -> None:
     others: alembic runs what the batch alias was given when the block ends, and what
     `op` was given in the block at once (DataJunction's UPDATE written below its
     `batch_op.alter_column(..., nullable=False)` fills the column first)."""
+    deferred = False
+    for at in range(start, len(calls)):  # most blocks give the alias alone: no order to change
+        if calls[at].batch and calls[at].name not in SQL_METHODS:
+            deferred = True
+        elif deferred:
+            break
+    else:
+        return
     block = calls[start:]
     later = [call for call in block if call.batch and call.name not in SQL_METHODS]
-    if later and len(later) < len(block):
-        calls[start:] = [call for call in block if not call.batch or call.name in SQL_METHODS]
-        calls.extend(later)
+    calls[start:] = [call for call in block if not call.batch or call.name in SQL_METHODS]
+    calls.extend(later)
 
 
 _STOPS = (ast.Raise, ast.Assert)
