@@ -588,11 +588,9 @@ def _moved_from(root: str, history: _History, commits: list[str]) -> tuple[set[s
     if not commits:
         return set(), set()
     stdin = "\n".join(dict.fromkeys(commits)) + "\n"
-    args = ["diff-tree", "--stdin", "-r", "-M", "--diff-filter=R", "--name-status"]
-    out = git_output(args, root, stdin)
+    out = _renames(root, stdin, "-M")
     if out is None:  # a blob git cannot read (a partial or damaged clone) in any of them:
-        args[3] = "-M100%"  # files moved as they were, which git tells by id alone
-        out = git_output(args, root, stdin)
+        out = _renames(root, stdin, "-M100%")  # files moved as they were, told by id alone
     folders: set[str] = set()
     moves: set[str] = set()
     commit = ""
@@ -609,6 +607,13 @@ def _moved_from(root: str, history: _History, commits: list[str]) -> tuple[set[s
             folders.add(os.path.dirname(old) or ".")
             moves.add(commit)
     return folders, moves
+
+
+def _renames(root: str, stdin: str, similarity: str) -> str | None:
+    """`git diff-tree` of the commits in `stdin`: the files each renamed (`similarity`:
+    git's `-M` option)."""
+    args = ["diff-tree", "--stdin", "-r", similarity, "--diff-filter=R", "--name-status"]
+    return git_output(args, root, stdin)
 
 
 def _log_adds(
