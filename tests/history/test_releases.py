@@ -126,8 +126,9 @@ def test_a_renamed_file_keeps_the_release_it_was_added_in(tmp_path: Path) -> Non
     assert releases_of(repo)["2024_a1_initial.py"] == "v1"
 
 
-def test_files_moved_in_from_another_folder_are_followed_there(tmp_path: Path) -> None:
-    repo = tagged_repo(tmp_path)
+def old_folder(repo: Repo) -> Path:
+    """`old/versions`, holding more revisions than MOVED_AT_ONCE, committed five at a
+    time (the last ones left for the caller to commit)."""
     old = repo.root / "old" / "versions"
     old.mkdir(parents=True)
     down = None
@@ -137,6 +138,12 @@ def test_files_moved_in_from_another_folder_are_followed_there(tmp_path: Path) -
         down = rid
         if number % 5 == 4:
             repo.commit(f"up to {rid}")
+    return old
+
+
+def test_files_moved_in_from_another_folder_are_followed_there(tmp_path: Path) -> None:
+    repo = tagged_repo(tmp_path)
+    old = old_folder(repo)
     repo.commit("the rest")
     repo.git("tag", "v1")
     (repo.root / VERSIONS).parent.mkdir(parents=True)
@@ -153,15 +160,7 @@ def test_files_moved_in_a_commit_with_a_blob_git_cannot_read_are_followed(
     replaced: git's search for files moved and edited needs it and fails, and the files
     moved as they were are still found (by their ids alone)."""
     repo = tagged_repo(tmp_path)
-    old = repo.root / "old" / "versions"
-    old.mkdir(parents=True)
-    down = None
-    for number in range(MOVED_AT_ONCE + 1):
-        rid = f"r{number:02d}"
-        (old / f"{rid}_m.py").write_text(migration(rid, down))
-        down = rid
-        if number % 5 == 4:
-            repo.commit(f"up to {rid}")
+    old = old_folder(repo)
     data = repo.root / "data.db"
     data.write_text("rows\n" * 200)
     repo.commit("the rest and the data")
