@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
-from alembic_gate.history.operations import Call
+from alembic_gate.history.operations import Call, Column
 from alembic_gate.rules.ag1xx import (
     SQL_TABLE,
     Checked,
@@ -113,9 +113,7 @@ def _judge(checked: Checked, call: Call, filled: bool) -> tuple[str, Confidence]
     added = checked.added_before(call, call.column)
     if added is not None:
         column = added.new_column
-        if column is not None and (
-            column.nullable is False or column.server_default or column.primary_key
-        ):
+        if column is not None and _holds_no_null(column):
             return None  # (a key column added is NOT NULL: AG101 speaks of the add)
         if added.name != "create_table":
             return "it is added earlier in this revision, so every existing row holds NULL", "high"
@@ -151,15 +149,19 @@ def _is_key(call: Call) -> bool:
     return call.table is not None and (call.column or "").lower() == _KEY_NAME
 
 
+def _holds_no_null(column: Column) -> bool:
+    """Whether a column holds no NULL where it is made: NOT NULL, a server default, or
+    a primary key column."""
+    return column.nullable is False or column.server_default or column.primary_key
+
+
 def _made_here(made: Call, call: Call) -> tuple[str, Confidence] | None:
     """A column of a table this revision creates and then puts rows into: NOT NULL or
     a default where it is made, else NULL in those rows unless they fill it (not read:
     one step less sure)."""
     name = (call.column or "").lower()
     for column in made.table_columns or ():
-        if (column.name or "").lower() == name and (
-            column.nullable is False or column.server_default or column.primary_key
-        ):
+        if (column.name or "").lower() == name and _holds_no_null(column):
             return None
     return (
         "it is created nullable in this revision and rows are put into the table before "
