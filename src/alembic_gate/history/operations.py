@@ -3564,16 +3564,21 @@ def _batch_last(calls: list[Call], start: int) -> None:
     `batch_op.alter_column(..., nullable=False)` fills the column first)."""
     deferred = False
     for at in range(start, len(calls)):  # most blocks give the alias alone: no order to change
-        if calls[at].batch and calls[at].name not in SQL_METHODS:
+        if _deferred(calls[at]):
             deferred = True
         elif deferred:
             break
     else:
         return
     block = calls[start:]
-    later = [call for call in block if call.batch and call.name not in SQL_METHODS]
-    calls[start:] = [call for call in block if not call.batch or call.name in SQL_METHODS]
-    calls.extend(later)
+    calls[start:] = [call for call in block if not _deferred(call)]
+    calls.extend(call for call in block if _deferred(call))
+
+
+def _deferred(call: Call) -> bool:
+    """Whether the call is a batch operation, run when its block ends (a batch alias's
+    SQL runs where it stands)."""
+    return call.batch and call.name not in SQL_METHODS
 
 
 _STOPS = (ast.Raise, ast.Assert)
