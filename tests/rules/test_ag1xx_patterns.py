@@ -75,17 +75,28 @@ def _folder_context(root: Path, folder: str, files: dict[str, str]) -> LintConte
     return LintContext(AlembicSetup(None, "alembic", None, (str(versions),)), graph, str(root))
 
 
-@pytest.mark.parametrize(("folder", "reported"), [("sqlite", 0), ("postgresql", 1)])
+@pytest.mark.parametrize(
+    ("folder", "confidences"),
+    [
+        ("sqlite", []),
+        ("postgresql", ["high"]),
+        ("sqlite_versions", []),  # one folder a database, env.py picks one (bunkerweb)
+        ("versions-sqlite", []),
+        ("postgres_versions", ["high"]),
+        # another word: not the folder of a dialect, and nothing names a database
+        ("sqlite_legacy", ["medium"]),
+        ("sqlite_or_postgres", ["medium"]),
+    ],
+)
 def test_ag105_in_a_versions_folder_of_one_dialect(
-    tmp_path: Path, folder: str, reported: int
+    tmp_path: Path, folder: str, confidences: list[str]
 ) -> None:
     files = {
         "a1_m.py": migration("a1", None, CREATE_USERS),
         "b2_m.py": migration("b2", "a1", INDEX),
     }
     findings = list(ag105(_folder_context(tmp_path, folder, files)))
-    assert len(findings) == reported
-    assert all(f.confidence == "high" for f in findings)
+    assert [f.confidence for f in findings] == confidences
 
 
 def test_ag105_on_a_history_that_names_only_mysql(history: History) -> None:

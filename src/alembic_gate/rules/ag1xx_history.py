@@ -46,6 +46,9 @@ _DIALECT_FOLDERS = {
     "oracle": "oracle",
 }
 _NAME_PARTS = LazyPattern(r"[_.-]")
+# What else a folder named after its dialect says (bunkerweb's `sqlite_versions`, one
+# folder a database, env.py picking the one it runs on): words any versions folder has.
+_FOLDER_WORDS = frozenset({"versions", "version", "migrations", "migration", "alembic"})
 # Where a project lists what it depends on, and how far above env.py to look for them.
 _DEPENDENCY_NAMES = frozenset({"pyproject.toml", "setup.py", "setup.cfg", "Pipfile"})
 _REQ = (".txt", ".in")
@@ -424,8 +427,8 @@ def _span(start: int, end: int) -> int:
 
 
 def folder_dialect(rev: RevisionFile, locations: Sequence[str]) -> str | None:
-    """The dialect a versions folder is named after (`versions/sqlite/...`), if any:
-    the folder itself or one between it and the file."""
+    """The dialect a versions folder is named after (`versions/sqlite/...`,
+    `sqlite_versions/...`), if any: the folder itself or one between it and the file."""
     parent = os.path.dirname(rev.file)
     for location in locations:
         name = os.path.basename(location)
@@ -436,9 +439,22 @@ def folder_dialect(rev: RevisionFile, locations: Sequence[str]) -> str | None:
         else:
             continue
         for part in parts:
-            found = _DIALECT_FOLDERS.get(part.lower())
+            found = _named_folder(part.lower())
             if found is not None:
                 return found
+    return None
+
+
+def _named_folder(name: str) -> str | None:
+    """The dialect a folder's name is (`sqlite`), or is with the words of a versions
+    folder only (`sqlite_versions`, `postgres-migrations`)."""
+    found = _DIALECT_FOLDERS.get(name)
+    if found is not None or name.isalnum():
+        return found
+    words = _NAME_PARTS.get().split(name)
+    named = [w for w in words if w not in _FOLDER_WORDS]
+    if len(named) == 1 and len(words) > 1:
+        return _DIALECT_FOLDERS.get(named[0])
     return None
 
 
