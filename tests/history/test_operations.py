@@ -2204,3 +2204,23 @@ def upgrade():
 """
     found = [(c.name, c.table, c.column) for c in read_operations(HEAD + body).upgrade.calls]
     assert found == [("drop_column", "users", "a")]
+
+
+def test_a_quoted_name_is_the_name_it_is_given() -> None:
+    """SQLAlchemy's `quoted_name("spire", quote=True)` is a str: as a schema, a table
+    or a column name it names what the literal names (uktrade's data-store-service,
+    Asterisk's `qualify` column)."""
+    body = (
+        "from sqlalchemy.sql.schema import quoted_name\n\n"
+        "def upgrade():\n"
+        "    op.create_table('app', sa.Column('id', sa.Integer()),"
+        " sa.Column(quoted_name('qualify', True), sa.String(40)),"
+        " schema=quoted_name('spire', quote=True))\n"
+        "    op.alter_column(sa.sql.quoted_name('app', True), quoted_name('id', quote=True),"
+        " nullable=False, schema=quoted_name('spire', quote=True))\n"
+        "    op.drop_column('app', 'x', schema=quoted_name(name, quote=True))\n"
+    )
+    made, altered, dropped = read_operations(HEAD + body).upgrade.calls
+    assert (made.table, made.schema, made.columns) == ("app", "spire", ("id", "qualify"))
+    assert (altered.table, altered.column, altered.schema) == ("app", "id", "spire")
+    assert dropped.schema is UNKNOWN  # a name known only at run time

@@ -212,6 +212,9 @@ SQL_METHODS = frozenset({"execute", "exec_driver_sql", "scalars", "scalar"})
 _STATEMENT_RUNNERS = frozenset({"execute", "exec_driver_sql", "scalars", "scalar"})
 # Calls that change only the whitespace of the SQL text they are given.
 _WHITESPACE_ONLY = frozenset({"dedent", "cleandoc", "strip"})
+# Calls that give the name they are given, marked: `op.f` (a name not to convention)
+# and SQLAlchemy's `quoted_name` (a str quoted as written; data-store-service's schemas).
+_NAMING = frozenset({"f", "quoted_name"})
 _METADATA_METHODS = frozenset({"create_all", "drop_all"})
 # ORM session work (rows only), recorded in `Side.steps` as "orm".
 # What a `session.query(Model)...` chain ends with to change rows.
@@ -1754,6 +1757,8 @@ class _Reader:
         if value is UNKNOWN and isinstance(node, ast.Name):
             known = self._value(node)
             return known if isinstance(known, str | bool | int | float) else UNKNOWN
+        if value is UNKNOWN and isinstance(node, ast.Call) and _callee(node) == "quoted_name":
+            return self._string(node) or UNKNOWN
         return value
 
     def _args_text(self, node: ast.Call, alias: str | None) -> tuple[str, ...]:
@@ -2258,13 +2263,14 @@ class _Reader:
         return "".join(out)
 
     def _called_string(self, node: ast.Call, depth: int) -> str | None:
-        """`op.f("ix_name")`, and `"\\n".join(STATEMENTS)` of literal strings (AiiDA
-        runs a module-level list of SQL statements so)."""
+        """`op.f("ix_name")`, `quoted_name("spire", quote=True)` (a str), and
+        `"\\n".join(STATEMENTS)` of literal strings (AiiDA runs a module-level list of SQL
+        statements so)."""
         callee, func = _callee(node), node.func
         returned = self._returned(node)
         if returned is not None:  # `update_sql("t")`: what the function returns
             return self._read_returned(returned, self._string, depth + 1)
-        if callee == "f" and node.args:
+        if callee in _NAMING and node.args:  # the name it is given, marked
             return self._string(node.args[0], depth + 1)
         if callee in _WHITESPACE_ONLY and (reshaped := _reshaped(node)) is not None:
             return self._string(reshaped, depth + 1)
