@@ -503,6 +503,58 @@ def test_rows_deleted_on_a_condition_of_another_column(history: History) -> None
     assert finding.confidence == "high"
 
 
+CHECKED = (
+    'op.execute("ALTER TABLE users ADD CONSTRAINT name_nn CHECK (name IS NOT NULL) NOT VALID")'
+)
+VALIDATED = 'op.execute("ALTER TABLE users VALIDATE CONSTRAINT name_nn")'
+SET_NOT_NULL = 'op.alter_column("users", "name", nullable=False)'
+
+
+@pytest.mark.parametrize(
+    ("steps", "reported"),
+    [
+        # pass Culture's three revisions: check NOT VALID, validate, SET NOT NULL
+        ([CHECKED, VALIDATED, SET_NOT_NULL], False),
+        ([f"{CHECKED}\n{VALIDATED}", SET_NOT_NULL], False),
+        # a check added valid is checked against every row as it is made
+        (
+            [
+                'op.execute("ALTER TABLE ONLY users ADD CONSTRAINT c CHECK ((name IS NOT NULL))")',
+                SET_NOT_NULL,
+            ],
+            False,
+        ),
+        ([CHECKED, SET_NOT_NULL], True),  # never validated: old rows may hold NULL
+        ([CHECKED, VALIDATED.replace("name_nn", "other"), SET_NOT_NULL], True),
+        (
+            [CHECKED.replace("users", "posts"), VALIDATED.replace("users", "posts"), SET_NOT_NULL],
+            True,
+        ),
+        (
+            [
+                CHECKED.replace("NULL) NOT VALID", "NULL OR id > 0)"),
+                SET_NOT_NULL,
+            ],
+            True,
+        ),
+        ([f"{SET_NOT_NULL}\n{CHECKED}\n{VALIDATED}"], True),  # checked after the ALTER
+    ],
+)
+def test_a_validated_check_that_the_column_holds_no_null(
+    history: History, steps: list[str], reported: bool
+) -> None:
+    """`ADD CONSTRAINT n CHECK (c IS NOT NULL) NOT VALID`, then `VALIDATE CONSTRAINT n`:
+    the way to NOT NULL without a long lock on PostgreSQL; once validated no row holds
+    NULL, and SET NOT NULL cannot fail."""
+    users_history(history)
+    parent = "a1"
+    for number, body in enumerate(steps, start=2):
+        rid = f"r{number}"
+        add(history, rid, parent, body)
+        parent = rid
+    assert bool(history.run(check)) is reported
+
+
 MODIFY = 'op.execute("ALTER TABLE users MODIFY COLUMN name VARCHAR(50) NOT NULL")'
 
 

@@ -298,6 +298,15 @@ _ADD_KEY_SQL = LazyPattern(
     re.IGNORECASE | re.DOTALL,
 )
 _USING_INDEX = LazyPattern(r"\bUSING\s+INDEX\b", re.IGNORECASE)
+# `ADD CONSTRAINT n CHECK (c IS NOT NULL) [NOT VALID]` and `VALIDATE CONSTRAINT n`, actions
+# of ALTER TABLE: PostgreSQL's NOT NULL without a long lock (pass Culture's three steps,
+# SET NOT NULL the last); once the check holds for every row, c holds no NULL.
+_NOT_NULL_CHECK_SQL = LazyPattern(
+    rf"ADD\s+CONSTRAINT\s+({_SQL_NAME})\s+CHECK\s*\(\s*(\()?\s*({_SQL_NAME})\s+IS\s+NOT\s+NULL"
+    r"\s*(?(2)\))\s*\)\s*(NOT\s+VALID\s*)?$",
+    re.IGNORECASE,
+)
+_VALIDATE_SQL = LazyPattern(rf"VALIDATE\s+CONSTRAINT\s+({_SQL_NAME})\s*$", re.IGNORECASE)
 _NOT_NULL = LazyPattern(r"\bNOT\s+NULL\b")
 _PRIMARY_KEY = LazyPattern(r"\bPRIMARY\s+KEY\b")
 _GENERATED = LazyPattern(
@@ -2723,8 +2732,9 @@ def _sql_table_changes(statement: str) -> Iterator[Call]:
     """The actions of `ALTER TABLE t ...` read (not the others): DROP [COLUMN] c, ADD
     [COLUMN] c ..., ALTER [COLUMN] c SET|DROP NOT NULL, ALTER [COLUMN] c [SET DATA] TYPE
     t, RENAME [TO|AS] u, RENAME [COLUMN] a TO b, and MySQL's CHANGE [COLUMN] a b ...,
-    MODIFY [COLUMN] c ... (a definition restated: its NOT NULL) and CONVERT TO CHARACTER
-    SET (every text column's type changed: a copy of the table)."""
+    MODIFY [COLUMN] c ... (a definition restated: its NOT NULL), CONVERT TO CHARACTER
+    SET (every text column's type changed: a copy of the table), and ADD CONSTRAINT n
+    CHECK (c IS NOT NULL) and VALIDATE CONSTRAINT n (`_sql_not_null_check`)."""
     match = _ALTER_TABLE_SQL.get().match(statement)
     if match is None:
         return
@@ -2746,6 +2756,9 @@ def _sql_table_changes(statement: str) -> Iterator[Call]:
             yield from _sql_modified(table, action, statement)
         elif word == "CONVER" and _CONVERT_SQL.get().match(action):
             yield _ddl("convert_charset", table, statement)
+        elif word == "VALIDA" and (validated := _VALIDATE_SQL.get().match(action)):
+            options = {"constraint": _sql_name(validated.group(1))}
+            yield _ddl("validate_constraint", table, statement, options=options)
 
 
 def _sql_dropped_column(table: str | None, action: str, statement: str) -> Iterator[Call]:
@@ -2786,13 +2799,28 @@ def _sql_added_key(table: str | None, action: str, statement: str) -> Iterator[C
     or create_unique_constraint it stands for (Emergency Alerts adds `ft_billing`'s
     primary key so); not one `USING INDEX` an index built before."""
     key = _ADD_KEY_SQL.get().match(action)
-    if key is None or _USING_INDEX.get().search(action, key.end(1)):
+    if key is None:
+        yield from _sql_not_null_check(table, action, statement)
+        return
+    if _USING_INDEX.get().search(action, key.end(1)):
         return
     name = "create_primary_key" if key.group(1)[0] in "pP" else "create_unique_constraint"
     listed = key.group(2)
     columns = [_sql_name(c) for c in _split_names(listed.strip())] if listed else []
     known = tuple(c for c in columns if c) if columns and all(columns) else None
     yield _ddl(name, table, statement, columns=known)
+
+
+def _sql_not_null_check(table: str | None, action: str, statement: str) -> Iterator[Call]:
+    """`ADD CONSTRAINT n CHECK (c IS NOT NULL) [NOT VALID]`: a check that c holds no
+    NULL, `valid` unless NOT VALID leaves the rows already there unchecked (until
+    `VALIDATE CONSTRAINT n`)."""
+    check = _NOT_NULL_CHECK_SQL.get().match(action)
+    if check is None:
+        return
+    options = {"constraint": _sql_name(check.group(1)), "valid": check.group(4) is None}
+    column = _sql_name(check.group(3))
+    yield _ddl("not_null_check", table, statement, column=column, options=options)
 
 
 def _sql_column_change(table: str | None, action: str, statement: str) -> Iterator[Call]:

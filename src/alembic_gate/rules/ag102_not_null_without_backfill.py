@@ -6,12 +6,12 @@ say whether the column was nullable, it is reported with low confidence.
 Not reported when the column cannot hold NULL: the table is new or emptied by this
 revision, the column was filled (an UPDATE or DELETE ... IS NULL of its table, an ORM
 loop assigning it, a server_default, rows put back by INSERTs that name it after the
-table was emptied) earlier in this revision or in a revision this
-one builds on, or the table is new in the release and its only rows are literal seeds of
-that release (`op.bulk_insert`) that each give the column a value, or it already is NOT
-NULL (created NOT NULL or as the primary key, added with nullable=False, or
-`existing_nullable=False`; a column named `id` of a table no revision creates is taken
-for its primary key): the call only restates it.
+table was emptied, a `CHECK (c IS NOT NULL)` added valid or validated) earlier in this
+revision or in a revision this one builds on, or the table is new in the release and
+its only rows are literal seeds of that release (`op.bulk_insert`) that each give the
+column a value, or it already is NOT NULL (created NOT NULL or as the primary key, added
+with nullable=False, or `existing_nullable=False`; a column named `id` of a table no
+revision creates is taken for its primary key): the call only restates it.
 A revision that deletes rows of the table chosen elsewhere, by a bound parameter or a
 subquery that does not name the column (`DELETE FROM t WHERE id = ANY(:keys)`), is
 reported one step less sure, and says so.

@@ -260,6 +260,9 @@ class Knowledge:
         # Columns renamed, by (table, new name): the revisions that renamed one to it,
         # each with the name it had, in the order the column timeline reads them.
         self._renames: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        # The column each NOT VALID check that it holds no NULL is about, by (table,
+        # constraint name), for the revision that validates it (`_column_events`).
+        self._checks: dict[tuple[str, str], str] = {}
         # The release of each revision file (release-tags), read when first asked; what
         # the revisions of a release before each revision created (`_release_facts`).
         self._releases: Releases | None = None
@@ -367,7 +370,7 @@ class Knowledge:
                     named is not None and "*" not in named and tables.isdisjoint(named)
                 ):
                     return ()  # its calls are not even unpacked
-                return _column_events(self.upgrade(rid), keys, rid, self._renames)
+                return _column_events(self.upgrade(rid), keys, rid, self._renames, self._checks)
 
             timeline = Timeline(
                 ctx.graph, facts, scoped, asked, numbered=keys.count, by_position=True
@@ -838,6 +841,8 @@ _COLUMN_CALLS = frozenset(
         "add_column",
         "drop_column",
         "create_primary_key",
+        "not_null_check",
+        "validate_constraint",
     }
 )
 
@@ -847,11 +852,13 @@ def _column_events(
     keys: _ColumnKeys,
     rid: str,
     renames: dict[tuple[str, str], list[tuple[str, str]]],
+    checks: dict[tuple[str, str], str],
 ) -> Iterator[tuple[Hashable, object]]:
     """The facts revision `rid`'s calls record about the columns and tables of interest:
     whether a column is NOT NULL, filled, and its type (keys numbered by `keys`; a
     fact no revision asks about is left out); the columns it renames go into
-    `renames`."""
+    `renames`, the NOT VALID checks that a column holds no NULL into `checks` (read
+    bases first: a check is made before the revision that validates it)."""
     first_of, tables = keys.first, keys.tables
     for call in calls:
         kind = call.name  # a local: reading an unpacked call's attribute is dearer
@@ -863,6 +870,12 @@ def _column_events(
                 number = keys.number(_FILL, table or "*", column or "*")
                 if number:  # (which columns an UPDATE sets may not be known)
                     yield number, "filled" if column is not None else "filled_some"
+        elif kind == "not_null_check" or kind == "validate_constraint":
+            checked = _checked_column(call, table, column, checks)
+            if checked is not None and table in tables:
+                number = keys.number(_FILL, table, checked)
+                if number:  # every row holds a value: as good as a backfill
+                    yield number, "filled"
         elif kind == "create_table" and table in tables:
             for col in call.table_columns or ():
                 found = first_of(table, (col.name or "").lower())
@@ -898,6 +911,22 @@ def _column_events(
         elif kind == "drop_column":
             yield first + _NULL, "gone"
             yield first + _TYPE, "gone"
+
+
+def _checked_column(
+    call: Call, table: str | None, column: str | None, checks: dict[tuple[str, str], str]
+) -> str | None:
+    """The column a check that it holds no NULL now holds for every row of `table`:
+    one added valid, or a NOT VALID one (noted in `checks`) validated by `call`."""
+    name = call.options.get("constraint")
+    if table is None or not isinstance(name, str):
+        return None
+    if call.name == "validate_constraint":
+        return checks.get((table, name.lower()))
+    if column is not None and not call.options.get("valid"):
+        checks[(table, name.lower())] = column
+        return None
+    return column
 
 
 def _column_facts(
