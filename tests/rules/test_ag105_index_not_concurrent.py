@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 from alembic_gate.findings import Finding, Report
 from alembic_gate.reporters.common import fingerprints
@@ -241,6 +242,9 @@ def test_concurrently_on_a_connection_opened_in_autocommit(history: History) -> 
     assert "refuses CREATE INDEX CONCURRENTLY" in finding.message
 
 
+_UNKNOWN = "psycopg 3 (SQLAlchemy 2.1's driver for `postgresql://`) and pg8000"
+
+
 def test_concurrently_after_a_commit_run_as_sql(history: History) -> None:
     """hypothesis/h's `op.execute("COMMIT")` before its concurrent indexes: psycopg2 and
     asyncpg then run them outside a transaction, psycopg 3 (SQLAlchemy 2.1's driver for
@@ -261,6 +265,11 @@ def test_concurrently_after_a_commit_run_as_sql(history: History) -> None:
         ("psycopg2-binary==2.9.10\nsqlalchemy==2.0.25\n", None, None),
         ("asyncpg>=0.29\n", None, None),
         ("psycopg[binary]>=3.1\n", "psycopg 3 (which the project depends on)", "medium"),
+        # no driver named, but SQLAlchemy before 2.1: psycopg2 for `postgresql://`
+        ("SQLAlchemy==1.3.*\nFlask-SQLAlchemy==2.4.4\n", None, None),
+        ("sqlalchemy>=1.4,<2.0\n", None, None),
+        ("sqlalchemy>=2.0\n", _UNKNOWN, "low"),  # 2.1 takes psycopg 3
+        ("sqlalchemy==1.4.54\nsqlalchemy>=2\n", _UNKNOWN, "low"),  # one file says either
     ]:
         requirements.write_text(listed)
         found = history.run(check)
@@ -269,7 +278,7 @@ def test_concurrently_after_a_commit_run_as_sql(history: History) -> None:
             continue
         [finding] = found
         assert finding.confidence == confidence
-        assert f"which {said} follow with a new transaction" in finding.message
+        assert f"which {said} " in finding.message
     ini = history.root / "alembic.ini"
     setup = AlembicSetup(str(ini), "alembic", None, (str(history.versions),))
     for url, said in [
@@ -288,6 +297,26 @@ def test_concurrently_after_a_commit_run_as_sql(history: History) -> None:
     add(history, "b2", "a1", concurrently)
     [finding] = history.run(check)
     assert "runs inside the migration's transaction" in finding.message
+
+
+def test_dependency_files_above_the_script_folder_of_a_versions_run(tmp_path: Path) -> None:
+    """With `--versions` (no config), the dependency files are looked for from the
+    script folder above it where env.py is, as with a config: pass Culture's
+    requirements lie three folders above it."""
+    script = tmp_path / "api" / "src" / "migrations"
+    script.mkdir(parents=True)
+    (script / "env.py").write_text("")
+    (tmp_path / "requirements.txt").write_text("psycopg2-binary==2.9.10\n")
+    history = History(script)
+    users_history(history)
+    concurrently = (
+        'op.create_index("ix_users_name", "users", ["name"], postgresql_concurrently=True)'
+    )
+    add(history, "b2", "a1", f'op.execute("COMMIT")\n{concurrently}')
+    assert history.run(check) == []  # psycopg2 runs it outside a transaction
+    (script / "env.py").unlink()  # not a script folder: four folders up from versions/
+    [finding] = history.run(check)
+    assert finding.confidence == "low"
 
 
 def test_unique_constraint_and_primary_key_on_an_existing_table(history: History) -> None:

@@ -11,7 +11,7 @@ from graph_orders import below, depth_first
 from alembic_gate.history.graph import RevisionGraph
 from alembic_gate.history.revisions import RevisionFile, Value
 from alembic_gate.rules import ag1xx_history
-from alembic_gate.rules.ag1xx_history import Timeline, file_dialect
+from alembic_gate.rules.ag1xx_history import Timeline, file_dialect, sqlalchemy_below_2_1
 
 _FEW_DEFAULT = ag1xx_history._FEW
 
@@ -318,3 +318,30 @@ def test_the_whole_walk_and_the_few_asking_path_agree(
 )
 def test_file_dialect(name: str, dialect: str | None) -> None:
     assert file_dialect(name) == dialect
+
+
+@pytest.mark.parametrize(
+    ("listed", "below"),
+    [
+        ("SQLAlchemy==1.3.*", True),
+        ("sqlalchemy==2.0.51 \\\n    --hash=sha256:00", True),
+        ("sqlalchemy>=1.3.18, <2", True),
+        ('sqlalchemy = "^1.4"', True),  # Poetry
+        ('sqlalchemy = {version = "^1.4", extras = ["asyncio"]}', True),
+        ("sqlalchemy~=1.3", True),
+        ("sqlalchemy~=2.0.3", True),
+        ("sqlalchemy<2.1", True),
+        ("sqlalchemy>=2.0", False),
+        ("sqlalchemy~=2.0", False),
+        ("sqlalchemy<2.2", False),
+        ("sqlalchemy==2.*", False),
+        ("sqlalchemy", False),
+        ('"sqlalchemy[asyncio] >=2",', False),
+        ("Flask-SQLAlchemy==2.4.4", False),  # another package
+        ('"dlt[sqlalchemy]>=1.9.0,<2",', False),  # another package's extra
+        ("greenlet==3.0  # via sqlalchemy==1.4", False),  # a comment
+        ("sqlalchemy==1.4.54\nsqlalchemy>=2", False),  # said twice, once unbounded
+    ],
+)
+def test_sqlalchemy_below_2_1(listed: str, below: bool) -> None:
+    assert sqlalchemy_below_2_1([listed]) is below

@@ -619,7 +619,12 @@ class Knowledge:
             os.path.dirname(setup.config_path) if setup.config_path else None
         )
         if start is None and setup.version_locations:
+            # `--versions`: the script folder above it, where env.py is (the levels
+            # searched count from there)
             start = setup.version_locations[0]
+            above = os.path.dirname(start)
+            if os.path.isfile(os.path.join(above, "env.py")):
+                start = above
         return start
 
     def depended_dialects(self) -> frozenset[str]:

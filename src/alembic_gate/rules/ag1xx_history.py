@@ -26,7 +26,7 @@ import operator
 import os
 import re
 from array import array
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 
 from alembic_gate.history.graph import RevisionGraph
@@ -72,6 +72,16 @@ _MYSQL_PACKAGE = LazyPattern(
     r"|mariadb)(?![\w-])",
     re.I,
 )
+# SQLAlchemy and its version specifiers on a line of a dependency file: a requirement
+# (`SQLAlchemy[asyncio]==1.4.54`, `"sqlalchemy>=1.3,<2"`) or Poetry's `sqlalchemy =
+# "^1.4"` / `{version = "^1.4", ...}`; not another package's name (`Flask-SQLAlchemy`) or
+# extra (`fastapi-users[sqlalchemy]`).
+_SQLALCHEMY_SPEC = LazyPattern(
+    r"""(?:^|(?<=[\s"',]))sqlalchemy(?![\w.-])(?:\[[^\]]*\])?\s*"""
+    r"""(?:=\s*(?:\{[^}]*?version\s*=\s*)?["']([^"']*)["']|([<>=!~^][^;#"'\\]*))?""",
+    re.IGNORECASE,
+)
+_VERSION_CLAUSE = LazyPattern(r"(===|==|<=|<|~=|\^)?\s*(\d+)(?:\.(\d+|\*))?")
 _PG_DRIVER = LazyPattern(r"postgres(?:ql)?\+(psycopg2|psycopg|pg8000|asyncpg)", re.I)
 _URL = LazyPattern(r"^\s*sqlalchemy\.url\s*=\s*([a-z0-9]+)(?:\+\w+)?://", re.M | re.I)
 _URL_SCHEMES = {"postgresql": "postgresql", "postgres": "postgresql", "mysql": "mysql"}
@@ -494,10 +504,55 @@ def setup_drivers(script_location: str | None, config_path: str | None) -> froze
 def project_drivers(start: str | None) -> frozenset[str]:
     """The PostgreSQL drivers the project's dependency files name (pyproject.toml,
     setup.py, setup.cfg, Pipfile, requirements*.txt or .in, requirements/*): those of
-    the nearest folder at or above `start` that holds any, up to the repository's root."""
+    the nearest folder at or above `start` that holds any, up to the repository's root.
+    Where they name none but hold SQLAlchemy below 2.1 (pass Culture's `SQLAlchemy==1.3.*`),
+    psycopg2: what those versions take for `postgresql://`."""
     files, _ = _nearest_dependency_files(start)
+    texts = [_text(path) for path in files]
     pattern = _DRIVER_PACKAGE.get()
-    return frozenset(_DRIVER_OF[m.lower()] for path in files for m in pattern.findall(_text(path)))
+    found = frozenset(_DRIVER_OF[m.lower()] for text in texts for m in pattern.findall(text))
+    if not found and texts and sqlalchemy_below_2_1(texts):
+        return frozenset({"psycopg2"})
+    return found
+
+
+def sqlalchemy_below_2_1(texts: Sequence[str]) -> bool:
+    """Whether the dependency files `texts` name SQLAlchemy, each time with a version
+    bound below 2.1 (`==1.4.54`, `<2`, `~=1.3`, Poetry's `"^1.4"`)."""
+    specs = [
+        spec
+        for text in texts
+        for line in text.splitlines()
+        for spec in _sqlalchemy_specs(line.split("#", 1)[0])  # (comments aside)
+    ]
+    return bool(specs) and all(_below_2_1(spec) for spec in specs)
+
+
+def _sqlalchemy_specs(line: str) -> Iterator[str]:
+    """The version specifiers given SQLAlchemy on one line ("" where none is)."""
+    for match in _SQLALCHEMY_SPEC.get().finditer(line):
+        yield match.group(1) or match.group(2) or ""
+
+
+def _below_2_1(spec: str) -> bool:
+    """Whether one of the clauses of `spec` keeps the version below 2.1."""
+    for clause in spec.split(","):
+        bound = _VERSION_CLAUSE.get().match(clause.strip())
+        if bound is None:
+            continue
+        operator, major, minor = bound.group(1) or "==", int(bound.group(2)), bound.group(3)
+        upper = (major, 10**6 if minor in (None, "*") else int(minor))
+        if operator in ("==", "===", "<="):
+            if upper < (2, 1):
+                return True
+        elif operator == "<":
+            if upper <= (2, 1) or (minor is None and major <= 2):
+                return True
+        elif operator in ("~=", "^"):
+            exact_minor = operator == "~=" and clause.count(".") >= 2
+            if (upper < (2, 1)) if exact_minor else major <= 1:
+                return True
+    return False
 
 
 def project_dialects(start: str | None) -> frozenset[str]:
