@@ -836,3 +836,25 @@ def test_an_enum_appended_keeps_the_not_null_rows_were_updated_under(history: Hi
     assert history.run(check) == []
     add(history, "c3", "b2", f'op.alter_column("q", "kind", type_={appended})')
     assert len(history.run(check)) == 1
+
+
+@pytest.mark.parametrize(
+    ("sql", "reported"),
+    [
+        ("ALTER TABLE users MODIFY name MEDIUMTEXT", True),  # SBS's: the table is copied
+        ("ALTER TABLE users CHANGE name name TEXT NOT NULL", True),
+        ("ALTER TABLE users MODIFY COLUMN name VARCHAR(50) NOT NULL", False),  # restated
+        ("ALTER TABLE users MODIFY name VARCHAR (50) NULL DEFAULT NULL", False),
+        ("ALTER TABLE users MODIFY id INT(11) NOT NULL AUTO_INCREMENT", False),  # not read
+        ("ALTER TABLE users MODIFY name ENUM('a', 'b') NOT NULL", False),  # not read
+        ("ALTER TABLE users MODIFY bio MEDIUMTEXT", False),  # its type is not known here
+    ],
+)
+def test_a_type_restated_by_mysql_modify(history: History, sql: str, reported: bool) -> None:
+    """MySQL's MODIFY and CHANGE restate a column's whole definition: a text or bytes
+    type of one word is judged against the type the history gave the column, and not
+    where the history does not say (the definition is written whether it changes or
+    not)."""
+    add(history, "a1", None, CREATE_MYSQL_USERS)
+    add(history, "b2", "a1", f'op.execute("{sql}")')
+    assert bool(history.run(check)) is reported

@@ -331,6 +331,20 @@ _MODIFY_SQL = LazyPattern(
 # In a restated definition (upper case, parentheses left out): a key's column, which
 # MySQL keeps NOT NULL whatever the definition says.
 _KEY_COLUMN = LazyPattern(r"\bAUTO_INCREMENT\b|\bPRIMARY\s+KEY\b")
+# The type a restated definition starts with, one word and its lengths (`VARCHAR(255)`,
+# `MEDIUMTEXT`), and what follows it: other arguments or a word that goes on with it
+# (`ENUM(...)`, `INT UNSIGNED`, `DOUBLE PRECISION`: not read).
+_RESTATED_TYPE = LazyPattern(r"\s*([A-Za-z_]\w*)\s*(\(\s*\d+\s*(?:,\s*\d+\s*)?\))?\s*(\(|\w+)?")
+_TYPE_WORDS = frozenset({"UNSIGNED", "SIGNED", "ZEROFILL", "PRECISION", "VARYING", "BINARY"})
+# The restated types kept: text and bytes, whose length or kind a MODIFY changes by
+# copying the table; SQL's other spellings (`INT(11)` for `Integer`, `TINYINT` for
+# `Boolean`) mostly restate the type the history gave.
+_RESTATED_TYPES = frozenset(
+    {
+        *("CHAR", "VARCHAR", "TINYTEXT", "TEXT", "MEDIUMTEXT", "LONGTEXT"),
+        *("BINARY", "VARBINARY", "TINYBLOB", "BLOB", "MEDIUMBLOB", "LONGBLOB"),
+    }
+)
 # `ALTER [COLUMN] c SET NOT NULL` or `DROP NOT NULL`, an action of ALTER TABLE.
 _NULL_CHANGE_SQL = LazyPattern(
     r"ALTER\s+(?:COLUMN\s+)?(" + _SQL_NAME + r")\s+(SET|DROP)\s+NOT\s+NULL\s*$", re.IGNORECASE
@@ -2891,14 +2905,32 @@ def _sql_restated(table: str | None, column: str | None, definition: str, statem
     """The alter_column a column's whole definition restated stands for (MySQL's `MODIFY
     c ...`, `CHANGE c c ...`): NOT NULL makes it NOT NULL, a definition without lets it
     hold NULL; neither is read for a key's column (AUTO_INCREMENT, PRIMARY KEY), which
-    MySQL keeps NOT NULL. `restated`: the NOT NULL is written whether it changes or not.
-    Its type is not kept: SQL's spelling is not SQLAlchemy's, and the whole definition is
-    written whether the type changes or not."""
+    MySQL keeps NOT NULL. `restated`: the NOT NULL and the type are written whether they
+    change or not. Its type is kept where it is text or bytes of one word, with its
+    lengths (SBS's `MODIFY ssh_key MEDIUMTEXT`): AG106 judges it only against the type
+    the history gave."""
     words = _outside_parentheses(definition).upper()
     options: dict[str, object] = {"restated": True}
     if not _KEY_COLUMN.get().search(words):
         options["nullable"] = _NOT_NULL.get().search(words) is None
-    return _ddl("alter_column", table, statement, column=column, options=options)
+    type_text = _restated_type(definition)
+    return _ddl(
+        "alter_column", table, statement, column=column, options=options, type_text=type_text
+    )
+
+
+def _restated_type(definition: str) -> str | None:
+    """The type a restated definition gives, its spaces left out (`VARCHAR(255)`); None
+    for a type of several words."""
+    typed = _RESTATED_TYPE.get().match(definition)
+    if typed is None:
+        return None
+    name, lengths, after = typed.groups()
+    if after is not None and (after == "(" or after.upper() in _TYPE_WORDS):
+        return None  # other arguments (ENUM's values), or a type of several words
+    if name.upper() not in _RESTATED_TYPES:
+        return None
+    return name + re.sub(r"\s+", "", lengths or "")
 
 
 def _sql_renamed_tables(statement: str) -> Iterator[Call]:

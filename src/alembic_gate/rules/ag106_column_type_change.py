@@ -254,6 +254,8 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
     if old is not None and new is not None and stated is None and _names_enum(old, new):
         old = _enum_before(checked, call, new) or old
     confidence = name_confidence(call.table, call.column)
+    if old is None and call.options.get("restated"):
+        return None  # MySQL's MODIFY restates the type whether it changes or not
     if old is None or new is None:
         return " (the old type is not known here)", "medium" if confidence == "high" else "low"
     if (_same(old, new) or _same_on_mysql(old, new)) and not _converted(call):
