@@ -351,6 +351,38 @@ def test_unique_constraint_and_primary_key_on_an_existing_table(history: History
     assert "PRIMARY KEY USING INDEX" in (findings[1].fix or "")
 
 
+def test_an_exclusion_constraint_on_an_existing_table(history: History) -> None:
+    """pycroft adds GiST exclusion constraints in SQL: PostgreSQL builds the index under
+    ACCESS EXCLUSIVE, and nothing builds it concurrently; not on a table created first."""
+    users_history(history)
+    path = add(
+        history,
+        "b2",
+        "a1",
+        """
+        op.execute(
+            'alter table users add constraint "users_name_excl" '
+            'EXCLUDE USING gist (name WITH =, id WITH <>);'
+        )
+        op.create_exclude_constraint("users_id_excl", "users", ("id", "="))
+        op.create_table("tags", sa.Column("id", sa.Integer))
+        op.execute("ALTER TABLE tags ADD EXCLUDE USING gist (id WITH =)")
+        """,
+    )
+    findings = history.run(check)
+    assert [(f.line, f.message.split(",")[0]) for f in findings] == [
+        (
+            line_of(history, path, "op.execute("),
+            'ADD EXCLUDE (SQL run by execute()) adds an exclusion constraint to "users"',
+        ),
+        (
+            line_of(history, path, "op.create_exclude_constraint"),
+            'op.create_exclude_constraint adds an exclusion constraint to "users"',
+        ),
+    ]
+    assert "cannot build an exclusion constraint's index concurrently" in (findings[0].fix or "")
+
+
 def test_unique_constraint_and_primary_key_added_in_sql(history: History) -> None:
     """Emergency Alerts adds `ft_billing`'s primary key with SQL run by execute(): the
     same lock as create_primary_key; not a constraint made from an index built before

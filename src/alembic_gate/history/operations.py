@@ -298,6 +298,8 @@ _ADD_KEY_SQL = LazyPattern(
     re.IGNORECASE | re.DOTALL,
 )
 _USING_INDEX = LazyPattern(r"\bUSING\s+INDEX\b", re.IGNORECASE)
+# `ADD [CONSTRAINT c] EXCLUDE [USING m] (...)`: PostgreSQL's exclusion constraint.
+_ADD_EXCLUDE_SQL = LazyPattern(r"ADD\s+(?:CONSTRAINT\s+\S+\s+)?EXCLUDE\b", re.IGNORECASE)
 # `ADD CONSTRAINT n CHECK (c IS NOT NULL) [NOT VALID]` and `VALIDATE CONSTRAINT n`, actions
 # of ALTER TABLE: PostgreSQL's NOT NULL without a long lock (pass Culture's three steps,
 # SET NOT NULL the last); once the check holds for every row, c holds no NULL.
@@ -2811,8 +2813,12 @@ def _sql_added_column(table: str | None, action: str, statement: str) -> Iterato
 def _sql_added_key(table: str | None, action: str, statement: str) -> Iterator[Call]:
     """`ADD [CONSTRAINT c] PRIMARY KEY (...)` or `UNIQUE (...)`, as the create_primary_key
     or create_unique_constraint it stands for (Emergency Alerts adds `ft_billing`'s
-    primary key so); not one `USING INDEX` an index built before."""
+    primary key so); not one `USING INDEX` an index built before. `EXCLUDE ...` as
+    create_exclude_constraint (pycroft's GiST exclusion constraints)."""
     key = _ADD_KEY_SQL.get().match(action)
+    if key is None and _ADD_EXCLUDE_SQL.get().match(action):
+        yield _ddl("create_exclude_constraint", table, statement)
+        return
     if key is None:
         yield from _sql_not_null_check(table, action, statement)
         return

@@ -1,6 +1,6 @@
 """AG105: `create_index` on PostgreSQL without CONCURRENTLY inside an autocommit block,
-and `create_unique_constraint` / `create_primary_key` on an existing table (PostgreSQL
-builds their index under ACCESS EXCLUSIVE).
+and `create_unique_constraint` / `create_primary_key` / `create_exclude_constraint` on an
+existing table (PostgreSQL builds their index under ACCESS EXCLUSIVE).
 
 SQL run by execute() that creates an index (`CREATE INDEX ... ON t`) is read as the call it
 stands for, CONCURRENTLY as `postgresql_concurrently=True`. Only where the index can be built
@@ -26,6 +26,7 @@ from alembic_gate.rules.ag1xx import (
     described,
     each_revision,
     name_confidence,
+    suppress_hint,
 )
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
@@ -80,21 +81,35 @@ def _index(checked: Checked, call: Call) -> tuple[str, str, Confidence] | None:
 
 
 # Constraints PostgreSQL enforces with a unique index it builds under ACCESS EXCLUSIVE.
-_CONSTRAINTS = frozenset({"create_unique_constraint", "create_primary_key"})
+_CONSTRAINTS = frozenset(
+    {"create_unique_constraint", "create_primary_key", "create_exclude_constraint"}
+)
+_KINDS = {
+    "create_primary_key": ("primary key", "ADD PRIMARY KEY"),
+    "create_unique_constraint": ("unique constraint", "ADD UNIQUE"),
+    "create_exclude_constraint": ("exclusion constraint", "ADD EXCLUDE"),
+}
 
 
 def _constraint(call: Call) -> tuple[str, str, Confidence]:
-    """A UNIQUE or PRIMARY KEY constraint added to a table that exists: PostgreSQL builds
-    its index under ACCESS EXCLUSIVE (reads wait too), and no option makes the call
-    build it concurrently."""
-    kind = "primary key" if call.name == "create_primary_key" else "unique constraint"
-    sql = "ADD PRIMARY KEY" if kind == "primary key" else "ADD UNIQUE"
+    """A UNIQUE, PRIMARY KEY or EXCLUDE constraint added to a table that exists:
+    PostgreSQL builds its index under ACCESS EXCLUSIVE (reads wait too), and no option
+    makes the call build it concurrently (nor anything an exclusion constraint's)."""
+    kind, sql = _KINDS[call.name]
     how = as_written(call, sql, f"{call.receiver}.{call.name}")
+    article = "an" if kind[0] == "e" else "a"
     message = (
-        f"{how} adds a {kind} to {described(call.table)}, and PostgreSQL builds its index "
-        "while it holds ACCESS EXCLUSIVE on the table: every read and write waits until "
-        "the index is built"
+        f"{how} adds {article} {kind} to {described(call.table)}, and PostgreSQL builds its "
+        "index while it holds ACCESS EXCLUSIVE on the table: every read and write waits "
+        "until the index is built"
     )
+    if kind == "exclusion constraint":
+        fix = (
+            "PostgreSQL cannot build an exclusion constraint's index concurrently: add it "
+            "while the table is small or in a maintenance window; if the table is known to "
+            f"stay small, add `{suppress_hint(RULE.code)}`"
+        )
+        return message, fix, name_confidence(call.table)
     fix = (
         'with op.get_context().autocommit_block(): op.execute("CREATE UNIQUE INDEX '
         'CONCURRENTLY ix ON t (...)"); then op.execute("ALTER TABLE t ADD CONSTRAINT c '
