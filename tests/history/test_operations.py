@@ -2224,3 +2224,28 @@ def test_a_quoted_name_is_the_name_it_is_given() -> None:
     assert (made.table, made.schema, made.columns) == ("app", "spire", ("id", "qualify"))
     assert (altered.table, altered.column, altered.schema) == ("app", "id", "spire")
     assert dropped.schema is UNKNOWN  # a name known only at run time
+
+
+def test_code_switched_off_by_a_constant_test() -> None:
+    """`if False:` never runs its body (Assembl keeps a Virtuoso workaround so), and its
+    else branch always runs; `if True:` always runs its body."""
+    body = (
+        "def upgrade():\n"
+        "    if False:\n"
+        "        op.drop_column('t', 'a')\n"
+        "    else:\n"
+        "        op.drop_column('t', 'b')\n"
+        "    if not 0:\n"
+        "        op.drop_column('t', 'c')\n"
+        "    if True:\n"
+        "        op.drop_column('t', 'd')\n"
+        "    if flag:\n"
+        "        op.drop_column('t', 'e')\n"
+    )
+    found = read_operations(HEAD + body).upgrade.calls
+    assert [(c.column, c.conditional) for c in found] == [
+        ("b", False),
+        ("c", False),
+        ("d", False),
+        ("e", True),
+    ]

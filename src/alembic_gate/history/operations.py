@@ -1245,9 +1245,12 @@ class _Reader:
     def _known_test(self, test: ast.expr) -> bool | None:
         """The value of `if flag:` / `if not flag:` where `flag` is a parameter of the
         helper being read bound to True or False (Augur's helpers take `upgrade=True`
-        and hold their downgrade in the else branch); None for any other test."""
+        and hold their downgrade in the else branch), or a constant (`if False:`, code
+        switched off: Assembl's); None for any other test."""
         negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
         name = test.operand if isinstance(test, ast.UnaryOp) and negated else test
+        if type(name) is ast.Constant and type(name.value) in (bool, int, type(None)):
+            return bool(name.value) != negated
         if not isinstance(name, ast.Name):
             return None
         bound = self._bound(name.id)
