@@ -1726,7 +1726,7 @@ def _old_row_changes(text: str) -> list[tuple[str, str | None, str | None]]:
                 found.append(("empty", table, None))
             continue
         for null in operations_module._IS_NULL.get().finditer(match.group(2)):
-            found.append(("backfill", table, operations_module._sql_name(null.group(1))))
+            found.append(("purge", table, operations_module._sql_name(null.group(1))))
     for match in operations_module._TRUNCATE_SQL.get().finditer(text):
         for name in re.split(r"\s*,\s*", match.group(1)):
             table = operations_module._sql_name(name)

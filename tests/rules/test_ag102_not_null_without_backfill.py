@@ -493,6 +493,31 @@ def test_rows_deleted_on_a_condition_of_the_column(history: History) -> None:
     assert finding.confidence == "high"
 
 
+@pytest.mark.parametrize(
+    ("between", "added", "reported"),
+    [
+        ("", "nullable=True", False),  # every row held NULL in it: all deleted
+        ("op.execute(\"UPDATE users SET code = 'x' WHERE id = 1\")", "nullable=True", True),
+        ("", "server_default='x'", True),  # the rows hold the default
+        ("", None, True),  # a column the revision did not add: only its NULL rows go
+    ],
+)
+def test_rows_deleted_where_a_column_just_added_is_null(
+    history: History, between: str, added: str | None, reported: bool
+) -> None:
+    """bunkerweb adds `bw_instances.name`, deletes the rows whose name is NULL, then makes
+    the other new columns NOT NULL: every row held NULL in the new column, so the DELETE
+    empties the table."""
+    users_history(history)
+    add_code = f'op.add_column("users", sa.Column("code", sa.String(8), {added}))'
+    add_kind = 'op.add_column("users", sa.Column("kind", sa.String(8), nullable=True))'
+    delete = 'op.execute("DELETE FROM users WHERE code IS NULL")'
+    tighten = 'op.alter_column("users", "kind", nullable=False)'
+    steps = [add_kind, add_code if added else "", between, delete, tighten]
+    add(history, "b2", "a1", "\n".join(step for step in steps if step))
+    assert bool(history.run(check)) is reported
+
+
 def test_rows_deleted_on_a_condition_of_another_column(history: History) -> None:
     """mwdb-core deletes the comments whose object is NULL, then makes the user NOT NULL
     too: a condition read, that does not pick the user's NULLs."""

@@ -212,6 +212,8 @@ SQL_METHODS = frozenset({"execute", "exec_driver_sql", "scalars", "scalar"})
 _STATEMENT_RUNNERS = frozenset({"execute", "exec_driver_sql", "scalars", "scalar"})
 # Calls that change only the whitespace of the SQL text they are given.
 _WHITESPACE_ONLY = frozenset({"dedent", "cleandoc", "strip"})
+# The calls that may put a value into a column or rows into a table (`_only_nulls`).
+_PUTS_ROWS = frozenset({"backfill", "insert", "bulk_insert", "orm", "execute", "alter_column"})
 # Calls that give the name they are given, marked: `op.f` (a name not to convention)
 # and SQLAlchemy's `quoted_name` (a str quoted as written; data-store-service's schemas).
 _NAMING = frozenset({"f", "quoted_name"})
@@ -1978,20 +1980,18 @@ class _Reader:
         texts: list[str] = []  # the statement's SQL texts, as `_row_changes` finds them
         changes = self._row_changes(statement, texts)
         for kind, table, column in itertools.chain(changes, self._refills(texts)):
+            if kind == "purge":  # `DELETE ... WHERE c IS NULL`: no NULL left in c
+                if self._only_nulls(table, column, branch) and ("empty", table, None) not in seen:
+                    seen.add(("empty", table, None))
+                    self.emptied.add(str(table).lower())
+                    yield _fill_call("empty", node, table, None, scope, branch)
+                kind = "backfill"
             if (kind, table, column) in seen:
                 continue
             seen.add((kind, table, column))
             if kind == "empty" and table is not None:
                 self.emptied.add(table.lower())
-            yield Call(
-                kind,
-                node.lineno,
-                table,
-                column=column,
-                autocommit=scope.autocommit,
-                conditional=scope.conditional,
-                dialects=branch,
-            )
+            yield _fill_call(kind, node, table, column, scope, branch)
         for change in (change for text in texts for change in _sql_schema_changes(text)):
             key = (change.name, change.table, change.column)
             if key in seen:
@@ -2005,12 +2005,39 @@ class _Reader:
                 dialects=_sql_dialects(branch, str(change.sql)),
             )
 
+    def _only_nulls(
+        self, table: str | None, column: str | None, branch: tuple[str, ...] | None
+    ) -> bool:
+        """Whether every row of `table` holds NULL in `column`: this function added it
+        (wherever a statement of `branch` runs) with no default, and nothing since put
+        a value in it or rows in the table. A DELETE of the rows where it is NULL then
+        empties the table (bunkerweb adds `bw_instances.name`, then deletes every row
+        whose name is NULL before making its new columns NOT NULL)."""
+        if table is None or column is None:
+            return False
+        table, column = table.lower(), column.lower()
+        for call in reversed(self.calls):
+            if (call.table or "").lower() not in ("", table):
+                continue
+            if call.name == "add_column" and (call.column or "").lower() == column:
+                new = call.new_column
+                return (
+                    new is not None
+                    and not new.server_default
+                    and not call.conditional
+                    and (call.dialects is None or call.dialects == branch)
+                )
+            if call.name in _PUTS_ROWS:
+                return False
+        return False
+
     def _row_changes(
         self, statement: ast.expr | None, texts: list[str]
     ) -> Iterator[tuple[str, str | None, str | None]]:
-        """("backfill" | "empty" | "insert", table, column) for each statement that
-        fills, empties or adds rows (table None: an UPDATE of a table that cannot be
-        read; "insert": a Core insert() into a table it can read); the SQL
+        """("backfill" | "empty" | "insert" | "purge", table, column) for each statement
+        that fills, empties or adds rows (table None: an UPDATE of a table that cannot be
+        read; "insert": a Core insert() into a table it can read; "purge": a DELETE of
+        the rows where the column is NULL, read by `_fills`); the SQL
         texts it reads are added to `texts` (for the DDL they hold: one walk)."""
         if statement is None:
             return
@@ -3170,7 +3197,7 @@ def _deletes(text: str) -> Iterator[tuple[str, str | None, str | None]]:
                 yield "empty", table, None
             continue
         for null in _IS_NULL.get().finditer(where):
-            yield "backfill", table, _sql_name(null.group(1))
+            yield "purge", table, _sql_name(null.group(1))
 
 
 def _truncates(text: str) -> Iterator[tuple[str, str | None, str | None]]:
@@ -3204,6 +3231,26 @@ def _literal_loops(node: ast.AST) -> dict[str, list[str]]:
         if items and len(items) == len(sub.iter.elts) and all(isinstance(i, str) for i in items):
             found.setdefault(sub.target.id, []).extend(str(i) for i in items)
     return found
+
+
+def _fill_call(
+    kind: str,
+    node: ast.Call,
+    table: str | None,
+    column: str | None,
+    scope: _Scope,
+    branch: tuple[str, ...] | None,
+) -> Call:
+    """The backfill, emptied table or rows put in that an execute() at `node` stands for."""
+    return Call(
+        kind,
+        node.lineno,
+        table,
+        column=column,
+        autocommit=scope.autocommit,
+        conditional=scope.conditional,
+        dialects=branch,
+    )
 
 
 def _column_fill(line: int, table: str | None, column: str, scope: _Scope) -> Call:
