@@ -858,3 +858,15 @@ def test_a_type_restated_by_mysql_modify(history: History, sql: str, reported: b
     add(history, "a1", None, CREATE_MYSQL_USERS)
     add(history, "b2", "a1", f'op.execute("{sql}")')
     assert bool(history.run(check)) is reported
+
+
+def test_a_type_restated_by_mysql_modify_after_an_add_in_sql(history: History) -> None:
+    """A column added in SQL keeps a text or bytes type of one word for the revisions
+    after it (SBS adds `ssh_key TEXT`, later makes it MEDIUMTEXT: a copy)."""
+    add(history, "a1", None, CREATE_MYSQL_USERS)
+    add(history, "b2", "a1", 'op.execute("ALTER TABLE users ADD COLUMN bio TEXT")')
+    add(history, "c3", "b2", 'op.execute("ALTER TABLE users MODIFY bio MEDIUMTEXT")')
+    [finding] = history.run(check)
+    assert finding.path == "versions/c3_m.py"
+    add(history, "c3", "b2", 'op.execute("ALTER TABLE users MODIFY bio TEXT NOT NULL")')
+    assert history.run(check) == []  # the type restated

@@ -2818,8 +2818,8 @@ def _sql_dropped_column(table: str | None, action: str, statement: str) -> Itera
 
 
 def _sql_added_column(table: str | None, action: str, statement: str) -> Iterator[Call]:
-    """`ADD [COLUMN] [IF NOT EXISTS] c type [NOT NULL] [DEFAULT ...] ...` (its type is not
-    kept: SQL's spelling is not SQLAlchemy's)."""
+    """`ADD [COLUMN] [IF NOT EXISTS] c type [NOT NULL] [DEFAULT ...] ...` (its type kept
+    where it is text or bytes of one word, as a restated one: `_restated_type`)."""
     added = _ADD_COLUMN_SQL.get().match(action)
     if added is None:
         return
@@ -2836,6 +2836,7 @@ def _sql_added_column(table: str | None, action: str, statement: str) -> Iterato
         server_default=_GENERATED.get().search(words) is not None,
         client_default=False,
         primary_key=primary,
+        type_=_restated_type(definition),
     )
     yield _ddl("add_column", table, statement, column=column, new_column=new)
 
