@@ -1981,11 +1981,9 @@ class _Reader:
         changes = self._row_changes(statement, texts)
         for kind, table, column in itertools.chain(changes, self._refills(texts)):
             if kind == "purge":  # `DELETE ... WHERE c IS NULL`: no NULL left in c
-                if self._only_nulls(table, column, branch) and ("empty", table, None) not in seen:
-                    seen.add(("empty", table, None))
-                    self.emptied.add(str(table).lower())
-                    yield _fill_call("empty", node, table, None, scope, branch)
                 kind = "backfill"
+                if self._purged(table, column, branch, seen):  # and no row left
+                    yield _fill_call("empty", node, table, None, scope, branch)
             if (kind, table, column) in seen:
                 continue
             seen.add((kind, table, column))
@@ -2005,15 +2003,30 @@ class _Reader:
                 dialects=_sql_dialects(branch, str(change.sql)),
             )
 
-    def _only_nulls(
-        self, table: str | None, column: str | None, branch: tuple[str, ...] | None
+    def _purged(
+        self,
+        table: str | None,
+        column: str | None,
+        branch: tuple[str, ...] | None,
+        seen: set[tuple[str, str | None, str | None]],
     ) -> bool:
+        """Whether a DELETE of the rows where `column` is NULL empties `table` (not said
+        already for this statement: `seen`); it is then noted as emptied."""
+        if table is None or ("empty", table, None) in seen:
+            return False
+        if not self._only_nulls(table, column, branch):
+            return False
+        seen.add(("empty", table, None))
+        self.emptied.add(table.lower())
+        return True
+
+    def _only_nulls(self, table: str, column: str | None, branch: tuple[str, ...] | None) -> bool:
         """Whether every row of `table` holds NULL in `column`: this function added it
         (wherever a statement of `branch` runs) with no default, and nothing since put
         a value in it or rows in the table. A DELETE of the rows where it is NULL then
         empties the table (bunkerweb adds `bw_instances.name`, then deletes every row
         whose name is NULL before making its new columns NOT NULL)."""
-        if table is None or column is None:
+        if column is None:
             return False
         table, column = table.lower(), column.lower()
         for call in reversed(self.calls):

@@ -94,7 +94,7 @@ _KINDS = {
 def _constraint(call: Call) -> tuple[str, str, Confidence]:
     """A UNIQUE, PRIMARY KEY or EXCLUDE constraint added to a table that exists:
     PostgreSQL builds its index under ACCESS EXCLUSIVE (reads wait too), and no option
-    makes the call build it concurrently (nor anything an exclusion constraint's)."""
+    makes the call build it concurrently (an exclusion constraint's, nothing does)."""
     kind, sql = _KINDS[call.name]
     how = as_written(call, sql, f"{call.receiver}.{call.name}")
     article = "an" if kind[0] == "e" else "a"

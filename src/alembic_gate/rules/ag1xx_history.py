@@ -536,23 +536,24 @@ def _sqlalchemy_specs(line: str) -> Iterator[str]:
 
 def _below_2_1(spec: str) -> bool:
     """Whether one of the clauses of `spec` keeps the version below 2.1."""
-    for clause in spec.split(","):
-        bound = _VERSION_CLAUSE.get().match(clause.strip())
-        if bound is None:
-            continue
-        operator, major, minor = bound.group(1) or "==", int(bound.group(2)), bound.group(3)
-        upper = (major, 10**6 if minor in (None, "*") else int(minor))
-        if operator in ("==", "===", "<="):
-            if upper < (2, 1):
-                return True
-        elif operator == "<":
-            if upper <= (2, 1) or (minor is None and major <= 2):
-                return True
-        elif operator in ("~=", "^"):
-            exact_minor = operator == "~=" and clause.count(".") >= 2
-            if (upper < (2, 1)) if exact_minor else major <= 1:
-                return True
-    return False
+    return any(_clause_below_2_1(clause.strip()) for clause in spec.split(","))
+
+
+def _clause_below_2_1(clause: str) -> bool:
+    """Whether a version clause (`==1.3.*`, `<2`, `~=1.4`, `^1.4`, `1.3.24`) bounds the
+    version below 2.1; False for a lower bound or an exclusion."""
+    bound = _VERSION_CLAUSE.get().match(clause)
+    if bound is None:
+        return False
+    sign, major, minor = bound.group(1) or "==", int(bound.group(2)), bound.group(3)
+    if sign == "~=" and clause.count(".") >= 2 and minor is not None and minor.isdigit():
+        return (major, int(minor)) < (2, 1)  # ~=X.Y.Z: below X.(Y+1)
+    if sign in ("~=", "^"):
+        return major <= 1  # below (X+1)
+    upper = (major, 10**6 if minor is None or minor == "*" else int(minor))
+    if sign == "<":
+        return upper <= (2, 1) or (minor is None and major <= 2)
+    return upper < (2, 1)  # ==, ===, <=
 
 
 def project_dialects(start: str | None) -> frozenset[str]:
