@@ -1983,13 +1983,13 @@ class _Reader:
             if kind == "purge":  # `DELETE ... WHERE c IS NULL`: no NULL left in c
                 kind = "backfill"
                 if self._purged(table, column, branch, seen):  # and no row left
-                    yield _fill_call("empty", node, table, None, scope, branch)
+                    yield _fill_call("empty", node.lineno, table, None, scope, branch)
             if (kind, table, column) in seen:
                 continue
             seen.add((kind, table, column))
             if kind == "empty" and table is not None:
                 self.emptied.add(table.lower())
-            yield _fill_call(kind, node, table, column, scope, branch)
+            yield _fill_call(kind, node.lineno, table, column, scope, branch)
         for change in (change for text in texts for change in _sql_schema_changes(text)):
             key = (change.name, change.table, change.column)
             if key in seen:
@@ -2858,7 +2858,8 @@ def _sql_added_key(table: str | None, action: str, statement: str) -> Iterator[C
     """`ADD [CONSTRAINT c] PRIMARY KEY (...)` or `UNIQUE (...)`, as the create_primary_key
     or create_unique_constraint it stands for (Emergency Alerts adds `ft_billing`'s
     primary key so); not one `USING INDEX` an index built before. `EXCLUDE ...` as
-    create_exclude_constraint (pycroft's GiST exclusion constraints)."""
+    create_exclude_constraint (pycroft's GiST exclusion constraints), and `CHECK (c IS
+    NOT NULL)` as a check that c holds no NULL (`_sql_not_null_check`)."""
     key = _ADD_KEY_SQL.get().match(action)
     if key is None and _ADD_EXCLUDE_SQL.get().match(action):
         yield _ddl("create_exclude_constraint", table, statement)
@@ -3249,16 +3250,17 @@ def _literal_loops(node: ast.AST) -> dict[str, list[str]]:
 
 def _fill_call(
     kind: str,
-    node: ast.Call,
+    line: int,
     table: str | None,
     column: str | None,
     scope: _Scope,
-    branch: tuple[str, ...] | None,
+    branch: tuple[str, ...] | None = None,
 ) -> Call:
-    """The backfill, emptied table or rows put in that an execute() at `node` stands for."""
+    """The backfill, emptied table or rows put in that a statement at `line` stands for
+    (`branch`: the dialects it runs on, where it is read from SQL run by execute())."""
     return Call(
         kind,
-        node.lineno,
+        line,
         table,
         column=column,
         autocommit=scope.autocommit,
@@ -3269,14 +3271,7 @@ def _fill_call(
 
 def _column_fill(line: int, table: str | None, column: str, scope: _Scope) -> Call:
     """The backfill of `column` that ORM work makes (`table` "" or None: not known)."""
-    return Call(
-        "backfill",
-        line,
-        table or None,
-        column=column,
-        autocommit=scope.autocommit,
-        conditional=scope.conditional,
-    )
+    return _fill_call("backfill", line, table or None, column, scope)
 
 
 def _assigned_attributes(node: ast.Assign | ast.AugAssign, variable: str) -> list[str]:
