@@ -9,12 +9,13 @@ from collections.abc import Iterator
 
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
-from alembic_gate.history.operations import Call, Column
+from alembic_gate.history.operations import Call
 from alembic_gate.rules.ag1xx import (
     Checked,
     as_written,
     described_column,
     each_revision,
+    made_not_null,
     name_confidence,
     with_imported_calls,
 )
@@ -30,7 +31,10 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         column = call.new_column
         if call.name != "add_column" or column is None:
             continue
-        if not _not_null(column) or column.server_default:
+        # (a key column added without `nullable=` is NOT NULL too: ziggurat_foundations adds
+        # `groups.id` with `autoincrement=False` on MySQL, which fills every row with 0,
+        # and makes it the key on the next line)
+        if not made_not_null(column.nullable, column.primary_key) or column.server_default:
             continue
         new = checked.is_new_table(call.table, call)
         filled = new and checked.filled_before(call)  # rows this revision put in (asked then)
@@ -40,13 +44,6 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         if call.foreign is not None and confidence == "high":
             confidence = "medium"  # the function as it is now, not as it was then
         yield checked.finding(RULE, call.line, _message(call, filled), _fix(call), confidence)
-
-
-def _not_null(column: Column) -> bool:
-    """`nullable=False`, or a primary key column that does not say (a key is NOT NULL:
-    ziggurat_foundations adds `groups.id` with `autoincrement=False` on MySQL, which
-    fills every row with 0, and makes it the key on the next line)."""
-    return column.nullable is False or (column.nullable is None and column.primary_key)
 
 
 def _message(call: Call, filled: bool) -> str:

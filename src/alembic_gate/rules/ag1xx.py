@@ -934,13 +934,18 @@ def _checked_column(
     return column
 
 
+def made_not_null(nullable: bool | None, primary: bool) -> bool:
+    """Whether a column is made NOT NULL: `nullable=False`, or a primary key column that
+    does not say `nullable=True` (a key is NOT NULL)."""
+    return nullable is False or (primary and nullable is not True)
+
+
 def _column_facts(
     first: int, nullable: bool | None, primary: bool, type_: str | None
 ) -> Iterator[tuple[Hashable, object]]:
     """The facts a column made NOT NULL or not, of a type, records (`first`: its pair's
     first key's number: `_ColumnKeys.first`)."""
-    not_null = nullable is False or (primary and nullable is not True)
-    yield first + _NULL, "not_null" if not_null else "nullable"
+    yield first + _NULL, "not_null" if made_not_null(nullable, primary) else "nullable"
     if type_:
         yield first + _TYPE, type_
 
