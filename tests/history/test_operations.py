@@ -2249,3 +2249,38 @@ def test_code_switched_off_by_a_constant_test() -> None:
         ("d", False),
         ("e", True),
     ]
+
+
+def test_a_check_constraint_that_a_column_holds_no_null_is_read_as_its_sql() -> None:
+    """`op.create_check_constraint(n, t, "c IS NOT NULL")` adds the check that
+    `ALTER TABLE t ADD CONSTRAINT n CHECK (c IS NOT NULL)` adds: a `not_null_check`
+    after the call, NOT VALID with `postgresql_not_valid=True`; the condition as text,
+    `sa.text()`, or an expression of `sa.column()`; no other condition."""
+    body = """
+def upgrade():
+    op.create_check_constraint("name_nn", "users", "name IS NOT NULL", postgresql_not_valid=True)
+    op.create_check_constraint(op.f("ck_a"), "users", sa.text('("Email" is not null)'))
+    op.create_check_constraint("ck_b", "users", sa.column("b").isnot(None))
+    op.create_check_constraint(None, "users", sa.column("c") != sa.null())
+    with op.batch_alter_table("posts") as batch_op:
+        batch_op.create_check_constraint("ck_d", sa.literal_column("d").is_not(None))
+    op.create_check_constraint("ck_e", "users", "e IS NOT NULL OR f > 0")
+    op.create_check_constraint("ck_f", "users", "e > 0")
+    op.create_check_constraint("ck_g", "users", sa.column("g").is_(None))
+"""
+    ops = read_operations(HEAD + body)
+    read = [
+        (c.name, c.line - 12, c.table, c.column, dict(c.options), c.batch)
+        for c in ops.upgrade.calls
+        if c.name == "not_null_check"
+    ]
+    assert read == [
+        ("not_null_check", 1, "users", "name", {"constraint": "name_nn", "valid": False}, False),
+        ("not_null_check", 2, "users", "Email", {"constraint": "ck_a", "valid": True}, False),
+        ("not_null_check", 3, "users", "b", {"constraint": "ck_b", "valid": True}, False),
+        ("not_null_check", 4, "users", "c", {"constraint": None, "valid": True}, False),
+        ("not_null_check", 6, "posts", "d", {"constraint": "ck_d", "valid": True}, True),
+    ]
+    names = [c.name for c in ops.upgrade.calls]
+    assert names.count("create_check_constraint") == 8
+    assert names.index("not_null_check") == names.index("create_check_constraint") + 1

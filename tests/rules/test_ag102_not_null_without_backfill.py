@@ -541,6 +541,8 @@ SET_NOT_NULL = 'op.alter_column("users", "name", nullable=False)'
         # pass Culture's three revisions: check NOT VALID, validate, SET NOT NULL
         ([CHECKED, VALIDATED, SET_NOT_NULL], False),
         ([f"{CHECKED}\n{VALIDATED}", SET_NOT_NULL], False),
+        ([f"{CHECKED}\n{VALIDATED}\n{SET_NOT_NULL}"], False),  # all in one revision
+        ([f"{CHECKED}\n{SET_NOT_NULL}"], True),
         # a check added valid is checked against every row as it is made
         (
             [
@@ -571,6 +573,42 @@ def test_a_validated_check_that_the_column_holds_no_null(
     """`ADD CONSTRAINT n CHECK (c IS NOT NULL) NOT VALID`, then `VALIDATE CONSTRAINT n`:
     the way to NOT NULL without a long lock on PostgreSQL; once validated no row holds
     NULL, and SET NOT NULL cannot fail."""
+    users_history(history)
+    parent = "a1"
+    for number, body in enumerate(steps, start=2):
+        rid = f"r{number}"
+        add(history, rid, parent, body)
+        parent = rid
+    assert bool(history.run(check)) is reported
+
+
+CREATED_CHECK = (
+    'op.create_check_constraint("name_nn", "users", "name IS NOT NULL", postgresql_not_valid=True)'
+)
+
+
+@pytest.mark.parametrize(
+    ("steps", "reported"),
+    [
+        ([CREATED_CHECK, VALIDATED, SET_NOT_NULL], False),
+        ([f"{CREATED_CHECK}\n{VALIDATED}\n{SET_NOT_NULL}"], False),
+        ([CREATED_CHECK, SET_NOT_NULL], True),  # NOT VALID, never validated
+        ([CREATED_CHECK.replace(", postgresql_not_valid=True", ""), SET_NOT_NULL], False),
+        (
+            ['op.create_check_constraint(None, "users", sa.column("name").isnot(None))', ALTER],
+            False,
+        ),
+        (['op.create_check_constraint("c", "users", sa.column("id").isnot(None))', ALTER], True),
+        (['op.create_check_constraint("c", "posts", "name IS NOT NULL")', ALTER], True),
+        ([f"{ALTER}\n{CREATED_CHECK.replace(', postgresql_not_valid=True', '')}"], True),
+    ],
+)
+def test_a_check_constraint_made_with_op_that_the_column_holds_no_null(
+    history: History, steps: list[str], reported: bool
+) -> None:
+    """The same check written as `op.create_check_constraint(n, t, "c IS NOT NULL")`:
+    valid as it is made, or NOT VALID with `postgresql_not_valid=True` until
+    `VALIDATE CONSTRAINT n`; a check of another column or table fills nothing."""
     users_history(history)
     parent = "a1"
     for number, body in enumerate(steps, start=2):

@@ -217,6 +217,8 @@ _PUTS_ROWS = frozenset({"backfill", "insert", "bulk_insert", "orm", "execute", "
 # Calls that give the name they are given, marked: `op.f` (a name not to convention)
 # and SQLAlchemy's `quoted_name` (a str quoted as written; data-store-service's schemas).
 _NAMING = frozenset({"f", "quoted_name"})
+# What names a column in a SQLAlchemy expression (`sa.column("c").isnot(None)`).
+_NAMED_COLUMNS = frozenset({"column", "literal_column", "Column"})
 _METADATA_METHODS = frozenset({"create_all", "drop_all"})
 # ORM session work (rows only), recorded in `Side.steps` as "orm".
 # What a `session.query(Model)...` chain ends with to change rows.
@@ -309,6 +311,10 @@ _NOT_NULL_CHECK_SQL = LazyPattern(
     rf"ADD\s+CONSTRAINT\s+({_SQL_NAME})\s+CHECK\s*\(\s*(\()?\s*({_SQL_NAME})\s+IS\s+NOT\s+NULL"
     r"\s*(?(2)\))\s*\)\s*(NOT\s+VALID\s*)?$",
     re.IGNORECASE,
+)
+# The same check's condition as `op.create_check_constraint` is given it (`c IS NOT NULL`).
+_NOT_NULL_CONDITION = LazyPattern(
+    rf"\s*(\()?\s*{_QUALIFIED}\s+IS\s+NOT\s+NULL\s*(?(1)\))\s*$", re.IGNORECASE
 )
 _VALIDATE_SQL = LazyPattern(rf"VALIDATE\s+CONSTRAINT\s+({_SQL_NAME})\s*$", re.IGNORECASE)
 _NOT_NULL = LazyPattern(r"\bNOT\s+NULL\b")
@@ -1486,10 +1492,10 @@ class _Reader:
         receiver = func.value
         if self._is_op(receiver):
             if func.attr not in _HELPERS:
-                self._record(self._operation(node, func.attr, None, scope))
+                self._record_operation(node, func.attr, None, scope)
             return True
         if isinstance(receiver, ast.Name) and receiver.id in scope.batch:
-            self._record(self._operation(node, func.attr, receiver.id, scope))
+            self._record_operation(node, func.attr, receiver.id, scope)
             return True
         if func.attr == "create" and isinstance(receiver, ast.Name):
             made = self._resolve(receiver)
@@ -1529,7 +1535,7 @@ class _Reader:
             for fill in self._fills(node, scope):
                 self._record(fill)
         if imported not in _HELPERS:
-            self._record(self._operation(node, imported, None, scope))
+            self._record_operation(node, imported, None, scope)
         return True
 
     def _parameters(
@@ -1660,6 +1666,55 @@ class _Reader:
     def _record(self, call: Call) -> None:
         self.calls.append(call)
         self.steps.append(call)
+
+    def _record_operation(
+        self, node: ast.Call, name: str, alias: str | None, scope: _Scope
+    ) -> None:
+        """Record the operation `node` calls, and after a create_check_constraint whose
+        condition is `c IS NOT NULL` the check it adds, as its SQL would be read."""
+        call = self._operation(node, name, alias, scope)
+        self._record(call)
+        if name == "create_check_constraint":
+            check = self._not_null_check(node, call, alias)
+            if check is not None:
+                self._record(check)
+
+    def _not_null_check(self, node: ast.Call, call: Call, alias: str | None) -> Call | None:
+        """The `not_null_check` (`_sql_not_null_check`) that `op.create_check_constraint(n,
+        t, "c IS NOT NULL")` adds: NOT VALID with `postgresql_not_valid=True`, which leaves
+        the rows already there unchecked until `VALIDATE CONSTRAINT n`; None for any other
+        condition."""
+        signatures = _SIGNATURES if alias is None else _BATCH_SIGNATURES
+        bound = _bind(node, signatures["create_check_constraint"])
+        column = self._checked_not_null(bound.get("condition"))
+        if column is None:
+            return None
+        name = self._string(bound.get("constraint_name"))
+        valid = call.options.get("postgresql_not_valid") is not True
+        options = {"constraint": name, "valid": valid}
+        return replace(call, name="not_null_check", column=column, options=options)
+
+    def _checked_not_null(self, node: ast.expr | None) -> str | None:
+        """The column a CHECK's condition says holds no NULL: `"c IS NOT NULL"`, as text
+        or `sa.text(...)`, or `sa.column("c").isnot(None)` (`is_not`, `!= None`, `sa.null()`);
+        None for any other condition."""
+        node = self._made(node)
+        if isinstance(node, ast.Call) and _callee(node) == "text" and len(node.args) == 1:
+            node = node.args[0]
+        subject = None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in ("isnot", "is_not") and len(node.args) == 1:
+                subject = node.func.value if _is_null(node.args[0]) else None
+        elif isinstance(node, ast.Compare) and len(node.ops) == 1:
+            if isinstance(node.ops[0], ast.NotEq | ast.IsNot) and _is_null(node.comparators[0]):
+                subject = node.left
+        else:
+            text = self._string(node)
+            found = None if text is None else _NOT_NULL_CONDITION.get().match(text)
+            return None if found is None else _sql_name(found.group(2))
+        if isinstance(subject, ast.Call) and _callee(subject) in _NAMED_COLUMNS and subject.args:
+            return self._string(subject.args[0])
+        return None
 
     def _operation(self, node: ast.Call, name: str, alias: str | None, scope: _Scope) -> Call:
         signatures = _SIGNATURES if alias is None else _BATCH_SIGNATURES

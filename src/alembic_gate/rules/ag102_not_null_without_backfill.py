@@ -30,6 +30,7 @@ from alembic_gate.rules.ag1xx import (
     SQL_TABLE,
     Checked,
     as_written,
+    checked_column,
     described_column,
     each_revision,
 )
@@ -171,11 +172,20 @@ def _made_here(made: Call, call: Call) -> tuple[str, Confidence] | None:
 
 def _fills(target: Call, calls: Iterable[Call]) -> bool:
     """An UPDATE (or DELETE ... IS NULL, ORM assignment) of the table, or of a table
-    that cannot be read, filling the column or any column; or the rows put back into the
-    table after it was emptied, naming the column (`insert` with a column)."""
+    that cannot be read, filling the column or any column; the rows put back into the
+    table after it was emptied, naming the column (`insert` with a column); or a check
+    that the column holds no NULL, added valid or validated."""
     table = (target.table or "").lower()
     name = (target.column or "").lower()
+    checks: dict[tuple[str, str], str] = {}  # NOT VALID checks, by (table, name)
     for call in calls:
+        if call.name == "not_null_check" or call.name == "validate_constraint":
+            if (call.table or "").lower() != table:
+                continue
+            column = (call.column or "").lower() or None
+            if name and checked_column(call, table, column, checks) == name:
+                return True
+            continue
         if call.name == "insert" and (call.table or "").lower() == table:
             if name and (call.column or "").lower() == name:
                 return True

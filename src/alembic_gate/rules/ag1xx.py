@@ -876,7 +876,7 @@ def _column_events(
                 if number:  # (which columns an UPDATE sets may not be known)
                     yield number, "filled" if column is not None else "filled_some"
         elif kind == "not_null_check" or kind == "validate_constraint":
-            checked = _checked_column(call, table, column, checks)
+            checked = checked_column(call, table, column, checks)
             if checked is not None and table in tables:
                 number = keys.number(_FILL, table, checked)
                 if number:  # every row holds a value: as good as a backfill
@@ -918,18 +918,21 @@ def _column_events(
             yield first + _TYPE, "gone"
 
 
-def _checked_column(
+def checked_column(
     call: Call, table: str | None, column: str | None, checks: dict[tuple[str, str], str]
 ) -> str | None:
     """The column a check that it holds no NULL now holds for every row of `table`:
-    one added valid, or a NOT VALID one (noted in `checks`) validated by `call`."""
-    name = call.options.get("constraint")
-    if table is None or not isinstance(name, str):
+    one added valid (named or not), or a NOT VALID one (noted in `checks` by its name)
+    validated by `call`."""
+    if table is None:
         return None
+    name = call.options.get("constraint")
+    named = name.lower() if isinstance(name, str) else None
     if call.name == "validate_constraint":
-        return checks.get((table, name.lower()))
+        return None if named is None else checks.get((table, named))
     if column is not None and not call.options.get("valid"):
-        checks[(table, name.lower())] = column
+        if named is not None:
+            checks[(table, named)] = column
         return None
     return column
 
