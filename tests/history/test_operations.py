@@ -2284,3 +2284,31 @@ def upgrade():
     names = [c.name for c in ops.upgrade.calls]
     assert names.count("create_check_constraint") == 8
     assert names.index("not_null_check") == names.index("create_check_constraint") + 1
+
+
+def test_a_validation_is_given_the_column_of_the_check_it_validates() -> None:
+    """`VALIDATE CONSTRAINT n` of a NOT VALID check made earlier in the function takes
+    its column (the check of every row, as SET NOT NULL is: `altered_columns` lists it);
+    one of another name, or of a check made by another revision, has none."""
+    body = """
+def upgrade():
+    op.create_check_constraint("name_nn", "users", "name IS NOT NULL", postgresql_not_valid=True)
+    op.execute("ALTER TABLE users VALIDATE CONSTRAINT other")
+    op.execute("ALTER TABLE users VALIDATE CONSTRAINT NAME_NN")
+    op.execute("ALTER TABLE posts ADD CONSTRAINT ok CHECK (title IS NOT NULL)")
+    op.execute("ALTER TABLE posts ADD CONSTRAINT later CHECK (body IS NOT NULL) NOT VALID")
+"""
+    ops = read_operations(HEAD + body)
+    read = [
+        (c.name, c.table, c.column)
+        for c in ops.upgrade.calls
+        if c.name in ("not_null_check", "validate_constraint")
+    ]
+    assert read == [
+        ("not_null_check", "users", "name"),
+        ("validate_constraint", "users", None),
+        ("validate_constraint", "users", "name"),
+        ("not_null_check", "posts", "title"),
+        ("not_null_check", "posts", "body"),
+    ]
+    assert altered_columns(ops.upgrade.calls) == (("posts", "title"), ("users", "name"))

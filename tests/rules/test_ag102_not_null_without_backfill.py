@@ -533,89 +533,125 @@ CHECKED = (
 )
 VALIDATED = 'op.execute("ALTER TABLE users VALIDATE CONSTRAINT name_nn")'
 SET_NOT_NULL = 'op.alter_column("users", "name", nullable=False)'
+BACKFILL = "op.execute(\"UPDATE users SET name = '' WHERE name IS NULL\")"
+VALID_CHECK = 'op.execute("ALTER TABLE ONLY users ADD CONSTRAINT c CHECK ((name IS NOT NULL))")'
 
 
-@pytest.mark.parametrize(
-    ("steps", "reported"),
-    [
-        # pass Culture's three revisions: check NOT VALID, validate, SET NOT NULL
-        ([CHECKED, VALIDATED, SET_NOT_NULL], False),
-        ([f"{CHECKED}\n{VALIDATED}", SET_NOT_NULL], False),
-        ([f"{CHECKED}\n{VALIDATED}\n{SET_NOT_NULL}"], False),  # all in one revision
-        ([f"{CHECKED}\n{SET_NOT_NULL}"], True),
-        # a check added valid is checked against every row as it is made
-        (
-            [
-                'op.execute("ALTER TABLE ONLY users ADD CONSTRAINT c CHECK ((name IS NOT NULL))")',
-                SET_NOT_NULL,
-            ],
-            False,
-        ),
-        ([CHECKED, SET_NOT_NULL], True),  # never validated: old rows may hold NULL
-        ([CHECKED, VALIDATED.replace("name_nn", "other"), SET_NOT_NULL], True),
-        (
-            [CHECKED.replace("users", "posts"), VALIDATED.replace("users", "posts"), SET_NOT_NULL],
-            True,
-        ),
-        (
-            [
-                CHECKED.replace("NULL) NOT VALID", "NULL OR id > 0)"),
-                SET_NOT_NULL,
-            ],
-            True,
-        ),
-        ([f"{SET_NOT_NULL}\n{CHECKED}\n{VALIDATED}"], True),  # checked after the ALTER
-    ],
-)
-def test_a_validated_check_that_the_column_holds_no_null(
-    history: History, steps: list[str], reported: bool
-) -> None:
-    """`ADD CONSTRAINT n CHECK (c IS NOT NULL) NOT VALID`, then `VALIDATE CONSTRAINT n`:
-    the way to NOT NULL without a long lock on PostgreSQL; once validated no row holds
-    NULL, and SET NOT NULL cannot fail."""
+def _reported(history: History, steps: list[str]) -> list[str]:
+    """Each revision of `steps` built on the one before (on users_history); what each
+    AG102 finding says the step it is on is."""
     users_history(history)
     parent = "a1"
     for number, body in enumerate(steps, start=2):
         rid = f"r{number}"
         add(history, rid, parent, body)
         parent = rid
-    assert bool(history.run(check)) is reported
+    return [f.message.split(" makes ")[0].split(" checks ")[0] for f in history.run(check)]
+
+
+SQL_VALIDATE = "VALIDATE CONSTRAINT (SQL run by execute())"
+SQL_CHECK = "ADD CONSTRAINT ... CHECK (... IS NOT NULL) (SQL run by execute())"
+
+
+@pytest.mark.parametrize(
+    ("steps", "reported"),
+    [
+        # pass Culture's three revisions: check NOT VALID, validate, SET NOT NULL; the
+        # validation of a check an earlier revision made is not judged (its column is
+        # not known where the file is read), and the SET NOT NULL after it cannot fail
+        ([CHECKED, VALIDATED, SET_NOT_NULL], []),
+        # a validation fails where a row holds NULL, as SET NOT NULL does: reported
+        # where the column was not filled, and the SET NOT NULL after it is not
+        ([f"{CHECKED}\n{VALIDATED}", SET_NOT_NULL], [SQL_VALIDATE]),
+        ([f"{CHECKED}\n{VALIDATED}\n{SET_NOT_NULL}"], [SQL_VALIDATE]),
+        ([f"{BACKFILL}\n{CHECKED}\n{VALIDATED}", SET_NOT_NULL], []),
+        ([BACKFILL, f"{CHECKED}\n{VALIDATED}\n{SET_NOT_NULL}"], []),
+        # a check added valid is checked against every row as it is made
+        ([VALID_CHECK, SET_NOT_NULL], [SQL_CHECK]),
+        ([BACKFILL, VALID_CHECK, SET_NOT_NULL], []),
+        ([CHECKED, SET_NOT_NULL], ["alter_column"]),  # never validated: old rows may hold NULL
+        ([f"{CHECKED}\n{SET_NOT_NULL}"], ["alter_column"]),
+        ([CHECKED, VALIDATED.replace("name_nn", "other"), SET_NOT_NULL], ["alter_column"]),
+        (
+            [CHECKED.replace("users", "posts"), VALIDATED.replace("users", "posts"), SET_NOT_NULL],
+            ["alter_column"],
+        ),
+        ([CHECKED.replace("NULL) NOT VALID", "NULL OR id > 0)"), SET_NOT_NULL], ["alter_column"]),
+        # checked after the ALTER: the ALTER is the step that fails, the one finding
+        ([f"{SET_NOT_NULL}\n{CHECKED}\n{VALIDATED}"], ["alter_column"]),
+    ],
+)
+def test_a_check_that_the_column_holds_no_null(
+    history: History, steps: list[str], reported: list[str]
+) -> None:
+    """`ADD CONSTRAINT n CHECK (c IS NOT NULL) NOT VALID`, then `VALIDATE CONSTRAINT n`:
+    the way to NOT NULL without a long lock on PostgreSQL. The validation (or a check
+    added valid) fails where a row holds NULL, and is judged as SET NOT NULL is; once
+    it has run no row holds NULL, and SET NOT NULL after it cannot fail."""
+    assert _reported(history, steps) == reported
 
 
 CREATED_CHECK = (
     'op.create_check_constraint("name_nn", "users", "name IS NOT NULL", postgresql_not_valid=True)'
 )
+OP_CHECK = "create_check_constraint"
 
 
 @pytest.mark.parametrize(
     ("steps", "reported"),
     [
-        ([CREATED_CHECK, VALIDATED, SET_NOT_NULL], False),
-        ([f"{CREATED_CHECK}\n{VALIDATED}\n{SET_NOT_NULL}"], False),
-        ([CREATED_CHECK, SET_NOT_NULL], True),  # NOT VALID, never validated
-        ([CREATED_CHECK.replace(", postgresql_not_valid=True", ""), SET_NOT_NULL], False),
+        ([CREATED_CHECK, VALIDATED, SET_NOT_NULL], []),
+        ([f"{CREATED_CHECK}\n{VALIDATED}\n{SET_NOT_NULL}"], [SQL_VALIDATE]),
+        ([f"{BACKFILL}\n{CREATED_CHECK}\n{VALIDATED}\n{SET_NOT_NULL}"], []),
+        ([CREATED_CHECK, SET_NOT_NULL], ["alter_column"]),  # NOT VALID, never validated
+        ([CREATED_CHECK.replace(", postgresql_not_valid=True", ""), SET_NOT_NULL], [OP_CHECK]),
+        ([BACKFILL, CREATED_CHECK.replace(", postgresql_not_valid=True", "")], []),
         (
             ['op.create_check_constraint(None, "users", sa.column("name").isnot(None))', ALTER],
-            False,
+            [OP_CHECK],
         ),
-        (['op.create_check_constraint("c", "users", sa.column("id").isnot(None))', ALTER], True),
-        (['op.create_check_constraint("c", "posts", "name IS NOT NULL")', ALTER], True),
-        ([f"{ALTER}\n{CREATED_CHECK.replace(', postgresql_not_valid=True', '')}"], True),
+        (
+            ['op.create_check_constraint("c", "users", sa.column("id").isnot(None))', ALTER],
+            ["alter_column"],
+        ),
+        # (a table no revision creates: judged as SET NOT NULL is, medium confidence)
+        (
+            ['op.create_check_constraint("c", "posts", "name IS NOT NULL")', ALTER],
+            [OP_CHECK, "alter_column"],
+        ),
+        (
+            [f"{ALTER}\n{CREATED_CHECK.replace(', postgresql_not_valid=True', '')}"],
+            ["alter_column"],
+        ),
     ],
 )
 def test_a_check_constraint_made_with_op_that_the_column_holds_no_null(
-    history: History, steps: list[str], reported: bool
+    history: History, steps: list[str], reported: list[str]
 ) -> None:
     """The same check written as `op.create_check_constraint(n, t, "c IS NOT NULL")`:
     valid as it is made, or NOT VALID with `postgresql_not_valid=True` until
     `VALIDATE CONSTRAINT n`; a check of another column or table fills nothing."""
+    assert _reported(history, steps) == reported
+
+
+def test_a_check_on_a_column_made_not_null_before_is_not_reported(history: History) -> None:
+    """A check of a column that the history created NOT NULL restates it: no row holds
+    NULL (Rucio adds `*_NN` checks beside its NOT NULL columns)."""
+    add(history, "a1", None, CREATE_USERS.replace("nullable=True", "nullable=False"))
+    add(history, "b2", "a1", VALID_CHECK)
+    assert history.run(check) == []
+
+
+def test_the_check_finding_says_what_the_check_does(history: History) -> None:
     users_history(history)
-    parent = "a1"
-    for number, body in enumerate(steps, start=2):
-        rid = f"r{number}"
-        add(history, rid, parent, body)
-        parent = rid
-    assert bool(history.run(check)) is reported
+    path = add(history, "b2", "a1", VALID_CHECK)
+    [finding] = history.run(check)
+    assert finding.line == line_of(history, path, "ADD CONSTRAINT")
+    assert finding.message.startswith(
+        "ADD CONSTRAINT ... CHECK (... IS NOT NULL) (SQL run by execute()) checks that no "
+        'row holds NULL in "users.name", but nothing backfills it first'
+    )
+    assert "before the ADD CONSTRAINT ... CHECK (... IS NOT NULL)," in str(finding.fix)
 
 
 MODIFY = 'op.execute("ALTER TABLE users MODIFY COLUMN name VARCHAR(50) NOT NULL")'

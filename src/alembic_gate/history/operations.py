@@ -52,7 +52,7 @@ import marshal
 import re
 import sys
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Set
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from operator import attrgetter
 
 from alembic_gate.history import plain
@@ -780,6 +780,8 @@ def pack_module(module: ast.Module, text: str) -> tuple[bytes, Operations, bool]
 
 
 _COLUMN_CHANGES = frozenset({"add_column", "drop_column", "alter_column"})
+# A check that a column holds no NULL, and its validation (`checks_every_row`).
+_CHECK_STEPS = frozenset({"not_null_check", "validate_constraint"})
 
 
 def helper_calls(
@@ -805,15 +807,18 @@ def helper_calls(
     return reader.calls
 
 
-def altered_columns(calls: Iterable[Call]) -> tuple[tuple[str, str], ...]:
-    """(table, column) of each alter_column among `calls` that names its column, and
+def altered_columns(calls: Sequence[Call]) -> tuple[tuple[str, str], ...]:
+    """(table, column) of each alter_column among `calls` that names its column, of each
+    check that a column holds no NULL that is valid once made (`checked_not_null`), and
     the name a column swapped in takes (added, then renamed into the name of one
     dropped before: AG106 asks the type it replaces), lowercased and sorted; the table
     is "*" when it cannot be read."""
     found = set()
     seen: set[tuple[str, str, str]] = set()  # (what, table, column) of adds and drops
+    checks = False
     for call in calls:
         if call.name not in _COLUMN_CHANGES or call.column is None:
+            checks = checks or call.name in _CHECK_STEPS
             continue
         table = call.table.lower() if call.table else "*"
         column = call.column.lower()
@@ -825,7 +830,23 @@ def altered_columns(calls: Iterable[Call]) -> tuple[tuple[str, str], ...]:
             name = call.new_column_name.lower()
             if ("drop_column", table, name) in seen:
                 found.add((table, name))
+    if checks:
+        for call in calls:
+            if call.column is not None and checks_every_row(call):
+                found.add(((call.table or "*").lower(), call.column.lower()))
     return tuple(sorted(found))
+
+
+def checks_every_row(call: Call) -> bool:
+    """Whether `call` checks every row of its table for NULL in its column, and fails
+    where one holds NULL, as SET NOT NULL does: a `not_null_check` added valid, or the
+    `validate_constraint` of a NOT VALID one made earlier in the same function (its
+    column is then known: `_Reader._checked`; not for one an earlier revision made)."""
+    if call.column is None:
+        return False
+    if call.name == "not_null_check":
+        return call.options.get("valid") is True
+    return call.name == "validate_constraint"
 
 
 def touched_tables(ops: Operations) -> tuple[str, ...]:
@@ -1006,6 +1027,9 @@ class _Reader:
         self.steps: list[Call] = []
         # The tables the function being read has emptied so far (lowercased).
         self.emptied: set[str] = set()
+        # The NOT VALID checks that a column holds no NULL it has made so far, by
+        # (table, constraint name), lowercased: the column a VALIDATE of one is about.
+        self.unchecked: dict[tuple[str, str], str] = {}
         self.visited: set[tuple[object, ...]] = set()
         self.active: list[str] = []
         self.budget = _MAX_HELPER_VISITS
@@ -1105,6 +1129,7 @@ class _Reader:
         self.calls = []
         self.steps = []
         self.emptied = set()
+        self.unchecked = {}
         self.visited = set()
         self.budget = _MAX_HELPER_VISITS
         for root in sorted(self._roots(name, multidb), key=lambda f: f.name != name):
@@ -1664,8 +1689,24 @@ class _Reader:
             self.repeated_keyword = True
 
     def _record(self, call: Call) -> None:
+        if call.name in _CHECK_STEPS:
+            call = self._checked(call)
         self.calls.append(call)
         self.steps.append(call)
+
+    def _checked(self, call: Call) -> Call:
+        """A `validate_constraint` given the column of the NOT VALID check that it
+        validates, made earlier in this function; such a check noted for it."""
+        name, table = call.options.get("constraint"), call.table
+        if not isinstance(name, str) or not table:
+            return call
+        key = (table.lower(), name.lower())
+        if call.name == "validate_constraint":
+            column = self.unchecked.get(key)
+            return call if column is None else replace(call, column=column)
+        if call.column is not None and call.options.get("valid") is not True:
+            self.unchecked[key] = call.column
+        return call
 
     def _record_operation(
         self, node: ast.Call, name: str, alias: str | None, scope: _Scope

@@ -1,7 +1,10 @@
 """AG102: `alter_column(nullable=False)` (or `ALTER TABLE t ALTER [COLUMN] c SET NOT NULL`,
 or MySQL's `MODIFY [COLUMN] c <type> NOT NULL`, run as SQL by execute()) with no backfill
 before it. MODIFY restates the whole definition, NOT NULL too: where the history does not
-say whether the column was nullable, it is reported with low confidence.
+say whether the column was nullable, it is reported with low confidence. A check of every
+row for NULL in the column (`CHECK (c IS NOT NULL)` added valid, in SQL or by
+op.create_check_constraint, or validated in the revision that added it NOT VALID) fails
+the same way and is judged the same; where one comes first, a NOT NULL after it is not.
 
 Not reported when the column cannot hold NULL: the table is new or emptied by this
 revision, the column was filled (an UPDATE or DELETE ... IS NULL of its table, an ORM
@@ -25,7 +28,7 @@ from collections.abc import Iterable, Iterator
 
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
-from alembic_gate.history.operations import Call, Column
+from alembic_gate.history.operations import Call, Column, checks_every_row
 from alembic_gate.rules.ag1xx import (
     SQL_TABLE,
     Checked,
@@ -33,6 +36,7 @@ from alembic_gate.rules.ag1xx import (
     checked_column,
     described_column,
     each_revision,
+    runs_wherever,
 )
 from alembic_gate.shared.patterns import LazyPattern
 
@@ -51,10 +55,8 @@ _KEY_NAME = "id"
 def check_revision(checked: Checked) -> Iterator[Finding]:
     """The findings of one revision (lint runs every safety rule in one pass)."""
     for call in checked.calls:
-        if call.name != "alter_column" or call.options.get("nullable") is not False:
+        if not _makes_not_null(call):
             continue
-        if call.options.get("existing_nullable") is False:
-            continue  # says the column already is NOT NULL
         new = checked.is_new_table(call.table, call)
         filled = new and checked.filled_before(call)  # rows this revision put in (asked then)
         if (new and not filled) or checked.emptied(call):
@@ -71,6 +73,16 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
                 )
                 confidence = _LESS[confidence]
             yield checked.finding(RULE, call.line, _message(call, reason), _fix(call), confidence)
+
+
+def _makes_not_null(call: Call) -> bool:
+    """`alter_column(nullable=False)` (or SQL's SET NOT NULL, MODIFY ... NOT NULL) that
+    does not say the column already is NOT NULL (`existing_nullable=False`), or a check
+    of every row for NULL in the column, which fails as they do (`checks_every_row`)."""
+    if call.name == "alter_column":
+        options = call.options
+        return options.get("nullable") is False and options.get("existing_nullable") is not False
+    return checks_every_row(call)
 
 
 # One step less sure (a condition the rule does not read may have removed the NULLs).
@@ -174,11 +186,15 @@ def _fills(target: Call, calls: Iterable[Call]) -> bool:
     """An UPDATE (or DELETE ... IS NULL, ORM assignment) of the table, or of a table
     that cannot be read, filling the column or any column; the rows put back into the
     table after it was emptied, naming the column (`insert` with a column); or a check
-    that the column holds no NULL, added valid or validated."""
+    that the column holds no NULL, added valid or validated, or a step that made it NOT
+    NULL wherever the target runs (it failed there, or left no NULL: the finding is
+    that step's)."""
     table = (target.table or "").lower()
     name = (target.column or "").lower()
     checks: dict[tuple[str, str], str] = {}  # NOT VALID checks, by (table, name)
     for call in calls:
+        if _made_not_null_before(call, target):
+            return True
         if call.name == "not_null_check" or call.name == "validate_constraint":
             if (call.table or "").lower() != table:
                 continue
@@ -199,9 +215,23 @@ def _fills(target: Call, calls: Iterable[Call]) -> bool:
     return False
 
 
+def _made_not_null_before(earlier: Call, target: Call) -> bool:
+    """Whether `earlier` made the target's column NOT NULL (or checked it for NULL)
+    wherever the target runs."""
+    if not _makes_not_null(earlier) or earlier.conditional or not runs_wherever(earlier, target):
+        return False
+    column, table = earlier.column, earlier.table
+    if column is None or table is None or target.column is None or target.table is None:
+        return False
+    return column.lower() == target.column.lower() and table.lower() == target.table.lower()
+
+
 def _message(call: Call, reason: str) -> str:
-    how = as_written(call, _sql_words(call), "alter_column")
-    made = f"{how} makes {described_column(call.table, call.column)} NOT NULL"
+    how = as_written(call, _sql_words(call), _OP_WORDS.get(call.name, call.name))
+    column = described_column(call.table, call.column)
+    made = f"{how} makes {column} NOT NULL"
+    if call.name != "alter_column":
+        made = f"{how} checks that no row holds NULL in {column}"
     if reason.startswith(UNREAD_UPDATE):
         return f"{made}, and {reason}: the ALTER fails if any row still holds NULL"
     return (
@@ -223,14 +253,28 @@ def _fix(call: Call) -> str:
     column = call.column or "<column>"
     return (
         f'op.execute("UPDATE {table} SET {column} = ... WHERE {column} IS NULL")'
-        f" before the {_sql_words(call) if call.sql is not None else 'alter_column'}, in this"
-        " revision or an earlier one"
+        f" before the {_sql_words(call) if call.sql is not None else _OP_WORDS[call.name]},"
+        " in this revision or an earlier one"
     )
+
+
+# What a finding calls each operation it judges, written with op.* (a check's
+# validation is SQL only: ALTER TABLE ... VALIDATE CONSTRAINT).
+_OP_WORDS = {
+    "alter_column": "alter_column",
+    "not_null_check": "create_check_constraint",
+    "validate_constraint": "VALIDATE CONSTRAINT",
+}
 
 
 def _sql_words(call: Call) -> str:
     """What the SQL that makes the column NOT NULL is called: MySQL's MODIFY (or
-    CHANGE) restates the column's whole definition."""
+    CHANGE) restates the column's whole definition; a check, ADD CONSTRAINT ... CHECK
+    or VALIDATE CONSTRAINT."""
+    if call.name == "not_null_check":
+        return "ADD CONSTRAINT ... CHECK (... IS NOT NULL)"
+    if call.name == "validate_constraint":
+        return "VALIDATE CONSTRAINT"
     return "MODIFY ... NOT NULL" if call.options.get("restated") is True else "SET NOT NULL"
 
 
