@@ -10,6 +10,8 @@ import zlib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from alembic_gate.history import operations as operations_module
 from alembic_gate.history.operations import (
@@ -34,7 +36,7 @@ from alembic_gate.history.operations import (
     unpack_ahead,
     upgrade_calls,
 )
-from alembic_gate.history.revisions import RevisionFile, read_revision
+from alembic_gate.history.revisions import RevisionFile, read_revision, read_revision_source
 from alembic_gate.shared import records
 
 HEAD = '''"""m
@@ -2312,3 +2314,90 @@ def upgrade():
         ("not_null_check", "posts", "body"),
     ]
     assert altered_columns(ops.upgrade.calls) == (("posts", "title"), ("users", "name"))
+
+
+# Statements and blocks an upgrade() is made of, for the reader's property test: op calls
+# with odd arguments, SQL that the patterns read, names bound and rebound, helpers, and
+# the blocks that make a call conditional or a dialect's.
+_STATEMENTS = [
+    'op.alter_column("users", "name", nullable=False)',
+    "op.alter_column(table, column, nullable=flag, type_=sa.String(length))",
+    'op.add_column("users", sa.Column("c", sa.Integer(), nullable=False, server_default="0"))',
+    'op.create_check_constraint("ck", "users", "name IS NOT NULL", postgresql_not_valid=x)',
+    "op.create_check_constraint(None, table, sa.column(column).isnot(None))",
+    'op.create_check_constraint(None, "users", sa.column("name") != None)',
+    'op.create_check_constraint(op.f("ck"), "users", sa.text(sql))',
+    'op.execute("ALTER TABLE users VALIDATE CONSTRAINT ck")',
+    'op.execute("ALTER TABLE users ADD CONSTRAINT ck CHECK (name IS NOT NULL) NOT VALID")',
+    "op.execute(\"UPDATE users SET name = '' WHERE name IS NULL\")",
+    'op.execute("DELETE FROM users; INSERT INTO users (id, name) SELECT 1, 2")',
+    'op.execute(f"DROP TABLE {table}")',
+    'op.execute("DO $$ BEGIN ALTER TABLE t DROP COLUMN c; END $$")',
+    "op.execute(sql % table)",
+    'op.execute("{}".format(column))',
+    'op.create_index("ix", "users", ["name"], postgresql_concurrently=True)',
+    'op.drop_table("users")',
+    'op.rename_table(table, "people")',
+    "op.bulk_insert(sa.table(table, sa.column(column)), [{column: 1}])",
+    "conn = op.get_bind()",
+    'conn.execute(sa.text("UPDATE users SET name = :n"), {"n": 1})',
+    "table = 'users'",
+    "column = table + '_id'",
+    "sql = 'c IS NOT NULL'",
+    "flag = not flag",
+    "helper(table)",
+    "helper(op)",
+    "return",
+    "pass",
+    "del table",
+    "batch_op.alter_column(column, nullable=False)",
+    "batch_op.create_check_constraint('ck', 'c IS NOT NULL')",
+]
+_BLOCKS = [
+    "if x:",
+    "if False:",
+    "if op.get_context().dialect.name == 'sqlite':",
+    "for table in ('users', 'people'):",
+    "try:",
+    "with op.batch_alter_table(table) as batch_op:",
+    "with op.get_context().autocommit_block():",
+    "while flag:",
+]
+
+
+@st.composite
+def _upgrade_bodies(draw: st.DrawFn) -> str:
+    """A module with upgrade() and a helper, their bodies drawn from the pieces above,
+    blocks nested up to three deep (`try:` closed by its `except`)."""
+
+    def block(depth: int, indent: str) -> list[str]:
+        lines: list[str] = []
+        for _ in range(draw(st.integers(1, 4))):
+            if depth < 3 and draw(st.booleans()):
+                opener = draw(st.sampled_from(_BLOCKS))
+                lines += [indent + opener, *block(depth + 1, indent + "    ")]
+                if opener == "try:":
+                    lines += [indent + "except Exception:", indent + "    pass"]
+            else:
+                lines.append(indent + draw(st.sampled_from(_STATEMENTS)))
+        return lines
+
+    helper = ["def helper(table):", *block(1, "    ")]
+    upgrade = ["def upgrade():", *block(1, "    ")]
+    return "\n".join(["", *helper, "", *upgrade, ""])
+
+
+@settings(max_examples=300, deadline=None)
+@given(_upgrade_bodies())
+def test_the_reader_reads_any_upgrade_without_raising(body: str) -> None:
+    """Whatever an upgrade() holds, the reader reads it without raising, every call at a
+    line of the file, and packing gives the same operations back."""
+    source = HEAD + body
+    ops = read_operations(source)
+    assert ops.problem is None
+    lines = source.count("\n") + 1
+    for call in [*ops.upgrade.calls, *ops.upgrade.steps]:
+        assert 0 < call.line <= lines
+    assert unpack(pack(ops)) == ops
+    rev = read_revision_source(source.encode(), "/p/versions/b2_m.py", "versions/b2_m.py")
+    assert (rev.revision, rev.problem) == ("b2", None)
