@@ -1517,10 +1517,10 @@ class _Reader:
         receiver = func.value
         if self._is_op(receiver):
             if func.attr not in _HELPERS:
-                self._record_operation(node, func.attr, None, scope)
+                self._record(self._operation(node, func.attr, None, scope), node)
             return True
         if isinstance(receiver, ast.Name) and receiver.id in scope.batch:
-            self._record_operation(node, func.attr, receiver.id, scope)
+            self._record(self._operation(node, func.attr, receiver.id, scope), node)
             return True
         if func.attr == "create" and isinstance(receiver, ast.Name):
             made = self._resolve(receiver)
@@ -1560,7 +1560,7 @@ class _Reader:
             for fill in self._fills(node, scope):
                 self._record(fill)
         if imported not in _HELPERS:
-            self._record_operation(node, imported, None, scope)
+            self._record(self._operation(node, imported, None, scope), node)
         return True
 
     def _parameters(
@@ -1688,11 +1688,18 @@ class _Reader:
         if len(set(map(_ARG, keywords))) < len(keywords):
             self.repeated_keyword = True
 
-    def _record(self, call: Call) -> None:
+    def _record(self, call: Call, node: ast.Call | None = None) -> None:
+        """Record `call` (an operation: made from `node`); after a
+        create_check_constraint whose condition is `c IS NOT NULL`, the check it adds,
+        as its SQL would be read (`_not_null_check`)."""
         if call.name in _CHECK_STEPS:
             call = self._checked(call)
         self.calls.append(call)
         self.steps.append(call)
+        if call.name == "create_check_constraint" and node is not None:
+            check = self._not_null_check(node, call)
+            if check is not None:
+                self._record(check)
 
     def _checked(self, call: Call) -> Call:
         """A `validate_constraint` given the column of the NOT VALID check that it
@@ -1708,24 +1715,12 @@ class _Reader:
             self.unchecked[key] = call.column
         return call
 
-    def _record_operation(
-        self, node: ast.Call, name: str, alias: str | None, scope: _Scope
-    ) -> None:
-        """Record the operation `node` calls, and after a create_check_constraint whose
-        condition is `c IS NOT NULL` the check it adds, as its SQL would be read."""
-        call = self._operation(node, name, alias, scope)
-        self._record(call)
-        if name == "create_check_constraint":
-            check = self._not_null_check(node, call, alias)
-            if check is not None:
-                self._record(check)
-
-    def _not_null_check(self, node: ast.Call, call: Call, alias: str | None) -> Call | None:
+    def _not_null_check(self, node: ast.Call, call: Call) -> Call | None:
         """The `not_null_check` (`_sql_not_null_check`) that `op.create_check_constraint(n,
         t, "c IS NOT NULL")` adds: NOT VALID with `postgresql_not_valid=True`, which leaves
         the rows already there unchecked until `VALIDATE CONSTRAINT n`; None for any other
         condition."""
-        signatures = _SIGNATURES if alias is None else _BATCH_SIGNATURES
+        signatures = _BATCH_SIGNATURES if call.batch else _SIGNATURES
         bound = _bind(node, signatures["create_check_constraint"])
         column = self._checked_not_null(bound.get("condition"))
         if column is None:

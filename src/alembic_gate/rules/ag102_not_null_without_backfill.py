@@ -55,7 +55,7 @@ _KEY_NAME = "id"
 def check_revision(checked: Checked) -> Iterator[Finding]:
     """The findings of one revision (lint runs every safety rule in one pass)."""
     for call in checked.calls:
-        if not _makes_not_null(call):
+        if call.name not in _JUDGED or not _makes_not_null(call):
             continue
         new = checked.is_new_table(call.table, call)
         filled = new and checked.filled_before(call)  # rows this revision put in (asked then)
@@ -73,6 +73,11 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
                 )
                 confidence = _LESS[confidence]
             yield checked.finding(RULE, call.line, _message(call, reason), _fix(call), confidence)
+
+
+# The operations that may make a column NOT NULL (`_makes_not_null`), told by name first:
+# asked of every call of every revision.
+_JUDGED = frozenset({"alter_column", "not_null_check", "validate_constraint"})
 
 
 def _makes_not_null(call: Call) -> bool:
@@ -193,7 +198,7 @@ def _fills(target: Call, calls: Iterable[Call]) -> bool:
     name = (target.column or "").lower()
     checks: dict[tuple[str, str], str] = {}  # NOT VALID checks, by (table, name)
     for call in calls:
-        if _made_not_null_before(call, target):
+        if call.name in _JUDGED and _made_not_null_before(call, target):
             return True
         if call.name == "not_null_check" or call.name == "validate_constraint":
             if (call.table or "").lower() != table:
