@@ -782,6 +782,10 @@ def pack_module(module: ast.Module, text: str) -> tuple[bytes, Operations, bool]
 _COLUMN_CHANGES = frozenset({"add_column", "drop_column", "alter_column"})
 # A check that a column holds no NULL, and its validation (`checks_every_row`).
 _CHECK_STEPS = frozenset({"not_null_check", "validate_constraint"})
+# The calls `altered_columns` reads.
+_ALTERING = _COLUMN_CHANGES | _CHECK_STEPS
+# The calls `_Reader._record` looks at: the checks, and what adds one.
+_NOTED = _CHECK_STEPS | {"create_check_constraint"}
 
 
 def helper_calls(
@@ -809,31 +813,29 @@ def helper_calls(
 
 def altered_columns(calls: Sequence[Call]) -> tuple[tuple[str, str], ...]:
     """(table, column) of each alter_column among `calls` that names its column, of each
-    check that a column holds no NULL that is valid once made (`checked_not_null`), and
-    the name a column swapped in takes (added, then renamed into the name of one
-    dropped before: AG106 asks the type it replaces), lowercased and sorted; the table
-    is "*" when it cannot be read."""
+    check of every row for NULL in a column (`checks_every_row`), and the name a column
+    swapped in takes (added, then renamed into the name of one dropped before: AG106 asks
+    the type it replaces), lowercased and sorted; the table is "*" when it cannot be
+    read."""
     found = set()
     seen: set[tuple[str, str, str]] = set()  # (what, table, column) of adds and drops
-    checks = False
     for call in calls:
-        if call.name not in _COLUMN_CHANGES or call.column is None:
-            checks = checks or call.name in _CHECK_STEPS
+        kind = call.name
+        if kind not in _ALTERING or call.column is None:
             continue
         table = call.table.lower() if call.table else "*"
         column = call.column.lower()
-        if call.name != "alter_column":
-            seen.add((call.name, table, column))
-            continue
-        found.add((table, column))
-        if call.new_column_name and ("add_column", table, column) in seen:
-            name = call.new_column_name.lower()
-            if ("drop_column", table, name) in seen:
-                found.add((table, name))
-    if checks:
-        for call in calls:
-            if call.column is not None and checks_every_row(call):
-                found.add(((call.table or "*").lower(), call.column.lower()))
+        if kind == "alter_column":
+            found.add((table, column))
+            if call.new_column_name and ("add_column", table, column) in seen:
+                name = call.new_column_name.lower()
+                if ("drop_column", table, name) in seen:
+                    found.add((table, name))
+        elif kind in _CHECK_STEPS:
+            if checks_every_row(call):
+                found.add((table, column))
+        else:
+            seen.add((kind, table, column))
     return tuple(sorted(found))
 
 
@@ -1692,7 +1694,11 @@ class _Reader:
         """Record `call` (an operation: made from `node`); after a
         create_check_constraint whose condition is `c IS NOT NULL`, the check it adds,
         as its SQL would be read (`_not_null_check`)."""
-        if call.name in _CHECK_STEPS:
+        if call.name not in _NOTED:  # (the common case: one test)
+            self.calls.append(call)
+            self.steps.append(call)
+            return
+        if call.name != "create_check_constraint":
             call = self._checked(call)
         self.calls.append(call)
         self.steps.append(call)

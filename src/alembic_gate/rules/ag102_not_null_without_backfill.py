@@ -198,37 +198,40 @@ def _fills(target: Call, calls: Iterable[Call]) -> bool:
     name = (target.column or "").lower()
     checks: dict[tuple[str, str], str] = {}  # NOT VALID checks, by (table, name)
     for call in calls:
-        if call.name in _JUDGED and _made_not_null_before(call, target):
-            return True
-        if call.name == "not_null_check" or call.name == "validate_constraint":
-            if (call.table or "").lower() != table:
-                continue
-            column = (call.column or "").lower() or None
-            if name and checked_column(call, table, column, checks) == name:
+        kind = call.name  # (one test for most calls: the loop runs for each earlier call)
+        if kind == "backfill":
+            other = (call.table or "").lower()
+            column = (call.column or "").lower()
+            if (not other or not table or other == table) and (not column or column == name):
                 return True
-            continue
-        if call.name == "insert" and (call.table or "").lower() == table:
-            if name and (call.column or "").lower() == name:
+        elif kind == "insert":
+            if name and (call.table or "").lower() == table and (call.column or "").lower() == name:
                 return True
-            continue
-        if call.name != "backfill":
-            continue
-        other = (call.table or "").lower()
-        column = (call.column or "").lower()
-        if (not other or not table or other == table) and (not column or column == name):
+        elif kind in _JUDGED and (
+            _made_not_null_before(call, target) or _checked_before(call, table, name, checks)
+        ):
             return True
     return False
+
+
+def _checked_before(call: Call, table: str, name: str, checks: dict[tuple[str, str], str]) -> bool:
+    """Whether `call` is a check that no row of `table` holds NULL in the column `name`,
+    added valid, or NOT VALID (noted in `checks`) and then validated."""
+    if call.name == "alter_column" or (call.table or "").lower() != table or not name:
+        return False
+    column = (call.column or "").lower() or None
+    return checked_column(call, table, column, checks) == name
 
 
 def _made_not_null_before(earlier: Call, target: Call) -> bool:
     """Whether `earlier` made the target's column NOT NULL (or checked it for NULL)
     wherever the target runs."""
-    if not _makes_not_null(earlier) or earlier.conditional or not runs_wherever(earlier, target):
-        return False
     column, table = earlier.column, earlier.table
     if column is None or table is None or target.column is None or target.table is None:
         return False
-    return column.lower() == target.column.lower() and table.lower() == target.table.lower()
+    if column.lower() != target.column.lower() or table.lower() != target.table.lower():
+        return False  # (most often: asked of each earlier call of a judged revision)
+    return _makes_not_null(earlier) and not earlier.conditional and runs_wherever(earlier, target)
 
 
 def _message(call: Call, reason: str) -> str:
