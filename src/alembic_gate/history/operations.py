@@ -784,8 +784,6 @@ _COLUMN_CHANGES = frozenset({"add_column", "drop_column", "alter_column"})
 _CHECK_STEPS = frozenset({"not_null_check", "validate_constraint"})
 # The calls `altered_columns` reads.
 _ALTERING = _COLUMN_CHANGES | _CHECK_STEPS
-# The calls `_Reader._record` looks at: the checks, and what adds one.
-_NOTED = _CHECK_STEPS | {"create_check_constraint"}
 
 
 def helper_calls(
@@ -1694,15 +1692,12 @@ class _Reader:
         """Record `call` (an operation: made from `node`); after a
         create_check_constraint whose condition is `c IS NOT NULL`, the check it adds,
         as its SQL would be read (`_not_null_check`)."""
-        if call.name not in _NOTED:  # (the common case: one test)
-            self.calls.append(call)
-            self.steps.append(call)
-            return
-        if call.name != "create_check_constraint":
+        kind = call.name
+        if kind in _CHECK_STEPS:
             call = self._checked(call)
         self.calls.append(call)
         self.steps.append(call)
-        if call.name == "create_check_constraint" and node is not None:
+        if kind == "create_check_constraint" and node is not None:
             check = self._not_null_check(node, call)
             if check is not None:
                 self._record(check)

@@ -235,10 +235,11 @@ def _made_not_null_before(earlier: Call, target: Call) -> bool:
 
 
 def _message(call: Call, reason: str) -> str:
-    how = as_written(call, _sql_words(call), _OP_WORDS.get(call.name, call.name))
+    how = as_written(call, _sql_words(call), _OP_WORDS[call.name])
     column = described_column(call.table, call.column)
-    made = f"{how} makes {column} NOT NULL"
-    if call.name != "alter_column":
+    if call.name == "alter_column":
+        made = f"{how} makes {column} NOT NULL"
+    else:
         made = f"{how} checks that no row holds NULL in {column}"
     if reason.startswith(UNREAD_UPDATE):
         return f"{made}, and {reason}: the ALTER fails if any row still holds NULL"
