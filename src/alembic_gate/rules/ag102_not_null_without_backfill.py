@@ -33,7 +33,6 @@ from alembic_gate.rules.ag1xx import (
     SQL_TABLE,
     Checked,
     as_written,
-    checked_column,
     described_column,
     each_revision,
     runs_wherever,
@@ -196,7 +195,6 @@ def _fills(target: Call, calls: Iterable[Call]) -> bool:
     that step's)."""
     table = (target.table or "").lower()
     name = (target.column or "").lower()
-    checks: dict[tuple[str, str], str] = {}  # NOT VALID checks, by (table, name)
     for call in calls:
         kind = call.name  # (one test for most calls: the loop runs for each earlier call)
         if kind == "backfill":
@@ -208,19 +206,19 @@ def _fills(target: Call, calls: Iterable[Call]) -> bool:
             if name and (call.table or "").lower() == table and (call.column or "").lower() == name:
                 return True
         elif kind in _JUDGED and (
-            _made_not_null_before(call, target) or _checked_before(call, table, name, checks)
+            _made_not_null_before(call, target) or _checked_before(call, table, name)
         ):
             return True
     return False
 
 
-def _checked_before(call: Call, table: str, name: str, checks: dict[tuple[str, str], str]) -> bool:
-    """Whether `call` is a check that no row of `table` holds NULL in the column `name`,
-    added valid, or NOT VALID (noted in `checks`) and then validated."""
-    if call.name == "alter_column" or (call.table or "").lower() != table or not name:
+def _checked_before(call: Call, table: str, name: str) -> bool:
+    """Whether `call` checks every row of `table` for NULL in the column `name`: a check
+    added valid, or the validation of a NOT VALID one made earlier in this revision (the
+    reader gives it the check's column: `checks_every_row`)."""
+    if not name or not checks_every_row(call) or (call.table or "").lower() != table:
         return False
-    column = (call.column or "").lower() or None
-    return checked_column(call, table, column, checks) == name
+    return (call.column or "").lower() == name
 
 
 def _made_not_null_before(earlier: Call, target: Call) -> bool:

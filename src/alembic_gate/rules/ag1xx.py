@@ -876,7 +876,7 @@ def _column_events(
                 if number:  # (which columns an UPDATE sets may not be known)
                     yield number, "filled" if column is not None else "filled_some"
         elif kind == "not_null_check" or kind == "validate_constraint":
-            checked = checked_column(call, table, column, checks)
+            checked = _checked_column(call, table, column, checks)
             if checked is not None and table in tables:
                 number = keys.number(_FILL, table, checked)
                 if number:  # every row holds a value: as good as a backfill
@@ -918,7 +918,7 @@ def _column_events(
             yield first + _TYPE, "gone"
 
 
-def checked_column(
+def _checked_column(
     call: Call, table: str | None, column: str | None, checks: dict[tuple[str, str], str]
 ) -> str | None:
     """The column a check that it holds no NULL now holds for every row of `table`:
