@@ -549,6 +549,47 @@ def upgrade():
     ]
 
 
+@pytest.mark.parametrize(
+    ("imports", "op"),
+    [
+        ("import alembic", "alembic.op"),  # cads-broker's history
+        ("import alembic as al", "al.op"),
+        ("import alembic.op", "alembic.op"),
+        ("import alembic.op as o", "o"),
+        ("import alembic\no = alembic.op", "o"),
+        ("import alembic, sqlalchemy", "alembic.op"),
+    ],
+)
+def test_operations_through_the_alembic_package(imports: str, op: str) -> None:
+    """`import alembic` and then `alembic.op.create_index(...)` (cads-broker): op's calls,
+    batches too; the same attribute of another package is not op."""
+    body = f"""
+{imports}
+
+def upgrade():
+    {op}.create_index("ix_users_a", "users", ["a"])
+    with {op}.batch_alter_table("t") as batch_op:
+        batch_op.drop_column("y")
+"""
+    assert calls(body) == [
+        ("create_index", "users", None, False, False),
+        ("batch_alter_table", "t", None, False, False),
+        ("drop_column", "t", "y", True, False),
+    ]
+    assert calls(body.replace("alembic", "myapp")) == []
+
+
+def test_operations_through_a_method_of_the_alembic_package() -> None:
+    body = """
+import alembic
+add = alembic.op.add_column
+
+def upgrade():
+    add("users", sa.Column("x", sa.Integer()))
+"""
+    assert calls(body) == [("add_column", "users", "x", False, False)]
+
+
 def test_operations_imported_from_alembic_op_by_name() -> None:
     # Rucio's history: `from alembic.op import drop_column, ...`, called by name
     body = """

@@ -1030,6 +1030,9 @@ class _Reader:
         # bind `new_auth` to their own ENUM).
         self.made: dict[str, ast.Call] = {}
         self.op_names = {"op"}
+        # Names bound to the alembic package itself (`import alembic`, `import alembic
+        # as a`, `import alembic.op`): `alembic.op.add_column(...)` is op's (cads-broker).
+        self.alembic_names: set[str] = set()
         # `from alembic.op import drop_column [as drop]`: local name -> the op's method
         # (Rucio's history calls them so); also `add = op.add_column` in the module.
         self.op_functions: dict[str, str] = {}
@@ -1113,14 +1116,15 @@ class _Reader:
             if not isinstance(target, ast.Name):
                 continue
             name = target.id
-            if isinstance(value, ast.Name) and value.id in self.op_names:
+            if (isinstance(value, ast.Name) and value.id in self.op_names) or self._alembic_op(
+                value
+            ):
                 self.op_names.add(name)
             elif isinstance(value, ast.Name) and value.id in self.op_functions:
                 self.op_functions[name] = self.op_functions[value.id]
-            elif (
-                isinstance(value, ast.Attribute)
-                and isinstance(value.value, ast.Name)
-                and value.value.id in self.op_names
+            elif isinstance(value, ast.Attribute) and (
+                (isinstance(value.value, ast.Name) and value.value.id in self.op_names)
+                or self._alembic_op(value.value)
             ):
                 self.op_functions[name] = value.attr
             else:
@@ -1138,9 +1142,14 @@ class _Reader:
                 self.imported[alias.asname or alias.name] = (alias.name, where)
 
     def _import(self, node: ast.Import) -> None:
-        """`import myapp.db as db` binds db to myapp.db; `import myapp.db`, myapp."""
+        """`import myapp.db as db` binds db to myapp.db; `import myapp.db`, myapp;
+        `import alembic.op as o` binds o to op, `import alembic [as a]` a to alembic."""
         for alias in node.names:
-            if foreign_module(alias.name):
+            if alias.name == "alembic.op" and alias.asname:
+                self.op_names.add(alias.asname)
+            elif alias.name == "alembic" or alias.name.startswith("alembic."):
+                self.alembic_names.add(alias.asname or "alembic")
+            elif foreign_module(alias.name):
                 top = alias.name.split(".")[0]
                 name = alias.asname or top
                 self.imported[name] = (alias.name if alias.asname else top, alias.name)
@@ -1494,16 +1503,28 @@ class _Reader:
             _batch_last(self.steps, steps)
 
     def _is_op(self, node: ast.expr) -> bool:
-        """`op` (as imported), an alias of it in the module, or one in the function
-        being read (`o = op`, a helper's parameter given `op`)."""
+        """`op` (as imported), `alembic.op`, an alias of it in the module, or one in
+        the function being read (`o = op`, a helper's parameter given `op`)."""
         if not isinstance(node, ast.Name):
-            return False
+            return self._alembic_op(node)
         if node.id in self.op_names:
             return True
         if node.id not in self.frames[-1]:
             return False
         target = self._resolve(node)
-        return isinstance(target, ast.Name) and target.id in self.op_names
+        return (isinstance(target, ast.Name) and target.id in self.op_names) or self._alembic_op(
+            target
+        )
+
+    def _alembic_op(self, node: ast.expr | None) -> bool:
+        """`alembic.op`, where the module imports the alembic package (`alembic_names`)."""
+        return (
+            bool(self.alembic_names)
+            and isinstance(node, ast.Attribute)
+            and node.attr == "op"
+            and isinstance(node.value, ast.Name)
+            and node.value.id in self.alembic_names
+        )
 
     def _op_function(self, node: ast.expr) -> str | None:
         """The op method a plain name calls, else None."""
