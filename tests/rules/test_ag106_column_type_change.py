@@ -245,6 +245,27 @@ def test_blob_and_text_types_mysql_stores_as_the_same_type(
     assert bool(history.run(check)) == reported
 
 
+@pytest.mark.parametrize(
+    ("named", "reported"),
+    [
+        (CREATE_MYSQL_USERS, True),  # the history names MySQL only
+        (CREATE_MYSQL_USERS.replace('"InnoDB",', '"InnoDB", postgresql_with_oids=False,'), True),
+        (CREATE_USERS.replace('("id"),', '("id"), postgresql_with_oids=False,'), False),
+    ],
+)
+def test_a_change_postgresql_makes_in_place_says_where_it_does_not(
+    history: History, named: str, reported: bool
+) -> None:
+    """resultsdb's VARCHAR to TEXT, on a history that names MySQL (an index's
+    `mysql_length`) as well as PostgreSQL: a copy of the table on MySQL only, and the
+    message says so."""
+    add(history, "a1", None, named)
+    alter = 'op.alter_column("users", "name", existing_type=sa.VARCHAR(50), type_=sa.Text())'
+    add(history, "b2", "a1", alter)
+    findings = history.run(check)
+    assert [f.message.endswith("new type (on MySQL)") for f in findings] == [True] * reported
+
+
 def test_a_longer_varchar_on_a_mysql_history(history: History) -> None:
     add(history, "a1", None, CREATE_MYSQL_USERS)
     add(

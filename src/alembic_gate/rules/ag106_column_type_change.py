@@ -326,7 +326,8 @@ def _judge_in_place(
         return None
     if MYSQL not in dialects and _longer_varchar(old, new):
         return None
-    return (f" (on MySQL{depended})" if depended else ""), confidence
+    # (PostgreSQL changes it in place: the message says where it does not)
+    return (f" (on MySQL{depended})" if MYSQL in dialects else ""), confidence
 
 
 def _enum_appended(old: SqlType, new: SqlType) -> bool:
