@@ -814,19 +814,12 @@ def altered_columns(calls: Sequence[Call]) -> tuple[tuple[str, str], ...]:
     check of every row for NULL in a column (`checks_every_row`), and the name a column
     swapped in takes (added, then renamed into the name of one dropped before: AG106 asks
     the type it replaces), lowercased and sorted; the table is "*" when it cannot be
-    read. A NOT VALID check that a column holds no NULL, and the validation of a check
-    made in another revision, are listed as markers (`check_marks`): which column such a
-    validation checks is known only from the history."""
+    read."""
     found = set()
     seen: set[tuple[str, str, str]] = set()  # (what, table, column) of adds and drops
     for call in calls:
         kind = call.name
-        if kind not in _ALTERING:
-            continue
-        if kind in _CHECK_STEPS:
-            found.update(_check_pairs(call))
-            continue
-        if call.column is None:
+        if kind not in _ALTERING or call.column is None:
             continue
         table = call.table.lower() if call.table else "*"
         column = call.column.lower()
@@ -836,41 +829,19 @@ def altered_columns(calls: Sequence[Call]) -> tuple[tuple[str, str], ...]:
                 name = call.new_column_name.lower()
                 if ("drop_column", table, name) in seen:
                     found.add((table, name))
+        elif kind in _CHECK_STEPS:
+            if checks_every_row(call):
+                found.add((table, column))
         else:
             seen.add((kind, table, column))
     return tuple(sorted(found))
-
-
-# `altered_columns`' markers, first in its sorted pairs ("\0" sorts before any name):
-# (NOT_VALID_CHECK, "table\0constraint\0column") for a NOT VALID check that a column
-# holds no NULL, (VALIDATION, "table\0constraint") for the validation of a check whose
-# column the revision does not say (made in an earlier revision).
-MARK = "\0"
-NOT_VALID_CHECK = MARK + "check"
-VALIDATION = MARK + "validate"
-
-
-def _check_pairs(call: Call) -> list[tuple[str, str]]:
-    """`altered_columns`' pairs for a check that a column holds no NULL, or for a
-    validation: the column a check of every row is about, or a marker."""
-    column, table = call.column, call.table
-    if checks_every_row(call) and column is not None:
-        return [(table.lower() if table else "*", column.lower())]
-    name = call.options.get("constraint")
-    if not isinstance(name, str) or not table:
-        return []
-    checked = f"{table.lower()}{MARK}{name.lower()}"
-    if call.name == "validate_constraint":
-        return [(VALIDATION, checked)]
-    return [] if column is None else [(NOT_VALID_CHECK, f"{checked}{MARK}{column.lower()}")]
 
 
 def checks_every_row(call: Call) -> bool:
     """Whether `call` checks every row of its table for NULL in its column, and fails
     where one holds NULL, as SET NOT NULL does: a `not_null_check` added valid, or the
     `validate_constraint` of a NOT VALID one made earlier in the same function (its
-    column is then known: `_Reader._checked`; for one an earlier revision made, the
-    history tells it: `rules.ag1xx.with_validated_columns`)."""
+    column is then known: `_Reader._checked`; not for one an earlier revision made)."""
     if call.column is None:
         return False
     if call.name == "not_null_check":

@@ -36,7 +36,6 @@ from alembic_gate.rules.ag1xx import (
     described_column,
     each_revision,
     runs_wherever,
-    with_validated_columns,
 )
 from alembic_gate.shared.patterns import LazyPattern
 
@@ -54,7 +53,6 @@ _KEY_NAME = "id"
 
 def check_revision(checked: Checked) -> Iterator[Finding]:
     """The findings of one revision (lint runs every safety rule in one pass)."""
-    checked = with_validated_columns(checked)
     for call in checked.calls:
         if call.name not in _JUDGED or not _makes_not_null(call):
             continue

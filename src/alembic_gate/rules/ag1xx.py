@@ -21,9 +21,6 @@ from alembic_gate.findings.catalog import RuleInfo
 from alembic_gate.history.literals import UNKNOWN
 from alembic_gate.history.operations import (
     DIALECTS,
-    MARK,
-    NOT_VALID_CHECK,
-    VALIDATION,
     Call,
     Operations,
     altered_columns,
@@ -264,9 +261,8 @@ class Knowledge:
         # each with the name it had, in the order the column timeline reads them.
         self._renames: dict[tuple[str, str], list[tuple[str, str]]] = {}
         # The column each NOT VALID check that it holds no NULL is about, by (table,
-        # constraint name), for a revision that validates it: read from the revisions'
-        # `altered` markers when first asked (`validated_column`).
-        self._not_valid: dict[tuple[str, str], str | None] | None = None
+        # constraint name), for the revision that validates it (`_column_events`).
+        self._checks: dict[tuple[str, str], str] = {}
         # The release of each revision file (release-tags), read when first asked; what
         # the revisions of a release before each revision created (`_release_facts`).
         self._releases: Releases | None = None
@@ -353,11 +349,7 @@ class Knowledge:
                 if found is None:  # not known without the calls
                     found = unknown.get(rid)
                     if found is None:
-                        found = unknown[rid] = self._altered(rid)
-                elif found and found[0][0][0] == MARK:  # (sorted first; most have none)
-                    marked, found = found, unknown.get(rid)
-                    if found is None:
-                        found = unknown[rid] = self._unmarked(marked)
+                        found = unknown[rid] = altered_columns(self.upgrade(rid))
                 return found
 
             # the pairs themselves (held by each revision), not copies (2 MiB at 20,000)
@@ -378,8 +370,7 @@ class Knowledge:
                     named is not None and "*" not in named and tables.isdisjoint(named)
                 ):
                     return ()  # its calls are not even unpacked
-                calls = self.upgrade(rid)
-                return _column_events(calls, keys, rid, self._renames, self.validated_column)
+                return _column_events(self.upgrade(rid), keys, rid, self._renames, self._checks)
 
             timeline = Timeline(
                 ctx.graph, facts, scoped, asked, numbered=keys.count, by_position=True
@@ -521,53 +512,6 @@ class Knowledge:
             return []
         upstream = self.ctx.graph.upstream(rid)
         return [p for p in upstream if p in by_id and releases.release(by_id[p].file) == release]
-
-    def _altered(self, rid: str) -> tuple[tuple[str, str], ...]:
-        """`altered_columns` of a revision the graph holds none for (read from its
-        calls), its markers resolved (`_unmarked`)."""
-        found = altered_columns(self.upgrade(rid))
-        return self._unmarked(found) if found and found[0][0][0] == MARK else found
-
-    def _unmarked(self, pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-        """`pairs` without `altered_columns`' markers, with the column that each
-        validation of a check made in another revision checks (`validated_column`)."""
-        found = {pair for pair in pairs if pair[0][0] != MARK}
-        for kind, text in pairs:
-            if kind == VALIDATION:
-                table, name = text.split(MARK)
-                column = self.validated_column(table, name)
-                if column is not None:
-                    found.add((table, column))
-        return tuple(sorted(found))
-
-    def validated_column(self, table: str | None, name: object) -> str | None:
-        """The column that the NOT VALID check `name` of `table`, made by some
-        revision of the history, says holds no NULL (lowercased); None when no
-        revision makes one, or revisions make it about different columns."""
-        if table is None or not isinstance(name, str):
-            return None
-        if self._not_valid is None:
-            self._not_valid = self._not_valid_checks()
-        return self._not_valid.get((table.lower(), name.lower()))
-
-    def _not_valid_checks(self) -> dict[tuple[str, str], str | None]:
-        """Every NOT VALID check that a column holds no NULL in the history, by (table,
-        constraint name): its column, or None where two revisions disagree. From the
-        markers each revision's `altered` holds (no file is read again)."""
-        found: dict[tuple[str, str], str | None] = {}
-        for rev in self.ctx.graph.by_id.values():
-            pairs = rev.altered
-            if pairs is None:  # (its calls: `altered` is not known without them)
-                pairs = altered_columns(upgrade_calls(rev))
-            for kind, text in pairs:
-                if kind[0] != MARK:
-                    break  # (the markers sort first)
-                if kind == NOT_VALID_CHECK:
-                    table, name, column = text.split(MARK)
-                    known = found.setdefault((table, name), column)
-                    if known != column:
-                        found[(table, name)] = None
-        return found
 
     def column_state(self, rid: str, table: str | None, column: str | None) -> object | None:
         """The latest of: "not_null", "nullable", "filled" ("filled_some": rows of its
@@ -913,13 +857,13 @@ def _column_events(
     keys: _ColumnKeys,
     rid: str,
     renames: dict[tuple[str, str], list[tuple[str, str]]],
-    validated: Callable[[str, object], str | None],
+    checks: dict[tuple[str, str], str],
 ) -> Iterator[tuple[Hashable, object]]:
     """The facts revision `rid`'s calls record about the columns and tables of interest:
     whether a column is NOT NULL, filled, and its type (keys numbered by `keys`; a
     fact no revision asks about is left out); the columns it renames go into
-    `renames`. `validated`: the column of a NOT VALID check of the history, by table
-    and constraint name (`Knowledge.validated_column`)."""
+    `renames`, the NOT VALID checks that a column holds no NULL into `checks` (read
+    bases first: a check is made before the revision that validates it)."""
     first_of, tables = keys.first, keys.tables
     for call in calls:
         kind = call.name  # a local: reading an unpacked call's attribute is dearer
@@ -932,7 +876,7 @@ def _column_events(
                 if number:  # (which columns an UPDATE sets may not be known)
                     yield number, "filled" if column is not None else "filled_some"
         elif kind == "not_null_check" or kind == "validate_constraint":
-            checked = _checked_column(call, table, column, validated)
+            checked = _checked_column(call, table, column, checks)
             if checked is not None and table in tables:
                 number = keys.number(_FILL, table, checked)
                 if number:  # every row holds a value: as good as a backfill
@@ -975,20 +919,22 @@ def _column_events(
 
 
 def _checked_column(
-    call: Call,
-    table: str | None,
-    column: str | None,
-    validated: Callable[[str, object], str | None],
+    call: Call, table: str | None, column: str | None, checks: dict[tuple[str, str], str]
 ) -> str | None:
     """The column a check that it holds no NULL now holds for every row of `table`:
-    one added valid (named or not), or a NOT VALID one validated by `call` (the reader
-    gives a validation the column of a check made in the same revision; `validated`
-    tells that of one made earlier)."""
+    one added valid (named or not), or a NOT VALID one (noted in `checks` by its name)
+    validated by `call`."""
     if table is None:
         return None
+    name = call.options.get("constraint")
+    named = name.lower() if isinstance(name, str) else None
     if call.name == "validate_constraint":
-        return column if column is not None else validated(table, call.options.get("constraint"))
-    return column if call.options.get("valid") is True else None
+        return None if named is None else checks.get((table, named))
+    if column is not None and not call.options.get("valid"):
+        if named is not None:
+            checks[(table, named)] = column
+        return None
+    return column
 
 
 def made_not_null(nullable: bool | None, primary: bool) -> bool:
@@ -1118,25 +1064,6 @@ def imported_reader(ctx: LintContext) -> Reader:
 
 
 _READER = "imported functions"
-
-
-def with_validated_columns(checked: Checked) -> Checked:
-    """`checked` with each `VALIDATE CONSTRAINT n` of a check that another revision
-    added NOT VALID given the column that check is about (`Knowledge.validated_column`;
-    the reader gives one of a check made in the same revision its column)."""
-    calls = checked.calls
-    if not any(call.column is None and call.name == "validate_constraint" for call in calls):
-        return checked
-    history = checked.history()
-    found = []
-    for call in calls:
-        if call.column is None and call.name == "validate_constraint":
-            column = history.validated_column(call.table, call.options.get("constraint"))
-            if column is not None:
-                call = replace(call, column=column)
-        found.append(call)
-    side = replace(checked.ops.upgrade, calls=found)
-    return Checked(checked.ctx, checked.rid, checked.rev, replace(checked.ops, upgrade=side))
 
 
 def with_imported_calls(checked: Checked) -> Checked:
