@@ -1411,6 +1411,7 @@ def upgrade():
     bind.execute(stmt.on_conflict_do_update(index_elements=["a"], set_={"a": 2}))
     bind.execute(sa.text("SELECT id FROM t WHERE a IN :a").bindparams(sa.bindparam("a")))
     bind.execute(sa.text("DROP TABLE t").bindparams())
+    op.execute(sa.text("INSERT INTO t (a) VALUES (:a)").params(a=1))
 """
     ops = read_operations(HEAD + body)
     kinds = [(c.sql, c.sql_kind) for c in ops.upgrade.steps if c.name == "execute"]
@@ -1419,6 +1420,7 @@ def upgrade():
         (None, "data"),
         ("SELECT id FROM t WHERE a IN :a", "data"),
         ("DROP TABLE t", "schema"),
+        ("INSERT INTO t (a) VALUES (:a)", "data"),  # (`.params()`: simpler-grants)
     ]
 
 

@@ -203,8 +203,9 @@ _DML = frozenset(
     # a select's (or an update's, a delete's) clauses, on a statement built in a loop
     | {"order_by", "limit", "offset", "group_by", "having", "returning", "select_from"}
 )
-# Methods that give a text() statement back with its parameters or result columns set.
-_TEXT_METHODS = frozenset({"bindparams", "columns", "execution_options"})
+# Methods that give a text() statement back with its parameters (`.params()` too:
+# simpler-grants) or result columns set.
+_TEXT_METHODS = frozenset({"bindparams", "params", "columns", "execution_options"})
 # Calls on anything but `op` that run SQL or change tables, recorded in `Side.steps`.
 # What runs a statement: a connection's or session's execute(), and a session's
 # scalars()/scalar() (hypothesis/h deletes rows with `session.scalars(delete(...))`).
