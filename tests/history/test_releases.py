@@ -573,10 +573,11 @@ def test_many_uncommitted_revisions_are_a_history_copied_in(
 # -- revisions one commit added (no release-tags) ------------------------------------
 
 
-def commits_of(folder: Path) -> dict[str, str | None] | None:
-    """Each revision file's group by file name (its adding commit; None: not known)."""
+def commits_of(folder: Path, bases: tuple[str, ...] = ()) -> dict[str, str | None] | None:
+    """Each revision file's group by file name (its adding commit; None: not known);
+    `bases`: the names of the base revisions' files."""
     files = sorted(str(path) for path in folder.glob("*.py"))
-    found = read_commits(files, [str(folder)])
+    found = read_commits(files, [str(folder)], [str(folder / name) for name in bases])
     return None if found is None else {Path(file).name: found.release(file) for file in files}
 
 
@@ -601,6 +602,53 @@ def test_revisions_one_commit_added_are_one_group(tmp_path: Path) -> None:
     together = found["b2_m.py"]
     assert together is not None and found["c3_renamed_m.py"] == together
     assert [found[name] for name in ("a1_m.py", "a2_m.py", "d4_m.py", "e5_m.py")] == [None] * 4
+
+
+def imported_repo(root: Path, dates: tuple[str, ...]) -> Repo:
+    """After a first commit of its own, one commit adds a1 (users, the base), b2 (orders)
+    and c3 (a NOT NULL column on orders), their Create Date headers `dates`: i.AI's
+    minute, whose open-source commit added 19 revisions written over 19 months."""
+    repo = Repo.init(root)
+    (repo.root / "README").write_text("a project\n")
+    repo.commit("start")
+    for (rid, down, body), date in zip(
+        (("a1", None, CREATE_USERS), ("b2", "a1", CREATE_ORDERS), ("c3", "b2", ADD_CODE)),
+        dates,
+        strict=True,
+    ):
+        repo.revision(rid, down, body)
+        path = repo.root / VERSIONS / f"{rid}_m.py"
+        path.write_text(path.read_text().replace("2024-05-01", date))
+    repo.commit("open source initial commit")
+    return repo
+
+
+@pytest.mark.parametrize(
+    ("dates", "together"),
+    [
+        (("2024-03-01", "2024-06-01", "2025-09-01"), False),  # written over 18 months
+        (("2024-03-01", "2024-05-01", "2024-08-01"), True),  # within IMPORTED_SPAN days
+    ],
+)
+def test_a_base_revision_added_with_others_written_months_apart_is_an_imported_history(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    dates: tuple[str, ...],
+    together: bool,
+) -> None:
+    """A commit adding the base revision with others whose Create Dates lie more than
+    IMPORTED_SPAN days apart added a history that ran elsewhere: not one release, so a
+    table b2 created is not new to c3 (AG101 reports its NOT NULL column); written
+    within the span, they are one piece of work, deployed together."""
+    repo = imported_repo(tmp_path / "repo", dates)
+    found = commits_of(repo.root / VERSIONS, bases=("a1_m.py",))
+    groups = None if found is None else {found[name] for name in ("a1_m.py", "b2_m.py", "c3_m.py")}
+    assert (groups is not None and None not in groups and len(groups) == 1) is together
+    assert commits_of(repo.root / VERSIONS) is not None  # (no base named: grouped)
+    files = [f"{VERSIONS}/{name}_m.py" for name in ("a1", "b2", "c3")]
+    _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG101", *files)
+    assert [f["code"] for f in report["findings"]] == ([] if together else ["AG101"])
 
 
 def test_a_revision_two_commits_added_has_no_known_group(tmp_path: Path) -> None:

@@ -20,8 +20,10 @@ release is not known:
 - a file the oldest matching tag holds (the project may have deployed before it tagged);
 - a file its release tagged more than a year after the commit that added it (the
   project deployed between tags);
-- a file that a commit added with more than MOVED_AT_ONCE others without moving them
-  (an imported history);
+- a file that a commit added with more than MOVED_AT_ONCE others without moving them,
+  or that a commit added with a base revision of the history and others whose `Create
+  Date` headers lie more than IMPORTED_SPAN days apart (an imported history: i.AI's
+  minute, 19 revisions written over 19 months, added by its open-source commit);
 - a file of the coming release when HEAD's line holds no matching tag, or its newest is
   more than a year older than HEAD (the project stopped tagging what it deploys; a note
   says so).
@@ -35,12 +37,19 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from alembic_gate.shared.git import GIT_TIMEOUT, git_output
 from alembic_gate.shared.paths import in_git_work_tree
-from alembic_gate.shared.records import record
+from alembic_gate.shared.records import field, record
 
 SETTING = "[tool.alembic-gate] release-tags"
 # A commit adding more revision files than this, not moved from elsewhere, imported them
 # (a history squashed or copied in from another tool): their first release is not known.
 MOVED_AT_ONCE = 20
+# A commit adding a base revision (no down_revision) with others whose `Create Date`
+# headers lie more days apart than this added a history written elsewhere, over time.
+IMPORTED_SPAN = 180
+_CREATE_DATE = re.compile(rb"^Create Date:\s*(\d{4})-(\d{2})-(\d{2})", re.MULTILINE)
+# How much of a revision file its Create Date is looked for in (alembic's template puts
+# it in the docstring at the top).
+_HEAD_BYTES = 4096
 # How a release read from commits is named where `release-tags` knows none (a tag name
 # cannot hold a space).
 COMMIT_PREFIX = "commit "
@@ -75,6 +84,8 @@ class _History:
     # and merged too, a file deleted and brought back): `added` holds the newest.
     again: set[str]
     roots: set[str]  # the commits read that have no parent
+    # The commits that added a history written elsewhere (`_imported`).
+    imported: set[str] = field(default_factory=set)
 
     def counts(self, merged: Mapping[str, str] | None = None) -> dict[str, int]:
         """How many of the files each adding commit added, or where `merged` gives the
@@ -87,10 +98,13 @@ class _History:
 
 
 def read_releases(
-    files: Sequence[str], folders: Sequence[str], patterns: Sequence[str]
+    files: Sequence[str],
+    folders: Sequence[str],
+    patterns: Sequence[str],
+    bases: Sequence[str] = (),
 ) -> tuple[Releases | None, str | None]:
-    """The releases of `files` (absolute paths of revision files in `folders`), or None
-    and a note saying why they cannot be known."""
+    """The releases of `files` (absolute paths of revision files in `folders`; `bases`:
+    those of base revisions), or None and a note saying why they cannot be known."""
     if not folders:
         return None, None
     where = _work_tree(folders[0])
@@ -113,6 +127,7 @@ def read_releases(
     first = _first_tags(root, tags, history)
     stale = _stale_head(root, tags, patterns)
     committed = _in_head(root, folders)
+    history.imported = _imported(root, history, bases)
     found = _release_of(files, root, history, first, tags, committed, coming=stale is None)
     # No tag tells their release (before the first tag, in the oldest, no tag since):
     # the revisions one commit or merged branch added still shipped together, as they
@@ -129,7 +144,9 @@ def read_releases(
     return Releases(found), note
 
 
-def read_commits(files: Sequence[str], folders: Sequence[str]) -> Releases | None:
+def read_commits(
+    files: Sequence[str], folders: Sequence[str], bases: Sequence[str] = ()
+) -> Releases | None:
     """Without `release-tags`: the commit that added each of `files` (followed through
     renames and moved folders), where it added others too. No deploy runs half a commit,
     so the revisions one commit added shipped together, whatever the project deploys
@@ -139,8 +156,9 @@ def read_commits(files: Sequence[str], folders: Sequence[str]) -> Releases | Non
     tell: outside a git work tree (looked for first without running git), a shallow
     clone (its oldest commit seems to add every file) or a failed `git log`. Not known: a
     file that the repository's first commit or a commit or merge adding more than
-    MOVED_AT_ONCE revision files added (a history imported at once), and one that more
-    than one commit added (which of them a deploy took first is not known)."""
+    MOVED_AT_ONCE revision files added, or a commit that added a base revision (`bases`)
+    with others written far apart (`_imported`: a history imported at once), and one that
+    more than one commit added (which of them a deploy took first is not known)."""
     where = _checkout(folders)
     if where is None or where[1]:
         return None
@@ -148,6 +166,7 @@ def read_commits(files: Sequence[str], folders: Sequence[str]) -> Releases | Non
     history = _history(root, folders)
     if history is None:
         return None
+    history.imported = _imported(root, history, bases)
     found = _commit_keys(root, history, files)
     return Releases(found) if found else None
 
@@ -160,6 +179,7 @@ def _commit_keys(root: str, history: _History, files: Sequence[str]) -> dict[str
     counts = history.counts(merged)
     shared = {key for key, count in counts.items() if 1 < count <= MOVED_AT_ONCE}
     shared -= history.roots
+    shared -= {merged.get(commit, commit) for commit in history.imported}
     found: dict[str, str] = {}
     for file in files:
         path = os.path.realpath(file)
@@ -169,6 +189,44 @@ def _commit_keys(root: str, history: _History, files: Sequence[str]) -> dict[str
         if key in shared and relative not in history.again:
             found[path] = key
     return found
+
+
+def _imported(root: str, history: _History, bases: Sequence[str]) -> set[str]:
+    """The commits that added a base revision (of `bases`) with other revision files
+    whose `Create Date` headers lie more than IMPORTED_SPAN days apart: a history written
+    elsewhere over months and added at once (not the repository's first commit, which
+    `read_commits` never groups, nor one of more than MOVED_AT_ONCE files)."""
+    wanted = {history.added.get(os.path.relpath(os.path.realpath(base), root)) for base in bases}
+    wanted.discard(None)
+    found = set()
+    for commit in wanted:
+        paths = [path for path, by in history.added.items() if by == commit]
+        if len(paths) < 2 or commit is None:
+            continue  # (most often: the base revision committed alone)
+        days = [day for day in (_create_day(root, path) for path in paths) if day is not None]
+        if len(days) > 1 and max(days) - min(days) > IMPORTED_SPAN:
+            found.add(commit)
+    return found
+
+
+def _create_day(root: str, path: str) -> int | None:
+    """The day (proleptic ordinal) of the `Create Date` header of the revision file at
+    `path` (relative to `root`), or None where it has none or it cannot be read."""
+    import datetime  # (only for a commit that added a base revision with others)
+
+    try:
+        with open(os.path.join(root, path), "rb") as stream:
+            head = stream.read(_HEAD_BYTES)
+    except OSError:
+        return None
+    found = _CREATE_DATE.search(head)
+    if found is None:
+        return None
+    try:
+        year, month, day = (int(part) for part in found.groups())
+        return datetime.date(year, month, day).toordinal()
+    except ValueError:
+        return None
 
 
 def _merged_in(root: str, times: dict[str, int]) -> dict[str, str]:
@@ -375,7 +433,7 @@ def _release_of(
         relative = os.path.relpath(path, root)
         release = first.get(relative)
         commit = history.added.get(relative)
-        if commit is not None and counts[commit] > MOVED_AT_ONCE:
+        if commit is not None and (counts[commit] > MOVED_AT_ONCE or commit in history.imported):
             continue  # imported with many others: when they shipped is not known
         if commit is None and relative in committed:
             continue  # its history was not found

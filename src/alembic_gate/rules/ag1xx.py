@@ -458,15 +458,19 @@ class Knowledge:
                 from alembic_gate.history.releases import read_releases
 
                 files = [rev.file for rev in self.ctx.graph.by_id.values()]
-                self._releases, note = read_releases(files, folders, patterns)
+                self._releases, note = read_releases(files, folders, patterns, self._bases())
                 if note is not None:
                     self.ctx.memo[_RELEASE_NOTE] = note
             elif folders and in_git_work_tree(folders[0]):
                 from alembic_gate.history.releases import read_commits
 
                 files = [rev.file for rev in self.ctx.graph.by_id.values()]
-                self._releases = read_commits(files, folders)
+                self._releases = read_commits(files, folders, self._bases())
         return self._releases
+
+    def _bases(self) -> list[str]:
+        """The files of the history's base revisions (no down_revision)."""
+        return [rev.file for rev in self.ctx.graph.by_id.values() if not rev.parents]
 
     def release_facts(self, rid: str) -> frozenset[Hashable]:
         """The tables created (`("table", name)`) and columns added (`("added", table,
