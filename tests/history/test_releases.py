@@ -651,6 +651,25 @@ def test_a_base_revision_added_with_others_written_months_apart_is_an_imported_h
     assert [f["code"] for f in report["findings"]] == ([] if together else ["AG101"])
 
 
+def test_a_history_imported_between_two_tags_has_no_known_release(tmp_path: Path) -> None:
+    """With release-tags: the import commit lies between v0 and v1, so v1 holds its files
+    first; written over 18 months with the base, they did not ship in v1 (not known),
+    written within the span, they did."""
+    for name, dates, expected in (
+        ("apart", ("2024-03-01", "2024-06-01", "2025-09-01"), None),
+        ("together", ("2024-03-01", "2024-05-01", "2024-08-01"), "v1"),
+    ):
+        repo = imported_repo(tmp_path / name, dates)
+        repo.git("tag", "v0", "HEAD~1")
+        repo.git("tag", "v1")
+        folder = repo.root / VERSIONS
+        files = sorted(str(path) for path in folder.glob("*.py"))
+        bases = [str(folder / "a1_m.py")]
+        found, note = read_releases(files, [str(folder)], ("v*",), bases)
+        assert found is not None and note is None
+        assert {found.release(file) for file in files[1:]} == {expected}, name
+
+
 def test_a_revision_two_commits_added_has_no_known_group(tmp_path: Path) -> None:
     """The same work committed on two lines (a squashed copy merged beside the original
     commits): which of them a deploy took first is not known."""

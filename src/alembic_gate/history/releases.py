@@ -196,12 +196,12 @@ def _imported(root: str, history: _History, bases: Sequence[str]) -> set[str]:
     whose `Create Date` headers lie more than IMPORTED_SPAN days apart: a history written
     elsewhere over months and added at once (not the repository's first commit, which
     `read_commits` never groups, nor one of more than MOVED_AT_ONCE files)."""
-    wanted = {history.added.get(os.path.relpath(os.path.realpath(base), root)) for base in bases}
-    wanted.discard(None)
+    added = history.added
+    wanted = {added.get(os.path.relpath(os.path.realpath(base), root)) for base in bases}
     found = set()
     for commit in wanted:
-        paths = [path for path, by in history.added.items() if by == commit]
-        if len(paths) < 2 or commit is None:
+        paths = [path for path, by in added.items() if by == commit]
+        if commit is None or len(paths) < 2:
             continue  # (most often: the base revision committed alone)
         days = [day for day in (_create_day(root, path) for path in paths) if day is not None]
         if len(days) > 1 and max(days) - min(days) > IMPORTED_SPAN:
