@@ -1088,16 +1088,11 @@ class _Reader:
             if not isinstance(target, ast.Name):
                 continue
             name = target.id
-            if (isinstance(value, ast.Name) and value.id in self.op_names) or self._alembic_op(
-                value
-            ):
+            if self._op_itself(value):
                 self.op_names.add(name)
             elif isinstance(value, ast.Name) and value.id in self.op_functions:
                 self.op_functions[name] = self.op_functions[value.id]
-            elif isinstance(value, ast.Attribute) and (
-                (isinstance(value.value, ast.Name) and value.value.id in self.op_names)
-                or self._alembic_op(value.value)
-            ):
+            elif isinstance(value, ast.Attribute) and self._op_itself(value.value):
                 self.op_functions[name] = value.attr
             else:
                 self.aliases[name] = value
@@ -1483,10 +1478,14 @@ class _Reader:
             return True
         if node.id not in self.frames[-1]:
             return False
-        target = self._resolve(node)
-        return (isinstance(target, ast.Name) and target.id in self.op_names) or self._alembic_op(
-            target
-        )
+        return self._op_itself(self._resolve(node))
+
+    def _op_itself(self, node: ast.expr | None) -> bool:
+        """`op` as the module binds it (a name of `op_names`: imported or aliased), or
+        `alembic.op`."""
+        if isinstance(node, ast.Name):
+            return node.id in self.op_names
+        return self._alembic_op(node)
 
     def _alembic_op(self, node: ast.expr | None) -> bool:
         """`alembic.op`, where the module imports the alembic package (`alembic_names`)."""
