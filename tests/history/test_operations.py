@@ -1242,6 +1242,54 @@ def upgrade():
     assert ops.dialects == {"sqlite", "mysql", "postgresql", "mssql"}
 
 
+def test_a_module_level_dialect_test() -> None:
+    """ubersystem binds `is_sqlite` at module level, in a `try:` that falls back to False
+    where there is no context: its branch runs on SQLite only, the other anywhere (also
+    on SQLite, where the fallback was taken); a plain binding narrows both."""
+    body = """
+try:
+    is_sqlite = op.get_context().dialect.name == 'sqlite'
+except Exception:
+    is_sqlite = False
+is_pg = op.get_context().dialect.name == "postgresql"
+rebound = op.get_context().dialect.name == "mysql"
+rebound = False
+
+def upgrade():
+    if is_sqlite:
+        op.drop_table("a")
+    else:
+        op.drop_table("b")
+    if not is_pg:
+        op.drop_table("c")
+    if rebound:
+        op.drop_table("d")
+"""
+    found = {c.table: c.dialects for c in read_operations(HEAD + body).upgrade.calls}
+    assert found == {
+        "a": ("sqlite",),
+        "b": None,
+        "c": ("mssql", "mysql", "oracle", "sqlite"),
+        "d": None,
+    }
+
+
+def test_a_try_that_does_more_than_fall_back_is_not_a_dialect_test() -> None:
+    body = """
+try:
+    is_sqlite = op.get_context().dialect.name == 'sqlite'
+except Exception:
+    log.warning("no context")
+    is_sqlite = False
+
+def upgrade():
+    if is_sqlite:
+        op.drop_table("a")
+"""
+    [call] = read_operations(HEAD + body).upgrade.calls
+    assert call.dialects is None
+
+
 def test_a_urls_driver_name_tests_the_dialect() -> None:
     # KitchenOwl: `if DB_URL.drivername == "sqlite":` on the URL its config imports
     body = """

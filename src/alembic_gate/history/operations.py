@@ -23,7 +23,8 @@ Understood shapes:
   (the SQL also through `textwrap.dedent()`, `inspect.cleandoc()`, `.strip()`, or a name
   bound to an f-string); tables emptied with `DELETE FROM t` or `TRUNCATE t`;
 - dialect branches: `if op.get_bind().dialect.name == "sqlite":` (also through a
-  variable, `context.get_context().dialect`, `isinstance(bind.dialect, ...)`, a
+  variable, one bound once at module level, also in a `try:` falling back to a
+  constant, `context.get_context().dialect`, `isinstance(bind.dialect, ...)`, a
   helper returning such a test, and an early `return`): `Call.dialects`;
 - helpers called from upgrade(), module-level or defined inside it (read in the
   caller's scope: its batch_alter_table aliases, autocommit block, if/for/while/try; an
@@ -977,6 +978,8 @@ class _Scope:
 _Binding = object
 _UNBOUND = object()  # a parameter whose argument is not known
 _MISSING = object()  # no local binding
+# What a module-level name bound more than once stands for.
+_NOT_KNOWN: ast.expr = ast.Constant(value=None)
 # What a helper's parameter given alembic's `op` is bound to (the reader always takes
 # the name `op` for it).
 _OP = ast.Name(id="op")
@@ -1014,12 +1017,19 @@ class _Reader:
         self.imported: dict[str, tuple[str, str]] = {}
         # Module-level aliases (`helper = util.add_col`): name -> what it stands for.
         self.aliases: dict[str, ast.Name | ast.Attribute] = {}
+        # Module-level names bound to an expression once (`is_sqlite = <test>`), and
+        # whether a `try:` falls back to a constant where the expression raised
+        # (ubersystem's `except: is_sqlite = False`): read when a branch tests the name.
+        self.module_values: dict[str, tuple[ast.expr, bool]] = {}
         for node in module.body:
             if isinstance(node, _FUNCTIONS):
                 self.functions[node.name] = node
             elif isinstance(node, _ASSIGNS):
                 self._constant(node)
                 self._alias(node)
+                self._module_value(node, guarded=False)
+            elif isinstance(node, ast.Try):
+                self._guarded_value(node)
             elif isinstance(node, ast.ClassDef):
                 self._model(node)
             elif isinstance(node, ast.ImportFrom):
@@ -1076,6 +1086,32 @@ class _Reader:
                 self.literals[target.id] = literal
             elif isinstance(value, ast.Tuple | ast.List):  # `("a", *NAMES)`: `_value`
                 self.spread[target.id] = value
+
+    def _module_value(self, node: ast.Assign | ast.AnnAssign, *, guarded: bool) -> None:
+        """Keep what a module-level name is bound to; a name bound twice is not known."""
+        name = _single_name(node)
+        if name is None or node.value is None:
+            return
+        known = name not in self.module_values
+        self.module_values[name] = (node.value if known else _NOT_KNOWN, guarded and known)
+
+    def _guarded_value(self, node: ast.Try) -> None:
+        """`try: x = <expr>` whose every except clause only binds x to a constant."""
+        if len(node.body) != 1 or not isinstance(node.body[0], _ASSIGNS):
+            return
+        name = _single_name(node.body[0])
+        if name is None or node.orelse or node.finalbody:
+            return
+        fallbacks = all(
+            len(h.body) == 1
+            and isinstance(h.body[0], _ASSIGNS)
+            and _single_name(h.body[0]) == name
+            and isinstance(h.body[0].value, ast.Constant)
+            for h in node.handlers
+        )
+        self._module_value(node.body[0], guarded=fallbacks)
+        if not fallbacks:
+            self.module_values[name] = (_NOT_KNOWN, False)
 
     def _alias(self, node: ast.Assign | ast.AnnAssign) -> None:
         """A module-level alias: of alembic's op (`o = op`), of one of its methods
@@ -2486,10 +2522,7 @@ class _Reader:
                 return _all_of([h for h, _ in parts]), _any_of([f for _, f in parts])
             return _any_of([h for h, _ in parts]), _all_of([f for _, f in parts])
         if isinstance(test, ast.Name):
-            bound = self._bound(test.id)
-            if isinstance(bound, ast.expr) and not isinstance(bound, ast.Name):
-                return self._dialect_cases(bound, depth + 1)
-            return None, None
+            return self._named_cases(test.id, depth)
         found = None
         helper = (
             self._defined(test.func.id)
@@ -2504,6 +2537,20 @@ class _Reader:
         elif isinstance(test, ast.Compare) and len(test.ops) == 1:
             found = self._dialect_compare(test)
         return (None, None) if found is None else (found, DIALECTS - found)
+
+    def _named_cases(
+        self, name: str, depth: int
+    ) -> tuple[frozenset[str] | None, frozenset[str] | None]:
+        """`_dialect_cases` of a name bound to a test: locally, else at module level. A
+        test a `try:` falls back from (`except: is_sqlite = False`) may fail anywhere."""
+        bound = self._bound(name)
+        guarded = False
+        if bound is _MISSING and name in self.module_values:
+            bound, guarded = self.module_values[name]
+        if not isinstance(bound, ast.expr) or isinstance(bound, ast.Name):
+            return None, None
+        holds, fails = self._dialect_cases(bound, depth + 1)
+        return holds, (None if guarded else fails)
 
     def _dialect_call(self, test: ast.Call, depth: int) -> frozenset[str] | None:
         name = _callee(test)
@@ -2556,6 +2603,14 @@ class _Reader:
     def _is_dialect(self, node: ast.expr) -> bool:
         node = self._resolve(node) or node
         return _ends_with(node, "dialect")
+
+
+def _single_name(node: ast.Assign | ast.AnnAssign) -> str | None:
+    """The name an assignment binds, where it binds one name only."""
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    if len(targets) == 1 and isinstance(targets[0], ast.Name):
+        return targets[0].id
+    return None
 
 
 def _only_returned(function: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.expr | None:
