@@ -12,8 +12,10 @@ folders when they nest (expand/contract subfolders), else one per folder.
 
 The labels (benchmarks/precision/labels.csv: repo, commit, path, line, code, verdict,
 reason, sample) say for each judged finding whether it is a real hazard ("real") or not
-("fp"): a "design" sample drawn from the findings before the rules were tuned, and a
-"holdout" sample drawn afterwards from findings not in the first one.
+("fp"), or ("twin") that it makes the change another place of its revision reports in
+another dialect branch (one hazard, reported once: it counts neither way): a "design"
+sample drawn from the findings before the rules were tuned, and a "holdout" sample
+drawn afterwards from findings not in the first one.
 With `--shipping FILE` (benchmarks/precision/shipping.csv: repo, model, pattern,
 evidence; a corpus of git work trees: make_corpus.py --git), each repository whose
 production follows its release tags (model "tags") is linted as one that sets
@@ -188,8 +190,12 @@ def read_labels(path: Path) -> Labels:
 
 def report(found: list[Found], labels: Labels) -> None:
     """Precision per rule over the labelled places (a place is a (file, line, code): a
-    loop read once per table can put several findings on one line, judged once)."""
+    loop read once per table can put several findings on one line, judged once). A place
+    labelled "twin" makes the change another place of its revision reports (one per
+    dialect branch: reported once) and counts neither way; one reported again is shown."""
     keys = {f.key for f in found}
+    twins = sorted(k for k, (verdict, _) in labels.items() if verdict == "twin")
+    labels = {k: value for k, value in labels.items() if value[0] != "twin"}
     print(f"{'rule':<7} {'findings':>8} {'labelled':>8} {'real':>5} {'fp':>4} {'precision':>9}")
     for code in (*CODES, "all"):
         mine = [f for f in found if code in ("all", f.code)]
@@ -205,6 +211,10 @@ def report(found: list[Found], labels: Labels) -> None:
     weighted = _weighted(found, labels)
     if weighted is not None:
         print(f"overall, each rule weighted by its findings: {weighted:.0%}")
+    again = [k for k in twins if k in keys]
+    print(f"twin places reported again: {len(again)}")
+    for key in again:
+        print("  twin:", ":".join(map(str, key[1:])), f"({key[0]})")
     lost = [k for k, (verdict, _) in labels.items() if verdict == "real" and k not in keys]
     print(f"labelled real hazards no longer reported: {len(lost)}")
     for key in sorted(lost):

@@ -21,7 +21,14 @@ from alembic_gate.rules.ag105_index_not_concurrent import check as ag105
 from alembic_gate.rules.ag106_column_type_change import check as ag106
 from alembic_gate.setup.discovery import AlembicSetup
 
-from .ag1xx_helpers import CREATE_MYSQL_USERS, CREATE_USERS, add, migration, users_history
+from .ag1xx_helpers import (
+    CREATE_MYSQL_USERS,
+    CREATE_USERS,
+    add,
+    line_of,
+    migration,
+    users_history,
+)
 from .conftest import History
 
 INDEX = 'op.create_index(op.f("ix_users_name"), "users", ["name"], unique=False)'
@@ -128,6 +135,71 @@ def test_ag106_cheap_on_postgresql_but_not_in_a_mysql_branch(history: History) -
     add(history, "b2", "a1", f"if op.get_bind().dialect.name == 'postgresql':\n    {widen}")
     add(history, "c3", "b2", f"if op.get_bind().dialect.name == 'mysql':\n    {widen}")
     assert [f.path for f in history.run(ag106)] == ["versions/c3_m.py"]
+
+
+def test_one_change_made_in_each_dialect_branch_is_one_hazard(history: History) -> None:
+    """fief drops a column once per dialect (PostgreSQL, MySQL, SQLite's batch):
+    reported once, at PostgreSQL's branch; ubersystem renames in a batch under a
+    module-level `is_sqlite` and with op's call in `else:`: reported at `else:`."""
+    users_history(history)
+    drops = add(
+        history,
+        "b2",
+        "a1",
+        """
+        bind = op.get_bind()
+        if bind.dialect.name == "mysql":
+            op.drop_column("users", "name")
+        elif bind.dialect.name == "postgresql":
+            op.drop_column("users", "name")
+        elif bind.dialect.name == "sqlite":
+            with op.batch_alter_table("users") as batch_op:
+                batch_op.drop_column("name")
+        """,
+    )
+    renames = history.write(
+        "c3_m.py",
+        """revision = "c3"
+down_revision = "b2"
+
+from alembic import op
+
+try:
+    is_sqlite = op.get_context().dialect.name == "sqlite"
+except Exception:
+    is_sqlite = False
+
+
+def upgrade():
+    if is_sqlite:
+        with op.batch_alter_table("users") as batch_op:
+            batch_op.alter_column("id", new_column_name="user_id")
+    else:
+        op.alter_column("users", "id", new_column_name="user_id")
+""",
+    )
+    [drop] = history.run(ag103)
+    postgresql = line_of(history, drops, '"postgresql"') + 1
+    assert (drop.path, drop.line) == (drops, postgresql)
+    [rename] = history.run(ag104)
+    assert (rename.path, rename.line) == (
+        renames,
+        line_of(history, renames, 'op.alter_column("users"'),
+    )
+
+
+def test_a_change_judged_apart_per_dialect_is_reported_per_dialect(history: History) -> None:
+    """Widening a VARCHAR is in place on PostgreSQL, a rewrite by MODIFY on MySQL: the
+    MySQL branch's call is the one reported, though PostgreSQL's comes first."""
+    users_history(history)
+    widen = "op.alter_column('users', 'name', existing_type=sa.VARCHAR(length=50), type_=sa.Text())"
+    path = add(
+        history,
+        "b2",
+        "a1",
+        f"if op.get_bind().dialect.name == 'postgresql':\n    {widen}\nelse:\n    {widen}",
+    )
+    assert [f.line for f in history.run(ag106)] == [line_of(history, path, "else:") + 1]
 
 
 # -- what the revision itself did before ------------------------------------------------

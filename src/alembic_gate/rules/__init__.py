@@ -134,11 +134,10 @@ def iter_rules(ctx: LintContext, enabled: Callable[[str], bool]) -> Iterator[Fin
         else:
             yield from check(ctx)
     if passes:
-        from alembic_gate.rules.ag1xx import checked_revisions
+        from alembic_gate.rules.ag1xx import checked_revisions, one_per_hazard
 
         for checked in checked_revisions(ctx):
-            for each in passes:
-                yield from each(checked)
+            yield from one_per_hazard(checked, [f for each in passes for f in each(checked)])
 
 
 def rule_notes(ctx: LintContext, enabled: Callable[[str], bool]) -> list[str]:

@@ -1100,9 +1100,74 @@ def each_revision(check_revision: Callable[[Checked], Iterator[Finding]]) -> Che
 
     def check(ctx: LintContext) -> Iterator[Finding]:
         for checked in checked_revisions(ctx):
-            yield from check_revision(checked)
+            yield from one_per_hazard(checked, list(check_revision(checked)))
 
     return check
+
+
+def one_per_hazard(checked: Checked, findings: list[Finding]) -> list[Finding]:
+    """`findings` of one revision, less those a rule made twice for one change: a change
+    made once per dialect branch (ubersystem's `if is_sqlite:` a batch's `alter_column`,
+    `else:` op's; fief's drop_column for PostgreSQL, MySQL and SQLite) is one hazard
+    where the same rule says the same of each (`Finding.identity`): reported at the call
+    that runs on any database, else PostgreSQL's, else the one for the most."""
+    if len(findings) < 2 or all(c.dialects is None for c in checked.calls):
+        return findings
+    reported = {(f.code, f.line, f.identity()) for f in findings}
+    at_line: dict[int, list[Call]] = {}
+    for call in checked.calls:
+        at_line.setdefault(call.line, []).append(call)
+
+    def twinned(finding: Finding) -> bool:
+        calls = at_line.get(finding.line or 0, [])
+        said = finding.identity()
+        return bool(calls) and all(
+            any(
+                (finding.code, other.line, said) in reported
+                for other in _twins(call, checked.calls)
+            )
+            for call in calls
+        )
+
+    return [f for f in findings if not twinned(f)]
+
+
+def _twins(call: Call, calls: list[Call]) -> Iterator[Call]:
+    """The calls making the change `call` makes, in a branch that runs where `call`'s
+    does not, that come before it in `_breadth`'s order."""
+    if call.dialects is None:
+        return
+    key = _change(call)
+    mine = set(call.dialects)
+    for other in calls:
+        if other is call or _change(other) != key:
+            continue
+        if other.dialects is not None and not mine.isdisjoint(other.dialects):
+            continue
+        if _breadth(other) > _breadth(call):
+            yield other
+
+
+def _change(call: Call) -> tuple[object, ...]:
+    new = call.new_column.name if call.new_column is not None else None
+    return (
+        call.name,
+        _lower(call.table),
+        _lower(call.column),
+        _lower(call.new_column_name),
+        _lower(call.new_table),
+        _lower(new),
+        call.type_text,
+    )
+
+
+def _breadth(call: Call) -> tuple[bool, bool, int, int]:
+    """Which of a change's calls is reported (the largest): one that runs anywhere, then
+    PostgreSQL's, then the one for the most databases, then the first."""
+    dialects = call.dialects
+    if dialects is None:
+        return (True, True, len(DIALECTS), -call.line)
+    return (False, POSTGRESQL in dialects, len(dialects), -call.line)
 
 
 def adds_column(call: Call, table: str, column: str) -> bool:
