@@ -436,3 +436,44 @@ def test_a_table_rebuilt_under_its_name_in_scope_keeps_its_rows(history: History
     [finding] = check(with_base(history, {"b2", "c3"}))
     assert finding.line == line_of(history, path, "ix_users")
     assert '"users"' in finding.message
+
+
+def test_a_column_added_with_index_or_unique(history: History) -> None:
+    """alembic's add_column builds the index of `index=True` and adds the constraint of
+    `unique=True` right after ADD COLUMN (evesrp's `request.payout`): not for a table
+    created first, nor for `index=False`."""
+    users_history(history)
+    path = add(
+        history,
+        "b2",
+        "a1",
+        """
+        op.add_column("users", sa.Column("email", sa.String(), index=True))
+        column = sa.Column("code", sa.String(), unique=True)
+        op.add_column("users", column)
+        with op.batch_alter_table("users") as batch_op:
+            batch_op.add_column(sa.Column("key", sa.String(), index=True, unique=True))
+        op.add_column("users", sa.Column("plain", sa.String(), index=False))
+        op.create_table("tags", sa.Column("id", sa.Integer))
+        op.add_column("tags", sa.Column("name", sa.String(), index=True))
+        """,
+    )
+    findings = history.run(check)
+    assert [(f.line, f.message.split(":")[0]) for f in findings] == [
+        (line_of(history, path, '"email"'), 'op.add_column adds "users.email" with index=True'),
+        (
+            line_of(history, path, 'op.add_column("users", column)'),
+            'op.add_column adds "users.code" with unique=True',
+        ),
+        (
+            line_of(history, path, '"key"'),
+            'batch_op.add_column adds "users.key" with index=True, unique=True',
+        ),
+    ]
+    assert "runs CREATE INDEX right after ADD COLUMN" in findings[0].message
+    assert "ACCESS EXCLUSIVE" in findings[0].message
+    assert "adds a UNIQUE constraint" in findings[1].message
+    assert "CREATE UNIQUE INDEX" in findings[2].message
+    for finding in findings:
+        ast.parse((finding.fix or "").split(": ", 1)[1].split("; then ")[0])
+    assert "UNIQUE USING INDEX ix_users_code" in (findings[1].fix or "")

@@ -128,3 +128,27 @@ def test_ag105_fix_runs_concurrently_and_the_transaction_form_fails(
     project.add("b2", "a1", f"with op.get_context().autocommit_block():\n    {index}")
     assert project.lint("AG105", monkeypatch) == []
     project.upgrade()
+
+
+def test_ag105_add_column_with_index_builds_it_and_the_fix_runs(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """alembic's add_column builds the index of a column with `index=True` (evesrp's
+    `request.payout`): CREATE INDEX on the existing table, in the migration's transaction."""
+    project.upgrade()
+    project.add("b2", "a1", 'op.add_column("users", sa.Column("email", sa.String(), index=True))')
+    assert project.lint("AG105", monkeypatch) == ["AG105"]
+    project.upgrade()
+    with sa.create_engine(project.config.get_main_option("sqlalchemy.url") or "").connect() as c:
+        indexes = c.exec_driver_sql("SELECT indexname FROM pg_indexes WHERE tablename = 'users'")
+        assert "ix_users_email" in {name for (name,) in indexes}
+    # the fix AG105 gives: the column, then its index concurrently
+    project.add(
+        "c3",
+        "b2",
+        'op.add_column("users", sa.Column("code", sa.String()))\n'
+        "with op.get_context().autocommit_block():\n"
+        '    op.create_index("ix_users_code", "users", ["code"], postgresql_concurrently=True)',
+    )
+    assert project.lint("AG105", monkeypatch) == []  # the head, c3: b2 is older now
+    project.upgrade()

@@ -507,7 +507,9 @@ class Call:
     # alter_column: `type_=` and `existing_type=` as written.
     type_text: str | None = None
     existing_type_text: str | None = None
-    # create_index: its arguments as source text (a batch alias's `.f()` written `op.f()`).
+    # create_index: its arguments as source text (a batch alias's `.f()` written `op.f()`),
+    # and its keyword arguments; add_column: the column's `index=True` and `unique=True`
+    # (alembic builds that index, or adds that constraint, with the column).
     args_text: tuple[str, ...] = ()
     keywords_text: tuple[tuple[str, str], ...] = ()
     # "foreign": the function as the revision calls it (`helper`), what that stands for
@@ -1856,6 +1858,8 @@ class _Reader:
             keywords_text = tuple(
                 (kw.arg, _source(kw.value) or "") for kw in node.keywords if kw.arg
             )
+        elif new_column is not None:
+            keywords_text = self._column_index(bound.get("column"))
         # Every field, by position in the order Call declares them: by keyword, matching
         # the 22 names one by one cost more than the rest of the call.
         return _new_call(
@@ -1882,6 +1886,21 @@ class _Reader:
             keywords_text,
             None,  # foreign: an operation is never a call into imported code
         )
+
+    def _column_index(self, node: ast.expr | None) -> tuple[tuple[str, str], ...]:
+        """An added `sa.Column(...)`'s `index=True` and `unique=True`: alembic's add_column
+        builds that index, or adds that constraint, right after the column."""
+        if type(node) is ast.Name:
+            node = self._resolve(node)
+        if not isinstance(node, ast.Call) or _callee(node) != "Column":
+            return ()
+        found = []
+        for kw in node.keywords:
+            if kw.arg in ("index", "unique"):
+                value = self._value(kw.value) if type(kw.value) is ast.Name else _literal(kw.value)
+                if value is True:
+                    found.append((kw.arg, "True"))
+        return tuple(found)
 
     def _options(self, node: ast.Call) -> dict[str, object]:
         """The keyword arguments' values (`_option`), a constant read in place."""

@@ -47,14 +47,14 @@ _UNKNOWN_DRIVER = (
 def check_revision(checked: Checked) -> Iterator[Finding]:
     """The findings of one revision (lint runs every safety rule in one pass)."""
     for call in checked.calls:
-        if call.name != "create_index" and call.name not in _CONSTRAINTS:
+        if not _builds_index(call):
             continue
         if checked.is_new_table(call.table, call, rows=False) or checked.emptied(call):
             continue
         dialects, _ = checked.dialects(call)
         if dialects is not None and POSTGRESQL not in dialects:
             continue
-        judged = _index(checked, call) if call.name == "create_index" else _constraint(call)
+        judged = _judged(checked, call)
         if judged is None:
             continue
         message, fix, confidence = judged
@@ -63,6 +63,60 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
             confidence = "medium"  # nothing says the history runs on PostgreSQL
             message += " (if this history runs on PostgreSQL)"
         yield checked.finding(RULE, call.line, message, fix, confidence, key)
+
+
+def _builds_index(call: Call) -> bool:
+    """create_index, a constraint built on a unique index, or add_column of a column
+    with `index=True` or `unique=True` (`Call.keywords_text`), which alembic builds."""
+    if call.name == "add_column":
+        return bool(call.keywords_text)
+    return call.name == "create_index" or call.name in _CONSTRAINTS
+
+
+def _judged(checked: Checked, call: Call) -> tuple[str, str, Confidence] | None:
+    if call.name == "create_index":
+        return _index(checked, call)
+    if call.name == "add_column":
+        return _with_column(call)
+    return _constraint(call)
+
+
+def _with_column(call: Call) -> tuple[str, str, Confidence]:
+    """add_column of a column with `index=True` (and maybe `unique=True`) or only
+    `unique=True`: alembic builds the index (adds the unique constraint) right after ADD
+    COLUMN; in the migration's transaction ADD COLUMN's ACCESS EXCLUSIVE is still held."""
+    given = dict(call.keywords_text)
+    unique = "unique" in given
+    flags = ", ".join(f"{name}=True" for name in given)
+    how = f"{call.receiver}.add_column adds {described(call.table, call.column)} with {flags}"
+    if "index" not in given:
+        built = "adds a UNIQUE constraint right after ADD COLUMN, and PostgreSQL builds its index"
+        waits = "while it holds ACCESS EXCLUSIVE on the table: every read and write waits"
+    elif call.autocommit:
+        built = f"runs CREATE {'UNIQUE ' if unique else ''}INDEX right after ADD COLUMN"
+        waits = "which blocks every write to the table"
+    else:
+        built = f"runs CREATE {'UNIQUE ' if unique else ''}INDEX right after ADD COLUMN"
+        waits = (
+            "in the migration's transaction, which still holds ADD COLUMN's ACCESS "
+            "EXCLUSIVE on the table: every read and write waits"
+        )
+    message = f"{how}: alembic {built} {waits} until the index is built"
+    table, name = call.table or "t", call.column or "c"
+    index = (
+        f'op.create_index("ix_{table}_{name}", "{table}", ["{name}"], '
+        f"{'unique=True, ' if unique else ''}postgresql_concurrently=True)"
+    )
+    fix = (
+        f"add the column without {flags}, then build the index concurrently: "
+        f"with op.get_context().autocommit_block(): {index}"
+    )
+    if "index" not in given:
+        fix += (
+            f'; then op.execute("ALTER TABLE {table} ADD CONSTRAINT c UNIQUE USING INDEX '
+            f'ix_{table}_{name}")'
+        )
+    return message, fix, name_confidence(call.table, call.column)
 
 
 def _index(checked: Checked, call: Call) -> tuple[str, str, Confidence] | None:
