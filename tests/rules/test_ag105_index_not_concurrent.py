@@ -477,3 +477,42 @@ def test_a_column_added_with_index_or_unique(history: History) -> None:
     for finding in findings:
         ast.parse((finding.fix or "").split(": ", 1)[1].split("; then ")[0])
     assert "UNIQUE USING INDEX ix_users_code" in (findings[1].fix or "")
+
+
+def test_an_index_after_a_not_null_column_without_default_is_built_on_an_empty_table(
+    history: History,
+) -> None:
+    """PostgreSQL refuses ADD COLUMN NOT NULL with no default on a table with rows
+    (AG101's finding: backend.ai's endpoints.name, asterisk's queue_members.uniqueid):
+    an index of the column or built after it in the revision meets an empty table."""
+    users_history(history)
+    add(
+        history,
+        "b2",
+        "a1",
+        """
+        op.add_column("users", sa.Column("slug", sa.String(), nullable=False, unique=True))
+        op.create_index("ix_users_name", "users", ["name"])
+        """,
+    )
+    assert history.run(check) == []
+    path = add(
+        history,
+        "c3",
+        "b2",
+        """
+        op.add_column(
+            "users",
+            sa.Column("code", sa.String(), nullable=False, server_default="", index=True),
+        )
+        op.create_index("ix_users_code", "users", ["code"])
+        if flag:  # may not run: the table may hold rows at the index below
+            op.add_column("users", sa.Column("key", sa.String(), nullable=False))
+        op.create_index("ix_users_id", "users", ["id"])
+        """,
+    )
+    assert [f.line for f in history.run(check)] == [
+        line_of(history, path, "op.add_column"),
+        line_of(history, path, '"ix_users_code"'),
+        line_of(history, path, '"ix_users_id"'),
+    ]

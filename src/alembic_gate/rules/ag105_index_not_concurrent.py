@@ -25,7 +25,9 @@ from alembic_gate.rules.ag1xx import (
     as_written,
     described,
     each_revision,
+    made_not_null,
     name_confidence,
+    runs_wherever,
     suppress_hint,
 )
 
@@ -51,6 +53,8 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
             continue
         if checked.is_new_table(call.table, call, rows=False) or checked.emptied(call):
             continue
+        if _empty_when_reached(checked, call):
+            continue
         dialects, _ = checked.dialects(call)
         if dialects is not None and POSTGRESQL not in dialects:
             continue
@@ -63,6 +67,30 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
             confidence = "medium"  # nothing says the history runs on PostgreSQL
             message += " (if this history runs on PostgreSQL)"
         yield checked.finding(RULE, call.line, message, fix, confidence, key)
+
+
+def _empty_when_reached(checked: Checked, call: Call) -> bool:
+    """Whether the table holds no row when PostgreSQL reaches `call`: it, or an add_column
+    of this revision before it that runs wherever it runs (not under an if, a loop or a
+    try), adds a NOT NULL column with no server default to the table, which PostgreSQL
+    refuses once the table holds a row (AG101's finding): the index is built only where
+    the table is empty."""
+    table = (call.table or "").lower()
+    if not table:
+        return False
+    added = [
+        c
+        for c in checked.before(call)
+        if c.name == "add_column" and not c.conditional and runs_wherever(c, call)
+    ]
+    return any((c.table or "").lower() == table and _fails_on_rows(c) for c in [*added, call])
+
+
+def _fails_on_rows(call: Call) -> bool:
+    column = call.new_column
+    if call.name != "add_column" or column is None:
+        return False
+    return made_not_null(column.nullable, column.primary_key) and not column.server_default
 
 
 def _builds_index(call: Call) -> bool:
