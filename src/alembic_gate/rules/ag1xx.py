@@ -1113,34 +1113,44 @@ def one_per_hazard(checked: Checked, findings: list[Finding]) -> list[Finding]:
     that runs on any database, else PostgreSQL's, else the one for the most."""
     if len(findings) < 2 or all(c.dialects is None for c in checked.calls):
         return findings
-    reported = {(f.code, f.line, f.identity()) for f in findings}
     at_line: dict[int, list[Call]] = {}
     for call in checked.calls:
         at_line.setdefault(call.line, []).append(call)
+    branched = [f for f in findings if _in_branches(at_line.get(f.line or 0))]
+    if not branched:
+        return findings
+    changes: dict[tuple[object, ...], list[Call]] = {}
+    for call in checked.calls:
+        changes.setdefault(_change(call), []).append(call)
+    reported = {(f.code, f.line, f.identity()) for f in findings}
 
     def twinned(finding: Finding) -> bool:
-        calls = at_line.get(finding.line or 0, [])
         said = finding.identity()
-        return bool(calls) and all(
-            any(
-                (finding.code, other.line, said) in reported
-                for other in _twins(call, checked.calls)
-            )
-            for call in calls
+        return all(
+            any((finding.code, other.line, said) in reported for other in _twins(call, changes))
+            for call in at_line[finding.line or 0]
         )
 
-    return [f for f in findings if not twinned(f)]
+    dropped = {id(f) for f in branched if twinned(f)}
+    return [f for f in findings if id(f) not in dropped]
 
 
-def _twins(call: Call, calls: list[Call]) -> Iterator[Call]:
-    """The calls making the change `call` makes, in a branch that runs where `call`'s
-    does not, that come before it in `_breadth`'s order."""
+def _in_branches(calls: list[Call] | None) -> bool:
+    """Whether there are calls on the line, each in a dialect branch."""
+    if not calls:
+        return False
+    return all(c.dialects is not None for c in calls)
+
+
+def _twins(call: Call, changes: dict[tuple[object, ...], list[Call]]) -> Iterator[Call]:
+    """The calls making the change `call` makes (`changes`: the revision's calls by
+    change), in a branch that runs where `call`'s does not, that come before it in
+    `_breadth`'s order."""
     if call.dialects is None:
         return
-    key = _change(call)
     mine = set(call.dialects)
-    for other in calls:
-        if other is call or _change(other) != key:
+    for other in changes[_change(call)]:
+        if other is call:
             continue
         if other.dialects is not None and not mine.isdisjoint(other.dialects):
             continue
