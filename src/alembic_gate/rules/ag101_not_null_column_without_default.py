@@ -15,8 +15,8 @@ from alembic_gate.rules.ag1xx import (
     as_written,
     described_column,
     each_revision,
-    made_not_null,
     name_confidence,
+    not_null_without_default,
     with_imported_calls,
 )
 
@@ -34,7 +34,7 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         # (a key column added without `nullable=` is NOT NULL too: ziggurat_foundations adds
         # `groups.id` with `autoincrement=False` on MySQL, which fills every row with 0,
         # and makes it the key on the next line)
-        if not made_not_null(column.nullable, column.primary_key) or column.server_default:
+        if not not_null_without_default(column):
             continue
         new = checked.is_new_table(call.table, call)
         filled = new and checked.filled_before(call)  # rows this revision put in (asked then)

@@ -25,8 +25,8 @@ from alembic_gate.rules.ag1xx import (
     as_written,
     described,
     each_revision,
-    made_not_null,
     name_confidence,
+    not_null_without_default,
     runs_wherever,
     suppress_hint,
 )
@@ -88,9 +88,7 @@ def _empty_when_reached(checked: Checked, call: Call) -> bool:
 
 def _fails_on_rows(call: Call) -> bool:
     column = call.new_column
-    if call.name != "add_column" or column is None:
-        return False
-    return made_not_null(column.nullable, column.primary_key) and not column.server_default
+    return call.name == "add_column" and column is not None and not_null_without_default(column)
 
 
 def _builds_index(call: Call) -> bool:

@@ -22,6 +22,7 @@ from alembic_gate.history.literals import UNKNOWN
 from alembic_gate.history.operations import (
     DIALECTS,
     Call,
+    Column,
     Operations,
     altered_columns,
     downgrade_calls,
@@ -945,6 +946,13 @@ def made_not_null(nullable: bool | None, primary: bool) -> bool:
     """Whether a column is made NOT NULL: `nullable=False`, or a primary key column that
     does not say `nullable=True` (a key is NOT NULL)."""
     return nullable is False or (primary and nullable is not True)
+
+
+def not_null_without_default(column: Column) -> bool:
+    """Whether an added column is NOT NULL with nothing the server fills it with (no
+    server_default, Identity, Computed or SERIAL key): its ADD COLUMN fails on a table
+    with rows on PostgreSQL (MySQL fills zeros instead)."""
+    return made_not_null(column.nullable, column.primary_key) and not column.server_default
 
 
 def _column_facts(
