@@ -380,3 +380,31 @@ def test_a_file_whose_calls_cannot_be_read_gets_a_note(history: History) -> None
         "versions/b2_m.py: its op.* calls could not be read (cannot parse: too deeply "
         "nested): the safety rules did not check it"
     ]
+
+
+def test_two_indexes_on_one_table_are_two_hazards_whatever_their_branches(
+    history: History,
+) -> None:
+    """A GIN index built on PostgreSQL only and a plain one built everywhere, on the same
+    table, say the same of the table but are two builds: both are reported; so are two
+    unique constraints."""
+    users_history(history)
+    path = add(
+        history,
+        "b2",
+        "a1",
+        """
+        if op.get_bind().dialect.name == "postgresql":
+            op.create_index("ix_users_doc", "users", ["name"], postgresql_using="gin")
+            op.create_unique_constraint("uq_users_a", "users", ["name"])
+        op.create_index("ix_users_name", "users", ["name"])
+        op.create_unique_constraint("uq_users_b", "users", ["id", "name"])
+        """,
+    )
+    lines = [f.line for f in history.run(ag105)]
+    assert lines == [
+        line_of(history, path, '"ix_users_doc"'),
+        line_of(history, path, '"uq_users_a"'),
+        line_of(history, path, '"ix_users_name"'),
+        line_of(history, path, '"uq_users_b"'),
+    ]

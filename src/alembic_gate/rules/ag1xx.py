@@ -1167,6 +1167,13 @@ def _twins(call: Call, changes: dict[tuple[object, ...], list[Call]]) -> Iterato
 
 
 def _change(call: Call) -> tuple[object, ...]:
+    """What `call` changes, as far as the call says: an index by its name (the first
+    argument, in op's form and a batch's alike); a constraint, or an index whose name is
+    not written, by the call itself (which one it builds is not kept: no twin)."""
+    if call.name.startswith("create_") and call.name != "create_table":
+        if call.name != "create_index" or not call.args_text or call.sql is not None:
+            return (id(call),)
+        return (call.name, _lower(call.table), call.args_text[0])
     new = call.new_column.name if call.new_column is not None else None
     return (
         call.name,
