@@ -761,6 +761,65 @@ def test_a_column_of_another_type_swapped_in_under_the_name(history: History) ->
             )
 
 
+def test_an_old_length_written_as_a_name(history: History) -> None:
+    """wazo-auth's 0c9ccb1b16a8 creates `name` as `sa.String(RFC_DN_MAX_LENGTH)`, a
+    module constant (61); 72c4a39fa885 widens it to 253 and its downgrade gives 61 back:
+    in place on PostgreSQL. Without the downgrade's type the old length is not known:
+    reported, less sure, saying so; a downgrade to a longer type is a shortening."""
+    add(
+        history,
+        "a1",
+        None,
+        """
+        RFC_DN_MAX_LENGTH = 61
+        op.create_table("domains", sa.Column("name", sa.String(RFC_DN_MAX_LENGTH)))
+        """,
+    )
+    widen = 'op.alter_column("domains", "name", type_=sa.String(253))'
+    for given_back, reported in [
+        ("sa.String(61)", None),
+        ("pass", "medium"),
+        ("sa.String(300)", "high"),
+    ]:
+        downgrade = given_back
+        if given_back != "pass":
+            downgrade = f'op.alter_column("domains", "name", type_={given_back})'
+        add(history, "b2", "a1", widen, downgrade=downgrade)
+        found = history.run(check)
+        assert [f.confidence for f in found] == ([reported] if reported else []), given_back
+        if reported == "medium":
+            assert found[0].message.endswith("(the old length is not known here)")
+
+
+def test_a_swap_on_a_table_older_than_the_history(history: History) -> None:
+    """EVE-SRP's 4198a248c8a: `request` predates the history, its FLOAT `base_payout`
+    named only by a `table()` helper; a NUMERIC column copied in takes the name. Reported
+    with low confidence, saying the old type is not known; a table the revision creates,
+    or no drop of the name, is not a swap."""
+    add(history, "a1", None, "pass")
+    swap = """
+        {create}
+        op.add_column("request", sa.Column("tmp", sa.Numeric(15, 2)))
+        op.drop_column("request", "base_payout")
+        op.alter_column("request", "tmp", new_column_name="{name}")
+        """
+    created = 'op.create_table("request", sa.Column("base_payout", sa.Float()))'
+    for create, name, reported in [
+        ("", "base_payout", True),
+        (created, "base_payout", False),
+        ("", "payout", False),
+    ]:
+        path = add(history, "b2", "a1", swap.format(create=create, name=name))
+        found = history.run(check)
+        assert bool(found) == reported, (create, name)
+    path = add(history, "b2", "a1", swap.format(create="", name="base_payout"))
+    [finding] = history.run(check)
+    assert finding.line == line_of(history, path, "new_column_name")
+    assert finding.confidence == "low"
+    said = "drops, whose type is not known here: the column's type changes to sa.Numeric(15, 2)"
+    assert said in finding.message
+
+
 def test_a_swap_no_release_read_or_of_a_restated_json_type(history: History) -> None:
     """Langflow converts columns of tables first released with the conversion: with
     `--base` naming the revision that added the column, no release read it. Onyx swaps

@@ -79,6 +79,8 @@ RULE = rule("AG106")
 _VARCHAR = frozenset({"STRING", "VARCHAR", "UNICODE", "NVARCHAR", "CHARACTERVARYING"})
 _TEXT = frozenset({"TEXT", "UNICODETEXT", "CLOB"})
 _NUMERIC = frozenset({"NUMERIC", "DECIMAL"})
+# The families whose length, precision or scale decides whether a change rewrites.
+_LIMITED = frozenset({"VARCHAR", "TEXT", "NUMERIC", "FLOAT", "CHAR"})
 # The bytes a character takes at most in MySQL's character sets (latin1, ucs2, utf8mb3,
 # utf8mb4/utf16/utf32): a VARCHAR holds its length in one byte up to 255 bytes, in two
 # above, and InnoDB lengthens it in place while that count stays.
@@ -115,6 +117,9 @@ class SqlType:
     text: str = ""
     # `collation=` as written (a string), or None.
     collation: str | None = None
+    # A length, precision or scale written as something other than a number (wazo-auth's
+    # `sa.String(RFC_DN_MAX_LENGTH)`, a module constant): the limit is not known.
+    unread: bool = False
 
 
 def check_revision(checked: Checked) -> Iterator[Finding]:
@@ -181,9 +186,10 @@ def _swapped_in(checked: Checked, call: Call) -> Iterator[Finding]:
     another type (Ironic Inspector's FLOAT `started_at` copied into a new DATETIME
     column that takes its name): the rows are copied, not rewritten in place, but
     code from the previous release reads the old type under the name. Medium
-    confidence: the copy may keep what readers see. A type PostgreSQL would change in
-    place (a longer VARCHAR) is not reported, nor a swap on a table or of a column no
-    release holds."""
+    confidence: the copy may keep what readers see; low where no revision gives the
+    dropped column's type (a table older than the history). A type PostgreSQL would
+    change in place (a longer VARCHAR) is not reported, nor a swap on a table or of a
+    column no release holds."""
     added = checked.added_before(call, call.column)
     column = added.new_column if added is not None and added.name == "add_column" else None
     name = (call.new_column_name or "").lower()
@@ -200,19 +206,23 @@ def _swapped_in(checked: Checked, call: Call) -> Iterator[Finding]:
         return
     old_text = checked.history().column_type(checked.rid, call.table, call.new_column_name)
     old, new = parse_type(old_text), parse_type(column.type_)
-    if old is None or new is None or _same(old, new) or _postgresql_in_place(old, new):
+    if new is None or (old is not None and (_same(old, new) or _postgresql_in_place(old, new))):
         return
+    confidence: Confidence = "medium"
+    was = f"which was {old_text}"
+    if old is None:  # a table older than the history (EVE-SRP's FLOAT `base_payout`)
+        was, confidence = "whose type is not known here", "low"
     message = (
         f"alter_column renames {described_column(call.table, call.column)} to "
         f"{described(call.new_column_name)} in place of the column of that name this revision "
-        f"drops, which was {old_text}: the column's type changes to {column.type_}, and "
+        f"drops, {was}: the column's type changes to {column.type_}, and "
         "code from the previous release may not read the new type"
     )
     fix = (
         "keep the old column until code that reads the new type is released, then drop "
         f"it in a later revision; if readers see no difference, add `{suppress_hint(RULE.code)}`"
     )
-    yield checked.finding(RULE, call.line, message, fix, "medium")
+    yield checked.finding(RULE, call.line, message, fix, confidence)
 
 
 def _finding(
@@ -253,11 +263,13 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
     old = parse_type(old_text)
     if old is not None and new is not None and stated is None and _names_enum(old, new):
         old = _enum_before(checked, call, new) or old
+    if old is not None and old.unread:
+        old = _limits_restored(checked, call, old)
     confidence = name_confidence(call.table, call.column)
     if old is None and call.options.get("restated"):
         return None  # MySQL's MODIFY restates the type whether it changes or not
     if old is None or new is None:
-        return " (the old type is not known here)", "medium" if confidence == "high" else "low"
+        return " (the old type is not known here)", _less_sure(confidence)
     if (_same(old, new) or _same_on_mysql(old, new)) and not _converted(call):
         return None
     if stated is not None and _restated(checked, call, old, new):
@@ -266,6 +278,8 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
     if _enum_appended(old, new) and _appended_in_place(checked, call, dialects, old, new):
         return None
     if not _postgresql_in_place(old, new):
+        if old.unread and old.family == new.family:  # longer or shorter: not known
+            return " (the old length is not known here)", _less_sure(confidence)
         return "", confidence  # a rewrite wherever it runs: no need to know where
     if dialects is not None:
         return _judge_in_place(checked, call, dialects, old, new, confidence, "")
@@ -274,6 +288,19 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
         return None
     less_sure: Confidence = "medium" if confidence == "high" else confidence
     return _judge_in_place(checked, call, depended, old, new, less_sure, _DEPENDED)
+
+
+def _less_sure(confidence: Confidence) -> Confidence:
+    return "medium" if confidence == "high" else "low"
+
+
+def _limits_restored(checked: Checked, call: Call, old: SqlType) -> SqlType:
+    """`old` with the limits downgrade() gives the column back where `old` writes them as
+    names (wazo-auth's `String(RFC_DN_MAX_LENGTH)`, widened to 253, given back 61)."""
+    restored = parse_type(_restored_type(checked, call))
+    if restored is None or restored.unread or restored.family != old.family:
+        return old
+    return restored
 
 
 def _restored_type(checked: Checked, call: Call) -> str | None:
@@ -601,11 +628,13 @@ def parse_type(text: str | None) -> SqlType | None:
     collation = keywords.get("collation")
     named = collation.value if isinstance(collation, ast.Constant) else None
     length, scale = _int(first), _int(second)
+    unread = (first is not None and length is None) or (second is not None and scale is None)
     if family == "ENUM" and _not_native(keywords):
         stored = _int(keywords.get("length")) or _longest(args)
         if stored is not None:  # a VARCHAR as long as its longest value
-            family, length, scale = "VARCHAR", stored, None
-    return SqlType(family, length, scale, text, named if isinstance(named, str) else None)
+            family, length, scale, unread = "VARCHAR", stored, None, False
+    collated = named if isinstance(named, str) else None
+    return SqlType(family, length, scale, text, collated, unread and family in _LIMITED)
 
 
 def _is_enum(sql_type: SqlType) -> bool:
