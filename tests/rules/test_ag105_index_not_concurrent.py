@@ -319,28 +319,6 @@ def test_dependency_files_above_the_script_folder_of_a_versions_run(tmp_path: Pa
     assert finding.confidence == "low"
 
 
-def test_env_py_above_the_versions_folder_of_a_versions_run(tmp_path: Path) -> None:
-    """A history configured in code is linted with `--versions`; its env.py, in the
-    folder above (alembic's `<script_location>/versions`), says what it runs on: Group
-    Based Policy's sets `mysql_engine`, a MySQL history that names no database in its
-    revisions. Where the folder above holds no env.py, nothing is read there."""
-    script = tmp_path / "alembic_migrations"
-    script.mkdir()
-    history = History(script)
-    users_history(history)
-    add(history, "b2", "a1", 'op.create_index("ix_users_name", "users", ["name"])')
-    [finding] = history.run(check)
-    assert finding.confidence == "medium"  # names no database: if it runs on PostgreSQL
-    (script / "env.py").write_text("target.kwargs['mysql_engine'] = MYSQL_ENGINE\n")
-    assert history.run(check) == []
-    (script / "env.py").write_text('url = "postgresql+psycopg2://app@db/app"\n')
-    [finding] = history.run(check)
-    assert finding.confidence == "high"
-    (script / "env.py").rename(script / "env_sample.py")
-    [finding] = history.run(check)
-    assert finding.confidence == "medium"
-
-
 def test_unique_constraint_and_primary_key_on_an_existing_table(history: History) -> None:
     """PostgreSQL builds the index of a UNIQUE or PRIMARY KEY constraint under ACCESS
     EXCLUSIVE (spiff-arena, LMS, Papermerge, MindsDB); not on a table created first."""

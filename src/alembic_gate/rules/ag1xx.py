@@ -596,7 +596,8 @@ class Knowledge:
     def dialects(self) -> frozenset[str]:
         """Every database the history names (env.py, the ini's URL, revision files)."""
         if self._dialects is None:
-            found = set(setup_dialects(self._script_folder(), self.ctx.setup.config_path))
+            setup = self.ctx.setup
+            found = set(setup_dialects(setup.script_location, setup.config_path))
             for rev in self.ctx.graph.by_id.values():
                 named = rev.dialects
                 found |= operations(rev).dialects if named is None else named
@@ -606,7 +607,8 @@ class Knowledge:
     def drivers(self) -> frozenset[str]:
         """The PostgreSQL drivers the setup names in a URL (`postgresql+psycopg://`)."""
         if self._drivers is None:
-            self._drivers = setup_drivers(self._script_folder(), self.ctx.setup.config_path)
+            setup = self.ctx.setup
+            self._drivers = setup_drivers(setup.script_location, setup.config_path)
         return self._drivers
 
     def depended_drivers(self) -> frozenset[str]:
@@ -624,18 +626,11 @@ class Knowledge:
         if start is None and setup.version_locations:
             # `--versions`: the script folder above it, where env.py is (the levels
             # searched count from there)
-            start = self._script_folder() or setup.version_locations[0]
+            start = setup.version_locations[0]
+            above = os.path.dirname(start)
+            if os.path.isfile(os.path.join(above, "env.py")):
+                start = above
         return start
-
-    def _script_folder(self) -> str | None:
-        """The folder of env.py: the setup's script_location, or with `--versions` the
-        folder above the first versions folder where that holds an env.py (alembic's
-        `<script_location>/versions`: a history configured in code, as OpenStack's)."""
-        setup = self.ctx.setup
-        if setup.script_location is not None or not setup.version_locations:
-            return setup.script_location
-        above = os.path.dirname(setup.version_locations[0])
-        return above if os.path.isfile(os.path.join(above, "env.py")) else None
 
     def depended_dialects(self) -> frozenset[str]:
         """The databases whose drivers the project's dependency files name."""
