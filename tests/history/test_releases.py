@@ -11,7 +11,6 @@ import pytest
 from alembic_gate.history.releases import (
     COMING,
     MOVED_AT_ONCE,
-    final_releases,
     read_commits,
     read_releases,
     uncommitted_files,
@@ -255,86 +254,6 @@ def test_a_table_of_an_earlier_release_is_not_new(
     repo.git("tag", "v2", "HEAD~1")  # b2 shipped alone, c3 comes after
     _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", *files)
     assert codes(report) == [("AG101", f"{VERSIONS}/c3_m.py")]
-
-
-@pytest.mark.parametrize(
-    ("name", "final"),
-    [
-        ("v2.0.0", True),
-        ("2.0.0.post1", True),
-        ("8.0.0", True),
-        ("v3.0.0-build.1", True),
-        ("release_2", True),
-        ("ckan-2.9.0", True),
-        ("8.0.0.0b3", False),
-        ("2.0.0rc1", False),
-        ("2.0a1", False),
-        ("2.0.dev3", False),
-        ("v2.0.0-beta.1", False),
-        ("v2.0.0-rc.1+build.5", False),
-        ("v2.0.0-alpha", False),
-        ("1.0c1", False),
-        ("v0.5.0-preview", False),
-    ],
-)
-def test_pre_releases_are_not_final_releases(name: str, final: bool) -> None:
-    assert (name in final_releases({name: 1, "v1": 0})) is final
-
-
-def test_a_project_that_tags_only_pre_releases_ships_them() -> None:
-    tags = {"v1.0.0-beta.1": 0, "v1.0.0-beta.2": 1}
-    assert final_releases(tags) == tags
-
-
-def test_a_pre_release_ships_in_the_final_release_that_holds_it(tmp_path: Path) -> None:
-    """Neutron LBaaS: its L7 tables were first tagged in 8.0.0.0b3 and indexed in
-    8.0.0.0rc1; operators ran 8.0.0, which shipped both."""
-    repo = v1_repo(tmp_path)
-    repo.revision("b2", "a1", CREATE_ORDERS)
-    repo.commit("b2")
-    repo.git("tag", "v2.0.0b3")
-    repo.revision("c3", "b2", ADD_CODE)
-    repo.commit("c3")
-    repo.git("tag", "v2.0.0rc1")
-    repo.revision("d4", "c3")
-    repo.commit("d4")
-    assert releases_of(repo)["c3_m.py"] == COMING  # no final release holds them yet
-    repo.git("tag", "v2.0.0")
-    repo.revision("e5", "d4")
-    repo.commit("e5")
-    repo.git("tag", "v2.1.0rc1")
-    found = releases_of(repo)
-    assert found == {
-        "a1_m.py": "v1",
-        "b2_m.py": "v2.0.0",
-        "c3_m.py": "v2.0.0",
-        "d4_m.py": "v2.0.0",
-        "e5_m.py": COMING,
-    }
-
-
-def test_a_table_of_an_earlier_pre_release_of_the_release_is_new(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    repo = v1_repo(tmp_path)
-    repo.revision("b2", "a1", CREATE_ORDERS)
-    repo.commit("b2")
-    repo.git("tag", "v2.0.0-beta.1")
-    repo.revision("c3", "b2", ADD_CODE)
-    repo.commit("c3")
-    repo.git("tag", "v2.0.0")
-    configure(repo)
-    c3 = f"{VERSIONS}/c3_m.py"
-    _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", c3)
-    assert report["findings"] == []
-    configure(repo, '["v2.0.0-beta.1", "v1", "v2.0.0"]')  # named, still a pre-release
-    _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", c3)
-    assert report["findings"] == []
-    repo.git("tag", "-d", "v2.0.0")
-    repo.git("tag", "v1.1.0", "HEAD~1")  # b2 shipped in a final release of its own
-    configure(repo, '["v*"]')
-    _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", c3)
-    assert codes(report) == [("AG101", c3)]
 
 
 @pytest.mark.parametrize("together", ["release-tags", "one commit"])

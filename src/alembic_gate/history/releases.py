@@ -7,9 +7,7 @@ A project that releases by tagging deploys a release's migrations together: a ta
 that a revision of the same release created (or a column it added) has never held
 production rows, however many revisions apart the two are. A revision file's release
 is the oldest tag matching `release-tags` whose tree holds the file (under its name of
-then: files are followed through renames and moved folders) and that is a final release
-(a pre-release, 2.0.0rc1 or v2.0.0-beta.1, ships in its final release: installers take
-none unless asked; unless no matching tag is final), so a revision backported
+then: files are followed through renames and moved folders), so a revision backported
 to a release branch counts from the release that shipped it there; a file no such tag
 holds belongs to the coming release.
 
@@ -62,13 +60,6 @@ COMING = ""
 STALE = 365 * 24 * 3600
 # How many moves of a versions folder are followed back.
 _MOVES_FOLLOWED = 6
-# A pre-release tag (PEP 440's 2.0.0a1, 8.0.0.0b3, 2.0rc1, 2.0.dev3; SemVer's v2.0.0-beta.1,
-# v2.0.0-rc.1+build): installers take none unless asked, and operators wait for the final
-# release that holds it, so it does not mark what production ran.
-_PRE_RELEASE = re.compile(
-    r"\d[-._]?(?:a|b|c|rc|alpha|beta|pre|preview|dev)[-._]?\d*(?:[-+.][0-9a-z.+-]*)?$",
-    re.IGNORECASE,
-)
 
 
 @record
@@ -133,12 +124,11 @@ def read_releases(
     history = _history(root, folders)
     if history is None:
         return None, f"{SETTING}: `git log` failed in {root}; releases were not read"
-    released = final_releases(tags)
-    first = _first_tags(root, released, history)
+    first = _first_tags(root, tags, history)
     stale = _stale_head(root, tags, patterns)
     committed = _in_head(root, folders)
     history.imported = _imported(root, history, bases)
-    found = _release_of(files, root, history, first, released, committed, coming=stale is None)
+    found = _release_of(files, root, history, first, tags, committed, coming=stale is None)
     # No tag tells their release (before the first tag, in the oldest, no tag since):
     # the revisions one commit or merged branch added still shipped together, as they
     # are judged without the setting (AudioBookRequest's tables of one commit before 1.0.0).
@@ -470,13 +460,6 @@ def _tag_times(root: str, patterns: Sequence[str]) -> dict[str, int]:
         if name and when.isdigit():
             times[name] = int(when)
     return times
-
-
-def final_releases(tags: dict[str, int]) -> dict[str, int]:
-    """The tags of `tags` that are final releases, not pre-releases (`_PRE_RELEASE`): all
-    of them where none is final (a project that tags only pre-releases ships them)."""
-    final = {name: when for name, when in tags.items() if not _PRE_RELEASE.search(name)}
-    return final or tags
 
 
 def _stale_head(root: str, tags: dict[str, int], patterns: Sequence[str]) -> str | None:
