@@ -321,7 +321,7 @@ def test_a_rename_that_makes_a_nullable_column_not_null(history: History) -> Non
     )
     [finding] = history.run(check)
     assert "the history creates it nullable and never backfills it" in finding.message
-    assert finding.confidence == "high"
+    assert finding.confidence == "medium"  # whether rows hold NULL: what the app wrote
 
 
 def test_a_column_added_in_the_same_revision(history: History) -> None:
@@ -474,13 +474,13 @@ def test_rows_deleted_by_a_condition_not_read(history: History) -> None:
     delete = 'op.execute(sa.text("DELETE FROM users WHERE id = ANY(:keys)"))'
     add(history, "b2", "a1", f"{delete}\n{tighten}")
     [finding] = history.run(check)
-    assert (plain.confidence, finding.confidence) == ("high", "medium")
+    assert (plain.confidence, finding.confidence) == ("medium", "low")
     assert "unless the rows this revision deletes from the table are those" in finding.message
     add(history, "b2", "a1", f'op.execute("DELETE FROM orders WHERE id = 1")\n{tighten}')
-    assert history.run(check)[0].confidence == "high"
+    assert history.run(check)[0].confidence == "medium"
     schema = 'op.execute(sa.text("DELETE FROM public.users WHERE id = ANY(:keys)"))'
     add(history, "b2", "a1", f"{schema}\n{tighten}")
-    assert history.run(check)[0].confidence == "medium"
+    assert history.run(check)[0].confidence == "low"
 
 
 def test_rows_deleted_on_a_condition_of_the_column(history: History) -> None:
@@ -490,7 +490,7 @@ def test_rows_deleted_on_a_condition_of_the_column(history: History) -> None:
     delete = "op.execute(\"DELETE FROM users WHERE name = ''\")"
     add(history, "b2", "a1", f'{delete}\nop.alter_column("users", "name", nullable=False)')
     [finding] = history.run(check)
-    assert finding.confidence == "high"
+    assert finding.confidence == "medium"
 
 
 @pytest.mark.parametrize(
@@ -525,7 +525,7 @@ def test_rows_deleted_on_a_condition_of_another_column(history: History) -> None
     delete = 'op.execute("DELETE FROM users WHERE id IS NULL")'
     add(history, "b2", "a1", f'{delete}\nop.alter_column("users", "name", nullable=False)')
     [finding] = history.run(check)
-    assert finding.confidence == "high"
+    assert finding.confidence == "medium"
 
 
 CHECKED = (
@@ -665,7 +665,7 @@ def test_mysql_modify_not_null(history: History) -> None:
     users_history(history)
     path = add(history, "b2", "a1", MODIFY)
     [finding] = history.run(check)
-    assert (finding.line, finding.confidence) == (line_of(history, path, "MODIFY"), "high")
+    assert (finding.line, finding.confidence) == (line_of(history, path, "MODIFY"), "medium")
     assert finding.message.startswith(
         'MODIFY ... NOT NULL (SQL run by execute()) makes "users.name" NOT NULL, but nothing'
     )
@@ -709,7 +709,7 @@ def test_what_a_mysql_modify_leaves_is_known_later(history: History) -> None:
     assert history.run(check) == []
     add(history, "b2", "a1", MODIFY.replace(" NOT NULL", ""))
     [finding] = history.run(check)
-    assert (finding.path, finding.confidence) == (last, "high")
+    assert (finding.path, finding.confidence) == (last, "medium")
 
 
 EMPTIED_AND_REFILLED = """

@@ -149,7 +149,7 @@ def _judge(checked: Checked, call: Call, filled: bool) -> tuple[str, Confidence]
             return None  # `id` of a table made before the history, its rows updated since
         return UNREAD_UPDATE, "low"
     if state == "nullable":
-        return "the history creates it nullable and never backfills it", "high"
+        return "the history creates it nullable and never backfills it", "medium"
     unknown = "no revision before creates it, so whether rows hold NULL is not known"
     if call.table is None or call.column is None:
         return unknown, "medium"
