@@ -185,6 +185,42 @@ def test_an_existing_type_read_at_run_time_is_no_type(history: History) -> None:
     assert "crosses 255 bytes" in finding.message
 
 
+@pytest.mark.parametrize(
+    ("collation", "longer", "reported"),
+    [
+        ("latin1_swedish_ci", 80, False),  # 80 bytes: one length byte before and after
+        ("latin1_swedish_ci", 300, True),
+        ("utf8mb4_unicode_ci", 80, True),  # 320 bytes: a second length byte
+        ("utf8mb4_unicode_ci", 60, False),  # 240 bytes
+        ("utf8mb3_general_ci", 80, False),  # 240 bytes
+        ("utf8mb3_general_ci", 100, True),
+        ("ascii_bin", 250, False),
+        ("", 80, True),  # no collation named: its character set may take 4 bytes
+        ("klingon_ci", 80, True),  # a character set not known here: as unnamed
+    ],
+)
+def test_a_widening_within_a_named_character_set_on_mysql(
+    history: History, collation: str, longer: int, reported: bool
+) -> None:
+    """TrapTagger's 8b07f1a39293 widens VARCHAR(32) to 80 with `latin1_swedish_ci` on
+    both sides: one byte a character, so the length keeps its one byte and MySQL widens
+    it in place (measured on MariaDB 10.11: tests/rules/test_ag106_mariadb.py)."""
+    add(history, "a1", None, CREATE_MYSQL_USERS)
+    given = f', collation="{collation}"' if collation else ""
+    add(
+        history,
+        "b2",
+        "a1",
+        f'op.alter_column("users", "name", existing_type=mysql.VARCHAR(32{given}), '
+        f"type_=mysql.VARCHAR({longer}{given}))",
+    )
+    found = history.run(check)
+    assert bool(found) is reported
+    if reported:
+        assert found[0].confidence == "low"
+        assert "crosses 255 bytes" in found[0].message
+
+
 def test_a_collation_change_on_a_mysql_history(history: History) -> None:
     # MLflow's f4a9b2c7d1e6: the same VARCHAR(128) with a case-sensitive collation
     add(history, "a1", None, CREATE_MYSQL_USERS)

@@ -85,6 +85,20 @@ _LIMITED = frozenset({"VARCHAR", "TEXT", "NUMERIC", "FLOAT", "CHAR"})
 # utf8mb4/utf16/utf32): a VARCHAR holds its length in one byte up to 255 bytes, in two
 # above, and InnoDB lengthens it in place while that count stays.
 _CHAR_BYTES = (1, 2, 3, 4)
+# The bytes a character takes at most in the MySQL character sets that are not one byte
+# a character, by name; a collation's name starts with its character set's
+# (`latin1_swedish_ci`, `utf8mb4_0900_ai_ci`).
+_WIDE_CHARSETS = {
+    "big5": 2, "cp932": 2, "euckr": 2, "gb2312": 2, "gbk": 2, "sjis": 2, "ucs2": 2,
+    "eucjpms": 3, "ujis": 3, "utf8": 3, "utf8mb3": 3,
+    "gb18030": 4, "utf16": 4, "utf16le": 4, "utf32": 4, "utf8mb4": 4,
+}  # fmt: skip
+# MySQL's character sets of one byte a character.
+_NARROW_CHARSETS = frozenset({
+    "armscii8", "ascii", "binary", "cp1250", "cp1251", "cp1256", "cp1257", "cp850", "cp852",
+    "cp866", "dec8", "geostd8", "greek", "hebrew", "hp8", "keybcs2", "koi8r", "koi8u",
+    "latin1", "latin2", "latin5", "latin7", "macce", "macroman", "swe7", "tis620",
+})  # fmt: skip
 _FLOAT4 = frozenset({"REAL", "FLOAT4"})
 _FLOAT8 = frozenset({"DOUBLE", "DOUBLE_PRECISION", "FLOAT8"})
 # Databases that change a type as PostgreSQL does for the cases above (SQLite does not
@@ -342,7 +356,7 @@ def _judge_in_place(
         return f" (changing a collation copies the table on MySQL{depended})", confidence
     if MYSQL in dialects and _longer_varchar(old, new):
         on_mysql = f"on MySQL{depended}{',' if depended else ''}"
-        if not _same_length_bytes(old.length, new.length):
+        if not _same_length_bytes(old.length, new.length, _char_bytes(old, new)):
             return f" ({on_mysql} a VARCHAR whose length crosses 255 bytes is copied)", "low"
         if _loses_not_null(checked, call):
             note = (
@@ -512,15 +526,33 @@ def _enum_values(text: str) -> tuple[str, ...] | None:
     return tuple(str(v) for v in values)
 
 
-def _same_length_bytes(old: int | None, new: int | None) -> bool:
+def _same_length_bytes(
+    old: int | None, new: int | None, widths: tuple[int, ...] = _CHAR_BYTES
+) -> bool:
     """Whether a VARCHAR(old) lengthened to VARCHAR(new) keeps the number of bytes its
-    length takes in every character set (`VARCHAR(250)` to 255: one byte in latin1,
-    two in the others, before and after); an unbounded new length is not known."""
+    length takes in every character set of `widths` bytes a character (`VARCHAR(250)` to
+    255: one byte in latin1, two in the others, before and after); an unbounded new
+    length is not known."""
     if old is not None and old > 255:
         return True  # two bytes in every character set already
     if old is None or new is None:
         return False
-    return all((old * width > 255) == (new * width > 255) for width in _CHAR_BYTES)
+    return all((old * width > 255) == (new * width > 255) for width in widths)
+
+
+def _char_bytes(old: SqlType, new: SqlType) -> tuple[int, ...]:
+    """The bytes a character may take in the column, where both types name a collation
+    of the same known MySQL character set (TrapTagger's `latin1_swedish_ci`: one);
+    else every width a character set may give."""
+    before, after = _charset_bytes(old.collation), _charset_bytes(new.collation)
+    return (before,) if before is not None and before == after else _CHAR_BYTES
+
+
+def _charset_bytes(collation: str | None) -> int | None:
+    if not collation:
+        return None
+    charset = collation.lower().split("_", 1)[0]
+    return 1 if charset in _NARROW_CHARSETS else _WIDE_CHARSETS.get(charset)
 
 
 def _names_a_type(text: str | None) -> bool:
