@@ -221,6 +221,36 @@ def test_a_widening_within_a_named_character_set_on_mysql(
         assert "crosses 255 bytes" in found[0].message
 
 
+def test_a_widening_into_another_character_set_on_mysql(history: History) -> None:
+    """VARCHAR(300) latin1 to VARCHAR(400) utf8mb4: both lengths take two bytes, but the
+    values are converted to the other character set, which MySQL does by copying the
+    table; the same widening within one collation is in place."""
+    add(history, "a1", None, CREATE_MYSQL_USERS)
+    for collations, reported in [
+        (("latin1_swedish_ci", "utf8mb4_unicode_ci"), True),
+        (("utf8mb4_unicode_ci", "utf8mb4_unicode_ci"), False),
+    ]:
+        old, new = collations
+        add(
+            history,
+            "b2",
+            "a1",
+            f'op.alter_column("users", "name", existing_type=mysql.VARCHAR(300, '
+            f'collation="{old}"), type_=mysql.VARCHAR(400, collation="{new}"))',
+        )
+        found = history.run(check)
+        assert bool(found) is reported, collations
+    add(
+        history,
+        "b2",
+        "a1",
+        'op.alter_column("users", "name", existing_type=mysql.VARCHAR(300, '
+        'collation="latin1_swedish_ci"), type_=mysql.VARCHAR(400, collation="utf8mb4_bin"))',
+    )
+    [finding] = history.run(check)
+    assert "changing a collation copies the table on MySQL" in finding.message
+
+
 def test_a_collation_change_on_a_mysql_history(history: History) -> None:
     # MLflow's f4a9b2c7d1e6: the same VARCHAR(128) with a case-sensitive collation
     add(history, "a1", None, CREATE_MYSQL_USERS)

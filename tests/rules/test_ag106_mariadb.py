@@ -35,17 +35,19 @@ def connection() -> Iterator[sa.Connection]:
         engine.dispose()
 
 
-def widened_in_place(conn: sa.Connection, charset: str, old: int, new: int) -> bool:
-    """Whether MariaDB widens a VARCHAR(old) of `charset` holding a row to VARCHAR(new)
-    with ALGORITHM=INPLACE (it refuses where only a copy of the table can do it)."""
+def widened_in_place(conn: sa.Connection, charsets: tuple[str, str], old: int, new: int) -> bool:
+    """Whether MariaDB widens a VARCHAR(old) of the first character set holding a row to
+    VARCHAR(new) of the second with ALGORITHM=INPLACE (it refuses where only a copy of
+    the table can do it)."""
     table = f"ag106_{uuid.uuid4().hex[:10]}"
-    column = f"VARCHAR({{}}) CHARACTER SET {charset}"
-    conn.exec_driver_sql(
-        f"CREATE TABLE {table} (id INT PRIMARY KEY, name {column.format(old)}) ENGINE=InnoDB"
+    before, after = (
+        f"VARCHAR({length}) CHARACTER SET {charset}"
+        for length, charset in zip((old, new), charsets, strict=True)
     )
+    conn.exec_driver_sql(f"CREATE TABLE {table} (id INT PRIMARY KEY, name {before}) ENGINE=InnoDB")
     try:
         conn.exec_driver_sql(f"INSERT INTO {table} VALUES (1, 'ann')")
-        alter = f"ALTER TABLE {table} MODIFY name {column.format(new)}"
+        alter = f"ALTER TABLE {table} MODIFY name {after}"
         try:
             conn.exec_driver_sql(f"{alter}, ALGORITHM=INPLACE, LOCK=NONE")
         except sa.exc.DBAPIError as exc:
@@ -56,29 +58,40 @@ def widened_in_place(conn: sa.Connection, charset: str, old: int, new: int) -> b
         conn.exec_driver_sql(f"DROP TABLE {table}")
 
 
+LATIN1 = ("latin1", "latin1_swedish_ci")
+UTF8MB4 = ("utf8mb4", "utf8mb4_unicode_ci")
+UTF8MB3 = ("utf8mb3", "utf8mb3_general_ci")
+
+
 @pytest.mark.parametrize(
-    ("charset", "collation", "old", "new"),
+    ("before", "after", "old", "new"),
     [
-        ("latin1", "latin1_swedish_ci", 32, 80),
-        ("latin1", "latin1_swedish_ci", 200, 300),
-        ("utf8mb4", "utf8mb4_unicode_ci", 32, 60),
-        ("utf8mb4", "utf8mb4_unicode_ci", 32, 80),
-        ("utf8mb3", "utf8mb3_general_ci", 32, 80),
-        ("utf8mb3", "utf8mb3_general_ci", 50, 100),
-        ("utf8mb4", "utf8mb4_unicode_ci", 100, 300),
+        (LATIN1, LATIN1, 32, 80),
+        (LATIN1, LATIN1, 200, 300),
+        (UTF8MB4, UTF8MB4, 32, 60),
+        (UTF8MB4, UTF8MB4, 32, 80),
+        (UTF8MB3, UTF8MB3, 32, 80),
+        (UTF8MB3, UTF8MB3, 50, 100),
+        (UTF8MB4, UTF8MB4, 100, 300),
+        (LATIN1, UTF8MB4, 300, 400),  # two length bytes both, but another character set
     ],
 )
 def test_a_widening_is_reported_where_mariadb_copies_the_table(
-    connection: sa.Connection, history: History, charset: str, collation: str, old: int, new: int
+    connection: sa.Connection,
+    history: History,
+    before: tuple[str, str],
+    after: tuple[str, str],
+    old: int,
+    new: int,
 ) -> None:
-    in_place = widened_in_place(connection, charset, old, new)
+    in_place = widened_in_place(connection, (before[0], after[0]), old, new)
     add(history, "a1", None, CREATE_MYSQL_USERS)
     add(
         history,
         "b2",
         "a1",
         f'op.alter_column("users", "name", '
-        f'existing_type=mysql.VARCHAR({old}, collation="{collation}"), '
-        f'type_=mysql.VARCHAR({new}, collation="{collation}"))',
+        f'existing_type=mysql.VARCHAR({old}, collation="{before[1]}"), '
+        f'type_=mysql.VARCHAR({new}, collation="{after[1]}"))',
     )
     assert bool(history.run(check)) is not in_place

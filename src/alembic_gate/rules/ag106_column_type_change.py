@@ -352,7 +352,7 @@ def _judge_in_place(
     history's, or its dependencies': `depended` says so in the note)."""
     if dialects <= _LIKE_POSTGRESQL:
         return None
-    if _collation_only(old, new):
+    if _collation_only(old, new) or _collation_changed(old, new):
         return f" (changing a collation copies the table on MySQL{depended})", confidence
     if MYSQL in dialects and _longer_varchar(old, new):
         on_mysql = f"on MySQL{depended}{',' if depended else ''}"
@@ -761,6 +761,12 @@ def _plain(text: str) -> str:
 
 def _limits(sql_type: SqlType) -> tuple[str, int | None, int | None]:
     return sql_type.family, sql_type.length, sql_type.scale
+
+
+def _collation_changed(old: SqlType, new: SqlType) -> bool:
+    """Both types name a collation, and not the same one (a longer VARCHAR converted to
+    another character set: MySQL copies the table whatever the lengths)."""
+    return bool(old.collation and new.collation) and old.collation != new.collation
 
 
 def _collation_only(old: SqlType, new: SqlType) -> bool:
