@@ -1896,10 +1896,8 @@ class _Reader:
             return ()
         found = []
         for kw in node.keywords:
-            if kw.arg in ("index", "unique"):
-                value = self._value(kw.value) if type(kw.value) is ast.Name else _literal(kw.value)
-                if value is True:
-                    found.append((kw.arg, "True"))
+            if kw.arg in ("index", "unique") and self._option(kw.value) is True:
+                found.append((kw.arg, "True"))
         return tuple(found)
 
     def _options(self, node: ast.Call) -> dict[str, object]:

@@ -35,6 +35,7 @@ from alembic_gate.rules.ag1xx import (
     as_written,
     described_column,
     each_revision,
+    less_sure,
     runs_wherever,
 )
 from alembic_gate.shared.patterns import LazyPattern
@@ -70,7 +71,7 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
                     ", unless the rows this revision deletes from the table are those that "
                     "hold NULL"
                 )
-                confidence = _LESS[confidence]
+                confidence = less_sure(confidence)
             yield checked.finding(RULE, call.line, _message(call, reason), _fix(call), confidence)
 
 
@@ -87,10 +88,6 @@ def _makes_not_null(call: Call) -> bool:
         options = call.options
         return options.get("nullable") is False and options.get("existing_nullable") is not False
     return checks_every_row(call)
-
-
-# One step less sure (a condition the rule does not read may have removed the NULLs).
-_LESS: dict[Confidence, Confidence] = {"high": "medium", "medium": "low", "low": "low"}
 
 
 def _deletes_rows(checked: Checked, table: str | None, column: str | None) -> bool:

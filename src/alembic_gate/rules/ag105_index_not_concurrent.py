@@ -118,14 +118,15 @@ def _with_column(call: Call) -> tuple[str, str, Confidence]:
     if "index" not in given:
         built = "adds a UNIQUE constraint right after ADD COLUMN, and PostgreSQL builds its index"
         waits = "while it holds ACCESS EXCLUSIVE on the table: every read and write waits"
-    elif call.autocommit:
-        built = f"runs CREATE {'UNIQUE ' if unique else ''}INDEX right after ADD COLUMN"
-        waits = "which blocks every write to the table"
     else:
         built = f"runs CREATE {'UNIQUE ' if unique else ''}INDEX right after ADD COLUMN"
         waits = (
-            "in the migration's transaction, which still holds ADD COLUMN's ACCESS "
-            "EXCLUSIVE on the table: every read and write waits"
+            "which blocks every write to the table"
+            if call.autocommit
+            else (
+                "in the migration's transaction, which still holds ADD COLUMN's ACCESS "
+                "EXCLUSIVE on the table: every read and write waits"
+            )
         )
     message = f"{how}: alembic {built} {waits} until the index is built"
     table, name = call.table or "t", call.column or "c"

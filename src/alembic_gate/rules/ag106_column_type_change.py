@@ -64,6 +64,7 @@ from alembic_gate.rules.ag1xx import (
     described,
     described_column,
     each_revision,
+    less_sure,
     name_confidence,
     suppress_hint,
 )
@@ -283,7 +284,7 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
     if old is None and call.options.get("restated"):
         return None  # MySQL's MODIFY restates the type whether it changes or not
     if old is None or new is None:
-        return " (the old type is not known here)", _less_sure(confidence)
+        return " (the old type is not known here)", less_sure(confidence)
     if (_same(old, new) or _same_on_mysql(old, new)) and not _converted(call):
         return None
     if stated is not None and _restated(checked, call, old, new):
@@ -293,19 +294,15 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
         return None
     if not _postgresql_in_place(old, new):
         if old.unread and old.family == new.family:  # longer or shorter: not known
-            return " (the old length is not known here)", _less_sure(confidence)
+            return " (the old length is not known here)", less_sure(confidence)
         return "", confidence  # a rewrite wherever it runs: no need to know where
     if dialects is not None:
         return _judge_in_place(checked, call, dialects, old, new, confidence, "")
     depended = checked.history().depended_dialects()  # the history names no database
     if not depended:
         return None
-    less_sure: Confidence = "medium" if confidence == "high" else confidence
-    return _judge_in_place(checked, call, depended, old, new, less_sure, _DEPENDED)
-
-
-def _less_sure(confidence: Confidence) -> Confidence:
-    return "medium" if confidence == "high" else "low"
+    by_dependencies: Confidence = "medium" if confidence == "high" else confidence
+    return _judge_in_place(checked, call, depended, old, new, by_dependencies, _DEPENDED)
 
 
 def _limits_restored(checked: Checked, call: Call, old: SqlType) -> SqlType:

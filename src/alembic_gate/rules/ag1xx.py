@@ -1235,6 +1235,11 @@ def name_confidence(*names: str | None) -> Confidence:
     return "high" if all(name is not None for name in names) else "medium"
 
 
+def less_sure(confidence: Confidence) -> Confidence:
+    """One step less sure: where a fact the rule does not read may undo the hazard."""
+    return "medium" if confidence == "high" else "low"
+
+
 def suppress_hint(code: str) -> str:
     return f"# alembic-gate: ignore[{code}]"
 
