@@ -1160,6 +1160,12 @@ def upgrade():
         ('op.execute("DELETE FROM users WHERE id > 3")', []),
         ("op.execute(users.delete())", [("empty", "users", None)]),
         ("op.execute(users.delete().where(users.c.id == 1))", []),
+        ("op.get_bind().execute(sa.delete(table='users'))", [("empty", "users", None)]),
+        ("op.execute(sa.delete('users'))", [("empty", "users", None)]),
+        ("op.execute(sa.delete(users, users.c.id == 1))", []),
+        ("op.execute(users.delete(users.c.id == 1))", []),
+        ("op.execute(sa.delete(users, whereclause=users.c.id == 1))", []),
+        ("op.execute(sa.update(table='users').values(name=''))", [("backfill", "users", "name")]),
         (
             "op.execute(\"UPDATE OR IGNORE users SET name = '' WHERE name IS NULL\")",
             [("backfill", "users", "name")],

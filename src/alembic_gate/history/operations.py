@@ -2243,7 +2243,7 @@ class _Reader:
                 table = self._update_target(sub)
                 if table is not None:
                     yield "insert", table, None
-            elif callee == "delete" and not _has_where(statement):
+            elif callee == "delete" and not _has_where(statement) and not self._where_given(sub):
                 table = self._update_target(sub)
                 if table is not None:
                     yield "empty", table, None
@@ -2334,12 +2334,23 @@ class _Reader:
         return "{}"
 
     def _update_target(self, node: ast.Call) -> str | None:
-        # `sa.update(users)` / `update(users)`, or `users.update()`.
-        if node.args:
-            return self._table(node.args[0])
+        # `sa.update(users)` / `update(users)`, `sa.delete(table="users")` (a table's name,
+        # which SQLAlchemy before 1.4 took as the FROM text: storyboard empties its
+        # refresh tokens so), or `users.update()`.
+        target = _argument(node, 0, "table")
+        if target is not None:
+            return self._table(target) or self._string(target)
         if isinstance(node.func, ast.Attribute):
             return self._table(node.func.value)
         return None
+
+    def _where_given(self, node: ast.Call) -> bool:
+        """Whether a delete() is given its WHERE as an argument, as SQLAlchemy before 2.0
+        took it: `sa.delete(t, t.c.id == 1)`, `t.delete(t.c.id == 1)`, `whereclause=`."""
+        if _keyword(node, "whereclause") is not None:
+            return True
+        method = isinstance(node.func, ast.Attribute) and self._table(node.func.value)
+        return len(node.args) > (0 if method else 1)
 
     def _table(self, node: ast.expr) -> str | None:
         node = self._resolve(node) or node
