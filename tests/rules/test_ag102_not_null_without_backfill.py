@@ -436,6 +436,23 @@ def test_rows_filled_or_deleted_through_the_orm(history: History, work: str, fil
 
 
 @pytest.mark.parametrize(
+    ("attribute", "fills"), [("team", True), ("team_id", True), ("teams", False), ("tea", False)]
+)
+def test_a_relationship_set_through_the_orm_fills_its_key(
+    history: History, attribute: str, fills: bool
+) -> None:
+    """LVFS gives each firmware its `vendor_odm` through the ORM, then makes
+    `vendor_odm_id` NOT NULL: the relationship's key is set on flush."""
+    users_history(history)
+    work = f"for user in session.query(User):\n    user.{attribute} = default_team\n"
+    alter = ALTER.replace('"name"', '"team_id"').replace("sa.VARCHAR(length=50)", "sa.Integer()")
+    body = "session = Session(bind=op.get_bind())\n" + work + "session.commit()\n" + alter
+    text = migration("b2", "a1", body)
+    history.write("b2_m.py", text.replace("def upgrade()", ORM_MODEL + "\n\ndef upgrade()", 1))
+    assert [f.code for f in history.run(check)] == ([] if fills else ["AG102"])
+
+
+@pytest.mark.parametrize(
     ("made", "fill", "confidence"),
     [
         ("nullable=True", 'op.execute("INSERT INTO orders (id) SELECT id FROM users")', "medium"),

@@ -197,7 +197,9 @@ def _fills(target: Call, calls: Iterable[Call]) -> bool:
         if kind == "backfill":
             other = (call.table or "").lower()
             column = (call.column or "").lower()
-            if (not other or not table or other == table) and (not column or column == name):
+            if (not other or not table or other == table) and (
+                not column or column == name or _sets_key(column, name)
+            ):
                 return True
         elif kind == "insert":
             if name and (call.table or "").lower() == table and (call.column or "").lower() == name:
@@ -207,6 +209,14 @@ def _fills(target: Call, calls: Iterable[Call]) -> bool:
         ):
             return True
     return False
+
+
+def _sets_key(attribute: str, name: str) -> bool:
+    """Whether setting `attribute` on ORM rows fills the column `name`: the foreign key of
+    a relationship so named (`row.owner = ...` sets `owner_id` on flush, SQLAlchemy's
+    naming habit; LVFS gives each firmware its `vendor_odm` before making
+    `vendor_odm_id` NOT NULL)."""
+    return len(name) == len(attribute) + 3 and name.endswith("_id") and name.startswith(attribute)
 
 
 def _checked_before(call: Call, table: str, name: str) -> bool:
