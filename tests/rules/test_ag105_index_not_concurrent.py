@@ -516,3 +516,30 @@ def test_an_index_after_a_not_null_column_without_default_is_built_on_an_empty_t
         line_of(history, path, '"ix_users_code"'),
         line_of(history, path, '"ix_users_id"'),
     ]
+
+
+def test_a_history_that_names_mysql_of_a_project_that_depends_on_postgresql(
+    history: History,
+) -> None:
+    """LVFS's revisions name MySQL only (`mysql_character_set=`), but it moved to
+    PostgreSQL in 2020 and its requirements name psycopg2 and no MySQL driver: its plain
+    indexes are reported, with medium confidence and why."""
+    users_history(history)
+    add(history, "b2", "a1", 'op.add_column("users", sa.Column("a", mysql.TINYINT()))')
+    add(history, "c3", "b2", INDEX)
+    requirements = history.root / "requirements.txt"
+    for listed, reported in [
+        ("", False),  # nothing depended on: a MySQL history
+        ("PyMySQL==1.1\npsycopg2-binary==2.9.10\n", False),  # both: as the history says
+        ("mysqlclient==2.2\n", False),
+        ("psycopg2-binary==2.9.10\n", True),
+    ]:
+        requirements.write_text(listed)
+        found = history.run(check)
+        assert len(found) == int(reported), listed
+    [finding] = found
+    assert finding.confidence == "medium"
+    assert finding.message.endswith(
+        "(if this history runs on PostgreSQL now: its revisions name other databases only, "
+        "its dependencies a PostgreSQL driver only)"
+    )

@@ -55,8 +55,9 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
             continue
         if _empty_when_reached(checked, call):
             continue
-        dialects, _ = checked.dialects(call)
-        if dialects is not None and POSTGRESQL not in dialects:
+        dialects, certain = checked.dialects(call)
+        moved = dialects is not None and not certain and _moved_to_postgresql(checked, dialects)
+        if dialects is not None and POSTGRESQL not in dialects and not moved:
             continue
         judged = _judged(checked, call)
         if judged is None:
@@ -66,7 +67,21 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         if dialects is None:
             confidence = "medium"  # nothing says the history runs on PostgreSQL
             message += " (if this history runs on PostgreSQL)"
+        elif moved:
+            confidence = "medium"
+            message += f" (if this history runs on PostgreSQL now: {_MOVED})"
         yield checked.finding(RULE, call.line, message, fix, confidence, key)
+
+
+_MOVED = "its revisions name other databases only, its dependencies a PostgreSQL driver only"
+
+
+def _moved_to_postgresql(checked: Checked, dialects: frozenset[str]) -> bool:
+    """Whether a history that names other databases only (never PostgreSQL) belongs to a
+    project whose dependency files name a PostgreSQL driver and no other database's: a
+    project that moved to PostgreSQL (LVFS left MySQL in 2020 and kept building plain
+    indexes on its tables)."""
+    return POSTGRESQL not in dialects and checked.history().depended_dialects() == {POSTGRESQL}
 
 
 def _empty_when_reached(checked: Checked, call: Call) -> bool:
