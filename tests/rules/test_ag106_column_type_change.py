@@ -481,7 +481,10 @@ def test_a_revision_file_named_after_postgresql(history: History) -> None:
 def test_enum_values_appended_on_a_mysql_history(history: History) -> None:
     """sync-engine's sync states: values added at the end of an ENUM's list change only
     MySQL's metadata; values inserted before others, or removed, rebuild the table, and
-    so does any ENUM change on a history that also names PostgreSQL."""
+    so does an ENUM change to another named type on a history that also names
+    PostgreSQL. An ENUM with no name is none of PostgreSQL's: SQLAlchemy refuses to
+    compile it there, so the call fails on PostgreSQL before it touches a row
+    (Trailblazer)."""
     add(history, "a1", None, CREATE_MYSQL_USERS)
     old = 'sa.Enum("running", "stopped")'
     for new, reported in [
@@ -495,6 +498,16 @@ def test_enum_values_appended_on_a_mysql_history(history: History) -> None:
     add(history, "c3", "b2", "from sqlalchemy.dialects import postgresql\npostgresql.JSONB")
     appended = 'sa.Enum("running", "stopped", "killed")'
     change = f'op.alter_column("users", "name", existing_type={old}, type_={appended})'
+    add(history, "b2", "a1", change)
+    assert history.run(check) == []
+    named = 'sa.Enum("running", "stopped", name="state")'
+    for given, reported in [('name="state"', False), ('name="state_v2"', True)]:
+        appended = f'sa.Enum("running", "stopped", "killed", {given})'
+        change = f'op.alter_column("users", "name", existing_type={named}, type_={appended})'
+        add(history, "b2", "a1", change)
+        assert len(history.run(check)) == int(reported), given
+    options = 'sa.Enum("running", "stopped", "killed", **STATE_OPTIONS)'  # may name it
+    change = f'op.alter_column("users", "name", existing_type={old}, type_={options})'
     add(history, "b2", "a1", change)
     assert len(history.run(check)) == 1
 
@@ -1016,3 +1029,4 @@ def test_a_type_restated_by_mysql_modify_after_an_add_in_sql(history: History) -
     assert finding.path == "versions/c3_m.py"
     add(history, "c3", "b2", 'op.execute("ALTER TABLE users MODIFY bio TEXT NOT NULL")')
     assert history.run(check) == []  # the type restated
+

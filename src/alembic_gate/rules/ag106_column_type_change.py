@@ -462,11 +462,13 @@ def _appended_in_place(
     does not add the values there). Where an ENUM is no type of the database's own
     (SQLite, Oracle, SQL Server) it is a VARCHAR, widened in place, whose CHECK
     constraint alembic's alter_column leaves as it is; SQLite's batch copy is a test
-    database's."""
+    database's. An ENUM given no name is none of PostgreSQL's: SQLAlchemy refuses to
+    compile it there ("PostgreSQL ENUM type requires a name"), so the call fails on
+    PostgreSQL before it touches a row (Trailblazer's and StoryBoard's MySQL ENUMs)."""
     dialects = DIALECTS if dialects is None else dialects
     if MYSQL in dialects and not _keeps_nullability(checked, call):
         return False
-    if "postgresql" in dialects:
+    if "postgresql" in dialects and not _unnamed(new.text):
         name = _enum_name(old.text)
         return name is not None and name == _enum_name(new.text)
     return True
@@ -510,6 +512,13 @@ def _enum_name(text: str) -> str | None:
             value = keyword.value.value
             return value if isinstance(value, str) else None
     return None
+
+
+def _unnamed(text: str) -> bool:
+    """Whether `sa.Enum("a", "b", ...)` is written with no `name=` (nor `**options` that
+    could hold one): values given as strings, so no Python enum class lends its name."""
+    node = _expression(text)
+    return isinstance(node, ast.Call) and all(k.arg not in ("name", None) for k in node.keywords)
 
 
 def _enum_values(text: str) -> tuple[str, ...] | None:
