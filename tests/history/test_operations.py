@@ -880,6 +880,8 @@ def upgrade():
         op.drop_table("c")
     with op.batch_alter_table("t") as batch_op:
         _batch_helper(batch_op)
+    with contextlib.suppress(Exception):
+        op.drop_table("f")
     op.drop_table("d")
 
 def _helper():
@@ -898,6 +900,7 @@ def _batch_helper(batch_op):
         ("drop_table", "c", None, True),
         ("batch_alter_table", "t", None, False),
         ("drop_column", "t", "x", False),
+        ("drop_table", "f", None, True),  # as under a try
         ("drop_table", "d", None, False),
     ]
 

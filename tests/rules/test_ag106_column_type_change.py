@@ -1030,3 +1030,26 @@ def test_a_type_restated_by_mysql_modify_after_an_add_in_sql(history: History) -
     add(history, "c3", "b2", 'op.execute("ALTER TABLE users MODIFY bio TEXT NOT NULL")')
     assert history.run(check) == []  # the type restated
 
+
+def test_a_type_change_outside_batch_mode_on_a_sqlite_history(history: History) -> None:
+    """SQLite has no ALTER COLUMN: on a history that names SQLite only, alembic's
+    `ALTER TABLE t ALTER COLUMN c TYPE ...` fails before it touches a row, so under
+    `contextlib.suppress` or a try it does nothing (MoviePilot). One that runs wherever
+    the revision runs would fail every upgrade on SQLite, so the history runs elsewhere
+    too (Fedora Badges' ini names SQLite for development): reported. In batch mode the
+    table is copied, and a history that also names another database is judged for it."""
+    add(history, "a1", None, CREATE_USERS + "from sqlalchemy.dialects import sqlite\n")
+    plain = 'op.alter_column("users", "name", existing_type=sa.String(50), type_=sa.JSON())'
+    batch = (
+        'with op.batch_alter_table("users") as batch_op:\n'
+        '    batch_op.alter_column("name", existing_type=sa.String(50), type_=sa.JSON())'
+    )
+    for upgrade, reported in [
+        (f"with contextlib.suppress(Exception):\n    {plain}", False),
+        (f"try:\n    {plain}\nexcept Exception:\n    pass", False),
+        (plain, True),
+        (batch, True),
+        (f"{plain}\nop.add_column('users', sa.Column('j', postgresql.JSONB()))", True),
+    ]:
+        add(history, "b2", "a1", upgrade)
+        assert [f.code for f in history.run(check)] == (["AG106"] if reported else []), upgrade

@@ -1487,20 +1487,22 @@ class _Reader:
 
     def _with(self, node: ast.With | ast.AsyncWith, scope: _Scope) -> None:
         batch = dict(scope.batch)
-        autocommit, opened = scope.autocommit, False
+        autocommit, opened, conditional = scope.autocommit, False, scope.conditional
         for item in node.items:
             self._visit(item.context_expr, scope)
             expr = item.context_expr
             if not isinstance(expr, ast.Call):
                 continue
-            if _opens_autocommit(expr):
+            if _callee(expr) == "suppress":  # `contextlib.suppress(...)`: as a try
+                conditional = True
+            elif _opens_autocommit(expr):
                 autocommit = True
             elif self._is_batch(expr.func):
                 table = self._string(_argument(expr, 0, "table_name"))
                 if isinstance(item.optional_vars, ast.Name):
                     batch[item.optional_vars.id] = (table, _schema(expr))
                     opened = True
-        inner = replace(scope, batch=batch, autocommit=autocommit)
+        inner = replace(scope, batch=batch, autocommit=autocommit, conditional=conditional)
         calls, steps = len(self.calls), len(self.steps)
         self._statements(node.body, inner)
         if opened:

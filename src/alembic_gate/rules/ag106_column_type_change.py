@@ -148,6 +148,8 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
             continue
         if checked.is_new_table(call.table, call, rows=False) or checked.emptied(call):
             continue
+        if _refused_by_sqlite(checked, call):
+            continue
         judged = _judge(checked, call)
         if judged is None:
             continue
@@ -163,6 +165,20 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         if call.name == "alter_column" and call.new_column_name:
             yield from _swapped_in(checked, call)
     yield from _conversions(checked)
+
+
+def _refused_by_sqlite(checked: Checked, call: Call) -> bool:
+    """Whether the call runs on SQLite only, outside batch mode and under a try, an if
+    or `contextlib.suppress`: SQLite has no ALTER COLUMN, so alembic's `ALTER TABLE t
+    ALTER COLUMN c TYPE ...` fails there before any row is touched, and the error is
+    caught or the call skipped (MoviePilot wraps its type changes in
+    `contextlib.suppress`). One that runs wherever its revision runs would fail every
+    upgrade on SQLite: such a history runs on another database too (Fedora Badges' ini
+    names SQLite for development, production ran PostgreSQL), and is judged as usual."""
+    if call.batch or call.sql is not None or not call.conditional:
+        return False
+    dialects, _ = checked.dialects(call)
+    return dialects == {"sqlite"}
 
 
 def _conversions(checked: Checked) -> Iterator[Finding]:
