@@ -484,7 +484,7 @@ def test_enum_values_appended_on_a_mysql_history(history: History) -> None:
     so does an ENUM change to another named type on a history that also names
     PostgreSQL. An ENUM with no name is none of PostgreSQL's: SQLAlchemy refuses to
     compile it there, so the call fails on PostgreSQL before it touches a row
-    (Trailblazer)."""
+    (StoryBoard)."""
     add(history, "a1", None, CREATE_MYSQL_USERS)
     old = 'sa.Enum("running", "stopped")'
     for new, reported in [

@@ -105,6 +105,7 @@ _FLOAT8 = frozenset({"DOUBLE", "DOUBLE_PRECISION", "FLOAT8"})
 # Databases that change a type as PostgreSQL does for the cases above (SQLite does not
 # enforce declared lengths; nothing said is read as PostgreSQL, the usual production one).
 _LIKE_POSTGRESQL = frozenset({"postgresql", "sqlite"})
+_SQLITE_ONLY = frozenset({"sqlite"})
 _JSON_FAMILIES = frozenset({"JSON", "JSONB"})
 # Said of MySQL where the history names no database and the project depends on a driver
 # of it (RootTheBox: MySQL by default, named only in its options and requirements).
@@ -178,7 +179,7 @@ def _refused_by_sqlite(checked: Checked, call: Call) -> bool:
     if call.batch or call.sql is not None or not call.conditional:
         return False
     dialects, _ = checked.dialects(call)
-    return dialects == {"sqlite"}
+    return dialects == _SQLITE_ONLY
 
 
 def _conversions(checked: Checked) -> Iterator[Finding]:
@@ -480,7 +481,8 @@ def _appended_in_place(
     constraint alembic's alter_column leaves as it is; SQLite's batch copy is a test
     database's. An ENUM given no name is none of PostgreSQL's: SQLAlchemy refuses to
     compile it there ("PostgreSQL ENUM type requires a name"), so the call fails on
-    PostgreSQL before it touches a row (Trailblazer's and StoryBoard's MySQL ENUMs)."""
+    PostgreSQL before it touches a row (StoryBoard's and Thunderbird Appointment's MySQL
+    ENUMs)."""
     dialects = DIALECTS if dialects is None else dialects
     if MYSQL in dialects and not _keeps_nullability(checked, call):
         return False
