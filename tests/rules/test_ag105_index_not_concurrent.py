@@ -543,3 +543,18 @@ def test_a_history_that_names_mysql_of_a_project_that_depends_on_postgresql(
         "(if this history runs on PostgreSQL now: its revisions name other databases only, "
         "its dependencies a PostgreSQL driver only)"
     )
+
+
+def test_a_table_emptied_then_renamed_holds_no_rows(history: History) -> None:
+    """The Police Data Accessibility Project deletes every agency meta URL, renames the
+    table `meta_urls` and adds a unique constraint to it: it meets an empty table. A
+    DELETE of the old name after the rename empties nothing of the new one."""
+    users_history(history)
+    unique = 'op.create_unique_constraint("uq_people_name", "people", ["name"])'
+    for upgrade, reported in [
+        (f'op.execute("DELETE FROM USERS")\nop.rename_table("users", "people")\n{unique}', False),
+        (f'op.rename_table("users", "people")\nop.execute("DELETE FROM users")\n{unique}', True),
+        (f'op.rename_table("users", "people")\n{unique}', True),
+    ]:
+        add(history, "b2", "a1", upgrade)
+        assert len(history.run(check)) == int(reported), upgrade

@@ -160,16 +160,23 @@ class Checked:
     def _rows_before(self, call: Call, table: str) -> bool | None:
         """What this revision last did to the rows of `table` before `call`: True put
         some in (where `call` may run), False deleted all (wherever it runs), None
-        neither."""
-        found = None
+        neither; under the name it had then, where the revision renamed it since (the
+        Police Data Accessibility Project deletes every agency meta URL, then renames
+        the table `meta_urls`)."""
+        found: dict[str, bool | None] = {}
         for step in self.ops.upgrade.steps:
             if step is call:
                 break
-            if step.name == "empty" and _lower(step.table) == table:
-                found = False if runs_wherever(step, call) else found
+            if step.name == "empty" and step.table:
+                name = step.table.lower()
+                found[name] = False if runs_wherever(step, call) else found.get(name)
+            elif step.name == "rename_table" and step.table and step.new_table:
+                moved = found.pop(step.table.lower(), None)
+                if runs_wherever(step, call):
+                    found[step.new_table.lower()] = moved
             elif _runs_with(step, call) and table in _filled_tables([step]):
-                found = True
-        return found
+                found[table] = True
+        return found.get(table)
 
     def inserted_into(self, table: str) -> bool:
         """Whether upgrade() runs a Core `insert(table)` (open-webui's `prompt` copied
