@@ -803,3 +803,23 @@ def test_the_id_of_a_table_the_history_creates_nullable(history: History) -> Non
     add(history, "b2", "a1", widen)
     [finding] = history.run(check)
     assert "the history creates it nullable and never backfills it" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("named", "reported"),
+    [("postgresql.JSONB", False), ('mysql_engine="InnoDB"', True), ("", True)],
+)
+def test_after_an_add_column_postgresql_refuses_on_rows(
+    history: History, named: str, reported: bool
+) -> None:
+    """cnaas-nms adds a NOT NULL column with no default to `reservedip` (AG101's finding),
+    then makes two of its columns NOT NULL: on PostgreSQL the ALTER meets only an empty
+    table (one hazard, one finding). MySQL fills the added column with its implicit
+    default, so there the ALTER meets the rows; a history that names no database may
+    run there."""
+    users_history(history)
+    if named:
+        history.write("n0_named.py", migration("n0", None, f"{named}\n"))
+    added = 'op.add_column("users", sa.Column("plan", sa.Integer(), nullable=False))\n'
+    history.write("b2_m.py", migration("b2", "a1", added + ALTER))
+    assert [f.code for f in history.run(check)] == (["AG102"] if reported else [])

@@ -30,6 +30,7 @@ from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Call, Column, checks_every_row
 from alembic_gate.rules.ag1xx import (
+    POSTGRESQL,
     SQL_TABLE,
     Checked,
     as_written,
@@ -61,6 +62,8 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         filled = new and checked.filled_before(call)  # rows this revision put in (asked then)
         if (new and not filled) or checked.emptied(call):
             continue
+        if _refused_first(checked, call):
+            continue
         if checked.history().seeded(checked.rid, call.table, call.column):
             continue  # its only rows are this release's seeds, each giving it a value
         judged = _judge(checked, call, filled)
@@ -75,6 +78,18 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
             yield checked.finding(RULE, call.line, _message(call, reason), _fix(call), confidence)
 
 
+def _refused_first(checked: Checked, call: Call) -> bool:
+    """Whether the call runs on PostgreSQL only, after an ADD COLUMN of this revision that
+    PostgreSQL refuses on a table holding a row (NOT NULL, no server default: AG101's
+    finding): it meets only an empty table (cnaas-nms adds `ip_version` to `reservedip`,
+    then makes two of its columns NOT NULL). Not so on MySQL, which fills the added column
+    with its type's implicit default, nor on SQLite, which refuses that ADD COLUMN on an
+    empty table too."""
+    dialects, _ = checked.dialects(call)
+    return dialects == _POSTGRESQL_ONLY and checked.empty_when_reached(call)
+
+
+_POSTGRESQL_ONLY = frozenset({POSTGRESQL})
 # The operations that may make a column NOT NULL (`_makes_not_null`), told by name first:
 # asked of every call of every revision.
 _JUDGED = frozenset({"alter_column", "not_null_check", "validate_constraint"})

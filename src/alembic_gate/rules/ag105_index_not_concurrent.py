@@ -26,8 +26,6 @@ from alembic_gate.rules.ag1xx import (
     described,
     each_revision,
     name_confidence,
-    not_null_without_default,
-    runs_wherever,
     suppress_hint,
 )
 
@@ -53,7 +51,7 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
             continue
         if checked.is_new_table(call.table, call, rows=False) or checked.emptied(call):
             continue
-        if _empty_when_reached(checked, call):
+        if checked.empty_when_reached(call):
             continue
         dialects, certain = checked.dialects(call)
         moved = dialects is not None and not certain and _moved_to_postgresql(checked, dialects)
@@ -82,28 +80,6 @@ def _moved_to_postgresql(checked: Checked, dialects: frozenset[str]) -> bool:
     project that moved to PostgreSQL (LVFS left MySQL in 2020 and kept building plain
     indexes on its tables)."""
     return POSTGRESQL not in dialects and checked.history().depended_dialects() == {POSTGRESQL}
-
-
-def _empty_when_reached(checked: Checked, call: Call) -> bool:
-    """Whether the table holds no row when PostgreSQL reaches `call`: it, or an add_column
-    of this revision before it that runs wherever it runs (not under an if, a loop or a
-    try), adds a NOT NULL column with no server default to the table, which PostgreSQL
-    refuses once the table holds a row (AG101's finding): the index is built only where
-    the table is empty."""
-    table = (call.table or "").lower()
-    if not table:
-        return False
-    added = [
-        c
-        for c in checked.before(call)
-        if c.name == "add_column" and not c.conditional and runs_wherever(c, call)
-    ]
-    return any((c.table or "").lower() == table and _fails_on_rows(c) for c in [*added, call])
-
-
-def _fails_on_rows(call: Call) -> bool:
-    column = call.new_column
-    return call.name == "add_column" and column is not None and not_null_without_default(column)
 
 
 def _builds_index(call: Call) -> bool:

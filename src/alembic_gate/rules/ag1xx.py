@@ -150,6 +150,22 @@ class Checked:
             return False
         return self._rows_before(call, table) is False
 
+    def empty_when_reached(self, call: Call) -> bool:
+        """Whether the table holds no row when PostgreSQL reaches `call`: it, or an
+        add_column of this revision before it that runs wherever it runs (not under an
+        if, a loop or a try), adds a NOT NULL column with no server default to the table,
+        which PostgreSQL refuses once the table holds a row (AG101's finding): `call`
+        runs only where the table is empty (one finding for the one hazard)."""
+        table = _lower(call.table)
+        if table is None:
+            return False
+        added = [
+            c
+            for c in self.before(call)
+            if c.name == "add_column" and not c.conditional and runs_wherever(c, call)
+        ]
+        return any(_lower(c.table) == table and _fails_on_rows(c) for c in [*added, call])
+
     def filled_before(self, call: Call) -> bool:
         """Whether this revision puts rows into `call`'s table before `call`, on a
         database it runs on (`bulk_insert`, `insert()`, `INSERT INTO`), and does not
@@ -953,6 +969,12 @@ def made_not_null(nullable: bool | None, primary: bool) -> bool:
     """Whether a column is made NOT NULL: `nullable=False`, or a primary key column that
     does not say `nullable=True` (a key is NOT NULL)."""
     return nullable is False or (primary and nullable is not True)
+
+
+def _fails_on_rows(call: Call) -> bool:
+    """An add_column of a NOT NULL column with no server default (AG101's)."""
+    column = call.new_column
+    return call.name == "add_column" and column is not None and not_null_without_default(column)
 
 
 def not_null_without_default(column: Column) -> bool:
