@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from alembic_gate.findings import Confidence
 
 RULE = rule("AG102")
+_POSTGRESQL_ONLY = frozenset({POSTGRESQL})
 # The name of the primary key column of a table no revision creates, by SQLAlchemy's
 # and Alembic's convention: NOT NULL already (CodaLab widens every `id` to BIGINT and
 # restates NOT NULL; in sixteen labelled sets no such `id` held NULL), also where a
@@ -89,7 +90,6 @@ def _refused_first(checked: Checked, call: Call) -> bool:
     return dialects == _POSTGRESQL_ONLY and checked.empty_when_reached(call)
 
 
-_POSTGRESQL_ONLY = frozenset({POSTGRESQL})
 # The operations that may make a column NOT NULL (`_makes_not_null`), told by name first:
 # asked of every call of every revision.
 _JUDGED = frozenset({"alter_column", "not_null_check", "validate_constraint"})

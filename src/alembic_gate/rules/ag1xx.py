@@ -176,9 +176,13 @@ class Checked:
     def _rows_before(self, call: Call, table: str) -> bool | None:
         """What this revision last did to the rows of `table` before `call`: True put
         some in (where `call` may run), False deleted all (wherever it runs), None
-        neither; under the name it had then, where the revision renamed it since (the
-        Police Data Accessibility Project deletes every agency meta URL, then renames
-        the table `meta_urls`)."""
+        neither; a DELETE under the name it had then, where the revision renamed it
+        since (the Police Data Accessibility Project deletes every agency meta URL, then
+        renames the table `meta_urls`). Rows put in count under `table` only: a table
+        filled under another name and renamed into place is the old table rebuilt
+        (conbench's `CREATE TABLE temp AS SELECT` from `benchmark_result`, renamed back),
+        whose rows hold what the old ones held (measured: following those renames too
+        reported a NOT NULL restated on the copy)."""
         found: dict[str, bool | None] = {}
         for step in self.ops.upgrade.steps:
             if step is call:
