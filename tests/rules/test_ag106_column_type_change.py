@@ -1053,3 +1053,26 @@ def test_a_type_change_outside_batch_mode_on_a_sqlite_history(history: History) 
     ]:
         add(history, "b2", "a1", upgrade)
         assert [f.code for f in history.run(check)] == (["AG106"] if reported else []), upgrade
+
+
+def test_enum_values_appended_to_a_column_whose_nullability_no_revision_says(
+    history: History,
+) -> None:
+    """Trailblazer appends values to `analysis.priority`, a column of a table older than
+    its history, on MySQL: MODIFY writes NULL, which rebuilds the table only where the
+    column was NOT NULL, and no revision says which. Reported one step less sure, saying
+    so; not at all where `existing_nullable=True` says the column stays as it was."""
+    add(history, "a1", None, 'op.add_column("teams", sa.Column("a", mysql.TINYINT()))')
+    old, new = 'sa.Enum("low", "high")', 'sa.Enum("low", "high", "express")'
+    for given, confidence in [("", "medium"), (", existing_nullable=True", None)]:
+        change = f'op.alter_column("analysis", "priority", existing_type={old}, type_={new}{given})'
+        add(history, "b2", "a1", change)
+        found = history.run(check)
+        assert [f.confidence for f in found] == ([confidence] if confidence else []), given
+    change = f'op.alter_column("analysis", "priority", existing_type={old}, type_={new})'
+    add(history, "b2", "a1", change)
+    [finding] = history.run(check)
+    assert finding.message.endswith(
+        "(MySQL adds values at the end in place only where the column is nullable, which no "
+        "revision says here)"
+    )

@@ -106,6 +106,12 @@ _FLOAT8 = frozenset({"DOUBLE", "DOUBLE_PRECISION", "FLOAT8"})
 # enforce declared lengths; nothing said is read as PostgreSQL, the usual production one).
 _LIKE_POSTGRESQL = frozenset({"postgresql", "sqlite"})
 _SQLITE_ONLY = frozenset({"sqlite"})
+# Said of ENUM values appended on MySQL to a column no revision says is nullable or not
+# (a table older than the history: Trailblazer's `analysis.priority`).
+_NULLABILITY_NOT_KNOWN = (
+    " (MySQL adds values at the end in place only where the column is nullable, which no "
+    "revision says here)"
+)
 _JSON_FAMILIES = frozenset({"JSON", "JSONB"})
 # Said of MySQL where the history names no database and the project depends on a driver
 # of it (RootTheBox: MySQL by default, named only in its options and requirements).
@@ -307,8 +313,11 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
     if stated is not None and _restated(checked, call, old, new):
         return None
     dialects, _ = checked.dialects(call)
-    if _enum_appended(old, new) and _appended_in_place(checked, call, dialects, old, new):
-        return None
+    if _enum_appended(old, new):
+        if _appended_in_place(checked, call, dialects, old, new):
+            return None
+        if _appended_in_place(checked, call, dialects, old, new, unknown=True):
+            return _NULLABILITY_NOT_KNOWN, less_sure(confidence)
     if not _postgresql_in_place(old, new):
         if old.unread and old.family == new.family:  # longer or shorter: not known
             return " (the old length is not known here)", less_sure(confidence)
@@ -469,7 +478,13 @@ def _converted(call: Call) -> bool:
 
 
 def _appended_in_place(
-    checked: Checked, call: Call, dialects: frozenset[str] | None, old: SqlType, new: SqlType
+    checked: Checked,
+    call: Call,
+    dialects: frozenset[str] | None,
+    old: SqlType,
+    new: SqlType,
+    *,
+    unknown: bool = False,
 ) -> bool:
     """Whether every database the call runs on (any, where the history names none)
     takes the values appended to an ENUM without touching the rows. MySQL changes the
@@ -482,9 +497,9 @@ def _appended_in_place(
     database's. An ENUM given no name is none of PostgreSQL's: SQLAlchemy refuses to
     compile it there ("PostgreSQL ENUM type requires a name"), so the call fails on
     PostgreSQL before it touches a row (StoryBoard's and Thunderbird Appointment's MySQL
-    ENUMs)."""
+    ENUMs). `unknown`: a column whose nullability no revision says counts as nullable."""
     dialects = DIALECTS if dialects is None else dialects
-    if MYSQL in dialects and not _keeps_nullability(checked, call):
+    if MYSQL in dialects and not _keeps_nullability(checked, call, unknown):
         return False
     if "postgresql" in dialects and not _unnamed(new.text):
         name = _enum_name(old.text)
@@ -492,11 +507,14 @@ def _appended_in_place(
     return True
 
 
-def _keeps_nullability(checked: Checked, call: Call) -> bool:
-    """Whether MySQL's MODIFY leaves the column as NULL or NOT NULL as it was."""
+def _keeps_nullability(checked: Checked, call: Call, unknown: bool = False) -> bool:
+    """Whether MySQL's MODIFY leaves the column as NULL or NOT NULL as it was (`unknown`:
+    what to take for a column whose nullability no revision says)."""
     before = _nullable_before(checked, call)
     after = call.options.get("nullable", call.options.get("existing_nullable"))
     after = True if after is None else after  # MODIFY ... NULL
+    if before is None:
+        before = True if unknown else None
     return before is not None and after is before
 
 
