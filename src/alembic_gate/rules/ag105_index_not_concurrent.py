@@ -7,9 +7,11 @@ stands for, CONCURRENTLY as `postgresql_concurrently=True`. Only where the index
 on PostgreSQL: not in a branch for another dialect
 (`if op.get_bind().dialect.name == "sqlite":`), not in a versions folder named after
 another dialect, and not in a history that names other databases but never
-PostgreSQL. Not for tables this revision creates or empties. A
-`postgresql_concurrently=` given a value known only at run time (an opt-in read from the
-environment) is reported with medium confidence, naming both outcomes.
+PostgreSQL, unless the project's dependency files name a PostgreSQL driver and no other
+database's (a project that moved: medium confidence). Not for tables this revision
+creates or empties. A `postgresql_concurrently=` given a value known only at run time (an
+opt-in read from the environment) is reported with medium confidence, naming both
+outcomes.
 """
 
 from __future__ import annotations
@@ -54,9 +56,11 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         if checked.empty_when_reached(call):
             continue
         dialects, certain = checked.dialects(call)
-        moved = dialects is not None and not certain and _moved_to_postgresql(checked, dialects)
-        if dialects is not None and POSTGRESQL not in dialects and not moved:
-            continue
+        moved = False
+        if dialects is not None and POSTGRESQL not in dialects:
+            if certain or not _moved_to_postgresql(checked):
+                continue
+            moved = True
         judged = _judged(checked, call)
         if judged is None:
             continue
@@ -74,12 +78,12 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
 _MOVED = "its revisions name other databases only, its dependencies a PostgreSQL driver only"
 
 
-def _moved_to_postgresql(checked: Checked, dialects: frozenset[str]) -> bool:
+def _moved_to_postgresql(checked: Checked) -> bool:
     """Whether a history that names other databases only (never PostgreSQL) belongs to a
     project whose dependency files name a PostgreSQL driver and no other database's: a
     project that moved to PostgreSQL (LVFS left MySQL in 2020 and kept building plain
     indexes on its tables)."""
-    return POSTGRESQL not in dialects and checked.history().depended_dialects() == {POSTGRESQL}
+    return checked.history().depended_dialects() == {POSTGRESQL}
 
 
 def _builds_index(call: Call) -> bool:

@@ -514,8 +514,8 @@ def _keeps_nullability(checked: Checked, call: Call, unknown: bool = False) -> b
     after = call.options.get("nullable", call.options.get("existing_nullable"))
     after = True if after is None else after  # MODIFY ... NULL
     if before is None:
-        before = True if unknown else None
-    return before is not None and after is before
+        return unknown and after is True  # taken for nullable: MODIFY ... NULL keeps it
+    return after is before
 
 
 def _loses_not_null(checked: Checked, call: Call) -> bool:
