@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+import os
 from pathlib import Path
 
 from alembic_gate.findings import Finding, Report
@@ -543,6 +544,61 @@ def test_a_history_that_names_mysql_of_a_project_that_depends_on_postgresql(
         "(if this history runs on PostgreSQL now: its revisions name other databases only, "
         "its dependencies a PostgreSQL driver only)"
     )
+
+
+SQLITE_FLASKENV = 'SQLALCHEMY_DATABASE_URI = "sqlite:///database.db"\n'
+SQLITE_DOCKER_ENV = "SQLALCHEMY_DATABASE_URI=sqlite:////app/data/database.db\n"
+POSTGRES_SERVICE = "services:\n  db:\n    image: docker.io/library/postgres:15\n"
+
+
+def test_a_history_that_names_no_database_of_a_project_set_to_sqlite(history: History) -> None:
+    """Ambuda's revisions name no database; its `.flaskenv` and `.env.docker` set
+    `sqlite:///` URLs and its pyproject.toml names no database driver: it runs on
+    SQLite, where no index build locks a table as PostgreSQL's does. Any other database
+    its settings or dependencies name keeps the finding (medium: the history names none)."""
+    users_history(history)
+    add(history, "b2", "a1", INDEX)
+    plain = '[project]\ndependencies = ["flask"]\n'
+    with_driver = '[project]\ndependencies = ["flask", "psycopg2-binary"]\n'
+    for files, reported in [
+        ({"pyproject.toml": plain}, True),  # nothing says which database
+        ({"pyproject.toml": plain, ".flaskenv": SQLITE_FLASKENV}, False),
+        ({"pyproject.toml": plain, ".env.docker": SQLITE_DOCKER_ENV}, False),
+        ({"pyproject.toml": with_driver, ".flaskenv": SQLITE_FLASKENV}, True),
+        (
+            {
+                "pyproject.toml": plain,
+                ".env": SQLITE_FLASKENV,
+                "prod.env": "DATABASE_URL=postgresql+psycopg2://app@db/app\n",
+            },
+            True,
+        ),
+        (
+            {"pyproject.toml": plain, ".env": SQLITE_FLASKENV, "compose.yaml": POSTGRES_SERVICE},
+            True,
+        ),
+        ({".flaskenv": SQLITE_FLASKENV}, True),  # no project folder found: nothing read
+    ]:
+        written = [history.root / name for name in files]
+        for path, text in zip(written, files.values(), strict=True):
+            path.write_text(text)
+        found = history.run(check)
+        assert len(found) == int(reported), files
+        assert all(f.confidence == "medium" for f in found)
+        for path in written:
+            path.unlink()
+
+
+def test_a_settings_name_that_is_not_a_regular_file_is_not_read(history: History) -> None:
+    """A virtualenv named `.env`, or a FIFO, is no settings file: reading stops at
+    neither (a FIFO's read would block)."""
+    users_history(history)
+    add(history, "b2", "a1", INDEX)
+    (history.root / "pyproject.toml").write_text("[project]\n")
+    (history.root / ".env").mkdir()
+    os.mkfifo(history.root / ".env.local")
+    (history.root / ".flaskenv").write_text(SQLITE_FLASKENV)
+    assert history.run(check) == []
 
 
 def test_a_table_emptied_then_renamed_holds_no_rows(history: History) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Hashable
+from pathlib import Path
 
 import pytest
 from graph_orders import below, depth_first
@@ -345,3 +346,25 @@ def test_file_dialect(name: str, dialect: str | None) -> None:
 )
 def test_sqlalchemy_below_2_1(listed: str, below: bool) -> None:
     assert sqlalchemy_below_2_1([listed]) is below
+
+
+@pytest.mark.parametrize(
+    ("files", "dialects"),
+    [
+        ({".flaskenv": 'SQLALCHEMY_DATABASE_URI = "sqlite:///app.db"'}, {"sqlite"}),
+        ({"prod.env": "DB=mysql+pymysql://u@h/app\nREDIS_URL=redis://cache:6379/0"}, {"mysql"}),
+        ({"docker-compose.dev.yml": "  db:\n    image: 'postgis/postgis:16'"}, {"postgresql"}),
+        ({"compose.yml": "  db:\n    image: mariadb:11"}, {"mysql"}),
+        ({"compose.yml": "  app:\n    image: myorg/postgres-backup:1"}, set()),
+        ({"settings.py": "URL = 'postgresql://u@h/app'", "env.txt": "sqlite://"}, set()),
+    ],
+)
+def test_configured_dialects(tmp_path: Path, files: dict[str, str], dialects: set[str]) -> None:
+    """The databases a project's dotenv and Compose files name, read in the folder of its
+    dependency files (the one above `requirements/`), not in other files."""
+    (tmp_path / "requirements").mkdir()
+    (tmp_path / "requirements" / "base.txt").write_text("flask\n")
+    (tmp_path / "migrations").mkdir()
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    assert ag1xx_history.configured_dialects(str(tmp_path / "migrations")) == dialects

@@ -8,7 +8,9 @@ on PostgreSQL: not in a branch for another dialect
 (`if op.get_bind().dialect.name == "sqlite":`), not in a versions folder named after
 another dialect, and not in a history that names other databases but never
 PostgreSQL, unless the project's dependency files name a PostgreSQL driver and no other
-database's (a project that moved: medium confidence). Not for tables this revision
+database's (a project that moved: medium confidence), and not in a history that names
+no database of a project whose dotenv and Compose files name SQLite only and whose
+dependency files name no database driver. Not for tables this revision
 creates or empties. A `postgresql_concurrently=` given a value known only at run time (an
 opt-in read from the environment) is reported with medium confidence, naming both
 outcomes.
@@ -23,6 +25,7 @@ from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import UNKNOWN, Call
 from alembic_gate.rules.ag1xx import (
     POSTGRESQL,
+    SQLITE,
     Checked,
     as_written,
     described,
@@ -56,6 +59,8 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         if checked.empty_when_reached(call):
             continue
         dialects, certain = checked.dialects(call)
+        if dialects is None and _set_to_sqlite(checked):
+            continue
         moved = False
         if dialects is not None and POSTGRESQL not in dialects:
             if certain or not _moved_to_postgresql(checked):
@@ -84,6 +89,15 @@ def _moved_to_postgresql(checked: Checked) -> bool:
     project that moved to PostgreSQL (LVFS left MySQL in 2020 and kept building plain
     indexes on its tables)."""
     return checked.history().depended_dialects() == {POSTGRESQL}
+
+
+def _set_to_sqlite(checked: Checked) -> bool:
+    """Whether a history that names no database belongs to a project whose own settings
+    (dotenv and Compose files) name SQLite and no other database, and whose dependency
+    files name no other database's driver: Ambuda's `.flaskenv` and `.env.docker` set
+    `sqlite:///` URLs, and its dependencies name no driver."""
+    history = checked.history()
+    return not history.depended_dialects() and history.configured_dialects() == {SQLITE}
 
 
 def _builds_index(call: Call) -> bool:

@@ -33,6 +33,7 @@ from alembic_gate.history.revisions import RevisionFile
 from alembic_gate.rules import LintContext
 from alembic_gate.rules.ag1xx_history import (
     Timeline,
+    configured_dialects,
     file_dialect,
     folder_dialect,
     project_dialects,
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
 
 POSTGRESQL = "postgresql"
 MYSQL = "mysql"
+SQLITE = "sqlite"
 
 
 @record
@@ -282,6 +284,7 @@ class Knowledge:
         self._drivers: frozenset[str] | None = None
         self._depended: frozenset[str] | None = None
         self._depended_dialects: frozenset[str] | None = None
+        self._configured: frozenset[str] | None = None
         # Each table a revision creates or renames a table to: the revisions that do.
         self._makers: dict[str, set[str]] | None = None
         self._folders: dict[str, str | None] = {}
@@ -664,6 +667,12 @@ class Knowledge:
         if self._depended_dialects is None:
             self._depended_dialects = project_dialects(self._dependency_start())
         return self._depended_dialects
+
+    def configured_dialects(self) -> frozenset[str]:
+        """The databases the project's dotenv and Compose files name (`configured_dialects`)."""
+        if self._configured is None:
+            self._configured = configured_dialects(self._dependency_start())
+        return self._configured
 
     def folder_dialect(self, rev: RevisionFile) -> str | None:
         """The one dialect the revision's file name or folder names, if any."""

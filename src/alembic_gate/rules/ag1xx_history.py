@@ -32,6 +32,7 @@ from collections.abc import Set as AbstractSet
 from alembic_gate.history.graph import RevisionGraph
 from alembic_gate.history.operations import DIALECTS, named_dialects
 from alembic_gate.history.revisions import RevisionFile
+from alembic_gate.shared.files import read_regular
 from alembic_gate.shared.paths import below
 from alembic_gate.shared.patterns import LazyPattern
 
@@ -86,6 +87,19 @@ _PG_DRIVER = LazyPattern(r"postgres(?:ql)?\+(psycopg2|psycopg|pg8000|asyncpg)", 
 _URL = LazyPattern(r"^\s*sqlalchemy\.url\s*=\s*([a-z0-9]+)(?:\+\w+)?://", re.M | re.I)
 _URL_SCHEMES = {"postgresql": "postgresql", "postgres": "postgresql", "mysql": "mysql"}
 _URL_SCHEMES |= {"mariadb": "mysql", "sqlite": "sqlite", "mssql": "mssql", "oracle": "oracle"}
+# Where a project sets the database its own runs use: dotenv files (`.env`, `.env.docker`,
+# `prod.env`), Flask's `.flaskenv`, and Compose files (which may run the database itself).
+_COMPOSE_PREFIXES = ("docker-compose", "compose")
+_YAML = (".yml", ".yaml")
+# A database URL in such a file (`SQLALCHEMY_DATABASE_URI=sqlite:///app.db`), and the
+# database image a Compose service runs (`image: postgres:15`, `postgis/postgis`).
+_ANY_URL = LazyPattern(r"(?<![\w+])([a-z0-9]+)(?:\+\w+)?://", re.I)
+_DATABASE_IMAGE = LazyPattern(
+    r"^\s*image:\s*[\"']?(?:[\w.-]+/)*(postgres|postgis|mysql|mariadb)(?=[:@\s\"']|$)",
+    re.M | re.I,
+)
+_IMAGE_DIALECTS = {"postgres": "postgresql", "postgis": "postgresql"}
+_IMAGE_DIALECTS |= {"mysql": "mysql", "mariadb": "mysql"}
 
 
 # Up to this many asking revisions, their masks are made from the revisions that
@@ -574,6 +588,48 @@ def project_dialects(start: str | None) -> frozenset[str]:
     return frozenset(found)
 
 
+def configured_dialects(start: str | None) -> frozenset[str]:
+    """The databases the project's own settings name: the URLs of its dotenv files
+    (`.env`, `.env.*`, `*.env`, `.flaskenv`) and Compose files, and the database images
+    those run, in the folder of its nearest dependency files (`project_drivers`), else the
+    repository's root. Ambuda's `.flaskenv` and `.env.docker` set `sqlite:///` URLs only."""
+    files, top = _nearest_dependency_files(start)
+    folder = top if not files else _project_folder(files[0])
+    if folder is None:
+        return frozenset()
+    found: set[str] = set()
+    for path in _settings_files(folder):
+        text = _regular_text(path)
+        for scheme in _ANY_URL.get().findall(text):
+            dialect = _URL_SCHEMES.get(scheme.lower())
+            if dialect is not None:
+                found.add(dialect)
+        found |= {_IMAGE_DIALECTS[m.lower()] for m in _DATABASE_IMAGE.get().findall(text)}
+    return frozenset(found)
+
+
+def _project_folder(dependency_file: str) -> str:
+    """The folder a dependency file belongs to (`requirements/base.txt`'s is the one
+    above `requirements/`)."""
+    folder = os.path.dirname(dependency_file)
+    return os.path.dirname(folder) if os.path.basename(folder) == "requirements" else folder
+
+
+def _settings_files(folder: str) -> list[str]:
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []
+    return [os.path.join(folder, n) for n in names if _is_settings_file(n)]
+
+
+def _is_settings_file(name: str) -> bool:
+    lowered = name.lower()
+    if lowered in (".env", ".flaskenv") or lowered.startswith(".env.") or lowered.endswith(".env"):
+        return True
+    return lowered.startswith(_COMPOSE_PREFIXES) and lowered.endswith(_YAML)
+
+
 def _nearest_dependency_files(start: str | None) -> tuple[list[str], str | None]:
     """The dependency files of the nearest folder at or above `start` that holds any
     (up to the repository's root, or `_DEPENDENCY_LEVELS` folders), and the
@@ -630,6 +686,16 @@ def _is_dependency_file(name: str) -> bool:
 
 def _is_requirements(name: str) -> bool:
     return name.startswith("requirements") and name.endswith(_REQ)
+
+
+def _regular_text(path: str) -> str:
+    """The text of a regular file ("" for anything else: a `.env` folder, a FIFO that
+    would block the read)."""
+    try:
+        data = read_regular(path)
+    except OSError:
+        return ""
+    return data.decode(errors="replace")
 
 
 def _text(path: str) -> str:
