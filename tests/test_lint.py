@@ -1107,3 +1107,40 @@ def test_a_label_or_dependency_that_is_no_literal_is_a_note(
     assert f"what {rule}" in out
     assert main(["lint", "--ignore", rule]) == 0
     assert "is not a literal" not in capsys.readouterr().out
+
+
+INDEX_REVISION = '''"""index
+
+Revision ID: a1
+Revises:
+"""
+from alembic import op
+
+revision = "a1"
+down_revision = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_users_name", "users", ["name"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_users_name")
+'''
+
+
+def test_project_files_read_beside_the_history_are_never_opened_unless_regular(
+    tmp_path: Path,
+) -> None:
+    """env.py, dependency files and dotenv files that are FIFOs (whose read would block
+    until a writer comes) are taken for unreadable: the history names no database, so
+    AG105 looks at all three, and reports with medium confidence."""
+    (tmp_path / "migrations" / "versions").mkdir(parents=True)
+    (tmp_path / "alembic.ini").write_text("[alembic]\nscript_location = migrations\n")
+    (tmp_path / "migrations" / "versions" / "a1_index.py").write_text(INDEX_REVISION)
+    for path in ("migrations/env.py", "requirements.txt", ".env", ".flaskenv"):
+        os.mkfifo(tmp_path / path)
+    run = _lint_process(tmp_path, "--no-cache", "--extend-select", "AG105", "--format", "json")
+    assert run.returncode == 0, run.stderr
+    [finding] = json.loads(run.stdout)["findings"]
+    assert (finding["code"], finding["confidence"]) == ("AG105", "medium")

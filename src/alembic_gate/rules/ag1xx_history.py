@@ -599,7 +599,7 @@ def configured_dialects(start: str | None) -> frozenset[str]:
         return frozenset()
     found: set[str] = set()
     for path in _settings_files(folder):
-        text = _regular_text(path)
+        text = _text(path)
         for scheme in _ANY_URL.get().findall(text):
             dialect = _URL_SCHEMES.get(scheme.lower())
             if dialect is not None:
@@ -688,19 +688,11 @@ def _is_requirements(name: str) -> bool:
     return name.startswith("requirements") and name.endswith(_REQ)
 
 
-def _regular_text(path: str) -> str:
-    """The text of a regular file ("" for anything else: a `.env` folder, a FIFO that
-    would block the read)."""
+def _text(path: str) -> str:
+    """The text of a regular file, its line ends made `\\n` ("" for anything else: a
+    `.env` folder, or a FIFO, whose read would block lint)."""
     try:
         data = read_regular(path)
     except OSError:
         return ""
-    return data.decode(errors="replace")
-
-
-def _text(path: str) -> str:
-    try:
-        with open(path, errors="replace") as file:
-            return file.read()
-    except OSError:
-        return ""
+    return data.decode(errors="replace").replace("\r\n", "\n").replace("\r", "\n")

@@ -910,9 +910,8 @@ def _revision_kind(path: str, sourceless: bool) -> Literal["source", "compiled"]
 
 
 def _parse_env(script_location: str) -> ast.Module | None:
-    try:
-        with open(os.path.join(script_location, "env.py"), "rb") as file:
-            source = file.read()
+    try:  # a regular file only: a FIFO's read would block
+        source = read_regular(os.path.join(script_location, "env.py"))
     except OSError:
         return None
     if not _may_tell(source):
