@@ -4,7 +4,15 @@ import pytest
 
 from alembic_gate.rules.ag104_rename_column_or_table import check
 
-from .ag1xx_helpers import CREATE_USERS, SQL_REBUILD_USERS, add, line_of, users_history, with_base
+from .ag1xx_helpers import (
+    CREATE_USERS,
+    SQL_REBUILD_USERS,
+    add,
+    line_of,
+    migration,
+    users_history,
+    with_base,
+)
 from .conftest import History
 
 
@@ -263,6 +271,38 @@ def test_a_table_renamed_and_renamed_back(history: History) -> None:
     )
     [finding] = history.run(check)
     assert 'table "users" to "people"' in finding.message
+
+
+SCRATCH_REBUILD = """
+def rebuild(table_name):
+    temp_name = f"_temp_{uuid.uuid4().hex}"
+    columns = ",".join(read_columns(table_name))
+    op.execute(sa.text(f"CREATE TABLE {temp_name} (id INTEGER PRIMARY KEY, {columns})"))
+    op.execute(sa.text(f"INSERT INTO {temp_name} SELECT * FROM {table_name}"))
+    op.execute(sa.text(f"DROP TABLE {table_name}"))
+    op.execute(sa.text(f"ALTER TABLE {temp_name} RENAME TO {table_name}"))
+
+
+"""
+
+
+def test_a_scratch_table_named_at_run_time_takes_the_name_it_rebuilds(
+    history: History,
+) -> None:
+    """threedi-schema rebuilds `model_settings` through a scratch table named
+    `_temp_229_<uuid>`: created, filled, the old table dropped, the scratch table renamed
+    to its name. No released code knows the scratch table. A table named at run time that
+    the revision did not create (sbc-pay's loop renaming released tables to plurals) is
+    still reported, with medium confidence."""
+    users_history(history)
+    text = migration("b2", "a1", 'rebuild("users")')
+    text = text.replace("def upgrade()", SCRATCH_REBUILD.lstrip("\n") + "def upgrade()")
+    path = history.write("b2_m.py", text)
+    assert history.run(check) == []
+    history.write("b2_m.py", text.replace("CREATE TABLE", "DELETE FROM"))
+    [finding] = history.run(check)
+    assert finding.line == line_of(history, path, "RENAME TO")
+    assert finding.confidence == "medium"
 
 
 def test_a_column_moved_aside_while_a_new_one_takes_its_name(history: History) -> None:

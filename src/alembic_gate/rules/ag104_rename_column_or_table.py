@@ -7,7 +7,9 @@ Not reported for a table this revision (or, with a scope, an unreleased revision
 created, nor for a column added earlier in this revision or by an unreleased revision:
 no released code uses their names. Nor for a table moved aside while a new one takes
 its name and its rows (`INSERT INTO`, or a Core `insert()` where the old table is then
-dropped) in the same revision, nor for a column moved aside
+dropped) in the same revision, nor for a table whose name is computed at run time
+renamed after the revision created a table so named (its scratch table, taking the name
+of the table it rebuilds), nor for a column moved aside
 while a new one is added under its name and filled (UPDATE) in it, nor for a table
 renamed and renamed back in it.
 """
@@ -47,6 +49,8 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         if call.name == "alter_column" and checked.is_new_column(call):
             continue
         if _moved_aside(checked, call) or _renamed_back(checked, call):
+            continue
+        if _scratch_renamed(checked, call):
             continue
         names = (call.table,) if call.name == "rename_table" else (call.table, call.column)
         confidence = name_confidence(*names)
@@ -88,6 +92,17 @@ def _moved_aside(checked: Checked, call: Call) -> bool:
     aside = (call.new_table or "").lower()
     dropped = any(c.name == "drop_table" and (c.table or "").lower() == aside for c in later)
     return dropped and any(checked.inserted_into(name) for name in (table, *named))
+
+
+def _scratch_renamed(checked: Checked, call: Call) -> bool:
+    """A table whose name is computed at run time renamed, in a revision that created a
+    table so named before: the revision's own scratch table, taking the name of the table
+    it rebuilds (threedi-schema's `_temp_229_<uuid>`: CREATE TABLE, INSERT ... SELECT,
+    DROP TABLE model_settings, then the scratch table renamed `model_settings`; OpenCRE's
+    tables with a random suffix). No released code knows the scratch table's name."""
+    if call.name != "rename_table" or call.table is not None:
+        return False
+    return any(c.name == "create_table" and c.table is None for c in checked.before(call))
 
 
 def _swapped_in(checked: Checked, call: Call, table: str) -> bool:
