@@ -296,6 +296,33 @@ def upgrade():
     ]
 
 
+def test_a_loop_over_a_known_string_split_on_a_separator() -> None:
+    """threedi-schema runs `MIGRATION_QUERIES.split(";")` statement by statement: each
+    piece is read as SQL (its UPDATEs fill their columns). A string not known, or split on
+    no literal separator, is not unrolled: its statements are not known."""
+    body = """
+QUERIES = \"\"\"
+UPDATE settings SET mode = 2 WHERE mode IS NULL;
+UPDATE aggregation SET variable = 'discharge' WHERE variable IS NULL;
+\"\"\"
+
+def upgrade():
+    for query in QUERIES.split(";"):
+        if not query.strip():
+            continue
+        op.execute(sa.text(query))
+    for query in load_queries().split(";"):
+        op.execute(query)
+    for query in QUERIES.split(separator):
+        op.execute(query)
+"""
+    ops = read_operations(HEAD + body)
+    found = [(c.name, c.table, c.column) for c in ops.upgrade.calls if c.name != "execute"]
+    assert found == [("backfill", "settings", "mode"), ("backfill", "aggregation", "variable")]
+    unknown = [c for c in ops.upgrade.calls if c.name == "execute" and c.sql is UNKNOWN]
+    assert len(unknown) == 2
+
+
 def test_helpers_aliases_and_the_multidb_template() -> None:
     body = """
 from alembic import op as migrate

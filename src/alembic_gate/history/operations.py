@@ -1383,6 +1383,9 @@ class _Reader:
             return partial
         if isinstance(value, dict):
             value = list(value)
+        pieces = self._split(node)
+        if pieces is not None:
+            value = pieces
         if isinstance(value, tuple | list | set | frozenset) and len(value) <= _MAX_UNROLL:
             items = sorted(value, key=repr) if isinstance(value, set | frozenset) else list(value)
             return items or None
@@ -1395,6 +1398,18 @@ class _Reader:
                 if method in ("keys", "values"):
                     return list(getattr(owner, method)()) or None
         return None
+
+    def _split(self, node: ast.expr) -> list[str] | None:
+        """The pieces of a known string split on a literal separator, `QUERIES.split(";")`
+        (threedi-schema runs its SQL statement by statement so); None for anything else."""
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            return None
+        if node.func.attr != "split" or len(node.args) != 1 or node.keywords:
+            return None
+        text, separator = self._value(node.func.value), self._value(node.args[0])
+        if not (isinstance(text, str) and isinstance(separator, str) and separator):
+            return None
+        return text.split(separator)
 
     def _comprehended(self, node: ast.expr) -> tuple[list[object], bool] | None:
         """The items a comprehension keeps of a literal sequence, `[t for t in
