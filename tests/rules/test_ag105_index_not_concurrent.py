@@ -589,6 +589,26 @@ def test_a_history_that_names_no_database_of_a_project_set_to_sqlite(history: Hi
             path.unlink()
 
 
+def test_a_history_that_names_no_database_of_a_project_set_to_one_server(
+    history: History,
+) -> None:
+    """SpaceDock's revisions name no database; its `.env` and Compose files name
+    PostgreSQL only: its plain indexes are PostgreSQL's, reported with the finding's own
+    confidence and no "if". A project whose settings name MySQL only (and whose
+    dependencies name no PostgreSQL driver) runs on MySQL: not reported."""
+    users_history(history)
+    add(history, "b2", "a1", INDEX)
+    (history.root / "pyproject.toml").write_text('[project]\ndependencies = ["psycopg2"]\n')
+    env = history.root / ".env"
+    env.write_text("DATABASE_URL=postgresql://spacedock@db/spacedock\n")
+    [finding] = history.run(check)
+    assert finding.confidence == "high"
+    assert finding.message.endswith("until the index is built")
+    (history.root / "pyproject.toml").write_text('[project]\ndependencies = ["pymysql"]\n')
+    env.write_text("DATABASE_URL=mysql+pymysql://app@db/app\n")
+    assert history.run(check) == []
+
+
 def test_a_settings_name_that_is_not_a_regular_file_is_not_read(history: History) -> None:
     """A virtualenv named `.env`, or a FIFO, is no settings file: reading stops at
     neither (a FIFO's read would block)."""

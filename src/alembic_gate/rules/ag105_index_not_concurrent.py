@@ -8,9 +8,10 @@ on PostgreSQL: not in a branch for another dialect
 (`if op.get_bind().dialect.name == "sqlite":`), not in a versions folder named after
 another dialect, and not in a history that names other databases but never
 PostgreSQL, unless the project's dependency files name a PostgreSQL driver and no other
-database's (a project that moved: medium confidence), and not in a history that names
-no database of a project whose dotenv and Compose files name SQLite only and whose
-dependency files name no database driver. Not for tables this revision
+database's (a project that moved: medium confidence). A history that names no database
+is judged by what the project's dotenv and Compose files name, where they name one
+database and its dependency files no driver of another: not reported for SQLite, as
+PostgreSQL's for PostgreSQL; where they do not, with medium confidence. Not for tables this revision
 creates or empties. A `postgresql_concurrently=` given a value known only at run time (an
 opt-in read from the environment) is reported with medium confidence, naming both
 outcomes.
@@ -25,7 +26,6 @@ from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import UNKNOWN, Call
 from alembic_gate.rules.ag1xx import (
     POSTGRESQL,
-    SQLITE,
     Checked,
     as_written,
     described,
@@ -59,8 +59,10 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         if checked.empty_when_reached(call):
             continue
         dialects, certain = checked.dialects(call)
-        if dialects is None and _set_to_sqlite(checked):
-            continue
+        if dialects is None:
+            dialects = _settings_dialect(checked)
+            if dialects is not None and POSTGRESQL not in dialects:
+                continue  # the project's settings say another database (SQLite)
         moved = False
         if dialects is not None and POSTGRESQL not in dialects:
             if certain or not _moved_to_postgresql(checked):
@@ -91,13 +93,18 @@ def _moved_to_postgresql(checked: Checked) -> bool:
     return checked.history().depended_dialects() == {POSTGRESQL}
 
 
-def _set_to_sqlite(checked: Checked) -> bool:
-    """Whether a history that names no database belongs to a project whose own settings
-    (dotenv and Compose files) name SQLite and no other database, and whose dependency
-    files name no other database's driver: Ambuda's `.flaskenv` and `.env.docker` set
-    `sqlite:///` URLs, and its dependencies name no driver."""
+def _settings_dialect(checked: Checked) -> frozenset[str] | None:
+    """For a history that names no database, the one database the project's own settings
+    (dotenv and Compose files) name, where its dependency files name no driver of another
+    one: Ambuda's `.flaskenv` and `.env.docker` set `sqlite:///` URLs and its dependencies
+    name no driver (SQLite: not reported); SpaceDock's `.env` and Compose files name
+    PostgreSQL only (reported as PostgreSQL's, with the confidence of the finding). None
+    where the settings name none, or several."""
     history = checked.history()
-    return not history.depended_dialects() and history.configured_dialects() == {SQLITE}
+    configured = history.configured_dialects()
+    if len(configured) != 1 or not history.depended_dialects() <= configured:
+        return None
+    return configured
 
 
 def _builds_index(call: Call) -> bool:

@@ -54,7 +54,6 @@ if TYPE_CHECKING:
 
 POSTGRESQL = "postgresql"
 MYSQL = "mysql"
-SQLITE = "sqlite"
 
 
 @record
