@@ -104,7 +104,6 @@ def test_changes_postgresql_makes_without_a_rewrite(
         ("sa.VARCHAR(length=100)", "sa.String(length=50)"),  # shorter: every row is checked
         ("sa.TEXT()", "sa.String(length=50)"),
         ("sa.Numeric(8, 5)", "sa.Numeric(12, 2)"),  # another scale
-        ("sa.DateTime()", "sa.DateTime(timezone=True)"),  # timestamp -> timestamptz
         ("sa.String()", "postgresql.JSONB()"),
         ("citext.CIText()", "sa.String(length=50)"),  # a limit: every row is checked
         ("sa.REAL()", "sa.Float()"),  # FLOAT without a precision is DOUBLE PRECISION
@@ -1076,3 +1075,58 @@ def test_enum_values_appended_to_a_column_whose_nullability_no_revision_says(
         "(MySQL adds values at the end in place only where the column is nullable, which no "
         "revision says here)"
     )
+
+
+ZONED = """
+op.alter_column("users", "seen", existing_type={old}, type_={new}{using})
+"""
+
+
+@pytest.mark.parametrize(
+    ("named", "old", "new", "using", "expected"),
+    [
+        # PostgreSQL: in place where the session's TimeZone is UTC (measured), one step
+        # less sure, and the message says why
+        ("postgresql.JSONB", "sa.DateTime()", "sa.DateTime(timezone=True)", "", "medium"),
+        ("postgresql.JSONB", "sa.DateTime(True)", "sa.DateTime()", "", "medium"),
+        ("", "postgresql.TIMESTAMP()", "postgresql.TIMESTAMP(timezone=True)", "", "medium"),
+        # values converted with USING: a rewrite whatever the time zone
+        (
+            "postgresql.JSONB",
+            "sa.DateTime()",
+            "sa.DateTime(timezone=True)",
+            ", postgresql_using=\"seen AT TIME ZONE 'UTC'\"",
+            "high",
+        ),
+        # MySQL gets DATETIME either way: nothing changes
+        ('mysql_engine="InnoDB"', "sa.DateTime()", "sa.DateTime(timezone=True)", "", None),
+        # DATETIME to TIMESTAMP is another type on MySQL: a rewrite as before
+        ("", "sa.DateTime()", "sa.TIMESTAMP(timezone=True)", "", "high"),
+        ("", "sa.DateTime(timezone=zone)", "sa.DateTime()", "", "high"),
+        # another precision too (Airflow's `fsp=6` on MySQL): a rewrite
+        (
+            'mysql_engine="InnoDB"',
+            "sa.TIMESTAMP(timezone=True)",
+            "mysql.TIMESTAMP(fsp=6)",
+            "",
+            "high",
+        ),
+    ],
+)
+def test_a_timestamp_given_or_relieved_of_its_time_zone(
+    history: History, named: str, old: str, new: str, using: str, expected: str | None
+) -> None:
+    """Open-Assistant and Ask-A-Question turn `DateTime()` columns into
+    `DateTime(timezone=True)`: PostgreSQL 12 and later do it without a rewrite when the
+    session's TimeZone is UTC (its file node stays, measured on PostgreSQL 15), and
+    rewrite the table otherwise; MySQL and SQLite get the same column type either way."""
+    add(history, "a1", None, CREATE_USERS.replace('"name"', '"seen"'))
+    if named:
+        history.write("n0_named.py", migration("n0", None, f"{named}\n"))
+    add(history, "b2", "a1", ZONED.format(old=old, new=new, using=using))
+    found = history.run(check)
+    assert [f.confidence for f in found] == ([] if expected is None else [expected])
+    if expected == "medium":
+        assert found[0].message.endswith(
+            "when the session's TimeZone is UTC, which nothing here says)"
+        )

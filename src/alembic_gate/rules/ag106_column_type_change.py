@@ -318,6 +318,8 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
             return None
         if _appended_in_place(checked, call, dialects, old, new, unknown=True):
             return _NULLABILITY_NOT_KNOWN, less_sure(confidence)
+    if _time_zone_only(old, new) and not _converted(call):
+        return _judge_time_zone(dialects, confidence)
     if not _postgresql_in_place(old, new):
         if old.unread and old.family == new.family:  # longer or shorter: not known
             return " (the old length is not known here)", less_sure(confidence)
@@ -392,6 +394,91 @@ def _judge_in_place(
         return None
     # (PostgreSQL changes it in place: the message says where it does not)
     return (f" (on MySQL{depended})" if MYSQL in dialects else ""), confidence
+
+
+def _judge_time_zone(
+    dialects: frozenset[str] | None, confidence: Confidence
+) -> tuple[str, Confidence] | None:
+    """A timestamp given or relieved of its time zone only (`sa.DateTime()` to
+    `sa.DateTime(timezone=True)`): MySQL and SQLite get the same column type either way
+    (SQLAlchemy writes no time zone for them), so nothing changes there. PostgreSQL 12 and
+    later change TIMESTAMP to TIMESTAMPTZ (and back) in place when the session's TimeZone
+    is UTC, and rewrite the table otherwise (measured on PostgreSQL 15: the table's file
+    node stays under UTC, is replaced under Europe/Paris); the revision does not say which,
+    so the finding is one step less sure and says so."""
+    if dialects is not None and "postgresql" not in dialects:
+        return None
+    return _TIME_ZONE_NOTE, less_sure(confidence)
+
+
+_TIME_ZONE_NOTE = (
+    " (PostgreSQL 12 and later change a timestamp's time zone in place when the session's "
+    "TimeZone is UTC, which nothing here says)"
+)
+# Timestamp families: PostgreSQL's own names, and SQLAlchemy's two types (the same type
+# on PostgreSQL; DATETIME and TIMESTAMP are two on MySQL).
+_WITH_ZONE = frozenset({"TIMESTAMPTZ", "TIMESTAMPWITHTIMEZONE"})
+_WITHOUT_ZONE = frozenset({"TIMESTAMPWITHOUTTIMEZONE"})
+_ZONE_FLAGGED = frozenset({"DATETIME", "TIMESTAMP"})
+
+
+def _time_zone_only(old: SqlType, new: SqlType) -> bool:
+    """Whether the two types are timestamps that differ in their time zone only: the same
+    SQLAlchemy type (`DateTime` or `TIMESTAMP`) with another `timezone=`, or PostgreSQL's
+    TIMESTAMP WITH and WITHOUT TIME ZONE named in SQL."""
+    before, after = _time_zone(old), _time_zone(new)
+    if before is None or after is None or before == after:
+        return False
+    # (DATETIME to TIMESTAMP is another type on MySQL, whatever the time zone)
+    if old.family != new.family and {old.family, new.family} <= _ZONE_FLAGGED:
+        return False
+    return _zone_free(old) == _zone_free(new)  # (Airflow's `fsp=6` is another type)
+
+
+def _zone_free(sql_type: SqlType) -> tuple[object, ...]:
+    """What a timestamp type says besides its time zone: its precision, and any other
+    argument as written (`mysql.TIMESTAMP(fsp=6)`)."""
+    node = _expression(sql_type.text)
+    if not isinstance(node, ast.Call) or sql_type.family not in _ZONE_FLAGGED:
+        return (sql_type.length,)
+    text = sql_type.text
+    rest = [_written(text, arg) for arg in node.args[1:]]
+    rest += sorted(
+        f"{kw.arg}={_written(text, kw.value)}" for kw in node.keywords if kw.arg != "timezone"
+    )
+    return tuple(rest)
+
+
+def _written(text: str, node: ast.expr) -> str:
+    """The part of `text` that `node` was parsed from, without its spaces."""
+    lines = text.splitlines()
+    first, last = node.lineno - 1, (node.end_lineno or node.lineno) - 1
+    if first == last:
+        part = lines[first][node.col_offset : node.end_col_offset]
+    else:
+        part = "".join([lines[first][node.col_offset :], *lines[first + 1 : last]])
+        part += lines[last][: node.end_col_offset]
+    return "".join(part.split())
+
+
+def _time_zone(sql_type: SqlType) -> bool | None:
+    """Whether a timestamp type has a time zone (`timezone=True`, or its first argument,
+    or a name that says so); None for another type, or a flag known only at run time."""
+    if sql_type.family in _WITH_ZONE:
+        return True
+    if sql_type.family in _WITHOUT_ZONE:
+        return False
+    if sql_type.family not in _ZONE_FLAGGED:
+        return None
+    node = _expression(sql_type.text)
+    if not isinstance(node, ast.Call):
+        return False
+    given = {kw.arg: kw.value for kw in node.keywords if kw.arg}
+    flag = given.get("timezone", node.args[0] if node.args else None)
+    if flag is None:
+        return False
+    value = flag.value if isinstance(flag, ast.Constant) else None
+    return value if isinstance(value, bool) else None
 
 
 def _enum_appended(old: SqlType, new: SqlType) -> bool:
