@@ -11,10 +11,10 @@ PostgreSQL, unless the project's dependency files name a PostgreSQL driver and n
 database's (a project that moved: medium confidence). A history that names no database
 is judged by what the project's dotenv and Compose files name, where they name one
 database and its dependency files no driver of another: not reported for SQLite, as
-PostgreSQL's for PostgreSQL; where they do not, with medium confidence. Not for tables this revision
-creates or empties. A `postgresql_concurrently=` given a value known only at run time (an
-opt-in read from the environment) is reported with medium confidence, naming both
-outcomes.
+PostgreSQL's for PostgreSQL; where they do not, with medium confidence. Not for tables
+this revision creates or empties. A `postgresql_concurrently=` given a value known only
+at run time (an opt-in read from the environment) is reported with medium confidence,
+naming both outcomes.
 """
 
 from __future__ import annotations
@@ -60,9 +60,7 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
             continue
         dialects, certain = checked.dialects(call)
         if dialects is None:
-            dialects = _settings_dialect(checked)
-            if dialects is not None and POSTGRESQL not in dialects:
-                continue  # the project's settings say another database (SQLite)
+            dialects = _settings_dialect(checked)  # (SQLite, MySQL: not moved, left alone)
         moved = False
         if dialects is not None and POSTGRESQL not in dialects:
             if certain or not _moved_to_postgresql(checked):

@@ -56,6 +56,7 @@ from collections.abc import Iterator
 
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
+from alembic_gate.history.literals import source
 from alembic_gate.history.operations import DIALECTS, Call, upgrade_calls
 from alembic_gate.rules.ag1xx import (
     MYSQL,
@@ -441,24 +442,9 @@ def _zone_free(sql_type: SqlType) -> tuple[object, ...]:
     node = _expression(sql_type.text)
     if not isinstance(node, ast.Call) or sql_type.family not in _ZONE_FLAGGED:
         return (sql_type.length,)
-    text = sql_type.text
-    rest = [_written(text, arg) for arg in node.args[1:]]
-    rest += sorted(
-        f"{kw.arg}={_written(text, kw.value)}" for kw in node.keywords if kw.arg != "timezone"
-    )
+    rest = [source(arg) for arg in node.args[1:]]
+    rest += sorted(f"{kw.arg}={source(kw.value)}" for kw in node.keywords if kw.arg != "timezone")
     return tuple(rest)
-
-
-def _written(text: str, node: ast.expr) -> str:
-    """The part of `text` that `node` was parsed from, without its spaces."""
-    lines = text.splitlines()
-    first, last = node.lineno - 1, (node.end_lineno or node.lineno) - 1
-    if first == last:
-        part = lines[first][node.col_offset : node.end_col_offset]
-    else:
-        part = "".join([lines[first][node.col_offset :], *lines[first + 1 : last]])
-        part += lines[last][: node.end_col_offset]
-    return "".join(part.split())
 
 
 def _time_zone(sql_type: SqlType) -> bool | None:

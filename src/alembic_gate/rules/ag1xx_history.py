@@ -598,7 +598,7 @@ def configured_dialects(start: str | None) -> frozenset[str]:
     if folder is None:
         return frozenset()
     found: set[str] = set()
-    for path in _settings_files(folder):
+    for path in _listed(folder, _is_settings_file):
         text = _text(path)
         for scheme in _ANY_URL.get().findall(text):
             dialect = _URL_SCHEMES.get(scheme.lower())
@@ -613,14 +613,6 @@ def _project_folder(dependency_file: str) -> str:
     above `requirements/`)."""
     folder = os.path.dirname(dependency_file)
     return os.path.dirname(folder) if os.path.basename(folder) == "requirements" else folder
-
-
-def _settings_files(folder: str) -> list[str]:
-    try:
-        names = sorted(os.listdir(folder))
-    except OSError:
-        return []
-    return [os.path.join(folder, n) for n in names if _is_settings_file(n)]
 
 
 def _is_settings_file(name: str) -> bool:
@@ -668,12 +660,18 @@ def _requirements_below(folder: str) -> list[str]:
     return found
 
 
-def _dependency_files(folder: str) -> list[str]:
+def _listed(folder: str, wanted: Callable[[str], bool]) -> list[str]:
+    """The paths of the entries of `folder` whose names are `wanted`, by name ([] where
+    the folder cannot be listed)."""
     try:
         names = sorted(os.listdir(folder))
     except OSError:
         return []
-    found = [os.path.join(folder, n) for n in names if _is_dependency_file(n)]
+    return [os.path.join(folder, n) for n in names if wanted(n)]
+
+
+def _dependency_files(folder: str) -> list[str]:
+    found = _listed(folder, _is_dependency_file)
     nested = os.path.join(folder, "requirements")
     if os.path.isdir(nested):
         found += [os.path.join(nested, n) for n in sorted(os.listdir(nested)) if n.endswith(_REQ)]
