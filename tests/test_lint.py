@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import weakref
@@ -1144,3 +1145,99 @@ def test_project_files_read_beside_the_history_are_never_opened_unless_regular(
     assert run.returncode == 0, run.stderr
     [finding] = json.loads(run.stdout)["findings"]
     assert (finding["code"], finding["confidence"]) == ("AG105", "medium")
+
+
+def _unprivileged(argv: list[str]) -> list[str] | None:
+    """`argv` run where file modes bind it: as is for a user, for root through setpriv
+    without the capabilities that override them (None where setpriv is missing)."""
+    if os.geteuid() != 0:
+        return argv
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        return None
+    return [setpriv, "--bounding-set", "-dac_override,-dac_read_search", *argv]
+
+
+def _lint_locked(
+    project: Path, locked: Path, *argv: str, mode: int = 0
+) -> subprocess.CompletedProcess[str]:
+    """lint where file modes bind it, with `locked` given `mode` for the run (its own mode
+    given back after)."""
+    command = _unprivileged([sys.executable, "-m", "alembic_gate", "lint", *argv])
+    if command is None:
+        pytest.skip("root without setpriv: file modes do not bind it")
+    before = stat.S_IMODE(locked.stat().st_mode)
+    locked.chmod(mode)
+    try:
+        return subprocess.run(
+            command, cwd=project, capture_output=True, text=True, timeout=120, check=False
+        )
+    finally:
+        locked.chmod(before)
+
+
+def _index_project(tmp_path: Path) -> Path:
+    (tmp_path / "migrations" / "versions").mkdir(parents=True)
+    (tmp_path / "alembic.ini").write_text("[alembic]\nscript_location = migrations\n")
+    (tmp_path / "migrations" / "versions" / "a1_index.py").write_text(INDEX_REVISION)
+    return tmp_path
+
+
+def test_a_requirements_folder_that_cannot_be_listed_is_taken_for_none(tmp_path: Path) -> None:
+    """AG105 looks for a driver in requirements/*.txt: a folder it may not list names
+    none (the finding keeps medium confidence), and is no error."""
+    project = _index_project(tmp_path)
+    (project / "requirements").mkdir()
+    (project / "requirements" / "base.txt").write_text("psycopg2\n")
+    argv = ("--no-cache", "--extend-select", "AG105", "--format", "json")
+    run = _lint_locked(project, project / "requirements", *argv)
+    assert run.returncode == 0, run.stderr
+    [finding] = json.loads(run.stdout)["findings"]
+    assert (finding["code"], finding["confidence"]) == ("AG105", "medium")
+
+
+def test_a_version_location_that_cannot_be_listed_is_a_usage_error(tmp_path: Path) -> None:
+    """Not an empty history (AG011, a warning that passes): alembic stops there too."""
+    project = _index_project(tmp_path)
+    versions = project / "migrations" / "versions"
+    run = _lint_locked(project, versions, "--no-cache")
+    assert run.returncode == 2, run.stdout
+    assert run.stderr == (
+        f"alembic-gate: error: cannot list version location {versions}: Permission denied\n"
+    )
+    assert "Traceback" not in run.stderr and run.stdout == ""
+
+
+def test_a_sourceless_cache_that_cannot_be_listed_is_a_usage_error(tmp_path: Path) -> None:
+    """With `sourceless = true` alembic lists each folder's __pycache__ too."""
+    project = _index_project(tmp_path)
+    (project / "alembic.ini").write_text(
+        "[alembic]\nscript_location = migrations\nsourceless = true\n"
+    )
+    cache = project / "migrations" / "versions" / "__pycache__"
+    cache.mkdir()
+    run = _lint_locked(project, cache, "--no-cache")
+    assert run.returncode == 2, run.stdout
+    assert run.stderr == f"alembic-gate: error: cannot list {cache}: Permission denied\n"
+
+
+def test_a_script_folder_that_cannot_be_searched_is_a_usage_error(tmp_path: Path) -> None:
+    """migrations/ without search permission hides versions/: not a missing folder (a
+    fresh project, AG011), for alembic cannot read it either."""
+    project = _index_project(tmp_path)
+    versions = project / "migrations" / "versions"
+    run = _lint_locked(project, project / "migrations", "--no-cache", mode=0o600)
+    assert run.returncode == 2, run.stdout
+    assert run.stderr == (
+        f"alembic-gate: error: cannot list version location {versions}: Permission denied\n"
+    )
+
+
+def test_settings_that_cannot_be_read_say_why_once(tmp_path: Path) -> None:
+    project = _index_project(tmp_path)
+    (project / "pyproject.toml").write_text("[tool.alembic-gate]\n")
+    run = _lint_locked(project, project / "pyproject.toml", "--no-cache")
+    assert run.returncode == 2, run.stdout
+    assert run.stderr == (
+        f"alembic-gate: error: cannot read {project / 'pyproject.toml'}: Permission denied\n"
+    )

@@ -360,3 +360,20 @@ def test_a_usage_error_shows_no_password(
     err = capsys.readouterr().err
     assert "Pw42" not in err
     assert "***@db/app" in err
+
+
+def test_a_file_that_fails_a_command_is_named_not_taken_for_standard_output(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An OSError about a file that no reader turned into a message (the requirements
+    folder AG105 listed, once) says which file and why, exit 2; before, it said that
+    standard output could not be written."""
+
+    def failing(args: argparse.Namespace) -> int:
+        raise PermissionError(13, "Permission denied", "/srv/app/requirements")
+
+    monkeypatch.setattr(main_module, "_command", lambda name: failing)
+    assert main(["lint"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == "alembic-gate: error: /srv/app/requirements: Permission denied\n"
+    assert captured.out == ""

@@ -587,6 +587,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("alembic-gate: interrupted", file=sys.stderr)
         return 130
     except OSError as exc:
+        if exc.filename is not None:  # a file the command used, not standard output
+            return _file_error(exc)
         return _output_error(exc)
     return code
 
@@ -632,6 +634,17 @@ def _quick_exit(code: int) -> NoReturn:
         except (OSError, ValueError):
             code = code or 1
     os._exit(code)
+
+
+def _file_error(exc: OSError) -> int:
+    """A file or folder failed the command where no reader says what it was for: named,
+    with the system's reason, as a usage error (no traceback, not taken for standard
+    output)."""
+    from alembic_gate.reporters.common import log_lines
+
+    reason = exc.strerror or type(exc).__name__
+    print(log_lines(f"alembic-gate: error: {masked(f'{exc.filename}: {reason}')}"), file=sys.stderr)
+    return 2
 
 
 def _output_error(exc: OSError) -> int:

@@ -189,7 +189,7 @@ def _listed_folders(setup: AlembicSetup) -> list[_Listed]:
     listed: list[_Listed] = []
     seen: set[str] = set()
     for location in setup.version_locations:
-        if not os.path.isdir(location):
+        if not _is_folder(location):
             if _skipped(location, setup):
                 continue
             raise UsageError(f"version location {location} does not exist or is not a folder")
@@ -199,6 +199,20 @@ def _listed_folders(setup: AlembicSetup) -> list[_Listed]:
                 seen.add(real)
                 listed.append((folder, real, names, links))
     return listed
+
+
+def _is_folder(location: str) -> bool:
+    """Whether the version location `location` is a folder; a UsageError where it cannot
+    be listed or reached (its or a parent's permissions: alembic stops there with a
+    PermissionError), which taken for a missing or empty one would pass an unread
+    history with AG011's warning only."""
+    try:
+        os.scandir(location).close()
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as error:
+        raise UsageError(f"cannot list version location {location}: {error.strerror}") from None
+    return True
 
 
 def _through_links(listed: list[_Listed]) -> list[tuple[str, str | None]]:
@@ -887,7 +901,11 @@ def _cached_without_source(folder: str, names: Sequence[str]) -> list[str]:
     if not os.path.isdir(cache):
         return []
     stems = {name.split(".")[0] for name in names}
-    return sorted(name for name in os.listdir(cache) if name.split(".")[0] not in stems)
+    try:
+        cached = os.listdir(cache)
+    except OSError as error:
+        raise UsageError(f"cannot list {cache}: {error.strerror}") from None
+    return sorted(name for name in cached if name.split(".")[0] not in stems)
 
 
 def _revision_kind(path: str, sourceless: bool) -> Literal["source", "compiled"] | None:

@@ -112,7 +112,8 @@ def _table(path: str) -> dict[str, Any] | None:
     try:
         data = load_toml(path)
     except (OSError, ValueError) as exc:  # ValueError: TOMLDecodeError, UnicodeDecodeError
-        raise UsageError(f"cannot read {path}: {exc}") from None
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise UsageError(f"cannot read {path}: {reason}") from None
     tool = data.get("tool", {})
     if not isinstance(tool, dict):
         raise UsageError(f"{path}: `tool` must be a table ([tool.{SECTION}] and others)")
