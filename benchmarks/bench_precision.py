@@ -35,6 +35,7 @@ import csv
 import io
 import json
 import os
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -271,12 +272,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"no corpus at {args.corpus} (no manifest.json)", file=sys.stderr)
         return 2
     shipping = read_shipping(args.shipping) if args.shipping else None
+    # killed (a run stopped half-way), it still takes its release-tags out of the trees'
+    # pyproject.toml files: a table left there would make the next run read it twice
+    signal.signal(signal.SIGTERM, _stopped)
     found = run_corpus(args.corpus, args.release_tags, shipping)
     labels = read_labels(args.labels) if args.labels.is_file() else {}
     if args.dump:
         dump(found, labels, args.dump)
     report(found, labels)
     return 0
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # `finally` blocks run: `_release_tags` cleans up
 
 
 if __name__ == "__main__":
