@@ -1236,6 +1236,29 @@ def upgrade():
     assert "orm" in [c.name for c in ops.upgrade.steps]
 
 
+def test_an_orm_loop_that_numbers_its_rows_fills_their_columns() -> None:
+    """nextline-rdb gives each prompt it reads with `session.scalars(select(Prompt))` a
+    numbered trace call (`for i, prompt in enumerate(prompts)`); the index is no row."""
+    body = """
+class Case(Base):
+    __tablename__ = "case"
+
+def upgrade():
+    with Session(bind=op.get_bind()) as session:
+        for i, case in enumerate(session.scalars(sa.select(Case))):
+            case.number = i
+            i.other = 1
+        cases = session.scalars(sa.select(Case))
+        for i, case in enumerate(cases):
+            case.trace_call = TraceCall(no=i)
+        for key, case in pairs:
+            case.unread = 1
+"""
+    ops = read_operations(HEAD + body)
+    fills = [(c.table, c.column) for c in ops.upgrade.calls if c.name == "backfill"]
+    assert fills == [("case", "number"), (None, "trace_call")]
+
+
 def test_dialect_branches() -> None:
     body = """
 def _is_sqlite():

@@ -32,6 +32,24 @@ def test_downgrade_that_raises(history: History, downgrade: str, reported: bool)
     assert ["raises" in f.message for f in found] == ([True] if reported else [])
 
 
+@pytest.mark.parametrize(
+    ("downgrade", "empty"),
+    [
+        # subunit2sql's downgrades make the exception and never raise it: they do nothing
+        ("NotImplementedError()", True),
+        ('NotImplementedError("no downgrade")\npass', True),
+        ("ValueError(reason)", False),  # (not a literal: not known to do nothing)
+        ("MigrationError()", False),  # the project's own class may do anything
+    ],
+)
+def test_an_exception_made_and_never_raised_does_nothing(
+    history: History, downgrade: str, empty: bool
+) -> None:
+    add(history, "a1", None, CREATE_USERS, downgrade=downgrade)
+    found = history.run(check)
+    assert ["empty downgrade()" in f.message for f in found] == ([True] if empty else [])
+
+
 def test_no_downgrade_at_all(history: History) -> None:
     path = history.write(
         "a1_m.py",
@@ -274,3 +292,23 @@ def test_a_column_added_and_a_column_dropped_change_the_schema(history: History)
         'op.add_column("users", sa.Column("a", sa.Text()))\nop.drop_column("users", "name")',
     )
     assert [f.path for f in history.run(check)] == ["versions/b2_m.py", "versions/c3_m.py"]
+
+
+def test_sql_escaped_for_the_drivers_paramstyle_keeps_its_kind(history: History) -> None:
+    """RefStack's openid fix builds DELETE and UPDATE statements with `%`, then escapes
+    them with `.replace("%", "%%")` for the driver, which gives the text back as it was:
+    data only, not "SQL built at run time". An ALTER escaped so changes the schema; any
+    other replace() may change the statement, so its SQL stays unknown."""
+    users_history(history)
+    fix = """conn = op.get_bind()
+query = "delete from users where name='%s'" % (new_name,)
+conn.execute(query.replace('%', '%%'))
+query = ("update users set name='%s' where name='%s'" % (new_name, old_name))
+conn.execute(query.replace("%", "%%"))
+"""
+    add(history, "b2", "a1", fix)
+    alter = 'op.execute(("ALTER TABLE %s DROP COLUMN name" % table).replace("%", "%%"))'
+    altered = add(history, "c3", "b2", alter)
+    swapped = add(history, "d4", "c3", fix.replace("'%', '%%'", "'users', table"))
+    found = {f.path: f.confidence for f in history.run(check)}
+    assert found == {altered: "high", swapped: "medium"}

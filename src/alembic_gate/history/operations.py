@@ -47,6 +47,7 @@ given back by `operations(rev)`.
 from __future__ import annotations
 
 import _ast as ast  # the node classes, without `ast` itself: shared/syntax.py
+import builtins
 import functools
 import itertools
 import marshal
@@ -212,8 +213,8 @@ _TEXT_METHODS = frozenset({"bindparams", "params", "columns", "execution_options
 # scalars()/scalar() (hypothesis/h deletes rows with `session.scalars(delete(...))`).
 SQL_METHODS = frozenset({"execute", "exec_driver_sql", "scalars", "scalar"})
 _STATEMENT_RUNNERS = frozenset({"execute", "exec_driver_sql", "scalars", "scalar"})
-# Calls that change only the whitespace of the SQL text they are given.
-_WHITESPACE_ONLY = frozenset({"dedent", "cleandoc", "strip"})
+# Calls that give the same SQL as the text they are given (`_reshaped`).
+_SAME_SQL = frozenset({"dedent", "cleandoc", "strip", "replace"})
 # The calls that may put a value into a column or rows into a table (`_only_nulls`).
 _PUTS_ROWS = frozenset({"backfill", "insert", "bulk_insert", "orm", "execute", "alter_column"})
 # Calls that give the name they are given, marked: `op.f` (a name not to convention)
@@ -2426,11 +2427,22 @@ class _Reader:
         )
 
     def _orm_loop(self, node: ast.For | ast.AsyncFor, scope: _Scope) -> None:
-        """`for row in session.query(Model): row.column = ...` fills Model's column."""
-        if not isinstance(node.target, ast.Name):
+        """`for row in session.query(Model): row.column = ...` fills Model's column; so
+        does `for i, row in enumerate(rows)` (nextline-rdb numbers the prompts it reads
+        with `session.scalars(select(Prompt))` as it gives each its `trace_call`)."""
+        target, rows = node.target, node.iter
+        if (
+            isinstance(target, ast.Tuple)
+            and len(target.elts) == 2
+            and isinstance(rows, ast.Call)
+            and _callee(rows) == "enumerate"
+            and len(rows.args) == 1
+        ):
+            target, rows = target.elts[1], rows.args[0]
+        if not isinstance(target, ast.Name):
             return
-        variable = node.target.id
-        table = self._queried(node.iter)
+        variable = target.id
+        table = self._queried(rows)
         names: dict[str, list[str]] | None = None  # the literal loops', when a setattr asks
         for sub in syntax.walk(node):
             if isinstance(sub, ast.Assign | ast.AugAssign):
@@ -2534,7 +2546,7 @@ class _Reader:
             return self._read_returned(returned, self._string, depth + 1)
         if callee in _NAMING and node.args:  # the name it is given, marked
             return self._string(node.args[0], depth + 1)
-        if callee in _WHITESPACE_ONLY and (reshaped := _reshaped(node)) is not None:
+        if callee in _SAME_SQL and (reshaped := _reshaped(node)) is not None:
             return self._string(reshaped, depth + 1)
         if callee != "join" or not isinstance(func, ast.Attribute):  # not os.path's join()
             return None
@@ -3688,14 +3700,29 @@ def _spreads(node: ast.expr | None) -> TypeGuard[ast.Call]:
 
 def _reshaped(node: ast.Call) -> ast.expr | None:
     """The text `textwrap.dedent(text)`, `inspect.cleandoc(text)` or `text.strip()`
-    changes only the whitespace of (the SQL is the same); None for another call."""
-    callee = _callee(node)
-    if callee not in _WHITESPACE_ONLY or node.keywords:
+    changes only the whitespace of, or `text.replace("%", "%%")` only the escaping of
+    (RefStack's DELETE and UPDATE built with `%`, escaped for the driver's paramstyle:
+    the driver gives back the text as it was): the SQL is the same; None for another
+    call."""
+    callee, func = _callee(node), node.func
+    if callee not in _SAME_SQL or node.keywords:
         return None
     if callee == "strip":
-        func = node.func
         return func.value if isinstance(func, ast.Attribute) and not node.args else None
+    if callee == "replace":
+        if isinstance(func, ast.Attribute) and _escapes(node.args):
+            return func.value
+        return None
     return node.args[0] if len(node.args) == 1 else None
+
+
+def _escapes(args: list[ast.expr]) -> bool:
+    """`.replace("%", "%%")`: what it replaces, and what with, is a `%` or `:` written
+    once and doubled (the escaping of the driver's paramstyle), nothing else."""
+    if len(args) != 2 or not all(type(a) is ast.Constant for a in args):
+        return False
+    old, new = (a.value for a in args if isinstance(a, ast.Constant))
+    return old in ("%", ":") and new == old * 2
 
 
 def _is_built_text(node: ast.expr) -> bool:
@@ -3945,8 +3972,28 @@ def _is_noop(stmt: ast.stmt) -> bool:
         return all(_is_noop(s) for s in stmt.body) and all(_is_noop(s) for s in stmt.orelse)
     if isinstance(stmt, ast.Assign) and (_binds_a_handle(stmt) or _binds_a_literal(stmt)):
         return True
+    if isinstance(stmt, ast.Expr) and _dropped_exception(stmt.value):
+        return True
     return (
         isinstance(stmt, ast.Expr)
         and isinstance(stmt.value, ast.Constant)
         and (stmt.value.value is Ellipsis or isinstance(stmt.value.value, str))
     )
+
+
+def _dropped_exception(value: ast.expr) -> bool:
+    """A built-in exception made and never raised (`NotImplementedError()`, with literal
+    arguments, a `raise` forgotten: subunit2sql's downgrades): it does nothing."""
+    if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Name):
+        return False
+    if value.func.id not in _BUILTIN_EXCEPTIONS or value.keywords:
+        return False
+    return all(type(arg) is ast.Constant for arg in value.args)
+
+
+# The built-in exception classes, by name (`_dropped_exception`).
+_BUILTIN_EXCEPTIONS = frozenset(
+    name
+    for name, value in vars(builtins).items()
+    if isinstance(value, type) and issubclass(value, BaseException)
+)
