@@ -319,7 +319,7 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
             return None
         if _appended_in_place(checked, call, dialects, old, new, unknown=True):
             return _NULLABILITY_NOT_KNOWN, less_sure(confidence)
-    if _time_zone_only(old, new) and not _converted(call):
+    if _time_zone_only(old, new, dialects) and not _converted(call):
         return _judge_time_zone(dialects, confidence)
     if not _postgresql_in_place(old, new):
         if old.unread and old.family == new.family:  # longer or shorter: not known
@@ -423,16 +423,18 @@ _WITHOUT_ZONE = frozenset({"TIMESTAMPWITHOUTTIMEZONE"})
 _ZONE_FLAGGED = frozenset({"DATETIME", "TIMESTAMP"})
 
 
-def _time_zone_only(old: SqlType, new: SqlType) -> bool:
+def _time_zone_only(old: SqlType, new: SqlType, dialects: frozenset[str] | None) -> bool:
     """Whether the two types are timestamps that differ in their time zone only: the same
     SQLAlchemy type (`DateTime` or `TIMESTAMP`) with another `timezone=`, or PostgreSQL's
-    TIMESTAMP WITH and WITHOUT TIME ZONE named in SQL."""
+    TIMESTAMP WITH and WITHOUT TIME ZONE named in SQL. `DateTime` and `TIMESTAMP` are
+    one type on a history that names PostgreSQL (or SQLite) only: autogenerate's
+    `existing_type=postgresql.TIMESTAMP()` to `sa.DateTime(timezone=True)`."""
     before, after = _time_zone(old), _time_zone(new)
     if before is None or after is None or before == after:
         return False
-    # (DATETIME to TIMESTAMP is another type on MySQL, whatever the time zone)
-    if old.family != new.family and {old.family, new.family} <= _ZONE_FLAGGED:
-        return False
+    two_types = dialects is None or not dialects <= _LIKE_POSTGRESQL  # as on MySQL
+    if two_types and old.family != new.family and {old.family, new.family} <= _ZONE_FLAGGED:
+        return False  # DATETIME to TIMESTAMP: another type on MySQL, whatever the zone
     return _zone_free(old) == _zone_free(new)  # (Airflow's `fsp=6` is another type)
 
 
