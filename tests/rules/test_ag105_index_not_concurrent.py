@@ -634,3 +634,60 @@ def test_a_table_emptied_then_renamed_holds_no_rows(history: History) -> None:
     ]:
         add(history, "b2", "a1", upgrade)
         assert len(history.run(check)) == int(reported), upgrade
+
+
+def test_a_table_made_again_in_one_dialects_branch_is_new_there_only(history: History) -> None:
+    """Cuckoo rebuilds `tasks` in its SQLite branch only; the next revision of the same
+    release indexes it on PostgreSQL, where the table keeps its rows: reported. A table
+    that both branches create is new everywhere."""
+    users_history(history)
+    add(
+        history,
+        "b2",
+        "a1",
+        """
+        if op.get_bind().engine.driver == "pysqlite":
+            op.rename_table("users", "old_users")
+            op.drop_table("old_users")
+            op.create_table("users", sa.Column("id", sa.Integer()))
+        if op.get_bind().dialect.name == "postgresql":
+            op.create_table("notes", sa.Column("id", sa.BigInteger()))
+        else:
+            op.create_table("notes", sa.Column("id", sa.Integer()))
+        """,
+    )
+    path = add(history, "c3", "b2", INDEX + '\nop.create_index("ix_notes", "notes", ["id"])')
+    [finding] = check(with_base(history, {"b2", "c3"}))
+    assert finding.line == line_of(history, path, "ix_users")
+    assert '"users"' in finding.message
+
+
+def test_a_history_set_to_one_database_by_the_settings_module_env_py_imports(
+    history: History,
+) -> None:
+    """HowTheyVote's env.py takes its URL from `howtheyvote.config`, whose default is a
+    `sqlite:///` URL, and its dependencies name no driver: SQLite, not reported. The
+    module is read as text where the project keeps it (or under src/), never run."""
+    users_history(history)
+    add(history, "b2", "a1", INDEX)
+    (history.root / "pyproject.toml").write_text('[project]\ndependencies = ["flask"]\n')
+    package = history.root / "src" / "app"
+    package.mkdir(parents=True)
+    config = package / "config.py"
+    env = history.root / "env.py"
+    sqlite = 'import os\nURI = os.environ.get("APP_DB", "sqlite:////data/app.sqlite3")\n'
+    cases = [
+        ("from app.config import URI\n", sqlite, None),
+        ("from app import config\n", sqlite, None),
+        ("import app.config as settings\n", sqlite, None),
+        ("from app.config import URI\n", 'URI = "postgresql://app@db/app"\n', "high"),
+        # both named (SQLite for tests), or no module of the project's: not known
+        ("from app.config import URI\n", sqlite + 'TEST = "postgresql://t@db/t"\n', "medium"),
+        ("from elsewhere.config import URI\n", sqlite, "medium"),
+        ("raise SystemExit('never run')\nfrom app.config import URI\n", sqlite, None),
+    ]
+    for imports, settings, confidence in cases:
+        env.write_text(f"from alembic import context\n{imports}")
+        config.write_text(settings)
+        found = history.run(check)
+        assert [f.confidence for f in found] == ([] if confidence is None else [confidence])

@@ -32,7 +32,7 @@ from alembic_gate.history.operations import (
 )
 from alembic_gate.shared import syntax
 from alembic_gate.shared.files import read_regular
-from alembic_gate.shared.paths import up_from
+from alembic_gate.shared.paths import module_file, up_from
 from alembic_gate.shared.records import replace
 
 # How many folders above a revision's are searched for a module without a git work tree.
@@ -183,12 +183,8 @@ class Reader:
         return None if function is None else (module, function)
 
     def _module(self, parts: list[str], level: int, importer: str) -> _Module | None:
-        for top in _tops(importer, level):
-            base = os.path.join(top, *parts)
-            for path in (base + ".py", os.path.join(base, "__init__.py")):
-                if os.path.isfile(path):
-                    return self._parsed(path)
-        return None
+        path = module_file(parts, _tops(importer, level))
+        return None if path is None else self._parsed(path)
 
     def _parsed(self, path: str) -> _Module | None:
         if path in self._modules:

@@ -33,7 +33,7 @@ from alembic_gate.history.graph import RevisionGraph
 from alembic_gate.history.operations import DIALECTS, named_dialects
 from alembic_gate.history.revisions import RevisionFile
 from alembic_gate.shared.files import read_regular
-from alembic_gate.shared.paths import below
+from alembic_gate.shared.paths import below, module_file
 from alembic_gate.shared.patterns import LazyPattern
 
 _DIALECT_FOLDERS = {
@@ -100,6 +100,13 @@ _DATABASE_IMAGE = LazyPattern(
 )
 _IMAGE_DIALECTS = {"postgres": "postgresql", "postgis": "postgresql"}
 _IMAGE_DIALECTS |= {"mysql": "mysql", "mariadb": "mysql"}
+# What env.py imports (`from howtheyvote.config import DATABASE_URI`, `import app.settings`):
+# the module, and the names taken from it (any may be a module of its own).
+_IMPORT = LazyPattern(
+    r"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+([\w, \t]+)|import[ \t]+([\w.]+))", re.M
+)
+# Where a project keeps its packages, below the folder of its dependency files.
+_SOURCE_ROOTS = ("", "src")
 
 
 # Up to this many asking revisions, their masks are made from the revisions that
@@ -592,13 +599,18 @@ def configured_dialects(start: str | None) -> frozenset[str]:
     """The databases the project's own settings name: the URLs of its dotenv files
     (`.env`, `.env.*`, `*.env`, `.flaskenv`) and Compose files, and the database images
     those run, in the folder of its nearest dependency files (`project_drivers`), else the
-    repository's root. Ambuda's `.flaskenv` and `.env.docker` set `sqlite:///` URLs only."""
+    repository's root, and the URLs of the project's modules that env.py (in `start`, the
+    script folder) imports. Ambuda's `.flaskenv` and `.env.docker` set `sqlite:///` URLs
+    only."""
     files, top = _nearest_dependency_files(start)
     folder = top if not files else _project_folder(files[0])
     if folder is None:
         return frozenset()
     found: set[str] = set()
-    for path in _listed(folder, _is_settings_file):
+    settings = _listed(folder, _is_settings_file)
+    if start is not None:
+        settings += _imported_modules(os.path.join(start, "env.py"), folder)
+    for path in settings:
         text = _text(path)
         for scheme in _ANY_URL.get().findall(text):
             dialect = _URL_SCHEMES.get(scheme.lower())
@@ -606,6 +618,31 @@ def configured_dialects(start: str | None) -> frozenset[str]:
                 found.add(dialect)
         found |= {_IMAGE_DIALECTS[m.lower()] for m in _DATABASE_IMAGE.get().findall(text)}
     return frozenset(found)
+
+
+def _imported_modules(env_py: str, folder: str) -> list[str]:
+    """The files of the project's own modules that env.py imports, found under `folder`
+    (or its `src/`): HowTheyVote's env.py takes its URL from `howtheyvote.config`, whose
+    default is a `sqlite:///` URL. Read as text, never run; a module outside the project
+    (alembic, sqlalchemy, an installed package) has no file there."""
+    found: list[str] = []
+    for match in _IMPORT.get().finditer(_text(env_py)):
+        module, names, plain = match.groups()
+        dotted = (
+            [plain] if plain else [module, *(f"{module}.{n.strip()}" for n in names.split(","))]
+        )
+        for name in dotted:
+            found += _module_file(name, folder)
+    return sorted(set(found))
+
+
+def _module_file(name: str, folder: str) -> list[str]:
+    """The file of module `name` (dotted) under `folder` or its `src/` ([] if none)."""
+    parts = name.split(".")
+    if not all(part.isidentifier() for part in parts):
+        return []
+    path = module_file(parts, (os.path.join(folder, root) for root in _SOURCE_ROOTS))
+    return [] if path is None else [path]
 
 
 def _project_folder(dependency_file: str) -> str:
@@ -674,7 +711,7 @@ def _dependency_files(folder: str) -> list[str]:
     found = _listed(folder, _is_dependency_file)
     nested = os.path.join(folder, "requirements")
     if os.path.isdir(nested):
-        found += [os.path.join(nested, n) for n in sorted(os.listdir(nested)) if n.endswith(_REQ)]
+        found += _listed(nested, lambda name: name.endswith(_REQ))
     return found
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
@@ -59,6 +59,18 @@ def up_from(folder: str) -> Iterator[str]:
         if above == folder:
             return
         folder = above
+
+
+def module_file(parts: Sequence[str], roots: Iterable[str]) -> str | None:
+    """The source file of the module the dotted `parts` name (`a/b.py`, else
+    `a/b/__init__.py`) in the first of `roots` that holds one, as Python's path finder
+    takes it; None where none does."""
+    for root in roots:
+        base = os.path.join(root, *parts)
+        for path in (base + ".py", os.path.join(base, "__init__.py")):
+            if os.path.isfile(path):
+                return path
+    return None
 
 
 def in_git_work_tree(folder: str) -> bool:
