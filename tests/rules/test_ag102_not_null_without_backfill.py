@@ -823,3 +823,54 @@ def test_after_an_add_column_postgresql_refuses_on_rows(
     added = 'op.add_column("users", sa.Column("plan", sa.Integer(), nullable=False))\n'
     history.write("b2_m.py", migration("b2", "a1", added + ALTER))
     assert [f.code for f in history.run(check)] == (["AG102"] if reported else [])
+
+
+@pytest.mark.parametrize(
+    ("added", "reported"),
+    [
+        ('sa.Column("user_id", sa.Integer(), nullable=False, server_default="1")', False),
+        ('sa.Column("user_id", sa.Integer(), server_default="1")', False),
+        ('sa.Column("user_id", sa.Integer(), nullable=False)', False),
+        ('sa.Column("user_id", sa.Integer())', True),  # every existing row NULL
+    ],
+)
+def test_a_column_added_with_values_then_made_nullable_in_the_release(
+    history: History, added: str, reported: bool
+) -> None:
+    """feedi adds `feeds.user_id` NOT NULL with a server default, then makes it nullable
+    (dropping the default) and NOT NULL again, the three in one commit: no released code
+    ran in between to write a NULL. A column added nullable with no default leaves every
+    existing row NULL; revisions already released may have written NULLs since."""
+    users_history(history)
+    add(history, "b2", "a1", f'op.add_column("users", {added})')
+    add(
+        history,
+        "c3",
+        "b2",
+        'op.alter_column("users", "user_id", server_default=None, nullable=True)',
+    )
+    add(history, "d4", "c3", 'op.alter_column("users", "user_id", nullable=False)')
+    new = list(check(with_base(history, {"b2", "c3", "d4"})))
+    assert len(new) == int(reported)
+    released = list(check(with_base(history, {"d4"})))
+    assert len(released) == 1
+    assert "creates it nullable and never backfills it" in released[0].message
+
+
+def test_a_key_filled_by_a_numbered_orm_loop_the_revision_before(history: History) -> None:
+    """nextline-rdb's data revision gives every prompt its `trace_call` (a relationship,
+    whose key is `trace_call_id`) in `for i, prompt in enumerate(prompts)`, over
+    `session.scalars(sa.select(Prompt))`; the next revision makes the key NOT NULL."""
+    users_history(history)
+    add(history, "b2", "a1", 'op.add_column("users", sa.Column("trace_call_id", sa.Integer()))')
+    loop = """with Session(bind=op.get_bind()) as session, session.begin():
+    prompts = session.scalars(sa.select(Prompt))
+    for i, prompt in enumerate(prompts):
+        prompt.trace_call = TraceCall(trace_call_no=i + 1)
+"""
+    add(history, "c3", "b2", loop)
+    path = add(history, "d4", "c3", 'op.alter_column("users", "trace_call_id", nullable=False)')
+    assert list(check(with_base(history, {"d4"}))) == []
+    add(history, "c3", "b2", loop.replace("enumerate(prompts)", "prompts.items()"))
+    [finding] = check(with_base(history, {"d4"}))
+    assert finding.path == path

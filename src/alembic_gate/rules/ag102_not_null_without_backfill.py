@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator
 
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
-from alembic_gate.history.operations import Call, Column, checks_every_row
+from alembic_gate.history.operations import Call, checks_every_row
 from alembic_gate.rules.ag1xx import (
     POSTGRESQL,
     SQL_TABLE,
@@ -36,7 +36,9 @@ from alembic_gate.rules.ag1xx import (
     as_written,
     described_column,
     each_revision,
+    holds_no_null,
     less_sure,
+    relationship_key,
     runs_wherever,
 )
 from alembic_gate.shared.patterns import LazyPattern
@@ -142,7 +144,7 @@ def _judge(checked: Checked, call: Call, filled: bool) -> tuple[str, Confidence]
     added = checked.added_before(call, call.column)
     if added is not None:
         column = added.new_column
-        if column is not None and _holds_no_null(column):
+        if holds_no_null(column):
             return None  # (a key column added is NOT NULL: AG101 speaks of the add)
         if added.name != "create_table":
             return "it is added earlier in this revision, so every existing row holds NULL", "high"
@@ -161,6 +163,8 @@ def _judge(checked: Checked, call: Call, filled: bool) -> tuple[str, Confidence]
             return None  # `id` of a table made before the history, its rows updated since
         return UNREAD_UPDATE, "low"
     if state == "nullable":
+        if history.added_filled(checked.rid, call.table, call.column):
+            return None  # filled where it was added, in this release: no NULL written since
         return "the history creates it nullable and never backfills it", "medium"
     unknown = "no revision before creates it, so whether rows hold NULL is not known"
     if call.table is None or call.column is None:
@@ -178,19 +182,13 @@ def _is_key(call: Call) -> bool:
     return call.table is not None and (call.column or "").lower() == _KEY_NAME
 
 
-def _holds_no_null(column: Column) -> bool:
-    """Whether a column holds no NULL where it is made: NOT NULL, a server default, or
-    a primary key column."""
-    return column.nullable is False or column.server_default or column.primary_key
-
-
 def _made_here(made: Call, call: Call) -> tuple[str, Confidence] | None:
     """A column of a table this revision creates and then puts rows into: NOT NULL or
     a default where it is made, else NULL in those rows unless they fill it (not read:
     one step less sure)."""
     name = (call.column or "").lower()
     for column in made.table_columns or ():
-        if (column.name or "").lower() == name and _holds_no_null(column):
+        if (column.name or "").lower() == name and holds_no_null(column):
             return None
     return (
         "it is created nullable in this revision and rows are put into the table before "
@@ -213,7 +211,7 @@ def _fills(target: Call, calls: Iterable[Call]) -> bool:
             other = (call.table or "").lower()
             column = (call.column or "").lower()
             if (not other or not table or other == table) and (
-                not column or column == name or _sets_key(column, name)
+                not column or column == name or name == relationship_key(column)
             ):
                 return True
         elif kind == "insert":
@@ -224,14 +222,6 @@ def _fills(target: Call, calls: Iterable[Call]) -> bool:
         ):
             return True
     return False
-
-
-def _sets_key(attribute: str, name: str) -> bool:
-    """Whether setting `attribute` on ORM rows fills the column `name`: the foreign key of
-    a relationship so named (`row.owner = ...` sets `owner_id` on flush, SQLAlchemy's
-    naming habit; LVFS gives each firmware its `vendor_odm` before making
-    `vendor_odm_id` NOT NULL)."""
-    return len(name) == len(attribute) + 3 and name.endswith("_id") and name.startswith(attribute)
 
 
 def _checked_before(call: Call, table: str, name: str) -> bool:

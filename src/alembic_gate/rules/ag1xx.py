@@ -618,7 +618,22 @@ class Knowledge:
         if self.fresh() is None or table is None or column is None:
             return False
         key = ("added", table.lower(), column.lower())
-        return self._scope_timeline().latest(rid, [key]) == "added"
+        return self._scope_timeline().latest(rid, [key]) in ("added", "added_null")
+
+    def added_filled(self, rid: str, table: str | None, column: str | None) -> bool:
+        """Whether the column was added with a value in every row (NOT NULL or a server
+        default) by an unreleased revision `rid` builds on, or one of its own release:
+        no released code has written it since, so it holds no NULL however often this
+        release's revisions made it nullable (feedi adds `feeds.user_id` with a server
+        default, then makes it nullable and NOT NULL again, all in one commit)."""
+        if table is None or column is None:
+            return False
+        key = ("added", table.lower(), column.lower())
+        added = self._scope_timeline().latest(rid, [key]) if self.fresh() is not None else None
+        if added is not None:
+            return added == "added"
+        facts = self.release_facts(rid)
+        return key in facts and ("null", *key[1:]) not in facts
 
     # -- databases ---------------------------------------------------------------------
 
@@ -799,8 +814,10 @@ def _apply_events(before: frozenset[Hashable], rev: RevisionFile) -> frozenset[H
     renames = []
     for key, value in _scope_events(side.calls):
         old = value[1] if isinstance(value, tuple) else None  # ("renamed", old name)
-        if value in ("created", "added") or ("table", old) in found:
+        if value in ("created", "added", "added_null") or ("table", old) in found:
             found.add(key)
+            if value == "added_null" and isinstance(key, tuple):
+                found.add(("null", *key[1:]))  # its rows hold NULL when it is added
             if isinstance(key, tuple) and old is not None:
                 renames.append((old, key[1]))
     for table, columns in _fills(side.steps):
@@ -813,6 +830,23 @@ def _apply_events(before: frozenset[Hashable], rev: RevisionFile) -> frozenset[H
             if fact[0] in ("filled", "unseeded", "seed"):
                 found.add((fact[0], new, *fact[2:]))
     return frozenset(found) if found else _NO_FACTS
+
+
+def holds_no_null(column: Column | None) -> bool:
+    """Whether a column holds no NULL where it is made (created or added): NOT NULL
+    (PostgreSQL refuses an added one on a table with rows unless a default fills them), a
+    server default, or a primary key column."""
+    if column is None:
+        return False
+    return column.nullable is False or bool(column.server_default) or bool(column.primary_key)
+
+
+def relationship_key(attribute: str) -> str:
+    """The column that setting `attribute` on ORM rows fills: the foreign key of a
+    relationship so named (`row.owner = ...` sets `owner_id` on flush, SQLAlchemy's
+    naming habit; LVFS gives each firmware its `vendor_odm` before making `vendor_odm_id`
+    NOT NULL)."""
+    return attribute + "_id"
 
 
 def _fills(steps: list[Call]) -> Iterator[tuple[str, frozenset[str] | None]]:
@@ -852,28 +886,51 @@ INSERT_INTO = LazyPattern(r"\bINSERT\s+INTO\s+" + SQL_TABLE, re.IGNORECASE)
 
 
 def _scope_events(calls: list[Call]) -> Iterator[tuple[Hashable, object]]:
-    """Tables created or renamed, and columns added, by an unreleased revision. A table
-    renamed into the name of one the revision dropped is that table rebuilt, not a new
-    one (mcp-context-forge's copies renamed back: later indexes meet its rows); one made
-    in a schema computed as it runs (Tracecat's copy of `case_fields` in each workspace's
-    schema) is not the table its name names."""
+    """Tables created or renamed, and columns added, by an unreleased revision, where it
+    does so on every database: a table made again in one dialect's branch only is new
+    there alone, and later revisions meet its rows on the others (Cuckoo's `tasks`,
+    rebuilt on SQLite, indexed on PostgreSQL by the next revision of its release)."""
+    events = list(_events_by_branch(calls))
+    everywhere: set[Hashable] = set()
+    branches: dict[Hashable, set[str]] = {}
+    for key, _, dialects in events:
+        if dialects is None:
+            everywhere.add(key)
+        else:
+            branches.setdefault(key, set()).update(dialects)
+    everywhere |= {key for key, named in branches.items() if named >= DIALECTS}
+    for key, value, _ in events:
+        if key in everywhere:
+            yield key, value
+
+
+def _events_by_branch(
+    calls: list[Call],
+) -> Iterator[tuple[Hashable, object, tuple[str, ...] | None]]:
+    """`_scope_events`' events with the dialects of the branch each sits in (None: any).
+    A table renamed into the name of one the revision dropped is that table rebuilt,
+    not a new one (mcp-context-forge's copies renamed back: later indexes meet its rows);
+    one made in a schema computed as it runs (Tracecat's copy of `case_fields` in each
+    workspace's schema) is not the table its name names."""
     dropped: set[str] = set()
     for call in calls:
         table = _lower(call.table)
         if table is None or call.schema is UNKNOWN:
             continue
+        branch = call.dialects
         if call.name == "drop_table":
             dropped.add(table)
         elif call.name == "create_table":
-            yield ("table", table), "created"
+            yield ("table", table), "created", branch
         elif call.name == "rename_table" and call.new_table:
             if call.new_table.lower() not in dropped:
-                yield ("table", call.new_table.lower()), ("renamed", table)
+                yield ("table", call.new_table.lower()), ("renamed", table), branch
         elif call.name == "add_column" and call.column:
-            yield ("added", table, call.column.lower()), "added"
+            kind = "added" if holds_no_null(call.new_column) else "added_null"
+            yield ("added", table, call.column.lower()), kind, branch
         elif call.name == "alter_column" and call.column and call.new_column_name:
             # a column renamed keeps being new only if it was: not known here
-            yield ("added", table, call.new_column_name.lower()), "renamed"
+            yield ("added", table, call.new_column_name.lower()), "renamed", branch
 
 
 # The calls that can record facts about a column (create_index, execute ... cannot).
@@ -915,6 +972,10 @@ def _column_events(
                 number = keys.number(_FILL, table or "*", column or "*")
                 if number:  # (which columns an UPDATE sets may not be known)
                     yield number, "filled" if column is not None else "filled_some"
+                if column is not None:  # `row.owner = ...` fills `owner_id`
+                    key = keys.number(_FILL, table or "*", relationship_key(column))
+                    if key:
+                        yield key, "filled"
         elif kind == "not_null_check" or kind == "validate_constraint":
             checked = _checked_column(call, table, column, checks)
             if checked is not None and table in tables:
