@@ -467,6 +467,8 @@ def upgrade():
     assert found == [("backfill", "users", "name"), ("backfill", None, "email")]
     kinds = [(c.sql, c.sql_kind) for c in ops.upgrade.steps if c.name == "execute"]
     assert kinds == [("UPDATE users SET name = ''", "data"), (UNKNOWN, "data")]
+    shapes = [c.sql_shape for c in ops.upgrade.steps if c.name == "execute"]
+    assert shapes == [None, "UPDATE {} SET email = ''"]  # SQL built at run time only
 
 
 def test_a_function_handed_to_a_helper_is_read_where_the_helper_calls_it() -> None:

@@ -254,6 +254,30 @@ def test_a_table_swapped_for_one_the_rows_were_copied_into(history: History) -> 
     assert len(history.run(check)) == 2  # users moved aside; users_new, known, renamed
 
 
+def test_a_swap_whose_copy_is_built_at_run_time(history: History) -> None:
+    """subunit2sql copies each table into its `_new` one with SQL built by `.format()`
+    (a column quoted as the dialect needs), then swaps the names: the tables written out
+    in that SQL are read, the name and the rows stay. A copy into a table whose name is
+    itself built (`INSERT INTO {}_new`) says nothing of which table it fills."""
+    users_history(history)
+    swap = """
+    op.create_table("users_new", sa.Column("id", sa.Integer()))
+    quoted = "`key`" if op.get_bind().dialect.name == "mysql" else "key"
+    op.execute(COPY)
+    op.rename_table("users", "users_old")
+    op.rename_table("users_new", "users")
+    op.drop_table("users_old")
+    """
+    copy = '"INSERT INTO users_new (id, {}) SELECT id, key FROM users".format(quoted)'
+    add(history, "b2", "a1", swap.replace("COPY", copy))
+    assert history.run(check) == []
+    built = '"INSERT INTO {}_new (id) SELECT id FROM users".format(users())'
+    add(history, "b2", "a1", swap.replace("COPY", built))
+    found = history.run(check)
+    assert len(found) == 1  # users moved aside, its rows left under users_old
+    assert '"users" to "users_old"' in found[0].message
+
+
 def test_a_table_renamed_and_renamed_back(history: History) -> None:
     """pgAdmin renames `user` to `user_old` and back (SQLite then rewrites the foreign
     keys that name it): the name stays, neither rename is reported; a table renamed on

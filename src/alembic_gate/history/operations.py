@@ -501,6 +501,10 @@ class Call:
     # execute / exec_driver_sql: "data" when the statement only reads or changes rows
     # (UPDATE, INSERT, Core DML, SET ...), "schema" for DDL; None when not known.
     sql_kind: str | None = None
+    # execute / exec_driver_sql whose SQL is built at run time (`sql` UNKNOWN): its text
+    # with the parts not known as "{}" (subunit2sql's copy `INSERT INTO t_new (id, {},
+    # ...)`, the quoting of a column name chosen by dialect); None where none is read.
+    sql_shape: str | None = None
     # The dialects it runs on when it sits in a dialect branch (sorted); None: any.
     dialects: tuple[str, ...] | None = None
     # create_table: its columns (None when not all are literal sa.Column(...)).
@@ -1863,7 +1867,9 @@ class _Reader:
         new_column_name = None
         if "new_column_name" in options:
             new_column_name = self._string(_keyword(node, "new_column_name"))
-        sql, sql_kind = self._statement(node) if name in SQL_METHODS else (None, None)
+        sql, sql_kind, sql_shape = (
+            self._statement(node) if name in SQL_METHODS else (None, None, None)
+        )
         dialects = None if scope.dialects is None else tuple(sorted(scope.dialects))
         type_text = existing_type_text = None
         if name == "alter_column":
@@ -1896,6 +1902,7 @@ class _Reader:
             schema,
             sql,
             sql_kind,
+            sql_shape,
             dialects,
             table_columns,
             type_text,
@@ -2120,26 +2127,27 @@ class _Reader:
             columns.append(column)
         return tuple(columns)
 
-    def _statement(self, node: ast.Call) -> tuple[object, str | None]:
-        """The literal SQL an execute() runs (UNKNOWN when built at run time), and
-        whether it changes rows only ("data") or the schema ("schema"), as far as its
-        shape shows (None: it does not)."""
+    def _statement(self, node: ast.Call) -> tuple[object, str | None, str | None]:
+        """The literal SQL an execute() runs (UNKNOWN when built at run time), whether
+        it changes rows only ("data") or the schema ("schema"), as far as its shape shows
+        (None: it does not), and that shape where the SQL is built at run time (the text
+        with the parts not known as "{}"; None where not even that is read)."""
         statement = node.args[0] if node.args else None
         if statement is None:
             statement = next((kw.value for kw in node.keywords if kw.arg), None)
         statement = _ddl_as_text(self._resolve(_text_called(self._resolve(statement))))
         if statement is None:
-            return None, None
+            return None, None, None
         inner = statement
         if isinstance(statement, ast.Call) and _callee(statement) == "text" and statement.args:
             inner = self._resolve(statement.args[0]) or statement.args[0]
         text = self._string(inner)
         if text is not None:
-            return text, _sql_kind(text)
+            return text, _sql_kind(text), None
         if _is_dml(statement):
-            return None, "data"
+            return None, "data", None
         shape = self._sql(inner)
-        return UNKNOWN, None if shape is None else _sql_kind(shape)
+        return UNKNOWN, None if shape is None else _sql_kind(shape), shape
 
     def _resolve(self, node: ast.expr | None) -> ast.expr | None:
         """An expression a local name (`stmt = t.update()...`) or a module-level

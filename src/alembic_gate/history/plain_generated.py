@@ -151,6 +151,7 @@ def constructor_Call_0(link: Link) -> Any:
     D_schema = link.default('schema')
     D_sql = link.default('sql')
     D_sql_kind = link.default('sql_kind')
+    D_sql_shape = link.default('sql_shape')
     D_dialects = link.default('dialects')
     D_table_columns = link.default('table_columns')
     D_type_text = link.default('type_text')
@@ -159,7 +160,7 @@ def constructor_Call_0(link: Link) -> Any:
     D_keywords_text = link.default('keywords_text')
     D_foreign = link.default('foreign')
 
-    def make(name: Any, line: Any, table: Any, column: Any = D_column, options: Any = MISSING, new_column: Any = D_new_column, new_table: Any = D_new_table, batch: Any = D_batch, autocommit: Any = D_autocommit, conditional: Any = D_conditional, columns: Any = D_columns, new_column_name: Any = D_new_column_name, schema: Any = D_schema, sql: Any = D_sql, sql_kind: Any = D_sql_kind, dialects: Any = D_dialects, table_columns: Any = D_table_columns, type_text: Any = D_type_text, existing_type_text: Any = D_existing_type_text, args_text: Any = D_args_text, keywords_text: Any = D_keywords_text, foreign: Any = D_foreign) -> Any:
+    def make(name: Any, line: Any, table: Any, column: Any = D_column, options: Any = MISSING, new_column: Any = D_new_column, new_table: Any = D_new_table, batch: Any = D_batch, autocommit: Any = D_autocommit, conditional: Any = D_conditional, columns: Any = D_columns, new_column_name: Any = D_new_column_name, schema: Any = D_schema, sql: Any = D_sql, sql_kind: Any = D_sql_kind, sql_shape: Any = D_sql_shape, dialects: Any = D_dialects, table_columns: Any = D_table_columns, type_text: Any = D_type_text, existing_type_text: Any = D_existing_type_text, args_text: Any = D_args_text, keywords_text: Any = D_keywords_text, foreign: Any = D_foreign) -> Any:
         if options is MISSING: options = F_options()
         obj = new(cls)
         fields = obj.__dict__
@@ -178,6 +179,7 @@ def constructor_Call_0(link: Link) -> Any:
         fields['schema'] = schema
         fields['sql'] = sql
         fields['sql_kind'] = sql_kind
+        fields['sql_shape'] = sql_shape
         fields['dialects'] = dialects
         fields['table_columns'] = table_columns
         fields['type_text'] = type_text
@@ -353,20 +355,21 @@ def reader_Call_0(link: Link) -> Any:
     I16 = bool
     I17 = str
     I18 = str
-    C19 = link.plan('Column')
-    I20 = str
+    I19 = str
+    C20 = link.plan('Column')
     I21 = str
     I22 = str
     I23 = str
     I24 = str
     I25 = str
     I26 = str
+    I27 = str
 
     def build(data: Any, leading: Any, memo: Any) -> Any:
-        if type(data) is not tuple or len(data) != 22:
-            raise TypeError('not a tuple of 22 values')
-        v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16, v17, v18, v19, v20, v21, = data
-        if not ((type(v0) is I6) and (type(v1) in I7) and (v2 is None or type(v2) is I8) and (v3 is None or type(v3) is I9) and (v6 is None or type(v6) is I13) and (type(v7) is I14) and (type(v8) is I15) and (type(v9) is I16) and (v11 is None or type(v11) is I17) and (v14 is None or type(v14) is I18) and (v17 is None or type(v17) is I20) and (v18 is None or type(v18) is I21)):
+        if type(data) is not tuple or len(data) != 23:
+            raise TypeError('not a tuple of 23 values')
+        v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16, v17, v18, v19, v20, v21, v22, = data
+        if not ((type(v0) is I6) and (type(v1) in I7) and (v2 is None or type(v2) is I8) and (v3 is None or type(v3) is I9) and (v6 is None or type(v6) is I13) and (type(v7) is I14) and (type(v8) is I15) and (type(v9) is I16) and (v11 is None or type(v11) is I17) and (v14 is None or type(v14) is I18) and (v15 is None or type(v15) is I19) and (v18 is None or type(v18) is I21) and (v19 is None or type(v19) is I22)):
             raise TypeError('a value of the wrong type')
         if type(v4) is not dict:
             raise TypeError('not a dict')
@@ -384,20 +387,20 @@ def reader_Call_0(link: Link) -> Any:
             v12 = literal(v12)
         if v13 is not None and type(v13) not in LEAVES:
             v13 = literal(v13)
-        if v15 is not None:
-            if not (type(v15) is tuple and (not v15 or (''.join(v15) or True))):
-                raise TypeError('a value of the wrong type or shape')
         if v16 is not None:
-            v16 = tuple([(memo[i] if (i := id(x)) in memo else memo.setdefault(i, C19(x, (), memo))) for x in sequence(v16)])
-        if not (type(v19) is tuple and (not v19 or (''.join(v19) or True))):
-            raise TypeError('a value of the wrong type or shape')
-        if type(v20) is not tuple:
-            raise TypeError('a value of the wrong type or shape')
-        for x0 in v20:
-            if not (type(x0) is tuple and len(x0) == 2 and (type(x0[0]) is I22) and (type(x0[1]) is I23)):
+            if not (type(v16) is tuple and (not v16 or (''.join(v16) or True))):
                 raise TypeError('a value of the wrong type or shape')
-        if v21 is not None:
-            if not (type(v21) is tuple and len(v21) == 3 and (type(v21[0]) is I24) and (type(v21[1]) is I25) and (type(v21[2]) is I26)):
+        if v17 is not None:
+            v17 = tuple([(memo[i] if (i := id(x)) in memo else memo.setdefault(i, C20(x, (), memo))) for x in sequence(v17)])
+        if not (type(v20) is tuple and (not v20 or (''.join(v20) or True))):
+            raise TypeError('a value of the wrong type or shape')
+        if type(v21) is not tuple:
+            raise TypeError('a value of the wrong type or shape')
+        for x0 in v21:
+            if not (type(x0) is tuple and len(x0) == 2 and (type(x0[0]) is I23) and (type(x0[1]) is I24)):
+                raise TypeError('a value of the wrong type or shape')
+        if v22 is not None:
+            if not (type(v22) is tuple and len(v22) == 3 and (type(v22[0]) is I25) and (type(v22[1]) is I26) and (type(v22[2]) is I27)):
                 raise TypeError('a value of the wrong type or shape')
         obj = new(cls)
         fields = obj.__dict__
@@ -416,13 +419,14 @@ def reader_Call_0(link: Link) -> Any:
         fields['schema'] = v12
         fields['sql'] = v13
         fields['sql_kind'] = v14
-        fields['dialects'] = v15
-        fields['table_columns'] = v16
-        fields['type_text'] = v17
-        fields['existing_type_text'] = v18
-        fields['args_text'] = v19
-        fields['keywords_text'] = v20
-        fields['foreign'] = v21
+        fields['sql_shape'] = v15
+        fields['dialects'] = v16
+        fields['table_columns'] = v17
+        fields['type_text'] = v18
+        fields['existing_type_text'] = v19
+        fields['args_text'] = v20
+        fields['keywords_text'] = v21
+        fields['foreign'] = v22
         return obj
 
     return build
@@ -437,7 +441,7 @@ def packer_Call_0(link: Link) -> Any:
 
     def packer(obj: Any, memo: Any) -> Any:
         d = obj.__dict__
-        return (d['name'], d['line'], d['table'], d['column'], ({k: (v if type(v) in SCALARS else pack(v, memo)) for k, v in d['options'].items()} if d['options'] else {}), (None if d['new_column'] is None else shared(P3, d['new_column'], memo)), d['new_table'], d['batch'], d['autocommit'], d['conditional'], d['columns'], d['new_column_name'], (d['schema'] if type(d['schema']) in SCALARS else pack(d['schema'], memo)), (d['sql'] if type(d['sql']) in SCALARS else pack(d['sql'], memo)), d['sql_kind'], d['dialects'], (None if d['table_columns'] is None else tuple([shared(P4, x, memo) for x in d['table_columns']])), d['type_text'], d['existing_type_text'], d['args_text'], d['keywords_text'], d['foreign'])
+        return (d['name'], d['line'], d['table'], d['column'], ({k: (v if type(v) in SCALARS else pack(v, memo)) for k, v in d['options'].items()} if d['options'] else {}), (None if d['new_column'] is None else shared(P3, d['new_column'], memo)), d['new_table'], d['batch'], d['autocommit'], d['conditional'], d['columns'], d['new_column_name'], (d['schema'] if type(d['schema']) in SCALARS else pack(d['schema'], memo)), (d['sql'] if type(d['sql']) in SCALARS else pack(d['sql'], memo)), d['sql_kind'], d['sql_shape'], d['dialects'], (None if d['table_columns'] is None else tuple([shared(P4, x, memo) for x in d['table_columns']])), d['type_text'], d['existing_type_text'], d['args_text'], d['keywords_text'], d['foreign'])
 
     return packer
 
@@ -499,7 +503,7 @@ FUNCTIONS: Functions = {
         packer_Operations_0,
     ),
     ('constructor', 'alembic_gate.history.operations', 'Call', 0): (
-        'Call(name:str,line:int,table:str | None,column:str | None,options:Mapping[str, object],new_column:Column | None,new_table:str | None,batch:bool,autocommit:bool,conditional:bool,columns:tuple[str, ...] | None,new_column_name:str | None,schema:object,sql:object,sql_kind:str | None,dialects:tuple[str, ...] | None,table_columns:tuple[Column, ...] | None,type_text:str | None,existing_type_text:str | None,args_text:tuple[str, ...],keywords_text:tuple[tuple[str, str], ...],foreign:tuple[str, str, str] | None) 01 ---=*=================',
+        'Call(name:str,line:int,table:str | None,column:str | None,options:Mapping[str, object],new_column:Column | None,new_table:str | None,batch:bool,autocommit:bool,conditional:bool,columns:tuple[str, ...] | None,new_column_name:str | None,schema:object,sql:object,sql_kind:str | None,sql_shape:str | None,dialects:tuple[str, ...] | None,table_columns:tuple[Column, ...] | None,type_text:str | None,existing_type_text:str | None,args_text:tuple[str, ...],keywords_text:tuple[tuple[str, str], ...],foreign:tuple[str, str, str] | None) 01 ---=*==================',
         constructor_Call_0,
     ),
     ('constructor', 'alembic_gate.history.operations', 'Column', 0): (
@@ -531,11 +535,11 @@ FUNCTIONS: Functions = {
         packer_Side_0,
     ),
     ('reader', 'alembic_gate.history.operations', 'Call', 0): (
-        'Call(name:str,line:int,table:str | None,column:str | None,options:Mapping[str, object],new_column:Column | None,new_table:str | None,batch:bool,autocommit:bool,conditional:bool,columns:tuple[str, ...] | None,new_column_name:str | None,schema:object,sql:object,sql_kind:str | None,dialects:tuple[str, ...] | None,table_columns:tuple[Column, ...] | None,type_text:str | None,existing_type_text:str | None,args_text:tuple[str, ...],keywords_text:tuple[tuple[str, str], ...],foreign:tuple[str, str, str] | None) 01 ---=*=================',
+        'Call(name:str,line:int,table:str | None,column:str | None,options:Mapping[str, object],new_column:Column | None,new_table:str | None,batch:bool,autocommit:bool,conditional:bool,columns:tuple[str, ...] | None,new_column_name:str | None,schema:object,sql:object,sql_kind:str | None,sql_shape:str | None,dialects:tuple[str, ...] | None,table_columns:tuple[Column, ...] | None,type_text:str | None,existing_type_text:str | None,args_text:tuple[str, ...],keywords_text:tuple[tuple[str, str], ...],foreign:tuple[str, str, str] | None) 01 ---=*==================',
         reader_Call_0,
     ),
     ('packer', 'alembic_gate.history.operations', 'Call', 0): (
-        'Call(name:str,line:int,table:str | None,column:str | None,options:Mapping[str, object],new_column:Column | None,new_table:str | None,batch:bool,autocommit:bool,conditional:bool,columns:tuple[str, ...] | None,new_column_name:str | None,schema:object,sql:object,sql_kind:str | None,dialects:tuple[str, ...] | None,table_columns:tuple[Column, ...] | None,type_text:str | None,existing_type_text:str | None,args_text:tuple[str, ...],keywords_text:tuple[tuple[str, str], ...],foreign:tuple[str, str, str] | None) 01 ---=*=================',
+        'Call(name:str,line:int,table:str | None,column:str | None,options:Mapping[str, object],new_column:Column | None,new_table:str | None,batch:bool,autocommit:bool,conditional:bool,columns:tuple[str, ...] | None,new_column_name:str | None,schema:object,sql:object,sql_kind:str | None,sql_shape:str | None,dialects:tuple[str, ...] | None,table_columns:tuple[Column, ...] | None,type_text:str | None,existing_type_text:str | None,args_text:tuple[str, ...],keywords_text:tuple[tuple[str, str], ...],foreign:tuple[str, str, str] | None) 01 ---=*==================',
         packer_Call_0,
     ),
     ('reader', 'alembic_gate.history.operations', 'Column', 0): (
@@ -559,7 +563,7 @@ SCHEMAS: Schemas = {
     ('alembic_gate.history.operations', 'Operations'): (
         (-1, 'Operations', 'Operations(upgrade:Side,downgrade:Side,problem:str | None,message:str | None,dialects:frozenset[str])'),
         (0, 'Side', 'Side(calls:list[Call],steps:list[Call],line:int | None,empty:bool,raises:bool)'),
-        (1, 'Call', 'Call(name:str,line:int,table:str | None,column:str | None,options:Mapping[str, object],new_column:Column | None,new_table:str | None,batch:bool,autocommit:bool,conditional:bool,columns:tuple[str, ...] | None,new_column_name:str | None,schema:object,sql:object,sql_kind:str | None,dialects:tuple[str, ...] | None,table_columns:tuple[Column, ...] | None,type_text:str | None,existing_type_text:str | None,args_text:tuple[str, ...],keywords_text:tuple[tuple[str, str], ...],foreign:tuple[str, str, str] | None)'),
+        (1, 'Call', 'Call(name:str,line:int,table:str | None,column:str | None,options:Mapping[str, object],new_column:Column | None,new_table:str | None,batch:bool,autocommit:bool,conditional:bool,columns:tuple[str, ...] | None,new_column_name:str | None,schema:object,sql:object,sql_kind:str | None,sql_shape:str | None,dialects:tuple[str, ...] | None,table_columns:tuple[Column, ...] | None,type_text:str | None,existing_type_text:str | None,args_text:tuple[str, ...],keywords_text:tuple[tuple[str, str], ...],foreign:tuple[str, str, str] | None)'),
         (2, 'Column', 'Column(name:str | None,nullable:bool | None,server_default:bool,client_default:bool,primary_key:bool,type_:str | None)'),
     ),
 }

@@ -868,14 +868,27 @@ def _filled_tables(steps: list[Call]) -> set[str]:
 def sql_inserts(steps: list[Call]) -> set[str]:
     """The tables the SQL among `steps` puts rows into, lowercased: `INSERT INTO`, and
     a table created from a query (`CREATE TABLE t AS SELECT ...`, MySQL's `CREATE TABLE
-    t SELECT ...`), which holds its rows from the start."""
+    t SELECT ...`), which holds its rows from the start; also in SQL built at run time
+    where the table is written out (subunit2sql's copies, their column lists quoted as
+    the dialect needs)."""
     found: set[str] = set()
     for step in steps:
-        if isinstance(step.sql, str):
-            found.update(name.lower() for name in INSERT_INTO.get().findall(step.sql))
-            if step.name == "create_table" and step.table and step.options.get("from_query"):
-                found.add(step.table.lower())
+        text = step.sql if isinstance(step.sql, str) else step.sql_shape
+        if text is None:
+            continue
+        found.update(_inserted_tables(text))
+        if step.name == "create_table" and step.table and step.options.get("from_query"):
+            found.add(step.table.lower())
     return found
+
+
+def _inserted_tables(text: str) -> Iterator[str]:
+    """The tables each `INSERT INTO` of `text` names, lowercased; in SQL built at run
+    time (parts not known as "{}"), not one whose name is partly built (`INSERT INTO
+    {}_new`, `INSERT INTO tests_{}`)."""
+    for match in INSERT_INTO.get().finditer(text):
+        if not text.startswith("{", match.end()):
+            yield match.group(1).lower()
 
 
 # A table's name in SQL, after its schema's where one is written (`public."users"`), as
