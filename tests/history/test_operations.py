@@ -2283,16 +2283,26 @@ def upgrade():
 
 def test_a_materialized_view_made_in_sql_is_a_new_relation() -> None:
     """Augur creates a materialized view and then its unique index: the view is made by
-    the revision, as a table is (the index rules judge it new); a plain view is not."""
+    the revision, as a table is (the index rules judge it new). So is a plain view made
+    anew (ConsDB renames the columns of the views it creates again), marked a view; one
+    made `OR REPLACE` or `IF NOT EXISTS` may be one that exists, and is not read."""
     body = """
 def upgrade():
     op.execute("CREATE MATERIALIZED VIEW IF NOT EXISTS s.langs AS SELECT 1 AS a")
     op.execute("CREATE UNIQUE INDEX ON s.langs (a)")
-    op.execute("CREATE VIEW v AS SELECT 1")
+    op.execute("CREATE VIEW cdb.visit1 AS SELECT * FROM cdb.exposure")
+    op.execute("CREATE TEMP RECURSIVE VIEW tree (id) AS SELECT 1")
+    op.execute("CREATE OR REPLACE VIEW v AS SELECT 1")
+    op.execute("CREATE VIEW IF NOT EXISTS w AS SELECT 1")
 """
     ops = read_operations(HEAD + body)
-    read = [(c.name, c.table) for c in ops.upgrade.calls if c.name != "execute"]
-    assert read == [("create_table", "langs"), ("create_index", "langs")]
+    read = [(c.name, c.table, c.options) for c in ops.upgrade.calls if c.name != "execute"]
+    assert read == [
+        ("create_table", "langs", {"from_query": True}),
+        ("create_index", "langs", {}),
+        ("create_table", "visit1", {"view": True}),
+        ("create_table", "tree", {"view": True}),
+    ]
 
 
 def test_a_sequence_that_spreads_a_literal_one() -> None:

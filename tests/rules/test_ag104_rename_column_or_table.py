@@ -278,6 +278,22 @@ def test_a_swap_whose_copy_is_built_at_run_time(history: History) -> None:
     assert '"users" to "users_old"' in found[0].message
 
 
+def test_a_column_of_a_view_the_revision_creates_again(history: History) -> None:
+    """ConsDB drops its views, creates them again from `SELECT *` and renames their columns
+    to the names the old views had: the view is the revision's own, not reported. A view
+    made `OR REPLACE` may be the one released code reads: its rename still is."""
+    users_history(history)
+    views = """
+    op.execute("DROP VIEW people")
+    op.execute("CREATE VIEW people AS SELECT * FROM users")
+    op.execute("ALTER TABLE people RENAME COLUMN id TO person_id")
+    """
+    add(history, "b2", "a1", views)
+    assert history.run(check) == []
+    add(history, "b2", "a1", views.replace("CREATE VIEW", "CREATE OR REPLACE VIEW"))
+    assert [f.code for f in history.run(check)] == ["AG104"]
+
+
 def test_a_table_renamed_and_renamed_back(history: History) -> None:
     """pgAdmin renames `user` to `user_old` and back (SQLite then rewrites the foreign
     keys that name it): the name stays, neither rename is reported; a table renamed on

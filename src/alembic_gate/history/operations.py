@@ -257,6 +257,13 @@ _CREATE_TABLE_SQL = LazyPattern(
     r"(?:TABLE|MATERIALIZED\s+VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?" + _QUALIFIED,
     re.IGNORECASE,
 )  # (a materialized view is a relation of its own the revision makes: Augur indexes one)
+# A view made anew (not `OR REPLACE` or `IF NOT EXISTS`, which keep one that exists): a
+# relation the revision makes, whose columns it may then rename (ConsDB drops its views,
+# creates them again from `SELECT *` and renames their columns to the old views' names).
+_CREATE_VIEW_SQL = LazyPattern(
+    r"CREATE\s+(?:(?:TEMPORARY|TEMP)\s+)?(?:RECURSIVE\s+)?VIEW\s+(?!IF\s)" + _QUALIFIED,
+    re.IGNORECASE,
+)
 _TEMPORARY = LazyPattern(r"\bTEMP(?:ORARY)?\b", re.IGNORECASE)
 _CREATE_INDEX_SQL = LazyPattern(
     r"CREATE\s+(?:UNIQUE\s+)?INDEX\s+(CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"
@@ -3013,6 +3020,10 @@ def _sql_creates(statement: str) -> Iterator[Call]:
         if _TEMPORARY.get().search(statement, 0, table.start(1)):
             options["temporary"] = True  # the session's own (`_DATA_SQL`)
         yield _ddl("create_table", _sql_name(table.group(1)), statement, options=options)
+        return
+    view = _CREATE_VIEW_SQL.get().match(statement)
+    if view is not None:
+        yield _ddl("create_table", _sql_name(view.group(1)), statement, options={"view": True})
         return
     index = _CREATE_INDEX_SQL.get().match(statement)
     if index is not None:
