@@ -294,6 +294,21 @@ def test_a_column_of_a_view_the_revision_creates_again(history: History) -> None
     assert [f.code for f in history.run(check)] == ["AG104"]
 
 
+def test_a_table_renamed_while_a_view_takes_its_old_name(history: History) -> None:
+    """hypothesis/lms renames `module_item_configurations` to `assignment` and creates a
+    view under the old name (the fix the finding itself gives): the previous release's
+    code reads on through it. A view made under another name leaves the rename reported."""
+    users_history(history)
+    renamed = """
+    op.rename_table("users", "people")
+    op.execute("CREATE VIEW users AS (SELECT * FROM people)")
+    """
+    add(history, "b2", "a1", renamed)
+    assert history.run(check) == []
+    add(history, "b2", "a1", renamed.replace("CREATE VIEW users", "CREATE VIEW users_v"))
+    assert [f.code for f in history.run(check)] == ["AG104"]
+
+
 def test_a_table_renamed_and_renamed_back(history: History) -> None:
     """pgAdmin renames `user` to `user_old` and back (SQLite then rewrites the foreign
     keys that name it): the name stays, neither rename is reported; a table renamed on
