@@ -974,3 +974,62 @@ def test_files_one_commit_added_where_no_tag_tells_their_release_ship_together(
     configure(repo)
     _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1", f"{VERSIONS}/c3_m.py")
     assert codes(report) == []
+
+
+INDEX_USERS = 'op.create_index("ix_users_id", "users", ["id"])'
+
+
+def _commit_on(repo: Repo, monkeypatch: pytest.MonkeyPatch, day: str, message: str) -> None:
+    for who in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{who}_DATE", f"{day}T12:00:00+00:00")
+    repo.commit(message)
+
+
+def _moved_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first: str) -> Repo:
+    """users (a1) and its index (b2) committed while the project depends on `first`;
+    psycopg2 joins the dependencies later, then c3 indexes users again."""
+    repo = Repo.init(tmp_path / "repo")
+    (repo.root / "requirements.txt").write_text(f"{first}\n")
+    repo.revision("a1", None, CREATE_USERS)
+    _commit_on(repo, monkeypatch, "2020-01-01", "a1")
+    repo.revision("b2", "a1", INDEX_USERS)
+    _commit_on(repo, monkeypatch, "2020-02-01", "b2")
+    (repo.root / "requirements.txt").write_text(f"{first}\npsycopg2\n")
+    _commit_on(repo, monkeypatch, "2021-01-01", "PostgreSQL")
+    repo.revision("c3", "b2", INDEX_USERS.replace("ix_users_id", "ix_users_id_2"))
+    _commit_on(repo, monkeypatch, "2021-02-01", "c3")
+    return repo
+
+
+def test_an_index_committed_before_the_project_named_postgresql(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Thunderbird Appointment ran on MySQL until it moved to PostgreSQL: an index built
+    before any file of the project named PostgreSQL ran on rows on MySQL only, and every
+    PostgreSQL database ran it on a new, empty table (unless the project ran on
+    PostgreSQL without naming it): low confidence, and the message says why. One
+    committed after, and one not committed yet, keep their confidence."""
+    repo = _moved_repo(tmp_path, monkeypatch, "pymysql")
+    repo.revision("d4", "c3", INDEX_USERS.replace("ix_users_id", "ix_users_id_4"))
+    files = [f"{VERSIONS}/{rid}_m.py" for rid in ("a1", "b2", "c3", "d4")]
+    _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1,AG105", *files)
+    assert codes(report) == [("AG105", f) for f in files[1:]]
+    confidence = [f["confidence"] for f in report["findings"]]
+    assert confidence == ["low", "medium", "medium"]
+    assert (
+        "committed before any file of the project named PostgreSQL"
+        in (report["findings"][0]["message"])
+    )
+
+
+def test_an_index_of_a_project_that_named_postgresql_from_the_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A project whose first revision was committed with PostgreSQL named (here in its
+    dependencies, as `postgres` in a URL or a driver anywhere would) is taken to have run
+    on it since: every index keeps its confidence."""
+    repo = _moved_repo(tmp_path, monkeypatch, "asyncpg")
+    files = [f"{VERSIONS}/{rid}_m.py" for rid in ("a1", "b2", "c3")]
+    _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1,AG105", *files)
+    assert codes(report) == [("AG105", files[1]), ("AG105", files[2])]
+    assert [f["confidence"] for f in report["findings"]] == ["medium", "medium"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from alembic_gate.shared import git
-from alembic_gate.shared.git import git_output
+from alembic_gate.shared.git import git_output, git_status
 
 
 def _repo(path: Path) -> Path:
@@ -74,3 +74,24 @@ def test_git_that_never_ends_is_stopped(tmp_path: Path, monkeypatch: pytest.Monk
     never_answering_git(tmp_path, monkeypatch)
     monkeypatch.setattr(git, "GIT_TIMEOUT", 0.2)
     assert git_output(["status"], tmp_path) is None
+
+
+def test_the_exit_status_of_git(tmp_path: Path) -> None:
+    """`git grep -q` says by its status alone whether a tree holds a word: 0 or 1."""
+    repo = _repo(tmp_path / "repo")
+    (repo / "settings.ini").write_text("url = postgresql://db/app\n")
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
+    assert git_status(["grep", "--cached", "-q", "-i", "POSTGRES"], repo) == 0
+    assert git_status(["grep", "--cached", "-q", "mysql"], repo) == 1
+
+
+def test_no_git_or_one_that_never_ends_has_no_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = _repo(tmp_path / "repo")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert git_status(["status"], repo) is None
+    monkeypatch.undo()
+    never_answering_git(tmp_path, monkeypatch)
+    monkeypatch.setattr(git, "GIT_TIMEOUT", 0.2)
+    assert git_status(["status"], tmp_path) is None

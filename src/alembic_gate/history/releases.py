@@ -35,7 +35,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from alembic_gate.shared.git import GIT_TIMEOUT, git_output
+from alembic_gate.shared.git import GIT_TIMEOUT, git_output, git_status
 from alembic_gate.shared.paths import in_git_work_tree
 from alembic_gate.shared.records import field, record
 
@@ -58,6 +58,18 @@ COMING = ""
 # A release that took longer than this to ship a revision, or a line whose newest tag is
 # older than this, is not how the project deploys: it ships between tags.
 STALE = 365 * 24 * 3600
+# What names PostgreSQL in a project's files (`names_postgresql`): the database and its
+# URL scheme (`postgres`, `postgresql`), and its drivers.
+_POSTGRESQL_WORDS = ("postgres", "psycopg", "asyncpg", "pg8000")
+# The files that most often name the database a project runs on: dependencies, settings,
+# Compose files, alembic's ini and env.py (git pathspecs, at any depth).
+_LIKELY_FILES = tuple(
+    f":(glob,icase)**/{name}"
+    for name in (
+        "*requirements*", "setup.py", "setup.cfg", "pyproject.toml", "Pipfile", "*.ini",
+        "*.env", ".env*", "*compose*.y*ml", "env.py", "*.cfg", "*settings*", "*config*",
+    )
+)  # fmt: skip
 # How many moves of a versions folder are followed back.
 _MOVES_FOLLOWED = 6
 
@@ -70,6 +82,15 @@ class Releases:
 
     def release(self, path: str) -> str | None:
         return self.of.get(os.path.realpath(path))
+
+
+@record
+class Additions:
+    """When each revision file came into the repository (`read_additions`)."""
+
+    root: str  # the git work tree's root
+    added: dict[str, str]  # a file's real path -> the commit that added it
+    times: dict[str, int]  # an adding commit -> when it was made
 
 
 @record
@@ -169,6 +190,40 @@ def read_commits(
     history.imported = _imported(root, history, bases)
     found = _commit_keys(root, history, files)
     return Releases(found) if found else None
+
+
+def read_additions(files: Sequence[str], folders: Sequence[str]) -> Additions | None:
+    """The commit that added each of `files` (followed through renames and moved
+    folders; not a file more than one commit added), or None outside a git work tree, in
+    a shallow clone (its oldest commit seems to add every file) or where `git log` fails."""
+    where = _checkout(folders)
+    if where is None or where[1]:
+        return None
+    root = where[0]
+    history = _history(root, folders)
+    if history is None:
+        return None
+    added = {}
+    for file in files:
+        path = os.path.realpath(file)
+        relative = os.path.relpath(path, root)
+        commit = history.added.get(relative)
+        if commit is not None and relative not in history.again:
+            added[path] = commit
+    return Additions(root, added, history.times)
+
+
+def names_postgresql(root: str, commit: str) -> bool | None:
+    """Whether a text file of the tree at `commit` names PostgreSQL (the database, its
+    URL scheme or one of its drivers, in any letter case: code, settings, dependencies,
+    docs, CI), or None when git cannot tell. The files that most often name it are
+    searched first (a large tree takes a quarter of a second), the whole tree where they
+    do not."""
+    words = ["grep", "-q", "-i", "-I", "-F", *(f"-e{word}" for word in _POSTGRESQL_WORDS)]
+    if git_status([*words, commit, "--", *_LIKELY_FILES], root) == 0:
+        return True
+    code = git_status([*words, commit, "--"], root)
+    return {0: True, 1: False}.get(code) if code is not None else None
 
 
 def _commit_keys(root: str, history: _History, files: Sequence[str]) -> dict[str, str]:
@@ -606,6 +661,23 @@ def _work_tree(folder: str) -> tuple[str, bool] | None:
 
 
 def _history(root: str, folders: Sequence[str]) -> _History | None:
+    """`_read_history`, read once a run for the same folders at the same HEAD (release
+    tags and the adding commits AG105 asks about both need it)."""
+    head = (git_output(["rev-parse", "HEAD"], root) or "").strip()
+    key = (root, tuple(folders), head)
+    if not head or key not in _HISTORIES:
+        history = _read_history(root, folders)
+        if not head:
+            return history
+        _HISTORIES[key] = history
+    return _HISTORIES[key]
+
+
+# `_history`'s answers, by root, folders and HEAD's commit.
+_HISTORIES: dict[tuple[str, tuple[str, ...], str], _History | None] = {}
+
+
+def _read_history(root: str, folders: Sequence[str]) -> _History | None:
     """The commit that added each file under `folders`, followed through renames: in
     those folders by `git log`, and for a file that a commit brought in from elsewhere
     (a moved folder), through the folder it came from."""

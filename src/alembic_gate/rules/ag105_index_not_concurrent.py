@@ -8,13 +8,15 @@ on PostgreSQL: not in a branch for another dialect
 (`if op.get_bind().dialect.name == "sqlite":`), not in a versions folder named after
 another dialect, and not in a history that names other databases but never
 PostgreSQL, unless the project's dependency files name a PostgreSQL driver and no other
-database's (a project that moved: medium confidence). A history that names no database
-is judged by what the project's dotenv and Compose files name, where they name one
-database and its dependency files no driver of another: not reported for SQLite, as
-PostgreSQL's for PostgreSQL; where they do not, with medium confidence. Not for tables
-this revision creates or empties. A `postgresql_concurrently=` given a value known only
-at run time (an opt-in read from the environment) is reported with medium confidence,
-naming both outcomes.
+database's (a project that moved: medium confidence). A revision committed before the
+project named PostgreSQL anywhere in its files, where it names it now, is reported with
+low confidence (a project that moved later ran it on empty tables on PostgreSQL). A
+history that names no database is judged by what the project's dotenv and Compose files
+name, where they name one database and its dependency files no driver of another: not
+reported for SQLite, as PostgreSQL's for PostgreSQL; where they do not, with medium
+confidence. Not for tables this revision creates or empties. A `postgresql_concurrently=`
+given a value known only at run time (an opt-in read from the environment) is reported
+with medium confidence, naming both outcomes.
 """
 
 from __future__ import annotations
@@ -77,10 +79,22 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         elif moved:
             confidence = "medium"
             message += f" (if this history runs on PostgreSQL now: {_MOVED})"
+        if checked.history().ran_before_postgresql(checked.rid):
+            confidence = "low"
+            message += f" ({_BEFORE_POSTGRESQL})"
         yield checked.finding(RULE, call.line, message, fix, confidence, key)
 
 
 _MOVED = "its revisions name other databases only, its dependencies a PostgreSQL driver only"
+# Said of a revision committed before the project named PostgreSQL anywhere
+# (`Knowledge.ran_before_postgresql`): a project that moved to it later ran it on rows of
+# another database only; one that ran on PostgreSQL without naming it (Hasjob's URL
+# came from the deployment) did not.
+_BEFORE_POSTGRESQL = (
+    "committed before any file of the project named PostgreSQL: where the project ran on "
+    "another database then, every PostgreSQL database ran this revision on a new, empty "
+    "table"
+)
 
 
 def _moved_to_postgresql(checked: Checked) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import os
 import re
+import sys
 from collections.abc import Callable, Hashable, Iterable, Iterator
 
 from alembic_gate.findings import Finding
@@ -49,7 +50,7 @@ TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports ty
 if TYPE_CHECKING:
     from alembic_gate.findings import Confidence
     from alembic_gate.history.imported import Reader
-    from alembic_gate.history.releases import Releases
+    from alembic_gate.history.releases import Additions, Releases
     from alembic_gate.rules import Check
 
 POSTGRESQL = "postgresql"
@@ -300,6 +301,13 @@ class Knowledge:
         self._release_facts: dict[str, frozenset[Hashable]] = {}
         # The revisions not yet committed (`uncommitted`), read from git when first asked.
         self._uncommitted: frozenset[str] | None = None
+        # The commit that added each revision file, and whether the tree named PostgreSQL
+        # at a commit (`ran_before_postgresql`), read from git when first asked.
+        self._additions: Additions | None = None
+        self._additions_read = False
+        self._postgresql_at: dict[str, bool | None] = {}
+        self._since: int | None = None
+        self._since_read = False
 
     def upgrade(self, rid: str) -> list[Call]:
         """A revision's upgrade() calls (unpacked again when asked again, never kept: on
@@ -497,6 +505,70 @@ class Knowledge:
                 files = [rev.file for rev in self.ctx.graph.by_id.values()]
                 self._releases = read_commits(files, folders, self._bases())
         return self._releases
+
+    def ran_before_postgresql(self, rid: str) -> bool:
+        """Whether the commit that added `rid`'s file came before the project named
+        PostgreSQL anywhere (no text file of its tree names the database, its URL scheme
+        or a driver) while HEAD's tree names it: a project that moved to PostgreSQL later
+        (Thunderbird Appointment ran on MySQL until 2025, flowintel on SQLite) ran it on
+        PostgreSQL only on the empty tables it had just made, where one that ran on
+        PostgreSQL without naming it did not (Hasjob's URL came from its deployment). Not
+        for a revision git does not say the adding commit of (not committed yet)."""
+        if rid in self.uncommitted():
+            return False  # (pre-commit's case: no `git log` of the history)
+        additions = self._read_additions()
+        if additions is None:
+            return False
+        commit = additions.added.get(os.path.realpath(self.ctx.graph.by_id[rid].file))
+        since = self._postgresql_since()
+        return commit is not None and since is not None and additions.times[commit] < since
+
+    def _postgresql_since(self) -> int | None:
+        """When the project first named PostgreSQL: the time of the oldest commit that
+        added a revision file with PostgreSQL named in its tree (a binary search over
+        those commits, oldest first: once named, taken to stay named; a few `git grep`s),
+        or after all of them where only HEAD's tree names it. None where HEAD's tree does
+        not, the first of them does already (most histories: two `git grep`s), or git
+        cannot tell."""
+        if self._since_read:
+            return self._since
+        self._since_read = True
+        additions = self._additions
+        assert additions is not None
+        commits = sorted(set(additions.added.values()), key=additions.times.__getitem__)
+        if not commits or not self._postgresql_named("HEAD"):
+            return None
+        if self._postgresql_named(commits[0]) is not False:
+            return None
+        low, high = 1, len(commits)  # the first commit whose tree names it: in [low, high]
+        while low < high:
+            middle = (low + high) // 2
+            named = self._postgresql_named(commits[middle])
+            if named is None:
+                return None
+            low, high = (low, middle) if named else (middle + 1, high)
+        self._since = additions.times[commits[low]] if low < len(commits) else sys.maxsize
+        return self._since
+
+    def _read_additions(self) -> Additions | None:
+        if not self._additions_read:
+            self._additions_read = True
+            folders = self.ctx.setup.version_locations
+            if folders and in_git_work_tree(folders[0]):
+                from alembic_gate.history.releases import read_additions
+
+                files = [rev.file for rev in self.ctx.graph.by_id.values()]
+                self._additions = read_additions(files, folders)
+        return self._additions
+
+    def _postgresql_named(self, commit: str) -> bool | None:
+        """`names_postgresql` at `commit` (None: git cannot tell), asked once."""
+        if commit not in self._postgresql_at:
+            from alembic_gate.history.releases import names_postgresql
+
+            assert self._additions is not None
+            self._postgresql_at[commit] = names_postgresql(self._additions.root, commit)
+        return self._postgresql_at[commit]
 
     def _bases(self) -> list[str]:
         """The files of the history's base revisions (no down_revision)."""

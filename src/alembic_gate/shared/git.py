@@ -44,3 +44,20 @@ def git_output(
     except (OSError, subprocess.TimeoutExpired):
         return None
     return done.stdout if done.returncode == 0 else None
+
+
+def git_status(args: list[str], where: str | Path) -> int | None:
+    """git's exit status, run in `where` (`git grep -q`: 0 found, 1 not), or None when
+    git is missing or outlives GIT_TIMEOUT."""
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(where), *args],
+            capture_output=True,
+            check=False,
+            timeout=GIT_TIMEOUT,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.returncode
