@@ -180,13 +180,10 @@ def read_commits(
     MOVED_AT_ONCE revision files added, or a commit that added a base revision (`bases`)
     with others written far apart (`_imported`: a history imported at once), and one that
     more than one commit added (which of them a deploy took first is not known)."""
-    where = _checkout(folders)
-    if where is None or where[1]:
+    read = _full_history(folders)
+    if read is None:
         return None
-    root = where[0]
-    history = _history(root, folders)
-    if history is None:
-        return None
+    root, history = read
     history.imported = _imported(root, history, bases)
     found = _commit_keys(root, history, files)
     return Releases(found) if found else None
@@ -196,21 +193,35 @@ def read_additions(files: Sequence[str], folders: Sequence[str]) -> Additions | 
     """The commit that added each of `files` (followed through renames and moved
     folders; not a file more than one commit added), or None outside a git work tree, in
     a shallow clone (its oldest commit seems to add every file) or where `git log` fails."""
+    read = _full_history(folders)
+    if read is None:
+        return None
+    root, history = read
+    return Additions(root, _adding_commits(root, history, files), history.times)
+
+
+def _full_history(folders: Sequence[str]) -> tuple[str, _History] | None:
+    """The work tree's root and `_history` of `folders`, or None outside a git work
+    tree, in a shallow clone (its oldest commit seems to add every file) or where `git
+    log` fails."""
     where = _checkout(folders)
     if where is None or where[1]:
         return None
-    root = where[0]
-    history = _history(root, folders)
-    if history is None:
-        return None
-    added = {}
+    history = _history(where[0], folders)
+    return None if history is None else (where[0], history)
+
+
+def _adding_commits(root: str, history: _History, files: Sequence[str]) -> dict[str, str]:
+    """Each of `files` (by real path) to the commit that added it; not a file more than
+    one commit added (which of them a deploy took first is not known)."""
+    found: dict[str, str] = {}
     for file in files:
         path = os.path.realpath(file)
         relative = os.path.relpath(path, root)
         commit = history.added.get(relative)
         if commit is not None and relative not in history.again:
-            added[path] = commit
-    return Additions(root, added, history.times)
+            found[path] = commit
+    return found
 
 
 def names_postgresql(root: str, commit: str) -> bool | None:
@@ -236,12 +247,9 @@ def _commit_keys(root: str, history: _History, files: Sequence[str]) -> dict[str
     shared -= history.roots
     shared -= {merged.get(commit, commit) for commit in history.imported}
     found: dict[str, str] = {}
-    for file in files:
-        path = os.path.realpath(file)
-        relative = os.path.relpath(path, root)
-        commit = history.added.get(relative)
-        key = merged.get(commit, commit) if commit is not None else None
-        if key in shared and relative not in history.again:
+    for path, commit in _adding_commits(root, history, files).items():
+        key = merged.get(commit, commit)
+        if key in shared:
             found[path] = key
     return found
 

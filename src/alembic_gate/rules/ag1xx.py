@@ -495,15 +495,15 @@ class Knowledge:
                 # (git, and subprocess with what it imports: only where git is)
                 from alembic_gate.history.releases import read_releases
 
-                files = [rev.file for rev in self.ctx.graph.by_id.values()]
-                self._releases, note = read_releases(files, folders, patterns, self._bases())
+                self._releases, note = read_releases(
+                    self._files(), folders, patterns, self._bases()
+                )
                 if note is not None:
                     self.ctx.memo[_RELEASE_NOTE] = note
             elif folders and in_git_work_tree(folders[0]):
                 from alembic_gate.history.releases import read_commits
 
-                files = [rev.file for rev in self.ctx.graph.by_id.values()]
-                self._releases = read_commits(files, folders, self._bases())
+                self._releases = read_commits(self._files(), folders, self._bases())
         return self._releases
 
     def ran_before_postgresql(self, rid: str) -> bool:
@@ -520,8 +520,10 @@ class Knowledge:
         if additions is None:
             return False
         commit = additions.added.get(os.path.realpath(self.ctx.graph.by_id[rid].file))
+        if commit is None:
+            return False  # (no `git grep` for it)
         since = self._postgresql_since()
-        return commit is not None and since is not None and additions.times[commit] < since
+        return since is not None and additions.times[commit] < since
 
     def _postgresql_since(self) -> int | None:
         """When the project first named PostgreSQL: the time of the oldest commit that
@@ -557,8 +559,7 @@ class Knowledge:
             if folders and in_git_work_tree(folders[0]):
                 from alembic_gate.history.releases import read_additions
 
-                files = [rev.file for rev in self.ctx.graph.by_id.values()]
-                self._additions = read_additions(files, folders)
+                self._additions = read_additions(self._files(), folders)
         return self._additions
 
     def _postgresql_named(self, commit: str) -> bool | None:
@@ -569,6 +570,10 @@ class Knowledge:
             assert self._additions is not None
             self._postgresql_at[commit] = names_postgresql(self._additions.root, commit)
         return self._postgresql_at[commit]
+
+    def _files(self) -> list[str]:
+        """The history's revision files."""
+        return [rev.file for rev in self.ctx.graph.by_id.values()]
 
     def _bases(self) -> list[str]:
         """The files of the history's base revisions (no down_revision)."""
