@@ -212,8 +212,15 @@ def test_a_table_created_in_sql_is_new(history: History) -> None:
 
 @pytest.mark.parametrize(
     ("table", "near"),
-    [("migrate_version", "migrate_versions"), ("_alembic_tmp_users", "alembic_tmp_users")],
-    ids=["sqlalchemy-migrate", "batch-copy"],
+    [
+        ("migrate_version", "migrate_versions"),
+        ("schema_migrations", "schema_migration_runs"),
+        ("__EFMigrationsHistory", "EFMigrationsHistory"),
+        ("flyway_schema_history", "flyway_schema"),
+        ("DATABASECHANGELOG", "databasechange"),
+        ("_alembic_tmp_users", "alembic_tmp_users"),
+    ],
+    ids=["sqlalchemy-migrate", "rails", "entity-framework", "flyway", "liquibase", "batch-copy"],
 )
 def test_a_table_of_a_tool_is_not_data(history: History, table: str, near: str) -> None:
     """Tables no application reads, dropped with op.drop_table or in SQL: the

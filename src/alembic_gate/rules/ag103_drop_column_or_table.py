@@ -2,8 +2,9 @@
 
 Drops written as SQL (`op.execute("DROP TABLE t")`, `ALTER TABLE t DROP COLUMN c`) are
 read as the calls they stand for (operations.py). Not reported for what this revision
-created, nor for sqlalchemy-migrate's `migrate_version` table (a history moved to Alembic
-drops the old tool's bookkeeping) or a `_alembic_tmp_<table>` left behind by a batch
+created, nor for another migration tool's version table (`migrate_version`,
+`schema_migrations`, ...: a history moved to Alembic drops the old tool's bookkeeping)
+or a `_alembic_tmp_<table>` left behind by a batch
 operation that failed (its rows are still in the table), or a scratch table of the
 revision's own that an interrupted run left (dropped where it exists, then created and
 dropped or renamed away, made by no other revision), nor for a rebuild that keeps the name
@@ -48,9 +49,21 @@ from alembic_gate.shared.patterns import LazyPattern
 
 RULE = rule("AG103")
 _DROPS = frozenset({"drop_column", "drop_table"})
-# The version table of sqlalchemy-migrate, which histories moved to Alembic drop (nova,
-# CKAN): bookkeeping of the tool they left, which no application code reads.
-_LEFT_TOOL_TABLES = frozenset({"migrate_version"})
+# The version tables of other migration tools, which histories moved to Alembic drop:
+# bookkeeping of the tool they left, which no application code reads. sqlalchemy-migrate's
+# (nova, CKAN), `schema_migrations` of Rails, golang-migrate and dbmate (monasca-api),
+# Entity Framework's (foi-flow), Flyway's, Liquibase's and South's.
+_LEFT_TOOL_TABLES = frozenset(
+    {
+        "migrate_version",
+        "schema_migrations",
+        "__efmigrationshistory",
+        "flyway_schema_history",
+        "databasechangelog",
+        "databasechangeloglock",
+        "south_migrationhistory",
+    }
+)
 # The copy alembic's batch mode makes of a table before it takes the table's place:
 # histories drop one a failed run left (langflow, open-webui) before they batch again.
 _BATCH_COPY_PREFIX = "_alembic_tmp_"
