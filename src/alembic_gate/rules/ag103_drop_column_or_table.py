@@ -20,7 +20,9 @@ are data lost too. A column moved aside (renamed) while a column this revision a
 takes its name and is filled from it (the source names it between the rename and the
 drop) is reported with low confidence, as is a
 table dropped, re-created under its name and given rows with `op.bulk_insert` (the old
-ones, read before the drop, or new ones: not known here).
+ones, read before the drop, or new ones: not known here), and a column whose values an
+`INSERT INTO other ... SELECT ... FROM t` copied to another table first (no data lost,
+but old code still reads the column).
 """
 
 from __future__ import annotations
@@ -73,6 +75,8 @@ _GENERATED = LazyPattern(r"\bGENERATED\s+ALWAYS\s+AS\b", re.IGNORECASE)
 # The parts of `INSERT INTO a [(...)] SELECT ... FROM b` after INSERT_INTO (`_sql_copies`).
 _SELECT = LazyPattern(r"\bSELECT\b", re.IGNORECASE)
 _FROM = LazyPattern(r"\bFROM\s+" + SQL_TABLE, re.IGNORECASE)
+# What makes a copy hold fewer rows than its source, or columns of another table.
+_WHERE_OR_JOIN = LazyPattern(r"\b(?:WHERE|JOIN|LIMIT|HAVING|GROUP\s+BY)\b|,", re.IGNORECASE)
 
 
 def check_revision(checked: Checked) -> Iterator[Finding]:
@@ -99,6 +103,9 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
                 ", unless the values this revision copies into the column that took its "
                 "old name are all of them"
             )
+            confidence = "low"
+        elif call.name == "drop_column" and (into := _copied_out(checked, call)):
+            message = _copied_message(call, into)
             confidence = "low"
         yield checked.finding(RULE, call.line, message, _fix(call), confidence)
 
@@ -208,6 +215,52 @@ def _read_between(checked: Checked, rename: Call, drop: Call, column: str) -> bo
     between = "\n".join(lines[rename.line - 1 : last])
     named = re.findall(rf"(?<![\w]){re.escape(column)}(?![\w])", between, re.IGNORECASE)
     return len(named) > 2
+
+
+def _copied_out(checked: Checked, call: Call) -> str | None:
+    """The table an `INSERT INTO other (...) SELECT ... c ... FROM t` run as SQL earlier
+    in this revision copies the dropped column's values into, every row of `t` (no
+    WHERE): invenio-accounts moves the login columns of `accounts_user` into a table of
+    their own, ras-collection-instrument the SEFT file columns into `seft_instrument`."""
+    table, column = (call.table or "").lower(), (call.column or "").lower()
+    if not table or not column:
+        return None
+    named = re.compile(rf"(?<![\w$]){re.escape(column)}(?![\w$])|(?<![\w.])\*", re.IGNORECASE)
+    for step in checked.ops.upgrade.steps:
+        if step is call:
+            break
+        if not isinstance(step.sql, str) or step.line > call.line:
+            continue
+        for statement in step.sql.split(";"):
+            into = _copy_of(statement, table, named)
+            if into is not None:
+                return into
+    return None
+
+
+def _copy_of(statement: str, table: str, named: re.Pattern[str]) -> str | None:
+    """The table `statement` copies rows of `table` into, selecting a column `named`
+    matches, from every row of `table`; None otherwise."""
+    into = INSERT_INTO.get().search(statement)
+    select = into and _SELECT.get().search(statement, into.end())
+    source = select and _FROM.get().search(statement, select.end())
+    if not (into and select and source) or source.group(1).lower() != table:
+        return None
+    if into.group(1).lower() == table or _WHERE_OR_JOIN.get().search(statement, source.end()):
+        return None
+    if named.search(statement, select.end(), source.start()) is None:
+        return None
+    return into.group(1)
+
+
+def _copied_message(call: Call, into: str) -> str:
+    how = as_written(call, "DROP COLUMN", "drop_column")
+    return (
+        f"{how} drops column {described_column(call.table, call.column)} after this "
+        f"revision copied its values into table {described(into)}: no data is lost, but "
+        "the code still running from the previous release that reads the column fails "
+        "on it during the deploy"
+    )
 
 
 def _generated_again(call: Call, table: str, column: str) -> bool:
