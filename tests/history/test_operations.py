@@ -1238,6 +1238,33 @@ def upgrade():
     assert "orm" in [c.name for c in ops.upgrade.steps]
 
 
+@pytest.mark.parametrize(
+    ("made", "orm"),
+    [
+        ("Session(bind=op.get_bind())", True),
+        ("sa.orm.Session(bind=op.get_bind())", True),
+        ("sessionmaker()(bind=op.get_bind())", True),
+        ("make(bind=op.get_bind())", True),
+        ("scoped_session(make)", True),
+        ("set()", False),
+        ("helpers.connect()", False),
+    ],
+)
+def test_rows_given_to_a_session_are_orm_work(made: str, orm: bool) -> None:
+    """`session.add(obj)` and `session.delete(obj)` write rows where `session` is one the
+    revision makes (WALLY adds its map tiles so); `.add` on anything else is no ORM."""
+    body = f"""
+make = sessionmaker(bind=op.get_bind().engine)
+
+def upgrade():
+    session = {made}
+    session.add(Tile(name="a"))
+    session.delete(tile)
+"""
+    ops = read_operations(HEAD + body)
+    assert [c.name for c in ops.upgrade.steps] == (["orm", "orm"] if orm else [])
+
+
 def test_an_orm_loop_that_numbers_its_rows_fills_their_columns() -> None:
     """nextline-rdb gives each prompt it reads with `session.scalars(select(Prompt))` a
     numbered trace call (`for i, prompt in enumerate(prompts)`); the index is no row."""

@@ -126,6 +126,18 @@ def test_real_downgrade_and_empty_merge_revisions(history: History) -> None:
             user.groups.append(default_group)
         db.commit()
         """,
+        # WALLY: rows given to a session a sessionmaker made, one by one
+        """
+        SessionMaker = sessionmaker(bind=op.get_bind().engine)
+        session = SessionMaker(bind=op.get_bind())
+        for feature in features():
+            session.add(Tile(filename=feature.name))
+        session.commit()
+        """,
+        """
+        session = sessionmaker()(bind=op.get_bind())
+        session.delete(session.get(User, 1))
+        """,
         # Cinder: the ORM's query.scalar() runs the query it ends, not a statement
         """
         session = sa.orm.Session(bind=op.get_bind())

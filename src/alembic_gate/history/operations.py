@@ -236,6 +236,11 @@ _ORM_METHODS = frozenset(
         "bulk_insert_mappings",
     }
 )
+# What an ORM session is given to write rows with (`session.add(obj)`), read as ORM work
+# where the receiver is a session the revision makes (`_is_session`).
+_SESSION_WRITES = frozenset({"add", "delete"})
+# The calls that make a session, or a factory of sessions.
+_SESSION_MAKERS = frozenset({"Session", "sessionmaker", "scoped_session"})
 # A literal loop longer than this is read once, as if it were not literal.
 _MAX_UNROLL = 64
 # How many helper calls with distinct literal arguments one side may follow.
@@ -1617,9 +1622,17 @@ class _Reader:
                 return True
         if runs or func.attr == "exec_driver_sql" or func.attr in _METADATA_METHODS:
             self.steps.append(self._operation(node, func.attr, None, scope))
-        elif func.attr in _ORM_METHODS or (func.attr in _ORM_WRITES and self._orm_update(node)):
+        elif self._orm_call(node, receiver):
             self._orm(node, scope)
         return runs
+
+    def _orm_call(self, node: ast.Call, receiver: ast.expr) -> bool:
+        """Session work that writes rows: `session.query(M)...update()`, `add_all`,
+        `merge`, ..., and `add` / `delete` on a session the revision makes."""
+        method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+        if method in _ORM_METHODS or (method in _ORM_WRITES and self._orm_update(node)):
+            return True
+        return method in _SESSION_WRITES and self._is_session(receiver)
 
     def _created_table(self, table: ast.Call, node: ast.Call, scope: _Scope) -> Call:
         """The create_table that `sa.Table(name, metadata, ...)` made in the database by
@@ -2410,6 +2423,22 @@ class _Reader:
                 target = first.value if isinstance(first, ast.Attribute) else first
                 return self._table(target) if isinstance(target, ast.Name) else None
         return ""
+
+    def _is_session(self, node: ast.expr) -> bool:
+        """Whether `node` is a session the revision makes: `Session(bind=...)`, or a
+        call of a `sessionmaker(...)` (WALLY's `SessionMaker(bind=connection)`, given
+        each map tile with `session.add`)."""
+        made = self._resolve(node)
+        if not isinstance(made, ast.Call):
+            return False
+        if _callee(made) in _SESSION_MAKERS:
+            return True
+        factory: ast.expr | None = made.func  # `sessionmaker()(...)` at once
+        if isinstance(factory, ast.Name):  # `SessionMaker(...)`, made here or at module level
+            factory = self._resolve(factory)
+            if isinstance(factory, ast.Name):
+                factory = self.made.get(factory.id)
+        return isinstance(factory, ast.Call) and _callee(factory) in _SESSION_MAKERS
 
     def _orm(self, node: ast.Call, scope: _Scope) -> None:
         call = Call("orm", node.lineno, None, conditional=scope.conditional)
