@@ -189,6 +189,19 @@ def read_labels(path: Path) -> Labels:
     return labels
 
 
+def in_corpus(labels: Labels, corpus: Path) -> Labels:
+    """The labels of the repositories `corpus` holds. Those of others are no part of
+    this run (run on one set with another set's labels, every one of them would count
+    as lost): how many are left out is printed, none of their verdicts."""
+    manifest = json.loads((corpus / "manifest.json").read_text())
+    held = {entry["repo"] for entry in manifest}
+    kept = {key: value for key, value in labels.items() if key[0] in held}
+    if len(kept) < len(labels):
+        left = len(labels) - len(kept)
+        print(f"labelled places of repositories not in this corpus, left out: {left}")
+    return kept
+
+
 def report(found: list[Found], labels: Labels) -> None:
     """Precision per rule over the labelled places (a place is a (file, line, code): a
     loop read once per table can put several findings on one line, judged once). A place
@@ -277,6 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _stopped)
     found = run_corpus(args.corpus, args.release_tags, shipping)
     labels = read_labels(args.labels) if args.labels.is_file() else {}
+    labels = in_corpus(labels, args.corpus)
     if args.dump:
         dump(found, labels, args.dump)
     report(found, labels)
