@@ -76,6 +76,8 @@ _GENERATED = LazyPattern(r"\bGENERATED\s+ALWAYS\s+AS\b", re.IGNORECASE)
 # The parts of `INSERT INTO a [(...)] SELECT ... FROM b` after INSERT_INTO (`_sql_copies`).
 _SELECT = LazyPattern(r"\bSELECT\b", re.IGNORECASE)
 _FROM = LazyPattern(r"\bFROM\s+" + SQL_TABLE, re.IGNORECASE)
+# The names in a select list (`a.b` gives both; `*` stands for every column).
+_SELECTED = LazyPattern(r"[\w$]+|(?<![\w.])\*")
 # What makes a copy hold fewer rows than its source, or columns of another table.
 _WHERE_OR_JOIN = LazyPattern(r"\b(?:WHERE|JOIN|LIMIT|HAVING|GROUP\s+BY)\b|,", re.IGNORECASE)
 
@@ -225,22 +227,22 @@ def _copied_out(checked: Checked, call: Call) -> str | None:
     table, column = (call.table or "").lower(), (call.column or "").lower()
     if not table or not column:
         return None
-    named = re.compile(rf"(?<![\w$]){re.escape(column)}(?![\w$])|(?<![\w.])\*", re.IGNORECASE)
     for step in checked.ops.upgrade.steps:
         if step is call:
             break
-        if not isinstance(step.sql, str) or step.line > call.line:
+        sql = step.sql
+        if not isinstance(sql, str) or step.line > call.line or not INSERT_INTO.get().search(sql):
             continue
-        for statement in step.sql.split(";"):
-            into = _copy_of(statement, table, named)
-            if into is not None:
-                return into
+        for statement in sql.split(";"):
+            copy = _copy_of(statement, table)
+            if copy is not None and {column, "*"} & copy[1]:
+                return copy[0]
     return None
 
 
-def _copy_of(statement: str, table: str, named: re.Pattern[str]) -> str | None:
-    """The table `statement` copies rows of `table` into, selecting a column `named`
-    matches, from every row of `table`; None otherwise."""
+def _copy_of(statement: str, table: str) -> tuple[str, set[str]] | None:
+    """The table `statement` copies every row of `table` into, and the names its select
+    list holds (lowercased, `*` among them); None where it copies no such rows."""
     into = INSERT_INTO.get().search(statement)
     select = into and _SELECT.get().search(statement, into.end())
     source = select and _FROM.get().search(statement, select.end())
@@ -248,9 +250,8 @@ def _copy_of(statement: str, table: str, named: re.Pattern[str]) -> str | None:
         return None
     if into.group(1).lower() == table or _WHERE_OR_JOIN.get().search(statement, source.end()):
         return None
-    if named.search(statement, select.end(), source.start()) is None:
-        return None
-    return into.group(1)
+    listed = statement[select.end() : source.start()].lower()
+    return into.group(1), set(_SELECTED.get().findall(listed))
 
 
 def _copied_message(call: Call, into: str) -> str:
