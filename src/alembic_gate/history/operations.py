@@ -241,6 +241,9 @@ _ORM_METHODS = frozenset(
 _SESSION_WRITES = frozenset({"add", "delete"})
 # The calls that make a session, or a factory of sessions.
 _SESSION_MAKERS = frozenset({"Session", "sessionmaker", "scoped_session"})
+# Every method name `_orm_call` may take for session work (a call of no other name is
+# not asked about: `sa.Column(...)` costs one set lookup).
+_ORM_NAMES = _ORM_METHODS | _ORM_WRITES | _SESSION_WRITES
 # A literal loop longer than this is read once, as if it were not literal.
 _MAX_UNROLL = 64
 # How many helper calls with distinct literal arguments one side may follow.
@@ -1622,7 +1625,7 @@ class _Reader:
                 return True
         if runs or func.attr == "exec_driver_sql" or func.attr in _METADATA_METHODS:
             self.steps.append(self._operation(node, func.attr, None, scope))
-        elif self._orm_call(node, receiver):
+        elif func.attr in _ORM_NAMES and self._orm_call(node, receiver):
             self._orm(node, scope)
         return runs
 
