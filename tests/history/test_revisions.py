@@ -102,7 +102,8 @@ def test_missing_optional_variables_are_empty() -> None:
         ("revision = None\ndown_revision = None\n", "`revision` is not a string literal", 1),
         ("revision = ''\ndown_revision = None\n", "`revision` id '' is not allowed (blank id)", 1),
         ("revision = 'a'\ndown_revision = ''\n", "`down_revision` id '' is not allowed", 2),
-        ("revision = 'a'\ndown_revision = None\ndepends_on = ''\n", "blank id", 3),
+        ("revision = 'a'\ndown_revision = None\ndepends_on = ['', 'b']\n", "blank id", 3),
+        ("revision = 'a'\ndown_revision = None\ndepends_on = ' '\n", "blank id", 3),
         ("revision = 'a'\n", "no `down_revision` variable", 1),
         ("down_revision = None\n", "no `revision` variable", None),
         ("revision = 'a+1'\ndown_revision = None\n", "not allowed ('+')", 1),
@@ -117,6 +118,16 @@ def test_problems(text: str, problem: str, line: int | None) -> None:
     for rev in (read(text),):
         assert rev.problem is not None and problem in rev.problem
         assert rev.problem_line == line
+
+
+@pytest.mark.parametrize("value", ["''", '""', "('',)", "['']", "{''}"])
+def test_a_blank_depends_on_is_no_dependency(value: str) -> None:
+    """alembic keeps a single `depends_on` id as a plain string and resolves none when
+    it is empty (invenio-accounts' `depends_on = ""`): the revision is read, with no
+    dependency, as alembic runs it."""
+    rev = read(f"revision = 'a'\ndown_revision = 'b'\ndepends_on = {value}\n")
+    assert rev.problem is None
+    assert rev.depends_on == Value((), True, 3)
 
 
 def test_the_last_assignment_wins() -> None:
@@ -569,7 +580,7 @@ def revision_sources(draw: st.DrawFn) -> tuple[str, Assigned]:
     return "\n".join(lines) + "\n", assigned
 
 
-def evaluated(source: str, line: int, unique: bool = True) -> Value:
+def evaluated(source: str, line: int, unique: bool = True, name: str = "") -> Value:
     """A variable's Value from `ast.literal_eval` of its value's source alone (a label
     listed twice stays twice: `unique` False for branch_labels)."""
     try:
@@ -577,6 +588,8 @@ def evaluated(source: str, line: int, unique: bool = True) -> Value:
     except ValueError:
         return Value((), False, line, source)
     if value in (None, (), []):  # "" is a blank id, as alembic reads it
+        return Value((), True, line)
+    if name == "depends_on" and value in ("", ("",), [""]):  # ...but no dependency here
         return Value((), True, line)
     if isinstance(value, str):
         return Value((value,), True, line)
@@ -613,7 +626,8 @@ def test_what_is_read_is_what_python_evaluates(
         assert (rev.problem or "").startswith("`down_revision` is bound in an `if` block")
         return
     expected = {
-        name: evaluated(*where, unique=name != "branch_labels") for name, where in assigned.items()
+        name: evaluated(*where, unique=name != "branch_labels", name=name)
+        for name, where in assigned.items()
     }
     if not expected["down_revision"].known:
         assert rev.problem == "`down_revision` is not a literal, so the graph cannot be built"

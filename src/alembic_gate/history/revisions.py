@@ -648,6 +648,21 @@ def _read_parents(
             # second (AG006); ids named twice elsewhere are one edge to alembic.
             unique = name != "branch_labels"
             setattr(rev, name, _value(found[name], lines[name], unique))
+    if "depends_on" in found and _no_dependency(found["depends_on"]):
+        rev.depends_on = Value((), True, lines["depends_on"])
+
+
+def _no_dependency(node: ast.expr) -> bool:
+    """`depends_on = ""` (or `[""]`): alembic keeps a single id as a plain string
+    (`tuple_rev_as_scalar`) and resolves none when it is empty, so the revision depends
+    on nothing (invenio-accounts' 037afe10e9ff); a blank among several ids it looks up,
+    and fails (KeyError '')."""
+    value = _literal(node)
+    if isinstance(value, str):
+        return value == ""
+    if isinstance(value, tuple | list | set | frozenset):
+        return len(value) == 1 and "" in value
+    return False
 
 
 def _check_parents(rev: RevisionFile) -> None:
