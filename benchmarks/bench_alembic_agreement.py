@@ -259,7 +259,7 @@ def read_file(scripts, path, finder):
             # the module's own values: Script normalises them (a stub to an empty tuple)
             down_revision=ids(getattr(script.module, "down_revision", None)),
             branch_labels=ids(getattr(script.module, "branch_labels", None)),
-            depends_on=ids(getattr(script.module, "depends_on", None)),
+            depends_on=dependency_ids(getattr(script.module, "depends_on", None)),
         )
     return entry, script
 
@@ -275,6 +275,13 @@ def ids(value):
     if not all(isinstance(item, str) for item in value):
         return None
     return sorted(value) if isinstance(value, (set, frozenset)) else list(value)
+
+
+def dependency_ids(value):
+    """`depends_on`'s ids as alembic resolves them: a single id is kept as a plain string
+    (`tuple_rev_as_scalar`), and an empty one resolves nothing (`depends_on = ""`)."""
+    found = ids(value)
+    return [] if found == [""] else found
 
 
 def run():
