@@ -73,7 +73,7 @@ _BATCH_COPY_PREFIX = "_alembic_tmp_"
 
 _IF_EXISTS = LazyPattern(r"\bIF\s+EXISTS\b", re.IGNORECASE)
 _GENERATED = LazyPattern(r"\bGENERATED\s+ALWAYS\s+AS\b", re.IGNORECASE)
-# The parts of `INSERT INTO a [(...)] SELECT ... FROM b` after INSERT_INTO (`_sql_copies`).
+# The parts of `INSERT INTO a [(...)] SELECT ... FROM b` after INSERT_INTO (`_insert_select`).
 _SELECT = LazyPattern(r"\bSELECT\b", re.IGNORECASE)
 _FROM = LazyPattern(r"\bFROM\s+" + SQL_TABLE, re.IGNORECASE)
 # The names in a select list (`a.b` gives both; `*` stands for every column).
@@ -243,15 +243,28 @@ def _copied_out(checked: Checked, call: Call) -> str | None:
 def _copy_of(statement: str, table: str) -> tuple[str, set[str]] | None:
     """The table `statement` copies every row of `table` into, and the names its select
     list holds (lowercased, `*` among them); None where it copies no such rows."""
-    into = INSERT_INTO.get().search(statement)
-    select = into and _SELECT.get().search(statement, into.end())
-    source = select and _FROM.get().search(statement, select.end())
-    if not (into and select and source) or source.group(1).lower() != table:
+    parts = _insert_select(statement)
+    if parts is None:
         return None
-    if into.group(1).lower() == table or _WHERE_OR_JOIN.get().search(statement, source.end()):
+    into, select, source = parts
+    if source.group(1).lower() != table or into.group(1).lower() == table:
+        return None
+    if _WHERE_OR_JOIN.get().search(statement, source.end()):
         return None
     listed = statement[select.end() : source.start()].lower()
     return into.group(1), set(_SELECTED.get().findall(listed))
+
+
+def _insert_select(statement: str) -> tuple[re.Match[str], re.Match[str], re.Match[str]] | None:
+    """The `INSERT INTO a`, `SELECT` and `FROM b` of `INSERT INTO a [(...)] SELECT ...
+    FROM b`, each pattern searched once from where the one before matched (no
+    backtracking over a long text); None for any other statement."""
+    into = INSERT_INTO.get().search(statement)
+    select = into and _SELECT.get().search(statement, into.end())
+    source = select and _FROM.get().search(statement, select.end())
+    if into and select and source:
+        return into, select, source
+    return None
 
 
 def _copied_message(call: Call, into: str) -> str:
@@ -287,14 +300,11 @@ def _copied_back(checked: Checked, table: str) -> bool:
 
 
 def _sql_copies(sql: str) -> Iterator[tuple[str, str]]:
-    """(a, b) of each `INSERT INTO a [(...)] SELECT ... FROM b` statement, each pattern
-    searched once from where the one before matched (no backtracking over a long text)."""
+    """(a, b) of each `INSERT INTO a [(...)] SELECT ... FROM b` statement."""
     for statement in sql.split(";"):
-        into = INSERT_INTO.get().search(statement)
-        select = into and _SELECT.get().search(statement, into.end())
-        source = select and _FROM.get().search(statement, select.end())
-        if into and source:
-            yield into.group(1), source.group(1)
+        parts = _insert_select(statement)
+        if parts is not None:
+            yield parts[0].group(1), parts[2].group(1)
 
 
 def _refilled(checked: Checked, call: Call) -> bool:
