@@ -13,6 +13,7 @@ import os
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
     from pathlib import Path
+    from subprocess import CompletedProcess
 
 GIT_TIMEOUT = 60
 
@@ -28,11 +29,30 @@ def git_output(
     quoted; `errors`: how bytes that are not UTF-8 are read ("surrogateescape" keeps
     them, to give back to git or the file system; "replace" for text shown to a
     person)."""
+    done = _run(args, where, stdin, errors)
+    return done.stdout if done is not None and done.returncode == 0 else None
+
+
+def git_status(args: list[str], where: str | Path) -> int | None:
+    """git's exit status, run in `where` (`git grep -q`: 0 found, 1 not), or None when
+    git is missing or outlives GIT_TIMEOUT."""
+    done = _run(args, where)
+    return None if done is None else done.returncode
+
+
+def _run(
+    args: list[str],
+    where: str | Path,
+    stdin: str | None = None,
+    errors: str = "surrogateescape",
+) -> CompletedProcess[str] | None:
+    """git run in `where` (a file: its folder), its output read as text; None when git
+    is missing or outlives GIT_TIMEOUT."""
     import subprocess  # (with what it imports: only when git runs)
 
     folder = os.path.dirname(where) or "." if os.path.isfile(where) else where
     try:
-        done = subprocess.run(
+        return subprocess.run(
             ["git", "-c", "core.quotePath=false", "-C", str(folder), *args],
             input=stdin,
             capture_output=True,
@@ -43,21 +63,3 @@ def git_output(
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return done.stdout if done.returncode == 0 else None
-
-
-def git_status(args: list[str], where: str | Path) -> int | None:
-    """git's exit status, run in `where` (`git grep -q`: 0 found, 1 not), or None when
-    git is missing or outlives GIT_TIMEOUT."""
-    import subprocess
-
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(where), *args],
-            capture_output=True,
-            check=False,
-            timeout=GIT_TIMEOUT,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return done.returncode
