@@ -40,6 +40,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from alembic_gate.main import main as gate
 
@@ -66,8 +67,15 @@ class Found:
         return (self.repo, self.path, self.line, self.code)
 
 
+def _manifest(corpus: Path) -> list[dict[str, Any]]:
+    """The corpus's repositories, as make_corpus.py wrote them (repo, commit, dir,
+    environments)."""
+    manifest: list[dict[str, Any]] = json.loads((corpus / "manifest.json").read_text())
+    return manifest
+
+
 def _environments(corpus: Path) -> Iterator[tuple[dict[str, str], dict[str, object]]]:
-    for repo in json.loads((corpus / "manifest.json").read_text()):
+    for repo in _manifest(corpus):
         for env in repo["environments"]:
             if env["versions"]:
                 yield repo, env
@@ -193,8 +201,7 @@ def in_corpus(labels: Labels, corpus: Path) -> Labels:
     """The labels of the repositories `corpus` holds. Those of others are no part of
     this run (run on one set with another set's labels, every one of them would count
     as lost): how many are left out is printed, none of their verdicts."""
-    manifest = json.loads((corpus / "manifest.json").read_text())
-    held = {entry["repo"] for entry in manifest}
+    held = {entry["repo"] for entry in _manifest(corpus)}
     kept = {key: value for key, value in labels.items() if key[0] in held}
     if len(kept) < len(labels):
         left = len(labels) - len(kept)
