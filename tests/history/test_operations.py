@@ -728,6 +728,19 @@ def upgrade():
         ('op.execute("UPDATE score s JOIN b ON b.id = s.bid SET b.c = 2")', []),
         # a bare name: the first table's (sync-engine's `SET status = 'cancelled'`)
         ('op.execute("UPDATE score JOIN b ON b.id = score.bid SET a = b.x")', [("score", "a")]),
+        # the tables listed with commas (tokenserver's `UPDATE users, nodes SET ...`)
+        (
+            'op.execute("UPDATE users, nodes SET users.nodeid = nodes.id WHERE x")',
+            [("users", "nodeid")],
+        ),
+        ('op.execute("UPDATE users u, nodes AS n SET u.a = n.id, n.b = 1")', [("users", "a")]),
+        ('op.execute("UPDATE users u, nodes n SET n.b = 1")', []),
+        # `ON UPDATE CASCADE, ...` in a table's definition fills nothing
+        (
+            'op.execute("CREATE TABLE t (a INT, FOREIGN KEY (a) REFERENCES u (id) '
+            'ON UPDATE CASCADE, FOREIGN KEY (b) REFERENCES v (id) ON DELETE SET NULL)")',
+            [],
+        ),
     ],
 )
 def test_the_columns_an_update_fills(statement: str, filled: list[tuple[str, str]]) -> None:

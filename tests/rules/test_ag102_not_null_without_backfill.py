@@ -57,6 +57,8 @@ def test_not_null_with_no_backfill(history: History) -> None:
         for table in ("users", "admins"):
             op.execute(f"UPDATE {table} SET name = '' WHERE name IS NULL")
         """,
+        # MySQL's multi-table UPDATE, the tables listed (tokenserver's nodeid)
+        'op.execute("UPDATE users, teams SET users.name = teams.name WHERE users.t = teams.id")',
     ],
 )
 def test_backfill_in_the_same_revision(history: History, backfill: str) -> None:

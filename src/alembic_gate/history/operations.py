@@ -391,9 +391,15 @@ _SQL_QUOTE_START = LazyPattern(r"'|\$\w*\$|/\*|--")
 _UPDATE_SQL = LazyPattern(
     r"\bUPDATE\s+(?:ONLY\s+|LOW_PRIORITY\s+|IGNORE\s+|OR\s+(?:ROLLBACK|ABORT|REPLACE|FAIL|IGNORE)\s+)*"
     + _QUALIFIED
-    + r"\s+(?:AS\s+(\w+)\s+|(?!SET\b)(\w+)\s+)?"
-    # MySQL's multi-table UPDATE: `UPDATE t AS a JOIN u AS b ON ... SET a.c = b.c`
-    + r"((?:(?:INNER|CROSS|LEFT|RIGHT|OUTER|STRAIGHT_JOIN)\s+)*JOIN\s[^;]*?\s)?SET\b",
+    + r"(?:\s+AS\s+(\w+)|\s+(?!SET\b)(\w+))?"
+    # MySQL's multi-table UPDATE: `UPDATE t AS a JOIN u AS b ON ... SET a.c = b.c`, or
+    # with the tables listed (`UPDATE users, nodes SET users.nodeid = nodes.id`:
+    # tokenserver), names and aliases only (`ON UPDATE CASCADE, ...` is no UPDATE)
+    + r"(\s+(?:(?:INNER|CROSS|LEFT|RIGHT|OUTER|STRAIGHT_JOIN)\s+)*JOIN\s[^;]*?"
+    + r"|(?:\s*,\s*"
+    + _QUALIFIED[1:-1]
+    + r"(?:\s+AS\s+\w+|\s+(?!SET\b)\w+)?)+)?"
+    + r"\s+SET\b",
     re.IGNORECASE,
 )
 _DELETE_SQL = LazyPattern(
