@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import textwrap
 
 from alembic_gate.rules import LintContext
@@ -84,12 +85,20 @@ def add(
     history: History, revision: str, down: str | tuple[str, ...] | None, upgrade: str, **kw: str
 ) -> str:
     """Write a revision file `<revision>_m.py`; returns its display path."""
-    return history.write(f"{revision}_m.py", migration(revision, down, upgrade, **kw))
+    return history.write(f"{revision}_m.py", _parsed(migration(revision, down, upgrade, **kw)))
 
 
 def add_named(history: History, name: str, revision: str, down: str | None, upgrade: str) -> str:
     """Write a revision file under a name of the test's (`b2_index_sqlite.py`)."""
-    return history.write(name, migration(revision, down, upgrade))
+    return history.write(name, _parsed(migration(revision, down, upgrade)))
+
+
+def _parsed(text: str) -> str:
+    """`text`, once it is known to be Python: a body pieced together with the wrong
+    indentation would make an unparsable file, on which every safety rule is silent
+    and a test that expects no finding could not fail."""
+    compile(text, "<revision>", "exec", flags=ast.PyCF_ONLY_AST)
+    return text
 
 
 def line_of(history: History, display: str, needle: str) -> int:

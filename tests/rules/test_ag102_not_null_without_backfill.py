@@ -63,7 +63,7 @@ def test_not_null_with_no_backfill(history: History) -> None:
 )
 def test_backfill_in_the_same_revision(history: History, backfill: str) -> None:
     users_history(history)
-    add(history, "b2", "a1", backfill + "\n" + ALTER)
+    add(history, "b2", "a1", textwrap.dedent(backfill) + "\n" + ALTER)
     assert history.run(check) == []
 
 
