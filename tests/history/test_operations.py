@@ -1124,6 +1124,61 @@ def upgrade():
     ]
 
 
+def test_a_test_of_known_literals_takes_one_branch() -> None:
+    # sw.allotmentclub qualifies `user` alone before its UPDATE, in a loop over names
+    body = """
+TABLES = ("member", "user")
+
+def upgrade():
+    for table in TABLES:
+        target = table
+        if target == "user":
+            target = "public.user"
+        op.execute("UPDATE {} SET organization_id = 1".format(target))
+        if table in ("member",):
+            op.drop_table(table)
+        if found(table) == "user":  # not known: may run
+            op.drop_table("x_" + table)
+"""
+    ops = read_operations(HEAD + body)
+    found = [(c.name, c.table, c.column, c.conditional) for c in ops.upgrade.calls]
+    assert found == [
+        ("backfill", "member", "organization_id", False),
+        ("execute", None, None, False),
+        ("drop_table", "member", None, False),
+        ("drop_table", "x_member", None, True),
+        ("backfill", "user", "organization_id", False),
+        ("execute", None, None, False),
+        ("drop_table", "x_user", None, True),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("test", "taken"),
+    [
+        ('name == "a"', True),
+        ('name != "a"', False),
+        ('name in ("a", "b")', True),
+        ('name not in ["a"]', False),
+        ('not name == "b"', True),
+        ('name == "a" == name', None),  # a chain: not worked out
+        ('name < "b"', None),
+        ('f"{other}" == "a"', None),  # a part not known
+        ("name == other", None),
+    ],
+)
+def test_which_comparisons_are_worked_out(test: str, taken: bool | None) -> None:
+    body = f"""
+def upgrade():
+    name = "a"
+    if {test}:
+        op.drop_table("t")
+"""
+    calls = read_operations(HEAD + body).upgrade.calls
+    expected = [] if taken is False else [("t", taken is None)]  # None: may run
+    assert [(call.table, call.conditional) for call in calls] == expected
+
+
 def test_helpers_are_read_with_their_literal_arguments() -> None:
     body = """
 def _fill(table, column, value="''"):

@@ -57,6 +57,14 @@ def test_not_null_with_no_backfill(history: History) -> None:
         for table in ("users", "admins"):
             op.execute(f"UPDATE {table} SET name = '' WHERE name IS NULL")
         """,
+        # a loop that qualifies one of its tables (sw.allotmentclub's `public.user`)
+        """
+        for table in ("users", "admins"):
+            target = table
+            if target == "admins":
+                target = "public.admins"
+            op.execute("UPDATE {} SET name = '' WHERE name IS NULL".format(target))
+        """,
         # MySQL's multi-table UPDATE, the tables listed (tokenserver's nodeid)
         'op.execute("UPDATE users, teams SET users.name = teams.name WHERE users.t = teams.id")',
     ],

@@ -55,7 +55,7 @@ import re
 import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
-from operator import attrgetter
+from operator import attrgetter, contains, eq, ne
 
 from alembic_gate.history import plain
 from alembic_gate.history.literals import UNKNOWN as UNKNOWN
@@ -1353,10 +1353,31 @@ class _Reader:
         name = test.operand if isinstance(test, ast.UnaryOp) and negated else test
         if type(name) is ast.Constant and type(name.value) in (bool, int, type(None)):
             return bool(name.value) != negated
+        if isinstance(name, ast.Compare):
+            compared = self._compared(name)
+            return None if compared is None else compared != negated
         if not isinstance(name, ast.Name):
             return None
         bound = self._bound(name.id)
         return bound != negated if type(bound) is bool else None
+
+    def _compared(self, test: ast.Compare) -> bool | None:
+        """The value of `a == b`, `a != b`, `a in b` or `a not in b` where both sides are
+        known literals: a loop over literal table names binds its variable, and a test
+        of it picks one branch per name (sw.allotmentclub qualifies `user` alone as
+        `public.user` before its UPDATE); None for any other comparison."""
+        if len(test.ops) != 1:
+            return None
+        left, right = self._value(test.left), self._value(test.comparators[0])
+        if not (_plain_literal(left) and _plain_literal(right)):
+            return None
+        compare = _COMPARISONS.get(type(test.ops[0]))
+        if compare is None:
+            return None
+        try:
+            return bool(compare(left, right))
+        except TypeError:  # (`"a" in 3`)
+            return None
 
     def _assign(self, node: ast.Assign | ast.AnnAssign | ast.AugAssign, scope: _Scope) -> None:
         if self.imported:
@@ -3858,6 +3879,27 @@ def _text_called(node: ast.expr | None) -> ast.expr | None:
             break
         node = node.func.value
     return node
+
+
+# The comparisons `_compared` works out, by the type of their operator.
+_COMPARISONS: dict[type[ast.cmpop], Callable[[Any, Any], object]] = {
+    ast.Eq: eq,
+    ast.NotEq: ne,
+    ast.In: lambda item, items: contains(items, item),
+    ast.NotIn: lambda item, items: not contains(items, item),
+}
+
+
+def _plain_literal(value: object) -> bool:
+    """Whether `value` is a literal read whole: a string with no placeholder of a part
+    not known (`{}`, `%s`), a number, a bool, None, or a sequence of them."""
+    if isinstance(value, str):
+        return _PLACEHOLDER.get().search(value) is None
+    if value is None or type(value) in (int, float, bool):
+        return True
+    if isinstance(value, tuple | list | set | frozenset):
+        return all(_plain_literal(item) for item in value)
+    return False
 
 
 def _rebound(name: str, value: ast.expr, frame: dict[str, _Binding]) -> _Binding:
