@@ -337,6 +337,35 @@ def test_a_copy_aside_and_back_that_names_the_schema(
     assert len(history.run(check)) == reported
 
 
+# pycds's rebuild of a history table: renamed aside, made again by a helper of the
+# project (not read), the rows copied back under the old name, the old table dropped;
+# the schema is named at run time.
+RENAMED_BACK = """
+from pycds.alembic.util import create_history_table
+
+op.execute(f"ALTER TABLE {schema}.users RENAME TO users_old")
+create_history_table("users")
+op.execute(f"INSERT INTO {schema}.users (id, name) SELECT id, name FROM {schema}.users_old")
+op.execute(f"DROP TABLE {schema}.users_old")
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reported"),
+    [
+        ("", "", 0),
+        ("FROM {schema}.users_old", "FROM {schema}.other", 1),  # copied from elsewhere
+        ("INSERT INTO {schema}.users (", "INSERT INTO {schema}.log (", 1),  # not back
+    ],
+)
+def test_a_table_renamed_aside_and_copied_back_keeps_its_rows(
+    history: History, old: str, new: str, reported: int
+) -> None:
+    users_history(history)
+    add(history, "b2", "a1", RENAMED_BACK.replace(old, new) if old else RENAMED_BACK)
+    assert len(history.run(check)) == reported
+
+
 @pytest.mark.parametrize(
     ("dropped", "kept"),
     [

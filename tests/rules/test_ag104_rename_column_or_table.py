@@ -235,6 +235,33 @@ def test_a_table_moved_aside_in_sql_while_a_new_one_takes_its_rows(history: Hist
     assert history.run(check) == []
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "reported"),
+    [
+        ("", "", 0),
+        ('op.execute(f"DROP TABLE {schema}.users_old")', "", 1),  # the old one lives on
+        ("FROM {schema}.users_old", "FROM {schema}.other", 1),  # not its rows
+    ],
+)
+def test_a_table_renamed_aside_made_again_where_it_cannot_be_read(
+    history: History, old: str, new: str, reported: int
+) -> None:
+    """pycds renames a history table aside, makes it again through a helper of the
+    project (not read), copies the rows back and drops the old one: the name and the
+    rows stay, as the copy into the old name shows."""
+    users_history(history)
+    rebuild = """
+    from pycds.alembic.util import create_history_table
+
+    op.execute(f"ALTER TABLE {schema}.users RENAME TO users_old")
+    create_history_table("users")
+    op.execute(f"INSERT INTO {schema}.users SELECT * FROM {schema}.users_old")
+    op.execute(f"DROP TABLE {schema}.users_old")
+    """
+    add(history, "b2", "a1", rebuild.replace(old, new) if old else rebuild)
+    assert len(history.run(check)) == reported
+
+
 def test_a_table_swapped_for_one_the_rows_were_copied_into(history: History) -> None:
     """insights-host-inventory moves `hosts` aside and gives its name to `hosts_new`, made
     by an earlier revision and filled here: the name and the rows stay. Without the copy

@@ -12,7 +12,7 @@ from alembic_gate.history.graph import RevisionGraph
 from alembic_gate.history.operations import Operations, pack
 from alembic_gate.history.revisions import read_revision
 from alembic_gate.rules import LintContext
-from alembic_gate.rules.ag1xx import unchecked_notes
+from alembic_gate.rules.ag1xx import sql_copies, unchecked_notes
 from alembic_gate.rules.ag101_not_null_column_without_default import check as ag101
 from alembic_gate.rules.ag102_not_null_without_backfill import check as ag102
 from alembic_gate.rules.ag103_drop_column_or_table import check as ag103
@@ -408,3 +408,18 @@ def test_two_indexes_on_one_table_are_two_hazards_whatever_their_branches(
         line_of(history, path, '"ix_users_name"'),
         line_of(history, path, '"uq_users_b"'),
     ]
+
+
+@pytest.mark.parametrize(
+    ("sql", "copies"),
+    [
+        ("INSERT INTO a (x) SELECT x FROM b", [("a", "b")]),
+        ('INSERT INTO public."A" SELECT * FROM s.B; INSERT INTO c SELECT 1', [("a", "b")]),
+        ("INSERT INTO {}.a SELECT * FROM {schema}.a_old", [("a", "a_old")]),  # schema at run time
+        ("INSERT INTO {}_new SELECT * FROM a", []),  # a name partly built at run time
+        ("INSERT INTO a SELECT * FROM t_{}", []),
+        ("INSERT INTO a VALUES (1)", []),
+    ],
+)
+def test_the_copies_sql_makes(sql: str, copies: list[tuple[str, str]]) -> None:
+    assert list(sql_copies(sql)) == copies

@@ -4,26 +4,27 @@ Drops written as SQL (`op.execute("DROP TABLE t")`, `ALTER TABLE t DROP COLUMN c
 read as the calls they stand for (operations.py). Not reported for what this revision
 created, nor for another migration tool's version table (`migrate_version`,
 `schema_migrations`, ...: a history moved to Alembic drops the old tool's bookkeeping)
-or a `_alembic_tmp_<table>` left behind by a batch
-operation that failed (its rows are still in the table), or a scratch table of the
-revision's own that an interrupted run left (dropped where it exists, then created and
-dropped or renamed away, made by no other revision), nor for a rebuild that keeps the name
-and the data: a table dropped after its rows were copied (INSERT INTO, or a Core `insert()`)
-to a new table that is then renamed to the old name, or to one they are copied back from
-once the table is re-created (`INSERT INTO tmp ... FROM t`, then `INSERT INTO t ... FROM
-tmp`), or a column dropped and added back under its name as one the database computes
-(`GENERATED ALWAYS AS`, run as SQL) or added back after every row of its table was
-deleted earlier in the revision, or a column dropped after its values
-were copied (UPDATE) to a column added in this revision that then takes the old name. A
-drop after the revision deleted every row is reported: the rows the revision deletes
-are data lost too. A column moved aside (renamed) while a column this revision adds
-takes its name and is filled from it (the source names it between the rename and the
-drop) is reported with low confidence, as is a
-table dropped, re-created under its name and given rows with `op.bulk_insert` (the old
-ones, read before the drop, or new ones: not known here). A column whose values an
-`INSERT INTO other ... SELECT ... FROM t` copied to another table first is reported with
-a message that says so: no data is lost, but the previous release's code still reads the
-column (judges took 12 of 20 such labelled places for real hazards).
+or a `_alembic_tmp_<table>` left behind by a batch operation that failed (its rows are
+still in the table), or a scratch table of the revision's own that an interrupted run
+left (dropped where it exists, then created and dropped or renamed away, made by no
+other revision), nor for a rebuild that keeps the name and the data: a table dropped
+after its rows were copied (INSERT INTO, or a Core `insert()`) to a new table that is
+then renamed to the old name, or to one they are copied back from once the table is
+re-created (`INSERT INTO tmp ... FROM t`, then `INSERT INTO t ... FROM tmp`), or the one
+renamed aside and copied back (`t` renamed `t_old`, `INSERT INTO t ... FROM t_old`,
+`t_old` dropped), or a column dropped and added back under its name as one the database
+computes (`GENERATED ALWAYS AS`, run as SQL) or added back after every row of its table
+was deleted earlier in the revision, or a column dropped after its values were copied
+(UPDATE) to a column added in this revision that then takes the old name. A drop after
+the revision deleted every row is reported: the rows the revision deletes are data lost
+too. A column moved aside (renamed) while a column this revision adds takes its name and
+is filled from it (the source names it between the rename and the drop) is reported with
+low confidence, as is a table dropped, re-created under its name and given rows with
+`op.bulk_insert` (the old ones, read before the drop, or new ones: not known here). A
+column whose values an `INSERT INTO other ... SELECT ... FROM t` copied to another table
+first is reported with a message that says so: no data is lost, but the previous
+release's code still reads the column (judges took 12 of 20 such labelled places for
+real hazards).
 """
 
 from __future__ import annotations
@@ -36,13 +37,13 @@ from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Call
 from alembic_gate.rules.ag1xx import (
     INSERT_INTO,
-    SQL_TABLE,
     Checked,
     adds_column,
     as_written,
     described,
     described_column,
     each_revision,
+    insert_select,
     name_confidence,
     runs_wherever,
     suppress_hint,
@@ -73,9 +74,6 @@ _BATCH_COPY_PREFIX = "_alembic_tmp_"
 
 _IF_EXISTS = LazyPattern(r"\bIF\s+EXISTS\b", re.IGNORECASE)
 _GENERATED = LazyPattern(r"\bGENERATED\s+ALWAYS\s+AS\b", re.IGNORECASE)
-# The parts of `INSERT INTO a [(...)] SELECT ... FROM b` after INSERT_INTO (`_insert_select`).
-_SELECT = LazyPattern(r"\bSELECT\b", re.IGNORECASE)
-_FROM = LazyPattern(r"\bFROM\s+" + SQL_TABLE, re.IGNORECASE)
 # The names in a select list (`a.b` gives both; `*` stands for every column).
 _SELECTED = LazyPattern(r"[\w$]+|(?<![\w.])\*")
 # What makes a copy hold fewer rows than its source, or columns of another table.
@@ -154,9 +152,9 @@ def _rebuilt(checked: Checked, call: Call) -> bool:
             for c in later
             if c.name == "rename_table" and c.table and (c.new_table or "").lower() == table
         ]
-        return any(checked.inserted_into(source) for source in sources) or _copied_back(
-            checked, table
-        )
+        if any(checked.inserted_into(source) for source in sources):
+            return True
+        return _copied_back(checked, table) or _renamed_and_copied_back(checked, call, table)
     column = (call.column or "").lower()
     if any(_generated_again(other, table, column) for other in later):
         return True
@@ -243,7 +241,7 @@ def _copied_out(checked: Checked, call: Call) -> str | None:
 def _copy_of(statement: str, table: str) -> tuple[str, set[str]] | None:
     """The table `statement` copies every row of `table` into, and the names its select
     list holds (lowercased, `*` among them); None where it copies no such rows."""
-    parts = _insert_select(statement)
+    parts = insert_select(statement)
     if parts is None:
         return None
     into, select, source = parts
@@ -253,18 +251,6 @@ def _copy_of(statement: str, table: str) -> tuple[str, set[str]] | None:
         return None
     listed = statement[select.end() : source.start()].lower()
     return into.group(1), set(_SELECTED.get().findall(listed))
-
-
-def _insert_select(statement: str) -> tuple[re.Match[str], re.Match[str], re.Match[str]] | None:
-    """The `INSERT INTO a`, `SELECT` and `FROM b` of `INSERT INTO a [(...)] SELECT ...
-    FROM b`, each pattern searched once from where the one before matched (no
-    backtracking over a long text); None for any other statement."""
-    into = INSERT_INTO.get().search(statement)
-    select = into and _SELECT.get().search(statement, into.end())
-    source = select and _FROM.get().search(statement, select.end())
-    if into and select and source:
-        return into, select, source
-    return None
 
 
 def _copied_message(call: Call, into: str) -> str:
@@ -290,21 +276,23 @@ def _copied_back(checked: Checked, table: str) -> bool:
     """Whether the revision copies the table's rows aside and back (`INSERT INTO tmp ...
     FROM t`, then `INSERT INTO t ... FROM tmp`: Tracim's rebuild of a table whose CHECK
     SQLite cannot alter), both run as SQL."""
-    copies = {
-        (into.lower(), source.lower())
-        for step in checked.ops.upgrade.steps
-        if isinstance(step.sql, str)
-        for into, source in _sql_copies(step.sql)
-    }
+    copies = checked.copies()
     return any(into == table and (source, table) in copies for into, source in copies)
 
 
-def _sql_copies(sql: str) -> Iterator[tuple[str, str]]:
-    """(a, b) of each `INSERT INTO a [(...)] SELECT ... FROM b` statement."""
-    for statement in sql.split(";"):
-        parts = _insert_select(statement)
-        if parts is not None:
-            yield parts[0].group(1), parts[2].group(1)
+def _renamed_and_copied_back(checked: Checked, call: Call, table: str) -> bool:
+    """Whether the dropped table is one this revision renamed another to and copied the
+    rows of back into a table under the old name (`ALTER TABLE t RENAME TO t_old`, `t`
+    made again, `INSERT INTO t ... SELECT ... FROM t_old`, then `DROP TABLE t_old`:
+    pycds rebuilds its history tables so, through a helper that creates `t`)."""
+    copies = checked.copies()
+    return any(
+        other.name == "rename_table"
+        and other.table is not None
+        and (other.new_table or "").lower() == table
+        and (other.table.lower(), table) in copies
+        for other in checked.before(call)
+    )
 
 
 def _refilled(checked: Checked, call: Call) -> bool:

@@ -1,18 +1,20 @@
 """AG104: renaming a column (`alter_column(new_column_name=)`) or a table (`rename_table`).
 
-Renames written as SQL run by execute() (`ALTER TABLE t RENAME TO u`, `ALTER TABLE t RENAME
-[COLUMN] a TO b`, MySQL's `RENAME TABLE a TO b`) are read as the calls they stand for.
+Renames written as SQL run by execute() (`ALTER TABLE t RENAME TO u`, `ALTER TABLE t
+RENAME [COLUMN] a TO b`, MySQL's `RENAME TABLE a TO b`) are read as the calls they stand
+for.
 
 Not reported for a table this revision (or, with a scope, an unreleased revision)
 created, nor for a column added earlier in this revision or by an unreleased revision:
-no released code uses their names. Nor for a table moved aside while a new one takes
-its name and its rows (`INSERT INTO`, or a Core `insert()` where the old table is then
-dropped) in the same revision, nor for a table whose name is computed at run time
-renamed after the revision created a table so named (its scratch table, taking the name
-of the table it rebuilds), nor for a table whose old name a view takes later in the
-revision (`CREATE VIEW`), nor for a column moved aside
-while a new one is added under its name and filled (UPDATE) in it, nor for a table
-renamed and renamed back in it.
+no released code uses their names. Nor for a table moved aside while a new one takes its
+name and its rows (`INSERT INTO`, or a Core `insert()` where the old table is then
+dropped) in the same revision, also one made again by code not read, where the rows
+moved aside are copied back into it and the old table is dropped, nor for a table whose
+name is computed at run time renamed after the revision created a table so named (its
+scratch table, taking the name of the table it rebuilds), nor for a table whose old name
+a view takes later in the revision (`CREATE VIEW`), nor for a column moved aside while a
+new one is added under its name and filled (UPDATE) in it, nor for a table renamed and
+renamed back in it.
 """
 
 from __future__ import annotations
@@ -84,16 +86,18 @@ def _moved_aside(checked: Checked, call: Call) -> bool:
         for c in later
         if c.name == "rename_table" and (c.new_table or "").lower() == table
     ]
+    aside = (call.new_table or "").lower()
+    dropped = any(c.name == "drop_table" and (c.table or "").lower() == aside for c in later)
     if not (created or named):
-        return False
+        # made again where the revision cannot be read (pycds's helper), as the rows
+        # copied back into it show: `INSERT INTO t ... SELECT ... FROM t_old`
+        return dropped and (table, aside) in checked.copies()
     if any(checked.copied_into(name) for name in (table, *named)):
         return True
     # Rows put in by Core insert() count where the table moved aside is dropped later in
     # the revision (a rebuild: ComPAIR's `comparison`), not where it lives on under its
     # new name (zenml's `artifact` renamed `artifact_version` while a new `artifact`
     # gets one row per name: old code reads another table).
-    aside = (call.new_table or "").lower()
-    dropped = any(c.name == "drop_table" and (c.table or "").lower() == aside for c in later)
     return dropped and any(checked.inserted_into(name) for name in (table, *named))
 
 

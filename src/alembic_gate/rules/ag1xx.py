@@ -76,6 +76,8 @@ class Checked:
     _empties: bool | None = field(default=None, repr=False)
     # The tables upgrade()'s SQL runs `INSERT INTO` for (None: not asked yet).
     _inserts: set[str] | None = field(default=None, repr=False)
+    # (a, b) of upgrade()'s `INSERT INTO a ... SELECT ... FROM b` (None: not asked yet).
+    _copies: set[tuple[str, str]] | None = field(default=None, repr=False)
     # The dialect the file's name or folder names ("" for none; None: not asked yet).
     _named_dialect: str | None = field(default=None, repr=False)
     # downgrade()'s calls, read anew from the file when first asked (None: not yet).
@@ -206,6 +208,18 @@ class Checked:
         if any(c.name == "insert" and _lower(c.table) == table for c in self.calls):
             return True
         return self.copied_into(table)
+
+    def copies(self) -> set[tuple[str, str]]:
+        """(a, b) of each `INSERT INTO a ... SELECT ... FROM b` upgrade() runs as SQL,
+        also built at run time where both names are written out (lowercased)."""
+        if self._copies is None:
+            self._copies = {
+                pair
+                for step in self.ops.upgrade.steps
+                if (text := step.sql if isinstance(step.sql, str) else step.sql_shape)
+                for pair in sql_copies(text)
+            }
+        return self._copies
 
     def copied_into(self, table: str) -> bool:
         """Whether upgrade() runs an `INSERT INTO table` (rows copied into it; `table`
@@ -970,9 +984,38 @@ def _inserted_tables(text: str) -> Iterator[str]:
 
 # A table's name in SQL, after its schema's where one is written (`public."users"`), as
 # the pattern's group (the rules' patterns of statements that name a table end in it).
-SQL_TABLE = r"(?:[\"`\[]?\w+[\"`\]]?\.)?[\"`\[]?(\w+)"
+# (a schema named at run time is a placeholder: pycds's `{schema_name}.meta_network_hx`)
+SQL_TABLE = r"(?:[\"`\[]?(?:\w+|\{\w*\})[\"`\]]?\.)?[\"`\[]?(\w+)"
 # The table an `INSERT INTO` fills.
 INSERT_INTO = LazyPattern(r"\bINSERT\s+INTO\s+" + SQL_TABLE, re.IGNORECASE)
+# The parts of `INSERT INTO a [(...)] SELECT ... FROM b` after INSERT_INTO (`insert_select`).
+_SELECT = LazyPattern(r"\bSELECT\b", re.IGNORECASE)
+_FROM = LazyPattern(r"\bFROM\s+" + SQL_TABLE, re.IGNORECASE)
+
+
+def insert_select(statement: str) -> tuple[re.Match[str], re.Match[str], re.Match[str]] | None:
+    """The `INSERT INTO a`, `SELECT` and `FROM b` of `INSERT INTO a [(...)] SELECT ...
+    FROM b`, each pattern searched once from where the one before matched (no
+    backtracking over a long text); None for any other statement."""
+    into = INSERT_INTO.get().search(statement)
+    select = into and _SELECT.get().search(statement, into.end())
+    source = select and _FROM.get().search(statement, select.end())
+    if into and select and source:
+        return into, select, source
+    return None
+
+
+def sql_copies(text: str) -> Iterator[tuple[str, str]]:
+    """(a, b), lowercased, of each `INSERT INTO a [(...)] SELECT ... FROM b` statement of
+    `text`; not where a name is partly built at run time (`INSERT INTO {}_new`)."""
+    for statement in text.split(";"):
+        parts = insert_select(statement)
+        if parts is None:
+            continue
+        into, _, source = parts
+        if statement.startswith("{", into.end()) or statement.startswith("{", source.end()):
+            continue
+        yield into.group(1).lower(), source.group(1).lower()
 
 
 def _scope_events(calls: list[Call]) -> Iterator[tuple[Hashable, object]]:
