@@ -21,6 +21,14 @@ op.alter_column("users", "name",
 """
 
 
+def added_history(history: History) -> None:
+    """`users` made by `a0` and its `name` added nullable by `a1`: every row the table
+    held then holds NULL (medium confidence, where a column created with its table is
+    low: its rows are what the application wrote)."""
+    add(history, "a0", None, 'op.create_table("users", sa.Column("id", sa.Integer()))')
+    add(history, "a1", "a0", 'op.add_column("users", sa.Column("name", sa.String(50)))')
+
+
 def test_not_null_with_no_backfill(history: History) -> None:
     users_history(history)
     path = add(history, "b2", "a1", ALTER)
@@ -330,8 +338,39 @@ def test_a_rename_that_makes_a_nullable_column_not_null(history: History) -> Non
         'op.alter_column("users", "name", new_column_name="title", nullable=False)',
     )
     [finding] = history.run(check)
-    assert "the history creates it nullable and never backfills it" in finding.message
-    assert finding.confidence == "medium"  # whether rows hold NULL: what the app wrote
+    assert "the history creates it nullable with its table and never" in finding.message
+    assert finding.confidence == "low"  # whether rows hold NULL: what the app wrote
+
+
+@pytest.mark.parametrize(
+    ("made", "title", "said"),
+    [
+        (
+            'op.add_column("users", sa.Column("title", sa.String()))',
+            "",
+            "the history adds it nullable to the table, which leaves it NULL in every row "
+            "the table held then, and never backfills it",
+        ),
+        (
+            'op.alter_column("users", "title", nullable=True)',
+            ', sa.Column("title", sa.String(), nullable=False)',
+            "the history makes it nullable and never backfills it",
+        ),
+    ],
+)
+def test_how_the_history_made_the_column_nullable_is_said(
+    history: History, made: str, title: str, said: str
+) -> None:
+    """A column added nullable to a table leaves NULL in every row it held then; one
+    created with its table holds what the application wrote since; one altered to
+    nullable, what was written after."""
+    users = f'op.create_table("users", sa.Column("id", sa.Integer(), primary_key=True){title})'
+    add(history, "a1", None, users)
+    add(history, "b2", "a1", made)
+    add(history, "c3", "b2", 'op.alter_column("users", "title", nullable=False)')
+    [finding] = [f for f in history.run(check) if f.path.endswith("c3_m.py")]
+    assert said in finding.message
+    assert finding.confidence == "medium"
 
 
 def test_a_column_added_in_the_same_revision(history: History) -> None:
@@ -494,7 +533,7 @@ def test_rows_deleted_by_a_condition_not_read(history: History) -> None:
     """Backend.AI selects the keypairs whose secret key is NULL and deletes them by key
     before making the column NOT NULL: the rule cannot read that the deleted rows are
     the NULL ones, so it says so, one step less sure."""
-    users_history(history)
+    added_history(history)
     tighten = 'op.alter_column("users", "name", nullable=False)'
     add(history, "b2", "a1", tighten)
     [plain] = history.run(check)
@@ -513,7 +552,7 @@ def test_rows_deleted_by_a_condition_not_read(history: History) -> None:
 def test_rows_deleted_on_a_condition_of_the_column(history: History) -> None:
     """open-event-server deletes the rows whose code is '' before making it NOT NULL: a
     condition on the column that leaves its NULLs; as sure as without it."""
-    users_history(history)
+    added_history(history)
     delete = "op.execute(\"DELETE FROM users WHERE name = ''\")"
     add(history, "b2", "a1", f'{delete}\nop.alter_column("users", "name", nullable=False)')
     [finding] = history.run(check)
@@ -548,7 +587,7 @@ def test_rows_deleted_where_a_column_just_added_is_null(
 def test_rows_deleted_on_a_condition_of_another_column(history: History) -> None:
     """mwdb-core deletes the comments whose object is NULL, then makes the user NOT NULL
     too: a condition read, that does not pick the user's NULLs."""
-    users_history(history)
+    added_history(history)
     delete = 'op.execute("DELETE FROM users WHERE id IS NULL")'
     add(history, "b2", "a1", f'{delete}\nop.alter_column("users", "name", nullable=False)')
     [finding] = history.run(check)
@@ -689,14 +728,14 @@ def test_mysql_modify_not_null(history: History) -> None:
     """MySQL's MODIFY restating a column NOT NULL is read as SET NOT NULL is, in its own
     words: the ALTER fails on a NULL row (a DEFAULT in the definition fills none of
     them); an UPDATE before it fills the column."""
-    users_history(history)
+    added_history(history)
     path = add(history, "b2", "a1", MODIFY)
     [finding] = history.run(check)
     assert (finding.line, finding.confidence) == (line_of(history, path, "MODIFY"), "medium")
     assert finding.message.startswith(
         'MODIFY ... NOT NULL (SQL run by execute()) makes "users.name" NOT NULL, but nothing'
     )
-    assert "the history creates it nullable" in finding.message
+    assert "the history adds it nullable to the table" in finding.message
     assert "before the MODIFY ... NOT NULL" in str(finding.fix)
     add(
         history,
@@ -812,7 +851,7 @@ def test_the_id_of_a_table_the_history_creates_nullable(history: History) -> Non
     widen = 'op.alter_column("users", "id", type_=sa.BigInteger(), nullable=False)'
     add(history, "b2", "a1", widen)
     [finding] = history.run(check)
-    assert "the history creates it nullable and never backfills it" in finding.message
+    assert "the history creates it nullable with its table and never" in finding.message
 
 
 @pytest.mark.parametrize(
@@ -864,7 +903,7 @@ def test_a_column_added_with_values_then_made_nullable_in_the_release(
     assert len(new) == int(reported)
     released = list(check(with_base(history, {"d4"})))
     assert len(released) == 1
-    assert "creates it nullable and never backfills it" in released[0].message
+    assert "the history makes it nullable and never backfills it" in released[0].message
 
 
 def test_a_key_filled_by_a_numbered_orm_loop_the_revision_before(history: History) -> None:

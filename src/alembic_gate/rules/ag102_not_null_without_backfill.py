@@ -30,6 +30,7 @@ from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import Call, checks_every_row
 from alembic_gate.rules.ag1xx import (
+    NULLABLE_STATES,
     POSTGRESQL,
     SQL_TABLE,
     Checked,
@@ -162,10 +163,12 @@ def _judge(checked: Checked, call: Call, filled: bool) -> tuple[str, Confidence]
         if _is_key(call) and history.column_null(checked.rid, call.table, call.column) is None:
             return None  # `id` of a table made before the history, its rows updated since
         return UNREAD_UPDATE, "low"
-    if state == "nullable":
+    if state in NULLABLE_STATES:
         if history.added_filled(checked.rid, call.table, call.column):
             return None  # filled where it was added, in this release: no NULL written since
-        return "the history creates it nullable and never backfills it", "medium"
+        # (created with its table: every row is one the application wrote, which no
+        # reading of the migrations tells; added to it: the rows it held then are NULL)
+        return _NULLABLE_REASONS[str(state)], "low" if state == "created_nullable" else "medium"
     unknown = "no revision before creates it, so whether rows hold NULL is not known"
     if call.table is None or call.column is None:
         return unknown, "medium"
@@ -175,6 +178,17 @@ def _judge(checked: Checked, call: Call, filled: bool) -> tuple[str, Confidence]
     # needs it), is most often a column that already is NOT NULL.
     restated = call.type_text is not None or call.options.get("restated") is True
     return unknown, "low" if restated else "medium"
+
+
+# Why a column the history left nullable may hold NULL, by how it became nullable.
+_NULLABLE_REASONS = {
+    "created_nullable": "the history creates it nullable with its table and never backfills it",
+    "added_nullable": (
+        "the history adds it nullable to the table, which leaves it NULL in every row the "
+        "table held then, and never backfills it"
+    ),
+    "nullable": "the history makes it nullable and never backfills it",
+}
 
 
 def _is_key(call: Call) -> bool:

@@ -60,6 +60,7 @@ from alembic_gate.history.literals import source
 from alembic_gate.history.operations import DIALECTS, Call, upgrade_calls
 from alembic_gate.rules.ag1xx import (
     MYSQL,
+    NULLABLE_STATES,
     Checked,
     as_written,
     described,
@@ -610,7 +611,9 @@ def _nullable_before(checked: Checked, call: Call) -> bool | None:
     state = knowledge.column_state(checked.rid, call.table, call.column)
     if state in ("filled", "filled_some"):  # rows updated since: its NOT NULL as it was
         state = knowledge.column_null(checked.rid, call.table, call.column)
-    return {"nullable": True, "not_null": False}.get(state) if isinstance(state, str) else None
+    if state in NULLABLE_STATES:
+        return True
+    return False if state == "not_null" else None
 
 
 def _enum_name(text: str) -> str | None:

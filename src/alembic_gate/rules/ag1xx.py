@@ -639,7 +639,7 @@ class Knowledge:
         return [p for p in upstream if p in by_id and releases.release(by_id[p].file) == release]
 
     def column_state(self, rid: str, table: str | None, column: str | None) -> object | None:
-        """The latest of: "not_null", "nullable", "filled" ("filled_some": rows of its
+        """The latest of: "not_null", a NULLABLE_STATES one, "filled" ("filled_some": rows of its
         table, or of a table not known, updated in columns not known), "gone" for a column among
         the revisions `rid` builds on; None when the history does not say."""
         if column is None:
@@ -654,8 +654,8 @@ class Knowledge:
 
     def column_null(self, rid: str, table: str | None, column: str | None) -> object | None:
         """What the revisions `rid` builds on last made of the column's NOT NULL,
-        "not_null" or "nullable", whatever filled it since; None when the history does not
-        say."""
+        "not_null" or a NULLABLE_STATES one, whatever filled it since; None when the
+        history does not say."""
         if column is None:
             return None
         return self._column_fact(rid, _lower(table) or "*", column.lower(), _NULL_OF)
@@ -806,6 +806,10 @@ _FILL, _NULL, _TYPE = 0, 1, 2
 # about, the one column_type asks about, and whether it is NOT NULL (column_state, when
 # the latest is an UPDATE of columns not known).
 _STATE, _TYPE_OF, _NULL_OF = 0, 1, 2
+# The states of a nullable column (column_state, column_null): made so by alter_column,
+# created so with its table (its rows are the application's, written since), or added so
+# to a table (every row the table held then holds NULL).
+NULLABLE_STATES = frozenset({"nullable", "created_nullable", "added_nullable"})
 _GROUPS = 3
 
 
@@ -1119,7 +1123,9 @@ def _column_events(
             for col in call.table_columns or ():
                 found = first_of(table, (col.name or "").lower())
                 if found is not None:
-                    yield from _column_facts(found, col.nullable, col.primary_key, col.type_)
+                    yield from _column_facts(
+                        found, col.nullable, col.primary_key, col.type_, "created_nullable"
+                    )
                     if col.server_default:  # every row gets it (mwdb-core's feed_quality)
                         yield keys.number(_FILL, table, (col.name or "").lower()), "filled"
         elif kind == "alter_column" and table and call.new_column_name:
@@ -1138,7 +1144,7 @@ def _column_events(
             yield keys.number(_FILL, table, column), "filled"
         elif kind == "add_column" and call.new_column is not None:
             new = call.new_column
-            yield from _column_facts(first, new.nullable, False, new.type_)
+            yield from _column_facts(first, new.nullable, False, new.type_, "added_nullable")
             if new.server_default:  # existing rows get the default, new ones too
                 yield keys.number(_FILL, table, column), "filled"
         elif kind == "alter_column":
@@ -1191,11 +1197,12 @@ def not_null_without_default(column: Column) -> bool:
 
 
 def _column_facts(
-    first: int, nullable: bool | None, primary: bool, type_: str | None
+    first: int, nullable: bool | None, primary: bool, type_: str | None, made: str
 ) -> Iterator[tuple[Hashable, object]]:
     """The facts a column made NOT NULL or not, of a type, records (`first`: its pair's
-    first key's number: `_ColumnKeys.first`)."""
-    yield first + _NULL, "not_null" if made_not_null(nullable, primary) else "nullable"
+    first key's number: `_ColumnKeys.first`; `made`: how a nullable one came,
+    "created_nullable" with its table or "added_nullable" to it: NULLABLE_STATES)."""
+    yield first + _NULL, "not_null" if made_not_null(nullable, primary) else made
     if type_:
         yield first + _TYPE, type_
 
