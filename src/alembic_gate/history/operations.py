@@ -396,9 +396,7 @@ _UPDATE_SQL = LazyPattern(
     # with the tables listed (`UPDATE users, nodes SET users.nodeid = nodes.id`:
     # tokenserver), names and aliases only (`ON UPDATE CASCADE, ...` is no UPDATE)
     + r"(\s+(?:(?:INNER|CROSS|LEFT|RIGHT|OUTER|STRAIGHT_JOIN)\s+)*JOIN\s[^;]*?"
-    + r"|(?:\s*,\s*"
-    + _QUALIFIED[1:-1]
-    + r"(?:\s+AS\s+\w+|\s+(?!SET\b)\w+)?)+)?"
+    + r"|(?:\s*,\s*[^\s,;]+(?:\s+AS\s+\w+|\s+(?!SET\b)\w+)?)+)?"
     + r"\s+SET\b",
     re.IGNORECASE,
 )
