@@ -1650,14 +1650,14 @@ class _Reader:
                 return True
         if runs or func.attr == "exec_driver_sql" or func.attr in _METADATA_METHODS:
             self.steps.append(self._operation(node, func.attr, None, scope))
-        elif func.attr in _ORM_NAMES and self._orm_call(node, receiver):
+        elif func.attr in _ORM_NAMES and self._orm_call(node, func.attr, receiver):
             self._orm(node, scope)
         return runs
 
-    def _orm_call(self, node: ast.Call, receiver: ast.expr) -> bool:
-        """Session work that writes rows: `session.query(M)...update()`, `add_all`,
-        `merge`, ..., and `add` / `delete` on a session the revision makes."""
-        method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+    def _orm_call(self, node: ast.Call, method: str, receiver: ast.expr) -> bool:
+        """Session work that writes rows (`method`: the name called on `receiver`):
+        `session.query(M)...update()`, `add_all`, `merge`, ..., and `add` / `delete` on a
+        session the revision makes."""
         if method in _ORM_METHODS or (method in _ORM_WRITES and self._orm_update(node)):
             return True
         return method in _SESSION_WRITES and self._is_session(receiver)
