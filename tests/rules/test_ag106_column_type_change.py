@@ -1134,3 +1134,36 @@ def test_a_timestamp_given_or_relieved_of_its_time_zone(
         assert found[0].message.endswith(
             "when the session's TimeZone is UTC, which nothing here says)"
         )
+
+
+@pytest.mark.parametrize(
+    ("using", "replaced"),
+    [
+        # OpenHands' 032: every `scopes` value becomes an empty array
+        ("ARRAY[]::text[]", True),
+        ("NULL", True),
+        # the expression reads the column: its values are converted, not replaced
+        ("string_to_array(name, ',')", False),
+        ("users.name::text[]", False),
+        ('"NAME"::text[]', False),
+        # another column that merely starts with the name is not the column
+        ("name_old::text[]", True),
+    ],
+)
+def test_a_using_expression_that_does_not_read_the_column(
+    history: History, using: str, replaced: bool
+) -> None:
+    """A `postgresql_using=` that does not read the column gives every row its value:
+    the message says the old values are lost (OpenHands' `gitlab_webhook.scopes`)."""
+    users_history(history)
+    change = (
+        'op.alter_column("users", "name", existing_type=sa.String(50), '
+        f"type_=postgresql.ARRAY(sa.Text()), postgresql_using={using!r})"
+    )
+    add(history, "b2", "a1", change)
+    [finding] = history.run(check)
+    assert finding.confidence == "high"
+    note = f"; postgresql_using={using!r} does not read the column: every row's value is "
+    assert (note in finding.message) is replaced, finding.message
+    if replaced:
+        assert finding.message.endswith("replaced by it, and the old values are lost")

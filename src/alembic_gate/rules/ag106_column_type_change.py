@@ -286,6 +286,9 @@ def _finding(
 
 def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
     """(a note for the message, confidence), or None for a change without a rewrite."""
+    replaced = _replacing_using(call)
+    if replaced is not None:  # values that change are a rewrite, whatever the types
+        return replaced, name_confidence(call.table, call.column)
     new = parse_type(call.type_text)
     if new is not None and _given_earlier(checked, call, new):
         return None
@@ -551,6 +554,23 @@ def _converted(call: Call) -> bool:
         if kind is not None and _USING_WORD.get().search(part, kind.end()):
             return True
     return False
+
+
+def _replacing_using(call: Call) -> str | None:
+    """A note for a `postgresql_using=` expression that does not read the column
+    (OpenHands' `ARRAY[]::text[]` for `gitlab_webhook.scopes`): every row gets the
+    expression's value and the old values are lost. None where it reads the column, or
+    where the expression or the column's name is not known as written."""
+    using, column = call.options.get("postgresql_using"), call.column
+    if not isinstance(using, str) or not column or call.sql is not None:
+        return None
+    name = re.escape(column)
+    if re.search(rf"(?<![\w$]){name}(?![\w$])", using, re.IGNORECASE):
+        return None
+    return (
+        f"; postgresql_using={using!r} does not read the column: every row's value is "
+        "replaced by it, and the old values are lost"
+    )
 
 
 def _appended_in_place(
