@@ -114,6 +114,12 @@ _NULLABILITY_NOT_KNOWN = (
     " (MySQL adds values at the end in place only where the column is nullable, which no "
     "revision says here)"
 )
+# An ENUM given values at its end, which MySQL would add in place, by a MODIFY that also
+# makes its NOT NULL column nullable (Collectives' `roles.role_id`, five revisions).
+_APPENDED_BUT_NULLABLE = (
+    " (MySQL adds values at the end of an ENUM in place, but alembic's MODIFY without "
+    "`existing_nullable=False` also makes the NOT NULL column nullable, which copies the table)"
+)
 _JSON_FAMILIES = frozenset({"JSON", "JSONB"})
 # Said of MySQL where the history names no database and the project depends on a driver
 # of it (RootTheBox: MySQL by default, named only in its options and requirements).
@@ -323,6 +329,9 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
             return None
         if _appended_in_place(checked, call, dialects, old, new, unknown=True):
             return _NULLABILITY_NOT_KNOWN, less_sure(confidence)
+        others = (DIALECTS if dialects is None else dialects) - {MYSQL}
+        if _loses_not_null(checked, call) and _appended_in_place(checked, call, others, old, new):
+            return _APPENDED_BUT_NULLABLE, confidence
     if _time_zone_only(old, new, dialects) and not _converted(call):
         return _judge_time_zone(dialects, confidence)
     if not _postgresql_in_place(old, new):
