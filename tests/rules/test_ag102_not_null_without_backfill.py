@@ -326,7 +326,7 @@ def test_an_update_before_a_column_named_at_run_time(history: History) -> None:
         """
     add(history, "b2", "a1", upgrade)
     [finding] = history.run(check)
-    assert finding.confidence == "medium"
+    assert finding.confidence == "low"  # no revision is known to create it
 
 
 def test_a_rename_that_makes_a_nullable_column_not_null(history: History) -> None:
@@ -395,9 +395,11 @@ def test_a_column_the_history_does_not_create(history: History) -> None:
     add(history, "a1", None, "pass")  # the table predates the migrations (create_all)
     add(history, "b2", "a1", ALTER)
     [finding] = history.run(check)
-    assert finding.confidence == "medium"
+    # its rows are the application's, which no reading of the migrations tells: judged
+    # real in 42% of 120 labelled places, none of 19 in the twenty-six latest sets
+    assert finding.confidence == "low"
     assert "no revision before creates it" in finding.message
-    # NOT NULL next to a type change: most often restated for MySQL's MODIFY
+    # NOT NULL next to a type change (most often restated for MySQL's MODIFY): the same
     add(
         history, "b2", "a1", ALTER.replace("nullable=False", "type_=sa.VARCHAR(80), nullable=False")
     )

@@ -169,15 +169,12 @@ def _judge(checked: Checked, call: Call, filled: bool) -> tuple[str, Confidence]
         # (created with its table: every row is one the application wrote, which no
         # reading of the migrations tells; added to it: the rows it held then are NULL)
         return _NULLABLE_REASONS[str(state)], "low" if state == "created_nullable" else "medium"
-    unknown = "no revision before creates it, so whether rows hold NULL is not known"
-    if call.table is None or call.column is None:
-        return unknown, "medium"
     if state is None and _is_key(call):
         return None  # a table made before the history: `id` is its primary key (CodaLab)
-    # NOT NULL restated next to a type change, or in a whole definition (MySQL's MODIFY
-    # needs it), is most often a column that already is NOT NULL.
-    restated = call.type_text is not None or call.options.get("restated") is True
-    return unknown, "low" if restated else "medium"
+    # A column older than the history: its rows are the application's, as for one created
+    # nullable with its table, and about as often judged real (42% of 120 labelled places
+    # over seventy-seven sets, none of 19 in the latest twenty-six).
+    return "no revision before creates it, so whether rows hold NULL is not known", "low"
 
 
 # Why a column the history left nullable may hold NULL, by how it became nullable.
