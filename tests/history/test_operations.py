@@ -501,6 +501,51 @@ def upgrade():
     ]
 
 
+def test_functions_handed_to_imported_code_are_read_as_run_there() -> None:
+    """Hindsight routes every upgrade() through its own `run_for_dialect(pg=_pg_upgrade,
+    oracle=_oracle_upgrade)`, which runs the function for the bind's dialect: each is
+    read on the dialect its keyword or its own name names, else wherever the call runs.
+    Functions handed to builtins or the standard library are not read as run."""
+    body = """
+from myproject.alembic._dialect import run_for_dialect, each_schema
+
+
+def _pg_upgrade():
+    op.add_column("users", sa.Column("a", sa.Integer()))
+
+
+def _oracle_upgrade():
+    op.add_column("users", sa.Column("b", sa.Integer()))
+
+
+def _sqlite_fix():
+    op.drop_column("users", "c")
+
+
+def _fill():
+    op.create_index("ix_users_d", "users", ["d"])
+
+
+def _not_run():
+    op.drop_table("users")
+
+
+def upgrade():
+    run_for_dialect(pg=_pg_upgrade, oracle=_oracle_upgrade)
+    run_for_dialect(_sqlite_fix)
+    each_schema(_fill)
+    list(map(_not_run, []))
+    sorted([], key=_not_run)
+"""
+    found = [(c.name, c.column, c.dialects) for c in read_operations(HEAD + body).upgrade.calls]
+    assert found == [
+        ("add_column", "a", ("postgresql",)),
+        ("add_column", "b", ("oracle",)),
+        ("drop_column", "c", ("sqlite",)),
+        ("create_index", None, None),
+    ]
+
+
 def test_a_table_object_created_in_the_database_is_a_create_table() -> None:
     """mcp-context-forge's rebuilds: `sa.Table(name, metadata, ...)` made by its
     `create(bind)`, at that line; its columns not known where the call gives none (they

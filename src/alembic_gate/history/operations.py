@@ -29,7 +29,9 @@ Understood shapes:
 - helpers called from upgrade(), module-level or defined inside it (read in the
   caller's scope: its batch_alter_table aliases, autocommit block, if/for/while/try; an
   `if flag:` on a parameter bound to True or False reads only the branch taken),
-  and alembic's multi-database template (`upgrade_engine1()` ...);
+  and alembic's multi-database template (`upgrade_engine1()` ...); functions of the
+  file handed to imported code, read as run there, on the dialect their keyword or name
+  names (Hindsight's `run_for_dialect(pg=_pg_upgrade, oracle=_oracle_upgrade)`);
 - for doctor: whether an operation runs under if/for/while/try, the columns
   of create_table, the literal SQL text of an `.execute()`, and (in `steps`)
   SQL run on a connection, ORM work, `create_all()` / `drop_all()`, and calls into
@@ -1292,6 +1294,7 @@ class _Reader:
             if len(node.keywords) > 1:
                 self._check_keywords(node)
             if not self._call(node, scope):  # an operation runs no other in its arguments
+                self._callbacks(node, scope)
                 for child in syntax.iter_child_nodes(node):
                     self._visit(child, scope)
             return
@@ -1734,6 +1737,24 @@ class _Reader:
             bindings, texts = {}, {}
         self.budget -= 1
         self._function(helper, replace(scope, batch=batch), bindings, texts)
+
+    def _callbacks(self, node: ast.Call, scope: _Scope) -> None:
+        """Follow the functions of this file that a call into imported code is handed, as
+        run there (Hindsight's `run_for_dialect(pg=_pg_upgrade, oracle=_oracle_upgrade)`,
+        the project's dispatcher, runs the one for the bind's dialect): each on the
+        dialect its keyword or its own name names (`pg=`, `_oracle_upgrade`), else
+        wherever the call runs."""
+        if not self.imported or self._origin(node.func) is None:
+            return
+        handed = [*((None, a) for a in node.args), *((kw.arg, kw.value) for kw in node.keywords)]
+        for keyword, arg in handed:
+            if not isinstance(arg, ast.Name):
+                continue
+            function = self._defined(arg.id)
+            if function is None:
+                continue
+            named = _named_dialects(keyword or "") or _named_dialects(arg.id)
+            self._helper(ast.Call(func=arg, args=[], keywords=[]), function, scope.only(named))
 
     def _foreign(self, value: ast.expr | None, scope: _Scope) -> None:
         """Record a call into imported project or library code (`value`: a statement's
@@ -3295,6 +3316,17 @@ def _sql_renamed_tables(statement: str) -> Iterator[Call]:
         if names is not None:
             old, new = _sql_name(names.group(1)), _sql_name(names.group(2))
             yield _ddl("rename_table", old, statement, new_table=new)
+
+
+def _named_dialects(name: str) -> frozenset[str] | None:
+    """The dialects the words of an identifier name (`pg`, `_oracle_upgrade`,
+    `sqlite_version`), else None."""
+    found = (_DIALECT_WORDS.get(w) or _SHORT_DIALECTS.get(w) for w in name.lower().split("_"))
+    return frozenset(d for d in found if d) or None
+
+
+# Short names of dialects in identifiers, beside `_DIALECT_WORDS` (`pg=_pg_upgrade`).
+_SHORT_DIALECTS = {"pg": "postgresql"}
 
 
 def _given(
