@@ -507,6 +507,8 @@ def test_functions_handed_to_imported_code_are_read_as_run_there() -> None:
     read on the dialect its keyword or its own name names, else wherever the call runs.
     Functions handed to builtins or the standard library are not read as run."""
     body = """
+import functools
+
 from myproject.alembic._dialect import run_for_dialect, each_schema
 
 
@@ -530,12 +532,18 @@ def _not_run():
     op.drop_table("users")
 
 
+def _again():
+    each_schema(_again)  # read once, not again and again
+
+
 def upgrade():
     run_for_dialect(pg=_pg_upgrade, oracle=_oracle_upgrade)
     run_for_dialect(_sqlite_fix)
     each_schema(_fill)
+    each_schema(_again)
     list(map(_not_run, []))
     sorted([], key=_not_run)
+    functools.partial(_not_run)
 """
     found = [(c.name, c.column, c.dialects) for c in read_operations(HEAD + body).upgrade.calls]
     assert found == [
