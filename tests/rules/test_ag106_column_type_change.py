@@ -1173,3 +1173,20 @@ def test_a_using_expression_that_does_not_read_the_column(
     assert (note in finding.message) is replaced, finding.message
     if replaced:
         assert finding.message.endswith("replaced by it, and the old values are lost")
+
+
+def test_a_using_expression_is_not_given_to_mysql(history: History) -> None:
+    """alembic gives `postgresql_using=` to PostgreSQL only: in a branch for MySQL, the
+    type changes and the values are converted as MySQL converts them."""
+    add(history, "a1", None, CREATE_MYSQL_USERS)
+    change = (
+        'if op.get_bind().dialect.name == "mysql":\n'
+        '    op.alter_column("users", "name", existing_type=sa.String(50), '
+        'type_=sa.Integer(), postgresql_using="NULL")'
+    )
+    add(history, "b2", "a1", change)
+    [finding] = history.run(check)
+    assert "does not read the column" not in finding.message
+    add(history, "b2", "a1", change.replace('"mysql"', '"postgresql"'))
+    [finding] = history.run(check)
+    assert "does not read the column" in finding.message

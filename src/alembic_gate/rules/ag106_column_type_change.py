@@ -292,7 +292,7 @@ def _finding(
 
 def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
     """(a note for the message, confidence), or None for a change without a rewrite."""
-    replaced = _replacing_using(call)
+    replaced = _replacing_using(checked, call)
     if replaced is not None:  # values that change are a rewrite, whatever the types
         return replaced, name_confidence(call.table, call.column)
     new = parse_type(call.type_text)
@@ -565,13 +565,17 @@ def _converted(call: Call) -> bool:
     return False
 
 
-def _replacing_using(call: Call) -> str | None:
+def _replacing_using(checked: Checked, call: Call) -> str | None:
     """A note for a `postgresql_using=` expression that does not read the column
     (OpenHands' `ARRAY[]::text[]` for `gitlab_webhook.scopes`): every row gets the
-    expression's value and the old values are lost. None where it reads the column, or
-    where the expression or the column's name is not known as written."""
+    expression's value and the old values are lost. None where it reads the column,
+    where the expression or the column's name is not known as written, or where the call
+    runs on no PostgreSQL (other databases are not given the expression)."""
     using, column = call.options.get("postgresql_using"), call.column
     if not isinstance(using, str) or not column or call.sql is not None:
+        return None
+    dialects, _ = checked.dialects(call)
+    if dialects is not None and "postgresql" not in dialects:
         return None
     name = re.escape(column)
     if re.search(rf"(?<![\w$]){name}(?![\w$])", using, re.IGNORECASE):
