@@ -436,3 +436,44 @@ def test_a_column_moved_aside_while_a_new_one_is_renamed_to_its_name(
     add(history, "b2", "a1", upgrade)
     found = history.run(check)
     assert bool(found) == reported, found
+
+
+def test_a_rename_spelled_with_the_legacy_name_keyword(history: History) -> None:
+    # fedocal's and Altair's histories renamed columns with alembic's old `name=`,
+    # which current alembic rejects with a TypeError
+    users_history(history)
+    path = add(
+        history,
+        "b2",
+        "a1",
+        """
+        op.alter_column("users", "name", name="full_name", existing_type=sa.VARCHAR(50))
+        with op.batch_alter_table("users") as batch_op:
+            batch_op.alter_column("email", name="mail")
+        """,
+    )
+    findings = history.run(check)
+    assert [(f.code, f.line) for f in findings] == [
+        ("AG104", line_of(history, path, "op.alter_column")),
+        ("AG104", line_of(history, path, "batch_op.alter_column")),
+    ]
+    assert 'column "users.name" to "full_name"' in findings[0].message
+    assert 'column "users.email" to "mail"' in findings[1].message
+    assert all("old spelling of `new_column_name`" in f.message for f in findings)
+    assert "TypeError" in findings[0].message
+
+
+def test_a_legacy_name_rename_of_a_column_added_in_the_revision_is_not_reported(
+    history: History,
+) -> None:
+    users_history(history)
+    add(
+        history,
+        "b2",
+        "a1",
+        """
+        op.add_column("users", sa.Column("nick", sa.String(), nullable=True))
+        op.alter_column("users", "nick", name="handle")
+        """,
+    )
+    assert history.run(check) == []

@@ -1936,6 +1936,12 @@ class _Reader:
         new_column_name = None
         if "new_column_name" in options:
             new_column_name = self._string(_keyword(node, "new_column_name"))
+        elif name == "alter_column" and "name" in options:
+            # `name=`: the keyword alembic renamed to new_column_name; it took the old
+            # spelling (with a warning from 0.8) until it dropped its legacy names, and
+            # raises a TypeError on it now. A history written then renamed the column.
+            new_column_name = self._string(_keyword(node, "name"))
+            options["new_column_name"] = options["name"]
         sql, sql_kind, sql_shape = (
             self._statement(node) if name in SQL_METHODS else (None, None, None)
         )

@@ -1,5 +1,9 @@
 """AG104: renaming a column (`alter_column(new_column_name=)`) or a table (`rename_table`).
 
+A rename spelled `alter_column(..., name=)`, the keyword alembic later renamed to
+`new_column_name` (a history written then renamed the column with it), is reported too,
+with a note that current alembic raises a TypeError on it.
+
 Renames written as SQL run by execute() (`ALTER TABLE t RENAME TO u`, `ALTER TABLE t
 RENAME [COLUMN] a TO b`, MySQL's `RENAME TABLE a TO b`) are read as the calls they stand
 for.
@@ -210,10 +214,20 @@ def _message(call: Call) -> str:
         sql = "CHANGE" if changed else "RENAME COLUMN"
         how = as_written(call, sql, "alter_column")
         column = described_column(call.table, call.column)
-        what = f"{how} renames column {column} to {_new_name(call)}"
+        what = f"{how} renames column {column} to {_new_name(call)}{_legacy(call)}"
     return (
         f"{what}: the code still running from the previous release uses the old "
         "name and fails until the new release is everywhere"
+    )
+
+
+def _legacy(call: Call) -> str:
+    """A note for a rename spelled `name=` (the reader reads it as new_column_name)."""
+    if "name" not in call.options:
+        return ""
+    return (
+        " (with `name=`, the old spelling of `new_column_name`: current alembic "
+        "raises a TypeError on it, so the revision no longer runs as written)"
     )
 
 
