@@ -474,6 +474,7 @@ def test_a_legacy_name_rename_of_a_column_added_in_the_revision_is_not_reported(
         """
         op.add_column("users", sa.Column("nick", sa.String(), nullable=True))
         op.alter_column("users", "nick", name="handle")
+        op.alter_column("users", "id", name="id", type_=sa.BigInteger())
         """,
     )
-    assert history.run(check) == []
+    assert history.run(check) == []  # nor a column named as itself (Altair's MySQL types)

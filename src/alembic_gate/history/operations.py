@@ -1936,10 +1936,11 @@ class _Reader:
         new_column_name = None
         if "new_column_name" in options:
             new_column_name = self._string(_keyword(node, "new_column_name"))
-        elif name == "alter_column" and "name" in options:
+        elif name == "alter_column" and "name" in options and options["name"] != column:
             # `name=`: the keyword alembic renamed to new_column_name; it took the old
             # spelling (with a warning from 0.8) until it dropped its legacy names, and
-            # raises a TypeError on it now. A history written then renamed the column.
+            # raises a TypeError on it now. A history written then renamed the column
+            # (not where it names the column itself: Altair restates MySQL columns so).
             new_column_name = self._string(_keyword(node, "name"))
             options["new_column_name"] = options["name"]
         sql, sql_kind, sql_shape = (
