@@ -1190,3 +1190,52 @@ def test_a_using_expression_is_not_given_to_mysql(history: History) -> None:
     add(history, "b2", "a1", change.replace('"mysql"', '"postgresql"'))
     [finding] = history.run(check)
     assert "does not read the column" in finding.message
+
+
+POSTGRESQL_AND_MYSQL = (
+    "from sqlalchemy.dialects import mysql, postgresql\n"
+    "mysql.INTEGER\npostgresql.JSONB\n" + CREATE_USERS
+)
+
+
+@pytest.mark.parametrize(
+    ("named", "new", "reported"),
+    [
+        # WUVT's ac0939a5ff73: unbounded on PostgreSQL, 300 to 400 characters on MySQL
+        # (two length bytes before and after: in place there too)
+        (POSTGRESQL_AND_MYSQL, "sa.String(400).with_variant(sa.String, 'postgresql')", False),
+        # 300 to 200 characters on MySQL: a shorter VARCHAR is copied
+        (POSTGRESQL_AND_MYSQL, "sa.String(200).with_variant(sa.String, 'postgresql')", True),
+        (CREATE_USERS, "sa.String(50).with_variant(sa.Text(), 'postgresql')", False),
+        # MySQL's variant copies the table (TEXT); PostgreSQL's is unbounded
+        (POSTGRESQL_AND_MYSQL, "sa.Text().with_variant(sa.Text(429400000), 'mysql')", True),
+        # Codalab's ids: BIGINT wherever it is not SQLite
+        (CREATE_USERS, "sa.BigInteger().with_variant(sa.Integer, 'sqlite')", True),
+        (POSTGRESQL_AND_MYSQL, "sa.String(400).with_variant(sa.Integer(), ('mariadb',))", True),
+        # a dialect not written out: read as a type not known, as before
+        (CREATE_USERS, "sa.String(400).with_variant(sa.Integer(), DIALECT)", True),
+    ],
+)
+def test_a_type_with_variants_is_judged_on_each_database_with_its_own(
+    history: History, named: str, new: str, reported: bool
+) -> None:
+    add(history, "a1", None, named.replace("length=50", "length=300"))
+    alter = f'op.alter_column("users", "name", existing_type=sa.VARCHAR(300), type_={new})'
+    add(history, "b2", "a1", alter)
+    findings = history.run(check)
+    assert len(findings) == reported
+    if findings:
+        assert f"to {new}:" in findings[0].message
+
+
+def test_an_old_type_with_variants_is_read_as_each_database_got_it(history: History) -> None:
+    created = CREATE_USERS.replace(
+        "sa.String(length=50)", "sa.String(255).with_variant(sa.Text(), 'postgresql')"
+    )
+    named = "from sqlalchemy.dialects import postgresql\npostgresql.JSONB\n"
+    add(history, "a1", None, named + created)
+    add(history, "b2", "a1", 'op.alter_column("users", "name", type_=sa.Text())')
+    assert history.run(check) == []  # PostgreSQL's TEXT already
+    add(history, "b2", "a1", 'op.alter_column("users", "name", type_=sa.Integer())')
+    [finding] = history.run(check)
+    assert "to sa.Integer()" in finding.message

@@ -295,7 +295,79 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
     replaced = _replacing_using(checked, call)
     if replaced is not None:  # values that change are a rewrite, whatever the types
         return replaced, name_confidence(call.table, call.column)
-    new = parse_type(call.type_text)
+    variants = _variants(call.type_text)
+    if variants is None:
+        return _judge_type(checked, call, call.type_text, None)
+    return _judge_variants(checked, call, *variants)
+
+
+def _judge_variants(
+    checked: Checked, call: Call, base: str, variants: dict[str, str]
+) -> tuple[str, Confidence] | None:
+    """`_judge` of a type with variants (`sa.Unicode(255).with_variant(sa.Unicode,
+    "postgresql")`: WUVT's widenings, unbounded on PostgreSQL): each database the call
+    runs on gets its own type, judged there; the first that rewrites is reported. Where
+    the history names no database, the base type is judged as any other type is."""
+    dialects, _ = checked.dialects(call)
+    groups: dict[str, set[str]] = {}
+    for dialect in DIALECTS if dialects is None else dialects:
+        groups.setdefault(variants.get(dialect, base), set()).add(dialect)
+    for text, group in groups.items():
+        on = None if dialects is None and text == base else frozenset(group)
+        judged = _judge_type(checked, call, text, on)
+        if judged is not None:
+            return judged
+    return None
+
+
+def _variants(text: str | None) -> tuple[str, dict[str, str]] | None:
+    """A type written with `.with_variant(type, "dialect")` (or a tuple of dialects):
+    the base type and each named database's type, as written; None for any other type
+    or a variant whose type or database is not written out."""
+    if not text or "with_variant" not in text:
+        return None
+    node = _expression(text)
+    variants: dict[str, str] = {}
+    while (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "with_variant"
+    ):
+        if len(node.args) != 2 or node.keywords:
+            return None
+        names = _dialect_names(node.args[1])
+        if names is None:
+            return None
+        written = source(node.args[0])
+        if written is None:
+            return None
+        for name in names:  # the outermost call is the last word, as in SQLAlchemy
+            variants.setdefault(name, written)
+        node = node.func.value
+    base = source(node)
+    if not variants or base is None:
+        return None
+    return base, variants
+
+
+def _dialect_names(node: ast.expr) -> list[str] | None:
+    """`"mysql"` or `("mysql", "mariadb")` as the databases of DIALECTS they name."""
+    items = node.elts if isinstance(node, ast.Tuple | ast.List) else [node]
+    names = []
+    for item in items:
+        if not isinstance(item, ast.Constant) or not isinstance(item.value, str):
+            return None
+        name = item.value.lower()
+        names.append(MYSQL if name == "mariadb" else name)
+    return names
+
+
+def _judge_type(
+    checked: Checked, call: Call, text: str | None, on: frozenset[str] | None
+) -> tuple[str, Confidence] | None:
+    """`_judge` of the call's change to the type `text` on the databases `on` (None:
+    those the call runs on)."""
+    new = parse_type(text)
     if new is not None and _given_earlier(checked, call, new):
         return None
     added = checked.added_before(call, call.column)
@@ -309,7 +381,8 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
         old_text = checked.history().column_type(checked.rid, call.table, call.column)
     if old_text is None:
         old_text = _restored_type(checked, call)
-    old = parse_type(old_text)
+    dialects = checked.dialects(call)[0] if on is None else on
+    old = parse_type(_for_databases(old_text, dialects))
     if old is not None and new is not None and stated is None and _names_enum(old, new):
         old = _enum_before(checked, call, new) or old
     if old is not None and old.unread:
@@ -323,7 +396,6 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
         return None
     if stated is not None and _restated(checked, call, old, new):
         return None
-    dialects, _ = checked.dialects(call)
     if _enum_appended(old, new):
         if _appended_in_place(checked, call, dialects, old, new):
             return None
@@ -345,6 +417,16 @@ def _judge(checked: Checked, call: Call) -> tuple[str, Confidence] | None:
         return None
     by_dependencies: Confidence = "medium" if confidence == "high" else confidence
     return _judge_in_place(checked, call, depended, old, new, by_dependencies, _DEPENDED)
+
+
+def _for_databases(text: str | None, on: frozenset[str] | None) -> str | None:
+    """The old type as the databases `on` got it, where it was written with variants
+    and all of them got the same one; else as written."""
+    variants = _variants(text) if on else None
+    if variants is None or on is None:
+        return text
+    given = {variants[1].get(dialect, variants[0]) for dialect in on}
+    return given.pop() if len(given) == 1 else text
 
 
 def _limits_restored(checked: Checked, call: Call, old: SqlType) -> SqlType:
