@@ -381,8 +381,7 @@ def _judge_type(
         old_text = checked.history().column_type(checked.rid, call.table, call.column)
     if old_text is None:
         old_text = _restored_type(checked, call)
-    dialects = checked.dialects(call)[0] if on is None else on
-    old = parse_type(_for_databases(old_text, dialects))
+    old = parse_type(_as_got(checked, call, old_text, on))
     if old is not None and new is not None and stated is None and _names_enum(old, new):
         old = _enum_before(checked, call, new) or old
     if old is not None and old.unread:
@@ -396,6 +395,7 @@ def _judge_type(
         return None
     if stated is not None and _restated(checked, call, old, new):
         return None
+    dialects = checked.dialects(call)[0] if on is None else on
     if _enum_appended(old, new):
         if _appended_in_place(checked, call, dialects, old, new):
             return None
@@ -419,13 +419,17 @@ def _judge_type(
     return _judge_in_place(checked, call, depended, old, new, by_dependencies, _DEPENDED)
 
 
-def _for_databases(text: str | None, on: frozenset[str] | None) -> str | None:
-    """The old type as the databases `on` got it, where it was written with variants
-    and all of them got the same one; else as written."""
-    variants = _variants(text) if on else None
-    if variants is None or on is None:
+def _as_got(
+    checked: Checked, call: Call, text: str | None, on: frozenset[str] | None
+) -> str | None:
+    """The old type as the databases `on` (None: those the call runs on) got it, where
+    it was written with variants and all of them got the same one; else as written."""
+    variants = _variants(text)
+    if variants is None:
         return text
-    given = {variants[1].get(dialect, variants[0]) for dialect in on}
+    if on is None:
+        on = checked.dialects(call)[0]
+    given = {variants[1].get(dialect, variants[0]) for dialect in on or ()}
     return given.pop() if len(given) == 1 else text
 
 
