@@ -189,6 +189,16 @@ def test_real_downgrade_and_empty_merge_revisions(history: History) -> None:
         # sync_trigger(conn, "package", "search_vector", ["name"], options=options)
         """,
         "context = op.get_context()\ninspector = sa.inspect(op.get_bind())",
+        # Rhesis's e5f6a7b8c9d0: row level security off around a backfill, then on again
+        """
+        conn = op.get_bind()
+        conn.execute(sa.text("ALTER TABLE project_membership DISABLE ROW LEVEL SECURITY"))
+        conn.execute(sa.text("INSERT INTO project_membership SELECT id FROM users"))
+        conn.execute(sa.text('ALTER TABLE "Project_Membership" ENABLE ROW LEVEL SECURITY;'))
+        op.execute("ALTER TABLE users NO FORCE ROW LEVEL SECURITY")
+        op.execute("UPDATE users SET name = 'x'")
+        op.execute("ALTER TABLE users FORCE  ROW LEVEL SECURITY")
+        """,
     ],
 )
 def test_upgrades_that_change_no_schema(history: History, upgrade: str) -> None:
@@ -215,6 +225,13 @@ def test_upgrades_that_change_no_schema(history: History, upgrade: str) -> None:
             "high",
         ),
         ("op.execute(build_ddl())", "medium"),
+        # switched off and never on again, or on for another table
+        ('op.execute("ALTER TABLE users DISABLE ROW LEVEL SECURITY")', "high"),
+        (
+            'op.execute("ALTER TABLE users DISABLE ROW LEVEL SECURITY")\n'
+            'op.execute("ALTER TABLE groups ENABLE ROW LEVEL SECURITY")',
+            "high",
+        ),
         # an enum label added IF NOT EXISTS: PostgreSQL cannot drop it, and the empty
         # downgrade leaves it (judged real in 19 labelled places: SurfSense, SkyPortal, ...)
         ("op.execute(\"ALTER TYPE mood ADD VALUE IF NOT EXISTS 'meh'\")", "high"),

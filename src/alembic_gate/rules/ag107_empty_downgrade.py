@@ -1,7 +1,9 @@
 """AG107: an empty `downgrade()`, or one that raises, while `upgrade()` changes the schema.
 
 A data-only upgrade (UPDATE/INSERT/DELETE, Core DML, ORM session work) is not reported:
-there is no schema to put back; nor is a column or table it adds and drops again. An
+there is no schema to put back; nor is a column or table it adds and drops again, nor a
+table's row level security switched off and on again around the rows' changes (Rhesis's
+backfills: `ALTER TABLE t DISABLE ROW LEVEL SECURITY`, later `ENABLE`). An
 upgrade that only runs SQL built at run time, or only calls code defined elsewhere, may
 or may not change the schema: reported with
 lower confidence, unless each function it calls is found in the project's files and
@@ -10,12 +12,14 @@ read as changing rows only (history.imported).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import SQL_METHODS, Call, Side
 from alembic_gate.rules.ag1xx import Checked, each_revision, imported_reader, suppress_hint
+from alembic_gate.shared.patterns import LazyPattern
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
@@ -30,6 +34,14 @@ _NOT_SCHEMA = frozenset(
     {"batch_alter_table", "run_async", "foreign", "commit", "not_null_check", "validate_constraint"}
     | SQL_METHODS
 )
+# One statement that switches a table's row level security (or its FORCE) on or off.
+_ROW_SECURITY = LazyPattern(
+    r"^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?([\w.\"]+)\s+"
+    r"(ENABLE|DISABLE|FORCE|NO\s+FORCE)\s+ROW\s+LEVEL\s+SECURITY\s*;?\s*$",
+    re.IGNORECASE,
+)
+# What each switch is undone by.
+_OPPOSITE = {"ENABLE": "DISABLE", "DISABLE": "ENABLE", "FORCE": "NOFORCE", "NOFORCE": "FORCE"}
 
 
 def check_revision(checked: Checked) -> Iterator[Finding]:
@@ -65,7 +77,7 @@ def _changes(checked: Checked) -> tuple[str, Confidence] | None:
     changes rows only (or does nothing but raise)."""
     upgrade = checked.ops.upgrade
     schema = built = data = False
-    undone = _undone(upgrade.steps)
+    undone = _undone(upgrade.steps) | _switched_back(upgrade.steps)
     for step in upgrade.steps:
         if id(step) in undone or step.options.get("temporary"):
             data = True  # a scratch column or table, gone again when upgrade() ends
@@ -99,6 +111,27 @@ def _undone(steps: list[Call]) -> set[int]:
         elif key is not None and key in made:
             undone.update((id(made.pop(key)), id(step)))
     return undone
+
+
+def _switched_back(steps: list[Call]) -> set[int]:
+    """The SQL steps (by id) that switch a table's row level security one way and a
+    later step of the same upgrade() switches it back: the schema ends as it began."""
+    switched: dict[tuple[str, str], Call] = {}
+    back: set[int] = set()
+    for step in steps:
+        if step.name not in SQL_METHODS or not isinstance(step.sql, str):
+            continue
+        found = _ROW_SECURITY.get().match(step.sql)
+        if found is None:
+            continue
+        table = found.group(1).replace('"', "").lower()
+        how = "".join(found.group(2).upper().split())
+        earlier = switched.pop((table, _OPPOSITE[how]), None)
+        if earlier is not None:
+            back.update((id(earlier), id(step)))
+        else:
+            switched[(table, how)] = step
+    return back
 
 
 def _made_key(step: Call) -> tuple[str, str, str] | None:
