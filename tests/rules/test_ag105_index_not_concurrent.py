@@ -4,6 +4,8 @@ import ast
 import os
 from pathlib import Path
 
+import pytest
+
 from alembic_gate.findings import Finding, Report
 from alembic_gate.reporters.common import fingerprints
 from alembic_gate.rules.ag105_index_not_concurrent import check
@@ -691,3 +693,41 @@ def test_a_history_set_to_one_database_by_the_settings_module_env_py_imports(
         config.write_text(settings)
         found = history.run(check)
         assert [f.confidence for f in found] == ([] if confidence is None else [confidence])
+
+
+@pytest.mark.parametrize(
+    ("before", "held"),
+    [
+        # o²S²PARC's f65f7786cd4b: the index dropped, then built again in one transaction
+        ('op.drop_index("ix_users_name", table_name="users")', "op.drop_index at line"),
+        ('op.add_column("users", sa.Column("nick", sa.String(), nullable=True))', "op.add_column"),
+        ('op.alter_column("users", "name", type_=sa.Text())', "op.alter_column"),
+        ('op.execute("ALTER TABLE users DROP COLUMN nick")', "DROP COLUMN (SQL run by execute())"),
+        # a comment only (SHARE UPDATE EXCLUSIVE), another table, a COMMIT in between,
+        # an operation that may not run: writes wait, reads do not
+        ('op.alter_column("users", "name", comment="shown", existing_type=sa.String())', None),
+        ('op.add_column("groups", sa.Column("nick", sa.String(), nullable=True))', None),
+        ('op.drop_index("ix_users_name", table_name="users")\nop.execute("COMMIT")', None),
+        ('if flag:\n    op.drop_index("ix_users_name", table_name="users")', None),
+        (
+            "with op.get_context().autocommit_block():\n"
+            '    op.drop_index("ix_users_name", table_name="users", postgresql_concurrently=True)',
+            None,
+        ),
+    ],
+)
+def test_an_index_built_while_the_transaction_holds_access_exclusive(
+    history: History, before: str, held: str | None
+) -> None:
+    users_history(history)
+    path = add(history, "b2", "a1", f"{before}\n{INDEX}")
+    [finding] = history.run(check)
+    assert "blocks every write" in finding.message
+    if held is None:
+        assert "every read waits" not in finding.message
+        return
+    line = line_of(history, path, before.splitlines()[0][:20])
+    assert f"the {held}" in finding.message
+    assert f"line {line} already holds ACCESS EXCLUSIVE" in finding.message
+    assert "so every read waits too" in finding.message
+    assert finding.key is not None and "every read" not in finding.key  # same fingerprint

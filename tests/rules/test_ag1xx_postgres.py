@@ -152,3 +152,51 @@ def test_ag105_add_column_with_index_builds_it_and_the_fix_runs(
     )
     assert project.lint("AG105", monkeypatch) == []  # the head, c3: b2 is older now
     project.upgrade()
+
+
+def _blocked(url: str, statement: str) -> bool:
+    """Whether `statement` waits on a lock (lock_timeout: it fails at once with 55P03
+    once it has waited, instead of hanging)."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as other:
+            other.exec_driver_sql("SET lock_timeout = '200ms'")
+            try:
+                other.exec_driver_sql(statement)
+            except sa.exc.OperationalError as exc:
+                assert "lock timeout" in str(exc)
+                return True
+            finally:
+                other.rollback()
+        return False
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("before", "reads_wait"),
+    [
+        ("", False),
+        ("DROP INDEX ix_users_name", True),
+        ("ALTER TABLE users ADD COLUMN nick text", True),
+        ("COMMENT ON COLUMN users.name IS 'shown'", False),
+    ],
+)
+def test_ag105_reads_wait_for_an_index_built_after_access_exclusive(
+    project: Project, before: str, reads_wait: bool
+) -> None:
+    """What AG105's note says of a CREATE INDEX after a DROP INDEX, an ADD COLUMN (and not
+    after a comment) in the migration's transaction: the earlier statement's ACCESS
+    EXCLUSIVE is held until the transaction ends, so reads wait too, not only writes."""
+    project.add("a1", None, SEED + '\nop.create_index("ix_users_name", "users", ["name"])')
+    project.upgrade()
+    url = project.config.get_main_option("sqlalchemy.url") or ""
+    engine = sa.create_engine(url)
+    with engine.connect() as migration_transaction:
+        if before:
+            migration_transaction.exec_driver_sql(before)
+        migration_transaction.exec_driver_sql("CREATE INDEX ix_users_id_name ON users (id, name)")
+        assert _blocked(url, "INSERT INTO users (id, name) VALUES (2, 'bo')")
+        assert _blocked(url, "SELECT count(*) FROM users") is reads_wait
+        migration_transaction.rollback()
+    engine.dispose()

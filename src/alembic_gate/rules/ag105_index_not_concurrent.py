@@ -33,6 +33,7 @@ from alembic_gate.rules.ag1xx import (
     described,
     each_revision,
     name_confidence,
+    runs_wherever,
     suppress_hint,
 )
 
@@ -72,7 +73,8 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         if judged is None:
             continue
         message, fix, confidence = judged
-        key = message  # (no dialect note)
+        key = message  # (no dialect note, nor the lock held before)
+        message += _held_before(checked, call)
         if dialects is None:
             confidence = "medium"  # nothing says the history runs on PostgreSQL
             message += " (if this history runs on PostgreSQL)"
@@ -94,6 +96,65 @@ _BEFORE_POSTGRESQL = (
     "committed before any file of the project named PostgreSQL: where the project ran on "
     "another database then, every PostgreSQL database ran this revision on a new, empty "
     "table"
+)
+
+
+# Operations on a table that take ACCESS EXCLUSIVE on it in PostgreSQL, held until the
+# transaction ends (alter_column: unless it only sets a comment), with the words of
+# their SQL.
+_EXCLUSIVE = {
+    "add_column": "ADD COLUMN",
+    "drop_column": "DROP COLUMN",
+    "alter_column": "ALTER COLUMN",
+    "drop_index": "DROP INDEX",
+    "drop_constraint": "DROP CONSTRAINT",
+    "create_check_constraint": "ADD CONSTRAINT",
+}
+
+
+def _held_before(checked: Checked, call: Call) -> str:
+    """A note for a CREATE INDEX without CONCURRENTLY in the migration's transaction,
+    where an earlier operation of the same transaction took ACCESS EXCLUSIVE on the
+    table (o²S²PARC's DROP INDEX on `projects`, then its CREATE INDEX; an ADD COLUMN
+    and the index on it): the lock is held until the transaction commits, so reads
+    wait for the build too, not only writes. Not after a COMMIT run as SQL (the lock
+    is released), nor for an operation that may not run (under an if, a loop or a try,
+    or in a branch for other databases)."""
+    if call.name != "create_index" or call.autocommit or call.options.get(_OPTION):
+        return ""
+    table = (call.table or "").lower()
+    if not table:
+        return ""
+    for earlier in reversed(checked.before(call)):
+        if earlier.name == "commit":
+            return ""
+        if (earlier.table or "").lower() != table or earlier.name not in _EXCLUSIVE:
+            continue
+        if earlier.autocommit or earlier.conditional or not runs_wherever(earlier, call):
+            continue
+        if earlier.name == "alter_column" and set(earlier.options) <= _COMMENT_ONLY:
+            continue
+        if earlier.name == "drop_index" and earlier.options.get(_OPTION):
+            continue  # DROP INDEX CONCURRENTLY: SHARE UPDATE EXCLUSIVE
+        how = as_written(earlier, _EXCLUSIVE[earlier.name], f"{earlier.receiver}.{earlier.name}")
+        return (
+            f"; the {how} at line {earlier.line} already holds ACCESS EXCLUSIVE on the table "
+            "in the migration's transaction, so every read waits too"
+        )
+    return ""
+
+
+# alter_column keywords that change nothing a lock is taken for (COMMENT ON COLUMN takes
+# SHARE UPDATE EXCLUSIVE; the others only describe the column).
+_COMMENT_ONLY = frozenset(
+    {
+        "comment",
+        "existing_comment",
+        "existing_type",
+        "existing_nullable",
+        "existing_server_default",
+        "schema",
+    }
 )
 
 
