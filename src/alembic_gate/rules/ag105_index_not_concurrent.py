@@ -109,6 +109,9 @@ _EXCLUSIVE = {
     "drop_index": "DROP INDEX",
     "drop_constraint": "DROP CONSTRAINT",
     "create_check_constraint": "ADD CONSTRAINT",
+    "create_unique_constraint": "ADD UNIQUE",
+    "create_primary_key": "ADD PRIMARY KEY",
+    "create_exclude_constraint": "ADD EXCLUDE",
 }
 
 
