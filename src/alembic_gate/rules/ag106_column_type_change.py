@@ -306,11 +306,12 @@ def _judge_variants(
 ) -> tuple[str, Confidence] | None:
     """`_judge` of a type with variants (`sa.Unicode(255).with_variant(sa.Unicode,
     "postgresql")`: WUVT's widenings, unbounded on PostgreSQL): each database the call
-    runs on gets its own type, judged there; the first that rewrites is reported. Where
+    runs on gets its own type, judged there; the first that rewrites is reported, the
+    databases taken in sorted order (a set's order would change from run to run). Where
     the history names no database, the base type is judged as any other type is."""
     dialects, _ = checked.dialects(call)
     groups: dict[str, set[str]] = {}
-    for dialect in DIALECTS if dialects is None else dialects:
+    for dialect in sorted(DIALECTS if dialects is None else dialects):
         groups.setdefault(variants.get(dialect, base), set()).add(dialect)
     for text, group in groups.items():
         on = None if dialects is None and text == base else frozenset(group)
