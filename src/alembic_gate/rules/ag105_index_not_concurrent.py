@@ -99,22 +99,6 @@ _BEFORE_POSTGRESQL = (
 )
 
 
-# Operations on a table that take ACCESS EXCLUSIVE on it in PostgreSQL, held until the
-# transaction ends (alter_column: unless it only sets a comment), with the words of
-# their SQL.
-_EXCLUSIVE = {
-    "add_column": "ADD COLUMN",
-    "drop_column": "DROP COLUMN",
-    "alter_column": "ALTER COLUMN",
-    "drop_index": "DROP INDEX",
-    "drop_constraint": "DROP CONSTRAINT",
-    "create_check_constraint": "ADD CONSTRAINT",
-    "create_unique_constraint": "ADD UNIQUE",
-    "create_primary_key": "ADD PRIMARY KEY",
-    "create_exclude_constraint": "ADD EXCLUDE",
-}
-
-
 def _held_before(checked: Checked, call: Call) -> str:
     """A note for a CREATE INDEX without CONCURRENTLY in the migration's transaction,
     where an earlier operation of the same transaction took ACCESS EXCLUSIVE on the
@@ -261,6 +245,19 @@ _KINDS = {
     "create_primary_key": ("primary key", "ADD PRIMARY KEY"),
     "create_unique_constraint": ("unique constraint", "ADD UNIQUE"),
     "create_exclude_constraint": ("exclusion constraint", "ADD EXCLUDE"),
+}
+
+# Operations on a table that take ACCESS EXCLUSIVE on it in PostgreSQL, held until the
+# transaction ends (alter_column: unless it only sets a comment), with the words of
+# their SQL (`_held_before`); the constraints whose index AG105 reports, as `_KINDS` says.
+_EXCLUSIVE = {
+    "add_column": "ADD COLUMN",
+    "drop_column": "DROP COLUMN",
+    "alter_column": "ALTER COLUMN",
+    "drop_index": "DROP INDEX",
+    "drop_constraint": "DROP CONSTRAINT",
+    "create_check_constraint": "ADD CONSTRAINT",
+    **{name: sql for name, (_, sql) in _KINDS.items()},
 }
 
 
