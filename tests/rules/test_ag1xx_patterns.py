@@ -188,6 +188,31 @@ def upgrade():
     )
 
 
+def test_one_change_written_as_sql_in_one_branch_and_a_call_in_the_other_is_one_hazard(
+    history: History,
+) -> None:
+    """The Prebid sales agent renames a column with SQL on PostgreSQL and with a batch's
+    alter_column on the others: one hazard, reported at PostgreSQL's branch, though the
+    two messages name the operation as each branch writes it."""
+    users_history(history)
+    path = add(
+        history,
+        "b2",
+        "a1",
+        """
+        conn = op.get_bind()
+        if conn.dialect.name == "postgresql":
+            op.execute("ALTER TABLE users RENAME COLUMN name TO full_name")
+        else:
+            with op.batch_alter_table("users") as batch_op:
+                batch_op.alter_column("name", new_column_name="full_name")
+        """,
+    )
+    [rename] = history.run(ag104)
+    assert rename.line == line_of(history, path, "RENAME COLUMN")
+    assert rename.message.startswith("RENAME COLUMN (SQL run by execute())")
+
+
 def test_a_change_judged_apart_per_dialect_is_reported_per_dialect(history: History) -> None:
     """Widening a VARCHAR is in place on PostgreSQL, a rewrite by MODIFY on MySQL: the
     MySQL branch's call is the one reported, though PostgreSQL's comes first."""

@@ -1372,10 +1372,10 @@ def one_per_hazard(checked: Checked, findings: list[Finding]) -> list[Finding]:
     changes: dict[tuple[object, ...], list[Call]] = {}
     for call in checked.calls:
         changes.setdefault(_change(call), []).append(call)
-    reported = {(f.code, f.line, f.identity()) for f in findings}
+    reported = {(f.code, f.line, _hazard(f)) for f in findings}
 
     def twinned(finding: Finding) -> bool:
-        said = finding.identity()
+        said = _hazard(finding)
         return all(
             any((finding.code, other.line, said) in reported for other in _twins(call, changes))
             for call in at_line[finding.line or 0]
@@ -1383,6 +1383,14 @@ def one_per_hazard(checked: Checked, findings: list[Finding]) -> list[Finding]:
 
     dropped = {id(f) for f in branched if twinned(f)}
     return [f for f in findings if id(f) not in dropped]
+
+
+def _hazard(finding: Finding) -> str:
+    """What `finding` says is wrong, less the operation as its branch writes it (`as_written`):
+    a rename run as SQL in PostgreSQL's branch and as alter_column in the other is one
+    hazard (the Prebid sales agent's)."""
+    said = finding.identity()
+    return said.split(_AS_SQL, 1)[1].lstrip() if _AS_SQL in said else said.partition(" ")[2]
 
 
 def _in_branches(calls: list[Call] | None) -> bool:
@@ -1449,7 +1457,10 @@ def adds_column(call: Call, table: str, column: str) -> bool:
 def as_written(call: Call, sql: str, op: str) -> str:
     """What a finding calls the operation: `op`, the op.* method; for a call read from
     SQL run by execute() (`Call.sql`), the SQL's words `sql`, saying where they ran."""
-    return f"{sql} (SQL run by execute())" if call.sql is not None else op
+    return f"{sql}{_AS_SQL}" if call.sql is not None else op
+
+
+_AS_SQL = " (SQL run by execute())"
 
 
 def described(table: str | None, column: str | None = None) -> str:
