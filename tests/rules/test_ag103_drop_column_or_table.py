@@ -543,6 +543,33 @@ def test_a_column_moved_aside_while_a_new_one_takes_its_name(history: History) -
         assert (said in finding.message) == (confidence == "low"), fill
 
 
+@pytest.mark.parametrize(
+    ("fill", "reported"),
+    [
+        ('op.execute("UPDATE users SET big_name = name")', False),
+        ("", True),  # nothing copied: the old values are lost
+        ('op.execute("UPDATE users SET big_name = upper(email)")', True),  # not from it
+        ('op.execute("UPDATE users SET email = name")', True),  # into another column
+    ],
+)
+def test_a_column_swapped_for_a_copy_that_takes_its_name(
+    history: History, fill: str, reported: bool
+) -> None:
+    """ADS's int to bigint swap of `change_log.id`: a new column added and filled from the
+    old one, the old one renamed aside, the new one renamed to the old name, the one
+    aside dropped: every value lives on under the name."""
+    users_history(history)
+    steps = [
+        'op.add_column("users", sa.Column("big_name", sa.Text()))',
+        fill,
+        'op.execute("ALTER TABLE users RENAME COLUMN name TO old_name")',
+        'op.alter_column("users", "big_name", new_column_name="name")',
+        'op.drop_column("users", "old_name")',
+    ]
+    add(history, "b2", "a1", "\n".join(steps))
+    assert bool(history.run(check)) == reported
+
+
 def test_a_column_copied_into_another_table_before_the_drop(history: History) -> None:
     """invenio-accounts' login columns: `INSERT INTO other (...) SELECT ..., c FROM t`
     (every row: no WHERE, no join), then `drop_column(t, c)`: no data is lost, which the

@@ -15,7 +15,9 @@ renamed aside and copied back (`t` renamed `t_old`, `INSERT INTO t ... FROM t_ol
 `t_old` dropped), or a column dropped and added back under its name as one the database
 computes (`GENERATED ALWAYS AS`, run as SQL) or added back after every row of its table
 was deleted earlier in the revision, or a column dropped after its values were copied
-(UPDATE) to a column added in this revision that then takes the old name. A drop after
+(UPDATE) to a column added in this revision that then takes the old name, also where
+the old one was renamed aside first and dropped under that name (an int to bigint swap;
+the UPDATE names the old column). A drop after
 the revision deleted every row is reported: the rows the revision deletes are data lost
 too. A column moved aside (renamed) while a column this revision adds takes its name and
 is filled from it (the source names it between the rename and the drop) is reported with
@@ -171,7 +173,53 @@ def _rebuilt(checked: Checked, call: Call) -> bool:
             for c in checked.before(call)
         )
         return added is not None and filled
+    return _swapped(checked, call, table, column)
+
+
+def _swapped(checked: Checked, call: Call, table: str, column: str) -> bool:
+    """Whether the dropped column is one this revision renamed aside while a column it
+    added, filled from it, took the old name: ADS's int to bigint swap (`big_id` added,
+    `UPDATE change_log SET big_id=id`, `id` renamed `old_id`, `big_id` renamed `id`,
+    `old_id` dropped). The fill must name the old column (Letta's new ids do not)."""
+    earlier = checked.before(call)
+    old = next(((c.column or "").lower() for c in earlier if _renames(c, table, column)), "")
+    if not old:
+        return False
+    for other in earlier:
+        if not _renames(other, table, old) or not other.column:
+            continue
+        new = other.column.lower()
+        if checked.added_before(other, new) is None:
+            return False
+        return any(
+            c.name == "backfill"
+            and (c.table or "").lower() in ("", table)
+            and (c.column or "").lower() == new
+            and _names(checked, c, old)
+            for c in checked.before(other)
+        )
     return False
+
+
+def _renames(call: Call, table: str, to: str) -> bool:
+    """Whether `call` renames a column of `table` to `to`."""
+    if call.name != "alter_column" or (call.table or "").lower() != table:
+        return False
+    return (call.new_column_name or "").lower() == to
+
+
+def _names(checked: Checked, fill: Call, column: str) -> bool:
+    """Whether the statement of `fill` (its lines up to the next call's) names `column`
+    as a word: the values it sets are read from that column."""
+    try:
+        text = read_regular(checked.rev.file).decode("utf-8", "replace")
+    except OSError:
+        return False
+    lines = text.splitlines()
+    later = [c.line for c in checked.after(fill) if c.line > fill.line]
+    last = min(later) - 1 if later else len(lines)
+    statement = "\n".join(lines[fill.line - 1 : last])
+    return re.search(rf"(?<![\w]){re.escape(column)}(?![\w])", statement, re.IGNORECASE) is not None
 
 
 def _moved_aside(checked: Checked, call: Call) -> bool:
