@@ -2253,7 +2253,8 @@ def test_a_column_definition_restated_in_mysql_sql() -> None:
     """MySQL's MODIFY [COLUMN] c <definition> (and CHANGE c c, the same name) restates the
     whole definition: an alter_column whose `restated` says so, NOT NULL or not read into
     `nullable` (a key's column, AUTO_INCREMENT or PRIMARY KEY, is left alone: MySQL keeps
-    it NOT NULL), its type not kept; CHANGE a b is still a rename."""
+    it NOT NULL), its type kept only where AG106 reads it (an ENUM's quoted values, as
+    written before the quoted text was blanked); CHANGE a b is still a rename."""
     body = """
 def upgrade():
     op.execute(\"\"\"
@@ -2274,7 +2275,7 @@ def upgrade():
     ]
     assert read == [
         ("recipe_id", {"restated": True, "nullable": False}, None, None),
-        ("status", {"restated": True, "nullable": True}, None, None),
+        ("status", {"restated": True, "nullable": True}, "ENUM('a', 'not null')", None),
         ("id", {"restated": True}, None, None),
         ("flag", {"restated": True, "nullable": False}, None, None),
         ("old", {"new_column_name": "new"}, None, "new"),

@@ -1010,7 +1010,7 @@ def test_an_enum_appended_keeps_the_not_null_rows_were_updated_under(history: Hi
         ("ALTER TABLE users MODIFY COLUMN name VARCHAR(50) NOT NULL", False),  # restated
         ("ALTER TABLE users MODIFY name VARCHAR (50) NULL DEFAULT NULL", False),
         ("ALTER TABLE users MODIFY id INT(11) NOT NULL AUTO_INCREMENT", False),  # not read
-        ("ALTER TABLE users MODIFY name ENUM('a', 'b') NOT NULL", False),  # not read
+        ("ALTER TABLE users MODIFY name ENUM('a', 'b') NOT NULL", True),  # VARCHAR to ENUM
         ("ALTER TABLE users MODIFY bio MEDIUMTEXT", False),  # its type is not known here
     ],
 )
@@ -1022,6 +1022,27 @@ def test_a_type_restated_by_mysql_modify(history: History, sql: str, reported: b
     add(history, "a1", None, CREATE_MYSQL_USERS)
     add(history, "b2", "a1", f'op.execute("{sql}")')
     assert bool(history.run(check)) is reported
+
+
+@pytest.mark.parametrize(
+    ("values", "reported"),
+    [
+        ("'running', 'stopped'", False),  # restated
+        ("'running', 'stopped', 'killed'", False),  # appended, NOT NULL kept
+        ("'stopped', 'running'", True),  # reordered
+        ("'running'", True),  # CCExtractor's sample platform drops a value
+    ],
+)
+def test_an_enum_restated_by_mysql_modify(history: History, values: str, reported: bool) -> None:
+    """A MODIFY restating an ENUM with its values is judged as alter_column's `sa.Enum`
+    is, against the values the history gave the column."""
+    add(history, "a1", None, CREATE_MYSQL_USERS)
+    state = 'sa.Column("state", sa.Enum("running", "stopped"), nullable=False)'
+    made = f'op.add_column("users", {state})'
+    add(history, "b2", "a1", made)
+    sql = f"ALTER TABLE users MODIFY COLUMN state ENUM({values}) NOT NULL"
+    add(history, "c3", "b2", f'op.execute("{sql}")')
+    assert [f.path for f in history.run(check)] == ["versions/c3_m.py"] * reported
 
 
 def test_a_type_restated_by_mysql_modify_after_an_add_in_sql(history: History) -> None:
@@ -1079,6 +1100,19 @@ def test_enum_values_appended_to_a_column_whose_nullability_no_revision_says(
     [finding] = history.run(check)
     assert finding.message.endswith(
         "(MySQL adds values at the end in place only where the column is nullable, which no "
+        "revision says here)"
+    )
+    # Beaker's 0.17 restates `job.status` NOT NULL in SQL while it appends: in place
+    # only where the column was NOT NULL already, which no revision says either
+    values = "'low', 'high', 'express'"
+    sql = f"ALTER TABLE analysis MODIFY status ENUM({values}) NOT NULL"
+    undo = "ALTER TABLE analysis MODIFY status ENUM('low', 'high') NOT NULL"
+    add(history, "b2", "a1", f'op.execute("{sql}")', downgrade=f'op.execute("{undo}")')
+    [finding] = history.run(check)
+    assert finding.confidence == "medium"
+    assert finding.message.startswith('MODIFY (SQL run by execute()) changes the type of "analysis')
+    assert finding.message.endswith(
+        "(MySQL adds values at the end in place only where the column is NOT NULL, which no "
         "revision says here)"
     )
 

@@ -366,6 +366,15 @@ _KEY_COLUMN = LazyPattern(r"\bAUTO_INCREMENT\b|\bPRIMARY\s+KEY\b")
 # (`ENUM(...)`, `INT UNSIGNED`, `DOUBLE PRECISION`: not read).
 _RESTATED_TYPE = LazyPattern(r"\s*([A-Za-z_]\w*)\s*(\(\s*\d+\s*(?:,\s*\d+\s*)?\))?\s*(\(|\w+)?")
 _TYPE_WORDS = frozenset({"UNSIGNED", "SIGNED", "ZEROFILL", "PRECISION", "VARYING", "BINARY"})
+# A restated ENUM, its values blanked (`ENUM( ,  )`): read from the text as written
+# (`_enum_restated`).
+_BLANKED_ENUM = LazyPattern(r"\s*ENUM\s*\(", re.IGNORECASE)
+# MySQL's `MODIFY [COLUMN] c ENUM('a', 'b')` or `CHANGE [COLUMN] c c ENUM(...)` as written,
+# `{0}` the column's name: its values, each a quoted string without escapes.
+_ENUM_RESTATED_SQL = (
+    r"\b(?:MODIFY|CHANGE(?:\s+COLUMN)?\s+[`\"]?{0}[`\"]?)(?:\s+COLUMN)?\s+[`\"]?{0}[`\"]?"
+    r"\s+ENUM\s*\(((?:\s*'[^'\\]*'\s*,)*\s*'[^'\\]*'\s*)\)"
+)
 # The restated types kept: text and bytes, whose length or kind a MODIFY changes by
 # copying the table; SQL's other spellings (`INT(11)` for `Integer`, `TINYINT` for
 # `Boolean`) mostly restate the type the history gave.
@@ -2949,12 +2958,33 @@ def _sql_schema_changes(text: str) -> Iterator[Call]:
             if _DO_BLOCK.get().match(blanked):
                 yield from _plpgsql_changes(_do_body(written))
             else:
-                yield from _statement_changes(blanked.strip())
+                yield from _written_changes(blanked, written)
         return
+    written = text
     if "'" in text or "/*" in text or "--" in text:
         text = _blanked(text)
     for statement in text.split(";"):
-        yield from _statement_changes(statement.strip())
+        yield from _written_changes(statement, written)
+
+
+def _written_changes(statement: str, written: str) -> Iterator[Call]:
+    """`_statement_changes` of `statement` (blanked), with what only the SQL as
+    `written` holds (a restated ENUM's values)."""
+    for change in _statement_changes(statement.strip()):
+        yield _enum_restated(change, written) if change.options.get("enum") else change
+
+
+def _enum_restated(change: Call, written: str) -> Call:
+    """A restated ENUM's alter_column with the type as written (`ENUM('a', 'b')`: AG106
+    reads its values as `sa.Enum("a", "b")`'s, which the same text is in Python), where
+    `written`, the SQL before its quoted text was blanked, restates the column once so
+    (CCExtractor's sample platform drops a value of `test_progress.status`)."""
+    options = {k: v for k, v in change.options.items() if k != "enum"}
+    column = re.escape(change.column or "")
+    restated = re.findall(_ENUM_RESTATED_SQL.format(column), written, re.IGNORECASE)
+    values = {" ".join(found.split()) for found in restated}
+    type_text = f"ENUM({values.pop()})" if len(values) == 1 else None
+    return replace(change, options=options, type_text=type_text)
 
 
 def _statement_changes(statement: str) -> Iterator[Call]:
@@ -3001,7 +3031,7 @@ def _plpgsql_changes(body: str) -> Iterator[Call]:
             elif word in ("IF", "LOOP", "CASE") and before == "END":
                 depth -= 1
         conditional = depth > 0 or "EXCEPTION" in words
-        for change in _statement_changes(statement):
+        for change in _written_changes(statement, body):
             yield replace(change, conditional=True) if conditional else change
 
 
@@ -3294,6 +3324,8 @@ def _sql_restated(table: str | None, column: str | None, definition: str, statem
     if not _KEY_COLUMN.get().search(words):
         options["nullable"] = _NOT_NULL.get().search(words) is None
     type_text = _restated_type(definition)
+    if type_text is None and _BLANKED_ENUM.get().match(definition):
+        options["enum"] = True  # its values: `_enum_restated`
     return _ddl(
         "alter_column", table, statement, column=column, options=options, type_text=type_text
     )

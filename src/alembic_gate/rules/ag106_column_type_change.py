@@ -29,6 +29,10 @@ literal list of the file's) is in place on MySQL while the column keeps its null
 and on PostgreSQL when the type keeps its name (alembic alters the column to the type it
 has, which rewrites nothing and adds no value).
 
+MySQL's MODIFY and CHANGE restate a text or bytes type of one word, or an ENUM with its
+values (`ENUM('a', 'b')`, judged as `sa.Enum("a", "b")`), against the type the history
+gave the column; other restated types are not read.
+
 On MySQL only the restated type, a longer VARCHAR whose length already needs two
 bytes (over 255) and one that still needs one (up to 63 characters, 4 bytes each in
 utf8mb4) are in place; a longer VARCHAR that may cross 255 bytes is reported
@@ -110,8 +114,9 @@ _LIKE_POSTGRESQL = frozenset({"postgresql", "sqlite"})
 _SQLITE_ONLY = frozenset({"sqlite"})
 # Said of ENUM values appended on MySQL to a column no revision says is nullable or not
 # (a table older than the history: Trailblazer's `analysis.priority`).
+# (Or NOT NULL, where the call says so: Beaker's MODIFY ... NOT NULL of 0.17.)
 _NULLABILITY_NOT_KNOWN = (
-    " (MySQL adds values at the end in place only where the column is nullable, which no "
+    " (MySQL adds values at the end in place only where the column is {}, which no "
     "revision says here)"
 )
 # An ENUM given values at its end, which MySQL would add in place, by a MODIFY that also
@@ -274,7 +279,7 @@ def _swapped_in(checked: Checked, call: Call) -> Iterator[Finding]:
 def _finding(
     checked: Checked, call: Call, types: str, note: str, confidence: Confidence
 ) -> Finding:
-    how = as_written(call, "ALTER COLUMN ... TYPE", "alter_column")
+    how = as_written(call, _sql_words(call), "alter_column")
     key = (  # the message without the note, which the history's dialects decide
         f"{how} changes the type of {described_column(call.table, call.column)}"
         f" to {types}: most type changes rewrite the whole table under "
@@ -401,7 +406,8 @@ def _judge_type(
         if _appended_in_place(checked, call, dialects, old, new):
             return None
         if _appended_in_place(checked, call, dialects, old, new, unknown=True):
-            return _NULLABILITY_NOT_KNOWN, less_sure(confidence)
+            was = "nullable" if _nullable_after(call) else "NOT NULL"
+            return _NULLABILITY_NOT_KNOWN.format(was), less_sure(confidence)
         others = (DIALECTS if dialects is None else dialects) - {MYSQL}
         if _loses_not_null(checked, call) and _appended_in_place(checked, call, others, old, new):
             return _APPENDED_BUT_NULLABLE, confidence
@@ -418,6 +424,11 @@ def _judge_type(
         return None
     by_dependencies: Confidence = "medium" if confidence == "high" else confidence
     return _judge_in_place(checked, call, depended, old, new, by_dependencies, _DEPENDED)
+
+
+def _sql_words(call: Call) -> str:
+    """The SQL's words for a type change: MySQL's MODIFY (or CHANGE) restates it."""
+    return "MODIFY" if call.options.get("restated") is True else "ALTER COLUMN ... TYPE"
 
 
 def _as_got(
@@ -707,11 +718,16 @@ def _keeps_nullability(checked: Checked, call: Call, unknown: bool = False) -> b
     """Whether MySQL's MODIFY leaves the column as NULL or NOT NULL as it was (`unknown`:
     what to take for a column whose nullability no revision says)."""
     before = _nullable_before(checked, call)
-    after = call.options.get("nullable", call.options.get("existing_nullable"))
-    after = True if after is None else after  # MODIFY ... NULL
     if before is None:
-        return unknown and after is True  # taken for nullable: MODIFY ... NULL keeps it
-    return after is before
+        return unknown  # taken for what the MODIFY makes it
+    return _nullable_after(call) is before
+
+
+def _nullable_after(call: Call) -> bool:
+    """Whether MySQL's MODIFY leaves the column nullable: `nullable=` or
+    `existing_nullable=`, else NULL (what alembic's MODIFY writes)."""
+    after = call.options.get("nullable", call.options.get("existing_nullable"))
+    return True if after is None else after is True
 
 
 def _loses_not_null(checked: Checked, call: Call) -> bool:
