@@ -1386,6 +1386,29 @@ def upgrade():
     assert [c.name for c in ops.upgrade.steps] == (["orm", "orm"] if orm else [])
 
 
+@pytest.mark.parametrize(
+    ("call", "orm"),
+    [
+        ("db.session.add(Identifier(value='v'))", True),
+        ("db.session.delete(user)", True),
+        ("db.session.commit()", True),
+        ("db.session.close()", False),  # no rows given nor written
+        ("app.db.session.commit()", False),  # not the extension object's own
+    ],
+)
+def test_flask_sqlalchemy_session_work_is_orm_work(call: str, orm: bool) -> None:
+    """TrueNTH changes rows through Flask-SQLAlchemy's `db.session`, the session of the
+    extension object its project module makes."""
+    body = f"""
+from portal.database import db
+
+def upgrade():
+    {call}
+"""
+    ops = read_operations(HEAD + body)
+    assert ("orm" in [c.name for c in ops.upgrade.steps]) is orm
+
+
 def test_an_orm_loop_that_numbers_its_rows_fills_their_columns() -> None:
     """nextline-rdb gives each prompt it reads with `session.scalars(select(Prompt))` a
     numbered trace call (`for i, prompt in enumerate(prompts)`); the index is no row."""

@@ -144,6 +144,20 @@ def test_real_downgrade_and_empty_merge_revisions(history: History) -> None:
         if not session.query(sa.exists().where(User.name == "default")).scalar():
             session.add(User(name="default"))
         """,
+        # TrueNTH: rows changed through Flask-SQLAlchemy's session on the extension object
+        """
+        from portal.database import db
+        from portal.models.user import User
+        sys_user = User.query.filter_by(email="__system__").one()
+        sys_user.password = "x"
+        db.session.commit()
+        """,
+        """
+        from portal.database import db
+        from portal.models.identifier import Identifier
+        db.session.add(Identifier(system="s", value="v"))
+        db.session.commit()
+        """,
         # privileges, roles and publications: nothing of a table to put back (Skyvern,
         # SurfSense), also in a code block, past its declarations, RAISE and PERFORM
         'op.execute("GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO app")',
@@ -239,6 +253,8 @@ def test_upgrades_that_change_no_schema(history: History, upgrade: str) -> None:
         ("apply_shared_migration(op.get_bind())", "low"),
         ("connection = op.get_bind()\napply_shared_migration(connection)", "low"),
         ("from shared import apply as run\nmigrate = run\nmigrate(op.get_bind())", "low"),
+        # the session of something else than the extension object: not known to be rows
+        ("from portal import app\napp.session.close()", "low"),
     ],
 )
 def test_upgrades_that_change_or_may_change_the_schema(

@@ -241,11 +241,17 @@ _ORM_METHODS = frozenset(
 # What an ORM session is given to write rows with (`session.add(obj)`), read as ORM work
 # where the receiver is a session the revision makes (`_is_session`).
 _SESSION_WRITES = frozenset({"add", "delete"})
+# What Flask-SQLAlchemy's session on the extension object (`db.session`) is given to
+# write rows with, or asked to commit them with (TrueNTH's ORM data migrations): read as
+# ORM work wherever `db` comes from.
+_EXTENSION_SESSION_WORK = frozenset(
+    {"add", "add_all", "delete", "merge", "flush", "commit", "bulk_save_objects"}
+)
 # The calls that make a session, or a factory of sessions.
 _SESSION_MAKERS = frozenset({"Session", "sessionmaker", "scoped_session"})
 # Every method name `_orm_call` may take for session work (a call of no other name is
 # not asked about: `sa.Column(...)` costs one set lookup).
-_ORM_NAMES = _ORM_METHODS | _ORM_WRITES | _SESSION_WRITES
+_ORM_NAMES = _ORM_METHODS | _ORM_WRITES | _SESSION_WRITES | _EXTENSION_SESSION_WORK
 # A literal loop longer than this is read once, as if it were not literal.
 _MAX_UNROLL = 64
 # How many helper calls with distinct literal arguments one side may follow.
@@ -1669,8 +1675,10 @@ class _Reader:
     def _orm_call(self, node: ast.Call, method: str, receiver: ast.expr) -> bool:
         """Session work that writes rows (`method`: the name called on `receiver`):
         `session.query(M)...update()`, `add_all`, `merge`, ..., and `add` / `delete` on a
-        session the revision makes."""
+        session the revision makes, or on Flask-SQLAlchemy's `db.session`."""
         if method in _ORM_METHODS or (method in _ORM_WRITES and self._orm_update(node)):
+            return True
+        if method in _EXTENSION_SESSION_WORK and _extension_session(receiver):
             return True
         return method in _SESSION_WRITES and self._is_session(receiver)
 
@@ -3111,6 +3119,16 @@ _PLPGSQL_OPENING = LazyPattern(
 _DDL_WORDS = ("drop", "create", "rename", "alter", "commit")
 # Statements that end the migration's transaction when run as SQL (`op.execute("COMMIT")`).
 _COMMITS = frozenset({"COMMIT", "COMMIT WORK", "COMMIT TRANSACTION"})
+
+
+def _extension_session(node: ast.expr) -> bool:
+    """Whether `node` is `db.session`: Flask-SQLAlchemy's session on the extension object
+    (a name imported or made at module level)."""
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "session"
+        and isinstance(node.value, ast.Name)
+    )
 
 
 def _ddl(name: str, table: str | None, statement: str, **given: Any) -> Call:

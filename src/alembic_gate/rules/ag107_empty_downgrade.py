@@ -1,6 +1,7 @@
 """AG107: an empty `downgrade()`, or one that raises, while `upgrade()` changes the schema.
 
-A data-only upgrade (UPDATE/INSERT/DELETE, Core DML, ORM session work) is not reported:
+A data-only upgrade (UPDATE/INSERT/DELETE, Core DML, ORM session work, also through
+Flask-SQLAlchemy's `db.session`) is not reported:
 there is no schema to put back; nor is a column or table it adds and drops again, nor a
 table's row level security switched off and on again around the rows' changes (Rhesis's
 backfills: `ALTER TABLE t DISABLE ROW LEVEL SECURITY`, later `ENABLE`). An
