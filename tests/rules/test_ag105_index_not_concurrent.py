@@ -417,6 +417,30 @@ def test_unique_constraint_and_primary_key_added_in_sql(history: History) -> Non
     ]
 
 
+def test_a_column_added_unique_in_sql(history: History) -> None:
+    """todo.sr.ht adds `remote_id integer UNIQUE` with SQL: PostgreSQL builds the unique
+    index in the ALTER TABLE, under its ACCESS EXCLUSIVE; a column without UNIQUE, or
+    added to a table created first, is no index."""
+    users_history(history)
+    path = add(
+        history,
+        "b2",
+        "a1",
+        """
+        op.execute('ALTER TABLE "users" ADD COLUMN remote_id integer UNIQUE')
+        op.execute("ALTER TABLE users ADD COLUMN nick text")
+        op.execute("CREATE TABLE tags (id integer)")
+        op.execute("ALTER TABLE tags ADD COLUMN code text UNIQUE")
+        """,
+    )
+    [finding] = history.run(check)
+    assert finding.line == line_of(history, path, "remote_id")
+    assert finding.message.startswith(
+        'ADD COLUMN ... UNIQUE (SQL run by execute()) adds "users.remote_id" with a UNIQUE '
+        "constraint: PostgreSQL builds its index while it holds ACCESS EXCLUSIVE"
+    )
+
+
 def test_a_table_rebuilt_under_its_name_in_scope_keeps_its_rows(history: History) -> None:
     """mcp-context-forge rebuilds `prompts` as a copy renamed back to its name; a later
     revision of the same release indexes it: the table holds its rows, so the index is

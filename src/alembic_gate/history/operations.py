@@ -345,6 +345,7 @@ _NOT_NULL_CONDITION = LazyPattern(
 _VALIDATE_SQL = LazyPattern(rf"VALIDATE\s+CONSTRAINT\s+({_SQL_NAME})\s*$", re.IGNORECASE)
 _NOT_NULL = LazyPattern(r"\bNOT\s+NULL\b")
 _PRIMARY_KEY = LazyPattern(r"\bPRIMARY\s+KEY\b")
+_UNIQUE = LazyPattern(r"\bUNIQUE\b")
 _GENERATED = LazyPattern(
     r"\bDEFAULT\b|\bGENERATED\b|\bAUTO_INCREMENT\b|\bAUTOINCREMENT\b|\bIDENTITY\b"
     r"|^\s*(?:SMALL|BIG)?SERIAL\d?\b"
@@ -3209,7 +3210,9 @@ def _sql_dropped_column(table: str | None, action: str, statement: str) -> Itera
 
 def _sql_added_column(table: str | None, action: str, statement: str) -> Iterator[Call]:
     """`ADD [COLUMN] [IF NOT EXISTS] c type [NOT NULL] [DEFAULT ...] ...` (its type kept
-    where it is text or bytes of one word, as a restated one: `_restated_type`)."""
+    where it is text or bytes of one word, as a restated one: `_restated_type`; a UNIQUE
+    in its definition as add_column's `unique=True`, for AG105: todo.sr.ht's
+    `remote_id integer UNIQUE`)."""
     added = _ADD_COLUMN_SQL.get().match(action)
     if added is None:
         return
@@ -3228,7 +3231,8 @@ def _sql_added_column(table: str | None, action: str, statement: str) -> Iterato
         primary_key=primary,
         type_=_restated_type(definition),
     )
-    yield _ddl("add_column", table, statement, column=column, new_column=new)
+    unique = (("unique", "True"),) if _UNIQUE.get().search(words) else ()
+    yield _ddl("add_column", table, statement, column=column, new_column=new, keywords_text=unique)
 
 
 def _sql_added_key(table: str | None, action: str, statement: str) -> Iterator[Call]:

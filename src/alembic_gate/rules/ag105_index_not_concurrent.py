@@ -187,6 +187,8 @@ def _with_column(call: Call) -> tuple[str, str, Confidence]:
     """add_column of a column with `index=True` (and maybe `unique=True`) or only
     `unique=True`: alembic builds the index (adds the unique constraint) right after ADD
     COLUMN; in the migration's transaction ADD COLUMN's ACCESS EXCLUSIVE is still held."""
+    if call.sql is not None:
+        return _with_column_in_sql(call)
     given = dict(call.keywords_text)
     unique = "unique" in given
     flags = ", ".join(f"{name}=True" for name in given)
@@ -219,6 +221,26 @@ def _with_column(call: Call) -> tuple[str, str, Confidence]:
             f'; then op.execute("ALTER TABLE {table} ADD CONSTRAINT c UNIQUE USING INDEX '
             f'ix_{table}_{name}")'
         )
+    return message, fix, name_confidence(call.table, call.column)
+
+
+def _with_column_in_sql(call: Call) -> tuple[str, str, Confidence]:
+    """`ALTER TABLE t ADD COLUMN c ... UNIQUE` run as SQL: PostgreSQL builds the unique
+    index in the same statement, under its ACCESS EXCLUSIVE."""
+    how = as_written(call, "ADD COLUMN ... UNIQUE", "add_column")
+    message = (
+        f"{how} adds {described(call.table, call.column)} with a UNIQUE constraint: "
+        "PostgreSQL builds its index while it holds ACCESS EXCLUSIVE on the table: every "
+        "read and write waits until the index is built"
+    )
+    table, name = call.table or "t", call.column or "c"
+    fix = (
+        "add the column without UNIQUE, build the index concurrently: with "
+        f'op.get_context().autocommit_block(): op.create_index("ix_{table}_{name}", '
+        f'"{table}", ["{name}"], unique=True, postgresql_concurrently=True); then '
+        f'op.execute("ALTER TABLE {table} ADD CONSTRAINT c UNIQUE USING INDEX '
+        f'ix_{table}_{name}")'
+    )
     return message, fix, name_confidence(call.table, call.column)
 
 
