@@ -823,6 +823,33 @@ def test_a_column_filled_under_its_old_name(history: History, fill: str, reporte
     assert bool(found) == reported, found
 
 
+@pytest.mark.parametrize(
+    ("fill", "reported"),
+    [
+        ('op.execute("UPDATE users SET new_name = m.name FROM m WHERE users.id = m.id")', False),
+        ('op.execute("UPDATE users SET email = 1")', True),  # another column's values
+        ("", True),
+    ],
+)
+def test_a_column_filled_and_renamed_in_one_revision(
+    history: History, fill: str, reported: bool
+) -> None:
+    """Kaapi's 014 adds `new_owner_id`, fills it, drops `owner_id` and renames the new one
+    into its place, all in SQL; 015 makes `owner_id` NOT NULL: the values filled before the
+    rename of the same revision are the renamed column's."""
+    users_history(history)
+    steps = [
+        'op.execute("ALTER TABLE users ADD COLUMN new_name INT")',
+        fill,
+        'op.execute("ALTER TABLE users DROP COLUMN name")',
+        'op.execute("ALTER TABLE users RENAME COLUMN new_name TO name")',
+    ]
+    add(history, "b2", "a1", "\n".join(steps))
+    add(history, "c3", "b2", 'op.alter_column("users", "name", nullable=False)')
+    found = [f for f in history.run(check) if f.path.endswith("c3_m.py")]
+    assert bool(found) == reported, found
+
+
 @pytest.mark.parametrize("updated", [False, True])
 def test_the_id_of_a_table_the_history_does_not_create(history: History, updated: bool) -> None:
     """CodaLab widens every table's `id` to BIGINT and restates NOT NULL, on tables made

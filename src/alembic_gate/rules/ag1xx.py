@@ -1099,12 +1099,15 @@ def _column_events(
     `renames`, the NOT VALID checks that a column holds no NULL into `checks` (read
     bases first: a check is made before the revision that validates it)."""
     first_of, tables = keys.first, keys.tables
+    filled: set[tuple[str, str]] = set()  # the columns this revision fills, as it goes
     for call in calls:
         kind = call.name  # a local: reading an unpacked call's attribute is dearer
         if kind not in _COLUMN_CALLS:
             continue
         table, column = _lower(call.table), _lower(call.column)
         if kind == "backfill":
+            if table is not None and column is not None:
+                filled.add((table, column))
             if table is None or table in tables:
                 number = keys.number(_FILL, table or "*", column or "*")
                 if number:  # (which columns an UPDATE sets may not be known)
@@ -1130,6 +1133,10 @@ def _column_events(
                         yield keys.number(_FILL, table, (col.name or "").lower()), "filled"
         elif kind == "alter_column" and table and call.new_column_name:
             yield from _renamed(call, table, keys, rid, renames)
+            if (table, (call.column or "").lower()) in filled:  # its values, under the new name
+                number = keys.number(_FILL, table, call.new_column_name.lower())
+                if number:
+                    yield number, "filled"
         elif kind == "create_primary_key" and table in tables:
             for name in call.columns or ():  # a key's columns are NOT NULL
                 found = first_of(table, name.lower())
