@@ -211,15 +211,31 @@ def _renames(call: Call, table: str, to: str) -> bool:
 def _names(checked: Checked, fill: Call, column: str) -> bool:
     """Whether the statement of `fill` (its lines up to the next call's) names `column`
     as a word: the values it sets are read from that column."""
+    lines = _source_lines(checked)
+    return (
+        bool(lines) and _times_named(lines, fill.line, _next_line(checked, fill, lines), column) > 0
+    )
+
+
+def _source_lines(checked: Checked) -> list[str]:
+    """The revision file's lines (none where it cannot be read)."""
     try:
-        text = read_regular(checked.rev.file).decode("utf-8", "replace")
+        return read_regular(checked.rev.file).decode("utf-8", "replace").splitlines()
     except OSError:
-        return False
-    lines = text.splitlines()
-    later = [c.line for c in checked.after(fill) if c.line > fill.line]
-    last = min(later) - 1 if later else len(lines)
-    statement = "\n".join(lines[fill.line - 1 : last])
-    return re.search(rf"(?<![\w]){re.escape(column)}(?![\w])", statement, re.IGNORECASE) is not None
+        return []
+
+
+def _next_line(checked: Checked, call: Call, lines: list[str]) -> int:
+    """The last line of `call`'s statement: the line before the next call's, or the
+    file's last."""
+    later = [c.line for c in checked.after(call) if c.line > call.line]
+    return min(later) - 1 if later else len(lines)
+
+
+def _times_named(lines: list[str], first: int, last: int, column: str) -> int:
+    """How many times lines `first` to `last` (from 1) name `column` as a word."""
+    text = "\n".join(lines[first - 1 : last])
+    return len(re.findall(rf"(?<![\w]){re.escape(column)}(?![\w])", text, re.IGNORECASE))
 
 
 def _moved_aside(checked: Checked, call: Call) -> bool:
@@ -251,18 +267,13 @@ def _read_between(checked: Checked, rename: Call, drop: Call, column: str) -> bo
     """Whether the source names the column moved aside between its rename and its
     drop, besides those two: the fill reads it (`row.oldflags`; Letta's new `id`,
     filled with new UUIDs, names no `old_id`, and the old ids are lost)."""
-    try:
-        text = read_regular(checked.rev.file).decode("utf-8", "replace")
-    except OSError:
+    lines = _source_lines(checked)
+    if not lines:
         return False
-    lines = text.splitlines()
     last = drop.line
     if last <= rename.line:  # one SQL text: up to the next call's line
-        later = [c.line for c in checked.after(drop) if c.line > drop.line]
-        last = min(later) - 1 if later else len(lines)
-    between = "\n".join(lines[rename.line - 1 : last])
-    named = re.findall(rf"(?<![\w]){re.escape(column)}(?![\w])", between, re.IGNORECASE)
-    return len(named) > 2
+        last = _next_line(checked, drop, lines)
+    return _times_named(lines, rename.line, last, column) > 2
 
 
 def _copied_out(checked: Checked, call: Call) -> str | None:
