@@ -438,6 +438,31 @@ def test_a_column_moved_aside_while_a_new_one_is_renamed_to_its_name(
     assert bool(found) == reported, found
 
 
+def test_a_column_moved_aside_while_an_older_one_takes_its_name(history: History) -> None:
+    """sourcehut's canonical ids: `user.id` renamed `old_id` while `remote_id`, a column an
+    earlier revision added, takes the name `id` in the same statement: code naming `id`
+    still finds it, with every row's value. The rename of `remote_id` itself is what the
+    previous release cannot follow, reported once."""
+    users_history(history)
+    add(history, "b2", "a1", 'op.add_column("users", sa.Column("remote_id", sa.Integer()))')
+    sql = (
+        "ALTER TABLE users RENAME COLUMN id TO old_id; "
+        "ALTER TABLE users RENAME COLUMN remote_id TO id"
+    )
+    add(history, "c3", "b2", f'op.execute("{sql}")')
+    [finding] = [f for f in history.run(check) if f.path.endswith("c3_m.py")]
+    assert '"users.remote_id" to "id"' in finding.message
+    # lcfs hands `service_address` to another address: a name that does not say it sets
+    # the column aside is a new meaning for the old name, reported
+    moved = (
+        "ALTER TABLE users RENAME COLUMN name TO head_name; "
+        "ALTER TABLE users RENAME COLUMN remote_id TO name"
+    )
+    add(history, "c3", "b2", f'op.execute("{moved}")')
+    found = [f for f in history.run(check) if f.path.endswith("c3_m.py")]
+    assert len(found) == 2, found
+
+
 def test_a_rename_spelled_with_the_legacy_name_keyword(history: History) -> None:
     # fedocal's and Altair's histories renamed columns with alembic's old `name=`,
     # which current alembic rejects with a TypeError

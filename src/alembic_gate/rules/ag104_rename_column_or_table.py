@@ -17,8 +17,9 @@ moved aside are copied back into it and the old table is dropped, nor for a tabl
 name is computed at run time renamed after the revision created a table so named (its
 scratch table, taking the name of the table it rebuilds), nor for a table whose old name
 a view takes later in the revision (`CREATE VIEW`), nor for a column moved aside while a
-new one is added under its name and filled (UPDATE) in it, nor for a table renamed and
-renamed back in it.
+new one is added under its name and filled (UPDATE) in it, or, set aside under a name
+that says so (`old_id`), while a column it did not add is renamed to its name (that rename
+is judged itself), nor for a table renamed and renamed back in it.
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ from alembic_gate.rules.ag1xx import (
 from alembic_gate.shared.patterns import LazyPattern
 
 RULE = rule("AG104")
+# The words that mark a column's new name as the old one set aside (`old_id`).
+_ASIDE_WORDS = frozenset(
+    {"old", "orig", "original", "prev", "previous", "legacy", "bak", "backup", "tmp", "temp"}
+)
 # MySQL's `ALTER TABLE t CHANGE a b ...`, which the message names as written.
 _MYSQL_CHANGE = LazyPattern(r"\bCHANGE\b", re.IGNORECASE)
 
@@ -148,14 +153,23 @@ def _column_added_back(checked: Checked, call: Call) -> bool:
     later = checked.after(call)
     added = next((i for i, c in enumerate(later) if adds_column(c, table, column)), None)
     if added is None:
-        return _column_swapped_in(checked, later, table, column)
+        aside = _set_aside(column, (call.new_column_name or "").lower())
+        return _column_swapped_in(checked, later, table, column, aside)
     return any(_fills(c, table, column) for c in later[added + 1 :])
 
 
-def _column_swapped_in(checked: Checked, later: list[Call], table: str, column: str) -> bool:
+def _column_swapped_in(
+    checked: Checked, later: list[Call], table: str, column: str, aside: bool
+) -> bool:
     """The column moved aside is replaced by one this revision added and filled, renamed
     to its name later in this revision (Notify: `new_status` added and filled from
-    `status`, `status` renamed `old_status`, `new_status` renamed `status`)."""
+    `status`, `status` renamed `old_status`, `new_status` renamed `status`), or, where it
+    was set aside under a name that says so (`aside`), by a column it did not add, whose
+    rows hold their values (sourcehut's `remote_id` renamed `id` after `id` is renamed
+    `old_id`: that rename is the one the previous release cannot follow, and is judged
+    itself). Names handed on without such a mark are new meanings (lcfs moves
+    `service_address` to `head_office_address` and `bc_address` to `service_address`: the
+    previous release reads another address under the old name), reported."""
     for rename in later:
         source = (rename.column or "").lower()
         if not (
@@ -166,9 +180,23 @@ def _column_swapped_in(checked: Checked, later: list[Call], table: str, column: 
         ):
             continue
         before = checked.before(rename)
-        added = any(adds_column(c, table, source) for c in before)
-        if added and any(_fills(c, table, source) for c in before):
+        if not any(adds_column(c, table, source) for c in before):
+            if aside:
+                return True
+            continue
+        if any(_fills(c, table, source) for c in before):
             return True
+    return False
+
+
+def _set_aside(column: str, name: str) -> bool:
+    """Whether `name` is `column` set aside: its words with one that says so (`old_id`,
+    `status_old`, `id_backup`)."""
+    words, kept = name.split("_"), column.split("_")
+    for at in range(len(words) - len(kept) + 1):
+        if words[at : at + len(kept)] == kept:
+            rest = words[:at] + words[at + len(kept) :]
+            return bool(rest) and all(word in _ASIDE_WORDS for word in rest)
     return False
 
 
