@@ -153,18 +153,17 @@ def _column_added_back(checked: Checked, call: Call) -> bool:
     later = checked.after(call)
     added = next((i for i, c in enumerate(later) if adds_column(c, table, column)), None)
     if added is None:
-        aside = _set_aside(column, (call.new_column_name or "").lower())
-        return _column_swapped_in(checked, later, table, column, aside)
+        return _column_swapped_in(checked, later, table, column, call.new_column_name or "")
     return any(_fills(c, table, column) for c in later[added + 1 :])
 
 
 def _column_swapped_in(
-    checked: Checked, later: list[Call], table: str, column: str, aside: bool
+    checked: Checked, later: list[Call], table: str, column: str, moved_to: str
 ) -> bool:
     """The column moved aside is replaced by one this revision added and filled, renamed
     to its name later in this revision (Notify: `new_status` added and filled from
     `status`, `status` renamed `old_status`, `new_status` renamed `status`), or, where it
-    was set aside under a name that says so (`aside`), by a column it did not add, whose
+    was set aside under a name that says so (`moved_to`), by a column it did not add, whose
     rows hold their values (sourcehut's `remote_id` renamed `id` after `id` is renamed
     `old_id`: that rename is the one the previous release cannot follow, and is judged
     itself). Names handed on without such a mark are new meanings (lcfs moves
@@ -181,7 +180,7 @@ def _column_swapped_in(
             continue
         before = checked.before(rename)
         if not any(adds_column(c, table, source) for c in before):
-            if aside:
+            if _set_aside(column, moved_to.lower()):
                 return True
             continue
         if any(_fills(c, table, source) for c in before):
