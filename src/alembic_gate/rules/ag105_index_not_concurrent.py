@@ -207,20 +207,9 @@ def _with_column(call: Call) -> tuple[str, str, Confidence]:
             )
         )
     message = f"{how}: alembic {built} {waits} until the index is built"
-    table, name = call.table or "t", call.column or "c"
-    index = (
-        f'op.create_index("ix_{table}_{name}", "{table}", ["{name}"], '
-        f"{'unique=True, ' if unique else ''}postgresql_concurrently=True)"
+    fix = f"add the column without {flags}, then build the index concurrently: " + _built_apart(
+        call, unique, constraint="index" not in given
     )
-    fix = (
-        f"add the column without {flags}, then build the index concurrently: "
-        f"with op.get_context().autocommit_block(): {index}"
-    )
-    if "index" not in given:
-        fix += (
-            f'; then op.execute("ALTER TABLE {table} ADD CONSTRAINT c UNIQUE USING INDEX '
-            f'ix_{table}_{name}")'
-        )
     return message, fix, name_confidence(call.table, call.column)
 
 
@@ -233,15 +222,27 @@ def _with_column_in_sql(call: Call) -> tuple[str, str, Confidence]:
         "PostgreSQL builds its index while it holds ACCESS EXCLUSIVE on the table: every "
         "read and write waits until the index is built"
     )
-    table, name = call.table or "t", call.column or "c"
-    fix = (
-        "add the column without UNIQUE, build the index concurrently: with "
-        f'op.get_context().autocommit_block(): op.create_index("ix_{table}_{name}", '
-        f'"{table}", ["{name}"], unique=True, postgresql_concurrently=True); then '
-        f'op.execute("ALTER TABLE {table} ADD CONSTRAINT c UNIQUE USING INDEX '
-        f'ix_{table}_{name}")'
+    fix = "add the column without UNIQUE, build the index concurrently: " + _built_apart(
+        call, unique=True, constraint=True
     )
     return message, fix, name_confidence(call.table, call.column)
+
+
+def _built_apart(call: Call, unique: bool, constraint: bool) -> str:
+    """The fix's index on the added column built concurrently in an autocommit block,
+    and, for a UNIQUE constraint, the constraint then made from it."""
+    table, name = call.table or "t", call.column or "c"
+    index = (
+        f'op.create_index("ix_{table}_{name}", "{table}", ["{name}"], '
+        f"{'unique=True, ' if unique else ''}postgresql_concurrently=True)"
+    )
+    fix = f"with op.get_context().autocommit_block(): {index}"
+    if constraint:
+        fix += (
+            f'; then op.execute("ALTER TABLE {table} ADD CONSTRAINT c UNIQUE USING INDEX '
+            f'ix_{table}_{name}")'
+        )
+    return fix
 
 
 def _index(checked: Checked, call: Call) -> tuple[str, str, Confidence] | None:
