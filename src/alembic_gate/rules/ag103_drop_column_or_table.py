@@ -163,9 +163,7 @@ def _rebuilt(checked: Checked, call: Call) -> bool:
     if checked.emptied(call) and any(adds_column(other, table, column) for other in later):
         return True  # no row left to lose, and the name comes back (Augur's contributors)
     for other in later:
-        if other.name != "alter_column" or (other.table or "").lower() != table:
-            continue
-        if (other.new_column_name or "").lower() != column:
+        if not _renames(other, table, column):
             continue
         added = checked.added_before(other, other.column)
         filled = any(
@@ -247,9 +245,7 @@ def _moved_aside(checked: Checked, call: Call) -> bool:
     table, column = (call.table or "").lower(), (call.column or "").lower()
     earlier = checked.before(call)
     for at, other in enumerate(earlier):
-        if other.name != "alter_column" or (other.table or "").lower() != table:
-            continue
-        if (other.new_column_name or "").lower() != column or not other.column:
+        if not _renames(other, table, column) or not other.column:
             continue
         old = other.column.lower()
         since = earlier[at + 1 :]
