@@ -726,15 +726,20 @@ def _keeps_nullability(checked: Checked, call: Call, unknown: bool = False) -> b
 def _nullable_after(call: Call) -> bool:
     """Whether MySQL's MODIFY leaves the column nullable: `nullable=` or
     `existing_nullable=`, else NULL (what alembic's MODIFY writes)."""
-    after = call.options.get("nullable", call.options.get("existing_nullable"))
+    after = _stated_nullability(call)
     return True if after is None else after is True
+
+
+def _stated_nullability(call: Call) -> object:
+    """What the call says of the column's NULL after it: `nullable=`, else
+    `existing_nullable=`; None where neither is given."""
+    return call.options.get("nullable", call.options.get("existing_nullable"))
 
 
 def _loses_not_null(checked: Checked, call: Call) -> bool:
     """Whether MySQL's MODIFY makes a column the history left NOT NULL nullable
     (neither `nullable=` nor `existing_nullable=` given: RootTheBox's widenings)."""
-    after = call.options.get("nullable", call.options.get("existing_nullable"))
-    return after is None and _nullable_before(checked, call) is False
+    return _stated_nullability(call) is None and _nullable_before(checked, call) is False
 
 
 def _nullable_before(checked: Checked, call: Call) -> bool | None:
