@@ -296,6 +296,74 @@ def upgrade():
     ]
 
 
+def test_a_comprehension_whose_test_is_known_for_each_item_keeps_those_it_passes() -> None:
+    """Otari retypes six (table, column) counters in a loop over four tables, each
+    table's columns picked by `[e for e in COUNTERS if e[0] == table]`: each table's own
+    columns are read, as calls that run (not every table with every column); an item
+    whose test is not known is kept, as a call that may not run."""
+    body = """
+COUNTERS = (("budgets", "max_budget"), ("users", "spend"), ("users", "reserved"))
+KINDS = {"users": "plain", "budgets": "cap"}
+
+def upgrade():
+    for table in ("budgets", "users"):
+        columns = [entry for entry in COUNTERS if entry[0] == table]
+        for _table, column in columns:
+            op.alter_column(table, column, type_=sa.Numeric(18, 6))
+    for table, column in [e for e in COUNTERS if e[1] != "spend" and KINDS[e[0]] == "plain"]:
+        op.drop_column(table, column)
+    for name in [n for n in ("a", "b") if n == pick()]:
+        op.drop_column("t", name)
+"""
+    ops = read_operations(HEAD + body)
+    found = [(c.name, c.table, c.column, c.conditional) for c in ops.upgrade.calls]
+    assert found == [
+        ("alter_column", "budgets", "max_budget", False),
+        ("alter_column", "users", "spend", False),
+        ("alter_column", "users", "reserved", False),
+        ("drop_column", "users", "reserved", False),
+        ("drop_column", "t", "a", True),
+        ("drop_column", "t", "b", True),
+    ]
+
+
+def test_an_item_of_a_known_sequence_or_dict_is_read_by_its_index_or_key() -> None:
+    """CodeChecker tightens the columns of `ASSOCIATION_TABLES`, a list of dicts, by
+    `info["name"]` and `info["columns"]`; labonneboite retypes
+    `TABLES_WITH_VARCHAR_COLUMNS[table]`: each table's own columns are read. An index out
+    of range, a key not held or a slice is not known."""
+    body = """
+TABLES = [
+    {"name": "report_info", "columns": ("report_id", "info_id")},
+    {"name": "history_info", "columns": ("history_id",)},
+]
+WIDE = {"users": ("email",)}
+
+def upgrade():
+    for info in TABLES:
+        with op.batch_alter_table(info["name"]) as batch_op:
+            for column in info["columns"]:
+                batch_op.alter_column(column, nullable=False)
+    for table in WIDE:
+        for column in WIDE[table]:
+            op.drop_column(table, column)
+    op.drop_column(TABLES[2]["name"], "a")
+    op.drop_column(TABLES[0]["other"], "b")
+    op.drop_column(TABLES[0:1], "c")
+"""
+    ops = read_operations(HEAD + body)
+    found = [(c.name, c.table, c.column) for c in ops.upgrade.calls]
+    assert [f for f in found if f[0] != "batch_alter_table"] == [
+        ("alter_column", "report_info", "report_id"),
+        ("alter_column", "report_info", "info_id"),
+        ("alter_column", "history_info", "history_id"),
+        ("drop_column", "users", "email"),
+        ("drop_column", None, "a"),
+        ("drop_column", None, "b"),
+        ("drop_column", None, "c"),
+    ]
+
+
 def test_a_loop_over_a_known_string_split_on_a_separator() -> None:
     """threedi-schema runs `MIGRATION_QUERIES.split(";")` statement by statement: each
     piece is read as SQL (its UPDATEs fill their columns). A string not known, or split on

@@ -1491,7 +1491,32 @@ class _Reader:
         if not (isinstance(loop.target, ast.Name) and isinstance(node.elt, ast.Name)):
             return None
         items = self._sequence(loop.iter) if node.elt.id == loop.target.id else None
-        return None if items is None else (items, bool(loop.ifs))
+        if items is None or not loop.ifs:
+            return None if items is None else (items, False)
+        return self._passing(loop.target.id, items, _conjuncts(loop.ifs))
+
+    def _passing(
+        self, name: str, items: list[object], tests: list[ast.expr]
+    ) -> tuple[list[object], bool]:
+        """The items of a comprehension over `name` its `tests` do not rule out, each
+        test read with `name` bound to the item (Otari picks each table's counters by
+        `[e for e in COUNTERS if e[0] == table]` in a loop over the tables), and whether
+        a test not known for some item may leave it out."""
+        frame = self.frames[-1]
+        before = frame.get(name, _MISSING)
+        kept: list[object] = []
+        unsure = False
+        for item in items:
+            frame[name] = item
+            known = [self._known_test(test) for test in tests]
+            if False not in known:
+                kept.append(item)
+                unsure = unsure or None in known
+        if before is _MISSING:
+            del frame[name]
+        else:
+            frame[name] = before
+        return kept, unsure
 
     def _partial_items(self, node: ast.expr) -> list[object] | None:
         """The items of a list or tuple display not every part of which is literal
@@ -1555,6 +1580,8 @@ class _Reader:
             if ast.Starred in map(type, node.elts):  # (told without a Python-level loop)
                 return self._spread_items(node, items)
             return tuple(items) if isinstance(node, ast.Tuple) else items
+        if isinstance(node, ast.Subscript):
+            return _item(self._value(node.value, depth + 1), self._value(node.slice, depth + 1))
         text = self._string(node, depth + 1)
         if text is not None:
             return text
@@ -2609,6 +2636,9 @@ class _Reader:
             parts = [self._fragment(v, depth) for v in node.values]
             text = "".join(parts)
             return None if "{}" in parts else text
+        if isinstance(node, ast.Subscript):  # `info["name"]`, `info` bound by a loop
+            item = self._value(node, depth + 1)
+            return item if isinstance(item, str) else None
         if isinstance(node, ast.Call):
             return self._called_string(node, depth)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
@@ -2891,6 +2921,27 @@ def _bind_target(target: ast.expr, value: object, frame: dict[str, _Binding]) ->
             return False
         return all(_bind_target(t, v, frame) for t, v in zip(target.elts, value, strict=True))
     return False
+
+
+def _conjuncts(tests: list[ast.expr]) -> list[ast.expr]:
+    """A comprehension's conditions, each `a and b` as its parts."""
+    parts: list[ast.expr] = []
+    for test in tests:
+        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+            parts += _conjuncts(test.values)
+        else:
+            parts.append(test)
+    return parts
+
+
+def _item(owner: object, key: object) -> object:
+    """`owner[key]` for a known sequence and index, or a known dict and a key it holds;
+    UNKNOWN for anything else (a slice, an index out of range)."""
+    if isinstance(owner, tuple | list | str) and type(key) is int:
+        return owner[key] if -len(owner) <= key < len(owner) else UNKNOWN
+    if isinstance(owner, dict) and isinstance(key, str | int) and key in owner:
+        return owner[key]
+    return UNKNOWN
 
 
 def _known(value: object) -> _Binding:
