@@ -465,6 +465,28 @@ def test_a_table_rebuilt_under_its_name_in_scope_keeps_its_rows(history: History
     assert '"users"' in finding.message
 
 
+def test_a_table_new_in_scope_renamed_then_indexed_under_its_new_name(history: History) -> None:
+    """Transformer Lab creates `team_providers`; a later revision of the same release
+    renames it `compute_providers` and indexes it under that name: the table is new in
+    the release under either name. An older table renamed first is not (`users`:
+    reported)."""
+    users_history(history)
+    add(history, "b2", "a1", 'op.create_table("team_providers", sa.Column("id", sa.Integer()))')
+    path = add(
+        history,
+        "c3",
+        "b2",
+        """
+        op.rename_table("team_providers", "compute_providers")
+        op.rename_table("users", "people")
+        op.create_index("ix_compute", "compute_providers", ["id"])
+        op.create_index("ix_people", "people", ["id"])
+        """,
+    )
+    [finding] = check(with_base(history, {"b2", "c3"}))
+    assert finding.line == line_of(history, path, "ix_people")
+
+
 def test_a_column_added_with_index_or_unique(history: History) -> None:
     """alembic's add_column builds the index of `index=True` and adds the constraint of
     `unique=True` right after ADD COLUMN (evesrp's `request.payout`): not for a table

@@ -115,7 +115,19 @@ class Checked:
         # says it is new: no scope, nothing uncommitted, no release or commit read)
         if self.ctx.scope is None and not history.uncommitted() and history.releases() is None:
             return False
-        return history.table_is_new(self.rid, name, rows)
+        return history.table_is_new(self.rid, self._name_before(name, call), rows)
+
+    def _name_before(self, table: str, call: Call) -> str:
+        """The name `table` (lowercased) had when this revision began: the renames to it
+        before `call` that run wherever `call` runs, followed back (Transformer Lab
+        renames `team_providers`, made earlier in the release, then indexes it under its
+        new name)."""
+        for earlier in reversed(self.before(call)):
+            if earlier.name != "rename_table" or not earlier.table or not earlier.new_table:
+                continue
+            if earlier.new_table.lower() == table and runs_wherever(earlier, call):
+                table = earlier.table.lower()
+        return table
 
     def _created_before(self, call: Call) -> set[str]:
         """`_created_tables` of the calls before `call` that run wherever it runs (a
