@@ -87,6 +87,30 @@ def test_a_table_created_in_another_dialects_branch_is_not_new(history: History)
     assert lines == [drops[0], name]
 
 
+def test_a_table_every_dialects_branch_creates_is_new_after_the_branches(
+    history: History,
+) -> None:
+    """Open ACE makes a backup table by `CREATE TABLE ... AS SELECT` for PostgreSQL and
+    column by column for the others, then drops it: made on every database, so new. A
+    table only PostgreSQL's branch makes is the old table elsewhere: its drop is reported."""
+    users_history(history)
+    path = add(
+        history,
+        "b2",
+        "a1",
+        """
+        if op.get_bind().dialect.name == "postgresql":
+            op.execute("CREATE TABLE users_backup AS SELECT * FROM users")
+            op.execute("CREATE TABLE notes (id integer)")
+        else:
+            op.create_table("users_backup", sa.Column("id", sa.Integer()))
+        op.execute("DROP TABLE IF EXISTS users_backup")
+        op.drop_table("notes")
+        """,
+    )
+    assert [f.line for f in history.run(check)] == [line_of(history, path, 'drop_table("notes")')]
+
+
 def test_a_table_re_created_and_refilled_is_reported_with_low_confidence(
     history: History,
 ) -> None:

@@ -140,8 +140,9 @@ class Checked:
         found = self._created.get(key)
         if found is None:
             calls = [self.calls[i] for i in self._table_calls[:count]]
-            calls = [c for c in calls if runs_wherever(c, call)]
-            found = self._created[key] = _created_tables(calls)
+            everywhere = [c for c in calls if runs_wherever(c, call)]
+            found = _created_tables(everywhere) | _created_in_branches(calls, call)
+            self._created[key] = found
         return found
 
     def before(self, call: Call) -> list[Call]:
@@ -1264,6 +1265,18 @@ def runs_wherever(earlier: Call, call: Call) -> bool:
     if earlier.dialects is None:
         return True
     return call.dialects is not None and set(call.dialects) <= set(earlier.dialects)
+
+
+def _created_in_branches(calls: list[Call], call: Call) -> set[str]:
+    """The tables that dialect branches create between them on every database `call`
+    runs on (Open ACE makes its backup table by `CREATE TABLE ... AS SELECT` for
+    PostgreSQL and column by column for the others, then drops it)."""
+    where: dict[str, set[str]] = {}
+    for made in calls:
+        if made.name == "create_table" and made.table and made.dialects is not None:
+            where.setdefault(made.table.lower(), set()).update(made.dialects)
+    needed = DIALECTS if call.dialects is None else set(call.dialects)
+    return {table for table, dialects in where.items() if dialects >= needed}
 
 
 def _created_tables(calls: list[Call]) -> set[str]:
