@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import string
 import tempfile
 from collections.abc import Sequence
@@ -334,3 +335,38 @@ def test_a_duplicate_id_is_the_file_read_last(tmp_path: Path) -> None:
     assert graph.children_of("c") == ("b",)
     assert graph.duplicate_labels == {"x": ["b", "b"]}
     assert graph.label_owner == {"x": "b", "y": "b"}
+
+
+def test_an_id_imported_from_a_module_of_the_project_is_read_from_its_source(
+    tmp_path: Path,
+) -> None:
+    """Open ACE's baseline takes `revision` from `migrations/baseline.py` (`from
+    migrations.baseline import BASELINE_REVISION`), which alembic imports with the
+    project's folder on sys.path: the module's source is parsed (never run) and the id
+    read from it, after the cache, from the file as found. A module not found, or one
+    that binds the name to no literal, leaves the file unreadable (AG007)."""
+    (tmp_path / ".git").mkdir()
+    versions = tmp_path / "migrations" / "versions"
+    versions.mkdir(parents=True)
+    (tmp_path / "migrations" / "baseline.py").write_text(
+        'import os\nBASELINE_REVISION = "baseline_1"\nOTHER = os.environ["X"]\n'
+    )
+    (versions / "baseline.py").write_text(
+        "from migrations.baseline import BASELINE_REVISION\n"
+        "revision = BASELINE_REVISION\ndown_revision = None\n"
+    )
+    (versions / "child.py").write_text('revision = "c1"\ndown_revision = "baseline_1"\n')
+    (versions / "other.py").write_text(
+        "from migrations.baseline import OTHER\nrevision = OTHER\ndown_revision = None\n"
+    )
+    (versions / "lost.py").write_text(
+        "from elsewhere import LOST\nrevision = 'l1'\ndown_revision = LOST\n"
+    )
+    files = [read_revision(versions / name, tmp_path) for name in sorted(os.listdir(versions))]
+    graph = RevisionGraph.build(files)
+    assert sorted(graph.by_id) == ["baseline_1", "c1"]
+    assert graph.by_id["c1"].parents == ("baseline_1",)
+    assert sorted(rev.display for rev in graph.unparsable) == [
+        "migrations/versions/lost.py",
+        "migrations/versions/other.py",
+    ]

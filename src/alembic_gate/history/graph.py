@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from alembic_gate.history.revisions import RevisionFile, take_legacy_id
+from alembic_gate.history.revisions import RevisionFile, take_imported_ids, take_legacy_id
 from alembic_gate.shared.records import field, record
 
 # The labels of a revision that has none (one set for all of them).
@@ -88,7 +88,7 @@ class RevisionGraph:
         for rev in self.files:
             rid = rev.revision if rev.problem is None else None
             if rid is None:
-                rid = take_legacy_id(rev)
+                rid = take_legacy_id(rev) or take_imported_ids(rev)
                 if rid is None:
                     self.unparsable.append(rev)
                     continue

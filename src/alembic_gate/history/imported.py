@@ -12,13 +12,13 @@ imports, SQL built at run time) counts as a change.
 
 Modules are looked up as Python would find them from the folders that may be on
 `sys.path`: the revision's folder and each one above it up to the git work tree's top
-(or `_LEVELS` folders up); a relative import from the revision's own folder.
+(or `IMPORT_LEVELS` folders up: `shared.paths.import_roots`); a relative import from the
+revision's own folder.
 """
 
 from __future__ import annotations
 
 import _ast as ast  # the node classes, without `ast` itself: shared/syntax.py
-import os
 
 from alembic_gate.history.operations import (
     BATCH_ARGUMENT,
@@ -32,11 +32,9 @@ from alembic_gate.history.operations import (
 )
 from alembic_gate.shared import syntax
 from alembic_gate.shared.files import read_regular
-from alembic_gate.shared.paths import module_file, up_from
+from alembic_gate.shared.paths import import_roots, module_file
 from alembic_gate.shared.records import replace
 
-# How many folders above a revision's are searched for a module without a git work tree.
-_LEVELS = 8
 # How deep calls are followed, and how many source files one run reads at most.
 _DEPTH = 4
 _FILES = 64
@@ -183,7 +181,7 @@ class Reader:
         return None if function is None else (module, function)
 
     def _module(self, parts: list[str], level: int, importer: str) -> _Module | None:
-        path = module_file(parts, _tops(importer, level))
+        path = module_file(parts, import_roots(importer, level))
         return None if path is None else self._parsed(path)
 
     def _parsed(self, path: str) -> _Module | None:
@@ -302,23 +300,6 @@ def _object_method(attribute: str) -> bool:
     """A method of an object a project module binds (`db.session.commit`): a change
     of rows unless its name is a schema operation's or SQL's."""
     return attribute not in _SCHEMA_CALLS and attribute not in SQL_METHODS
-
-
-def _tops(importer: str, level: int) -> list[str]:
-    """The folders a module imported from the file `importer` may lie in: for a
-    relative import, the package folder `level` dots name; else the importer's folder
-    and those above it up to the git work tree's top."""
-    folder = os.path.dirname(os.path.abspath(importer))
-    if level:
-        for _ in range(level - 1):
-            folder = os.path.dirname(folder)
-        return [folder]
-    tops = []
-    for above in up_from(folder):
-        tops.append(above)
-        if len(tops) > _LEVELS or os.path.exists(os.path.join(above, ".git")):
-            break
-    return tops
 
 
 def _assigned(function: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, ast.expr]:

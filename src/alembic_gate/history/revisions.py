@@ -32,9 +32,9 @@ from alembic_gate.history.operations import (
 )
 from alembic_gate.shared import syntax
 from alembic_gate.shared.files import describe_error, read_regular
-from alembic_gate.shared.paths import display_path
+from alembic_gate.shared.paths import display_path, import_roots, module_file
 from alembic_gate.shared.patterns import LazyPattern
-from alembic_gate.shared.records import field, record
+from alembic_gate.shared.records import field, fields, record
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
@@ -313,8 +313,12 @@ def unreadable_file(path: StrPath, display: str, exc: OSError) -> RevisionFile:
     return rev
 
 
-def read_revision_source(data: bytes, path: StrPath, display: str) -> RevisionFile:
-    """Read a revision file's contents (from disk or from a git object) as `path`."""
+def read_revision_source(
+    data: bytes, path: StrPath, display: str, imports: bool = False
+) -> RevisionFile:
+    """Read a revision file's contents (from disk or from a git object) as `path`; with
+    `imports`, an id variable given as a name may come from a module of the project
+    (`take_imported_ids`)."""
     rev = _unparsed(path, display)
     try:
         text = decode_source(data)
@@ -337,13 +341,13 @@ def read_revision_source(data: bytes, path: StrPath, display: str) -> RevisionFi
             _compile(data, rev)
         rev.tables, rev.dialects = touched_tables(ops), ops.dialects
         rev.altered = altered_columns(ops.upgrade.calls)
-        _read_variables(module, rev)
+        _read_variables(module, rev, rev.file if imports else None)
         _read_header(module, rev)
     else:
         head = _parse_head(data, rev)
         if head is None:
             return rev
-        _read_variables(head, rev)
+        _read_variables(head, rev, rev.file if imports else None)
         _read_header(head, rev)
     if _MARKER_END.get().search(text) is not None:
         rev.suppressions = _suppressions(text)
@@ -603,10 +607,15 @@ def _head_source(data: bytes) -> bytes | None:
     return data[:block] if block >= 0 else None
 
 
-def _read_variables(module: ast.Module, rev: RevisionFile) -> None:
+def _read_variables(module: ast.Module, rev: RevisionFile, importer: str | None = None) -> None:
     found, lines, unread = _bindings(module)
     if unread and _unread_ids(rev, unread):
         return
+    named = [v for v, node in found.items() if type(node) is ast.Name]
+    for variable in named:  # (most files: none)
+        value = _bound_literal(module, found[variable].id, lines[variable], importer)  # type: ignore[attr-defined]
+        if value is not None:  # (its line stays the variable's)
+            found[variable] = value
     if "revision" not in found:
         rev.problem = NO_REVISION
         if "down_revision" in found:  # the file's name may give the id (`take_legacy_id`)
@@ -623,12 +632,104 @@ def _read_variables(module: ast.Module, rev: RevisionFile) -> None:
         or len(revision.ids) != 1
         or isinstance(_literal(found["revision"]), tuple | list | set | frozenset)
     ):
-        rev.problem = "`revision` is not a string literal"
+        rev.problem = REVISION_NOT_LITERAL
         rev.problem_line = lines["revision"]
         return
     rev.revision = revision.ids[0]
     _read_parents(rev, found, lines, unread)
     _check_parents(rev)
+
+
+# The problems of an id variable that is not a literal: a name bound elsewhere may give it
+# (`take_imported_ids`).
+REVISION_NOT_LITERAL = "`revision` is not a string literal"
+DOWN_REVISION_NOT_LITERAL = "`down_revision` is not a literal, so the graph cannot be built"
+
+
+def _bound_literal(
+    module: ast.Module, name: str, before: int | None, importer: str | None
+) -> ast.expr | None:
+    """The literal the module binds `name` to above line `before` (anywhere for None),
+    where its last binding there is a plain assignment of a literal (`REV = "ae10"`,
+    then `revision = REV`), or, with `importer` (the revision file's path), an import of
+    it from a module of the project whose source binds it so (Open ACE's `from
+    migrations.baseline import BASELINE_REVISION`: the module is parsed, never run);
+    None otherwise."""
+    bound: ast.expr | None = None
+    for stmt in module.body:
+        if before is not None and stmt.lineno >= before:
+            break
+        if isinstance(stmt, ast.Assign | ast.AnnAssign) and _target_name(stmt) == name:
+            value = stmt.value
+            bound = value if value is not None and _value(value, 0).known else None
+        elif isinstance(stmt, ast.ImportFrom) and (
+            names := [a.name for a in stmt.names if (a.asname or a.name) == name]
+        ):
+            bound = _imported_literal(stmt, names[-1], importer) if importer else None
+        elif _binds(stmt, name):
+            bound = None
+    return bound
+
+
+def _target_name(stmt: ast.stmt) -> str | None:
+    """The name a plain `name = value` (or `name: type = value`) assigns."""
+    target: ast.expr
+    if isinstance(stmt, ast.AnnAssign):
+        target = stmt.target
+    elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+        target = stmt.targets[0]
+    else:
+        return None
+    return target.id if isinstance(target, ast.Name) else None
+
+
+def _binds(stmt: ast.stmt, name: str) -> bool:
+    """Whether a module-level statement may bind `name` (a def, class or import of it, or
+    the name stored anywhere in it)."""
+    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        if stmt.name == name:
+            return True
+    elif isinstance(stmt, ast.Import):
+        return any((a.asname or a.name.partition(".")[0]) == name for a in stmt.names)
+    return any(
+        isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store)
+        for node in syntax.walk(stmt)
+    )
+
+
+def _imported_literal(stmt: ast.ImportFrom, name: str, importer: str) -> ast.expr | None:
+    """The literal the project module `stmt` imports from binds `name` to, read from its
+    source file as Python's path finder would find it from `importer`; None where it is
+    not found, not read or binds no literal."""
+    parts = stmt.module.split(".") if stmt.module else []
+    path = module_file(parts, import_roots(importer, stmt.level))
+    if path is None:
+        return None
+    try:
+        tree = _parse(read_regular(path))
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return _bound_literal(tree, name, None, None)
+
+
+def take_imported_ids(rev: RevisionFile) -> str | None:
+    """Read `rev` again where an id variable is not a literal, with names imported from
+    the project's modules followed to their literal values (Open ACE's baseline takes its
+    `revision` from `migrations/baseline.py`), and take its ids; its id, or None where
+    that gives none. Applied after the cache, to each file as found, as `take_legacy_id`
+    is: the ids come from another file, which the cache does not key on."""
+    if rev.problem not in (REVISION_NOT_LITERAL, DOWN_REVISION_NOT_LITERAL):
+        return None
+    try:
+        data = read_regular(rev.file)
+    except OSError:
+        return None
+    again = read_revision_source(data, rev.file, rev.display, imports=True)
+    if again.problem is not None or again.revision is None:
+        return None
+    for item in fields(RevisionFile):
+        setattr(rev, item.name, getattr(again, item.name))
+    return rev.revision
 
 
 def _read_parents(
@@ -668,7 +769,7 @@ def _no_dependency(node: ast.expr) -> bool:
 def _check_parents(rev: RevisionFile) -> None:
     """The problem of a `down_revision` that is no literal, or of an id not allowed."""
     if rev.down_source is not None:
-        rev.problem = "`down_revision` is not a literal, so the graph cannot be built"
+        rev.problem = DOWN_REVISION_NOT_LITERAL
         rev.problem_line = rev.down_line
         return
     _check_ids(rev)

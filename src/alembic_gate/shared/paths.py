@@ -61,6 +61,28 @@ def up_from(folder: str) -> Iterator[str]:
         folder = above
 
 
+# How many folders above an importing file's are searched for a module without a git
+# work tree (`import_roots`).
+IMPORT_LEVELS = 8
+
+
+def import_roots(importer: str, level: int) -> list[str]:
+    """The folders a module imported from the file `importer` may lie in: for a
+    relative import, the package folder `level` dots name; else the importer's folder
+    and those above it up to the git work tree's top (or `IMPORT_LEVELS` folders up)."""
+    folder = os.path.dirname(os.path.abspath(importer))
+    if level:
+        for _ in range(level - 1):
+            folder = os.path.dirname(folder)
+        return [folder]
+    roots = []
+    for above in up_from(folder):
+        roots.append(above)
+        if len(roots) > IMPORT_LEVELS or os.path.exists(os.path.join(above, ".git")):
+            break
+    return roots
+
+
 def module_file(parts: Sequence[str], roots: Iterable[str]) -> str | None:
     """The source file of the module the dotted `parts` name (`a/b.py`, else
     `a/b/__init__.py`) in the first of `roots` that holds one, as Python's path finder
