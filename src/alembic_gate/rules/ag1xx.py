@@ -122,7 +122,9 @@ class Checked:
         before `call` that run wherever `call` runs, followed back (Transformer Lab
         renames `team_providers`, made earlier in the release, then indexes it under its
         new name)."""
-        for earlier in reversed(self.before(call)):
+        positions = self._table_positions()
+        for index in reversed(positions[: bisect.bisect_left(positions, self._position(call))]):
+            earlier = self.calls[index]
             if earlier.name != "rename_table" or not earlier.table or not earlier.new_table:
                 continue
             if earlier.new_table.lower() == table and runs_wherever(earlier, call):
@@ -131,19 +133,27 @@ class Checked:
 
     def _created_before(self, call: Call) -> set[str]:
         """`_created_tables` of the calls before `call` that run wherever it runs (a
-        table created in another dialect's branch is not new in this one)."""
-        if self._table_calls is None:
-            made = ("create_table", "rename_table")
-            self._table_calls = [i for i, c in enumerate(self.calls) if c.name in made]
-        count = bisect.bisect_left(self._table_calls, self._position(call))
+        table created in another dialect's branch is not new in this one), and those
+        dialect branches create between them wherever it runs."""
+        positions = self._table_positions()
+        count = bisect.bisect_left(positions, self._position(call))
         key = (count, call.dialects)
         found = self._created.get(key)
         if found is None:
-            calls = [self.calls[i] for i in self._table_calls[:count]]
-            everywhere = [c for c in calls if runs_wherever(c, call)]
-            found = _created_tables(everywhere) | _created_in_branches(calls, call)
+            calls = [self.calls[i] for i in positions[:count]]
+            found = _created_tables([c for c in calls if runs_wherever(c, call)])
+            branched = [c for c in calls if c.dialects is not None]
+            if branched:
+                found |= _created_in_branches(branched, call)
             self._created[key] = found
         return found
+
+    def _table_positions(self) -> list[int]:
+        """Where upgrade() creates or renames a table (indexes of `calls`)."""
+        if self._table_calls is None:
+            made = ("create_table", "rename_table")
+            self._table_calls = [i for i, c in enumerate(self.calls) if c.name in made]
+        return self._table_calls
 
     def before(self, call: Call) -> list[Call]:
         """The calls upgrade() makes before `call`."""
