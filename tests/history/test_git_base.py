@@ -147,6 +147,27 @@ def test_unchanged_working_files_are_reused_and_edited_ones_read_from_git(
     assert base.by_id["b2"].display == f"{VERSIONS}/b2_m.py"
 
 
+def test_an_id_imported_from_the_project_is_read_from_the_blob_at_the_base(
+    main_repo: Repo,
+) -> None:
+    """A revision whose `revision` is a name imported from a module of the project (Open
+    ACE's baseline): at the base it is read from git's blob, the name followed into the
+    module as it is now, never from the working tree's copy of the revision."""
+    (main_repo.root / "migrations" / "ids.py").write_text('BASE = "b2"\n')
+    text = migration("b2", "a1").replace(
+        "revision = 'b2'", "from migrations.ids import BASE\nrevision = BASE"
+    )
+    versions = main_repo.root / VERSIONS
+    (versions / "b2_m.py").write_text(text)
+    main_repo.commit("b2")
+    (versions / "b2_m.py").write_text(text.replace("'a1'", "None"))  # edited, not committed
+    setup = AlembicSetup(None, "alembic", None, (str(versions),))
+    base = read_base_graph("main", setup, main_repo.root)
+    assert sorted(base.by_id) == ["a1", "b2"]
+    assert base.by_id["b2"].parents == ("a1",)
+    assert load_history(setup, main_repo.root, use_cache=False).graph.by_id["b2"].parents == ()
+
+
 def test_recursive_locations_and_files_alembic_skips(main_repo: Repo) -> None:
     versions = main_repo.root / VERSIONS
     (versions / "2024").mkdir()

@@ -45,8 +45,9 @@ def read_base_graph(
     contents = _read_blobs([blobs[path] for path in missing], root)
     for path, data in zip(missing, contents, strict=True):
         full = root / path
-        files[path] = read_revision_source(data, full, display_path(full, cwd))
-    return RevisionGraph.build([files[path] for path in blobs])
+        # (an id imported from a module of the project: the module as it is now)
+        files[path] = read_revision_source(data, full, display_path(full, cwd), imports=True)
+    return RevisionGraph.build([files[path] for path in blobs], imports=False)
 
 
 def _unchanged(

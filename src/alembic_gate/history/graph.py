@@ -78,17 +78,20 @@ class RevisionGraph:
     _components: list[list[str]] | None = field(default=None, repr=False)
 
     @classmethod
-    def build(cls, files: Sequence[RevisionFile]) -> RevisionGraph:
+    def build(cls, files: Sequence[RevisionFile], imports: bool = True) -> RevisionGraph:
+        """The graph of `files`; with `imports`, a file whose id variable is a name is read
+        again from disk for it (`take_imported_ids`: files read from the working tree;
+        those read from git objects were read so already)."""
         graph = cls(list(files))
-        graph._index()
+        graph._index(imports)
         graph._link()
         return graph
 
-    def _index(self) -> None:
+    def _index(self, imports: bool) -> None:
         for rev in self.files:
             rid = rev.revision if rev.problem is None else None
             if rid is None:
-                rid = take_legacy_id(rev) or take_imported_ids(rev)
+                rid = take_legacy_id(rev) or (take_imported_ids(rev) if imports else None)
                 if rid is None:
                     self.unparsable.append(rev)
                     continue
