@@ -663,7 +663,7 @@ def _bound_literal(
             value = stmt.value
             bound = value if value is not None and _value(value, 0).known else None
         elif isinstance(stmt, ast.ImportFrom) and (
-            names := [a.name for a in stmt.names if (a.asname or a.name) == name]
+            names := [a.name for a in stmt.names if _imported(a) == name]
         ):
             bound = _imported_literal(stmt, names[-1], importer) if importer else None
         elif _binds(stmt, name):
@@ -690,7 +690,7 @@ def _binds(stmt: ast.stmt, name: str) -> bool:
         if stmt.name == name:
             return True
     elif isinstance(stmt, ast.Import):
-        return any((a.asname or a.name.partition(".")[0]) == name for a in stmt.names)
+        return any(_imported(a) == name for a in stmt.names)
     return any(
         isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store)
         for node in syntax.walk(stmt)

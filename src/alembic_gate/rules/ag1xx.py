@@ -15,7 +15,7 @@ import bisect
 import os
 import re
 import sys
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Set
 
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import RuleInfo
@@ -48,10 +48,14 @@ from alembic_gate.shared.records import field, record, replace
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
 if TYPE_CHECKING:
+    from typing import TypeVar
+
     from alembic_gate.findings import Confidence
     from alembic_gate.history.imported import Reader
     from alembic_gate.history.releases import Additions, Releases
     from alembic_gate.rules import Check
+
+    Key = TypeVar("Key", bound=Hashable)
 
 POSTGRESQL = "postgresql"
 MYSQL = "mysql"
@@ -143,8 +147,14 @@ class Checked:
             calls = [self.calls[i] for i in positions[:count]]
             found = _created_tables([c for c in calls if runs_wherever(c, call)])
             branched = [c for c in calls if c.dialects is not None]
-            if branched:
-                found |= _created_in_branches(branched, call)
+            if branched:  # (Open ACE makes a table one way for PostgreSQL, another for the rest)
+                made = [
+                    (c.table.lower(), c.dialects)
+                    for c in branched
+                    if c.name == "create_table" and c.table
+                ]
+                needed = DIALECTS if call.dialects is None else set(call.dialects)
+                found |= _made_everywhere(made, needed)
             self._created[key] = found
         return found
 
@@ -1051,14 +1061,7 @@ def _scope_events(calls: list[Call]) -> Iterator[tuple[Hashable, object]]:
     there alone, and later revisions meet its rows on the others (Cuckoo's `tasks`,
     rebuilt on SQLite, indexed on PostgreSQL by the next revision of its release)."""
     events = list(_events_by_branch(calls))
-    everywhere: set[Hashable] = set()
-    branches: dict[Hashable, set[str]] = {}
-    for key, _, dialects in events:
-        if dialects is None:
-            everywhere.add(key)
-        else:
-            branches.setdefault(key, set()).update(dialects)
-    everywhere |= {key for key, named in branches.items() if named >= DIALECTS}
+    everywhere = _made_everywhere((key, dialects) for key, _, dialects in events)
     for key, value, _ in events:
         if key in everywhere:
             yield key, value
@@ -1277,16 +1280,22 @@ def runs_wherever(earlier: Call, call: Call) -> bool:
     return call.dialects is not None and set(call.dialects) <= set(earlier.dialects)
 
 
-def _created_in_branches(calls: list[Call], call: Call) -> set[str]:
-    """The tables that dialect branches create between them on every database `call`
-    runs on (Open ACE makes its backup table by `CREATE TABLE ... AS SELECT` for
-    PostgreSQL and column by column for the others, then drops it)."""
-    where: dict[str, set[str]] = {}
-    for made in calls:
-        if made.name == "create_table" and made.table and made.dialects is not None:
-            where.setdefault(made.table.lower(), set()).update(made.dialects)
-    needed = DIALECTS if call.dialects is None else set(call.dialects)
-    return {table for table, dialects in where.items() if dialects >= needed}
+def _made_everywhere(
+    made: Iterable[tuple[Key, tuple[str, ...] | None]], needed: Set[str] = DIALECTS
+) -> set[Key]:
+    """The keys of `made` (what calls make, each with the dialects of the branch it sits
+    in: None for any) made wherever `needed` runs: outside any branch, or in branches
+    that between them cover `needed`. A table made again in one dialect's branch only is
+    new there alone (Cuckoo's `tasks`, rebuilt on SQLite); one made for PostgreSQL and
+    again for the rest is new everywhere (Open ACE's backup table)."""
+    everywhere: set[Key] = set()
+    branches: dict[Key, set[str]] = {}
+    for key, dialects in made:
+        if dialects is None:
+            everywhere.add(key)
+        else:
+            branches.setdefault(key, set()).update(dialects)
+    return everywhere | {key for key, named in branches.items() if named >= needed}
 
 
 def _created_tables(calls: list[Call]) -> set[str]:
