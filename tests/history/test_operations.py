@@ -300,7 +300,8 @@ def test_a_comprehension_whose_test_is_known_for_each_item_keeps_those_it_passes
     """Otari retypes six (table, column) counters in a loop over four tables, each
     table's columns picked by `[e for e in COUNTERS if e[0] == table]`: each table's own
     columns are read, as calls that run (not every table with every column); an item
-    whose test is not known is kept, as a call that may not run."""
+    whose test is not known is kept, as a call that may not run; `and` and `or` are
+    read as Python reads them."""
     body = """
 COUNTERS = (("budgets", "max_budget"), ("users", "spend"), ("users", "reserved"))
 KINDS = {"users": "plain", "budgets": "cap"}
@@ -314,6 +315,8 @@ def upgrade():
         op.drop_column(table, column)
     for name in [n for n in ("a", "b") if n == pick()]:
         op.drop_column("t", name)
+    for name in [n for n in ("a", "b", "c") if n == "a" or n == "c"]:
+        op.drop_column("u", name)
 """
     ops = read_operations(HEAD + body)
     found = [(c.name, c.table, c.column, c.conditional) for c in ops.upgrade.calls]
@@ -324,6 +327,8 @@ def upgrade():
         ("drop_column", "users", "reserved", False),
         ("drop_column", "t", "a", True),
         ("drop_column", "t", "b", True),
+        ("drop_column", "u", "a", False),
+        ("drop_column", "u", "c", False),
     ]
 
 
@@ -1286,6 +1291,13 @@ def upgrade():
         ('name < "b"', None),
         ('f"{other}" == "a"', None),  # a part not known
         ("name == other", None),
+        ('name == "a" and name != "b"', True),
+        ('name == "b" and other()', False),  # a known part decides it
+        ('name == "a" and other()', None),
+        ('name == "a" or other()', True),
+        ('name == "b" or other()', None),
+        ('not (name == "b" or name == "c")', True),
+        ('name == "b" or (name == "a" and not other)', None),
     ],
 )
 def test_which_comparisons_are_worked_out(test: str, taken: bool | None) -> None:

@@ -1100,12 +1100,16 @@ def test_an_id_given_as_a_name_the_file_binds_to_a_literal_above_is_read() -> No
     rev = read(text + "revision = REV\ndown_revision = PARENTS\n")
     assert rev.problem is None
     assert (rev.revision, rev.parents, rev.revision_line) == ("ae10", ("a", "b"), 4)
+    local = 'REV = "ae10"\ndef f():\n    REV = "b"\n    del REV\n'
+    local += "revision = REV\ndown_revision = None\n"
+    assert read(local).revision == "ae10"  # a function's own name is not the module's
     for text in (
         'REV = "ae10"\nREV = make()\nrevision = REV\ndown_revision = None\n',
         'REV = "ae10"\ndef REV(): pass\nrevision = REV\ndown_revision = None\n',
         'REV = "ae10"\nfrom app import REV\nrevision = REV\ndown_revision = None\n',
         'revision = REV\ndown_revision = None\nREV = "ae10"\n',
         'REV = "ae10"\nfor REV in ("b",): pass\nrevision = REV\ndown_revision = None\n',
+        'REV = "ae10"\ndel REV\nrevision = REV\ndown_revision = None\n',
     ):
         assert read(text).problem == "`revision` is not a string literal", text
     parent = read('revision = "b"\nPARENT = get()\ndown_revision = PARENT\n')

@@ -1365,7 +1365,8 @@ class _Reader:
         """The value of `if flag:` / `if not flag:` where `flag` is a parameter of the
         helper being read bound to True or False (Augur's helpers take `upgrade=True`
         and hold their downgrade in the else branch), or a constant (`if False:`, code
-        switched off: Assembl's); None for any other test."""
+        switched off: Assembl's), a comparison of known literals, or `and` / `or` of
+        such tests where the known parts decide it; None for any other test."""
         negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
         name = test.operand if isinstance(test, ast.UnaryOp) and negated else test
         if type(name) is ast.Constant and type(name.value) in (bool, int, type(None)):
@@ -1373,6 +1374,9 @@ class _Reader:
         if isinstance(name, ast.Compare):
             compared = self._compared(name)
             return None if compared is None else compared != negated
+        if isinstance(name, ast.BoolOp):
+            joined = _joined(name.op, [self._known_test(value) for value in name.values])
+            return None if joined is None else joined != negated
         if not isinstance(name, ast.Name):
             return None
         bound = self._bound(name.id)
@@ -1493,7 +1497,7 @@ class _Reader:
         items = self._sequence(loop.iter) if node.elt.id == loop.target.id else None
         if items is None or not loop.ifs:
             return None if items is None else (items, False)
-        return self._passing(loop.target.id, items, _conjuncts(loop.ifs))
+        return self._passing(loop.target.id, items, loop.ifs)
 
     def _passing(
         self, name: str, items: list[object], tests: list[ast.expr]
@@ -2923,15 +2927,14 @@ def _bind_target(target: ast.expr, value: object, frame: dict[str, _Binding]) ->
     return False
 
 
-def _conjuncts(tests: list[ast.expr]) -> list[ast.expr]:
-    """A comprehension's conditions, each `a and b` as its parts."""
-    parts: list[ast.expr] = []
-    for test in tests:
-        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
-            parts += _conjuncts(test.values)
-        else:
-            parts.append(test)
-    return parts
+def _joined(op: ast.boolop, values: list[bool | None]) -> bool | None:
+    """The value of `a and b` / `a or b` from its parts' values (None: not known): a
+    part of the value that decides it (False for `and`, True for `or`) decides it
+    whatever the others are; otherwise it is known only when every part is."""
+    deciding = isinstance(op, ast.Or)
+    if deciding in values:
+        return deciding
+    return None if None in values else not deciding
 
 
 def _item(owner: object, key: object) -> object:

@@ -666,7 +666,7 @@ def _bound_literal(
             names := [a.name for a in stmt.names if _imported(a) == name]
         ):
             bound = _imported_literal(stmt, names[-1], importer) if importer else None
-        elif _binds(stmt, name):
+        elif any(stored == name for stored, _ in _stored_names(stmt)):
             bound = None
     return bound
 
@@ -681,20 +681,6 @@ def _target_name(stmt: ast.stmt) -> str | None:
     else:
         return None
     return target.id if isinstance(target, ast.Name) else None
-
-
-def _binds(stmt: ast.stmt, name: str) -> bool:
-    """Whether a module-level statement may bind `name` (a def, class or import of it, or
-    the name stored anywhere in it)."""
-    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-        if stmt.name == name:
-            return True
-    elif isinstance(stmt, ast.Import):
-        return any(_imported(a) == name for a in stmt.names)
-    return any(
-        isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store)
-        for node in syntax.walk(stmt)
-    )
 
 
 def _imported_literal(stmt: ast.ImportFrom, name: str, importer: str) -> ast.expr | None:
