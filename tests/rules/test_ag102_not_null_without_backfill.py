@@ -952,3 +952,56 @@ def test_a_key_filled_by_a_numbered_orm_loop_the_revision_before(history: Histor
     add(history, "c3", "b2", loop.replace("enumerate(prompts)", "prompts.items()"))
     [finding] = check(with_base(history, {"d4"}))
     assert finding.path == path
+
+
+def test_a_column_of_a_table_the_revision_renamed_is_known_by_its_old_name(
+    history: History,
+) -> None:
+    """MaveDB renames its association tables, then restates NOT NULL on a column the
+    base revision created in the primary key: the history knows the column under the
+    table's old name. A nullable column of the renamed table is still reported."""
+    links = """
+    op.create_table(
+        "links",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("note", sa.String(length=50), nullable=True),
+    )
+    """
+    add(history, "a1", None, links)
+    body = """
+    op.rename_table("links", "user_links")
+    op.alter_column("user_links", "user_id", nullable=False, new_column_name="member_id")
+    op.alter_column("user_links", "note", nullable=False)
+    """
+    path = add(history, "b2", "a1", body)
+    [finding] = history.run(check)
+    assert finding.line == line_of(history, path, '"user_links", "note"')
+
+
+def test_a_check_of_a_renamed_table_in_dialect_branches_is_judged_by_its_old_name(
+    history: History,
+) -> None:
+    """Rucio renames `callbacks` to `messages`, then adds a CHECK that `event_type` is
+    not null (read as AG102's NOT NULL); renames made in dialect branches are followed
+    only where the call runs (on PostgreSQL, `x` became `b` there; `a` became `b` on
+    MySQL only): each column is judged by the history of the table it was."""
+    tables = """
+    op.create_table("callbacks", sa.Column("event_type", sa.String(length=50), nullable=True))
+    op.create_table("x", sa.Column("c", sa.Integer(), nullable=False))
+    op.create_table("a", sa.Column("c", sa.Integer(), nullable=True))
+    """
+    add(history, "a1", None, tables)
+    body = """
+    op.rename_table("callbacks", "messages")
+    op.create_check_constraint("nn", "messages", "event_type IS NOT NULL")
+    if op.get_bind().dialect.name == "postgresql":
+        op.rename_table("x", "b")
+    if op.get_bind().dialect.name == "mysql":
+        op.rename_table("a", "b")
+    if op.get_bind().dialect.name == "postgresql":
+        op.alter_column("b", "c", nullable=False)
+    """
+    path = add(history, "b2", "a1", body)
+    [finding] = history.run(check)
+    assert finding.line == line_of(history, path, "op.create_check_constraint")
+    assert "creates it nullable with its table" in finding.message

@@ -1286,3 +1286,19 @@ def test_a_type_with_variants_rewritten_on_two_databases_is_told_the_same_way_ea
     add(history, "b2", "a1", alter)
     [finding] = history.run(check)
     assert finding.message.endswith("(on MySQL)")
+
+
+def test_a_column_of_a_table_the_revision_renamed_has_its_type_from_the_history(
+    history: History,
+) -> None:
+    """A table renamed, then a column of it widened with no `existing_type=`: the old
+    type is the one the history gave the column under the table's old name
+    (VARCHAR(50) to VARCHAR(100): in place on PostgreSQL)."""
+    users_history(history)
+    history.write("n0_named.py", migration("n0", None, "postgresql.JSONB\n"))
+    body = """
+    op.rename_table("users", "members")
+    op.alter_column("members", "name", type_=sa.String(length=100))
+    """
+    add(history, "b2", "a1", body)
+    assert history.run(check) == []

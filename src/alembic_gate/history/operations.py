@@ -860,24 +860,35 @@ def altered_columns(calls: Sequence[Call]) -> tuple[tuple[str, str], ...]:
     check of every row for NULL in a column (`checks_every_row`), and the name a column
     swapped in takes (added, then renamed into the name of one dropped before: AG106 asks
     the type it replaces), lowercased and sorted; the table is "*" when it cannot be
-    read."""
-    found = set()
+    read. Each pair is also given under every name its table had before the calls
+    renamed it (in any branch), under which the history knows its columns
+    (`Checked.table_before`)."""
+    found: set[tuple[str, str]] = set()
     seen: set[tuple[str, str, str]] = set()  # (what, table, column) of adds and drops
+    before: dict[str, set[str]] = {}  # a table's name -> the names it had before
+
+    def alters(table: str, column: str) -> None:
+        found.add((table, column))
+        found.update((old, column) for old in before.get(table, ()))
+
     for call in calls:
         kind = call.name
+        if kind == "rename_table" and call.table and call.new_table:
+            old = call.table.lower()
+            before.setdefault(call.new_table.lower(), set()).update({old, *before.get(old, ())})
         if kind not in _ALTERING or call.column is None:
             continue
         table = call.table.lower() if call.table else "*"
         column = call.column.lower()
         if kind == "alter_column":
-            found.add((table, column))
+            alters(table, column)
             if call.new_column_name and ("add_column", table, column) in seen:
                 name = call.new_column_name.lower()
                 if ("drop_column", table, name) in seen:
-                    found.add((table, name))
+                    alters(table, name)
         elif kind in _CHECK_STEPS:
             if checks_every_row(call):
-                found.add((table, column))
+                alters(table, column)
         else:
             seen.add((kind, table, column))
     return tuple(sorted(found))

@@ -68,7 +68,7 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
             continue
         if _refused_first(checked, call):
             continue
-        if checked.history().seeded(checked.rid, call.table, call.column):
+        if checked.history().seeded(checked.rid, checked.table_before(call), call.column):
             continue  # its only rows are this release's seeds, each giving it a value
         judged = _judge(checked, call, filled)
         if judged is not None:
@@ -153,18 +153,19 @@ def _judge(checked: Checked, call: Call, filled: bool) -> tuple[str, Confidence]
             return _made_here(added, call)
         # (made in another dialect's branch: what the history says, as below)
     history = checked.history()
-    state = history.column_state(checked.rid, call.table, call.column)
+    table = checked.table_before(call)  # the history knows it by that name
+    state = history.column_state(checked.rid, table, call.column)
     if state == "renamed":  # filled under its old name? (the post-award data store fills
         # `event_data_blob`, renames it `data_blob`, makes that NOT NULL)
-        state = history.state_before_rename(checked.rid, call.table, call.column)
+        state = history.state_before_rename(checked.rid, table, call.column)
     if state in ("filled", "not_null"):
         return None
     if state == "filled_some":
-        if _is_key(call) and history.column_null(checked.rid, call.table, call.column) is None:
+        if _is_key(call) and history.column_null(checked.rid, table, call.column) is None:
             return None  # `id` of a table made before the history, its rows updated since
         return UNREAD_UPDATE, "low"
     if state in NULLABLE_STATES:
-        if history.added_filled(checked.rid, call.table, call.column):
+        if history.added_filled(checked.rid, table, call.column):
             return None  # filled where it was added, in this release: no NULL written since
         # (created with its table: every row is one the application wrote, which no
         # reading of the migrations tells; added to it: the rows it held then are NULL)

@@ -384,7 +384,9 @@ def _judge_type(
     if old_text is None and added is not None and added.new_column is not None:
         old_text = added.new_column.type_  # the type this revision gave it
     if old_text is None:
-        old_text = checked.history().column_type(checked.rid, call.table, call.column)
+        old_text = checked.history().column_type(
+            checked.rid, checked.table_before(call), call.column
+        )
     if old_text is None:
         old_text = _restored_type(checked, call)
     old = parse_type(_as_got(checked, call, old_text, on))
@@ -838,7 +840,8 @@ def _restated(checked: Checked, call: Call, old: SqlType, new: SqlType) -> bool:
     author knows what the column holds (a type changed outside the migrations)."""
     if not _OTHER_CHANGES.intersection(call.options) and call.new_column_name is None:
         return False
-    recorded = parse_type(checked.history().column_type(checked.rid, call.table, call.column))
+    history = checked.history()
+    recorded = parse_type(history.column_type(checked.rid, checked.table_before(call), call.column))
     if recorded is None or not _same(recorded, new):
         return False
     return _given_before(checked, call, old)

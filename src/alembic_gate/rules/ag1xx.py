@@ -121,6 +121,12 @@ class Checked:
             return False
         return history.table_is_new(self.rid, self._name_before(name, call), rows)
 
+    def table_before(self, call: Call) -> str | None:
+        """The name `call`'s table had when this revision began (lowercased), under which
+        the history knows its columns (MaveDB renames its association tables, then
+        makes a column NOT NULL that the base revision created in the primary key)."""
+        return None if call.table is None else self._name_before(call.table.lower(), call)
+
     def _name_before(self, table: str, call: Call) -> str:
         """The name `table` (lowercased) had when this revision began: the renames to it
         before `call` that run wherever `call` runs, followed back (Transformer Lab
