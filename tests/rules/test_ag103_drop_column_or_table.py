@@ -613,6 +613,8 @@ def test_a_column_copied_into_another_table_before_the_drop(history: History) ->
         (f'op.execute("{into} id, username FROM users")', False),
         (f'op.execute("{into} u.id, a.name FROM users u JOIN accounts a ON a.id = u.id")', False),
         (f'op.execute("{into} id, name FROM accounts")', False),
+        (f'op.execute("{into} id, (SELECT k FROM kinds WHERE k = 1) FROM users")', False),
+        (f'op.execute("{into} (SELECT 1 FROM kinds WHERE k = 1), name FROM users")', True),
         ('op.execute("INSERT INTO users (id, name) SELECT id, name FROM users")', False),
         ("", False),
     ]:

@@ -444,6 +444,11 @@ def test_two_indexes_on_one_table_are_two_hazards_whatever_their_branches(
         ("INSERT INTO {}_new SELECT * FROM a", []),  # a name partly built at run time
         ("INSERT INTO a SELECT * FROM t_{}", []),
         ("INSERT INTO a VALUES (1)", []),
+        (
+            "INSERT INTO a (x, y) SELECT b.x, (SELECT id FROM c WHERE c.k = 'a(') FROM b",
+            [("a", "b")],
+        ),
+        ("INSERT INTO a SELECT (SELECT max(id) FROM c)", []),  # no FROM of its own
     ],
 )
 def test_the_copies_sql_makes(sql: str, copies: list[tuple[str, str]]) -> None:

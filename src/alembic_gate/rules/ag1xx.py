@@ -1038,13 +1038,33 @@ _FROM = LazyPattern(r"\bFROM\s+" + SQL_TABLE, re.IGNORECASE)
 
 def insert_select(statement: str) -> tuple[re.Match[str], re.Match[str], re.Match[str]] | None:
     """The `INSERT INTO a`, `SELECT` and `FROM b` of `INSERT INTO a [(...)] SELECT ...
-    FROM b`, each pattern searched once from where the one before matched (no
-    backtracking over a long text); None for any other statement."""
+    FROM b`, each pattern searched from where the one before matched (no backtracking
+    over a long text), the FROM outside the parentheses of the select list (Stalker
+    selects a status id with a subquery of its own, `(SELECT id FROM "Statuses" WHERE
+    ...)`, before `FROM "Scenes"`); None for any other statement."""
     into = INSERT_INTO.get().search(statement)
     select = into and _SELECT.get().search(statement, into.end())
-    source = select and _FROM.get().search(statement, select.end())
+    source = select and _outside_parentheses(statement, select.end(), _FROM.get())
     if into and select and source:
         return into, select, source
+    return None
+
+
+def _outside_parentheses(text: str, start: int, pattern: re.Pattern[str]) -> re.Match[str] | None:
+    """The first match of `pattern` in `text` after `start` that no parenthesis opened
+    after `start` encloses (a parenthesis in a '...' string does not count)."""
+    depth, quoted, at = 0, False, start
+    for match in pattern.finditer(text, start):
+        for char in text[at : match.start()]:
+            if char == "'":
+                quoted = not quoted
+            elif char == "(" and not quoted:
+                depth += 1
+            elif char == ")" and not quoted and depth:
+                depth -= 1
+        at = match.start()
+        if not depth and not quoted:
+            return match
     return None
 
 
