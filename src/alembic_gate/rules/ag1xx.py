@@ -1044,15 +1044,17 @@ def insert_select(statement: str) -> tuple[re.Match[str], re.Match[str], re.Matc
     ...)`, before `FROM "Scenes"`); None for any other statement."""
     into = INSERT_INTO.get().search(statement)
     select = into and _SELECT.get().search(statement, into.end())
-    source = select and _outside_parentheses(statement, select.end(), _FROM.get())
+    source = select and _top_level_match(statement, select.end(), _FROM.get())
     if into and select and source:
         return into, select, source
     return None
 
 
-def _outside_parentheses(text: str, start: int, pattern: re.Pattern[str]) -> re.Match[str] | None:
+def _top_level_match(text: str, start: int, pattern: re.Pattern[str]) -> re.Match[str] | None:
     """The first match of `pattern` in `text` after `start` that no parenthesis opened
-    after `start` encloses (a parenthesis in a '...' string does not count)."""
+    after `start` encloses (a parenthesis in a '...' string does not count): the match's
+    offsets stay those of `text`, which operations.py's `_outside_parentheses` (the text
+    with what parentheses hold taken out) does not keep."""
     depth, quoted, at = 0, False, start
     for match in pattern.finditer(text, start):
         for char in text[at : match.start()]:
