@@ -850,6 +850,73 @@ def test_a_column_filled_and_renamed_in_one_revision(
     assert bool(found) == reported, found
 
 
+@pytest.mark.parametrize(
+    ("fill", "reported"),
+    [
+        ("op.execute(\"UPDATE users SET new_name = CASE WHEN name = '' THEN 'x' END\")", False),
+        ('op.execute("UPDATE users SET email = 1")', True),  # another column's values
+        ("", True),
+    ],
+)
+@pytest.mark.parametrize(
+    "rename",
+    [
+        'op.execute("ALTER TABLE users RENAME COLUMN new_name TO name")',
+        'op.alter_column("users", "new_name", new_column_name="name")',
+    ],
+)
+def test_a_column_filled_renamed_and_made_not_null_in_one_revision(
+    history: History, fill: str, reported: bool, rename: str
+) -> None:
+    """Bayanat's baseline adds `id_number_temp`, fills every row, drops `id_number`,
+    renames the new column into its place and sets NOT NULL, all in one revision: the
+    rows are those filled under the old name. Unfilled, every row holds NULL (high)."""
+    users_history(history)
+    steps = [
+        'op.execute("ALTER TABLE users ADD COLUMN new_name TEXT")',
+        fill,
+        'op.execute("ALTER TABLE users DROP COLUMN name")',
+        rename,
+        'op.execute("ALTER TABLE users ALTER COLUMN name SET NOT NULL")',
+    ]
+    add(history, "b2", "a1", "\n".join(steps))
+    found = history.run(check)
+    assert [f.confidence for f in found] == (["high"] if reported else []), found
+
+
+@pytest.mark.parametrize(("guarded", "reported"), [("all", False), ("rename", True)])
+def test_a_column_renamed_under_a_test(history: History, guarded: str, reported: bool) -> None:
+    """Bayanat converts the column in a helper it calls under a test: the rename and the
+    NOT NULL are both conditional, and the rename is followed. A rename under a test the
+    NOT NULL is not under may not have run: the column is judged by its own name."""
+    users_history(history)
+    convert = [
+        'op.execute("ALTER TABLE users ADD COLUMN new_name TEXT")',
+        "op.execute(\"UPDATE users SET new_name = ''\")",
+        'op.execute("ALTER TABLE users DROP COLUMN name")',
+        'op.execute("ALTER TABLE users RENAME COLUMN new_name TO name")',
+    ]
+    not_null = 'op.execute("ALTER TABLE users ALTER COLUMN name SET NOT NULL")'
+    if guarded == "all":
+        steps = ["if legacy_column():", *("    " + s for s in [*convert, not_null])]
+    else:
+        steps = ["if legacy_column():", *("    " + s for s in convert), not_null]
+    add(history, "b2", "a1", "\n".join(steps))
+    assert bool(history.run(check)) == reported
+
+
+def test_a_rename_that_made_the_column_not_null_is_not_judged_again(history: History) -> None:
+    """A NOT NULL restated after the rename that set it: one finding, the rename's."""
+    users_history(history)
+    steps = [
+        'op.alter_column("users", "name", new_column_name="title", nullable=False)',
+        'op.alter_column("users", "title", nullable=False)',
+    ]
+    path = add(history, "b2", "a1", "\n".join(steps))
+    [finding] = history.run(check)
+    assert finding.line == line_of(history, path, "new_column_name")
+
+
 @pytest.mark.parametrize("updated", [False, True])
 def test_the_id_of_a_table_the_history_does_not_create(history: History, updated: bool) -> None:
     """CodaLab widens every table's `id` to BIGINT and restates NOT NULL, on tables made

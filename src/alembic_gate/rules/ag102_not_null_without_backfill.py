@@ -10,7 +10,8 @@ Not reported when the column cannot hold NULL: the table is new or emptied by th
 revision, the column was filled (an UPDATE or DELETE ... IS NULL of its table, an ORM
 loop assigning it, a server_default, rows put back by INSERTs that name it after the
 table was emptied, a `CHECK (c IS NOT NULL)` added valid or validated) earlier in this
-revision or in a revision this one builds on, or the table is new in the release and
+revision (also under the name it had before this revision renamed it) or in a revision
+this one builds on, or the table is new in the release and
 its only rows are literal seeds of that release (`op.bulk_insert`) that each give the
 column a value, or it already is NOT NULL (created NOT NULL or as the primary key, added
 with nullable=False, or `existing_nullable=False`; a column named `id` of a table no
@@ -142,6 +143,12 @@ def _judge(checked: Checked, call: Call, filled: bool) -> tuple[str, Confidence]
     earlier = checked.before(call)
     if _fills(call, earlier):
         return None
+    renamed = _renamed_here(earlier, call)
+    if renamed is not None:  # its rows are the column's under its old name (Bayanat's
+        # baseline fills `id_number_temp`, renames it `id_number`, sets NOT NULL)
+        if _makes_not_null(renamed):
+            return None  # the rename made it NOT NULL: the finding is the rename's
+        return _judge(checked, renamed, filled)
     added = checked.added_before(call, call.column)
     if added is not None:
         column = added.new_column
@@ -187,6 +194,24 @@ _NULLABLE_REASONS = {
     ),
     "nullable": "the history makes it nullable and never backfills it",
 }
+
+
+def _renamed_here(earlier: list[Call], call: Call) -> Call | None:
+    """The last rename in `earlier` of a column of the call's table to the call's column
+    (`alter_column(new_column_name=)` or SQL's RENAME COLUMN), where it runs wherever
+    the call runs and is under no `if` the call is not under (a helper that converts the
+    column, called under a test, makes both conditional): judged in the call's place, by what was
+    done to the column before it under its old name (filled, added) and by what the
+    history says of that name."""
+    table, name = (call.table or "").lower(), (call.column or "").lower()
+    for index in range(len(earlier) - 1, -1, -1):
+        rename = earlier[index]
+        if rename.name != "alter_column" or not rename.new_column_name or not rename.column:
+            continue
+        if (rename.table or "").lower() == table and rename.new_column_name.lower() == name:
+            sure = not rename.conditional or call.conditional  # (both in one `if`: Bayanat)
+            return rename if sure and runs_wherever(rename, call) else None
+    return None
 
 
 def _is_key(call: Call) -> bool:
