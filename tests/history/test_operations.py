@@ -1969,9 +1969,15 @@ def upgrade():
     with op.batch_alter_table("orders") as batch_op:
         batch_op.alter_column("total", type_=sa.Numeric())
     op.add_column("users", sa.Column("c", sa.Integer()))
+    if not column_exists("users", "d"):  # guarded: AG101 asks whether the history made it
+        op.add_column("users", sa.Column("d", sa.Integer(), nullable=False))
+    try:
+        op.drop_column("users", "e")
+    except Exception:
+        pass
 """
     )
-    expected = (("*", "x"), ("orders", "total"), ("users", "name"))
+    expected = (("*", "x"), ("orders", "total"), ("users", "d"), ("users", "e"), ("users", "name"))
     assert altered_columns(ops.upgrade.calls) == expected
 
 

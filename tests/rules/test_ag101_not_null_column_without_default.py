@@ -344,3 +344,25 @@ def test_columns_a_project_function_adds_on_the_batch_it_is_handed(history: Hist
     assert history.run(check) == []
     add(history, "b2", "a1", handed.replace("from common", "from elsewhere"))
     assert history.run(check) == []
+
+
+@pytest.mark.parametrize(
+    ("earlier", "guarded", "reported"),
+    [
+        (ADD_EMAIL, True, False),  # the history made it: the guard skips the add
+        (ADD_EMAIL, False, True),  # no guard: the add is judged as any
+        ("pass", True, True),  # the history does not say: the guard may let it run
+        (f'{ADD_EMAIL}\nop.drop_column("users", "email")', True, True),  # dropped since
+    ],
+)
+def test_a_guarded_add_of_a_column_the_history_made(
+    history: History, earlier: str, guarded: bool, reported: bool
+) -> None:
+    """Faraday's aa56852fa76d repeats fa12b8322112's adds, each under `if not
+    column_exists(...)`: on a database that ran fa12b8322112 the guard skips them."""
+    users_history(history)
+    add(history, "b2", "a1", earlier)
+    upgrade = f"if not column_exists('users', 'email'):\n    {ADD_EMAIL}" if guarded else ADD_EMAIL
+    path = add(history, "c3", "b2", upgrade)
+    found = [f for f in history.run(check) if f.path == path]
+    assert bool(found) == reported, found

@@ -637,3 +637,30 @@ def test_a_copy_after_the_drop_is_no_copy(history: History) -> None:
     )
     [finding] = history.run(check)
     assert "no data is lost" not in finding.message
+
+
+@pytest.mark.parametrize(
+    ("earlier", "guarded", "reported"),
+    [
+        ('op.drop_column("users", "name")', True, False),  # dropped already: skipped
+        ('op.drop_column("users", "name")', False, True),  # no guard: judged as any
+        ("pass", True, True),  # the column is there: the guarded drop runs
+        (
+            'op.drop_column("users", "name")\nop.add_column("users", sa.Column("name", sa.Text()))',
+            True,
+            True,
+        ),  # made again since
+    ],
+)
+def test_a_guarded_drop_of_a_column_the_history_dropped(
+    history: History, earlier: str, guarded: bool, reported: bool
+) -> None:
+    """Faraday's aa56852fa76d repeats fa12b8322112's drop of `rule.object` under `if
+    column_exists(...)`: on a database that ran fa12b8322112 the guard skips it."""
+    users_history(history)
+    add(history, "b2", "a1", earlier)
+    drop = 'op.drop_column("users", "name")'
+    upgrade = f"if column_exists('users', 'name'):\n    {drop}" if guarded else drop
+    path = add(history, "c3", "b2", upgrade)
+    found = [f for f in history.run(check) if f.path == path]
+    assert bool(found) == reported, found

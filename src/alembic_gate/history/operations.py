@@ -857,7 +857,8 @@ def helper_calls(
 
 def altered_columns(calls: Sequence[Call]) -> tuple[tuple[str, str], ...]:
     """(table, column) of each alter_column among `calls` that names its column, of each
-    check of every row for NULL in a column (`checks_every_row`), and the name a column
+    add_column and drop_column under an if, a loop or a try (`Checked.column_made`), of
+    each check of every row for NULL in a column (`checks_every_row`), and the name a column
     swapped in takes (added, then renamed into the name of one dropped before: AG106 asks
     the type it replaces), lowercased and sorted; the table is "*" when it cannot be
     read. Each pair is also given under every name its table had before the calls
@@ -891,6 +892,8 @@ def altered_columns(calls: Sequence[Call]) -> tuple[tuple[str, str], ...]:
                 alters(table, column)
         else:
             seen.add((kind, table, column))
+            if call.conditional:  # a guarded add or drop: AG101 and AG103 ask whether
+                alters(table, column)  # the history already made or dropped the column
     return tuple(sorted(found))
 
 

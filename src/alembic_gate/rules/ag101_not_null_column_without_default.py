@@ -1,7 +1,9 @@
 """AG101: `add_column` NOT NULL without `server_default` on a table that already exists
 (also `ALTER TABLE t ADD [COLUMN] c type NOT NULL` run as SQL by execute(), and an
 add_column a project function makes on the batch alias or `op` the revision hands it,
-read from the function's source: history.imported)."""
+read from the function's source: history.imported). Not reported for an add under an if,
+a loop or a try of a column the revisions it builds on made and did not drop: a guard
+that the column is missing, which it is not, where the add does not run."""
 
 from __future__ import annotations
 
@@ -36,6 +38,9 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         # and makes it the key on the next line)
         if not not_null_without_default(column):
             continue
+        if call.conditional and checked.column_made(call):
+            continue  # a guard that the column is missing: it is not (Faraday's aa56852fa76d
+            # repeats fa12b8322112's adds under `if not column_exists(...)`)
         new = checked.is_new_table(call.table, call)
         filled = new and checked.filled_before(call)  # rows this revision put in (asked then)
         if (new and not filled) or checked.emptied(call):

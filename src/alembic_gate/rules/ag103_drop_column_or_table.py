@@ -17,7 +17,8 @@ computes (`GENERATED ALWAYS AS`, run as SQL) or added back after every row of it
 was deleted earlier in the revision, or a column dropped after its values were copied
 (UPDATE) to a column added in this revision that then takes the old name, also where
 the old one was renamed aside first and dropped under that name (an int to bigint swap;
-the UPDATE names the old column). A drop after
+the UPDATE names the old column), or a column dropped under an if, a loop or a try that
+the revisions it builds on dropped already (a guard that it is there). A drop after
 the revision deleted every row is reported: the rows the revision deletes are data lost
 too. A column moved aside (renamed) while a column this revision adds takes its name and
 is filled from it (the source names it between the rename and the drop) is reported with
@@ -93,6 +94,8 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
             continue
         if call.name == "drop_column" and checked.is_new_column(call):
             continue
+        if call.name == "drop_column" and call.conditional and checked.column_made(call) is False:
+            continue  # a guard that the column is there: the history dropped it (Faraday)
         names = (call.table, call.column) if call.name == "drop_column" else (call.table,)
         message, confidence = _message(call), name_confidence(*names)
         if call.name == "drop_table" and _refilled(checked, call):

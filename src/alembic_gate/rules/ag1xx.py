@@ -282,6 +282,20 @@ class Checked:
                 return other
         return None
 
+    def column_made(self, call: Call) -> bool | None:
+        """Whether the revisions this one builds on left `call`'s column in its table:
+        True where they made it (created, added, renamed to it, made NOT NULL or
+        nullable, filled by name) and did not drop it since, False where they dropped it
+        last, None where the history does not say. Asked of an add_column or drop_column
+        under an if, a loop or a try (`altered_columns` keys those)."""
+        try:
+            state = self.history().column_state(self.rid, self.table_before(call), call.column)
+        except KeyError:  # (a call `altered_columns` does not key)
+            return None
+        if state == "gone":
+            return False
+        return True if state in _MADE_STATES else None
+
     def is_new_column(self, call: Call) -> bool:
         """Whether no release holds data in `call`'s column or code that names it: added
         earlier in this revision, by an unreleased revision it builds on (scope) or by
@@ -849,6 +863,9 @@ _STATE, _TYPE_OF, _NULL_OF = 0, 1, 2
 # created so with its table (its rows are the application's, written since), or added so
 # to a table (every row the table held then holds NULL).
 NULLABLE_STATES = frozenset({"nullable", "created_nullable", "added_nullable"})
+# The states of a column the history made and has not dropped since (`Checked.column_made`;
+# "filled_some" is an UPDATE of its table in columns not known: not this one's word).
+_MADE_STATES = NULLABLE_STATES | {"not_null", "filled", "renamed"}
 _GROUPS = 3
 
 
