@@ -475,6 +475,20 @@ def test_a_dropped_copy_is_data_where_it_is_kept_or_another_revision_made_it(
     assert finding.line == line_of(history, rebuilt, "op.drop_table(copy)")
 
 
+def test_a_copy_another_revision_also_used_as_its_own_scratch(history: History) -> None:
+    """Hydra's revisions each copy `tUser` into `tUser_new` and rename that into place,
+    dropping a `tUser_new` a failed run left first: another revision that made the name
+    and renamed it away before it ended left no table of that name."""
+    users_history(history)
+    add(history, "a2", "a1", _REFLECTED_REBUILD)  # makes users_tmp, renames it away
+    rebuilt = add(history, "b2", "a2", _REFLECTED_REBUILD)
+    assert history.run(check) == [], rebuilt
+    kept = _REFLECTED_REBUILD.replace("op.rename_table(copy, name)", "")
+    add(history, "a2", "a1", kept)  # ...where it keeps the copy: a table of that name
+    [finding] = [f for f in history.run(check) if f.path == rebuilt]
+    assert finding.line == line_of(history, rebuilt, "op.drop_table(copy)")
+
+
 def test_dropping_a_column_the_same_revision_added(history: History) -> None:
     """No release holds data in a column added and dropped by one revision."""
     users_history(history)

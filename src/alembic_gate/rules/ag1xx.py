@@ -526,16 +526,15 @@ class Knowledge:
 
     def made_elsewhere(self, rid: str, table: str) -> bool:
         """Whether a revision other than `rid` creates `table` (lowercased) or renames a
-        table to it (every revision read once, when first asked: only of a drop that may
-        be a leftover)."""
+        table to it, and leaves it there: not a scratch table of its own, dropped or
+        renamed away before it ends (Hydra's revisions each copy a table into `<t>_new`
+        and rename that into place). Every revision is read once, when first asked: only
+        of a drop that may be a leftover."""
         if self._makers is None:
             self._makers = {}
             for other in self.ctx.graph.by_id:
-                for call in self.upgrade(other):
-                    made = call.table if call.name == "create_table" else None
-                    made = call.new_table if call.name == "rename_table" else made
-                    if made is not None:
-                        self._makers.setdefault(made.lower(), set()).add(other)
+                for made in _kept_tables(self.upgrade(other)):
+                    self._makers.setdefault(made, set()).add(other)
         return bool(self._makers.get(table, set()) - {rid})
 
     def column_is_new(self, rid: str, table: str | None, column: str | None) -> bool:
@@ -841,6 +840,25 @@ class Knowledge:
         if key not in self._folders:
             self._folders[key] = folder_dialect(rev, self.ctx.setup.version_locations)
         return self._folders[key]
+
+
+def _kept_tables(calls: list[Call]) -> set[str]:
+    """The tables `calls` create or rename into (lowercased) and do not drop or rename
+    away after, where that drop or rename runs wherever the table was made."""
+    made: dict[str, Call] = {}
+    for call in calls:
+        name = _lower(call.table)
+        if name is None:
+            continue
+        if call.name in ("drop_table", "rename_table"):
+            maker = made.get(name)
+            if maker is not None and runs_wherever(call, maker):
+                del made[name]
+        if call.name == "create_table":
+            made[name] = call
+        elif call.name == "rename_table" and call.new_table:
+            made[call.new_table.lower()] = call
+    return set(made)
 
 
 def knowledge(ctx: LintContext) -> Knowledge:
