@@ -917,6 +917,26 @@ def test_a_rename_that_made_the_column_not_null_is_not_judged_again(history: His
     assert finding.line == line_of(history, path, "new_column_name")
 
 
+@pytest.mark.parametrize(
+    ("options", "reported"),
+    [
+        ('new_column_name="id", existing_type=sa.Integer(), autoincrement=True', False),
+        ('new_column_name="ident", existing_type=sa.Integer(), primary_key=True', False),
+        ('new_column_name="name", existing_type=sa.String(60)', True),  # not the key
+    ],
+)
+def test_a_key_renamed_on_a_table_the_history_does_not_create(
+    history: History, options: str, reported: bool
+) -> None:
+    """Hydra renames each table's `<name>_id` to `id` on MySQL, restating NOT NULL (and
+    `primary_key=True`, which alter_column does not act on), on tables made before its
+    migrations: taken for the primary key, as a column named `id` is."""
+    add(history, "a1", None, "pass")  # the tables predate the migrations (create_all)
+    add(history, "b2", "a1", f'op.alter_column("users", "user_id", {options}, nullable=False)')
+    found = history.run(check)
+    assert bool(found) == reported, found
+
+
 @pytest.mark.parametrize("updated", [False, True])
 def test_the_id_of_a_table_the_history_does_not_create(history: History, updated: bool) -> None:
     """CodaLab widens every table's `id` to BIGINT and restates NOT NULL, on tables made

@@ -14,8 +14,9 @@ revision (also under the name it had before this revision renamed it) or in a re
 this one builds on, or the table is new in the release and
 its only rows are literal seeds of that release (`op.bulk_insert`) that each give the
 column a value, or it already is NOT NULL (created NOT NULL or as the primary key, added
-with nullable=False, or `existing_nullable=False`; a column named `id` of a table no
-revision creates is taken for its primary key): the call only restates it.
+with nullable=False, or `existing_nullable=False`; a column named `id`, renamed to `id`
+or said to be the key (`primary_key=True`) of a table no revision creates is taken for
+its primary key): the call only restates it.
 A revision that deletes rows of the table chosen elsewhere, by a bound parameter or a
 subquery that does not name the column (`DELETE FROM t WHERE id = ANY(:keys)`), is
 reported one step less sure, and says so.
@@ -54,7 +55,8 @@ _POSTGRESQL_ONLY = frozenset({POSTGRESQL})
 # The name of the primary key column of a table no revision creates, by SQLAlchemy's
 # and Alembic's convention: NOT NULL already (CodaLab widens every `id` to BIGINT and
 # restates NOT NULL; in sixteen labelled sets no such `id` held NULL), also where a
-# revision has updated the table's rows since (Anubis resizes every `id`).
+# revision has updated the table's rows since (Anubis resizes every `id`), and a column
+# a revision renames to it (Hydra's `<name>_id`).
 _KEY_NAME = "id"
 
 
@@ -215,8 +217,14 @@ def _renamed_here(earlier: list[Call], call: Call) -> Call | None:
 
 
 def _is_key(call: Call) -> bool:
-    """Whether the call is on a column named `id` of a known table (`_KEY_NAME`)."""
-    return call.table is not None and (call.column or "").lower() == _KEY_NAME
+    """Whether the call is on the primary key column of a known table, by its name
+    (`_KEY_NAME`), by the name it renames the column to, or as the call says
+    (`primary_key=True`, which alter_column does not act on: Hydra renames each table's
+    `<name>_id` to `id` on MySQL, restating NOT NULL and the key)."""
+    if call.table is None:
+        return False
+    names = {(call.column or "").lower(), (call.new_column_name or "").lower()}
+    return _KEY_NAME in names or call.options.get("primary_key") is True
 
 
 def _made_here(made: Call, call: Call) -> tuple[str, Confidence] | None:
