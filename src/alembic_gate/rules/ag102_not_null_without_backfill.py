@@ -202,12 +202,11 @@ def _renamed_here(earlier: list[Call], call: Call) -> Call | None:
     """The last rename in `earlier` of a column of the call's table to the call's column
     (`alter_column(new_column_name=)` or SQL's RENAME COLUMN), where it runs wherever
     the call runs and is under no `if` the call is not under (a helper that converts the
-    column, called under a test, makes both conditional): judged in the call's place, by what was
-    done to the column before it under its old name (filled, added) and by what the
-    history says of that name."""
+    column, called under a test, makes both conditional). The rename is judged in the
+    call's place: by what was done to the column before it under its old name (filled,
+    added) and by what the history says of that name."""
     table, name = (call.table or "").lower(), (call.column or "").lower()
-    for index in range(len(earlier) - 1, -1, -1):
-        rename = earlier[index]
+    for rename in reversed(earlier):
         if rename.name != "alter_column" or not rename.new_column_name or not rename.column:
             continue
         if (rename.table or "").lower() == table and rename.new_column_name.lower() == name:
