@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ast
 import textwrap
+from collections.abc import Callable, Iterator
 
+from alembic_gate.findings import Finding
 from alembic_gate.rules import LintContext
 from alembic_gate.shared.records import replace
 
@@ -116,3 +118,19 @@ def with_base(history: History, new: set[str]) -> LintContext:
 def users_history(history: History) -> None:
     """An old revision `a1` that created the `users` table."""
     add(history, "a1", None, CREATE_USERS, downgrade='op.drop_table("users")')
+
+
+def guarded_after(
+    history: History,
+    check: Callable[[LintContext], Iterator[Finding]],
+    earlier: str,
+    statement: str,
+    guard: str | None,
+) -> list[Finding]:
+    """What `check` finds in revision `c3`, which runs `statement` (under `if guard:`, or
+    unguarded where `guard` is None) after `b2` ran `earlier` on `users_history`."""
+    users_history(history)
+    add(history, "b2", "a1", earlier)
+    upgrade = statement if guard is None else f"if {guard}:\n    {statement}"
+    path = add(history, "c3", "b2", upgrade)
+    return [f for f in history.run(check) if f.path == path]

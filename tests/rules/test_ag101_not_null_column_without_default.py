@@ -4,7 +4,15 @@ import pytest
 
 from alembic_gate.rules.ag101_not_null_column_without_default import check
 
-from .ag1xx_helpers import CREATE_USERS, add, line_of, migration, users_history, with_base
+from .ag1xx_helpers import (
+    CREATE_USERS,
+    add,
+    guarded_after,
+    line_of,
+    migration,
+    users_history,
+    with_base,
+)
 from .conftest import History
 
 ADD_EMAIL = 'op.add_column("users", sa.Column("email", sa.String(length=255), nullable=False))'
@@ -360,9 +368,6 @@ def test_a_guarded_add_of_a_column_the_history_made(
 ) -> None:
     """Faraday's aa56852fa76d repeats fa12b8322112's adds, each under `if not
     column_exists(...)`: on a database that ran fa12b8322112 the guard skips them."""
-    users_history(history)
-    add(history, "b2", "a1", earlier)
-    upgrade = f"if not column_exists('users', 'email'):\n    {ADD_EMAIL}" if guarded else ADD_EMAIL
-    path = add(history, "c3", "b2", upgrade)
-    found = [f for f in history.run(check) if f.path == path]
+    guard = "not column_exists('users', 'email')" if guarded else None
+    found = guarded_after(history, check, earlier, ADD_EMAIL, guard)
     assert bool(found) == reported, found

@@ -4,7 +4,15 @@ import pytest
 
 from alembic_gate.rules.ag103_drop_column_or_table import check
 
-from .ag1xx_helpers import CREATE_USERS, SQL_REBUILD_USERS, add, line_of, users_history, with_base
+from .ag1xx_helpers import (
+    CREATE_USERS,
+    SQL_REBUILD_USERS,
+    add,
+    guarded_after,
+    line_of,
+    users_history,
+    with_base,
+)
 from .conftest import History
 
 
@@ -671,10 +679,7 @@ def test_a_guarded_drop_of_a_column_the_history_dropped(
 ) -> None:
     """Faraday's aa56852fa76d repeats fa12b8322112's drop of `rule.object` under `if
     column_exists(...)`: on a database that ran fa12b8322112 the guard skips it."""
-    users_history(history)
-    add(history, "b2", "a1", earlier)
     drop = 'op.drop_column("users", "name")'
-    upgrade = f"if column_exists('users', 'name'):\n    {drop}" if guarded else drop
-    path = add(history, "c3", "b2", upgrade)
-    found = [f for f in history.run(check) if f.path == path]
+    guard = "column_exists('users', 'name')" if guarded else None
+    found = guarded_after(history, check, earlier, drop, guard)
     assert bool(found) == reported, found
