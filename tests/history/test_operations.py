@@ -2821,3 +2821,45 @@ def test_the_reader_reads_any_upgrade_without_raising(body: str) -> None:
     assert unpack(pack(ops)) == ops
     rev = read_revision_source(source.encode(), "/p/versions/b2_m.py", "versions/b2_m.py")
     assert (rev.revision, rev.problem) == ("b2", None)
+
+
+def test_a_table_named_by_an_imported_model_is_kept_as_written() -> None:
+    """A table argument no literal gives is kept as written where the text names one
+    table all through the revision (an imported model's `__tablename__`, a module-level
+    name), on op and on a batch alias alike; not what a local, a parameter or a loop
+    binds, which may name another table at each call."""
+    body = """
+from app.models import SqlAssessments
+import app.models as models
+
+NAME = models.table_name()
+
+def upgrade():
+    op.create_table(SqlAssessments.__tablename__, sa.Column("id", sa.Integer()))
+    with op.batch_alter_table(SqlAssessments.__tablename__) as batch_op:
+        batch_op.create_index("ix_a", ["id"])
+    op.create_index("ix_b", models.Span.__table__.name, ["id"])
+    op.create_index("ix_c", NAME, ["id"])
+    op.create_index("ix_d", "users", ["id"])
+    for model in models.ALL:
+        op.create_index("ix_e", model.__tablename__, ["id"])
+    name = models.table_name()
+    op.create_index("ix_f", name, ["id"])
+    _index(models.Span.__tablename__)
+
+def _index(table):
+    op.create_index("ix_g", table, ["id"])
+"""
+    ops = read_operations(HEAD + body)
+    found = [(c.name, c.table, c.table_text) for c in ops.upgrade.calls]
+    assert found == [
+        ("create_table", None, "SqlAssessments.__tablename__"),
+        ("batch_alter_table", None, "SqlAssessments.__tablename__"),
+        ("create_index", None, "SqlAssessments.__tablename__"),
+        ("create_index", None, "models.Span.__table__.name"),
+        ("create_index", None, "NAME"),
+        ("create_index", "users", None),
+        ("create_index", None, None),
+        ("create_index", None, None),
+        ("create_index", None, None),
+    ]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 import os
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,15 @@ from alembic_gate.reporters.common import fingerprints
 from alembic_gate.rules.ag105_index_not_concurrent import check
 from alembic_gate.setup.discovery import AlembicSetup
 
-from .ag1xx_helpers import CREATE_USERS, add, add_named, line_of, users_history, with_base
+from .ag1xx_helpers import (
+    CREATE_USERS,
+    add,
+    add_named,
+    line_of,
+    migration,
+    users_history,
+    with_base,
+)
 from .conftest import History
 
 INDEX = 'op.create_index(op.f("ix_users_name"), "users", ["name"], unique=False)'
@@ -105,6 +114,41 @@ def test_batch_index(history: History) -> None:
 def test_index_on_a_table_created_in_the_same_revision(history: History) -> None:
     add(history, "a1", None, CREATE_USERS + INDEX)
     assert history.run(check) == []
+
+
+MODEL_TABLE = CREATE_USERS.replace('"users"', "Users.__tablename__")
+MODEL_INDEX = """
+with op.batch_alter_table(Users.__tablename__, schema=None) as batch_op:
+    batch_op.create_index(f"ix_{Users.__tablename__}_name", ["name"], unique=False)
+op.create_index("ix_name_2", Users.__tablename__, ["name"])
+"""
+
+
+@pytest.mark.parametrize(
+    ("upgrade", "reported"),
+    [
+        (MODEL_TABLE + MODEL_INDEX, 0),  # made above under the same name as written
+        (MODEL_INDEX, 2),  # made by an earlier revision
+        (MODEL_TABLE.replace("Users.", "Accounts.") + MODEL_INDEX, 2),  # another table
+        (f"if FLAG:\n{textwrap.indent(MODEL_TABLE, '    ')}" + MODEL_INDEX, 0),
+    ],
+)
+def test_index_on_a_table_named_by_an_imported_model(
+    history: History, upgrade: str, reported: int
+) -> None:
+    """MLflow names its tables by the imported models' `__tablename__`: an index on the
+    table the same revision created under the same expression is on a new table, as
+    one named by a literal is (a table made under an if too, as for literals); an index
+    on one an earlier revision made is reported, as one on a table named at run time."""
+    users_history(history)
+    text = migration("b2", "a1", upgrade).replace(
+        "import sqlalchemy as sa",
+        "import sqlalchemy as sa\nfrom app.models import Accounts, Users, FLAG",
+    )
+    history.write("b2_m.py", text)
+    findings = history.run(check)
+    assert len(findings) == reported
+    assert all(f.confidence == "medium" for f in findings)
 
 
 def test_create_index_written_as_sql(history: History) -> None:

@@ -558,6 +558,9 @@ class Call:
     # (`utils.add_col`; the same text when it is no alias) and the module it is
     # imported from.
     foreign: tuple[str, str, str] | None = None
+    # `table` None: the table argument as written where it names the same table wherever
+    # the revision writes it (`SqlAssessments.__tablename__`: see `_Reader._table_text`).
+    table_text: str | None = None
 
     @property
     def receiver(self) -> str:
@@ -847,7 +850,7 @@ def helper_calls(
     bindings: dict[str, _Binding] = {name: _known(value) for name, value in literals.items()}
     if op_parameter is not None:
         bindings[op_parameter] = _OP
-    scope = _Scope(batch={} if batch is None else {batch[0]: (batch[1], None)})
+    scope = _Scope(batch={} if batch is None else {batch[0]: (batch[1], None, None)})
     try:
         reader._function(function, scope, bindings)
     except RecursionError:
@@ -1018,8 +1021,8 @@ class _Scope:
     """Where the reader stands in a function: the batch aliases, autocommit block,
     condition and dialect branch that the calls it records run under."""
 
-    # batch_alter_table aliases: name -> (table, schema=).
-    batch: Mapping[str, tuple[str | None, object]] = field(default_factory=dict)
+    # batch_alter_table aliases: name -> (table, schema=, the table as written: `table_text`).
+    batch: Mapping[str, tuple[str | None, object, str | None]] = field(default_factory=dict)
     autocommit: bool = False
     conditional: bool = False
     # The dialects this code runs on (a dialect branch); None: any.
@@ -1622,9 +1625,11 @@ class _Reader:
             elif _opens_autocommit(expr):
                 autocommit = True
             elif self._is_batch(expr.func):
-                table = self._string(_argument(expr, 0, "table_name"))
+                named = _argument(expr, 0, "table_name")
+                table = self._string(named)
+                text = None if table is not None else self._table_text(named)
                 if isinstance(item.optional_vars, ast.Name):
-                    batch[item.optional_vars.id] = (table, _schema(expr))
+                    batch[item.optional_vars.id] = (table, _schema(expr), text)
                     opened = True
         inner = replace(scope, batch=batch, autocommit=autocommit, conditional=conditional)
         calls, steps = len(self.calls), len(self.steps)
@@ -1970,14 +1975,17 @@ class _Reader:
         signatures = _SIGNATURES if alias is None else _BATCH_SIGNATURES
         bound = _bind(node, signatures.get(name, ()))
         options = self._options(node)
+        table_text = None
         if alias is not None:
-            table, schema = scope.batch[alias]
+            table, schema, table_text = scope.batch[alias]
         elif name == "bulk_insert":  # a Table object: `sa.table("t", ...)`, by name
             table = self._table(bound["table"]) if "table" in bound else None
             schema = options.get("schema")
         else:
             named = bound.get("table_name") or bound.get("old_table_name")
-            table = self._string(named or bound.get("source_table"))
+            named = named or bound.get("source_table")
+            table = self._string(named)
+            table_text = None if table is not None else self._table_text(named)
             schema = options.get("schema")
         new_column = self._column(bound.get("column")) if name == "add_column" else None
         if new_column is not None:
@@ -2049,7 +2057,22 @@ class _Reader:
             args_text,
             keywords_text,
             None,  # foreign: an operation is never a call into imported code
+            table_text,
         )
+
+    def _table_text(self, node: ast.expr | None) -> str | None:
+        """A table argument whose name is not read, as written, where the same text names
+        the same table all through the revision: an imported or module-level name, or an
+        attribute of one (MLflow's `op.create_table(SqlAssessments.__tablename__, ...)`,
+        then an index on that table); None for what a local, a parameter or a loop binds."""
+        root = node
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name) or self._bound(root.id) is not _MISSING:
+            return None
+        if root.id in self.module_values:  # (bound once: a name bound twice is not known)
+            return None if self.module_values[root.id][0] is _NOT_KNOWN else _source(node)
+        return _source(node) if root.id in self.imported else None
 
     def _column_index(self, node: ast.expr | None) -> tuple[tuple[str, str], ...]:
         """An added `sa.Column(...)`'s `index=True` and `unique=True`: alembic's add_column

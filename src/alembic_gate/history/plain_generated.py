@@ -159,8 +159,9 @@ def constructor_Call_0(link: Link) -> Any:
     D_args_text = link.default('args_text')
     D_keywords_text = link.default('keywords_text')
     D_foreign = link.default('foreign')
+    D_table_text = link.default('table_text')
 
-    def make(name: Any, line: Any, table: Any, column: Any = D_column, options: Any = MISSING, new_column: Any = D_new_column, new_table: Any = D_new_table, batch: Any = D_batch, autocommit: Any = D_autocommit, conditional: Any = D_conditional, columns: Any = D_columns, new_column_name: Any = D_new_column_name, schema: Any = D_schema, sql: Any = D_sql, sql_kind: Any = D_sql_kind, sql_shape: Any = D_sql_shape, dialects: Any = D_dialects, table_columns: Any = D_table_columns, type_text: Any = D_type_text, existing_type_text: Any = D_existing_type_text, args_text: Any = D_args_text, keywords_text: Any = D_keywords_text, foreign: Any = D_foreign) -> Any:
+    def make(name: Any, line: Any, table: Any, column: Any = D_column, options: Any = MISSING, new_column: Any = D_new_column, new_table: Any = D_new_table, batch: Any = D_batch, autocommit: Any = D_autocommit, conditional: Any = D_conditional, columns: Any = D_columns, new_column_name: Any = D_new_column_name, schema: Any = D_schema, sql: Any = D_sql, sql_kind: Any = D_sql_kind, sql_shape: Any = D_sql_shape, dialects: Any = D_dialects, table_columns: Any = D_table_columns, type_text: Any = D_type_text, existing_type_text: Any = D_existing_type_text, args_text: Any = D_args_text, keywords_text: Any = D_keywords_text, foreign: Any = D_foreign, table_text: Any = D_table_text) -> Any:
         if options is MISSING: options = F_options()
         obj = new(cls)
         fields = obj.__dict__
@@ -187,6 +188,7 @@ def constructor_Call_0(link: Link) -> Any:
         fields['args_text'] = args_text
         fields['keywords_text'] = keywords_text
         fields['foreign'] = foreign
+        fields['table_text'] = table_text
         return obj
 
     return make
@@ -364,12 +366,13 @@ def reader_Call_0(link: Link) -> Any:
     I25 = str
     I26 = str
     I27 = str
+    I28 = str
 
     def build(data: Any, leading: Any, memo: Any) -> Any:
-        if type(data) is not tuple or len(data) != 23:
-            raise TypeError('not a tuple of 23 values')
-        v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16, v17, v18, v19, v20, v21, v22, = data
-        if not ((type(v0) is I6) and (type(v1) in I7) and (v2 is None or type(v2) is I8) and (v3 is None or type(v3) is I9) and (v6 is None or type(v6) is I13) and (type(v7) is I14) and (type(v8) is I15) and (type(v9) is I16) and (v11 is None or type(v11) is I17) and (v14 is None or type(v14) is I18) and (v15 is None or type(v15) is I19) and (v18 is None or type(v18) is I21) and (v19 is None or type(v19) is I22)):
+        if type(data) is not tuple or len(data) != 24:
+            raise TypeError('not a tuple of 24 values')
+        v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16, v17, v18, v19, v20, v21, v22, v23, = data
+        if not ((type(v0) is I6) and (type(v1) in I7) and (v2 is None or type(v2) is I8) and (v3 is None or type(v3) is I9) and (v6 is None or type(v6) is I13) and (type(v7) is I14) and (type(v8) is I15) and (type(v9) is I16) and (v11 is None or type(v11) is I17) and (v14 is None or type(v14) is I18) and (v15 is None or type(v15) is I19) and (v18 is None or type(v18) is I21) and (v19 is None or type(v19) is I22) and (v23 is None or type(v23) is I28)):
             raise TypeError('a value of the wrong type')
         if type(v4) is not dict:
             raise TypeError('not a dict')
@@ -427,6 +430,7 @@ def reader_Call_0(link: Link) -> Any:
         fields['args_text'] = v20
         fields['keywords_text'] = v21
         fields['foreign'] = v22
+        fields['table_text'] = v23
         return obj
 
     return build
@@ -441,7 +445,7 @@ def packer_Call_0(link: Link) -> Any:
 
     def packer(obj: Any, memo: Any) -> Any:
         d = obj.__dict__
-        return (d['name'], d['line'], d['table'], d['column'], ({k: (v if type(v) in SCALARS else pack(v, memo)) for k, v in d['options'].items()} if d['options'] else {}), (None if d['new_column'] is None else shared(P3, d['new_column'], memo)), d['new_table'], d['batch'], d['autocommit'], d['conditional'], d['columns'], d['new_column_name'], (d['schema'] if type(d['schema']) in SCALARS else pack(d['schema'], memo)), (d['sql'] if type(d['sql']) in SCALARS else pack(d['sql'], memo)), d['sql_kind'], d['sql_shape'], d['dialects'], (None if d['table_columns'] is None else tuple([shared(P4, x, memo) for x in d['table_columns']])), d['type_text'], d['existing_type_text'], d['args_text'], d['keywords_text'], d['foreign'])
+        return (d['name'], d['line'], d['table'], d['column'], ({k: (v if type(v) in SCALARS else pack(v, memo)) for k, v in d['options'].items()} if d['options'] else {}), (None if d['new_column'] is None else shared(P3, d['new_column'], memo)), d['new_table'], d['batch'], d['autocommit'], d['conditional'], d['columns'], d['new_column_name'], (d['schema'] if type(d['schema']) in SCALARS else pack(d['schema'], memo)), (d['sql'] if type(d['sql']) in SCALARS else pack(d['sql'], memo)), d['sql_kind'], d['sql_shape'], d['dialects'], (None if d['table_columns'] is None else tuple([shared(P4, x, memo) for x in d['table_columns']])), d['type_text'], d['existing_type_text'], d['args_text'], d['keywords_text'], d['foreign'], d['table_text'])
 
     return packer
 
@@ -503,7 +507,7 @@ FUNCTIONS: Functions = {
         packer_Operations_0,
     ),
     ('constructor', 'alembic_gate.history.operations', 'Call', 0): (
-        'Call(name:str,line:int,table:str | None,column:str | None,options:Mapping[str, object],new_column:Column | None,new_table:str | None,batch:bool,autocommit:bool,conditional:bool,columns:tuple[str, ...] | None,new_column_name:str | None,schema:object,sql:object,sql_kind:str | None,sql_shape:str | None,dialects:tuple[str, ...] | None,table_columns:tuple[Column, ...] | None,type_text:str | None,existing_type_text:str | None,args_text:tuple[str, ...],keywords_text:tuple[tuple[str, str], ...],foreign:tuple[str, str, str] | None) 01 ---=*==================',
+        'Call(name:str,line:int,table:str | None,column:str | None,options:Mapping[str, object],new_column:Column | None,new_table:str | None,batch:bool,autocommit:bool,conditional:bool,columns:tuple[str, ...] | None,new_column_name:str | None,schema:object,sql:object,sql_kind:str | None,sql_shape:str | None,dialects:tuple[str, ...] | None,table_columns:tuple[Column, ...] | None,type_text:str | None,existing_type_text:str | None,args_text:tuple[str, ...],keywords_text:tuple[tuple[str, str], ...],foreign:tuple[str, str, str] | None,table_text:str | None) 01 ---=*===================',
         constructor_Call_0,
     ),
     ('constructor', 'alembic_gate.history.operations', 'Column', 0): (
@@ -535,11 +539,11 @@ FUNCTIONS: Functions = {
         packer_Side_0,
     ),
     ('reader', 'alembic_gate.history.operations', 'Call', 0): (
-        'Call(name:str,line:int,table:str | None,column:str | None,options:Mapping[str, object],new_column:Column | None,new_table:str | None,batch:bool,autocommit:bool,conditional:bool,columns:tuple[str, ...] | None,new_column_name:str | None,schema:object,sql:object,sql_kind:str | None,sql_shape:str | None,dialects:tuple[str, ...] | None,table_columns:tuple[Column, ...] | None,type_text:str | None,existing_type_text:str | None,args_text:tuple[str, ...],keywords_text:tuple[tuple[str, str], ...],foreign:tuple[str, str, str] | None) 01 ---=*==================',
+        'Call(name:str,line:int,table:str | None,column:str | None,options:Mapping[str, object],new_column:Column | None,new_table:str | None,batch:bool,autocommit:bool,conditional:bool,columns:tuple[str, ...] | None,new_column_name:str | None,schema:object,sql:object,sql_kind:str | None,sql_shape:str | None,dialects:tuple[str, ...] | None,table_columns:tuple[Column, ...] | None,type_text:str | None,existing_type_text:str | None,args_text:tuple[str, ...],keywords_text:tuple[tuple[str, str], ...],foreign:tuple[str, str, str] | None,table_text:str | None) 01 ---=*===================',
         reader_Call_0,
     ),
     ('packer', 'alembic_gate.history.operations', 'Call', 0): (
-        'Call(name:str,line:int,table:str | None,column:str | None,options:Mapping[str, object],new_column:Column | None,new_table:str | None,batch:bool,autocommit:bool,conditional:bool,columns:tuple[str, ...] | None,new_column_name:str | None,schema:object,sql:object,sql_kind:str | None,sql_shape:str | None,dialects:tuple[str, ...] | None,table_columns:tuple[Column, ...] | None,type_text:str | None,existing_type_text:str | None,args_text:tuple[str, ...],keywords_text:tuple[tuple[str, str], ...],foreign:tuple[str, str, str] | None) 01 ---=*==================',
+        'Call(name:str,line:int,table:str | None,column:str | None,options:Mapping[str, object],new_column:Column | None,new_table:str | None,batch:bool,autocommit:bool,conditional:bool,columns:tuple[str, ...] | None,new_column_name:str | None,schema:object,sql:object,sql_kind:str | None,sql_shape:str | None,dialects:tuple[str, ...] | None,table_columns:tuple[Column, ...] | None,type_text:str | None,existing_type_text:str | None,args_text:tuple[str, ...],keywords_text:tuple[tuple[str, str], ...],foreign:tuple[str, str, str] | None,table_text:str | None) 01 ---=*===================',
         packer_Call_0,
     ),
     ('reader', 'alembic_gate.history.operations', 'Column', 0): (
@@ -563,7 +567,7 @@ SCHEMAS: Schemas = {
     ('alembic_gate.history.operations', 'Operations'): (
         (-1, 'Operations', 'Operations(upgrade:Side,downgrade:Side,problem:str | None,message:str | None,dialects:frozenset[str])'),
         (0, 'Side', 'Side(calls:list[Call],steps:list[Call],line:int | None,empty:bool,raises:bool)'),
-        (1, 'Call', 'Call(name:str,line:int,table:str | None,column:str | None,options:Mapping[str, object],new_column:Column | None,new_table:str | None,batch:bool,autocommit:bool,conditional:bool,columns:tuple[str, ...] | None,new_column_name:str | None,schema:object,sql:object,sql_kind:str | None,sql_shape:str | None,dialects:tuple[str, ...] | None,table_columns:tuple[Column, ...] | None,type_text:str | None,existing_type_text:str | None,args_text:tuple[str, ...],keywords_text:tuple[tuple[str, str], ...],foreign:tuple[str, str, str] | None)'),
+        (1, 'Call', 'Call(name:str,line:int,table:str | None,column:str | None,options:Mapping[str, object],new_column:Column | None,new_table:str | None,batch:bool,autocommit:bool,conditional:bool,columns:tuple[str, ...] | None,new_column_name:str | None,schema:object,sql:object,sql_kind:str | None,sql_shape:str | None,dialects:tuple[str, ...] | None,table_columns:tuple[Column, ...] | None,type_text:str | None,existing_type_text:str | None,args_text:tuple[str, ...],keywords_text:tuple[tuple[str, str], ...],foreign:tuple[str, str, str] | None,table_text:str | None)'),
         (2, 'Column', 'Column(name:str | None,nullable:bool | None,server_default:bool,client_default:bool,primary_key:bool,type_:str | None)'),
     ),
 }

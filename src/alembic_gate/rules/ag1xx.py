@@ -110,8 +110,8 @@ class Checked:
         rows copied from an older table: what AG101-AG103 ask; rows this revision puts
         in are `filled_before`'s); else no released code knowing it is enough (a lock
         or a rename of it blocks or breaks nothing that runs: AG104-AG106)."""
-        if table is None:
-            return False
+        if table is None:  # (a name as written: made here, so no released code knows it)
+            return not rows and _text_key(call) in self._created_before(call)
         name = table.lower()
         if name in self._created_before(call):
             return True
@@ -1363,6 +1363,7 @@ def _made_everywhere(
 
 def _created_tables(calls: list[Call]) -> set[str]:
     tables = {c.table.lower() for c in calls if c.name == "create_table" and c.table}
+    tables |= {_text_key(c) for c in calls if c.name == "create_table" and c.table_text}
     renames = {
         (c.table.lower(), c.new_table.lower())
         for c in calls
@@ -1374,6 +1375,12 @@ def _created_tables(calls: list[Call]) -> set[str]:
         tables |= {new for old, new in renames if old in tables}
         grown = len(tables) > before
     return tables
+
+
+def _text_key(call: Call) -> str:
+    """How `_created_tables` keeps a table known only as written (`Call.table_text`):
+    apart from every name read ("" when there is no text, which no table is)."""
+    return "" if call.table_text is None else f"\0{call.table_text}"
 
 
 def checked_revisions(ctx: LintContext) -> Iterator[Checked]:
