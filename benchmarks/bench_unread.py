@@ -106,8 +106,10 @@ def unread(path: Path) -> bool | None:
     ops = read_operations(source)
     if ops.problem is not None:
         return None
-    read = [c for c in (*ops.upgrade.calls, *ops.upgrade.steps) if c.name != "foreign"]
-    return not read  # (a call into imported code is a step, of which nothing is read)
+    read = [
+        c for c in (*ops.upgrade.calls, *ops.upgrade.steps) if c.name not in ("foreign", "raise")
+    ]
+    return not read  # (a call into imported code, a raise: steps of which nothing is read)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2863,3 +2863,26 @@ def _index(table):
         ("create_index", None, None),
         ("create_index", None, None),
     ]
+
+
+def test_a_raise_under_a_test_of_no_dialect_is_a_step() -> None:
+    """`if <test>: raise` is kept as a step "raise" (where a revision refuses to go on),
+    in the order upgrade() runs it; not a raise under a dialect test, nor in an else."""
+    body = """
+def upgrade():
+    nulls = op.get_bind().execute(sa.text("SELECT count(*) FROM t WHERE c IS NULL")).scalar()
+    if nulls:
+        log(nulls)
+        raise RuntimeError("clean up first")
+    if op.get_bind().dialect.name == "sqlite":
+        raise NotImplementedError()
+    if nulls > 10:
+        pass
+    else:
+        raise ValueError()
+    op.alter_column("t", "c", nullable=False)
+"""
+    ops = read_operations(HEAD + body)
+    found = [(s.name, s.line - HEAD.count("\n"), s.conditional) for s in ops.upgrade.steps]
+    assert found == [("execute", 3, False), ("raise", 6, True), ("alter_column", 13, False)]
+    assert [c.name for c in ops.upgrade.calls] == ["alter_column"]  # (a step only)

@@ -110,7 +110,7 @@ def _format() -> str:
     """Changes with the version, with every field of what is stored, and with the number
     after "cache" (raised when the same file is read into other calls)."""
     shapes = f"{plain.schema(RevisionFile)}|{plain.schema(Operations)}"
-    return f"alembic-gate {__version__} cache 104 {zlib.crc32(shapes.encode()):08x}"
+    return f"alembic-gate {__version__} cache 105 {zlib.crc32(shapes.encode()):08x}"
 
 
 def cache_dir(cwd: StrPath) -> str | None:

@@ -575,7 +575,8 @@ class Side:
     calls: list[Call] = field(default_factory=list)
     # `calls` and, in the same order, what the lint rules do not read: SQL run on a
     # connection (`op.get_bind().execute(...)`), ORM session work ("orm"),
-    # `metadata.create_all()` / `drop_all()` and calls into imported code ("foreign").
+    # `metadata.create_all()` / `drop_all()`, calls into imported code ("foreign") and
+    # a `raise` under an `if` that tests no dialect ("raise").
     steps: list[Call] = field(default_factory=list)
     # Where `def upgrade` / `def downgrade` stands; None when the module has none.
     line: int | None = None
@@ -1372,11 +1373,25 @@ class _Reader:
             return
         self._visit(node.test, scope)
         dialects, otherwise = self._dialect_cases(node.test)
+        if dialects is None and otherwise is None:
+            self._refusal(node, scope)
         inner = replace(scope, conditional=True)
         then = inner.only(dialects)
         other = inner.only(otherwise)
         self._statements(node.body, then)
         self._statements(node.orelse, other)
+
+    def _refusal(self, node: ast.If, scope: _Scope) -> None:
+        """`if <test>: ... raise ...`, a test of no dialect: a step "raise" where the
+        revision stops on what it checked (the Alliance's count of NULLs in a column
+        before making it NOT NULL)."""
+        for stmt in node.body:
+            if type(stmt) is ast.Raise:
+                dialects = None if scope.dialects is None else tuple(sorted(scope.dialects))
+                self.steps.append(
+                    Call("raise", stmt.lineno, None, conditional=True, dialects=dialects)
+                )
+                return
 
     def _known_test(self, test: ast.expr) -> bool | None:
         """The value of `if flag:` / `if not flag:` where `flag` is a parameter of the

@@ -17,6 +17,8 @@ column a value, or it already is NOT NULL (created NOT NULL or as the primary ke
 with nullable=False, or `existing_nullable=False`; a column named `id`, renamed to `id`
 or said to be the key (`primary_key=True`) of a table no revision creates is taken for
 its primary key): the call only restates it.
+Nor where upgrade() counts the column's NULLs and then raises under an `if` before the
+ALTER: it refuses to run where the ALTER would fail.
 A revision that deletes rows of the table chosen elsewhere, by a bound parameter or a
 subquery that does not name the column (`DELETE FROM t WHERE id = ANY(:keys)`), is
 reported one step less sure, and says so.
@@ -69,7 +71,7 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         filled = new and checked.filled_before(call)  # rows this revision put in (asked then)
         if (new and not filled) or checked.emptied(call):
             continue
-        if _refused_first(checked, call):
+        if _refused_first(checked, call) or _refused_on_null(checked, call):
             continue
         if checked.history().seeded(checked.rid, checked.table_before(call), call.column):
             continue  # its only rows are this release's seeds, each giving it a value
@@ -94,6 +96,49 @@ def _refused_first(checked: Checked, call: Call) -> bool:
     empty table too."""
     dialects, _ = checked.dialects(call)
     return dialects == _POSTGRESQL_ONLY and checked.empty_when_reached(call)
+
+
+def _refused_on_null(checked: Checked, call: Call) -> bool:
+    """Whether upgrade() counts the rows whose column is NULL (`SELECT count(*) FROM
+    author WHERE reference_id IS NULL`, SQL run by execute()) and then raises under an
+    `if` before `call`, each where `call` runs: the revision refuses, with its own
+    message, to run where the NOT NULL would fail (the Alliance's literature service
+    aborts before any DDL; OpenCRE before its ALTER)."""
+    table, column = (call.table or "").lower(), (call.column or "").lower()
+    if not table or not column:
+        return False
+    counted = False
+    for step in checked.ops.upgrade.steps:
+        if step is call:
+            return False
+        if not runs_wherever(step, call):
+            continue
+        if step.name == "raise" and counted:
+            return True
+        if isinstance(step.sql, str) and step.sql_kind == "data":
+            counted = counted or _selects_nulls(step.sql, table, column)
+    return False
+
+
+def _selects_nulls(sql: str, table: str, column: str) -> bool:
+    """Whether a SELECT of `sql` reads `table` where `column` IS NULL (lowercased)."""
+    for statement in sql.split(";"):
+        found = _SELECT_WHERE.get().search(statement)
+        if found is None or found.group(1).lower() != table:
+            continue
+        nulls = _IS_NULL.get().findall(statement[found.end() :])
+        if column in {name.lower() for name in nulls}:
+            return True
+    return False
+
+
+# `SELECT ... FROM t [AS x] WHERE`: its table, as the group.
+_SELECT_WHERE = LazyPattern(
+    r"\bSELECT\b.*?\bFROM\s+" + SQL_TABLE + r"[\"`\]]?\s+(?:(?:AS\s+)?\w+\s+)?WHERE\b",
+    re.IGNORECASE | re.DOTALL,
+)
+# `c IS NULL` (`t.c`, `"c"`: the column's own name), not `c IS NOT NULL`.
+_IS_NULL = LazyPattern(r"(\w+)[\"`\]]?\s+IS\s+NULL\b", re.IGNORECASE)
 
 
 # The operations that may make a column NOT NULL (`_makes_not_null`), told by name first:

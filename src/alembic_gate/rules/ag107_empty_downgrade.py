@@ -32,7 +32,15 @@ RULE = rule("AG107")
 _DATA_STEPS = frozenset({"backfill", "empty", "insert", "orm", "bulk_insert"})
 # (The checks and validations read from SQL: the execute() that runs it is judged.)
 _NOT_SCHEMA = frozenset(
-    {"batch_alter_table", "run_async", "foreign", "commit", "not_null_check", "validate_constraint"}
+    {
+        "batch_alter_table",
+        "run_async",
+        "foreign",
+        "commit",
+        "not_null_check",
+        "validate_constraint",
+        "raise",
+    }
     | SQL_METHODS
 )
 # One statement that switches a table's row level security (or its FORCE) on or off.
