@@ -10,7 +10,6 @@ from .ag1xx_helpers import (
     add,
     guarded_after,
     line_of,
-    migration,
     users_history,
     with_base,
 )
@@ -684,29 +683,3 @@ def test_a_guarded_drop_of_a_column_the_history_dropped(
     guard = "column_exists('users', 'name')" if guarded else None
     found = guarded_after(history, check, earlier, drop, guard)
     assert bool(found) == reported, found
-
-
-@pytest.mark.parametrize(
-    ("named", "added", "reported"),
-    [
-        ("postgresql.JSONB", "nullable=False", False),
-        ("postgresql.JSONB", 'nullable=False, server_default="0"', True),
-        ("postgresql.JSONB", "nullable=True", True),
-        ('mysql_engine="InnoDB"', "nullable=False", True),
-        ("", "nullable=False", True),
-    ],
-)
-def test_after_an_add_column_postgresql_refuses_on_rows(
-    history: History, named: str, added: str, reported: bool
-) -> None:
-    """hera_mc adds NOT NULL columns with no default to a table (AG101's finding), then
-    drops others of it: on PostgreSQL the drop meets only an empty table, where no value
-    is lost (one hazard, one finding). MySQL fills the added column with its implicit
-    default, so there the drop meets the rows; a history that names no database may run
-    there."""
-    users_history(history)
-    if named:
-        history.write("n0_named.py", migration("n0", None, f"{named}\n"))
-    body = f'op.add_column("users", sa.Column("plan", sa.Integer(), {added}))\n'
-    history.write("b2_m.py", migration("b2", "a1", body + 'op.drop_column("users", "name")\n'))
-    assert [f.code for f in history.run(check)] == (["AG103"] if reported else [])

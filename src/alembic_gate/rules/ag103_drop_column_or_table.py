@@ -2,8 +2,7 @@
 
 Drops written as SQL (`op.execute("DROP TABLE t")`, `ALTER TABLE t DROP COLUMN c`) are
 read as the calls they stand for (operations.py). Not reported for what this revision
-created, nor for a column dropped on PostgreSQL after this revision's ADD COLUMN of a NOT
-NULL column with no server default to the table (it meets only an empty table), nor for another migration tool's version table (`migrate_version`,
+created, nor for another migration tool's version table (`migrate_version`,
 `schema_migrations`, ...: a history moved to Alembic drops the old tool's bookkeeping)
 or a `_alembic_tmp_<table>` left behind by a batch operation that failed (its rows are
 still in the table), or a scratch table of the revision's own that an interrupted run
@@ -95,8 +94,6 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
             continue
         if call.name == "drop_column" and checked.is_new_column(call):
             continue
-        if call.name == "drop_column" and checked.refused_on_rows_first(call):
-            continue  # an ADD COLUMN before it fails on any row (AG101): it meets no value
         if call.name == "drop_column" and call.conditional and checked.column_made(call) is False:
             continue  # a guard that the column is there: the history dropped it (Faraday)
         names = (call.table, call.column) if call.name == "drop_column" else (call.table,)

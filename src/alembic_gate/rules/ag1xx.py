@@ -58,7 +58,6 @@ if TYPE_CHECKING:
     Key = TypeVar("Key", bound=Hashable)
 
 POSTGRESQL = "postgresql"
-_POSTGRESQL_ONLY = frozenset({POSTGRESQL})
 MYSQL = "mysql"
 
 
@@ -209,16 +208,6 @@ class Checked:
             if c.name == "add_column" and not c.conditional and runs_wherever(c, call)
         ]
         return any(_lower(c.table) == table and _fails_on_rows(c) for c in [*added, call])
-
-    def refused_on_rows_first(self, call: Call) -> bool:
-        """Whether `call` runs on PostgreSQL only, where the table is empty when it is
-        reached (`empty_when_reached`): an ADD COLUMN of this revision before it, NOT
-        NULL with no server default, is refused once the table holds a row (AG101's
-        finding), so `call` meets only an empty table. Not so on MySQL, which fills the
-        added column with its type's implicit default, nor on SQLite, which refuses that
-        ADD COLUMN on an empty table too."""
-        dialects, _ = self.dialects(call)
-        return dialects == _POSTGRESQL_ONLY and self.empty_when_reached(call)
 
     def filled_before(self, call: Call) -> bool:
         """Whether this revision puts rows into `call`'s table before `call`, on a
