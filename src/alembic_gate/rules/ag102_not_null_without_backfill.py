@@ -17,8 +17,8 @@ column a value, or it already is NOT NULL (created NOT NULL or as the primary ke
 with nullable=False, or `existing_nullable=False`; a column named `id`, renamed to `id`
 or said to be the key (`primary_key=True`) of a table no revision creates is taken for
 its primary key): the call only restates it.
-Nor where upgrade() counts the column's NULLs and then raises under an `if` before the
-ALTER: it refuses to run where the ALTER would fail.
+Where upgrade() counts the column's NULLs and then raises under an `if` before the
+ALTER (it refuses to run where the ALTER would fail), one step less sure, and says so.
 A revision that deletes rows of the table chosen elsewhere, by a bound parameter or a
 subquery that does not name the column (`DELETE FROM t WHERE id = ANY(:keys)`), is
 reported one step less sure, and says so.
@@ -71,7 +71,7 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
         filled = new and checked.filled_before(call)  # rows this revision put in (asked then)
         if (new and not filled) or checked.emptied(call):
             continue
-        if _refused_first(checked, call) or _refused_on_null(checked, call):
+        if _refused_first(checked, call):
             continue
         if checked.history().seeded(checked.rid, checked.table_before(call), call.column):
             continue  # its only rows are this release's seeds, each giving it a value
@@ -82,6 +82,12 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
                 reason += (
                     ", unless the rows this revision deletes from the table are those that "
                     "hold NULL"
+                )
+                confidence = less_sure(confidence)
+            elif _refused_on_null(checked, call):
+                reason += (
+                    ", though the revision first counts the rows holding NULL and raises "
+                    "under an if: where it stops, it stops with its own message"
                 )
                 confidence = less_sure(confidence)
             yield checked.finding(RULE, call.line, _message(call, reason), _fix(call), confidence)
@@ -103,7 +109,9 @@ def _refused_on_null(checked: Checked, call: Call) -> bool:
     author WHERE reference_id IS NULL`, SQL run by execute()) and then raises under an
     `if` before `call`, each where `call` runs: the revision refuses, with its own
     message, to run where the NOT NULL would fail (the Alliance's literature service
-    aborts before any DDL; OpenCRE before its ALTER)."""
+    aborts before any DDL; OpenCRE before its ALTER). The deploy still stops there (a
+    judge called Tracecat's refusal real: legacy databases hold NULL, no backfill
+    comes), so the finding stays, one step less sure."""
     table, column = (call.table or "").lower(), (call.column or "").lower()
     if not table or not column:
         return False
