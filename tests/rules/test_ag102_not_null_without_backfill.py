@@ -391,6 +391,38 @@ def test_a_column_added_in_the_same_revision(history: History) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("between", "reported"),
+    [
+        ("from app.data import fill_nicks\nfill_nicks(op.get_bind())", False),  # Agenta's
+        (
+            "session = Session(bind=op.get_bind())\nfor user in session.query(User):\n"
+            "    user.nick = user.name\nsession.commit()",
+            False,
+        ),  # Kitchenowl's ORM loop
+        ('op.execute(f"UPDATE {TABLE} SET nick = name")', False),  # SQL built at run time
+        ('op.execute(f"CREATE INDEX ix ON users ({COLUMN})")', True),  # DDL fills nothing
+        ('op.execute("UPDATE users SET name = 1")', True),  # read: it fills another column
+        # under an if: it may run, a possible fill as well
+        ("from app.data import fill_nicks\nif FLAG:\n    fill_nicks(op.get_bind())", False),
+        ("", True),
+    ],
+)
+def test_work_lint_cannot_read_between_the_add_and_the_not_null(
+    history: History, between: str, reported: bool
+) -> None:
+    """A column added nullable and made NOT NULL in one revision, with work lint cannot
+    read in between (a call into imported code, ORM session work, SQL built at run
+    time): the revision fills it there (five labelled places, none real), as an UPDATE
+    of a table that cannot be read counts as filling it. Not work lint reads and finds
+    fills nothing, nor DDL built at run time."""
+    users_history(history)
+    nullable_add = 'op.add_column("users", sa.Column("nick", sa.String(), nullable=True))\n'
+    body = nullable_add + between + '\nop.alter_column("users", "nick", nullable=False)'
+    add(history, "b2", "a1", body)
+    assert [f.code for f in history.run(check)] == (["AG102"] if reported else [])
+
+
 def test_a_column_the_history_does_not_create(history: History) -> None:
     add(history, "a1", None, "pass")  # the table predates the migrations (create_all)
     add(history, "b2", "a1", ALTER)

@@ -17,6 +17,8 @@ column a value, or it already is NOT NULL (created NOT NULL or as the primary ke
 with nullable=False, or `existing_nullable=False`; a column named `id`, renamed to `id`
 or said to be the key (`primary_key=True`) of a table no revision creates is taken for
 its primary key): the call only restates it.
+Nor for a column this revision adds nullable, then runs work lint does not read (imported
+code, ORM session work, SQL built at run time), then makes NOT NULL: it fills it there.
 Where upgrade() counts the column's NULLs and then raises under an `if` before the
 ALTER (it refuses to run where the ALTER would fail), one step less sure, and says so.
 A revision that deletes rows of the table chosen elsewhere, by a bound parameter or a
@@ -32,7 +34,7 @@ from collections.abc import Iterable, Iterator
 
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import rule
-from alembic_gate.history.operations import Call, checks_every_row
+from alembic_gate.history.operations import SQL_METHODS, UNKNOWN, Call, checks_every_row
 from alembic_gate.rules.ag1xx import (
     NULLABLE_STATES,
     POSTGRESQL,
@@ -210,6 +212,8 @@ def _judge(checked: Checked, call: Call, filled: bool) -> tuple[str, Confidence]
         if holds_no_null(column):
             return None  # (a key column added is NOT NULL: AG101 speaks of the add)
         if added.name != "create_table":
+            if _unread_between(checked, added, call):
+                return None  # added nullable, then work lint cannot read, then NOT NULL
             return "it is added earlier in this revision, so every existing row holds NULL", "high"
         if filled:
             return _made_here(added, call)
@@ -238,6 +242,36 @@ def _judge(checked: Checked, call: Call, filled: bool) -> tuple[str, Confidence]
     # nullable with its table, and about as often judged real (42% of 120 labelled places
     # over seventy-seven sets, none of 19 in the latest twenty-six).
     return "no revision before creates it, so whether rows hold NULL is not known", "low"
+
+
+def _unread_between(checked: Checked, added: Call, call: Call) -> bool:
+    """Whether upgrade(), between adding the column nullable and making it NOT NULL, runs
+    work lint does not read, wherever the NOT NULL runs: a call into imported code, ORM
+    session work, SQL built at run time, an UPDATE of a table it cannot name. A revision
+    written so fills the column there (Agenta's imported data migration, Kitchenowl's
+    session loop, Copr's: five labelled places over the hundred sets, all filled), as an
+    UPDATE of a table that cannot be read counts as filling it (`_fills`)."""
+    between = False
+    for step in checked.ops.upgrade.steps:
+        if step is call:
+            return False
+        if step is added:
+            between = True
+        elif between and runs_wherever(step, call) and _unread(step):
+            return True
+    return False
+
+
+def _unread(step: Call) -> bool:
+    """A step whose work lint does not read (`_unread_between`)."""
+    if step.name in ("foreign", "orm"):
+        return True
+    if step.name == "backfill":
+        return not step.table
+    if step.name in SQL_METHODS:  # (DDL built at run time fills nothing)
+        built = step.sql is UNKNOWN or step.sql_kind is None
+        return step.sql is not None and built and step.sql_kind != "schema"
+    return False
 
 
 # Why a column the history left nullable may hold NULL, by how it became nullable.
