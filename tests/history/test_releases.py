@@ -1033,3 +1033,41 @@ def test_an_index_of_a_project_that_named_postgresql_from_the_start(
     _, report, _ = lint(repo, monkeypatch, capsys, "--select", "AG1,AG105", *files)
     assert codes(report) == [("AG105", files[1]), ("AG105", files[2])]
     assert [f["confidence"] for f in report["findings"]] == ["medium", "medium"]
+
+
+@pytest.mark.parametrize("merged", [True, False])
+def test_git_flow_groups_what_one_merge_into_main_brought(tmp_path: Path, merged: bool) -> None:
+    """Baobab works on `develop` (HEAD, the default branch) and deploys `main`, which
+    takes `develop` in by pull requests: the revisions one such merge brought ran
+    together, though they sit on HEAD's own line (c3) or came to it by a pull request of
+    their own (b2). Not before `main` has taken them in (each may yet ship alone), nor
+    for the revisions `develop` holds after it."""
+    repo = Repo.init(tmp_path / "repo")
+    repo.revision("a1", None, CREATE_USERS)
+    repo.commit("a1")
+    repo.git("checkout", "-q", "-b", "develop")
+    repo.git("checkout", "-q", "-b", "feature")  # (b2 reaches develop by a pull request)
+    repo.revision("b2", "a1", CREATE_ORDERS)
+    repo.commit("b2")
+    repo.git("checkout", "-q", "develop")
+    pull = "Merge pull request #8 from someone/feature"
+    repo.git("merge", "-q", "--no-ff", "-m", pull, "feature")
+    repo.revision("c3", "b2", ADD_CODE)
+    repo.commit("c3")
+    if merged:
+        repo.git("checkout", "-q", "main")
+        message = "Merge pull request #9 from someone/develop"
+        repo.git("merge", "-q", "--no-ff", "-m", message, "develop")
+        merge = repo.git("rev-parse", "HEAD").strip()
+        repo.git("checkout", "-q", "develop")
+    repo.revision("d4", "c3")
+    repo.commit("d4")
+    repo.revision("e5", "d4")
+    repo.commit("e5")
+    found = commits_of(repo.root / VERSIONS)
+    if not merged:
+        assert found is None
+        return
+    assert found is not None
+    assert (found["a1_m.py"], found["b2_m.py"], found["c3_m.py"]) == (None, merge, merge)
+    assert (found["d4_m.py"], found["e5_m.py"]) == (None, None)

@@ -311,6 +311,22 @@ def _merged_in(root: str, times: dict[str, int]) -> dict[str, str]:
     line = _first_parent_line(root, since)
     if line is None:
         return {}
+    merged = _merged_off_line(root, times, line, since)
+    # git flow: what HEAD's line holds (commits, and the merges of branches into it) may
+    # have reached the deployed branch through one of its merges
+    on_line = (times.keys() & set(line)) | set(merged.values())
+    deployed = _merged_into_deploy_branch(root, on_line, line, since) if on_line else {}
+    if not deployed:
+        return merged
+    found = {commit: deployed.get(merge, merge) for commit, merge in merged.items()}
+    found.update({commit: deployed[commit] for commit in times.keys() & deployed.keys()})
+    return found
+
+
+def _merged_off_line(
+    root: str, times: dict[str, int], line: list[str], since: str
+) -> dict[str, str]:
+    """`_merged_in` for the commits off HEAD's first-parent `line`."""
     off = times.keys() - set(line)
     refs = _branch_tips_and_tags(root) if off else None
     if refs is None:  # (every commit on the line, or git failed)
@@ -329,6 +345,58 @@ def _merged_in(root: str, times: dict[str, int]) -> dict[str, str]:
     merged = {commit: owner[commit] for commit in off if owner.get(commit)}
     pulls = _merges_of_default_branches(root, set(merged.values()))
     return {commit: merge for commit, merge in merged.items() if merge not in pulls}
+
+
+def _merged_into_deploy_branch(
+    root: str, commits: set[str], line: list[str], since: str
+) -> dict[str, str]:
+    """Of `commits` (on HEAD's first-parent `line`: commits, and merges of branches into
+    it), each that the branch production follows holds only through a merge, with the
+    oldest merge on that branch's first-parent line that brought it in: where HEAD's
+    branch is not that branch (git flow: Baobab works on `develop`, the default branch,
+    and deploys `master`, which takes `develop` in by pull requests), the revisions one
+    such merge brought ran together. The branch is origin's `main` or `master` (else the
+    local one) when none of them lies on HEAD's line; a merge that names main or master
+    as what it takes in, or a tagged commit among those it brings, keeps them apart
+    (`_merged_off_line`)."""
+    tip = _deploy_tip(root, set(line))
+    if tip is None:
+        return {}
+    out = git_output(["rev-list", "--parents", since, tip], root)
+    refs = _branch_tips_and_tags(root)
+    if out is None or refs is None:
+        return {}
+    parents = {commit: rest for commit, *rest in (row.split() for row in out.splitlines())}
+    deployed = _first_parents(tip, parents)
+    owner = dict.fromkeys(deployed, "")
+    for merge in reversed(deployed):
+        if len(parents[merge]) > 1:
+            _take_side(merge, parents[merge][1:], parents, refs[1], owner)
+    found = {commit: owner[commit] for commit in commits if owner.get(commit)}
+    pulls = _merges_of_default_branches(root, set(found.values()))
+    return {commit: merge for commit, merge in found.items() if merge not in pulls}
+
+
+# The branches production follows by convention, origin's first (a clone's own may lag).
+_DEPLOY_BRANCHES = (
+    "refs/remotes/origin/main",
+    "refs/remotes/origin/master",
+    "refs/heads/main",
+    "refs/heads/master",
+)
+
+
+def _deploy_tip(root: str, line: set[str]) -> str | None:
+    """The tip of the first of _DEPLOY_BRANCHES that exists, where none of them lies on
+    HEAD's first-parent `line` (HEAD's branch is, or builds on, the one production
+    follows: its own line says how it deployed)."""
+    out = git_output(["for-each-ref", "--format=%(refname) %(objectname)", *_DEPLOY_BRANCHES], root)
+    if out is None:
+        return None
+    tips = dict(row.split(" ", 1) for row in out.splitlines() if " " in row)
+    if not tips or line & set(tips.values()):
+        return None
+    return next(tips[name] for name in _DEPLOY_BRANCHES if name in tips)
 
 
 # The branches a project deploys from by convention, as refs: a commit on their
