@@ -658,6 +658,48 @@ def test_enum_values_inserted_on_mysql_and_postgresql(history: History) -> None:
     assert len(history.run(check)) == 1
 
 
+BAOBAB_ENUM = """
+op.alter_column(
+    "records",
+    "type",
+    existing_type=postgresql.ENUM("A", "AAAA", "OLD", name="record_types"),
+    type_=sa.Enum("AAAA", "A", name={name!r}),
+    existing_nullable=False,
+)
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "engine", "reported"),
+    [
+        ("record_types", "", False),  # PostgreSQL only: the column keeps its type
+        ("RECORD_TYPES", "", False),
+        ("record_kinds", "", True),  # another type: a conversion
+        ("record_types", 'mysql_engine="InnoDB",', True),  # MySQL's ENUM is the column's
+        # with USING the name may stand for a new type made in its place (Tracim's)
+        ("record_types", "using", True),
+    ],
+)
+def test_an_enum_of_the_same_name_with_other_values_on_postgresql(
+    history: History, name: str, engine: str, reported: bool
+) -> None:
+    """Baobab lists `event_type` without a value it meant to remove: alter_column creates
+    no type, so PostgreSQL is asked for `TYPE event_type` on a column of that type, which
+    rewrites nothing (and the value stays). On MySQL the ENUM's values are the column's:
+    a MODIFY that reorders or drops them copies the table."""
+    using = engine == "using"
+    table = CREATE_RECORDS.replace('mysql_engine="InnoDB",', "" if using else engine)
+    text = migration("a1", None, table) + '\nTYPES = ("A", "AAAA", "OLD")\n'
+    history.write("a1_m.py", text + "from sqlalchemy.dialects import postgresql\n")
+    body = BAOBAB_ENUM.format(name=name)
+    if using:
+        cast = 'postgresql_using="type::text::record_types",'
+        body = body.replace("existing_nullable=False,", f"{cast} existing_nullable=False,")
+    change = migration("b2", "a1", body)
+    history.write("b2_m.py", change + "from sqlalchemy.dialects import postgresql\n")
+    assert bool(history.run(check)) == reported
+
+
 def test_a_type_restated_after_sql_converted_it(history: History) -> None:
     """Mergin Maps converts with SQL's USING, then restates the type with alter_column
     and a stale `existing_type=`: the second change alters the column to the type it has;

@@ -111,6 +111,7 @@ _FLOAT8 = frozenset({"DOUBLE", "DOUBLE_PRECISION", "FLOAT8"})
 # Databases that change a type as PostgreSQL does for the cases above (SQLite does not
 # enforce declared lengths; nothing said is read as PostgreSQL, the usual production one).
 _LIKE_POSTGRESQL = frozenset({"postgresql", "sqlite"})
+_POSTGRESQL_ONLY = frozenset({"postgresql"})
 _SQLITE_ONLY = frozenset({"sqlite"})
 # Said of ENUM values appended on MySQL to a column no revision says is nullable or not
 # (a table older than the history: Trailblazer's `analysis.priority`).
@@ -413,6 +414,8 @@ def _judge_type(
         others = (DIALECTS if dialects is None else dialects) - {MYSQL}
         if _loses_not_null(checked, call) and _appended_in_place(checked, call, others, old, new):
             return _APPENDED_BUT_NULLABLE, confidence
+    if _same_enum_type(old, new) and not _converted(call) and dialects == _POSTGRESQL_ONLY:
+        return None
     if _time_zone_only(old, new, dialects) and not _converted(call):
         return _judge_time_zone(dialects, confidence)
     if not _postgresql_in_place(old, new):
@@ -1065,6 +1068,19 @@ def _postgresql_in_place(old: SqlType, new: SqlType) -> bool:
     if float_type is not None and float_type == _postgresql_float(new):
         return True
     return (old.family, new.family) == ("CIDR", "INET")
+
+
+def _same_enum_type(old: SqlType, new: SqlType) -> bool:
+    """Whether both are ENUMs of one `name=`, whatever values each lists: on PostgreSQL,
+    without USING, `ALTER COLUMN c TYPE name` keeps the type the column has (alter_column
+    creates no type, nor changes one's values), so it rewrites nothing and old code reads
+    what it read (Baobab lists `event_type` without a value it meant to remove, which
+    stayed). With USING, the name may stand for a new type made in its place (Tracim and
+    Hyperion rename the old one aside): a rewrite."""
+    if old.family != "ENUM" or new.family != "ENUM":
+        return False
+    name = _enum_name(new.text)
+    return name is not None and name.lower() == (_enum_name(old.text) or "").lower()
 
 
 def _postgresql_float(sql_type: SqlType) -> str | None:
