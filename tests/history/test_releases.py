@@ -1071,3 +1071,38 @@ def test_git_flow_groups_what_one_merge_into_main_brought(tmp_path: Path, merged
     assert found is not None
     assert (found["a1_m.py"], found["b2_m.py"], found["c3_m.py"]) == (None, merge, merge)
     assert (found["d4_m.py"], found["e5_m.py"]) == (None, None)
+
+
+def test_git_flow_keeps_the_pull_requests_of_a_large_release_apart(tmp_path: Path) -> None:
+    """A merge into main that brings more than MOVED_AT_ONCE revision files (Baobab's
+    releases of many pull requests) is not one group, as a commit adding as many is not:
+    the pull requests it took in stay the groups they are."""
+    repo = Repo.init(tmp_path / "repo")
+    repo.revision("a1", None, CREATE_USERS)
+    repo.commit("a1")
+    repo.git("checkout", "-q", "-b", "develop")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.revision("b2", "a1", CREATE_ORDERS)
+    repo.commit("b2")
+    repo.revision("c3", "b2", ADD_CODE)
+    repo.commit("c3")
+    repo.git("checkout", "-q", "develop")
+    repo.git(
+        "merge", "-q", "--no-ff", "-m", "Merge pull request #8 from someone/feature", "feature"
+    )
+    pull = repo.git("rev-parse", "HEAD").strip()
+    down = "c3"
+    for number in range(MOVED_AT_ONCE):
+        revision = f"d{number:02d}"
+        repo.revision(revision, down)
+        repo.commit(revision)
+        down = revision
+    repo.git("checkout", "-q", "main")
+    repo.git(
+        "merge", "-q", "--no-ff", "-m", "Merge pull request #9 from someone/develop", "develop"
+    )
+    repo.git("checkout", "-q", "develop")
+    found = commits_of(repo.root / VERSIONS)
+    assert found is not None
+    assert (found["b2_m.py"], found["c3_m.py"]) == (pull, pull)
+    assert {found[f"d{number:02d}_m.py"] for number in range(MOVED_AT_ONCE)} == {None}

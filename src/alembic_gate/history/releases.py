@@ -241,7 +241,8 @@ def _commit_keys(root: str, history: _History, files: Sequence[str]) -> dict[str
     """`read_commits`' answer: each of `files` (by real path) that a commit or merged
     branch added with others, to that commit or merge."""
     commits = set(history.added.values()) - history.roots
-    merged = _merged_in(root, {commit: history.times[commit] for commit in commits})
+    times = {commit: history.times[commit] for commit in commits}
+    merged = _merged_in(root, times, history.counts())
     counts = history.counts(merged)
     shared = {key for key, count in counts.items() if 1 < count <= MOVED_AT_ONCE}
     shared -= history.roots
@@ -292,7 +293,7 @@ def _create_day(root: str, path: str) -> int | None:
         return None
 
 
-def _merged_in(root: str, times: dict[str, int]) -> dict[str, str]:
+def _merged_in(root: str, times: dict[str, int], sizes: Mapping[str, int]) -> dict[str, str]:
     """Of the commits in `times` (each with when it was made), each that HEAD's line
     holds only through a merge, with the merge on HEAD's first-parent line that brought
     it in: a merged branch arrives at once, so no deploy from that line ran between its
@@ -306,7 +307,8 @@ def _merged_in(root: str, times: dict[str, int]) -> dict[str, str]:
     One `git rev-list` of HEAD's first-parent line; where a commit is off it, three more
     calls. Both read only the commits made since _SLACK before the oldest of `times`:
     a merge that brought one in is newer, and what a branch holds below that added no
-    revision file."""
+    revision file. `sizes`: how many revision files each commit added (a merge into the
+    deployed branch that brings more than MOVED_AT_ONCE keeps its finer groups)."""
     since = f"--since={max(min(times.values(), default=0) - _SLACK, 0)}"
     line = _first_parent_line(root, since)
     if line is None:
@@ -320,7 +322,15 @@ def _merged_in(root: str, times: dict[str, int]) -> dict[str, str]:
         return merged
     found = {commit: deployed.get(merge, merge) for commit, merge in merged.items()}
     found.update({commit: deployed[commit] for commit in times.keys() & deployed.keys()})
-    return found
+    totals: dict[str, int] = {}
+    for commit, merge in found.items():
+        totals[merge] = totals.get(merge, 0) + sizes.get(commit, 0)
+    # (a release of many pull requests: the groups they made stay, not one of all)
+    return {
+        commit: merge if totals[merge] <= MOVED_AT_ONCE else merged[commit]
+        for commit, merge in found.items()
+        if totals[merge] <= MOVED_AT_ONCE or commit in merged
+    }
 
 
 def _merged_off_line(
