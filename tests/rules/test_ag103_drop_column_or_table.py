@@ -10,6 +10,7 @@ from .ag1xx_helpers import (
     add,
     guarded_after,
     line_of,
+    migration,
     users_history,
     with_base,
 )
@@ -683,3 +684,21 @@ def test_a_guarded_drop_of_a_column_the_history_dropped(
     guard = "column_exists('users', 'name')" if guarded else None
     found = guarded_after(history, check, earlier, drop, guard)
     assert bool(found) == reported, found
+
+
+def test_a_drop_on_a_table_named_by_an_imported_model_says_the_name_as_written(
+    history: History,
+) -> None:
+    """The table is named at run time, by an expression the file writes: the message says
+    that expression rather than only that the name is computed."""
+    users_history(history)
+    text = migration("b2", "a1", 'op.drop_column(Users.__tablename__, "name")')
+    history.write(
+        "b2_m.py",
+        text.replace(
+            "import sqlalchemy as sa", "import sqlalchemy as sa\nfrom app.models import Users"
+        ),
+    )
+    [finding] = history.run(check)
+    assert 'drops column "name" (of the table named by Users.__tablename__)' in finding.message
+    assert finding.confidence == "medium"

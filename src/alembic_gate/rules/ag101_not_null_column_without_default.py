@@ -15,7 +15,7 @@ from alembic_gate.history.operations import Call
 from alembic_gate.rules.ag1xx import (
     Checked,
     as_written,
-    described_column,
+    column_of,
     each_revision,
     name_confidence,
     not_null_without_default,
@@ -57,7 +57,7 @@ def _message(call: Call, filled: bool) -> str:
     if call.foreign is not None:  # read from a project function the revision calls
         how = f"{how} (in {call.foreign[0]}(), as its source reads now)"
     default = "DEFAULT" if call.sql is not None else "server_default"
-    message = f"{how} adds NOT NULL column {described_column(call.table, call.column)} with no "
+    message = f"{how} adds NOT NULL column {column_of(call)} with no "
     mysql = _ZERO_DATE if _is_date(call.new_column.type_) else _ZEROS
     if filled:  # (a table it created and filled: not the previous release's)
         message += (

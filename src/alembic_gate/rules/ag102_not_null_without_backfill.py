@@ -41,7 +41,7 @@ from alembic_gate.rules.ag1xx import (
     SQL_TABLE,
     Checked,
     as_written,
-    described_column,
+    column_of,
     each_revision,
     holds_no_null,
     less_sure,
@@ -377,7 +377,7 @@ def _made_not_null_before(earlier: Call, target: Call) -> bool:
 
 def _message(call: Call, reason: str) -> str:
     how = as_written(call, _sql_words(call), _OP_WORDS[call.name])
-    column = described_column(call.table, call.column)
+    column = column_of(call)
     if call.name == "alter_column":
         made = f"{how} makes {column} NOT NULL"
     else:

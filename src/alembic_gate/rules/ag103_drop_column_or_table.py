@@ -43,13 +43,14 @@ from alembic_gate.rules.ag1xx import (
     Checked,
     adds_column,
     as_written,
+    column_of,
     described,
-    described_column,
     each_revision,
     insert_select,
     name_confidence,
     runs_wherever,
     suppress_hint,
+    table_of,
 )
 from alembic_gate.shared.files import read_regular
 from alembic_gate.shared.patterns import LazyPattern
@@ -314,7 +315,7 @@ def _copy_of(statement: str, table: str) -> tuple[str, set[str]] | None:
 def _copied_message(call: Call, into: str) -> str:
     how = as_written(call, "DROP COLUMN", "drop_column")
     return (
-        f"{how} drops column {described_column(call.table, call.column)} after this "
+        f"{how} drops column {column_of(call)} after this "
         f"revision copied its values into table {described(into)}: no data is lost, but "
         "the code still running from the previous release that reads the column fails "
         "on it during the deploy"
@@ -378,10 +379,10 @@ def _lower(call: Call) -> str:
 def _message(call: Call) -> str:
     if call.name == "drop_table":
         how = as_written(call, "DROP TABLE", "drop_table")
-        what = f"{how} drops table {described(call.table)} and every row in it"
+        what = f"{how} drops table {table_of(call)} and every row in it"
     else:
         how = as_written(call, "DROP COLUMN", "drop_column")
-        what = f"{how} drops column {described_column(call.table, call.column)} and its data"
+        what = f"{how} drops column {column_of(call)} and its data"
     return (
         f"{what}: the code still running from the previous release fails on it "
         "during the deploy, and the data cannot be brought back by a downgrade"

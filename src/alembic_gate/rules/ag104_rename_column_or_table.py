@@ -34,10 +34,10 @@ from alembic_gate.rules.ag1xx import (
     Checked,
     adds_column,
     as_written,
-    described,
-    described_column,
+    column_of,
     each_revision,
     name_confidence,
+    table_of,
 )
 from alembic_gate.shared.patterns import LazyPattern
 
@@ -235,12 +235,12 @@ def _new_name(call: Call) -> str:
 def _message(call: Call) -> str:
     if call.name == "rename_table":
         how = as_written(call, "RENAME", "rename_table")
-        what = f"{how} renames table {described(call.table)} to {_new_name(call)}"
+        what = f"{how} renames table {table_of(call)} to {_new_name(call)}"
     else:
         changed = isinstance(call.sql, str) and _MYSQL_CHANGE.get().search(call.sql)
         sql = "CHANGE" if changed else "RENAME COLUMN"
         how = as_written(call, sql, "alter_column")
-        column = described_column(call.table, call.column)
+        column = column_of(call)
         what = f"{how} renames column {column} to {_new_name(call)}{_legacy(call)}"
     return (
         f"{what}: the code still running from the previous release uses the old "

@@ -30,11 +30,12 @@ from alembic_gate.rules.ag1xx import (
     POSTGRESQL,
     Checked,
     as_written,
-    described,
+    column_of,
     each_revision,
     name_confidence,
     runs_wherever,
     suppress_hint,
+    table_of,
 )
 
 TYPE_CHECKING = False  # typing's flag (mypy reads it so): lint never imports typing
@@ -192,7 +193,7 @@ def _with_column(call: Call) -> tuple[str, str, Confidence]:
     given = dict(call.keywords_text)
     unique = "unique" in given
     flags = ", ".join(f"{name}=True" for name in given)
-    how = f"{call.receiver}.add_column adds {described(call.table, call.column)} with {flags}"
+    how = f"{call.receiver}.add_column adds {column_of(call)} with {flags}"
     if "index" not in given:
         built = "adds a UNIQUE constraint right after ADD COLUMN, and PostgreSQL builds its index"
         waits = "while it holds ACCESS EXCLUSIVE on the table: every read and write waits"
@@ -218,7 +219,7 @@ def _with_column_in_sql(call: Call) -> tuple[str, str, Confidence]:
     index in the same statement, under its ACCESS EXCLUSIVE."""
     how = as_written(call, "ADD COLUMN ... UNIQUE", "add_column")
     message = (
-        f"{how} adds {described(call.table, call.column)} with a UNIQUE constraint: "
+        f"{how} adds {column_of(call)} with a UNIQUE constraint: "
         "PostgreSQL builds its index while it holds ACCESS EXCLUSIVE on the table: every "
         "read and write waits until the index is built"
     )
@@ -292,7 +293,7 @@ def _constraint(call: Call) -> tuple[str, str, Confidence]:
     how = as_written(call, sql, f"{call.receiver}.{call.name}")
     article = "an" if kind[0] == "e" else "a"
     message = (
-        f"{how} adds {article} {kind} to {described(call.table)}, and PostgreSQL builds its "
+        f"{how} adds {article} {kind} to {table_of(call)}, and PostgreSQL builds its "
         "index while it holds ACCESS EXCLUSIVE on the table: every read and write waits "
         "until the index is built"
     )
@@ -350,14 +351,14 @@ def _message(call: Call, committed: str | None = None) -> str | None:
         how = as_written(call, "CREATE INDEX", "create_index")
         missing = "CONCURRENTLY" if sql else f"{_OPTION}=True"
         return (
-            f"{how} builds an index on {described(call.table)} without {missing}: "
+            f"{how} builds an index on {table_of(call)} without {missing}: "
             "CREATE INDEX blocks every write to the table until the index is built"
         )
     if not call.autocommit and committed:
         how = as_written(call, "CREATE INDEX CONCURRENTLY", "create_index")
         given = "" if sql else f" with {_OPTION}=True"
         return (
-            f"{how}{given} on {described(call.table)} runs after a COMMIT run as SQL, "
+            f"{how}{given} on {table_of(call)} runs after a COMMIT run as SQL, "
             f"which {committed} follow with a new transaction, where PostgreSQL refuses "
             "CREATE INDEX CONCURRENTLY"
         )
@@ -365,7 +366,7 @@ def _message(call: Call, committed: str | None = None) -> str | None:
         how = as_written(call, "CREATE INDEX CONCURRENTLY", "create_index")
         given = "" if sql else f" with {_OPTION}=True"
         return (
-            f"{how}{given} on {described(call.table)} runs inside the migration's "
+            f"{how}{given} on {table_of(call)} runs inside the migration's "
             "transaction, where PostgreSQL refuses CREATE INDEX CONCURRENTLY"
         )
     return None
@@ -376,7 +377,7 @@ def _chosen_at_run_time(call: Call) -> str:
     environment): plain when it is false; when true, refused inside the transaction."""
     how = as_written(call, "CREATE INDEX", "create_index")
     message = (
-        f"{how} builds an index on {described(call.table)} without CONCURRENTLY unless "
+        f"{how} builds an index on {table_of(call)} without CONCURRENTLY unless "
         f"{_OPTION} (a value known only at run time) is true: CREATE INDEX blocks every "
         "write to the table until the index is built"
     )

@@ -67,8 +67,8 @@ from alembic_gate.rules.ag1xx import (
     NULLABLE_STATES,
     Checked,
     as_written,
+    column_of,
     described,
-    described_column,
     each_revision,
     less_sure,
     name_confidence,
@@ -265,7 +265,7 @@ def _swapped_in(checked: Checked, call: Call) -> Iterator[Finding]:
     if old is None:  # a table older than the history (EVE-SRP's FLOAT `base_payout`)
         was, confidence = "whose type is not known here", "low"
     message = (
-        f"alter_column renames {described_column(call.table, call.column)} to "
+        f"alter_column renames {column_of(call)} to "
         f"{described(call.new_column_name)} in place of the column of that name this revision "
         f"drops, {was}: the column's type changes to {column.type_}, and "
         "code from the previous release may not read the new type"
@@ -282,7 +282,7 @@ def _finding(
 ) -> Finding:
     how = as_written(call, _sql_words(call), "alter_column")
     key = (  # the message without the note, which the history's dialects decide
-        f"{how} changes the type of {described_column(call.table, call.column)}"
+        f"{how} changes the type of {column_of(call)}"
         f" to {types}: most type changes rewrite the whole table under "
         "an exclusive lock, and code from the previous release may not read the "
         "new type"

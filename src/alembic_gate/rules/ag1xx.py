@@ -1584,23 +1584,37 @@ def as_written(call: Call, sql: str, op: str) -> str:
 _AS_SQL = " (SQL run by execute())"
 
 
-def described(table: str | None, column: str | None = None) -> str:
-    """`"users.email"`, `"users"`, or what is known when a name is computed at run time."""
+def described(table: str | None, column: str | None = None, written: str | None = None) -> str:
+    """`"users.email"`, `"users"`, or what is known when a name is computed at run time:
+    the expression that names the table, as `written` (`Call.table_text`), where known."""
     if table is not None and column is not None:
         return f'"{table}.{column}"'
     if table is not None:
         return f'"{table}"'
+    of = "a table named at run time" if written is None else f"the table named by {written}"
     if column is not None:
-        return f'"{column}" (of a table named at run time)'
-    return "(a name computed at run time)"
+        return f'"{column}" (of {of})'
+    return "(a name computed at run time)" if written is None else of
 
 
-def described_column(table: str | None, column: str | None) -> str:
+def table_of(call: Call) -> str:
+    """`described` of the call's table (`"users"`, or the expression naming it)."""
+    return described(call.table, written=call.table_text)
+
+
+def column_of(call: Call) -> str:
+    """`described_column` of the call's column (`"users.email"`)."""
+    return described_column(call.table, call.column, call.table_text)
+
+
+def described_column(table: str | None, column: str | None, written: str | None = None) -> str:
     """`described` for a column: one whose name is computed at run time on a known table
     is not the table's name alone (`"users"`, read as a column named users)."""
     if table is not None and column is None:
         return f'(a column named at run time) of "{table}"'
-    return described(table, column)
+    if table is None and column is None and written is not None:
+        return f"(a column named at run time) of the table named by {written}"
+    return described(table, column, written)
 
 
 def name_confidence(*names: str | None) -> Confidence:
