@@ -304,8 +304,10 @@ def _merged_in(root: str, times: dict[str, int], sizes: Mapping[str, int]) -> di
     (`git pull`'s merge of the remote's main), or that brought in a tagged commit (a
     release branch merged back) or a first commit (another history).
 
-    One `git rev-list` of HEAD's first-parent line; where a commit is off it, three more
-    calls. Both read only the commits made since _SLACK before the oldest of `times`:
+    One `git rev-list` of HEAD's first-parent line and one `git for-each-ref` of the
+    branches and tags; where a commit is off HEAD's line, or HEAD's branch is not the
+    deployed one (`_merged_into_deploy_branch`), a `git rev-list` and a `git log` more.
+    Each reads only the commits made since _SLACK before the oldest of `times`:
     a merge that brought one in is newer, and what a branch holds below that added no
     revision file. `sizes`: how many revision files each commit added (a merge into the
     deployed branch that brings more than MOVED_AT_ONCE keeps its finer groups)."""
@@ -313,11 +315,14 @@ def _merged_in(root: str, times: dict[str, int], sizes: Mapping[str, int]) -> di
     line = _first_parent_line(root, since)
     if line is None:
         return {}
-    merged = _merged_off_line(root, times, line, since)
+    refs = _branch_tips_and_tags(root) if times else None
+    if refs is None:  # (nothing to group, or git failed)
+        return {}
+    merged = _merged_off_line(root, times, line, since, refs)
     # git flow: what HEAD's line holds (commits, and the merges of branches into it) may
     # have reached the deployed branch through one of its merges
     on_line = (times.keys() & set(line)) | set(merged.values())
-    deployed = _merged_into_deploy_branch(root, on_line, line, since) if on_line else {}
+    deployed = _merged_into_deploy_branch(root, on_line, line, since, refs) if on_line else {}
     if not deployed:
         return merged
     found = {commit: deployed.get(merge, merge) for commit, merge in merged.items()}
@@ -334,31 +339,25 @@ def _merged_in(root: str, times: dict[str, int], sizes: Mapping[str, int]) -> di
 
 
 def _merged_off_line(
-    root: str, times: dict[str, int], line: list[str], since: str
+    root: str, times: dict[str, int], line: list[str], since: str, refs: _Refs
 ) -> dict[str, str]:
     """`_merged_in` for the commits off HEAD's first-parent `line`."""
     off = times.keys() - set(line)
-    refs = _branch_tips_and_tags(root) if off else None
-    if refs is None:  # (every commit on the line, or git failed)
-        return {}
     tips, tagged = refs
-    out = git_output(["rev-list", "--parents", since, "HEAD", *tips], root)
-    if out is None:
+    parents = _parents(root, since, ["HEAD", *tips.values()]) if off else None
+    if parents is None:  # (every commit on the line, or git failed)
         return {}
-    parents = {commit: rest for commit, *rest in (row.split() for row in out.splitlines())}
     owner = dict.fromkeys(line, "")
-    for tip in tips:
+    for tip in tips.values():
         owner.update(dict.fromkeys(_first_parents(tip, parents), ""))
     for merge in reversed(line):
         if merge in parents:
             _take_side(merge, parents[merge][1:], parents, tagged, owner)
-    merged = {commit: owner[commit] for commit in off if owner.get(commit)}
-    pulls = _merges_of_default_branches(root, set(merged.values()))
-    return {commit: merge for commit, merge in merged.items() if merge not in pulls}
+    return _apart_from_pulls(root, {commit: owner[commit] for commit in off if owner.get(commit)})
 
 
 def _merged_into_deploy_branch(
-    root: str, commits: set[str], line: list[str], since: str
+    root: str, commits: set[str], line: list[str], since: str, refs: _Refs
 ) -> dict[str, str]:
     """Of `commits` (on HEAD's first-parent `line`: commits, and merges of branches into
     it), each that the branch production follows holds only through a merge, with the
@@ -369,22 +368,33 @@ def _merged_into_deploy_branch(
     local one) when none of them lies on HEAD's line; a merge that names main or master
     as what it takes in, or a tagged commit among those it brings, keeps them apart
     (`_merged_off_line`)."""
-    tip = _deploy_tip(root, set(line))
-    if tip is None:
+    tips, tagged = refs
+    tip = _deploy_tip(tips, set(line))
+    parents = None if tip is None else _parents(root, since, [tip])
+    if tip is None or parents is None:
         return {}
-    out = git_output(["rev-list", "--parents", since, tip], root)
-    refs = _branch_tips_and_tags(root)
-    if out is None or refs is None:
-        return {}
-    parents = {commit: rest for commit, *rest in (row.split() for row in out.splitlines())}
     deployed = _first_parents(tip, parents)
     owner = dict.fromkeys(deployed, "")
     for merge in reversed(deployed):
         if len(parents[merge]) > 1:
-            _take_side(merge, parents[merge][1:], parents, refs[1], owner)
-    found = {commit: owner[commit] for commit in commits if owner.get(commit)}
-    pulls = _merges_of_default_branches(root, set(found.values()))
-    return {commit: merge for commit, merge in found.items() if merge not in pulls}
+            _take_side(merge, parents[merge][1:], parents, tagged, owner)
+    return _apart_from_pulls(root, {c: owner[c] for c in commits if owner.get(c)})
+
+
+def _parents(root: str, since: str, starts: list[str]) -> dict[str, list[str]] | None:
+    """Each commit made since `since` that `starts` reach, with its parents (None where
+    git fails)."""
+    out = git_output(["rev-list", "--parents", since, *starts], root)
+    if out is None:
+        return None
+    return {commit: rest for commit, *rest in (row.split() for row in out.splitlines())}
+
+
+def _apart_from_pulls(root: str, merged: dict[str, str]) -> dict[str, str]:
+    """`merged` (commit -> the merge that brought it in) without the merges that take
+    main or master in (`_merges_of_default_branches`): their commits stand alone."""
+    pulls = _merges_of_default_branches(root, set(merged.values()))
+    return {commit: merge for commit, merge in merged.items() if merge not in pulls}
 
 
 # The branches production follows by convention, origin's first (a clone's own may lag).
@@ -396,17 +406,14 @@ _DEPLOY_BRANCHES = (
 )
 
 
-def _deploy_tip(root: str, line: set[str]) -> str | None:
-    """The tip of the first of _DEPLOY_BRANCHES that exists, where none of them lies on
-    HEAD's first-parent `line` (HEAD's branch is, or builds on, the one production
-    follows: its own line says how it deployed)."""
-    out = git_output(["for-each-ref", "--format=%(refname) %(objectname)", *_DEPLOY_BRANCHES], root)
-    if out is None:
+def _deploy_tip(tips: Mapping[str, str], line: set[str]) -> str | None:
+    """The tip (of `tips`, by ref name) of the first of _DEPLOY_BRANCHES that exists,
+    where none of them lies on HEAD's first-parent `line` (HEAD's branch is, or builds
+    on, the one production follows: its own line says how it deployed)."""
+    deploys = [tips[name] for name in _DEPLOY_BRANCHES if name in tips]
+    if not deploys or line & set(deploys):
         return None
-    tips = dict(row.split(" ", 1) for row in out.splitlines() if " " in row)
-    if not tips or line & set(tips.values()):
-        return None
-    return next(tips[name] for name in _DEPLOY_BRANCHES if name in tips)
+    return deploys[0]
 
 
 # The branches a project deploys from by convention, as refs: a commit on their
@@ -418,6 +425,8 @@ _DEFAULT_BRANCHES = (
     "refs/remotes/origin/main",
     "refs/remotes/origin/master",
 )
+# The default branches' tips by ref name, and the tagged commits (`_branch_tips_and_tags`).
+_Refs = tuple[dict[str, str], set[str]]
 # How far below the oldest commit that added a revision the branches are read: a
 # branch made before it, and clocks that differ.
 _SLACK = 30 * 24 * 3600
@@ -432,19 +441,20 @@ def _first_parent_line(root: str, since: str) -> list[str] | None:
     return None if out is None else out.split()
 
 
-def _branch_tips_and_tags(root: str) -> tuple[list[str], set[str]] | None:
-    """The commits the default branches point at, and every tagged commit (and tag)."""
+def _branch_tips_and_tags(root: str) -> _Refs | None:
+    """The commit each default branch that exists points at (by ref name; the deploy
+    branches are among them), and every tagged commit (and tag): one `git for-each-ref`."""
     format_ = "--format=%(refname) %(objectname) %(*objectname)"
     out = git_output(["for-each-ref", format_, "refs/tags", *_DEFAULT_BRANCHES], root)
     if out is None:
         return None
-    tips: list[str] = []
+    tips: dict[str, str] = {}
     tagged: set[str] = set()
     for name, _, oids in (row.partition(" ") for row in out.splitlines()):
         if name.startswith("refs/tags/"):
             tagged.update(oids.split())
         elif oids:
-            tips.append(oids.split()[0])
+            tips[name] = oids.split()[0]
     return tips, tagged
 
 
