@@ -37,7 +37,7 @@ from alembic_gate.findings.catalog import rule
 from alembic_gate.history.operations import SQL_METHODS, UNKNOWN, Call, checks_every_row
 from alembic_gate.rules.ag1xx import (
     NULLABLE_STATES,
-    POSTGRESQL,
+    POSTGRESQL_ONLY,
     SQL_TABLE,
     Checked,
     as_written,
@@ -55,7 +55,6 @@ if TYPE_CHECKING:
     from alembic_gate.findings import Confidence
 
 RULE = rule("AG102")
-_POSTGRESQL_ONLY = frozenset({POSTGRESQL})
 # The name of the primary key column of a table no revision creates, by SQLAlchemy's
 # and Alembic's convention: NOT NULL already (CodaLab widens every `id` to BIGINT and
 # restates NOT NULL; in sixteen labelled sets no such `id` held NULL), also where a
@@ -103,7 +102,7 @@ def _refused_first(checked: Checked, call: Call) -> bool:
     with its type's implicit default, nor on SQLite, which refuses that ADD COLUMN on an
     empty table too."""
     dialects, _ = checked.dialects(call)
-    return dialects == _POSTGRESQL_ONLY and checked.empty_when_reached(call)
+    return dialects == POSTGRESQL_ONLY and checked.empty_when_reached(call)
 
 
 def _refused_on_null(checked: Checked, call: Call) -> bool:

@@ -65,6 +65,7 @@ from alembic_gate.history.operations import DIALECTS, Call, upgrade_calls
 from alembic_gate.rules.ag1xx import (
     MYSQL,
     NULLABLE_STATES,
+    POSTGRESQL_ONLY,
     Checked,
     as_written,
     column_of,
@@ -111,7 +112,6 @@ _FLOAT8 = frozenset({"DOUBLE", "DOUBLE_PRECISION", "FLOAT8"})
 # Databases that change a type as PostgreSQL does for the cases above (SQLite does not
 # enforce declared lengths; nothing said is read as PostgreSQL, the usual production one).
 _LIKE_POSTGRESQL = frozenset({"postgresql", "sqlite"})
-_POSTGRESQL_ONLY = frozenset({"postgresql"})
 _SQLITE_ONLY = frozenset({"sqlite"})
 # Said of ENUM values appended on MySQL to a column no revision says is nullable or not
 # (a table older than the history: Trailblazer's `analysis.priority`).
@@ -414,7 +414,7 @@ def _judge_type(
         others = (DIALECTS if dialects is None else dialects) - {MYSQL}
         if _loses_not_null(checked, call) and _appended_in_place(checked, call, others, old, new):
             return _APPENDED_BUT_NULLABLE, confidence
-    if _same_enum_type(old, new) and not _converted(call) and dialects == _POSTGRESQL_ONLY:
+    if _same_enum_type(old, new) and not _converted(call) and dialects == POSTGRESQL_ONLY:
         return None
     if _time_zone_only(old, new, dialects) and not _converted(call):
         return _judge_time_zone(dialects, confidence)

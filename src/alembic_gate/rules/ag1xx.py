@@ -58,6 +58,8 @@ if TYPE_CHECKING:
     Key = TypeVar("Key", bound=Hashable)
 
 POSTGRESQL = "postgresql"
+# A history, or a call, that runs on PostgreSQL alone.
+POSTGRESQL_ONLY = frozenset({POSTGRESQL})
 MYSQL = "mysql"
 
 
