@@ -117,9 +117,7 @@ def _refused_on_null(checked: Checked, call: Call) -> bool:
     if not table or not column:
         return False
     counted = False
-    for step in checked.ops.upgrade.steps:
-        if step is call:
-            return False
+    for step in checked.steps_before(call):
         if not runs_wherever(step, call):
             continue
         if step.name == "raise" and counted:
@@ -251,9 +249,7 @@ def _unread_between(checked: Checked, added: Call, call: Call) -> bool:
     session loop, Copr's: five labelled places over the hundred sets, all filled), as an
     UPDATE of a table that cannot be read counts as filling it (`_fills`)."""
     between = False
-    for step in checked.ops.upgrade.steps:
-        if step is call:
-            return False
+    for step in checked.steps_before(call):
         if step is added:
             between = True
         elif between and runs_wherever(step, call) and _unread(step):

@@ -284,9 +284,7 @@ def _copied_out(checked: Checked, call: Call) -> str | None:
     table, column = (call.table or "").lower(), (call.column or "").lower()
     if not table or not column:
         return None
-    for step in checked.ops.upgrade.steps:
-        if step is call:
-            break
+    for step in checked.steps_before(call):
         sql = step.sql
         if not isinstance(sql, str) or step.line > call.line or not INSERT_INTO.get().search(sql):
             continue

@@ -173,6 +173,14 @@ class Checked:
             self._table_calls = [i for i, c in enumerate(self.calls) if c.name in made]
         return self._table_calls
 
+    def steps_before(self, call: Call) -> Iterator[Call]:
+        """The steps upgrade() runs before `call`, in order (`Side.steps`: its calls and
+        what the rules do not read, such as SQL run on a connection or imported code)."""
+        for step in self.ops.upgrade.steps:
+            if step is call:
+                return
+            yield step
+
     def before(self, call: Call) -> list[Call]:
         """The calls upgrade() makes before `call`."""
         return self.calls[: self._position(call)]
