@@ -1035,6 +1035,37 @@ def test_an_index_of_a_project_that_named_postgresql_from_the_start(
     assert [f["confidence"] for f in report["findings"]] == ["medium", "medium"]
 
 
+def develop_with_a_pull_request(tmp_path: Path, pulled: list[str]) -> tuple[Repo, str]:
+    """Git flow: main holds a1; `develop` takes a feature branch adding `pulled` (each
+    building on the one before, from a1) by pull request #8. Returns the repository on
+    `develop` and that merge."""
+    repo = Repo.init(tmp_path / "repo")
+    repo.revision("a1", None, CREATE_USERS)
+    repo.commit("a1")
+    repo.git("checkout", "-q", "-b", "develop")
+    repo.git("checkout", "-q", "-b", "feature")
+    down = "a1"
+    for revision, table in zip(pulled, (CREATE_ORDERS, ADD_CODE), strict=False):
+        repo.revision(revision, down, table)
+        repo.commit(revision)
+        down = revision
+    repo.git("checkout", "-q", "develop")
+    pull = "Merge pull request #8 from someone/feature"
+    repo.git("merge", "-q", "--no-ff", "-m", pull, "feature")
+    return repo, repo.git("rev-parse", "HEAD").strip()
+
+
+def release_develop(repo: Repo) -> str:
+    """main takes `develop` in by pull request #9 (a release); returns that merge, with
+    the repository back on `develop`."""
+    repo.git("checkout", "-q", "main")
+    message = "Merge pull request #9 from someone/develop"
+    repo.git("merge", "-q", "--no-ff", "-m", message, "develop")
+    merge = repo.git("rev-parse", "HEAD").strip()
+    repo.git("checkout", "-q", "develop")
+    return merge
+
+
 @pytest.mark.parametrize("merged", [True, False])
 def test_git_flow_groups_what_one_merge_into_main_brought(tmp_path: Path, merged: bool) -> None:
     """Baobab works on `develop` (HEAD, the default branch) and deploys `main`, which
@@ -1042,24 +1073,10 @@ def test_git_flow_groups_what_one_merge_into_main_brought(tmp_path: Path, merged
     together, though they sit on HEAD's own line (c3) or came to it by a pull request of
     their own (b2). Not before `main` has taken them in (each may yet ship alone), nor
     for the revisions `develop` holds after it."""
-    repo = Repo.init(tmp_path / "repo")
-    repo.revision("a1", None, CREATE_USERS)
-    repo.commit("a1")
-    repo.git("checkout", "-q", "-b", "develop")
-    repo.git("checkout", "-q", "-b", "feature")  # (b2 reaches develop by a pull request)
-    repo.revision("b2", "a1", CREATE_ORDERS)
-    repo.commit("b2")
-    repo.git("checkout", "-q", "develop")
-    pull = "Merge pull request #8 from someone/feature"
-    repo.git("merge", "-q", "--no-ff", "-m", pull, "feature")
+    repo, _ = develop_with_a_pull_request(tmp_path, ["b2"])
     repo.revision("c3", "b2", ADD_CODE)
     repo.commit("c3")
-    if merged:
-        repo.git("checkout", "-q", "main")
-        message = "Merge pull request #9 from someone/develop"
-        repo.git("merge", "-q", "--no-ff", "-m", message, "develop")
-        merge = repo.git("rev-parse", "HEAD").strip()
-        repo.git("checkout", "-q", "develop")
+    merge = release_develop(repo) if merged else ""
     repo.revision("d4", "c3")
     repo.commit("d4")
     repo.revision("e5", "d4")
@@ -1077,31 +1094,14 @@ def test_git_flow_keeps_the_pull_requests_of_a_large_release_apart(tmp_path: Pat
     """A merge into main that brings more than MOVED_AT_ONCE revision files (Baobab's
     releases of many pull requests) is not one group, as a commit adding as many is not:
     the pull requests it took in stay the groups they are."""
-    repo = Repo.init(tmp_path / "repo")
-    repo.revision("a1", None, CREATE_USERS)
-    repo.commit("a1")
-    repo.git("checkout", "-q", "-b", "develop")
-    repo.git("checkout", "-q", "-b", "feature")
-    repo.revision("b2", "a1", CREATE_ORDERS)
-    repo.commit("b2")
-    repo.revision("c3", "b2", ADD_CODE)
-    repo.commit("c3")
-    repo.git("checkout", "-q", "develop")
-    repo.git(
-        "merge", "-q", "--no-ff", "-m", "Merge pull request #8 from someone/feature", "feature"
-    )
-    pull = repo.git("rev-parse", "HEAD").strip()
+    repo, pull = develop_with_a_pull_request(tmp_path, ["b2", "c3"])
     down = "c3"
     for number in range(MOVED_AT_ONCE):
         revision = f"d{number:02d}"
         repo.revision(revision, down)
         repo.commit(revision)
         down = revision
-    repo.git("checkout", "-q", "main")
-    repo.git(
-        "merge", "-q", "--no-ff", "-m", "Merge pull request #9 from someone/develop", "develop"
-    )
-    repo.git("checkout", "-q", "develop")
+    release_develop(repo)
     found = commits_of(repo.root / VERSIONS)
     assert found is not None
     assert (found["b2_m.py"], found["c3_m.py"]) == (pull, pull)
