@@ -13,7 +13,9 @@ created, nor for a column added earlier in this revision or by an unreleased rev
 no released code uses their names. Nor for a table moved aside while a new one takes its
 name and its rows (`INSERT INTO`, or a Core `insert()` where the old table is then
 dropped) in the same revision, also one made again by code not read, where the rows
-moved aside are copied back into it and the old table is dropped, nor for a table whose
+moved aside are copied back into it and the old table is dropped, nor for one moved aside
+and dropped later in the revision while a new one is created under its name (a rebuild:
+whether the rows come back is the drop's question), nor for a table whose
 name is computed at run time renamed after the revision created a table so named (its
 scratch table, taking the name of the table it rebuilds), nor for a table whose old name
 a view takes later in the revision (`CREATE VIEW`), nor for a column moved aside while a
@@ -103,10 +105,16 @@ def _moved_aside(checked: Checked, call: Call) -> bool:
         return dropped and (table, aside) in checked.copies()
     if any(checked.copied_into(name) for name in (table, *named)):
         return True
+    if created and dropped:
+        # a rebuild: the table moved aside is gone by the revision's end and a new one
+        # has its name (cuckoo's SQLite branch reads the rows, renames `errors` aside,
+        # drops it, creates `errors` and puts the rows back through a model it imports):
+        # the name stays, and whether the rows do is the drop's question (AG103)
+        return True
     # Rows put in by Core insert() count where the table moved aside is dropped later in
-    # the revision (a rebuild: ComPAIR's `comparison`), not where it lives on under its
-    # new name (zenml's `artifact` renamed `artifact_version` while a new `artifact`
-    # gets one row per name: old code reads another table).
+    # the revision and another takes its name (not where it lives on under its new name:
+    # zenml's `artifact` renamed `artifact_version` while a new `artifact` gets one row
+    # per name, and old code reads another table).
     return dropped and any(checked.inserted_into(name) for name in (table, *named))
 
 
