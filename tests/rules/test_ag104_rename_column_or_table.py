@@ -522,3 +522,33 @@ def test_a_legacy_name_rename_of_a_column_added_in_the_revision_is_not_reported(
         """,
     )
     assert history.run(check) == []  # nor a column named as itself (Altair's MySQL types)
+
+
+@pytest.mark.parametrize(
+    ("renames", "reported"),
+    [
+        # pybossa: the primary key and unique keys follow the table `app` to `project`
+        (
+            [
+                "ALTER TABLE app_pkey RENAME TO project_pkey",
+                "ALTER TABLE app_name_key RENAME TO project_name_key",
+            ],
+            1,
+        ),
+        # HIL: the serial's sequence follows its table
+        (["ALTER TABLE app_id_seq RENAME TO project_id_seq"], 1),
+        # a table of its own whose name ends so, renamed alone: reported
+        (["ALTER TABLE app_key RENAME TO app_keys"], 2),
+        # the sequence renamed apart from its table's new name: reported
+        (["ALTER TABLE app_id_seq RENAME TO other_id_seq"], 2),
+    ],
+)
+def test_a_tables_own_sequence_or_key_renamed_after_it(
+    history: History, renames: list[str], reported: int
+) -> None:
+    users_history(history)
+    body = "\n".join(
+        f'    op.execute("{sql}")' for sql in ["ALTER TABLE app RENAME TO project", *renames]
+    )
+    add(history, "b2", "a1", body + "\n")
+    assert len(history.run(check)) == reported

@@ -21,7 +21,9 @@ scratch table, taking the name of the table it rebuilds), nor for a table whose 
 a view takes later in the revision (`CREATE VIEW`), nor for a column moved aside while a
 new one is added under its name and filled (UPDATE) in it, or, set aside under a name
 that says so (`old_id`), while a column it did not add is renamed to its name (that rename
-is judged itself), nor for a table renamed and renamed back in it.
+is judged itself), nor for a table renamed and renamed back in it, nor for a sequence,
+key or index PostgreSQL named after a table (`t_id_seq`, `t_pkey`) renamed, spelled as a
+table's rename, after the table the revision renames (`t` to `u`, `t_pkey` to `u_pkey`).
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ RULE = rule("AG104")
 _ASIDE_WORDS = frozenset(
     {"old", "orig", "original", "prev", "previous", "legacy", "bak", "backup", "tmp", "temp"}
 )
+# The endings of the names PostgreSQL gives a table's own sequences, keys and indexes.
+_IMPLICIT_SUFFIXES = ("_seq", "_pkey", "_key", "_fkey", "_idx", "_excl", "_check")
 # MySQL's `ALTER TABLE t CHANGE a b ...`, which the message names as written.
 _MYSQL_CHANGE = LazyPattern(r"\bCHANGE\b", re.IGNORECASE)
 
@@ -66,7 +70,7 @@ def check_revision(checked: Checked) -> Iterator[Finding]:
             continue
         if _view_left(checked, call):
             continue
-        if _scratch_renamed(checked, call):
+        if _scratch_renamed(checked, call) or _follows_its_table(checked, call):
             continue
         names = (call.table,) if call.name == "rename_table" else (call.table, call.column)
         confidence = name_confidence(*names)
@@ -141,6 +145,26 @@ def _scratch_renamed(checked: Checked, call: Call) -> bool:
     if call.name != "rename_table" or call.table is not None:
         return False
     return any(c.name == "create_table" and c.table is None for c in checked.before(call))
+
+
+def _follows_its_table(checked: Checked, call: Call) -> bool:
+    """A sequence, key or index PostgreSQL named after a table (`t_id_seq`, `t_pkey`,
+    `t_name_key`) renamed after the table as the revision renames it (`t` to `u`,
+    `t_pkey` to `u_pkey`), spelled as a table's rename (`ALTER TABLE t_pkey RENAME TO
+    u_pkey`, `op.rename_table("t_id_seq", "u_id_seq")`: pybossa's and HIL's): no code
+    names it."""
+    if call.name != "rename_table" or not call.table or not call.new_table:
+        return False
+    old, new = call.table.lower(), call.new_table.lower()
+    if not old.endswith(_IMPLICIT_SUFFIXES):
+        return False
+    for other in checked.calls:
+        if other is call or other.name != "rename_table" or not other.new_table:
+            continue
+        table, moved = (other.table or "").lower(), other.new_table.lower()
+        if old.startswith(f"{table}_") and new == moved + old[len(table) :]:
+            return True
+    return False
 
 
 def _swapped_in(checked: Checked, call: Call, table: str) -> bool:
