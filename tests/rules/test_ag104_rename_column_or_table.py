@@ -541,6 +541,8 @@ def test_a_legacy_name_rename_of_a_column_added_in_the_revision_is_not_reported(
         (["ALTER TABLE app_key RENAME TO app_keys"], 2),
         # the sequence renamed apart from its table's new name: reported
         (["ALTER TABLE app_id_seq RENAME TO other_id_seq"], 2),
+        # `t_key` is no name PostgreSQL gives (`t_<columns>_key`): a table, reported
+        (["ALTER TABLE app_key RENAME TO project_key"], 2),
     ],
 )
 def test_a_tables_own_sequence_or_key_renamed_after_it(
@@ -552,3 +554,17 @@ def test_a_tables_own_sequence_or_key_renamed_after_it(
     )
     add(history, "b2", "a1", body + "\n")
     assert len(history.run(check)) == reported
+
+
+def test_a_table_the_history_made_is_no_tables_own_key(history: History) -> None:
+    """`app_api_key`, which an earlier revision created as a table, renamed along with
+    `app`: the code of the previous release reads it, reported."""
+    users_history(history)
+    add(history, "b2", "a1", 'op.create_table("app_api_key", sa.Column("id", sa.Integer()))')
+    renames = """
+    op.rename_table("app", "project")
+    op.rename_table("app_api_key", "project_api_key")
+    """
+    add(history, "c3", "b2", renames)
+    reported = [f for f in history.run(check) if "app_api_key" in f.message]
+    assert len(reported) == 1

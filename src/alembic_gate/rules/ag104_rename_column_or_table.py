@@ -23,7 +23,8 @@ new one is added under its name and filled (UPDATE) in it, or, set aside under a
 that says so (`old_id`), while a column it did not add is renamed to its name (that rename
 is judged itself), nor for a table renamed and renamed back in it, nor for a sequence,
 key or index PostgreSQL named after a table (`t_id_seq`, `t_pkey`) renamed, spelled as a
-table's rename, after the table the revision renames (`t` to `u`, `t_pkey` to `u_pkey`).
+table's rename, after the table the revision renames (`t` to `u`, `t_pkey` to `u_pkey`),
+where no revision of the history made a table of that name.
 """
 
 from __future__ import annotations
@@ -50,8 +51,9 @@ RULE = rule("AG104")
 _ASIDE_WORDS = frozenset(
     {"old", "orig", "original", "prev", "previous", "legacy", "bak", "backup", "tmp", "temp"}
 )
-# The endings of the names PostgreSQL gives a table's own sequences, keys and indexes.
-_IMPLICIT_SUFFIXES = ("_seq", "_pkey", "_key", "_fkey", "_idx", "_excl", "_check")
+# The endings of the names PostgreSQL gives a table's own sequences, keys and indexes
+# (`t_pkey`; `t_id_seq`, `t_name_key`: the columns between the table and the ending).
+_IMPLICIT_SUFFIXES = ("_pkey", "_seq", "_key", "_fkey", "_idx", "_excl", "_check")
 # MySQL's `ALTER TABLE t CHANGE a b ...`, which the message names as written.
 _MYSQL_CHANGE = LazyPattern(r"\bCHANGE\b", re.IGNORECASE)
 
@@ -156,13 +158,17 @@ def _follows_its_table(checked: Checked, call: Call) -> bool:
     if call.name != "rename_table" or not call.table or not call.new_table:
         return False
     old, new = call.table.lower(), call.new_table.lower()
-    if not old.endswith(_IMPLICIT_SUFFIXES):
-        return False
+    ending = next((end for end in _IMPLICIT_SUFFIXES if old.endswith(end)), None)
+    if ending is None or checked.history().made_elsewhere(checked.rid, old):
+        return False  # a table of the history's own (`app_key`), not one of its objects
     for other in checked.calls:
-        if other is call or other.name != "rename_table" or not other.new_table:
+        if other is call or other.name != "rename_table" or not other.table:
             continue
-        table, moved = (other.table or "").lower(), other.new_table.lower()
-        if old.startswith(f"{table}_") and new == moved + old[len(table) :]:
+        table, moved = other.table.lower(), (other.new_table or "").lower()
+        # PostgreSQL's names: `t_pkey`, and `t_<columns>_key` (`_seq`, `_idx`, ...)
+        columns = old[len(table) + 1 : -len(ending)]
+        named = old.startswith(f"{table}_") and (ending == "_pkey" or bool(columns))
+        if named and moved and new == moved + old[len(table) :]:
             return True
     return False
 
