@@ -56,7 +56,9 @@ class Run:
 
     @property
     def findings(self) -> list[dict[str, Any]]:
-        """The findings of a run made with --format json."""
+        """The findings of a run made with --format json (what it said instead, where it
+        wrote no report, is the assertion's message)."""
+        assert self.out, f"no report (exit {self.code}); standard error:\n{self.err}"
         findings: list[dict[str, Any]] = json.loads(self.out)["findings"]
         return findings
 
