@@ -171,16 +171,23 @@ def read_shipping(path: Path) -> dict[str, list[str]]:
     return {row["repo"]: [row["pattern"]] for row in rows if row["model"] == "tags"}
 
 
+def _tree(corpus: Path, repo: dict[str, str], env: dict[str, object]) -> tuple[Path, list[str]]:
+    """An environment's repository root (where the manifest says, else in `corpus`: a
+    corpus moved since it was made) and its revision files, relative to the root."""
+    root = Path(repo["dir"])
+    if not root.is_dir():
+        root = corpus / Path(repo["dir"]).name
+    folders = [str(v) for v in env["versions"]]  # type: ignore[attr-defined]
+    files = sorted(str(p.relative_to(root)) for v in folders for p in (root / v).glob("*.py"))
+    return root, files
+
+
 def run_corpus(
     corpus: Path, release_tags: Sequence[str] = (), shipping: dict[str, list[str]] | None = None
 ) -> list[Found]:
     found = []
     for repo, env in _environments(corpus):
-        root = Path(repo["dir"])
-        if not root.is_dir():
-            root = corpus / Path(repo["dir"]).name
-        folders = [str(v) for v in env["versions"]]  # type: ignore[attr-defined]
-        files = sorted(str(p.relative_to(root)) for v in folders for p in (root / v).glob("*.py"))
+        root, files = _tree(corpus, repo, env)
         patterns = release_tags or (shipping or {}).get(repo["repo"], [])
         with _release_tags(root, patterns):
             runs = [f for argv in _runs(root, env) for f in _lint(root, argv, files)]

@@ -36,6 +36,7 @@ from typing import Any
 import jsonschema
 from bench_precision import _environments as environments
 from bench_precision import _runs as precision_runs
+from bench_precision import _tree as tree
 from lxml import etree
 
 from alembic_gate.main import main as gate
@@ -60,9 +61,9 @@ class Consumers:
         self.junit = etree.XMLSchema(etree.parse(str(SCHEMAS / "jenkins-junit-10.xsd")))
         self.multitool = multitool
 
-    def problems(self, reports: Path) -> Iterator[str]:
-        """What each consumer finds wrong with the reports one run wrote in `reports`."""
-        findings = json.loads((reports / "json").read_text(encoding="utf-8"))["findings"]
+    def problems(self, reports: Path, findings: list[dict[str, Any]]) -> Iterator[str]:
+        """What each consumer finds wrong with the reports one run wrote in `reports`
+        (`findings`: its JSON report's)."""
         for finding in findings:
             path = finding["path"]
             if path is not None and (path.startswith("/") or "\\" in path):
@@ -123,8 +124,8 @@ def lint(root: Path, argv: list[str], reports: Path) -> tuple[int, str]:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
                 code = gate(["lint", "--no-cache", *argv, *formats])
-            except SystemExit as exit:
-                code = exit.code if isinstance(exit.code, int) else 2
+            except SystemExit as stop:
+                code = stop.code if isinstance(stop.code, int) else 2
             except Exception:
                 traceback.print_exc()
                 code = -1
@@ -136,11 +137,7 @@ def lint(root: Path, argv: list[str], reports: Path) -> tuple[int, str]:
 def runs(corpus: Path) -> Iterator[tuple[str, Path, list[str]]]:
     """(label, root, argv) of each run: per environment, as a person and as a hook."""
     for repo, env in environments(corpus):
-        root = Path(repo["dir"])
-        if not root.is_dir():
-            root = corpus / Path(repo["dir"]).name
-        folders = [str(v) for v in env["versions"]]  # type: ignore[attr-defined]
-        files = sorted(str(p.relative_to(root)) for v in folders for p in (root / v).glob("*.py"))
+        root, files = tree(corpus, repo, env)
         for argv in precision_runs(root, env):
             label = f"{repo['repo']} {' '.join(argv)}"
             yield f"{label} (as a person)", root, argv
@@ -166,8 +163,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     problems.append(f"{label}: exit {code}: {err.strip()[-300:]}")
                     continue
                 done += 1
-                findings += len(json.loads((Path(tmp) / "json").read_text())["findings"])
-                problems += [f"{label}: {problem}" for problem in consumers.problems(Path(tmp))]
+                report = json.loads((Path(tmp) / "json").read_text(encoding="utf-8"))
+                findings += len(report["findings"])
+                found = consumers.problems(Path(tmp), report["findings"])
+                problems += [f"{label}: {problem}" for problem in found]
     for problem in problems:
         print("problem:", problem)
     print(f"{done} runs, {findings} findings in each format; problems: {len(problems)}")
