@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -432,3 +433,25 @@ def test_a_read_the_server_never_answers_times_out(
 def _driver_installed(url: str) -> None:
     if url.startswith("mysql+mysqldb://"):
         installed.mysqlclient()
+
+
+@pytest.mark.postgres
+def test_a_column_type_sqlalchemy_does_not_know_gives_no_warning(
+    local_postgres: Server, shop: Path, run_doctor: Doctor
+) -> None:
+    # An extension's type (pgvector's `vector`) or a composite type: SQLAlchemy's
+    # reflection warns "Did not recognize type", printed with doctor's own source line.
+    with local_postgres.scratch() as db:
+        upgrade(shop, db.url, R2)
+        sa_engine = sa.create_engine(db.url, poolclass=sa.NullPool)
+        with sa_engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TYPE point2 AS (x integer, y integer)")
+            conn.exec_driver_sql("ALTER TABLE customers ADD COLUMN home point2")
+        sa_engine.dispose()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = run_doctor(shop, db.url, "--format", "json")
+    assert [str(w.message) for w in caught] == []
+    [finding] = result.findings
+    assert finding["code"] == "AG801"
+    assert f"is at {R2}" in finding["message"]

@@ -14,6 +14,7 @@ Only SELECTs and the inspector's catalogue queries run; the transaction is rolle
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -218,13 +219,19 @@ def _versions(conn: Connection, version_table: str, schema: str | None) -> tuple
 
 
 def table_columns(inspector: sa.Inspector) -> dict[str, frozenset[str]]:
-    """Default-schema tables -> column names, lower case."""
+    """Default-schema tables -> column names, lower case.
+
+    Only the names are read, so SQLAlchemy's warnings about types it does not know (an
+    extension's `vector`, a composite type) are no concern of the person reading doctor.
+    """
     multi = getattr(inspector, "get_multi_columns", None)
-    if multi is not None:  # SQLAlchemy 2: one query for every table
-        found = {key[1]: cols for key, cols in multi().items()}
-    else:
-        names = drivers.table_names(inspector)
-        found = {name: inspector.get_columns(name) for name in names}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sa.exc.SAWarning)
+        if multi is not None:  # SQLAlchemy 2: one query for every table
+            found = {key[1]: cols for key, cols in multi().items()}
+        else:
+            names = drivers.table_names(inspector)
+            found = {name: inspector.get_columns(name) for name in names}
     return {
         name.lower(): frozenset(str(col["name"]).lower() for col in cols)
         for name, cols in found.items()
