@@ -149,6 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, action="append", required=True)
     parser.add_argument("--multitool", type=Path, help="Sarif.Multitool, to validate with it too")
     args = parser.parse_args(argv)
+    if args.multitool is not None and not os.access(args.multitool, os.X_OK):
+        print(f"no SARIF multitool to run at {args.multitool}", file=sys.stderr)
+        return 2
     consumers = Consumers(args.multitool)
     done = findings = 0
     problems: list[str] = []
