@@ -207,3 +207,30 @@ def test_a_distinctive_password_is_hidden_where_it_touches_letters() -> None:
 def test_a_password_whose_blanks_were_flattened() -> None:
     hide = Redactor(["two  blanks\tand-a-tab"])
     assert hide("[SQL: SELECT 'two blanks and-a-tab']") == "[SQL: SELECT '***']"
+
+
+def test_a_secret_cut_short_in_a_quoted_value() -> None:
+    # pydantic shows a settings dict in its errors as its first and last 25 characters:
+    # a password near either end shows in part.
+    import pydantic
+
+    class Settings(pydantic.BaseModel):
+        HOST: str
+
+    first, last = "Hunter2-Sesame", "correct-horse-battery-staple-42"
+    for given, kept in (
+        ({"DB_PASS": first, "X": "y" * 30}, "Hunter2-Se"),
+        ({"X": "y" * 30, "PW": last}, "battery-staple-42"),
+    ):
+        with pytest.raises(pydantic.ValidationError) as caught:
+            Settings.model_validate(given)
+        text = str(caught.value)
+        assert kept in text  # cut short, but there
+        shown = Redactor([first, last])(text)
+        assert "Hunter" not in shown and "staple" not in shown, shown
+        assert "'***..." in shown or "...***'" in shown
+    redact = Redactor(["s3cretPw"])
+    assert redact("'s3cr...' and '...etPw' and 's3...'") == "'***...' and '...***' and '***...'"
+    # Not a secret's start or end: another word, one letter of it, no quote, no dots.
+    kept_as_is = "'s4...' 's...' s3cr... '...etPwX' '...w' 's3cr'"
+    assert redact(kept_as_is) == kept_as_is

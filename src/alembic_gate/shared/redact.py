@@ -10,7 +10,9 @@ and report:
   container it started, password-like ``--env`` and ``-x`` values, the command line, the
   process environment): each, as given, percent-encoded, decoded, as SQLAlchemy 1.4 and
   2.x render it and escaped (repr, JSON), wherever it stands as a word of its own (so a
-  password ``postgres`` hides ``postgres`` but not ``postgresql``).
+  password ``postgres`` hides ``postgres`` but not ``postgresql``); and the part of one
+  that a quoted value cut short by ``...`` keeps (pydantic's errors show a settings dict
+  as its first and last 25 characters: ``{'DB_PASS': 'hunter...``).
 
 Text is masked before it is cut (`cut`): a cut inside a password leaves no URL and no
 whole word to find.
@@ -191,23 +193,52 @@ def _distinctive(secret: str) -> bool:
     )
 
 
+def _cut_short(secrets: Iterable[str]) -> re.Pattern[str]:
+    """What a quoted value cut short with ``...`` keeps of each secret: its start after
+    the opening quote, or its end before the closing one (two characters or more)."""
+    longest = sorted(secrets, key=len, reverse=True)
+    starts = "|".join(_starts(s) for s in longest)
+    ends = "|".join(_ends(s) for s in longest)
+    return re.compile(rf"(?<=['\"])(?:{starts})(?=\.\.\.)|(?<=\.\.\.)(?:{ends})(?=['\"])")
+
+
+def _starts(secret: str) -> str:
+    """An expression for the first 2 to len - 1 characters of `secret`."""
+    pattern = ""
+    for char in reversed(secret[2:-1]):
+        pattern = f"(?:{re.escape(char)}{pattern})?"
+    return re.escape(secret[:2]) + pattern
+
+
+def _ends(secret: str) -> str:
+    """An expression for the last 2 to len - 1 characters of `secret`."""
+    pattern = ""
+    for char in secret[1:-2]:
+        pattern = f"(?:{pattern}{re.escape(char)})?"
+    return pattern + re.escape(secret[-2:])
+
+
 class Redactor:
     """Hides URL passwords and the passwords it was told about; call it on any text."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self.secrets: set[str] = set()
+        self.given: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
+        self._cut: re.Pattern[str] | None = None
         self.add(*secrets)
 
     def add(self, *secrets: str) -> None:
         for secret in secrets:
             if len(secret) >= MIN_SECRET and secret != HIDDEN:
+                self.given.add(secret)
                 self.secrets |= {secret, quote(secret, safe=""), quote_plus(secret)}
                 self.secrets |= {quote(secret), *sqlalchemy_forms(secret)}
                 self.secrets |= escaped_forms(secret)
                 # A message that flattened whitespace ([SQL: ...] on one line).
                 self.secrets.add(" ".join(secret.split()))
         self._pattern = _pattern(self.secrets) if self.secrets else None
+        self._cut = _cut_short(self.given) if self.given else None
 
     def add_url(self, url: str | None) -> None:
         """The passwords of `url`; none for alembic's placeholder `driver://user:pass@...`."""
@@ -268,6 +299,8 @@ class Redactor:
         text = mask_urls(text)
         if self._pattern is not None:
             text = self._pattern.sub(HIDDEN, text)
+        if self._cut is not None and "..." in text:
+            text = self._cut.sub(HIDDEN, text)
         return text
 
     def add_config(self, path: str | Path | None) -> None:
