@@ -617,6 +617,42 @@ def test_sqlite_failure_on_made_up_values_says_so(project: Project, check: Check
     assert (run.code, run.findings) == (0, [])
 
 
+def test_a_statement_writing_for_made_up_rows_says_what_it_read(
+    project: Project, check: Check
+) -> None:
+    """A data migration reads a table's rows and, for each, inserts a row that fails
+    on empty tables too (a NOT NULL column it leaves out, as Conveyor's Data Product
+    Portal's RBAC migration does): the error stands, and AG901 says which tables holding
+    made-up rows the revision read first, since on empty ones it writes nothing."""
+    root = project("data")
+    create = (
+        '    op.create_table("users", sa.Column("id", sa.Integer, primary_key=True))\n'
+        '    op.create_table("roles", sa.Column("id", sa.Integer, primary_key=True),\n'
+        '        sa.Column("name", sa.String(20)),\n'
+        '        sa.Column("kind", sa.Integer, nullable=False))'
+    )
+    per_user = (
+        "    bind = op.get_bind()\n"
+        '    for (user_id,) in bind.execute(sa.text("SELECT id FROM users")).all():\n'
+        "        bind.execute(\n"
+        "            sa.text(\"INSERT INTO roles (id, name) VALUES (:i, 'member')\"),\n"
+        '            {"i": 1000 + user_id},\n'
+        "        )"
+    )
+    paths = history(root, create, per_user)
+    run = check("--db", "sqlite", "--format", "json", "--ignore", "AG902")
+    assert found(run) == [("AG901", paths[1], at(root, paths[1], "INSERT INTO roles") - 1)]
+    message = run.findings[0]["message"]
+    assert "NOT NULL constraint failed: roles.kind" in message
+    assert "this revision read rows check's seeding made up (not data of yours) in users" in (
+        message
+    )
+    assert "roles" not in message.split("made up (not data of yours) in ")[1].split(":")[0]
+    assert "--no-seed" in message
+    run = check("--db", "sqlite", "--format", "json", "--ignore", "AG902", "--no-seed")
+    assert (run.code, run.findings) == (0, [])
+
+
 def test_an_error_an_earlier_revision_caught_leaves_the_note(
     project: Project, check: Check
 ) -> None:

@@ -139,6 +139,9 @@ class Seeding(Observer):
         self.measured = False
         self.noted: set[TableKey] = set()
         self.at_failure: list[tuple[TableKey, int]] = []
+        # Tables holding seeding's rows that the failed revision had read, when its error
+        # stood on empty tables: what it wrote may have come from those rows.
+        self.read_at_failure: list[tuple[TableKey, int]] = []
         # Tables that still held seeding's rows when the round trip began, and the
         # notes that say so.
         self.uncleared: list[TableKey] = []
@@ -179,16 +182,32 @@ class Seeding(Observer):
 
     def failed(self, step: Any, exc: BaseException) -> None:
         self.at_failure = []
+        self.read_at_failure = []
         for tracker in self.trackers.values():
             tracker.step = None
             # After an error that stood on empty tables (caught by the migration, or
-            # this one), the failure is the migration's own: no word about the rows.
+            # this one), the failure is the statement's own: no word about the rows it
+            # met; but the revision may have written what it read of seeding's rows.
             if not tracker.stood:
                 self.at_failure += [(key, n) for key, n in tracker.held.items() if n]
+            else:
+                self.read_at_failure += list(tracker.read.items())
 
     def failure_note(self) -> str:
         """For AG901: the tables that held rows seeding made up when the upgrade failed,
-        so that a failure their values caused can be told from the migration's own."""
+        so that a failure their values caused can be told from the migration's own; or,
+        where the failing statement failed on empty tables too, those the revision read
+        before it (a data migration writing rows for the rows it found)."""
+        if self.read_at_failure:
+            read = ", ".join(
+                f"{shown(key)} ({n} rows)" for key, n in sorted(self.read_at_failure)
+            )
+            return (
+                f"before it, this revision read rows check's seeding made up (not data of "
+                f"yours) in {read}: the failing statement fails on empty tables too, but "
+                "what it writes may come from those rows; `check --no-seed` migrates empty "
+                "tables"
+            )
         if not self.at_failure:
             return ""
         held = ", ".join(f"{shown(key)} held {n} rows" for key, n in sorted(self.at_failure))
@@ -275,6 +294,8 @@ class Tracker:
         # The errors this revision raised after a statement failed on emptied tables
         # too: rows did not cause them (an earlier revision's say nothing of its).
         self.stood: list[BaseException] = []
+        # Tables holding seeding's rows that the revision read, with how many it made.
+        self.read: dict[TableKey, int] = {}
         self.created: list[tuple[sa.Table, Line | None]] = []
         self.stale: set[TableKey] = set()
         self.raw_ddl = False
@@ -692,6 +713,8 @@ class Tracker:
     def _watch(self, cursor: Any, statement: str, parameters: Any, context: Any, how: str) -> bool:
         head = _head(statement)
         if head.split(" ")[0] in READS:
+            if head.startswith("SELECT") and self.held:
+                self._note_read(identifiers(statement))
             return False
         words = identifiers(statement)
         self._note_statement(statement, head, words)
@@ -728,6 +751,13 @@ class Tracker:
         elif touched and self.in_scope:
             self.observer.lines.update(line for line in lines if line is not None)
         return True
+
+    def _note_read(self, words: set[str]) -> None:
+        """The tables holding seeding's rows that a SELECT of the revision names."""
+        for word in words:
+            for key in self.by_name.get(word, ()):
+                if self.held.get(key) and key in self.seeded:
+                    self.read[key] = self.held[key]
 
     def _note_statement(self, statement: str, head: str, words: set[str]) -> None:
         if self.creating or self.flushing is not None:
