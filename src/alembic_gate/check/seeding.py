@@ -199,9 +199,7 @@ class Seeding(Observer):
         where the failing statement failed on empty tables too, those the revision read
         before it (a data migration writing rows for the rows it found)."""
         if self.read_at_failure:
-            read = ", ".join(
-                f"{shown(key)} ({n} rows)" for key, n in sorted(self.read_at_failure)
-            )
+            read = ", ".join(f"{shown(key)} ({n} rows)" for key, n in sorted(self.read_at_failure))
             return (
                 f"before it, this revision read rows check's seeding made up (not data of "
                 f"yours) in {read}: the failing statement fails on empty tables too, but "
