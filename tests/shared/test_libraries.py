@@ -20,6 +20,7 @@ PROJECTS = ROOT / "tests" / "projects"
 # SQLAlchemy 2 with no alembic; alembic-gate is installed in each without its dependencies.
 OLD_SQLALCHEMY = ROOT / ".venv-sa13"
 NO_ALEMBIC = ROOT / ".venv-noalembic"
+OLD_ALEMBIC = ROOT / ".venv-oldalembic"
 
 
 @pytest.mark.parametrize(
@@ -73,8 +74,9 @@ def _gate(tmp_path: Path, venv: Path, command: str) -> subprocess.CompletedProce
         ),
         (OLD_SQLALCHEMY, "doctor", ["SQLAlchemy 1.3.24 is installed", "1.4 or newer"]),
         (NO_ALEMBIC, "check", ["alembic is not installed", "the project's own environment"]),
+        (OLD_ALEMBIC, "check", ["alembic 1.5.8 is installed", "alembic to 1.9 or newer"]),
     ],
-    ids=["sqlalchemy-1.3-check", "sqlalchemy-1.3-doctor", "no-alembic-check"],
+    ids=["sqlalchemy-1.3-check", "sqlalchemy-1.3-doctor", "no-alembic-check", "alembic-1.5-check"],
 )
 def test_an_environment_that_cannot_serve_is_a_usage_error(
     tmp_path: Path, venv: Path, command: str, said: list[str]

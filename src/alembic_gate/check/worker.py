@@ -40,15 +40,23 @@ def refuse(result_fd: int, problem: str) -> int:
     """Tell the parent, as a usage error (exit 2), that this Python cannot run env.py."""
     from alembic_gate.check.protocol import Result
 
-    advice = (
-        "install alembic-gate into the project's own environment, next to its requirements "
-        "(pip install 'alembic-gate[check]')"
-        if "not installed" in problem
-        else "a project pinned below SQLAlchemy 1.4 cannot be checked (doctor runs no "
-        "project code: it runs from an environment of its own)"
-    )
+    if "not installed" in problem:
+        advice = (
+            "install alembic-gate into the project's own environment, next to its "
+            "requirements (pip install 'alembic-gate[check]')"
+        )
+    elif problem.startswith("alembic"):
+        advice = (
+            "upgrade the project's alembic to 1.9 or newer, which runs the same revision "
+            "files (doctor runs no project code: it works with this environment)"
+        )
+    else:
+        advice = (
+            "a project pinned below SQLAlchemy 1.4 cannot be checked (doctor runs no "
+            "project code: it runs from an environment of its own)"
+        )
     message = (
-        "check runs env.py with alembic and SQLAlchemy 1.4 or newer, in this Python "
+        "check runs env.py with alembic 1.9 and SQLAlchemy 1.4 or newer, in this Python "
         f"({sys.executable}), where {problem}: {advice}"
     )
     with open(result_fd, "w", encoding="utf-8", closefd=False) as file:
