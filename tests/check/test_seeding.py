@@ -653,6 +653,80 @@ def test_a_statement_writing_for_made_up_rows_says_what_it_read(
     assert (run.code, run.findings) == (0, [])
 
 
+@pytest.mark.postgres
+def test_the_note_on_made_up_rows_with_a_table_named_in_its_schema(
+    project: Project, check: Check, postgres_url: str
+) -> None:
+    """Tables of the default schema and one a revision names with `schema="public"` held
+    made-up rows together: the note lists both (it stopped on comparing None with a
+    schema's name, and the AG901 was lost, as on foi-docreviewer)."""
+    root = project("data")
+    create = (
+        '    op.create_table("users", sa.Column("id", sa.Integer, primary_key=True),\n'
+        '        sa.Column("signup", sa.String(10)))\n'
+        '    op.create_table("people", sa.Column("login", sa.Text, primary_key=True),\n'
+        '        schema="public")'
+    )
+    parse = (
+        "    import datetime\n"
+        '    for (signup,) in op.get_bind().execute(sa.text("SELECT signup FROM users")):\n'
+        "        if signup is not None:\n"
+        "            datetime.date.fromisoformat(signup)"
+    )
+    history(root, create, parse)
+    run = check(
+        "--database-url", postgres_url, "--format", "json", "--ignore", "AG902,AG905,AG906,AG907"
+    )
+    assert run.codes() == ["AG901"], run.err
+    message = run.findings[0]["message"]
+    assert "ValueError: Invalid isoformat string" in message
+    assert "public.people held 3 rows" in message or "people held 3 rows" in message
+    assert "users held 3 rows" in message
+
+
+@pytest.mark.postgres
+def test_a_statement_that_commits_runs_as_it_is(
+    project: Project, check: Check, postgres_url: str
+) -> None:
+    """SQL text that ends the transaction itself (foi-docreviewer's `TRUNCATE ...;commit;`)
+    cannot run inside check's savepoint: it runs as written, as under `alembic upgrade`,
+    not as a false AG901 (`RELEASE SAVEPOINT can only be used in transaction blocks`)."""
+    root = project("data")
+    create = (
+        '    op.create_table("items", sa.Column("id", sa.Integer, primary_key=True),\n'
+        '        sa.Column("name", sa.String(50)))'
+    )
+    reset = (
+        '    op.execute("TRUNCATE TABLE items RESTART IDENTITY CASCADE;commit;")\n'
+        "    op.execute(\"INSERT INTO items (name) VALUES ('first')\")"
+    )
+    history(root, create, reset)
+    run = check(
+        "--database-url", postgres_url, "--format", "json", "--ignore", "AG902,AG905,AG906,AG907"
+    )
+    assert (run.code, run.findings) == (0, []), run.out
+    assert rows_in(postgres_url, "items") == {"items": 1}
+
+
+def test_sql_that_cannot_be_written_says_nothing_of_rows(project: Project, check: Check) -> None:
+    """A type the dialect cannot render fails in SQLAlchemy, before any statement reaches
+    the database: no word of the made-up rows (SQLBot's JSONB on MariaDB; TSVECTOR here,
+    since SQLAlchemy 2.1 writes JSONB for SQLite)."""
+    root = project("data")
+    create = '    op.create_table("users", sa.Column("id", sa.Integer, primary_key=True))'
+    tsvector = (
+        "    from sqlalchemy.dialects import postgresql\n"
+        '    op.create_table("logs", sa.Column("id", sa.Integer, primary_key=True),\n'
+        '        sa.Column("body", postgresql.TSVECTOR()))'
+    )
+    history(root, create, tsvector)
+    run = check("--db", "sqlite", "--format", "json", "--ignore", "AG902")
+    assert run.codes() == ["AG901"]
+    message = run.findings[0]["message"]
+    assert "CompileError" in message
+    assert "made up" not in message and "--no-seed" not in message
+
+
 def test_an_error_an_earlier_revision_caught_leaves_the_note(
     project: Project, check: Check
 ) -> None:

@@ -55,6 +55,9 @@ READS = frozenset(
     {"SELECT", "SHOW", "PRAGMA", "EXPLAIN", "DESCRIBE", "DESC", "SET", "USE", "VALUES"}
     | {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "START", "ANALYZE"}
 )
+# A statement of several that ends the transaction (`TRUNCATE t;commit;`, as
+# foi-docreviewer's revisions write): no savepoint can wrap it.
+_ENDS_TRANSACTION = re.compile(r"(?i)(?:^|;)\s*(?:commit|rollback|abort)\b")
 _TOKEN = re.compile(r"'(?:[^']|'')*'|\"((?:[^\"]|\"\")+)\"|`([^`]+)`|([A-Za-z_][\w$]*)")
 _TABLE_DDL = re.compile(
     r"^\s*(?:(?:CREATE|DROP)\s+(?:(?:GLOBAL|LOCAL|TEMP|TEMPORARY|UNLOGGED|OR|REPLACE)\s+)*TABLE"
@@ -95,6 +98,19 @@ _NULL_REFUSED = re.compile(r"\bnull\b|doesn't have a default value", re.IGNORECA
 
 _OBSERVER: Seeding | None = None
 _V = TypeVar("_V")
+
+
+def _compile_error(exc: BaseException) -> bool:
+    """Whether SQLAlchemy failed to write the SQL (a type the dialect cannot render),
+    before any statement reached the database."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, sa.exc.CompileError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def may_fail_on_rows(statement: str, head: str) -> bool:
@@ -183,8 +199,11 @@ class Seeding(Observer):
     def failed(self, step: Any, exc: BaseException) -> None:
         self.at_failure = []
         self.read_at_failure = []
+        rowless = _compile_error(exc)
         for tracker in self.trackers.values():
             tracker.step = None
+            if rowless:  # SQL that could not be written: no statement met any row
+                continue
             # After an error that stood on empty tables (caught by the migration, or
             # this one), the failure is the statement's own: no word about the rows it
             # met; but the revision may have written what it read of seeding's rows.
@@ -199,7 +218,9 @@ class Seeding(Observer):
         where the failing statement failed on empty tables too, those the revision read
         before it (a data migration writing rows for the rows it found)."""
         if self.read_at_failure:
-            read = ", ".join(f"{shown(key)} ({n} rows)" for key, n in sorted(self.read_at_failure))
+            read = ", ".join(
+                f"{shown(key)} ({n} rows)" for key, n in sorted(self.read_at_failure, key=str)
+            )
             return (
                 f"before it, this revision read rows check's seeding made up (not data of "
                 f"yours) in {read}: the failing statement fails on empty tables too, but "
@@ -208,7 +229,9 @@ class Seeding(Observer):
             )
         if not self.at_failure:
             return ""
-        held = ", ".join(f"{shown(key)} held {n} rows" for key, n in sorted(self.at_failure))
+        held = ", ".join(
+            f"{shown(key)} held {n} rows" for key, n in sorted(self.at_failure, key=str)
+        )
         return (
             f"{held} made up by check's seeding (not data of yours) when this failed; if "
             "their values caused it, `check --no-seed` migrates empty tables"
@@ -714,6 +737,8 @@ class Tracker:
             if head.startswith("SELECT") and self.held:
                 self._note_read(identifiers(statement))
             return False
+        if _ENDS_TRANSACTION.search(statement):
+            return False  # run as it is: not retried, so not measured on rows
         words = identifiers(statement)
         self._note_statement(statement, head, words)
         if not self.held:
