@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import py_compile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -218,6 +219,91 @@ def test_a_table_only_the_database_has_is_placed_at_its_create_table(
             line_of(revision, "CREATE TABLE raw_legacy"),
         ),
     }
+
+
+@pytest.mark.parametrize("database", DATABASES)
+def test_an_index_only_the_database_has_is_placed_where_a_revision_made_it(
+    project: Project, check: Check, request: pytest.FixtureRequest, database: str
+) -> None:
+    """On a table the models lack, an index is no column of theirs: its create_index
+    (or the SQL that made it), not nowhere (AgriConnect's 14, SQLBot's 2)."""
+    root = project("generic")
+    revision = root / USERS_REVISION
+    legacy = (
+        '\n    op.create_table(\n        "legacy",\n'
+        '        sa.Column("id", sa.Integer(), primary_key=True),\n'
+        '        sa.Column("code", sa.String(10)),\n    )\n'
+        '    op.create_index("ix_legacy_code", "legacy", ["code"])\n'
+        '    op.execute("CREATE INDEX ix_legacy_both ON legacy (code, id)")\n'
+    )
+    edit(
+        revision,
+        '        sa.PrimaryKeyConstraint("id"),\n    )\n',
+        '        sa.PrimaryKeyConstraint("id"),\n    )\n' + legacy,
+    )
+    run = check(*_database(request, database), "--format", "json")
+    extra = "is in the migrated database but not in the models"
+    assert _places(run) == {
+        f"table legacy {extra}": (USERS_REVISION, line_of(revision, '"legacy"') - 1),
+        f"index ix_legacy_code on legacy(code) {extra}": (
+            USERS_REVISION,
+            line_of(revision, '"ix_legacy_code"'),
+        ),
+        f"index ix_legacy_both on legacy(code, id) {extra}": (
+            USERS_REVISION,
+            line_of(revision, "CREATE INDEX ix_legacy_both"),
+        ),
+    }
+
+
+def test_models_of_a_package_without_source_are_placed_at_the_projects_import(
+    project: Project, check: Check, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A package installed as compiled modules only (.pyc, or Cython's .so: SQLBot's
+    sqlbot-xpack): no line of the class to read, so the env.py line importing it, not
+    nowhere."""
+    root = project("generic")
+    package = _installed(tmp_path, monkeypatch, "pycmodels", SITE_MODELS)
+    py_compile.compile(str(package / "models.py"), cfile=str(package / "models.pyc"))
+    (package / "models.py").unlink()
+    env_py = root / "migrations/env.py"
+    edit(env_py, "from models import Base\n", "from pycmodels.models import Base\n")
+    run = check("--db", "sqlite", "--format", "json")
+    assert run.code == 1
+    nickname = "column users.nickname is in the models but not in the migrated database"
+    assert _places(run)[nickname] == (
+        "migrations/env.py",
+        line_of(env_py, "from pycmodels.models import Base"),
+    )
+    assert all(f["path"] for f in run.findings), run.findings
+
+
+@pytest.mark.postgres
+def test_a_model_that_spells_out_the_default_schema(
+    project: Project, check: Check, postgres_url: str
+) -> None:
+    """`__table_args__ = {"schema": "public"}` (foi-docreviewer's BCGovIDIRs): alembic
+    names the table without a schema, the column is still found in the class."""
+    root = project("generic")
+    models = root / "models.py"
+    models.write_text(
+        models.read_text(encoding="utf-8")
+        + "\n\nclass Person(Base):\n"
+        + '    __tablename__ = "people"\n'
+        + '    __table_args__ = {"schema": "public"}\n\n'
+        + "    login: Mapped[str] = mapped_column(String(40), primary_key=True)\n",
+        encoding="utf-8",
+    )
+    revision = root / USERS_REVISION
+    edit(
+        revision,
+        '        sa.PrimaryKeyConstraint("id"),\n    )\n',
+        '        sa.PrimaryKeyConstraint("id"),\n    )\n'
+        '    op.create_table("people", sa.Column("login", sa.Text(), primary_key=True))\n',
+    )
+    run = check("--database-url", postgres_url, "--format", "json")
+    login = "column people.login is TEXT in the migrated database but VARCHAR(40) in the models"
+    assert _places(run) == {login: ("models.py", line_of(models, "login: Mapped"))}
 
 
 CORE = '''"""Core tables, one class mapped onto them imperatively."""

@@ -25,6 +25,7 @@ from alembic_gate.check.locate import (
     Models,
     TableName,
     created_in,
+    named_at,
     table_created_at,
 )
 from alembic_gate.check.protocol import RawFinding
@@ -84,6 +85,7 @@ class Describer:
     def __init__(self, models: Models, context: MigrationContext, revisions: Sequence[str]):
         self.models = models
         self.dialect = context.dialect
+        models.default_schema = getattr(context.dialect, "default_schema_name", None)
         # Revision files, newest first: where a table that is not in the models came from.
         self.revisions = revisions
 
@@ -189,6 +191,8 @@ class Describer:
             where = self.models.column(tname, schema, columns[0])
         elif where is None:
             where = self.models.table(tname, schema)
+        if where is None and kind.startswith("remove_"):
+            where = self._made_at(getattr(item, "name", None), tname, schema)
         state = _MISSING if kind.startswith("add_") else _EXTRA
         return f"{described} {state}", where
 
@@ -197,6 +201,12 @@ class Describer:
             return str(type_.compile(dialect=self.dialect))
         except Exception:  # any type that will not compile here: show it as Python writes it
             return repr(type_)
+
+    def _made_at(self, name: str | None, table: str, schema: str | None) -> Location | None:
+        """Where a revision made an index or constraint of a table the models do not
+        have: the statement naming it, else the one creating its table."""
+        found = named_at(self.revisions, name) if name else None
+        return found or table_created_at(self.revisions, table, schema)
 
     def _created_in(self, schema: str | None, *names: str) -> Location | None:
         """The revision that created it: one that names its schema too, where it has one."""

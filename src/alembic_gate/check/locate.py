@@ -173,6 +173,24 @@ def table_created_at(revisions: Iterable[str], name: str, schema: str | None) ->
     return best[1] if best else None
 
 
+def named_at(revisions: Iterable[str], name: str) -> Location | None:
+    """The newest upgrade statement that names `name` (an index's or constraint's) as a
+    string of its own, or as a word of SQL text."""
+    word = re.compile(rf"(?<![\w$]){re.escape(name)}(?![\w$])")
+    for path in revisions:
+        if name not in text(path):
+            continue
+        for statement in _upgrade_statements(path):
+            if any(
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and (node.value == name or word.search(node.value))
+                for node in ast.walk(statement)
+            ):
+                return (path, statement.lineno)
+    return None
+
+
 def _upgrade_statements(path: str) -> Iterator[ast.stmt]:
     """The simple statements (calls, assignments) of a revision file's upgrade functions."""
     module = tree(path)
@@ -226,6 +244,9 @@ class Models:
         self.metadata = list(metadata)
         self.env_py = real(env_py) if env_py else ""
         self._classes: dict[str, list[type[Any]]] | None = None
+        # The database's default schema ("public"): alembic names a table of it with no
+        # schema, where a model may spell it out (`__table_args__ = {"schema": "public"}`).
+        self.default_schema: str | None = None
 
     def _mapped(self) -> dict[str, list[type[Any]]]:
         if self._classes is None:
@@ -244,15 +265,34 @@ class Models:
     def classes(self, name: str, schema: str | None) -> list[type[Any]]:
         """The declarative classes that map the table (a class mapped imperatively onto
         a Core Table declares nothing of it: the Table does)."""
-        return [cls for cls in self._mapped().get(_key(name, schema), []) if _declarative(cls)]
+        return [cls for cls in self._mapped().get(self._key(name, schema), []) if _declarative(cls)]
+
+    def _key(self, name: str, schema: str | None) -> str:
+        """The table's key in the models: under the default schema's name where they
+        spell it out and alembic does not."""
+        key = _key(name, schema)
+        if schema is None and self.default_schema and key not in self._mapped():
+            spelled = _key(name, self.default_schema)
+            if spelled in self._mapped():
+                return spelled
+        return key
 
     def table(self, name: str, schema: str | None) -> Location | None:
-        for cls in self.classes(name, schema):
+        classes = self.classes(name, schema)
+        for cls in classes:
             found = _class_source(cls)
             if found is not None:
                 return found
         core = self.core_table(name, schema)
-        return (core[0], core[1].line) if core else None
+        if core is not None:
+            return (core[0], core[1].line)
+        # Classes whose source cannot be read (a package installed as .pyc or compiled
+        # modules only): the project's line that brings their module in.
+        for cls in classes:
+            found = self._import_line(cls.__module__) or self._target_line()
+            if found is not None:
+                return found
+        return None
 
     def column(self, table: str, schema: str | None, column: str) -> Location | None:
         for cls in self.classes(table, schema):
@@ -269,8 +309,11 @@ class Models:
 
     def core_table(self, name: str, schema: str | None) -> tuple[str, TableCall] | None:
         """The Core `Table(...)` call of a table, where no declarative class maps it."""
-        mapped = bool(self._mapped().get(_key(name, schema)))
-        return self._core_table(name, schema, mapped=mapped)
+        mapped = bool(self._mapped().get(self._key(name, schema)))
+        found = self._core_table(name, schema, mapped=mapped)
+        if found is None and schema is None and self.default_schema:
+            found = self._core_table(name, self.default_schema, mapped=mapped)
+        return found
 
     def outside(
         self, where: Location, table: TableName | None = None
