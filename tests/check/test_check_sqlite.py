@@ -920,3 +920,24 @@ def test_the_round_trip_loads_the_revision_files_afresh(project: Project, check:
     )
     run = check("--db", "sqlite", "--roundtrip")
     assert run.code == 0, run.out + run.err
+
+
+def test_a_revision_file_that_fails_to_load_is_named(project: Project, check: Check) -> None:
+    """A revision file's import of project code that fails deeper (Marzban's
+    `app/__init__.py` needing `pkg_resources`): the revision file and its import, not the
+    project file where the error was raised."""
+    root = project("generic")
+    (root / "helpers").mkdir()
+    (root / "helpers" / "__init__.py").write_text("import no_such_module_here\n")
+    revision = root / "migrations/versions/c9e2b7d41a05_add_user_email.py"
+    edit(revision, "import sqlalchemy as sa\n", "import sqlalchemy as sa\nimport helpers\n")
+    run = check("--db", "sqlite", "--format", "json")
+    assert run.code == 1
+    [failed] = [f for f in run.findings if f["code"] == "AG901"]
+    assert (failed["path"], failed["line"]) == (
+        "migrations/versions/c9e2b7d41a05_add_user_email.py",
+        line_of(revision, "import helpers"),
+    )
+    assert failed["message"].startswith(
+        "loading c9e2b7d41a05_add_user_email.py failed: ModuleNotFoundError"
+    ), failed["message"]

@@ -37,6 +37,7 @@ from alembic_gate.check.locate import (
     ProjectFiles,
     created_in,
     deepest_in,
+    frames,
     real,
     revision_message,
     undone_in,
@@ -284,7 +285,9 @@ class Session:
         if failure is not None:
             if isinstance(failure, CommandError):
                 raise WorkerError(f"alembic cannot read the setup: {failure}", "usage")
-            self._fail("AG901", failure, "loading the revision files")
+            at = _revision_frame(failure, script)
+            phase = f"loading {os.path.basename(at[0])}" if at else "loading the revision files"
+            self._fail("AG901", failure, phase, at=at)
             return None
         return script
 
@@ -329,13 +332,22 @@ class Session:
         if self.connection is not None and self.connection.in_transaction():
             self.connection.commit()
 
-    def _fail(self, code: str, exc: BaseException, phase: str, step: Any = None) -> None:
+    def _fail(
+        self,
+        code: str,
+        exc: BaseException,
+        phase: str,
+        step: Any = None,
+        at: Location | None = None,
+    ) -> None:
         where: Location | None = deepest_in(exc, self.revisions)
         call = failed_call(exc)
         if where is not None and call is not None and call[0] == where[0]:
             where = call  # a batch's ALTER of its own: the batch_op.* line, not the `with`
         running = getattr(step, "revision", None)
-        if where is not None:
+        if at is not None:  # a revision file that failed to load: its line
+            where, what = at, f"{phase} failed"
+        elif where is not None:
             rev = self.revisions[where[0]]
             what = f"{phase} of {rev.revision} ({revision_message(rev)}) failed"
         elif isinstance(running, Script) and real(running.path) in self.revisions:
@@ -709,6 +721,22 @@ class UpgradeThenCompare:
         emptied the list, which people do when there is nothing to write)."""
         generated = self.revision_context.generated_revisions
         return generated[-1] if generated and self.compared_engines else None
+
+
+def _revision_frame(exc: BaseException, script: ScriptDirectory | None) -> Location | None:
+    """The innermost frame of a revision file (a `.py` file in a versions folder) in the
+    traceback of a failure to load them: the import in it that failed, say."""
+    if script is None:
+        return None
+    try:
+        folders = [real(str(folder)) + os.sep for folder in script._version_locations]
+    except Exception:  # an older alembic's ScriptDirectory, or a folder it cannot read
+        return None
+    found = None
+    for location in frames(exc):
+        if location[0].endswith(".py") and location[0].startswith(tuple(folders)):
+            found = location
+    return found
 
 
 def _reloaded(cfg: Config) -> ScriptDirectory:
