@@ -385,6 +385,7 @@ def described(tables: list[TableKey], reason: str) -> str:
     return (
         f"check could not delete the rows its seeding made up in {plural} {names} before "
         f"the round trip ({reason}); the downgrades ran with them there, so a downgrade "
-        "that failed on a database error is not reported as AG903 (`check --roundtrip "
-        "--no-seed` checks the downgrades without them)"
+        "that failed on a database error rows can cause is not reported as AG903 (one no "
+        "row can cause, a missing column or a dependent object, still is; `check "
+        "--roundtrip --no-seed` checks the downgrades without them)"
     )
