@@ -305,3 +305,25 @@ def test_told_notes_keep_the_last_of_each_key(tmp_path: Path) -> None:
         file.write('["left 4", "cut sho')  # killed while writing
         file.seek(0)
         assert told(file.read()) == ["watch off", "left: thread 7, 9\nand more"]
+
+
+@pytest.mark.parametrize(
+    ("url", "db", "engine"),
+    [
+        ("mysql+pymysql://u:p@h/db", "postgres", "MySQL or MariaDB"),
+        ("mariadb://u:p@h/db", "postgres", "MariaDB"),
+        ("postgresql://u@h/db", "postgres", "PostgreSQL"),
+        (None, "mysql", "MySQL"),
+        (None, "sqlite", "SQLite"),
+    ],
+)
+def test_the_engine_named_when_nothing_reached_the_database(
+    url: str | None, db: str, engine: str
+) -> None:
+    """Without a connection a `mysql://` URL may be a MariaDB server's (Marzban's summary
+    said "MySQL" of a MariaDB 10.11 its env.py never reached)."""
+    import argparse
+
+    from alembic_gate.check.command import _engine_guess
+
+    assert _engine_guess(argparse.Namespace(database_url=url, db=db)) == engine

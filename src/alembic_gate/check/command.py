@@ -234,10 +234,13 @@ def coverage(args: argparse.Namespace, results: list[Result], seconds: float) ->
 
 
 def _engine_guess(args: argparse.Namespace) -> str:
-    """The engine when no migration reached the database (env.py failed first)."""
+    """The engine when no migration reached the database (env.py failed first); a
+    `mysql://` URL may be a MariaDB server's, which only a connection tells."""
     if args.database_url is None:
         return ENGINES[args.db]
     scheme = str(args.database_url).split(":", 1)[0].split("+", 1)[0]
+    if scheme == "mysql":
+        return "MySQL or MariaDB"
     return ENGINES.get({"postgresql": "postgres"}.get(scheme, scheme), scheme)
 
 
