@@ -153,6 +153,20 @@ def test_sqlite_table_without_rows_is_an_info_note(project: Project, check: Chec
     assert text.out.startswith(f"note: {WINDOWS}:{line}: check could not give table")
 
 
+def test_a_note_on_a_table_made_before_the_scope_is_at_its_create_table(
+    project: Project, check: Check
+) -> None:
+    """A table from before `since` that no rows could be given: the note stands at the
+    revision that created it, not at the newest revision naming it (honcho with --base:
+    a revision outside the scope, or the last one in it)."""
+    root = project("unseedable")
+    (root / "pyproject.toml").write_text('[tool.alembic-gate]\nsince = "7e4a1b2c3d01"\n')
+    run = check("--db", "sqlite", "--format", "json")
+    line = at(root, WINDOWS, '"launch_windows",') - 1
+    [note] = notes(run)
+    assert note.startswith(f"{WINDOWS}:{line}: check could not give table launch_windows"), note
+
+
 def test_since_seeds_from_the_first_revision_in_scope(project: Project, check: Check) -> None:
     root = project("data_batch")
     # 3b1e6f0a9c03 ran in production long ago, on a table that was empty then.

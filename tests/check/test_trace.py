@@ -745,3 +745,27 @@ def test_a_renamed_table_is_named_as_it_was_called_then(local: Path, transaction
     [blocking] = [f for f in found if (f["code"], f["path"], f["line"]) == ("AG906", RENAME, index)]
     assert "lock on happenings:" in blocking["message"], blocking["message"]
     assert "lock on happenings:" in run.finding("AG906", INDEX_RENAMED)["message"]
+
+
+@pytest.mark.postgres
+def test_a_revision_that_commits_itself_gets_a_note(local: Path) -> None:
+    # A revision's own `COMMIT` (insights-host-inventory's first revision sends one, in a
+    # transaction its env.py began): from there on its statements, and those of the
+    # revisions after it, may each commit alone, and nothing said that the lock tables
+    # showed no lock held to the end ("no blocking lock") for that reason.
+    root = Path(shutil.copytree(PROJECTS / "check_locks", local / uuid.uuid4().hex[:8]))
+    add_note = root / ADD_NOTE
+    text = add_note.read_text()
+    first = '    op.add_column("accounts", sa.Column("note"'
+    add_note.write_text(text.replace(first, '    op.execute("COMMIT")\n' + first, 1))
+    run = _check(local, root=root)
+    line = line_of(add_note, 'op.execute("COMMIT")')
+    ended = [n for n in run.report["notes"] if "ends the transaction itself" in n]
+    assert ended == [
+        f"{ADD_NOTE}:{line}: revision d4f6b8ca0004 ends the transaction itself here (a "
+        "COMMIT or ROLLBACK in its SQL): the locks its statements took before it end there, "
+        "and the statements after it may run with no transaction around them, each "
+        "committing alone, so the lock tables of this revision and of those after it need "
+        "not show what a deploy holds (AG905, AG906 and AG907 are read inside a "
+        "transaction); lint's warnings (AG1xx) on their lines stay"
+    ], run.report["notes"]

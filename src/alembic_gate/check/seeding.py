@@ -43,11 +43,11 @@ from sqlalchemy.engine import Connection, Engine
 
 from alembic_gate.check import attribute, clearing, made_up, renames, rows, seed
 from alembic_gate.check.attribute import Attributor, BatchCall, Line
-from alembic_gate.check.locate import created_in, revision_message
+from alembic_gate.check.locate import created_in, revision_message, table_created_at
 from alembic_gate.check.observe import Observer
 from alembic_gate.check.protocol import Note, Observed, RawFinding
 from alembic_gate.check.seed import TableKey, key_of, shown
-from alembic_gate.check.targets import connect, one_line, sql_tail
+from alembic_gate.check.targets import ENDS_TRANSACTION, connect, one_line, sql_tail
 
 SAVEPOINT = "alembic_gate_rows"
 # Statements that read, or set up a session: they cannot fail because of rows.
@@ -55,9 +55,6 @@ READS = frozenset(
     {"SELECT", "SHOW", "PRAGMA", "EXPLAIN", "DESCRIBE", "DESC", "SET", "USE", "VALUES"}
     | {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "START", "ANALYZE"}
 )
-# A statement of several that ends the transaction (`TRUNCATE t;commit;`, as
-# foi-docreviewer's revisions write): no savepoint can wrap it.
-_ENDS_TRANSACTION = re.compile(r"(?i)(?:^|;)\s*(?:commit|rollback|abort)\b")
 _TOKEN = re.compile(r"'(?:[^']|'')*'|\"((?:[^\"]|\"\")+)\"|`([^`]+)`|([A-Za-z_][\w$]*)")
 _TABLE_DDL = re.compile(
     r"^\s*(?:(?:CREATE|DROP)\s+(?:(?:GLOBAL|LOCAL|TEMP|TEMPORARY|UNLOGGED|OR|REPLACE)\s+)*TABLE"
@@ -264,7 +261,10 @@ class Seeding(Observer):
             return
         self.noted.add(key)
         if where is None:
-            where = created_in(self.revision_files, key[1])
+            # The statement creating it (the files run newest first: the first upgrade
+            # naming it may be a later revision's, outside the scope).
+            where = table_created_at(self.revision_files, key[1], key[0])
+            where = where or created_in(self.revision_files, key[1])
         rid = step.revision.revision
         after = f"the revisions from {rid} on ran" if starting else f"the revisions after {rid} ran"
         message = (
@@ -737,7 +737,7 @@ class Tracker:
             if head.startswith("SELECT") and self.held:
                 self._note_read(identifiers(statement))
             return False
-        if _ENDS_TRANSACTION.search(statement):
+        if ENDS_TRANSACTION.search(statement):  # no savepoint can wrap it
             return False  # run as it is: not retried, so not measured on rows
         words = identifiers(statement)
         self._note_statement(statement, head, words)

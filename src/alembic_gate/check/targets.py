@@ -6,6 +6,7 @@ Runs inside the worker process (it imports SQLAlchemy and the project's drivers)
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
@@ -165,6 +166,11 @@ def _connected(url: URL, branching: bool = False, **options: Any) -> Iterator[Co
             yield conn
     finally:
         engine.dispose()
+
+
+# SQL text a revision sends that ends the transaction itself (`TRUNCATE t;commit;`,
+# `op.execute("COMMIT")`): a COMMIT, ROLLBACK or ABORT of its own, not ROLLBACK TO.
+ENDS_TRANSACTION = re.compile(r"(?i)(?:^|;)\s*(?:commit|abort|rollback(?!\s+to\b))\b")
 
 
 def one_line(exc: BaseException) -> str:

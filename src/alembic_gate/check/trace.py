@@ -42,7 +42,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 
 from alembic_gate.check import pgstate
-from alembic_gate.check.attribute import Attributor, follow_batches
+from alembic_gate.check.attribute import Attributor, Line, follow_batches
 from alembic_gate.check.hazards import (
     RANK,
     SHARE_UPDATE_EXCLUSIVE,
@@ -56,6 +56,7 @@ from alembic_gate.check.locate import real
 from alembic_gate.check.observe import Observer
 from alembic_gate.check.pgstate import Tables
 from alembic_gate.check.protocol import Note, Observed, RawFinding
+from alembic_gate.check.targets import ENDS_TRANSACTION
 from alembic_gate.check.untouched import Untouched
 from alembic_gate.findings.locks import RevisionLocks
 
@@ -101,6 +102,8 @@ class LockTracer(Observer):
         self._tables: dict[int, Tables | None] = {}
         # Revisions that began on a connection in autocommit (env.py's isolation level).
         self._autocommitted: list[str] = []
+        # Where traced revisions ended the transaction themselves (a COMMIT they sent).
+        self._ended: list[tuple[str, Line]] = []
         self._current: Tables | None = None
         # Whether statements ran outside the transaction (they may change tables unseen).
         self._stale = False
@@ -192,9 +195,10 @@ class LockTracer(Observer):
         return [Observed("locks", lines)]
 
     def notes(self) -> list[Note]:
+        notes = [_ended_note(revision, where) for revision, where in self._ended]
         count = len(self._autocommitted)
         if not count:
-            return []
+            return notes
         message = (
             "env.py's connection is in AUTOCOMMIT (isolation_level): each statement commits "
             "alone and its locks end with it, so no lock or rewrite of the "
@@ -202,7 +206,7 @@ class LockTracer(Observer):
             "measured (AG905, AG906 and AG907 are read inside a transaction); lint's "
             "warnings (AG1xx) on their lines stay"
         )
-        return [Note(message)]
+        return [*notes, Note(message)]
 
     def locks(self) -> list[RevisionLocks]:
         return [analysis.locks for analysis in self._analysed()]
@@ -305,6 +309,10 @@ class LockTracer(Observer):
             self._untouched.saw(statement)
             return
         self._baseline = {}
+        if ENDS_TRANSACTION.search(statement) and revision.revision not in {
+            rev for rev, _ in self._ended
+        }:
+            self._ended.append((revision.revision, where))
         if self._untouched.skips(statement):
             self._pending = (where, statement, self._clock(), True)
             return
@@ -403,6 +411,19 @@ def _as_before(revision: Revision, record: Statement) -> None:
         record.lock_timeout = previous.lock_timeout
     else:
         record.locks = {oid: t.held for oid, t in revision.tables.items() if t.held}
+
+
+def _ended_note(revision: str, where: Line) -> Note:
+    """The note on a revision that sent a COMMIT (or ROLLBACK) of its own."""
+    message = (
+        f"revision {revision} ends the transaction itself here (a COMMIT or ROLLBACK in its "
+        "SQL): the locks its statements took before it end there, and the statements after "
+        "it may run with no transaction around them, each committing alone, so the lock "
+        "tables of this revision and of those after it need not show what a deploy holds "
+        "(AG905, AG906 and AG907 are read inside a transaction); lint's warnings (AG1xx) on "
+        "their lines stay"
+    )
+    return Note(message, where[0], where[1])
 
 
 def _autocommit(connection: Any) -> bool:
