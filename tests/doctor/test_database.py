@@ -455,3 +455,37 @@ def test_a_column_type_sqlalchemy_does_not_know_gives_no_warning(
     [finding] = result.findings
     assert finding["code"] == "AG801"
     assert f"is at {R2}" in finding["message"]
+
+
+@pytest.mark.postgres
+def test_a_version_table_schema_env_py_computes_is_found(
+    local_postgres: Server, shop: Path, run_doctor: Doctor
+) -> None:
+    # env.py names the schema with an expression (honcho: target_metadata.schema,
+    # insights-host-inventory: os.getenv("INVENTORY_DB_SCHEMA", "hbi")), which doctor does
+    # not run: it read public, and called a migrated database "empty ... and no tables".
+    env = shop / "migrations" / "env.py"
+    env.write_text(
+        "import os\n"
+        + env.read_text().replace(
+            "target_metadata=target_metadata)",
+            'target_metadata=target_metadata, version_table_schema=os.environ.get("S", "meta"))',
+        )
+    )
+    with local_postgres.scratch() as db:
+        sa_engine = sa.create_engine(db.url, poolclass=sa.NullPool)
+        with sa_engine.begin() as conn:
+            conn.exec_driver_sql("CREATE SCHEMA meta")
+        sa_engine.dispose()
+        upgrade(shop, db.url, R2)
+        before = db.fingerprint(schema="meta")
+        result = run_doctor(shop, db.url, "--format", "json")
+        assert db.fingerprint(schema="meta") == before
+    [finding] = result.findings
+    assert finding["code"] == "AG801"
+    assert f"is at {R2}" in finding["message"]
+    assert (
+        "version table meta.alembic_version (from the only schema holding it: env.py names "
+        "the schema with an expression doctor does not run, --version-table-schema meta "
+        "says so)"
+    ) in result.err, result.err

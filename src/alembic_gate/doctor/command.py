@@ -51,6 +51,12 @@ def _run(args: argparse.Namespace, redact: Redactor) -> int:
         if (table, schema) not in states:
             states[table, schema] = read_state(args.database_url, table, schema)
         state = states[table, schema]
+        if state.found_in_schema:
+            table_source = (
+                "the only schema holding it: env.py names the schema with an expression "
+                f"doctor does not run, --version-table-schema {state.version_table_schema} "
+                "says so"
+            )
         with redacted_output(redact):  # --replay runs the migrations, which may print
             found = diagnose(history, state, cwd=cwd, replay=args.replay)
         where = f"{_config_name(history, cwd)}: " if len(histories) > 1 else ""

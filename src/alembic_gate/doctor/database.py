@@ -196,18 +196,41 @@ def _read(
 ) -> DatabaseState:
     inspector = sa.inspect(conn)
     has_table = inspector.has_table(version_table, schema=schema)
-    versions = _versions(conn, version_table, schema) if has_table else ()
-    skip = version_table.lower() if schema is None else None
+    found = None
+    if not has_table and schema is None:
+        found = _schema_holding(conn, inspector, version_table)
+        has_table = found is not None
+    where = schema if found is None else found
+    versions = _versions(conn, version_table, where) if has_table else ()
+    skip = version_table.lower() if where is None else None
     return DatabaseState(
         url=masked,
         dialect=conn.dialect.name,
         version_table=version_table,
-        version_table_schema=schema,
+        version_table_schema=where,
         has_version_table=has_table,
         versions=versions,
         tables={name: cols for name, cols in table_columns(inspector).items() if name != skip},
         read_only=how,
+        found_in_schema=found is not None,
     )
+
+
+def _schema_holding(conn: Connection, inspector: sa.Inspector, version_table: str) -> str | None:
+    """On PostgreSQL, the one schema other than the default that holds the version table,
+    where env.py names it with an expression (`version_table_schema=target_metadata.schema`,
+    `os.getenv("DB_SCHEMA", "hbi")`) that doctor does not run; None if none or several."""
+    if conn.dialect.name != "postgresql":
+        return None  # on MySQL a schema is another database
+    names = [
+        name
+        for name in inspector.get_schema_names()
+        if name != inspector.default_schema_name
+        and name != "information_schema"
+        and not name.startswith("pg_")
+    ]
+    holding = [name for name in names if inspector.has_table(version_table, schema=name)]
+    return holding[0] if len(holding) == 1 else None
 
 
 def _versions(conn: Connection, version_table: str, schema: str | None) -> tuple[str, ...]:

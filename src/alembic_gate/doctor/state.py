@@ -25,6 +25,8 @@ class DatabaseState:
     tables: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # How the connection was kept read-only, for the report ("SQLite mode=ro").
     read_only: str = ""
+    # Whether the version table was found in a schema no flag nor literal named.
+    found_in_schema: bool = False
 
     @property
     def version_table_name(self) -> str:
