@@ -11,7 +11,7 @@ import os
 import re
 import sys
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -48,10 +48,14 @@ def frames(exc: BaseException) -> list[Location]:
 
 def deepest_in(exc: BaseException, files: Iterable[str]) -> Location | None:
     """The innermost frame inside one of `files`."""
-    wanted = set(files)
+    return innermost(exc, set(files).__contains__)
+
+
+def innermost(exc: BaseException, keep: Callable[[str], bool]) -> Location | None:
+    """The innermost frame whose file `keep` accepts."""
     found = None
     for location in frames(exc):
-        if location[0] in wanted:
+        if keep(location[0]):
             found = location
     return found
 
@@ -69,13 +73,9 @@ class ProjectFiles:
         return "site-packages" not in parts and "dist-packages" not in parts
 
     def deepest(self, exc: BaseException) -> Location | None:
-        found = None
-        for location in frames(exc):
-            # A compiled module may name a relative file (pydantic 1's "pydantic/main.py"),
-            # which realpath puts under the current folder: only files that exist count.
-            if location[0] in self and os.path.isfile(location[0]):
-                found = location
-        return found
+        # A compiled module may name a relative file (pydantic 1's "pydantic/main.py"),
+        # which realpath puts under the current folder: only files that exist count.
+        return innermost(exc, lambda path: path in self and os.path.isfile(path))
 
     def modules(self) -> Iterator[str]:
         for module in list(sys.modules.values()):

@@ -37,7 +37,7 @@ from alembic_gate.check.locate import (
     ProjectFiles,
     created_in,
     deepest_in,
-    frames,
+    innermost,
     real,
     revision_message,
     undone_in,
@@ -729,14 +729,10 @@ def _revision_frame(exc: BaseException, script: ScriptDirectory | None) -> Locat
     if script is None:
         return None
     try:
-        folders = [real(str(folder)) + os.sep for folder in script._version_locations]
+        folders = tuple(real(str(folder)) + os.sep for folder in script._version_locations)
     except Exception:  # an older alembic's ScriptDirectory, or a folder it cannot read
         return None
-    found = None
-    for location in frames(exc):
-        if location[0].endswith(".py") and location[0].startswith(tuple(folders)):
-            found = location
-    return found
+    return innermost(exc, lambda path: path.endswith(".py") and path.startswith(folders))
 
 
 def _reloaded(cfg: Config) -> ScriptDirectory:

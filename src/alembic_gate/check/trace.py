@@ -102,8 +102,9 @@ class LockTracer(Observer):
         self._tables: dict[int, Tables | None] = {}
         # Revisions that began on a connection in autocommit (env.py's isolation level).
         self._autocommitted: list[str] = []
-        # Where traced revisions ended the transaction themselves (a COMMIT they sent).
-        self._ended: list[tuple[str, Line]] = []
+        # Where traced revisions ended the transaction themselves (a COMMIT they sent):
+        # the first such line of each.
+        self._ended: dict[str, Line] = {}
         self._current: Tables | None = None
         # Whether statements ran outside the transaction (they may change tables unseen).
         self._stale = False
@@ -195,7 +196,7 @@ class LockTracer(Observer):
         return [Observed("locks", lines)]
 
     def notes(self) -> list[Note]:
-        notes = [_ended_note(revision, where) for revision, where in self._ended]
+        notes = [_ended_note(revision, where) for revision, where in self._ended.items()]
         count = len(self._autocommitted)
         if not count:
             return notes
@@ -309,10 +310,8 @@ class LockTracer(Observer):
             self._untouched.saw(statement)
             return
         self._baseline = {}
-        if ENDS_TRANSACTION.search(statement) and revision.revision not in {
-            rev for rev, _ in self._ended
-        }:
-            self._ended.append((revision.revision, where))
+        if revision.revision not in self._ended and ENDS_TRANSACTION.search(statement):
+            self._ended[revision.revision] = where
         if self._untouched.skips(statement):
             self._pending = (where, statement, self._clock(), True)
             return
