@@ -411,6 +411,18 @@ def history(root: Path, *upgrades: str) -> list[str]:
 
 
 CREATE_USERS = '    op.create_table("users", sa.Column("id", sa.Integer, primary_key=True))'
+# A users table whose signup column holds text, and a revision that reads each value as a
+# date: it fails on the values seeding made up.
+CREATE_SIGNUPS = (
+    '    op.create_table("users", sa.Column("id", sa.Integer, primary_key=True),\n'
+    '        sa.Column("signup", sa.String(10)))'
+)
+PARSE_SIGNUPS = (
+    "    import datetime\n"
+    '    for (signup,) in op.get_bind().execute(sa.text("SELECT signup FROM users")):\n'
+    "        if signup is not None:\n"
+    "            datetime.date.fromisoformat(signup)"
+)
 USERS_AGE = '    op.add_column("users", sa.Column("age", sa.Integer, nullable=False))'
 
 
@@ -610,17 +622,7 @@ def test_sqlite_failure_on_made_up_values_says_so(project: Project, check: Check
     """Python code of a revision fails on a value seeding made up: AG901 says the table
     held rows check made up, and how to migrate without them."""
     root = project("data")
-    create = (
-        '    op.create_table("users", sa.Column("id", sa.Integer, primary_key=True),\n'
-        '        sa.Column("signup", sa.String(10)))'
-    )
-    parse = (
-        "    import datetime\n"
-        '    for (signup,) in op.get_bind().execute(sa.text("SELECT signup FROM users")):\n'
-        "        if signup is not None:\n"
-        "            datetime.date.fromisoformat(signup)"
-    )
-    history(root, create, parse)
+    history(root, CREATE_SIGNUPS, PARSE_SIGNUPS)
     run = check("--db", "sqlite", "--format", "json", "--ignore", "AG902")
     assert run.codes() == ["AG901"]
     message = run.findings[0]["message"]
@@ -675,19 +677,11 @@ def test_the_note_on_made_up_rows_with_a_table_named_in_its_schema(
     made-up rows together: the note lists both (it stopped on comparing None with a
     schema's name, and the AG901 was lost, as on foi-docreviewer)."""
     root = project("data")
-    create = (
-        '    op.create_table("users", sa.Column("id", sa.Integer, primary_key=True),\n'
-        '        sa.Column("signup", sa.String(10)))\n'
+    people = (
         '    op.create_table("people", sa.Column("login", sa.Text, primary_key=True),\n'
         '        schema="public")'
     )
-    parse = (
-        "    import datetime\n"
-        '    for (signup,) in op.get_bind().execute(sa.text("SELECT signup FROM users")):\n'
-        "        if signup is not None:\n"
-        "            datetime.date.fromisoformat(signup)"
-    )
-    history(root, create, parse)
+    history(root, CREATE_SIGNUPS + "\n" + people, PARSE_SIGNUPS)
     run = check(
         "--database-url", postgres_url, "--format", "json", "--ignore", "AG902,AG905,AG906,AG907"
     )
@@ -749,23 +743,13 @@ def test_an_error_an_earlier_revision_caught_leaves_the_note(
     failure: that one still gets the note on the made-up rows (Superset on SQLite lost
     it, and said only "AttributeError")."""
     root = project("data")
-    create = (
-        '    op.create_table("users", sa.Column("id", sa.Integer, primary_key=True),\n'
-        '        sa.Column("signup", sa.String(10)))'
-    )
     caught = (
         "    try:\n"
         '        op.execute("UPDATE users SET nonexistent = 1")\n'
         "    except Exception:\n"
         "        pass"
     )
-    parse = (
-        "    import datetime\n"
-        '    for (signup,) in op.get_bind().execute(sa.text("SELECT signup FROM users")):\n'
-        "        if signup is not None:\n"
-        "            datetime.date.fromisoformat(signup)"
-    )
-    paths = history(root, create, caught, parse)
+    paths = history(root, CREATE_SIGNUPS, caught, PARSE_SIGNUPS)
     run = check("--db", "sqlite", "--format", "json", "--ignore", "AG902")
     assert found(run) == [("AG901", paths[2], 13)]
     assert "users held 3 rows made up by check's seeding" in run.findings[0]["message"]

@@ -231,13 +231,18 @@ def test_version_table_flag_when_env_py_computes_it(
     assert "version table computed_version (from --version-table flags)" in flagged.err
 
 
-@pytest.mark.postgres
-def test_version_table_schema(local_postgres: Server, shop: Path, run_doctor: Doctor) -> None:
+def _doctor_on_schema_meta(
+    local_postgres: Server, shop: Path, run_doctor: Doctor, schema: str, imports: str = ""
+) -> Run:
+    """doctor on a database upgraded to R2 by an env.py whose `version_table_schema=` is
+    `schema` (Python source naming schema meta), after `imports`; it changes nothing in
+    meta, and finds the database at R2."""
     env = shop / "migrations" / "env.py"
     env.write_text(
-        env.read_text().replace(
+        imports
+        + env.read_text().replace(
             "target_metadata=target_metadata)",
-            'target_metadata=target_metadata, version_table_schema="meta")',
+            f"target_metadata=target_metadata, version_table_schema={schema})",
         )
     )
     with local_postgres.scratch() as db:
@@ -252,6 +257,12 @@ def test_version_table_schema(local_postgres: Server, shop: Path, run_doctor: Do
     [finding] = result.findings
     assert finding["code"] == "AG801"
     assert f"is at {R2}" in finding["message"]
+    return result
+
+
+@pytest.mark.postgres
+def test_version_table_schema(local_postgres: Server, shop: Path, run_doctor: Doctor) -> None:
+    result = _doctor_on_schema_meta(local_postgres, shop, run_doctor, '"meta"')
     assert "version table meta.alembic_version (from env.py)" in result.err
 
 
@@ -464,26 +475,8 @@ def test_a_version_table_schema_env_py_computes_is_found(
     # env.py names the schema with an expression (honcho: target_metadata.schema,
     # insights-host-inventory: os.getenv("INVENTORY_DB_SCHEMA", "hbi")), which doctor does
     # not run: it read public, and called a migrated database "empty ... and no tables".
-    env = shop / "migrations" / "env.py"
-    env.write_text(
-        "import os\n"
-        + env.read_text().replace(
-            "target_metadata=target_metadata)",
-            'target_metadata=target_metadata, version_table_schema=os.environ.get("S", "meta"))',
-        )
-    )
-    with local_postgres.scratch() as db:
-        sa_engine = sa.create_engine(db.url, poolclass=sa.NullPool)
-        with sa_engine.begin() as conn:
-            conn.exec_driver_sql("CREATE SCHEMA meta")
-        sa_engine.dispose()
-        upgrade(shop, db.url, R2)
-        before = db.fingerprint(schema="meta")
-        result = run_doctor(shop, db.url, "--format", "json")
-        assert db.fingerprint(schema="meta") == before
-    [finding] = result.findings
-    assert finding["code"] == "AG801"
-    assert f"is at {R2}" in finding["message"]
+    computed = 'os.environ.get("S", "meta")'
+    result = _doctor_on_schema_meta(local_postgres, shop, run_doctor, computed, "import os\n")
     assert (
         "version table meta.alembic_version (from the only schema holding it: env.py names "
         "the schema with an expression doctor does not run, --version-table-schema meta "
