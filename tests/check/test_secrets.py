@@ -398,3 +398,28 @@ def test_a_password_glued_to_letters_or_flattened(
     run = gate("check", "--database-url", _with(postgres_url, GLUED))
     assert run.code == 1 and "[SQL: SELECT 'x***y' FROM no_such_table]" in run.text, run.text
     assert_no_secret(run, GLUED, " ".join(GLUED.split()), "Blank-Secret-91")
+
+
+@pytest.mark.postgres
+def test_a_password_that_is_a_common_word(
+    project: Project, gate: Callable[..., Output], postgres_url: str
+) -> None:
+    # `postgresql://app:password@...`, a developer's database: hidden in URLs and where it
+    # stands as a value, while the column `users.password` keeps its name.
+    project("generic")
+    (Path("migrations/versions/1eaf1eaf1eaf_leaky.py")).write_text(
+        LEAKY_REVISION.replace(
+            "    raise RuntimeError(",
+            "    raise RuntimeError(\n"
+            "        f'column users.password is missing; password={url.password} '\n"
+            "        f'{url.render_as_string(hide_password=False)} {url.password!r}'\n"
+            "    )\n"
+            "    raise RuntimeError(",
+        )
+    )
+    run = gate("check", "--database-url", _with(postgres_url, "password"))
+    shown = "column users.password is missing; password=*** postgresql"
+    assert run.code == 1 and shown in run.text, run.text
+    assert "'password'" not in run.text and "password=password" not in run.text
+    assert ":password@" not in run.text
+    assert_no_secret(run)

@@ -54,8 +54,8 @@ def test_known_secrets_are_hidden_as_words_in_every_encoding() -> None:
     hide = Redactor(["s3cret/p@ss"])
     text = "pydantic: input_value='s3cret/p@ss' url=s3cret%2Fp%40ss and s3cret%2Fp%40ss."
     assert "s3cret" not in hide(text)
-    # A known password that is also a common word hides only whole words.
-    assert redact("postgresql, postgres, xpostgres", ["postgres"]) == "postgresql, ***, xpostgres"
+    # A known password that is a word hides only whole words.
+    assert redact("hunters, hunter, xhunter", ["hunter"]) == "hunters, ***, xhunter"
     # Too short to hide outside URLs.
     assert redact("a pw b", ["pw"]) == "a pw b"
 
@@ -197,11 +197,24 @@ def test_arguments_of_a_command_line() -> None:
 
 
 def test_a_distinctive_password_is_hidden_where_it_touches_letters() -> None:
-    hide = Redactor(["Sekret-123x", "postgres", "12345678", "abcdefgh"])
+    hide = Redactor(["Sekret-123x", "qwertyuiop", "12345678", "abcdefgh"])
     assert hide("xxSekret-123xyy") == "xx***yy"
     # Words and numbers hide as whole words only: in a longer one they are something else.
-    assert hide("postgresql 123456789 abcdefghij") == "postgresql 123456789 abcdefghij"
-    assert hide("postgres 12345678 abcdefgh") == "*** *** ***"
+    assert hide("qwertyuiops 123456789 abcdefghij") == "qwertyuiops 123456789 abcdefghij"
+    assert hide("qwertyuiop 12345678 abcdefgh") == "*** *** ***"
+
+
+@pytest.mark.parametrize("word", ["password", "postgres", "test", "Secret"])
+def test_a_common_word_is_hidden_only_as_a_value(word: str) -> None:
+    # A developer's `postgresql://app:password@localhost/app`: every `users.password`
+    # in a finding hidden as a word would read `users.***`.
+    hide = Redactor()
+    hide.add_url(f"postgresql://app:{word}@localhost/{word}")
+    finding = f"AG902: column users.{word} of the models; database {word}; {word}/x.py"
+    assert hide(finding) == finding
+    # Where it stands as a value it is hidden: quoted, after `=`, and in any URL.
+    said = f"{{'DB_PASS': '{word}'}} PGPASSWORD={word} url=mysql://u:{word}@h/d \"{word}\""
+    assert hide(said) == "{'DB_PASS': '***'} PGPASSWORD=*** url=mysql://u:***@h/d \"***\""
 
 
 def test_a_password_whose_blanks_were_flattened() -> None:

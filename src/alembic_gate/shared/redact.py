@@ -10,7 +10,9 @@ and report:
   container it started, password-like ``--env`` and ``-x`` values, the command line, the
   process environment): each, as given, percent-encoded, decoded, as SQLAlchemy 1.4 and
   2.x render it and escaped (repr, JSON), wherever it stands as a word of its own (so a
-  password ``postgres`` hides ``postgres`` but not ``postgresql``); and the part of one
+  password ``hunter`` hides ``hunter`` but not ``hunters``), but a COMMON word (``password``,
+  ``test``) only where it stands as a value: quoted, or after ``=`` (a column
+  ``users.password`` stays); and the part of one
   that a quoted value cut short by ``...`` keeps (pydantic's errors show a settings dict
   as its first and last 25 characters: ``{'DB_PASS': 'hunter...``).
 
@@ -73,7 +75,14 @@ SECRET_NAME = re.compile(r"(?i)pass|pwd|secret|token|credential|private|api_?key
 # variables than --env: a short or common value hidden as a word would garble output).
 ENV_SECRET_NAME = re.compile(r"(?i)passw(?:or)?d|pwd|_pw$|secret|token|_key$")
 MIN_ENV_SECRET = 8
-COMMON = frozenset({"postgres", "password", "changeme", "example", "localhost"})
+# Values too common to hide as words: a known password that is one is hidden only as a
+# value (quoted, or after `=`), as an environment variable's value not at all.
+COMMON = frozenset(
+    {
+        *("postgres", "password", "changeme", "example", "localhost", "test", "secret"),
+        *("admin", "root", "mysql", "mariadb", "pass", "passwd", "user", "default"),
+    }
+)
 # The variables whose names say secret but that hold the current folder.
 NOT_SECRET = frozenset({"PWD", "OLDPWD"})
 # The drivers' own password variables: taken at MIN_SECRET.
@@ -171,12 +180,17 @@ def _secret_name(name: str, value: str) -> bool:
 def _pattern(secrets: Iterable[str]) -> re.Pattern[str]:
     """One expression for every secret, longest first: a distinctive one (letters mixed
     with digits or signs, at least MIN_GLUED long) wherever it stands, also glued to
-    letters (`xSekret-1y`); the others as words of their own."""
+    letters (`xSekret-1y`); a COMMON word only as a value (between quotes, or after `=`);
+    the others as words of their own."""
     glued = [s for s in secrets if _distinctive(s)]
-    words = [s for s in secrets if not _distinctive(s)]
+    common = [s for s in secrets if s.lower() in COMMON]
+    words = [s for s in secrets if not _distinctive(s) and s.lower() not in COMMON]
     parts = [_alternatives(glued)] if glued else []
     if words:
         parts.append(rf"(?<![A-Za-z0-9])(?:{_alternatives(words)})(?![A-Za-z0-9])")
+    if common:
+        value = _alternatives(common)
+        parts.append(rf"(?<==)(?:{value})(?![A-Za-z0-9])|(?<=['\"])(?:{value})(?=['\"])")
     return re.compile("|".join(parts))
 
 
