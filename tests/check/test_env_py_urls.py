@@ -181,3 +181,26 @@ def test_env_py_own_database_on_the_same_server_that_fails(
     )
     assert 'database "no_such_database" does not exist' in run.err
     assert "--url-env NAME" in run.err
+
+
+@pytest.mark.postgres
+def test_an_async_env_py_own_database_on_the_same_server_that_fails(
+    project: Project, check: Check, postgres_url: str
+) -> None:
+    # asyncpg raises its connect errors as they are (no DBAPIError around them): the same
+    # usage error as with psycopg, not an AG901 in env.py.
+    root = project("async")
+    edit(
+        root / "migrations/env.py",
+        "config.get_section(config.config_ini_section, {}),",
+        "{'sqlalchemy.url': __import__('os').environ['APP_DATABASE_URL']},",
+    )
+    server = postgres_url.rsplit("/", 1)[0].replace("+psycopg", "+asyncpg")
+    own = server + "/no_such_database"
+    run = check("--database-url", postgres_url, "--env", f"APP_DATABASE_URL={own}")
+    assert run.code == 2, run.err
+    assert "env.py connected to postgresql+asyncpg://postgres@127.0.0.1:5432/no_such_database" in (
+        run.err
+    )
+    assert 'database "no_such_database" does not exist' in run.err
+    assert "--url-env NAME" in run.err and "Traceback" not in run.err

@@ -13,6 +13,7 @@ from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine
+from sqlalchemy.pool import Pool
 
 from alembic_gate.check import targets
 from alembic_gate.check.errors import WorkerError
@@ -43,6 +44,10 @@ class Guard:
         self.active = False
         # env.py's own URL, masked, when its last connection went elsewhere.
         self.foreign: str | None = None
+        # A connection was being opened and has not opened (yet): what was raised then
+        # is the connect's failure, whatever the driver raised (asyncpg's own errors
+        # reach env.py unwrapped).
+        self.opening = False
 
     def install(self) -> None:
         original = EnvironmentContext.configure
@@ -54,11 +59,13 @@ class Guard:
 
         setattr(EnvironmentContext, "configure", configure)  # noqa: B010 - patching a method
         event.listen(Engine, "do_connect", self.connecting)
+        event.listen(Pool, "connect", self.opened)
 
     def connecting(self, dialect: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> None:
         """SQLAlchemy's do_connect event: every connection any engine is about to open."""
         if not self.active:
             return
+        self.opening = True
         target = targets.Target.of(dialect, cargs, cparams)
         ours = [targets.Target.of_url(dialect, url) for url in self.urls.values()]
         if target is None or target in ours:
@@ -72,6 +79,10 @@ class Guard:
                 f"database it was given; nothing was migrated. {self.hint}",
                 "usage",
             )
+
+    def opened(self, dbapi_connection: Any, record: Any) -> None:
+        """SQLAlchemy's pool connect event: a connection has opened."""
+        self.opening = False
 
     def seen(self, context: MigrationContext) -> None:
         connection = context.connection

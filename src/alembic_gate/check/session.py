@@ -296,6 +296,7 @@ class Session:
     def _attempt(self, action: Callable[[], None]) -> BaseException | None:
         """Run project code; return what it raised (environment problems end the run)."""
         self.guard.active = True
+        self.guard.opening = False
         try:
             action()
         except WorkerError:
@@ -304,8 +305,8 @@ class Session:
         # subclass is its failure too. A real Ctrl-C reaches the parent as well, which
         # ends the run (exit 130) and kills this process whatever it does next.
         except BaseException as exc:
-            if _is_connect_error(exc) and deepest_in(exc, self.revisions) is None:
-                assert isinstance(exc, sa_exc.DBAPIError)
+            failed = self.guard.opening or _is_connect_error(exc)
+            if failed and deepest_in(exc, self.revisions) is None:
                 self._connect_failed(exc)
             return exc
         finally:
@@ -313,8 +314,9 @@ class Session:
             self._settle()
         return None
 
-    def _connect_failed(self, exc: sa_exc.DBAPIError) -> None:
-        reason = bounded(targets.whole_message(exc.orig), self.redact)
+    def _connect_failed(self, exc: BaseException) -> None:
+        said = exc.orig if isinstance(exc, sa_exc.DBAPIError) else exc
+        reason = bounded(targets.whole_message(said), self.redact)
         if self.guard.foreign is None:
             raise WorkerError(f"cannot connect to the database: {reason}", "env") from None
         raise WorkerError(
