@@ -3,9 +3,12 @@ must leave the database exactly as it was."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+import sqlalchemy as sa
 from alembic import command
 
 from .conftest import (
@@ -242,3 +245,46 @@ def test_redundant_rows_below_a_database_that_is_behind(
     command.stamp(alembic_config(shop, db.url), R3, purge=True)
     upgrade(shop, db.url)
     assert run_doctor(shop, db.url).code == 0
+
+
+def test_a_revision_that_failed_half_way(db: Database, shop: Path, run_doctor: Doctor) -> None:
+    # MySQL and MariaDB commit each DDL statement: the failed upgrade keeps the table it
+    # made and no version row, and `upgrade heads` would fail on it ("already exists").
+    r5 = "5e6f708192a3"
+    path = write_revision(
+        shop,
+        r5,
+        R4,
+        "    op.create_table('invoices', sa.Column('id', sa.Integer, primary_key=True))\n"
+        "    op.add_column('customers', sa.Column('phone', sa.String(40)))\n"
+        "    op.execute('SELECT * FROM no_such_table')",
+        message="add invoices",
+    )
+    upgrade(shop, db.url, R4)
+    with contextlib.suppress(Exception):
+        upgrade(shop, db.url)
+    engine = sa.create_engine(db.url, poolclass=sa.NullPool)
+    with engine.connect() as conn:
+        kept = sa.inspect(conn).has_table("invoices")
+    engine.dispose()
+    # PostgreSQL rolls the revision back; Python's sqlite3 commits DDL as MariaDB does.
+    assert kept == (db.kind != "postgresql"), db.kind
+    result = diagnosed(run_doctor, shop, db)
+    [finding] = result.findings
+    assert finding["code"] == "AG801" and finding["path"] == f"migrations/versions/{path.name}"
+    message = finding["message"]
+    if not kept:
+        assert "already" not in message and finding["fix"] == "alembic upgrade heads"
+        return
+    assert (
+        f"But {r5}'s upgrade would fail at once: table invoices, column customers.phone, "
+        "which it makes, are there already (" in message
+    )
+    assert "commit" in message and f"`alembic stamp {r5}` instead of upgrading" in message
+    assert finding["fix"] == (
+        "# first drop table invoices, column customers.phone (or stamp 5e6f708192a3 if all of "
+        "it ran), then:\nalembic upgrade heads"
+    )
+    # What doctor says is so: the advised upgrade fails on that table until it is gone.
+    with pytest.raises(sa.exc.OperationalError, match="already exists"):
+        upgrade(shop, db.url)

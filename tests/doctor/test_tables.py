@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from alembic_gate.doctor.tables import Change, TableChanges, read_table_changes
+from alembic_gate.doctor.tables import Change, TableChanges, already_there, read_table_changes
 
 
 def read(tmp_path: Path, upgrade: str, header: str = "") -> TableChanges:
@@ -118,7 +118,7 @@ def test_literal_sql(tmp_path: Path) -> None:
         """,
     )
     assert changes.changes == (
-        Change("create", "audit"),
+        Change("create", "audit", guarded=True),
         Change("add_column", "audit", "who"),
         Change("rename_column", "audit", "who", new_name="actor"),
         Change("rename", "audit", new_name="audit_log"),
@@ -311,3 +311,29 @@ def test_constraint_calls_need_the_table_they_name_by_position(tmp_path: Path) -
         """,
     )
     assert changes.touched == ("posts", "tags", "orders", "likes")
+
+
+def test_what_the_database_already_holds_of_a_revision(tmp_path: Path) -> None:
+    changes = read(
+        tmp_path,
+        """\
+        op.create_table("invoices", sa.Column("id", sa.Integer))
+        op.add_column("invoices", sa.Column("due", sa.Date()))
+        op.add_column("users", sa.Column("phone", sa.String(40)))
+        op.add_column("users", sa.Column("fax", sa.String(40)))
+        op.create_table("tags", sa.Column("id", sa.Integer), if_not_exists=True)
+        op.execute("ALTER TABLE users ADD COLUMN IF NOT EXISTS note text")
+        op.drop_table("carts")
+        op.create_table("carts", sa.Column("id", sa.Integer))
+        """,
+    )
+    live = {
+        "invoices": frozenset({"id"}),
+        "users": frozenset({"id", "phone", "note"}),
+        "tags": frozenset({"id"}),
+        "carts": frozenset({"id"}),
+    }
+    # Made only where missing, or dropped first: no clash; a column of a table the
+    # revision makes itself is the table's.
+    assert already_there(changes, live) == ["table invoices", "column users.phone"]
+    assert already_there(changes, {"users": frozenset({"id"})}) == []

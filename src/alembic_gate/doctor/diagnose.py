@@ -25,7 +25,7 @@ from alembic_gate.doctor.matching import (
     static_points,
 )
 from alembic_gate.doctor.state import DatabaseState
-from alembic_gate.doctor.tables import TableChanges, read_table_changes
+from alembic_gate.doctor.tables import TableChanges, already_there, read_table_changes
 from alembic_gate.doctor.unread import advice, unread_definition
 from alembic_gate.findings import Finding
 from alembic_gate.findings.catalog import RULES
@@ -43,6 +43,12 @@ LISTED = 12
 FORK_STEPS = 10
 STATIC = "the tables and columns each revision's upgrade() makes, read from the files"
 REPLAY = "a replay of the migrations in a throwaway SQLite database"
+# Engines on which an upgrade that fails keeps the DDL it ran before the error.
+_KEEPS_DDL = {
+    "mysql": "MySQL and MariaDB commit each DDL statement as it runs: an upgrade",
+    "mariadb": "MySQL and MariaDB commit each DDL statement as it runs: an upgrade",
+    "sqlite": "Python's sqlite3 commits DDL it runs outside BEGIN: an upgrade",
+}
 # Pending revisions of AG801: the heads whose down_revision line they are on, and them.
 Group = tuple[tuple[str, ...], list[str]]
 
@@ -159,7 +165,36 @@ class _Doctor:
             message = f"{at}; {count} pending on {_count(len(behind), 'branch')}: {branches}"
             label = self.own_label(behind[0]) if len(behind) == 1 else None
             fix = self.upgrade(f"{label}@head" if label else "heads")
+        clash = self.half_applied(applied, pending)
+        if clash is not None:
+            rid, found = clash
+            message += self.clash_text(rid, found)
+            first = self.graph.by_id[rid]
+            fix = f"# first drop {', '.join(found)} (or stamp {rid} if all of it ran), then:\n{fix}"
         return RULES["AG801"].finding(message, first.display, first.line, fix)
+
+    def half_applied(self, applied: set[str], pending: list[str]) -> tuple[str, list[str]] | None:
+        """The first pending revision upgrade runs next whose tables or columns the
+        database already holds, with them: its upgrade would fail on them."""
+        for rid in pending:
+            if set(self.graph.parents_of(rid)) <= applied:
+                found = already_there(self.changes[rid], self.state.tables)
+                if found:
+                    return rid, found
+        return None
+
+    def clash_text(self, rid: str, found: list[str]) -> str:
+        """Why the upgrade doctor advises would fail, and what to do first."""
+        one = len(found) == 1
+        there = f"{', '.join(found)}, which it makes, {'is' if one else 'are'} there already"
+        why = _KEEPS_DDL.get(self.state.dialect, "an upgrade run outside a transaction")
+        return (
+            f". But {rid}'s upgrade would fail at once: {there} ({why} that failed in this "
+            f"revision kept what it had made, with no version row; or made by hand). Drop "
+            f"{'it' if one else 'them'} first (check that no data of yours is in "
+            f"{'it' if one else 'them'}), or, if all of {rid} ran, "
+            f"`{self.command('stamp', rid)}` instead of upgrading"
+        )
 
     def overlapping(self) -> Finding | None:
         """A version table holding a revision and one of its ancestors: alembic refuses

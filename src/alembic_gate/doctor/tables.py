@@ -18,7 +18,7 @@ into code imported from the project or a library, also through an alias: the rea
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -65,6 +65,7 @@ _SQL_PATTERNS: tuple[tuple[ChangeKind, str], ...] = (
 )
 _SQL_RULES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in _SQL_PATTERNS)
 _TABLE_DDL = re.compile(r"\b(?:CREATE|DROP|ALTER)\s+(?:\w+\s+)?TABLE\b", re.IGNORECASE)
+_IF_NOT_EXISTS = re.compile(r"\bIF\s+NOT\s+EXISTS\b", re.IGNORECASE)
 
 
 @record(frozen=True)
@@ -79,6 +80,9 @@ class Change:
     new_name: str | None = None
     # create: the columns, or None when some are not literal.
     columns: frozenset[str] | None = None
+    # create / add_column: skipped where the table or column exists (`if_not_exists=True`,
+    # `IF NOT EXISTS`), so finding it there says nothing of whether it ran.
+    guarded: bool = False
 
 
 @record(frozen=True)
@@ -176,14 +180,15 @@ def _change(call: Call) -> Change | None:
         return Change("rename", table, new_name=new) if table and new else None
     if table is None:
         return None
+    guarded = call.options.get("if_not_exists", False) is not False
     if call.name == "create_table":
         columns = None if call.columns is None else frozenset(map(str.lower, call.columns))
-        return Change("create", table, columns=columns)
+        return Change("create", table, columns=columns, guarded=guarded)
     if call.name == "drop_table":
         return Change("drop", table)
     column = _lower(call.column)
     if call.name == "add_column":
-        return Change("add_column", table, column) if column else None
+        return Change("add_column", table, column, guarded=guarded) if column else None
     if column is None:
         return None
     if call.name == "drop_column":
@@ -209,6 +214,27 @@ def _sql(call: Call) -> Iterator[Change | str]:
         yield from (c for c in changes if c is not None)
 
 
+def already_there(changes: TableChanges, tables: Mapping[str, frozenset[str]]) -> list[str]:
+    """What of the tables and columns `changes` make the live `tables` already hold
+    ("table orders", "column users.email"): made by an earlier run of the revision that
+    failed half-way, or by hand; either way its upgrade fails on them. Not those made
+    only where missing (`if_not_exists`), nor a table it dropped first."""
+    found: list[str] = []
+    made: set[str] = set()
+    for change in changes.changes:
+        if change.kind == "drop":
+            made.add(change.table)  # dropped first: creating it again is no clash
+        if change.guarded or change.table in made:
+            continue
+        if change.kind == "create":
+            made.add(change.table)
+            if change.table in tables:
+                found.append(f"table {change.table}")
+        elif change.kind == "add_column" and change.column in tables.get(change.table, ()):
+            found.append(f"column {change.table}.{change.column}")
+    return found
+
+
 def _lower(name: str | None) -> str | None:
     return None if name is None else name.lower()
 
@@ -223,16 +249,19 @@ def _sql_changes(text: str) -> Iterator[Change | None]:
             if match is None:
                 continue
             names = [_sql_name(group) for group in match.groups()]
+            guarded = _IF_NOT_EXISTS.search(match.group()) is not None
             if None in names:
                 yield None
-            elif kind in ("create", "drop"):
+            elif kind == "create":
+                yield Change(kind, str(names[0]), guarded=guarded)
+            elif kind == "drop":
                 yield Change(kind, str(names[0]))
             elif kind == "rename":
                 yield Change(kind, str(names[0]), new_name=names[1])
             elif kind == "rename_column":
                 yield Change(kind, str(names[0]), names[1], new_name=names[2])
             else:
-                yield Change(kind, str(names[0]), names[1])
+                yield Change(kind, str(names[0]), names[1], guarded=guarded)
             break
 
 
