@@ -658,3 +658,50 @@ def test_postgres_a_held_column_left_changed_at_base_is_ag903(
         "the downgrade to base left column customers.name as VARCHAR(100) NULL; the database "
         "held it as VARCHAR(50) NULL before check ran"
     )
+
+
+def test_an_env_py_that_cannot_run_twice_in_one_process(project: Project, check: Check) -> None:
+    # An app built in env.py that refuses to be built again (Flask-Themes2's blueprint in
+    # flaskbb): the round trip's second run of env.py fails before any downgrade() ran.
+    # Not AG903: the separate `alembic downgrade` command, a process of its own, never
+    # meets it; the note says the downgrades were not checked.
+    root = project("generic")
+    edit(
+        root / "migrations/env.py",
+        "if context.is_offline_mode():",
+        "import builtins\n"
+        "if getattr(builtins, '_app_built', False):\n"
+        "    raise AssertionError('The setup method add_url_rule can no longer be called')\n"
+        "builtins._app_built = True\n\nif context.is_offline_mode():",
+    )
+    run = check("--db", "sqlite", "--roundtrip", *LOOSE, "--format", "json")
+    assert run.code == 0, run.out + run.err
+    assert run.codes() == []
+    [note] = [note for note in notes(run) if "round trip" in note]
+    assert note.startswith(
+        "the round trip (--roundtrip) did not run: env.py failed when check ran it again for "
+        "the downgrade, before any revision's downgrade() ran (AssertionError: The setup "
+        "method add_url_rule can no longer be called); "
+    ), note
+    assert note.endswith("(no AG903 does not mean the downgrades work)")
+
+
+def test_a_failure_in_env_py_during_the_downgrades_is_ag903(project: Project, check: Check) -> None:
+    # Once a downgrade() ran, what env.py raises is the round trip's failure.
+    root = project("generic")
+    edit(
+        root / "migrations/env.py",
+        "if context.is_offline_mode():",
+        "import builtins\nbuiltins._env_runs = getattr(builtins, '_env_runs', 0) + 1\n\n"
+        "if context.is_offline_mode():",
+    )
+    edit(
+        root / "migrations/env.py",
+        "            context.run_migrations()",
+        "            context.run_migrations()\n"
+        "            if __import__('builtins')._env_runs == 2:\n"
+        "                raise RuntimeError('env.py failed after the downgrades')",
+    )
+    run = check("--db", "sqlite", "--roundtrip", *LOOSE, "--format", "json")
+    assert run.codes() == ["AG903"], run.out
+    assert "env.py failed after the downgrades" in run.out

@@ -516,17 +516,19 @@ class Session:
         them: no module state carries over (a module-level MetaData that upgrade() and
         downgrade() each define a table in, as Airflow's revisions have)."""
         before = self._snapshots()
-        failure = self._attempt(lambda: _migrate(cfg, _reloaded(cfg), "base", upgrade=False))
+        down: list[bool] = []
+        failure = self._attempt(lambda: _migrate(cfg, _reloaded(cfg), "base", False, down))
         if failure is not None:
-            self._round_trip_failed(failure, "downgrade")
+            self._round_trip_failed(failure, "downgrade", down)
             return
         left = self._leftovers()
         if left:
             self.result.findings += left
             return
-        failure = self._attempt(lambda: _migrate(cfg, _reloaded(cfg), "heads", upgrade=True))
+        up: list[bool] = []
+        failure = self._attempt(lambda: _migrate(cfg, _reloaded(cfg), "heads", True, up))
         if failure is not None:
-            self._round_trip_failed(failure, "upgrade after the downgrade to base")
+            self._round_trip_failed(failure, "upgrade after the downgrade to base", up)
             return
         after = self._snapshots()
         changed = roundtrip.differences(before, after)
@@ -535,11 +537,24 @@ class Session:
             self.result.findings.append(RawFinding("AG903", sentence, path, line))
         self.at_heads = not changed
 
-    def _round_trip_failed(self, failure: BaseException, phase: str) -> None:
+    def _round_trip_failed(self, failure: BaseException, phase: str, reached: list[bool]) -> None:
         """AG903 for a step of the round trip that raised; a note instead for a database
         error while tables still held rows seeding made up and could not delete: they may
         be what it failed on, which no database of the project holds. Not for an error no
-        row can cause (a type that cannot be cast, a column that is not there)."""
+        row can cause (a type that cannot be cast, a column that is not there). And no
+        AG903 where env.py failed, running again, before any revision ran (`reached`
+        empty): an app it builds that cannot be built twice in one process, which the
+        separate `alembic` commands never meet."""
+        if not reached and deepest_in(failure, self.revisions) is None:
+            said = describe(failure, self.redact)
+            self._roundtrip_skipped(
+                f"env.py failed when check ran it again for the {phase}, before any "
+                f"revision's {'upgrade' if 'upgrade' in phase else 'downgrade'}() ran "
+                f"({said}); check runs it once per step in one process, and this env.py "
+                "cannot run twice in one (`alembic downgrade base`, a process of its own, "
+                "tests the downgrades)"
+            )
+            return
         self._fail("AG903", failure, phase)
         left = self.seeding.uncleared if self.seeding is not None else []
         if not left or not isinstance(failure, sa_exc.DBAPIError):
@@ -742,10 +757,14 @@ def _reloaded(cfg: Config) -> ScriptDirectory:
     return ScriptDirectory.from_config(cfg)
 
 
-def _migrate(cfg: Config, script: ScriptDirectory, target: str, upgrade: bool) -> None:
-    """`alembic upgrade/downgrade TARGET` with an already loaded ScriptDirectory."""
+def _migrate(
+    cfg: Config, script: ScriptDirectory, target: str, upgrade: bool, reached: list[bool]
+) -> None:
+    """`alembic upgrade/downgrade TARGET` with an already loaded ScriptDirectory;
+    `reached` gets an item once env.py has asked for the revisions to run."""
 
     def steps(rev: Any, context: MigrationContext) -> Any:
+        reached.append(True)
         if upgrade:
             return script._upgrade_revs(target, rev)
         return script._downgrade_revs(target, rev)
