@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .conftest import PROJECTS
 
 # Records, with CPython's audit hooks, the order in which the worker is started and the
@@ -20,7 +22,7 @@ events = []
 def hook(event, args):
     if event == "import" and args[0] in {"alembic_gate.check.command", "alembic_gate.lint"}:
         events.append(args[0])
-    elif event == "subprocess.Popen" and "alembic_gate.check.worker" in list(args[1]):
+    elif event == "subprocess.Popen" and any("alembic_gate.check.worker" in a for a in args[1]):
         events.append("worker")
 
 sys.addaudithook(hook)
@@ -40,3 +42,23 @@ def test_the_worker_starts_before_the_command_is_imported(tmp_path: Path) -> Non
     assert code == 0
     assert order == ["worker", "alembic_gate.check.command", "alembic_gate.lint"]
     assert json.loads((root / "report.json").read_text())["findings"] == []
+
+
+@pytest.mark.parametrize("name", ["types", "functools", "enum"])
+def test_a_project_module_named_as_the_standard_librarys(tmp_path: Path, name: str) -> None:
+    # Netflix's dispatch keeps a types.py beside its alembic.ini: `alembic upgrade` runs
+    # there, and so must the worker, with the standard library's modules its own.
+    root = Path(shutil.copytree(PROJECTS / "check_generic", tmp_path / "generic"))
+    (root / f"{name}.py").write_text(f"raise ImportError('the project {name}.py was imported')\n")
+    # The console script, as users run it (`python -m` would put the folder on sys.path).
+    script = Path(sys.executable).parent / "alembic-gate"
+    done = subprocess.run(
+        [str(script), "check", "--db", "sqlite"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "was imported" not in done.stdout + done.stderr

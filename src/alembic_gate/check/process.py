@@ -28,6 +28,19 @@ STEPS = ("Running upgrade ", "Running downgrade ")
 WORKER_SECONDS = 900.0
 
 
+# The worker, started without the current folder on sys.path from its first import on,
+# as the `alembic` script starts: `python -m` would put it first before runpy's own
+# imports, where a project's types.py (Netflix's dispatch has one) shadows the standard
+# library's.
+WORKER = (
+    "import sys\n"
+    "if sys.path and sys.path[0] == '':\n"
+    "    del sys.path[0]\n"
+    "from alembic_gate.check.worker import run\n"
+    "run()\n"
+)
+
+
 class WorkerProcess:
     """A worker started at once (it imports alembic and SQLAlchemy meanwhile), given its
     request later; killed on exit if it is still running.
@@ -46,7 +59,7 @@ class WorkerProcess:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH"), PACKAGE_ROOT) if p)
         fd, notes = self.result.fileno(), self.notes.fileno()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "alembic_gate.check.worker", str(fd), str(notes)],
+            [sys.executable, "-c", WORKER, str(fd), str(notes)],
             stdin=subprocess.PIPE,
             stdout=self.log,
             stderr=subprocess.STDOUT,

@@ -1,6 +1,10 @@
 """The worker process of `check`: it runs the project's code.
 
+    python -c "... from alembic_gate.check.worker import run; run()" FD NOTES_FD < REQUEST
     python -m alembic_gate.check.worker FD NOTES_FD  < REQUEST (JSON)
+
+(`check.process` starts it the first way: the current folder is off sys.path before
+any import; a project's types.py would shadow the standard library's in runpy's.)
 
 It writes its result (JSON) to the open file FD that the parent passes it, and notes
 the parent needs even if it never gets that far (the lock watch is off) to NOTES_FD as
@@ -64,10 +68,15 @@ def refuse(result_fd: int, problem: str) -> int:
     return 0
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """main(), then exit at once: the result is written and every connection closed, so
+    the interpreter's teardown of SQLAlchemy, alembic and the project's modules, which
+    the parent would wait for, is skipped."""
     code = main()
-    # The result is written and every connection closed: skip the interpreter's teardown
-    # of SQLAlchemy, alembic and the project's modules, which the parent would wait for.
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+if __name__ == "__main__":
+    run()
