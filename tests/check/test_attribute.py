@@ -45,11 +45,11 @@ def test_the_innermost_revision_frame_is_the_op_line(tmp_path: Path) -> None:
     path.write_text(REVISION)
     real = os.path.realpath(path)
     module = _load(path)
-    attributor = Attributor([real])
+    attributor = Attributor(lambda: {real})
     first, second = module.upgrade(FakeOp(attributor))  # type: ignore[attr-defined]
     assert first == (real, 7)
     assert second == (real, 3)  # inside the helper, in the same file
 
 
 def test_no_revision_frame_is_none(tmp_path: Path) -> None:
-    assert Attributor([str(tmp_path / "other.py")]).current() is None
+    assert Attributor(lambda: {str(tmp_path / "other.py")}).current() is None

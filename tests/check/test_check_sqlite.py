@@ -922,6 +922,23 @@ def test_the_round_trip_loads_the_revision_files_afresh(project: Project, check:
     assert run.code == 0, run.out + run.err
 
 
+def test_revision_files_are_imported_after_env_py(project: Project, check: Check) -> None:
+    """As `alembic upgrade` imports them: once env.py asks for the revisions to run, after
+    its own imports (tracecat's first revision imports fastapi_users_db_sqlalchemy, whose
+    circular import works only once env.py's models have imported fastapi_users)."""
+    root = project("generic")
+    (root / "after_models.py").write_text(
+        "import sys\n"
+        "if 'models' not in sys.modules:\n"
+        "    raise ImportError('cannot import name Base from partially initialized module')\n"
+    )
+    revision = root / "migrations/versions/c9e2b7d41a05_add_user_email.py"
+    edit(revision, "import sqlalchemy as sa\n", "import sqlalchemy as sa\nimport after_models\n")
+    run = check("--db", "sqlite", "--format", "json")
+    assert run.code == 0, run.out + run.err
+    assert run.findings == []
+
+
 def test_a_revision_file_that_fails_to_load_is_named(project: Project, check: Check) -> None:
     """A revision file's import of project code that fails deeper (Marzban's
     `app/__init__.py` needing `pkg_resources`): the revision file and its import, not the

@@ -30,10 +30,12 @@ Line = tuple[str, int]
 
 
 class Attributor:
-    """Finds the innermost frame in one of the revision files (absolute real paths)."""
+    """Finds the innermost frame in one of the revision files (absolute real paths),
+    as `revision_files()` gives them when a frame is looked up: the files are imported
+    once env.py asks for the revisions to run, as alembic imports them."""
 
-    def __init__(self, revision_files: Collection[str]) -> None:
-        self.files = frozenset(revision_files)
+    def __init__(self, revision_files: Callable[[], Collection[str]]) -> None:
+        self.files = revision_files
         # co_filename -> its real path in `files`, or None: a syscall per code object only.
         self._known: dict[str, str | None] = {}
 
@@ -59,7 +61,7 @@ class Attributor:
     def _revision_path(self, filename: str) -> str | None:
         if filename not in self._known:
             real = os.path.realpath(filename) if not filename.startswith("<") else ""
-            self._known[filename] = real if real in self.files else None
+            self._known[filename] = real if real in self.files() else None
         return self._known[filename]
 
 

@@ -141,10 +141,13 @@ def _head(statement: str) -> str:
 class Seeding(Observer):
     """The observer: one Tracker per engine env.py migrates."""
 
-    def __init__(self, scope: Collection[str] | None, revision_files: Collection[str]) -> None:
+    def __init__(
+        self, scope: Collection[str] | None, revision_files: Callable[[], Collection[str]]
+    ) -> None:
         self.scope = None if scope is None else frozenset(scope)
+        # The revision files, newest first, once alembic has imported them.
         self.attributor = Attributor(revision_files)
-        self.revision_files = list(revision_files)
+        self.revision_files = revision_files
         self.trackers: dict[int, Tracker] = {}
         self.raw: list[RawFinding] = []
         self.noted_tables: list[Note] = []
@@ -263,8 +266,9 @@ class Seeding(Observer):
         if where is None:
             # The statement creating it (the files run newest first: the first upgrade
             # naming it may be a later revision's, outside the scope).
-            where = table_created_at(self.revision_files, key[1], key[0])
-            where = where or created_in(self.revision_files, key[1])
+            files = list(self.revision_files())
+            where = table_created_at(files, key[1], key[0])
+            where = where or created_in(files, key[1])
         rid = step.revision.revision
         after = f"the revisions from {rid} on ran" if starting else f"the revisions after {rid} ran"
         message = (

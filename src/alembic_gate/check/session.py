@@ -70,6 +70,9 @@ class Session:
         self.urls: dict[str, URL] = {}
         self.env_py = str(Path(request.script_location or request.cwd) / "env.py")
         self.revisions: dict[str, Script] = {}
+        # Whether the revision files were imported, and where loading them failed.
+        self.loaded = False
+        self.load_failure: Location | None = None
         self.redact = Redactor()
         self.redact.add_environ(os.environ)
         self.redact.add_url(request.database.url)
@@ -165,12 +168,12 @@ class Session:
         first (PostgreSQL only: it does nothing elsewhere), so the end of each revision is
         timed before other observers act, then seeding."""
         if self.request.trace:
-            self.tracer = LockTracer(self.request.scope, lambda: list(self.revisions), self.redact)
+            self.tracer = LockTracer(self.request.scope, lambda: self.revisions, self.redact)
             self.observers.add(self.tracer)
         if self.request.seed:
             from alembic_gate.check.seeding import Seeding
 
-            self.seeding = Seeding(self.request.scope, list(self.revisions))
+            self.seeding = Seeding(self.request.scope, lambda: self.revisions)
             self.observers.add(self.seeding)
 
     def finish(self) -> None:
@@ -274,22 +277,42 @@ class Session:
         return config
 
     def _script(self, cfg: Config) -> ScriptDirectory | None:
+        """The ScriptDirectory, its revision files not imported yet (`_load_revisions`)."""
         script: ScriptDirectory | None = None
 
         def load() -> None:
             nonlocal script
             script = ScriptDirectory.from_config(cfg)
-            self.revisions = {real(s.path): s for s in script.walk_revisions()}
 
         failure = self._attempt(load)
         if failure is not None:
             if isinstance(failure, CommandError):
                 raise WorkerError(f"alembic cannot read the setup: {failure}", "usage")
-            at = _revision_frame(failure, script)
-            phase = f"loading {os.path.basename(at[0])}" if at else "loading the revision files"
-            self._fail("AG901", failure, phase, at=at)
+            self._fail("AG901", failure, "loading the revision files")
             return None
         return script
+
+    def _load_revisions(self, script: ScriptDirectory) -> None:
+        """Import the revision files as `alembic upgrade` does: once env.py, its own
+        imports done, asks for the revisions to run (tracecat's first revision imports a
+        library that imports cleanly only after env.py's models have). Where one fails,
+        `load_failure` keeps its line."""
+        if self.loaded:
+            return
+        try:
+            self.revisions = {real(s.path): s for s in script.walk_revisions()}
+        except CommandError as exc:
+            raise WorkerError(f"alembic cannot read the setup: {exc}", "usage") from None
+        except BaseException as exc:
+            self.load_failure = _revision_frame(exc, script) or ("", 0)
+            raise
+        self.loaded = True
+
+    def _load_failed(self, failure: BaseException) -> None:
+        """AG901 for a revision file that could not be imported: at its failing line."""
+        at = self.load_failure if self.load_failure and self.load_failure[0] else None
+        phase = f"loading {os.path.basename(at[0])}" if at else "loading the revision files"
+        self._fail("AG901", failure, phase, at=at)
 
     # -- running alembic -----------------------------------------------------------
 
@@ -454,7 +477,10 @@ class Session:
     def _upgrade_and_compare(self, cfg: Config, script: ScriptDirectory) -> bool:
         """`upgrade heads`, then alembic check's comparison, in one run of env.py."""
         run = UpgradeThenCompare(cfg, script, self.request.compare, self.applied, self.observers)
+        run.loading = lambda: self._load_revisions(script)
         failure = self._attempt(run)
+        if failure is None and not self.loaded:  # env.py ran no migration: read them now
+            failure = self._attempt(lambda: self._load_revisions(script))
         self.result.findings += self.observers.findings()
         self.result.observed += self.observers.observed()
         self.result.notes += self.observers.notes()
@@ -462,7 +488,9 @@ class Session:
         if self.tracer is not None:
             self.result.locks += self.tracer.locks()
         if failure is not None:
-            if run.comparing:  # the migrations had run: the comparison failed
+            if self.load_failure is not None:
+                self._load_failed(failure)
+            elif run.comparing:  # the migrations had run: the comparison failed
                 self._fail("AG902", failure, "the autogenerate comparison")
             else:
                 self._fail("AG901", failure, "upgrade", run.current)
@@ -686,6 +714,8 @@ class UpgradeThenCompare:
         self.comparing = False
         # The heads each engine's database was at when the upgrade began.
         self.found_at: list[tuple[str, ...]] = []
+        # Imports the revision files, when env.py first asks for the revisions to run.
+        self.loading: Callable[[], None] = lambda: None
 
     def __call__(self) -> None:
         try:
@@ -711,6 +741,7 @@ class UpgradeThenCompare:
     def _steps(self, heads: Any, context: MigrationContext) -> Iterator[Any]:
         # alembic asks for the next step only once the previous one has run, so the
         # code after `yield` runs after each revision (inside env.py's transaction).
+        self.loading()
         self.found_at.append(tuple(heads))
         for step in self.script._upgrade_revs("heads", heads):
             self.current = step

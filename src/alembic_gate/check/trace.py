@@ -142,7 +142,7 @@ class LockTracer(Observer):
         if _autocommit(context.connection):
             self._autocommitted.append(script.revision)
         if self._attributor is None:
-            self._attributor = Attributor(self._revision_files())
+            self._attributor = Attributor(self._revision_files)
             follow_batches(self._attributor)
         tables = self._tables.get(key)
         known = tables is not None
