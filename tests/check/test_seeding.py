@@ -735,6 +735,27 @@ def test_sql_that_cannot_be_written_says_nothing_of_rows(project: Project, check
     assert "made up" not in message and "--no-seed" not in message
 
 
+def test_an_operation_alembic_refuses_says_nothing_of_rows(
+    project: Project, check: Check
+) -> None:
+    """alembic refuses some operations before any SQL is written (a foreign key added to
+    a SQLite table outside batch mode, as letta's 567e9fe06270 does): no row can have
+    caused that, so no word of the made-up rows nor of --no-seed."""
+    root = project("data")
+    create = (
+        '    op.create_table("users", sa.Column("id", sa.Integer, primary_key=True))\n'
+        '    op.create_table("posts", sa.Column("id", sa.Integer, primary_key=True),\n'
+        '        sa.Column("user_id", sa.Integer))'
+    )
+    foreign_key = '    op.create_foreign_key("fk_posts_user", "posts", "users", ["user_id"], ["id"])'
+    history(root, create, foreign_key)
+    run = check("--db", "sqlite", "--format", "json", "--ignore", "AG902")
+    assert run.codes() == ["AG901"]
+    message = run.findings[0]["message"]
+    assert "NotImplementedError: No support for ALTER of constraints in SQLite" in message
+    assert "made up" not in message and "--no-seed" not in message
+
+
 def test_an_error_an_earlier_revision_caught_leaves_the_note(
     project: Project, check: Check
 ) -> None:

@@ -97,13 +97,14 @@ _OBSERVER: Seeding | None = None
 _V = TypeVar("_V")
 
 
-def _compile_error(exc: BaseException) -> bool:
-    """Whether SQLAlchemy failed to write the SQL (a type the dialect cannot render),
-    before any statement reached the database."""
+def _never_sent(exc: BaseException) -> bool:
+    """Whether the failing operation never reached the database: SQLAlchemy could not
+    write its SQL (a type the dialect cannot render), or alembic refused it
+    (NotImplementedError: no ALTER of constraints on SQLite outside batch mode)."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
-        if isinstance(current, sa.exc.CompileError):
+        if isinstance(current, sa.exc.CompileError | NotImplementedError):
             return True
         seen.add(id(current))
         current = current.__cause__ or current.__context__
@@ -199,7 +200,7 @@ class Seeding(Observer):
     def failed(self, step: Any, exc: BaseException) -> None:
         self.at_failure = []
         self.read_at_failure = []
-        rowless = _compile_error(exc)
+        rowless = _never_sent(exc)
         for tracker in self.trackers.values():
             tracker.step = None
             if rowless:  # SQL that could not be written: no statement met any row
