@@ -204,3 +204,20 @@ def test_an_async_env_py_own_database_on_the_same_server_that_fails(
     )
     assert 'database "no_such_database" does not exist' in run.err
     assert "--url-env NAME" in run.err and "Traceback" not in run.err
+
+
+@pytest.mark.postgres
+def test_url_env_gets_the_url_as_typed(project: Project, check: Check, postgres_url: str) -> None:
+    # letta's env.py hands $LETTA_PG_URI to config.set_main_option: a `!` SQLAlchemy
+    # renders as `%21` is read there as interpolation. As typed, it works, as with alembic.
+    root = project("url_env")
+    edit(
+        root / "migrations/env.py",
+        '    url = os.environ.get("APP_DATABASE_URL", "sqlite:///dev.db")',
+        '    config.set_main_option("sqlalchemy.url", os.environ["APP_DATABASE_URL"])\n'
+        '    url = config.get_main_option("sqlalchemy.url")',
+    )
+    typed = postgres_url.replace("postgres@", "postgres:Pass!word-7@", 1)
+    assert typed != postgres_url
+    run = check("--database-url", typed, "--url-env", "APP_DATABASE_URL", "--ignore", "AG902")
+    assert run.code == 0, run.out + run.err

@@ -239,7 +239,7 @@ class Session:
                     self.held_before[name] = held = roundtrip.held(conn)
                     self.shape_before[name] = roundtrip.shape_of(conn, _tables_of(held))
         main = next(iter(self.urls.values()))
-        values = targets.placeholders(main)
+        values = targets.placeholders(main, spec.url if spec.kind == "url" else None)
         for name, template in self.request.env.items():
             os.environ[name] = fill(template, values)
 

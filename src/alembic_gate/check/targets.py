@@ -195,16 +195,27 @@ def whole_message(exc: BaseException | None) -> str:
     return "\n".join(line.rstrip() for line in str(exc).strip().splitlines()) or type(exc).__name__
 
 
-def placeholders(url: URL) -> dict[str, str]:
-    """What --env values may hold, for the throwaway database at `url`."""
+def placeholders(url: URL, given: str | None = None) -> dict[str, str]:
+    """What --env values may hold, for the throwaway database at `url`; `{url}` is
+    `given` (--database-url) as typed where it is that URL: SQLAlchemy would render a
+    `!` of its password as `%21`, which an env.py passing it to `config.set_main_option`
+    reads as interpolation, where `alembic upgrade` with the same URL works."""
+    rendered = url.render_as_string(hide_password=False)
     return {
-        "url": url.render_as_string(hide_password=False),
+        "url": given if given and _same_url(given, url) else rendered,
         "host": url.host or "",
         "port": str(url.port or _PORTS.get(url.get_backend_name()) or ""),
         "user": url.username or "",
         "password": url.password if isinstance(url.password, str) else "",
         "database": url.database or "",
     }
+
+
+def _same_url(text: str, url: URL) -> bool:
+    try:
+        return make_url(text) == url
+    except Exception:  # no URL SQLAlchemy reads: not the same
+        return False
 
 
 ENGINE_NAMES = {"postgresql": "PostgreSQL", "mysql": "MySQL", "sqlite": "SQLite"}
