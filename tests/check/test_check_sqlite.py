@@ -922,6 +922,28 @@ def test_the_round_trip_loads_the_revision_files_afresh(project: Project, check:
     assert run.code == 0, run.out + run.err
 
 
+def test_env_py_outside_the_folder_failing_is_placed_at_its_line(
+    project: Project, check: Check, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """check run from another folder than the project's (conda-store's ini written
+    elsewhere, script_location absolute): env.py's import that failed is the place, not
+    env.py with no line."""
+    root = project("generic")
+    env_py = root / "migrations/env.py"
+    elsewhere = root.parent / "elsewhere"
+    elsewhere.mkdir()
+    ini = (root / "alembic.ini").read_text().replace("%(here)s", str(root))
+    (elsewhere / "alembic.ini").write_text(ini)
+    monkeypatch.chdir(elsewhere)
+    run = check("--db", "sqlite", "--format", "json")
+    [failed] = run.findings
+    assert failed["code"] == "AG901", failed
+    # (prepend_sys_path = . is the other folder now: the models are not found)
+    assert failed["line"] == line_of(env_py, "from models import Base"), failed
+    assert failed["path"].endswith("migrations/env.py")
+    assert "No module named 'models'" in failed["message"]
+
+
 def test_revision_files_are_imported_after_env_py(project: Project, check: Check) -> None:
     """As `alembic upgrade` imports them: once env.py asks for the revisions to run, after
     its own imports (tracecat's first revision imports fastapi_users_db_sqlalchemy, whose

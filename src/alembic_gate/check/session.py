@@ -384,7 +384,9 @@ class Session:
                 "its upgrade() had run, in alembic's own statements"
             )
         else:
-            where = self.project.deepest(exc)
+            # Project code where it was raised; else env.py's line that called into it
+            # (an env.py outside the folder check runs in, its models installed).
+            where = self.project.deepest(exc) or innermost(exc, real(self.env_py).__eq__)
             what = f"{phase} (before any migration ran)" if phase == "upgrade" else phase
             what += " failed"
         message = f"{what}: {describe(exc, self.redact)}"
