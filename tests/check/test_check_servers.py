@@ -778,3 +778,59 @@ def test_mariadb_a_wait_another_session_shares_is_cancelled_only_once_it_lets_go
     run = check("--database-url", mariadb_url, *holder, "--no-seed", "--format", "json")
     assert_stopped_at_its_line(run, root)
     assert log.read_text(encoding="utf-8").startswith("let go after"), log.read_text()
+
+
+SEARCH_PATH = (
+    "    with connectable.connect() as connection:\n"
+    '        connection.exec_driver_sql("CREATE SCHEMA IF NOT EXISTS app")\n'
+    '        connection.exec_driver_sql("SET search_path TO app")\n'
+    "        connection.commit()\n"
+)
+
+
+def search_path_project(project: Project, name: str = "generic") -> Path:
+    """check_`name` with an env.py like Netflix/dispatch's: it makes schema app and sets
+    its connection's search_path to it before configure(), naming no version_table_schema,
+    so the tables and the version table are made in app."""
+    root = project(name)
+    edit(root / "migrations/env.py", SEARCH_PATH.splitlines(keepends=True)[0], SEARCH_PATH)
+    return root
+
+
+def app_tables(url: str) -> list[str]:
+    engine = sa.create_engine(url, poolclass=sa.NullPool)
+    try:
+        with engine.connect() as conn:
+            return sorted(sa.inspect(conn).get_table_names(schema="app"))
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_the_version_table_env_py_finds_on_its_search_path_is_read(
+    project: Project, check: Check, postgres_url: str
+) -> None:
+    # check read alembic_version in public, where there is none: AG801, "no revision
+    # applied", and the comparison's findings (the drift project's two) dropped.
+    search_path_project(project, "drift")
+    run = check("--database-url", postgres_url, "--format", "json", "--select", "AG801,AG902")
+    assert sorted(run.codes()) == ["AG902", "AG902"], run.err
+    assert run.code == 1
+    assert app_tables(postgres_url) == ["alembic_version", "posts", "users"]
+    assert tables(postgres_url) == []
+
+
+@pytest.mark.postgres
+def test_postgres_a_database_already_at_head_on_its_search_path_passes(
+    project: Project, check: Check, postgres_url: str
+) -> None:
+    # dispatch after `dispatch database init` (create_all, then stamp): app holds the
+    # tables and the head's version row before check runs.
+    root = search_path_project(project)
+    edit(root / "alembic.ini", "driver://user:pass@localhost/dbname", postgres_url)
+    alembic = [sys.executable, "-m", "alembic", "upgrade", "heads"]
+    upgraded = subprocess.run(alembic, cwd=root, capture_output=True, text=True, timeout=120)
+    assert upgraded.returncode == 0, upgraded.stderr
+    run = check("--database-url", postgres_url, "--allow-nonempty", "--format", "json")
+    assert run.findings == [], run.err
+    assert run.code == 0

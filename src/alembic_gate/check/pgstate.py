@@ -1,4 +1,5 @@
-"""The catalog queries lock tracing runs on PostgreSQL, and what it knows of the tables.
+"""The catalog queries lock tracing runs on PostgreSQL, and what it knows of the tables;
+and the schema of the version table a migration's connection sees.
 
 Every query runs on the migration's own connection, through its DBAPI connection (the
 per-statement one runs inside SQLAlchemy's cursor events, and skipping SQLAlchemy spares
@@ -74,6 +75,16 @@ SELECT set_config(s.name, s.setting, true)
 FROM unnest(CAST(:names AS text[]), CAST(:settings AS text[])) AS s(name, setting)
 JOIN pg_settings AS p ON p.name = s.name
 WHERE p.setting IS DISTINCT FROM s.setting
+"""
+
+# The schema of the version table the session sees through its search_path (alembic reads
+# it unqualified), or, before alembic made it, the one it would be made in.
+VERSION_SCHEMA = """
+SELECT COALESCE((
+    SELECT n.nspname::text FROM pg_catalog.pg_class AS c
+    JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+    WHERE c.relname = '{name}' AND pg_catalog.pg_table_is_visible(c.oid)
+), current_schema()::text)
 """
 
 Work = tuple[int, int]
@@ -157,6 +168,15 @@ def query(connection: Any, sql: str) -> list[Any]:
     finally:
         if not kept:
             cursor.close()
+
+
+def version_schema(connection: Any, version_table: str) -> str | None:
+    """The schema holding `version_table` for a version table named without one: the
+    first schema of the connection's search_path that has it (env.py may have set the
+    search_path, as Netflix/dispatch's `SET search_path TO dispatch_core` does)."""
+    name = version_table.replace("'", "''")
+    rows = query(connection, VERSION_SCHEMA.format(name=name))
+    return str(rows[0][0]) if rows and rows[0][0] is not None else None
 
 
 def forget_cursors() -> None:

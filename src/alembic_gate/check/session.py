@@ -27,7 +27,7 @@ from alembic.util import CommandError
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, Connection, make_url
 
-from alembic_gate.check import alike, drift, flaskapp, made_up, roundtrip, targets
+from alembic_gate.check import alike, drift, flaskapp, made_up, pgstate, roundtrip, targets
 from alembic_gate.check.attribute import failed_call
 from alembic_gate.check.errors import WorkerError
 from alembic_gate.check.guard import Guard
@@ -94,6 +94,9 @@ class Session:
         self.at_heads = False
         # Revisions `upgrade heads` applied (any engine).
         self.applied: set[str] = set()
+        # The schema each context's connection found its version table in, where env.py
+        # names none (PostgreSQL: through a search_path env.py set).
+        self.placed: dict[MigrationContext, str] = {}
         # Per engine, what a --allow-nonempty database held before the first revision
         # (as `roundtrip.held` names it, with an enum type's values): no downgrade is to
         # remove it, and the downgrade to base is to leave its values as they were.
@@ -408,18 +411,24 @@ class Session:
         path, line = where if where is not None else (self.env_py, None)
         self.result.findings.append(RawFinding(code, message, path, line))
 
-    def _version_table(self, name: str) -> tuple[str, str | None]:
+    def _version_table(self, name: str, default: str | None) -> tuple[str, str | None]:
+        """Engine `name`'s version table and its schema: the one env.py named, or the one
+        env.py's connection found it in (None where that is `default`, the schema a
+        connection of check's own reads)."""
         context = self.guard.context_for(name)
         if context is None:
             return "alembic_version", None
-        return context.version_table, context.version_table_schema
+        if context.version_table_schema is not None:
+            return context.version_table, context.version_table_schema
+        placed = self.placed.get(context)
+        return context.version_table, None if placed == default else placed
 
     def _heads(self) -> dict[str, tuple[str, ...]]:
         heads = {}
         for name, url in self.urls.items():
-            table, schema = self._version_table(name)
-            opts = {"version_table": table, "version_table_schema": schema}
             with connect(url) as conn:
+                table, schema = self._version_table(name, conn.dialect.default_schema_name)
+                opts = {"version_table": table, "version_table_schema": schema}
                 heads[name] = tuple(MigrationContext.configure(conn, opts=opts).get_current_heads())
         return heads
 
@@ -459,8 +468,8 @@ class Session:
         behind = []
         for name, heads in self._heads().items():
             if set(script.get_revisions(heads)) != wanted:
-                table, schema = self._version_table(name)
                 with connect(self.urls[name]) as conn:
+                    table, schema = self._version_table(name, conn.dialect.default_schema_name)
                     tables = targets.tables_in(conn)
                 shown = f"{schema}.{table}" if schema else table
                 behind.append(
@@ -480,6 +489,7 @@ class Session:
         """`upgrade heads`, then alembic check's comparison, in one run of env.py."""
         run = UpgradeThenCompare(cfg, script, self.request.compare, self.applied, self.observers)
         run.loading = lambda: self._load_revisions(script)
+        run.placed = self.placed
         failure = self._attempt(run)
         if failure is None and not self.loaded:  # env.py ran no migration: read them now
             failure = self._attempt(lambda: self._load_revisions(script))
@@ -718,6 +728,8 @@ class UpgradeThenCompare:
         self.found_at: list[tuple[str, ...]] = []
         # Imports the revision files, when env.py first asks for the revisions to run.
         self.loading: Callable[[], None] = lambda: None
+        # Where each context's connection finds a version table env.py names no schema for.
+        self.placed: dict[MigrationContext, str] = {}
 
     def __call__(self) -> None:
         try:
@@ -745,6 +757,7 @@ class UpgradeThenCompare:
         # code after `yield` runs after each revision (inside env.py's transaction).
         self.loading()
         self.found_at.append(tuple(heads))
+        self.place(context)
         for step in self.script._upgrade_revs("heads", heads):
             self.current = step
             self.observers.before(step, context)
@@ -765,6 +778,18 @@ class UpgradeThenCompare:
         self.revision_context.run_autogenerate(context.get_current_heads(), context)
         self.comparing = False
         self.compared_engines += 1
+
+    def place(self, context: MigrationContext) -> None:
+        """Note where the connection finds a version table env.py names no schema for:
+        check reads it there after the run (alembic reads it unqualified, through the
+        search_path env.py may have set on its connection)."""
+        connection = context.connection
+        if connection is None or connection.dialect.name != "postgresql":
+            return
+        if context.version_table_schema is None:
+            schema = pgstate.version_schema(connection, context.version_table)
+            if schema is not None:
+                self.placed[context] = schema
 
     def migration_script(self) -> Any:
         """The comparison's MigrationScript (None when env.py's process_revision_directives
