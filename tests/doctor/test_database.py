@@ -482,3 +482,67 @@ def test_a_version_table_schema_env_py_computes_is_found(
         "the schema with an expression doctor does not run, --version-table-schema meta "
         "says so)"
     ) in result.err, result.err
+
+
+@pytest.mark.postgres
+def test_version_tables_in_several_schemas_ask_which_one(
+    local_postgres: Server, shop: Path, run_doctor: Doctor
+) -> None:
+    # Netflix/dispatch: env.py sets its search_path to dispatch_core, and every tenant
+    # schema holds a version table of its own; public holds none. doctor called the
+    # database "empty (it has no alembic_version table, and no tables)".
+    env = shop / "migrations" / "env.py"
+    env.write_text(
+        env.read_text().replace(
+            "    with connectable.connect() as connection:\n",
+            "    with connectable.connect() as connection:\n"
+            '        connection.exec_driver_sql("SET search_path TO core")\n'
+            "        connection.commit()\n",
+        )
+    )
+    with local_postgres.scratch() as db:
+        sa_engine = sa.create_engine(db.url, poolclass=sa.NullPool)
+        with sa_engine.begin() as conn:
+            conn.exec_driver_sql("CREATE SCHEMA core")
+            conn.exec_driver_sql("CREATE SCHEMA tenant_a")
+            conn.exec_driver_sql("CREATE TABLE tenant_a.alembic_version (version_num text)")
+        sa_engine.dispose()
+        upgrade(shop, db.url, R2)
+        before = db.fingerprint(schema="core")
+        asked = run_doctor(shop, db.url, "--format", "json")
+        picked = run_doctor(shop, db.url, "--version-table-schema", "core", "--format", "json")
+        assert db.fingerprint(schema="core") == before
+    assert asked.code == 2
+    assert (
+        "has no alembic_version table in its default schema (public), but schemas core, "
+        "tenant_a each hold one: pass --version-table-schema NAME"
+    ) in asked.err, asked.err
+    assert "empty" not in asked.err
+    assert PASSWORD not in asked.err
+    [finding] = picked.findings
+    assert finding["code"] == "AG801"
+    assert f"is at {R2}" in finding["message"]
+
+
+@pytest.mark.postgres
+def test_tables_in_another_schema_are_not_called_no_tables(
+    local_postgres: Server, shop: Path, run_doctor: Doctor
+) -> None:
+    # The models made in schema core (create_all under a search_path), never stamped:
+    # public is empty, the database is not.
+    with local_postgres.scratch() as db:
+        sa_engine = sa.create_engine(db.url, poolclass=sa.NullPool)
+        with sa_engine.begin() as conn:
+            conn.exec_driver_sql("CREATE SCHEMA core")
+            conn.exec_driver_sql("CREATE TABLE core.customers (id integer)")
+            conn.exec_driver_sql("CREATE TABLE core.orders (id integer)")
+        sa_engine.dispose()
+        result = run_doctor(shop, db.url, "--format", "json")
+    [finding] = result.findings
+    assert finding["code"] == "AG804"
+    assert "no tables" not in finding["message"]
+    assert (
+        "has no version row (it has no alembic_version table) and its default schema "
+        "(public) is empty, but schema core holds 2 tables (core.customers, core.orders)"
+    ) in finding["message"], finding["message"]
+    assert finding["confidence"] == "medium"

@@ -68,7 +68,8 @@ def read_state(
     """Read the version rows and the tables of the database at `url`, read-only.
 
     Raises UsageError for a URL that is not one (or names a driver that is not
-    installed), EnvError when the database cannot be reached or read. `timeout`
+    installed) and for a version table found in several schemas but the default one,
+    EnvError when the database cannot be reached or read. `timeout`
     (whole seconds, as libpq and libmysqlclient take it; CONNECT_TIMEOUT by default)
     bounds the wait for a server that does not answer.
     """
@@ -198,11 +199,12 @@ def _read(
     has_table = inspector.has_table(version_table, schema=schema)
     found = None
     if not has_table and schema is None:
-        found = _schema_holding(conn, inspector, version_table)
+        found = _schema_holding(conn, inspector, version_table, masked)
         has_table = found is not None
     where = schema if found is None else found
     versions = _versions(conn, version_table, where) if has_table else ()
     skip = version_table.lower() if where is None else None
+    tables = {name: cols for name, cols in table_columns(inspector).items() if name != skip}
     return DatabaseState(
         url=masked,
         dialect=conn.dialect.name,
@@ -210,27 +212,54 @@ def _read(
         version_table_schema=where,
         has_version_table=has_table,
         versions=versions,
-        tables={name: cols for name, cols in table_columns(inspector).items() if name != skip},
+        tables=tables,
         read_only=how,
         found_in_schema=found is not None,
+        default_schema=inspector.default_schema_name,
+        elsewhere={} if tables or versions else _other_tables(conn, inspector, version_table),
     )
 
 
-def _schema_holding(conn: Connection, inspector: sa.Inspector, version_table: str) -> str | None:
+def _schema_holding(
+    conn: Connection, inspector: sa.Inspector, version_table: str, masked: str
+) -> str | None:
     """On PostgreSQL, the one schema other than the default that holds the version table,
     where env.py names it with an expression (`version_table_schema=target_metadata.schema`,
-    `os.getenv("DB_SCHEMA", "hbi")`) that doctor does not run; None if none or several."""
+    `os.getenv("DB_SCHEMA", "hbi")`) or sets a search_path, which doctor does not run; None
+    if none. Several are a usage error: which one is this setup's only env.py knows."""
+    names = _other_schemas(conn, inspector)
+    holding = [name for name in names if inspector.has_table(version_table, schema=name)]
+    if len(holding) > 1:
+        raise UsageError(
+            f"{masked} has no {version_table} table in its default schema "
+            f"({inspector.default_schema_name}), but schemas {', '.join(holding)} each hold "
+            "one: pass --version-table-schema NAME to name the one this setup uses (env.py "
+            "picks it with an expression or a search_path it sets, which doctor does not run)"
+        )
+    return holding[0] if holding else None
+
+
+def _other_schemas(conn: Connection, inspector: sa.Inspector) -> list[str]:
+    """On PostgreSQL, the user schemas other than the default one; [] elsewhere."""
     if conn.dialect.name != "postgresql":
-        return None  # on MySQL a schema is another database
-    names = [
+        return []  # on MySQL a schema is another database
+    return [
         name
         for name in inspector.get_schema_names()
         if name != inspector.default_schema_name
         and name != "information_schema"
         and not name.startswith("pg_")
     ]
-    holding = [name for name in names if inspector.has_table(version_table, schema=name)]
-    return holding[0] if len(holding) == 1 else None
+
+
+def _other_tables(
+    conn: Connection, inspector: sa.Inspector, version_table: str
+) -> dict[str, tuple[str, ...]]:
+    """The schemas other than the default one that hold tables (but an empty version
+    table) -> their tables' names."""
+    found = {name: drivers.table_names(inspector, name) for name in _other_schemas(conn, inspector)}
+    kept = {name: sorted(set(tables) - {version_table}) for name, tables in found.items()}
+    return {name: tuple(tables) for name, tables in kept.items() if tables}
 
 
 def _versions(conn: Connection, version_table: str, schema: str | None) -> tuple[str, ...]:

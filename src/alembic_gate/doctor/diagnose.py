@@ -311,11 +311,33 @@ class _Doctor:
         return f"it has no {table} table"
 
     def empty(self) -> Finding:
+        if self.state.elsewhere:
+            return self.empty_here()
         message = (
             f"{self.state.url} is empty ({self.no_version()}, and no tables): nothing has been "
             f"applied yet; {_count(len(self.graph.by_id), 'revision')} to apply"
         )
         return RULES["AG804"].finding(message, fix=self.upgrade())
+
+    def empty_here(self) -> Finding:
+        """AG804 for a database whose default schema is empty while other schemas hold
+        tables: they may be this setup's, made where a search_path env.py sets points."""
+        state = self.state
+        schemas = list(state.elsewhere)
+        tables = [f"{s}.{name}" for s in schemas for name in state.elsewhere[s]]
+        which = "schema" if len(schemas) == 1 else "schemas"
+        hold = "holds" if len(schemas) == 1 else "hold"
+        more = ", ..." if len(tables) > LISTED else ""
+        message = (
+            f"{state.url} has no version row ({self.no_version()}) and its default schema "
+            f"({state.default_schema}) is empty, but {which} {', '.join(schemas)} {hold} "
+            f"{_count(len(tables), 'table')} ({', '.join(tables[:LISTED])}{more}). If the "
+            "tables are this setup's (env.py may set a search_path to their schema), they were "
+            "made without alembic and `upgrade` would fail on them: stamp the revision they "
+            "match instead. If not, nothing has been applied yet; "
+            f"{_count(len(self.graph.by_id), 'revision')} to apply"
+        )
+        return RULES["AG804"].finding(message, fix=self.upgrade(), confidence="medium")
 
     def unversioned(self) -> Finding:
         live = self.state.tables

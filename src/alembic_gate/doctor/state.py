@@ -27,6 +27,11 @@ class DatabaseState:
     read_only: str = ""
     # Whether the version table was found in a schema no flag nor literal named.
     found_in_schema: bool = False
+    # The schema read by default ("public" on PostgreSQL unless the server says other).
+    default_schema: str | None = None
+    # With no version row and no table in the default schema: the other schemas holding
+    # tables -> their tables' names (PostgreSQL).
+    elsewhere: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def version_table_name(self) -> str:
