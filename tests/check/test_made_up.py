@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import pg8000.dbapi
 import pymysql
 import pytest
 import sqlalchemy as sa
@@ -115,6 +116,11 @@ def test_violation_of_each_database() -> None:
 
     assert made_up.violation(Psycopg("violates foreign key")) == "foreign key"
     assert made_up.violation(Psycopg2("null value")) is None
+    # pg8000: the server's fields, the SQLSTATE under 'C'
+    fields = {"S": "ERROR", "C": "23503", "M": "insert or update on table"}
+    assert made_up.violation(pg8000.dbapi.ProgrammingError(fields)) == "foreign key"
+    nulls = {"S": "ERROR", "C": "23502", "M": "null value"}
+    assert made_up.violation(pg8000.dbapi.ProgrammingError(nulls)) is None
 
 
 def test_schema_error_of_each_database() -> None:
@@ -123,6 +129,8 @@ def test_schema_error_of_each_database() -> None:
     assert not made_up.schema_error(pymysql.err.OperationalError(1265, "Data truncated"))
     assert made_up.schema_error(sqlite3.OperationalError("no such column: nosuch"))
     assert not made_up.schema_error(sqlite3.IntegrityError("NOT NULL constraint failed: t.a"))
+    cast = {"S": "ERROR", "C": "42804", "M": 'column "period" cannot be cast'}
+    assert made_up.schema_error(pg8000.dbapi.ProgrammingError(cast))
 
     class Psycopg(Exception):
         sqlstate = "42804"  # datatype_mismatch: cannot be cast automatically

@@ -1023,6 +1023,34 @@ def test_foreign_key_over_rows_a_revision_inserted_is_ag904(
     assert run.code == 1
 
 
+@pytest.mark.postgres
+def test_pg8000_errors_are_read_as_psycopgs(
+    project: Project, check: Check, postgres_url: str
+) -> None:
+    """pg8000 gives the server's fields as a dict (its SQLSTATE under 'C'): a foreign key
+    refused by made-up values is the note, as with psycopg (it was AG904 showing the
+    dict, at letta), and AG904's message is the server's message and detail."""
+    root = project("data")
+    paths = constraint_history(root, added("plain", MADE_UP["foreign key"]), USERS_AGE)
+    url = sa.make_url(postgres_url).set(drivername="postgresql+pg8000")
+    run = check(
+        "--database-url",
+        url.render_as_string(hide_password=False),
+        "--format",
+        "json",
+        "--ignore",
+        "AG902,AG905,AG906,AG907",
+    )
+    assert found(run) == [("AG904", paths[2], at(root, paths[2], "add_column("))]
+    message = run.findings[0]["message"]
+    assert f"ProgrammingError: {NULL_REFUSED['postgres']} [SQL: ALTER TABLE" in message
+    said = [note for note in notes(run) if "not measured on rows" in note]
+    assert len(said) == 1, notes(run)
+    assert "its foreign key constraint was not measured on rows" in said[0], said
+    assert 'ProgrammingError: insert or update on table "users" violates' in said[0], said
+    assert "{" not in said[0], said
+
+
 # A CHECK added inside a DO block, as zou's idempotent revisions add theirs; and an UPDATE
 # in one, which writes the revision's own values.
 DO_CHECK = (

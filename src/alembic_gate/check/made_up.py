@@ -92,11 +92,22 @@ def violation(error: BaseException) -> str | None:
     args = getattr(error, "args", ())
     if args and isinstance(args[0], int):  # MySQL's number (its SQLSTATE is 23000 for all)
         return _ERRNOS.get(args[0])
-    state = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
-    if isinstance(state, str):
+    state = sqlstate(error)
+    if state is not None:
         return _SQLSTATES.get(state)
     match = _SQLITE.match(str(error))
     return match.group(1).lower() if match else None
+
+
+def sqlstate(error: BaseException) -> str | None:
+    """The SQLSTATE of a PostgreSQL driver's error: psycopg's `sqlstate`, psycopg2's
+    `pgcode`, asyncpg's `sqlstate`, or the 'C' field of the dict pg8000 gives as its
+    one argument; None where there is none."""
+    state = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+    args = getattr(error, "args", ())
+    if state is None and args and isinstance(args[0], dict):
+        state = args[0].get("C")
+    return state if isinstance(state, str) else None
 
 
 # Errors no row can cause: the schema's or the statement's own (a column, table or index
@@ -117,8 +128,8 @@ def schema_error(error: BaseException) -> bool:
     args = getattr(error, "args", ())
     if args and isinstance(args[0], int):
         return args[0] in _SCHEMA_ERRNOS
-    state = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
-    if isinstance(state, str):
+    state = sqlstate(error)
+    if state is not None:
         return state.startswith("42") or state == "2BP01"
     return _SQLITE_SCHEMA.match(str(error)) is not None
 

@@ -175,7 +175,7 @@ ENDS_TRANSACTION = re.compile(r"(?i)(?:^|;)\s*(?:commit|abort|rollback(?!\s+to\b
 
 def one_line(exc: BaseException) -> str:
     """``TypeName: the first line of its message``."""
-    lines = str(exc).strip().splitlines()
+    lines = said(exc).strip().splitlines()
     return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
 
@@ -192,7 +192,18 @@ def first_line(exc: sa_exc.DBAPIError) -> str:
 
 def whole_message(exc: BaseException | None) -> str:
     """The driver's whole message, without trailing blanks."""
-    return "\n".join(line.rstrip() for line in str(exc).strip().splitlines()) or type(exc).__name__
+    return "\n".join(line.rstrip() for line in said(exc).strip().splitlines()) or type(exc).__name__
+
+
+def said(exc: BaseException | None) -> str:
+    """What an exception says: its text; for pg8000's, whose one argument is the server's
+    fields (a dict), the message and its detail as libpq writes them."""
+    args: tuple[Any, ...] = getattr(exc, "args", ())
+    fields = args[0] if len(args) == 1 and isinstance(args[0], dict) else {}
+    message, detail = fields.get("M"), fields.get("D")
+    if not isinstance(message, str):
+        return str(exc)
+    return message + (f"\nDETAIL:  {detail}" if isinstance(detail, str) else "")
 
 
 def placeholders(url: URL, given: str | None = None) -> dict[str, str]:
