@@ -264,3 +264,43 @@ def test_rows_nulling_sets_those_rows_columns_only() -> None:
         conn.exec_driver_sql(nulling)
         left = {tuple(row) for row in conn.execute(sa.select(*table.c))}
     assert left == {("o'k", None, 2, 3), ("b", 1, 2, 3)}
+
+
+@pytest.mark.parametrize(
+    ("statement", "tables"),
+    [
+        # conda-store's copy: `build` is a column, not the table of that name
+        (
+            "INSERT INTO conda_package_build (md5, build, channel_id) SELECT DISTINCT ON("
+            "channel_id, build) cp.md5, cp.build, cp.channel_id FROM conda_package cp "
+            "LEFT JOIN conda_package_tmp tmp ON cp.channel_id = tmp.channel_id",
+            {"conda_package_build", "conda_package", "conda_package_tmp"},
+        ),
+        (
+            "ALTER TABLE ONLY app.users ADD CONSTRAINT fk FOREIGN KEY(org_id) REFERENCES orgs (id)",
+            {"users", "orgs"},
+        ),
+        ("CREATE UNIQUE INDEX IF NOT EXISTS ix ON ONLY s.users (code)", {"users"}),
+        (
+            'UPDATE users u SET level = 1 FROM orgs o, "Teams" AS t WHERE u.org_id = o.id',
+            {"users", "orgs", "teams"},
+        ),
+        ("UPDATE users JOIN orgs ON users.org_id = orgs.id SET users.level = 1", {"users", "orgs"}),
+        ("DELETE FROM users USING orgs WHERE users.org_id = orgs.id", {"users", "orgs"}),
+        ("TRUNCATE users, orgs", {"users", "orgs"}),
+        ("ALTER TABLE _alembic_tmp_users RENAME TO users", {"_alembic_tmp_users", "users"}),
+        ("RENAME TABLE users TO people", {"users", "people"}),
+        ("DROP TABLE IF EXISTS users, orgs", {"users", "orgs"}),
+        ("ALTER TABLE users ALTER COLUMN level TYPE INTEGER USING level::integer", {"users"}),
+        (
+            "WITH x AS (SELECT id FROM orgs) UPDATE users SET level = 1 FROM x",
+            {"orgs", "users", "x"},
+        ),
+        ("/* a */ INSERT INTO users (id) VALUES (1) -- orgs", {"users"}),
+        # the SQL does not say
+        (DO_CHECK, None),
+        ("CALL refresh_orgs()", None),
+    ],
+)
+def test_tables_named(statement: str, tables: set[str] | None) -> None:
+    assert made_up.tables_named(statement) == tables

@@ -1051,6 +1051,85 @@ def test_pg8000_errors_are_read_as_psycopgs(
     assert "{" not in said[0], said
 
 
+# A table filled from another with no foreign key (conda-store's 16f65805dc8f copies
+# conda_package into conda_package_build so): staging.org_id holds seeding's values, which
+# match no orgs row, and members.org_id references orgs.
+STAGING = (
+    '    op.create_table("staging", sa.Column("id", sa.Integer, primary_key=True),\n'
+    '        sa.Column("org_id", sa.Integer), sa.Column("level", sa.Integer))\n'
+    '    op.create_table("members", sa.Column("id", sa.Integer, primary_key=True),\n'
+    '        sa.Column("org_id", sa.Integer, sa.ForeignKey("orgs.id")))'
+)
+COPY_MEMBERS = '    op.execute("INSERT INTO members (org_id) SELECT org_id FROM staging")'
+STAGING_ORPHAN = '    op.execute("INSERT INTO staging (id, org_id) VALUES (100, 999)")'
+
+
+@pytest.mark.parametrize(
+    "engine",
+    [
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("mariadb", marks=pytest.mark.mariadb),
+    ],
+)
+@pytest.mark.parametrize("written", [False, True])
+def test_foreign_key_refusing_copied_made_up_values_is_a_note(
+    project: Project,
+    check: Check,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    engine: str,
+    written: bool,
+) -> None:
+    """An INSERT ... SELECT copying values seeding made up into a column with a foreign
+    key fails on them and passes on empty tables: a note, as for a foreign key added over
+    them (it was AG904 at conda-store's 16f65805dc8f). Copying a row a revision wrote
+    (staging 100 of org 999) stays AG904."""
+    root = project("data")
+    bodies = [STAGING, *([STAGING_ORPHAN] if written else []), COPY_MEMBERS]
+    paths = constraint_history(root, *bodies)
+    url = engine_url(engine, request, tmp_path)
+    run = check("--database-url", url, "--format", "json", "--ignore", "AG902,AG905,AG906,AG907")
+    line = at(root, paths[-1], "op.execute(")
+    if written:
+        assert (found(run), notes(run), run.code) == ([("AG904", paths[-1], line)], [], 1)
+        return
+    assert (found(run), run.code) == ([], 0)
+    said = notes(run)
+    assert len(said) == 1, said
+    assert said[0].startswith(f"{paths[-1]}:{line}: "), said
+    assert "its foreign key constraint was not measured on rows" in said[0], said
+    assert "values check made up for staging, copied into members" in said[0], said
+    assert "every row it copies into members references a row that exists" in said[0], said
+
+
+# A table whose name is a column of staging: a statement naming the column does not
+# touch the table.
+LEVEL_TABLE = '    op.create_table("level", sa.Column("id", sa.Integer, primary_key=True))'
+LEVEL_NOT_NULL = '    op.alter_column("staging", "level", existing_type=sa.Integer, nullable=False)'
+
+
+@pytest.mark.parametrize(
+    "engine",
+    [
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("mariadb", marks=pytest.mark.mariadb),
+    ],
+)
+def test_held_rows_are_the_tables_the_statement_names(
+    project: Project, check: Check, request: pytest.FixtureRequest, tmp_path: Path, engine: str
+) -> None:
+    """AG904's held rows are the tables its statement reads or writes, not a table that
+    shares a name with one of its columns (conda-store's AG904 listed `build`, for
+    conda_package's column build)."""
+    root = project("data")
+    paths = constraint_history(root, STAGING, LEVEL_TABLE, LEVEL_NOT_NULL)
+    url = engine_url(engine, request, tmp_path)
+    run = check("--database-url", url, "--format", "json", "--ignore", "AG902,AG905,AG906,AG907")
+    assert found(run) == [("AG904", paths[-1], at(root, paths[-1], "alter_column("))]
+    assert run.findings[0]["message"].endswith("; held rows: staging (3 rows made up by check)")
+
+
 # A CHECK added inside a DO block, as zou's idempotent revisions add theirs; and an UPDATE
 # in one, which writes the revision's own values.
 DO_CHECK = (

@@ -506,3 +506,61 @@ class Rows:
             return str(compiled)
         except Exception:  # a value SQLAlchemy cannot write out: not told apart
             return None
+
+
+# The statements whose tables tables_named reads from their SQL, and the words after
+# which a table's name (or a list of them) comes.
+_NAMING = re.compile(
+    r"^(?:INSERT|REPLACE|UPDATE|DELETE|MERGE|TRUNCATE|ALTER\s+TABLE|CREATE\s+(?:UNIQUE\s+)?INDEX"
+    r"|CREATE\s+(?:(?:GLOBAL|LOCAL|TEMP|TEMPORARY|UNLOGGED)\s+)*TABLE|DROP\s+TABLE|RENAME\s+TABLE)\b",
+    re.IGNORECASE,
+)
+_BEFORE_NAMES = frozenset({"from", "join", "into", "update", "table", "references", "truncate"})
+_SKIPPED = frozenset({"only", "if", "not", "exists", "lateral"})
+
+
+def tables_named(statement: str) -> set[str] | None:
+    """The tables (lowercase names) `statement` reads or writes, as its SQL names them:
+    after FROM, JOIN, INTO, UPDATE, TABLE, REFERENCES and TRUNCATE, a CREATE INDEX's ON,
+    a RENAME's TO, a DELETE's or MERGE's USING; None for a statement whose tables its SQL
+    does not say so (a DO block, a procedure's CALL, anything else)."""
+    main = _uncommented(main_statement(statement))
+    if _NAMING.match(main) is None:
+        return None
+    tokens = [t.group(0) for t in _SCAN.finditer(_uncommented(statement))]
+    lowered = [t.lower() for t in tokens]
+    using = lowered[0] in ("delete", "merge") or "merge" in lowered
+    found: set[str] = set()
+    for at, word in enumerate(lowered):
+        index_on = word == "on" and "index" in lowered[:at] and lowered[0] == "create"
+        if (
+            word in _BEFORE_NAMES
+            or index_on
+            or (word == "to" and (lowered[at - 1] == "rename" or lowered[0] == "rename"))
+            or (word == "using" and using)
+        ):
+            found |= _names_from(tokens, at + 1)
+    return found
+
+
+def _names_from(tokens: list[str], at: int) -> set[str]:
+    """The table names from tokens[at] on: one, or a list of them with commas (each
+    maybe with its schema and an alias)."""
+    names: set[str] = set()
+    while at < len(tokens):
+        while at < len(tokens) and tokens[at].lower() in _SKIPPED:
+            at += 1
+        if at >= len(tokens) or not re.fullmatch(NAME, tokens[at]):
+            break
+        while at + 2 < len(tokens) and tokens[at + 1] == "." and re.fullmatch(NAME, tokens[at + 2]):
+            at += 2
+        names.add(_last(tokens[at]))
+        at += 1
+        if at < len(tokens) and tokens[at].lower() == "as":
+            at += 1
+        if at < len(tokens) and re.fullmatch(NAME, tokens[at]) and tokens[at] != ",":
+            at += 1  # an alias (or the next keyword: harmless, a comma must follow)
+        if at >= len(tokens) or tokens[at] != ",":
+            break
+        at += 1
+    return names

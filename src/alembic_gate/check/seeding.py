@@ -691,6 +691,36 @@ class Tracker:
             return None
         return name
 
+    def _copies_made_up(self, statement: str, words: set[str]) -> tuple[str, list[str]] | None:
+        """The table an INSERT ... SELECT writes and the tables it copies from, where every
+        table it reads that seeding knows the rows of holds only values seeding made up
+        (a table this revision created holds what the revision copied there): a foreign
+        key that refuses the rows it copies refuses made-up values."""
+        target = made_up.inserted_into(statement)
+        named = made_up.tables_named(statement)
+        if target is None or named is None or "select" not in words:
+            return None
+        created = {key_of(table)[1].lower() for table, _ in self.created}
+        sources = []
+        for name in sorted(named - {target}):
+            keys = self.by_name.get(name, set())
+            if any(not self._made_up_only(key) for key in keys):
+                return None
+            if keys:
+                sources.append(name)
+            elif name not in created and any(key[1].lower() == name for key in self.known):
+                return None  # rows seeding does not know: the database's or a revision's
+        return (target, sources) if sources else None
+
+    def _made_up_only(self, key: TableKey) -> bool:
+        """Whether the table holds seeding's rows alone, their values as it made them."""
+        return (
+            key in self.seeded
+            and bool(self.held.get(key))
+            and key not in self.written | self.inserted
+            and key not in self.updated
+        )
+
     def _mixed(self, statement: str) -> tuple[str, list[TableKey]] | None:
         """The table a constraint `statement` adds is checked on, and its keys, where it
         holds seeding's rows, known by their keys, beside rows revisions only added or
@@ -748,7 +778,7 @@ class Tracker:
         self._note_statement(statement, head, words)
         if not self.held:
             return False
-        touched = sorted({key for word in words for key in self.by_name.get(word, ())}, key=str)
+        touched = self._touched(statement, words)
         if not touched and any(key[1].lower() in words for key in self.versions):
             return False
         lines = self._lines() if self.in_scope else []
@@ -760,6 +790,7 @@ class Tracker:
         # Read before a retry empties the tables.
         guessed = self._only_made_up(statement)
         mixed = None if guessed is not None else self._mixed(statement)
+        copied = None if guessed or mixed else self._copies_made_up(statement, words)
         retry = Retry(self, cursor, statement, parameters, context, how)
         retry.mixed = mixed[1] if mixed is not None else []
         retry.named = self._named(statement) if mixed is not None else set()
@@ -774,11 +805,23 @@ class Tracker:
             self.reseed |= {key for key, _ in failure.held}
             if self.in_scope:
                 self._unmeasured(failure, failure.kind, guessed, words, lines)
+        elif failure is not None and failure.kind == "foreign key" and copied is not None:
+            self.reseed |= {key for key, _ in failure.held}
+            if self.in_scope:
+                self._copy_unmeasured(failure, copied, words, lines)
         elif failure is not None:
             self._failed_with_rows(failure, statement, head, words, lines)
         elif touched and self.in_scope:
             self.observer.lines.update(line for line in lines if line is not None)
         return True
+
+    def _touched(self, statement: str, words: set[str]) -> list[TableKey]:
+        """The tables holding rows that `statement` reads or writes: those its SQL names
+        as tables (a column that shares a table's name is not that table), or, where it
+        does not say (a DO block), those any of its words names."""
+        named = made_up.tables_named(statement)
+        names = words if named is None else named
+        return sorted({key for name in names for key in self.by_name.get(name, ())}, key=str)
 
     def _note_read(self, words: set[str]) -> None:
         """The tables holding seeding's rows that a SELECT of the revision names."""
@@ -889,6 +932,29 @@ class Tracker:
             f"not measured on rows: it failed on the {failed} check made up for "
             f"{table} ({failure.error}) and {passed}; real rows pass it only "
             f"where {made_up.requirement(kind, table, operation)}"
+        )
+        path, line = where if where is not None else (None, None)
+        self.observer.noted_tables.append(Note(message, path, line))
+
+    def _copy_unmeasured(
+        self,
+        failure: Failure,
+        copied: tuple[str, list[str]],
+        words: set[str],
+        lines: list[Line | None],
+    ) -> None:
+        """A note for an INSERT ... SELECT whose rows a foreign key refused, copied from
+        values seeding made up, that passed on empty tables: whether real rows pass it
+        depends on their values, not measured."""
+        where, _ = self._culprit(failure, words, lines)
+        rev = self.step.revision
+        target, sources = copied
+        message = (
+            f"upgrade of {rev.revision} ({revision_message(rev)}): its foreign key constraint "
+            f"was not measured on rows: it failed on the values check made up for "
+            f"{', '.join(sources)}, copied into {target} ({failure.error}), and passed on "
+            f"empty tables; real rows pass it only where every row it copies into {target} "
+            "references a row that exists"
         )
         path, line = where if where is not None else (None, None)
         self.observer.noted_tables.append(Note(message, path, line))
