@@ -900,6 +900,49 @@ def test_batch_of_several_ops_fails_at_the_one_the_database_refused(
     assert NULL_REFUSED[engine].replace("age", column) in refused["message"]
 
 
+# Two nullable columns (NULL in a row of seeding's), then made NOT NULL in one batch: the
+# copy's error names the first of them, which the batch tightens first (flaskbb's
+# 933bd7d807c4 makes users.activated NOT NULL, then more columns, in one batch).
+CREATE_LOGINS = (
+    '    op.create_table("users", sa.Column("id", sa.Integer, primary_key=True),\n'
+    '        sa.Column("activated", sa.Boolean), sa.Column("login_attempts", sa.Integer))'
+)
+TIGHTEN_IN_ONE_COPY = (
+    '    with op.batch_alter_table("users"{}) as batch_op:\n'
+    '        batch_op.alter_column("activated", existing_type=sa.Boolean, nullable=False)\n'
+    '        batch_op.alter_column("login_attempts", existing_type=sa.Integer, nullable=False)'
+)
+
+
+@pytest.mark.parametrize(
+    "engine",
+    [
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("mariadb", marks=pytest.mark.mariadb),
+    ],
+)
+def test_batch_copy_refused_null_is_at_the_column_the_error_names(
+    project: Project, check: Check, request: pytest.FixtureRequest, tmp_path: Path, engine: str
+) -> None:
+    """A batch that copies the table (SQLite's own; recreate="always" elsewhere) makes two
+    columns NOT NULL; the copy fails on the column the database names (activated): AG904
+    is at that column's alter_column, with the backfill of that column (before: at the
+    batch's last alter_column, login_attempts, with its backfill)."""
+    root = project("data")
+    recreate = "" if engine == "sqlite" else ', recreate="always"'
+    paths = history(root, CREATE_LOGINS, TIGHTEN_IN_ONE_COPY.format(recreate))
+    url = engine_url(engine, request, tmp_path)
+    run = check("--database-url", url, "--format", "json", "--ignore", "AG902,AG905,AG906,AG907")
+    activated = at(root, paths[1], '.alter_column("activated"')
+    refused = next(f for f in run.findings if f["code"] == "AG904")
+    assert (refused["path"], refused["line"]) == (paths[1], activated)
+    assert "activated" in refused["message"]
+    backfill = 'op.execute("UPDATE users SET activated = ... WHERE activated IS NULL")'
+    assert refused["fix"].startswith(backfill)
+    assert run.code == 1
+
+
 # -- constraints added over values seeding made up ---------------------------------------------
 
 ORGS_USERS = (

@@ -92,6 +92,15 @@ _ROWS_CHECKED = re.compile(
 
 # What a database says when a row holds NULL where a column is NOT NULL.
 _NULL_REFUSED = re.compile(r"\bnull\b|doesn't have a default value", re.IGNORECASE)
+# ... and the column it names there: SQLite's `table.column` (a batch's copy is
+# `_alembic_tmp_<table>`), PostgreSQL's "column", MySQL's and MariaDB's 'column'.
+_NULL_COLUMN = (
+    re.compile(r"NOT NULL constraint failed: [^.\s]+\.(.+?)(?: \[SQL: |$)"),
+    re.compile(r'null value in column "([^"]+)"'),
+    re.compile(r'column "([^"]+)" (?:of relation "[^"]+" )?contains null values'),
+    re.compile(r"(?:Column|Field) '([^']+)' (?:cannot be null|doesn't have a default value)"),
+    re.compile(r"Data truncated for column '([^']+)'"),
+)
 
 _OBSERVER: Seeding | None = None
 _V = TypeVar("_V")
@@ -964,14 +973,19 @@ class Tracker:
     ) -> tuple[Line | None, Any]:
         """The op.* line that failed, and its operation. In a batch that runs its calls
         one by one (ALTERs), the call that ran the statement; in one that copies the
-        table, the batch_op.* call whose column the statement or the error names, and of
-        those, where the error is a NULL refused, the one that made the column NOT NULL."""
+        table, where the error is a NULL refused in a column it names, the call that made
+        that column NOT NULL; else the batch_op.* call whose column the statement or the
+        error names, and of those, where the error is a NULL refused, the one that made
+        the column NOT NULL."""
         calls = self.flushing
         if calls is None:
             return lines[-1], self.operation
         running = attribute.running()
         if running is not None and running.line is not None:
             return running.line, running.operation
+        tightened = _tightening(calls, _null_column(failure.error))
+        if tightened is not None:
+            return tightened.line, tightened.operation
         said = words | identifiers(failure.error.replace(".", " "))
         named = [c for c in calls if c.line is not None and set(_columns(c.operation)) & said]
         if _NULL_REFUSED.search(failure.error):
@@ -1456,6 +1470,27 @@ def _added_in(batch: list[BatchCall] | None, column: str) -> bool:
         isinstance(call.operation, alembic_ops.AddColumnOp) and call.operation.column.name == column
         for call in batch or []
     )
+
+
+def _null_column(error: str) -> str | None:
+    """The column (lowercase) a database's error says a NULL was refused in, if any."""
+    for pattern in _NULL_COLUMN:
+        match = pattern.search(error)
+        if match is not None:
+            return match.group(1).lower()
+    return None
+
+
+def _tightening(calls: list[BatchCall], column: str | None) -> BatchCall | None:
+    """The last of a batch's calls that makes `column` NOT NULL (None: none does)."""
+    found = [
+        call
+        for call in calls
+        if call.line is not None
+        and column in _columns(call.operation)
+        and _makes_not_null(call.operation)
+    ]
+    return found[-1] if found else None
 
 
 def _makes_not_null(operation: Any) -> bool:
