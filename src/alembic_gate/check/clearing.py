@@ -4,7 +4,8 @@ Runs in the worker, on a connection of its own once `upgrade heads` is done. Eac
 table is cleared as seeding knows its rows there (check.seeding): by their primary keys,
 so the rows the revisions wrote (a data migration, a bulk_insert) stay for the
 downgrades, as in production; or wholly, where seeding's rows were the only rows the
-table held and no revision added any since. A table whose rows seeding cannot tell from
+table held and no revision added any since (also when a revision dropped the key's
+column: their keys tell nothing then). A table whose rows seeding cannot tell from
 the revisions' is left as it is, and said so.
 
 Tables go children first, each in a transaction of its own. Tables that reference each
@@ -28,7 +29,7 @@ rolled back, those rows and seeding's stay.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,12 +47,15 @@ ALL = "all"
 Known = made_up.Rows | str | None
 
 
-def clear(conn: Connection, known: Mapping[TableKey, Known]) -> list[tuple[list[TableKey], str]]:
-    """Delete seeding's rows of the tables in `known`. Returns what was left, with why:
+def clear(
+    conn: Connection, own: Mapping[TableKey, made_up.Rows | None], alone: Collection[TableKey]
+) -> list[tuple[list[TableKey], str]]:
+    """Delete seeding's rows of the tables in `own` (its rows there by key, where known;
+    `alone`: the tables that hold no other rows). Returns what was left, with why:
     (tables, reason)."""
     run = rows.raw(conn.connection.dbapi_connection)
     with _foreign_keys_on(run, conn.dialect):
-        return _clear(conn, run, known)
+        return _clear(conn, run, own, alone)
 
 
 @contextmanager
@@ -70,18 +74,21 @@ def _foreign_keys_on(run: rows.Run, dialect: Dialect) -> Iterator[None]:
 
 
 def _clear(
-    conn: Connection, run: rows.Run, known: Mapping[TableKey, Known]
+    conn: Connection,
+    run: rows.Run,
+    own: Mapping[TableKey, made_up.Rows | None],
+    alone: Collection[TableKey],
 ) -> list[tuple[list[TableKey], str]]:
     dialect = conn.dialect
     existing = rows.tables(run, dialect)
     left: list[tuple[list[TableKey], str]] = []
+    known: dict[TableKey, Known] = {}
     deletions: dict[TableKey, str] = {}
-    for key in sorted(known, key=str):
-        if key not in existing:
-            continue
+    for key in sorted(set(own) & existing, key=str):
+        known[key], why = _known(conn, key, own[key], key in alone)
         sql = _deletion(conn, key, known[key])
         if sql is None:
-            left.append(([key], UNKNOWN))
+            left.append(([key], why))
         else:
             deletions[key] = sql
     edges = rows.references(run, dialect)
@@ -107,6 +114,34 @@ UNKNOWN = (
     "check cannot tell its rows from those the revisions wrote there: the table has no "
     "primary key, or a revision deleted rows of it or set their keys"
 )
+
+
+def _known(
+    conn: Connection, key: TableKey, own: made_up.Rows | None, alone: bool
+) -> tuple[Known, str]:
+    """What seeding knows of a table's rows now, and why it cannot tell them apart where
+    it does not: its own by key, while the key's columns are there; else all of them,
+    where they are the table's only rows; else nothing."""
+    gone = _gone(conn, key, own.names) if own is not None else []
+    if own is not None and not gone:
+        return own, UNKNOWN
+    if alone:
+        return ALL, ""
+    if not gone:
+        return None, UNKNOWN
+    plural = "s" if len(gone) > 1 else ""
+    return None, (
+        "check cannot tell its rows from those the revisions wrote there: it knew them by "
+        f"their primary key, and a revision dropped or renamed its column{plural} "
+        f"{', '.join(gone)}"
+    )
+
+
+def _gone(conn: Connection, key: TableKey, names: list[str]) -> list[str]:
+    """Of a table's key columns `names`, those it no longer has."""
+    dialect = conn.dialect
+    present = rows.columns(conn.connection.dbapi_connection, dialect, key)
+    return [name for name in names if name.lower() not in present]
 
 
 def _deletion(conn: Connection, key: TableKey, known: Known) -> str | None:

@@ -89,6 +89,18 @@ def references(run: Run, dialect: Dialect) -> set[tuple[TableKey, TableKey]]:
     return set()
 
 
+def columns(dbapi_connection: Any, dialect: Dialect, key: TableKey) -> set[str]:
+    """The table's columns now (lowercase names)."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"SELECT * FROM {quote(dialect, key)} WHERE 1 = 0")
+        found = {str(column[0]).lower() for column in cursor.description or ()}
+        cursor.fetchall()
+        return found
+    finally:
+        cursor.close()
+
+
 def quote(dialect: Dialect, key: TableKey) -> str:
     preparer = dialect.identifier_preparer
     name = preparer.quote(key[1])

@@ -592,12 +592,14 @@ class Tracker:
         what could not be deleted, with why (check.clearing)."""
         if not self.seeded:
             return []
-        known: dict[TableKey, clearing.Known] = {}
-        for key in self.seeded:
-            alone = key in self.alone and key not in self.inserted | self.written
-            known[key] = self.own_rows.get(key) or (clearing.ALL if alone else None)
+        own = {key: self.own_rows.get(key) for key in self.seeded}
+        alone = {
+            key
+            for key in self.seeded
+            if key in self.alone and key not in self.inserted | self.written
+        }
         with connect(self.engine.url) as conn:
-            left = clearing.clear(conn, known)
+            left = clearing.clear(conn, own, alone)
         self.seeded = set()
         self.held = {}
         return left
@@ -1320,14 +1322,7 @@ class Retry:
 
     def _columns(self, key: TableKey) -> set[str]:
         """The table's columns now (lowercase names)."""
-        cursor = self.connection.cursor()
-        try:
-            cursor.execute(f"SELECT * FROM {rows.quote(self.context.dialect, key)} WHERE 1 = 0")
-            found = {str(column[0]).lower() for column in cursor.description or ()}
-            cursor.fetchall()
-            return found
-        finally:
-            cursor.close()
+        return rows.columns(self.connection, self.context.dialect, key)
 
     def _empty(self, targets: Sequence[TableKey]) -> list[TableKey] | None:
         """Empty `targets` (and the seeded tables referencing them): the held tables
