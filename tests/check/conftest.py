@@ -12,6 +12,7 @@ import os
 import selectors
 import shutil
 import subprocess
+import textwrap
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -138,6 +139,30 @@ def line_of(path: Path, text: str) -> int:
         if text in line:
             return number
     raise AssertionError(f"{text!r} not in {path}")
+
+
+def add_fix_revision(root: Path, fix: str, parent: str = "c9e2b7d41a05") -> None:
+    """A revision after `parent` (check_generic's head) whose upgrade is `fix`, as a
+    finding gives it: whether the fix runs, and leaves nothing to report."""
+    text = FIX_REVISION.format(parent=parent, body=textwrap.indent(fix, "    "))
+    (root / "migrations/versions/f1f1f1f1f1f1_fix.py").write_text(text, encoding="utf-8")
+
+
+FIX_REVISION = '''"""the fix check gave"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "f1f1f1f1f1f1"
+down_revision = "{parent}"
+
+
+def upgrade():
+{body}
+
+
+def downgrade():
+    pass
+'''
 
 
 def psycopg2_project(root: Path, own_url: str) -> Path:

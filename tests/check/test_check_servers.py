@@ -22,6 +22,7 @@ from .conftest import (
     PASSWORD,
     MysqldbScratch,
     Run,
+    add_fix_revision,
     edit,
     limit_once,
     line_of,
@@ -275,6 +276,45 @@ def test_mariadb_a_type_it_stores_as_another_is_no_drift(
         "column users.nickname is in the models but not in the migrated database",
     ]
     assert tables(mariadb_url) == ["alembic_version", "posts", "users"]
+
+
+POSTS_REVISION = "migrations/versions/7a3d5e8c2f40_create_posts.py"
+
+
+def _on_delete_in_the_history_only(check: Check, root: Path, url: str, name: str) -> None:
+    """The history made posts' key ON DELETE CASCADE, the models' unnamed ForeignKey has
+    none (pgAdmin 4's roles_users): one finding under the database's name `name`, at the
+    ForeignKey, whose fix runs."""
+    edit(root / POSTS_REVISION, '["users.id"]),', '["users.id"], ondelete="CASCADE"),')
+    report = ("--database-url", url, "--format", "json")
+    [finding] = check(*report, "--select", "AG902").findings
+    assert finding["message"] == (
+        f"foreign key {name} on posts(user_id) referring to users(id) has ON DELETE CASCADE "
+        "in the migrated database but no ON DELETE in the models"
+    )
+    models = root / "models.py"
+    assert (finding["path"], finding["line"]) == ("models.py", line_of(models, "ForeignKey("))
+    assert finding["fix"] == (
+        f"op.drop_constraint(op.f('{name}'), 'posts', type_='foreignkey')\n"
+        "op.create_foreign_key(None, 'posts', 'users', ['user_id'], ['id'])"
+    )
+    add_fix_revision(root, finding["fix"])
+    # On the migrated database: the fix revision's upgrade runs, and nothing is left.
+    assert check(*report, "--allow-nonempty", "--select", "AG901,AG902").findings == []
+
+
+@pytest.mark.postgres
+def test_postgres_a_foreign_key_changed_only_in_on_delete_is_one_finding(
+    project: Project, check: Check, postgres_url: str
+) -> None:
+    _on_delete_in_the_history_only(check, project("generic"), postgres_url, "posts_user_id_fkey")
+
+
+@pytest.mark.mariadb
+def test_mariadb_a_foreign_key_changed_only_in_on_delete_is_one_finding(
+    project: Project, check: Check, mariadb_url: str
+) -> None:
+    _on_delete_in_the_history_only(check, project("generic"), mariadb_url, "posts_ibfk_1")
 
 
 @pytest.mark.mariadb

@@ -6,13 +6,15 @@ never its printed text. Each finding names the table and column, carries the
 `op.*` call autogenerate would write, and points at the model when it can.
 An index, constraint or foreign key changed under its name is a removal and an
 addition to alembic: one difference, so one finding whose fix drops the old one
-before creating the new one.
+before creating the new one. So is a foreign key whose names do not match up (the
+models' unnamed, the database's named by it) over the same columns, referring to the
+same ones: it differs in ON DELETE, ON UPDATE or deferrability, which the finding says.
 """
 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from alembic.autogenerate import render_python_code
@@ -142,17 +144,21 @@ class Describer:
         """One index, constraint or foreign key changed under its name: the database's
         (`removed`) and the models' (`added`) shapes, at the models' one."""
         old, new = removed[1], added[1]
+        where = self._constraint(added[0], new)[1]
         noun = "index" if "index" in removed[0] else _noun(removed[0], old)
         table = getattr(old, "table", None)
         tname = _qualified(getattr(table, "schema", None), getattr(table, "name", "?"))
         was, now = _shape(old), _shape(new)
-        if was == now:  # a difference the names and columns do not show (ON DELETE, say)
+        options = _options_changed(old, new) if noun == "foreign key" else ""
+        if was == now and options:
+            return f"foreign key {_names(old, new)}on {tname}{_target(old)} has {options}", where
+        if was == now:  # a difference the names and columns do not show
             text = f"{noun} {old.name} on {tname}{was} differs between the migrated database "
             text += "and the models"
         else:
             text = f"{noun} {old.name} on {tname} is {was} in the migrated database but {now} "
             text += "in the models"
-        return text, self._constraint(added[0], new)[1]
+        return text, where
 
     def _modify(self, diff: tuple[Any, ...]) -> tuple[str, Location | None]:
         kind, schema, tname, cname, _info, existing, new = diff
@@ -244,6 +250,71 @@ def _columns(item: Any) -> list[str]:
         return []
 
 
+def _referred(item: Any) -> tuple[str | None, str, tuple[str, ...]]:
+    """The schema, table and columns a foreign key refers to, as its targets name them
+    (`schema.table.column`), so also where the models lack the referred table."""
+    targets = [str(element.target_fullname).split(".") for element in item.elements]
+    if not targets:
+        return None, "?", ()
+    first = targets[0]
+    schema = ".".join(first[:-2]) or None
+    return schema, first[-2] if len(first) > 1 else "?", tuple(t[-1] for t in targets)
+
+
+def _target(item: Any) -> str:
+    """A foreign key's columns and what they refer to: `(user_id) referring to users(id)`."""
+    schema, table, columns = _referred(item)
+    referred = f"{_qualified(schema, table)}({', '.join(columns)})"
+    return f"({', '.join(_columns(item))}) referring to {referred}"
+
+
+def _names(old: Any, new: Any) -> str:
+    """A changed foreign key's name, followed by a space: the database's, and the models'
+    where it has another one; none where neither has one (SQLite reflects none)."""
+    was, now = getattr(old, "name", None), getattr(new, "name", None)
+    was, now = (n if isinstance(n, str) else None for n in (was, now))
+    if was and now and was != now:
+        return f"{was} ({now} in the models) "
+    return f"{was or now} " if was or now else ""
+
+
+def _options_changed(old: Any, new: Any) -> str:
+    """How a foreign key's ON DELETE, ON UPDATE and deferrability (what alembic compares
+    besides its columns) differ between the database (`old`) and the models (`new`), or ""
+    where they do not: `ON DELETE CASCADE in the migrated database but no ON DELETE in the
+    models`."""
+    differ = [
+        (was, now) for was, now in zip(_options(old), _options(new), strict=True) if was != now
+    ]
+    if not differ:
+        return ""
+    was = " and ".join(was for was, _ in differ)
+    now = " and ".join(now for _, now in differ)
+    return f"{was} in the migrated database but {now} in the models"
+
+
+def _options(fk: Any) -> tuple[str, str, str]:
+    return (
+        _action("ON DELETE", fk.ondelete),
+        _action("ON UPDATE", fk.onupdate),
+        _deferrable(fk.deferrable, fk.initially),
+    )
+
+
+def _action(clause: str, value: Any) -> str:
+    """`ON DELETE CASCADE`, or `no ON DELETE` for none (NO ACTION is the default, as
+    alembic compares it)."""
+    if not value or str(value).lower() == "no action":
+        return f"no {clause}"
+    return f"{clause} {str(value).upper()}"
+
+
+def _deferrable(deferrable: Any, initially: Any) -> str:
+    if initially and str(initially).lower() == "deferred":
+        return "DEFERRABLE INITIALLY DEFERRED"
+    return "DEFERRABLE" if deferrable else "NOT DEFERRABLE"
+
+
 def _shape(item: Any) -> str:
     """An index's or constraint's columns (and uniqueness, referred table), as a change
     shows them: `unique (email, name)`."""
@@ -333,22 +404,43 @@ def diff_of(op: ops.MigrateOperation) -> Any:
 
 
 def changes(items: Sequence[Leaf]) -> dict[int, int]:
-    """Each removal of a named index, constraint or foreign key (its position in `items`)
-    with the addition of the same name on the same table: a change, not two differences."""
+    """Each removal of an index, constraint or foreign key (its position in `items`) with
+    the addition that makes it a change, not two differences: of the same name on the same
+    table, else, for a foreign key whose names do not match up (the models' is unnamed,
+    the database's named by it), of the same columns referring to the same ones."""
+    pairs = _pairs(items, _named, set())
+    pairs.update(_pairs(items, _foreign_key, set(pairs) | set(pairs.values())))
+    return pairs
+
+
+def _pairs(
+    items: Sequence[Leaf], key_of: Callable[[Any], tuple[Any, ...] | None], taken: set[int]
+) -> dict[int, int]:
+    """Removals paired with additions of the same key (kind first), skipping `taken`."""
     additions: dict[tuple[Any, ...], list[int]] = {}
     for index, (_, _, diff) in enumerate(items):
-        key = _named(diff)
-        if key is not None and key[0] in _ADDED_FOR.values():
+        key = key_of(diff)
+        if index not in taken and key is not None and key[0] in _ADDED_FOR.values():
             additions.setdefault(key, []).append(index)
     pairs: dict[int, int] = {}
     for index, (_, _, diff) in enumerate(items):
-        key = _named(diff)
-        if key is None or key[0] not in _ADDED_FOR:
+        key = key_of(diff)
+        if index in taken or key is None or key[0] not in _ADDED_FOR:
             continue
         waiting = additions.get((_ADDED_FOR[key[0]], *key[1:]))
         if waiting:
             pairs[index] = waiting.pop(0)
     return pairs
+
+
+def _foreign_key(diff: Any) -> tuple[Any, ...] | None:
+    """(kind, schema, table, columns, referred schema, table and columns) of a foreign
+    key diff, else None."""
+    if not isinstance(diff, tuple) or len(diff) < 2 or diff[0] not in {"add_fk", "remove_fk"}:
+        return None
+    table = getattr(diff[1], "table", None)
+    where = (getattr(table, "schema", None), getattr(table, "name", None))
+    return (diff[0], *where, tuple(_columns(diff[1])), *_referred(diff[1]))
 
 
 def _named(diff: Any) -> tuple[Any, ...] | None:
