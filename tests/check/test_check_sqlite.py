@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import PROJECTS, Run, edit, limit_once, line_of, tables
+from .conftest import PROJECTS, Run, add_fix_revision, edit, limit_once, line_of, tables
 
 Project = Callable[[str], Path]
 Check = Callable[..., Run]
@@ -680,6 +680,90 @@ def test_an_index_changed_under_its_name_is_one_finding(project: Project, check:
         "op.drop_index(op.f('ix_users_email'), table_name='users')\n"
         "op.create_index('ix_users_email', 'users', ['email', 'name'], unique=True)"
     )
+
+
+POSTS_REVISION = "migrations/versions/7a3d5e8c2f40_create_posts.py"
+POSTS_KEY = '        sa.ForeignKeyConstraint(["user_id"], ["users.id"]),\n'
+CASCADE_KEY = '        sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),\n'
+# SQLite reflects foreign keys unnamed, and batch mode refuses a constraint without a
+# name: the fix names the database's key through the batch's naming convention.
+NAMED_BY_CONVENTION = """\
+# the naming convention names the database's unnamed foreign key to drop it
+with op.batch_alter_table('posts', schema=None, naming_convention={'fk': \
+'fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s'}) as batch_op:
+    batch_op.drop_constraint('fk_posts_user_id_users', type_='foreignkey')
+"""
+
+
+def test_a_foreign_key_changed_only_in_on_delete_is_one_finding_with_a_fix_that_runs(
+    project: Project, check: Check
+) -> None:
+    """The history made the key ON DELETE CASCADE, the models' unnamed ForeignKey has
+    none: alembic gives a removal and an addition that no name pairs (pgAdmin 4's 16
+    keys), one difference. Its fix cannot be alembic's `drop_constraint(None, ...)`,
+    which fails as rendered."""
+    root = project("generic")
+    edit(root / POSTS_REVISION, POSTS_KEY, CASCADE_KEY)
+    run = check("--db", "sqlite", "--format", "json")
+    [finding] = run.findings
+    assert finding["message"] == (
+        "foreign key on posts(user_id) referring to users(id) has ON DELETE CASCADE in the "
+        "migrated database but no ON DELETE in the models"
+    )
+    models = root / "models.py"
+    assert (finding["path"], finding["line"]) == ("models.py", line_of(models, "ForeignKey("))
+    assert finding["fix"] == NAMED_BY_CONVENTION + (
+        "    batch_op.create_foreign_key('fk_posts_user_id_users', 'users', ['user_id'], ['id'])"
+    )
+    add_fix_revision(root, finding["fix"])
+    assert check("--db", "sqlite", "--format", "json").findings == []
+
+
+def test_a_flask_projects_foreign_key_changed_in_two_options_is_one_finding(
+    project: Project, check: Check
+) -> None:
+    """Both options that differ are said; the batch block Flask-Migrate renders gets the
+    naming convention, and the new key a name, which batch mode requires."""
+    root = project("flask")
+    revision = root / "migrations/versions/9c0d8e7f6a5b_add_email_and_notes.py"
+    edit(revision, "['user.id'], ),", "['user.id'], ondelete='CASCADE'),")
+    app = root / "app.py"
+    edit(app, 'db.ForeignKey("user.id")', 'db.ForeignKey("user.id", onupdate="CASCADE")')
+    run = check("--db", "sqlite", "--flask-app", "app", "--format", "json")
+    [finding] = run.findings
+    assert finding["message"] == (
+        "foreign key on note(user_id) referring to user(id) has ON DELETE CASCADE and no "
+        "ON UPDATE in the migrated database but no ON DELETE and ON UPDATE CASCADE in the "
+        "models"
+    )
+    assert (finding["path"], finding["line"]) == ("app.py", line_of(app, "db.ForeignKey("))
+    assert "naming_convention=" in finding["fix"]
+    assert (
+        "batch_op.drop_constraint('fk_note_user_id_user', type_='foreignkey')" in (finding["fix"])
+    )
+    assert "batch_op.create_foreign_key('fk_note_user_id_user', 'user'" in finding["fix"]
+    add_fix_revision(root, finding["fix"], parent="9c0d8e7f6a5b")
+    run = check("--db", "sqlite", "--flask-app", "app", "--format", "json")
+    assert run.findings == []
+
+
+def test_a_foreign_key_the_models_dropped_has_a_fix_that_runs(
+    project: Project, check: Check
+) -> None:
+    """The database's key, unnamed on SQLite, is dropped under the name the naming
+    convention gives it."""
+    root = project("generic")
+    models = root / "models.py"
+    edit(models, 'mapped_column(ForeignKey("users.id"))', "mapped_column()")
+    run = check("--db", "sqlite", "--format", "json")
+    [finding] = run.findings
+    assert finding["message"] == (
+        "foreign key on posts(user_id) referring to users is in the migrated database but not "
+        "in the models"
+    )
+    assert finding["fix"] == NAMED_BY_CONVENTION.rstrip("\n")
+    add_fix_revision(root, finding["fix"])
+    assert check("--db", "sqlite", "--format", "json").findings == []
 
 
 def test_a_descending_index_the_history_made_as_the_models_say_is_no_drift(

@@ -13,6 +13,7 @@ same ones: it differs in ON DELETE, ON UPDATE or deferrability, which the findin
 
 from __future__ import annotations
 
+import copy
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -57,11 +58,67 @@ def leaves(container: ops.OpContainer) -> Iterator[tuple[ops.OpContainer, ops.Mi
             yield container, op
 
 
-def render(
+def fix_for(
     operations: Sequence[ops.MigrateOperation], parent: ops.OpContainer, context: MigrationContext
+) -> str | None:
+    """`operations` rendered (see `render`) so that they run as written. SQLite's batch
+    mode, which recreates the table, refuses a constraint without a name, and SQLite
+    reflects every foreign key unnamed, so alembic's `drop_constraint(None, ...)` and
+    batch `create_foreign_key(None, ...)` fail: such a drop is rendered in a batch block
+    whose naming convention names the database's key, under that name, and such a
+    creation under the name the convention gives. With no name to give, no fix."""
+    drops = any(_unnamed_fk(op, ops.DropConstraintOp) for op in operations)
+    batch = drops or bool(context.opts.get("render_as_batch"))
+    if not batch or context.dialect.name != "sqlite":
+        return render(operations, parent, context)
+    named = [_named_fk(op) for op in operations]
+    if None in named or not isinstance(parent, ops.ModifyTableOps):
+        return None
+    code = render([op for op in named if op is not None], parent, context, batch=True)
+    header = ") as batch_op:"
+    if not drops:
+        return code
+    if header not in code:
+        return None
+    convention = f", naming_convention={{'fk': {_FK_CONVENTION!r}}}{header}"
+    return f"{_CONVENTION_NOTE}\n{code.replace(header, convention, 1)}"
+
+
+_FK_CONVENTION = "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s"
+_CONVENTION_NOTE = "# the naming convention names the database's unnamed foreign key to drop it"
+
+
+def _unnamed_fk(op: ops.MigrateOperation, kind: type[ops.MigrateOperation]) -> bool:
+    """A drop (DropConstraintOp) or creation (CreateForeignKeyOp) of an unnamed foreign key."""
+    if not isinstance(op, (ops.DropConstraintOp, ops.CreateForeignKeyOp)):
+        return False
+    foreign = isinstance(op, ops.CreateForeignKeyOp) or op.constraint_type == "foreignkey"
+    return isinstance(op, kind) and foreign and not isinstance(op.constraint_name, str)
+
+
+def _named_fk(op: ops.MigrateOperation) -> ops.MigrateOperation | None:
+    """`op`, where it drops or creates an unnamed foreign key under the name
+    `_FK_CONVENTION` gives the key; None where the key is not known."""
+    if not _unnamed_fk(op, ops.MigrateOperation):
+        return op
+    try:
+        constraint = op.to_constraint()  # type: ignore[attr-defined]
+    except ValueError:  # a drop not made from the reflected constraint
+        return None
+    named = copy.copy(op)
+    parts = [constraint.table.name, *_columns(constraint), _referred(constraint)[1]]
+    named.constraint_name = "_".join(["fk", *parts])  # type: ignore[attr-defined]
+    return named
+
+
+def render(
+    operations: Sequence[ops.MigrateOperation],
+    parent: ops.OpContainer,
+    context: MigrationContext,
+    batch: bool = False,
 ) -> str:
     """`operations`, in order, as autogenerate writes them into a revision file, honouring
-    env.py's render options."""
+    env.py's render options (in batch blocks where `batch` says so too)."""
     body = list(operations)
     if isinstance(parent, ops.ModifyTableOps):
         body = [ops.ModifyTableOps(parent.table_name, body, schema=parent.schema)]
@@ -72,7 +129,7 @@ def render(
         ops.UpgradeOps(body),
         sqlalchemy_module_prefix=opts.get("sqlalchemy_module_prefix") or "sa.",
         alembic_module_prefix=opts.get("alembic_module_prefix") or "op.",
-        render_as_batch=bool(opts.get("render_as_batch")),
+        render_as_batch=batch or bool(opts.get("render_as_batch")),
         render_item=opts.get("render_item"),
         migration_context=dialect_only,
         user_module_prefix=opts.get("user_module_prefix"),
@@ -360,10 +417,10 @@ def findings(
                 _, new_op, new_diff = items[added_for[index]]
                 changed = describer.changed(diff, new_diff)
                 message, where = describer.inside(*changed, table_of(new_diff))
-                found.append(_finding(message, where, render([op, new_op], parent, context)))
+                found.append(_finding(message, where, fix_for([op, new_op], parent, context)))
             elif index not in paired:
                 message, where = describer.inside(*describer.describe(diff), table_of(diff))
-                found.append(_finding(message, where, render([op], parent, context)))
+                found.append(_finding(message, where, fix_for([op], parent, context)))
     return found
 
 
@@ -391,7 +448,7 @@ def _sqlites_own(op: ops.MigrateOperation, context: MigrationContext) -> bool:
     )
 
 
-def _finding(message: str, where: Location | None, fix: str) -> RawFinding:
+def _finding(message: str, where: Location | None, fix: str | None) -> RawFinding:
     path, line = where if where else (None, None)
     return RawFinding("AG902", message, path, line, fix)
 
