@@ -747,7 +747,9 @@ def test_an_operation_alembic_refuses_says_nothing_of_rows(
         '    op.create_table("posts", sa.Column("id", sa.Integer, primary_key=True),\n'
         '        sa.Column("user_id", sa.Integer))'
     )
-    foreign_key = '    op.create_foreign_key("fk_posts_user", "posts", "users", ["user_id"], ["id"])'
+    foreign_key = (
+        '    op.create_foreign_key("fk_posts_user", "posts", "users", ["user_id"], ["id"])'
+    )
     history(root, create, foreign_key)
     run = check("--db", "sqlite", "--format", "json", "--ignore", "AG902")
     assert run.codes() == ["AG901"]
