@@ -735,9 +735,7 @@ def test_sql_that_cannot_be_written_says_nothing_of_rows(project: Project, check
     assert "made up" not in message and "--no-seed" not in message
 
 
-def test_an_operation_alembic_refuses_says_nothing_of_rows(
-    project: Project, check: Check
-) -> None:
+def test_an_operation_alembic_refuses_says_nothing_of_rows(project: Project, check: Check) -> None:
     """alembic refuses some operations before any SQL is written (a foreign key added to
     a SQLite table outside batch mode, as letta's 567e9fe06270 does): no row can have
     caused that, so no word of the made-up rows nor of --no-seed."""
