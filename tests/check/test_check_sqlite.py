@@ -682,6 +682,31 @@ def test_an_index_changed_under_its_name_is_one_finding(project: Project, check:
     )
 
 
+def test_a_sqlite_fix_runs_in_batch_mode_where_env_py_renders_none(
+    project: Project, check: Check
+) -> None:
+    """A unique constraint and a NOT NULL only the models have, in a project whose env.py
+    renders no batches: plain `op.create_unique_constraint` and `op.alter_column` fail on
+    SQLite (no ALTER of constraints or columns there), so the fix is a batch block."""
+    root = project("generic")
+    models = root / "models.py"
+    edit(models, "import ForeignKey, String", "import ForeignKey, String, UniqueConstraint")
+    edit(
+        models,
+        "    email: Mapped[str | None] = mapped_column(String(120), index=True)\n",
+        "    email: Mapped[str] = mapped_column(String(120), index=True)\n\n"
+        '    __table_args__ = (UniqueConstraint("name", name="uq_users_name"),)\n',
+    )
+    run = check("--db", "sqlite", "--format", "json")
+    fixes = [finding["fix"] for finding in run.findings]
+    assert len(fixes) == 2 and all(fix.startswith("with op.batch_alter_table") for fix in fixes)
+    add_fix_revision(root, "\n".join(fixes))
+    # (--no-seed: the NOT NULL fails on rows whose email is NULL, rightly AG904; lint's
+    # AG102 says so too)
+    again = check("--db", "sqlite", "--no-seed", "--ignore", "AG102", "--format", "json")
+    assert again.findings == []
+
+
 POSTS_REVISION = "migrations/versions/7a3d5e8c2f40_create_posts.py"
 POSTS_KEY = '        sa.ForeignKeyConstraint(["user_id"], ["users.id"]),\n'
 CASCADE_KEY = '        sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),\n'

@@ -66,10 +66,16 @@ def fix_for(
     reflects every foreign key unnamed, so alembic's `drop_constraint(None, ...)` and
     batch `create_foreign_key(None, ...)` fail: such a drop is rendered in a batch block
     whose naming convention names the database's key, under that name, and such a
-    creation under the name the convention gives. With no name to give, no fix."""
+    creation under the name the convention gives. With no name to give, no fix. On
+    SQLite a constraint or column change is rendered in a batch block whatever env.py's
+    `render_as_batch`: SQLite's ALTER TABLE cannot make it."""
     drops = any(_unnamed_fk(op, ops.DropConstraintOp) for op in operations)
+    sqlite = context.dialect.name == "sqlite"
     batch = drops or bool(context.opts.get("render_as_batch"))
-    if not batch or context.dialect.name != "sqlite":
+    if not sqlite:
+        return render(operations, parent, context)
+    batch = batch or any(isinstance(op, _SQLITE_BATCH_ONLY) for op in operations)
+    if not batch:
         return render(operations, parent, context)
     named = [_named_fk(op) for op in operations]
     if None in named or not isinstance(parent, ops.ModifyTableOps):
@@ -84,6 +90,9 @@ def fix_for(
     return f"{_CONVENTION_NOTE}\n{code.replace(header, convention, 1)}"
 
 
+# What SQLite's ALTER TABLE cannot do, which alembic does there only in a batch block (a
+# copy of the table): a fix of a project whose env.py renders no batches is one all the same.
+_SQLITE_BATCH_ONLY = (ops.AddConstraintOp, ops.DropConstraintOp, ops.AlterColumnOp)
 _FK_CONVENTION = "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s"
 _CONVENTION_NOTE = "# the naming convention names the database's unnamed foreign key to drop it"
 
