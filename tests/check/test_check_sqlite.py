@@ -707,6 +707,61 @@ def test_a_sqlite_fix_runs_in_batch_mode_where_env_py_renders_none(
     assert again.findings == []
 
 
+PLUGIN = """
+from alembic.autogenerate import comparators, renderers
+from alembic.operations import ops as plugin_ops
+
+
+class DropEnumOp(plugin_ops.MigrateOperation):
+    def __init__(self, name, schema, values):
+        self.name, self.schema, self.values = name, schema, values
+
+    def reverse(self):
+        return self
+
+    def to_diff_tuple(self):
+        return ("drop_enum", self.name, self.schema, self.values)
+
+
+@comparators.dispatch_for("schema")
+def compare_enums(autogen_context, upgrade_ops, schemas):
+    upgrade_ops.ops.append(DropEnumOp("mood", "public", ("happy", "sad")))
+
+
+@renderers.dispatch_for(DropEnumOp)
+def render_drop_enum(autogen_context, op):
+    return f"op.execute('DROP TYPE {op.name}')"
+
+"""
+
+
+def test_a_difference_an_autogenerate_plugin_adds_reads_as_words(
+    project: Project, check: Check
+) -> None:
+    """alembic-postgresql-enum's `drop_enum` and the like: the kind and its items in words
+    (not a Python tuple), at the newest upgrade statement naming it, with the plugin's fix."""
+    root = project("generic")
+    edit(
+        root / "migrations/env.py",
+        "if context.is_offline_mode():",
+        PLUGIN + "if context.is_offline_mode():",
+    )
+    revision = root / "migrations/versions/c9e2b7d41a05_add_user_email.py"
+    edit(
+        revision,
+        "def upgrade() -> None:\n",
+        'def upgrade() -> None:\n    mood = sa.Enum("happy", "sad", name="mood")\n',
+    )
+    run = check("--db", "sqlite", "--format", "json")
+    [finding] = run.findings
+    assert finding["message"] == "drop enum: mood, public, (happy, sad)"
+    assert (finding["path"], finding["line"]) == (
+        "migrations/versions/c9e2b7d41a05_add_user_email.py",
+        line_of(revision, "mood = sa.Enum("),
+    )
+    assert finding["fix"] == "op.execute('DROP TYPE mood')"
+
+
 POSTS_REVISION = "migrations/versions/7a3d5e8c2f40_create_posts.py"
 POSTS_KEY = '        sa.ForeignKeyConstraint(["user_id"], ["users.id"]),\n'
 CASCADE_KEY = '        sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),\n'

@@ -202,7 +202,17 @@ class Describer:
             verb = "differs from" if kind == "add_table_comment" else "is not in"
             text = f"the comment of table {_qualified(table.schema, table.name)} {verb} the models"
             return text, self.models.table(table.name, table.schema)
-        return f"{kind.replace('_', ' ')}: {diff[1:]!r}", None
+        return self._other(diff)
+
+    def _other(self, diff: tuple[Any, ...]) -> tuple[str, Location | None]:
+        """A difference of another kind (an autogenerate plugin's, such as
+        alembic-postgresql-enum's `drop_enum`): its kind and items in words, placed at the
+        newest upgrade statement naming its first item, where that is a name."""
+        kind = str(diff[0]).replace("_", " ")
+        items = ", ".join(_readable(item) for item in diff[1:] if item is not None)
+        first = diff[1] if len(diff) > 1 else None
+        where = named_at(self.revisions, first) if isinstance(first, str) and first else None
+        return (f"{kind}: {items}" if items else kind), where
 
     def changed(
         self, removed: tuple[Any, ...], added: tuple[Any, ...]
@@ -284,6 +294,16 @@ class Describer:
         """The revision that created it: one that names its schema too, where it has one."""
         found = created_in(self.revisions, *names, schema) if schema else None
         return found or created_in(self.revisions, *names)
+
+
+def _readable(item: Any) -> str:
+    """An item of a diff tuple as words: a name as it is, a sequence in parentheses."""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, tuple | list | set | frozenset):
+        return f"({', '.join(_readable(part) for part in item)})"
+    name = getattr(item, "name", None)
+    return name if isinstance(name, str) else str(item)
 
 
 def _qualified(schema: str | None, name: str) -> str:
