@@ -770,3 +770,36 @@ def test_a_failure_in_env_py_during_the_downgrades_is_ag903(project: Project, ch
     run = check("--db", "sqlite", "--roundtrip", *LOOSE, "--format", "json")
     assert run.codes() == ["AG903"], run.out
     assert "env.py failed after the downgrades" in run.out
+
+
+@pytest.mark.postgres
+def test_a_batch_copy_failing_in_a_downgrade_is_shown_not_its_cleanup(
+    project: Project, check: Check, postgres_url: str
+) -> None:
+    # alembic's batch drops its copy when the copy fails, which PostgreSQL refuses in the
+    # aborted transaction: "InFailedSqlTransaction ... DROP TABLE _alembic_tmp_tags" hid
+    # the error that broke the downgrade.
+    root = project("data")
+    tags = (
+        '    op.create_table("tags", sa.Column("id", sa.Integer, primary_key=True),\n'
+        '        sa.Column("tag", sa.String(20)))\n'
+        "    op.execute(\"INSERT INTO tags (tag) VALUES ('first')\")"
+    )
+    down = (
+        '    with op.batch_alter_table("tags", recreate="always") as batch_op:\n'
+        '        batch_op.add_column(sa.Column("weight", sa.Integer, nullable=False))'
+    )
+    replaced_history(root, [(tags, down)])
+    run = check(
+        "--database-url", postgres_url, "--roundtrip", "--no-seed", *LOOSE, "--format", "json"
+    )
+    [failed] = run.findings
+    assert failed["code"] == "AG903", failed
+    assert "NotNullViolation" in failed["message"], failed["message"]
+    assert "InFailedSqlTransaction" not in failed["message"]
+    # At the batch's `with` line, which copies the table (every call's effect is in it).
+    revision = root / "migrations/versions/r1.py"
+    assert (failed["path"], failed["line"]) == (
+        "migrations/versions/r1.py",
+        line_of(revision, "with op.batch_alter_table"),
+    ), failed

@@ -392,7 +392,8 @@ class Session:
             where = self.project.deepest(exc) or innermost(exc, real(self.env_py).__eq__)
             what = f"{phase} (before any migration ran)" if phase == "upgrade" else phase
             what += " failed"
-        message = f"{what}: {describe(exc, self.redact)}"
+        # (the place from `exc`, raised through the revision; what broke from the first)
+        message = f"{what}: {describe(first_error(exc), self.redact)}"
         stuck = self.stuck.take()
         if stuck:
             message += f"; {stuck}"
@@ -586,7 +587,7 @@ class Session:
         empty): an app it builds that cannot be built twice in one process, which the
         separate `alembic` commands never meet."""
         if not reached and deepest_in(failure, self.revisions) is None:
-            said = describe(failure, self.redact)
+            said = describe(first_error(failure), self.redact)
             self._roundtrip_skipped(
                 f"env.py failed when check ran it again for the {phase}, before any "
                 f"revision's {'upgrade' if 'upgrade' in phase else 'downgrade'}() ran "
@@ -597,6 +598,7 @@ class Session:
             return
         self._fail("AG903", failure, phase)
         left = self.seeding.uncleared if self.seeding is not None else []
+        failure = first_error(failure)
         if not left or not isinstance(failure, sa_exc.DBAPIError):
             return
         if failure.orig is not None and made_up.schema_error(failure.orig):
@@ -883,6 +885,26 @@ def _hint(request: Request) -> str:
 
 def _is_connect_error(exc: BaseException) -> bool:
     return isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError) and not exc.statement
+
+
+def first_error(exc: BaseException) -> BaseException:
+    """`exc`, or, where it is PostgreSQL refusing a statement in a transaction an earlier
+    error aborted (InFailedSqlTransaction, SQLSTATE 25P02: alembic's batch dropping its
+    copy of the table after the copy failed), the error it was raised while handling."""
+    seen: set[int] = set()
+    while isinstance(exc, sa_exc.DBAPIError) and exc.orig is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        # SQLAlchemy raises its error from the driver's, which was raised while the
+        # earlier one was handled.
+        earlier = exc.orig.__context__
+        if made_up.sqlstate(exc.orig) != ABORTED or earlier is None:
+            break
+        exc = earlier
+    return exc
+
+
+# PostgreSQL's in_failed_sql_transaction.
+ABORTED = "25P02"
 
 
 def describe(exc: BaseException, redact: Callable[[str], str] = mask_urls) -> str:
