@@ -603,7 +603,8 @@ class _Options:
         else:
             self.notes.append(
                 f"{self.where(key)}: no path_separator in the configuration, so alembic splits "
-                "it on spaces and commas (deprecated); add `path_separator = os`"
+                "it on spaces and commas, which alembic 1.16 and newer deprecate; with those, "
+                "add `path_separator = os` (older ones read only `version_path_separator`)"
             )
             return re.split(legacy, value)
         if separator not in _SEPARATORS:
@@ -612,7 +613,10 @@ class _Options:
                 "expected 'space', 'newline', 'os', ':', ';'"
             )
         if name == "version_path_separator":
-            self.notes.append(f"{self.where(name)} is deprecated; please use path_separator")
+            self.notes.append(
+                f"{self.where(name)} is deprecated since alembic 1.16; with 1.16 or newer, "
+                "use path_separator (older ones read only version_path_separator)"
+            )
         return value.split(_SEPARATORS[separator])
 
 
