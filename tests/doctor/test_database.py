@@ -546,3 +546,26 @@ def test_tables_in_another_schema_are_not_called_no_tables(
         "(public) is empty, but schema core holds 2 tables (core.customers, core.orders)"
     ) in finding["message"], finding["message"]
     assert finding["confidence"] == "medium"
+
+
+@pytest.mark.postgres
+def test_a_table_an_extension_owns_is_not_the_projects(
+    local_postgres: Server, shop: Path, run_doctor: Doctor
+) -> None:
+    # FitTrackee's install makes PostGIS first, whose spatial_ref_sys table sat in public:
+    # doctor called the database unversioned (AG802, "do not stamp it"). Here a table
+    # made a member of plpgsql, the extension every database has, stands in for it.
+    with local_postgres.scratch() as db:
+        sa_engine = sa.create_engine(db.url, poolclass=sa.NullPool)
+        with sa_engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE spatial_ref_sys (srid integer PRIMARY KEY)")
+            conn.exec_driver_sql("ALTER EXTENSION plpgsql ADD TABLE spatial_ref_sys")
+        sa_engine.dispose()
+        fresh = run_doctor(shop, db.url, "--format", "json")
+        upgrade(shop, db.url, R2)
+        behind = run_doctor(shop, db.url, "--format", "json")
+    [finding] = fresh.findings
+    assert finding["code"] == "AG804", finding
+    assert "spatial_ref_sys" not in finding["message"]
+    [finding] = behind.findings
+    assert finding["code"] == "AG801" and "spatial_ref_sys" not in finding["message"]

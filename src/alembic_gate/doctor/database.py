@@ -203,8 +203,9 @@ def _read(
         has_table = found is not None
     where = schema if found is None else found
     versions = _versions(conn, version_table, where) if has_table else ()
-    skip = version_table.lower() if where is None else None
-    tables = {name: cols for name, cols in table_columns(inspector).items() if name != skip}
+    skip = {version_table.lower()} if where is None else set()
+    skip |= extension_tables(conn, inspector.default_schema_name)
+    tables = {name: cols for name, cols in table_columns(inspector).items() if name not in skip}
     return DatabaseState(
         url=masked,
         dialect=conn.dialect.name,
@@ -252,13 +253,35 @@ def _other_schemas(conn: Connection, inspector: sa.Inspector) -> list[str]:
     ]
 
 
+# Tables an extension owns (PostGIS's spatial_ref_sys), by schema: the extension's, not
+# the project's, as check holds them too.
+_PG_EXTENSION_TABLES = """
+SELECT n.nspname, c.relname FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_class'::regclass
+  AND d.objid = c.oid AND d.deptype = 'e'
+WHERE c.relkind IN ('r', 'p')
+"""
+
+
+def extension_tables(conn: Connection, schema: str | None) -> set[str]:
+    """On PostgreSQL, the tables of `schema` an extension owns, lower case; none elsewhere."""
+    if conn.dialect.name != "postgresql":
+        return set()
+    rows = conn.exec_driver_sql(_PG_EXTENSION_TABLES).all()
+    return {str(name).lower() for owner, name in rows if owner == schema}
+
+
 def _other_tables(
     conn: Connection, inspector: sa.Inspector, version_table: str
 ) -> dict[str, tuple[str, ...]]:
     """The schemas other than the default one that hold tables (but an empty version
     table) -> their tables' names."""
     found = {name: drivers.table_names(inspector, name) for name in _other_schemas(conn, inspector)}
-    kept = {name: sorted(set(tables) - {version_table}) for name, tables in found.items()}
+    kept = {
+        name: sorted(set(tables) - {version_table} - extension_tables(conn, name))
+        for name, tables in found.items()
+    }
     return {name: tuple(tables) for name, tables in kept.items() if tables}
 
 
