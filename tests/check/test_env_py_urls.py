@@ -221,3 +221,26 @@ def test_url_env_gets_the_url_as_typed(project: Project, check: Check, postgres_
     assert typed != postgres_url
     run = check("--database-url", typed, "--url-env", "APP_DATABASE_URL", "--ignore", "AG902")
     assert run.code == 0, run.out + run.err
+
+
+@pytest.mark.postgres
+def test_env_py_refused_where_check_connected_says_whose_connection(
+    project: Project, check: Check, postgres_url: str
+) -> None:
+    # Spoolman, an --env value mistyped: env.py's URL names the same database with another
+    # user, which the server refuses. It said "cannot connect to the database", as if the
+    # --database-url check had just used were wrong.
+    project("url_parts")
+    name = postgres_url.rsplit("/", 1)[1]
+    url = f"postgresql://postgres:{PASSWORD}@127.0.0.1:5432/{name}"
+    parts = [*PARTS]
+    parts[parts.index("POSTGRES_USER={user}")] = "POSTGRES_USER=no_such_role_{user}"
+    run = check("--database-url", url, *parts)
+    assert run.code == 3, run.out + run.err
+    assert 'role "no_such_role_postgres" does not exist' in run.err
+    assert (
+        "(env.py's own connection (built from --env POSTGRES_SERVER, --env POSTGRES_PORT, "
+        "--env POSTGRES_USER, --env POSTGRES_PASSWORD, --env POSTGRES_DB?): check's "
+        "connection to the same database with --database-url succeeded before env.py ran)"
+    ) in run.err, run.err
+    assert PASSWORD not in run.err

@@ -344,12 +344,26 @@ class Session:
         said = exc.orig if isinstance(exc, sa_exc.DBAPIError) else exc
         reason = bounded(targets.whole_message(said), self.redact)
         if self.guard.foreign is None:
-            raise WorkerError(f"cannot connect to the database: {reason}", "env") from None
+            raise WorkerError(
+                f"cannot connect to the database: {reason}{self._own()}", "env"
+            ) from None
         raise WorkerError(
             f"env.py connected to {self.guard.foreign}, a URL of its own, not to the "
             f"throwaway database it was given, and that failed: {reason}. {self.hint}",
             "usage",
         ) from None
+
+    def _own(self) -> str:
+        """Where check had connected to the --database-url itself: that it is env.py's own
+        connection that failed, and the --env values it may have built it from."""
+        if self.request.database.kind != "url" or not self.urls:
+            return ""
+        given = ", ".join(f"--env {name}" for name in self.request.env)
+        built = f" (built from {given}?)" if given else ""
+        return (
+            f" (env.py's own connection{built}: check's connection to the same database "
+            "with --database-url succeeded before env.py ran)"
+        )
 
     @property
     def hint(self) -> str:
