@@ -387,6 +387,27 @@ def test_flask_migrate_app_points_at_the_throwaway_database(project: Project, ch
     assert not (root / "instance").exists()  # the app's own sqlite:///dev.db was never made
 
 
+def test_a_flask_app_run_from_inside_its_package_says_so(
+    project: Project, check: Check, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FitTrackee's alembic.ini sits in src/fittrackee/migrations, and src/fittrackee is a
+    package: run there, Flask (as `flask --app` does) looks for `fittrackee.fittrackee`.
+    The message said to pass --flask-app module:app, which had been passed."""
+    root = project("flask")
+    package = root / "shop"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (root / "app.py").rename(package / "app.py")
+    (root / "migrations").rename(package / "migrations")
+    monkeypatch.chdir(package)
+    run = check("--db", "sqlite", "--flask-app", "shop.app")
+    assert run.code == 2, run.out + run.err
+    assert (
+        "the current folder is package shop (it holds __init__.py), so Flask looks for the "
+        "module inside it, as `flask --app` run here does: run check from the folder above"
+    ) in run.err, run.err
+
+
 def test_an_error_that_says_nothing_is_described_by_its_cause(
     project: Project, check: Check
 ) -> None:

@@ -35,11 +35,22 @@ def load_flask_app(import_path: str | None) -> Any:
     try:
         return ScriptInfo(app_import_path=import_path or os.environ.get("FLASK_APP")).load_app()
     except NoAppException as exc:
-        raise WorkerError(
-            f"cannot load the Flask app: {exc} (pass --flask-app module:app, or "
-            "--flask-app 'module:create_app(ARGS)' for a factory)",
-            "usage",
-        ) from None
+        raise WorkerError(f"cannot load the Flask app: {exc} ({_advice()})", "usage") from None
+
+
+def _advice() -> str:
+    """What to do: name the app; or, where the current folder is itself a package (its
+    __init__.py), which Flask prefixes the module with as `flask --app` does there
+    (FitTrackee's src/fittrackee, run as `fittrackee.fittrackee`), run from the folder above."""
+    here = os.getcwd()
+    if os.path.isfile(os.path.join(here, "__init__.py")):
+        package = os.path.basename(here)
+        return (
+            f"the current folder is package {package} (it holds __init__.py), so Flask looks "
+            f"for the module inside it, as `flask --app` run here does: run check from the "
+            f"folder above, with -c {package}/<path to alembic.ini>"
+        )
+    return "pass --flask-app module:app, or --flask-app 'module:create_app(ARGS)' for a factory"
 
 
 def refuse_script_info(exc: BaseException, import_path: str | None) -> None:
