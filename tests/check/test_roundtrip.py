@@ -803,3 +803,29 @@ def test_a_batch_copy_failing_in_a_downgrade_is_shown_not_its_cleanup(
         "migrations/versions/r1.py",
         line_of(revision, "with op.batch_alter_table"),
     ), failed
+
+
+@pytest.mark.postgres
+def test_an_enum_type_left_behind_named_by_an_f_string_is_placed(
+    project: Project, check: Check, postgres_url: str
+) -> None:
+    # fief names its tables and enum types f"{table_prefix}acr": the AG903 for the type its
+    # downgrade leaves had no file or line (no literal spells the name).
+    root = project("data")
+    up = (
+        '    prefix = "fief_"\n'
+        '    op.create_table(f"{prefix}clients", sa.Column("id", sa.Integer, primary_key=True),\n'
+        '        sa.Column("acr", sa.Enum("0", "1", name=f"{prefix}acr")))'
+    )
+    down = '    op.drop_table("fief_clients")'
+    replaced_history(root, [(up, down)])
+    run = check(
+        "--database-url", postgres_url, "--roundtrip", "--no-seed", *LOOSE, "--format", "json"
+    )
+    [left] = run.findings
+    assert left["message"].startswith("the downgrade to base left enum type fief_acr"), left
+    revision = root / "migrations/versions/r1.py"
+    assert (left["path"], left["line"]) == (
+        "migrations/versions/r1.py",
+        line_of(revision, "def downgrade"),
+    ), left

@@ -11,7 +11,7 @@ import os
 import re
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -141,10 +141,36 @@ def created_in(
             if not (name == "upgrade" or name.startswith("upgrade_")):
                 continue
             body = "\n".join(lines(path)[span.line - 1 : span.end])
-            if all(p.search(body) for p in patterns):
+            if all(p.search(body) for p in patterns) or _formatted(path, span, names):
                 target = spans.get("down" + name[2:]) if undo else span
                 return (path, target.line) if target else (path, span.line)
     return None
+
+
+def _formatted(path: str, span: FunctionSpan, names: Sequence[str]) -> bool:
+    """Whether f-strings of the function at `span` give each of `names`: fief names its
+    tables and enum types `f"{table_prefix}acr"`, which no literal spells."""
+    shapes = _fstring_shapes(path, span.line)
+    return bool(shapes) and all(any(shape.fullmatch(n) for shape in shapes) for n in names)
+
+
+@cache
+def _fstring_shapes(path: str, line: int) -> tuple[re.Pattern[str], ...]:
+    """The f-strings of the function defined at `line` as patterns (`f"{p}acr"`:
+    `.+acr`), those with a literal part of two characters or more."""
+    module = tree(path)
+    function = next(
+        (node for node in (module.body if module else ()) if getattr(node, "lineno", 0) == line),
+        None,
+    )
+    shapes = []
+    for node in ast.walk(function) if function is not None else ():
+        if not isinstance(node, ast.JoinedStr):
+            continue
+        parts = [str(v.value) if isinstance(v, ast.Constant) else None for v in node.values]
+        if any(part is not None and len(part) >= 2 for part in parts):
+            shapes.append(re.compile("".join(re.escape(p) if p else ".+" for p in parts)))
+    return tuple(shapes)
 
 
 def table_created_at(revisions: Iterable[str], name: str, schema: str | None) -> Location | None:
