@@ -663,15 +663,19 @@ def test_index_and_constraint_drift(project: Project, check: Check) -> None:
     run = check("--db", "sqlite", "--format", "json")
     found = {f["message"]: (f["line"], f["fix"]) for f in run.findings}
     assert found == {
+        # (SQLite: in a batch block, under a name, which its batch mode needs)
         "unique constraint on users(name) is in the models but not in the migrated database": (
             line_of(models, "name: Mapped"),
-            "op.create_unique_constraint(None, 'users', ['name'])",
+            "with op.batch_alter_table('users', schema=None) as batch_op:\n"
+            "    batch_op.create_unique_constraint('uq_users_name', ['name'])",
         ),
         "index ix_users_email on users(email) is in the migrated database but not in the models": (
             line_of(models, "email: Mapped"),
             "op.drop_index(op.f('ix_users_email'), table_name='users')",
         ),
     }
+    add_fix_revision(root, "\n".join(fix for _, fix in found.values()))
+    assert check("--db", "sqlite", "--no-seed", "--format", "json").findings == []
 
 
 def test_an_index_changed_under_its_name_is_one_finding(project: Project, check: Check) -> None:

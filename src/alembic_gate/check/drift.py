@@ -77,7 +77,7 @@ def fix_for(
     batch = batch or any(isinstance(op, _SQLITE_BATCH_ONLY) for op in operations)
     if not batch:
         return render(operations, parent, context)
-    named = [_named_fk(op) for op in operations]
+    named = [_batch_named(op) for op in operations]
     if None in named or not isinstance(parent, ops.ModifyTableOps):
         return None
     code = render([op for op in named if op is not None], parent, context, batch=True)
@@ -105,11 +105,25 @@ def _unnamed_fk(op: ops.MigrateOperation, kind: type[ops.MigrateOperation]) -> b
     return isinstance(op, kind) and foreign and not isinstance(op.constraint_name, str)
 
 
+def _batch_named(op: ops.MigrateOperation) -> ops.MigrateOperation | None:
+    """`op` as batch mode on SQLite can run it, which refuses a constraint without a
+    name: an unnamed foreign key dropped or created under the name `_FK_CONVENTION`
+    gives it, an unnamed unique constraint created as `uq_<table>_<columns>`; None
+    where no name can be given (an unnamed CHECK, the drop of another unnamed one)."""
+    if _unnamed_fk(op, ops.MigrateOperation):
+        return _named_fk(op)
+    if isinstance(op, ops.CreateUniqueConstraintOp) and not isinstance(op.constraint_name, str):
+        unique = copy.copy(op)
+        unique.constraint_name = "_".join(["uq", op.table_name, *map(str, op.columns)])
+        return unique
+    if isinstance(op, ops.AddConstraintOp | ops.DropConstraintOp):
+        return op if isinstance(getattr(op, "constraint_name", None), str) else None
+    return op
+
+
 def _named_fk(op: ops.MigrateOperation) -> ops.MigrateOperation | None:
-    """`op`, where it drops or creates an unnamed foreign key under the name
-    `_FK_CONVENTION` gives the key; None where the key is not known."""
-    if not _unnamed_fk(op, ops.MigrateOperation):
-        return op
+    """An unnamed foreign key's drop or creation under the name `_FK_CONVENTION` gives
+    the key; None where the key is not known."""
     try:
         constraint = op.to_constraint()  # type: ignore[attr-defined]
     except ValueError:  # a drop not made from the reflected constraint
