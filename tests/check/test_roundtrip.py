@@ -829,3 +829,28 @@ def test_an_enum_type_left_behind_named_by_an_f_string_is_placed(
         "migrations/versions/r1.py",
         line_of(revision, "def downgrade"),
     ), left
+
+
+def test_unnamed_unique_constraints_are_told_apart_by_their_columns(tmp_path: Path) -> None:
+    # SQLite's UNIQUE (a), UNIQUE (b) have no names: both were "unique constraint None on
+    # t", the one read last winning, and a batch's copy of the table, listing them in
+    # another order, made a false AG903 in some runs (SecureDrop).
+    from alembic_gate.check.roundtrip import snapshot
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'unique.db'}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT, UNIQUE (a), UNIQUE (b))"
+        )
+        first = snapshot(conn, set(), [])
+        conn.exec_driver_sql(
+            "CREATE TABLE t2 (id INTEGER PRIMARY KEY, a TEXT, b TEXT, UNIQUE (b), UNIQUE (a))"
+        )
+        conn.exec_driver_sql("INSERT INTO t2 SELECT * FROM t")
+        conn.exec_driver_sql("DROP TABLE t")
+        conn.exec_driver_sql("ALTER TABLE t2 RENAME TO t")
+        second = snapshot(conn, set(), [])
+    engine.dispose()
+    assert first["unique constraint (a) on t"] == "(a)"
+    assert first["unique constraint (b) on t"] == "(b)"
+    assert first == second

@@ -102,7 +102,11 @@ def _table(
         unique = "unique " if index.get("unique") else ""
         shot[f"index {index['name']} on {name}"] = unique + _cols(index["column_names"])
     for unique in inspector.get_unique_constraints(table, schema):
-        shot[f"unique constraint {unique['name']} on {name}"] = _cols(unique["column_names"])
+        columns = _cols(unique["column_names"])
+        # An unnamed one (SQLite's `UNIQUE (a)`) by its columns: a table copy may list
+        # them in another order, and two of them must not share one key.
+        label = unique["name"] or columns
+        shot[f"unique constraint {label} on {name}"] = columns
 
 
 def _type(type_: Any, conn: Connection) -> str:
