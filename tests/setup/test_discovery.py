@@ -689,6 +689,25 @@ def test_static_version_table(
 
 
 @pytest.mark.parametrize(
+    ("offline", "online", "computed"),
+    [
+        ("", 'version_table="app_version"', False),
+        ("", 'version_table=f"{PREFIX}version"', True),
+        ('version_table="one"', "version_table=TABLE", True),
+        ("", 'version_table_schema=os.environ["S"]', False),
+    ],
+)
+def test_a_version_table_named_by_an_expression_is_told(
+    tmp_path: Path, offline: str, online: str, computed: bool
+) -> None:
+    write(tmp_path / "alembic.ini", "[alembic]\nscript_location = %(here)s\n")
+    write(tmp_path / "env.py", OFFLINE_ONLINE.format(offline=offline, online=online))
+    setup = only_setup(tmp_path, "alembic.ini")
+    assert setup.version_table_computed is computed
+    assert setup.version_table == ("app_version" if "app_version" in online else "alembic_version")
+
+
+@pytest.mark.parametrize(
     "env_py",
     [
         None,

@@ -74,6 +74,9 @@ class AlembicSetup:
     flask: bool = False
     version_table: str = "alembic_version"
     version_table_schema: str | None = None
+    # env.py passes `version_table=` an expression (fief's f"{TABLE_PREFIX}..."), which
+    # static reading cannot tell: `version_table` is alembic's default then.
+    version_table_computed: bool = False
     # What alembic would warn about while reading this configuration, for the caller to show.
     notes: tuple[str, ...] = ()
     # The folder alembic runs in for this setup, which relative paths in its config are
@@ -286,7 +289,7 @@ def static_version_table(script_location: StrPath) -> tuple[str, str | None]:
     Reads `<script_location>/env.py` with `ast`: a keyword given the same literal in every
     `configure(...)` call that passes it is taken; anything else gives alembic's defaults.
     """
-    table, schema, _ = _read_env(os.fspath(script_location))
+    table, schema, _, _ = _read_env(os.fspath(script_location))
     return table, schema
 
 
@@ -660,7 +663,7 @@ def _build(options: _Options, script_location: str, *, flask: bool) -> AlembicSe
     )
     folders = tuple(_locate(raw, options, "version_locations") for raw in listed or ())
     _note_missing(options, folders)
-    table, schema, imports_flask = _read_env(script_location)
+    table, schema, imports_flask, computed = _read_env(script_location)
     return AlembicSetup(
         config_path=options.config_path,
         section=options.section,
@@ -671,6 +674,7 @@ def _build(options: _Options, script_location: str, *, flask: bool) -> AlembicSe
         flask=flask or imports_flask,
         version_table=table,
         version_table_schema=schema,
+        version_table_computed=computed,
         notes=tuple(dict.fromkeys(options.notes)),
         working_dir=options.base,
     )
@@ -955,13 +959,13 @@ def _may_tell(source: bytes) -> bool:
     return b"version_table" in source or b"flask" in source
 
 
-def _read_env(script_location: str) -> tuple[str, str | None, bool]:
+def _read_env(script_location: str) -> tuple[str, str | None, bool, bool]:
     """What is read of env.py, in one parse and one walk: the version table and its
-    schema (`static_version_table`), and whether it imports flask or flask_migrate
-    (Flask-Migrate's env.py does)."""
+    schema (`static_version_table`), whether it imports flask or flask_migrate
+    (Flask-Migrate's env.py does), and whether it passes `version_table=` an expression."""
     tree = _parse_env(script_location)
     if tree is None:  # unreadable, not Python, or nothing to find (`_may_tell`)
-        return DEFAULT_VERSION_TABLE, None, False
+        return DEFAULT_VERSION_TABLE, None, False, False
     literals: dict[str | None, list[object]] = {"version_table": [], "version_table_schema": []}
     modules: set[str] = set()
     for node in syntax.walk(tree):
@@ -974,7 +978,9 @@ def _read_env(script_location: str) -> tuple[str, str | None, bool]:
     tables, schemas = literals["version_table"], literals["version_table_schema"]
     table = tables[0] if len(tables) == 1 and isinstance(tables[0], str) else None
     schema = schemas[0] if len(schemas) == 1 and isinstance(schemas[0], str) else None
-    return table or DEFAULT_VERSION_TABLE, schema, not modules.isdisjoint(_FLASK_MODULES)
+    flask = not modules.isdisjoint(_FLASK_MODULES)
+    computed = any(isinstance(value, ast.AST) for value in tables)
+    return table or DEFAULT_VERSION_TABLE, schema, flask, computed
 
 
 def _add_literals(call: ast.Call, literals: dict[str | None, list[object]]) -> None:
