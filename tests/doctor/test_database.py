@@ -21,7 +21,18 @@ import sqlalchemy as sa
 from alembic_gate.doctor.database import connect, database_url, mask, read_state
 from alembic_gate.errors import EnvError, UsageError
 
-from .conftest import PASSWORD, R2, R3, R4, Database, Run, Server, create_all, upgrade
+from .conftest import (
+    PASSWORD,
+    R2,
+    R3,
+    R4,
+    Database,
+    Run,
+    Server,
+    create_all,
+    execute,
+    upgrade,
+)
 
 Doctor = Callable[..., Run]
 WRITES = (
@@ -204,31 +215,88 @@ def test_custom_version_table_from_env_py(
     assert "version table shop_version (from env.py)" in result.err
 
 
-def test_version_table_flag_when_env_py_computes_it(
-    sqlite_db: Database, shop: Path, run_doctor: Doctor
-) -> None:
+def _computed_version_table(shop: Path) -> None:
+    """An env.py that names its version table with an expression, as fief's does
+    (`f"{TABLE_PREFIX}{config.get_main_option('version_table_name')}"`): shop_version."""
     env = shop / "migrations" / "env.py"
     env.write_text(
-        "import os\n"
+        'PREFIX = "shop_"\n'
         + env.read_text().replace(
             "target_metadata=target_metadata)",
-            'target_metadata=target_metadata, version_table=os.environ["SHOP_VT"])',
+            'target_metadata=target_metadata, version_table=f"{PREFIX}version")',
         )
     )
-    os.environ["SHOP_VT"] = "computed_version"
-    try:
-        upgrade(shop, sqlite_db.url, R2)
-    finally:
-        del os.environ["SHOP_VT"]
-    unflagged = run_doctor(shop, sqlite_db.url, "--format", "json")
-    assert [f["code"] for f in unflagged.findings] == ["AG802"]
-    flagged = run_doctor(
-        shop, sqlite_db.url, "--version-table", "computed_version", "--format", "json"
-    )
-    [finding] = flagged.findings
+
+
+def test_a_version_table_env_py_computes_is_found_by_its_shape(
+    db: Database, shop: Path, run_doctor: Doctor
+) -> None:
+    # fief: doctor read alembic_version, found none, and called the database unversioned,
+    # "no revision doctor could read creates any of them (..., fief_alembic_version, ...)".
+    _computed_version_table(shop)
+    upgrade(shop, db.url, R2)
+    before = db.fingerprint("shop_version")
+    found = run_doctor(shop, db.url, "--format", "json")
+    flagged = run_doctor(shop, db.url, "--version-table", "shop_version", "--format", "json")
+    assert db.fingerprint("shop_version") == before
+    assert found.code == 1
+    [finding] = found.findings
     assert finding["code"] == "AG801"
     assert f"is at {R2}" in finding["message"]
-    assert "version table computed_version (from --version-table flags)" in flagged.err
+    assert (
+        "version table shop_version (from the only table shaped as one: env.py names the "
+        "table with an expression doctor does not run, --version-table shop_version says so)"
+    ) in found.err, found.err
+    assert PASSWORD not in found.out + found.err
+    [finding] = flagged.findings
+    assert finding["code"] == "AG801"
+    assert "version table shop_version (from --version-table flags)" in flagged.err
+
+
+def test_tables_shaped_as_a_version_table_ask_which_one(
+    db: Database, shop: Path, run_doctor: Doctor
+) -> None:
+    _computed_version_table(shop)
+    upgrade(shop, db.url, R2)
+    execute(
+        db.url,
+        "CREATE TABLE old_version (version_num VARCHAR(32) NOT NULL)",
+        "CREATE TABLE releases (version_num VARCHAR(32), notes TEXT)",
+    )
+    before = db.fingerprint("shop_version")
+    asked = run_doctor(shop, db.url)
+    assert db.fingerprint("shop_version") == before
+    assert asked.code == 2
+    assert (
+        "has no alembic_version table, and env.py names its version table with an "
+        "expression doctor does not run; tables old_version, shop_version are each shaped "
+        "as one (a single string column, version_num): pass --version-table NAME"
+    ) in asked.err, asked.err
+    assert "releases" not in asked.err
+    assert "Traceback" not in asked.err
+    assert PASSWORD not in asked.out + asked.err
+
+
+def test_a_table_shaped_as_a_version_table_is_named(
+    db: Database, shop: Path, run_doctor: Doctor
+) -> None:
+    # env.py names no other table: doctor does not read it, but says what it looks like.
+    upgrade(shop, db.url)
+    execute(db.url, "ALTER TABLE alembic_version RENAME TO legacy_version")
+    before = db.fingerprint("legacy_version")
+    result = run_doctor(shop, db.url, "--format", "json")
+    flagged = run_doctor(shop, db.url, "--version-table", "legacy_version")
+    assert db.fingerprint("legacy_version") == before
+    assert result.code == 1
+    [finding] = result.findings
+    assert finding["code"] == "AG802"
+    assert (
+        "(it has no alembic_version table, but table legacy_version is shaped as one, a "
+        "single string column version_num: if env.py names its version table so, run "
+        "doctor again with --version-table legacy_version)"
+    ) in finding["message"], finding["message"]
+    assert flagged.code == 0
+    assert f"is at head ({R4})" in flagged.err
 
 
 def _doctor_on_schema_meta(

@@ -45,18 +45,16 @@ def _run(args: argparse.Namespace, redact: Redactor) -> int:
     for history in histories:
         redact.add_config(history.setup.config_path)
     findings: list[Finding] = []
-    states: dict[tuple[str, str | None], DatabaseState] = {}
+    states: dict[tuple[str, str | None, bool], DatabaseState] = {}
     for history in histories:
         table, schema, table_source = _version_table(args, history)
-        if (table, schema) not in states:
-            states[table, schema] = read_state(args.database_url, table, schema)
-        state = states[table, schema]
-        if state.found_in_schema:
-            table_source = (
-                "the only schema holding it: env.py names the schema with an expression "
-                f"doctor does not run, --version-table-schema {state.version_table_schema} "
-                "says so"
+        computed = history.setup.version_table_computed and not args.version_table
+        if (table, schema, computed) not in states:
+            states[table, schema, computed] = read_state(
+                args.database_url, table, schema, computed=computed
             )
+        state = states[table, schema, computed]
+        table_source = _found_source(state) or table_source
         with redacted_output(redact):  # --replay runs the migrations, which may print
             found = diagnose(history, state, cwd=cwd, replay=args.replay)
         where = f"{_config_name(history, cwd)}: " if len(histories) > 1 else ""
@@ -86,6 +84,22 @@ def _version_table(
     else:
         source = None
     return table, schema, source
+
+
+def _found_source(state: DatabaseState) -> str | None:
+    """Where the version table's name came from, when doctor found it in the database."""
+    if state.found_in_schema:
+        return (
+            "the only schema holding it: env.py names the schema with an expression "
+            f"doctor does not run, --version-table-schema {state.version_table_schema} "
+            "says so"
+        )
+    if state.found_by_shape:
+        return (
+            "the only table shaped as one: env.py names the table with an expression "
+            f"doctor does not run, --version-table {state.version_table} says so"
+        )
+    return None
 
 
 def _context(

@@ -15,7 +15,7 @@ Only SELECTs and the inspector's catalogue queries run; the transaction is rolle
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,8 @@ from alembic_gate.shared.redact import Redactor
 CONNECT_TIMEOUT = 10
 DEFAULT_VERSION_TABLE = "alembic_version"
 PG_READ_ONLY = "-c default_transaction_read_only=on"
+# A table's columns as the inspector reflects them (name, type, ...).
+Columns = Sequence[Mapping[str, Any]]
 
 
 def mask(url: str | URL) -> str:
@@ -64,18 +66,25 @@ def read_state(
     version_table: str = DEFAULT_VERSION_TABLE,
     schema: str | None = None,
     timeout: int | None = None,
+    *,
+    computed: bool = False,
 ) -> DatabaseState:
     """Read the version rows and the tables of the database at `url`, read-only.
 
+    `computed` says that env.py names the version table with an expression doctor does
+    not run: where `version_table` is missing, the one table of the schema read that is
+    shaped as alembic's version table is read instead.
+
     Raises UsageError for a URL that is not one (or names a driver that is not
-    installed) and for a version table found in several schemas but the default one,
-    EnvError when the database cannot be reached or read. `timeout`
+    installed), for a version table found in several schemas but the default one and,
+    with `computed`, for several tables shaped as one; EnvError when the database cannot
+    be reached or read. `timeout`
     (whole seconds, as libpq and libmysqlclient take it; CONNECT_TIMEOUT by default)
     bounds the wait for a server that does not answer.
     """
     with connect(url, timeout) as (conn, masked, how):
         try:
-            return _read(conn, masked, version_table, schema, how)
+            return _read(conn, masked, version_table, schema, how, computed)
         except sa.exc.SQLAlchemyError as exc:
             raise EnvError(f"cannot read {masked}: {reason(exc, conn.engine.url)}") from None
 
@@ -193,10 +202,21 @@ def _mysql_read_only(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _read(
-    conn: Connection, masked: str, version_table: str, schema: str | None, how: str
+    conn: Connection,
+    masked: str,
+    version_table: str,
+    schema: str | None,
+    how: str,
+    computed: bool,
 ) -> DatabaseState:
     inspector = sa.inspect(conn)
+    columns = _columns(inspector)
     has_table = inspector.has_table(version_table, schema=schema)
+    shaped = [] if has_table else _shaped(inspector, schema, columns)
+    by_shape = computed and bool(shaped)
+    if by_shape:
+        version_table = _only_shaped(shaped, version_table, schema, masked)
+        has_table = True
     found = None
     if not has_table and schema is None:
         found = _schema_holding(conn, inspector, version_table, masked)
@@ -205,7 +225,7 @@ def _read(
     versions = _versions(conn, version_table, where) if has_table else ()
     skip = {version_table.lower()} if where is None else set()
     skip |= extension_tables(conn, inspector.default_schema_name)
-    tables = {name: cols for name, cols in table_columns(inspector).items() if name not in skip}
+    tables = {name: cols for name, cols in _names(columns).items() if name not in skip}
     return DatabaseState(
         url=masked,
         dialect=conn.dialect.name,
@@ -216,9 +236,40 @@ def _read(
         tables=tables,
         read_only=how,
         found_in_schema=found is not None,
+        found_by_shape=by_shape,
+        lookalikes=() if has_table else tuple(shaped),
         default_schema=inspector.default_schema_name,
         elsewhere={} if tables or versions else _other_tables(conn, inspector, version_table),
     )
+
+
+def _shaped(
+    inspector: sa.Inspector, schema: str | None, columns: Mapping[str, Columns]
+) -> list[str]:
+    """The tables of `schema` (`columns`, the default schema's, for None) shaped as
+    alembic's version table: a single column, version_num, of a string type."""
+    found = columns if schema is None else _columns(inspector, schema)
+    return sorted(
+        name
+        for name, cols in found.items()
+        if len(cols) == 1
+        and str(cols[0]["name"]).lower() == "version_num"
+        and isinstance(cols[0]["type"], sa.String)
+    )
+
+
+def _only_shaped(shaped: list[str], version_table: str, schema: str | None, masked: str) -> str:
+    """The one table shaped as a version table; several are a usage error: which one is
+    this setup's only env.py knows."""
+    if len(shaped) > 1:
+        where = f" in schema {schema}" if schema else ""
+        raise UsageError(
+            f"{masked} has no {version_table} table{where}, and env.py names its version "
+            "table with an expression doctor does not run; tables "
+            f"{', '.join(shaped)} are each shaped as one (a single string column, version_num): "
+            "pass --version-table NAME to name the one this setup uses"
+        )
+    return shaped[0]
 
 
 def _schema_holding(
@@ -294,23 +345,32 @@ def _versions(conn: Connection, version_table: str, schema: str | None) -> tuple
 
 
 def table_columns(inspector: sa.Inspector) -> dict[str, frozenset[str]]:
-    """Default-schema tables -> column names, lower case.
+    """Default-schema tables -> column names, lower case."""
+    return _names(_columns(inspector))
 
-    Only the names are read, so SQLAlchemy's warnings about types it does not know (an
-    extension's `vector`, a composite type) are no concern of the person reading doctor.
+
+def _names(columns: Mapping[str, Columns]) -> dict[str, frozenset[str]]:
+    """Tables -> their column names, all lower case."""
+    return {
+        name.lower(): frozenset(str(col["name"]).lower() for col in cols)
+        for name, cols in columns.items()
+    }
+
+
+def _columns(inspector: sa.Inspector, schema: str | None = None) -> dict[str, Columns]:
+    """The tables of `schema` (None: the default one) -> their columns, as reflected.
+
+    SQLAlchemy's warnings about types it does not know (an extension's `vector`, a
+    composite type) are no concern of the person reading doctor: such a type is read as
+    NullType.
     """
     multi = getattr(inspector, "get_multi_columns", None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sa.exc.SAWarning)
         if multi is not None:  # SQLAlchemy 2: one query for every table
-            found = {key[1]: cols for key, cols in multi().items()}
-        else:
-            names = drivers.table_names(inspector)
-            found = {name: inspector.get_columns(name) for name in names}
-    return {
-        name.lower(): frozenset(str(col["name"]).lower() for col in cols)
-        for name, cols in found.items()
-    }
+            return {key[1]: cols for key, cols in multi(schema=schema).items()}
+        names = drivers.table_names(inspector, schema)
+        return {name: inspector.get_columns(name, schema=schema) for name in names}
 
 
 def reason(exc: sa.exc.SQLAlchemyError, url: URL) -> str:

@@ -308,7 +308,23 @@ class _Doctor:
         table = self.state.version_table_name
         if self.state.has_version_table:
             return f"its {table} table is empty"
-        return f"it has no {table} table"
+        return f"it has no {table} table{self.lookalikes()}"
+
+    def lookalikes(self) -> str:
+        """A word on the tables shaped as a version table, which env.py may name so."""
+        found = self.state.lookalikes
+        if not found:
+            return ""
+        shape = "shaped as one, a single string column version_num"
+        if len(found) == 1:
+            return (
+                f", but table {found[0]} is {shape}: if env.py names its version table so, "
+                f"run doctor again with --version-table {found[0]}"
+            )
+        return (
+            f", but tables {', '.join(found)} are each {shape}: if env.py names its version "
+            "table as one of them, run doctor again with --version-table NAME"
+        )
 
     def empty(self) -> Finding:
         if self.state.elsewhere:

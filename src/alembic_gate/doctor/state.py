@@ -27,6 +27,12 @@ class DatabaseState:
     read_only: str = ""
     # Whether the version table was found in a schema no flag nor literal named.
     found_in_schema: bool = False
+    # Whether the version table was found by its shape, env.py naming it with an
+    # expression (`version_table` is then the table found).
+    found_by_shape: bool = False
+    # With no version table: the tables of the schema read shaped as one (a single
+    # string column, version_num), which --version-table would read.
+    lookalikes: tuple[str, ...] = ()
     # The schema read by default ("public" on PostgreSQL unless the server says other).
     default_schema: str | None = None
     # With no version row and no table in the default schema: the other schemas holding
