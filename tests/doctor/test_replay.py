@@ -77,7 +77,10 @@ def test_a_migration_sqlite_cannot_run_ends_the_replay(
 
     [finding] = run_doctor(shop, sqlite_db.url, "--replay", "--format", "json").findings
     message = finding["message"]
-    assert f"the replay stopped at {R5} (migrations/versions/{R5}_hstore.py)" in message
+    assert (
+        f"The replay stopped at {R5} (migrations/versions/{R5}_hstore.py, line 14): "
+        'OperationalError: near "EXTENSION": syntax error'
+    ) in message
     # The schema matches R4, the last step replayed; R5 could not be run, so it may
     # match as well: no stamp is recommended.
     assert f"{R5} could not be replayed and may match too" in message
@@ -94,7 +97,7 @@ def test_a_stopped_replay_still_decides_when_the_next_step_changes_tables(
     write_revision(shop, R5, R4, body, "prefs")
     create_all(shop, sqlite_db.url)
     [finding] = run_doctor(shop, sqlite_db.url, "--replay", "--format", "json").findings
-    assert f"the replay stopped at {R5}" in finding["message"]
+    assert f"The replay stopped at {R5}" in finding["message"]
     assert finding["fix"] == f"alembic stamp {R4}"
 
 
@@ -136,7 +139,7 @@ def test_replay_output_shows_no_password(
     run = run_doctor(shop, sqlite_db.url, "--replay", "--format", "json")
     assert "replaying with ***" in run.err, run.err
     [finding] = run.findings
-    assert f"the replay stopped at {R5}" in finding["message"]
+    assert f"The replay stopped at {R5}" in finding["message"]
     assert SECRET not in run.out + run.err
 
 
@@ -248,3 +251,45 @@ def test_a_dialect_branch_replayed_on_sqlite_is_not_certain(
     assert f"{R5}'s upgrade() branches on the database (" in message
     assert finding["fix"] is None
     assert finding["confidence"] == "medium"
+
+
+PREFIXED = """\
+    prefix = op.get_context().opts["table_prefix"]
+    op.create_table(f"{prefix}prefs", sa.Column("id", sa.Integer, primary_key=True))
+"""
+
+
+def test_why_a_revision_could_not_be_replayed_is_said(
+    db: Database, shop: Path, run_doctor: Doctor
+) -> None:
+    # fief's revisions read op.get_context().opts["table_prefix"], which its env.py sets
+    # and the replay's does not: the KeyError was dropped, and AG802 said only that the
+    # revision "could not be replayed and may match too".
+    write_revision(shop, R5, R4, PREFIXED, "prefs")
+    execute(db.url, "CREATE TABLE shop_prefs (id INTEGER PRIMARY KEY)")
+    [finding] = diagnosed(run_doctor, shop, db, "--replay").findings
+    message = finding["message"]
+    assert "no revision doctor could read creates it (shop_prefs)" in message, message
+    assert f"{R5} could not be replayed and may match too" in message
+    assert (
+        f"The replay stopped at {R5} (migrations/versions/{R5}_prefs.py, line 14): "
+        "KeyError: 'table_prefix'"
+    ) in message
+    assert finding["fix"] is None
+
+
+def test_the_replay_error_is_short_and_masked(
+    sqlite_db: Database, shop: Path, run_doctor: Doctor
+) -> None:
+    body = '    raise RuntimeError("cannot reach postgresql://app:Hunter-2x@db/app " + "x" * 500)'
+    write_revision(shop, R5, R4, body, "remote")
+    create_all(shop, sqlite_db.url)
+    [finding] = diagnosed(run_doctor, shop, sqlite_db, "--replay").findings
+    message = finding["message"]
+    assert (
+        f"The replay stopped at {R5} (migrations/versions/{R5}_remote.py, line 14): "
+        "RuntimeError: cannot reach postgresql://app:***@db/app xxx"
+    ) in message, message
+    assert "Hunter-2x" not in message
+    assert "x" * 200 not in message
+    assert message.endswith("x...")

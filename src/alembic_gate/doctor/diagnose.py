@@ -367,7 +367,8 @@ class _Doctor:
         result = self.schema_match(replay=self.replay)
         sure = _confidence(result.unsure)
         if len(result.foreign) == len(live):
-            return RULES["AG802"].finding(self.none_created(head, result), confidence=sure)
+            message = ". ".join([self.none_created(head, result), *result.notes])
+            return RULES["AG802"].finding(message, confidence=sure)
         parts = [head, *self.verdict(result)]
         decided = result.decided
         if decided is None:

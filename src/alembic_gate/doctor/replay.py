@@ -20,6 +20,7 @@ import logging
 import os
 import sys
 import tempfile
+import traceback
 import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -34,8 +35,11 @@ from alembic_gate.doctor.matching import Point
 from alembic_gate.history.graph import RevisionGraph
 from alembic_gate.history.load import History
 from alembic_gate.shared.records import field, record
+from alembic_gate.shared.redact import mask_urls
 
 VERSION_TABLE = "alembic_version"
+# The longest exception message a note quotes.
+MESSAGE_LIMIT = 200
 _ENV_PY = '''\
 """alembic-gate doctor --replay: run the migrations on the connection it passes."""
 from alembic import context
@@ -96,10 +100,8 @@ def _steps(graph: RevisionGraph, config: Config, conn: sa.Connection) -> Replay:
             command.upgrade(config, rid)
             conn.commit()
         except (Exception, SystemExit) as exc:  # a failing migration ends the replay only
-            where = graph.by_id[rid].display
-            text = " ".join(str(exc).split()) or type(exc).__name__
             replay.stopped_at = rid
-            replay.note = f"the replay stopped at {rid} ({where}): {text}"
+            replay.note = f"The replay stopped at {_failure(exc, graph, rid)}"
             return replay
         applied.add(rid)
         order = graph.topological(applied)
@@ -107,6 +109,41 @@ def _steps(graph: RevisionGraph, config: Config, conn: sa.Connection) -> Replay:
         schema = {t: c for t, c in table_columns(sa.inspect(conn)).items() if t != VERSION_TABLE}
         replay.points.append(Point(heads, schema))
     return replay
+
+
+def _failure(exc: BaseException, graph: RevisionGraph, rid: str) -> str:
+    """Where and why the step to `rid` failed, short and on one line: the revision, its
+    file and the line the exception was raised at, then the exception's type and message
+    (a database error's own, without the statement): "ab12 (versions/ab12_x.py, line 23):
+    KeyError: 'table_prefix'"."""
+    orig = getattr(exc, "orig", None) if isinstance(exc, sa.exc.DBAPIError) else None
+    cause = orig if isinstance(orig, BaseException) else exc
+    text = mask_urls(" ".join(str(cause).split()))  # masked before it is cut
+    shown = text[:MESSAGE_LIMIT] + ("..." if len(text) > MESSAGE_LIMIT else "")
+    said = f"{type(cause).__name__}: {shown}" if shown else type(cause).__name__
+    where = graph.by_id[rid].display
+    place = _raised_at(exc, graph)
+    if place is None:
+        return f"{rid} ({where}): {said}"
+    if place[0] == where:
+        return f"{rid} ({where}, line {place[1]}): {said}"
+    return f"{rid} ({where}): {said}, raised at line {place[1]} of {place[0]}"
+
+
+def _raised_at(exc: BaseException, graph: RevisionGraph) -> tuple[str, int] | None:
+    """The innermost place in a revision file that `exc` passed through (a syntax error:
+    where it is), as the file's display path and the line."""
+    files = {os.path.realpath(rev.file): rev.display for rev in graph.by_id.values()}
+    places = [(f.f_code.co_filename, line) for f, line in traceback.walk_tb(exc.__traceback__)]
+    if isinstance(exc, SyntaxError) and exc.filename and exc.lineno:
+        places.append((exc.filename, exc.lineno))
+    found = [
+        (files[real], line)
+        for name, line in places
+        for real in [os.path.realpath(name)]
+        if real in files
+    ]
+    return found[-1] if found else None
 
 
 def _config(history: History, script: Path, cwd: Path, conn: sa.Connection) -> Config:
