@@ -148,6 +148,31 @@ def add_fix_revision(root: Path, fix: str, parent: str = "c9e2b7d41a05") -> None
     (root / "migrations/versions/f1f1f1f1f1f1_fix.py").write_text(text, encoding="utf-8")
 
 
+def partial_descending_index(root: Path, where: str) -> Path:
+    """check_generic's posts with the index `(user_id, title DESC) WHERE user_id > 0` made
+    by its revision, and the same index in the models, with the WHERE `where`, as Arize
+    Phoenix writes them: DESC as `desc("title")` in the models, `column("title").desc()`
+    in the revision. Returns the models' file."""
+    posts = root / "migrations/versions/7a3d5e8c2f40_create_posts.py"
+    made = 'sqlite_where=sa.text("user_id > 0"), postgresql_where=sa.text("user_id > 0")'
+    index = (
+        '    op.create_index(\n        "ix_posts_recent", "posts", ["user_id", '
+        f'sa.column("title").desc()],\n        {made},\n    )\n'
+    )
+    edit(posts, "\n\ndef downgrade", "\n" + index + "\n\ndef downgrade")
+    models = root / "models.py"
+    edit(models, "import ForeignKey, String", "import ForeignKey, Index, String, desc, text")
+    said = f'sqlite_where=text("{where}"), postgresql_where=text("{where}")'
+    declared = f'Index("ix_posts_recent", "user_id", desc("title"), {said})'
+    edit(
+        models,
+        "    title: Mapped[str] = mapped_column(String(200))\n",
+        "    title: Mapped[str] = mapped_column(String(200))\n\n"
+        f"    __table_args__ = ({declared},)\n",
+    )
+    return models
+
+
 FIX_REVISION = '''"""the fix check gave"""
 import sqlalchemy as sa
 from alembic import op

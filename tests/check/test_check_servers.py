@@ -26,6 +26,7 @@ from .conftest import (
     edit,
     limit_once,
     line_of,
+    partial_descending_index,
     psycopg2_project,
     tables,
 )
@@ -276,6 +277,30 @@ def test_mariadb_a_type_it_stores_as_another_is_no_drift(
         "column users.nickname is in the models but not in the migrated database",
     ]
     assert tables(mariadb_url) == ["alembic_version", "posts", "users"]
+
+
+@pytest.mark.postgres
+def test_postgres_a_partial_index_differing_only_in_desc_shows_it(
+    project: Project, check: Check, postgres_url: str, second_postgres_url: str
+) -> None:
+    """PostgreSQL reads DESC and WHERE back: the history's `(user_id, title DESC) WHERE
+    user_id > 0`, made as the models say (Arize Phoenix), is no difference, and one the
+    models make without DESC is one whose message shows the DESC (both sides read
+    `(user_id, title)` before, which named no difference at all) and whose fix runs."""
+    root = project("generic")
+    models = partial_descending_index(root, "user_id > 0")
+    run = check("--database-url", postgres_url, "--format", "json", "--select", "AG902")
+    assert (run.code, run.findings) == (0, [])
+    edit(models, '"user_id", desc("title")', '"user_id", "title"')
+    drift = ("--database-url", second_postgres_url, "--format", "json", "--select", "AG901,AG902")
+    [finding] = check(*drift).findings
+    assert finding["message"] == (
+        "index ix_posts_recent on posts is (user_id, title DESC) WHERE (user_id > 0) in the "
+        "migrated database but (user_id, title) WHERE user_id > 0 in the models"
+    )
+    add_fix_revision(root, finding["fix"])
+    # On the migrated database: the fix revision's upgrade runs, and nothing is left.
+    assert check(*drift, "--allow-nonempty").findings == []
 
 
 POSTS_REVISION = "migrations/versions/7a3d5e8c2f40_create_posts.py"

@@ -18,6 +18,7 @@ import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+import sqlalchemy as sa
 from alembic.autogenerate import render_python_code
 from alembic.operations import ops
 from alembic.runtime.migration import MigrationContext
@@ -238,7 +239,7 @@ class Describer:
         noun = "index" if "index" in removed[0] else _noun(removed[0], old)
         table = getattr(old, "table", None)
         tname = _qualified(getattr(table, "schema", None), getattr(table, "name", "?"))
-        was, now = _shape(old), _shape(new)
+        was, now = _shape(old, self.dialect), _shape(new, self.dialect)
         options = _options_changed(old, new) if noun == "foreign key" else ""
         if was == now and options:
             return f"foreign key {_names(old, new)}on {tname}{_target(old)} has {options}", where
@@ -276,7 +277,8 @@ class Describer:
         columns = _columns(item)
         noun = _noun(kind, item)
         label = f"{noun} {item.name} " if getattr(item, "name", None) else f"{noun} "
-        described = f"{label}on {_qualified(schema, tname)}({', '.join(columns)})"
+        shown = f"({', '.join(_elements(item, self.dialect))}){_where(item, self.dialect)}"
+        described = f"{label}on {_qualified(schema, tname)}{shown}"
         if kind in {"add_fk", "remove_fk"}:
             referred = getattr(item, "referred_table", None)
             described += f" referring to {getattr(referred, 'name', '?')}"
@@ -415,10 +417,43 @@ def _deferrable(deferrable: Any, initially: Any) -> str:
     return "DEFERRABLE" if deferrable else "NOT DEFERRABLE"
 
 
-def _shape(item: Any) -> str:
-    """An index's or constraint's columns (and uniqueness, referred table), as a change
-    shows them: `unique (email, name)`."""
-    text = f"({', '.join(_columns(item)) or 'no columns'})"
+def _elements(item: Any, dialect: Any) -> list[str]:
+    """An index's columns and expressions as SQL (`title DESC`, `lower(email)`), else a
+    constraint's columns."""
+    if not isinstance(item, sa.Index):
+        return _columns(item)
+    return [_sql(element, dialect) for element in item.expressions]
+
+
+def _sql(element: Any, dialect: Any) -> str:
+    """One element of an index: a column's name, else the expression as `dialect` writes
+    it, without table names (as Python writes it where it will not compile there)."""
+    if isinstance(element, sa.Column):
+        return str(element.name)
+    try:
+        compiled = element.compile(
+            dialect=dialect, compile_kwargs={"include_table": False, "literal_binds": True}
+        )
+    except (sa.exc.SQLAlchemyError, TypeError, AttributeError, NotImplementedError):
+        return str(element)
+    return str(compiled)
+
+
+def _where(item: Any, dialect: Any) -> str:
+    """A partial index's WHERE for this database (`sqlite_where`, `postgresql_where`),
+    with a space before it, or ""."""
+    if not isinstance(item, sa.Index):
+        return ""
+    where = dict(item.dialect_kwargs).get(f"{dialect.name}_where")
+    if where is None:
+        return ""
+    return f" WHERE {where if isinstance(where, str) else _sql(where, dialect)}"
+
+
+def _shape(item: Any, dialect: Any) -> str:
+    """An index's columns and expressions or a constraint's columns (and uniqueness,
+    referred table), as a change shows them: `unique (email, name)`, `(a, id DESC)`."""
+    text = f"({', '.join(_elements(item, dialect)) or 'no columns'}){_where(item, dialect)}"
     if getattr(item, "unique", False) and hasattr(item, "expressions"):
         text = "unique " + text
     referred = getattr(item, "referred_table", None)
