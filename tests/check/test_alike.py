@@ -62,3 +62,23 @@ def test_mariadb_reads_no_desc_back_from_either_index(mariadb_url: str) -> None:
         assert indexed_alike(conn, drop, same)
         assert not indexed_alike(conn, drop, other)
     assert tables(mariadb_url) == ["t"]
+
+
+def test_sqlite_reads_a_partial_index_of_a_temporary_table_back(tmp_path: Path) -> None:
+    """SQLAlchemy reads a partial index's WHERE from `sqlite_master`, which holds none of
+    a temporary table's, and gives it as a text() clause, equal to no other: the same
+    index measured no longer reads back unlike the database's; another WHERE still does."""
+    url = f"sqlite:///{tmp_path / 'probe.db'}"
+    engine = sa.create_engine(url, poolclass=sa.NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, f BOOLEAN)")
+        conn.exec_driver_sql("CREATE INDEX ix_t ON t (a, id DESC) WHERE f")
+    engine.dispose()
+    drop = ops.DropIndexOp("ix_t", table_name="t")
+    columns = ["a", sa.column("id").desc()]
+    same = ops.CreateIndexOp("ix_t", "t", columns, sqlite_where=sa.text("f"))
+    other = ops.CreateIndexOp("ix_t", "t", columns, sqlite_where=sa.text("NOT f"))
+    with connect(sa.make_url(url)) as conn:
+        assert indexed_alike(conn, drop, same)
+        assert not indexed_alike(conn, drop, other)
+    assert tables(url) == ["t"]

@@ -104,13 +104,20 @@ def indexed_alike(conn: Connection, drop: ops.DropIndexOp, create: ops.CreateInd
         made = objects.index(f"{name}_ix", name, create.columns, unique=create.unique, **create.kw)
         made.create(conn)
         inspector = sa.inspect(conn)
-        probe = _index(inspector.get_indexes(name), f"{name}_ix")
+        probe = _index(inspector.get_indexes(name, schema=_temporary(conn)), f"{name}_ix")
         there = _index(inspector.get_indexes(drop.table_name, schema=drop.schema), drop.index_name)
         return probe is not None and probe == there
     except _PROBE_ERRORS:
         return False
     finally:
         transaction.rollback()
+
+
+def _temporary(conn: Connection) -> str | None:
+    """The schema to reflect a temporary table's indexes from: SQLite's `temp` (SQLAlchemy
+    reads a partial index's WHERE from `sqlite_master`, which holds none of a temporary
+    table's, so it fails there), elsewhere none (the server finds its own)."""
+    return "temp" if conn.dialect.name == "sqlite" else None
 
 
 def _index(reflected: Sequence[Any], name: str | None) -> tuple[Any, ...] | None:
@@ -123,9 +130,18 @@ def _index(reflected: Sequence[Any], name: str | None) -> tuple[Any, ...] | None
                 tuple(index.get("expressions") or ()),
                 sorted((index.get("column_sorting") or {}).items()),
                 bool(index.get("unique")),
-                sorted((index.get("dialect_options") or {}).items()),
+                sorted(_options(index.get("dialect_options") or {}).items()),
             )
     return None
+
+
+def _options(reflected: dict[str, Any]) -> dict[str, Any]:
+    """An index's reflected dialect options, each clause (SQLite's `sqlite_where`, read
+    back as a text() clause, which is equal to no other) as its SQL text."""
+    return {
+        key: str(value) if isinstance(value, sa.ClauseElement) else value
+        for key, value in reflected.items()
+    }
 
 
 def _probe_name() -> str:
