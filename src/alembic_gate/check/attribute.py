@@ -9,7 +9,8 @@ Inside `with op.batch_alter_table(...) as batch_op:` alembic queues the calls an
 their statements when the block ends, with the `with` line on the stack. `follow_batches`
 patches alembic (once) to keep, per batch, the batch_op.* calls it queued (`BatchCall`)
 and, while a batch runs, which call's entry alembic's flush is carrying out: where the
-batch runs one ALTER per call (no copy of the table), `current()` is that call's line.
+batch runs one ALTER per call (no copy of the table), `current()` is that call's line,
+and its hooks run again before each call after the first, as before an op.* call.
 Where it copies the table (every call's effect is in the copy), it stays the `with` line.
 """
 
@@ -17,8 +18,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Collection
-from contextlib import suppress
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from alembic.operations.base import AbstractOperations, BatchOperations
@@ -84,7 +85,8 @@ class _Batches:
         self.attributor: Attributor | None = None  # names the batch_op.* lines
         self.running: list[tuple[BatchOperationsImpl, list[BatchCall]]] = []
         self.flush_code: Any = None  # the code of alembic's own flush
-        # Called as a batch starts running, with its calls (seeding's bookkeeping).
+        # Called as a batch starts running, with its calls (seeding's bookkeeping), and
+        # again before each call after the first where it runs them one by one.
         self.on_flush: list[Callable[[BatchOperationsImpl, list[BatchCall]], None]] = []
 
 
@@ -134,12 +136,51 @@ def _flush(original: Callable[[BatchOperationsImpl], Any], impl: BatchOperations
         hook(impl, calls)
     _BATCHES.running.append((impl, calls))
     try:
-        return original(impl)
+        with _each_call(impl, calls):
+            return original(impl)
     except BaseException as exc:
         _note_failed_call(exc, impl, calls)
         raise
     finally:
         _BATCHES.running.pop()
+
+
+@contextmanager
+def _each_call(impl: BatchOperationsImpl, calls: list[BatchCall]) -> Iterator[None]:
+    """While the batch runs: where it runs its entries one by one (the methods of
+    alembic's impl that its entries name), the hooks run again before the first entry of
+    each call after the first, so that each call meets the tables as an op.* call would."""
+    target = impl.operations.impl
+    names = {entry[0] for entry in entries(impl) if isinstance(entry, tuple) and entry}
+    kept = {name: vars(target)[name] for name in names if name in vars(target)}
+    for name in names:
+        method = getattr(target, name, None)
+        if callable(method):
+            setattr(target, name, _announced(method, impl, calls))
+    try:
+        yield
+    finally:
+        for name in names:
+            if name in kept:
+                setattr(target, name, kept[name])
+            else:
+                vars(target).pop(name, None)
+
+
+def _announced(
+    method: Callable[..., Any], impl: BatchOperationsImpl, calls: list[BatchCall]
+) -> Callable[..., Any]:
+    """`method`, run after the hooks where it starts a call other than the batch's first
+    (the hooks ran for that one as the batch started)."""
+
+    def announced(*args: Any, **kwargs: Any) -> Any:
+        call = running()
+        if call is not None and call is not calls[0] and call.first == _running_entry(impl):
+            for hook in _BATCHES.on_flush:
+                hook(impl, calls)
+        return method(*args, **kwargs)
+
+    return announced
 
 
 def _note_failed_call(

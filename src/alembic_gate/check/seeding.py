@@ -14,9 +14,10 @@ Runs in the worker, as an Observer of `upgrade heads` (check.observe):
   savepoint. When it fails, the tables it touched (and the tables referencing them) are
   emptied and the statement runs again: if it passes now, it failed only because of the
   rows (AG904 at the op.* line, for revisions in scope); if not, its error stands and is
-  AG901 as without seeding. The rest of that op.* call (a batch's other statements)
-  runs on the empty tables; they get rows again before the revision's next op.* call
-  (`Tracker.refill`) and once it has run, so the op.* calls and revisions after it are
+  AG901 as without seeding. The rest of that op.* call (the other statements of a
+  batch's copy) runs on the empty tables; they get rows again before the revision's next
+  op.* call, or a batch's next batch_op.* call where it runs one ALTER per call
+  (`Tracker.refill`), and once it has run, so the calls and revisions after it are
   still measured.
 - A table no rows could be made for (a CHECK constraint, a trigger, a type) gets a
   note in the report (never a finding: it does not fail the run); it stays empty, and
@@ -1019,8 +1020,9 @@ class Tracker:
         return result
 
     def batch_runs(self, impl: BatchOperationsImpl, calls: list[BatchCall]) -> None:
-        """A batch is about to run its calls: the tables emptied before get rows again;
-        the seeded table it writes values into."""
+        """A batch is about to run its calls (or, where it runs them one ALTER each, its
+        next call): the tables emptied before get rows again; the seeded table it writes
+        values into."""
         self.refill(impl.operations.migration_context.connection)
         if made_up.batch_writes(call.operation for call in calls):
             self.written |= self.by_name.get(impl.table_name.lower(), set())
