@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from .conftest import MYSQL_IMAGE, POSTGRES_IMAGE, Run, line_of
+from .conftest import MYSQL_IMAGE, POSTGRES_IMAGE, Run, edit, line_of
 
 Project = Callable[[str], Path]
 Check = Callable[..., Run]
@@ -1147,6 +1147,84 @@ def test_foreign_key_refusing_copied_made_up_values_is_a_note(
     assert "its foreign key constraint was not measured on rows" in said[0], said
     assert "values check made up for staging, copied into members" in said[0], said
     assert "every row it copies into members references a row that exists" in said[0], said
+
+
+# Revision 1's tables get seeding's rows (activities.created NULL in one); revision 2
+# copies them into tables of its own (FitTrackee's 4e8597c50064 copies activities into
+# workouts), so workouts.created holds that NULL too.
+SOURCES = (
+    '    op.create_table("activities", sa.Column("id", sa.Integer, primary_key=True),\n'
+    '        sa.Column("created", sa.DateTime))\n'
+    '    op.create_table("segments", sa.Column("id", sa.Integer, primary_key=True),\n'
+    '        sa.Column("activity_id", sa.Integer, sa.ForeignKey("activities.id")))'
+)
+COPIES = (
+    '    op.create_table("workouts", sa.Column("id", sa.Integer, primary_key=True),\n'
+    '        sa.Column("created", sa.DateTime))\n'
+    '    op.create_table("workout_segments", sa.Column("id", sa.Integer, primary_key=True),\n'
+    '        sa.Column("workout_id", sa.Integer, sa.ForeignKey("workouts.id")))\n'
+    '    op.execute("INSERT INTO workouts (id, created) SELECT id, created FROM activities")\n'
+    '    op.execute("INSERT INTO workout_segments (id, workout_id) "\n'
+    '               "SELECT id, activity_id FROM segments")'
+)
+# A row of the revision's own, referencing a copied workout (seeding's ids are 1, 2, 3).
+OWN_SEGMENT = '    op.execute("INSERT INTO workout_segments (id, workout_id) VALUES (100, 1)")'
+CREATED_NOT_NULL = {
+    "batch": (
+        '    with op.batch_alter_table("{}") as batch_op:\n'
+        '        batch_op.alter_column("created", existing_type=sa.DateTime, nullable=False)'
+    ),
+    "plain": '    op.alter_column("{}", "created", existing_type=sa.DateTime, nullable=False)',
+}
+
+
+@pytest.mark.parametrize(
+    ("engine", "form"),
+    [
+        ("sqlite", "batch"),
+        pytest.param("postgres", "plain", marks=pytest.mark.postgres),
+        pytest.param("postgres", "batch", marks=pytest.mark.postgres),
+    ],
+)
+@pytest.mark.parametrize("later", [True, False], ids=["later", "same"])
+def test_null_copied_from_made_up_rows_is_ag904(
+    project: Project,
+    check: Check,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    engine: str,
+    form: str,
+    later: bool,
+) -> None:
+    """Rows a revision copied (INSERT ... SELECT) from seeding's rows alone are made up
+    too: workouts.created made NOT NULL, by that revision or a later one, fails on the
+    NULL copied there, and the retry empties workouts and workout_segments, which holds
+    copies too and references it: AG904, and the run goes on to the next revision (it
+    was AG901: workout_segments' rows were taken for the revision's own, the DELETE of
+    workouts failed on them, and the run stopped; FitTrackee's 070bd31919c3:80). With a
+    row of the revision's own in workout_segments, its data stands: AG901."""
+    root = project("data")
+    tighten = CREATED_NOT_NULL[form].format("workouts")
+    bodies = [COPIES, tighten] if later else [f"{COPIES}\n{tighten}"]
+    paths = constraint_history(root, SOURCES, *bodies, CREATED_NOT_NULL[form].format("activities"))
+    url = engine_url(engine, request, tmp_path)
+    args = ("--database-url", url, "--format", "json", "--ignore", "AG902,AG905,AG906,AG907")
+    run = check(*args)
+    tightened = paths[-2], at(root, paths[-2], '"created", existing_type')
+    expected = [("AG904", *tightened), ("AG904", paths[-1], at(root, paths[-1], "alter_column("))]
+    assert found(run) == expected, run.out
+    assert "created" in run.findings[0]["message"]
+    assert (
+        "workouts (rows a revision copied from rows made up by check)"
+        in (run.findings[0]["message"])
+    )
+    edit(root / paths[2], COPIES, f"{COPIES}\n{OWN_SEGMENT}")
+    if engine == "sqlite":
+        url = f"sqlite:///{tmp_path / 'own.db'}"
+    else:
+        url = request.getfixturevalue("second_postgres_url")
+    run = check("--database-url", url, *args[2:])
+    assert [f[:2] for f in found(run) if f[0] != "AG102"] == [("AG901", paths[-2])], run.out
 
 
 # A table whose name is a column of staging: a statement naming the column does not

@@ -11,7 +11,8 @@ Runs in the worker, as an Observer of `upgrade heads` (check.observe):
 - Each statement a revision runs is watched: the op.* lines whose statements touched a
   table holding rows are reported as `Observed("data", ...)`, so the parent drops the
   AG101/AG102 guesses the rows disproved. On PostgreSQL the statement runs inside a
-  savepoint. When it fails, the tables it touched (and the tables referencing them) are
+  savepoint. When it fails, the tables it touched (and the tables referencing them that
+  hold seeding's rows, or only what a revision's INSERT ... SELECT copied from them) are
   emptied and the statement runs again: if it passes now, it failed only because of the
   rows (AG904 at the op.* line, for revisions in scope); if not, its error stands and is
   AG901 as without seeding. The rest of that op.* call (the other statements of a
@@ -32,7 +33,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -316,6 +317,9 @@ class Tracker:
         self.own_rows: dict[TableKey, made_up.Rows] = {}
         # Seeded tables that held no rows when seeding filled them (check.clearing).
         self.alone: set[TableKey] = set()
+        # Tables holding only rows a revision copied (INSERT ... SELECT) from seeding's
+        # rows alone: made up too, so a retry may empty them as it empties seeding's.
+        self.copies: set[TableKey] = set()
         self.reseed: set[TableKey] = set()
         self.where: dict[TableKey, Line | None] = {}
         self.parents: dict[tuple[TableKey, tuple[str, ...]], list[tuple[Any, ...]]] = {}
@@ -463,6 +467,7 @@ class Tracker:
         self.updated.pop(key, None)
         self.own_rows.pop(key, None)
         self.alone.discard(key)
+        self.copies.discard(key)
         self.by_name.get(key[1].lower(), set()).discard(key)
         self.parents = {k: v for k, v in self.parents.items() if k[0] != key}
 
@@ -611,11 +616,16 @@ class Tracker:
         """Run one of the revision's statements (do_execute); False: SQLAlchemy runs it."""
         if self.step is None or self.busy or not self.active:
             return False
+        copy = self._copy_target(statement, context)
+        ran = False
         try:
-            return self._watch(cursor, statement, parameters, context, how)
+            ran = self._watch(cursor, statement, parameters, context, how)
+            return ran
         finally:
             self._note_writes(statement)
             self._follow_renames(statement)
+            if ran and copy is not None:
+                self._hold_copy(copy)
 
     def _note_writes(self, statement: str) -> None:
         """The seeded tables `statement` put values of the migration's own into (or only
@@ -636,6 +646,7 @@ class Tracker:
             return
         for name in made_up.written_names(statement, head, words):
             keys = self.by_name.get(name, set())
+            self.copies -= keys  # rows of the revision's own beside the copies
             if name == added:
                 self.inserted |= keys
             else:
@@ -670,7 +681,7 @@ class Tracker:
 
     def rename(self, old: TableKey, new: TableKey) -> None:
         """Table `old` is called `new` now: its rows, made-up values and notes follow."""
-        sets = [self.known, self.seeded, self.written, self.inserted, self.reseed]
+        sets = [self.known, self.seeded, self.written, self.inserted, self.reseed, self.copies]
         for keys in [*sets, self.initial or set(), self.observer.noted]:
             if old in keys:
                 keys.discard(old)
@@ -732,6 +743,47 @@ class Tracker:
             and key not in self.written | self.inserted
             and key not in self.updated
         )
+
+    def _copy_target(self, statement: str, context: Any) -> TableKey | None:
+        """The table an INSERT ... SELECT is about to fill with copies of seeding's rows
+        alone (every table it reads that seeding filled holds them alone), where it holds
+        no other rows: none, or copies made so before. None for any other statement."""
+        if not self.held or not _head(statement).startswith("INSERT"):
+            return None
+        copied = self._copies_made_up(statement, identifiers(statement))
+        if copied is None:
+            return None
+        held = self.by_name.get(copied[0], set())
+        if held:
+            return next(iter(held)) if len(held) == 1 and held <= self.copies else None
+        return self._empty_table(copied[0], context)
+
+    def _empty_table(self, name: str, context: Any) -> TableKey | None:
+        """The table called `name` (lowercase) that revisions made, where it holds no rows
+        now; None where no one table is so called, or it cannot be read (read on the
+        revision's connection: a transaction a failure aborted stays as it was)."""
+        dialect = context.dialect
+        run = rows.raw(context.root_connection.connection.dbapi_connection)
+        initial = self.initial or set()
+        with suppress((getattr(dialect, "loaded_dbapi", None) or dialect.dbapi).Error):
+            found = [
+                key
+                for key in rows.tables(run, dialect)
+                if key[1].lower() == name and key not in initial
+            ]
+            if len(found) == 1 and not run(
+                f"SELECT 1 FROM {rows.quote(dialect, found[0])} LIMIT 1"
+            ):
+                return found[0]
+        return None
+
+    def _hold_copy(self, key: TableKey) -> None:
+        """The table holds rows a revision copied from seeding's alone (`_copy_target`)."""
+        if key not in self.held:
+            self._hold(key, 0)
+        self.copies.add(key)
+        self.inserted.discard(key)
+        self.written.discard(key)
 
     def _mixed(self, statement: str) -> tuple[str, list[TableKey]] | None:
         """The table a constraint `statement` adds is checked on, and its keys, where it
@@ -879,12 +931,7 @@ class Tracker:
             return
         self.observer.lines.add(where)
         rev = self.step.revision
-        held = ", ".join(
-            f"{shown(key)} ({count} rows made up by check{_beside(failure, key)})"
-            if count
-            else f"{shown(key)} (rows earlier revisions inserted)"
-            for key, count in failure.held
-        )
+        held = ", ".join(_held_rows(failure, key, count) for key, count in failure.held)
         message = (
             f"upgrade of {rev.revision} ({revision_message(rev)}) fails on tables "
             f"that hold rows and passes on empty ones: {failure.error}; held rows: {held}"
@@ -1038,6 +1085,15 @@ def _move(mapping: dict[TableKey, _V], old: TableKey, new: TableKey) -> None:
         mapping[new] = mapping.pop(old)
 
 
+def _held_rows(failure: Failure, key: TableKey, count: int) -> str:
+    """What a table held when a statement failed on it, for AG904's message."""
+    if count:
+        return f"{shown(key)} ({count} rows made up by check{_beside(failure, key)})"
+    if key in failure.copies:
+        return f"{shown(key)} (rows a revision copied from rows made up by check)"
+    return f"{shown(key)} (rows earlier revisions inserted)"
+
+
 def _beside(failure: Failure, key: TableKey) -> str:
     """What revisions wrote into a table holding seeding's rows, for AG904's message."""
     said = ", beside rows revisions inserted" if key in failure.beside else ""
@@ -1068,6 +1124,8 @@ class Failure:
         # values NULL (where `without_made_up`).
         self.updated: dict[TableKey, set[str]] = {}
         self.nulled = False
+        # Tables that held rows a revision copied from seeding's alone.
+        self.copies: set[TableKey] = set()
         # Seeding's rows were deleted by key (the revisions' kept) and it failed still.
         self.told_apart = False
 
@@ -1226,6 +1284,7 @@ class Retry:
                 return Failure(error, held, kind, without_made_up=True)
         beside = set(self.tracker.held) & self.tracker.inserted
         updated = {k: v for k, v in self.tracker.updated.items() if k in self.tracker.held}
+        copies = set(self.tracker.held) & self.tracker.copies
         for targets in (touched, rest):
             if not targets:
                 continue
@@ -1249,6 +1308,7 @@ class Retry:
             failure = Failure(error, held, kind)
             failure.beside = beside
             failure.updated = updated
+            failure.copies = copies
             failure.told_apart = self.tried
             return failure
         if last is not None:
@@ -1333,7 +1393,8 @@ class Retry:
         try:
             # Only tables seeding filled are emptied for referencing the targets: the
             # database's own tables (--allow-nonempty) and rows migrations wrote stay.
-            emptied = rows.empty(self.sql, self.context.dialect, targets, mine=tracker.seeded)
+            mine = tracker.seeded | tracker.copies
+            emptied = rows.empty(self.sql, self.context.dialect, targets, mine=mine)
         except self.dbapi_error:
             return None
         copied = self._copied(emptied)
