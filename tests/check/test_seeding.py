@@ -1150,8 +1150,9 @@ def test_foreign_key_refusing_copied_made_up_values_is_a_note(
 
 
 # Revision 1's tables get seeding's rows (activities.created NULL in one); revision 2
-# copies them into tables of its own (FitTrackee's 4e8597c50064 copies activities into
-# workouts), so workouts.created holds that NULL too.
+# sets a column of them and copies them into tables of its own (FitTrackee's 3243cd25eca7
+# sets activities.uuid, 4e8597c50064 copies activities into workouts), so workouts.created
+# holds that NULL too; a column added with a default adds no rows of the revision's.
 SOURCES = (
     '    op.create_table("activities", sa.Column("id", sa.Integer, primary_key=True),\n'
     '        sa.Column("created", sa.DateTime))\n'
@@ -1163,6 +1164,7 @@ COPIES = (
     '        sa.Column("created", sa.DateTime))\n'
     '    op.create_table("workout_segments", sa.Column("id", sa.Integer, primary_key=True),\n'
     '        sa.Column("workout_id", sa.Integer, sa.ForeignKey("workouts.id")))\n'
+    '    op.execute("UPDATE segments SET activity_id = activity_id")\n'
     '    op.execute("INSERT INTO workouts (id, created) SELECT id, created FROM activities")\n'
     '    op.execute("INSERT INTO workout_segments (id, workout_id) "\n'
     '               "SELECT id, activity_id FROM segments")'
@@ -1204,7 +1206,10 @@ def test_null_copied_from_made_up_rows_is_ag904(
     workouts failed on them, and the run stopped; FitTrackee's 070bd31919c3:80). With a
     row of the revision's own in workout_segments, its data stands: AG901."""
     root = project("data")
-    tighten = CREATED_NOT_NULL[form].format("workouts")
+    tighten = (
+        '    op.add_column("workouts", sa.Column("kind", sa.String(10), server_default="run"))\n'
+        + CREATED_NOT_NULL[form].format("workouts")
+    )
     bodies = [COPIES, tighten] if later else [f"{COPIES}\n{tighten}"]
     paths = constraint_history(root, SOURCES, *bodies, CREATED_NOT_NULL[form].format("activities"))
     url = engine_url(engine, request, tmp_path)

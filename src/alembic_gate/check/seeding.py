@@ -646,7 +646,8 @@ class Tracker:
             return
         for name in made_up.written_names(statement, head, words):
             keys = self.by_name.get(name, set())
-            self.copies -= keys  # rows of the revision's own beside the copies
+            if not head.startswith("ALTER"):  # rows of a revision's own beside the copies
+                self.copies -= keys
             if name == added:
                 self.inserted |= keys
             else:
@@ -714,11 +715,16 @@ class Tracker:
             return None
         return name
 
-    def _copies_made_up(self, statement: str, words: set[str]) -> tuple[str, list[str]] | None:
+    def _copies_made_up(
+        self, statement: str, words: set[str], rows_only: bool = False
+    ) -> tuple[str, list[str]] | None:
         """The table an INSERT ... SELECT writes and the tables it copies from, where every
         table it reads that seeding knows the rows of holds only values seeding made up
         (a table this revision created holds what the revision copied there): a foreign
-        key that refuses the rows it copies refuses made-up values."""
+        key that refuses the rows it copies refuses made-up values. With `rows_only`,
+        where each holds seeding's rows alone (or copies of them), whatever columns of
+        them revisions set: the rows it copies are made up."""
+        alone = self._seedings_rows_only if rows_only else self._made_up_only
         target = made_up.inserted_into(statement)
         named = made_up.tables_named(statement)
         if target is None or named is None or "select" not in words:
@@ -727,7 +733,7 @@ class Tracker:
         sources = []
         for name in sorted(named - {target}):
             keys = self.by_name.get(name, set())
-            if any(not self._made_up_only(key) for key in keys):
+            if any(not alone(key) for key in keys):
                 return None
             if keys:
                 sources.append(name)
@@ -744,13 +750,21 @@ class Tracker:
             and key not in self.updated
         )
 
+    def _seedings_rows_only(self, key: TableKey) -> bool:
+        """Whether the table holds seeding's rows alone (a revision may have set some of
+        their columns), or rows a revision copied from such rows alone."""
+        if key in self.copies:
+            return True
+        seedings = key in self.seeded and bool(self.held.get(key))
+        return seedings and key not in self.written | self.inserted
+
     def _copy_target(self, statement: str, context: Any) -> TableKey | None:
         """The table an INSERT ... SELECT is about to fill with copies of seeding's rows
         alone (every table it reads that seeding filled holds them alone), where it holds
         no other rows: none, or copies made so before. None for any other statement."""
         if not self.held or not _head(statement).startswith("INSERT"):
             return None
-        copied = self._copies_made_up(statement, identifiers(statement))
+        copied = self._copies_made_up(statement, identifiers(statement), rows_only=True)
         if copied is None:
             return None
         held = self.by_name.get(copied[0], set())
