@@ -1232,6 +1232,25 @@ def test_null_copied_from_made_up_rows_is_ag904(
     assert [f[:2] for f in found(run) if f[0] != "AG102"] == [("AG901", paths[-2])], run.out
 
 
+def test_a_failure_note_names_the_copies_of_made_up_rows(project: Project, check: Check) -> None:
+    """An AG901 that rows may have caused names the tables holding them: also those whose
+    rows a revision copied from seeding's, said so (SecureDrop's rebuilt tables were not
+    named, tables the revision never read were)."""
+    root = project("data")
+    reads = (
+        '    rows = op.get_bind().execute(sa.text("SELECT created FROM workouts")).all()\n'
+        '    raise RuntimeError(f"cannot parse {rows[0][0]!r}")'
+    )
+    paths = constraint_history(root, SOURCES, COPIES, reads)
+    run = check("--db", "sqlite", "--format", "json", "--ignore", "AG902,AG102")
+    [failed] = run.findings
+    assert (failed["code"], failed["path"]) == ("AG901", paths[-1]), run.out
+    assert (
+        "users held 3 rows made up by check's seeding, and workout_segments, workouts held "
+        "rows a revision copied from them (not data of yours) when this failed"
+    ) in failed["message"], failed["message"]
+
+
 # A table whose name is a column of staging: a statement naming the column does not
 # touch the table.
 LEVEL_TABLE = '    op.create_table("level", sa.Column("id", sa.Integer, primary_key=True))'

@@ -170,6 +170,8 @@ class Seeding(Observer):
         # Tables holding seeding's rows that the failed revision had read, when its error
         # stood on empty tables: what it wrote may have come from those rows.
         self.read_at_failure: list[tuple[TableKey, int]] = []
+        # Of those, the tables whose rows a revision copied from seeding's.
+        self.copied_at_failure: set[TableKey] = set()
         # Tables that still held seeding's rows when the round trip began, and the
         # notes that say so.
         self.uncleared: list[TableKey] = []
@@ -211,6 +213,7 @@ class Seeding(Observer):
     def failed(self, step: Any, exc: BaseException) -> None:
         self.at_failure = []
         self.read_at_failure = []
+        self.copied_at_failure = set()
         rowless = _never_sent(exc)
         for tracker in self.trackers.values():
             tracker.step = None
@@ -221,6 +224,7 @@ class Seeding(Observer):
             # met; but the revision may have written what it read of seeding's rows.
             if not tracker.stood:
                 self.at_failure += [(key, n) for key, n in tracker.held.items() if n]
+                self.copied_at_failure |= tracker.copies & tracker.held.keys()
             else:
                 self.read_at_failure += list(tracker.read.items())
 
@@ -239,14 +243,22 @@ class Seeding(Observer):
                 "what it writes may come from those rows; `check --no-seed` migrates empty "
                 "tables"
             )
-        if not self.at_failure:
+        if not self.at_failure and not self.copied_at_failure:
             return ""
         held = ", ".join(
             f"{shown(key)} held {n} rows" for key, n in sorted(self.at_failure, key=str)
         )
+        copies = ", ".join(shown(key) for key in sorted(self.copied_at_failure, key=str))
+        copied = f"{copies} held rows a revision copied from"
+        if not held:
+            made_up = f"{copied} rows made up by check's seeding"
+        elif copies:
+            made_up = f"{held} made up by check's seeding, and {copied} them"
+        else:
+            made_up = f"{held} made up by check's seeding"
         return (
-            f"{held} made up by check's seeding (not data of yours) when this failed; if "
-            "their values caused it, `check --no-seed` migrates empty tables"
+            f"{made_up} (not data of yours) when this failed; if their values caused it, "
+            "`check --no-seed` migrates empty tables"
         )
 
     def before_roundtrip(self) -> None:
