@@ -396,6 +396,21 @@ def test_flask_migrate_app_points_at_the_throwaway_database(project: Project, ch
     assert not (root / "instance").exists()  # the app's own sqlite:///dev.db was never made
 
 
+def test_a_plain_env_py_that_builds_a_flask_app_runs_as_plain_alembic(
+    project: Project, check: Check
+) -> None:
+    """gramps-web-api's env.py imports Flask to read its settings from an app of its own,
+    and runs under plain alembic: check looked for a Flask-Migrate app and stopped."""
+    root = project("generic")
+    edit(
+        root / "migrations/env.py",
+        "from models import Base\n",
+        'from models import Base\nfrom flask import Flask\n\nsettings = Flask("settings").config\n',
+    )
+    run = check("--db", "sqlite", "--format", "json")
+    assert (run.code, run.findings) == (0, []), run.out + run.err
+
+
 def test_a_flask_app_run_from_inside_its_package_says_so(
     project: Project, check: Check, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -409,10 +409,21 @@ def test_flask_migrate_ini_whose_script_location_holds_no_env_py(tmp_path: Path)
     )
 
 
-def test_flask_seen_in_env_py(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("source", "flask"),
+    [
+        ("from flask import current_app\n", True),
+        ("import flask_migrate\n", True),
+        # gramps-web-api's env.py builds a Flask app of its own to read its settings, and
+        # runs under plain alembic: no Flask-Migrate, no `flask db` fixes.
+        ("from flask import Flask\napp = Flask(__name__)\n", False),
+        ("import flask\n", False),
+    ],
+)
+def test_flask_migrate_seen_in_env_py(tmp_path: Path, source: str, flask: bool) -> None:
     write(tmp_path / "alembic.ini", "[alembic]\nscript_location = migrations\n")
-    write(tmp_path / "migrations" / "env.py", "from flask import current_app\n")
-    assert only_setup(tmp_path).flask
+    write(tmp_path / "migrations" / "env.py", source)
+    assert only_setup(tmp_path).flask is flask
 
 
 @pytest.mark.parametrize(

@@ -52,7 +52,11 @@ _LEGACY_SYS_PATH_SPLIT = r", *|(?: +)|\:"
 # alembic.script.base: which file names are revisions
 _SOURCE_FILE = re.compile(r"(?!\.\#|__init__)(.*\.py)$")
 _SOURCELESS_FILE = r"(?!\.\#|__init__)(.*\.py)(c|o)?$"
-_FLASK_MODULES = frozenset({"flask", "flask_migrate"})
+# What marks a Flask-Migrate env.py: its template imports `current_app` from flask (an
+# env.py that builds a Flask app of its own, as gramps-web-api's does, runs under plain
+# alembic), or it imports flask_migrate.
+_FLASK_MIGRATE = "flask_migrate"
+_FLASK_APP_NAME = "current_app"
 
 
 @record(frozen=True)
@@ -961,13 +965,14 @@ def _may_tell(source: bytes) -> bool:
 
 def _read_env(script_location: str) -> tuple[str, str | None, bool, bool]:
     """What is read of env.py, in one parse and one walk: the version table and its
-    schema (`static_version_table`), whether it imports flask or flask_migrate
-    (Flask-Migrate's env.py does), and whether it passes `version_table=` an expression."""
+    schema (`static_version_table`), whether it is Flask-Migrate's (imports flask's
+    current_app, or flask_migrate), and whether it passes `version_table=` an expression."""
     tree = _parse_env(script_location)
     if tree is None:  # unreadable, not Python, or nothing to find (`_may_tell`)
         return DEFAULT_VERSION_TABLE, None, False, False
     literals: dict[str | None, list[object]] = {"version_table": [], "version_table_schema": []}
     modules: set[str] = set()
+    from_flask: set[str] = set()
     for node in syntax.walk(tree):
         if isinstance(node, ast.Call) and _is_configure(node.func):
             _add_literals(node, literals)
@@ -975,10 +980,12 @@ def _read_env(script_location: str) -> tuple[str, str | None, bool, bool]:
             modules.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             modules.add(node.module.split(".")[0])
+            if node.module == "flask":
+                from_flask.update(alias.name for alias in node.names)
     tables, schemas = literals["version_table"], literals["version_table_schema"]
     table = tables[0] if len(tables) == 1 and isinstance(tables[0], str) else None
     schema = schemas[0] if len(schemas) == 1 and isinstance(schemas[0], str) else None
-    flask = not modules.isdisjoint(_FLASK_MODULES)
+    flask = _FLASK_MIGRATE in modules or _FLASK_APP_NAME in from_flask
     computed = any(isinstance(value, ast.AST) for value in tables)
     return table or DEFAULT_VERSION_TABLE, schema, flask, computed
 
