@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -62,3 +63,23 @@ def test_a_project_module_named_as_the_standard_librarys(tmp_path: Path, name: s
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "was imported" not in done.stdout + done.stderr
+
+
+def test_a_pythonpath_naming_the_current_folder_is_kept(tmp_path: Path) -> None:
+    # hypothesis/h's Makefile runs alembic with PYTHONPATH=$(CURDIR) and no
+    # prepend_sys_path: alembic imports the project's package from there, and so must
+    # the worker (it dropped that entry as if it were `python -m`'s own).
+    root = Path(shutil.copytree(PROJECTS / "check_generic", tmp_path / "generic"))
+    ini = root / "alembic.ini"
+    ini.write_text(ini.read_text().replace("prepend_sys_path = .\n", ""))
+    script = Path(sys.executable).parent / "alembic-gate"
+    done = subprocess.run(
+        [str(script), "check", "--db", "sqlite"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

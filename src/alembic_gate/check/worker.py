@@ -26,10 +26,6 @@ from collections.abc import Sequence
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    # As the `alembic` script runs: without the current folder on sys.path (env.py
-    # files that need it say so with `prepend_sys_path`), even for these imports.
-    if sys.path and sys.path[0] in {"", os.getcwd()}:
-        del sys.path[0]
     from alembic_gate.shared.libraries import check_problem
 
     problem = check_problem()
@@ -79,4 +75,9 @@ def run() -> None:
 
 
 if __name__ == "__main__":
+    # As the `alembic` script runs: without the current folder `python -m` put first on
+    # sys.path (env.py files that need it say so with `prepend_sys_path`); a PYTHONPATH
+    # entry naming that folder, after it, stays.
+    if sys.path and sys.path[0] in {"", os.getcwd()}:
+        del sys.path[0]
     run()
