@@ -396,6 +396,37 @@ def test_flask_migrate_app_points_at_the_throwaway_database(project: Project, ch
     assert not (root / "instance").exists()  # the app's own sqlite:///dev.db was never made
 
 
+def test_models_above_the_folder_check_runs_in_are_the_projects(
+    project: Project, check: Check, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """mwdb-core runs Flask-Migrate from mwdb/model/migrations, below the models of its
+    package: a drift finding was placed at env.py, its model called "outside the project",
+    though it lies in the same git work tree."""
+    root = project("generic")
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    db = root / "db"
+    db.mkdir()
+    (root / "migrations").rename(db / "migrations")
+    ini = (
+        (root / "alembic.ini").read_text().replace("prepend_sys_path = .", "prepend_sys_path = ..")
+    )
+    (db / "alembic.ini").write_text(ini)
+    (root / "alembic.ini").unlink()
+    models = root / "models.py"
+    edit(
+        models,
+        "    title: Mapped[str] = mapped_column(String(200))\n",
+        "    title: Mapped[str] = mapped_column(String(200))\n"
+        "    body: Mapped[str] = mapped_column(String(500))\n",
+    )
+    monkeypatch.chdir(db)
+    run = check("--db", "sqlite", "--format", "json")
+    [finding] = run.findings
+    assert finding["message"].startswith("column posts.body "), finding
+    assert "outside the project" not in finding["message"]
+    assert (finding["path"], finding["line"]) == (str(models), line_of(models, "body:")), finding
+
+
 def test_a_plain_env_py_that_builds_a_flask_app_runs_as_plain_alembic(
     project: Project, check: Check
 ) -> None:

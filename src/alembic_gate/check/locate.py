@@ -61,16 +61,21 @@ def innermost(exc: BaseException, keep: Callable[[str], bool]) -> Location | Non
 
 
 class ProjectFiles:
-    """Files under the project folder that are not installed packages."""
+    """Files under the project folder that are not installed packages, nor Python's own
+    (a work tree may hold the virtualenv, or, a home folder kept in git, pyenv's Pythons)."""
 
     def __init__(self, root: str) -> None:
         self.root = real(root) + os.sep
+        prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+        self.pythons = tuple(real(prefix) + os.sep for prefix in prefixes)
 
     def __contains__(self, path: object) -> bool:
         if not isinstance(path, str) or not path.startswith(self.root):
             return False
         parts = path[len(self.root) :].split(os.sep)
-        return "site-packages" not in parts and "dist-packages" not in parts
+        if "site-packages" in parts or "dist-packages" in parts:
+            return False
+        return not path.startswith(self.pythons)
 
     def deepest(self, exc: BaseException) -> Location | None:
         # A compiled module may name a relative file (pydantic 1's "pydantic/main.py"),

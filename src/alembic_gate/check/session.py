@@ -49,6 +49,7 @@ from alembic_gate.check.stuck import Stuck
 from alembic_gate.check.targets import connect, provide, refuse_nonempty
 from alembic_gate.check.trace import LockTracer
 from alembic_gate.shared import placeholders
+from alembic_gate.shared.paths import work_tree_root
 from alembic_gate.shared.redact import Redactor, mask_urls
 
 if TYPE_CHECKING:  # imported when seeding is on (it patches alembic)
@@ -65,7 +66,9 @@ MESSAGE_LIMIT = 2000
 class Session:
     def __init__(self, request: Request) -> None:
         self.request = request
-        self.project = ProjectFiles(request.cwd)
+        # The project's files: its git work tree's (a Flask-Migrate folder is run inside
+        # the package whose models sit above it, as mwdb-core's), else the current folder's.
+        self.project = ProjectFiles(work_tree_root(request.cwd) or request.cwd)
         self.result = Result()
         self.urls: dict[str, URL] = {}
         self.env_py = str(Path(request.script_location or request.cwd) / "env.py")

@@ -95,7 +95,18 @@ def module_file(parts: Sequence[str], roots: Iterable[str]) -> str | None:
     return None
 
 
+def work_tree_root(folder: str) -> str | None:
+    """The nearest folder at or above `folder` that holds `.git` (the top of its git work
+    tree); None outside one."""
+    found = (up for up in up_from(os.path.realpath(folder)) if _holds_git(up))
+    return next(found, None)
+
+
 def in_git_work_tree(folder: str) -> bool:
     """Whether a folder at or above `folder` holds `.git` (a directory, or a file in a
     linked work tree or a submodule): outside one, no git process need start."""
-    return any(os.path.exists(os.path.join(up, ".git")) for up in up_from(os.path.realpath(folder)))
+    return work_tree_root(folder) is not None
+
+
+def _holds_git(folder: str) -> bool:
+    return os.path.exists(os.path.join(folder, ".git"))
