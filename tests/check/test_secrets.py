@@ -60,6 +60,15 @@ def downgrade():
 '''
 
 
+LEAKY_PATH = "migrations/versions/1eaf1eaf1eaf_leaky.py"
+RAISE = "    raise RuntimeError("
+
+
+def leaking(before_raise: str) -> str:
+    """LEAKY_REVISION whose upgrade runs `before_raise` (indented lines) before its raise."""
+    return LEAKY_REVISION.replace(RAISE, before_raise + RAISE)
+
+
 @dataclass
 class Output:
     code: int
@@ -111,7 +120,7 @@ def leaky(project: Project) -> Path:
         "sqlalchemy.url = driver://user:pass@localhost/dbname",
         f"sqlalchemy.url = postgresql://app:{INI}@db.internal:5432/app",
     )
-    (root / "migrations/versions/1eaf1eaf1eaf_leaky.py").write_text(LEAKY_REVISION)
+    (root / LEAKY_PATH).write_text(LEAKY_REVISION)
     return root
 
 
@@ -222,7 +231,7 @@ def test_traced_statements_that_carry_the_password(
     project("generic")
     head = "ALTER TABLE users ADD COLUMN leak_{} varchar(200) DEFAULT '"
     column = "x" * (92 - len(head.format("")))
-    (Path("migrations/versions/1eaf1eaf1eaf_leaky.py")).write_text(
+    Path(LEAKY_PATH).write_text(
         LEAKY_REVISION.replace(
             "    url = op.get_bind().engine.url",
             "    url = op.get_bind().engine.url\n"
@@ -255,9 +264,8 @@ def test_escaped_forms_of_a_password(
     project: Project, gate: Callable[..., Output], postgres_url: str
 ) -> None:
     project("generic")
-    (Path("migrations/versions/1eaf1eaf1eaf_leaky.py")).write_text(
-        LEAKY_REVISION.replace(
-            "    raise RuntimeError(",
+    Path(LEAKY_PATH).write_text(
+        leaking(
             "    import json\n"
             "    import re\n"
             "    from urllib.parse import quote\n"
@@ -267,7 +275,6 @@ def test_escaped_forms_of_a_password(
             '        f\'quoted {re.sub("%..", lambda m: m[0].lower(), quote(pw, safe=""))} \'\n'
             "        f'ascii {ascii(pw)}'\n"
             "    )\n"
-            "    raise RuntimeError(",
         )
     )
     run = gate("check", "--database-url", _with(postgres_url, ESCAPED))
@@ -289,8 +296,7 @@ ENVIRON = {
     "SIGNING_KEY": "Signing-Key-Secret-47",
 }
 # A revision that fails with what the environment holds, as a driver's error may.
-ENVIRON_REVISION = LEAKY_REVISION.replace(
-    "    raise RuntimeError(",
+ENVIRON_REVISION = leaking(
     "    import os\n"
     "    import sqlalchemy as sa\n"
     "    raise RuntimeError(\n"
@@ -298,34 +304,31 @@ ENVIRON_REVISION = LEAKY_REVISION.replace(
     "'SERVICE_API_TOKEN', 'DJANGO_SECRET', 'DEPLOY_PW', 'SIGNING_KEY'))\n"
     "        + ' ' + sa.make_url(os.environ['APP_DATABASE_URL']).password\n"
     "    )\n"
-    "    raise RuntimeError(",
 )
 
 
 def test_passwords_from_the_environment(project: Project, gate: Callable[..., Output]) -> None:
     project("generic")
-    Path("migrations/versions/1eaf1eaf1eaf_leaky.py").write_text(ENVIRON_REVISION)
+    Path(LEAKY_PATH).write_text(ENVIRON_REVISION)
     run = gate("check", "--db", "sqlite", extra_env=ENVIRON)
     assert run.code == 1 and "RuntimeError: *** *** *** *** *** *** ***" in run.text, run.text
     assert_no_secret(run, *ENVIRON.values(), "Environ-Url-Secret-43")
 
 
 # A revision that fails with its -x values, as an env.py or a driver may echo them.
-X_REVISION = LEAKY_REVISION.replace(
-    "    raise RuntimeError(",
+X_REVISION = leaking(
     "    import sqlalchemy as sa\n"
     "    from alembic import context\n"
     "    x = context.get_x_argument(as_dictionary=True)\n"
     "    raise RuntimeError(\n"
     "        f\"{x['db_password']} {sa.make_url(x['target']).password} {x['target']}\"\n"
     "    )\n"
-    "    raise RuntimeError(",
 )
 
 
 def test_x_values(project: Project, gate: Callable[..., Output]) -> None:
     project("generic")
-    Path("migrations/versions/1eaf1eaf1eaf_leaky.py").write_text(X_REVISION)
+    Path(LEAKY_PATH).write_text(X_REVISION)
     password, in_url = "X-Password-Secret-51", "X-Url-Secret-52"
     target = f"postgresql://app:{in_url}@db.internal/app"
     run = gate("check", "--db", "sqlite", "-x", f"db_password={password}", f"-xtarget={target}")
@@ -354,11 +357,9 @@ def test_a_long_message_is_cut_after_masking(
 ) -> None:
     project("generic")
     head = "RuntimeError: "
-    (Path("migrations/versions/1eaf1eaf1eaf_leaky.py")).write_text(
-        LEAKY_REVISION.replace(
-            "    raise RuntimeError(",
+    Path(LEAKY_PATH).write_text(
+        leaking(
             f"    raise RuntimeError('x' * {1994 - len(head)} + f' {{url.password}} ' + 'y' * 99)\n"
-            "    raise RuntimeError(",
         )
     )
     run = gate("check", "--database-url", _with(postgres_url, USERINFO))
@@ -388,12 +389,8 @@ def test_a_password_glued_to_letters_or_flattened(
     project: Project, gate: Callable[..., Output], postgres_url: str
 ) -> None:
     project("generic")
-    (Path("migrations/versions/1eaf1eaf1eaf_leaky.py")).write_text(
-        LEAKY_REVISION.replace(
-            "    raise RuntimeError(",
-            "    op.execute(f\"SELECT 'x{url.password}y' FROM no_such_table\")\n"
-            "    raise RuntimeError(",
-        )
+    Path(LEAKY_PATH).write_text(
+        leaking("    op.execute(f\"SELECT 'x{url.password}y' FROM no_such_table\")\n")
     )
     run = gate("check", "--database-url", _with(postgres_url, GLUED))
     assert run.code == 1 and "[SQL: SELECT 'x***y' FROM no_such_table]" in run.text, run.text
@@ -407,14 +404,12 @@ def test_a_password_that_is_a_common_word(
     # `postgresql://app:password@...`, a developer's database: hidden in URLs and where it
     # stands as a value, while the column `users.password` keeps its name.
     project("generic")
-    (Path("migrations/versions/1eaf1eaf1eaf_leaky.py")).write_text(
-        LEAKY_REVISION.replace(
-            "    raise RuntimeError(",
+    Path(LEAKY_PATH).write_text(
+        leaking(
             "    raise RuntimeError(\n"
             "        f'column users.password is missing; password={url.password} '\n"
             "        f'{url.render_as_string(hide_password=False)} {url.password!r}'\n"
             "    )\n"
-            "    raise RuntimeError(",
         )
     )
     run = gate("check", "--database-url", _with(postgres_url, "password"))
