@@ -314,10 +314,7 @@ def _doctor_on_schema_meta(
         )
     )
     with local_postgres.scratch() as db:
-        sa_engine = sa.create_engine(db.url, poolclass=sa.NullPool)
-        with sa_engine.begin() as conn:
-            conn.exec_driver_sql("CREATE SCHEMA meta")
-        sa_engine.dispose()
+        execute(db.url, "CREATE SCHEMA meta")
         upgrade(shop, db.url, R2)
         before = db.fingerprint(schema="meta")
         result = run_doctor(shop, db.url, "--format", "json")
@@ -522,11 +519,11 @@ def test_a_column_type_sqlalchemy_does_not_know_gives_no_warning(
     # reflection warns "Did not recognize type", printed with doctor's own source line.
     with local_postgres.scratch() as db:
         upgrade(shop, db.url, R2)
-        sa_engine = sa.create_engine(db.url, poolclass=sa.NullPool)
-        with sa_engine.begin() as conn:
-            conn.exec_driver_sql("CREATE TYPE point2 AS (x integer, y integer)")
-            conn.exec_driver_sql("ALTER TABLE customers ADD COLUMN home point2")
-        sa_engine.dispose()
+        execute(
+            db.url,
+            "CREATE TYPE point2 AS (x integer, y integer)",
+            "ALTER TABLE customers ADD COLUMN home point2",
+        )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             result = run_doctor(shop, db.url, "--format", "json")
@@ -569,12 +566,12 @@ def test_version_tables_in_several_schemas_ask_which_one(
         )
     )
     with local_postgres.scratch() as db:
-        sa_engine = sa.create_engine(db.url, poolclass=sa.NullPool)
-        with sa_engine.begin() as conn:
-            conn.exec_driver_sql("CREATE SCHEMA core")
-            conn.exec_driver_sql("CREATE SCHEMA tenant_a")
-            conn.exec_driver_sql("CREATE TABLE tenant_a.alembic_version (version_num text)")
-        sa_engine.dispose()
+        execute(
+            db.url,
+            "CREATE SCHEMA core",
+            "CREATE SCHEMA tenant_a",
+            "CREATE TABLE tenant_a.alembic_version (version_num text)",
+        )
         upgrade(shop, db.url, R2)
         before = db.fingerprint(schema="core")
         asked = run_doctor(shop, db.url, "--format", "json")
@@ -599,12 +596,12 @@ def test_tables_in_another_schema_are_not_called_no_tables(
     # The models made in schema core (create_all under a search_path), never stamped:
     # public is empty, the database is not.
     with local_postgres.scratch() as db:
-        sa_engine = sa.create_engine(db.url, poolclass=sa.NullPool)
-        with sa_engine.begin() as conn:
-            conn.exec_driver_sql("CREATE SCHEMA core")
-            conn.exec_driver_sql("CREATE TABLE core.customers (id integer)")
-            conn.exec_driver_sql("CREATE TABLE core.orders (id integer)")
-        sa_engine.dispose()
+        execute(
+            db.url,
+            "CREATE SCHEMA core",
+            "CREATE TABLE core.customers (id integer)",
+            "CREATE TABLE core.orders (id integer)",
+        )
         result = run_doctor(shop, db.url, "--format", "json")
     [finding] = result.findings
     assert finding["code"] == "AG804"
@@ -624,11 +621,11 @@ def test_a_table_an_extension_owns_is_not_the_projects(
     # doctor called the database unversioned (AG802, "do not stamp it"). Here a table
     # made a member of plpgsql, the extension every database has, stands in for it.
     with local_postgres.scratch() as db:
-        sa_engine = sa.create_engine(db.url, poolclass=sa.NullPool)
-        with sa_engine.begin() as conn:
-            conn.exec_driver_sql("CREATE TABLE spatial_ref_sys (srid integer PRIMARY KEY)")
-            conn.exec_driver_sql("ALTER EXTENSION plpgsql ADD TABLE spatial_ref_sys")
-        sa_engine.dispose()
+        execute(
+            db.url,
+            "CREATE TABLE spatial_ref_sys (srid integer PRIMARY KEY)",
+            "ALTER EXTENSION plpgsql ADD TABLE spatial_ref_sys",
+        )
         fresh = run_doctor(shop, db.url, "--format", "json")
         upgrade(shop, db.url, R2)
         behind = run_doctor(shop, db.url, "--format", "json")
