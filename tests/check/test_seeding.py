@@ -37,6 +37,14 @@ def notes(run: Run) -> list[str]:
     return found
 
 
+# Every engine of the local servers, SQLite first.
+ENGINES = [
+    "sqlite",
+    pytest.param("postgres", marks=pytest.mark.postgres),
+    pytest.param("mariadb", marks=pytest.mark.mariadb),
+]
+
+
 def found(run: Run) -> list[tuple[str, str, int]]:
     return [(f["code"], f["path"], f["line"]) for f in run.findings]
 
@@ -550,14 +558,7 @@ def test_postgres_seeding_insert_that_fails_leaves_the_transaction_usable(
     assert (run.code, run.findings) == (0, [])
 
 
-@pytest.mark.parametrize(
-    "engine",
-    [
-        "sqlite",
-        pytest.param("postgres", marks=pytest.mark.postgres),
-        pytest.param("mariadb", marks=pytest.mark.mariadb),
-    ],
-)
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("keys", ["server", "explicit"])
 def test_rows_written_behind_sqlalchemys_back_are_kept(
     project: Project,
@@ -590,14 +591,7 @@ def test_rows_written_behind_sqlalchemys_back_are_kept(
         assert f"held rows: users ({held}" in run.findings[0]["message"]
 
 
-@pytest.mark.parametrize(
-    "engine",
-    [
-        "sqlite",
-        pytest.param("postgres", marks=pytest.mark.postgres),
-        pytest.param("mariadb", marks=pytest.mark.mariadb),
-    ],
-)
+@pytest.mark.parametrize("engine", ENGINES)
 def test_table_renamed_by_the_revision_that_created_it(
     project: Project, check: Check, request: pytest.FixtureRequest, tmp_path: Path, engine: str
 ) -> None:
@@ -868,14 +862,7 @@ SEVERAL = (
 )
 
 
-@pytest.mark.parametrize(
-    "engine",
-    [
-        "sqlite",
-        pytest.param("postgres", marks=pytest.mark.postgres),
-        pytest.param("mariadb", marks=pytest.mark.mariadb),
-    ],
-)
+@pytest.mark.parametrize("engine", ENGINES)
 def test_batch_of_several_ops_fails_at_the_one_the_database_refused(
     project: Project, check: Check, request: pytest.FixtureRequest, tmp_path: Path, engine: str
 ) -> None:
@@ -917,14 +904,7 @@ TIGHTEN_IN_ONE_COPY = (
 )
 
 
-@pytest.mark.parametrize(
-    "engine",
-    [
-        "sqlite",
-        pytest.param("postgres", marks=pytest.mark.postgres),
-        pytest.param("mariadb", marks=pytest.mark.mariadb),
-    ],
-)
+@pytest.mark.parametrize("engine", ENGINES)
 def test_batch_copy_refused_null_is_at_the_column_the_error_names(
     project: Project, check: Check, request: pytest.FixtureRequest, tmp_path: Path, engine: str
 ) -> None:
@@ -1110,14 +1090,7 @@ COPY_MEMBERS = '    op.execute("INSERT INTO members (org_id) SELECT org_id FROM 
 STAGING_ORPHAN = '    op.execute("INSERT INTO staging (id, org_id) VALUES (100, 999)")'
 
 
-@pytest.mark.parametrize(
-    "engine",
-    [
-        "sqlite",
-        pytest.param("postgres", marks=pytest.mark.postgres),
-        pytest.param("mariadb", marks=pytest.mark.mariadb),
-    ],
-)
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("written", [False, True])
 def test_foreign_key_refusing_copied_made_up_values_is_a_note(
     project: Project,
