@@ -45,22 +45,28 @@ def test_the_worker_starts_before_the_command_is_imported(tmp_path: Path) -> Non
     assert json.loads((root / "report.json").read_text())["findings"] == []
 
 
-@pytest.mark.parametrize("name", ["types", "functools", "enum"])
-def test_a_project_module_named_as_the_standard_librarys(tmp_path: Path, name: str) -> None:
-    # Netflix's dispatch keeps a types.py beside its alembic.ini: `alembic upgrade` runs
-    # there, and so must the worker, with the standard library's modules its own.
-    root = Path(shutil.copytree(PROJECTS / "check_generic", tmp_path / "generic"))
-    (root / f"{name}.py").write_text(f"raise ImportError('the project {name}.py was imported')\n")
-    # The console script, as users run it (`python -m` would put the folder on sys.path).
+def console_check(root: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """`alembic-gate check --db sqlite` in `root` through the console script, as users run
+    it (`python -m` would put the folder on sys.path), with `env` added to the environment."""
     script = Path(sys.executable).parent / "alembic-gate"
-    done = subprocess.run(
+    return subprocess.run(
         [str(script), "check", "--db", "sqlite"],
         cwd=root,
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
+        env={**os.environ, **env},
     )
+
+
+@pytest.mark.parametrize("name", ["types", "functools", "enum"])
+def test_a_project_module_named_as_the_standard_librarys(tmp_path: Path, name: str) -> None:
+    # Netflix's dispatch keeps a types.py beside its alembic.ini: `alembic upgrade` runs
+    # there, and so must the worker, with the standard library's modules its own.
+    root = Path(shutil.copytree(PROJECTS / "check_generic", tmp_path / "generic"))
+    (root / f"{name}.py").write_text(f"raise ImportError('the project {name}.py was imported')\n")
+    done = console_check(root)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "was imported" not in done.stdout + done.stderr
 
@@ -72,14 +78,5 @@ def test_a_pythonpath_naming_the_current_folder_is_kept(tmp_path: Path) -> None:
     root = Path(shutil.copytree(PROJECTS / "check_generic", tmp_path / "generic"))
     ini = root / "alembic.ini"
     ini.write_text(ini.read_text().replace("prepend_sys_path = .\n", ""))
-    script = Path(sys.executable).parent / "alembic-gate"
-    done = subprocess.run(
-        [str(script), "check", "--db", "sqlite"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(root)},
-    )
+    done = console_check(root, PYTHONPATH=str(root))
     assert done.returncode == 0, done.stdout + done.stderr
