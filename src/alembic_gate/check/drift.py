@@ -70,20 +70,15 @@ def fix_for(
     creation under the name the convention gives. With no name to give, no fix. On
     SQLite a constraint or column change is rendered in a batch block whatever env.py's
     `render_as_batch`: SQLite's ALTER TABLE cannot make it."""
-    drops = any(_unnamed_fk(op, ops.DropConstraintOp) for op in operations)
-    sqlite = context.dialect.name == "sqlite"
-    batch = drops or bool(context.opts.get("render_as_batch"))
-    if not sqlite:
-        return render(operations, parent, context)
-    batch = batch or any(isinstance(op, _SQLITE_BATCH_ONLY) for op in operations)
-    if not batch:
+    batch_only = any(isinstance(op, _SQLITE_BATCH_ONLY) for op in operations)
+    if context.dialect.name != "sqlite" or not (batch_only or context.opts.get("render_as_batch")):
         return render(operations, parent, context)
     named = [_batch_named(op) for op in operations]
     if None in named or not isinstance(parent, ops.ModifyTableOps):
         return None
     code = render([op for op in named if op is not None], parent, context, batch=True)
     header = ") as batch_op:"
-    if not drops:
+    if not any(_unnamed_fk(op, ops.DropConstraintOp) for op in operations):
         return code
     if header not in code:
         return None
