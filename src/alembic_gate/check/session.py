@@ -505,9 +505,15 @@ class Session:
 
     def _upgrade_and_compare(self, cfg: Config, script: ScriptDirectory) -> bool:
         """`upgrade heads`, then alembic check's comparison, in one run of env.py."""
-        run = UpgradeThenCompare(cfg, script, self.request.compare, self.applied, self.observers)
-        run.loading = lambda: self._load_revisions(script)
-        run.placed = self.placed
+        run = UpgradeThenCompare(
+            cfg,
+            script,
+            self.request.compare,
+            self.applied,
+            self.observers,
+            loading=lambda: self._load_revisions(script),
+            placed=self.placed,
+        )
         failure = self._attempt(run)
         if failure is None and not self.loaded:  # env.py ran no migration: read them now
             failure = self._attempt(lambda: self._load_revisions(script))
@@ -732,6 +738,9 @@ class UpgradeThenCompare:
         compare: bool,
         applied: set[str],
         observers: Observers,
+        *,
+        loading: Callable[[], None],
+        placed: dict[MigrationContext, str],
     ) -> None:
         self.cfg = cfg
         self.applied = applied
@@ -746,9 +755,10 @@ class UpgradeThenCompare:
         # The heads each engine's database was at when the upgrade began.
         self.found_at: list[tuple[str, ...]] = []
         # Imports the revision files, when env.py first asks for the revisions to run.
-        self.loading: Callable[[], None] = lambda: None
-        # Where each context's connection finds a version table env.py names no schema for.
-        self.placed: dict[MigrationContext, str] = {}
+        self.loading = loading
+        # Where each context's connection finds a version table env.py names no schema
+        # for (the session's own dict: it reads the heads there after the run).
+        self.placed = placed
 
     def __call__(self) -> None:
         try:
