@@ -75,7 +75,8 @@ class Session:
         self.revisions: dict[str, Script] = {}
         # Whether the revision files were imported, and where loading them failed.
         self.loaded = False
-        self.load_failure: Location | None = None
+        self.load_failed = False
+        self.load_frame: Location | None = None
         self.redact = Redactor()
         self.redact.add_environ(os.environ)
         self.redact.add_url(request.database.url)
@@ -302,7 +303,7 @@ class Session:
         """Import the revision files as `alembic upgrade` does: once env.py, its own
         imports done, asks for the revisions to run (tracecat's first revision imports a
         library that imports cleanly only after env.py's models have). Where one fails,
-        `load_failure` keeps its line."""
+        `load_frame` keeps its line."""
         if self.loaded:
             return
         try:
@@ -310,13 +311,14 @@ class Session:
         except CommandError as exc:
             raise WorkerError(f"alembic cannot read the setup: {exc}", "usage") from None
         except BaseException as exc:
-            self.load_failure = _revision_frame(exc, script) or ("", 0)
+            self.load_failed = True
+            self.load_frame = _revision_frame(exc, script)
             raise
         self.loaded = True
 
     def _load_failed(self, failure: BaseException) -> None:
         """AG901 for a revision file that could not be imported: at its failing line."""
-        at = self.load_failure if self.load_failure and self.load_failure[0] else None
+        at = self.load_frame
         phase = f"loading {os.path.basename(at[0])}" if at else "loading the revision files"
         self._fail("AG901", failure, phase, at=at)
 
@@ -524,7 +526,7 @@ class Session:
         if self.tracer is not None:
             self.result.locks += self.tracer.locks()
         if failure is not None:
-            if self.load_failure is not None:
+            if self.load_failed:
                 self._load_failed(failure)
             elif run.comparing:  # the migrations had run: the comparison failed
                 self._fail("AG902", failure, "the autogenerate comparison")
