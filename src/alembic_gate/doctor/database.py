@@ -223,8 +223,9 @@ def _read(
         has_table = found is not None
     where = schema if found is None else found
     versions = _versions(conn, version_table, where) if has_table else ()
+    owned = extension_tables(conn)
     skip = {version_table.lower()} if where is None else set()
-    skip |= extension_tables(conn, inspector.default_schema_name)
+    skip |= owned.get(inspector.default_schema_name or "", set())
     tables = {name: cols for name, cols in _names(columns).items() if name not in skip}
     return DatabaseState(
         url=masked,
@@ -239,7 +240,9 @@ def _read(
         found_by_shape=by_shape,
         lookalikes=() if has_table else tuple(shaped),
         default_schema=inspector.default_schema_name,
-        elsewhere={} if tables or versions else _other_tables(conn, inspector, version_table),
+        elsewhere={}
+        if tables or versions
+        else _other_tables(conn, inspector, version_table, owned),
     )
 
 
@@ -315,22 +318,24 @@ WHERE c.relkind IN ('r', 'p')
 """
 
 
-def extension_tables(conn: Connection, schema: str | None) -> set[str]:
-    """On PostgreSQL, the tables of `schema` an extension owns, lower case; none elsewhere."""
+def extension_tables(conn: Connection) -> dict[str, set[str]]:
+    """On PostgreSQL, the tables an extension owns by schema, lower case; none elsewhere."""
     if conn.dialect.name != "postgresql":
-        return set()
-    rows = conn.exec_driver_sql(_PG_EXTENSION_TABLES).all()
-    return {str(name).lower() for owner, name in rows if owner == schema}
+        return {}
+    owned: dict[str, set[str]] = {}
+    for schema, name in conn.exec_driver_sql(_PG_EXTENSION_TABLES).all():
+        owned.setdefault(str(schema), set()).add(str(name).lower())
+    return owned
 
 
 def _other_tables(
-    conn: Connection, inspector: sa.Inspector, version_table: str
+    conn: Connection, inspector: sa.Inspector, version_table: str, owned: dict[str, set[str]]
 ) -> dict[str, tuple[str, ...]]:
     """The schemas other than the default one that hold tables (but an empty version
-    table) -> their tables' names."""
+    table, and those an extension owns: `owned`) -> their tables' names."""
     found = {name: drivers.table_names(inspector, name) for name in _other_schemas(conn, inspector)}
     kept = {
-        name: sorted(set(tables) - {version_table} - extension_tables(conn, name))
+        name: sorted(set(tables) - {version_table} - owned.get(name, set()))
         for name, tables in found.items()
     }
     return {name: tuple(tables) for name, tables in kept.items() if tables}
